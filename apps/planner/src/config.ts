@@ -1,0 +1,9 @@
+import { loadConfig, platformEnvShape } from '@cpo/platform';
+import { z } from 'zod';
+
+/** Every environment variable the planner reads, validated at boot. */
+export function loadPlannerConfig(source: NodeJS.ProcessEnv = process.env) {
+  return loadConfig((environment) => z.object({ ...platformEnvShape(environment, { service: 'planner', port: 3005, database: 'planner' }) }), source);
+}
+
+export type PlannerConfig = ReturnType<typeof loadPlannerConfig>;

@@ -1,0 +1,65 @@
+/**
+ * Payloads of the OCPI stream: remote commands from roaming partners for our own chargers, routed
+ * by the ocpi-hub to the ocpp service, and their asynchronous results.
+ */
+import { z } from 'zod';
+import { JsonObject, NonEmptyString, PhysicalConnectorId, StationId, Timestamp } from './common.js';
+
+/** OCPI command types (`CANCEL_RESERVATION` exists from OCPI 2.2). */
+export const OcpiCommandType = z.enum([
+  'START_SESSION',
+  'STOP_SESSION',
+  'RESERVE_NOW',
+  'CANCEL_RESERVATION',
+  'UNLOCK_CONNECTOR',
+]);
+export type OcpiCommandType = z.infer<typeof OcpiCommandType>;
+
+/** OCPI 2.2.1 `CommandResultType`. */
+export const OcpiCommandResultType = z.enum([
+  'ACCEPTED',
+  'CANCELED_RESERVATION',
+  'EVSE_OCCUPIED',
+  'EVSE_INOPERATIVE',
+  'FAILED',
+  'NOT_SUPPORTED',
+  'REJECTED',
+  'TIMEOUT',
+  'UNKNOWN_RESERVATION',
+]);
+export type OcpiCommandResultType = z.infer<typeof OcpiCommandResultType>;
+
+/** `ocpi.command.requested` (ocpi-hub → ocpp): execute an OCPI command on one of our stations. */
+export const OcpiCommandRequestedV1 = z.strictObject({
+  /** Unique id (UUID) of the command; the result carries it back. */
+  commandId: z.uuid(),
+  type: OcpiCommandType,
+  /** The OCPP station the hub resolved from the OCPI location / EVSE. */
+  stationId: StationId,
+  /** The OCPP connector (≥ 1) resolved from the EVSE / OCPI connector, when the command names one. */
+  connectorId: PhysicalConnectorId.optional(),
+  /** OCPI `location_id`. */
+  locationId: NonEmptyString.optional(),
+  /** OCPI `evse_uid`. */
+  evseUid: NonEmptyString.optional(),
+  /** OCPI `authorization_reference`, to tie the resulting session and CDR to the eMSP. */
+  authorizationReference: NonEmptyString.optional(),
+  /**
+   * The command's remaining OCPI fields (e.g. `token`, `session_id`, `reservation_id`,
+   * `expiry_date`), as received; `response_url` is kept by the hub, not sent here.
+   */
+  parameters: JsonObject,
+  requestedAt: Timestamp,
+});
+export type OcpiCommandRequested = z.infer<typeof OcpiCommandRequestedV1>;
+
+/** `ocpi.command.result` (ocpp → ocpi-hub): the outcome the hub reports to the partner's `response_url`. */
+export const OcpiCommandResultV1 = z.strictObject({
+  commandId: z.uuid(),
+  result: OcpiCommandResultType,
+  /** Human-readable detail (sent as an OCPI DisplayText). */
+  message: NonEmptyString.optional(),
+  /** When the outcome was known. */
+  at: Timestamp,
+});
+export type OcpiCommandResult = z.infer<typeof OcpiCommandResultV1>;

@@ -1,0 +1,57 @@
+import {
+  MAX_OCPP_COMMAND_TIMEOUT_MS,
+  OcpiTokenAuthorizeReplyV1,
+  OcpiTokenAuthorizeRequestV1,
+  OcppCommandReplyV1,
+  OcppCommandRequestV1,
+} from './requests.js';
+import { sampleRequests } from './testing/samples.js';
+import { parseRequestPayload } from './validate.js';
+
+describe('OcppCommandRequest', () => {
+  it('accepts a CSMS-initiated action', () => {
+    for (const action of ['SetChargingProfile', 'ClearChargingProfile', 'GetCompositeSchedule', 'InstallCertificate']) {
+      expect(OcppCommandRequestV1.safeParse({ action, payload: {} }).success).toBe(true);
+    }
+  });
+
+  it('rejects charger-initiated actions, a non-object payload and unbounded timeouts', () => {
+    expect(parseRequestPayload(OcppCommandRequestV1, { action: 'BootNotification', payload: {} }).ok).toBe(false);
+    expect(parseRequestPayload(OcppCommandRequestV1, { action: 'Reset', payload: 'Hard' })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^payload: Invalid input: expected record/),
+    });
+    expect(
+      parseRequestPayload(OcppCommandRequestV1, { action: 'Reset', payload: { type: 'Soft' }, timeoutMs: MAX_OCPP_COMMAND_TIMEOUT_MS + 1 }).ok,
+    ).toBe(false);
+    expect(parseRequestPayload(OcppCommandRequestV1, { action: 'Reset', payload: { type: 'Soft' }, timeoutMs: 0 }).ok).toBe(false);
+  });
+});
+
+describe('OcppCommandReply', () => {
+  it('discriminates on status', () => {
+    const reply = OcppCommandReplyV1.parse(sampleRequests.ocppCommandReplyError);
+    expect(reply.status === 'error' ? reply.code : undefined).toBe('Timeout');
+  });
+
+  it('rejects fields of the other variant and unknown statuses', () => {
+    expect(OcppCommandReplyV1.safeParse({ status: 'ok', payload: {}, code: 'X' }).success).toBe(false);
+    expect(OcppCommandReplyV1.safeParse({ status: 'error', description: 'no code' }).success).toBe(false);
+    expect(OcppCommandReplyV1.safeParse({ status: 'pending' }).success).toBe(false);
+  });
+});
+
+describe('OCPI token authorisation', () => {
+  it('accepts the samples', () => {
+    expect(OcpiTokenAuthorizeRequestV1.safeParse(sampleRequests.ocpiTokenAuthorizeRequest).success).toBe(true);
+    expect(OcpiTokenAuthorizeReplyV1.safeParse(sampleRequests.ocpiTokenAuthorizeReply).success).toBe(true);
+    expect(OcpiTokenAuthorizeReplyV1.safeParse({ allowed: 'UNKNOWN' }).success).toBe(true);
+  });
+
+  it('rejects unknown token types and empty uids', () => {
+    expect(
+      OcpiTokenAuthorizeRequestV1.safeParse({ ...sampleRequests.ocpiTokenAuthorizeRequest, tokenType: 'CREDIT_CARD' }).success,
+    ).toBe(false);
+    expect(OcpiTokenAuthorizeRequestV1.safeParse({ ...sampleRequests.ocpiTokenAuthorizeRequest, uid: '' }).success).toBe(false);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Payloads of the core NATS request/reply subjects (not stored in any stream): commands that need
+ * an answer now. Validate them with `parseRequestPayload(schema, payload)`.
+ */
+import { z } from 'zod';
+import { JsonObject, NonEmptyString, StationId } from './events/common.js';
+import { OcppCsmsAction } from './events/ocpp16-enums.js';
+
+/** Upper bound for `OcppCommandRequest.timeoutMs`: no charger call should hold a requester longer. */
+export const MAX_OCPP_COMMAND_TIMEOUT_MS = 300_000;
+
+/**
+ * Request on `ocppCommandSubject(stationId)`: a CSMS → charger call, answered by the ocpp replica
+ * holding the station's socket.
+ */
+export const OcppCommandRequestV1 = z.strictObject({
+  /** The OCPP 1.6 action, e.g. `SetChargingProfile`. */
+  action: OcppCsmsAction,
+  /** The action's request payload exactly as OCPP defines it (validated by the ocpp service). */
+  payload: JsonObject,
+  /** How long to wait for the charger's answer, in ms; absent = the ocpp service's default. */
+  timeoutMs: z.number().int().positive().max(MAX_OCPP_COMMAND_TIMEOUT_MS).optional(),
+});
+export type OcppCommandRequest = z.infer<typeof OcppCommandRequestV1>;
+
+/**
+ * Error codes of {@link OcppCommandReply} produced by the ocpp service itself. Any other code is an
+ * OCPP-J CallError code returned by the charger (`NotImplemented`, `NotSupported`,
+ * `InternalError`, `ProtocolError`, `SecurityError`, `FormationViolation`,
+ * `PropertyConstraintViolation`, `OccurenceConstraintViolation`, `TypeConstraintViolation`,
+ * `GenericError`).
+ */
+export const OcppCommandErrorCode = {
+  /** The charger did not answer within the timeout. */
+  Timeout: 'Timeout',
+  /** The station is not connected (or its socket closed during the call). */
+  Offline: 'Offline',
+  /** The request failed validation before being sent to the charger. */
+  InvalidRequest: 'InvalidRequest',
+} as const;
+
+/**
+ * Reply to an {@link OcppCommandRequest}: the charger's CallResult payload (`status: 'ok'`; the
+ * payload may itself say `Rejected`) or a failure (`status: 'error'`).
+ */
+export const OcppCommandReplyV1 = z.discriminatedUnion('status', [
+  z.strictObject({
+    status: z.literal('ok'),
+    /** The CallResult payload as the charger sent it, e.g. `{ status: 'Accepted' }`. */
+    payload: JsonObject,
+  }),
+  z.strictObject({
+    status: z.literal('error'),
+    /** A CallError code or one of {@link OcppCommandErrorCode}. */
+    code: NonEmptyString,
+    description: z.string().max(1024),
+    /** CallError `errorDetails` or diagnostic data. */
+    details: z.unknown().optional(),
+  }),
+]);
+export type OcppCommandReply = z.infer<typeof OcppCommandReplyV1>;
+
+/** OCPI token types (`APP_USER` and `AD_HOC_USER` exist from OCPI 2.2). */
+export const OcpiTokenType = z.enum(['RFID', 'APP_USER', 'OTHER', 'AD_HOC_USER']);
+export type OcpiTokenType = z.infer<typeof OcpiTokenType>;
+
+/**
+ * Request on `OCPI_TOKEN_AUTHORIZE_SUBJECT` (ocpp → ocpi-hub): real-time authorisation of a
+ * roaming token presented at one of our stations.
+ */
+export const OcpiTokenAuthorizeRequestV1 = z.strictObject({
+  /** The token uid, e.g. the RFID uid the charger sent as `idTag`. */
+  uid: NonEmptyString,
+  tokenType: OcpiTokenType,
+  /** Where the token was presented. */
+  stationId: StationId,
+  /** OCPI `location_id` of the station, when known (sent as LocationReferences). */
+  locationId: NonEmptyString.optional(),
+  /** OCPI `evse_uids` at that location the token is presented for. */
+  evseUids: z.array(NonEmptyString).optional(),
+});
+export type OcpiTokenAuthorizeRequest = z.infer<typeof OcpiTokenAuthorizeRequestV1>;
+
+/** OCPI `AllowedType`, plus `UNKNOWN` when no partner knows the token (never allowed). */
+export const OcpiAllowedType = z.enum(['ALLOWED', 'BLOCKED', 'EXPIRED', 'NO_CREDIT', 'NOT_ALLOWED', 'UNKNOWN']);
+export type OcpiAllowedType = z.infer<typeof OcpiAllowedType>;
+
+/** OCPI `DisplayText`: a message for the driver. */
+export const OcpiDisplayText = z.strictObject({
+  /** ISO 639-1 language code, e.g. `zh`, `en`. */
+  language: z.string().length(2),
+  text: z.string().min(1).max(512),
+});
+export type OcpiDisplayText = z.infer<typeof OcpiDisplayText>;
+
+/** Reply to an {@link OcpiTokenAuthorizeRequest}. Only `ALLOWED` lets the session start. */
+export const OcpiTokenAuthorizeReplyV1 = z.strictObject({
+  allowed: OcpiAllowedType,
+  /** OCPI `authorization_reference`; the ocpp service stores it with the session for routing. */
+  authorizationReference: NonEmptyString.optional(),
+  /** The eMSP's message for the driver. */
+  info: OcpiDisplayText.optional(),
+});
+export type OcpiTokenAuthorizeReply = z.infer<typeof OcpiTokenAuthorizeReplyV1>;

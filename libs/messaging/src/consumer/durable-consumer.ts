@@ -1,0 +1,261 @@
+import type { EventSubject, StreamDefinition } from '@cpo/contracts';
+import { DomainError, runWithCorrelation } from '@cpo/platform';
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { BusNames } from '../bus-names.js';
+import type { BusEvent } from '../envelope.js';
+import type { MessagingMetrics } from '../metrics.js';
+import { DeadLetters } from './dead-letter.js';
+import { decodeMessage } from './decode.js';
+
+/**
+ * Applies one event. Everything it changes must go through `tx`: the change,
+ * the inbox row and the acknowledgement stand or fall together. Throwing
+ * rolls back and schedules a redelivery; a ValidationError is permanent and
+ * dead-letters at once.
+ */
+export type EventHandler<S extends EventSubject> = (event: BusEvent<S>, tx: EntityManager) => Promise<void>;
+
+export interface ConsumerSpec<S extends EventSubject = EventSubject> {
+  /** Durable name, unique per service and purpose, e.g. `planner-forecasts`. */
+  durable: string;
+  stream: StreamDefinition;
+  /** A logical subject or pattern inside the stream (one filter: nats-server 2.9 has no multi-filter). */
+  filterSubject: string;
+  handler: EventHandler<S>;
+  /** Deliveries before an event is dead-lettered. */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** Redelivery delay after the n-th failure (last value repeats). */
+  backoffMs?: number[];
+  /** Unacknowledged messages the server lets this consumer hold; bounds memory and batch size. */
+  maxAckPending?: number;
+  maxBatch?: number;
+}
+
+export interface ConsumerDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: BusNames;
+  dataSource: DataSource;
+  logger: Logger;
+  metrics: MessagingMetrics;
+}
+
+const DEFAULT_BACKOFF_MS = [1000, 5000, 15_000, 60_000];
+
+/**
+ * A JetStream durable pull consumer that processes messages in batches, each
+ * batch in one PostgreSQL transaction together with its inbox rows, and acks
+ * only after commit. Redeliveries of already-applied events are recognised by
+ * the inbox and acknowledged without running the handler again.
+ */
+export class DurableConsumer<S extends EventSubject = EventSubject> {
+  private readonly spec: Required<ConsumerSpec<S>>;
+  private readonly durableName: string;
+  private readonly deadLetters: DeadLetters;
+  private readonly logger: Logger;
+  private messages?: ConsumerMessages;
+  private queue: JsMsg[] = [];
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private running = false;
+
+  constructor(spec: ConsumerSpec<S>, private readonly deps: ConsumerDeps) {
+    this.spec = {
+      maxDeliver: 5,
+      ackWaitMs: 30_000,
+      backoffMs: DEFAULT_BACKOFF_MS,
+      maxAckPending: 1000,
+      maxBatch: 200,
+      ...spec,
+    };
+    this.durableName = deps.names.durable(spec.durable);
+    this.logger = deps.logger.child({ consumer: spec.durable });
+    this.deadLetters = new DeadLetters(deps.js, deps.names, this.logger, deps.metrics);
+  }
+
+  get name(): string {
+    return this.spec.durable;
+  }
+
+  /** Creates or updates the durable consumer on the server and starts pulling. */
+  async start(): Promise<void> {
+    const { jsm, js, names } = this.deps;
+    const stream = names.stream(this.spec.stream.name);
+    const config = {
+      durable_name: this.durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: names.subject(this.spec.filterSubject),
+      ack_wait: nanos(this.spec.ackWaitMs),
+      // The bound is enforced here, not by the server: a server-side max_deliver would
+      // silently stop redelivering an event whose last attempt crashed the process.
+      max_deliver: -1,
+      max_ack_pending: this.spec.maxAckPending,
+    };
+    const existing = await jsm.consumers.info(stream, this.durableName).catch(() => undefined);
+    if (!existing) await jsm.consumers.add(stream, config);
+    else await jsm.consumers.update(stream, this.durableName, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending, max_deliver: -1 });
+    const consumer = await js.consumers.get(stream, this.durableName);
+    this.running = true;
+    this.messages = await consumer.consume({
+      max_messages: Math.min(this.spec.maxAckPending, 500),
+      callback: (msg) => {
+        this.queue.push(msg);
+        this.wake?.();
+      },
+    });
+    this.loop = this.run();
+    this.logger.info({ stream, filter: config.filter_subject }, 'consumer started');
+  }
+
+  /**
+   * Stops pulling, finishes the batch in progress and hands back what was
+   * buffered (nak without delay) so another replica takes it at once.
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.messages?.close().catch(() => undefined);
+    this.wake?.();
+    await this.loop;
+    for (const msg of this.queue.splice(0)) this.settle(msg, 'nak');
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.queue.length === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.queue.splice(0, this.spec.maxBatch);
+      const started = process.hrtime.bigint();
+      try {
+        await this.processBatch(batch);
+      } catch (err) {
+        // Only infrastructure failures land here (database down); leave the batch for redelivery.
+        this.logger.error({ err, size: batch.length }, 'consumer batch failed; messages will be redelivered');
+        for (const msg of batch) this.settle(msg, 'nak', this.backoff(msg.info.deliveryCount));
+      }
+      this.deps.metrics.batchDuration.observe({ consumer: this.spec.durable }, Number(process.hrtime.bigint() - started) / 1e9);
+      const last = batch[batch.length - 1];
+      this.deps.metrics.consumerPending.set({ consumer: this.spec.durable }, last.info.pending);
+    }
+  }
+
+  private async processBatch(batch: JsMsg[]): Promise<void> {
+    const valid: { msg: JsMsg; event: BusEvent<S> }[] = [];
+    for (const msg of batch) {
+      const decoded = decodeMessage(msg, this.deps.names);
+      if (!decoded.ok) {
+        await this.deadLetter(msg, 'invalid', decoded.reason, decoded.eventId);
+      } else if (msg.info.deliveryCount > this.spec.maxDeliver) {
+        // The previous attempt never reported back (process died): the bound still holds.
+        await this.deadLetter(msg, 'max_deliveries', `delivered ${msg.info.deliveryCount} times`, decoded.event.id);
+      } else {
+        valid.push({ msg, event: decoded.event as BusEvent<S> });
+      }
+    }
+    // Apply the batch in one transaction. When a handler throws, everything rolls back; that
+    // one event is failed (retry or dead-letter) and the rest are applied again without it,
+    // so each delivery runs a failing handler exactly once.
+    let pending = valid;
+    while (pending.length > 0) {
+      try {
+        await this.apply(pending);
+        return;
+      } catch (err) {
+        if (!(err instanceof HandlerFailure)) throw err;
+        const bad = pending[err.index];
+        await this.failed(bad.msg, bad.event, err.cause);
+        pending = pending.filter((_, i) => i !== err.index);
+      }
+    }
+  }
+
+  /** One transaction: claim the inbox rows, run the handler for new events, commit, then ack. */
+  private async apply(items: { msg: JsMsg; event: BusEvent<S> }[]): Promise<void> {
+    const { dataSource, metrics } = this.deps;
+    let processed = 0;
+    await dataSource.transaction(async (tx) => {
+      const claimed: { event_id: string }[] = await tx.query(
+        `INSERT INTO inbox (consumer, event_id, subject)
+         SELECT $1, e.id, e.subject FROM unnest($2::uuid[], $3::text[]) AS e(id, subject)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.spec.durable, items.map((i) => i.event.id), items.map((i) => i.event.subject)],
+      );
+      const fresh = new Set(claimed.map((r) => r.event_id));
+      processed = 0;
+      for (const [index, { event }] of items.entries()) {
+        // delete(): the same id twice in one batch runs once.
+        if (!fresh.delete(event.id)) continue;
+        try {
+          await runWithCorrelation(event.correlationId, () => this.spec.handler(event, tx));
+        } catch (cause) {
+          throw new HandlerFailure(index, cause);
+        }
+        processed += 1;
+      }
+    });
+    for (const { msg } of items) this.settle(msg, 'ack');
+    metrics.consumed.inc({ consumer: this.spec.durable, outcome: 'processed' }, processed);
+    if (items.length > processed) metrics.consumed.inc({ consumer: this.spec.durable, outcome: 'duplicate' }, items.length - processed);
+  }
+
+  private async failed(msg: JsMsg, event: BusEvent<S>, err: unknown): Promise<void> {
+    const detail = err instanceof Error ? err.message : String(err);
+    if (err instanceof DomainError && err.kind === 'validation') {
+      return this.deadLetter(msg, 'rejected', detail, event.id);
+    }
+    if (msg.info.deliveryCount >= this.spec.maxDeliver) {
+      return this.deadLetter(msg, 'max_deliveries', `handler failed on delivery ${msg.info.deliveryCount}: ${detail}`, event.id);
+    }
+    const delay = this.backoff(msg.info.deliveryCount);
+    this.logger.warn({ eventId: event.id, subject: event.subject, delivery: msg.info.deliveryCount, retryInMs: delay, err: detail }, 'handler failed; will retry');
+    this.deps.metrics.consumed.inc({ consumer: this.spec.durable, outcome: 'retried' });
+    this.settle(msg, 'nak', delay);
+  }
+
+  private async deadLetter(msg: JsMsg, kind: 'invalid' | 'max_deliveries' | 'rejected', detail: string, eventId?: string): Promise<void> {
+    try {
+      await this.deadLetters.send(this.spec.durable, msg, kind, detail, eventId);
+      this.settle(msg, 'ack');
+    } catch (err) {
+      this.logger.error({ err, eventId, kind, detail }, 'dead-letter publish failed; keeping the message for redelivery');
+      this.settle(msg, 'nak', this.backoff(msg.info.deliveryCount));
+    }
+  }
+
+  /**
+   * Acks and naks are fire-and-forget; if the connection is gone they cannot
+   * be sent, and the server redelivers after ack_wait. Committed work is then
+   * recognised by the inbox, so losing an ack costs time, never correctness.
+   */
+  private settle(msg: JsMsg, how: 'ack' | 'nak', delayMs?: number): void {
+    try {
+      if (how === 'ack') msg.ack();
+      else msg.nak(delayMs);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, seq: msg.info.streamSequence, how }, 'could not settle message; it will be redelivered');
+    }
+  }
+
+  private backoff(deliveryCount: number): number {
+    const b = this.spec.backoffMs;
+    return b[Math.min(Math.max(deliveryCount - 1, 0), b.length - 1)];
+  }
+}
+
+/** A handler threw for the event at `index` of the batch (as opposed to the database failing). */
+class HandlerFailure extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}

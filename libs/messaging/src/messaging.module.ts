@@ -1,0 +1,148 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, HealthRegistry, MetricsService, ROOT_LOGGER, type PlatformConfig } from '@cpo/platform';
+import type { EventSubject } from '@cpo/contracts';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { BusNames } from './bus-names.js';
+import { DurableConsumer, type ConsumerSpec } from './consumer/durable-consumer.js';
+import { MessagingMetrics } from './metrics.js';
+import { checkNats, connectNats } from './nats/connection.js';
+import { ensureStreams } from './nats/streams.js';
+import { OutboxRelay } from './outbox/outbox.relay.js';
+import { OutboxWriter } from './outbox/outbox.writer.js';
+import { EventPublisher } from './publisher.js';
+import { BusRequester, BusResponder } from './rpc/request-reply.js';
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const JETSTREAM = Symbol('JETSTREAM');
+export const JETSTREAM_MANAGER = Symbol('JETSTREAM_MANAGER');
+
+/**
+ * Where features register their durable consumers (in onModuleInit). They
+ * start after the whole app has booted and migrated, and stop first on shutdown.
+ */
+@Injectable()
+export class ConsumerHost {
+  private readonly consumers: DurableConsumer[] = [];
+  private started = false;
+
+  constructor(
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(APP_CONFIG) private readonly config: PlatformConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly names: BusNames,
+    private readonly dataSource: DataSource,
+    private readonly metrics: MessagingMetrics,
+  ) {}
+
+  register<S extends EventSubject>(spec: ConsumerSpec<S>): DurableConsumer<S> {
+    if (this.started) throw new Error(`consumer ${spec.durable} registered after start`);
+    const consumer = new DurableConsumer<S>(
+      { maxDeliver: this.config.CONSUMER_MAX_DELIVER, ackWaitMs: this.config.CONSUMER_ACK_WAIT_MS, ...spec },
+      { js: this.js, jsm: this.jsm, names: this.names, dataSource: this.dataSource, logger: this.logger, metrics: this.metrics },
+    );
+    this.consumers.push(consumer as unknown as DurableConsumer);
+    return consumer;
+  }
+
+  async startAll(): Promise<void> {
+    this.started = true;
+    for (const c of this.consumers) await c.start();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+}
+
+@Module({})
+export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  private relay?: OutboxRelay;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(APP_CONFIG) private readonly config: PlatformConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly names: BusNames,
+    private readonly health: HealthRegistry,
+    private readonly metrics: MessagingMetrics,
+    private readonly dataSource: DataSource,
+    private readonly consumers: ConsumerHost,
+    private readonly responder: BusResponder,
+  ) {}
+
+  static forRoot(): DynamicModule {
+    return {
+      module: MessagingModule,
+      global: true,
+      providers: [
+        {
+          provide: NATS_CONNECTION,
+          inject: [APP_CONFIG, ROOT_LOGGER],
+          useFactory: (c: PlatformConfig, logger: Logger) =>
+            connectNats({ servers: c.NATS_URL, name: c.SERVICE_NAME, user: c.NATS_USER, pass: c.NATS_PASSWORD }, logger.child({ component: 'nats' })),
+        },
+        { provide: JETSTREAM, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => jetstream(nc) },
+        { provide: JETSTREAM_MANAGER, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => jetstreamManager(nc) },
+        { provide: BusNames, inject: [APP_CONFIG], useFactory: (c: PlatformConfig) => new BusNames(c.NATS_SUBJECT_PREFIX ?? '') },
+        { provide: MessagingMetrics, inject: [MetricsService], useFactory: (m: MetricsService) => new MessagingMetrics(m.registry) },
+        { provide: OutboxWriter, inject: [APP_CONFIG], useFactory: (c: PlatformConfig) => new OutboxWriter(c.SERVICE_NAME) },
+        {
+          provide: EventPublisher,
+          inject: [JETSTREAM, BusNames, MessagingMetrics, APP_CONFIG],
+          useFactory: (js: JetStreamClient, n: BusNames, m: MessagingMetrics, c: PlatformConfig) => new EventPublisher(js, n, m, c.SERVICE_NAME),
+        },
+        {
+          provide: BusRequester,
+          inject: [NATS_CONNECTION, BusNames, MessagingMetrics, APP_CONFIG],
+          useFactory: (nc: NatsConnection, n: BusNames, m: MessagingMetrics, c: PlatformConfig) => new BusRequester(nc, n, m, c.SERVICE_NAME),
+        },
+        {
+          provide: BusResponder,
+          inject: [NATS_CONNECTION, BusNames, ROOT_LOGGER],
+          useFactory: (nc: NatsConnection, n: BusNames, l: Logger) => new BusResponder(nc, n, l.child({ component: 'responder' })),
+        },
+        ConsumerHost,
+      ],
+      exports: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, BusNames, MessagingMetrics, OutboxWriter, EventPublisher, BusRequester, BusResponder, ConsumerHost],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await ensureStreams(this.jsm, this.names, this.config.NATS_STREAM_REPLICAS);
+    this.health.register('nats', () => checkNats(this.nc));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.relay = new OutboxRelay({
+      dataSource: this.dataSource,
+      databaseUrl: this.config.DATABASE_URL,
+      js: this.js,
+      names: this.names,
+      logger: this.logger.child({ component: 'outbox-relay' }),
+      metrics: this.metrics,
+      batchSize: this.config.OUTBOX_BATCH_SIZE,
+      pollIntervalMs: this.config.OUTBOX_POLL_INTERVAL_MS,
+      retentionHours: this.config.OUTBOX_RETENTION_HOURS,
+    });
+    await this.relay.start();
+    await this.consumers.startAll();
+  }
+
+  /** Stop taking work: consumers finish their batch and hand back the rest; responders drain. */
+  async onModuleDestroy(): Promise<void> {
+    await this.consumers.stopAll();
+    await this.responder.drain();
+  }
+
+  /** After HTTP is closed: flush the outbox pass in progress, then drain the connection. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    if (!this.nc.isClosed()) await this.nc.drain().catch((err: unknown) => this.logger.warn({ err }, 'nats drain failed'));
+  }
+}

@@ -1,0 +1,181 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { BusNames } from '../bus-names.js';
+import { textEncoder, toHeaders } from '../envelope.js';
+import type { MessagingMetrics } from '../metrics.js';
+import { OUTBOX_CHANNEL } from './schema.js';
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  /** Used for the dedicated LISTEN connection (a pooled one cannot hold LISTEN). */
+  databaseUrl: string;
+  js: JetStreamClient;
+  names: BusNames;
+  logger: Logger;
+  metrics: MessagingMetrics;
+  batchSize: number;
+  /** Safety-net poll when no NOTIFY arrives (e.g. the LISTEN connection dropped). */
+  pollIntervalMs: number;
+  retentionHours: number;
+  inboxRetentionDays?: number;
+  publishTimeoutMs?: number;
+  /**
+   * Fault-injection seam for crash tests: runs after a batch was published and
+   * before its rows are marked sent. Throwing here models a relay that dies in
+   * that window.
+   */
+  afterPublish?: (eventIds: string[]) => Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  schema_version: number;
+  payload: string;
+  correlation_id: string | null;
+  source: string;
+  occurred_at: Date;
+}
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Publishes committed outbox rows to JetStream with Nats-Msg-Id = event id.
+ * Rows are locked (SKIP LOCKED) while a batch is published and marked sent in
+ * the same transaction, so replicas share the work; a relay that dies between
+ * publish and mark re-publishes the same ids and JetStream drops the copies.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private dirty = true;
+  private wake?: () => void;
+  private listener?: pg.Client;
+  private lastPrune = 0;
+
+  constructor(private readonly o: OutboxRelayOptions) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /**
+   * Publishes one batch. Successes are marked sent and failures get their
+   * attempt count and error recorded, in one commit; failed rows stay queued.
+   */
+  async drainOnce(): Promise<{ published: number; failed: number }> {
+    this.dirty = false;
+    return this.o.dataSource.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        `SELECT id, subject, schema_version, payload::text AS payload, correlation_id, source, occurred_at
+           FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.o.batchSize],
+      );
+      if (rows.length === 0) return { published: 0, failed: 0 };
+      const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
+      const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
+      const failed = rows.filter((_, i) => results[i].status === 'rejected');
+      if (sent.length) {
+        const ids = sent.map((r) => r.id);
+        await this.o.afterPublish?.(ids);
+        await tx.query(`UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, [ids]);
+        for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
+      }
+      if (failed.length) {
+        const reason = String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason);
+        await tx.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [failed.map((r) => r.id), reason]);
+        for (const r of failed) this.o.metrics.publishFailures.inc({ subject: r.subject });
+        this.o.logger.warn({ failed: failed.length, published: sent.length, reason }, 'outbox publish failed; will retry');
+      }
+      return { published: sent.length, failed: failed.length };
+    });
+  }
+
+  private publish(r: OutboxRow) {
+    return this.o.js.publish(this.o.names.subject(r.subject), textEncoder.encode(r.payload), {
+      msgID: r.id,
+      headers: toHeaders({
+        eventId: r.id,
+        schemaVersion: r.schema_version,
+        source: r.source,
+        correlationId: r.correlation_id ?? undefined,
+        occurredAt: r.occurred_at.toISOString(),
+      }),
+      timeout: this.o.publishTimeoutMs ?? 5000,
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const { published, failed } = await this.drainOnce();
+        await this.maybePrune();
+        if (failed === 0) {
+          failures = 0;
+          if (published < this.o.batchSize && !this.dirty) await this.sleep(this.o.pollIntervalMs);
+          continue;
+        }
+      } catch (err) {
+        this.o.logger.error({ err }, 'outbox relay pass failed');
+      }
+      // Back off while NATS or PostgreSQL is down; rows wait safely in the outbox.
+      failures += 1;
+      await this.sleep(Math.min(100 * 2 ** failures, 5000));
+    }
+  }
+
+  /** Waits for a NOTIFY, the poll interval or stop(), whichever comes first. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay' });
+    client.on('notification', () => {
+      this.dirty = true;
+      this.wake?.();
+    });
+    client.on('error', (err) => {
+      this.o.logger.warn({ err: err.message }, 'outbox LISTEN connection lost; polling until it is back');
+      this.listener = undefined;
+      if (this.running) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async maybePrune(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    const [{ pending }] = await this.o.dataSource.query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
+    this.o.metrics.outboxPending.set(pending);
+    await this.o.dataSource.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
+    await this.o.dataSource.query(`DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)`, [this.o.inboxRetentionDays ?? 14]);
+  }
+}

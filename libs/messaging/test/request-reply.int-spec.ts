@@ -1,0 +1,59 @@
+import { ocppCommandSubject, OcppCommandReplyV1, OcppCommandRequestV1, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
+import { BusRequester, BusResponder } from '../src/rpc/request-reply.js';
+import { BusFixture } from './fixture.js';
+
+describe('core request/reply (real NATS)', () => {
+  const bus = new BusFixture();
+  let requester: BusRequester;
+  let responder: BusResponder;
+  const parseReply = (p: unknown) => parseRequestPayload(OcppCommandReplyV1, p);
+  const parseRequest = (p: unknown) => parseRequestPayload(OcppCommandRequestV1, p);
+
+  beforeAll(async () => {
+    await bus.setUp();
+    requester = new BusRequester(bus.nc, bus.names, bus.metrics, 'test');
+    responder = new BusResponder(bus.nc, bus.names, bus.logger);
+  });
+  afterAll(async () => {
+    await responder.drain();
+    await bus.tearDown();
+  });
+
+  const toErrorReply = (e: unknown): OcppCommandReply => ({
+    status: 'error',
+    code: e instanceof ValidationError ? 'FormationViolation' : 'InternalError',
+    description: (e as Error).message,
+  });
+
+  it('routes a command to the one responder for that station and returns its typed reply', async () => {
+    responder.serve<OcppCommandRequest, OcppCommandReply>({
+      subject: ocppCommandSubject('TW.TPE*0001'),
+      parseRequest,
+      toErrorReply,
+      handle: async (req) => ({ status: 'ok', payload: { echoed: req.action } }),
+    });
+    const reply = await requester.request(ocppCommandSubject('TW.TPE*0001'), { action: 'Reset', payload: { type: 'Soft' } }, { timeoutMs: 2000, parseReply });
+    expect(reply).toEqual({ status: 'ok', payload: { echoed: 'Reset' } });
+  });
+
+  it('answers a malformed request with the contract error reply, not silence', async () => {
+    responder.serve<OcppCommandRequest, OcppCommandReply>({ subject: ocppCommandSubject('CP-BAD'), parseRequest, toErrorReply, handle: async () => ({ status: 'ok', payload: {} }) });
+    const reply = await requester.request(ocppCommandSubject('CP-BAD'), { nope: true }, { timeoutMs: 2000, parseReply });
+    expect(reply).toMatchObject({ status: 'error', code: 'FormationViolation' });
+  });
+
+  it('reports a station nobody holds as unavailable', async () => {
+    await expect(requester.request(ocppCommandSubject('CP-OFFLINE'), { action: 'Reset', payload: {} }, { timeoutMs: 2000, parseReply })).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('times out when the responder does not answer in time', async () => {
+    responder.serve<OcppCommandRequest, OcppCommandReply>({
+      subject: ocppCommandSubject('CP-SLOW'),
+      parseRequest,
+      toErrorReply,
+      handle: () => new Promise((r) => setTimeout(() => r({ status: 'ok', payload: {} }), 1500)),
+    });
+    await expect(requester.request(ocppCommandSubject('CP-SLOW'), { action: 'Reset', payload: {} }, { timeoutMs: 200, parseReply })).rejects.toBeInstanceOf(TimeoutError);
+  });
+});

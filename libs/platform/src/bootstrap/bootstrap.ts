@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import type { PlatformConfig } from '../config/platform-config.js';
+import { HealthController } from '../health/health.controller.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { setupSwagger } from './swagger.js';
+
+export interface CreateAppOptions {
+  config: PlatformConfig;
+  logger: Logger;
+  description: string;
+}
+
+/**
+ * Builds a configured (not yet listening) Nest application: logger, DTO
+ * validation, HTTP metrics, OpenAPI. Shared by `main.ts` and the test helpers
+ * so tests boot exactly what production boots.
+ */
+export async function createApp(rootModule: unknown, options: CreateAppOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(rootModule as never, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(NestPinoLogger));
+  app.use(app.get(MetricsService).httpMiddleware());
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  app.get(MetricsService).setDefaultLabels({ service: options.config.SERVICE_NAME });
+  setupSwagger(app, options.config.SERVICE_NAME, options.description);
+  return app;
+}
+
+/**
+ * Starts the app and wires graceful shutdown: on SIGTERM/SIGINT readiness
+ * turns false, the listener stops accepting, consumers drain and connections
+ * close (Nest lifecycle hooks); a timer forces the exit if that hangs.
+ */
+export async function runApp(rootModule: unknown, options: CreateAppOptions): Promise<INestApplication> {
+  const { config, logger } = options;
+  const app = await createApp(rootModule, options);
+  await app.init();
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  logger.info({ port: config.HTTP_PORT, host: config.HTTP_HOST }, `${config.SERVICE_NAME} listening`);
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    app.get(HealthController).markShuttingDown();
+    app
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  return app;
+}
+
+/** Entry-point guard: configuration and boot failures print one clear line set and exit 1. */
+export function exitOnBootFailure(err: unknown, logger?: Logger): never {
+  if (logger) logger.fatal({ err }, 'boot failed');
+  else process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ConfigError, loadConfig } from './load-config.js';
+import { platformEnvShape } from './platform-config.js';
+
+const load = (env: NodeJS.ProcessEnv) =>
+  loadConfig((e) => z.object(platformEnvShape(e, { service: 'planner', port: 3005, database: 'planner' })), env);
+
+describe('loadConfig', () => {
+  it('gives development working local defaults', () => {
+    const c = load({});
+    expect(c).toMatchObject({
+      NODE_ENV: 'development',
+      HTTP_PORT: 3005,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/planner',
+      NATS_URL: ['nats://127.0.0.1:4222'],
+      DATABASE_CREATE_IF_MISSING: true,
+      SERVICE_NAME: 'planner',
+    });
+  });
+
+  it('coerces numbers, booleans and URL lists from strings', () => {
+    const c = load({ HTTP_PORT: '8080', DATABASE_CREATE_IF_MISSING: 'false', NATS_URL: 'nats://a:4222, nats://b:4222' });
+    expect(c.HTTP_PORT).toBe(8080);
+    expect(c.DATABASE_CREATE_IF_MISSING).toBe(false);
+    expect(c.NATS_URL).toEqual(['nats://a:4222', 'nats://b:4222']);
+  });
+
+  it('names every bad variable in one error, hiding secret values', () => {
+    let error: ConfigError | undefined;
+    try {
+      load({ HTTP_PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.problems).toHaveLength(3);
+    expect(error?.message).toMatch(/HTTP_PORT: .*\("eighty"\)/);
+    expect(error?.message).toMatch(/DATABASE_URL: expected a URL with scheme postgres or postgresql \(set \(hidden\)\)/);
+    expect(error?.message).toMatch(/LOG_LEVEL/);
+  });
+
+  it('has no production defaults for secrets and endpoints', () => {
+    expect(() => load({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL[\s\S]*NATS_URL[\s\S]*REDIS_URL[\s\S]*OPERATOR_API_KEY/);
+    const c = load({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://planner:pw@db:5432/planner',
+      NATS_URL: 'nats://nats:4222',
+      REDIS_URL: 'redis://redis:6379',
+      OPERATOR_API_KEY: 'a-long-enough-secret-key',
+    });
+    expect(c.DATABASE_CREATE_IF_MISSING).toBe(false);
+  });
+
+  it('rejects a short operator key and an unknown NODE_ENV', () => {
+    expect(() => load({ OPERATOR_API_KEY: 'short' })).toThrow(/OPERATOR_API_KEY: must be at least 16 characters/);
+    expect(() => load({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(load({ HTTP_PORT: '' }).HTTP_PORT).toBe(3005);
+  });
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { devDefault, env, type Environment } from './load-config.js';
+
+/** Per-app defaults for the variables every service reads. */
+export interface PlatformDefaults {
+  /** Service name, used in logs, metrics, the NATS connection name and bus headers. */
+  service: string;
+  port: number;
+  /** Database name on the development server. */
+  database: string;
+}
+
+/**
+ * The variables every service shares: HTTP, logging, PostgreSQL, NATS, Redis,
+ * the operator API key and shutdown. Apps extend this shape with their own.
+ */
+export function platformEnvShape(environment: Environment, d: PlatformDefaults) {
+  return {
+    SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/).default(d.service),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    HTTP_PORT: env.port().default(d.port),
+    DATABASE_URL: devDefault(env.url(['postgres', 'postgresql']), environment, `postgres://postgres@127.0.0.1:5432/${d.database}`),
+    DATABASE_POOL_SIZE: env.positiveInt().max(200).default(10),
+    DATABASE_CREATE_IF_MISSING: env.bool().default(environment !== 'production'),
+    NATS_URL: devDefault(env.urlList(['nats', 'tls']), environment, 'nats://127.0.0.1:4222'),
+    NATS_USER: z.string().optional(),
+    NATS_PASSWORD: z.string().optional(),
+    NATS_SUBJECT_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it prefixes subjects and stream names)')
+      .optional(),
+    NATS_STREAM_REPLICAS: env.positiveInt().max(5).default(1),
+    REDIS_URL: devDefault(env.url(['redis', 'rediss']), environment, 'redis://127.0.0.1:6379'),
+    OPERATOR_API_KEY: devDefault(z.string().min(16, 'must be at least 16 characters'), environment, 'dev-operator-key-change-me'),
+    SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(10_000),
+    OUTBOX_BATCH_SIZE: env.positiveInt().max(5000).default(500),
+    OUTBOX_POLL_INTERVAL_MS: env.positiveInt().default(1000),
+    OUTBOX_RETENTION_HOURS: env.positiveInt().default(72),
+    CONSUMER_MAX_DELIVER: env.positiveInt().max(100).default(5),
+    CONSUMER_ACK_WAIT_MS: env.positiveInt().default(30_000),
+  };
+}
+
+/** The subset of the parsed configuration the platform and messaging libraries read. */
+export interface PlatformConfig {
+  NODE_ENV: Environment;
+  SERVICE_NAME: string;
+  LOG_LEVEL: string;
+  HTTP_HOST: string;
+  HTTP_PORT: number;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_CREATE_IF_MISSING: boolean;
+  NATS_URL: string[];
+  NATS_USER?: string;
+  NATS_PASSWORD?: string;
+  NATS_SUBJECT_PREFIX?: string;
+  NATS_STREAM_REPLICAS: number;
+  REDIS_URL: string;
+  OPERATOR_API_KEY: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+  OUTBOX_BATCH_SIZE: number;
+  OUTBOX_POLL_INTERVAL_MS: number;
+  OUTBOX_RETENTION_HOURS: number;
+  CONSUMER_MAX_DELIVER: number;
+  CONSUMER_ACK_WAIT_MS: number;
+}
+
+/** DI token for the app's whole parsed configuration object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

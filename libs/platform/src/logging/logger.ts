@@ -1,0 +1,28 @@
+import { pino, type Logger } from 'pino';
+import { currentCorrelationId } from './correlation.js';
+
+export type { Logger } from 'pino';
+
+/**
+ * The process's root JSON logger. Every line carries the service name and,
+ * when there is one, the correlation id of the work being done.
+ */
+export function createRootLogger(options: { service: string; level: string }): Logger {
+  return pino({
+    level: options.level,
+    base: { service: options.service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => {
+      const correlationId = currentCorrelationId();
+      return correlationId ? { correlationId } : {};
+    },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.password', '*.token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** DI token for the root pino logger; libraries take children of it. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');

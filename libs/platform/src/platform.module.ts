@@ -1,0 +1,40 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type PlatformConfig } from './config/platform-config.js';
+import { HttpErrorFilter } from './errors/http-exception.filter.js';
+import { HealthController } from './health/health.controller.js';
+import { HealthRegistry } from './health/health.registry.js';
+import { ApiKeyGuard } from './http/api-key.guard.js';
+import { CorrelationInterceptor } from './logging/correlation.interceptor.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { SystemController } from './http/system.controller.js';
+
+/**
+ * What every app boots with: its validated configuration, JSON logging with
+ * correlation ids, health and readiness, Prometheus metrics, the operator
+ * API-key guard and one JSON error format.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: PlatformConfig, rootLogger: Logger): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [LoggingModule.forRoot(rootLogger), TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController, MetricsController, SystemController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        HealthRegistry,
+        MetricsService,
+        ApiKeyGuard,
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor },
+      ],
+      exports: [APP_CONFIG, HealthRegistry, MetricsService, ApiKeyGuard],
+    };
+  }
+}

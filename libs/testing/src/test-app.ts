@@ -1,0 +1,63 @@
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { createApp, createRootLogger, type PlatformConfig } from '@cpo/platform';
+import type { Logger } from 'pino';
+import { databaseUrl, deleteStreams, dropDatabase, testServers, uniqueSuffix } from './infra.js';
+
+export interface TestApp<C extends PlatformConfig> {
+  app: INestApplication;
+  baseUrl: string;
+  config: C;
+  logger: Logger;
+  /** The run's bus prefix and database name, for assertions and cleanup. */
+  prefix: string;
+  database: string;
+  close(): Promise<void>;
+}
+
+export interface StartTestAppOptions<C extends PlatformConfig> {
+  /** The app's own config loader, so the test validates the real schema. */
+  loadConfig: (env: NodeJS.ProcessEnv) => C;
+  createModule: (config: C, logger: Logger) => DynamicModule;
+  database: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Boots an app in-process exactly as main.ts does, against the real servers,
+ * with a unique database (created by the app itself) and bus prefix, on a
+ * random port. close() shuts it down and removes the database and streams.
+ */
+export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOptions<C>): Promise<TestApp<C>> {
+  const suffix = uniqueSuffix();
+  const database = `${o.database}_t_${suffix}`;
+  const prefix = `t_${suffix}`;
+  const config = o.loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl(database),
+    NATS_URL: testServers.nats,
+    NATS_SUBJECT_PREFIX: prefix,
+    REDIS_URL: testServers.redis,
+    MQTT_URL: testServers.mqtt,
+    MQTT_CLIENT_ID: `test-${suffix}`,
+    OPERATOR_API_KEY: 'test-operator-key-0123456789',
+    ...o.env,
+  });
+  const logger = createRootLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
+  const app = await createApp(o.createModule(config, logger), { config, logger, description: 'test' });
+  await app.init();
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    config,
+    logger,
+    prefix,
+    database,
+    async close() {
+      await app.close();
+      await Promise.all([dropDatabase(database), deleteStreams(prefix)]);
+    },
+  };
+}
