@@ -50,6 +50,33 @@ describe('durable consumers (real PostgreSQL + JetStream)', () => {
     expect(good).toBeDefined();
   });
 
+  it('isolates a bad event in a batch handler by bisection; the rest are applied exactly once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push(await publisher.publish(Subjects.OcppChargingProfileApplied, { ...sampleEvents[Subjects.OcppChargingProfileApplied], stationId: i === 13 ? 'POISON' : `CP-${i}` }));
+    }
+    const batchSizes: number[] = [];
+    const consumer = bus.consumer<typeof Subjects.OcppChargingProfileApplied>({
+      durable: 'batches',
+      stream: Streams.OCPP,
+      filterSubject: Subjects.OcppChargingProfileApplied,
+      maxDeliver: 2,
+      backoffMs: [50],
+      batchHandler: async (events, tx) => {
+        batchSizes.push(events.length);
+        if (events.some((e) => e.payload.stationId === 'POISON')) throw new Error('bad row');
+        await tx.query(`INSERT INTO applied SELECT unnest($1::uuid[]), 'batches', 1`, [events.map((e) => e.id)]);
+      },
+    });
+    await consumer.start();
+    expect(await eventually(async () => (await bus.counter('bus_dead_letters_total', { consumer: 'batches' })) === 1)).toBe(true);
+    await consumer.stop();
+    expect(await bus.appliedRows('batches')).toEqual({ total: 19, distinct: 19 });
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    const dlq = await bus.jsm.streams.getMessage(bus.names.stream('DEADLETTER'), { last_by_subj: bus.names.subject('dlq.batches') });
+    expect(dlq?.header.get(Headers.EventId)).toBe(ids[13]);
+  });
+
   it('(d) resumes after a crash mid-stream with nothing lost and nothing applied twice', async () => {
     const total = 300;
     for (let i = 0; i < total; i += 50) {

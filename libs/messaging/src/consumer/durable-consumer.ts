@@ -1,39 +1,15 @@
-import type { EventSubject, StreamDefinition } from '@cpo/contracts';
+import type { EventSubject } from '@cpo/contracts';
 import { DomainError, runWithCorrelation } from '@cpo/platform';
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { BusNames } from '../bus-names.js';
 import type { BusEvent } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
+import { BatchFailure, HandlerFailure, type ConsumerSpec } from './consumer-spec.js';
 import { DeadLetters } from './dead-letter.js';
 import { decodeMessage } from './decode.js';
-
-/**
- * Applies one event. Everything it changes must go through `tx`: the change,
- * the inbox row and the acknowledgement stand or fall together. Throwing
- * rolls back and schedules a redelivery; a ValidationError is permanent and
- * dead-letters at once.
- */
-export type EventHandler<S extends EventSubject> = (event: BusEvent<S>, tx: EntityManager) => Promise<void>;
-
-export interface ConsumerSpec<S extends EventSubject = EventSubject> {
-  /** Durable name, unique per service and purpose, e.g. `planner-forecasts`. */
-  durable: string;
-  stream: StreamDefinition;
-  /** A logical subject or pattern inside the stream (one filter: nats-server 2.9 has no multi-filter). */
-  filterSubject: string;
-  handler: EventHandler<S>;
-  /** Deliveries before an event is dead-lettered. */
-  maxDeliver?: number;
-  ackWaitMs?: number;
-  /** Redelivery delay after the n-th failure (last value repeats). */
-  backoffMs?: number[];
-  /** Unacknowledged messages the server lets this consumer hold; bounds memory and batch size. */
-  maxAckPending?: number;
-  maxBatch?: number;
-}
 
 export interface ConsumerDeps {
   js: JetStreamClient;
@@ -53,7 +29,7 @@ const DEFAULT_BACKOFF_MS = [1000, 5000, 15_000, 60_000];
  * the inbox and acknowledged without running the handler again.
  */
 export class DurableConsumer<S extends EventSubject = EventSubject> {
-  private readonly spec: Required<ConsumerSpec<S>>;
+  private readonly spec: Required<Omit<ConsumerSpec<S>, 'handler' | 'batchHandler'>> & Pick<ConsumerSpec<S>, 'handler' | 'batchHandler'>;
   private readonly durableName: string;
   private readonly deadLetters: DeadLetters;
   private readonly logger: Logger;
@@ -70,8 +46,10 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       backoffMs: DEFAULT_BACKOFF_MS,
       maxAckPending: 1000,
       maxBatch: 200,
+      afterCommit: () => undefined,
       ...spec,
     };
+    if (!spec.handler === !spec.batchHandler) throw new Error(`consumer ${spec.durable}: give exactly one of handler and batchHandler`);
     this.durableName = deps.names.durable(spec.durable);
     this.logger = deps.logger.child({ consumer: spec.durable });
     this.deadLetters = new DeadLetters(deps.js, deps.names, this.logger, deps.metrics);
@@ -160,19 +138,32 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
         valid.push({ msg, event: decoded.event as BusEvent<S> });
       }
     }
-    // Apply the batch in one transaction. When a handler throws, everything rolls back; that
-    // one event is failed (retry or dead-letter) and the rest are applied again without it,
-    // so each delivery runs a failing handler exactly once.
-    let pending = valid;
+    await this.applyIsolating(valid);
+  }
+
+  /**
+   * Applies events in one transaction. When a handler throws, everything rolls
+   * back; the failing event is failed (retry or dead-letter) and the rest are
+   * applied again without it, so a per-event handler runs a failing event once
+   * per delivery. A failing batch handler is bisected down to the bad event.
+   */
+  private async applyIsolating(items: { msg: JsMsg; event: BusEvent<S> }[]): Promise<void> {
+    let pending = items;
     while (pending.length > 0) {
       try {
         await this.apply(pending);
         return;
       } catch (err) {
-        if (!(err instanceof HandlerFailure)) throw err;
-        const bad = pending[err.index];
-        await this.failed(bad.msg, bad.event, err.cause);
-        pending = pending.filter((_, i) => i !== err.index);
+        if (err instanceof HandlerFailure) {
+          const bad = pending[err.index];
+          await this.failed(bad.msg, bad.event, err.cause);
+          pending = pending.filter((_, i) => i !== err.index);
+        } else if (err instanceof BatchFailure) {
+          const mid = Math.ceil(pending.length / 2);
+          await this.applyIsolating(pending.slice(0, mid));
+          await this.applyIsolating(pending.slice(mid));
+          return;
+        } else throw err;
       }
     }
   }
@@ -180,7 +171,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
   /** One transaction: claim the inbox rows, run the handler for new events, commit, then ack. */
   private async apply(items: { msg: JsMsg; event: BusEvent<S> }[]): Promise<void> {
     const { dataSource, metrics } = this.deps;
-    let processed = 0;
+    const applied: BusEvent<S>[] = [];
     await dataSource.transaction(async (tx) => {
       const claimed: { event_id: string }[] = await tx.query(
         `INSERT INTO inbox (consumer, event_id, subject)
@@ -189,18 +180,31 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
         [this.spec.durable, items.map((i) => i.event.id), items.map((i) => i.event.subject)],
       );
       const fresh = new Set(claimed.map((r) => r.event_id));
-      processed = 0;
+      applied.length = 0;
+      const indexes: number[] = [];
       for (const [index, { event }] of items.entries()) {
         // delete(): the same id twice in one batch runs once.
         if (!fresh.delete(event.id)) continue;
-        try {
-          await runWithCorrelation(event.correlationId, () => this.spec.handler(event, tx));
-        } catch (cause) {
-          throw new HandlerFailure(index, cause);
+        if (this.spec.handler) {
+          try {
+            await runWithCorrelation(event.correlationId, () => this.spec.handler!(event, tx));
+          } catch (cause) {
+            throw new HandlerFailure(index, cause);
+          }
         }
-        processed += 1;
+        applied.push(event);
+        indexes.push(index);
+      }
+      if (this.spec.batchHandler && applied.length > 0) {
+        try {
+          await this.spec.batchHandler(applied, tx);
+        } catch (cause) {
+          throw applied.length === 1 ? new HandlerFailure(indexes[0], cause) : new BatchFailure(cause);
+        }
       }
     });
+    const processed = applied.length;
+    this.spec.afterCommit(applied);
     for (const { msg } of items) this.settle(msg, 'ack');
     metrics.consumed.inc({ consumer: this.spec.durable, outcome: 'processed' }, processed);
     if (items.length > processed) metrics.consumed.inc({ consumer: this.spec.durable, outcome: 'duplicate' }, items.length - processed);
@@ -247,15 +251,5 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
   private backoff(deliveryCount: number): number {
     const b = this.spec.backoffMs;
     return b[Math.min(Math.max(deliveryCount - 1, 0), b.length - 1)];
-  }
-}
-
-/** A handler threw for the event at `index` of the batch (as opposed to the database failing). */
-class HandlerFailure extends Error {
-  constructor(
-    readonly index: number,
-    override readonly cause: unknown,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause));
   }
 }

@@ -86,6 +86,10 @@ export class OutboxRelay {
         [this.o.batchSize],
       );
       if (rows.length === 0) return { published: 0, failed: 0 };
+      // Losing this commit in a crash only means publishing these rows again, whose
+      // duplicates are dropped (by JetStream within its window, by consumer inboxes after it);
+      // so it need not wait for the WAL flush.
+      await tx.query(`SET LOCAL synchronous_commit = off`);
       const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
       const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
       const failed = rows.filter((_, i) => results[i].status === 'rejected');
