@@ -5,7 +5,8 @@
  * Two "services", as in production: a producing service (a worker thread:
  * producer transactions that change state and write outbox rows, plus the
  * outbox relay) and a consuming service (the main thread: a durable consumer
- * whose handler writes a row per event, committed with its inbox entry).
+ * whose batch handler writes a row per event in one statement, committed with
+ * the inbox entries).
  *
  * Phase 1 offers a fixed rate (default 1,000 events/s, one event per producer
  * transaction) and reports end-to-end latency from the producer's commit to

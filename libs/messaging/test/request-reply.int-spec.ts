@@ -52,7 +52,7 @@ describe('core request/reply (real NATS)', () => {
       subject: ocppCommandSubject('CP-SLOW'),
       parseRequest,
       toErrorReply,
-      handle: () => new Promise((r) => setTimeout(() => r({ status: 'ok', payload: {} }), 1500)),
+      handle: () => new Promise((r) => setTimeout(() => r({ status: 'ok', payload: {} }), 500)),
     });
     await expect(requester.request(ocppCommandSubject('CP-SLOW'), { action: 'Reset', payload: {} }, { timeoutMs: 200, parseReply })).rejects.toBeInstanceOf(TimeoutError);
   });

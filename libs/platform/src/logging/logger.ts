@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentCorrelationId } from './correlation.js';
 
 export type { Logger } from 'pino';
@@ -7,8 +7,9 @@ export type { Logger } from 'pino';
  * The process's root JSON logger. Every line carries the service name and,
  * when there is one, the correlation id of the work being done.
  */
-export function createRootLogger(options: { service: string; level: string }): Logger {
-  return pino({
+export function createRootLogger(options: { service: string; level: string }, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level: options.level,
     base: { service: options.service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -21,7 +22,9 @@ export function createRootLogger(options: { service: string; level: string }): L
       paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.password', '*.token'],
       censor: '[redacted]',
     },
-  });
+    },
+    destination,
+  );
 }
 
 /** DI token for the root pino logger; libraries take children of it. */
