@@ -65,7 +65,7 @@ async function open(url: string, prefix: string, pool: number) {
 async function producerService({ url, prefix }: Setup): Promise<void> {
   const port = parentPort!;
   const { ds, nc, js, names } = await open(url, prefix, 12);
-  const relay = new OutboxRelay({ dataSource: ds, databaseUrl: url, js, names, logger, metrics, batchSize: 500, pollIntervalMs: 1000, retentionHours: 1 });
+  const relay = new OutboxRelay({ databaseUrl: url, js, names, logger, metrics, batchSize: 500, pollIntervalMs: 1000, retentionHours: 1 });
   await relay.start();
   const writer = new OutboxWriter('bench');
   const payload = sampleEvents[Subjects.OcppMeterSampled];

@@ -72,7 +72,6 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     private readonly names: BusNames,
     private readonly health: HealthRegistry,
     private readonly metrics: MessagingMetrics,
-    private readonly dataSource: DataSource,
     private readonly consumers: ConsumerHost,
     private readonly responder: BusResponder,
   ) {}
@@ -121,7 +120,6 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
 
   async onApplicationBootstrap(): Promise<void> {
     this.relay = new OutboxRelay({
-      dataSource: this.dataSource,
       databaseUrl: this.config.DATABASE_URL,
       js: this.js,
       names: this.names,

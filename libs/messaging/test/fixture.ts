@@ -62,7 +62,6 @@ export class BusFixture {
 
   relay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
     const relay = new OutboxRelay({
-      dataSource: this.dataSource,
       databaseUrl: this.databaseUrl,
       js: this.js,
       names: this.names,

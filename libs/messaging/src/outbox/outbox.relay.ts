@@ -1,15 +1,13 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
 import type { BusNames } from '../bus-names.js';
 import { textEncoder, toHeaders } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxRelayOptions {
-  dataSource: DataSource;
-  /** Used for the dedicated LISTEN connection (a pooled one cannot hold LISTEN). */
+  /** The relay's own connections: a small pool and the LISTEN connection (a pooled one cannot hold LISTEN). */
   databaseUrl: string;
   js: JetStreamClient;
   names: BusNames;
@@ -54,6 +52,7 @@ export class OutboxRelay {
   private wake?: () => void;
   private listener?: pg.Client;
   private lastPrune = 0;
+  private pool?: pg.Pool;
 
   constructor(private readonly o: OutboxRelayOptions) {}
 
@@ -65,48 +64,67 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    if (this.running) {
+      this.running = false;
+      this.wake?.();
+      await this.loop;
+    }
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
+    await this.pool?.end();
+    this.pool = undefined;
   }
 
   /**
    * Publishes one batch. Successes are marked sent and failures get their
    * attempt count and error recorded, in one commit; failed rows stay queued.
+   * Two round trips per pass on the happy path: lock-and-read, mark-and-commit.
    */
   async drainOnce(): Promise<{ published: number; failed: number }> {
     this.dirty = false;
-    return this.o.dataSource.transaction(async (tx) => {
-      const rows: OutboxRow[] = await tx.query(
-        `SELECT id, subject, schema_version, payload::text AS payload, correlation_id, source, occurred_at
-           FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.o.batchSize],
-      );
-      if (rows.length === 0) return { published: 0, failed: 0 };
-      // Losing this commit in a crash only means publishing these rows again, whose
+    const client = await this.db().connect();
+    try {
+      // Losing the commit below in a crash only means publishing these rows again, whose
       // duplicates are dropped (by JetStream within its window, by consumer inboxes after it);
       // so it need not wait for the WAL flush.
-      await tx.query(`SET LOCAL synchronous_commit = off`);
+      const opened = (await client.query(
+        `BEGIN; SET LOCAL synchronous_commit = off;
+         SELECT id, subject, schema_version, payload::text AS payload, correlation_id, source, occurred_at
+           FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.o.batchSize)} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as pg.QueryResult<OutboxRow>[];
+      const rows = opened[2].rows;
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return { published: 0, failed: 0 };
+      }
       const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
       const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
       const failed = rows.filter((_, i) => results[i].status === 'rejected');
-      if (sent.length) {
-        const ids = sent.map((r) => r.id);
-        await this.o.afterPublish?.(ids);
-        await tx.query(`UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, [ids]);
-        for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
-      }
+      if (sent.length) await this.o.afterPublish?.(sent.map((r) => r.id));
       if (failed.length) {
         const reason = String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason);
-        await tx.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [failed.map((r) => r.id), reason]);
+        await client.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [failed.map((r) => r.id), reason]);
         for (const r of failed) this.o.metrics.publishFailures.inc({ subject: r.subject });
         this.o.logger.warn({ failed: failed.length, published: sent.length, reason }, 'outbox publish failed; will retry');
       }
+      // The ids are uuids read from our own table a moment ago, so inlining them is safe
+      // and lets the update and the commit share one round trip.
+      const ids = sent.map((r) => r.id).join(',');
+      await client.query(`${ids ? `UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY('{${ids}}'::uuid[]);` : ''} COMMIT`);
+      for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
       return { published: sent.length, failed: failed.length };
-    });
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The relay's own small pool: its SQL is raw and multi-statement, outside the app's ORM. */
+  private db(): pg.Pool {
+    this.pool ??= new pg.Pool({ connectionString: this.o.databaseUrl, max: 2, application_name: 'outbox-relay' });
+    return this.pool;
   }
 
   private publish(r: OutboxRow) {
@@ -177,9 +195,9 @@ export class OutboxRelay {
   private async maybePrune(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    const [{ pending }] = await this.o.dataSource.query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
+    const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
     this.o.metrics.outboxPending.set(pending);
-    await this.o.dataSource.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
-    await this.o.dataSource.query(`DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)`, [this.o.inboxRetentionDays ?? 14]);
+    await this.db().query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
+    await this.db().query(`DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)`, [this.o.inboxRetentionDays ?? 14]);
   }
 }
