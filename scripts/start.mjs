@@ -126,7 +126,13 @@ function stop(reason) {
   forceTimer.unref();
   return true;
 }
+// Under `npm start`, one Ctrl-C arrives twice: from the terminal (to the whole foreground group)
+// and forwarded by npm. Only a signal well after the first counts as "again".
+const REPEAT_GRACE_MS = 1000;
+let firstSignalAt = 0;
 function onSignal(signal) {
+  if (firstSignalAt === 0) firstSignalAt = Date.now();
+  else if (Date.now() - firstSignalAt < REPEAT_GRACE_MS) return;
   if (!stop(`${signal} received`)) {
     logger.logGlobalEvent(`${signal} again: sending SIGKILL to ${running().length} app(s)`);
     killAll('SIGKILL');
