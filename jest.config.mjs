@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 // Jest runs in ESM mode (Nest 12 is ESM-only). Two projects: `unit` needs no servers,
 // `integration` talks to the real PostgreSQL / NATS / Redis / Mosquitto started by scripts/infra.sh.
 const swc = [
@@ -21,7 +23,7 @@ const common = {
   },
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/deploy', '<rootDir>/test'],
+  roots: ['apps', 'libs', 'tools', 'deploy', 'test'].filter((d) => existsSync(d)).map((d) => `<rootDir>/${d}`),
 };
 export default {
   projects: [
