@@ -131,6 +131,12 @@ async function main(): Promise<void> {
   const database = `bench_${suffix}`;
   const prefix = `bench_${suffix}`;
   const url = await createDatabase(database);
+  // A failed or interrupted run must not leave its database and streams behind.
+  cleanup = async () => {
+    await dropDatabase(database).catch(() => undefined);
+    await deleteStreams(prefix).catch(() => undefined);
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   const { ds, nc, js, jsm, names } = await open(url, prefix, 8);
   await ds.runMigrations();
   await ensureStreams(jsm, names, 1);
@@ -251,5 +257,10 @@ async function main(): Promise<void> {
   if (applied !== committed) throw new Error(`consumer applied ${applied} rows but committed ${committed} events`);
 }
 
-if (isMainThread) await main();
+let cleanup = async () => undefined as void;
+if (isMainThread)
+  await main().catch(async (err: unknown) => {
+    await cleanup();
+    throw err;
+  });
 else await producerService(workerData as Setup);
