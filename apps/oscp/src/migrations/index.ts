@@ -1,4 +1,4 @@
-import { Messaging1732300000000 } from './1732300000000-messaging.js';
+import { Messaging1732300000000 } from '@cpo/messaging';
 
-/** In order of application. */
+/** This service's schema history, in order of application. */
 export const migrations = [Messaging1732300000000];

@@ -1,4 +1,4 @@
-import type { QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * DDL of the messaging tables every service owns in its own database: the
@@ -43,3 +43,17 @@ export const messagingSchema = {
 
 /** NOTIFY channel the relay listens on; NOTIFY is delivered only when the writing transaction commits. */
 export const OUTBOX_CHANNEL = 'cpo_outbox';
+
+/**
+ * The messaging tables as a migration. Each app lists it in its own
+ * `migrations/index.ts`, so the tables live in every service's own database.
+ */
+export class Messaging1732300000000 implements MigrationInterface {
+  name = 'Messaging1732300000000';
+  up(q: QueryRunner): Promise<void> {
+    return messagingSchema.up(q);
+  }
+  down(q: QueryRunner): Promise<void> {
+    return messagingSchema.down(q);
+  }
+}
