@@ -1,0 +1,177 @@
+/**
+ * Version-neutral OCPP-J framing (OCPP-J 1.6 §4, guide §1.3): parse one WebSocket text message
+ * into a typed frame, or say precisely why not, so the caller can answer a CALLERROR with the
+ * peer's id. Payload validation against schemas is version-specific and lives in v16/.
+ */
+
+export const MessageType = { Call: 2, CallResult: 3, CallError: 4 } as const;
+export type MessageTypeId = (typeof MessageType)[keyof typeof MessageType];
+
+/** A JSON object as it arrives on the wire (never null, never an array). */
+export type JsonObject = { [key: string]: unknown };
+
+/** OCPP-J message ids are strings of at most 36 characters (a UUID fits exactly). */
+export const MAX_UNIQUE_ID_LENGTH = 36;
+
+export interface CallFrame {
+  type: typeof MessageType.Call;
+  uniqueId: string;
+  action: string;
+  payload: JsonObject;
+}
+
+export interface CallResultFrame {
+  type: typeof MessageType.CallResult;
+  uniqueId: string;
+  payload: JsonObject;
+}
+
+export interface CallErrorFrame {
+  type: typeof MessageType.CallError;
+  uniqueId: string;
+  /** As received; normalise with the version's helper (e.g. normalizeCallErrorCode16). */
+  code: string;
+  description: string;
+  details: JsonObject;
+}
+
+export type Frame = CallFrame | CallResultFrame | CallErrorFrame;
+
+export type FrameErrorCode = 'FormationViolation' | 'ProtocolError';
+
+export type ParsedFrame =
+  | { kind: 'frame'; frame: Frame }
+  | {
+      kind: 'invalid';
+      /** Present whenever the id could be read, so a CALLERROR can be answered. */
+      uniqueId?: string;
+      /**
+       * Present when the message type could be read. Only a broken CALL (or an unreadable type)
+       * deserves a CALLERROR answer; a broken CALLRESULT/CALLERROR must never be answered.
+       */
+      messageType?: MessageTypeId;
+      code: FrameErrorCode;
+      description: string;
+    }
+  /** Unknown message type number: the spec says to ignore the message. */
+  | { kind: 'ignore'; reason: string };
+
+const ARITY: Record<MessageTypeId, number> = { 2: 4, 3: 3, 4: 5 };
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isMessageTypeId(value: number): value is MessageTypeId {
+  return value === MessageType.Call || value === MessageType.CallResult || value === MessageType.CallError;
+}
+
+/**
+ * When the text is not valid JSON we can still often read the id from the prefix
+ * `[<type>, "<id>"`; the spec wants a CALLERROR answer "if an id can be read".
+ */
+const SALVAGE_PREFIX = /^\s*\[\s*(\d+)\s*,\s*"([^"\\]{0,36})"/;
+
+export function parseFrame(text: string): ParsedFrame {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    const salvaged = SALVAGE_PREFIX.exec(text);
+    const type = salvaged ? Number(salvaged[1]) : undefined;
+    return {
+      kind: 'invalid',
+      ...(salvaged ? { uniqueId: salvaged[2] } : {}),
+      ...(type !== undefined && isMessageTypeId(type) ? { messageType: type } : {}),
+      code: 'FormationViolation',
+      description: `invalid JSON: ${(err as Error).message}`,
+    };
+  }
+  if (!Array.isArray(data)) return invalid(undefined, undefined, 'FormationViolation', 'frame is not a JSON array');
+  const [type, id] = data as unknown[];
+  const uniqueId = typeof id === 'string' ? id : undefined;
+  if (typeof type !== 'number' || !Number.isInteger(type)) {
+    return invalid(uniqueId, undefined, 'FormationViolation', 'message type is not an integer');
+  }
+  if (!isMessageTypeId(type)) return { kind: 'ignore', reason: `unknown message type ${type}` };
+  if (uniqueId === undefined) return invalid(undefined, type, 'FormationViolation', 'message id is not a string');
+  if (uniqueId.length === 0 || uniqueId.length > MAX_UNIQUE_ID_LENGTH) {
+    return invalid(uniqueId, type, 'FormationViolation', `message id must be 1..${MAX_UNIQUE_ID_LENGTH} characters`);
+  }
+  if (data.length !== ARITY[type]) {
+    // Guide §1.3: wrong arity (including a CALL without payload) is a FormationViolation.
+    return invalid(uniqueId, type, 'FormationViolation', `message type ${type} needs ${ARITY[type]} elements, got ${data.length}`);
+  }
+  switch (type) {
+    case MessageType.Call: {
+      const [, , action, payload] = data as unknown[];
+      if (typeof action !== 'string' || action.length === 0) {
+        return invalid(uniqueId, type, 'FormationViolation', 'action is not a non-empty string');
+      }
+      // `null` instead of `{}` (a common firmware bug for empty payloads) is a payload that is
+      // present but missing its content: OCPP-J's ProtocolError, "payload for Action is incomplete".
+      if (payload === null) return invalid(uniqueId, type, 'ProtocolError', 'payload is null; an empty payload is {}');
+      if (!isJsonObject(payload)) return invalid(uniqueId, type, 'FormationViolation', 'payload is not a JSON object');
+      return { kind: 'frame', frame: { type, uniqueId, action, payload } };
+    }
+    case MessageType.CallResult: {
+      const payload: unknown = data[2];
+      if (!isJsonObject(payload)) return invalid(uniqueId, type, 'FormationViolation', 'payload is not a JSON object');
+      return { kind: 'frame', frame: { type, uniqueId, payload } };
+    }
+    case MessageType.CallError: {
+      const [, , code, description, details] = data as unknown[];
+      if (typeof code !== 'string' || code.length === 0) {
+        return invalid(uniqueId, type, 'FormationViolation', 'error code is not a non-empty string');
+      }
+      if (typeof description !== 'string') return invalid(uniqueId, type, 'FormationViolation', 'error description is not a string');
+      if (!isJsonObject(details)) return invalid(uniqueId, type, 'FormationViolation', 'error details is not a JSON object');
+      return { kind: 'frame', frame: { type, uniqueId, code, description, details } };
+    }
+  }
+}
+
+function invalid(
+  uniqueId: string | undefined,
+  messageType: MessageTypeId | undefined,
+  code: FrameErrorCode,
+  description: string,
+): ParsedFrame {
+  return {
+    kind: 'invalid',
+    ...(uniqueId !== undefined ? { uniqueId } : {}),
+    ...(messageType !== undefined ? { messageType } : {}),
+    code,
+    description,
+  };
+}
+
+// Serialisers refuse what the peer would reject: sending a bad frame is our bug, not theirs.
+function assertUniqueId(uniqueId: string): void {
+  if (uniqueId.length === 0 || uniqueId.length > MAX_UNIQUE_ID_LENGTH) {
+    throw new RangeError(`OCPP-J message id must be 1..${MAX_UNIQUE_ID_LENGTH} characters, got ${uniqueId.length}`);
+  }
+}
+
+function assertObject(value: unknown, what: string): void {
+  if (!isJsonObject(value)) throw new TypeError(`OCPP-J ${what} must be a JSON object`);
+}
+
+export function serializeCall(uniqueId: string, action: string, payload: object): string {
+  assertUniqueId(uniqueId);
+  if (action.length === 0) throw new RangeError('OCPP-J action must not be empty');
+  assertObject(payload, 'payload');
+  return JSON.stringify([MessageType.Call, uniqueId, action, payload]);
+}
+
+export function serializeCallResult(uniqueId: string, payload: object): string {
+  assertUniqueId(uniqueId);
+  assertObject(payload, 'payload');
+  return JSON.stringify([MessageType.CallResult, uniqueId, payload]);
+}
+
+export function serializeCallError(uniqueId: string, code: string, description = '', details: object = {}): string {
+  // No id check here: we must be able to answer a frame whose id was too long, echoing it.
+  assertObject(details, 'error details');
+  return JSON.stringify([MessageType.CallError, uniqueId, code, description, details]);
+}
