@@ -1,0 +1,250 @@
+import { ChargePoint16, type ChargePointOptions } from '@cpo/ocpp-chargepoint';
+import { OcppCallError, SmartCharging16, type Conf16, type CpAction16, type Req16 } from '@cpo/ocpp-protocol';
+import { registerHandlers } from './handlers.js';
+import { defaultConfiguration, type ConfigKey, type StationConfig } from './station-config.js';
+
+export type ConnectorStatus = Req16<'StatusNotification'>['status'];
+
+export interface ConnectorState {
+  id: number;
+  status: ConnectorStatus;
+  availability: 'Operative' | 'Inoperative';
+  transaction?: { id: number; idTag: string; startedAt: Date; meterStartWh: number };
+  /** The EV's own maximum draw; the charger gives min(limit, this). */
+  evMaxPowerW: number;
+  meterWh: number;
+  powerW: number;
+  offeredW: number;
+}
+
+export interface SimulatedStationOptions extends Omit<ChargePointOptions, 'identity'> {
+  /** Injectable clock for tests. */
+  now?: () => Date;
+  /** Overrides MeterValueSampleInterval (seconds), e.g. for fast tests. */
+  meterIntervalS?: number;
+}
+
+/**
+ * A simulated OCPP 1.6 charge point: boots, heartbeats, reports status, runs
+ * sessions whose power follows its composite charging schedule, and answers
+ * the central system. CSMS-initiated handlers live in handlers.ts.
+ */
+export class SimulatedStation extends ChargePoint16 {
+  readonly keys: Map<string, ConfigKey>;
+  readonly profiles = new SmartCharging16.ChargingProfileStore();
+  readonly connectors: ConnectorState[];
+  registration?: 'Accepted' | 'Pending' | 'Rejected';
+  readonly now: () => Date;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private meterTimer?: NodeJS.Timeout;
+  private lastTick: number;
+  stats = { sent: 0, errors: 0 };
+
+  constructor(
+    readonly station: StationConfig,
+    options: SimulatedStationOptions,
+  ) {
+    super({ ...options, identity: station.identity });
+    this.now = options.now ?? (() => new Date());
+    this.keys = defaultConfiguration(station);
+    if (options.meterIntervalS) this.keys.set('MeterValueSampleInterval', { value: String(options.meterIntervalS), readonly: false });
+    this.connectors = Array.from({ length: station.connectors + 1 }, (_, id) => ({
+      id,
+      status: 'Available' as ConnectorStatus,
+      availability: 'Operative' as const,
+      evMaxPowerW: 0,
+      meterWh: 0,
+      powerW: 0,
+      offeredW: 0,
+    }));
+    this.lastTick = this.now().getTime();
+    registerHandlers(this);
+    this.on('open', () => void this.boot().catch((err: unknown) => this.emit('sim-error', err)));
+    this.on('close', () => this.stopTimers());
+  }
+
+  key(name: string): string | undefined {
+    return this.keys.get(name)?.value;
+  }
+
+  /** A typed call that counts and surfaces CALLERRORs as exceptions. */
+  async request<A extends CpAction16>(action: A, payload: Req16<A>): Promise<Conf16<A>> {
+    this.stats.sent += 1;
+    const conf = await this.call(action, payload, { suppress: false }).catch((err: unknown) => {
+      this.stats.errors += 1;
+      throw err;
+    });
+    return conf as Conf16<A>;
+  }
+
+  /** BootNotification until Accepted, obeying Pending/Rejected intervals; then heartbeats and status. */
+  async boot(): Promise<void> {
+    for (;;) {
+      const conf = await this.request('BootNotification', {
+        chargePointVendor: this.station.vendor,
+        chargePointModel: this.station.model,
+        firmwareVersion: this.station.firmwareVersion,
+        ...(this.station.serialNumber ? { chargePointSerialNumber: this.station.serialNumber } : {}),
+      });
+      this.registration = conf.status;
+      const intervalS = conf.interval > 0 ? conf.interval : 60;
+      if (conf.status === 'Accepted') {
+        this.keys.set('HeartbeatInterval', { value: String(intervalS), readonly: false });
+        break;
+      }
+      this.emit('registration', conf.status);
+      await new Promise((r) => setTimeout(r, intervalS * 1000));
+      if (!this.isOpen) return;
+    }
+    this.emit('registration', 'Accepted');
+    this.scheduleHeartbeat();
+    for (const c of this.connectors) await this.sendStatus(c.id);
+    this.scheduleMeter();
+  }
+
+  scheduleHeartbeat(): void {
+    clearInterval(this.heartbeatTimer);
+    const s = Number(this.key('HeartbeatInterval') ?? 300);
+    if (s > 0) this.heartbeatTimer = setInterval(() => void this.request('Heartbeat', {}).catch(() => undefined), s * 1000);
+  }
+
+  scheduleMeter(): void {
+    clearInterval(this.meterTimer);
+    const s = Number(this.key('MeterValueSampleInterval') ?? 60);
+    if (s > 0) this.meterTimer = setInterval(() => void this.sampleAll().catch(() => undefined), s * 1000);
+  }
+
+  stopTimers(): void {
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.meterTimer);
+  }
+
+  async sendStatus(connectorId: number): Promise<void> {
+    const c = this.connectors[connectorId];
+    await this.request('StatusNotification', { connectorId, status: c.status, errorCode: 'NoError', timestamp: this.now().toISOString() });
+  }
+
+  async setStatus(connectorId: number, status: ConnectorStatus): Promise<void> {
+    const c = this.connectors[connectorId];
+    if (c.status === status) return;
+    c.status = status;
+    await this.sendStatus(connectorId);
+  }
+
+  /** Plug in, authorise and start charging; returns the transaction id, or undefined if refused. */
+  async startSession(connectorId: number, idTag: string, evMaxPowerW: number): Promise<number | undefined> {
+    const c = this.connectors[connectorId];
+    if (!c || connectorId === 0 || c.transaction || c.availability === 'Inoperative') throw new Error(`connector ${connectorId} cannot start a session`);
+    await this.setStatus(connectorId, 'Preparing');
+    const auth = await this.request('Authorize', { idTag });
+    if (auth.idTagInfo.status !== 'Accepted') {
+      await this.setStatus(connectorId, 'Available');
+      return undefined;
+    }
+    return this.beginTransaction(connectorId, idTag, evMaxPowerW);
+  }
+
+  async beginTransaction(connectorId: number, idTag: string, evMaxPowerW: number): Promise<number | undefined> {
+    const c = this.connectors[connectorId];
+    this.tick();
+    const startedAt = this.now();
+    const started = await this.request('StartTransaction', { connectorId, idTag, meterStart: Math.round(c.meterWh), timestamp: startedAt.toISOString() });
+    if (started.idTagInfo.status !== 'Accepted' && this.key('StopTransactionOnInvalidId') === 'true') {
+      await this.request('StopTransaction', { transactionId: started.transactionId, meterStop: Math.round(c.meterWh), timestamp: this.now().toISOString(), reason: 'DeAuthorized' });
+      await this.setStatus(connectorId, 'Available');
+      return undefined;
+    }
+    c.transaction = { id: started.transactionId, idTag, startedAt, meterStartWh: c.meterWh };
+    c.evMaxPowerW = evMaxPowerW;
+    await this.applyLimits();
+    return started.transactionId;
+  }
+
+  async stopSession(connectorId: number, reason: Req16<'StopTransaction'>['reason'] = 'Local'): Promise<void> {
+    const c = this.connectors[connectorId];
+    if (!c?.transaction) return;
+    this.tick();
+    const tx = c.transaction;
+    c.transaction = undefined;
+    c.powerW = 0;
+    c.evMaxPowerW = 0;
+    this.profiles.endTransaction(connectorId);
+    await this.request('StopTransaction', { transactionId: tx.id, idTag: tx.idTag, meterStop: Math.round(c.meterWh), timestamp: this.now().toISOString(), reason });
+    await this.setStatus(connectorId, 'Finishing');
+    await this.setStatus(connectorId, 'Available');
+    await this.applyLimits();
+  }
+
+  /** Integrates energy at the current power up to now. */
+  tick(): void {
+    const now = this.now().getTime();
+    const hours = (now - this.lastTick) / 3_600_000;
+    this.lastTick = now;
+    for (const c of this.connectors) if (c.transaction) c.meterWh += c.powerW * hours;
+  }
+
+  /** Per-connector limit in W from the composite schedule, and the station-wide ChargePointMaxProfile cap. */
+  limitW(connectorId: number): number {
+    const c = this.connectors[connectorId];
+    const electrical = { voltageV: this.station.voltageV, phases: this.station.phases, maxCurrentA: this.station.maxCurrentA };
+    return SmartCharging16.limitAt(
+      {
+        profiles: this.profiles.list(),
+        connectorId,
+        unit: 'W',
+        electrical,
+        transaction: c.transaction ? { startedAt: c.transaction.startedAt, transactionId: c.transaction.id } : undefined,
+      },
+      this.now(),
+    ).limit;
+  }
+
+  /**
+   * Recomputes every connector's power: min(its limit, the EV's demand), then
+   * scaled so the charging connectors together stay within connector 0's cap.
+   */
+  async applyLimits(): Promise<void> {
+    this.tick();
+    const charging = this.connectors.filter((c) => c.id > 0 && c.transaction);
+    for (const c of charging) {
+      c.offeredW = this.limitW(c.id);
+      c.powerW = Math.min(c.offeredW, c.evMaxPowerW);
+    }
+    const cap = this.limitW(0);
+    const total = charging.reduce((s, c) => s + c.powerW, 0);
+    if (total > cap) for (const c of charging) c.powerW = (c.powerW * cap) / total;
+    for (const c of charging) await this.setStatus(c.id, c.powerW > 0 ? 'Charging' : 'SuspendedEVSE');
+  }
+
+  async sampleAll(): Promise<void> {
+    await this.applyLimits();
+    for (const c of this.connectors) if (c.id > 0 && c.transaction) await this.sendMeterValues(c.id);
+  }
+
+  async sendMeterValues(connectorId: number): Promise<void> {
+    this.tick();
+    const c = this.connectors[connectorId];
+    const amps = (w: number) => w / (this.station.voltageV * this.station.phases);
+    const v = (value: number, measurand: string, unit: string) => ({ value: value.toFixed(1), measurand, unit, context: 'Sample.Periodic' }) as never;
+    await this.request('MeterValues', {
+      connectorId,
+      ...(c.transaction ? { transactionId: c.transaction.id } : {}),
+      meterValue: [
+        {
+          timestamp: this.now().toISOString(),
+          sampledValue: [
+            v(c.meterWh, 'Energy.Active.Import.Register', 'Wh'),
+            v(c.powerW, 'Power.Active.Import', 'W'),
+            v(amps(c.powerW), 'Current.Import', 'A'),
+            v(amps(c.offeredW), 'Current.Offered', 'A'),
+          ],
+        },
+      ],
+    });
+  }
+
+  /** Used by handlers to refuse politely with a CALLERROR. */
+  static fail(code: string, description: string): never {
+    throw new OcppCallError(code as never, description, {});
+  }
+}
