@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { ChargePoint16, type ChargePointOptions } from '@cpo/ocpp-chargepoint';
 import { OcppCallError, SmartCharging16, type Conf16, type CpAction16, type Req16 } from '@cpo/ocpp-protocol';
 import { registerHandlers } from './handlers.js';
@@ -39,6 +40,8 @@ export class SimulatedStation extends ChargePoint16 {
   private meterTimer?: NodeJS.Timeout;
   private lastTick: number;
   stats = { sent: 0, errors: 0 };
+  /** Round-trip time of each CALL we sent, per action (ms), for load reports. */
+  readonly latencies = new Map<string, number[]>();
 
   constructor(
     readonly station: StationConfig,
@@ -70,10 +73,14 @@ export class SimulatedStation extends ChargePoint16 {
   /** A typed call that counts and surfaces CALLERRORs as exceptions. */
   async request<A extends CpAction16>(action: A, payload: Req16<A>): Promise<Conf16<A>> {
     this.stats.sent += 1;
+    const started = performance.now();
     const conf = await this.call(action, payload, { suppress: false }).catch((err: unknown) => {
       this.stats.errors += 1;
       throw err;
     });
+    const list = this.latencies.get(action) ?? [];
+    list.push(performance.now() - started);
+    this.latencies.set(action, list);
     return conf as Conf16<A>;
   }
 

@@ -1,0 +1,110 @@
+import { SimulatedStation } from './station/simulated-station.js';
+import { defaultStation, type StationConfig } from './station/station-config.js';
+
+export interface FleetOptions {
+  url: string;
+  count: number;
+  /** Identity pattern; `{n}` is replaced by the 1-based station number, zero-padded to 4. */
+  idPattern: string;
+  station: Partial<StationConfig>;
+  basicAuthKey?: string;
+  meterIntervalS: number;
+  /** Mean seconds between session starts per station (exponential arrivals); 0 = no sessions. */
+  sessionEveryS: number;
+  sessionMinutes: number;
+  evMaxKw: number;
+  /** Seconds between connection attempts of consecutive stations (paced ramp-up). */
+  rampMs: number;
+  durationS: number;
+}
+
+export interface FleetReport {
+  stations: number;
+  connected: number;
+  booted: number;
+  sessionsStarted: number;
+  sessionsStopped: number;
+  messages: number;
+  errors: number;
+  latencyMs: Record<string, { count: number; p50: number; p95: number; p99: number }>;
+}
+
+/**
+ * Runs many simulated stations from one process: paced connection ramp-up,
+ * random session arrivals, and a bounded run time. Used by the CLI and by
+ * load benchmarks.
+ */
+export class Fleet {
+  readonly stations: SimulatedStation[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  sessionsStarted = 0;
+  sessionsStopped = 0;
+
+  constructor(private readonly o: FleetOptions) {}
+
+  async run(onProgress?: (r: FleetReport) => void): Promise<FleetReport> {
+    for (let n = 1; n <= this.o.count; n++) {
+      const identity = this.o.idPattern.replace('{n}', String(n).padStart(4, '0'));
+      const sim = new SimulatedStation(defaultStation(identity, this.o.station), {
+        url: this.o.url,
+        basicAuthKey: this.o.basicAuthKey,
+        meterIntervalS: this.o.meterIntervalS,
+        reconnect: { initialDelayMs: 1000, maxDelayMs: 30_000 },
+      });
+      sim.on('error', () => undefined); // counted in stats; a fleet must not stop for one station
+      sim.on('registration', (status) => status === 'Accepted' && this.o.sessionEveryS > 0 && this.scheduleSession(sim));
+      this.stations.push(sim);
+      void sim.start();
+      if (this.o.rampMs > 0) await new Promise((r) => setTimeout(r, this.o.rampMs));
+    }
+    const progress = onProgress ? setInterval(() => onProgress(this.report()), 2000) : undefined;
+    await new Promise((r) => setTimeout(r, this.o.durationS * 1000));
+    clearInterval(progress);
+    for (const t of this.timers) clearTimeout(t);
+    const final = this.report(); // before stopping, so `connected` means connected at the end of the run
+    await Promise.all(this.stations.map((s) => s.stop()));
+    return final;
+  }
+
+  private scheduleSession(sim: SimulatedStation): void {
+    const delay = -Math.log(1 - Math.random()) * this.o.sessionEveryS * 1000;
+    this.timers.push(
+      setTimeout(async () => {
+        const free = sim.connectors.find((c) => c.id > 0 && !c.transaction && c.status === 'Available');
+        if (free && sim.isOpen) {
+          const tx = await sim.startSession(free.id, `TAG-${sim.identity}`, this.o.evMaxKw * 1000).catch(() => undefined);
+          if (tx !== undefined) {
+            this.sessionsStarted += 1;
+            this.timers.push(
+              setTimeout(() => {
+                void sim.stopSession(free.id, 'EVDisconnected').then(() => (this.sessionsStopped += 1), () => undefined);
+              }, this.o.sessionMinutes * 60_000),
+            );
+          }
+        }
+        if (sim.isOpen) this.scheduleSession(sim);
+      }, delay),
+    );
+  }
+
+  report(): FleetReport {
+    const latency = new Map<string, number[]>();
+    for (const s of this.stations) for (const [a, l] of s.latencies) latency.set(a, [...(latency.get(a) ?? []), ...l]);
+    const pct = (sorted: number[], p: number) => +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(1);
+    return {
+      stations: this.stations.length,
+      connected: this.stations.filter((s) => s.isOpen).length,
+      booted: this.stations.filter((s) => s.registration === 'Accepted').length,
+      sessionsStarted: this.sessionsStarted,
+      sessionsStopped: this.sessionsStopped,
+      messages: this.stations.reduce((n, s) => n + s.stats.sent, 0),
+      errors: this.stations.reduce((n, s) => n + s.stats.errors, 0),
+      latencyMs: Object.fromEntries(
+        [...latency.entries()].map(([a, l]) => {
+          const sorted = [...l].sort((x, y) => x - y);
+          return [a, { count: sorted.length, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99) }];
+        }),
+      ),
+    };
+  }
+}

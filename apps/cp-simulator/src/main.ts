@@ -1,0 +1,73 @@
+/**
+ * cp-simulator: OCPP 1.6-J charge points on a laptop.
+ *
+ *   npm run sim -- --url ws://127.0.0.1:3002/ocpp --count 10 --connectors 2 --session-every 60 --duration 300
+ *
+ * Prints a progress line every 2 s and a JSON report at the end.
+ */
+import { parseArgs } from 'node:util';
+import { Fleet } from './fleet.js';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string', default: 'ws://127.0.0.1:3002/ocpp' },
+    count: { type: 'string', default: '1' },
+    'id-pattern': { type: 'string', default: 'SIM-{n}' },
+    connectors: { type: 'string', default: '2' },
+    'max-current': { type: 'string', default: '32' },
+    phases: { type: 'string', default: '3' },
+    voltage: { type: 'string', default: '230' },
+    'basic-key': { type: 'string' },
+    'meter-interval': { type: 'string', default: '60' },
+    'session-every': { type: 'string', default: '0' },
+    'session-minutes': { type: 'string', default: '30' },
+    'ev-max-kw': { type: 'string', default: '11' },
+    'ramp-ms': { type: 'string', default: '10' },
+    duration: { type: 'string', default: '60' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(
+    'cp-simulator --url ws://host:3002/ocpp [--count N] [--id-pattern SIM-{n}] [--connectors 2] [--max-current 32] [--phases 3] [--voltage 230]\n' +
+      '             [--basic-key KEY] [--meter-interval 60] [--session-every S] [--session-minutes 30] [--ev-max-kw 11] [--ramp-ms 10] [--duration 60]\n',
+  );
+  process.exit(0);
+}
+
+const num = (name: keyof typeof values, min = 0): number => {
+  const v = Number(values[name]);
+  if (!Number.isFinite(v) || v < min) {
+    process.stderr.write(`--${name}: expected a number ≥ ${min}, got "${values[name]}"\n`);
+    process.exit(2);
+  }
+  return v;
+};
+
+const phases = num('phases', 1);
+const fleet = new Fleet({
+  url: values.url!,
+  count: num('count', 1),
+  idPattern: values['id-pattern']!,
+  station: { connectors: num('connectors', 1), maxCurrentA: num('max-current', 6), phases: phases === 1 ? 1 : 3, voltageV: num('voltage', 100) },
+  basicAuthKey: values['basic-key'],
+  meterIntervalS: num('meter-interval', 1),
+  sessionEveryS: num('session-every'),
+  sessionMinutes: num('session-minutes'),
+  evMaxKw: num('ev-max-kw'),
+  rampMs: num('ramp-ms'),
+  durationS: num('duration', 1),
+});
+
+let lastMessages = 0;
+const report = await fleet.run((r) => {
+  const rate = (r.messages - lastMessages) / 2;
+  lastMessages = r.messages;
+  process.stderr.write(
+    `\rconnected ${r.connected}/${r.stations}  booted ${r.booted}  sessions ${r.sessionsStarted}/${r.sessionsStopped}  messages ${r.messages} (${rate.toFixed(0)}/s)  errors ${r.errors}   `,
+  );
+});
+process.stderr.write('\n');
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+process.exit(report.errors > 0 ? 1 : 0);
