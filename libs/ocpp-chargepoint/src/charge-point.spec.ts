@@ -183,3 +183,25 @@ describe('ChargePoint16 reconnects', () => {
     await csms.stop();
   });
 });
+
+describe('ChargePoint16 keep-alive', () => {
+  it('pings, and terminates a connection whose pongs stop', async () => {
+    const csms = new TestCsms();
+    const url = await csms.start();
+    const cp = new ChargePoint16({ identity: 'CP-P', url, reconnect: false, pingIntervalMs: 50 });
+    const closed = new Promise((r) => cp.once('close', r));
+    void cp.start();
+    await cp.waitOpen();
+    let pings = 0;
+    csms.socket.on('ping', () => (pings += 1));
+    await new Promise((r) => setTimeout(r, 180));
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(cp.isOpen).toBe(true); // ws answers pings automatically
+    // Simulate a half-open connection: the server stops reading, so no pong comes back.
+    (csms.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    await closed;
+    expect(cp.isOpen).toBe(false);
+    await cp.stop();
+    await csms.stop();
+  });
+});

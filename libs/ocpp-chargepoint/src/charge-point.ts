@@ -34,6 +34,12 @@ export interface ChargePointOptions {
   basicAuthKey?: string | Buffer;
   /** Reconnect after a drop, with exponential back-off and jitter. On by default. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number } | false;
+  /**
+   * WebSocket ping interval (the charger's WebSocketPingInterval); 0 = off.
+   * Two intervals without a pong terminate the socket so a half-open TCP
+   * connection is noticed and reconnected.
+   */
+  pingIntervalMs?: number;
   /** TLS and other `ws` client options (security profile 2/3). */
   wsOptions?: ClientOptions;
 }
@@ -180,8 +186,18 @@ export class ChargePoint16 extends EventEmitter {
     const socket = new WebSocket(url, this.options.protocols, { ...this.options.wsOptions, headers: { ...this.options.wsOptions?.headers, ...headers } });
     this.socket = socket;
     return new Promise((resolve) => {
+      let pinger: NodeJS.Timeout | undefined;
       socket.on('open', () => {
         this.attempts = 0;
+        if (this.options.pingIntervalMs) {
+          let alive = true;
+          socket.on('pong', () => (alive = true));
+          pinger = setInterval(() => {
+            if (!alive) return socket.terminate();
+            alive = false;
+            socket.ping();
+          }, this.options.pingIntervalMs);
+        }
         this.inboundIds.clear();
         this.emit('open', { protocol: socket.protocol });
         for (const w of this.openWaiters.splice(0)) w();
@@ -193,6 +209,7 @@ export class ChargePoint16 extends EventEmitter {
         socket.terminate();
       });
       socket.on('close', (code, reason) => {
+        clearInterval(pinger);
         const p = this.pending;
         if (p) {
           clearTimeout(p.timer);

@@ -1,5 +1,6 @@
 import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
-import type { SimulatedStation } from './simulated-station.js';
+import { naiveMultipleOfTenth } from './quirks.js';
+import { SimulatedStation } from './simulated-station.js';
 
 /** Answers every CSMS-initiated 1.6 message of the six feature profiles the way a sensible charger would. */
 export function registerHandlers(s: SimulatedStation): void {
@@ -23,6 +24,12 @@ function registerSmartCharging(s: SimulatedStation): void {
     return tx ? { transactionId: tx.id, startedAt: tx.startedAt } : undefined;
   };
   s.handle('SetChargingProfile', (req) => {
+    const p = req.csChargingProfiles;
+    if (s.quirks.refuseChargePointMaxProfile && p.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
+    if (s.quirks.onlyStackLevelZero && p.stackLevel !== 0) return { status: 'Rejected' };
+    if (s.quirks.naiveMultipleOf && !p.chargingSchedule.chargingSchedulePeriod.every((x) => naiveMultipleOfTenth(x.limit))) {
+      SimulatedStation.fail('OccurenceConstraintViolation', 'limit must be a multiple of 0.1');
+    }
     const result = s.profiles.install(req.connectorId, req.csChargingProfiles, { connectorCount: s.station.connectors, activeTransaction, limits: limits() });
     if (result.status === 'Rejected') s.emit('profile-rejected', result.reason);
     return { status: result.status };

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { ChargePoint16, type ChargePointOptions } from '@cpo/ocpp-chargepoint';
 import { OcppCallError, SmartCharging16, type Conf16, type CpAction16, type Req16 } from '@cpo/ocpp-protocol';
 import { registerHandlers } from './handlers.js';
+import { quirkTimestamp, type Quirks } from './quirks.js';
+import { TransactionQueue } from './transaction-queue.js';
 import { defaultConfiguration, type ConfigKey, type StationConfig } from './station-config.js';
 
 export type ConnectorStatus = Req16<'StatusNotification'>['status'];
@@ -23,6 +25,7 @@ export interface SimulatedStationOptions extends Omit<ChargePointOptions, 'ident
   now?: () => Date;
   /** Overrides MeterValueSampleInterval (seconds), e.g. for fast tests. */
   meterIntervalS?: number;
+  quirks?: Quirks;
 }
 
 /**
@@ -40,6 +43,13 @@ export class SimulatedStation extends ChargePoint16 {
   private meterTimer?: NodeJS.Timeout;
   private lastTick: number;
   stats = { sent: 0, errors: 0 };
+  readonly quirks: Quirks;
+  readonly txQueue = new TransactionQueue(() => ({
+    attempts: Number(this.key('TransactionMessageAttempts') ?? 3),
+    retryIntervalMs: Number(this.key('TransactionMessageRetryInterval') ?? 30) * 1000,
+    online: this.isOpen && this.registration === 'Accepted',
+  }));
+  private booting?: Promise<void>;
   /** Round-trip time of each CALL we sent, per action (ms), for load reports. */
   readonly latencies = new Map<string, number[]>();
 
@@ -47,9 +57,13 @@ export class SimulatedStation extends ChargePoint16 {
     readonly station: StationConfig,
     options: SimulatedStationOptions,
   ) {
-    super({ ...options, identity: station.identity });
+    const quirks = options.quirks ?? {};
+    const protocols = quirks.subprotocol === 'none' ? [] : quirks.subprotocol ? [quirks.subprotocol] : options.protocols;
+    super({ pingIntervalMs: 60_000, ...options, protocols, identity: station.identity });
+    this.quirks = quirks;
     this.now = options.now ?? (() => new Date());
     this.keys = defaultConfiguration(station);
+    this.keys.set('WebSocketPingInterval', { value: String((options.pingIntervalMs ?? 60_000) / 1000), readonly: false });
     if (options.meterIntervalS) this.keys.set('MeterValueSampleInterval', { value: String(options.meterIntervalS), readonly: false });
     this.connectors = Array.from({ length: station.connectors + 1 }, (_, id) => ({
       id,
@@ -64,6 +78,7 @@ export class SimulatedStation extends ChargePoint16 {
     registerHandlers(this);
     this.on('open', () => void this.boot().catch((err: unknown) => this.emit('sim-error', err)));
     this.on('close', () => this.stopTimers());
+    this.on('registration', (status) => status === 'Accepted' && void this.txQueue.flush());
   }
 
   key(name: string): string | undefined {
@@ -74,7 +89,8 @@ export class SimulatedStation extends ChargePoint16 {
   async request<A extends CpAction16>(action: A, payload: Req16<A>): Promise<Conf16<A>> {
     this.stats.sent += 1;
     const started = performance.now();
-    const conf = await this.call(action, payload, { suppress: false }).catch((err: unknown) => {
+    const skipSchemaValidation = !!this.quirks.timestampsWithoutZ; // the quirk is exactly what strict validation refuses
+    const conf = await this.call(action, payload, { suppress: false, skipSchemaValidation }).catch((err: unknown) => {
       this.stats.errors += 1;
       throw err;
     });
@@ -84,29 +100,47 @@ export class SimulatedStation extends ChargePoint16 {
     return conf as Conf16<A>;
   }
 
-  /** BootNotification until Accepted, obeying Pending/Rejected intervals; then heartbeats and status. */
-  async boot(): Promise<void> {
-    for (;;) {
-      const conf = await this.request('BootNotification', {
-        chargePointVendor: this.station.vendor,
-        chargePointModel: this.station.model,
-        firmwareVersion: this.station.firmwareVersion,
-        ...(this.station.serialNumber ? { chargePointSerialNumber: this.station.serialNumber } : {}),
-      });
-      this.registration = conf.status;
-      const intervalS = conf.interval > 0 ? conf.interval : 60;
-      if (conf.status === 'Accepted') {
-        this.keys.set('HeartbeatInterval', { value: String(intervalS), readonly: false });
-        break;
+  /** Timestamps as this charger writes them (see Quirks). */
+  ts(): string {
+    return quirkTimestamp(this.now(), this.quirks);
+  }
+
+  /**
+   * BootNotification until Accepted, waiting the returned interval after
+   * Pending/Rejected. While Pending the station only answers the CSMS and sends
+   * what it is asked for; a triggered BootNotification is sent at once.
+   */
+  boot(): Promise<void> {
+    if (this.booting) return this.bootOnce().then(() => undefined);
+    this.booting = (async () => {
+      for (;;) {
+        // An unanswered or refused boot is retried after a pause, like a charger would.
+        const conf = await this.bootOnce().catch(() => undefined);
+        if (!this.isOpen) return;
+        if (conf?.status === 'Accepted') break;
+        await new Promise((r) => setTimeout(r, (conf && conf.interval > 0 ? conf.interval : 30) * 1000).unref());
+        if (!this.isOpen) return;
+        if (this.registration === 'Accepted') break; // a triggered boot was accepted meanwhile
       }
-      this.emit('registration', conf.status);
-      await new Promise((r) => setTimeout(r, intervalS * 1000));
-      if (!this.isOpen) return;
-    }
-    this.emit('registration', 'Accepted');
-    this.scheduleHeartbeat();
-    for (const c of this.connectors) await this.sendStatus(c.id);
-    this.scheduleMeter();
+      this.scheduleHeartbeat();
+      for (const c of this.connectors) await this.sendStatus(c.id);
+      this.scheduleMeter();
+      this.emit('registration', 'Accepted');
+    })().finally(() => (this.booting = undefined));
+    return this.booting;
+  }
+
+  private async bootOnce(): Promise<Conf16<'BootNotification'>> {
+    const conf = await this.request('BootNotification', {
+      chargePointVendor: this.station.vendor,
+      chargePointModel: this.station.model,
+      firmwareVersion: this.station.firmwareVersion,
+      ...(this.station.serialNumber ? { chargePointSerialNumber: this.station.serialNumber } : {}),
+    });
+    this.registration = conf.status;
+    if (conf.status === 'Accepted') this.keys.set('HeartbeatInterval', { value: String(conf.interval > 0 ? conf.interval : 300), readonly: false });
+    else this.emit('registration', conf.status);
+    return conf;
   }
 
   scheduleHeartbeat(): void {
@@ -126,9 +160,11 @@ export class SimulatedStation extends ChargePoint16 {
     clearInterval(this.meterTimer);
   }
 
+  /** Offline, the change is only recorded: every connector's status is reported again after the next boot. */
   async sendStatus(connectorId: number): Promise<void> {
+    if (!this.isOpen) return;
     const c = this.connectors[connectorId];
-    await this.request('StatusNotification', { connectorId, status: c.status, errorCode: 'NoError', timestamp: this.now().toISOString() });
+    await this.request('StatusNotification', { connectorId, status: c.status, errorCode: 'NoError', timestamp: this.ts() });
   }
 
   async setStatus(connectorId: number, status: ConnectorStatus): Promise<void> {
@@ -141,6 +177,7 @@ export class SimulatedStation extends ChargePoint16 {
   /** Plug in, authorise and start charging; returns the transaction id, or undefined if refused. */
   async startSession(connectorId: number, idTag: string, evMaxPowerW: number): Promise<number | undefined> {
     const c = this.connectors[connectorId];
+    if (this.registration !== 'Accepted') throw new Error('not accepted by the central system yet');
     if (!c || connectorId === 0 || c.transaction || c.availability === 'Inoperative') throw new Error(`connector ${connectorId} cannot start a session`);
     await this.setStatus(connectorId, 'Preparing');
     const auth = await this.request('Authorize', { idTag });
@@ -155,9 +192,9 @@ export class SimulatedStation extends ChargePoint16 {
     const c = this.connectors[connectorId];
     this.tick();
     const startedAt = this.now();
-    const started = await this.request('StartTransaction', { connectorId, idTag, meterStart: Math.round(c.meterWh), timestamp: startedAt.toISOString() });
+    const started = await this.request('StartTransaction', { connectorId, idTag, meterStart: Math.round(c.meterWh), timestamp: quirkTimestamp(startedAt, this.quirks) });
     if (started.idTagInfo.status !== 'Accepted' && this.key('StopTransactionOnInvalidId') === 'true') {
-      await this.request('StopTransaction', { transactionId: started.transactionId, meterStop: Math.round(c.meterWh), timestamp: this.now().toISOString(), reason: 'DeAuthorized' });
+      await this.request('StopTransaction', { transactionId: started.transactionId, meterStop: Math.round(c.meterWh), timestamp: this.ts(), reason: 'DeAuthorized' });
       await this.setStatus(connectorId, 'Available');
       return undefined;
     }
@@ -176,7 +213,8 @@ export class SimulatedStation extends ChargePoint16 {
     c.powerW = 0;
     c.evMaxPowerW = 0;
     this.profiles.endTransaction(connectorId);
-    await this.request('StopTransaction', { transactionId: tx.id, idTag: tx.idTag, meterStop: Math.round(c.meterWh), timestamp: this.now().toISOString(), reason });
+    const stop = { transactionId: tx.id, idTag: tx.idTag, meterStop: Math.round(c.meterWh), timestamp: this.ts(), reason };
+    void this.txQueue.enqueue(`StopTransaction ${tx.id}`, () => this.request('StopTransaction', stop));
     await this.setStatus(connectorId, 'Finishing');
     await this.setStatus(connectorId, 'Available');
     await this.applyLimits();
@@ -233,12 +271,12 @@ export class SimulatedStation extends ChargePoint16 {
     const c = this.connectors[connectorId];
     const amps = (w: number) => w / (this.station.voltageV * this.station.phases);
     const v = (value: number, measurand: string, unit: string) => ({ value: value.toFixed(1), measurand, unit, context: 'Sample.Periodic' }) as never;
-    await this.request('MeterValues', {
+    const payload: Req16<'MeterValues'> = {
       connectorId,
       ...(c.transaction ? { transactionId: c.transaction.id } : {}),
       meterValue: [
         {
-          timestamp: this.now().toISOString(),
+          timestamp: this.ts(),
           sampledValue: [
             v(c.meterWh, 'Energy.Active.Import.Register', 'Wh'),
             v(c.powerW, 'Power.Active.Import', 'W'),
@@ -247,7 +285,10 @@ export class SimulatedStation extends ChargePoint16 {
           ],
         },
       ],
-    });
+    };
+    // Transaction meter values are transaction messages: ordered, buffered while offline.
+    if (c.transaction) void this.txQueue.enqueue(`MeterValues ${c.transaction.id}`, () => this.request('MeterValues', payload));
+    else await this.request('MeterValues', payload);
   }
 
   /** Used by handlers to refuse politely with a CALLERROR. */
