@@ -1,3 +1,4 @@
+import { OcppCsmsAction } from '@cpo/contracts';
 import { ACTIONS_16, CP_ACTIONS_16, CS_ACTIONS_16, FEATURE_PROFILE_16, isAction16, isCpAction16, isCsAction16 } from './actions.js';
 import { schemas16 } from './schemas.generated.js';
 
@@ -37,5 +38,11 @@ describe('1.6 actions', () => {
     expect(FEATURE_PROFILE_16.TriggerMessage).toBe('RemoteTrigger');
     expect(FEATURE_PROFILE_16.ExtendedTriggerMessage).toBe('Security');
     expect(Object.values(FEATURE_PROFILE_16).filter((p) => p === 'Security')).toHaveLength(11);
+  });
+});
+
+describe('bus contract agreement', () => {
+  it('the actions a bus command may carry are exactly the CSMS-initiated 1.6 actions', () => {
+    expect([...OcppCsmsAction.options].sort()).toEqual([...CS_ACTIONS_16].sort());
   });
 });
