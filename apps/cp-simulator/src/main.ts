@@ -5,7 +5,9 @@
  *
  * Prints a progress line every 2 s and a JSON report at the end.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { Fleet } from './fleet.js';
 
 const { values } = parseArgs({
@@ -24,13 +26,28 @@ const { values } = parseArgs({
     'ev-max-kw': { type: 'string', default: '11' },
     'ramp-ms': { type: 'string', default: '10' },
     duration: { type: 'string', default: '60' },
+    config: { type: 'string', short: 'c' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
+// A YAML/JSON file supplies the same settings by flag name (e.g. `count: 200`, `session-every: 30`);
+// flags given on the command line win.
+if (values.config) {
+  const file = parseYaml(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
+  const given = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+  for (const [k, v] of Object.entries(file ?? {})) {
+    if (!(k in values) || k === 'config') {
+      process.stderr.write(`${values.config}: unknown setting "${k}"\n`);
+      process.exit(2);
+    }
+    if (!given.has(k)) (values as Record<string, unknown>)[k] = String(v);
+  }
+}
+
 if (values.help) {
   process.stdout.write(
-    'cp-simulator --url ws://host:3002/ocpp [--count N] [--id-pattern SIM-{n}] [--connectors 2] [--max-current 32] [--phases 3] [--voltage 230]\n' +
+    'cp-simulator [--config fleet.yaml] --url ws://host:3002/ocpp [--count N] [--id-pattern SIM-{n}] [--connectors 2] [--max-current 32] [--phases 3] [--voltage 230]\n' +
       '             [--basic-key KEY] [--meter-interval 60] [--session-every S] [--session-minutes 30] [--ev-max-kw 11] [--ramp-ms 10] [--duration 60]\n',
   );
   process.exit(0);

@@ -85,3 +85,34 @@ describe('simulated station behaviour', () => {
     expect((status[3] as { timestamp: string }).timestamp).toMatch(/T\d\d:\d\d:\d\d\.\d{3}$/);
   });
 });
+
+describe('local authorization and reservations', () => {
+  it('starts without an Authorize round trip for a tag on the local list, and asks the CSMS otherwise', async () => {
+    const { csms, sim } = await setup(base);
+    const accepted = new Promise((r) => sim.on('registration', (s) => s === 'Accepted' && r(s)));
+    void sim.start();
+    await accepted;
+    sim.keys.get('LocalPreAuthorize')!.value = 'true';
+    expect(await csms.callCharger('l1', 'SendLocalList', { listVersion: 3, updateType: 'Full', localAuthorizationList: [{ idTag: 'LOCAL-1', idTagInfo: { status: 'Accepted' } }] })).toEqual([3, 'l1', { status: 'Accepted' }]);
+    expect(await csms.callCharger('l2', 'GetLocalListVersion', {})).toEqual([3, 'l2', { listVersion: 3 }]);
+    expect(await csms.callCharger('l3', 'SendLocalList', { listVersion: 2, updateType: 'Differential' })).toEqual([3, 'l3', { status: 'VersionMismatch' }]);
+    await sim.startSession(1, 'LOCAL-1', 11000);
+    expect(csms.received.some((f) => f[2] === 'Authorize')).toBe(false);
+    await sim.stopSession(1);
+    await sim.startSession(1, 'OTHER', 11000);
+    expect(csms.received.filter((f) => f[2] === 'Authorize').map((f) => (f[3] as { idTag: string }).idTag)).toEqual(['OTHER']);
+  });
+
+  it('reserves a connector and releases it at expiry', async () => {
+    const { csms, sim } = await setup(base);
+    const accepted = new Promise((r) => sim.on('registration', (s) => s === 'Accepted' && r(s)));
+    void sim.start();
+    await accepted;
+    const expiryDate = new Date(Date.now() + 150).toISOString();
+    expect(await csms.callCharger('r1', 'ReserveNow', { connectorId: 1, expiryDate, idTag: 'TAG', reservationId: 5 })).toEqual([3, 'r1', { status: 'Accepted' }]);
+    await csms.next((f) => f[2] === 'StatusNotification' && (f[3] as { status: string }).status === 'Reserved');
+    expect(await csms.callCharger('r2', 'ReserveNow', { connectorId: 1, expiryDate, idTag: 'TAG', reservationId: 6 })).toEqual([3, 'r2', { status: 'Occupied' }]);
+    await csms.next((f) => f[2] === 'StatusNotification' && (f[3] as { status: string }).status === 'Available' && csms.received.indexOf(f) > 5, 3000);
+    expect(sim.connectors[1].status).toBe('Available');
+  });
+});

@@ -77,7 +77,7 @@ function registerRemoteTrigger(s: SimulatedStation): void {
         for (const id of req.connectorId === undefined ? all : [req.connectorId]) await s.sendStatus(id);
         return;
       case 'MeterValues':
-        for (const id of req.connectorId === undefined || req.connectorId === 0 ? all.filter((i) => i > 0) : [req.connectorId]) await s.sendMeterValues(id);
+        for (const id of req.connectorId === undefined || req.connectorId === 0 ? all.filter((i) => i > 0) : [req.connectorId]) await s.sendMeterValues(id, 'Trigger');
         return;
       case 'DiagnosticsStatusNotification':
         await s.request('DiagnosticsStatusNotification', { status: 'Idle' });
@@ -154,24 +154,16 @@ function registerCore(s: SimulatedStation): void {
     if (req.key === 'MeterValueSampleInterval') s.scheduleMeter();
     return { status: 'Accepted' };
   });
-  s.handle('ClearCache', () => ({ status: 'Accepted' }));
+  s.handle('ClearCache', () => {
+    s.auth.clearCache();
+    return { status: 'Accepted' };
+  });
   s.handle('DataTransfer', () => ({ status: 'UnknownVendorId' }));
 }
 
 function registerOtherProfiles(s: SimulatedStation): void {
-  let localListVersion = 0;
-  const localList = new Map<string, unknown>();
-  s.handle('GetLocalListVersion', () => ({ listVersion: localListVersion }));
-  s.handle('SendLocalList', (req) => {
-    if (req.updateType === 'Differential' && req.listVersion <= localListVersion) return { status: 'VersionMismatch' };
-    if (req.updateType === 'Full') localList.clear();
-    for (const entry of req.localAuthorizationList ?? []) {
-      if (entry.idTagInfo) localList.set(entry.idTag, entry.idTagInfo);
-      else localList.delete(entry.idTag);
-    }
-    localListVersion = req.listVersion;
-    return { status: 'Accepted' };
-  });
+  s.handle('GetLocalListVersion', () => ({ listVersion: s.auth.version }));
+  s.handle('SendLocalList', (req) => ({ status: s.auth.apply(req, Number(s.key('LocalAuthListMaxLength') ?? 1000)) }));
   const reservations = new Map<number, { connectorId: number; expiry: string }>();
   s.handle('ReserveNow', (req) => {
     const c = s.connectors[req.connectorId];
@@ -183,7 +175,17 @@ function registerOtherProfiles(s: SimulatedStation): void {
     return { status: 'Accepted' };
   });
   s.after('ReserveNow', async (req) => {
-    if (reservations.has(req.reservationId)) await s.setStatus(req.connectorId, 'Reserved');
+    if (!reservations.has(req.reservationId)) return;
+    await s.setStatus(req.connectorId, 'Reserved');
+    // An unused reservation lapses at its expiry and the connector becomes Available again.
+    const ms = Math.max(0, Date.parse(req.expiryDate) - s.now().getTime());
+    setTimeout(() => {
+      const r = reservations.get(req.reservationId);
+      if (r && s.connectors[r.connectorId].status === 'Reserved') {
+        reservations.delete(req.reservationId);
+        void s.setStatus(r.connectorId, 'Available').catch(() => undefined);
+      }
+    }, ms).unref();
   });
   s.handle('CancelReservation', (req) => ({ status: reservations.has(req.reservationId) ? 'Accepted' : 'Rejected' }));
   s.after('CancelReservation', async (req) => {

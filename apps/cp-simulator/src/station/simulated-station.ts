@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { ChargePoint16, type ChargePointOptions } from '@cpo/ocpp-chargepoint';
 import { OcppCallError, SmartCharging16, type Conf16, type CpAction16, type Req16 } from '@cpo/ocpp-protocol';
+import { LocalAuthorization } from './authorization.js';
 import { registerHandlers } from './handlers.js';
+import { meterValuesPayload } from './metering.js';
 import { quirkTimestamp, type Quirks } from './quirks.js';
 import { TransactionQueue } from './transaction-queue.js';
 import { defaultConfiguration, type ConfigKey, type StationConfig } from './station-config.js';
@@ -36,11 +38,13 @@ export interface SimulatedStationOptions extends Omit<ChargePointOptions, 'ident
 export class SimulatedStation extends ChargePoint16 {
   readonly keys: Map<string, ConfigKey>;
   readonly profiles = new SmartCharging16.ChargingProfileStore();
+  readonly auth = new LocalAuthorization();
   readonly connectors: ConnectorState[];
   registration?: 'Accepted' | 'Pending' | 'Rejected';
   readonly now: () => Date;
   private heartbeatTimer?: NodeJS.Timeout;
   private meterTimer?: NodeJS.Timeout;
+  private alignedTimer?: NodeJS.Timeout;
   private lastTick: number;
   stats = { sent: 0, errors: 0 };
   readonly quirks: Quirks;
@@ -151,13 +155,27 @@ export class SimulatedStation extends ChargePoint16 {
 
   scheduleMeter(): void {
     clearInterval(this.meterTimer);
+    clearTimeout(this.alignedTimer);
     const s = Number(this.key('MeterValueSampleInterval') ?? 60);
     if (s > 0) this.meterTimer = setInterval(() => void this.sampleAll().catch(() => undefined), s * 1000);
+    // ClockAlignedDataInterval: samples on the wall clock's multiples of the interval (00:00, 00:15, …).
+    const aligned = Number(this.key('ClockAlignedDataInterval') ?? 0) * 1000;
+    if (aligned > 0) {
+      const next = () => {
+        this.alignedTimer = setTimeout(async () => {
+          this.tick();
+          for (const c of this.connectors) if (c.id > 0) await this.sendMeterValues(c.id, 'Sample.Clock').catch(() => undefined);
+          next();
+        }, aligned - (Date.now() % aligned));
+      };
+      next();
+    }
   }
 
   stopTimers(): void {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.meterTimer);
+    clearTimeout(this.alignedTimer);
   }
 
   /** Offline, the change is only recorded: every connector's status is reported again after the next boot. */
@@ -180,10 +198,14 @@ export class SimulatedStation extends ChargePoint16 {
     if (this.registration !== 'Accepted') throw new Error('not accepted by the central system yet');
     if (!c || connectorId === 0 || c.transaction || c.availability === 'Inoperative') throw new Error(`connector ${connectorId} cannot start a session`);
     await this.setStatus(connectorId, 'Preparing');
-    const auth = await this.request('Authorize', { idTag });
-    if (auth.idTagInfo.status !== 'Accepted') {
-      await this.setStatus(connectorId, 'Available');
-      return undefined;
+    const local = this.key('LocalPreAuthorize') === 'true' && this.auth.preAuthorized(idTag, this.now(), this.key('AuthorizationCacheEnabled') === 'true');
+    if (!local) {
+      const auth = await this.request('Authorize', { idTag });
+      if (this.key('AuthorizationCacheEnabled') === 'true') this.auth.remember(idTag, auth.idTagInfo);
+      if (auth.idTagInfo.status !== 'Accepted') {
+        await this.setStatus(connectorId, 'Available');
+        return undefined;
+      }
     }
     return this.beginTransaction(connectorId, idTag, evMaxPowerW);
   }
@@ -266,26 +288,10 @@ export class SimulatedStation extends ChargePoint16 {
     for (const c of this.connectors) if (c.id > 0 && c.transaction) await this.sendMeterValues(c.id);
   }
 
-  async sendMeterValues(connectorId: number): Promise<void> {
+  async sendMeterValues(connectorId: number, context: 'Sample.Periodic' | 'Sample.Clock' | 'Trigger' = 'Sample.Periodic'): Promise<void> {
     this.tick();
     const c = this.connectors[connectorId];
-    const amps = (w: number) => w / (this.station.voltageV * this.station.phases);
-    const v = (value: number, measurand: string, unit: string) => ({ value: value.toFixed(1), measurand, unit, context: 'Sample.Periodic' }) as never;
-    const payload: Req16<'MeterValues'> = {
-      connectorId,
-      ...(c.transaction ? { transactionId: c.transaction.id } : {}),
-      meterValue: [
-        {
-          timestamp: this.ts(),
-          sampledValue: [
-            v(c.meterWh, 'Energy.Active.Import.Register', 'Wh'),
-            v(c.powerW, 'Power.Active.Import', 'W'),
-            v(amps(c.powerW), 'Current.Import', 'A'),
-            v(amps(c.offeredW), 'Current.Offered', 'A'),
-          ],
-        },
-      ],
-    };
+    const payload = meterValuesPayload(this, c, context);
     // Transaction meter values are transaction messages: ordered, buffered while offline.
     if (c.transaction) void this.txQueue.enqueue(`MeterValues ${c.transaction.id}`, () => this.request('MeterValues', payload));
     else await this.request('MeterValues', payload);
