@@ -1,3 +1,4 @@
+import { applyStep, matches, type ScenarioStep } from './scenario.js';
 import { SimulatedStation } from './station/simulated-station.js';
 import { defaultStation, type StationConfig } from './station/station-config.js';
 
@@ -16,6 +17,8 @@ export interface FleetOptions {
   /** Seconds between connection attempts of consecutive stations (paced ramp-up). */
   rampMs: number;
   durationS: number;
+  /** Scripted steps, timed from the end of the ramp-up. */
+  scenario?: ScenarioStep[];
 }
 
 export interface FleetReport {
@@ -56,6 +59,13 @@ export class Fleet {
       this.stations.push(sim);
       void sim.start();
       if (this.o.rampMs > 0) await new Promise((r) => setTimeout(r, this.o.rampMs));
+    }
+    for (const step of this.o.scenario ?? []) {
+      this.timers.push(
+        setTimeout(() => {
+          for (const sim of this.stations.filter((x) => matches(x, step))) void applyStep(sim, step).catch(() => (sim.stats.errors += 1));
+        }, step.atS * 1000),
+      );
     }
     const progress = onProgress ? setInterval(() => onProgress(this.report()), 2000) : undefined;
     await new Promise((r) => setTimeout(r, this.o.durationS * 1000));

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { Fleet } from './fleet.js';
+import { validateScenario, type ScenarioStep } from './scenario.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +34,18 @@ const { values } = parseArgs({
 
 // A YAML/JSON file supplies the same settings by flag name (e.g. `count: 200`, `session-every: 30`);
 // flags given on the command line win.
+let scenario: ScenarioStep[] | undefined;
 if (values.config) {
   const file = parseYaml(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
+  if (file && 'scenario' in file) {
+    const problems = validateScenario(file.scenario);
+    if (problems.length) {
+      process.stderr.write(`${values.config}: ${problems.join('; ')}\n`);
+      process.exit(2);
+    }
+    scenario = file.scenario as ScenarioStep[];
+    delete file.scenario;
+  }
   const given = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
   for (const [k, v] of Object.entries(file ?? {})) {
     if (!(k in values) || k === 'config') {
@@ -75,6 +86,7 @@ const fleet = new Fleet({
   evMaxKw: num('ev-max-kw'),
   rampMs: num('ramp-ms'),
   durationS: num('duration', 1),
+  scenario,
 });
 
 let lastMessages = 0;

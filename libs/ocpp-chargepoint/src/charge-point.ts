@@ -129,6 +129,11 @@ export class ChargePoint16 extends EventEmitter {
     return this.isOpen ? Promise.resolve() : new Promise((resolve) => this.openWaiters.push(resolve));
   }
 
+  /** Drops the connection without a close handshake, as a network loss would; reconnection follows if enabled. */
+  dropConnection(): void {
+    this.socket?.terminate();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     const socket = this.socket;
