@@ -2,17 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
+import { testServers } from './config.js';
 
-/**
- * Where the integration tests find the real servers: the loopback services
- * `scripts/infra.sh up` ensures, unless overridden.
- */
-export const testServers = {
-  postgres: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  nats: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  mqtt: process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883',
-};
+export { testServers };
 
 /** Short, lowercase, unique per call: safe in database names, stream names and subjects. */
 export function uniqueSuffix(): string {

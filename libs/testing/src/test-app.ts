@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { createApp, createRootLogger, type PlatformConfig } from '@cpo/platform';
 import type { Logger } from 'pino';
+import { testLogLevel } from './config.js';
 import { databaseUrl, deleteStreams, dropDatabase, testServers, uniqueSuffix } from './infra.js';
 
 export interface TestApp<C extends PlatformConfig> {
@@ -33,7 +34,7 @@ export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOpti
   const prefix = `t_${suffix}`;
   const config = o.loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: testLogLevel,
     DATABASE_URL: databaseUrl(database),
     NATS_URL: testServers.nats,
     NATS_SUBJECT_PREFIX: prefix,

@@ -28,7 +28,7 @@ export async function createApp(rootModule: unknown, options: CreateAppOptions):
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
   app.get(MetricsService).setDefaultLabels({ service: options.config.SERVICE_NAME });
-  setupSwagger(app, options.config.SERVICE_NAME, options.description);
+  setupSwagger(app, options.config.SERVICE_NAME, options.config.SERVICE_VERSION, options.description);
   return app;
 }
 

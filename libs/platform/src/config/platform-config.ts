@@ -17,6 +17,8 @@ export interface PlatformDefaults {
 export function platformEnvShape(environment: Environment, d: PlatformDefaults) {
   return {
     SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/).default(d.service),
+    /** Shown in OpenAPI and /api/v1/system; set by the image build or npm (npm_package_version). */
+    SERVICE_VERSION: z.string().max(64).default(process.env.npm_package_version ?? '0.0.0-dev'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: env.port().default(d.port),
@@ -46,6 +48,7 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
 export interface PlatformConfig {
   NODE_ENV: Environment;
   SERVICE_NAME: string;
+  SERVICE_VERSION: string;
   LOG_LEVEL: string;
   HTTP_HOST: string;
   HTTP_PORT: number;

@@ -14,7 +14,7 @@ export class SystemController {
   info() {
     return {
       service: this.config.SERVICE_NAME,
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: this.config.SERVICE_VERSION,
       environment: this.config.NODE_ENV,
       uptimeS: Math.round(process.uptime()),
       busPrefix: this.config.NATS_SUBJECT_PREFIX ?? null,
