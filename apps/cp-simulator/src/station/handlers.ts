@@ -12,17 +12,29 @@ export function registerHandlers(s: SimulatedStation): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function registerSmartCharging(s: SimulatedStation): void {
-  const limits = () => ({
-    maxStackLevel: Number(s.key('ChargeProfileMaxStackLevel') ?? 8),
-    maxPeriods: Number(s.key('ChargingScheduleMaxPeriods') ?? 24),
-    maxProfiles: Number(s.key('MaxChargingProfilesInstalled') ?? 16),
-    allowedUnits: ['A', 'W'] as const,
+/** Installs a profile with the charger's rules and the limits its configuration keys declare. */
+function installProfile(s: SimulatedStation, connectorId: number, profile: Req16<'SetChargingProfile'>['csChargingProfiles']) {
+  return s.profiles.install(connectorId, profile, {
+    connectorCount: s.station.connectors,
+    activeTransaction: (id) => {
+      const tx = s.connectors[id]?.transaction;
+      return tx ? { transactionId: tx.id, startedAt: tx.startedAt } : undefined;
+    },
+    limits: {
+      maxStackLevel: Number(s.key('ChargeProfileMaxStackLevel') ?? 8),
+      maxPeriods: Number(s.key('ChargingScheduleMaxPeriods') ?? 24),
+      maxProfiles: Number(s.key('MaxChargingProfilesInstalled') ?? 16),
+      allowedUnits: ['A', 'W'],
+    },
   });
-  const activeTransaction = (connectorId: number) => {
-    const tx = s.connectors[connectorId]?.transaction;
-    return tx ? { transactionId: tx.id, startedAt: tx.startedAt } : undefined;
-  };
+}
+
+/** The connector a RemoteStartTransaction means: the one named, or the first free one. */
+function remoteStartConnector(s: SimulatedStation, req: Req16<'RemoteStartTransaction'>) {
+  return req.connectorId !== undefined ? s.connectors[req.connectorId] : s.connectors.find((x) => x.id > 0 && !x.transaction && x.status === 'Available');
+}
+
+function registerSmartCharging(s: SimulatedStation): void {
   s.handle('SetChargingProfile', (req) => {
     const p = req.csChargingProfiles;
     if (s.quirks.refuseChargePointMaxProfile && p.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
@@ -30,7 +42,7 @@ function registerSmartCharging(s: SimulatedStation): void {
     if (s.quirks.naiveMultipleOf && !p.chargingSchedule.chargingSchedulePeriod.every((x) => naiveMultipleOfTenth(x.limit))) {
       SimulatedStation.fail('OccurenceConstraintViolation', 'limit must be a multiple of 0.1');
     }
-    const result = s.profiles.install(req.connectorId, req.csChargingProfiles, { connectorCount: s.station.connectors, activeTransaction, limits: limits() });
+    const result = installProfile(s, req.connectorId, p);
     if (result.status === 'Rejected') s.emit('profile-rejected', result.reason);
     return { status: result.status };
   });
@@ -91,22 +103,18 @@ function registerRemoteTrigger(s: SimulatedStation): void {
 
 function registerCore(s: SimulatedStation): void {
   s.handle('RemoteStartTransaction', (req) => {
-    const c = req.connectorId !== undefined ? s.connectors[req.connectorId] : s.connectors.find((x) => x.id > 0 && !x.transaction && x.status === 'Available');
+    const c = remoteStartConnector(s, req);
     if (!c || c.id === 0 || c.transaction || c.availability === 'Inoperative') return { status: 'Rejected' };
     return { status: 'Accepted' };
   });
-  s.after('RemoteStartTransaction', async (req: Req16<'RemoteStartTransaction'>) => {
-    const c = req.connectorId !== undefined ? s.connectors[req.connectorId] : s.connectors.find((x) => x.id > 0 && !x.transaction && x.status === 'Available');
+  s.after('RemoteStartTransaction', async (req) => {
+    const c = remoteStartConnector(s, req);
     if (!c) return;
     const fullPowerW = s.station.maxCurrentA * s.station.voltageV * s.station.phases;
     await s.setStatus(c.id, 'Preparing');
     const txId = await s.beginTransaction(c.id, req.idTag, fullPowerW);
     if (txId !== undefined && req.chargingProfile) {
-      s.profiles.install(c.id, { ...req.chargingProfile, transactionId: txId }, {
-        connectorCount: s.station.connectors,
-        activeTransaction: (id) => (id === c.id ? { transactionId: txId, startedAt: s.now() } : undefined),
-        limits: { maxStackLevel: 8, maxPeriods: 24, maxProfiles: 16, allowedUnits: ['A', 'W'] },
-      });
+      installProfile(s, c.id, { ...req.chargingProfile, transactionId: txId });
       await s.applyLimits();
     }
   });
