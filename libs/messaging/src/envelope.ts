@@ -24,10 +24,12 @@ export interface EnvelopeMeta {
   occurredAt: string;
 }
 
-/** Bus headers: Nats-Msg-Id for JetStream de-duplication, the rest for consumers and logs. */
+/**
+ * Bus headers for consumers and logs. Nats-Msg-Id (JetStream de-duplication)
+ * is set by the publisher's `msgID` option, the one place that owns it.
+ */
 export function toHeaders(meta: EnvelopeMeta): MsgHdrs {
   const h = natsHeaders();
-  h.set(Headers.MsgId, meta.eventId);
   h.set(Headers.EventId, meta.eventId);
   h.set(Headers.SchemaVersion, String(meta.schemaVersion));
   h.set(Headers.Source, meta.source);

@@ -29,8 +29,8 @@ export class DeadLetters {
     h.set(Headers.DeadLetterDeliveries, String(msg.info.deliveryCount));
     h.set(Headers.DeadLetterOriginalSubject, this.names.logical(msg.subject));
     // De-duplicated per consumer and original message, so a crash after this publish adds no second copy.
-    h.set(Headers.MsgId, `dlq:${consumer}:${eventId ?? `seq-${msg.info.streamSequence}`}`);
-    await this.js.publish(this.names.subject(deadLetterSubject(consumer)), msg.data, { headers: h, msgID: h.get(Headers.MsgId) });
+    const msgID = `dlq:${consumer}:${eventId ?? `seq-${msg.info.streamSequence}`}`;
+    await this.js.publish(this.names.subject(deadLetterSubject(consumer)), msg.data, { headers: h, msgID });
     this.metrics.deadLetters.inc({ consumer, reason: kind });
     this.metrics.consumed.inc({ consumer, outcome: 'dead_lettered' });
     this.logger.error(
