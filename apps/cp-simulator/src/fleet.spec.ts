@@ -1,20 +1,10 @@
-import { TestCsms } from '@cpo/ocpp-chargepoint';
+import { acceptingAnswers, TestCsms } from '@cpo/ocpp-chargepoint';
 import { Fleet } from './fleet.js';
 
 describe('fleet mode', () => {
   it('runs many stations from one process: all boot, sessions start, a report with latency per action', async () => {
     const csms = new TestCsms();
-    let tx = 0;
-    csms.onCall = (action) =>
-      action === 'BootNotification'
-        ? { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }
-        : action === 'Authorize'
-          ? { idTagInfo: { status: 'Accepted' } }
-          : action === 'StartTransaction'
-            ? { transactionId: ++tx, idTagInfo: { status: 'Accepted' } }
-            : action === 'Heartbeat'
-              ? { currentTime: new Date().toISOString() }
-              : {};
+    csms.onCall = acceptingAnswers();
     const url = await csms.start();
     const fleet = new Fleet({
       url,

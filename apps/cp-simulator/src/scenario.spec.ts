@@ -1,4 +1,4 @@
-import { TestCsms } from '@cpo/ocpp-chargepoint';
+import { acceptingAnswers, TestCsms } from '@cpo/ocpp-chargepoint';
 import { Fleet } from './fleet.js';
 import { validateScenario } from './scenario.js';
 
@@ -15,14 +15,7 @@ describe('scripted scenarios', () => {
 
   it('plays timed steps on the matching stations', async () => {
     const csms = new TestCsms();
-    csms.onCall = (a) =>
-      a === 'BootNotification'
-        ? { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }
-        : a === 'Authorize'
-          ? { idTagInfo: { status: 'Accepted' } }
-          : a === 'StartTransaction'
-            ? { transactionId: 1, idTagInfo: { status: 'Accepted' } }
-            : {};
+    csms.onCall = acceptingAnswers({ transactionId: 1 });
     const url = await csms.start();
     const fleet = new Fleet({
       url, count: 3, idPattern: 'SC-{n}', station: { connectors: 2 }, meterIntervalS: 3600, sessionEveryS: 0, sessionMinutes: 1, evMaxKw: 11, rampMs: 0, durationS: 2.5,

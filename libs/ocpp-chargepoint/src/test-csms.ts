@@ -2,6 +2,31 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+export type CsmsAnswer = Record<string, unknown> | [string, string] | undefined;
+
+/**
+ * Answers of a central system that accepts everything: boot Accepted,
+ * every tag Accepted, transactions numbered by `transactionId` (a fixed id,
+ * or a counter from 1 when omitted), `{}` for the rest.
+ */
+export function acceptingAnswers(options: { transactionId?: number; interval?: number } = {}): (action: string) => CsmsAnswer {
+  let next = 0;
+  return (action) => {
+    switch (action) {
+      case 'BootNotification':
+        return { status: 'Accepted', currentTime: new Date().toISOString(), interval: options.interval ?? 300 };
+      case 'Authorize':
+        return { idTagInfo: { status: 'Accepted' } };
+      case 'StartTransaction':
+        return { transactionId: options.transactionId ?? ++next, idTagInfo: { status: 'Accepted' } };
+      case 'Heartbeat':
+        return { currentTime: new Date().toISOString() };
+      default:
+        return {};
+    }
+  };
+}
+
 /**
  * A scriptable central system for SDK and simulator tests: records every
  * frame, lets the test answer or ignore CALLs and send its own.
@@ -12,7 +37,7 @@ export class TestCsms {
   private server!: WebSocketServer;
   private waiters: { match: (f: unknown[]) => boolean; resolve: (f: unknown[]) => void }[] = [];
   /** Answer for charger CALLs: return a payload, a [code, description] error tuple, or undefined to stay silent. */
-  onCall: (action: string, payload: Record<string, unknown>) => Record<string, unknown> | [string, string] | undefined = () => ({});
+  onCall: (action: string, payload: Record<string, unknown>) => CsmsAnswer = () => ({});
 
   async start(protocols: string[] = ['ocpp1.6']): Promise<string> {
     this.server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (offered) => [...offered].find((p) => protocols.includes(p)) ?? false });

@@ -1,23 +1,15 @@
-import { TestCsms } from '@cpo/ocpp-chargepoint';
+import { acceptingAnswers, TestCsms, type CsmsAnswer } from '@cpo/ocpp-chargepoint';
 import { SimulatedStation } from './simulated-station.js';
 import { defaultStation } from './station-config.js';
 
-type Answer = Record<string, unknown> | [string, string] | undefined;
-const base = (action: string): Answer =>
-  action === 'BootNotification'
-    ? { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }
-    : action === 'Authorize'
-      ? { idTagInfo: { status: 'Accepted' } }
-      : action === 'StartTransaction'
-        ? { transactionId: 7, idTagInfo: { status: 'Accepted' } }
-        : {};
+const base = acceptingAnswers({ transactionId: 7 });
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function setup(onCall: (action: string) => Answer, extra: Partial<ConstructorParameters<typeof SimulatedStation>[1]> = {}) {
+async function setup(onCall: (action: string) => CsmsAnswer, extra: Partial<ConstructorParameters<typeof SimulatedStation>[1]> = {}) {
   const csms = new TestCsms();
   csms.onCall = onCall;
   const url = await csms.start();

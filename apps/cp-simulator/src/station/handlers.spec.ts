@@ -1,4 +1,4 @@
-import { TestCsms } from '@cpo/ocpp-chargepoint';
+import { acceptingAnswers, TestCsms } from '@cpo/ocpp-chargepoint';
 import { SimulatedStation } from './simulated-station.js';
 import { defaultStation } from './station-config.js';
 
@@ -8,14 +8,7 @@ describe('CSMS-initiated messages', () => {
   const calls = (action: string) => csms.received.filter((f) => f[0] === 2 && f[2] === action).map((f) => f[3] as Record<string, unknown>);
   beforeEach(async () => {
     csms = new TestCsms();
-    csms.onCall = (a) =>
-      a === 'BootNotification'
-        ? { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }
-        : a === 'StartTransaction'
-          ? { transactionId: 77, idTagInfo: { status: 'Accepted' } }
-          : a === 'Authorize'
-            ? { idTagInfo: { status: 'Accepted' } }
-            : {};
+    csms.onCall = acceptingAnswers({ transactionId: 77 });
     const url = await csms.start();
     sim = new SimulatedStation(defaultStation('SIM-H', { connectors: 2 }), { url, reconnect: false, meterIntervalS: 3600 });
     const accepted = new Promise((r) => sim.on('registration', (s) => s === 'Accepted' && r(s)));

@@ -1,23 +1,8 @@
-import { TestCsms } from '@cpo/ocpp-chargepoint';
+import { acceptingAnswers, TestCsms } from '@cpo/ocpp-chargepoint';
 import { SimulatedStation } from './simulated-station.js';
 import { defaultStation } from './station-config.js';
 
 const T0 = Date.parse('2026-11-23T08:00:00Z');
-
-function csmsAnswers(action: string): Record<string, unknown> {
-  switch (action) {
-    case 'BootNotification':
-      return { status: 'Accepted', currentTime: new Date(T0).toISOString(), interval: 300 };
-    case 'Authorize':
-      return { idTagInfo: { status: 'Accepted' } };
-    case 'StartTransaction':
-      return { transactionId: 42, idTagInfo: { status: 'Accepted' } };
-    case 'Heartbeat':
-      return { currentTime: new Date(T0).toISOString() };
-    default:
-      return {};
-  }
-}
 
 const sample = (frame: unknown[], measurand: string) =>
   Number(((frame[3] as { meterValue: { sampledValue: { measurand: string; value: string }[] }[] }).meterValue[0].sampledValue.find((v) => v.measurand === measurand))!.value);
@@ -29,7 +14,7 @@ describe('simulated station against a test CSMS', () => {
   beforeEach(async () => {
     t = T0;
     csms = new TestCsms();
-    csms.onCall = csmsAnswers;
+    csms.onCall = acceptingAnswers({ transactionId: 42 });
     const url = await csms.start();
     sim = new SimulatedStation(defaultStation('SIM-1', { connectors: 2, maxCurrentA: 32, phases: 3, voltageV: 230 }), {
       url,
