@@ -2,8 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@cpo/messaging';
 import { DatabaseModule, PlatformModule, RedisModule } from '@cpo/platform';
 import type { Logger } from 'pino';
+import { AuthorizationModule } from './authorization/authorization.module.js';
+import { CommandsModule } from './commands/commands.module.js';
 import type { OcppConfig } from './config.js';
+import { ConnectionModule } from './connection/connection.module.js';
 import { migrations } from './migrations/index.js';
+import { StationsModule } from './stations/stations.module.js';
+import { TransactionsModule } from './transactions/transactions.module.js';
 
 /** The OCPP central system: chargers, their sessions and the limits they must obey. */
 @Module({})
@@ -11,9 +16,19 @@ export class AppModule {
   static forRoot(config: OcppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(config, logger), DatabaseModule.forRoot({ migrations }), RedisModule.forRoot(), MessagingModule.forRoot()],
+      imports: [
+        PlatformModule.forRoot(config, logger),
+        DatabaseModule.forRoot({ migrations }),
+        RedisModule.forRoot(),
+        MessagingModule.forRoot(),
+        ConnectionModule,
+        StationsModule,
+        AuthorizationModule,
+        TransactionsModule,
+        CommandsModule,
+      ],
     };
   }
 }
 
-export const description = 'OCPP 1.6-J central system: chargers connect over WebSocket; operators command them here.';
+export const description = 'OCPP 1.6-J central system: chargers connect over WebSocket at /ocpp/{chargePointId}; operators command them here.';

@@ -1,9 +1,63 @@
-import { loadConfig, platformEnvShape } from '@cpo/platform';
+import { hostname } from 'node:os';
+import { env, loadConfig, platformEnvShape } from '@cpo/platform';
 import { z } from 'zod';
+
+/**
+ * What happens to a charger whose identity is not registered:
+ * - `reject`: HTTP 404 on the upgrade (the OCPP-J answer for an unknown identity);
+ * - `pending`: the socket is accepted and BootNotification answered `Pending` until an operator accepts it;
+ * - `auto-register`: the station is created and accepted (development and demos).
+ */
+export const UnknownStationPolicy = z.enum(['reject', 'pending', 'auto-register']);
+export type UnknownStationPolicy = z.infer<typeof UnknownStationPolicy>;
 
 /** Every environment variable ocpp reads, validated at boot. */
 export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
-  return loadConfig((environment) => z.object({ ...platformEnvShape(environment, { service: 'ocpp', port: 3002, database: 'ocpp' }) }), source);
+  return loadConfig(
+    (environment) =>
+      z.object({
+        ...platformEnvShape(environment, { service: 'ocpp', port: 3002, database: 'ocpp' }),
+        /** Path prefix of the charger endpoint: chargers connect to `{prefix}/{chargePointId}`. */
+        OCPP_PATH_PREFIX: z
+          .string()
+          .regex(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, 'must start with / and not end with /')
+          .default('/ocpp'),
+        /** Subprotocols offered, in server preference order (only ocpp1.6 is implemented today). */
+        OCPP_SUBPROTOCOLS: z
+          .string()
+          .default('ocpp1.6')
+          .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+          .pipe(z.array(z.enum(['ocpp1.6'])).min(1)),
+        OCPP_UNKNOWN_STATION_POLICY: UnknownStationPolicy.default(environment === 'production' ? 'reject' : 'auto-register'),
+        /** Admit identities outside the OCPP 2.0.1 identifier set (e.g. spaces) for legacy fleets; `:` never. */
+        OCPP_LEGACY_IDENTITIES: env.bool().default(false),
+        /** Timeout of one CSMS → charger CALL. */
+        OCPP_CALL_TIMEOUT_MS: env.positiveInt().max(300_000).default(30_000),
+        /** Commands queued behind the one in flight, per station; more are refused with QueueFull. */
+        OCPP_CALL_QUEUE_LIMIT: env.positiveInt().max(10_000).default(100),
+        /** Heartbeat interval answered in BootNotification (seconds). */
+        OCPP_HEARTBEAT_INTERVAL_S: env.positiveInt().max(86_400).default(300),
+        /** Retry interval answered with Pending/Rejected (seconds). */
+        OCPP_BOOT_RETRY_INTERVAL_S: env.positiveInt().max(86_400).default(60),
+        /** WebSocket ping period (±25 % jitter); two missed pongs close the socket. 0 = no pings. */
+        OCPP_PING_INTERVAL_MS: env.nonNegativeInt().default(30_000),
+        /** Malformed frames tolerated per station per minute before its socket is closed. */
+        OCPP_MAX_BAD_FRAMES_PER_MINUTE: env.positiveInt().default(100),
+        /** How long Authorize waits for ocpi-hub to decide an unknown token. */
+        OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: env.positiveInt().max(30_000).default(3_000),
+        /** Answer for an unknown token when nobody decides in time (or nobody answers). */
+        OCPP_UNKNOWN_TOKEN_DEFAULT: z.enum(['Invalid', 'Accepted']).default('Invalid'),
+        /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy for profile-2 stations. */
+        OCPP_TRUST_PROXY_TLS: env.bool().default(false),
+        /** Identifies this replica in presence records and events (default: host name + pid). */
+        OCPP_REPLICA_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
+        /** Presence records expire this long after the last sign of life. */
+        OCPP_PRESENCE_TTL_S: env.positiveInt().default(180),
+        /** Delay before re-sending desired charging profiles after a failure (ms, doubled per attempt). */
+        OCPP_PROFILE_RETRY_MS: env.positiveInt().default(30_000),
+      }),
+    source,
+  );
 }
 
 export type OcppConfig = ReturnType<typeof loadOcppConfig>;

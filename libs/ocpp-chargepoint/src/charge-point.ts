@@ -7,6 +7,7 @@ import {
   OcppCallError,
   OcppTimeoutError,
   parseFrame,
+  InboundIds,
   serializeCall,
   serializeCallError,
   serializeCallResult,
@@ -19,7 +20,6 @@ import {
 } from '@cpo/ocpp-protocol';
 import WebSocket, { type ClientOptions } from 'ws';
 import { decoratedHandlers, type AfterHandler, type OnHandler, type OnOptions } from './handlers.js';
-import { InboundIds } from './inbound-ids.js';
 
 export interface ChargePointOptions {
   /** The charge point identity; appended (percent-encoded) to `url`. */

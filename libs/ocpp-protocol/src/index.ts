@@ -66,3 +66,5 @@ export {
 
 /** Charge-point smart-charging engine (profile store, composite schedule), namespaced: its names are generic. */
 export * as SmartCharging16 from './v16/smart-charging/index.js';
+
+export { InboundIds } from './inbound-ids.js';

@@ -1,4 +1,5 @@
 import { Messaging1732300000000 } from '@cpo/messaging';
+import { OcppSchema1763900000000 } from './1763900000000-ocpp-schema.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000];
+export const migrations = [Messaging1732300000000, OcppSchema1763900000000];

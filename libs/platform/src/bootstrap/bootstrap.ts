@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -21,7 +22,10 @@ export interface CreateAppOptions {
  * so tests boot exactly what production boots.
  */
 export async function createApp(rootModule: unknown, options: CreateAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(rootModule as never, { bufferLogs: true, abortOnError: false });
+  const { HTTP_TLS_CERT_FILE: certFile, HTTP_TLS_KEY_FILE: keyFile } = options.config;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('set both HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE, or neither');
+  const httpsOptions = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' as const } : undefined;
+  const app = await NestFactory.create(rootModule as never, { bufferLogs: true, abortOnError: false, httpsOptions });
   app.useLogger(app.get(NestPinoLogger));
   app.use(app.get(MetricsService).httpMiddleware());
   app.useGlobalPipes(

@@ -22,6 +22,9 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: env.port().default(d.port),
+    /** PEM files; when both are set the port serves HTTPS (and WSS), e.g. OCPP security profile 2. */
+    HTTP_TLS_CERT_FILE: z.string().min(1).optional(),
+    HTTP_TLS_KEY_FILE: z.string().min(1).optional(),
     DATABASE_URL: devDefault(env.url(['postgres', 'postgresql']), environment, `postgres://postgres@127.0.0.1:5432/${d.database}`),
     DATABASE_POOL_SIZE: env.positiveInt().max(200).default(10),
     DATABASE_CREATE_IF_MISSING: env.bool().default(environment !== 'production'),
@@ -52,6 +55,8 @@ export interface PlatformConfig {
   LOG_LEVEL: string;
   HTTP_HOST: string;
   HTTP_PORT: number;
+  HTTP_TLS_CERT_FILE?: string;
+  HTTP_TLS_KEY_FILE?: string;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   DATABASE_CREATE_IF_MISSING: boolean;

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ConnectionModule } from '../connection/connection.module.js';
+import { AuthorizationService } from './authorization.service.js';
+import { IdTagRepository } from './id-tag.repository.js';
+
+@Module({
+  imports: [ConnectionModule],
+  providers: [IdTagRepository, AuthorizationService],
+  exports: [IdTagRepository, AuthorizationService],
+})
+export class AuthorizationModule {}

@@ -1,0 +1,36 @@
+import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
+import { loadSchema16, type CsAction16, type Schema16Name } from '@cpo/ocpp-protocol';
+import { LocalCommandErrorCode } from './command-executor.js';
+
+/**
+ * HTTP status of a command reply. The body is always the reply itself, so a client reads the
+ * charger's answer or the typed failure from one shape.
+ */
+export function httpStatusOfReply(reply: OcppCommandReply): number {
+  if (reply.status === 'ok') return 200;
+  switch (reply.code) {
+    case OcppCommandErrorCode.InvalidRequest:
+      return 400;
+    case OcppCommandErrorCode.Offline:
+      return 503;
+    case OcppCommandErrorCode.Timeout:
+      return 504;
+    case LocalCommandErrorCode.QueueFull:
+      return 429;
+    case LocalCommandErrorCode.NotAccepted:
+    case LocalCommandErrorCode.Superseded:
+      return 409;
+    default:
+      // The charger answered with a CallError.
+      return 502;
+  }
+}
+
+/** The OCA request schema of an action, cleaned for OpenAPI (no draft markers). */
+export function openApiSchemaOf(action: CsAction16): Record<string, unknown> {
+  const schema = loadSchema16(action as Schema16Name) as Record<string, unknown>;
+  delete schema['$schema'];
+  delete schema['id'];
+  delete schema['$id'];
+  return schema;
+}

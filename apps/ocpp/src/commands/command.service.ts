@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OcppCommandErrorCode, OcppCommandReplyV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { BusRequester } from '@cpo/messaging';
+import { APP_CONFIG, TimeoutError, UnavailableError } from '@cpo/platform';
+import type { OcppConfig } from '../config.js';
+import { SessionRegistry } from '../connection/session-registry.js';
+import { CommandExecutor } from './command-executor.js';
+
+/** Extra wait on top of the call timeout for a command travelling to another replica and queueing there. */
+const BUS_MARGIN_MS = 5_000;
+
+/**
+ * Sends a command to a charger wherever its socket is: directly when this replica holds it,
+ * otherwise over `ocpp.command.{stationId}` to the replica that does.
+ */
+@Injectable()
+export class CommandService {
+  constructor(
+    private readonly registry: SessionRegistry,
+    private readonly executor: CommandExecutor,
+    private readonly requester: BusRequester,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+  ) {}
+
+  async send(stationId: string, request: OcppCommandRequest): Promise<OcppCommandReply> {
+    const local = this.registry.get(stationId);
+    if (local) return this.executor.execute(local, request);
+    const timeoutMs = (request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS) + BUS_MARGIN_MS;
+    try {
+      return await this.requester.request(ocppCommandSubject(stationId), request, {
+        timeoutMs,
+        parseReply: (p) => parseRequestPayload(OcppCommandReplyV1, p),
+        metricSubject: 'ocpp.command.*',
+      });
+    } catch (err) {
+      if (err instanceof UnavailableError) return { status: 'error', code: OcppCommandErrorCode.Offline, description: `station ${stationId} is not connected` };
+      if (err instanceof TimeoutError) return { status: 'error', code: OcppCommandErrorCode.Timeout, description: `no answer from the replica holding ${stationId} in time` };
+      throw err;
+    }
+  }
+
+  /** The same command to many stations at once (bounded parallelism); one result per station. */
+  async sendMany(stationIds: string[], request: OcppCommandRequest, parallel = 50): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
+    const results: { stationId: string; reply: OcppCommandReply }[] = new Array(stationIds.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < stationIds.length) {
+        const index = next++;
+        const stationId = stationIds[index]!;
+        results[index] = { stationId, reply: await this.send(stationId, request) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, stationIds.length) }, worker));
+    return results;
+  }
+}

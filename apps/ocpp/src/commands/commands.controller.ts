@@ -1,0 +1,77 @@
+import { Body, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
+import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contracts';
+import { OperatorController, ValidationError } from '@cpo/platform';
+import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { Response } from 'express';
+import { httpStatusOfReply, openApiSchemaOf } from './command-reply.http.js';
+import { CommandService } from './command.service.js';
+
+class BulkCommandDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10_000)
+  @IsString({ each: true })
+  stationIds!: string[];
+
+  @IsIn([...CS_ACTIONS_16])
+  action!: CsAction16;
+
+  @IsObject()
+  payload!: Record<string, unknown>;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_OCPP_COMMAND_TIMEOUT_MS)
+  timeoutMs?: number;
+}
+
+function checkedTimeout(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value < 1 || value > MAX_OCPP_COMMAND_TIMEOUT_MS) throw new ValidationError(`timeoutMs must be between 1 and ${MAX_OCPP_COMMAND_TIMEOUT_MS}`);
+  return value;
+}
+
+/** Operator commands to chargers (any replica; the one holding the socket executes them). */
+@OperatorController('stations', 'commands')
+export class CommandsController {
+  constructor(private readonly commands: CommandService) {}
+
+  @Post(':stationId/commands/:action')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send an OCPP 1.6 command to a station and return its answer or a typed error' })
+  @ApiParam({ name: 'action', enum: CS_ACTIONS_16 })
+  @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
+  @ApiBody({ description: 'The OCPP request payload of the action', schema: { oneOf: CS_ACTIONS_16.map((a) => openApiSchemaOf(a)) } })
+  @ApiOkResponse({ description: '{status:"ok", payload} — the charger\'s answer. 400 invalid payload, 502 CallError, 503 offline, 504 timeout, 429 queue full.' })
+  async send(
+    @Param('stationId') stationId: string,
+    @Param('action') action: string,
+    @Body() payload: Record<string, unknown>,
+    @Res() res: Response,
+    @Query('timeoutMs', new ParseIntPipe({ optional: true })) timeoutMs?: number,
+  ): Promise<void> {
+    if (!isCsAction16(action)) throw new ValidationError(`unknown action ${action}`, { action: `must be one of ${CS_ACTIONS_16.join(', ')}` });
+    const reply = await this.commands.send(stationId, { action, payload: payload ?? {}, timeoutMs: checkedTimeout(timeoutMs) });
+    res.status(httpStatusOfReply(reply)).json(reply);
+  }
+}
+
+/** The same command to many stations, with one result per station. */
+@OperatorController('commands', 'commands')
+export class BulkCommandsController {
+  constructor(private readonly commands: CommandService) {}
+
+  @Post('bulk')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send one command to many stations; per-station results' })
+  async bulk(@Body() dto: BulkCommandDto): Promise<{ results: ({ stationId: string } & OcppCommandReply)[] }> {
+    const results = await this.commands.sendMany([...new Set(dto.stationIds)], { action: dto.action, payload: dto.payload, timeoutMs: dto.timeoutMs });
+    return { results: results.map((r) => ({ stationId: r.stationId, ...r.reply })) };
+  }
+}
+

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CommandExecutor } from '../commands/command-executor.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { RedisKeys } from '../redis-keys.js';
+import { StationRepository } from '../stations/station.repository.js';
+import { ConnectionEvents } from './connection-events.js';
+import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
+import { OcppGateway } from './ocpp-gateway.js';
+import { SessionRegistry } from './session-registry.js';
+import { StationLifecycle } from './station-lifecycle.js';
+
+/** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
+@Module({
+  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository],
+  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandExecutor, RedisKeys, StationRepository],
+})
+export class ConnectionModule {}

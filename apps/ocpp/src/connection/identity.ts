@@ -1,0 +1,36 @@
+/** OCPP 2.0.1 identifierString characters, minus `:` (it would break the Basic-auth `user:pass` split). */
+const STRICT_IDENTITY = /^[A-Za-z0-9*\-_=+|@.]{1,48}$/;
+/** Legacy fleets: any printable character except `:` and `/` (the OCPP-J example identity has a space). */
+const LEGACY_IDENTITY = /^[^\u0000-\u001f\u007f:/]{1,48}$/u;
+
+export type IdentityResult = { ok: true; stationId: string } | { ok: false; status: 400 | 404; reason: string };
+
+/**
+ * The charge point identity from the upgrade URL `{prefix}/{identity}`: percent-decoded once and
+ * checked before the upgrade, so nothing half-initialised ever reaches business code.
+ */
+export function identityFromPath(url: string | undefined, prefix: string, legacy: boolean): IdentityResult {
+  const path = (url ?? '').split('?')[0]!;
+  if (!path.startsWith(`${prefix}/`)) return { ok: false, status: 404, reason: 'not an OCPP endpoint' };
+  const encoded = path.slice(prefix.length + 1);
+  if (encoded.length === 0 || encoded.includes('/')) return { ok: false, status: 400, reason: 'expected exactly one path segment after the endpoint' };
+  let stationId: string;
+  try {
+    stationId = decodeURIComponent(encoded);
+  } catch {
+    return { ok: false, status: 400, reason: 'identity is not valid percent-encoding' };
+  }
+  const pattern = legacy ? LEGACY_IDENTITY : STRICT_IDENTITY;
+  if (!pattern.test(stationId)) return { ok: false, status: 400, reason: 'identity has characters outside the allowed set or more than 48' };
+  return { ok: true, stationId };
+}
+
+/** Parses `Authorization: Basic …` into the user and the password bytes (chargers send hex text or raw key bytes). */
+export function basicCredentials(header: string | undefined): { user: string; password: Buffer } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64');
+  const colon = decoded.indexOf(0x3a);
+  if (colon < 0) return undefined;
+  return { user: decoded.subarray(0, colon).toString('utf8'), password: decoded.subarray(colon + 1) };
+}

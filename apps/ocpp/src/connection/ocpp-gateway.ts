@@ -1,0 +1,158 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { OcppConfig } from '../config.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { StationRepository, type StationAdmission } from '../stations/station.repository.js';
+import { PasswordVerifier } from '../stations/password.js';
+import { basicCredentials, identityFromPath } from './identity.js';
+import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
+import { SessionRegistry } from './session-registry.js';
+import { StationLifecycle } from './station-lifecycle.js';
+import { StationSession } from './station-session.js';
+
+/** Largest frame accepted; an OCPP message is a few kB, a full local list a few hundred. */
+const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string };
+
+/**
+ * The charger endpoint on the service's own HTTP port: `{OCPP_PATH_PREFIX}/{chargePointId}`.
+ * Identity, security profile and Basic auth are checked before the upgrade; the subprotocol is
+ * chosen from the server's list in its preference order, so OCPP 2.0.1 can join the same endpoint
+ * later by adding a bundle. Other upgrade paths are left to other listeners.
+ */
+@Injectable()
+export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly wss: WebSocketServer;
+  private readonly passwords = new PasswordVerifier();
+  private server?: Server;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
+
+  constructor(
+    private readonly httpAdapterHost: HttpAdapterHost,
+    private readonly stations: StationRepository,
+    private readonly registry: SessionRegistry,
+    private readonly dispatcher: Ocpp16Dispatcher,
+    private readonly lifecycle: StationLifecycle,
+    private readonly metrics: OcppMetrics,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_PAYLOAD_BYTES,
+      perMessageDeflate: false,
+      // Returning false completes the handshake without the header; we then close at once (OCPP-J §3.1.2).
+      handleProtocols: (offered) => config.OCPP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.server = this.httpAdapterHost.httpAdapter.getHttpServer() as Server;
+    this.server.on('upgrade', this.onUpgrade);
+  }
+
+  onApplicationShutdown(): void {
+    this.server?.off('upgrade', this.onUpgrade);
+    this.wss.close();
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (err) => this.logger.debug({ err }, 'upgrade socket error'));
+    const identity = identityFromPath(req.url, this.config.OCPP_PATH_PREFIX, this.config.OCPP_LEGACY_IDENTITIES);
+    if (!identity.ok) return this.refuse(socket, identity.status, identity.reason, 'bad_identity');
+    const { stationId } = identity;
+    let admission: Admission;
+    try {
+      admission = await this.admit(stationId, req);
+    } catch (err) {
+      this.logger.error({ err, stationId }, 'could not admit a charger');
+      return this.refuse(socket, 500, 'internal error', 'error');
+    }
+    if (!admission.ok) {
+      this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
+      return this.refuse(socket, admission.status, admission.reason, admission.status === 404 ? 'unknown_station' : 'unauthorized');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.connected(ws, req, admission.station));
+  }
+
+  private async admit(stationId: string, req: IncomingMessage): Promise<Admission> {
+    let station = await this.stations.admission(stationId);
+    if (!station) {
+      const policy = this.config.OCPP_UNKNOWN_STATION_POLICY;
+      if (policy === 'reject') return { ok: false, status: 404, reason: 'unknown charge point identity' };
+      await this.stations.createIfMissing(stationId, true, policy === 'pending' ? 'Pending' : 'Accepted');
+      this.logger.info({ stationId, policy }, 'unknown station registered on first connection');
+      station = (await this.stations.admission(stationId))!;
+    }
+    if (station.securityProfile === 2 && !this.isTls(req)) return { ok: false, status: 401, reason: 'this station must connect over TLS (security profile 2)' };
+    if (station.passwordHash === null) {
+      if (station.securityProfile > 0) return { ok: false, status: 401, reason: 'no password is set for this station yet' };
+      return { ok: true, station };
+    }
+    const credentials = basicCredentials(req.headers.authorization);
+    if (!credentials || credentials.user !== stationId) return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
+    if (!(await this.passwords.verify(stationId, station.passwordHash, credentials.password))) return { ok: false, status: 401, reason: 'wrong password' };
+    return { ok: true, station };
+  }
+
+  private isTls(req: IncomingMessage): boolean {
+    if ((req.socket as TLSSocket).encrypted) return true;
+    return this.config.OCPP_TRUST_PROXY_TLS && String(req.headers['x-forwarded-proto'] ?? '').toLowerCase() === 'https';
+  }
+
+  private async connected(ws: WebSocket, req: IncomingMessage, station: StationAdmission): Promise<void> {
+    if (!ws.protocol) {
+      this.metrics.connectionEvents.inc({ event: 'no_subprotocol' });
+      this.logger.info({ stationId: station.id, offered: req.headers['sec-websocket-protocol'] ?? null }, 'no supported subprotocol offered; closing');
+      ws.close(1002, 'no supported subprotocol');
+      return;
+    }
+    const registration = station.registrationStatus === 'Accepted' && station.lastBootStatus === 'Accepted' ? 'Accepted' : 'Unknown';
+    const session = new StationSession(
+      ws,
+      station.id,
+      true,
+      registration,
+      station.validationPolicy,
+      this.registry.idsFor(station.id),
+      {
+        callTimeoutMs: this.config.OCPP_CALL_TIMEOUT_MS,
+        queueLimit: this.config.OCPP_CALL_QUEUE_LIMIT,
+        pingIntervalMs: this.config.OCPP_PING_INTERVAL_MS,
+        maxBadFramesPerMinute: this.config.OCPP_MAX_BAD_FRAMES_PER_MINUTE,
+      },
+      this.dispatcher,
+      this.metrics,
+      {
+        rejectedFrame: (stationId, raw, reason) =>
+          void this.stations.storeRejectedFrames([{ stationId, raw, reason, at: new Date() }]).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not store a rejected frame')),
+        activity: (s) => this.registry.activity(s),
+      },
+      this.logger,
+    );
+    this.metrics.connectionEvents.inc({ event: 'accepted' });
+    const remote = String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() || req.socket.remoteAddress;
+    try {
+      await this.registry.attach(session, remote);
+    } catch (err) {
+      this.logger.error({ err, stationId: station.id }, 'could not register the connection; closing it');
+      session.close('internal error', 1011);
+      return;
+    }
+    if (registration === 'Accepted') void this.lifecycle.connected(session);
+  }
+
+  private refuse(socket: Duplex, status: number, reason: string, event: string): void {
+    this.metrics.connectionEvents.inc({ event });
+    const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' }[status] ?? 'Error';
+    const extra = status === 401 ? 'WWW-Authenticate: Basic realm="OCPP"\r\n' : '';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  }
+}

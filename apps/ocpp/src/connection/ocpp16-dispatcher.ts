@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, ROOT_LOGGER } from '@cpo/platform';
+import {
+  isAction16,
+  isCpAction16,
+  validateRequest16,
+  validateResponse16,
+  type CallErrorCode16,
+  type Conf16,
+  type CpAction16,
+  type JsonObject,
+  type Req16,
+} from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import type { InboundCall, StationContext } from './station-context.js';
+
+export type Handler16<A extends CpAction16> = (req: Req16<A>, ctx: StationContext, call: InboundCall) => Promise<Conf16<A>>;
+/** Runs after the CALLRESULT is on the wire (e.g. onboarding after a boot). Errors are logged, never sent. */
+export type After16<A extends CpAction16> = (req: Req16<A>, conf: Conf16<A>, ctx: StationContext) => Promise<void>;
+
+export type DispatchResult =
+  | { ok: true; payload: JsonObject; after?: () => Promise<void> }
+  | { ok: false; code: CallErrorCode16; description: string; details: JsonObject };
+
+/**
+ * Transaction messages are queued by chargers and discarded after a few failed attempts (spec
+ * §3.7.1): a CallError loses billing data, so they are processed whenever their core fields parse.
+ */
+const TRANSACTION_ACTIONS = new Set<string>(['StartTransaction', 'StopTransaction', 'MeterValues']);
+/** Messages a charger may send before it is Accepted, or when we triggered them while Pending. */
+const TRIGGERABLE = new Set<string>(['BootNotification', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification', 'Heartbeat', 'MeterValues', 'StatusNotification']);
+
+interface Registration {
+  handler: Handler16<CpAction16>;
+  after?: After16<CpAction16>;
+}
+
+/**
+ * The OCPP 1.6 rules every inbound CALL passes before a feature handler sees it: known action
+ * (NotImplemented), served action (NotSupported), registration gate (SecurityError), schema
+ * validation per the station's policy, and a strictly valid answer.
+ */
+@Injectable()
+export class Ocpp16Dispatcher {
+  private readonly handlers = new Map<string, Registration>();
+
+  constructor(
+    private readonly metrics: OcppMetrics,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  handle<A extends CpAction16>(action: A, handler: Handler16<A>, after?: After16<A>): void {
+    if (this.handlers.has(action)) throw new Error(`OCPP 1.6 handler for ${action} registered twice`);
+    this.handlers.set(action, { handler: handler as unknown as Handler16<CpAction16>, after: after as unknown as After16<CpAction16> | undefined });
+  }
+
+  async dispatch(ctx: StationContext, call: InboundCall, payload: JsonObject, triggered: boolean): Promise<DispatchResult> {
+    const { action } = call;
+    if (!isAction16(action)) return fail('NotImplemented', `${action} is not an OCPP 1.6 action`);
+    const registration = this.handlers.get(action);
+    if (!isCpAction16(action) || !registration) return fail('NotSupported', `${action} is not served by this central system`);
+
+    const transactional = TRANSACTION_ACTIONS.has(action);
+    if (action !== 'BootNotification' && ctx.registration !== 'Accepted') {
+      const allowed = (transactional && ctx.known) || (triggered && TRIGGERABLE.has(action));
+      if (!allowed) return fail('SecurityError', `${action} before the station was accepted (BootNotification first)`);
+    }
+
+    if (ctx.validationPolicy !== 'off') {
+      const checked = validateRequest16(action, payload);
+      if (!checked.ok) {
+        const lenient = ctx.validationPolicy === 'lenient' || transactional;
+        this.metrics.schemaViolations.inc({ action, direction: 'inbound', handled: lenient ? 'processed' : 'rejected' });
+        if (!lenient) return { ok: false, code: checked.code, description: checked.description, details: checked.details as unknown as JsonObject };
+        this.logger.warn({ stationId: ctx.stationId, action, violation: checked.description }, 'schema violation processed leniently');
+      }
+    }
+
+    let conf: Conf16<CpAction16>;
+    try {
+      conf = await registration.handler(payload as Req16<CpAction16>, ctx, call);
+    } catch (err) {
+      return this.failure(ctx, action, err);
+    }
+    const answer = validateResponse16(action, conf);
+    if (!answer.ok) {
+      // Our own answer is wrong: a bug, never something to send to a charger.
+      this.logger.error({ stationId: ctx.stationId, action, violation: answer.description }, 'handler produced an invalid answer');
+      return fail('InternalError', 'the central system could not build a valid answer');
+    }
+    const after = registration.after;
+    return {
+      ok: true,
+      payload: conf as unknown as JsonObject,
+      after: after ? () => after(payload as Req16<CpAction16>, conf, ctx) : undefined,
+    };
+  }
+
+  private failure(ctx: StationContext, action: string, err: unknown): DispatchResult {
+    if (err instanceof DomainError && err.kind === 'validation') {
+      return fail('PropertyConstraintViolation', err.message);
+    }
+    this.logger.error({ err, stationId: ctx.stationId, action }, 'OCPP handler failed');
+    return fail('InternalError', 'the central system failed to process the message');
+  }
+}
+
+function fail(code: CallErrorCode16, description: string): DispatchResult {
+  return { ok: false, code, description, details: {} };
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '@cpo/ocpp-protocol';
+
+/**
+ * The explicit outcome of every CSMS → charger CALL (guide §1.7): the charger's CallResult, its
+ * CallError, or why there was no answer. Nothing is silently queued for an offline station.
+ */
+export type CallOutcome =
+  | { kind: 'result'; payload: JsonObject }
+  | { kind: 'error'; code: string; description: string; details: JsonObject }
+  | { kind: 'timeout' }
+  | { kind: 'disconnected' }
+  | { kind: 'queue-full' }
+  /** A newer call with the same coalescing key replaced this one before it was sent. */
+  | { kind: 'superseded' };
+
+export interface OutboundCallOptions {
+  timeoutMs: number;
+  /** Latest wins: a queued (not yet sent) call with the same key is answered `superseded`. */
+  coalesceKey?: string;
+}
+
+interface Pending {
+  uniqueId: string;
+  action: string;
+  payload: JsonObject;
+  options: OutboundCallOptions;
+  resolve: (outcome: CallOutcome) => void;
+}
+
+/**
+ * One CALL in flight per station, a bounded FIFO behind it, a timeout per call (OCPP-J §4.1.1: the
+ * rule is per connection, so other stations never wait). Inbound CALLs are handled elsewhere and
+ * never wait for this queue, so calls from both sides may cross.
+ */
+export class OutboundCalls {
+  private readonly queue: Pending[] = [];
+  private inFlight?: Pending & { timer: NodeJS.Timeout };
+  private closed = false;
+
+  constructor(
+    private readonly send: (uniqueId: string, action: string, payload: JsonObject) => void,
+    private readonly limit: number,
+  ) {}
+
+  get depth(): number {
+    return this.queue.length + (this.inFlight ? 1 : 0);
+  }
+
+  call(action: string, payload: JsonObject, options: OutboundCallOptions): Promise<CallOutcome> {
+    if (this.closed) return Promise.resolve({ kind: 'disconnected' });
+    return new Promise((resolve) => {
+      const entry: Pending = { uniqueId: randomUUID(), action, payload, options, resolve };
+      if (options.coalesceKey !== undefined) {
+        const index = this.queue.findIndex((p) => p.options.coalesceKey === options.coalesceKey);
+        if (index >= 0) {
+          this.queue[index]!.resolve({ kind: 'superseded' });
+          this.queue[index] = entry;
+          return;
+        }
+      }
+      if (this.queue.length >= this.limit) return resolve({ kind: 'queue-full' });
+      this.queue.push(entry);
+      this.next();
+    });
+  }
+
+  /** A CALLRESULT/CALLERROR arrived; returns the action it answers, or undefined if nothing waits for it. */
+  settle(uniqueId: string, outcome: CallOutcome): string | undefined {
+    const current = this.inFlight;
+    if (!current || current.uniqueId !== uniqueId) return undefined;
+    clearTimeout(current.timer);
+    this.inFlight = undefined;
+    current.resolve(outcome);
+    this.next();
+    return current.action;
+  }
+
+  /** The action of the call in flight with this id (to validate its answer before settling). */
+  actionOf(uniqueId: string): string | undefined {
+    return this.inFlight?.uniqueId === uniqueId ? this.inFlight.action : undefined;
+  }
+
+  /** The socket closed: every pending call fails with `disconnected`. */
+  close(): void {
+    this.closed = true;
+    if (this.inFlight) {
+      clearTimeout(this.inFlight.timer);
+      this.inFlight.resolve({ kind: 'disconnected' });
+      this.inFlight = undefined;
+    }
+    for (const p of this.queue.splice(0)) p.resolve({ kind: 'disconnected' });
+  }
+
+  private next(): void {
+    if (this.inFlight || this.closed) return;
+    const entry = this.queue.shift();
+    if (!entry) return;
+    const timer = setTimeout(() => {
+      if (this.inFlight?.uniqueId !== entry.uniqueId) return;
+      this.inFlight = undefined;
+      entry.resolve({ kind: 'timeout' });
+      this.next();
+    }, entry.options.timeoutMs);
+    this.inFlight = { ...entry, timer };
+    try {
+      this.send(entry.uniqueId, entry.action, entry.payload);
+    } catch {
+      // The socket went away between the check and the write.
+      this.close();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { OcppCommandRequestV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { BusNames, BusResponder, NATS_CONNECTION } from '@cpo/messaging';
+import { APP_CONFIG, REDIS, ROOT_LOGGER } from '@cpo/platform';
+import { InboundIds } from '@cpo/ocpp-protocol';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { CommandExecutor } from '../commands/command-executor.js';
+import type { OcppConfig } from '../config.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { RedisKeys } from '../redis-keys.js';
+import { ConnectionEvents } from './connection-events.js';
+import type { StationSession } from './station-session.js';
+
+/**
+ * Core NATS subject (ocpp replicas only): a replica announces that it now holds a station's
+ * socket, so any other replica still holding an older socket for it closes that one.
+ */
+export const OCPP_SESSION_CLAIMED_SUBJECT = 'ocpp.session.claimed';
+
+export interface Presence {
+  replicaId: string;
+  connectionId: string;
+  connectedAt: string;
+  lastSeenAt: string;
+}
+
+interface Held {
+  session: StationSession;
+  commands: Subscription;
+  lastPresenceWrite: number;
+}
+
+/**
+ * The sockets this replica holds, and what makes them reachable from everywhere: a presence record
+ * in Redis (station → replica, last seen) and a subscription to the station's command subject, so
+ * a command sent through any replica or any service reaches the socket.
+ */
+@Injectable()
+export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
+  private readonly held = new Map<string, Held>();
+  /** Recent inbound CALL ids per station, kept across reconnects (errata 2025-04 §3.1). */
+  private readonly inboundIds = new Map<string, InboundIds>();
+  private claims?: Subscription;
+
+  constructor(
+    private readonly responder: BusResponder,
+    private readonly executor: CommandExecutor,
+    private readonly events: ConnectionEvents,
+    private readonly metrics: OcppMetrics,
+    private readonly keys: RedisKeys,
+    private readonly names: BusNames,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.claims = this.nc.subscribe(this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), {
+      callback: (err, msg) => {
+        if (err) return this.logger.error({ err }, 'session claim subscription failed');
+        try {
+          const claim = JSON.parse(new TextDecoder().decode(msg.data)) as { stationId: string; connectionId: string; replicaId: string };
+          const mine = this.held.get(claim.stationId);
+          if (mine && mine.session.connectionId !== claim.connectionId) {
+            this.logger.warn({ stationId: claim.stationId, newReplica: claim.replicaId }, 'station reconnected on another replica; closing the old socket');
+            this.metrics.connectionEvents.inc({ event: 'replaced' });
+            mine.session.close(`replaced by a connection on ${claim.replicaId}`, 4000);
+          }
+        } catch (e) {
+          this.logger.warn({ err: e }, 'unreadable session claim ignored');
+        }
+      },
+    });
+  }
+
+  idsFor(stationId: string): InboundIds {
+    let ids = this.inboundIds.get(stationId);
+    if (!ids) {
+      ids = new InboundIds();
+      this.inboundIds.set(stationId, ids);
+    }
+    return ids;
+  }
+
+  get(stationId: string): StationSession | undefined {
+    const held = this.held.get(stationId);
+    return held?.session.isOpen ? held.session : undefined;
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  async attach(session: StationSession, remoteAddress?: string): Promise<void> {
+    const { stationId } = session;
+    const previous = this.held.get(stationId);
+    if (previous) {
+      this.logger.warn({ stationId }, 'second connection for a station; closing the old socket');
+      this.metrics.connectionEvents.inc({ event: 'replaced' });
+      this.release(stationId, previous);
+      previous.session.close('replaced by a new connection', 4000);
+    }
+    const commands = this.responder.serve<OcppCommandRequest, OcppCommandReply>({
+      subject: ocppCommandSubject(stationId),
+      parseRequest: (p) => parseRequestPayload(OcppCommandRequestV1, p),
+      handle: (request) => this.executor.execute(session, request),
+      toErrorReply: (e) => this.executor.errorReply(e),
+    });
+    this.held.set(stationId, { session, commands, lastPresenceWrite: Date.now() });
+    this.metrics.connections.set(this.held.size);
+    this.nc.publish(
+      this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT),
+      JSON.stringify({ stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID }),
+    );
+    await this.writePresence(session);
+    await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
+    void session.closed.then((reason) => this.detach(session, reason));
+  }
+
+  /** Any inbound frame: refresh the presence record now and then, not on every frame. */
+  activity(session: StationSession): void {
+    const held = this.held.get(session.stationId);
+    if (!held || held.session !== session) return;
+    const now = Date.now();
+    if (now - held.lastPresenceWrite < (this.config.OCPP_PRESENCE_TTL_S * 1000) / 3) return;
+    held.lastPresenceWrite = now;
+    void this.writePresence(session).catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence refresh failed'));
+  }
+
+  async presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
+    if (stationIds.length === 0) return [];
+    const values = await this.redis.mget(stationIds.map((id) => this.keys.presence(id)));
+    return values.map((v) => (v ? (JSON.parse(v) as Presence) : undefined));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.claims?.drain().catch(() => undefined);
+    const sessions = [...this.held.values()].map((h) => h.session);
+    for (const session of sessions) session.close('replica shutting down', 1001);
+    await Promise.all(sessions.map((s) => s.closed));
+  }
+
+  private async detach(session: StationSession, reason: string): Promise<void> {
+    const held = this.held.get(session.stationId);
+    if (held?.session === session) this.release(session.stationId, held);
+    this.metrics.connectionEvents.inc({ event: 'closed' });
+    // Only remove the presence record if it still points at this socket (the station may already be elsewhere).
+    await this.redis
+      .eval(
+        `local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v).connectionId == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+        1,
+        this.keys.presence(session.stationId),
+        session.connectionId,
+      )
+      .catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence removal failed'));
+    await this.events
+      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), reason)
+      .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection'));
+  }
+
+  private release(stationId: string, held: Held): void {
+    this.held.delete(stationId);
+    this.metrics.connections.set(this.held.size);
+    void held.commands.unsubscribe();
+  }
+
+  private async writePresence(session: StationSession): Promise<void> {
+    const now = new Date().toISOString();
+    const presence: Presence = { replicaId: this.config.OCPP_REPLICA_ID, connectionId: session.connectionId, connectedAt: session.connectedAt.toISOString(), lastSeenAt: now };
+    await this.redis.set(this.keys.presence(session.stationId), JSON.stringify(presence), 'EX', this.config.OCPP_PRESENCE_TTL_S);
+  }
+}

@@ -1,0 +1,33 @@
+import type { JsonObject } from '@cpo/ocpp-protocol';
+import type { CallOutcome } from './outbound-calls.js';
+
+/** How strictly a station's inbound payloads are checked against the OCA schemas (guide §1.10). */
+export type ValidationPolicy = 'strict' | 'lenient' | 'off';
+
+/** What the session knows about the registration of its station. */
+export type RegistrationState = 'Accepted' | 'Pending' | 'Rejected' | 'Unknown';
+
+/**
+ * The connection a handler runs for. Handlers stay version-neutral where they can: they see the
+ * station, its state and a way to call it, never the socket.
+ */
+export interface StationContext {
+  readonly stationId: string;
+  readonly protocol: 'ocpp1.6';
+  readonly connectionId: string;
+  /** True when the station has a row in the database (unknown stations under the `pending` policy have none). */
+  known: boolean;
+  registration: RegistrationState;
+  validationPolicy: ValidationPolicy;
+  /** Sends a CSMS → charger CALL through the station's queue. */
+  call(action: string, payload: JsonObject, options?: { timeoutMs?: number; coalesceKey?: string }): Promise<CallOutcome>;
+  /** Remembers that we asked for `action` with TriggerMessage, so it passes the registration gate while Pending. */
+  expectTriggered(action: string): void;
+}
+
+/** One inbound CALL being handled. */
+export interface InboundCall {
+  readonly uniqueId: string;
+  readonly action: string;
+  readonly receivedAt: Date;
+}

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import type { StationContext } from './station-context.js';
+
+type AcceptedListener = (ctx: StationContext, info: { bootChanged: boolean }) => Promise<void>;
+type ConnectedListener = (ctx: StationContext) => Promise<void>;
+
+/**
+ * Moments other features react to without the connection layer knowing them: a station was
+ * accepted at boot (onboarding reads, profiles re-sent) or reconnected already accepted (profiles
+ * re-sent). Listeners run after the charger has its answer; their errors are logged.
+ */
+@Injectable()
+export class StationLifecycle {
+  private readonly acceptedListeners: AcceptedListener[] = [];
+  private readonly connectedListeners: ConnectedListener[] = [];
+
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  onAccepted(listener: AcceptedListener): void {
+    this.acceptedListeners.push(listener);
+  }
+
+  onConnected(listener: ConnectedListener): void {
+    this.connectedListeners.push(listener);
+  }
+
+  async accepted(ctx: StationContext, info: { bootChanged: boolean }): Promise<void> {
+    for (const listener of this.acceptedListeners) {
+      await listener(ctx, info).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'after-boot step failed'));
+    }
+  }
+
+  async connected(ctx: StationContext): Promise<void> {
+    for (const listener of this.connectedListeners) {
+      await listener(ctx).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'on-connect step failed'));
+    }
+  }
+}

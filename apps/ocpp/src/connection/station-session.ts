@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import {
+  InboundIds,
+  MessageType,
+  parseFrame,
+  serializeCall,
+  serializeCallError,
+  serializeCallResult,
+  validateResponse16,
+  type CallFrame,
+  type JsonObject,
+} from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import WebSocket, { type RawData } from 'ws';
+import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import type { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
+import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
+import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
+
+export interface SessionSettings {
+  callTimeoutMs: number;
+  queueLimit: number;
+  pingIntervalMs: number;
+  maxBadFramesPerMinute: number;
+}
+
+export interface SessionHooks {
+  /** Keeps the raw text of a frame that could not be processed, with the reason. */
+  rejectedFrame(stationId: string, raw: string, reason: string): void;
+  /** Any inbound frame: the station is alive (OCPP-J §4.6). */
+  activity(session: StationSession): void;
+}
+
+/** How long a message we asked for with TriggerMessage may pass the Pending gate. */
+const TRIGGER_WINDOW_MS = 60_000;
+const MAX_RAW_FRAME_KEPT = 65_536;
+
+/**
+ * One charger's WebSocket: ordered inbound handling (StartTransaction before its MeterValues),
+ * duplicate-id rules, one outbound CALL in flight, keep-alive, malformed-frame accounting. The
+ * socket never reaches feature code; handlers see the {@link StationContext}.
+ */
+export class StationSession implements StationContext {
+  readonly connectionId = randomUUID();
+  readonly protocol = 'ocpp1.6' as const;
+  readonly connectedAt = new Date();
+  private readonly calls: OutboundCalls;
+  private inbound: Promise<void> = Promise.resolve();
+  private readonly triggered = new Map<string, number>();
+  private badFrames: number[] = [];
+  private pingTimer?: NodeJS.Timeout;
+  private missedPongs = 0;
+  private closeReason?: string;
+  readonly closed: Promise<string>;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly stationId: string,
+    public known: boolean,
+    public registration: RegistrationState,
+    public validationPolicy: ValidationPolicy,
+    private readonly inboundIds: InboundIds,
+    private readonly settings: SessionSettings,
+    private readonly dispatcher: Ocpp16Dispatcher,
+    private readonly metrics: OcppMetrics,
+    private readonly hooks: SessionHooks,
+    private readonly logger: Logger,
+  ) {
+    this.calls = new OutboundCalls((id, action, payload) => this.write(serializeCall(id, action, payload)), settings.queueLimit);
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code, reason) => {
+        clearTimeout(this.pingTimer);
+        this.calls.close();
+        resolve(this.closeReason ?? `closed by charger (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+      });
+    });
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('pong', () => (this.missedPongs = 0));
+    socket.on('error', (err) => this.logger.warn({ err, stationId }, 'charger socket error'));
+    this.schedulePing();
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  get queueDepth(): number {
+    return this.calls.depth;
+  }
+
+  async call(action: string, payload: JsonObject, options: { timeoutMs?: number; coalesceKey?: string } = {}): Promise<CallOutcome> {
+    const started = process.hrtime.bigint();
+    const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, coalesceKey: options.coalesceKey });
+    this.metrics.outboundCalls.inc({ action, outcome: outcome.kind });
+    if (outcome.kind === 'result' || outcome.kind === 'error') {
+      this.metrics.outboundDuration.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    return outcome;
+  }
+
+  expectTriggered(action: string): void {
+    this.triggered.set(action, Date.now() + TRIGGER_WINDOW_MS);
+  }
+
+  /** Closes the socket; pending calls fail with `disconnected`. */
+  close(reason: string, code = 1000): void {
+    this.closeReason ??= reason;
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason.slice(0, 120));
+    // A half-open TCP connection never completes the close handshake.
+    setTimeout(() => this.socket.terminate(), 5_000).unref();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    this.hooks.activity(this);
+    const text = isBinary ? undefined : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+    if (text === undefined) return this.badFrame('<binary frame>', 'binary frames are not OCPP-J');
+    const parsed = parseFrame(text);
+    if (parsed.kind === 'ignore') {
+      this.logger.debug({ stationId: this.stationId, reason: parsed.reason }, 'frame ignored');
+      return;
+    }
+    if (parsed.kind === 'invalid') {
+      this.badFrame(text, parsed.description);
+      const answerable = parsed.messageType === undefined || parsed.messageType === MessageType.Call;
+      if (answerable && parsed.uniqueId !== undefined) this.write(serializeCallError(parsed.uniqueId, parsed.code, parsed.description, {}));
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === MessageType.Call) return this.onCall(frame, text);
+    const action = this.calls.actionOf(frame.uniqueId);
+    if (action === undefined) {
+      this.logger.info({ stationId: this.stationId, uniqueId: frame.uniqueId }, 'answer to no pending call (late after a timeout?) dropped');
+      return;
+    }
+    if (frame.type === MessageType.CallError) {
+      this.calls.settle(frame.uniqueId, { kind: 'error', code: frame.code, description: frame.description, details: frame.details });
+      return;
+    }
+    this.calls.settle(frame.uniqueId, this.checkAnswer(action, frame.payload));
+  }
+
+  private checkAnswer(action: string, payload: JsonObject): CallOutcome {
+    if (this.validationPolicy === 'off') return { kind: 'result', payload };
+    const checked = validateResponse16(action, payload);
+    if (checked.ok) return { kind: 'result', payload };
+    const lenient = this.validationPolicy === 'lenient';
+    this.metrics.schemaViolations.inc({ action, direction: 'answer', handled: lenient ? 'processed' : 'rejected' });
+    if (lenient) return { kind: 'result', payload };
+    return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
+  }
+
+  private onCall(frame: CallFrame, text: string): void {
+    const fingerprint = `${frame.action}\u0000${JSON.stringify(frame.payload)}`;
+    const seen = this.inboundIds.begin(frame.uniqueId, fingerprint);
+    if (seen.kind === 'answered') {
+      this.write(seen.frame);
+      return;
+    }
+    if (seen.kind === 'busy') {
+      this.write(serializeCallError(frame.uniqueId, 'ProtocolError', 'a CALL with this id is being handled already or was used for another message', {}));
+      return;
+    }
+    const receivedAt = new Date();
+    this.inbound = this.inbound.then(() => this.handleCall(frame, receivedAt, text));
+  }
+
+  private async handleCall(frame: CallFrame, receivedAt: Date, text: string): Promise<void> {
+    const started = process.hrtime.bigint();
+    const expires = this.triggered.get(frame.action);
+    const triggered = expires !== undefined && expires > Date.now();
+    if (triggered) this.triggered.delete(frame.action);
+    const result = await this.dispatcher
+      .dispatch(this, { uniqueId: frame.uniqueId, action: frame.action, receivedAt }, frame.payload, triggered)
+      .catch((err: unknown) => {
+        this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'dispatch failed');
+        return { ok: false as const, code: 'InternalError' as const, description: 'internal error', details: {} };
+      });
+    const answer = result.ok ? serializeCallResult(frame.uniqueId, result.payload) : serializeCallError(frame.uniqueId, result.code, result.description, result.details);
+    if (!result.ok && result.code !== 'NotImplemented' && result.code !== 'NotSupported' && result.code !== 'SecurityError') {
+      this.hooks.rejectedFrame(this.stationId, text.slice(0, MAX_RAW_FRAME_KEPT), `${result.code}: ${result.description}`);
+    }
+    this.inboundIds.answered(frame.uniqueId, answer);
+    this.write(answer);
+    const label = this.metricAction(frame.action);
+    this.metrics.inboundCalls.inc({ action: label, outcome: result.ok ? 'ok' : result.code });
+    this.metrics.inboundDuration.observe({ action: label }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (result.ok && result.after) {
+      // Not awaited: the next inbound CALL must not wait for onboarding calls to the charger.
+      void result.after().catch((err: unknown) => this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'after-answer hook failed'));
+    }
+  }
+
+  /** Metric labels come from the 1.6 action set only, so garbage action names cannot explode series. */
+  private metricAction(action: string): string {
+    return /^[A-Z][A-Za-z]{2,40}$/.test(action) ? action : 'invalid';
+  }
+
+  private badFrame(raw: string, reason: string): void {
+    this.metrics.badFrames.inc({ reason: reason.split(':')[0]!.slice(0, 40) });
+    this.hooks.rejectedFrame(this.stationId, raw.slice(0, MAX_RAW_FRAME_KEPT), reason);
+    const now = Date.now();
+    this.badFrames = this.badFrames.filter((t) => t > now - 60_000);
+    this.badFrames.push(now);
+    if (this.badFrames.length > this.settings.maxBadFramesPerMinute) {
+      this.logger.warn({ stationId: this.stationId }, 'too many malformed frames; closing the socket');
+      this.close('too many malformed frames', 1008);
+    }
+  }
+
+  private write(text: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  }
+
+  private schedulePing(): void {
+    const base = this.settings.pingIntervalMs;
+    if (base <= 0) return;
+    // ±25 % jitter so thousands of sockets do not ping in lockstep.
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.pingTimer = setTimeout(() => {
+      if (this.socket.readyState !== WebSocket.OPEN) return;
+      if (this.missedPongs >= 2) {
+        this.closeReason ??= 'no pong (dead peer)';
+        this.socket.terminate();
+        return;
+      }
+      this.missedPongs += 1;
+      this.socket.ping();
+      this.schedulePing();
+    }, delay);
+    this.pingTimer.unref();
+  }
+}

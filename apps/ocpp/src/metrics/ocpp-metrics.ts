@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsService } from '@cpo/platform';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+/** What operators watch on the central system: connections, messages, CALL latency and errors. */
+@Injectable()
+export class OcppMetrics {
+  readonly connections: Gauge;
+  readonly connectionEvents: Counter;
+  readonly inboundCalls: Counter;
+  readonly inboundDuration: Histogram;
+  readonly outboundCalls: Counter;
+  readonly outboundDuration: Histogram;
+  readonly schemaViolations: Counter;
+  readonly badFrames: Counter;
+  readonly profileDispatches: Counter;
+
+  constructor(metrics: MetricsService) {
+    const registers = [metrics.registry];
+    this.connections = new Gauge({ name: 'ocpp_connected_stations', help: 'Chargers connected to this replica', registers });
+    this.connectionEvents = new Counter({
+      name: 'ocpp_connection_events_total',
+      help: 'WebSocket upgrades and closes by outcome (accepted, unauthorized, unknown_station, bad_identity, no_subprotocol, replaced, closed)',
+      labelNames: ['event'],
+      registers,
+    });
+    this.inboundCalls = new Counter({ name: 'ocpp_inbound_calls_total', help: 'Charger → CSMS CALLs by action and outcome', labelNames: ['action', 'outcome'], registers });
+    this.inboundDuration = new Histogram({
+      name: 'ocpp_inbound_call_duration_seconds',
+      help: 'Time from receiving a charger CALL to writing its answer (persistence included)',
+      labelNames: ['action'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.outboundCalls = new Counter({ name: 'ocpp_outbound_calls_total', help: 'CSMS → charger CALLs by action and outcome', labelNames: ['action', 'outcome'], registers });
+    this.outboundDuration = new Histogram({
+      name: 'ocpp_outbound_call_duration_seconds',
+      help: 'Time from sending a CSMS CALL to the charger\'s answer',
+      labelNames: ['action'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.schemaViolations = new Counter({
+      name: 'ocpp_schema_violations_total',
+      help: 'Payloads that failed the OCA schema, by action, direction and whether they were processed anyway',
+      labelNames: ['action', 'direction', 'handled'],
+      registers,
+    });
+    this.badFrames = new Counter({ name: 'ocpp_bad_frames_total', help: 'Frames that could not be parsed (kept in rejected_frames)', labelNames: ['reason'], registers });
+    this.profileDispatches = new Counter({
+      name: 'ocpp_charging_profile_dispatches_total',
+      help: 'Charging profiles sent for planner limits, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+  }
+}

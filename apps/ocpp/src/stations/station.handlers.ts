@@ -1,0 +1,56 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
+import { StationLifecycle } from '../connection/station-lifecycle.js';
+import { StationRepository } from './station.repository.js';
+import { StationService } from './station.service.js';
+
+/** Vendor ids whose DataTransfer messages a plug-in understands; none are installed yet. */
+const KNOWN_VENDORS = new Set<string>();
+
+/** Charger-initiated station messages (Core and FirmwareManagement profiles). */
+@Injectable()
+export class StationHandlers implements OnModuleInit {
+  constructor(
+    private readonly dispatcher: Ocpp16Dispatcher,
+    private readonly stations: StationService,
+    private readonly repository: StationRepository,
+    private readonly lifecycle: StationLifecycle,
+  ) {}
+
+  onModuleInit(): void {
+    const changedAtBoot = new WeakMap<object, boolean>();
+    this.dispatcher.handle(
+      'BootNotification',
+      async (req, ctx, call) => {
+        const { response, changed } = await this.stations.boot(ctx, req, call.receivedAt);
+        ctx.registration = response.status;
+        changedAtBoot.set(ctx, changed);
+        return response;
+      },
+      async (_req, conf, ctx) => {
+        if (conf.status === 'Accepted') await this.lifecycle.accepted(ctx, { bootChanged: changedAtBoot.get(ctx) ?? true });
+      },
+    );
+    this.dispatcher.handle('Heartbeat', async (_req, ctx, call) => {
+      await this.stations.heartbeat(ctx.stationId, call.receivedAt);
+      return { currentTime: new Date().toISOString() };
+    });
+    this.dispatcher.handle('StatusNotification', async (req, ctx, call) => {
+      await this.stations.status(ctx.stationId, req, call.receivedAt);
+      return {};
+    });
+    this.dispatcher.handle('FirmwareStatusNotification', async (req, ctx, call) => {
+      await this.stations.firmwareStatus(ctx.stationId, 'firmware', req.status, call.receivedAt);
+      return {};
+    });
+    this.dispatcher.handle('DiagnosticsStatusNotification', async (req, ctx, call) => {
+      await this.stations.firmwareStatus(ctx.stationId, 'diagnostics', req.status, call.receivedAt);
+      return {};
+    });
+    this.dispatcher.handle('DataTransfer', async (req, ctx) => {
+      // Stored whatever the answer, so vendor messages can be inspected and replayed once a plug-in exists.
+      await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'DataTransfer', req);
+      return { status: KNOWN_VENDORS.has(req.vendorId) ? 'UnknownMessageId' : 'UnknownVendorId' };
+    });
+  }
+}

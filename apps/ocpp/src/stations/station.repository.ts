@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ValidationPolicy } from '../connection/station-context.js';
+
+/** What the upgrade needs to admit a charger. */
+export interface StationAdmission {
+  id: string;
+  passwordHash: string | null;
+  securityProfile: 0 | 1 | 2;
+  registrationStatus: 'Accepted' | 'Pending' | 'Rejected';
+  validationPolicy: ValidationPolicy;
+  lastBootStatus: string | null;
+}
+
+export interface BootDetails {
+  vendor: string;
+  model: string;
+  serialNumber?: string;
+  chargeBoxSerialNumber?: string;
+  firmwareVersion?: string;
+  iccid?: string;
+  imsi?: string;
+  meterType?: string;
+  meterSerialNumber?: string;
+}
+
+export interface ConnectorStatusRow {
+  stationId: string;
+  connectorId: number;
+  status: string;
+  errorCode: string;
+  info?: string;
+  vendorId?: string;
+  vendorErrorCode?: string;
+  statusAt: Date;
+}
+
+/** Stations and their connectors (SQL only; the rules live in the services). */
+@Injectable()
+export class StationRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** For single statements outside a caller's transaction. */
+  get manager(): EntityManager {
+    return this.db.manager;
+  }
+
+  async admission(id: string): Promise<StationAdmission | undefined> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT id, password_hash, security_profile, registration_status, validation_policy, last_boot_status FROM stations WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      id: r['id'] as string,
+      passwordHash: r['password_hash'] as string | null,
+      securityProfile: Number(r['security_profile']) as 0 | 1 | 2,
+      registrationStatus: r['registration_status'] as StationAdmission['registrationStatus'],
+      validationPolicy: r['validation_policy'] as ValidationPolicy,
+      lastBootStatus: r['last_boot_status'] as string | null,
+    };
+  }
+
+  /** Creates the station if it does not exist (auto-registration); true when created. */
+  async createIfMissing(id: string, autoRegistered: boolean, status: StationAdmission['registrationStatus'] = 'Accepted', m: EntityManager = this.db.manager): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `INSERT INTO stations (id, auto_registered, registration_status) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [id, autoRegistered, status],
+    );
+    return rows.length === 1;
+  }
+
+  async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
+    const rows: { changed: boolean }[] = await tx.query(
+      `WITH old AS (SELECT vendor, model, firmware_version, last_boot_status FROM stations WHERE id = $1 FOR UPDATE)
+       UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
+         iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12, updated_at = now()
+       FROM old WHERE s.id = $1
+       RETURNING (old.vendor IS DISTINCT FROM $2 OR old.model IS DISTINCT FROM $3 OR old.firmware_version IS DISTINCT FROM $6
+                  OR old.last_boot_status IS DISTINCT FROM 'Accepted') AS changed`,
+      [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at],
+    );
+    return { changed: rows[0]?.changed ?? true };
+  }
+
+  /** Last sign of life for many stations at once (Heartbeats are coalesced). */
+  async touch(tx: EntityManager, ids: string[], at: Date[]): Promise<void> {
+    await tx.query(
+      `UPDATE stations s SET last_seen_at = GREATEST(s.last_seen_at, v.at) FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at) WHERE s.id = v.id`,
+      [ids, at],
+    );
+  }
+
+  /** Stored status times of these connectors, locked until the transaction ends. Key: `station\u0000connector`. */
+  async statusTimes(tx: EntityManager, stationIds: string[], connectorIds: number[]): Promise<Map<string, Date>> {
+    const rows: { station_id: string; connector_id: number; status_at: Date }[] = await tx.query(
+      `SELECT c.station_id, c.connector_id, c.status_at FROM connectors c
+       JOIN unnest($1::text[], $2::int[]) AS k(station_id, connector_id) USING (station_id, connector_id)
+       ORDER BY c.station_id, c.connector_id FOR UPDATE OF c`,
+      [stationIds, connectorIds],
+    );
+    return new Map(rows.map((r) => [`${r.station_id}\u0000${r.connector_id}`, r.status_at]));
+  }
+
+  /** Upserts connector statuses (at most one row per connector; never replaces a newer one). */
+  async upsertStatuses(tx: EntityManager, rows: ConnectorStatusRow[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO connectors AS c (station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info,
+         vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, status_at = EXCLUDED.status_at, updated_at = now()
+       WHERE c.status_at <= EXCLUDED.status_at`,
+      [
+        rows.map((r) => r.stationId),
+        rows.map((r) => r.connectorId),
+        rows.map((r) => r.status),
+        rows.map((r) => r.errorCode),
+        rows.map((r) => r.info ?? null),
+        rows.map((r) => r.vendorId ?? null),
+        rows.map((r) => r.vendorErrorCode ?? null),
+        rows.map((r) => r.statusAt),
+      ],
+    );
+  }
+
+  async recordFirmwareStatus(tx: EntityManager, id: string, kind: 'firmware' | 'diagnostics', status: string, at: Date): Promise<void> {
+    const column = kind === 'firmware' ? 'firmware_status' : 'diagnostics_status';
+    await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3, updated_at = now() WHERE id = $1`, [id, status, at]);
+  }
+
+  async storeMessage(tx: EntityManager, id: string, kind: string, payload: unknown): Promise<void> {
+    await tx.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, $2, $3)`, [id, kind, JSON.stringify(payload)]);
+  }
+
+  async storeRejectedFrames(rows: { stationId: string; raw: string; reason: string; at: Date }[]): Promise<void> {
+    await this.db.query(
+      `INSERT INTO rejected_frames (station_id, raw, reason, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`,
+      [rows.map((r) => r.stationId), rows.map((r) => r.raw.replace(/\u0000/g, '\uFFFD')), rows.map((r) => r.reason), rows.map((r) => r.at)],
+    );
+  }
+}

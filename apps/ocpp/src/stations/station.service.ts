@@ -1,0 +1,134 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Subjects } from '@cpo/contracts';
+import { OutboxWriter } from '@cpo/messaging';
+import { APP_CONFIG, NotFoundError } from '@cpo/platform';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { DataSource } from 'typeorm';
+import type { OcppConfig } from '../config.js';
+import { CommitBatcher } from '../persistence/commit-batcher.js';
+import type { StationContext } from '../connection/station-context.js';
+import { parseOcppTime } from '../time.js';
+import { StationRepository, type ConnectorStatusRow } from './station.repository.js';
+
+/**
+ * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
+ * diagnostics progress. Each answer is sent only after its data and events are committed.
+ */
+@Injectable()
+export class StationService {
+  private readonly statuses: CommitBatcher<ConnectorStatusRow, void>;
+  private readonly heartbeats: CommitBatcher<{ stationId: string; at: Date }, void>;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly stations: StationRepository,
+    private readonly outbox: OutboxWriter,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+  ) {
+    this.statuses = new CommitBatcher(db, (rows, tx) => this.writeStatuses(rows, tx), { maxBatch: 500, concurrency: 2 });
+    this.heartbeats = new CommitBatcher<{ stationId: string; at: Date }, void>(
+      db,
+      async (items, tx) => {
+        const latest = new Map<string, Date>();
+        for (const i of items) latest.set(i.stationId, i.at);
+        const ids = [...latest.keys()].sort();
+        await this.stations.touch(tx, ids, ids.map((id) => latest.get(id)!));
+        return items.map(() => undefined);
+      },
+      { maxBatch: 1000, concurrency: 1 },
+    );
+  }
+
+  async boot(ctx: StationContext, req: Ocpp16.BootNotificationRequest, now: Date): Promise<{ response: Ocpp16.BootNotificationResponse; changed: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const rows: { registration_status: 'Accepted' | 'Pending' | 'Rejected' }[] = await tx.query(`SELECT registration_status FROM stations WHERE id = $1`, [ctx.stationId]);
+      const status = rows[0]?.registration_status;
+      if (!status) throw new NotFoundError(`station ${ctx.stationId} is not registered`);
+      const { changed } = await this.stations.recordBoot(
+        tx,
+        ctx.stationId,
+        {
+          vendor: req.chargePointVendor,
+          model: req.chargePointModel,
+          serialNumber: req.chargePointSerialNumber,
+          chargeBoxSerialNumber: req.chargeBoxSerialNumber,
+          firmwareVersion: req.firmwareVersion,
+          iccid: req.iccid,
+          imsi: req.imsi,
+          meterType: req.meterType,
+          meterSerialNumber: req.meterSerialNumber,
+        },
+        status,
+        now,
+      );
+      const interval = status === 'Accepted' ? this.config.OCPP_HEARTBEAT_INTERVAL_S : this.config.OCPP_BOOT_RETRY_INTERVAL_S;
+      await this.outbox.enqueue(tx, Subjects.OcppStationBooted, {
+        stationId: ctx.stationId,
+        vendor: req.chargePointVendor,
+        model: req.chargePointModel,
+        serialNumber: req.chargePointSerialNumber ?? req.chargeBoxSerialNumber,
+        firmwareVersion: req.firmwareVersion,
+        registrationStatus: status,
+        intervalS: interval,
+        bootedAt: now.toISOString(),
+      });
+      return { response: { status, currentTime: now.toISOString(), interval }, changed };
+    });
+  }
+
+  async heartbeat(stationId: string, now: Date): Promise<void> {
+    await this.heartbeats.submit({ stationId, at: now });
+  }
+
+  async status(stationId: string, req: Ocpp16.StatusNotificationRequest, receivedAt: Date): Promise<void> {
+    await this.statuses.submit({
+      stationId,
+      connectorId: req.connectorId,
+      status: req.status,
+      errorCode: req.errorCode,
+      info: req.info,
+      vendorId: req.vendorId,
+      vendorErrorCode: req.vendorErrorCode,
+      statusAt: req.timestamp ? parseOcppTime(req.timestamp) : receivedAt,
+    });
+  }
+
+  async firmwareStatus(stationId: string, kind: 'firmware' | 'diagnostics', status: string, at: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.stations.recordFirmwareStatus(tx, stationId, kind, status, at);
+      await this.stations.storeMessage(tx, stationId, kind === 'firmware' ? 'FirmwareStatusNotification' : 'DiagnosticsStatusNotification', { status });
+    });
+  }
+
+  /** Connector statuses of a batch: stale notifications (older than stored) are ignored, the rest stored and published. */
+  private async writeStatuses(rows: ConnectorStatusRow[], tx: Parameters<StationRepository['upsertStatuses']>[0]): Promise<void[]> {
+    const stored = await this.stations.statusTimes(tx, rows.map((r) => r.stationId), rows.map((r) => r.connectorId));
+    const winners = new Map<string, ConnectorStatusRow>();
+    const fresh: ConnectorStatusRow[] = [];
+    for (const row of rows) {
+      const key = `${row.stationId}\u0000${row.connectorId}`;
+      const latest = winners.get(key)?.statusAt ?? stored.get(key);
+      if (latest && row.statusAt < latest) continue;
+      winners.set(key, row);
+      fresh.push(row);
+    }
+    if (winners.size > 0) await this.stations.upsertStatuses(tx, [...winners.values()]);
+    await this.outbox.enqueueMany(
+      tx,
+      fresh.map((r) => ({
+        subject: Subjects.OcppConnectorStatus,
+        payload: {
+          stationId: r.stationId,
+          connectorId: r.connectorId,
+          status: r.status as never,
+          errorCode: r.errorCode as never,
+          info: r.info || undefined,
+          vendorId: r.vendorId || undefined,
+          vendorErrorCode: r.vendorErrorCode || undefined,
+          timestamp: r.statusAt.toISOString(),
+        },
+      })),
+    );
+    return rows.map(() => undefined);
+  }
+}

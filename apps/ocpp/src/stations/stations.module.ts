@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ConnectionModule } from '../connection/connection.module.js';
+import { StationHandlers } from './station.handlers.js';
+import { StationService } from './station.service.js';
+
+@Module({
+  imports: [ConnectionModule],
+  providers: [StationService, StationHandlers],
+  exports: [StationService],
+})
+export class StationsModule {}

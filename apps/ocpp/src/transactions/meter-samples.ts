@@ -1,0 +1,44 @@
+import { OcppMeterSampleV1, type OcppMeterSample, type OcppMeterSampled } from '@cpo/contracts';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { parseOcppTime } from '../time.js';
+import type { MeterRow } from './transaction.repository.js';
+
+type MeterValue = Ocpp16.MeterValuesRequest['meterValue'][number];
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Normalises one `MeterValue`: OCPP's defaults made explicit (`Energy.Active.Import.Register`, `Wh`,
+ * `Raw`), numbers parsed from the decimal strings. Every sampled value is kept for storage (signed
+ * data verbatim, with no number); the event carries only samples the bus contract can express.
+ */
+export function meterRowsOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue): { rows: MeterRow[]; event?: OcppMeterSampled } {
+  const sampledAt = parseOcppTime(mv.timestamp);
+  const rows: MeterRow[] = [];
+  const samples: OcppMeterSample[] = [];
+  for (const sv of mv.sampledValue) {
+    const format = sv.format ?? 'Raw';
+    const value = format === 'Raw' && DECIMAL.test(sv.value.trim()) ? Number(sv.value) : null;
+    const row: MeterRow = {
+      stationId,
+      connectorId,
+      transactionId,
+      sampledAt,
+      measurand: sv.measurand ?? 'Energy.Active.Import.Register',
+      value,
+      rawValue: sv.value,
+      unit: sv.unit ?? 'Wh',
+      phase: sv.phase,
+      context: sv.context,
+      location: sv.location,
+      format,
+    };
+    rows.push(row);
+    if (value === null || !Number.isFinite(value)) continue;
+    const sample = OcppMeterSampleV1.safeParse({ measurand: row.measurand, value, unit: row.unit, phase: row.phase, context: row.context, location: row.location });
+    if (sample.success) samples.push(sample.data);
+  }
+  const event: OcppMeterSampled | undefined =
+    samples.length > 0 ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt.toISOString(), samples } : undefined;
+  return { rows, event };
+}

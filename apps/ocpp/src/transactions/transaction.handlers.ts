@@ -1,0 +1,26 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AuthorizationService } from '../authorization/authorization.service.js';
+import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
+import { MeterValuesService } from './meter-values.service.js';
+import { TransactionService } from './transaction.service.js';
+
+/** Charger-initiated session messages: Authorize, StartTransaction, StopTransaction, MeterValues. */
+@Injectable()
+export class TransactionHandlers implements OnModuleInit {
+  constructor(
+    private readonly dispatcher: Ocpp16Dispatcher,
+    private readonly authorization: AuthorizationService,
+    private readonly transactions: TransactionService,
+    private readonly meterValues: MeterValuesService,
+  ) {}
+
+  onModuleInit(): void {
+    this.dispatcher.handle('Authorize', async (req, ctx) => ({ idTagInfo: await this.authorization.authorize(ctx.stationId, req.idTag) }));
+    this.dispatcher.handle('StartTransaction', (req, ctx) => this.transactions.start(ctx.stationId, req));
+    this.dispatcher.handle('StopTransaction', (req, ctx) => this.transactions.stop(ctx.stationId, req));
+    this.dispatcher.handle('MeterValues', async (req, ctx) => {
+      await this.meterValues.record(ctx.stationId, req);
+      return {};
+    });
+  }
+}

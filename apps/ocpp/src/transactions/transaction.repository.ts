@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface TransactionRow {
+  transactionId: number;
+  stationId: string;
+  connectorId: number;
+  idTag: string;
+  idTagStatus: string;
+  meterStartWh: number;
+  startedAt: Date;
+  reservationId: number | null;
+  authorizationReference: string | null;
+  meterStopWh: number | null;
+  stoppedAt: Date | null;
+  stopReason: string | null;
+  stopIdTag: string | null;
+  energyWh: number | null;
+}
+
+export interface NewTransaction {
+  stationId: string;
+  connectorId: number;
+  idTag: string;
+  idTagStatus: string;
+  meterStartWh: number;
+  startedAt: Date;
+  reservationId?: number;
+  authorizationReference?: string;
+}
+
+export interface MeterRow {
+  stationId: string;
+  connectorId: number;
+  transactionId: number | null;
+  sampledAt: Date;
+  measurand: string;
+  value: number | null;
+  rawValue: string;
+  unit: string;
+  phase?: string;
+  context?: string;
+  location?: string;
+  format?: string;
+}
+
+export function toTransaction(r: Record<string, unknown>): TransactionRow {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    transactionId: Number(r['transaction_id']),
+    stationId: r['station_id'] as string,
+    connectorId: Number(r['connector_id']),
+    idTag: r['id_tag'] as string,
+    idTagStatus: r['id_tag_status'] as string,
+    meterStartWh: Number(r['meter_start_wh']),
+    startedAt: r['started_at'] as Date,
+    reservationId: num(r['reservation_id']),
+    authorizationReference: (r['authorization_reference'] as string | null) ?? null,
+    meterStopWh: num(r['meter_stop_wh']),
+    stoppedAt: (r['stopped_at'] as Date | null) ?? null,
+    stopReason: (r['stop_reason'] as string | null) ?? null,
+    stopIdTag: (r['stop_id_tag'] as string | null) ?? null,
+    energyWh: num(r['energy_wh']),
+  };
+}
+
+/** Transactions and meter values (SQL only). */
+@Injectable()
+export class TransactionRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async find(transactionId: number): Promise<TransactionRow | undefined> {
+    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM transactions WHERE transaction_id = $1`, [transactionId]);
+    return rows[0] ? toTransaction(rows[0]) : undefined;
+  }
+
+  /**
+   * Inserts a transaction unless the same start (station, connector, tag, time, meter) exists: a
+   * retried StartTransaction, even with a new message id, gets the id it got the first time.
+   */
+  async insertOrGet(tx: EntityManager, t: NewTransaction): Promise<{ row: TransactionRow; created: boolean }> {
+    const inserted: Record<string, unknown>[] = await tx.query(
+      `INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at, reservation_id, authorization_reference)
+       VALUES (nextval('transaction_id_seq'), $1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT ON CONSTRAINT transactions_start_key DO NOTHING RETURNING *`,
+      [t.stationId, t.connectorId, t.idTag, t.idTagStatus, t.meterStartWh, t.startedAt, t.reservationId ?? null, t.authorizationReference ?? null],
+    );
+    if (inserted[0]) return { row: toTransaction(inserted[0]), created: true };
+    const existing: Record<string, unknown>[] = await tx.query(
+      `SELECT * FROM transactions WHERE station_id = $1 AND connector_id = $2 AND id_tag = $3 AND started_at = $4 AND meter_start_wh = $5`,
+      [t.stationId, t.connectorId, t.idTag, t.startedAt, t.meterStartWh],
+    );
+    return { row: toTransaction(existing[0]!), created: false };
+  }
+
+  async lockForStop(tx: EntityManager, stationId: string, transactionId: number): Promise<TransactionRow | undefined> {
+    const rows: Record<string, unknown>[] = await tx.query(`SELECT * FROM transactions WHERE transaction_id = $1 AND station_id = $2 FOR UPDATE`, [transactionId, stationId]);
+    return rows[0] ? toTransaction(rows[0]) : undefined;
+  }
+
+  async stop(tx: EntityManager, transactionId: number, s: { meterStopWh: number; stoppedAt: Date; reason: string; idTag?: string; energyWh: number; transactionData?: unknown }): Promise<void> {
+    await tx.query(
+      `UPDATE transactions SET meter_stop_wh = $2, stopped_at = $3, stop_reason = $4, stop_id_tag = $5, energy_wh = $6, transaction_data = $7, updated_at = now()
+       WHERE transaction_id = $1`,
+      [transactionId, s.meterStopWh, s.stoppedAt, s.reason, s.idTag ?? null, s.energyWh, s.transactionData === undefined ? null : JSON.stringify(s.transactionData)],
+    );
+  }
+
+  /** For each (station, connector, time) without a transaction id: the transaction running there at that time. */
+  async activeAt(tx: EntityManager, keys: { stationId: string; connectorId: number; at: Date }[]): Promise<(number | null)[]> {
+    if (keys.length === 0) return [];
+    const rows: { idx: string; transaction_id: number }[] = await tx.query(
+      `SELECT k.idx, t.transaction_id FROM unnest($1::text[], $2::int[], $3::timestamptz[]) WITH ORDINALITY AS k(station_id, connector_id, at, idx)
+       JOIN LATERAL (SELECT transaction_id FROM transactions t WHERE t.station_id = k.station_id AND t.connector_id = k.connector_id
+                       AND t.orphan = false AND t.started_at <= k.at AND (t.stopped_at IS NULL OR t.stopped_at >= k.at)
+                     ORDER BY t.started_at DESC LIMIT 1) t ON true`,
+      [keys.map((k) => k.stationId), keys.map((k) => k.connectorId), keys.map((k) => k.at)],
+    );
+    const found = new Map(rows.map((r) => [Number(r.idx) - 1, Number(r.transaction_id)]));
+    return keys.map((_, i) => found.get(i) ?? null);
+  }
+
+  async insertMeterValues(tx: EntityManager, rows: MeterRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof MeterRow>(k: K) => rows.map((r) => r[k] ?? null);
+    await tx.query(
+      `INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::timestamptz[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+      [col('stationId'), col('connectorId'), col('transactionId'), col('sampledAt'), col('measurand'), col('value'), col('rawValue'), col('unit'), col('phase'), col('context'), col('location'), col('format')],
+    );
+  }
+}

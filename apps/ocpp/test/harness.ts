@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { testServers, startTestApp, type TestApp } from '@cpo/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { DataSource } from 'typeorm';
+import WebSocket from 'ws';
+import { AppModule } from '../src/app.module.js';
+import { loadOcppConfig, type OcppConfig } from '../src/config.js';
+
+export interface OcppHarness {
+  app: TestApp<OcppConfig>;
+  /** `ws://127.0.0.1:{port}/ocpp` */
+  wsUrl: string;
+  db: DataSource;
+  events: EventTap;
+  close(): Promise<void>;
+}
+
+/** Every event the service publishes on the bus (core subscription to the run's prefix). */
+export class EventTap {
+  readonly received: { subject: string; payload: Record<string, unknown> }[] = [];
+  private constructor(private readonly nc: NatsConnection) {}
+
+  static async start(prefix: string): Promise<EventTap> {
+    const nc = await connect({ servers: testServers.nats });
+    const tap = new EventTap(nc);
+    nc.subscribe(`${prefix}.ocpp.>`, {
+      callback: (_err, msg) => {
+        try {
+          tap.received.push({ subject: msg.subject.slice(prefix.length + 1), payload: JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown> });
+        } catch {
+          // not JSON: not an event
+        }
+      },
+    });
+    await nc.flush();
+    return tap;
+  }
+
+  of(subject: string, stationId?: string): Record<string, unknown>[] {
+    return this.received.filter((e) => e.subject === subject && (stationId === undefined || e.payload['stationId'] === stationId)).map((e) => e.payload);
+  }
+
+  close(): Promise<void> {
+    return this.nc.close();
+  }
+}
+
+export async function startOcpp(env: Record<string, string> = {}): Promise<OcppHarness> {
+  const app = await startTestApp({ loadConfig: loadOcppConfig, createModule: (c, l) => AppModule.forRoot(c, l), database: 'ocpp', env: { OCPP_PING_INTERVAL_MS: '0', ...env } });
+  const events = await EventTap.start(app.prefix);
+  const db = app.app.get(DataSource);
+  return {
+    app,
+    wsUrl: `${app.baseUrl.replace('http', 'ws')}${app.config.OCPP_PATH_PREFIX}`,
+    db,
+    events,
+    async close() {
+      await events.close();
+      await app.close();
+    },
+  };
+}
+
+export function uniqueStation(prefix = 'CP'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A bare WebSocket for frame-level tests: send text, read the next frames. */
+export class RawClient {
+  private readonly inbox: string[] = [];
+  private waiters: ((text: string) => void)[] = [];
+  closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const text = data.toString();
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(text);
+      else this.inbox.push(text);
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  static open(url: string, protocols: string | string[] = 'ocpp1.6', headers: Record<string, string> = {}): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, protocols, { headers });
+      const client = new RawClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  next(timeoutMs = 5_000): Promise<unknown> {
+    const queued = this.inbox.shift();
+    if (queued !== undefined) return Promise.resolve(JSON.parse(queued));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no frame in time')), timeoutMs);
+      this.waiters.push((text) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(text));
+      });
+    });
+  }
+
+  async call(action: string, payload: unknown, id: string = randomUUID()): Promise<unknown> {
+    this.send([2, id, action, payload]);
+    return this.next();
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+/** The HTTP status a WebSocket upgrade gets (101 when it succeeds). */
+export function upgradeStatus(url: string, protocols: string | string[] = 'ocpp1.6', headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, protocols, { headers });
+    ws.once('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', () => resolve(0));
+  });
+}
