@@ -7,8 +7,11 @@ import { CommandsModule } from './commands/commands.module.js';
 import type { OcppConfig } from './config.js';
 import { ConnectionModule } from './connection/connection.module.js';
 import { migrations } from './migrations/index.js';
+import { ReservationsModule } from './reservations/reservations.module.js';
+import { SmartChargingModule } from './smart-charging/smart-charging.module.js';
 import { StationsModule } from './stations/stations.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
+import { ViewsModule } from './views/views.module.js';
 
 /** The OCPP central system: chargers, their sessions and the limits they must obey. */
 @Module({})
@@ -26,6 +29,9 @@ export class AppModule {
         AuthorizationModule,
         TransactionsModule,
         CommandsModule,
+        ReservationsModule,
+        SmartChargingModule,
+        ViewsModule,
       ],
     };
   }

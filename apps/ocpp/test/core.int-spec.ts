@@ -1,6 +1,6 @@
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { RawClient, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 describe('OCPP central system: charger-initiated core messages', () => {
   let h: OcppHarness;
@@ -25,14 +25,14 @@ describe('OCPP central system: charger-initiated core messages', () => {
 
   it('cold boot: Accepted with interval and UTC time, statuses stored and published, heartbeat answered', async () => {
     const cp = await charger();
-    const boot = await cp.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1', firmwareVersion: '1.0' }, { suppress: false });
+    const boot = await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1', firmwareVersion: '1.0' });
     expect(boot.status).toBe('Accepted');
     expect(boot.interval).toBe(300);
     expect(boot.currentTime).toMatch(/Z$/);
     for (const connectorId of [0, 1, 2]) {
-      await cp.call('StatusNotification', { connectorId, errorCode: 'NoError', status: 'Available', timestamp: new Date().toISOString() }, { suppress: false });
+      await send(cp, 'StatusNotification', { connectorId, errorCode: 'NoError', status: 'Available', timestamp: new Date().toISOString() });
     }
-    const hb = await cp.call('Heartbeat', {}, { suppress: false });
+    const hb = await send(cp, 'Heartbeat', {});
     expect(hb.currentTime).toMatch(/Z$/);
     const rows: { connector_id: number; status: string }[] = await h.db.query(`SELECT connector_id, status FROM connectors WHERE station_id = $1 ORDER BY connector_id`, [cp.identity]);
     expect(rows).toEqual([
@@ -49,24 +49,24 @@ describe('OCPP central system: charger-initiated core messages', () => {
 
   it('a session: start, meter values with and without transactionId, retried start and stop, energy once', async () => {
     const cp = await charger();
-    await cp.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' }, { suppress: false });
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
     const startReq = { connectorId: 1, idTag: 'TAG-1', meterStart: 1000, timestamp: '2026-11-23T10:00:00.000Z' };
-    const start = await cp.call('StartTransaction', startReq, { suppress: false });
+    const start = await send(cp, 'StartTransaction', startReq);
     expect(start.transactionId).toBeGreaterThan(0);
     // A retry with a new message id gets the same transaction.
-    const again = await cp.call('StartTransaction', startReq, { suppress: false });
+    const again = await send(cp, 'StartTransaction', startReq);
     expect(again.transactionId).toBe(start.transactionId);
-    await cp.call('MeterValues', {
+    await send(cp, 'MeterValues', {
       connectorId: 1,
       transactionId: start.transactionId,
       meterValue: [{ timestamp: '2026-11-23T10:05:00.000Z', sampledValue: [{ value: '1500' }, { value: '7.2', measurand: 'Power.Active.Import', unit: 'kW' }] }],
-    }, { suppress: false });
+    });
     // Clock-aligned reading without the id is attached to the running transaction.
-    await cp.call('MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-11-23T10:10:00.000Z', sampledValue: [{ value: '2000', context: 'Sample.Clock' }] }] }, { suppress: false });
+    await send(cp, 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-11-23T10:10:00.000Z', sampledValue: [{ value: '2000', context: 'Sample.Clock' }] }] });
     const stopReq = { transactionId: start.transactionId, meterStop: 3500, timestamp: '2026-11-23T10:30:00.000Z', idTag: 'TAG-1', reason: 'EVDisconnected' as const,
       transactionData: [{ timestamp: '2026-11-23T10:30:00.000Z', sampledValue: [{ value: '3500', context: 'Transaction.End' as const }] }] };
-    await cp.call('StopTransaction', stopReq, { suppress: false });
-    await cp.call('StopTransaction', stopReq, { suppress: false });
+    await send(cp, 'StopTransaction', stopReq);
+    await send(cp, 'StopTransaction', stopReq);
     const [tx] = await h.db.query(`SELECT energy_wh, stop_reason FROM transactions WHERE transaction_id = $1`, [start.transactionId]);
     expect(tx).toEqual({ energy_wh: '2500', stop_reason: 'EVDisconnected' });
     const meters: { transaction_id: number; measurand: string; value: number; context: string | null }[] = await h.db.query(
@@ -84,7 +84,7 @@ describe('OCPP central system: charger-initiated core messages', () => {
 
   it('answers bad frames with CallErrors and keeps the socket and the others alive', async () => {
     const other = await charger();
-    await other.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' }, { suppress: false });
+    await send(other, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
     const raw = await RawClient.open(`${h.wsUrl}/${uniqueStation('RAW')}`);
     try {
       expect(await raw.call('BootNotification', { chargePointVendor: 'Acme' })).toEqual([4, expect.any(String), 'OccurenceConstraintViolation', expect.any(String), expect.anything()]);
@@ -93,7 +93,7 @@ describe('OCPP central system: charger-initiated core messages', () => {
       expect(await raw.call('FooBar', {})).toEqual([4, expect.any(String), 'NotImplemented', expect.any(String), {}]);
       expect(await raw.call('Reset', { type: 'Hard' })).toEqual([4, expect.any(String), 'NotSupported', expect.any(String), {}]);
       expect(await raw.call('Heartbeat', {})).toEqual([4, expect.any(String), 'SecurityError', expect.any(String), {}]);
-      expect(await other.call('Heartbeat', {}, { suppress: false })).toHaveProperty('currentTime');
+      expect(await other.call('Heartbeat', {})).toHaveProperty('currentTime');
     } finally {
       raw.close();
     }

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Streams } from '@cpo/contracts';
+import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import type { Conf16, CpAction16, Req16 } from '@cpo/ocpp-protocol';
 import { testServers, startTestApp, type TestApp } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
@@ -23,15 +26,14 @@ export class EventTap {
   static async start(prefix: string): Promise<EventTap> {
     const nc = await connect({ servers: testServers.nats });
     const tap = new EventTap(nc);
-    nc.subscribe(`${prefix}.ocpp.>`, {
-      callback: (_err, msg) => {
-        try {
+    // Only the event subjects: a subscription on ocpp.command.* would count as a responder.
+    for (const subject of Streams.OCPP.subjects) {
+      nc.subscribe(`${prefix}.${subject}`, {
+        callback: (_err, msg) => {
           tap.received.push({ subject: msg.subject.slice(prefix.length + 1), payload: JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown> });
-        } catch {
-          // not JSON: not an event
-        }
-      },
-    });
+        },
+      });
+    }
     await nc.flush();
     return tap;
   }
@@ -45,8 +47,14 @@ export class EventTap {
   }
 }
 
-export async function startOcpp(env: Record<string, string> = {}): Promise<OcppHarness> {
-  const app = await startTestApp({ loadConfig: loadOcppConfig, createModule: (c, l) => AppModule.forRoot(c, l), database: 'ocpp', env: { OCPP_PING_INTERVAL_MS: '0', ...env } });
+export async function startOcpp(env: Record<string, string> = {}, replicaOf?: OcppHarness): Promise<OcppHarness> {
+  const app = await startTestApp({
+    loadConfig: loadOcppConfig,
+    createModule: (c, l) => AppModule.forRoot(c, l),
+    database: 'ocpp',
+    env: { OCPP_PING_INTERVAL_MS: '0', OCPP_REPLICA_ID: replicaOf ? 'replica-b' : 'replica-a', ...env },
+    replicaOf: replicaOf?.app,
+  });
   const events = await EventTap.start(app.prefix);
   const db = app.app.get(DataSource);
   return {
@@ -131,4 +139,20 @@ export function upgradeStatus(url: string, protocols: string | string[] = 'ocpp1
     });
     ws.once('error', () => resolve(0));
   });
+}
+
+/** A charger CALL that must succeed (a CallError throws). */
+export async function send<A extends CpAction16>(cp: ChargePoint16, action: A, payload: Req16<A>): Promise<Conf16<A>> {
+  return (await cp.call(action, payload, { suppress: false })) as Conf16<A>;
+}
+
+/** An operator API call with the test API key. */
+export async function api(h: OcppHarness, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${h.app.baseUrl}${path}`, {
+    method,
+    headers: { 'x-api-key': 'test-operator-key-0123456789', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

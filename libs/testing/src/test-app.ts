@@ -21,6 +21,11 @@ export interface StartTestAppOptions<C extends PlatformConfig> {
   createModule: (config: C, logger: Logger) => DynamicModule;
   database: string;
   env?: Record<string, string>;
+  /**
+   * Boot a second replica of an app already started: same database and bus prefix. Its close()
+   * stops only this replica; the first one's close() removes the database and streams.
+   */
+  replicaOf?: TestApp<C>;
 }
 
 /**
@@ -30,8 +35,8 @@ export interface StartTestAppOptions<C extends PlatformConfig> {
  */
 export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOptions<C>): Promise<TestApp<C>> {
   const suffix = uniqueSuffix();
-  const database = `${o.database}_t_${suffix}`;
-  const prefix = `t_${suffix}`;
+  const database = o.replicaOf?.database ?? `${o.database}_t_${suffix}`;
+  const prefix = o.replicaOf?.prefix ?? `t_${suffix}`;
   const config = o.loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: testLogLevel,
@@ -58,7 +63,7 @@ export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOpti
     database,
     async close() {
       await app.close();
-      await Promise.all([dropDatabase(database), deleteStreams(prefix)]);
+      if (!o.replicaOf) await Promise.all([dropDatabase(database), deleteStreams(prefix)]);
     },
   };
 }

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { AuthorizationService } from './authorization.service.js';
 import { IdTagRepository } from './id-tag.repository.js';
+import { LocalListEffects } from './local-list.effects.js';
 
 @Module({
   imports: [ConnectionModule],
-  providers: [IdTagRepository, AuthorizationService],
+  providers: [IdTagRepository, AuthorizationService, LocalListEffects],
   exports: [IdTagRepository, AuthorizationService],
 })
 export class AuthorizationModule {}

@@ -124,6 +124,55 @@ export class StationRepository {
     );
   }
 
+  /** Merges reported configuration keys (by key) and, after a full read, replaces the derived capabilities. */
+  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string }[], capabilities?: object): Promise<void> {
+    const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
+    await this.db.query(
+      `UPDATE stations SET configuration = COALESCE(configuration, '{}'::jsonb) || $2::jsonb,
+         capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
+           - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
+         updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities)],
+    );
+  }
+
+  /** Learned capabilities (refusals) merged into the stored ones. */
+  async learnCapabilities(id: string, learned: object): Promise<void> {
+    await this.db.query(`UPDATE stations SET capabilities = capabilities || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(learned)]);
+  }
+
+  async capabilities(id: string): Promise<Record<string, unknown>> {
+    const rows: { capabilities: Record<string, unknown> }[] = await this.db.query(`SELECT capabilities FROM stations WHERE id = $1`, [id]);
+    return rows[0]?.capabilities ?? {};
+  }
+
+  /** Operator settings; absent values keep what is stored (a new row gets the defaults). */
+  async upsertSettings(
+    id: string,
+    s: { registrationStatus?: string; validationPolicy?: string; securityProfile?: number; passwordHash: string | null },
+  ): Promise<void> {
+    await this.db.query(
+      `INSERT INTO stations (id, registration_status, validation_policy, security_profile, password_hash)
+       VALUES ($1, COALESCE($2, 'Accepted'), COALESCE($3, 'strict'), COALESCE($4, CASE WHEN $5::text IS NULL THEN 0 ELSE 1 END), $5)
+       ON CONFLICT (id) DO UPDATE SET registration_status = COALESCE($2, stations.registration_status), validation_policy = COALESCE($3, stations.validation_policy),
+         security_profile = COALESCE($4, CASE WHEN $5::text IS NULL THEN stations.security_profile ELSE GREATEST(stations.security_profile, 1) END),
+         password_hash = COALESCE($5, stations.password_hash), auto_registered = false, updated_at = now()`,
+      [id, s.registrationStatus ?? null, s.validationPolicy ?? null, s.securityProfile ?? null, s.passwordHash],
+    );
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`DELETE FROM stations WHERE id = $1 RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
+  async setPassword(id: string, passwordHash: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET password_hash = $2, security_profile = CASE WHEN $2::text IS NULL THEN 0 ELSE GREATEST(security_profile, 1) END, updated_at = now() WHERE id = $1`,
+      [id, passwordHash],
+    );
+  }
+
   async recordFirmwareStatus(tx: EntityManager, id: string, kind: 'firmware' | 'diagnostics', status: string, at: Date): Promise<void> {
     const column = kind === 'firmware' ? 'firmware_status' : 'diagnostics_status';
     await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3, updated_at = now() WHERE id = $1`, [id, status, at]);

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConnectionModule } from '../connection/connection.module.js';
+import { ConfigurationEffects } from './configuration.effects.js';
 import { StationHandlers } from './station.handlers.js';
 import { StationService } from './station.service.js';
 
 @Module({
   imports: [ConnectionModule],
-  providers: [StationService, StationHandlers],
+  providers: [StationService, StationHandlers, ConfigurationEffects],
   exports: [StationService],
 })
 export class StationsModule {}

@@ -1,0 +1,90 @@
+import { validateRequest16 } from '@cpo/ocpp-protocol';
+import { buildProfile, emulateStationCap, roundDown } from './profile-builder.js';
+
+const now = new Date('2026-11-23T06:00:00.000Z');
+
+describe('buildProfile', () => {
+  it('connector 0 becomes the station ChargePointMaxProfile under id 1, started a minute in the past', () => {
+    const built = buildProfile(
+      { connectorId: 0, schedule: { startSchedule: '2026-11-23T05:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 32 }] } },
+      {},
+      now,
+    );
+    expect(built.profile).toMatchObject({ chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'ChargePointMaxProfile', chargingProfileKind: 'Absolute' });
+    expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T05:59:00.000Z');
+    expect(validateRequest16('SetChargingProfile', { connectorId: 0, csChargingProfiles: built.profile }).ok).toBe(true);
+  });
+
+  it('drops elapsed periods and shifts the rest so the limits keep their wall-clock times', () => {
+    const built = buildProfile(
+      {
+        connectorId: 2,
+        schedule: {
+          startSchedule: '2026-11-23T05:00:00.000Z',
+          durationS: 4 * 3600,
+          chargingRateUnit: 'A',
+          periods: [
+            { startPeriodS: 0, limit: 32 },
+            { startPeriodS: 1800, limit: 16.25 },
+            { startPeriodS: 7200, limit: 8 },
+          ],
+        },
+      },
+      { chargeProfileMaxStackLevel: 3 },
+      now,
+    );
+    expect(built.profile.chargingProfileId).toBe(102);
+    expect(built.profile.stackLevel).toBe(1);
+    // 05:59 is 3540 s after 05:00: the 16.25 A period (from 05:30) is active; the 8 A one starts at 07:00 = 3660 s later.
+    expect(built.profile.chargingSchedule.chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 16.2 },
+      { startPeriod: 3660, limit: 8 },
+    ]);
+    expect(built.profile.chargingSchedule.duration).toBe(4 * 3600 - 3540);
+  });
+
+  it('keeps a future start as planned (an emergency switches exactly at its start)', () => {
+    const built = buildProfile({ connectorId: 1, schedule: { startSchedule: '2026-11-23T07:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 7400.9 }] } }, {}, now);
+    expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T07:00:00.000Z');
+    expect(built.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit).toBe(7400);
+  });
+
+  it('converts to the unit the charger allows, truncates to its number of periods, level 0 when it cannot stack', () => {
+    const built = buildProfile(
+      {
+        connectorId: 1,
+        schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 11_040 }, { startPeriodS: 60, limit: 5000 }, { startPeriodS: 120, limit: 0 }] },
+      },
+      { allowedChargingRateUnits: ['A'], chargingScheduleMaxPeriods: 2, chargeProfileMaxStackLevel: 0 },
+      now,
+    );
+    expect(built.profile.stackLevel).toBe(0);
+    expect(built.profile.chargingSchedule.chargingRateUnit).toBe('A');
+    // 11,040 W / (230 V × 3) = 16 A; 5,000 W = 7.24 A → 7.2 A.
+    expect(built.profile.chargingSchedule.chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 16 },
+      { startPeriod: 60, limit: 7.2 },
+    ]);
+  });
+
+  it('emulates a refused station cap by splitting it over the connectors', () => {
+    const cap = buildProfile({ connectorId: 0, schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 40 }] } }, {}, now);
+    const emulated = emulateStationCap(cap, 3);
+    expect(emulated.profile).toMatchObject({ chargingProfileId: 99, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: 0 });
+    expect(emulated.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit).toBe(13.3);
+  });
+});
+
+describe('roundDown', () => {
+  it.each([
+    [16.29, 'A', 16.2],
+    [8.1, 'A', 8.1],
+    [31.9, 'A', 31.9],
+    [5.99, 'A', 0],
+    [6, 'A', 6],
+    [-1, 'A', 0],
+    [7400.999, 'W', 7400],
+  ] as const)('%p %s → %p', (value, unit, expected) => {
+    expect(roundDown(value, unit)).toBe(expected);
+  });
+});

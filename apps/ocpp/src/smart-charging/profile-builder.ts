@@ -1,0 +1,120 @@
+import type { ConnectorLimit } from '@cpo/contracts';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { StationCapabilities } from '../stations/capabilities.js';
+
+type ChargingProfile = Ocpp16.SetChargingProfileRequest['csChargingProfiles'];
+type Period = ChargingProfile['chargingSchedule']['chargingSchedulePeriod'][number];
+
+/** Fixed ids, so a new plan replaces the installed profile in place instead of piling up (guide §3.3). */
+export const STATION_CAP_PROFILE_ID = 1;
+export const connectorProfileId = (connectorId: number) => 100 + connectorId;
+/** Used when a charger refuses ChargePointMaxProfile: the cap emulated on connector 0's TxDefaultProfile. */
+export const EMULATED_CAP_PROFILE_ID = 99;
+
+/** Start a refreshed schedule this far in the past: some chargers apply a profile only once its start has passed. */
+export const START_IN_PAST_MS = 60_000;
+/** Nominal voltage for A ↔ W when the charger only takes the other unit (230 V, as evcc and most CPOs use). */
+export const NOMINAL_VOLTAGE = 230;
+/** IEC 61851 pilot minimum: an AC charger cannot go between 0 and 6 A. */
+export const MIN_AC_CURRENT_A = 6;
+
+export interface BuiltProfile {
+  connectorId: number;
+  profile: ChargingProfile;
+}
+
+/**
+ * Turns a planned connector limit into the SetChargingProfile a real charger takes: connector 0 as
+ * the station's ChargePointMaxProfile, connectors as TxDefaultProfile under fixed ids; Absolute,
+ * started slightly in the past when the plan has already begun; limits rounded down (never above
+ * the plan) to one decimal in A or whole watts; the unit the charger allows; at most its number
+ * of periods.
+ */
+export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, now: Date): BuiltProfile {
+  const schedule = limit.schedule;
+  const toUnit = chooseUnit(schedule.chargingRateUnit, caps.allowedChargingRateUnits);
+  let start = new Date(schedule.startSchedule);
+  let periods = schedule.periods.map((p) => ({ ...p }));
+  let durationS = schedule.durationS;
+
+  const earliest = new Date(now.getTime() - START_IN_PAST_MS);
+  if (start < earliest) {
+    // Drop the periods that have ended and restart the schedule just before now.
+    const elapsedS = Math.floor((earliest.getTime() - start.getTime()) / 1000);
+    const activeIndex = periods.reduce((found, p, i) => (p.startPeriodS <= elapsedS ? i : found), 0);
+    periods = periods.slice(activeIndex).map((p, i) => ({ ...p, startPeriodS: i === 0 ? 0 : p.startPeriodS - elapsedS }));
+    if (durationS !== undefined) durationS = Math.max(1, durationS - elapsedS);
+    start = earliest;
+  }
+  const maxPeriods = caps.chargingScheduleMaxPeriods ?? Infinity;
+  if (periods.length > maxPeriods) periods = periods.slice(0, Math.max(1, maxPeriods));
+
+  const converted: Period[] = periods.map((p) => {
+    const phases = p.numberPhases ?? 3;
+    const value = convert(p.limit, schedule.chargingRateUnit, toUnit, phases);
+    const period: Period = { startPeriod: p.startPeriodS, limit: roundDown(value, toUnit) };
+    if (p.numberPhases !== undefined) period.numberPhases = p.numberPhases;
+    return period;
+  });
+
+  const isStation = limit.connectorId === 0;
+  const stackLevel = isStation || caps.onlyStackLevelZero || (caps.chargeProfileMaxStackLevel ?? 0) < 1 ? 0 : 1;
+  const chargingSchedule: ChargingProfile['chargingSchedule'] = {
+    chargingRateUnit: toUnit,
+    startSchedule: start.toISOString(),
+    chargingSchedulePeriod: converted,
+  };
+  if (durationS !== undefined) chargingSchedule.duration = durationS;
+  if (schedule.minChargingRate !== undefined) {
+    chargingSchedule.minChargingRate = roundDown(convert(schedule.minChargingRate, schedule.chargingRateUnit, toUnit, 3), toUnit);
+  }
+  return {
+    connectorId: limit.connectorId,
+    profile: {
+      chargingProfileId: isStation ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
+      stackLevel,
+      chargingProfilePurpose: isStation ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute',
+      chargingSchedule,
+    },
+  };
+}
+
+/**
+ * The station cap for a charger that refuses ChargePointMaxProfile: a connector-0 TxDefaultProfile
+ * limits each connector (not their sum), so the cap is split evenly over the connectors.
+ */
+export function emulateStationCap(built: BuiltProfile, connectors: number): BuiltProfile {
+  const n = Math.max(1, connectors);
+  const unit = built.profile.chargingSchedule.chargingRateUnit;
+  return {
+    connectorId: 0,
+    profile: {
+      ...built.profile,
+      chargingProfileId: EMULATED_CAP_PROFILE_ID,
+      chargingProfilePurpose: 'TxDefaultProfile',
+      stackLevel: 0,
+      chargingSchedule: {
+        ...built.profile.chargingSchedule,
+        chargingSchedulePeriod: built.profile.chargingSchedule.chargingSchedulePeriod.map((p) => ({ ...p, limit: roundDown(p.limit / n, unit) })),
+      },
+    },
+  };
+}
+
+function chooseUnit(planned: 'A' | 'W', allowed: ('A' | 'W')[] | undefined): 'A' | 'W' {
+  if (!allowed || allowed.length === 0 || allowed.includes(planned)) return planned;
+  return allowed[0]!;
+}
+
+function convert(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number): number {
+  if (from === to) return value;
+  return from === 'A' ? value * NOMINAL_VOLTAGE * phases : value / (NOMINAL_VOLTAGE * phases);
+}
+
+/** Never above the plan: down to 0.1 A (and 0 below the 6 A pilot minimum) or to whole watts. */
+export function roundDown(value: number, unit: 'A' | 'W'): number {
+  if (unit === 'W') return Math.max(0, Math.floor(value + 1e-9));
+  const amps = Math.max(0, Math.floor(value * 10 + 1e-9) / 10);
+  return amps > 0 && amps < MIN_AC_CURRENT_A ? 0 : amps;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CommandsModule } from '../commands/commands.module.js';
+import { ConnectionModule } from '../connection/connection.module.js';
+import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { LimitDispatcher } from './limit-dispatcher.js';
+import { StationLimitsConsumer } from './station-limits.consumer.js';
+
+@Module({
+  imports: [ConnectionModule, CommandsModule],
+  providers: [ChargingProfileRepository, LimitDispatcher, StationLimitsConsumer],
+  exports: [ChargingProfileRepository],
+})
+export class SmartChargingModule {}

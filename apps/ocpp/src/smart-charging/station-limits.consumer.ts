@@ -1,0 +1,66 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Streams, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { ConsumerHost, type BusEvent } from '@cpo/messaging';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import { StationLifecycle } from '../connection/station-lifecycle.js';
+import { CommandExecutor } from '../commands/command-executor.js';
+import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { LimitDispatcher } from './limit-dispatcher.js';
+import { connectorProfileId, STATION_CAP_PROFILE_ID } from './profile-builder.js';
+
+/**
+ * Planner limits in, charger profiles out. A plan is stored as the desired state (in the consumer's
+ * transaction, with its inbox row) and dispatched after commit; the desired state is sent again
+ * whenever the charger reconnects or boots, since it may have lost its profiles.
+ */
+@Injectable()
+export class StationLimitsConsumer implements OnModuleInit {
+  constructor(
+    private readonly consumers: ConsumerHost,
+    private readonly profiles: ChargingProfileRepository,
+    private readonly dispatcher: LimitDispatcher,
+    private readonly lifecycle: StationLifecycle,
+    private readonly executor: CommandExecutor,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumers.register<typeof Subjects.PlannerStationLimitsPlanned>({
+      durable: 'ocpp-station-limits',
+      stream: Streams.PLANNER,
+      filterSubject: Subjects.PlannerStationLimitsPlanned,
+      handler: (event, tx) => this.store(event, tx),
+      afterCommit: (events) => {
+        for (const stationId of new Set(events.map((e) => e.payload.stationId))) this.dispatchSoon(stationId, false);
+      },
+    });
+    this.lifecycle.onAccepted(async (ctx, { bootChanged }) => {
+      // Onboarding reads (guide §3.2): capabilities decide the form of every profile we send.
+      if (bootChanged) await this.executor.execute(ctx, { action: 'GetConfiguration', payload: {} });
+      await this.dispatcher.dispatch(ctx.stationId, { all: true, ctx });
+    });
+    this.lifecycle.onConnected((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }));
+  }
+
+  private async store(event: BusEvent<typeof Subjects.PlannerStationLimitsPlanned>, tx: EntityManager): Promise<void> {
+    const plan: PlannerStationLimitsPlanned = event.payload;
+    for (const limit of plan.connectors) {
+      const station = limit.connectorId === 0;
+      await this.profiles.upsertDesired(tx, {
+        stationId: plan.stationId,
+        chargingProfileId: station ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
+        connectorId: limit.connectorId,
+        purpose: station ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
+        stackLevel: 0,
+        desired: limit,
+        planId: plan.planId,
+      });
+    }
+  }
+
+  private dispatchSoon(stationId: string, all: boolean): void {
+    void this.dispatcher.dispatch(stationId, { all }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not dispatch planned limits'));
+  }
+}

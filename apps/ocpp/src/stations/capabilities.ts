@@ -1,0 +1,37 @@
+/** What a charger told us about itself (GetConfiguration), in the form the dispatch logic needs. */
+export interface StationCapabilities {
+  numberOfConnectors?: number;
+  supportedFeatureProfiles?: string[];
+  chargeProfileMaxStackLevel?: number;
+  /** `A`, `W` or both, from `ChargingScheduleAllowedChargingRateUnit` (which chargers spell Current/Power/A/W). */
+  allowedChargingRateUnits?: ('A' | 'W')[];
+  chargingScheduleMaxPeriods?: number;
+  maxChargingProfilesInstalled?: number;
+  /** Learned from refusals: the charger does not take a ChargePointMaxProfile. */
+  chargePointMaxProfileRefused?: boolean;
+  /** Learned from refusals: only stackLevel 0 works whatever it reports. */
+  onlyStackLevelZero?: boolean;
+}
+
+type ConfigurationKey = { key: string; readonly: boolean; value?: string };
+
+const int = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined);
+
+/** Reads the smart-charging and onboarding keys of a GetConfiguration answer (guide §3.2). */
+export function capabilitiesFrom(keys: ConfigurationKey[]): StationCapabilities {
+  const value = (name: string) => keys.find((k) => k.key.toLowerCase() === name.toLowerCase())?.value;
+  const units = value('ChargingScheduleAllowedChargingRateUnit')
+    ?.split(',')
+    .map((u) => u.trim().toLowerCase())
+    .map((u) => (u === 'current' || u === 'a' ? 'A' : u === 'power' || u === 'w' ? 'W' : undefined))
+    .filter((u): u is 'A' | 'W' => u !== undefined);
+  const caps: StationCapabilities = {
+    numberOfConnectors: int(value('NumberOfConnectors')),
+    supportedFeatureProfiles: value('SupportedFeatureProfiles')?.split(',').map((p) => p.trim()).filter(Boolean),
+    chargeProfileMaxStackLevel: int(value('ChargeProfileMaxStackLevel')),
+    allowedChargingRateUnits: units && units.length > 0 ? [...new Set(units)] : undefined,
+    chargingScheduleMaxPeriods: int(value('ChargingScheduleMaxPeriods')),
+    maxChargingProfilesInstalled: int(value('MaxChargingProfilesInstalled')),
+  };
+  return Object.fromEntries(Object.entries(caps).filter(([, v]) => v !== undefined)) as StationCapabilities;
+}

@@ -1,0 +1,71 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+export class PageQuery {
+  @ApiPropertyOptional({ default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset = 0;
+
+  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit = 100;
+}
+
+export class TransactionQuery extends PageQuery {
+  @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() idTag?: string;
+  @ApiPropertyOptional({ description: 'started at or after (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
+  @ApiPropertyOptional({ description: 'started before (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+  @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  active?: boolean;
+}
+
+export class MeterValueQuery {
+  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() from?: Date;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() transactionId?: number;
+  @ApiPropertyOptional({ default: 1000, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
+}
+
+export class UpsertStationDto {
+  @ApiPropertyOptional({ enum: ['Accepted', 'Pending', 'Rejected'] }) @IsOptional() @IsIn(['Accepted', 'Pending', 'Rejected']) registrationStatus?: 'Accepted' | 'Pending' | 'Rejected';
+  @ApiPropertyOptional({ enum: ['strict', 'lenient', 'off'] }) @IsOptional() @IsIn(['strict', 'lenient', 'off']) validationPolicy?: 'strict' | 'lenient' | 'off';
+  @ApiPropertyOptional({ enum: [0, 1, 2], description: '0 none, 1 Basic auth, 2 Basic auth over TLS' }) @IsOptional() @IsIn([0, 1, 2]) securityProfile?: 0 | 1 | 2;
+  @ApiPropertyOptional({ description: 'The AuthorizationKey (Basic-auth password), 16–40 hex digits or any 8–64 characters; stored hashed' })
+  @IsOptional()
+  @IsString()
+  @Length(8, 64)
+  password?: string;
+}
+
+export class UpsertIdTagDto {
+  @ApiPropertyOptional({ enum: ['Accepted', 'Blocked', 'Expired', 'Invalid'], default: 'Accepted' })
+  @IsOptional()
+  @IsIn(['Accepted', 'Blocked', 'Expired', 'Invalid'])
+  status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' = 'Accepted';
+
+  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() expiryDate?: Date;
+
+  @ApiPropertyOptional({ maxLength: 20 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 20)
+  parentIdTag?: string;
+}
+
+/** OCPP 1.6 IdToken: at most 20 characters. */
+export const ID_TAG_PATTERN = /^.{1,20}$/u;
+export class IdTagParam {
+  @Matches(ID_TAG_PATTERN) idTag!: string;
+}

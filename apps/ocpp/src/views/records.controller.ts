@@ -1,0 +1,59 @@
+import { Body, Delete, Get, HttpCode, NotFoundException, Param, Put, Query } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { OperatorController } from '@cpo/platform';
+import { IdTagRepository } from '../authorization/id-tag.repository.js';
+import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { IdTagParam, PageQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
+import { ViewsRepository } from './views.repository.js';
+
+/** Transactions with their energy, filterable by station, token and time. */
+@OperatorController('transactions')
+export class TransactionsController {
+  constructor(private readonly views: ViewsRepository) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Transactions (newest first) with energy in Wh' })
+  list(@Query() q: TransactionQuery) {
+    return this.views.transactions(q);
+  }
+}
+
+/** Local authorisation tokens (the source of Authorize answers and of local lists). */
+@OperatorController('id-tags')
+export class IdTagsController {
+  constructor(private readonly tags: IdTagRepository) {}
+
+  @Get()
+  async list(@Query() q: PageQuery) {
+    return { ...(await this.tags.list(q.offset, q.limit)), offset: q.offset, limit: q.limit };
+  }
+
+  @Get(':idTag')
+  async get(@Param() p: IdTagParam) {
+    const [tag] = await this.tags.findMany([p.idTag]);
+    if (!tag) throw new NotFoundException(`id tag ${p.idTag} not found`);
+    return tag;
+  }
+
+  @Put(':idTag')
+  upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto) {
+    return this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
+  }
+
+  @Delete(':idTag')
+  @HttpCode(204)
+  async remove(@Param() p: IdTagParam): Promise<void> {
+    if (!(await this.tags.remove(p.idTag))) throw new NotFoundException(`id tag ${p.idTag} not found`);
+  }
+}
+
+/** Reservations made with ReserveNow and their outcome. */
+@OperatorController('reservations')
+export class ReservationsController {
+  constructor(private readonly reservations: ReservationRepository) {}
+
+  @Get()
+  async list(@Query() q: PageQuery, @Query('stationId') stationId?: string) {
+    return { ...(await this.reservations.list({ stationId, offset: q.offset, limit: q.limit })), offset: q.offset, limit: q.limit };
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { ValidationError } from '@cpo/platform';
+import { SessionRegistry } from '../connection/session-registry.js';
+import { hashPassword } from '../stations/password.js';
+import { StationRepository } from '../stations/station.repository.js';
+import type { UpsertStationDto } from './dto.js';
+
+/** Operator changes to a station's registration and security settings. */
+@Injectable()
+export class StationAdminService {
+  constructor(
+    private readonly stations: StationRepository,
+    private readonly registry: SessionRegistry,
+  ) {}
+
+  async upsert(stationId: string, dto: UpsertStationDto): Promise<void> {
+    if (!/^[^\u0000-\u001f\u007f:/]{1,48}$/u.test(stationId)) throw new ValidationError('invalid station id', { stationId: '1–48 printable characters, no : or /' });
+    if (dto.securityProfile !== undefined && dto.securityProfile > 0 && dto.password === undefined) {
+      if (!(await this.stations.admission(stationId))?.passwordHash) throw new ValidationError('security profile 1 and 2 need a password', { password: 'required for security profile 1 or 2' });
+    }
+    const hash = dto.password === undefined ? null : await hashPassword(dto.password);
+    await this.stations.upsertSettings(stationId, { ...dto, passwordHash: hash });
+    const session = this.registry.get(stationId);
+    if (session && dto.validationPolicy) session.validationPolicy = dto.validationPolicy;
+  }
+
+  async remove(stationId: string): Promise<boolean> {
+    const removed = await this.stations.remove(stationId);
+    this.registry.get(stationId)?.close('station deleted', 4001);
+    return removed;
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
+import { ConnectionModule } from '../connection/connection.module.js';
+import { ReservationsModule } from '../reservations/reservations.module.js';
+import { IdTagsController, ReservationsController, TransactionsController } from './records.controller.js';
+import { StationAdminService } from './station-admin.service.js';
+import { StationsController } from './stations.controller.js';
+import { ViewsRepository } from './views.repository.js';
+
+/** The operator API's read models and station administration. */
+@Module({
+  imports: [ConnectionModule, AuthorizationModule, ReservationsModule],
+  controllers: [StationsController, TransactionsController, IdTagsController, ReservationsController],
+  providers: [ViewsRepository, StationAdminService],
+})
+export class ViewsModule {}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
+  s.vendor, s.model, s.serial_number, s.charge_box_serial_number, s.firmware_version, s.iccid, s.imsi, s.meter_type, s.meter_serial_number,
+  s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at,
+  s.capabilities, s.created_at, s.updated_at`;
+
+/** Read models for the operator API (queries only; indexes follow these filters). */
+@Injectable()
+export class ViewsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async stations(offset: number, limit: number): Promise<Page<Record<string, unknown>>> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT ${STATION_COLUMNS}, count(*) OVER () AS total,
+         COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'statusAt', c.status_at) ORDER BY c.connector_id)
+                   FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors
+       FROM stations s ORDER BY s.id OFFSET $1 LIMIT $2`,
+      [offset, limit],
+    );
+    return { items: rows.map(({ total: _total, ...r }) => r), total: Number(rows[0]?.['total'] ?? 0), offset, limit };
+  }
+
+  async station(id: string): Promise<Record<string, unknown> | undefined> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT ${STATION_COLUMNS}, s.configuration,
+         COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'info', c.info,
+                   'vendorErrorCode', c.vendor_error_code, 'statusAt', c.status_at) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
+         (SELECT json_build_object('listVersion', l.list_version, 'updateType', l.update_type, 'status', l.status, 'entries', l.entries, 'updatedAt', l.updated_at)
+            FROM local_lists l WHERE l.station_id = s.id) AS local_list
+       FROM stations s WHERE s.id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async transactions(f: { stationId?: string; idTag?: string; from?: Date; to?: Date; active?: boolean; offset: number; limit: number }): Promise<Page<TransactionRow>> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT *, count(*) OVER () AS total FROM transactions
+       WHERE orphan = false AND ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR id_tag = $2)
+         AND ($3::timestamptz IS NULL OR started_at >= $3) AND ($4::timestamptz IS NULL OR started_at < $4)
+         AND ($5::boolean IS NULL OR (stopped_at IS NULL) = $5)
+       ORDER BY started_at DESC, transaction_id DESC OFFSET $6 LIMIT $7`,
+      [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null, f.offset, f.limit],
+    );
+    return { items: rows.map(toTransaction), total: Number(rows[0]?.['total'] ?? 0), offset: f.offset, limit: f.limit };
+  }
+
+  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; limit: number }): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT connector_id AS "connectorId", transaction_id AS "transactionId", sampled_at AS "sampledAt", measurand, value, raw_value AS "rawValue", unit, phase, context, location, format
+       FROM meter_values WHERE station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3)
+         AND ($4::int IS NULL OR transaction_id = $4)
+       ORDER BY sampled_at, id LIMIT $5`,
+      [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit],
+    );
+  }
+
+  async chargingProfiles(stationId: string): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT charging_profile_id AS "chargingProfileId", connector_id AS "connectorId", purpose, state, plan_id AS "planId", desired, desired_at AS "desiredAt",
+         applied, applied_at AS "appliedAt", last_result AS "lastResult", attempts
+       FROM charging_profiles WHERE station_id = $1 ORDER BY connector_id, charging_profile_id`,
+      [stationId],
+    );
+  }
+
+  async rejectedFrames(stationId: string, limit: number): Promise<Record<string, unknown>[]> {
+    return this.db.query(`SELECT raw, reason, received_at AS "receivedAt" FROM rejected_frames WHERE station_id = $1 ORDER BY received_at DESC LIMIT $2`, [stationId, limit]);
+  }
+}

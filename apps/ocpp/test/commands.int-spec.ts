@@ -1,0 +1,171 @@
+import { ocppCommandSubject, OcppCommandReplyV1, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { EventPublisher } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { OcppCallError, type Req16 } from '@cpo/ocpp-protocol';
+import { eventually, testServers } from '@cpo/testing';
+import { connect } from '@nats-io/transport-node';
+import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+/** A charger that answers configuration reads and changes, records profiles, and never answers Reset. */
+function configurableCharger(url: string, identity = uniqueStation()) {
+  const cp = new ChargePoint16({ identity, url, reconnect: false });
+  const profiles: Req16<'SetChargingProfile'>[] = [];
+  const config = new Map([
+    ['HeartbeatInterval', '300'],
+    ['NumberOfConnectors', '2'],
+    ['ChargeProfileMaxStackLevel', '0'],
+    ['ChargingScheduleAllowedChargingRateUnit', 'Current'],
+    ['ChargingScheduleMaxPeriods', '24'],
+  ]);
+  cp.handle('GetConfiguration', (req) => ({
+    configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: false })),
+  }));
+  cp.handle('ChangeConfiguration', (req) => {
+    if (!config.has(req.key) && req.key !== 'AuthorizationKey') return { status: 'NotSupported' };
+    config.set(req.key, req.value);
+    return { status: 'Accepted' };
+  });
+  cp.handle('SetChargingProfile', (req) => {
+    profiles.push(req);
+    return { status: req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile' ? 'Rejected' : 'Accepted' };
+  });
+  cp.handle('Reset', () => new Promise(() => undefined));
+  cp.handle('UnlockConnector', () => {
+    throw new OcppCallError('GenericError', 'lock motor jammed', {});
+  });
+  return { cp, profiles, config };
+}
+
+describe('OCPP operator commands, grid limits and two replicas', () => {
+  let a: OcppHarness;
+  let b: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    a = await startOcpp({ OCPP_CALL_TIMEOUT_MS: '700' });
+    b = await startOcpp({ OCPP_CALL_TIMEOUT_MS: '700' }, a);
+  });
+  afterEach(async () => {
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  async function online(h: OcppHarness) {
+    const charger = configurableCharger(h.wsUrl);
+    chargers.push(charger.cp);
+    void charger.cp.start();
+    await charger.cp.waitOpen();
+    await send(charger.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+    return charger;
+  }
+
+  it('reads the configuration at onboarding and keeps the capabilities per station', async () => {
+    const { cp } = await online(a);
+    expect(
+      await eventually(async () => {
+        const res = await api(a, 'GET', `/api/v1/stations/${cp.identity}`);
+        return res.body?.capabilities?.numberOfConnectors === 2;
+      }),
+    ).toBe(true);
+    const { body } = await api(a, 'GET', `/api/v1/stations/${cp.identity}`);
+    expect(body.capabilities).toMatchObject({ numberOfConnectors: 2, chargeProfileMaxStackLevel: 0, allowedChargingRateUnits: ['A'], chargingScheduleMaxPeriods: 24 });
+    expect(body.connection).toMatchObject({ replicaId: 'replica-a' });
+  });
+
+  it('returns the answer, or a typed error: CallError, timeout, offline, invalid input', async () => {
+    const { cp, config } = await online(a);
+    const base = `/api/v1/stations/${cp.identity}/commands`;
+    const changed = await api(a, 'POST', `${base}/ChangeConfiguration`, { key: 'HeartbeatInterval', value: '120' });
+    expect(changed).toEqual({ status: 200, body: { status: 'ok', payload: { status: 'Accepted' } } });
+    expect(config.get('HeartbeatInterval')).toBe('120');
+    expect((await api(a, 'POST', `${base}/ChangeConfiguration`, { key: 'Nope', value: '1' })).body.payload).toEqual({ status: 'NotSupported' });
+    const jammed = await api(a, 'POST', `${base}/UnlockConnector`, { connectorId: 1 });
+    expect(jammed).toMatchObject({ status: 502, body: { status: 'error', code: 'GenericError', description: 'lock motor jammed' } });
+    expect(await api(a, 'POST', `${base}/Reset`, { type: 'Soft' })).toMatchObject({ status: 504, body: { code: 'Timeout' } });
+    const invalid = await api(a, 'POST', `${base}/ChangeAvailability`, { connectorId: 1, type: 'Sometimes' });
+    expect(invalid).toMatchObject({ status: 400, body: { code: 'InvalidRequest' } });
+    expect(await api(a, 'POST', `${base}/NotAnAction`, {})).toMatchObject({ status: 400 });
+    expect(await api(a, 'POST', `/api/v1/stations/${uniqueStation('GONE')}/commands/ClearCache`, {})).toMatchObject({ status: 503, body: { code: 'Offline' } });
+  });
+
+  it('reaches a charger on replica A through replica B, through the bus, and in bulk', async () => {
+    const onA = await online(a);
+    const onB = await online(b);
+    const viaB = await api(b, 'POST', `/api/v1/stations/${onA.cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] });
+    expect(viaB.body).toEqual({ status: 'ok', payload: { configurationKey: [{ key: 'NumberOfConnectors', value: '2', readonly: false }] } });
+
+    const nc = await connect({ servers: testServers.nats });
+    try {
+      const reply = await nc.request(`${a.app.prefix}.${ocppCommandSubject(onB.cp.identity)}`, JSON.stringify({ action: 'ChangeConfiguration', payload: { key: 'HeartbeatInterval', value: '60' } }), { timeout: 5000 });
+      expect(OcppCommandReplyV1.parse(JSON.parse(new TextDecoder().decode(reply.data)))).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    } finally {
+      await nc.close();
+    }
+
+    const gone = uniqueStation('GONE');
+    const bulk = await api(a, 'POST', '/api/v1/commands/bulk', { stationIds: [onA.cp.identity, onB.cp.identity, gone], action: 'ClearCache', payload: {} });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.results).toEqual([
+      { stationId: onA.cp.identity, status: 'error', code: 'NotSupported', description: expect.any(String), details: expect.anything() },
+      { stationId: onB.cp.identity, status: 'error', code: 'NotSupported', description: expect.any(String), details: expect.anything() },
+      { stationId: gone, status: 'error', code: 'Offline', description: expect.any(String) },
+    ]);
+  });
+
+  it('a charger that moves to the other replica keeps working; the old socket is closed', async () => {
+    const first = await online(a);
+    const moved = new ChargePoint16({ identity: first.cp.identity, url: b.wsUrl, reconnect: false });
+    moved.handle('ClearCache', () => ({ status: 'Accepted' }));
+    chargers.push(moved);
+    void moved.start();
+    await moved.waitOpen();
+    expect(await eventually(async () => (await api(a, 'GET', `/api/v1/stations/${first.cp.identity}`)).body.connection?.replicaId === 'replica-b')).toBe(true);
+    const viaA = await api(a, 'POST', `/api/v1/stations/${first.cp.identity}/commands/ClearCache`, {});
+    expect(viaA.body).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    expect(await eventually(() => a.events.of(Subjects.OcppStationDisconnected, first.cp.identity).length === 1)).toBe(true);
+  });
+
+  it('turns planned limits into profiles, falls back when the station cap is refused, and reports the outcome', async () => {
+    const { cp, profiles } = await online(a);
+    await eventually(async () => (await api(a, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.numberOfConnectors === 2);
+    const planId = crypto.randomUUID();
+    const start = new Date(Date.now() - 3600_000).toISOString();
+    await publishPlan(a, {
+      planId,
+      groupId: 'G1',
+      stationId: cp.identity,
+      reason: 'day_ahead',
+      effectiveFrom: start,
+      connectors: [
+        { connectorId: 0, schedule: { startSchedule: start, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 40 }] } },
+        { connectorId: 1, schedule: { startSchedule: start, chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 11_040 }] } },
+      ],
+    });
+    expect(await eventually(() => a.events.of(Subjects.OcppChargingProfileApplied, cp.identity).length === 2)).toBe(true);
+    const sent = profiles.map((p) => [p.connectorId, p.csChargingProfiles.chargingProfileId, p.csChargingProfiles.chargingProfilePurpose, p.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit]);
+    // ChargePointMaxProfile refused → emulated as connector-0 TxDefaultProfile, 40 A split over 2 connectors; W converted to A (the charger only takes Current).
+    expect(sent).toEqual(expect.arrayContaining([[0, 1, 'ChargePointMaxProfile', 40], [0, 99, 'TxDefaultProfile', 20], [1, 101, 'TxDefaultProfile', 16]]));
+    for (const p of profiles) expect(Date.parse(p.csChargingProfiles.chargingSchedule.startSchedule!)).toBeLessThan(Date.now());
+    const applied = a.events.of(Subjects.OcppChargingProfileApplied, cp.identity);
+    expect(applied.every((e) => e['planId'] === planId)).toBe(true);
+    const view = await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`);
+    expect(view.body.map((r: { chargingProfileId: number; state: string }) => [r.chargingProfileId, r.state])).toEqual([[1, 'applied'], [101, 'applied']]);
+
+    // Reconnect: the desired profiles are sent again.
+    const before = profiles.length;
+    cp.dropConnection();
+    const again = configurableCharger(a.wsUrl, cp.identity);
+    chargers.push(again.cp);
+    void again.cp.start();
+    await again.cp.waitOpen();
+    expect(await eventually(() => again.profiles.length >= 2)).toBe(true);
+    expect(before).toBeGreaterThanOrEqual(3);
+  });
+});
+
+/** Publishes a plan as the planner does (typed, validated, with the event headers). */
+async function publishPlan(h: OcppHarness, plan: PlannerStationLimitsPlanned): Promise<void> {
+  await h.app.app.get(EventPublisher).publish(Subjects.PlannerStationLimitsPlanned, plan);
+}
