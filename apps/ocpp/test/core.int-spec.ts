@@ -89,7 +89,7 @@ describe('OCPP central system: charger-initiated core messages', () => {
     try {
       expect(await raw.call('BootNotification', { chargePointVendor: 'Acme' })).toEqual([4, expect.any(String), 'OccurenceConstraintViolation', expect.any(String), expect.anything()]);
       raw.send('[2, "abc", "Heartbeat", {');
-      expect(await raw.next()).toEqual([4, 'abc', 'FormationViolation', expect.any(String), {}]);
+      expect(await raw.answer()).toEqual([4, 'abc', 'FormationViolation', expect.any(String), {}]);
       expect(await raw.call('FooBar', {})).toEqual([4, expect.any(String), 'NotImplemented', expect.any(String), {}]);
       expect(await raw.call('Reset', { type: 'Hard' })).toEqual([4, expect.any(String), 'NotSupported', expect.any(String), {}]);
       expect(await raw.call('Heartbeat', {})).toEqual([4, expect.any(String), 'SecurityError', expect.any(String), {}]);

@@ -115,9 +115,18 @@ export class RawClient {
     });
   }
 
+  /** Sends a CALL and returns its answer, skipping the central system's own CALLs in between. */
   async call(action: string, payload: unknown, id: string = randomUUID()): Promise<unknown> {
     this.send([2, id, action, payload]);
-    return this.next();
+    return this.answer();
+  }
+
+  /** The next CALLRESULT or CALLERROR (CALLs from the central system are skipped). */
+  async answer(timeoutMs = 5_000): Promise<unknown> {
+    for (;;) {
+      const frame = await this.next(timeoutMs);
+      if (!Array.isArray(frame) || frame[0] !== 2) return frame;
+    }
   }
 
   close(): void {

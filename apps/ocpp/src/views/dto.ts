@@ -31,6 +31,10 @@ export class TransactionQuery extends PageQuery {
   active?: boolean;
 }
 
+export class ReservationQuery extends PageQuery {
+  @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
+}
+
 export class MeterValueQuery {
   @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() from?: Date;
   @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() to?: Date;

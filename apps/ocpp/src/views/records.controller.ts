@@ -3,7 +3,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import { IdTagRepository } from '../authorization/id-tag.repository.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { IdTagParam, PageQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
+import { IdTagParam, PageQuery, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
 /** Transactions with their energy, filterable by station, token and time. */
@@ -53,7 +53,7 @@ export class ReservationsController {
   constructor(private readonly reservations: ReservationRepository) {}
 
   @Get()
-  async list(@Query() q: PageQuery, @Query('stationId') stationId?: string) {
-    return { ...(await this.reservations.list({ stationId, offset: q.offset, limit: q.limit })), offset: q.offset, limit: q.limit };
+  async list(@Query() q: ReservationQuery) {
+    return { ...(await this.reservations.list(q)), offset: q.offset, limit: q.limit };
   }
 }
