@@ -156,6 +156,7 @@ export async function send<A extends CpAction16>(cp: ChargePoint16, action: A, p
 }
 
 /** An operator API call with the test API key. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON bodies
 export async function api(h: OcppHarness, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${h.app.baseUrl}${path}`, {
     method,

@@ -1,7 +1,10 @@
 /** OCPP 2.0.1 identifierString characters, minus `:` (it would break the Basic-auth `user:pass` split). */
 const STRICT_IDENTITY = /^[A-Za-z0-9*\-_=+|@.]{1,48}$/;
 /** Legacy fleets: any printable character except `:` and `/` (the OCPP-J example identity has a space). */
-const LEGACY_IDENTITY = /^[^\u0000-\u001f\u007f:/]{1,48}$/u;
+export function isLegacyIdentity(id: string): boolean {
+  const chars = [...id];
+  return chars.length >= 1 && chars.length <= 48 && chars.every((c) => c.charCodeAt(0) > 0x1f && c !== '\u007f' && c !== ':' && c !== '/');
+}
 
 export type IdentityResult = { ok: true; stationId: string } | { ok: false; status: 400 | 404; reason: string };
 
@@ -20,8 +23,7 @@ export function identityFromPath(url: string | undefined, prefix: string, legacy
   } catch {
     return { ok: false, status: 400, reason: 'identity is not valid percent-encoding' };
   }
-  const pattern = legacy ? LEGACY_IDENTITY : STRICT_IDENTITY;
-  if (!pattern.test(stationId)) return { ok: false, status: 400, reason: 'identity has characters outside the allowed set or more than 48' };
+  if (!(legacy ? isLegacyIdentity(stationId) : STRICT_IDENTITY.test(stationId))) return { ok: false, status: 400, reason: 'identity has characters outside the allowed set or more than 48' };
   return { ok: true, stationId };
 }
 

@@ -185,7 +185,7 @@ export class StationRepository {
   async storeRejectedFrames(rows: { stationId: string; raw: string; reason: string; at: Date }[]): Promise<void> {
     await this.db.query(
       `INSERT INTO rejected_frames (station_id, raw, reason, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`,
-      [rows.map((r) => r.stationId), rows.map((r) => r.raw.replace(/\u0000/g, '\uFFFD')), rows.map((r) => r.reason), rows.map((r) => r.at)],
+      [rows.map((r) => r.stationId), rows.map((r) => r.raw.split('\u0000').join('\uFFFD')), rows.map((r) => r.reason), rows.map((r) => r.at)],
     );
   }
 }

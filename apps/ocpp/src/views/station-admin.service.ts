@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '@cpo/platform';
+import { isLegacyIdentity } from '../connection/identity.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { hashPassword } from '../stations/password.js';
 import { StationRepository } from '../stations/station.repository.js';
@@ -14,7 +15,7 @@ export class StationAdminService {
   ) {}
 
   async upsert(stationId: string, dto: UpsertStationDto): Promise<void> {
-    if (!/^[^\u0000-\u001f\u007f:/]{1,48}$/u.test(stationId)) throw new ValidationError('invalid station id', { stationId: '1–48 printable characters, no : or /' });
+    if (!isLegacyIdentity(stationId)) throw new ValidationError('invalid station id', { stationId: '1–48 printable characters, no : or /' });
     if (dto.securityProfile !== undefined && dto.securityProfile > 0 && dto.password === undefined) {
       if (!(await this.stations.admission(stationId))?.passwordHash) throw new ValidationError('security profile 1 and 2 need a password', { password: 'required for security profile 1 or 2' });
     }

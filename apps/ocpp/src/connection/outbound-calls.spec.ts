@@ -1,0 +1,51 @@
+import { jest } from '@jest/globals';
+import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
+
+describe('OutboundCalls (one CALL in flight per station)', () => {
+  let sent: { id: string; action: string }[];
+  let calls: OutboundCalls;
+  beforeEach(() => {
+    jest.useFakeTimers();
+    sent = [];
+    calls = new OutboundCalls((id, action) => sent.push({ id, action }), 2);
+  });
+  afterEach(() => {
+    calls.close();
+    jest.useRealTimers();
+  });
+
+  it('sends one at a time in FIFO order; the next goes when the previous is answered', async () => {
+    const a = calls.call('Reset', {}, { timeoutMs: 1000 });
+    const b = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    expect(sent.map((s) => s.action)).toEqual(['Reset']);
+    expect(calls.settle(sent[0]!.id, { kind: 'result', payload: { status: 'Accepted' } })).toBe('Reset');
+    expect(await a).toEqual({ kind: 'result', payload: { status: 'Accepted' } });
+    expect(sent.map((s) => s.action)).toEqual(['Reset', 'ClearCache']);
+    calls.settle(sent[1]!.id, { kind: 'error', code: 'NotSupported', description: '', details: {} });
+    expect((await b).kind).toBe('error');
+  });
+
+  it('times out the call in flight and moves on; a late answer matches nothing', async () => {
+    const a = calls.call('Reset', {}, { timeoutMs: 1000 });
+    const b = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    jest.advanceTimersByTime(1000);
+    expect(await a).toEqual({ kind: 'timeout' });
+    expect(calls.settle(sent[0]!.id, { kind: 'result', payload: {} })).toBeUndefined();
+    expect(sent.map((s) => s.action)).toEqual(['Reset', 'ClearCache']);
+    calls.settle(sent[1]!.id, { kind: 'result', payload: {} });
+    await b;
+  });
+
+  it('refuses beyond the queue limit, coalesces by key (latest wins), fails everything on close', async () => {
+    const inFlight = calls.call('Reset', {}, { timeoutMs: 1000 });
+    const old = calls.call('SetChargingProfile', { v: 1 }, { timeoutMs: 1000, coalesceKey: 'p1' });
+    const other = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    expect(await calls.call('GetConfiguration', {}, { timeoutMs: 1000 })).toEqual({ kind: 'queue-full' });
+    const newer = calls.call('SetChargingProfile', { v: 2 }, { timeoutMs: 1000, coalesceKey: 'p1' });
+    expect(await old).toEqual({ kind: 'superseded' });
+    calls.close();
+    const outcomes: CallOutcome[] = await Promise.all([inFlight, other, newer]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['disconnected', 'disconnected', 'disconnected']);
+    expect(await calls.call('Reset', {}, { timeoutMs: 1000 })).toEqual({ kind: 'disconnected' });
+  });
+});
