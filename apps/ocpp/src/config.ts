@@ -53,7 +53,7 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_REPLICA_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
         /** Presence records expire this long after the last sign of life. */
         OCPP_PRESENCE_TTL_S: env.positiveInt().default(180),
-        /** Delay before re-sending desired charging profiles after a failure (ms, doubled per attempt). */
+        /** Period of the re-delivery of charging profiles that got no answer (ms). */
         OCPP_PROFILE_RETRY_MS: env.positiveInt().default(30_000),
       }),
     source,

@@ -16,6 +16,8 @@ function configurableCharger(url: string, identity = uniqueStation()) {
     ['ChargeProfileMaxStackLevel', '0'],
     ['ChargingScheduleAllowedChargingRateUnit', 'Current'],
     ['ChargingScheduleMaxPeriods', '24'],
+    ['MeterValuesSampledData', 'Energy.Active.Import.Register'],
+    ['MeterValuesSampledDataMaxLength', '3'],
   ]);
   cp.handle('GetConfiguration', (req) => ({
     configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: false })),
@@ -61,8 +63,8 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     return charger;
   }
 
-  it('reads the configuration at onboarding and keeps the capabilities per station', async () => {
-    const { cp } = await online(a);
+  it('reads the configuration at onboarding, asks for the measurands it needs, keeps the capabilities per station', async () => {
+    const { cp, config } = await online(a);
     expect(
       await eventually(async () => {
         const res = await api(a, 'GET', `/api/v1/stations/${cp.identity}`);
@@ -72,6 +74,7 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     const { body } = await api(a, 'GET', `/api/v1/stations/${cp.identity}`);
     expect(body.capabilities).toMatchObject({ numberOfConnectors: 2, chargeProfileMaxStackLevel: 0, allowedChargingRateUnits: ['A'], chargingScheduleMaxPeriods: 24 });
     expect(body.connection).toMatchObject({ replicaId: 'replica-a' });
+    expect(await eventually(() => config.get('MeterValuesSampledData') === 'Energy.Active.Import.Register,Power.Active.Import,Current.Import')).toBe(true);
   });
 
   it('returns the answer, or a typed error: CallError, timeout, offline, invalid input', async () => {
@@ -162,6 +165,25 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     await again.cp.waitOpen();
     expect(await eventually(() => again.profiles.length >= 2)).toBe(true);
     expect(before).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a plan for an offline station is reported Offline, then delivered when the station connects', async () => {
+    const id = uniqueStation('LATE');
+    await api(a, 'PUT', `/api/v1/stations/${id}`, {});
+    const planId = crypto.randomUUID();
+    const start = new Date().toISOString();
+    await publishPlan(a, {
+      planId, groupId: 'G1', stationId: id, reason: 'emergency', effectiveFrom: start,
+      connectors: [{ connectorId: 1, schedule: { startSchedule: start, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 10 }] } }],
+    });
+    expect(await eventually(() => a.events.of(Subjects.OcppChargingProfileFailed, id).some((e) => e['status'] === 'Offline' && e['planId'] === planId))).toBe(true);
+    const late = configurableCharger(b.wsUrl, id);
+    chargers.push(late.cp);
+    void late.cp.start();
+    await late.cp.waitOpen();
+    await send(late.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+    expect(await eventually(() => late.profiles.some((p) => p.csChargingProfiles.chargingProfileId === 101))).toBe(true);
+    expect(await eventually(() => a.events.of(Subjects.OcppChargingProfileApplied, id).some((e) => e['planId'] === planId))).toBe(true);
   });
 });
 

@@ -13,13 +13,15 @@ type ConnectedListener = (ctx: StationContext) => Promise<void>;
  */
 @Injectable()
 export class StationLifecycle {
-  private readonly acceptedListeners: AcceptedListener[] = [];
+  private readonly acceptedListeners: { order: number; listener: AcceptedListener }[] = [];
   private readonly connectedListeners: ConnectedListener[] = [];
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
-  onAccepted(listener: AcceptedListener): void {
-    this.acceptedListeners.push(listener);
+  /** Lower `order` runs first (onboarding reads before profiles are sent). */
+  onAccepted(listener: AcceptedListener, order = 0): void {
+    this.acceptedListeners.push({ order, listener });
+    this.acceptedListeners.sort((a, b) => a.order - b.order);
   }
 
   onConnected(listener: ConnectedListener): void {
@@ -27,7 +29,7 @@ export class StationLifecycle {
   }
 
   async accepted(ctx: StationContext, info: { bootChanged: boolean }): Promise<void> {
-    for (const listener of this.acceptedListeners) {
+    for (const { listener } of this.acceptedListeners) {
       await listener(ctx, info).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'after-boot step failed'));
     }
   }

@@ -53,12 +53,22 @@ export class ChargingProfileRepository {
     );
   }
 
-  async forStation(stationId: string, onlyPending: boolean): Promise<DesiredProfileRow[]> {
+  /** The station's desired profiles: all of them, or only those not yet applied (pending, or failed without an answer). */
+  async forStation(stationId: string, onlyUnapplied: boolean): Promise<DesiredProfileRow[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared' AND ($2::boolean = false OR state = 'pending') ORDER BY connector_id`,
-      [stationId, onlyPending],
+      `SELECT * FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared' AND ($2::boolean = false OR state IN ('pending', 'failed')) ORDER BY connector_id`,
+      [stationId, onlyUnapplied],
     );
     return rows.map(toRow);
+  }
+
+  /** Stations with profiles still to deliver (never answered: offline or timed out), up to `maxAttempts` tries. */
+  async stationsToRetry(maxAttempts: number): Promise<string[]> {
+    const rows: { station_id: string }[] = await this.db.query(
+      `SELECT DISTINCT station_id FROM charging_profiles WHERE state IN ('pending', 'failed') AND attempts < $1`,
+      [maxAttempts],
+    );
+    return rows.map((r) => r.station_id);
   }
 
   async recordOutcome(

@@ -3,11 +3,12 @@ import { CommandsModule } from '../commands/commands.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
+import { ProfileRetry } from './profile-retry.js';
 import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule],
-  providers: [ChargingProfileRepository, LimitDispatcher, StationLimitsConsumer],
+  providers: [ChargingProfileRepository, LimitDispatcher, StationLimitsConsumer, ProfileRetry],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}

@@ -5,7 +5,6 @@ import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
-import { CommandExecutor } from '../commands/command-executor.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { connectorProfileId, STATION_CAP_PROFILE_ID } from './profile-builder.js';
@@ -22,7 +21,6 @@ export class StationLimitsConsumer implements OnModuleInit {
     private readonly profiles: ChargingProfileRepository,
     private readonly dispatcher: LimitDispatcher,
     private readonly lifecycle: StationLifecycle,
-    private readonly executor: CommandExecutor,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -36,11 +34,8 @@ export class StationLimitsConsumer implements OnModuleInit {
         for (const stationId of new Set(events.map((e) => e.payload.stationId))) this.dispatchSoon(stationId, false);
       },
     });
-    this.lifecycle.onAccepted(async (ctx, { bootChanged }) => {
-      // Onboarding reads (guide §3.2): capabilities decide the form of every profile we send.
-      if (bootChanged) await this.executor.execute(ctx, { action: 'GetConfiguration', payload: {} });
-      await this.dispatcher.dispatch(ctx.stationId, { all: true, ctx });
-    });
+    // After onboarding (order 0), whose configuration read decides the form of every profile.
+    this.lifecycle.onAccepted((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }), 10);
     this.lifecycle.onConnected((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }));
   }
 

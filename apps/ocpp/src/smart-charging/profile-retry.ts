@@ -1,0 +1,53 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import type { OcppConfig } from '../config.js';
+import { SessionRegistry } from '../connection/session-registry.js';
+import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { LimitDispatcher } from './limit-dispatcher.js';
+
+/** Tries before a profile that never got an answer waits for the next reconnect or boot. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Profiles that got no answer (timeout) or were planned while the charger was away are delivered
+ * again periodically by the replica holding the charger's socket; a reconnect or boot re-sends
+ * everything anyway. Refusals are not retried: they made the station uncontrolled for the planner.
+ */
+@Injectable()
+export class ProfileRetry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    private readonly profiles: ChargingProfileRepository,
+    private readonly dispatcher: LimitDispatcher,
+    private readonly registry: SessionRegistry,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.run(), this.config.OCPP_PROFILE_RETRY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const stationId of await this.profiles.stationsToRetry(MAX_ATTEMPTS)) {
+        const ctx = this.registry.get(stationId);
+        if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx });
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'charging profile retry failed');
+    } finally {
+      this.running = false;
+    }
+  }
+}
