@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { OcppCommandRequestV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusNames, BusResponder, NATS_CONNECTION } from '@cpo/messaging';
 import { APP_CONFIG, REDIS, ROOT_LOGGER } from '@cpo/platform';
@@ -38,11 +38,12 @@ interface Held {
  * a command sent through any replica or any service reaches the socket.
  */
 @Injectable()
-export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
+export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown {
   private readonly held = new Map<string, Held>();
   /** Recent inbound CALL ids per station, kept across reconnects (errata 2025-04 §3.1). */
   private readonly inboundIds = new Map<string, InboundIds>();
   private claims?: Subscription;
+  private readonly detaching = new Set<Promise<void>>();
 
   constructor(
     private readonly responder: BusResponder,
@@ -117,7 +118,10 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     );
     await this.writePresence(session);
     await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
-    void session.closed.then((reason) => this.detach(session, reason));
+    void session.closed.then((reason) => {
+      const done = this.detach(session, reason).finally(() => this.detaching.delete(done));
+      this.detaching.add(done);
+    });
   }
 
   /** Any inbound frame: refresh the presence record now and then, not on every frame. */
@@ -136,11 +140,13 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     return values.map((v) => (v ? (JSON.parse(v) as Presence) : undefined));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database and the bus close: chargers are told to reconnect elsewhere, their disconnections recorded. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.claims?.drain().catch(() => undefined);
     const sessions = [...this.held.values()].map((h) => h.session);
     for (const session of sessions) session.close('replica shutting down', 1001);
     await Promise.all(sessions.map((s) => s.closed));
+    await Promise.all([...this.detaching]);
   }
 
   private async detach(session: StationSession, reason: string): Promise<void> {

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Subjects, type OcppCommandReply } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { replyOf } from '../commands/command-executor.js';
+import type { OcppConfig } from '../config.js';
 import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
@@ -32,6 +33,7 @@ export class LimitDispatcher {
     private readonly commands: CommandService,
     private readonly outbox: OutboxWriter,
     private readonly metrics: OcppMetrics,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -41,7 +43,7 @@ export class LimitDispatcher {
     if (rows.length === 0) return;
     const caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
     const now = new Date();
-    const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now) }));
+    const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V) }));
     built.sort((a, b) => change(a.row, a.built) - change(b.row, b.built));
     for (const { row, built: profile } of built) await this.send(stationId, row, profile, caps, options.ctx);
   }

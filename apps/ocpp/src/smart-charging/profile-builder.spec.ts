@@ -67,6 +67,17 @@ describe('buildProfile', () => {
     ]);
   });
 
+  it('converts with the configured nominal voltage (Taiwan 220 V)', () => {
+    const built = buildProfile(
+      { connectorId: 1, schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 11_040 }] } },
+      { allowedChargingRateUnits: ['A'] },
+      now,
+      220,
+    );
+    // 11,040 W / (220 V × 3) = 16.73 A → 16.7 A (rounded down, never above the plan).
+    expect(built.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit).toBe(16.7);
+  });
+
   it('emulates a refused station cap by splitting it over the connectors', () => {
     const cap = buildProfile({ connectorId: 0, schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 40 }] } }, {}, now);
     const emulated = emulateStationCap(cap, 3);

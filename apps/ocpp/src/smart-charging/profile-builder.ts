@@ -13,8 +13,8 @@ export const EMULATED_CAP_PROFILE_ID = 99;
 
 /** Start a refreshed schedule this far in the past: some chargers apply a profile only once its start has passed. */
 export const START_IN_PAST_MS = 60_000;
-/** Nominal voltage for A ↔ W when the charger only takes the other unit (230 V, as evcc and most CPOs use). */
-export const NOMINAL_VOLTAGE = 230;
+/** Default phase-neutral voltage for A ↔ W when the charger only takes the other unit (Taiwan: 220 V, set OCPP_NOMINAL_VOLTAGE_V). */
+export const DEFAULT_NOMINAL_VOLTAGE = 230;
 /** IEC 61851 pilot minimum: an AC charger cannot go between 0 and 6 A. */
 export const MIN_AC_CURRENT_A = 6;
 
@@ -30,7 +30,7 @@ export interface BuiltProfile {
  * the plan) to one decimal in A or whole watts; the unit the charger allows; at most its number
  * of periods.
  */
-export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, now: Date): BuiltProfile {
+export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, now: Date, voltage = DEFAULT_NOMINAL_VOLTAGE): BuiltProfile {
   const schedule = limit.schedule;
   const toUnit = chooseUnit(schedule.chargingRateUnit, caps.allowedChargingRateUnits);
   let start = new Date(schedule.startSchedule);
@@ -51,7 +51,7 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
 
   const converted: Period[] = periods.map((p) => {
     const phases = p.numberPhases ?? 3;
-    const value = convert(p.limit, schedule.chargingRateUnit, toUnit, phases);
+    const value = convert(p.limit, schedule.chargingRateUnit, toUnit, phases, voltage);
     const period: Period = { startPeriod: p.startPeriodS, limit: roundDown(value, toUnit) };
     if (p.numberPhases !== undefined) period.numberPhases = p.numberPhases;
     return period;
@@ -66,7 +66,7 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
   };
   if (durationS !== undefined) chargingSchedule.duration = durationS;
   if (schedule.minChargingRate !== undefined) {
-    chargingSchedule.minChargingRate = roundDown(convert(schedule.minChargingRate, schedule.chargingRateUnit, toUnit, 3), toUnit);
+    chargingSchedule.minChargingRate = roundDown(convert(schedule.minChargingRate, schedule.chargingRateUnit, toUnit, 3, voltage), toUnit);
   }
   return {
     connectorId: limit.connectorId,
@@ -107,9 +107,9 @@ function chooseUnit(planned: 'A' | 'W', allowed: ('A' | 'W')[] | undefined): 'A'
   return allowed[0]!;
 }
 
-function convert(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number): number {
+function convert(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number, voltage: number): number {
   if (from === to) return value;
-  return from === 'A' ? value * NOMINAL_VOLTAGE * phases : value / (NOMINAL_VOLTAGE * phases);
+  return from === 'A' ? value * voltage * phases : value / (voltage * phases);
 }
 
 /** Never above the plan: down to 0.1 A (and 0 below the 6 A pilot minimum) or to whole watts. */
