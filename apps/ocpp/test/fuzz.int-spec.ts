@@ -12,11 +12,17 @@
  * - the server stays up, the fuzzed sockets stay open (bad-frame limit raised), and a well-behaved
  *   charger interleaved with the garbage gets every answer;
  * - every rejected frame is kept, verbatim, in `rejected_frames`.
- * A second case boots the service with a low `OCPP_MAX_BAD_FRAMES_PER_MINUTE` and checks that
- * the socket above it is closed (1008) while schema-invalid CALLs do not count and others live on.
+ * The main run accepts any CALLERROR where the brief's property allows one; stricter rules the
+ * fuzzer showed broken (InternalError for transaction messages or schema-valid payloads, empty
+ * BootNotification strings refused, NUL characters) have their own fixed-payload cases after it,
+ * so each bug fails exactly one named test. `FUZZ_STRICT=1` makes the main run fail on any
+ * InternalError too.
+ * A last case boots the service with a low `OCPP_MAX_BAD_FRAMES_PER_MINUTE` and checks that the
+ * socket above it is closed (1008) while schema-invalid CALLs do not count and others live on,
+ * and that invalid UTF-8 fails only its own connection (1007).
  *
  * Reproduce a failure with `FUZZ_SEED=<seed printed in the test name>`; `FUZZ_FRAMES` (per
- * socket) and `FUZZ_SOCKETS` scale the run.
+ * socket, 600) and `FUZZ_SOCKETS` (4) scale the run.
  */
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { ACTIONS_16, CP_ACTIONS_16, validateRequest16 } from '@cpo/ocpp-protocol';
@@ -25,7 +31,7 @@ import WebSocket from 'ws';
 import { startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 0x7fffffff));
-const FRAMES_PER_SOCKET = Number(process.env.FUZZ_FRAMES ?? 800);
+const FRAMES_PER_SOCKET = Number(process.env.FUZZ_FRAMES ?? 600);
 const SOCKETS = Number(process.env.FUZZ_SOCKETS ?? 4);
 const MAX_ID = 36;
 /**
@@ -466,7 +472,6 @@ describe(`OCPP endpoint fuzzing (FUZZ_SEED=${SEED})`, () => {
 
     it('answers every CALL with a readable id (CALLERROR, or CALLRESULT when still valid), nothing else, stores the rejects, and stays up', async () => {
       log(`seed ${SEED}: ${SOCKETS} sockets × ${FRAMES_PER_SOCKET} frames (FUZZ_SEED=${SEED} reproduces)`);
-      const rng = new Rng(SEED);
 
       // Which charger actions does the service serve? (The rest must be NotSupported.)
       const probeId = uniqueStation('PROBE');
@@ -507,7 +512,6 @@ describe(`OCPP endpoint fuzzing (FUZZ_SEED=${SEED})`, () => {
           return { station, socket, frames };
         }),
       );
-      void rng;
 
       // Every expected answer arrives...
       const expectedAnswers = (frames: Frame[]) => frames.filter((f) => f.expect.answer !== 'none' && f.expect.answer !== 'either').length;

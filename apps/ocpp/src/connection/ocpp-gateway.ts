@@ -12,6 +12,7 @@ import { StationRepository, type StationAdmission } from '../stations/station.re
 import { PasswordVerifier } from '../stations/password.js';
 import { basicCredentials, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
+import type { ProtocolBundle } from './protocol-bundle.js';
 import { SessionRegistry } from './session-registry.js';
 import { StationLifecycle } from './station-lifecycle.js';
 import { StationSession } from './station-session.js';
@@ -30,6 +31,7 @@ type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 
 @Injectable()
 export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly wss: WebSocketServer;
+  private readonly bundles: Map<string, ProtocolBundle>;
   private readonly passwords = new PasswordVerifier();
   private server?: Server;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
@@ -38,18 +40,21 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly stations: StationRepository,
     private readonly registry: SessionRegistry,
-    private readonly dispatcher: Ocpp16Dispatcher,
+    dispatcher16: Ocpp16Dispatcher,
     private readonly lifecycle: StationLifecycle,
     private readonly metrics: OcppMetrics,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
+    // One bundle per version; OCPP 2.0.1 joins this list (and OCPP_SUBPROTOCOLS) when it exists.
+    this.bundles = new Map<string, ProtocolBundle>([[dispatcher16.subprotocol, dispatcher16]]);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_PAYLOAD_BYTES,
       perMessageDeflate: false,
-      // Returning false completes the handshake without the header; we then close at once (OCPP-J §3.1.2).
-      handleProtocols: (offered) => config.OCPP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+      // The server's preference order, not the charger's. Returning false completes the handshake
+      // without the header; the socket is then closed at once (OCPP-J §3.1.2).
+      handleProtocols: (offered) => config.OCPP_SUBPROTOCOLS.find((p) => offered.has(p) && this.bundles.has(p)) ?? false,
     });
   }
 
@@ -108,7 +113,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async connected(ws: WebSocket, req: IncomingMessage, station: StationAdmission): Promise<void> {
-    if (!ws.protocol) {
+    const bundle = this.bundles.get(ws.protocol);
+    if (!bundle) {
       this.metrics.connectionEvents.inc({ event: 'no_subprotocol' });
       this.logger.info({ stationId: station.id, offered: req.headers['sec-websocket-protocol'] ?? null }, 'no supported subprotocol offered; closing');
       ws.close(1002, 'no supported subprotocol');
@@ -128,7 +134,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
         pingIntervalMs: this.config.OCPP_PING_INTERVAL_MS,
         maxBadFramesPerMinute: this.config.OCPP_MAX_BAD_FRAMES_PER_MINUTE,
       },
-      this.dispatcher,
+      bundle,
       this.metrics,
       {
         rejectedFrame: (stationId, raw, reason) =>

@@ -13,15 +13,14 @@ import {
 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import type { CallOutcome } from './outbound-calls.js';
+import type { DispatchResult, ProtocolBundle } from './protocol-bundle.js';
 import type { InboundCall, StationContext } from './station-context.js';
 
 export type Handler16<A extends CpAction16> = (req: Req16<A>, ctx: StationContext, call: InboundCall) => Promise<Conf16<A>>;
 /** Runs after the CALLRESULT is on the wire (e.g. onboarding after a boot). Errors are logged, never sent. */
 export type After16<A extends CpAction16> = (req: Req16<A>, conf: Conf16<A>, ctx: StationContext) => Promise<void>;
 
-export type DispatchResult =
-  | { ok: true; payload: JsonObject; after?: () => Promise<void> }
-  | { ok: false; code: CallErrorCode16; description: string; details: JsonObject };
 
 /**
  * Transaction messages are queued by chargers and discarded after a few failed attempts (spec
@@ -42,7 +41,9 @@ interface Registration {
  * validation per the station's policy, and a strictly valid answer.
  */
 @Injectable()
-export class Ocpp16Dispatcher {
+export class Ocpp16Dispatcher implements ProtocolBundle {
+  readonly subprotocol = 'ocpp1.6' as const;
+  readonly internalErrorCode = 'InternalError';
   private readonly handlers = new Map<string, Registration>();
 
   constructor(
@@ -95,6 +96,16 @@ export class Ocpp16Dispatcher {
       payload: conf as unknown as JsonObject,
       after: after ? () => after(payload as Req16<CpAction16>, conf, ctx) : undefined,
     };
+  }
+
+  checkAnswer(ctx: StationContext, action: string, payload: JsonObject): CallOutcome {
+    if (ctx.validationPolicy === 'off') return { kind: 'result', payload };
+    const checked = validateResponse16(action, payload);
+    if (checked.ok) return { kind: 'result', payload };
+    const lenient = ctx.validationPolicy === 'lenient';
+    this.metrics.schemaViolations.inc({ action, direction: 'answer', handled: lenient ? 'processed' : 'rejected' });
+    if (lenient) return { kind: 'result', payload };
+    return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
   }
 
   private failure(ctx: StationContext, action: string, err: unknown): DispatchResult {

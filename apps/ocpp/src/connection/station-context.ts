@@ -13,6 +13,7 @@ export type RegistrationState = 'Accepted' | 'Pending' | 'Rejected' | 'Unknown';
  */
 export interface StationContext {
   readonly stationId: string;
+  /** The negotiated subprotocol; selects the version bundle. */
   readonly protocol: 'ocpp1.6';
   readonly connectionId: string;
   /** True when the station has a row in the database (unknown stations under the `pending` policy have none). */

@@ -6,15 +6,14 @@ import {
   serializeCall,
   serializeCallError,
   serializeCallResult,
-  validateResponse16,
   type CallFrame,
   type JsonObject,
 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import type { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
+import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 
 export interface SessionSettings {
@@ -42,7 +41,6 @@ const MAX_RAW_FRAME_KEPT = 65_536;
  */
 export class StationSession implements StationContext {
   readonly connectionId = randomUUID();
-  readonly protocol = 'ocpp1.6' as const;
   readonly connectedAt = new Date();
   private readonly calls: OutboundCalls;
   private inbound: Promise<void> = Promise.resolve();
@@ -61,7 +59,7 @@ export class StationSession implements StationContext {
     public validationPolicy: ValidationPolicy,
     private readonly inboundIds: InboundIds,
     private readonly settings: SessionSettings,
-    private readonly dispatcher: Ocpp16Dispatcher,
+    private readonly bundle: ProtocolBundle,
     private readonly metrics: OcppMetrics,
     private readonly hooks: SessionHooks,
     private readonly logger: Logger,
@@ -78,6 +76,10 @@ export class StationSession implements StationContext {
     socket.on('pong', () => (this.missedPongs = 0));
     socket.on('error', (err) => this.logger.warn({ err, stationId }, 'charger socket error'));
     this.schedulePing();
+  }
+
+  get protocol(): Subprotocol {
+    return this.bundle.subprotocol;
   }
 
   get isOpen(): boolean {
@@ -136,17 +138,7 @@ export class StationSession implements StationContext {
       this.calls.settle(frame.uniqueId, { kind: 'error', code: frame.code, description: frame.description, details: frame.details });
       return;
     }
-    this.calls.settle(frame.uniqueId, this.checkAnswer(action, frame.payload));
-  }
-
-  private checkAnswer(action: string, payload: JsonObject): CallOutcome {
-    if (this.validationPolicy === 'off') return { kind: 'result', payload };
-    const checked = validateResponse16(action, payload);
-    if (checked.ok) return { kind: 'result', payload };
-    const lenient = this.validationPolicy === 'lenient';
-    this.metrics.schemaViolations.inc({ action, direction: 'answer', handled: lenient ? 'processed' : 'rejected' });
-    if (lenient) return { kind: 'result', payload };
-    return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
+    this.calls.settle(frame.uniqueId, this.bundle.checkAnswer(this, action, frame.payload));
   }
 
   private onCall(frame: CallFrame, text: string): void {
@@ -169,11 +161,11 @@ export class StationSession implements StationContext {
     const expires = this.triggered.get(frame.action);
     const triggered = expires !== undefined && expires > Date.now();
     if (triggered) this.triggered.delete(frame.action);
-    const result = await this.dispatcher
+    const result = await this.bundle
       .dispatch(this, { uniqueId: frame.uniqueId, action: frame.action, receivedAt }, frame.payload, triggered)
       .catch((err: unknown) => {
         this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'dispatch failed');
-        return { ok: false as const, code: 'InternalError' as const, description: 'internal error', details: {} };
+        return { ok: false as const, code: this.bundle.internalErrorCode, description: 'internal error', details: {} };
       });
     const answer = result.ok ? serializeCallResult(frame.uniqueId, result.payload) : serializeCallError(frame.uniqueId, result.code, result.description, result.details);
     if (!result.ok && result.code !== 'NotImplemented' && result.code !== 'NotSupported' && result.code !== 'SecurityError') {
