@@ -53,6 +53,8 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_REPLICA_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
         /** Presence records expire this long after the last sign of life. */
         OCPP_PRESENCE_TTL_S: env.positiveInt().default(180),
+        /** A remote start accepted by the charger must lead to a StartTransaction within this time. */
+        OCPP_REMOTE_START_TIMEOUT_S: env.positiveInt().max(3600).default(120),
         /** Phase-neutral voltage for A ↔ W when a charger only takes the other unit (Taiwan LV: 220). */
         OCPP_NOMINAL_VOLTAGE_V: env.positiveInt().min(100).max(480).default(230),
         /** Period of the re-delivery of charging profiles that got no answer (ms). */

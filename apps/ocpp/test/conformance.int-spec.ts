@@ -12,7 +12,7 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
   let nc: NatsConnection;
   const chargers: ChargePoint16[] = [];
   beforeAll(async () => {
-    h = await startOcpp({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '300' });
+    h = await startOcpp({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '300', OCPP_REMOTE_START_TIMEOUT_S: '1' });
     nc = await connect({ servers: testServers.nats });
     // A stand-in for ocpi-hub: roaming tokens starting with EMSP- are allowed, others unknown.
     nc.subscribe(`${h.app.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, {
@@ -80,9 +80,19 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
     expect(await eventually(async () => (await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}&active=true`)).body.total === 1)).toBe(true);
     const running = (await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body.items[0];
     expect(running).toMatchObject({ idTag: 'GOOD', connectorId: 1, meterStartWh: 10 });
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([
+      expect.objectContaining({ idTag: 'GOOD', connectorId: 1, status: 'Started', transactionId: running.transactionId }),
+    ]);
     await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStopTransaction`, { transactionId: running.transactionId });
     expect(await eventually(async () => (await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}&active=false`)).body.total === 1)).toBe(true);
     expect((await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body.items[0]).toMatchObject({ energyWh: 500, stopReason: 'Remote' });
+  });
+
+  it('TC_011_2: a remote start the charger accepted but never started is reported as timed out', async () => {
+    const cp = await charger((c) => c.handle('RemoteStartTransaction', () => ({ status: 'Accepted' })));
+    await send(cp, 'BootNotification', boot);
+    await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag: 'GOOD', connectorId: 2 });
+    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body[0]?.status === 'TimedOut', 8000)).toBe(true);
   });
 
   it('TC_046/TC_048: a reservation is recorded with our id and used up by the StartTransaction that carries it', async () => {

@@ -14,6 +14,7 @@ export class OcppMetrics {
   readonly schemaViolations: Counter;
   readonly badFrames: Counter;
   readonly profileDispatches: Counter;
+  readonly remoteStartTimeouts: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -51,6 +52,11 @@ export class OcppMetrics {
       name: 'ocpp_charging_profile_dispatches_total',
       help: 'Charging profiles sent for planner limits, by outcome',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.remoteStartTimeouts = new Counter({
+      name: 'ocpp_remote_start_timeouts_total',
+      help: 'RemoteStartTransaction accepted by the charger without a StartTransaction in time',
       registers,
     });
   }

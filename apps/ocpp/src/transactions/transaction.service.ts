@@ -9,6 +9,7 @@ import { AuthorizationService, type IdTagInfo } from '../authorization/authoriza
 import { StationRepository } from '../stations/station.repository.js';
 import { parseOcppTime } from '../time.js';
 import { meterRowsOf } from './meter-samples.js';
+import { RemoteStartRepository } from './remote-start.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
 
 /**
@@ -23,6 +24,7 @@ export class TransactionService {
     private readonly transactions: TransactionRepository,
     private readonly stations: StationRepository,
     private readonly authorization: AuthorizationService,
+    private readonly remoteStarts: RemoteStartRepository,
     private readonly outbox: OutboxWriter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -47,6 +49,7 @@ export class TransactionService {
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
+      await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId);
       if (req.reservationId !== undefined) {
         await tx.query(`UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now() WHERE reservation_id = $1 AND station_id = $3`, [
           req.reservationId,

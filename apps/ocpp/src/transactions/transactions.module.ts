@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { MeterValuesService } from './meter-values.service.js';
+import { RemoteStartRepository } from './remote-start.repository.js';
+import { RemoteStartTracker } from './remote-start.tracker.js';
 import { TransactionHandlers } from './transaction.handlers.js';
 import { TransactionRepository } from './transaction.repository.js';
 import { TransactionService } from './transaction.service.js';
 
 @Module({
   imports: [ConnectionModule, AuthorizationModule],
-  providers: [TransactionRepository, TransactionService, MeterValuesService, TransactionHandlers],
-  exports: [TransactionRepository],
+  providers: [TransactionRepository, TransactionService, MeterValuesService, TransactionHandlers, RemoteStartRepository, RemoteStartTracker],
+  exports: [TransactionRepository, RemoteStartRepository],
 })
 export class TransactionsModule {}

@@ -2,6 +2,7 @@ import { Body, Delete, Get, HttpCode, NotFoundException, Param, Put, Query } fro
 import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import { SessionRegistry } from '../connection/session-registry.js';
+import { RemoteStartRepository } from '../transactions/remote-start.repository.js';
 import { StationAdminService } from './station-admin.service.js';
 import { MeterValueQuery, PageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
@@ -13,6 +14,7 @@ export class StationsController {
     private readonly views: ViewsRepository,
     private readonly registry: SessionRegistry,
     private readonly admin: StationAdminService,
+    private readonly remoteStartRepository: RemoteStartRepository,
   ) {}
 
   @Get()
@@ -53,6 +55,12 @@ export class StationsController {
   @ApiOperation({ summary: 'Charging profiles: desired (from the planner) versus applied (accepted by the charger)' })
   chargingProfiles(@Param('stationId') stationId: string) {
     return this.views.chargingProfiles(stationId);
+  }
+
+  @Get(':stationId/remote-starts')
+  @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
+  remoteStarts(@Param('stationId') stationId: string, @Query() q: PageQuery) {
+    return this.remoteStartRepository.forStation(stationId, q.limit);
   }
 
   @Get(':stationId/rejected-frames')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
+import { TransactionsModule } from '../transactions/transactions.module.js';
 import { IdTagsController, ReservationsController, TransactionsController } from './records.controller.js';
 import { StationAdminService } from './station-admin.service.js';
 import { StationsController } from './stations.controller.js';
@@ -9,7 +10,7 @@ import { ViewsRepository } from './views.repository.js';
 
 /** The operator API's read models and station administration. */
 @Module({
-  imports: [ConnectionModule, AuthorizationModule, ReservationsModule],
+  imports: [ConnectionModule, AuthorizationModule, ReservationsModule, TransactionsModule],
   controllers: [StationsController, TransactionsController, IdTagsController, ReservationsController],
   providers: [ViewsRepository, StationAdminService],
 })

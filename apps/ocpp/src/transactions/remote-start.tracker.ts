@@ -1,0 +1,55 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import { CommandExecutor } from '../commands/command-executor.js';
+import type { OcppConfig } from '../config.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { RemoteStartRepository } from './remote-start.repository.js';
+
+/**
+ * `Accepted` to RemoteStartTransaction only means "will try": success is the StartTransaction that
+ * follows. Accepted requests are recorded, linked to that transaction, or reported as timed out
+ * (TC_011_2) after `OCPP_REMOTE_START_TIMEOUT_S`.
+ */
+@Injectable()
+export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly executor: CommandExecutor,
+    private readonly remoteStarts: RemoteStartRepository,
+    private readonly metrics: OcppMetrics,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
+      if ((answer as unknown as Ocpp16.RemoteStartTransactionResponse).status !== 'Accepted') return;
+      const req = payload as unknown as Ocpp16.RemoteStartTransactionRequest;
+      await this.remoteStarts.accepted(ctx.stationId, req.connectorId, req.idTag);
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const periodMs = Math.max(1000, Math.min(this.config.OCPP_REMOTE_START_TIMEOUT_S * 1000, 30_000) / 2);
+    this.timer = setInterval(() => void this.expire(), periodMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async expire(): Promise<void> {
+    try {
+      for (const expired of await this.remoteStarts.expire(this.config.OCPP_REMOTE_START_TIMEOUT_S)) {
+        this.metrics.remoteStartTimeouts.inc();
+        this.logger.warn(expired, 'remote start accepted by the charger but no transaction started in time');
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'could not expire remote starts');
+    }
+  }
+}
