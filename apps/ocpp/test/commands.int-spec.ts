@@ -10,6 +10,7 @@ import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness
 function configurableCharger(url: string, identity = uniqueStation()) {
   const cp = new ChargePoint16({ identity, url, reconnect: false });
   const profiles: Req16<'SetChargingProfile'>[] = [];
+  const reads: Req16<'GetConfiguration'>[] = [];
   const config = new Map([
     ['HeartbeatInterval', '300'],
     ['NumberOfConnectors', '2'],
@@ -19,7 +20,7 @@ function configurableCharger(url: string, identity = uniqueStation()) {
     ['MeterValuesSampledData', 'Energy.Active.Import.Register'],
     ['MeterValuesSampledDataMaxLength', '3'],
   ]);
-  cp.handle('GetConfiguration', (req) => ({
+  cp.handle('GetConfiguration', (req) => (reads.push(req), {
     configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: false })),
   }));
   cp.handle('ChangeConfiguration', (req) => {
@@ -35,7 +36,7 @@ function configurableCharger(url: string, identity = uniqueStation()) {
   cp.handle('UnlockConnector', () => {
     throw new OcppCallError('GenericError', 'lock motor jammed', {});
   });
-  return { cp, profiles, config };
+  return { cp, profiles, config, reads };
 }
 
 describe('OCPP operator commands, grid limits and two replicas', () => {
@@ -64,7 +65,7 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
   }
 
   it('reads the configuration at onboarding, asks for the measurands it needs, keeps the capabilities per station', async () => {
-    const { cp, config } = await online(a);
+    const { cp, config, reads } = await online(a);
     expect(
       await eventually(async () => {
         const res = await api(a, 'GET', `/api/v1/stations/${cp.identity}`);
@@ -75,6 +76,15 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     expect(body.capabilities).toMatchObject({ numberOfConnectors: 2, chargeProfileMaxStackLevel: 0, allowedChargingRateUnits: ['A'], chargingScheduleMaxPeriods: 24 });
     expect(body.connection).toMatchObject({ replicaId: 'replica-a' });
     expect(await eventually(() => config.get('MeterValuesSampledData') === 'Energy.Active.Import.Register,Power.Active.Import,Current.Import')).toBe(true);
+    // A reboot with the same details needs no second onboarding; new firmware does.
+    const readsBefore = reads.length;
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1', firmwareVersion: '2.0' });
+    await eventually(() => reads.length === readsBefore + 1);
+    expect(reads.length - readsBefore).toBe(1);
+    // Unknown ids: 404, not a silent success.
+    expect((await api(a, 'DELETE', `/api/v1/stations/${uniqueStation('NONE')}`)).status).toBe(404);
+    expect((await api(a, 'DELETE', '/api/v1/id-tags/NO-SUCH-TAG')).status).toBe(404);
   });
 
   it('returns the answer, or a typed error: CallError, timeout, offline, invalid input', async () => {

@@ -62,7 +62,7 @@ export class SimulatedStation extends ChargePoint16 {
     options: SimulatedStationOptions,
   ) {
     const quirks = options.quirks ?? {};
-    const protocols = quirks.subprotocol === 'none' ? [] : quirks.subprotocol ? [quirks.subprotocol] : options.protocols;
+    const protocols = quirks.subprotocol === 'none' ? [] : quirks.subprotocol ? [quirks.subprotocol] : (options.protocols ?? ['ocpp1.6']);
     super({ pingIntervalMs: 60_000, ...options, protocols, identity: station.identity });
     this.quirks = quirks;
     this.now = options.now ?? (() => new Date());

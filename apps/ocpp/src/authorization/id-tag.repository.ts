@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '../persistence/sql.js';
 
 export type IdTagStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
 
@@ -57,7 +58,7 @@ export class IdTagRepository {
   }
 
   async remove(idTag: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`DELETE FROM id_tags WHERE id_tag = $1 RETURNING id_tag`, [idTag]);
+    const rows = returnedRows(await this.db.query(`DELETE FROM id_tags WHERE id_tag = $1 RETURNING id_tag`, [idTag]));
     return rows.length === 1;
   }
 

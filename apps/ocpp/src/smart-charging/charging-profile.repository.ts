@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ConnectorLimit } from '@cpo/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '../persistence/sql.js';
 
 export type ProfileState = 'pending' | 'applied' | 'rejected' | 'failed' | 'cleared';
 
@@ -78,12 +79,12 @@ export class ChargingProfileRepository {
     o: { state: ProfileState; applied?: Record<string, unknown>; result: string; planId: string | null },
   ): Promise<boolean> {
     // Only if the row still holds the plan we sent: a newer plan that arrived meanwhile stays pending.
-    const rows: unknown[] = await tx.query(
+    const rows = returnedRows(await tx.query(
       `UPDATE charging_profiles SET state = $3, applied = COALESCE($4::jsonb, applied), applied_at = CASE WHEN $4::jsonb IS NULL THEN applied_at ELSE now() END,
          last_result = $5, attempts = attempts + 1
        WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $6::uuid RETURNING 1`,
       [stationId, chargingProfileId, o.state, o.applied === undefined ? null : JSON.stringify(o.applied), o.result.slice(0, 500), o.planId],
-    );
+    ));
     return rows.length > 0;
   }
 }

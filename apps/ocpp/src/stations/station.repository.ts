@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ValidationPolicy } from '../connection/station-context.js';
+import { returnedRows } from '../persistence/sql.js';
 
 /** What the upgrade needs to admit a charger. */
 export interface StationAdmission {
@@ -72,7 +73,7 @@ export class StationRepository {
   }
 
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
-    const rows: { changed: boolean }[] = await tx.query(
+    const rows = returnedRows<{ changed: boolean }>(await tx.query(
       `WITH old AS (SELECT vendor, model, firmware_version, last_boot_status FROM stations WHERE id = $1 FOR UPDATE)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
          iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12, updated_at = now()
@@ -80,7 +81,7 @@ export class StationRepository {
        RETURNING (old.vendor IS DISTINCT FROM $2 OR old.model IS DISTINCT FROM $3 OR old.firmware_version IS DISTINCT FROM $6
                   OR old.last_boot_status IS DISTINCT FROM 'Accepted') AS changed`,
       [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at],
-    );
+    ));
     return { changed: rows[0]?.changed ?? true };
   }
 
@@ -162,7 +163,7 @@ export class StationRepository {
   }
 
   async remove(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`DELETE FROM stations WHERE id = $1 RETURNING id`, [id]);
+    const rows = returnedRows(await this.db.query(`DELETE FROM stations WHERE id = $1 RETURNING id`, [id]));
     return rows.length > 0;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '../persistence/sql.js';
 
 /** Remote starts and their outcome (SQL only). */
 @Injectable()
@@ -12,23 +13,23 @@ export class RemoteStartRepository {
 
   /** Links the most recent open remote start for this tag (and connector, when the request named one). */
   async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+    const rows = returnedRows(await tx.query(
       `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
        WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $3 AND status = 'Accepted' AND (connector_id IS NULL OR connector_id = $2)
                    ORDER BY requested_at DESC LIMIT 1)
        RETURNING id`,
       [stationId, connectorId, idTag, transactionId],
-    );
+    ));
     return rows.length > 0;
   }
 
   /** Marks remote starts that led to no transaction within `timeoutS` as timed out; returns them. */
   async expire(timeoutS: number): Promise<{ stationId: string; idTag: string }[]> {
-    const rows: { station_id: string; id_tag: string }[] = await this.db.query(
+    const rows = returnedRows<{ station_id: string; id_tag: string }>(await this.db.query(
       `UPDATE remote_starts SET status = 'TimedOut', settled_at = now() WHERE status = 'Accepted' AND requested_at < now() - make_interval(secs => $1)
        RETURNING station_id, id_tag`,
       [timeoutS],
-    );
+    ));
     return rows.map((r) => ({ stationId: r.station_id, idTag: r.id_tag }));
   }
 

@@ -1,0 +1,10 @@
+import { returnedRows } from './sql.js';
+
+describe('returnedRows', () => {
+  it('unwraps the UPDATE/DELETE shape and leaves SELECT/INSERT rows alone', () => {
+    expect(returnedRows([[{ id: 1 }], 1])).toEqual([{ id: 1 }]);
+    expect(returnedRows([[], 0])).toEqual([]);
+    expect(returnedRows([{ id: 1 }, { id: 2 }])).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(returnedRows([])).toEqual([]);
+  });
+});
