@@ -590,6 +590,8 @@ describe(`OCPP endpoint fuzzing (FUZZ_SEED=${SEED})`, () => {
       expect(allAnswered).toBe(true);
       log(`answers by kind: ${JSON.stringify(tally)}; InternalError for transaction messages: ${txInternalErrors}, for others: ${internalErrors.length} ${JSON.stringify(internalErrors.slice(0, 3))}; schema-valid but refused: ${businessRefusals.length} ${JSON.stringify(businessRefusals.slice(0, 3))}; well-behaved charger: ${goodStats.calls} calls, slowest ${goodStats.maxMs} ms`);
       expect(goodStats.calls).toBeGreaterThan(10);
+      // Loose on purpose (the machine is shared): the garbage must not starve others to a charger timeout.
+      expect(goodStats.maxMs).toBeLessThan(10_000);
 
       // Every rejected frame is kept (the writes are asynchronous: wait for them).
       const count = async () => {

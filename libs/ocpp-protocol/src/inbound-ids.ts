@@ -7,7 +7,7 @@
 export class InboundIds {
   private readonly entries = new Map<string, { fingerprint: string; answer?: string }>();
 
-  constructor(private readonly capacity = 200) {}
+  constructor(private readonly capacity = 64) {}
 
   /** 'new' (start handling), 'busy' (same id in progress or reused for another call), or the stored answer. */
   begin(uniqueId: string, fingerprint: string): { kind: 'new' } | { kind: 'busy' } | { kind: 'answered'; frame: string } {

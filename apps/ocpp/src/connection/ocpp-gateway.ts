@@ -5,11 +5,14 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import { StationRepository, type StationAdmission } from '../stations/station.repository.js';
+import { CommitBatcher } from '../persistence/commit-batcher.js';
+import { StationRepository, type RejectedFrame, type StationAdmission } from '../stations/station.repository.js';
 import { PasswordVerifier } from '../stations/password.js';
+import { withoutNul } from './core-fields.js';
 import { basicCredentials, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import type { ProtocolBundle } from './protocol-bundle.js';
@@ -33,11 +36,14 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
   private readonly passwords = new PasswordVerifier();
+  /** Rejected frames are written in groups: a noisy charger must not take a pool connection per frame. */
+  private readonly rejectedFrames: CommitBatcher<RejectedFrame, void>;
   private server?: Server;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
 
   constructor(
     private readonly httpAdapterHost: HttpAdapterHost,
+    db: DataSource,
     private readonly stations: StationRepository,
     private readonly registry: SessionRegistry,
     dispatcher16: Ocpp16Dispatcher,
@@ -46,6 +52,14 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
+    this.rejectedFrames = new CommitBatcher<RejectedFrame, void>(
+      db,
+      async (rows, tx) => {
+        await stations.storeRejectedFrames(rows, tx);
+        return rows.map(() => undefined);
+      },
+      { maxBatch: 500, concurrency: 1 },
+    );
     // One bundle per version; OCPP 2.0.1 joins this list (and OCPP_SUBPROTOCOLS) when it exists.
     this.bundles = new Map<string, ProtocolBundle>([[dispatcher16.subprotocol, dispatcher16]]);
     this.wss = new WebSocketServer({
@@ -138,7 +152,9 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       this.metrics,
       {
         rejectedFrame: (stationId, raw, reason) =>
-          void this.stations.storeRejectedFrames([{ stationId, raw, reason, at: new Date() }]).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not store a rejected frame')),
+          void this.rejectedFrames
+            .submit({ stationId, raw: withoutNul(raw), reason: withoutNul(reason), at: new Date() })
+            .catch((err: unknown) => this.logger.error({ err, stationId }, 'could not store a rejected frame')),
         activity: (s) => this.registry.activity(s),
       },
       this.logger,

@@ -13,6 +13,7 @@ import {
 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { coreFieldProblem } from './core-fields.js';
 import type { CallOutcome } from './outbound-calls.js';
 import type { DispatchResult, ProtocolBundle } from './protocol-bundle.js';
 import type { InboundCall, StationContext } from './station-context.js';
@@ -72,11 +73,16 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
       const checked = validateRequest16(action, payload);
       if (!checked.ok) {
         const lenient = ctx.validationPolicy === 'lenient' || transactional;
-        this.metrics.schemaViolations.inc({ action, direction: 'inbound', handled: lenient ? 'processed' : 'rejected' });
-        if (!lenient) return { ok: false, code: checked.code, description: checked.description, details: checked.details as unknown as JsonObject };
+        const core = lenient ? coreFieldProblem(action, payload) : undefined;
+        const processed = lenient && core === undefined;
+        this.metrics.schemaViolations.inc({ action, direction: 'inbound', handled: processed ? 'processed' : 'rejected' });
+        if (!processed) return { ok: false, code: checked.code, description: core ?? checked.description, details: checked.details as unknown as JsonObject };
         this.logger.warn({ stationId: ctx.stationId, action, violation: checked.description }, 'schema violation processed leniently');
       }
     }
+    // Beyond the schema: ranges the database and int32 firmware hold (e.g. a connectorId of 2^31).
+    const outOfRange = coreFieldProblem(action, payload);
+    if (outOfRange !== undefined) return fail(ctx.validationPolicy === 'off' ? 'FormationViolation' : 'PropertyConstraintViolation', outOfRange);
 
     let conf: Conf16<CpAction16>;
     try {

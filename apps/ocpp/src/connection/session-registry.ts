@@ -19,6 +19,9 @@ import type { StationSession } from './station-session.js';
  */
 export const OCPP_SESSION_CLAIMED_SUBJECT = 'ocpp.session.claimed';
 
+/** How long a disconnected station's recent CALL ids are kept for a reconnect. */
+const INBOUND_IDS_RETENTION_MS = 10 * 60_000;
+
 export interface Presence {
   replicaId: string;
   connectionId: string;
@@ -146,12 +149,18 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     const sessions = [...this.held.values()].map((h) => h.session);
     for (const session of sessions) session.close('replica shutting down', 1001);
     await Promise.all(sessions.map((s) => s.closed));
+    // CALLs already received are still answered-or-dropped with the database open.
+    await Promise.all(sessions.map((s) => s.drained()));
     await Promise.all([...this.detaching]);
   }
 
   private async detach(session: StationSession, reason: string): Promise<void> {
     const held = this.held.get(session.stationId);
     if (held?.session === session) this.release(session.stationId, held);
+    // Keep the station's recent ids for a reconnect (retransmissions may reuse them), not forever.
+    setTimeout(() => {
+      if (!this.held.has(session.stationId)) this.inboundIds.delete(session.stationId);
+    }, INBOUND_IDS_RETENTION_MS).unref();
     this.metrics.connectionEvents.inc({ event: 'closed' });
     // Only remove the presence record if it still points at this socket (the station may already be elsewhere).
     await this.redis

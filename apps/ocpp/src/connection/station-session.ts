@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   InboundIds,
   MessageType,
@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { withoutNul } from './core-fields.js';
 import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
@@ -86,6 +87,11 @@ export class StationSession implements StationContext {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
+  /** Resolves when every inbound CALL received so far has been handled. */
+  drained(): Promise<void> {
+    return this.inbound;
+  }
+
   get queueDepth(): number {
     return this.calls.depth;
   }
@@ -128,7 +134,7 @@ export class StationSession implements StationContext {
       return;
     }
     const frame = parsed.frame;
-    if (frame.type === MessageType.Call) return this.onCall(frame, text);
+    if (frame.type === MessageType.Call) return this.onCall({ ...frame, payload: withoutNul(frame.payload) }, text);
     const action = this.calls.actionOf(frame.uniqueId);
     if (action === undefined) {
       this.logger.info({ stationId: this.stationId, uniqueId: frame.uniqueId }, 'answer to no pending call (late after a timeout?) dropped');
@@ -142,7 +148,8 @@ export class StationSession implements StationContext {
   }
 
   private onCall(frame: CallFrame, text: string): void {
-    const fingerprint = `${frame.action}\u0000${JSON.stringify(frame.payload)}`;
+    // A digest, not the payload: a station's recent ids must cost bytes, not the MeterValues they carried.
+    const fingerprint = createHash('sha1').update(frame.action).update('\u0000').update(JSON.stringify(frame.payload)).digest('base64');
     const seen = this.inboundIds.begin(frame.uniqueId, fingerprint);
     if (seen.kind === 'answered') {
       this.write(seen.frame);

@@ -1,7 +1,7 @@
+import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import type { ConnectorLimit } from '@cpo/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
-import { returnedRows } from '../persistence/sql.js';
 
 export type ProfileState = 'pending' | 'applied' | 'rejected' | 'failed' | 'cleared';
 

@@ -1,7 +1,7 @@
+import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ValidationPolicy } from '../connection/station-context.js';
-import { returnedRows } from '../persistence/sql.js';
 
 /** What the upgrade needs to admit a charger. */
 export interface StationAdmission {
@@ -23,6 +23,14 @@ export interface BootDetails {
   imsi?: string;
   meterType?: string;
   meterSerialNumber?: string;
+}
+
+/** A frame that could not be processed, kept verbatim (NUL replaced) with the reason. */
+export interface RejectedFrame {
+  stationId: string;
+  raw: string;
+  reason: string;
+  at: Date;
 }
 
 export interface ConnectorStatusRow {
@@ -183,10 +191,11 @@ export class StationRepository {
     await tx.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, $2, $3)`, [id, kind, JSON.stringify(payload)]);
   }
 
-  async storeRejectedFrames(rows: { stationId: string; raw: string; reason: string; at: Date }[]): Promise<void> {
-    await this.db.query(
+  async storeRejectedFrames(rows: RejectedFrame[], m: EntityManager = this.db.manager): Promise<void> {
+    await m.query(
       `INSERT INTO rejected_frames (station_id, raw, reason, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`,
-      [rows.map((r) => r.stationId), rows.map((r) => r.raw.split('\u0000').join('\uFFFD')), rows.map((r) => r.reason), rows.map((r) => r.at)],
+      [rows.map((r) => r.stationId), rows.map((r) => r.raw), rows.map((r) => r.reason), rows.map((r) => r.at)],
     );
   }
+
 }

@@ -5,6 +5,12 @@ import type { MeterRow } from './transaction.repository.js';
 
 type MeterValue = Ocpp16.MeterValuesRequest['meterValue'][number];
 
+/**
+ * Transaction messages are stored even when they break the schema (guide §2.1), so an optional
+ * field may arrive as a number or an object: only strings are kept as such.
+ */
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
@@ -17,20 +23,20 @@ export function meterRowsOf(stationId: string, connectorId: number, transactionI
   const rows: MeterRow[] = [];
   const samples: OcppMeterSample[] = [];
   for (const sv of mv.sampledValue) {
-    const format = sv.format ?? 'Raw';
+    const format = text(sv.format) ?? 'Raw';
     const value = format === 'Raw' && DECIMAL.test(sv.value.trim()) ? Number(sv.value) : null;
     const row: MeterRow = {
       stationId,
       connectorId,
       transactionId,
       sampledAt,
-      measurand: sv.measurand ?? 'Energy.Active.Import.Register',
+      measurand: text(sv.measurand) ?? 'Energy.Active.Import.Register',
       value,
       rawValue: sv.value,
-      unit: sv.unit ?? 'Wh',
-      phase: sv.phase,
-      context: sv.context,
-      location: sv.location,
+      unit: text(sv.unit) ?? 'Wh',
+      phase: text(sv.phase),
+      context: text(sv.context),
+      location: text(sv.location),
       format,
     };
     rows.push(row);

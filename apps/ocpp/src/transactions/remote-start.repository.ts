@@ -1,6 +1,6 @@
+import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { returnedRows } from '../persistence/sql.js';
 
 /** Remote starts and their outcome (SQL only). */
 @Injectable()

@@ -52,10 +52,10 @@ export type OcppStationDisconnected = z.infer<typeof OcppStationDisconnectedV1>;
 /** `ocpp.station.booted`: the charger sent BootNotification and got this answer. */
 export const OcppStationBootedV1 = z.strictObject({
   stationId: StationId,
-  /** `chargePointVendor`. */
-  vendor: NonEmptyString,
-  /** `chargePointModel`. */
-  model: NonEmptyString,
+  /** `chargePointVendor` (the OCA schema allows an empty string). */
+  vendor: z.string().max(255),
+  /** `chargePointModel` (the OCA schema allows an empty string). */
+  model: z.string().max(255),
   /** `chargePointSerialNumber` (or `chargeBoxSerialNumber` when only that is sent). */
   serialNumber: NonEmptyString.optional(),
   firmwareVersion: NonEmptyString.optional(),

@@ -21,6 +21,8 @@ export async function connectNats(s: NatsSettings, logger: Logger): Promise<Nats
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     pingInterval: 20_000,
+    // Each request/publish otherwise captures a stack trace for its error path: ~10 % of the relay's CPU.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {

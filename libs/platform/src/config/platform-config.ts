@@ -27,6 +27,8 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
     HTTP_TLS_KEY_FILE: z.string().min(1).optional(),
     DATABASE_URL: devDefault(env.url(['postgres', 'postgresql']), environment, `postgres://postgres@127.0.0.1:5432/${d.database}`),
     DATABASE_POOL_SIZE: env.positiveInt().max(200).default(10),
+    /** How long a query waits for a free pool connection before failing (a boot storm queues, it does not fail). */
+    DATABASE_POOL_TIMEOUT_MS: env.positiveInt().max(120_000).default(20_000),
     DATABASE_CREATE_IF_MISSING: env.bool().default(environment !== 'production'),
     NATS_URL: devDefault(env.urlList(['nats', 'tls']), environment, 'nats://127.0.0.1:4222'),
     NATS_USER: z.string().optional(),
@@ -59,6 +61,7 @@ export interface PlatformConfig {
   HTTP_TLS_KEY_FILE?: string;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
+  DATABASE_POOL_TIMEOUT_MS: number;
   DATABASE_CREATE_IF_MISSING: boolean;
   NATS_URL: string[];
   NATS_USER?: string;

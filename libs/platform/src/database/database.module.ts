@@ -19,7 +19,7 @@ export interface DatabaseModuleOptions {
 }
 
 export function dataSourceOptions(
-  config: Pick<PlatformConfig, 'DATABASE_URL' | 'SERVICE_NAME' | 'DATABASE_POOL_SIZE'>,
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'SERVICE_NAME' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_TIMEOUT_MS'>,
   options: DatabaseModuleOptions,
 ): DataSourceOptions {
   return {
@@ -32,7 +32,7 @@ export function dataSourceOptions(
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+    extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: config.DATABASE_POOL_TIMEOUT_MS },
   };
 }
 

@@ -1,0 +1,75 @@
+import { parseOcppTime } from '../time.js';
+
+const INT32_MAX = 2_147_483_647;
+const INT32_MIN = -2_147_483_648;
+
+type Payload = Record<string, unknown>;
+
+const int = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const text = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max;
+const time = (v: unknown) => {
+  if (typeof v !== 'string') return false;
+  try {
+    parseOcppTime(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function meterValueProblem(list: unknown, field: string): string | undefined {
+  if (!Array.isArray(list) || list.length === 0) return `${field} must be a non-empty array`;
+  for (const [i, mv] of list.entries()) {
+    if (typeof mv !== 'object' || mv === null) return `${field}[${i}] must be an object`;
+    const { timestamp, sampledValue } = mv as Payload;
+    if (!time(timestamp)) return `${field}[${i}].timestamp must be a date-time`;
+    if (!Array.isArray(sampledValue) || sampledValue.length === 0) return `${field}[${i}].sampledValue must be a non-empty array`;
+    const bad = sampledValue.findIndex((sv) => typeof sv !== 'object' || sv === null || typeof (sv as Payload)['value'] !== 'string');
+    if (bad >= 0) return `${field}[${i}].sampledValue[${bad}].value must be a string`;
+  }
+  return undefined;
+}
+
+/**
+ * The fields without which a message cannot be stored at all, with the ranges the database and
+ * most charger firmware (int32 ids) hold. Transaction messages that break the schema elsewhere are
+ * still processed (guide §2.1); these fields are the line below which there is nothing to keep.
+ */
+export function coreFieldProblem(action: string, p: Payload): string | undefined {
+  switch (action) {
+    case 'StartTransaction':
+      if (!int(p['connectorId'], 1, INT32_MAX)) return 'connectorId must be an integer from 1';
+      if (!text(p['idTag'], 255)) return 'idTag must be a non-empty string';
+      if (!int(p['meterStart'], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) return 'meterStart must be an integer (Wh)';
+      if (!time(p['timestamp'])) return 'timestamp must be a date-time';
+      if (p['reservationId'] !== undefined && !int(p['reservationId'], INT32_MIN, INT32_MAX)) return 'reservationId must be a 32-bit integer';
+      return undefined;
+    case 'StopTransaction':
+      if (!int(p['transactionId'], INT32_MIN, INT32_MAX)) return 'transactionId must be a 32-bit integer';
+      if (!int(p['meterStop'], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) return 'meterStop must be an integer (Wh)';
+      if (!time(p['timestamp'])) return 'timestamp must be a date-time';
+      if (p['idTag'] !== undefined && !text(p['idTag'], 255)) return 'idTag must be a non-empty string';
+      return p['transactionData'] === undefined ? undefined : meterValueProblem(p['transactionData'], 'transactionData');
+    case 'MeterValues':
+      if (!int(p['connectorId'], 0, INT32_MAX)) return 'connectorId must be an integer from 0';
+      if (p['transactionId'] !== undefined && !int(p['transactionId'], INT32_MIN, INT32_MAX)) return 'transactionId must be a 32-bit integer';
+      return meterValueProblem(p['meterValue'], 'meterValue');
+    case 'StatusNotification':
+      return int(p['connectorId'], 0, INT32_MAX) ? undefined : 'connectorId must be an integer from 0';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000; a charger's NUL becomes U+FFFD (visible, never a lost
+ * message). Applied to every inbound payload before anything stores it.
+ */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.split('\u0000').join('\uFFFD') : value) as T;
+  if (Array.isArray(value)) return value.map((v) => withoutNul(v)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  }
+  return value;
+}
