@@ -4,14 +4,21 @@ import { DatabaseModule, PlatformModule, RedisModule } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OscpConfig } from './config.js';
 import { migrations } from './migrations/index.js';
+import { OscpModule, type OscpModuleOptions } from './oscp.module.js';
 
 /** The OSCP flexibility provider: capacity forecasts in, measurements and adjust requests out. */
 @Module({})
 export class AppModule {
-  static forRoot(config: OscpConfig, logger: Logger): DynamicModule {
+  static forRoot(config: OscpConfig, logger: Logger, options: OscpModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(config, logger), DatabaseModule.forRoot({ migrations }), RedisModule.forRoot(), MessagingModule.forRoot()],
+      imports: [
+        PlatformModule.forRoot(config, logger),
+        DatabaseModule.forRoot({ migrations }),
+        RedisModule.forRoot(),
+        MessagingModule.forRoot(),
+        OscpModule.forRoot(options),
+      ],
     };
   }
 }

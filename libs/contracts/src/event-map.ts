@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   CapacityAdjustRequestedV1,
   CapacityComplianceFailedV1,
+  CapacityForecastMissedV1,
   CapacityForecastReceivedV1,
 } from './events/capacity.js';
 import { OcpiCommandRequestedV1, OcpiCommandResultV1 } from './events/ocpi.js';
@@ -33,6 +34,7 @@ export const EventSchemas = {
   [Subjects.CapacityForecastReceived]: { version: 1, schema: CapacityForecastReceivedV1 },
   [Subjects.CapacityAdjustRequested]: { version: 1, schema: CapacityAdjustRequestedV1 },
   [Subjects.CapacityComplianceFailed]: { version: 1, schema: CapacityComplianceFailedV1 },
+  [Subjects.CapacityForecastMissed]: { version: 1, schema: CapacityForecastMissedV1 },
   [Subjects.PlannerStationLimitsPlanned]: { version: 1, schema: PlannerStationLimitsPlannedV1 },
   [Subjects.OcppStationConnected]: { version: 1, schema: OcppStationConnectedV1 },
   [Subjects.OcppStationDisconnected]: { version: 1, schema: OcppStationDisconnectedV1 },

@@ -14,6 +14,8 @@ export const Subjects = {
   CapacityAdjustRequested: 'capacity.adjust.requested',
   /** A group cannot comply with its capacity (planner → oscp). */
   CapacityComplianceFailed: 'capacity.compliance.failed',
+  /** An expected capacity message from the provider did not arrive in time (oscp → planner, operators). */
+  CapacityForecastMissed: 'capacity.forecast.missed',
   /** Per-station, per-connector limit schedule (planner → ocpp). */
   PlannerStationLimitsPlanned: 'planner.station-limits.planned',
   /** A charger's WebSocket opened on an ocpp replica. */

@@ -1,4 +1,5 @@
 import { Messaging1732300000000 } from '@cpo/messaging';
+import { OscpSchema1732400000000 } from './1732400000000-oscp-schema.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000];
+export const migrations = [Messaging1732300000000, OscpSchema1732400000000];

@@ -69,6 +69,24 @@ export const CapacityForecastReceivedV1 = z.strictObject({
 });
 export type CapacityForecastReceived = z.infer<typeof CapacityForecastReceivedV1>;
 
+/**
+ * `capacity.forecast.missed` (oscp → planner, operators): an expected message of the provider did
+ * not arrive in time. The effective fallback (contract capacity) is the planner's to apply.
+ */
+export const CapacityForecastMissedV1 = z.strictObject({
+  partnerId: NonEmptyString,
+  groupId: NonEmptyString,
+  /**
+   * `assignment_missing`: no day-ahead assignment for `date` by the deadline (ELMO: 10:05 Taipei);
+   * `reply_missing`: an accepted adjust request for `date` got no reply (ELMO: by 16:10).
+   */
+  kind: z.enum(['assignment_missing', 'reply_missing']),
+  /** The Asia/Taipei day (`YYYY-MM-DD`) the missing message was for. */
+  date: CalendarDate,
+  detectedAt: Timestamp,
+});
+export type CapacityForecastMissed = z.infer<typeof CapacityForecastMissedV1>;
+
 /** Number of hourly blocks in an adjust request: one per hour of a Taipei day (Taiwan has no DST). */
 export const ADJUST_BLOCK_COUNT = 24;
 const HOUR_MS = 3_600_000;

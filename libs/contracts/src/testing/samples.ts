@@ -81,6 +81,13 @@ export const sampleEvents: EventMap = deepFreeze<EventMap>({
       },
     ],
   },
+  [Subjects.CapacityForecastMissed]: {
+    partnerId: PARTNER_ID,
+    groupId: GROUP_ID,
+    kind: 'assignment_missing',
+    date: DAY,
+    detectedAt: '2025-06-17T02:05:00.000Z',
+  },
   [Subjects.PlannerStationLimitsPlanned]: {
     planId: PLAN_ID,
     groupId: GROUP_ID,

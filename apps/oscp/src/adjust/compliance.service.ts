@@ -1,0 +1,63 @@
+import { Streams, Subjects, type CapacityComplianceFailed } from '@cpo/contracts';
+import { ConsumerHost } from '@cpo/messaging';
+import { buildComplianceError } from '@cpo/oscp-protocol';
+import { APP_CONFIG, ROOT_LOGGER, ValidationError } from '@cpo/platform';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import type { OscpConfig } from '../config.js';
+import { ForecastRepository } from '../forecasts/forecast.repository.js';
+import { OutboundDispatcher } from '../outbound/outbound.dispatcher.js';
+import { OutboundRepository } from '../outbound/outbound.repository.js';
+import { PartnerResolver } from '../partners/partner-resolver.js';
+import { PartnersService } from '../partners/partners.service.js';
+
+/** `capacity.compliance.failed` → `group_capacity_compliance_error`, correlated with the forecast's request id. */
+@Injectable()
+export class ComplianceService implements OnModuleInit {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly forecasts: ForecastRepository,
+    private readonly outbound: OutboundRepository,
+    private readonly dispatcher: OutboundDispatcher,
+    private readonly resolver: PartnerResolver,
+    private readonly partners: PartnersService,
+    private readonly consumers: ConsumerHost,
+    @Inject(APP_CONFIG) private readonly config: OscpConfig,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = root.child({ component: 'oscp-compliance' });
+  }
+
+  onModuleInit(): void {
+    this.consumers.register<typeof Subjects.CapacityComplianceFailed>({
+      durable: 'oscp-compliance-errors',
+      stream: Streams.CAPACITY,
+      filterSubject: Subjects.CapacityComplianceFailed,
+      handler: (event, tx) => this.report(tx, event.payload),
+      afterCommit: () => this.dispatcher.kick(),
+    });
+    this.dispatcher.on('group_capacity_compliance_error', {
+      onFailed: async (m, outcome, tx) => {
+        if (outcome.kind === 'answer' && outcome.status === 403) await this.partners.rejected(tx, m.partnerId);
+      },
+    });
+  }
+
+  async report(tx: EntityManager, e: CapacityComplianceFailed): Promise<void> {
+    const partner = await this.resolver.forGroup(e.groupId, e.partnerId);
+    this.resolver.assertConnected(partner);
+    const correlationId = e.forecastRequestId ?? (await this.forecasts.latest(partner.id, e.groupId))?.requestId;
+    if (!correlationId) throw new ValidationError(`no forecast received for ${e.groupId}: a compliance error must point at one`);
+    const queued = await this.outbound.enqueue(tx, {
+      partnerId: partner.id,
+      action: 'group_capacity_compliance_error',
+      body: buildComplianceError(e),
+      correlationId,
+      context: { groupId: e.groupId },
+      maxAttempts: this.config.OSCP_HTTP_MAX_ATTEMPTS,
+    });
+    this.logger.info({ groupId: e.groupId, correlationId, requestId: queued.requestId }, 'compliance error queued');
+  }
+}
