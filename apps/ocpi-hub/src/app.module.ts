@@ -3,7 +3,18 @@ import { MessagingModule } from '@cpo/messaging';
 import { DatabaseModule, PlatformModule, RedisModule } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcpiHubConfig } from './config.js';
+import { ChargingProfilesModule } from './chargingprofiles/charging-profiles.module.js';
+import { CommandsModule } from './commands/commands.module.js';
+import { CredentialsModule } from './credentials/credentials.module.js';
+import { HubClientInfoModule } from './hubclientinfo/hubclientinfo.module.js';
+import { LocationsModule } from './locations/locations.module.js';
 import { migrations } from './migrations/index.js';
+import { OwnCpoModule } from './own-cpo/own-cpo.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import { SyncModule } from './sync/sync.module.js';
+import { TariffsModule } from './tariffs/tariffs.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { PartnersModule } from './partners/partners.module.js';
 
 /** The OCPI hub: brokers locations, sessions, CDRs, tokens and commands between partners. */
 @Module({})
@@ -11,7 +22,23 @@ export class AppModule {
   static forRoot(config: OcpiHubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(config, logger), DatabaseModule.forRoot({ migrations }), RedisModule.forRoot(), MessagingModule.forRoot()],
+      imports: [
+        PlatformModule.forRoot(config, logger),
+        DatabaseModule.forRoot({ migrations }),
+        RedisModule.forRoot(),
+        MessagingModule.forRoot(),
+        PartnersModule.forRoot(),
+        CredentialsModule,
+        LocationsModule,
+        TokensModule,
+        TariffsModule,
+        SessionsModule,
+        CommandsModule,
+        ChargingProfilesModule,
+        HubClientInfoModule,
+        SyncModule,
+        OwnCpoModule,
+      ],
     };
   }
 }

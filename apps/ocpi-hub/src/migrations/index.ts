@@ -1,4 +1,5 @@
 import { Messaging1732300000000 } from '@cpo/messaging';
+import { OcpiHub1732500000000 } from './1732500000000-ocpi-hub.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000];
+export const migrations = [Messaging1732300000000, OcpiHub1732500000000];

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
+import { describe, endpointUrl, partyKey, sameParty, SetChargingProfile, type ChargingProfileRequestKind } from '@cpo/ocpi-protocol';
+import type { Logger } from 'pino';
+import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
+import { CommandsRepository } from '../commands/commands.repository.js';
+import { CommandsService } from '../commands/commands.service.js';
+import type { RequestLike } from '../edge/hub-urls.js';
+import { HubUrls } from '../edge/hub-urls.js';
+import type { OcpiContext } from '../edge/ocpi-context.js';
+import { forwardTimeout, invalidParameters, receiverNotConnected, unknownObject, unknownReceiver } from '../edge/ocpi-errors.js';
+import type { Forwarded } from '../objects/direct-forwarder.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { PartnerClient } from '../outbound/partner-client.js';
+import { partnerToken } from '../outbound/partner-token.js';
+import { isRegistered, type Party } from '../partners/partner.types.js';
+import { PartnersRepository } from '../partners/partners.repository.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { TokenVault } from '../partners/token-vault.js';
+
+const METHOD: Record<ChargingProfileRequestKind, 'GET' | 'PUT' | 'DELETE'> = { ACTIVE: 'GET', SET: 'PUT', CLEAR: 'DELETE' };
+
+/**
+ * Charging profiles (guide §5, §7.8): routed by `session_id` to the CPO whose cached session belongs
+ * to the requester; the `response_url` is replaced by a hub URL naming the request kind, because
+ * ChargingProfileResult and ClearProfileResult look alike. Results are relayed like command results.
+ */
+@Injectable()
+export class ChargingProfilesService {
+  constructor(
+    private readonly objects: ObjectsRepository,
+    private readonly partners: PartnersService,
+    private readonly repo: PartnersRepository,
+    private readonly records: CommandsRepository,
+    private readonly commands: CommandsService,
+    private readonly client: PartnerClient,
+    private readonly vault: TokenVault,
+    private readonly urls: HubUrls,
+    @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async request(ctx: OcpiContext, kind: ChargingProfileRequestKind, sessionId: string, query: Record<string, unknown>, body: unknown, req: RequestLike): Promise<Forwarded> {
+    const responseUrl = kind === 'SET' ? this.setBody(body).response_url : query.response_url;
+    if (typeof responseUrl !== 'string' || !/^https?:\/\//.test(responseUrl)) throw invalidParameters('response_url is required');
+    if (kind === 'ACTIVE' && (typeof query.duration !== 'string' || !/^\d+$/.test(query.duration))) throw invalidParameters('duration (seconds) is required');
+    const requester = this.requester(ctx);
+    const cpos = (await this.partners.agreedCounterparts(requester)).map((c) => c.party).filter((p) => p.role === 'CPO');
+    const sessions = await this.objects.findAmong('sessions', cpos, [requester], sessionId);
+    // 2.2.1 has no better code for an unknown session on this module (guide §8.2).
+    if (sessions.length !== 1) throw invalidParameters(sessions.length === 0 ? `unknown session ${sessionId}` : `session ${sessionId} is ambiguous`);
+    const cpo = cpos.find((p) => sameParty(p, { countryCode: sessions[0].countryCode, partyId: sessions[0].partyId }))!;
+    const conn = await this.repo.findConnection(cpo.connectionId);
+    if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') throw receiverNotConnected(`${partyKey(cpo)} is not connected`);
+    const base = endpointUrl(conn.endpoints, 'chargingprofiles', conn.version === '2.2.1' ? 'RECEIVER' : undefined);
+    if (!base) throw unknownReceiver(`${partyKey(cpo)} offers no charging profiles`);
+
+    const id = randomUUID();
+    const callback = conn.version === '2.2.1' ? `${this.urls.base(req)}/ocpi/2.2.1/sender/chargingprofiles/${kind}/${id}` : `${this.urls.base(req)}/ocpi/${conn.face}/2.1.1/chargingprofiles/${kind}/${id}`;
+    await this.records.insert({ id, kind: 'chargingprofile', command: kind, requesterConnection: ctx.connection.id, requester, receiver: cpo, responseUrl, correlationId: ctx.correlationId, status: 'REQUESTED' });
+    const params = new URLSearchParams();
+    if (kind === 'ACTIVE') params.set('duration', String(query.duration));
+    if (kind !== 'SET') params.set('response_url', callback);
+    const url = `${base.replace(/\/$/, '')}/${encodeURIComponent(sessionId)}${kind === 'SET' ? '' : `?${params.toString()}`}`;
+    try {
+      const res = await this.client.call({
+        connectionId: conn.id,
+        partner: conn.name,
+        module: 'chargingprofiles',
+        method: METHOD[kind],
+        url,
+        ...partnerToken(this.vault, conn),
+        body: kind === 'SET' ? { ...(body as Record<string, unknown>), response_url: callback } : undefined,
+        correlationId: ctx.correlationId,
+        timeoutMs: this.config.OCPI_COMMAND_TIMEOUT_MS,
+        ...(conn.version === '2.2.1' ? { to: cpo, from: requester } : {}),
+      });
+      if (!res.envelope) throw receiverNotConnected(`${partyKey(cpo)} answered HTTP ${res.httpStatus} without an OCPI body`);
+      await this.records.setStatus(id, 'SENT', res.envelope.data);
+      return { httpStatus: res.httpStatus, envelope: res.envelope };
+    } catch (err) {
+      await this.records.setStatus(id, err instanceof TimeoutError ? 'TIMEOUT' : 'FAILED');
+      if (err instanceof TimeoutError) throw forwardTimeout(`${partyKey(cpo)} did not answer in time`);
+      if ((err as { details?: { ocpiStatus?: number } }).details?.ocpiStatus) throw err;
+      this.logger.warn({ err, cpo: partyKey(cpo) }, 'charging profile forward failed');
+      throw receiverNotConnected(`${partyKey(cpo)} is unreachable`);
+    }
+  }
+
+  /** A CPO's asynchronous result for one request, relayed to the requester's original URL. */
+  async result(ctx: OcpiContext, kind: string, id: string, body: unknown): Promise<void> {
+    const record = /^[0-9a-f-]{36}$/.test(id) ? await this.records.find(id) : undefined;
+    if (!record || record.kind !== 'chargingprofile' || record.command !== kind || !ctx.connection.parties.some((p) => sameParty(p, record.receiver))) throw unknownObject('unknown request');
+    if (typeof body !== 'object' || body === null || typeof (body as { result?: unknown }).result !== 'string') throw invalidParameters('a result needs a result');
+    await this.records.setStatus(id, 'RESULT', body);
+    this.commands.relayInBackground(record, body as Record<string, unknown>);
+  }
+
+  private setBody(body: unknown) {
+    const parsed = SetChargingProfile.safeParse(body);
+    if (!parsed.success) throw invalidParameters(`invalid SetChargingProfile: ${describe(parsed.error)}`);
+    return parsed.data;
+  }
+
+  private requester(ctx: OcpiContext): Party {
+    const emsps = ctx.connection.parties.filter((p) => p.role === 'EMSP' || p.role === 'SCSP');
+    const from = ctx.routing.from;
+    const party = from ? emsps.find((p) => sameParty(p, from)) : emsps[0];
+    if (!party) throw invalidParameters('only an eMSP or SCSP can manage charging profiles');
+    return party;
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ObjectsModule } from '../objects/objects.module.js';
+import { CommandsController } from './commands.controller.js';
+import { CommandsRepository } from './commands.repository.js';
+import { CommandsService } from './commands.service.js';
+import { CommandResultConsumer } from './command-result.consumer.js';
+import { OwnCommandsService } from './own-commands.service.js';
+
+/** Commands routed to the owning CPO, with response_url rewriting and result relay. */
+@Module({ imports: [ObjectsModule], controllers: [CommandsController], providers: [CommandsService, CommandsRepository, OwnCommandsService, CommandResultConsumer], exports: [CommandsService, CommandsRepository] })
+export class CommandsModule {}

@@ -1,0 +1,39 @@
+import { Controller, Get, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { ocpiResponse, OcpiStatus } from '@cpo/ocpi-protocol';
+import type { Request } from 'express';
+import { HubUrls } from '../edge/hub-urls.js';
+import { ConfigModule, OcpiAuthGuard, pathInfo } from '../edge/ocpi-auth.guard.js';
+import { OcpiExceptionFilter } from '../edge/ocpi-exception.filter.js';
+import type { Face } from '../partners/partner.types.js';
+import { hubEndpoints } from './hub-endpoints.js';
+
+/** Versions and version details of both faces (any valid token, token A included). */
+@ApiExcludeController()
+@Controller('ocpi')
+@UseGuards(OcpiAuthGuard)
+@UseFilters(OcpiExceptionFilter)
+@ConfigModule()
+export class VersionsController {
+  constructor(private readonly urls: HubUrls) {}
+
+  @Get(['cpo-face/versions', 'emsp-face/versions'])
+  versions(@Req() req: Request) {
+    const face = pathInfo(req.path).face as Face;
+    return ocpiResponse(OcpiStatus.Success, [
+      { version: '2.1.1', url: this.urls.versionDetailsUrl('2.1.1', face, req) },
+      { version: '2.2.1', url: this.urls.versionDetailsUrl('2.2.1', face, req) },
+    ]);
+  }
+
+  @Get(['cpo-face/2.1.1', 'emsp-face/2.1.1'])
+  details211(@Req() req: Request) {
+    const face = pathInfo(req.path).face as Face;
+    return ocpiResponse(OcpiStatus.Success, { version: '2.1.1', endpoints: hubEndpoints(this.urls, '2.1.1', face, req) });
+  }
+
+  @Get('2.2.1')
+  details221(@Req() req: Request) {
+    return ocpiResponse(OcpiStatus.Success, { version: '2.2.1', endpoints: hubEndpoints(this.urls, '2.2.1', 'emsp-face', req) });
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
+import { authorizationHeader, hopHeaders, OcpiResponseSchema, type ParsedOcpiResponse, type PartyRef, type TokenEncoding } from '@cpo/ocpi-protocol';
+import type { Logger } from 'pino';
+import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
+import { AuditRepository } from './audit.repository.js';
+
+export interface OutboundCall {
+  connectionId: string | null;
+  partner: string;
+  module: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  token: string;
+  encoding: TokenEncoding;
+  body?: unknown;
+  correlationId: string;
+  /** Routing headers, sent to 2.2.1 partners (and 2.1.1 ones that opted in). */
+  to?: PartyRef;
+  from?: PartyRef;
+  timeoutMs?: number;
+  /** An outer deadline (real-time authorisation cancels the losers). */
+  signal?: AbortSignal;
+}
+
+export interface OutboundResult {
+  httpStatus: number;
+  /** The partner's envelope, when the body was one. */
+  envelope?: ParsedOcpiResponse;
+  headers: Headers;
+  requestId: string;
+}
+
+/** Failures that happen before the request left: the only ones safe to retry. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH']);
+
+function errorCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: string } })?.cause;
+  return cause?.code ?? (err as { code?: string })?.code;
+}
+
+/**
+ * Outbound OCPI calls: a new X-Request-ID per hop with the same correlation id, the partner's token
+ * encoding, a timeout, bounded retries on connection failures only, and an audit row per attempt.
+ */
+@Injectable()
+export class PartnerClient {
+  constructor(
+    private readonly audit: AuditRepository,
+    @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async call(c: OutboundCall): Promise<OutboundResult> {
+    const retries = this.config.OCPI_OUTBOUND_RETRIES;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.once(c, attempt);
+      } catch (err) {
+        const retriable = err instanceof UnavailableError && CONNECT_ERRORS.has(errorCode(err.cause) ?? '') && !c.signal?.aborted;
+        if (!retriable || attempt > retries) throw err;
+        await new Promise((r) => setTimeout(r, 100 * 3 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private async once(c: OutboundCall, attempt: number): Promise<OutboundResult> {
+    const requestId = randomUUID();
+    const started = performance.now();
+    const headers: Record<string, string> = {
+      Authorization: authorizationHeader(c.token, c.encoding),
+      ...hopHeaders({ requestId, correlationId: c.correlationId, to: c.to, from: c.from }),
+    };
+    if (c.body !== undefined) headers['Content-Type'] = 'application/json';
+    const timeout = AbortSignal.timeout(c.timeoutMs ?? this.config.OCPI_PUSH_TIMEOUT_MS);
+    const signal = c.signal ? AbortSignal.any([timeout, c.signal]) : timeout;
+    const log = { partner: c.partner, module: c.module, method: c.method, url: c.url, requestId, correlationId: c.correlationId, hop: 'outbound', attempt };
+    const record = (o: { httpStatus?: number; statusCode?: number; error?: string }) =>
+      this.audit.record({ connectionId: c.connectionId, module: c.module, method: c.method, url: c.url, requestId, correlationId: c.correlationId, attempt, durationMs: performance.now() - started, ...o });
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(c.url, { method: c.method, headers, body: c.body === undefined ? undefined : JSON.stringify(c.body), signal, redirect: 'error' });
+      text = await res.text();
+    } catch (err) {
+      const timedOut = timeout.aborted;
+      record({ error: timedOut ? 'timeout' : (errorCode(err) ?? (err as Error).message) });
+      this.logger.warn({ ...log, err: timedOut ? undefined : err }, timedOut ? 'ocpi call timed out' : 'ocpi call failed');
+      if (timedOut) throw new TimeoutError(`${c.partner} did not answer ${c.method} ${c.module} in time`, undefined, { cause: err });
+      throw new UnavailableError(`${c.partner} unreachable: ${errorCode(err) ?? (err as Error).message}`, undefined, { cause: err });
+    }
+    let envelope: ParsedOcpiResponse | undefined;
+    try {
+      const parsed = OcpiResponseSchema.safeParse(JSON.parse(text));
+      envelope = parsed.success ? parsed.data : undefined;
+    } catch {
+      envelope = undefined;
+    }
+    record({ httpStatus: res.status, statusCode: envelope?.status_code });
+    this.logger.info({ ...log, httpStatus: res.status, statusCode: envelope?.status_code, ms: Math.round(performance.now() - started) }, 'ocpi call');
+    return { httpStatus: res.status, envelope, headers: res.headers, requestId };
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ObjectsModule } from '../objects/objects.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { AuthorizeResponder } from './authorize.responder.js';
+import { ConnectorStatusConsumer } from './connector-status.consumer.js';
+import { OwnLocationsController } from './own-locations.controller.js';
+import { OwnLocationsService } from './own-locations.service.js';
+import { OwnPartyService } from './own-party.service.js';
+import { OwnSessionsService } from './own-sessions.service.js';
+import { TransactionsConsumer } from './transactions.consumer.js';
+
+/**
+ * The platform's own CPO party: its Locations (EVSE statuses from `ocpp.connector.status`) and
+ * real-time authorisation for the ocpp service over the bus.
+ */
+@Module({
+  imports: [TokensModule, ObjectsModule],
+  controllers: [OwnLocationsController],
+  providers: [OwnPartyService, AuthorizeResponder, OwnLocationsService, ConnectorStatusConsumer, OwnSessionsService, TransactionsConsumer],
+  exports: [OwnPartyService, OwnLocationsService],
+})
+export class OwnCpoModule {}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NotFoundError, ROOT_LOGGER, ValidationError } from '@cpo/platform';
+import { describe, Location221, mergeIntoLocation, parseDateTime } from '@cpo/ocpi-protocol';
+import type { OcppConnectorStatus } from '@cpo/contracts';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { BroadcastService, type BroadcastJob } from '../objects/broadcast.service.js';
+import { LOCATIONS } from '../objects/module-spec.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { evseStatusOf, ocpiDateTime } from './evse-status.js';
+import { OwnPartyService } from './own-party.service.js';
+
+type Json = Record<string, unknown>;
+
+/** Which OCPP station connector is which EVSE of an own Location. */
+export interface EvseMapping {
+  evseUid: string;
+  stationId: string;
+  connectorId: number;
+}
+
+/**
+ * The Locations of the platform's own chargers: the operator describes each Location (address,
+ * EVSEs) and which station connector every EVSE is; charger status notifications then keep the
+ * EVSE statuses current and are broadcast like any CPO's pushes.
+ */
+@Injectable()
+export class OwnLocationsService {
+  constructor(
+    private readonly objects: ObjectsRepository,
+    private readonly broadcast: BroadcastService,
+    private readonly own: OwnPartyService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async put(id: string, location: unknown, evses: EvseMapping[]): Promise<Json> {
+    const party = this.own.get();
+    const body: Json = { ...(location as Json), country_code: party.countryCode, party_id: party.partyId, id };
+    const parsed = Location221.safeParse(body);
+    if (!parsed.success) throw new ValidationError(`invalid Location: ${describe(parsed.error)}`);
+    const uids = new Set(((body.evses as Json[] | undefined) ?? []).map((e) => e.uid));
+    const stray = evses.filter((m) => !uids.has(m.evseUid));
+    if (stray.length > 0) throw new ValidationError(`mapped EVSEs missing from the Location: ${stray.map((m) => m.evseUid).join(', ')}`);
+    const owner = { countryCode: party.countryCode, partyId: party.partyId };
+    await this.objects.transaction(async (tx) => {
+      await this.objects.upsert(tx, { module: 'locations', ...owner, objectId: id, objectType: '', data: body, sourceVersion: '2.2.1' }, parseDateTime(String(body.last_updated))!);
+      await tx.query(`DELETE FROM ocpi_own_evse WHERE location_id = $1`, [id]);
+      for (const m of evses) {
+        await tx.query(`INSERT INTO ocpi_own_evse (station_id, connector_id, location_id, evse_uid) VALUES ($1, $2, $3, $4)`, [m.stationId, m.connectorId, id, m.evseUid]);
+      }
+    });
+    this.broadcast.schedule({ spec: LOCATIONS, path: { owner, objectId: id }, method: 'PUT', body, stored: body, correlationId: randomUUID() });
+    return body;
+  }
+
+  async get(id: string): Promise<Json> {
+    const party = this.own.get();
+    const found = await this.objects.get('locations', party, id);
+    if (!found) throw new NotFoundError(`own location ${id} not found`);
+    return found.data;
+  }
+
+  /**
+   * Applies a StatusNotification inside the consumer's transaction; returns the PATCH to broadcast
+   * after commit, or nothing (unmapped connector, or the same status again: not re-sent).
+   */
+  async applyStatus(tx: EntityManager, e: OcppConnectorStatus, correlationId: string): Promise<BroadcastJob | undefined> {
+    const rows: { location_id: string; evse_uid: string }[] = await tx.query(`SELECT location_id, evse_uid FROM ocpi_own_evse WHERE station_id = $1 AND connector_id = $2`, [e.stationId, e.connectorId]);
+    if (rows.length === 0) return undefined;
+    const { location_id: locationId, evse_uid: evseUid } = rows[0];
+    const party = this.own.get();
+    const cached = await this.objects.get('locations', party, locationId, '', tx, true);
+    if (!cached) return undefined;
+    const status = evseStatusOf(e.status);
+    const evse = ((cached.data.evses as Json[] | undefined) ?? []).find((x) => x.uid === evseUid);
+    if (!evse || evse.status === status) return undefined;
+    const patch = { status, last_updated: ocpiDateTime(e.timestamp) };
+    const merged = mergeIntoLocation(cached.data, { evseUid }, patch, 'patch');
+    if (!merged.ok) return undefined;
+    await this.objects.upsert(tx, { ...cached, data: merged.location }, parseDateTime(patch.last_updated)!);
+    this.logger.debug({ stationId: e.stationId, connectorId: e.connectorId, locationId, evseUid, status }, 'own EVSE status changed');
+    return { spec: LOCATIONS, path: { owner: party, objectId: locationId, evseUid }, method: 'PATCH', body: patch, stored: merged.location, correlationId };
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
+import { authorizationReference, endpointUrl, partyKey, type AuthorizationInfo, type PartyRef } from '@cpo/ocpi-protocol';
+import type { Logger } from 'pino';
+import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { PartnerClient } from '../outbound/partner-client.js';
+import { partnerToken } from '../outbound/partner-token.js';
+import { isRegistered, type Agreement, type Party } from '../partners/partner.types.js';
+import { PartnersRepository } from '../partners/partners.repository.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { TokenVault } from '../partners/token-vault.js';
+import { interpretAnswer } from './rta-answer.js';
+import { raceAuthorization, type Ask } from './rta-race.js';
+import { TokenRoutesRepository } from './token-routes.repository.js';
+
+export interface AuthorizeRequest {
+  /** The CPO party asking. */
+  cpo: Party;
+  uid: string;
+  type: string;
+  /** LocationReferences as the CPO sent them (passed on unchanged). */
+  locationReferences?: Record<string, unknown>;
+  correlationId: string;
+}
+
+export type AuthorizeResult =
+  | { kind: 'answer'; info: AuthorizationInfo; emsp?: PartyRef }
+  | { kind: 'unknown' };
+
+interface Candidate {
+  party: Party;
+  agreement: Agreement;
+}
+
+/**
+ * Real-time authorisation (guide §7.3, §8.3). A token the hub knows goes to its owner only; an
+ * unknown one to every eMSP the CPO has an agreement with, in parallel under a hard deadline.
+ * A timeout on a known token follows the agreement's policy; an unknown token is never allowed.
+ */
+@Injectable()
+export class RtaService {
+  constructor(
+    private readonly partners: PartnersService,
+    private readonly repo: PartnersRepository,
+    private readonly objects: ObjectsRepository,
+    private readonly routes: TokenRoutesRepository,
+    private readonly client: PartnerClient,
+    private readonly vault: TokenVault,
+    @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async authorize(r: AuthorizeRequest): Promise<AuthorizeResult> {
+    const agreed: Candidate[] = (await this.partners.agreedCounterparts(r.cpo)).filter((c) => c.party.role === 'EMSP');
+    const known = await this.objects.findAmong('tokens', agreed.map((c) => c.party), [], r.uid, r.type);
+    const remembered = known.length === 0 ? await this.routes.find(r.cpo, r.uid, r.type) : undefined;
+    const owners = known.length > 0 ? known.map((k) => ({ countryCode: k.countryCode, partyId: k.partyId })) : remembered ? [remembered.emsp] : [];
+    const candidates = owners.length > 0 ? agreed.filter((c) => owners.some((o) => partyKey(o) === partyKey(c.party))) : agreed;
+    const isKnown = owners.length > 0;
+
+    const asks: Ask<Candidate>[] = [];
+    for (const c of candidates) {
+      const conn = await this.repo.findConnection(c.party.connectionId);
+      if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') continue;
+      const base = endpointUrl(conn.endpoints, 'tokens', conn.version === '2.2.1' ? 'SENDER' : undefined);
+      if (!base) continue;
+      const url = `${base.replace(/\/$/, '')}/${encodeURIComponent(r.uid)}/authorize${conn.version === '2.2.1' ? `?type=${encodeURIComponent(r.type)}` : ''}`;
+      const timeoutMs = c.agreement.rtaTimeoutMs ?? this.config.OCPI_AUTH_TIMEOUT_MS;
+      asks.push({
+        emsp: c,
+        timeoutMs,
+        ask: async (signal) => {
+          const res = await this.client.call({
+            connectionId: conn.id,
+            partner: conn.name,
+            module: 'tokens',
+            method: 'POST',
+            url,
+            ...partnerToken(this.vault, conn),
+            body: r.locationReferences,
+            correlationId: r.correlationId,
+            timeoutMs,
+            signal,
+            ...(conn.version === '2.2.1' ? { to: c.party, from: r.cpo } : {}),
+          });
+          return interpretAnswer(conn.version, res.httpStatus, res.envelope);
+        },
+      });
+    }
+
+    const outcome = await raceAuthorization(asks);
+    this.logger.info({ uid: r.uid, cpo: partyKey(r.cpo), asked: asks.length, known: isKnown, outcome: outcome.kind }, 'real-time authorisation');
+    if (outcome.kind === 'allowed' || outcome.kind === 'refused') {
+      const emsp = { countryCode: outcome.emsp.party.countryCode, partyId: outcome.emsp.party.partyId };
+      if (outcome.kind === 'allowed') await this.remember(r, emsp, authorizationReference(outcome.info));
+      return { kind: 'answer', info: outcome.info, emsp };
+    }
+    if (outcome.kind === 'timeout' && isKnown) {
+      // Only the owner of a known token was asked, so its agreement decides.
+      const owner = outcome.emsp[0];
+      if (owner.agreement.rtaOnTimeout === 'ALLOW') {
+        const reference = randomUUID();
+        const emsp = { countryCode: owner.party.countryCode, partyId: owner.party.partyId };
+        await this.remember(r, emsp, reference);
+        return { kind: 'answer', info: { allowed: 'ALLOWED', authorization_reference: reference, token: known[0]?.data }, emsp };
+      }
+      return { kind: 'answer', info: { allowed: 'NOT_ALLOWED', token: known[0]?.data } };
+    }
+    return { kind: 'unknown' };
+  }
+
+  private async remember(r: AuthorizeRequest, emsp: PartyRef, reference: string | undefined): Promise<void> {
+    const locationId = typeof r.locationReferences?.location_id === 'string' ? r.locationReferences.location_id : undefined;
+    await this.routes.remember({ cpo: r.cpo, uid: r.uid, type: r.type, emsp, authorizationReference: reference, locationId });
+  }
+}
