@@ -1,4 +1,5 @@
 import { Messaging1732300000000 } from '@cpo/messaging';
+import { Topology1763950000000 } from './1763950000000-topology.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000];
+export const migrations = [Messaging1732300000000, Topology1763950000000];

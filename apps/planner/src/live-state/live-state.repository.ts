@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/** What the allocator needs to know about chargers right now (SQL only). */
+@Injectable()
+export class LiveStateRepository {
+  async status(tx: EntityManager, stationId: string, connectorId: number, status: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO connector_state AS c (station_id, connector_id, status, status_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at
+       WHERE c.status_at IS NULL OR c.status_at <= EXCLUDED.status_at`,
+      [stationId, connectorId, status, at],
+    );
+  }
+
+  async sessionStarted(tx: EntityManager, stationId: string, connectorId: number, transactionId: number, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO connector_state (station_id, connector_id, transaction_id, session_started_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, session_started_at = EXCLUDED.session_started_at`,
+      [stationId, connectorId, transactionId, at],
+    );
+  }
+
+  async sessionStopped(tx: EntityManager, stationId: string, transactionId: number): Promise<void> {
+    await tx.query(`UPDATE connector_state SET transaction_id = NULL, session_started_at = NULL, power_w = 0 WHERE station_id = $1 AND transaction_id = $2`, [
+      stationId,
+      transactionId,
+    ]);
+  }
+
+  /** Latest measured power / energy register of a connector; older readings never overwrite newer ones. */
+  async measured(tx: EntityManager, stationId: string, connectorId: number, at: Date, powerW: number | undefined, energyWh: number | undefined): Promise<void> {
+    await tx.query(
+      `INSERT INTO connector_state AS c (station_id, connector_id, power_w, power_at, energy_wh, energy_at)
+       VALUES ($1, $2, $3, CASE WHEN $3::float8 IS NULL THEN NULL ELSE $5::timestamptz END, $4, CASE WHEN $4::float8 IS NULL THEN NULL ELSE $5::timestamptz END)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET
+         power_w = CASE WHEN $3::float8 IS NOT NULL AND (c.power_at IS NULL OR c.power_at <= $5) THEN $3 ELSE c.power_w END,
+         power_at = CASE WHEN $3::float8 IS NOT NULL AND (c.power_at IS NULL OR c.power_at <= $5) THEN $5 ELSE c.power_at END,
+         energy_wh = CASE WHEN $4::float8 IS NOT NULL AND (c.energy_at IS NULL OR c.energy_at <= $5) THEN $4 ELSE c.energy_wh END,
+         energy_at = CASE WHEN $4::float8 IS NOT NULL AND (c.energy_at IS NULL OR c.energy_at <= $5) THEN $5 ELSE c.energy_at END`,
+      [stationId, connectorId, powerW ?? null, energyWh ?? null, at],
+    );
+  }
+
+  async connection(tx: EntityManager, stationId: string, connected: boolean, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO station_state (station_id, connected, connected_at) VALUES ($1, $2, $3)
+       ON CONFLICT (station_id) DO UPDATE SET connected = EXCLUDED.connected, connected_at = EXCLUDED.connected_at`,
+      [stationId, connected, at],
+    );
+  }
+
+  /** A charger that rejects or ignores profiles becomes uncontrolled for the next plan. */
+  async profileOutcome(tx: EntityManager, stationId: string, applied: boolean, result: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO station_state (station_id, connected, profile_failures, last_profile_result, last_profile_at) VALUES ($1, true, CASE WHEN $2 THEN 0 ELSE 1 END, $3, $4)
+       ON CONFLICT (station_id) DO UPDATE SET profile_failures = CASE WHEN $2 THEN 0 ELSE station_state.profile_failures + 1 END,
+         last_profile_result = EXCLUDED.last_profile_result, last_profile_at = EXCLUDED.last_profile_at`,
+      [stationId, applied, result, at],
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import { powerAndEnergy } from './measurements.js';
+
+const reading = (samples: { measurand: string; value: number; unit: string; phase?: string }[]) =>
+  ({ stationId: 'CP', connectorId: 1, timestamp: '2026-11-23T10:00:00Z', samples }) as never;
+
+describe('powerAndEnergy', () => {
+  it('converts kW/kWh, sums phases, prefers a total', () => {
+    expect(powerAndEnergy(reading([{ measurand: 'Power.Active.Import', value: 7.2, unit: 'kW' }, { measurand: 'Energy.Active.Import.Register', value: 12.5, unit: 'kWh' }]))).toEqual({
+      powerW: 7200,
+      energyWh: 12500,
+    });
+    const phases = ['L1', 'L2', 'L3'].map((phase) => ({ measurand: 'Power.Active.Import', value: 2300, unit: 'W', phase }));
+    expect(powerAndEnergy(reading(phases))).toEqual({ powerW: 6900, energyWh: undefined });
+    expect(powerAndEnergy(reading([...phases, { measurand: 'Power.Active.Import', value: 7000, unit: 'W' }])).powerW).toBe(7000);
+    expect(powerAndEnergy(reading([{ measurand: 'SoC', value: 50, unit: 'Percent' }]))).toEqual({ powerW: undefined, energyWh: undefined });
+  });
+});

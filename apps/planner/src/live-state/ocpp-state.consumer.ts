@@ -1,0 +1,65 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Streams, Subjects, type EventSubject } from '@cpo/contracts';
+import { ConsumerHost, type BusEvent } from '@cpo/messaging';
+import type { EntityManager } from 'typeorm';
+import { LiveStateRepository } from './live-state.repository.js';
+import { powerAndEnergy } from './measurements.js';
+
+/** Every OCPP event the allocator needs, applied in one durable consumer (one filter on nats-server 2.9). */
+@Injectable()
+export class OcppStateConsumer implements OnModuleInit {
+  constructor(
+    private readonly consumers: ConsumerHost,
+    private readonly state: LiveStateRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumers.register<EventSubject>({
+      durable: 'planner-ocpp-state',
+      stream: Streams.OCPP,
+      filterSubject: 'ocpp.>',
+      handler: (event, tx) => this.apply(event, tx),
+    });
+  }
+
+  private async apply(event: BusEvent, tx: EntityManager): Promise<void> {
+    switch (event.subject) {
+      case Subjects.OcppConnectorStatus: {
+        const e = (event as BusEvent<typeof Subjects.OcppConnectorStatus>).payload;
+        return this.state.status(tx, e.stationId, e.connectorId, e.status, new Date(e.timestamp));
+      }
+      case Subjects.OcppTransactionStarted: {
+        const e = (event as BusEvent<typeof Subjects.OcppTransactionStarted>).payload;
+        return this.state.sessionStarted(tx, e.stationId, e.connectorId, e.transactionId, new Date(e.startedAt));
+      }
+      case Subjects.OcppTransactionStopped: {
+        const e = (event as BusEvent<typeof Subjects.OcppTransactionStopped>).payload;
+        return this.state.sessionStopped(tx, e.stationId, e.transactionId);
+      }
+      case Subjects.OcppMeterSampled: {
+        const e = (event as BusEvent<typeof Subjects.OcppMeterSampled>).payload;
+        const { powerW, energyWh } = powerAndEnergy(e);
+        if (powerW === undefined && energyWh === undefined) return;
+        return this.state.measured(tx, e.stationId, e.connectorId, new Date(e.timestamp), powerW, energyWh);
+      }
+      case Subjects.OcppStationConnected: {
+        const e = (event as BusEvent<typeof Subjects.OcppStationConnected>).payload;
+        return this.state.connection(tx, e.stationId, true, new Date(e.connectedAt));
+      }
+      case Subjects.OcppStationDisconnected: {
+        const e = (event as BusEvent<typeof Subjects.OcppStationDisconnected>).payload;
+        return this.state.connection(tx, e.stationId, false, new Date(e.disconnectedAt));
+      }
+      case Subjects.OcppChargingProfileApplied: {
+        const e = (event as BusEvent<typeof Subjects.OcppChargingProfileApplied>).payload;
+        return this.state.profileOutcome(tx, e.stationId, true, 'Accepted', new Date(e.appliedAt));
+      }
+      case Subjects.OcppChargingProfileFailed: {
+        const e = (event as BusEvent<typeof Subjects.OcppChargingProfileFailed>).payload;
+        return this.state.profileOutcome(tx, e.stationId, false, e.status, new Date(e.failedAt));
+      }
+      default:
+        return; // boots and future OCPP events carry nothing the allocator uses yet
+    }
+  }
+}

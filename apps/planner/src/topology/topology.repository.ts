@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { affectedRows } from '@cpo/platform';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { GroupSpec, StationSpec } from './topology-file.js';
+
+/** Groups, stations, connectors and generation sources (SQL only). */
+@Injectable()
+export class TopologyRepository {
+  constructor(private readonly db: DataSource) {}
+
+  transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async upsertGroup(tx: EntityManager, g: Omit<GroupSpec, 'stations' | 'generation'>): Promise<void> {
+    await tx.query(
+      `INSERT INTO groups (id, partner_id, contract_kw, nominal_voltage_v, phases, safety_margin, time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET partner_id = EXCLUDED.partner_id, contract_kw = EXCLUDED.contract_kw, nominal_voltage_v = EXCLUDED.nominal_voltage_v,
+         phases = EXCLUDED.phases, safety_margin = EXCLUDED.safety_margin, time_zone = EXCLUDED.time_zone, updated_at = now()`,
+      [g.groupId, g.partnerId ?? null, g.contractKw, g.nominalVoltageV, g.phases, g.safetyMargin, g.timeZone],
+    );
+  }
+
+  /** Assigns a station to a group (moving it if it was elsewhere) and replaces its connectors. */
+  async upsertStation(tx: EntityManager, groupId: string, s: StationSpec): Promise<void> {
+    await tx.query(
+      `INSERT INTO group_stations (station_id, group_id, max_current_a, phases, priority) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (station_id) DO UPDATE SET group_id = EXCLUDED.group_id, max_current_a = EXCLUDED.max_current_a, phases = EXCLUDED.phases,
+         priority = EXCLUDED.priority, updated_at = now()`,
+      [s.stationId, groupId, s.maxCurrentA, s.phases, s.priority],
+    );
+    await tx.query(`DELETE FROM group_connectors WHERE station_id = $1`, [s.stationId]);
+    const connectors = s.connectors ?? Array.from({ length: s.connectorCount ?? 1 }, (_, i) => ({ connectorId: i + 1 }));
+    for (const c of connectors) {
+      await tx.query(
+        `INSERT INTO group_connectors (station_id, connector_id, max_current_a, phases, min_current_a, priority) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [s.stationId, c.connectorId, 'maxCurrentA' in c && c.maxCurrentA !== undefined ? c.maxCurrentA : s.maxCurrentA, ('phases' in c && c.phases) || s.phases,
+          ('minCurrentA' in c && c.minCurrentA !== undefined) ? c.minCurrentA : 6, ('priority' in c && c.priority !== undefined) ? c.priority : null],
+      );
+    }
+  }
+
+  async replaceGeneration(tx: EntityManager, groupId: string, sources: GroupSpec['generation']): Promise<void> {
+    await tx.query(`DELETE FROM generation_sources WHERE group_id = $1`, [groupId]);
+    for (const s of sources) await tx.query(`INSERT INTO generation_sources (group_id, transceiver_id, port) VALUES ($1, $2, $3)`, [groupId, s.transceiverId, s.port]);
+  }
+
+  async removeGroup(groupId: string): Promise<boolean> {
+    const rows: unknown = await this.db.query(`DELETE FROM groups WHERE id = $1 RETURNING id`, [groupId]);
+    return affectedRows(rows) > 0;
+  }
+
+  async removeStation(stationId: string): Promise<boolean> {
+    const rows: unknown = await this.db.query(`DELETE FROM group_stations WHERE station_id = $1 RETURNING station_id`, [stationId]);
+    return affectedRows(rows) > 0;
+  }
+
+  async groups(): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT g.id AS "groupId", g.partner_id AS "partnerId", g.contract_kw::float8 AS "contractKw", g.nominal_voltage_v AS "nominalVoltageV", g.phases,
+         g.safety_margin::float8 AS "safetyMargin", g.time_zone AS "timeZone", (SELECT count(*)::int FROM group_stations s WHERE s.group_id = g.id) AS "stationCount"
+       FROM groups g ORDER BY g.id`,
+    );
+  }
+
+  async group(groupId: string): Promise<Record<string, unknown> | undefined> {
+    const [group] = (await this.db.query(
+      `SELECT g.id AS "groupId", g.partner_id AS "partnerId", g.contract_kw::float8 AS "contractKw", g.nominal_voltage_v AS "nominalVoltageV", g.phases,
+         g.safety_margin::float8 AS "safetyMargin", g.time_zone AS "timeZone",
+         COALESCE((SELECT json_agg(json_build_object('transceiverId', transceiver_id, 'port', port) ORDER BY transceiver_id, port) FROM generation_sources WHERE group_id = g.id), '[]') AS generation
+       FROM groups g WHERE g.id = $1`,
+      [groupId],
+    )) as Record<string, unknown>[];
+    if (!group) return undefined;
+    const stations: Record<string, unknown>[] = await this.db.query(
+      `SELECT s.station_id AS "stationId", s.max_current_a::float8 AS "maxCurrentA", s.phases, s.priority,
+         COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'maxCurrentA', c.max_current_a::float8, 'phases', c.phases,
+                   'minCurrentA', c.min_current_a::float8, 'priority', c.priority) ORDER BY c.connector_id) FROM group_connectors c WHERE c.station_id = s.station_id), '[]') AS connectors
+       FROM group_stations s WHERE s.group_id = $1 ORDER BY s.station_id`,
+      [groupId],
+    );
+    return { ...group, stations };
+  }
+
+  async groupOfStation(stationId: string, m: EntityManager = this.db.manager): Promise<string | undefined> {
+    const rows: { group_id: string }[] = await m.query(`SELECT group_id FROM group_stations WHERE station_id = $1`, [stationId]);
+    return rows[0]?.group_id;
+  }
+}

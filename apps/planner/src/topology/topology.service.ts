@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import { APP_CONFIG, NotFoundError, ROOT_LOGGER, ValidationError } from '@cpo/platform';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import type { PlannerConfig } from '../config.js';
+import { GroupSpec, StationSpec, TopologyFile } from './topology-file.js';
+import { TopologyRepository } from './topology.repository.js';
+
+/** Site topology: managed through the operator API, or loaded from a YAML/JSON file at boot for demos. */
+@Injectable()
+export class TopologyService implements OnApplicationBootstrap {
+  constructor(
+    private readonly repository: TopologyRepository,
+    @Inject(APP_CONFIG) private readonly config: PlannerConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const file = this.config.PLANNER_TOPOLOGY_FILE;
+    if (!file) return;
+    const text = await readFile(file, 'utf8');
+    const topology = this.parseFile(text, file);
+    for (const group of topology.groups) await this.putGroup(group);
+    this.logger.info({ file, groups: topology.groups.length }, 'topology loaded from file');
+  }
+
+  parseFile(text: string, name = 'topology'): TopologyFile {
+    let raw: unknown;
+    try {
+      raw = name.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      throw new ValidationError(`${name} is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    }
+    const parsed = TopologyFile.safeParse(raw);
+    if (!parsed.success) throw new ValidationError(`${name} is not a valid topology`, fieldErrors(parsed.error.issues));
+    return parsed.data;
+  }
+
+  /** Creates or replaces a group with its stations and generation sources, in one transaction. */
+  async putGroup(input: unknown): Promise<void> {
+    const parsed = GroupSpec.safeParse(input);
+    if (!parsed.success) throw new ValidationError('invalid group', fieldErrors(parsed.error.issues));
+    const group = parsed.data;
+    await this.repository.transaction(async (tx) => {
+      await this.repository.upsertGroup(tx, group);
+      for (const station of group.stations) await this.repository.upsertStation(tx, group.groupId, station);
+      await this.repository.replaceGeneration(tx, group.groupId, group.generation);
+    });
+  }
+
+  async putStation(groupId: string, input: unknown): Promise<void> {
+    const parsed = StationSpec.safeParse(input);
+    if (!parsed.success) throw new ValidationError('invalid station', fieldErrors(parsed.error.issues));
+    if (!(await this.repository.group(groupId))) throw new NotFoundError(`group ${groupId} not found`);
+    await this.repository.transaction((tx) => this.repository.upsertStation(tx, groupId, parsed.data));
+  }
+}
+
+function fieldErrors(issues: { path: PropertyKey[]; message: string }[]): Record<string, string> {
+  return Object.fromEntries(issues.map((i) => [i.path.map(String).join('.') || '(root)', i.message]));
+}
