@@ -31,6 +31,8 @@ const APPS = {
   'rems-ingest': 'yellow',
   'ocpi-hub': 'blue',
 };
+/** Tools that run only when named, e.g. `npm run start:app -- elmo-testbed`. */
+const TOOLS = { 'elmo-testbed': 'gray' };
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function fail(message, code = 2) {
@@ -41,12 +43,12 @@ function fail(message, code = 2) {
 // --- which apps --------------------------------------------------------------------------------
 const args = process.argv.slice(2).filter((a) => a !== '--');
 if (args.includes('-h') || args.includes('--help')) {
-  process.stdout.write(`usage: npm start [-- <app> ...]\napps: ${Object.keys(APPS).join(', ')}\n`);
+  process.stdout.write(`usage: npm start [-- <app> ...]\napps: ${Object.keys(APPS).join(', ')}\ntools: ${Object.keys(TOOLS).join(', ')}\n`);
   process.exit(0);
 }
-const unknown = args.filter((a) => !(a in APPS));
+const unknown = args.filter((a) => !(a in APPS) && !(a in TOOLS));
 if (unknown.length > 0) {
-  fail(`unknown app${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid apps: ${Object.keys(APPS).join(', ')}`);
+  fail(`unknown app${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid apps: ${[...Object.keys(APPS), ...Object.keys(TOOLS)].join(', ')}`);
 }
 const selected = args.length > 0 ? [...new Set(args)] : Object.keys(APPS);
 
@@ -82,7 +84,7 @@ const { commands, result } = createConcurrently(
   selected.map((app) => ({
     name: app,
     command: `node --enable-source-maps ${entry(app)}`,
-    prefixColor: APPS[app],
+    prefixColor: APPS[app] ?? TOOLS[app],
     cwd: root,
   })),
   {
