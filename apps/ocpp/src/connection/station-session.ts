@@ -134,7 +134,11 @@ export class StationSession implements StationContext {
       return;
     }
     const frame = parsed.frame;
-    if (frame.type === MessageType.Call) return this.onCall({ ...frame, payload: withoutNul(frame.payload) }, text);
+    if (frame.type === MessageType.Call) {
+      // NUL can only be there as a raw character or the JSON escape: skip the deep copy otherwise.
+      const hasNul = text.includes('\u0000') || text.includes('\\u0000');
+      return this.onCall(hasNul ? { ...frame, payload: withoutNul(frame.payload) } : frame, text);
+    }
     const action = this.calls.actionOf(frame.uniqueId);
     if (action === undefined) {
       this.logger.info({ stationId: this.stationId, uniqueId: frame.uniqueId }, 'answer to no pending call (late after a timeout?) dropped');
@@ -149,7 +153,8 @@ export class StationSession implements StationContext {
 
   private onCall(frame: CallFrame, text: string): void {
     // A digest, not the payload: a station's recent ids must cost bytes, not the MeterValues they carried.
-    const fingerprint = createHash('sha1').update(frame.action).update('\u0000').update(JSON.stringify(frame.payload)).digest('base64');
+    // A retransmission repeats the frame byte for byte, so the frame text identifies it without re-serialising.
+    const fingerprint = createHash('sha1').update(text).digest('base64');
     const seen = this.inboundIds.begin(frame.uniqueId, fingerprint);
     if (seen.kind === 'answered') {
       this.write(seen.frame);
