@@ -8,6 +8,7 @@ import type { OcppConfig } from './config.js';
 import { ConnectionModule } from './connection/connection.module.js';
 import { migrations } from './migrations/index.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
+import { RoamingModule } from './roaming/roaming.module.js';
 import { SmartChargingModule } from './smart-charging/smart-charging.module.js';
 import { StationsModule } from './stations/stations.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ReservationsModule,
         SmartChargingModule,
         ViewsModule,
+        RoamingModule,
       ],
     };
   }

@@ -1,4 +1,5 @@
-import { OCPI_TOKEN_AUTHORIZE_SUBJECT, Subjects } from '@cpo/contracts';
+import { OCPI_TOKEN_AUTHORIZE_SUBJECT, Subjects, type OcpiCommandRequested } from '@cpo/contracts';
+import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -189,6 +190,40 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
     const orphans = await h.db.query(`SELECT count(*)::int AS n FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [cp.identity]);
     expect(orphans[0].n).toBe(1);
     expect(await eventually(() => h.events.of(Subjects.OcppConnectorStatus, cp.identity).length === 1)).toBe(true);
+  });
+
+  it('executes OCPI commands from ocpi-hub on our chargers and reports the results', async () => {
+    const cp = await charger((c) => {
+      c.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
+      c.handle('ReserveNow', () => ({ status: 'Accepted' }));
+      c.handle('CancelReservation', () => ({ status: 'Accepted' }));
+      c.handle('UnlockConnector', () => ({ status: 'UnlockFailed' }));
+    });
+    await send(cp, 'BootNotification', boot);
+    const bus = h.app.app.get(EventPublisher);
+    const request = (type: OcpiCommandRequested['type'], parameters: Record<string, unknown>, connectorId?: number) => {
+      const commandId = crypto.randomUUID();
+      return { commandId, publish: () => bus.publish(Subjects.OcpiCommandRequested, { commandId, type, stationId: cp.identity, connectorId, parameters, requestedAt: new Date().toISOString() }) };
+    };
+    const resultOf = async (commandId: string) => {
+      await eventually(() => h.events.of(Subjects.OcpiCommandResult).some((e) => e['commandId'] === commandId));
+      return h.events.of(Subjects.OcpiCommandResult).find((e) => e['commandId'] === commandId)?.['result'];
+    };
+    const start = request('START_SESSION', { token: { uid: 'GOOD' } }, 1);
+    await start.publish();
+    expect(await resultOf(start.commandId)).toBe('ACCEPTED');
+    const reserve = request('RESERVE_NOW', { token: { uid: 'GOOD' }, expiry_date: later(600_000), reservation_id: 'OCPI-R-1' }, 1);
+    await reserve.publish();
+    expect(await resultOf(reserve.commandId)).toBe('ACCEPTED');
+    const cancel = request('CANCEL_RESERVATION', { reservation_id: 'OCPI-R-1' });
+    await cancel.publish();
+    expect(await resultOf(cancel.commandId)).toBe('CANCELED_RESERVATION');
+    const unlock = request('UNLOCK_CONNECTOR', {}, 1);
+    await unlock.publish();
+    expect(await resultOf(unlock.commandId)).toBe('FAILED');
+    const tooLong = request('START_SESSION', { token: { uid: 'X'.repeat(30) } }, 1);
+    await tooLong.publish();
+    expect(await resultOf(tooLong.commandId)).toBe('REJECTED');
   });
 
   it('TC_064 and firmware/diagnostics: DataTransfer from an unknown vendor, status notifications stored', async () => {

@@ -27,7 +27,7 @@ export class EventTap {
     const nc = await connect({ servers: testServers.nats });
     const tap = new EventTap(nc);
     // Only the event subjects: a subscription on ocpp.command.* would count as a responder.
-    for (const subject of Streams.OCPP.subjects) {
+    for (const subject of [...Streams.OCPP.subjects, ...Streams.OCPI.subjects]) {
       nc.subscribe(`${prefix}.${subject}`, {
         callback: (_err, msg) => {
           tap.received.push({ subject: msg.subject.slice(prefix.length + 1), payload: JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown> });

@@ -1,0 +1,37 @@
+import type { OcpiCommandRequested } from '@cpo/contracts';
+import { ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
+
+const command = (type: OcpiCommandRequested['type'], parameters: Record<string, unknown>, connectorId?: number): OcpiCommandRequested => ({
+  commandId: '8e6f0a8e-0d8e-4c3e-9d8b-2f1e1c0a9b7d',
+  type,
+  stationId: 'CP-1',
+  connectorId,
+  parameters,
+  requestedAt: '2026-11-23T10:00:00Z',
+});
+
+describe('OCPI command → OCPP 1.6 call', () => {
+  it('maps each command type, or answers at once when it cannot be expressed', () => {
+    expect(ocppCallFor(command('START_SESSION', { token: { uid: 'RFID-1' } }, 2), {})).toEqual({ action: 'RemoteStartTransaction', payload: { idTag: 'RFID-1', connectorId: 2 } });
+    expect(ocppCallFor(command('START_SESSION', { token: { uid: 'X'.repeat(21) } }), {})).toMatchObject({ result: 'REJECTED' });
+    expect(ocppCallFor(command('STOP_SESSION', { session_id: '42' }), {})).toEqual({ action: 'RemoteStopTransaction', payload: { transactionId: 42 } });
+    expect(ocppCallFor(command('STOP_SESSION', { session_id: 'abc' }), {})).toMatchObject({ result: 'REJECTED' });
+    expect(ocppCallFor(command('RESERVE_NOW', { token: { uid: 'T' }, expiry_date: '2026-11-23T11:00:00Z', reservation_id: 'R-1' }), { reservationId: 7 })).toEqual({
+      action: 'ReserveNow',
+      payload: { connectorId: 0, expiryDate: '2026-11-23T11:00:00Z', idTag: 'T', reservationId: 7 },
+    });
+    expect(ocppCallFor(command('CANCEL_RESERVATION', { reservation_id: 'R-9' }), {})).toMatchObject({ result: 'UNKNOWN_RESERVATION' });
+    expect(ocppCallFor(command('UNLOCK_CONNECTOR', {}, 1), {})).toEqual({ action: 'UnlockConnector', payload: { connectorId: 1 } });
+  });
+
+  it('maps the charger answers and failures to OCPI results', () => {
+    expect(ocpiResultOf('RemoteStartTransaction', { status: 'ok', payload: { status: 'Accepted' } })).toBe('ACCEPTED');
+    expect(ocpiResultOf('RemoteStartTransaction', { status: 'ok', payload: { status: 'Rejected' } })).toBe('REJECTED');
+    expect(ocpiResultOf('ReserveNow', { status: 'ok', payload: { status: 'Occupied' } })).toBe('EVSE_OCCUPIED');
+    expect(ocpiResultOf('ReserveNow', { status: 'ok', payload: { status: 'Faulted' } })).toBe('EVSE_INOPERATIVE');
+    expect(ocpiResultOf('CancelReservation', { status: 'ok', payload: { status: 'Accepted' } })).toBe('CANCELED_RESERVATION');
+    expect(ocpiResultOf('UnlockConnector', { status: 'ok', payload: { status: 'UnlockFailed' } })).toBe('FAILED');
+    expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'Timeout', description: '' })).toBe('TIMEOUT');
+    expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'Offline', description: '' })).toBe('FAILED');
+  });
+});

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { OcpiCommandRequested } from '@cpo/contracts';
+import { returnedRows } from '@cpo/platform';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** OCPI commands for our chargers and their outcome (SQL only). */
+@Injectable()
+export class OcpiCommandRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async record(tx: EntityManager, c: OcpiCommandRequested): Promise<void> {
+    const ocpiReservation = typeof c.parameters['reservation_id'] === 'string' ? c.parameters['reservation_id'] : null;
+    await tx.query(
+      `INSERT INTO ocpi_commands (command_id, type, station_id, request, ocpi_reservation_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (command_id) DO NOTHING`,
+      [c.commandId, c.type, c.stationId, JSON.stringify(c), ocpiReservation],
+    );
+  }
+
+  async setReservation(commandId: string, reservationId: number): Promise<void> {
+    await this.db.query(`UPDATE ocpi_commands SET reservation_id = $2 WHERE command_id = $1`, [commandId, reservationId]);
+  }
+
+  /** Our reservation id behind an OCPI reservation id at a station (the latest RESERVE_NOW for it). */
+  async reservationFor(stationId: string, ocpiReservationId: string): Promise<number | undefined> {
+    const rows: { reservation_id: number }[] = await this.db.query(
+      `SELECT reservation_id FROM ocpi_commands WHERE station_id = $1 AND ocpi_reservation_id = $2 AND type = 'RESERVE_NOW' AND reservation_id IS NOT NULL
+       ORDER BY received_at DESC LIMIT 1`,
+      [stationId, ocpiReservationId],
+    );
+    return rows[0]?.reservation_id;
+  }
+
+  /** Settles a pending command once; false when it was settled already (a redelivery). */
+  async settle(tx: EntityManager, commandId: string, result: string, detail: string | undefined): Promise<boolean> {
+    const rows = returnedRows(
+      await tx.query(`UPDATE ocpi_commands SET status = 'settled', result = $2, detail = $3, settled_at = now() WHERE command_id = $1 AND status = 'pending' RETURNING 1`, [
+        commandId,
+        result,
+        detail ?? null,
+      ]),
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CommandsModule } from '../commands/commands.module.js';
+import { ReservationsModule } from '../reservations/reservations.module.js';
+import { OcpiCommandRepository } from './ocpi-command.repository.js';
+import { OcpiCommandsConsumer } from './ocpi-commands.consumer.js';
+
+/** Our chargers as a roaming CPO: OCPI commands from ocpi-hub executed over OCPP. */
+@Module({
+  imports: [CommandsModule, ReservationsModule],
+  providers: [OcpiCommandRepository, OcpiCommandsConsumer],
+})
+export class RoamingModule {}
