@@ -27,6 +27,7 @@ import { GroupRepository } from './partners/group.repository.js';
 import { PartnerRepository } from './partners/partner.repository.js';
 import { PartnersController } from './partners/partners.controller.js';
 import { PartnersService } from './partners/partners.service.js';
+import { GroupMembershipConsumer } from './partners/group-membership.consumer.js';
 
 export interface OscpModuleOptions {
   /** The clock every Taipei-day rule reads; tests pass a manual one. */
@@ -47,6 +48,7 @@ export class OscpModule {
         { provide: OSCP_CLOCK, useValue: options.clock ?? systemClock },
         PartnerRepository,
         GroupRepository,
+        GroupMembershipConsumer,
         InboundRepository,
         ForecastRepository,
         OutboundRepository,

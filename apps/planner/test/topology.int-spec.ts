@@ -62,6 +62,14 @@ describe('planner topology and live state', () => {
     expect((await call(app, 'PUT', '/api/v1/groups/NOPE/stations/CP-C', { maxCurrentA: 16 })).status).toBe(404);
     expect((await call(app, 'DELETE', '/api/v1/groups/G2')).status).toBe(204);
     expect((await call(app, 'DELETE', '/api/v1/groups/G2')).status).toBe(404);
+    // Every change announced (in the same transaction) for oscp: the mapping lives here.
+    const announced: { payload: { groupId: string; stationIds: string[]; deleted: boolean } }[] = await app.app
+      .get(DataSource)
+      .query(`SELECT payload FROM outbox WHERE subject = $1 ORDER BY seq`, [Subjects.PlannerGroupTopologyChanged]);
+    const last = (groupId: string) => announced.filter((a) => a.payload.groupId === groupId).at(-1)?.payload;
+    expect(last('G-DEMO')).toMatchObject({ stationIds: ['CP-A', 'CP-B'], deleted: false });
+    expect(last('G2')).toMatchObject({ stationIds: [], deleted: true });
+    expect(announced.some((a) => a.payload.groupId === 'G2' && a.payload.stationIds.includes('CP-B'))).toBe(true);
   });
 
   it('keeps the live state the allocator reads from ocpp events: status, sessions, measured power, profile outcomes', async () => {

@@ -25,7 +25,7 @@ import {
   OcppTransactionStartedV1,
   OcppTransactionStoppedV1,
 } from './events/ocpp.js';
-import { PlannerStationLimitsPlannedV1 } from './events/planner.js';
+import { PlannerGroupTopologyChangedV1, PlannerStationLimitsPlannedV1 } from './events/planner.js';
 import { RemsMeasurementDecodedV1 } from './events/rems.js';
 import { Subjects, type EventSubject } from './subjects.js';
 
@@ -36,6 +36,7 @@ export const EventSchemas = {
   [Subjects.CapacityComplianceFailed]: { version: 1, schema: CapacityComplianceFailedV1 },
   [Subjects.CapacityForecastMissed]: { version: 1, schema: CapacityForecastMissedV1 },
   [Subjects.PlannerStationLimitsPlanned]: { version: 1, schema: PlannerStationLimitsPlannedV1 },
+  [Subjects.PlannerGroupTopologyChanged]: { version: 1, schema: PlannerGroupTopologyChangedV1 },
   [Subjects.OcppStationConnected]: { version: 1, schema: OcppStationConnectedV1 },
   [Subjects.OcppStationDisconnected]: { version: 1, schema: OcppStationDisconnectedV1 },
   [Subjects.OcppStationBooted]: { version: 1, schema: OcppStationBootedV1 },

@@ -39,8 +39,8 @@ export const Streams = {
   },
   PLANNER: {
     name: 'PLANNER',
-    subjects: ['planner.station-limits.>'],
-    description: 'Per-station limit schedules planned from group capacity',
+    subjects: ['planner.station-limits.>', 'planner.group.>'],
+    description: 'Per-station limit schedules planned from group capacity, and group membership',
     maxAgeMs: DEFAULT_MAX_AGE_MS,
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
   },

@@ -18,6 +18,8 @@ export const Subjects = {
   CapacityForecastMissed: 'capacity.forecast.missed',
   /** Per-station, per-connector limit schedule (planner → ocpp). */
   PlannerStationLimitsPlanned: 'planner.station-limits.planned',
+  /** Which stations make up a group, whenever that changes (planner → oscp). */
+  PlannerGroupTopologyChanged: 'planner.group.topology-changed',
   /** A charger's WebSocket opened on an ocpp replica. */
   OcppStationConnected: 'ocpp.station.connected',
   /** A charger's WebSocket closed. */

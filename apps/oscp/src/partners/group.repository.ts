@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
- * A provider's group (for ELMO: the charging-site uid it assigned). The station list is a stand-in
- * until the planner publishes the group ↔ station mapping; measurements need it.
+ * A provider's group (for ELMO: the charging-site uid it assigned). Its station list follows
+ * the planner's announcements (it owns the mapping); measurements need it.
  */
 export interface Group {
   partnerId: string;
@@ -42,9 +42,12 @@ const COLUMNS = 'partner_id, group_id, contract_capacity_kw, stations, register,
 export class GroupRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** An empty station list takes the planner's membership of the group, when it published one. */
   async upsert(g: { partnerId: string; groupId: string; contractCapacityKw: number | null; stations: string[] }): Promise<Group> {
     const rows: Row[] = await this.dataSource.query(
-      `INSERT INTO oscp_group (partner_id, group_id, contract_capacity_kw, stations) VALUES ($1, $2, $3, $4)
+      `INSERT INTO oscp_group (partner_id, group_id, contract_capacity_kw, stations)
+       VALUES ($1, $2, $3, CASE WHEN cardinality($4::text[]) > 0 THEN $4::text[]
+                                ELSE COALESCE((SELECT stations FROM planner_group_membership WHERE group_id = $2), '{}') END)
        ON CONFLICT (partner_id, group_id) DO UPDATE SET contract_capacity_kw = EXCLUDED.contract_capacity_kw, stations = EXCLUDED.stations
        RETURNING ${COLUMNS}`,
       [g.partnerId, g.groupId, g.contractCapacityKw, g.stations],
@@ -58,6 +61,20 @@ export class GroupRepository {
       [partnerId, groupId],
     );
     return rows.map(toGroup)[0];
+  }
+
+  /**
+   * The planner's membership of a group (it owns the group ↔ station mapping): remembered, and
+   * applied to the group under every partner that has it. Older announcements never win.
+   */
+  async applyMembership(tx: EntityManager, groupId: string, stations: string[], changedAt: Date): Promise<void> {
+    const applied: unknown = await tx.query(
+      `INSERT INTO planner_group_membership AS m (group_id, stations, changed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (group_id) DO UPDATE SET stations = EXCLUDED.stations, changed_at = EXCLUDED.changed_at WHERE m.changed_at <= EXCLUDED.changed_at
+       RETURNING group_id`,
+      [groupId, stations, changedAt],
+    );
+    if (Array.isArray(applied) && applied.length > 0) await tx.query(`UPDATE oscp_group SET stations = $2 WHERE group_id = $1`, [groupId, stations]);
   }
 
   async listByPartner(partnerId: string): Promise<Group[]> {

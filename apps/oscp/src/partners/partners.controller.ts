@@ -101,7 +101,7 @@ export class PartnersController {
   }
 
   @Put(':id/groups/:groupId')
-  @ApiOperation({ summary: 'Configure a group: contract capacity and (until the planner publishes it) its stations' })
+  @ApiOperation({ summary: 'Configure a group: contract capacity; its stations come from the planner (planner.group.topology-changed), a list given here is used until the planner announces one' })
   async putGroup(@Param('id') id: string, @Param('groupId') groupId: string, @Body() body: unknown) {
     const partner = await this.partners.get(parseInput(Uuid, id));
     const g = parseInput(PutGroup, body);

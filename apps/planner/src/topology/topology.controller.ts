@@ -35,7 +35,7 @@ export class TopologyController {
   @Delete(':groupId')
   @HttpCode(204)
   async remove(@Param('groupId') groupId: string): Promise<void> {
-    if (!(await this.repository.removeGroup(groupId))) throw new NotFoundException(`group ${groupId} not found`);
+    await this.topology.removeGroup(groupId);
   }
 
   @Put(':groupId/stations/:stationId')
@@ -49,6 +49,6 @@ export class TopologyController {
   @Delete(':groupId/stations/:stationId')
   @HttpCode(204)
   async removeStation(@Param('stationId') stationId: string): Promise<void> {
-    if (!(await this.repository.removeStation(stationId))) throw new NotFoundException(`station ${stationId} is in no group`);
+    await this.topology.removeStation(stationId);
   }
 }

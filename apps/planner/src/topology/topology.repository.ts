@@ -21,8 +21,9 @@ export class TopologyRepository {
     );
   }
 
-  /** Assigns a station to a group (moving it if it was elsewhere) and replaces its connectors. */
-  async upsertStation(tx: EntityManager, groupId: string, s: StationSpec): Promise<void> {
+  /** Assigns a station to a group (moving it if it was elsewhere) and replaces its connectors; returns the group it left. */
+  async upsertStation(tx: EntityManager, groupId: string, s: StationSpec): Promise<string | undefined> {
+    const previous = await this.groupOfStation(s.stationId, tx);
     await tx.query(
       `INSERT INTO group_stations (station_id, group_id, max_current_a, phases, priority) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (station_id) DO UPDATE SET group_id = EXCLUDED.group_id, max_current_a = EXCLUDED.max_current_a, phases = EXCLUDED.phases,
@@ -38,6 +39,17 @@ export class TopologyRepository {
           ('minCurrentA' in c && c.minCurrentA !== undefined) ? c.minCurrentA : 6, ('priority' in c && c.priority !== undefined) ? c.priority : null],
       );
     }
+    return previous !== groupId ? previous : undefined;
+  }
+
+  /** The group's partner and its stations now, for the membership event; undefined when the group is gone. */
+  async membership(tx: EntityManager, groupId: string): Promise<{ partnerId: string | null; stationIds: string[] } | undefined> {
+    const rows: { partner_id: string | null; stations: string[] }[] = await tx.query(
+      `SELECT g.partner_id, COALESCE(array_agg(s.station_id ORDER BY s.station_id) FILTER (WHERE s.station_id IS NOT NULL), '{}') AS stations
+       FROM groups g LEFT JOIN group_stations s ON s.group_id = g.id WHERE g.id = $1 GROUP BY g.partner_id`,
+      [groupId],
+    );
+    return rows[0] ? { partnerId: rows[0].partner_id, stationIds: rows[0].stations } : undefined;
   }
 
   async replaceGeneration(tx: EntityManager, groupId: string, sources: GroupSpec['generation']): Promise<void> {
@@ -45,13 +57,13 @@ export class TopologyRepository {
     for (const s of sources) await tx.query(`INSERT INTO generation_sources (group_id, transceiver_id, port) VALUES ($1, $2, $3)`, [groupId, s.transceiverId, s.port]);
   }
 
-  async removeGroup(groupId: string): Promise<boolean> {
-    const rows: unknown = await this.db.query(`DELETE FROM groups WHERE id = $1 RETURNING id`, [groupId]);
+  async removeGroup(tx: EntityManager, groupId: string): Promise<boolean> {
+    const rows: unknown = await tx.query(`DELETE FROM groups WHERE id = $1 RETURNING id`, [groupId]);
     return affectedRows(rows) > 0;
   }
 
-  async removeStation(stationId: string): Promise<boolean> {
-    const rows: unknown = await this.db.query(`DELETE FROM group_stations WHERE station_id = $1 RETURNING station_id`, [stationId]);
+  async removeStation(tx: EntityManager, stationId: string): Promise<boolean> {
+    const rows: unknown = await tx.query(`DELETE FROM group_stations WHERE station_id = $1 RETURNING station_id`, [stationId]);
     return affectedRows(rows) > 0;
   }
 

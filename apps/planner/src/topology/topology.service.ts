@@ -1,7 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
+import { Subjects } from '@cpo/contracts';
+import { OutboxWriter } from '@cpo/messaging';
 import { APP_CONFIG, NotFoundError, ROOT_LOGGER, ValidationError } from '@cpo/platform';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import { parse as parseYaml } from 'yaml';
 import type { PlannerConfig } from '../config.js';
 import { GroupSpec, StationSpec, TopologyFile } from './topology-file.js';
@@ -12,6 +15,7 @@ import { TopologyRepository } from './topology.repository.js';
 export class TopologyService implements OnApplicationBootstrap {
   constructor(
     private readonly repository: TopologyRepository,
+    private readonly outbox: OutboxWriter,
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -44,8 +48,13 @@ export class TopologyService implements OnApplicationBootstrap {
     const group = parsed.data;
     await this.repository.transaction(async (tx) => {
       await this.repository.upsertGroup(tx, group);
-      for (const station of group.stations) await this.repository.upsertStation(tx, group.groupId, station);
+      const left = new Set<string>();
+      for (const station of group.stations) {
+        const previous = await this.repository.upsertStation(tx, group.groupId, station);
+        if (previous) left.add(previous);
+      }
       await this.repository.replaceGeneration(tx, group.groupId, group.generation);
+      await this.announce(tx, [group.groupId, ...left]);
     });
   }
 
@@ -53,7 +62,40 @@ export class TopologyService implements OnApplicationBootstrap {
     const parsed = StationSpec.safeParse(input);
     if (!parsed.success) throw new ValidationError('invalid station', fieldErrors(parsed.error.issues));
     if (!(await this.repository.group(groupId))) throw new NotFoundError(`group ${groupId} not found`);
-    await this.repository.transaction((tx) => this.repository.upsertStation(tx, groupId, parsed.data));
+    await this.repository.transaction(async (tx) => {
+      const previous = await this.repository.upsertStation(tx, groupId, parsed.data);
+      await this.announce(tx, previous ? [groupId, previous] : [groupId]);
+    });
+  }
+
+  async removeGroup(groupId: string): Promise<void> {
+    await this.repository.transaction(async (tx) => {
+      if (!(await this.repository.removeGroup(tx, groupId))) throw new NotFoundError(`group ${groupId} not found`);
+      await this.announce(tx, [groupId]);
+    });
+  }
+
+  async removeStation(stationId: string): Promise<void> {
+    await this.repository.transaction(async (tx) => {
+      const groupId = await this.repository.groupOfStation(stationId, tx);
+      if (!groupId || !(await this.repository.removeStation(tx, stationId))) throw new NotFoundError(`station ${stationId} is in no group`);
+      await this.announce(tx, [groupId]);
+    });
+  }
+
+  /** The group ↔ station mapping lives here; oscp learns each group's stations from this event. */
+  private async announce(tx: EntityManager, groupIds: string[]): Promise<void> {
+    const changedAt = new Date().toISOString();
+    for (const groupId of new Set(groupIds)) {
+      const membership = await this.repository.membership(tx, groupId);
+      await this.outbox.enqueue(tx, Subjects.PlannerGroupTopologyChanged, {
+        groupId,
+        partnerId: membership?.partnerId ?? undefined,
+        stationIds: membership?.stationIds ?? [],
+        deleted: membership === undefined,
+        changedAt,
+      });
+    }
   }
 }
 

@@ -106,3 +106,18 @@ export const PlannerStationLimitsPlannedV1 = z
     });
   }, whenFieldsValid);
 export type PlannerStationLimitsPlanned = z.infer<typeof PlannerStationLimitsPlannedV1>;
+
+/**
+ * `planner.group.topology-changed` (planner → oscp): the complete station list of one group after
+ * a change (the group ↔ station mapping lives in the planner). `deleted` = the group is gone.
+ */
+export const PlannerGroupTopologyChangedV1 = z.strictObject({
+  groupId: NonEmptyString,
+  /** The capacity provider partner the group belongs to, when configured. */
+  partnerId: NonEmptyString.optional(),
+  /** Every station of the group now (replaces any earlier list). */
+  stationIds: z.array(StationId),
+  deleted: z.boolean(),
+  changedAt: Timestamp,
+});
+export type PlannerGroupTopologyChanged = z.infer<typeof PlannerGroupTopologyChangedV1>;

@@ -88,6 +88,13 @@ export const sampleEvents: EventMap = deepFreeze<EventMap>({
     date: DAY,
     detectedAt: '2025-06-17T02:05:00.000Z',
   },
+  [Subjects.PlannerGroupTopologyChanged]: {
+    groupId: GROUP_ID,
+    partnerId: PARTNER_ID,
+    stationIds: ['TW-TPE-0001', 'TW-TPE-0002'],
+    deleted: false,
+    changedAt: '2025-06-17T01:00:00.000Z',
+  },
   [Subjects.PlannerStationLimitsPlanned]: {
     planId: PLAN_ID,
     groupId: GROUP_ID,
