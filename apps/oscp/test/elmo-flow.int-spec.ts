@@ -173,8 +173,16 @@ describe('OSCP flow against the ELMO testbed over real HTTP', () => {
 
   it('shows the testbed the group drawing 15 kW on average in the 16:00 quarter', async () => {
     const quarters = (await h.sim('GET', '/_sim/compliance/STATION-UID-1')).body as Json[];
-    // Register 0 kWh at 16:00, 3 kWh at 16:12: 3 kWh in 12 minutes.
-    expect(quarters.find((q) => q.start === '2024-10-01T08:00:00.000Z')).toEqual({ start: '2024-10-01T08:00:00.000Z', avgKw: 15, limitKw: null, compliant: true });
+    // The average is the register's rise between the first and the last point the testbed got in
+    // the quarter (e.g. 0 kWh at 16:00 and 3 kWh at 16:12 → 15 kW). Which minutes were sent one by
+    // one and which were summarised depends on when the minute job ran against the moving clock.
+    const start = Date.parse('2024-10-01T08:00:00.000Z');
+    const inQuarter = (await received()).filter((m) => Date.parse(m.measure_time) >= start && Date.parse(m.measure_time) < start + 15 * 60_000);
+    const [first, last] = [inQuarter[0], inQuarter.at(-1)];
+    const hours = (Date.parse(last.measure_time) - Date.parse(first.measure_time)) / 3_600_000;
+    const expected = Math.round(((last.value - first.value) / hours) * 1000) / 1000;
+    expect(last.value - first.value).toBe(3);
+    expect(quarters.find((q) => q.start === '2024-10-01T08:00:00.000Z')).toEqual({ start: '2024-10-01T08:00:00.000Z', avgKw: expected, limitKw: null, compliant: true });
   });
 
   it('raises one alert when no assignment for tomorrow arrived by 10:05 Taipei', async () => {
