@@ -10,10 +10,10 @@ export class RemoteStarts1763900000001 implements MigrationInterface {
         id bigserial PRIMARY KEY,
         station_id text NOT NULL, connector_id integer, id_tag text NOT NULL,
         requested_at timestamptz NOT NULL DEFAULT now(),
-        status text NOT NULL CHECK (status IN ('Accepted','Started','TimedOut')),
+        status text NOT NULL CHECK (status IN ('Requested','Accepted','Rejected','Started','TimedOut')),
         transaction_id integer, settled_at timestamptz
       )`);
-    await q.query(`CREATE INDEX remote_starts_open ON remote_starts (station_id, id_tag) WHERE status = 'Accepted'`);
+    await q.query(`CREATE INDEX remote_starts_open ON remote_starts (station_id, id_tag) WHERE status IN ('Requested', 'Accepted')`);
     await q.query(`CREATE INDEX remote_starts_station ON remote_starts (station_id, requested_at DESC)`);
   }
 

@@ -25,10 +25,14 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
   ) {}
 
   onModuleInit(): void {
+    this.executor.beforeSending('RemoteStartTransaction', async (ctx, payload) => {
+      const req = payload as unknown as Partial<Ocpp16.RemoteStartTransactionRequest>;
+      if (typeof req.idTag === 'string') await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag);
+      return payload;
+    });
     this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
-      if ((answer as unknown as Ocpp16.RemoteStartTransactionResponse).status !== 'Accepted') return;
       const req = payload as unknown as Ocpp16.RemoteStartTransactionRequest;
-      await this.remoteStarts.accepted(ctx.stationId, req.connectorId, req.idTag);
+      await this.remoteStarts.answered(ctx.stationId, req.idTag, (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted');
     });
   }
 
