@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface ReservationRow {
   reservationId: number;
@@ -45,6 +45,15 @@ export class ReservationRepository {
          parent_id_tag = EXCLUDED.parent_id_tag, expiry_date = EXCLUDED.expiry_date, status = 'Requested', updated_at = now()`,
       [r.reservationId, r.stationId, r.connectorId, r.idTag, r.parentIdTag ?? null, r.expiryDate],
     );
+  }
+
+  /** The StartTransaction that carried the reservation id used it up. */
+  async markUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<void> {
+    await tx.query(`UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now() WHERE reservation_id = $1 AND station_id = $3`, [
+      reservationId,
+      transactionId,
+      stationId,
+    ]);
   }
 
   async setStatus(reservationId: number, status: string): Promise<void> {

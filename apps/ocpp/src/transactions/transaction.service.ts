@@ -6,6 +6,7 @@ import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AuthorizationService, type IdTagInfo } from '../authorization/authorization.service.js';
+import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { parseOcppTime } from '../time.js';
 import { meterRowsOf } from './meter-samples.js';
@@ -25,6 +26,7 @@ export class TransactionService {
     private readonly stations: StationRepository,
     private readonly authorization: AuthorizationService,
     private readonly remoteStarts: RemoteStartRepository,
+    private readonly reservations: ReservationRepository,
     private readonly outbox: OutboxWriter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -50,13 +52,7 @@ export class TransactionService {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
       await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId);
-      if (req.reservationId !== undefined) {
-        await tx.query(`UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now() WHERE reservation_id = $1 AND station_id = $3`, [
-          req.reservationId,
-          row.transactionId,
-          stationId,
-        ]);
-      }
+      if (req.reservationId !== undefined) await this.reservations.markUsed(tx, stationId, req.reservationId, row.transactionId);
       await this.outbox.enqueue(tx, Subjects.OcppTransactionStarted, {
         stationId,
         connectorId: req.connectorId,

@@ -39,3 +39,24 @@ export type GroupSpec = z.infer<typeof GroupSpec>;
 /** A topology file (YAML or JSON) for demos and bulk set-up. */
 export const TopologyFile = z.strictObject({ groups: z.array(GroupSpec).min(1) });
 export type TopologyFile = z.infer<typeof TopologyFile>;
+
+/** A connector with its rating, phases and minimum resolved; priority absent = the station's. */
+export type ResolvedConnector = Required<Omit<ConnectorSpec, 'priority'>> & { priority?: number };
+
+/** IEC 61851: the lowest current an AC charger can offer. */
+const DEFAULT_MIN_CURRENT_A = 6;
+
+/**
+ * A station's connectors with every value resolved: listed ones inherit the station's rating and
+ * phases where they give none; without a list, connectors 1..`connectorCount` (default 1).
+ */
+export function connectorsOf(s: StationSpec): ResolvedConnector[] {
+  const listed = s.connectors ?? Array.from({ length: s.connectorCount ?? 1 }, (_, i): ConnectorSpec => ({ connectorId: i + 1 }));
+  return listed.map((c) => ({
+    connectorId: c.connectorId,
+    maxCurrentA: c.maxCurrentA ?? s.maxCurrentA,
+    phases: c.phases ?? s.phases,
+    minCurrentA: c.minCurrentA ?? DEFAULT_MIN_CURRENT_A,
+    priority: c.priority,
+  }));
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { affectedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { GroupSpec, StationSpec } from './topology-file.js';
+import { connectorsOf, type GroupSpec, type StationSpec } from './topology-file.js';
 
 /** Groups, stations, connectors and generation sources (SQL only). */
 @Injectable()
@@ -31,12 +31,10 @@ export class TopologyRepository {
       [s.stationId, groupId, s.maxCurrentA, s.phases, s.priority],
     );
     await tx.query(`DELETE FROM group_connectors WHERE station_id = $1`, [s.stationId]);
-    const connectors = s.connectors ?? Array.from({ length: s.connectorCount ?? 1 }, (_, i) => ({ connectorId: i + 1 }));
-    for (const c of connectors) {
+    for (const c of connectorsOf(s)) {
       await tx.query(
         `INSERT INTO group_connectors (station_id, connector_id, max_current_a, phases, min_current_a, priority) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [s.stationId, c.connectorId, 'maxCurrentA' in c && c.maxCurrentA !== undefined ? c.maxCurrentA : s.maxCurrentA, ('phases' in c && c.phases) || s.phases,
-          ('minCurrentA' in c && c.minCurrentA !== undefined) ? c.minCurrentA : 6, ('priority' in c && c.priority !== undefined) ? c.priority : null],
+        [s.stationId, c.connectorId, c.maxCurrentA, c.phases, c.minCurrentA, c.priority ?? null],
       );
     }
     return previous !== groupId ? previous : undefined;
