@@ -1,16 +1,29 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { MessagingModule } from '@cpo/messaging';
 import { DatabaseModule, PlatformModule, RedisModule } from '@cpo/platform';
 import type { Logger } from 'pino';
+import { CapacityModule } from './capacity/capacity.module.js';
+import { CLOCK, systemClock, type Clock } from './clock.js';
 import type { PlannerConfig } from './config.js';
 import { LiveStateModule } from './live-state/live-state.module.js';
 import { migrations } from './migrations/index.js';
+import { PlanningModule } from './planning/planning.module.js';
+import { ReplanModule } from './replan/replan.module.js';
 import { TopologyModule } from './topology/topology.module.js';
+
+/** Provides the clock everywhere (tests pass their own to play a day in seconds). */
+@Global()
+@Module({})
+class ClockModule {
+  static forRoot(clock: Clock): DynamicModule {
+    return { module: ClockModule, providers: [{ provide: CLOCK, useValue: clock }], exports: [CLOCK] };
+  }
+}
 
 /** The capacity planner: grid capacity in, per-station limits out. */
 @Module({})
 export class AppModule {
-  static forRoot(config: PlannerConfig, logger: Logger): DynamicModule {
+  static forRoot(config: PlannerConfig, logger: Logger, clock: Clock = systemClock): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -18,8 +31,12 @@ export class AppModule {
         DatabaseModule.forRoot({ migrations }),
         RedisModule.forRoot(),
         MessagingModule.forRoot(),
+        ClockModule.forRoot(clock),
+        ReplanModule,
         TopologyModule,
         LiveStateModule,
+        CapacityModule,
+        PlanningModule,
       ],
     };
   }

@@ -59,4 +59,13 @@ export class LiveStateRepository {
       [stationId, applied, result, at],
     );
   }
+
+  /** Counts one connector profile's outcome towards the plan it implements (plans of other services are not in the table). */
+  async planOutcome(tx: EntityManager, planId: string, applied: boolean, detail: string | undefined, at: Date): Promise<void> {
+    await tx.query(
+      `UPDATE station_plans SET applied = applied + CASE WHEN $2 THEN 1 ELSE 0 END, failed = failed + CASE WHEN $2 THEN 0 ELSE 1 END,
+         outcome_at = $4, last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
+      [planId, applied, detail ?? null, at],
+    );
+  }
 }

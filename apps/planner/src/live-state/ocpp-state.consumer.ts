@@ -2,8 +2,23 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type EventSubject } from '@cpo/contracts';
 import { ConsumerHost, type BusEvent } from '@cpo/messaging';
 import type { EntityManager } from 'typeorm';
+import { ReplanRequests } from '../replan/replan-requests.js';
 import { LiveStateRepository } from './live-state.repository.js';
 import { powerAndEnergy } from './measurements.js';
+
+/**
+ * Events after which the group must be re-planned, and whether at once: a charger going offline
+ * counts at its full rating from now on, so the others must come down without waiting.
+ */
+const REPLAN_ON: Partial<Record<string, boolean>> = {
+  [Subjects.OcppConnectorStatus]: false,
+  [Subjects.OcppTransactionStarted]: false,
+  [Subjects.OcppTransactionStopped]: false,
+  [Subjects.OcppStationConnected]: false,
+  [Subjects.OcppStationDisconnected]: true,
+  [Subjects.OcppChargingProfileApplied]: false,
+  [Subjects.OcppChargingProfileFailed]: true,
+};
 
 /** Every OCPP event the allocator needs, applied in one durable consumer (one filter on nats-server 2.9). */
 @Injectable()
@@ -11,6 +26,7 @@ export class OcppStateConsumer implements OnModuleInit {
   constructor(
     private readonly consumers: ConsumerHost,
     private readonly state: LiveStateRepository,
+    private readonly replan: ReplanRequests,
   ) {}
 
   onModuleInit(): void {
@@ -19,6 +35,14 @@ export class OcppStateConsumer implements OnModuleInit {
       stream: Streams.OCPP,
       filterSubject: 'ocpp.>',
       handler: (event, tx) => this.apply(event, tx),
+      afterCommit: (events) => {
+        for (const event of events) {
+          const urgent = REPLAN_ON[event.subject];
+          if (urgent === undefined) continue;
+          const stationId = (event.payload as { stationId: string }).stationId;
+          this.replan.requestForStation(stationId, event.subject, urgent);
+        }
+      },
     });
   }
 
@@ -52,10 +76,12 @@ export class OcppStateConsumer implements OnModuleInit {
       }
       case Subjects.OcppChargingProfileApplied: {
         const e = (event as BusEvent<typeof Subjects.OcppChargingProfileApplied>).payload;
+        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, true, undefined, new Date(e.appliedAt));
         return this.state.profileOutcome(tx, e.stationId, true, 'Accepted', new Date(e.appliedAt));
       }
       case Subjects.OcppChargingProfileFailed: {
         const e = (event as BusEvent<typeof Subjects.OcppChargingProfileFailed>).payload;
+        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, false, e.detail ?? e.status, new Date(e.failedAt));
         return this.state.profileOutcome(tx, e.stationId, false, e.status, new Date(e.failedAt));
       }
       default:

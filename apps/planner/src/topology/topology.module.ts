@@ -6,6 +6,6 @@ import { TopologyService } from './topology.service.js';
 @Module({
   controllers: [TopologyController],
   providers: [TopologyRepository, TopologyService],
-  exports: [TopologyRepository],
+  exports: [TopologyRepository, TopologyService],
 })
 export class TopologyModule {}

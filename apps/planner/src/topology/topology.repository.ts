@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { affectedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { GroupModel } from './group-model.js';
 import { connectorsOf, type GroupSpec, type StationSpec } from './topology-file.js';
 
 /** Groups, stations, connectors and generation sources (SQL only). */
@@ -95,5 +96,42 @@ export class TopologyRepository {
   async groupOfStation(stationId: string, m: EntityManager = this.db.manager): Promise<string | undefined> {
     const rows: { group_id: string }[] = await m.query(`SELECT group_id FROM group_stations WHERE station_id = $1`, [stationId]);
     return rows[0]?.group_id;
+  }
+
+  async groupIds(): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM groups ORDER BY id`);
+    return rows.map((r) => r.id);
+  }
+
+  /** The group with its stations and connectors, typed for planning; undefined when unknown. */
+  async model(groupId: string, m: EntityManager = this.db.manager): Promise<GroupModel | undefined> {
+    const rows: {
+      id: string;
+      partner_id: string | null;
+      contract_kw: number;
+      nominal_voltage_v: number;
+      phases: 1 | 3;
+      safety_margin: number;
+      stations: { stationId: string; maxCurrentA: number; phases: 1 | 3; priority: number; connectors: { connectorId: number; maxCurrentA: number; phases: 1 | 3; minCurrentA: number; priority: number | null }[] }[];
+    }[] = await m.query(
+      `SELECT g.id, g.partner_id, g.contract_kw::float8 AS contract_kw, g.nominal_voltage_v, g.phases, g.safety_margin::float8 AS safety_margin,
+         COALESCE((SELECT json_agg(json_build_object('stationId', s.station_id, 'maxCurrentA', s.max_current_a::float8, 'phases', s.phases, 'priority', s.priority,
+           'connectors', COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'maxCurrentA', c.max_current_a::float8, 'phases', c.phases,
+               'minCurrentA', c.min_current_a::float8, 'priority', c.priority) ORDER BY c.connector_id) FROM group_connectors c WHERE c.station_id = s.station_id), '[]'))
+           ORDER BY s.station_id) FROM group_stations s WHERE s.group_id = g.id), '[]') AS stations
+       FROM groups g WHERE g.id = $1`,
+      [groupId],
+    );
+    const g = rows[0];
+    if (!g) return undefined;
+    return {
+      groupId: g.id,
+      partnerId: g.partner_id ?? undefined,
+      contractW: Number(g.contract_kw) * 1000,
+      nominalVoltageV: g.nominal_voltage_v,
+      phases: g.phases,
+      safetyMargin: Number(g.safety_margin),
+      stations: g.stations.map((s) => ({ ...s, connectors: s.connectors.map((c) => ({ ...c, priority: c.priority ?? s.priority })) })),
+    };
   }
 }

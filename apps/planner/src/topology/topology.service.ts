@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { parse as parseYaml } from 'yaml';
 import type { PlannerConfig } from '../config.js';
+import { ReplanRequests } from '../replan/replan-requests.js';
 import { GroupSpec, StationSpec, TopologyFile } from './topology-file.js';
 import { TopologyRepository } from './topology.repository.js';
 
@@ -16,6 +17,7 @@ export class TopologyService implements OnApplicationBootstrap {
   constructor(
     private readonly repository: TopologyRepository,
     private readonly outbox: OutboxWriter,
+    private readonly replan: ReplanRequests,
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -46,7 +48,7 @@ export class TopologyService implements OnApplicationBootstrap {
     const parsed = GroupSpec.safeParse(input);
     if (!parsed.success) throw new ValidationError('invalid group', fieldErrors(parsed.error.issues));
     const group = parsed.data;
-    await this.repository.transaction(async (tx) => {
+    const touched = await this.repository.transaction(async (tx) => {
       await this.repository.upsertGroup(tx, group);
       const left = new Set<string>();
       for (const station of group.stations) {
@@ -54,18 +56,20 @@ export class TopologyService implements OnApplicationBootstrap {
         if (previous) left.add(previous);
       }
       await this.repository.replaceGeneration(tx, group.groupId, group.generation);
-      await this.announce(tx, [group.groupId, ...left]);
+      return this.announce(tx, [group.groupId, ...left]);
     });
+    this.replanAll(touched);
   }
 
   async putStation(groupId: string, input: unknown): Promise<void> {
     const parsed = StationSpec.safeParse(input);
     if (!parsed.success) throw new ValidationError('invalid station', fieldErrors(parsed.error.issues));
     if (!(await this.repository.group(groupId))) throw new NotFoundError(`group ${groupId} not found`);
-    await this.repository.transaction(async (tx) => {
+    const touched = await this.repository.transaction(async (tx) => {
       const previous = await this.repository.upsertStation(tx, groupId, parsed.data);
-      await this.announce(tx, previous ? [groupId, previous] : [groupId]);
+      return this.announce(tx, previous ? [groupId, previous] : [groupId]);
     });
+    this.replanAll(touched);
   }
 
   async removeGroup(groupId: string): Promise<void> {
@@ -76,15 +80,21 @@ export class TopologyService implements OnApplicationBootstrap {
   }
 
   async removeStation(stationId: string): Promise<void> {
-    await this.repository.transaction(async (tx) => {
+    const touched = await this.repository.transaction(async (tx) => {
       const groupId = await this.repository.groupOfStation(stationId, tx);
       if (!groupId || !(await this.repository.removeStation(tx, stationId))) throw new NotFoundError(`station ${stationId} is in no group`);
-      await this.announce(tx, [groupId]);
+      return this.announce(tx, [groupId]);
     });
+    this.replanAll(touched);
   }
 
-  /** The group ↔ station mapping lives here; oscp learns each group's stations from this event. */
-  private async announce(tx: EntityManager, groupIds: string[]): Promise<void> {
+  /** Re-plans after the commit: a rolled-back change must not move any limit. */
+  private replanAll(groupIds: readonly string[]): void {
+    for (const groupId of groupIds) this.replan.request(groupId, 'topology changed');
+  }
+
+  /** The group ↔ station mapping lives here; oscp learns each group's stations from this event. Returns the groups announced. */
+  private async announce(tx: EntityManager, groupIds: string[]): Promise<string[]> {
     const changedAt = new Date().toISOString();
     for (const groupId of new Set(groupIds)) {
       const membership = await this.repository.membership(tx, groupId);
@@ -96,6 +106,7 @@ export class TopologyService implements OnApplicationBootstrap {
         changedAt,
       });
     }
+    return [...new Set(groupIds)];
   }
 }
 

@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import type { ConnectorLimit } from '@cpo/contracts';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { HysteresisState } from '../allocation/index.js';
+import type { ConnectorLive, ConnectorTarget, PreviousTarget, PublishedPlan, StationLive } from './round-types.js';
+
+/** The last round's summary of a group, and its open infeasibility incident. */
+export interface GroupRoundRow {
+  readonly limitW: number;
+  readonly availableW: number;
+  readonly allocatedW: number;
+  readonly uncontrolledW: number;
+  readonly source: unknown;
+  readonly incident?: unknown;
+}
+
+const ms = (d: Date | null | undefined): number | undefined => (d ? d.getTime() : undefined);
+
+/** Live state, targets, published plans and round summaries of the planning loop (SQL only). */
+@Injectable()
+export class PlanningRepository {
+  constructor(private readonly db: DataSource) {}
+
+  transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  /** Serialises rounds of one group across replicas for the rest of the transaction. */
+  async lockGroup(tx: EntityManager, groupId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('planner-round'), hashtext($1))`, [groupId]);
+  }
+
+  async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
+    const rows: { station_id: string; connected: boolean | null; profile_failures: number | null; last_profile_at: Date | null; plan_at: Date | null; unanswered: boolean | null }[] = await tx.query(
+      `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, p.created_at AS plan_at, p.applied + p.failed < p.expected AS unanswered
+       FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
+       LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected FROM station_plans q WHERE q.station_id = s.station_id ORDER BY created_at DESC LIMIT 1) p ON true
+       WHERE s.group_id = $1`,
+      [groupId],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.station_id,
+        {
+          stationId: r.station_id,
+          connected: r.connected ?? undefined,
+          profileFailures: r.profile_failures ?? 0,
+          lastProfileAtMs: ms(r.last_profile_at),
+          lastPlanAtMs: ms(r.plan_at),
+          lastPlanUnanswered: r.unanswered ?? false,
+        },
+      ]),
+    );
+  }
+
+  async connectors(tx: EntityManager, groupId: string): Promise<Map<string, ConnectorLive>> {
+    const rows: { station_id: string; connector_id: number; status: string | null; transaction_id: number | null; session_started_at: Date | null; power_w: number | null }[] = await tx.query(
+      `SELECT c.station_id, c.connector_id, c.status, c.transaction_id, c.session_started_at, c.power_w
+       FROM connector_state c JOIN group_stations s ON s.station_id = c.station_id WHERE s.group_id = $1`,
+      [groupId],
+    );
+    return new Map(
+      rows.map((r) => [
+        `${r.station_id}/${r.connector_id}`,
+        {
+          stationId: r.station_id,
+          connectorId: r.connector_id,
+          status: r.status ?? undefined,
+          transactionId: r.transaction_id ?? undefined,
+          sessionStartedMs: ms(r.session_started_at),
+          powerW: r.power_w ?? undefined,
+        },
+      ]),
+    );
+  }
+
+  async previousTargets(tx: EntityManager, groupId: string): Promise<Map<string, PreviousTarget>> {
+    const rows: { station_id: string; connector_id: number; status: string; unit: 'A' | 'W'; limit_value: number; planned_at: Date; mode: string | null; mode_since: Date | null; headroom_ok_since: Date | null }[] =
+      await tx.query(`SELECT station_id, connector_id, status, unit, limit_value, planned_at, mode, mode_since, headroom_ok_since FROM connector_allocation WHERE group_id = $1`, [groupId]);
+    return new Map(
+      rows.map((r) => {
+        let hysteresis: HysteresisState | undefined;
+        if (r.mode === 'charging' && r.mode_since) hysteresis = { mode: 'charging', sinceMs: r.mode_since.getTime() };
+        else if (r.mode === 'paused' && r.mode_since) hysteresis = { mode: 'paused', sinceMs: r.mode_since.getTime(), headroomOkSinceMs: ms(r.headroom_ok_since) };
+        return [`${r.station_id}/${r.connector_id}`, { status: r.status, unit: r.unit, limit: Number(r.limit_value), plannedAtMs: r.planned_at.getTime(), hysteresis }];
+      }),
+    );
+  }
+
+  /** The latest plan of every station of the group. */
+  async publishedPlans(tx: EntityManager, groupId: string): Promise<Map<string, PublishedPlan>> {
+    const rows: { plan_id: string; station_id: string; created_at: Date; connectors: ConnectorLimit[]; failed: number; unanswered: boolean }[] = await tx.query(
+      `SELECT DISTINCT ON (p.station_id) p.plan_id, p.station_id, p.created_at, p.connectors, p.failed, p.applied + p.failed < p.expected AS unanswered
+       FROM station_plans p JOIN group_stations s ON s.station_id = p.station_id WHERE s.group_id = $1 ORDER BY p.station_id, p.created_at DESC`,
+      [groupId],
+    );
+    return new Map(rows.map((r) => [r.station_id, { planId: r.plan_id, createdAtMs: r.created_at.getTime(), connectors: r.connectors, failed: r.failed > 0, unanswered: r.unanswered }]));
+  }
+
+  /** Whether a decrease of the group was sent less than `ackTimeoutMs` ago and is not fully answered. */
+  async decreasesPending(tx: EntityManager, groupId: string, ackTimeoutMs: number, nowMs: number): Promise<boolean> {
+    const rows: { pending: boolean }[] = await tx.query(
+      `SELECT EXISTS (SELECT 1 FROM station_plans WHERE group_id = $1 AND direction = 'decrease' AND applied + failed < expected AND created_at >= $2) AS pending`,
+      [groupId, new Date(nowMs - ackTimeoutMs)],
+    );
+    return rows[0]?.pending ?? false;
+  }
+
+  async saveTargets(tx: EntityManager, groupId: string, targets: readonly ConnectorTarget[], nowMs: number): Promise<void> {
+    if (targets.length === 0) return;
+    const at = new Date(nowMs);
+    await tx.query(
+      `INSERT INTO connector_allocation (station_id, connector_id, group_id, status, reason, unit, limit_value, number_phases, power_w, planned_at, mode, mode_since, headroom_ok_since)
+       SELECT t.station_id, t.connector_id, $1, t.status, t.reason, t.unit, t.limit_value, t.number_phases, t.power_w, $2, t.mode, t.mode_since, t.headroom_ok_since
+       FROM jsonb_to_recordset($3::jsonb) AS t(station_id text, connector_id int, status text, reason text, unit text, limit_value float8, number_phases int, power_w float8,
+            mode text, mode_since timestamptz, headroom_ok_since timestamptz)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET group_id = EXCLUDED.group_id, status = EXCLUDED.status, reason = EXCLUDED.reason, unit = EXCLUDED.unit,
+         limit_value = EXCLUDED.limit_value, number_phases = EXCLUDED.number_phases, power_w = EXCLUDED.power_w, planned_at = EXCLUDED.planned_at,
+         mode = EXCLUDED.mode, mode_since = EXCLUDED.mode_since, headroom_ok_since = EXCLUDED.headroom_ok_since`,
+      [
+        groupId,
+        at,
+        JSON.stringify(
+          targets.map((t) => ({
+            station_id: t.stationId,
+            connector_id: t.connectorId,
+            status: t.status,
+            reason: t.reason,
+            unit: t.unit,
+            limit_value: t.limit,
+            number_phases: t.numberPhases,
+            power_w: t.powerW,
+            mode: t.hysteresis?.mode ?? null,
+            mode_since: t.hysteresis ? new Date(t.hysteresis.sinceMs).toISOString() : null,
+            headroom_ok_since: t.hysteresis?.mode === 'paused' && t.hysteresis.headroomOkSinceMs !== undefined ? new Date(t.hysteresis.headroomOkSinceMs).toISOString() : null,
+          })),
+        ),
+      ],
+    );
+  }
+
+  async insertPlan(
+    tx: EntityManager,
+    p: { planId: string; groupId: string; stationId: string; reason: string; direction: string; effectiveFromMs: number; connectors: ConnectorLimit[]; createdAtMs: number },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO station_plans (plan_id, group_id, station_id, reason, direction, effective_from, connectors, created_at, expected) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [p.planId, p.groupId, p.stationId, p.reason, p.direction, new Date(p.effectiveFromMs), JSON.stringify(p.connectors), new Date(p.createdAtMs), p.connectors.length],
+    );
+  }
+
+  async saveRound(tx: EntityManager, groupId: string, r: GroupRoundRow, nowMs: number, incidentChanged: boolean): Promise<void> {
+    await tx.query(
+      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE $2 END)
+       ON CONFLICT (group_id) DO UPDATE SET planned_at = EXCLUDED.planned_at, limit_w = EXCLUDED.limit_w, available_w = EXCLUDED.available_w, allocated_w = EXCLUDED.allocated_w,
+         uncontrolled_w = EXCLUDED.uncontrolled_w, source = EXCLUDED.source, incident = EXCLUDED.incident,
+         incident_at = CASE WHEN $9 THEN EXCLUDED.incident_at ELSE group_plan_state.incident_at END`,
+      [groupId, new Date(nowMs), r.limitW, r.availableW, r.allocatedW, r.uncontrolledW, JSON.stringify(r.source), r.incident === undefined ? null : JSON.stringify(r.incident), incidentChanged],
+    );
+  }
+
+  async openIncident(tx: EntityManager, groupId: string): Promise<unknown> {
+    const rows: { incident: unknown }[] = await tx.query(`SELECT incident FROM group_plan_state WHERE group_id = $1`, [groupId]);
+    return rows[0]?.incident ?? undefined;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Inputs and outputs of one planning round of a group. The round itself ({@link planRound}) is
+ * pure: the service loads these from the database and the bus state, and stores the result.
+ */
+import type { ConnectorLimit, StationLimitReason } from '@cpo/contracts';
+import type { AllocationResult } from '../allocation/index.js';
+import type { HysteresisState } from '../allocation/index.js';
+import type { LimitSource, LimitTimeline } from '../timeline/index.js';
+import type { GroupModel } from '../topology/group-model.js';
+
+/** What the planner knows about a charger's link and its obedience. */
+export interface StationLive {
+  readonly stationId: string;
+  /** Undefined: never seen on the bus. */
+  readonly connected?: boolean;
+  readonly profileFailures: number;
+  readonly lastProfileAtMs?: number;
+  /** When the station's latest plan was published, and whether some of its profiles are still unanswered. */
+  readonly lastPlanAtMs?: number;
+  readonly lastPlanUnanswered: boolean;
+}
+
+/** A connector's live state from OCPP events. */
+export interface ConnectorLive {
+  readonly stationId: string;
+  readonly connectorId: number;
+  readonly status?: string;
+  readonly transactionId?: number;
+  readonly sessionStartedMs?: number;
+  readonly powerW?: number;
+}
+
+/** What the previous round decided for a connector. */
+export interface PreviousTarget {
+  readonly status: string;
+  readonly unit: 'A' | 'W';
+  /** The limit in effect (published), in `unit`. */
+  readonly limit: number;
+  readonly plannedAtMs: number;
+  readonly hysteresis?: HysteresisState;
+}
+
+/** The last plan published for a station, as it was sent. */
+export interface PublishedPlan {
+  readonly planId: string;
+  readonly createdAtMs: number;
+  readonly connectors: readonly ConnectorLimit[];
+  /** Some connector profile of it was refused or failed. */
+  readonly failed: boolean;
+  /** Some connector profile of it has no outcome yet. */
+  readonly unanswered: boolean;
+}
+
+/** Tunables of a round (defaults from the planner guide). */
+export interface RoundOptions {
+  /** A plan without an outcome after this long counts as ignored (the charger is silent). */
+  readonly ackTimeoutMs: number;
+  /** A charger that refused profiles is retried as controllable after this long. */
+  readonly uncontrolledRetryMs: number;
+  readonly rampPerSecond: number;
+  readonly hysteresis: { readonly deltaA: number; readonly resumeAfterMs: number; readonly minChargingMs: number; readonly minPausedMs: number };
+  /** Increases smaller than this (A, or the fraction of the current value) are not sent. */
+  readonly deadbandA: number;
+  readonly deadbandFraction: number;
+}
+
+export interface RoundInput {
+  readonly nowMs: number;
+  readonly group: GroupModel;
+  /** The effective limit from `nowMs` to at least `horizonMs`. */
+  readonly timeline: LimitTimeline;
+  readonly horizonMs: number;
+  readonly stations: ReadonlyMap<string, StationLive>;
+  readonly connectors: ReadonlyMap<string, ConnectorLive>;
+  readonly previous: ReadonlyMap<string, PreviousTarget>;
+  readonly published: ReadonlyMap<string, PublishedPlan>;
+  /** Decreases of this group sent but not yet acknowledged: increases wait for them. */
+  readonly decreasesPending: boolean;
+  readonly options: RoundOptions;
+}
+
+/** Why a connector got what it got, for operators. */
+export type TargetStatus = 'idle' | 'charging' | 'paused' | 'uncontrolled';
+
+export interface ConnectorTarget {
+  readonly stationId: string;
+  readonly connectorId: number;
+  readonly status: TargetStatus;
+  /** e.g. `fair share`, `no capacity`, `hysteresis`, `ramping`, `offline`, `profile rejected`. */
+  readonly reason: string;
+  readonly unit: 'A' | 'W';
+  /** The limit now in effect after this round (published or kept), in `unit`. */
+  readonly limit: number;
+  readonly numberPhases: number;
+  readonly powerW: number;
+  readonly hysteresis?: HysteresisState;
+}
+
+/** A station whose schedule changed and is to be published now. */
+export interface StationPublication {
+  readonly stationId: string;
+  readonly reason: StationLimitReason;
+  readonly direction: 'decrease' | 'increase';
+  readonly connectors: ConnectorLimit[];
+}
+
+/** An interval the group cannot hold even with every controllable session paused. */
+export interface InfeasibleBlock {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly limitW: number;
+  readonly minimumW: number;
+  readonly source: LimitSource;
+}
+
+export interface RoundResult {
+  readonly limitW: number;
+  readonly availableW: number;
+  readonly source: LimitSource;
+  readonly allocation: AllocationResult;
+  readonly targets: readonly ConnectorTarget[];
+  readonly publications: readonly StationPublication[];
+  /** Stations whose increase waits for pending decreases. */
+  readonly deferred: readonly string[];
+  readonly infeasible: readonly InfeasibleBlock[];
+  /** Uncontrolled stations and why. */
+  readonly uncontrolled: ReadonlyMap<string, string>;
+}

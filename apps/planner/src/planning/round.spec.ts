@@ -1,0 +1,143 @@
+import { dayAhead, flat, single } from '../timeline/test/forecasts.js';
+import { HOUR_MS } from '../timeline/index.js';
+import type { PreviousTarget, PublishedPlan, RoundInput, RoundResult } from './round-types.js';
+import { planRound } from './round.js';
+import { limitAt } from './schedules.js';
+import { HORIZON, NOW, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
+
+/** The state the next round sees after `result` was stored and published at `atMs`. */
+function after(result: RoundResult, before: RoundInput, atMs = before.nowMs): Pick<RoundInput, 'previous' | 'published'> {
+  const previous = new Map<string, PreviousTarget>();
+  for (const t of result.targets) {
+    previous.set(`${t.stationId}/${t.connectorId}`, { status: t.status, unit: t.unit, limit: t.limit, plannedAtMs: atMs, hysteresis: t.hysteresis });
+  }
+  const published = new Map<string, PublishedPlan>(before.published);
+  for (const p of result.publications) published.set(p.stationId, { planId: p.stationId, createdAtMs: atMs, connectors: p.connectors, failed: false, unanswered: false });
+  return { previous, published };
+}
+
+/** Σ over stations of their Max profile at `t`, in W (3-phase, 220 V). */
+const stationSum = (published: ReadonlyMap<string, PublishedPlan>, t: number): number =>
+  [...published.values()].reduce((sum, p) => sum + limitAt(p.connectors.find((c) => c.connectorId === 0)!, t) * V * 3, 0);
+
+const TODAY = '2026-12-04';
+const TOMORROW = '2026-12-05';
+const at = (isoTaipei: string): number => Date.parse(`${isoTaipei}+08:00`);
+
+describe('planRound', () => {
+  const three = group(30, [station('A'), station('B'), station('C')]);
+  const sessions = new Map([session('A'), session('B'), session('C')]);
+  const steady = new Map([charging('A', 32), charging('B', 32), charging('C', 32)]);
+
+  it('shares the limit fairly and keeps every station schedule within the limit at every known step, emergencies included', () => {
+    const forecasts = [
+      dayAhead(TODAY, flat(30).map((v, h) => (h === 13 ? 20 : v)), { requestId: 'assign-today', receivedAt: '2026-12-03T02:00:00Z' }),
+      dayAhead(TOMORROW, flat(25), { requestId: 'assign-tomorrow', receivedAt: '2026-12-04T02:00:00Z' }),
+      single('emergency', '2026-12-04T13:30:00+08:00', '2026-12-04T14:00:00+08:00', 10, 'em-1', '2026-12-04T03:50:00Z'),
+    ];
+    const base = input(three, { timeline: timeline(three, forecasts), connectors: sessions, previous: steady });
+    const result = planRound(base);
+    expect(result.limitW).toBe(30_000);
+    expect(result.publications.map((p) => p.stationId)).toEqual(['A', 'B', 'C']);
+    // 30 kW / 3 / 660 W per A = 15.15 A: 15.1 A on the 0.1 A grid, the leftover step to one of them.
+    expect(result.targets.map((t) => t.limit).sort()).toEqual([15.1, 15.1, 15.2]);
+    const { published } = after(result, base);
+    const emergencyStart = at('2026-12-04T13:30:00');
+    const instants = [NOW, at('2026-12-04T13:00:00'), emergencyStart, at('2026-12-04T14:00:00'), at('2026-12-05T00:00:00'), at('2026-12-05T23:59:00')];
+    const limits = [30_000, 20_000, 10_000, 30_000, 25_000, 25_000];
+    instants.forEach((t, i) => expect(stationSum(published, t)).toBeLessThanOrEqual(limits[i]));
+    // The emergency is a period of its own that starts exactly at its start time.
+    const max = result.publications[0].connectors[0].schedule;
+    expect(max.periods.some((p) => Date.parse(max.startSchedule) + p.startPeriodS * 1000 === emergencyStart)).toBe(true);
+    // 10 kW holds two sessions at 7.6 A but not three at 6 A: the last admitted is paused for the emergency.
+    expect(result.publications.map((p) => limitAt(p.connectors[1], emergencyStart))).toEqual([7.6, 7.5, 0]);
+    expect(limitAt(result.publications[0].connectors[1], emergencyStart - 1000)).toBe(10.1);
+  });
+
+  it('publishes an emergency that arrives later as a decrease with reason emergency, and nothing when nothing changed', () => {
+    const first = input(three, { connectors: sessions, previous: steady });
+    const r1 = planRound(first);
+    const second = input(three, { connectors: sessions, ...after(r1, first), nowMs: NOW + 20_000, timeline: timeline(three, [], NOW + 20_000) });
+    expect(planRound(second).publications).toEqual([]);
+    const emergency = single('emergency', '2026-12-04T12:30:00+08:00', '2026-12-04T13:00:00+08:00', 12, 'em-2', '2026-12-04T04:10:00Z');
+    const third = { ...second, timeline: timeline(three, [emergency], NOW + 20_000) };
+    const r3 = planRound(third);
+    expect(r3.publications).toHaveLength(3);
+    expect(r3.publications.every((p) => p.reason === 'emergency' && p.direction === 'decrease')).toBe(true);
+    // Until the emergency the limit stays; from its start each gets 12 kW / 3 / 660 = 6.06 A → 6 A, the leftover step to one.
+    expect(limitAt(r3.publications[0].connectors[1], NOW + 60_000)).toBeGreaterThanOrEqual(15.1);
+    expect(r3.publications.map((p) => limitAt(p.connectors[1], at('2026-12-04T12:30:00'))).sort()).toEqual([6, 6, 6.1]);
+  });
+
+  it('sends the decrease of a running session first and holds the newcomer\'s increase until it is acknowledged', () => {
+    const two = group(30, [station('A'), station('B')]);
+    const alone = input(two, { connectors: new Map([session('A')]), previous: new Map([charging('A', 32)]) });
+    const r0 = planRound(alone);
+    expect(r0.targets.map((t) => [t.stationId, t.status, t.limit])).toEqual([['A', 'charging', 32], ['B', 'idle', 0]]);
+    const arrival = input(two, { ...after(r0, alone), nowMs: NOW + 30_000, connectors: new Map([session('A'), session('B', 1, NOW + 25_000)]) });
+    const r1 = planRound(arrival);
+    // Both would get 22.7 A; A comes down at once, B starts at its minimum once A's decrease is acknowledged.
+    expect(r1.publications.map((p) => [p.stationId, p.direction])).toEqual([['A', 'decrease']]);
+    expect(r1.deferred).toEqual(['B']);
+    const acked = { ...arrival, ...after(r1, arrival), nowMs: NOW + 32_000 };
+    const r2 = planRound(acked);
+    expect(r2.publications.map((p) => [p.stationId, p.direction])).toEqual([['B', 'increase']]);
+    expect(r2.targets.find((t) => t.stationId === 'B')).toMatchObject({ status: 'charging', limit: 6 });
+    expect(planRound({ ...acked, decreasesPending: true }).publications).toEqual([]);
+  });
+
+  it('ramps increases at the configured rate instead of jumping', () => {
+    const one = group(30, [station('A')]);
+    const previous = new Map<string, PreviousTarget>([['A/1', { status: 'charging', unit: 'A', limit: 10, plannedAtMs: NOW - 10_000, hysteresis: { mode: 'charging', sinceMs: NOW - HOUR_MS } }]]);
+    const r = planRound(input(one, { connectors: new Map([session('A')]), previous }));
+    // 10 A × 1.03^10 = 13.4 A after 10 s.
+    expect(r.targets[0]).toMatchObject({ status: 'charging', limit: 13.4, reason: 'ramping to 32 A' });
+  });
+
+  it('counts an offline charger at its rating, plans nothing for it and reports an infeasible limit', () => {
+    const site = group(20, [station('A'), station('OFF')]);
+    const stations = new Map([['A', online('A')], ['OFF', { ...online('OFF'), connected: false }]]);
+    const r = planRound(input(site, { stations, connectors: new Map([session('A'), session('OFF')]), previous: new Map([charging('A', 16)]) }));
+    expect(r.uncontrolled.get('OFF')).toBe('offline');
+    expect(r.publications.map((p) => p.stationId)).toEqual(['A']);
+    expect(r.targets.find((t) => t.stationId === 'OFF')).toMatchObject({ status: 'uncontrolled', limit: 32 });
+    expect(r.targets.find((t) => t.stationId === 'A')).toMatchObject({ status: 'paused', limit: 0 });
+    // 32 A × 660 W = 21.1 kW of load we cannot steer against a 20 kW limit, all the way to the horizon.
+    expect(r.infeasible).toHaveLength(1);
+    expect(r.infeasible[0]).toMatchObject({ startMs: NOW, endMs: HORIZON, limitW: 20_000 });
+    expect(Math.round(r.infeasible[0].minimumW)).toBe(21_120);
+  });
+
+  it('treats a charger that rejected its profile as uncontrolled, then retries it with its full plan', () => {
+    const two = group(30, [station('A'), station('R')]);
+    const first = input(two, { connectors: new Map([session('A'), session('R')]), previous: new Map([charging('A', 20), charging('R', 20)]) });
+    const r0 = planRound(first);
+    const state = after(r0, first);
+    const rejected = new Map(state.published);
+    rejected.set('R', { ...rejected.get('R')!, failed: true });
+    const stations = new Map([['A', online('A')], ['R', { ...online('R'), profileFailures: 1, lastProfileAtMs: NOW + 5_000 }]]);
+    const r1 = planRound({ ...first, ...state, published: rejected, stations, nowMs: NOW + 10_000 });
+    expect(r1.uncontrolled.get('R')).toBe('profile rejected');
+    expect(r1.targets.find((t) => t.stationId === 'A')?.limit).toBeLessThan(r0.targets.find((t) => t.stationId === 'A')!.limit);
+    const later = planRound({ ...first, ...after(r1, first), published: rejected, stations, nowMs: NOW + 11 * 60_000, timeline: timeline(two, [], NOW + 11 * 60_000) });
+    expect(later.uncontrolled.has('R')).toBe(false);
+    expect(later.publications.find((p) => p.stationId === 'R')?.direction).toBe('decrease');
+  });
+
+  it('keeps a session paused near the minimum until the headroom has held for a minute', () => {
+    // 7 kW = 10.6 A: room for one session only; 10 kW = 15.1 A: room for both at 7.5 A (≥ 6 A + 1 A).
+    const two = group(10, [station('A'), station('B')]);
+    const tight = group(7, [station('A'), station('B')]);
+    const both = new Map([session('A', 1, NOW - 7_200_000), session('B', 1, NOW - 60_000)]);
+    const r0 = planRound(input(tight, { connectors: both, previous: new Map([charging('A', 10)]) }));
+    expect(r0.targets.map((t) => [t.stationId, t.status])).toEqual([['A', 'charging'], ['B', 'paused']]);
+    const base = input(two, { connectors: both, ...after(r0, input(tight)) });
+    const soon = planRound({ ...base, nowMs: NOW + 30_000, timeline: timeline(two, [], NOW + 30_000) });
+    expect(soon.targets.find((t) => t.stationId === 'B')?.status).toBe('paused');
+    const state = after(soon, base, NOW + 30_000);
+    const later = planRound({ ...base, ...state, nowMs: NOW + 150_000, timeline: timeline(two, [], NOW + 150_000) });
+    // B may charge again; its start waits until A's decrease to make room is acknowledged.
+    expect(later.targets.find((t) => t.stationId === 'B')).toMatchObject({ reason: 'increase waits for pending decreases', hysteresis: { mode: 'charging' } });
+    expect(later.publications.map((p) => [p.stationId, p.direction])).toEqual([['A', 'decrease']]);
+  });
+});
