@@ -58,6 +58,8 @@ export class Planning1764850000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE station_plans (
         plan_id uuid PRIMARY KEY,
+        -- publication order: several plans of a station can share a timestamp (tests, fast rounds)
+        seq bigserial NOT NULL,
         group_id text NOT NULL, station_id text NOT NULL,
         reason text NOT NULL,
         direction text NOT NULL CHECK (direction IN ('decrease', 'increase')),
@@ -70,8 +72,8 @@ export class Planning1764850000000 implements MigrationInterface {
         outcome_at timestamptz,
         last_failure text
       )`);
-    await q.query(`CREATE INDEX station_plans_station ON station_plans (station_id, created_at DESC)`);
-    await q.query(`CREATE INDEX station_plans_group ON station_plans (group_id, created_at DESC)`);
+    await q.query(`CREATE INDEX station_plans_station ON station_plans (station_id, seq DESC)`);
+    await q.query(`CREATE INDEX station_plans_group ON station_plans (group_id, seq DESC)`);
     await q.query(`
       CREATE TABLE group_plan_state (
         group_id text PRIMARY KEY,

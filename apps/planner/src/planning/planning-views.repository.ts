@@ -30,7 +30,7 @@ export class PlanningViewsRepository {
     return this.db.query(
       `SELECT plan_id AS "planId", station_id AS "stationId", reason, direction, effective_from AS "effectiveFrom", created_at AS "createdAt",
          expected, applied, failed, outcome_at AS "outcomeAt", last_failure AS "lastFailure", connectors
-       FROM station_plans WHERE group_id = $1 AND ($3::text IS NULL OR station_id = $3) ORDER BY created_at DESC, station_id LIMIT $2`,
+       FROM station_plans WHERE group_id = $1 AND ($3::text IS NULL OR station_id = $3) ORDER BY seq DESC LIMIT $2`,
       [groupId, limit, stationId ?? null],
     );
   }

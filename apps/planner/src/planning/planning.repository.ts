@@ -34,7 +34,7 @@ export class PlanningRepository {
     const rows: { station_id: string; connected: boolean | null; profile_failures: number | null; last_profile_at: Date | null; plan_at: Date | null; unanswered: boolean | null }[] = await tx.query(
       `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, p.created_at AS plan_at, p.applied + p.failed < p.expected AS unanswered
        FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
-       LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected FROM station_plans q WHERE q.station_id = s.station_id ORDER BY created_at DESC LIMIT 1) p ON true
+       LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected FROM station_plans q WHERE q.station_id = s.station_id ORDER BY seq DESC LIMIT 1) p ON true
        WHERE s.group_id = $1`,
       [groupId],
     );
@@ -91,7 +91,7 @@ export class PlanningRepository {
   async publishedPlans(tx: EntityManager, groupId: string): Promise<Map<string, PublishedPlan>> {
     const rows: { plan_id: string; station_id: string; created_at: Date; connectors: ConnectorLimit[]; failed: number; unanswered: boolean }[] = await tx.query(
       `SELECT DISTINCT ON (p.station_id) p.plan_id, p.station_id, p.created_at, p.connectors, p.failed, p.applied + p.failed < p.expected AS unanswered
-       FROM station_plans p JOIN group_stations s ON s.station_id = p.station_id WHERE s.group_id = $1 ORDER BY p.station_id, p.created_at DESC`,
+       FROM station_plans p JOIN group_stations s ON s.station_id = p.station_id WHERE s.group_id = $1 ORDER BY p.station_id, p.seq DESC`,
       [groupId],
     );
     return new Map(rows.map((r) => [r.station_id, { planId: r.plan_id, createdAtMs: r.created_at.getTime(), connectors: r.connectors, failed: r.failed > 0, unanswered: r.unanswered }]));
@@ -151,10 +151,10 @@ export class PlanningRepository {
 
   async saveRound(tx: EntityManager, groupId: string, r: GroupRoundRow, nowMs: number, incidentChanged: boolean): Promise<void> {
     await tx.query(
-      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE $2 END)
+      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE $2::timestamptz END)
        ON CONFLICT (group_id) DO UPDATE SET planned_at = EXCLUDED.planned_at, limit_w = EXCLUDED.limit_w, available_w = EXCLUDED.available_w, allocated_w = EXCLUDED.allocated_w,
          uncontrolled_w = EXCLUDED.uncontrolled_w, source = EXCLUDED.source, incident = EXCLUDED.incident,
-         incident_at = CASE WHEN $9 THEN EXCLUDED.incident_at ELSE group_plan_state.incident_at END`,
+         incident_at = CASE WHEN $9::boolean THEN EXCLUDED.incident_at ELSE group_plan_state.incident_at END`,
       [groupId, new Date(nowMs), r.limitW, r.availableW, r.allocatedW, r.uncontrolledW, JSON.stringify(r.source), r.incident === undefined ? null : JSON.stringify(r.incident), incidentChanged],
     );
   }

@@ -1,7 +1,7 @@
 import { dayAhead, flat, single } from '../timeline/test/forecasts.js';
 import { HOUR_MS } from '../timeline/index.js';
 import type { PreviousTarget, PublishedPlan, RoundInput, RoundResult } from './round-types.js';
-import { planRound } from './round.js';
+import { planRound, uncontrolledReason } from './round.js';
 import { limitAt } from './schedules.js';
 import { HORIZON, NOW, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
 
@@ -139,5 +139,19 @@ describe('planRound', () => {
     // B may charge again; its start waits until A's decrease to make room is acknowledged.
     expect(later.targets.find((t) => t.stationId === 'B')).toMatchObject({ reason: 'increase waits for pending decreases', hysteresis: { mode: 'charging' } });
     expect(later.publications.map((p) => [p.stationId, p.direction])).toEqual([['A', 'decrease']]);
+  });
+});
+
+describe('uncontrolledReason', () => {
+  const options = { ackTimeoutMs: 90_000, uncontrolledRetryMs: 600_000 };
+  it('names why a charger cannot be steered, and lets a silent or refusing one be tried again after the retry time', () => {
+    expect(uncontrolledReason(undefined, NOW, options)).toBe('never connected');
+    expect(uncontrolledReason({ ...online('A'), connected: false }, NOW, options)).toBe('offline');
+    const silent = { ...online('A'), lastPlanAtMs: NOW - 100_000, lastPlanUnanswered: true };
+    expect(uncontrolledReason(silent, NOW, options)).toBe('no answer to its last plan');
+    expect(uncontrolledReason({ ...silent, lastPlanAtMs: NOW - 60_000 }, NOW, options)).toBeUndefined();
+    expect(uncontrolledReason({ ...silent, lastPlanAtMs: NOW - 700_000 }, NOW, options)).toBeUndefined();
+    expect(uncontrolledReason({ ...online('A'), profileFailures: 2, lastProfileAtMs: NOW - 60_000 }, NOW, options)).toBe('profile rejected');
+    expect(uncontrolledReason({ ...online('A'), profileFailures: 2, lastProfileAtMs: NOW - 601_000 }, NOW, options)).toBeUndefined();
   });
 });

@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { EventPublisher } from '@cpo/messaging';
+import { eventually, startTestApp, type TestApp } from '@cpo/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module.js';
+import { loadPlannerConfig, type PlannerConfig } from '../src/config.js';
+import { flat } from '../src/timeline/test/forecasts.js';
+import { limitAt } from '../src/planning/schedules.js';
+
+const KEY = { 'x-api-key': 'test-operator-key-0123456789' };
+/** 2026-12-04 12:00 in Taipei; the test moves the planner's clock by hand. */
+const T0 = Date.parse('2026-12-04T12:00:00+08:00');
+const iso = (ms: number): string => new Date(ms).toISOString();
+const taipei = (local: string): number => Date.parse(`${local}+08:00`);
+
+describe('planner: from capacity forecasts and sessions to station limit plans', () => {
+  let dir: string;
+  let app: TestApp<PlannerConfig>;
+  let db: DataSource;
+  let bus: EventPublisher;
+  const clock = { ms: T0, now: () => clock.ms };
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${app.baseUrl}${path}`, { method, headers: { ...KEY, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  /** Plans published so far (the outbox rows the relay sends), oldest first. */
+  const plans = async (): Promise<PlannerStationLimitsPlanned[]> =>
+    (await db.query(`SELECT payload FROM outbox WHERE subject = $1 ORDER BY seq`, [Subjects.PlannerStationLimitsPlanned])).map((r: { payload: PlannerStationLimitsPlanned }) => r.payload);
+  const latest = async (stationId: string) => (await plans()).filter((p) => p.stationId === stationId).at(-1);
+  const ack = async (plan: PlannerStationLimitsPlanned) => {
+    for (const c of plan.connectors) {
+      await bus.publish(Subjects.OcppChargingProfileApplied, {
+        stationId: plan.stationId, connectorId: c.connectorId, planId: plan.planId, chargingProfileId: 1000 + c.connectorId,
+        purpose: c.connectorId === 0 ? 'ChargePointMaxProfile' : 'TxDefaultProfile', stackLevel: 1, appliedAt: iso(clock.ms),
+      });
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'planner-loop-'));
+    const file = join(dir, 'site.yaml');
+    writeFileSync(file, ['groups:', '  - groupId: G1', '    partnerId: elmo', '    contractKw: 30', '    safetyMargin: 0', '    stations:',
+      ...['CP-A', 'CP-B', 'CP-C'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
+    app = await startTestApp({
+      loadConfig: loadPlannerConfig,
+      createModule: (c, l) => AppModule.forRoot(c, l, clock),
+      database: 'planner',
+      env: { PLANNER_TOPOLOGY_FILE: file, PLANNER_DEBOUNCE_MS: '50', PLANNER_TICK_MS: '600000' },
+    });
+    db = app.app.get(DataSource);
+    bus = app.app.get(EventPublisher);
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plans every connected charger, re-shares when a session starts, and sends the decrease before the newcomer\'s increase', async () => {
+    for (const id of ['CP-A', 'CP-B', 'CP-C']) await bus.publish(Subjects.OcppStationConnected, { stationId: id, replicaId: 'r1', protocol: 'ocpp1.6', connectedAt: iso(T0 - 60_000) });
+    await bus.publish(Subjects.OcppTransactionStarted, { stationId: 'CP-A', connectorId: 1, transactionId: 1, idTag: 'T1', meterStartWh: 0, startedAt: iso(T0 - 30_000) });
+    expect(await eventually(async () => (await latest('CP-A'))?.connectors.find((c) => c.connectorId === 1)?.schedule.periods[0].limit === 6)).toBe(true);
+    for (const id of ['CP-A', 'CP-B', 'CP-C']) await ack((await latest(id))!);
+    // Ramp from the minimum to the full 32 A, one round at a time.
+    for (let i = 0; i < 12; i++) {
+      clock.ms += 10_000;
+      await call('POST', '/api/v1/groups/G1/replan');
+      const plan = await latest('CP-A');
+      if (plan) await ack(plan);
+    }
+    expect(limitAt((await latest('CP-A'))!.connectors[1], clock.ms)).toBe(32);
+    const before = (await plans()).length;
+    await bus.publish(Subjects.OcppTransactionStarted, { stationId: 'CP-B', connectorId: 1, transactionId: 2, idTag: 'T2', meterStartWh: 0, startedAt: iso(clock.ms) });
+    expect(await eventually(async () => (await plans()).length > before)).toBe(true);
+    const afterStart = (await plans()).slice(before);
+    // CP-A comes down first (30 kW / 2 sessions = 22.7 A each); CP-B waits for the acknowledgement.
+    expect(afterStart.map((p) => p.stationId)).toEqual(['CP-A']);
+    expect(limitAt(afterStart[0].connectors[1], clock.ms)).toBe(22.7);
+    await ack(afterStart[0]);
+    expect(await eventually(async () => (await latest('CP-B'))?.connectors[1].schedule.periods[0].limit === 6)).toBe(true);
+    const view = await call('GET', '/api/v1/groups/G1/allocation');
+    expect(view.body.connectors.map((c: { stationId: string; status: string }) => [c.stationId, c.status])).toEqual([['CP-A', 'charging'], ['CP-B', 'charging'], ['CP-C', 'idle']]);
+  });
+
+  it('turns a day-ahead assignment into tomorrow\'s schedules, and an emergency into a lower limit exactly at its start', async () => {
+    await bus.publish(Subjects.CapacityForecastReceived, {
+      partnerId: 'elmo', groupId: 'G1', requestId: 'assign-1', forecastType: 'CONSUMPTION', kind: 'day_ahead_assignment', receivedAt: iso(clock.ms),
+      blocks: flat(20).map((kw, h) => ({ startTime: iso(taipei('2026-12-05T00:00:00') + h * 3_600_000), endTime: iso(taipei('2026-12-05T00:00:00') + (h + 1) * 3_600_000), powerW: kw * 1000, phase: 'ALL' as const })),
+    });
+    expect(await eventually(async () => (await latest('CP-A'))?.reason === 'day_ahead')).toBe(true);
+    const dayAhead = (await latest('CP-A'))!;
+    // Tomorrow 20 kW for two sessions: 15.1/15.2 A each, from 00:00 Taipei.
+    expect(limitAt(dayAhead.connectors[1], taipei('2026-12-05T09:00:00'))).toBeGreaterThanOrEqual(15.1);
+    expect(limitAt(dayAhead.connectors[1], taipei('2026-12-05T09:00:00'))).toBeLessThanOrEqual(15.2);
+    expect(dayAhead.validUntil).toBe(iso(taipei('2026-12-06T00:00:00')));
+    for (const id of ['CP-A', 'CP-B', 'CP-C']) await ack((await latest(id))!);
+
+    const start = clock.ms + 15 * 60_000;
+    const timeline = await call('GET', `/api/v1/groups/G1/timeline?from=${encodeURIComponent(iso(clock.ms))}`);
+    expect(timeline.body.segments[0]).toMatchObject({ limitKw: 30, source: 'contract' });
+    await bus.publish(Subjects.CapacityForecastReceived, {
+      partnerId: 'elmo', groupId: 'G1', requestId: 'em-1', forecastType: 'CONSUMPTION', kind: 'emergency', receivedAt: iso(clock.ms),
+      blocks: [{ startTime: iso(start), endTime: iso(start + 3_600_000), powerW: 10_000, phase: 'ALL' }],
+    });
+    expect(await eventually(async () => (await latest('CP-A'))?.reason === 'emergency')).toBe(true);
+    const a = (await latest('CP-A'))!;
+    const sumAt = async (t: number) => (limitAt(a.connectors[0], t) + limitAt((await latest('CP-B'))!.connectors[0], t)) * 220 * 3;
+    // Already safe with CP-B's previous plan: decreases go first.
+    expect(await sumAt(start)).toBeLessThanOrEqual(10_000);
+    const bBefore = (await latest('CP-B'))!.planId;
+    await ack(a);
+    expect(await eventually(async () => (await latest('CP-B'))!.planId !== bBefore)).toBe(true);
+    expect(await sumAt(start - 1000)).toBeGreaterThan(10_000);
+    expect(await sumAt(start)).toBeLessThanOrEqual(10_000);
+    expect(await sumAt(start + 3_600_000)).toBeGreaterThan(10_000);
+    const segments = (await call('GET', `/api/v1/groups/G1/timeline?from=${encodeURIComponent(iso(clock.ms))}`)).body.segments;
+    expect(segments[1]).toMatchObject({ limitKw: 10, source: 'emergency', requestId: 'em-1', start: iso(start) });
+  });
+
+  it('treats a charger that rejects its profile as uncontrolled and reports when the limit cannot be held', async () => {
+    const plan = (await latest('CP-B'))!;
+    await bus.publish(Subjects.OcppChargingProfileFailed, { stationId: 'CP-B', connectorId: 1, planId: plan.planId, chargingProfileId: 1001, status: 'Rejected', failedAt: iso(clock.ms) });
+    expect(await eventually(async () => (await call('GET', '/api/v1/groups/G1/allocation')).body.connectors.find((c: { stationId: string }) => c.stationId === 'CP-B')?.status === 'uncontrolled')).toBe(true);
+    const history = await call('GET', '/api/v1/groups/G1/plans?stationId=CP-B&limit=1');
+    expect(history.body[0]).toMatchObject({ planId: plan.planId, failed: 1, lastFailure: 'Rejected' });
+    // CP-B counts at its 32 A rating (21.1 kW) from now on: more than the 10 kW emergency allows.
+    const failures = async () => db.query(`SELECT payload FROM outbox WHERE subject = $1`, [Subjects.CapacityComplianceFailed]);
+    expect(await eventually(async () => (await failures()).length === 1)).toBe(true);
+    const [{ payload }] = await failures();
+    expect(payload).toMatchObject({ groupId: 'G1', partnerId: 'elmo', forecastRequestId: 'em-1' });
+    expect(payload.message).toContain('CP-B profile rejected');
+    // The same incident is not reported twice.
+    await call('POST', '/api/v1/groups/G1/replan');
+    expect(await failures()).toHaveLength(1);
+  });
+});
