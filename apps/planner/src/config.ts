@@ -18,6 +18,8 @@ export function loadPlannerConfig(source: NodeJS.ProcessEnv = process.env) {
         /** A charger that refused or ignored profiles is tried again after this long. */
         PLANNER_UNCONTROLLED_RETRY_S: z.coerce.number().int().min(10).max(86_400).default(600),
         /** Increases grow by at most this fraction per second, compounded (OpenEMS: 0.03). */
+        /** The group must be infeasible this long without a break before the capacity provider is told (start-up, a lost status). */
+        PLANNER_INCIDENT_CONFIRM_S: z.coerce.number().int().min(0).max(3600).default(30),
         PLANNER_RAMP_PER_S: z.coerce.number().min(0.001).max(10).default(0.03),
       }),
     source,

@@ -50,7 +50,7 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
       loadConfig: loadPlannerConfig,
       createModule: (c, l) => AppModule.forRoot(c, l, clock),
       database: 'planner',
-      env: { PLANNER_TOPOLOGY_FILE: file, PLANNER_DEBOUNCE_MS: '50', PLANNER_TICK_MS: '600000' },
+      env: { PLANNER_TOPOLOGY_FILE: file, PLANNER_DEBOUNCE_MS: '50', PLANNER_TICK_MS: '600000', PLANNER_INCIDENT_CONFIRM_S: '0' },
     });
     db = app.app.get(DataSource);
     bus = app.app.get(EventPublisher);

@@ -43,6 +43,17 @@ describe('buildProfile', () => {
     expect(built.profile.chargingSchedule.duration).toBe(4 * 3600 - 3540);
   });
 
+  it('keeps the plan\'s second grid when re-anchoring a start with milliseconds, so no step switches late', () => {
+    const built = buildProfile(
+      { connectorId: 1, schedule: { startSchedule: '2026-11-23T05:00:00.500Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 32 }, { startPeriodS: 3600, limit: 6 }] } },
+      {},
+      now,
+    );
+    const schedule = built.profile.chargingSchedule;
+    const step = Date.parse(schedule.startSchedule!) + schedule.chargingSchedulePeriod[1].startPeriod * 1000;
+    expect(new Date(step).toISOString()).toBe('2026-11-23T06:00:00.500Z');
+  });
+
   it('keeps a future start as planned (an emergency switches exactly at its start)', () => {
     const built = buildProfile({ connectorId: 1, schedule: { startSchedule: '2026-11-23T07:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 7400.9 }] } }, {}, now);
     expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T07:00:00.000Z');
@@ -60,10 +71,11 @@ describe('buildProfile', () => {
     );
     expect(built.profile.stackLevel).toBe(0);
     expect(built.profile.chargingSchedule.chargingRateUnit).toBe('A');
-    // 11,040 W / (230 V × 3) = 16 A; 5,000 W = 7.24 A → 7.2 A.
+    // 11,040 W / (230 V × 3) = 16 A; the second of two periods the charger holds covers the cut-off
+    // third at their lowest value (0 W), never the 7.2 A it would otherwise keep through the pause.
     expect(built.profile.chargingSchedule.chargingSchedulePeriod).toEqual([
       { startPeriod: 0, limit: 16 },
-      { startPeriod: 60, limit: 7.2 },
+      { startPeriod: 60, limit: 0 },
     ]);
   });
 

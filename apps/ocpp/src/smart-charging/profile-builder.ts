@@ -44,10 +44,17 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
     const activeIndex = periods.reduce((found, p, i) => (p.startPeriodS <= elapsedS ? i : found), 0);
     periods = periods.slice(activeIndex).map((p, i) => ({ ...p, startPeriodS: i === 0 ? 0 : p.startPeriodS - elapsedS }));
     if (durationS !== undefined) durationS = Math.max(1, durationS - elapsedS);
-    start = earliest;
+    // Keep the original second grid: re-anchoring at `earliest` would move every later step up to 1 s late.
+    start = new Date(start.getTime() + elapsedS * 1000);
   }
   const maxPeriods = caps.chargingScheduleMaxPeriods ?? Infinity;
-  if (periods.length > maxPeriods) periods = periods.slice(0, Math.max(1, maxPeriods));
+  if (periods.length > maxPeriods) {
+    // The last period the charger can hold covers all later ones, at their lowest limit: cutting
+    // the schedule short would leave its last value in force through lower limits we know of.
+    const keep = Math.max(1, maxPeriods);
+    const tail = periods.slice(keep - 1);
+    periods = [...periods.slice(0, keep - 1), { ...tail[0], limit: Math.min(...tail.map((p) => p.limit)) }];
+  }
 
   const converted: Period[] = periods.map((p) => {
     const phases = p.numberPhases ?? 3;

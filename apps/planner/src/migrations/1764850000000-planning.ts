@@ -83,8 +83,9 @@ export class Planning1764850000000 implements MigrationInterface {
         allocated_w double precision NOT NULL,
         uncontrolled_w double precision NOT NULL,
         source jsonb NOT NULL,
-        -- the open infeasibility incident (published once, again only when it changes)
-        incident jsonb, incident_at timestamptz
+        -- infeasibility: the current incident, since when the group is infeasible without a break,
+        -- and the incident last reported (published once, again only when it changes)
+        incident text, incident_since timestamptz, incident_reported text
       )`);
   }
 

@@ -26,3 +26,22 @@ export function describeIncident(blocks: readonly InfeasibleBlock[], uncontrolle
     `minimum achievable ${kw(worst.minimumW)} kW vs limit ${kw(worst.limitW)} kW, ${span} Asia/Taipei`
   );
 }
+
+/** A group's infeasibility as stored between rounds. */
+export interface IncidentProgress {
+  readonly key?: string;
+  readonly sinceMs?: number;
+  readonly reported?: string;
+}
+
+/**
+ * Whether to report now. The group must have been infeasible without a break for `confirmMs`
+ * (a start-up before the chargers have reconnected, or one lost status, is not an incident), and
+ * an incident is reported once, again only when it changes. Feasible again ends the incident.
+ */
+export function nextIncident(previous: IncidentProgress | undefined, key: string | undefined, nowMs: number, confirmMs: number): { state: IncidentProgress; report: boolean } {
+  if (key === undefined) return { state: {}, report: false };
+  const sinceMs = previous?.key !== undefined ? (previous.sinceMs ?? nowMs) : nowMs;
+  const report = nowMs - sinceMs >= confirmMs && previous?.reported !== key;
+  return { state: { key, sinceMs, reported: report ? key : previous?.reported }, report };
+}

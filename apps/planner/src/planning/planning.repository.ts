@@ -4,14 +4,21 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { HysteresisState } from '../allocation/index.js';
 import type { ConnectorLive, ConnectorTarget, PreviousTarget, PublishedPlan, StationLive } from './round-types.js';
 
-/** The last round's summary of a group, and its open infeasibility incident. */
+/** A group's infeasibility: the current incident, since when it has lasted, and what was reported. */
+export interface IncidentState {
+  readonly key?: string;
+  readonly sinceMs?: number;
+  readonly reported?: string;
+}
+
+/** The last round's summary of a group, and its infeasibility. */
 export interface GroupRoundRow {
   readonly limitW: number;
   readonly availableW: number;
   readonly allocatedW: number;
   readonly uncontrolledW: number;
   readonly source: unknown;
-  readonly incident?: unknown;
+  readonly incident?: IncidentState;
 }
 
 const ms = (d: Date | null | undefined): number | undefined => (d ? d.getTime() : undefined);
@@ -149,18 +156,34 @@ export class PlanningRepository {
     );
   }
 
-  async saveRound(tx: EntityManager, groupId: string, r: GroupRoundRow, nowMs: number, incidentChanged: boolean): Promise<void> {
+  async saveRound(tx: EntityManager, groupId: string, r: GroupRoundRow, nowMs: number): Promise<void> {
     await tx.query(
-      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE $2::timestamptz END)
+      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_since, incident_reported)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (group_id) DO UPDATE SET planned_at = EXCLUDED.planned_at, limit_w = EXCLUDED.limit_w, available_w = EXCLUDED.available_w, allocated_w = EXCLUDED.allocated_w,
-         uncontrolled_w = EXCLUDED.uncontrolled_w, source = EXCLUDED.source, incident = EXCLUDED.incident,
-         incident_at = CASE WHEN $9::boolean THEN EXCLUDED.incident_at ELSE group_plan_state.incident_at END`,
-      [groupId, new Date(nowMs), r.limitW, r.availableW, r.allocatedW, r.uncontrolledW, JSON.stringify(r.source), r.incident === undefined ? null : JSON.stringify(r.incident), incidentChanged],
+         uncontrolled_w = EXCLUDED.uncontrolled_w, source = EXCLUDED.source, incident = EXCLUDED.incident, incident_since = EXCLUDED.incident_since,
+         incident_reported = EXCLUDED.incident_reported`,
+      [
+        groupId,
+        new Date(nowMs),
+        r.limitW,
+        r.availableW,
+        r.allocatedW,
+        r.uncontrolledW,
+        JSON.stringify(r.source),
+        r.incident?.key ?? null,
+        r.incident?.sinceMs === undefined ? null : new Date(r.incident.sinceMs),
+        r.incident?.reported ?? null,
+      ],
     );
   }
 
-  async openIncident(tx: EntityManager, groupId: string): Promise<unknown> {
-    const rows: { incident: unknown }[] = await tx.query(`SELECT incident FROM group_plan_state WHERE group_id = $1`, [groupId]);
-    return rows[0]?.incident ?? undefined;
+  async incident(tx: EntityManager, groupId: string): Promise<IncidentState | undefined> {
+    const rows: { incident: string | null; incident_since: Date | null; incident_reported: string | null }[] = await tx.query(
+      `SELECT incident, incident_since, incident_reported FROM group_plan_state WHERE group_id = $1`,
+      [groupId],
+    );
+    const r = rows[0];
+    return r ? { key: r.incident ?? undefined, sinceMs: ms(r.incident_since), reported: r.incident_reported ?? undefined } : undefined;
   }
 }

@@ -10,7 +10,7 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { PlannerConfig } from '../config.js';
 import { DAY_MS, buildTimeline, nextTaipeiDay, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
-import { describeIncident, incidentKey } from './incident.js';
+import { describeIncident, incidentKey, nextIncident } from './incident.js';
 import { PlanningMetrics } from './planning-metrics.js';
 import { PlanningRepository } from './planning.repository.js';
 import { planRound } from './round.js';
@@ -36,6 +36,7 @@ export interface RoundSummary {
 @Injectable()
 export class PlanningService {
   private readonly options: RoundOptions;
+  private readonly incidentConfirmMs: number;
 
   constructor(
     private readonly repository: PlanningRepository,
@@ -55,6 +56,7 @@ export class PlanningService {
       deadbandA: 0.5,
       deadbandFraction: 0.03,
     };
+    this.incidentConfirmMs = config.PLANNER_INCIDENT_CONFIRM_S * 1000;
   }
 
   /** One round for the group; undefined when the group does not exist (any more). */
@@ -119,13 +121,12 @@ export class PlanningService {
     await this.outbox.enqueueMany(tx, events);
   }
 
-  /** Publishes `capacity.compliance.failed` once per incident, and again only when it changes materially. */
+  /** Publishes `capacity.compliance.failed` once per confirmed incident, and again only when it changes materially. */
   private async reportIncident(tx: EntityManager, groupId: string, partnerId: string | undefined, result: RoundResult, nowMs: number): Promise<boolean> {
     this.metrics.uncontrolled.set({ group: groupId }, result.allocation.uncontrolledW);
     const key = result.infeasible.length === 0 ? undefined : incidentKey(result.infeasible);
-    const open = (await this.repository.openIncident(tx, groupId)) as string | undefined;
-    const changed = key !== open;
-    if (key !== undefined && changed) {
+    const { state, report } = nextIncident(await this.repository.incident(tx, groupId), key, nowMs, this.incidentConfirmMs);
+    if (report) {
       const event: CapacityComplianceFailed = {
         groupId,
         partnerId,
@@ -146,9 +147,8 @@ export class PlanningService {
     await this.repository.saveRound(
       tx,
       groupId,
-      { limitW: result.limitW, availableW: result.availableW, allocatedW: result.allocation.totalW, uncontrolledW: result.allocation.uncontrolledW, source: result.source, incident: key },
+      { limitW: result.limitW, availableW: result.availableW, allocatedW: result.allocation.totalW, uncontrolledW: result.allocation.uncontrolledW, source: result.source, incident: state },
       nowMs,
-      changed,
     );
     return key !== undefined;
   }

@@ -1,6 +1,7 @@
 import { dayAhead, flat, single } from '../timeline/test/forecasts.js';
 import { HOUR_MS } from '../timeline/index.js';
 import type { PreviousTarget, PublishedPlan, RoundInput, RoundResult } from './round-types.js';
+import { nextIncident } from './incident.js';
 import { planRound, uncontrolledReason } from './round.js';
 import { limitAt } from './schedules.js';
 import { HORIZON, NOW, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
@@ -67,6 +68,17 @@ describe('planRound', () => {
     // Until the emergency the limit stays; from its start each gets 12 kW / 3 / 660 = 6.06 A → 6 A, the leftover step to one.
     expect(limitAt(r3.publications[0].connectors[1], NOW + 60_000)).toBeGreaterThanOrEqual(15.1);
     expect(r3.publications.map((p) => limitAt(p.connectors[1], at('2026-12-04T12:30:00'))).sort()).toEqual([6, 6, 6.1]);
+  });
+
+  it('anchors schedules on whole seconds so a step switches exactly at its instant even when the round runs mid-second', () => {
+    const nowMs = NOW + 700;
+    const emergency = single('emergency', '2026-12-04T12:30:00+08:00', '2026-12-04T13:00:00+08:00', 12, 'em-3', '2026-12-04T04:00:00Z');
+    const r = planRound(input(three, { nowMs, timeline: timeline(three, [emergency], nowMs), connectors: sessions, previous: steady }));
+    const cap = r.publications[0].connectors[0].schedule;
+    expect(cap.startSchedule).toBe(new Date(NOW).toISOString());
+    const steps = cap.periods.map((p) => Date.parse(cap.startSchedule) + p.startPeriodS * 1000);
+    expect(steps).toContain(at('2026-12-04T12:30:00'));
+    expect(limitAt(r.publications[0].connectors[0], at('2026-12-04T12:30:00'))).toBeLessThan(limitAt(r.publications[0].connectors[0], at('2026-12-04T12:29:59')));
   });
 
   it('sends the decrease of a running session first and holds the newcomer\'s increase until it is acknowledged', () => {
@@ -153,5 +165,22 @@ describe('uncontrolledReason', () => {
     expect(uncontrolledReason({ ...silent, lastPlanAtMs: NOW - 700_000 }, NOW, options)).toBeUndefined();
     expect(uncontrolledReason({ ...online('A'), profileFailures: 2, lastProfileAtMs: NOW - 60_000 }, NOW, options)).toBe('profile rejected');
     expect(uncontrolledReason({ ...online('A'), profileFailures: 2, lastProfileAtMs: NOW - 601_000 }, NOW, options)).toBeUndefined();
+  });
+});
+
+describe('nextIncident', () => {
+  it('reports an infeasibility only once it has lasted the confirmation time, once per incident, again when it changes', () => {
+    const confirm = 30_000;
+    let step = nextIncident(undefined, 'k1', 0, confirm);
+    expect(step).toEqual({ state: { key: 'k1', sinceMs: 0, reported: undefined }, report: false });
+    step = nextIncident(step.state, 'k1', 29_000, confirm);
+    expect(step.report).toBe(false);
+    step = nextIncident(step.state, 'k2', 30_000, confirm);
+    expect(step).toEqual({ state: { key: 'k2', sinceMs: 0, reported: 'k2' }, report: true });
+    expect(nextIncident(step.state, 'k2', 40_000, confirm).report).toBe(false);
+    expect(nextIncident(step.state, 'k3', 40_000, confirm).report).toBe(true);
+    // Feasible again ends it; a new one needs its own confirmation.
+    const over = nextIncident(step.state, undefined, 50_000, confirm);
+    expect(nextIncident(over.state, 'k2', 51_000, confirm).report).toBe(false);
   });
 });

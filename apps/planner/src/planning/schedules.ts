@@ -22,9 +22,10 @@ const tenth = (v: number): number => Math.round(v * 10) / 10;
 
 /** A station's schedules: connector 0 (the Max profile, the sum per phase) first, then each connector. */
 export function stationSchedules(station: StationModel, steps: readonly StepValues[]): ConnectorLimit[] {
-  const startMs = steps[0].atMs;
+  // Whole seconds, so steps on the second grid (hours, quarter hours) get exact integer offsets.
+  const startMs = Math.floor(steps[0].atMs / 1000) * 1000;
   const startSchedule = new Date(startMs).toISOString();
-  const offsets = steps.map((s) => Math.round((s.atMs - startMs) / 1000));
+  const offsets = steps.map((s) => (s.atMs - startMs) / 1000);
   const perConnector = station.connectors.map((c) => ({
     connectorId: c.connectorId,
     phases: c.phases,
@@ -49,16 +50,26 @@ export function stationSchedules(station: StationModel, steps: readonly StepValu
   ];
 }
 
+/**
+ * Periods with whole-second offsets: a step down is rounded earlier and a step up later, so the
+ * charger is never above either limit while the exact instant falls between two seconds.
+ */
 function merge(offsets: readonly number[], values: readonly number[], numberPhases: 1 | 3): LimitPeriod[] {
   const periods: LimitPeriod[] = [];
   values.forEach((limit, k) => {
     const last = periods[periods.length - 1];
-    if (last !== undefined && (last.limit === limit || offsets[k] <= last.startPeriodS)) {
-      // Two steps in the same second keep the lower value: never more than either allows.
-      if (offsets[k] <= last.startPeriodS && limit < last.limit) periods[periods.length - 1] = { ...last, limit };
+    if (last === undefined) {
+      periods.push({ startPeriodS: 0, limit, numberPhases });
       return;
     }
-    periods.push({ startPeriodS: offsets[k], limit, numberPhases });
+    if (last.limit === limit) return;
+    const startPeriodS = limit < last.limit ? Math.floor(offsets[k]) : Math.ceil(offsets[k]);
+    if (startPeriodS <= last.startPeriodS) {
+      // Two steps in the same second keep the lower value: never more than either allows.
+      if (limit < last.limit) periods[periods.length - 1] = { ...last, limit };
+      return;
+    }
+    periods.push({ startPeriodS, limit, numberPhases });
   });
   return periods;
 }
