@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { uniqueSuffix } from '@cpo/testing';
 import { SimulatedStation } from '../apps/cp-simulator/src/station/simulated-station.js';
 import { defaultStation } from '../apps/cp-simulator/src/station/station-config.js';
-import { api, cleanupBus, connectElmo, percentile, sleep, startService, until, type Service } from './_platform.js';
+import { api, cleanupBus, connectElmo, percentile, startService, until, type Service } from './_platform.js';
 
 const CHARGERS = Number(process.env.BENCH_CHARGERS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 100);
