@@ -138,3 +138,45 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
     expect(await failures()).toHaveLength(1);
   });
 });
+
+describe('planner: on-site generation', () => {
+  let dir: string;
+  let app: TestApp<PlannerConfig>;
+  const clock = { ms: T0, now: () => clock.ms };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'planner-pv-'));
+    app = await startTestApp({ loadConfig: loadPlannerConfig, createModule: (c, l) => AppModule.forRoot(c, l, clock), database: 'planner', env: { PLANNER_TICK_MS: '600000' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('credits stable solar output of the group\'s own sources (minimum of 5 min, derated 10 %) and nothing when it goes stale', async () => {
+    const put = await fetch(`${app.baseUrl}/api/v1/groups/G-PV`, {
+      method: 'PUT',
+      headers: { ...KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ contractKw: 20, safetyMargin: 0, stations: [{ stationId: 'PV-CP', maxCurrentA: 32 }], generation: [{ transceiverId: 'MATA-1', port: 0 }] }),
+    });
+    expect(put.status).toBe(200);
+    const bus = app.app.get(EventPublisher);
+    const reading = (transceiverId: string, atMs: number, powerW: number) =>
+      bus.publish(Subjects.RemsMeasurementDecoded, {
+        tenantAlias: 'demo', transceiverId, port: 0, source: 'mqtt', measuredAt: iso(atMs), energySource: 'solar', phases: 3, powerW, cumulativeWh: 1000, values: {}, faults: [],
+      });
+    for (const [ago, w] of [[240, 12_000], [180, 10_000], [120, 11_000], [60, 12_000], [0, 12_500]] as const) {
+      await reading('MATA-1', T0 - ago * 1000, w);
+      await reading('NOT-OURS', T0 - ago * 1000, 50_000);
+    }
+    const round = async () => {
+      const r = await fetch(`${app.baseUrl}/api/v1/groups/G-PV/replan`, { method: 'POST', headers: KEY });
+      expect(r.status).toBe(200);
+      return (await (await fetch(`${app.baseUrl}/api/v1/groups/G-PV/allocation`, { headers: KEY })).json()).round;
+    };
+    expect(await eventually(async () => (await round()).solarCreditKw === 9)).toBe(true);
+    expect((await round()).availableKw).toBe(29);
+    // Three minutes without a reading: the credit is gone.
+    clock.ms = T0 + 180_000;
+    expect((await round()).solarCreditKw).toBe(0);
+  });
+});

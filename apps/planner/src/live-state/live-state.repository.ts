@@ -68,4 +68,24 @@ export class LiveStateRepository {
       [planId, applied, detail ?? null, at],
     );
   }
+
+  /**
+   * Stores readings of configured generation sources only (others are not ours to count) and
+   * keeps an hour per source: the solar credit looks at the last five minutes.
+   */
+  async generation(tx: EntityManager, readings: { transceiverId: string; port: number; at: string; powerW: number; fault: boolean }[]): Promise<void> {
+    if (readings.length === 0) return;
+    await tx.query(
+      `INSERT INTO generation_readings (transceiver_id, port, at, power_w, fault)
+       SELECT r.transceiver_id, r.port, r.at, r.power_w, r.fault FROM jsonb_to_recordset($1::jsonb) AS r(transceiver_id text, port int, at timestamptz, power_w float8, fault boolean)
+       WHERE EXISTS (SELECT 1 FROM generation_sources g WHERE g.transceiver_id = r.transceiver_id AND g.port = r.port)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(readings.map((r) => ({ transceiver_id: r.transceiverId, port: r.port, at: r.at, power_w: r.powerW, fault: r.fault })))],
+    );
+    // Relative to each source's newest reading, so replayed or delayed data is pruned consistently.
+    await tx.query(
+      `DELETE FROM generation_readings r USING (SELECT transceiver_id, port, max(at) AS newest FROM generation_readings GROUP BY 1, 2) m
+       WHERE r.transceiver_id = m.transceiver_id AND r.port = m.port AND r.at < m.newest - interval '1 hour'`,
+    );
+  }
 }

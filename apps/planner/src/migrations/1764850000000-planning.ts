@@ -82,15 +82,24 @@ export class Planning1764850000000 implements MigrationInterface {
         available_w double precision NOT NULL,
         allocated_w double precision NOT NULL,
         uncontrolled_w double precision NOT NULL,
+        pv_credit_w double precision NOT NULL DEFAULT 0,
         source jsonb NOT NULL,
         -- infeasibility: the current incident, since when the group is infeasible without a break,
         -- and the incident last reported (published once, again only when it changes)
         incident text, incident_since timestamptz, incident_reported text
       )`);
+    // On-site generation readings of the configured REMS sources; a few minutes are kept for the
+    // conservative solar credit (minimum over 5 min), older ones are pruned.
+    await q.query(`
+      CREATE TABLE generation_readings (
+        transceiver_id text NOT NULL, port integer NOT NULL, at timestamptz NOT NULL,
+        power_w double precision NOT NULL, fault boolean NOT NULL,
+        PRIMARY KEY (transceiver_id, port, at)
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['group_plan_state', 'station_plans', 'connector_allocation', 'operator_caps', 'capacity_alerts', 'capacity_forecasts']) {
+    for (const t of ['generation_readings', 'group_plan_state', 'station_plans', 'connector_allocation', 'operator_caps', 'capacity_alerts', 'capacity_forecasts']) {
       await q.query(`DROP TABLE IF EXISTS ${t}`);
     }
   }

@@ -9,7 +9,7 @@ export class PlanningViewsRepository {
   async roundOf(groupId: string): Promise<Record<string, unknown> | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT planned_at AS "plannedAt", limit_w / 1000 AS "limitKw", available_w / 1000 AS "availableKw", allocated_w / 1000 AS "allocatedKw",
-         uncontrolled_w / 1000 AS "uncontrolledKw", source, incident IS NOT NULL AS infeasible, incident_since AS "infeasibleSince",
+         uncontrolled_w / 1000 AS "uncontrolledKw", pv_credit_w / 1000 AS "solarCreditKw", source, incident IS NOT NULL AS infeasible, incident_since AS "infeasibleSince",
          incident_reported IS NOT NULL AND incident_reported = incident AS "reported"
        FROM group_plan_state WHERE group_id = $1`,
       [groupId],

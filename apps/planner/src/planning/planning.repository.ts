@@ -17,6 +17,7 @@ export interface GroupRoundRow {
   readonly availableW: number;
   readonly allocatedW: number;
   readonly uncontrolledW: number;
+  readonly pvCreditW: number;
   readonly source: unknown;
   readonly incident?: IncidentState;
 }
@@ -58,6 +59,23 @@ export class PlanningRepository {
         },
       ]),
     );
+  }
+
+  /** Readings since `sinceMs` of each generation source of the group, oldest first. */
+  async generation(tx: EntityManager, groupId: string, sinceMs: number): Promise<{ atMs: number; acPowerW: number; fault: boolean }[][]> {
+    const rows: { source: string; at: Date; power_w: number; fault: boolean }[] = await tx.query(
+      `SELECT g.transceiver_id || '/' || g.port AS source, r.at, r.power_w, r.fault FROM generation_sources g
+       JOIN generation_readings r ON r.transceiver_id = g.transceiver_id AND r.port = g.port
+       WHERE g.group_id = $1 AND r.at >= $2 ORDER BY source, r.at`,
+      [groupId, new Date(sinceMs)],
+    );
+    const bySource = new Map<string, { atMs: number; acPowerW: number; fault: boolean }[]>();
+    for (const r of rows) {
+      const list = bySource.get(r.source) ?? [];
+      list.push({ atMs: r.at.getTime(), acPowerW: Number(r.power_w), fault: r.fault });
+      bySource.set(r.source, list);
+    }
+    return [...bySource.values()];
   }
 
   async connectors(tx: EntityManager, groupId: string): Promise<Map<string, ConnectorLive>> {
@@ -158,11 +176,11 @@ export class PlanningRepository {
 
   async saveRound(tx: EntityManager, groupId: string, r: GroupRoundRow, nowMs: number): Promise<void> {
     await tx.query(
-      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_since, incident_reported)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO group_plan_state (group_id, planned_at, limit_w, available_w, allocated_w, uncontrolled_w, source, incident, incident_since, incident_reported, pv_credit_w)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (group_id) DO UPDATE SET planned_at = EXCLUDED.planned_at, limit_w = EXCLUDED.limit_w, available_w = EXCLUDED.available_w, allocated_w = EXCLUDED.allocated_w,
          uncontrolled_w = EXCLUDED.uncontrolled_w, source = EXCLUDED.source, incident = EXCLUDED.incident, incident_since = EXCLUDED.incident_since,
-         incident_reported = EXCLUDED.incident_reported`,
+         incident_reported = EXCLUDED.incident_reported, pv_credit_w = EXCLUDED.pv_credit_w`,
       [
         groupId,
         new Date(nowMs),
@@ -174,6 +192,7 @@ export class PlanningRepository {
         r.incident?.key ?? null,
         r.incident?.sinceMs === undefined ? null : new Date(r.incident.sinceMs),
         r.incident?.reported ?? null,
+        r.pvCreditW,
       ],
     );
   }

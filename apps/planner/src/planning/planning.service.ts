@@ -8,13 +8,16 @@ import type { EntityManager } from 'typeorm';
 import { CapacityService } from '../capacity/capacity.service.js';
 import { CLOCK, type Clock } from '../clock.js';
 import type { PlannerConfig } from '../config.js';
-import { DAY_MS, buildTimeline, nextTaipeiDay, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
+import { DAY_MS, buildTimeline, nextTaipeiDay, pvCreditW, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { describeIncident, incidentKey, nextIncident } from './incident.js';
 import { PlanningMetrics } from './planning-metrics.js';
 import { PlanningRepository } from './planning.repository.js';
 import { planRound } from './round.js';
 import type { RoundOptions, RoundResult } from './round-types.js';
+
+/** The solar credit is the minimum output over this window (planner guide §6). */
+const PV_WINDOW_MS = 300_000;
 
 /** What a round did, for the API and the logs. */
 export interface RoundSummary {
@@ -76,7 +79,10 @@ export class PlanningService {
       const previous = await this.repository.previousTargets(tx, groupId);
       const published = await this.repository.publishedPlans(tx, groupId);
       const decreasesPending = await this.repository.decreasesPending(tx, groupId, this.options.ackTimeoutMs, nowMs);
-      const result = planRound({ nowMs, group, timeline, horizonMs, stations, connectors, previous, published, decreasesPending, options: this.options });
+      // A configured source is behind the group's metering point by definition (reviewed at onboarding).
+      const sources = await this.repository.generation(tx, groupId, nowMs - PV_WINDOW_MS);
+      const pvCredit = sources.reduce((sum, readings) => sum + pvCreditW(readings, nowMs, nowMs, { behindGroupMeter: true, windowMs: PV_WINDOW_MS }), 0);
+      const result = planRound({ nowMs, group, timeline, horizonMs, stations, connectors, previous, published, decreasesPending, pvCreditW: pvCredit, options: this.options });
       await this.repository.saveTargets(tx, groupId, result.targets, nowMs);
       await this.publish(tx, groupId, result, nowMs, horizonMs);
       const infeasible = await this.reportIncident(tx, groupId, group.partnerId, result, nowMs);
@@ -147,7 +153,7 @@ export class PlanningService {
     await this.repository.saveRound(
       tx,
       groupId,
-      { limitW: result.limitW, availableW: result.availableW, allocatedW: result.allocation.totalW, uncontrolledW: result.allocation.uncontrolledW, source: result.source, incident: state },
+      { limitW: result.limitW, availableW: result.availableW, allocatedW: result.allocation.totalW, uncontrolledW: result.allocation.uncontrolledW, pvCreditW: result.pvCreditW, source: result.source, incident: state },
       nowMs,
     );
     return key !== undefined;

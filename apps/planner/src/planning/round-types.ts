@@ -74,6 +74,8 @@ export interface RoundInput {
   readonly connectors: ReadonlyMap<string, ConnectorLive>;
   readonly previous: ReadonlyMap<string, PreviousTarget>;
   readonly published: ReadonlyMap<string, PublishedPlan>;
+  /** Conservative on-site generation credit for now, W (0 without configured sources or fresh readings). */
+  readonly pvCreditW: number;
   /** Decreases of this group sent but not yet acknowledged: increases wait for them. */
   readonly decreasesPending: boolean;
   readonly options: RoundOptions;
@@ -116,6 +118,7 @@ export interface InfeasibleBlock {
 export interface RoundResult {
   readonly limitW: number;
   readonly availableW: number;
+  readonly pvCreditW: number;
   readonly source: LimitSource;
   readonly allocation: AllocationResult;
   readonly targets: readonly ConnectorTarget[];

@@ -55,7 +55,8 @@ export function planRound(input: RoundInput): RoundResult {
   });
   const demands = sessionDemands(input);
   const base = { nominalVoltageV: group.nominalVoltageV, chargers };
-  const availableW = availableAt(current.powerW);
+  // Solar credit only for now: no generation forecast is trusted for future limits.
+  const availableW = availablePowerW(current.powerW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: input.pvCreditW });
 
   // Hysteresis: what each session would get if all charged decides who may charge at all.
   const trial = allocate({ ...base, availableW, connectors: demands });
@@ -91,6 +92,7 @@ export function planRound(input: RoundInput): RoundResult {
   return {
     limitW: current.powerW,
     availableW,
+    pvCreditW: input.pvCreditW,
     source: current.source,
     allocation,
     targets,

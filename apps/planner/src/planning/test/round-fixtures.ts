@@ -60,6 +60,7 @@ export function input(g: GroupModel, over: Partial<RoundInput> = {}): RoundInput
     previous: new Map(),
     published: new Map<string, PublishedPlan>(),
     decreasesPending: false,
+    pvCreditW: 0,
     options: OPTIONS,
     ...over,
   };
