@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   try {
     out(`starting testbed, oscp, planner, ocpp (prefix ${prefix}) …`);
     const common = { prefix, suffix };
-    const testbed = await startService('elmo-testbed', common);
+    const testbed = await startService('elmo-testbed', { ...common, env: { ELMO_TESTBED_GROUP_IDS: GROUP } });
     services.push(testbed);
     const oscp = await startService('oscp', common);
     services.push(oscp);
