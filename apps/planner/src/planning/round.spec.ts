@@ -98,6 +98,20 @@ describe('planRound', () => {
     expect(planRound({ ...acked, decreasesPending: true }).publications).toEqual([]);
   });
 
+  it('re-shares when a session stops: the freed connector is closed first, then the others grow', () => {
+    const two = group(30, [station('A'), station('B')]);
+    const both = input(two, { connectors: new Map([session('A'), session('B')]), previous: new Map([charging('A', 22.7), charging('B', 22.7)]) });
+    const r0 = planRound(both);
+    const stopped = input(two, { ...after(r0, both), nowMs: NOW + 10_000, connectors: new Map([session('A')]), timeline: timeline(two, [], NOW + 10_000) });
+    const r1 = planRound(stopped);
+    // B goes to 0 A at once (a new car must not start on the old share); A's increase waits for that.
+    expect(r1.publications.map((p) => [p.stationId, p.direction])).toEqual([['B', 'decrease']]);
+    expect(r1.deferred).toEqual(['A']);
+    const r2 = planRound({ ...stopped, ...after(r1, stopped), nowMs: NOW + 12_000 });
+    expect(r2.publications.map((p) => [p.stationId, p.direction])).toEqual([['A', 'increase']]);
+    expect(r2.targets.find((t) => t.stationId === 'A')?.limit).toBeGreaterThan(22.7);
+  });
+
   it('ramps increases at the configured rate instead of jumping', () => {
     const one = group(30, [station('A')]);
     const previous = new Map<string, PreviousTarget>([['A/1', { status: 'charging', unit: 'A', limit: 10, plannedAtMs: NOW - 10_000, hysteresis: { mode: 'charging', sinceMs: NOW - HOUR_MS } }]]);
