@@ -3,6 +3,8 @@ import { MessagingModule } from '@cpo/messaging';
 import { DatabaseModule, PlatformModule, RedisModule } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { CapacityModule } from './capacity/capacity.module.js';
+import { CapacityRequestModule } from './capacity-request/capacity-request.module.js';
+import { ComplianceModule } from './compliance-windows/compliance.module.js';
 import { CLOCK, systemClock, type Clock } from './clock.js';
 import type { PlannerConfig } from './config.js';
 import { LiveStateModule } from './live-state/live-state.module.js';
@@ -37,6 +39,8 @@ export class AppModule {
         LiveStateModule,
         CapacityModule,
         PlanningModule,
+        ComplianceModule,
+        CapacityRequestModule,
       ],
     };
   }

@@ -20,6 +20,16 @@ export function loadPlannerConfig(source: NodeJS.ProcessEnv = process.env) {
         /** Increases grow by at most this fraction per second, compounded (OpenEMS: 0.03). */
         /** The group must be infeasible this long without a break before the capacity provider is told (start-up, a lost status). */
         PLANNER_INCIDENT_CONFIRM_S: z.coerce.number().int().min(0).max(3600).default(30),
+        /** Compliance window length in minutes (ELMO: 15, aligned to the hour); a demo may use 1. */
+        PLANNER_COMPLIANCE_WINDOW_MIN: z.coerce.number().int().refine((m) => [1, 5, 15, 30, 60].includes(m), 'one of 1, 5, 15, 30, 60').default(15),
+        /** How often the group registers and unconstrained demand are sampled. */
+        PLANNER_METER_SAMPLE_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+        /** When the daily extra-capacity decision runs (Asia/Taipei, HH:MM), after the 10:00 assignment. */
+        PLANNER_ADJUST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('13:30'),
+        /** No request after this (Asia/Taipei, HH:MM): ELMO closes requests at 14:00. */
+        PLANNER_ADJUST_CUTOFF: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('13:50'),
+        /** Quantile of past demand used as tomorrow's need (0.75–0.9 in the guide). */
+        PLANNER_DEMAND_PERCENTILE: z.coerce.number().min(0.5).max(1).default(0.8),
         PLANNER_RAMP_PER_S: z.coerce.number().min(0.001).max(10).default(0.03),
       }),
     source,

@@ -171,7 +171,8 @@ describe('planner: on-site generation', () => {
     const round = async () => {
       const r = await fetch(`${app.baseUrl}/api/v1/groups/G-PV/replan`, { method: 'POST', headers: KEY });
       expect(r.status).toBe(200);
-      return (await (await fetch(`${app.baseUrl}/api/v1/groups/G-PV/allocation`, { headers: KEY })).json()).round;
+      const view = (await (await fetch(`${app.baseUrl}/api/v1/groups/G-PV/allocation`, { headers: KEY })).json()) as { round: { solarCreditKw: number; availableKw: number } };
+      return view.round;
     };
     expect(await eventually(async () => (await round()).solarCreditKw === 9)).toBe(true);
     expect((await round()).availableKw).toBe(29);
