@@ -122,6 +122,9 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
   });
 
   it('treats a charger that rejects its profile as uncontrolled and reports when the limit cannot be held', async () => {
+    // Let rounds triggered by the acknowledgements above finish, so the plan refused is the newest.
+    let count = -1;
+    expect(await eventually(async () => count === (count = (await plans()).length), 5_000, 300)).toBe(true);
     const plan = (await latest('CP-B'))!;
     await bus.publish(Subjects.OcppChargingProfileFailed, { stationId: 'CP-B', connectorId: 1, planId: plan.planId, chargingProfileId: 1001, status: 'Rejected', failedAt: iso(clock.ms) });
     expect(await eventually(async () => (await call('GET', '/api/v1/groups/G1/allocation')).body.connectors.find((c: { stationId: string }) => c.stationId === 'CP-B')?.status === 'uncontrolled')).toBe(true);

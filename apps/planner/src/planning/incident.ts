@@ -13,17 +13,22 @@ export function incidentKey(blocks: readonly InfeasibleBlock[]): string {
   return blocks.map((b) => `${minute(b.startMs)}-${minute(b.endMs)}:${kw(b.limitW)}/${kw(b.minimumW)}@${b.source.requestId ?? b.source.kind}`).join(',');
 }
 
-const taipeiClock = (ms: number): string => new Date(ms + TAIPEI_OFFSET_MS).toISOString().slice(11, 16);
+/** `MM-DD HH:MM` in Asia/Taipei; the end repeats the date only when it differs from the start's. */
+const taipeiStamp = (ms: number): string => new Date(ms + TAIPEI_OFFSET_MS).toISOString().slice(5, 16).replace('T', ' ');
+const span = (startMs: number, endMs: number): string => {
+  const [start, end] = [taipeiStamp(startMs), taipeiStamp(endMs)];
+  return `${start}–${end.slice(0, 5) === start.slice(0, 5) ? end.slice(6) : end}`;
+};
 
 /** The human-readable cause (OSCP `message`, which ELMO requires to be non-empty). */
 export function describeIncident(blocks: readonly InfeasibleBlock[], uncontrolled: ReadonlyMap<string, string>): string {
   const worst = blocks.reduce((a, b) => (b.minimumW - b.limitW > a.minimumW - a.limitW ? b : a));
   const stations = [...uncontrolled].slice(0, 5).map(([id, why]) => `${id} ${why}`);
   const more = uncontrolled.size > 5 ? ` and ${uncontrolled.size - 5} more` : '';
-  const span = blocks.map((b) => `${taipeiClock(b.startMs)}–${taipeiClock(b.endMs)}`).join(', ');
+  const spans = blocks.map((b) => span(b.startMs, b.endMs)).join(', ');
   return (
     `${uncontrolled.size} charger${uncontrolled.size === 1 ? '' : 's'} cannot be controlled (${stations.join('; ')}${more}); ` +
-    `minimum achievable ${kw(worst.minimumW)} kW vs limit ${kw(worst.limitW)} kW, ${span} Asia/Taipei`
+    `minimum achievable ${kw(worst.minimumW)} kW vs limit ${kw(worst.limitW)} kW, ${spans} Asia/Taipei`
   );
 }
 

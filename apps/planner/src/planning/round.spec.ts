@@ -1,7 +1,7 @@
 import { dayAhead, flat, single } from '../timeline/test/forecasts.js';
 import { HOUR_MS } from '../timeline/index.js';
 import type { PreviousTarget, PublishedPlan, RoundInput, RoundResult } from './round-types.js';
-import { nextIncident } from './incident.js';
+import { describeIncident, nextIncident } from './incident.js';
 import { planRound, uncontrolledReason } from './round.js';
 import { limitAt } from './schedules.js';
 import { HORIZON, NOW, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
@@ -196,5 +196,17 @@ describe('nextIncident', () => {
     // Feasible again ends it; a new one needs its own confirmation.
     const over = nextIncident(step.state, undefined, 50_000, confirm);
     expect(nextIncident(over.state, 'k2', 51_000, confirm).report).toBe(false);
+  });
+});
+
+describe('describeIncident', () => {
+  it('names the uncontrolled chargers, the worst minimum against its limit, and each interval with its dates (Asia/Taipei)', () => {
+    const blocks = [
+      { startMs: Date.parse('2026-12-04T12:17:00+08:00'), endMs: Date.parse('2026-12-04T13:17:00+08:00'), limitW: 10_000, minimumW: 21_120, source: { kind: 'emergency' as const, requestId: 'em' } },
+      { startMs: Date.parse('2026-12-05T00:00:00+08:00'), endMs: Date.parse('2026-12-06T00:00:00+08:00'), limitW: 20_000, minimumW: 21_120, source: { kind: 'day_ahead_assignment' as const, requestId: 'a' } },
+    ];
+    expect(describeIncident(blocks, new Map([['CP-B', 'profile rejected']]))).toBe(
+      '1 charger cannot be controlled (CP-B profile rejected); minimum achievable 21.1 kW vs limit 10 kW, 12-04 12:17–13:17, 12-05 00:00–12-06 00:00 Asia/Taipei',
+    );
   });
 });
