@@ -67,6 +67,9 @@ describe('the day negotiated end to end: assignment, extra-capacity request, rep
     expect(adjust.groupId).toBe(GROUP);
     expect(adjust.hourlyKw).toEqual(Array.from({ length: 24 }, (_, hr) => (hr === 18 ? 74 : 50)));
 
+    // oscp records ELMO's 204 once its call returns; ELMO replies hours later, the test must wait for it.
+    const oscpDb = h.oscp.app.get(DataSource);
+    expect(await eventually(async () => (await oscpDb.query(`SELECT status FROM oscp_adjust WHERE group_id = $1`, [GROUP]))[0]?.status === 'accepted')).toBe(true);
     // ELMO's reply (automatic at 16:00 with our values) replaces tomorrow's plan.
     await setNow('2026-12-04T16:00:00');
     expect((await trigger({ purpose: 'negotiation_reply_request_additional_capacity' })).body.callback_status).toBe(204);

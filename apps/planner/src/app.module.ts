@@ -2,10 +2,12 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { MessagingModule } from '@cpo/messaging';
 import { DatabaseModule, PlatformModule, RedisModule } from '@cpo/platform';
 import type { Logger } from 'pino';
+import { AdjustModule } from './adjust/adjust.module.js';
 import { CapacityModule } from './capacity/capacity.module.js';
 import { CapacityRequestModule } from './capacity-request/capacity-request.module.js';
 import { ComplianceModule } from './compliance-windows/compliance.module.js';
 import { CLOCK, systemClock, type Clock } from './clock.js';
+import { ComplianceWatchModule } from './compliance/compliance-watch.module.js';
 import type { PlannerConfig } from './config.js';
 import { LiveStateModule } from './live-state/live-state.module.js';
 import { migrations } from './migrations/index.js';
@@ -41,6 +43,8 @@ export class AppModule {
         PlanningModule,
         ComplianceModule,
         CapacityRequestModule,
+        ComplianceWatchModule,
+        AdjustModule,
       ],
     };
   }

@@ -24,6 +24,8 @@ export function loadPlannerConfig(source: NodeJS.ProcessEnv = process.env) {
         PLANNER_COMPLIANCE_WINDOW_MIN: z.coerce.number().int().refine((m) => [1, 5, 15, 30, 60].includes(m), 'one of 1, 5, 15, 30, 60').default(15),
         /** How often the group registers and unconstrained demand are sampled. */
         PLANNER_METER_SAMPLE_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+        /** A session whose connector sent no energy register for this long makes the live window status unknown (guide §3.6: 2 min). */
+        PLANNER_METER_STALE_S: z.coerce.number().int().min(30).max(3600).default(120),
         /** When the daily extra-capacity decision runs (Asia/Taipei, HH:MM), after the 10:00 assignment. */
         PLANNER_ADJUST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('13:30'),
         /** No request after this (Asia/Taipei, HH:MM): ELMO closes requests at 14:00. */

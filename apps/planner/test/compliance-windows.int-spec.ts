@@ -77,8 +77,26 @@ describe('planner: compliance per 15-minute window from the group register', () 
     expect((await db.query(`SELECT samples FROM demand_hourly WHERE group_id = 'G-C'`))[0].samples).toBe(7);
   });
 
+  it('does not judge a window while a charging session is silent (its energy would land in a later window)', async () => {
+    // 30–45 min: connector 2 (charging) sends nothing after minute 30; connector 1 keeps reporting.
+    for (const minute of [35, 40, 45]) {
+      clock.ms = T0 + minute * MIN;
+      await bus.publish(Subjects.OcppMeterSampled, {
+        stationId: 'C-1', connectorId: 1, transactionId: 1, timestamp: iso(clock.ms),
+        samples: [{ measurand: 'Energy.Active.Import.Register', value: 109_000 + (minute - 30) * 250, unit: 'Wh' }],
+      });
+      expect(await eventually(async () => (await db.query(`SELECT 1 FROM connector_state WHERE station_id = 'C-1' AND connector_id = 1 AND energy_at = $1`, [new Date(clock.ms)])).length === 1)).toBe(true);
+      await app.app.get(ComplianceService).sampleGroup('G-C');
+    }
+    const report = await api('GET', '/api/v1/groups/G-C/compliance?date=2026-12-04');
+    expect(report.body.windows[2]).toMatchObject({ start: iso(T0 + 30 * MIN), measuredKwh: null, compliant: null });
+    expect(report.body.totals).toMatchObject({ windows: 3, evaluated: 2, breaches: 1 });
+  });
+
   it('answers 400 for a malformed date and 404 for an unknown group', async () => {
     expect((await api('GET', '/api/v1/groups/G-C/compliance?date=04-12-2026')).status).toBe(400);
+    expect((await api('GET', '/api/v1/groups/G-C/compliance?date=2026-13-01')).status).toBe(400);
+    expect((await api('GET', '/api/v1/groups/G-C/compliance?date=2026-02-31')).status).toBe(400);
     expect((await api('GET', '/api/v1/groups/NOPE/compliance')).status).toBe(404);
   });
 });

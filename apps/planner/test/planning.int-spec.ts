@@ -63,8 +63,28 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
   it('plans every connected charger, re-shares when a session starts, and sends the decrease before the newcomer\'s increase', async () => {
     for (const id of ['CP-A', 'CP-B', 'CP-C']) await bus.publish(Subjects.OcppStationConnected, { stationId: id, replicaId: 'r1', protocol: 'ocpp1.6', connectedAt: iso(T0 - 60_000) });
     await bus.publish(Subjects.OcppTransactionStarted, { stationId: 'CP-A', connectorId: 1, transactionId: 1, idTag: 'T1', meterStartWh: 0, startedAt: iso(T0 - 30_000) });
-    expect(await eventually(async () => (await latest('CP-A'))?.connectors.find((c) => c.connectorId === 1)?.schedule.periods[0].limit === 6)).toBe(true);
-    for (const id of ['CP-A', 'CP-B', 'CP-C']) await ack((await latest(id))!);
+    // The connections may be planned before the session is seen (idle connectors at 0 A, decreases):
+    // the newcomer's 6 A follows once those are acknowledged, as chargers would.
+    const acked = new Set<string>();
+    const ackNewest = async () => {
+      for (const id of ['CP-A', 'CP-B', 'CP-C']) {
+        const plan = await latest(id);
+        if (plan && !acked.has(plan.planId)) {
+          acked.add(plan.planId);
+          await ack(plan);
+        }
+      }
+    };
+    // If a round saw the session while the other chargers were not yet connected (counted at full
+    // rating), hysteresis holds it paused for its dwell time: the clock moves on, rounds follow.
+    expect(await eventually(async () => {
+      await ackNewest();
+      if ((await latest('CP-A'))?.connectors.find((c) => c.connectorId === 1)?.schedule.periods[0].limit === 6) return true;
+      clock.ms += 30_000;
+      await call('POST', '/api/v1/groups/G1/replan');
+      return false;
+    })).toBe(true);
+    await ackNewest();
     // Ramp from the minimum to the full 32 A, one round at a time.
     for (let i = 0; i < 12; i++) {
       clock.ms += 10_000;
@@ -131,7 +151,11 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
     const history = await call('GET', '/api/v1/groups/G1/plans?stationId=CP-B&limit=1');
     expect(history.body[0]).toMatchObject({ planId: plan.planId, failed: 1, lastFailure: 'Rejected' });
     // CP-B counts at its 32 A rating (21.1 kW) from now on: more than the 10 kW emergency allows.
-    const failures = async () => db.query(`SELECT payload FROM outbox WHERE subject = $1`, [Subjects.CapacityComplianceFailed]);
+    // Only this incident: a round at start-up, before the chargers were seen connected, may have had its own.
+    const failures = async () =>
+      (await db.query(`SELECT payload FROM outbox WHERE subject = $1 ORDER BY seq`, [Subjects.CapacityComplianceFailed])).filter((r: { payload: { message: string } }) =>
+        r.payload.message.includes('CP-B profile rejected'),
+      );
     expect(await eventually(async () => (await failures()).length === 1)).toBe(true);
     const [{ payload }] = await failures();
     expect(payload).toMatchObject({ groupId: 'G1', partnerId: 'elmo', forecastRequestId: 'em-1' });

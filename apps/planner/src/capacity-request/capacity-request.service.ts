@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ADJUST_BLOCK_COUNT, Subjects } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
 import { APP_CONFIG, ConflictError, NotFoundError, REDIS, ROOT_LOGGER } from '@cpo/platform';
@@ -15,6 +16,8 @@ import { adjustPhase, decideAdjust, forecastNeed, type AdjustDecision } from './
 
 const CHECK_EVERY_MS = 30_000;
 const HISTORY_WEEKS = 8;
+/** Deletes the lock only if it is still ours: after a TTL expiry another replica (or an operator's forced request) may hold it. */
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** What a decision run produced. */
 export interface AdjustOutcome extends AdjustDecision {
@@ -85,7 +88,8 @@ export class CapacityRequestService implements OnApplicationBootstrap, OnModuleD
     if (!group) throw new NotFoundError(`group ${groupId} not found`);
     const day = nextTaipeiDay(taipeiDayOf(nowMs));
     const lock = `planner:adjust:${groupId}:${day}`;
-    if ((await this.redis.set(lock, String(process.pid), 'PX', 120_000, 'NX')) !== 'OK') {
+    const token = randomUUID();
+    if ((await this.redis.set(lock, token, 'PX', 120_000, 'NX')) !== 'OK') {
       throw new ConflictError(`the decision for ${groupId} on ${day} is being made right now`);
     }
     try {
@@ -117,7 +121,7 @@ export class CapacityRequestService implements OnApplicationBootstrap, OnModuleD
       if (recorded) this.logger.info({ groupId, day, request: decision.request, reason: decision.reason, requestedBy }, 'extra-capacity decision');
       return { ...decision, groupId, date: day, recorded };
     } finally {
-      await this.redis.del(lock);
+      await this.redis.eval(RELEASE_SCRIPT, 1, lock, token);
     }
   }
 

@@ -8,6 +8,9 @@ export interface ConnectorSampleRow {
   readonly connectorId: number;
   readonly energyWh?: number;
   readonly seenWh?: number;
+  readonly seenAtMs?: number;
+  readonly energyAtMs?: number;
+  readonly sessionStartedAtMs?: number;
   readonly powerW?: number;
   readonly sessionActive: boolean;
   readonly allocationStatus?: string;
@@ -43,7 +46,7 @@ export class ComplianceRepository {
 
   async connectors(tx: EntityManager, groupId: string, voltage: number): Promise<ConnectorSampleRow[]> {
     const rows: Record<string, unknown>[] = await tx.query(
-      `SELECT c.station_id, c.connector_id, st.energy_wh, seen.energy_wh AS seen_wh, st.power_w, st.transaction_id IS NOT NULL AS session_active,
+      `SELECT c.station_id, c.connector_id, st.energy_wh, seen.energy_wh AS seen_wh, seen.seen_at, st.energy_at, st.session_started_at, st.power_w, st.transaction_id IS NOT NULL AS session_active,
          a.status AS allocation_status, a.power_w AS allowed_w, c.max_current_a::float8 * $2 * c.phases AS max_w
        FROM group_connectors c JOIN group_stations s ON s.station_id = c.station_id
        LEFT JOIN connector_state st ON st.station_id = c.station_id AND st.connector_id = c.connector_id
@@ -57,6 +60,9 @@ export class ComplianceRepository {
       connectorId: Number(r['connector_id']),
       energyWh: num(r['energy_wh']),
       seenWh: num(r['seen_wh']),
+      seenAtMs: (r['seen_at'] as Date | null)?.getTime(),
+      energyAtMs: (r['energy_at'] as Date | null)?.getTime(),
+      sessionStartedAtMs: (r['session_started_at'] as Date | null)?.getTime(),
       powerW: num(r['power_w']),
       sessionActive: r['session_active'] === true,
       allocationStatus: (r['allocation_status'] as string | null) ?? undefined,
@@ -65,18 +71,26 @@ export class ComplianceRepository {
     }));
   }
 
-  async saveSeen(tx: EntityManager, seen: { stationId: string; connectorId: number; energyWh: number }[]): Promise<void> {
+  async saveSeen(tx: EntityManager, seen: { stationId: string; connectorId: number; energyWh: number }[], at: Date): Promise<void> {
     if (seen.length === 0) return;
     await tx.query(
-      `INSERT INTO connector_energy_seen (station_id, connector_id, energy_wh)
-       SELECT r.station_id, r.connector_id, r.energy_wh FROM jsonb_to_recordset($1::jsonb) AS r(station_id text, connector_id int, energy_wh float8)
-       ON CONFLICT (station_id, connector_id) DO UPDATE SET energy_wh = EXCLUDED.energy_wh`,
-      [JSON.stringify(seen.map((s) => ({ station_id: s.stationId, connector_id: s.connectorId, energy_wh: s.energyWh })))],
+      `INSERT INTO connector_energy_seen (station_id, connector_id, energy_wh, seen_at)
+       SELECT r.station_id, r.connector_id, r.energy_wh, $2 FROM jsonb_to_recordset($1::jsonb) AS r(station_id text, connector_id int, energy_wh float8)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET energy_wh = EXCLUDED.energy_wh, seen_at = EXCLUDED.seen_at`,
+      [JSON.stringify(seen.map((s) => ({ station_id: s.stationId, connector_id: s.connectorId, energy_wh: s.energyWh }))), at],
     );
   }
 
-  async insertReading(tx: EntityManager, groupId: string, at: Date, r: { energyWh: number; powerW: number; demandW: number }): Promise<void> {
-    await tx.query(`INSERT INTO group_meter_readings (group_id, at, energy_wh, power_w, demand_w) VALUES ($1, $2, $3, $4, $5)`, [groupId, at, r.energyWh, r.powerW, r.demandW]);
+  async insertReading(tx: EntityManager, groupId: string, at: Date, r: { energyWh: number; powerW: number; demandW: number; meterAgeMs?: number }): Promise<void> {
+    await tx.query(`INSERT INTO group_meter_readings (group_id, at, energy_wh, power_w, demand_w, meter_age_ms) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      groupId,
+      at,
+      r.energyWh,
+      r.powerW,
+      r.demandW,
+      // A session that never reported is infinitely stale; the column keeps a large finite value.
+      r.meterAgeMs === undefined ? null : Math.min(r.meterAgeMs, Number.MAX_VALUE),
+    ]);
   }
 
   async addDemand(tx: EntityManager, groupId: string, hourStart: Date, demandW: number): Promise<void> {
@@ -88,12 +102,12 @@ export class ComplianceRepository {
   }
 
   async readings(groupId: string, fromMs: number, toMs: number, m: EntityManager = this.db.manager): Promise<GroupReading[]> {
-    const rows: { at: Date; energy_wh: number }[] = await m.query(`SELECT at, energy_wh FROM group_meter_readings WHERE group_id = $1 AND at >= $2 AND at <= $3 ORDER BY at`, [
+    const rows: { at: Date; energy_wh: number; meter_age_ms: number | null }[] = await m.query(`SELECT at, energy_wh, meter_age_ms FROM group_meter_readings WHERE group_id = $1 AND at >= $2 AND at <= $3 ORDER BY at`, [
       groupId,
       new Date(fromMs),
       new Date(toMs),
     ]);
-    return rows.map((r) => ({ atMs: r.at.getTime(), energyWh: Number(r.energy_wh) }));
+    return rows.map((r) => ({ atMs: r.at.getTime(), energyWh: Number(r.energy_wh), meterAgeMs: r.meter_age_ms === null ? undefined : Number(r.meter_age_ms) }));
   }
 
   /** The first reading ever, and the end of the last window judged, for where to continue. */

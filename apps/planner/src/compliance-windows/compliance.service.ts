@@ -9,6 +9,7 @@ import { unconstrainedDemandW } from '../capacity-request/decision.js';
 import { DAY_MS, HOUR_MS, taipeiDayStartMs } from '../timeline/index.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { ComplianceRepository } from './compliance.repository.js';
+import { meterAgeMs } from '../compliance/margin.js';
 import { judgeWindow, registerDelta, windowStartOf } from './windows.js';
 
 /** At most this many windows are judged per sample (a long outage is caught up over a few minutes). */
@@ -25,6 +26,7 @@ export class ComplianceService implements OnApplicationBootstrap, OnModuleDestro
   private running?: Promise<void>;
   private readonly windowMs: number;
   private readonly sampleMs: number;
+  private readonly staleAfterMs: number;
   private readonly measured: Gauge;
   private readonly verdicts: Counter;
 
@@ -39,6 +41,7 @@ export class ComplianceService implements OnApplicationBootstrap, OnModuleDestro
   ) {
     this.windowMs = config.PLANNER_COMPLIANCE_WINDOW_MIN * 60_000;
     this.sampleMs = config.PLANNER_METER_SAMPLE_MS;
+    this.staleAfterMs = config.PLANNER_METER_STALE_S * 1000;
     const registers = [metrics.registry];
     this.measured = new Gauge({ name: 'planner_group_measured_power_watts', help: 'Measured power of the group (sum of its connectors), W', labelNames: ['group'], registers });
     this.verdicts = new Counter({ name: 'planner_compliance_windows_total', help: 'Compliance windows judged, by result (compliant, breached, unknown)', labelNames: ['group', 'result'], registers });
@@ -75,13 +78,15 @@ export class ComplianceService implements OnApplicationBootstrap, OnModuleDestro
       let added = 0;
       let powerW = 0;
       for (const r of rows) {
-        if (r.energyWh !== undefined) added += registerDelta(r.seenWh, r.energyWh);
+        // Seen more than two samples ago: outside the group meanwhile (or a new connector), a new baseline.
+        if (r.energyWh !== undefined) added += registerDelta(r.seenWh, r.energyWh, { seenAtMs: r.seenAtMs, nowMs: atMs, maxGapMs: 2 * this.sampleMs });
         if (r.sessionActive) powerW += r.powerW ?? 0;
       }
       const demandW = unconstrainedDemandW(rows.map((r) => ({ sessionActive: r.sessionActive, status: r.allocationStatus, measuredW: r.powerW, allowedW: r.allowedW, maxW: r.maxW })));
       const last = await this.repository.lastReading(tx, groupId);
-      await this.repository.saveSeen(tx, rows.flatMap((r) => (r.energyWh === undefined ? [] : [{ stationId: r.stationId, connectorId: r.connectorId, energyWh: r.energyWh }])));
-      await this.repository.insertReading(tx, groupId, new Date(atMs), { energyWh: (last?.energyWh ?? 0) + added, powerW, demandW });
+      await this.repository.saveSeen(tx, rows.flatMap((r) => (r.energyWh === undefined ? [] : [{ stationId: r.stationId, connectorId: r.connectorId, energyWh: r.energyWh }])), new Date(atMs));
+      const meterAge = meterAgeMs(rows, nowMs);
+      await this.repository.insertReading(tx, groupId, new Date(atMs), { energyWh: (last?.energyWh ?? 0) + added, powerW, demandW, meterAgeMs: meterAge });
       await this.repository.addDemand(tx, groupId, new Date(Math.floor(atMs / HOUR_MS) * HOUR_MS), demandW);
       this.measured.set({ group: groupId }, powerW);
       return this.repository.judgingState(tx, groupId);
@@ -98,7 +103,7 @@ export class ComplianceService implements OnApplicationBootstrap, OnModuleDestro
       const end = start + this.windowMs;
       const segments = await this.capacity.timeline(groupId, start, end);
       const readings = await this.repository.readings(groupId, start - tolerance, end + tolerance);
-      const verdict = judgeWindow(readings, segments, start, end, tolerance);
+      const verdict = judgeWindow(readings, segments, start, end, tolerance, this.staleAfterMs);
       const sources = [...new Map(segments.map((s) => [`${s.source.kind}:${s.source.requestId ?? ''}`, s.source])).values()];
       await this.repository.transaction((tx) => this.repository.saveWindow(tx, groupId, verdict, margin, sources, atMs));
       this.verdicts.inc({ group: groupId, result: verdict.compliant === undefined ? 'unknown' : verdict.compliant ? 'compliant' : 'breached' });

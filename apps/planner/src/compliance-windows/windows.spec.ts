@@ -16,6 +16,12 @@ describe('compliance windows', () => {
     expect(registerDelta(5_600, 20)).toBe(0);
   });
 
+  it('takes a register not seen for longer than the gap as a new baseline (connector moved or re-added)', () => {
+    expect(registerDelta(5_000, 5_600, { seenAtMs: 0, nowMs: MIN, maxGapMs: 2 * MIN })).toBe(600);
+    expect(registerDelta(5_000, 95_000, { seenAtMs: 0, nowMs: 60 * MIN, maxGapMs: 2 * MIN })).toBe(0);
+    expect(registerDelta(5_000, 5_600, { seenAtMs: undefined, nowMs: MIN, maxGapMs: 2 * MIN })).toBe(0);
+  });
+
   it('aligns windows to the quarter hour', () => {
     expect(new Date(windowStartOf(Date.parse('2026-12-04T05:22:10Z'), 15 * MIN)).toISOString()).toBe('2026-12-04T05:15:00.000Z');
   });
@@ -29,6 +35,10 @@ describe('compliance windows', () => {
     const verdict = judgeWindow(readings.slice(0, 3), limit, 0, 15 * MIN, 30_000);
     expect(verdict.compliant).toBeUndefined();
     expect(verdict.measuredWh).toBeUndefined();
+    // A session register 3 min old at the end edge: its energy would land in a later window.
+    const stale = readings.map((r) => (r.atMs === 15 * MIN ? { ...r, meterAgeMs: 3 * MIN } : r));
+    expect(judgeWindow(stale, limit, 0, 15 * MIN, 30_000, 2 * MIN).compliant).toBeUndefined();
+    expect(judgeWindow(stale, limit, 0, 15 * MIN, 30_000).compliant).toBe(false);
     // Readings 20 s off the edges are scaled to the window.
     const off = [{ atMs: 20_000, energyWh: 0 }, { atMs: 15 * MIN - 20_000, energyWh: 9_000 }];
     expect(judgeWindow(off, limit, 0, 15 * MIN, 30_000).measuredWh).toBeCloseTo(9_000 * (900 / 860), 6);

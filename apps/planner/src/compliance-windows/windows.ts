@@ -19,10 +19,13 @@ export function allowedWh(segments: readonly LimitSegment[], startMs: number, en
 /**
  * Energy a connector register added since it was last seen. First sight is the baseline (0). A
  * register that went backwards was reset or replaced: nothing is counted for that step rather
- * than a guess, so the group register never goes backwards.
+ * than a guess, so the group register never goes backwards. A register last seen longer ago than
+ * `maxGapMs` is a new baseline too: the connector was outside the group (moved, removed and
+ * re-added) and what it drew meanwhile is not this group's.
  */
-export function registerDelta(previousWh: number | undefined, currentWh: number): number {
+export function registerDelta(previousWh: number | undefined, currentWh: number, gap?: { seenAtMs?: number; nowMs: number; maxGapMs: number }): number {
   if (previousWh === undefined || currentWh < previousWh) return 0;
+  if (gap !== undefined && (gap.seenAtMs === undefined || gap.nowMs - gap.seenAtMs > gap.maxGapMs)) return 0;
   return currentWh - previousWh;
 }
 
@@ -35,6 +38,8 @@ export function windowStartOf(ms: number, windowMs: number): number {
 export interface GroupReading {
   readonly atMs: number;
   readonly energyWh: number;
+  /** Age of the oldest session register when the reading was taken; undefined when nothing charged. */
+  readonly meterAgeMs?: number;
 }
 
 /** The verdict of one window; `compliant` is undefined when the readings do not cover it. */
@@ -48,10 +53,18 @@ export interface WindowVerdict {
 
 /**
  * Judges one window from the readings nearest its two edges (each within `toleranceMs`). Without
- * a reading at both edges the window is not evaluable: that is recorded as such, never as
- * compliant.
+ * a reading at both edges, or when a session's register was older than `staleAfterMs` at either
+ * edge (a silent charger's energy would land in a later window), the window is not evaluable:
+ * that is recorded as such, never as compliant.
  */
-export function judgeWindow(readings: readonly GroupReading[], segments: readonly LimitSegment[], startMs: number, endMs: number, toleranceMs: number): WindowVerdict {
+export function judgeWindow(
+  readings: readonly GroupReading[],
+  segments: readonly LimitSegment[],
+  startMs: number,
+  endMs: number,
+  toleranceMs: number,
+  staleAfterMs = Infinity,
+): WindowVerdict {
   const allowed = allowedWh(segments, startMs, endMs);
   const at = (t: number): GroupReading | undefined => {
     let best: GroupReading | undefined;
@@ -61,6 +74,7 @@ export function judgeWindow(readings: readonly GroupReading[], segments: readonl
   const first = at(startMs);
   const last = at(endMs);
   if (first === undefined || last === undefined || last.atMs <= first.atMs) return { startMs, endMs, allowedWh: allowed };
+  if ((first.meterAgeMs ?? 0) > staleAfterMs || (last.meterAgeMs ?? 0) > staleAfterMs) return { startMs, endMs, allowedWh: allowed };
   // Scale to the window when the readings are not exactly at its edges.
   const measured = ((last.energyWh - first.energyWh) * (endMs - startMs)) / (last.atMs - first.atMs);
   return { startMs, endMs, allowedWh: allowed, measuredWh: measured, compliant: measured <= allowed + 1e-6 };

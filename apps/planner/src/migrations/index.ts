@@ -2,6 +2,8 @@ import { Messaging1732300000000 } from '@cpo/messaging';
 import { Topology1763950000000 } from './1763950000000-topology.js';
 import { Planning1764850000000 } from './1764850000000-planning.js';
 import { Compliance1764860000000 } from './1764860000000-compliance.js';
+import { Compliance1764900000000 } from './1764900000000-compliance.js';
+import { MeterQuality1764910000000 } from './1764910000000-meter-quality.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000, Topology1763950000000, Planning1764850000000, Compliance1764860000000];
+export const migrations = [Messaging1732300000000, Topology1763950000000, Planning1764850000000, Compliance1764860000000, Compliance1764900000000, MeterQuality1764910000000];

@@ -6,6 +6,7 @@ import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { CapacityService } from '../capacity/capacity.service.js';
+import { ComplianceWatchService } from '../compliance/compliance-watch.service.js';
 import { CLOCK, type Clock } from '../clock.js';
 import type { PlannerConfig } from '../config.js';
 import { DAY_MS, buildTimeline, nextTaipeiDay, pvCreditW, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
@@ -45,6 +46,7 @@ export class PlanningService {
     private readonly repository: PlanningRepository,
     private readonly topology: TopologyRepository,
     private readonly capacity: CapacityService,
+    private readonly watch: ComplianceWatchService,
     private readonly outbox: OutboxWriter,
     private readonly metrics: PlanningMetrics,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -65,8 +67,15 @@ export class PlanningService {
   /** One round for the group; undefined when the group does not exist (any more). */
   async planGroup(groupId: string, cause: string): Promise<RoundSummary | undefined> {
     const stopTimer = this.metrics.rounds.startTimer();
-    const group = await this.topology.model(groupId);
-    if (!group) return undefined;
+    const configured = await this.topology.model(groupId);
+    if (!configured) return undefined;
+    // The window in progress: a margin raised after recent breaches, and less power while at risk.
+    const window = await this.watch.status(groupId).catch((err: Error) => {
+      this.logger.warn({ err, groupId }, 'compliance window status unavailable; planning with the configured margin');
+      return undefined;
+    });
+    const group = window === undefined ? configured : { ...configured, safetyMargin: window.margin };
+    const windowCapW = window?.status === 'at_risk' || window?.status === 'breached' ? window.headroomW : undefined;
     const nowMs = this.clock.now();
     // Tomorrow is part of every plan: the day-ahead values for it are known from 10:00 Taipei on.
     const horizonMs = taipeiDayStartMs(nextTaipeiDay(taipeiDayOf(nowMs))) + DAY_MS;
@@ -82,7 +91,7 @@ export class PlanningService {
       // A configured source is behind the group's metering point by definition (reviewed at onboarding).
       const sources = await this.repository.generation(tx, groupId, nowMs - PV_WINDOW_MS);
       const pvCredit = sources.reduce((sum, readings) => sum + pvCreditW(readings, nowMs, nowMs, { behindGroupMeter: true, windowMs: PV_WINDOW_MS }), 0);
-      const result = planRound({ nowMs, group, timeline, horizonMs, stations, connectors, previous, published, decreasesPending, pvCreditW: pvCredit, options: this.options });
+      const result = planRound({ nowMs, group, timeline, horizonMs, stations, connectors, previous, published, decreasesPending, pvCreditW: pvCredit, windowCapW, options: this.options });
       await this.repository.saveTargets(tx, groupId, result.targets, nowMs);
       await this.publish(tx, groupId, result, nowMs, horizonMs);
       const infeasible = await this.reportIncident(tx, groupId, group.partnerId, result, nowMs);

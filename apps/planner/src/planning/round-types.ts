@@ -74,6 +74,11 @@ export interface RoundInput {
   readonly connectors: ReadonlyMap<string, ConnectorLive>;
   readonly previous: ReadonlyMap<string, PreviousTarget>;
   readonly published: ReadonlyMap<string, PublishedPlan>;
+  /**
+   * What the group may still draw on average until the compliance window in progress ends (W),
+   * when that window is at risk: the power available now is capped to it (guide §4).
+   */
+  readonly windowCapW?: number;
   /** Conservative on-site generation credit for now, W (0 without configured sources or fresh readings). */
   readonly pvCreditW: number;
   /** Decreases of this group sent but not yet acknowledged: increases wait for them. */

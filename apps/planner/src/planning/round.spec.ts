@@ -210,3 +210,15 @@ describe('describeIncident', () => {
     );
   });
 });
+
+describe('planRound with the compliance window at risk', () => {
+  it('caps the power available now to what the window can still take, and leaves future steps alone', () => {
+    const two = group(30, [station('A'), station('B')]);
+    const base = input(two, { connectors: new Map([session('A'), session('B')]), previous: new Map([charging('A', 22.7), charging('B', 22.7)]) });
+    expect(planRound(base).availableW).toBe(30_000);
+    const capped = planRound({ ...base, windowCapW: 13_200 });
+    expect(capped.availableW).toBe(13_200);
+    // 13.2 kW / 2 / 660 W per A = 10 A each now.
+    expect(capped.targets.map((t) => t.limit)).toEqual([10, 10]);
+  });
+});

@@ -56,7 +56,8 @@ export function planRound(input: RoundInput): RoundResult {
   const demands = sessionDemands(input);
   const base = { nominalVoltageV: group.nominalVoltageV, chargers };
   // Solar credit only for now: no generation forecast is trusted for future limits.
-  const availableW = availablePowerW(current.powerW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: input.pvCreditW });
+  const plainW = availablePowerW(current.powerW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: input.pvCreditW });
+  const availableW = input.windowCapW === undefined ? plainW : Math.min(plainW, input.windowCapW);
 
   // Hysteresis: what each session would get if all charged decides who may charge at all.
   const trial = allocate({ ...base, availableW, connectors: demands });
