@@ -571,8 +571,9 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
       stations.map(async (s) => {
         let due = started + Math.random() * period;
         while (due < stopAt) {
-          const wait = due - performance.now();
-          if (wait > 0) await sleep(wait);
+          // libuv timers count whole milliseconds from the loop's cached clock, so one may fire a
+          // little before `due`; sending early made sub-millisecond answers show negative latency.
+          for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) await sleep(Math.ceil(wait));
           // A second of grace for timers firing late on a busy machine; after it, the rest is backlog.
           const now = performance.now();
           if (now >= stopAt + 1000) {

@@ -1,7 +1,7 @@
 import { ocppCommandSubject, OcppCommandReplyV1, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
 import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import { OcppCallError, type Req16 } from '@cpo/ocpp-protocol';
+import { OcppCallError, SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually, testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
 import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
@@ -28,15 +28,36 @@ function configurableCharger(url: string, identity = uniqueStation()) {
     config.set(req.key, req.value);
     return { status: 'Accepted' };
   });
+  // What it applies: accepted profiles, unless `ignoreProfiles` (firmware that accepts and keeps its old limit).
+  const installed: SmartCharging16.InstalledProfile[] = [];
+  const behaviour = { ignoreProfiles: false };
   cp.handle('SetChargingProfile', (req) => {
     profiles.push(req);
-    return { status: req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile' ? 'Rejected' : 'Accepted' };
+    if (req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
+    if (!behaviour.ignoreProfiles) {
+      const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
+      if (i >= 0) installed.splice(i, 1);
+      installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });
+    }
+    return { status: 'Accepted' };
   });
+  // The same engine as the simulator: the limit in effect over the next `duration` seconds (32 A hardware maximum).
+  cp.handle('GetCompositeSchedule', (req) => ({
+    status: 'Accepted',
+    ...SmartCharging16.compositeSchedule({
+      profiles: installed,
+      connectorId: req.connectorId,
+      from: new Date(),
+      durationS: req.duration,
+      unit: req.chargingRateUnit ?? 'A',
+      electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 },
+    }),
+  }));
   cp.handle('Reset', () => new Promise(() => undefined));
   cp.handle('UnlockConnector', () => {
     throw new OcppCallError('GenericError', 'lock motor jammed', {});
   });
-  return { cp, profiles, config, reads };
+  return { cp, profiles, config, reads, behaviour };
 }
 
 describe('OCPP operator commands, grid limits and two replicas', () => {
@@ -165,6 +186,10 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     expect(applied.every((e) => e['planId'] === planId)).toBe(true);
     const view = await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`);
     expect(view.body.map((r: { chargingProfileId: number; state: string }) => [r.chargingProfileId, r.state])).toEqual([[1, 'applied'], [101, 'applied']]);
+    // Verified with GetCompositeSchedule: connector 1 runs at 16 A, within both the 20 A share and its own 16 A.
+    const verified = async () => (await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as { chargingProfileId: number; verification: string | null; verifiedLimit: number | null }[];
+    expect(await eventually(async () => (await verified()).every((r) => r.verification !== null))).toBe(true);
+    expect((await verified()).map((r) => [r.chargingProfileId, r.verification, r.verifiedLimit])).toEqual([[1, 'verified', 16], [101, 'verified', 16]]);
 
     // Reconnect: the desired profiles are sent again.
     const before = profiles.length;
@@ -175,6 +200,24 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     await again.cp.waitOpen();
     expect(await eventually(() => again.profiles.length >= 2)).toBe(true);
     expect(before).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a charger that accepts a profile but keeps a higher limit is caught by GetCompositeSchedule', async () => {
+    const { cp, behaviour } = await online(a);
+    behaviour.ignoreProfiles = true;
+    await eventually(async () => (await api(a, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.numberOfConnectors === 2);
+    const start = new Date(Date.now() - 60_000).toISOString();
+    await publishPlan(a, {
+      planId: crypto.randomUUID(), groupId: 'G1', stationId: cp.identity, reason: 'emergency', effectiveFrom: start,
+      connectors: [{ connectorId: 2, schedule: { startSchedule: start, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 10 }] } }],
+    });
+    const row = async () => ((await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as { chargingProfileId: number; state: string; verification: string | null; verifiedLimit: number | null }[])[0];
+    expect(await eventually(async () => (await row())?.verification != null)).toBe(true);
+    // Accepted (so applied and published as such), yet it reports its 32 A hardware maximum in effect.
+    expect(await row()).toMatchObject({ chargingProfileId: 102, state: 'applied', verification: 'exceeded', verifiedLimit: 32 });
+    // Either replica may have taken the plan from the bus (and verified through the other's socket).
+    const metrics = (await Promise.all([a, b].map((h) => fetch(`${h.app.baseUrl}/metrics`).then((r) => r.text())))).join('\n');
+    expect(metrics).toMatch(/ocpp_charging_profile_verifications_total\{[^}]*outcome="exceeded"[^}]*\} [1-9]/);
   });
 
   it('a plan for an offline station is reported Offline, then delivered when the station connects', async () => {

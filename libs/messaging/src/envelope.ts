@@ -26,7 +26,7 @@ export interface EnvelopeMeta {
 
 /**
  * Bus headers for consumers and logs. Nats-Msg-Id (JetStream de-duplication)
- * is set by the publisher's `msgID` option, the one place that owns it.
+ * is set where the message is published (`msgID`, or the relay's pipelined publisher).
  */
 export function toHeaders(meta: EnvelopeMeta): MsgHdrs {
   const h = natsHeaders();

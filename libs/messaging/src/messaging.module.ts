@@ -122,6 +122,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     this.relay = new OutboxRelay({
       databaseUrl: this.config.DATABASE_URL,
       js: this.js,
+      nc: this.nc,
       names: this.names,
       logger: this.logger.child({ component: 'outbox-relay' }),
       metrics: this.metrics,

@@ -29,6 +29,9 @@ describe('transactional outbox (real PostgreSQL + JetStream)', () => {
 
     const stored = await bus.jsm.streams.getMessage(bus.names.stream('OCPP'), { seq: 1 });
     expect(stored?.header.get(Headers.EventId)).toBe(committed);
+    // The relay has PostgreSQL format the time: it must read exactly as Date#toISOString would.
+    const [{ occurred_at }] = await bus.dataSource.query(`SELECT occurred_at FROM outbox WHERE id = $1`, [committed]);
+    expect(stored?.header.get(Headers.OccurredAt)).toBe((occurred_at as Date).toISOString());
     expect(await bus.streamMessages('OCPP')).toBe(1);
     const [{ n }] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = $1`, [rolledBack]);
     expect(n).toBe(0);
@@ -80,7 +83,49 @@ describe('transactional outbox (real PostgreSQL + JetStream)', () => {
     ).rejects.toThrow(/connectorId/);
   });
 
+  it('stores an event whose text holds a lone UTF-16 surrogate (U+FFFD in its place), instead of failing the transaction', async () => {
+    const [id] = await bus.dataSource.transaction((tx) => bus.writer.enqueueMany(tx, [{ subject, payload: { ...payload, info: 'broken \ud800 input' } }]));
+    const [row] = await bus.dataSource.query(`SELECT payload FROM outbox WHERE id = $1`, [id]);
+    expect(row.payload.info).toBe('broken \uFFFD input');
+  });
+
   it('refuses to write outside a transaction', async () => {
     await expect(bus.writer.enqueue(bus.dataSource.manager, subject, payload)).rejects.toThrow(/open transaction/);
+  });
+
+  it('a batch with a message no stream takes keeps that row queued with its error and publishes the rest', async () => {
+    await bus.relay().drainOnce();
+    const before = await bus.streamMessages('OCPP');
+    const good = randomUUID();
+    const orphan = randomUUID();
+    await bus.dataSource.transaction((tx) => bus.writer.enqueue(tx, subject, payload, { eventId: good }));
+    // A row whose subject no stream captures: JetStream answers 503 (no responders) for it alone.
+    await bus.dataSource.query(
+      `INSERT INTO outbox (id, subject, schema_version, payload, source) VALUES ($1, 'nowhere.at.all', 1, '{}', 'test')`,
+      [orphan],
+    );
+    const relay = bus.relay({ publishTimeoutMs: 2000 });
+    expect(await relay.drainOnce()).toEqual({ published: 1, failed: 1 });
+    expect(await bus.streamMessages('OCPP')).toBe(before + 1);
+    const rows = await bus.dataSource.query(`SELECT id, published_at IS NOT NULL AS sent, attempts, last_error FROM outbox WHERE id = ANY($1::uuid[]) ORDER BY sent`, [[good, orphan]]);
+    expect(rows.map((r: { id: string; sent: boolean }) => [r.id, r.sent])).toEqual([[orphan, false], [good, true]]);
+    expect(rows[0].attempts).toBe(1);
+    expect(rows[0].last_error).toMatch(/503|no stream/);
+    await bus.dataSource.query(`DELETE FROM outbox WHERE id = $1`, [orphan]);
+  });
+
+  it('writes state and events in one statement without a transaction block (statement form)', async () => {
+    // Started first with a long poll: only the NOTIFY of the statement's commit can wake it.
+    const relay = bus.relay({ pollIntervalMs: 60_000 });
+    await relay.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await bus.streamMessages('OCPP');
+    const s = bus.writer.statement([1, 2].map(() => ({ subject, payload })), 2);
+    await bus.dataSource.query(`WITH side AS (INSERT INTO applied VALUES ($1, 'statement', 1)), ${s.cte} ${s.notify}`, [randomUUID(), ...s.params]);
+    const [{ n }] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [s.ids]);
+    expect(n).toBe(2);
+    expect(await eventually(async () => (await bus.streamMessages('OCPP')) === before + 2)).toBe(true);
+    await relay.stop();
+    expect(() => bus.writer.statement([{ subject, payload: { ...payload, connectorId: -1 } }], 1)).toThrow(/connectorId/);
   });
 });

@@ -62,14 +62,19 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
 }
 
 /**
- * PostgreSQL text cannot hold U+0000; a charger's NUL becomes U+FFFD (visible, never a lost
- * message). Applied to every inbound payload before anything stores it.
+ * PostgreSQL text cannot hold U+0000, nor a lone UTF-16 surrogate once the text travels in a JSON
+ * parameter (the group commits send their rows that way): a charger's NUL or lone surrogate (only
+ * possible as a JSON escape) becomes U+FFFD (visible, never a lost message). Applied to every inbound
+ * payload before anything stores it.
  */
 export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\u0000') ? value.split('\u0000').join('\uFFFD') : value) as T;
+  if (typeof value === 'string') return wellFormed(value.includes('\u0000') ? value.split('\u0000').join('\uFFFD') : value) as T;
   if (Array.isArray(value)) return value.map((v) => withoutNul(v)) as T;
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
   }
   return value;
 }
+
+/** String.prototype.toWellFormed (Node 20, ES2024; the type library here is ES2023). */
+const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();

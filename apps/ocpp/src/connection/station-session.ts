@@ -34,6 +34,7 @@ export interface SessionHooks {
 /** How long a message we asked for with TriggerMessage may pass the Pending gate. */
 const TRIGGER_WINDOW_MS = 60_000;
 const MAX_RAW_FRAME_KEPT = 65_536;
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /**
  * One charger's WebSocket: ordered inbound handling (StartTransaction before its MeterValues),
@@ -135,9 +136,10 @@ export class StationSession implements StationContext {
     }
     const frame = parsed.frame;
     if (frame.type === MessageType.Call) {
-      // NUL can only be there as a raw character or the JSON escape: skip the deep copy otherwise.
-      const hasNul = text.includes('\u0000') || text.includes('\\u0000');
-      return this.onCall(hasNul ? { ...frame, payload: withoutNul(frame.payload) } : frame, text);
+      // NUL can only be there as a raw character or the JSON escape, a lone surrogate only as an escape
+      // (the frame was valid UTF-8): skip the deep copy otherwise.
+      const suspect = text.includes('\u0000') || text.includes('\\u0000') || SURROGATE_ESCAPE.test(text);
+      return this.onCall(suspect ? { ...frame, payload: withoutNul(frame.payload) } : frame, text);
     }
     const action = this.calls.actionOf(frame.uniqueId);
     if (action === undefined) {

@@ -14,6 +14,7 @@ export class OcppMetrics {
   readonly schemaViolations: Counter;
   readonly badFrames: Counter;
   readonly profileDispatches: Counter;
+  readonly profileVerifications: Counter;
   readonly remoteStartTimeouts: Counter;
 
   constructor(metrics: MetricsService) {
@@ -51,6 +52,12 @@ export class OcppMetrics {
     this.profileDispatches = new Counter({
       name: 'ocpp_charging_profile_dispatches_total',
       help: 'Charging profiles sent for planner limits, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.profileVerifications = new Counter({
+      name: 'ocpp_charging_profile_verifications_total',
+      help: 'Accepted charging profiles checked with GetCompositeSchedule, by outcome (verified, exceeded, unverifiable)',
       labelNames: ['outcome'],
       registers,
     });

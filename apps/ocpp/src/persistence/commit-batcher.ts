@@ -23,12 +23,30 @@ interface Waiting<T, R> {
 export class CommitBatcher<T, R> {
   private readonly waiting: Waiting<T, R>[] = [];
   private running = 0;
+  private readonly run: (items: T[]) => Promise<R[]>;
+  private readonly options: CommitBatcherOptions;
 
+  /** Each batch is written by `write` inside one TypeORM transaction. */
+  constructor(db: DataSource, write: (items: T[], tx: EntityManager) => Promise<R[]>, options: CommitBatcherOptions);
+  /**
+   * Each batch is written by `commit`, which must be atomic and durable by itself when it resolves
+   * (e.g. one SQL statement in autocommit: its own transaction, one round trip instead of four).
+   */
+  constructor(commit: (items: T[]) => Promise<R[]>, options: CommitBatcherOptions);
   constructor(
-    private readonly db: DataSource,
-    private readonly write: (items: T[], tx: EntityManager) => Promise<R[]>,
-    private readonly options: CommitBatcherOptions,
-  ) {}
+    dbOrCommit: DataSource | ((items: T[]) => Promise<R[]>),
+    writeOrOptions: ((items: T[], tx: EntityManager) => Promise<R[]>) | CommitBatcherOptions,
+    options?: CommitBatcherOptions,
+  ) {
+    if (typeof dbOrCommit === 'function') {
+      this.run = dbOrCommit;
+      this.options = writeOrOptions as CommitBatcherOptions;
+    } else {
+      const write = writeOrOptions as (items: T[], tx: EntityManager) => Promise<R[]>;
+      this.run = (items) => dbOrCommit.transaction((tx) => write(items, tx));
+      this.options = options!;
+    }
+  }
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -50,7 +68,7 @@ export class CommitBatcher<T, R> {
 
   private async commit(batch: Waiting<T, R>[]): Promise<void> {
     try {
-      const results = await this.db.transaction((tx) => this.write(batch.map((w) => w.item), tx));
+      const results = await this.run(batch.map((w) => w.item));
       batch.forEach((w, i) => w.resolve(results[i] as R));
     } catch (err) {
       if (batch.length === 1) {

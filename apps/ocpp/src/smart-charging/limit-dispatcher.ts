@@ -15,6 +15,7 @@ import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { buildProfile, emulateStationCap, type BuiltProfile } from './profile-builder.js';
+import { ProfileVerifier } from './profile-verifier.js';
 
 type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
 
@@ -33,6 +34,7 @@ export class LimitDispatcher {
     private readonly commands: CommandService,
     private readonly outbox: OutboxWriter,
     private readonly metrics: OcppMetrics,
+    private readonly verifier: ProfileVerifier,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -45,10 +47,19 @@ export class LimitDispatcher {
     const now = new Date();
     const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V) }));
     built.sort((a, b) => change(a.row, a.built) - change(b.row, b.built));
-    for (const { row, built: profile } of built) await this.send(stationId, row, profile, caps, options.ctx);
+    const accepted: { row: DesiredProfileRow; sent: BuiltProfile }[] = [];
+    for (const { row, built: profile } of built) {
+      const sent = await this.send(stationId, row, profile, caps, options.ctx);
+      if (sent) accepted.push({ row, sent });
+    }
+    // After every profile is out (a decrease must not wait for a check): what the charger applies now.
+    for (const { row, sent } of accepted) {
+      await this.verifier.verify(stationId, row.chargingProfileId, sent, options.ctx).catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
+    }
   }
 
-  private async send(stationId: string, row: DesiredProfileRow, built: BuiltProfile, caps: StationCapabilities, ctx?: StationContext): Promise<void> {
+  /** Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted. */
+  private async send(stationId: string, row: DesiredProfileRow, built: BuiltProfile, caps: StationCapabilities, ctx?: StationContext): Promise<BuiltProfile | undefined> {
     let attempt = built;
     if (built.profile.chargingProfilePurpose === 'ChargePointMaxProfile' && caps.chargePointMaxProfileRefused) {
       attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
@@ -64,8 +75,9 @@ export class LimitDispatcher {
       attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
       reply = await this.call(stationId, attempt, ctx);
     }
-    if (reply.status === 'error' && reply.code === 'Superseded') return; // a newer profile took its place in the queue
-    await this.record(stationId, row, attempt, reply);
+    if (reply.status === 'error' && reply.code === 'Superseded') return undefined; // a newer profile took its place in the queue
+    const recorded = await this.record(stationId, row, attempt, reply);
+    return recorded ? attempt : undefined;
   }
 
   private async call(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
@@ -79,20 +91,21 @@ export class LimitDispatcher {
     return this.commands.send(stationId, { action: 'SetChargingProfile', payload });
   }
 
-  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply): Promise<void> {
+  /** True when the charger accepted and the row still held this plan. */
+  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply): Promise<boolean> {
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
     this.metrics.profileDispatches.inc({ outcome: accepted ? 'applied' : failed! });
     const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
     const at = new Date().toISOString();
-    await this.db.transaction(async (tx) => {
+    const current = await this.db.transaction(async (tx) => {
       const current = await this.profiles.recordOutcome(tx, stationId, row.chargingProfileId, {
         state: accepted ? 'applied' : failed === 'Rejected' || failed === 'NotSupported' ? 'rejected' : 'failed',
         applied: accepted ? (built.profile as unknown as Record<string, unknown>) : undefined,
         result,
         planId: row.planId,
       });
-      if (!current) return;
+      if (!current) return false;
       const common = { stationId, connectorId: built.connectorId, planId: row.planId ?? undefined, chargingProfileId: built.profile.chargingProfileId };
       if (accepted) {
         await this.outbox.enqueue(tx, Subjects.OcppChargingProfileApplied, {
@@ -104,8 +117,10 @@ export class LimitDispatcher {
       } else {
         await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, { ...common, status: failed!, detail: result || undefined, failedAt: at });
       }
+      return true;
     });
     if (!accepted) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result }, 'charging profile not applied');
+    return accepted && current;
   }
 }
 

@@ -4,11 +4,12 @@ import { ConnectionModule } from '../connection/connection.module.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { ProfileRetry } from './profile-retry.js';
+import { ProfileVerifier } from './profile-verifier.js';
 import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule],
-  providers: [ChargingProfileRepository, LimitDispatcher, StationLimitsConsumer, ProfileRetry],
+  providers: [ChargingProfileRepository, LimitDispatcher, StationLimitsConsumer, ProfileRetry, ProfileVerifier],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}

@@ -101,38 +101,6 @@ export class StationRepository {
     );
   }
 
-  /** Stored status times of these connectors, locked until the transaction ends. Key: `station\u0000connector`. */
-  async statusTimes(tx: EntityManager, stationIds: string[], connectorIds: number[]): Promise<Map<string, Date>> {
-    const rows: { station_id: string; connector_id: number; status_at: Date }[] = await tx.query(
-      `SELECT c.station_id, c.connector_id, c.status_at FROM connectors c
-       JOIN unnest($1::text[], $2::int[]) AS k(station_id, connector_id) USING (station_id, connector_id)
-       ORDER BY c.station_id, c.connector_id FOR UPDATE OF c`,
-      [stationIds, connectorIds],
-    );
-    return new Map(rows.map((r) => [`${r.station_id}\u0000${r.connector_id}`, r.status_at]));
-  }
-
-  /** Upserts connector statuses (at most one row per connector; never replaces a newer one). */
-  async upsertStatuses(tx: EntityManager, rows: ConnectorStatusRow[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO connectors AS c (station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-       ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info,
-         vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, status_at = EXCLUDED.status_at, updated_at = now()
-       WHERE c.status_at <= EXCLUDED.status_at`,
-      [
-        rows.map((r) => r.stationId),
-        rows.map((r) => r.connectorId),
-        rows.map((r) => r.status),
-        rows.map((r) => r.errorCode),
-        rows.map((r) => r.info ?? null),
-        rows.map((r) => r.vendorId ?? null),
-        rows.map((r) => r.vendorErrorCode ?? null),
-        rows.map((r) => r.statusAt),
-      ],
-    );
-  }
-
   /** Merges reported configuration keys (by key) and, after a full read, replaces the derived capabilities. */
   async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string }[], capabilities?: object): Promise<void> {
     const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
@@ -198,4 +166,46 @@ export class StationRepository {
     );
   }
 
+}
+
+/**
+ * Connector statuses of a batch as CTEs of one statement (parameters from `firstParam`): `<prefix>_fresh`
+ * lists the 1-based positions of the notifications that are not older than the stored status nor an
+ * earlier one of the batch for the same connector; the newest fresh one per connector is upserted (never
+ * over a newer row). The stored rows are read `FOR UPDATE` in key order: a concurrent batch (another
+ * replica, a replaced connection) touching the same connector waits, and the lock returns the row as
+ * that batch committed it, so its status is compared against the newest one, as with a transaction.
+ */
+export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstParam: number, prefix = 'st'): { ctes: string; params: unknown[] } {
+  const p = (k: number) => `$${firstParam + k}`;
+  return {
+    ctes: `${prefix}_in AS (
+         SELECT k.*, max(k.status_at) OVER (PARTITION BY k.station_id, k.connector_id ORDER BY k.ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_at
+           FROM unnest(${p(0)}::text[], ${p(1)}::int[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::timestamptz[])
+             WITH ORDINALITY AS k(station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at, ord)),
+       ${prefix}_locked AS (
+         SELECT c.station_id, c.connector_id, c.status_at FROM connectors c
+          WHERE (c.station_id, c.connector_id) IN (SELECT station_id, connector_id FROM ${prefix}_in)
+          ORDER BY c.station_id, c.connector_id FOR UPDATE),
+       ${prefix}_fresh AS (
+         SELECT i.* FROM ${prefix}_in i LEFT JOIN ${prefix}_locked c ON c.station_id = i.station_id AND c.connector_id = i.connector_id
+          WHERE i.status_at >= COALESCE(GREATEST(c.status_at, i.earlier_at), '-infinity')),
+       ${prefix}_up AS (
+         INSERT INTO connectors AS c (station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at)
+         SELECT DISTINCT ON (station_id, connector_id) station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at
+           FROM ${prefix}_fresh ORDER BY station_id, connector_id, ord DESC
+         ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info,
+           vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, status_at = EXCLUDED.status_at, updated_at = now()
+         WHERE c.status_at <= EXCLUDED.status_at)`,
+    params: [
+      rows.map((r) => r.stationId),
+      rows.map((r) => r.connectorId),
+      rows.map((r) => r.status),
+      rows.map((r) => r.errorCode),
+      rows.map((r) => r.info ?? null),
+      rows.map((r) => r.vendorId ?? null),
+      rows.map((r) => r.vendorErrorCode ?? null),
+      rows.map((r) => r.statusAt),
+    ],
+  };
 }

@@ -8,7 +8,7 @@ import type { OcppConfig } from '../config.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
-import { StationRepository, type ConnectorStatusRow } from './station.repository.js';
+import { connectorStatusesStatement, StationRepository, type ConnectorStatusRow } from './station.repository.js';
 
 /**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
@@ -25,7 +25,7 @@ export class StationService {
     private readonly outbox: OutboxWriter,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
   ) {
-    this.statuses = new CommitBatcher(db, (rows, tx) => this.writeStatuses(rows, tx), { maxBatch: 500, concurrency: 2 });
+    this.statuses = new CommitBatcher((rows) => this.writeStatuses(rows), { maxBatch: 500, concurrency: 2 });
     this.heartbeats = new CommitBatcher<{ stationId: string; at: Date }, void>(
       db,
       async (items, tx) => {
@@ -100,22 +100,15 @@ export class StationService {
     });
   }
 
-  /** Connector statuses of a batch: stale notifications (older than stored) are ignored, the rest stored and published. */
-  private async writeStatuses(rows: ConnectorStatusRow[], tx: Parameters<StationRepository['upsertStatuses']>[0]): Promise<void[]> {
-    const stored = await this.stations.statusTimes(tx, rows.map((r) => r.stationId), rows.map((r) => r.connectorId));
-    const winners = new Map<string, ConnectorStatusRow>();
-    const fresh: ConnectorStatusRow[] = [];
-    for (const row of rows) {
-      const key = `${row.stationId}\u0000${row.connectorId}`;
-      const latest = winners.get(key)?.statusAt ?? stored.get(key);
-      if (latest && row.statusAt < latest) continue;
-      winners.set(key, row);
-      fresh.push(row);
-    }
-    if (winners.size > 0) await this.stations.upsertStatuses(tx, [...winners.values()]);
-    await this.outbox.enqueueMany(
-      tx,
-      fresh.map((r) => ({
+  /**
+   * Connector statuses of a batch in one statement (one round trip, its own transaction): stale
+   * notifications (older than stored, or than an earlier one in the batch) are ignored, the rest
+   * stored and published through the outbox.
+   */
+  private async writeStatuses(rows: ConnectorStatusRow[]): Promise<void[]> {
+    const statuses = connectorStatusesStatement(rows, 1, 'st');
+    const events = this.outbox.statement(
+      rows.map((r) => ({
         subject: Subjects.OcppConnectorStatus,
         payload: {
           stationId: r.stationId,
@@ -128,7 +121,10 @@ export class StationService {
           timestamp: r.statusAt.toISOString(),
         },
       })),
+      1 + statuses.params.length,
+      { keepOrdinals: 'SELECT ord FROM st_fresh' },
     );
+    await this.db.query(`WITH ${statuses.ctes}, ${events.cte} ${events.notify}`, [...statuses.params, ...events.params]);
     return rows.map(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { toJsonParameter } from '@cpo/messaging';
 
 export interface TransactionRow {
   transactionId: number;
@@ -122,11 +123,21 @@ export class TransactionRepository {
 
   async insertMeterValues(tx: EntityManager, rows: MeterRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const col = <K extends keyof MeterRow>(k: K) => rows.map((r) => r[k] ?? null);
-    await tx.query(
-      `INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::timestamptz[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
-      [col('stationId'), col('connectorId'), col('transactionId'), col('sampledAt'), col('measurand'), col('value'), col('rawValue'), col('unit'), col('phase'), col('context'), col('location'), col('format')],
-    );
+    const { sql, params } = meterValuesInsert(rows, 1);
+    await tx.query(sql, params);
   }
+}
+
+/**
+ * The meter_values insert with parameters numbered from `firstParam`, usable alone or as a CTE body.
+ * The rows travel as one JSON parameter (keys = MeterRow's fields): cheaper to encode than twelve
+ * array literals, which pg builds and escapes element by element in JS.
+ */
+export function meterValuesInsert(rows: MeterRow[], firstParam: number): { sql: string; params: unknown[] } {
+  return {
+    sql: `INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format)
+       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz,
+         measurand text, value float8, "rawValue" text, unit text, phase text, context text, location text, format text)`,
+    params: [toJsonParameter(rows)],
+  };
 }

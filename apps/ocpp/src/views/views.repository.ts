@@ -68,7 +68,8 @@ export class ViewsRepository {
   async chargingProfiles(stationId: string): Promise<Record<string, unknown>[]> {
     return this.db.query(
       `SELECT charging_profile_id AS "chargingProfileId", connector_id AS "connectorId", purpose, state, plan_id AS "planId", desired, desired_at AS "desiredAt",
-         applied, applied_at AS "appliedAt", last_result AS "lastResult", attempts
+         applied, applied_at AS "appliedAt", last_result AS "lastResult", attempts,
+         verification, verified_limit AS "verifiedLimit", verified_at AS "verifiedAt"
        FROM charging_profiles WHERE station_id = $1 ORDER BY connector_id, charging_profile_id`,
       [stationId],
     );

@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { OcppCommandReply } from '@cpo/contracts';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { JsonObject } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { replyOf } from '../commands/command-executor.js';
+import { CommandService } from '../commands/command.service.js';
+import { SessionRegistry } from '../connection/session-registry.js';
+import type { StationContext } from '../connection/station-context.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import type { BuiltProfile } from './profile-builder.js';
+
+export type Verification = 'verified' | 'exceeded' | 'unverifiable';
+
+/** How far above our limit the charger's reported limit may be: rounding to 0.1 A / whole watts. */
+const TOLERANCE = { A: 0.05, W: 1 } as const;
+/** Long enough for a charger to report its schedule from now, short enough to be cheap to compute. */
+const DURATION_S = 300;
+
+/**
+ * Checks with GetCompositeSchedule that a charger which accepted a profile really applies it: the
+ * limit it reports in effect now must not exceed ours (lower is fine: another cap may be stricter).
+ * `Accepted` alone is not proof; some firmware accepts a profile and keeps its old limit. The result
+ * is stored with the profile (operator view) and counted; it never re-sends or fails the profile.
+ */
+@Injectable()
+export class ProfileVerifier {
+  constructor(
+    private readonly db: DataSource,
+    private readonly registry: SessionRegistry,
+    private readonly commands: CommandService,
+    private readonly metrics: OcppMetrics,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** `chargingProfileId`: the desired profile's id (the row), which may differ from the form sent (an emulated cap). */
+  async verify(stationId: string, chargingProfileId: number, built: BuiltProfile, ctx?: StationContext, now = new Date()): Promise<Verification> {
+    const schedule = built.profile.chargingSchedule;
+    const unit = schedule.chargingRateUnit;
+    const expected = expectedLimit(built, now);
+    // A station cap emulated as a connector-0 TxDefaultProfile applies per connector: ask connector 1.
+    const connectorId = built.connectorId === 0 && built.profile.chargingProfilePurpose !== 'ChargePointMaxProfile' ? 1 : built.connectorId;
+    let outcome: Verification = 'unverifiable';
+    let reported: number | undefined;
+    let detail = '';
+    if (expected === undefined) {
+      detail = 'the profile sets no limit now';
+    } else {
+      const reply = await this.call(stationId, { connectorId, duration: DURATION_S, chargingRateUnit: unit }, ctx);
+      const payload = reply.status === 'ok' ? reply.payload : undefined;
+      const first = (payload?.['chargingSchedule'] as { chargingSchedulePeriod?: { startPeriod: number; limit: number }[]; chargingRateUnit?: string } | undefined);
+      reported = first?.chargingSchedulePeriod?.[0]?.limit;
+      if (reply.status !== 'ok') detail = `${reply.code}: ${reply.description}`;
+      else if (payload?.['status'] !== 'Accepted') detail = `GetCompositeSchedule ${String(payload?.['status'])}`;
+      else if (reported === undefined || (first?.chargingRateUnit !== undefined && first.chargingRateUnit !== unit)) detail = 'no comparable schedule in the answer';
+      else outcome = reported <= expected + TOLERANCE[unit] ? 'verified' : 'exceeded';
+    }
+    this.metrics.profileVerifications.inc({ outcome });
+    if (outcome === 'exceeded') {
+      this.logger.warn({ stationId, chargingProfileId, expected, reported, unit }, 'charger accepted a charging profile but reports a higher limit in effect');
+    }
+    await this.db.query(
+      `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now() WHERE station_id = $1 AND charging_profile_id = $2`,
+      [stationId, chargingProfileId, detail ? `${outcome}: ${detail}`.slice(0, 500) : outcome, outcome === 'unverifiable' ? null : (reported ?? null)],
+    );
+    return outcome;
+  }
+
+  private async call(stationId: string, payload: JsonObject, ctx?: StationContext): Promise<OcppCommandReply> {
+    const local = ctx ?? this.registry.get(stationId);
+    if (local) return replyOf(await local.call('GetCompositeSchedule', payload), 'GetCompositeSchedule');
+    return this.commands.send(stationId, { action: 'GetCompositeSchedule', payload });
+  }
+}
+
+/** The limit our (Absolute) profile sets at `now`, or undefined before its start or after its duration. */
+export function expectedLimit(built: BuiltProfile, now: Date): number | undefined {
+  const schedule = built.profile.chargingSchedule;
+  const start = schedule.startSchedule ? Date.parse(schedule.startSchedule) : now.getTime();
+  const elapsedS = (now.getTime() - start) / 1000;
+  if (elapsedS < 0 || (schedule.duration !== undefined && elapsedS >= schedule.duration)) return undefined;
+  let limit: number | undefined;
+  for (const p of schedule.chargingSchedulePeriod) if (p.startPeriod <= elapsedS) limit = p.limit;
+  return limit;
+}

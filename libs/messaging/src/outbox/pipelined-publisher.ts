@@ -1,0 +1,105 @@
+import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { textDecoder } from '../envelope.js';
+
+export interface PipelinedMessage {
+  subject: string;
+  data: Uint8Array;
+  headers: MsgHdrs;
+  /** Nats-Msg-Id: JetStream drops a second message with the same id within its window. */
+  msgId: string;
+}
+
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+interface Waiter {
+  resolve: (ack: PubAck) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * JetStream publishes for a batch, all written at once and their PubAcks awaited together.
+ *
+ * `js.publish` makes every message a separate request: its own reply subscription entry, timer and
+ * promise, and an `Error` object built on every *successful* request (`RequestOne.cancel()` in
+ * @nats-io/nats-core 3 rejects an already-settled deferred with a fresh RequestError, stack trace
+ * included, even with `noAsyncTraces`): that alone was 3 % of the ocpp service's CPU. Here one
+ * wildcard subscription receives every PubAck, matched by the token at the end of the reply subject,
+ * and a batch has one timer. The guarantees are those of `js.publish`: a message counts as stored
+ * only when its stream acknowledged it; a 503 status (no stream for the subject) or a JetStream
+ * error reply fails that message alone; a timeout fails whatever is still unacknowledged.
+ */
+export class PipelinedPublisher {
+  private readonly prefix: string;
+  private readonly waiting = new Map<string, Waiter>();
+  private sub?: Subscription;
+  private next = 0;
+
+  constructor(private readonly nc: NatsConnection) {
+    this.prefix = `${createInbox()}.`;
+  }
+
+  /** Settles in the order given: fulfilled with the PubAck, or rejected with why it was not stored. */
+  async publishAll(messages: PipelinedMessage[], timeoutMs: number): Promise<PromiseSettledResult<PubAck>[]> {
+    this.subscribe();
+    const settled: Promise<PubAck>[] = [];
+    const tokens: string[] = [];
+    for (const m of messages) {
+      const token = (this.next++).toString(36);
+      tokens.push(token);
+      settled.push(new Promise<PubAck>((resolve, reject) => this.waiting.set(token, { resolve, reject })));
+      m.headers.set('Nats-Msg-Id', m.msgId);
+      try {
+        this.nc.publish(m.subject, m.data, { reply: this.prefix + token, headers: m.headers });
+      } catch (err) {
+        this.settle(token, undefined, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    const timer = setTimeout(() => {
+      for (const t of tokens) this.settle(t, undefined, new Error(`no PubAck within ${timeoutMs} ms`));
+    }, timeoutMs);
+    try {
+      return await Promise.allSettled(settled);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Unsubscribes; anything still waiting fails (the relay retries those rows later). */
+  close(): void {
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+    for (const t of [...this.waiting.keys()]) this.settle(t, undefined, new Error('publisher closed'));
+  }
+
+  private subscribe(): void {
+    if (this.sub && !this.sub.isClosed()) return;
+    this.sub = this.nc.subscribe(`${this.prefix}*`, {
+      callback: (err, msg) => {
+        if (err) return;
+        const token = msg.subject.slice(this.prefix.length);
+        if (!this.waiting.has(token)) return; // late, after its batch timed out
+        if (msg.headers && msg.headers.code === 503) return this.settle(token, undefined, new Error('no stream stores this subject (503 no responders)'));
+        try {
+          const reply = JSON.parse(textDecoder.decode(msg.data)) as Partial<PubAck> & { error?: { code?: number; description?: string } };
+          if (reply.error) return this.settle(token, undefined, new Error(`JetStream refused the message: ${reply.error.description ?? 'unknown'} (${reply.error.code ?? '?'})`));
+          if (typeof reply.stream !== 'string' || typeof reply.seq !== 'number') return this.settle(token, undefined, new Error('malformed PubAck'));
+          this.settle(token, { stream: reply.stream, seq: reply.seq, duplicate: reply.duplicate === true });
+        } catch {
+          this.settle(token, undefined, new Error('unreadable PubAck'));
+        }
+      },
+    });
+  }
+
+  private settle(token: string, ack: PubAck | undefined, err?: Error): void {
+    const w = this.waiting.get(token);
+    if (!w) return;
+    this.waiting.delete(token);
+    if (ack) w.resolve(ack);
+    else w.reject(err ?? new Error('not acknowledged'));
+  }
+}
