@@ -44,6 +44,8 @@ export function loadOcpiHubConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPI_SYNC_LIMIT: env.positiveInt().max(10_000).default(1000),
         /** Parallel outbound pushes per broadcast. */
         OCPI_FANOUT_CONCURRENCY: env.positiveInt().max(500).default(32),
+        /** Memory for Sender GET pages kept per reader and query (0 = off: every GET reads PostgreSQL). */
+        OCPI_PAGE_CACHE_MB: env.nonNegativeInt().max(4096).default(64),
       }),
     source,
   );

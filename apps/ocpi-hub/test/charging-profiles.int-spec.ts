@@ -28,8 +28,9 @@ describe('charging profiles', () => {
   beforeAll(async () => {
     hub = await startHub();
     cpo = await startFakePartner({ version: '2.2.1', parties: [{ countryCode: 'NL', partyId: 'CP1', role: 'CPO' }], modules: ['credentials', 'tokens', 'sessions', 'chargingprofiles'] });
-    emsp = await startFakePartner({ version: '2.2.1', parties: [{ countryCode: 'FR', partyId: 'PE1', role: 'EMSP' }] });
-    emsp211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'FR', partyId: 'PE2', role: 'EMSP' }] });
+    const emspModules = ['credentials', 'locations', 'tokens', 'sessions', 'cdrs', 'tariffs', 'commands', 'chargingprofiles'];
+    emsp = await startFakePartner({ version: '2.2.1', parties: [{ countryCode: 'FR', partyId: 'PE1', role: 'EMSP' }], modules: emspModules });
+    emsp211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'FR', partyId: 'PE2', role: 'EMSP' }], modules: emspModules });
     cpo.on('PUT', /^\/chargingprofiles\//, () => ({ body: ok({ result: 'ACCEPTED', timeout: 30 }) }));
     cpo.on('DELETE', /^\/chargingprofiles\//, () => ({ body: ok({ result: 'ACCEPTED', timeout: 30 }) }));
     for (const p of [cpo, emsp, emsp211]) await hub.register(p);
@@ -75,5 +76,25 @@ describe('charging profiles', () => {
     expect((await emsp.fetchJson('PUT', url('S2'), { charging_profile: profile, response_url: `${emsp.baseUrl}/x` })).body.status_code).toBe(2001);
     expect((await emsp.fetchJson('PUT', url('NOPE'), { charging_profile: profile, response_url: `${emsp.baseUrl}/x` })).body.status_code).toBe(2001);
     expect((await emsp.fetchJson('PUT', url('S1'), { charging_profile: { charging_rate_unit: 'kW' }, response_url: `${emsp.baseUrl}/x` })).body.status_code).toBe(2001);
+  });
+
+  it('a CPO’s ActiveChargingProfile update goes to the SCSP/eMSP of the session only (2.2.1 Sender, 2.1.1 custom module)', async () => {
+    const active = { start_date_time: '2024-07-01T10:05:00Z', charging_profile: profile };
+    const res = await cpo.fetchJson('PUT', `${cpo.hubUrl('chargingprofiles', 'SENDER')}/S1`, active);
+    expect(res.body.status_code).toBe(1000);
+    const got = emsp.calls('chargingprofiles', 'PUT');
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ path: '/chargingprofiles/sender/S1', body: active });
+    expect(got[0].headers).toMatchObject({ 'ocpi-from-party-id': 'CP1', 'ocpi-to-party-id': 'PE1' });
+    expect(emsp211.calls('chargingprofiles', 'PUT')).toHaveLength(0);
+
+    expect((await cpo.fetchJson('PUT', `${cpo.hubUrl('chargingprofiles', 'SENDER')}/S2`, active)).body.status_code).toBe(1000);
+    expect(emsp211.calls('chargingprofiles', 'PUT').map((c) => c.path)).toEqual(['/chargingprofiles/S2']);
+
+    // Unknown session, bad body: 2001 and nothing sent; an eMSP cannot push updates.
+    expect((await cpo.fetchJson('PUT', `${cpo.hubUrl('chargingprofiles', 'SENDER')}/NOPE`, active)).body.status_code).toBe(2001);
+    expect((await cpo.fetchJson('PUT', `${cpo.hubUrl('chargingprofiles', 'SENDER')}/S1`, { charging_profile: profile })).body.status_code).toBe(2001);
+    expect((await emsp.fetchJson('PUT', `${emsp.hubUrl('chargingprofiles', 'SENDER')}/S1`, active)).body.status_code).toBe(2001);
+    expect(emsp.calls('chargingprofiles', 'PUT')).toHaveLength(1);
   });
 });

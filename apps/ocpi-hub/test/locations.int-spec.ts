@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { eventually } from '@cpo/testing';
 import { sampleEvse221, sampleLocation211, sampleLocation221 } from '@cpo/ocpi-protocol';
 import { startFakePartner, type FakePartner } from './fake-partner.js';
@@ -163,5 +164,40 @@ describe('locations: push, broadcast, cache reads', () => {
     expect(emb.calls('locations', 'PUT').some((c) => c.path.endsWith('/PRIV'))).toBe(false);
     expect((await emb.fetchJson('GET', senderUrl(emb, '/PRIV'))).status).toBe(404);
     expect((await ema.fetchJson('GET', senderUrl(ema, '/PRIV'))).body.status_code).toBe(1000);
+  });
+
+  it('converts shapes between versions on broadcast and on reads (connector voltage ↔ max_voltage, type ↔ parking_type)', async () => {
+    type Loc = { id: string; party_id: string; type?: string; parking_type?: string; publish?: boolean; evses: { connectors: Record<string, unknown>[] }[] };
+    const fromB = ema.calls('locations', 'PUT').find((c) => c.path === '/locations/NL/CPB/LOC1')!.body as Loc;
+    expect(fromB).toMatchObject({ parking_type: 'ON_STREET', publish: true });
+    expect(fromB.evses[0].connectors[0]).toMatchObject({ max_voltage: 220, max_amperage: 16 });
+    expect(fromB.evses[0].connectors[0]).not.toHaveProperty('voltage');
+    const fromA = emb.calls('locations', 'PUT').find((c) => c.path === '/locations/NL/CPA/LOC1')!.body as Loc;
+    expect(fromA.evses[0].connectors[0]).toMatchObject({ voltage: 220, amperage: 16 });
+    expect(fromA).toMatchObject({ type: 'UNKNOWN' });
+    expect(fromA).not.toHaveProperty('publish');
+    // Reads: each reader gets its own version's shape of every owner's objects.
+    const asOld = (await emb.fetchJson('GET', senderUrl(emb))).body.data as Loc[];
+    expect(asOld.find((l) => l.party_id === 'CPA')!.evses[0].connectors[0]).toHaveProperty('voltage', 220);
+    const asNew = (await ema.fetchJson('GET', senderUrl(ema))).body.data as Loc[];
+    expect(asNew.find((l) => l.party_id === 'CPB')!.evses[0].connectors[0]).toHaveProperty('max_voltage', 220);
+  });
+
+  it('a page served from the page cache changes as soon as the object changes, also when written outside this replica', async () => {
+    const names = async () => ((await ema.fetchJson('GET', senderUrl(ema))).body.data as { id: string; party_id: string; name?: string }[]).map((l) => `${l.party_id}/${l.name}`).sort();
+    const first = await names();
+    expect(await names()).toEqual(first);
+    // Another replica (or the sync job) writes: only PostgreSQL's notification tells this one.
+    const client = new pg.Client({ connectionString: hub.t.config.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`UPDATE ocpi_object SET data = jsonb_set(data, '{name}', '"Written elsewhere"') WHERE module = 'locations' AND party_id = 'CPA' AND object_id = 'LOC1'`);
+    } finally {
+      await client.end();
+    }
+    expect(await eventually(async () => (await names()).includes('CPA/Written elsewhere'), 3000)).toBe(true);
+    // A push through this replica is visible to the very next read.
+    expect((await cpb.fetchJson('PATCH', receiverUrl(cpb, 'NL/CPB/LOC1'), { name: 'Pushed' })).body.status_code).toBe(1000);
+    expect(await names()).toContain('CPB/Pushed');
   });
 });

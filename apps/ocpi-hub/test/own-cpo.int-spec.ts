@@ -11,6 +11,7 @@ import { startHub, type Hub } from './hub-fixture.js';
 describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus', () => {
   let hub: Hub;
   let emsp: FakePartner;
+  let emsp211: FakePartner; // 2.1.1 FR/OLD
   let nc: NatsConnection;
 
   beforeAll(async () => {
@@ -21,11 +22,17 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     await hub.register(emsp);
     const agreement = await hub.api('POST', 'agreements', { cpo: { countryCode: 'TW', partyId: 'OWN' }, emsp: { countryCode: 'FR', partyId: 'BUS' } });
     expect(agreement.status).toBe(201);
+    emsp211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'FR', partyId: 'OLD', role: 'EMSP' }] });
+    emsp211.on('POST', /\/authorize$/, () => ({ status: 404, body: { status_code: 2000, status_message: 'unknown token', timestamp: new Date().toISOString() } }));
+    emsp211.on('POST', /\/RFID-OLD\/authorize$/, () => ({ body: ok({ allowed: 'ALLOWED', authorization_id: 'old-ref' }) }));
+    await hub.register(emsp211);
+    expect((await hub.api('POST', 'agreements', { cpo: { countryCode: 'TW', partyId: 'OWN' }, emsp: { countryCode: 'FR', partyId: 'OLD' } })).status).toBe(201);
     nc = await connect({ servers: testServers.nats });
   });
   afterAll(async () => {
     await nc?.close();
     await emsp?.close();
+    await emsp211?.close();
     await hub?.close();
   });
 
@@ -98,7 +105,18 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(emsp.received.find((r) => r.path === '/callbacks/own/1')!.body).toEqual({ result: 'ACCEPTED' });
   });
 
-  it('a roaming transaction on an own charger becomes a Session for the authorising eMSP only, completed at stop', async () => {
+  const tariff = { currency: 'TWD', elements: [{ price_components: [{ type: 'ENERGY', price: 10, step_size: 1, vat: 5 }] }], last_updated: '2025-06-01T00:00:00Z' };
+  const meter = (transactionId: number, wh: number, at: string) =>
+    hub.t.app.get(EventPublisher).publish(Subjects.OcppMeterSampled, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId, timestamp: at, samples: [{ measurand: 'Energy.Active.Import.Register', value: wh, unit: 'Wh' }] });
+
+  it('a roaming transaction on an own charger becomes a Session for the authorising eMSP only, with kwh from meter values, completed at stop with a priced CDR', async () => {
+    expect((await hub.api('PUT', 'own/tariffs/T1', { tariff })).status).toBe(200);
+    expect(await eventually(() => emsp.calls('tariffs', 'PUT').some((c) => c.path === '/tariffs/TW/OWN/T1'))).toBe(true);
+    const location = sampleLocation221({ id: 'OWN-1', lastUpdated: '2025-06-18T00:00:00Z' });
+    const evse = (location.evses as Record<string, unknown>[])[0];
+    (evse.connectors as Record<string, unknown>[])[0].tariff_ids = ['T1'];
+    expect((await hub.api('PUT', 'own/locations/OWN-1', { location, evses: [{ evseUid: '3256', stationId: 'TW-TPE-0001', connectorId: 1 }] })).status).toBe(200);
+
     const publisher = hub.t.app.get(EventPublisher);
     // A local (non-roaming) token makes no OCPI session (published first: one consumer, in order).
     await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 4243, idTag: 'LOCAL-TAG', meterStartWh: 0, startedAt: '2025-06-18T01:00:00.000Z' });
@@ -108,11 +126,49 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(put.path).toBe('/sessions/TW/OWN/4242');
     expect(put.body).toMatchObject({ id: '4242', status: 'ACTIVE', authorization_reference: 'bus-ref', location_id: 'OWN-1', evse_uid: '3256', connector_id: '1', start_date_time: '2025-06-18T01:00:00Z', cdr_token: { uid: 'RFID-OK' } });
     expect(put.headers['ocpi-to-party-id']).toBe('BUS');
-    await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 4242, stationId: 'TW-TPE-0001', meterStopWh: 13_500, stoppedAt: '2025-06-18T02:00:00.000Z' });
+
+    await meter(4242, 5000, '2025-06-18T01:30:00.000Z');
+    await meter(4242, 5000, '2025-06-18T01:31:00.000Z'); // no growth: not re-sent
+    await meter(4243, 9000, '2025-06-18T01:31:00.000Z'); // a local session: nothing
     expect(await eventually(() => emsp.calls('sessions', 'PATCH').length === 1)).toBe(true);
-    expect(emsp.calls('sessions', 'PATCH')[0].body).toEqual({ status: 'COMPLETED', end_date_time: '2025-06-18T02:00:00Z', kwh: 12.5, last_updated: '2025-06-18T02:00:00Z' });
+    expect(emsp.calls('sessions', 'PATCH')[0].body).toEqual({ kwh: 4, last_updated: '2025-06-18T01:30:00Z' });
+
+    await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 4242, stationId: 'TW-TPE-0001', meterStopWh: 13_500, stoppedAt: '2025-06-18T02:00:00.000Z' });
+    expect(await eventually(() => emsp.calls('sessions', 'PATCH').length === 2 && emsp.calls('cdrs', 'POST').length === 1)).toBe(true);
+    expect(emsp.calls('sessions', 'PATCH')[1].body).toEqual({ status: 'COMPLETED', end_date_time: '2025-06-18T02:00:00Z', kwh: 12.5, last_updated: '2025-06-18T02:00:00Z' });
+    const cdr = emsp.calls('cdrs', 'POST')[0];
+    expect(cdr.path).toBe('/cdrs');
+    expect(cdr.headers['ocpi-to-party-id']).toBe('BUS');
+    expect(cdr.body).toMatchObject({
+      country_code: 'TW', party_id: 'OWN', id: '4242', session_id: '4242', start_date_time: '2025-06-18T01:00:00Z', end_date_time: '2025-06-18T02:00:00Z',
+      authorization_reference: 'bus-ref', cdr_token: { uid: 'RFID-OK' }, currency: 'TWD', total_energy: 12.5, total_time: 1,
+      total_cost: { excl_vat: 125, incl_vat: 131.25 }, tariffs: [expect.objectContaining({ id: 'T1' })],
+      cdr_location: { id: 'OWN-1', evse_uid: '3256', connector_id: '1', connector_standard: 'IEC_62196_T2', connector_power_type: 'AC_3_PHASE', country: 'BEL' },
+    });
     const read = await emsp.fetchJson('GET', `${emsp.hubUrl('sessions', 'SENDER')}?date_from=2025-01-01T00:00:00Z`);
     expect(read.body.data).toEqual([expect.objectContaining({ id: '4242', status: 'COMPLETED', kwh: 12.5 })]);
+    const cdrs = await emsp.fetchJson('GET', emsp.hubUrl('cdrs', 'SENDER'));
+    expect(cdrs.body.data).toEqual([expect.objectContaining({ id: '4242', total_energy: 12.5 })]);
     expect(emsp.calls('sessions', 'PUT')).toHaveLength(1);
+    // Nothing of it reached the other eMSP.
+    expect(emsp211.calls('sessions')).toHaveLength(0);
+    expect(emsp211.calls('cdrs')).toHaveLength(0);
+  });
+
+  it('a 2.1.1 eMSP gets its Sessions and CDRs of own chargers in 2.1.1 shape (Location embedded, no routing headers)', async () => {
+    expect(await ask({ uid: 'RFID-OLD', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED', authorizationReference: 'old-ref' });
+    const publisher = hub.t.app.get(EventPublisher);
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 5151, idTag: 'RFID-OLD', meterStartWh: 0, startedAt: '2025-06-19T01:00:00.000Z' });
+    expect(await eventually(() => emsp211.calls('sessions', 'PUT').length === 1)).toBe(true);
+    const put = emsp211.calls('sessions', 'PUT')[0];
+    expect(put.path).toBe('/sessions/TW/OWN/5151');
+    expect(put.headers['ocpi-to-party-id']).toBeUndefined();
+    expect(put.body).toMatchObject({ id: '5151', start_datetime: '2025-06-19T01:00:00Z', auth_id: 'RFID-OLD', status: 'ACTIVE', authorization_reference: 'old-ref', location: { id: 'OWN-1', evses: [{ uid: '3256', connectors: [{ id: '1', voltage: 220 }] }] } });
+    expect(put.body).not.toHaveProperty('cdr_token');
+    await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 5151, stationId: 'TW-TPE-0001', meterStopWh: 2000, stoppedAt: '2025-06-19T01:30:00.000Z' });
+    expect(await eventually(() => emsp211.calls('cdrs', 'POST').length === 1)).toBe(true);
+    expect(emsp211.calls('sessions', 'PATCH')[0].body).toEqual({ status: 'COMPLETED', end_datetime: '2025-06-19T01:30:00Z', kwh: 2, last_updated: '2025-06-19T01:30:00Z' });
+    expect(emsp211.calls('cdrs', 'POST')[0].body).toMatchObject({ id: '5151', stop_date_time: '2025-06-19T01:30:00Z', auth_id: 'RFID-OLD', total_cost: 21, location: { id: 'OWN-1' } });
+    expect(emsp.calls('cdrs', 'POST')).toHaveLength(1);
   });
 });

@@ -35,6 +35,8 @@ export const ChargingProfile = z.looseObject({
   charging_profile_period: z.array(z.looseObject({ start_period: z.number().int().nonnegative(), limit: z.number() })).optional(),
 });
 export const SetChargingProfile = z.looseObject({ charging_profile: ChargingProfile, response_url: ResponseUrl });
+/** What a CPO pushes to the SCSP when a session's profile changes (PUT /{session_id}). */
+export const ActiveChargingProfile = z.looseObject({ start_date_time: DateTime, charging_profile: ChargingProfile });
 export const ChargingProfileResponse = z.looseObject({ result: z.enum(['ACCEPTED', 'NOT_SUPPORTED', 'REJECTED', 'TOO_OFTEN', 'UNKNOWN_SESSION']), timeout: z.number().int() });
 
 /** The three asynchronous answers; the hub's callback URL names which one a result belongs to. */

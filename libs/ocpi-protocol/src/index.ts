@@ -15,3 +15,6 @@ export * from './modules.js';
 export * from './commands.js';
 export * from './backport.js';
 export * from './fixtures.js';
+export * from './convert-objects.js';
+export * from './convert-messages.js';
+export * from './tariff-pricing.js';

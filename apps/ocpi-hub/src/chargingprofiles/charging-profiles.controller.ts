@@ -11,6 +11,8 @@ import { ChargingProfilesService } from './charging-profiles.service.js';
 
 /** The receiver interface eMSPs call (2.2.1, and the 2.1.1 CPO face's custom module). */
 const RECEIVER = ['cpo-face/2.1.1/chargingprofiles/:sessionId', '2.2.1/receiver/chargingprofiles/:sessionId'];
+/** The SCSP interface CPOs push ActiveChargingProfile updates to (2.2.1 Sender, 2.1.1 eMSP face). */
+const SCSP = ['emsp-face/2.1.1/chargingprofiles/:sessionId', '2.2.1/sender/chargingprofiles/:sessionId'];
 /** Where CPOs post the asynchronous results (the rewritten response_url). */
 const RESULTS = ['emsp-face/2.1.1/chargingprofiles/:kind/:id', '2.2.1/sender/chargingprofiles/:kind/:id'];
 
@@ -35,6 +37,13 @@ export class ChargingProfilesController {
   @Delete(RECEIVER)
   clear(@Req() req: Request, @Res() res: Response, @Param('sessionId') sessionId: string, @Query() q: Record<string, unknown>) {
     return this.forward(req, res, 'CLEAR', sessionId, q, undefined);
+  }
+
+  /** A CPO's ActiveChargingProfile update, relayed to the eMSP/SCSP the session belongs to. */
+  @Put(SCSP)
+  async activeUpdate(@Req() req: Request, @Res() res: Response, @Param('sessionId') sessionId: string, @Body() body: unknown) {
+    const ctx = requireContext(req);
+    sendForwarded(res, ctx.version, await this.profiles.activeUpdate(ctx, sessionId, body));
   }
 
   @Post(RESULTS)

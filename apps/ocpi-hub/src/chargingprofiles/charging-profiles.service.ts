@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
-import { describe, endpointUrl, partyKey, sameParty, SetChargingProfile, type ChargingProfileRequestKind } from '@cpo/ocpi-protocol';
+import { ActiveChargingProfile, describe, endpointUrl, partyKey, sameParty, SetChargingProfile, type ChargingProfileRequestKind } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { CommandsRepository } from '../commands/commands.repository.js';
@@ -85,6 +85,47 @@ export class ChargingProfilesService {
       if ((err as { details?: { ocpiStatus?: number } }).details?.ocpiStatus) throw err;
       this.logger.warn({ err, cpo: partyKey(cpo) }, 'charging profile forward failed');
       throw receiverNotConnected(`${partyKey(cpo)} is unreachable`);
+    }
+  }
+
+  /**
+   * A CPO's ActiveChargingProfile update (PUT /{session_id} on the SCSP interface): only the CPO that
+   * owns the cached session may send it, and it goes only to the eMSP the session belongs to (its
+   * charging-profiles Sender interface; the custom module on 2.1.1). The answer is relayed unchanged.
+   */
+  async activeUpdate(ctx: OcpiContext, sessionId: string, body: unknown): Promise<Forwarded> {
+    const parsed = ActiveChargingProfile.safeParse(body);
+    if (!parsed.success) throw invalidParameters(`invalid ActiveChargingProfile: ${describe(parsed.error)}`);
+    const cpos = ctx.connection.parties.filter((p) => p.role === 'CPO' && (!ctx.routing.from || sameParty(p, ctx.routing.from)));
+    if (cpos.length === 0) throw invalidParameters('only a CPO can send ActiveChargingProfile updates');
+    const sessions = (await Promise.all(cpos.map((c) => this.objects.get('sessions', c, sessionId)))).filter((s) => s !== undefined);
+    if (sessions.length !== 1 || !sessions[0].audience) throw invalidParameters(sessions.length === 0 ? `unknown session ${sessionId}` : `cannot tell whom session ${sessionId} belongs to`);
+    const session = sessions[0];
+    const cpo = cpos.find((c) => sameParty(c, session))!;
+    const emsp = (await this.partners.agreedCounterparts(cpo)).map((c) => c.party).find((p) => p.role === 'EMSP' && partyKey(p) === session.audience);
+    if (!emsp) throw unknownReceiver(`no agreement with the eMSP of session ${sessionId}`);
+    const conn = await this.repo.findConnection(emsp.connectionId);
+    if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') throw receiverNotConnected(`${partyKey(emsp)} is not connected`);
+    const base = endpointUrl(conn.endpoints, 'chargingprofiles', conn.version === '2.2.1' ? 'SENDER' : undefined);
+    if (!base) throw unknownReceiver(`${partyKey(emsp)} offers no charging profiles`);
+    try {
+      const res = await this.client.call({
+        connectionId: conn.id,
+        partner: conn.name,
+        module: 'chargingprofiles',
+        method: 'PUT',
+        url: `${base.replace(/\/$/, '')}/${encodeURIComponent(sessionId)}`,
+        ...partnerToken(this.vault, conn),
+        body: parsed.data,
+        correlationId: ctx.correlationId,
+        ...(conn.version === '2.2.1' ? { to: emsp, from: cpo } : {}),
+      });
+      if (!res.envelope) throw receiverNotConnected(`${partyKey(emsp)} answered HTTP ${res.httpStatus} without an OCPI body`);
+      return { httpStatus: res.httpStatus, envelope: res.envelope };
+    } catch (err) {
+      if (err instanceof TimeoutError) throw forwardTimeout(`${partyKey(emsp)} did not answer in time`);
+      if ((err as { details?: { ocpiStatus?: number } }).details?.ocpiStatus) throw err;
+      throw receiverNotConnected(`${partyKey(emsp)} is unreachable`);
     }
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
-import { CommandRequest, CommandType, describe, endpointUrl, partyKey, sameParty, type PartyRef } from '@cpo/ocpi-protocol';
+import { CommandRequest, commandRequestTo, commandResponseTo, commandResultTo, CommandType, describe, endpointUrl, ocpiResponse, OcpiStatus, partyKey, sameParty, type PartyRef } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import type { RequestLike } from '../edge/hub-urls.js';
@@ -58,6 +58,8 @@ export class CommandsService implements OnModuleDestroy {
     if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') throw receiverNotConnected(`${partyKey(cpo)} is not connected`);
     const base = endpointUrl(conn.endpoints, 'commands', conn.version === '2.2.1' ? 'RECEIVER' : undefined);
     if (!base) throw unknownReceiver(`${partyKey(cpo)} has no commands receiver`);
+    // 2.1.1 has no CANCEL_RESERVATION: the hub answers for the CPO instead of sending it something it cannot parse.
+    if (type.data === 'CANCEL_RESERVATION' && conn.version === '2.1.1') return { httpStatus: 200, envelope: { ...ocpiResponse(OcpiStatus.Success, commandResponseTo(ctx.version, { result: 'NOT_SUPPORTED' }, 0)) } };
 
     const id = randomUUID();
     const callback = conn.version === '2.2.1' ? `${this.urls.base(req)}/ocpi/2.2.1/sender/commands/${type.data}/${id}` : `${this.urls.base(req)}/ocpi/${conn.face}/2.1.1/commands/${type.data}/${id}`;
@@ -70,14 +72,15 @@ export class CommandsService implements OnModuleDestroy {
         method: 'POST',
         url: `${base.replace(/\/$/, '')}/${type.data}`,
         ...partnerToken(this.vault, conn),
-        body: { ...body, response_url: callback },
+        body: commandRequestTo(conn.version, ctx.version, type.data, { ...body, response_url: callback }, requester),
         correlationId: ctx.correlationId,
         timeoutMs: this.config.OCPI_COMMAND_TIMEOUT_MS,
         ...(conn.version === '2.2.1' ? { to: cpo, from: requester } : {}),
       });
       if (!res.envelope) throw receiverNotConnected(`${partyKey(cpo)} answered HTTP ${res.httpStatus} without an OCPI body`);
       await this.commands.setStatus(id, 'SENT', res.envelope.data);
-      return { httpStatus: res.httpStatus, envelope: res.envelope };
+      const data = conn.version === ctx.version ? res.envelope.data : commandResponseTo(ctx.version, res.envelope.data, Math.ceil(this.config.OCPI_COMMAND_TIMEOUT_MS / 1000));
+      return { httpStatus: res.httpStatus, envelope: { ...res.envelope, data } };
     } catch (err) {
       await this.commands.setStatus(id, err instanceof TimeoutError ? 'TIMEOUT' : 'FAILED');
       if (err instanceof TimeoutError) throw forwardTimeout(`${partyKey(cpo)} did not answer ${type.data} in time`);
@@ -120,7 +123,8 @@ export class CommandsService implements OnModuleDestroy {
       method: 'POST',
       url: record.responseUrl,
       ...partnerToken(this.vault, requester),
-      body,
+      // Command results change shape between versions; charging-profile results are 2.2.1 objects on both.
+      body: record.kind === 'chargingprofile' ? body : commandResultTo(requester.version, body),
       correlationId: record.correlationId,
       ...(requester.version === '2.2.1' ? { to: record.requester, from: record.receiver } : {}),
     });

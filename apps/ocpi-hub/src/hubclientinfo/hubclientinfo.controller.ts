@@ -7,7 +7,7 @@ import { OcpiAuthGuard } from '../edge/ocpi-auth.guard.js';
 import { requireContext } from '../edge/ocpi-context.js';
 import { invalidParameters } from '../edge/ocpi-errors.js';
 import { OcpiExceptionFilter } from '../edge/ocpi-exception.filter.js';
-import { selfUrl, sendPage } from '../edge/ocpi-reply.js';
+import { selfUrl, pageHead, sendPage } from '../edge/ocpi-reply.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
 import { clientInfo } from './client-info.service.js';
 
@@ -38,6 +38,6 @@ export class HubClientInfoController {
       .filter(({ c }) => c && inWindow(c.updatedAt, q.value))
       .map(({ p, c }) => JSON.stringify(clientInfo(p, c!.status, c!.updatedAt)));
     const page = all.slice(q.value.offset, q.value.offset + q.value.limit);
-    sendPage(res, page, paginationHeaders(selfUrl(this.urls, req), q.value, all.length, MAX_LIMIT, page.length));
+    sendPage(res, { head: pageHead(page.join(',')), headers: paginationHeaders(selfUrl(this.urls, req), q.value, all.length, MAX_LIMIT, page.length) });
   }
 }

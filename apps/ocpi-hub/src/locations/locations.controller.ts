@@ -61,7 +61,7 @@ export class LocationsController {
   @Get(SENDER)
   async list(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const page = await this.read.list(requireContext(req), LOCATIONS, query, selfUrl(this.urls, req));
-    sendPage(res, page.items, page.headers);
+    sendPage(res, page);
   }
 
   @Get([...paths(SENDER, '/:locationId'), ...paths(SENDER, '/:locationId/:evseUid'), ...paths(SENDER, '/:locationId/:evseUid/:connectorId')])

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { MetricsService, ROOT_LOGGER } from '@cpo/platform';
-import { endpointUrl, isSuccess, partyKey, type PartyRef } from '@cpo/ocpi-protocol';
+import { endpointUrl, isSuccess, partyKey, type OcpiVersion, type PartyRef } from '@cpo/ocpi-protocol';
 import pLimit from 'p-limit';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
@@ -29,6 +29,8 @@ export interface BroadcastJob {
   method: 'PUT' | 'PATCH' | 'DELETE';
   /** The body as the owner sent it (the same bytes of `last_updated` go out). */
   body?: Record<string, unknown>;
+  /** The version the body is shaped in (the pusher's; the own party's objects are 2.2.1). */
+  sourceVersion?: OcpiVersion;
   /** The cached object after the change, for visibility rules. */
   stored?: Record<string, unknown>;
   correlationId: string;
@@ -100,8 +102,9 @@ export class BroadcastService implements OnModuleDestroy {
       this.pushes.inc({ module: job.spec.module, outcome: 'no_endpoint' });
       return;
     }
-    const topLevel = !job.path.evseUid;
-    const body = job.body && job.method === 'PUT' ? viewFor(conn, job.body, job.path.owner, topLevel) : job.body && conn.version === '2.1.1' && topLevel ? viewFor(conn, job.body, job.path.owner, false) : job.body;
+    const level = job.path.connectorId ? 'connector' : job.path.evseUid ? 'evse' : 'location';
+    // Converted to the receiver's version; a PATCH stays a PATCH (only its fields, no owner ids added).
+    const body = job.body && viewFor(conn, job.spec.module, job.body, job.path.owner, job.sourceVersion ?? '2.2.1', { level, partial: job.method === 'PATCH' });
     const hub = { countryCode: this.config.OCPI_HUB_COUNTRY_CODE, partyId: this.config.OCPI_HUB_PARTY_ID };
     try {
       const res = await this.client.call({

@@ -13,7 +13,7 @@ import { PartnersService } from '../partners/partners.service.js';
 import { TokenVault } from '../partners/token-vault.js';
 import { objectUrl, type ObjectPath } from './broadcast.service.js';
 import type { ModuleSpec } from './module-spec.js';
-import { viewFor } from './object-view.js';
+import { ObjectShaper } from './object-shaper.js';
 
 /** A receiver's answer relayed to the requester unchanged (its 2xxx/3xxx included). */
 export interface Forwarded {
@@ -30,6 +30,7 @@ export class DirectForwarder {
     private readonly partners: PartnersService,
     private readonly client: PartnerClient,
     private readonly vault: TokenVault,
+    private readonly shaper: ObjectShaper,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -63,7 +64,7 @@ export class DirectForwarder {
         method,
         url: options.toBaseUrl ? base : objectUrl(base, path, spec.typed && conn.version === '2.2.1'),
         ...partnerToken(this.vault, conn),
-        body: body && conn.version === '2.1.1' ? viewFor(conn, body, path.owner, !path.evseUid) : body,
+        body: body && (await this.shaper.shape(conn, spec.module, body, path.owner, ctx.version, { level: path.connectorId ? 'connector' : path.evseUid ? 'evse' : 'location', partial: method === 'PATCH' })),
         correlationId: ctx.correlationId,
         ...(conn.version === '2.2.1' ? { to, from: ctx.routing.from ?? path.owner } : {}),
       });

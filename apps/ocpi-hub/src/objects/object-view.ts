@@ -1,18 +1,37 @@
-import { toV211, type OcpiVersion, type PartyRef } from '@cpo/ocpi-protocol';
+import { convertObject, toV211, type ConvertibleModule, type LocationLevel, type OcpiVersion, type PartyRef } from '@cpo/ocpi-protocol';
 import type { Connection } from '../partners/partner.types.js';
 
 type Json = Record<string, unknown>;
 
+export type Reader = Pick<Connection, 'version' | 'ownerIdExtensions'>;
+
+export interface ViewOptions {
+  /** Which part of a Location tree `data` is; sub-objects carry no owner ids. */
+  level?: LocationLevel;
+  /** A PATCH body: converted field by field, no owner ids added. */
+  partial?: boolean;
+  /** The owner's cached 2.2.1 Location a Session or CDR refers to (2.1.1 embeds it). */
+  location?: Json;
+}
+
 /**
- * An object as a given partner should see it: 2.1.1 partners get the owner ids as extension
- * fields (or none, per partner flag); 2.2.1 partners always get them, also on objects a 2.1.1
- * owner pushed. Sub-objects (EVSE, connector) carry no owner ids.
+ * An object as a given partner should see it: converted to the reader's version (the cache keeps
+ * each object in the version it was pushed in), then owner ids: 2.1.1 partners get them as
+ * extension fields (or none, per partner flag); 2.2.1 partners always get them.
  */
-export function viewFor(reader: Pick<Connection, 'version' | 'ownerIdExtensions'>, data: Json, owner: PartyRef, topLevel = true): Json {
-  if (!topLevel) return data;
-  if ((reader.version as OcpiVersion) === '2.1.1') return toV211(data, owner, { ownerIdExtensions: reader.ownerIdExtensions });
-  if (typeof data.country_code === 'string' && typeof data.party_id === 'string') return data;
-  return { country_code: owner.countryCode, party_id: owner.partyId, ...data };
+export function viewFor(reader: Reader, module: ConvertibleModule, data: Json, owner: PartyRef, source: OcpiVersion, o: ViewOptions = {}): Json {
+  const version = reader.version as OcpiVersion;
+  const level = o.level ?? 'location';
+  const converted = convertObject(module, source, version, data, { owner, level, location: o.location });
+  if (level !== 'location' || o.partial) return converted;
+  if (version === '2.1.1') return toV211(converted, owner, { ownerIdExtensions: reader.ownerIdExtensions });
+  if (typeof converted.country_code === 'string' && typeof converted.party_id === 'string') return converted;
+  return { country_code: owner.countryCode, party_id: owner.partyId, ...converted };
+}
+
+/** Whether a Session or CDR going from `source` to `reader` needs the cached Location (2.2.1 → 2.1.1). */
+export function needsLocation(module: ConvertibleModule, source: OcpiVersion, reader: Reader): boolean {
+  return (module === 'sessions' || module === 'cdrs') && source === '2.2.1' && reader.version === '2.1.1';
 }
 
 /** Whether a cached Location may reach a party (2.2.1 `publish` / `publish_allowed_to`). */

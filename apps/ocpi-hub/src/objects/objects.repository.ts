@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ObjectModule, OcpiVersion, PartyRef } from '@cpo/ocpi-protocol';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ObjectChanges } from './object-changes.js';
 
 /** One cached object: the owner's body as sent, with its owner and identity. */
 export interface CachedObject {
@@ -63,13 +64,25 @@ const VISIBLE = `(o.audience IS NULL OR o.audience IN (SELECT c || '*' || p FROM
   SELECT 1 FROM jsonb_array_elements(coalesce(o.data->'publish_allowed_to', '[]'::jsonb)) e
   WHERE (upper(e->>'country_code'), upper(e->>'party_id')) IN (SELECT * FROM unnest($4::text[], $5::text[]))))`;
 
+const MODULES: ObjectModule[] = ['locations', 'tariffs', 'tokens', 'sessions', 'cdrs'];
+
 /** The hub's object cache in PostgreSQL; `seq` keeps creation order for stable pagination. */
 @Injectable()
 export class ObjectsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly changes: ObjectChanges,
+  ) {}
 
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  /**
+   * A transaction over the cache. After commit every module's generation moves at once, so a read
+   * on this replica right after the pusher's 1000 never sees a page cached before the write (other
+   * replicas learn it from the trigger's NOTIFY a moment later).
+   */
+  async transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction(work);
+    for (const m of MODULES) this.changes.bump(m);
+    return result;
   }
 
   async get(module: ObjectModule, owner: PartyRef, objectId: string, objectType = '', tx: EntityManager = this.db.manager, forUpdate = false): Promise<CachedObject | undefined> {
@@ -92,6 +105,7 @@ export class ObjectsRepository {
 
   /** Inserts or replaces; `last_updated` is the owner's value, `seq` stays that of the first insert. */
   async upsert(tx: EntityManager, o: CachedObject, lastUpdated: Date): Promise<void> {
+    this.changes.bump(o.module);
     await tx.query(
       `INSERT INTO ocpi_object (module, country_code, party_id, object_id, object_type, data, source_version, last_updated, audience)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
@@ -102,6 +116,7 @@ export class ObjectsRepository {
   }
 
   async delete(tx: EntityManager, module: ObjectModule, owner: PartyRef, objectId: string, objectType = ''): Promise<boolean> {
+    this.changes.bump(module);
     const [, count] = await tx.query(`DELETE FROM ocpi_object WHERE module = $1 AND country_code = $2 AND party_id = $3 AND object_id = $4 AND object_type = $5`, [module, owner.countryCode, owner.partyId, objectId, objectType]);
     return count > 0;
   }
@@ -116,10 +131,13 @@ export class ObjectsRepository {
     const where = `o.module = $1 AND (o.country_code, o.party_id) IN (SELECT * FROM unnest($2::text[], $3::text[])) AND ${VISIBLE}
       AND ($6::timestamptz IS NULL OR o.last_updated >= $6) AND ($7::timestamptz IS NULL OR o.last_updated < $7)`;
     const [rows, totals]: [{ country_code: string; party_id: string; source_version: OcpiVersion; data: string }[], { n: number }[]] = await Promise.all([
-      // Pick the page by seq first, so only its rows are turned into text (not every match before the sort).
+      // Pick the page by seq first, so only its rows are turned into text (not every match before the
+      // sort); the LATERAL lookup by seq keeps the planner from hashing the whole table for the join.
       this.db.query(
         `WITH p AS (SELECT o.seq FROM ocpi_object o WHERE ${where} ORDER BY o.seq OFFSET $8 LIMIT $9)
-         SELECT o.country_code, o.party_id, o.source_version, o.data::text AS data FROM p JOIN ocpi_object o ON o.seq = p.seq ORDER BY o.seq`,
+         SELECT x.* FROM p CROSS JOIN LATERAL (
+           SELECT o.country_code, o.party_id, o.source_version, o.data::text AS data FROM ocpi_object o WHERE o.seq = p.seq) x
+         ORDER BY p.seq`,
         [...params, f.offset, f.limit],
       ),
       this.db.query(`SELECT count(*)::int AS n FROM ocpi_object o WHERE ${where}`, params),

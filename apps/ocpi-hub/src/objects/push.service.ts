@@ -8,6 +8,7 @@ import { DirectForwarder, type Forwarded } from './direct-forwarder.js';
 import type { ModuleSpec } from './module-spec.js';
 import { ObjectsRepository, type CachedObject } from './objects.repository.js';
 import { checkOwner } from './owner-check.js';
+import { ObjectShaper } from './object-shaper.js';
 import { viewFor } from './object-view.js';
 
 type Json = Record<string, unknown>;
@@ -34,6 +35,7 @@ export class PushService {
     private readonly broadcast: BroadcastService,
     private readonly direct: DirectForwarder,
     private readonly hub: HubIdentity,
+    private readonly shaper: ObjectShaper,
   ) {}
 
   /** Returns nothing for a cached push (answer 1000), or the receiver's answer for a direct one. */
@@ -54,14 +56,16 @@ export class PushService {
         await this.objects.delete(tx, spec.module, path.owner, path.objectId, path.objectType ?? '');
         return undefined;
       }
-      const data = this.apply(spec, path, level, method, body as Json, existing);
+      // A partner that re-registered with another version pushes in the other shape: merge like with like.
+      const change = existing && existing.sourceVersion !== ctx.version ? viewFor({ version: existing.sourceVersion, ownerIdExtensions: true }, spec.module, body as Json, path.owner, ctx.version, { level, partial: true }) : (body as Json);
+      const data = this.apply(spec, path, level, method, change, existing);
       const lastUpdated = typeof data.last_updated === 'string' ? parseDateTime(data.last_updated) : undefined;
       if (!lastUpdated) throw invalidParameters('last_updated missing or invalid');
       const next: CachedObject = { module: spec.module, countryCode: path.owner.countryCode, partyId: path.owner.partyId, objectId: path.objectId, objectType: path.objectType ?? '', data, sourceVersion: existing?.sourceVersion ?? ctx.version };
       await this.objects.upsert(tx, next, lastUpdated);
       return data;
     });
-    this.broadcast.schedule({ spec, path, method, body: body as Json | undefined, stored, correlationId: ctx.correlationId });
+    this.broadcast.schedule({ spec, path, method, body: body as Json | undefined, sourceVersion: ctx.version, stored, correlationId: ctx.correlationId });
     return undefined;
   }
 
@@ -73,7 +77,7 @@ export class PushService {
     const existing = await this.objects.get(spec.module, path.owner, path.objectId, path.objectType ?? '');
     const picked = existing && pickFromLocation(existing.data, { evseUid: path.evseUid, connectorId: path.connectorId });
     if (!picked) throw unknownObject(`${spec.module} ${[path.objectId, path.evseUid, path.connectorId].filter(Boolean).join('/')} not found`);
-    return viewFor(ctx.connection, picked, path.owner, !path.evseUid);
+    return this.shaper.shape(ctx.connection, spec.module, picked, path.owner, existing.sourceVersion, { level: levelOf(path) });
   }
 
   private validate(ctx: OcpiContext, spec: ModuleSpec, path: ObjectPath, level: LocationLevel, method: PushMethod, body: Json): void {

@@ -5,8 +5,10 @@ import { HubIdentity } from '../edge/hub-identity.js';
 import { invalidParameters, unknownObject, unknownReceiver } from '../edge/ocpi-errors.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { ModuleSpec } from './module-spec.js';
-import { viewFor } from './object-view.js';
+import { ObjectShaper } from './object-shaper.js';
 import { ObjectsRepository } from './objects.repository.js';
+import { PageCache } from './page-cache.js';
+import { pageHead } from '../edge/ocpi-reply.js';
 
 type Json = Record<string, unknown>;
 
@@ -24,11 +26,16 @@ export class ReadService {
     private readonly objects: ObjectsRepository,
     private readonly partners: PartnersService,
     private readonly hub: HubIdentity,
+    private readonly pages: PageCache,
+    private readonly shaper: ObjectShaper,
   ) {}
 
-  /** GET list (GET-all via the hub when TO is absent or the hub; one owner when TO names it). */
-  /** Items are JSON texts, ready to send. */
-  async list(ctx: OcpiContext, spec: ModuleSpec, query: Record<string, unknown>, selfUrl: string): Promise<{ items: string[]; headers: Record<string, string> }> {
+  /**
+   * GET list (GET-all via the hub when TO is absent or the hub; one owner when TO names it). Items
+   * are JSON texts, ready to send; the page comes from the in-memory page cache when no object of
+   * the module changed since it was built.
+   */
+  async list(ctx: OcpiContext, spec: ModuleSpec, query: Record<string, unknown>, selfUrl: string): Promise<{ head: Buffer; count: number; headers: Record<string, string> }> {
     const q = parsePageQuery(query, spec.maxLimit, { requireDateFrom: spec.module === 'sessions' });
     if (!q.ok) throw invalidParameters(q.reason);
     const route = classifyRoute('GET', ctx.routing.to, this.hub.party, true);
@@ -36,12 +43,20 @@ export class ReadService {
     const owners = await this.visibleOwners(ctx, spec);
     const scoped = route.mode === 'direct' ? this.only(owners, ctx.routing.to!) : owners;
     const readers = ctx.connection.parties.filter((p) => p.role === spec.readerRole);
-    const page = await this.objects.page({ module: spec.module, owners: scoped, readers, dateFrom: q.value.dateFrom, dateTo: q.value.dateTo, offset: q.value.offset, limit: q.value.limit });
-    // A 2.2.1 object read by a 2.2.1 partner goes out byte for byte as stored; others are reshaped.
-    const items = page.items.map((o) =>
-      ctx.connection.version === '2.2.1' && o.sourceVersion === '2.2.1' ? o.json : JSON.stringify(viewFor(ctx.connection, JSON.parse(o.json) as Json, { countryCode: o.countryCode, partyId: o.partyId })),
-    );
-    return { items, headers: paginationHeaders(selfUrl, q.value, page.total, spec.maxLimit, items.length) };
+    const c = ctx.connection;
+    // Everything the page depends on: who reads (shape, visibility), whose objects, which window.
+    const key = [c.id, c.version, c.ownerIdExtensions, spec.module, scoped.map(partyKey).join(','), readers.map(partyKey).join(','), q.value.dateFrom?.getTime(), q.value.dateTo?.getTime(), q.value.offset, q.value.limit].join('|');
+    const page = await this.pages.get(spec.module, key, async () => {
+      const rows = await this.objects.page({ module: spec.module, owners: scoped, readers, dateFrom: q.value.dateFrom, dateTo: q.value.dateTo, offset: q.value.offset, limit: q.value.limit });
+      // A 2.2.1 object read by a 2.2.1 partner goes out byte for byte as stored; others are reshaped.
+      const items = await Promise.all(
+        rows.items.map(async (o) =>
+          c.version === '2.2.1' && o.sourceVersion === '2.2.1' ? o.json : JSON.stringify(await this.shaper.shape(c, spec.module, JSON.parse(o.json) as Json, { countryCode: o.countryCode, partyId: o.partyId }, o.sourceVersion)),
+        ),
+      );
+      return { total: rows.total, count: items.length, head: pageHead(items.join(',')) };
+    });
+    return { head: page.head, count: page.count, headers: paginationHeaders(selfUrl, q.value, page.total, spec.maxLimit, page.count) };
   }
 
   /**
@@ -59,7 +74,8 @@ export class ReadService {
     const hit = found[0];
     const picked = hit && pickFromLocation(hit.data, { evseUid: id.evseUid, connectorId: id.connectorId });
     if (!hit || !picked) throw unknownObject(`${spec.module} ${[id.objectId, id.evseUid, id.connectorId].filter(Boolean).join('/')} not found`);
-    return viewFor(ctx.connection, picked, { countryCode: hit.countryCode, partyId: hit.partyId }, !id.evseUid);
+    const level = id.connectorId !== undefined ? 'connector' : id.evseUid !== undefined ? 'evse' : 'location';
+    return this.shaper.shape(ctx.connection, spec.module, picked, { countryCode: hit.countryCode, partyId: hit.partyId }, hit.sourceVersion, { level });
   }
 
   /**

@@ -1,54 +1,50 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ROOT_LOGGER } from '@cpo/platform';
-import { endpointUrl, parseDateTime, partyKey, type PartyRef } from '@cpo/ocpi-protocol';
-import type { OcppTransactionStarted, OcppTransactionStopped } from '@cpo/contracts';
-import type { Logger } from 'pino';
+import { parseDateTime, partyKey, type PartyRef } from '@cpo/ocpi-protocol';
+import type { OcppMeterSampled, OcppTransactionStarted, OcppTransactionStopped } from '@cpo/contracts';
 import type { EntityManager } from 'typeorm';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
-import { PartnerClient } from '../outbound/partner-client.js';
-import { partnerToken } from '../outbound/partner-token.js';
-import { isRegistered } from '../partners/partner.types.js';
-import { PartnersRepository } from '../partners/partners.repository.js';
-import { TokenVault } from '../partners/token-vault.js';
 import { TokenRoutesRepository } from '../tokens/token-routes.repository.js';
 import { ocpiDateTime } from './evse-status.js';
+import { buildOwnCdr } from './own-cdr.js';
+import type { OwnDelivery } from './own-delivery.service.js';
 import { OwnPartyService } from './own-party.service.js';
 
 type Json = Record<string, unknown>;
 
-/** A Session change to deliver to one eMSP after the consumer's commit. */
-export interface SessionDelivery {
-  emsp: PartyRef;
-  sessionId: string;
-  method: 'PUT' | 'PATCH';
-  body: Json;
-  correlationId: string;
+/** The energy register in Wh from one MeterValue (the phase-less Energy.Active.Import.Register). */
+export function registerWh(e: OcppMeterSampled): number | undefined {
+  const sample = e.samples.find((x) => x.measurand === 'Energy.Active.Import.Register' && !x.phase && (x.unit === 'Wh' || x.unit === 'kWh'));
+  return sample ? (sample.unit === 'kWh' ? sample.value * 1000 : sample.value) : undefined;
+}
+
+interface OwnSessionRow {
+  session_id: string;
+  meter_start_wh: number;
+  emsp_country_code: string;
+  emsp_party_id: string;
 }
 
 /**
- * Roaming Sessions on the own chargers, from `ocpp.transaction.*`: a transaction whose idTag was
- * authorised by an eMSP through the hub (remembered route) becomes a 2.2.1 Session for that eMSP
- * only (never broadcast), kept in the cache; the stop completes it with the energy delivered.
+ * Roaming Sessions on the own chargers, from `ocpp.transaction.*` and `ocpp.meter.sampled`: a
+ * transaction whose idTag was authorised by an eMSP through the hub (remembered route) becomes a
+ * Session for that eMSP only (never broadcast), kept in the cache in 2.2.1 shape; meter values
+ * update its `kwh`; the stop completes it and makes the CDR, priced under the connector's Tariff.
  */
 @Injectable()
 export class OwnSessionsService {
   constructor(
     private readonly objects: ObjectsRepository,
     private readonly routes: TokenRoutesRepository,
-    private readonly partners: PartnersRepository,
-    private readonly client: PartnerClient,
-    private readonly vault: TokenVault,
     private readonly own: OwnPartyService,
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async started(tx: EntityManager, e: OcppTransactionStarted, correlationId: string): Promise<SessionDelivery | undefined> {
+  async started(tx: EntityManager, e: OcppTransactionStarted, correlationId: string): Promise<OwnDelivery[]> {
     const party = this.own.get();
     const route = await this.routes.find(party, e.idTag, 'RFID');
     const mapped: { location_id: string; evse_uid: string }[] = await tx.query(`SELECT location_id, evse_uid FROM ocpi_own_evse WHERE station_id = $1 AND connector_id = $2`, [e.stationId, e.connectorId]);
-    if (!route || mapped.length === 0) return undefined;
+    if (!route || mapped.length === 0) return [];
     const { location_id: locationId, evse_uid: evseUid } = mapped[0];
     const location = await this.objects.get('locations', party, locationId, '', tx);
     const evse = ((location?.data.evses as Json[] | undefined) ?? []).find((x) => x.uid === evseUid);
@@ -76,43 +72,61 @@ export class OwnSessionsService {
       `INSERT INTO ocpi_own_session (transaction_id, session_id, meter_start_wh, emsp_country_code, emsp_party_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (transaction_id) DO NOTHING`,
       [e.transactionId, sessionId, e.meterStartWh, route.emsp.countryCode, route.emsp.partyId],
     );
-    return { emsp: route.emsp, sessionId, method: 'PUT', body, correlationId };
+    return [{ emsp: route.emsp, module: 'sessions', method: 'PUT', objectId: sessionId, body, correlationId }];
   }
 
-  async stopped(tx: EntityManager, e: OcppTransactionStopped, correlationId: string): Promise<SessionDelivery | undefined> {
-    const rows: { session_id: string; meter_start_wh: number; emsp_country_code: string; emsp_party_id: string }[] = await tx.query(`SELECT * FROM ocpi_own_session WHERE transaction_id = $1`, [e.transactionId]);
-    if (rows.length === 0) return undefined;
+  /** A meter value during the session: the energy so far, when it grew (same values are not re-sent). */
+  async metered(tx: EntityManager, e: OcppMeterSampled, correlationId: string): Promise<OwnDelivery[]> {
+    const wh = registerWh(e);
+    if (e.transactionId === undefined || wh === undefined) return [];
+    const row = await this.row(tx, e.transactionId);
+    if (!row) return [];
     const party = this.own.get();
-    const cached = await this.objects.get('sessions', party, rows[0].session_id, '', tx, true);
-    if (!cached || cached.data.status === 'COMPLETED') return undefined;
-    const at = ocpiDateTime(e.stoppedAt);
-    const patch: Json = { status: 'COMPLETED', end_date_time: at, kwh: Math.max(0, e.meterStopWh - rows[0].meter_start_wh) / 1000, last_updated: at };
+    const cached = await this.objects.get('sessions', party, row.session_id, '', tx, true);
+    const at = ocpiDateTime(e.timestamp);
+    const kwh = Math.max(0, wh - row.meter_start_wh) / 1000;
+    // A late or repeated sample must not move the session backwards.
+    if (!cached || cached.data.status !== 'ACTIVE' || kwh <= Number(cached.data.kwh) || Date.parse(at) < Date.parse(String(cached.data.last_updated))) return [];
+    const patch: Json = { kwh, last_updated: at };
     await this.objects.upsert(tx, { ...cached, data: { ...cached.data, ...patch } }, parseDateTime(at)!);
-    return { emsp: { countryCode: rows[0].emsp_country_code, partyId: rows[0].emsp_party_id }, sessionId: rows[0].session_id, method: 'PATCH', body: patch, correlationId };
+    return [{ emsp: emspOf(row), module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId }];
   }
 
-  /** Sends the change to the eMSP's Sessions receiver (2.2.1 only: 2.1.1 Sessions have another shape). */
-  async deliver(d: SessionDelivery): Promise<void> {
-    const emsp = await this.partners.findParty(d.emsp.countryCode, d.emsp.partyId, 'EMSP');
-    const conn = emsp && (await this.partners.findConnection(emsp.connectionId));
-    if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') return;
-    const base = endpointUrl(conn.endpoints, 'sessions', 'RECEIVER');
-    if (conn.version !== '2.2.1' || !base) {
-      this.logger.warn({ partner: conn.name, sessionId: d.sessionId }, 'own session not delivered: partner has no 2.2.1 sessions receiver');
-      return;
-    }
+  async stopped(tx: EntityManager, e: OcppTransactionStopped, correlationId: string): Promise<OwnDelivery[]> {
+    const row = await this.row(tx, e.transactionId);
+    if (!row) return [];
     const party = this.own.get();
-    await this.client.call({
-      connectionId: conn.id,
-      partner: conn.name,
-      module: 'sessions',
-      method: d.method,
-      url: `${base.replace(/\/$/, '')}/${party.countryCode}/${party.partyId}/${encodeURIComponent(d.sessionId)}`,
-      ...partnerToken(this.vault, conn),
-      body: d.body,
-      correlationId: d.correlationId,
-      to: d.emsp,
-      from: party,
-    });
+    const cached = await this.objects.get('sessions', party, row.session_id, '', tx, true);
+    if (!cached || cached.data.status === 'COMPLETED') return [];
+    const at = ocpiDateTime(e.stoppedAt);
+    const kwh = Math.max(0, e.meterStopWh - row.meter_start_wh) / 1000;
+    const patch: Json = { status: 'COMPLETED', end_date_time: at, kwh, last_updated: at };
+    const session = { ...cached.data, ...patch };
+    await this.objects.upsert(tx, { ...cached, data: session }, parseDateTime(at)!);
+
+    const location = await this.objects.get('locations', party, String(session.location_id), '', tx);
+    const tariff = await this.tariffOf(tx, location?.data, session);
+    const cdr = buildOwnCdr(session, location?.data, tariff, { at, kwh });
+    const emsp = emspOf(row);
+    await this.objects.upsert(tx, { module: 'cdrs', countryCode: party.countryCode, partyId: party.partyId, objectId: String(cdr.id), objectType: '', data: cdr, sourceVersion: '2.2.1', audience: partyKey(emsp) }, parseDateTime(at)!);
+    return [
+      { emsp, module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId },
+      { emsp, module: 'cdrs', method: 'POST', objectId: String(cdr.id), body: cdr, correlationId },
+    ];
+  }
+
+  /** The own Tariff the session's connector names (its first `tariff_ids` entry), if cached. */
+  private async tariffOf(tx: EntityManager, location: Json | undefined, session: Json): Promise<Json | undefined> {
+    const evse = ((location?.evses as Json[] | undefined) ?? []).find((x) => x.uid === session.evse_uid);
+    const connector = ((evse?.connectors as Json[] | undefined) ?? []).find((c) => c.id === session.connector_id);
+    const id = Array.isArray(connector?.tariff_ids) ? connector.tariff_ids[0] : undefined;
+    return typeof id === 'string' ? (await this.objects.get('tariffs', this.own.get(), id, '', tx))?.data : undefined;
+  }
+
+  private async row(tx: EntityManager, transactionId: number): Promise<OwnSessionRow | undefined> {
+    const rows: OwnSessionRow[] = await tx.query(`SELECT * FROM ocpi_own_session WHERE transaction_id = $1`, [transactionId]);
+    return rows[0];
   }
 }
+
+const emspOf = (r: OwnSessionRow): PartyRef => ({ countryCode: r.emsp_country_code, partyId: r.emsp_party_id });

@@ -1,48 +1,57 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Streams, Subjects } from '@cpo/contracts';
+import { Streams, Subjects, type EventMap, type EventSubject } from '@cpo/contracts';
 import { ConsumerHost } from '@cpo/messaging';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
-import { OwnSessionsService, type SessionDelivery } from './own-sessions.service.js';
+import type { EntityManager } from 'typeorm';
+import { OwnDeliveryService, type OwnDelivery } from './own-delivery.service.js';
+import { OwnSessionsService } from './own-sessions.service.js';
 
-/** `ocpp.transaction.started/stopped` → roaming Sessions of the own chargers, delivered after commit. */
+/**
+ * `ocpp.transaction.started|stopped` and `ocpp.meter.sampled` → roaming Sessions and CDRs of the
+ * own chargers, stored in the consumer's transaction and delivered to the eMSP after commit.
+ */
 @Injectable()
 export class TransactionsConsumer implements OnModuleInit {
-  private readonly pending = new Map<string, SessionDelivery>();
+  private readonly pending = new Map<string, OwnDelivery[]>();
 
   constructor(
     private readonly consumers: ConsumerHost,
     private readonly sessions: OwnSessionsService,
+    private readonly delivery: OwnDeliveryService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    const deliver = (ids: string[]) => {
-      for (const id of ids) {
-        const d = this.pending.get(id);
-        this.pending.delete(id);
-        if (d) this.sessions.deliver(d).catch((err: unknown) => this.logger.warn({ err, sessionId: d.sessionId }, 'own session delivery failed'));
-      }
-    };
-    this.consumers.register<typeof Subjects.OcppTransactionStarted>({
-      durable: 'ocpi-hub-transactions-started',
+    this.consume(Subjects.OcppTransactionStarted, 'ocpi-hub-transactions-started', (p, tx, c) => this.sessions.started(tx, p, c));
+    this.consume(Subjects.OcppMeterSampled, 'ocpi-hub-meter-sampled', (p, tx, c) => this.sessions.metered(tx, p, c));
+    this.consume(Subjects.OcppTransactionStopped, 'ocpi-hub-transactions-stopped', (p, tx, c) => this.sessions.stopped(tx, p, c));
+  }
+
+  private consume<S extends EventSubject>(subject: S, durable: string, handle: (payload: EventMap[S], tx: EntityManager, correlationId: string) => Promise<OwnDelivery[]>): void {
+    this.consumers.register<S>({
+      durable,
       stream: Streams.OCPP,
-      filterSubject: Subjects.OcppTransactionStarted,
-      handler: async (event, tx) => this.keep(event.id, await this.sessions.started(tx, event.payload, event.correlationId ?? randomUUID())),
-      afterCommit: (events) => deliver(events.map((e) => e.id)),
-    });
-    this.consumers.register<typeof Subjects.OcppTransactionStopped>({
-      durable: 'ocpi-hub-transactions-stopped',
-      stream: Streams.OCPP,
-      filterSubject: Subjects.OcppTransactionStopped,
-      handler: async (event, tx) => this.keep(event.id, await this.sessions.stopped(tx, event.payload, event.correlationId ?? randomUUID())),
-      afterCommit: (events) => deliver(events.map((e) => e.id)),
+      filterSubject: subject,
+      handler: async (event, tx) => {
+        const out = await handle(event.payload as EventMap[S], tx, event.correlationId ?? randomUUID());
+        if (out.length > 0) this.pending.set(event.id, out);
+        else this.pending.delete(event.id);
+      },
+      // In order, one after the other: a CDR must not overtake the Session PATCH that completes it.
+      afterCommit: (events) => {
+        const batch = events.flatMap((e) => this.take(e.id));
+        void (async () => {
+          for (const d of batch) await this.delivery.deliver(d).catch((err: unknown) => this.logger.warn({ err, module: d.module, objectId: d.objectId }, 'own session data delivery failed'));
+        })();
+      },
     });
   }
 
-  private keep(eventId: string, d: SessionDelivery | undefined): void {
-    if (d) this.pending.set(eventId, d);
-    else this.pending.delete(eventId);
+  private take(eventId: string): OwnDelivery[] {
+    const d = this.pending.get(eventId) ?? [];
+    this.pending.delete(eventId);
+    return d;
   }
 }

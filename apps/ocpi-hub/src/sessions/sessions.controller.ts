@@ -68,13 +68,13 @@ export class SessionsController {
   @Get(['cpo-face/2.1.1/sessions', '2.2.1/sender/sessions'])
   async listSessions(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const page = await this.read.list(requireContext(req), SESSIONS, query, selfUrl(this.urls, req));
-    sendPage(res, page.items, page.headers);
+    sendPage(res, page);
   }
 
   @Get(['cpo-face/2.1.1/cdrs', '2.2.1/sender/cdrs'])
   async listCdrs(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const page = await this.read.list(requireContext(req), CDRS, query, selfUrl(this.urls, req));
-    sendPage(res, page.items, page.headers);
+    sendPage(res, page);
   }
 
   /** 2.2.1 CDRs name their owner; a 2.1.1 CDR belongs to the connection's single CPO party. */

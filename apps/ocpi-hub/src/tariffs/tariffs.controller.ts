@@ -53,7 +53,7 @@ export class TariffsController {
   @Get(['cpo-face/2.1.1/tariffs', '2.2.1/sender/tariffs'])
   async list(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const page = await this.read.list(requireContext(req), TARIFFS, query, selfUrl(this.urls, req));
-    sendPage(res, page.items, page.headers);
+    sendPage(res, page);
   }
 
   private async write(req: Request, res: Response, p: Owned, method: PushMethod, body: unknown): Promise<void> {

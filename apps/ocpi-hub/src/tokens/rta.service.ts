@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER } from '@cpo/platform';
-import { authorizationReference, endpointUrl, partyKey, type AuthorizationInfo, type PartyRef } from '@cpo/ocpi-protocol';
+import { authorizationInfoTo, authorizationReference, endpointUrl, locationReferencesTo, partyKey, type AuthorizationInfo, type OcpiVersion, type PartyRef } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
@@ -23,6 +23,8 @@ export interface AuthorizeRequest {
   /** LocationReferences as the CPO sent them (passed on unchanged). */
   locationReferences?: Record<string, unknown>;
   correlationId: string;
+  /** The version the CPO speaks (the answer is shaped for it); the own party's bus requests are 2.2.1. */
+  cpoVersion?: OcpiVersion;
 }
 
 export type AuthorizeResult =
@@ -32,6 +34,8 @@ export type AuthorizeResult =
 interface Candidate {
   party: Party;
   agreement: Agreement;
+  /** The version the eMSP answers in (set when it is asked). */
+  version?: OcpiVersion;
 }
 
 /**
@@ -69,7 +73,7 @@ export class RtaService {
       const url = `${base.replace(/\/$/, '')}/${encodeURIComponent(r.uid)}/authorize${conn.version === '2.2.1' ? `?type=${encodeURIComponent(r.type)}` : ''}`;
       const timeoutMs = c.agreement.rtaTimeoutMs ?? this.config.OCPI_AUTH_TIMEOUT_MS;
       asks.push({
-        emsp: c,
+        emsp: { ...c, version: conn.version },
         timeoutMs,
         ask: async (signal) => {
           const res = await this.client.call({
@@ -79,7 +83,7 @@ export class RtaService {
             method: 'POST',
             url,
             ...partnerToken(this.vault, conn),
-            body: r.locationReferences,
+            body: locationReferencesTo(conn.version, r.locationReferences),
             correlationId: r.correlationId,
             timeoutMs,
             signal,
@@ -95,7 +99,9 @@ export class RtaService {
     if (outcome.kind === 'allowed' || outcome.kind === 'refused') {
       const emsp = { countryCode: outcome.emsp.party.countryCode, partyId: outcome.emsp.party.partyId };
       if (outcome.kind === 'allowed') await this.remember(r, emsp, authorizationReference(outcome.info));
-      return { kind: 'answer', info: outcome.info, emsp };
+      const mine = known.find((k) => partyKey(k) === partyKey(emsp));
+      const info = authorizationInfoTo(r.cpoVersion ?? '2.2.1', outcome.emsp.version ?? '2.2.1', outcome.info, { emsp, knownToken: mine?.data, knownTokenVersion: mine?.sourceVersion });
+      return { kind: 'answer', info: info as AuthorizationInfo, emsp };
     }
     if (outcome.kind === 'timeout' && isKnown) {
       // Only the owner of a known token was asked, so its agreement decides.
@@ -104,11 +110,17 @@ export class RtaService {
         const reference = randomUUID();
         const emsp = { countryCode: owner.party.countryCode, partyId: owner.party.partyId };
         await this.remember(r, emsp, reference);
-        return { kind: 'answer', info: { allowed: 'ALLOWED', authorization_reference: reference, token: known[0]?.data }, emsp };
+        return { kind: 'answer', info: this.hubAnswer(r, 'ALLOWED', emsp, known[0], reference), emsp };
       }
-      return { kind: 'answer', info: { allowed: 'NOT_ALLOWED', token: known[0]?.data } };
+      return { kind: 'answer', info: this.hubAnswer(r, 'NOT_ALLOWED', { countryCode: owner.party.countryCode, partyId: owner.party.partyId }, known[0]) };
     }
     return { kind: 'unknown' };
+  }
+
+  /** The hub's own answer on a timeout, with the token as the CPO's version shapes it. */
+  private hubAnswer(r: AuthorizeRequest, allowed: 'ALLOWED' | 'NOT_ALLOWED', emsp: PartyRef, token: { data: Record<string, unknown>; sourceVersion: OcpiVersion } | undefined, reference?: string): AuthorizationInfo {
+    const info = { allowed, ...(reference ? { authorization_reference: reference } : {}) };
+    return authorizationInfoTo(r.cpoVersion ?? '2.2.1', '2.2.1', info, { emsp, knownToken: token?.data, knownTokenVersion: token?.sourceVersion }) as AuthorizationInfo;
   }
 
   private async remember(r: AuthorizeRequest, emsp: PartyRef, reference: string | undefined): Promise<void> {

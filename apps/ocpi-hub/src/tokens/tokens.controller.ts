@@ -52,7 +52,7 @@ export class TokensController {
   @Get(SENDER)
   async list(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const page = await this.read.list(requireContext(req), TOKENS, query, selfUrl(this.urls, req));
-    sendPage(res, page.items, page.headers);
+    sendPage(res, page);
   }
 
   @Post(AUTHORIZE)
@@ -65,7 +65,7 @@ export class TokensController {
       if (!parsed.success) throw invalidParameters(`invalid LocationReferences: ${describe(parsed.error)}`);
       refs = body as Record<string, unknown>;
     }
-    const result = await this.rta.authorize({ cpo: this.requester(ctx), uid, type: tokenType(q), locationReferences: refs, correlationId: ctx.correlationId });
+    const result = await this.rta.authorize({ cpo: this.requester(ctx), uid, type: tokenType(q), locationReferences: refs, correlationId: ctx.correlationId, cpoVersion: ctx.version });
     if (result.kind === 'unknown') throw unknownToken(`token ${uid} is unknown to every eMSP asked`);
     return ocpiResponse(OcpiStatus.Success, result.info);
   }

@@ -1,0 +1,49 @@
+import { priceSession } from '@cpo/ocpi-protocol';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The 2.2.1 CDR of a completed own Session: Location, EVSE and connector data as they are in the
+ * cached Location at the stop (the hub keeps no history of them), the Tariff the connector names,
+ * one charging period with the energy and time, and the price under that Tariff.
+ */
+export function buildOwnCdr(session: Json, location: Json | undefined, tariff: Json | undefined, stop: { at: string; kwh: number }): Json {
+  const evse = ((location?.evses as Json[] | undefined) ?? []).find((e) => e.uid === session.evse_uid) ?? {};
+  const connector = ((evse.connectors as Json[] | undefined) ?? []).find((c) => c.id === session.connector_id) ?? {};
+  const start = String(session.start_date_time);
+  const hours = Math.max(0, (Date.parse(stop.at) - Date.parse(start)) / 3_600_000);
+  const cost = priceSession(tariff, { kwh: stop.kwh, hours });
+  return {
+    country_code: session.country_code,
+    party_id: session.party_id,
+    id: String(session.id),
+    start_date_time: start,
+    end_date_time: stop.at,
+    session_id: session.id,
+    cdr_token: session.cdr_token,
+    auth_method: session.auth_method,
+    ...(session.authorization_reference ? { authorization_reference: session.authorization_reference } : {}),
+    cdr_location: {
+      id: session.location_id,
+      ...(location?.name !== undefined ? { name: location.name } : {}),
+      address: location?.address,
+      city: location?.city,
+      ...(location?.postal_code !== undefined ? { postal_code: location.postal_code } : {}),
+      country: location?.country,
+      coordinates: location?.coordinates,
+      evse_uid: session.evse_uid,
+      evse_id: evse.evse_id ?? session.evse_uid,
+      connector_id: session.connector_id,
+      connector_standard: connector.standard,
+      connector_format: connector.format,
+      connector_power_type: connector.power_type,
+    },
+    currency: tariff?.currency ?? session.currency,
+    ...(tariff ? { tariffs: [tariff] } : {}),
+    charging_periods: [{ start_date_time: start, dimensions: [{ type: 'ENERGY', volume: stop.kwh }, { type: 'TIME', volume: Math.round(hours * 10_000) / 10_000 }], ...(tariff ? { tariff_id: tariff.id } : {}) }],
+    total_cost: cost,
+    total_energy: stop.kwh,
+    total_time: Math.round(hours * 10_000) / 10_000,
+    last_updated: stop.at,
+  };
+}
