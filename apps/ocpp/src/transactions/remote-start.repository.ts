@@ -16,7 +16,10 @@ export class RemoteStartRepository {
   async answered(stationId: string, idTag: string, accepted: boolean): Promise<void> {
     await this.db.query(
       `UPDATE remote_starts SET status = $3, settled_at = CASE WHEN $3 = 'Rejected' THEN now() ELSE settled_at END
-       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $2 AND status = 'Requested' ORDER BY requested_at DESC LIMIT 1)`,
+       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $2 AND status = 'Requested' ORDER BY requested_at DESC LIMIT 1)
+         -- Re-checked on the row itself: a concurrent StartTransaction may have made it Started meanwhile
+         -- (PostgreSQL re-evaluates only the outer condition after waiting for that row lock).
+         AND status = 'Requested'`,
       [stationId, idTag, accepted ? 'Accepted' : 'Rejected'],
     );
   }
@@ -27,6 +30,7 @@ export class RemoteStartRepository {
       `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
        WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $3 AND status IN ('Requested', 'Accepted') AND (connector_id IS NULL OR connector_id = $2)
                    ORDER BY requested_at DESC LIMIT 1)
+         AND status IN ('Requested', 'Accepted')
        RETURNING id`,
       [stationId, connectorId, idTag, transactionId],
     ));
