@@ -1,14 +1,19 @@
 # syntax=docker/dockerfile:1
-# One image per app, built from the same file:
+# One image per app, built from the same file (docker compose builds all of them):
 #
 #   docker build --build-arg APP=ocpp --build-arg HTTP_PORT=3002 -t cpo-platform/ocpp:dev .
 #
-#   APP        ocpp | oscp | planner | rems-ingest | ocpi-hub
+#   APP        ocpp | oscp | planner | rems-ingest | ocpi-hub     the five services
+#              elmo-testbed | cp-simulator                        demo tools (docker compose --profile demo)
 #   HTTP_PORT  the port the app listens on in the container (its usual default: oscp 3001, ocpp 3002,
-#              ocpi-hub 3003, rems-ingest 3004, planner 3005); sets EXPOSE and the HTTP_PORT default.
+#              ocpi-hub 3003, rems-ingest 3004, planner 3005, elmo-testbed 3010); sets the healthcheck and
+#              the HTTP_PORT default. Empty for cp-simulator, which is a client and serves nothing.
 #
-# The deps and build stages do not depend on APP, so building all five images compiles once.
-# Configuration comes only from environment variables at run time (see docker-compose.yml).
+# Stages: deps (all dependencies) → build (swc to dist/) → prod-deps (runtime dependencies only) →
+# runtime. deps, build and prod-deps do not depend on APP, so building all images compiles once and
+# every image shares the same node_modules layer.
+# Configuration comes only from environment variables at run time (see docker-compose.yml and
+# deploy/k8s); nothing secret is baked into an image.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -26,14 +31,26 @@ FROM deps AS build
 COPY . .
 RUN npm run build
 
-# --- runtime: production dependencies + this app's compiled output -----------------------------------
+# --- prod-deps: runtime dependencies only, installed once for every app ------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc* ./
+RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --no-audit --no-fund --ignore-scripts \
+ && rm -rf /root/.npm /tmp/*
+
+# --- runtime: node + production dependencies + this app's compiled output ----------------------------
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
 ARG HTTP_PORT
-RUN case "${APP}" in ocpp|oscp|planner|rems-ingest|ocpi-hub) ;; \
-      *) echo "build with --build-arg APP=<ocpp|oscp|planner|rems-ingest|ocpi-hub> (got '${APP}')" >&2; exit 1 ;; \
+# Fail the build early with a readable message rather than producing an image that cannot start.
+RUN case "${APP}" in ocpp|oscp|planner|rems-ingest|ocpi-hub|elmo-testbed|cp-simulator) ;; \
+      *) echo "build with --build-arg APP=<ocpp|oscp|planner|rems-ingest|ocpi-hub|elmo-testbed|cp-simulator> (got '${APP}')" >&2; exit 1 ;; \
     esac; \
-    case "${HTTP_PORT}" in ''|*[!0-9]*) echo "build with --build-arg HTTP_PORT=<port> (got '${HTTP_PORT}')" >&2; exit 1 ;; esac
+    case "${APP}:${HTTP_PORT}" in cp-simulator:) ;; *:|*[!0-9]*) echo "build with --build-arg HTTP_PORT=<port> (got '${HTTP_PORT}')" >&2; exit 1 ;; esac
+
+LABEL org.opencontainers.image.title="cpo-platform/${APP}" \
+      org.opencontainers.image.source="https://github.com/cpo-platform/cpo-platform" \
+      org.opencontainers.image.licenses="Apache-2.0"
 
 ENV NODE_ENV=production \
     APP=${APP} \
@@ -43,18 +60,25 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 # package.json is needed at run time too: its "type": "module" makes dist/*.js load as ESM.
-COPY package.json package-lock.json .npmrc* ./
-RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --no-audit --no-fund
-
-# Shared libraries plus this app only. Files stay owned by root: the app cannot modify its own code.
+# Files stay owned by root: the app (user node) cannot modify its own code or dependencies.
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/libs ./dist/libs
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
 
+# The official node image's unprivileged user (uid 1000); Kubernetes runs it with runAsNonRoot.
 USER node
-EXPOSE ${HTTP_PORT}
-HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.HTTP_PORT + '/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# No EXPOSE: it cannot be conditional and cp-simulator listens on nothing. The port is HTTP_PORT,
+# published by compose `ports:` and declared as containerPort in Kubernetes.
 
-# CMD cannot expand variables in exec form, so a shell resolves APP_MAIN and then `exec`s node:
-# node becomes PID 1 and receives SIGTERM itself (the app shuts down gracefully on it).
-CMD ["/bin/sh", "-c", "exec node --enable-source-maps \"$APP_MAIN\""]
+# GET /health is the liveness endpoint of every service (libs/platform). Kubernetes uses its own
+# probes and ignores this; docker and compose use it for `depends_on: service_healthy`. An image
+# without HTTP_PORT (cp-simulator) reports healthy while its process runs.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "if (!process.env.HTTP_PORT) process.exit(0); fetch('http://127.0.0.1:' + process.env.HTTP_PORT + '/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# Exec form cannot expand variables, so a shell resolves APP_MAIN and then `exec`s node: node becomes
+# PID 1 and receives SIGTERM itself (the services drain and exit within SHUTDOWN_TIMEOUT_MS).
+# Arguments given after the image name (compose `command:`) reach the app, e.g. the simulator's flags.
+ENTRYPOINT ["/bin/sh", "-c", "exec node --enable-source-maps \"$APP_MAIN\" \"$@\"", "--"]
+CMD []
