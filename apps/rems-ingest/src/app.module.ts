@@ -10,7 +10,9 @@ import { ClockModule } from './common/clock.module.js';
 import type { RemsIngestConfig } from './config.js';
 import { DeviceApiModule } from './device-api/device-api.module.js';
 import { DeviceModule } from './device/device.module.js';
+import { MeterApiModule } from './meter-api/meter-api.module.js';
 import { MeterModule } from './meter/meter.module.js';
+import { Mqtt311ClientModule } from './mqtt/mqtt311-client.module.js';
 import { migrations } from './migrations/index.js';
 
 /** What tests may replace: the clock (token expiry, receipt times). */
@@ -28,13 +30,15 @@ export class AppModule {
         PlatformModule.forRoot(config, logger),
         DatabaseModule.forRoot({ migrations }),
         RedisModule.forRoot(),
-        MqttModule.forRoot(),
+        // The embedded broker speaks MQTT 3.1.1 only; the real one gets the platform's MQTT 5 client.
+        config.REMS_MQTT_EMBEDDED_BROKER_PORT === undefined ? MqttModule.forRoot() : Mqtt311ClientModule.forRoot(),
         MessagingModule.forRoot(),
         ClockModule.forRoot(overrides.clock),
         AuthModule,
         DeviceModule,
         CommandsModule,
         MeterModule,
+        MeterApiModule,
         AdminModule,
         DeviceApiModule,
       ],

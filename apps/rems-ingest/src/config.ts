@@ -24,6 +24,11 @@ export function loadRemsIngestConfig(source: NodeJS.ProcessEnv = process.env) {
           .string()
           .regex(/^[^#+]*[^/#+]$/, 'a topic path without wildcards or trailing slash, e.g. /rems')
           .default('/rems'),
+        /**
+         * Run an in-process MQTT broker (aedes, MQTT 3.1.1 only, in memory) on this port for a single-box
+         * demo without Mosquitto; MQTT_URL then points at it. Unset (the default): use the real broker.
+         */
+        REMS_MQTT_EMBEDDED_BROKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
         /** Subscribe to meter topics (off for an HTTP-only replica). */
         REMS_MQTT_INGEST_ENABLED: env.bool().default(true),
         /** MQTT 5 shared-subscription group, so replicas split the meter topics; empty: every replica gets every message. */
@@ -34,10 +39,20 @@ export function loadRemsIngestConfig(source: NodeJS.ProcessEnv = process.env) {
         REMS_MQTT_CONNECTIONS: env.positiveInt().max(32).default(4),
         /** Larger MQTT meter messages are quarantined as payload_too_large with only their head kept. */
         REMS_MQTT_MAX_PAYLOAD_BYTES: env.positiveInt().max(16 * 1024 * 1024).default(64 * 1024),
-        /** MQTT meter messages processed at once; beyond it acknowledgements wait (backpressure to the broker). */
-        REMS_MQTT_MAX_IN_FLIGHT: env.positiveInt().max(100_000).default(5000),
+        /**
+         * Unacknowledged meter messages per subscriber connection (also sent as its MQTT 5 Receive
+         * Maximum): PUBACKs leave after the commit, so this bounds the pipeline; the broker holds the rest.
+         */
+        REMS_MQTT_MAX_IN_FLIGHT: env.positiveInt().max(65_535).default(500),
         /** Identical (transceiverId, port, data) MQTT messages within this window are duplicates (QoS 1 redelivery). */
         REMS_MQTT_DEDUP_SECONDS: env.nonNegativeInt().max(86_400).default(120),
+        /**
+         * A second HTTP port for the METER-API role (meter upload and graph, plus probes); unset: none,
+         * the main port serves both roles (it always does). 0 picks a free port (tests).
+         */
+        REMS_METER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+        /** Interface of the METER-API port; defaults to HTTP_HOST. */
+        REMS_METER_HTTP_HOST: z.string().min(1).optional(),
         /** Frames written per ingest transaction at most. */
         REMS_INGEST_BATCH_SIZE: env.positiveInt().max(5000).default(500),
         /** How long a frame waits for companions before its batch is written, in ms. */

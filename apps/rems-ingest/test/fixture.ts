@@ -38,14 +38,16 @@ export interface RemsTestApp extends TestApp<RemsIngestConfig> {
   connect(device: { tenantAlias: string; serialId: string }): Promise<{ password: string; tokens: TokenPair }>;
 }
 
-export async function startRems(env: Record<string, string> = {}): Promise<RemsTestApp> {
+/** `replicaOf`: a second instance on the same database and bus prefix (close it first). */
+export async function startRems(env: Record<string, string> = {}, options: { replicaOf?: RemsTestApp } = {}): Promise<RemsTestApp> {
   const clock = new TestClock();
-  const topicRoot = `/t_${uniqueSuffix()}/rems`;
+  const topicRoot = env.REMS_MQTT_TOPIC_ROOT ?? `/t_${uniqueSuffix()}/rems`;
   const t = await startTestApp({
     loadConfig: loadRemsIngestConfig,
     createModule: (config, logger) => AppModule.forRoot(config, logger, { clock }),
     database: 'rems',
     env: { REMS_MQTT_TOPIC_ROOT: topicRoot, REMS_MQTT_SESSION_EXPIRY_SECONDS: '300', ...env },
+    replicaOf: options.replicaOf,
   });
   const call: RemsTestApp['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

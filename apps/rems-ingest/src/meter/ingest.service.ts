@@ -1,10 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Subjects } from '@cpo/contracts';
-import { OutboxWriter, type OutboxEvent } from '@cpo/messaging';
+import type { OutboxEvent } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import { decodeRemsFrame, type DecodedRemsFrame } from '@cpo/rems-protocol';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import type { RemsIngestConfig } from '../config.js';
 import { Batcher } from './batcher.js';
 import { IngestMetrics } from './ingest.metrics.js';
@@ -28,7 +27,7 @@ interface Pending {
 
 /**
  * The one ingest path of HTTP and MQTT (§12): decode, then store the raw frame, the decoded
- * reading and its `rems.measurement.decoded` event in one transaction, many frames per batch.
+ * reading and its `rems.measurement.decoded` event in one statement, many frames per batch.
  * The returned promise settles when the batch has committed.
  */
 @Injectable()
@@ -37,9 +36,7 @@ export class IngestService implements BeforeApplicationShutdown {
   private readonly logger: Logger;
 
   constructor(
-    private readonly db: DataSource,
     private readonly meters: MeterRepository,
-    private readonly outbox: OutboxWriter,
     private readonly metrics: IngestMetrics,
     @Inject(APP_CONFIG) config: RemsIngestConfig,
     @Inject(ROOT_LOGGER) root: Logger,
@@ -71,11 +68,10 @@ export class IngestService implements BeforeApplicationShutdown {
   private async write(items: Pending[]): Promise<void> {
     const stop = this.metrics.batchSeconds.startTimer();
     try {
-      await this.db.transaction(async (tx) => {
-        await this.meters.insertBatch(tx, items.map((i) => i.row));
-        const events = items.flatMap((i) => (i.event ? [i.event] : []));
-        await this.outbox.enqueueMany(tx, events);
-      });
+      await this.meters.insertBatch(
+        items.map((i) => i.row),
+        items.flatMap((i) => (i.event ? [i.event] : [])),
+      );
     } catch (err) {
       this.metrics.failures.inc(items.length);
       this.logger.error({ err, frames: items.length }, 'ingest batch failed');
