@@ -101,6 +101,9 @@ describe('capacity end to end: ELMO testbed → oscp → planner → ocpp → si
   }, 60_000);
 
   it('holds every charger within its share before an emergency starts, and the group within the limit at every instant', async () => {
+    // Chargers online first: each holds its planned profiles (0 A while idle) before a car arrives;
+    // a charger without any profile would let the first car draw its full rating.
+    expect(await eventually(() => sims.every((s) => s.profiles.list().length >= 2), 30_000, 100)).toBe(true);
     // Sessions on three chargers, each EV able to take 22 kW: 66 kW wanted against 60 kW × 95 %.
     for (const sim of sims.slice(0, 3)) expect(await sim.startSession(1, `TAG-${sim.station.identity}`, 22_000)).toBeGreaterThan(0);
     // Ramped up to the group's share: 57 kW over three sessions.
