@@ -7,6 +7,7 @@ import { DAY_MS, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { AdjustRepository, type PendingRequest } from './adjust.repository.js';
 import { adjustOutcome, hourlyKw, pickReply, replyDeadlineMs, requestedDayOf } from './outcome.js';
+import { PeriodicJob } from '../periodic-job.js';
 
 /** Replies arrive by 16:00 Asia/Taipei; looking once a minute is plenty. */
 const CHECK_EVERY_MS = 60_000;
@@ -20,8 +21,7 @@ const CHECK_EVERY_MS = 60_000;
  */
 @Injectable()
 export class AdjustOutcomeService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job = new PeriodicJob(() => this.recordOutcomes(), CHECK_EVERY_MS, (err) => this.logger.error({ err }, 'recording adjust outcomes failed'));
   private readonly ratio: Gauge;
   private readonly extraRatio: Gauge;
   private readonly recorded: Counter;
@@ -45,15 +45,11 @@ export class AdjustOutcomeService implements OnApplicationBootstrap, OnModuleDes
   }
 
   onApplicationBootstrap(): void {
-    const check = () => (this.running ??= this.recordOutcomes().finally(() => (this.running = undefined)));
-    void check();
-    this.timer = setInterval(check, CHECK_EVERY_MS);
-    this.timer.unref();
+    this.job.start({ runNow: true });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Records every outcome that became known; returns how many were written. */

@@ -10,6 +10,7 @@ import { CLOCK, type Clock } from '../clock.js';
 import { ComplianceRepository } from '../compliance-windows/compliance.repository.js';
 import type { PlannerConfig } from '../config.js';
 import { DAY_MS, HOUR_MS, nextTaipeiDay, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
+import { PeriodicJob } from '../periodic-job.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { CapacityRequestRepository } from './capacity-request.repository.js';
 import { adjustPhase, decideAdjust, forecastNeed, type AdjustDecision } from './decision.js';
@@ -35,8 +36,7 @@ export interface AdjustOutcome extends AdjustDecision {
  */
 @Injectable()
 export class CapacityRequestService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job = new PeriodicJob(() => this.runDue(), CHECK_EVERY_MS, (err) => this.logger.error({ err }, 'extra-capacity check failed'));
 
   constructor(
     private readonly repository: CapacityRequestRepository,
@@ -52,15 +52,11 @@ export class CapacityRequestService implements OnApplicationBootstrap, OnModuleD
 
   onApplicationBootstrap(): void {
     // Also right away: a service started after the decision time but before the cut-off decides at once.
-    const check = () => (this.running ??= this.runDue().finally(() => (this.running = undefined)));
-    void check();
-    this.timer = setInterval(check, CHECK_EVERY_MS);
-    this.timer.unref();
+    this.job.start({ runNow: true });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Decides for every group not decided yet, if today's window is open. */

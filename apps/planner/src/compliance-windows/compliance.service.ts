@@ -7,6 +7,7 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { PlannerConfig } from '../config.js';
 import { unconstrainedDemandW } from '../capacity-request/decision.js';
 import { DAY_MS, HOUR_MS, taipeiDayStartMs } from '../timeline/index.js';
+import { PeriodicJob } from '../periodic-job.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { ComplianceRepository } from './compliance.repository.js';
 import { meterAgeMs } from '../compliance/margin.js';
@@ -22,8 +23,7 @@ const MAX_WINDOWS_PER_SAMPLE = 96;
  */
 @Injectable()
 export class ComplianceService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job: PeriodicJob;
   private readonly windowMs: number;
   private readonly sampleMs: number;
   private readonly staleAfterMs: number;
@@ -41,6 +41,7 @@ export class ComplianceService implements OnApplicationBootstrap, OnModuleDestro
   ) {
     this.windowMs = config.PLANNER_COMPLIANCE_WINDOW_MIN * 60_000;
     this.sampleMs = config.PLANNER_METER_SAMPLE_MS;
+    this.job = new PeriodicJob(() => this.sampleAll(), this.sampleMs, (err) => this.logger.error({ err }, 'compliance sampling failed'));
     this.staleAfterMs = config.PLANNER_METER_STALE_S * 1000;
     const registers = [metrics.registry];
     this.measured = new Gauge({ name: 'planner_group_measured_power_watts', help: 'Measured power of the group (sum of its connectors), W', labelNames: ['group'], registers });
@@ -48,15 +49,11 @@ export class ComplianceService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sampleAll().finally(() => (this.running = undefined));
-    }, this.sampleMs);
-    this.timer.unref();
+    this.job.start({ runNow: false });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   async sampleAll(): Promise<void> {
