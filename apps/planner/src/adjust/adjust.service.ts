@@ -13,19 +13,16 @@ import { TopologyRepository } from '../topology/topology.repository.js';
 import { AdjustRepository } from './adjust.repository.js';
 import { adjustBlocks, beforeCutoff, manualBlockErrors, manualDecision } from './manual.js';
 import { hourlyKw } from './outcome.js';
+import { AdjustDayLock } from '../capacity-request/adjust-day-lock.js';
 
 /** How long a replica may hold the day's decision before another may take over (it dies mid-way). */
-const LOCK_TTL_MS = 120_000;
 
 /**
  * An operator's call waits this long for the lock instead of failing at once: the daily decision
  * holding it takes milliseconds, and after it the answer is definite (sent, or already sent).
  */
 const LOCK_WAIT_MS = 5_000;
-const LOCK_POLL_MS = 50;
 
-/** Deletes the lock only if it is still ours: after a TTL expiry another replica may hold it. */
-const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** What a forced request did. */
 export interface ForcedRequest {
@@ -45,16 +42,20 @@ export interface ForcedRequest {
  */
 @Injectable()
 export class AdjustService {
+  private readonly lock: AdjustDayLock;
+
   constructor(
     private readonly repository: AdjustRepository,
     private readonly topology: TopologyRepository,
     private readonly capacity: CapacityService,
     private readonly outbox: OutboxWriter,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lock = new AdjustDayLock(redis);
+  }
 
   async force(groupId: string, blocksKw: readonly number[], reason: string | undefined): Promise<ForcedRequest> {
     const nowMs = this.clock.now();
@@ -66,10 +67,9 @@ export class AdjustService {
       throw new ConflictError(`the cut-off (${this.config.PLANNER_ADJUST_CUTOFF} Asia/Taipei) has passed: tomorrow can no longer be requested`);
     }
     const day = nextTaipeiDay(taipeiDayOf(nowMs));
-    // The daily job's key: whoever holds it is deciding this group's day right now.
-    const lock = `planner:adjust:${groupId}:${day}`;
+    // The daily job's lock: whoever holds it is deciding this group's day right now.
     const token = randomUUID();
-    if (!(await this.acquire(lock, token))) {
+    if (!(await this.lock.acquire(groupId, day, token, LOCK_WAIT_MS))) {
       throw new ConflictError(`the request for ${groupId} on ${day} is being decided right now; look at GET .../adjust-requests`);
     }
     try {
@@ -101,17 +101,7 @@ export class AdjustService {
       this.logger.info({ groupId, day, blocksKw, replaced: claimed === 'replaced' }, 'extra-capacity request forced by an operator');
       return { groupId, date: day, requestedBy: 'operator', replacedDecision: claimed === 'replaced', decision };
     } finally {
-      await this.redis.eval(RELEASE_SCRIPT, 1, lock, token).catch((err: Error) => this.logger.warn({ err, lock }, 'adjust lock not released; it expires by itself'));
-    }
-  }
-
-  /** SET NX PX, retried for up to {@link LOCK_WAIT_MS} (real time: this waits on another process, not on the rules' clock). */
-  private async acquire(lock: string, token: string): Promise<boolean> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      if ((await this.redis.set(lock, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      await this.lock.release(groupId, day, token).catch((err: Error) => this.logger.warn({ err, groupId, day }, 'adjust lock not released; it expires by itself'));
     }
   }
 }

@@ -13,12 +13,11 @@ import { DAY_MS, HOUR_MS, nextTaipeiDay, taipeiDayOf, taipeiDayStartMs } from '.
 import { PeriodicJob } from '../periodic-job.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { CapacityRequestRepository } from './capacity-request.repository.js';
+import { AdjustDayLock } from './adjust-day-lock.js';
 import { adjustPhase, decideAdjust, forecastNeed, type AdjustDecision } from './decision.js';
 
 const CHECK_EVERY_MS = 30_000;
 const HISTORY_WEEKS = 8;
-/** Deletes the lock only if it is still ours: after a TTL expiry another replica (or an operator's forced request) may hold it. */
-const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** What a decision run produced. */
 export interface AdjustOutcome extends AdjustDecision {
@@ -36,6 +35,7 @@ export interface AdjustOutcome extends AdjustDecision {
  */
 @Injectable()
 export class CapacityRequestService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly lock: AdjustDayLock;
   private readonly job = new PeriodicJob(() => this.runDue(), CHECK_EVERY_MS, (err) => this.logger.error({ err }, 'extra-capacity check failed'));
 
   constructor(
@@ -44,11 +44,13 @@ export class CapacityRequestService implements OnApplicationBootstrap, OnModuleD
     private readonly topology: TopologyRepository,
     private readonly capacity: CapacityService,
     private readonly outbox: OutboxWriter,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lock = new AdjustDayLock(redis);
+  }
 
   onApplicationBootstrap(): void {
     // Also right away: a service started after the decision time but before the cut-off decides at once.
@@ -83,9 +85,8 @@ export class CapacityRequestService implements OnApplicationBootstrap, OnModuleD
     const group = await this.topology.model(groupId);
     if (!group) throw new NotFoundError(`group ${groupId} not found`);
     const day = nextTaipeiDay(taipeiDayOf(nowMs));
-    const lock = `planner:adjust:${groupId}:${day}`;
     const token = randomUUID();
-    if ((await this.redis.set(lock, token, 'PX', 120_000, 'NX')) !== 'OK') {
+    if (!(await this.lock.acquire(groupId, day, token))) {
       throw new ConflictError(`the decision for ${groupId} on ${day} is being made right now`);
     }
     try {
@@ -117,7 +118,7 @@ export class CapacityRequestService implements OnApplicationBootstrap, OnModuleD
       if (recorded) this.logger.info({ groupId, day, request: decision.request, reason: decision.reason, requestedBy }, 'extra-capacity decision');
       return { ...decision, groupId, date: day, recorded };
     } finally {
-      await this.redis.eval(RELEASE_SCRIPT, 1, lock, token);
+      await this.lock.release(groupId, day, token);
     }
   }
 
