@@ -133,15 +133,18 @@ describe('capacity end to end: ELMO testbed → oscp → planner → ocpp → si
       const cap = p.connectors.find((c) => c.connectorId === 0)!.schedule;
       return cap.periods.filter((q) => Date.parse(cap.startSchedule) + q.startPeriodS * 1000 <= t).at(-1)!.limit;
     };
+    let lastSeen = '';
     const emergencyApplied = async () => {
       const all = await plans();
+      lastSeen = JSON.stringify(all.slice(0, 8).map((p) => ({ station: p.stationId, reason: p.reason, applied: `${p.applied}/${p.expected}`, cap: p.connectors.find((c) => c.connectorId === 0)?.schedule })));
       if (!all.some((p) => p.reason === 'emergency')) return false;
       return sims.slice(0, 3).every((s) => {
         const newest = all.find((p) => p.stationId === s.station.identity);
         return newest !== undefined && newest.applied === newest.expected && capAt(newest, start.getTime()) < capAt(newest, start.getTime() - 1000);
       });
     };
-    expect(await eventually(emergencyApplied, 30_000, 250)).toBe(true);
+    // On failure, the newest plans say why (an emergency plan superseded, unanswered, or wrongly named).
+    if (!(await eventually(emergencyApplied, 30_000, 250))) throw new Error(`emergency from ${start.toISOString()} not applied; newest plans: ${lastSeen}`);
     expect(Date.now()).toBeLessThan(start.getTime());
     await Promise.all(sims.map((s) => s.applyLimits()));
     // Every charger's own composite schedule: at most its share from the start, still charging until then.

@@ -70,6 +70,21 @@ describe('planRound', () => {
     expect(r3.publications.map((p) => limitAt(p.connectors[1], at('2026-12-04T12:30:00'))).sort()).toEqual([6, 6, 6.1]);
   });
 
+  it('names a plan after the emergency it steps down for, even when the same plan also ramps up now', () => {
+    const low = new Map([charging('A', 8), charging('B', 8), charging('C', 8)]);
+    const first = input(three, { connectors: sessions, previous: low });
+    const r1 = planRound(first);
+    const ramping = r1.targets[0].limit;
+    expect(ramping).toBeLessThan(15);
+    const emergency = single('emergency', '2026-12-04T12:30:00+08:00', '2026-12-04T13:00:00+08:00', 12, 'em-4', '2026-12-04T04:10:00Z');
+    const nowMs = NOW + 5_000;
+    const r2 = planRound(input(three, { connectors: sessions, ...after(r1, first), nowMs, timeline: timeline(three, [emergency], nowMs) }));
+    expect(r2.publications).toHaveLength(3);
+    // Up now (the ramp goes on), down at the emergency: the decrease is what the plan is for.
+    expect(limitAt(r2.publications[0].connectors[1], nowMs)).toBeGreaterThan(ramping);
+    expect(r2.publications.every((p) => p.reason === 'emergency' && p.direction === 'decrease')).toBe(true);
+  });
+
   it('anchors schedules on whole seconds so a step switches exactly at its instant even when the round runs mid-second', () => {
     const nowMs = NOW + 700;
     const emergency = single('emergency', '2026-12-04T12:30:00+08:00', '2026-12-04T13:00:00+08:00', 12, 'em-3', '2026-12-04T04:00:00Z');

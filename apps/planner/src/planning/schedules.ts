@@ -90,6 +90,8 @@ export interface ScheduleDiff {
   readonly changed: boolean;
   readonly decrease: boolean;
   readonly firstChangeMs?: number;
+  /** When the new plan first lowers a limit: a plan that lowers anything is named after that step. */
+  readonly firstDecreaseMs?: number;
 }
 
 /**
@@ -101,7 +103,7 @@ export function diffSchedules(next: readonly ConnectorLimit[], old: readonly Con
   const oldById = new Map(old.map((l) => [l.connectorId, l]));
   const instants = [...new Set([nowMs, ...periodStarts(next), ...periodStarts(old)].filter((t) => t >= nowMs))].sort((a, b) => a - b);
   let firstChangeMs: number | undefined;
-  let decrease = false;
+  let firstDecreaseMs: number | undefined;
   for (const t of instants) {
     for (const n of next) {
       const o = oldById.get(n.connectorId);
@@ -109,7 +111,7 @@ export function diffSchedules(next: readonly ConnectorLimit[], old: readonly Con
       const oldValue = o === undefined ? undefined : limitAt(o, t);
       let changedHere = false;
       if (oldValue === undefined || newValue < oldValue - 1e-6) {
-        decrease = true;
+        firstDecreaseMs ??= t;
         changedHere = true;
       } else if (newValue - oldValue >= Math.max(options.deadbandA, options.deadbandFraction * oldValue) - 1e-9 && newValue > oldValue + 1e-6) {
         changedHere = true;
@@ -117,7 +119,7 @@ export function diffSchedules(next: readonly ConnectorLimit[], old: readonly Con
       if (changedHere && firstChangeMs === undefined) firstChangeMs = t;
     }
   }
-  return { changed: firstChangeMs !== undefined, decrease, firstChangeMs };
+  return { changed: firstChangeMs !== undefined, decrease: firstDecreaseMs !== undefined, firstChangeMs, firstDecreaseMs };
 }
 
 /** The plan reason for a change first visible at `atMs`. */
@@ -149,11 +151,11 @@ export function buildPublications(input: RoundInput, steps: readonly StepValues[
     const old = input.published.get(station.stationId);
     // A plan refused or ignored is re-sent in full once the charger is tried again.
     const lost = old !== undefined && (old.failed || (old.unanswered && input.nowMs - old.createdAtMs > input.options.ackTimeoutMs));
-    const diff = old === undefined || lost ? { changed: true, decrease: true, firstChangeMs: input.nowMs } : diffSchedules(connectors, old.connectors, input.nowMs, input.options);
+    const diff: ScheduleDiff = old === undefined || lost ? { changed: true, decrease: true, firstChangeMs: input.nowMs } : diffSchedules(connectors, old.connectors, input.nowMs, input.options);
     if (!diff.changed) continue;
     candidates.push({
       stationId: station.stationId,
-      reason: reasonAt(steps, diff.firstChangeMs ?? input.nowMs, input.nowMs),
+      reason: reasonAt(steps, diff.firstDecreaseMs ?? diff.firstChangeMs ?? input.nowMs, input.nowMs),
       direction: diff.decrease ? 'decrease' : 'increase',
       connectors,
     });
