@@ -22,23 +22,27 @@ export class LiveStateRepository {
   }
 
   async sessionStopped(tx: EntityManager, stationId: string, transactionId: number): Promise<void> {
-    await tx.query(`UPDATE connector_state SET transaction_id = NULL, session_started_at = NULL, power_w = 0 WHERE station_id = $1 AND transaction_id = $2`, [
+    await tx.query(`UPDATE connector_state SET transaction_id = NULL, session_started_at = NULL, power_w = 0, current_a = NULL, current_at = NULL WHERE station_id = $1 AND transaction_id = $2`, [
       stationId,
       transactionId,
     ]);
   }
 
-  /** Latest measured power / energy register of a connector; older readings never overwrite newer ones. */
-  async measured(tx: EntityManager, stationId: string, connectorId: number, at: Date, powerW: number | undefined, energyWh: number | undefined): Promise<void> {
+  /** Latest measured power / current / energy register of a connector; older readings never overwrite newer ones. */
+  async measured(tx: EntityManager, stationId: string, connectorId: number, at: Date, m: { powerW?: number; currentA?: number; energyWh?: number }): Promise<void> {
+    const newer = (column: string, param: string) => `${param}::float8 IS NOT NULL AND (c.${column}_at IS NULL OR c.${column}_at <= $6)`;
     await tx.query(
-      `INSERT INTO connector_state AS c (station_id, connector_id, power_w, power_at, energy_wh, energy_at)
-       VALUES ($1, $2, $3, CASE WHEN $3::float8 IS NULL THEN NULL ELSE $5::timestamptz END, $4, CASE WHEN $4::float8 IS NULL THEN NULL ELSE $5::timestamptz END)
+      `INSERT INTO connector_state AS c (station_id, connector_id, power_w, power_at, current_a, current_at, energy_wh, energy_at)
+       VALUES ($1, $2, $3, CASE WHEN $3::float8 IS NULL THEN NULL ELSE $6::timestamptz END, $4, CASE WHEN $4::float8 IS NULL THEN NULL ELSE $6::timestamptz END,
+               $5, CASE WHEN $5::float8 IS NULL THEN NULL ELSE $6::timestamptz END)
        ON CONFLICT (station_id, connector_id) DO UPDATE SET
-         power_w = CASE WHEN $3::float8 IS NOT NULL AND (c.power_at IS NULL OR c.power_at <= $5) THEN $3 ELSE c.power_w END,
-         power_at = CASE WHEN $3::float8 IS NOT NULL AND (c.power_at IS NULL OR c.power_at <= $5) THEN $5 ELSE c.power_at END,
-         energy_wh = CASE WHEN $4::float8 IS NOT NULL AND (c.energy_at IS NULL OR c.energy_at <= $5) THEN $4 ELSE c.energy_wh END,
-         energy_at = CASE WHEN $4::float8 IS NOT NULL AND (c.energy_at IS NULL OR c.energy_at <= $5) THEN $5 ELSE c.energy_at END`,
-      [stationId, connectorId, powerW ?? null, energyWh ?? null, at],
+         power_w = CASE WHEN ${newer('power', '$3')} THEN $3 ELSE c.power_w END,
+         power_at = CASE WHEN ${newer('power', '$3')} THEN $6 ELSE c.power_at END,
+         current_a = CASE WHEN ${newer('current', '$4')} THEN $4 ELSE c.current_a END,
+         current_at = CASE WHEN ${newer('current', '$4')} THEN $6 ELSE c.current_at END,
+         energy_wh = CASE WHEN ${newer('energy', '$5')} THEN $5 ELSE c.energy_wh END,
+         energy_at = CASE WHEN ${newer('energy', '$5')} THEN $6 ELSE c.energy_at END`,
+      [stationId, connectorId, m.powerW ?? null, m.currentA ?? null, m.energyWh ?? null, at],
     );
   }
 

@@ -1,4 +1,4 @@
-import { powerAndEnergy } from './measurements.js';
+import { evCurrentA, powerAndEnergy } from './measurements.js';
 
 const reading = (samples: { measurand: string; value: number; unit: string; phase?: string }[]) =>
   ({ stationId: 'CP', connectorId: 1, timestamp: '2026-11-23T10:00:00Z', samples }) as never;
@@ -13,5 +13,20 @@ describe('powerAndEnergy', () => {
     expect(powerAndEnergy(reading(phases))).toEqual({ powerW: 6900, energyWh: undefined });
     expect(powerAndEnergy(reading([...phases, { measurand: 'Power.Active.Import', value: 7000, unit: 'W' }])).powerW).toBe(7000);
     expect(powerAndEnergy(reading([{ measurand: 'SoC', value: 50, unit: 'Percent' }]))).toEqual({ powerW: undefined, energyWh: undefined });
+  });
+});
+
+describe('evCurrentA', () => {
+  const current = (value: number, phase?: string, unit = 'A') => ({ measurand: 'Current.Import', value, unit, phase });
+  it('takes the highest phase current, so a one-phase EV on a three-phase station keeps its real current', () => {
+    expect(evCurrentA([current(15.8, 'L1'), current(0.1, 'L2'), current(0, 'L3')], 3_500)).toBe(15.8);
+    expect(evCurrentA([current(12)], 8_000)).toBe(12);
+  });
+
+  it('trusts no power-derived current except "nothing drawn", and no current without its unit', () => {
+    expect(evCurrentA([{ measurand: 'Power.Active.Import', value: 3_500, unit: 'W' }], 3_500)).toBeUndefined();
+    expect(evCurrentA([], 20)).toBe(0);
+    expect(evCurrentA([current(12, undefined, 'Wh')], undefined)).toBeUndefined();
+    expect(evCurrentA([current(3, 'N')], 7_000)).toBeUndefined();
   });
 });

@@ -19,3 +19,18 @@ export function powerAndEnergy(event: OcppMeterSampled): { powerW?: number; ener
   }
   return { powerW: total ?? phaseSum, energyWh };
 }
+
+/**
+ * The current the EV draws, from one meter reading: the highest `Current.Import` of its phases (or
+ * the total when the charger sends no phase). Without a current, a power below `idleW` means 0 A.
+ */
+export function evCurrentA(samples: readonly { measurand: string; value: number; unit?: string; phase?: string }[], powerW: number | undefined, idleW = 100): number | undefined {
+  let highest: number | undefined;
+  for (const s of samples) {
+    // Unit A only: a charger that leaves the unit out gets OCPP's default (Wh) and a number we cannot trust.
+    if (s.measurand !== 'Current.Import' || s.unit !== 'A' || (s.phase !== undefined && !/^L\d(-N)?$/.test(s.phase))) continue;
+    highest = Math.max(highest ?? 0, s.value);
+  }
+  if (highest !== undefined) return highest;
+  return powerW !== undefined && powerW < idleW ? 0 : undefined;
+}

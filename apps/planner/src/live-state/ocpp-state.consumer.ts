@@ -4,7 +4,7 @@ import { ConsumerHost, type BusEvent } from '@cpo/messaging';
 import type { EntityManager } from 'typeorm';
 import { ReplanRequests } from '../replan/replan-requests.js';
 import { LiveStateRepository } from './live-state.repository.js';
-import { powerAndEnergy } from './measurements.js';
+import { evCurrentA, powerAndEnergy } from './measurements.js';
 
 /**
  * Events after which the group must be re-planned, and whether at once: a charger going offline
@@ -63,8 +63,9 @@ export class OcppStateConsumer implements OnModuleInit {
       case Subjects.OcppMeterSampled: {
         const e = (event as BusEvent<typeof Subjects.OcppMeterSampled>).payload;
         const { powerW, energyWh } = powerAndEnergy(e);
-        if (powerW === undefined && energyWh === undefined) return;
-        return this.state.measured(tx, e.stationId, e.connectorId, new Date(e.timestamp), powerW, energyWh);
+        const currentA = evCurrentA(e.samples, powerW);
+        if (powerW === undefined && energyWh === undefined && currentA === undefined) return;
+        return this.state.measured(tx, e.stationId, e.connectorId, new Date(e.timestamp), { powerW, currentA, energyWh });
       }
       case Subjects.OcppStationConnected: {
         const e = (event as BusEvent<typeof Subjects.OcppStationConnected>).payload;

@@ -20,7 +20,7 @@ export class PlanningViewsRepository {
   async allocation(groupId: string): Promise<Record<string, unknown>[]> {
     return this.db.query(
       `SELECT a.station_id AS "stationId", a.connector_id AS "connectorId", a.status, a.reason, a.unit, a.limit_value AS "limit", a.number_phases AS "numberPhases",
-         round((a.power_w / 1000)::numeric, 3)::float8 AS "powerKw", a.planned_at AS "plannedAt", c.power_w / 1000 AS "measuredKw", c.transaction_id AS "transactionId"
+         round((a.power_w / 1000)::numeric, 3)::float8 AS "powerKw", a.planned_at AS "plannedAt", c.power_w / 1000 AS "measuredKw", c.current_a AS "measuredA", c.transaction_id AS "transactionId"
        FROM connector_allocation a LEFT JOIN connector_state c ON c.station_id = a.station_id AND c.connector_id = a.connector_id
        WHERE a.group_id = $1 ORDER BY a.station_id, a.connector_id`,
       [groupId],

@@ -79,8 +79,17 @@ export class PlanningRepository {
   }
 
   async connectors(tx: EntityManager, groupId: string): Promise<Map<string, ConnectorLive>> {
-    const rows: { station_id: string; connector_id: number; status: string | null; transaction_id: number | null; session_started_at: Date | null; power_w: number | null }[] = await tx.query(
-      `SELECT c.station_id, c.connector_id, c.status, c.transaction_id, c.session_started_at, c.power_w
+    const rows: {
+      station_id: string;
+      connector_id: number;
+      status: string | null;
+      transaction_id: number | null;
+      session_started_at: Date | null;
+      power_w: number | null;
+      current_a: number | null;
+      current_at: Date | null;
+    }[] = await tx.query(
+      `SELECT c.station_id, c.connector_id, c.status, c.transaction_id, c.session_started_at, c.power_w, c.current_a, c.current_at
        FROM connector_state c JOIN group_stations s ON s.station_id = c.station_id WHERE s.group_id = $1`,
       [groupId],
     );
@@ -94,20 +103,37 @@ export class PlanningRepository {
           transactionId: r.transaction_id ?? undefined,
           sessionStartedMs: ms(r.session_started_at),
           powerW: r.power_w ?? undefined,
+          currentA: r.current_a ?? undefined,
+          currentAtMs: ms(r.current_at),
         },
       ]),
     );
   }
 
   async previousTargets(tx: EntityManager, groupId: string): Promise<Map<string, PreviousTarget>> {
-    const rows: { station_id: string; connector_id: number; status: string; unit: 'A' | 'W'; limit_value: number; planned_at: Date; mode: string | null; mode_since: Date | null; headroom_ok_since: Date | null }[] =
-      await tx.query(`SELECT station_id, connector_id, status, unit, limit_value, planned_at, mode, mode_since, headroom_ok_since FROM connector_allocation WHERE group_id = $1`, [groupId]);
+    const rows: {
+      station_id: string;
+      connector_id: number;
+      status: string;
+      unit: 'A' | 'W';
+      limit_value: number;
+      planned_at: Date;
+      mode: string | null;
+      mode_since: Date | null;
+      headroom_ok_since: Date | null;
+      ev_under_since: Date | null;
+      ev_peak_a: number | null;
+    }[] = await tx.query(
+      `SELECT station_id, connector_id, status, unit, limit_value, planned_at, mode, mode_since, headroom_ok_since, ev_under_since, ev_peak_a FROM connector_allocation WHERE group_id = $1`,
+      [groupId],
+    );
     return new Map(
       rows.map((r) => {
         let hysteresis: HysteresisState | undefined;
         if (r.mode === 'charging' && r.mode_since) hysteresis = { mode: 'charging', sinceMs: r.mode_since.getTime() };
         else if (r.mode === 'paused' && r.mode_since) hysteresis = { mode: 'paused', sinceMs: r.mode_since.getTime(), headroomOkSinceMs: ms(r.headroom_ok_since) };
-        return [`${r.station_id}/${r.connector_id}`, { status: r.status, unit: r.unit, limit: Number(r.limit_value), plannedAtMs: r.planned_at.getTime(), hysteresis }];
+        const evUnderuse = r.ev_under_since && r.ev_peak_a !== null ? { sinceMs: r.ev_under_since.getTime(), peakA: Number(r.ev_peak_a) } : undefined;
+        return [`${r.station_id}/${r.connector_id}`, { status: r.status, unit: r.unit, limit: Number(r.limit_value), plannedAtMs: r.planned_at.getTime(), hysteresis, evUnderuse }];
       }),
     );
   }
@@ -135,13 +161,14 @@ export class PlanningRepository {
     if (targets.length === 0) return;
     const at = new Date(nowMs);
     await tx.query(
-      `INSERT INTO connector_allocation (station_id, connector_id, group_id, status, reason, unit, limit_value, number_phases, power_w, planned_at, mode, mode_since, headroom_ok_since)
-       SELECT t.station_id, t.connector_id, $1, t.status, t.reason, t.unit, t.limit_value, t.number_phases, t.power_w, $2, t.mode, t.mode_since, t.headroom_ok_since
+      `INSERT INTO connector_allocation (station_id, connector_id, group_id, status, reason, unit, limit_value, number_phases, power_w, planned_at, mode, mode_since, headroom_ok_since, ev_under_since, ev_peak_a)
+       SELECT t.station_id, t.connector_id, $1, t.status, t.reason, t.unit, t.limit_value, t.number_phases, t.power_w, $2, t.mode, t.mode_since, t.headroom_ok_since, t.ev_under_since, t.ev_peak_a
        FROM jsonb_to_recordset($3::jsonb) AS t(station_id text, connector_id int, status text, reason text, unit text, limit_value float8, number_phases int, power_w float8,
-            mode text, mode_since timestamptz, headroom_ok_since timestamptz)
+            mode text, mode_since timestamptz, headroom_ok_since timestamptz, ev_under_since timestamptz, ev_peak_a float8)
        ON CONFLICT (station_id, connector_id) DO UPDATE SET group_id = EXCLUDED.group_id, status = EXCLUDED.status, reason = EXCLUDED.reason, unit = EXCLUDED.unit,
          limit_value = EXCLUDED.limit_value, number_phases = EXCLUDED.number_phases, power_w = EXCLUDED.power_w, planned_at = EXCLUDED.planned_at,
-         mode = EXCLUDED.mode, mode_since = EXCLUDED.mode_since, headroom_ok_since = EXCLUDED.headroom_ok_since`,
+         mode = EXCLUDED.mode, mode_since = EXCLUDED.mode_since, headroom_ok_since = EXCLUDED.headroom_ok_since,
+         ev_under_since = EXCLUDED.ev_under_since, ev_peak_a = EXCLUDED.ev_peak_a`,
       [
         groupId,
         at,
@@ -158,6 +185,8 @@ export class PlanningRepository {
             mode: t.hysteresis?.mode ?? null,
             mode_since: t.hysteresis ? new Date(t.hysteresis.sinceMs).toISOString() : null,
             headroom_ok_since: t.hysteresis?.mode === 'paused' && t.hysteresis.headroomOkSinceMs !== undefined ? new Date(t.hysteresis.headroomOkSinceMs).toISOString() : null,
+            ev_under_since: t.evUnderuse ? new Date(t.evUnderuse.sinceMs).toISOString() : null,
+            ev_peak_a: t.evUnderuse?.peakA ?? null,
           })),
         ),
       ],

@@ -14,6 +14,7 @@ import { TopologyRepository } from '../topology/topology.repository.js';
 import { describeIncident, incidentKey, nextIncident } from './incident.js';
 import { PlanningMetrics } from './planning-metrics.js';
 import { PlanningRepository } from './planning.repository.js';
+import { DEFAULT_EV_DEMAND } from './ev-demand.js';
 import { planRound } from './round.js';
 import type { RoundOptions, RoundResult } from './round-types.js';
 
@@ -60,6 +61,7 @@ export class PlanningService {
       hysteresis: { deltaA: 1, resumeAfterMs: 60_000, minChargingMs: 120_000, minPausedMs: 120_000 },
       deadbandA: 0.5,
       deadbandFraction: 0.03,
+      evDemand: DEFAULT_EV_DEMAND,
     };
     this.incidentConfirmMs = config.PLANNER_INCIDENT_CONFIRM_S * 1000;
   }

@@ -7,6 +7,7 @@ import type { AllocationResult } from '../allocation/index.js';
 import type { HysteresisState } from '../allocation/index.js';
 import type { LimitSource, LimitTimeline } from '../timeline/index.js';
 import type { GroupModel } from '../topology/group-model.js';
+import type { EvDemandOptions, EvUnderuse } from './ev-demand.js';
 
 /** What the planner knows about a charger's link and its obedience. */
 export interface StationLive {
@@ -28,6 +29,9 @@ export interface ConnectorLive {
   readonly transactionId?: number;
   readonly sessionStartedMs?: number;
   readonly powerW?: number;
+  /** The EV's latest measured current (highest phase, A) and when it was read; see ev-demand.ts. */
+  readonly currentA?: number;
+  readonly currentAtMs?: number;
 }
 
 /** What the previous round decided for a connector. */
@@ -38,6 +42,7 @@ export interface PreviousTarget {
   readonly limit: number;
   readonly plannedAtMs: number;
   readonly hysteresis?: HysteresisState;
+  readonly evUnderuse?: EvUnderuse;
 }
 
 /** The last plan published for a station, as it was sent. */
@@ -62,6 +67,8 @@ export interface RoundOptions {
   /** Increases smaller than this (A, or the fraction of the current value) are not sent. */
   readonly deadbandA: number;
   readonly deadbandFraction: number;
+  /** When an EV that draws less than its limit is capped near what it draws. */
+  readonly evDemand: EvDemandOptions;
 }
 
 export interface RoundInput {
@@ -101,6 +108,8 @@ export interface ConnectorTarget {
   readonly numberPhases: number;
   readonly powerW: number;
   readonly hysteresis?: HysteresisState;
+  /** The EV has drawn less than its limit since…: kept for the next round. */
+  readonly evUnderuse?: EvUnderuse;
 }
 
 /** A station whose schedule changed and is to be published now. */

@@ -85,6 +85,27 @@ describe('planRound', () => {
     expect(r2.publications.every((p) => p.reason === 'emergency' && p.direction === 'decrease')).toBe(true);
   });
 
+  it('gives what an EV leaves unused to the others, and gives it back when the EV draws more', () => {
+    const shares = new Map([charging('A', 15.1), charging('B', 15.1), charging('C', 15.2)]);
+    // A's EV has drawn about 4 A of its 15.1 A for over two minutes (e.g. a full battery or a small on-board charger).
+    const underuse = { sinceMs: NOW - 150_000, peakA: 4 };
+    const previous = new Map([...shares, ['A/1', { ...shares.get('A/1')!, evUnderuse: underuse }]]);
+    const measured = (currentA: number) => new Map([...sessions, ['A/1', { ...sessions.get('A/1')!, currentA, currentAtMs: NOW - 5_000 }]]);
+    const r = planRound(input(three, { connectors: measured(3.6), previous }));
+    const limitOf = (id: string) => r.allocation.connectors.find((c) => c.id === id)!.limit;
+    expect(limitOf('A/1')).toBe(6);
+    // (30 kW − 6 A × 660 W/A) / 2 / 660 W/A = 19.7 A for each of the others.
+    expect([limitOf('B/1'), limitOf('C/1')]).toEqual([19.7, 19.7]);
+    expect(r.targets.find((t) => t.stationId === 'A')).toMatchObject({ limit: 6, reason: 'capped near what the EV draws (at most 4 A)', evUnderuse: underuse });
+    expect(r.publications.find((p) => p.stationId === 'A')?.direction).toBe('decrease');
+
+    // Under its 6 A cap the EV now draws 5 A (≥ 6 − 2): it wants more, and its full share comes back.
+    const capped = new Map([...shares, ['A/1', { ...shares.get('A/1')!, limit: 6, evUnderuse: underuse }]]);
+    const back = planRound(input(three, { connectors: measured(5), previous: capped }));
+    expect(back.allocation.connectors.map((c) => c.limit).sort()).toEqual([15.1, 15.1, 15.2]);
+    expect(back.targets.find((t) => t.stationId === 'A')?.evUnderuse).toBeUndefined();
+  });
+
   it('anchors schedules on whole seconds so a step switches exactly at its instant even when the round runs mid-second', () => {
     const nowMs = NOW + 700;
     const emergency = single('emergency', '2026-12-04T12:30:00+08:00', '2026-12-04T13:00:00+08:00', 12, 'em-3', '2026-12-04T04:00:00Z');

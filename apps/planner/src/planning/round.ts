@@ -21,6 +21,7 @@ import type { StationModel } from '../topology/group-model.js';
 import type { ConnectorTarget, RoundInput, RoundOptions, RoundResult, StationLive } from './round-types.js';
 import { buildPublications, type StepValues } from './schedules.js';
 import { infeasibleBlocks } from './infeasible.js';
+import { stepEvDemand, type EvUnderuse } from './ev-demand.js';
 
 const THREE: readonly SitePhase[] = ['L1', 'L2', 'L3'];
 const phasesOf = (n: 1 | 3): readonly SitePhase[] => (n === 1 ? ['L1'] : THREE);
@@ -53,7 +54,8 @@ export function planRound(input: RoundInput): RoundResult {
     if (why !== undefined) uncontrolled.set(s.stationId, why);
     return { id: s.stationId, current: 'AC', phases: phasesOf(s.phases), maxCurrentA: s.maxCurrentA, controllable: why === undefined };
   });
-  const demands = sessionDemands(input);
+  const evDemand = new Map<string, { state?: EvUnderuse; capA?: number }>();
+  const demands = sessionDemands(input, evDemand);
   const base = { nominalVoltageV: group.nominalVoltageV, chargers };
   // Solar credit only for now: no generation forecast is trusted for future limits.
   const plainW = availablePowerW(current.powerW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: input.pvCreditW });
@@ -89,7 +91,7 @@ export function planRound(input: RoundInput): RoundResult {
 
   const { publications, deferred } = buildPublications(input, steps, uncontrolled);
   const deferredSet = new Set(deferred);
-  const targets = group.stations.flatMap((s) => stationTargets(input, s, allocation, nowValues, decisions, uncontrolled.get(s.stationId), deferredSet.has(s.stationId)));
+  const targets = group.stations.flatMap((s) => stationTargets(input, s, allocation, nowValues, decisions, evDemand, uncontrolled.get(s.stationId), deferredSet.has(s.stationId)));
   return {
     limitW: current.powerW,
     availableW,
@@ -104,7 +106,8 @@ export function planRound(input: RoundInput): RoundResult {
   };
 }
 
-function sessionDemands(input: RoundInput): ConnectorDemand[] {
+/** Sessions that want power; `evDemand` receives each one's under-use state and cap (ev-demand.ts). */
+function sessionDemands(input: RoundInput, evDemand: Map<string, { state?: EvUnderuse; capA?: number }>): ConnectorDemand[] {
   const demands: ConnectorDemand[] = [];
   for (const s of input.group.stations) {
     for (const c of s.connectors) {
@@ -112,12 +115,24 @@ function sessionDemands(input: RoundInput): ConnectorDemand[] {
       const live = input.connectors.get(id);
       if (live?.transactionId === undefined) continue;
       const previous = input.previous.get(id);
+      const ev = stepEvDemand(
+        previous?.evUnderuse,
+        {
+          nowMs: input.nowMs,
+          sample: live.currentA === undefined || live.currentAtMs === undefined ? undefined : { currentA: live.currentA, atMs: live.currentAtMs },
+          limitA: previous?.status === 'charging' && previous.unit === 'A' ? previous.limit : undefined,
+          sessionStartedMs: live.sessionStartedMs,
+          minimumA: c.minCurrentA ?? 6,
+        },
+        input.options.evDemand,
+      );
+      evDemand.set(id, ev);
       demands.push({
         id,
         chargerId: s.stationId,
         phases: phasesOf(c.phases),
         minimum: c.minCurrentA,
-        maxima: { rating: c.maxCurrentA },
+        maxima: { rating: c.maxCurrentA, ev: ev.capA },
         priority: c.priority,
         arrivalMs: live.sessionStartedMs ?? input.nowMs,
         charging: previous?.status === 'charging',
@@ -162,6 +177,7 @@ function stationTargets(
   allocation: AllocationResult,
   nowValues: ReadonlyMap<string, number>,
   decisions: ReadonlyMap<string, HysteresisDecision>,
+  evDemand: ReadonlyMap<string, { state?: EvUnderuse; capA?: number }>,
   uncontrolledWhy: string | undefined,
   deferred: boolean,
 ): ConnectorTarget[] {
@@ -172,6 +188,7 @@ function stationTargets(
     const common = { stationId: station.stationId, connectorId: c.connectorId, unit: 'A' as const, numberPhases: c.phases };
     const a = byId.get(id);
     const hysteresis = decisions.get(id)?.state;
+    const ev = evDemand.get(id);
     if (uncontrolledWhy !== undefined) {
       return { ...common, status: 'uncontrolled', reason: uncontrolledWhy, limit: c.maxCurrentA, powerW: a === undefined ? 0 : c.maxCurrentA * V * c.phases };
     }
@@ -181,7 +198,7 @@ function stationTargets(
     }
     const previous = input.previous.get(id);
     if (deferred && previous !== undefined) {
-      return { ...common, status: previous.status === 'charging' ? 'charging' : 'paused', reason: 'increase waits for pending decreases', limit: previous.limit, powerW: previous.limit * V * c.phases, hysteresis };
+      return { ...common, status: previous.status === 'charging' ? 'charging' : 'paused', reason: 'increase waits for pending decreases', limit: previous.limit, powerW: previous.limit * V * c.phases, hysteresis, evUnderuse: ev?.state };
     }
     const limit = nowValues.get(id) ?? 0;
     if (a.status === 'paused' || limit === 0) {
@@ -189,7 +206,9 @@ function stationTargets(
       const pausedState = hysteresis?.mode === 'charging' ? { mode: 'paused' as const, sinceMs: input.nowMs } : hysteresis;
       return { ...common, status: 'paused', reason: a.pauseReason === 'max_below_min' ? 'maximum below minimum' : 'no capacity at the minimum current', limit: 0, powerW: 0, hysteresis: pausedState };
     }
-    const reason = limit < a.limit ? `ramping to ${a.limit} A` : a.limit >= c.maxCurrentA ? 'at its maximum' : 'fair share';
-    return { ...common, status: 'charging', reason, limit, powerW: limit * V * c.phases, hysteresis };
+    const capped = ev?.capA !== undefined && a.limit >= ev.capA - 1e-9;
+    const reason =
+      limit < a.limit ? `ramping to ${a.limit} A` : capped ? `capped near what the EV draws (at most ${ev.state?.peakA} A)` : a.limit >= c.maxCurrentA ? 'at its maximum' : 'fair share';
+    return { ...common, status: 'charging', reason, limit, powerW: limit * V * c.phases, hysteresis, evUnderuse: ev?.state };
   });
 }

@@ -2,6 +2,7 @@
 import type { CapacityForecastReceived } from '@cpo/contracts';
 import { applyForecast, buildTimeline, emptyCapacityState, type LimitTimeline } from '../../timeline/index.js';
 import type { GroupModel, StationModel } from '../../topology/group-model.js';
+import { DEFAULT_EV_DEMAND } from '../ev-demand.js';
 import type { ConnectorLive, PreviousTarget, PublishedPlan, RoundInput, RoundOptions, StationLive } from '../round-types.js';
 
 export const V = 220;
@@ -16,6 +17,7 @@ export const OPTIONS: RoundOptions = {
   hysteresis: { deltaA: 1, resumeAfterMs: 60_000, minChargingMs: 120_000, minPausedMs: 120_000 },
   deadbandA: 0.5,
   deadbandFraction: 0.03,
+  evDemand: DEFAULT_EV_DEMAND,
 };
 
 export function station(stationId: string, connectors = 1, maxCurrentA = 32, extra: Partial<StationModel> = {}): StationModel {
