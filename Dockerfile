@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image per app, built from the same file (docker compose builds all of them):
 #
 #   docker build --build-arg APP=ocpp --build-arg HTTP_PORT=3002 -t cpo-platform/ocpp:dev .
@@ -14,6 +13,15 @@
 # every image shares the same node_modules layer.
 # Configuration comes only from environment variables at run time (see docker-compose.yml and
 # deploy/k8s); nothing secret is baked into an image.
+#
+# No `# syntax=` directive on purpose: the Dockerfile frontend built into BuildKit (Docker >= 20.10)
+# supports every instruction used here (RUN --mount cache/secret), and a directive would make each
+# build fetch docker/dockerfile from Docker Hub, which fails on build machines without Hub access.
+#
+# Behind a TLS-inspecting proxy, hand npm the proxy's CA as a build secret (never stored in a layer):
+#   docker build --secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt ...
+# Without Docker Hub, point NODE_IMAGE at a local Node 20 bookworm image
+# (deploy/scripts/node-base-standin.sh builds one; deploy/scripts/verify-images.sh does it all).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -24,7 +32,9 @@ COPY package.json package-lock.json .npmrc* ./
 # `npm install`, not `npm ci`: the lockfile is made on one platform and npm ci rejects it when other
 # platforms' optional binaries (e.g. @swc/core-*) are missing from it. With the lockfile it installs
 # exactly the locked versions.
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm_ca \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm install --no-audit --no-fund
 
 # --- build: compile apps and libs to dist/ (swc, ESM) -------------------------------------------------
 FROM deps AS build
@@ -35,8 +45,10 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc* ./
-RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --no-audit --no-fund --ignore-scripts \
- && rm -rf /root/.npm /tmp/*
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm_ca \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm install --omit=dev --no-audit --no-fund --ignore-scripts \
+ && rm -rf /tmp/*
 
 # --- runtime: node + production dependencies + this app's compiled output ----------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -46,7 +58,9 @@ ARG HTTP_PORT
 RUN case "${APP}" in ocpp|oscp|planner|rems-ingest|ocpi-hub|elmo-testbed|cp-simulator) ;; \
       *) echo "build with --build-arg APP=<ocpp|oscp|planner|rems-ingest|ocpi-hub|elmo-testbed|cp-simulator> (got '${APP}')" >&2; exit 1 ;; \
     esac; \
-    case "${APP}:${HTTP_PORT}" in cp-simulator:) ;; *:|*[!0-9]*) echo "build with --build-arg HTTP_PORT=<port> (got '${HTTP_PORT}')" >&2; exit 1 ;; esac
+    if [ "${APP}" != cp-simulator ]; then case "${HTTP_PORT}" in \
+      ''|*[!0-9]*) echo "build with --build-arg HTTP_PORT=<port> (got '${HTTP_PORT}')" >&2; exit 1 ;; \
+    esac; fi
 
 LABEL org.opencontainers.image.title="cpo-platform/${APP}" \
       org.opencontainers.image.source="https://github.com/cpo-platform/cpo-platform" \

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -113,6 +114,50 @@ describe('Dockerfile', () => {
     const allowed = /case "\$\{APP\}" in ([a-z|-]+)\)/.exec(dockerfile)?.[1].split('|').sort();
     const built = Object.values(services).filter((s) => s.build).map((s) => s.build!.args.APP).sort();
     expect(allowed).toEqual(built);
+  });
+
+  it('its build-argument check accepts what docker compose and verify-images.sh pass, and rejects the rest', () => {
+    // The RUN of the runtime stage that validates APP and HTTP_PORT, run by sh as docker runs it (build
+    // arguments are environment variables of RUN). It once rejected every service ("ocpp:3002").
+    const runtime = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime/m));
+    const check = /^RUN (case "\$\{APP\}"(?:.*\\\n)*.*)$/m.exec(runtime)?.[1].replace(/\\\n/g, '\n');
+    expect(check).toBeDefined();
+    const run = (APP: string, HTTP_PORT: string) => spawnSync('sh', ['-c', check!], { env: { PATH: process.env.PATH, APP, HTTP_PORT }, encoding: 'utf8' });
+    for (const s of Object.values(services).filter((x) => x.build)) {
+      const { APP, HTTP_PORT } = s.build!.args;
+      expect({ APP, HTTP_PORT, status: run(APP, HTTP_PORT).status }).toEqual({ APP, HTTP_PORT, status: 0 });
+    }
+    for (const [APP, HTTP_PORT] of [['nope', '3002'], ['', '3002'], ['ocpp', ''], ['ocpp', '30a2'], ['planner', '3005 ']]) {
+      const result = run(APP, HTTP_PORT);
+      expect({ APP, HTTP_PORT, status: result.status }).toEqual({ APP, HTTP_PORT, status: 1 });
+      expect(result.stderr).toMatch(/build with --build-arg/);
+    }
+  });
+
+  it('builds without Docker Hub beyond the base image, and takes a proxy CA as a build secret only', () => {
+    // a `# syntax=` directive makes every build pull docker/dockerfile from Docker Hub
+    expect(dockerfile).not.toMatch(/^#\s*syntax\s*=/im);
+    const installs = dockerfile.split(/\n(?=\S)/).filter((instruction) => instruction.startsWith('RUN') && /npm install/.test(instruction));
+    expect(installs).toHaveLength(2);
+    for (const install of installs) {
+      expect(install).toMatch(/^RUN --mount=type=cache,target=\/root\/\.npm --mount=type=secret,id=npm_ca /);
+      // removing a cache mount's target fails the build (it is a mount point) and empties the cache
+      expect(install).not.toMatch(/rm -rf[^&;]*\/root\/\.npm/);
+    }
+    expect(dockerfile).not.toMatch(/^(ARG|ENV)\b.*(NODE_EXTRA_CA_CERTS|npm_ca)/m);
+  });
+
+  it('deploy/scripts/verify-images.sh builds and runs the images compose builds, with the same ports', () => {
+    const script = readFileSync(join(REPO, 'deploy/scripts/verify-images.sh'), 'utf8');
+    expect(spawnSync('bash', ['-n', join(REPO, 'deploy/scripts/verify-images.sh')]).status).toBe(0);
+    expect(spawnSync('bash', ['-n', join(REPO, 'deploy/scripts/node-base-standin.sh')]).status).toBe(0);
+    const apps = /^APPS="\$\{APPS:-([^}]*)\}"$/m.exec(script)?.[1].split(' ').sort();
+    const built = Object.values(services).filter((s) => s.build);
+    expect(apps).toEqual(built.map((s) => s.build!.args.APP).sort());
+    const portOf = script.slice(script.indexOf('port_of() {'), script.indexOf('db_of()'));
+    const ports = Object.fromEntries([...portOf.matchAll(/([a-z-]+)\) echo (\d+|"")/g)].map((m) => [m[1], m[2] === '""' ? '' : m[2]]));
+    expect(ports).toEqual(Object.fromEntries(built.map((s) => [s.build!.args.APP, s.build!.args.HTTP_PORT])));
+    for (const app of /^RUN_APPS="\$\{RUN_APPS:-([^}]*)\}"$/m.exec(script)![1].split(' ')) expect(SERVICE_NAMES).toContain(app);
   });
 
   it('.dockerignore keeps dependencies, build output, VCS data and local secrets out of the context', () => {

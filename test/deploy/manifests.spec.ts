@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { validateResource } from './helpers/k8s-schema.js';
-import { containersOf, isObject, K8S_DIR, readYamlDocuments, render, type Resource } from './helpers/kustomize.js';
+import { containersOf, K8S_DIR, readYamlDocuments, render, type Resource } from './helpers/kustomize.js';
 import { byKind, defaultPort, find, platformRoutes, SERVICE_NAMES, SERVICES } from './helpers/platform.js';
 
 type Obj = Record<string, unknown>;
@@ -117,53 +117,7 @@ describe.each(OVERLAYS)('%s: the five services', (overlay) => {
   });
 });
 
-describe('NetworkPolicies', () => {
-  /** Whether a pod with `from` labels may open `port` on a pod with `to` labels (same namespace). */
-  function allowed(policies: Resource[], from: Record<string, string>, to: Record<string, string>, port: number, portNames: Record<string, number> = {}): boolean {
-    const selecting = policies.filter((p) => matches((p.spec as Obj).podSelector as Obj, to));
-    if (selecting.length === 0) return true;
-    return selecting.some((p) =>
-      (((p.spec as Obj).ingress as Obj[]) ?? []).some((rule) => {
-        const peers = (rule.from as Obj[] | undefined) ?? [];
-        const peerOk = peers.length === 0 || peers.some((peer) => !peer.namespaceSelector && isObject(peer.podSelector) && matches(peer.podSelector, from));
-        const ports = (rule.ports as Obj[] | undefined) ?? [];
-        const portOk = ports.length === 0 || ports.some((p) => p.port === port || (typeof p.port === 'string' && portNames[p.port] === port));
-        return peerOk && portOk;
-      }),
-    );
-  }
-  function matches(selector: Obj, labels: Record<string, string>): boolean {
-    const matchLabels = (selector.matchLabels as Record<string, string>) ?? {};
-    const expressions = (selector.matchExpressions as { key: string; operator: string; values: string[] }[]) ?? [];
-    return Object.entries(matchLabels).every(([k, v]) => labels[k] === v) && expressions.every((e) => (e.operator === 'In' ? e.values.includes(labels[e.key]) : e.operator === 'NotIn' ? !e.values.includes(labels[e.key]) : false));
-  }
-
-  it.each(OVERLAYS)('%s: each database is reachable only by its own service', (overlay) => {
-    const resources = rendered[overlay];
-    const policies = byKind(resources, 'NetworkPolicy');
-    expect(policies.some((p) => Object.keys((p.spec as Obj).podSelector as Obj).length === 0 && !(p.spec as Obj).ingress)).toBe(true);
-    for (const db of SERVICE_NAMES) {
-      for (const app of SERVICE_NAMES) {
-        const appPods = podLabels(find(resources, 'Deployment', app));
-        expect({ app, db, allowed: allowed(policies, appPods, { 'cnpg.io/cluster': `${db}-db` }, 5432) }).toEqual({ app, db, allowed: app === db });
-      }
-    }
-  });
-
-  it.each(OVERLAYS)('%s: every service reaches NATS; nothing else in the namespace reaches a service', (overlay) => {
-    const resources = rendered[overlay];
-    const policies = byKind(resources, 'NetworkPolicy');
-    const natsPods = podLabels(find(resources, 'StatefulSet', 'nats'));
-    for (const app of SERVICE_NAMES) {
-      const pods = podLabels(find(resources, 'Deployment', app));
-      expect({ app, nats: allowed(policies, pods, natsPods, 4222) }).toEqual({ app, nats: true });
-      const port = defaultPort(SERVICES.find((s) => s.name === app)!.load);
-      for (const other of SERVICE_NAMES) {
-        expect({ other, app, allowed: allowed(policies, podLabels(find(resources, 'Deployment', other)), pods, port, { http: port }) }).toEqual({ other, app, allowed: false });
-      }
-    }
-  });
-});
+// NetworkPolicies: network-policies.spec.ts
 
 describe('overlays', () => {
   it('dev runs the images docker compose builds; prod pins released images from a registry', () => {

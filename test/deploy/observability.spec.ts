@@ -57,7 +57,7 @@ describe('alert rules', () => {
 
   it('cover what operators must act on, with a severity and a summary each', () => {
     const used = new Set(alerts.flatMap((a) => metricsIn(a.expr)));
-    for (const m of ['ocpp_connected_stations', 'ocpp_outbound_calls_total', 'planner_group_measured_power_watts', 'planner_compliance_windows_total', 'oscp_missed_messages_total', 'oscp_outbound_total', 'ocpi_broadcast_pushes_total', 'rems_frames_ingested_total', 'rems_messages_rejected_total', 'bus_dead_letters_total', 'bus_consumer_pending']) {
+    for (const m of ['ocpp_connected_stations', 'ocpp_outbound_calls_total', 'planner_group_measured_power_watts', 'planner_compliance_windows_total', 'oscp_missed_messages_total', 'oscp_outbound_total', 'ocpi_broadcast_pushes_total', 'rems_frames_ingested_total', 'rems_messages_rejected_total', 'bus_dead_letters_total', 'bus_consumer_pending', 'bus_events_consumed_total', 'ocpi_outbound_requests_total', 'rems_mqtt_connected']) {
       expect(used).toContain(m);
     }
     for (const a of alerts) {
@@ -80,6 +80,18 @@ describe('Grafana dashboards', () => {
     expect(queries.flatMap((q) => metricsIn(q.expr).filter((m) => !known.has(m) && !PROMETHEUS_SERIES.has(m)).map((m) => `${q.panel}: ${m}`))).toEqual([]);
     const datasources = JSON.stringify(dashboard).match(/"uid":\s*"[^"]*"/g) ?? [];
     expect(datasources.filter((d) => !d.includes('${datasource}') && !d.includes(String(dashboard.uid)))).toEqual([]);
+  });
+
+  it('show what operators watch (issue 9): chargers, CALLs, limits vs power, compliance, forecasts, partner failures, ingest, bus', () => {
+    const shown = new Set(dashboards.flatMap((d) => panelQueries(d.json).flatMap((q) => metricsIn(q.expr))));
+    const watched = [
+      'ocpp_connected_stations', 'ocpp_inbound_calls_total', 'ocpp_inbound_call_duration_seconds_bucket', 'ocpp_outbound_calls_total',
+      'planner_round_limit_watts', 'planner_group_measured_power_watts', 'planner_compliance_window_status',
+      'oscp_forecasts_received_total', 'oscp_missed_messages_total', 'oscp_outbound_total',
+      'ocpi_outbound_requests_total', 'ocpi_outbound_request_duration_seconds_bucket',
+      'rems_frames_ingested_total', 'rems_messages_rejected_total', 'rems_mqtt_connected', 'bus_consumer_pending', 'bus_dead_letters_total',
+    ];
+    expect(watched.filter((m) => !shown.has(m))).toEqual([]);
   });
 
   it('have unique uids and panel ids, and ship as labelled ConfigMaps and in docker compose', () => {

@@ -40,13 +40,27 @@ const MODELS: Record<string, Validatable> = {
 };
 
 /**
- * No npm package ships the CloudNativePG CRD, so its Cluster is checked against the subset of the
- * CRD (postgresql.cnpg.io/v1, CloudNativePG 1.2x API reference) this repository uses, strictly:
+ * No npm package ships the CloudNativePG CRDs, so its Cluster and ScheduledBackup are checked against
+ * the subset of the CRDs (postgresql.cnpg.io/v1, CloudNativePG 1.2x API reference) this repository
+ * (and the restore example of docs/operations.md) uses, strictly:
  * any other field fails until it is added here from the reference.
  */
 const strict = (properties: Record<string, object>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
 const quantity = { anyOf: [{ type: 'string', pattern: '^[0-9.]+(m|Ki|Mi|Gi|Ti|k|M|G|T)?$' }, { type: 'integer' }] };
 const resources = strict({ requests: strict({ cpu: quantity, memory: quantity }), limits: strict({ cpu: quantity, memory: quantity }) });
+const secretKey = strict({ name: { type: 'string' }, key: { type: 'string' } }, ['name', 'key']);
+/** barmanObjectStore: of a Cluster's `backup`, and of an `externalClusters` entry to recover from. */
+const barmanObjectStore = strict(
+  {
+    destinationPath: { type: 'string', pattern: '^(s3|gs|https?)://' },
+    endpointURL: { type: 'string', pattern: '^https?://' },
+    serverName: { type: 'string' },
+    s3Credentials: strict({ accessKeyId: secretKey, secretAccessKey: secretKey, region: secretKey, sessionToken: secretKey, inheritFromIAMRole: { type: 'boolean' } }),
+    wal: strict({ compression: { enum: ['gzip', 'bzip2', 'snappy'] }, encryption: { enum: ['AES256', 'aws:kms'] }, maxParallel: { type: 'integer', minimum: 1 } }),
+    data: strict({ compression: { enum: ['gzip', 'bzip2', 'snappy'] }, encryption: { enum: ['AES256', 'aws:kms'] }, jobs: { type: 'integer', minimum: 1 }, immediateCheckpoint: { type: 'boolean' } }),
+  },
+  ['destinationPath'],
+);
 const cnpgCluster = strict(
   {
     apiVersion: { const: 'postgresql.cnpg.io/v1' },
@@ -58,25 +72,66 @@ const cnpgCluster = strict(
         imageName: { type: 'string' },
         primaryUpdateStrategy: { enum: ['unsupervised', 'supervised'] },
         enableSuperuserAccess: { type: 'boolean' },
-        bootstrap: strict({ initdb: strict({ database: { type: 'string' }, owner: { type: 'string' }, secret: strict({ name: { type: 'string' } }) }) }),
+        bootstrap: strict({
+          initdb: strict({ database: { type: 'string' }, owner: { type: 'string' }, secret: strict({ name: { type: 'string' } }) }),
+          recovery: strict(
+            {
+              source: { type: 'string' },
+              database: { type: 'string' },
+              owner: { type: 'string' },
+              recoveryTarget: strict({ targetTime: { type: 'string' }, targetImmediate: { type: 'boolean' }, targetLSN: { type: 'string' }, targetName: { type: 'string' }, exclusive: { type: 'boolean' } }),
+            },
+            ['source'],
+          ),
+        }),
+        externalClusters: { type: 'array', items: strict({ name: { type: 'string' }, barmanObjectStore }, ['name']) },
         postgresql: strict({ parameters: { type: 'object', additionalProperties: { type: 'string' } } }),
         storage: strict({ size: { type: 'string' }, storageClass: { type: 'string' } }, ['size']),
         resources,
         affinity: strict({ enablePodAntiAffinity: { type: 'boolean' }, topologyKey: { type: 'string' }, podAntiAffinityType: { enum: ['preferred', 'required'] } }),
+        backup: strict(
+          {
+            retentionPolicy: { type: 'string', pattern: '^[1-9][0-9]*[dwm]$' },
+            target: { enum: ['primary', 'prefer-standby'] },
+            barmanObjectStore,
+          },
+          ['barmanObjectStore'],
+        ),
       },
       ['instances', 'storage'],
     ),
   },
   ['apiVersion', 'kind', 'metadata', 'spec'],
 );
-const validateCnpgCluster = new Ajv({ allErrors: true }).compile(cnpgCluster);
+/** ScheduledBackup (postgresql.cnpg.io/v1): six-field cron, seconds first. */
+const cnpgScheduledBackup = strict(
+  {
+    apiVersion: { const: 'postgresql.cnpg.io/v1' },
+    kind: { const: 'ScheduledBackup' },
+    metadata: { type: 'object', required: ['name'] },
+    spec: strict(
+      {
+        schedule: { type: 'string', pattern: '^\\S+( \\S+){5}$' },
+        cluster: strict({ name: { type: 'string' } }, ['name']),
+        method: { enum: ['barmanObjectStore', 'volumeSnapshot', 'plugin'] },
+        backupOwnerReference: { enum: ['none', 'self', 'cluster'] },
+        immediate: { type: 'boolean' },
+        suspend: { type: 'boolean' },
+        target: { enum: ['primary', 'prefer-standby'] },
+      },
+      ['schedule', 'cluster'],
+    ),
+  },
+  ['apiVersion', 'kind', 'metadata', 'spec'],
+);
+const ajv = new Ajv({ allErrors: true });
+const CNPG: Record<string, ReturnType<typeof ajv.compile>> = { Cluster: ajv.compile(cnpgCluster), ScheduledBackup: ajv.compile(cnpgScheduledBackup) };
 
 /** Problems of one resource: unknown kind, schema violations, fields the schema does not declare. */
 export function validateResource(r: Resource): string[] {
   const where = `${r.kind}/${r.metadata?.name}`;
-  if (r.apiVersion === 'postgresql.cnpg.io/v1' && r.kind === 'Cluster') {
-    return validateCnpgCluster(r) ? [] : (validateCnpgCluster.errors ?? []).map((e) => `${where}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-  }
+  const cnpg = r.apiVersion === 'postgresql.cnpg.io/v1' ? CNPG[r.kind] : undefined;
+  if (cnpg) return cnpg(r) ? [] : (cnpg.errors ?? []).map((e) => `${where}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
   const model = MODELS[`${r.apiVersion}/${r.kind}`];
   if (!model) return [`${where}: no schema for ${r.apiVersion} ${r.kind} in the test suite (add its model to k8s-schema.ts)`];
   const seen: Recorded[] = [];
