@@ -1,4 +1,4 @@
-import { loadConfig, platformEnvShape } from '@cpo/platform';
+import { env, loadConfig, platformEnvShape } from '@cpo/platform';
 import { z } from 'zod';
 
 /** Every environment variable the planner reads, validated at boot. */
@@ -33,6 +33,10 @@ export function loadPlannerConfig(source: NodeJS.ProcessEnv = process.env) {
         /** Quantile of past demand used as tomorrow's need (0.75–0.9 in the guide). */
         PLANNER_DEMAND_PERCENTILE: z.coerce.number().min(0.5).max(1).default(0.8),
         PLANNER_RAMP_PER_S: z.coerce.number().min(0.001).max(10).default(0.03),
+        /** Cap a session whose EV draws far less than its limit near what it draws, and share the rest (planning/ev-demand.ts). */
+        PLANNER_EV_RECLAIM: env.bool().default(true),
+        /** How long an EV must stay well below its limit before it is capped. */
+        PLANNER_EV_SETTLE_S: z.coerce.number().int().min(30).max(3600).default(120),
       }),
     source,
   );

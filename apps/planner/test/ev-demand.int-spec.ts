@@ -92,9 +92,16 @@ describe('planner: capacity an EV leaves unused goes to the other sessions', () 
 
     // A's EV takes about 3 A for over two minutes (two readings): A is capped at its 6 A minimum, B gets the rest.
     await drawA(3);
-    await step(130_000);
+    // Two minutes on, in steps the chargers answer (a plan left unanswered 90 s makes its charger uncontrolled).
+    for (let i = 0; i < 13; i++) await step(10_000);
     await drawA(3.2);
-    expect(await settle(async () => (await limitNow('CP-A')) === 6 && (await limitNow('CP-B')) === 24.3)).toBe(true);
+    let seen = '';
+    const capped = async () => {
+      const [a, b] = [await limitNow('CP-A'), await limitNow('CP-B')];
+      seen = JSON.stringify({ a, b, clock: iso(clock.ms), rows: await db.query(`SELECT station_id, status, reason, limit_value, ev_under_since, ev_peak_a FROM connector_allocation`) });
+      return a === 6 && b === 24.3;
+    };
+    if (!(await settle(capped))) throw new Error(`not capped: ${seen}`);
     const view = (await call('GET', '/api/v1/groups/G1/allocation')).body.connectors as { stationId: string; reason: string; measuredA: number }[];
     expect(view.find((c) => c.stationId === 'CP-A')).toMatchObject({ reason: 'capped near what the EV draws (at most 3.2 A)', measuredA: 3.2 });
 

@@ -61,7 +61,7 @@ export class PlanningService {
       hysteresis: { deltaA: 1, resumeAfterMs: 60_000, minChargingMs: 120_000, minPausedMs: 120_000 },
       deadbandA: 0.5,
       deadbandFraction: 0.03,
-      evDemand: DEFAULT_EV_DEMAND,
+      evDemand: config.PLANNER_EV_RECLAIM ? { ...DEFAULT_EV_DEMAND, settleMs: config.PLANNER_EV_SETTLE_S * 1000 } : undefined,
     };
     this.incidentConfirmMs = config.PLANNER_INCIDENT_CONFIRM_S * 1000;
   }

@@ -67,8 +67,8 @@ export interface RoundOptions {
   /** Increases smaller than this (A, or the fraction of the current value) are not sent. */
   readonly deadbandA: number;
   readonly deadbandFraction: number;
-  /** When an EV that draws less than its limit is capped near what it draws. */
-  readonly evDemand: EvDemandOptions;
+  /** When an EV that draws less than its limit is capped near what it draws; undefined: never. */
+  readonly evDemand?: EvDemandOptions;
 }
 
 export interface RoundInput {

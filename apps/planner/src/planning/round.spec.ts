@@ -4,7 +4,7 @@ import type { PreviousTarget, PublishedPlan, RoundInput, RoundResult } from './r
 import { describeIncident, nextIncident } from './incident.js';
 import { planRound, uncontrolledReason } from './round.js';
 import { limitAt } from './schedules.js';
-import { HORIZON, NOW, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
+import { HORIZON, NOW, OPTIONS, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
 
 /** The state the next round sees after `result` was stored and published at `atMs`. */
 function after(result: RoundResult, before: RoundInput, atMs = before.nowMs): Pick<RoundInput, 'previous' | 'published'> {
@@ -98,6 +98,9 @@ describe('planRound', () => {
     expect([limitOf('B/1'), limitOf('C/1')]).toEqual([19.7, 19.7]);
     expect(r.targets.find((t) => t.stationId === 'A')).toMatchObject({ limit: 6, reason: 'capped near what the EV draws (at most 4 A)', evUnderuse: underuse });
     expect(r.publications.find((p) => p.stationId === 'A')?.direction).toBe('decrease');
+    // PLANNER_EV_RECLAIM=false: shares stay as they are.
+    const off = planRound(input(three, { connectors: measured(3.6), previous, options: { ...OPTIONS, evDemand: undefined } }));
+    expect(off.allocation.connectors.map((c) => c.limit).sort()).toEqual([15.1, 15.1, 15.2]);
 
     // Under its 6 A cap the EV now draws 5 A (≥ 6 − 2): it wants more, and its full share comes back.
     const capped = new Map([...shares, ['A/1', { ...shares.get('A/1')!, limit: 6, evUnderuse: underuse }]]);
