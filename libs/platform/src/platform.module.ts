@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type PlatformConfig } from './config/platform-config.js';
@@ -7,7 +7,6 @@ import { HttpErrorFilter } from './errors/http-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRegistry } from './health/health.registry.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
-import { CorrelationInterceptor } from './logging/correlation.interceptor.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -32,7 +31,6 @@ export class PlatformModule {
         MetricsService,
         ApiKeyGuard,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor },
       ],
       exports: [APP_CONFIG, HealthRegistry, MetricsService, ApiKeyGuard],
     };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ROOT_LOGGER, sanitizeCorrelationId, UnauthorizedError } from '@cpo/platform';
-import { parseRoutingHeaders, tokenCandidates, type OcpiVersion } from '@cpo/ocpi-protocol';
+import { parseRoutingHeaders, type OcpiVersion } from '@cpo/ocpi-protocol';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { isRegistered, type Face } from '../partners/partner.types.js';
@@ -50,17 +50,9 @@ export class OcpiAuthGuard implements CanActivate {
     const info = pathInfo(req.path);
     const version: OcpiVersion = info.version ?? '2.2.1';
 
-    let found: Awaited<ReturnType<ConnectionLookup['byToken']>>;
-    let encoding: 'plain' | 'base64' = 'plain';
-    for (const candidate of tokenCandidates(req.headers.authorization)) {
-      found = await this.lookup.byToken(candidate.token);
-      if (found) {
-        encoding = candidate.encoding;
-        break;
-      }
-    }
+    const found = await this.lookup.byAuthorization(req.headers.authorization);
     if (!found) throw new UnauthorizedError('missing or unknown OCPI token');
-    const { connection, kind } = found;
+    const { connection, kind, encoding } = found;
     if (!isConfig) {
       if (kind === 'A') throw new UnauthorizedError('token A is only valid for versions and credentials');
       if (!isRegistered(connection) || connection.version !== version) throw new UnauthorizedError(`connection not registered for OCPI ${version}`);

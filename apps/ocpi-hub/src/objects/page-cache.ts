@@ -7,6 +7,8 @@ export interface CachedPage {
   total: number;
   count: number;
   head: Buffer;
+  /** The pagination headers last built for this page, and for which URL and raw dates (see ReadService). */
+  headers?: { for: string; value: Record<string, string> };
 }
 
 interface Entry extends CachedPage {

@@ -56,7 +56,10 @@ export class ReadService {
       );
       return { total: rows.total, count: items.length, head: pageHead(items.join(',')) };
     });
-    return { head: page.head, count: page.count, headers: paginationHeaders(selfUrl, q.value, page.total, spec.maxLimit, page.count) };
+    // `Link` repeats the caller's URL and raw dates, which the key does not hold (it has the instants).
+    const headersFor = `${selfUrl} ${q.value.rawDateFrom ?? ''} ${q.value.rawDateTo ?? ''}`;
+    if (page.headers?.for !== headersFor) page.headers = { for: headersFor, value: paginationHeaders(selfUrl, q.value, page.total, spec.maxLimit, page.count) };
+    return { head: page.head, count: page.count, headers: page.headers.value };
   }
 
   /**

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import type { PlatformConfig } from '../config/platform-config.js';
 import { HealthController } from '../health/health.controller.js';
+import { PinoNestLogger } from '../logging/nest-logger.js';
+import { correlationContextMiddleware, requestLogMiddleware } from '../logging/request-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -20,14 +22,26 @@ export interface CreateAppOptions {
  * Builds a configured (not yet listening) Nest application: logger, DTO
  * validation, HTTP metrics, OpenAPI. Shared by `main.ts` and the test helpers
  * so tests boot exactly what production boots.
+ *
+ * Express middleware order: metrics, request log (correlation id assigned and
+ * echoed), JSON and urlencoded body parsers (the ones Nest would add, added here
+ * so the next step can follow them), then the correlation context for routing,
+ * guards, handlers and filters. No `X-Powered-By`, and no ETag: Express would
+ * hash every response body for a header no API client of ours revalidates with.
  */
 export async function createApp(rootModule: unknown, options: CreateAppOptions): Promise<INestApplication> {
   const { HTTP_TLS_CERT_FILE: certFile, HTTP_TLS_KEY_FILE: keyFile } = options.config;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('set both HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE, or neither');
   const httpsOptions = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' as const } : undefined;
-  const app = await NestFactory.create(rootModule as never, { bufferLogs: true, abortOnError: false, httpsOptions });
-  app.useLogger(app.get(NestPinoLogger));
+  const app = await NestFactory.create<NestExpressApplication>(rootModule as never, { bufferLogs: true, abortOnError: false, httpsOptions });
+  app.useLogger(new PinoNestLogger(options.logger));
+  app.disable('x-powered-by');
+  app.set('etag', false);
   app.use(app.get(MetricsService).httpMiddleware());
+  app.use(requestLogMiddleware(options.logger));
+  app.useBodyParser('json');
+  app.useBodyParser('urlencoded', { extended: true });
+  app.use(correlationContextMiddleware());
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
