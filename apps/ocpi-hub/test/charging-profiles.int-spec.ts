@@ -1,3 +1,4 @@
+import { sampleLocation211 } from '@cpo/ocpi-protocol';
 import { eventually } from '@cpo/testing';
 import { ok, startFakePartner, type FakePartner } from './fake-partner.js';
 import { startHub, type Hub } from './hub-fixture.js';
@@ -23,7 +24,11 @@ describe('charging profiles', () => {
   let hub: Hub;
   let cpo: FakePartner; // 2.2.1 NL/CP1
   let emsp: FakePartner; // 2.2.1 FR/PE1
-  let emsp211: FakePartner; // 2.1.1 FR/PE2 (custom module)
+  let emsp211: FakePartner; // 2.1.1 FR/PE2 (custom module, enabled in its agreement)
+  let emsp211off: FakePartner; // 2.1.1 FR/PE3 (agreement without the extension)
+  let cpo211: FakePartner; // 2.1.1 NL/CP2 (offers the custom module; agreement with FR/PE1 without it)
+  let offAgreement: string;
+  let cpo211Agreement: string;
 
   beforeAll(async () => {
     hub = await startHub();
@@ -31,18 +36,28 @@ describe('charging profiles', () => {
     const emspModules = ['credentials', 'locations', 'tokens', 'sessions', 'cdrs', 'tariffs', 'commands', 'chargingprofiles'];
     emsp = await startFakePartner({ version: '2.2.1', parties: [{ countryCode: 'FR', partyId: 'PE1', role: 'EMSP' }], modules: emspModules });
     emsp211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'FR', partyId: 'PE2', role: 'EMSP' }], modules: emspModules });
+    emsp211off = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'FR', partyId: 'PE3', role: 'EMSP' }], modules: emspModules });
+    cpo211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'NL', partyId: 'CP2', role: 'CPO' }], modules: ['credentials', 'tokens', 'sessions', 'chargingprofiles'] });
     cpo.on('PUT', /^\/chargingprofiles\//, () => ({ body: ok({ result: 'ACCEPTED', timeout: 30 }) }));
     cpo.on('DELETE', /^\/chargingprofiles\//, () => ({ body: ok({ result: 'ACCEPTED', timeout: 30 }) }));
-    for (const p of [cpo, emsp, emsp211]) await hub.register(p);
+    cpo211.on('PUT', /^\/chargingprofiles\//, () => ({ body: ok({ result: 'ACCEPTED' }) }));
+    for (const p of [cpo, emsp, emsp211, emsp211off, cpo211]) await hub.register(p);
     await hub.agree(cpo, emsp);
-    await hub.agree(cpo, emsp211);
+    await hub.agree(cpo, emsp211, { chargingProfiles211: true });
+    offAgreement = await hub.agree(cpo, emsp211off);
+    cpo211Agreement = await hub.agree(cpo211, emsp);
+    // The custom module appears in version details once an agreement enables it: read them again.
+    await emsp211.refreshHubEndpoints();
     const put = (id: string, to: string) =>
       cpo.fetchJson('PUT', `${cpo.hubUrl('sessions', 'RECEIVER')}/NL/CP1/${id}`, session(id), undefined, { 'OCPI-to-country-code': 'FR', 'OCPI-to-party-id': to });
     expect((await put('S1', 'PE1')).body.status_code).toBe(1000);
     expect((await put('S2', 'PE2')).body.status_code).toBe(1000);
+    expect((await put('S4', 'PE3')).body.status_code).toBe(1000);
+    const s3 = { id: 'S3', start_datetime: '2024-07-01T10:00:00Z', kwh: 0, auth_id: 'FR-PE1-C3', auth_method: 'WHITELIST', location: sampleLocation211(), currency: 'EUR', status: 'ACTIVE', last_updated: '2024-07-01T10:00:00Z' };
+    expect((await cpo211.fetchJson('PUT', `${cpo211.hubUrl('sessions')}/NL/CP2/S3`, s3)).body.status_code).toBe(1000);
   });
   afterAll(async () => {
-    await Promise.all([cpo, emsp, emsp211].filter(Boolean).map((p) => p.close()));
+    await Promise.all([cpo, emsp, emsp211, emsp211off, cpo211].filter(Boolean).map((p) => p.close()));
     await hub?.close();
   });
 
@@ -96,5 +111,40 @@ describe('charging profiles', () => {
     expect((await cpo.fetchJson('PUT', `${cpo.hubUrl('chargingprofiles', 'SENDER')}/S1`, { charging_profile: profile })).body.status_code).toBe(2001);
     expect((await emsp.fetchJson('PUT', `${emsp.hubUrl('chargingprofiles', 'SENDER')}/S1`, active)).body.status_code).toBe(2001);
     expect(emsp.calls('chargingprofiles', 'PUT')).toHaveLength(1);
+  });
+
+  it('the 2.1.1 custom module is advertised and usable only where an agreement enables it (guide §7.8)', async () => {
+    const ids = (endpoints: { identifier: string }[]) => endpoints.map((e) => e.identifier);
+    expect(ids(emsp211.hubEndpoints)).toContain('chargingprofiles');
+    expect(ids(await emsp211off.refreshHubEndpoints())).not.toContain('chargingprofiles');
+    expect(ids(emsp211off.hubEndpoints)).toContain('commands');
+    // 2.2.1 version details are not affected: chargingprofiles is a standard module there.
+    expect(emsp.hubEndpoints.filter((e) => e.identifier === 'chargingprofiles')).toHaveLength(2);
+
+    // Not offered → it does not exist for this connection: HTTP 404 with 2000, nothing forwarded.
+    const url = `${emsp211off.hubUrl('credentials').replace(/credentials$/, 'chargingprofiles')}/S4`;
+    const before = cpo.calls('chargingprofiles', 'PUT').length;
+    const refused = await emsp211off.fetchJson('PUT', url, { charging_profile: profile, response_url: `${emsp211off.baseUrl}/cp/1` });
+    expect(refused.status).toBe(404);
+    expect(refused.body.status_code).toBe(2000);
+    expect(cpo.calls('chargingprofiles', 'PUT')).toHaveLength(before);
+
+    // The operator enables it on the agreement: advertised, and the same request goes through.
+    const patched = await hub.api('PATCH', `agreements/${offAgreement}`, { chargingProfiles211: true });
+    expect(patched).toMatchObject({ status: 200, body: { id: offAgreement, chargingProfiles211: true } });
+    expect(ids(await emsp211off.refreshHubEndpoints())).toContain('chargingprofiles');
+    const accepted = await emsp211off.fetchJson('PUT', url, { charging_profile: profile, response_url: `${emsp211off.baseUrl}/cp/1` });
+    expect(accepted.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    expect(cpo.calls('chargingprofiles', 'PUT')).toHaveLength(before + 1);
+    expect((await hub.api('PATCH', `agreements/${offAgreement}`, {})).status).toBe(400);
+  });
+
+  it('a 2.2.1 eMSP reaches a 2.1.1 CPO’s custom module only where their agreement enables it (else 4001)', async () => {
+    const set = () => emsp.fetchJson('PUT', `${emsp.hubUrl('chargingprofiles', 'RECEIVER')}/S3`, { charging_profile: profile, response_url: `${emsp.baseUrl}/cp/s3` });
+    expect((await set()).body.status_code).toBe(4001);
+    expect(cpo211.calls('chargingprofiles')).toHaveLength(0);
+    expect((await hub.api('PATCH', `agreements/${cpo211Agreement}`, { chargingProfiles211: true })).status).toBe(200);
+    expect((await set()).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    expect(cpo211.calls('chargingprofiles', 'PUT').map((c) => c.path)).toEqual(['/chargingprofiles/S3']);
   });
 });

@@ -41,8 +41,12 @@ export interface FakePartnerOptions {
 export class FakePartner {
   readonly received: Received[] = [];
   readonly tokenB = randomBytes(24).toString('base64url');
+  /** The token A this partner issues when the hub registers with it (valid on versions and credentials only). */
+  readonly tokenA = randomBytes(24).toString('base64url');
   tokenC?: string;
   hubEndpoints: { identifier: string; role?: string; url: string }[] = [];
+  /** The hub's version details URL (set by `register`). */
+  hubDetailsUrl?: string;
   private readonly handlers: { method: string; path: RegExp; handler: Handler }[] = [];
   private server!: Server;
   baseUrl = '';
@@ -83,11 +87,14 @@ export class FakePartner {
     return this.options.version === '2.2.1' ? [...modules, 'hubclientinfo'] : modules;
   }
 
-  private authorised(header: string | undefined): boolean {
+  private authorised(header: string | undefined, path: string): boolean {
     const accept = this.options.acceptEncoding ?? 'both';
-    const plain = `Token ${this.tokenB}`;
-    const b64 = `Token ${Buffer.from(this.tokenB).toString('base64')}`;
-    return (accept !== 'base64' && header === plain) || (accept !== 'plain' && header === b64);
+    const configModule = path === '/versions' || path === `/${this.options.version}` || path.startsWith('/credentials');
+    return [this.tokenB, ...(configModule ? [this.tokenA] : [])].some((token) => {
+      const plain = `Token ${token}`;
+      const b64 = `Token ${Buffer.from(token).toString('base64')}`;
+      return (accept !== 'base64' && header === plain) || (accept !== 'plain' && header === b64);
+    });
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -105,7 +112,7 @@ export class FakePartner {
       if (a.delayMs) setTimeout(send, a.delayMs);
       else send();
     };
-    if (!this.authorised(req.headers.authorization)) return reply({ status: 401, body: { status_code: 2000, status_message: 'unauthorised', timestamp: new Date().toISOString() } });
+    if (!this.authorised(req.headers.authorization, r.path)) return reply({ status: 401, body: { status_code: 2000, status_message: 'unauthorised', timestamp: new Date().toISOString() } });
     const h = this.handlers.find((x) => x.method === r.method && x.path.test(r.path));
     if (h) return reply(await h.handler(r));
     const v = this.options.version;
@@ -145,12 +152,21 @@ export class FakePartner {
     const versions = await this.fetchJson('GET', hubVersionsUrl, undefined, tokenA);
     const entry = (versions.body.data as { version: string; url: string }[]).find((x) => x.version === this.options.version);
     if (!entry) throw new Error('hub does not offer our version');
+    this.hubDetailsUrl = entry.url;
     const details = await this.fetchJson('GET', entry.url, undefined, tokenA);
     this.hubEndpoints = (details.body.data as { endpoints: FakePartner['hubEndpoints'] }).endpoints;
     const credsUrl = this.hubEndpoints.find((e) => e.identifier === 'credentials')!.url;
     const res = await this.fetchJson('POST', credsUrl, this.credentials(), tokenA);
     if (res.body.status_code === 1000) this.tokenC = (res.body.data as { token: string }).token;
     return res;
+  }
+
+  /** Reads the hub's version details again (with token C), e.g. after an agreement changed. */
+  async refreshHubEndpoints(): Promise<FakePartner['hubEndpoints']> {
+    if (!this.hubDetailsUrl) throw new Error('not registered');
+    const details = await this.fetchJson('GET', this.hubDetailsUrl);
+    this.hubEndpoints = (details.body.data as { endpoints: FakePartner['hubEndpoints'] }).endpoints;
+    return this.hubEndpoints;
   }
 
   /** A hub module URL from the version details it gave us. */

@@ -1,9 +1,9 @@
-import { OCPI_TOKEN_AUTHORIZE_SUBJECT, OcpiTokenAuthorizeReplyV1, type OcpiTokenAuthorizeRequest } from '@cpo/contracts';
+import { OCPI_TOKEN_AUTHORIZE_SUBJECT, ocppCommandSubject, OcpiTokenAuthorizeReplyV1, type OcppCommandReply, type OcpiTokenAuthorizeRequest } from '@cpo/contracts';
 import { eventually, testServers } from '@cpo/testing';
 import { EventPublisher } from '@cpo/messaging';
 import { sampleLocation221 } from '@cpo/ocpi-protocol';
 import { Subjects } from '@cpo/contracts';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import pg from 'pg';
 import { ok, startFakePartner, type FakePartner } from './fake-partner.js';
 import { startHub, type Hub } from './hub-fixture.js';
@@ -13,6 +13,9 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
   let emsp: FakePartner;
   let emsp211: FakePartner; // 2.1.1 FR/OLD
   let nc: NatsConnection;
+  let ocppCommands: Subscription;
+  const stationCalls: { action: string; payload: Record<string, unknown> }[] = [];
+  let chargerAnswer: (r: { action: string; payload: Record<string, unknown> }) => OcppCommandReply = () => ({ status: 'ok', payload: { status: 'Accepted' } });
 
   beforeAll(async () => {
     hub = await startHub({ OCPI_OWN_CPO_COUNTRY_CODE: 'TW', OCPI_OWN_CPO_PARTY_ID: 'OWN' });
@@ -28,8 +31,17 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     await hub.register(emsp211);
     expect((await hub.api('POST', 'agreements', { cpo: { countryCode: 'TW', partyId: 'OWN' }, emsp: { countryCode: 'FR', partyId: 'OLD' } })).status).toBe(201);
     nc = await connect({ servers: testServers.nats });
+    // A fake ocpp replica holding station TW-TPE-0001's socket: answers charger commands on the bus.
+    ocppCommands = nc.subscribe(`${hub.t.prefix}.${ocppCommandSubject('TW-TPE-0001')}`, {
+      callback: (_err, msg) => {
+        const request = msg.json<{ action: string; payload: Record<string, unknown> }>();
+        stationCalls.push(request);
+        msg.respond(JSON.stringify(chargerAnswer(request)));
+      },
+    });
   });
   afterAll(async () => {
+    ocppCommands?.unsubscribe();
     await nc?.close();
     await emsp?.close();
     await emsp211?.close();
@@ -170,5 +182,51 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(emsp211.calls('sessions', 'PATCH')[0].body).toEqual({ status: 'COMPLETED', end_datetime: '2025-06-19T01:30:00Z', kwh: 2, last_updated: '2025-06-19T01:30:00Z' });
     expect(emsp211.calls('cdrs', 'POST')[0].body).toMatchObject({ id: '5151', stop_date_time: '2025-06-19T01:30:00Z', auth_id: 'RFID-OLD', total_cost: 21, location: { id: 'OWN-1' } });
     expect(emsp.calls('cdrs', 'POST')).toHaveLength(1);
+  });
+
+  it('STOP_SESSION of an own session: RemoteStopTransaction on ocpp.command.{stationId}, the charger’s answer reaches the eMSP’s response_url', async () => {
+    const publisher = hub.t.app.get(EventPublisher);
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 7171, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-20T01:00:00.000Z' });
+    expect(await eventually(() => emsp.calls('sessions', 'PUT').some((c) => c.path === '/sessions/TW/OWN/7171'))).toBe(true);
+    const stop = (sessionId: string, callback: string, partner = emsp) =>
+      partner.fetchJson('POST', `${partner.hubUrl('commands', partner === emsp ? 'RECEIVER' : undefined)}/STOP_SESSION`, { response_url: `${partner.baseUrl}/callbacks/${callback}`, session_id: sessionId });
+
+    const res = await stop('7171', 'stop/1');
+    expect(res.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED', timeout: 60 } });
+    expect(await eventually(() => emsp.received.some((r) => r.path === '/callbacks/stop/1'))).toBe(true);
+    expect(stationCalls).toEqual([{ action: 'RemoteStopTransaction', payload: { transactionId: 7171 }, timeoutMs: 10_000 }]);
+    expect(emsp.received.find((r) => r.path === '/callbacks/stop/1')!.body).toEqual({ result: 'ACCEPTED' });
+
+    // The charger refuses: REJECTED with its reason; a completed session is refused by the hub itself.
+    chargerAnswer = () => ({ status: 'ok', payload: { status: 'Rejected' } });
+    expect((await stop('7171', 'stop/2')).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    expect(await eventually(() => emsp.received.some((r) => r.path === '/callbacks/stop/2'))).toBe(true);
+    expect(emsp.received.find((r) => r.path === '/callbacks/stop/2')!.body).toMatchObject({ result: 'REJECTED', message: [{ language: 'en', text: 'the charge point answered Rejected' }] });
+    expect((await stop('4242', 'stop/3')).body).toMatchObject({ status_code: 1000, data: { result: 'REJECTED' } });
+    expect(stationCalls).toHaveLength(2);
+
+    // Another eMSP cannot stop it: the session is not one of its own (no CPO found → 2001).
+    expect((await stop('7171', 'stop/4', emsp211)).body.status_code).toBe(2001);
+    expect(stationCalls).toHaveLength(2);
+  });
+
+  it('an own CDR is priced interval by interval between the meter readings (max_power restriction)', async () => {
+    const t2 = { currency: 'TWD', elements: [{ price_components: [{ type: 'ENERGY', price: 0.2, step_size: 1 }], restrictions: { max_power: 10 } }, { price_components: [{ type: 'ENERGY', price: 0.5, step_size: 1 }] }], last_updated: '2025-06-01T00:00:00Z' };
+    expect((await hub.api('PUT', 'own/tariffs/T2', { tariff: t2 })).status).toBe(200);
+    const location = sampleLocation221({ id: 'OWN-1', lastUpdated: '2025-06-21T00:00:00Z' });
+    (((location.evses as Record<string, unknown>[])[0].connectors as Record<string, unknown>[])[0]).tariff_ids = ['T2'];
+    expect((await hub.api('PUT', 'own/locations/OWN-1', { location, evses: [{ evseUid: '3256', stationId: 'TW-TPE-0001', connectorId: 1 }] })).status).toBe(200);
+    const publisher = hub.t.app.get(EventPublisher);
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 8181, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-21T00:00:00.000Z' });
+    // Start, meter values and stop are separate consumers: each step waits for the one before.
+    expect(await eventually(() => emsp.calls('sessions', 'PUT').some((c) => c.path === '/sessions/TW/OWN/8181'))).toBe(true);
+    // 10 kWh in the first half hour (20 kW: 0.50/kWh), then 4 kWh in an hour (4 kW: 0.20/kWh).
+    await meter(8181, 10_000, '2025-06-21T00:30:00.000Z');
+    expect(await eventually(() => emsp.calls('sessions', 'PATCH').some((c) => c.path === '/sessions/TW/OWN/8181'))).toBe(true);
+    await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 8181, stationId: 'TW-TPE-0001', meterStopWh: 14_000, stoppedAt: '2025-06-21T01:30:00.000Z' });
+    expect(await eventually(() => emsp.calls('cdrs', 'POST').some((c) => (c.body as { id: string }).id === '8181'))).toBe(true);
+    const cdr = emsp.calls('cdrs', 'POST').find((c) => (c.body as { id: string }).id === '8181')!.body;
+    // At the session's average power (9.3 kW) it would all be 0.20/kWh: 2.80.
+    expect(cdr).toMatchObject({ total_energy: 14, total_cost: { excl_vat: 5.8 }, total_energy_cost: { excl_vat: 5.8 } });
   });
 });

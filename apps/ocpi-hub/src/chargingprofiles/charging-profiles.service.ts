@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
-import { ActiveChargingProfile, describe, endpointUrl, partyKey, sameParty, SetChargingProfile, type ChargingProfileRequestKind } from '@cpo/ocpi-protocol';
+import { ActiveChargingProfile, describe, endpointUrl, partyKey, sameParty, SetChargingProfile, type ChargingProfileRequestKind, type OcpiVersion } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { CommandsRepository } from '../commands/commands.repository.js';
@@ -14,7 +14,7 @@ import type { Forwarded } from '../objects/direct-forwarder.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { PartnerClient } from '../outbound/partner-client.js';
 import { partnerToken } from '../outbound/partner-token.js';
-import { isRegistered, type Party } from '../partners/partner.types.js';
+import { isRegistered, type Agreement, type Party } from '../partners/partner.types.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { TokenVault } from '../partners/token-vault.js';
@@ -45,14 +45,17 @@ export class ChargingProfilesService {
     const responseUrl = kind === 'SET' ? this.setBody(body).response_url : query.response_url;
     if (typeof responseUrl !== 'string' || !/^https?:\/\//.test(responseUrl)) throw invalidParameters('response_url is required');
     if (kind === 'ACTIVE' && (typeof query.duration !== 'string' || !/^\d+$/.test(query.duration))) throw invalidParameters('duration (seconds) is required');
+    await this.requireOffered(ctx);
     const requester = this.requester(ctx);
-    const cpos = (await this.partners.agreedCounterparts(requester)).map((c) => c.party).filter((p) => p.role === 'CPO');
+    const counterparts = (await this.partners.agreedCounterparts(requester)).filter((c) => c.party.role === 'CPO');
+    const cpos = counterparts.map((c) => c.party);
     const sessions = await this.objects.findAmong('sessions', cpos, [requester], sessionId);
     // 2.2.1 has no better code for an unknown session on this module (guide §8.2).
     if (sessions.length !== 1) throw invalidParameters(sessions.length === 0 ? `unknown session ${sessionId}` : `session ${sessionId} is ambiguous`);
-    const cpo = cpos.find((p) => sameParty(p, { countryCode: sessions[0].countryCode, partyId: sessions[0].partyId }))!;
+    const { party: cpo, agreement } = counterparts.find((c) => sameParty(c.party, { countryCode: sessions[0].countryCode, partyId: sessions[0].partyId }))!;
     const conn = await this.repo.findConnection(cpo.connectionId);
     if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') throw receiverNotConnected(`${partyKey(cpo)} is not connected`);
+    this.requireAgreed(agreement, ctx.version, conn.version, partyKey(cpo));
     const base = endpointUrl(conn.endpoints, 'chargingprofiles', conn.version === '2.2.1' ? 'RECEIVER' : undefined);
     if (!base) throw unknownReceiver(`${partyKey(cpo)} offers no charging profiles`);
 
@@ -96,16 +99,19 @@ export class ChargingProfilesService {
   async activeUpdate(ctx: OcpiContext, sessionId: string, body: unknown): Promise<Forwarded> {
     const parsed = ActiveChargingProfile.safeParse(body);
     if (!parsed.success) throw invalidParameters(`invalid ActiveChargingProfile: ${describe(parsed.error)}`);
+    await this.requireOffered(ctx);
     const cpos = ctx.connection.parties.filter((p) => p.role === 'CPO' && (!ctx.routing.from || sameParty(p, ctx.routing.from)));
     if (cpos.length === 0) throw invalidParameters('only a CPO can send ActiveChargingProfile updates');
     const sessions = (await Promise.all(cpos.map((c) => this.objects.get('sessions', c, sessionId)))).filter((s) => s !== undefined);
     if (sessions.length !== 1 || !sessions[0].audience) throw invalidParameters(sessions.length === 0 ? `unknown session ${sessionId}` : `cannot tell whom session ${sessionId} belongs to`);
     const session = sessions[0];
     const cpo = cpos.find((c) => sameParty(c, session))!;
-    const emsp = (await this.partners.agreedCounterparts(cpo)).map((c) => c.party).find((p) => p.role === 'EMSP' && partyKey(p) === session.audience);
-    if (!emsp) throw unknownReceiver(`no agreement with the eMSP of session ${sessionId}`);
+    const counterpart = (await this.partners.agreedCounterparts(cpo)).find((c) => c.party.role === 'EMSP' && partyKey(c.party) === session.audience);
+    if (!counterpart) throw unknownReceiver(`no agreement with the eMSP of session ${sessionId}`);
+    const emsp = counterpart.party;
     const conn = await this.repo.findConnection(emsp.connectionId);
     if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') throw receiverNotConnected(`${partyKey(emsp)} is not connected`);
+    this.requireAgreed(counterpart.agreement, ctx.version, conn.version, partyKey(emsp));
     const base = endpointUrl(conn.endpoints, 'chargingprofiles', conn.version === '2.2.1' ? 'SENDER' : undefined);
     if (!base) throw unknownReceiver(`${partyKey(emsp)} offers no charging profiles`);
     try {
@@ -136,6 +142,27 @@ export class ChargingProfilesService {
     if (typeof body !== 'object' || body === null || typeof (body as { result?: unknown }).result !== 'string') throw invalidParameters('a result needs a result');
     await this.records.setStatus(id, 'RESULT', body);
     this.commands.relayInBackground(record, body as Record<string, unknown>);
+  }
+
+  /**
+   * On 2.1.1 the module is a custom extension, offered only to connections with an agreement that
+   * enables it (guide §7.8); to others it does not exist: HTTP 404 like any endpoint not offered.
+   */
+  private async requireOffered(ctx: OcpiContext): Promise<void> {
+    if (ctx.version === '2.1.1' && !(await this.partners.chargingProfiles211Offered(ctx.connection))) {
+      throw unknownObject('the charging-profiles module is not offered to this connection (no agreement enables it)');
+    }
+  }
+
+  /**
+   * An exchange that uses the 2.1.1 custom module on either edge needs the agreement's consent.
+   * Requester on 2.1.1: the session is not reachable through the module (HTTP 404, 2000). Requester
+   * on 2.2.1, counterpart on 2.1.1: the counterpart is no charging-profiles receiver for it (4001).
+   */
+  private requireAgreed(agreement: Agreement, requesterVersion: OcpiVersion, counterpartVersion: OcpiVersion, counterpart: string): void {
+    if (agreement.chargingProfiles211) return;
+    if (requesterVersion === '2.1.1') throw unknownObject(`charging profiles are not agreed with ${counterpart} on OCPI 2.1.1`);
+    if (counterpartVersion === '2.1.1') throw unknownReceiver(`${counterpart} receives charging profiles only where the agreement enables the 2.1.1 extension`);
   }
 
   private setBody(body: unknown) {

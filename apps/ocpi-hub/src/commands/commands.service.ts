@@ -54,7 +54,7 @@ export class CommandsService implements OnModuleDestroy {
     const requester = this.requester(ctx);
     const cpo = await this.target(ctx, requester, type.data, body);
     const conn = await this.repo.findConnection(cpo.connectionId);
-    if (conn?.name === OWN_CONNECTION_NAME && !isRegistered(conn)) return this.own.request(ctx, type.data, body, requester, cpo);
+    if (conn?.name === OWN_CONNECTION_NAME && !isRegistered(conn)) return this.own.request(ctx, type.data, body, requester, cpo, (record, result) => this.relayInBackground(record, result));
     if (!conn || !isRegistered(conn) || conn.status !== 'CONNECTED') throw receiverNotConnected(`${partyKey(cpo)} is not connected`);
     const base = endpointUrl(conn.endpoints, 'commands', conn.version === '2.2.1' ? 'RECEIVER' : undefined);
     if (!base) throw unknownReceiver(`${partyKey(cpo)} has no commands receiver`);

@@ -1,18 +1,24 @@
-import { Injectable } from '@nestjs/common';
-import { Subjects, type OcpiCommandResult, type OcpiCommandType } from '@cpo/contracts';
-import { OutboxWriter } from '@cpo/messaging';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ocppCommandSubject, OcppCommandReplyV1, parseRequestPayload, Subjects, type OcpiCommandResult, type OcpiCommandType, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { BusRequester, OutboxWriter } from '@cpo/messaging';
+import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
 import { ocpiResponse, OcpiStatus, type PartyRef } from '@cpo/ocpi-protocol';
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
+import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import type { OcpiContext } from '../edge/ocpi-context.js';
 import { unknownLocation } from '../edge/ocpi-errors.js';
 import type { Forwarded } from '../objects/direct-forwarder.js';
-import { CommandsRepository } from './commands.repository.js';
+import { CommandsRepository, type CommandRecord } from './commands.repository.js';
+import { ownStopResult } from './own-stop-result.js';
 
 type Json = Record<string, unknown>;
 
 /** How long we tell the eMSP to wait for the asynchronous result of an own-charger command, in s. */
 const OWN_COMMAND_TIMEOUT_S = 60;
+/** Extra time the bus request waits beyond the charger timeout given to the ocpp service. */
+const BUS_MARGIN_MS = 2_000;
 
 /** 2.1.1 knows only five results; the 2.2.1 ones map onto them. */
 export function resultFor211(result: string): string {
@@ -20,25 +26,43 @@ export function resultFor211(result: string): string {
   return result === 'CANCELED_RESERVATION' ? 'ACCEPTED' : 'REJECTED';
 }
 
+/** The asynchronous result body for the requester's version. */
+export function resultBody(version: string | undefined, result: string, message?: string): Json {
+  return version === '2.1.1' ? { result: resultFor211(result) } : { result, ...(message ? { message: [{ language: 'en', text: message }] } : {}) };
+}
+
+/** Relays a stored result to the requester (CommandsService's, passed in to avoid a dependency cycle). */
+export type Relay = (record: CommandRecord, body: Json) => void;
+
 /**
- * Commands for the platform's own chargers: instead of an HTTP forward, `ocpi.command.requested`
- * goes to the ocpp service through the outbox, in the same transaction as the command record;
- * the eMSP gets ACCEPTED (the hub took it) and later the result from `ocpi.command.result`.
+ * Commands for the platform's own chargers. START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR and
+ * CANCEL_RESERVATION go to the ocpp service as `ocpi.command.requested` through the outbox, in the
+ * same transaction as the command record; the result comes back as `ocpi.command.result`.
+ * STOP_SESSION names an OCPI session, which only the hub knows: its own-session table maps it to
+ * the station and OCPP transaction, and the hub sends RemoteStopTransaction on
+ * `ocpp.command.{stationId}` itself after answering the eMSP; the charger's answer is the result.
+ * The eMSP gets ACCEPTED (the hub took the command, committed) and later the result.
  */
 @Injectable()
-export class OwnCommandsService {
+export class OwnCommandsService implements OnModuleDestroy {
+  private readonly inflight = new Set<Promise<void>>();
+
   constructor(
     private readonly commands: CommandsRepository,
     private readonly outbox: OutboxWriter,
+    private readonly bus: BusRequester,
+    @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async request(ctx: OcpiContext, type: OcpiCommandType, body: Json, requester: PartyRef, own: PartyRef): Promise<Forwarded> {
+  async request(ctx: OcpiContext, type: OcpiCommandType, body: Json, requester: PartyRef, own: PartyRef, relay: Relay): Promise<Forwarded> {
+    if (type === 'STOP_SESSION') return this.stop(ctx, body, requester, own, relay);
     const locationId = typeof body.location_id === 'string' ? body.location_id : undefined;
     const evseUid = typeof body.evse_uid === 'string' ? body.evse_uid : undefined;
     const target = await this.commands.transaction(async (tx) => (locationId ? this.station(tx, locationId, evseUid) : undefined));
     if (!target) {
-      // STOP_SESSION / CANCEL_RESERVATION name no location: the ocpp service has no OCPI session map yet.
-      if (!locationId) return this.answer(ctx, type === 'STOP_SESSION' ? 'UNKNOWN_SESSION' : 'REJECTED');
+      // CANCEL_RESERVATION names no location: the hub keeps no reservation map.
+      if (!locationId) return this.answer(ctx, 'REJECTED');
       throw unknownLocation(`unknown location ${locationId}`);
     }
     const id = randomUUID();
@@ -65,10 +89,62 @@ export class OwnCommandsService {
     const record = await this.commands.find(r.commandId, tx);
     if (!record || record.kind !== 'own-command' || record.status !== 'REQUESTED') return undefined;
     const version = record.requesterConnection ? await requesterVersion(record.requesterConnection) : undefined;
-    const body: Json =
-      version === '2.1.1' ? { result: resultFor211(r.result) } : { result: r.result, ...(r.message ? { message: [{ language: 'en', text: r.message }] } : {}) };
+    const body = resultBody(version, r.result, r.message);
     await this.commands.setStatus(record.id, 'RESULT', body, tx);
     return { record, body };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /** STOP_SESSION of an own session of this eMSP: RemoteStopTransaction to the station holding it. */
+  private async stop(ctx: OcpiContext, body: Json, requester: PartyRef, own: PartyRef, relay: Relay): Promise<Forwarded> {
+    const sessionId = String(body.session_id);
+    const session = await this.commands.transaction((tx) => this.ownSession(tx, sessionId, requester, own));
+    if (!session) return this.answer(ctx, 'UNKNOWN_SESSION');
+    // A completed session cannot be stopped (the charger would refuse an ended transaction anyway).
+    if (session.completed) return this.answer(ctx, 'REJECTED');
+    const id = randomUUID();
+    const record: CommandRecord = { id, kind: 'own-stop', command: 'STOP_SESSION', requesterConnection: ctx.connection.id, requester, receiver: own, responseUrl: String(body.response_url), correlationId: ctx.correlationId, status: 'REQUESTED' };
+    await this.commands.insert(record);
+    const done = this.remoteStop(record, session, ctx.version, relay).catch((err: unknown) => this.logger.error({ err, commandId: id, sessionId }, 'own STOP_SESSION failed'));
+    this.inflight.add(done);
+    void done.finally(() => this.inflight.delete(done));
+    return this.answer(ctx, 'ACCEPTED');
+  }
+
+  private async remoteStop(record: CommandRecord, session: { stationId: string; transactionId: number }, version: string, relay: Relay): Promise<void> {
+    const timeoutMs = this.config.OCPI_COMMAND_TIMEOUT_MS;
+    const request: OcppCommandRequest = { action: 'RemoteStopTransaction', payload: { transactionId: session.transactionId }, timeoutMs };
+    let reply: OcppCommandReply | undefined;
+    let failure: unknown;
+    try {
+      reply = await this.bus.request(ocppCommandSubject(session.stationId), request, {
+        timeoutMs: timeoutMs + BUS_MARGIN_MS,
+        parseReply: (p) => parseRequestPayload(OcppCommandReplyV1, p),
+        metricSubject: 'ocpp.command.*',
+      });
+    } catch (err) {
+      failure = err;
+    }
+    const outcome = ownStopResult(reply, failure instanceof TimeoutError ? 'timeout' : failure ? 'unavailable' : undefined);
+    this.logger.info({ commandId: record.id, stationId: session.stationId, transactionId: session.transactionId, result: outcome.result, err: failure }, 'own STOP_SESSION answered');
+    const body = resultBody(version, outcome.result, outcome.message);
+    await this.commands.setStatus(record.id, 'RESULT', body);
+    relay(record, body);
+  }
+
+  /** The station and OCPP transaction of an own session belonging to this eMSP, and whether it is completed. */
+  private async ownSession(tx: EntityManager, sessionId: string, emsp: PartyRef, own: PartyRef): Promise<{ stationId: string; transactionId: number; completed: boolean } | undefined> {
+    const rows: { station_id: string; transaction_id: string; completed: boolean }[] = await tx.query(
+      `SELECT s.station_id, s.transaction_id,
+              EXISTS (SELECT 1 FROM ocpi_object o WHERE o.module = 'sessions' AND o.country_code = $4 AND o.party_id = $5 AND o.object_id = s.session_id AND o.data->>'status' = 'COMPLETED') AS completed
+       FROM ocpi_own_session s
+       WHERE s.session_id = $1 AND s.emsp_country_code = $2 AND s.emsp_party_id = $3 AND s.station_id IS NOT NULL`,
+      [sessionId, emsp.countryCode, emsp.partyId, own.countryCode, own.partyId],
+    );
+    return rows[0] ? { stationId: rows[0].station_id, transactionId: Number(rows[0].transaction_id), completed: rows[0].completed === true } : undefined;
   }
 
   private answer(ctx: OcpiContext, result: string): Forwarded {

@@ -1,4 +1,5 @@
-import { resultFor211 } from './own-commands.service.js';
+import { ownStopResult } from './own-stop-result.js';
+import { resultBody, resultFor211 } from './own-commands.service.js';
 
 describe('resultFor211', () => {
   it('keeps the five 2.1.1 results and folds the 2.2.1-only ones', () => {
@@ -7,4 +8,23 @@ describe('resultFor211', () => {
     expect(resultFor211('EVSE_OCCUPIED')).toBe('REJECTED');
     expect(resultFor211('FAILED')).toBe('REJECTED');
   });
+
+  it('shapes a result body per requester version', () => {
+    expect(resultBody('2.1.1', 'FAILED', 'offline')).toEqual({ result: 'REJECTED' });
+    expect(resultBody('2.2.1', 'FAILED', 'offline')).toEqual({ result: 'FAILED', message: [{ language: 'en', text: 'offline' }] });
+    expect(resultBody('2.2.1', 'ACCEPTED')).toEqual({ result: 'ACCEPTED' });
+  });
+});
+
+describe('ownStopResult (RemoteStopTransaction → OCPI CommandResult)', () => {
+  const cases: [string, Parameters<typeof ownStopResult>, string][] = [
+    ['charger accepted', [{ status: 'ok', payload: { status: 'Accepted' } }], 'ACCEPTED'],
+    ['charger rejected', [{ status: 'ok', payload: { status: 'Rejected' } }], 'REJECTED'],
+    ['ocpp: charger timed out', [{ status: 'error', code: 'Timeout', description: 'x' }], 'TIMEOUT'],
+    ['ocpp: station offline', [{ status: 'error', code: 'Offline', description: 'x' }], 'FAILED'],
+    ['charger CallError', [{ status: 'error', code: 'NotSupported', description: 'x' }], 'FAILED'],
+    ['no reply on the bus in time', [undefined, 'timeout'], 'TIMEOUT'],
+    ['no ocpp replica answers', [undefined, 'unavailable'], 'FAILED'],
+  ];
+  for (const [name, args, result] of cases) it(name, () => expect(ownStopResult(...args).result).toBe(result));
 });

@@ -7,11 +7,13 @@ export const HUB_MODULES: readonly string[] = [ModuleId.Locations, ModuleId.Toke
 
 /**
  * What the hub advertises in version details (guide §2): on 2.2.1 every module twice (SENDER and
- * RECEIVER) plus credentials and hubclientinfo; on 2.1.1 the module ids of the face.
+ * RECEIVER) plus credentials and hubclientinfo; on 2.1.1 the module ids of the face, the custom
+ * charging-profiles module only to a connection one of whose agreements enables it (§7.8).
  */
-export function hubEndpoints(urls: HubUrls, version: OcpiVersion, face: Face, req: RequestLike): PartnerEndpoint[] {
+export function hubEndpoints(urls: HubUrls, version: OcpiVersion, face: Face, req: RequestLike, options: { chargingProfiles211?: boolean } = {}): PartnerEndpoint[] {
   if (version === '2.1.1') {
-    return [ModuleId.Credentials, ...HUB_MODULES].map((identifier) => ({ identifier, url: urls.moduleUrl('2.1.1', face, identifier, undefined, req) }));
+    const modules = HUB_MODULES.filter((m) => m !== ModuleId.ChargingProfiles || options.chargingProfiles211 === true);
+    return [ModuleId.Credentials, ...modules].map((identifier) => ({ identifier, url: urls.moduleUrl('2.1.1', face, identifier, undefined, req) }));
   }
   const out: PartnerEndpoint[] = [
     { identifier: ModuleId.Credentials, role: 'SENDER', url: urls.moduleUrl('2.2.1', face, ModuleId.Credentials, undefined, req) },

@@ -3,6 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { ocpiResponse, OcpiStatus } from '@cpo/ocpi-protocol';
 import type { Request } from 'express';
 import { HubUrls } from '../edge/hub-urls.js';
+import { requireContext } from '../edge/ocpi-context.js';
+import { PartnersService } from '../partners/partners.service.js';
 import { ConfigModule, OcpiAuthGuard, pathInfo } from '../edge/ocpi-auth.guard.js';
 import { OcpiExceptionFilter } from '../edge/ocpi-exception.filter.js';
 import type { Face } from '../partners/partner.types.js';
@@ -15,7 +17,10 @@ import { hubEndpoints } from './hub-endpoints.js';
 @UseFilters(OcpiExceptionFilter)
 @ConfigModule()
 export class VersionsController {
-  constructor(private readonly urls: HubUrls) {}
+  constructor(
+    private readonly urls: HubUrls,
+    private readonly partners: PartnersService,
+  ) {}
 
   @Get(['cpo-face/versions', 'emsp-face/versions'])
   versions(@Req() req: Request) {
@@ -27,9 +32,10 @@ export class VersionsController {
   }
 
   @Get(['cpo-face/2.1.1', 'emsp-face/2.1.1'])
-  details211(@Req() req: Request) {
+  async details211(@Req() req: Request) {
     const face = pathInfo(req.path).face as Face;
-    return ocpiResponse(OcpiStatus.Success, { version: '2.1.1', endpoints: hubEndpoints(this.urls, '2.1.1', face, req) });
+    const chargingProfiles211 = await this.partners.chargingProfiles211Offered(requireContext(req).connection);
+    return ocpiResponse(OcpiStatus.Success, { version: '2.1.1', endpoints: hubEndpoints(this.urls, '2.1.1', face, req, { chargingProfiles211 }) });
   }
 
   @Get('2.2.1')

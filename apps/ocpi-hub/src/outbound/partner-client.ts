@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
+import { MetricsService, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
 import { authorizationHeader, hopHeaders, OcpiResponseSchema, type ParsedOcpiResponse, type PartyRef, type TokenEncoding } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
+import { Counter, Histogram } from 'prom-client';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { AuditRepository } from './audit.repository.js';
+import { callOutcome, type CallOutcome } from './call-outcome.js';
 
 export interface OutboundCall {
   connectionId: string | null;
@@ -46,11 +48,37 @@ function errorCode(err: unknown): string | undefined {
  */
 @Injectable()
 export class PartnerClient {
+  private readonly requests: Counter<'module' | 'outcome'>;
+  private readonly duration: Histogram<'module'>;
+
   constructor(
     private readonly audit: AuditRepository,
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    // The names are what the dashboards and alerts use: do not rename.
+    this.requests = new Counter({
+      name: 'ocpi_outbound_requests_total',
+      help: 'Outbound calls (attempts) to OCPI partners, by module and outcome (ok | ocpi_error | http_error | timeout | network)',
+      labelNames: ['module', 'outcome'],
+      registers: [metrics.registry],
+    });
+    this.duration = new Histogram({
+      name: 'ocpi_outbound_request_duration_seconds',
+      help: 'Duration of outbound calls (attempts) to OCPI partners, from sending to the whole answer read',
+      labelNames: ['module'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [metrics.registry],
+    });
+  }
+
+  private observe(module: string, outcome: CallOutcome | undefined, seconds: number): void {
+    // A call the hub itself cancelled (a real-time authorisation loser) is neither the partner's fault nor a timeout.
+    if (!outcome) return;
+    this.requests.inc({ module, outcome });
+    this.duration.observe({ module }, seconds);
+  }
 
   async call(c: OutboundCall): Promise<OutboundResult> {
     const retries = this.config.OCPI_OUTBOUND_RETRIES;
@@ -85,6 +113,7 @@ export class PartnerClient {
       text = await res.text();
     } catch (err) {
       const timedOut = timeout.aborted;
+      this.observe(c.module, callOutcome({ error: err, ownTimeout: timedOut, outerSignal: c.signal }), (performance.now() - started) / 1000);
       record({ error: timedOut ? 'timeout' : (errorCode(err) ?? (err as Error).message) });
       this.logger.warn({ ...log, err: timedOut ? undefined : err }, timedOut ? 'ocpi call timed out' : 'ocpi call failed');
       if (timedOut) throw new TimeoutError(`${c.partner} did not answer ${c.method} ${c.module} in time`, undefined, { cause: err });
@@ -97,6 +126,7 @@ export class PartnerClient {
     } catch {
       envelope = undefined;
     }
+    this.observe(c.module, callOutcome({ httpStatus: res.status, statusCode: envelope?.status_code }), (performance.now() - started) / 1000);
     record({ httpStatus: res.status, statusCode: envelope?.status_code });
     this.logger.info({ ...log, httpStatus: res.status, statusCode: envelope?.status_code, ms: Math.round(performance.now() - started) }, 'ocpi call');
     return { httpStatus: res.status, envelope, headers: res.headers, requestId };

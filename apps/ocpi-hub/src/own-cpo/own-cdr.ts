@@ -1,18 +1,20 @@
-import { priceSession } from '@cpo/ocpi-protocol';
+import { priceSession, type UsagePeriod } from '@cpo/ocpi-protocol';
 
 type Json = Record<string, unknown>;
 
 /**
  * The 2.2.1 CDR of a completed own Session: Location, EVSE and connector data as they are in the
  * cached Location at the stop (the hub keeps no history of them), the Tariff the connector names,
- * one charging period with the energy and time, and the price under that Tariff.
+ * one charging period with the energy and time, and the price under that Tariff with its
+ * restrictions evaluated in the Location's `time_zone`, interval by interval between the meter
+ * readings (`periods`; without them the energy counts as delivered evenly from start to stop).
  */
-export function buildOwnCdr(session: Json, location: Json | undefined, tariff: Json | undefined, stop: { at: string; kwh: number }): Json {
+export function buildOwnCdr(session: Json, location: Json | undefined, tariff: Json | undefined, stop: { at: string; kwh: number; periods?: UsagePeriod[] }): Json {
   const evse = ((location?.evses as Json[] | undefined) ?? []).find((e) => e.uid === session.evse_uid) ?? {};
   const connector = ((evse.connectors as Json[] | undefined) ?? []).find((c) => c.id === session.connector_id) ?? {};
   const start = String(session.start_date_time);
   const hours = Math.max(0, (Date.parse(stop.at) - Date.parse(start)) / 3_600_000);
-  const cost = priceSession(tariff, { kwh: stop.kwh, hours });
+  const cost = priceSession(tariff, { start, timeZone: typeof location?.time_zone === 'string' ? location.time_zone : undefined, periods: stop.periods ?? [{ end: stop.at, kwh: stop.kwh }] });
   return {
     country_code: session.country_code,
     party_id: session.party_id,
@@ -41,7 +43,10 @@ export function buildOwnCdr(session: Json, location: Json | undefined, tariff: J
     currency: tariff?.currency ?? session.currency,
     ...(tariff ? { tariffs: [tariff] } : {}),
     charging_periods: [{ start_date_time: start, dimensions: [{ type: 'ENERGY', volume: stop.kwh }, { type: 'TIME', volume: Math.round(hours * 10_000) / 10_000 }], ...(tariff ? { tariff_id: tariff.id } : {}) }],
-    total_cost: cost,
+    total_cost: cost.total,
+    ...(cost.fixed ? { total_fixed_cost: cost.fixed } : {}),
+    ...(cost.energy ? { total_energy_cost: cost.energy } : {}),
+    ...(cost.time ? { total_time_cost: cost.time } : {}),
     total_energy: stop.kwh,
     total_time: Math.round(hours * 10_000) / 10_000,
     last_updated: stop.at,

@@ -7,6 +7,7 @@ import { ObjectsRepository } from '../objects/objects.repository.js';
 import { TokenRoutesRepository } from '../tokens/token-routes.repository.js';
 import { ocpiDateTime } from './evse-status.js';
 import { buildOwnCdr } from './own-cdr.js';
+import { currentA, usagePeriods } from './usage-periods.js';
 import type { OwnDelivery } from './own-delivery.service.js';
 import { OwnPartyService } from './own-party.service.js';
 
@@ -29,7 +30,8 @@ interface OwnSessionRow {
  * Roaming Sessions on the own chargers, from `ocpp.transaction.*` and `ocpp.meter.sampled`: a
  * transaction whose idTag was authorised by an eMSP through the hub (remembered route) becomes a
  * Session for that eMSP only (never broadcast), kept in the cache in 2.2.1 shape; meter values
- * update its `kwh`; the stop completes it and makes the CDR, priced under the connector's Tariff.
+ * update its `kwh` and are kept as readings; the stop completes it and makes the CDR, priced under
+ * the connector's Tariff interval by interval between the readings.
  */
 @Injectable()
 export class OwnSessionsService {
@@ -69,8 +71,8 @@ export class OwnSessionsService {
     };
     await this.objects.upsert(tx, { module: 'sessions', countryCode: party.countryCode, partyId: party.partyId, objectId: sessionId, objectType: '', data: body, sourceVersion: '2.2.1', audience: partyKey(route.emsp) }, parseDateTime(at)!);
     await tx.query(
-      `INSERT INTO ocpi_own_session (transaction_id, session_id, meter_start_wh, emsp_country_code, emsp_party_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (transaction_id) DO NOTHING`,
-      [e.transactionId, sessionId, e.meterStartWh, route.emsp.countryCode, route.emsp.partyId],
+      `INSERT INTO ocpi_own_session (transaction_id, session_id, meter_start_wh, emsp_country_code, emsp_party_id, station_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transaction_id) DO NOTHING`,
+      [e.transactionId, sessionId, e.meterStartWh, route.emsp.countryCode, route.emsp.partyId, e.stationId],
     );
     return [{ emsp: route.emsp, module: 'sessions', method: 'PUT', objectId: sessionId, body, correlationId }];
   }
@@ -81,12 +83,15 @@ export class OwnSessionsService {
     if (e.transactionId === undefined || wh === undefined) return [];
     const row = await this.row(tx, e.transactionId);
     if (!row) return [];
+    const at = ocpiDateTime(e.timestamp);
     const party = this.own.get();
     const cached = await this.objects.get('sessions', party, row.session_id, '', tx, true);
-    const at = ocpiDateTime(e.timestamp);
+    if (!cached || cached.data.status !== 'ACTIVE') return [];
+    // Every reading of an open session is kept until the stop (late ones too): the CDR is priced per interval.
+    await tx.query(`INSERT INTO ocpi_own_session_meter (transaction_id, at, wh, current_a) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [e.transactionId, at, wh, currentA(e) ?? null]);
     const kwh = Math.max(0, wh - row.meter_start_wh) / 1000;
     // A late or repeated sample must not move the session backwards.
-    if (!cached || cached.data.status !== 'ACTIVE' || kwh <= Number(cached.data.kwh) || Date.parse(at) < Date.parse(String(cached.data.last_updated))) return [];
+    if (kwh <= Number(cached.data.kwh) || Date.parse(at) < Date.parse(String(cached.data.last_updated))) return [];
     const patch: Json = { kwh, last_updated: at };
     await this.objects.upsert(tx, { ...cached, data: { ...cached.data, ...patch } }, parseDateTime(at)!);
     return [{ emsp: emspOf(row), module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId }];
@@ -106,7 +111,14 @@ export class OwnSessionsService {
 
     const location = await this.objects.get('locations', party, String(session.location_id), '', tx);
     const tariff = await this.tariffOf(tx, location?.data, session);
-    const cdr = buildOwnCdr(session, location?.data, tariff, { at, kwh });
+    // TypeORM answers a DELETE … RETURNING on PostgreSQL with [rows, affected].
+    const [readings]: [{ at: Date; wh: number; current_a: number | null }[], number] = await tx.query(`DELETE FROM ocpi_own_session_meter WHERE transaction_id = $1 RETURNING at, wh, current_a`, [e.transactionId]);
+    const periods = usagePeriods(
+      { at: String(session.start_date_time), wh: row.meter_start_wh },
+      readings.map((r) => ({ at: ocpiDateTime(new Date(r.at).toISOString()), wh: r.wh, ...(r.current_a === null ? {} : { currentA: r.current_a }) })),
+      { at, wh: e.meterStopWh },
+    );
+    const cdr = buildOwnCdr(session, location?.data, tariff, { at, kwh, periods });
     const emsp = emspOf(row);
     await this.objects.upsert(tx, { module: 'cdrs', countryCode: party.countryCode, partyId: party.partyId, objectId: String(cdr.id), objectType: '', data: cdr, sourceVersion: '2.2.1', audience: partyKey(emsp) }, parseDateTime(at)!);
     return [

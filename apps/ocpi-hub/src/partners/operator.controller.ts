@@ -1,4 +1,4 @@
-import { Body, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { OperatorController, ValidationError } from '@cpo/platform';
 import { z } from 'zod';
@@ -18,7 +18,10 @@ const CreateAgreementDto = z.strictObject({
   emsp: PartyRefDto,
   rtaOnTimeout: z.enum(['ALLOW', 'DENY']).optional(),
   rtaTimeoutMs: z.number().int().min(100).max(30_000).optional(),
+  /** Offer the 2.1.1 custom charging-profiles module between these parties (default off). */
+  chargingProfiles211: z.boolean().optional(),
 });
+const UpdateAgreementDto = CreateAgreementDto.omit({ cpo: true, emsp: true }).refine((o) => Object.keys(o).length > 0, 'nothing to change');
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -50,6 +53,7 @@ function agreementView(a: Agreement) {
     emsp: { countryCode: a.emsp.countryCode, partyId: a.emsp.partyId },
     rtaOnTimeout: a.rtaOnTimeout,
     rtaTimeoutMs: a.rtaTimeoutMs,
+    chargingProfiles211: a.chargingProfiles211,
   };
 }
 
@@ -85,6 +89,11 @@ export class PartnersOperatorController {
   @Get('agreements')
   async listAgreements() {
     return (await this.partners.listAgreements()).map(agreementView);
+  }
+
+  @Patch('agreements/:id')
+  async updateAgreement(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
+    return agreementView(await this.partners.updateAgreement(id, parse(UpdateAgreementDto, body)));
   }
 
   @Delete('agreements/:id')

@@ -39,6 +39,8 @@ export interface Agreement {
   emsp: Party;
   rtaOnTimeout: 'ALLOW' | 'DENY';
   rtaTimeoutMs: number | null;
+  /** The 2.1.1 custom charging-profiles module may be used between these two parties (guide §7.8). */
+  chargingProfiles211: boolean;
 }
 
 /** A connection is registered once the credentials handshake completed. */

@@ -114,6 +114,14 @@ export class PartnersRepository {
     );
   }
 
+  /**
+   * The hub as initiator: our token for the partner becomes valid before we post our credentials,
+   * because the partner calls our versions with it while handling that POST. Only while unregistered.
+   */
+  async setPendingOurToken(id: string, hmac: string | null, enc: string | null): Promise<void> {
+    await this.db.query(`UPDATE ocpi_connection SET our_token_hmac = $2, our_token_enc = $3 WHERE id = $1 AND version IS NULL`, [id, hmac, enc]);
+  }
+
   /** Unregisters (DELETE credentials): every token and endpoint forgotten, no more automated traffic. */
   async unregister(tx: EntityManager, id: string): Promise<void> {
     await tx.query(
@@ -163,12 +171,21 @@ export class PartnersRepository {
     return rows[0] ? toParty(rows[0]) : undefined;
   }
 
-  async createAgreement(tx: EntityManager, o: { cpoParty: string; emspParty: string; rtaOnTimeout: 'ALLOW' | 'DENY'; rtaTimeoutMs: number | null }): Promise<string> {
+  async createAgreement(tx: EntityManager, o: { cpoParty: string; emspParty: string; rtaOnTimeout: 'ALLOW' | 'DENY'; rtaTimeoutMs: number | null; chargingProfiles211: boolean }): Promise<string> {
     const [{ id }] = await tx.query(
-      `INSERT INTO ocpi_agreement (cpo_party, emsp_party, rta_on_timeout, rta_timeout_ms) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [o.cpoParty, o.emspParty, o.rtaOnTimeout, o.rtaTimeoutMs],
+      `INSERT INTO ocpi_agreement (cpo_party, emsp_party, rta_on_timeout, rta_timeout_ms, charging_profiles_211) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [o.cpoParty, o.emspParty, o.rtaOnTimeout, o.rtaTimeoutMs, o.chargingProfiles211],
     );
     return id as string;
+  }
+
+  /** Changes the given settings of an agreement; false when it does not exist. */
+  async updateAgreement(tx: EntityManager, id: string, o: { rtaOnTimeout?: 'ALLOW' | 'DENY'; rtaTimeoutMs?: number; chargingProfiles211?: boolean }): Promise<boolean> {
+    const [, count] = await tx.query(
+      `UPDATE ocpi_agreement SET rta_on_timeout = coalesce($2, rta_on_timeout), rta_timeout_ms = coalesce($3, rta_timeout_ms), charging_profiles_211 = coalesce($4, charging_profiles_211) WHERE id = $1`,
+      [id, o.rtaOnTimeout ?? null, o.rtaTimeoutMs ?? null, o.chargingProfiles211 ?? null],
+    );
+    return count > 0;
   }
 
   async deleteAgreement(tx: EntityManager, id: string): Promise<boolean> {
@@ -179,7 +196,7 @@ export class PartnersRepository {
   /** Agreements, optionally only those one party takes part in. */
   async listAgreements(filter: { partyIds?: string[]; id?: string } = {}): Promise<Agreement[]> {
     const rows = await this.db.query(
-      `SELECT a.id, a.rta_on_timeout, a.rta_timeout_ms,
+      `SELECT a.id, a.rta_on_timeout, a.rta_timeout_ms, a.charging_profiles_211,
               c.id AS c_id, c.connection_id AS c_conn, c.country_code AS c_cc, c.party_id AS c_pid, c.role AS c_role,
               e.id AS e_id, e.connection_id AS e_conn, e.country_code AS e_cc, e.party_id AS e_pid, e.role AS e_role
        FROM ocpi_agreement a JOIN ocpi_party c ON c.id = a.cpo_party JOIN ocpi_party e ON e.id = a.emsp_party
@@ -189,6 +206,7 @@ export class PartnersRepository {
     );
     return rows.map((r: Record<string, string>) => ({
       id: r.id,
+      chargingProfiles211: (r.charging_profiles_211 as unknown) === true,
       rtaOnTimeout: r.rta_on_timeout as 'ALLOW' | 'DENY',
       rtaTimeoutMs: r.rta_timeout_ms === null ? null : Number(r.rta_timeout_ms),
       cpo: { id: r.c_id, connectionId: r.c_conn, countryCode: r.c_cc, partyId: r.c_pid, role: r.c_role as Role },

@@ -68,14 +68,14 @@ export class PartnersService {
   }
 
   /** An agreement lets data, commands and authorisation flow between one CPO and one eMSP party. */
-  async createAgreement(input: { cpo: PartyRef; emsp: PartyRef; rtaOnTimeout?: 'ALLOW' | 'DENY'; rtaTimeoutMs?: number }): Promise<Agreement> {
+  async createAgreement(input: { cpo: PartyRef; emsp: PartyRef; rtaOnTimeout?: 'ALLOW' | 'DENY'; rtaTimeoutMs?: number; chargingProfiles211?: boolean }): Promise<Agreement> {
     const cpo = await this.repo.findParty(input.cpo.countryCode, input.cpo.partyId, 'CPO');
     if (!cpo) throw new NotFoundError(`no CPO party ${partyKey(input.cpo)}`);
     const emsp = await this.repo.findParty(input.emsp.countryCode, input.emsp.partyId, 'EMSP');
     if (!emsp) throw new NotFoundError(`no eMSP party ${partyKey(input.emsp)}`);
     const existing = await this.repo.listAgreements({ partyIds: [cpo.id] });
     if (existing.some((a) => a.emsp.id === emsp.id)) throw new ConflictError('agreement already exists');
-    const id = await this.repo.transaction((tx) => this.repo.createAgreement(tx, { cpoParty: cpo.id, emspParty: emsp.id, rtaOnTimeout: input.rtaOnTimeout ?? 'DENY', rtaTimeoutMs: input.rtaTimeoutMs ?? null }));
+    const id = await this.repo.transaction((tx) => this.repo.createAgreement(tx, { cpoParty: cpo.id, emspParty: emsp.id, rtaOnTimeout: input.rtaOnTimeout ?? 'DENY', rtaTimeoutMs: input.rtaTimeoutMs ?? null, chargingProfiles211: input.chargingProfiles211 ?? false }));
     const [agreement] = await this.repo.listAgreements({ id });
     this.logger.info({ agreementId: id, cpo: partyKey(cpo), emsp: partyKey(emsp) }, 'roaming agreement created');
     // Each side learns about the other, with the other's current connection status.
@@ -88,6 +88,25 @@ export class PartnersService {
       currentCorrelationId() ?? randomUUID(),
     );
     return agreement;
+  }
+
+  /** Changes an agreement's settings (real-time authorisation policy, the 2.1.1 charging-profiles extension). */
+  async updateAgreement(id: string, input: { rtaOnTimeout?: 'ALLOW' | 'DENY'; rtaTimeoutMs?: number; chargingProfiles211?: boolean }): Promise<Agreement> {
+    const found = await this.repo.transaction((tx) => this.repo.updateAgreement(tx, id, input));
+    if (!found) throw new NotFoundError(`agreement ${id} not found`);
+    const [agreement] = await this.repo.listAgreements({ id });
+    this.logger.info({ agreementId: id, ...input }, 'roaming agreement changed');
+    return agreement;
+  }
+
+  /**
+   * Whether the 2.1.1 custom charging-profiles module is offered to a connection: some party of it
+   * has an agreement that enables the extension (guide §7.8: custom modules only to parties that agreed).
+   */
+  async chargingProfiles211Offered(connection: Connection): Promise<boolean> {
+    if (connection.parties.length === 0) return false;
+    const agreements = await this.repo.listAgreements({ partyIds: connection.parties.map((p) => p.id) });
+    return agreements.some((a) => a.chargingProfiles211);
   }
 
   async deleteAgreement(id: string): Promise<Agreement> {

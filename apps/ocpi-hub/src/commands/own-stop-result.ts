@@ -1,0 +1,19 @@
+import type { OcppCommandReply } from '@cpo/contracts';
+
+/**
+ * The OCPI CommandResult of a RemoteStopTransaction sent to one of our own chargers over
+ * `ocpp.command.{stationId}`: the charger's Accepted → ACCEPTED, any other status → REJECTED; the
+ * charger not answering in time → TIMEOUT; the station offline, a CallError or no ocpp replica
+ * answering the bus → FAILED (REJECTED for 2.1.1 eMSPs, via resultFor211).
+ */
+export function ownStopResult(reply: OcppCommandReply | undefined, busFailure?: 'timeout' | 'unavailable'): { result: string; message?: string } {
+  if (busFailure === 'timeout') return { result: 'TIMEOUT', message: 'the charge point did not answer in time' };
+  if (busFailure === 'unavailable' || !reply) return { result: 'FAILED', message: 'the charge point could not be reached' };
+  if (reply.status === 'ok') {
+    const status = typeof reply.payload.status === 'string' ? reply.payload.status : undefined;
+    return status === 'Accepted' ? { result: 'ACCEPTED' } : { result: 'REJECTED', message: `the charge point answered ${status ?? 'without a status'}` };
+  }
+  if (reply.code === 'Timeout') return { result: 'TIMEOUT', message: 'the charge point did not answer in time' };
+  if (reply.code === 'Offline') return { result: 'FAILED', message: 'the charge point is offline' };
+  return { result: 'FAILED', message: `the charge point refused the call: ${reply.code}` };
+}
