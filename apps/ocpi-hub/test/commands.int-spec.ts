@@ -16,7 +16,7 @@ describe('commands', () => {
     cpo211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'NL', partyId: 'CM2', role: 'CPO' }] });
     emsp = await startFakePartner({ version: '2.2.1', parties: [{ countryCode: 'FR', partyId: 'CE1', role: 'EMSP' }] });
     emsp211 = await startFakePartner({ version: '2.1.1', parties: [{ countryCode: 'FR', partyId: 'CE2', role: 'EMSP' }] });
-    cpo.on('POST', /^\/commands\/START_SESSION$/, () => ({ body: ok({ result: 'ACCEPTED', timeout: 30 }) }));
+    cpo.on('POST', /^\/commands\/(START_SESSION|RESERVE_NOW|CANCEL_RESERVATION)$/, () => ({ body: ok({ result: 'ACCEPTED', timeout: 30 }) }));
     cpo211.on('POST', /^\/commands\//, () => ({ delayMs: 1500, body: ok({ result: 'ACCEPTED' }) }));
     for (const p of [cpo, cpo211, emsp, emsp211]) await hub.register(p);
     await hub.agree(cpo, emsp);
@@ -85,5 +85,17 @@ describe('commands', () => {
     expect(bad.body.status_code).toBe(2001);
     const unknown = await emsp.fetchJson('POST', `${emsp.hubUrl('commands', 'RECEIVER')}/SELF_DESTRUCT`, {});
     expect(unknown.status).toBe(404);
+  });
+
+  it('CANCEL_RESERVATION without TO goes to the CPO its RESERVE_NOW went to; an unknown reservation needs TO (2001)', async () => {
+    const command = (type: string, body: Record<string, unknown>) =>
+      emsp.fetchJson('POST', `${emsp.hubUrl('commands', 'RECEIVER')}/${type}`, { response_url: `${emsp.baseUrl}/callbacks/${type}`, ...body });
+    const reserve = await command('RESERVE_NOW', { token: { uid: 'TOK1', type: 'RFID', contract_id: 'FR-CE1-1' }, expiry_date: '2030-01-01T00:00:00Z', reservation_id: 'RES-9', location_id: 'LOC-A' });
+    expect(reserve.body.status_code).toBe(1000);
+    expect((await command('CANCEL_RESERVATION', { reservation_id: 'RES-9' })).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    const cancel = cpo.calls('commands', 'POST').find((c) => c.path === '/commands/CANCEL_RESERVATION')!;
+    expect(cancel.body).toMatchObject({ reservation_id: 'RES-9' });
+    expect(cancel.headers['ocpi-from-party-id']).toBe('CE1');
+    expect((await command('CANCEL_RESERVATION', { reservation_id: 'RES-UNKNOWN' })).body.status_code).toBe(2001);
   });
 });

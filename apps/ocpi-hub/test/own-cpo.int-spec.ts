@@ -229,4 +229,30 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     // At the session's average power (9.3 kW) it would all be 0.20/kWh: 2.80.
     expect(cdr).toMatchObject({ total_energy: 14, total_cost: { excl_vat: 5.8 }, total_energy_cost: { excl_vat: 5.8 } });
   });
+
+  it('CANCEL_RESERVATION reaches the station its RESERVE_NOW went to; another eMSP\'s or an unknown reservation cannot be routed (2001)', async () => {
+    const command = (partner: FakePartner, type: string, body: Record<string, unknown>) =>
+      partner.fetchJson('POST', `${partner.hubUrl('commands', partner === emsp ? 'RECEIVER' : undefined)}/${type}`, { response_url: `${partner.baseUrl}/callbacks/${type}`, ...body });
+    const requested = async (type: string) => {
+      const client = new pg.Client({ connectionString: hub.t.config.DATABASE_URL });
+      await client.connect();
+      try {
+        return (await client.query(`SELECT payload FROM outbox WHERE subject = $1 AND payload->>'type' = $2 ORDER BY seq`, [Subjects.OcpiCommandRequested, type])).rows.map((r) => r.payload);
+      } finally {
+        await client.end();
+      }
+    };
+    const reserve = await command(emsp, 'RESERVE_NOW', {
+      token: { uid: 'RFID-OK', type: 'RFID', contract_id: 'FR-BUS-1' }, expiry_date: '2030-01-01T00:00:00Z', reservation_id: 'R-77', location_id: 'OWN-1', evse_uid: '3256',
+    });
+    expect(reserve.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    expect(await command(emsp, 'CANCEL_RESERVATION', { reservation_id: 'R-77' })).toMatchObject({ body: { status_code: 1000, data: { result: 'ACCEPTED' } } });
+    expect(await requested('CANCEL_RESERVATION')).toEqual([
+      expect.objectContaining({ type: 'CANCEL_RESERVATION', stationId: 'TW-TPE-0001', connectorId: 1, locationId: 'OWN-1', evseUid: '3256', parameters: { reservation_id: 'R-77' } }),
+    ]);
+    // Never reserved, or reserved by another eMSP: nothing tells the hub where to go, nothing reaches the charger.
+    expect((await command(emsp, 'CANCEL_RESERVATION', { reservation_id: 'R-78' })).body.status_code).toBe(2001);
+    expect((await command(emsp211, 'CANCEL_RESERVATION', { reservation_id: 'R-77' })).body.status_code).toBe(2001);
+    expect(await requested('CANCEL_RESERVATION')).toHaveLength(1);
+  });
 });

@@ -5,7 +5,8 @@ import { CommandsRepository } from './commands.repository.js';
 import { CommandsService } from './commands.service.js';
 import { CommandResultConsumer } from './command-result.consumer.js';
 import { OwnCommandsService } from './own-commands.service.js';
+import { ReservationRoutesRepository } from './reservation-routes.repository.js';
 
 /** Commands routed to the owning CPO, with response_url rewriting and result relay. */
-@Module({ imports: [ObjectsModule], controllers: [CommandsController], providers: [CommandsService, CommandsRepository, OwnCommandsService, CommandResultConsumer], exports: [CommandsService, CommandsRepository] })
+@Module({ imports: [ObjectsModule], controllers: [CommandsController], providers: [CommandsService, CommandsRepository, OwnCommandsService, ReservationRoutesRepository, CommandResultConsumer], exports: [CommandsService, CommandsRepository] })
 export class CommandsModule {}

@@ -19,6 +19,7 @@ import { PartnersService } from '../partners/partners.service.js';
 import { TokenVault } from '../partners/token-vault.js';
 import { CommandsRepository, type CommandRecord } from './commands.repository.js';
 import { OwnCommandsService } from './own-commands.service.js';
+import { ReservationRoutesRepository, reservationIdOf } from './reservation-routes.repository.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +42,7 @@ export class CommandsService implements OnModuleDestroy {
     private readonly urls: HubUrls,
     private readonly hub: HubIdentity,
     private readonly own: OwnCommandsService,
+    private readonly reservations: ReservationRoutesRepository,
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -64,6 +66,10 @@ export class CommandsService implements OnModuleDestroy {
     const id = randomUUID();
     const callback = conn.version === '2.2.1' ? `${this.urls.base(req)}/ocpi/2.2.1/sender/commands/${type.data}/${id}` : `${this.urls.base(req)}/ocpi/${conn.face}/2.1.1/commands/${type.data}/${id}`;
     await this.commands.insert({ id, kind: 'command', command: type.data, requesterConnection: ctx.connection.id, requester, receiver: cpo, responseUrl: String(body.response_url), correlationId: ctx.correlationId, status: 'REQUESTED' });
+    const reservationId = reservationIdOf(body);
+    if (type.data === 'RESERVE_NOW' && reservationId !== undefined) {
+      await this.reservations.remember(requester, reservationId, { cpo, locationId: String(body.location_id), evseUid: typeof body.evse_uid === 'string' ? body.evse_uid : undefined });
+    }
     try {
       const res = await this.client.call({
         connectionId: conn.id,
@@ -162,7 +168,12 @@ export class CommandsService implements OnModuleDestroy {
       const sessions = await this.objects.findAmong('sessions', cpos, [requester], String(body.session_id));
       return sessions.map((s) => ({ countryCode: s.countryCode, partyId: s.partyId }));
     }
-    if (type === 'CANCEL_RESERVATION') return [];
+    if (type === 'CANCEL_RESERVATION') {
+      // The CPO its RESERVE_NOW went to, while that CPO is still agreed with the eMSP.
+      const reservationId = reservationIdOf(body);
+      const route = reservationId === undefined ? undefined : await this.reservations.find(requester, reservationId);
+      return route && cpos.some((p) => sameParty(p, route.cpo)) ? [route.cpo] : [];
+    }
     const locations = await this.objects.findAmong('locations', cpos, [requester], String(body.location_id));
     return locations.map((l) => ({ countryCode: l.countryCode, partyId: l.partyId }));
   }

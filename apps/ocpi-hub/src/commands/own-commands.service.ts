@@ -12,6 +12,7 @@ import { unknownLocation } from '../edge/ocpi-errors.js';
 import type { Forwarded } from '../objects/direct-forwarder.js';
 import { CommandsRepository, type CommandRecord } from './commands.repository.js';
 import { ownStopResult } from './own-stop-result.js';
+import { ReservationRoutesRepository, reservationIdOf } from './reservation-routes.repository.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,6 +39,7 @@ export type Relay = (record: CommandRecord, body: Json) => void;
  * Commands for the platform's own chargers. START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR and
  * CANCEL_RESERVATION go to the ocpp service as `ocpi.command.requested` through the outbox, in the
  * same transaction as the command record; the result comes back as `ocpi.command.result`.
+ * CANCEL_RESERVATION names only the reservation: the station is the one its RESERVE_NOW went to.
  * STOP_SESSION names an OCPI session, which only the hub knows: its own-session table maps it to
  * the station and OCPP transaction, and the hub sends RemoteStopTransaction on
  * `ocpp.command.{stationId}` itself after answering the eMSP; the charger's answer is the result.
@@ -49,6 +51,7 @@ export class OwnCommandsService implements OnModuleDestroy {
 
   constructor(
     private readonly commands: CommandsRepository,
+    private readonly reservations: ReservationRoutesRepository,
     private readonly outbox: OutboxWriter,
     private readonly bus: BusRequester,
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
@@ -59,22 +62,33 @@ export class OwnCommandsService implements OnModuleDestroy {
     if (type === 'STOP_SESSION') return this.stop(ctx, body, requester, own, relay);
     const locationId = typeof body.location_id === 'string' ? body.location_id : undefined;
     const evseUid = typeof body.evse_uid === 'string' ? body.evse_uid : undefined;
-    const target = await this.commands.transaction(async (tx) => (locationId ? this.station(tx, locationId, evseUid) : undefined));
+    const reservationId = reservationIdOf(body);
+    const target = await this.commands.transaction(async (tx) => {
+      if (type === 'CANCEL_RESERVATION') {
+        const route = reservationId === undefined ? undefined : await this.reservations.find(requester, reservationId, tx);
+        return route?.stationId !== undefined && route.evseUid !== undefined ? { stationId: route.stationId, connectorId: route.connectorId, evseUid: route.evseUid, locationId: route.locationId } : undefined;
+      }
+      const found = locationId ? await this.station(tx, locationId, evseUid) : undefined;
+      return found && locationId ? { ...found, locationId } : undefined;
+    });
     if (!target) {
-      // CANCEL_RESERVATION names no location: the hub keeps no reservation map.
-      if (!locationId) return this.answer(ctx, 'REJECTED');
+      // A reservation this eMSP never made on our chargers (or one made before the hub kept them).
+      if (type === 'CANCEL_RESERVATION' || !locationId) return this.answer(ctx, 'REJECTED');
       throw unknownLocation(`unknown location ${locationId}`);
     }
     const id = randomUUID();
     const { response_url: responseUrl, location_id: _l, evse_uid: _e, connector_id: _c, authorization_reference: reference, ...parameters } = body;
     await this.commands.transaction(async (tx) => {
       await this.commands.insert({ id, kind: 'own-command', command: type, requesterConnection: ctx.connection.id, requester, receiver: own, responseUrl: String(responseUrl), correlationId: ctx.correlationId, status: 'REQUESTED' }, tx);
+      if (type === 'RESERVE_NOW' && reservationId !== undefined) {
+        await this.reservations.remember(requester, reservationId, { cpo: own, ...target, connectorId: evseUid ? target.connectorId : undefined }, tx);
+      }
       await this.outbox.enqueue(tx, Subjects.OcpiCommandRequested, {
         commandId: id,
         type,
         stationId: target.stationId,
-        ...(type !== 'RESERVE_NOW' || evseUid ? { connectorId: target.connectorId } : {}),
-        ...(locationId ? { locationId } : {}),
+        ...((type !== 'RESERVE_NOW' || evseUid) && target.connectorId !== undefined ? { connectorId: target.connectorId } : {}),
+        locationId: target.locationId,
         evseUid: target.evseUid,
         ...(typeof reference === 'string' ? { authorizationReference: reference } : {}),
         parameters,
