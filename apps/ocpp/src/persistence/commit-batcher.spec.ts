@@ -45,4 +45,49 @@ describe('CommitBatcher', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(committed.sort()).toEqual([0, 1, 2, 4, 5]);
   });
+
+  it('with lingerMs, items arriving while a commit runs wait for it instead of taking the second slot', async () => {
+    const commits: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new CommitBatcher<number, void>(
+      async (items) => {
+        commits.push(items);
+        if (commits.length === 1) await gate;
+        return items.map(() => undefined);
+      },
+      { maxBatch: 10, concurrency: 2, lingerMs: 60_000 },
+    );
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4].map((i) => batcher.submit(i));
+    await new Promise((r) => setTimeout(r, 20));
+    // Without lingerMs the second slot would have taken [2, 3, 4] at once.
+    expect(commits).toEqual([[1]]);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(commits).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('with lingerMs, a full batch or an item that waited lingerMs takes the second slot beside a slow commit', async () => {
+    const commits: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new CommitBatcher<number, void>(
+      async (items) => {
+        commits.push(items);
+        if (commits.length === 1) await gate;
+        return items.map(() => undefined);
+      },
+      { maxBatch: 2, concurrency: 2, lingerMs: 30 },
+    );
+    const first = batcher.submit(1);
+    const full = [2, 3].map((i) => batcher.submit(i));
+    await Promise.all(full);
+    expect(commits).toEqual([[1], [2, 3]]);
+    const late = batcher.submit(4);
+    await late; // committed beside the stalled first commit once it waited 30 ms
+    expect(commits).toEqual([[1], [2, 3], [4]]);
+    release();
+    await first;
+  });
 });

@@ -5,6 +5,7 @@ import { APP_CONFIG, NotFoundError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
+import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
@@ -16,16 +17,44 @@ import { connectorStatusesStatement, StationRepository, type ConnectorStatusRow 
  */
 @Injectable()
 export class StationService {
-  private readonly statuses: CommitBatcher<ConnectorStatusRow, void>;
   private readonly heartbeats: CommitBatcher<{ stationId: string; at: Date }, void>;
+  /**
+   * Connector statuses as CTEs of the shared charger-message statement (one round trip, its own
+   * transaction): stale notifications (older than stored, or than an earlier one in the batch) are
+   * ignored, the rest stored and published through the outbox.
+   */
+  private readonly statusPart: CommitPart<ConnectorStatusRow> = {
+    key: 'statuses',
+    build: (rows, firstParam) => {
+      const statuses = connectorStatusesStatement(rows, firstParam, 'st');
+      const events = this.outbox.statement(
+        rows.map((r) => ({
+          subject: Subjects.OcppConnectorStatus,
+          payload: {
+            stationId: r.stationId,
+            connectorId: r.connectorId,
+            status: r.status as never,
+            errorCode: r.errorCode as never,
+            info: r.info || undefined,
+            vendorId: r.vendorId || undefined,
+            vendorErrorCode: r.vendorErrorCode || undefined,
+            timestamp: r.statusAt.toISOString(),
+          },
+        })),
+        firstParam + statuses.params.length,
+        { name: 'status_outbox', keepOrdinals: 'SELECT ord FROM st_fresh' },
+      );
+      return { ctes: `${statuses.ctes}, ${events.cte}`, params: [...statuses.params, ...events.params], outbox: ['status_outbox'] };
+    },
+  };
 
   constructor(
     private readonly db: DataSource,
     private readonly stations: StationRepository,
     private readonly outbox: OutboxWriter,
+    private readonly commits: ChargerCommits,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
   ) {
-    this.statuses = new CommitBatcher((rows) => this.writeStatuses(rows), { maxBatch: 500, concurrency: 2 });
     this.heartbeats = new CommitBatcher<{ stationId: string; at: Date }, void>(
       db,
       async (items, tx) => {
@@ -81,7 +110,7 @@ export class StationService {
   }
 
   async status(stationId: string, req: Ocpp16.StatusNotificationRequest, receivedAt: Date): Promise<void> {
-    await this.statuses.submit({
+    await this.commits.submit(this.statusPart, {
       stationId,
       connectorId: req.connectorId,
       status: req.status,
@@ -98,33 +127,5 @@ export class StationService {
       await this.stations.recordFirmwareStatus(tx, stationId, kind, status, at);
       await this.stations.storeMessage(tx, stationId, kind === 'firmware' ? 'FirmwareStatusNotification' : 'DiagnosticsStatusNotification', { status });
     });
-  }
-
-  /**
-   * Connector statuses of a batch in one statement (one round trip, its own transaction): stale
-   * notifications (older than stored, or than an earlier one in the batch) are ignored, the rest
-   * stored and published through the outbox.
-   */
-  private async writeStatuses(rows: ConnectorStatusRow[]): Promise<void[]> {
-    const statuses = connectorStatusesStatement(rows, 1, 'st');
-    const events = this.outbox.statement(
-      rows.map((r) => ({
-        subject: Subjects.OcppConnectorStatus,
-        payload: {
-          stationId: r.stationId,
-          connectorId: r.connectorId,
-          status: r.status as never,
-          errorCode: r.errorCode as never,
-          info: r.info || undefined,
-          vendorId: r.vendorId || undefined,
-          vendorErrorCode: r.vendorErrorCode || undefined,
-          timestamp: r.statusAt.toISOString(),
-        },
-      })),
-      1 + statuses.params.length,
-      { keepOrdinals: 'SELECT ord FROM st_fresh' },
-    );
-    await this.db.query(`WITH ${statuses.ctes}, ${events.cte} ${events.notify}`, [...statuses.params, ...events.params]);
-    return rows.map(() => undefined);
   }
 }

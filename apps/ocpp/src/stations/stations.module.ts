@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConnectionModule } from '../connection/connection.module.js';
+import { PersistenceModule } from '../persistence/persistence.module.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { Onboarding } from './onboarding.js';
 import { StationHandlers } from './station.handlers.js';
 import { StationService } from './station.service.js';
 
 @Module({
-  imports: [ConnectionModule],
+  imports: [ConnectionModule, PersistenceModule],
   providers: [StationService, StationHandlers, ConfigurationEffects, Onboarding],
   exports: [StationService],
 })

@@ -19,7 +19,8 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * data verbatim, with no number); the event carries only samples the bus contract can express.
  */
 export function meterRowsOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue): { rows: MeterRow[]; event?: OcppMeterSampled } {
-  const sampledAt = parseOcppTime(mv.timestamp);
+  // Formatted once per MeterValue: the rows (JSON) and the event share it.
+  const sampledAt = parseOcppTime(mv.timestamp).toISOString();
   const rows: MeterRow[] = [];
   const samples: OcppMeterSample[] = [];
   for (const sv of mv.sampledValue) {
@@ -45,6 +46,6 @@ export function meterRowsOf(stationId: string, connectorId: number, transactionI
     if (sample.success) samples.push(sample.data);
   }
   const event: OcppMeterSampled | undefined =
-    samples.length > 0 ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt.toISOString(), samples } : undefined;
+    samples.length > 0 ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt, samples } : undefined;
   return { rows, event };
 }

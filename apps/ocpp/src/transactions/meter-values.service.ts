@@ -3,6 +3,7 @@ import { Subjects } from '@cpo/contracts';
 import { OutboxWriter, type OutboxEvent } from '@cpo/messaging';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { parseOcppTime } from '../time.js';
 import { meterRowsOf } from './meter-samples.js';
@@ -21,36 +22,36 @@ interface Submission {
  */
 @Injectable()
 export class MeterValuesService {
-  private readonly batcher: CommitBatcher<Submission, void>;
+  /** Readings whose transaction must be looked up: that needs a transaction around the lookup. */
+  private readonly lookups: CommitBatcher<Submission, void>;
+  /**
+   * Readings that carry their transaction id (the usual case): their rows and events are CTEs of the
+   * shared charger-message statement (with statuses), one atomic, durable transaction and one round
+   * trip (four with BEGIN/INSERT/INSERT/COMMIT, which cost most of the service's socket writes).
+   */
+  private readonly part: CommitPart<Submission> = {
+    key: 'meter_values',
+    build: (items, firstParam) => {
+      const { rows, events } = this.rowsOf(items, items.map(givenTransactionId));
+      const meter = meterValuesInsert(rows, firstParam);
+      if (events.length === 0) return { ctes: `meter_ins AS (${meter.sql})`, params: meter.params, outbox: [] };
+      const outbox = this.outbox.statement(events, firstParam + meter.params.length, { name: 'meter_outbox' });
+      return { ctes: `meter_ins AS (${meter.sql}), ${outbox.cte}`, params: [...meter.params, ...outbox.params], outbox: ['meter_outbox'] };
+    },
+  };
 
   constructor(
-    private readonly db: DataSource,
+    db: DataSource,
     private readonly transactions: TransactionRepository,
     private readonly outbox: OutboxWriter,
+    private readonly commits: ChargerCommits,
   ) {
-    this.batcher = new CommitBatcher((items) => this.commit(items), { maxBatch: 500, concurrency: 2 });
+    this.lookups = new CommitBatcher(db, (items, tx) => this.write(items, tx), { maxBatch: 500, concurrency: 2 });
   }
 
   record(stationId: string, req: Ocpp16.MeterValuesRequest): Promise<void> {
-    return this.batcher.submit({ stationId, req });
-  }
-
-  /**
-   * Readings that carry their transaction id (the usual case) are written with their events in
-   * one statement: a data-modifying CTE is one atomic, durable transaction and one round trip
-   * (four with BEGIN/INSERT/INSERT/COMMIT, which cost most of the service's socket writes).
-   */
-  private async commit(items: Submission[]): Promise<void[]> {
-    if (items.some(needsLookup)) return this.db.transaction((tx) => this.write(items, tx));
-    const { rows, events } = this.rowsOf(items, items.map(givenTransactionId));
-    const meter = meterValuesInsert(rows, 1);
-    if (events.length === 0) {
-      if (rows.length > 0) await this.db.query(meter.sql, meter.params);
-      return items.map(() => undefined);
-    }
-    const outbox = this.outbox.statement(events, 1 + meter.params.length);
-    await this.db.query(`WITH meter_ins AS (${meter.sql}), ${outbox.cte} ${outbox.notify}`, [...meter.params, ...outbox.params]);
-    return items.map(() => undefined);
+    const item = { stationId, req };
+    return needsLookup(item) ? this.lookups.submit(item) : this.commits.submit(this.part, item);
   }
 
   private async write(items: Submission[], tx: EntityManager): Promise<void[]> {

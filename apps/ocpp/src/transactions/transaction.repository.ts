@@ -34,7 +34,8 @@ export interface MeterRow {
   stationId: string;
   connectorId: number;
   transactionId: number | null;
-  sampledAt: Date;
+  /** ISO 8601 in UTC: rows travel as JSON, where a Date would be re-formatted (toJSON) for every sample. */
+  sampledAt: string;
   measurand: string;
   value: number | null;
   rawValue: string;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
+import { PersistenceModule } from '../persistence/persistence.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { MeterValuesService } from './meter-values.service.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
@@ -10,7 +11,7 @@ import { TransactionRepository } from './transaction.repository.js';
 import { TransactionService } from './transaction.service.js';
 
 @Module({
-  imports: [ConnectionModule, AuthorizationModule, ReservationsModule],
+  imports: [ConnectionModule, AuthorizationModule, ReservationsModule, PersistenceModule],
   providers: [TransactionRepository, TransactionService, MeterValuesService, TransactionHandlers, RemoteStartRepository, RemoteStartTracker],
   exports: [TransactionRepository, RemoteStartRepository],
 })

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { OUTBOX_CHANNEL } from '@cpo/messaging';
+import { DataSource } from 'typeorm';
+import { COMMIT_LINGER_MS, CommitBatcher } from './commit-batcher.js';
+import { PreparedStatements } from './prepared.js';
+
+/**
+ * One kind of charger message's share of a group-commit statement (meter values, statuses), from
+ * the feature that owns its SQL.
+ */
+export interface CommitPart<T> {
+  /** Orders the parts in the statement, so the same set of parts always gives the same text (one prepared statement). */
+  readonly key: string;
+  /**
+   * `name AS (...)` items for a WITH list writing `items`, parameters numbered from `firstParam`,
+   * and the names of its outbox CTEs (built with `OutboxWriter.statement`, each with its own name).
+   * Every data-modifying CTE runs to completion whether or not the final SELECT reads it.
+   */
+  build(items: T[], firstParam: number): { ctes: string; params: unknown[]; outbox: string[] };
+}
+
+interface Entry {
+  part: CommitPart<unknown>;
+  item: unknown;
+}
+
+/**
+ * The group commit shared by the high-volume charger messages (MeterValues with a transaction id,
+ * StatusNotification): whatever arrived while the previous commit ran is written in one statement
+ * of data-modifying CTEs with its outbox rows and one NOTIFY, its own transaction, committed and
+ * flushed (`synchronous_commit` unchanged) before any of its callers is answered. One stream of
+ * commits rather than one per message kind: every commit costs PostgreSQL a WAL flush and the
+ * NOTIFY lock (held until the commit is flushed, so notifying commits never overlap anyway) and
+ * the outbox relay a pass, whatever its size. A failing item is isolated by the batcher (halving).
+ */
+@Injectable()
+export class ChargerCommits {
+  private readonly prepared: PreparedStatements;
+  private readonly batcher: CommitBatcher<Entry, void>;
+
+  constructor(db: DataSource) {
+    this.prepared = new PreparedStatements(db);
+    this.batcher = new CommitBatcher((entries) => this.commit(entries), { maxBatch: 500, concurrency: 2, lingerMs: COMMIT_LINGER_MS });
+  }
+
+  /** Resolves once the item, its rows and its events are committed. */
+  submit<T>(part: CommitPart<T>, item: T): Promise<void> {
+    return this.batcher.submit({ part: part as CommitPart<unknown>, item });
+  }
+
+  private async commit(entries: Entry[]): Promise<void[]> {
+    const byPart = new Map<CommitPart<unknown>, unknown[]>();
+    for (const e of entries) {
+      const items = byPart.get(e.part);
+      if (items) items.push(e.item);
+      else byPart.set(e.part, [e.item]);
+    }
+    const parts = [...byPart.keys()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const ctes: string[] = [];
+    const params: unknown[] = [];
+    const outbox: string[] = [];
+    for (const part of parts) {
+      const built = part.build(byPart.get(part)!, params.length + 1);
+      ctes.push(built.ctes);
+      params.push(...built.params);
+      outbox.push(...built.outbox);
+    }
+    // NOTIFY is delivered on commit, and only when an event was written (stale statuses write none).
+    const notify = outbox.length
+      ? `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT ${outbox.map((n) => `(SELECT count(*) FROM ${n})`).join(' + ')} AS n) c WHERE c.n > 0`
+      : 'SELECT 1';
+    await this.prepared.query(`WITH ${ctes.join(',\n')} ${notify}`, params);
+    return entries.map(() => undefined);
+  }
+}
