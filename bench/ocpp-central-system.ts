@@ -230,13 +230,21 @@ async function startOurs(database: string, prefix: string, nofile: number): Prom
     OCPP_UNKNOWN_TOKEN_DEFAULT: 'Accepted',
     // Settings of the service to try (OCPP_*, DATABASE_POOL_SIZE) pass through from the bench's env.
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OCPP_') || k === 'DATABASE_POOL_SIZE')),
-    // Experiments without rebuilding, e.g. `--max-old-space-size=…` or an `--import` preload.
-    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+    // Node flags as deployed (deploy/k8s/base/ocpp.yaml); BENCH_SERVER_NODE_OPTIONS overrides them
+    // for experiments (e.g. `--max-old-space-size=…`, an `--import` preload; empty: none).
+    ...(serverNodeOptions() ? { NODE_OPTIONS: serverNodeOptions() } : {}),
   };
   const args = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), join(distRoot, 'apps/ocpp/src/main.js')];
   const { child, logFile } = spawnWithLimit('ours', args, env, nofile);
   await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 60_000, child, logFile);
   return { name: 'ours', database, url: `ws://127.0.0.1:${port}/ocpp`, pid: child.pid!, child, logFile, stop: () => stopChild(child) };
+}
+
+/** The service's Node flags: the manifest's NODE_OPTIONS unless the bench's env says otherwise. */
+function serverNodeOptions(): string | undefined {
+  if (process.env.BENCH_SERVER_NODE_OPTIONS !== undefined) return process.env.BENCH_SERVER_NODE_OPTIONS;
+  const manifest = readFileSync(join(distRoot, '..', 'deploy/k8s/base/ocpp.yaml'), 'utf8');
+  return /^\s+NODE_OPTIONS: (\S+)/m.exec(manifest)?.[1];
 }
 
 async function startBare(nofile: number): Promise<Server> {

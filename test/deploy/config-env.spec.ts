@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerEnv, firstContainer } from './helpers/env.js';
 import { K8S_DIR, render } from './helpers/kustomize.js';
-import { find, REPO, schemaKeys, SERVICES } from './helpers/platform.js';
+import { find, NODE_RUNTIME_ENV, REPO, schemaKeys, SERVICES } from './helpers/platform.js';
 
 // The manifests' environment against each service's real config loader (apps/<app>/src/config.ts):
 // a variable the schema does not know would be silently ignored by the service (zod strips unknown
@@ -38,7 +39,7 @@ describe.each(Object.keys(EXTERNAL))('%s: environment of each service', (overlay
     // zod strips unknown keys: a name set but absent from the parsed config is not in the schema.
     // Names left unset (optional keys of a Secret) are checked against the schema's source.
     const keys = schemaKeys(service.configFile);
-    expect(names.filter((n) => (n in env ? !(n in parsed) : !keys.has(n)))).toEqual([]);
+    expect(names.filter((n) => !NODE_RUNTIME_ENV.has(n) && (n in env ? !(n in parsed) : !keys.has(n)))).toEqual([]);
     expect(new Set(names).size).toBe(names.length);
   });
 
@@ -59,6 +60,22 @@ describe('every config variable', () => {
     const manifest = readFileSync(join(K8S_DIR, 'base', `${name}.yaml`), 'utf8');
     const missing = [...keys].filter((k) => k !== 'NODE_ENV' && !new RegExp(`\\b${k}\\b`).test(manifest));
     expect(missing).toEqual([]);
+  });
+
+  it('NODE_OPTIONS in the manifests and in compose is accepted by Node (it refuses to start on a flag not allowed there)', () => {
+    const values = new Set<string>();
+    for (const overlay of Object.keys(EXTERNAL)) {
+      for (const cm of render(join(K8S_DIR, overlay)).filter((r) => r.kind === 'ConfigMap')) {
+        const v = (cm.data as Record<string, string> | undefined)?.NODE_OPTIONS;
+        if (v !== undefined) values.add(v);
+      }
+    }
+    for (const m of readFileSync(join(REPO, 'docker-compose.yml'), 'utf8').matchAll(/^\s+NODE_OPTIONS: (\S+)/gm)) values.add(m[1]);
+    expect(values.size).toBeGreaterThan(0);
+    for (const value of values) {
+      const run = spawnSync(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH, NODE_OPTIONS: value }, encoding: 'utf8' });
+      expect({ value, status: run.status, stderr: run.stderr }).toEqual({ value, status: 0, stderr: '' });
+    }
   });
 
   it('is listed in .env.example', () => {

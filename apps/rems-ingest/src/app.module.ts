@@ -32,7 +32,9 @@ export class AppModule {
         RedisModule.forRoot(),
         // The embedded broker speaks MQTT 3.1.1 only; the real one gets the platform's MQTT 5 client.
         config.REMS_MQTT_EMBEDDED_BROKER_PORT === undefined ? MqttModule.forRoot() : Mqtt311ClientModule.forRoot(),
-        MessagingModule.forRoot(),
+        // 10,000 measurement events a second: one relay pass at a time fell behind under load
+        // (measured, docs/rems-ingest.md); the planner stores readings by their time, not by arrival.
+        MessagingModule.forRoot({ relayConcurrency: 2 }),
         ClockModule.forRoot(overrides.clock),
         AuthModule,
         DeviceModule,

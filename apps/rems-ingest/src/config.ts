@@ -43,7 +43,7 @@ export function loadRemsIngestConfig(source: NodeJS.ProcessEnv = process.env) {
          * Unacknowledged meter messages per subscriber connection (also sent as its MQTT 5 Receive
          * Maximum): PUBACKs leave after the commit, so this bounds the pipeline; the broker holds the rest.
          */
-        REMS_MQTT_MAX_IN_FLIGHT: env.positiveInt().max(65_535).default(500),
+        REMS_MQTT_MAX_IN_FLIGHT: env.positiveInt().max(65_535).default(1000),
         /** Identical (transceiverId, port, data) MQTT messages within this window are duplicates (QoS 1 redelivery). */
         REMS_MQTT_DEDUP_SECONDS: env.nonNegativeInt().max(86_400).default(120),
         /**

@@ -97,14 +97,29 @@ describe('rems-ingest MQTT meter ingest through Mosquitto', () => {
     const kinds = await db.query(`SELECT kind FROM raw_frame WHERE transceiver_id = $1 ORDER BY id`, [active.transceiverId]);
     expect(kinds.rows.map((r) => r.kind).sort()).toEqual(['not_rems', 'reading']);
 
-    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    // Once committed, a copy is recognised through the Redis window (no copy is in process any more).
+    const scrape = async () => (await fetch(`${t.baseUrl}/metrics`)).text();
+    await client.publishAsync(topic(5), good, { qos: 1 });
+    expect(await eventually(async () => /rems_mqtt_duplicates_total(\{[^}]*\})? 3/.test(await scrape()))).toBe(true);
+    expect(await count(`SELECT count(*)::int n FROM raw_frame WHERE transceiver_id = $1`, [active.transceiverId])).toBe(2);
+
+    const metrics = await scrape();
     expect(metrics).toMatch(/rems_messages_rejected_total\{[^}]*reason="malformed_payload"[^}]*\} 3/);
     expect(metrics).toMatch(/rems_messages_rejected_total\{[^}]*reason="unknown_transceiver"[^}]*\} 1/);
-    expect(metrics).toMatch(/rems_mqtt_duplicates_total(\{[^}]*\})? 2/);
 
     const view = await fetch(`${t.baseUrl}/api/v1/rems/rejected?limit=100`, { headers: { 'x-api-key': 'test-operator-key-0123456789' } });
     const listed = (await view.json()) as { reason: string; topic: string }[];
     expect(listed.filter((r) => r.topic === topic(5)).map((r) => r.reason).sort()).toEqual([...bad.map(([, reason]) => reason), 'payload_too_large'].sort());
+  });
+
+  it('shows each MQTT client of the service as connected in rems_mqtt_connected', async () => {
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const broker = new URL(testServers.mqtt).host;
+    const connected = (client: string) => metrics.split('\n').find((l) => l.startsWith('rems_mqtt_connected{') && l.includes(`client="${client}"`));
+    for (const client of ['commands', ...Array.from({ length: t.config.REMS_MQTT_CONNECTIONS }, (_, i) => `meter-${i}`)]) {
+      expect(connected(client)).toMatch(/ 1$/);
+      expect(connected(client)).toContain(`broker="${broker}"`);
+    }
   });
 
   it('listens only to its own meter topics', async () => {

@@ -19,6 +19,17 @@ import { BusRequester, BusResponder } from './rpc/request-reply.js';
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const JETSTREAM = Symbol('JETSTREAM');
 export const JETSTREAM_MANAGER = Symbol('JETSTREAM_MANAGER');
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+/** Per-app choices of the bus wiring (everything else comes from the platform config). */
+export interface MessagingOptions {
+  /**
+   * Outbox relay passes in flight at once (default 1); 2 for a producer of thousands of events a
+   * second. Events of different passes may then reach the stream in either order (see
+   * OutboxRelayOptions.concurrency), as with several replicas.
+   */
+  relayConcurrency?: number;
+}
 
 /**
  * Where features register their durable consumers (in onModuleInit). They
@@ -74,13 +85,15 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     private readonly metrics: MessagingMetrics,
     private readonly consumers: ConsumerHost,
     private readonly responder: BusResponder,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {}
 
-  static forRoot(): DynamicModule {
+  static forRoot(options: MessagingOptions = {}): DynamicModule {
     return {
       module: MessagingModule,
       global: true,
       providers: [
+        { provide: MESSAGING_OPTIONS, useValue: options },
         {
           provide: NATS_CONNECTION,
           inject: [APP_CONFIG, ROOT_LOGGER],
@@ -129,6 +142,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
       batchSize: this.config.OUTBOX_BATCH_SIZE,
       pollIntervalMs: this.config.OUTBOX_POLL_INTERVAL_MS,
       retentionHours: this.config.OUTBOX_RETENTION_HOURS,
+      concurrency: this.options.relayConcurrency,
     });
     await this.relay.start();
     await this.consumers.startAll();

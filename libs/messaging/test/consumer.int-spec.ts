@@ -153,4 +153,30 @@ describe('durable consumers (real PostgreSQL + JetStream)', () => {
     expect(reasons[badId]).toMatch(/^invalid: schema validation failed: meterStartWh/);
     expect(reasons[futureVersion]).toMatch(/^invalid: schema validation failed: .*version/i);
   });
+
+  it('refreshes bus_consumer_pending from the server while a consumer is stuck (no batch completes)', async () => {
+    const subject = Subjects.OcppStationBooted;
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    const consumer = bus.consumer<typeof subject>({
+      durable: 'stuck',
+      stream: Streams.OCPP,
+      filterSubject: subject,
+      maxAckPending: 1,
+      pendingRefreshMs: 100,
+      handler: async () => {
+        started = true;
+        await stuck; // a handler that hangs: its batch never completes, so the batch loop never sets the gauge
+      },
+    });
+    await consumer.start();
+    await publisher.publish(subject, sampleEvents[subject]);
+    expect(await eventually(() => started)).toBe(true);
+    for (let i = 0; i < 5; i++) await publisher.publish(subject, sampleEvents[subject]);
+    // One message is held by the stuck handler (max_ack_pending 1), the five others wait in the stream.
+    expect(await eventually(async () => (await bus.counter('bus_consumer_pending', { consumer: 'stuck' })) === 5)).toBe(true);
+    release();
+    await consumer.stop();
+  });
 });

@@ -128,4 +128,36 @@ describe('transactional outbox (real PostgreSQL + JetStream)', () => {
     await relay.stop();
     expect(() => bus.writer.statement([{ subject, payload: { ...payload, connectorId: -1 } }], 1)).toThrow(/connectorId/);
   });
+
+  it('runs passes concurrently when asked, each row published and marked once', async () => {
+    const before = await bus.streamMessages('OCPP');
+    await bus.dataSource.query(`UPDATE outbox SET published_at = now() WHERE published_at IS NULL`); // leftovers of earlier tests
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push(...(await bus.dataSource.transaction((tx) => bus.writer.enqueueMany(tx, Array.from({ length: 150 }, () => ({ subject, payload }))))));
+    }
+    let inPublish = 0;
+    let overlap = 0;
+    const relay = bus.relay({
+      batchSize: 100,
+      concurrency: 2,
+      // Held open a moment after publishing, so passes in flight at the same time show up here.
+      afterPublish: async () => {
+        overlap = Math.max(overlap, ++inPublish);
+        await new Promise((r) => setTimeout(r, 50));
+        inPublish--;
+      },
+    });
+    await relay.start();
+    const done = await eventually(async () => {
+      const [{ unsent }] = await bus.dataSource.query(`SELECT count(*)::int AS unsent FROM outbox WHERE published_at IS NULL`);
+      return unsent === 0;
+    });
+    await relay.stop();
+    expect(done).toBe(true);
+    expect(overlap).toBe(2);
+    expect(await bus.streamMessages('OCPP')).toBe(before + 600);
+    const [{ attempts, n }] = await bus.dataSource.query(`SELECT max(attempts)::int AS attempts, count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[]) AND published_at IS NOT NULL`, [ids]);
+    expect({ attempts, n }).toEqual({ attempts: 1, n: 600 }); // every row published by exactly one pass
+  });
 });

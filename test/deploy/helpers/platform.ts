@@ -33,6 +33,8 @@ export const SERVICES: Service[] = [
   { name: 'planner', database: 'planner', load: loadPlannerConfig, configFile: 'apps/planner/src/config.ts' },
 ];
 export const SERVICE_NAMES = SERVICES.map((s) => s.name);
+/** Variables Node itself reads, not a service's config: allowed beside the config schema's. */
+export const NODE_RUNTIME_ENV = new Set(['NODE_OPTIONS']);
 export const TESTBED = { name: 'elmo-testbed', load: loadTestbedConfig as Loader };
 
 /** The HTTP port a service listens on when HTTP_PORT is not set: its config schema's default. */

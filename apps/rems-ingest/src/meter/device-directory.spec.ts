@@ -47,4 +47,25 @@ describe('DeviceDirectory', () => {
     failNext(false);
     expect((await dir.get('B'))?.status).toBe('INACTIVE');
   });
+
+  it('answers from the cache without a promise once loaded, until it expires or is invalidated', async () => {
+    const { dir } = directory(rows, 1000);
+    expect(dir.cached('A')).toBeUndefined(); // never asked
+    const pending = dir.get('A');
+    expect(dir.cached('A')).toBeUndefined(); // still loading
+    const a = await pending;
+    expect(dir.cached('A')).toBe(a);
+    await dir.get('C');
+    expect(dir.cached('C')).toBeNull(); // known not to exist
+    dir.invalidate('A');
+    expect(dir.cached('A')).toBeUndefined();
+    const realNow = Date.now;
+    await dir.get('A');
+    try {
+      Date.now = () => realNow() + 1001;
+      expect(dir.cached('A')).toBeUndefined();
+    } finally {
+      Date.now = realNow;
+    }
+  });
 });

@@ -16,6 +16,8 @@ export interface IngestDevice {
 interface Entry {
   at: number;
   value: Promise<IngestDevice | undefined>;
+  /** The loaded value once `value` has resolved (null: no such transceiver). */
+  loaded?: IngestDevice | null;
 }
 
 /**
@@ -38,14 +40,27 @@ export class DeviceDirectory {
     this.ttlMs = config.REMS_DEVICE_CACHE_MS;
   }
 
+  /**
+   * The cached entry when it is loaded and fresh, without a promise: `null` for a transceiver
+   * known not to exist, `undefined` when `get` has to be asked.
+   */
+  cached(transceiverId: string): IngestDevice | null | undefined {
+    const hit = this.entries.get(transceiverId);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.loaded : undefined;
+  }
+
   get(transceiverId: string): Promise<IngestDevice | undefined> {
     const now = Date.now();
     const hit = this.entries.get(transceiverId);
     if (hit && now - hit.at < this.ttlMs) return hit.value;
     const value = this.load(transceiverId);
-    this.entries.set(transceiverId, { at: now, value });
+    const entry: Entry = { at: now, value };
+    this.entries.set(transceiverId, entry);
     // A failed lookup must not be cached.
-    value.catch(() => this.entries.delete(transceiverId));
+    value.then(
+      (device) => (entry.loaded = device ?? null),
+      () => this.entries.get(transceiverId) === entry && this.entries.delete(transceiverId),
+    );
     if (this.entries.size > 100_000) this.entries.delete(this.entries.keys().next().value as string);
     return value;
   }

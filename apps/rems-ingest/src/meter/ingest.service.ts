@@ -68,10 +68,14 @@ export class IngestService implements BeforeApplicationShutdown {
   private async write(items: Pending[]): Promise<void> {
     const stop = this.metrics.batchSeconds.startTimer();
     try {
-      await this.meters.insertBatch(
-        items.map((i) => i.row),
-        items.flatMap((i) => (i.event ? [i.event] : [])),
-      );
+      const rows: FrameRow[] = new Array(items.length);
+      const events: OutboxEvent[] = [];
+      for (let k = 0; k < items.length; k++) {
+        rows[k] = items[k].row;
+        const event = items[k].event;
+        if (event) events.push(event);
+      }
+      await this.meters.insertBatch(rows, events);
     } catch (err) {
       this.metrics.failures.inc(items.length);
       this.logger.error({ err, frames: items.length }, 'ingest batch failed');
@@ -79,11 +83,23 @@ export class IngestService implements BeforeApplicationShutdown {
     } finally {
       stop();
     }
+    // Counted per batch and per label set: prom-client hashes the labels of every call.
     const committed = Date.now();
+    const counts = new Map<string, { channel: string; kind: string; n: number }>();
+    let lagChannel: string | undefined;
+    let lag: { observe(seconds: number): void } | undefined;
     for (const i of items) {
-      this.metrics.frames.inc({ channel: i.channel, kind: i.row.kind });
-      this.metrics.lagSeconds.observe({ channel: i.channel }, (committed - i.receivedAt.getTime()) / 1000);
+      const key = `${i.channel}|${i.row.kind}`;
+      const c = counts.get(key);
+      if (c) c.n++;
+      else counts.set(key, { channel: i.channel, kind: i.row.kind, n: 1 });
+      if (!lag || lagChannel !== i.channel) {
+        lag = this.metrics.lagSeconds.labels({ channel: i.channel });
+        lagChannel = i.channel;
+      }
+      lag.observe((committed - i.receivedAt.getTime()) / 1000);
     }
+    for (const c of counts.values()) this.metrics.frames.inc({ channel: c.channel, kind: c.kind }, c.n);
   }
 }
 

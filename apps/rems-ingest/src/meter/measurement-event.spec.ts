@@ -1,5 +1,5 @@
 import { RemsMeasurementDecodedV1 } from '@cpo/contracts';
-import { decodeRemsFrame, parseHexFrame } from '@cpo/rems-protocol';
+import { decodeRemsFrame, FRAME_LAYOUTS, parseHexFrame } from '@cpo/rems-protocol';
 import { toMeasurementEvent, type FrameOrigin } from './measurement-event.js';
 
 const origin: FrameOrigin = { tenantAlias: 'acme', transceiverId: 'MATA0000000001', port: 0, channel: 'mqtt5', receivedAt: new Date('2026-01-01T00:00:00Z') };
@@ -34,5 +34,34 @@ describe('toMeasurementEvent', () => {
 
   it('emits nothing for error frames, unknown layouts and foreign frames', () => {
     for (const hex of ['1401010039', `1407010000${'00'.repeat(27)}`, '150101000000']) expect(toMeasurementEvent(frame(hex), origin)).toBeUndefined();
+  });
+
+  // The outbox writer does not validate these events again (meter.repository.ts): this is what
+  // makes that safe. Every layout, every length around it, random payload bytes (all-ones too:
+  // the largest raw values), random fault words, ports and channels.
+  it('builds contract-valid events for random frames of every layout and length', () => {
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    let checked = 0;
+    for (const layout of Object.values(FRAME_LAYOUTS)) {
+      const [energy, type] = layout.key.split('/').map((h) => parseInt(h, 16));
+      for (let length = 5; length <= layout.length + 3; length++) {
+        for (let round = 0; round < 20; round++) {
+          const bytes = Buffer.alloc(length);
+          for (let i = 5; i < length; i++) bytes[i] = round === 0 ? 0xff : round === 1 ? 0 : Math.floor(random() * 256);
+          bytes.set([0x14, energy, type, Math.floor(random() * 4), 0]);
+          const port = Math.floor(random() * 6);
+          const decoded = decodeRemsFrame(bytes, { port });
+          const event = toMeasurementEvent(decoded, { ...origin, port, channel: round % 3 === 0 ? 'http' : 'mqtt3' });
+          if (!event) continue;
+          const result = RemsMeasurementDecodedV1.safeParse(event);
+          if (!result.success) throw new Error(`${layout.key} ${bytes.toString('hex')}: ${result.error.message}`);
+          // What the relay publishes is the JSON text of the event: it must survive the round trip too.
+          expect(RemsMeasurementDecodedV1.safeParse(JSON.parse(JSON.stringify(event))).success).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { MqttMeterSubscriber } from '../mqtt/meter-subscriber.js';
+import { MqttConnectedGauge } from '../mqtt/mqtt-connected.gauge.js';
 import { TransceiversModule } from '../transceivers/transceivers.module.js';
 import { DeviceDirectory } from './device-directory.js';
 import { GraphRepository } from './graph.repository.js';
@@ -15,7 +16,7 @@ import { RejectedRepository } from './rejected.repository.js';
 @Module({
   imports: [AuthModule, TransceiversModule],
   controllers: [MeterController, EnergyGraphController],
-  providers: [IngestService, IngestMetrics, MeterRepository, RejectedRepository, GraphRepository, DeviceDirectory, MeterService, MqttMeterSubscriber],
+  providers: [IngestService, IngestMetrics, MeterRepository, RejectedRepository, GraphRepository, DeviceDirectory, MeterService, MqttMeterSubscriber, MqttConnectedGauge],
   exports: [DeviceDirectory],
 })
 export class MeterModule {}

@@ -13,6 +13,7 @@ import { readMqttMeterPayload } from '../meter/meter.dto.js';
 import { RejectedRepository, type RejectReason } from '../meter/rejected.repository.js';
 import { DedupWindow } from './dedup-window.js';
 import { MeterConnection } from './meter-connection.js';
+import { MqttConnectedGauge } from './mqtt-connected.gauge.js';
 import { meterTopics, versionOfMeterTopic, type MqttVersion } from './topics.js';
 
 /**
@@ -35,7 +36,9 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
   private readonly logger: Logger;
   private readonly topics: string[];
   private readonly connections: MeterConnection[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Messages being processed, and who waits for them all to settle (shutdown). */
+  private inFlight = 0;
+  private idle?: () => void;
   /** Copies of one frame in process at once (a redelivery racing its original): the later waits for the earlier. */
   private readonly processing = new Map<string, Promise<boolean>>();
   private readonly dedup: DedupWindow;
@@ -51,10 +54,13 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
     private readonly ingest: IngestService,
     private readonly rejected: RejectedRepository,
     private readonly metrics: IngestMetrics,
+    private readonly connectedGauge: MqttConnectedGauge,
   ) {
     this.logger = root.child({ component: 'mqtt-meter' });
     this.topics = meterTopics(config.REMS_MQTT_TOPIC_ROOT);
-    this.dedup = new DedupWindow(redis, config.REMS_MQTT_TOPIC_ROOT, config.REMS_MQTT_DEDUP_SECONDS);
+    this.dedup = new DedupWindow(redis, config.REMS_MQTT_TOPIC_ROOT, config.REMS_MQTT_DEDUP_SECONDS, (err, frames) =>
+      this.logger.warn({ err: err instanceof Error ? err.message : err, frames }, 'could not record committed frames in the duplicate window'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -71,6 +77,7 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
     for (let i = 0; i < count; i++) {
       const connection = new MeterConnection(c, i, (packet, settle, conn) => this.accept(packet, settle, conn), this.logger);
       this.connections.push(connection);
+      this.connectedGauge.track(connection.client, `meter-${i}`);
       await connection.open(filters);
     }
     this.health.register('mqtt-meter', async () => {
@@ -87,7 +94,7 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
    */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await Promise.all(this.connections.splice(0).map((connection) => connection.close()));
   }
 
@@ -98,15 +105,25 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
   private accept(packet: IPublishPacket, settle: () => void, connection: MeterConnection): void {
     if (this.stopping) return;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const work = this.handle(packet.topic, payload, packet.dup).then(
-      (outcome) => (outcome === 'settled' ? settle() : connection.redeliver('meter message not committed')),
-      (err: unknown) => {
-        this.logger.error({ err, topic: packet.topic }, 'meter message handling failed');
-        connection.redeliver('meter message handling failed');
-      },
-    );
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    // A counter rather than a set of the promises: shutdown only needs to know when it reaches 0.
+    this.inFlight++;
+    this.handle(packet.topic, payload, packet.dup)
+      .then(
+        (outcome) => (outcome === 'settled' ? settle() : connection.redeliver('meter message not committed')),
+        (err: unknown) => {
+          this.logger.error({ err, topic: packet.topic }, 'meter message handling failed');
+          connection.redeliver('meter message handling failed');
+        },
+      )
+      .catch((err: unknown) => this.logger.error({ err, topic: packet.topic }, 'could not acknowledge or drop a meter message'))
+      .finally(() => this.done());
+  }
+
+  private done(): void {
+    if (--this.inFlight === 0 && this.idle) {
+      this.idle();
+      this.idle = undefined;
+    }
   }
 
   /**
@@ -152,7 +169,8 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
     const port = body.value.port ?? 0;
     const frame = parseHexFrame(data);
     if (!frame.ok) return this.reject(version, topic, text, receivedAt, 'invalid_meter_data', transceiverId, frame.problem);
-    const device = await this.directory.get(transceiverId);
+    // Nearly always cached: then no await (and no promise) for it.
+    const device = this.directory.cached(transceiverId) ?? (await this.directory.get(transceiverId));
     if (!device) return this.reject(version, topic, text, receivedAt, 'unknown_transceiver', transceiverId, null);
     if (device.status !== 'ACTIVE') return this.reject(version, topic, text, receivedAt, 'inactive_transceiver', transceiverId, null);
 
@@ -164,7 +182,7 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
     const mine = new Promise<boolean>((resolve) => (committed = resolve));
     if (this.dedup.enabled) this.processing.set(key, mine);
     try {
-      if ((earlier && (await earlier)) || (await this.seenBefore(key))) {
+      if ((earlier && (await earlier)) || (this.dedup.enabled && (await this.seenBefore(key)))) {
         committed(true);
         this.metrics.duplicates.inc();
         this.logger.debug({ transceiverId, port }, 'duplicate meter message dropped');
@@ -181,7 +199,8 @@ export class MqttMeterSubscriber implements OnApplicationBootstrap, OnModuleDest
         expectedLayoutKey: device.layoutByPort.get(port),
       });
       committed(true);
-      this.dedup.remember(key).catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : err }, 'could not record a committed frame in the duplicate window'));
+      // A failed record is logged by the window (once per write, not per frame).
+      void this.dedup.remember(key);
       return 'settled';
     } catch (err) {
       committed(false);

@@ -35,6 +35,11 @@ export interface ConsumerSpec<S extends EventSubject = EventSubject> {
   /** Unacknowledged messages the server lets this consumer hold; bounds memory and batch size. */
   maxAckPending?: number;
   maxBatch?: number;
+  /**
+   * How often `bus_consumer_pending` is refreshed from the server's consumer info (default 10 s;
+   * 0 = only when a batch completes), so an idle or stuck consumer still shows its lag.
+   */
+  pendingRefreshMs?: number;
   /** Runs after a batch committed, with the events it applied (not duplicates). Must not throw. */
   afterCommit?: (events: BusEvent<S>[]) => void;
 }

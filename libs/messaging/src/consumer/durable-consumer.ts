@@ -21,6 +21,7 @@ export interface ConsumerDeps {
 }
 
 const DEFAULT_BACKOFF_MS = [1000, 5000, 15_000, 60_000];
+const DEFAULT_PENDING_REFRESH_MS = 10_000;
 
 /**
  * A JetStream durable pull consumer that processes messages in batches, each
@@ -38,6 +39,9 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
   private wake?: () => void;
   private loop?: Promise<void>;
   private running = false;
+  private pendingTimer?: NodeJS.Timeout;
+  private refreshing = false;
+  private refreshFailing = false;
 
   constructor(spec: ConsumerSpec<S>, private readonly deps: ConsumerDeps) {
     this.spec = {
@@ -46,6 +50,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       backoffMs: DEFAULT_BACKOFF_MS,
       maxAckPending: 1000,
       maxBatch: 200,
+      pendingRefreshMs: DEFAULT_PENDING_REFRESH_MS,
       afterCommit: () => undefined,
       ...spec,
     };
@@ -87,6 +92,10 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       },
     });
     this.loop = this.run();
+    if (this.spec.pendingRefreshMs > 0) {
+      // Unref'd: it must never keep a process alive on its own.
+      this.pendingTimer = setInterval(() => void this.refreshPending(stream), this.spec.pendingRefreshMs).unref();
+    }
     this.logger.info({ stream, filter: config.filter_subject }, 'consumer started');
   }
 
@@ -97,6 +106,8 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearInterval(this.pendingTimer);
+    this.pendingTimer = undefined;
     await this.messages?.close().catch(() => undefined);
     this.wake?.();
     await this.loop;
@@ -122,6 +133,27 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       this.deps.metrics.batchDuration.observe({ consumer: this.spec.durable }, Number(process.hrtime.bigint() - started) / 1e9);
       const last = batch[batch.length - 1];
       this.deps.metrics.consumerPending.set({ consumer: this.spec.durable }, last.info.pending);
+    }
+  }
+
+  /**
+   * `bus_consumer_pending` from the server's consumer info. The batch loop sets it only when a
+   * batch completes, so a consumer that receives nothing (stuck in a handler, or its pull stalled)
+   * would go on showing its last value while the stream fills up; this shows the lag anyway. A
+   * failed look-up is logged once per run of failures (the next tick tries again).
+   */
+  private async refreshPending(stream: string): Promise<void> {
+    if (this.refreshing || !this.running) return;
+    this.refreshing = true;
+    try {
+      const info = await this.deps.jsm.consumers.info(stream, this.durableName);
+      if (this.running) this.deps.metrics.consumerPending.set({ consumer: this.spec.durable }, info.num_pending);
+      this.refreshFailing = false;
+    } catch (err) {
+      if (!this.refreshFailing) this.logger.warn({ err: (err as Error).message }, 'could not read consumer info for bus_consumer_pending; retrying');
+      this.refreshFailing = true;
+    } finally {
+      this.refreshing = false;
     }
   }
 

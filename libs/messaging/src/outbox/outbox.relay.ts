@@ -24,6 +24,15 @@ export interface OutboxRelayOptions {
   inboxRetentionDays?: number;
   publishTimeoutMs?: number;
   /**
+   * Passes in flight at once (default 1). A pass mostly waits (its SELECT, the PubAcks, its UPDATE),
+   * so one pass at a time caps a relay at about batchSize per pass duration, which under load fell
+   * behind a producer of 10,000 events a second (measured in rems-ingest). Concurrent passes lock
+   * disjoint rows (SKIP LOCKED), as the relays of several replicas already do, so events of
+   * different passes may reach the stream in either order; each is still published until its
+   * stream acknowledged it.
+   */
+  concurrency?: number;
+  /**
    * Fault-injection seam for crash tests: runs after a batch was published and
    * before its rows are marked sent. Throwing here models a relay that dies in
    * that window.
@@ -55,7 +64,8 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private dirty = true;
-  private wake?: () => void;
+  /** Passes asleep between passes, woken by a NOTIFY or stop(). */
+  private readonly sleepers = new Set<() => void>();
   private listener?: pg.Client;
   private lastPrune = 0;
   private pool?: pg.Pool;
@@ -71,13 +81,14 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     await this.listen();
-    this.loop = this.run();
+    const loops = Array.from({ length: this.concurrency() }, () => this.run());
+    this.loop = Promise.all(loops).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     if (this.running) {
       this.running = false;
-      this.wake?.();
+      this.wakeAll();
       await this.loop;
     }
     await this.listener?.end().catch(() => undefined);
@@ -136,28 +147,28 @@ export class OutboxRelay {
 
   /** The relay's own small pool: its SQL is raw and multi-statement, outside the app's ORM. */
   private db(): pg.Pool {
-    this.pool ??= new pg.Pool({ connectionString: this.o.databaseUrl, max: 2, application_name: 'outbox-relay' });
+    this.pool ??= new pg.Pool({ connectionString: this.o.databaseUrl, max: this.concurrency() + 1, application_name: 'outbox-relay' });
     return this.pool;
   }
 
   /** The whole batch in flight at once, PubAcks awaited together; settles per row. */
   private publishAll(rows: OutboxRow[]): Promise<PromiseSettledResult<unknown>[]> {
     const timeout = this.o.publishTimeoutMs ?? 5000;
-    const headersOf = (r: OutboxRow) =>
-      toHeaders({
-        eventId: r.id,
-        schemaVersion: r.schema_version,
-        source: r.source,
-        correlationId: r.correlation_id ?? undefined,
-        occurredAt: r.occurred_at,
-      });
+    const metaOf = (r: OutboxRow) => ({
+      eventId: r.id,
+      schemaVersion: r.schema_version,
+      source: r.source,
+      correlationId: r.correlation_id ?? undefined,
+      occurredAt: r.occurred_at,
+    });
     if (!this.publisher) {
       return Promise.allSettled(
-        rows.map((r) => this.o.js.publish(this.o.names.subject(r.subject), textEncoder.encode(r.payload), { msgID: r.id, headers: headersOf(r), timeout })),
+        rows.map((r) => this.o.js.publish(this.o.names.subject(r.subject), textEncoder.encode(r.payload), { msgID: r.id, headers: toHeaders(metaOf(r)), timeout })),
       );
     }
+    // Headers go straight to their wire form (encodeHeaders), not through a MsgHdrs object per row.
     return this.publisher.publishAll(
-      rows.map((r) => ({ subject: this.o.names.subject(r.subject), data: textEncoder.encode(r.payload), headers: headersOf(r), msgId: r.id })),
+      rows.map((r) => ({ subject: this.o.names.subject(r.subject), data: textEncoder.encode(r.payload), meta: metaOf(r), msgId: r.id })),
       timeout,
     );
   }
@@ -188,22 +199,29 @@ export class OutboxRelay {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const sleepers = this.sleepers;
       function done() {
         clearTimeout(timer);
+        sleepers.delete(done);
         resolve();
       }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
+      sleepers.add(done);
     });
+  }
+
+  private concurrency(): number {
+    return Math.max(1, Math.trunc(this.o.concurrency ?? 1));
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
   }
 
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay' });
     client.on('notification', () => {
       this.dirty = true;
-      this.wake?.();
+      this.wakeAll();
     });
     client.on('error', (err) => {
       this.o.logger.warn({ err: err.message }, 'outbox LISTEN connection lost; polling until it is back');

@@ -1,10 +1,11 @@
-import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { textDecoder } from '../envelope.js';
+import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { encodeHeaders, preEncodedHeaders, textDecoder, type EnvelopeMeta } from '../envelope.js';
 
 export interface PipelinedMessage {
   subject: string;
   data: Uint8Array;
-  headers: MsgHdrs;
+  /** The bus headers, encoded straight to wire form (see `encodeHeaders`). */
+  meta: EnvelopeMeta;
   /** Nats-Msg-Id: JetStream drops a second message with the same id within its window. */
   msgId: string;
 }
@@ -15,9 +16,11 @@ export interface PubAck {
   duplicate: boolean;
 }
 
+/** One message's slot in its batch's results; the batch resolves when its last slot is filled. */
 interface Waiter {
-  resolve: (ack: PubAck) => void;
-  reject: (err: Error) => void;
+  results: PromiseSettledResult<PubAck>[];
+  index: number;
+  batch: { open: number; done: () => void };
 }
 
 /**
@@ -28,7 +31,8 @@ interface Waiter {
  * @nats-io/nats-core 3 rejects an already-settled deferred with a fresh RequestError, stack trace
  * included, even with `noAsyncTraces`): that alone was 3 % of the ocpp service's CPU. Here one
  * wildcard subscription receives every PubAck, matched by the token at the end of the reply subject,
- * and a batch has one timer. The guarantees are those of `js.publish`: a message counts as stored
+ * and a batch has one timer and one promise (not one per message). Headers are written straight to
+ * their wire form. The guarantees are those of `js.publish`: a message counts as stored
  * only when its stream acknowledged it; a 503 status (no stream for the subject) or a JetStream
  * error reply fails that message alone; a timeout fails whatever is still unacknowledged.
  */
@@ -45,24 +49,30 @@ export class PipelinedPublisher {
   /** Settles in the order given: fulfilled with the PubAck, or rejected with why it was not stored. */
   async publishAll(messages: PipelinedMessage[], timeoutMs: number): Promise<PromiseSettledResult<PubAck>[]> {
     this.subscribe();
-    const settled: Promise<PubAck>[] = [];
-    const tokens: string[] = [];
-    for (const m of messages) {
+    const results: PromiseSettledResult<PubAck>[] = new Array(messages.length);
+    const tokens: string[] = new Array(messages.length);
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    // `open` starts at 1 so that acknowledgements arriving while the loop still publishes cannot finish the batch early.
+    const batch = { open: messages.length + 1, done };
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
       const token = (this.next++).toString(36);
-      tokens.push(token);
-      settled.push(new Promise<PubAck>((resolve, reject) => this.waiting.set(token, { resolve, reject })));
-      m.headers.set('Nats-Msg-Id', m.msgId);
+      tokens[i] = token;
+      this.waiting.set(token, { results, index: i, batch });
       try {
-        this.nc.publish(m.subject, m.data, { reply: this.prefix + token, headers: m.headers });
+        this.nc.publish(m.subject, m.data, { reply: this.prefix + token, headers: preEncodedHeaders(encodeHeaders(m.meta, m.msgId)) });
       } catch (err) {
         this.settle(token, undefined, err instanceof Error ? err : new Error(String(err)));
       }
     }
+    if (--batch.open === 0) done();
     const timer = setTimeout(() => {
       for (const t of tokens) this.settle(t, undefined, new Error(`no PubAck within ${timeoutMs} ms`));
     }, timeoutMs);
     try {
-      return await Promise.allSettled(settled);
+      await finished;
+      return results;
     } finally {
       clearTimeout(timer);
     }
@@ -99,7 +109,7 @@ export class PipelinedPublisher {
     const w = this.waiting.get(token);
     if (!w) return;
     this.waiting.delete(token);
-    if (ack) w.resolve(ack);
-    else w.reject(err ?? new Error('not acknowledged'));
+    w.results[w.index] = ack ? { status: 'fulfilled', value: ack } : { status: 'rejected', reason: err ?? new Error('not acknowledged') };
+    if (--w.batch.open === 0) w.batch.done();
   }
 }

@@ -1,4 +1,4 @@
-import { decodeRemsFrame, decodeTemperature, type DecodedRemsFrame } from './decode.js';
+import { decodeRemsFrame, decodeTemperature, scaled, type DecodedRemsFrame } from './decode.js';
 import { parseHexFrame } from './hex.js';
 
 /** The REMS guide's test vectors (§11). */
@@ -224,4 +224,24 @@ describe('decodeTemperature', () => {
     [0x1000, undefined],
     [0x8001, undefined],
   ])('%s → %s', (word, expected) => expect(decodeTemperature(word)).toBe(expected));
+});
+
+describe('scaled', () => {
+  const general = (raw: number, scale: number) => Number((raw * scale).toPrecision(12));
+
+  it('equals the product rounded to 12 significant digits for every u16 and for u32 samples', () => {
+    for (const scale of [0.1, 0.01]) {
+      for (let raw = 0; raw <= 0xffff; raw++) if (scaled(raw, scale) !== general(raw, scale)) throw new Error(`${raw} × ${scale}`);
+      let seed = 7;
+      for (let i = 0; i < 200_000; i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        const raw = i % 2 === 0 ? seed : 0xffffffff - (seed % 1000);
+        if (scaled(raw, scale) !== general(raw, scale)) throw new Error(`${raw} × ${scale}`);
+      }
+      for (const raw of [1e10 - 1, 1e10, 1e10 + 1, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) expect(scaled(raw, scale)).toBe(general(raw, scale));
+    }
+    expect(scaled(999, 0.1)).toBe(99.9);
+    expect(scaled(12345, 1)).toBe(12345);
+    expect(scaled(3, 1.163)).toBe(general(3, 1.163));
+  });
 });

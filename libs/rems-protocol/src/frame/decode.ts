@@ -98,30 +98,36 @@ export interface DecodeContext {
 /** Decodes a KEA REMS upload frame; never throws for any input bytes. */
 export function decodeRemsFrame(bytes: Uint8Array, context: DecodeContext = {}): DecodedRemsFrame {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const base = { length: buf.length, values: {}, counters: {}, powerW: null, missingFields: [] };
+  // Result objects are written out field by field rather than spread from shared parts: this runs
+  // for every frame (thousands a second), and each spread is another object to collect.
   if (buf.length < REMS_HEADER_LENGTH || buf[0] !== REMS_UPLOAD_COMMAND) {
-    return { ...base, kind: 'not_rems', flags: ['notRemsFrame'] };
+    return { length: buf.length, values: {}, counters: {}, powerW: null, missingFields: [], kind: 'not_rems', flags: ['notRemsFrame'] };
   }
   const header: RemsFrameHeader = { command: buf[0], energy: buf[1], type: buf[2], multi: buf[3], errorCode: buf[4] };
   const key = layoutKey(header.energy, header.type);
   const energySource = energySourceOf(header.energy, header.type);
   const flags = crossCheckFlags(header, key, context);
-  const common = { ...base, header, layoutKey: key, energySource };
-
-  if (header.errorCode !== 0) {
-    return { ...common, kind: 'error', flags: ['errorFrame', ...flags], errorName: REMS_ERROR_CODES[header.errorCode] ?? 'unknown_error' };
-  }
-  if (key === '04/00') return { ...common, kind: 'heartbeat', flags };
   const layout = FRAME_LAYOUTS[key];
-  if (layout === undefined) return { ...common, kind: 'unknown_layout', flags: ['unknownLayout', ...flags] };
-  return decodePayload(buf, layout, { ...common, flags });
+  if (header.errorCode === 0 && key !== '04/00' && layout !== undefined) return decodePayload(buf, layout, header, key, energySource, flags);
+
+  const frame: DecodedRemsFrame = { length: buf.length, values: {}, counters: {}, powerW: null, missingFields: [], header, layoutKey: key, energySource, kind: 'heartbeat', flags };
+  if (header.errorCode !== 0) {
+    frame.kind = 'error';
+    frame.flags = ['errorFrame', ...flags];
+    frame.errorName = REMS_ERROR_CODES[header.errorCode] ?? 'unknown_error';
+  } else if (key !== '04/00') {
+    frame.kind = 'unknown_layout';
+    frame.flags = ['unknownLayout', ...flags];
+  }
+  return frame;
 }
 
-function decodePayload(buf: Buffer, layout: FrameLayout, common: Omit<DecodedRemsFrame, 'kind'>): DecodedRemsFrame {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function decodePayload(buf: Buffer, layout: FrameLayout, header: RemsFrameHeader, key: string, energySource: EnergySourceName, flags: FrameFlag[]): DecodedRemsFrame {
   const values: Record<string, number> = {};
   const counters: Record<string, bigint> = {};
   const missingFields: string[] = [];
-  const flags = [...common.flags];
   let partialFrom: number | undefined;
 
   for (const field of layout.fields) {
@@ -134,7 +140,7 @@ function decodePayload(buf: Buffer, layout: FrameLayout, common: Omit<DecodedRem
     const value = readField(buf, field);
     if (typeof value === 'bigint') {
       counters[field.name] = value;
-      if (value <= BigInt(Number.MAX_SAFE_INTEGER)) values[field.name] = scaled(Number(value), field.scale);
+      if (value <= MAX_SAFE) values[field.name] = scaled(Number(value), field.scale);
     } else if (value === undefined) {
       if (!flags.includes('invalidTemperature')) flags.push('invalidTemperature');
     } else {
@@ -162,7 +168,10 @@ function decodePayload(buf: Buffer, layout: FrameLayout, common: Omit<DecodedRem
   if (layout.energySource === 'solar' && isImplausiblePv(values)) flags.push('implausible');
 
   return {
-    ...common,
+    length: buf.length,
+    header,
+    layoutKey: key,
+    energySource,
     kind: 'reading',
     confidence: layout.confidence,
     phases: layout.phases,
@@ -204,9 +213,20 @@ export function decodeTemperature(word: number): number | undefined {
   return undefined;
 }
 
-/** Scales without binary noise (999 × 0.1 → 99.9, not 99.90000000000001). */
-function scaled(raw: number, scale = 1): number {
-  return scale === 1 ? raw : Number((raw * scale).toPrecision(12));
+/**
+ * Scales without binary noise (999 × 0.1 → 99.9, not 99.90000000000001): the value is the scaled
+ * product rounded to 12 significant digits. For the layouts' scales 0.1 and 0.01 and raw values
+ * below 1e10 (every u8, u16, u32 and temperature) that is exactly raw / 10 or raw / 100, a
+ * correctly rounded division that costs no string round trip (proved against the general form
+ * in decode.spec.ts); larger raw values (u64 counters) and other scales take the general form.
+ */
+export function scaled(raw: number, scale = 1): number {
+  if (scale === 1) return raw;
+  if (raw < 1e10) {
+    if (scale === 0.1) return raw / 10;
+    if (scale === 0.01) return raw / 100;
+  }
+  return Number((raw * scale).toPrecision(12));
 }
 
 /**
