@@ -1,7 +1,7 @@
 /**
  * Benchmark: KEA REMS meter frames over MQTT through the real Mosquitto into rems-ingest (decoded,
- * stored in batches with their outbox rows, relayed to JetStream), against the real PostgreSQL,
- * Redis and NATS.
+ * stored in batches with their outbox rows, published to JetStream right after the commit with the
+ * relay as safety net), against the real PostgreSQL, Redis and NATS.
  *
  * Three parties, as deployed: RTUs (a worker thread: several MQTT 3.1.1 clients publishing
  * QoS 1 meter messages at an offered rate), the service (the main thread: the real app booted
@@ -402,7 +402,7 @@ async function main(): Promise<void> {
     bareSubscriber: { counted: counterState.counted, seconds: r(bareSeconds), ratePerS: Math.round(bareRate) },
     ratio: +(appRate / bareRate).toFixed(2),
   };
-  console.log('MQTT (Mosquitto, QoS 1) → rems-ingest: decode, batch insert + outbox, relay → JetStream');
+  console.log('MQTT (Mosquitto, QoS 1) → rems-ingest: decode, batch insert + outbox, fast path (relay as safety net) → JetStream');
   console.log(`  broker ${broker.url}${process.env.BENCH_MQTT_URL ? '' : ' (private Mosquitto, max_queued_messages 1000000)'}; load average before ${result.load.before.join(' ')}, after ${result.load.after.join(' ')}`);
   console.log(
     `  offered ${RATE}/s for ${SECONDS} s: ${published} frames sent in ${r(sendMs / 1000)} s (${result.offered.achievedPerS}/s actually offered; all acknowledged by the broker after ${result.offered.publishSeconds} s) from ${CLIENTS} clients for ${DEVICES} transceivers; ${REPLICAS} service replica(s)`,

@@ -6,6 +6,7 @@ export * from './nats/streams.js';
 export * from './outbox/schema.js';
 export * from './outbox/outbox.writer.js';
 export * from './outbox/outbox.relay.js';
+export * from './outbox/outbox.fast-path.js';
 export * from './consumer/consumer-spec.js';
 export * from './consumer/durable-consumer.js';
 export * from './consumer/dead-letter.js';

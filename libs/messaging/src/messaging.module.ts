@@ -11,6 +11,7 @@ import { DurableConsumer } from './consumer/durable-consumer.js';
 import { MessagingMetrics } from './metrics.js';
 import { checkNats, connectNats } from './nats/connection.js';
 import { ensureStreams } from './nats/streams.js';
+import { OutboxFastPath } from './outbox/outbox.fast-path.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxWriter } from './outbox/outbox.writer.js';
 import { EventPublisher } from './publisher.js';
@@ -29,6 +30,17 @@ export interface MessagingOptions {
    * OutboxRelayOptions.concurrency), as with several replicas.
    */
   relayConcurrency?: number;
+  /**
+   * Publish outbox events right after their transaction commits, from the writer's own copies
+   * (`OutboxFastPath.publishAfterCommit`), instead of waiting for the relay to read them back; the
+   * relay then only takes rows older than a grace period (what the fast path did not publish) and
+   * polls instead of waking on NOTIFY. Default off. For producers whose ingest lag matters.
+   */
+  fastPublish?: boolean;
+  /** Fast-path events published but not yet marked, at most (default 20,000); beyond it the relay takes them. */
+  fastPublishMaxInFlight?: number;
+  /** Age (ms) after which the relay takes an unpublished row when fastPublish is on (default 2000). */
+  fastPublishGraceMs?: number;
 }
 
 /**
@@ -86,6 +98,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     private readonly consumers: ConsumerHost,
     private readonly responder: BusResponder,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly fastPath: OutboxFastPath,
   ) {}
 
   static forRoot(options: MessagingOptions = {}): DynamicModule {
@@ -106,6 +119,20 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
         { provide: MessagingMetrics, inject: [MetricsService], useFactory: (m: MetricsService) => new MessagingMetrics(m.registry) },
         { provide: OutboxWriter, inject: [APP_CONFIG], useFactory: (c: PlatformConfig) => new OutboxWriter(c.SERVICE_NAME) },
         {
+          provide: OutboxFastPath,
+          inject: [NATS_CONNECTION, BusNames, MessagingMetrics, APP_CONFIG, ROOT_LOGGER],
+          useFactory: (nc: NatsConnection, n: BusNames, m: MessagingMetrics, c: PlatformConfig, l: Logger) =>
+            new OutboxFastPath({
+              enabled: options.fastPublish === true,
+              databaseUrl: c.DATABASE_URL,
+              nc,
+              names: n,
+              metrics: m,
+              logger: l.child({ component: 'outbox-fast-path' }),
+              maxInFlight: options.fastPublishMaxInFlight,
+            }),
+        },
+        {
           provide: EventPublisher,
           inject: [JETSTREAM, BusNames, MessagingMetrics, APP_CONFIG],
           useFactory: (js: JetStreamClient, n: BusNames, m: MessagingMetrics, c: PlatformConfig) => new EventPublisher(js, n, m, c.SERVICE_NAME),
@@ -122,7 +149,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
         },
         ConsumerHost,
       ],
-      exports: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, BusNames, MessagingMetrics, OutboxWriter, EventPublisher, BusRequester, BusResponder, ConsumerHost],
+      exports: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, BusNames, MessagingMetrics, OutboxWriter, OutboxFastPath, EventPublisher, BusRequester, BusResponder, ConsumerHost],
     };
   }
 
@@ -143,6 +170,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
       pollIntervalMs: this.config.OUTBOX_POLL_INTERVAL_MS,
       retentionHours: this.config.OUTBOX_RETENTION_HOURS,
       concurrency: this.options.relayConcurrency,
+      fastPathGraceMs: this.fastPath.enabled ? (this.options.fastPublishGraceMs ?? 2000) : undefined,
     });
     await this.relay.start();
     await this.consumers.startAll();
@@ -154,8 +182,9 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     await this.responder.drain();
   }
 
-  /** After HTTP is closed: flush the outbox pass in progress, then drain the connection. */
+  /** After HTTP is closed: finish the fast-path publishes and the outbox pass in progress, then drain the connection. */
   async onApplicationShutdown(): Promise<void> {
+    await this.fastPath.stop();
     await this.relay?.stop();
     if (!this.nc.isClosed()) await this.nc.drain().catch((err: unknown) => this.logger.warn({ err }, 'nats drain failed'));
   }

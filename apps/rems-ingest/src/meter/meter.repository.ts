@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OutboxWriter, type OutboxEvent } from '@cpo/messaging';
+import { OutboxFastPath, OutboxWriter, type OutboxEvent } from '@cpo/messaging';
 import { DataSource } from 'typeorm';
 import type { IngestChannel } from './measurement-event.js';
 
@@ -37,6 +37,7 @@ export class MeterRepository {
   constructor(
     private readonly db: DataSource,
     private readonly outbox: OutboxWriter,
+    private readonly fastPath: OutboxFastPath,
   ) {}
 
   /** Commits the frames and the events together (or neither). */
@@ -82,5 +83,10 @@ export class MeterRepository {
        ${out.notify}`,
       [JSON.stringify(batch), ...out.params],
     );
+    // The statement ran outside any transaction block, so it has committed here: its events may now
+    // go to JetStream at once instead of waiting for the relay to read them back (issue 7). Not
+    // awaited: the PUBACKs to the RTUs wait only for the commit; what this fails to publish, the
+    // relay publishes.
+    void this.fastPath.publishAfterCommit(out);
   }
 }

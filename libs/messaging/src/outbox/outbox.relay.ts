@@ -33,6 +33,13 @@ export interface OutboxRelayOptions {
    */
   concurrency?: number;
   /**
+   * Set when an OutboxFastPath publishes rows right after their commit: the relay then leaves rows
+   * younger than this (by occurred_at) to it and does not wake on NOTIFY, only polls, so it does not
+   * read back and publish again what the fast path is publishing that moment. Rows the fast path
+   * did not publish are the relay's after this grace.
+   */
+  fastPathGraceMs?: number;
+  /**
    * Fault-injection seam for crash tests: runs after a batch was published and
    * before its rows are marked sent. Throwing here models a relay that dies in
    * that window.
@@ -114,7 +121,7 @@ export class OutboxRelay {
         `BEGIN; SET LOCAL synchronous_commit = off;
          SELECT seq, id, subject, schema_version, payload::text AS payload, correlation_id, source,
                 to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
-           FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.o.batchSize)} FOR UPDATE SKIP LOCKED`,
+           FROM outbox WHERE published_at IS NULL${this.freshFilter()} ORDER BY seq LIMIT ${Math.trunc(this.o.batchSize)} FOR UPDATE SKIP LOCKED`,
       )) as unknown as pg.QueryResult<OutboxRow>[];
       const rows = opened[2].rows;
       if (rows.length === 0) {
@@ -209,6 +216,11 @@ export class OutboxRelay {
     });
   }
 
+  private freshFilter(): string {
+    const grace = this.o.fastPathGraceMs;
+    return grace === undefined ? '' : ` AND occurred_at < now() - interval '${Math.max(0, Math.trunc(grace))} milliseconds'`;
+  }
+
   private concurrency(): number {
     return Math.max(1, Math.trunc(this.o.concurrency ?? 1));
   }
@@ -220,6 +232,7 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay' });
     client.on('notification', () => {
+      if (this.o.fastPathGraceMs !== undefined) return; // the fast path has just published those rows
       this.dirty = true;
       this.wakeAll();
     });

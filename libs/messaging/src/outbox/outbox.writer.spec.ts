@@ -18,4 +18,11 @@ describe('OutboxWriter.statement', () => {
     expect(JSON.parse(s.params[0] as string)[0].payload).toEqual(bad);
     expect(s.cte).toContain('$3::json');
   });
+
+  it('hands the fast path the rows as inserted, except when the statement may drop some (keepOrdinals)', () => {
+    const s = writer.statement([{ subject, payload: sampleEvents[subject], eventId: '00000000-0000-4000-8000-000000000001' }], 1);
+    expect(s.events).toEqual([expect.objectContaining({ id: s.ids[0], subject, source: 'test', payload: sampleEvents[subject] })]);
+    expect(JSON.parse(s.params[0] as string)[0].occurred_at).toBe(s.events?.[0].occurred_at);
+    expect(writer.statement([{ subject, payload: sampleEvents[subject] }], 1, { keepOrdinals: 'SELECT 1' }).events).toBeUndefined();
+  });
 });

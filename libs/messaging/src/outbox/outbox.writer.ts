@@ -23,6 +23,24 @@ export interface OutboxStatement {
   cte: string;
   notify: string;
   params: unknown[];
+  /**
+   * The rows exactly as inserted, for `OutboxFastPath.publishAfterCommit` once the statement's
+   * transaction has committed. Absent when `keepOrdinals` lets the statement drop some of them:
+   * only the relay, which reads back what was really stored, may publish those.
+   */
+  events?: readonly CommittedOutboxEvent[];
+}
+
+/** One outbox row as the writer built it (what the relay would read back after the commit). */
+export interface CommittedOutboxEvent {
+  id: string;
+  subject: string;
+  schema_version: number;
+  payload: unknown;
+  correlation_id: string | null;
+  source: string;
+  /** ISO 8601 UTC with milliseconds, stored as the row's occurred_at, so both paths send the same header. */
+  occurred_at: string;
 }
 
 export interface OutboxStatementOptions {
@@ -77,8 +95,9 @@ export class OutboxWriter {
     const ids: string[] = [];
     // One JSON parameter for the whole batch: pg's array-literal encoding (every payload's quotes
     // escaped again, in JS) cost more CPU and garbage than the native JSON.stringify of one array.
-    const rows: { id: string; subject: string; schema_version: number; payload: unknown; correlation_id: string | null; ord: number }[] = [];
+    const rows: (CommittedOutboxEvent & { ord: number })[] = [];
     const ambient = currentCorrelationId() ?? null;
+    const occurredAt = new Date().toISOString();
     for (const e of events) {
       const version = schemaVersionOf(e.subject);
       if (options.validate !== false) {
@@ -88,20 +107,22 @@ export class OutboxWriter {
       }
       const id = e.eventId ?? randomUUID();
       ids.push(id);
-      rows.push({ id, subject: e.subject, schema_version: version, payload: e.payload, correlation_id: e.correlationId ?? ambient, ord: rows.length + 1 });
+      rows.push({ id, subject: e.subject, schema_version: version, payload: e.payload, correlation_id: e.correlationId ?? ambient, source: this.source, occurred_at: occurredAt, ord: rows.length + 1 });
     }
     const p = (k: number) => `$${firstParam + k}`;
     const keep = options.keepOrdinals ? `WHERE e.ord IN (${options.keepOrdinals})` : '';
     // `payload json` keeps the nested object's text exactly as JSON.stringify wrote it.
     const cte = `${name} AS (
-         INSERT INTO outbox (id, subject, schema_version, payload, correlation_id, source)
-         SELECT e.id, e.subject, e.schema_version, e.payload, e.correlation_id, ${p(1)}::text
-           FROM json_to_recordset(${p(0)}::json) AS e(id uuid, subject text, schema_version int, payload json, correlation_id text, ord bigint)
+         INSERT INTO outbox (id, subject, schema_version, payload, correlation_id, source, occurred_at)
+         SELECT e.id, e.subject, e.schema_version, e.payload, e.correlation_id, ${p(1)}::text, e.occurred_at
+           FROM json_to_recordset(${p(0)}::json) AS e(id uuid, subject text, schema_version int, payload json, correlation_id text, occurred_at timestamptz, ord bigint)
          ${keep}
          RETURNING 1)`;
     // NOTIFY is delivered only on commit; with no event there is nothing to wake the relay for.
     const notify = `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM ${name}) c WHERE c.n > 0`;
-    return { ids, cte, notify, params: [toJsonParameter(rows), this.source] };
+    // `source` travels as its own parameter (and `ord` is only for keepOrdinals); the JSON carries
+    // them per row anyway because `events` shares these objects rather than copying them.
+    return { ids, cte, notify, params: [toJsonParameter(rows), this.source], events: options.keepOrdinals ? undefined : rows };
   }
 }
 

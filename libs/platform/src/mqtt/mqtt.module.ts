@@ -18,8 +18,10 @@ export interface MqttConfig {
 }
 
 /**
- * MQTT 5 client with a persistent session (clean: false) so QoS 1 messages
- * sent while we were away are delivered on reconnect.
+ * MQTT client with a persistent session (clean: false) so QoS 1 messages sent while we were away
+ * are delivered on reconnect. MQTT 5 by default; `protocolVersion: 4` (3.1.1) for brokers that
+ * speak nothing newer, such as an embedded aedes broker (no session expiry property there: 3.1.1
+ * sessions last until the broker drops them).
  */
 @Module({})
 export class MqttModule implements OnModuleInit, OnApplicationShutdown {
@@ -28,7 +30,8 @@ export class MqttModule implements OnModuleInit, OnApplicationShutdown {
     private readonly health: HealthRegistry,
   ) {}
 
-  static forRoot(): DynamicModule {
+  static forRoot(options: { protocolVersion?: 4 | 5 } = {}): DynamicModule {
+    const protocolVersion = options.protocolVersion ?? 5;
     return {
       module: MqttModule,
       global: true,
@@ -39,10 +42,10 @@ export class MqttModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: async (config: MqttConfig, root: Logger) => {
             const logger = root.child({ component: 'mqtt' });
             const client = await connectAsync(config.MQTT_URL, {
-              protocolVersion: 5,
+              protocolVersion,
               clientId: config.MQTT_CLIENT_ID ?? `${config.SERVICE_NAME}-${hostname()}`,
               clean: false,
-              properties: { sessionExpiryInterval: 3600 },
+              ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
               username: config.MQTT_USERNAME,
               password: config.MQTT_PASSWORD,
               reconnectPeriod: 2000,

@@ -1,0 +1,152 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { BusNames } from '../bus-names.js';
+import { textEncoder } from '../envelope.js';
+import type { MessagingMetrics } from '../metrics.js';
+import { PipelinedPublisher } from './pipelined-publisher.js';
+import { toJsonParameter, type CommittedOutboxEvent, type OutboxStatement } from './outbox.writer.js';
+
+export interface OutboxFastPathOptions {
+  /** Off: publishAfterCommit does nothing and the relay publishes everything (the default for services). */
+  enabled: boolean;
+  /** For the marking UPDATEs: a pool of one connection of its own, outside the app's ORM. */
+  databaseUrl: string;
+  nc: NatsConnection;
+  names: BusNames;
+  logger: Logger;
+  metrics: MessagingMetrics;
+  /** Events published but not yet marked, at most; beyond it new commits are left to the relay. */
+  maxInFlight?: number;
+  publishTimeoutMs?: number;
+  /** How long marks are coalesced into one UPDATE. */
+  markDelayMs?: number;
+}
+
+/**
+ * Publishes the events of a transaction that has just COMMITTED, from the copies the writer built,
+ * instead of waiting for the relay to read them back (measured in rems-ingest: the relay's
+ * read-back, hundreds of ms after the commit, was most of the ingest lag). Same subject, headers and
+ * Nats-Msg-Id = event id as the relay, so a copy published by both is dropped by JetStream.
+ *
+ * Only acknowledged publishes are marked; anything else (publish refused, timeout, NATS down, a
+ * crash before the mark, the in-flight cap reached) stays unmarked for the relay, which is the
+ * safety net. Callers must call publishAfterCommit only after their commit resolved: events of a
+ * transaction that may still roll back must never reach the bus.
+ */
+export class OutboxFastPath {
+  private readonly publisher?: PipelinedPublisher;
+  private pool?: pg.Pool;
+  private inFlight = 0;
+  private closed = false;
+  private toMark: string[] = [];
+  private markTimer?: NodeJS.Timeout;
+  private marking?: Promise<void>;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly o: OutboxFastPathOptions) {
+    if (o.enabled) this.publisher = new PipelinedPublisher(o.nc);
+  }
+
+  get enabled(): boolean {
+    return this.publisher !== undefined;
+  }
+
+  /**
+   * Publishes the statement's events now. Never rejects: a failure is logged and the rows wait for
+   * the relay. The promise settles once the publish is acknowledged (or failed) and the marks are
+   * queued; callers need not await it.
+   */
+  publishAfterCommit(statement: Pick<OutboxStatement, 'events'>): Promise<void> {
+    const events = statement.events;
+    if (!this.publisher || this.closed || !events?.length) return Promise.resolve();
+    if (this.inFlight + events.length > (this.o.maxInFlight ?? 20_000)) {
+      this.o.logger.debug({ events: events.length, inFlight: this.inFlight }, 'outbox fast path full; leaving events to the relay');
+      return Promise.resolve();
+    }
+    this.inFlight += events.length;
+    const done = this.publish(this.publisher, events);
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
+    return done;
+  }
+
+  /** Waits for publishes in flight and their marks; later commits are left to the relay. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pending]);
+    await this.flushMarks();
+    this.publisher?.close();
+    await this.pool?.end();
+    this.pool = undefined;
+  }
+
+  private async publish(publisher: PipelinedPublisher, events: readonly CommittedOutboxEvent[]): Promise<void> {
+    const messages = events.map((e) => ({
+      subject: this.o.names.subject(e.subject),
+      data: textEncoder.encode(toJsonParameter(e.payload)),
+      meta: { eventId: e.id, schemaVersion: e.schema_version, source: e.source, correlationId: e.correlation_id ?? undefined, occurredAt: e.occurred_at },
+      msgId: e.id,
+    }));
+    let failed = 0;
+    try {
+      const results = await publisher.publishAll(messages, this.o.publishTimeoutMs ?? 5000);
+      let reason: unknown;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') {
+          this.toMark.push(events[i].id);
+          this.o.metrics.published.inc({ subject: events[i].subject });
+        } else {
+          failed += 1;
+          reason ??= r.reason;
+          this.o.metrics.publishFailures.inc({ subject: events[i].subject });
+        }
+      });
+      if (failed) this.o.logger.warn({ failed, published: events.length - failed, reason: String(reason) }, 'outbox fast-path publish failed; the relay will publish those rows');
+    } catch (err) {
+      // publishAll settles per message and should not throw; if it does, nothing of this batch was marked.
+      failed = events.length;
+      this.o.logger.warn({ err, events: events.length }, 'outbox fast-path publish failed; the relay will publish those rows');
+    }
+    this.inFlight -= failed;
+    this.scheduleMarks();
+  }
+
+  private scheduleMarks(): void {
+    if (this.markTimer || this.toMark.length === 0) return;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      void this.flushMarks();
+    }, this.o.markDelayMs ?? 5);
+  }
+
+  /** One UPDATE at a time, of everything acknowledged so far; rows it fails to mark are the relay's. */
+  private async flushMarks(): Promise<void> {
+    while (this.marking) await this.marking;
+    if (this.markTimer) {
+      clearTimeout(this.markTimer);
+      this.markTimer = undefined;
+    }
+    const ids = this.toMark;
+    if (ids.length === 0) return;
+    this.toMark = [];
+    this.marking = this.db()
+      .query(`UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids])
+      .then(
+        () => undefined,
+        (err: unknown) => this.o.logger.warn({ err, events: ids.length }, 'outbox fast path could not mark rows published; the relay will publish them again (JetStream drops the copies)'),
+      )
+      .finally(() => {
+        this.inFlight -= ids.length;
+        this.marking = undefined;
+        this.scheduleMarks();
+      });
+    await this.marking;
+  }
+
+  private db(): pg.Pool {
+    // A lost mark only means the relay publishes the row again, which JetStream de-duplicates: no WAL flush wait.
+    this.pool ??= new pg.Pool({ connectionString: this.o.databaseUrl, max: 1, application_name: 'outbox-fast-path', options: '-c synchronous_commit=off' });
+    return this.pool;
+  }
+}

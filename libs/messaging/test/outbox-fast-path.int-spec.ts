@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { Headers, sampleEvents, Streams, Subjects } from '@cpo/contracts';
+import { eventually } from '@cpo/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { OutboxFastPath, type OutboxFastPathOptions } from '../src/outbox/outbox.fast-path.js';
+import type { OutboxStatement } from '../src/outbox/outbox.writer.js';
+import { BusFixture } from './fixture.js';
+
+const subject = Subjects.OcppConnectorStatus;
+const payload = sampleEvents[subject];
+
+describe('outbox fast path: publish right after commit (real PostgreSQL + JetStream)', () => {
+  const bus = new BusFixture();
+  const fastPaths: OutboxFastPath[] = [];
+  beforeAll(() => bus.setUp());
+  afterAll(async () => {
+    for (const f of fastPaths) await f.stop();
+    await bus.tearDown();
+  });
+
+  function fastPath(overrides: Partial<OutboxFastPathOptions> = {}, nc: NatsConnection = bus.nc): OutboxFastPath {
+    const f = new OutboxFastPath({ enabled: true, databaseUrl: bus.databaseUrl, nc, names: bus.names, logger: bus.logger, metrics: bus.metrics, publishTimeoutMs: 2000, ...overrides });
+    fastPaths.push(f);
+    return f;
+  }
+
+  /** The statement form as rems-ingest uses it: one atomic statement, committed when the query resolves. */
+  async function commitStatement(count: number, eventIds: string[] = []): Promise<OutboxStatement> {
+    const s = bus.writer.statement(Array.from({ length: count }, (_, i) => ({ subject, payload, eventId: eventIds[i] })), 1);
+    await bus.dataSource.query(`WITH ${s.cte} ${s.notify}`, s.params);
+    return s;
+  }
+
+  async function unsent(ids: string[]): Promise<number> {
+    const [{ n }] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids]);
+    return n;
+  }
+
+  it('publishes committed events at once, without any relay running, and marks their rows published', async () => {
+    const before = await bus.streamMessages('OCPP');
+    const f = fastPath();
+    const s = await commitStatement(3);
+    await f.publishAfterCommit(s);
+    expect(await bus.streamMessages('OCPP')).toBe(before + 3);
+    expect(await eventually(async () => (await unsent(s.ids)) === 0)).toBe(true);
+
+    // The same headers the relay would send, occurred_at included (the row's own value).
+    const stored = await bus.jsm.streams.getMessage(bus.names.stream('OCPP'), { seq: before + 1 });
+    expect(stored?.header.get(Headers.EventId)).toBe(s.ids[0]);
+    expect(stored?.header.get('Nats-Msg-Id')).toBe(s.ids[0]);
+    const [{ occurred_at }] = await bus.dataSource.query(`SELECT occurred_at FROM outbox WHERE id = $1`, [s.ids[0]]);
+    expect(stored?.header.get(Headers.OccurredAt)).toBe((occurred_at as Date).toISOString());
+    expect(stored?.json()).toEqual(payload);
+
+    // The relay then finds nothing to publish again.
+    expect(await bus.relay({ fastPathGraceMs: 0 }).drainOnce()).toEqual({ published: 0, failed: 0 });
+  });
+
+  it('publishes nothing of a statement that failed (rolled back)', async () => {
+    const before = await bus.streamMessages('OCPP');
+    const f = fastPath();
+    const taken = (await commitStatement(1)).ids[0];
+    await f.publishAfterCommit({ events: [] });
+    const fresh = randomUUID();
+    // The second row's id is taken: the whole statement fails, so the caller never reaches publishAfterCommit.
+    let published = false;
+    await expect(
+      commitStatement(2, [fresh, taken]).then(async (s) => {
+        published = true;
+        await f.publishAfterCommit(s);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(published).toBe(false);
+    expect(await bus.streamMessages('OCPP')).toBe(before); // `taken` itself was left to the relay
+    const [{ n }] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = $1`, [fresh]);
+    expect(n).toBe(0);
+    await bus.relay({ fastPathGraceMs: 0 }).drainOnce();
+  });
+
+  it('does nothing when not enabled, and leaves events beyond its in-flight cap to the relay', async () => {
+    const before = await bus.streamMessages('OCPP');
+    const off = fastPath({ enabled: false });
+    expect(off.enabled).toBe(false);
+    const s1 = await commitStatement(2);
+    await off.publishAfterCommit(s1);
+    const capped = fastPath({ maxInFlight: 2 });
+    const s2 = await commitStatement(3);
+    await capped.publishAfterCommit(s2);
+    expect(await bus.streamMessages('OCPP')).toBe(before);
+    expect(await unsent([...s1.ids, ...s2.ids])).toBe(5);
+    expect(await bus.relay({ fastPathGraceMs: 0 }).drainOnce()).toEqual({ published: 5, failed: 0 });
+    expect(await bus.streamMessages('OCPP')).toBe(before + 5);
+  });
+
+  it('a failed fast-path publish (NATS closed) leaves the row for the relay, which publishes it once to consumers', async () => {
+    const before = await bus.streamMessages('OCPP');
+    const closed = await bus.connection();
+    await closed.close();
+    const f = fastPath({}, closed);
+    const s = await commitStatement(1);
+    await f.publishAfterCommit(s); // never rejects: the failure is logged
+    await f.stop();
+    expect(await bus.streamMessages('OCPP')).toBe(before);
+    expect(await unsent(s.ids)).toBe(1);
+
+    // A relay with the fast path's grace leaves the fresh row alone, then takes it once it is older.
+    const relay = bus.relay({ fastPathGraceMs: 300, pollIntervalMs: 100 });
+    expect(await relay.drainOnce()).toEqual({ published: 0, failed: 0 });
+    await relay.start();
+    expect(await eventually(async () => (await unsent(s.ids)) === 0)).toBe(true);
+    await relay.stop();
+    expect(await bus.streamMessages('OCPP')).toBe(before + 1);
+
+    const seen: string[] = [];
+    const consumer = bus.consumer({
+      durable: 'fast-path-fallback',
+      stream: Streams.OCPP,
+      filterSubject: subject,
+      handler: async (event) => {
+        seen.push(event.id);
+      },
+    });
+    await consumer.start();
+    expect(await eventually(() => seen.includes(s.ids[0]))).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    await consumer.stop();
+    expect(seen.filter((id) => id === s.ids[0])).toHaveLength(1);
+  });
+
+  it('an event published by both the fast path and the relay reaches the stream once', async () => {
+    const before = await bus.streamMessages('OCPP');
+    const s = await commitStatement(2);
+    // The relay read the rows back before the fast path marked them (its grace was too short).
+    await bus.relay({ fastPathGraceMs: 0 }).drainOnce();
+    await fastPath().publishAfterCommit(s);
+    expect(await bus.streamMessages('OCPP')).toBe(before + 2);
+  });
+});
