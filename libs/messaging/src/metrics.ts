@@ -5,6 +5,7 @@ export class MessagingMetrics {
   readonly published: Counter<'subject'>;
   readonly publishFailures: Counter<'subject'>;
   readonly outboxPending: Gauge;
+  readonly fastPathDeferred: Counter;
   readonly consumed: Counter<'consumer' | 'outcome'>;
   readonly deadLetters: Counter<'consumer' | 'reason'>;
   readonly consumerPending: Gauge<'consumer'>;
@@ -21,6 +22,11 @@ export class MessagingMetrics {
       registers,
     });
     this.outboxPending = new Gauge({ name: 'bus_outbox_pending', help: 'Outbox rows not yet published (last relay pass)', registers });
+    this.fastPathDeferred = new Counter({
+      name: 'bus_outbox_fast_path_deferred_total',
+      help: 'Committed events the outbox fast path left to the relay because its in-flight cap was reached (they arrive seconds later)',
+      registers,
+    });
     this.consumed = new Counter({
       name: 'bus_events_consumed_total',
       help: 'Deliveries handled by durable consumers, by outcome (processed, duplicate, retried, dead_lettered)',

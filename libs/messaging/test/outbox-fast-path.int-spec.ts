@@ -85,7 +85,9 @@ describe('outbox fast path: publish right after commit (real PostgreSQL + JetStr
     await off.publishAfterCommit(s1);
     const capped = fastPath({ maxInFlight: 2 });
     const s2 = await commitStatement(3);
+    const deferredBefore = (await bus.metrics.fastPathDeferred.get()).values[0]?.value ?? 0;
     await capped.publishAfterCommit(s2);
+    expect((await bus.metrics.fastPathDeferred.get()).values[0]?.value).toBe(deferredBefore + 3);
     expect(await bus.streamMessages('OCPP')).toBe(before);
     expect(await unsent([...s1.ids, ...s2.ids])).toBe(5);
     expect(await bus.relay({ fastPathGraceMs: 0 }).drainOnce()).toEqual({ published: 5, failed: 0 });

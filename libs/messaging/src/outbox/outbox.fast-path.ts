@@ -62,6 +62,7 @@ export class OutboxFastPath {
     if (!this.publisher || this.closed || !events?.length) return Promise.resolve();
     if (this.inFlight + events.length > (this.o.maxInFlight ?? 20_000)) {
       this.o.logger.debug({ events: events.length, inFlight: this.inFlight }, 'outbox fast path full; leaving events to the relay');
+      this.o.metrics.fastPathDeferred.inc(events.length);
       return Promise.resolve();
     }
     this.inFlight += events.length;
