@@ -5,7 +5,8 @@ type Json = Record<string, unknown>;
 /**
  * The 2.2.1 CDR of a completed own Session: Location, EVSE and connector data as they are in the
  * cached Location at the stop (the hub keeps no history of them), the Tariff the connector names,
- * one charging period with the energy and time, and the price under that Tariff with its
+ * one charging period with the energy, charging time and parking time (periods without energy,
+ * see usage-periods.ts), and the price under that Tariff with its
  * restrictions evaluated in the Location's `time_zone`, interval by interval between the meter
  * readings (`periods`; without them the energy counts as delivered evenly from start to stop).
  */
@@ -14,7 +15,17 @@ export function buildOwnCdr(session: Json, location: Json | undefined, tariff: J
   const connector = ((evse.connectors as Json[] | undefined) ?? []).find((c) => c.id === session.connector_id) ?? {};
   const start = String(session.start_date_time);
   const hours = Math.max(0, (Date.parse(stop.at) - Date.parse(start)) / 3_600_000);
-  const cost = priceSession(tariff, { start, timeZone: typeof location?.time_zone === 'string' ? location.time_zone : undefined, periods: stop.periods ?? [{ end: stop.at, kwh: stop.kwh }] });
+  const periods = stop.periods ?? [{ end: stop.at, kwh: stop.kwh }];
+  const cost = priceSession(tariff, { start, timeZone: typeof location?.time_zone === 'string' ? location.time_zone : undefined, periods });
+  let parkingMs = 0;
+  let fromMs = Date.parse(start);
+  for (const p of periods) {
+    const endMs = Date.parse(p.end);
+    if (p.parking) parkingMs += Math.max(0, endMs - fromMs);
+    fromMs = endMs;
+  }
+  const round4 = (h: number) => Math.round(h * 10_000) / 10_000;
+  const parkingHours = round4(parkingMs / 3_600_000);
   return {
     country_code: session.country_code,
     party_id: session.party_id,
@@ -42,13 +53,23 @@ export function buildOwnCdr(session: Json, location: Json | undefined, tariff: J
     },
     currency: tariff?.currency ?? session.currency,
     ...(tariff ? { tariffs: [tariff] } : {}),
-    charging_periods: [{ start_date_time: start, dimensions: [{ type: 'ENERGY', volume: stop.kwh }, { type: 'TIME', volume: Math.round(hours * 10_000) / 10_000 }], ...(tariff ? { tariff_id: tariff.id } : {}) }],
+    charging_periods: [
+      {
+        start_date_time: start,
+        // TIME is time charging, PARKING_TIME time plugged in but not charging (2.2.1 CdrDimensionType).
+        dimensions: [{ type: 'ENERGY', volume: stop.kwh }, { type: 'TIME', volume: round4(hours - parkingHours) }, ...(parkingHours > 0 ? [{ type: 'PARKING_TIME', volume: parkingHours }] : [])],
+        ...(tariff ? { tariff_id: tariff.id } : {}),
+      },
+    ],
     total_cost: cost.total,
     ...(cost.fixed ? { total_fixed_cost: cost.fixed } : {}),
     ...(cost.energy ? { total_energy_cost: cost.energy } : {}),
     ...(cost.time ? { total_time_cost: cost.time } : {}),
+    ...(cost.parking ? { total_parking_cost: cost.parking } : {}),
     total_energy: stop.kwh,
-    total_time: Math.round(hours * 10_000) / 10_000,
+    // The whole session, charging and not charging.
+    total_time: round4(hours),
+    ...(parkingHours > 0 ? { total_parking_time: parkingHours } : {}),
     last_updated: stop.at,
   };
 }

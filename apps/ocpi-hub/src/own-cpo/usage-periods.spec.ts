@@ -27,6 +27,24 @@ describe('usage periods of an own session', () => {
     ]);
   });
 
+  it('marks a period without energy as parking: at once with a current below 1 A, after 5 min without a current', () => {
+    const readings = [
+      { at: '2025-06-18T10:20:00Z', wh: 21_000, currentA: 45 },
+      { at: '2025-06-18T10:21:00Z', wh: 21_000, currentA: 0.2 }, // full battery, still plugged in
+      { at: '2025-06-18T10:22:00Z', wh: 21_000, currentA: 16 }, // no energy yet, but drawing: charging
+      { at: '2025-06-18T10:23:00Z', wh: 21_000 }, // one quiet minute without a current: not enough to tell
+      { at: '2025-06-18T10:30:00Z', wh: 21_000 }, // seven minutes without energy: parking
+    ];
+    expect(usagePeriods(start, readings, { at: '2025-06-18T11:00:00Z', wh: 31_000 })).toEqual([
+      { end: '2025-06-18T10:20:00Z', kwh: 20, currentA: 45 },
+      { end: '2025-06-18T10:21:00Z', kwh: 0, currentA: 0.2, parking: true },
+      { end: '2025-06-18T10:22:00Z', kwh: 0, currentA: 16 },
+      { end: '2025-06-18T10:23:00Z', kwh: 0 },
+      { end: '2025-06-18T10:30:00Z', kwh: 0, parking: true },
+      { end: '2025-06-18T11:00:00Z', kwh: 10 },
+    ]);
+  });
+
   it('without readings: one period from start to stop', () => {
     expect(usagePeriods(start, [], stop)).toEqual([{ end: '2025-06-18T11:00:00Z', kwh: 30 }]);
   });

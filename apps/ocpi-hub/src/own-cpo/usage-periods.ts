@@ -19,10 +19,21 @@ export function currentA(e: OcppMeterSampled): number | undefined {
   return current.find((s) => !s.phase)?.value;
 }
 
+/** Below this summed current at a period's end, nothing is being charged. */
+const IDLE_A = 1;
+/**
+ * Without a current, a period must last this long with no energy to count as parking: a register
+ * kept in 0.1 kWh steps still grows within 5 min at ≥ 1.2 kW, so a slow charge is not mistaken for
+ * parking in a one-minute gap between readings.
+ */
+const PARKING_WITHOUT_CURRENT_MS = 5 * 60_000;
+
 /**
  * The usage periods of a session for pricing, from its meter readings: one period between each two
  * readings, its energy the register's growth (never negative), its current the one read at its end.
- * Readings outside start…stop or whose register went backwards are left out.
+ * Readings outside start…stop or whose register went backwards are left out. A period in which the
+ * register did not grow is parking (PARKING_TIME, plugged in but not charging) when the current
+ * read at its end was below 1 A, or, without a current, when it lasted at least 5 min.
  */
 export function usagePeriods(start: { at: string; wh: number }, readings: MeterReading[], stop: { at: string; wh: number }): UsagePeriod[] {
   const startMs = Date.parse(start.at);
@@ -37,9 +48,14 @@ export function usagePeriods(start: { at: string; wh: number }, readings: MeterR
   }
   points.push({ at: stop.at, wh: stop.wh });
   let previous = start.wh;
+  let fromMs = startMs;
   return points.map((p) => {
-    const period: UsagePeriod = { end: p.at, kwh: Math.max(0, p.wh - previous) / 1000, ...(p.currentA !== undefined ? { currentA: p.currentA } : {}) };
+    const kwh = Math.max(0, p.wh - previous) / 1000;
+    const endMs = Date.parse(p.at);
+    const parking = kwh === 0 && (p.currentA !== undefined ? p.currentA < IDLE_A : endMs - fromMs >= PARKING_WITHOUT_CURRENT_MS);
+    const period: UsagePeriod = { end: p.at, kwh, ...(p.currentA !== undefined ? { currentA: p.currentA } : {}), ...(parking ? { parking: true } : {}) };
     previous = Math.max(previous, p.wh);
+    fromMs = endMs;
     return period;
   });
 }
