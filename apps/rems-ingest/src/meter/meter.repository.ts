@@ -64,7 +64,8 @@ export class MeterRepository {
     // The events come from toMeasurementEvent, whose output is tested against the contract for
     // every layout and for random frames (measurement-event.spec.ts), and the planner validates each
     // one it consumes; checking them here again with zod was ~12 % of the service's allocations.
-    const out = this.outbox.statement(events, 2, { validate: false });
+    // The fast path publishes these events; its relay only polls, so no NOTIFY (and no NOTIFY lock).
+    const out = this.outbox.statement(events, 2, { validate: false, notify: !this.fastPath.enabled });
     await this.db.query(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(

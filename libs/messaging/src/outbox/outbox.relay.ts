@@ -34,7 +34,7 @@ export interface OutboxRelayOptions {
   concurrency?: number;
   /**
    * Set when an OutboxFastPath publishes rows right after their commit: the relay then leaves rows
-   * younger than this (by occurred_at) to it and does not wake on NOTIFY, only polls, so it does not
+   * younger than this (by occurred_at) to it and does not LISTEN for NOTIFY, only polls, so it does not
    * read back and publish again what the fast path is publishing that moment. Rows the fast path
    * did not publish are the relay's after this grace.
    */
@@ -87,7 +87,8 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.listen();
+    // With the fast path, a NOTIFY would only wake the relay to find rows it must leave alone.
+    if (this.o.fastPathGraceMs === undefined) await this.listen();
     const loops = Array.from({ length: this.concurrency() }, () => this.run());
     this.loop = Promise.all(loops).then(() => undefined);
   }
@@ -232,7 +233,6 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay' });
     client.on('notification', () => {
-      if (this.o.fastPathGraceMs !== undefined) return; // the fast path has just published those rows
       this.dirty = true;
       this.wakeAll();
     });

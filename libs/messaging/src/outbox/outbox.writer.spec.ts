@@ -25,4 +25,9 @@ describe('OutboxWriter.statement', () => {
     expect(JSON.parse(s.params[0] as string)[0].occurred_at).toBe(s.events?.[0].occurred_at);
     expect(writer.statement([{ subject, payload: sampleEvents[subject] }], 1, { keepOrdinals: 'SELECT 1' }).events).toBeUndefined();
   });
+
+  it('leaves out the NOTIFY (and its database-wide lock) for events the fast path publishes (notify: false)', () => {
+    expect(writer.statement([{ subject, payload: sampleEvents[subject] }], 1).notify).toContain('pg_notify');
+    expect(writer.statement([{ subject, payload: sampleEvents[subject] }], 1, { notify: false }).notify).toBe('SELECT 1');
+  });
 });

@@ -47,6 +47,12 @@ export interface OutboxStatementOptions {
   /** Name of the CTE (default `outbox_ins`). */
   name?: string;
   /**
+   * `false`: `notify` is a plain `SELECT 1`, for producers whose events the OutboxFastPath
+   * publishes (their relay does not listen). A NOTIFY takes a database-wide lock until the commit
+   * is flushed, so a needless one serialises every notifying commit on the server. Default `true`.
+   */
+  notify?: boolean;
+  /**
    * A query of the 1-based positions of the events to keep, for producers whose statement decides
    * which events happened (e.g. only non-stale statuses); the ids of the others are void.
    */
@@ -119,7 +125,7 @@ export class OutboxWriter {
          ${keep}
          RETURNING 1)`;
     // NOTIFY is delivered only on commit; with no event there is nothing to wake the relay for.
-    const notify = `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM ${name}) c WHERE c.n > 0`;
+    const notify = options.notify === false ? 'SELECT 1' : `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM ${name}) c WHERE c.n > 0`;
     // `source` travels as its own parameter (and `ord` is only for keepOrdinals); the JSON carries
     // them per row anyway because `events` shares these objects rather than copying them.
     return { ids, cte, notify, params: [toJsonParameter(rows), this.source], events: options.keepOrdinals ? undefined : rows };
