@@ -22,6 +22,15 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/**
+ * A setting as deployed: the value of `name` in the ConfigMap of deploy/k8s/base/<app>.yaml, so a
+ * benchmark runs the service as production does (Node flags, outbox retention, ...).
+ */
+export function manifestSetting(app: string, name: string): string | undefined {
+  const manifest = readFileSync(join(root, 'deploy/k8s/base', `${app}.yaml`), 'utf8');
+  return new RegExp(`^\\s+${name}: (\\S+)`, 'm').exec(manifest)?.[1]?.replace(/^"(.*)"$/, '$1');
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

@@ -24,7 +24,7 @@
  * BENCH_SOURCE_IPS (source addresses 127.0.0.x, default: 1 per 20,000 connections),
  * BENCH_LOG_LEVEL (server log level, warn), BENCH_CPU_PROF (directory: the ocpp server writes a
  * V8 CPU profile there on exit), BENCH_SERVER_NODE_OPTIONS (NODE_OPTIONS of the ocpp service);
- * OCPP_* and DATABASE_POOL_SIZE are passed on to the service,
+ * OCPP_*, OUTBOX_* and DATABASE_POOL_SIZE are passed on to the service (OUTBOX_RETENTION_HOURS defaults to the manifest's),
  * BENCH_BARE_STRICT (1: ocpp-rpc validates like ours).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,6 +38,7 @@ import { databaseUrl, deleteStreams, dropDatabase, testServers, uniqueSuffix } f
 import { RPCServer } from 'ocpp-rpc';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { manifestSetting } from './_platform.js';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map((s) => s.trim()));
@@ -228,8 +229,10 @@ async function startOurs(database: string, prefix: string, nofile: number): Prom
     OCPP_UNKNOWN_STATION_POLICY: 'auto-register',
     OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '500',
     OCPP_UNKNOWN_TOKEN_DEFAULT: 'Accepted',
-    // Settings of the service to try (OCPP_*, DATABASE_POOL_SIZE) pass through from the bench's env.
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OCPP_') || k === 'DATABASE_POOL_SIZE')),
+    // Outbox retention as deployed (0: rows deleted once published).
+    ...(manifestSetting('ocpp', 'OUTBOX_RETENTION_HOURS') ? { OUTBOX_RETENTION_HOURS: manifestSetting('ocpp', 'OUTBOX_RETENTION_HOURS') } : {}),
+    // Settings of the service to try (OCPP_*, OUTBOX_*, DATABASE_POOL_SIZE) pass through from the bench's env.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OCPP_') || k.startsWith('OUTBOX_') || k === 'DATABASE_POOL_SIZE')),
     // Node flags as deployed (deploy/k8s/base/ocpp.yaml); BENCH_SERVER_NODE_OPTIONS overrides them
     // for experiments (e.g. `--max-old-space-size=…`, an `--import` preload; empty: none).
     ...(serverNodeOptions() ? { NODE_OPTIONS: serverNodeOptions() } : {}),
@@ -243,8 +246,7 @@ async function startOurs(database: string, prefix: string, nofile: number): Prom
 /** The service's Node flags: the manifest's NODE_OPTIONS unless the bench's env says otherwise. */
 function serverNodeOptions(): string | undefined {
   if (process.env.BENCH_SERVER_NODE_OPTIONS !== undefined) return process.env.BENCH_SERVER_NODE_OPTIONS;
-  const manifest = readFileSync(join(distRoot, '..', 'deploy/k8s/base/ocpp.yaml'), 'utf8');
-  return /^\s+NODE_OPTIONS: (\S+)/m.exec(manifest)?.[1];
+  return manifestSetting('ocpp', 'NODE_OPTIONS');
 }
 
 async function startBare(nofile: number): Promise<Server> {

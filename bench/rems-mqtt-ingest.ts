@@ -33,6 +33,7 @@ import pg from 'pg';
 import { AppModule } from '../apps/rems-ingest/src/app.module.js';
 import { loadRemsIngestConfig, type RemsIngestConfig } from '../apps/rems-ingest/src/config.js';
 import { IngestService } from '../apps/rems-ingest/src/meter/ingest.service.js';
+import { manifestSetting } from './_platform.js';
 import { MqttMeterSubscriber } from '../apps/rems-ingest/src/mqtt/meter-subscriber.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
@@ -242,6 +243,8 @@ function startService(mqttUrl: string, topicRoot: string, replicaOf?: { database
       // the platform default (500) makes it fall behind ingest, and 5000-row passes held PostgreSQL
       // long enough to slow the ingest commits (measured; see docs/rems-ingest.md).
       OUTBOX_BATCH_SIZE: '2000',
+      // As deployed (deploy/k8s/base/rems-ingest.yaml): 0 deletes outbox rows once published.
+      ...(manifestSetting('rems-ingest', 'OUTBOX_RETENTION_HOURS') ? { OUTBOX_RETENTION_HOURS: manifestSetting('rems-ingest', 'OUTBOX_RETENTION_HOURS')! } : {}),
       ...passed,
     },
     replicaOf: replicaOf as TestApp<RemsIngestConfig> | undefined,

@@ -24,7 +24,7 @@ export class AppModule {
         PlatformModule.forRoot(config, logger),
         DatabaseModule.forRoot({ migrations }),
         RedisModule.forRoot(),
-        MessagingModule.forRoot(),
+        MessagingModule.forRoot({ fastPublish: true }),
         ConnectionModule,
         StationsModule,
         AuthorizationModule,

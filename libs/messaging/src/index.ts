@@ -7,6 +7,7 @@ export * from './outbox/schema.js';
 export * from './outbox/outbox.writer.js';
 export * from './outbox/outbox.relay.js';
 export * from './outbox/outbox.fast-path.js';
+export * from './outbox/outbox.commit-hook.js';
 export * from './consumer/consumer-spec.js';
 export * from './consumer/durable-consumer.js';
 export * from './consumer/dead-letter.js';

@@ -11,6 +11,7 @@ import { DurableConsumer } from './consumer/durable-consumer.js';
 import { MessagingMetrics } from './metrics.js';
 import { checkNats, connectNats } from './nats/connection.js';
 import { ensureStreams } from './nats/streams.js';
+import { OutboxCommitHook } from './outbox/outbox.commit-hook.js';
 import { OutboxFastPath } from './outbox/outbox.fast-path.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxWriter } from './outbox/outbox.writer.js';
@@ -99,6 +100,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     private readonly responder: BusResponder,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     private readonly fastPath: OutboxFastPath,
+    private readonly dataSource: DataSource,
   ) {}
 
   static forRoot(options: MessagingOptions = {}): DynamicModule {
@@ -117,7 +119,6 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
         { provide: JETSTREAM_MANAGER, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => jetstreamManager(nc) },
         { provide: BusNames, inject: [APP_CONFIG], useFactory: (c: PlatformConfig) => new BusNames(c.NATS_SUBJECT_PREFIX ?? '') },
         { provide: MessagingMetrics, inject: [MetricsService], useFactory: (m: MetricsService) => new MessagingMetrics(m.registry) },
-        { provide: OutboxWriter, inject: [APP_CONFIG], useFactory: (c: PlatformConfig) => new OutboxWriter(c.SERVICE_NAME) },
         {
           provide: OutboxFastPath,
           inject: [NATS_CONNECTION, BusNames, MessagingMetrics, APP_CONFIG, ROOT_LOGGER],
@@ -130,8 +131,10 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
               metrics: m,
               logger: l.child({ component: 'outbox-fast-path' }),
               maxInFlight: options.fastPublishMaxInFlight,
+              deletePublished: c.OUTBOX_RETENTION_HOURS === 0,
             }),
         },
+        { provide: OutboxWriter, inject: [APP_CONFIG, OutboxFastPath], useFactory: (c: PlatformConfig, f: OutboxFastPath) => new OutboxWriter(c.SERVICE_NAME, f) },
         {
           provide: EventPublisher,
           inject: [JETSTREAM, BusNames, MessagingMetrics, APP_CONFIG],
@@ -156,6 +159,8 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
   async onModuleInit(): Promise<void> {
     await ensureStreams(this.jsm, this.names, this.config.NATS_STREAM_REPLICAS);
     this.health.register('nats', () => checkNats(this.nc));
+    // With the fast path, events written inside TypeORM transactions are published as each commits.
+    if (this.fastPath.enabled) this.dataSource.subscribers.push(new OutboxCommitHook(this.fastPath));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -3,7 +3,8 @@ import { Headers, sampleEvents, Streams, Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OutboxFastPath, type OutboxFastPathOptions } from '../src/outbox/outbox.fast-path.js';
-import type { OutboxStatement } from '../src/outbox/outbox.writer.js';
+import { OutboxCommitHook } from '../src/outbox/outbox.commit-hook.js';
+import { OutboxWriter, type OutboxStatement } from '../src/outbox/outbox.writer.js';
 import { BusFixture } from './fixture.js';
 
 const subject = Subjects.OcppConnectorStatus;
@@ -136,5 +137,73 @@ describe('outbox fast path: publish right after commit (real PostgreSQL + JetStr
     await bus.relay({ fastPathGraceMs: 0 }).drainOnce();
     await fastPath().publishAfterCommit(s);
     expect(await bus.streamMessages('OCPP')).toBe(before + 2);
+  });
+
+  it('with deletePublished (OUTBOX_RETENTION_HOURS=0) deletes the rows its stream acknowledged', async () => {
+    const before = await bus.streamMessages('OCPP');
+    const f = fastPath({ deletePublished: true });
+    const s = await commitStatement(3);
+    await f.publishAfterCommit(s);
+    expect(await bus.streamMessages('OCPP')).toBe(before + 3);
+    const rows = async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [s.ids]))[0].n as number;
+    expect(await eventually(async () => (await rows()) === 0)).toBe(true);
+  });
+
+  describe('events written inside TypeORM transactions (OutboxCommitHook)', () => {
+    let f: OutboxFastPath;
+    let writer: OutboxWriter;
+    beforeAll(() => {
+      f = fastPath();
+      writer = new OutboxWriter('test', f);
+      bus.dataSource.subscribers.push(new OutboxCommitHook(f));
+    });
+    afterAll(() => {
+      bus.dataSource.subscribers.splice(0, bus.dataSource.subscribers.length);
+    });
+
+    const stored = async (ids: string[]) => (await bus.dataSource.query(`SELECT id FROM outbox WHERE id = ANY($1::uuid[])`, [ids])).map((r: { id: string }) => r.id);
+
+    it('publishes them once the transaction has committed, without NOTIFY and without a relay', async () => {
+      const before = await bus.streamMessages('OCPP');
+      let ids: string[] = [];
+      let duringTx = -1;
+      await bus.dataSource.transaction(async (tx) => {
+        ids = await writer.enqueueMany(tx, [
+          { subject, payload },
+          { subject, payload },
+        ]);
+        await new Promise((r) => setTimeout(r, 100));
+        duringTx = await bus.streamMessages('OCPP');
+      });
+      expect(duringTx).toBe(before); // nothing reached the bus before the commit
+      expect(await eventually(async () => (await bus.streamMessages('OCPP')) === before + 2)).toBe(true);
+      expect(await eventually(async () => (await unsent(ids)) === 0)).toBe(true);
+    });
+
+    it('publishes nothing of a rolled-back transaction, and only the outer events when a savepoint rolls back', async () => {
+      const before = await bus.streamMessages('OCPP');
+      await expect(
+        bus.dataSource.transaction(async (tx) => {
+          await writer.enqueue(tx, subject, payload);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+
+      let outer = '';
+      let inner = '';
+      await bus.dataSource.transaction(async (tx) => {
+        outer = await writer.enqueue(tx, subject, payload);
+        const qr = tx.queryRunner!;
+        await qr.startTransaction();
+        inner = await writer.enqueue(tx, subject, payload);
+        await qr.rollbackTransaction();
+      });
+      expect(await stored([outer, inner])).toEqual([outer]);
+      expect(await eventually(async () => (await unsent([outer])) === 0)).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await bus.streamMessages('OCPP')).toBe(before + 1);
+      const last = await bus.jsm.streams.getMessage(bus.names.stream('OCPP'), { seq: before + 1 });
+      expect(last?.header.get(Headers.EventId)).toBe(outer);
+    });
   });
 });

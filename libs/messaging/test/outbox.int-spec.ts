@@ -160,4 +160,14 @@ describe('transactional outbox (real PostgreSQL + JetStream)', () => {
     const [{ attempts, n }] = await bus.dataSource.query(`SELECT max(attempts)::int AS attempts, count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[]) AND published_at IS NOT NULL`, [ids]);
     expect({ attempts, n }).toEqual({ attempts: 1, n: 600 }); // every row published by exactly one pass
   });
+
+  it('with OUTBOX_RETENTION_HOURS=0 the relay deletes each row once its stream acknowledged it', async () => {
+    await bus.dataSource.query(`UPDATE outbox SET published_at = now() WHERE published_at IS NULL`); // leftovers of earlier tests
+    const before = await bus.streamMessages('OCPP');
+    const ids = await bus.dataSource.transaction((tx) => bus.writer.enqueueMany(tx, [1, 2].map(() => ({ subject, payload }))));
+    expect(await bus.relay({ retentionHours: 0 }).drainOnce()).toEqual({ published: 2, failed: 0 });
+    expect(await bus.streamMessages('OCPP')).toBe(before + 2);
+    const [{ n }] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [ids]);
+    expect(n).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OUTBOX_CHANNEL } from '@cpo/messaging';
+import { OUTBOX_CHANNEL, OutboxFastPath, storedEvents, type CommittedOutboxEvent } from '@cpo/messaging';
 import { DataSource } from 'typeorm';
 import { COMMIT_LINGER_MS, CommitBatcher } from './commit-batcher.js';
 import { PreparedStatements } from './prepared.js';
@@ -14,9 +14,10 @@ export interface CommitPart<T> {
   /**
    * `name AS (...)` items for a WITH list writing `items`, parameters numbered from `firstParam`,
    * and the names of its outbox CTEs (built with `OutboxWriter.statement`, each with its own name).
-   * Every data-modifying CTE runs to completion whether or not the final SELECT reads it.
+   * Every data-modifying CTE runs to completion whether or not the final SELECT reads it. `events`:
+   * every event its outbox CTEs may insert (`OutboxStatement.candidates`); those CTEs return the ids they stored.
    */
-  build(items: T[], firstParam: number): { ctes: string; params: unknown[]; outbox: string[] };
+  build(items: T[], firstParam: number): { ctes: string; params: unknown[]; outbox: string[]; events: readonly CommittedOutboxEvent[] };
 }
 
 interface Entry {
@@ -38,7 +39,10 @@ export class ChargerCommits {
   private readonly prepared: PreparedStatements;
   private readonly batcher: CommitBatcher<Entry, void>;
 
-  constructor(db: DataSource) {
+  constructor(
+    db: DataSource,
+    private readonly fastPath: OutboxFastPath,
+  ) {
     this.prepared = new PreparedStatements(db);
     this.batcher = new CommitBatcher((entries) => this.commit(entries), { maxBatch: 500, concurrency: 2, lingerMs: COMMIT_LINGER_MS });
   }
@@ -59,11 +63,20 @@ export class ChargerCommits {
     const ctes: string[] = [];
     const params: unknown[] = [];
     const outbox: string[] = [];
+    const candidates: CommittedOutboxEvent[] = [];
     for (const part of parts) {
       const built = part.build(byPart.get(part)!, params.length + 1);
       ctes.push(built.ctes);
       params.push(...built.params);
       outbox.push(...built.outbox);
+      for (const e of built.events) candidates.push(e);
+    }
+    if (this.fastPath.enabled && outbox.length) {
+      // The statement returns the ids of the events it stored (stale statuses store none); once it
+      // has committed, the fast path publishes those, and the relay no longer needs a NOTIFY.
+      const stored = await this.prepared.query<{ id: string }>(`WITH ${ctes.join(',\n')} ${outbox.map((n) => `SELECT id FROM ${n}`).join(' UNION ALL ')}`, params);
+      void this.fastPath.publishAfterCommit({ events: storedEvents(candidates, stored.map((r) => r.id)) });
+      return entries.map(() => undefined);
     }
     // NOTIFY is delivered on commit, and only when an event was written (stale statuses write none).
     const notify = outbox.length

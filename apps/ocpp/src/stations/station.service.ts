@@ -44,7 +44,7 @@ export class StationService {
         firstParam + statuses.params.length,
         { name: 'status_outbox', keepOrdinals: 'SELECT ord FROM st_fresh' },
       );
-      return { ctes: `${statuses.ctes}, ${events.cte}`, params: [...statuses.params, ...events.params], outbox: ['status_outbox'] };
+      return { ctes: `${statuses.ctes}, ${events.cte}`, params: [...statuses.params, ...events.params], outbox: ['status_outbox'], events: events.candidates };
     },
   };
 

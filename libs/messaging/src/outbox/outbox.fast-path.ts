@@ -19,8 +19,10 @@ export interface OutboxFastPathOptions {
   /** Events published but not yet marked, at most; beyond it new commits are left to the relay. */
   maxInFlight?: number;
   publishTimeoutMs?: number;
-  /** How long marks are coalesced into one UPDATE. */
+  /** How long marks are coalesced into one statement. */
   markDelayMs?: number;
+  /** Delete published rows instead of marking them (OUTBOX_RETENTION_HOURS=0). */
+  deletePublished?: boolean;
 }
 
 /**
@@ -121,7 +123,7 @@ export class OutboxFastPath {
     }, this.o.markDelayMs ?? 5);
   }
 
-  /** One UPDATE at a time, of everything acknowledged so far; rows it fails to mark are the relay's. */
+  /** One mark (UPDATE or DELETE) at a time, of everything acknowledged so far; rows it fails to mark are the relay's. */
   private async flushMarks(): Promise<void> {
     while (this.marking) await this.marking;
     if (this.markTimer) {
@@ -131,8 +133,11 @@ export class OutboxFastPath {
     const ids = this.toMark;
     if (ids.length === 0) return;
     this.toMark = [];
+    const mark = this.o.deletePublished
+      ? `DELETE FROM outbox WHERE id = ANY($1::uuid[])`
+      : `UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL`;
     this.marking = this.db()
-      .query(`UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids])
+      .query(mark, [ids])
       .then(
         () => undefined,
         (err: unknown) => this.o.logger.warn({ err, events: ids.length }, 'outbox fast path could not mark rows published; the relay will publish them again (JetStream drops the copies)'),

@@ -20,6 +20,7 @@ export interface OutboxRelayOptions {
   batchSize: number;
   /** Safety-net poll when no NOTIFY arrives (e.g. the LISTEN connection dropped). */
   pollIntervalMs: number;
+  /** How long published rows are kept; 0 deletes each row once its stream acknowledged it. */
   retentionHours: number;
   inboxRetentionDays?: number;
   publishTimeoutMs?: number;
@@ -142,7 +143,8 @@ export class OutboxRelay {
       // The seqs are integers read from our own table a moment ago, so inlining them is safe and lets
       // the update and the commit share one round trip (seqs rather than uuids: a quarter of the bytes).
       const seqs = sent.map((r) => BigInt(r.seq).toString()).join(',');
-      await client.query(`${seqs ? `UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY('{${seqs}}'::bigint[]);` : ''} COMMIT`);
+      const mark = this.o.retentionHours === 0 ? 'DELETE FROM outbox' : 'UPDATE outbox SET published_at = now(), attempts = attempts + 1';
+      await client.query(`${seqs ? `${mark} WHERE seq = ANY('{${seqs}}'::bigint[]);` : ''} COMMIT`);
       for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
       return { published: sent.length, failed: failed.length };
     } catch (err) {
@@ -251,6 +253,7 @@ export class OutboxRelay {
     this.lastPrune = Date.now();
     const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
     this.o.metrics.outboxPending.set(pending);
+    // With retention 0 rows are deleted when published; this only catches rows marked by an older version.
     await this.db().query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
     await this.db().query(`DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)`, [this.o.inboxRetentionDays ?? 14]);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { schemaVersionOf, validateEvent, type EventMap, type EventSubject } from '@cpo/contracts';
 import { currentCorrelationId, ValidationError } from '@cpo/platform';
 import type { EntityManager } from 'typeorm';
+import { stashOutboxEvents, type AfterCommitPublisher } from './outbox.commit-hook.js';
 import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxEvent<S extends EventSubject = EventSubject> {
@@ -29,6 +30,18 @@ export interface OutboxStatement {
    * only the relay, which reads back what was really stored, may publish those.
    */
   events?: readonly CommittedOutboxEvent[];
+  /**
+   * Every row the statement may insert, including those `keepOrdinals` may drop. The CTE returns
+   * the `id` of each row it stored, so a caller that selects those ids can publish exactly these
+   * (see `storedEvents`).
+   */
+  candidates: readonly CommittedOutboxEvent[];
+}
+
+/** The candidates whose ids the statement returned (what it stored), for the fast path. */
+export function storedEvents(candidates: readonly CommittedOutboxEvent[], storedIds: Iterable<string>): CommittedOutboxEvent[] {
+  const ids = new Set(storedIds);
+  return candidates.filter((e) => ids.has(e.id));
 }
 
 /** One outbox row as the writer built it (what the relay would read back after the commit). */
@@ -69,11 +82,20 @@ export interface OutboxStatementOptions {
 
 /**
  * Writes events into the outbox inside the caller's transaction. If that
- * transaction rolls back, the events never existed; if it commits, the relay
- * is woken by NOTIFY and publishes them.
+ * transaction rolls back, the events never existed; if it commits, they are published: by the
+ * fast path right after the commit when it is on (OutboxCommitHook), else by the relay, woken by
+ * NOTIFY.
  */
 export class OutboxWriter {
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    private readonly fastPath?: AfterCommitPublisher,
+  ) {}
+
+  /** Whether committed events are published by the fast path (then statements need no NOTIFY). */
+  get fastPublish(): boolean {
+    return this.fastPath?.enabled === true;
+  }
 
   async enqueue<S extends EventSubject>(tx: EntityManager, subject: S, payload: EventMap[S], options: Omit<OutboxEvent<S>, 'subject' | 'payload'> = {}): Promise<string> {
     const [id] = await this.enqueueMany(tx, [{ subject, payload, ...options }]);
@@ -85,9 +107,11 @@ export class OutboxWriter {
       throw new Error('OutboxWriter needs the EntityManager of an open transaction');
     }
     if (events.length === 0) return [];
-    const s = this.statement(events, 1);
+    const fast = this.fastPublish;
+    const s = this.statement(events, 1, { notify: !fast });
     // One round trip: the rows, and the NOTIFY that fires only if this transaction commits.
     await tx.query(`WITH ${s.cte} ${s.notify}`, s.params);
+    if (fast) stashOutboxEvents(tx.queryRunner!, s.candidates);
     return s.ids;
   }
 
@@ -123,12 +147,12 @@ export class OutboxWriter {
          SELECT e.id, e.subject, e.schema_version, e.payload, e.correlation_id, ${p(1)}::text, e.occurred_at
            FROM json_to_recordset(${p(0)}::json) AS e(id uuid, subject text, schema_version int, payload json, correlation_id text, occurred_at timestamptz, ord bigint)
          ${keep}
-         RETURNING 1)`;
+         RETURNING id)`;
     // NOTIFY is delivered only on commit; with no event there is nothing to wake the relay for.
     const notify = options.notify === false ? 'SELECT 1' : `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM ${name}) c WHERE c.n > 0`;
     // `source` travels as its own parameter (and `ord` is only for keepOrdinals); the JSON carries
     // them per row anyway because `events` shares these objects rather than copying them.
-    return { ids, cte, notify, params: [toJsonParameter(rows), this.source], events: options.keepOrdinals ? undefined : rows };
+    return { ids, cte, notify, params: [toJsonParameter(rows), this.source], events: options.keepOrdinals ? undefined : rows, candidates: rows };
   }
 }
 

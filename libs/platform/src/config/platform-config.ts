@@ -43,7 +43,9 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
     SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(10_000),
     OUTBOX_BATCH_SIZE: env.positiveInt().max(5000).default(500),
     OUTBOX_POLL_INTERVAL_MS: env.positiveInt().default(1000),
-    OUTBOX_RETENTION_HOURS: env.positiveInt().default(72),
+    // 0: a row is deleted as soon as its stream acknowledged it (the stream keeps the event). Rows kept
+    // for audit cost their producer a second write per event (the non-HOT UPDATE marking them).
+    OUTBOX_RETENTION_HOURS: env.nonNegativeInt().default(72),
     CONSUMER_MAX_DELIVER: env.positiveInt().max(100).default(5),
     CONSUMER_ACK_WAIT_MS: env.positiveInt().default(30_000),
   };
