@@ -502,6 +502,12 @@ interface PhaseResult {
   backlog: number;
   /** CPU milliseconds per answered CALL: service, its PostgreSQL backends, NATS, load generator. */
   cpuMsPerCall: { server: number; postgres: number; nats: number; loadgen: number };
+  /**
+   * Outbox rows not yet published when the phase ended (ours only). A publisher that falls behind
+   * does part of the phase's work after it, so its rate and CPU per CALL would look better than a
+   * sustainable one; a growing number here means the rate is not sustained.
+   */
+  eventsBehind?: number;
 }
 
 interface LoadResult {
@@ -600,6 +606,7 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
   const serverCpu = cpuSecondsOf(server.pid) - cpu0;
   const infra = server.database ? infraDelta(infra0, infraCpu(server.database)) : { postgres: 0, nats: 0 };
   const own = process.cpuUsage(own0);
+  const eventsBehind = server.database ? await unpublishedEvents(server.database) : undefined;
   const perCall = (cpuS: number) => Math.round(((cpuS * 1000) / Math.max(1, calls - errors)) * 1000) / 1000;
   return {
     offeredPerS: rate,
@@ -616,7 +623,18 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
       nats: perCall(infra.nats),
       loadgen: perCall((own.user + own.system) / 1e6),
     },
+    eventsBehind,
   };
+}
+
+async function unpublishedEvents(database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl(database) });
+  await client.connect();
+  try {
+    return Number((await client.query(`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`)).rows[0].n);
+  } finally {
+    await client.end();
+  }
 }
 
 async function partLoad(server: Server): Promise<LoadResult> {
@@ -636,7 +654,8 @@ async function partLoad(server: Server): Promise<LoadResult> {
     `${p.callsPerS} CALLs/s (${p.calls} CALLs, ${p.errors} errors${p.backlog ? `, ${p.backlog} still unsent at the end` : ''}), latency p50 ${p.latency.p50} ms, p90 ${p.latency.p90} ms, p99 ${p.latency.p99} ms, max ${p.latency.max} ms; ` +
     `server CPU ${Math.round(p.serverCpu * 100)} % of a core, machine ${Math.round(p.machineCpu * 100)} % busy; CPU ms per CALL: server ${p.cpuMsPerCall.server}` +
     (server.database ? `, PostgreSQL ${p.cpuMsPerCall.postgres}, NATS ${p.cpuMsPerCall.nats}` : '') +
-    `, load generator ${p.cpuMsPerCall.loadgen}`;
+    `, load generator ${p.cpuMsPerCall.loadgen}` +
+    (p.eventsBehind !== undefined ? `; ${p.eventsBehind} events not yet on JetStream when it ended` : '');
   out(`  offered ${RATE}/s for ${RATE_S} s: ${fmt(fixed)}`);
   const max = await runPhase(server, stations, MAX_S, null);
   out(`  flat out for ${MAX_S} s: ${fmt(max)}`);
@@ -658,6 +677,7 @@ async function persisted(database: string): Promise<{ meterRows: number; events:
       await sleep(250);
     } while (Date.now() < deadline);
     const meterRows = Number((await client.query(`SELECT count(*) AS n FROM meter_values`)).rows[0].n);
+    // Rows still in the outbox: all events when published rows are kept, none once published with OUTBOX_RETENTION_HOURS=0.
     const events = Number((await client.query(`SELECT count(*) AS n FROM outbox`)).rows[0].n);
     return { meterRows, events, unpublished };
   } finally {
@@ -706,7 +726,7 @@ async function main(): Promise<void> {
         out('part 2: sustained CALLs with persistence and events');
         oursLoad = await partLoad(ours);
         stored = await persisted(database);
-        out(`  stored: ${stored.meterRows} meter_values rows, ${stored.events} outbox events (${stored.unpublished} not yet relayed to JetStream)`);
+        out(`  stored: ${stored.meterRows} meter_values rows, ${stored.events} outbox rows kept (${stored.unpublished} not yet on JetStream 30 s after the end)`);
       }
       await ours.stop();
       ours = undefined;
@@ -750,7 +770,11 @@ async function main(): Promise<void> {
     const ok = l === oursLoad ? (RATE < 2000 ? `target not tested (BENCH_RATE ${RATE})` : met ? 'target met' : 'target MISSED') : '';
     rows.push(
       [`${l.server}: ${RATE}/s offered, ${l.stations} stations`, `${l.fixed.callsPerS}/s, p50 ${l.fixed.latency.p50} ms, p99 ${l.fixed.latency.p99} ms`, l === oursLoad ? `${ok} (≥ 2,000/s, p99 < 100 ms)` : ''],
-      [`${l.server}: flat out`, `${l.max.callsPerS}/s, p50 ${l.max.latency.p50} ms, p99 ${l.max.latency.p99} ms`, `server CPU ${Math.round(l.max.serverCpu * 100)} %, RSS ${l.rssMb} MB`],
+      [
+        `${l.server}: flat out`,
+        `${l.max.callsPerS}/s, p50 ${l.max.latency.p50} ms, p99 ${l.max.latency.p99} ms`,
+        `server CPU ${Math.round(l.max.serverCpu * 100)} %, RSS ${l.rssMb} MB` + (l.max.eventsBehind !== undefined ? `, ${l.max.eventsBehind} events behind at the end` : ''),
+      ],
       [
         `${l.server}: CPU ms per CALL (flat out)`,
         `server ${l.max.cpuMsPerCall.server}` + (l === oursLoad ? ` + PostgreSQL ${l.max.cpuMsPerCall.postgres} + NATS ${l.max.cpuMsPerCall.nats}` : ''),
@@ -761,7 +785,11 @@ async function main(): Promise<void> {
   let ratio: number | undefined;
   if (oursLoad && bareLoad) {
     ratio = oursLoad.max.callsPerS / bareLoad.max.callsPerS;
-    rows.push(['ratio ours / bare (flat out)', ratio.toFixed(2), ratio >= 0.5 ? 'target ≥ 0.5 met' : 'target ≥ 0.5 MISSED']);
+    // Sustained only if the events kept up: a backlog of more than a second's worth means part of
+    // the work (and its CPU) was left for after the measurement.
+    const sustained = (oursLoad.max.eventsBehind ?? 0) <= oursLoad.max.callsPerS;
+    const verdict = ratio >= 0.5 && sustained ? 'target ≥ 0.5 met' : 'target ≥ 0.5 MISSED';
+    rows.push(['ratio ours / bare (flat out)', ratio.toFixed(2), sustained ? verdict : `${verdict} (not sustained: ${oursLoad.max.eventsBehind} events behind)`]);
     const cpuRatio = bareLoad.max.cpuMsPerCall.server / (oursLoad.max.cpuMsPerCall.server + oursLoad.max.cpuMsPerCall.postgres + oursLoad.max.cpuMsPerCall.nats);
     rows.push(['  CPU-cost ratio bare server / (ours + PostgreSQL + NATS)', cpuRatio.toFixed(2), 'the same ratio in CPU per CALL, less sensitive to other load']);
   }

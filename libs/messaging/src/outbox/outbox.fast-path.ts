@@ -87,7 +87,7 @@ export class OutboxFastPath {
   private async publish(publisher: PipelinedPublisher, events: readonly CommittedOutboxEvent[]): Promise<void> {
     const messages = events.map((e) => ({
       subject: this.o.names.subject(e.subject),
-      data: textEncoder.encode(toJsonParameter(e.payload)),
+      data: textEncoder.encode(e.payloadJson ?? toJsonParameter(e.payload)),
       meta: { eventId: e.id, schemaVersion: e.schema_version, source: e.source, correlationId: e.correlation_id ?? undefined, occurredAt: e.occurred_at },
       msgId: e.id,
     }));

@@ -30,4 +30,15 @@ describe('OutboxWriter.statement', () => {
     expect(writer.statement([{ subject, payload: sampleEvents[subject] }], 1).notify).toContain('pg_notify');
     expect(writer.statement([{ subject, payload: sampleEvents[subject] }], 1, { notify: false }).notify).toBe('SELECT 1');
   });
+
+  it('serialises each payload once: the parameter holds it as the fast path will publish it, any text escaped', () => {
+    const payload = { ...sampleEvents[subject], info: 'quote " backslash \\ lone \ud800 surrogate' };
+    const s = writer.statement([{ subject, payload, correlationId: 'c"1' }, { subject, payload: sampleEvents[subject] }], 1, { validate: false });
+    const rows = JSON.parse(s.params[0] as string) as Record<string, unknown>[];
+    expect(rows.map((r) => r.ord)).toEqual([1, 2]);
+    expect(rows[0]).toEqual({ id: s.ids[0], subject, schema_version: 1, payload: { ...payload, info: 'quote " backslash \\ lone \ufffd surrogate' }, correlation_id: 'c"1', occurred_at: s.events![0].occurred_at, ord: 1 });
+    expect(rows[1].correlation_id).toBeNull();
+    expect(JSON.parse(s.events![0].payloadJson!)).toEqual(rows[0].payload);
+    expect(s.events![1].payloadJson).toBe(JSON.stringify(sampleEvents[subject]));
+  });
 });

@@ -54,6 +54,8 @@ export interface CommittedOutboxEvent {
   source: string;
   /** ISO 8601 UTC with milliseconds, stored as the row's occurred_at, so both paths send the same header. */
   occurred_at: string;
+  /** `payload` as the JSON text the statement stored, so the fast path publishes it without serialising it again. */
+  payloadJson?: string;
 }
 
 export interface OutboxStatementOptions {
@@ -125,7 +127,10 @@ export class OutboxWriter {
     const ids: string[] = [];
     // One JSON parameter for the whole batch: pg's array-literal encoding (every payload's quotes
     // escaped again, in JS) cost more CPU and garbage than the native JSON.stringify of one array.
-    const rows: (CommittedOutboxEvent & { ord: number })[] = [];
+    const rows: CommittedOutboxEvent[] = [];
+    // The parameter's JSON is assembled from each payload's own JSON text (kept for the fast path),
+    // so a payload is serialised once, not once for the statement and again for the publish.
+    const json: string[] = [];
     const ambient = currentCorrelationId() ?? null;
     const occurredAt = new Date().toISOString();
     for (const e of events) {
@@ -137,7 +142,13 @@ export class OutboxWriter {
       }
       const id = e.eventId ?? randomUUID();
       ids.push(id);
-      rows.push({ id, subject: e.subject, schema_version: version, payload: e.payload, correlation_id: e.correlationId ?? ambient, source: this.source, occurred_at: occurredAt, ord: rows.length + 1 });
+      const correlationId = e.correlationId ?? ambient;
+      const payloadJson = toJsonParameter(e.payload);
+      rows.push({ id, subject: e.subject, schema_version: version, payload: e.payload, correlation_id: correlationId, source: this.source, occurred_at: occurredAt, payloadJson });
+      json.push(
+        `{"id":${JSON.stringify(id)},"subject":${JSON.stringify(e.subject)},"schema_version":${version},"payload":${payloadJson},` +
+          `"correlation_id":${JSON.stringify(correlationId)},"occurred_at":"${occurredAt}","ord":${rows.length}}`,
+      );
     }
     const p = (k: number) => `$${firstParam + k}`;
     const keep = options.keepOrdinals ? `WHERE e.ord IN (${options.keepOrdinals})` : '';
@@ -150,9 +161,8 @@ export class OutboxWriter {
          RETURNING id)`;
     // NOTIFY is delivered only on commit; with no event there is nothing to wake the relay for.
     const notify = options.notify === false ? 'SELECT 1' : `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM ${name}) c WHERE c.n > 0`;
-    // `source` travels as its own parameter (and `ord` is only for keepOrdinals); the JSON carries
-    // them per row anyway because `events` shares these objects rather than copying them.
-    return { ids, cte, notify, params: [toJsonParameter(rows), this.source], events: options.keepOrdinals ? undefined : rows, candidates: rows };
+    // `source` travels as its own parameter; `ord` is only for keepOrdinals.
+    return { ids, cte, notify, params: [`[${json.join(',')}]`, this.source], events: options.keepOrdinals ? undefined : rows, candidates: rows };
   }
 }
 
