@@ -122,6 +122,32 @@ describe('rems-ingest MQTT meter ingest through Mosquitto', () => {
     }
   });
 
+  it("publishes a command on the prefix of the device's MQTT version, and on both for a device never seen on MQTT", async () => {
+    const received = async (d: { tenantAlias: string; serialId: string }) => {
+      const rtu = await device(5);
+      const got: string[] = [];
+      rtu.on('message', (topic) => got.push(topic.slice(t.topicRoot.length + 1).split('/')[0]));
+      await rtu.subscribeAsync([3, 5].map((v) => `${t.topicRoot}/mqtt${v}/device/${d.tenantAlias}/${d.serialId}`), { qos: 1 });
+      return got;
+    };
+    const onMqtt5 = await t.provision({ modules: { 0: 'SOLAR_PV_SINGLE' } });
+    const httpOnly = await t.provision({ modules: { 0: 'SOLAR_PV_SINGLE' } });
+    const tokens5 = (await t.connect(onMqtt5)).tokens;
+    const tokensHttp = (await t.connect(httpOnly)).tokens;
+    await (await device(5)).publishAsync(topic(5), JSON.stringify({ transceiverId: onMqtt5.transceiverId, port: 0, data: V1 }), { qos: 1 });
+    expect(await eventually(async () => (await count(`SELECT count(*)::int n FROM raw_frame WHERE transceiver_id = $1`, [onMqtt5.transceiverId])) === 1)).toBe(true);
+
+    const got5 = await received(onMqtt5);
+    const gotHttp = await received(httpOnly);
+    for (const token of [tokens5.accessToken, tokensHttp.accessToken]) {
+      expect((await t.call('POST', '/api/v1/device/firmware/direct-process', { token, body: { type: 'RESTART' } })).status).toBe(200);
+    }
+    expect(await eventually(() => got5.length >= 1 && gotHttp.length >= 2)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got5).toEqual(['mqtt5']);
+    expect(gotHttp.sort()).toEqual(['mqtt3', 'mqtt5']);
+  });
+
   it('listens only to its own meter topics', async () => {
     const d = await t.provision();
     await t.connect(d);

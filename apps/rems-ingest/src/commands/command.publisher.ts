@@ -5,12 +5,14 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { RemsIngestConfig } from '../config.js';
-import { commandTopics } from '../mqtt/topics.js';
+import { commandTopic, commandTopics, type MqttVersion } from '../mqtt/topics.js';
+import { CommandRepository } from './command.repository.js';
 
 /**
  * Publishes a command (the bare ControlCommand, no envelope) to `{prefix}/device/{tenant}/{serial}`
- * on both prefixes, QoS 1, not retained: a device listens only on its own MQTT version's prefix,
- * and one that was offline reconciles through 5.6 when it boots.
+ * on the prefix of the device's MQTT version (the version it last sent meter frames with), QoS 1,
+ * not retained. A device never seen on MQTT gets it on both prefixes, since it listens on one of
+ * them; one that was offline reconciles through 5.6 when it boots.
  */
 @Injectable()
 export class CommandPublisher {
@@ -22,6 +24,7 @@ export class CommandPublisher {
     @Inject(APP_CONFIG) private readonly config: RemsIngestConfig,
     @Inject(ROOT_LOGGER) root: Logger,
     metrics: MetricsService,
+    private readonly commands: CommandRepository,
   ) {
     this.logger = root.child({ component: 'command-publisher' });
     this.failures = new Counter({ name: 'rems_command_publish_failures_total', help: 'Commands that could not be published on MQTT (devices still see them through 5.6)', registers: [metrics.registry] });
@@ -30,7 +33,14 @@ export class CommandPublisher {
   /** Called after the command is committed; never rejects: a failure is logged and counted, the command stays pending. */
   async publish(command: ControlCommand): Promise<void> {
     const payload = JSON.stringify(command);
-    const topics = commandTopics(this.config.REMS_MQTT_TOPIC_ROOT, command.tenantAlias, command.serialId);
+    const root = this.config.REMS_MQTT_TOPIC_ROOT;
+    let version: MqttVersion | undefined;
+    try {
+      version = await this.commands.mqttVersionOf(command.transceiverId);
+    } catch (err) {
+      this.logger.warn({ err, commandId: command.id }, 'MQTT version of the device unknown (database); publishing on both prefixes');
+    }
+    const topics = version ? [commandTopic(root, version, command.tenantAlias, command.serialId)] : commandTopics(root, command.tenantAlias, command.serialId);
     const results = await Promise.allSettled(topics.map((topic) => this.mqtt.publishAsync(topic, payload, { qos: 1, retain: false })));
     for (const [i, r] of results.entries()) {
       if (r.status === 'rejected') {

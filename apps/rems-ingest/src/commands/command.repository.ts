@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CommandStatus, CommandType, ControlCommand, DeviceModelType } from '@cpo/rems-protocol';
+import type { MqttVersion } from '../mqtt/topics.js';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface NewCommand {
@@ -64,6 +65,21 @@ export class CommandRepository {
 
   async setStatus(tx: EntityManager, id: string, status: CommandStatus, processed: boolean, message: string | null, at: Date): Promise<void> {
     await tx.query(`UPDATE control_command SET status = $2, processed = $3, message = COALESCE($4, message), updated_at = $5 WHERE id = $1`, [id, status, processed, message, at]);
+  }
+
+  /**
+   * The MQTT version the device last sent a meter frame with (its raw frames keep the channel), or
+   * undefined when it sent none over MQTT in the last 30 days (an HTTP-only device, or a new one).
+   * Walks the device's frames newest first on (transceiver_id, received_at); commands are rare.
+   */
+  async mqttVersionOf(transceiverId: string): Promise<MqttVersion | undefined> {
+    const rows: { channel: MqttVersion }[] = await this.db.query(
+      `SELECT channel FROM raw_frame
+        WHERE transceiver_id = $1 AND channel IN ('mqtt3', 'mqtt5') AND received_at > now() - interval '30 days'
+        ORDER BY received_at DESC LIMIT 1`,
+      [transceiverId],
+    );
+    return rows[0]?.channel;
   }
 
   async firmwareVersions(modelId: string, tx: EntityManager = this.db.manager): Promise<FirmwareVersionRow[]> {

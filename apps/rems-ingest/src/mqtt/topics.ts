@@ -12,7 +12,12 @@ export function versionOfMeterTopic(root: string, topic: string): MqttVersion | 
   return MQTT_VERSIONS.find((v) => topic === `${root}/${v}/meter`);
 }
 
+/** The command topic of one device on one MQTT version's prefix. */
+export function commandTopic(root: string, version: MqttVersion, tenantAlias: string, serialId: string): string {
+  return `${root}/${version}/device/${tenantAlias}/${serialId}`;
+}
+
 /** Command topics of one device, one per prefix. */
 export function commandTopics(root: string, tenantAlias: string, serialId: string): string[] {
-  return MQTT_VERSIONS.map((v) => `${root}/${v}/device/${tenantAlias}/${serialId}`);
+  return MQTT_VERSIONS.map((v) => commandTopic(root, v, tenantAlias, serialId));
 }
