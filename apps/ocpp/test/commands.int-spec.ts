@@ -207,14 +207,20 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     behaviour.ignoreProfiles = true;
     await eventually(async () => (await api(a, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.numberOfConnectors === 2);
     const start = new Date(Date.now() - 60_000).toISOString();
+    const planId = crypto.randomUUID();
     await publishPlan(a, {
-      planId: crypto.randomUUID(), groupId: 'G1', stationId: cp.identity, reason: 'emergency', effectiveFrom: start,
+      planId, groupId: 'G1', stationId: cp.identity, reason: 'emergency', effectiveFrom: start,
       connectors: [{ connectorId: 2, schedule: { startSchedule: start, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 10 }] } }],
     });
     const row = async () => ((await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as { chargingProfileId: number; state: string; verification: string | null; verifiedLimit: number | null }[])[0];
     expect(await eventually(async () => (await row())?.verification != null)).toBe(true);
     // Accepted (so applied and published as such), yet it reports its 32 A hardware maximum in effect.
     expect(await row()).toMatchObject({ chargingProfileId: 102, state: 'applied', verification: 'exceeded', verifiedLimit: 32 });
+    // ... and told the planner it does not obey, so the station counts as uncontrolled.
+    expect(await eventually(() => a.events.of(Subjects.OcppChargingProfileFailed, cp.identity).length === 1)).toBe(true);
+    expect(a.events.of(Subjects.OcppChargingProfileFailed, cp.identity)[0]).toMatchObject({
+      connectorId: 2, planId, chargingProfileId: 102, status: 'NotObeyed', detail: 'accepted, but reports 32 A in effect against a limit of 10 A',
+    });
     // Either replica may have taken the plan from the bus (and verified through the other's socket).
     const metrics = (await Promise.all([a, b].map((h) => fetch(`${h.app.baseUrl}/metrics`).then((r) => r.text())))).join('\n');
     expect(metrics).toMatch(/ocpp_charging_profile_verifications_total\{[^}]*outcome="exceeded"[^}]*\} [1-9]/);

@@ -54,7 +54,7 @@ export class LimitDispatcher {
     }
     // After every profile is out (a decrease must not wait for a check): what the charger applies now.
     for (const { row, sent } of accepted) {
-      await this.verifier.verify(stationId, row.chargingProfileId, sent, options.ctx).catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
+      await this.verifier.verify(stationId, row, sent, options.ctx).catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
     }
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OcppCommandReply } from '@cpo/contracts';
+import { Subjects, type OcppCommandReply } from '@cpo/contracts';
+import { OutboxWriter } from '@cpo/messaging';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
@@ -22,7 +23,10 @@ const DURATION_S = 300;
  * Checks with GetCompositeSchedule that a charger which accepted a profile really applies it: the
  * limit it reports in effect now must not exceed ours (lower is fine: another cap may be stricter).
  * `Accepted` alone is not proof; some firmware accepts a profile and keeps its old limit. The result
- * is stored with the profile (operator view) and counted; it never re-sends or fails the profile.
+ * is stored with the profile (operator view) and counted. A charger that does not obey is reported
+ * on the bus as `ocpp.charging-profile.failed` with status `NotObeyed`, so the planner counts the
+ * station as uncontrolled (at its maximum) until a later profile is applied, instead of trusting a
+ * limit the charger ignores. It never re-sends the profile: the same firmware would ignore it again.
  */
 @Injectable()
 export class ProfileVerifier {
@@ -31,11 +35,16 @@ export class ProfileVerifier {
     private readonly registry: SessionRegistry,
     private readonly commands: CommandService,
     private readonly metrics: OcppMetrics,
+    private readonly outbox: OutboxWriter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** `chargingProfileId`: the desired profile's id (the row), which may differ from the form sent (an emulated cap). */
-  async verify(stationId: string, chargingProfileId: number, built: BuiltProfile, ctx?: StationContext, now = new Date()): Promise<Verification> {
+  /**
+   * `chargingProfileId`: the desired profile's id (the row), which may differ from the form sent (an
+   * emulated cap); `planId`: the plan it implements, carried by a `NotObeyed` event.
+   */
+  async verify(stationId: string, row: { chargingProfileId: number; planId?: string | null }, built: BuiltProfile, ctx?: StationContext, now = new Date()): Promise<Verification> {
+    const { chargingProfileId } = row;
     const schedule = built.profile.chargingSchedule;
     const unit = schedule.chargingRateUnit;
     const expected = expectedLimit(built, now);
@@ -60,10 +69,22 @@ export class ProfileVerifier {
     if (outcome === 'exceeded') {
       this.logger.warn({ stationId, chargingProfileId, expected, reported, unit }, 'charger accepted a charging profile but reports a higher limit in effect');
     }
-    await this.db.query(
-      `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now() WHERE station_id = $1 AND charging_profile_id = $2`,
-      [stationId, chargingProfileId, detail ? `${outcome}: ${detail}`.slice(0, 500) : outcome, outcome === 'unverifiable' ? null : (reported ?? null)],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now() WHERE station_id = $1 AND charging_profile_id = $2`,
+        [stationId, chargingProfileId, detail ? `${outcome}: ${detail}`.slice(0, 500) : outcome, outcome === 'unverifiable' ? null : (reported ?? null)],
+      );
+      if (outcome !== 'exceeded') return;
+      await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, {
+        stationId,
+        connectorId: built.connectorId,
+        planId: row.planId ?? undefined,
+        chargingProfileId: built.profile.chargingProfileId,
+        status: 'NotObeyed',
+        detail: `accepted, but reports ${reported} ${unit} in effect against a limit of ${expected} ${unit}`,
+        failedAt: now.toISOString(),
+      });
+    });
     return outcome;
   }
 

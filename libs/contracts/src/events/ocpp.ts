@@ -155,14 +155,16 @@ export type OcppChargingProfileApplied = z.infer<typeof OcppChargingProfileAppli
 
 /**
  * `ocpp.charging-profile.failed`: a profile was not applied. `Rejected`/`NotSupported` are the
- * charger's answer; `Timeout` = no answer in time; `Offline` = no socket; `Error` = a CallError.
+ * charger's answer; `Timeout` = no answer in time; `Offline` = no socket; `Error` = a CallError;
+ * `NotObeyed` = the charger accepted it (an `applied` event came first) but GetCompositeSchedule
+ * reports a higher limit in effect, i.e. it does not apply the limit (`detail` says by how much).
  */
 export const OcppChargingProfileFailedV1 = z.strictObject({
   stationId: StationId,
   connectorId: ConnectorId,
   planId: z.uuid().optional(),
   chargingProfileId: z.number().int(),
-  status: z.enum(['Rejected', 'NotSupported', 'Timeout', 'Offline', 'Error']),
+  status: z.enum(['Rejected', 'NotSupported', 'Timeout', 'Offline', 'Error', 'NotObeyed']),
   /** Details for operators, e.g. the CallError code and description. */
   detail: NonEmptyString.optional(),
   failedAt: Timestamp,
