@@ -1,3 +1,4 @@
+import { serializeCallError, serializeCallResult } from './frames.js';
 import { InboundIds } from './inbound-ids.js';
 
 describe('InboundIds', () => {
@@ -25,5 +26,31 @@ describe('InboundIds', () => {
     ids.clear();
     expect(ids.begin('x', 'fp')).toEqual({ kind: 'new' });
     expect(() => new InboundIds(0)).toThrow(RangeError);
+  });
+
+  it('gives back the exact answer frame of a retransmission, whether it kept the whole frame or only a shared payload', () => {
+    const ids = new InboundIds();
+    const answers: Record<string, string> = {
+      'm-1': serializeCallResult('m-1', {}),
+      'q"2': serializeCallResult('q"2', {}),
+      b3: serializeCallResult('b3', { status: 'Accepted', currentTime: '2026-12-05T00:00:00Z', interval: 300 }),
+      e4: serializeCallError('e4', 'ProtocolError', 'bad', {}),
+    };
+    for (const [id, frame] of Object.entries(answers)) {
+      ids.begin(id, 'fp');
+      ids.answered(id, frame);
+    }
+    for (const [id, frame] of Object.entries(answers)) expect(ids.begin(id, 'fp')).toEqual({ kind: 'answered', frame });
+  });
+
+  it('remembers 16 ids by default', () => {
+    const ids = new InboundIds();
+    for (let i = 0; i < 17; i++) {
+      ids.begin(`id${i}`, 'fp');
+      ids.answered(`id${i}`, serializeCallResult(`id${i}`, {}));
+    }
+    expect(ids.begin('id0', 'fp')).toEqual({ kind: 'new' });
+    expect(ids.begin('id16', 'fp').kind).toBe('answered');
+    expect(ids.begin('id2', 'fp').kind).toBe('answered');
   });
 });
