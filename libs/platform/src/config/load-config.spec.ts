@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     expect(c.NATS_URL).toEqual(['nats://a:4222', 'nats://b:4222']);
   });
 
+  it('keeps published outbox rows 72 h by default; 0 (delete once published) is allowed, a negative value is not', () => {
+    expect(load({}).OUTBOX_RETENTION_HOURS).toBe(72);
+    expect(load({ OUTBOX_RETENTION_HOURS: '0' }).OUTBOX_RETENTION_HOURS).toBe(0);
+    expect(() => load({ OUTBOX_RETENTION_HOURS: '-1' })).toThrow(/OUTBOX_RETENTION_HOURS/);
+  });
+
   it('names every bad variable in one error, hiding secret values', () => {
     let error: ConfigError | undefined;
     try {
