@@ -39,8 +39,8 @@ export class PlanningRepository {
   }
 
   async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
-    const rows: { station_id: string; connected: boolean | null; profile_failures: number | null; last_profile_at: Date | null; plan_at: Date | null; unanswered: boolean | null }[] = await tx.query(
-      `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, p.created_at AS plan_at, p.applied + p.failed < p.expected AS unanswered
+    const rows: { station_id: string; connected: boolean | null; profile_failures: number | null; last_profile_at: Date | null; last_profile_result: string | null; plan_at: Date | null; unanswered: boolean | null }[] = await tx.query(
+      `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, p.applied + p.failed < p.expected AS unanswered
        FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
        LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected FROM station_plans q WHERE q.station_id = s.station_id ORDER BY seq DESC LIMIT 1) p ON true
        WHERE s.group_id = $1`,
@@ -54,6 +54,7 @@ export class PlanningRepository {
           connected: r.connected ?? undefined,
           profileFailures: r.profile_failures ?? 0,
           lastProfileAtMs: ms(r.last_profile_at),
+          lastProfileResult: r.last_profile_result ?? undefined,
           lastPlanAtMs: ms(r.plan_at),
           lastPlanUnanswered: r.unanswered ?? false,
         },

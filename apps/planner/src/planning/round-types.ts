@@ -16,6 +16,8 @@ export interface StationLive {
   readonly connected?: boolean;
   readonly profileFailures: number;
   readonly lastProfileAtMs?: number;
+  /** The latest `ocpp.charging-profile.*` outcome: `Accepted` or the failure status (`Rejected`, `NotObeyed`, ...). */
+  readonly lastProfileResult?: string;
   /** When the station's latest plan was published, and whether some of its profiles are still unanswered. */
   readonly lastPlanAtMs?: number;
   readonly lastPlanUnanswered: boolean;

@@ -217,6 +217,7 @@ describe('uncontrolledReason', () => {
     expect(uncontrolledReason({ ...silent, lastPlanAtMs: NOW - 60_000 }, NOW, options)).toBeUndefined();
     expect(uncontrolledReason({ ...silent, lastPlanAtMs: NOW - 700_000 }, NOW, options)).toBeUndefined();
     expect(uncontrolledReason({ ...online('A'), profileFailures: 2, lastProfileAtMs: NOW - 60_000 }, NOW, options)).toBe('profile rejected');
+    expect(uncontrolledReason({ ...online('A'), profileFailures: 1, lastProfileAtMs: NOW - 60_000, lastProfileResult: 'NotObeyed' }, NOW, options)).toBe('profile not obeyed');
     expect(uncontrolledReason({ ...online('A'), profileFailures: 2, lastProfileAtMs: NOW - 601_000 }, NOW, options)).toBeUndefined();
   });
 });

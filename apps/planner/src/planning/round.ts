@@ -38,7 +38,10 @@ export function uncontrolledReason(live: StationLive | undefined, nowMs: number,
   if (live.lastPlanUnanswered && planAge !== undefined && planAge > options.ackTimeoutMs && planAge < options.ackTimeoutMs + options.uncontrolledRetryMs) {
     return 'no answer to its last plan';
   }
-  if (live.profileFailures > 0 && (live.lastProfileAtMs === undefined || nowMs - live.lastProfileAtMs < options.uncontrolledRetryMs)) return 'profile rejected';
+  if (live.profileFailures > 0 && (live.lastProfileAtMs === undefined || nowMs - live.lastProfileAtMs < options.uncontrolledRetryMs)) {
+    // NotObeyed: the charger accepted the profile but reports a higher limit in effect.
+    return live.lastProfileResult === 'NotObeyed' ? 'profile not obeyed' : 'profile rejected';
+  }
   return undefined;
 }
 
