@@ -12,6 +12,7 @@ import { DeviceApiModule } from './device-api/device-api.module.js';
 import { DeviceModule } from './device/device.module.js';
 import { MeterApiModule } from './meter-api/meter-api.module.js';
 import { MeterModule } from './meter/meter.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { migrations } from './migrations/index.js';
 
 /** What tests may replace: the clock (token expiry, receipt times). */
@@ -44,6 +45,7 @@ export class AppModule {
         MeterApiModule,
         AdminModule,
         DeviceApiModule,
+        RetentionModule,
       ],
     };
   }

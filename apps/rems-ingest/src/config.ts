@@ -59,6 +59,12 @@ export function loadRemsIngestConfig(source: NodeJS.ProcessEnv = process.env) {
         REMS_INGEST_FLUSH_MS: env.nonNegativeInt().max(1000).default(10),
         /** How long an MQTT replica trusts its cached transceiver status (HTTP always reads the database). */
         REMS_DEVICE_CACHE_MS: env.nonNegativeInt().max(60_000).default(5000),
+        /**
+         * Raw frames older than this many days are deleted (hourly, in small batches); decoded
+         * readings are kept. 0 keeps every raw frame. A year and a month by default: audits and
+         * re-decoding look back a year, and the table grows by every frame received.
+         */
+        REMS_RAW_FRAME_RETENTION_DAYS: env.nonNegativeInt().max(36_500).default(400),
       }),
     source,
   );

@@ -19,3 +19,4 @@ export * from './mqtt/mqtt.module.js';
 export * from './bootstrap/bootstrap.js';
 export * from './platform.module.js';
 export * from './http/system.controller.js';
+export * from './jobs/periodic-job.js';

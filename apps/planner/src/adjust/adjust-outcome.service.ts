@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { MetricsService, NotFoundError, ROOT_LOGGER } from '@cpo/platform';
+import { MetricsService, NotFoundError, PeriodicJob, ROOT_LOGGER } from '@cpo/platform';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { CLOCK, type Clock } from '../clock.js';
@@ -7,7 +7,6 @@ import { DAY_MS, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { AdjustRepository, type PendingRequest } from './adjust.repository.js';
 import { adjustOutcome, hourlyKw, pickReply, replyDeadlineMs, requestedDayOf } from './outcome.js';
-import { PeriodicJob } from '../periodic-job.js';
 
 /** Replies arrive by 16:00 Asia/Taipei; looking once a minute is plenty. */
 const CHECK_EVERY_MS = 60_000;

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { randomUUID } from 'node:crypto';
 import { ADJUST_BLOCK_COUNT, Subjects } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
-import { APP_CONFIG, ConflictError, NotFoundError, REDIS, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ConflictError, NotFoundError, PeriodicJob, REDIS, ROOT_LOGGER } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CapacityService } from '../capacity/capacity.service.js';
@@ -10,7 +10,6 @@ import { CLOCK, type Clock } from '../clock.js';
 import { ComplianceRepository } from '../compliance-windows/compliance.repository.js';
 import type { PlannerConfig } from '../config.js';
 import { DAY_MS, HOUR_MS, nextTaipeiDay, taipeiDayOf, taipeiDayStartMs } from '../timeline/index.js';
-import { PeriodicJob } from '../periodic-job.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { CapacityRequestRepository } from './capacity-request.repository.js';
 import { AdjustDayLock } from './adjust-day-lock.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, MetricsService, NotFoundError, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, MetricsService, NotFoundError, PeriodicJob, ROOT_LOGGER } from '@cpo/platform';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { CapacityService } from '../capacity/capacity.service.js';
@@ -7,7 +7,6 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { PlannerConfig } from '../config.js';
 import { unconstrainedDemandW } from '../capacity-request/decision.js';
 import { DAY_MS, HOUR_MS, taipeiDayStartMs } from '../timeline/index.js';
-import { PeriodicJob } from '../periodic-job.js';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { ComplianceRepository } from './compliance.repository.js';
 import { meterAgeMs } from '../compliance/margin.js';
