@@ -149,6 +149,23 @@ describe('outbox fast path: publish right after commit (real PostgreSQL + JetStr
     expect(await eventually(async () => (await rows()) === 0)).toBe(true);
   });
 
+  it('survives the server dropping its idle connection (restart, failover, DROP DATABASE) and marks with a new one', async () => {
+    const f = fastPath({ deletePublished: true });
+    const first = await commitStatement(1);
+    await f.publishAfterCommit(first);
+    const rows = async (ids: string[]) => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [ids]))[0].n as number;
+    expect(await eventually(async () => (await rows(first.ids)) === 0)).toBe(true);
+    // Its pool now holds an idle connection; without an error listener its termination was an unhandled 'error' event.
+    const [{ n }] = await bus.dataSource.query(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'outbox-fast-path' AND datname = current_database()`,
+    );
+    expect(n).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await commitStatement(1);
+    await f.publishAfterCommit(second);
+    expect(await eventually(async () => (await rows(second.ids)) === 0)).toBe(true);
+  });
+
   describe('events written inside TypeORM transactions (OutboxCommitHook)', () => {
     let f: OutboxFastPath;
     let writer: OutboxWriter;

@@ -41,6 +41,8 @@ export class OutboxFastPath {
   private pool?: pg.Pool;
   private inFlight = 0;
   private closed = false;
+  /** After stop(): no further marks (nor a new pool); what is left unmarked is the relay's. */
+  private stopped = false;
   private toMark: string[] = [];
   private markTimer?: NodeJS.Timeout;
   private marking?: Promise<void>;
@@ -79,6 +81,9 @@ export class OutboxFastPath {
     this.closed = true;
     await Promise.all([...this.pending]);
     await this.flushMarks();
+    this.stopped = true;
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
     this.publisher?.close();
     await this.pool?.end();
     this.pool = undefined;
@@ -116,7 +121,7 @@ export class OutboxFastPath {
   }
 
   private scheduleMarks(): void {
-    if (this.markTimer || this.toMark.length === 0) return;
+    if (this.stopped || this.markTimer || this.toMark.length === 0) return;
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;
       void this.flushMarks();
@@ -151,8 +156,12 @@ export class OutboxFastPath {
   }
 
   private db(): pg.Pool {
-    // A lost mark only means the relay publishes the row again, which JetStream de-duplicates: no WAL flush wait.
-    this.pool ??= new pg.Pool({ connectionString: this.o.databaseUrl, max: 1, application_name: 'outbox-fast-path', options: '-c synchronous_commit=off' });
+    if (!this.pool) {
+      // A lost mark only means the relay publishes the row again, which JetStream de-duplicates: no WAL flush wait.
+      this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: 1, application_name: 'outbox-fast-path', options: '-c synchronous_commit=off' });
+      // An idle connection dropped by the server (restart, failover) is reported here; unheard, it would crash the process.
+      this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox fast-path connection lost; the next mark reconnects'));
+    }
     return this.pool;
   }
 }

@@ -157,7 +157,11 @@ export class OutboxRelay {
 
   /** The relay's own small pool: its SQL is raw and multi-statement, outside the app's ORM. */
   private db(): pg.Pool {
-    this.pool ??= new pg.Pool({ connectionString: this.o.databaseUrl, max: this.concurrency() + 1, application_name: 'outbox-relay' });
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: this.concurrency() + 1, application_name: 'outbox-relay' });
+      // An idle connection dropped by the server (restart, failover) is reported here; unheard, it would crash the process.
+      this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox relay connection lost; the next pass reconnects'));
+    }
     return this.pool;
   }
 
