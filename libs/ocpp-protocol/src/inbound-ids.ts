@@ -6,10 +6,11 @@
  */
 export class InboundIds {
   /**
-   * `answer`: the answer frame, or for a CALLRESULT with a common payload only that payload's
-   * shared text (see `compact`): what a station's recent ids cost is held for every station.
+   * `answer`: the answer frame, or EMPTY_RESULT for the common `[3,"<id>",{}]` (MeterValues,
+   * StatusNotification…), rebuilt from the id rather than kept per id: what a station's recent ids
+   * cost is held for every station.
    */
-  private readonly entries = new Map<string, { fingerprint: string; answer?: string; compact?: true }>();
+  private readonly entries = new Map<string, { fingerprint: string; answer?: string | typeof EMPTY_RESULT }>();
   /**
    * The ids in the order they were first seen, as a ring: the oldest is evicted without asking the
    * Map for an iterator on every CALL (this runs for every inbound message of every station).
@@ -40,25 +41,14 @@ export class InboundIds {
       return NEW;
     }
     if (seen.answer !== undefined && seen.fingerprint === fingerprint) {
-      return { kind: 'answered', frame: seen.compact ? `${callResultPrefix(uniqueId)}${seen.answer}` : seen.answer };
+      return { kind: 'answered', frame: seen.answer === EMPTY_RESULT ? emptyResult(uniqueId) : seen.answer };
     }
     return { kind: 'busy' };
   }
 
   answered(uniqueId: string, frame: string): void {
     const seen = this.entries.get(uniqueId);
-    if (!seen) return;
-    // Most answers (MeterValues, StatusNotification, DataTransfer…) are `[3,"<id>",{}]`: keep the
-    // shared tail, not a frame per id (a slice would keep the whole frame alive).
-    const prefix = callResultPrefix(uniqueId);
-    const tail = frame.length === prefix.length + 3 && frame.startsWith(prefix) ? SHARED_TAILS.get(frame.slice(prefix.length)) : undefined;
-    if (tail !== undefined) {
-      seen.answer = tail;
-      seen.compact = true;
-    } else {
-      seen.answer = frame;
-      delete seen.compact;
-    }
+    if (seen) seen.answer = frame.endsWith(',{}]') && frame === emptyResult(uniqueId) ? EMPTY_RESULT : frame;
   }
 
   clear(): void {
@@ -70,10 +60,9 @@ export class InboundIds {
 
 const NEW = { kind: 'new' } as const;
 
-/** Tails of CALLRESULT frames common enough to share between all entries. */
-const SHARED_TAILS = new Map(['{}]'].map((t) => [t, t]));
+const EMPTY_RESULT = Symbol('[3,"<id>",{}]');
 
-/** `[3,"<id>",`: how `serializeCallResult` starts a CALLRESULT frame. */
-function callResultPrefix(uniqueId: string): string {
-  return `[3,${JSON.stringify(uniqueId)},`;
+/** The CALLRESULT with an empty payload, exactly as `serializeCallResult` writes it. */
+function emptyResult(uniqueId: string): string {
+  return `[3,${JSON.stringify(uniqueId)},{}]`;
 }
