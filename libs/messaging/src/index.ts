@@ -5,6 +5,7 @@ export * from './nats/connection.js';
 export * from './nats/streams.js';
 export * from './outbox/schema.js';
 export * from './outbox/outbox.writer.js';
+export * from './outbox/outbox.packed.js';
 export * from './outbox/outbox.relay.js';
 export * from './outbox/outbox.fast-path.js';
 export * from './outbox/outbox.commit-hook.js';

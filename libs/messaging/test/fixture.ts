@@ -11,6 +11,7 @@ import { MessagingMetrics } from '../src/metrics.js';
 import { ensureStreams } from '../src/nats/streams.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/outbox.relay.js';
 import { OutboxWriter } from '../src/outbox/outbox.writer.js';
+import { packedOutboxSchema } from '../src/outbox/outbox.packed.js';
 import { messagingSchema } from '../src/outbox/schema.js';
 import type { EventSubject } from '@cpo/contracts';
 
@@ -18,6 +19,7 @@ class TestSchema1700000000000 implements MigrationInterface {
   name = 'TestSchema1700000000000';
   async up(q: QueryRunner) {
     await messagingSchema.up(q);
+    await packedOutboxSchema.up(q);
     // Side effects of test handlers. No unique key on purpose: a double application shows up as two rows.
     await q.query(`CREATE TABLE applied (event_id uuid NOT NULL, consumer text NOT NULL, delivery int NOT NULL)`);
   }

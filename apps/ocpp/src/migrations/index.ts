@@ -1,4 +1,4 @@
-import { Messaging1732300000000 } from '@cpo/messaging';
+import { Messaging1732300000000, MessagingPackedOutbox1765000000000 } from '@cpo/messaging';
 import { OcppSchema1763900000000 } from './1763900000000-ocpp-schema.js';
 import { RemoteStarts1763900000001 } from './1763900000001-remote-starts.js';
 import { OcpiCommands1763900000002 } from './1763900000002-ocpi-commands.js';
@@ -6,4 +6,4 @@ import { ProfileVerification1763900000003 } from './1763900000003-profile-verifi
 import { MeterValuesIndexes1763900000004 } from './1763900000004-meter-values-indexes.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000, OcppSchema1763900000000, RemoteStarts1763900000001, OcpiCommands1763900000002, ProfileVerification1763900000003, MeterValuesIndexes1763900000004];
+export const migrations = [Messaging1732300000000, OcppSchema1763900000000, RemoteStarts1763900000001, OcpiCommands1763900000002, ProfileVerification1763900000003, MeterValuesIndexes1763900000004, MessagingPackedOutbox1765000000000];

@@ -1,4 +1,4 @@
-import type { CommittedOutboxEvent, OutboxFastPath } from '@cpo/messaging';
+import type { CommittedOutboxEvent, OutboxFastPath, OutboxStatement } from '@cpo/messaging';
 import type { DataSource } from 'typeorm';
 import { ChargerCommits, type CommitPart } from './charger-commits.js';
 import { PreparedStatements } from './prepared.js';
@@ -24,13 +24,15 @@ function fakeDb(gate?: Promise<void>, rows: (config: Sent) => unknown[] = () => 
 
 const event = (id: string): CommittedOutboxEvent => ({ id, subject: 'ocpp.meter.sampled', schema_version: 1, payload: {}, correlation_id: null, source: 'ocpp', occurred_at: '2026-12-04T00:00:00.000Z' });
 
-const part = (key: string, outbox: boolean): CommitPart<string> => ({
+/** An outbox statement as OutboxWriter.statement describes one (only what ChargerCommits reads). */
+const statement = (name: string, packed: boolean, candidates: CommittedOutboxEvent[]) => ({ name, packed, candidates }) as unknown as OutboxStatement;
+
+const part = (key: string, outbox: boolean, packed = false): CommitPart<string> => ({
   key,
   build: (items, first) => ({
     ctes: `${key}_ins AS (INSERT INTO t SELECT $${first}::text)${outbox ? `, ${key}_out AS (INSERT INTO outbox SELECT $${first + 1}::text RETURNING id)` : ''}`,
     params: outbox ? [items.join(','), `${key}-events`] : [items.join(',')],
-    outbox: outbox ? [`${key}_out`] : [],
-    events: outbox ? items.map((i) => event(`${key}-${i}`)) : [],
+    outbox: outbox ? [statement(`${key}_out`, packed, items.map((i) => event(`${key}-${i}`)))] : [],
   }),
 });
 
@@ -76,14 +78,31 @@ describe('ChargerCommits', () => {
 describe('ChargerCommits with the outbox fast path', () => {
   it('selects the ids the outbox CTEs stored instead of notifying, and hands exactly those events to the fast path after the statement resolved', async () => {
     // The database "stored" m1 and s2 only (as when a status is stale and its event is dropped).
-    const { db, sent } = fakeDb(undefined, () => [{ id: 'meter-m1' }, { id: 'status-s2' }]);
+    const { db, sent } = fakeDb(undefined, () => [
+      { cte: 'meter_out', ref: 'meter-m1', keep: null },
+      { cte: 'status_out', ref: 'status-s2', keep: null },
+    ]);
     const { fastPath, published } = fakeFastPath(true);
     const commits = new ChargerCommits(db, fastPath);
     await Promise.all([commits.submit(part('meter', true), 'm1'), commits.submit(part('status', true), 's1'), commits.submit(part('status', true), 's2')]);
     const texts = sent.map((s) => s.text).join('\n');
     expect(texts).not.toContain('pg_notify');
-    expect(texts).toContain('SELECT id FROM meter_out');
+    expect(texts).toContain(`SELECT 'meter_out' AS cte, id::text AS ref, NULL::bigint[] AS keep FROM meter_out`);
     expect(published.flat().map((e) => e.id).sort()).toEqual(['meter-m1', 'status-s2']);
+  });
+
+  it('hands over the events a packed row kept, tagged with its seq, and none of a part that stored no row', async () => {
+    // The first statement (m1 alone) stored no row; the second holds s1..s3 in one packed row that kept the 1st and 3rd.
+    const { db, sent } = fakeDb(undefined, (q) => (q.text.includes('status_out') ? [{ cte: 'status_out', ref: '42', keep: ['1', '3'] }] : []));
+    const { fastPath, published } = fakeFastPath(true);
+    const commits = new ChargerCommits(db, fastPath);
+    const statuses = part('status', true, true);
+    await Promise.all([commits.submit(part('meter', true, true), 'm1'), ...['s1', 's2', 's3'].map((s) => commits.submit(statuses, s))]);
+    expect(sent[1]!.text).toContain(`SELECT 'status_out' AS cte, seq::text AS ref, keep FROM status_out`);
+    expect(published.flat().map((e) => [e.id, e.packedSeq])).toEqual([
+      ['status-s1', '42'],
+      ['status-s3', '42'],
+    ]);
   });
 
   it('publishes nothing when the statement fails', async () => {

@@ -42,9 +42,9 @@ export class StationService {
           },
         })),
         firstParam + statuses.params.length,
-        { name: 'status_outbox', keepOrdinals: 'SELECT ord FROM st_fresh' },
+        { name: 'status_outbox', keepOrdinals: 'SELECT ord FROM st_fresh', packed: true },
       );
-      return { ctes: `${statuses.ctes}, ${events.cte}`, params: [...statuses.params, ...events.params], outbox: ['status_outbox'], events: events.candidates };
+      return { ctes: `${statuses.ctes}, ${events.cte}`, params: [...statuses.params, ...events.params], outbox: [events] };
     },
   };
 

@@ -34,9 +34,9 @@ export class MeterValuesService {
     build: (items, firstParam) => {
       const { rows, events } = this.rowsOf(items, items.map(givenTransactionId));
       const meter = meterValuesInsert(rows, firstParam);
-      if (events.length === 0) return { ctes: `meter_ins AS (${meter.sql})`, params: meter.params, outbox: [], events: [] };
-      const outbox = this.outbox.statement(events, firstParam + meter.params.length, { name: 'meter_outbox' });
-      return { ctes: `meter_ins AS (${meter.sql}), ${outbox.cte}`, params: [...meter.params, ...outbox.params], outbox: ['meter_outbox'], events: outbox.candidates };
+      if (events.length === 0) return { ctes: `meter_ins AS (${meter.sql})`, params: meter.params, outbox: [] };
+      const outbox = this.outbox.statement(events, firstParam + meter.params.length, { name: 'meter_outbox', packed: true });
+      return { ctes: `meter_ins AS (${meter.sql}), ${outbox.cte}`, params: [...meter.params, ...outbox.params], outbox: [outbox] };
     },
   };
 

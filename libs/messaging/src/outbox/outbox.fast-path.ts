@@ -43,7 +43,10 @@ export class OutboxFastPath {
   private closed = false;
   /** After stop(): no further marks (nor a new pool); what is left unmarked is the relay's. */
   private stopped = false;
+  /** Ids of `outbox` rows and seqs of `outbox_batch` rows to mark, and how many events they hold. */
   private toMark: string[] = [];
+  private toMarkPacked: string[] = [];
+  private toMarkEvents = 0;
   private markTimer?: NodeJS.Timeout;
   private marking?: Promise<void>;
   private readonly pending = new Set<Promise<void>>();
@@ -58,7 +61,8 @@ export class OutboxFastPath {
 
   /**
    * Publishes the statement's events now. Never rejects: a failure is logged and the rows wait for
-   * the relay. The promise settles once the publish is acknowledged (or failed) and the marks are
+   * the relay. The events of one packed row (`packedSeq`) must all come in one call: the row is
+   * marked when all of them were acknowledged. The promise settles once the publish is acknowledged (or failed) and the marks are
    * queued; callers need not await it.
    */
   publishAfterCommit(statement: Pick<OutboxStatement, 'events'>): Promise<void> {
@@ -96,32 +100,54 @@ export class OutboxFastPath {
       meta: { eventId: e.id, schemaVersion: e.schema_version, source: e.source, correlationId: e.correlation_id ?? undefined, occurredAt: e.occurred_at },
       msgId: e.id,
     }));
-    let failed = 0;
+    // Events not marked by this call (failed, or in a packed row not all of whose events were stored).
+    let released = 0;
     try {
       const results = await publisher.publishAll(messages, this.o.publishTimeoutMs ?? 5000);
+      let failed = 0;
       let reason: unknown;
+      /** Per packed row: its events here, and whether all were acknowledged. */
+      const packed = new Map<string, { events: number; ok: boolean }>();
       results.forEach((r, i) => {
-        if (r.status === 'fulfilled') {
-          this.toMark.push(events[i].id);
-          this.o.metrics.published.inc({ subject: events[i].subject });
-        } else {
+        const e = events[i];
+        const ok = r.status === 'fulfilled';
+        if (ok) this.o.metrics.published.inc({ subject: e.subject });
+        else {
           failed += 1;
           reason ??= r.reason;
-          this.o.metrics.publishFailures.inc({ subject: events[i].subject });
+          this.o.metrics.publishFailures.inc({ subject: e.subject });
         }
+        if (e.packedSeq === undefined) {
+          if (ok) {
+            this.toMark.push(e.id);
+            this.toMarkEvents += 1;
+          } else released += 1;
+          return;
+        }
+        const row = packed.get(e.packedSeq) ?? { events: 0, ok: true };
+        row.events += 1;
+        row.ok &&= ok;
+        packed.set(e.packedSeq, row);
       });
+      // A packed row is marked as a whole, so only when every event it holds is on the stream; else the relay publishes it again.
+      for (const [seq, row] of packed) {
+        if (row.ok) {
+          this.toMarkPacked.push(seq);
+          this.toMarkEvents += row.events;
+        } else released += row.events;
+      }
       if (failed) this.o.logger.warn({ failed, published: events.length - failed, reason: String(reason) }, 'outbox fast-path publish failed; the relay will publish those rows');
     } catch (err) {
       // publishAll settles per message and should not throw; if it does, nothing of this batch was marked.
-      failed = events.length;
+      released = events.length;
       this.o.logger.warn({ err, events: events.length }, 'outbox fast-path publish failed; the relay will publish those rows');
     }
-    this.inFlight -= failed;
+    this.inFlight -= released;
     this.scheduleMarks();
   }
 
   private scheduleMarks(): void {
-    if (this.stopped || this.markTimer || this.toMark.length === 0) return;
+    if (this.stopped || this.markTimer || this.toMarkEvents === 0) return;
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;
       void this.flushMarks();
@@ -136,23 +162,35 @@ export class OutboxFastPath {
       this.markTimer = undefined;
     }
     const ids = this.toMark;
-    if (ids.length === 0) return;
+    const seqs = this.toMarkPacked;
+    const events = this.toMarkEvents;
+    if (events === 0) return;
     this.toMark = [];
-    const mark = this.o.deletePublished
-      ? `DELETE FROM outbox WHERE id = ANY($1::uuid[])`
-      : `UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL`;
+    this.toMarkPacked = [];
+    this.toMarkEvents = 0;
     this.marking = this.db()
-      .query(mark, [ids])
+      .query(...this.markStatement(ids, seqs))
       .then(
         () => undefined,
-        (err: unknown) => this.o.logger.warn({ err, events: ids.length }, 'outbox fast path could not mark rows published; the relay will publish them again (JetStream drops the copies)'),
+        (err: unknown) => this.o.logger.warn({ err, events }, 'outbox fast path could not mark rows published; the relay will publish them again (JetStream drops the copies)'),
       )
       .finally(() => {
-        this.inFlight -= ids.length;
+        this.inFlight -= events;
         this.marking = undefined;
         this.scheduleMarks();
       });
     await this.marking;
+  }
+
+  /** One statement (one round trip) for both tables; `outbox_batch` only named when there are packed rows (older apps lack it). */
+  private markStatement(ids: string[], seqs: string[]): [string, unknown[]] {
+    const mark = (table: string, key: string, type: string, param: string) =>
+      this.o.deletePublished
+        ? `DELETE FROM ${table} WHERE ${key} = ANY(${param}::${type}[])`
+        : `UPDATE ${table} SET published_at = now(), attempts = attempts + 1 WHERE ${key} = ANY(${param}::${type}[]) AND published_at IS NULL`;
+    if (seqs.length === 0) return [mark('outbox', 'id', 'uuid', '$1'), [ids]];
+    if (ids.length === 0) return [mark('outbox_batch', 'seq', 'bigint', '$1'), [seqs]];
+    return [`WITH single AS (${mark('outbox', 'id', 'uuid', '$1')}) ${mark('outbox_batch', 'seq', 'bigint', '$2')}`, [ids, seqs]];
   }
 
   private db(): pg.Pool {

@@ -6,6 +6,8 @@ import type { BusNames } from '../bus-names.js';
 import { textEncoder, toHeaders } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { PipelinedPublisher } from './pipelined-publisher.js';
+import { unpackRow, type PackedRow } from './outbox.packed.js';
+import { toJsonParameter, type CommittedOutboxEvent } from './outbox.writer.js';
 import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxRelayOptions {
@@ -76,6 +78,9 @@ export class OutboxRelay {
   private readonly sleepers = new Set<() => void>();
   private listener?: pg.Client;
   private lastPrune = 0;
+  /** Set once `outbox_batch` exists (see detectPacked: on the first pass, then with each prune). */
+  private packed = false;
+  private packedCheckedAt = 0;
   private pool?: pg.Pool;
   private readonly publisher?: PipelinedPublisher;
 
@@ -114,6 +119,15 @@ export class OutboxRelay {
    */
   async drainOnce(): Promise<{ published: number; failed: number }> {
     this.dirty = false;
+    if (this.packedCheckedAt === 0) await this.detectPacked();
+    const single = await this.drainSingle();
+    if (!this.packed) return single;
+    const packed = await this.drainPacked();
+    return { published: single.published + packed.published, failed: single.failed + packed.failed };
+  }
+
+  /** One pass over `outbox` rows (one event each). */
+  private async drainSingle(): Promise<{ published: number; failed: number }> {
     const client = await this.db().connect();
     try {
       // Losing the commit below in a crash only means publishing these rows again, whose
@@ -153,6 +167,71 @@ export class OutboxRelay {
     } finally {
       client.release();
     }
+  }
+
+  /** One pass over `outbox_batch` rows (the events of one statement each, see outbox.packed.ts); a row is marked when all its events are on the stream. */
+  private async drainPacked(): Promise<{ published: number; failed: number }> {
+    const client = await this.db().connect();
+    try {
+      // A packed row holds up to hundreds of events: a few rows a pass keep a pass near batchSize events.
+      const opened = (await client.query(
+        `BEGIN; SET LOCAL synchronous_commit = off;
+         SELECT seq, events, keep, source FROM outbox_batch WHERE published_at IS NULL${this.freshFilter()}
+          ORDER BY seq LIMIT ${Math.max(1, Math.ceil(this.o.batchSize / 100))} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as pg.QueryResult<PackedRow>[];
+      const rows = opened[2].rows;
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return { published: 0, failed: 0 };
+      }
+      const unpacked = rows.map(unpackRow);
+      const results = await this.publishAll(
+        unpacked.flat().map((e) => ({ seq: e.packedSeq!, id: e.id, subject: e.subject, schema_version: e.schema_version, payload: toJsonParameter(e.payload), correlation_id: e.correlation_id, source: e.source, occurred_at: e.occurred_at })),
+      );
+      const sent: CommittedOutboxEvent[][] = [];
+      const failedSeqs: string[] = [];
+      let failed = 0;
+      let reason: unknown;
+      let k = 0;
+      unpacked.forEach((events, i) => {
+        let ok = true;
+        for (const e of events) {
+          const r = results[k++];
+          if (r.status === 'rejected') {
+            ok = false;
+            failed += 1;
+            reason ??= r.reason;
+            this.o.metrics.publishFailures.inc({ subject: e.subject });
+          }
+        }
+        if (ok) sent.push(events);
+        else failedSeqs.push(rows[i].seq);
+      });
+      const sentEvents = sent.flat();
+      if (sentEvents.length) await this.o.afterPublish?.(sentEvents.map((e) => e.id));
+      if (failedSeqs.length) {
+        await client.query(`UPDATE outbox_batch SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [failedSeqs, String(reason)]);
+        this.o.logger.warn({ failed, rows: failedSeqs.length, reason: String(reason) }, 'outbox publish failed; will retry');
+      }
+      const seqs = rows.filter((r) => !failedSeqs.includes(r.seq)).map((r) => BigInt(r.seq).toString());
+      const mark = this.o.retentionHours === 0 ? 'DELETE FROM outbox_batch' : 'UPDATE outbox_batch SET published_at = now(), attempts = attempts + 1';
+      await client.query(`${seqs.length ? `${mark} WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]);` : ''} COMMIT`);
+      for (const e of sentEvents) this.o.metrics.published.inc({ subject: e.subject });
+      return { published: sentEvents.length, failed };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Whether this database has the packed outbox table (apps opt in with its migration). */
+  private async detectPacked(): Promise<void> {
+    if (this.packed) return;
+    this.packedCheckedAt = Date.now();
+    const { rows } = await this.db().query<{ present: boolean }>(`SELECT to_regclass('outbox_batch') IS NOT NULL AS present`);
+    this.packed = rows[0]?.present === true;
   }
 
   /** The relay's own small pool: its SQL is raw and multi-statement, outside the app's ORM. */
@@ -255,10 +334,15 @@ export class OutboxRelay {
   private async maybePrune(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
+    await this.detectPacked();
+    const packedPending = this.packed
+      ? ` + (SELECT coalesce(sum(coalesce(cardinality(keep), json_array_length(events::json))), 0)::int FROM outbox_batch WHERE published_at IS NULL)`
+      : '';
+    const { rows: [{ pending }] } = await this.db().query(`SELECT (SELECT count(*)::int FROM outbox WHERE published_at IS NULL)${packedPending} AS pending`);
     this.o.metrics.outboxPending.set(pending);
     // With retention 0 rows are deleted when published; this only catches rows marked by an older version.
     await this.db().query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
+    if (this.packed) await this.db().query(`DELETE FROM outbox_batch WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
     await this.db().query(`DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)`, [this.o.inboxRetentionDays ?? 14]);
   }
 }

@@ -3,6 +3,7 @@ import { schemaVersionOf, validateEvent, type EventMap, type EventSubject } from
 import { currentCorrelationId, ValidationError } from '@cpo/platform';
 import type { EntityManager } from 'typeorm';
 import { stashOutboxEvents, type AfterCommitPublisher } from './outbox.commit-hook.js';
+import { packedInsertCte } from './outbox.packed.js';
 import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxEvent<S extends EventSubject = EventSubject> {
@@ -21,13 +22,21 @@ export interface OutboxEvent<S extends EventSubject = EventSubject> {
  */
 export interface OutboxStatement {
   ids: string[];
+  /** The CTE's name (see OutboxStatementOptions.name). */
+  name: string;
+  /**
+   * A packed statement (OutboxStatementOptions.packed) writes one `outbox_batch` row and its CTE
+   * returns `seq, keep` (see `storedPackedEvents`); otherwise one `outbox` row per event, returning `id`.
+   */
+  packed: boolean;
   cte: string;
   notify: string;
   params: unknown[];
   /**
    * The rows exactly as inserted, for `OutboxFastPath.publishAfterCommit` once the statement's
-   * transaction has committed. Absent when `keepOrdinals` lets the statement drop some of them:
-   * only the relay, which reads back what was really stored, may publish those.
+   * transaction has committed. Absent when `keepOrdinals` lets the statement drop some of them
+   * (only what the statement returns says which were stored, see `storedEvents`), and for a packed
+   * statement, whose row seq only its result gives (see `storedPackedEvents`).
    */
   events?: readonly CommittedOutboxEvent[];
   /**
@@ -56,6 +65,8 @@ export interface CommittedOutboxEvent {
   occurred_at: string;
   /** `payload` as the JSON text the statement stored, so the fast path publishes it without serialising it again. */
   payloadJson?: string;
+  /** The `outbox_batch` row holding the event, for events of a packed statement. */
+  packedSeq?: string;
 }
 
 export interface OutboxStatementOptions {
@@ -80,6 +91,11 @@ export interface OutboxStatementOptions {
    * dead-lettered with its reason, never applied. Default `true`.
    */
   validate?: boolean;
+  /**
+   * One `outbox_batch` row for all the events instead of an `outbox` row each (see outbox.packed.ts),
+   * for statements of many events; the app needs the MessagingPackedOutbox migration. Default `false`.
+   */
+  packed?: boolean;
 }
 
 /**
@@ -152,8 +168,11 @@ export class OutboxWriter {
     }
     const p = (k: number) => `$${firstParam + k}`;
     const keep = options.keepOrdinals ? `WHERE e.ord IN (${options.keepOrdinals})` : '';
+    const packed = options.packed === true;
     // `payload json` keeps the nested object's text exactly as JSON.stringify wrote it.
-    const cte = `${name} AS (
+    const cte = packed
+      ? packedInsertCte(name, p(0), p(1), options.keepOrdinals)
+      : `${name} AS (
          INSERT INTO outbox (id, subject, schema_version, payload, correlation_id, source, occurred_at)
          SELECT e.id, e.subject, e.schema_version, e.payload, e.correlation_id, ${p(1)}::text, e.occurred_at
            FROM json_to_recordset(${p(0)}::json) AS e(id uuid, subject text, schema_version int, payload json, correlation_id text, occurred_at timestamptz, ord bigint)
@@ -162,7 +181,7 @@ export class OutboxWriter {
     // NOTIFY is delivered only on commit; with no event there is nothing to wake the relay for.
     const notify = options.notify === false ? 'SELECT 1' : `SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM ${name}) c WHERE c.n > 0`;
     // `source` travels as its own parameter; `ord` is only for keepOrdinals.
-    return { ids, cte, notify, params: [`[${json.join(',')}]`, this.source], events: options.keepOrdinals ? undefined : rows, candidates: rows };
+    return { ids, name, packed, cte, notify, params: [`[${json.join(',')}]`, this.source], events: options.keepOrdinals || packed ? undefined : rows, candidates: rows };
   }
 }
 
