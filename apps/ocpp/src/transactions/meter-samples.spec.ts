@@ -1,3 +1,4 @@
+import { Subjects, validateEvent } from '@cpo/contracts';
 import { parseOcppTime } from '../time.js';
 import { meterRowsOf } from './meter-samples.js';
 
@@ -28,6 +29,33 @@ describe('meterRowsOf', () => {
         { measurand: 'Temperature', value: -3.5, unit: 'Celsius', location: 'Body' },
       ],
     });
+  });
+
+  it('builds only events the contract accepts (they are published unchecked), whatever a lenient charger sent', () => {
+    const odd = [
+      { value: '1', measurand: 'Vendor.Specific' },
+      { value: '2', unit: 'furlongs' },
+      { value: '3', phase: 'L4' },
+      { value: '4', context: 'Whenever', location: 'Moon' },
+      { value: '5', measurand: 42, unit: { x: 1 } },
+      { value: '6', measurand: 'Voltage', unit: 'V', phase: 'L1-N', context: 'Sample.Clock', location: 'Outlet' },
+      { value: '1e3', measurand: 'Power.Active.Import', unit: 'W' },
+    ] as unknown as Parameters<typeof meterRowsOf>[3]['sampledValue'];
+    const cases: [number, number | null][] = [
+      [1, 7],
+      [0, null],
+      [-1, 7],
+      [1.5, 7],
+      [1, -3],
+    ];
+    for (const [connectorId, transactionId] of cases) {
+      const { rows, event } = meterRowsOf('CP-1', connectorId, transactionId, { timestamp: '2026-11-23T10:00:00+01:00', sampledValue: odd });
+      expect(rows).toHaveLength(odd.length); // every reading is stored
+      if (event) expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
+      expect(event === undefined).toBe(connectorId < 0 || !Number.isInteger(connectorId) || (transactionId !== null && transactionId <= 0));
+      // Non-text fields fall back to the OCPP defaults (5); values outside the enums stay in meter_values only.
+      expect(event?.samples.map((x) => x.value)).toEqual(event ? [5, 6, 1000] : undefined);
+    }
   });
 
   it('publishes no event when nothing numeric was measured', () => {

@@ -1,4 +1,4 @@
-import { OcppMeterSampleV1, type OcppMeterSample, type OcppMeterSampled } from '@cpo/contracts';
+import { OcppMeasurand, OcppMeasurementLocation, OcppPhase, OcppReadingContext, OcppUnitOfMeasure, type OcppMeterSample, type OcppMeterSampled } from '@cpo/contracts';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { parseOcppTime } from '../time.js';
 import type { MeterRow } from './transaction.repository.js';
@@ -42,10 +42,32 @@ export function meterRowsOf(stationId: string, connectorId: number, transactionI
     };
     rows.push(row);
     if (value === null || !Number.isFinite(value)) continue;
-    const sample = OcppMeterSampleV1.safeParse({ measurand: row.measurand, value, unit: row.unit, phase: row.phase, context: row.context, location: row.location });
-    if (sample.success) samples.push(sample.data);
+    const sample = contractSample(row, value);
+    if (sample) samples.push(sample);
   }
-  const event: OcppMeterSampled | undefined =
-    samples.length > 0 ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt, samples } : undefined;
+  // The event is published unchecked by the outbox (see MeterValuesService), so it must satisfy the contract by construction.
+  const publishable = samples.length > 0 && Number.isInteger(connectorId) && connectorId >= 0 && (transactionId === null || (Number.isInteger(transactionId) && transactionId > 0));
+  const event: OcppMeterSampled | undefined = publishable ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt, samples } : undefined;
   return { rows, event };
+}
+
+const MEASURANDS = new Set<string>(OcppMeasurand.options);
+const UNITS = new Set<string>(OcppUnitOfMeasure.options);
+const PHASES = new Set<string>(OcppPhase.options);
+const CONTEXTS = new Set<string>(OcppReadingContext.options);
+const LOCATIONS = new Set<string>(OcppMeasurementLocation.options);
+
+/**
+ * The sample as `OcppMeterSampleV1` has it, or undefined when a field is outside the contract's
+ * enums (a charger's own measurand or unit stays in meter_values only). Set lookups rather than a
+ * zod parse: this runs for every sampled value, thousands a second.
+ */
+function contractSample(row: MeterRow, value: number): OcppMeterSample | undefined {
+  if (!MEASURANDS.has(row.measurand) || !UNITS.has(row.unit)) return undefined;
+  if ((row.phase !== undefined && !PHASES.has(row.phase)) || (row.context !== undefined && !CONTEXTS.has(row.context)) || (row.location !== undefined && !LOCATIONS.has(row.location))) return undefined;
+  const sample = { measurand: row.measurand, value, unit: row.unit } as OcppMeterSample;
+  if (row.phase !== undefined) sample.phase = row.phase as OcppMeterSample['phase'];
+  if (row.context !== undefined) sample.context = row.context as OcppMeterSample['context'];
+  if (row.location !== undefined) sample.location = row.location as OcppMeterSample['location'];
+  return sample;
 }
