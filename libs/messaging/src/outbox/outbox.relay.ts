@@ -6,8 +6,7 @@ import type { BusNames } from '../bus-names.js';
 import { textEncoder, toHeaders } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { PipelinedPublisher } from './pipelined-publisher.js';
-import { unpackRow, type PackedRow } from './outbox.packed.js';
-import { toJsonParameter, type CommittedOutboxEvent } from './outbox.writer.js';
+import { drainPackedRows } from './outbox.packed-pass.js';
 import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxRelayOptions {
@@ -50,7 +49,7 @@ export interface OutboxRelayOptions {
   afterPublish?: (eventIds: string[]) => Promise<void>;
 }
 
-interface OutboxRow {
+export interface OutboxRow {
   seq: string;
   id: string;
   subject: string;
@@ -122,7 +121,16 @@ export class OutboxRelay {
     if (this.packedCheckedAt === 0) await this.detectPacked();
     const single = await this.drainSingle();
     if (!this.packed) return single;
-    const packed = await this.drainPacked();
+    const packed = await drainPackedRows({
+      client: await this.db().connect(),
+      rowsPerPass: Math.max(1, Math.ceil(this.o.batchSize / 100)),
+      freshFilter: this.freshFilter(),
+      deletePublished: this.o.retentionHours === 0,
+      publishAll: (rows) => this.publishAll(rows),
+      metrics: this.o.metrics,
+      logger: this.o.logger,
+      afterPublish: this.o.afterPublish,
+    });
     return { published: single.published + packed.published, failed: single.failed + packed.failed };
   }
 
@@ -161,63 +169,6 @@ export class OutboxRelay {
       await client.query(`${seqs ? `${mark} WHERE seq = ANY('{${seqs}}'::bigint[]);` : ''} COMMIT`);
       for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
       return { published: sent.length, failed: failed.length };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
-
-  /** One pass over `outbox_batch` rows (the events of one statement each, see outbox.packed.ts); a row is marked when all its events are on the stream. */
-  private async drainPacked(): Promise<{ published: number; failed: number }> {
-    const client = await this.db().connect();
-    try {
-      // A packed row holds up to hundreds of events: a few rows a pass keep a pass near batchSize events.
-      const opened = (await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = off;
-         SELECT seq, events, keep, source FROM outbox_batch WHERE published_at IS NULL${this.freshFilter()}
-          ORDER BY seq LIMIT ${Math.max(1, Math.ceil(this.o.batchSize / 100))} FOR UPDATE SKIP LOCKED`,
-      )) as unknown as pg.QueryResult<PackedRow>[];
-      const rows = opened[2].rows;
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return { published: 0, failed: 0 };
-      }
-      const unpacked = rows.map(unpackRow);
-      const results = await this.publishAll(
-        unpacked.flat().map((e) => ({ seq: e.packedSeq!, id: e.id, subject: e.subject, schema_version: e.schema_version, payload: toJsonParameter(e.payload), correlation_id: e.correlation_id, source: e.source, occurred_at: e.occurred_at })),
-      );
-      const sent: CommittedOutboxEvent[][] = [];
-      const failedSeqs: string[] = [];
-      let failed = 0;
-      let reason: unknown;
-      let k = 0;
-      unpacked.forEach((events, i) => {
-        let ok = true;
-        for (const e of events) {
-          const r = results[k++];
-          if (r.status === 'rejected') {
-            ok = false;
-            failed += 1;
-            reason ??= r.reason;
-            this.o.metrics.publishFailures.inc({ subject: e.subject });
-          }
-        }
-        if (ok) sent.push(events);
-        else failedSeqs.push(rows[i].seq);
-      });
-      const sentEvents = sent.flat();
-      if (sentEvents.length) await this.o.afterPublish?.(sentEvents.map((e) => e.id));
-      if (failedSeqs.length) {
-        await client.query(`UPDATE outbox_batch SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [failedSeqs, String(reason)]);
-        this.o.logger.warn({ failed, rows: failedSeqs.length, reason: String(reason) }, 'outbox publish failed; will retry');
-      }
-      const seqs = rows.filter((r) => !failedSeqs.includes(r.seq)).map((r) => BigInt(r.seq).toString());
-      const mark = this.o.retentionHours === 0 ? 'DELETE FROM outbox_batch' : 'UPDATE outbox_batch SET published_at = now(), attempts = attempts + 1';
-      await client.query(`${seqs.length ? `${mark} WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]);` : ''} COMMIT`);
-      for (const e of sentEvents) this.o.metrics.published.inc({ subject: e.subject });
-      return { published: sentEvents.length, failed };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

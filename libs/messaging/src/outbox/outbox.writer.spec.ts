@@ -41,4 +41,19 @@ describe('OutboxWriter.statement', () => {
     expect(JSON.parse(s.events![0].payloadJson!)).toEqual(rows[0].payload);
     expect(s.events![1].payloadJson).toBe(JSON.stringify(sampleEvents[subject]));
   });
+
+  it('packs the events into one outbox_batch row when asked (packed), returning its seq and the kept positions', () => {
+    const s = writer.statement([{ subject, payload: sampleEvents[subject] }, { subject, payload: sampleEvents[subject] }], 4, { packed: true, name: 'p_out' });
+    expect(s.packed).toBe(true);
+    expect(s.name).toBe('p_out');
+    expect(s.cte).toBe(`p_out AS (INSERT INTO outbox_batch (events, source) VALUES ($4::text, $5::text) RETURNING seq, keep)`);
+    expect(s.events).toBeUndefined(); // the row's seq comes from the statement's result
+    expect(JSON.parse(s.params[0] as string).map((e: { id: string; ord: number }) => [e.id, e.ord])).toEqual([
+      [s.ids[0], 1],
+      [s.ids[1], 2],
+    ]);
+    const kept = writer.statement([{ subject, payload: sampleEvents[subject] }], 1, { packed: true, keepOrdinals: 'SELECT ord FROM fresh' });
+    expect(kept.cte).toContain('FROM (SELECT array_agg(o.ord ORDER BY o.ord) AS keep FROM (SELECT ord FROM fresh) AS o(ord)) k');
+    expect(kept.cte).toContain('WHERE k.keep IS NOT NULL');
+  });
 });
