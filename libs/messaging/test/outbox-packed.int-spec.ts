@@ -89,6 +89,17 @@ describe('packed outbox rows: one row per statement, each event its own message 
     expect(last?.json()).toEqual(payload);
   });
 
+  it('marks `outbox` rows and packed rows published together in one statement', async () => {
+    const f = fastPath(true);
+    const single = bus.writer.statement([{ subject, payload }], 1, { notify: false });
+    await bus.dataSource.query(`WITH ${single.cte} SELECT 1`, single.params);
+    const { s, ref } = await commitPacked(2);
+    // Both acknowledged within the fast path's mark delay: one flush holds ids and seqs.
+    await Promise.all([f.publishAfterCommit(single), f.publishAfterCommit({ events: storedPackedEvents(s.candidates, ref) })]);
+    const singles = async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [single.ids]))[0].n as number;
+    expect(await eventually(async () => (await singles()) === 0 && (await rowOf(ref!.seq)) === undefined)).toBe(true);
+  });
+
   it('the fast path leaves a row to the relay when one of its events was not acknowledged', async () => {
     const before = await bus.streamMessages('OCPP');
     const { s, ref } = await commitPacked(2);
