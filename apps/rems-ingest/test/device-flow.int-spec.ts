@@ -83,7 +83,7 @@ describe('rems-ingest device API: register → sign-in → meter → graph → c
     expect(readings.rows[1]).toMatchObject({ counter_raw: '4294967040', fault_bits: null });
     expect(readings.rows[2]).toMatchObject({ counter_raw: null, values: { pvVoltageV: 350 } });
 
-    const events = await db.query(`SELECT payload FROM outbox WHERE subject = $1 AND payload->>'transceiverId' = $2 ORDER BY seq`, [Subjects.RemsMeasurementDecoded, device.transceiverId]);
+    const events = await db.query(`SELECT payload FROM outbox_events WHERE subject = $1 AND payload->>'transceiverId' = $2 ORDER BY batch_seq, batch_ord`, [Subjects.RemsMeasurementDecoded, device.transceiverId]);
     expect(events.rows).toHaveLength(6);
     expect(events.rows[0].payload).toMatchObject({ tenantAlias: device.tenantAlias, port: 0, source: 'http', energySource: 'solar', cumulativeWh: 1_000_000, powerW: 1250 });
   });

@@ -53,12 +53,12 @@ describe('rems-ingest MQTT meter ingest through Mosquitto', () => {
       return info !== undefined && info.state.messages >= 2;
     });
     expect(published).toBe(true);
-    const events = await db.query(`SELECT payload, published_at FROM outbox WHERE subject = $1 AND payload->>'transceiverId' = $2`, [Subjects.RemsMeasurementDecoded, d.transceiverId]);
+    const events = await db.query(`SELECT payload, published_at FROM outbox_events WHERE subject = $1 AND payload->>'transceiverId' = $2`, [Subjects.RemsMeasurementDecoded, d.transceiverId]);
     expect(events.rows).toHaveLength(2);
     for (const e of events.rows) expect(validateEvent(Subjects.RemsMeasurementDecoded, 1, e.payload).ok).toBe(true);
     // The two messages are handled concurrently: look the V1 event up rather than rely on order.
     expect(events.rows.map((e) => e.payload)).toContainEqual(expect.objectContaining({ source: 'mqtt', port: 0, cumulativeWh: 1_000_000 }));
-    expect(await eventually(async () => (await count(`SELECT count(*)::int n FROM outbox WHERE payload->>'transceiverId' = $1 AND published_at IS NOT NULL`, [d.transceiverId])) === 2)).toBe(true);
+    expect(await eventually(async () => (await count(`SELECT count(*)::int n FROM outbox_events WHERE payload->>'transceiverId' = $1 AND published_at IS NOT NULL`, [d.transceiverId])) === 2)).toBe(true);
   });
 
   it('quarantines every bad message with its reason and counts it; drops QoS 1 duplicates', async () => {

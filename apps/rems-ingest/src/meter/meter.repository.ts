@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OutboxFastPath, OutboxWriter, type OutboxEvent } from '@cpo/messaging';
+import { OutboxFastPath, OutboxWriter, storedPackedEvents, type OutboxEvent, type PackedRef } from '@cpo/messaging';
 import { DataSource } from 'typeorm';
 import type { IngestChannel } from './measurement-event.js';
 
@@ -65,8 +65,10 @@ export class MeterRepository {
     // every layout and for random frames (measurement-event.spec.ts), and the planner validates each
     // one it consumes; checking them here again with zod was ~12 % of the service's allocations.
     // The fast path publishes these events; its relay only polls, so no NOTIFY (and no NOTIFY lock).
-    const out = this.outbox.statement(events, 2, { validate: false, notify: !this.fastPath.enabled });
-    await this.db.query(
+    // Packed: the batch's events are one outbox_batch row, not a row (three index entries, a JSON
+    // parse, a delete) per frame; the statement returns the row's seq for the fast path.
+    const out = this.outbox.statement(events, 2, { validate: false, notify: !this.fastPath.enabled, packed: true });
+    const stored: PackedRef[] = await this.db.query(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
            tenant_alias text, transceiver_id text, port int, channel text, data_hex text, kind text, flags text[], received_at timestamptz,
@@ -81,13 +83,13 @@ export class MeterRepository {
          SELECT id, tenant_alias, transceiver_id, port, layout_key, received_at, vals, counter_raw, wh_per_unit, power_w, fault_bits, flags
          FROM numbered WHERE layout_key IS NOT NULL
        ), ${out.cte}
-       ${out.notify}`,
+       ${this.fastPath.enabled ? `SELECT seq::text AS seq, keep FROM ${out.name}` : out.notify}`,
       [JSON.stringify(batch), ...out.params],
     );
     // The statement ran outside any transaction block, so it has committed here: its events may now
     // go to JetStream at once instead of waiting for the relay to read them back (issue 7). Not
     // awaited: the PUBACKs to the RTUs wait only for the commit; what this fails to publish, the
     // relay publishes.
-    void this.fastPath.publishAfterCommit(out);
+    if (this.fastPath.enabled) void this.fastPath.publishAfterCommit({ events: storedPackedEvents(out.candidates, stored[0]) });
   }
 }

@@ -33,8 +33,21 @@ export const packedOutboxSchema = {
       )`);
     // Stored as written: compressing text that is read once and soon deleted only costs CPU.
     await q.query(`ALTER TABLE outbox_batch ALTER COLUMN events SET STORAGE EXTERNAL`);
+    // Every stored event, whichever table holds it, one row each: for operators and tests (parses
+    // the packed JSON on every read, so nothing on a hot path reads it).
+    await q.query(`
+      CREATE VIEW outbox_events AS
+        SELECT o.id, o.subject, o.schema_version, o.payload, o.correlation_id, o.source, o.occurred_at,
+               o.published_at, o.attempts, o.last_error, NULL::bigint AS batch_seq, NULL::bigint AS batch_ord
+          FROM outbox o
+        UNION ALL
+        SELECT (e->>'id')::uuid, e->>'subject', (e->>'schema_version')::int, e->'payload', e->>'correlation_id', b.source,
+               (e->>'occurred_at')::timestamptz, b.published_at, b.attempts, b.last_error, b.seq, (e->>'ord')::bigint
+          FROM outbox_batch b CROSS JOIN LATERAL json_array_elements(b.events::json) e
+         WHERE b.keep IS NULL OR (e->>'ord')::bigint = ANY (b.keep)`);
   },
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP VIEW IF EXISTS outbox_events`);
     await q.query(`DROP TABLE IF EXISTS outbox_batch`);
   },
 };
