@@ -57,6 +57,8 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const BARE_STRICT = (process.env.BENCH_BARE_STRICT ?? '1') === '1';
 const CALL_TIMEOUT_MS = 30_000;
+/** Share of a core below which the bare server at flat out was held back by other load (see the ratio). */
+const BARE_SATURATED = 0.97;
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -824,8 +826,15 @@ async function main(): Promise<void> {
     // Sustained only if the events kept up: a backlog of more than a second's worth means part of
     // the work (and its CPU) was left for after the measurement.
     const sustained = (oursLoad.max.eventsBehind ?? 0) <= oursLoad.max.callsPerS;
-    const verdict = ratio >= 0.5 && sustained ? 'target ≥ 0.5 met' : 'target ≥ 0.5 MISSED';
-    rows.push(['ratio ours / bare (flat out)', ratio.toFixed(2), sustained ? verdict : `${verdict} (not sustained: ${oursLoad.max.eventsBehind} events behind)`]);
+    // The bare server is one event loop that saturates its core at flat out (100–102 % in every
+    // undisturbed run); below that, other load starved it and the ratio flatters ours.
+    const bareSaturated = bareLoad.max.serverCpu >= BARE_SATURATED;
+    const verdict = ratio >= 0.5 && sustained && bareSaturated ? 'target ≥ 0.5 met' : 'target ≥ 0.5 MISSED';
+    const caveats = [
+      sustained ? '' : `not sustained: ${oursLoad.max.eventsBehind} events behind`,
+      bareSaturated ? '' : `not comparable: the bare server got ${Math.round(bareLoad.max.serverCpu * 100)} % of a core (starved by other load)`,
+    ].filter(Boolean);
+    rows.push(['ratio ours / bare (flat out)', ratio.toFixed(2), caveats.length ? `${verdict} (${caveats.join('; ')})` : verdict]);
     const cpuRatio = bareLoad.max.cpuMsPerCall.server / (oursLoad.max.cpuMsPerCall.server + oursLoad.max.cpuMsPerCall.postgres + oursLoad.max.cpuMsPerCall.nats);
     rows.push(['  CPU-cost ratio bare server / (ours + PostgreSQL + NATS)', cpuRatio.toFixed(2), 'the same ratio in CPU per CALL, less sensitive to other load']);
   }
