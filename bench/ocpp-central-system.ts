@@ -660,10 +660,8 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
   };
 }
 
-/** Events a packed row holds (see libs/messaging outbox.packed.ts). */
-const PACKED_EVENTS = 'coalesce(sum(coalesce(cardinality(keep), json_array_length(events::json))), 0)';
-/** Events committed but not yet on JetStream: `outbox` rows and the events of `outbox_batch` rows. */
-const UNPUBLISHED_EVENTS = `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL) + (SELECT ${PACKED_EVENTS} FROM outbox_batch WHERE published_at IS NULL) AS n`;
+/** Events committed but not yet on JetStream, from both outbox tables (the `outbox_events` view). */
+const UNPUBLISHED_EVENTS = `SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL`;
 
 async function unpublishedEvents(database: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl(database) });
@@ -716,7 +714,7 @@ async function persisted(database: string): Promise<{ meterRows: number; events:
     } while (Date.now() < deadline);
     const meterRows = Number((await client.query(`SELECT count(*) AS n FROM meter_values`)).rows[0].n);
     // Events still in the outbox: all of them when published rows are kept, none once published with OUTBOX_RETENTION_HOURS=0.
-    const events = Number((await client.query(`SELECT (SELECT count(*) FROM outbox) + (SELECT ${PACKED_EVENTS} FROM outbox_batch) AS n`)).rows[0].n);
+    const events = Number((await client.query(`SELECT count(*) AS n FROM outbox_events`)).rows[0].n);
     return { meterRows, events, unpublished };
   } finally {
     await client.end();

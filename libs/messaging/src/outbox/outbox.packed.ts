@@ -87,12 +87,19 @@ export interface PackedRef {
  */
 export function storedPackedEvents(candidates: readonly CommittedOutboxEvent[], ref: PackedRef | undefined): CommittedOutboxEvent[] {
   if (!ref) return [];
-  const keep = ref.keep ? new Set(ref.keep.map(Number)) : undefined;
+  const kept = keptPositions(ref.keep);
   const stored: CommittedOutboxEvent[] = [];
   candidates.forEach((e, i) => {
-    if (!keep || keep.has(i + 1)) stored.push({ ...e, packedSeq: ref.seq });
+    if (kept(i + 1)) stored.push({ ...e, packedSeq: ref.seq });
   });
   return stored;
+}
+
+/** Whether a 1-based position is among a row's `keep` (NULL: every position is). */
+function keptPositions(keep: PackedRef['keep']): (position: number) => boolean {
+  if (!keep) return () => true;
+  const set = new Set(keep.map(Number));
+  return (position) => set.has(position);
 }
 
 /** A packed row as the relay reads it. */
@@ -114,9 +121,9 @@ interface Envelope {
 
 /** The events a packed row holds and kept, for the relay to publish. */
 export function unpackRow(row: PackedRow): CommittedOutboxEvent[] {
-  const keep = row.keep ? new Set(row.keep.map(Number)) : undefined;
+  const kept = keptPositions(row.keep);
   return (JSON.parse(row.events) as Envelope[])
-    .filter((e) => !keep || keep.has(e.ord))
+    .filter((e) => kept(e.ord))
     .map((e) => ({
       id: e.id,
       subject: e.subject,

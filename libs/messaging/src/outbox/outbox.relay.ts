@@ -286,10 +286,8 @@ export class OutboxRelay {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
     await this.detectPacked();
-    const packedPending = this.packed
-      ? ` + (SELECT coalesce(sum(coalesce(cardinality(keep), json_array_length(events::json))), 0)::int FROM outbox_batch WHERE published_at IS NULL)`
-      : '';
-    const { rows: [{ pending }] } = await this.db().query(`SELECT (SELECT count(*)::int FROM outbox WHERE published_at IS NULL)${packedPending} AS pending`);
+    // outbox_events (created with outbox_batch) lists the events of both tables.
+    const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM ${this.packed ? 'outbox_events' : 'outbox'} WHERE published_at IS NULL`);
     this.o.metrics.outboxPending.set(pending);
     // With retention 0 rows are deleted when published; this only catches rows marked by an older version.
     await this.db().query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
