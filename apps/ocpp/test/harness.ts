@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Streams } from '@cpo/contracts';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Conf16, CpAction16, Req16 } from '@cpo/ocpp-protocol';
-import { testServers, startTestApp, type TestApp } from '@cpo/testing';
+import { subscribeEvents, testServers, startTestApp, type TestApp } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
 import WebSocket from 'ws';
@@ -18,7 +18,7 @@ export interface OcppHarness {
   close(): Promise<void>;
 }
 
-/** Every event the service publishes on the bus (core subscription to the run's prefix). */
+/** Every event the service publishes on the bus, once per event id (core subscription to the run's prefix). */
 export class EventTap {
   readonly received: { subject: string; payload: Record<string, unknown> }[] = [];
   private constructor(private readonly nc: NatsConnection) {}
@@ -28,10 +28,8 @@ export class EventTap {
     const tap = new EventTap(nc);
     // Only the event subjects: a subscription on ocpp.command.* would count as a responder.
     for (const subject of [...Streams.OCPP.subjects, ...Streams.OCPI.subjects]) {
-      nc.subscribe(`${prefix}.${subject}`, {
-        callback: (_err, msg) => {
-          tap.received.push({ subject: msg.subject.slice(prefix.length + 1), payload: JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown> });
-        },
+      subscribeEvents(nc, `${prefix}.${subject}`, (msg) => {
+        tap.received.push({ subject: msg.subject.slice(prefix.length + 1), payload: JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown> });
       });
     }
     await nc.flush();

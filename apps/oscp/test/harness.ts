@@ -5,7 +5,7 @@
 import { Subjects, type EventMap } from '@cpo/contracts';
 import { NATS_CONNECTION } from '@cpo/messaging';
 import { ManualClock } from '@cpo/oscp-protocol';
-import { deleteStreams, dropDatabase, eventually, startTestApp, type TestApp } from '@cpo/testing';
+import { deleteStreams, dropDatabase, eventually, startTestApp, subscribeEvents, type TestApp } from '@cpo/testing';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 // The full seed flow needs the simulator as the peer; a test may boot it, production code never imports it.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -64,16 +64,8 @@ export async function startHarness(options: { start: string; oscpEnv?: Record<st
   const forecasts: Harness['forecasts'] = [];
   const missed: Harness['missed'] = [];
   const nc = oscp.app.get<NatsConnection>(NATS_CONNECTION);
-  const sub: Subscription = nc.subscribe(`${oscp.prefix}.${Subjects.CapacityForecastReceived}`, {
-    callback: (_err, msg) => {
-      forecasts.push(msg.json());
-    },
-  });
-  const missedSub: Subscription = nc.subscribe(`${oscp.prefix}.${Subjects.CapacityForecastMissed}`, {
-    callback: (_err, msg) => {
-      missed.push(msg.json());
-    },
-  });
+  const sub: Subscription = subscribeEvents(nc, `${oscp.prefix}.${Subjects.CapacityForecastReceived}`, (msg) => forecasts.push(msg.json()));
+  const missedSub: Subscription = subscribeEvents(nc, `${oscp.prefix}.${Subjects.CapacityForecastMissed}`, (msg) => missed.push(msg.json()));
   const h: Harness = {
     clock,
     oscp,

@@ -1,6 +1,6 @@
 import { Subjects, type EventMap } from '@cpo/contracts';
 import { EventPublisher, NATS_CONNECTION } from '@cpo/messaging';
-import { eventually, startTestApp, type TestApp } from '@cpo/testing';
+import { eventually, startTestApp, subscribeEvents, type TestApp } from '@cpo/testing';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
 import { AdjustOutcomeService } from '../src/adjust/adjust-outcome.service.js';
@@ -49,11 +49,7 @@ describe('planner: extra-capacity requests forced by operators, and what was gra
     b = await startTestApp({ loadConfig: loadPlannerConfig, createModule: (c, l) => AppModule.forRoot(c, l, clock), database: 'planner', replicaOf: a, env });
     db = a.app.get(DataSource);
     // What reaches the bus (the oscp service's view), not just the outbox.
-    sub = a.app.get<NatsConnection>(NATS_CONNECTION).subscribe(`${a.prefix}.${Subjects.CapacityAdjustRequested}`, {
-      callback: (_err, msg) => {
-        published.push(msg.json());
-      },
-    });
+    sub = subscribeEvents(a.app.get<NatsConnection>(NATS_CONNECTION), `${a.prefix}.${Subjects.CapacityAdjustRequested}`, (msg) => published.push(msg.json()));
     for (const group of ['G-OP', 'G-LATE', 'G-CUT']) {
       expect((await call(a, 'PUT', `/${group}`, { partnerId: 'elmo', contractKw: 100, safetyMargin: 0.05 })).status).toBe(200);
       await forecast(group, `assign-${group}`, 'day_ahead_assignment', flat(50), at('10:00'));

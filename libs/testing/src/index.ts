@@ -1,2 +1,3 @@
 export * from './infra.js';
 export * from './test-app.js';
+export * from './event-tap.js';
