@@ -712,7 +712,7 @@ async function persisted(database: string): Promise<{ meterRows: number; events:
       if (unpublished === 0) break;
       await sleep(250);
     } while (Date.now() < deadline);
-    const meterRows = Number((await client.query(`SELECT count(*) AS n FROM meter_values`)).rows[0].n);
+    const meterRows = Number((await client.query(`SELECT count(*) AS n FROM meter_samples`)).rows[0].n);
     // Events still in the outbox: all of them when published rows are kept, none once published with OUTBOX_RETENTION_HOURS=0.
     const events = Number((await client.query(`SELECT count(*) AS n FROM outbox_events`)).rows[0].n);
     return { meterRows, events, unpublished };
@@ -762,7 +762,7 @@ async function main(): Promise<void> {
         out('part 2: sustained CALLs with persistence and events');
         oursLoad = await partLoad(ours);
         stored = await persisted(database);
-        out(`  stored: ${stored.meterRows} meter_values rows, ${stored.events} outbox rows kept (${stored.unpublished} not yet on JetStream 30 s after the end)`);
+        out(`  stored: ${stored.meterRows} sampled values stored (meter_samples), ${stored.events} outbox rows kept (${stored.unpublished} not yet on JetStream 30 s after the end)`);
       }
       await ours.stop();
       ours = undefined;

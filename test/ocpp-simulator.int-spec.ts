@@ -43,7 +43,7 @@ describe('simulated chargers against the central system', () => {
     expect(await eventually(async () => (await h.db.query(`SELECT count(*)::int AS n FROM connectors WHERE station_id = $1`, [id]))[0].n === 3)).toBe(true);
     const transactionId = await sim.startSession(1, 'SIM-TAG', 11_000);
     expect(transactionId).toBeGreaterThan(0);
-    expect(await eventually(async () => (await h.db.query(`SELECT count(*)::int AS n FROM meter_values WHERE transaction_id = $1`, [transactionId]))[0].n > 0)).toBe(true);
+    expect(await eventually(async () => (await h.db.query(`SELECT count(*)::int AS n FROM meter_samples WHERE transaction_id = $1`, [transactionId]))[0].n > 0)).toBe(true);
     await sim.stopSession(1, 'EVDisconnected');
     const tx = (await api(h, 'GET', `/api/v1/transactions?stationId=${id}`)).body.items[0];
     expect(tx).toMatchObject({ transactionId, stopReason: 'EVDisconnected' });

@@ -170,7 +170,7 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
     const start = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'GOOD', meterStart: 0, timestamp: '2026-11-23T09:00:00Z' });
     const mv = await cp.call('MeterValues', { connectorId: 1, transactionId: 0, meterValue: [{ timestamp: '2026-11-23T09:01:00', sampledValue: [{ value: '21.5', measurand: 'Temperature', unit: 'Celsius' }, { value: '12', extra: 1 } as never] }] }, { skipSchemaValidation: true });
     expect(mv).toEqual({});
-    const rows = await h.db.query(`SELECT transaction_id, measurand, unit FROM meter_values WHERE station_id = $1 ORDER BY id`, [cp.identity]);
+    const rows = await h.db.query(`SELECT transaction_id, measurand, unit FROM meter_samples WHERE station_id = $1 ORDER BY id, sample`, [cp.identity]);
     expect(rows).toEqual([
       { transaction_id: start.transactionId, measurand: 'Temperature', unit: 'Celsius' },
       { transaction_id: start.transactionId, measurand: 'Energy.Active.Import.Register', unit: 'Wh' },

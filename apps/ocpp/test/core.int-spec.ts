@@ -70,7 +70,7 @@ describe('OCPP central system: charger-initiated core messages', () => {
     const [tx] = await h.db.query(`SELECT energy_wh, stop_reason FROM transactions WHERE transaction_id = $1`, [start.transactionId]);
     expect(tx).toEqual({ energy_wh: '2500', stop_reason: 'EVDisconnected' });
     const meters: { transaction_id: number; measurand: string; value: number; context: string | null }[] = await h.db.query(
-      `SELECT transaction_id, measurand, value, context FROM meter_values WHERE station_id = $1 ORDER BY sampled_at, id`, [cp.identity]);
+      `SELECT transaction_id, measurand, value, context FROM meter_samples WHERE station_id = $1 ORDER BY sampled_at, id, sample`, [cp.identity]);
     expect(meters.map((m) => [m.transaction_id, m.measurand, m.value])).toEqual([
       [start.transactionId, 'Energy.Active.Import.Register', 1500],
       [start.transactionId, 'Power.Active.Import', 7.2],

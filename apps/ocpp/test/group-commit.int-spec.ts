@@ -64,7 +64,7 @@ describe('group commit in one statement', () => {
     await Promise.all([reading(1, start.transactionId), reading(2, start.transactionId), reading(3, start.transactionId)]);
     await Promise.all([reading(4, start.transactionId), reading(5), reading(6, start.transactionId)]);
     const rows = await h.db.query(
-      `SELECT raw_value, transaction_id FROM meter_values WHERE station_id = $1 AND measurand = 'Energy.Active.Import.Register' ORDER BY raw_value::int`,
+      `SELECT raw_value, transaction_id FROM meter_samples WHERE station_id = $1 AND measurand = 'Energy.Active.Import.Register' ORDER BY raw_value::int`,
       [cp.identity],
     );
     expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((v) => ({ raw_value: String(v), transaction_id: start.transactionId })));
@@ -76,7 +76,7 @@ describe('group commit in one statement', () => {
   it('a lone surrogate (a JSON escape in the frame) is stored as U+FFFD, not refused by the JSON parameter', async () => {
     const res = await cp.call('MeterValues', { connectorId: 0, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: '1', measurand: 'Energy.Active.Import.Register', location: 'Outlet', context: 'Other\ud800' as never }] }] }, { skipSchemaValidation: true });
     expect(res).toEqual({});
-    const [row] = await h.db.query(`SELECT context FROM meter_values WHERE station_id = $1 AND connector_id = 0`, [cp.identity]);
+    const [row] = await h.db.query(`SELECT context FROM meter_samples WHERE station_id = $1 AND connector_id = 0`, [cp.identity]);
     expect(row.context).toBe('Other\uFFFD');
   });
 });

@@ -1,10 +1,10 @@
 import { Subjects, validateEvent } from '@cpo/contracts';
 import { parseOcppTime } from '../time.js';
-import { meterRowsOf } from './meter-samples.js';
+import { meterReadingOf } from './meter-samples.js';
 
-describe('meterRowsOf', () => {
+describe('meterReadingOf', () => {
   it('fills in the OCPP defaults, parses decimals, keeps signed data verbatim without a number', () => {
-    const { rows, event } = meterRowsOf('CP', 1, 7, {
+    const { reading, event } = meterReadingOf('CP', 1, 7, {
       timestamp: '2026-11-23T10:00:00Z',
       sampledValue: [
         { value: '1500.5' },
@@ -13,7 +13,8 @@ describe('meterRowsOf', () => {
         { value: 'n/a', measurand: 'SoC', unit: 'Percent' },
       ],
     });
-    expect(rows.map((r) => [r.measurand, r.value, r.unit, r.format])).toEqual([
+    expect(reading).toMatchObject({ stationId: 'CP', connectorId: 1, transactionId: 7, sampledAt: '2026-11-23T10:00:00.000Z' });
+    expect(reading.samples.map((r) => [r.measurand, r.value, r.unit, r.format])).toEqual([
       ['Energy.Active.Import.Register', 1500.5, 'Wh', 'Raw'],
       ['Temperature', -3.5, 'Celsius', 'Raw'],
       ['Energy.Active.Import.Register', null, 'Wh', 'SignedData'],
@@ -40,7 +41,7 @@ describe('meterRowsOf', () => {
       { value: '5', measurand: 42, unit: { x: 1 } },
       { value: '6', measurand: 'Voltage', unit: 'V', phase: 'L1-N', context: 'Sample.Clock', location: 'Outlet' },
       { value: '1e3', measurand: 'Power.Active.Import', unit: 'W' },
-    ] as unknown as Parameters<typeof meterRowsOf>[3]['sampledValue'];
+    ] as unknown as Parameters<typeof meterReadingOf>[3]['sampledValue'];
     const cases: [number, number | null][] = [
       [1, 7],
       [0, null],
@@ -49,17 +50,17 @@ describe('meterRowsOf', () => {
       [1, -3],
     ];
     for (const [connectorId, transactionId] of cases) {
-      const { rows, event } = meterRowsOf('CP-1', connectorId, transactionId, { timestamp: '2026-11-23T10:00:00+01:00', sampledValue: odd });
-      expect(rows).toHaveLength(odd.length); // every reading is stored
+      const { reading, event } = meterReadingOf('CP-1', connectorId, transactionId, { timestamp: '2026-11-23T10:00:00+01:00', sampledValue: odd });
+      expect(reading.samples).toHaveLength(odd.length); // every sampled value is stored
       if (event) expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
       expect(event === undefined).toBe(connectorId < 0 || !Number.isInteger(connectorId) || (transactionId !== null && transactionId <= 0));
-      // Non-text fields fall back to the OCPP defaults (5); values outside the enums stay in meter_values only.
+      // Non-text fields fall back to the OCPP defaults (5); values outside the enums are only stored.
       expect(event?.samples.map((x) => x.value)).toEqual(event ? [5, 6, 1000] : undefined);
     }
   });
 
   it('publishes no event when nothing numeric was measured', () => {
-    expect(meterRowsOf('CP', 0, null, { timestamp: '2026-11-23T10:00:00Z', sampledValue: [{ value: 'x', format: 'SignedData' }] }).event).toBeUndefined();
+    expect(meterReadingOf('CP', 0, null, { timestamp: '2026-11-23T10:00:00Z', sampledValue: [{ value: 'x', format: 'SignedData' }] }).event).toBeUndefined();
   });
 });
 

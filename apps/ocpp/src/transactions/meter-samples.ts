@@ -1,7 +1,7 @@
 import { OcppMeasurand, OcppMeasurementLocation, OcppPhase, OcppReadingContext, OcppUnitOfMeasure, type OcppMeterSample, type OcppMeterSampled } from '@cpo/contracts';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { parseOcppTime } from '../time.js';
-import type { MeterRow } from './transaction.repository.js';
+import type { MeterReading, StoredSample } from './transaction.repository.js';
 
 type MeterValue = Ocpp16.MeterValuesRequest['meterValue'][number];
 
@@ -14,23 +14,20 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
- * Normalises one `MeterValue`: OCPP's defaults made explicit (`Energy.Active.Import.Register`, `Wh`,
- * `Raw`), numbers parsed from the decimal strings. Every sampled value is kept for storage (signed
- * data verbatim, with no number); the event carries only samples the bus contract can express.
+ * Normalises one `MeterValue` into a reading: OCPP's defaults made explicit
+ * (`Energy.Active.Import.Register`, `Wh`, `Raw`), numbers parsed from the decimal strings. Every
+ * sampled value is kept for storage (signed data verbatim, with no number); the event carries only
+ * samples the bus contract can express.
  */
-export function meterRowsOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue): { rows: MeterRow[]; event?: OcppMeterSampled } {
-  // Formatted once per MeterValue: the rows (JSON) and the event share it.
+export function meterReadingOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue): { reading: MeterReading; event?: OcppMeterSampled } {
+  // Formatted once per MeterValue: the reading (JSON) and the event share it.
   const sampledAt = parseOcppTime(mv.timestamp).toISOString();
-  const rows: MeterRow[] = [];
+  const stored: StoredSample[] = [];
   const samples: OcppMeterSample[] = [];
   for (const sv of mv.sampledValue) {
     const format = text(sv.format) ?? 'Raw';
     const value = format === 'Raw' && DECIMAL.test(sv.value.trim()) ? Number(sv.value) : null;
-    const row: MeterRow = {
-      stationId,
-      connectorId,
-      transactionId,
-      sampledAt,
+    const sample: StoredSample = {
       measurand: text(sv.measurand) ?? 'Energy.Active.Import.Register',
       value,
       rawValue: sv.value,
@@ -40,15 +37,15 @@ export function meterRowsOf(stationId: string, connectorId: number, transactionI
       location: text(sv.location),
       format,
     };
-    rows.push(row);
+    stored.push(sample);
     if (value === null || !Number.isFinite(value)) continue;
-    const sample = contractSample(row, value);
-    if (sample) samples.push(sample);
+    const forEvent = contractSample(sample, value);
+    if (forEvent) samples.push(forEvent);
   }
   // The event is published unchecked by the outbox (see MeterValuesService), so it must satisfy the contract by construction.
   const publishable = samples.length > 0 && Number.isInteger(connectorId) && connectorId >= 0 && (transactionId === null || (Number.isInteger(transactionId) && transactionId > 0));
   const event: OcppMeterSampled | undefined = publishable ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt, samples } : undefined;
-  return { rows, event };
+  return { reading: { stationId, connectorId, transactionId, sampledAt, samples: stored }, event };
 }
 
 const MEASURANDS = new Set<string>(OcppMeasurand.options);
@@ -59,10 +56,10 @@ const LOCATIONS = new Set<string>(OcppMeasurementLocation.options);
 
 /**
  * The sample as `OcppMeterSampleV1` has it, or undefined when a field is outside the contract's
- * enums (a charger's own measurand or unit stays in meter_values only). Set lookups rather than a
+ * enums (a charger's own measurand or unit is only stored). Set lookups rather than a
  * zod parse: this runs for every sampled value, thousands a second.
  */
-function contractSample(row: MeterRow, value: number): OcppMeterSample | undefined {
+function contractSample(row: StoredSample, value: number): OcppMeterSample | undefined {
   if (!MEASURANDS.has(row.measurand) || !UNITS.has(row.unit)) return undefined;
   if ((row.phase !== undefined && !PHASES.has(row.phase)) || (row.context !== undefined && !CONTEXTS.has(row.context)) || (row.location !== undefined && !LOCATIONS.has(row.location))) return undefined;
   const sample = { measurand: row.measurand, value, unit: row.unit } as OcppMeterSample;

@@ -6,8 +6,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { parseOcppTime } from '../time.js';
-import { meterRowsOf } from './meter-samples.js';
-import { meterValuesInsert, TransactionRepository, type MeterRow } from './transaction.repository.js';
+import { meterReadingOf } from './meter-samples.js';
+import { meterReadingsInsert, TransactionRepository, type MeterReading } from './transaction.repository.js';
 
 interface Submission {
   stationId: string;
@@ -32,10 +32,10 @@ export class MeterValuesService {
   private readonly part: CommitPart<Submission> = {
     key: 'meter_values',
     build: (items, firstParam) => {
-      const { rows, events } = this.rowsOf(items, items.map(givenTransactionId));
-      const meter = meterValuesInsert(rows, firstParam);
+      const { readings, events } = this.readingsOf(items, items.map(givenTransactionId));
+      const meter = meterReadingsInsert(readings, firstParam);
       if (events.length === 0) return { ctes: `meter_ins AS (${meter.sql})`, params: meter.params, outbox: [] };
-      // Unchecked here: meterRowsOf builds contract-valid events by construction (its spec checks them
+      // Unchecked here: meterReadingOf builds contract-valid events by construction (its spec checks them
       // against the contract); a zod pass per event was a visible share of the service's CPU.
       const outbox = this.outbox.statement(events, firstParam + meter.params.length, { name: 'meter_outbox', packed: true, validate: false });
       return { ctes: `meter_ins AS (${meter.sql}), ${outbox.cte}`, params: [...meter.params, ...outbox.params], outbox: [outbox] };
@@ -73,24 +73,24 @@ export class MeterValuesService {
     const resolved = items.map(givenTransactionId);
     lookupIndex.forEach((itemIndex, k) => (resolved[itemIndex] = found[k] ?? null));
 
-    const { rows, events } = this.rowsOf(items, resolved);
-    await this.transactions.insertMeterValues(tx, rows);
+    const { readings, events } = this.readingsOf(items, resolved);
+    await this.transactions.insertMeterReadings(tx, readings);
     await this.outbox.enqueueMany(tx, events);
     return items.map(() => undefined);
   }
 
-  private rowsOf(items: Submission[], transactionIds: (number | null)[]): { rows: MeterRow[]; events: OutboxEvent[] } {
-    const rows: MeterRow[] = [];
+  private readingsOf(items: Submission[], transactionIds: (number | null)[]): { readings: MeterReading[]; events: OutboxEvent[] } {
+    const readings: MeterReading[] = [];
     const events: OutboxEvent[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       for (const mv of item.req.meterValue) {
-        const { rows: r, event } = meterRowsOf(item.stationId, item.req.connectorId, transactionIds[i] ?? null, mv);
-        for (const row of r) rows.push(row);
+        const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionIds[i] ?? null, mv);
+        readings.push(reading);
         if (event) events.push({ subject: Subjects.OcppMeterSampled, payload: event });
       }
     }
-    return { rows, events };
+    return { readings, events };
   }
 }
 

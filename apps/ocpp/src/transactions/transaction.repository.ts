@@ -30,12 +30,8 @@ export interface NewTransaction {
   authorizationReference?: string;
 }
 
-export interface MeterRow {
-  stationId: string;
-  connectorId: number;
-  transactionId: number | null;
-  /** ISO 8601 in UTC: rows travel as JSON, where a Date would be re-formatted (toJSON) for every sample. */
-  sampledAt: string;
+/** One sampled value as stored in a reading's `samples`: OCPP's defaults explicit, `value` parsed where numeric. */
+export interface StoredSample {
   measurand: string;
   value: number | null;
   rawValue: string;
@@ -43,7 +39,17 @@ export interface MeterRow {
   phase?: string;
   context?: string;
   location?: string;
-  format?: string;
+  format: string;
+}
+
+/** One MeterValue (a `meter_readings` row): its timestamp and every sampled value it carried. */
+export interface MeterReading {
+  stationId: string;
+  connectorId: number;
+  transactionId: number | null;
+  /** ISO 8601 in UTC: readings travel as JSON, where a Date would be re-formatted (toJSON) for each. */
+  sampledAt: string;
+  samples: StoredSample[];
 }
 
 export function toTransaction(r: Record<string, unknown>): TransactionRow {
@@ -122,23 +128,22 @@ export class TransactionRepository {
     return keys.map((_, i) => found.get(i) ?? null);
   }
 
-  async insertMeterValues(tx: EntityManager, rows: MeterRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const { sql, params } = meterValuesInsert(rows, 1);
+  async insertMeterReadings(tx: EntityManager, readings: MeterReading[]): Promise<void> {
+    if (readings.length === 0) return;
+    const { sql, params } = meterReadingsInsert(readings, 1);
     await tx.query(sql, params);
   }
 }
 
 /**
- * The meter_values insert with parameters numbered from `firstParam`, usable alone or as a CTE body.
- * The rows travel as one JSON parameter (keys = MeterRow's fields): cheaper to encode than twelve
- * array literals, which pg builds and escapes element by element in JS.
+ * The meter_readings insert with parameters numbered from `firstParam`, usable alone or as a CTE
+ * body. The readings travel as one JSON parameter (keys = MeterReading's fields); each reading's
+ * samples are stored as the `json` text PostgreSQL receives, never converted.
  */
-export function meterValuesInsert(rows: MeterRow[], firstParam: number): { sql: string; params: unknown[] } {
+export function meterReadingsInsert(readings: MeterReading[], firstParam: number): { sql: string; params: unknown[] } {
   return {
-    sql: `INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format)
-       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz,
-         measurand text, value float8, "rawValue" text, unit text, phase text, context text, location text, format text)`,
-    params: [toJsonParameter(rows)],
+    sql: `INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples)
+       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz, samples json)`,
+    params: [toJsonParameter(readings)],
   };
 }

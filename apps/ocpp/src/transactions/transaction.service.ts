@@ -9,7 +9,7 @@ import { AuthorizationService, type IdTagInfo } from '../authorization/authoriza
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { parseOcppTime } from '../time.js';
-import { meterRowsOf } from './meter-samples.js';
+import { meterReadingOf } from './meter-samples.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
 
@@ -82,8 +82,8 @@ export class TransactionService {
       const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : req.meterStop;
       const reason = req.reason ?? 'Local';
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
-      const rows = (req.transactionData ?? []).flatMap((mv) => meterRowsOf(stationId, existing.connectorId, existing.transactionId, mv).rows);
-      await this.transactions.insertMeterValues(tx, rows);
+      const readings = (req.transactionData ?? []).map((mv) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv).reading);
+      await this.transactions.insertMeterReadings(tx, readings);
       await this.outbox.enqueue(tx, Subjects.OcppTransactionStopped, {
         stationId,
         transactionId: existing.transactionId,

@@ -58,9 +58,9 @@ export class ViewsRepository {
   async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; limit: number }): Promise<Record<string, unknown>[]> {
     return this.db.query(
       `SELECT connector_id AS "connectorId", transaction_id AS "transactionId", sampled_at AS "sampledAt", measurand, value, raw_value AS "rawValue", unit, phase, context, location, format
-       FROM meter_values WHERE station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3)
+       FROM meter_samples WHERE station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3)
          AND ($4::int IS NULL OR transaction_id = $4)
-       ORDER BY sampled_at, id LIMIT $5`,
+       ORDER BY sampled_at, id, sample LIMIT $5`,
       [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit],
     );
   }
