@@ -29,6 +29,10 @@ describe('a day with ELMO in automatic mode', () => {
     await h.setNow('2024-10-02T02:30:00.000Z');
     expect((await h.op('POST', `/partners/${partnerId}/groups/G/adjust`, { kw: 150 })).status).toBe(202);
     await waitFor(async () => (await negotiation())?.state === 'EXTRA_REQUEST', 'EXTRA_REQUEST');
+    // ELMO records the request before it answers; our side records the acceptance (at the simulated
+    // 10:30) only once the answer is in. Moving the clock before that would make the 16:00 reply
+    // look as if it came before the acceptance, i.e. an assignment (in real time hours lie between).
+    await waitFor(async () => (await h.op('GET', '/outbound?action=adjust_group_capacity_forecast')).body[0]?.status === 'sent', 'adjust recorded as accepted');
     await h.setNow('2024-10-02T08:00:00.000Z'); // 16:00
     await waitFor(() => h.forecasts.length === 2, 'automatic reply');
     expect(h.forecasts[1].kind).toBe('day_ahead_reply');
