@@ -20,7 +20,7 @@
  *
  * Env: BENCH_PARTS (default 1,2,3; `1b` adds part 1 against the bare server, for its RSS), BENCH_CONNECTIONS (10000), BENCH_CONNECT_CONCURRENCY (200),
  * BENCH_HEARTBEAT_S (20), BENCH_HOLD_S (20), BENCH_STATIONS (1000), BENCH_RATE (2000),
- * BENCH_RATE_S (15), BENCH_MAX_S (15), BENCH_WARMUP_S (3), BENCH_STATUS_SHARE (0.25),
+ * BENCH_RATE_S (15), BENCH_MAX_S (15), BENCH_WARMUP_S (3), BENCH_STATUS_SHARE (0.25), BENCH_SAMPLES (2, up to 12),
  * BENCH_SOURCE_IPS (source addresses 127.0.0.x, default: 1 per 20,000 connections),
  * BENCH_LOG_LEVEL (server log level, warn), BENCH_CPU_PROF (directory: the ocpp server writes a
  * V8 CPU profile there on exit), BENCH_SERVER_NODE_OPTIONS (NODE_OPTIONS of the ocpp service);
@@ -52,6 +52,8 @@ const RATE_S = num('BENCH_RATE_S', 15);
 const MAX_S = num('BENCH_MAX_S', 15);
 const WARMUP_S = num('BENCH_WARMUP_S', 3);
 const STATUS_SHARE = num('BENCH_STATUS_SHARE', 0.25);
+/** Sampled values per MeterValues: energy and power, then what a three-phase AC charger adds (up to 12). */
+const SAMPLES = Math.min(12, Math.max(2, num('BENCH_SAMPLES', 2)));
 const SOURCE_IPS = num('BENCH_SOURCE_IPS', Math.max(1, Math.ceil(CONNECTIONS / 20_000)));
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const CPU_PROF = process.env.BENCH_CPU_PROF;
@@ -552,6 +554,16 @@ interface LoadResult {
 }
 
 /** One station's traffic: MeterValues in a transaction, now and then a StatusNotification. */
+/** The sampled values beyond energy and power (BENCH_SAMPLES): per phase current and voltage, offered current, SoC, temperature. */
+const EXTRA_SAMPLES = [
+  ...['L1', 'L2', 'L3'].map((phase) => ({ value: '10.7', measurand: 'Current.Import', phase, unit: 'A', context: 'Sample.Periodic', location: 'Outlet' })),
+  ...['L1-N', 'L2-N', 'L3-N'].map((phase) => ({ value: '229.8', measurand: 'Voltage', phase, unit: 'V', context: 'Sample.Periodic', location: 'Outlet' })),
+  { value: '16', measurand: 'Current.Offered', unit: 'A', context: 'Sample.Periodic' },
+  { value: '11', measurand: 'Power.Offered', unit: 'kW', context: 'Sample.Periodic' },
+  { value: '57', measurand: 'SoC', unit: 'Percent', context: 'Sample.Periodic', location: 'EV' },
+  { value: '31.5', measurand: 'Temperature', unit: 'Celsius', context: 'Sample.Periodic', location: 'Body' },
+].slice(0, SAMPLES - 2);
+
 class StationLoad {
   private energy = 0;
   private charging = true;
@@ -577,6 +589,7 @@ class StationLoad {
             sampledValue: [
               { value: String(this.energy), measurand: 'Energy.Active.Import.Register', unit: 'Wh', context: 'Sample.Periodic' },
               { value: '7.4', measurand: 'Power.Active.Import', unit: 'kW', context: 'Sample.Periodic' },
+              ...EXTRA_SAMPLES,
             ],
           },
         ],
@@ -674,7 +687,7 @@ async function unpublishedEvents(database: string): Promise<number> {
 }
 
 async function partLoad(server: Server): Promise<LoadResult> {
-  out(`${server.name}: ${STATIONS} stations, each in a transaction, one CALL in flight (MeterValues, ${Math.round(STATUS_SHARE * 100)} % StatusNotification)`);
+  out(`${server.name}: ${STATIONS} stations, each in a transaction, one CALL in flight (MeterValues with ${SAMPLES} sampled values, ${Math.round(STATUS_SHARE * 100)} % StatusNotification)`);
   const fleet = await connectFleet(server.url, `LD${uniqueSuffix()}`, STATIONS, 100);
   const stations: StationLoad[] = [];
   await pool(fleet.chargers, 100, async (c, i) => {
