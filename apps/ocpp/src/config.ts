@@ -47,6 +47,12 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: env.positiveInt().max(30_000).default(3_000),
         /** Answer for an unknown token when nobody decides in time (or nobody answers). */
         OCPP_UNKNOWN_TOKEN_DEFAULT: z.enum(['Invalid', 'Accepted']).default('Invalid'),
+        /**
+         * SignCertificate (security extension): `reject` answers Rejected (no CA behind this central
+         * system); `manual` answers Accepted and keeps the CSR for an operator, who signs it with the
+         * CA and sends CertificateSigned as a command. The CSR is stored either way.
+         */
+        OCPP_SIGN_CERTIFICATE: z.enum(['reject', 'manual']).default('reject'),
         /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy for profile-2 stations. */
         OCPP_TRUST_PROXY_TLS: env.bool().default(false),
         /** Identifies this replica in presence records and events (default: host name + pid). */

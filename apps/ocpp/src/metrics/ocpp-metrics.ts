@@ -16,6 +16,7 @@ export class OcppMetrics {
   readonly profileDispatches: Counter;
   readonly profileVerifications: Counter;
   readonly remoteStartTimeouts: Counter;
+  readonly securityEvents: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -64,6 +65,12 @@ export class OcppMetrics {
     this.remoteStartTimeouts = new Counter({
       name: 'ocpp_remote_start_timeouts_total',
       help: 'RemoteStartTransaction accepted by the charger without a StartTransaction in time',
+      registers,
+    });
+    this.securityEvents = new Counter({
+      name: 'ocpp_security_events_total',
+      help: 'SecurityEventNotifications by type (the whitepaper\'s types; anything else counts as other) and whether the whitepaper marks the type critical',
+      labelNames: ['type', 'critical'],
       registers,
     });
   }

@@ -40,11 +40,11 @@ export class StationHandlers implements OnModuleInit {
       return {};
     });
     this.dispatcher.handle('FirmwareStatusNotification', async (req, ctx, call) => {
-      await this.stations.firmwareStatus(ctx.stationId, 'firmware', req.status, call.receivedAt);
+      await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'FirmwareStatusNotification', payload: req });
       return {};
     });
     this.dispatcher.handle('DiagnosticsStatusNotification', async (req, ctx, call) => {
-      await this.stations.firmwareStatus(ctx.stationId, 'diagnostics', req.status, call.receivedAt);
+      await this.stations.uploadStatus(ctx.stationId, 'diagnostics', req.status, call.receivedAt, { action: 'DiagnosticsStatusNotification', payload: req });
       return {};
     });
     this.dispatcher.handle('DataTransfer', async (req, ctx) => {

@@ -45,6 +45,9 @@ export interface ConnectorStatusRow {
   statusAt: Date;
 }
 
+/** Transfers a station reports the progress of: firmware (also signed), diagnostics, logs (security extension). */
+export type UploadKind = 'firmware' | 'diagnostics' | 'log';
+
 /** Stations and their connectors (SQL only; the rules live in the services). */
 @Injectable()
 export class StationRepository {
@@ -151,8 +154,8 @@ export class StationRepository {
     );
   }
 
-  async recordFirmwareStatus(tx: EntityManager, id: string, kind: 'firmware' | 'diagnostics', status: string, at: Date): Promise<void> {
-    const column = kind === 'firmware' ? 'firmware_status' : 'diagnostics_status';
+  async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date): Promise<void> {
+    const column = `${kind}_status`;
     await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3, updated_at = now() WHERE id = $1`, [id, status, at]);
   }
 

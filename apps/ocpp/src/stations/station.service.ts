@@ -9,7 +9,7 @@ import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
-import { connectorStatusesStatement, StationRepository, type ConnectorStatusRow } from './station.repository.js';
+import { connectorStatusesStatement, StationRepository, type ConnectorStatusRow, type UploadKind } from './station.repository.js';
 
 /**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
@@ -122,10 +122,11 @@ export class StationService {
     });
   }
 
-  async firmwareStatus(stationId: string, kind: 'firmware' | 'diagnostics', status: string, at: Date): Promise<void> {
+  /** Where a transfer stands (on the station), and the notification as it came (the station's messages). */
+  async uploadStatus(stationId: string, kind: UploadKind, status: string, at: Date, message: { action: string; payload: object }): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.stations.recordFirmwareStatus(tx, stationId, kind, status, at);
-      await this.stations.storeMessage(tx, stationId, kind === 'firmware' ? 'FirmwareStatusNotification' : 'DiagnosticsStatusNotification', { status });
+      await this.stations.recordUploadStatus(tx, stationId, kind, status, at);
+      await this.stations.storeMessage(tx, stationId, message.action, message.payload);
     });
   }
 }

@@ -35,6 +35,13 @@ export class ReservationQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
 }
 
+export class StationMessageQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'only messages of this action, e.g. SecurityEventNotification, SignCertificate, DataTransfer' })
+  @IsOptional()
+  @IsString()
+  kind?: string;
+}
+
 export class MeterValueQuery {
   @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() from?: Date;
   @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() to?: Date;

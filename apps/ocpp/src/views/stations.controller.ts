@@ -4,7 +4,7 @@ import { OperatorController } from '@cpo/platform';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { RemoteStartRepository } from '../transactions/remote-start.repository.js';
 import { StationAdminService } from './station-admin.service.js';
-import { MeterValueQuery, PageQuery, UpsertStationDto } from './dto.js';
+import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
 /** Stations: connection state (replica, last seen), boot info, connectors, profiles, meter values. */
@@ -61,6 +61,12 @@ export class StationsController {
   @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
   remoteStarts(@Param('stationId') stationId: string, @Query() q: PageQuery) {
     return this.remoteStartRepository.forStation(stationId, q.limit);
+  }
+
+  @Get(':stationId/messages')
+  @ApiOperation({ summary: 'Messages kept as the station sent them: DataTransfer, firmware/diagnostics/log status, security events, certificate signing requests' })
+  messages(@Param('stationId') stationId: string, @Query() q: StationMessageQuery) {
+    return this.views.messages(stationId, q.kind, q.limit);
   }
 
   @Get(':stationId/rejected-frames')

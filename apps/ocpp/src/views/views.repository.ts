@@ -11,7 +11,7 @@ export interface Page<T> {
 
 const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
   s.vendor, s.model, s.serial_number, s.charge_box_serial_number, s.firmware_version, s.iccid, s.imsi, s.meter_type, s.meter_serial_number,
-  s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at,
+  s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at, s.log_status, s.log_status_at,
   s.capabilities, s.created_at, s.updated_at`;
 
 /** Read models for the operator API (queries only; indexes follow these filters). */
@@ -72,6 +72,15 @@ export class ViewsRepository {
          verification, verified_limit AS "verifiedLimit", verified_at AS "verifiedAt"
        FROM charging_profiles WHERE station_id = $1 ORDER BY connector_id, charging_profile_id`,
       [stationId],
+    );
+  }
+
+  /** What a station sent that is kept as it came (DataTransfer, status notifications, security events, CSRs), newest first. */
+  async messages(stationId: string, kind: string | undefined, limit: number): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT kind, payload, received_at AS "receivedAt" FROM station_messages WHERE station_id = $1 AND ($2::text IS NULL OR kind = $2)
+       ORDER BY received_at DESC, id DESC LIMIT $3`,
+      [stationId, kind ?? null, limit],
     );
   }
 
