@@ -73,7 +73,14 @@ describe('capacity end to end: ELMO testbed → oscp → planner → ocpp → si
       database: 'planner',
       env: { ...bus, PLANNER_TOPOLOGY_FILE: topology, PLANNER_DEBOUNCE_MS: '100', PLANNER_TICK_MS: '1000', PLANNER_RAMP_PER_S: '1' },
     });
-    ocpp = await startTestApp({ loadConfig: loadOcppConfig, createModule: (c, l) => OcppApp.forRoot(c, l), database: 'ocpp', env: { ...bus, OCPP_PING_INTERVAL_MS: '0', OCPP_NOMINAL_VOLTAGE_V: '220' } });
+    // The test reads each charger's own schedule up to the emergency, 15+ minutes ahead, with no
+    // further contact: a lease shorter than that would (rightly) show its fallback by then.
+    ocpp = await startTestApp({
+      loadConfig: loadOcppConfig,
+      createModule: (c, l) => OcppApp.forRoot(c, l),
+      database: 'ocpp',
+      env: { ...bus, OCPP_PING_INTERVAL_MS: '0', OCPP_NOMINAL_VOLTAGE_V: '220', OCPP_PROFILE_LEASE_S: '3600' },
+    });
     // One token per charger: the central system refuses a token already charging elsewhere (ConcurrentTx).
     for (const id of STATIONS) {
       const tag = await call(ocpp.baseUrl, 'PUT', `/api/v1/id-tags/TAG-${id}`, {});

@@ -65,6 +65,19 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_NOMINAL_VOLTAGE_V: env.positiveInt().min(100).max(480).default(230),
         /** Period of the re-delivery of charging profiles that got no answer (ms). */
         OCPP_PROFILE_RETRY_MS: env.positiveInt().default(30_000),
+        /**
+         * Lease on planned connector limits (guide §3.3), for chargers with a stack level above 0: the
+         * profile at level 1 lasts this long and is renewed every third of it; a level-0 profile at
+         * OCPP_PROFILE_LEASE_FALLBACK_A lies under it, so a charger we stop reaching falls back by
+         * itself. 0 = no lease (profiles last until replaced). At least 60 s otherwise.
+         */
+        OCPP_PROFILE_LEASE_S: env
+          .nonNegativeInt()
+          .max(86_400)
+          .refine((s) => s === 0 || s >= 60, 'must be 0 (off) or at least 60')
+          .default(900),
+        /** The fallback under a lease, per connector, in A (0 pauses charging; 6 is the pilot minimum). */
+        OCPP_PROFILE_LEASE_FALLBACK_A: env.nonNegativeInt().max(1000).default(6),
       }),
     source,
   );

@@ -94,6 +94,11 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     return held?.session.isOpen ? held.session : undefined;
   }
 
+  /** Stations whose socket this replica holds (open). */
+  localStationIds(): string[] {
+    return [...this.held.entries()].filter(([, held]) => held.session.isOpen).map(([id]) => id);
+  }
+
   get size(): number {
     return this.held.size;
   }

@@ -17,6 +17,7 @@ export class OcppMetrics {
   readonly profileVerifications: Counter;
   readonly remoteStartTimeouts: Counter;
   readonly securityEvents: Counter;
+  readonly leaseFallbacks: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -65,6 +66,12 @@ export class OcppMetrics {
     this.remoteStartTimeouts = new Counter({
       name: 'ocpp_remote_start_timeouts_total',
       help: 'RemoteStartTransaction accepted by the charger without a StartTransaction in time',
+      registers,
+    });
+    this.leaseFallbacks = new Counter({
+      name: 'ocpp_charging_profile_lease_fallbacks_total',
+      help: 'Level-0 fallback profiles under leased connector limits, by outcome (installed, failed)',
+      labelNames: ['outcome'],
       registers,
     });
     this.securityEvents = new Counter({

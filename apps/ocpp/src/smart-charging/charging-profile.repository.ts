@@ -39,6 +39,9 @@ function toRow(r: Record<string, unknown>): DesiredProfileRow {
   };
 }
 
+/** An applied profile at stack level 1 with an end (a lease), accepted more than $3 seconds ago. */
+const LEASE_DUE = `state = 'applied' AND applied->>'stackLevel' = '1' AND applied->'chargingSchedule' ? 'duration' AND applied_at < now() - make_interval(secs => $3::int)`;
+
 /** Desired (from the planner) versus applied (what the charger accepted) charging profiles per station. */
 @Injectable()
 export class ChargingProfileRepository {
@@ -54,13 +57,27 @@ export class ChargingProfileRepository {
     );
   }
 
-  /** The station's desired profiles: all of them, or only those not yet applied (pending, or failed without an answer). */
-  async forStation(stationId: string, onlyUnapplied: boolean): Promise<DesiredProfileRow[]> {
+  /**
+   * The station's desired profiles: all of them, or only those not yet applied (pending, or failed
+   * without an answer), plus with `leasesOlderThanS` the applied ones whose lease is due for renewal.
+   */
+  async forStation(stationId: string, onlyUnapplied: boolean, leasesOlderThanS?: number): Promise<DesiredProfileRow[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared' AND ($2::boolean = false OR state IN ('pending', 'failed')) ORDER BY connector_id`,
-      [stationId, onlyUnapplied],
+      `SELECT * FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'
+         AND ($2::boolean = false OR state IN ('pending', 'failed') OR ($3::int IS NOT NULL AND ${LEASE_DUE})) ORDER BY connector_id`,
+      [stationId, onlyUnapplied, leasesOlderThanS ?? null],
     );
     return rows.map(toRow);
+  }
+
+  /** Of these stations, those with an applied leased profile accepted more than `olderThanS` ago. */
+  async stationsWithLeasesDue(stationIds: string[], olderThanS: number): Promise<string[]> {
+    if (stationIds.length === 0) return [];
+    const rows: { station_id: string }[] = await this.db.query(
+      `SELECT DISTINCT station_id FROM charging_profiles WHERE station_id = ANY($1::text[]) AND ${LEASE_DUE.replaceAll('$3', '$2')}`,
+      [stationIds, olderThanS],
+    );
+    return rows.map((r) => r.station_id);
   }
 
   /** Stations with profiles still to deliver (never answered: offline or timed out), up to `maxAttempts` tries. */

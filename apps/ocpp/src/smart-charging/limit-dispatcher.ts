@@ -5,24 +5,24 @@ import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { replyOf } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
-import { CommandService } from '../commands/command.service.js';
-import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
+import { LeaseFallback } from './lease-fallback.js';
 import { buildProfile, emulateStationCap, type BuiltProfile } from './profile-builder.js';
 import { ProfileVerifier } from './profile-verifier.js';
+import { StationCaller } from './station-caller.js';
 
 type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
 
 /**
  * Makes chargers obey their desired limits: builds each profile for the charger's capabilities,
  * sends decreases before increases, falls back when a form is refused (stack level 1 → 0; a
- * refused ChargePointMaxProfile emulated per connector), and records and publishes every outcome.
+ * refused ChargePointMaxProfile emulated per connector), leases connector profiles where the
+ * charger has stack levels (see `lease-fallback.ts`), and records and publishes every outcome.
  */
 @Injectable()
 export class LimitDispatcher {
@@ -30,27 +30,37 @@ export class LimitDispatcher {
     private readonly db: DataSource,
     private readonly profiles: ChargingProfileRepository,
     private readonly stations: StationRepository,
-    private readonly registry: SessionRegistry,
-    private readonly commands: CommandService,
+    private readonly caller: StationCaller,
     private readonly outbox: OutboxWriter,
     private readonly metrics: OcppMetrics,
     private readonly verifier: ProfileVerifier,
+    private readonly leaseFallback: LeaseFallback,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Sends the station's pending profiles (or all of them after a reconnect/boot, when the charger may have lost them). */
-  async dispatch(stationId: string, options: { all: boolean; ctx?: StationContext }): Promise<void> {
-    const rows = await this.profiles.forStation(stationId, !options.all);
+  /**
+   * Sends the station's pending profiles (or all of them after a reconnect/boot, when the charger may
+   * have lost them; with `renewLeasesOlderThanS` also the leased ones due for renewal).
+   */
+  async dispatch(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
+    const rows = await this.profiles.forStation(stationId, !options.all, options.renewLeasesOlderThanS);
     if (rows.length === 0) return;
     const caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
     const now = new Date();
-    const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V) }));
+    const leaseS = this.leaseFor(caps);
+    const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V, leaseS) }));
     built.sort((a, b) => change(a.row, a.built) - change(b.row, b.built));
     const accepted: { row: DesiredProfileRow; sent: BuiltProfile }[] = [];
     for (const { row, built: profile } of built) {
-      const sent = await this.send(stationId, row, profile, caps, options.ctx);
-      if (sent) accepted.push({ row, sent });
+      const renewal = row.state === 'applied' && !options.all;
+      let form = profile;
+      if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, options.ctx))) {
+        // Without its fallback underneath, a lapsing lease would leave the connector unlimited: no end then.
+        form = buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V);
+      }
+      const sent = await this.send(stationId, row, form, caps, now, { ctx: options.ctx, renewal });
+      if (sent && !renewal) accepted.push({ row, sent });
     }
     // After every profile is out (a decrease must not wait for a check): what the charger applies now.
     for (const { row, sent } of accepted) {
@@ -58,44 +68,53 @@ export class LimitDispatcher {
     }
   }
 
+  /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
+  private leaseFor(caps: StationCapabilities): number {
+    const levels = !caps.onlyStackLevelZero && (caps.chargeProfileMaxStackLevel ?? 0) >= 1;
+    return levels && !caps.chargePointMaxProfileRefused ? this.config.OCPP_PROFILE_LEASE_S : 0;
+  }
+
   /** Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted. */
-  private async send(stationId: string, row: DesiredProfileRow, built: BuiltProfile, caps: StationCapabilities, ctx?: StationContext): Promise<BuiltProfile | undefined> {
+  private async send(
+    stationId: string,
+    row: DesiredProfileRow,
+    built: BuiltProfile,
+    caps: StationCapabilities,
+    now: Date,
+    o: { ctx?: StationContext; renewal: boolean },
+  ): Promise<BuiltProfile | undefined> {
     let attempt = built;
     if (built.profile.chargingProfilePurpose === 'ChargePointMaxProfile' && caps.chargePointMaxProfileRefused) {
       attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
     }
-    let reply = await this.call(stationId, attempt, ctx);
+    let reply = await this.call(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
       await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
-      attempt = { ...attempt, profile: { ...attempt.profile, stackLevel: 0 } };
-      reply = await this.call(stationId, attempt, ctx);
+      // Level 0 is where a lease's fallback lies: it goes, and the profile has no end.
+      if (this.leaseFor(caps) > 0 && leased(attempt)) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
+      attempt = buildProfile(row.desired, { ...caps, onlyStackLevelZero: true }, now, this.config.OCPP_NOMINAL_VOLTAGE_V);
+      reply = await this.call(stationId, attempt, o.ctx);
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
       attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
-      reply = await this.call(stationId, attempt, ctx);
+      reply = await this.call(stationId, attempt, o.ctx);
     }
     if (reply.status === 'error' && reply.code === 'Superseded') return undefined; // a newer profile took its place in the queue
-    const recorded = await this.record(stationId, row, attempt, reply);
+    const recorded = await this.record(stationId, row, attempt, reply, o.renewal);
     return recorded ? attempt : undefined;
   }
 
-  private async call(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
+  private call(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
     const payload = { connectorId: built.connectorId, csChargingProfiles: built.profile } as unknown as JsonObject;
-    const local = ctx ?? this.registry.get(stationId);
-    if (local) {
-      // Latest wins: a newer profile under the same id replaces one still queued for this charger.
-      const outcome = await local.call('SetChargingProfile', payload, { coalesceKey: `profile:${built.profile.chargingProfileId}` });
-      return replyOf(outcome, 'SetChargingProfile');
-    }
-    return this.commands.send(stationId, { action: 'SetChargingProfile', payload });
+    return this.caller.call(stationId, 'SetChargingProfile', payload, { ctx, coalesceKey: `profile:${built.profile.chargingProfileId}` });
   }
 
-  /** True when the charger accepted and the row still held this plan. */
-  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply): Promise<boolean> {
+  /** True when the charger accepted and the row still held this plan. A renewal accepted is not news: no event. */
+  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean): Promise<boolean> {
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
-    this.metrics.profileDispatches.inc({ outcome: accepted ? 'applied' : failed! });
+    this.metrics.profileDispatches.inc({ outcome: accepted ? (renewal ? 'renewed' : 'applied') : failed! });
     const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
     const at = new Date().toISOString();
     const current = await this.db.transaction(async (tx) => {
@@ -107,6 +126,7 @@ export class LimitDispatcher {
       });
       if (!current) return false;
       const common = { stationId, connectorId: built.connectorId, planId: row.planId ?? undefined, chargingProfileId: built.profile.chargingProfileId };
+      if (accepted && renewal) return true;
       if (accepted) {
         await this.outbox.enqueue(tx, Subjects.OcppChargingProfileApplied, {
           ...common,
@@ -122,6 +142,11 @@ export class LimitDispatcher {
     if (!accepted) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result }, 'charging profile not applied');
     return accepted && current;
   }
+}
+
+/** A connector profile with an end at stack level 1: a lease (its fallback lies at level 0). */
+function leased(b: BuiltProfile): boolean {
+  return b.profile.chargingProfilePurpose === 'TxDefaultProfile' && b.profile.stackLevel === 1 && b.profile.chargingSchedule.duration !== undefined && b.connectorId > 0;
 }
 
 /** Sort key: decreases first (negative), then unchanged, then increases. */

@@ -1,5 +1,5 @@
 import { validateRequest16 } from '@cpo/ocpp-protocol';
-import { buildProfile, emulateStationCap, roundDown } from './profile-builder.js';
+import { buildLeaseFallback, buildProfile, emulateStationCap, roundDown } from './profile-builder.js';
 
 const now = new Date('2026-11-23T06:00:00.000Z');
 
@@ -109,5 +109,45 @@ describe('roundDown', () => {
     [7400.999, 'W', 7400],
   ] as const)('%p %s → %p', (value, unit, expected) => {
     expect(roundDown(value, unit)).toBe(expected);
+  });
+});
+
+describe('leases (guide §3.3)', () => {
+  const plan = (connectorId: number, durationS?: number) => ({
+    connectorId,
+    schedule: { startSchedule: '2026-11-23T05:00:00.000Z', chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 16 }], ...(durationS ? { durationS } : {}) },
+  });
+
+  it('gives a level-1 connector profile an end a lease from now (its schedule starts a minute before now)', () => {
+    const built = buildProfile(plan(1), { chargeProfileMaxStackLevel: 2 }, now, 230, 900);
+    expect(built.profile).toMatchObject({ chargingProfileId: 101, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile' });
+    expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T05:59:00.000Z');
+    expect(built.profile.chargingSchedule.duration).toBe(960);
+    // The plan's own end wins when it comes first (05:00 + 1 h = 06:00 is 60 s after the restarted schedule's start).
+    expect(buildProfile(plan(1, 3600), { chargeProfileMaxStackLevel: 2 }, now, 230, 900).profile.chargingSchedule.duration).toBe(60);
+  });
+
+  it('leaves station caps and level-0 profiles without an end (nothing lies under them)', () => {
+    expect(buildProfile(plan(0), { chargeProfileMaxStackLevel: 2 }, now, 230, 900).profile.chargingSchedule.duration).toBeUndefined();
+    expect(buildProfile(plan(1), { chargeProfileMaxStackLevel: 0 }, now, 230, 900).profile.chargingSchedule.duration).toBeUndefined();
+    expect(buildProfile(plan(1), { chargeProfileMaxStackLevel: 2, onlyStackLevelZero: true }, now, 230, 900).profile.chargingSchedule.duration).toBeUndefined();
+    expect(buildProfile(plan(1), { chargeProfileMaxStackLevel: 2 }, now).profile.chargingSchedule.duration).toBeUndefined();
+  });
+
+  it('builds the fallback as a level-0 TxDefaultProfile under 200 + connector, in the unit the charger takes', () => {
+    const amps = buildLeaseFallback(2, {}, now, 6);
+    expect(amps).toEqual({
+      connectorId: 2,
+      profile: {
+        chargingProfileId: 202,
+        stackLevel: 0,
+        chargingProfilePurpose: 'TxDefaultProfile',
+        chargingProfileKind: 'Absolute',
+        chargingSchedule: { chargingRateUnit: 'A', startSchedule: '2026-11-23T05:59:00.000Z', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] },
+      },
+    });
+    expect(validateRequest16('SetChargingProfile', { connectorId: 2, csChargingProfiles: amps.profile }).ok).toBe(true);
+    expect(buildLeaseFallback(1, { allowedChargingRateUnits: ['W'] }, now, 6, 220).profile.chargingSchedule).toMatchObject({ chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 3960 }] });
+    expect(buildLeaseFallback(1, {}, now, 0).profile.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 0 }]);
   });
 });

@@ -10,6 +10,8 @@ export const STATION_CAP_PROFILE_ID = 1;
 export const connectorProfileId = (connectorId: number) => 100 + connectorId;
 /** Used when a charger refuses ChargePointMaxProfile: the cap emulated on connector 0's TxDefaultProfile. */
 export const EMULATED_CAP_PROFILE_ID = 99;
+/** The level-0 fallback under a leased connector profile (guide §3.3). */
+export const leaseFallbackProfileId = (connectorId: number) => 200 + connectorId;
 
 /** Start a refreshed schedule this far in the past: some chargers apply a profile only once its start has passed. */
 export const START_IN_PAST_MS = 60_000;
@@ -30,7 +32,7 @@ export interface BuiltProfile {
  * the plan) to one decimal in A or whole watts; the unit the charger allows; at most its number
  * of periods.
  */
-export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, now: Date, voltage = DEFAULT_NOMINAL_VOLTAGE): BuiltProfile {
+export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, now: Date, voltage = DEFAULT_NOMINAL_VOLTAGE, leaseS = 0): BuiltProfile {
   const schedule = limit.schedule;
   const toUnit = chooseUnit(schedule.chargingRateUnit, caps.allowedChargingRateUnits);
   let start = new Date(schedule.startSchedule);
@@ -71,6 +73,11 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
     startSchedule: start.toISOString(),
     chargingSchedulePeriod: converted,
   };
+  if (leaseS > 0 && stackLevel === 1 && !isStation) {
+    // Lasts until `leaseS` from now unless renewed (the schedule starts before now), or the plan's own end if sooner.
+    const leaseFromStartS = Math.ceil((now.getTime() + leaseS * 1000 - start.getTime()) / 1000);
+    durationS = Math.min(durationS ?? Infinity, leaseFromStartS);
+  }
   if (durationS !== undefined) chargingSchedule.duration = durationS;
   if (schedule.minChargingRate !== undefined) {
     chargingSchedule.minChargingRate = roundDown(convert(schedule.minChargingRate, schedule.chargingRateUnit, toUnit, 3, voltage), toUnit);
@@ -83,6 +90,29 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
       chargingProfilePurpose: isStation ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
       chargingProfileKind: 'Absolute',
       chargingSchedule,
+    },
+  };
+}
+
+/**
+ * What a connector falls back to when its leased profile lapses: a TxDefaultProfile at stack level 0
+ * under its own fixed id, `fallbackA` per phase (in W at 3 phases for chargers that only take W),
+ * no end.
+ */
+export function buildLeaseFallback(connectorId: number, caps: StationCapabilities, now: Date, fallbackA: number, voltage = DEFAULT_NOMINAL_VOLTAGE): BuiltProfile {
+  const unit = chooseUnit('A', caps.allowedChargingRateUnits);
+  return {
+    connectorId,
+    profile: {
+      chargingProfileId: leaseFallbackProfileId(connectorId),
+      stackLevel: 0,
+      chargingProfilePurpose: 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute',
+      chargingSchedule: {
+        chargingRateUnit: unit,
+        startSchedule: new Date(now.getTime() - START_IN_PAST_MS).toISOString(),
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: roundDown(convert(fallbackA, 'A', unit, 3, voltage), unit) }],
+      },
     },
   };
 }

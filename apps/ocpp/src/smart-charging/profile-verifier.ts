@@ -5,12 +5,10 @@ import { ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { replyOf } from '../commands/command-executor.js';
-import { CommandService } from '../commands/command.service.js';
-import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { BuiltProfile } from './profile-builder.js';
+import { StationCaller } from './station-caller.js';
 
 export type Verification = 'verified' | 'exceeded' | 'unverifiable';
 
@@ -32,8 +30,7 @@ const DURATION_S = 300;
 export class ProfileVerifier {
   constructor(
     private readonly db: DataSource,
-    private readonly registry: SessionRegistry,
-    private readonly commands: CommandService,
+    private readonly caller: StationCaller,
     private readonly metrics: OcppMetrics,
     private readonly outbox: OutboxWriter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -88,10 +85,8 @@ export class ProfileVerifier {
     return outcome;
   }
 
-  private async call(stationId: string, payload: JsonObject, ctx?: StationContext): Promise<OcppCommandReply> {
-    const local = ctx ?? this.registry.get(stationId);
-    if (local) return replyOf(await local.call('GetCompositeSchedule', payload), 'GetCompositeSchedule');
-    return this.commands.send(stationId, { action: 'GetCompositeSchedule', payload });
+  private call(stationId: string, payload: JsonObject, ctx?: StationContext): Promise<OcppCommandReply> {
+    return this.caller.call(stationId, 'GetCompositeSchedule', payload, { ctx });
   }
 }
 
