@@ -5,6 +5,7 @@ import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
+import { PeriodicPass } from './periodic-pass.js';
 
 /**
  * Renews leased connector profiles (see `LeaseFallback`) of the chargers this replica holds, once a
@@ -12,17 +13,18 @@ import { LimitDispatcher } from './limit-dispatcher.js';
  * fallback applies. A charger nobody holds gets none, which is the point of the lease.
  */
 @Injectable()
-export class LeaseRenewal implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+export class LeaseRenewal extends PeriodicPass implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected readonly what = 'charging profile lease renewal';
 
   constructor(
     private readonly profiles: ChargingProfileRepository,
     private readonly dispatcher: LimitDispatcher,
     private readonly registry: SessionRegistry,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ROOT_LOGGER) protected readonly logger: Logger,
+  ) {
+    super();
+  }
 
   /** Renew after this many seconds. */
   private get renewAfterS(): number {
@@ -32,27 +34,17 @@ export class LeaseRenewal implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     if (this.config.OCPP_PROFILE_LEASE_S === 0) return;
     // Checked six times per renewal period (at most every minute), so a renewal is at most a sixth late.
-    const everyMs = Math.min(60_000, Math.max(1_000, Math.floor((this.renewAfterS * 1000) / 6)));
-    this.timer = setInterval(() => void this.run(), everyMs);
-    this.timer.unref();
+    this.startEvery(Math.min(60_000, Math.max(1_000, Math.floor((this.renewAfterS * 1000) / 6))));
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop();
   }
 
-  async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const stationId of await this.profiles.stationsWithLeasesDue(this.registry.localStationIds(), this.renewAfterS)) {
-        const ctx = this.registry.get(stationId);
-        if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx, renewLeasesOlderThanS: this.renewAfterS });
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'charging profile lease renewal failed');
-    } finally {
-      this.running = false;
+  protected async pass(): Promise<void> {
+    for (const stationId of await this.profiles.stationsWithLeasesDue(this.registry.localStationIds(), this.renewAfterS)) {
+      const ctx = this.registry.get(stationId);
+      if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx, renewLeasesOlderThanS: this.renewAfterS });
     }
   }
 }

@@ -5,6 +5,7 @@ import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
+import { PeriodicPass } from './periodic-pass.js';
 
 /** Tries before a profile that never got an answer waits for the next reconnect or boot. */
 const MAX_ATTEMPTS = 5;
@@ -15,39 +16,31 @@ const MAX_ATTEMPTS = 5;
  * everything anyway. Refusals are not retried: they made the station uncontrolled for the planner.
  */
 @Injectable()
-export class ProfileRetry implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+export class ProfileRetry extends PeriodicPass implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected readonly what = 'charging profile retry';
 
   constructor(
     private readonly profiles: ChargingProfileRepository,
     private readonly dispatcher: LimitDispatcher,
     private readonly registry: SessionRegistry,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ROOT_LOGGER) protected readonly logger: Logger,
+  ) {
+    super();
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), this.config.OCPP_PROFILE_RETRY_MS);
-    this.timer.unref();
+    this.startEvery(this.config.OCPP_PROFILE_RETRY_MS);
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop();
   }
 
-  async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const stationId of await this.profiles.stationsToRetry(MAX_ATTEMPTS)) {
-        const ctx = this.registry.get(stationId);
-        if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx });
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'charging profile retry failed');
-    } finally {
-      this.running = false;
+  protected async pass(): Promise<void> {
+    for (const stationId of await this.profiles.stationsToRetry(MAX_ATTEMPTS)) {
+      const ctx = this.registry.get(stationId);
+      if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx });
     }
   }
 }
