@@ -537,6 +537,8 @@ interface PhaseResult {
   machineCpu: number;
   /** Unsent CALLs when the phase ended (open loop only: the server fell behind the offer). */
   backlog: number;
+  /** `speedProbe()` every second of the phase, the median. */
+  probeCpuMs: number;
   /** CPU milliseconds per answered CALL: service, its PostgreSQL backends, NATS, load generator. */
   cpuMsPerCall: { server: number; postgres: number; nats: number; loadgen: number };
   /**
@@ -553,29 +555,25 @@ interface LoadResult {
   fixed: PhaseResult;
   max: PhaseResult;
   rssMb: number;
-  /** `speedProbe()` just before and after the flat-out phase, the faster of the two. */
-  probeMs: number;
 }
 
 /** Frames of the kind the bench sends, for the reference workload. */
 const PROBE_FRAME = JSON.stringify([2, '1', 'MeterValues', { connectorId: 1, transactionId: 1, meterValue: [{ timestamp: new Date(0).toISOString(), sampledValue: [{ value: '1', measurand: 'Energy.Active.Import.Register' }] }] }]);
 
 /**
- * How fast this machine runs a fixed piece of JavaScript now (ms, the best of seven runs; the
- * machine is otherwise idle between phases). The machine's speed drifts by tens of percent within
- * minutes (a shared VM): a bare server that ran on a slower machine than ours makes a flattering
- * ratio, which this catches.
+ * The CPU time (ms) a fixed piece of JavaScript takes now, about 2 ms: the machine's speed, whoever
+ * else runs (CPU time, so waiting for a core does not count). Taken every second of a phase, it
+ * shows what CPU per CALL figures alone cannot tell apart: this shared VM's speed drifts by tens of
+ * percent within minutes, and a bare server that ran on a slower machine than ours makes a
+ * flattering ratio.
  */
 function speedProbe(): number {
-  let best = Infinity;
-  for (let run = 0; run < 7; run++) {
-    const t0 = performance.now();
-    let n = 0;
-    for (let i = 0; i < 20_000; i++) n += (JSON.parse(PROBE_FRAME) as unknown[]).length + JSON.stringify([3, String(i), {}]).length;
-    if (n === 0) throw new Error('unreachable'); // keeps the loop from being optimised away
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
+  const c0 = process.cpuUsage();
+  let n = 0;
+  for (let i = 0; i < 2_000; i++) n += (JSON.parse(PROBE_FRAME) as unknown[]).length + JSON.stringify([3, String(i), {}]).length;
+  if (n === 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
 }
 
 /** One station's traffic: MeterValues in a transaction, now and then a StatusNotification. */
@@ -634,6 +632,8 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
   const machine = machineCpu();
   const started = performance.now();
   const stopAt = started + seconds * 1000;
+  const probes: number[] = [];
+  const prober = setInterval(() => probes.push(speedProbe()), 1000);
   const send = async (s: StationLoad, intendedAt: number) => {
     const [action, payload] = s.next();
     const r = await s.charger.call(action, payload);
@@ -673,6 +673,7 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
       }),
     );
   }
+  clearInterval(prober);
   const elapsed = (performance.now() - started) / 1000;
   const serverCpu = cpuSecondsOf(server.pid) - cpu0;
   const infra = server.database ? infraDelta(infra0, infraCpu(server.database)) : { postgres: 0, nats: 0 };
@@ -695,6 +696,7 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
       loadgen: perCall((own.user + own.system) / 1e6),
     },
     eventsBehind,
+    probeCpuMs: Math.round(pct(probes.sort((a, b) => a - b), 50) * 1000) / 1000,
   };
 }
 
@@ -731,14 +733,11 @@ async function partLoad(server: Server): Promise<LoadResult> {
     `, load generator ${p.cpuMsPerCall.loadgen}` +
     (p.eventsBehind !== undefined ? `; ${p.eventsBehind} events not yet on JetStream when it ended` : '');
   out(`  offered ${RATE}/s for ${RATE_S} s: ${fmt(fixed)}`);
-  const probeBefore = speedProbe();
   const max = await runPhase(server, stations, MAX_S, null);
-  // The faster of the two: right after ours, PostgreSQL and NATS may still be busy with the phase's work.
-  const probeMs = Math.round(Math.min(probeBefore, speedProbe()) * 100) / 100;
-  out(`  flat out for ${MAX_S} s: ${fmt(max)}; reference workload ${probeMs} ms (machine speed around the phase)`);
+  out(`  flat out for ${MAX_S} s: ${fmt(max)}; reference workload ${max.probeCpuMs} ms of CPU (machine speed during the phase)`);
   const rssMb = rssOf(server.pid).rssMb;
   for (const c of fleet.chargers) c.close();
-  return { server: server.name, stations: stations.length, fixed, max, rssMb, probeMs };
+  return { server: server.name, stations: stations.length, fixed, max, rssMb };
 }
 
 /** Everything the ocpp service stored and published for part 2, read from its database. */
@@ -869,13 +868,13 @@ async function main(): Promise<void> {
     // undisturbed run); below that, other load starved it and the ratio flatters ours.
     const bareSaturated = bareLoad.max.serverCpu >= BARE_SATURATED;
     // Both phases on a machine of the same speed (the reference workload within SAME_SPEED).
-    const speedGap = Math.abs(bareLoad.probeMs - oursLoad.probeMs) / Math.min(bareLoad.probeMs, oursLoad.probeMs);
+    const speedGap = Math.abs(bareLoad.max.probeCpuMs - oursLoad.max.probeCpuMs) / Math.min(bareLoad.max.probeCpuMs, oursLoad.max.probeCpuMs);
     const sameSpeed = speedGap <= SAME_SPEED;
     const verdict = ratio >= 0.5 && sustained && bareSaturated && sameSpeed ? 'target ≥ 0.5 met' : 'target ≥ 0.5 MISSED';
     const caveats = [
       sustained ? '' : `not sustained: ${oursLoad.max.eventsBehind} events behind`,
       bareSaturated ? '' : `not comparable: the bare server got ${Math.round(bareLoad.max.serverCpu * 100)} % of a core (starved by other load)`,
-      sameSpeed ? '' : `not comparable: the machine ran the reference workload in ${oursLoad.probeMs} ms around ours and ${bareLoad.probeMs} ms around bare`,
+      sameSpeed ? '' : `not comparable: the reference workload took ${oursLoad.max.probeCpuMs} ms of CPU during ours and ${bareLoad.max.probeCpuMs} ms during bare`,
     ].filter(Boolean);
     rows.push(['ratio ours / bare (flat out)', ratio.toFixed(2), caveats.length ? `${verdict} (${caveats.join('; ')})` : verdict]);
     const cpuRatio = bareLoad.max.cpuMsPerCall.server / (oursLoad.max.cpuMsPerCall.server + oursLoad.max.cpuMsPerCall.postgres + oursLoad.max.cpuMsPerCall.nats);
