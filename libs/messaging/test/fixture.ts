@@ -9,6 +9,7 @@ import type { ConsumerSpec } from '../src/consumer/consumer-spec.js';
 import { DurableConsumer } from '../src/consumer/durable-consumer.js';
 import { MessagingMetrics } from '../src/metrics.js';
 import { ensureStreams } from '../src/nats/streams.js';
+import { OutboxFastPath, type OutboxFastPathOptions } from '../src/outbox/outbox.fast-path.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/outbox.relay.js';
 import { OutboxWriter } from '../src/outbox/outbox.writer.js';
 import { packedOutboxSchema } from '../src/outbox/outbox.packed.js';
@@ -60,6 +61,13 @@ export class BusFixture {
     await this.dataSource?.destroy();
     await dropDatabase(this.database);
     await deleteStreams(this.names.prefix);
+  }
+
+  /** An enabled fast path on this database and bus (2 s PubAck timeout), stopped by tearDown. */
+  fastPath(overrides: Partial<OutboxFastPathOptions> = {}): OutboxFastPath {
+    const f = new OutboxFastPath({ enabled: true, databaseUrl: this.databaseUrl, nc: this.nc, names: this.names, logger: this.logger, metrics: this.metrics, publishTimeoutMs: 2000, ...overrides });
+    this.extra.push({ close: () => f.stop() });
+    return f;
   }
 
   relay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {

@@ -12,18 +12,10 @@ const payload = sampleEvents[subject];
 
 describe('outbox fast path: publish right after commit (real PostgreSQL + JetStream)', () => {
   const bus = new BusFixture();
-  const fastPaths: OutboxFastPath[] = [];
   beforeAll(() => bus.setUp());
-  afterAll(async () => {
-    for (const f of fastPaths) await f.stop();
-    await bus.tearDown();
-  });
+  afterAll(() => bus.tearDown());
 
-  function fastPath(overrides: Partial<OutboxFastPathOptions> = {}, nc: NatsConnection = bus.nc): OutboxFastPath {
-    const f = new OutboxFastPath({ enabled: true, databaseUrl: bus.databaseUrl, nc, names: bus.names, logger: bus.logger, metrics: bus.metrics, publishTimeoutMs: 2000, ...overrides });
-    fastPaths.push(f);
-    return f;
-  }
+  const fastPath = (overrides: Partial<OutboxFastPathOptions> = {}, nc: NatsConnection = bus.nc) => bus.fastPath({ ...overrides, nc });
 
   /** The statement form as rems-ingest uses it: one atomic statement, committed when the query resolves. */
   async function commitStatement(count: number, eventIds: string[] = []): Promise<OutboxStatement> {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, sampleEvents, Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
-import { OutboxFastPath } from '../src/outbox/outbox.fast-path.js';
 import { storedPackedEvents, type PackedRef } from '../src/outbox/outbox.packed.js';
 import type { OutboxStatement } from '../src/outbox/outbox.writer.js';
 import { BusFixture } from './fixture.js';
@@ -11,18 +10,10 @@ const payload = sampleEvents[subject];
 
 describe('packed outbox rows: one row per statement, each event its own message (real PostgreSQL + JetStream)', () => {
   const bus = new BusFixture();
-  const fastPaths: OutboxFastPath[] = [];
   beforeAll(() => bus.setUp());
-  afterAll(async () => {
-    for (const f of fastPaths) await f.stop();
-    await bus.tearDown();
-  });
+  afterAll(() => bus.tearDown());
 
-  function fastPath(deletePublished: boolean): OutboxFastPath {
-    const f = new OutboxFastPath({ enabled: true, databaseUrl: bus.databaseUrl, nc: bus.nc, names: bus.names, logger: bus.logger, metrics: bus.metrics, publishTimeoutMs: 2000, deletePublished });
-    fastPaths.push(f);
-    return f;
-  }
+  const fastPath = (deletePublished: boolean) => bus.fastPath({ deletePublished });
 
   /** A packed statement committed on its own, as the ocpp group commit runs one; `keep`: positions it keeps. */
   async function commitPacked(count: number, keep?: number[]): Promise<{ s: OutboxStatement; ref: PackedRef | undefined }> {
