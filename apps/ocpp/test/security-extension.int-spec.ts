@@ -3,8 +3,14 @@ import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness
 
 /** The charger-initiated messages of the 1.6 security extension (Security Whitepaper ed. 3). */
 describe('OCPP security extension: charger-initiated messages', () => {
+  /** Default settings (OCPP_SIGN_CERTIFICATE=reject); a test that needs others starts its own. */
+  let h: OcppHarness;
   const harnesses: OcppHarness[] = [];
   const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    h = await startOcpp();
+    harnesses.push(h);
+  });
   afterEach(async () => {
     await Promise.all(chargers.splice(0).map((c) => c.stop()));
   });
@@ -22,8 +28,6 @@ describe('OCPP security extension: charger-initiated messages', () => {
   }
 
   it('stores security events, log and signed-firmware progress, and refuses CSRs without a CA (kept for the operator)', async () => {
-    const h = await startOcpp();
-    harnesses.push(h);
     const cp = await booted(h);
     const at = '2026-12-05T06:00:00.000Z';
     expect(await send(cp, 'SecurityEventNotification', { type: 'TamperDetectionActivated', timestamp: at, techInfo: 'lid opened' })).toEqual({});
@@ -46,13 +50,29 @@ describe('OCPP security extension: charger-initiated messages', () => {
     expect(metrics).toMatch(/ocpp_security_events_total\{type="other",critical="false"[^}]*\} 1\n/);
   });
 
+  it('lets a Pending station send what an ExtendedTriggerMessage asked for, and nothing else', async () => {
+    const id = uniqueStation('PEND');
+    await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' });
+    const cp = new ChargePoint16({ identity: id, url: h.wsUrl, reconnect: false });
+    chargers.push(cp);
+    cp.handle('ExtendedTriggerMessage', () => ({ status: 'Accepted' }));
+    void cp.start();
+    await cp.waitOpen();
+    expect((await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' })).status).toBe('Pending');
+    const csr = { csr: '-----BEGIN CERTIFICATE REQUEST-----\nMIID\n-----END CERTIFICATE REQUEST-----' };
+    expect(await cp.call('SignCertificate', csr)).toMatchObject({ code: 'SecurityError' });
+    expect((await api(h, 'POST', `/api/v1/stations/${id}/commands/ExtendedTriggerMessage`, { requestedMessage: 'SignChargePointCertificate' })).body).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    expect(await send(cp, 'SignCertificate', csr)).toEqual({ status: 'Rejected' });
+    expect(await cp.call('LogStatusNotification', { status: 'Idle' })).toMatchObject({ code: 'SecurityError' });
+  });
+
   it('accepts a CSR for manual signing when so configured', async () => {
-    const h = await startOcpp({ OCPP_SIGN_CERTIFICATE: 'manual' });
-    harnesses.push(h);
-    const cp = await booted(h);
+    const manual = await startOcpp({ OCPP_SIGN_CERTIFICATE: 'manual' });
+    harnesses.push(manual);
+    const cp = await booted(manual);
     const csr = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC\n-----END CERTIFICATE REQUEST-----';
     expect(await send(cp, 'SignCertificate', { csr })).toEqual({ status: 'Accepted' });
-    const [kept] = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SignCertificate`)).body;
+    const [kept] = (await api(manual, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SignCertificate`)).body;
     expect(kept.payload).toEqual({ csr });
   });
 });

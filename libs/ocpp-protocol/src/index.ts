@@ -30,6 +30,7 @@ export {
   isAction16,
   isCpAction16,
   isCsAction16,
+  triggeredActions16,
   type Action16,
   type CpAction16,
   type CsAction16,

@@ -29,7 +29,18 @@ export type After16<A extends CpAction16> = (req: Req16<A>, conf: Conf16<A>, ctx
  */
 const TRANSACTION_ACTIONS = new Set<string>(['StartTransaction', 'StopTransaction', 'MeterValues']);
 /** Messages a charger may send before it is Accepted, or when we triggered them while Pending. */
-const TRIGGERABLE = new Set<string>(['BootNotification', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification', 'Heartbeat', 'MeterValues', 'StatusNotification']);
+const TRIGGERABLE = new Set<string>([
+  'BootNotification',
+  'DiagnosticsStatusNotification',
+  'FirmwareStatusNotification',
+  'Heartbeat',
+  'MeterValues',
+  'StatusNotification',
+  // ExtendedTriggerMessage (security extension)
+  'LogStatusNotification',
+  'SignCertificate',
+  'SignedFirmwareStatusNotification',
+]);
 
 interface Registration {
   handler: Handler16<CpAction16>;

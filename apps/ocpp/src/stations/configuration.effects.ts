@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { triggeredActions16, type Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { capabilitiesFrom } from './capabilities.js';
 import { hashPassword } from './password.js';
@@ -33,10 +33,12 @@ export class ConfigurationEffects implements OnModuleInit {
       }
       await this.stations.mergeConfiguration(ctx.stationId, [{ key: req.key, readonly: false, value: req.value }]);
     });
-    this.executor.beforeSending('TriggerMessage', async (ctx, payload) => {
-      const requested = (payload as unknown as Ocpp16.TriggerMessageRequest).requestedMessage;
-      if (typeof requested === 'string') ctx.expectTriggered(requested);
-      return payload;
-    });
+    for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
+      this.executor.beforeSending(action, async (ctx, payload) => {
+        const requested = (payload as unknown as Ocpp16.TriggerMessageRequest | Ocpp16.ExtendedTriggerMessageRequest).requestedMessage;
+        if (typeof requested === 'string') for (const triggered of triggeredActions16(requested)) ctx.expectTriggered(triggered);
+        return payload;
+      });
+    }
   }
 }

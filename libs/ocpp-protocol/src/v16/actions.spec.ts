@@ -1,5 +1,5 @@
 import { OcppCsmsAction } from '@cpo/contracts';
-import { ACTIONS_16, CP_ACTIONS_16, CS_ACTIONS_16, FEATURE_PROFILE_16, isAction16, isCpAction16, isCsAction16 } from './actions.js';
+import { ACTIONS_16, CP_ACTIONS_16, CS_ACTIONS_16, FEATURE_PROFILE_16, isAction16, isCpAction16, isCsAction16, triggeredActions16 } from './actions.js';
 import { schemas16 } from './schemas.generated.js';
 
 describe('1.6 actions', () => {
@@ -44,5 +44,16 @@ describe('1.6 actions', () => {
 describe('bus contract agreement', () => {
   it('the actions a bus command may carry are exactly the CSMS-initiated 1.6 actions', () => {
     expect([...OcppCsmsAction.options].sort()).toEqual([...CS_ACTIONS_16].sort());
+  });
+});
+
+describe('triggeredActions16', () => {
+  it('maps requested messages of TriggerMessage and ExtendedTriggerMessage to the charger actions that answer them', () => {
+    expect(triggeredActions16('StatusNotification')).toEqual(['StatusNotification']);
+    expect(triggeredActions16('LogStatusNotification')).toEqual(['LogStatusNotification']);
+    expect(triggeredActions16('SignChargePointCertificate')).toEqual(['SignCertificate']);
+    expect(triggeredActions16('FirmwareStatusNotification')).toEqual(['FirmwareStatusNotification', 'SignedFirmwareStatusNotification']);
+    expect(triggeredActions16('Reset')).toEqual([]); // a CS→CP action
+    expect(triggeredActions16('Whatever')).toEqual([]);
   });
 });

@@ -133,3 +133,15 @@ export const FEATURE_PROFILE_16: Readonly<Record<Action16, FeatureProfile16>> = 
   SignedFirmwareStatusNotification: 'Security',
   SignedUpdateFirmware: 'Security',
 };
+
+/**
+ * The charger messages a TriggerMessage or ExtendedTriggerMessage (security extension) asks for:
+ * the requested message is an action name, except the extension's `SignChargePointCertificate`
+ * (answered with SignCertificate) and its `FirmwareStatusNotification`, which a charger doing signed
+ * updates answers with SignedFirmwareStatusNotification. Unknown names give none.
+ */
+export function triggeredActions16(requestedMessage: string): CpAction16[] {
+  if (requestedMessage === 'SignChargePointCertificate') return ['SignCertificate'];
+  if (requestedMessage === 'FirmwareStatusNotification') return ['FirmwareStatusNotification', 'SignedFirmwareStatusNotification'];
+  return isCpAction16(requestedMessage) ? [requestedMessage] : [];
+}
