@@ -67,6 +67,11 @@ describe('alert rules', () => {
     expect(new Set(alerts.map((a) => a.alert)).size).toBe(alerts.length);
   });
 
+  it('count renewed leases as charging profiles that work, not as failures', () => {
+    const failing = alerts.find((a) => a.alert === 'OcppChargingProfilesFailing')!;
+    expect(failing.expr).toContain('outcome!~"applied|renewed"');
+  });
+
   it('are each explained in docs/operations.md', () => {
     const guide = readFileSync(join(REPO, 'docs/operations.md'), 'utf8');
     expect(alerts.map((a) => a.alert).filter((name) => !guide.includes(`\`${name}\``))).toEqual([]);
