@@ -114,6 +114,15 @@ describe('leased connector limits (guide §3.3)', () => {
     expect(calls).toHaveLength(4);
     const metrics = await fetch(`${h.app.baseUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/ocpp_charging_profile_dispatches_total\{outcome="renewed"[^}]*\} 1\n/);
+
+    // A plan that has ended is not renewed: its profile just lapses.
+    await h.db.query(
+      `UPDATE charging_profiles SET applied_at = now() - interval '301 seconds', desired = jsonb_set(desired, '{schedule,durationS}', '300')
+        WHERE station_id = $1 AND charging_profile_id = 101`,
+      [cp.identity],
+    );
+    await h.app.app.get(LeaseRenewal).run();
+    expect(calls).toHaveLength(4);
   });
 
   it('a charger that refuses level 1 gets its fallback cleared and the limit at level 0 without an end', async () => {

@@ -39,8 +39,13 @@ function toRow(r: Record<string, unknown>): DesiredProfileRow {
   };
 }
 
-/** An applied profile at stack level 1 with an end (a lease), accepted more than $3 seconds ago. */
-const LEASE_DUE = `state = 'applied' AND applied->>'stackLevel' = '1' AND applied->'chargingSchedule' ? 'duration' AND applied_at < now() - make_interval(secs => $3::int)`;
+/**
+ * An applied profile at stack level 1 with an end (a lease), accepted more than $3 seconds ago, of a
+ * plan that has not ended (renewing an ended plan would only send it again to lapse).
+ */
+const LEASE_DUE = `state = 'applied' AND applied->>'stackLevel' = '1' AND applied->'chargingSchedule' ? 'duration' AND applied_at < now() - make_interval(secs => $3::int)
+  AND (desired->'schedule'->>'durationS' IS NULL
+       OR (desired->'schedule'->>'startSchedule')::timestamptz + make_interval(secs => (desired->'schedule'->>'durationS')::float8) > now())`;
 
 /** Desired (from the planner) versus applied (what the charger accepted) charging profiles per station. */
 @Injectable()
