@@ -1,6 +1,6 @@
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { RawClient, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, RawClient, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 describe('OCPP central system: charger-initiated core messages', () => {
   let h: OcppHarness;
@@ -76,6 +76,23 @@ describe('OCPP central system: charger-initiated core messages', () => {
       [start.transactionId, 'Power.Active.Import', 7.2],
       [start.transactionId, 'Energy.Active.Import.Register', 2000],
       [start.transactionId, 'Energy.Active.Import.Register', 3500],
+    ]);
+    // The operator view: in time order, OCPP's defaults explicit, limited by sampled value, filtered by time.
+    const view = (query: string) => api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values?${query}`).then((r) => r.body as Record<string, unknown>[]);
+    expect(await view('limit=3')).toEqual([
+      { connectorId: 1, transactionId: start.transactionId, sampledAt: '2026-11-23T10:05:00.000Z', measurand: 'Energy.Active.Import.Register', value: 1500, rawValue: '1500', unit: 'Wh', phase: null, context: null, location: null, format: 'Raw' },
+      expect.objectContaining({ measurand: 'Power.Active.Import', value: 7.2, unit: 'kW' }),
+      expect.objectContaining({ sampledAt: '2026-11-23T10:10:00.000Z', value: 2000, context: 'Sample.Clock' }),
+    ]);
+    expect((await view('from=2026-11-23T10:10:00Z')).map((m) => m['value'])).toEqual([2000, 3500]);
+    // A row stored before readings existed (a row per sampled value) shows in its place.
+    await h.db.query(
+      `INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, format) VALUES ($1, 1, $2, '2026-11-23T10:07:00Z', 'Current.Import', 16, '16', 'A', 'L1', 'Raw')`,
+      [cp.identity, start.transactionId],
+    );
+    expect((await view('from=2026-11-23T10:06:00Z&to=2026-11-23T10:11:00Z')).map((m) => [m['measurand'], m['value'], m['phase']])).toEqual([
+      ['Current.Import', 16, 'L1'],
+      ['Energy.Active.Import.Register', 2000, null],
     ]);
     expect(await eventually(() => h.events.of('ocpp.transaction.stopped', cp.identity).length === 1)).toBe(true);
     expect(h.events.of('ocpp.transaction.started', cp.identity)).toHaveLength(1);
