@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
-import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
@@ -38,8 +37,7 @@ export class LeaseFallback {
     const session = ctx ?? this.registry.get(stationId);
     if (session && this.installed.get(session)?.has(connectorId)) return true;
     const fallback = buildLeaseFallback(connectorId, caps, now, this.config.OCPP_PROFILE_LEASE_FALLBACK_A, this.config.OCPP_NOMINAL_VOLTAGE_V);
-    const payload = { connectorId, csChargingProfiles: fallback.profile } as unknown as JsonObject;
-    const reply = await this.caller.call(stationId, 'SetChargingProfile', payload, { ctx, coalesceKey: `profile:${fallback.profile.chargingProfileId}` });
+    const reply = await this.caller.setProfile(stationId, fallback, ctx);
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     this.metrics.leaseFallbacks.inc({ outcome: accepted ? 'installed' : 'failed' });
     if (!accepted) {

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Subjects, type OcppCommandReply } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
-import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
@@ -87,27 +86,22 @@ export class LimitDispatcher {
     if (built.profile.chargingProfilePurpose === 'ChargePointMaxProfile' && caps.chargePointMaxProfileRefused) {
       attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
     }
-    let reply = await this.call(stationId, attempt, o.ctx);
+    let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
       await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
       // Level 0 is where a lease's fallback lies: it goes, and the profile has no end.
       if (this.leaseFor(caps) > 0 && leased(attempt)) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
       attempt = buildProfile(row.desired, { ...caps, onlyStackLevelZero: true }, now, this.config.OCPP_NOMINAL_VOLTAGE_V);
-      reply = await this.call(stationId, attempt, o.ctx);
+      reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
       attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
-      reply = await this.call(stationId, attempt, o.ctx);
+      reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     }
     if (reply.status === 'error' && reply.code === 'Superseded') return undefined; // a newer profile took its place in the queue
     const recorded = await this.record(stationId, row, attempt, reply, o.renewal);
     return recorded ? attempt : undefined;
-  }
-
-  private call(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
-    const payload = { connectorId: built.connectorId, csChargingProfiles: built.profile } as unknown as JsonObject;
-    return this.caller.call(stationId, 'SetChargingProfile', payload, { ctx, coalesceKey: `profile:${built.profile.chargingProfileId}` });
   }
 
   /** True when the charger accepted and the row still held this plan. A renewal accepted is not news: no event. */

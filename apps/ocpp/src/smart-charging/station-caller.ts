@@ -5,6 +5,7 @@ import { replyOf } from '../commands/command-executor.js';
 import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
+import type { BuiltProfile } from './profile-builder.js';
 
 /** Smart charging's CSMS → charger CALLs: through the socket when this replica holds it, else through the bus to the replica that does. */
 @Injectable()
@@ -19,5 +20,11 @@ export class StationCaller {
     const local = o.ctx ?? this.registry.get(stationId);
     if (local) return replyOf(await local.call(action, payload, o.coalesceKey ? { coalesceKey: o.coalesceKey } : {}), action);
     return this.commands.send(stationId, { action, payload });
+  }
+
+  /** SetChargingProfile; latest wins per profile id (a newer profile under the same id replaces one still queued). */
+  setProfile(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
+    const payload = { connectorId: built.connectorId, csChargingProfiles: built.profile } as unknown as JsonObject;
+    return this.call(stationId, 'SetChargingProfile', payload, { ctx, coalesceKey: `profile:${built.profile.chargingProfileId}` });
   }
 }
