@@ -37,8 +37,8 @@ import { fileURLToPath } from 'node:url';
 import { databaseUrl, deleteStreams, dropDatabase, testServers, uniqueSuffix } from '@cpo/testing';
 import { RPCServer } from 'ocpp-rpc';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { manifestSetting } from './_platform.js';
+import { SimCharger, StationLoad } from './ocpp-sim-charger.js';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map((s) => s.trim()));
@@ -279,116 +279,8 @@ async function bareServer(port: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The simulated charger: raw OCPP-J frames, one CALL in flight
+// Fleets of simulated chargers (ocpp-sim-charger.ts)
 // ---------------------------------------------------------------------------------------------
-
-interface Pending {
-  id: string;
-  resolve: (ok: boolean, payload: unknown) => void;
-  /** performance.now() after which the CALL counts as unanswered (see `sweepTimeouts`). */
-  deadline: number;
-}
-
-/**
- * Every open charger, for one timer that fails overdue CALLs: a timer per CALL (set and cleared
- * tens of thousands of times a second) was a visible share of the generator's CPU.
- */
-const chargers = new Set<SimCharger>();
-let sweeper: NodeJS.Timeout | undefined;
-function sweepTimeouts(): void {
-  const now = performance.now();
-  for (const c of chargers) c.expire(now);
-  if (chargers.size === 0) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
-}
-
-class SimCharger {
-  private ws?: WebSocket;
-  private seq = 0;
-  private pending?: Pending;
-  errors = 0;
-
-  constructor(
-    readonly identity: string,
-    private readonly localAddress?: string,
-  ) {}
-
-  open(url: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${url}/${this.identity}`, 'ocpp1.6', {
-        perMessageDeflate: false,
-        localAddress: this.localAddress,
-        handshakeTimeout: 60_000,
-        // The generator's CPU is taken from the server under test (same cores), so it does no work a
-        // measurement does not need: masks protect intermediaries that loopback does not have, so
-        // every frame gets the zero mask (ws then skips the XOR; the server unmasks as always), and
-        // the answers, from a server under test, are not re-checked for UTF-8.
-        generateMask: () => undefined,
-        skipUTF8Validation: true,
-      });
-      this.ws = ws;
-      ws.once('open', () => resolve());
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-      ws.on('error', () => undefined);
-      chargers.add(this);
-      sweeper ??= setInterval(sweepTimeouts, 1000);
-      ws.on('close', () => {
-        chargers.delete(this);
-        const p = this.pending;
-        if (p) {
-          this.pending = undefined;
-          p.resolve(false, undefined);
-        }
-      });
-      ws.on('message', (data) => this.receive(data.toString()));
-    });
-  }
-
-  get isOpen(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
-  }
-
-  private receive(text: string): void {
-    const frame = JSON.parse(text) as unknown[];
-    if (frame[0] === 2) {
-      // The central system's own CALLs: onboarding reads GetConfiguration; answer like a charger.
-      const answer = frame[2] === 'GetConfiguration' ? [3, frame[1], { configurationKey: [{ key: 'NumberOfConnectors', readonly: true, value: '1' }], unknownKey: [] }] : [4, frame[1], 'NotSupported', '', {}];
-      this.ws!.send(JSON.stringify(answer));
-      return;
-    }
-    const p = this.pending;
-    if (!p || frame[1] !== p.id) return;
-    this.pending = undefined;
-    if (frame[0] !== 3) this.errors += 1;
-    p.resolve(frame[0] === 3, frame[2]);
-  }
-
-  /** Sends one CALL; resolves when answered (ok = CALLRESULT). */
-  call(action: string, payload: unknown): Promise<{ ok: boolean; payload: unknown }> {
-    if (this.pending) throw new Error('one CALL in flight per charger');
-    return new Promise((resolve) => {
-      const id = `${++this.seq}`;
-      this.pending = { id, deadline: performance.now() + CALL_TIMEOUT_MS, resolve: (ok, p) => resolve({ ok, payload: p }) };
-      if (this.isOpen) this.ws!.send(JSON.stringify([2, id, action, payload]));
-    });
-  }
-
-  /** Fails the CALL in flight if its deadline has passed. */
-  expire(now: number): void {
-    const p = this.pending;
-    if (!p || p.deadline > now) return;
-    this.pending = undefined;
-    this.errors += 1;
-    p.resolve(false, undefined);
-  }
-
-  close(): void {
-    this.ws?.terminate();
-  }
-}
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -416,7 +308,7 @@ interface Fleet {
 
 /** Connects all `n` chargers, then boots them: the two rates are reported apart. */
 async function connectFleet(url: string, prefix: string, n: number, concurrency: number): Promise<Fleet> {
-  const chargers = Array.from({ length: n }, (_, i) => new SimCharger(`${prefix}-${i}`, SOURCE_IPS > 1 ? `127.0.0.${1 + (i % SOURCE_IPS)}` : undefined));
+  const chargers = Array.from({ length: n }, (_, i) => new SimCharger(`${prefix}-${i}`, CALL_TIMEOUT_MS, SOURCE_IPS > 1 ? `127.0.0.${1 + (i % SOURCE_IPS)}` : undefined));
   const opened: SimCharger[] = [];
   const ok: SimCharger[] = [];
   let failed = 0;
@@ -576,51 +468,6 @@ function speedProbe(): number {
   return (d.user + d.system) / 1000;
 }
 
-/** One station's traffic: MeterValues in a transaction, now and then a StatusNotification. */
-/** The sampled values beyond energy and power (BENCH_SAMPLES): per phase current and voltage, offered current, SoC, temperature. */
-const EXTRA_SAMPLES = [
-  ...['L1', 'L2', 'L3'].map((phase) => ({ value: '10.7', measurand: 'Current.Import', phase, unit: 'A', context: 'Sample.Periodic', location: 'Outlet' })),
-  ...['L1-N', 'L2-N', 'L3-N'].map((phase) => ({ value: '229.8', measurand: 'Voltage', phase, unit: 'V', context: 'Sample.Periodic', location: 'Outlet' })),
-  { value: '16', measurand: 'Current.Offered', unit: 'A', context: 'Sample.Periodic' },
-  { value: '11', measurand: 'Power.Offered', unit: 'kW', context: 'Sample.Periodic' },
-  { value: '57', measurand: 'SoC', unit: 'Percent', context: 'Sample.Periodic', location: 'EV' },
-  { value: '31.5', measurand: 'Temperature', unit: 'Celsius', context: 'Sample.Periodic', location: 'Body' },
-].slice(0, SAMPLES - 2);
-
-class StationLoad {
-  private energy = 0;
-  private charging = true;
-  constructor(
-    readonly charger: SimCharger,
-    readonly transactionId: number,
-  ) {}
-  next(): [string, unknown] {
-    const timestamp = new Date().toISOString();
-    if (Math.random() < STATUS_SHARE) {
-      this.charging = !this.charging;
-      return ['StatusNotification', { connectorId: 1, errorCode: 'NoError', status: this.charging ? 'Charging' : 'SuspendedEV', timestamp }];
-    }
-    this.energy += 37;
-    return [
-      'MeterValues',
-      {
-        connectorId: 1,
-        transactionId: this.transactionId,
-        meterValue: [
-          {
-            timestamp,
-            sampledValue: [
-              { value: String(this.energy), measurand: 'Energy.Active.Import.Register', unit: 'Wh', context: 'Sample.Periodic' },
-              { value: '7.4', measurand: 'Power.Active.Import', unit: 'kW', context: 'Sample.Periodic' },
-              ...EXTRA_SAMPLES,
-            ],
-          },
-        ],
-      },
-    ];
-  }
-}
-
 async function runPhase(server: Server, stations: StationLoad[], seconds: number, rate: number | null): Promise<PhaseResult> {
   const lat = new Latencies();
   let errors = 0;
@@ -635,8 +482,7 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
   const probes: number[] = [];
   const prober = setInterval(() => probes.push(speedProbe()), 1000);
   const send = async (s: StationLoad, intendedAt: number) => {
-    const [action, payload] = s.next();
-    const r = await s.charger.call(action, payload);
+    const r = await s.charger.send(s.next());
     if (r.ok) lat.add(performance.now() - intendedAt);
     else errors += 1;
     calls += 1;
@@ -722,7 +568,7 @@ async function partLoad(server: Server): Promise<LoadResult> {
     const start = await c.call('StartTransaction', { connectorId: 1, idTag: `TAG${i}`, meterStart: 0, timestamp: new Date().toISOString() });
     const transactionId = (start.payload as { transactionId?: number } | undefined)?.transactionId;
     if (!start.ok || typeof transactionId !== 'number') throw new Error(`StartTransaction failed: ${JSON.stringify(start.payload)}`);
-    stations.push(new StationLoad(c, transactionId));
+    stations.push(new StationLoad(c, transactionId, SAMPLES, STATUS_SHARE));
   });
   await runPhase(server, stations, WARMUP_S, null);
   const fixed = await runPhase(server, stations, RATE_S, RATE);
