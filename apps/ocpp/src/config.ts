@@ -50,9 +50,18 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         /**
          * SignCertificate (security extension): `reject` answers Rejected (no CA behind this central
          * system); `manual` answers Accepted and keeps the CSR for an operator, who signs it with the
-         * CA and sends CertificateSigned as a command. The CSR is stored either way.
+         * CA and sends CertificateSigned as a command; `ca` checks the CSR and signs it with the
+         * charger sub-CA below, then sends CertificateSigned itself. The CSR is stored either way.
          */
-        OCPP_SIGN_CERTIFICATE: z.enum(['reject', 'manual']).default('reject'),
+        OCPP_SIGN_CERTIFICATE: z.enum(['reject', 'manual', 'ca']).default('reject'),
+        /** The charger sub-CA's certificate (PEM file), for OCPP_SIGN_CERTIFICATE=ca. */
+        OCPP_CA_CERT_FILE: z.string().min(1).optional(),
+        /** Its private key (PEM file, PKCS#8 or traditional; RSA or EC P-256/P-384), for OCPP_SIGN_CERTIFICATE=ca. */
+        OCPP_CA_KEY_FILE: z.string().min(1).optional(),
+        /** Validity of a charger certificate the CA issues (days; never beyond the CA's own). */
+        OCPP_CA_CERT_VALIDITY_DAYS: env.positiveInt().max(3650).default(365),
+        /** The CPO's name: when set, a CSR's O must equal it (whitepaper: O = the CPO name). */
+        OCPP_CPO_NAME: z.string().min(1).max(64).optional(),
         /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy for profile-2 stations. */
         OCPP_TRUST_PROXY_TLS: env.bool().default(false),
         /** Identifies this replica in presence records and events (default: host name + pid). */
@@ -78,6 +87,11 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
           .default(900),
         /** The fallback under a lease, per connector, in A (0 pauses charging; 6 is the pilot minimum). */
         OCPP_PROFILE_LEASE_FALLBACK_A: env.nonNegativeInt().max(1000).default(6),
+      }).superRefine((c, ctx) => {
+        if (c.OCPP_SIGN_CERTIFICATE !== 'ca') return;
+        for (const key of ['OCPP_CA_CERT_FILE', 'OCPP_CA_KEY_FILE'] as const) {
+          if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when OCPP_SIGN_CERTIFICATE=ca' });
+        }
       }),
     source,
   );

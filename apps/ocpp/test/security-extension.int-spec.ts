@@ -1,4 +1,10 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { webcrypto, X509Certificate } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import * as x509 from '@peculiar/x509';
 import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 /** The charger-initiated messages of the 1.6 security extension (Security Whitepaper ed. 3). */
@@ -18,12 +24,13 @@ describe('OCPP security extension: charger-initiated messages', () => {
     await Promise.all(harnesses.map((h) => h.close()));
   });
 
-  async function booted(h: OcppHarness): Promise<ChargePoint16> {
+  async function booted(h: OcppHarness, boot: Record<string, string> = {}, setup?: (cp: ChargePoint16) => void): Promise<ChargePoint16> {
     const cp = new ChargePoint16({ identity: uniqueStation(), url: h.wsUrl, reconnect: false });
     chargers.push(cp);
+    setup?.(cp);
     void cp.start();
     await cp.waitOpen();
-    expect((await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' })).status).toBe('Accepted');
+    expect((await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1', ...boot })).status).toBe('Accepted');
     return cp;
   }
 
@@ -74,5 +81,60 @@ describe('OCPP security extension: charger-initiated messages', () => {
     expect(await send(cp, 'SignCertificate', { csr })).toEqual({ status: 'Accepted' });
     const [kept] = (await api(manual, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SignCertificate`)).body;
     expect(kept.payload).toEqual({ csr });
+  });
+
+  it('signs a CSR with the configured CA and sends the chain with CertificateSigned; refuses a CSR for another name', async () => {
+    const subtle = webcrypto.subtle;
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    const caKeys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=Test Charger CA, O=Test CPO',
+      notBefore: new Date(Date.now() - 86_400_000),
+      notAfter: new Date(Date.now() + 3650 * 86_400_000),
+      keys: caKeys,
+      signingAlgorithm: alg,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'ocpp-ca-'));
+    const keyDer = Buffer.from(await subtle.exportKey('pkcs8', caKeys.privateKey));
+    writeFileSync(join(dir, 'ca.crt'), caCert.toString('pem'));
+    writeFileSync(join(dir, 'ca.key'), `-----BEGIN PRIVATE KEY-----\n${keyDer.toString('base64')}\n-----END PRIVATE KEY-----\n`);
+    const signing = await startOcpp({ OCPP_SIGN_CERTIFICATE: 'ca', OCPP_CA_CERT_FILE: join(dir, 'ca.crt'), OCPP_CA_KEY_FILE: join(dir, 'ca.key'), OCPP_CPO_NAME: 'Test CPO' });
+    harnesses.push(signing);
+    rmSync(dir, { recursive: true }); // read at start, not needed afterwards
+
+    const received: string[] = [];
+    let installed!: () => void;
+    const signed = new Promise<void>((resolve) => (installed = resolve));
+    const cp = await booted(signing, { chargePointSerialNumber: 'SN-77' }, (c) =>
+      c.handle('CertificateSigned', (req: { certificateChain: string }) => {
+        received.push(req.certificateChain);
+        installed();
+        return { status: 'Accepted' };
+      }),
+    );
+    const csrFor = async (name: string) => {
+      const keys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      return (await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: alg })).toString('pem');
+    };
+    expect(await send(cp, 'SignCertificate', { csr: await csrFor('CN=SN-78, O=Test CPO') })).toEqual({ status: 'Rejected' });
+    expect(await send(cp, 'SignCertificate', { csr: await csrFor('CN=SN-77, O=Test CPO') })).toEqual({ status: 'Accepted' });
+    await signed;
+    expect(received).toHaveLength(1);
+    const [leafPem, caPem] = received[0]!.split(/(?<=-----END CERTIFICATE-----)\n/);
+    const leaf = new X509Certificate(leafPem!);
+    expect(leaf.checkIssued(new X509Certificate(caPem!))).toBe(true);
+    expect(leaf.verify(new X509Certificate(caCert.toString('pem')).publicKey)).toBe(true);
+    expect(leaf.subject).toBe('CN=SN-77\nO=Test CPO');
+
+    // What was issued is kept, with the charger's answer (it arrives after the CALLRESULT, so wait for it).
+    let kept: { payload: Record<string, string> }[] = [];
+    for (let i = 0; i < 50 && kept.length === 0; i++) {
+      kept = (await api(signing, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=CertificateSigned`)).body;
+      if (kept.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(kept[0]!.payload).toMatchObject({ commonName: 'SN-77', answer: 'Accepted', serialNumber: leaf.serialNumber.toLowerCase(), certificateChain: received[0] });
   });
 });

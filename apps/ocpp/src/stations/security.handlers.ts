@@ -3,7 +3,9 @@ import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
+import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { CERTIFICATE_AUTHORITY, type ChargerCertificateAuthority } from './certificate-authority.js';
 import { securityEventLabel } from './security-events.js';
 import { StationRepository } from './station.repository.js';
 import { StationService } from './station.service.js';
@@ -23,6 +25,8 @@ export class SecurityHandlers implements OnModuleInit {
     private readonly repository: StationRepository,
     private readonly metrics: OcppMetrics,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    /** Set with OCPP_SIGN_CERTIFICATE=ca. */
+    @Inject(CERTIFICATE_AUTHORITY) private readonly ca: ChargerCertificateAuthority | null,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: 'ocpp-security' });
@@ -47,12 +51,44 @@ export class SecurityHandlers implements OnModuleInit {
       await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'SignedFirmwareStatusNotification', payload: req });
       return {};
     });
-    this.dispatcher.handle('SignCertificate', async (req, ctx) => {
-      // Kept either way: with `manual` an operator signs it; with `reject` it shows what the charger asked for.
-      await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'SignCertificate', req);
-      const manual = this.config.OCPP_SIGN_CERTIFICATE === 'manual';
-      this.logger.info({ stationId: ctx.stationId, policy: this.config.OCPP_SIGN_CERTIFICATE }, manual ? 'certificate signing request kept for an operator' : 'certificate signing request refused (no CA configured)');
-      return { status: manual ? 'Accepted' : 'Rejected' };
-    });
+    this.dispatcher.handle(
+      'SignCertificate',
+      async (req, ctx) => {
+        // Kept whatever the answer: with `manual` an operator signs it; otherwise it shows what the charger asked for.
+        await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'SignCertificate', req);
+        const policy = this.config.OCPP_SIGN_CERTIFICATE;
+        if (policy === 'ca') {
+          const checked = await this.ca!.check(req.csr, await this.certificateNames(ctx.stationId));
+          if (!checked.ok) this.logger.warn({ stationId: ctx.stationId, reason: checked.reason }, 'certificate signing request refused');
+          return { status: checked.ok ? 'Accepted' : 'Rejected' };
+        }
+        const manual = policy === 'manual';
+        this.logger.info({ stationId: ctx.stationId, policy }, manual ? 'certificate signing request kept for an operator' : 'certificate signing request refused (no CA configured)');
+        return { status: manual ? 'Accepted' : 'Rejected' };
+      },
+      (req, conf, ctx) => (conf.status === 'Accepted' && this.ca ? this.sign(req.csr, ctx) : Promise.resolve()),
+    );
+  }
+
+  /** CN a charger's certificate may carry: its identity, or a serial number its boot reported (guide: CN = the charger serial number). */
+  private async certificateNames(stationId: string): Promise<string[]> {
+    return [stationId, ...(await this.repository.serialNumbers(stationId))];
+  }
+
+  /**
+   * After the Accepted is on the wire (A02.FR.04): issue the certificate and send it with
+   * CertificateSigned. What was issued and the charger's answer are kept as a station message.
+   */
+  private async sign(csr: string, ctx: StationContext): Promise<void> {
+    const checked = await this.ca!.check(csr, await this.certificateNames(ctx.stationId));
+    if (!checked.ok) return; // answered Rejected already
+    const issued = await this.ca!.issue(checked);
+    const outcome = await ctx.call('CertificateSigned', { certificateChain: issued.chain });
+    const answer = outcome.kind === 'result' ? (outcome.payload as { status?: string }).status : outcome.kind;
+    const record = { serialNumber: issued.serialNumber, commonName: checked.commonName, notAfter: issued.notAfter.toISOString(), answer, certificateChain: issued.chain };
+    await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'CertificateSigned', record);
+    const log = { stationId: ctx.stationId, serialNumber: issued.serialNumber, notAfter: record.notAfter, answer };
+    if (answer === 'Accepted') this.logger.info(log, 'charger certificate issued and installed');
+    else this.logger.warn(log, 'charger certificate issued but not installed by the charger');
   }
 }

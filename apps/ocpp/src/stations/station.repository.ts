@@ -159,6 +159,15 @@ export class StationRepository {
     await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3, updated_at = now() WHERE id = $1`, [id, status, at]);
   }
 
+  /** The serial numbers the station's last boot reported (charge point and charge box), for certificate names. */
+  async serialNumbers(id: string): Promise<string[]> {
+    const rows: { serial_number: string | null; charge_box_serial_number: string | null }[] = await this.db.query(
+      `SELECT serial_number, charge_box_serial_number FROM stations WHERE id = $1`,
+      [id],
+    );
+    return rows.flatMap((r) => [r.serial_number, r.charge_box_serial_number]).filter((v): v is string => !!v);
+  }
+
   async storeMessage(tx: EntityManager, id: string, kind: string, payload: unknown): Promise<void> {
     await tx.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, $2, $3)`, [id, kind, JSON.stringify(payload)]);
   }

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG } from '@cpo/platform';
+import type { OcppConfig } from '../config.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
+import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { Onboarding } from './onboarding.js';
 import { SecurityHandlers } from './security.handlers.js';
@@ -9,7 +12,19 @@ import { StationService } from './station.service.js';
 
 @Module({
   imports: [ConnectionModule, PersistenceModule],
-  providers: [StationService, StationHandlers, SecurityHandlers, ConfigurationEffects, Onboarding],
+  providers: [
+    {
+      provide: CERTIFICATE_AUTHORITY,
+      inject: [APP_CONFIG],
+      // Loaded (and checked) at start: a wrong file fails the boot, not a charger's first CSR.
+      useFactory: (c: OcppConfig) =>
+        c.OCPP_SIGN_CERTIFICATE === 'ca'
+          ? ChargerCertificateAuthority.fromFiles(c.OCPP_CA_CERT_FILE!, c.OCPP_CA_KEY_FILE!, { validityDays: c.OCPP_CA_CERT_VALIDITY_DAYS, organization: c.OCPP_CPO_NAME }).catch((err: Error) => {
+              throw new Error(`OCPP_CA_CERT_FILE / OCPP_CA_KEY_FILE: ${err.message}`);
+            })
+          : null,
+    },
+    StationService, StationHandlers, SecurityHandlers, ConfigurationEffects, Onboarding],
   exports: [StationService],
 })
 export class StationsModule {}

@@ -1,0 +1,13 @@
+import { loadOcppConfig } from './config.js';
+
+const base = { DATABASE_URL: 'postgres://localhost/ocpp', NATS_URL: 'nats://localhost:4222', REDIS_URL: 'redis://localhost:6379' };
+
+describe('ocpp config: the CA behind SignCertificate', () => {
+  it('needs both CA files with OCPP_SIGN_CERTIFICATE=ca, and only then', () => {
+    expect(() => loadOcppConfig({ ...base, OCPP_SIGN_CERTIFICATE: 'ca', OCPP_CA_KEY_FILE: '/k' })).toThrow(/OCPP_CA_CERT_FILE: required when OCPP_SIGN_CERTIFICATE=ca/);
+    expect(() => loadOcppConfig({ ...base, OCPP_SIGN_CERTIFICATE: 'ca' })).toThrow(/OCPP_CA_KEY_FILE: required/);
+    const c = loadOcppConfig({ ...base, OCPP_SIGN_CERTIFICATE: 'ca', OCPP_CA_CERT_FILE: '/c', OCPP_CA_KEY_FILE: '/k' });
+    expect(c).toMatchObject({ OCPP_CA_CERT_FILE: '/c', OCPP_CA_KEY_FILE: '/k', OCPP_CA_CERT_VALIDITY_DAYS: 365 });
+    expect(loadOcppConfig(base).OCPP_SIGN_CERTIFICATE).toBe('reject');
+  });
+});
