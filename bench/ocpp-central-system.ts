@@ -725,6 +725,11 @@ async function main(): Promise<void> {
     rows.push(['ratio ours / bare (flat out)', ratio.toFixed(2), caveats.length ? `${verdict} (${caveats.join('; ')})` : verdict]);
     const cpuRatio = bareLoad.max.cpuMsPerCall.server / (oursLoad.max.cpuMsPerCall.server + oursLoad.max.cpuMsPerCall.postgres + oursLoad.max.cpuMsPerCall.nats);
     rows.push(['  CPU-cost ratio bare server / (ours + PostgreSQL + NATS)', cpuRatio.toFixed(2), 'the same ratio in CPU per CALL, less sensitive to other load']);
+    // What each server process costs a core per CALL: the ratio one replica would reach with a core to
+    // itself and PostgreSQL, NATS and the chargers on other machines, as deployed, if it could keep
+    // that core busy. Shown for reading the figures above; the target is the measured ratio.
+    const coreRatio = bareLoad.max.cpuMsPerCall.server / oursLoad.max.cpuMsPerCall.server;
+    rows.push(['  per-core ratio bare server / ours (server processes only)', coreRatio.toFixed(2), 'CPU per CALL of the two server processes alone; not the target']);
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
