@@ -136,5 +136,9 @@ describe('OCPP security extension: charger-initiated messages', () => {
       if (kept.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(kept[0]!.payload).toMatchObject({ commonName: 'SN-77', answer: 'Accepted', serialNumber: leaf.serialNumber.toLowerCase(), certificateChain: received[0] });
+    const metrics = await fetch(`${signing.app.baseUrl}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/ocpp_charger_certificates_total\{outcome="refused"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/ocpp_charger_certificates_total\{outcome="installed"[^}]*\} 1\n/);
+    expect(metrics).toMatch(new RegExp(`ocpp_ca_certificate_not_after_seconds(\\{[^}]*\\})? ${Math.floor(caCert.notAfter.getTime() / 1000)}\n`));
   });
 });

@@ -18,6 +18,8 @@ export class OcppMetrics {
   readonly remoteStartTimeouts: Counter;
   readonly securityEvents: Counter;
   readonly leaseFallbacks: Counter;
+  readonly certificates: Counter;
+  readonly caNotAfter: Gauge;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -78,6 +80,17 @@ export class OcppMetrics {
       name: 'ocpp_security_events_total',
       help: 'SecurityEventNotifications by type (the whitepaper\'s types; anything else counts as other) and whether the whitepaper marks the type critical',
       labelNames: ['type', 'critical'],
+      registers,
+    });
+    this.certificates = new Counter({
+      name: 'ocpp_charger_certificates_total',
+      help: 'SignCertificate requests handled by the CA (OCPP_SIGN_CERTIFICATE=ca), by outcome (refused, installed, not_installed: issued but refused or unanswered by the charger)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.caNotAfter = new Gauge({
+      name: 'ocpp_ca_certificate_not_after_seconds',
+      help: 'End of validity of the charger sub-CA certificate (Unix seconds); absent without OCPP_SIGN_CERTIFICATE=ca',
       registers,
     });
   }

@@ -51,6 +51,11 @@ export class ChargerCertificateAuthority {
     private readonly options: CertificateAuthorityOptions,
   ) {}
 
+  /** End of the CA certificate's validity; no certificate is issued beyond it. */
+  get notAfter(): Date {
+    return this.caCert.notAfter;
+  }
+
   static fromFiles(certFile: string, keyFile: string, options: CertificateAuthorityOptions): Promise<ChargerCertificateAuthority> {
     return ChargerCertificateAuthority.fromPem(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'), options);
   }

@@ -33,6 +33,7 @@ export class SecurityHandlers implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    if (this.ca) this.metrics.caNotAfter.set(Math.floor(this.ca.notAfter.getTime() / 1000));
     this.dispatcher.handle('SecurityEventNotification', async (req, ctx) => {
       await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'SecurityEventNotification', req);
       const label = securityEventLabel(req.type);
@@ -59,7 +60,10 @@ export class SecurityHandlers implements OnModuleInit {
         const policy = this.config.OCPP_SIGN_CERTIFICATE;
         if (policy === 'ca') {
           const checked = await this.ca!.check(req.csr, await this.certificateNames(ctx.stationId));
-          if (!checked.ok) this.logger.warn({ stationId: ctx.stationId, reason: checked.reason }, 'certificate signing request refused');
+          if (!checked.ok) {
+            this.metrics.certificates.inc({ outcome: 'refused' });
+            this.logger.warn({ stationId: ctx.stationId, reason: checked.reason }, 'certificate signing request refused');
+          }
           return { status: checked.ok ? 'Accepted' : 'Rejected' };
         }
         const manual = policy === 'manual';
@@ -87,6 +91,7 @@ export class SecurityHandlers implements OnModuleInit {
     const answer = outcome.kind === 'result' ? (outcome.payload as { status?: string }).status : outcome.kind;
     const record = { serialNumber: issued.serialNumber, commonName: checked.commonName, notAfter: issued.notAfter.toISOString(), answer, certificateChain: issued.chain };
     await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'CertificateSigned', record);
+    this.metrics.certificates.inc({ outcome: answer === 'Accepted' ? 'installed' : 'not_installed' });
     const log = { stationId: ctx.stationId, serialNumber: issued.serialNumber, notAfter: record.notAfter, answer };
     if (answer === 'Accepted') this.logger.info(log, 'charger certificate issued and installed');
     else this.logger.warn(log, 'charger certificate issued but not installed by the charger');
