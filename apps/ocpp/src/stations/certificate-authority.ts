@@ -1,7 +1,7 @@
 // @peculiar/x509 resolves its parsers through tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
 import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as x509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -56,8 +56,8 @@ export class ChargerCertificateAuthority {
     return this.caCert.notAfter;
   }
 
-  static fromFiles(certFile: string, keyFile: string, options: CertificateAuthorityOptions): Promise<ChargerCertificateAuthority> {
-    return ChargerCertificateAuthority.fromPem(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'), options);
+  static async fromFiles(certFile: string, keyFile: string, options: CertificateAuthorityOptions): Promise<ChargerCertificateAuthority> {
+    return ChargerCertificateAuthority.fromPem(await readFile(certFile, 'utf8'), await readFile(keyFile, 'utf8'), options);
   }
 
   /** Refuses a certificate that is not a CA, has expired, or does not belong to the key: better at boot than at a charger's first CSR. */

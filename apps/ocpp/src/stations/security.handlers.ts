@@ -5,7 +5,7 @@ import type { OcppConfig } from '../config.js';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import { CERTIFICATE_AUTHORITY, type ChargerCertificateAuthority } from './certificate-authority.js';
+import { CERTIFICATE_AUTHORITY, type CheckedRequest, type ChargerCertificateAuthority } from './certificate-authority.js';
 import { securityEventLabel } from './security-events.js';
 import { StationRepository } from './station.repository.js';
 import { StationService } from './station.service.js';
@@ -18,6 +18,8 @@ import { StationService } from './station.service.js';
 @Injectable()
 export class SecurityHandlers implements OnModuleInit {
   private readonly logger: Logger;
+  /** CSRs answered Accepted by the CA policy, by request object, until the after-answer hook signs them. */
+  private readonly approved = new WeakMap<object, CheckedRequest>();
 
   constructor(
     private readonly dispatcher: Ocpp16Dispatcher,
@@ -60,17 +62,23 @@ export class SecurityHandlers implements OnModuleInit {
         const policy = this.config.OCPP_SIGN_CERTIFICATE;
         if (policy === 'ca') {
           const checked = await this.ca!.check(req.csr, await this.certificateNames(ctx.stationId));
-          if (!checked.ok) {
-            this.metrics.certificates.inc({ outcome: 'refused' });
-            this.logger.warn({ stationId: ctx.stationId, reason: checked.reason }, 'certificate signing request refused');
+          if (checked.ok) {
+            this.approved.set(req, checked);
+            return { status: 'Accepted' };
           }
-          return { status: checked.ok ? 'Accepted' : 'Rejected' };
+          this.metrics.certificates.inc({ outcome: 'refused' });
+          this.logger.warn({ stationId: ctx.stationId, reason: checked.reason }, 'certificate signing request refused');
+          return { status: 'Rejected' };
         }
         const manual = policy === 'manual';
         this.logger.info({ stationId: ctx.stationId, policy }, manual ? 'certificate signing request kept for an operator' : 'certificate signing request refused (no CA configured)');
         return { status: manual ? 'Accepted' : 'Rejected' };
       },
-      (req, conf, ctx) => (conf.status === 'Accepted' && this.ca ? this.sign(req.csr, ctx) : Promise.resolve()),
+      async (req, _conf, ctx) => {
+        const checked = this.approved.get(req);
+        this.approved.delete(req);
+        if (checked) await this.sign(checked, ctx);
+      },
     );
   }
 
@@ -83,9 +91,7 @@ export class SecurityHandlers implements OnModuleInit {
    * After the Accepted is on the wire (A02.FR.04): issue the certificate and send it with
    * CertificateSigned. What was issued and the charger's answer are kept as a station message.
    */
-  private async sign(csr: string, ctx: StationContext): Promise<void> {
-    const checked = await this.ca!.check(csr, await this.certificateNames(ctx.stationId));
-    if (!checked.ok) return; // answered Rejected already
+  private async sign(checked: CheckedRequest, ctx: StationContext): Promise<void> {
     const issued = await this.ca!.issue(checked);
     const outcome = await ctx.call('CertificateSigned', { certificateChain: issued.chain });
     const answer = outcome.kind === 'result' ? (outcome.payload as { status?: string }).status : outcome.kind;

@@ -24,7 +24,12 @@ import { StationService } from './station.service.js';
             })
           : null,
     },
-    StationService, StationHandlers, SecurityHandlers, ConfigurationEffects, Onboarding],
+    StationService,
+    StationHandlers,
+    SecurityHandlers,
+    ConfigurationEffects,
+    Onboarding,
+  ],
   exports: [StationService],
 })
 export class StationsModule {}
