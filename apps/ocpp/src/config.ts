@@ -11,6 +11,9 @@ import { z } from 'zod';
 export const UnknownStationPolicy = z.enum(['reject', 'pending', 'auto-register']);
 export type UnknownStationPolicy = z.infer<typeof UnknownStationPolicy>;
 
+/** The WebSocket subprotocols this central system implements (OCPP 2.0.1 joins when it exists). */
+export const IMPLEMENTED_SUBPROTOCOLS = ['ocpp1.6'] as const;
+
 /** Every environment variable ocpp reads, validated at boot. */
 export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
@@ -27,7 +30,7 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
           .string()
           .default('ocpp1.6')
           .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-          .pipe(z.array(z.enum(['ocpp1.6'])).min(1)),
+          .pipe(z.array(z.enum(IMPLEMENTED_SUBPROTOCOLS)).min(1)),
         OCPP_UNKNOWN_STATION_POLICY: UnknownStationPolicy.default(environment === 'production' ? 'reject' : 'auto-register'),
         /** Admit identities outside the OCPP 2.0.1 identifier set (e.g. spaces) for legacy fleets; `:` never. */
         OCPP_LEGACY_IDENTITIES: env.bool().default(false),

@@ -30,6 +30,47 @@ describe('OCPP connection security and negotiation', () => {
     expect(await rawUpgrade(`${h.wsUrl}/${id}`, undefined)).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
   });
 
+  it('per-station subprotocol quirks: a known alias is echoed and spoken as 1.6; a missing header is allowed only where set', async () => {
+    const id = uniqueStation();
+    await api(h, 'PUT', `/api/v1/stations/${id}`, {});
+    const url = `${h.wsUrl}/${id}`;
+    // Off by default: the alias and a missing header are refused like any unknown offer.
+    expect(await rawUpgrade(url, 'ocpp1.6.0')).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
+
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { subprotocolAliases: { 'ocpp1.6.0': 'ocpp1.6' } })).status).toBe(200);
+    const aliased = await RawClient.open(url, ['ocpp1.6.0']);
+    expect(aliased.ws.protocol).toBe('ocpp1.6.0');
+    expect(await aliased.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    aliased.close();
+    // The standard name still wins when both are offered; another station does not inherit the alias.
+    const both = await RawClient.open(url, ['ocpp1.6.0', 'ocpp1.6']);
+    expect(both.ws.protocol).toBe('ocpp1.6');
+    both.close();
+    const other = uniqueStation();
+    await api(h, 'PUT', `/api/v1/stations/${other}`, {});
+    expect(await rawUpgrade(`${h.wsUrl}/${other}`, 'ocpp1.6.0')).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
+    expect(await rawUpgrade(url, undefined)).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
+
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { missingSubprotocol: 'ocpp1.6' })).status).toBe(200);
+    const bare = await RawClient.open(url, []);
+    expect(bare.ws.protocol).toBe('');
+    expect(await bare.call('Heartbeat', {})).toEqual([3, expect.any(String), { currentTime: expect.any(String) }]);
+    bare.close();
+    const station = (await api(h, 'GET', `/api/v1/stations/${id}`)).body;
+    expect(station).toMatchObject({ subprotocol_aliases: { 'ocpp1.6.0': 'ocpp1.6' }, missing_subprotocol: 'ocpp1.6' });
+    // An unrelated offer is still refused, and the settings clear.
+    expect(await rawUpgrade(url, 'ocpp0.1')).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { subprotocolAliases: {}, missingSubprotocol: 'none' })).status).toBe(200);
+    expect(await rawUpgrade(url, undefined)).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
+    expect(await rawUpgrade(url, 'ocpp1.6.0')).toEqual({ status: 101, protocol: undefined, closeCode: 1002 });
+
+    const bad = await api(h, 'PUT', `/api/v1/stations/${id}`, { subprotocolAliases: { 'ocpp 1.6': 'ocpp1.6' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('not a subprotocol name');
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { subprotocolAliases: { x16: 'ocpp2.0.1' } })).status).toBe(400);
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { missingSubprotocol: 'ocpp1.5' })).status).toBe(400);
+  });
+
   it('refuses unknown identities with 404 and malformed ones with 400 before the upgrade', async () => {
     expect(await upgradeStatus(`${h.wsUrl}/${uniqueStation('UNKNOWN')}`)).toBe(404);
     expect(await upgradeStatus(`${h.wsUrl}/a:b`)).toBe(400);

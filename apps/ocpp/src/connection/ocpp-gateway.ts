@@ -19,6 +19,7 @@ import type { ProtocolBundle } from './protocol-bundle.js';
 import { SessionRegistry } from './session-registry.js';
 import { StationLifecycle } from './station-lifecycle.js';
 import { StationSession } from './station-session.js';
+import { negotiate, spokenVersion } from './subprotocol-quirks.js';
 
 /** Largest frame accepted; an OCPP message is a few kB, a full local list a few hundred. */
 const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -36,6 +37,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
   private readonly passwords = new PasswordVerifier();
+  /** The admitted station of an upgrade in progress, for the subprotocol choice (ws passes only the request). */
+  private readonly admitted = new WeakMap<IncomingMessage, StationAdmission>();
   /** Rejected frames are written in groups: a noisy charger must not take a pool connection per frame. */
   private readonly rejectedFrames: CommitBatcher<RejectedFrame, void>;
   private server?: Server;
@@ -68,7 +71,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       perMessageDeflate: false,
       // The server's preference order, not the charger's. Returning false completes the handshake
       // without the header; the socket is then closed at once (OCPP-J §3.1.2).
-      handleProtocols: (offered) => config.OCPP_SUBPROTOCOLS.find((p) => offered.has(p) && this.bundles.has(p)) ?? false,
+      // A station's own aliases (a quirk an operator set) count after the standard names.
+      handleProtocols: (offered, req) => negotiate(offered, config.OCPP_SUBPROTOCOLS, this.admitted.get(req)),
     });
   }
 
@@ -98,6 +102,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
       return this.refuse(socket, admission.status, admission.reason, admission.status === 404 ? 'unknown_station' : 'unauthorized');
     }
+    this.admitted.set(req, admission.station);
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.connected(ws, req, admission.station));
   }
 
@@ -127,7 +132,10 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async connected(ws: WebSocket, req: IncomingMessage, station: StationAdmission): Promise<void> {
-    const bundle = this.bundles.get(ws.protocol);
+    const offeredAny = String(req.headers['sec-websocket-protocol'] ?? '').trim() !== '';
+    const version = spokenVersion(ws.protocol, offeredAny, station, this.config.OCPP_SUBPROTOCOLS);
+    const bundle = version === undefined ? undefined : this.bundles.get(version);
+    if (bundle && ws.protocol !== version) this.logger.info({ stationId: station.id, offered: ws.protocol || null, version }, 'charger speaks a non-standard subprotocol name (station quirk)');
     if (!bundle) {
       this.metrics.connectionEvents.inc({ event: 'no_subprotocol' });
       this.logger.info({ stationId: station.id, offered: req.headers['sec-websocket-protocol'] ?? null }, 'no supported subprotocol offered; closing');

@@ -12,6 +12,10 @@ export interface StationAdmission {
   registrationStatus: 'Accepted' | 'Pending' | 'Rejected';
   validationPolicy: ValidationPolicy;
   lastBootStatus: string | null;
+  /** Non-standard subprotocol names this station offers → the version each stands for (a quirk; usually empty). */
+  subprotocolAliases: Record<string, string>;
+  /** The version to speak when the station offers no subprotocol (a quirk; usually null: refused). */
+  missingSubprotocol: string | null;
 }
 
 export interface BootDetails {
@@ -60,7 +64,7 @@ export class StationRepository {
 
   async admission(id: string): Promise<StationAdmission | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, password_hash, security_profile, registration_status, validation_policy, last_boot_status FROM stations WHERE id = $1`,
+      `SELECT id, password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol FROM stations WHERE id = $1`,
       [id],
     );
     const r = rows[0];
@@ -72,6 +76,8 @@ export class StationRepository {
       registrationStatus: r['registration_status'] as StationAdmission['registrationStatus'],
       validationPolicy: r['validation_policy'] as ValidationPolicy,
       lastBootStatus: r['last_boot_status'] as string | null,
+      subprotocolAliases: r['subprotocol_aliases'] as Record<string, string>,
+      missingSubprotocol: r['missing_subprotocol'] as string | null,
     };
   }
 
@@ -130,15 +136,35 @@ export class StationRepository {
   /** Operator settings; absent values keep what is stored (a new row gets the defaults). */
   async upsertSettings(
     id: string,
-    s: { registrationStatus?: string; validationPolicy?: string; securityProfile?: number; passwordHash: string | null },
+    s: {
+      registrationStatus?: string;
+      validationPolicy?: string;
+      securityProfile?: number;
+      passwordHash: string | null;
+      subprotocolAliases?: Record<string, string>;
+      /** A version, or `none` to clear it. */
+      missingSubprotocol?: string;
+    },
   ): Promise<void> {
     await this.db.query(
-      `INSERT INTO stations (id, registration_status, validation_policy, security_profile, password_hash)
-       VALUES ($1, COALESCE($2, 'Accepted'), COALESCE($3, 'strict'), COALESCE($4, CASE WHEN $5::text IS NULL THEN 0 ELSE 1 END), $5)
+      `INSERT INTO stations (id, registration_status, validation_policy, security_profile, password_hash, subprotocol_aliases, missing_subprotocol)
+       VALUES ($1, COALESCE($2, 'Accepted'), COALESCE($3, 'strict'), COALESCE($4, CASE WHEN $5::text IS NULL THEN 0 ELSE 1 END), $5,
+               COALESCE($6::jsonb, '{}'::jsonb), NULLIF($7::text, 'none'))
        ON CONFLICT (id) DO UPDATE SET registration_status = COALESCE($2, stations.registration_status), validation_policy = COALESCE($3, stations.validation_policy),
          security_profile = COALESCE($4, CASE WHEN $5::text IS NULL THEN stations.security_profile ELSE GREATEST(stations.security_profile, 1) END),
-         password_hash = COALESCE($5, stations.password_hash), auto_registered = false, updated_at = now()`,
-      [id, s.registrationStatus ?? null, s.validationPolicy ?? null, s.securityProfile ?? null, s.passwordHash],
+         password_hash = COALESCE($5, stations.password_hash),
+         subprotocol_aliases = COALESCE($6::jsonb, stations.subprotocol_aliases),
+         missing_subprotocol = CASE WHEN $7::text IS NULL THEN stations.missing_subprotocol ELSE NULLIF($7::text, 'none') END,
+         auto_registered = false, updated_at = now()`,
+      [
+        id,
+        s.registrationStatus ?? null,
+        s.validationPolicy ?? null,
+        s.securityProfile ?? null,
+        s.passwordHash,
+        s.subprotocolAliases === undefined ? null : JSON.stringify(s.subprotocolAliases),
+        s.missingSubprotocol ?? null,
+      ],
     );
   }
 

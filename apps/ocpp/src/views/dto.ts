@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IMPLEMENTED_SUBPROTOCOLS } from '../config.js';
 
 export class PageQuery {
   @ApiPropertyOptional({ default: 0 })
@@ -58,6 +59,18 @@ export class UpsertStationDto {
   @IsString()
   @Length(8, 64)
   password?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: [...IMPLEMENTED_SUBPROTOCOLS] },
+    description: 'Quirk, off by default: non-standard subprotocol names this station offers, each → the version it stands for, e.g. {"ocpp1.6.0":"ocpp1.6"}; the alias is echoed in the handshake. {} clears them',
+  })
+  @IsOptional()
+  @IsObject()
+  subprotocolAliases?: Record<string, string>;
+  @ApiPropertyOptional({ enum: [...IMPLEMENTED_SUBPROTOCOLS, 'none'], description: 'Quirk, off by default: the version to speak when this station offers no subprotocol; none refuses (the default)' })
+  @IsOptional()
+  @IsIn([...IMPLEMENTED_SUBPROTOCOLS, 'none'])
+  missingSubprotocol?: string;
 }
 
 export class UpsertIdTagDto {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '@cpo/platform';
 import { isLegacyIdentity } from '../connection/identity.js';
+import { aliasProblem } from '../connection/subprotocol-quirks.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { hashPassword } from '../stations/password.js';
 import { StationRepository } from '../stations/station.repository.js';
@@ -19,6 +20,8 @@ export class StationAdminService {
     if (dto.securityProfile !== undefined && dto.securityProfile > 0 && dto.password === undefined) {
       if (!(await this.stations.admission(stationId))?.passwordHash) throw new ValidationError('security profile 1 and 2 need a password', { password: 'required for security profile 1 or 2' });
     }
+    const problem = dto.subprotocolAliases && aliasProblem(dto.subprotocolAliases);
+    if (problem) throw new ValidationError('invalid subprotocol aliases', { subprotocolAliases: problem });
     const hash = dto.password === undefined ? null : await hashPassword(dto.password);
     await this.stations.upsertSettings(stationId, { ...dto, passwordHash: hash });
     const session = this.registry.get(stationId);

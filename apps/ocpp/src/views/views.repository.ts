@@ -12,7 +12,7 @@ export interface Page<T> {
 const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
   s.vendor, s.model, s.serial_number, s.charge_box_serial_number, s.firmware_version, s.iccid, s.imsi, s.meter_type, s.meter_serial_number,
   s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at, s.log_status, s.log_status_at,
-  s.capabilities, s.created_at, s.updated_at`;
+  s.subprotocol_aliases, s.missing_subprotocol, s.capabilities, s.created_at, s.updated_at`;
 
 /** Read models for the operator API (queries only; indexes follow these filters). */
 @Injectable()
