@@ -6,6 +6,7 @@ import { AuthorizationModule } from './authorization/authorization.module.js';
 import { CommandsModule } from './commands/commands.module.js';
 import type { OcppConfig } from './config.js';
 import { ConnectionModule } from './connection/connection.module.js';
+import { DataTransferModule } from './data-transfer/data-transfer.module.js';
 import { migrations } from './migrations/index.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { RoamingModule } from './roaming/roaming.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         SmartChargingModule,
         ViewsModule,
         RoamingModule,
+        DataTransferModule,
       ],
     };
   }

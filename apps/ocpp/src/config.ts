@@ -48,6 +48,11 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_MAX_BAD_FRAMES_PER_MINUTE: env.positiveInt().default(100),
         /** How long Authorize waits for ocpi-hub to decide an unknown token. */
         OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: env.positiveInt().max(30_000).default(3_000),
+        /**
+         * How long a charger's DataTransfer waits for its vendor's plug-in (`ocppDataTransferSubject`);
+         * with no plug-in subscribed the answer is UnknownVendorId at once, without waiting.
+         */
+        OCPP_DATA_TRANSFER_TIMEOUT_MS: env.positiveInt().max(30_000).default(3_000),
         /** Answer for an unknown token when nobody decides in time (or nobody answers). */
         OCPP_UNKNOWN_TOKEN_DEFAULT: z.enum(['Invalid', 'Accepted']).default('Invalid'),
         /**

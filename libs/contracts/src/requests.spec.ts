@@ -4,6 +4,8 @@ import {
   OcpiTokenAuthorizeRequestV1,
   OcppCommandReplyV1,
   OcppCommandRequestV1,
+  OcppDataTransferReplyV1,
+  OcppDataTransferRequestV1,
 } from './requests.js';
 import { sampleRequests } from './testing/samples.js';
 import { parseRequestPayload } from './validate.js';
@@ -53,5 +55,24 @@ describe('OCPI token authorisation', () => {
       OcpiTokenAuthorizeRequestV1.safeParse({ ...sampleRequests.ocpiTokenAuthorizeRequest, tokenType: 'CREDIT_CARD' }).success,
     ).toBe(false);
     expect(OcpiTokenAuthorizeRequestV1.safeParse({ ...sampleRequests.ocpiTokenAuthorizeRequest, uid: '' }).success).toBe(false);
+  });
+});
+
+describe('vendor DataTransfer', () => {
+  it('accepts the samples and a request with only a vendor id', () => {
+    expect(OcppDataTransferRequestV1.safeParse(sampleRequests.ocppDataTransferRequest).success).toBe(true);
+    expect(OcppDataTransferReplyV1.safeParse(sampleRequests.ocppDataTransferReply).success).toBe(true);
+    const { stationId, vendorId, receivedAt } = sampleRequests.ocppDataTransferRequest;
+    expect(OcppDataTransferRequestV1.safeParse({ stationId, vendorId, receivedAt }).success).toBe(true);
+  });
+
+  it('holds OCPP 1.6 limits and statuses', () => {
+    const req = sampleRequests.ocppDataTransferRequest;
+    expect(OcppDataTransferRequestV1.safeParse({ ...req, vendorId: 'v'.repeat(256) }).success).toBe(false);
+    expect(OcppDataTransferRequestV1.safeParse({ ...req, messageId: 'm'.repeat(51) }).success).toBe(false);
+    expect(OcppDataTransferRequestV1.safeParse({ ...req, vendorId: '' }).success).toBe(false);
+    expect(OcppDataTransferReplyV1.safeParse({ status: 'Unknown' }).success).toBe(false);
+    expect(OcppDataTransferReplyV1.safeParse({ status: 'Accepted', data: { not: 'a string' } }).success).toBe(false);
+    expect(OcppDataTransferReplyV1.safeParse({ status: 'Rejected', extra: 1 }).success).toBe(false);
   });
 });

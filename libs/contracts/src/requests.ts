@@ -3,7 +3,7 @@
  * an answer now. Validate them with `parseRequestPayload(schema, payload)`.
  */
 import { z } from 'zod';
-import { JsonObject, NonEmptyString, StationId } from './events/common.js';
+import { JsonObject, NonEmptyString, StationId, Timestamp } from './events/common.js';
 import { OcppCsmsAction } from './events/ocpp16-enums.js';
 
 /** Upper bound for `OcppCommandRequest.timeoutMs`: no charger call should hold a requester longer. */
@@ -102,3 +102,31 @@ export const OcpiTokenAuthorizeReplyV1 = z.strictObject({
   info: OcpiDisplayText.optional(),
 });
 export type OcpiTokenAuthorizeReply = z.infer<typeof OcpiTokenAuthorizeReplyV1>;
+
+/**
+ * Request on `ocppDataTransferSubject(vendorId)` (ocpp → a vendor's DataTransfer plug-in): a
+ * charger's DataTransfer.req with the station that sent it. The ocpp service has stored the message
+ * when it asks; the plug-in's reply is what the charger is answered.
+ */
+export const OcppDataTransferRequestV1 = z.strictObject({
+  stationId: StationId,
+  /** As the charger sent it (the subject has it lower-cased). */
+  vendorId: z.string().min(1).max(255),
+  messageId: z.string().max(50).optional(),
+  /** Vendor-defined text; OCPP sets no length limit. */
+  data: z.string().optional(),
+  /** When the central system received the CALL (ISO 8601 UTC). */
+  receivedAt: Timestamp,
+});
+export type OcppDataTransferRequest = z.infer<typeof OcppDataTransferRequestV1>;
+
+/** OCPP 1.6 `DataTransferStatus`. */
+export const OcppDataTransferStatus = z.enum(['Accepted', 'Rejected', 'UnknownMessageId', 'UnknownVendorId']);
+export type OcppDataTransferStatus = z.infer<typeof OcppDataTransferStatus>;
+
+/** Reply to an {@link OcppDataTransferRequest}: the DataTransfer.conf the charger receives. */
+export const OcppDataTransferReplyV1 = z.strictObject({
+  status: OcppDataTransferStatus,
+  data: z.string().optional(),
+});
+export type OcppDataTransferReply = z.infer<typeof OcppDataTransferReplyV1>;

@@ -3,9 +3,11 @@ import { subjectMatches, subjectsOverlap } from './subject-match.js';
 import {
   OCPI_TOKEN_AUTHORIZE_SUBJECT,
   OCPP_COMMAND_WILDCARD,
+  OCPP_DATA_TRANSFER_WILDCARD,
   Subjects,
   deadLetterSubject,
   ocppCommandSubject,
+  ocppDataTransferSubject,
 } from './subjects.js';
 
 const DAY_MS = 86_400_000;
@@ -38,6 +40,8 @@ describe('Streams', () => {
       ocppCommandSubject('TW-TPE-0001'),
       ocppCommandSubject('CP.01'),
       OCPI_TOKEN_AUTHORIZE_SUBJECT,
+      OCPP_DATA_TRANSFER_WILDCARD,
+      ocppDataTransferSubject('com.example'),
     ];
     for (const stream of allStreams) {
       for (const pattern of stream.subjects) {

@@ -6,6 +6,8 @@ import {
   decodeStationToken,
   encodeStationToken,
   ocppCommandSubject,
+  ocppDataTransferSubject,
+  OCPP_DATA_TRANSFER_WILDCARD,
   stationIdFromCommandSubject,
 } from './subjects.js';
 import { subjectMatches } from './subject-match.js';
@@ -70,5 +72,23 @@ describe('dead-letter subjects', () => {
 
   it.each(['', 'a.b', 'a*', 'a>', 'a b'])('rejects the durable name %j', (durable) => {
     expect(() => deadLetterSubject(durable)).toThrow(RangeError);
+  });
+});
+
+describe('vendor DataTransfer subjects', () => {
+  it('is one token per vendor, compared without case (CiString)', () => {
+    expect(ocppDataTransferSubject('com.Alfen')).toBe('ocpp.data-transfer.com%2Ealfen');
+    expect(ocppDataTransferSubject('COM.ALFEN')).toBe(ocppDataTransferSubject('com.alfen'));
+    expect(ocppDataTransferSubject('ABB')).toBe('ocpp.data-transfer.abb');
+  });
+
+  it.each(['com.example', 'A*B>C', 'Vendor Name', 'x.y.z'])('keeps %j inside the wildcard, as exactly one token', (vendorId) => {
+    const subject = ocppDataTransferSubject(vendorId);
+    expect(subject.split('.')).toHaveLength(3);
+    expect(subjectMatches(OCPP_DATA_TRANSFER_WILDCARD, subject)).toBe(true);
+  });
+
+  it('refuses an empty vendor id', () => {
+    expect(() => ocppDataTransferSubject('')).toThrow(RangeError);
   });
 });

@@ -55,6 +55,25 @@ export const OCPP_COMMAND_SUBJECT_PREFIX = 'ocpp.command';
 /** Matches every station's command subject (monitoring only: each replica subscribes per station). */
 export const OCPP_COMMAND_WILDCARD = `${OCPP_COMMAND_SUBJECT_PREFIX}.*` as const;
 
+/**
+ * Prefix of the vendor DataTransfer subjects (core request/reply, ocpp → plug-ins): a charger's
+ * DataTransfer is asked of whoever serves its vendor's subject (see {@link ocppDataTransferSubject}).
+ */
+export const OCPP_DATA_TRANSFER_SUBJECT_PREFIX = 'ocpp.data-transfer';
+
+/** Matches every vendor's DataTransfer subject (monitoring only: a plug-in subscribes to its own vendor). */
+export const OCPP_DATA_TRANSFER_WILDCARD = `${OCPP_DATA_TRANSFER_SUBJECT_PREFIX}.*` as const;
+
+/**
+ * The subject a DataTransfer plug-in for `vendorId` serves: `ocpp.data-transfer.{token}`. OCPP's
+ * vendorId is a CiString (compared without case), so it is lower-cased first; the token is encoded
+ * like a station id, so `com.Alfen` and `com.alfen` both give `ocpp.data-transfer.com%2Ealfen`.
+ * @throws RangeError for an empty vendor id.
+ */
+export function ocppDataTransferSubject(vendorId: string): string {
+  return `${OCPP_DATA_TRANSFER_SUBJECT_PREFIX}.${encodeStationToken(vendorId.toLowerCase())}`;
+}
+
 /** Core request/reply subject for real-time OCPI token authorisation (ocpp → ocpi-hub). */
 export const OCPI_TOKEN_AUTHORIZE_SUBJECT = 'ocpi.token.authorize';
 

@@ -1,6 +1,6 @@
 import { ocppCommandSubject, OcppCommandReplyV1, OcppCommandRequestV1, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
-import { BusRequester, BusResponder } from '../src/rpc/request-reply.js';
+import { BusRequester, BusResponder, isNoResponders } from '../src/rpc/request-reply.js';
 import { BusFixture } from './fixture.js';
 
 describe('core request/reply (real NATS)', () => {
@@ -43,8 +43,10 @@ describe('core request/reply (real NATS)', () => {
     expect(reply).toMatchObject({ status: 'error', code: 'FormationViolation' });
   });
 
-  it('reports a station nobody holds as unavailable', async () => {
-    await expect(requester.request(ocppCommandSubject('CP-OFFLINE'), { action: 'Reset', payload: {} }, { timeoutMs: 2000, parseReply })).rejects.toBeInstanceOf(UnavailableError);
+  it('reports a station nobody holds as unavailable, marked as "no responders"', async () => {
+    const failure = await requester.request(ocppCommandSubject('CP-OFFLINE'), { action: 'Reset', payload: {} }, { timeoutMs: 2000, parseReply }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UnavailableError);
+    expect(isNoResponders(failure)).toBe(true);
   });
 
   it('times out when the responder does not answer in time', async () => {
@@ -54,6 +56,9 @@ describe('core request/reply (real NATS)', () => {
       toErrorReply,
       handle: () => new Promise((r) => setTimeout(() => r({ status: 'ok', payload: {} }), 500)),
     });
-    await expect(requester.request(ocppCommandSubject('CP-SLOW'), { action: 'Reset', payload: {} }, { timeoutMs: 200, parseReply })).rejects.toBeInstanceOf(TimeoutError);
+    const failure = await requester.request(ocppCommandSubject('CP-SLOW'), { action: 'Reset', payload: {} }, { timeoutMs: 200, parseReply }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TimeoutError);
+    expect(isNoResponders(failure)).toBe(false);
+    expect(isNoResponders(new UnavailableError('connection closed'))).toBe(false);
   });
 });

@@ -129,6 +129,10 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
     if (err instanceof DomainError && err.kind === 'validation') {
       return fail('PropertyConstraintViolation', err.message);
     }
+    // A peer the handler depends on (a plug-in, a partner) failed; the feature has logged why.
+    if (err instanceof DomainError && (err.kind === 'timeout' || err.kind === 'unavailable')) {
+      return fail('InternalError', err.message);
+    }
     this.logger.error({ err, stationId: ctx.stationId, action }, 'OCPP handler failed');
     return fail('InternalError', 'the central system failed to process the message');
   }

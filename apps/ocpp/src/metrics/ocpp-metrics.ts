@@ -20,6 +20,7 @@ export class OcppMetrics {
   readonly leaseFallbacks: Counter;
   readonly certificates: Counter;
   readonly caNotAfter: Gauge;
+  readonly dataTransfers: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -91,6 +92,12 @@ export class OcppMetrics {
     this.caNotAfter = new Gauge({
       name: 'ocpp_ca_certificate_not_after_seconds',
       help: 'End of validity of the charger sub-CA certificate (Unix seconds); absent without OCPP_SIGN_CERTIFICATE=ca',
+      registers,
+    });
+    this.dataTransfers = new Counter({
+      name: 'ocpp_data_transfers_total',
+      help: 'Charger DataTransfers by outcome: the status answered (UnknownVendorId = no plug-in for the vendor) or plugin_timeout, plugin_unavailable, plugin_invalid_reply (answered with a CallError)',
+      labelNames: ['outcome'],
       registers,
     });
   }

@@ -1,11 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
-import { StationRepository } from './station.repository.js';
 import { StationService } from './station.service.js';
-
-/** Vendor ids whose DataTransfer messages a plug-in understands; none are installed yet. */
-const KNOWN_VENDORS = new Set<string>();
 
 /** Charger-initiated station messages (Core and FirmwareManagement profiles). */
 @Injectable()
@@ -13,7 +9,6 @@ export class StationHandlers implements OnModuleInit {
   constructor(
     private readonly dispatcher: Ocpp16Dispatcher,
     private readonly stations: StationService,
-    private readonly repository: StationRepository,
     private readonly lifecycle: StationLifecycle,
   ) {}
 
@@ -46,11 +41,6 @@ export class StationHandlers implements OnModuleInit {
     this.dispatcher.handle('DiagnosticsStatusNotification', async (req, ctx, call) => {
       await this.stations.uploadStatus(ctx.stationId, 'diagnostics', req.status, call.receivedAt, { action: 'DiagnosticsStatusNotification', payload: req });
       return {};
-    });
-    this.dispatcher.handle('DataTransfer', async (req, ctx) => {
-      // Stored whatever the answer, so vendor messages can be inspected and replayed once a plug-in exists.
-      await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'DataTransfer', req);
-      return { status: KNOWN_VENDORS.has(req.vendorId) ? 'UnknownMessageId' : 'UnknownVendorId' };
     });
   }
 }

@@ -9,6 +9,8 @@
 import type { EventMap } from '../event-map.js';
 import type {
   OcpiTokenAuthorizeReply,
+  OcppDataTransferReply,
+  OcppDataTransferRequest,
   OcpiTokenAuthorizeRequest,
   OcppCommandReply,
   OcppCommandRequest,
@@ -270,6 +272,8 @@ export const sampleRequests: {
   readonly ocppCommandReplyError: OcppCommandReply;
   readonly ocpiTokenAuthorizeRequest: OcpiTokenAuthorizeRequest;
   readonly ocpiTokenAuthorizeReply: OcpiTokenAuthorizeReply;
+  readonly ocppDataTransferRequest: OcppDataTransferRequest;
+  readonly ocppDataTransferReply: OcppDataTransferReply;
 } = deepFreeze({
   ocppCommandRequest: {
     action: 'RemoteStartTransaction',
@@ -290,4 +294,12 @@ export const sampleRequests: {
     authorizationReference: 'c4e8a1b2f6d9',
     info: { language: 'zh', text: '授權成功，請開始充電' },
   },
+  ocppDataTransferRequest: {
+    stationId: 'TW-TPE-0001',
+    vendorId: 'com.example.charger',
+    messageId: 'CableTemperature',
+    data: '{"celsius":41.5}',
+    receivedAt: '2025-06-18T06:12:46.051Z',
+  },
+  ocppDataTransferReply: { status: 'Accepted', data: 'ok' },
 });

@@ -8,6 +8,17 @@ import type { MessagingMetrics } from '../metrics.js';
 
 type Parser<T> = (payload: unknown) => ValidationResult<T>;
 
+/** The `details` of the UnavailableError for a request nobody subscribes to (NATS answered at once). */
+const NO_RESPONDERS = Object.freeze({ reason: 'no_responders' });
+
+/**
+ * Whether a BusRequester request failed because nobody serves its subject, as opposed to a timeout
+ * or a broken connection: for optional responders (plug-ins), where nobody means "not installed".
+ */
+export function isNoResponders(err: unknown): boolean {
+  return err instanceof UnavailableError && err.details === NO_RESPONDERS;
+}
+
 /**
  * Core NATS request/reply for calls that need an answer now, such as a
  * command to the replica that holds a charger's socket. No persistence: a
@@ -36,9 +47,10 @@ export class BusRequester {
       const reply = await this.nc.request(this.names.subject(subject), textEncoder.encode(JSON.stringify(payload)), { timeout: options.timeoutMs, headers: h });
       raw = reply.data;
     } catch (err) {
-      if (err instanceof errors.NoRespondersError) {
+      // nats-core 3 wraps "no responders" in a RequestError (its cause), never throws it bare.
+      if (err instanceof errors.NoRespondersError || (err instanceof errors.RequestError && err.isNoResponders())) {
         observe('no_responders');
-        throw new UnavailableError(`no responder for ${subject}`, undefined, { cause: err });
+        throw new UnavailableError(`no responder for ${subject}`, NO_RESPONDERS, { cause: err });
       }
       if (err instanceof errors.TimeoutError) {
         observe('timeout');

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ocppDataTransferSubject, OcppDataTransferReplyV1, parseRequestPayload, type OcppDataTransferReply, type OcppDataTransferRequest } from '@cpo/contracts';
+import { BusRequester, isNoResponders } from '@cpo/messaging';
+import { APP_CONFIG, ROOT_LOGGER, TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import type { OcppConfig } from '../config.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { StationRepository } from '../stations/station.repository.js';
+
+/** One label for every vendor: the subject holds the vendor id, which must not become a metric series each. */
+const METRIC_SUBJECT = 'ocpp.data-transfer.*';
+
+/** What a plug-in's failure is kept as with the message, and counted as. */
+type Failure = 'plugin_timeout' | 'plugin_unavailable' | 'plugin_invalid_reply';
+
+/**
+ * A charger's DataTransfer, routed by vendor to whichever plug-in serves
+ * `ocppDataTransferSubject(vendorId)` on the bus (any process, any language), under
+ * OCPP_DATA_TRANSFER_TIMEOUT_MS. No plug-in for the vendor: `UnknownVendorId`, at once (NATS
+ * reports no responders without waiting). A plug-in that does not answer in time, or answers
+ * outside the contract, gives the charger a CallError rather than a status it did not decide.
+ *
+ * The message is stored with the answer (or the failure) before the charger is answered, so
+ * vendor messages can be inspected and replayed whatever their outcome.
+ */
+@Injectable()
+export class DataTransferService {
+  constructor(
+    private readonly requester: BusRequester,
+    private readonly stations: StationRepository,
+    private readonly metrics: OcppMetrics,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async received(stationId: string, req: Ocpp16.DataTransferRequest, receivedAt: Date): Promise<Ocpp16.DataTransferResponse> {
+    const request: OcppDataTransferRequest = { stationId, vendorId: req.vendorId, messageId: req.messageId, data: req.data, receivedAt: receivedAt.toISOString() };
+    let answer: OcppDataTransferReply;
+    try {
+      answer = await this.askPlugin(request);
+    } catch (err) {
+      const failure = failureOf(err);
+      if (!failure) throw err;
+      const reason = (err as Error).message;
+      this.metrics.dataTransfers.inc({ outcome: failure });
+      this.logger.warn({ stationId, vendorId: req.vendorId, messageId: req.messageId, reason }, 'DataTransfer plug-in failed; the charger gets a CallError');
+      await this.store(stationId, req, { failure, reason });
+      // Not the ValidationError of an invalid reply: that would blame the charger's message (PropertyConstraintViolation).
+      throw failure === 'plugin_timeout' ? err : new UnavailableError(`the ${req.vendorId} DataTransfer plug-in failed: ${reason}`, undefined, { cause: err });
+    }
+    this.metrics.dataTransfers.inc({ outcome: answer.status });
+    await this.store(stationId, req, answer);
+    return answer;
+  }
+
+  private async askPlugin(request: OcppDataTransferRequest): Promise<OcppDataTransferReply> {
+    try {
+      return await this.requester.request(ocppDataTransferSubject(request.vendorId), request, {
+        timeoutMs: this.config.OCPP_DATA_TRANSFER_TIMEOUT_MS,
+        parseReply: (p) => parseRequestPayload(OcppDataTransferReplyV1, p),
+        metricSubject: METRIC_SUBJECT,
+      });
+    } catch (err) {
+      // Nobody serves this vendor: the answer OCPP defines for it, not a failure.
+      if (isNoResponders(err)) return { status: 'UnknownVendorId' };
+      throw err;
+    }
+  }
+
+  /** The request as the charger sent it, with what it was answered (`answer`) under a field DataTransfer.req does not have. */
+  private store(stationId: string, req: Ocpp16.DataTransferRequest, answer: OcppDataTransferReply | { failure: Failure; reason: string }): Promise<void> {
+    return this.stations.storeMessage(this.stations.manager, stationId, 'DataTransfer', { ...req, answer });
+  }
+}
+
+function failureOf(err: unknown): Failure | undefined {
+  if (err instanceof TimeoutError) return 'plugin_timeout';
+  if (err instanceof ValidationError) return 'plugin_invalid_reply';
+  if (err instanceof UnavailableError) return 'plugin_unavailable';
+  return undefined;
+}
