@@ -21,6 +21,7 @@ export class OcppMetrics {
   readonly certificates: Counter;
   readonly caNotAfter: Gauge;
   readonly dataTransfers: Counter;
+  readonly runningTransactionProfiles: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -92,6 +93,12 @@ export class OcppMetrics {
     this.caNotAfter = new Gauge({
       name: 'ocpp_ca_certificate_not_after_seconds',
       help: 'End of validity of the charger sub-CA certificate (Unix seconds); absent without OCPP_SIGN_CERTIFICATE=ca',
+      registers,
+    });
+    this.runningTransactionProfiles = new Counter({
+      name: 'ocpp_running_transaction_profiles_total',
+      help: 'TxProfiles carrying a connector limit into its running transaction (chargers that apply TxDefaultProfile to new transactions only), by trigger (exceeded: first found by verification; known: learned before) and outcome',
+      labelNames: ['trigger', 'outcome'],
       registers,
     });
     this.dataTransfers = new Counter({

@@ -12,7 +12,7 @@ import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { buildProfile, emulateStationCap, type BuiltProfile } from './profile-builder.js';
-import { ProfileVerifier } from './profile-verifier.js';
+import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 
 type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
@@ -21,7 +21,9 @@ type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error
  * Makes chargers obey their desired limits: builds each profile for the charger's capabilities,
  * sends decreases before increases, falls back when a form is refused (stack level 1 → 0; a
  * refused ChargePointMaxProfile emulated per connector), leases connector profiles where the
- * charger has stack levels (see `lease-fallback.ts`), and records and publishes every outcome.
+ * charger has stack levels (see `lease-fallback.ts`), and records and publishes every outcome; what
+ * it accepted is then checked, and carried into running transactions where the charger needs that
+ * (`running-transaction-cap.ts`).
  */
 @Injectable()
 export class LimitDispatcher {
@@ -32,7 +34,7 @@ export class LimitDispatcher {
     private readonly caller: StationCaller,
     private readonly outbox: OutboxWriter,
     private readonly metrics: OcppMetrics,
-    private readonly verifier: ProfileVerifier,
+    private readonly runningTransactions: RunningTransactionCap,
     private readonly leaseFallback: LeaseFallback,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -50,7 +52,7 @@ export class LimitDispatcher {
     const leaseS = this.leaseFor(caps);
     const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V, leaseS) }));
     built.sort((a, b) => change(a.row, a.built) - change(b.row, b.built));
-    const accepted: { row: DesiredProfileRow; sent: BuiltProfile }[] = [];
+    const accepted: { row: DesiredProfileRow; sent: BuiltProfile; renewal: boolean }[] = [];
     for (const { row, built: profile } of built) {
       const renewal = row.state === 'applied' && !options.all;
       let form = profile;
@@ -59,11 +61,14 @@ export class LimitDispatcher {
         form = buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V);
       }
       const sent = await this.send(stationId, row, form, caps, now, { ctx: options.ctx, renewal });
-      if (sent && !renewal) accepted.push({ row, sent });
+      if (sent) accepted.push({ row, sent, renewal });
     }
-    // After every profile is out (a decrease must not wait for a check): what the charger applies now.
-    for (const { row, sent } of accepted) {
-      await this.verifier.verify(stationId, row, sent, options.ctx).catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
+    // After every profile is out (a decrease must not wait for a check): what the charger applies now,
+    // and the running transactions of chargers that apply a TxDefaultProfile to new ones only.
+    for (const { row, sent, renewal } of accepted) {
+      await this.runningTransactions
+        .afterAccepted(stationId, row, sent, caps, { ctx: options.ctx, renewal })
+        .catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
     }
   }
 

@@ -1,5 +1,5 @@
 import { validateRequest16 } from '@cpo/ocpp-protocol';
-import { buildLeaseFallback, buildProfile, emulateStationCap, roundDown } from './profile-builder.js';
+import { buildLeaseFallback, buildProfile, emulateStationCap, forRunningTransaction, roundDown } from './profile-builder.js';
 
 const now = new Date('2026-11-23T06:00:00.000Z');
 
@@ -149,5 +149,23 @@ describe('leases (guide §3.3)', () => {
     expect(validateRequest16('SetChargingProfile', { connectorId: 2, csChargingProfiles: amps.profile }).ok).toBe(true);
     expect(buildLeaseFallback(1, { allowedChargingRateUnits: ['W'] }, now, 6, 220).profile.chargingSchedule).toMatchObject({ chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 3960 }] });
     expect(buildLeaseFallback(1, {}, now, 0).profile.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 0 }]);
+  });
+});
+
+describe('forRunningTransaction', () => {
+  it('is the connector TxDefaultProfile as a TxProfile for the transaction: id 300 + connector, same limits, level and lease end', () => {
+    const leased = buildProfile(
+      { connectorId: 2, schedule: { startSchedule: '2026-11-23T05:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 10 }] } },
+      { chargeProfileMaxStackLevel: 2 },
+      now,
+      230,
+      900,
+    );
+    const tx = forRunningTransaction(leased, 77);
+    expect(tx.connectorId).toBe(2);
+    expect(tx.profile).toEqual({ ...leased.profile, chargingProfileId: 302, chargingProfilePurpose: 'TxProfile', transactionId: 77 });
+    expect(tx.profile.chargingSchedule.duration).toBe(leased.profile.chargingSchedule.duration);
+    expect(leased.profile).not.toHaveProperty('transactionId');
+    expect(validateRequest16('SetChargingProfile', { connectorId: 2, csChargingProfiles: tx.profile }).ok).toBe(true);
   });
 });

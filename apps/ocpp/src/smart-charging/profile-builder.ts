@@ -12,6 +12,8 @@ export const connectorProfileId = (connectorId: number) => 100 + connectorId;
 export const EMULATED_CAP_PROFILE_ID = 99;
 /** The level-0 fallback under a leased connector profile (guide §3.3). */
 export const leaseFallbackProfileId = (connectorId: number) => 200 + connectorId;
+/** The TxProfile that carries a connector's limit into its running transaction, for chargers that apply TxDefaultProfile to new ones only. */
+export const runningTransactionProfileId = (connectorId: number) => 300 + connectorId;
 
 /** Start a refreshed schedule this far in the past: some chargers apply a profile only once its start has passed. */
 export const START_IN_PAST_MS = 60_000;
@@ -154,4 +156,16 @@ export function roundDown(value: number, unit: 'A' | 'W'): number {
   if (unit === 'W') return Math.max(0, Math.floor(value + 1e-9));
   const amps = Math.max(0, Math.floor(value * 10 + 1e-9) / 10);
   return amps > 0 && amps < MIN_AC_CURRENT_A ? 0 : amps;
+}
+
+/**
+ * The connector's TxDefaultProfile as a TxProfile pinned to the running transaction, under a fixed
+ * id per connector (replaced in place). Same limits, stack level and end: a leased limit stays a
+ * lease, so if we stop renewing it the transaction falls back like the connector does.
+ */
+export function forRunningTransaction(txDefault: BuiltProfile, transactionId: number): BuiltProfile {
+  return {
+    connectorId: txDefault.connectorId,
+    profile: { ...txDefault.profile, chargingProfileId: runningTransactionProfileId(txDefault.connectorId), chargingProfilePurpose: 'TxProfile', transactionId },
+  };
 }

@@ -40,7 +40,13 @@ export class ProfileVerifier {
    * `chargingProfileId`: the desired profile's id (the row), which may differ from the form sent (an
    * emulated cap); `planId`: the plan it implements, carried by a `NotObeyed` event.
    */
-  async verify(stationId: string, row: { chargingProfileId: number; planId?: string | null }, built: BuiltProfile, ctx?: StationContext, now = new Date()): Promise<Verification> {
+  async verify(
+    stationId: string,
+    row: { chargingProfileId: number; planId?: string | null },
+    built: BuiltProfile,
+    o: { ctx?: StationContext; now?: Date; note?: string } = {},
+  ): Promise<Verification> {
+    const { ctx, now = new Date() } = o;
     const { chargingProfileId } = row;
     const schedule = built.profile.chargingSchedule;
     const unit = schedule.chargingRateUnit;
@@ -69,7 +75,7 @@ export class ProfileVerifier {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now() WHERE station_id = $1 AND charging_profile_id = $2`,
-        [stationId, chargingProfileId, detail ? `${outcome}: ${detail}`.slice(0, 500) : outcome, outcome === 'unverifiable' ? null : (reported ?? null)],
+        [stationId, chargingProfileId, [outcome, detail, o.note].filter(Boolean).join(': ').slice(0, 500), outcome === 'unverifiable' ? null : (reported ?? null)],
       );
       if (outcome !== 'exceeded') return;
       await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, {

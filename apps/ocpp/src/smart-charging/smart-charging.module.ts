@@ -1,18 +1,20 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
+import { TransactionsModule } from '../transactions/transactions.module.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { LeaseRenewal } from './lease-renewal.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { ProfileRetry } from './profile-retry.js';
 import { ProfileVerifier } from './profile-verifier.js';
+import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
-  imports: [ConnectionModule, CommandsModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier],
+  imports: [ConnectionModule, CommandsModule, TransactionsModule],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}

@@ -11,6 +11,12 @@ export interface StationCapabilities {
   chargePointMaxProfileRefused?: boolean;
   /** Learned from refusals: only stackLevel 0 works whatever it reports. */
   onlyStackLevelZero?: boolean;
+  /**
+   * Learned from verification: a TxDefaultProfile sent during a transaction is accepted but not
+   * applied to it (OCPP 1.6 §3.13.1 defines it for new transactions), while a TxProfile is; so a
+   * running transaction also gets its limit as a TxProfile (`RunningTransactionCap`).
+   */
+  txDefaultSkipsRunningTransaction?: boolean;
 }
 
 type ConfigurationKey = { key: string; readonly: boolean; value?: string };

@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Subjects } from '@cpo/contracts';
+import { OutboxWriter } from '@cpo/messaging';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { StationContext } from '../connection/station-context.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import type { StationCapabilities } from '../stations/capabilities.js';
+import { StationRepository } from '../stations/station.repository.js';
+import { TransactionRepository } from '../transactions/transaction.repository.js';
+import type { DesiredProfileRow } from './charging-profile.repository.js';
+import { forRunningTransaction, type BuiltProfile } from './profile-builder.js';
+import { ProfileVerifier } from './profile-verifier.js';
+import { StationCaller } from './station-caller.js';
+
+/**
+ * What follows a profile the charger accepted: its check (`ProfileVerifier`), and for a connector's
+ * TxDefaultProfile the running transaction. OCPP 1.6 §3.13.1 defines TxDefaultProfile as the default
+ * for *new* transactions, and some firmware applies a changed one only from the next session on: a
+ * limit cut during a session would then never reach the car. When the check finds the connector
+ * above its limit while a transaction runs, the limit goes to that transaction as a TxProfile
+ * (`forRunningTransaction`: fixed id per connector, pinned to the transaction, same level and end);
+ * if the charger then obeys, that is learned (`txDefaultSkipsRunningTransaction`) and every later
+ * limit for a connector in a transaction, lease renewals included, goes out both ways, and the
+ * planner hears `applied` again after the `NotObeyed`. The charger deletes a TxProfile when its
+ * transaction ends; the next one starts under the TxDefaultProfile.
+ */
+@Injectable()
+export class RunningTransactionCap {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly transactions: TransactionRepository,
+    private readonly stations: StationRepository,
+    private readonly caller: StationCaller,
+    private readonly verifier: ProfileVerifier,
+    private readonly outbox: OutboxWriter,
+    private readonly metrics: OcppMetrics,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = root.child({ component: 'ocpp-running-transaction-cap' });
+  }
+
+  /** After the charger accepted `sent` for `row`; a renewal (same lease again) is not checked again. */
+  async afterAccepted(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, caps: StationCapabilities, o: { ctx?: StationContext; renewal: boolean }): Promise<void> {
+    const connectorDefault = sent.connectorId > 0 && sent.profile.chargingProfilePurpose === 'TxDefaultProfile';
+    const transactionId = connectorDefault ? await this.running(stationId, sent.connectorId) : undefined;
+    if (transactionId !== undefined && caps.txDefaultSkipsRunningTransaction) {
+      const tx = await this.send(stationId, sent, transactionId, 'known', o.ctx);
+      if (!o.renewal) await this.verifier.verify(stationId, row, tx ?? sent, { ctx: o.ctx, note: tx && via(tx, transactionId) });
+      return;
+    }
+    if (o.renewal) return;
+    const outcome = await this.verifier.verify(stationId, row, sent, { ctx: o.ctx });
+    if (outcome !== 'exceeded' || transactionId === undefined) return;
+    const tx = await this.send(stationId, sent, transactionId, 'exceeded', o.ctx);
+    if (!tx) return;
+    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return;
+    await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
+    this.logger.info({ stationId, connectorId: sent.connectorId, transactionId }, 'charger applies TxDefaultProfile to new transactions only; running transactions get a TxProfile');
+    await this.db.transaction((m) =>
+      this.outbox.enqueue(m, Subjects.OcppChargingProfileApplied, {
+        stationId,
+        connectorId: tx.connectorId,
+        planId: row.planId ?? undefined,
+        chargingProfileId: tx.profile.chargingProfileId,
+        purpose: 'TxProfile',
+        stackLevel: tx.profile.stackLevel,
+        appliedAt: new Date().toISOString(),
+      }),
+    );
+  }
+
+  private async running(stationId: string, connectorId: number): Promise<number | undefined> {
+    const [id] = await this.transactions.activeAt(this.db.manager, [{ stationId, connectorId, at: new Date() }]);
+    return id ?? undefined;
+  }
+
+  /** The TxProfile for the transaction, if the charger accepted it. */
+  private async send(stationId: string, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext): Promise<BuiltProfile | undefined> {
+    const tx = forRunningTransaction(txDefault, transactionId);
+    const reply = await this.caller.setProfile(stationId, tx, ctx);
+    const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
+    this.metrics.runningTransactionProfiles.inc({ trigger, outcome: accepted ? 'accepted' : 'refused' });
+    if (!accepted) {
+      const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
+      this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, result }, 'TxProfile for the running transaction not accepted');
+    }
+    return accepted ? tx : undefined;
+  }
+}
+
+function via(tx: BuiltProfile, transactionId: number): string {
+  return `via TxProfile ${tx.profile.chargingProfileId} for transaction ${transactionId}`;
+}
