@@ -164,3 +164,12 @@ export async function api(h: OcppHarness, method: string, path: string, body?: u
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** A charger whose configuration keys are fixed (read-only): it answers GetConfiguration from `keys` and refuses every change. */
+export function readOnlyConfiguration(cp: ChargePoint16, keys: Record<string, string>): void {
+  const config = Object.entries(keys);
+  cp.handle('GetConfiguration', (req) => ({
+    configurationKey: config.filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: true })),
+  }));
+  cp.handle('ChangeConfiguration', () => ({ status: 'NotSupported' }));
+}

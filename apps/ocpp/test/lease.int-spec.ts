@@ -4,23 +4,19 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
 import { LeaseRenewal } from '../src/smart-charging/lease-renewal.js';
-import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 /** A charger with stack levels that installs what it accepts; `refuseLevelAbove0` plays firmware that only takes level 0 whatever it reports. */
 function stackingCharger(url: string, o: { refuseLevelAbove0?: boolean } = {}) {
   const cp = new ChargePoint16({ identity: uniqueStation('LEASE'), url, reconnect: false });
   const calls: { action: string; req: Record<string, unknown> }[] = [];
   const installed: SmartCharging16.InstalledProfile[] = [];
-  const config = new Map([
-    ['NumberOfConnectors', '2'],
-    ['ChargeProfileMaxStackLevel', '2'],
-    ['ChargingScheduleAllowedChargingRateUnit', 'Current'],
-    ['ChargingScheduleMaxPeriods', '24'],
-  ]);
-  cp.handle('GetConfiguration', (req) => ({
-    configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: true })),
-  }));
-  cp.handle('ChangeConfiguration', () => ({ status: 'NotSupported' }));
+  readOnlyConfiguration(cp, {
+    NumberOfConnectors: '2',
+    ChargeProfileMaxStackLevel: '2',
+    ChargingScheduleAllowedChargingRateUnit: 'Current',
+    ChargingScheduleMaxPeriods: '24',
+  });
   cp.handle('SetChargingProfile', (req) => {
     calls.push({ action: 'SetChargingProfile', req: req as unknown as Record<string, unknown> });
     if (o.refuseLevelAbove0 && req.csChargingProfiles.stackLevel > 0) return { status: 'Rejected' };

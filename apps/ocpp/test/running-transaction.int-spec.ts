@@ -3,7 +3,7 @@ import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
-import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 /**
  * A one-connector charger without stack levels that installs what it accepts. With
@@ -16,16 +16,12 @@ function sessionCharger(url: string, newTransactionsOnly: boolean) {
   const sets: Req16<'SetChargingProfile'>[] = [];
   let installed: SmartCharging16.InstalledProfile[] = [];
   let session: { transactionId: number; startedAt: Date; defaults: SmartCharging16.InstalledProfile[] } | undefined;
-  const config = new Map([
-    ['NumberOfConnectors', '1'],
-    ['ChargeProfileMaxStackLevel', '0'],
-    ['ChargingScheduleAllowedChargingRateUnit', 'Current'],
-    ['ChargingScheduleMaxPeriods', '24'],
-  ]);
-  cp.handle('GetConfiguration', (req) => ({
-    configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: true })),
-  }));
-  cp.handle('ChangeConfiguration', () => ({ status: 'NotSupported' }));
+  readOnlyConfiguration(cp, {
+    NumberOfConnectors: '1',
+    ChargeProfileMaxStackLevel: '0',
+    ChargingScheduleAllowedChargingRateUnit: 'Current',
+    ChargingScheduleMaxPeriods: '24',
+  });
   cp.handle('SetChargingProfile', (req) => {
     sets.push(req);
     const p = req.csChargingProfiles;
