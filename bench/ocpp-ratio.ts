@@ -34,6 +34,8 @@ export interface RatioVerdict {
   /** Median of the counted rounds' ratios; undefined when none counts. */
   ratio?: number;
   counted: number;
+  /** Counted rounds a verdict needs: MIN_COUNTED_ROUNDS, or every round when fewer were run. */
+  needed: number;
   met: boolean;
 }
 
@@ -58,7 +60,8 @@ export function ratioVerdict(ours: FlatOut[], bare: FlatOut[], rules: RatioRules
   const rounds = ours.map((o, i) => roundOf(o, bare[i]!, rules));
   const counted = rounds.filter((r) => r.caveats.length === 0).map((r) => r.ratio);
   const ratio = counted.length ? median(counted) : undefined;
-  return { rounds, ratio, counted: counted.length, met: ratio !== undefined && counted.length >= Math.min(MIN_COUNTED_ROUNDS, ours.length) && ratio >= 0.5 };
+  const needed = Math.min(MIN_COUNTED_ROUNDS, ours.length);
+  return { rounds, ratio, counted: counted.length, needed, met: ratio !== undefined && counted.length >= needed && ratio >= 0.5 };
 }
 
 export function median(values: number[]): number {

@@ -45,6 +45,8 @@ export class RunningTransactionCap {
 
   /** After the charger accepted `sent` for `row`; a renewal (same lease again) is not checked again. */
   async afterAccepted(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, caps: StationCapabilities, o: { ctx?: StationContext; renewal: boolean }): Promise<void> {
+    // A renewal only matters here for a charger known to need the TxProfile: no lookup otherwise (renewals are periodic, for every station).
+    if (o.renewal && !caps.txDefaultSkipsRunningTransaction) return;
     const connectorDefault = sent.connectorId > 0 && sent.profile.chargingProfilePurpose === 'TxDefaultProfile';
     const transactionId = connectorDefault ? await this.running(stationId, sent.connectorId) : undefined;
     if (transactionId !== undefined && caps.txDefaultSkipsRunningTransaction) {
