@@ -23,7 +23,7 @@ const common = {
   },
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['apps', 'libs', 'tools', 'deploy', 'test'].filter((d) => existsSync(d)).map((d) => `<rootDir>/${d}`),
+  roots: ['apps', 'libs', 'tools', 'deploy', 'test', 'bench'].filter((d) => existsSync(d)).map((d) => `<rootDir>/${d}`),
 };
 export default {
   projects: [
