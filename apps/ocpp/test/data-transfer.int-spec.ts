@@ -90,6 +90,13 @@ describe('vendor DataTransfer plug-ins', () => {
     expect(await stored(cp.identity)).toEqual([{ vendorId: 'com.nobody', messageId: 'x', data: '1', answer: { status: 'UnknownVendorId' } }]);
   });
 
+  it('answers UnknownVendorId to a vendor id no subject can name (empty: the schema allows it), not an internal error', async () => {
+    const cp = await booted();
+    // Found by the fuzz test: the empty id threw while its subject was built, and the charger got InternalError.
+    expect(await send(cp, 'DataTransfer', { vendorId: '', messageId: 'x' })).toEqual({ status: 'UnknownVendorId' });
+    expect(await stored(cp.identity)).toEqual([{ vendorId: '', messageId: 'x', answer: { status: 'UnknownVendorId' } }]);
+  });
+
   it('gives a CallError, not a made-up status, when the plug-in is silent or answers outside the contract; the message is kept', async () => {
     const cp = await booted();
     await expect(send(cp, 'DataTransfer', { vendorId: 'com.example.silent', data: 'a' })).rejects.toMatchObject({

@@ -55,8 +55,11 @@ export class DataTransferService {
   }
 
   private async askPlugin(request: OcppDataTransferRequest): Promise<OcppDataTransferReply> {
+    const subject = subjectOf(request.vendorId);
+    // No plug-in can serve a vendor id that names no subject (the schema allows an empty one).
+    if (subject === undefined) return { status: 'UnknownVendorId' };
     try {
-      return await this.requester.request(ocppDataTransferSubject(request.vendorId), request, {
+      return await this.requester.request(subject, request, {
         timeoutMs: this.config.OCPP_DATA_TRANSFER_TIMEOUT_MS,
         parseReply: (p) => parseRequestPayload(OcppDataTransferReplyV1, p),
         metricSubject: METRIC_SUBJECT,
@@ -71,6 +74,16 @@ export class DataTransferService {
   /** The request as the charger sent it, with what it was answered (`answer`) under a field DataTransfer.req does not have. */
   private store(stationId: string, req: Ocpp16.DataTransferRequest, answer: OcppDataTransferReply | { failure: Failure; reason: string }): Promise<void> {
     return this.stations.storeMessage(this.stations.manager, stationId, 'DataTransfer', { ...req, answer });
+  }
+}
+
+/** The vendor's subject, or undefined when the id cannot name one (empty, or not well-formed UTF-16). */
+function subjectOf(vendorId: string): string | undefined {
+  try {
+    return ocppDataTransferSubject(vendorId);
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
   }
 }
 
