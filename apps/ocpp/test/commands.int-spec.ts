@@ -30,7 +30,7 @@ function configurableCharger(url: string, identity = uniqueStation()) {
   });
   // What it applies: accepted profiles, unless `ignoreProfiles` (firmware that accepts and keeps its old limit).
   const installed: SmartCharging16.InstalledProfile[] = [];
-  const behaviour = { ignoreProfiles: false };
+  const behaviour: { ignoreProfiles: boolean; holdSchedules?: Promise<void> } = { ignoreProfiles: false };
   cp.handle('SetChargingProfile', (req) => {
     profiles.push(req);
     if (req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
@@ -42,17 +42,20 @@ function configurableCharger(url: string, identity = uniqueStation()) {
     return { status: 'Accepted' };
   });
   // The same engine as the simulator: the limit in effect over the next `duration` seconds (32 A hardware maximum).
-  cp.handle('GetCompositeSchedule', (req) => ({
-    status: 'Accepted',
-    ...SmartCharging16.compositeSchedule({
-      profiles: installed,
-      connectorId: req.connectorId,
-      from: new Date(),
-      durationS: req.duration,
-      unit: req.chargingRateUnit ?? 'A',
-      electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 },
-    }),
-  }));
+  cp.handle('GetCompositeSchedule', async (req) => {
+    await behaviour.holdSchedules;
+    return {
+      status: 'Accepted' as const,
+      ...SmartCharging16.compositeSchedule({
+        profiles: installed,
+        connectorId: req.connectorId,
+        from: new Date(),
+        durationS: req.duration,
+        unit: req.chargingRateUnit ?? 'A',
+        electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 },
+      }),
+    };
+  });
   cp.handle('Reset', () => new Promise(() => undefined));
   cp.handle('UnlockConnector', () => {
     throw new OcppCallError('GenericError', 'lock motor jammed', {});
@@ -224,6 +227,32 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     // Either replica may have taken the plan from the bus (and verified through the other's socket).
     const metrics = (await Promise.all([a, b].map((h) => fetch(`${h.app.baseUrl}/metrics`).then((r) => r.text())))).join('\n');
     expect(metrics).toMatch(/ocpp_charging_profile_verifications_total\{[^}]*outcome="exceeded"[^}]*\} [1-9]/);
+  });
+
+  it("shows a new limit unchecked until its own check answers, never with the previous plan's result", async () => {
+    const { cp, behaviour } = await online(a);
+    await eventually(async () => (await api(a, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.numberOfConnectors === 2);
+    const start = new Date(Date.now() - 60_000).toISOString();
+    const plan = (amps: number): PlannerStationLimitsPlanned => ({
+      planId: crypto.randomUUID(), groupId: 'G1', stationId: cp.identity, reason: 'emergency', effectiveFrom: start,
+      connectors: [{ connectorId: 2, schedule: { startSchedule: start, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: amps }] } }],
+    });
+    type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null; verifiedLimit: number | null };
+    const row = async () => ((await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === 102);
+    const first = plan(16);
+    await publishPlan(a, first);
+    expect(await eventually(async () => (await row())?.verification === 'verified')).toBe(true);
+    expect(await row()).toMatchObject({ planId: first.planId, verifiedLimit: 16 });
+    // The charger accepts the next limit but takes its time reporting its schedule.
+    let release!: () => void;
+    behaviour.holdSchedules = new Promise((r) => (release = r));
+    const second = plan(10);
+    await publishPlan(a, second);
+    expect(await eventually(async () => (await row())?.planId === second.planId && (await row())?.state === 'applied')).toBe(true);
+    expect(await row()).toMatchObject({ planId: second.planId, verification: null, verifiedLimit: null });
+    release();
+    expect(await eventually(async () => (await row())?.verification === 'verified')).toBe(true);
+    expect(await row()).toMatchObject({ planId: second.planId, verifiedLimit: 10 });
   });
 
   it('a plan for an offline station is reported Offline, then delivered when the station connects', async () => {

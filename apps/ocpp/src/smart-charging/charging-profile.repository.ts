@@ -52,12 +52,14 @@ const LEASE_DUE = `state = 'applied' AND applied->>'stackLevel' = '1' AND applie
 export class ChargingProfileRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** A new desired limit has not been checked yet: the previous plan's check goes with it (operator view). */
   async upsertDesired(tx: EntityManager, row: Pick<DesiredProfileRow, 'stationId' | 'chargingProfileId' | 'connectorId' | 'purpose' | 'stackLevel' | 'desired' | 'planId'>): Promise<void> {
     await tx.query(
       `INSERT INTO charging_profiles (station_id, charging_profile_id, connector_id, purpose, stack_level, desired, plan_id, desired_at, state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now(), 'pending')
        ON CONFLICT (station_id, charging_profile_id) DO UPDATE SET connector_id = EXCLUDED.connector_id, purpose = EXCLUDED.purpose, stack_level = EXCLUDED.stack_level,
-         desired = EXCLUDED.desired, plan_id = EXCLUDED.plan_id, desired_at = now(), state = 'pending', attempts = 0`,
+         desired = EXCLUDED.desired, plan_id = EXCLUDED.plan_id, desired_at = now(), state = 'pending', attempts = 0,
+         verification = NULL, verified_limit = NULL, verified_at = NULL`,
       [row.stationId, row.chargingProfileId, row.connectorId, row.purpose, row.stackLevel, JSON.stringify(row.desired), row.planId],
     );
   }

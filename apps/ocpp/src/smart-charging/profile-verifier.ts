@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Subjects, type OcppCommandReply } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { returnedRows, ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -42,10 +42,10 @@ export class ProfileVerifier {
    */
   async verify(
     stationId: string,
-    row: { chargingProfileId: number; planId?: string | null },
+    row: { chargingProfileId: number; planId: string | null },
     built: BuiltProfile,
     o: { ctx?: StationContext; now?: Date; note?: string } = {},
-  ): Promise<Verification> {
+  ): Promise<Verification | 'superseded'> {
     const { ctx, now = new Date() } = o;
     const { chargingProfileId } = row;
     const schedule = built.profile.chargingSchedule;
@@ -72,12 +72,16 @@ export class ProfileVerifier {
     if (outcome === 'exceeded') {
       this.logger.warn({ stationId, chargingProfileId, expected, reported, unit }, 'charger accepted a charging profile but reports a higher limit in effect');
     }
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now() WHERE station_id = $1 AND charging_profile_id = $2`,
-        [stationId, chargingProfileId, [outcome, detail, o.note].filter(Boolean).join(': ').slice(0, 500), outcome === 'unverifiable' ? null : (reported ?? null)],
+    // Only onto the plan checked: a newer plan written meanwhile is not verified by this answer (nor
+    // reported as not obeyed); its own dispatch is checked in turn.
+    const recorded = await this.db.transaction(async (tx) => {
+      const updated: unknown = await tx.query(
+        `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now()
+         WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $5::uuid RETURNING 1`,
+        [stationId, chargingProfileId, [outcome, detail, o.note].filter(Boolean).join(': ').slice(0, 500), outcome === 'unverifiable' ? null : (reported ?? null), row.planId],
       );
-      if (outcome !== 'exceeded') return;
+      if (returnedRows(updated).length === 0) return false;
+      if (outcome !== 'exceeded') return true;
       await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, {
         stationId,
         connectorId: built.connectorId,
@@ -87,8 +91,9 @@ export class ProfileVerifier {
         detail: `accepted, but reports ${reported} ${unit} in effect against a limit of ${expected} ${unit}`,
         failedAt: now.toISOString(),
       });
+      return true;
     });
-    return outcome;
+    return recorded ? outcome : 'superseded';
   }
 
   private call(stationId: string, payload: JsonObject, ctx?: StationContext): Promise<OcppCommandReply> {
