@@ -253,6 +253,27 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     release();
     expect(await eventually(async () => (await row())?.verification === 'verified')).toBe(true);
     expect(await row()).toMatchObject({ planId: second.planId, verifiedLimit: 10 });
+
+    // A check that answers after a newer plan was written does not count for it: the third plan's
+    // profile waits behind the held check (one call at a time per charger), its row already holds it.
+    let releaseThird!: () => void;
+    behaviour.holdSchedules = new Promise((r) => (releaseThird = r));
+    const third = plan(12);
+    await publishPlan(a, third);
+    expect(await eventually(async () => (await row())?.planId === third.planId && (await row())?.state === 'applied')).toBe(true);
+    const fourth = plan(20);
+    await publishPlan(a, fourth);
+    expect(await eventually(async () => (await row())?.planId === fourth.planId)).toBe(true);
+    let releaseFourth!: () => void;
+    behaviour.holdSchedules = new Promise((r) => (releaseFourth = r));
+    releaseThird();
+    // The third plan's check answers now (12 A in effect), then the fourth profile goes out and its check waits.
+    expect(await eventually(async () => (await row())?.state === 'applied')).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await row()).toMatchObject({ planId: fourth.planId, verification: null, verifiedLimit: null });
+    releaseFourth();
+    expect(await eventually(async () => (await row())?.verification === 'verified')).toBe(true);
+    expect(await row()).toMatchObject({ planId: fourth.planId, verifiedLimit: 20 });
   });
 
   it('a plan for an offline station is reported Offline, then delivered when the station connects', async () => {
