@@ -239,33 +239,37 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     });
     type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null; verifiedLimit: number | null };
     const row = async () => ((await api(a, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === 102);
+    /** Holds the charger's GetCompositeSchedule answers from now until the returned function is called. */
+    const holdChecks = () => {
+      let release!: () => void;
+      behaviour.holdSchedules = new Promise((r) => (release = r));
+      return release;
+    };
+    const appliedPlan = async (p: PlannerStationLimitsPlanned) => {
+      await publishPlan(a, p);
+      expect(await eventually(async () => (await row())?.planId === p.planId && (await row())?.state === 'applied')).toBe(true);
+    };
     const first = plan(16);
     await publishPlan(a, first);
     expect(await eventually(async () => (await row())?.verification === 'verified')).toBe(true);
     expect(await row()).toMatchObject({ planId: first.planId, verifiedLimit: 16 });
     // The charger accepts the next limit but takes its time reporting its schedule.
-    let release!: () => void;
-    behaviour.holdSchedules = new Promise((r) => (release = r));
+    const releaseSecond = holdChecks();
     const second = plan(10);
-    await publishPlan(a, second);
-    expect(await eventually(async () => (await row())?.planId === second.planId && (await row())?.state === 'applied')).toBe(true);
+    await appliedPlan(second);
     expect(await row()).toMatchObject({ planId: second.planId, verification: null, verifiedLimit: null });
-    release();
+    releaseSecond();
     expect(await eventually(async () => (await row())?.verification === 'verified')).toBe(true);
     expect(await row()).toMatchObject({ planId: second.planId, verifiedLimit: 10 });
 
-    // A check that answers after a newer plan was written does not count for it: the third plan's
-    // profile waits behind the held check (one call at a time per charger), its row already holds it.
-    let releaseThird!: () => void;
-    behaviour.holdSchedules = new Promise((r) => (releaseThird = r));
-    const third = plan(12);
-    await publishPlan(a, third);
-    expect(await eventually(async () => (await row())?.planId === third.planId && (await row())?.state === 'applied')).toBe(true);
+    // A check that answers after a newer plan was written does not count for it: the fourth plan's
+    // profile waits behind the third's held check (one call at a time per charger), its row already holds it.
+    const releaseThird = holdChecks();
+    await appliedPlan(plan(12));
     const fourth = plan(20);
     await publishPlan(a, fourth);
     expect(await eventually(async () => (await row())?.planId === fourth.planId)).toBe(true);
-    let releaseFourth!: () => void;
-    behaviour.holdSchedules = new Promise((r) => (releaseFourth = r));
+    const releaseFourth = holdChecks();
     releaseThird();
     // The third plan's check answers now (12 A in effect), then the fourth profile goes out and its check waits.
     expect(await eventually(async () => (await row())?.state === 'applied')).toBe(true);
