@@ -122,14 +122,21 @@ async function runPhase(server: Server, stations: StationLoad[], seconds: number
 /** Events committed but not yet on JetStream, from both outbox tables (the `outbox_events` view). */
 const UNPUBLISHED_EVENTS = `SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL`;
 
-async function unpublishedEvents(database: string): Promise<number> {
+/** Runs `fn` on a connection of its own to the service's database (the bench reads, the service writes). */
+async function withDb<T>(database: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl(database) });
   await client.connect();
   try {
-    return Number((await client.query(UNPUBLISHED_EVENTS)).rows[0].n);
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+const count = async (client: pg.Client, sql: string) => Number((await client.query(sql)).rows[0].n);
+
+function unpublishedEvents(database: string): Promise<number> {
+  return withDb(database, (client) => count(client, UNPUBLISHED_EVENTS));
 }
 
 /** A fleet in transactions on one server, warmed up and measured at the fixed rate; its flat-out rounds follow. */
@@ -187,22 +194,18 @@ export function resultOf(l: Loaded): LoadResult {
 }
 
 /** Everything the ocpp service stored and published for part 2, read from its database. */
-export async function persisted(database: string): Promise<{ meterRows: number; events: number; unpublished: number }> {
-  const client = new pg.Client({ connectionString: databaseUrl(database) });
-  await client.connect();
-  try {
+export function persisted(database: string): Promise<{ meterRows: number; events: number; unpublished: number }> {
+  return withDb(database, async (client) => {
     const deadline = Date.now() + 30_000;
     let unpublished = 0;
     do {
-      unpublished = Number((await client.query(UNPUBLISHED_EVENTS)).rows[0].n);
+      unpublished = await count(client, UNPUBLISHED_EVENTS);
       if (unpublished === 0) break;
       await sleep(250);
     } while (Date.now() < deadline);
-    const meterRows = Number((await client.query(`SELECT count(*) AS n FROM meter_samples`)).rows[0].n);
+    const meterRows = await count(client, `SELECT count(*) AS n FROM meter_samples`);
     // Events still in the outbox: all of them when published rows are kept, none once published with OUTBOX_RETENTION_HOURS=0.
-    const events = Number((await client.query(`SELECT count(*) AS n FROM outbox_events`)).rows[0].n);
+    const events = await count(client, `SELECT count(*) AS n FROM outbox_events`);
     return { meterRows, events, unpublished };
-  } finally {
-    await client.end();
-  }
+  });
 }
