@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OCPI_TOKEN_AUTHORIZE_SUBJECT, OcpiTokenAuthorizeReplyV1, parseRequestPayload, type OcpiAllowedType, type OcpiTokenAuthorizeRequest } from '@cpo/contracts';
+import { OCPI_TOKEN_AUTHORIZE_SUBJECT, OcpiTokenAuthorizeReplyV1, parseRequestPayload, type OcpiAllowedType, type OcpiTokenAuthorizeReply, type OcpiTokenAuthorizeRequest } from '@cpo/contracts';
 import { BusRequester } from '@cpo/messaging';
-import { APP_CONFIG, REDIS, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
+import { APP_CONFIG, REDIS, ROOT_LOGGER, TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -38,19 +38,35 @@ export class AuthorizationService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async authorize(stationId: string, idTag: string, options: { exceptTransactionId?: number; now?: Date } = {}): Promise<IdTagInfo> {
+  /**
+   * The tag's current authorisation. `ConcurrentTx` when the tag is in another transaction:
+   * with `at` (a StartTransaction's timestamp, which may lie in the past when the start was queued
+   * offline) only one running at that instant counts, so a later session of the same tag does not
+   * make an earlier start concurrent; without it (Authorize, a stop) any running transaction counts.
+   * `exceptTransactionId`: a transaction not to count (the one a StopTransaction is stopping).
+   */
+  async authorize(stationId: string, idTag: string, options: { exceptTransactionId?: number; now?: Date; at?: Date } = {}): Promise<IdTagInfo> {
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
     const info = local ? this.fromLocal(local, now) : await this.askRoaming(stationId, idTag);
-    if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, options.exceptTransactionId))) {
+    if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, options.exceptTransactionId, options.at))) {
       return { ...info, status: 'ConcurrentTx' };
     }
     return info;
   }
 
-  /** The roaming authorisation reference remembered for a tag at a station, if any. */
+  /**
+   * The roaming authorisation reference remembered for a tag at a station, if any. Optional
+   * detail of a StartTransaction, which must be answered whatever happens (guide §1.5): when Redis
+   * cannot be read this logs a warning and answers undefined rather than failing the start.
+   */
   async authorizationReference(stationId: string, idTag: string): Promise<string | undefined> {
-    return (await this.redis.get(this.referenceKey(stationId, idTag))) ?? undefined;
+    try {
+      return (await this.redis.get(this.referenceKey(stationId, idTag))) ?? undefined;
+    } catch (err) {
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation reference unreadable; the transaction is stored without it');
+      return undefined;
+    }
   }
 
   fromLocal(tag: IdTagRecord, now: Date): IdTagInfo {
@@ -62,21 +78,33 @@ export class AuthorizationService {
     };
   }
 
+  /**
+   * Asks ocpi-hub. No answer in time, nobody to ask, or an answer that breaks the contract all
+   * get the configured default: a malformed reply is no decision, and the charger must be answered.
+   */
   private async askRoaming(stationId: string, idTag: string): Promise<IdTagInfo> {
     const request: OcpiTokenAuthorizeRequest = { uid: idTag, tokenType: 'RFID', stationId };
+    let reply: OcpiTokenAuthorizeReply;
     try {
-      const reply = await this.requester.request(OCPI_TOKEN_AUTHORIZE_SUBJECT, request, {
+      reply = await this.requester.request(OCPI_TOKEN_AUTHORIZE_SUBJECT, request, {
         timeoutMs: this.config.OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS,
         parseReply: (p) => parseRequestPayload(OcpiTokenAuthorizeReplyV1, p),
       });
-      if (reply.allowed === 'ALLOWED' && reply.authorizationReference) {
-        await this.redis.set(this.referenceKey(stationId, idTag), reply.authorizationReference, 'EX', AUTH_REFERENCE_TTL_S);
-      }
-      return { status: OCPI_TO_OCPP[reply.allowed] };
     } catch (err) {
-      if (!(err instanceof TimeoutError || err instanceof UnavailableError)) throw err;
+      if (!(err instanceof TimeoutError || err instanceof UnavailableError || err instanceof ValidationError)) throw err;
       this.logger.warn({ stationId, idTag, reason: err.message, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
       return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
+    }
+    if (reply.allowed === 'ALLOWED' && reply.authorizationReference) await this.rememberReference(stationId, idTag, reply.authorizationReference);
+    return { status: OCPI_TO_OCPP[reply.allowed] };
+  }
+
+  /** The decision stands without its reference: a session then just lacks it (logged). */
+  private async rememberReference(stationId: string, idTag: string, reference: string): Promise<void> {
+    try {
+      await this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S);
+    } catch (err) {
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation reference not stored');
     }
   }
 

@@ -62,11 +62,16 @@ export class IdTagRepository {
     return rows.length === 1;
   }
 
-  /** True when the tag is in a running transaction anywhere except `exceptTransactionId`. */
-  async inActiveTransaction(idTag: string, exceptTransactionId?: number): Promise<boolean> {
+  /**
+   * True when the tag is in a transaction other than `exceptTransactionId`: running now, or with
+   * `at`, running at that instant (started at or before it, not stopped by then).
+   */
+  async inActiveTransaction(idTag: string, exceptTransactionId?: number, at?: Date): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM transactions WHERE id_tag = $1 AND stopped_at IS NULL AND orphan = false AND transaction_id <> $2 LIMIT 1`,
-      [idTag, exceptTransactionId ?? -1],
+      `SELECT 1 FROM transactions WHERE id_tag = $1 AND orphan = false AND transaction_id <> $2
+         AND CASE WHEN $3::timestamptz IS NULL THEN stopped_at IS NULL ELSE started_at <= $3 AND (stopped_at IS NULL OR stopped_at > $3) END
+       LIMIT 1`,
+      [idTag, exceptTransactionId ?? -1, at ?? null],
     );
     return rows.length > 0;
   }

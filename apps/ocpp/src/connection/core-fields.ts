@@ -48,7 +48,8 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
       if (!int(p['transactionId'], INT32_MIN, INT32_MAX)) return 'transactionId must be a 32-bit integer';
       if (!int(p['meterStop'], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) return 'meterStop must be an integer (Wh)';
       if (!time(p['timestamp'])) return 'timestamp must be a date-time';
-      if (p['idTag'] !== undefined && !text(p['idTag'], 255)) return 'idTag must be a non-empty string';
+      // The OCA schema sets no minLength here: an empty idTag is stored and treated as no idTag.
+      if (p['idTag'] !== undefined && !(p['idTag'] === '' || text(p['idTag'], 255))) return 'idTag must be a string of at most 255 characters';
       return p['transactionData'] === undefined ? undefined : meterValueProblem(p['transactionData'], 'transactionData');
     case 'MeterValues':
       if (!int(p['connectorId'], 0, INT32_MAX)) return 'connectorId must be an integer from 0';

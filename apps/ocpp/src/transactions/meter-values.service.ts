@@ -32,7 +32,8 @@ export class MeterValuesService {
   private readonly part: CommitPart<Submission> = {
     key: 'meter_values',
     build: (items, firstParam) => {
-      const { readings, events } = this.readingsOf(items, items.map(givenTransactionId));
+      const ids = items.map(givenTransactionId);
+      const { readings, events } = this.readingsOf(items, (i) => ids[i] ?? null);
       const meter = meterReadingsInsert(readings, firstParam);
       if (events.length === 0) return { ctes: `meter_ins AS (${meter.sql})`, params: meter.params, outbox: [] };
       // Unchecked here: meterReadingOf builds contract-valid events by construction (its spec checks them
@@ -56,39 +57,40 @@ export class MeterValuesService {
     return needsLookup(item) ? this.lookups.submit(item) : this.commits.submit(this.part, item);
   }
 
+  /**
+   * Each MeterValue is attached to the transaction running on its connector at ITS timestamp: a
+   * message may span a session's start or stop (readings queued offline, clock-aligned samples).
+   * One lookup query for the whole batch.
+   */
   private async write(items: Submission[], tx: EntityManager): Promise<void[]> {
-    const needLookup: { stationId: string; connectorId: number; at: Date }[] = [];
-    const lookupIndex: number[] = [];
-    items.forEach((item, i) => {
-      const { connectorId, transactionId } = item.req;
-      if ((transactionId === undefined || transactionId === 0) && connectorId > 0) {
-        const first = item.req.meterValue[0];
-        if (first) {
-          needLookup.push({ stationId: item.stationId, connectorId, at: parseOcppTime(first.timestamp) });
-          lookupIndex.push(i);
-        }
-      }
+    const keys: { stationId: string; connectorId: number; at: Date }[] = [];
+    // Per item, the index in `keys` of each of its MeterValues (undefined: the item names its transaction).
+    const keyOf: (number[] | undefined)[] = items.map((item) => {
+      if (!needsLookup(item)) return undefined;
+      const { connectorId } = item.req;
+      return item.req.meterValue.map((mv) => keys.push({ stationId: item.stationId, connectorId, at: parseOcppTime(mv.timestamp) }) - 1);
     });
-    const found = await this.transactions.activeAt(tx, needLookup);
-    const resolved = items.map(givenTransactionId);
-    lookupIndex.forEach((itemIndex, k) => (resolved[itemIndex] = found[k] ?? null));
-
-    const { readings, events } = this.readingsOf(items, resolved);
+    const found = await this.transactions.activeAt(tx, keys);
+    const { readings, events } = this.readingsOf(items, (i, j) => {
+      const k = keyOf[i]?.[j];
+      return k === undefined ? givenTransactionId(items[i]!) : (found[k] ?? null);
+    });
     await this.transactions.insertMeterReadings(tx, readings);
     await this.outbox.enqueueMany(tx, events);
     return items.map(() => undefined);
   }
 
-  private readingsOf(items: Submission[], transactionIds: (number | null)[]): { readings: MeterReading[]; events: OutboxEvent[] } {
+  /** `transactionOf(i, j)`: the transaction of item i's j-th MeterValue. */
+  private readingsOf(items: Submission[], transactionOf: (item: number, meterValue: number) => number | null): { readings: MeterReading[]; events: OutboxEvent[] } {
     const readings: MeterReading[] = [];
     const events: OutboxEvent[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      for (const mv of item.req.meterValue) {
-        const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionIds[i] ?? null, mv);
+      item.req.meterValue.forEach((mv, j) => {
+        const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionOf(i, j), mv);
         readings.push(reading);
         if (event) events.push({ subject: Subjects.OcppMeterSampled, payload: event });
-      }
+      });
     }
     return { readings, events };
   }

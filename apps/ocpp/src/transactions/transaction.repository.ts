@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toJsonParameter } from '@cpo/messaging';
+import { returnedRows } from '@cpo/platform';
 
 export interface TransactionRow {
   transactionId: number;
@@ -112,6 +113,22 @@ export class TransactionRepository {
        WHERE transaction_id = $1`,
       [transactionId, s.meterStopWh, s.stoppedAt, s.reason, s.idTag ?? null, s.energyWh, s.transactionData === undefined ? null : JSON.stringify(s.transactionData)],
     );
+  }
+
+  /**
+   * Keeps a StopTransaction for a transaction we do not know (`station_messages`, kind
+   * `OrphanStopTransaction`) unless the same stop is kept already: a retried stop adds nothing.
+   * A station's messages are handled one at a time, so two copies never race here.
+   */
+  async storeOrphanStop(tx: EntityManager, stationId: string, stop: unknown): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO station_messages (station_id, kind, payload)
+       SELECT $1, 'OrphanStopTransaction', $2::jsonb
+        WHERE NOT EXISTS (SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction' AND payload = $2::jsonb)
+       RETURNING id`,
+      [stationId, JSON.stringify(stop)],
+    );
+    return returnedRows(rows).length > 0;
   }
 
   /** For each (station, connector, time) without a transaction id: the transaction running there at that time. */

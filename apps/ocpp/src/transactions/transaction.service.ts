@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Subjects } from '@cpo/contracts';
+import { Subjects, type EventMap } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuthorizationService, type IdTagInfo } from '../authorization/authorization.service.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { StationRepository } from '../stations/station.repository.js';
 import { parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
-import { TransactionRepository } from './transaction.repository.js';
+import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
+import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
 
 /**
  * Start and stop rules: ids unique and durable, retries answered with the same id, stops
@@ -23,7 +23,6 @@ export class TransactionService {
   constructor(
     private readonly db: DataSource,
     private readonly transactions: TransactionRepository,
-    private readonly stations: StationRepository,
     private readonly authorization: AuthorizationService,
     private readonly remoteStarts: RemoteStartRepository,
     private readonly reservations: ReservationRepository,
@@ -34,8 +33,8 @@ export class TransactionService {
   async start(stationId: string, req: Ocpp16.StartTransactionRequest): Promise<Ocpp16.StartTransactionResponse> {
     const startedAt = parseOcppTime(req.timestamp);
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
-    // since a roaming decision may take a few seconds).
-    const idTagInfo = await this.authorization.authorize(stationId, req.idTag);
+    // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued).
+    const idTagInfo = await this.authorization.authorize(stationId, req.idTag, { at: startedAt });
     const authorizationReference = await this.authorization.authorizationReference(stationId, req.idTag);
     return this.db.transaction(async (tx) => {
       const { row, created } = await this.transactions.insertOrGet(tx, {
@@ -53,46 +52,72 @@ export class TransactionService {
       }
       await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId);
       if (req.reservationId !== undefined) await this.reservations.markUsed(tx, stationId, req.reservationId, row.transactionId);
-      await this.outbox.enqueue(tx, Subjects.OcppTransactionStarted, {
-        stationId,
-        connectorId: req.connectorId,
-        transactionId: row.transactionId,
-        idTag: req.idTag,
-        meterStartWh: req.meterStart,
-        startedAt: startedAt.toISOString(),
-        reservationId: req.reservationId,
-      });
+      const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt });
+      await this.publish(tx, Subjects.OcppTransactionStarted, event, { stationId, transactionId: row.transactionId });
       return { transactionId: row.transactionId, idTagInfo };
     });
   }
 
   async stop(stationId: string, req: Ocpp16.StopTransactionRequest): Promise<Ocpp16.StopTransactionResponse> {
     const stoppedAt = parseOcppTime(req.timestamp);
-    return this.db.transaction(async (tx) => {
+    const started = await this.db.transaction(async (tx) => {
       const existing = await this.transactions.lockForStop(tx, stationId, req.transactionId);
       if (!existing) {
-        // Start lost or discarded by the charger: acknowledge and keep the stop for reconciliation.
-        this.logger.warn({ stationId, transactionId: req.transactionId }, 'StopTransaction for an unknown transaction kept as orphan');
-        await this.stations.storeMessage(tx, stationId, 'OrphanStopTransaction', req);
-        return req.idTag ? { idTagInfo: { status: 'Accepted' } } : {};
+        // Start lost or discarded by the charger: acknowledge and keep the stop (once) for reconciliation.
+        if (await this.transactions.storeOrphanStop(tx, stationId, req)) {
+          this.logger.warn({ stationId, transactionId: req.transactionId }, 'StopTransaction for an unknown transaction kept as orphan');
+        }
+        return undefined;
       }
-      const idTagInfo: IdTagInfo | undefined = req.idTag ? { status: req.idTag === existing.idTag ? (existing.idTagStatus as IdTagInfo['status']) : 'Accepted' } : undefined;
-      if (existing.stoppedAt !== null) return idTagInfo ? { idTagInfo } : {};
+      if (existing.stoppedAt !== null) return existing;
       // A meter that restarts per session reports a stop below the start: count from zero then.
       const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : req.meterStop;
-      const reason = req.reason ?? 'Local';
+      // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text).
+      const reason = req.reason === undefined ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
       const readings = (req.transactionData ?? []).map((mv) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv).reading);
       await this.transactions.insertMeterReadings(tx, readings);
-      await this.outbox.enqueue(tx, Subjects.OcppTransactionStopped, {
-        stationId,
-        transactionId: existing.transactionId,
-        idTag: req.idTag,
-        meterStopWh: req.meterStop,
-        stoppedAt: stoppedAt.toISOString(),
-        reason: reason as never,
-      });
-      return idTagInfo ? { idTagInfo } : {};
+      const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local' });
+      await this.publish(tx, Subjects.OcppTransactionStopped, event, { stationId, transactionId: existing.transactionId });
+      return existing;
     });
+    // An empty idTag (the schema allows it) is no tag: nothing to authorise, no idTagInfo.
+    return req.idTag ? { idTagInfo: await this.stopAuthorization(stationId, req.idTag, started) } : {};
+  }
+
+  /**
+   * StopTransaction.conf's idTagInfo updates the charger's Authorization Cache (OCPP 1.6 §4.10),
+   * so it is the tag's current authorisation, asked after the commit (a roaming tag is asked of the
+   * hub, which may take seconds). The stopped transaction never makes its own tag concurrent. The
+   * stop is stored already and must be acknowledged: if the decision fails, the start's status
+   * for the same tag (never ConcurrentTx), else Accepted.
+   */
+  private async stopAuthorization(stationId: string, idTag: string, started: TransactionRow | undefined): Promise<IdTagInfo> {
+    try {
+      return await this.authorization.authorize(stationId, idTag, { exceptTransactionId: started?.transactionId });
+    } catch (err) {
+      const stored = started?.idTag === idTag && started.idTagStatus !== 'ConcurrentTx' ? (started.idTagStatus as IdTagInfo['status']) : 'Accepted';
+      this.logger.warn({ stationId, idTag, transactionId: started?.transactionId, err: (err as Error).message, answer: stored }, 'StopTransaction idTag not authorised again; answering the stored status');
+      return { status: stored };
+    }
+  }
+
+  /**
+   * Enqueues a transaction event built for the contract; never fails the commit over it (the
+   * charger would resend, then discard the message: guide §2.1). Adjustments and an event that
+   * could not be built are logged; the database keeps the message as sent.
+   */
+  private async publish<S extends typeof Subjects.OcppTransactionStarted | typeof Subjects.OcppTransactionStopped>(
+    tx: EntityManager,
+    subject: S,
+    built: BuiltEvent<EventMap[S]>,
+    context: { stationId: string; transactionId: number },
+  ): Promise<void> {
+    if (built.adjusted.length > 0) this.logger.warn({ ...context, subject, adjusted: built.adjusted }, 'transaction event adjusted to the bus contract');
+    if (!built.event) {
+      this.logger.error({ ...context, subject, reason: built.invalid }, 'transaction event not expressible in the bus contract; stored without an event');
+      return;
+    }
+    await this.outbox.enqueue(tx, subject, built.event);
   }
 }

@@ -1,0 +1,41 @@
+import { jest } from '@jest/globals';
+import type { BusRequester } from '@cpo/messaging';
+import { ValidationError } from '@cpo/platform';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { OcppConfig } from '../config.js';
+import { RedisKeys } from '../redis-keys.js';
+import { AuthorizationService } from './authorization.service.js';
+import type { IdTagRepository } from './id-tag.repository.js';
+
+const config = { NATS_SUBJECT_PREFIX: 't', OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: 100, OCPP_UNKNOWN_TOKEN_DEFAULT: 'Invalid' } as OcppConfig;
+const redisDown = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+
+/** The service with an unknown local tag (so roaming is asked), a hub answering `reply`, and the given Redis. */
+function service(reply: () => Promise<unknown>, redis: Partial<Redis>) {
+  const tags = { find: async () => undefined, inActiveTransaction: async () => false } as unknown as IdTagRepository;
+  const requester = { request: reply } as unknown as BusRequester;
+  const warn = jest.fn();
+  const logger = { warn } as unknown as Logger;
+  return { auth: new AuthorizationService(tags, requester, new RedisKeys(config), redis as Redis, config, logger), warn };
+}
+
+describe('AuthorizationService: a start is decided whatever its optional helpers do', () => {
+  it('answers no roaming reference (and logs) when Redis cannot be read', async () => {
+    const { auth, warn } = service(async () => ({ allowed: 'ALLOWED' }), { get: redisDown });
+    await expect(auth.authorizationReference('CP-1', 'TAG')).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-1', idTag: 'TAG', err: expect.stringContaining('ECONNREFUSED') }), expect.any(String));
+  });
+
+  it("keeps the hub's decision when its reference cannot be stored", async () => {
+    const { auth, warn } = service(async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-1' }), { set: redisDown });
+    await expect(auth.authorize('CP-1', 'EMSP-1')).resolves.toEqual({ status: 'Accepted' });
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('treats a hub reply that breaks the contract like no answer: the configured default', async () => {
+    const { auth, warn } = service(() => Promise.reject(new ValidationError('invalid reply on ocpi.token.authorize: allowed: Invalid option')), {});
+    await expect(auth.authorize('CP-1', 'EMSP-2')).resolves.toEqual({ status: 'Invalid' });
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ answer: 'Invalid' }), expect.any(String));
+  });
+});

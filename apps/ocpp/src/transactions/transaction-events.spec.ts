@@ -1,0 +1,50 @@
+import { OcppStopReason, Subjects, validateEvent } from '@cpo/contracts';
+import { contractStopReason, transactionStartedEvent, transactionStoppedEvent } from './transaction-events.js';
+
+const start = { stationId: 'CP-1', connectorId: 1, transactionId: 7, idTag: 'TAG', meterStart: 1000, startedAt: new Date('2026-01-01T10:00:00Z') };
+const stop = { stationId: 'CP-1', transactionId: 7, meterStop: 2000, stoppedAt: new Date('2026-01-01T11:00:00Z'), reason: 'Local' };
+
+describe('contractStopReason', () => {
+  it('keeps contract values, fixes case and punctuation, maps anything else to Other', () => {
+    for (const reason of OcppStopReason.options) expect(contractStopReason(reason)).toBe(reason);
+    expect(contractStopReason('Deauthorized')).toBe('DeAuthorized');
+    expect(contractStopReason('ev-disconnected')).toBe('EVDisconnected');
+    expect(contractStopReason('POWERLOSS')).toBe('PowerLoss');
+    expect(contractStopReason('Vendor.Fault42')).toBe('Other');
+    expect(contractStopReason('')).toBe('Other');
+    expect(contractStopReason(42)).toBe('Other');
+    expect(contractStopReason(undefined)).toBeUndefined();
+  });
+});
+
+describe('transaction events', () => {
+  it('passes contract-valid messages through unchanged', () => {
+    expect(transactionStartedEvent(start)).toEqual({
+      event: { stationId: 'CP-1', connectorId: 1, transactionId: 7, idTag: 'TAG', meterStartWh: 1000, startedAt: '2026-01-01T10:00:00.000Z', reservationId: undefined },
+      adjusted: [],
+    });
+    expect(transactionStoppedEvent({ ...stop, idTag: 'TAG' })).toEqual({
+      event: { stationId: 'CP-1', transactionId: 7, idTag: 'TAG', meterStopWh: 2000, stoppedAt: '2026-01-01T11:00:00.000Z', reason: 'Local' },
+      adjusted: [],
+    });
+  });
+
+  it('adjusts what the contract cannot carry (negative registers, odd reasons, empty idTag) and says so', () => {
+    const started = transactionStartedEvent({ ...start, meterStart: -1 });
+    expect(started.event?.meterStartWh).toBe(0);
+    expect(started.adjusted).toEqual(['meterStart -1 Wh is negative: published as 0']);
+    const stopped = transactionStoppedEvent({ ...stop, idTag: '', meterStop: -5, reason: 'Deauthorized' });
+    expect(stopped.event).toMatchObject({ meterStopWh: 0, reason: 'DeAuthorized' });
+    expect(stopped.event).not.toHaveProperty('idTag', '');
+    expect(stopped.adjusted).toHaveLength(2);
+    expect(validateEvent(Subjects.OcppTransactionStarted, 1, started.event).ok).toBe(true);
+    expect(validateEvent(Subjects.OcppTransactionStopped, 1, stopped.event).ok).toBe(true);
+  });
+
+  it('gives no event, with the reason, when nothing contract-valid can be built', () => {
+    // Year 10000 is a valid Date but not an ISO-8601 timestamp the contract accepts.
+    const built = transactionStoppedEvent({ ...stop, stoppedAt: new Date('+010000-01-01T00:00:00Z') });
+    expect(built.event).toBeUndefined();
+    expect(built.invalid).toContain('stoppedAt');
+  });
+});

@@ -1,0 +1,63 @@
+import { jest } from '@jest/globals';
+import type { OutboxWriter } from '@cpo/messaging';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { AuthorizationService } from '../authorization/authorization.service.js';
+import type { ReservationRepository } from '../reservations/reservation.repository.js';
+import type { RemoteStartRepository } from './remote-start.repository.js';
+import { TransactionService } from './transaction.service.js';
+import type { TransactionRepository, TransactionRow } from './transaction.repository.js';
+
+const stopped = (idTag: string, idTagStatus: string): TransactionRow => ({
+  transactionId: 41,
+  stationId: 'CP-1',
+  connectorId: 1,
+  idTag,
+  idTagStatus,
+  meterStartWh: 0,
+  startedAt: new Date('2026-01-01T10:00:00Z'),
+  reservationId: null,
+  authorizationReference: null,
+  meterStopWh: 100,
+  stoppedAt: new Date('2026-01-01T11:00:00Z'),
+  stopReason: 'Local',
+  stopIdTag: idTag,
+  energyWh: 100,
+});
+
+/** A retried stop of an already stopped transaction: no writes, only the idTagInfo decision. */
+function service(row: TransactionRow, authorize: AuthorizationService['authorize']) {
+  const db = { transaction: (work: (tx: unknown) => Promise<unknown>) => work({}) } as unknown as DataSource;
+  const transactions = { lockForStop: async () => row } as unknown as TransactionRepository;
+  const warn = jest.fn();
+  const tx = new TransactionService(
+    db,
+    transactions,
+    { authorize } as unknown as AuthorizationService,
+    {} as RemoteStartRepository,
+    {} as ReservationRepository,
+    {} as OutboxWriter,
+    { warn } as unknown as Logger,
+  );
+  return { tx, warn };
+}
+
+const stop = (idTag: string) => ({ transactionId: 41, meterStop: 100, timestamp: '2026-01-01T11:00:00Z', idTag });
+
+describe('TransactionService.stop idTagInfo', () => {
+  it('asks for the tag without counting the transaction being stopped', async () => {
+    const authorize = jest.fn<AuthorizationService['authorize']>(async () => ({ status: 'Blocked' }));
+    const { tx } = service(stopped('TAG', 'Accepted'), authorize);
+    await expect(tx.stop('CP-1', stop('OTHER'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+    expect(authorize).toHaveBeenCalledWith('CP-1', 'OTHER', { exceptTransactionId: 41 });
+  });
+
+  it('never fails the stop when the decision fails: the stored status of the same tag, never ConcurrentTx, else Accepted', async () => {
+    const failing = async () => Promise.reject(new Error('hub exploded'));
+    const blocked = service(stopped('TAG', 'Blocked'), failing);
+    await expect(blocked.tx.stop('CP-1', stop('TAG'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+    expect(blocked.warn).toHaveBeenCalledWith(expect.objectContaining({ err: 'hub exploded', answer: 'Blocked' }), expect.any(String));
+    await expect(service(stopped('TAG', 'ConcurrentTx'), failing).tx.stop('CP-1', stop('TAG'))).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
+    await expect(service(stopped('TAG', 'Blocked'), failing).tx.stop('CP-1', stop('OTHER'))).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
+  });
+});
