@@ -18,7 +18,13 @@ export interface DesiredProfileRow {
   applied: Record<string, unknown> | null;
   appliedAt: Date | null;
   lastResult: string | null;
+  /** Tries without an answer since the last accepted one (or since the plan arrived). */
   attempts: number;
+}
+
+/** A desired profile with why it is due to be sent now: not yet applied, its lease due for renewal, or not due (null). */
+export interface StationProfileRow extends DesiredProfileRow {
+  due: 'unapplied' | 'lease' | null;
 }
 
 function toRow(r: Record<string, unknown>): DesiredProfileRow {
@@ -39,6 +45,9 @@ function toRow(r: Record<string, unknown>): DesiredProfileRow {
   };
 }
 
+/** Serialises the plans of one station across consumers and replicas (transaction-scoped). */
+const PLAN_LOCK = `SELECT pg_advisory_xact_lock(hashtext('ocpp-station-plan'), hashtext($1))`;
+
 /**
  * An applied profile at stack level 1 with an end (a lease), accepted more than $3 seconds ago, of a
  * plan that has not ended (renewing an ended plan would only send it again to lapse).
@@ -52,29 +61,61 @@ const LEASE_DUE = `state = 'applied' AND applied->>'stackLevel' = '1' AND applie
 export class ChargingProfileRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** A new desired limit has not been checked yet: the previous plan's check goes with it (operator view). */
-  async upsertDesired(tx: EntityManager, row: Pick<DesiredProfileRow, 'stationId' | 'chargingProfileId' | 'connectorId' | 'purpose' | 'stackLevel' | 'desired' | 'planId'>): Promise<void> {
+  /**
+   * Takes the station's plan lock for the rest of `tx` and tells whether a plan newer than one that
+   * occurred at `occurredAt` is stored already (by the producer's `occurredAt` kept with each row).
+   */
+  async lockAndCheckNewer(tx: EntityManager, stationId: string, occurredAt: string): Promise<{ newer: boolean; newestAt: Date | null }> {
+    await tx.query(PLAN_LOCK, [stationId]);
+    const [row]: { newest: Date | null; newer: boolean | null }[] = await tx.query(
+      `SELECT max(plan_occurred_at) AS newest, max(plan_occurred_at) > $2::timestamptz AS newer FROM charging_profiles WHERE station_id = $1`,
+      [stationId, occurredAt],
+    );
+    return { newer: row?.newer === true, newestAt: row?.newest ?? null };
+  }
+
+  /**
+   * A new desired limit has not been checked yet: the previous plan's check goes with it (operator
+   * view). A row holding a plan that occurred later than `planOccurredAt` is kept (never an older
+   * plan over a newer one); a plan without that time replaces whatever is there.
+   */
+  async upsertDesired(
+    tx: EntityManager,
+    row: Pick<DesiredProfileRow, 'stationId' | 'chargingProfileId' | 'connectorId' | 'purpose' | 'stackLevel' | 'desired' | 'planId'> & { planOccurredAt: string | null },
+  ): Promise<void> {
     await tx.query(
-      `INSERT INTO charging_profiles (station_id, charging_profile_id, connector_id, purpose, stack_level, desired, plan_id, desired_at, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now(), 'pending')
+      `INSERT INTO charging_profiles (station_id, charging_profile_id, connector_id, purpose, stack_level, desired, plan_id, plan_occurred_at, desired_at, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), 'pending')
        ON CONFLICT (station_id, charging_profile_id) DO UPDATE SET connector_id = EXCLUDED.connector_id, purpose = EXCLUDED.purpose, stack_level = EXCLUDED.stack_level,
-         desired = EXCLUDED.desired, plan_id = EXCLUDED.plan_id, desired_at = now(), state = 'pending', attempts = 0,
-         verification = NULL, verified_limit = NULL, verified_at = NULL`,
-      [row.stationId, row.chargingProfileId, row.connectorId, row.purpose, row.stackLevel, JSON.stringify(row.desired), row.planId],
+         desired = EXCLUDED.desired, plan_id = EXCLUDED.plan_id, plan_occurred_at = EXCLUDED.plan_occurred_at, desired_at = now(), state = 'pending', attempts = 0,
+         verification = NULL, verified_limit = NULL, verified_at = NULL
+       WHERE charging_profiles.plan_occurred_at IS NULL OR EXCLUDED.plan_occurred_at IS NULL OR charging_profiles.plan_occurred_at <= EXCLUDED.plan_occurred_at`,
+      [row.stationId, row.chargingProfileId, row.connectorId, row.purpose, row.stackLevel, JSON.stringify(row.desired), row.planId, row.planOccurredAt],
     );
   }
 
   /**
-   * The station's desired profiles: all of them, or only those not yet applied (pending, or failed
-   * without an answer), plus with `leasesOlderThanS` the applied ones whose lease is due for renewal.
+   * The station's desired profiles (not cleared), each with why it is due: not yet applied (pending,
+   * or failed without an answer), or with `leasesOlderThanS` an applied one whose lease is due for
+   * renewal.
    */
-  async forStation(stationId: string, onlyUnapplied: boolean, leasesOlderThanS?: number): Promise<DesiredProfileRow[]> {
+  async forStation(stationId: string, leasesOlderThanS?: number): Promise<StationProfileRow[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'
-         AND ($2::boolean = false OR state IN ('pending', 'failed') OR ($3::int IS NOT NULL AND ${LEASE_DUE})) ORDER BY connector_id`,
-      [stationId, onlyUnapplied, leasesOlderThanS ?? null],
+      `SELECT *, CASE WHEN state IN ('pending', 'failed') THEN 'unapplied' WHEN $2::int IS NOT NULL AND ${LEASE_DUE.replaceAll('$3', '$2')} THEN 'lease' END AS due
+         FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared' ORDER BY connector_id`,
+      [stationId, leasesOlderThanS ?? null],
     );
-    return rows.map(toRow);
+    return rows.map((r) => ({ ...toRow(r), due: (r['due'] as StationProfileRow['due']) ?? null }));
+  }
+
+  /** The highest connector id the station reported a status for or has a desired profile for (0 when none). */
+  async highestConnectorId(stationId: string): Promise<number> {
+    const [row]: { highest: number | null }[] = await this.db.query(
+      `SELECT GREATEST((SELECT max(connector_id) FROM connectors WHERE station_id = $1),
+                       (SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared')) AS highest`,
+      [stationId],
+    );
+    return Number(row?.highest ?? 0);
   }
 
   /** Of these stations, those with an applied leased profile accepted more than `olderThanS` ago. */
@@ -87,7 +128,7 @@ export class ChargingProfileRepository {
     return rows.map((r) => r.station_id);
   }
 
-  /** Stations with profiles still to deliver (never answered: offline or timed out), up to `maxAttempts` tries. */
+  /** Stations with profiles still to deliver (not answered: offline or timed out), up to `maxAttempts` tries in a row. */
   async stationsToRetry(maxAttempts: number): Promise<string[]> {
     const rows: { station_id: string }[] = await this.db.query(
       `SELECT DISTINCT station_id FROM charging_profiles WHERE state IN ('pending', 'failed') AND attempts < $1`,
@@ -103,9 +144,11 @@ export class ChargingProfileRepository {
     o: { state: ProfileState; applied?: Record<string, unknown>; result: string; planId: string | null },
   ): Promise<boolean> {
     // Only if the row still holds the plan we sent: a newer plan that arrived meanwhile stays pending.
+    // `attempts` counts the tries in a row without success: an accepted one (a lease renewal too)
+    // starts the count again, so a later timeout is retried like a first one.
     const rows = returnedRows(await tx.query(
       `UPDATE charging_profiles SET state = $3, applied = COALESCE($4::jsonb, applied), applied_at = CASE WHEN $4::jsonb IS NULL THEN applied_at ELSE now() END,
-         last_result = $5, attempts = attempts + 1
+         last_result = $5, attempts = CASE WHEN $3 = 'applied' THEN 0 ELSE attempts + 1 END
        WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $6::uuid RETURNING 1`,
       [stationId, chargingProfileId, o.state, o.applied === undefined ? null : JSON.stringify(o.applied), o.result.slice(0, 500), o.planId],
     ));

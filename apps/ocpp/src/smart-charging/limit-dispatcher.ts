@@ -9,13 +9,21 @@ import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
-import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
+import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileRow } from './charging-profile.repository.js';
+import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
-import { buildProfile, emulateStationCap, type BuiltProfile } from './profile-builder.js';
+import { buildProfile, type BuiltProfile } from './profile-builder.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 
 type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
+
+/** What building a station's profiles needs beyond the row: its cap row, and over how many connectors an emulated cap is split. */
+interface Forms {
+  capRow: DesiredProfileRow | undefined;
+  emulating: () => boolean;
+  share: () => Promise<number>;
+}
 
 /**
  * Makes chargers obey their desired limits: builds each profile for the charger's capabilities,
@@ -42,34 +50,79 @@ export class LimitDispatcher {
 
   /**
    * Sends the station's pending profiles (or all of them after a reconnect/boot, when the charger may
-   * have lost them; with `renewLeasesOlderThanS` also the leased ones due for renewal).
+   * have lost them; with `renewLeasesOlderThanS` also the leased ones due for renewal). Where the
+   * station cap is emulated (`emulated-cap.ts`), a new cap goes out with every connector profile,
+   * since each of them carries its share.
    */
   async dispatch(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
-    const rows = await this.profiles.forStation(stationId, !options.all, options.renewLeasesOlderThanS);
-    if (rows.length === 0) return;
-    const caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
+    const rows = await this.profiles.forStation(stationId, options.renewLeasesOlderThanS);
+    let caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
+    const capRow = rows.find((r) => r.connectorId === 0);
+    const emulating = () => caps.chargePointMaxProfileRefused === true && capRow !== undefined;
+    const withCap = (r: StationProfileRow) => emulating() && capRow?.due != null && r.connectorId > 0 && r.state !== 'rejected';
+    const due = rows.filter((r) => options.all || r.due !== null || withCap(r));
+    if (due.length === 0) return;
     const now = new Date();
-    const leaseS = this.leaseFor(caps);
-    const built = rows.map((row) => ({ row, built: buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V, leaseS) }));
-    built.sort((a, b) => change(a.row, a.built) - change(b.row, b.built));
-    const accepted: { row: DesiredProfileRow; sent: BuiltProfile; renewal: boolean }[] = [];
-    for (const { row, built: profile } of built) {
-      const renewal = row.state === 'applied' && !options.all;
-      let form = profile;
+    let share: Promise<number> | undefined;
+    const forms: Forms = {
+      capRow,
+      emulating,
+      share: () => (share ??= this.profiles.highestConnectorId(stationId).then((highest) => connectorsToShare(caps, highest))),
+    };
+    const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));
+    const queue = first.sort((a, b) => change(a.row, a.built) - change(b.row, b.built)).map((q) => q.row);
+    // The form each profile was last accepted in, by profile id (a profile sent again keeps its latest).
+    const accepted = new Map<number, { row: DesiredProfileRow; sent: BuiltProfile; renewal: boolean }>();
+    const tried = new Map<number, boolean>(); // profile id → accepted, in this pass
+    // Connectors whose last form was a lease: once the cap is emulated their fallback goes (a
+    // connector's own level-0 profile would replace the cap's share when the limit above it ends).
+    const leasedBefore = new Set(rows.filter(appliedLease).map((r) => r.connectorId));
+    for (let i = 0; i < queue.length; i++) {
+      const row = queue[i]!;
+      // A renewal is the same lease again; a profile sent because a new cap changed its share is news.
+      const renewal = row.state === 'applied' && !options.all && row.due === 'lease';
+      const leaseS = this.leaseFor(caps);
+      if (forms.emulating() && leasedBefore.delete(row.connectorId)) await this.leaseFallback.clear(stationId, row.connectorId, options.ctx);
+      // Built now, not up front: a refusal earlier in this pass may have changed the form.
+      let form = await this.form(row, caps, now, leaseS, forms);
       if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, options.ctx))) {
         // Without its fallback underneath, a lapsing lease would leave the connector unlimited: no end then.
-        form = buildProfile(row.desired, caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V);
+        form = await this.form(row, caps, now, 0, forms);
       }
-      const sent = await this.send(stationId, row, form, caps, now, { ctx: options.ctx, renewal });
-      if (sent) accepted.push({ row, sent, renewal });
+      const outcome = await this.send(stationId, row, form, caps, now, forms, { ctx: options.ctx, renewal });
+      if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
+      if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
+      tried.set(row.chargingProfileId, outcome.sent !== undefined);
+      if (outcome.capRefused) {
+        caps = { ...caps, chargePointMaxProfileRefused: true };
+        // Every connector profile must carry its share now: those sent before the refusal or not due in
+        // this pass go (again) after the ones still queued, which are built with it.
+        // (One refused or unanswered in this pass is left to its retry.)
+        const ahead = new Set(queue.slice(i + 1).map((r) => r.chargingProfileId));
+        const again = rows.filter((r) => r.connectorId > 0 && !ahead.has(r.chargingProfileId) && (tried.has(r.chargingProfileId) ? tried.get(r.chargingProfileId) : r.state !== 'rejected'));
+        queue.push(...again.map((r) => ({ ...r, due: 'unapplied' as const })));
+      }
     }
     // After every profile is out (a decrease must not wait for a check): what the charger applies now,
     // and the running transactions of chargers that apply a TxDefaultProfile to new ones only.
-    for (const { row, sent, renewal } of accepted) {
+    for (const { row, sent, renewal } of accepted.values()) {
       await this.runningTransactions
         .afterAccepted(stationId, row, sent, caps, { ctx: options.ctx, renewal })
         .catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
     }
+  }
+
+  /**
+   * The profile for the row with what we know of the charger: where the station cap is emulated, the
+   * cap as the connector-0 default with each connector's share, and each connector's limit held to
+   * that share.
+   */
+  private async form(row: DesiredProfileRow, caps: StationCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
+    const voltage = this.config.OCPP_NOMINAL_VOLTAGE_V;
+    if (!forms.emulating()) return buildProfile(row.desired, caps, now, voltage, leaseS);
+    const n = await forms.share();
+    if (row.connectorId === 0) return emulateStationCap(buildProfile(row.desired, caps, now, voltage), n);
+    return buildProfile(underStationShare(row.desired, forms.capRow!.desired, n, voltage), caps, now, voltage, leaseS);
   }
 
   /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
@@ -78,35 +131,38 @@ export class LimitDispatcher {
     return levels && !caps.chargePointMaxProfileRefused ? this.config.OCPP_PROFILE_LEASE_S : 0;
   }
 
-  /** Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted. */
+  /**
+   * Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted,
+   * and whether it refused the station cap as a ChargePointMaxProfile just now (learned, and sent emulated).
+   */
   private async send(
     stationId: string,
     row: DesiredProfileRow,
     built: BuiltProfile,
     caps: StationCapabilities,
     now: Date,
+    forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
-  ): Promise<BuiltProfile | undefined> {
+  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean }> {
     let attempt = built;
-    if (built.profile.chargingProfilePurpose === 'ChargePointMaxProfile' && caps.chargePointMaxProfileRefused) {
-      attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
-    }
+    let capRefused = false;
     let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
       await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
       // Level 0 is where a lease's fallback lies: it goes, and the profile has no end.
       if (this.leaseFor(caps) > 0 && leased(attempt)) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
-      attempt = buildProfile(row.desired, { ...caps, onlyStackLevelZero: true }, now, this.config.OCPP_NOMINAL_VOLTAGE_V);
+      attempt = await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms);
       reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
-      attempt = emulateStationCap(built, caps.numberOfConnectors ?? 1);
+      capRefused = true;
+      attempt = emulateStationCap(built, await forms.share());
       reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     }
-    if (reply.status === 'error' && reply.code === 'Superseded') return undefined; // a newer profile took its place in the queue
+    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused }; // a newer profile took its place in the queue
     const recorded = await this.record(stationId, row, attempt, reply, o.renewal);
-    return recorded ? attempt : undefined;
+    return { sent: recorded ? attempt : undefined, capRefused };
   }
 
   /** True when the charger accepted and the row still held this plan. A renewal accepted is not news: no event. */
@@ -146,6 +202,11 @@ export class LimitDispatcher {
 /** A connector profile with an end at stack level 1: a lease (its fallback lies at level 0). */
 function leased(b: BuiltProfile): boolean {
   return b.profile.chargingProfilePurpose === 'TxDefaultProfile' && b.profile.stackLevel === 1 && b.profile.chargingSchedule.duration !== undefined && b.connectorId > 0;
+}
+
+/** The row's profile as the charger last accepted it was a lease. */
+function appliedLease(row: DesiredProfileRow): boolean {
+  return row.applied !== null && leased({ connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] });
 }
 
 /** Sort key: decreases first (negative), then unchanged, then increases. */

@@ -1,5 +1,5 @@
 import { validateRequest16 } from '@cpo/ocpp-protocol';
-import { buildLeaseFallback, buildProfile, emulateStationCap, forRunningTransaction, roundDown } from './profile-builder.js';
+import { buildLeaseFallback, buildProfile, forRunningTransaction, roundDown } from './profile-builder.js';
 
 const now = new Date('2026-11-23T06:00:00.000Z');
 
@@ -54,6 +54,31 @@ describe('buildProfile', () => {
     expect(new Date(step).toISOString()).toBe('2026-11-23T06:00:00.500Z');
   });
 
+  it('restarts a plan that began less than a minute ago a minute before now, its later steps and end at their times', () => {
+    const built = buildProfile(
+      {
+        connectorId: 1,
+        schedule: { startSchedule: '2026-11-23T06:00:00.000Z', durationS: 3600, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 16 }, { startPeriodS: 600, limit: 8 }] },
+      },
+      {},
+      now,
+    );
+    const schedule = built.profile.chargingSchedule;
+    expect(schedule.startSchedule).toBe('2026-11-23T05:59:00.000Z');
+    expect(schedule.chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 16 },
+      { startPeriod: 660, limit: 8 },
+    ]);
+    expect(schedule.duration).toBe(3660);
+    // On the plan's second grid: begun 29.5 s ago → restarted 31 s earlier, not after now − 60 s.
+    const ms = buildProfile({ connectorId: 1, schedule: { startSchedule: '2026-11-23T05:59:30.500Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 16 }, { startPeriodS: 90, limit: 8 }] } }, {}, now);
+    expect(ms.profile.chargingSchedule.startSchedule).toBe('2026-11-23T05:58:59.500Z');
+    expect(ms.profile.chargingSchedule.chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 16 },
+      { startPeriod: 121, limit: 8 },
+    ]);
+  });
+
   it('keeps a future start as planned (an emergency switches exactly at its start)', () => {
     const built = buildProfile({ connectorId: 1, schedule: { startSchedule: '2026-11-23T07:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 7400.9 }] } }, {}, now);
     expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T07:00:00.000Z');
@@ -73,9 +98,10 @@ describe('buildProfile', () => {
     expect(built.profile.chargingSchedule.chargingRateUnit).toBe('A');
     // 11,040 W / (230 V × 3) = 16 A; the second of two periods the charger holds covers the cut-off
     // third at their lowest value (0 W), never the 7.2 A it would otherwise keep through the pause.
+    // (The plan starts now: restarted a minute earlier, its steps keep their times, 60 s later in the schedule.)
     expect(built.profile.chargingSchedule.chargingSchedulePeriod).toEqual([
       { startPeriod: 0, limit: 16 },
-      { startPeriod: 60, limit: 0 },
+      { startPeriod: 120, limit: 0 },
     ]);
   });
 
@@ -88,13 +114,6 @@ describe('buildProfile', () => {
     );
     // 11,040 W / (220 V × 3) = 16.73 A → 16.7 A (rounded down, never above the plan).
     expect(built.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit).toBe(16.7);
-  });
-
-  it('emulates a refused station cap by splitting it over the connectors', () => {
-    const cap = buildProfile({ connectorId: 0, schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 40 }] } }, {}, now);
-    const emulated = emulateStationCap(cap, 3);
-    expect(emulated.profile).toMatchObject({ chargingProfileId: 99, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: 0 });
-    expect(emulated.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit).toBe(13.3);
   });
 });
 
@@ -125,6 +144,14 @@ describe('leases (guide §3.3)', () => {
     expect(built.profile.chargingSchedule.duration).toBe(960);
     // The plan's own end wins when it comes first (05:00 + 1 h = 06:00 is 60 s after the restarted schedule's start).
     expect(buildProfile(plan(1, 3600), { chargeProfileMaxStackLevel: 2 }, now, 230, 900).profile.chargingSchedule.duration).toBe(60);
+  });
+
+  it('gives a schedule starting beyond a lease from now its lease from its start, never a negative duration', () => {
+    const later = { connectorId: 1, schedule: { startSchedule: '2026-11-23T08:00:00.000Z', chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 16 }] } };
+    const built = buildProfile(later, { chargeProfileMaxStackLevel: 2 }, now, 230, 900);
+    expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T08:00:00.000Z');
+    expect(built.profile.chargingSchedule.duration).toBe(900);
+    expect(validateRequest16('SetChargingProfile', { connectorId: 1, csChargingProfiles: built.profile }).ok).toBe(true);
   });
 
   it('leaves station caps and level-0 profiles without an end (nothing lies under them)', () => {

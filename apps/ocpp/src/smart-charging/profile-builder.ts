@@ -30,9 +30,9 @@ export interface BuiltProfile {
 /**
  * Turns a planned connector limit into the SetChargingProfile a real charger takes: connector 0 as
  * the station's ChargePointMaxProfile, connectors as TxDefaultProfile under fixed ids; Absolute,
- * started slightly in the past when the plan has already begun; limits rounded down (never above
- * the plan) to one decimal in A or whole watts; the unit the charger allows; at most its number
- * of periods.
+ * started a minute in the past when the plan has begun (elapsed periods dropped); limits rounded
+ * down (never above the plan) to one decimal in A or whole watts; the unit the charger allows; at
+ * most its number of periods.
  */
 export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, now: Date, voltage = DEFAULT_NOMINAL_VOLTAGE, leaseS = 0): BuiltProfile {
   const schedule = limit.schedule;
@@ -41,15 +41,23 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
   let periods = schedule.periods.map((p) => ({ ...p }));
   let durationS = schedule.durationS;
 
-  const earliest = new Date(now.getTime() - START_IN_PAST_MS);
-  if (start < earliest) {
-    // Drop the periods that have ended and restart the schedule just before now.
-    const elapsedS = Math.floor((earliest.getTime() - start.getTime()) / 1000);
-    const activeIndex = periods.reduce((found, p, i) => (p.startPeriodS <= elapsedS ? i : found), 0);
-    periods = periods.slice(activeIndex).map((p, i) => ({ ...p, startPeriodS: i === 0 ? 0 : p.startPeriodS - elapsedS }));
-    if (durationS !== undefined) durationS = Math.max(1, durationS - elapsedS);
-    // Keep the original second grid: re-anchoring at `earliest` would move every later step up to 1 s late.
-    start = new Date(start.getTime() + elapsedS * 1000);
+  const earliest = now.getTime() - START_IN_PAST_MS;
+  if (start.getTime() <= now.getTime()) {
+    // The plan has begun: restart its schedule a minute before now (a charger whose clock is behind
+    // ours must see it in force already), on the plan's own second grid (re-anchoring exactly at
+    // now − 60 s would move every later step up to 1 s late): `shiftS` whole seconds later, the
+    // largest shift that is not after now − 60 s.
+    const shiftS = Math.floor((earliest - start.getTime()) / 1000);
+    if (shiftS >= 0) {
+      // Drop the periods that have ended; the one in force starts the new schedule.
+      const activeIndex = periods.reduce((found, p, i) => (p.startPeriodS <= shiftS ? i : found), 0);
+      periods = periods.slice(activeIndex).map((p, i) => ({ ...p, startPeriodS: i === 0 ? 0 : p.startPeriodS - shiftS }));
+    } else {
+      // Begun less than a minute ago: its first period reaches back to the new start (that time has passed).
+      periods = periods.map((p, i) => ({ ...p, startPeriodS: i === 0 ? 0 : p.startPeriodS - shiftS }));
+    }
+    if (durationS !== undefined) durationS = Math.max(1, durationS - shiftS);
+    start = new Date(start.getTime() + shiftS * 1000);
   }
   const maxPeriods = caps.chargingScheduleMaxPeriods ?? Infinity;
   if (periods.length > maxPeriods) {
@@ -76,8 +84,10 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
     chargingSchedulePeriod: converted,
   };
   if (leaseS > 0 && stackLevel === 1 && !isStation) {
-    // Lasts until `leaseS` from now unless renewed (the schedule starts before now), or the plan's own end if sooner.
-    const leaseFromStartS = Math.ceil((now.getTime() + leaseS * 1000 - start.getTime()) / 1000);
+    // Lasts until `leaseS` from now unless renewed (the schedule starts before now), or the plan's own
+    // end if sooner. A schedule starting later gets its lease from its start: an end before the start
+    // would be a negative duration, and the level-0 fallback holds until then anyway.
+    const leaseFromStartS = Math.ceil((Math.max(now.getTime(), start.getTime()) + leaseS * 1000 - start.getTime()) / 1000);
     durationS = Math.min(durationS ?? Infinity, leaseFromStartS);
   }
   if (durationS !== undefined) chargingSchedule.duration = durationS;
@@ -114,28 +124,6 @@ export function buildLeaseFallback(connectorId: number, caps: StationCapabilitie
         chargingRateUnit: unit,
         startSchedule: new Date(now.getTime() - START_IN_PAST_MS).toISOString(),
         chargingSchedulePeriod: [{ startPeriod: 0, limit: roundDown(convert(fallbackA, 'A', unit, 3, voltage), unit) }],
-      },
-    },
-  };
-}
-
-/**
- * The station cap for a charger that refuses ChargePointMaxProfile: a connector-0 TxDefaultProfile
- * limits each connector (not their sum), so the cap is split evenly over the connectors.
- */
-export function emulateStationCap(built: BuiltProfile, connectors: number): BuiltProfile {
-  const n = Math.max(1, connectors);
-  const unit = built.profile.chargingSchedule.chargingRateUnit;
-  return {
-    connectorId: 0,
-    profile: {
-      ...built.profile,
-      chargingProfileId: EMULATED_CAP_PROFILE_ID,
-      chargingProfilePurpose: 'TxDefaultProfile',
-      stackLevel: 0,
-      chargingSchedule: {
-        ...built.profile.chargingSchedule,
-        chargingSchedulePeriod: built.profile.chargingSchedule.chargingSchedulePeriod.map((p) => ({ ...p, limit: roundDown(p.limit / n, unit) })),
       },
     },
   };

@@ -7,7 +7,7 @@ import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { PeriodicPass } from './periodic-pass.js';
 
-/** Tries before a profile that never got an answer waits for the next reconnect or boot. */
+/** Tries in a row without an answer (an accepted one starts the count again) before a profile waits for the next reconnect or boot. */
 const MAX_ATTEMPTS = 5;
 
 /**

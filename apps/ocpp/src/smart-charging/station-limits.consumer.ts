@@ -13,6 +13,15 @@ import { connectorProfileId, STATION_CAP_PROFILE_ID } from './profile-builder.js
  * Planner limits in, charger profiles out. A plan is stored as the desired state (in the consumer's
  * transaction, with its inbox row) and dispatched after commit; the desired state is sent again
  * whenever the charger reconnects or boots, since it may have lost its profiles.
+ *
+ * "A newer plan for the same station replaces the previous one" (the contract): newer by the
+ * event's `occurredAt`, the time the planner wrote it to its outbox, in the same transaction that
+ * made the plan. It travels in the message headers (kept through redeliveries and dead-letter
+ * replays, unlike the stream sequence) and grows with each planning round of a group, which the
+ * planner runs one at a time; `effectiveFrom` would not do, since a plan made later may take effect
+ * earlier (an emergency after a day-ahead plan). A plan older than the one stored — a redelivery
+ * overtaken by a newer plan, two replicas pulling at once, a replay — is acknowledged and logged,
+ * not stored (the contract has no outcome for it; the planner made the newer plan after it).
  */
 @Injectable()
 export class StationLimitsConsumer implements OnModuleInit {
@@ -41,6 +50,21 @@ export class StationLimitsConsumer implements OnModuleInit {
 
   private async store(event: BusEvent<typeof Subjects.PlannerStationLimitsPlanned>, tx: EntityManager): Promise<void> {
     const plan: PlannerStationLimitsPlanned = event.payload;
+    const occurredMs = event.occurredAt === undefined ? NaN : Date.parse(event.occurredAt);
+    const occurredAt = Number.isNaN(occurredMs) ? null : new Date(occurredMs).toISOString();
+    if (occurredAt === null) {
+      // Every publisher of ours sets it; without one the plan cannot be ordered and is taken as the newest.
+      this.logger.warn({ stationId: plan.stationId, planId: plan.planId, eventId: event.id, occurredAt: event.occurredAt }, 'station plan without a valid occurredAt; stored as the newest');
+    } else {
+      const { newer, newestAt } = await this.profiles.lockAndCheckNewer(tx, plan.stationId, occurredAt);
+      if (newer) {
+        this.logger.warn(
+          { stationId: plan.stationId, planId: plan.planId, eventId: event.id, occurredAt, newestAt, deliveryCount: event.deliveryCount },
+          'station plan superseded by a newer one already stored; not applied',
+        );
+        return;
+      }
+    }
     for (const limit of plan.connectors) {
       const station = limit.connectorId === 0;
       await this.profiles.upsertDesired(tx, {
@@ -51,6 +75,7 @@ export class StationLimitsConsumer implements OnModuleInit {
         stackLevel: 0,
         desired: limit,
         planId: plan.planId,
+        planOccurredAt: occurredAt,
       });
     }
   }

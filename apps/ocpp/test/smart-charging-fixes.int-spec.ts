@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { schemaVersionOf, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { BusNames, JETSTREAM, toHeaders } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
+import { eventually } from '@cpo/testing';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { LeaseRenewal } from '../src/smart-charging/lease-renewal.js';
+import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+/**
+ * A charger that installs what it accepts and reports it with the simulator's engine (32 A hardware
+ * maximum); `refuseStationCap` plays firmware that refuses ChargePointMaxProfile, `hold` keeps its
+ * SetChargingProfile answers back until the promise settles (past the central system's timeout).
+ */
+function charger(url: string, keys: Record<string, string>, o: { refuseStationCap?: boolean } = {}) {
+  const cp = new ChargePoint16({ identity: uniqueStation('SCFIX'), url, reconnect: false });
+  const sets: Req16<'SetChargingProfile'>[] = [];
+  const installed: SmartCharging16.InstalledProfile[] = [];
+  const behaviour: { hold?: Promise<void> } = {};
+  readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
+  cp.handle('SetChargingProfile', async (req) => {
+    sets.push(req);
+    await behaviour.hold;
+    if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
+    const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
+    if (i >= 0) installed.splice(i, 1);
+    installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });
+    return { status: 'Accepted' };
+  });
+  cp.handle('ClearChargingProfile', (req) => {
+    const i = installed.findIndex((p) => p.profile.chargingProfileId === req.id);
+    if (i < 0) return { status: 'Unknown' };
+    installed.splice(i, 1);
+    return { status: 'Accepted' };
+  });
+  const composite = (connectorId: number, durationS: number, unit: 'A' | 'W' = 'A') =>
+    SmartCharging16.compositeSchedule({ profiles: installed, connectorId, from: new Date(), durationS, unit, electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 } });
+  cp.handle('GetCompositeSchedule', (req) => ({ status: 'Accepted', ...composite(req.connectorId, req.duration, req.chargingRateUnit) }));
+  /** What the installed profiles let the connector draw now, by the charger alone. */
+  const limitNow = (connectorId: number) => composite(connectorId, 60).chargingSchedule!.chargingSchedulePeriod[0]!.limit;
+  return { cp, sets, behaviour, limitNow };
+}
+
+type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null };
+
+describe('smart charging: emulated cap, retries, plan order', () => {
+  let h: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    // No background retry pass (the tests run it), a short timeout to play an unanswered CALL.
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_CALL_TIMEOUT_MS: '1000', OCPP_PROFILE_RETRY_MS: '3600000' });
+  });
+  afterEach(async () => {
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function online(keys: Record<string, string>, o: { refuseStationCap?: boolean } = {}) {
+    const c = charger(h.wsUrl, keys, o);
+    chargers.push(c.cp);
+    void c.cp.start();
+    await c.cp.waitOpen();
+    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
+    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    return c;
+  }
+
+  const rows = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
+  const row = async (stationId: string, id: number) => (await rows(stationId)).find((r) => r.chargingProfileId === id);
+
+  function plan(stationId: string, limits: [number, number][], startMs = Date.now() - 600_000): PlannerStationLimitsPlanned {
+    const startSchedule = new Date(startMs).toISOString();
+    return {
+      planId: randomUUID(), groupId: 'G1', stationId, reason: 'allocation', effectiveFrom: startSchedule,
+      connectors: limits.map(([connectorId, limit]) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit }] } })),
+    };
+  }
+
+  /** Publishes a plan as the planner's outbox would, with the `occurredAt` it was made at; returns the event id. */
+  async function publishPlan(p: PlannerStationLimitsPlanned, occurredAt: Date): Promise<string> {
+    const js = h.app.app.get<JetStreamClient>(JETSTREAM);
+    const names = h.app.app.get(BusNames);
+    const eventId = randomUUID();
+    const headers = toHeaders({ eventId, schemaVersion: schemaVersionOf(Subjects.PlannerStationLimitsPlanned), source: 'planner', occurredAt: occurredAt.toISOString() });
+    await js.publish(names.subject(Subjects.PlannerStationLimitsPlanned), JSON.stringify(p), { msgID: eventId, headers });
+    return eventId;
+  }
+
+  it('a charger refusing ChargePointMaxProfile stays within the cap on all connectors together, and is verified, not NotObeyed', async () => {
+    // No NumberOfConnectors key: the cap is split over the connectors the plan names.
+    const { cp, sets, limitNow } = await online({ ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true });
+    await publishPlan(plan(cp.identity, [[0, 40], [1, 32], [2, 32]]), new Date());
+    expect(await eventually(async () => (await rows(cp.identity)).length === 3 && (await rows(cp.identity)).every((r) => r.verification !== null))).toBe(true);
+    expect(limitNow(1) + limitNow(2)).toBeLessThanOrEqual(40);
+    expect((await rows(cp.identity)).map((r) => [r.chargingProfileId, r.state, r.verification])).toEqual([
+      [1, 'applied', 'verified'],
+      [101, 'applied', 'verified'],
+      [102, 'applied', 'verified'],
+    ]);
+    expect(h.events.of(Subjects.OcppChargingProfileFailed, cp.identity)).toEqual([]);
+    // The cap as connector 0's default (20 A share), no lease under an emulated cap.
+    const last = new Map(sets.map((s) => [s.csChargingProfiles.chargingProfileId, s.csChargingProfiles]));
+    expect(last.get(99)?.chargingSchedule.chargingSchedulePeriod[0]?.limit).toBe(20);
+    expect([...last.keys()].filter((id) => id >= 200)).toEqual([]);
+  });
+
+  it('a station cap refused after leased connector limits: every connector gets its share, without lease or fallback', async () => {
+    const { cp, sets, limitNow } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true });
+    // First connector limits only: leased, each with its fallback.
+    await publishPlan(plan(cp.identity, [[1, 32], [2, 32]]), new Date(Date.now() - 1000));
+    expect(await eventually(async () => (await rows(cp.identity)).filter((r) => r.state === 'applied').length === 2)).toBe(true);
+    expect(sets.map((s) => s.csChargingProfiles.chargingProfileId)).toEqual(expect.arrayContaining([201, 202]));
+    // Then a cap with connector 1 cut: its decrease goes before the cap, whose refusal is learned only then.
+    await publishPlan(plan(cp.identity, [[0, 40], [1, 16]]), new Date());
+    expect(await eventually(async () => (await rows(cp.identity)).length === 3 && (await rows(cp.identity)).every((r) => r.state === 'applied' && r.verification !== null))).toBe(true);
+    expect([limitNow(1), limitNow(2)]).toEqual([16, 20]);
+    // Nothing lapses to a connector's own fallback above its share: no lease ends, no fallback left.
+    const last = new Map(sets.map((s) => [s.csChargingProfiles.chargingProfileId, s.csChargingProfiles]));
+    expect([last.get(101)?.chargingSchedule.duration, last.get(102)?.chargingSchedule.duration]).toEqual([undefined, undefined]);
+    expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/GetCompositeSchedule`, { connectorId: 2, duration: 86_400 })).body.payload.chargingSchedule.chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 20, numberPhases: 3 },
+    ]);
+    expect(h.events.of(Subjects.OcppChargingProfileFailed, cp.identity)).toEqual([]);
+  });
+
+  it('retries a lease renewal that timed out after several renewals, instead of letting the lease lapse', async () => {
+    const { cp, sets, behaviour, limitNow } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
+    await publishPlan(plan(cp.identity, [[0, 40], [1, 16]]), new Date());
+    expect(await eventually(async () => (await row(cp.identity, 101))?.state === 'applied')).toBe(true);
+    const sets101 = () => sets.filter((s) => s.csChargingProfiles.chargingProfileId === 101).length;
+    const renewOnce = async () => {
+      const before = sets101();
+      await h.db.query(`UPDATE charging_profiles SET applied_at = now() - interval '301 seconds' WHERE station_id = $1 AND charging_profile_id = 101`, [cp.identity]);
+      await h.app.app.get(LeaseRenewal).run();
+      expect(await eventually(() => sets101() === before + 1)).toBe(true);
+    };
+    for (let i = 0; i < 4; i++) {
+      await renewOnce();
+      expect(await eventually(async () => (await row(cp.identity, 101))?.state === 'applied')).toBe(true);
+    }
+    // The fifth renewal gets no answer in time.
+    let answer!: () => void;
+    behaviour.hold = new Promise((r) => (answer = r));
+    await renewOnce();
+    expect(await eventually(async () => (await row(cp.identity, 101))?.state === 'failed')).toBe(true);
+    answer();
+    behaviour.hold = undefined;
+    // One try without an answer: retried like any other.
+    await h.app.app.get(ProfileRetry).run();
+    expect(await eventually(async () => (await row(cp.identity, 101))?.state === 'applied')).toBe(true);
+    const [{ attempts }] = (await h.db.query(`SELECT attempts FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = 101`, [cp.identity])) as { attempts: number }[];
+    expect(attempts).toBe(0);
+    expect(limitNow(1)).toBe(16);
+  });
+
+  it('never lets an older plan delivered late replace a newer one', async () => {
+    const { cp, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '0' });
+    const made = Date.now();
+    const newer = plan(cp.identity, [[1, 10]]);
+    await publishPlan(newer, new Date(made));
+    expect(await eventually(async () => (await row(cp.identity, 101))?.planId === newer.planId && (await row(cp.identity, 101))?.state === 'applied')).toBe(true);
+    // A plan made 30 s earlier arrives now (a redelivery, another replica, a replay): acknowledged, not applied.
+    const older = plan(cp.identity, [[1, 32]]);
+    const eventId = await publishPlan(older, new Date(made - 30_000));
+    expect(await eventually(async () => ((await h.db.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [eventId])) as unknown[]).length === 1)).toBe(true);
+    await h.app.app.get(ProfileRetry).run();
+    expect(await row(cp.identity, 101)).toMatchObject({ planId: newer.planId, state: 'applied' });
+    expect(sets.map((s) => s.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit)).toEqual([10]);
+    // A plan made later still replaces it.
+    const latest = plan(cp.identity, [[1, 16]]);
+    await publishPlan(latest, new Date(made + 1_000));
+    expect(await eventually(async () => (await row(cp.identity, 101))?.planId === latest.planId && (await row(cp.identity, 101))?.state === 'applied')).toBe(true);
+  });
+});
