@@ -4,9 +4,21 @@ import { LocalListRepository } from './local-list.repository.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 
 /**
- * Remembers the local authorisation list version each charger holds: set by an accepted
- * SendLocalList, read back by GetLocalListVersion (`-1` = not supported). After a Failed or
- * VersionMismatch differential update the stored status tells the operator to send a full list.
+ * The size of the list after an accepted SendLocalList: a Full update holds its tags (entries
+ * without `idTagInfo` add nothing); a Differential changes the list by an amount only the charger
+ * knows (we keep no per-station entries), so `null` = unknown, except that an empty one changes nothing.
+ */
+export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null | undefined {
+  const list = req.localAuthorizationList ?? [];
+  if (req.updateType === 'Full') return new Set(list.filter((e) => e.idTagInfo !== undefined).map((e) => e.idTag)).size;
+  return list.length === 0 ? undefined : null;
+}
+
+/**
+ * Remembers the local authorisation list version each charger holds (guide §2.4): moved only by an
+ * accepted SendLocalList or the charger's own GetLocalListVersion answer (`-1` = not supported). A
+ * refused update changes only the stored status, which after Failed or VersionMismatch tells the
+ * operator to send a full list.
  */
 @Injectable()
 export class LocalListEffects implements OnModuleInit {
@@ -19,11 +31,11 @@ export class LocalListEffects implements OnModuleInit {
     this.executor.afterAnswer('SendLocalList', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.SendLocalListRequest;
       const status = (answer as unknown as Ocpp16.SendLocalListResponse).status;
-      await this.lists.store(ctx.stationId, req.listVersion, req.updateType, status, req.localAuthorizationList?.length ?? 0, status === 'Accepted');
+      if (status === 'Accepted') await this.lists.applied(ctx.stationId, req.listVersion, req.updateType, listSizeAfter(req));
+      else await this.lists.refused(ctx.stationId, req.updateType, status);
     });
     this.executor.afterAnswer('GetLocalListVersion', async (ctx, _payload, answer) => {
-      const version = (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion;
-      await this.lists.store(ctx.stationId, version, 'Reported', version < 0 ? 'NotSupported' : 'Reported', 0, true);
+      await this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);
     });
   }
 }

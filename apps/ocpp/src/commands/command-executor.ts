@@ -5,11 +5,25 @@ import { isCsAction16, validateRequest16, type CsAction16, type JsonObject } fro
 import type { Logger } from 'pino';
 import type { CallOutcome } from '../connection/outbound-calls.js';
 import type { StationContext } from '../connection/station-context.js';
+import { commandRuleViolations } from './command-rules.js';
 
-/** Runs before the CALL is sent; may complete the payload (e.g. allocate a reservation id) and must not call the charger. */
-export type BeforeCommand = (ctx: StationContext, payload: JsonObject) => Promise<JsonObject>;
+/**
+ * Fills in what the caller may leave out (e.g. our reservation id) before the payload is
+ * validated. Records nothing: the request may still be refused.
+ */
+export type CompleteCommand = (ctx: StationContext, payload: JsonObject) => Promise<JsonObject>;
+/**
+ * Runs once the payload passed every check, just before the CALL is queued: records what must
+ * exist before the charger can act on it. Must not call the charger; a throw refuses the command
+ * (its result is ignored: the payload is not changed after validation).
+ */
+export type BeforeCommand = (ctx: StationContext, payload: JsonObject) => Promise<unknown>;
 /** Runs after the charger answered with a CallResult; records what the answer means for our state. */
 export type AfterCommand = (ctx: StationContext, payload: JsonObject, answer: JsonObject) => Promise<void>;
+/** The outcomes of a CALL that got no CallResult. */
+export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
+/** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
+export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;
 
 /** Commands a Pending station must not get (spec §4.2.1: only configuration and triggers until Accepted). */
 const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'RemoteStopTransaction']);
@@ -19,6 +33,8 @@ export const LocalCommandErrorCode = {
   QueueFull: 'QueueFull',
   Superseded: 'Superseded',
   NotAccepted: 'NotAccepted',
+  /** The request collides with state we keep (e.g. a reservation id of another station). */
+  Conflict: 'Conflict',
 } as const;
 
 /**
@@ -28,10 +44,17 @@ export const LocalCommandErrorCode = {
  */
 @Injectable()
 export class CommandExecutor {
+  private readonly complete = new Map<string, CompleteCommand>();
   private readonly before = new Map<string, BeforeCommand>();
   private readonly after = new Map<string, AfterCommand[]>();
+  private readonly failed = new Map<string, FailedCommand[]>();
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  completing(action: CsAction16, hook: CompleteCommand): void {
+    if (this.complete.has(action)) throw new Error(`a completing hook for ${action} exists already`);
+    this.complete.set(action, hook);
+  }
 
   beforeSending(action: CsAction16, hook: BeforeCommand): void {
     if (this.before.has(action)) throw new Error(`a before-hook for ${action} exists already`);
@@ -40,6 +63,10 @@ export class CommandExecutor {
 
   afterAnswer(action: CsAction16, hook: AfterCommand): void {
     this.after.set(action, [...(this.after.get(action) ?? []), hook]);
+  }
+
+  afterFailure(action: CsAction16, hook: FailedCommand): void {
+    this.failed.set(action, [...(this.failed.get(action) ?? []), hook]);
   }
 
   async execute(ctx: StationContext, request: OcppCommandRequest): Promise<OcppCommandReply> {
@@ -51,21 +78,34 @@ export class CommandExecutor {
     }
     let payload = request.payload as JsonObject;
     try {
-      const before = this.before.get(action);
-      if (before) payload = await before(ctx, payload);
+      const complete = this.complete.get(action);
+      if (complete) payload = await complete(ctx, payload);
     } catch (e) {
       return this.errorReply(e);
     }
+    // Every check comes before the before-hook: a refused command must leave no trace in our state.
     const checked = validateRequest16(action, payload);
     if (!checked.ok) return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: checked.description, details: checked.details };
+    const violations = commandRuleViolations(action, payload);
+    if (violations.length > 0) {
+      const first = violations[0]!;
+      const more = violations.length > 1 ? ` (+${violations.length - 1} more)` : '';
+      return invalid(`${first.path} ${first.message}${more}`, { errors: violations });
+    }
+    try {
+      await this.before.get(action)?.(ctx, payload);
+    } catch (e) {
+      return this.errorReply(e);
+    }
 
     const outcome = await ctx.call(action, payload, { timeoutMs: request.timeoutMs });
-    if (outcome.kind === 'result') {
-      for (const hook of this.after.get(action) ?? []) {
-        await hook(ctx, payload, outcome.payload).catch((err: unknown) =>
-          this.logger.error({ err, stationId: ctx.stationId, action }, 'could not record the effect of a command answer'),
-        );
-      }
+    // One at a time, in registration order: hooks of one action may touch the same rows.
+    const effects: (() => Promise<void>)[] =
+      outcome.kind === 'result'
+        ? (this.after.get(action) ?? []).map((hook) => () => hook(ctx, payload, outcome.payload))
+        : (this.failed.get(action) ?? []).map((hook) => () => hook(ctx, payload, outcome));
+    for (const effect of effects) {
+      await effect().catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, outcome: outcome.kind }, 'could not record the effect of a command outcome'));
     }
     return replyOf(outcome, action);
   }
@@ -73,6 +113,7 @@ export class CommandExecutor {
   errorReply(e: unknown): OcppCommandReply {
     if (e instanceof DomainError && e.kind === 'validation') return invalid(e.message, e.details);
     if (e instanceof DomainError && e.kind === 'not_found') return invalid(e.message);
+    if (e instanceof DomainError && e.kind === 'conflict') return { status: 'error', code: LocalCommandErrorCode.Conflict, description: e.message.slice(0, 1024), details: e.details };
     this.logger.error({ err: e }, 'command failed');
     return error('InternalError', e instanceof Error ? e.message : String(e));
   }

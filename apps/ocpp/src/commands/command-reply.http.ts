@@ -19,6 +19,7 @@ export function httpStatusOfReply(reply: OcppCommandReply): number {
       return 429;
     case LocalCommandErrorCode.NotAccepted:
     case LocalCommandErrorCode.Superseded:
+    case LocalCommandErrorCode.Conflict:
       return 409;
     default:
       // The charger answered with a CallError.

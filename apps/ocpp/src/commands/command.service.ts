@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, OcppCommandReplyV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusRequester } from '@cpo/messaging';
-import { APP_CONFIG, TimeoutError, UnavailableError } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
+import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { CommandExecutor } from './command-executor.js';
+import { stationIdProblem } from './station-id.js';
 
 /** Extra wait on top of the call timeout for a command travelling to another replica and queueing there. */
 const BUS_MARGIN_MS = 5_000;
@@ -20,9 +22,12 @@ export class CommandService {
     private readonly executor: CommandExecutor,
     private readonly requester: BusRequester,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   async send(stationId: string, request: OcppCommandRequest): Promise<OcppCommandReply> {
+    const problem = stationIdProblem(stationId);
+    if (problem) return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: `station id ${problem}`, details: { stationId: problem } };
     const local = this.registry.get(stationId);
     if (local) return this.executor.execute(local, request);
     const timeoutMs = (request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS) + BUS_MARGIN_MS;
@@ -39,7 +44,10 @@ export class CommandService {
     }
   }
 
-  /** The same command to many stations at once (bounded parallelism); one result per station. */
+  /**
+   * The same command to many stations at once (bounded parallelism); one result per station. A
+   * station that fails never takes the others' results with it: its own result is the typed error.
+   */
   async sendMany(stationIds: string[], request: OcppCommandRequest, parallel = 50): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
     const results: { stationId: string; reply: OcppCommandReply }[] = new Array(stationIds.length);
     let next = 0;
@@ -47,10 +55,19 @@ export class CommandService {
       while (next < stationIds.length) {
         const index = next++;
         const stationId = stationIds[index]!;
-        results[index] = { stationId, reply: await this.send(stationId, request) };
+        results[index] = { stationId, reply: await this.sendOne(stationId, request) };
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, stationIds.length) }, worker));
     return results;
+  }
+
+  private async sendOne(stationId: string, request: OcppCommandRequest): Promise<OcppCommandReply> {
+    try {
+      return await this.send(stationId, request);
+    } catch (err) {
+      this.logger.error({ err, stationId, action: request.action }, 'bulk command failed for one station');
+      return { status: 'error', code: 'InternalError', description: (err instanceof Error ? err.message : String(err)).slice(0, 1024) };
+    }
   }
 }

@@ -4,16 +4,17 @@ import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contrac
 import { OperatorController, ValidationError } from '@cpo/platform';
 import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { httpStatusOfReply, openApiSchemaOf } from './command-reply.http.js';
 import { CommandService } from './command.service.js';
+import { IsStationIdList } from './station-id.js';
 
 class BulkCommandDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)
-  @IsString({ each: true })
+  @IsStationIdList()
   stationIds!: string[];
 
   @IsIn([...CS_ACTIONS_16])

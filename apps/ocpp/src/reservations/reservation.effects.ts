@@ -1,13 +1,24 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConflictError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandExecutor, type CallFailure } from '../commands/command-executor.js';
 import { parseOcppTime } from '../time.js';
-import { ReservationRepository } from './reservation.repository.js';
+import { LIVE_RESERVATION_STATUSES, ReservationRepository } from './reservation.repository.js';
+
+/**
+ * What a ReserveNow that got no answer leaves: `Failed` when the charger certainly holds nothing
+ * from it (CallError, or the call never went out), `TimedOut` when it may (no answer in time, or
+ * the socket closed with the call possibly delivered).
+ */
+export function reservationStatusAfter(failure: CallFailure): 'Failed' | 'TimedOut' {
+  return failure.kind === 'timeout' || failure.kind === 'disconnected' ? 'TimedOut' : 'Failed';
+}
 
 /**
  * Keeps reservations in step with ReserveNow / CancelReservation: the id is ours (allocated when the
- * caller gives none), recorded before the call and updated with the charger's answer. The
- * reservation is used up by the StartTransaction that carries its id.
+ * caller gives none), recorded once the request passed validation and updated with the charger's
+ * answer, or with a final status when there is none. The reservation is used up by the
+ * StartTransaction that carries its id.
  */
 @Injectable()
 export class ReservationEffects implements OnModuleInit {
@@ -17,28 +28,37 @@ export class ReservationEffects implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.executor.completing('ReserveNow', async (_ctx, payload) =>
+      payload['reservationId'] === undefined ? { ...payload, reservationId: await this.reservations.nextId() } : payload,
+    );
     this.executor.beforeSending('ReserveNow', async (ctx, payload) => {
-      const req = { ...payload } as Partial<Ocpp16.ReserveNowRequest>;
-      req.reservationId ??= await this.reservations.nextId();
-      if (typeof req.connectorId === 'number' && typeof req.idTag === 'string' && typeof req.expiryDate === 'string') {
-        await this.reservations.upsertRequested({
-          reservationId: req.reservationId,
-          stationId: ctx.stationId,
-          connectorId: req.connectorId,
-          idTag: req.idTag,
-          parentIdTag: req.parentIdTag,
-          expiryDate: parseOcppTime(req.expiryDate),
+      const req = payload as unknown as Ocpp16.ReserveNowRequest;
+      const recorded = await this.reservations.upsertRequested({
+        reservationId: req.reservationId,
+        stationId: ctx.stationId,
+        connectorId: req.connectorId,
+        idTag: req.idTag,
+        parentIdTag: req.parentIdTag,
+        expiryDate: parseOcppTime(req.expiryDate),
+      });
+      if (!recorded) {
+        throw new ConflictError(`reservation ${req.reservationId} belongs to another station`, {
+          reservationId: 'is in use at another station; leave it out to get a new one',
         });
       }
-      return req as Record<string, unknown>;
     });
-    this.executor.afterAnswer('ReserveNow', async (_ctx, payload, answer) => {
-      await this.reservations.setStatus((payload as unknown as Ocpp16.ReserveNowRequest).reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status);
+    this.executor.afterAnswer('ReserveNow', async (ctx, payload, answer) => {
+      const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
+      await this.reservations.setStatus(ctx.stationId, reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status, ['Requested']);
     });
-    this.executor.afterAnswer('CancelReservation', async (_ctx, payload, answer) => {
-      if ((answer as unknown as Ocpp16.CancelReservationResponse).status === 'Accepted') {
-        await this.reservations.setStatus((payload as unknown as Ocpp16.CancelReservationRequest).reservationId, 'Cancelled');
-      }
+    this.executor.afterFailure('ReserveNow', async (ctx, payload, failure) => {
+      const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
+      await this.reservations.setStatus(ctx.stationId, reservationId, reservationStatusAfter(failure), ['Requested']);
+    });
+    this.executor.afterAnswer('CancelReservation', async (ctx, payload, answer) => {
+      if ((answer as unknown as Ocpp16.CancelReservationResponse).status !== 'Accepted') return;
+      const { reservationId } = payload as unknown as Ocpp16.CancelReservationRequest;
+      await this.reservations.setStatus(ctx.stationId, reservationId, 'Cancelled', LIVE_RESERVATION_STATUSES);
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface ReservationRow {
@@ -27,24 +28,52 @@ function toRow(r: Record<string, unknown>): ReservationRow {
   };
 }
 
+/**
+ * Statuses of a reservation the charger may still hold: ours until it answers (`Requested`), its
+ * `Accepted`, or `TimedOut` (no answer, so possibly held). Past `expiryDate` they read as `Expired`.
+ */
+export const LIVE_RESERVATION_STATUSES = ['Requested', 'Accepted', 'TimedOut'] as const;
+
+/** Serialises moving `reservation_id_seq` past an explicit id with the `nextval`s that could race it. */
+const SEQUENCE_LOCK = 0x7265_7376; // "resv"
+
 @Injectable()
 export class ReservationRepository {
   constructor(private readonly db: DataSource) {}
 
   async nextId(): Promise<number> {
-    const [row] = (await this.db.query(`SELECT nextval('reservation_id_seq')::int AS id`)) as { id: number }[];
-    return row!.id;
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock_shared($1)`, [SEQUENCE_LOCK]);
+      const [row] = (await tx.query(`SELECT nextval('reservation_id_seq')::int AS id`)) as { id: number }[];
+      return row!.id;
+    });
   }
 
-  /** A request reusing an id replaces that reservation (spec §5.13). */
-  async upsertRequested(r: { reservationId: number; stationId: string; connectorId: number; idTag: string; parentIdTag?: string; expiryDate: Date }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'Requested')
-       ON CONFLICT (reservation_id) DO UPDATE SET station_id = EXCLUDED.station_id, connector_id = EXCLUDED.connector_id, id_tag = EXCLUDED.id_tag,
-         parent_id_tag = EXCLUDED.parent_id_tag, expiry_date = EXCLUDED.expiry_date, status = 'Requested', updated_at = now()`,
-      [r.reservationId, r.stationId, r.connectorId, r.idTag, r.parentIdTag ?? null, r.expiryDate],
-    );
+  /**
+   * Records a reservation about to be requested. Reusing an id of the same station replaces that
+   * reservation (spec §5.13); an id held by another station is left alone and `false` returned.
+   * An explicit id moves the sequence past it, so an id we allocate later cannot collide.
+   */
+  async upsertRequested(r: { reservationId: number; stationId: string; connectorId: number; idTag: string; parentIdTag?: string; expiryDate: Date }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [SEQUENCE_LOCK]);
+      const rows = returnedRows(await tx.query(
+        `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status)
+         VALUES ($1, $2, $3, $4, $5, $6, 'Requested')
+         ON CONFLICT (reservation_id) DO UPDATE SET connector_id = EXCLUDED.connector_id, id_tag = EXCLUDED.id_tag, parent_id_tag = EXCLUDED.parent_id_tag,
+           expiry_date = EXCLUDED.expiry_date, status = 'Requested', transaction_id = NULL, updated_at = now()
+         WHERE reservations.station_id = EXCLUDED.station_id
+         RETURNING reservation_id`,
+        [r.reservationId, r.stationId, r.connectorId, r.idTag, r.parentIdTag ?? null, r.expiryDate],
+      ));
+      if (rows.length === 0) return false;
+      // Never moves the sequence back: only an id beyond the last one handed out (or the first, before any) moves it.
+      await tx.query(
+        `SELECT setval('reservation_id_seq', $1) FROM reservation_id_seq WHERE $1 >= last_value AND ($1 > last_value OR NOT is_called)`,
+        [r.reservationId],
+      );
+      return true;
+    });
   }
 
   /** The StartTransaction that carried the reservation id used it up. */
@@ -56,14 +85,25 @@ export class ReservationRepository {
     ]);
   }
 
-  async setStatus(reservationId: number, status: string): Promise<void> {
-    await this.db.query(`UPDATE reservations SET status = $2, updated_at = now() WHERE reservation_id = $1`, [reservationId, status]);
+  /**
+   * Moves a station's reservation to `status` only from one of `from`: an answer read late must not
+   * undo what happened meanwhile (e.g. `Used` by a StartTransaction). Returns whether it moved.
+   */
+  async setStatus(stationId: string, reservationId: number, status: string, from: readonly string[]): Promise<boolean> {
+    const rows = returnedRows(await this.db.query(
+      `UPDATE reservations SET status = $3, updated_at = now() WHERE reservation_id = $1 AND station_id = $2 AND status = ANY($4::text[]) RETURNING reservation_id`,
+      [reservationId, stationId, status, [...from]],
+    ));
+    return rows.length > 0;
   }
 
+  /** Newest first; a reservation the charger may still hold reads as `Expired` once past its `expiryDate` (spec: it ends then). */
   async list(filter: { stationId?: string; offset: number; limit: number }): Promise<{ items: ReservationRow[]; total: number }> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT *, count(*) OVER () AS total FROM reservations WHERE ($1::text IS NULL OR station_id = $1) ORDER BY created_at DESC OFFSET $2 LIMIT $3`,
-      [filter.stationId ?? null, filter.offset, filter.limit],
+      `SELECT reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, transaction_id, created_at,
+         CASE WHEN status = ANY($4::text[]) AND expiry_date <= now() THEN 'Expired' ELSE status END AS status, count(*) OVER () AS total
+       FROM reservations WHERE ($1::text IS NULL OR station_id = $1) ORDER BY created_at DESC OFFSET $2 LIMIT $3`,
+      [filter.stationId ?? null, filter.offset, filter.limit, [...LIVE_RESERVATION_STATUSES]],
     );
     return { items: rows.map(toRow), total: Number(rows[0]?.['total'] ?? 0) };
   }

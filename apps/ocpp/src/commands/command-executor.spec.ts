@@ -1,0 +1,93 @@
+import { jest } from '@jest/globals';
+import { ConflictError } from '@cpo/platform';
+import type { JsonObject } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import type { CallOutcome } from '../connection/outbound-calls.js';
+import type { StationContext } from '../connection/station-context.js';
+import { CommandExecutor } from './command-executor.js';
+
+const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+
+/** An accepted station whose calls all end with `outcome`; `sent` records what went out. */
+function station(outcome: CallOutcome = { kind: 'result', payload: { status: 'Accepted' } }) {
+  const sent: { action: string; payload: JsonObject }[] = [];
+  const ctx: StationContext = {
+    stationId: 'CP-1',
+    protocol: 'ocpp1.6',
+    connectionId: 'c1',
+    known: true,
+    registration: 'Accepted',
+    validationPolicy: 'strict',
+    call: async (action, payload) => (sent.push({ action, payload }), outcome),
+    expectTriggered: () => undefined,
+  };
+  return { ctx, sent };
+}
+
+const future = new Date(Date.now() + 3_600_000).toISOString();
+
+describe('CommandExecutor', () => {
+  it('refuses an invalid payload before any before-hook records it', async () => {
+    const executor = new CommandExecutor(logger);
+    const before = jest.fn(async () => undefined);
+    executor.beforeSending('ReserveNow', before);
+    executor.beforeSending('RemoteStartTransaction', before);
+    const { ctx, sent } = station();
+    const tooLong = await executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag: 'X'.repeat(21), reservationId: 5 } });
+    expect(tooLong).toMatchObject({ status: 'error', code: 'InvalidRequest' });
+    const start = await executor.execute(ctx, { action: 'RemoteStartTransaction', payload: { idTag: 'Y'.repeat(25) } });
+    expect(start).toMatchObject({ status: 'error', code: 'InvalidRequest' });
+    expect(before).not.toHaveBeenCalled();
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses what breaks the guide or our integer range with per-field errors, before any hook', async () => {
+    const executor = new CommandExecutor(logger);
+    const before = jest.fn(async () => undefined);
+    executor.beforeSending('ReserveNow', before);
+    executor.beforeSending('RemoteStartTransaction', before);
+    const { ctx, sent } = station();
+    const huge = await executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag: 'T', reservationId: 2 ** 40 } });
+    expect(huge).toMatchObject({ status: 'error', code: 'InvalidRequest', details: { errors: [expect.objectContaining({ path: '/reservationId' })] } });
+    const zero = await executor.execute(ctx, { action: 'RemoteStartTransaction', payload: { idTag: 'A', connectorId: 0 } });
+    expect(zero).toMatchObject({ code: 'InvalidRequest', details: { errors: [expect.objectContaining({ path: '/connectorId' })] } });
+    expect(before).not.toHaveBeenCalled();
+    expect(sent).toEqual([]);
+  });
+
+  it('completes the payload before validation and sends what the before-hook saw', async () => {
+    const executor = new CommandExecutor(logger);
+    const seen: JsonObject[] = [];
+    executor.completing('ReserveNow', async (_ctx, p) => ({ ...p, reservationId: 42 }));
+    executor.beforeSending('ReserveNow', async (_ctx, p) => void seen.push(p));
+    const { ctx, sent } = station();
+    const reply = await executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag: 'T' } });
+    expect(reply).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    expect(seen).toEqual([expect.objectContaining({ reservationId: 42 })]);
+    expect(sent).toEqual([{ action: 'ReserveNow', payload: expect.objectContaining({ reservationId: 42 }) }]);
+  });
+
+  it('a conflict in the before-hook is a Conflict reply and nothing is sent', async () => {
+    const executor = new CommandExecutor(logger);
+    executor.beforeSending('CancelReservation', async () => {
+      throw new ConflictError('taken', { reservationId: 'in use' });
+    });
+    const { ctx, sent } = station();
+    expect(await executor.execute(ctx, { action: 'CancelReservation', payload: { reservationId: 1 } })).toEqual({
+      status: 'error', code: 'Conflict', description: 'taken', details: { reservationId: 'in use' },
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it('runs the failure hooks, not the answer hooks, when the call gets no CallResult', async () => {
+    const executor = new CommandExecutor(logger);
+    const answered = jest.fn(async () => undefined);
+    const failed = jest.fn(async () => undefined);
+    executor.afterAnswer('ClearCache', answered);
+    executor.afterFailure('ClearCache', failed);
+    const { ctx } = station({ kind: 'timeout' });
+    expect(await executor.execute(ctx, { action: 'ClearCache', payload: {} })).toMatchObject({ code: 'Timeout' });
+    expect(failed).toHaveBeenCalledWith(ctx, {}, { kind: 'timeout' });
+    expect(answered).not.toHaveBeenCalled();
+  });
+});

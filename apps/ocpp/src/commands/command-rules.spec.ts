@@ -1,0 +1,28 @@
+import { commandRuleViolations } from './command-rules.js';
+
+const paths = (action: string, payload: Record<string, unknown>) => commandRuleViolations(action, payload).map((v) => v.path);
+
+const schedule = { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] };
+const profile = (extra: Record<string, unknown>) => ({ chargingProfileId: 1, stackLevel: 0, chargingProfileKind: 'Relative', chargingSchedule: schedule, ...extra });
+
+describe('commandRuleViolations', () => {
+  it('RemoteStartTransaction: connectorId > 0, a TxProfile without transactionId (guide §2.2)', () => {
+    expect(paths('RemoteStartTransaction', { idTag: 'A' })).toEqual([]);
+    expect(paths('RemoteStartTransaction', { idTag: 'A', connectorId: 1, chargingProfile: profile({ chargingProfilePurpose: 'TxProfile' }) })).toEqual([]);
+    expect(paths('RemoteStartTransaction', { idTag: 'A', connectorId: 0 })).toEqual(['/connectorId']);
+    expect(paths('RemoteStartTransaction', { idTag: 'A', connectorId: -3 })).toEqual(['/connectorId']);
+    expect(paths('RemoteStartTransaction', { idTag: 'A', chargingProfile: profile({ chargingProfilePurpose: 'TxDefaultProfile' }) })).toEqual(['/chargingProfile/chargingProfilePurpose']);
+    expect(paths('RemoteStartTransaction', { idTag: 'A', chargingProfile: profile({ chargingProfilePurpose: 'TxProfile', transactionId: 7 }) })).toEqual(['/chargingProfile/transactionId']);
+  });
+
+  it('integers we store must fit a 32-bit column', () => {
+    expect(paths('ReserveNow', { connectorId: 1, reservationId: 2_147_483_647 })).toEqual([]);
+    expect(paths('ReserveNow', { connectorId: 1, reservationId: 2 ** 40 })).toEqual(['/reservationId']);
+    expect(paths('ReserveNow', { connectorId: 2 ** 31, reservationId: -(2 ** 31) - 1 })).toEqual(['/connectorId', '/reservationId']);
+    expect(paths('CancelReservation', { reservationId: 2 ** 31 })).toEqual(['/reservationId']);
+    expect(paths('SendLocalList', { listVersion: 2 ** 31, updateType: 'Full' })).toEqual(['/listVersion']);
+    expect(paths('RemoteStartTransaction', { idTag: 'A', connectorId: 2 ** 31 })).toEqual(['/connectorId']);
+    // Not stored by us: the charger's business.
+    expect(paths('UnlockConnector', { connectorId: 2 ** 40 })).toEqual([]);
+  });
+});
