@@ -94,6 +94,17 @@ describe('operator commands: checked before recorded; bulk, local lists and rese
     expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([expect.objectContaining({ idTag: 'A' })]);
   });
 
+  it('a RemoteStartTransaction the charger refuses with a CallError is Failed at once, not left to time out as accepted', async () => {
+    const { cp } = await booted((c) =>
+      c.handle('RemoteStartTransaction', () => {
+        throw new OcppCallError('InternalError', 'relay stuck');
+      }),
+    );
+    const reply = await command(cp.identity, 'RemoteStartTransaction', { idTag: 'CE', connectorId: 1 });
+    expect(reply.body).toMatchObject({ status: 'error', code: 'InternalError' });
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([expect.objectContaining({ idTag: 'CE', status: 'Failed' })]);
+  });
+
   it('an invalid TriggerMessage opens no window through the Pending gate', async () => {
     const id = uniqueStation('PEND');
     await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' });

@@ -24,6 +24,19 @@ export class RemoteStartRepository {
     );
   }
 
+  /**
+   * The request got no CallResult and the charger cannot have acted on it (a CallError, or never
+   * sent): the most recent `Requested` one for the tag is `Failed`, not left to time out as if accepted.
+   */
+  async failed(stationId: string, idTag: string): Promise<void> {
+    await this.db.query(
+      `UPDATE remote_starts SET status = 'Failed', settled_at = now()
+       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $2 AND status = 'Requested' ORDER BY requested_at DESC LIMIT 1)
+         AND status = 'Requested'`,
+      [stationId, idTag],
+    );
+  }
+
   /** Links the most recent open remote start for this tag (and connector, when the request named one). */
   async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number): Promise<boolean> {
     const rows = returnedRows(await tx.query(
@@ -38,13 +51,16 @@ export class RemoteStartRepository {
   }
 
   /** Marks remote starts that led to no transaction within `timeoutS` as timed out; returns them. */
-  async expire(timeoutS: number): Promise<{ stationId: string; idTag: string }[]> {
-    const rows = returnedRows<{ station_id: string; id_tag: string }>(await this.db.query(
-      `UPDATE remote_starts SET status = 'TimedOut', settled_at = now() WHERE status IN ('Requested', 'Accepted') AND requested_at < now() - make_interval(secs => $1)
-       RETURNING station_id, id_tag`,
+  async expire(timeoutS: number): Promise<{ stationId: string; idTag: string; answered: boolean }[]> {
+    // `answered`: the charger had said Accepted (a Requested one never got an answer: timeout, lost link).
+    const rows = returnedRows<{ station_id: string; id_tag: string; answered: boolean }>(await this.db.query(
+      `UPDATE remote_starts r SET status = 'TimedOut', settled_at = now()
+         FROM (SELECT id, status = 'Accepted' AS answered FROM remote_starts WHERE status IN ('Requested', 'Accepted') AND requested_at < now() - make_interval(secs => $1) FOR UPDATE) o
+        WHERE r.id = o.id AND r.status IN ('Requested', 'Accepted')
+       RETURNING r.station_id, r.id_tag, o.answered`,
       [timeoutS],
     ));
-    return rows.map((r) => ({ stationId: r.station_id, idTag: r.id_tag }));
+    return rows.map((r) => ({ stationId: r.station_id, idTag: r.id_tag, answered: r.answered }));
   }
 
   async forStation(stationId: string, limit: number): Promise<Record<string, unknown>[]> {

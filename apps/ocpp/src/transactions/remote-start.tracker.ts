@@ -9,8 +9,9 @@ import { RemoteStartRepository } from './remote-start.repository.js';
 
 /**
  * `Accepted` to RemoteStartTransaction only means "will try": success is the StartTransaction that
- * follows. Accepted requests are recorded, linked to that transaction, or reported as timed out
- * (TC_011_2) after `OCPP_REMOTE_START_TIMEOUT_S`.
+ * follows. Requests are recorded, linked to that transaction, or reported as timed out (TC_011_2)
+ * after `OCPP_REMOTE_START_TIMEOUT_S`; one the charger cannot have acted on (CallError, never sent)
+ * is `Failed` at once.
  */
 @Injectable()
 export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,7 +29,11 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
     this.executor.beforeSending('RemoteStartTransaction', async (ctx, payload) => {
       const req = payload as unknown as Partial<Ocpp16.RemoteStartTransactionRequest>;
       if (typeof req.idTag === 'string') await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag);
-      return payload;
+    });
+    this.executor.afterFailure('RemoteStartTransaction', async (ctx, payload, failure) => {
+      // A timeout or a lost link may have reached the charger: those wait for a StartTransaction (or time out).
+      if (failure.kind === 'timeout' || failure.kind === 'disconnected') return;
+      await this.remoteStarts.failed(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
     });
     this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.RemoteStartTransactionRequest;
@@ -50,7 +55,8 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
     try {
       for (const expired of await this.remoteStarts.expire(this.config.OCPP_REMOTE_START_TIMEOUT_S)) {
         this.metrics.remoteStartTimeouts.inc();
-        this.logger.warn(expired, 'remote start accepted by the charger but no transaction started in time');
+        const { answered, ...where } = expired;
+        this.logger.warn(where, answered ? 'remote start accepted by the charger but no transaction started in time' : 'remote start unanswered and no transaction started in time');
       }
     } catch (err) {
       this.logger.error({ err }, 'could not expire remote starts');
