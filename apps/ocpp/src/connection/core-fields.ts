@@ -69,13 +69,31 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
  * payload before anything stores it.
  */
 export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return wellFormed(value.includes('\u0000') ? value.split('\u0000').join('\uFFFD') : value) as T;
-  if (Array.isArray(value)) return value.map((v) => withoutNul(v)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  // Iterative, not recursive: a charger chooses the nesting depth, and a 10 kB frame nested a few
+  // thousand levels deep overflowed the stack of the recursive version (and took the process down).
+  // Containers are created before they are filled, so a parent holds its children's copies at once.
+  const work: [source: object, target: Record<string, unknown> | unknown[]][] = [];
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') return cleanText(v);
+    if (typeof v !== 'object' || v === null) return v;
+    const target: Record<string, unknown> | unknown[] = Array.isArray(v) ? new Array<unknown>(v.length) : {};
+    work.push([v, target]);
+    return target;
+  };
+  const root = copy(value);
+  for (let next = work.pop(); next !== undefined; next = work.pop()) {
+    const [source, target] = next;
+    if (Array.isArray(source)) {
+      for (let i = 0; i < source.length; i++) (target as unknown[])[i] = copy(source[i]);
+      continue;
+    }
+    // Own data properties, as Object.fromEntries made them (a `__proto__` key stays a key).
+    for (const [k, v] of Object.entries(source)) Object.defineProperty(target, cleanText(k), { value: copy(v), writable: true, enumerable: true, configurable: true });
   }
-  return value;
+  return root as T;
 }
+
+const cleanText = (s: string): string => wellFormed(s.includes('\u0000') ? s.split('\u0000').join('\uFFFD') : s);
 
 /** String.prototype.toWellFormed (Node 20, ES2024; the type library here is ES2023). */
 const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();

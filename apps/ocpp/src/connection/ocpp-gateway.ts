@@ -17,12 +17,25 @@ import { basicCredentials, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import type { ProtocolBundle } from './protocol-bundle.js';
 import { SessionRegistry } from './session-registry.js';
+import type { RegistrationState } from './station-context.js';
 import { StationLifecycle } from './station-lifecycle.js';
 import { StationSession } from './station-session.js';
 import { negotiate, spokenVersion } from './subprotocol-quirks.js';
 
 /** Largest frame accepted; an OCPP message is a few kB, a full local list a few hundred. */
 const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What a new connection knows before any BootNotification (OCPP-J §5.4: a reconnect needs no boot):
+ * the answer to the station's last boot. A station answered Rejected or Pending keeps that state until
+ * it boots again (guide §2.1: "Rejected: … we send nothing"). Accepted needs the operator's current
+ * setting too; a station the operator rejected after an accepted boot is Unknown (its next boot is
+ * answered Rejected; until then operator commands such as Reset still reach it).
+ */
+export function initialRegistration(station: Pick<StationAdmission, 'registrationStatus' | 'lastBootStatus'>): RegistrationState {
+  if (station.lastBootStatus === 'Rejected' || station.lastBootStatus === 'Pending') return station.lastBootStatus;
+  return station.registrationStatus === 'Accepted' && station.lastBootStatus === 'Accepted' ? 'Accepted' : 'Unknown';
+}
 
 type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string };
 
@@ -142,7 +155,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       ws.close(1002, 'no supported subprotocol');
       return;
     }
-    const registration = station.registrationStatus === 'Accepted' && station.lastBootStatus === 'Accepted' ? 'Accepted' : 'Unknown';
+    const registration = initialRegistration(station);
     const session = new StationSession(
       ws,
       station.id,

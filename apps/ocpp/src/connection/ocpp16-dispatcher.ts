@@ -3,6 +3,7 @@ import { DomainError, ROOT_LOGGER } from '@cpo/platform';
 import {
   isAction16,
   isCpAction16,
+  normalizeCallErrorCode16,
   validateRequest16,
   validateResponse16,
   type CallErrorCode16,
@@ -123,6 +124,10 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
     this.metrics.schemaViolations.inc({ action, direction: 'answer', handled: lenient ? 'processed' : 'rejected' });
     if (lenient) return { kind: 'result', payload };
     return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
+  }
+
+  normalizeErrorCode(code: string): string {
+    return normalizeCallErrorCode16(code);
   }
 
   private failure(ctx: StationContext, action: string, err: unknown): DispatchResult {

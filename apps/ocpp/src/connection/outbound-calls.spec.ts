@@ -27,13 +27,37 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
 
   it('times out the call in flight and moves on; a late answer matches nothing', async () => {
     const a = calls.call('Reset', {}, { timeoutMs: 1000 });
-    const b = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    const b = calls.call('ClearCache', {}, { timeoutMs: 5000 });
     jest.advanceTimersByTime(1000);
     expect(await a).toEqual({ kind: 'timeout' });
     expect(calls.settle(sent[0]!.id, { kind: 'result', payload: {} })).toBeUndefined();
     expect(sent.map((s) => s.action)).toEqual(['Reset', 'ClearCache']);
     calls.settle(sent[1]!.id, { kind: 'result', payload: {} });
     await b;
+  });
+
+  it('counts a queued call\'s timeout from when it was queued: past its deadline it is answered timeout and never sent', async () => {
+    const inFlight = calls.call('Reset', {}, { timeoutMs: 30_000 });
+    const queued = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    jest.advanceTimersByTime(1000);
+    // The caller hears at its own deadline, not when the call ahead of it ends.
+    expect(await queued).toEqual({ kind: 'timeout' });
+    calls.settle(sent[0]!.id, { kind: 'result', payload: { status: 'Accepted' } });
+    expect((await inFlight).kind).toBe('result');
+    expect(sent.map((s) => s.action)).toEqual(['Reset']);
+    expect(calls.depth).toBe(0);
+  });
+
+  it('a call that waited in the queue gets only the rest of its time once sent', async () => {
+    const first = calls.call('Reset', {}, { timeoutMs: 30_000 });
+    const second = calls.call('ClearCache', {}, { timeoutMs: 3000 });
+    jest.advanceTimersByTime(2000);
+    calls.settle(sent[0]!.id, { kind: 'result', payload: {} });
+    await first;
+    expect(sent.map((s) => s.action)).toEqual(['Reset', 'ClearCache']);
+    jest.advanceTimersByTime(1000);
+    expect(await second).toEqual({ kind: 'timeout' });
+    expect(calls.settle(sent[1]!.id, { kind: 'result', payload: {} })).toBeUndefined();
   });
 
   it('refuses beyond the queue limit, coalesces by key (latest wins), fails everything on close', async () => {

@@ -26,16 +26,24 @@ interface Pending {
   payload: JsonObject;
   options: OutboundCallOptions;
   resolve: (outcome: CallOutcome) => void;
+  /** `Date.now()` by which the caller wants an outcome: counted from when the call was queued. */
+  deadline: number;
+  timer?: NodeJS.Timeout;
 }
 
 /**
  * One CALL in flight per station, a bounded FIFO behind it, a timeout per call (OCPP-J §4.1.1: the
  * rule is per connection, so other stations never wait). Inbound CALLs are handled elsewhere and
  * never wait for this queue, so calls from both sides may cross.
+ *
+ * A call's timeout runs from when it is queued, not from when it is sent: its caller (an HTTP
+ * request, another replica forwarding a command) stops waiting after that time, so a call still
+ * queued at its deadline is answered `timeout` and never sent; a charger must not act on a command
+ * whose caller was already told it timed out.
  */
 export class OutboundCalls {
   private readonly queue: Pending[] = [];
-  private inFlight?: Pending & { timer: NodeJS.Timeout };
+  private inFlight?: Pending;
   private closed = false;
 
   constructor(
@@ -50,17 +58,21 @@ export class OutboundCalls {
   call(action: string, payload: JsonObject, options: OutboundCallOptions): Promise<CallOutcome> {
     if (this.closed) return Promise.resolve({ kind: 'disconnected' });
     return new Promise((resolve) => {
-      const entry: Pending = { uniqueId: randomUUID(), action, payload, options, resolve };
+      const entry: Pending = { uniqueId: randomUUID(), action, payload, options, resolve, deadline: Date.now() + options.timeoutMs };
       if (options.coalesceKey !== undefined) {
         const index = this.queue.findIndex((p) => p.options.coalesceKey === options.coalesceKey);
         if (index >= 0) {
-          this.queue[index]!.resolve({ kind: 'superseded' });
+          const replaced = this.queue[index]!;
+          clearTimeout(replaced.timer);
+          replaced.resolve({ kind: 'superseded' });
           this.queue[index] = entry;
+          this.startTimer(entry);
           return;
         }
       }
       if (this.queue.length >= this.limit) return resolve({ kind: 'queue-full' });
       this.queue.push(entry);
+      this.startTimer(entry);
       this.next();
     });
   }
@@ -84,30 +96,49 @@ export class OutboundCalls {
   /** The socket closed: every pending call fails with `disconnected`. */
   close(): void {
     this.closed = true;
-    if (this.inFlight) {
-      clearTimeout(this.inFlight.timer);
-      this.inFlight.resolve({ kind: 'disconnected' });
-      this.inFlight = undefined;
+    const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
+    this.inFlight = undefined;
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.resolve({ kind: 'disconnected' });
     }
-    for (const p of this.queue.splice(0)) p.resolve({ kind: 'disconnected' });
   }
 
-  private next(): void {
-    if (this.inFlight || this.closed) return;
-    const entry = this.queue.shift();
-    if (!entry) return;
-    const timer = setTimeout(() => {
-      if (this.inFlight?.uniqueId !== entry.uniqueId) return;
+  private startTimer(entry: Pending): void {
+    entry.timer = setTimeout(() => this.expire(entry), Math.max(0, entry.deadline - Date.now()));
+  }
+
+  /** The deadline passed: in flight, the charger did not answer in time; queued, the call is dropped unsent. */
+  private expire(entry: Pending): void {
+    if (this.inFlight === entry) {
       this.inFlight = undefined;
       entry.resolve({ kind: 'timeout' });
       this.next();
-    }, entry.options.timeoutMs);
-    this.inFlight = { ...entry, timer };
-    try {
-      this.send(entry.uniqueId, entry.action, entry.payload);
-    } catch {
-      // The socket went away between the check and the write.
-      this.close();
+      return;
+    }
+    const index = this.queue.indexOf(entry);
+    if (index < 0) return;
+    this.queue.splice(index, 1);
+    entry.resolve({ kind: 'timeout' });
+  }
+
+  private next(): void {
+    while (!this.inFlight && !this.closed) {
+      const entry = this.queue.shift();
+      if (!entry) return;
+      // Its timer may not have run yet (a busy event loop): past the deadline it is never sent.
+      if (entry.deadline <= Date.now()) {
+        clearTimeout(entry.timer);
+        entry.resolve({ kind: 'timeout' });
+        continue;
+      }
+      this.inFlight = entry;
+      try {
+        this.send(entry.uniqueId, entry.action, entry.payload);
+      } catch {
+        // The socket went away between the check and the write.
+        this.close();
+      }
     }
   }
 }

@@ -22,4 +22,6 @@ export interface ProtocolBundle {
   checkAnswer(ctx: StationContext, action: string, payload: JsonObject): CallOutcome;
   /** The error code for "the central system failed" in this version. */
   readonly internalErrorCode: string;
+  /** A charger's CALLERROR code as this version spells it (known alternative spellings mapped, anything else → the generic code). */
+  normalizeErrorCode(code: string): string;
 }

@@ -33,6 +33,8 @@ interface Held {
   session: StationSession;
   commands: Subscription;
   lastPresenceWrite: number;
+  /** The last inbound frame, ping or pong (`Date.now()`): the presence record's `lastSeenAt`. */
+  lastSeen: number;
 }
 
 /**
@@ -47,6 +49,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   private readonly inboundIds = new Map<string, InboundIds>();
   private claims?: Subscription;
   private readonly detaching = new Set<Promise<void>>();
+  private presenceTimer?: NodeJS.Timeout;
+  private refreshing = false;
 
   constructor(
     private readonly responder: BusResponder,
@@ -67,10 +71,14 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
         if (err) return this.logger.error({ err }, 'session claim subscription failed');
         try {
           const claim = JSON.parse(new TextDecoder().decode(msg.data)) as { stationId: string; connectionId: string; replicaId: string };
+          // A replacement on this replica is handled in attach; our own claim may arrive after a newer local connection.
+          if (claim.replicaId === this.config.OCPP_REPLICA_ID) return;
           const mine = this.held.get(claim.stationId);
           if (mine && mine.session.connectionId !== claim.connectionId) {
             this.logger.warn({ stationId: claim.stationId, newReplica: claim.replicaId }, 'station reconnected on another replica; closing the old socket');
             this.metrics.connectionEvents.inc({ event: 'replaced' });
+            // Released before it closes: commands go to the new socket only, and its late close records no `disconnected`.
+            this.release(claim.stationId, mine);
             mine.session.close(`replaced by a connection on ${claim.replicaId}`, 4000);
           }
         } catch (e) {
@@ -78,6 +86,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
         }
       },
     });
+    this.presenceTimer = setInterval(() => void this.refreshPresence(), this.presenceRefreshMs / 2);
+    this.presenceTimer.unref();
   }
 
   idsFor(stationId: string): InboundIds {
@@ -118,28 +128,36 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
       handle: (request) => this.executor.execute(session, request),
       toErrorReply: (e) => this.executor.errorReply(e),
     });
-    this.held.set(stationId, { session, commands, lastPresenceWrite: Date.now() });
+    const now = Date.now();
+    const held: Held = { session, commands, lastPresenceWrite: now, lastSeen: now };
+    this.held.set(stationId, held);
     this.metrics.connections.set(this.held.size);
-    this.nc.publish(
-      this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT),
-      JSON.stringify({ stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID }),
-    );
-    await this.writePresence(session);
-    await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
+    try {
+      this.nc.publish(
+        this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT),
+        JSON.stringify({ stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID }),
+      );
+      await this.writePresence(session, now);
+      await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
+    } catch (err) {
+      await this.undoAttach(held);
+      throw err;
+    }
     void session.closed.then((reason) => {
       const done = this.detach(session, reason).finally(() => this.detaching.delete(done));
       this.detaching.add(done);
     });
   }
 
-  /** Any inbound frame: refresh the presence record now and then, not on every frame. */
+  /** Any inbound frame, ping or pong: refresh the presence record now and then, not on every frame. */
   activity(session: StationSession): void {
     const held = this.held.get(session.stationId);
     if (!held || held.session !== session) return;
     const now = Date.now();
-    if (now - held.lastPresenceWrite < (this.config.OCPP_PRESENCE_TTL_S * 1000) / 3) return;
+    held.lastSeen = now;
+    if (now - held.lastPresenceWrite < this.presenceRefreshMs) return;
     held.lastPresenceWrite = now;
-    void this.writePresence(session).catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence refresh failed'));
+    void this.writePresence(session, now).catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence refresh failed'));
   }
 
   async presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
@@ -150,6 +168,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
 
   /** Before the database and the bus close: chargers are told to reconnect elsewhere, their disconnections recorded. */
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.presenceTimer);
     await this.claims?.drain().catch(() => undefined);
     const sessions = [...this.held.values()].map((h) => h.session);
     for (const session of sessions) session.close('replica shutting down', 1001);
@@ -161,13 +180,42 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
 
   private async detach(session: StationSession, reason: string): Promise<void> {
     const held = this.held.get(session.stationId);
-    if (held?.session === session) this.release(session.stationId, held);
+    // A replaced socket (a newer one here, or a claim from another replica) was released when it was
+    // replaced. Its close often comes late (a half-open socket ends only when terminated), after the new
+    // socket's `connected`: recording it would mark a connected station offline.
+    const current = held?.session === session;
+    if (current) this.release(session.stationId, held);
     // Keep the station's recent ids for a reconnect (retransmissions may reuse them), not forever.
     setTimeout(() => {
       if (!this.held.has(session.stationId)) this.inboundIds.delete(session.stationId);
     }, INBOUND_IDS_RETENTION_MS).unref();
     this.metrics.connectionEvents.inc({ event: 'closed' });
-    // Only remove the presence record if it still points at this socket (the station may already be elsewhere).
+    await this.removePresence(session);
+    if (!current) {
+      this.logger.info({ stationId: session.stationId, connectionId: session.connectionId, reason }, 'replaced connection closed; no disconnection recorded');
+      return;
+    }
+    await this.events
+      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), reason)
+      .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection'));
+  }
+
+  /**
+   * A failed attach (Redis or the database failing) leaves nothing behind: a command responder kept
+   * here would answer `Offline` for a station that reconnects to another replica. The disconnection
+   * is recorded because the claim already made any other holder drop its socket without one.
+   */
+  private async undoAttach(held: Held): Promise<void> {
+    const { session } = held;
+    if (this.held.get(session.stationId) === held) this.release(session.stationId, held);
+    await this.removePresence(session);
+    await this.events
+      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), 'the connection could not be registered')
+      .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection of a failed connection'));
+  }
+
+  /** Only removes the presence record if it still points at this socket (the station may already be elsewhere). */
+  private async removePresence(session: StationSession): Promise<void> {
     await this.redis
       .eval(
         `local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v).connectionId == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
@@ -176,9 +224,6 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
         session.connectionId,
       )
       .catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence removal failed'));
-    await this.events
-      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), reason)
-      .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection'));
   }
 
   private release(stationId: string, held: Held): void {
@@ -187,9 +232,54 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     void held.commands.unsubscribe();
   }
 
-  private async writePresence(session: StationSession): Promise<void> {
-    const now = new Date().toISOString();
-    const presence: Presence = { replicaId: this.config.OCPP_REPLICA_ID, connectionId: session.connectionId, connectedAt: session.connectedAt.toISOString(), lastSeenAt: now };
-    await this.redis.set(this.keys.presence(session.stationId), JSON.stringify(presence), 'EX', this.config.OCPP_PRESENCE_TTL_S);
+  /** A record older than this is rewritten: it then has two thirds of its TTL left. */
+  private get presenceRefreshMs(): number {
+    return (this.config.OCPP_PRESENCE_TTL_S * 1000) / 3;
+  }
+
+  /**
+   * Presence lasts as long as the socket, not as long as its traffic: with the server's ping off and
+   * a Heartbeat every 300 s, a charger can send nothing for longer than the record's TTL. Every
+   * half of `presenceRefreshMs` the records of open sockets not rewritten by their own activity are
+   * rewritten in one pipeline (at 10,000 idle stations and the default TTL: ~170 writes/s).
+   * A dead peer is found by the ping (or TCP), which closes the socket and removes its record.
+   */
+  private async refreshPresence(): Promise<void> {
+    if (this.refreshing) return;
+    const now = Date.now();
+    const due = [...this.held.values()].filter((h) => h.session.isOpen && now - h.lastPresenceWrite >= this.presenceRefreshMs);
+    if (due.length === 0) return;
+    this.refreshing = true;
+    const previous = due.map((h) => h.lastPresenceWrite);
+    for (const h of due) h.lastPresenceWrite = now;
+    // A failed write is retried on the next tick: the record still has a third of its TTL left.
+    const retry = (i: number) => (due[i]!.lastPresenceWrite = previous[i]!);
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const h of due) pipeline.set(this.keys.presence(h.session.stationId), this.presenceRecord(h.session, h.lastSeen), 'EX', this.config.OCPP_PRESENCE_TTL_S);
+      const results = await pipeline.exec();
+      const failed = due.map((_, i) => i).filter((i) => !results?.[i] || results[i]![0]);
+      failed.forEach(retry);
+      if (failed.length > 0) this.logger.warn({ err: results?.[failed[0]!]?.[0], failed: failed.length, stations: due.length }, 'presence refresh failed');
+    } catch (err) {
+      due.forEach((_, i) => retry(i));
+      this.logger.warn({ err, stations: due.length }, 'presence refresh failed');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private async writePresence(session: StationSession, lastSeen: number): Promise<void> {
+    await this.redis.set(this.keys.presence(session.stationId), this.presenceRecord(session, lastSeen), 'EX', this.config.OCPP_PRESENCE_TTL_S);
+  }
+
+  private presenceRecord(session: StationSession, lastSeen: number): string {
+    const presence: Presence = {
+      replicaId: this.config.OCPP_REPLICA_ID,
+      connectionId: session.connectionId,
+      connectedAt: session.connectedAt.toISOString(),
+      lastSeenAt: new Date(lastSeen).toISOString(),
+    };
+    return JSON.stringify(presence);
   }
 }

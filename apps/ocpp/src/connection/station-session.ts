@@ -14,6 +14,7 @@ import WebSocket, { type RawData } from 'ws';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { withoutNul } from './core-fields.js';
 import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
+import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 
@@ -27,7 +28,7 @@ export interface SessionSettings {
 export interface SessionHooks {
   /** Keeps the raw text of a frame that could not be processed, with the reason. */
   rejectedFrame(stationId: string, raw: string, reason: string): void;
-  /** Any inbound frame: the station is alive (OCPP-J §4.6). */
+  /** Any inbound frame, a WebSocket ping or pong included: the station is alive (OCPP-J §4.6, guide §1.8). */
   activity(session: StationSession): void;
 }
 
@@ -35,6 +36,8 @@ export interface SessionHooks {
 const TRIGGER_WINDOW_MS = 60_000;
 const MAX_RAW_FRAME_KEPT = 65_536;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** The id of a CALL, read from the frame text when the frame itself could not be processed. */
+const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/;
 
 /**
  * One charger's WebSocket: ordered inbound handling (StartTransaction before its MeterValues),
@@ -75,7 +78,12 @@ export class StationSession implements StationContext {
       });
     });
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on('pong', () => (this.missedPongs = 0));
+    socket.on('pong', () => {
+      this.missedPongs = 0;
+      this.hooks.activity(this);
+    });
+    // ws answers the charger's own pings itself; they still show the station is there.
+    socket.on('ping', () => this.hooks.activity(this));
     socket.on('error', (err) => this.logger.warn({ err, stationId }, 'charger socket error'));
     this.schedulePing();
   }
@@ -119,9 +127,30 @@ export class StationSession implements StationContext {
     setTimeout(() => this.socket.terminate(), 5_000).unref();
   }
 
+  /**
+   * ws calls this synchronously from its 'message' listener, where an exception is uncaught: it
+   * would end the process and drop every charger of the replica. Whatever a frame does, a failure
+   * stays with this frame: logged, counted as a bad frame, and a CALL answered with a CallError.
+   */
   private onMessage(data: RawData, isBinary: boolean): void {
+    let text: string | undefined;
+    try {
+      text = isBinary ? undefined : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+      this.receive(text);
+    } catch (err) {
+      try {
+        this.logger.error({ err, stationId: this.stationId }, 'inbound frame could not be processed');
+        const callId = text === undefined ? undefined : CALL_ID.exec(text)?.[1];
+        if (callId !== undefined) this.answerInternalError(callId);
+        this.badFrame(text ?? '<unreadable frame>', 'internal error: the frame could not be processed');
+      } catch (again) {
+        this.logger.error({ err: again, stationId: this.stationId }, 'could not account for a failed frame');
+      }
+    }
+  }
+
+  private receive(text: string | undefined): void {
     this.hooks.activity(this);
-    const text = isBinary ? undefined : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
     if (text === undefined) return this.badFrame('<binary frame>', 'binary frames are not OCPP-J');
     const parsed = parseFrame(text);
     if (parsed.kind === 'ignore') {
@@ -135,6 +164,13 @@ export class StationSession implements StationContext {
       return;
     }
     const frame = parsed.frame;
+    if (nestedDeeperThan(frame.type === MessageType.CallError ? frame.details : frame.payload, MAX_PAYLOAD_DEPTH)) {
+      const reason = `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+      this.badFrame(text, reason);
+      if (frame.type === MessageType.Call) this.write(serializeCallError(frame.uniqueId, 'FormationViolation', reason, {}));
+      else this.calls.settle(frame.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer ${reason}`, details: {} });
+      return;
+    }
     if (frame.type === MessageType.Call) {
       // NUL can only be there as a raw character or the JSON escape, a lone surrogate only as an escape
       // (the frame was valid UTF-8): skip the deep copy otherwise.
@@ -147,7 +183,7 @@ export class StationSession implements StationContext {
       return;
     }
     if (frame.type === MessageType.CallError) {
-      this.calls.settle(frame.uniqueId, { kind: 'error', code: frame.code, description: frame.description, details: frame.details });
+      this.calls.settle(frame.uniqueId, { kind: 'error', code: this.bundle.normalizeErrorCode(frame.code), description: frame.description, details: frame.details });
       return;
     }
     this.calls.settle(frame.uniqueId, this.bundle.checkAnswer(this, action, frame.payload));
@@ -168,7 +204,20 @@ export class StationSession implements StationContext {
       return;
     }
     const receivedAt = new Date();
-    this.inbound = this.inbound.then(() => this.handleCall(frame, receivedAt, text));
+    this.inbound = this.inbound
+      .then(() => this.handleCall(frame, receivedAt, text))
+      .catch((err: unknown) => {
+        // handleCall answers dispatch failures itself; this is the rest (e.g. an answer that cannot be
+        // serialised). A rejected chain would skip every later CALL and end the process as an unhandled rejection.
+        this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'inbound CALL could not be answered');
+        this.answerInternalError(frame.uniqueId);
+      });
+  }
+
+  private answerInternalError(uniqueId: string): void {
+    const answer = serializeCallError(uniqueId, this.bundle.internalErrorCode, 'internal error', {});
+    this.inboundIds.answered(uniqueId, answer);
+    this.write(answer);
   }
 
   private async handleCall(frame: CallFrame, receivedAt: Date, text: string): Promise<void> {

@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import { jest } from '@jest/globals';
+import { InboundIds } from '@cpo/ocpp-protocol';
+import pino from 'pino';
+import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import type { ProtocolBundle } from './protocol-bundle.js';
+import { StationSession, type SessionHooks } from './station-session.js';
+
+const noop = { inc() {}, observe() {}, set() {} };
+const metrics = new Proxy({}, { get: () => noop }) as unknown as OcppMetrics;
+const logger = pino({ level: 'silent' });
+
+/** Enough of a ws socket for a session: frames the session writes are kept in `sent`. */
+class FakeSocket extends EventEmitter {
+  readyState = 1;
+  readonly sent: unknown[] = [];
+  send(text: string): void {
+    this.sent.push(JSON.parse(text));
+  }
+  close(): void {
+    this.readyState = 2;
+  }
+  terminate(): void {
+    this.readyState = 3;
+    this.emit('close', 1006, Buffer.alloc(0));
+  }
+  ping(): void {}
+  /** What the charger sends. */
+  frame(text: string): void {
+    this.emit('message', Buffer.from(text), false);
+  }
+}
+
+const bundle = (dispatch: ProtocolBundle['dispatch']): ProtocolBundle => ({
+  subprotocol: 'ocpp1.6',
+  dispatch,
+  checkAnswer: (_ctx, _action, payload) => ({ kind: 'result', payload }),
+  internalErrorCode: 'InternalError',
+  normalizeErrorCode: (code) => (code === 'FormatViolation' ? 'FormationViolation' : code),
+});
+
+const heartbeat: ProtocolBundle['dispatch'] = async () => ({ ok: true, payload: { currentTime: '2025-01-01T00:00:00Z' } });
+
+function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds } = {}) {
+  const socket = new FakeSocket();
+  const hooks = { rejectedFrame: jest.fn<SessionHooks['rejectedFrame']>(), activity: jest.fn<SessionHooks['activity']>() };
+  const session = new StationSession(
+    socket as never,
+    'CP1',
+    true,
+    'Accepted',
+    'strict',
+    options.ids ?? new InboundIds(),
+    { callTimeoutMs: 1000, queueLimit: 10, pingIntervalMs: 0, maxBadFramesPerMinute: 100 },
+    bundle(options.dispatch ?? heartbeat),
+    metrics,
+    hooks,
+    logger,
+  );
+  return { socket, session, hooks };
+}
+
+const nested = (depth: number, inner = '[]') => `${'['.repeat(depth - 1)}${inner}${']'.repeat(depth - 1)}`;
+
+describe('StationSession: a frame never throws into ws', () => {
+  it('answers a deeply nested CALL with a NUL (10 kB, 5,000 levels) with FormationViolation', () => {
+    const { socket, hooks } = open();
+    const frame = `[2,"a","Heartbeat",{"x":"\\u0000","y":${nested(5000)}}]`;
+    expect(() => socket.frame(frame)).not.toThrow();
+    expect(socket.sent).toEqual([[4, 'a', 'FormationViolation', expect.stringContaining('deeper than'), {}]]);
+    expect(hooks.rejectedFrame).toHaveBeenCalledWith('CP1', frame, expect.stringContaining('deeper than'));
+  });
+
+  it('still handles a NUL in a payload of ordinary depth', async () => {
+    const dispatch = jest.fn(heartbeat);
+    const { socket, session } = open({ dispatch });
+    socket.frame(`[2,"a","DataTransfer",{"vendorId":"V\\u0000","data":${JSON.stringify(JSON.stringify({ deep: nested(20) }))}}]`);
+    await session.drained();
+    expect(dispatch.mock.calls[0]![2]).toEqual({ vendorId: 'V\uFFFD', data: expect.any(String) });
+    expect(socket.sent).toEqual([[3, 'a', { currentTime: expect.any(String) }]]);
+  });
+
+  it('answers InternalError and counts a bad frame when processing a frame throws', () => {
+    const ids = new InboundIds();
+    jest.spyOn(ids, 'begin').mockImplementation(() => {
+      throw new RangeError('Maximum call stack size exceeded (simulated)');
+    });
+    const { socket, hooks } = open({ ids });
+    expect(() => socket.frame('[2,"a","Heartbeat",{}]')).not.toThrow();
+    expect(socket.sent).toEqual([[4, 'a', 'InternalError', expect.any(String), {}]]);
+    expect(hooks.rejectedFrame).toHaveBeenCalledWith('CP1', '[2,"a","Heartbeat",{}]', expect.stringContaining('internal error'));
+  });
+
+  it('answers InternalError when an answer cannot be sent, and keeps handling later CALLs', async () => {
+    let first = true;
+    const dispatch: ProtocolBundle['dispatch'] = async (ctx, call, payload, triggered) => {
+      if (!first) return heartbeat(ctx, call, payload, triggered);
+      first = false;
+      return { ok: true, payload: { n: 1n as unknown as number } }; // JSON.stringify throws on a BigInt
+    };
+    const { socket, session } = open({ dispatch });
+    socket.frame('[2,"a","Heartbeat",{}]');
+    socket.frame('[2,"b","Heartbeat",{}]');
+    await session.drained();
+    expect(socket.sent).toEqual([
+      [4, 'a', 'InternalError', expect.any(String), {}],
+      [3, 'b', { currentTime: expect.any(String) }],
+    ]);
+  });
+});
+
+describe('StationSession: liveness and answers', () => {
+  it('counts pongs and the charger\'s pings as activity', () => {
+    const { socket, session, hooks } = open();
+    socket.emit('pong', Buffer.alloc(0));
+    socket.emit('ping', Buffer.alloc(0));
+    expect(hooks.activity.mock.calls).toEqual([[session], [session]]);
+  });
+
+  it('passes a charger\'s CALLERROR code on in the version\'s spelling', async () => {
+    const { socket, session } = open();
+    const outcome = session.call('Reset', { type: 'Soft' });
+    const [, id] = socket.sent[0] as [number, string];
+    socket.frame(JSON.stringify([4, id, 'FormatViolation', 'bad', {}]));
+    expect(await outcome).toEqual({ kind: 'error', code: 'FormationViolation', description: 'bad', details: {} });
+  });
+
+  it('refuses a charger\'s answer nested too deeply', async () => {
+    const { socket, session } = open();
+    const outcome = session.call('GetConfiguration', {});
+    const [, id] = socket.sent[0] as [number, string];
+    socket.frame(`[3,${JSON.stringify(id)},{"configurationKey":${nested(100)}}]`);
+    expect(await outcome).toEqual({ kind: 'error', code: 'FormationViolation', description: expect.stringContaining('deeper than'), details: {} });
+  });
+});
