@@ -157,6 +157,18 @@ describe('smart charging: emulated cap, retries, plan order', () => {
     expect(limitNow(1)).toBe(16);
   });
 
+  it('a station rejected at boot gets no charging profile; its plan waits, failed, for an accepted boot', async () => {
+    const c = charger(h.wsUrl, { ChargeProfileMaxStackLevel: '2' });
+    expect((await api(h, 'PUT', `/api/v1/stations/${c.cp.identity}`, { registrationStatus: 'Rejected' })).status).toBeLessThan(300);
+    chargers.push(c.cp);
+    void c.cp.start();
+    await c.cp.waitOpen();
+    expect(await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' })).toMatchObject({ status: 'Rejected' });
+    await publishPlan(plan(c.cp.identity, [[1, 16]]), new Date());
+    expect(await eventually(async () => (await row(c.cp.identity, 101))?.state === 'failed')).toBe(true);
+    expect(c.sets).toEqual([]);
+  });
+
   it('never lets an older plan delivered late replace a newer one', async () => {
     const { cp, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '0' });
     const made = Date.now();

@@ -72,10 +72,8 @@ export class CommandExecutor {
   async execute(ctx: StationContext, request: OcppCommandRequest): Promise<OcppCommandReply> {
     const { action } = request;
     if (!isCsAction16(action)) return invalid(`${action} is not a central-system action of OCPP 1.6`);
-    if (ctx.registration === 'Rejected') return error(LocalCommandErrorCode.NotAccepted, 'the station was rejected at boot; it gets no calls');
-    if (ctx.registration !== 'Accepted' && FORBIDDEN_WHILE_PENDING.has(action)) {
-      return error(LocalCommandErrorCode.NotAccepted, `${action} is not allowed before the station is accepted`);
-    }
+    const refused = registrationRefusal(ctx, action);
+    if (refused) return refused;
     let payload = request.payload as JsonObject;
     try {
       const complete = this.complete.get(action);
@@ -117,6 +115,19 @@ export class CommandExecutor {
     this.logger.error({ err: e }, 'command failed');
     return error('InternalError', e instanceof Error ? e.message : String(e));
   }
+}
+
+/**
+ * Why the station's registration forbids sending it `action` now, if it does: a station rejected at
+ * boot gets no CALLs at all (guide §2.1), a Pending one none that start or stop charging. Every
+ * path to a charger asks this (operator and bus commands, smart charging).
+ */
+export function registrationRefusal(ctx: Pick<StationContext, 'registration'>, action: string): OcppCommandReply | undefined {
+  if (ctx.registration === 'Rejected') return error(LocalCommandErrorCode.NotAccepted, 'the station was rejected at boot; it gets no calls');
+  if (ctx.registration !== 'Accepted' && FORBIDDEN_WHILE_PENDING.has(action)) {
+    return error(LocalCommandErrorCode.NotAccepted, `${action} is not allowed before the station is accepted`);
+  }
+  return undefined;
 }
 
 export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply {

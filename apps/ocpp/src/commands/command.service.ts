@@ -8,7 +8,7 @@ import { SessionRegistry } from '../connection/session-registry.js';
 import { CommandExecutor } from './command-executor.js';
 import { stationIdProblem } from './station-id.js';
 
-/** Extra wait on top of the call timeout for a command travelling to another replica and queueing there. */
+/** Extra wait on top of the call timeout for a command travelling to another replica (its queueing there counts within the call timeout). */
 const BUS_MARGIN_MS = 5_000;
 
 /**
