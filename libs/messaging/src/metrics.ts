@@ -5,6 +5,7 @@ export class MessagingMetrics {
   readonly published: Counter<'subject'>;
   readonly publishFailures: Counter<'subject'>;
   readonly outboxPending: Gauge;
+  readonly outboxParked: Counter<'subject'>;
   readonly fastPathDeferred: Counter;
   readonly consumed: Counter<'consumer' | 'outcome'>;
   readonly deadLetters: Counter<'consumer' | 'reason'>;
@@ -22,6 +23,12 @@ export class MessagingMetrics {
       registers,
     });
     this.outboxPending = new Gauge({ name: 'bus_outbox_pending', help: 'Outbox rows not yet published (last relay pass)', registers });
+    this.outboxParked = new Counter({
+      name: 'bus_outbox_parked_total',
+      help: 'Outbox events that can never be published (e.g. larger than max_payload), kept in the outbox with last_error "parked: ..." and no longer retried',
+      labelNames: ['subject'],
+      registers,
+    });
     this.fastPathDeferred = new Counter({
       name: 'bus_outbox_fast_path_deferred_total',
       help: 'Committed events the outbox fast path left to the relay because its in-flight cap was reached (they arrive seconds later)',

@@ -1,6 +1,6 @@
 import { Subjects, validateEvent } from '@cpo/contracts';
 import { parseOcppTime } from '../time.js';
-import { meterReadingOf } from './meter-samples.js';
+import { MAX_EVENT_SAMPLES, meterReadingOf } from './meter-samples.js';
 
 describe('meterReadingOf', () => {
   it('fills in the OCPP defaults, parses decimals, keeps signed data verbatim without a number', () => {
@@ -57,6 +57,24 @@ describe('meterReadingOf', () => {
       // Non-text fields fall back to the OCPP defaults (5); values outside the enums are only stored.
       expect(event?.samples.map((x) => x.value)).toEqual(event ? [5, 6, 1000] : undefined);
     }
+  });
+
+  it('caps the samples of the event far below NATS max_payload (1 MiB) and still stores every sampled value', () => {
+    // A 4 MB frame may carry ~20,000 sampled values in one MeterValue; each here is as long as a contract sample gets.
+    const sampledValue = Array.from({ length: 20_000 }, (_, i) => ({
+      value: String(-1.2345678901234567e300 - i),
+      measurand: 'Energy.Reactive.Import.Interval',
+      unit: 'kvarh',
+      phase: 'L1-N',
+      context: 'Transaction.Begin',
+      location: 'Outlet',
+    }));
+    const { reading, event } = meterReadingOf('CP-WITH-A-LONG-STATION-ID', 1, 2_147_483_647, { timestamp: '2026-11-23T10:00:00Z', sampledValue } as Parameters<typeof meterReadingOf>[3]);
+    expect(reading.samples).toHaveLength(20_000);
+    expect(event?.samples).toHaveLength(MAX_EVENT_SAMPLES);
+    expect(event?.samples.map((x) => x.value)).toEqual(sampledValue.slice(0, MAX_EVENT_SAMPLES).map((v) => Number(v.value))); // the first ones
+    expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThan(256 * 1024);
   });
 
   it('publishes no event when nothing numeric was measured', () => {

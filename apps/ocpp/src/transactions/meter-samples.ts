@@ -14,10 +14,19 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
+ * The most samples one `ocpp.meter.sampled` event carries: the first ones the contract can express,
+ * in the charger's order. A frame may be up to 4 MB, so one MeterValue could hold ~20,000 sampled
+ * values: as one event that is ~1.4 MB, more than NATS accepts (max_payload, 1 MiB by default), and
+ * such an event could never be published. A sample is at most ~200 bytes of JSON, so 1,000 keep an
+ * event below ~200 kB; real meters send tens. Every sampled value is still stored.
+ */
+export const MAX_EVENT_SAMPLES = 1000;
+
+/**
  * Normalises one `MeterValue` into a reading: OCPP's defaults made explicit
  * (`Energy.Active.Import.Register`, `Wh`, `Raw`), numbers parsed from the decimal strings. Every
  * sampled value is kept for storage (signed data verbatim, with no number); the event carries only
- * samples the bus contract can express.
+ * samples the bus contract can express, at most MAX_EVENT_SAMPLES of them (the first).
  */
 export function meterReadingOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue): { reading: MeterReading; event?: OcppMeterSampled } {
   // Formatted once per MeterValue: the reading (JSON) and the event share it.
@@ -39,6 +48,7 @@ export function meterReadingOf(stationId: string, connectorId: number, transacti
     };
     stored.push(sample);
     if (value === null || !Number.isFinite(value)) continue;
+    if (samples.length >= MAX_EVENT_SAMPLES) continue;
     const forEvent = contractSample(sample, value);
     if (forEvent) samples.push(forEvent);
   }

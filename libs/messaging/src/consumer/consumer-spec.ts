@@ -27,7 +27,11 @@ export interface ConsumerSpec<S extends EventSubject = EventSubject> {
   /** Exactly one of handler and batchHandler. */
   handler?: EventHandler<S>;
   batchHandler?: BatchEventHandler<S>;
-  /** Deliveries before an event is dead-lettered. */
+  /**
+   * Deliveries before an event whose processing keeps failing for a reason of its own (its handler
+   * throws) is dead-lettered. Failures because the database or another dependency is unreachable
+   * do not count: such events are redelivered with back-off for as long as the outage lasts.
+   */
   maxDeliver?: number;
   ackWaitMs?: number;
   /** Redelivery delay after the n-th failure (last value repeats). */

@@ -10,6 +10,7 @@ import type { MessagingMetrics } from '../metrics.js';
 import { BatchFailure, HandlerFailure, type ConsumerSpec } from './consumer-spec.js';
 import { DeadLetters } from './dead-letter.js';
 import { decodeMessage } from './decode.js';
+import { isInfrastructureError } from './infrastructure-error.js';
 
 export interface ConsumerDeps {
   js: JetStreamClient;
@@ -28,6 +29,12 @@ const DEFAULT_PENDING_REFRESH_MS = 10_000;
  * batch in one PostgreSQL transaction together with its inbox rows, and acks
  * only after commit. Redeliveries of already-applied events are recognised by
  * the inbox and acknowledged without running the handler again.
+ *
+ * Only a failure of the message itself (its handler threw, or it is invalid) counts towards
+ * dead-lettering: when the database or another dependency is unreachable (isInfrastructureError)
+ * the batch is nak'd with back-off however often it was delivered, so an outage of any length
+ * loses no event. A message delivered more than `maxDeliver` times is therefore tried once more,
+ * alone, before anything is decided about it.
  */
 export class DurableConsumer<S extends EventSubject = EventSubject> {
   private readonly spec: Required<Omit<ConsumerSpec<S>, 'handler' | 'batchHandler'>> & Pick<ConsumerSpec<S>, 'handler' | 'batchHandler'>;
@@ -126,7 +133,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       try {
         await this.processBatch(batch);
       } catch (err) {
-        // Only infrastructure failures land here (database down); leave the batch for redelivery.
+        // Only infrastructure failures land here (database down); leave the batch for redelivery, never dead-letter.
         this.logger.error({ err, size: batch.length }, 'consumer batch failed; messages will be redelivered');
         for (const msg of batch) this.settle(msg, 'nak', this.backoff(msg.info.deliveryCount));
       }
@@ -159,18 +166,24 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
 
   private async processBatch(batch: JsMsg[]): Promise<void> {
     const valid: { msg: JsMsg; event: BusEvent<S> }[] = [];
+    const overdue: { msg: JsMsg; event: BusEvent<S> }[] = [];
     for (const msg of batch) {
       const decoded = decodeMessage(msg, this.deps.names);
       if (!decoded.ok) {
         await this.deadLetter(msg, 'invalid', decoded.reason, decoded.eventId);
       } else if (msg.info.deliveryCount > this.spec.maxDeliver) {
-        // The previous attempt never reported back (process died): the bound still holds.
-        await this.deadLetter(msg, 'max_deliveries', `delivered ${msg.info.deliveryCount} times`, decoded.event.id);
+        // Its earlier deliveries may have failed only because the database was down (not the
+        // message's fault), so it is tried once more before it could be dead-lettered (in
+        // failed()); alone, so that a message whose processing kills the process takes no other
+        // message with it (it is then redelivered; this log line names it).
+        this.logger.warn({ eventId: decoded.event.id, subject: decoded.event.subject, delivery: msg.info.deliveryCount }, 'event delivered more often than maxDeliver; trying it alone');
+        overdue.push({ msg, event: decoded.event as BusEvent<S> });
       } else {
         valid.push({ msg, event: decoded.event as BusEvent<S> });
       }
     }
     await this.applyIsolating(valid);
+    for (const item of overdue) await this.applyIsolating([item]);
   }
 
   /**
@@ -186,6 +199,9 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
         await this.apply(pending);
         return;
       } catch (err) {
+        // A handler that failed because the database (or another dependency) is gone blames no
+        // message: the whole batch goes back for redelivery (run()).
+        if ((err instanceof HandlerFailure || err instanceof BatchFailure) && isInfrastructureError(err.cause)) throw err.cause;
         if (err instanceof HandlerFailure) {
           const bad = pending[err.index];
           await this.failed(bad.msg, bad.event, err.cause);
@@ -247,7 +263,8 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
     if (err instanceof DomainError && err.kind === 'validation') {
       return this.deadLetter(msg, 'rejected', detail, event.id);
     }
-    if (msg.info.deliveryCount >= this.spec.maxDeliver) {
+    // Only a failure of the message's own counts against maxDeliver (see isInfrastructureError).
+    if (msg.info.deliveryCount >= this.spec.maxDeliver && !isInfrastructureError(err)) {
       return this.deadLetter(msg, 'max_deliveries', `handler failed on delivery ${msg.info.deliveryCount}: ${detail}`, event.id);
     }
     const delay = this.backoff(msg.info.deliveryCount);

@@ -4,6 +4,8 @@ import type { MessagingMetrics } from '../metrics.js';
 import { unpackRow, type PackedRow } from './outbox.packed.js';
 import type { OutboxRow } from './outbox.relay.js';
 import { toJsonParameter, type CommittedOutboxEvent } from './outbox.writer.js';
+import { classifyPublishFailure, NOT_PARKED, PARKED_PREFIX } from './publish-failure.js';
+import type { RowBackoff } from './row-backoff.js';
 
 export interface PackedPassDeps {
   /** A connection of the relay's pool, released when the pass ends. */
@@ -18,14 +20,21 @@ export interface PackedPassDeps {
   metrics: MessagingMetrics;
   logger: Logger;
   afterPublish?: (eventIds: string[]) => Promise<void>;
+  /** The relay's per-row back-off for this table (rows that keep failing wait, see RowBackoff). */
+  backoff?: RowBackoff;
 }
 
 /**
  * One relay pass over `outbox_batch` (see outbox.packed.ts), like the pass over `outbox`: rows
  * locked (SKIP LOCKED, so replicas share them) while their events are published, then marked or
  * deleted in the same transaction. A row is marked only when every event it holds is on the
- * stream; otherwise it keeps its place with its attempt count and error, and is published whole
- * again later (JetStream drops the copies of the events it already stored).
+ * stream or parked; otherwise it keeps its place with its attempt count and error, and is
+ * published whole again later (JetStream drops the copies of the events it already stored).
+ *
+ * An event that can never be published (see classifyPublishFailure: e.g. larger than NATS's
+ * max_payload) is parked rather than retried forever: once the rest of its row is on the stream,
+ * the row's `keep` is narrowed to its parked events and `last_error` starts with PARKED_PREFIX, so
+ * the row stays for operators (`outbox_events` shows just those events) and no pass selects it again.
  */
 export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: number; failed: number }> {
   const { client } = d;
@@ -33,7 +42,7 @@ export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: n
     // As for `outbox` rows: losing this commit only means publishing the rows again, so no WAL flush wait.
     const opened = (await client.query(
       `BEGIN; SET LOCAL synchronous_commit = off;
-       SELECT seq, events, keep, source FROM outbox_batch WHERE published_at IS NULL${d.freshFilter}
+       SELECT seq, events, keep, source FROM outbox_batch WHERE published_at IS NULL AND ${NOT_PARKED}${d.freshFilter}${d.backoff?.filter() ?? ''}
         ORDER BY seq LIMIT ${Math.trunc(d.rowsPerPass)} FOR UPDATE SKIP LOCKED`,
     )) as unknown as pg.QueryResult<PackedRow>[];
     const rows = opened[2].rows;
@@ -44,33 +53,54 @@ export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: n
     const unpacked = rows.map(unpackRow);
     const results = await d.publishAll(unpacked.flat().map(toOutboxRow));
     const sent: CommittedOutboxEvent[] = [];
-    const failedSeqs: string[] = [];
+    const failedRows: { seq: string; refused: boolean }[] = [];
+    const parkedRows: { seq: string; events: CommittedOutboxEvent[]; reason: string }[] = [];
     let failed = 0;
     let reason: unknown;
     let k = 0;
     unpacked.forEach((events, i) => {
-      let ok = true;
+      const acked: CommittedOutboxEvent[] = [];
+      const parked: CommittedOutboxEvent[] = [];
+      let retry = false;
+      let refused = false;
+      let parkReason = '';
       for (const e of events) {
         const r = results[k++];
-        if (r.status === 'fulfilled') continue;
-        ok = false;
+        if (r.status === 'fulfilled') {
+          acked.push(e);
+          continue;
+        }
+        d.metrics.publishFailures.inc({ subject: e.subject });
+        const kind = classifyPublishFailure(r.reason);
+        if (kind === 'permanent') {
+          parked.push(e);
+          parkReason ||= String(r.reason);
+          continue;
+        }
+        retry = true;
+        refused ||= kind === 'refused';
         failed += 1;
         reason ??= r.reason;
-        d.metrics.publishFailures.inc({ subject: e.subject });
       }
-      if (ok) sent.push(...events);
-      else failedSeqs.push(rows[i].seq);
+      if (retry) failedRows.push({ seq: rows[i].seq, refused });
+      else {
+        sent.push(...acked);
+        if (parked.length) parkedRows.push({ seq: rows[i].seq, events: parked, reason: parkReason });
+      }
     });
     if (sent.length) await d.afterPublish?.(sent.map((e) => e.id));
-    if (failedSeqs.length) {
-      await client.query(`UPDATE outbox_batch SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [failedSeqs, String(reason)]);
-      d.logger.warn({ failed, rows: failedSeqs.length, reason: String(reason) }, 'outbox publish failed; will retry');
+    if (failedRows.length) {
+      await client.query(`UPDATE outbox_batch SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])`, [failedRows.map((r) => r.seq), String(reason)]);
+      d.logger.warn({ failed, rows: failedRows.length, reason: String(reason) }, 'outbox publish failed; will retry');
     }
+    for (const p of parkedRows) await park(d, p);
     // Integers read from our own table a moment ago: inlined, so the mark and the commit share a round trip.
-    const seqs = rows.filter((r) => !failedSeqs.includes(r.seq)).map((r) => BigInt(r.seq).toString());
+    const done = new Set([...failedRows, ...parkedRows].map((r) => r.seq));
+    const seqs = rows.filter((r) => !done.has(r.seq)).map((r) => BigInt(r.seq).toString());
     const mark = d.deletePublished ? 'DELETE FROM outbox_batch' : 'UPDATE outbox_batch SET published_at = now(), attempts = attempts + 1';
     await client.query(`${seqs.length ? `${mark} WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]);` : ''} COMMIT`);
     for (const e of sent) d.metrics.published.inc({ subject: e.subject });
+    holdBack(d, rows, failedRows, sent.length > 0);
     return { published: sent.length, failed };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -78,6 +108,34 @@ export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: n
   } finally {
     client.release();
   }
+}
+
+/** Leaves only the parked events in the row, marked parked, and says so (log, metric). */
+async function park(d: PackedPassDeps, p: { seq: string; events: CommittedOutboxEvent[]; reason: string }): Promise<void> {
+  await d.client.query(`UPDATE outbox_batch SET keep = $2::bigint[], attempts = attempts + 1, last_error = $3 WHERE seq = $1`, [
+    p.seq,
+    p.events.map((e) => e.packedOrd),
+    `${PARKED_PREFIX}${p.reason}`,
+  ]);
+  for (const e of p.events) {
+    d.metrics.outboxParked.inc({ subject: e.subject });
+    d.logger.error({ eventId: e.id, subject: e.subject, batchSeq: p.seq, reason: p.reason }, 'outbox event can never be published; parked in outbox_batch');
+  }
+}
+
+/**
+ * Rows that failed for a reason of their own (JetStream refused them, or other rows of the same
+ * pass went out) wait before they are selected again, so they cannot hold up the rows behind them;
+ * when nothing went out and nothing answered, NATS is down and the relay's own back-off applies.
+ */
+function holdBack(d: PackedPassDeps, rows: PackedRow[], failedRows: { seq: string; refused: boolean }[], anySent: boolean): void {
+  if (!d.backoff) return;
+  const failedSeqs = new Set<string>();
+  for (const r of failedRows) {
+    failedSeqs.add(r.seq);
+    if (r.refused || anySent) d.backoff.failed(r.seq);
+  }
+  for (const r of rows) if (!failedSeqs.has(r.seq)) d.backoff.done(r.seq);
 }
 
 function toOutboxRow(e: CommittedOutboxEvent): OutboxRow {

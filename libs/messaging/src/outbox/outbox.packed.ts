@@ -133,5 +133,6 @@ export function unpackRow(row: PackedRow): CommittedOutboxEvent[] {
       source: row.source,
       occurred_at: e.occurred_at,
       packedSeq: row.seq,
+      packedOrd: e.ord,
     }));
 }

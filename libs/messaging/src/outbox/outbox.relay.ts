@@ -7,6 +7,8 @@ import { textEncoder, toHeaders } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { PipelinedPublisher } from './pipelined-publisher.js';
 import { drainPackedRows } from './outbox.packed-pass.js';
+import { classifyPublishFailure, NOT_PARKED, PARKED_PREFIX } from './publish-failure.js';
+import { RowBackoff } from './row-backoff.js';
 import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxRelayOptions {
@@ -82,6 +84,8 @@ export class OutboxRelay {
   private packedCheckedAt = 0;
   private pool?: pg.Pool;
   private readonly publisher?: PipelinedPublisher;
+  private readonly singleBackoff = new RowBackoff();
+  private readonly packedBackoff = new RowBackoff();
 
   constructor(private readonly o: OutboxRelayOptions) {
     // @nats-io/jetstream 3 keeps its connection as `nc`; without one, rows are published one request each.
@@ -130,11 +134,16 @@ export class OutboxRelay {
       metrics: this.o.metrics,
       logger: this.o.logger,
       afterPublish: this.o.afterPublish,
+      backoff: this.packedBackoff,
     });
     return { published: single.published + packed.published, failed: single.failed + packed.failed };
   }
 
-  /** One pass over `outbox` rows (one event each). */
+  /**
+   * One pass over `outbox` rows (one event each). A row that can never be published is parked
+   * (`last_error` starting with PARKED_PREFIX, skipped from then on); rows failing for a reason of
+   * their own are held back for a while (RowBackoff) so they cannot starve the rows behind them.
+   */
   private async drainSingle(): Promise<{ published: number; failed: number }> {
     const client = await this.db().connect();
     try {
@@ -145,7 +154,7 @@ export class OutboxRelay {
         `BEGIN; SET LOCAL synchronous_commit = off;
          SELECT seq, id, subject, schema_version, payload::text AS payload, correlation_id, source,
                 to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
-           FROM outbox WHERE published_at IS NULL${this.freshFilter()} ORDER BY seq LIMIT ${Math.trunc(this.o.batchSize)} FOR UPDATE SKIP LOCKED`,
+           FROM outbox WHERE published_at IS NULL AND ${NOT_PARKED}${this.freshFilter()}${this.singleBackoff.filter()} ORDER BY seq LIMIT ${Math.trunc(this.o.batchSize)} FOR UPDATE SKIP LOCKED`,
       )) as unknown as pg.QueryResult<OutboxRow>[];
       const rows = opened[2].rows;
       if (rows.length === 0) {
@@ -154,20 +163,38 @@ export class OutboxRelay {
       }
       const results = await this.publishAll(rows);
       const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
-      const failed = rows.filter((_, i) => results[i].status === 'rejected');
+      const failed: { row: OutboxRow; refused: boolean }[] = [];
+      const parked: { row: OutboxRow; reason: string }[] = [];
+      let reason = '';
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') return;
+        this.o.metrics.publishFailures.inc({ subject: rows[i].subject });
+        const kind = classifyPublishFailure(r.reason);
+        if (kind === 'permanent') parked.push({ row: rows[i], reason: String(r.reason) });
+        else {
+          failed.push({ row: rows[i], refused: kind === 'refused' });
+          reason ||= String(r.reason);
+        }
+      });
       if (sent.length) await this.o.afterPublish?.(sent.map((r) => r.id));
       if (failed.length) {
-        const reason = String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason);
-        await client.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [failed.map((r) => r.id), reason]);
-        for (const r of failed) this.o.metrics.publishFailures.inc({ subject: r.subject });
+        await client.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [failed.map((f) => f.row.id), reason]);
         this.o.logger.warn({ failed: failed.length, published: sent.length, reason }, 'outbox publish failed; will retry');
       }
+      for (const p of parked) {
+        await client.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [p.row.id, `${PARKED_PREFIX}${p.reason}`]);
+        this.o.metrics.outboxParked.inc({ subject: p.row.subject });
+        this.o.logger.error({ eventId: p.row.id, subject: p.row.subject, reason: p.reason }, 'outbox event can never be published; parked in outbox');
+      }
+      // As in the packed pass: a row is held back when its failure is its own (see holdBack there).
+      for (const f of failed) if (f.refused || sent.length > 0) this.singleBackoff.failed(f.row.seq);
       // The seqs are integers read from our own table a moment ago, so inlining them is safe and lets
       // the update and the commit share one round trip (seqs rather than uuids: a quarter of the bytes).
       const seqs = sent.map((r) => BigInt(r.seq).toString()).join(',');
       const mark = this.o.retentionHours === 0 ? 'DELETE FROM outbox' : 'UPDATE outbox SET published_at = now(), attempts = attempts + 1';
       await client.query(`${seqs ? `${mark} WHERE seq = ANY('{${seqs}}'::bigint[]);` : ''} COMMIT`);
       for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
+      for (const r of [...sent, ...parked.map((p) => p.row)]) this.singleBackoff.done(r.seq);
       return { published: sent.length, failed: failed.length };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -223,7 +250,9 @@ export class OutboxRelay {
       try {
         const { published, failed } = await this.drainOnce();
         await this.maybePrune();
-        if (failed === 0) {
+        // Failures beside publishes are rows of their own (held back per row); only a pass that
+        // got nothing out means NATS may be down.
+        if (failed === 0 || published > 0) {
           failures = 0;
           if (published < this.o.batchSize && !this.dirty) await this.sleep(this.o.pollIntervalMs);
           continue;
@@ -286,8 +315,8 @@ export class OutboxRelay {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
     await this.detectPacked();
-    // outbox_events (created with outbox_batch) lists the events of both tables.
-    const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM ${this.packed ? 'outbox_events' : 'outbox'} WHERE published_at IS NULL`);
+    // outbox_events (created with outbox_batch) lists the events of both tables; parked ones are counted by bus_outbox_parked_total.
+    const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM ${this.packed ? 'outbox_events' : 'outbox'} WHERE published_at IS NULL AND ${NOT_PARKED}`);
     this.o.metrics.outboxPending.set(pending);
     // With retention 0 rows are deleted when published; this only catches rows marked by an older version.
     await this.db().query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);

@@ -67,6 +67,8 @@ export interface CommittedOutboxEvent {
   payloadJson?: string;
   /** The `outbox_batch` row holding the event, for events of a packed statement. */
   packedSeq?: string;
+  /** The event's 1-based position in that row (its `ord`), set when the relay reads the row back. */
+  packedOrd?: number;
 }
 
 export interface OutboxStatementOptions {

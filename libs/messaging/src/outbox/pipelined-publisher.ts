@@ -1,5 +1,6 @@
 import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { encodeHeaders, preEncodedHeaders, textDecoder, type EnvelopeMeta } from '../envelope.js';
+import { PublishRefusedError } from './publish-failure.js';
 
 export interface PipelinedMessage {
   subject: string;
@@ -34,7 +35,9 @@ interface Waiter {
  * and a batch has one timer and one promise (not one per message). Headers are written straight to
  * their wire form. The guarantees are those of `js.publish`: a message counts as stored
  * only when its stream acknowledged it; a 503 status (no stream for the subject) or a JetStream
- * error reply fails that message alone; a timeout fails whatever is still unacknowledged.
+ * error reply fails that message alone (with a PublishRefusedError); a message larger than the
+ * server's max_payload fails alone with the client's error; a timeout fails whatever is still
+ * unacknowledged.
  */
 export class PipelinedPublisher {
   private readonly prefix: string;
@@ -92,10 +95,13 @@ export class PipelinedPublisher {
         if (err) return;
         const token = msg.subject.slice(this.prefix.length);
         if (!this.waiting.has(token)) return; // late, after its batch timed out
-        if (msg.headers && msg.headers.code === 503) return this.settle(token, undefined, new Error('no stream stores this subject (503 no responders)'));
+        if (msg.headers && msg.headers.code === 503) return this.settle(token, undefined, new PublishRefusedError('no stream stores this subject (503 no responders)', 503));
         try {
-          const reply = JSON.parse(textDecoder.decode(msg.data)) as Partial<PubAck> & { error?: { code?: number; description?: string } };
-          if (reply.error) return this.settle(token, undefined, new Error(`JetStream refused the message: ${reply.error.description ?? 'unknown'} (${reply.error.code ?? '?'})`));
+          const reply = JSON.parse(textDecoder.decode(msg.data)) as Partial<PubAck> & { error?: { code?: number; err_code?: number; description?: string } };
+          if (reply.error) {
+            const { code, err_code: errCode, description } = reply.error;
+            return this.settle(token, undefined, new PublishRefusedError(`JetStream refused the message: ${description ?? 'unknown'} (${code ?? '?'}/${errCode ?? '?'})`, code, errCode));
+          }
           if (typeof reply.stream !== 'string' || typeof reply.seq !== 'number') return this.settle(token, undefined, new Error('malformed PubAck'));
           this.settle(token, { stream: reply.stream, seq: reply.seq, duplicate: reply.duplicate === true });
         } catch {
