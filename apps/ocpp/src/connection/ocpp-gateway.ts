@@ -135,8 +135,13 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const credentials = basicCredentials(req.headers.authorization);
     if (!credentials || credentials.user !== stationId) return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
-    if (!(await this.passwords.verify(stationId, station.passwordHash, credentials.password))) return { ok: false, status: 401, reason: 'wrong password' };
-    return { ok: true, station };
+    if (await this.passwords.verify(stationId, station.passwordHash, credentials.password)) return { ok: true, station };
+    // A rotated key the charger takes at its reboot (RebootRequired): its first use retires the old key.
+    if (station.pendingPasswordHash && (await this.passwords.verify(stationId, station.pendingPasswordHash, credentials.password))) {
+      await this.stations.promotePendingPassword(stationId, station.pendingPasswordHash);
+      return { ok: true, station };
+    }
+    return { ok: false, status: 401, reason: 'wrong password' };
   }
 
   private isTls(req: IncomingMessage): boolean {

@@ -32,7 +32,12 @@ export interface SessionHooks {
   activity(session: StationSession): void;
 }
 
-/** How long a message we asked for with TriggerMessage may pass the Pending gate. */
+/**
+ * How long messages we asked for with TriggerMessage may pass the Pending gate. The window admits
+ * every message of its action until it ends, not just the first: a StatusNotification trigger
+ * without connectorId is answered with one notification per connector, connector 0 included
+ * (guide §2.7), and the charger may send them in any number.
+ */
 const TRIGGER_WINDOW_MS = 60_000;
 const MAX_RAW_FRAME_KEPT = 65_536;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -224,7 +229,7 @@ export class StationSession implements StationContext {
     const started = process.hrtime.bigint();
     const expires = this.triggered.get(frame.action);
     const triggered = expires !== undefined && expires > Date.now();
-    if (triggered) this.triggered.delete(frame.action);
+    if (expires !== undefined && !triggered) this.triggered.delete(frame.action);
     const result = await this.bundle
       .dispatch(this, { uniqueId: frame.uniqueId, action: frame.action, receivedAt }, frame.payload, triggered)
       .catch((err: unknown) => {

@@ -1,36 +1,54 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
 import { triggeredActions16, type Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
+import type { StationContext } from '../connection/station-context.js';
 import { capabilitiesFrom } from './capabilities.js';
 import { hashPassword } from './password.js';
 import { StationRepository } from './station.repository.js';
 
+/** Configuration keys are CiString: `authorizationkey` is the AuthorizationKey. */
+const isKey = (key: string, name: string) => key.toLowerCase() === name.toLowerCase();
+
+/** The AuthorizationKey is write-only: its value is never stored nor shown, whoever reports it. */
+function masked<K extends { key: string; value?: string | null }>(keys: K[]): K[] {
+  return keys.map((k) => (isKey(k.key, 'AuthorizationKey') ? { ...k, value: null } : k));
+}
+
 /**
  * Keeps what we know of a charger's configuration in step with the commands it accepted: the keys
- * it reported, the capabilities derived from them, and the Basic-auth key after a rotation
- * (TC_073: switch to the new key only when the charger accepted it).
+ * it reported, the capabilities derived from them, the Basic-auth key after a rotation, and the
+ * security profile it was raised to (TC_083).
+ * Key rotation (TC_073): `Accepted` switches to the new key at once. `RebootRequired` means the
+ * charger keeps using the old key until it reboots, so the new one is kept pending: both are
+ * valid until the charger first authenticates with the new one, which then replaces the old.
  */
 @Injectable()
 export class ConfigurationEffects implements OnModuleInit {
   constructor(
     private readonly executor: CommandExecutor,
     private readonly stations: StationRepository,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
     this.executor.afterAnswer('GetConfiguration', async (ctx, payload, answer) => {
       const keys = (answer as unknown as Ocpp16.GetConfigurationResponse).configurationKey ?? [];
       const askedAll = !((payload as unknown as Ocpp16.GetConfigurationRequest).key?.length);
-      await this.stations.mergeConfiguration(ctx.stationId, keys, askedAll ? capabilitiesFrom(keys) : undefined);
+      await this.stations.mergeConfiguration(ctx.stationId, masked(keys), askedAll ? capabilitiesFrom(keys) : undefined);
     });
     this.executor.afterAnswer('ChangeConfiguration', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.ChangeConfigurationRequest;
       const status = (answer as unknown as Ocpp16.ChangeConfigurationResponse).status;
       if (status !== 'Accepted' && status !== 'RebootRequired') return;
-      if (req.key === 'AuthorizationKey') {
-        await this.stations.setPassword(ctx.stationId, await hashPassword(req.value));
+      if (isKey(req.key, 'AuthorizationKey')) {
+        const hash = await hashPassword(req.value);
+        if (status === 'Accepted') await this.stations.setPassword(ctx.stationId, hash);
+        else await this.stations.setPendingPassword(ctx.stationId, hash);
         return; // write-only: never stored in clear
       }
+      if (isKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
       await this.stations.mergeConfiguration(ctx.stationId, [{ key: req.key, readonly: false, value: req.value }]);
     });
     for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
@@ -40,5 +58,20 @@ export class ConfigurationEffects implements OnModuleInit {
         return payload;
       });
     }
+  }
+
+  /**
+   * The charger now connects with the raised profile; from now on a connection below it is refused
+   * (guide §1.9, A00.FR.002). Profile 3 (client certificates) is recorded as 2, the strictest this
+   * central system enforces: TLS required, plain `ws` refused.
+   */
+  private async raiseSecurityProfile(ctx: StationContext, value: string): Promise<void> {
+    const profile = /^\s*[0-3]\s*$/.test(value) ? Number(value) : undefined;
+    if (profile === undefined || profile === 0) {
+      this.logger.warn({ stationId: ctx.stationId, value }, 'charger accepted a SecurityProfile that raises nothing; not recorded');
+      return;
+    }
+    if (profile === 3) this.logger.warn({ stationId: ctx.stationId }, 'security profile 3 is recorded as 2 (TLS required; client certificates are not checked here)');
+    await this.stations.raiseSecurityProfile(ctx.stationId, profile === 1 ? 1 : 2);
   }
 }

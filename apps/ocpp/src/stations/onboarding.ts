@@ -1,41 +1,59 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import type { StationContext } from '../connection/station-context.js';
+import { sampledDataChange } from './measurands.js';
+import { StationRepository } from './station.repository.js';
 
-/** Measurands the planner and the grid reports need (guide §3.2); SoC where the charger has it. */
-export const WANTED_MEASURANDS = ['Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Current.Offered', 'SoC'];
+export { WANTED_MEASURANDS } from './measurands.js';
 
 /**
- * Onboarding after an accepted boot whose details changed (first boot, new firmware): read the
- * whole configuration (capabilities are derived from it) and ask for the measurands we need,
- * trimmed to what the charger says it can hold. Every refusal is just recorded: the station keeps
- * working with what it has.
+ * Onboarding: read the whole configuration (capabilities are derived from it and the read is
+ * recorded as `configuration_read_at` by ConfigurationEffects) and ask for the measurands we need,
+ * trimmed to what the charger says it can hold. It runs after an accepted boot whose details
+ * changed (first boot, new firmware), and after any accepted boot or reconnection of an accepted
+ * station whose configuration has not been read yet: a failed read (CallError, timeout, socket
+ * gone) is retried at the next chance instead of leaving the capabilities empty until a firmware
+ * change. Every refusal is just recorded: the station keeps working with what it has.
  */
 @Injectable()
 export class Onboarding implements OnModuleInit {
+  /** Connections being onboarded: a boot right after a reconnection must not read twice. */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly lifecycle: StationLifecycle,
     private readonly executor: CommandExecutor,
+    private readonly stations: StationRepository,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
     this.lifecycle.onAccepted(async (ctx, { bootChanged }) => {
-      if (bootChanged) await this.onboard(ctx);
+      if (bootChanged || !(await this.stations.configurationRead(ctx.stationId))) await this.onboard(ctx);
+    });
+    this.lifecycle.onConnected(async (ctx) => {
+      if (!(await this.stations.configurationRead(ctx.stationId))) await this.onboard(ctx);
     });
   }
 
   private async onboard(ctx: StationContext): Promise<void> {
-    const read = await this.executor.execute(ctx, { action: 'GetConfiguration', payload: {} });
-    if (read.status !== 'ok') return;
-    const keys = (read.payload as unknown as Ocpp16.GetConfigurationResponse).configurationKey ?? [];
-    const sampled = keys.find((k) => k.key === 'MeterValuesSampledData');
-    if (!sampled || sampled.readonly) return;
-    const max = Number(keys.find((k) => k.key === 'MeterValuesSampledDataMaxLength')?.value ?? WANTED_MEASURANDS.length);
-    const current = (sampled.value ?? '').split(',').map((m) => m.trim()).filter(Boolean);
-    const wanted = [...new Set([...WANTED_MEASURANDS.filter((m) => m !== 'SoC' || current.includes('SoC')), ...current])].slice(0, Math.max(1, max));
-    if (wanted.join(',') === current.join(',')) return;
-    await this.executor.execute(ctx, { action: 'ChangeConfiguration', payload: { key: 'MeterValuesSampledData', value: wanted.join(',') } });
+    if (this.running.has(ctx.connectionId)) return;
+    this.running.add(ctx.connectionId);
+    try {
+      const read = await this.executor.execute(ctx, { action: 'GetConfiguration', payload: {} });
+      if (read.status !== 'ok') {
+        this.logger.warn({ stationId: ctx.stationId, code: read.code, description: read.description }, 'onboarding configuration read failed; retried at the next boot or connection');
+        return;
+      }
+      const keys = (read.payload as unknown as Ocpp16.GetConfigurationResponse).configurationKey ?? [];
+      const value = sampledDataChange(keys);
+      if (value !== undefined) await this.executor.execute(ctx, { action: 'ChangeConfiguration', payload: { key: 'MeterValuesSampledData', value } });
+    } finally {
+      this.running.delete(ctx.connectionId);
+    }
   }
 }

@@ -8,6 +8,8 @@ import type { ValidationPolicy } from '../connection/station-context.js';
 export interface StationAdmission {
   id: string;
   passwordHash: string | null;
+  /** A new AuthorizationKey the charger answered `RebootRequired` for: valid beside `passwordHash` until first used. */
+  pendingPasswordHash: string | null;
   securityProfile: 0 | 1 | 2;
   registrationStatus: 'Accepted' | 'Pending' | 'Rejected';
   validationPolicy: ValidationPolicy;
@@ -64,7 +66,7 @@ export class StationRepository {
 
   async admission(id: string): Promise<StationAdmission | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol FROM stations WHERE id = $1`,
+      `SELECT id, password_hash, pending_password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol FROM stations WHERE id = $1`,
       [id],
     );
     const r = rows[0];
@@ -72,6 +74,7 @@ export class StationRepository {
     return {
       id: r['id'] as string,
       passwordHash: r['password_hash'] as string | null,
+      pendingPasswordHash: r['pending_password_hash'] as string | null,
       securityProfile: Number(r['security_profile']) as 0 | 1 | 2,
       registrationStatus: r['registration_status'] as StationAdmission['registrationStatus'],
       validationPolicy: r['validation_policy'] as ValidationPolicy,
@@ -90,14 +93,19 @@ export class StationRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Records a boot; `changed` when vendor, model or firmware differ or the last boot was not
+   * accepted. A changed boot also forgets the configuration read (onboarding runs again).
+   */
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
     const rows = returnedRows<{ changed: boolean }>(await tx.query(
-      `WITH old AS (SELECT vendor, model, firmware_version, last_boot_status FROM stations WHERE id = $1 FOR UPDATE)
+      `WITH old AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
+                           OR last_boot_status IS DISTINCT FROM 'Accepted') AS changed FROM stations WHERE id = $1 FOR UPDATE)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
-         iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12, updated_at = now()
+         iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12,
+         configuration_read_at = CASE WHEN old.changed THEN NULL ELSE s.configuration_read_at END, updated_at = now()
        FROM old WHERE s.id = $1
-       RETURNING (old.vendor IS DISTINCT FROM $2 OR old.model IS DISTINCT FROM $3 OR old.firmware_version IS DISTINCT FROM $6
-                  OR old.last_boot_status IS DISTINCT FROM 'Accepted') AS changed`,
+       RETURNING old.changed AS changed`,
       [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at],
     ));
     return { changed: rows[0]?.changed ?? true };
@@ -111,16 +119,26 @@ export class StationRepository {
     );
   }
 
-  /** Merges reported configuration keys (by key) and, after a full read, replaces the derived capabilities. */
-  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string }[], capabilities?: object): Promise<void> {
+  /**
+   * Merges reported configuration keys (by key) and, after a full read, replaces the derived
+   * capabilities and records the read (`configuration_read_at`: onboarding complete).
+   */
+  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object): Promise<void> {
     const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
     await this.db.query(
       `UPDATE stations SET configuration = COALESCE(configuration, '{}'::jsonb) || $2::jsonb,
          capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
            - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
+         configuration_read_at = CASE WHEN $3::jsonb IS NULL THEN configuration_read_at ELSE now() END,
          updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities)],
     );
+  }
+
+  /** Whether the station's whole configuration has been read since its details last changed. */
+  async configurationRead(id: string): Promise<boolean> {
+    const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
+    return rows[0]?.read ?? false;
   }
 
   /** Learned capabilities (refusals) merged into the stored ones. */
@@ -153,6 +171,7 @@ export class StationRepository {
        ON CONFLICT (id) DO UPDATE SET registration_status = COALESCE($2, stations.registration_status), validation_policy = COALESCE($3, stations.validation_policy),
          security_profile = COALESCE($4, CASE WHEN $5::text IS NULL THEN stations.security_profile ELSE GREATEST(stations.security_profile, 1) END),
          password_hash = COALESCE($5, stations.password_hash),
+         pending_password_hash = CASE WHEN $5::text IS NULL THEN stations.pending_password_hash END,
          subprotocol_aliases = COALESCE($6::jsonb, stations.subprotocol_aliases),
          missing_subprotocol = CASE WHEN $7::text IS NULL THEN stations.missing_subprotocol ELSE NULLIF($7::text, 'none') END,
          auto_registered = false, updated_at = now()`,
@@ -173,11 +192,32 @@ export class StationRepository {
     return rows.length > 0;
   }
 
+  /** Replaces the key (a pending one is dropped). */
   async setPassword(id: string, passwordHash: string | null): Promise<void> {
     await this.db.query(
-      `UPDATE stations SET password_hash = $2, security_profile = CASE WHEN $2::text IS NULL THEN 0 ELSE GREATEST(security_profile, 1) END, updated_at = now() WHERE id = $1`,
+      `UPDATE stations SET password_hash = $2, pending_password_hash = NULL,
+         security_profile = CASE WHEN $2::text IS NULL THEN 0 ELSE GREATEST(security_profile, 1) END, updated_at = now() WHERE id = $1`,
       [id, passwordHash],
     );
+  }
+
+  /** A key the charger takes at its next reboot: the current one stays valid until this one is first used. */
+  async setPendingPassword(id: string, passwordHash: string): Promise<void> {
+    await this.db.query(`UPDATE stations SET pending_password_hash = $2, updated_at = now() WHERE id = $1`, [id, passwordHash]);
+  }
+
+  /** The charger authenticated with its pending key: it becomes the only one (unless replaced meanwhile). */
+  async promotePendingPassword(id: string, pendingHash: string): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET password_hash = pending_password_hash, pending_password_hash = NULL, security_profile = GREATEST(security_profile, 1), updated_at = now()
+        WHERE id = $1 AND pending_password_hash = $2`,
+      [id, pendingHash],
+    );
+  }
+
+  /** Security profile raised by the charger accepting `SecurityProfile` (never lowered here). */
+  async raiseSecurityProfile(id: string, profile: 1 | 2): Promise<void> {
+    await this.db.query(`UPDATE stations SET security_profile = GREATEST(security_profile, $2), updated_at = now() WHERE id = $1`, [id, profile]);
   }
 
   async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date): Promise<void> {

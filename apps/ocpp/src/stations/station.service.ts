@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Subjects } from '@cpo/contracts';
+import { schemaVersionOf, Subjects, validateEvent, type OcppConnectorStatus } from '@cpo/contracts';
 import { OutboxWriter } from '@cpo/messaging';
-import { APP_CONFIG, NotFoundError } from '@cpo/platform';
+import { APP_CONFIG, NotFoundError, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
@@ -10,6 +11,9 @@ import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
 import { connectorStatusesStatement, StationRepository, type ConnectorStatusRow, type UploadKind } from './station.repository.js';
+
+/** Clock skew of a charger's status timestamp that is not worth a warning. */
+const STATUS_SKEW_TOLERANCE_MS = 5_000;
 
 /**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
@@ -21,30 +25,28 @@ export class StationService {
   /**
    * Connector statuses as CTEs of the shared charger-message statement (one round trip, its own
    * transaction): stale notifications (older than stored, or than an earlier one in the batch) are
-   * ignored, the rest stored and published through the outbox.
+   * ignored, the rest stored and published through the outbox. A status the bus contract cannot
+   * carry (a lenient station's `Occupied`, an unknown error code) is stored as sent and published
+   * as no event (logged): an event must never fail the commit, which would make the charger resend.
    */
   private readonly statusPart: CommitPart<ConnectorStatusRow> = {
     key: 'statuses',
     build: (rows, firstParam) => {
       const statuses = connectorStatusesStatement(rows, firstParam, 'st');
-      const events = this.outbox.statement(
-        rows.map((r) => ({
-          subject: Subjects.OcppConnectorStatus,
-          payload: {
-            stationId: r.stationId,
-            connectorId: r.connectorId,
-            status: r.status as never,
-            errorCode: r.errorCode as never,
-            info: r.info || undefined,
-            vendorId: r.vendorId || undefined,
-            vendorErrorCode: r.vendorErrorCode || undefined,
-            timestamp: r.statusAt.toISOString(),
-          },
-        })),
+      const built = rows.map((r) => this.statusEvent(r));
+      const events = built.filter((e): e is OcppConnectorStatus => e !== undefined);
+      // Event positions differ from row positions once a row has no event: map row ord → event ord.
+      let eventOrd = 0;
+      const keepOrdinals =
+        events.length === rows.length
+          ? 'SELECT ord FROM st_fresh'
+          : `SELECT m.e FROM st_fresh f CROSS JOIN LATERAL (SELECT ('{${built.map((e) => (e ? ++eventOrd : 'NULL')).join(',')}}'::int[])[f.ord] AS e) m WHERE m.e IS NOT NULL`;
+      const outbox = this.outbox.statement(
+        events.map((payload) => ({ subject: Subjects.OcppConnectorStatus, payload })),
         firstParam + statuses.params.length,
-        { name: 'status_outbox', keepOrdinals: 'SELECT ord FROM st_fresh', packed: true },
+        { name: 'status_outbox', keepOrdinals, packed: true },
       );
-      return { ctes: `${statuses.ctes}, ${events.cte}`, params: [...statuses.params, ...events.params], outbox: [events] };
+      return { ctes: `${statuses.ctes}, ${outbox.cte}`, params: [...statuses.params, ...outbox.params], outbox: [outbox] };
     },
   };
 
@@ -54,6 +56,7 @@ export class StationService {
     private readonly outbox: OutboxWriter,
     private readonly commits: ChargerCommits,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     this.heartbeats = new CommitBatcher<{ stationId: string; at: Date }, void>(
       db,
@@ -109,7 +112,21 @@ export class StationService {
     await this.heartbeats.submit({ stationId, at: now });
   }
 
+  /**
+   * Statuses are ordered by their time (newest wins), so that time is never later than receipt: a
+   * charger clock ahead (e.g. stamped an hour early) would otherwise make every later status look
+   * older and freeze the connector until real time caught up. A future timestamp is stored and
+   * published as the receipt time (logged when beyond a few seconds of skew).
+   */
   async status(stationId: string, req: Ocpp16.StatusNotificationRequest, receivedAt: Date): Promise<void> {
+    const sent = req.timestamp ? parseOcppTime(req.timestamp) : receivedAt;
+    let statusAt = sent;
+    if (sent.getTime() > receivedAt.getTime()) {
+      statusAt = receivedAt;
+      if (sent.getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS) {
+        this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp in the future; ordered by receipt time');
+      }
+    }
     await this.commits.submit(this.statusPart, {
       stationId,
       connectorId: req.connectorId,
@@ -118,8 +135,26 @@ export class StationService {
       info: req.info,
       vendorId: req.vendorId,
       vendorErrorCode: req.vendorErrorCode,
-      statusAt: req.timestamp ? parseOcppTime(req.timestamp) : receivedAt,
+      statusAt,
     });
+  }
+
+  /** The status as a contract-valid `ocpp.connector.status`, or undefined (logged) when it cannot be one. */
+  private statusEvent(r: ConnectorStatusRow): OcppConnectorStatus | undefined {
+    const event: OcppConnectorStatus = {
+      stationId: r.stationId,
+      connectorId: r.connectorId,
+      status: r.status as OcppConnectorStatus['status'],
+      errorCode: r.errorCode as OcppConnectorStatus['errorCode'],
+      info: r.info || undefined,
+      vendorId: r.vendorId || undefined,
+      vendorErrorCode: r.vendorErrorCode || undefined,
+      timestamp: r.statusAt.toISOString(),
+    };
+    const checked = validateEvent(Subjects.OcppConnectorStatus, schemaVersionOf(Subjects.OcppConnectorStatus), event);
+    if (checked.ok) return event;
+    this.logger.warn({ stationId: r.stationId, connectorId: r.connectorId, status: r.status, errorCode: r.errorCode, reason: checked.reason }, 'connector status stored as sent but not published: the bus contract cannot carry it');
+    return undefined;
   }
 
   /** Where a transfer stands (on the station), and the notification as it came (the station's messages). */

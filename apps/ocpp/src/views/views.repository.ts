@@ -14,6 +14,10 @@ const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL A
   s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at, s.log_status, s.log_status_at,
   s.subprotocol_aliases, s.missing_subprotocol, s.capabilities, s.created_at, s.updated_at`;
 
+/** The reported configuration with any AuthorizationKey value hidden (write-only; CiString key, any case). */
+const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k) = 'authorizationkey' AND jsonb_typeof(e.v) = 'object' THEN e.v || '{"value": null}'::jsonb ELSE e.v END)
+    FROM jsonb_each(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS e(k, v)) AS configuration`;
+
 /** Read models for the operator API (queries only; indexes follow these filters). */
 @Injectable()
 export class ViewsRepository {
@@ -32,7 +36,7 @@ export class ViewsRepository {
 
   async station(id: string): Promise<Record<string, unknown> | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT ${STATION_COLUMNS}, s.configuration,
+      `SELECT ${STATION_COLUMNS}, ${MASKED_CONFIGURATION},
          COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'info', c.info,
                    'vendorErrorCode', c.vendor_error_code, 'statusAt', c.status_at) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
          (SELECT json_build_object('listVersion', l.list_version, 'updateType', l.update_type, 'status', l.status, 'entries', l.entries, 'updatedAt', l.updated_at)
