@@ -30,6 +30,15 @@ export class OcpiCommandRepository {
     return rows[0]?.reservation_id;
   }
 
+  /** Commands still pending `olderThanS` after they were received, oldest first. */
+  async pendingOlderThan(olderThanS: number, limit: number): Promise<string[]> {
+    const rows: { command_id: string }[] = await this.db.query(
+      `SELECT command_id FROM ocpi_commands WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1) ORDER BY received_at LIMIT $2`,
+      [olderThanS, limit],
+    );
+    return rows.map((r) => r.command_id);
+  }
+
   /** Settles a pending command once; false when it was settled already (a redelivery). */
   async settle(tx: EntityManager, commandId: string, result: string, detail: string | undefined): Promise<boolean> {
     const rows = returnedRows(

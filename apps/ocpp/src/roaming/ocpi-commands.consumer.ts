@@ -9,11 +9,16 @@ import { ReservationRepository } from '../reservations/reservation.repository.js
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 
+/** Tries of writing a command's result (its settle row and outbox event), and the waits between them. */
+const REPORT_RETRY_MS = [1_000, 5_000];
+
 /**
  * Commands roaming partners send through ocpi-hub for our own chargers: recorded with the
  * consumer's inbox (once per command), executed on the charger after the commit, and answered with
- * `ocpi.command.result` through the outbox. A command that was recorded but not executed (the
- * replica stopped in between) gets no result; the hub reports its own timeout to the partner.
+ * `ocpi.command.result` through the outbox. Every recorded command ends in a result: a failure
+ * before the charger answered is `FAILED` (with why), writing the result is retried, and what is
+ * still pending after that (the replica stopped mid-way, the database stayed down) is settled as
+ * `TIMEOUT` by `StaleOcpiCommands`. The partner is never left without an answer.
  */
 @Injectable()
 export class OcpiCommandsConsumer implements OnModuleInit {
@@ -35,13 +40,25 @@ export class OcpiCommandsConsumer implements OnModuleInit {
       handler: (event, tx) => this.commands.record(tx, event.payload),
       afterCommit: (events) => {
         for (const event of events) {
-          void this.execute(event.payload).catch((err: unknown) => this.logger.error({ err, commandId: event.payload.commandId }, 'OCPI command failed'));
+          void this.execute(event.payload);
         }
       },
     });
   }
 
+  /** Runs the command and writes its result; never throws (a failure is a FAILED result, logged). */
   private async execute(command: OcpiCommandRequested): Promise<void> {
+    let outcome: { result: OcpiCommandResultType; message?: string };
+    try {
+      outcome = await this.run(command);
+    } catch (err) {
+      this.logger.error({ err, commandId: command.commandId, type: command.type, stationId: command.stationId }, 'OCPI command could not be executed');
+      outcome = { result: 'FAILED', message: `could not be executed: ${(err as Error).message}` };
+    }
+    await this.reportRetrying(command, outcome.result, outcome.message);
+  }
+
+  private async run(command: OcpiCommandRequested): Promise<{ result: OcpiCommandResultType; message?: string }> {
     const ids: { reservationId?: number; cancelReservationId?: number } = {};
     const ocpiReservation = command.parameters['reservation_id'];
     if (command.type === 'RESERVE_NOW') {
@@ -51,12 +68,27 @@ export class OcpiCommandsConsumer implements OnModuleInit {
       ids.cancelReservationId = await this.commands.reservationFor(command.stationId, ocpiReservation);
     }
     const call = ocppCallFor(command, ids);
-    if ('result' in call) return this.report(command, call.result, call.message);
+    if ('result' in call) return { result: call.result, message: call.message };
     const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload });
-    await this.report(command, ocpiResultOf(call.action, reply), reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined);
+    return { result: ocpiResultOf(call.action, reply), message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
   }
 
-  private async report(command: OcpiCommandRequested, result: OcpiCommandResultType, message?: string): Promise<void> {
+  /** The charger may have acted already: its answer must reach the partner, so a failed write is tried again. */
+  private async reportRetrying(command: OcpiCommandRequested, result: OcpiCommandResultType, message?: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.report(command, result, message);
+      } catch (err) {
+        const wait = REPORT_RETRY_MS[attempt];
+        this.logger.error({ err, commandId: command.commandId, result, retryInMs: wait }, wait === undefined ? 'OCPI command result not recorded; left to the stale-command pass' : 'OCPI command result not recorded; retrying');
+        if (wait === undefined) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /** Settles the command once and enqueues its result in the same transaction (a second settle is a no-op). */
+  async report(command: Pick<OcpiCommandRequested, 'commandId'>, result: OcpiCommandResultType, message?: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       if (!(await this.commands.settle(tx, command.commandId, result, message))) return;
       await this.outbox.enqueue(tx, Subjects.OcpiCommandResult, { commandId: command.commandId, result, message: message?.slice(0, 500) || undefined, at: new Date().toISOString() });

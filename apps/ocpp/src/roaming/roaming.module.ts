@@ -3,10 +3,11 @@ import { CommandsModule } from '../commands/commands.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { OcpiCommandsConsumer } from './ocpi-commands.consumer.js';
+import { StaleOcpiCommands } from './stale-ocpi-commands.js';
 
 /** Our chargers as a roaming CPO: OCPI commands from ocpi-hub executed over OCPP. */
 @Module({
   imports: [CommandsModule, ReservationsModule],
-  providers: [OcpiCommandRepository, OcpiCommandsConsumer],
+  providers: [OcpiCommandRepository, OcpiCommandsConsumer, StaleOcpiCommands],
 })
 export class RoamingModule {}

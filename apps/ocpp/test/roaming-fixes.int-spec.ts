@@ -1,0 +1,83 @@
+import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Subjects, type OcpiCommandRequested } from '@cpo/contracts';
+import { EventPublisher } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { eventually } from '@cpo/testing';
+import { ReservationRepository } from '../src/reservations/reservation.repository.js';
+import { OcpiCommandRepository } from '../src/roaming/ocpi-command.repository.js';
+import { StaleOcpiCommands } from '../src/roaming/stale-ocpi-commands.js';
+import { send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+/** Every OCPI command for our chargers ends in an ocpi.command.result, whatever fails on the way. */
+describe('OCPI commands: always an outcome', () => {
+  let h: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    h = await startOcpp();
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function charger(): Promise<{ cp: ChargePoint16; received: string[] }> {
+    const cp = new ChargePoint16({ identity: uniqueStation('ROAM'), url: h.wsUrl, reconnect: false });
+    const received: string[] = [];
+    cp.handle('RemoteStartTransaction', () => (received.push('RemoteStartTransaction'), { status: 'Accepted' }));
+    cp.handle('ReserveNow', () => (received.push('ReserveNow'), { status: 'Accepted' }));
+    chargers.push(cp);
+    void cp.start();
+    await cp.waitOpen();
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'R1' });
+    return { cp, received };
+  }
+
+  async function command(stationId: string, type: OcpiCommandRequested['type'], parameters: Record<string, unknown>): Promise<string> {
+    const commandId = randomUUID();
+    await h.app.app.get(EventPublisher).publish(Subjects.OcpiCommandRequested, { commandId, type, stationId, connectorId: 1, parameters, requestedAt: new Date().toISOString() });
+    return commandId;
+  }
+
+  async function resultOf(commandId: string, timeoutMs = 10_000): Promise<Record<string, unknown> | undefined> {
+    await eventually(() => h.events.of(Subjects.OcpiCommandResult).some((e) => e['commandId'] === commandId), timeoutMs);
+    return h.events.of(Subjects.OcpiCommandResult).find((e) => e['commandId'] === commandId);
+  }
+
+  it("a result that could not be written at first still reaches the partner with the charger's answer", async () => {
+    const { cp, received } = await charger();
+    jest.spyOn(h.app.app.get(OcpiCommandRepository), 'settle').mockRejectedValueOnce(new Error('database unavailable (simulated)'));
+    const id = await command(cp.identity, 'START_SESSION', { token: { uid: 'ROAM-1' } });
+    expect(await resultOf(id)).toMatchObject({ result: 'ACCEPTED' });
+    expect(received).toEqual(['RemoteStartTransaction']);
+  });
+
+  it('a failure before the charger is called is a FAILED result, not silence', async () => {
+    const { cp, received } = await charger();
+    jest.spyOn(h.app.app.get(ReservationRepository), 'nextId').mockRejectedValueOnce(new Error('sequence unavailable (simulated)'));
+    const id = await command(cp.identity, 'RESERVE_NOW', { token: { uid: 'ROAM-2' }, expiry_date: later(600_000), reservation_id: 'R-9' });
+    expect(await resultOf(id)).toMatchObject({ result: 'FAILED', message: expect.stringContaining('sequence unavailable') });
+    expect(received).toEqual([]);
+  });
+
+  it('a command left pending (its replica stopped mid-way) is settled as TIMEOUT once no execution can still be running', async () => {
+    const stale = randomUUID();
+    const fresh = randomUUID();
+    const stationId = uniqueStation('ROAM');
+    const insert = `INSERT INTO ocpi_commands (command_id, type, station_id, request, received_at) VALUES ($1, 'START_SESSION', $2, '{}', now() - make_interval(secs => $3))`;
+    const pass = h.app.app.get(StaleOcpiCommands);
+    await h.db.query(insert, [stale, stationId, pass.staleAfterS + 5]);
+    await h.db.query(insert, [fresh, stationId, 1]);
+    expect(await pass.run()).toEqual([stale]);
+    expect(await resultOf(stale)).toMatchObject({ result: 'TIMEOUT' });
+    expect(await pass.run()).toEqual([]);
+    const rows: { command_id: string; status: string }[] = await h.db.query(`SELECT command_id, status FROM ocpi_commands WHERE station_id = $1 ORDER BY command_id`, [stationId]);
+    expect(Object.fromEntries(rows.map((r) => [r.command_id, r.status]))).toEqual({ [stale]: 'settled', [fresh]: 'pending' });
+    expect(h.events.of(Subjects.OcpiCommandResult).filter((e) => e['commandId'] === stale)).toHaveLength(1);
+  });
+});
