@@ -81,17 +81,26 @@ describe('OCPP connection layer fixes', () => {
     expect(await bystander.call('BootNotification', BOOT)).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
   });
 
-  it('a half-open socket replaced on the same replica: its late close records no disconnection', async () => {
+  /**
+   * A station booted on replica A whose socket goes half-open, then connects again through `via`;
+   * resolves once the old socket (which never answers the close) was terminated, after the new
+   * socket's `connected`.
+   */
+  async function replaceHalfOpen(via: OcppHarness) {
     const id = await registered(a);
     const first = await open(`${a.wsUrl}/${id}`);
     expect(await first.call('BootNotification', BOOT)).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
     const firstConnection = (await connection(a, id))!.connectionId;
     const firstDetached = detachOf(a, firstConnection);
     goHalfOpen(first);
-    const second = await open(`${a.wsUrl}/${id}`);
+    const second = await open(`${via.wsUrl}/${id}`);
     expect(await second.call('Heartbeat', {})).toEqual([3, expect.any(String), { currentTime: expect.any(String) }]);
-    // The old socket never answers the close: it goes only when terminated, after the new socket's `connected`.
     await firstDetached;
+    return { id, firstConnection, second };
+  }
+
+  it('a half-open socket replaced on the same replica: its late close records no disconnection', async () => {
+    const { id, firstConnection, second } = await replaceHalfOpen(a);
     expect((await connection(a, id))?.connectionId).not.toBe(firstConnection);
     expect((await connection(a, id))?.connectionId).toEqual(expect.any(String));
     second.close();
@@ -104,15 +113,7 @@ describe('OCPP connection layer fixes', () => {
   }, 30_000);
 
   it('a half-open socket replaced from another replica: its late close records no disconnection', async () => {
-    const id = await registered(a);
-    const first = await open(`${a.wsUrl}/${id}`);
-    expect(await first.call('BootNotification', BOOT)).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
-    const firstConnection = (await connection(a, id))!.connectionId;
-    const firstDetached = detachOf(a, firstConnection);
-    goHalfOpen(first);
-    const second = await open(`${b.wsUrl}/${id}`);
-    expect(await second.call('Heartbeat', {})).toEqual([3, expect.any(String), { currentTime: expect.any(String) }]);
-    await firstDetached;
+    const { id, second } = await replaceHalfOpen(b);
     expect(await connection(a, id)).toMatchObject({ replicaId: 'replica-b' });
     second.close();
     expect(await eventually(() => connectionEvents(a, id).some((e) => e.subject === Subjects.OcppStationDisconnected))).toBe(true);
