@@ -44,7 +44,8 @@ export class StationService {
       const outbox = this.outbox.statement(
         events.map((payload) => ({ subject: Subjects.OcppConnectorStatus, payload })),
         firstParam + statuses.params.length,
-        { name: 'status_outbox', keepOrdinals, packed: true },
+        // Checked once already, by statusEvent.
+        { name: 'status_outbox', keepOrdinals, packed: true, validate: false },
       );
       return { ctes: `${statuses.ctes}, ${outbox.cte}`, params: [...statuses.params, ...outbox.params], outbox: [outbox] };
     },
