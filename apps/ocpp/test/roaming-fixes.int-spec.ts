@@ -65,6 +65,18 @@ describe('OCPI commands: always an outcome', () => {
     expect(received).toEqual([]);
   });
 
+  it('a RESERVE_NOW reusing an OCPI reservation_id replaces that reservation: the charger sees the same reservationId', async () => {
+    const { cp } = await charger();
+    const ids: number[] = [];
+    cp.handle('ReserveNow', (req) => (ids.push(req.reservationId), { status: 'Accepted' }));
+    for (const expiry of [600_000, 900_000]) {
+      const id = await command(cp.identity, 'RESERVE_NOW', { token: { uid: 'ROAM-3' }, expiry_date: later(expiry), reservation_id: 'R-SAME' });
+      expect(await resultOf(id)).toMatchObject({ result: 'ACCEPTED' });
+    }
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(ids[0]);
+  });
+
   it('a command left pending (its replica stopped mid-way) is settled as TIMEOUT once no execution can still be running', async () => {
     const stale = randomUUID();
     const fresh = randomUUID();

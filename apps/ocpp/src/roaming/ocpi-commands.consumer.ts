@@ -62,7 +62,10 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     const ids: { reservationId?: number; cancelReservationId?: number } = {};
     const ocpiReservation = command.parameters['reservation_id'];
     if (command.type === 'RESERVE_NOW') {
-      ids.reservationId = await this.reservations.nextId();
+      // OCPI: a RESERVE_NOW with a reservation_id that exists replaces that reservation, so it goes
+      // to the charger under the same OCPP id (ReserveNow with a known id replaces it, OCPP 1.6 §5.13).
+      const existing = typeof ocpiReservation === 'string' ? await this.commands.reservationFor(command.stationId, ocpiReservation) : undefined;
+      ids.reservationId = existing ?? (await this.reservations.nextId());
       await this.commands.setReservation(command.commandId, ids.reservationId);
     } else if (command.type === 'CANCEL_RESERVATION' && typeof ocpiReservation === 'string') {
       ids.cancelReservationId = await this.commands.reservationFor(command.stationId, ocpiReservation);
