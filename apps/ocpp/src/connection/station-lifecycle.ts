@@ -14,7 +14,7 @@ type ConnectedListener = (ctx: StationContext) => Promise<void>;
 @Injectable()
 export class StationLifecycle {
   private readonly acceptedListeners: { order: number; listener: AcceptedListener }[] = [];
-  private readonly connectedListeners: ConnectedListener[] = [];
+  private readonly connectedListeners: { order: number; listener: ConnectedListener }[] = [];
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
@@ -24,8 +24,10 @@ export class StationLifecycle {
     this.acceptedListeners.sort((a, b) => a.order - b.order);
   }
 
-  onConnected(listener: ConnectedListener): void {
-    this.connectedListeners.push(listener);
+  /** Lower `order` runs first, as for onAccepted (a pending configuration read before profiles are sent). */
+  onConnected(listener: ConnectedListener, order = 0): void {
+    this.connectedListeners.push({ order, listener });
+    this.connectedListeners.sort((a, b) => a.order - b.order);
   }
 
   async accepted(ctx: StationContext, info: { bootChanged: boolean }): Promise<void> {
@@ -35,7 +37,7 @@ export class StationLifecycle {
   }
 
   async connected(ctx: StationContext): Promise<void> {
-    for (const listener of this.connectedListeners) {
+    for (const { listener } of this.connectedListeners) {
       await listener(ctx).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'on-connect step failed'));
     }
   }

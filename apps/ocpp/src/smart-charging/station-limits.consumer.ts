@@ -45,7 +45,8 @@ export class StationLimitsConsumer implements OnModuleInit {
     });
     // After onboarding (order 0), whose configuration read decides the form of every profile.
     this.lifecycle.onAccepted((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }), 10);
-    this.lifecycle.onConnected((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }));
+    // After onboarding (order 0), whose configuration read decides the profiles' form (units, stack levels).
+    this.lifecycle.onConnected((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }), 10);
   }
 
   private async store(event: BusEvent<typeof Subjects.PlannerStationLimitsPlanned>, tx: EntityManager): Promise<void> {
