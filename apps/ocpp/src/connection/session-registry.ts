@@ -149,15 +149,13 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     });
   }
 
-  /** Any inbound frame, ping or pong: refresh the presence record now and then, not on every frame. */
+  /**
+   * Any inbound frame, ping or pong: noted for the presence record, which refreshPresence rewrites
+   * (not every frame: at most every third of its TTL).
+   */
   activity(session: StationSession): void {
     const held = this.held.get(session.stationId);
-    if (!held || held.session !== session) return;
-    const now = Date.now();
-    held.lastSeen = now;
-    if (now - held.lastPresenceWrite < this.presenceRefreshMs) return;
-    held.lastPresenceWrite = now;
-    void this.writePresence(session, now).catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence refresh failed'));
+    if (held && held.session === session) held.lastSeen = Date.now();
   }
 
   async presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
@@ -240,8 +238,9 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   /**
    * Presence lasts as long as the socket, not as long as its traffic: with the server's ping off and
    * a Heartbeat every 300 s, a charger can send nothing for longer than the record's TTL. Every
-   * half of `presenceRefreshMs` the records of open sockets not rewritten by their own activity are
-   * rewritten in one pipeline (at 10,000 idle stations and the default TTL: ~170 writes/s).
+   * half of `presenceRefreshMs` the records of open sockets written longer than that ago are
+   * rewritten with their last activity, in one pipeline (at 10,000 stations and the default TTL:
+   * ~170 writes/s).
    * A dead peer is found by the ping (or TCP), which closes the socket and removes its record.
    */
   private async refreshPresence(): Promise<void> {
