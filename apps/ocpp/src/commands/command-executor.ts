@@ -22,6 +22,14 @@ export type BeforeCommand = (ctx: StationContext, payload: JsonObject) => Promis
 export type AfterCommand = (ctx: StationContext, payload: JsonObject, answer: JsonObject) => Promise<void>;
 /** The outcomes of a CALL that got no CallResult. */
 export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
+/**
+ * Whether the charger may have received (and acted on) a CALL that got no CallResult: no answer in
+ * time, or the socket closed with the call possibly delivered. A CallError or a call never sent
+ * (offline, queue full, replaced) left nothing with the charger.
+ */
+export function mayHaveReachedCharger(failure: CallFailure): boolean {
+  return failure.kind === 'timeout' || failure.kind === 'disconnected';
+}
 /** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
 export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;
 

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConflictError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
-import { CommandExecutor, type CallFailure } from '../commands/command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 import { parseOcppTime } from '../time.js';
 import { LIVE_RESERVATION_STATUSES, ReservationRepository } from './reservation.repository.js';
 
@@ -11,7 +11,7 @@ import { LIVE_RESERVATION_STATUSES, ReservationRepository } from './reservation.
  * the socket closed with the call possibly delivered).
  */
 export function reservationStatusAfter(failure: CallFailure): 'Failed' | 'TimedOut' {
-  return failure.kind === 'timeout' || failure.kind === 'disconnected' ? 'TimedOut' : 'Failed';
+  return mayHaveReachedCharger(failure) ? 'TimedOut' : 'Failed';
 }
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
@@ -31,8 +31,8 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
       if (typeof req.idTag === 'string') await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag);
     });
     this.executor.afterFailure('RemoteStartTransaction', async (ctx, payload, failure) => {
-      // A timeout or a lost link may have reached the charger: those wait for a StartTransaction (or time out).
-      if (failure.kind === 'timeout' || failure.kind === 'disconnected') return;
+      // One that may have reached the charger waits for its StartTransaction (or times out).
+      if (mayHaveReachedCharger(failure)) return;
       await this.remoteStarts.failed(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
     });
     this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
