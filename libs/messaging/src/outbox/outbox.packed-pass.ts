@@ -100,7 +100,7 @@ export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: n
     const mark = d.deletePublished ? 'DELETE FROM outbox_batch' : 'UPDATE outbox_batch SET published_at = now(), attempts = attempts + 1';
     await client.query(`${seqs.length ? `${mark} WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]);` : ''} COMMIT`);
     for (const e of sent) d.metrics.published.inc({ subject: e.subject });
-    holdBack(d, rows, failedRows, sent.length > 0);
+    d.backoff?.afterPass(rows.map((r) => r.seq), failedRows, sent.length > 0);
     return { published: sent.length, failed };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -121,21 +121,6 @@ async function park(d: PackedPassDeps, p: { seq: string; events: CommittedOutbox
     d.metrics.outboxParked.inc({ subject: e.subject });
     d.logger.error({ eventId: e.id, subject: e.subject, batchSeq: p.seq, reason: p.reason }, 'outbox event can never be published; parked in outbox_batch');
   }
-}
-
-/**
- * Rows that failed for a reason of their own (JetStream refused them, or other rows of the same
- * pass went out) wait before they are selected again, so they cannot hold up the rows behind them;
- * when nothing went out and nothing answered, NATS is down and the relay's own back-off applies.
- */
-function holdBack(d: PackedPassDeps, rows: PackedRow[], failedRows: { seq: string; refused: boolean }[], anySent: boolean): void {
-  if (!d.backoff) return;
-  const failedSeqs = new Set<string>();
-  for (const r of failedRows) {
-    failedSeqs.add(r.seq);
-    if (r.refused || anySent) d.backoff.failed(r.seq);
-  }
-  for (const r of rows) if (!failedSeqs.has(r.seq)) d.backoff.done(r.seq);
 }
 
 function toOutboxRow(e: CommittedOutboxEvent): OutboxRow {

@@ -186,15 +186,13 @@ export class OutboxRelay {
         this.o.metrics.outboxParked.inc({ subject: p.row.subject });
         this.o.logger.error({ eventId: p.row.id, subject: p.row.subject, reason: p.reason }, 'outbox event can never be published; parked in outbox');
       }
-      // As in the packed pass: a row is held back when its failure is its own (see holdBack there).
-      for (const f of failed) if (f.refused || sent.length > 0) this.singleBackoff.failed(f.row.seq);
       // The seqs are integers read from our own table a moment ago, so inlining them is safe and lets
       // the update and the commit share one round trip (seqs rather than uuids: a quarter of the bytes).
       const seqs = sent.map((r) => BigInt(r.seq).toString()).join(',');
       const mark = this.o.retentionHours === 0 ? 'DELETE FROM outbox' : 'UPDATE outbox SET published_at = now(), attempts = attempts + 1';
       await client.query(`${seqs ? `${mark} WHERE seq = ANY('{${seqs}}'::bigint[]);` : ''} COMMIT`);
       for (const r of sent) this.o.metrics.published.inc({ subject: r.subject });
-      for (const r of [...sent, ...parked.map((p) => p.row)]) this.singleBackoff.done(r.seq);
+      this.singleBackoff.afterPass(rows.map((r) => r.seq), failed.map((f) => ({ seq: f.row.seq, refused: f.refused })), sent.length > 0);
       return { published: sent.length, failed: failed.length };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

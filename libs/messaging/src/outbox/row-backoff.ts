@@ -25,6 +25,20 @@ export class RowBackoff {
     this.rows.set(seq, { until: this.now() + Math.min(1000 * 2 ** (failures - 1), this.maxMs), failures });
   }
 
+  /**
+   * After a pass over `seqs`: rows that failed for a reason of their own (JetStream refused them, or
+   * other rows of the same pass went out) are held back; when nothing went out and nothing answered,
+   * NATS is down and the relay's own back-off applies instead. Every other row is done.
+   */
+  afterPass(seqs: readonly string[], failed: readonly { seq: string; refused: boolean }[], anySent: boolean): void {
+    const failedSeqs = new Set<string>();
+    for (const f of failed) {
+      failedSeqs.add(f.seq);
+      if (f.refused || anySent) this.failed(f.seq);
+    }
+    for (const seq of seqs) if (!failedSeqs.has(seq)) this.done(seq);
+  }
+
   /** The row is done (published, or parked): forget it. */
   done(seq: string): void {
     this.rows.delete(seq);
