@@ -49,10 +49,10 @@ function toRow(r: Record<string, unknown>): DesiredProfileRow {
 const PLAN_LOCK = `SELECT pg_advisory_xact_lock(hashtext('ocpp-station-plan'), hashtext($1))`;
 
 /**
- * An applied profile at stack level 1 with an end (a lease), accepted more than $3 seconds ago, of a
+ * An applied profile at stack level 1 with an end (a lease), accepted more than the parameter's seconds ago, of a
  * plan that has not ended (renewing an ended plan would only send it again to lapse).
  */
-const LEASE_DUE = `state = 'applied' AND applied->>'stackLevel' = '1' AND applied->'chargingSchedule' ? 'duration' AND applied_at < now() - make_interval(secs => $3::int)
+const leaseDue = (olderThanSParam: string) => `state = 'applied' AND applied->>'stackLevel' = '1' AND applied->'chargingSchedule' ? 'duration' AND applied_at < now() - make_interval(secs => ${olderThanSParam}::int)
   AND (desired->'schedule'->>'durationS' IS NULL
        OR (desired->'schedule'->>'startSchedule')::timestamptz + make_interval(secs => (desired->'schedule'->>'durationS')::float8) > now())`;
 
@@ -101,7 +101,7 @@ export class ChargingProfileRepository {
    */
   async forStation(stationId: string, leasesOlderThanS?: number): Promise<StationProfileRow[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT *, CASE WHEN state IN ('pending', 'failed') THEN 'unapplied' WHEN $2::int IS NOT NULL AND ${LEASE_DUE.replaceAll('$3', '$2')} THEN 'lease' END AS due
+      `SELECT *, CASE WHEN state IN ('pending', 'failed') THEN 'unapplied' WHEN $2::int IS NOT NULL AND ${leaseDue('$2')} THEN 'lease' END AS due
          FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared' ORDER BY connector_id`,
       [stationId, leasesOlderThanS ?? null],
     );
@@ -122,7 +122,7 @@ export class ChargingProfileRepository {
   async stationsWithLeasesDue(stationIds: string[], olderThanS: number): Promise<string[]> {
     if (stationIds.length === 0) return [];
     const rows: { station_id: string }[] = await this.db.query(
-      `SELECT DISTINCT station_id FROM charging_profiles WHERE station_id = ANY($1::text[]) AND ${LEASE_DUE.replaceAll('$3', '$2')}`,
+      `SELECT DISTINCT station_id FROM charging_profiles WHERE station_id = ANY($1::text[]) AND ${leaseDue('$2')}`,
       [stationIds, olderThanS],
     );
     return rows.map((r) => r.station_id);
