@@ -18,6 +18,18 @@ const CURVES: Record<string, { curve: string; hash: string }> = {
   secp384r1: { curve: 'P-384', hash: 'SHA-384' },
 };
 
+/**
+ * A certificate serial from 16 random bytes: unique without a counter shared between replicas.
+ * The top bit is cleared (a DER INTEGER with it set would be negative) and the next one set, so
+ * the first byte is never 0: a zero byte is dropped by DER's minimal encoding and 1 serial in 256
+ * came out 15 bytes long (still valid, but not the fixed width operators and tests rely on).
+ */
+export function certificateSerial(random: Buffer): string {
+  const serial = Buffer.from(random.subarray(0, 16));
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  return serial.toString('hex');
+}
+
 /** Nest token of the CA (`ChargerCertificateAuthority | null`: null unless OCPP_SIGN_CERTIFICATE=ca). */
 export const CERTIFICATE_AUTHORITY = Symbol('CERTIFICATE_AUTHORITY');
 
@@ -114,15 +126,13 @@ export class ChargerCertificateAuthority {
 
   /** The certificate chain (PEM, the charger's certificate first) for CertificateSigned, with the new certificate's serial number and end. */
   async issue(checked: CheckedRequest, now = new Date()): Promise<{ chain: string; serialNumber: string; notAfter: Date }> {
-    // 16 random bytes, positive (top bit clear): unique without a counter shared between replicas.
-    const serial = randomBytes(16);
-    serial[0]! &= 0x7f;
+    const serial = certificateSerial(randomBytes(16));
     const notAfter = new Date(now.getTime() + this.options.validityDays * 86_400_000);
     const isEc = checked.request.publicKey.algorithm.name === 'ECDSA';
     // Never beyond the CA's own end: a chain that expires before its leaf fails validation anyway.
     const notAfterCapped = notAfter > this.caCert.notAfter ? this.caCert.notAfter : notAfter;
     const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial.toString('hex'),
+      serialNumber: serial,
       subject: checked.request.subject,
       issuer: this.caCert.subject,
       notBefore: new Date(now.getTime() - BACKDATE_MS),
