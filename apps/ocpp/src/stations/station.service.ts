@@ -10,7 +10,8 @@ import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
-import { connectorStatusesStatement, StationRepository, type ConnectorStatusRow, type UploadKind } from './station.repository.js';
+import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
+import { StationRepository, type UploadKind } from './station.repository.js';
 
 /** Clock skew of a charger's status timestamp that is not worth a warning. */
 const STATUS_SKEW_TOLERANCE_MS = 5_000;
