@@ -1,28 +1,9 @@
 import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { MessagingMetrics } from '../metrics.js';
 import { unpackRow, type PackedRow } from './outbox.packed.js';
-import type { OutboxRow } from './outbox.relay.js';
 import { toJsonParameter, type CommittedOutboxEvent } from './outbox.writer.js';
 import { classifyPublishFailure, NOT_PARKED, PARKED_PREFIX } from './publish-failure.js';
-import type { RowBackoff } from './row-backoff.js';
-
-export interface PackedPassDeps {
-  /** A connection of the relay's pool, released when the pass ends. */
-  client: pg.PoolClient;
-  /** Rows per pass: each holds up to hundreds of events. */
-  rowsPerPass: number;
-  /** The relay's ` AND occurred_at < ...` filter when a fast path publishes fresh rows, else ''. */
-  freshFilter: string;
-  deletePublished: boolean;
-  /** The relay's publisher: settles per row, in order. */
-  publishAll(rows: OutboxRow[]): Promise<PromiseSettledResult<unknown>[]>;
-  metrics: MessagingMetrics;
-  logger: Logger;
-  afterPublish?: (eventIds: string[]) => Promise<void>;
-  /** The relay's per-row back-off for this table (rows that keep failing wait, see RowBackoff). */
-  backoff?: RowBackoff;
-}
+import type { RelayPassDeps } from './outbox.pass.js';
+import type { OutboxRow } from './outbox.relay.js';
 
 /**
  * One relay pass over `outbox_batch` (see outbox.packed.ts), like the pass over `outbox`: rows
@@ -36,7 +17,7 @@ export interface PackedPassDeps {
  * the row's `keep` is narrowed to its parked events and `last_error` starts with PARKED_PREFIX, so
  * the row stays for operators (`outbox_events` shows just those events) and no pass selects it again.
  */
-export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: number; failed: number }> {
+export async function drainPackedRows(d: RelayPassDeps): Promise<{ published: number; failed: number }> {
   const { client } = d;
   try {
     // As for `outbox` rows: losing this commit only means publishing the rows again, so no WAL flush wait.
@@ -111,7 +92,7 @@ export async function drainPackedRows(d: PackedPassDeps): Promise<{ published: n
 }
 
 /** Leaves only the parked events in the row, marked parked, and says so (log, metric). */
-async function park(d: PackedPassDeps, p: { seq: string; events: CommittedOutboxEvent[]; reason: string }): Promise<void> {
+async function park(d: RelayPassDeps, p: { seq: string; events: CommittedOutboxEvent[]; reason: string }): Promise<void> {
   await d.client.query(`UPDATE outbox_batch SET keep = $2::bigint[], attempts = attempts + 1, last_error = $3 WHERE seq = $1`, [
     p.seq,
     p.events.map((e) => e.packedOrd),
