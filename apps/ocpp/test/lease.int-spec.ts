@@ -7,7 +7,7 @@ import { LeaseRenewal } from '../src/smart-charging/lease-renewal.js';
 import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 /** A charger with stack levels that installs what it accepts; `refuseLevelAbove0` plays firmware that only takes level 0 whatever it reports. */
-function stackingCharger(url: string, o: { refuseLevelAbove0?: boolean } = {}) {
+function stackingCharger(url: string, o: { refuseLevelAbove0?: boolean; silent?: () => boolean } = {}) {
   const cp = new ChargePoint16({ identity: uniqueStation('LEASE'), url, reconnect: false });
   const calls: { action: string; req: Record<string, unknown> }[] = [];
   const installed: SmartCharging16.InstalledProfile[] = [];
@@ -17,7 +17,8 @@ function stackingCharger(url: string, o: { refuseLevelAbove0?: boolean } = {}) {
     ChargingScheduleAllowedChargingRateUnit: 'Current',
     ChargingScheduleMaxPeriods: '24',
   });
-  cp.handle('SetChargingProfile', (req) => {
+  cp.handle('SetChargingProfile', async (req) => {
+    if (o.silent?.()) return new Promise<never>(() => undefined);
     calls.push({ action: 'SetChargingProfile', req: req as unknown as Record<string, unknown> });
     if (o.refuseLevelAbove0 && req.csChargingProfiles.stackLevel > 0) return { status: 'Rejected' };
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
@@ -55,7 +56,7 @@ describe('leased connector limits (guide §3.3)', () => {
   let h: OcppHarness;
   const chargers: ChargePoint16[] = [];
   beforeAll(async () => {
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_LEASE_FALLBACK_A: '6' });
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_LEASE_FALLBACK_A: '6', OCPP_CALL_TIMEOUT_MS: '1500' });
   });
   afterEach(async () => {
     await Promise.all(chargers.splice(0).map((c) => c.stop()));
@@ -64,7 +65,7 @@ describe('leased connector limits (guide §3.3)', () => {
     await h.close();
   });
 
-  async function online(o: { refuseLevelAbove0?: boolean } = {}) {
+  async function online(o: { refuseLevelAbove0?: boolean; silent?: () => boolean } = {}) {
     const charger = stackingCharger(h.wsUrl, o);
     chargers.push(charger.cp);
     void charger.cp.start();
@@ -119,6 +120,33 @@ describe('leased connector limits (guide §3.3)', () => {
     );
     await h.app.app.get(LeaseRenewal).run();
     expect(calls).toHaveLength(4);
+  });
+
+  it('an unanswered renewal is no news while the lease it renews still holds; once that lease has run out it is', async () => {
+    let silent = false;
+    const { cp } = await online({ silent: () => silent });
+    await h.app.app.get(EventPublisher).publish(Subjects.PlannerStationLimitsPlanned, plan(cp.identity));
+    expect(await eventually(() => h.events.of(Subjects.OcppChargingProfileApplied, cp.identity).length === 2)).toBe(true);
+    const row = async () => (await h.db.query(`SELECT state, attempts, last_result FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = 101`, [cp.identity]))[0];
+
+    silent = true;
+    await h.db.query(`UPDATE charging_profiles SET applied_at = now() - interval '301 seconds' WHERE station_id = $1 AND charging_profile_id = 101`, [cp.identity]);
+    await h.app.app.get(LeaseRenewal).run();
+    // The charger still applies the lease it accepted 301 s ago (599 s left): still applied, tried again by the next pass.
+    expect(await row()).toMatchObject({ state: 'applied', attempts: 1, last_result: expect.stringMatching(/^Timeout/) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.events.of(Subjects.OcppChargingProfileFailed, cp.identity)).toEqual([]);
+
+    // The lease the charger holds has ended (the fallback is in force): a renewal left unanswered now is news.
+    await h.db.query(
+      `UPDATE charging_profiles SET applied = jsonb_set(applied, '{chargingSchedule,startSchedule}', to_jsonb(to_char((now() - interval '2000 seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
+        WHERE station_id = $1 AND charging_profile_id = 101`,
+      [cp.identity],
+    );
+    await h.app.app.get(LeaseRenewal).run();
+    expect(await eventually(() => h.events.of(Subjects.OcppChargingProfileFailed, cp.identity).length === 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppChargingProfileFailed, cp.identity)[0]).toMatchObject({ chargingProfileId: 101, status: 'Timeout' });
+    expect(await row()).toMatchObject({ state: 'failed', attempts: 2 });
   });
 
   it('a charger that refuses level 1 gets its fallback cleared and the limit at level 0 without an end', async () => {

@@ -137,6 +137,15 @@ export class ChargingProfileRepository {
     return rows.map((r) => r.station_id);
   }
 
+  /** A lease renewal nobody answered: the row stays applied (its lease still holds), one more try counted. */
+  async recordRenewalMiss(stationId: string, chargingProfileId: number, result: string, planId: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE charging_profiles SET last_result = $3, attempts = attempts + 1
+        WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $4::uuid AND state = 'applied'`,
+      [stationId, chargingProfileId, result.slice(0, 500), planId],
+    );
+  }
+
   async recordOutcome(
     tx: EntityManager,
     stationId: string,

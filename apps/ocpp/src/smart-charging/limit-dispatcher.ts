@@ -171,6 +171,14 @@ export class LimitDispatcher {
     const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
     this.metrics.profileDispatches.inc({ outcome: accepted ? (renewal ? 'renewed' : 'applied') : failed! });
     const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
+    if (renewal && (failed === 'Timeout' || failed === 'Offline' || failed === 'Error') && (leaseEnd(row) ?? 0) > Date.now()) {
+      // Unanswered, the renewal changed nothing on the charger: the lease it accepted before holds
+      // until its end and the next renewal pass tries again. A `failed` event now would have the
+      // planner treat a limited station as uncontrolled; once the lease has run out it is news.
+      await this.profiles.recordRenewalMiss(stationId, row.chargingProfileId, result, row.planId);
+      this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result, leaseEnds: new Date(leaseEnd(row)!).toISOString() }, 'lease renewal not answered; the current lease holds');
+      return false;
+    }
     const at = new Date().toISOString();
     const current = await this.db.transaction(async (tx) => {
       const current = await this.profiles.recordOutcome(tx, stationId, row.chargingProfileId, {
@@ -207,6 +215,13 @@ function leased(b: BuiltProfile): boolean {
 /** The row's profile as the charger last accepted it was a lease. */
 function appliedLease(row: DesiredProfileRow): boolean {
   return row.applied !== null && leased({ connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] });
+}
+
+/** When the lease the charger last accepted for the row ends (ms since the epoch), or undefined for no lease. */
+function leaseEnd(row: DesiredProfileRow): number | undefined {
+  if (!appliedLease(row)) return undefined;
+  const schedule = (row.applied as unknown as BuiltProfile['profile']).chargingSchedule;
+  return Date.parse(schedule.startSchedule ?? '') + schedule.duration! * 1000;
 }
 
 /** Sort key: decreases first (negative), then unchanged, then increases. */
