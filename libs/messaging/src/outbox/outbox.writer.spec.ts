@@ -57,3 +57,23 @@ describe('OutboxWriter.statement', () => {
     expect(kept.cte).toContain('WHERE k.keep IS NOT NULL');
   });
 });
+
+describe('OutboxWriter.enqueue', () => {
+  const writer = new OutboxWriter('test');
+  /** The EntityManager of an open transaction, as far as the writer uses it. */
+  const tx = () => {
+    const queries: unknown[][] = [];
+    const manager = { queryRunner: { isTransactionActive: true }, query: async (...args: unknown[]) => void queries.push(args) };
+    return { manager: manager as unknown as Parameters<OutboxWriter['enqueue']>[0], queries };
+  };
+
+  it('checks the payload unless the caller has checked it itself (validate: false)', async () => {
+    const strict = tx();
+    await expect(writer.enqueue(strict.manager, subject, bad)).rejects.toThrow(/outbox event .* is invalid/);
+    expect(strict.queries).toEqual([]);
+    const trusted = tx();
+    const id = await writer.enqueue(trusted.manager, subject, bad, { validate: false, correlationId: 'c-1' });
+    const [row] = JSON.parse((trusted.queries[0]![1] as string[])[0]!) as Record<string, unknown>[];
+    expect(row).toMatchObject({ id, payload: bad, correlation_id: 'c-1' });
+  });
+});

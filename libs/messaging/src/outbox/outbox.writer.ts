@@ -117,18 +117,25 @@ export class OutboxWriter {
     return this.fastPath?.enabled === true;
   }
 
-  async enqueue<S extends EventSubject>(tx: EntityManager, subject: S, payload: EventMap[S], options: Omit<OutboxEvent<S>, 'subject' | 'payload'> = {}): Promise<string> {
-    const [id] = await this.enqueueMany(tx, [{ subject, payload, ...options }]);
+  /** `validate: false` only for a payload the caller has just checked against its contract itself (see OutboxStatementOptions.validate). */
+  async enqueue<S extends EventSubject>(
+    tx: EntityManager,
+    subject: S,
+    payload: EventMap[S],
+    options: Omit<OutboxEvent<S>, 'subject' | 'payload'> & { validate?: boolean } = {},
+  ): Promise<string> {
+    const { validate, ...event } = options;
+    const [id] = await this.enqueueMany(tx, [{ subject, payload, ...event }], { validate });
     return id;
   }
 
-  async enqueueMany(tx: EntityManager, events: OutboxEvent[]): Promise<string[]> {
+  async enqueueMany(tx: EntityManager, events: OutboxEvent[], options: { validate?: boolean } = {}): Promise<string[]> {
     if (!tx.queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter needs the EntityManager of an open transaction');
     }
     if (events.length === 0) return [];
     const fast = this.fastPublish;
-    const s = this.statement(events, 1, { notify: !fast });
+    const s = this.statement(events, 1, { notify: !fast, validate: options.validate });
     // One round trip: the rows, and the NOTIFY that fires only if this transaction commits.
     await tx.query(`WITH ${s.cte} ${s.notify}`, s.params);
     if (fast) stashOutboxEvents(tx.queryRunner!, s.candidates);
