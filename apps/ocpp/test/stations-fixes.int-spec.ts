@@ -12,8 +12,9 @@ describe('OCPP station fixes', () => {
   let b: OcppHarness;
   const chargers: ChargePoint16[] = [];
   beforeAll(async () => {
-    h = await startOcpp({ OCPP_CALL_TIMEOUT_MS: '2000' });
-    b = await startOcpp({ OCPP_CALL_TIMEOUT_MS: '2000' }, h);
+    // TLS behind a trusted proxy: profile 2 may be set (it needs TLS), plain ws still counts as plain.
+    h = await startOcpp({ OCPP_CALL_TIMEOUT_MS: '2000', OCPP_TRUST_PROXY_TLS: 'true' });
+    b = await startOcpp({ OCPP_CALL_TIMEOUT_MS: '2000', OCPP_TRUST_PROXY_TLS: 'true' }, h);
   });
   afterEach(async () => {
     await Promise.all(chargers.splice(0).map((c) => c.stop()));

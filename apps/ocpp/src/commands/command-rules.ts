@@ -34,7 +34,60 @@ export function commandRuleViolations(action: string, payload: Payload): Validat
     }
   }
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
+  if (action === 'ChangeConfiguration' && isSecurityProfileKey(payload['key'])) found.push(...securityProfileValueViolations(payload['value']));
   return found;
+}
+
+/** Configuration keys are CiString (compared without case): `securityprofile` is the SecurityProfile. */
+export function isSecurityProfileKey(key: unknown): boolean {
+  return typeof key === 'string' && key.toLowerCase() === 'securityprofile';
+}
+
+/** The profile a `SecurityProfile` value names (blanks around it tolerated, as when it is recorded), or undefined. */
+export function securityProfileOf(value: unknown): number | undefined {
+  return typeof value === 'string' && /^\s*[0-3]\s*$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Whitepaper ed. 3: the SecurityProfile key takes 0–3. Profile 3 authenticates the charger by its
+ * TLS client certificate instead of Basic auth, and this central system checks neither client
+ * certificates (no mutual TLS) nor lets a secured station in without Basic credentials: a charger
+ * switched to 3 could never connect again.
+ */
+function securityProfileValueViolations(value: unknown): ValidationError16[] {
+  const profile = securityProfileOf(value);
+  if (profile === undefined) return [violation('/value', 'SecurityProfile must be 0, 1, 2 or 3', { allowedValues: ['0', '1', '2', '3'] })];
+  if (profile === 3) return [violation('/value', 'SecurityProfile 3 (TLS client certificates) is not supported by this central system: the charger could not connect again')];
+  return [];
+}
+
+/** What the central system knows of a station's security (the upgrade's admission row). */
+export interface StationSecurity {
+  securityProfile: number;
+  passwordHash: string | null;
+  pendingPasswordHash: string | null;
+}
+
+/**
+ * Why a schema- and rule-valid `SecurityProfile` change must not be sent to a station, if it must
+ * not. A charger that accepts a profile reconnects under it at once (whitepaper ed. 3), so the
+ * preconditions are ours to check: a profile is never lowered over OCPP (A00.FR.005); raising it
+ * to 1 or 2 needs a Basic-auth key we can verify (a key only pending, `RebootRequired`, is not
+ * known to be in use); 2 needs TLS on this service (`tlsAvailable`). Otherwise every reconnection
+ * is refused and the station is lost to remote management.
+ */
+export function securityProfileRefusal(value: string, station: StationSecurity | undefined, tlsAvailable: boolean): string | undefined {
+  const target = securityProfileOf(value);
+  if (target === undefined) return undefined; // refused as a rule violation already
+  const current = station?.securityProfile ?? 0;
+  if (target < current) return `the station is at security profile ${current}; a profile is never lowered over OCPP (change it on the charger, then with PUT /stations/{id})`;
+  if (target === 0 || target === current) return undefined;
+  if (!station?.passwordHash) {
+    const why = station?.pendingPasswordHash ? 'its new AuthorizationKey is still pending (the charger answered RebootRequired and has not used it yet)' : 'no Basic-auth password (AuthorizationKey) is stored for it';
+    return `security profile ${target} cannot be set: ${why}, so the charger's reconnection could not be authenticated`;
+  }
+  if (target >= 2 && !tlsAvailable) return `security profile ${target} needs TLS, and this central system has none configured (HTTP_TLS_CERT_FILE or OCPP_TRUST_PROXY_TLS): the charger could not connect again`;
+  return undefined;
 }
 
 /** Guide §2.2: `connectorId` > 0 when given; a profile must be a TxProfile without `transactionId` (the transaction does not exist yet). */

@@ -129,19 +129,32 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       station = (await this.stations.admission(stationId))!;
     }
     if (station.securityProfile === 2 && !this.isTls(req)) return { ok: false, status: 401, reason: 'this station must connect over TLS (security profile 2)' };
+    const offered = basicCredentials(req.headers.authorization);
+    const credentials = offered?.user === stationId ? offered : undefined;
     if (station.passwordHash === null) {
+      // A first key still pending (RebootRequired, or an answer lost) is taken into service by its
+      // first use, as a rotated one is below: otherwise it would never count.
+      if (credentials && (await this.usesPendingKey(station, credentials.password))) return { ok: true, station };
       if (station.securityProfile > 0) return { ok: false, status: 401, reason: 'no password is set for this station yet' };
       return { ok: true, station };
     }
-    const credentials = basicCredentials(req.headers.authorization);
-    if (!credentials || credentials.user !== stationId) return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
-    if (await this.passwords.verify(stationId, station.passwordHash, credentials.password)) return { ok: true, station };
-    // A rotated key the charger takes at its reboot (RebootRequired): its first use retires the old key.
-    if (station.pendingPasswordHash && (await this.passwords.verify(stationId, station.pendingPasswordHash, credentials.password))) {
-      await this.stations.promotePendingPassword(stationId, station.pendingPasswordHash);
-      return { ok: true, station };
+    if (!credentials) {
+      // Profile 0 authenticates nobody: a key set (AuthorizationKey) ahead of the SecurityProfile that
+      // puts it to use, as the whitepaper orders the migration, must not lock out a charger that
+      // sends no credentials until then.
+      if (station.securityProfile === 0) return { ok: true, station };
+      return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
     }
+    if (await this.passwords.verify(stationId, station.passwordHash, credentials.password)) return { ok: true, station };
+    if (await this.usesPendingKey(station, credentials.password)) return { ok: true, station };
     return { ok: false, status: 401, reason: 'wrong password' };
+  }
+
+  /** Whether `password` is the station's pending key (the charger takes it at its reboot); its first use retires the old key. */
+  private async usesPendingKey(station: StationAdmission, password: Buffer): Promise<boolean> {
+    if (!station.pendingPasswordHash || !(await this.passwords.verify(station.id, station.pendingPasswordHash, password))) return false;
+    await this.stations.promotePendingPassword(station.id, station.pendingPasswordHash);
+    return true;
   }
 
   private isTls(req: IncomingMessage): boolean {

@@ -181,13 +181,13 @@ export class StationRepository {
     return rows.length > 0;
   }
 
-  /** Replaces the key (a pending one is dropped). */
-  async setPassword(id: string, passwordHash: string | null): Promise<void> {
-    await this.db.query(
-      `UPDATE stations SET password_hash = $2, pending_password_hash = NULL,
-         security_profile = CASE WHEN $2::text IS NULL THEN 0 ELSE GREATEST(security_profile, 1) END, updated_at = now() WHERE id = $1`,
-      [id, passwordHash],
-    );
+  /**
+   * Replaces the key (a pending one is dropped) the charger accepted by AuthorizationKey. The profile
+   * stays: the charger sends it only once a SecurityProfile ≥ 1 is set (whitepaper: key first, then
+   * profile), which raiseSecurityProfile records.
+   */
+  async setPassword(id: string, passwordHash: string): Promise<void> {
+    await this.db.query(`UPDATE stations SET password_hash = $2, pending_password_hash = NULL, updated_at = now() WHERE id = $1`, [id, passwordHash]);
   }
 
   /** A key the charger takes at its next reboot: the current one stays valid until this one is first used. */
@@ -214,13 +214,19 @@ export class StationRepository {
     await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3, updated_at = now() WHERE id = $1`, [id, status, at]);
   }
 
-  /** The serial numbers the station's last boot reported (charge point and charge box), for certificate names. */
+  /**
+   * The serial numbers the station's last boot reported (charge point and charge box) that no other
+   * station has as identity or reported serial, for certificate names: a boot's serials are the
+   * charger's own claim, and unchecked one charger could have the CPO's CA certify it under another's name.
+   */
   async serialNumbers(id: string): Promise<string[]> {
-    const rows: { serial_number: string | null; charge_box_serial_number: string | null }[] = await this.db.query(
-      `SELECT serial_number, charge_box_serial_number FROM stations WHERE id = $1`,
+    const rows: { name: string }[] = await this.db.query(
+      `SELECT n.name FROM stations s CROSS JOIN LATERAL unnest(ARRAY[s.serial_number, s.charge_box_serial_number]) AS n(name)
+        WHERE s.id = $1 AND n.name <> ''
+          AND NOT EXISTS (SELECT 1 FROM stations o WHERE o.id <> $1 AND n.name IN (o.id, o.serial_number, o.charge_box_serial_number))`,
       [id],
     );
-    return rows.flatMap((r) => [r.serial_number, r.charge_box_serial_number]).filter((v): v is string => !!v);
+    return rows.map((r) => r.name);
   }
 
   async storeMessage(tx: EntityManager, id: string, kind: string, payload: unknown): Promise<void> {
