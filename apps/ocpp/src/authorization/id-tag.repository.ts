@@ -27,19 +27,33 @@ function toRecord(r: Record<string, unknown>): IdTagRecord {
 export class IdTagRepository {
   constructor(private readonly db: DataSource) {}
 
+  /**
+   * The token whatever the case the charger reports it in (IdToken is a CiString). Rows stored
+   * before tokens were compared without case may differ only in case: the exact spelling wins,
+   * else the one changed last.
+   */
   async find(idTag: string, m: EntityManager = this.db.manager): Promise<IdTagRecord | undefined> {
-    const rows: Record<string, unknown>[] = await m.query(`SELECT * FROM id_tags WHERE id_tag = $1`, [idTag]);
+    const rows: Record<string, unknown>[] = await m.query(
+      `SELECT * FROM id_tags WHERE lower(id_tag) = lower($1) ORDER BY id_tag = $1 DESC, updated_at DESC LIMIT 1`,
+      [idTag],
+    );
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
   async findMany(idTags: string[]): Promise<IdTagRecord[]> {
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM id_tags WHERE id_tag = ANY($1::text[]) ORDER BY id_tag`, [idTags]);
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT * FROM id_tags WHERE lower(id_tag) = ANY(SELECT lower(t) FROM unnest($1::text[]) AS t) ORDER BY id_tag`,
+      [idTags],
+    );
     return rows.map(toRecord);
   }
 
   async list(offset: number, limit: number): Promise<{ items: IdTagRecord[]; total: number }> {
     const rows: Record<string, unknown>[] = await this.db.query(`SELECT *, count(*) OVER () AS total FROM id_tags ORDER BY id_tag OFFSET $1 LIMIT $2`, [offset, limit]);
-    return { items: rows.map(toRecord), total: Number(rows[0]?.['total'] ?? 0) };
+    let total = Number(rows[0]?.['total'] ?? 0);
+    // A page past the end has no row to carry the count: ask for it rather than report 0 tokens.
+    if (!rows[0] && offset > 0) total = Number(((await this.db.query(`SELECT count(*) AS total FROM id_tags`)) as { total: string }[])[0]?.total ?? 0);
+    return { items: rows.map(toRecord), total };
   }
 
   async all(): Promise<IdTagRecord[]> {
@@ -47,29 +61,54 @@ export class IdTagRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * Creates the token or changes it in every spelling it is stored under (one token, whatever the
+   * case), so no older spelling keeps answering differently. The advisory lock serialises writers
+   * of one token across replicas: two spellings written at once would otherwise both be inserted.
+   */
   async upsert(tag: Omit<IdTagRecord, 'updatedAt'>): Promise<IdTagRecord> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id_tag) DO UPDATE SET status = EXCLUDED.status, expiry_date = EXCLUDED.expiry_date, parent_id_tag = EXCLUDED.parent_id_tag, updated_at = now()
-       RETURNING *`,
-      [tag.idTag, tag.status, tag.expiryDate, tag.parentIdTag],
-    );
-    return toRecord(rows[0]!);
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('id_tags:' || lower($1)))`, [tag.idTag]);
+      const values = [tag.idTag, tag.status, tag.expiryDate, tag.parentIdTag];
+      const updated: Record<string, unknown>[] = returnedRows(
+        await tx.query(
+          `UPDATE id_tags SET status = $2, expiry_date = $3, parent_id_tag = $4, updated_at = now() WHERE lower(id_tag) = lower($1)
+           RETURNING *`,
+          values,
+        ),
+      );
+      const row = updated.find((r) => r['id_tag'] === tag.idTag) ?? updated[0];
+      if (row) return toRecord(row);
+      const inserted: Record<string, unknown>[] = await tx.query(
+        `INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag) VALUES ($1, $2, $3, $4) RETURNING *`,
+        values,
+      );
+      return toRecord(inserted[0]!);
+    });
   }
 
+  /** Removes the token in every spelling it is stored under. */
   async remove(idTag: string): Promise<boolean> {
-    const rows = returnedRows(await this.db.query(`DELETE FROM id_tags WHERE id_tag = $1 RETURNING id_tag`, [idTag]));
-    return rows.length === 1;
+    const rows = returnedRows(await this.db.query(`DELETE FROM id_tags WHERE lower(id_tag) = lower($1) RETURNING id_tag`, [idTag]));
+    return rows.length > 0;
   }
 
   /**
-   * True when the tag is in a transaction other than `exceptTransactionId`: running now, or with
-   * `at`, running at that instant (started at or before it, not stopped by then).
+   * True when the tag (in any case) is in a transaction other than `exceptTransactionId`: running
+   * now, or with `at`, running at that instant (started at or before it, not stopped by then).
+   * A charger discards a StopTransaction after its retries (OCPP 1.6 §3.7.1), which would leave the
+   * tag "running" for ever and every later Authorize of the card ConcurrentTx. A connector holds one
+   * transaction at a time, so one counts as ended (by `at`) once a later transaction started on its
+   * connector, or the connector reported `Available` or `Preparing` (no transaction on it) since its start.
    */
   async inActiveTransaction(idTag: string, exceptTransactionId?: number, at?: Date): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM transactions WHERE id_tag = $1 AND orphan = false AND transaction_id <> $2
-         AND CASE WHEN $3::timestamptz IS NULL THEN stopped_at IS NULL ELSE started_at <= $3 AND (stopped_at IS NULL OR stopped_at > $3) END
+      `SELECT 1 FROM transactions t WHERE lower(t.id_tag) = lower($1) AND t.orphan = false AND t.transaction_id <> $2
+         AND CASE WHEN $3::timestamptz IS NULL THEN t.stopped_at IS NULL ELSE t.started_at <= $3 AND (t.stopped_at IS NULL OR t.stopped_at > $3) END
+         AND NOT EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = t.station_id AND n.connector_id = t.connector_id AND n.orphan = false
+                           AND n.started_at > t.started_at AND n.started_at <= COALESCE($3::timestamptz, 'infinity'))
+         AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
+                           AND c.status IN ('Available', 'Preparing') AND c.status_at > t.started_at AND c.status_at <= COALESCE($3::timestamptz, 'infinity'))
        LIMIT 1`,
       [idTag, exceptTransactionId ?? -1, at ?? null],
     );

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListRepository } from './local-list.repository.js';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 
 /**
  * The size of the list after an accepted SendLocalList: a Full update holds its tags (entries
@@ -18,7 +18,8 @@ export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null |
  * Remembers the local authorisation list version each charger holds (guide §2.4): moved only by an
  * accepted SendLocalList or the charger's own GetLocalListVersion answer (`-1` = not supported). A
  * refused update changes only the stored status, which after Failed or VersionMismatch tells the
- * operator to send a full list.
+ * operator to send a full list. An update left unanswered may have been applied: the version is
+ * then unknown (`TimedOut`), never the old one shown as if the charger still held it.
  */
 @Injectable()
 export class LocalListEffects implements OnModuleInit {
@@ -33,6 +34,9 @@ export class LocalListEffects implements OnModuleInit {
       const status = (answer as unknown as Ocpp16.SendLocalListResponse).status;
       if (status === 'Accepted') await this.lists.applied(ctx.stationId, req.listVersion, req.updateType, listSizeAfter(req));
       else await this.lists.refused(ctx.stationId, req.updateType, status);
+    });
+    this.executor.afterFailure('SendLocalList', async (ctx, payload, failure) => {
+      if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, (payload as unknown as Ocpp16.SendLocalListRequest).updateType);
     });
     this.executor.afterAnswer('GetLocalListVersion', async (ctx, _payload, answer) => {
       await this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);

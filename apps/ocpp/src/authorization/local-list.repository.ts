@@ -29,6 +29,18 @@ export class LocalListRepository {
   }
 
   /**
+   * An update went out but its answer never came (timeout, socket closed): the charger may hold
+   * the old list or the new one, so version and size are unknown until it reports or accepts one.
+   */
+  async unconfirmed(stationId: string, updateType: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, NULL, $2, 'TimedOut', NULL)
+       ON CONFLICT (station_id) DO UPDATE SET list_version = NULL, update_type = EXCLUDED.update_type, status = 'TimedOut', entries = NULL, updated_at = now()`,
+      [stationId, updateType],
+    );
+  }
+
+  /**
    * GetLocalListVersion: the charger's word on its version (`-1` = not supported, `0` = empty). The
    * known size stays only while the version is the one it belongs to.
    */

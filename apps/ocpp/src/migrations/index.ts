@@ -12,6 +12,7 @@ import { LocalListUnknown1765300000200 } from './1765300000200-local-list-unknow
 import { RemoteStartFailed1765300000300 } from './1765300000300-remote-start-failed.js';
 import { StationOnboardingKeys1765300000400 } from './1765300000400-station-onboarding-keys.js';
 import { OcpiCommandsPending1765300000500 } from './1765300000500-ocpi-commands-pending.js';
+import { IdTagsCaseInsensitive1765400000120 } from './1765400000120-id-tags-case-insensitive.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000, OcppSchema1763900000000, RemoteStarts1763900000001, OcpiCommands1763900000002, ProfileVerification1763900000003, MeterValuesIndexes1763900000004, MessagingPackedOutbox1765000000000, MeterReadings1765100000000, SecurityExtension1765100000001, SubprotocolQuirks1765200000000, PlanOrder1765300000100, LocalListUnknown1765300000200, RemoteStartFailed1765300000300, StationOnboardingKeys1765300000400, OcpiCommandsPending1765300000500];
+export const migrations = [Messaging1732300000000, OcppSchema1763900000000, RemoteStarts1763900000001, OcpiCommands1763900000002, ProfileVerification1763900000003, MeterValuesIndexes1763900000004, MessagingPackedOutbox1765000000000, MeterReadings1765100000000, SecurityExtension1765100000001, SubprotocolQuirks1765200000000, PlanOrder1765300000100, LocalListUnknown1765300000200, RemoteStartFailed1765300000300, StationOnboardingKeys1765300000400, OcpiCommandsPending1765300000500, IdTagsCaseInsensitive1765400000120];

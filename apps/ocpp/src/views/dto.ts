@@ -1,7 +1,29 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IMPLEMENTED_SUBPROTOCOLS } from '../config.js';
+
+/** Range of the PostgreSQL `integer` columns and parameters these filters are compared with. */
+const INT32_MAX = 2_147_483_647;
+const INT32_MIN = -2_147_483_648;
+
+/**
+ * ISO 8601 date-time with its offset (`Z` or ±hh:mm). A time without one would be read in the
+ * server's own zone, and `new Date` takes numbers (epoch milliseconds) and odd strings (`"12"` is
+ * 1 December 2001): an operator's mistake must be a 400, not a silently wrong range or expiry.
+ */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An optional date-time field (query or body): only ISO 8601 with a time zone becomes a Date. */
+function OptionalIsoDateTime(description?: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, format: 'date-time', description: `${description ? `${description}; ` : ''}ISO 8601 with Z or ±hh:mm (+ encoded as %2B in a query)` }),
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && ISO_DATE_TIME.test(value) ? new Date(value) : value)),
+    IsDate({ message: ({ property }) => `${property} must be an ISO 8601 date-time with a time zone, e.g. 2026-01-31T22:00:00Z` }),
+  );
+}
 
 export class PageQuery {
   @ApiPropertyOptional({ default: 0 })
@@ -9,6 +31,7 @@ export class PageQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(INT32_MAX)
   offset = 0;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
@@ -23,8 +46,8 @@ export class PageQuery {
 export class TransactionQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() idTag?: string;
-  @ApiPropertyOptional({ description: 'started at or after (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
-  @ApiPropertyOptional({ description: 'started before (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+  @OptionalIsoDateTime('started at or after') from?: Date;
+  @OptionalIsoDateTime('started before') to?: Date;
   @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
@@ -44,9 +67,9 @@ export class StationMessageQuery extends PageQuery {
 }
 
 export class MeterValueQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() from?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() to?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() transactionId?: number;
+  @OptionalIsoDateTime('sampled at or after') from?: Date;
+  @OptionalIsoDateTime('sampled before') to?: Date;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
   @ApiPropertyOptional({ default: 1000, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
 }
 
@@ -79,7 +102,7 @@ export class UpsertIdTagDto {
   @IsIn(['Accepted', 'Blocked', 'Expired', 'Invalid'])
   status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' = 'Accepted';
 
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() expiryDate?: Date;
+  @OptionalIsoDateTime('when the token expires') expiryDate?: Date;
 
   @ApiPropertyOptional({ maxLength: 20 })
   @IsOptional()

@@ -2,7 +2,6 @@ import { Body, Delete, Get, HttpCode, NotFoundException, Param, Put, Query } fro
 import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import { SessionRegistry } from '../connection/session-registry.js';
-import { RemoteStartRepository } from '../transactions/remote-start.repository.js';
 import { StationAdminService } from './station-admin.service.js';
 import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
@@ -14,7 +13,6 @@ export class StationsController {
     private readonly views: ViewsRepository,
     private readonly registry: SessionRegistry,
     private readonly admin: StationAdminService,
-    private readonly remoteStartRepository: RemoteStartRepository,
   ) {}
 
   @Get()
@@ -60,17 +58,17 @@ export class StationsController {
   @Get(':stationId/remote-starts')
   @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
   remoteStarts(@Param('stationId') stationId: string, @Query() q: PageQuery) {
-    return this.remoteStartRepository.forStation(stationId, q.limit);
+    return this.views.remoteStarts(stationId, q.offset, q.limit);
   }
 
   @Get(':stationId/messages')
   @ApiOperation({ summary: 'Messages kept as the station sent them: DataTransfer, firmware/diagnostics/log status, security events, certificate signing requests' })
   messages(@Param('stationId') stationId: string, @Query() q: StationMessageQuery) {
-    return this.views.messages(stationId, q.kind, q.limit);
+    return this.views.messages(stationId, q.kind, q.offset, q.limit);
   }
 
   @Get(':stationId/rejected-frames')
   rejectedFrames(@Param('stationId') stationId: string, @Query() q: PageQuery) {
-    return this.views.rejectedFrames(stationId, q.limit);
+    return this.views.rejectedFrames(stationId, q.offset, q.limit);
   }
 }

@@ -18,6 +18,15 @@ const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL A
 const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k) = 'authorizationkey' AND jsonb_typeof(e.v) = 'object' THEN e.v || '{"value": null}'::jsonb ELSE e.v END)
     FROM jsonb_each(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS e(k, v)) AS configuration`;
 
+/**
+ * The `total` of a page read with `count(*) OVER ()`: a page past the last row has no row to carry
+ * it, so the count is asked for separately (only then), instead of reporting 0 rows in all.
+ */
+async function pageTotal(rows: Record<string, unknown>[], offset: number, count: () => Promise<{ total: unknown }[]>): Promise<number> {
+  if (rows[0]) return Number(rows[0]['total']);
+  return offset > 0 ? Number((await count())[0]?.total ?? 0) : 0;
+}
+
 /** Read models for the operator API (queries only; indexes follow these filters). */
 @Injectable()
 export class ViewsRepository {
@@ -31,7 +40,8 @@ export class ViewsRepository {
        FROM stations s ORDER BY s.id OFFSET $1 LIMIT $2`,
       [offset, limit],
     );
-    return { items: rows.map(({ total: _total, ...r }) => r), total: Number(rows[0]?.['total'] ?? 0), offset, limit };
+    const total = await pageTotal(rows, offset, () => this.db.query(`SELECT count(*) AS total FROM stations`));
+    return { items: rows.map(({ total: _total, ...r }) => r), total, offset, limit };
   }
 
   async station(id: string): Promise<Record<string, unknown> | undefined> {
@@ -47,16 +57,19 @@ export class ViewsRepository {
     return rows[0];
   }
 
+  /** Token compared without case (IdToken is a CiString); time filters apply to the start. */
   async transactions(f: { stationId?: string; idTag?: string; from?: Date; to?: Date; active?: boolean; offset: number; limit: number }): Promise<Page<TransactionRow>> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT *, count(*) OVER () AS total FROM transactions
-       WHERE orphan = false AND ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR id_tag = $2)
+    const where = `orphan = false AND ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR lower(id_tag) = lower($2))
          AND ($3::timestamptz IS NULL OR started_at >= $3) AND ($4::timestamptz IS NULL OR started_at < $4)
-         AND ($5::boolean IS NULL OR (stopped_at IS NULL) = $5)
+         AND ($5::boolean IS NULL OR (stopped_at IS NULL) = $5)`;
+    const filter = [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null];
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT *, count(*) OVER () AS total FROM transactions WHERE ${where}
        ORDER BY started_at DESC, transaction_id DESC OFFSET $6 LIMIT $7`,
-      [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null, f.offset, f.limit],
+      [...filter, f.offset, f.limit],
     );
-    return { items: rows.map(toTransaction), total: Number(rows[0]?.['total'] ?? 0), offset: f.offset, limit: f.limit };
+    const total = await pageTotal(rows, f.offset, () => this.db.query(`SELECT count(*) AS total FROM transactions WHERE ${where}`, filter));
+    return { items: rows.map(toTransaction), total, offset: f.offset, limit: f.limit };
   }
 
   /**
@@ -92,15 +105,27 @@ export class ViewsRepository {
   }
 
   /** What a station sent that is kept as it came (DataTransfer, status notifications, security events, CSRs), newest first. */
-  async messages(stationId: string, kind: string | undefined, limit: number): Promise<Record<string, unknown>[]> {
+  async messages(stationId: string, kind: string | undefined, offset: number, limit: number): Promise<Record<string, unknown>[]> {
     return this.db.query(
       `SELECT kind, payload, received_at AS "receivedAt" FROM station_messages WHERE station_id = $1 AND ($2::text IS NULL OR kind = $2)
-       ORDER BY received_at DESC, id DESC LIMIT $3`,
-      [stationId, kind ?? null, limit],
+       ORDER BY received_at DESC, id DESC OFFSET $3 LIMIT $4`,
+      [stationId, kind ?? null, offset, limit],
     );
   }
 
-  async rejectedFrames(stationId: string, limit: number): Promise<Record<string, unknown>[]> {
-    return this.db.query(`SELECT raw, reason, received_at AS "receivedAt" FROM rejected_frames WHERE station_id = $1 ORDER BY received_at DESC LIMIT $2`, [stationId, limit]);
+  async rejectedFrames(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT raw, reason, received_at AS "receivedAt" FROM rejected_frames WHERE station_id = $1 ORDER BY received_at DESC, id DESC OFFSET $2 LIMIT $3`,
+      [stationId, offset, limit],
+    );
+  }
+
+  /** A station's remote starts, newest first (what `RemoteStartRepository` records). */
+  async remoteStarts(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT id, connector_id AS "connectorId", id_tag AS "idTag", requested_at AS "requestedAt", status, transaction_id AS "transactionId", settled_at AS "settledAt"
+       FROM remote_starts WHERE station_id = $1 ORDER BY requested_at DESC, id DESC OFFSET $2 LIMIT $3`,
+      [stationId, offset, limit],
+    );
   }
 }
