@@ -1,4 +1,5 @@
 import type { OcpiCommandRequested } from '@cpo/contracts';
+import { validateRequest16, type JsonObject } from '@cpo/ocpp-protocol';
 import { ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 
 const command = (type: OcpiCommandRequested['type'], parameters: Record<string, unknown>, connectorId?: number): OcpiCommandRequested => ({
@@ -33,5 +34,30 @@ describe('OCPI command → OCPP 1.6 call', () => {
     expect(ocpiResultOf('UnlockConnector', { status: 'ok', payload: { status: 'UnlockFailed' } })).toBe('FAILED');
     expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'Timeout', description: '' })).toBe('TIMEOUT');
     expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'Offline', description: '' })).toBe('FAILED');
+  });
+});
+
+describe('RESERVE_NOW expiry_date', () => {
+  const reserve = (expiry: string) => ocppCallFor(command('RESERVE_NOW', { token: { uid: 'T' }, expiry_date: expiry, reservation_id: 'R-1' }), { reservationId: 7 });
+
+  it('is sent with a time zone: OCPI leaves it out for UTC, OCPP 1.6 requires one (else the call fails validation and the eMSP gets FAILED)', () => {
+    const call = reserve('2026-11-23T11:00:00');
+    expect(call).toMatchObject({ action: 'ReserveNow' });
+    const payload = (call as { payload: JsonObject }).payload;
+    expect(validateRequest16('ReserveNow', payload)).toEqual({ ok: true });
+    expect(new Date(String(payload['expiryDate'])).toISOString()).toBe('2026-11-23T11:00:00.000Z');
+  });
+
+  it('that is no OCPI DateTime is rejected at once', () => {
+    expect(reserve('tomorrow')).toMatchObject({ result: 'REJECTED' });
+  });
+});
+
+describe('STOP_SESSION session_id', () => {
+  it('stops only the transaction whose id the session id is written as (ours are String(transactionId)), never one a lax number parse finds', () => {
+    for (const id of ['', ' ', '1e1', '0x10', '010', '-3', '2147483648']) {
+      expect(ocppCallFor(command('STOP_SESSION', { session_id: id }), {})).toMatchObject({ result: 'REJECTED' });
+    }
+    expect(ocppCallFor(command('STOP_SESSION', { session_id: '0' }), {})).toEqual({ action: 'RemoteStopTransaction', payload: { transactionId: 0 } });
   });
 });

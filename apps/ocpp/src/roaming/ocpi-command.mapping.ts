@@ -1,12 +1,36 @@
 import type { OcpiCommandRequested, OcpiCommandResultType, OcppCommandReply } from '@cpo/contracts';
+import { parseDateTime } from '@cpo/ocpi-protocol';
 import type { CsAction16, JsonObject } from '@cpo/ocpp-protocol';
 
 export type OcppCall = { action: CsAction16; payload: JsonObject };
+
+/** OCPP 1.6 transaction ids are int32. */
+const INT32_MAX = 2_147_483_647;
 
 /** OCPP idTag from an OCPI token (uid, at most 20 characters in OCPP 1.6). */
 function idTagOf(parameters: JsonObject): string | undefined {
   const token = parameters['token'] as { uid?: unknown } | undefined;
   return typeof token?.uid === 'string' && token.uid.length > 0 && token.uid.length <= 20 ? token.uid : undefined;
+}
+
+/**
+ * The OCPI reservation id of a command as text: OCPI 2.1.1 sends an integer, 2.2.1 a string, and
+ * the hub keeps them as text, so a 2.1.1 id must be remembered too (else a RESERVE_NOW reusing it
+ * adds a second reservation on the charger instead of replacing the first).
+ */
+export function ocpiReservationIdOf(parameters: JsonObject): string | undefined {
+  const value = parameters['reservation_id'];
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : undefined;
+}
+
+/**
+ * OCPP's expiryDate from OCPI's expiry_date. OCPI may leave the designator out (then it is UTC);
+ * OCPP 1.6 requires one, and without it the call fails validation before reaching the charger.
+ */
+function expiryDateOf(parameters: JsonObject): string | undefined {
+  const value = parameters['expiry_date'];
+  if (typeof value !== 'string' || !parseDateTime(value)) return undefined;
+  return /(?:Z|[+-]00:00)$/.test(value) ? value : `${value}Z`;
 }
 
 /**
@@ -26,15 +50,18 @@ export function ocppCallFor(
       return { action: 'RemoteStartTransaction', payload: { idTag, ...(command.connectorId ? { connectorId: command.connectorId } : {}) } };
     }
     case 'STOP_SESSION': {
-      // Sessions of our own chargers carry the OCPP transaction id as their OCPI id.
-      const transactionId = Number(p['session_id']);
-      if (!Number.isInteger(transactionId)) return { result: 'REJECTED', message: `unknown session ${String(p['session_id'])}` };
+      // Sessions of our own chargers carry the OCPP transaction id as their OCPI id, written by
+      // String(): any other spelling ('1e1', '0x10', ' 7') is no session of ours, not a transaction to stop.
+      const sessionId = p['session_id'];
+      const transactionId = typeof sessionId === 'string' && /^(0|[1-9]\d{0,9})$/.test(sessionId) ? Number(sessionId) : undefined;
+      if (transactionId === undefined || transactionId > INT32_MAX) return { result: 'REJECTED', message: `unknown session ${String(sessionId)}` };
       return { action: 'RemoteStopTransaction', payload: { transactionId } };
     }
     case 'RESERVE_NOW': {
       const idTag = idTagOf(p);
-      if (!idTag || typeof p['expiry_date'] !== 'string' || ids.reservationId === undefined) return { result: 'REJECTED', message: 'token or expiry_date missing' };
-      return { action: 'ReserveNow', payload: { connectorId: command.connectorId ?? 0, expiryDate: p['expiry_date'], idTag, reservationId: ids.reservationId } };
+      const expiryDate = expiryDateOf(p);
+      if (!idTag || !expiryDate || ids.reservationId === undefined) return { result: 'REJECTED', message: 'token or expiry_date missing or invalid' };
+      return { action: 'ReserveNow', payload: { connectorId: command.connectorId ?? 0, expiryDate, idTag, reservationId: ids.reservationId } };
     }
     case 'CANCEL_RESERVATION':
       if (ids.cancelReservationId === undefined) return { result: 'UNKNOWN_RESERVATION', message: `unknown reservation ${String(p['reservation_id'])}` };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { OcpiCommandRequested } from '@cpo/contracts';
 import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ocpiReservationIdOf } from './ocpi-command.mapping.js';
 
 /** OCPI commands for our chargers and their outcome (SQL only). */
 @Injectable()
@@ -9,7 +10,7 @@ export class OcpiCommandRepository {
   constructor(private readonly db: DataSource) {}
 
   async record(tx: EntityManager, c: OcpiCommandRequested): Promise<void> {
-    const ocpiReservation = typeof c.parameters['reservation_id'] === 'string' ? c.parameters['reservation_id'] : null;
+    const ocpiReservation = ocpiReservationIdOf(c.parameters) ?? null;
     await tx.query(
       `INSERT INTO ocpi_commands (command_id, type, station_id, request, ocpi_reservation_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (command_id) DO NOTHING`,
       [c.commandId, c.type, c.stationId, JSON.stringify(c), ocpiReservation],

@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type OcpiCommandRequested, type OcpiCommandResultType } from '@cpo/contracts';
 import { ConsumerHost, OutboxWriter } from '@cpo/messaging';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import type { OcppConfig } from '../config.js';
 import { CommandService } from '../commands/command.service.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { ocpiCommandDeadlineS } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
-import { ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
+import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 
 /** Tries of writing a command's result (its settle row and outbox event), and the waits between them. */
 const REPORT_RETRY_MS = [1_000, 5_000];
@@ -29,6 +31,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     private readonly ocpp: CommandService,
     private readonly outbox: OutboxWriter,
     private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -59,15 +62,20 @@ export class OcpiCommandsConsumer implements OnModuleInit {
   }
 
   private async run(command: OcpiCommandRequested): Promise<{ result: OcpiCommandResultType; message?: string }> {
+    const ageS = (Date.now() - Date.parse(command.requestedAt)) / 1000;
+    if (ageS > ocpiCommandDeadlineS(this.config.OCPP_CALL_TIMEOUT_MS)) {
+      this.logger.warn({ commandId: command.commandId, type: command.type, stationId: command.stationId, ageS: Math.round(ageS) }, 'OCPI command arrived too late; not sent to the charger');
+      return { result: 'TIMEOUT', message: `arrived ${Math.round(ageS)} s after it was requested; not sent to the charge point` };
+    }
     const ids: { reservationId?: number; cancelReservationId?: number } = {};
-    const ocpiReservation = command.parameters['reservation_id'];
+    const ocpiReservation = ocpiReservationIdOf(command.parameters);
     if (command.type === 'RESERVE_NOW') {
       // OCPI: a RESERVE_NOW with a reservation_id that exists replaces that reservation, so it goes
       // to the charger under the same OCPP id (ReserveNow with a known id replaces it, OCPP 1.6 §5.13).
-      const existing = typeof ocpiReservation === 'string' ? await this.commands.reservationFor(command.stationId, ocpiReservation) : undefined;
+      const existing = ocpiReservation !== undefined ? await this.commands.reservationFor(command.stationId, ocpiReservation) : undefined;
       ids.reservationId = existing ?? (await this.reservations.nextId());
       await this.commands.setReservation(command.commandId, ids.reservationId);
-    } else if (command.type === 'CANCEL_RESERVATION' && typeof ocpiReservation === 'string') {
+    } else if (command.type === 'CANCEL_RESERVATION' && ocpiReservation !== undefined) {
       ids.cancelReservationId = await this.commands.reservationFor(command.stationId, ocpiReservation);
     }
     const call = ocppCallFor(command, ids);

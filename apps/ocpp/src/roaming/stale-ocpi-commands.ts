@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { APP_CONFIG, PeriodicJob, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
+import { ocpiCommandDeadlineS } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { OcpiCommandsConsumer } from './ocpi-commands.consumer.js';
 
@@ -38,7 +39,7 @@ export class StaleOcpiCommands implements OnApplicationBootstrap, OnApplicationS
 
   /** Pending for longer than this, a command is no longer executing anywhere (s). */
   get staleAfterS(): number {
-    return Math.ceil((2 * this.config.OCPP_CALL_TIMEOUT_MS) / 1000) + 60;
+    return ocpiCommandDeadlineS(this.config.OCPP_CALL_TIMEOUT_MS);
   }
 
   /** One pass; returns the commands settled. */
