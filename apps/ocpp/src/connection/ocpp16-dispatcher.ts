@@ -57,6 +57,10 @@ interface Registration {
 export class Ocpp16Dispatcher implements ProtocolBundle {
   readonly subprotocol = 'ocpp1.6' as const;
   readonly internalErrorCode = 'InternalError';
+
+  knowsAction(action: string): boolean {
+    return isCpAction16(action);
+  }
   private readonly handlers = new Map<string, Registration>();
 
   constructor(

@@ -20,6 +20,8 @@ export interface ProtocolBundle {
   dispatch(ctx: StationContext, call: InboundCall, payload: JsonObject, triggered: boolean): Promise<DispatchResult>;
   /** Checks a charger's CALLRESULT to one of our CALLs under the station's validation policy. */
   checkAnswer(ctx: StationContext, action: string, payload: JsonObject): CallOutcome;
+  /** Whether `action` is a charger-initiated action of this version (only these become metric labels). */
+  knowsAction(action: string): boolean;
   /** The error code for "the central system failed" in this version. */
   readonly internalErrorCode: string;
   /** A charger's CALLERROR code as this version spells it (known alternative spellings mapped, anything else → the generic code). */

@@ -35,13 +35,14 @@ const bundle = (dispatch: ProtocolBundle['dispatch']): ProtocolBundle => ({
   subprotocol: 'ocpp1.6',
   dispatch,
   checkAnswer: (_ctx, _action, payload) => ({ kind: 'result', payload }),
+  knowsAction: (action) => action === 'Heartbeat' || action === 'DataTransfer',
   internalErrorCode: 'InternalError',
   normalizeErrorCode: (code) => (code === 'FormatViolation' ? 'FormationViolation' : code),
 });
 
 const heartbeat: ProtocolBundle['dispatch'] = async () => ({ ok: true, payload: { currentTime: '2025-01-01T00:00:00Z' } });
 
-function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds } = {}) {
+function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds; metrics?: OcppMetrics } = {}) {
   const socket = new FakeSocket();
   const hooks = { rejectedFrame: jest.fn<SessionHooks['rejectedFrame']>(), activity: jest.fn<SessionHooks['activity']>() };
   const session = new StationSession(
@@ -53,7 +54,7 @@ function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds
     options.ids ?? new InboundIds(),
     { callTimeoutMs: 1000, queueLimit: 10, pingIntervalMs: 0, maxBadFramesPerMinute: 100 },
     bundle(options.dispatch ?? heartbeat),
-    metrics,
+    options.metrics ?? metrics,
     hooks,
     logger,
   );
@@ -131,5 +132,19 @@ describe('StationSession: liveness and answers', () => {
     const [, id] = socket.sent[0] as [number, string];
     socket.frame(`[3,${JSON.stringify(id)},{"configurationKey":${nested(100)}}]`);
     expect(await outcome).toEqual({ kind: 'error', code: 'FormationViolation', description: expect.stringContaining('deeper than'), details: {} });
+  });
+});
+
+describe('StationSession: metric labels stay bounded whatever a charger sends', () => {
+  it('counts action names outside the version as unknown, and bad frames by their reason without its numbers', async () => {
+    const labels: Record<string, Record<string, string>[]> = {};
+    const recording = new Proxy({}, { get: (_t, name: string) => ({ inc: (l: Record<string, string>) => (labels[name] ??= []).push(l), observe() {}, set() {} }) }) as unknown as OcppMetrics;
+    const { socket, session } = open({ metrics: recording });
+    for (const [i, action] of ['Heartbeat', 'MadeUpAction', 'ZzTop', 'Heartbeat'].entries()) socket.frame(JSON.stringify([2, `c${i}`, action, {}]));
+    await session.drained();
+    expect(labels['inboundCalls']!.map((l) => l['action'])).toEqual(['Heartbeat', 'unknown', 'unknown', 'Heartbeat']);
+    socket.frame('[2,"b1"]');
+    socket.frame('[2,"b2","Heartbeat",{},1,2,3,4,5,6,7,8,9,10]');
+    expect(labels['badFrames']).toEqual([{ reason: 'message type N needs N elements, got N' }, { reason: 'message type N needs N elements, got N' }]);
   });
 });

@@ -251,13 +251,16 @@ export class StationSession implements StationContext {
     }
   }
 
-  /** Metric labels come from the 1.6 action set only, so garbage action names cannot explode series. */
+  /**
+   * Metric labels come from the version's action set only: any other name a charger sends (each
+   * would be a new series of the counter and the histogram's buckets) counts as `unknown`.
+   */
   private metricAction(action: string): string {
-    return /^[A-Z][A-Za-z]{2,40}$/.test(action) ? action : 'invalid';
+    return this.bundle.knowsAction(action) ? action : 'unknown';
   }
 
   private badFrame(raw: string, reason: string): void {
-    this.metrics.badFrames.inc({ reason: reason.split(':')[0]!.slice(0, 40) });
+    this.metrics.badFrames.inc({ reason: badFrameLabel(reason) });
     this.hooks.rejectedFrame(this.stationId, raw.slice(0, MAX_RAW_FRAME_KEPT), reason);
     const now = Date.now();
     this.badFrames = this.badFrames.filter((t) => t > now - 60_000);
@@ -290,4 +293,12 @@ export class StationSession implements StationContext {
     }, delay);
     this.pingTimer.unref();
   }
+}
+
+/**
+ * The `reason` label of a bad frame: the reason's fixed part, its numbers as `N` (a reason like
+ * "message type 2 needs 4 elements, got 17" would otherwise make a series per element count).
+ */
+export function badFrameLabel(reason: string): string {
+  return reason.split(':')[0]!.replace(/\d+/g, 'N').slice(0, 40);
 }
