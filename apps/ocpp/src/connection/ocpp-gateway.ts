@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER, UnavailableError } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -108,6 +108,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       admission = await this.admit(stationId, req);
     } catch (err) {
+      // Too many password checks waiting (someone guessing keys): the charger retries later.
+      if (err instanceof UnavailableError) return this.refuse(socket, 503, err.message, 'busy');
       this.logger.error({ err, stationId }, 'could not admit a charger');
       return this.refuse(socket, 500, 'internal error', 'error');
     }
@@ -145,14 +147,14 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       if (station.securityProfile === 0) return { ok: true, station };
       return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
     }
-    if (await this.passwords.verify(stationId, station.passwordHash, credentials.password)) return { ok: true, station };
+    if (await this.passwords.verify(station.passwordHash, credentials.password)) return { ok: true, station };
     if (await this.usesPendingKey(station, credentials.password)) return { ok: true, station };
     return { ok: false, status: 401, reason: 'wrong password' };
   }
 
   /** Whether `password` is the station's pending key (the charger takes it at its reboot); its first use retires the old key. */
   private async usesPendingKey(station: StationAdmission, password: Buffer): Promise<boolean> {
-    if (!station.pendingPasswordHash || !(await this.passwords.verify(station.id, station.pendingPasswordHash, password))) return false;
+    if (!station.pendingPasswordHash || !(await this.passwords.verify(station.pendingPasswordHash, password))) return false;
     await this.stations.promotePendingPassword(station.id, station.pendingPasswordHash);
     return true;
   }
@@ -212,8 +214,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
 
   private refuse(socket: Duplex, status: number, reason: string, event: string): void {
     this.metrics.connectionEvents.inc({ event });
-    const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' }[status] ?? 'Error';
-    const extra = status === 401 ? 'WWW-Authenticate: Basic realm="OCPP"\r\n' : '';
+    const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
+    const extra = status === 401 ? 'WWW-Authenticate: Basic realm="OCPP"\r\n' : status === 503 ? 'Retry-After: 5\r\n' : '';
     socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
   }
 }

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { UnavailableError } from '@cpo/platform';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+type Scrypt = (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as Scrypt;
 const PARAMS = { N: 16_384, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const HEX = /^[0-9a-fA-F]+$/;
@@ -28,27 +30,62 @@ export function passwordCandidates(password: Buffer): string[] {
   return text === hex ? [text] : [text, hex];
 }
 
+/** scrypt runs at once: each holds a libuv thread (the pool has 4, shared with DNS and file I/O) and 16 MiB for tens of ms. */
+const MAX_RUNNING = 2;
+/** Checks waiting for a run; beyond, a check is refused at once (UnavailableError) instead of piling up sockets and memory. */
+const MAX_WAITING = 256;
+/** Outcomes remembered (both kinds), beyond which the memory starts over. */
+const MAX_REMEMBERED = 100_000;
+
 /**
- * Verifies a password against a stored hash. Successful checks are remembered by a fast digest so
- * that a reconnect storm of thousands of chargers does not cost thousands of scrypt runs.
+ * Verifies a password against a stored hash. The outcome is a function of the stored hash and the
+ * password alone, so it is remembered by a fast digest of both, successes and failures: a reconnect
+ * storm of thousands of chargers costs no scrypt run per charger, and neither does a charger left
+ * with an old key that retries every few seconds (two runs per attempt otherwise, text and hex).
+ * A new hash (key rotated) makes a new digest. New passwords (someone guessing) queue for a
+ * bounded number of scrypt runs, so guessing cannot take the thread pool from the rest of the
+ * service; when too many wait, a check fails fast with UnavailableError.
  */
 export class PasswordVerifier {
-  private readonly verified = new Map<string, string>();
+  private readonly outcomes = new Map<string, boolean>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  async verify(stationId: string, stored: string, password: Buffer): Promise<boolean> {
-    const fast = createHash('sha256').update(stored).update('\u0000').update(password).digest('base64');
-    if (this.verified.get(stationId) === fast) return true;
+  /** `kdf` is scrypt; tests pass one they can watch. */
+  constructor(private readonly kdf: Scrypt = scryptAsync) {}
+
+  async verify(stored: string, password: Buffer): Promise<boolean> {
+    const digest = createHash('sha256').update(stored).update('\u0000').update(password).digest('base64');
+    const known = this.outcomes.get(digest);
+    if (known !== undefined) return known;
     const [scheme, n, r, p, salt, hash] = stored.split('$');
     if (scheme !== 'scrypt' || !salt || !hash) return false;
     const expected = Buffer.from(hash, 'base64');
+    const params = { N: Number(n), r: Number(r), p: Number(p) };
+    let ok = false;
     for (const candidate of passwordCandidates(password)) {
-      const actual = await scryptAsync(normalise(candidate), Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+      const actual = await this.limited(() => this.kdf(normalise(candidate), Buffer.from(salt, 'base64'), expected.length, params));
       if (timingSafeEqual(actual, expected)) {
-        if (this.verified.size > 100_000) this.verified.clear();
-        this.verified.set(stationId, fast);
-        return true;
+        ok = true;
+        break;
       }
     }
-    return false;
+    if (this.outcomes.size >= MAX_REMEMBERED) this.outcomes.clear();
+    this.outcomes.set(digest, ok);
+    return ok;
+  }
+
+  private async limited<T>(run: () => Promise<T>): Promise<T> {
+    if (this.running < MAX_RUNNING) this.running += 1;
+    else if (this.waiting.length >= MAX_WAITING) throw new UnavailableError('too many password checks in progress; try again shortly');
+    // A finishing run hands its slot to the first waiter, so no newcomer can slip in between.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await run();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
   }
 }
