@@ -102,7 +102,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(res.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED', timeout: 60 } });
     const client = new pg.Client({ connectionString: hub.t.config.DATABASE_URL });
     await client.connect();
-    let payload: { commandId: string; stationId: string; connectorId: number; authorizationReference: string; parameters: Record<string, unknown> };
+    let payload: { commandId: string; stationId: string; connectorId: number; authorizationReference: string; requester?: unknown; parameters: Record<string, unknown> };
     try {
       const { rows } = await client.query(`SELECT payload FROM outbox WHERE subject = $1`, [Subjects.OcpiCommandRequested]);
       expect(rows).toHaveLength(1);
@@ -111,6 +111,8 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
       await client.end();
     }
     expect(payload).toMatchObject({ type: 'START_SESSION', stationId: 'TW-TPE-0001', connectorId: 1, authorizationReference: 'own-ref-1', parameters: { token: { uid: 'RFID-OK' } } });
+    // The eMSP that sent it: OCPI ids (reservation_id) are unique per eMSP only, ocpp keeps them apart by it.
+    expect(payload.requester).toEqual({ countryCode: 'FR', partyId: 'BUS' });
     expect(payload.parameters).not.toHaveProperty('response_url');
     await hub.t.app.get(EventPublisher).publish(Subjects.OcpiCommandResult, { commandId: payload.commandId, result: 'ACCEPTED', at: new Date().toISOString() });
     expect(await eventually(() => emsp.received.some((r) => r.path === '/callbacks/own/1'))).toBe(true);
@@ -248,7 +250,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(reserve.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
     expect(await command(emsp, 'CANCEL_RESERVATION', { reservation_id: 'R-77' })).toMatchObject({ body: { status_code: 1000, data: { result: 'ACCEPTED' } } });
     expect(await requested('CANCEL_RESERVATION')).toEqual([
-      expect.objectContaining({ type: 'CANCEL_RESERVATION', stationId: 'TW-TPE-0001', connectorId: 1, locationId: 'OWN-1', evseUid: '3256', parameters: { reservation_id: 'R-77' } }),
+      expect.objectContaining({ type: 'CANCEL_RESERVATION', stationId: 'TW-TPE-0001', connectorId: 1, locationId: 'OWN-1', evseUid: '3256', requester: { countryCode: 'FR', partyId: 'BUS' }, parameters: { reservation_id: 'R-77' } }),
     ]);
     // Never reserved, or reserved by another eMSP: nothing tells the hub where to go, nothing reaches the charger.
     expect((await command(emsp, 'CANCEL_RESERVATION', { reservation_id: 'R-78' })).body.status_code).toBe(2001);

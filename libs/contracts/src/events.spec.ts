@@ -215,4 +215,14 @@ describe('ocpi events', () => {
       /^result: Invalid option/,
     );
   });
+
+  it('ocpi.command.requested: the requester is optional within version 1 (hubs before it send none) and must be a party', () => {
+    const subject = Subjects.OcpiCommandRequested;
+    const { requester: _omitted, ...fromOlderHub } = copyOf(subject);
+    expect(validateEvent(subject, 1, fromOlderHub)).toEqual({ ok: true, value: fromOlderHub });
+    expect(validateEvent(subject, 1, { ...copyOf(subject), requester: { countryCode: 'nl', partyId: 'abc' } }).ok).toBe(true);
+    expect(reasonFor(subject, { ...copyOf(subject), requester: { countryCode: 'NLD', partyId: 'ABC' } })).toBe('requester.countryCode: two letters');
+    expect(reasonFor(subject, { ...copyOf(subject), requester: { countryCode: 'NL' } })).toMatch(/^requester\.partyId: Invalid input/);
+    expect(reasonFor(subject, { ...copyOf(subject), requester: { countryCode: 'NL', partyId: 'ABC', role: 'EMSP' } })).toBe('requester: Unrecognized key: "role"');
+  });
 });

@@ -90,6 +90,8 @@ export class OwnCommandsService implements OnModuleDestroy {
         ...((type !== 'RESERVE_NOW' || evseUid) && target.connectorId !== undefined ? { connectorId: target.connectorId } : {}),
         locationId: target.locationId,
         evseUid: target.evseUid,
+        // OCPI reservation ids are unique per eMSP only: ocpp keeps each eMSP's reservations apart by this.
+        requester: { countryCode: requester.countryCode.toUpperCase(), partyId: requester.partyId.toUpperCase() },
         ...(typeof reference === 'string' ? { authorizationReference: reference } : {}),
         parameters,
         requestedAt: new Date().toISOString(),

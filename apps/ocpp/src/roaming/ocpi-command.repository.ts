@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { OcpiCommandRequested } from '@cpo/contracts';
+import type { OcpiCommandRequested, OcpiParty } from '@cpo/contracts';
 import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ocpiReservationIdOf } from './ocpi-command.mapping.js';
+
+/** The requester as stored: upper-cased (OCPI compares party ids without case), null for none. */
+function requesterColumns(requester: OcpiParty | undefined): [string | null, string | null] {
+  return requester ? [requester.countryCode.toUpperCase(), requester.partyId.toUpperCase()] : [null, null];
+}
 
 /** OCPI commands for our chargers and their outcome (SQL only). */
 @Injectable()
@@ -12,8 +17,9 @@ export class OcpiCommandRepository {
   async record(tx: EntityManager, c: OcpiCommandRequested): Promise<void> {
     const ocpiReservation = ocpiReservationIdOf(c.parameters) ?? null;
     await tx.query(
-      `INSERT INTO ocpi_commands (command_id, type, station_id, request, ocpi_reservation_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (command_id) DO NOTHING`,
-      [c.commandId, c.type, c.stationId, JSON.stringify(c), ocpiReservation],
+      `INSERT INTO ocpi_commands (command_id, type, station_id, request, ocpi_reservation_id, emsp_country_code, emsp_party_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (command_id) DO NOTHING`,
+      [c.commandId, c.type, c.stationId, JSON.stringify(c), ocpiReservation, ...requesterColumns(c.requester)],
     );
   }
 
@@ -21,12 +27,21 @@ export class OcpiCommandRepository {
     await this.db.query(`UPDATE ocpi_commands SET reservation_id = $2 WHERE command_id = $1`, [commandId, reservationId]);
   }
 
-  /** Our reservation id behind an OCPI reservation id at a station (the latest RESERVE_NOW for it). */
-  async reservationFor(stationId: string, ocpiReservationId: string): Promise<number | undefined> {
+  /**
+   * Our reservation id behind an OCPI reservation id of one eMSP at a station (its latest
+   * RESERVE_NOW for it). OCPI reservation ids are unique per eMSP only: another eMSP's reservation
+   * with the same id is not this one. A command without a requester (from a hub before it sent one)
+   * matches only reservations recorded without one: an unknown party is no party to match with.
+   * Reservations recorded before the hub sent requesters match any eMSP's command, as they did then:
+   * otherwise none could be cancelled after the upgrade and each would block its connector until it
+   * expired (they are short-lived, so this ends with them).
+   */
+  async reservationFor(stationId: string, ocpiReservationId: string, requester: OcpiParty | undefined): Promise<number | undefined> {
     const rows: { reservation_id: number }[] = await this.db.query(
       `SELECT reservation_id FROM ocpi_commands WHERE station_id = $1 AND ocpi_reservation_id = $2 AND type = 'RESERVE_NOW' AND reservation_id IS NOT NULL
+         AND (emsp_country_code IS NULL OR (emsp_country_code = $3 AND emsp_party_id = $4))
        ORDER BY received_at DESC LIMIT 1`,
-      [stationId, ocpiReservationId],
+      [stationId, ocpiReservationId, ...requesterColumns(requester)],
     );
     return rows[0]?.reservation_id;
   }

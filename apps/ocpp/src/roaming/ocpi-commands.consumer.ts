@@ -72,11 +72,12 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     if (command.type === 'RESERVE_NOW') {
       // OCPI: a RESERVE_NOW with a reservation_id that exists replaces that reservation, so it goes
       // to the charger under the same OCPP id (ReserveNow with a known id replaces it, OCPP 1.6 §5.13).
-      const existing = ocpiReservation !== undefined ? await this.commands.reservationFor(command.stationId, ocpiReservation) : undefined;
+      // Only the same eMSP's: ids are unique per eMSP, another's reservation must stay as it is.
+      const existing = ocpiReservation !== undefined ? await this.commands.reservationFor(command.stationId, ocpiReservation, command.requester) : undefined;
       ids.reservationId = existing ?? (await this.reservations.nextId());
       await this.commands.setReservation(command.commandId, ids.reservationId);
     } else if (command.type === 'CANCEL_RESERVATION' && ocpiReservation !== undefined) {
-      ids.cancelReservationId = await this.commands.reservationFor(command.stationId, ocpiReservation);
+      ids.cancelReservationId = await this.commands.reservationFor(command.stationId, ocpiReservation, command.requester);
     }
     const call = ocppCallFor(command, ids);
     if ('result' in call) return { result: call.result, message: call.message };

@@ -29,6 +29,16 @@ export const OcpiCommandResultType = z.enum([
 ]);
 export type OcpiCommandResultType = z.infer<typeof OcpiCommandResultType>;
 
+/**
+ * An OCPI party (`country_code` + `party_id`, ISO 3166-1 alpha-2 and 3 characters). OCPI compares
+ * them without case (CiString), so either case is accepted here and consumers compare upper-cased.
+ */
+export const OcpiParty = z.strictObject({
+  countryCode: z.string().regex(/^[A-Za-z]{2}$/, 'two letters'),
+  partyId: z.string().regex(/^[A-Za-z0-9]{3}$/, 'three letters or digits'),
+});
+export type OcpiParty = z.infer<typeof OcpiParty>;
+
 /** `ocpi.command.requested` (ocpi-hub → ocpp): execute an OCPI command on one of our stations. */
 export const OcpiCommandRequestedV1 = z.strictObject({
   /** Unique id (UUID) of the command; the result carries it back. */
@@ -42,6 +52,12 @@ export const OcpiCommandRequestedV1 = z.strictObject({
   locationId: NonEmptyString.optional(),
   /** OCPI `evse_uid`. */
   evseUid: NonEmptyString.optional(),
+  /**
+   * The eMSP party that sent the command. OCPI ids such as `reservation_id` are unique only per
+   * eMSP, so ocpp matches a RESERVE_NOW / CANCEL_RESERVATION only with earlier commands of the same
+   * requester. Optional (added within version 1): hubs before it leave it out.
+   */
+  requester: OcpiParty.optional(),
   /** OCPI `authorization_reference`, to tie the resulting session and CDR to the eMSP. */
   authorizationReference: NonEmptyString.optional(),
   /**

@@ -250,6 +250,7 @@ export const sampleEvents: EventMap = deepFreeze<EventMap>({
     connectorId: 1,
     locationId: 'TPE-XINYI-01',
     evseUid: 'TW*CPO*E0002*1',
+    requester: { countryCode: 'TW', partyId: 'EMP' },
     authorizationReference: 'a1f3c9d27e5b',
     parameters: {
       token: { uid: '012345678', type: 'APP_USER', auth_id: 'TW-EMP-C00012345-6', issuer: 'Example eMSP', valid: true, whitelist: 'ALLOWED' },
