@@ -44,12 +44,15 @@ export class AuthorizationService {
    * offline) only one running at that instant counts, so a later session of the same tag does not
    * make an earlier start concurrent; without it (Authorize, a stop) any running transaction counts.
    * `exceptTransactionId`: a transaction not to count (the one a StopTransaction is stopping).
+   * `connectorId`: the connector of `stationId` a StartTransaction is on; an earlier transaction
+   * there has ended by then (its stop may have been lost) and does not count.
    */
-  async authorize(stationId: string, idTag: string, options: { exceptTransactionId?: number; now?: Date; at?: Date } = {}): Promise<IdTagInfo> {
+  async authorize(stationId: string, idTag: string, options: { exceptTransactionId?: number; now?: Date; at?: Date; connectorId?: number } = {}): Promise<IdTagInfo> {
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
     const info = local ? this.fromLocal(local, now) : await this.askRoaming(stationId, idTag);
-    if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, options.exceptTransactionId, options.at))) {
+    const startingOn = options.connectorId === undefined ? undefined : { stationId, connectorId: options.connectorId };
+    if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, options.exceptTransactionId, options.at, startingOn))) {
       return { ...info, status: 'ConcurrentTx' };
     }
     return info;

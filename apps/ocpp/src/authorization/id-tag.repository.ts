@@ -1,6 +1,7 @@
 import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { pageTotal } from '../persistence/page.js';
 
 export type IdTagStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
 
@@ -50,10 +51,7 @@ export class IdTagRepository {
 
   async list(offset: number, limit: number): Promise<{ items: IdTagRecord[]; total: number }> {
     const rows: Record<string, unknown>[] = await this.db.query(`SELECT *, count(*) OVER () AS total FROM id_tags ORDER BY id_tag OFFSET $1 LIMIT $2`, [offset, limit]);
-    let total = Number(rows[0]?.['total'] ?? 0);
-    // A page past the end has no row to carry the count: ask for it rather than report 0 tokens.
-    if (!rows[0] && offset > 0) total = Number(((await this.db.query(`SELECT count(*) AS total FROM id_tags`)) as { total: string }[])[0]?.total ?? 0);
-    return { items: rows.map(toRecord), total };
+    return { items: rows.map(toRecord), total: await pageTotal(rows, offset, () => this.db.query(`SELECT count(*) AS total FROM id_tags`)) };
   }
 
   async all(): Promise<IdTagRecord[]> {
@@ -100,8 +98,11 @@ export class IdTagRepository {
    * tag "running" for ever and every later Authorize of the card ConcurrentTx. A connector holds one
    * transaction at a time, so one counts as ended (by `at`) once a later transaction started on its
    * connector, or the connector reported `Available` or `Preparing` (no transaction on it) since its start.
+   * `startingOn`: the connector a StartTransaction (at `at`) is on. That start ends any earlier one on
+   * the same connector, though it is not stored yet: the driver starting again where the lost stop
+   * was is not concurrent with it. A transaction on another connector still counts.
    */
-  async inActiveTransaction(idTag: string, exceptTransactionId?: number, at?: Date): Promise<boolean> {
+  async inActiveTransaction(idTag: string, exceptTransactionId?: number, at?: Date, startingOn?: { stationId: string; connectorId: number }): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
       `SELECT 1 FROM transactions t WHERE lower(t.id_tag) = lower($1) AND t.orphan = false AND t.transaction_id <> $2
          AND CASE WHEN $3::timestamptz IS NULL THEN t.stopped_at IS NULL ELSE t.started_at <= $3 AND (t.stopped_at IS NULL OR t.stopped_at > $3) END
@@ -109,8 +110,9 @@ export class IdTagRepository {
                            AND n.started_at > t.started_at AND n.started_at <= COALESCE($3::timestamptz, 'infinity'))
          AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
                            AND c.status IN ('Available', 'Preparing') AND c.status_at > t.started_at AND c.status_at <= COALESCE($3::timestamptz, 'infinity'))
+         AND ($4::text IS NULL OR t.station_id <> $4 OR t.connector_id <> $5 OR t.started_at >= COALESCE($3::timestamptz, 'infinity'))
        LIMIT 1`,
-      [idTag, exceptTransactionId ?? -1, at ?? null],
+      [idTag, exceptTransactionId ?? -1, at ?? null, startingOn?.stationId ?? null, startingOn?.connectorId ?? null],
     );
     return rows.length > 0;
   }

@@ -37,11 +37,16 @@ export class RemoteStartRepository {
     );
   }
 
-  /** Links the most recent open remote start for this tag (and connector, when the request named one). */
+  /**
+   * Links the most recent open remote start for this tag (and connector, when the request named one).
+   * The tag is compared without case (IdToken is a CiString): a charger may report `04a2b3c4` for a
+   * remote start of `04A2B3C4`. `remote_starts_open` still serves the lookup by its `station_id`
+   * prefix: it holds only open remote starts, a handful per station.
+   */
   async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number): Promise<boolean> {
     const rows = returnedRows(await tx.query(
       `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
-       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $3 AND status IN ('Requested', 'Accepted') AND (connector_id IS NULL OR connector_id = $2)
+       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($3) AND status IN ('Requested', 'Accepted') AND (connector_id IS NULL OR connector_id = $2)
                    ORDER BY requested_at DESC LIMIT 1)
          AND status IN ('Requested', 'Accepted')
        RETURNING id`,
@@ -61,13 +66,5 @@ export class RemoteStartRepository {
       [timeoutS],
     ));
     return rows.map((r) => ({ stationId: r.station_id, idTag: r.id_tag, answered: r.answered }));
-  }
-
-  async forStation(stationId: string, limit: number): Promise<Record<string, unknown>[]> {
-    return this.db.query(
-      `SELECT id, connector_id AS "connectorId", id_tag AS "idTag", requested_at AS "requestedAt", status, transaction_id AS "transactionId", settled_at AS "settledAt"
-       FROM remote_starts WHERE station_id = $1 ORDER BY requested_at DESC LIMIT $2`,
-      [stationId, limit],
-    );
   }
 }

@@ -60,4 +60,9 @@ describe('TransactionService.stop idTagInfo', () => {
     await expect(service(stopped('TAG', 'ConcurrentTx'), failing).tx.stop('CP-1', stop('TAG'))).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
     await expect(service(stopped('TAG', 'Blocked'), failing).tx.stop('CP-1', stop('OTHER'))).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
   });
+
+  it('takes the stop tag in another case for the tag that started (IdToken is a CiString)', async () => {
+    const failing = async () => Promise.reject(new Error('hub exploded'));
+    await expect(service(stopped('04A2B3C4', 'Blocked'), failing).tx.stop('CP-1', stop('04a2b3c4'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+  });
 });

@@ -33,8 +33,9 @@ export class TransactionService {
   async start(stationId: string, req: Ocpp16.StartTransactionRequest): Promise<Ocpp16.StartTransactionResponse> {
     const startedAt = parseOcppTime(req.timestamp);
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
-    // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued).
-    const idTagInfo = await this.authorization.authorize(stationId, req.idTag, { at: startedAt });
+    // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued),
+    // on its connector (which this start shows free: an earlier transaction there lost its stop).
+    const idTagInfo = await this.authorization.authorize(stationId, req.idTag, { at: startedAt, connectorId: req.connectorId });
     const authorizationReference = await this.authorization.authorizationReference(stationId, req.idTag);
     return this.db.transaction(async (tx) => {
       const { row, created } = await this.transactions.insertOrGet(tx, {
@@ -90,13 +91,14 @@ export class TransactionService {
    * so it is the tag's current authorisation, asked after the commit (a roaming tag is asked of the
    * hub, which may take seconds). The stopped transaction never makes its own tag concurrent. The
    * stop is stored already and must be acknowledged: if the decision fails, the start's status
-   * for the same tag (never ConcurrentTx), else Accepted.
+   * for the same tag (never ConcurrentTx), else Accepted. The same tag in any case: IdToken is a
+   * CiString, and a card reported in another case at the stop is still the card that started.
    */
   private async stopAuthorization(stationId: string, idTag: string, started: TransactionRow | undefined): Promise<IdTagInfo> {
     try {
       return await this.authorization.authorize(stationId, idTag, { exceptTransactionId: started?.transactionId });
     } catch (err) {
-      const stored = started?.idTag === idTag && started.idTagStatus !== 'ConcurrentTx' ? (started.idTagStatus as IdTagInfo['status']) : 'Accepted';
+      const stored = started?.idTag.toLowerCase() === idTag.toLowerCase() && started.idTagStatus !== 'ConcurrentTx' ? (started.idTagStatus as IdTagInfo['status']) : 'Accepted';
       this.logger.warn({ stationId, idTag, transactionId: started?.transactionId, err: (err as Error).message, answer: stored }, 'StopTransaction idTag not authorised again; answering the stored status');
       return { status: stored };
     }

@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pageTotal, type Page } from '../persistence/page.js';
 import { toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  offset: number;
-  limit: number;
-}
 
 const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
   s.vendor, s.model, s.serial_number, s.charge_box_serial_number, s.firmware_version, s.iccid, s.imsi, s.meter_type, s.meter_serial_number,
@@ -17,15 +11,6 @@ const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL A
 /** The reported configuration with any AuthorizationKey value hidden (write-only; CiString key, any case). */
 const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k) = 'authorizationkey' AND jsonb_typeof(e.v) = 'object' THEN e.v || '{"value": null}'::jsonb ELSE e.v END)
     FROM jsonb_each(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS e(k, v)) AS configuration`;
-
-/**
- * The `total` of a page read with `count(*) OVER ()`: a page past the last row has no row to carry
- * it, so the count is asked for separately (only then), instead of reporting 0 rows in all.
- */
-async function pageTotal(rows: Record<string, unknown>[], offset: number, count: () => Promise<{ total: unknown }[]>): Promise<number> {
-  if (rows[0]) return Number(rows[0]['total']);
-  return offset > 0 ? Number((await count())[0]?.total ?? 0) : 0;
-}
 
 /** Read models for the operator API (queries only; indexes follow these filters). */
 @Injectable()
