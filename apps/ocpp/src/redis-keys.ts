@@ -18,7 +18,13 @@ export class RedisKeys {
     return `${this.prefix}:presence:${stationId}`;
   }
 
+  /** The tag lower-cased: IdToken is a CiString, and Authorize and StartTransaction may spell it differently. */
   authorizationReference(stationId: string, idTag: string): string {
-    return `${this.prefix}:authref:${stationId}:${idTag}`;
+    return `${this.prefix}:authref:${stationId}:${idTag.toLowerCase()}`;
+  }
+
+  /** A roaming partner allowed the tag at the station lately (see AuthorizationService). */
+  roamingAllowed(stationId: string, idTag: string): string {
+    return `${this.prefix}:authok:${stationId}:${idTag.toLowerCase()}`;
   }
 }

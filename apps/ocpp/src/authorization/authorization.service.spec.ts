@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { BusRequester } from '@cpo/messaging';
-import { ValidationError } from '@cpo/platform';
+import { TimeoutError, ValidationError } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
@@ -37,5 +37,26 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     const { auth, warn } = service(() => Promise.reject(new ValidationError('invalid reply on ocpi.token.authorize: allowed: Invalid option')), {});
     await expect(auth.authorize('CP-1', 'EMSP-2')).resolves.toEqual({ status: 'Invalid' });
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ answer: 'Invalid' }), expect.any(String));
+  });
+
+  it("a hub that does not answer the StartTransaction after it allowed the Authorize: the tag stays Accepted (any case), not the default", async () => {
+    const store = new Map<string, string>();
+    const redis = { set: async (k: string, v: string) => (store.set(k, v), 'OK'), get: async (k: string) => store.get(k) ?? null } as unknown as Partial<Redis>;
+    let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED' });
+    const { auth } = service(() => hub(), redis);
+    await expect(auth.authorize('CP-1', 'emsp-tag')).resolves.toEqual({ status: 'Accepted' });
+    hub = () => Promise.reject(new TimeoutError('no reply on ocpi.token.authorize within 100 ms'));
+    await expect(auth.authorize('CP-1', 'EMSP-TAG')).resolves.toEqual({ status: 'Accepted' });
+    // Only where and for whom the hub allowed it.
+    await expect(auth.authorize('CP-2', 'EMSP-TAG')).resolves.toEqual({ status: 'Invalid' });
+    await expect(auth.authorize('CP-1', 'OTHER')).resolves.toEqual({ status: 'Invalid' });
+  });
+
+  it('keeps the roaming reference under the tag in any case', async () => {
+    const store = new Map<string, string>();
+    const redis = { set: async (k: string, v: string) => (store.set(k, v), 'OK'), get: async (k: string) => store.get(k) ?? null } as unknown as Partial<Redis>;
+    const { auth } = service(async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-9' }), redis);
+    await auth.authorize('CP-1', '04a2b3c4');
+    await expect(auth.authorizationReference('CP-1', '04A2B3C4')).resolves.toBe('ref-9');
   });
 });

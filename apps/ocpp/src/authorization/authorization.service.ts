@@ -11,7 +11,10 @@ import { IdTagRepository, type IdTagRecord } from './id-tag.repository.js';
 
 export type IdTagInfo = Ocpp16.AuthorizeResponse['idTagInfo'];
 
-/** How long a roaming partner's authorisation reference is kept for the StartTransaction that follows. */
+/**
+ * How long a roaming partner's decision to allow a tag at a station (and its authorisation
+ * reference) is kept for the StartTransaction that follows.
+ */
 const AUTH_REFERENCE_TTL_S = 15 * 60;
 
 const OCPI_TO_OCPP: Record<OcpiAllowedType, IdTagInfo['status']> = {
@@ -95,19 +98,37 @@ export class AuthorizationService {
       });
     } catch (err) {
       if (!(err instanceof TimeoutError || err instanceof UnavailableError || err instanceof ValidationError)) throw err;
+      // The StartTransaction after an Authorize the hub allowed is asked again; a hub that is slow
+      // this time must not turn that session into the default (Invalid stops it on most chargers).
+      if (await this.allowedLately(stationId, idTag)) {
+        this.logger.warn({ stationId, idTag, reason: err.message, answer: 'Accepted' }, 'no roaming decision; the hub allowed this tag here in the last minutes');
+        return { status: 'Accepted' };
+      }
       this.logger.warn({ stationId, idTag, reason: err.message, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
       return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
     }
-    if (reply.allowed === 'ALLOWED' && reply.authorizationReference) await this.rememberReference(stationId, idTag, reply.authorizationReference);
+    if (reply.allowed === 'ALLOWED') await this.rememberAllowed(stationId, idTag, reply.authorizationReference);
     return { status: OCPI_TO_OCPP[reply.allowed] };
   }
 
-  /** The decision stands without its reference: a session then just lacks it (logged). */
-  private async rememberReference(stationId: string, idTag: string, reference: string): Promise<void> {
+  /** The decision stands without being remembered: a session then just lacks its reference (logged). */
+  private async rememberAllowed(stationId: string, idTag: string, reference: string | undefined): Promise<void> {
     try {
-      await this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S);
+      await Promise.all([
+        this.redis.set(this.keys.roamingAllowed(stationId, idTag), '1', 'EX', AUTH_REFERENCE_TTL_S),
+        reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : undefined,
+      ]);
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation reference not stored');
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation not remembered');
+    }
+  }
+
+  private async allowedLately(stationId: string, idTag: string): Promise<boolean> {
+    try {
+      return (await this.redis.get(this.keys.roamingAllowed(stationId, idTag))) !== null;
+    } catch (err) {
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'earlier roaming decision unreadable');
+      return false;
     }
   }
 

@@ -5,12 +5,12 @@ import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-exec
 
 /**
  * The size of the list after an accepted SendLocalList: a Full update holds its tags (entries
- * without `idTagInfo` add nothing); a Differential changes the list by an amount only the charger
+ * without `idTagInfo` add nothing; `a1` and `A1` are one: IdToken is a CiString); a Differential changes the list by an amount only the charger
  * knows (we keep no per-station entries), so `null` = unknown, except that an empty one changes nothing.
  */
 export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null | undefined {
   const list = req.localAuthorizationList ?? [];
-  if (req.updateType === 'Full') return new Set(list.filter((e) => e.idTagInfo !== undefined).map((e) => e.idTag)).size;
+  if (req.updateType === 'Full') return new Set(list.filter((e) => e.idTagInfo !== undefined).map((e) => e.idTag.toLowerCase())).size;
   return list.length === 0 ? undefined : null;
 }
 
