@@ -22,6 +22,8 @@ export {
   type ParsedFrame,
 } from './frames.js';
 
+export { parseDateTimeMs, type ParseDateTimeOptions } from './date-time.js';
+
 export {
   CP_ACTIONS_16,
   CS_ACTIONS_16,
@@ -54,6 +56,7 @@ export { schemas16, type Schema16Name } from './v16/schemas.generated.js';
 
 export {
   AJV_OPTIONS_16,
+  MAX_REPORTED_ERRORS_16,
   callErrorCodeForKeyword16,
   createValidator16,
   loadSchema16,

@@ -6,6 +6,7 @@
 import { Ajv, type AnySchemaObject, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
+import { parseDateTimeMs } from '../date-time.js';
 import { isAction16, type Action16 } from './actions.js';
 import type { CallErrorCode16 } from './errors.js';
 import { schemas16, type Schema16Name } from './schemas.generated.js';
@@ -76,15 +77,28 @@ export function callErrorCodeForKeyword16(keyword: string): CallErrorCode16 {
  * Shared Ajv options. `strictSchema`/`strictTypes` off because the OCA files put
  * `additionalProperties` on string enums; `multipleOfPrecision: 6` because Ajv's default `multipleOf` test fails in binary
  * floating point for 134 of the 401 values 0.0–40.0 (8.1, 16.2, 31.9…, guide §1.11).
+ * `allErrors` stays off: the payload is the peer's, and with it a 4 MB MeterValues of bad
+ * sampledValues made Ajv build 300,000 errors (0.4 s on the shared event loop) that then went back
+ * in the CALLERROR (~100 MB). The first error decides the code either way.
  */
 export const AJV_OPTIONS_16: Readonly<Options> = {
   strictSchema: false,
   // Same quirk seen by the type checker: `additionalProperties` next to `type: "string"` would
   // otherwise log a strictTypes warning per enum at compile time.
   strictTypes: false,
-  allErrors: true,
+  allErrors: false,
   multipleOfPrecision: 6,
 };
+
+/** Errors copied into a result's details, whatever the options: the CALLERROR echoes them. */
+export const MAX_REPORTED_ERRORS_16 = 10;
+
+/**
+ * The `date-time` format is exactly what parseDateTimeMs reads, so whatever passes validation can
+ * be stored: ajv-formats admits leap seconds and `+hh` offsets that Date.parse cannot read, admits a
+ * tab or newline as separator, and splits the string on every whitespace/`t` (slow on megabytes).
+ */
+const DATE_TIME_FORMAT = { type: 'string', validate: (text: string) => parseDateTimeMs(text) !== undefined } as const;
 
 /**
  * Errata 2025-04 §2.1: the 2019-12 StopTransaction schema lists only the misspelt unit `Celcius`
@@ -126,10 +140,10 @@ export function createValidator16(options: Readonly<Options> = AJV_OPTIONS_16): 
     if (fn) return fn;
     const schema = loadSchema16(name);
     if (schema['$schema'] === DRAFT_04) {
-      draft04 ??= addFormats(new AjvDraft04({ ...options }));
+      draft04 ??= addFormats(new AjvDraft04({ ...options })).addFormat('date-time', DATE_TIME_FORMAT);
       fn = draft04.compile(schema);
     } else {
-      draft06 ??= addFormats(new Ajv({ ...options, validateSchema: false }));
+      draft06 ??= addFormats(new Ajv({ ...options, validateSchema: false })).addFormat('date-time', DATE_TIME_FORMAT);
       fn = draft06.compile(schema);
     }
     compiled.set(name, fn);
@@ -142,9 +156,10 @@ export function createValidator16(options: Readonly<Options> = AJV_OPTIONS_16): 
     }
     const fn = compile(`${action}${suffix}` satisfies `${Action16}${typeof suffix}`);
     if (fn(payload)) return { ok: true };
-    const errors = (fn.errors ?? []).map(toValidationError);
+    const all = fn.errors ?? [];
+    const errors = all.slice(0, MAX_REPORTED_ERRORS_16).map(toValidationError);
     const first = errors[0];
-    const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
+    const more = all.length > 1 ? ` (+${all.length - 1} more)` : '';
     return {
       ok: false,
       code: first ? callErrorCodeForKeyword16(first.keyword) : 'FormationViolation',

@@ -142,4 +142,12 @@ describe('nextChangeAfter', () => {
     });
     expect(nextChangeAfter(input([floor16, daily]), new Date('2025-06-01T12:00:00Z'))).toEqual(new Date('2035-01-01T00:00:00Z'));
   });
+
+  it('jumps to a validTo of 9999 instead of walking 400,000 weeks (the simulator calls this on every change)', () => {
+    // CSMSs write 9999-12-31 for "forever"; walking week by week took 2.5 s per call.
+    const forever = txDefault(7, { ...floor16.profile, stackLevel: 1, chargingProfileKind: 'Recurring', recurrencyKind: 'Daily', validTo: '9999-12-31T23:59:59Z', chargingSchedule: { ...floor16.profile.chargingSchedule, chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] } });
+    const started = performance.now();
+    expect(nextChangeAfter(input([floor16, forever]), new Date('2025-06-01T12:00:00Z'))).toEqual(new Date('9999-12-31T23:59:59Z'));
+    expect(performance.now() - started).toBeLessThan(250);
+  });
 });

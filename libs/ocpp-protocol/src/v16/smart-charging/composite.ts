@@ -15,7 +15,7 @@
  * - ChargePointMaxProfile caps all connectors combined; per connector we can only apply it as a
  *   cap (sharing it between connectors is the caller's business).
  */
-import { changeCandidates, lastOneOffInstant, profilePeriodAt, type ProfilePeriod, WEEK_MS } from './schedule.js';
+import { changeCandidates, DAY_MS, oneOffInstants, profilePeriodAt, type ProfilePeriod, WEEK_MS } from './schedule.js';
 import type {
   ChargingProfilePurpose,
   ChargingRateUnit,
@@ -133,19 +133,21 @@ export function nextChangeAfter(ctx: EvaluationContext, at: Date): Date | undefi
   const layers = layersFor(ctx);
   const profiles = allProfiles(layers);
   const current = evaluate(ctx, layers, t0, anchor);
-  // After every one-off instant the composite is periodic with (at most) a week's period, so one
-  // more week plus slack without a change means no change ever.
-  const oneOff = Math.max(t0, ...profiles.map((p) => lastOneOffInstant(p.profile, anchor)));
-  const horizon = oneOff + WEEK_MS + WEEK_MS / 7;
-  // Scan a week at a time so far-away validTo values do not make us enumerate years of recurrences.
-  for (let lo = t0; lo < horizon; lo += WEEK_MS) {
-    const hi = Math.min(lo + WEEK_MS, horizon);
-    const candidates = [...new Set(profiles.flatMap((p) => changeCandidates(p.profile, anchor, lo, hi)))].sort((a, b) => a - b);
-    for (const t of candidates) {
-      if (!sameLimit(evaluate(ctx, layers, t, anchor), current)) return new Date(t);
-    }
+  const changesAt = (t: number): boolean => !sameLimit(evaluate(ctx, layers, t, anchor), current);
+  const oneOffs = [...new Set(profiles.flatMap((p) => oneOffInstants(p.profile, anchor)))].filter((t) => t > t0).sort((a, b) => a - b);
+  // Between two one-off instants the composite repeats with (at most) a week's period, so a week
+  // plus slack without a change means none until the next one-off instant: jump there rather than
+  // walk the weeks (a "forever" validTo of 9999 took 400,000 of them, seconds per call).
+  let segmentStart = t0;
+  for (let i = 0; ; i++) {
+    const segmentEnd = oneOffs[i] ?? Number.POSITIVE_INFINITY;
+    const hi = Math.min(segmentStart + WEEK_MS + DAY_MS, segmentEnd);
+    const candidates = [...new Set(profiles.flatMap((p) => changeCandidates(p.profile, anchor, segmentStart, hi)))].sort((a, b) => a - b);
+    for (const t of candidates) if (changesAt(t)) return new Date(t);
+    if (segmentEnd === Number.POSITIVE_INFINITY) return undefined;
+    if (changesAt(segmentEnd)) return new Date(segmentEnd);
+    segmentStart = segmentEnd;
   }
-  return undefined;
 }
 
 /**

@@ -3,16 +3,19 @@
  * instant, and at which instants that can change. Combining profiles lives in composite.ts.
  * All instants are epoch milliseconds.
  */
+import { parseDateTimeMs } from '../../date-time.js';
 import type { ChargingProfile, ChargingRateUnit } from './types.js';
 
 export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;
 
-/** Epoch ms of an ISO string; undefined when absent or unparseable. */
+/**
+ * Epoch ms of an OCPP dateTime; undefined when absent or unparseable. Not Date.parse: it refuses
+ * schema-valid leap seconds and `+hh` offsets, and reads a zone-less time in the host's zone
+ * (a profile that reached us under a lenient policy is read as UTC instead, guide §1.10).
+ */
 export function isoToMs(iso: string | undefined): number | undefined {
-  if (iso === undefined) return undefined;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : ms;
+  return iso === undefined ? undefined : parseDateTimeMs(iso, { missingZone: 'utc' });
 }
 
 /** The period a profile imposes at an instant, in the profile's own unit. */
@@ -123,11 +126,11 @@ export function changeCandidates(profile: ChargingProfile, relativeAnchor: numbe
 }
 
 /**
- * The last instant at which the profile can change for a non-periodic reason (validity bounds,
- * one-shot schedules, the first recurrence). After it, every change repeats at least weekly, which
- * bounds the look-ahead of nextChangeAfter().
+ * The instants at which the profile can change for a non-periodic reason (validity bounds, one-shot
+ * schedules, the first recurrence). Between two of them every change repeats at least weekly,
+ * which bounds the look-ahead of nextChangeAfter().
  */
-export function lastOneOffInstant(profile: ChargingProfile, relativeAnchor: number): number {
+export function oneOffInstants(profile: ChargingProfile, relativeAnchor: number): number[] {
   const instants = [isoToMs(profile.validFrom), isoToMs(profile.validTo)];
   const start =
     profile.chargingProfileKind === 'Relative' ? relativeAnchor : isoToMs(profile.chargingSchedule.startSchedule);
@@ -135,5 +138,5 @@ export function lastOneOffInstant(profile: ChargingProfile, relativeAnchor: numb
     instants.push(start);
     if (profile.chargingProfileKind !== 'Recurring') for (const offset of offsetsMs(profile)) instants.push(start + offset);
   }
-  return Math.max(Number.NEGATIVE_INFINITY, ...instants.filter((t): t is number => t !== undefined));
+  return instants.filter((t): t is number => t !== undefined);
 }
