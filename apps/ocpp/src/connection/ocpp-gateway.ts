@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, ROOT_LOGGER, UnavailableError } from '@cpo/platform';
 import type { Logger } from 'pino';
@@ -46,7 +46,7 @@ type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 
  * later by adding a bundle. Other upgrade paths are left to other listeners.
  */
 @Injectable()
-export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
   private readonly passwords = new PasswordVerifier();
@@ -55,6 +55,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
   /** Rejected frames are written in groups: a noisy charger must not take a pool connection per frame. */
   private readonly rejectedFrames: CommitBatcher<RejectedFrame, void>;
   private server?: Server;
+  /** Set when shutdown starts: upgrades are refused from then on (see onModuleDestroy). */
+  private draining = false;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
 
   constructor(
@@ -94,6 +96,17 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
     this.server.on('upgrade', this.onUpgrade);
   }
 
+  /**
+   * The first shutdown step (before the registry closes the sockets it holds): from here on an
+   * upgrade is refused with 503 + Retry-After. One accepted later would be in no snapshot of the
+   * registry: nobody would close it, the HTTP server's close would wait for it until the forced exit,
+   * and the charger would lose its socket without a close frame. The listener stays, so such an
+   * upgrade (routed here before the endpoint update reached the ingress) gets an answer.
+   */
+  onModuleDestroy(): void {
+    this.draining = true;
+  }
+
   onApplicationShutdown(): void {
     this.server?.off('upgrade', this.onUpgrade);
     this.wss.close();
@@ -104,6 +117,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
     const identity = identityFromPath(req.url, this.config.OCPP_PATH_PREFIX, this.config.OCPP_LEGACY_IDENTITIES);
     if (!identity.ok) return this.refuse(socket, identity.status, identity.reason, 'bad_identity');
     const { stationId } = identity;
+    if (this.draining) return this.refuseDraining(socket);
     let admission: Admission;
     try {
       admission = await this.admit(stationId, req);
@@ -117,6 +131,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
       return this.refuse(socket, admission.status, admission.reason, admission.status === 404 ? 'unknown_station' : 'unauthorized');
     }
+    // Admission takes a database round trip and a password check: shutdown may have begun meanwhile.
+    if (this.draining) return this.refuseDraining(socket);
     this.admitted.set(req, admission.station);
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.connected(ws, req, admission.station));
   }
@@ -210,6 +226,10 @@ export class OcppGateway implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     if (registration === 'Accepted') void this.lifecycle.connected(session);
+  }
+
+  private refuseDraining(socket: Duplex): void {
+    this.refuse(socket, 503, 'this replica is shutting down; connect again', 'draining');
   }
 
   private refuse(socket: Duplex, status: number, reason: string, event: string): void {
