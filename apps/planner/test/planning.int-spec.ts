@@ -164,6 +164,16 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
     await call('POST', '/api/v1/groups/G1/replan');
     expect(await failures()).toHaveLength(1);
   });
+
+  it("keeps a charger connected when the old replica's disconnected arrives after the new replica's connected", async () => {
+    const state = async () => (await db.query(`SELECT connected FROM station_state WHERE station_id = 'CP-MOVED'`))[0]?.connected;
+    await bus.publish(Subjects.OcppStationConnected, { stationId: 'CP-MOVED', replicaId: 'r2', protocol: 'ocpp1.6', connectedAt: iso(clock.ms + 2_000) });
+    expect(await eventually(async () => (await state()) === true)).toBe(true);
+    const late = await bus.publish(Subjects.OcppStationDisconnected, { stationId: 'CP-MOVED', replicaId: 'r1', reason: 'replica shutting down', disconnectedAt: iso(clock.ms + 1_000) });
+    // Handled (its inbox row is committed with its effect), and it changed nothing.
+    expect(await eventually(async () => (await db.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [late])).length === 1)).toBe(true);
+    expect(await state()).toBe(true);
+  });
 });
 
 describe('planner: on-site generation', () => {
@@ -207,4 +217,5 @@ describe('planner: on-site generation', () => {
     clock.ms = T0 + 180_000;
     expect((await round()).solarCreditKw).toBe(0);
   });
+
 });

@@ -46,10 +46,17 @@ export class LiveStateRepository {
     );
   }
 
+  /**
+   * The newest connection event wins, not the last delivered: when a charger moves replicas (a
+   * rolling update) the old replica's `disconnected` may reach the bus after the new one's
+   * `connected`, and applied blindly it would leave a live charger offline (counted at its full
+   * rating, throttling its group) until it reconnected again.
+   */
   async connection(tx: EntityManager, stationId: string, connected: boolean, at: Date): Promise<void> {
     await tx.query(
       `INSERT INTO station_state (station_id, connected, connected_at) VALUES ($1, $2, $3)
-       ON CONFLICT (station_id) DO UPDATE SET connected = EXCLUDED.connected, connected_at = EXCLUDED.connected_at`,
+       ON CONFLICT (station_id) DO UPDATE SET connected = EXCLUDED.connected, connected_at = EXCLUDED.connected_at
+       WHERE station_state.connected_at IS NULL OR station_state.connected_at <= EXCLUDED.connected_at`,
       [stationId, connected, at],
     );
   }
