@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
@@ -13,7 +13,7 @@ import { PeriodicPass } from './periodic-pass.js';
  * fallback applies. A charger nobody holds gets none, which is the point of the lease.
  */
 @Injectable()
-export class LeaseRenewal extends PeriodicPass implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LeaseRenewal extends PeriodicPass implements OnApplicationBootstrap, OnModuleDestroy {
   protected readonly what = 'charging profile lease renewal';
 
   constructor(
@@ -37,12 +37,14 @@ export class LeaseRenewal extends PeriodicPass implements OnApplicationBootstrap
     this.startEvery(Math.min(60_000, Math.max(1_000, Math.floor((this.renewAfterS * 1000) / 6))));
   }
 
-  onApplicationShutdown(): void {
-    this.stop();
+  /** Before the sessions close (their registry closes them just after): see PeriodicPass. */
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 
   protected async pass(): Promise<void> {
     for (const stationId of await this.profiles.stationsWithLeasesDue(this.registry.localStationIds(), this.renewAfterS)) {
+      if (this.stopping) return;
       const ctx = this.registry.get(stationId);
       if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx, renewLeasesOlderThanS: this.renewAfterS });
     }

@@ -3,11 +3,15 @@ import type { Logger } from 'pino';
 /**
  * A pass over the chargers this replica holds, run every `everyMs` in the background (the timer
  * does not keep the process alive); a pass still running when the next is due makes that one a
- * no-op, and a failing pass is logged, not thrown into the timer.
+ * no-op, and a failing pass is logged, not thrown into the timer. Stopped (at shutdown) before the
+ * sockets close: stop() waits for the running pass, which checks `stopping` between chargers, so
+ * no pass calls a charger being moved to another replica (recording it Offline) or writes after
+ * the database has closed.
  */
 export abstract class PeriodicPass {
   private timer?: NodeJS.Timeout;
-  private running = false;
+  private running?: Promise<void>;
+  private stopped = false;
 
   protected abstract readonly logger: Logger;
   /** What the log says failed. */
@@ -20,19 +24,23 @@ export abstract class PeriodicPass {
     this.timer.unref();
   }
 
-  protected stop(): void {
-    clearInterval(this.timer);
+  /** Set once stop() is called: a pass ends after the charger it is at. */
+  protected get stopping(): boolean {
+    return this.stopped;
   }
 
-  async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.pass();
-    } catch (err) {
-      this.logger.error({ err }, `${this.what} failed`);
-    } finally {
-      this.running = false;
-    }
+  protected async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs a pass now, or waits for the one running; nothing once stopped. */
+  run(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.running ??= this.pass()
+      .catch((err: unknown) => this.logger.error({ err }, `${this.what} failed`))
+      .finally(() => (this.running = undefined));
+    return this.running;
   }
 }

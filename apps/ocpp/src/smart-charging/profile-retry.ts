@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
@@ -16,7 +16,7 @@ const MAX_ATTEMPTS = 5;
  * everything anyway. Refusals are not retried: they made the station uncontrolled for the planner.
  */
 @Injectable()
-export class ProfileRetry extends PeriodicPass implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProfileRetry extends PeriodicPass implements OnApplicationBootstrap, OnModuleDestroy {
   protected readonly what = 'charging profile retry';
 
   constructor(
@@ -33,12 +33,14 @@ export class ProfileRetry extends PeriodicPass implements OnApplicationBootstrap
     this.startEvery(this.config.OCPP_PROFILE_RETRY_MS);
   }
 
-  onApplicationShutdown(): void {
-    this.stop();
+  /** Before the sessions close (their registry closes them just after): see PeriodicPass. */
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 
   protected async pass(): Promise<void> {
     for (const stationId of await this.profiles.stationsToRetry(MAX_ATTEMPTS)) {
+      if (this.stopping) return;
       const ctx = this.registry.get(stationId);
       if (ctx) await this.dispatcher.dispatch(stationId, { all: false, ctx });
     }
