@@ -5,12 +5,15 @@ import { find, SERVICES } from './helpers/platform.js';
 type Obj = Record<string, unknown>;
 
 /**
- * The ocpp pod's termination budget during a rolling update or a node drain: the kubelet runs
- * preStop, then sends SIGTERM, and kills the container terminationGracePeriodSeconds after it began.
+ * The termination budget of the services behind the Ingress during a rolling update or a node
+ * drain: the kubelet runs preStop, then sends SIGTERM, and kills the container
+ * terminationGracePeriodSeconds after it began.
  */
-describe.each(['overlays/dev', 'overlays/prod'])('%s: ocpp termination', (overlay) => {
+const cases = ['overlays/dev', 'overlays/prod'].flatMap((overlay) => ['ocpp', 'ocpi-hub', 'oscp', 'rems-ingest'].map((app) => [overlay, app] as const));
+
+describe.each(cases)('%s: %s termination', (overlay, app) => {
   const resources = render(join(K8S_DIR, overlay));
-  const spec = ((find(resources, 'Deployment', 'ocpp').spec as Obj).template as Obj).spec as Obj;
+  const spec = ((find(resources, 'Deployment', app).spec as Obj).template as Obj).spec as Obj;
   const [container] = spec.containers as Obj[];
   const preStopS = (): number => {
     const command = (((container.lifecycle as Obj | undefined)?.preStop as Obj | undefined)?.exec as Obj | undefined)?.command as string[] | undefined;
@@ -18,13 +21,13 @@ describe.each(['overlays/dev', 'overlays/prod'])('%s: ocpp termination', (overla
     return Number(command![1]);
   };
 
-  it('pauses before SIGTERM, so chargers told to reconnect are routed to live replicas, not refused by this one', () => {
+  it('pauses before SIGTERM, so what the ingress still routes here is answered (and chargers told to reconnect reach live replicas)', () => {
     expect(preStopS()).toBeGreaterThanOrEqual(3);
   });
 
   it('gives the pause and the whole drain (SHUTDOWN_TIMEOUT_MS) time before the kill, with a margin', () => {
-    const data = find(resources, 'ConfigMap', 'ocpp-config').data as Record<string, string>;
-    const load = SERVICES.find((s) => s.name === 'ocpp')!.load;
+    const data = find(resources, 'ConfigMap', `${app}-config`).data as Record<string, string>;
+    const load = SERVICES.find((s) => s.name === app)!.load;
     const shutdownMs = Number(data.SHUTDOWN_TIMEOUT_MS ?? load({ NODE_ENV: 'development' }).SHUTDOWN_TIMEOUT_MS);
     expect(Number(spec.terminationGracePeriodSeconds) * 1000).toBeGreaterThanOrEqual(preStopS() * 1000 + shutdownMs + 2000);
   });
