@@ -89,7 +89,7 @@ describe('operator commands: checked before recorded; bulk, local lists and rese
     expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([]);
     expect(calls).not.toContain('RemoteStartTransaction');
     // The same request done right goes out and is tracked.
-    const good = await command(cp.identity, 'RemoteStartTransaction', { idTag: 'A', connectorId: 1, chargingProfile: profile({ chargingProfilePurpose: 'TxProfile' }) });
+    const good = await command(cp.identity, 'RemoteStartTransaction', { idTag: 'A', connectorId: 1, chargingProfile: profile({ chargingProfilePurpose: 'TxProfile', chargingProfileId: 7 }) });
     expect(good.body).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
     expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([expect.objectContaining({ idTag: 'A' })]);
   });

@@ -146,6 +146,24 @@ export class ChargingProfileRepository {
     );
   }
 
+  /**
+   * The applied profiles a ClearChargingProfile may have removed from the charger (`filter` as in
+   * the request: by id, else its criteria ANDed, none = all) are no longer applied: pending again,
+   * so the retry pass re-sends them. Matched on the form the charger accepted (an emulated cap is
+   * id 99, a TxDefaultProfile). Returns their connectors.
+   */
+  async markCleared(stationId: string, filter: { id?: number; connectorId?: number; chargingProfilePurpose?: string; stackLevel?: number }, result: string): Promise<number[]> {
+    const rows: { connector_id: number }[] = returnedRows(await this.db.query(
+      `UPDATE charging_profiles SET state = 'pending', attempts = 0, applied = NULL, applied_at = NULL, last_result = $6,
+         verification = NULL, verified_limit = NULL, verified_at = NULL
+       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2
+         ELSE ($3::int IS NULL OR connector_id = $3) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4) AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5) END
+       RETURNING connector_id`,
+      [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500)],
+    ));
+    return rows.map((r) => Number(r.connector_id));
+  }
+
   async recordOutcome(
     tx: EntityManager,
     stationId: string,

@@ -53,6 +53,14 @@ export class LeaseFallback {
     return true;
   }
 
+  /** Someone else's ClearChargingProfile may have removed the connector's fallback (all connectors when undefined): install it again when next needed. */
+  forget(stationId: string, connectorId: number | undefined, ctx?: StationContext): void {
+    const session = ctx ?? this.registry.get(stationId);
+    const installed = session && this.installed.get(session);
+    if (connectorId === undefined) installed?.clear();
+    else installed?.delete(connectorId);
+  }
+
   /** Removes the fallback (the station turned out to take stack level 0 only, where our profile now goes). */
   async clear(stationId: string, connectorId: number, ctx?: StationContext): Promise<void> {
     const session = ctx ?? this.registry.get(stationId);

@@ -15,6 +15,15 @@ export const leaseFallbackProfileId = (connectorId: number) => 200 + connectorId
 /** The TxProfile that carries a connector's limit into its running transaction, for chargers that apply TxDefaultProfile to new ones only. */
 export const runningTransactionProfileId = (connectorId: number) => 300 + connectorId;
 
+/**
+ * Whether the platform installs profiles under `id` (any station, any connector): 1, 99 and 100+n,
+ * 200+n, 300+n for connectors 1–99. A profile of someone else under one of these ids replaces ours
+ * on the charger (same id = replacement, spec §3.13.2), and ours replaces theirs at the next plan.
+ */
+export function isManagedProfileId(id: unknown): boolean {
+  return typeof id === 'number' && (id === STATION_CAP_PROFILE_ID || id === EMULATED_CAP_PROFILE_ID || (id > 100 && id < 400 && id % 100 !== 0));
+}
+
 /** Start a refreshed schedule this far in the past: some chargers apply a profile only once its start has passed. */
 export const START_IN_PAST_MS = 60_000;
 /** Default phase-neutral voltage for A ↔ W when the charger only takes the other unit (Taiwan: 220 V, set OCPP_NOMINAL_VOLTAGE_V). */

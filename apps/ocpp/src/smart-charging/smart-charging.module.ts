@@ -6,6 +6,7 @@ import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { LeaseRenewal } from './lease-renewal.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
+import { OperatorClearEffects } from './operator-clear.effects.js';
 import { ProfileRetry } from './profile-retry.js';
 import { ProfileVerifier } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
@@ -14,7 +15,7 @@ import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule, TransactionsModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, OperatorClearEffects],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}

@@ -49,7 +49,9 @@ export class ConfigurationEffects implements OnModuleInit {
         return; // write-only: never stored in clear
       }
       if (isKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
-      await this.stations.mergeConfiguration(ctx.stationId, [{ key: req.key, readonly: false, value: req.value }]);
+      // Under the spelling we hold: `heartbeatinterval` is the charger's HeartbeatInterval, not a key beside it.
+      const key = (await this.stations.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
+      await this.stations.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
     });
     for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
       this.executor.beforeSending(action, async (ctx, payload) => {

@@ -125,6 +125,16 @@ export class StationRepository {
   }
 
   /** Whether the station's whole configuration has been read since its details last changed. */
+  /** The stored configuration key that names `key` (CiString: compared without case), if one does. */
+  async configurationKeySpelling(id: string, key: string): Promise<string | undefined> {
+    const rows: { key: string }[] = await this.db.query(
+      `SELECT k AS key FROM stations s, jsonb_object_keys(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS k
+        WHERE s.id = $1 AND lower(k) = lower($2) ORDER BY k = $2 DESC LIMIT 1`,
+      [id, key],
+    );
+    return rows[0]?.key;
+  }
+
   async configurationRead(id: string): Promise<boolean> {
     const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
     return rows[0]?.read ?? false;

@@ -1,0 +1,52 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
+import type { StationContext } from '../connection/station-context.js';
+import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { LeaseFallback } from './lease-fallback.js';
+import { leaseFallbackProfileId } from './profile-builder.js';
+
+/**
+ * A ClearChargingProfile from an operator (or another service) can remove the profiles smart
+ * charging installed: the charger then charges without the grid limit while the view said
+ * `applied` until the next reconnect. What it may have removed is pending again (the retry pass
+ * re-sends it), and a lease fallback it may have removed is installed again with the next lease.
+ * A clear left unanswered may have reached the charger: treated alike (re-sending is harmless).
+ */
+@Injectable()
+export class OperatorClearEffects implements OnModuleInit {
+  constructor(
+    private readonly executor: CommandExecutor,
+    private readonly profiles: ChargingProfileRepository,
+    private readonly leaseFallback: LeaseFallback,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.executor.afterAnswer('ClearChargingProfile', async (ctx, payload, answer) => {
+      if ((answer as unknown as Ocpp16.ClearChargingProfileResponse).status === 'Accepted') await this.cleared(ctx, payload as unknown as Ocpp16.ClearChargingProfileRequest, 'Accepted');
+    });
+    this.executor.afterFailure('ClearChargingProfile', async (ctx, payload, failure) => {
+      if (mayHaveReachedCharger(failure)) await this.cleared(ctx, payload as unknown as Ocpp16.ClearChargingProfileRequest, `no answer (${failure.kind})`);
+    });
+  }
+
+  private async cleared(ctx: StationContext, req: Ocpp16.ClearChargingProfileRequest, outcome: string): Promise<void> {
+    const connectors = await this.profiles.markCleared(ctx.stationId, req, `removed by ClearChargingProfile ${JSON.stringify(req)}: ${outcome}`);
+    if (connectors.length > 0) this.logger.warn({ stationId: ctx.stationId, request: req, connectors }, 'ClearChargingProfile removed grid-limit profiles; they are sent again');
+    const fallbackConnector = req.id !== undefined ? fallbackConnectorOf(req.id) : req.connectorId;
+    const mayHitFallback =
+      req.id !== undefined
+        ? fallbackConnector !== undefined
+        : (req.chargingProfilePurpose === undefined || req.chargingProfilePurpose === 'TxDefaultProfile') && (req.stackLevel === undefined || req.stackLevel === 0);
+    if (mayHitFallback) this.leaseFallback.forget(ctx.stationId, fallbackConnector, ctx);
+  }
+}
+
+/** The connector whose lease fallback has this id, if it is one. */
+function fallbackConnectorOf(id: number): number | undefined {
+  const connectorId = id - leaseFallbackProfileId(0);
+  return connectorId >= 1 && connectorId <= 99 ? connectorId : undefined;
+}

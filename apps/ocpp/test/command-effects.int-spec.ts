@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { EventPublisher } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import type { Req16 } from '@cpo/ocpp-protocol';
+import { eventually } from '@cpo/testing';
+import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+type Row = { chargingProfileId: number; state: string; applied: unknown };
+
+/** A charger that keeps the profiles it accepts (by id) and clears them like the spec says (by id, else the criteria ANDed). */
+function charger(url: string, keys: Record<string, string>) {
+  const cp = new ChargePoint16({ identity: uniqueStation('EFX'), url, reconnect: false });
+  const sets: Req16<'SetChargingProfile'>[] = [];
+  const installed = new Map<number, Req16<'SetChargingProfile'>>();
+  readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
+  cp.handle('SetChargingProfile', (req) => {
+    sets.push(req);
+    installed.set(req.csChargingProfiles.chargingProfileId, req);
+    return { status: 'Accepted' };
+  });
+  cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
+  cp.handle('ClearChargingProfile', (req) => {
+    const hit = [...installed.values()].filter((p) =>
+      req.id !== undefined
+        ? p.csChargingProfiles.chargingProfileId === req.id
+        : (req.connectorId === undefined || p.connectorId === req.connectorId) &&
+          (req.chargingProfilePurpose === undefined || p.csChargingProfiles.chargingProfilePurpose === req.chargingProfilePurpose) &&
+          (req.stackLevel === undefined || p.csChargingProfiles.stackLevel === req.stackLevel),
+    );
+    for (const p of hit) installed.delete(p.csChargingProfiles.chargingProfileId);
+    return { status: hit.length > 0 ? 'Accepted' : 'Unknown' };
+  });
+  return { cp, sets, installed };
+}
+
+describe('effects of operator commands', () => {
+  let h: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    // The retry pass runs only when a test asks for it.
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_CALL_TIMEOUT_MS: '1500', OCPP_PROFILE_RETRY_MS: '3600000' });
+  });
+  afterEach(async () => {
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function online(keys: Record<string, string>) {
+    const c = charger(h.wsUrl, keys);
+    chargers.push(c.cp);
+    void c.cp.start();
+    await c.cp.waitOpen();
+    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'FX' });
+    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    return c;
+  }
+
+  const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
+  const rows = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
+  const states = async (stationId: string) => (await rows(stationId)).map((r) => [r.chargingProfileId, r.state]);
+
+  async function planned(stationId: string, limits: [number, number][]): Promise<void> {
+    const startSchedule = new Date(Date.now() - 600_000).toISOString();
+    const plan: PlannerStationLimitsPlanned = {
+      planId: randomUUID(), groupId: 'G1', stationId, reason: 'allocation', effectiveFrom: startSchedule,
+      connectors: limits.map(([connectorId, limit]) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit }] } })),
+    };
+    await h.app.app.get(EventPublisher).publish(Subjects.PlannerStationLimitsPlanned, plan);
+    expect(await eventually(async () => (await rows(stationId)).length === limits.length && (await rows(stationId)).every((r) => r.state === 'applied'))).toBe(true);
+  }
+
+  const profile = (chargingProfileId: number, purpose = 'TxDefaultProfile') => ({
+    chargingProfileId, stackLevel: 0, chargingProfilePurpose: purpose, chargingProfileKind: 'Relative',
+    chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }] },
+  });
+
+  it('an operator profile under an id the grid limits use is refused (409) and never reaches the charger', async () => {
+    const { cp, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '0' });
+    for (const id of [1, 99, 101, 201, 302]) {
+      const res = await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(id) });
+      expect(res).toMatchObject({ status: 409, body: { status: 'error', code: 'Conflict', details: { chargingProfileId: id } } });
+    }
+    const start = await command(cp.identity, 'RemoteStartTransaction', { idTag: 'GOOD', connectorId: 1, chargingProfile: profile(101, 'TxProfile') });
+    expect(start).toMatchObject({ status: 409, body: { code: 'Conflict' } });
+    const bulk = await api(h, 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity], action: 'SetChargingProfile', payload: { connectorId: 0, csChargingProfiles: profile(1) } });
+    expect(bulk.status).toBe(409);
+    // An invalid payload is a 400 naming its fields first, whatever its id.
+    expect(await command(cp.identity, 'SetChargingProfile', { connectorId: 'one', csChargingProfiles: profile(1) })).toMatchObject({ status: 400, body: { code: 'InvalidRequest' } });
+    expect(sets).toEqual([]);
+    // Other ids pass.
+    expect(await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(7) })).toMatchObject({ status: 200, body: { payload: { status: 'Accepted' } } });
+    expect(await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(400) })).toMatchObject({ status: 200 });
+  });
+
+  it('a ClearChargingProfile that removed grid-limit profiles leaves them pending, and the retry pass installs them again', async () => {
+    const { cp, sets, installed } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '0' });
+    await planned(cp.identity, [[0, 40], [1, 16]]);
+    expect([...installed.keys()].sort()).toEqual([1, 101]);
+    // Unrelated clears change nothing of ours.
+    expect((await command(cp.identity, 'ClearChargingProfile', { id: 7 })).body.payload).toEqual({ status: 'Unknown' });
+    expect((await command(cp.identity, 'ClearChargingProfile', { chargingProfilePurpose: 'TxProfile' })).body.payload).toEqual({ status: 'Unknown' });
+    expect(await states(cp.identity)).toEqual([[1, 'applied'], [101, 'applied']]);
+    // Connector 1's default goes: only its row stops being applied.
+    expect((await command(cp.identity, 'ClearChargingProfile', { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile' })).body.payload).toEqual({ status: 'Accepted' });
+    expect(await states(cp.identity)).toEqual([[1, 'applied'], [101, 'pending']]);
+    expect((await rows(cp.identity)).find((r) => r.chargingProfileId === 101)?.applied).toBeNull();
+    // Everything goes (no criteria), then the retry pass puts both back.
+    expect((await command(cp.identity, 'ClearChargingProfile', {})).body.payload).toEqual({ status: 'Accepted' });
+    expect(installed.size).toBe(0);
+    expect(await states(cp.identity)).toEqual([[1, 'pending'], [101, 'pending']]);
+    const before = sets.length;
+    await h.app.app.get(ProfileRetry).run();
+    expect(await eventually(async () => (await rows(cp.identity)).every((r) => r.state === 'applied'))).toBe(true);
+    expect(sets.length).toBeGreaterThan(before);
+    expect([...installed.keys()].sort()).toEqual([1, 101]);
+  });
+
+  it('a cleared lease fallback is installed again with the next lease', async () => {
+    const { cp, installed } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
+    await planned(cp.identity, [[1, 16]]);
+    expect([...installed.keys()].sort()).toEqual([101, 201]);
+    expect((await command(cp.identity, 'ClearChargingProfile', {})).body.payload).toEqual({ status: 'Accepted' });
+    await h.app.app.get(ProfileRetry).run();
+    expect(await eventually(async () => (await rows(cp.identity)).every((r) => r.state === 'applied'))).toBe(true);
+    // Without its fallback a lapsing lease would leave the connector unlimited.
+    expect([...installed.keys()].sort()).toEqual([101, 201]);
+  });
+
+  it('an accepted ChangeConfiguration updates the key as stored, whatever the case the operator typed (CiString)', async () => {
+    const cp = new ChargePoint16({ identity: uniqueStation('EFX'), url: h.wsUrl, reconnect: false });
+    const config = new Map([['HeartbeatInterval', '300'], ['ChargingScheduleAllowedChargingRateUnit', 'Current']]);
+    const find = (key: string) => [...config.keys()].find((k) => k.toLowerCase() === key.toLowerCase());
+    cp.handle('GetConfiguration', (req) => ({
+      configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.some((w) => w.toLowerCase() === k.toLowerCase())).map(([key, value]) => ({ key, value, readonly: false })),
+    }));
+    cp.handle('ChangeConfiguration', (req) => {
+      const key = find(req.key);
+      if (!key) return { status: 'NotSupported' };
+      config.set(key, req.value);
+      return { status: 'Accepted' };
+    });
+    chargers.push(cp);
+    void cp.start();
+    await cp.waitOpen();
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'FX' });
+    const stored = async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.configuration as Record<string, { value: string | null }> | undefined;
+    expect(await eventually(async () => (await stored())?.['HeartbeatInterval']?.value === '300')).toBe(true);
+    expect((await command(cp.identity, 'ChangeConfiguration', { key: 'heartbeatinterval', value: '60' })).body.payload).toEqual({ status: 'Accepted' });
+    const after = await stored();
+    expect(after?.['HeartbeatInterval']?.value).toBe('60');
+    expect(Object.keys(after ?? {}).filter((k) => k.toLowerCase() === 'heartbeatinterval')).toEqual(['HeartbeatInterval']);
+  });
+});
