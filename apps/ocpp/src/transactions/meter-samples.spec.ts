@@ -77,6 +77,25 @@ describe('meterReadingOf', () => {
     expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThan(256 * 1024);
   });
 
+  it('defaults an absent unit by measurand: OCPP 1.6 defaults Wh only for energy, a current is in A and a power in W', () => {
+    const { reading, event } = meterReadingOf('CP', 1, 7, {
+      timestamp: '2026-11-23T10:00:00Z',
+      sampledValue: [
+        { value: '15.8', measurand: 'Current.Import', phase: 'L1' },
+        { value: '16', measurand: 'Current.Offered' },
+        { value: '3600', measurand: 'Power.Active.Import' },
+        { value: '230.1', measurand: 'Voltage', phase: 'L1-N' },
+        { value: '80', measurand: 'SoC' },
+        { value: '12', measurand: 'Energy.Reactive.Import.Register' },
+        { value: '1500', measurand: 'Energy.Active.Import.Register' },
+      ],
+    });
+    const units = ['A', 'A', 'W', 'V', 'Percent', 'varh', 'Wh'];
+    expect(event?.samples.map((x) => x.unit)).toEqual(units);
+    expect(reading.samples.map((x) => x.unit)).toEqual(units);
+    expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
+  });
+
   it('publishes no event when nothing numeric was measured', () => {
     expect(meterReadingOf('CP', 0, null, { timestamp: '2026-11-23T10:00:00Z', sampledValue: [{ value: 'x', format: 'SignedData' }] }).event).toBeUndefined();
   });

@@ -23,8 +23,33 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export const MAX_EVENT_SAMPLES = 1000;
 
 /**
+ * OCPP 1.6 (SampledValue.unit) defaults to `Wh` only when the measurand is an energy: a charger
+ * that leaves the unit out of a current or a power still means A or W. Published as `Wh`, such a
+ * `Current.Import` was useless to the planner (it trusts only currents in A). Measurands whose unit
+ * the measurand itself does not fix (temperature, frequency, power factor) keep `Wh`, as before.
+ */
+const UNIT_BY_MEASURAND = new Map<string, string>([
+  ['Energy.Reactive.Export.Register', 'varh'],
+  ['Energy.Reactive.Import.Register', 'varh'],
+  ['Energy.Reactive.Export.Interval', 'varh'],
+  ['Energy.Reactive.Import.Interval', 'varh'],
+  ['Power.Active.Export', 'W'],
+  ['Power.Active.Import', 'W'],
+  ['Power.Offered', 'W'],
+  ['Power.Reactive.Export', 'var'],
+  ['Power.Reactive.Import', 'var'],
+  ['Current.Import', 'A'],
+  ['Current.Export', 'A'],
+  ['Current.Offered', 'A'],
+  ['Voltage', 'V'],
+  ['SoC', 'Percent'],
+]);
+
+const defaultUnit = (measurand: string): string => UNIT_BY_MEASURAND.get(measurand) ?? 'Wh';
+
+/**
  * Normalises one `MeterValue` into a reading: OCPP's defaults made explicit
- * (`Energy.Active.Import.Register`, `Wh`, `Raw`), numbers parsed from the decimal strings. Every
+ * (`Energy.Active.Import.Register`, the measurand's unit, `Raw`), numbers parsed from the decimal strings. Every
  * sampled value is kept for storage (signed data verbatim, with no number); the event carries only
  * samples the bus contract can express, at most MAX_EVENT_SAMPLES of them (the first).
  */
@@ -36,11 +61,12 @@ export function meterReadingOf(stationId: string, connectorId: number, transacti
   for (const sv of mv.sampledValue) {
     const format = text(sv.format) ?? 'Raw';
     const value = format === 'Raw' && DECIMAL.test(sv.value.trim()) ? Number(sv.value) : null;
+    const measurand = text(sv.measurand) ?? 'Energy.Active.Import.Register';
     const sample: StoredSample = {
-      measurand: text(sv.measurand) ?? 'Energy.Active.Import.Register',
+      measurand,
       value,
       rawValue: sv.value,
-      unit: text(sv.unit) ?? 'Wh',
+      unit: text(sv.unit) ?? defaultUnit(measurand),
       phase: text(sv.phase),
       context: text(sv.context),
       location: text(sv.location),

@@ -4,10 +4,22 @@ import type { EntityManager } from 'typeorm';
 /** What the allocator needs to know about chargers right now (SQL only). */
 @Injectable()
 export class LiveStateRepository {
+  /**
+   * The newest status wins. `Available` after a session's start also ends that session: a charger
+   * discards a StopTransaction it could not deliver after its retries (OCPP 1.6 §3.7.1), and the
+   * session would otherwise hold its share of the group (for nobody) until the next start there.
+   * An `Available` older than the start (delivered late, or before the plug-in) ends nothing.
+   */
   async status(tx: EntityManager, stationId: string, connectorId: number, status: string, at: Date): Promise<void> {
+    const ended = `EXCLUDED.status = 'Available' AND c.session_started_at < EXCLUDED.status_at`;
     await tx.query(
       `INSERT INTO connector_state AS c (station_id, connector_id, status, status_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at,
+         transaction_id = CASE WHEN ${ended} THEN NULL ELSE c.transaction_id END,
+         session_started_at = CASE WHEN ${ended} THEN NULL ELSE c.session_started_at END,
+         power_w = CASE WHEN ${ended} THEN 0 ELSE c.power_w END,
+         current_a = CASE WHEN ${ended} THEN NULL ELSE c.current_a END,
+         current_at = CASE WHEN ${ended} THEN NULL ELSE c.current_at END
        WHERE c.status_at IS NULL OR c.status_at <= EXCLUDED.status_at`,
       [stationId, connectorId, status, at],
     );

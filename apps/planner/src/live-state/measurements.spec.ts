@@ -16,6 +16,21 @@ describe('powerAndEnergy', () => {
   });
 });
 
+describe('powerAndEnergy per phase', () => {
+  const power = (value: number, phase?: string) => ({ measurand: 'Power.Active.Import', value, unit: 'W', phase });
+  it('sums phase powers reported line-to-neutral (L1-N…), and never takes the neutral conductor for the total', () => {
+    expect(powerAndEnergy(reading(['L1-N', 'L2-N', 'L3-N'].map((p) => power(2300, p)))).powerW).toBe(6900);
+    expect(powerAndEnergy(reading([power(2300, 'L1'), power(2300, 'L2'), power(2300, 'L3'), power(40, 'N')])).powerW).toBe(6900);
+    expect(powerAndEnergy(reading([power(40, 'N')])).powerW).toBeUndefined();
+  });
+
+  it('sums per-phase energy registers when the charger sends no total register', () => {
+    const register = (value: number, phase?: string) => ({ measurand: 'Energy.Active.Import.Register', value, unit: 'kWh', phase });
+    expect(powerAndEnergy(reading(['L1', 'L2', 'L3'].map((p) => register(1.5, p)))).energyWh).toBe(4500);
+    expect(powerAndEnergy(reading([...['L1-N', 'L2-N', 'L3-N'].map((p) => register(1.5, p)), register(4.6)])).energyWh).toBe(4600);
+  });
+});
+
 describe('evCurrentA', () => {
   const current = (value: number, phase?: string, unit = 'A') => ({ measurand: 'Current.Import', value, unit, phase });
   it('takes the highest phase current, so a one-phase EV on a three-phase station keeps its real current', () => {

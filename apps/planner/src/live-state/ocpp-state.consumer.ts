@@ -20,6 +20,19 @@ const REPLAN_ON: Partial<Record<string, boolean>> = {
   [Subjects.OcppChargingProfileFailed]: true,
 };
 
+/**
+ * A charger's timestamp, but never later than the ocpp service wrote the event (`occurredAt`, its
+ * receipt): readings are ordered by time (newest wins), so a charger clock ahead would make every
+ * reading after its clock is set right look older and freeze the connector's current and register
+ * until real time caught up. Statuses get the same bound in the ocpp service. A session start is
+ * bounded too, so a reading of that session is never placed before its start.
+ */
+function notAfterReceipt(timestamp: string, event: BusEvent): Date {
+  const at = Date.parse(timestamp);
+  const received = event.occurredAt === undefined ? NaN : Date.parse(event.occurredAt);
+  return new Date(received < at ? received : at);
+}
+
 /** Every OCPP event the allocator needs, applied in one durable consumer (one filter on nats-server 2.9). */
 @Injectable()
 export class OcppStateConsumer implements OnModuleInit {
@@ -54,7 +67,7 @@ export class OcppStateConsumer implements OnModuleInit {
       }
       case Subjects.OcppTransactionStarted: {
         const e = (event as BusEvent<typeof Subjects.OcppTransactionStarted>).payload;
-        return this.state.sessionStarted(tx, e.stationId, e.connectorId, e.transactionId, new Date(e.startedAt));
+        return this.state.sessionStarted(tx, e.stationId, e.connectorId, e.transactionId, notAfterReceipt(e.startedAt, event));
       }
       case Subjects.OcppTransactionStopped: {
         const e = (event as BusEvent<typeof Subjects.OcppTransactionStopped>).payload;
@@ -65,7 +78,7 @@ export class OcppStateConsumer implements OnModuleInit {
         const { powerW, energyWh } = powerAndEnergy(e);
         const currentA = evCurrentA(e.samples, powerW);
         if (powerW === undefined && energyWh === undefined && currentA === undefined) return;
-        return this.state.measured(tx, e.stationId, e.connectorId, new Date(e.timestamp), { powerW, currentA, energyWh });
+        return this.state.measured(tx, e.stationId, e.connectorId, notAfterReceipt(e.timestamp, event), { powerW, currentA, energyWh });
       }
       case Subjects.OcppStationConnected: {
         const e = (event as BusEvent<typeof Subjects.OcppStationConnected>).payload;

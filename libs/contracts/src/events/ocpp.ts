@@ -116,7 +116,7 @@ export const OcppMeterSampleV1 = z.strictObject({
   measurand: OcppMeasurand,
   /** The value in `unit`, parsed from the charger's decimal string (may be negative, e.g. °C). */
   value: z.number(),
-  /** Unit of `value`; the producer fills in OCPP's default `Wh`. */
+  /** Unit of `value`; when the charger sent none, the producer fills in the measurand's (A for currents, W for active power, V, var/varh, Percent for SoC; OCPP's default `Wh` otherwise). */
   unit: OcppUnitOfMeasure,
   phase: OcppPhase.optional(),
   context: OcppReadingContext.optional(),
