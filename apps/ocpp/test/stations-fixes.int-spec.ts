@@ -48,6 +48,19 @@ describe('OCPP station fixes', () => {
     expect(await cp.call('Heartbeat', {})).toMatchObject({ code: 'SecurityError' });
   });
 
+  it('a trigger the charger refused opens nothing: an unrequested message of that kind still meets the Pending gate', async () => {
+    const id = uniqueStation('PEND');
+    await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' });
+    let answer: 'Rejected' | 'NotImplemented' = 'Rejected';
+    const cp = await charger((c) => c.handle('TriggerMessage', () => ({ status: answer })), id);
+    expect(await send(cp, 'BootNotification', boot)).toMatchObject({ status: 'Pending' });
+    for (const refusal of ['Rejected', 'NotImplemented'] as const) {
+      answer = refusal;
+      expect((await api(h, 'POST', `/api/v1/stations/${id}/commands/TriggerMessage`, { requestedMessage: 'StatusNotification' })).body).toEqual({ status: 'ok', payload: { status: refusal } });
+      expect(await cp.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError' })).toMatchObject({ code: 'SecurityError' });
+    }
+  });
+
   /** Answers GetConfiguration with a CallError `failures` times, then with the keys. */
   function flakyConfiguration(cp: ChargePoint16, failures: number) {
     const reads: Req16<'GetConfiguration'>[] = [];

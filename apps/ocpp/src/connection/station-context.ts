@@ -22,8 +22,11 @@ export interface StationContext {
   validationPolicy: ValidationPolicy;
   /** Sends a CSMS → charger CALL through the station's queue. */
   call(action: string, payload: JsonObject, options?: { timeoutMs?: number; coalesceKey?: string }): Promise<CallOutcome>;
-  /** Remembers that we asked for `action` with TriggerMessage, so it passes the registration gate while Pending. */
-  expectTriggered(action: string): void;
+  /**
+   * Remembers that we asked for `action` with TriggerMessage, so it passes the registration gate
+   * while Pending; `false` forgets it again (the charger refused the trigger).
+   */
+  expectTriggered(action: string, expected?: boolean): void;
 }
 
 /** One inbound CALL being handled. */

@@ -120,8 +120,9 @@ export class StationSession implements StationContext {
     return outcome;
   }
 
-  expectTriggered(action: string): void {
-    this.triggered.set(action, Date.now() + TRIGGER_WINDOW_MS);
+  expectTriggered(action: string, expected = true): void {
+    if (expected) this.triggered.set(action, Date.now() + TRIGGER_WINDOW_MS);
+    else this.triggered.delete(action);
   }
 
   /** Closes the socket; pending calls fail with `disconnected`. */

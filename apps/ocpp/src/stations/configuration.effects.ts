@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ROOT_LOGGER } from '@cpo/platform';
 import { triggeredActions16, type Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 import type { StationContext } from '../connection/station-context.js';
 import { capabilitiesFrom } from './capabilities.js';
 import { hashPassword } from './password.js';
@@ -54,10 +54,18 @@ export class ConfigurationEffects implements OnModuleInit {
       await this.stations.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
     });
     for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
+      // Opened before sending: chargers often send the triggered message before their answer.
       this.executor.beforeSending(action, async (ctx, payload) => {
-        const requested = (payload as unknown as Ocpp16.TriggerMessageRequest | Ocpp16.ExtendedTriggerMessageRequest).requestedMessage;
-        if (typeof requested === 'string') for (const triggered of triggeredActions16(requested)) ctx.expectTriggered(triggered);
+        for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered);
         return payload;
+      });
+      // A trigger the charger refused (or answered with a CallError) brings nothing: closed again,
+      // so an unrequested message of that kind does not pass a Pending station's gate meanwhile.
+      this.executor.afterAnswer(action, async (ctx, payload, answer) => {
+        if ((answer as { status?: unknown }).status !== 'Accepted') for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
+      });
+      this.executor.afterFailure(action, async (ctx, payload, failure) => {
+        if (!mayHaveReachedCharger(failure)) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
       });
     }
   }
@@ -76,4 +84,10 @@ export class ConfigurationEffects implements OnModuleInit {
     if (profile === 3) this.logger.warn({ stationId: ctx.stationId }, 'security profile 3 is recorded as 2 (TLS required; client certificates are not checked here)');
     await this.stations.raiseSecurityProfile(ctx.stationId, profile === 1 ? 1 : 2);
   }
+}
+
+/** The actions a TriggerMessage / ExtendedTriggerMessage asks the charger to send. */
+function triggeredBy(payload: unknown): readonly string[] {
+  const requested = (payload as Ocpp16.TriggerMessageRequest | Ocpp16.ExtendedTriggerMessageRequest).requestedMessage;
+  return typeof requested === 'string' ? triggeredActions16(requested) : [];
 }
