@@ -154,4 +154,24 @@ describe('effects of operator commands', () => {
     expect(after?.['HeartbeatInterval']?.value).toBe('60');
     expect(Object.keys(after ?? {}).filter((k) => k.toLowerCase() === 'heartbeatinterval')).toEqual(['HeartbeatInterval']);
   });
+
+  it('a key the charger answers as unknown (GetConfiguration unknownKey, any case) is no longer shown', async () => {
+    const cp = new ChargePoint16({ identity: uniqueStation('EFX'), url: h.wsUrl, reconnect: false });
+    const config = new Map([['HeartbeatInterval', '300'], ['VendorLegacyKey', 'x']]);
+    cp.handle('GetConfiguration', (req) => {
+      const asked = req.key ?? [];
+      const known = [...config].filter(([k]) => !asked.length || asked.some((w) => w.toLowerCase() === k.toLowerCase()));
+      const unknownKey = asked.filter((w) => ![...config.keys()].some((k) => k.toLowerCase() === w.toLowerCase()));
+      return { configurationKey: known.map(([key, value]) => ({ key, value, readonly: false })), ...(unknownKey.length ? { unknownKey } : {}) };
+    });
+    chargers.push(cp);
+    void cp.start();
+    await cp.waitOpen();
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'FX' });
+    const stored = async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.configuration as Record<string, { value: string | null }> | undefined;
+    expect(await eventually(async () => (await stored())?.['VendorLegacyKey']?.value === 'x')).toBe(true);
+    config.delete('VendorLegacyKey'); // a firmware update dropped it
+    expect((await command(cp.identity, 'GetConfiguration', { key: ['vendorlegacykey', 'HeartbeatInterval'] })).body.payload).toMatchObject({ unknownKey: ['vendorlegacykey'] });
+    expect(Object.keys((await stored()) ?? {})).toEqual(['HeartbeatInterval']);
+  });
 });

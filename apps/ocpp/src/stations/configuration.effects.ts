@@ -34,9 +34,10 @@ export class ConfigurationEffects implements OnModuleInit {
 
   onModuleInit(): void {
     this.executor.afterAnswer('GetConfiguration', async (ctx, payload, answer) => {
-      const keys = (answer as unknown as Ocpp16.GetConfigurationResponse).configurationKey ?? [];
+      const { configurationKey: keys = [], unknownKey = [] } = answer as unknown as Ocpp16.GetConfigurationResponse;
       const askedAll = !((payload as unknown as Ocpp16.GetConfigurationRequest).key?.length);
-      await this.stations.mergeConfiguration(ctx.stationId, masked(keys), askedAll ? capabilitiesFrom(keys) : undefined);
+      // A key the charger says it does not have is not shown as if it had it (e.g. a firmware update removed it).
+      await this.stations.mergeConfiguration(ctx.stationId, masked(keys), askedAll ? capabilitiesFrom(keys) : undefined, unknownKey);
     });
     this.executor.afterAnswer('ChangeConfiguration', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.ChangeConfigurationRequest;

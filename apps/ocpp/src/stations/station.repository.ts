@@ -112,19 +112,20 @@ export class StationRepository {
    * Merges reported configuration keys (by key) and, after a full read, replaces the derived
    * capabilities and records the read (`configuration_read_at`: onboarding complete).
    */
-  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object): Promise<void> {
+  /** `unknown`: keys the charger answered it does not have (GetConfiguration's `unknownKey`), any case: removed. */
+  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object, unknown: string[] = []): Promise<void> {
     const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
     await this.db.query(
-      `UPDATE stations SET configuration = COALESCE(configuration, '{}'::jsonb) || $2::jsonb,
+      `UPDATE stations SET configuration = COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CASE WHEN jsonb_typeof(configuration) = 'object' THEN configuration ELSE '{}'::jsonb END) e
+                                                     WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb,
          capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
            - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
          configuration_read_at = CASE WHEN $3::jsonb IS NULL THEN configuration_read_at ELSE now() END,
          updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities)],
+      [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities), unknown.map((k) => k.toLowerCase())],
     );
   }
 
-  /** Whether the station's whole configuration has been read since its details last changed. */
   /** The stored configuration key that names `key` (CiString: compared without case), if one does. */
   async configurationKeySpelling(id: string, key: string): Promise<string | undefined> {
     const rows: { key: string }[] = await this.db.query(
@@ -135,6 +136,7 @@ export class StationRepository {
     return rows[0]?.key;
   }
 
+  /** Whether the station's whole configuration has been read since its details last changed. */
   async configurationRead(id: string): Promise<boolean> {
     const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
     return rows[0]?.read ?? false;
