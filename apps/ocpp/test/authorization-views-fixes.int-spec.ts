@@ -1,30 +1,16 @@
-import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
 
-const boot = { chargePointVendor: 'Acme', chargePointModel: 'S1' };
 const now = () => new Date().toISOString();
 
 describe('OCPP authorization and operator view fixes', () => {
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
+  const { booted } = testChargers(() => h);
   beforeAll(async () => {
     h = await startOcpp({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '200' });
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
   });
   afterAll(async () => {
     await h.close();
   });
-
-  async function booted(identity = uniqueStation()): Promise<ChargePoint16> {
-    const cp = new ChargePoint16({ identity, url: h.wsUrl, reconnect: false });
-    chargers.push(cp);
-    void cp.start();
-    await cp.waitOpen();
-    await send(cp, 'BootNotification', boot);
-    return cp;
-  }
 
   describe('an idTag is one token whatever its case (IdToken is a CiString20)', () => {
     it('Authorize and StartTransaction find the local token, and ConcurrentTx holds, in another case', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Streams } from '@cpo/contracts';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Conf16, CpAction16, Req16 } from '@cpo/ocpp-protocol';
 import { subscribeEvents, testServers, startTestApp, type TestApp } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -172,4 +172,26 @@ export function readOnlyConfiguration(cp: ChargePoint16, keys: Record<string, st
     configurationKey: config.filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: true })),
   }));
   cp.handle('ChangeConfiguration', () => ({ status: 'NotSupported' }));
+}
+
+/**
+ * Chargers a suite opens, each stopped after its test: `booted()` connects one to the harness
+ * `harness()` returns (set up by `setup` first, e.g. its handlers) and sends its BootNotification.
+ */
+export function testChargers(harness: () => OcppHarness) {
+  const open: ChargePoint16[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.stop()));
+  });
+  return {
+    async booted(identity = uniqueStation(), setup: (cp: ChargePoint16) => void = () => undefined): Promise<ChargePoint16> {
+      const cp = new ChargePoint16({ identity, url: harness().wsUrl, reconnect: false });
+      setup(cp);
+      open.push(cp);
+      void cp.start();
+      await cp.waitOpen();
+      await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+      return cp;
+    },
+  };
 }

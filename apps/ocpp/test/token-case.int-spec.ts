@@ -1,7 +1,5 @@
-import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
 
-const boot = { chargePointVendor: 'Acme', chargePointModel: 'S1' };
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 const inOneHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
@@ -12,25 +10,13 @@ const inOneHour = () => new Date(Date.now() + 3_600_000).toISOString();
  */
 describe('OCPP tokens without case, ConcurrentTx per connector, reservation totals', () => {
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
+  const { booted } = testChargers(() => h);
   beforeAll(async () => {
     h = await startOcpp({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '200' });
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
   });
   afterAll(async () => {
     await h.close();
   });
-
-  async function booted(identity = uniqueStation()): Promise<ChargePoint16> {
-    const cp = new ChargePoint16({ identity, url: h.wsUrl, reconnect: false });
-    chargers.push(cp);
-    void cp.start();
-    await cp.waitOpen();
-    await send(cp, 'BootNotification', boot);
-    return cp;
-  }
 
   it('a remote start is linked to the StartTransaction that reports its tag in another case', async () => {
     await api(h, 'PUT', '/api/v1/id-tags/RS-AB12CD', { status: 'Accepted' });
