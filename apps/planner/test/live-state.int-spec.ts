@@ -30,12 +30,14 @@ describe('planner live state', () => {
     bus.publish(Subjects.OcppConnectorStatus, { stationId, connectorId: 1, status: s, errorCode: 'NoError', timestamp: iso(at) });
   const started = (stationId: string, transactionId: number, at: number) =>
     bus.publish(Subjects.OcppTransactionStarted, { stationId, connectorId: 1, transactionId, idTag: 'TAG', meterStartWh: 0, startedAt: iso(at) });
+  const stopped = (stationId: string, transactionId: number, at: number) =>
+    bus.publish(Subjects.OcppTransactionStopped, { stationId, transactionId, meterStopWh: 1000, stoppedAt: iso(at) });
   const statusIs = (stationId: string, s: string) => eventually(async () => (await row(stationId))?.status === s, 10_000, 25);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'planner-live-'));
     const file = join(dir, 'site.yaml');
-    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
+    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
     app = await startTestApp({
       loadConfig: loadPlannerConfig,
       createModule: (c, l) => AppModule.forRoot(c, l, clock),
@@ -66,6 +68,26 @@ describe('planner live state', () => {
     await status('CP-L2', 'Available', T0 - 25_000); // before the plug-in: the newest status so far, not the session's end
     expect(await statusIs('CP-L2', 'Available')).toBe(true);
     expect((await row('CP-L2'))?.transaction_id).toBe(12);
+  });
+
+  it('opens no session on a start delivered after the stop of the same transaction (the ocpp outbox relayed it late)', async () => {
+    await stopped('CP-L4', 14, T0 - 60_000);
+    await started('CP-L4', 14, T0 - 600_000);
+    await status('CP-L4', 'Finishing', T0 - 59_000); // applied in order after both: once it shows, the start was applied too
+    expect(await statusIs('CP-L4', 'Finishing')).toBe(true);
+    expect(await row('CP-L4')).toMatchObject({ transaction_id: null });
+  });
+
+  it('keeps a newer session when an older transaction of the connector starts and stops late', async () => {
+    await started('CP-L5', 16, T0 - 30_000);
+    expect(await eventually(async () => (await row('CP-L5'))?.transaction_id === 16, 10_000, 25)).toBe(true);
+    await started('CP-L5', 15, T0 - 900_000); // both of the older transaction relayed late, the start first
+    await stopped('CP-L5', 15, T0 - 60_000);
+    await status('CP-L5', 'Charging', T0 - 29_000);
+    expect(await statusIs('CP-L5', 'Charging')).toBe(true);
+    expect(await row('CP-L5')).toMatchObject({ transaction_id: 16 });
+    await stopped('CP-L5', 16, T0 - 1_000);
+    expect(await eventually(async () => (await row('CP-L5'))?.transaction_id === null, 10_000, 25)).toBe(true);
   });
 
   it('takes a reading as no later than the ocpp service received it: a charger clock ahead, once corrected, does not freeze the EV current', async () => {

@@ -25,15 +25,27 @@ export class LiveStateRepository {
     );
   }
 
+  /**
+   * Opens the session of a transaction unless it already stopped (its `started` delivered after its
+   * `stopped`: the ocpp outbox's fast path failed and the relay published the start later) or the
+   * connector already holds a newer one (ids come from one sequence in the ocpp service): a late
+   * start would otherwise hold a ghost session, and its share of the group, for nobody.
+   */
   async sessionStarted(tx: EntityManager, stationId: string, connectorId: number, transactionId: number, at: Date): Promise<void> {
     await tx.query(
-      `INSERT INTO connector_state (station_id, connector_id, transaction_id, session_started_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (station_id, connector_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, session_started_at = EXCLUDED.session_started_at`,
+      `INSERT INTO connector_state AS c (station_id, connector_id, transaction_id, session_started_at)
+       SELECT $1::text, $2::int, $3::int, $4::timestamptz
+       WHERE NOT EXISTS (SELECT 1 FROM stopped_transactions s WHERE s.station_id = $1 AND s.transaction_id = $3)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, session_started_at = EXCLUDED.session_started_at
+       WHERE c.transaction_id IS NULL OR c.transaction_id <= EXCLUDED.transaction_id`,
       [stationId, connectorId, transactionId, at],
     );
   }
 
-  async sessionStopped(tx: EntityManager, stationId: string, transactionId: number): Promise<void> {
+  /** Ends the session of that transaction only, and remembers the stop (3 days) for a `started` that arrives after it. */
+  async sessionStopped(tx: EntityManager, stationId: string, transactionId: number, at: Date): Promise<void> {
+    await tx.query(`INSERT INTO stopped_transactions (station_id, transaction_id, stopped_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [stationId, transactionId, at]);
+    await tx.query(`DELETE FROM stopped_transactions WHERE recorded_at < now() - interval '3 days'`);
     await tx.query(`UPDATE connector_state SET transaction_id = NULL, session_started_at = NULL, power_w = 0, current_a = NULL, current_at = NULL WHERE station_id = $1 AND transaction_id = $2`, [
       stationId,
       transactionId,

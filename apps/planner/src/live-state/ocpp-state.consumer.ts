@@ -71,7 +71,7 @@ export class OcppStateConsumer implements OnModuleInit {
       }
       case Subjects.OcppTransactionStopped: {
         const e = (event as BusEvent<typeof Subjects.OcppTransactionStopped>).payload;
-        return this.state.sessionStopped(tx, e.stationId, e.transactionId);
+        return this.state.sessionStopped(tx, e.stationId, e.transactionId, new Date(e.stoppedAt));
       }
       case Subjects.OcppMeterSampled: {
         const e = (event as BusEvent<typeof Subjects.OcppMeterSampled>).payload;
