@@ -27,6 +27,16 @@ function station(outcome: CallOutcome = { kind: 'result', payload: { status: 'Ac
 const future = new Date(Date.now() + 3_600_000).toISOString();
 
 describe('CommandExecutor', () => {
+  it("answers its own failure (a hook's database error) as CentralSystemError, never as the charger's CallError InternalError, and sends nothing", async () => {
+    const executor = new CommandExecutor(logger);
+    executor.beforeSending('ClearCache', async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    });
+    const { ctx, sent } = station();
+    expect(await executor.execute(ctx, { action: 'ClearCache', payload: {} })).toMatchObject({ status: 'error', code: 'CentralSystemError', description: expect.stringContaining('ECONNREFUSED') });
+    expect(sent).toEqual([]);
+  });
+
   it('refuses an invalid payload before any before-hook records it', async () => {
     const executor = new CommandExecutor(logger);
     const before = jest.fn(async () => undefined);

@@ -43,6 +43,11 @@ export const LocalCommandErrorCode = {
   NotAccepted: 'NotAccepted',
   /** The request collides with state we keep (e.g. a reservation id of another station). */
   Conflict: 'Conflict',
+  /**
+   * The central system itself failed (e.g. its database, in a hook): not the charger's CallError
+   * `InternalError`, which a client must be able to tell apart (HTTP 500, not 502).
+   */
+  CentralSystemError: 'CentralSystemError',
 } as const;
 
 /**
@@ -121,7 +126,7 @@ export class CommandExecutor {
     if (e instanceof DomainError && e.kind === 'not_found') return invalid(e.message);
     if (e instanceof DomainError && e.kind === 'conflict') return { status: 'error', code: LocalCommandErrorCode.Conflict, description: e.message.slice(0, 1024), details: e.details };
     this.logger.error({ err: e }, 'command failed');
-    return error('InternalError', e instanceof Error ? e.message : String(e));
+    return error(LocalCommandErrorCode.CentralSystemError, e instanceof Error ? e.message : String(e));
   }
 }
 

@@ -17,6 +17,8 @@ export function httpStatusOfReply(reply: OcppCommandReply): number {
       return 504;
     case LocalCommandErrorCode.QueueFull:
       return 429;
+    case LocalCommandErrorCode.CentralSystemError:
+      return 500;
     case LocalCommandErrorCode.NotAccepted:
     case LocalCommandErrorCode.Superseded:
     case LocalCommandErrorCode.Conflict:

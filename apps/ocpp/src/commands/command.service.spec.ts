@@ -35,7 +35,7 @@ describe('CommandService.sendMany', () => {
     expect(results.map((r) => [r.stationId, r.reply.status === 'ok' ? 'ok' : r.reply.code])).toEqual([
       ['CP-1', 'ok'],
       ['', 'InvalidRequest'],
-      ['CP-BOOM', 'InternalError'],
+      ['CP-BOOM', 'CentralSystemError'],
       ['x/y', 'InvalidRequest'],
       ['CP-GONE', 'Offline'],
       ['CP-2', 'ok'],

@@ -5,7 +5,7 @@ import { APP_CONFIG, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/pl
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
-import { CommandExecutor } from './command-executor.js';
+import { CommandExecutor, LocalCommandErrorCode } from './command-executor.js';
 import { stationIdProblem } from './station-id.js';
 
 /** Extra wait on top of the call timeout for a command travelling to another replica (its queueing there counts within the call timeout). */
@@ -67,7 +67,7 @@ export class CommandService {
       return await this.send(stationId, request);
     } catch (err) {
       this.logger.error({ err, stationId, action: request.action }, 'bulk command failed for one station');
-      return { status: 'error', code: 'InternalError', description: (err instanceof Error ? err.message : String(err)).slice(0, 1024) };
+      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: (err instanceof Error ? err.message : String(err)).slice(0, 1024) };
     }
   }
 }

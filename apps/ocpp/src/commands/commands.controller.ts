@@ -49,7 +49,7 @@ export class CommandsController {
   @ApiParam({ name: 'action', enum: CS_ACTIONS_16 })
   @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
   @ApiBody({ description: 'The OCPP request payload of the action', schema: { oneOf: CS_ACTIONS_16.map((a) => openApiSchemaOf(a)) } })
-  @ApiOkResponse({ description: '{status:"ok", payload} — the charger\'s answer. 400 invalid payload, 409 station not accepted or a conflicting id (e.g. a chargingProfileId reserved for grid limits), 429 queue full, 502 CallError, 503 offline, 504 timeout.' })
+  @ApiOkResponse({ description: '{status:"ok", payload} — the charger\'s answer. 400 invalid payload, 409 station not accepted or a conflicting id (e.g. a chargingProfileId reserved for grid limits), 429 queue full, 500 CentralSystemError (this service failed), 502 CallError, 503 offline, 504 timeout.' })
   async send(
     @Param('stationId') stationId: string,
     @Param('action') action: string,

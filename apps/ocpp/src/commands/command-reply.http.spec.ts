@@ -1,0 +1,17 @@
+import { httpStatusOfReply } from './command-reply.http.js';
+import { LocalCommandErrorCode } from './command-executor.js';
+
+describe('httpStatusOfReply', () => {
+  const failed = (code: string) => httpStatusOfReply({ status: 'error', code, description: '' });
+
+  it("tells the central system's own failure (500) from the charger's CallError InternalError (502)", () => {
+    expect(failed(LocalCommandErrorCode.CentralSystemError)).toBe(500);
+    expect(failed('InternalError')).toBe(502);
+    expect(failed('NotSupported')).toBe(502);
+  });
+
+  it('maps the typed failures', () => {
+    expect(httpStatusOfReply({ status: 'ok', payload: {} })).toBe(200);
+    expect([failed('InvalidRequest'), failed('Offline'), failed('Timeout'), failed('QueueFull'), failed('Conflict')]).toEqual([400, 503, 504, 429, 409]);
+  });
+});
