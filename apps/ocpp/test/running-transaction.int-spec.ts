@@ -3,6 +3,7 @@ import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
+import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 /**
@@ -29,6 +30,17 @@ function sessionCharger(url: string, newTransactionsOnly: boolean) {
     if (p.chargingProfilePurpose === 'TxProfile' && (!session || (p.transactionId !== undefined && p.transactionId !== session.transactionId))) return { status: 'Rejected' };
     installed = [...installed.filter((i) => i.profile.chargingProfileId !== p.chargingProfileId), { connectorId: req.connectorId, profile: p as SmartCharging16.ChargingProfile }];
     return { status: 'Accepted' };
+  });
+  cp.handle('ClearChargingProfile', (req) => {
+    const before = installed.length;
+    installed = installed.filter((i) =>
+      req.id !== undefined
+        ? i.profile.chargingProfileId !== req.id
+        : !((req.connectorId === undefined || i.connectorId === req.connectorId) &&
+            (req.chargingProfilePurpose === undefined || i.profile.chargingProfilePurpose === req.chargingProfilePurpose) &&
+            (req.stackLevel === undefined || i.profile.stackLevel === req.stackLevel)),
+    );
+    return { status: installed.length < before ? 'Accepted' : 'Unknown' };
   });
   /** What it applies now: a running transaction sees the defaults it started with when `newTransactionsOnly`. */
   const inEffect = () =>
@@ -144,6 +156,22 @@ describe('limits reach the running transaction on chargers that apply TxDefaultP
     const metrics = await fetch(`${h.app.baseUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/ocpp_running_transaction_profiles_total\{[^}]*trigger="exceeded"[^}]*outcome="accepted"[^}]*\} 1\b/);
     expect(metrics).toMatch(/ocpp_running_transaction_profiles_total\{[^}]*trigger="known"[^}]*outcome="accepted"[^}]*\} 1\b/);
+  });
+
+  it("an operator clearing TxProfiles removes the running transaction's limit: it is sent again by the retry pass", async () => {
+    const c = await online(true);
+    const id = c.cp.identity;
+    await limit(id, 16);
+    const transactionId = await c.start();
+    await limit(id, 10);
+    expect(c.limitNow()).toBe(10);
+    expect((await api(h, 'POST', `/api/v1/stations/${id}/commands/ClearChargingProfile`, { chargingProfilePurpose: 'TxProfile' })).body.payload).toEqual({ status: 'Accepted' });
+    expect(c.limitNow()).toBe(16); // the session is back on the defaults it started with
+    const row = async () => ((await api(h, 'GET', `/api/v1/stations/${id}/charging-profiles`)).body as { chargingProfileId: number; state: string }[]).find((r) => r.chargingProfileId === 101);
+    expect((await row())?.state).toBe('pending');
+    await h.app.app.get(ProfileRetry).run();
+    expect(await eventually(async () => (await row())?.state === 'applied' && c.limitNow() === 10)).toBe(true);
+    expect(profilesSent(c.sets).slice(-2)).toEqual([[101, 'TxDefaultProfile', 10, null], [301, 'TxProfile', 10, transactionId]]);
   });
 
   it('sends no TxProfile to a charger that applies the TxDefaultProfile to the running transaction', async () => {

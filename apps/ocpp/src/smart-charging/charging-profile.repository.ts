@@ -150,14 +150,17 @@ export class ChargingProfileRepository {
    * The applied profiles a ClearChargingProfile may have removed from the charger (`filter` as in
    * the request: by id, else its criteria ANDed, none = all) are no longer applied: pending again,
    * so the retry pass re-sends them. Matched on the form the charger accepted (an emulated cap is
-   * id 99, a TxDefaultProfile). Returns their connectors.
+   * id 99, a TxDefaultProfile), and on the running transaction's TxProfile a connector's limit may
+   * also have gone out as (id 300+n, same stack level: see RunningTransactionCap), which the retry
+   * sends again with it. Returns their connectors.
    */
   async markCleared(stationId: string, filter: { id?: number; connectorId?: number; chargingProfilePurpose?: string; stackLevel?: number }, result: string): Promise<number[]> {
     const rows: { connector_id: number }[] = returnedRows(await this.db.query(
       `UPDATE charging_profiles SET state = 'pending', attempts = 0, applied = NULL, applied_at = NULL, last_result = $6,
          verification = NULL, verified_limit = NULL, verified_at = NULL
-       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2
-         ELSE ($3::int IS NULL OR connector_id = $3) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4) AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5) END
+       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2 OR (connector_id > 0 AND $2 = 300 + connector_id)
+         ELSE ($3::int IS NULL OR connector_id = $3) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4 OR ($4 = 'TxProfile' AND connector_id > 0))
+           AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5) END
        RETURNING connector_id`,
       [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500)],
     ));
