@@ -34,13 +34,13 @@ export function commandRuleViolations(action: string, payload: Payload): Validat
     }
   }
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
-  if (action === 'ChangeConfiguration' && isSecurityProfileKey(payload['key'])) found.push(...securityProfileValueViolations(payload['value']));
+  if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'SecurityProfile')) found.push(...securityProfileValueViolations(payload['value']));
   return found;
 }
 
-/** Configuration keys are CiString (compared without case): `securityprofile` is the SecurityProfile. */
-export function isSecurityProfileKey(key: unknown): boolean {
-  return typeof key === 'string' && key.toLowerCase() === 'securityprofile';
+/** Whether `key` names the configuration key `name`: keys are CiString (`securityprofile` is the SecurityProfile). */
+export function isConfigurationKey(key: unknown, name: string): boolean {
+  return typeof key === 'string' && key.toLowerCase() === name.toLowerCase();
 }
 
 /** The profile a `SecurityProfile` value names (blanks around it tolerated, as when it is recorded), or undefined. */

@@ -2,6 +2,7 @@ import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import type { ConnectorLimit } from '@cpo/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { runningTransactionProfileId } from './profile-builder.js';
 
 export type ProfileState = 'pending' | 'applied' | 'rejected' | 'failed' | 'cleared';
 
@@ -158,11 +159,11 @@ export class ChargingProfileRepository {
     const rows: { connector_id: number }[] = returnedRows(await this.db.query(
       `UPDATE charging_profiles SET state = 'pending', attempts = 0, applied = NULL, applied_at = NULL, last_result = $6,
          verification = NULL, verified_limit = NULL, verified_at = NULL
-       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2 OR (connector_id > 0 AND $2 = 300 + connector_id)
+       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2 OR (connector_id > 0 AND $2 = $7 + connector_id)
          ELSE ($3::int IS NULL OR connector_id = $3) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4 OR ($4 = 'TxProfile' AND connector_id > 0))
            AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5) END
        RETURNING connector_id`,
-      [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500)],
+      [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500), runningTransactionProfileId(0)],
     ));
     return rows.map((r) => Number(r.connector_id));
   }

@@ -3,17 +3,16 @@ import { ROOT_LOGGER } from '@cpo/platform';
 import { triggeredActions16, type Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
+import { isConfigurationKey, securityProfileOf } from '../commands/command-rules.js';
 import type { StationContext } from '../connection/station-context.js';
 import { capabilitiesFrom } from './capabilities.js';
 import { hashPassword } from './password.js';
 import { StationRepository } from './station.repository.js';
 
 /** Configuration keys are CiString: `authorizationkey` is the AuthorizationKey. */
-const isKey = (key: string, name: string) => key.toLowerCase() === name.toLowerCase();
-
 /** The AuthorizationKey is write-only: its value is never stored nor shown, whoever reports it. */
 function masked<K extends { key: string; value?: string | null }>(keys: K[]): K[] {
-  return keys.map((k) => (isKey(k.key, 'AuthorizationKey') ? { ...k, value: null } : k));
+  return keys.map((k) => (isConfigurationKey(k.key, 'AuthorizationKey') ? { ...k, value: null } : k));
 }
 
 /**
@@ -43,13 +42,13 @@ export class ConfigurationEffects implements OnModuleInit {
       const req = payload as unknown as Ocpp16.ChangeConfigurationRequest;
       const status = (answer as unknown as Ocpp16.ChangeConfigurationResponse).status;
       if (status !== 'Accepted' && status !== 'RebootRequired') return;
-      if (isKey(req.key, 'AuthorizationKey')) {
+      if (isConfigurationKey(req.key, 'AuthorizationKey')) {
         const hash = await hashPassword(req.value);
         if (status === 'Accepted') await this.stations.setPassword(ctx.stationId, hash);
         else await this.stations.setPendingPassword(ctx.stationId, hash);
         return; // write-only: never stored in clear
       }
-      if (isKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
+      if (isConfigurationKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
       // Under the spelling we hold: `heartbeatinterval` is the charger's HeartbeatInterval, not a key beside it.
       const key = (await this.stations.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
       await this.stations.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
@@ -77,7 +76,7 @@ export class ConfigurationEffects implements OnModuleInit {
    * central system enforces: TLS required, plain `ws` refused.
    */
   private async raiseSecurityProfile(ctx: StationContext, value: string): Promise<void> {
-    const profile = /^\s*[0-3]\s*$/.test(value) ? Number(value) : undefined;
+    const profile = securityProfileOf(value);
     if (profile === undefined || profile === 0) {
       this.logger.warn({ stationId: ctx.stationId, value }, 'charger accepted a SecurityProfile that raises nothing; not recorded');
       return;

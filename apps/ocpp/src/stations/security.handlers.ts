@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, ConflictError, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
-import { isSecurityProfileKey, securityProfileRefusal } from '../commands/command-rules.js';
+import { isConfigurationKey, securityProfileRefusal } from '../commands/command-rules.js';
 import type { OcppConfig } from '../config.js';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import type { StationContext } from '../connection/station-context.js';
@@ -44,7 +44,7 @@ export class SecurityHandlers implements OnModuleInit {
     // is sent when that reconnection could not succeed (no key we can check, no TLS, a lowering).
     this.executor.beforeSending('ChangeConfiguration', async (ctx, payload) => {
       const { key, value } = payload as { key: string; value: string };
-      if (!isSecurityProfileKey(key)) return;
+      if (!isConfigurationKey(key, 'SecurityProfile')) return;
       const tls = this.config.HTTP_TLS_CERT_FILE !== undefined || this.config.OCPP_TRUST_PROXY_TLS;
       const refusal = securityProfileRefusal(value, await this.repository.admission(ctx.stationId), tls);
       if (refusal) throw new ConflictError(refusal, { key, value });
@@ -54,7 +54,7 @@ export class SecurityHandlers implements OnModuleInit {
     // (and the new one, once used, retires the old). Dropping it would lock the charger out.
     this.executor.afterFailure('ChangeConfiguration', async (ctx, payload, failure) => {
       const { key, value } = payload as { key: string; value: string };
-      if (key.toLowerCase() !== 'authorizationkey' || !mayHaveReachedCharger(failure)) return;
+      if (!isConfigurationKey(key, 'AuthorizationKey') || !mayHaveReachedCharger(failure)) return;
       await this.repository.setPendingPassword(ctx.stationId, await hashPassword(value));
       this.logger.warn({ stationId: ctx.stationId, outcome: failure.kind }, 'AuthorizationKey change unanswered; the new key is accepted beside the old until the charger uses it');
     });
