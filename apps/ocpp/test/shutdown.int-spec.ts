@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { Subjects } from '@cpo/contracts';
-import { HealthController } from '@cpo/platform';
+import { HealthController, REDIS } from '@cpo/platform';
+import type { Redis } from 'ioredis';
 import { eventually } from '@cpo/testing';
 import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
@@ -77,6 +78,11 @@ describe('OCPP replica shutdown', () => {
     const b = await startOcpp(env, a);
     const ids = await Promise.all(Array.from({ length: 20 }, () => registered()));
     const first = await Promise.all(ids.map((id) => open(`${b.wsUrl}/${id}`)));
+    // B's Redis slow from here (its presence removal takes 300 ms): the disconnection it records
+    // after that must still come before the charger's reconnection to A, whatever the timing.
+    const redis = b.app.app.get<Redis>(REDIS);
+    const evalNow = redis.eval.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+    (redis as unknown as { eval: (...args: unknown[]) => Promise<unknown> }).eval = async (...args) => (await sleep(300), evalNow(...args));
     // A charger reconnects as soon as its socket closes; the ingress sends it to a live replica.
     const moved = first.map((client, i) => client.closed.then(async (close) => ({ close, client: await open(`${a.wsUrl}/${ids[i]}`) })));
     await within(drain(b), 12_000);
@@ -89,6 +95,10 @@ describe('OCPP replica shutdown', () => {
     // Consumers keep the last event (the planner counts an offline charger at its full rating): the
     // old replica's `disconnected` must not arrive after the new replica's `connected`.
     for (const id of ids) expect([id, sequence(id)]).toEqual([id, ['connected@replica-b', 'disconnected@replica-b', 'connected@replica-a']]);
+    // Stamped in that order too (the planner orders a station's connection events by these times).
+    const stamp = (subject: string, id: string) =>
+      Date.parse(String(a.events.received.find((e) => e.subject === subject && e.payload['stationId'] === id && e.payload['replicaId'] === (subject === Subjects.OcppStationConnected ? 'replica-a' : 'replica-b'))?.payload[subject === Subjects.OcppStationConnected ? 'connectedAt' : 'disconnectedAt']));
+    for (const id of ids) expect(stamp(Subjects.OcppStationDisconnected, id)).toBeLessThanOrEqual(stamp(Subjects.OcppStationConnected, id));
     await b.events.close();
   });
 

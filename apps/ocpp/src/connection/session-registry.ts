@@ -49,6 +49,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   private readonly inboundIds = new Map<string, InboundIds>();
   private claims?: Subscription;
   private readonly detaching = new Set<Promise<void>>();
+  /** Sockets released by `leave`, their disconnection already recorded. */
+  private readonly left = new WeakSet<StationSession>();
   private presenceTimer?: NodeJS.Timeout;
   private refreshing = false;
 
@@ -169,6 +171,10 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     clearInterval(this.presenceTimer);
     await this.claims?.drain().catch(() => undefined);
     const sessions = [...this.held.values()].map((h) => h.session);
+    // Disconnections are committed before the sockets close: a charger reconnects (to a live
+    // replica) as soon as its socket closes, and consumers keep a station's newest event, so our
+    // `disconnected` must be on the bus, and stamped, before the other replica's `connected`.
+    await Promise.all(sessions.map((s) => this.leave(s, 'replica shutting down')));
     for (const session of sessions) session.close('replica shutting down', 1001);
     await Promise.all(sessions.map((s) => s.closed));
     // CALLs already received are still answered-or-dropped with the database open.
@@ -190,9 +196,23 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     this.metrics.connectionEvents.inc({ event: 'closed' });
     await this.removePresence(session);
     if (!current) {
-      this.logger.info({ stationId: session.stationId, connectionId: session.connectionId, reason }, 'replaced connection closed; no disconnection recorded');
+      if (!this.left.has(session)) this.logger.info({ stationId: session.stationId, connectionId: session.connectionId, reason }, 'replaced connection closed; no disconnection recorded');
       return;
     }
+    await this.recordDisconnection(session, reason);
+  }
+
+  /** Releases a socket about to be closed by this replica and records its disconnection first. */
+  private async leave(session: StationSession, reason: string): Promise<void> {
+    const held = this.held.get(session.stationId);
+    if (held?.session !== session) return;
+    this.release(session.stationId, held);
+    this.left.add(session);
+    await this.removePresence(session);
+    await this.recordDisconnection(session, reason);
+  }
+
+  private async recordDisconnection(session: StationSession, reason: string): Promise<void> {
     await this.events
       .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), reason)
       .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection'));
