@@ -32,9 +32,23 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
   const plans = async (): Promise<PlannerStationLimitsPlanned[]> =>
     (await db.query(`SELECT payload FROM outbox WHERE subject = $1 ORDER BY seq`, [Subjects.PlannerStationLimitsPlanned])).map((r: { payload: PlannerStationLimitsPlanned }) => r.payload);
   const latest = async (stationId: string) => (await plans()).filter((p) => p.stationId === stationId).at(-1);
+  /**
+   * Events the test published; `settled` waits until the planner has handled them all (each has its
+   * inbox row). The test moves the planner's clock by hand, and only once its events are in: on a
+   * loaded machine the clock would otherwise outrun them (an acknowledgement handled after the
+   * 90 s ack timeout in simulated time makes the charger uncontrolled, and the test chases it).
+   */
+  const published: string[] = [];
+  const send: EventPublisher['publish'] = async (...args) => {
+    const id = await bus.publish(...args);
+    published.push(id);
+    return id;
+  };
+  const settled = async () =>
+    expect(await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1)`, [published]))[0].n === published.length)).toBe(true);
   const ack = async (plan: PlannerStationLimitsPlanned) => {
     for (const c of plan.connectors) {
-      await bus.publish(Subjects.OcppChargingProfileApplied, {
+      await send(Subjects.OcppChargingProfileApplied, {
         stationId: plan.stationId, connectorId: c.connectorId, planId: plan.planId, chargingProfileId: 1000 + c.connectorId,
         purpose: c.connectorId === 0 ? 'ChargePointMaxProfile' : 'TxDefaultProfile', stackLevel: 1, appliedAt: iso(clock.ms),
       });
@@ -61,8 +75,8 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
   });
 
   it('plans every connected charger, re-shares when a session starts, and sends the decrease before the newcomer\'s increase', async () => {
-    for (const id of ['CP-A', 'CP-B', 'CP-C']) await bus.publish(Subjects.OcppStationConnected, { stationId: id, replicaId: 'r1', protocol: 'ocpp1.6', connectedAt: iso(T0 - 60_000) });
-    await bus.publish(Subjects.OcppTransactionStarted, { stationId: 'CP-A', connectorId: 1, transactionId: 1, idTag: 'T1', meterStartWh: 0, startedAt: iso(T0 - 30_000) });
+    for (const id of ['CP-A', 'CP-B', 'CP-C']) await send(Subjects.OcppStationConnected, { stationId: id, replicaId: 'r1', protocol: 'ocpp1.6', connectedAt: iso(T0 - 60_000) });
+    await send(Subjects.OcppTransactionStarted, { stationId: 'CP-A', connectorId: 1, transactionId: 1, idTag: 'T1', meterStartWh: 0, startedAt: iso(T0 - 30_000) });
     // The connections may be planned before the session is seen (idle connectors at 0 A, decreases):
     // the newcomer's 6 A follows once those are acknowledged, as chargers would.
     const acked = new Set<string>();
@@ -79,11 +93,12 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
     // rating), hysteresis holds it paused for its dwell time: the clock moves on, rounds follow.
     expect(await eventually(async () => {
       await ackNewest();
+      await settled();
       if ((await latest('CP-A'))?.connectors.find((c) => c.connectorId === 1)?.schedule.periods[0].limit === 6) return true;
       clock.ms += 30_000;
       await call('POST', '/api/v1/groups/G1/replan');
       return false;
-    })).toBe(true);
+    }, 30_000)).toBe(true);
     await ackNewest();
     // Ramp from the minimum to the full 32 A, one round at a time.
     for (let i = 0; i < 12; i++) {
@@ -91,6 +106,7 @@ describe('planner: from capacity forecasts and sessions to station limit plans',
       await call('POST', '/api/v1/groups/G1/replan');
       const plan = await latest('CP-A');
       if (plan) await ack(plan);
+      await settled();
     }
     expect(limitAt((await latest('CP-A'))!.connectors[1], clock.ms)).toBe(32);
     const before = (await plans()).length;
