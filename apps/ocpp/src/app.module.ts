@@ -8,6 +8,7 @@ import type { OcppConfig } from './config.js';
 import { ConnectionModule } from './connection/connection.module.js';
 import { DataTransferModule } from './data-transfer/data-transfer.module.js';
 import { migrations } from './migrations/index.js';
+import { OperatorCommandsModule } from './operator-commands/operator-commands.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { RoamingModule } from './roaming/roaming.module.js';
 import { SmartChargingModule } from './smart-charging/smart-charging.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         CommandsModule,
         ReservationsModule,
         SmartChargingModule,
+        OperatorCommandsModule,
         ViewsModule,
         RoamingModule,
         DataTransferModule,

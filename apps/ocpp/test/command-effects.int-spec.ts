@@ -96,6 +96,29 @@ describe('effects of operator commands', () => {
     expect(await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(400) })).toMatchObject({ status: 200 });
   });
 
+  it('an operator profile with a grid limit\'s purpose and stack level on its connector is refused (409), whatever its id; other levels pass', async () => {
+    const { cp, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
+    const free = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
+    await planned(cp.identity, [[1, 16]]);
+    const before = sets.length;
+    const at = (connectorId: number, stackLevel: number) => ({ connectorId, csChargingProfiles: { ...profile(7), stackLevel } });
+    // Level 1 is the connector's leased limit, level 0 its fallback; a connector-0 default covers connector 1 too.
+    for (const [connectorId, level] of [[1, 1], [1, 0], [0, 1]] as const) {
+      expect(await command(cp.identity, 'SetChargingProfile', at(connectorId, level))).toMatchObject({ status: 409, body: { code: 'Conflict', details: { stackLevel: level } } });
+    }
+    expect(sets.length).toBe(before);
+    expect(await command(cp.identity, 'SetChargingProfile', at(1, 2))).toMatchObject({ status: 200, body: { payload: { status: 'Accepted' } } });
+    expect(await command(cp.identity, 'SetChargingProfile', at(2, 1))).toMatchObject({ status: 200 });
+    // Bulk: refused only where a grid limit sits.
+    const bulk = await api(h, 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity, free.cp.identity], action: 'SetChargingProfile', payload: at(1, 1) });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.results).toEqual([
+      expect.objectContaining({ stationId: cp.identity, status: 'error', code: 'Conflict' }),
+      { stationId: free.cp.identity, status: 'ok', payload: { status: 'Accepted' } },
+    ]);
+    expect(await states(cp.identity)).toEqual([[101, 'applied']]);
+  });
+
   it('a ClearChargingProfile that removed grid-limit profiles leaves them pending, and the retry pass installs them again', async () => {
     const { cp, sets, installed } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '0' });
     await planned(cp.identity, [[0, 40], [1, 16]]);

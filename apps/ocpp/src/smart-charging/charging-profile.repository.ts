@@ -109,6 +109,14 @@ export class ChargingProfileRepository {
     return rows.map((r) => ({ ...toRow(r), due: (r['due'] as StationProfileRow['due']) ?? null }));
   }
 
+  /** The grid-limit profiles (not cleared) of each of `stationIds`, for the operator rules. */
+  async managedOf(stationIds: string[]): Promise<Map<string, DesiredProfileRow[]>> {
+    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM charging_profiles WHERE station_id = ANY($1::text[]) AND state <> 'cleared'`, [stationIds]);
+    const byStation = new Map<string, DesiredProfileRow[]>();
+    for (const row of rows.map(toRow)) byStation.set(row.stationId, [...(byStation.get(row.stationId) ?? []), row]);
+    return byStation;
+  }
+
   /** The highest connector id the station reported a status for or has a desired profile for (0 when none). */
   async highestConnectorId(stationId: string): Promise<number> {
     const [row]: { highest: number | null }[] = await this.db.query(

@@ -1,15 +1,14 @@
 import { Body, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contracts';
-import { ConflictError, OperatorController, ValidationError } from '@cpo/platform';
+import { OperatorController, ValidationError } from '@cpo/platform';
 import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { httpStatusOfReply, openApiSchemaOf } from './command-reply.http.js';
-import { CommandService } from './command.service.js';
-import { operatorCommandRefusal } from './operator-rules.js';
-import { IsStationIdList } from './station-id.js';
+import { httpStatusOfReply, openApiSchemaOf } from '../commands/command-reply.http.js';
+import { IsStationIdList } from '../commands/station-id.js';
+import { OperatorCommands } from './operator-commands.service.js';
 
 class BulkCommandDto {
   @IsArray()
@@ -41,7 +40,7 @@ function checkedTimeout(value: number | undefined): number | undefined {
 /** Operator commands to chargers (any replica; the one holding the socket executes them). */
 @OperatorController('stations', 'commands')
 export class CommandsController {
-  constructor(private readonly commands: CommandService) {}
+  constructor(private readonly commands: OperatorCommands) {}
 
   @Post(':stationId/commands/:action')
   @HttpCode(200)
@@ -49,7 +48,7 @@ export class CommandsController {
   @ApiParam({ name: 'action', enum: CS_ACTIONS_16 })
   @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
   @ApiBody({ description: 'The OCPP request payload of the action', schema: { oneOf: CS_ACTIONS_16.map((a) => openApiSchemaOf(a)) } })
-  @ApiOkResponse({ description: '{status:"ok", payload} — the charger\'s answer. 400 invalid payload, 409 station not accepted or a conflicting id (e.g. a chargingProfileId reserved for grid limits), 429 queue full, 500 CentralSystemError (this service failed), 502 CallError, 503 offline, 504 timeout.' })
+  @ApiOkResponse({ description: '{status:"ok", payload} — the charger\'s answer. 400 invalid payload, 409 station not accepted, or a profile that would replace a grid limit (an id reserved for them, or their purpose and stack level on that connector), 429 queue full, 500 CentralSystemError (this service failed), 502 CallError, 503 offline, 504 timeout.' })
   async send(
     @Param('stationId') stationId: string,
     @Param('action') action: string,
@@ -59,7 +58,7 @@ export class CommandsController {
   ): Promise<void> {
     if (!isCsAction16(action)) throw new ValidationError(`unknown action ${action}`, { action: `must be one of ${CS_ACTIONS_16.join(', ')}` });
     const body = payload ?? {};
-    const reply = operatorCommandRefusal(action, body) ?? (await this.commands.send(stationId, { action, payload: body, timeoutMs: checkedTimeout(timeoutMs) }));
+    const reply = await this.commands.send(stationId, { action, payload: body, timeoutMs: checkedTimeout(timeoutMs) });
     res.status(httpStatusOfReply(reply)).json(reply);
   }
 }
@@ -67,14 +66,12 @@ export class CommandsController {
 /** The same command to many stations, with one result per station. */
 @OperatorController('commands', 'commands')
 export class BulkCommandsController {
-  constructor(private readonly commands: CommandService) {}
+  constructor(private readonly commands: OperatorCommands) {}
 
   @Post('bulk')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send one command to many stations; per-station results' })
   async bulk(@Body() dto: BulkCommandDto): Promise<{ results: ({ stationId: string } & OcppCommandReply)[] }> {
-    const refused = operatorCommandRefusal(dto.action, dto.payload);
-    if (refused?.status === 'error') throw new ConflictError(refused.description, refused.details);
     const results = await this.commands.sendMany([...new Set(dto.stationIds)], { action: dto.action, payload: dto.payload, timeoutMs: dto.timeoutMs });
     return { results: results.map((r) => ({ stationId: r.stationId, ...r.reply })) };
   }

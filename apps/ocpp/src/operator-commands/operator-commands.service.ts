@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { OcppCommandReply } from '@cpo/contracts';
+import { APP_CONFIG, ConflictError } from '@cpo/platform';
+import type { CsAction16 } from '@cpo/ocpp-protocol';
+import { CommandService } from '../commands/command.service.js';
+import type { OcppConfig } from '../config.js';
+import { ChargingProfileRepository } from '../smart-charging/charging-profile.repository.js';
+import { managedSlotRefusal, operatorCommandRefusal, type ManagedProfile } from './operator-rules.js';
+
+export interface OperatorCommand {
+  action: CsAction16;
+  payload: Record<string, unknown>;
+  timeoutMs?: number;
+}
+
+/**
+ * Commands from operators (REST): the command service, after the rules that keep an operator from
+ * lifting the grid limits by accident (a reserved profile id, a grid limit's stack level).
+ */
+@Injectable()
+export class OperatorCommands {
+  constructor(
+    private readonly commands: CommandService,
+    private readonly profiles: ChargingProfileRepository,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+  ) {}
+
+  async send(stationId: string, command: OperatorCommand): Promise<OcppCommandReply> {
+    return operatorCommandRefusal(command.action, command.payload) ?? (await this.slotRefusals([stationId], command)).get(stationId) ?? this.commands.send(stationId, command);
+  }
+
+  /** One result per station; a reserved id refuses the whole request (it is wrong for every station). */
+  async sendMany(stationIds: string[], command: OperatorCommand): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
+    const refused = operatorCommandRefusal(command.action, command.payload);
+    if (refused?.status === 'error') throw new ConflictError(refused.description, refused.details);
+    const refusals = await this.slotRefusals(stationIds, command);
+    const sent = await this.commands.sendMany(stationIds.filter((id) => !refusals.has(id)), command);
+    const byStation = new Map(sent.map((r) => [r.stationId, r.reply]));
+    return stationIds.map((stationId) => ({ stationId, reply: refusals.get(stationId) ?? byStation.get(stationId)! }));
+  }
+
+  private async slotRefusals(stationIds: string[], command: OperatorCommand): Promise<Map<string, OcppCommandReply>> {
+    const refusals = new Map<string, OcppCommandReply>();
+    if (command.action !== 'SetChargingProfile') return refusals;
+    for (const [stationId, rows] of await this.profiles.managedOf(stationIds)) {
+      const managed: ManagedProfile[] = rows.map((row) => ({
+        connectorId: row.connectorId,
+        purpose: typeof row.applied?.['chargingProfilePurpose'] === 'string' ? row.applied['chargingProfilePurpose'] : row.purpose,
+        stackLevel: typeof row.applied?.['stackLevel'] === 'number' ? row.applied['stackLevel'] : row.stackLevel,
+      }));
+      const reply = managedSlotRefusal(command.action, command.payload, managed, this.config.OCPP_PROFILE_LEASE_S > 0);
+      if (reply) refusals.set(stationId, reply);
+    }
+    return refusals;
+  }
+}

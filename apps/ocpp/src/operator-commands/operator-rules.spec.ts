@@ -1,0 +1,52 @@
+import { managedSlotRefusal, type ManagedProfile } from './operator-rules.js';
+
+const set = (connectorId: number, purpose: string, stackLevel: number, chargingProfileId = 7) => ({
+  connectorId,
+  csChargingProfiles: {
+    chargingProfileId, stackLevel, chargingProfilePurpose: purpose, chargingProfileKind: 'Relative',
+    ...(purpose === 'TxProfile' ? { transactionId: 5 } : {}),
+    chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }] },
+  },
+});
+
+describe('managedSlotRefusal: an operator profile that would replace a grid limit on the charger', () => {
+  const cap: ManagedProfile = { connectorId: 0, purpose: 'ChargePointMaxProfile', stackLevel: 0 };
+  const lease: ManagedProfile = { connectorId: 1, purpose: 'TxDefaultProfile', stackLevel: 1 };
+  const refused = (payload: Record<string, unknown>, managed: ManagedProfile[], leases = false) =>
+    managedSlotRefusal('SetChargingProfile', payload, managed, leases)?.status === 'error';
+
+  it('refuses the purpose and stack level of a grid limit on its connector, whatever the id', () => {
+    expect(refused(set(0, 'ChargePointMaxProfile', 0), [cap])).toBe(true);
+    expect(refused(set(1, 'TxDefaultProfile', 1), [lease])).toBe(true);
+    // The running transaction's copy of the connector limit (a TxProfile at the same level).
+    expect(refused(set(1, 'TxProfile', 1), [lease])).toBe(true);
+  });
+
+  it('refuses a connector-0 default over a connector limit, and a connector default over the emulated cap', () => {
+    expect(refused(set(0, 'TxDefaultProfile', 1), [lease])).toBe(true);
+    expect(refused(set(2, 'TxDefaultProfile', 0), [{ connectorId: 0, purpose: 'TxDefaultProfile', stackLevel: 0 }])).toBe(true);
+  });
+
+  it('with leases, the level-0 fallback under a level-1 lease is taken too', () => {
+    expect(refused(set(1, 'TxDefaultProfile', 0), [lease], true)).toBe(true);
+    expect(refused(set(1, 'TxDefaultProfile', 0), [lease], false)).toBe(false);
+  });
+
+  it('lets through other levels, purposes and connectors, stations without grid limits, and other actions', () => {
+    expect(refused(set(1, 'TxDefaultProfile', 2), [lease], true)).toBe(false);
+    expect(refused(set(0, 'ChargePointMaxProfile', 1), [cap])).toBe(false);
+    expect(refused(set(2, 'TxDefaultProfile', 1), [lease])).toBe(false);
+    expect(refused(set(1, 'TxDefaultProfile', 1), [])).toBe(false);
+    expect(managedSlotRefusal('RemoteStartTransaction', { idTag: 'A', chargingProfile: set(1, 'TxProfile', 1).csChargingProfiles }, [lease], false)).toBeUndefined();
+  });
+
+  it('names the level and the connector it would take, and leaves an invalid payload to the 400', () => {
+    expect(managedSlotRefusal('SetChargingProfile', set(1, 'TxDefaultProfile', 1), [lease], false)).toMatchObject({
+      code: 'Conflict',
+      details: { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: 1, gridLimitConnectorId: 1 },
+    });
+    const invalid = set(1, 'TxDefaultProfile', 1);
+    (invalid.csChargingProfiles as Record<string, unknown>)['chargingProfileKind'] = 'Sometimes';
+    expect(refused(invalid, [lease])).toBe(false);
+  });
+});

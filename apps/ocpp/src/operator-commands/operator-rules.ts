@@ -1,0 +1,91 @@
+import type { OcppCommandReply } from '@cpo/contracts';
+import { validateRequest16, type CsAction16, type JsonObject } from '@cpo/ocpp-protocol';
+import { LocalCommandErrorCode } from '../commands/command-executor.js';
+import { commandRuleViolations } from '../commands/command-rules.js';
+import { isManagedProfileId } from '../smart-charging/profile-builder.js';
+
+/** Where an operator's payload carries a charging profile, by action. */
+const PROFILE_OF: Readonly<Partial<Record<string, (p: Record<string, unknown>) => unknown>>> = {
+  SetChargingProfile: (p) => p['csChargingProfiles'],
+  RemoteStartTransaction: (p) => p['chargingProfile'],
+};
+
+/** An invalid payload is left to the executor, whose 400 names every bad field (a 400 comes before a 409). */
+const sendable = (action: CsAction16, payload: Record<string, unknown>): boolean =>
+  validateRequest16(action, payload as JsonObject).ok && commandRuleViolations(action, payload).length === 0;
+
+const conflict = (description: string, details: Record<string, unknown>): OcppCommandReply => ({
+  status: 'error',
+  code: LocalCommandErrorCode.Conflict,
+  description,
+  details,
+});
+
+/**
+ * Why an operator (REST) command must not reach the charger, beyond the schema and the guide's
+ * rules: a charging profile under an id smart charging installs would silently replace the grid
+ * limit on the charger while our view still shows it applied (and be overwritten at the next plan).
+ * Checked only for operators: smart charging's own profiles travel the same executor over the bus.
+ */
+export function operatorCommandRefusal(action: CsAction16, payload: Record<string, unknown>): OcppCommandReply | undefined {
+  const profile = PROFILE_OF[action]?.(payload);
+  if (typeof profile !== 'object' || profile === null) return undefined;
+  const id = (profile as Record<string, unknown>)['chargingProfileId'];
+  if (!isManagedProfileId(id)) return undefined;
+  if (!sendable(action, payload)) return undefined;
+  return conflict(`chargingProfileId ${String(id)} is reserved for the grid limits this platform installs (1, 99, 101–399 except 200 and 300); use another id`, {
+    chargingProfileId: id,
+  });
+}
+
+/** A grid-limit profile smart charging keeps on a station, as the charger holds it (what it accepted, else what is due). */
+export interface ManagedProfile {
+  connectorId: number;
+  purpose: string;
+  stackLevel: number;
+}
+
+interface Slot {
+  connectorId: number;
+  purpose: string;
+  stackLevel: number;
+}
+
+/**
+ * The (connector, purpose, stack level) places the grid limits occupy on the charger: each managed
+ * profile's own; a connector's TxDefaultProfile also as the TxProfile copy it gets for a running
+ * transaction (same level); and, with leases, the level-0 fallback under a level-1 lease.
+ */
+function slotsOf(managed: readonly ManagedProfile[], leases: boolean): Slot[] {
+  return managed.flatMap((m) => {
+    const own = { connectorId: m.connectorId, purpose: m.purpose, stackLevel: m.stackLevel };
+    if (m.purpose !== 'TxDefaultProfile' || m.connectorId === 0) return [own];
+    const slots = [own, { ...own, purpose: 'TxProfile' }];
+    if (leases && m.stackLevel >= 1) slots.push({ ...own, stackLevel: 0 });
+    return slots;
+  });
+}
+
+/**
+ * An operator's SetChargingProfile that would take a grid limit's place on the charger: OCPP 1.6
+ * (§3.13.2) has a charger replace the profile with the same purpose and stack level on the
+ * connector, whatever its id, and a connector-0 TxDefaultProfile is the default of every connector
+ * (a connector's own replaces it for that connector). Such a profile would silently lift the grid
+ * limit while our view shows it applied; the operator picks another stack level instead.
+ */
+export function managedSlotRefusal(action: CsAction16, payload: Record<string, unknown>, managed: readonly ManagedProfile[], leases: boolean): OcppCommandReply | undefined {
+  if (action !== 'SetChargingProfile' || managed.length === 0) return undefined;
+  const profile = payload['csChargingProfiles'] as Record<string, unknown> | undefined;
+  const connectorId = payload['connectorId'];
+  if (typeof profile !== 'object' || profile === null || typeof connectorId !== 'number') return undefined;
+  const purpose = profile['chargingProfilePurpose'];
+  const stackLevel = profile['stackLevel'];
+  const taken = slotsOf(managed, leases).find(
+    (s) => s.purpose === purpose && s.stackLevel === stackLevel && (s.connectorId === connectorId || s.connectorId === 0 || connectorId === 0),
+  );
+  if (!taken || !sendable(action, payload)) return undefined;
+  return conflict(
+    `a ${String(purpose)} at stack level ${String(stackLevel)} on connector ${connectorId} would replace the grid limit this platform keeps on connector ${taken.connectorId}; use another stack level`,
+    { connectorId, chargingProfilePurpose: purpose, stackLevel, gridLimitConnectorId: taken.connectorId },
+  );
+}
