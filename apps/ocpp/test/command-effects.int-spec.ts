@@ -196,5 +196,15 @@ describe('effects of operator commands', () => {
     config.delete('VendorLegacyKey'); // a firmware update dropped it
     expect((await command(cp.identity, 'GetConfiguration', { key: ['vendorlegacykey', 'HeartbeatInterval'] })).body.payload).toMatchObject({ unknownKey: ['vendorlegacykey'] });
     expect(Object.keys((await stored()) ?? {})).toEqual(['HeartbeatInterval']);
+    // A full read is the charger's whole configuration: a key it no longer lists goes, and a key it
+    // now spells otherwise is kept once, as the charger spells it.
+    config.set('OtherKey', 'y');
+    await command(cp.identity, 'GetConfiguration', {});
+    expect(Object.keys((await stored()) ?? {}).sort()).toEqual(['HeartbeatInterval', 'OtherKey']);
+    config.delete('OtherKey');
+    config.delete('HeartbeatInterval');
+    config.set('heartbeatInterval', '300');
+    expect((await command(cp.identity, 'GetConfiguration', {})).status).toBe(200);
+    expect(Object.keys((await stored()) ?? {})).toEqual(['heartbeatInterval']);
   });
 });

@@ -109,15 +109,18 @@ export class StationRepository {
   }
 
   /**
-   * Merges reported configuration keys (by key) and, after a full read, replaces the derived
-   * capabilities and records the read (`configuration_read_at`: onboarding complete).
+   * Merges reported configuration keys (by key). A full read (`capabilities` given) replaces them
+   * all instead (a key it leaves out is one the charger no longer has, e.g. after a firmware
+   * update), replaces the derived capabilities and records the read (`configuration_read_at`:
+   * onboarding complete). `unknown`: keys the charger answered it does not have (GetConfiguration's
+   * `unknownKey`), any case: removed.
    */
-  /** `unknown`: keys the charger answered it does not have (GetConfiguration's `unknownKey`), any case: removed. */
   async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object, unknown: string[] = []): Promise<void> {
     const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
     await this.db.query(
-      `UPDATE stations SET configuration = COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CASE WHEN jsonb_typeof(configuration) = 'object' THEN configuration ELSE '{}'::jsonb END) e
-                                                     WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb,
+      `UPDATE stations SET configuration = CASE WHEN $3::jsonb IS NOT NULL THEN $2::jsonb ELSE
+           COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CASE WHEN jsonb_typeof(configuration) = 'object' THEN configuration ELSE '{}'::jsonb END) e
+                      WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb END,
          capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
            - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
          configuration_read_at = CASE WHEN $3::jsonb IS NULL THEN configuration_read_at ELSE now() END,
