@@ -19,7 +19,7 @@ describe('meter readings migration', () => {
   beforeAll(async () => {
     db = new DataSource({ type: 'postgres', url: await createDatabase(database), migrations: before });
     await db.initialize();
-    await db.runMigrations();
+    await db.runMigrations({ transaction: 'each' });
   });
   afterAll(async () => {
     await db?.destroy();

@@ -50,7 +50,7 @@ describe('ocpp migrations', () => {
     const db = new DataSource({ type: 'postgres', url: await createDatabase(database), migrations: history as (new () => MigrationInterface)[] });
     sources.push(db);
     await db.initialize();
-    await db.runMigrations();
+    await db.runMigrations({ transaction: 'each' });
     return db;
   }
 

@@ -13,6 +13,7 @@ export * from './http/api-key.guard.js';
 export * from './database/database.module.js';
 export * from './database/ensure-database.js';
 export * from './database/migrations.js';
+export * from './database/concurrent-index.js';
 export * from './database/sql-result.js';
 export * from './redis/redis.module.js';
 export * from './mqtt/mqtt.module.js';

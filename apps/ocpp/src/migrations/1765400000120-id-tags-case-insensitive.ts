@@ -1,3 +1,4 @@
+import { createIndexConcurrently } from '@cpo/platform';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -5,14 +6,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the hex case they report). Tokens and the transactions they are in are therefore looked up by
  * `lower(id_tag)`; these indexes keep Authorize, StartTransaction (ConcurrentTx) and the transaction
  * view's token filter off sequential scans. Expand-only: `transactions_id_tag` stays until a release
- * that no longer reads by the exact spelling drops it.
+ * that no longer reads by the exact spelling drops it. Built concurrently, outside a transaction:
+ * `transactions` is large on a long-running system, and a plain CREATE INDEX would block chargers'
+ * StartTransaction/StopTransaction for the whole build during the rollout.
  */
 export class IdTagsCaseInsensitive1765400000120 implements MigrationInterface {
   name = 'IdTagsCaseInsensitive1765400000120';
+  transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX IF NOT EXISTS id_tags_lower ON id_tags (lower(id_tag))`);
-    await q.query(`CREATE INDEX IF NOT EXISTS transactions_id_tag_lower ON transactions (lower(id_tag), started_at DESC)`);
+    await createIndexConcurrently(q, 'id_tags_lower', 'id_tags (lower(id_tag))');
+    await createIndexConcurrently(q, 'transactions_id_tag_lower', 'transactions (lower(id_tag), started_at DESC)');
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -4,17 +4,24 @@ import type { Logger } from 'pino';
 // Arbitrary constant: every replica of every service takes the same
 // advisory lock key, scoped by database, so only one runs migrations at a time.
 const MIGRATION_LOCK_KEY = 727_310_001;
+const LOCK_POLL_MS = 200;
 
 /**
  * Runs pending migrations under a PostgreSQL advisory lock, so replicas
  * starting together during a rollout do not race on DDL. Each migration
- * runs in its own transaction; a failure stops the boot.
+ * runs in its own transaction (unless it declares `transaction = false`, e.g. to build an index
+ * concurrently); a failure stops the boot.
  */
 export async function runMigrationsLocked(dataSource: DataSource, logger: Logger): Promise<void> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Polled, not waited for in pg_advisory_lock: a waiting statement holds a snapshot, and a
+    // migration building an index CONCURRENTLY waits for every such snapshot to end, which would
+    // wait for the migration: replicas starting together would hang.
+    while (!(await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]))[0].locked) {
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const m of applied) logger.info({ migration: m.name }, 'migration applied');
   } finally {
