@@ -96,6 +96,23 @@ describe('meterReadingOf', () => {
     expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
   });
 
+  it('reads a temperature without unit in Celsius, and keeps frequency, power factor and RPM without one (stored, not published as Wh)', () => {
+    const { reading, event } = meterReadingOf('CP', 1, 7, {
+      timestamp: '2026-11-23T10:00:00Z',
+      sampledValue: [
+        { value: '41.5', measurand: 'Temperature', location: 'Body' },
+        { value: '50.01', measurand: 'Frequency' },
+        { value: '0.98', measurand: 'Power.Factor' },
+        { value: '1200', measurand: 'RPM' },
+      ],
+    });
+    expect(reading.samples.map((x) => [x.measurand, x.value, x.unit])).toEqual([
+      ['Temperature', 41.5, 'Celsius'], ['Frequency', 50.01, undefined], ['Power.Factor', 0.98, undefined], ['RPM', 1200, undefined],
+    ]);
+    expect(event?.samples).toEqual([{ measurand: 'Temperature', value: 41.5, unit: 'Celsius', location: 'Body' }]);
+    expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
+  });
+
   it('publishes no event when nothing numeric was measured', () => {
     expect(meterReadingOf('CP', 0, null, { timestamp: '2026-11-23T10:00:00Z', sampledValue: [{ value: 'x', format: 'SignedData' }] }).event).toBeUndefined();
   });

@@ -25,10 +25,12 @@ export const MAX_EVENT_SAMPLES = 1000;
 /**
  * OCPP 1.6 (SampledValue.unit) defaults to `Wh` only when the measurand is an energy: a charger
  * that leaves the unit out of a current or a power still means A or W. Published as `Wh`, such a
- * `Current.Import` was useless to the planner (it trusts only currents in A). Measurands whose unit
- * the measurand itself does not fix (temperature, frequency, power factor) keep `Wh`, as before.
+ * `Current.Import` was useless to the planner (it trusts only currents in A). A temperature without
+ * unit is read in Celsius (the spec's first temperature unit, what chargers report); frequency,
+ * power factor and RPM have no unit in OCPP's list: stored without one, and not published (the
+ * contract's sample carries a unit, and `Wh` would be false).
  */
-const UNIT_BY_MEASURAND = new Map<string, string>([
+const UNIT_BY_MEASURAND = new Map<string, string | undefined>([
   ['Energy.Reactive.Export.Register', 'varh'],
   ['Energy.Reactive.Import.Register', 'varh'],
   ['Energy.Reactive.Export.Interval', 'varh'],
@@ -43,9 +45,13 @@ const UNIT_BY_MEASURAND = new Map<string, string>([
   ['Current.Offered', 'A'],
   ['Voltage', 'V'],
   ['SoC', 'Percent'],
+  ['Temperature', 'Celsius'],
+  ['Frequency', undefined],
+  ['Power.Factor', undefined],
+  ['RPM', undefined],
 ]);
 
-const defaultUnit = (measurand: string): string => UNIT_BY_MEASURAND.get(measurand) ?? 'Wh';
+const defaultUnit = (measurand: string): string | undefined => (UNIT_BY_MEASURAND.has(measurand) ? UNIT_BY_MEASURAND.get(measurand) : 'Wh');
 
 /**
  * Normalises one `MeterValue` into a reading: OCPP's defaults made explicit
@@ -96,7 +102,7 @@ const LOCATIONS = new Set<string>(OcppMeasurementLocation.options);
  * zod parse: this runs for every sampled value, thousands a second.
  */
 function contractSample(row: StoredSample, value: number): OcppMeterSample | undefined {
-  if (!MEASURANDS.has(row.measurand) || !UNITS.has(row.unit)) return undefined;
+  if (!MEASURANDS.has(row.measurand) || row.unit === undefined || !UNITS.has(row.unit)) return undefined;
   if ((row.phase !== undefined && !PHASES.has(row.phase)) || (row.context !== undefined && !CONTEXTS.has(row.context)) || (row.location !== undefined && !LOCATIONS.has(row.location))) return undefined;
   const sample = { measurand: row.measurand, value, unit: row.unit } as OcppMeterSample;
   if (row.phase !== undefined) sample.phase = row.phase as OcppMeterSample['phase'];

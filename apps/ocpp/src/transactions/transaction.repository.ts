@@ -36,7 +36,8 @@ export interface StoredSample {
   measurand: string;
   value: number | null;
   rawValue: string;
-  unit: string;
+  /** Absent only for a measurand OCPP gives no unit (frequency, power factor, RPM) sent without one. */
+  unit?: string;
   phase?: string;
   context?: string;
   location?: string;
