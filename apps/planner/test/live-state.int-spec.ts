@@ -37,7 +37,7 @@ describe('planner live state', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'planner-live-'));
     const file = join(dir, 'site.yaml');
-    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
+    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5', 'CP-L6'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
     app = await startTestApp({
       loadConfig: loadPlannerConfig,
       createModule: (c, l) => AppModule.forRoot(c, l, clock),
@@ -88,6 +88,30 @@ describe('planner live state', () => {
     expect(await row('CP-L5')).toMatchObject({ transaction_id: 16 });
     await stopped('CP-L5', 16, T0 - 1_000);
     expect(await eventually(async () => (await row('CP-L5'))?.transaction_id === null, 10_000, 25)).toBe(true);
+  });
+
+  it('a reading delivered after its transaction stopped, or taken before the stop, does not bring the draw back', async () => {
+    const draw = (a: number, at: number, transactionId?: number) =>
+      bus.publish(Subjects.OcppMeterSampled, {
+        stationId: 'CP-L6', connectorId: 1, transactionId, timestamp: iso(at),
+        samples: [
+          ...(['L1', 'L2', 'L3'] as const).map((phase) => ({ measurand: 'Current.Import' as const, value: a, unit: 'A' as const, phase })),
+          { measurand: 'Power.Active.Import' as const, value: a * 690, unit: 'W' as const },
+        ],
+      });
+    await started('CP-L6', 17, T0 - 600_000);
+    await draw(16, T0 - 120_000, 17);
+    expect(await eventually(async () => (await row('CP-L6'))?.current_a === 16, 10_000, 25)).toBe(true);
+    await stopped('CP-L6', 17, T0 - 60_000);
+    // Relayed late (the charger queued them, or the stop's transactionData): both taken before the stop.
+    await draw(16, T0 - 90_000, 17);
+    await draw(16, T0 - 70_000);
+    await status('CP-L6', 'Finishing', T0 - 59_000); // applied in order after them
+    expect(await statusIs('CP-L6', 'Finishing')).toBe(true);
+    expect(await row('CP-L6')).toMatchObject({ transaction_id: null, current_a: null, power_w: 0 });
+    // A reading after the stop (idle connector, or the next session) still counts.
+    await draw(0, T0 - 30_000);
+    expect(await eventually(async () => (await row('CP-L6'))?.current_a === 0, 10_000, 25)).toBe(true);
   });
 
   it('takes a reading as no later than the ocpp service received it: a charger clock ahead, once corrected, does not freeze the EV current', async () => {

@@ -46,19 +46,33 @@ export class LiveStateRepository {
   async sessionStopped(tx: EntityManager, stationId: string, transactionId: number, at: Date): Promise<void> {
     await tx.query(`INSERT INTO stopped_transactions (station_id, transaction_id, stopped_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [stationId, transactionId, at]);
     await tx.query(`DELETE FROM stopped_transactions WHERE recorded_at < now() - interval '3 days'`);
-    await tx.query(`UPDATE connector_state SET transaction_id = NULL, session_started_at = NULL, power_w = 0, current_a = NULL, current_at = NULL WHERE station_id = $1 AND transaction_id = $2`, [
-      stationId,
-      transactionId,
-    ]);
+    // The readings' times move to the stop, so a reading taken before it but delivered after it (a
+    // charger's queued MeterValues, the stop's transactionData) does not bring the draw back.
+    await tx.query(
+      `UPDATE connector_state SET transaction_id = NULL, session_started_at = NULL, power_w = 0, power_at = GREATEST(power_at, $3), current_a = NULL, current_at = GREATEST(current_at, $3)
+        WHERE station_id = $1 AND transaction_id = $2`,
+      [stationId, transactionId, at],
+    );
   }
 
-  /** Latest measured power / current / energy register of a connector; older readings never overwrite newer ones. */
-  async measured(tx: EntityManager, stationId: string, connectorId: number, at: Date, m: { powerW?: number; currentA?: number; energyWh?: number }): Promise<void> {
+  /**
+   * Latest measured power / current / energy register of a connector; older readings never overwrite
+   * newer ones, and a reading of a transaction that has stopped is ignored (delivered late).
+   */
+  async measured(
+    tx: EntityManager,
+    stationId: string,
+    connectorId: number,
+    transactionId: number | undefined,
+    at: Date,
+    m: { powerW?: number; currentA?: number; energyWh?: number },
+  ): Promise<void> {
     const newer = (column: string, param: string) => `${param}::float8 IS NOT NULL AND (c.${column}_at IS NULL OR c.${column}_at <= $6)`;
     await tx.query(
       `INSERT INTO connector_state AS c (station_id, connector_id, power_w, power_at, current_a, current_at, energy_wh, energy_at)
-       VALUES ($1, $2, $3, CASE WHEN $3::float8 IS NULL THEN NULL ELSE $6::timestamptz END, $4, CASE WHEN $4::float8 IS NULL THEN NULL ELSE $6::timestamptz END,
-               $5, CASE WHEN $5::float8 IS NULL THEN NULL ELSE $6::timestamptz END)
+       SELECT $1::text, $2::int, $3::float8, CASE WHEN $3::float8 IS NULL THEN NULL ELSE $6::timestamptz END, $4::float8, CASE WHEN $4::float8 IS NULL THEN NULL ELSE $6::timestamptz END,
+              $5::float8, CASE WHEN $5::float8 IS NULL THEN NULL ELSE $6::timestamptz END
+        WHERE NOT EXISTS (SELECT 1 FROM stopped_transactions s WHERE s.station_id = $1 AND s.transaction_id = $7::int)
        ON CONFLICT (station_id, connector_id) DO UPDATE SET
          power_w = CASE WHEN ${newer('power', '$3')} THEN $3 ELSE c.power_w END,
          power_at = CASE WHEN ${newer('power', '$3')} THEN $6 ELSE c.power_at END,
@@ -66,7 +80,7 @@ export class LiveStateRepository {
          current_at = CASE WHEN ${newer('current', '$4')} THEN $6 ELSE c.current_at END,
          energy_wh = CASE WHEN ${newer('energy', '$5')} THEN $5 ELSE c.energy_wh END,
          energy_at = CASE WHEN ${newer('energy', '$5')} THEN $6 ELSE c.energy_at END`,
-      [stationId, connectorId, m.powerW ?? null, m.currentA ?? null, m.energyWh ?? null, at],
+      [stationId, connectorId, m.powerW ?? null, m.currentA ?? null, m.energyWh ?? null, at, transactionId ?? null],
     );
   }
 

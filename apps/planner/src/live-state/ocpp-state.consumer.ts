@@ -25,7 +25,8 @@ const REPLAN_ON: Partial<Record<string, boolean>> = {
  * receipt): readings are ordered by time (newest wins), so a charger clock ahead would make every
  * reading after its clock is set right look older and freeze the connector's current and register
  * until real time caught up. Statuses get the same bound in the ocpp service. A session start is
- * bounded too, so a reading of that session is never placed before its start.
+ * bounded too, so a reading of that session is never placed before its start, and a stop, whose
+ * time the connector's readings then start from.
  */
 function notAfterReceipt(timestamp: string, event: BusEvent): Date {
   const at = Date.parse(timestamp);
@@ -71,14 +72,14 @@ export class OcppStateConsumer implements OnModuleInit {
       }
       case Subjects.OcppTransactionStopped: {
         const e = (event as BusEvent<typeof Subjects.OcppTransactionStopped>).payload;
-        return this.state.sessionStopped(tx, e.stationId, e.transactionId, new Date(e.stoppedAt));
+        return this.state.sessionStopped(tx, e.stationId, e.transactionId, notAfterReceipt(e.stoppedAt, event));
       }
       case Subjects.OcppMeterSampled: {
         const e = (event as BusEvent<typeof Subjects.OcppMeterSampled>).payload;
         const { powerW, energyWh } = powerAndEnergy(e);
         const currentA = evCurrentA(e.samples, powerW);
         if (powerW === undefined && energyWh === undefined && currentA === undefined) return;
-        return this.state.measured(tx, e.stationId, e.connectorId, notAfterReceipt(e.timestamp, event), { powerW, currentA, energyWh });
+        return this.state.measured(tx, e.stationId, e.connectorId, e.transactionId, notAfterReceipt(e.timestamp, event), { powerW, currentA, energyWh });
       }
       case Subjects.OcppStationConnected: {
         const e = (event as BusEvent<typeof Subjects.OcppStationConnected>).payload;
