@@ -1,8 +1,7 @@
+import { createIndexConcurrently, runMigrationsLocked } from '@cpo/platform';
 import { createDatabase, dropDatabase, uniqueSuffix } from '@cpo/testing';
 import pino from 'pino';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { createIndexConcurrently } from '../src/database/concurrent-index.js';
-import { runMigrationsLocked } from '../src/database/migrations.js';
 
 class Table1700000000001 implements MigrationInterface {
   name = 'Table1700000000001';
