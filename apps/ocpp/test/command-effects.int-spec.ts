@@ -5,7 +5,7 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
-import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, readOnlyConfiguration, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
 
 type Row = { chargingProfileId: number; state: string; applied: unknown };
 
@@ -38,6 +38,7 @@ function charger(url: string, keys: Record<string, string>) {
 describe('effects of operator commands', () => {
   let h: OcppHarness;
   const chargers: ChargePoint16[] = [];
+  const { booted } = testChargers(() => h);
   beforeAll(async () => {
     // The retry pass runs only when a test asks for it.
     h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_CALL_TIMEOUT_MS: '1500', OCPP_PROFILE_RETRY_MS: '3600000' });
@@ -153,24 +154,29 @@ describe('effects of operator commands', () => {
     expect([...installed.keys()].sort()).toEqual([101, 201]);
   });
 
-  it('an accepted ChangeConfiguration updates the key as stored, whatever the case the operator typed (CiString)', async () => {
-    const cp = new ChargePoint16({ identity: uniqueStation('EFX'), url: h.wsUrl, reconnect: false });
-    const config = new Map([['HeartbeatInterval', '300'], ['ChargingScheduleAllowedChargingRateUnit', 'Current']]);
+  /** A charger answering GetConfiguration (with `unknownKey`) and ChangeConfiguration from `config`, keys compared without case. */
+  async function configurable(config: Map<string, string>) {
     const find = (key: string) => [...config.keys()].find((k) => k.toLowerCase() === key.toLowerCase());
-    cp.handle('GetConfiguration', (req) => ({
-      configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.some((w) => w.toLowerCase() === k.toLowerCase())).map(([key, value]) => ({ key, value, readonly: false })),
-    }));
-    cp.handle('ChangeConfiguration', (req) => {
-      const key = find(req.key);
-      if (!key) return { status: 'NotSupported' };
-      config.set(key, req.value);
-      return { status: 'Accepted' };
+    const cp = await booted(uniqueStation('EFX'), (c) => {
+      c.handle('GetConfiguration', (req) => {
+        const asked = req.key ?? [];
+        const known = [...config].filter(([k]) => !asked.length || asked.some((w) => w.toLowerCase() === k.toLowerCase()));
+        const unknownKey = asked.filter((w) => find(w) === undefined);
+        return { configurationKey: known.map(([key, value]) => ({ key, value, readonly: false })), ...(unknownKey.length ? { unknownKey } : {}) };
+      });
+      c.handle('ChangeConfiguration', (req) => {
+        const key = find(req.key);
+        if (!key) return { status: 'NotSupported' };
+        config.set(key, req.value);
+        return { status: 'Accepted' };
+      });
     });
-    chargers.push(cp);
-    void cp.start();
-    await cp.waitOpen();
-    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'FX' });
     const stored = async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.configuration as Record<string, { value: string | null }> | undefined;
+    return { cp, stored };
+  }
+
+  it('an accepted ChangeConfiguration updates the key as stored, whatever the case the operator typed (CiString)', async () => {
+    const { cp, stored } = await configurable(new Map([['HeartbeatInterval', '300'], ['ChargingScheduleAllowedChargingRateUnit', 'Current']]));
     expect(await eventually(async () => (await stored())?.['HeartbeatInterval']?.value === '300')).toBe(true);
     expect((await command(cp.identity, 'ChangeConfiguration', { key: 'heartbeatinterval', value: '60' })).body.payload).toEqual({ status: 'Accepted' });
     const after = await stored();
@@ -179,19 +185,8 @@ describe('effects of operator commands', () => {
   });
 
   it('a key the charger answers as unknown (GetConfiguration unknownKey, any case) is no longer shown', async () => {
-    const cp = new ChargePoint16({ identity: uniqueStation('EFX'), url: h.wsUrl, reconnect: false });
     const config = new Map([['HeartbeatInterval', '300'], ['VendorLegacyKey', 'x']]);
-    cp.handle('GetConfiguration', (req) => {
-      const asked = req.key ?? [];
-      const known = [...config].filter(([k]) => !asked.length || asked.some((w) => w.toLowerCase() === k.toLowerCase()));
-      const unknownKey = asked.filter((w) => ![...config.keys()].some((k) => k.toLowerCase() === w.toLowerCase()));
-      return { configurationKey: known.map(([key, value]) => ({ key, value, readonly: false })), ...(unknownKey.length ? { unknownKey } : {}) };
-    });
-    chargers.push(cp);
-    void cp.start();
-    await cp.waitOpen();
-    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'FX' });
-    const stored = async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.configuration as Record<string, { value: string | null }> | undefined;
+    const { cp, stored } = await configurable(config);
     expect(await eventually(async () => (await stored())?.['VendorLegacyKey']?.value === 'x')).toBe(true);
     config.delete('VendorLegacyKey'); // a firmware update dropped it
     expect((await command(cp.identity, 'GetConfiguration', { key: ['vendorlegacykey', 'HeartbeatInterval'] })).body.payload).toMatchObject({ unknownKey: ['vendorlegacykey'] });
