@@ -12,6 +12,7 @@ export * from './outbox/outbox.commit-hook.js';
 export * from './consumer/consumer-spec.js';
 export * from './consumer/durable-consumer.js';
 export * from './consumer/dead-letter.js';
+export * from './consumer/unfinished-attempts.js';
 export * from './consumer/decode.js';
 export * from './rpc/request-reply.js';
 export * from './publisher.js';

@@ -14,6 +14,7 @@ import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/outbox.relay
 import { OutboxWriter } from '../src/outbox/outbox.writer.js';
 import { packedOutboxSchema } from '../src/outbox/outbox.packed.js';
 import { messagingSchema } from '../src/outbox/schema.js';
+import { MessagingInboxAttempts1765500000000 } from '../src/consumer/unfinished-attempts.js';
 import type { EventSubject } from '@cpo/contracts';
 
 class TestSchema1700000000000 implements MigrationInterface {
@@ -21,6 +22,7 @@ class TestSchema1700000000000 implements MigrationInterface {
   async up(q: QueryRunner) {
     await messagingSchema.up(q);
     await packedOutboxSchema.up(q);
+    await new MessagingInboxAttempts1765500000000().up(q);
     // Side effects of test handlers. No unique key on purpose: a double application shows up as two rows.
     await q.query(`CREATE TABLE applied (event_id uuid NOT NULL, consumer text NOT NULL, delivery int NOT NULL)`);
   }

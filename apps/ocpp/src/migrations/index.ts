@@ -1,4 +1,4 @@
-import { Messaging1732300000000, MessagingPackedOutbox1765000000000 } from '@cpo/messaging';
+import { Messaging1732300000000, MessagingInboxAttempts1765500000000, MessagingPackedOutbox1765000000000 } from '@cpo/messaging';
 import { OcppSchema1763900000000 } from './1763900000000-ocpp-schema.js';
 import { RemoteStarts1763900000001 } from './1763900000001-remote-starts.js';
 import { OcpiCommands1763900000002 } from './1763900000002-ocpi-commands.js';
@@ -17,4 +17,4 @@ import { RemoteStartsOpenIndex1765400000300 } from './1765400000300-remote-start
 import { OcpiCommandsRequester1765400000500 } from './1765400000500-ocpi-commands-requester.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000, OcppSchema1763900000000, RemoteStarts1763900000001, OcpiCommands1763900000002, ProfileVerification1763900000003, MeterValuesIndexes1763900000004, MessagingPackedOutbox1765000000000, MeterReadings1765100000000, SecurityExtension1765100000001, SubprotocolQuirks1765200000000, PlanOrder1765300000100, LocalListUnknown1765300000200, RemoteStartFailed1765300000300, StationOnboardingKeys1765300000400, OcpiCommandsPending1765300000500, IdTagsCaseInsensitive1765400000120, RemoteStartsOpenIndex1765400000300, OcpiCommandsRequester1765400000500];
+export const migrations = [Messaging1732300000000, OcppSchema1763900000000, RemoteStarts1763900000001, OcpiCommands1763900000002, ProfileVerification1763900000003, MeterValuesIndexes1763900000004, MessagingPackedOutbox1765000000000, MeterReadings1765100000000, SecurityExtension1765100000001, SubprotocolQuirks1765200000000, PlanOrder1765300000100, LocalListUnknown1765300000200, RemoteStartFailed1765300000300, StationOnboardingKeys1765300000400, OcpiCommandsPending1765300000500, IdTagsCaseInsensitive1765400000120, RemoteStartsOpenIndex1765400000300, OcpiCommandsRequester1765400000500, MessagingInboxAttempts1765500000000];

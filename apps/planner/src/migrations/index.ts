@@ -1,4 +1,4 @@
-import { Messaging1732300000000 } from '@cpo/messaging';
+import { Messaging1732300000000, MessagingInboxAttempts1765500000000 } from '@cpo/messaging';
 import { Topology1763950000000 } from './1763950000000-topology.js';
 import { Planning1764850000000 } from './1764850000000-planning.js';
 import { Compliance1764860000000 } from './1764860000000-compliance.js';
@@ -8,4 +8,4 @@ import { EvDemand1764920000000 } from './1764920000000-ev-demand.js';
 import { StoppedTransactions1764930000000 } from './1764930000000-stopped-transactions.js';
 
 /** This service's schema history, in order of application. */
-export const migrations = [Messaging1732300000000, Topology1763950000000, Planning1764850000000, Compliance1764860000000, Compliance1764900000000, MeterQuality1764910000000, EvDemand1764920000000, StoppedTransactions1764930000000];
+export const migrations = [Messaging1732300000000, Topology1763950000000, Planning1764850000000, Compliance1764860000000, Compliance1764900000000, MeterQuality1764910000000, EvDemand1764920000000, StoppedTransactions1764930000000, MessagingInboxAttempts1765500000000];

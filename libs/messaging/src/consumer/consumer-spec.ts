@@ -33,6 +33,12 @@ export interface ConsumerSpec<S extends EventSubject = EventSubject> {
    * do not count: such events are redelivered with back-off for as long as the outage lasts.
    */
   maxDeliver?: number;
+  /**
+   * Attempts at an overdue event (delivered more than maxDeliver times, tried alone) that the
+   * process did not survive before the event is dead-lettered without another (default 3): an
+   * event that crashes whoever handles it would otherwise crash-loop every replica for ever.
+   */
+  maxUnfinished?: number;
   ackWaitMs?: number;
   /** Redelivery delay after the n-th failure (last value repeats). */
   backoffMs?: number[];

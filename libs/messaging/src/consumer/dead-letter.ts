@@ -5,7 +5,11 @@ import type { Logger } from 'pino';
 import type { BusNames } from '../bus-names.js';
 import type { MessagingMetrics } from '../metrics.js';
 
-export type DeadLetterReason = 'invalid' | 'max_deliveries' | 'rejected';
+/**
+ * Why a message was dead-lettered (the start of its reason header): unreadable or invalid, its
+ * handler kept failing, the handler rejected it for good, or the process died on each attempt.
+ */
+export type DeadLetterReason = 'invalid' | 'max_deliveries' | 'rejected' | 'unfinished';
 
 /**
  * Moves a message to the DEADLETTER stream with the reason in its headers,

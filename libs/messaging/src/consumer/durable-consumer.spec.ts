@@ -53,7 +53,8 @@ async function consumerWith(transaction: (work: (tx: EntityManager) => Promise<v
     },
   } as unknown as JetStreamClient;
   const jsm = { consumers: { info: async () => ({}), update: async () => ({}) } } as unknown as JetStreamManager;
-  const dataSource = { transaction } as unknown as DataSource;
+  // query(): the record of a lone attempt (UnfinishedAttempts), never an unfinished one here.
+  const dataSource = { transaction, query: async (sql: string) => (sql.trim().startsWith('INSERT') ? [{ unfinished: 1 }] : []) } as unknown as DataSource;
   const metrics = new MessagingMetrics(new Registry());
   const consumer = new DurableConsumer(
     { durable: 'spec', stream: Streams.OCPP, filterSubject: subject, handler, maxDeliver: 5, pendingRefreshMs: 0 },

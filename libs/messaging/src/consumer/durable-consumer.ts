@@ -8,9 +8,10 @@ import type { BusNames } from '../bus-names.js';
 import type { BusEvent } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { BatchFailure, HandlerFailure, type ConsumerSpec } from './consumer-spec.js';
-import { DeadLetters } from './dead-letter.js';
+import { DeadLetters, type DeadLetterReason } from './dead-letter.js';
 import { decodeMessage } from './decode.js';
 import { isInfrastructureError } from './infrastructure-error.js';
+import { UnfinishedAttempts } from './unfinished-attempts.js';
 
 export interface ConsumerDeps {
   js: JetStreamClient;
@@ -34,12 +35,14 @@ const DEFAULT_PENDING_REFRESH_MS = 10_000;
  * dead-lettering: when the database or another dependency is unreachable (isInfrastructureError)
  * the batch is nak'd with back-off however often it was delivered, so an outage of any length
  * loses no event. A message delivered more than `maxDeliver` times is therefore tried once more,
- * alone, before anything is decided about it.
+ * alone, before anything is decided about it; one whose lone attempts the process did not survive
+ * `maxUnfinished` times is dead-lettered without another (see UnfinishedAttempts).
  */
 export class DurableConsumer<S extends EventSubject = EventSubject> {
   private readonly spec: Required<Omit<ConsumerSpec<S>, 'handler' | 'batchHandler'>> & Pick<ConsumerSpec<S>, 'handler' | 'batchHandler'>;
   private readonly durableName: string;
   private readonly deadLetters: DeadLetters;
+  private readonly attempts: UnfinishedAttempts;
   private readonly logger: Logger;
   private messages?: ConsumerMessages;
   private queue: JsMsg[] = [];
@@ -53,6 +56,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
   constructor(spec: ConsumerSpec<S>, private readonly deps: ConsumerDeps) {
     this.spec = {
       maxDeliver: 5,
+      maxUnfinished: 3,
       ackWaitMs: 30_000,
       backoffMs: DEFAULT_BACKOFF_MS,
       maxAckPending: 1000,
@@ -65,6 +69,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
     this.durableName = deps.names.durable(spec.durable);
     this.logger = deps.logger.child({ consumer: spec.durable });
     this.deadLetters = new DeadLetters(deps.js, deps.names, this.logger, deps.metrics);
+    this.attempts = new UnfinishedAttempts(deps.dataSource, spec.durable, this.logger);
   }
 
   get name(): string {
@@ -175,7 +180,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
         // Its earlier deliveries may have failed only because the database was down (not the
         // message's fault), so it is tried once more before it could be dead-lettered (in
         // failed()); alone, so that a message whose processing kills the process takes no other
-        // message with it (it is then redelivered; this log line names it).
+        // message with it (this log line names it; applyAlone counts such deaths).
         this.logger.warn({ eventId: decoded.event.id, subject: decoded.event.subject, delivery: msg.info.deliveryCount }, 'event delivered more often than maxDeliver; trying it alone');
         overdue.push({ msg, event: decoded.event as BusEvent<S> });
       } else {
@@ -183,7 +188,22 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       }
     }
     await this.applyIsolating(valid);
-    for (const item of overdue) await this.applyIsolating([item]);
+    for (const item of overdue) await this.applyAlone(item);
+  }
+
+  /** An overdue event, recorded as attempted before it is (a failure to record it is the database's: the batch is nak'd). */
+  private async applyAlone(item: { msg: JsMsg; event: BusEvent<S> }): Promise<void> {
+    const unfinished = await this.attempts.begin(item.event.id);
+    if (unfinished >= this.spec.maxUnfinished) {
+      const detail = `${unfinished} attempts at it never finished: the process handling it stopped each time (crash, out of memory, killed)`;
+      if (await this.deadLetter(item.msg, 'unfinished', detail, item.event.id)) await this.attempts.end(item.event.id);
+      return;
+    }
+    try {
+      await this.applyIsolating([item]);
+    } finally {
+      await this.attempts.end(item.event.id);
+    }
   }
 
   /**
@@ -261,11 +281,13 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
   private async failed(msg: JsMsg, event: BusEvent<S>, err: unknown): Promise<void> {
     const detail = err instanceof Error ? err.message : String(err);
     if (err instanceof DomainError && err.kind === 'validation') {
-      return this.deadLetter(msg, 'rejected', detail, event.id);
+      await this.deadLetter(msg, 'rejected', detail, event.id);
+      return;
     }
     // Only a failure of the message's own counts against maxDeliver (see isInfrastructureError).
     if (msg.info.deliveryCount >= this.spec.maxDeliver && !isInfrastructureError(err)) {
-      return this.deadLetter(msg, 'max_deliveries', `handler failed on delivery ${msg.info.deliveryCount}: ${detail}`, event.id);
+      await this.deadLetter(msg, 'max_deliveries', `handler failed on delivery ${msg.info.deliveryCount}: ${detail}`, event.id);
+      return;
     }
     const delay = this.backoff(msg.info.deliveryCount);
     this.logger.warn({ eventId: event.id, subject: event.subject, delivery: msg.info.deliveryCount, retryInMs: delay, err: detail }, 'handler failed; will retry');
@@ -273,13 +295,16 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
     this.settle(msg, 'nak', delay);
   }
 
-  private async deadLetter(msg: JsMsg, kind: 'invalid' | 'max_deliveries' | 'rejected', detail: string, eventId?: string): Promise<void> {
+  /** Whether the message is on the dead-letter stream now (else it was kept for redelivery). */
+  private async deadLetter(msg: JsMsg, kind: DeadLetterReason, detail: string, eventId?: string): Promise<boolean> {
     try {
       await this.deadLetters.send(this.spec.durable, msg, kind, detail, eventId);
       this.settle(msg, 'ack');
+      return true;
     } catch (err) {
       this.logger.error({ err, eventId, kind, detail }, 'dead-letter publish failed; keeping the message for redelivery');
       this.settle(msg, 'nak', this.backoff(msg.info.deliveryCount));
+      return false;
     }
   }
 
