@@ -107,6 +107,9 @@ describe('effects of operator commands', () => {
     for (const [connectorId, level] of [[1, 1], [1, 0], [0, 1]] as const) {
       expect(await command(cp.identity, 'SetChargingProfile', at(connectorId, level))).toMatchObject({ status: 409, body: { code: 'Conflict', details: { stackLevel: level } } });
     }
+    // A remote start's TxProfile at the connector limit's level would be replaced by the limit's copy for the transaction.
+    const { transactionId: _, ...txProfile } = { ...profile(7), chargingProfilePurpose: 'TxProfile', stackLevel: 1 } as Record<string, unknown>;
+    expect(await command(cp.identity, 'RemoteStartTransaction', { connectorId: 1, idTag: 'OP-1', chargingProfile: txProfile })).toMatchObject({ status: 409, body: { code: 'Conflict' } });
     expect(sets.length).toBe(before);
     expect(await command(cp.identity, 'SetChargingProfile', at(1, 2))).toMatchObject({ status: 200, body: { payload: { status: 'Accepted' } } });
     expect(await command(cp.identity, 'SetChargingProfile', at(2, 1))).toMatchObject({ status: 200 });

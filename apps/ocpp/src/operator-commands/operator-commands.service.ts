@@ -41,7 +41,7 @@ export class OperatorCommands {
 
   private async slotRefusals(stationIds: string[], command: OperatorCommand): Promise<Map<string, OcppCommandReply>> {
     const refusals = new Map<string, OcppCommandReply>();
-    if (command.action !== 'SetChargingProfile') return refusals;
+    if (command.action !== 'SetChargingProfile' && command.action !== 'RemoteStartTransaction') return refusals;
     for (const [stationId, rows] of await this.profiles.managedOf(stationIds)) {
       const managed: ManagedProfile[] = rows.map((row) => ({
         connectorId: row.connectorId,

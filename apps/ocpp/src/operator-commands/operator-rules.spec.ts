@@ -37,7 +37,18 @@ describe('managedSlotRefusal: an operator profile that would replace a grid limi
     expect(refused(set(0, 'ChargePointMaxProfile', 1), [cap])).toBe(false);
     expect(refused(set(2, 'TxDefaultProfile', 1), [lease])).toBe(false);
     expect(refused(set(1, 'TxDefaultProfile', 1), [])).toBe(false);
-    expect(managedSlotRefusal('RemoteStartTransaction', { idTag: 'A', chargingProfile: set(1, 'TxProfile', 1).csChargingProfiles }, [lease], false)).toBeUndefined();
+    expect(managedSlotRefusal('Reset', { type: 'Soft' }, [lease], false)).toBeUndefined();
+  });
+
+  it("refuses a remote start's TxProfile at the level of its connector's limit (the limit's copy would replace it), on any connector when none is given", () => {
+    const start = (stackLevel: number, connectorId?: number) => {
+      const { transactionId: _, ...chargingProfile } = set(1, 'TxProfile', stackLevel).csChargingProfiles as Record<string, unknown>;
+      return managedSlotRefusal('RemoteStartTransaction', { idTag: 'A', ...(connectorId === undefined ? {} : { connectorId }), chargingProfile }, [lease], false);
+    };
+    expect(start(1, 1)).toMatchObject({ code: 'Conflict', details: { connectorId: 1, stackLevel: 1 } });
+    expect(start(1)).toMatchObject({ description: expect.stringMatching(/on the connector the charger picks/) });
+    expect(start(2, 1)).toBeUndefined();
+    expect(start(1, 2)).toBeUndefined();
   });
 
   it('names the level and the connector it would take, and leaves an invalid payload to the 400', () => {

@@ -67,16 +67,19 @@ function slotsOf(managed: readonly ManagedProfile[], leases: boolean): Slot[] {
 }
 
 /**
- * An operator's SetChargingProfile that would take a grid limit's place on the charger: OCPP 1.6
- * (§3.13.2) has a charger replace the profile with the same purpose and stack level on the
- * connector, whatever its id, and a connector-0 TxDefaultProfile is the default of every connector
- * (a connector's own replaces it for that connector). Such a profile would silently lift the grid
- * limit while our view shows it applied; the operator picks another stack level instead.
+ * An operator's profile that would take a grid limit's place on the charger: OCPP 1.6 (§3.13.2)
+ * has a charger replace the profile with the same purpose and stack level on the connector,
+ * whatever its id, and a connector-0 TxDefaultProfile is the default of every connector (a
+ * connector's own replaces it for that connector). Such a SetChargingProfile would silently lift
+ * the grid limit while our view shows it applied. A RemoteStartTransaction's TxProfile at the level
+ * of the connector's limit would be replaced, as silently, by the limit's copy for the transaction
+ * once it runs (the connector is the charger's choice when not given: any connector's limit then).
+ * The operator picks another stack level instead.
  */
 export function managedSlotRefusal(action: CsAction16, payload: Record<string, unknown>, managed: readonly ManagedProfile[], leases: boolean): OcppCommandReply | undefined {
-  if (action !== 'SetChargingProfile' || managed.length === 0) return undefined;
-  const profile = payload['csChargingProfiles'] as Record<string, unknown> | undefined;
-  const connectorId = payload['connectorId'];
+  if (managed.length === 0) return undefined;
+  const profile = PROFILE_OF[action]?.(payload) as Record<string, unknown> | undefined;
+  const connectorId = action === 'RemoteStartTransaction' ? (payload['connectorId'] ?? 0) : payload['connectorId'];
   if (typeof profile !== 'object' || profile === null || typeof connectorId !== 'number') return undefined;
   const purpose = profile['chargingProfilePurpose'];
   const stackLevel = profile['stackLevel'];
@@ -84,8 +87,9 @@ export function managedSlotRefusal(action: CsAction16, payload: Record<string, u
     (s) => s.purpose === purpose && s.stackLevel === stackLevel && (s.connectorId === connectorId || s.connectorId === 0 || connectorId === 0),
   );
   if (!taken || !sendable(action, payload)) return undefined;
+  const where = action === 'RemoteStartTransaction' && payload['connectorId'] === undefined ? 'on the connector the charger picks' : `on connector ${connectorId}`;
   return conflict(
-    `a ${String(purpose)} at stack level ${String(stackLevel)} on connector ${connectorId} would replace the grid limit this platform keeps on connector ${taken.connectorId}; use another stack level`,
+    `a ${String(purpose)} at stack level ${String(stackLevel)} ${where} would replace, or be replaced by, the grid limit this platform keeps on connector ${taken.connectorId}; use another stack level`,
     { connectorId, chargingProfilePurpose: purpose, stackLevel, gridLimitConnectorId: taken.connectorId },
   );
 }
