@@ -5,6 +5,7 @@ import { APP_CONFIG, REDIS, ROOT_LOGGER, TimeoutError, UnavailableError, Validat
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import { RedisKeys } from '../redis-keys.js';
 import { IdTagRepository, type IdTagRecord } from './id-tag.repository.js';
@@ -59,6 +60,19 @@ export class AuthorizationService {
       return { ...info, status: 'ConcurrentTx' };
     }
     return info;
+  }
+
+  /**
+   * `ConcurrentTx` checked again inside the StartTransaction's database transaction `tx`, under a
+   * lock on the tag held until it commits. `authorize` decides outside it (a roaming answer may take
+   * seconds), so two chargers starting with one card at once would each see the other's session not
+   * yet stored and both be Accepted; the later of the two now sees the earlier one's row.
+   */
+  async confirmStart(tx: EntityManager, stationId: string, idTag: string, info: IdTagInfo, options: { at: Date; connectorId: number }): Promise<IdTagInfo> {
+    if (info.status !== 'Accepted') return info;
+    await this.tags.lockStarts(tx, idTag);
+    const concurrent = await this.tags.inActiveTransaction(idTag, undefined, options.at, { stationId, connectorId: options.connectorId }, tx);
+    return concurrent ? { ...info, status: 'ConcurrentTx' } : info;
   }
 
   /**

@@ -92,6 +92,14 @@ export class IdTagRepository {
   }
 
   /**
+   * Serialises, until `tx` ends, the StartTransactions of one token (in any case) across stations
+   * and replicas: each start's ConcurrentTx check then sees the transaction a start committed before it.
+   */
+  async lockStarts(tx: EntityManager, idTag: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('id_tag_starts:' || lower($1)))`, [idTag]);
+  }
+
+  /**
    * True when the tag (in any case) is in a transaction other than `exceptTransactionId`: running
    * now, or with `at`, running at that instant (started at or before it, not stopped by then).
    * A charger discards a StopTransaction after its retries (OCPP 1.6 §3.7.1), which would leave the
@@ -102,8 +110,14 @@ export class IdTagRepository {
    * the same connector, though it is not stored yet: the driver starting again where the lost stop
    * was is not concurrent with it. A transaction on another connector still counts.
    */
-  async inActiveTransaction(idTag: string, exceptTransactionId?: number, at?: Date, startingOn?: { stationId: string; connectorId: number }): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
+  async inActiveTransaction(
+    idTag: string,
+    exceptTransactionId?: number,
+    at?: Date,
+    startingOn?: { stationId: string; connectorId: number },
+    m: EntityManager = this.db.manager,
+  ): Promise<boolean> {
+    const rows: unknown[] = await m.query(
       `SELECT 1 FROM transactions t WHERE lower(t.id_tag) = lower($1) AND t.orphan = false AND t.transaction_id <> $2
          AND CASE WHEN $3::timestamptz IS NULL THEN t.stopped_at IS NULL ELSE t.started_at <= $3 AND (t.stopped_at IS NULL OR t.stopped_at > $3) END
          AND NOT EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = t.station_id AND n.connector_id = t.connector_id AND n.orphan = false

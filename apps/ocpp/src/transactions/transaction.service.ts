@@ -35,9 +35,10 @@ export class TransactionService {
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
     // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued),
     // on its connector (which this start shows free: an earlier transaction there lost its stop).
-    const idTagInfo = await this.authorization.authorize(stationId, req.idTag, { at: startedAt, connectorId: req.connectorId });
+    const decided = await this.authorization.authorize(stationId, req.idTag, { at: startedAt, connectorId: req.connectorId });
     const authorizationReference = await this.authorization.authorizationReference(stationId, req.idTag);
     return this.db.transaction(async (tx) => {
+      const idTagInfo = await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId });
       const { row, created } = await this.transactions.insertOrGet(tx, {
         stationId,
         connectorId: req.connectorId,
