@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { OcppCommandReplyV1 } from '@cpo/contracts';
 import { ConflictError } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
@@ -99,5 +100,20 @@ describe('CommandExecutor', () => {
     expect(await executor.execute(ctx, { action: 'ClearCache', payload: {} })).toMatchObject({ code: 'Timeout' });
     expect(failed).toHaveBeenCalledWith(ctx, {}, { kind: 'timeout' });
     expect(answered).not.toHaveBeenCalled();
+  });
+
+  it('keeps every reply within the contract (description ≤ 1,024), so a replica forwarding it can read it', async () => {
+    const executor = new CommandExecutor(logger);
+    executor.beforeSending('ClearCache', async () => {
+      throw new Error(`relation "reservations" does not exist: ${'x'.repeat(3000)}`);
+    });
+    const { ctx } = station();
+    const failed = await executor.execute(ctx, { action: 'ClearCache', payload: {} });
+    expect(failed).toMatchObject({ code: 'CentralSystemError', description: expect.stringContaining('does not exist') });
+    expect(OcppCommandReplyV1.safeParse(failed).success).toBe(true);
+    // A schema error naming a long unknown property.
+    const invalid = await executor.execute(ctx, { action: 'Reset', payload: { type: 'Soft', ['k'.repeat(3000)]: 1 } });
+    expect(invalid).toMatchObject({ code: 'InvalidRequest' });
+    expect(OcppCommandReplyV1.safeParse(invalid).success).toBe(true);
   });
 });

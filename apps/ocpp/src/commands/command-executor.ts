@@ -96,7 +96,7 @@ export class CommandExecutor {
     }
     // Every check comes before the before-hook: a refused command must leave no trace in our state.
     const checked = validateRequest16(action, payload);
-    if (!checked.ok) return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: checked.description, details: checked.details };
+    if (!checked.ok) return invalid(checked.description, checked.details);
     const violations = commandRuleViolations(action, payload);
     if (violations.length > 0) {
       const first = violations[0]!;
@@ -164,6 +164,7 @@ function invalid(description: string, details?: unknown): OcppCommandReply {
   return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: description.slice(0, 1024), details };
 }
 
+/** The contract caps a description at 1,024 characters: a longer one (a database error's message) would make a forwarded reply unreadable. */
 function error(code: string, description: string): OcppCommandReply {
-  return { status: 'error', code, description };
+  return { status: 'error', code, description: description.slice(0, 1024) };
 }
