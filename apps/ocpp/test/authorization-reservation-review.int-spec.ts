@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
 
 const now = () => new Date().toISOString();
+const inOneHour = () => new Date(Date.now() + 3_600_000).toISOString();
 const uniqueTag = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`.toUpperCase();
 
 describe('OCPP authorization and reservations (review)', () => {
@@ -26,5 +27,18 @@ describe('OCPP authorization and reservations (review)', () => {
       const rows: { id_tag_status: string }[] = await h.db.query(`SELECT id_tag_status FROM transactions WHERE id_tag = $1 ORDER BY id_tag_status`, [idTag]);
       expect(rows.map((r) => r.id_tag_status)).toEqual(['Accepted', 'ConcurrentTx']);
     }
+  });
+
+  it('a reservation carried by a second StartTransaction stays with the session that used it first', async () => {
+    const cp = await booted();
+    cp.handle('ReserveNow', () => ({ status: 'Accepted' }));
+    const reserve = { connectorId: 0, expiryDate: inOneHour(), idTag: uniqueTag('RSV') };
+    const reserved = await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/ReserveNow`, reserve);
+    expect(reserved.status).toBe(200);
+    const [{ reservationId }] = (await h.db.query(`SELECT reservation_id AS "reservationId" FROM reservations WHERE station_id = $1`, [cp.identity])) as { reservationId: number }[];
+    const first = await send(cp, 'StartTransaction', { connectorId: 1, idTag: reserve.idTag, meterStart: 0, timestamp: now(), reservationId });
+    await send(cp, 'StartTransaction', { connectorId: 2, idTag: uniqueTag('OTHER'), meterStart: 0, timestamp: now(), reservationId });
+    const page = await api(h, 'GET', `/api/v1/reservations?stationId=${cp.identity}`);
+    expect(page.body.items).toEqual([expect.objectContaining({ reservationId, status: 'Used', transactionId: first.transactionId })]);
   });
 });

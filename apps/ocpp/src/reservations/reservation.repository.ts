@@ -77,13 +77,16 @@ export class ReservationRepository {
     });
   }
 
-  /** The StartTransaction that carried the reservation id used it up. */
+  /**
+   * The StartTransaction that carried the reservation id used it up. One reservation is used once:
+   * a later start carrying the same id (a charger bug, a reused id) leaves the first session's link.
+   */
   async markUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<void> {
-    await tx.query(`UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now() WHERE reservation_id = $1 AND station_id = $3`, [
-      reservationId,
-      transactionId,
-      stationId,
-    ]);
+    await tx.query(
+      `UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now()
+       WHERE reservation_id = $1 AND station_id = $3 AND (status <> 'Used' OR transaction_id IS NULL)`,
+      [reservationId, transactionId, stationId],
+    );
   }
 
   /**
