@@ -13,14 +13,29 @@ const INT32_MIN = -2_147_483_648;
  * server's own zone, and `new Date` takes numbers (epoch milliseconds) and odd strings (`"12"` is
  * 1 December 2001): an operator's mistake must be a 400, not a silently wrong range or expiry.
  */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The instant an ISO 8601 date-time names, or undefined. `new Date` rolls a day that does not
+ * exist over (`2024-02-30` is 1 March, `24:00` the next day): the written date and time must be
+ * a real one, checked field by field as written (before the offset is applied).
+ */
+function isoDateTime(value: string): Date | undefined {
+  const m = ISO_DATE_TIME.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
+  const wall = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  wall.setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
+  const real = wall.getUTCFullYear() === year && wall.getUTCMonth() === month - 1 && wall.getUTCDate() === day && wall.getUTCHours() === hour && wall.getUTCMinutes() === minute;
+  return real ? new Date(value) : undefined;
+}
 
 /** An optional date-time field (query or body): only ISO 8601 with a time zone becomes a Date. */
 function OptionalIsoDateTime(description?: string): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ type: String, format: 'date-time', description: `${description ? `${description}; ` : ''}ISO 8601 with Z or ±hh:mm (+ encoded as %2B in a query)` }),
     IsOptional(),
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && ISO_DATE_TIME.test(value) ? new Date(value) : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (isoDateTime(value) ?? value) : value)),
     IsDate({ message: ({ property }) => `${property} must be an ISO 8601 date-time with a time zone, e.g. 2026-01-31T22:00:00Z` }),
   );
 }

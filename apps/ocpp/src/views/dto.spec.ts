@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { MeterValueQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
+
+/** What the ValidationPipe does with a query or body: transform, then validate. */
+function check<T extends object>(cls: new () => T, plain: Record<string, unknown>): { value: T; failed: string[] } {
+  const value = plainToInstance(cls, plain);
+  return { value, failed: validateSync(value).map((e) => e.property) };
+}
+
+describe('operator date-time inputs', () => {
+  it('a calendar date that does not exist is a 400, not the day JavaScript rolls it over to', () => {
+    // new Date('2024-02-30T00:00:00Z') is 1 March: an operator's typo would silently move the range.
+    for (const from of ['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31T10:00:00+02:00', '2024-01-01T24:00:00Z', '2024-13-01T00:00:00Z', '2024-01-00T00:00:00Z']) {
+      expect({ from, failed: check(TransactionQuery, { from }).failed }).toEqual({ from, failed: ['from'] });
+    }
+    expect(check(MeterValueQuery, { to: '2025-06-31T00:00:00Z' }).failed).toEqual(['to']);
+    expect(check(UpsertIdTagDto, { expiryDate: '2030-02-29T00:00:00Z' }).failed).toEqual(['expiryDate']);
+  });
+
+  it('real dates, leap days and offsets are taken as the instant they name', () => {
+    expect(check(TransactionQuery, { from: '2024-02-29T23:30:00-01:00' }).value.from?.toISOString()).toBe('2024-03-01T00:30:00.000Z');
+    expect(check(TransactionQuery, { to: '2024-12-31T23:59:59.999Z' }).value.to?.toISOString()).toBe('2024-12-31T23:59:59.999Z');
+    expect(check(MeterValueQuery, { from: '2026-01-31T22:00Z' }).value.from?.toISOString()).toBe('2026-01-31T22:00:00.000Z');
+    expect(check(UpsertIdTagDto, { expiryDate: '2028-02-29T12:00:00+08:00' }).failed).toEqual([]);
+  });
+});
