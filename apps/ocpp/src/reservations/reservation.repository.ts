@@ -107,7 +107,7 @@ export class ReservationRepository {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, transaction_id, created_at,
          CASE WHEN status = ANY($4::text[]) AND expiry_date <= now() THEN 'Expired' ELSE status END AS status, count(*) OVER () AS total
-       FROM reservations WHERE ${where} ORDER BY created_at DESC OFFSET $2 LIMIT $3`,
+       FROM reservations WHERE ${where} ORDER BY created_at DESC, reservation_id DESC OFFSET $2 LIMIT $3`,
       [filter.stationId ?? null, filter.offset, filter.limit, [...LIVE_RESERVATION_STATUSES]],
     );
     const total = await pageTotal(rows, filter.offset, () => this.db.query(`SELECT count(*) AS total FROM reservations WHERE ${where}`, [filter.stationId ?? null]));
