@@ -41,4 +41,24 @@ describe('OCPP authorization and reservations (review)', () => {
     const page = await api(h, 'GET', `/api/v1/reservations?stationId=${cp.identity}`);
     expect(page.body.items).toEqual([expect.objectContaining({ reservationId, status: 'Used', transactionId: first.transactionId })]);
   });
+
+  it('a SendLocalList with a tag twice (any case) or a version the charger reports as empty/unsupported is a 400, never sent', async () => {
+    const cp = await booted();
+    let sent = 0;
+    cp.handle('SendLocalList', () => (sent++, { status: 'Accepted' }));
+    const entry = (idTag: string) => ({ idTag, idTagInfo: { status: 'Accepted' } });
+    const path = `/api/v1/stations/${cp.identity}/commands/SendLocalList`;
+    const duplicate = await api(h, 'POST', path, { listVersion: 7, updateType: 'Full', localAuthorizationList: [entry('04A2B3'), entry('LL-2'), entry('04a2b3')] });
+    expect(duplicate.status).toBe(400);
+    expect(JSON.stringify(duplicate.body.details)).toContain('localAuthorizationList/2/idTag');
+    for (const listVersion of [-1, 0]) {
+      const res = await api(h, 'POST', path, { listVersion, updateType: 'Differential', localAuthorizationList: [entry('LL-3')] });
+      expect({ listVersion, status: res.status }).toEqual({ listVersion, status: 400 });
+    }
+    expect(sent).toBe(0);
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body.local_list).toBeNull();
+    // Emptying the list under version 0 is what 0 means.
+    expect((await api(h, 'POST', path, { listVersion: 0, updateType: 'Full' })).status).toBe(200);
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body.local_list).toMatchObject({ listVersion: 0, entries: 0 });
+  });
 });
