@@ -28,4 +28,31 @@ describe('OCPP station lifecycle and operator views (review)', () => {
       expect([...seen].sort((a, b) => a - b)).toEqual(ids);
     });
   });
+
+  describe('OpenAPI document', () => {
+    it('declares every path parameter and types the paging and id filters as integers', async () => {
+      const doc = (await fetch(`${h.app.baseUrl}/docs-json`).then((r) => r.json())) as {
+        paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema?: Record<string, unknown> }[] }>>;
+      };
+      const undeclared: string[] = [];
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+        for (const [method, op] of Object.entries(operations)) {
+          const declared = new Set((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name));
+          for (const name of templated) if (!declared.has(name)) undeclared.push(`${method.toUpperCase()} ${path}: ${name}`);
+        }
+      }
+      expect(undeclared).toEqual([]);
+      const query = (path: string, name: string) => doc.paths[path]!['get']!.parameters!.find((p) => p.in === 'query' && p.name === name)?.schema;
+      for (const path of ['/api/v1/stations', '/api/v1/transactions', '/api/v1/id-tags', '/api/v1/reservations', '/api/v1/stations/{stationId}/messages']) {
+        expect({ path, offset: query(path, 'offset'), limit: query(path, 'limit') }).toMatchObject({
+          path,
+          offset: { type: 'integer', minimum: 0 },
+          limit: { type: 'integer', minimum: 1, maximum: 1000 },
+        });
+      }
+      expect(query('/api/v1/stations/{stationId}/meter-values', 'transactionId')).toMatchObject({ type: 'integer' });
+      expect(query('/api/v1/stations/{stationId}/meter-values', 'limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 10000 });
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IMPLEMENTED_SUBPROTOCOLS } from '../config.js';
@@ -41,7 +41,8 @@ function OptionalIsoDateTime(description?: string): PropertyDecorator {
 }
 
 export class PageQuery {
-  @ApiPropertyOptional({ default: 0 })
+  // `type` stated: a field with an initialiser has no design type for swagger to read.
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: INT32_MAX })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -49,7 +50,7 @@ export class PageQuery {
   @Max(INT32_MAX)
   offset = 0;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -84,8 +85,8 @@ export class StationMessageQuery extends PageQuery {
 export class MeterValueQuery {
   @OptionalIsoDateTime('sampled at or after') from?: Date;
   @OptionalIsoDateTime('sampled before') to?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
-  @ApiPropertyOptional({ default: 1000, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
+  @ApiPropertyOptional({ type: 'integer', minimum: INT32_MIN, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 1000, minimum: 1, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
 }
 
 export class UpsertStationDto {
@@ -129,5 +130,7 @@ export class UpsertIdTagDto {
 /** OCPP 1.6 IdToken: at most 20 characters. */
 export const ID_TAG_PATTERN = /^.{1,20}$/u;
 export class IdTagParam {
-  @Matches(ID_TAG_PATTERN) idTag!: string;
+  @ApiProperty({ description: 'OCPP IdToken, 1–20 characters, compared without case', minLength: 1, maxLength: 20 })
+  @Matches(ID_TAG_PATTERN)
+  idTag!: string;
 }
