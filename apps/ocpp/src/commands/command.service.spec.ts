@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
-import { UnavailableError } from '@cpo/platform';
-import type { BusRequester } from '@cpo/messaging';
+import { OcppCommandReplyV1, parseRequestPayload } from '@cpo/contracts';
+import { BusNames, BusRequester, type MessagingMetrics } from '@cpo/messaging';
+import { errors, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import type { SessionRegistry } from '../connection/session-registry.js';
@@ -24,11 +25,47 @@ function service(answer: (stationId: string) => Promise<unknown>) {
   return { svc, subjects };
 }
 
+const metrics = { requestDuration: { observe: () => undefined } } as unknown as MessagingMetrics;
+
+/** A real requester over a NATS connection whose requests end as `nats` says. */
+function requesterOver(nats: () => Promise<{ data: Uint8Array }>): BusRequester {
+  return new BusRequester({ request: nats } as unknown as NatsConnection, new BusNames(''), metrics, 'ocpp');
+}
+
+/** No station is local; commands travel through a requester over `nats`. */
+function overBus(nats: () => Promise<{ data: Uint8Array }>): CommandService {
+  const registry = { get: () => undefined } as unknown as SessionRegistry;
+  return new CommandService(registry, {} as CommandExecutor, requesterOver(nats), { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
+}
+
+/** What the requester throws when nobody serves the subject. */
+function noResponders(): Promise<unknown> {
+  return requesterOver(() => Promise.reject(new errors.NoRespondersError('x')))
+    .request('x', {}, { timeoutMs: 10, parseReply: (p: unknown) => parseRequestPayload(OcppCommandReplyV1, p) })
+    .then(() => undefined, (e: unknown) => e);
+}
+
+describe('CommandService.send over the bus', () => {
+  const send = (svc: CommandService) => svc.send('CP-1', { action: 'ClearCache', payload: {} });
+
+  it('is Offline only when nobody holds the station, Timeout when its replica does not answer', async () => {
+    expect(await send(overBus(() => Promise.reject(new errors.RequestError('no responders', { cause: new errors.NoRespondersError('x') }))))).toMatchObject({ code: 'Offline' });
+    expect(await send(overBus(() => Promise.reject(new errors.TimeoutError())))).toMatchObject({ code: 'Timeout' });
+  });
+
+  it("is the central system's own failure, not Offline nor a 400, when the bus fails or a replica's reply is unreadable", async () => {
+    const closed = await send(overBus(() => Promise.reject(new errors.ClosedConnectionError())));
+    expect(closed).toMatchObject({ status: 'error', code: 'CentralSystemError' });
+    const garbage = await send(overBus(async () => ({ data: new TextEncoder().encode('{"status":"maybe"}') })));
+    expect(garbage).toMatchObject({ status: 'error', code: 'CentralSystemError', description: expect.stringContaining('invalid reply') });
+  });
+});
+
 describe('CommandService.sendMany', () => {
   it('one failing station never takes the results of the others with it', async () => {
     const { svc, subjects } = service(async (id) => {
       if (id === 'CP-BOOM') throw new Error('bus exploded');
-      if (id === 'CP-GONE') throw new UnavailableError('no responder');
+      if (id === 'CP-GONE') throw await noResponders();
       return { status: 'ok', payload: { status: 'Accepted' } };
     });
     const results = await svc.sendMany(['CP-1', '', 'CP-BOOM', 'x/y', 'CP-GONE', 'CP-2'], { action: 'ClearCache', payload: {} }, 2);

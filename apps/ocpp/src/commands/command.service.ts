@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, OcppCommandReplyV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
-import { BusRequester } from '@cpo/messaging';
-import { APP_CONFIG, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
+import { BusRequester, isNoResponders } from '@cpo/messaging';
+import { APP_CONFIG, ROOT_LOGGER, TimeoutError } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
@@ -38,9 +38,12 @@ export class CommandService {
         metricSubject: 'ocpp.command.*',
       });
     } catch (err) {
-      if (err instanceof UnavailableError) return { status: 'error', code: OcppCommandErrorCode.Offline, description: `station ${stationId} is not connected` };
+      if (isNoResponders(err)) return { status: 'error', code: OcppCommandErrorCode.Offline, description: `station ${stationId} is not connected` };
       if (err instanceof TimeoutError) return { status: 'error', code: OcppCommandErrorCode.Timeout, description: `no answer from the replica holding ${stationId} in time` };
-      throw err;
+      // Our bus failed (connection down, a reply outside the contract): the station may well be
+      // connected, and the operator's request was fine, so neither Offline nor a 400.
+      this.logger.error({ err, stationId, action: request.action }, 'command could not travel over the bus');
+      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: `the command could not reach the replica holding ${stationId}: ${errorMessage(err)}`.slice(0, 1024) };
     }
   }
 
@@ -67,7 +70,11 @@ export class CommandService {
       return await this.send(stationId, request);
     } catch (err) {
       this.logger.error({ err, stationId, action: request.action }, 'bulk command failed for one station');
-      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: (err instanceof Error ? err.message : String(err)).slice(0, 1024) };
+      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: errorMessage(err).slice(0, 1024) };
     }
   }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
