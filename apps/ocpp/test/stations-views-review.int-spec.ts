@@ -1,7 +1,8 @@
-import { api, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
 
 describe('OCPP station lifecycle and operator views (review)', () => {
   let h: OcppHarness;
+  const { booted } = testChargers(() => h);
   beforeAll(async () => {
     h = await startOcpp();
   });
@@ -53,6 +54,16 @@ describe('OCPP station lifecycle and operator views (review)', () => {
       }
       expect(query('/api/v1/stations/{stationId}/meter-values', 'transactionId')).toMatchObject({ type: 'integer' });
       expect(query('/api/v1/stations/{stationId}/meter-values', 'limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 10000 });
+    });
+  });
+
+  describe('station view', () => {
+    it("shows a connector's vendor error code with the vendor it belongs to", async () => {
+      const cp = await booted();
+      const fault = { connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'contactor', vendorId: 'com.acme', vendorErrorCode: 'E42' } as const;
+      await send(cp, 'StatusNotification', { ...fault, timestamp: new Date().toISOString() });
+      const station = (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body;
+      expect(station.connectors).toEqual([{ connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'contactor', vendorId: 'com.acme', vendorErrorCode: 'E42', statusAt: expect.any(String) }]);
     });
   });
 });

@@ -33,7 +33,7 @@ export class ViewsRepository {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT ${STATION_COLUMNS}, ${MASKED_CONFIGURATION},
          COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'info', c.info,
-                   'vendorErrorCode', c.vendor_error_code, 'statusAt', c.status_at) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
+                   'vendorId', c.vendor_id, 'vendorErrorCode', c.vendor_error_code, 'statusAt', c.status_at) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
          (SELECT json_build_object('listVersion', l.list_version, 'updateType', l.update_type, 'status', l.status, 'entries', l.entries, 'updatedAt', l.updated_at)
             FROM local_lists l WHERE l.station_id = s.id) AS local_list
        FROM stations s WHERE s.id = $1`,
