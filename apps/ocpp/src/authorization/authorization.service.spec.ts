@@ -52,6 +52,23 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     await expect(auth.authorize('CP-1', 'OTHER')).resolves.toEqual({ status: 'Invalid' });
   });
 
+  it('a tag the hub refused after allowing it is not Accepted by the earlier allow when the hub is then slow', async () => {
+    const store = new Map<string, string>();
+    const redis = {
+      set: async (k: string, v: string) => (store.set(k, v), 'OK'),
+      get: async (k: string) => store.get(k) ?? null,
+      del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
+    } as unknown as Partial<Redis>;
+    let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-1' });
+    const { auth } = service(() => hub(), redis);
+    await expect(auth.authorize('CP-1', 'EMSP-REVOKED')).resolves.toEqual({ status: 'Accepted' });
+    hub = async () => ({ allowed: 'BLOCKED' });
+    await expect(auth.authorize('CP-1', 'emsp-revoked')).resolves.toEqual({ status: 'Blocked' });
+    await expect(auth.authorizationReference('CP-1', 'EMSP-REVOKED')).resolves.toBeUndefined();
+    hub = () => Promise.reject(new TimeoutError('no reply on ocpi.token.authorize within 100 ms'));
+    await expect(auth.authorize('CP-1', 'EMSP-REVOKED')).resolves.toEqual({ status: 'Invalid' });
+  });
+
   it('keeps the roaming reference under the tag in any case', async () => {
     const store = new Map<string, string>();
     const redis = { set: async (k: string, v: string) => (store.set(k, v), 'OK'), get: async (k: string) => store.get(k) ?? null } as unknown as Partial<Redis>;

@@ -122,7 +122,20 @@ export class AuthorizationService {
       return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
     }
     if (reply.allowed === 'ALLOWED') await this.rememberAllowed(stationId, idTag, reply.authorizationReference);
+    else await this.forgetAllowed(stationId, idTag);
     return { status: OCPI_TO_OCPP[reply.allowed] };
+  }
+
+  /**
+   * The hub's latest word counts: a tag it allowed and has refused since (blocked, out of credit)
+   * must not be Accepted by the earlier allow when the hub is slow at the next StartTransaction.
+   */
+  private async forgetAllowed(stationId: string, idTag: string): Promise<void> {
+    try {
+      await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
+    } catch (err) {
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'earlier roaming allow not forgotten');
+    }
   }
 
   /** The decision stands without being remembered: a session then just lacks its reference (logged). */
