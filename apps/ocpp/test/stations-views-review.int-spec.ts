@@ -1,3 +1,6 @@
+import { ocppDataTransferSubject } from '@cpo/contracts';
+import { testServers } from '@cpo/testing';
+import { connect } from '@nats-io/transport-node';
 import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
 
 describe('OCPP station lifecycle and operator views (review)', () => {
@@ -64,6 +67,26 @@ describe('OCPP station lifecycle and operator views (review)', () => {
       await send(cp, 'StatusNotification', { ...fault, timestamp: new Date().toISOString() });
       const station = (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body;
       expect(station.connectors).toEqual([{ connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'contactor', vendorId: 'com.acme', vendorErrorCode: 'E42', statusAt: expect.any(String) }]);
+    });
+  });
+
+  describe('DataTransfer', () => {
+    it('answers UnknownVendorId without data even when the plug-in sends some (OCPP 1.6 §4.3: data SHALL NOT be present)', async () => {
+      const plugins = await connect({ servers: testServers.nats });
+      try {
+        plugins.subscribe(`${h.app.prefix}.${ocppDataTransferSubject('com.example.forwarder')}`, {
+          callback: (_err, msg) => {
+            msg.respond(JSON.stringify({ status: 'UnknownVendorId', data: 'not mine' }));
+          },
+        });
+        await plugins.flush();
+        const cp = await booted();
+        expect(await send(cp, 'DataTransfer', { vendorId: 'com.example.forwarder', messageId: 'x' })).toEqual({ status: 'UnknownVendorId' });
+        const [kept] = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=DataTransfer`)).body;
+        expect(kept.payload.answer).toEqual({ status: 'UnknownVendorId' });
+      } finally {
+        await plugins.close();
+      }
     });
   });
 });

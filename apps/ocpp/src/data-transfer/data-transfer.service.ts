@@ -49,6 +49,11 @@ export class DataTransferService {
       // Not the ValidationError of an invalid reply: that would blame the charger's message (PropertyConstraintViolation).
       throw failure === 'plugin_timeout' ? err : new UnavailableError(`the ${req.vendorId} DataTransfer plug-in failed: ${reason}`, undefined, { cause: err });
     }
+    if (answer.status === 'UnknownVendorId' && answer.data !== undefined) {
+      // OCPP 1.6 §4.3: with UnknownVendorId the data element SHALL NOT be present; the contract cannot say so.
+      this.logger.warn({ stationId, vendorId: req.vendorId }, 'DataTransfer plug-in answered UnknownVendorId with data; data dropped');
+      answer = { status: answer.status };
+    }
     this.metrics.dataTransfers.inc({ outcome: answer.status });
     await this.store(stationId, req, answer);
     return answer;
