@@ -61,4 +61,16 @@ describe('OCPP authorization and reservations (review)', () => {
     expect((await api(h, 'POST', path, { listVersion: 0, updateType: 'Full' })).status).toBe(200);
     expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body.local_list).toMatchObject({ listVersion: 0, entries: 0 });
   });
+
+  it('a CancelReservation the charger answers Rejected (it holds no such reservation) no longer shows the reservation as held', async () => {
+    const cp = await booted();
+    cp.handle('ReserveNow', () => ({ status: 'Accepted' }));
+    cp.handle('CancelReservation', () => ({ status: 'Rejected' }));
+    const path = `/api/v1/stations/${cp.identity}/commands`;
+    expect((await api(h, 'POST', `${path}/ReserveNow`, { connectorId: 1, expiryDate: inOneHour(), idTag: uniqueTag('GONE'), reservationId: 1_765_600_101 })).status).toBe(200);
+    const cancelled = await api(h, 'POST', `${path}/CancelReservation`, { reservationId: 1_765_600_101 });
+    expect(cancelled.body).toEqual({ status: 'ok', payload: { status: 'Rejected' } });
+    const page = await api(h, 'GET', `/api/v1/reservations?stationId=${cp.identity}`);
+    expect(page.body.items).toEqual([expect.objectContaining({ reservationId: 1_765_600_101, status: 'NotHeld' })]);
+  });
 });

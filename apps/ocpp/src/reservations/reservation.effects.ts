@@ -55,10 +55,12 @@ export class ReservationEffects implements OnModuleInit {
       const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
       await this.reservations.setStatus(ctx.stationId, reservationId, reservationStatusAfter(failure), ['Requested']);
     });
+    // Rejected means the charger has no such reservation (OCPP 1.6 §5.3): it expired by its clock,
+    // ended with a start that did not name it, or never arrived; a live one must stop reading as held.
     this.executor.afterAnswer('CancelReservation', async (ctx, payload, answer) => {
-      if ((answer as unknown as Ocpp16.CancelReservationResponse).status !== 'Accepted') return;
       const { reservationId } = payload as unknown as Ocpp16.CancelReservationRequest;
-      await this.reservations.setStatus(ctx.stationId, reservationId, 'Cancelled', LIVE_RESERVATION_STATUSES);
+      const status = (answer as unknown as Ocpp16.CancelReservationResponse).status === 'Accepted' ? 'Cancelled' : 'NotHeld';
+      await this.reservations.setStatus(ctx.stationId, reservationId, status, LIVE_RESERVATION_STATUSES);
     });
   }
 }
