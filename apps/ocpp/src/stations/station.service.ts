@@ -74,7 +74,7 @@ export class StationService {
   }
 
   async boot(ctx: StationContext, req: Ocpp16.BootNotificationRequest, now: Date): Promise<{ response: Ocpp16.BootNotificationResponse; changed: boolean }> {
-    return this.db.transaction(async (tx) => {
+    const booted = await this.db.transaction(async (tx) => {
       const rows: { registration_status: 'Accepted' | 'Pending' | 'Rejected' }[] = await tx.query(`SELECT registration_status FROM stations WHERE id = $1`, [ctx.stationId]);
       const status = rows[0]?.registration_status;
       if (!status) throw new NotFoundError(`station ${ctx.stationId} is not registered`);
@@ -106,8 +106,12 @@ export class StationService {
         intervalS: interval,
         bootedAt: now.toISOString(),
       });
-      return { response: { status, currentTime: now.toISOString(), interval }, changed };
+      return { status, interval, changed };
     });
+    // The charger sets its clock from this: the time of the answer, not of the request (a boot can
+    // wait seconds for the database in a reconnect storm), as Heartbeat answers.
+    const { status, interval, changed } = booted;
+    return { response: { status, currentTime: new Date().toISOString(), interval }, changed };
   }
 
   async heartbeat(stationId: string, now: Date): Promise<void> {
