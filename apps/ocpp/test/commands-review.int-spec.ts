@@ -1,13 +1,23 @@
+import { jest } from '@jest/globals';
 import { ocppCommandSubject } from '@cpo/contracts';
 import { testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
+import { ReservationRepository } from '../src/reservations/reservation.repository.js';
 import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 /** Commands routed between two replicas: typed errors, deadlines, replaced sockets. */
 describe('OCPP commands across replicas (review)', () => {
   let a: OcppHarness;
   let b: OcppHarness;
   const clients: RawClient[] = [];
+  const open = async (h: OcppHarness, id = uniqueStation()) => {
+    const client = await RawClient.open(`${h.wsUrl}/${id}`);
+    clients.push(client);
+    return { id, client };
+  };
   const command = (h: OcppHarness, stationId: string, action: string, payload: unknown, query = '') =>
     api(h, 'POST', `/api/v1/stations/${encodeURIComponent(stationId)}/commands/${action}${query}`, payload);
 
@@ -17,6 +27,7 @@ describe('OCPP commands across replicas (review)', () => {
     b = await startOcpp(env, a);
   });
   afterEach(() => {
+    jest.restoreAllMocks();
     for (const c of clients.splice(0)) c.close();
   });
   afterAll(async () => {
@@ -37,4 +48,18 @@ describe('OCPP commands across replicas (review)', () => {
       await nc.close();
     }
   });
+
+  it('a command whose forwarding replica stopped waiting (its hooks were slow) never reaches the charger', async () => {
+    const { id, client } = await open(a);
+    // Replica A's database is slow: recording the reservation takes longer than B waits (timeoutMs + its bus margin).
+    const reservations = a.app.app.get(ReservationRepository);
+    const record = reservations.upsertRequested.bind(reservations);
+    let recorded!: Promise<boolean>;
+    jest.spyOn(reservations, 'upsertRequested').mockImplementationOnce((r) => (recorded = sleep(7_500).then(() => record(r))));
+    const reply = await command(b, id, 'ReserveNow', { connectorId: 1, expiryDate: later(3_600_000), idTag: 'TAG-1' }, '?timeoutMs=1000');
+    expect(reply).toMatchObject({ status: 504, body: { code: 'Timeout' } });
+    await recorded;
+    // B told its caller the command timed out: the charger must not get it afterwards.
+    await expect(client.next(2_000)).rejects.toThrow('no frame in time');
+  }, 30_000);
 });

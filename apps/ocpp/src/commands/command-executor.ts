@@ -83,6 +83,9 @@ export class CommandExecutor {
   }
 
   async execute(ctx: StationContext, request: OcppCommandRequest): Promise<OcppCommandReply> {
+    // The timeout counts from here: a replica forwarding the command waits only that long (plus a
+    // margin for the bus), so slow hooks must not push the CALL past the moment it gave up.
+    const receivedAt = Date.now();
     const { action } = request;
     if (!isCsAction16(action)) return invalid(`${action} is not a central-system action of OCPP 1.6`);
     const refused = registrationRefusal(ctx, action);
@@ -109,7 +112,7 @@ export class CommandExecutor {
       return this.errorReply(e);
     }
 
-    const outcome = await ctx.call(action, payload, { timeoutMs: request.timeoutMs });
+    const outcome = await ctx.call(action, payload, { timeoutMs: request.timeoutMs, since: receivedAt });
     // One at a time, in registration order: hooks of one action may touch the same rows.
     const effects: (() => Promise<void>)[] =
       outcome.kind === 'result'

@@ -48,6 +48,16 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     expect(calls.depth).toBe(0);
   });
 
+  it('counts from `since` when given (the command arrived earlier): past that deadline it is never sent', async () => {
+    const late = calls.call('ClearCache', {}, { timeoutMs: 1000, since: Date.now() - 1500 });
+    jest.advanceTimersByTime(0);
+    expect(await late).toEqual({ kind: 'timeout' });
+    const inTime = calls.call('Reset', {}, { timeoutMs: 1000, since: Date.now() - 400 });
+    expect(sent.map((s) => s.action)).toEqual(['Reset']);
+    jest.advanceTimersByTime(600);
+    expect(await inTime).toEqual({ kind: 'timeout' });
+  });
+
   it('a call that waited in the queue gets only the rest of its time once sent', async () => {
     const first = calls.call('Reset', {}, { timeoutMs: 30_000 });
     const second = calls.call('ClearCache', {}, { timeoutMs: 3000 });

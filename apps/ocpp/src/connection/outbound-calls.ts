@@ -16,6 +16,11 @@ export type CallOutcome =
 
 export interface OutboundCallOptions {
   timeoutMs: number;
+  /**
+   * `Date.now()` from which the timeout counts (default: when queued): when the caller's wait began,
+   * e.g. a command's arrival, so time spent on it before the call counts too.
+   */
+  since?: number;
   /** Latest wins: a queued (not yet sent) call with the same key is answered `superseded`. */
   coalesceKey?: string;
 }
@@ -58,7 +63,7 @@ export class OutboundCalls {
   call(action: string, payload: JsonObject, options: OutboundCallOptions): Promise<CallOutcome> {
     if (this.closed) return Promise.resolve({ kind: 'disconnected' });
     return new Promise((resolve) => {
-      const entry: Pending = { uniqueId: randomUUID(), action, payload, options, resolve, deadline: Date.now() + options.timeoutMs };
+      const entry: Pending = { uniqueId: randomUUID(), action, payload, options, resolve, deadline: (options.since ?? Date.now()) + options.timeoutMs };
       if (options.coalesceKey !== undefined) {
         const index = this.queue.findIndex((p) => p.options.coalesceKey === options.coalesceKey);
         if (index >= 0) {

@@ -21,7 +21,7 @@ export interface StationContext {
   registration: RegistrationState;
   validationPolicy: ValidationPolicy;
   /** Sends a CSMS → charger CALL through the station's queue. */
-  call(action: string, payload: JsonObject, options?: { timeoutMs?: number; coalesceKey?: string }): Promise<CallOutcome>;
+  call(action: string, payload: JsonObject, options?: { timeoutMs?: number; since?: number; coalesceKey?: string }): Promise<CallOutcome>;
   /**
    * Remembers that we asked for `action` with TriggerMessage, so it passes the registration gate
    * while Pending; `false` forgets it again (the charger refused the trigger).

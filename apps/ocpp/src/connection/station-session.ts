@@ -110,9 +110,9 @@ export class StationSession implements StationContext {
     return this.calls.depth;
   }
 
-  async call(action: string, payload: JsonObject, options: { timeoutMs?: number; coalesceKey?: string } = {}): Promise<CallOutcome> {
+  async call(action: string, payload: JsonObject, options: { timeoutMs?: number; since?: number; coalesceKey?: string } = {}): Promise<CallOutcome> {
     const started = process.hrtime.bigint();
-    const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, coalesceKey: options.coalesceKey });
+    const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, since: options.since, coalesceKey: options.coalesceKey });
     this.metrics.outboundCalls.inc({ action, outcome: outcome.kind });
     if (outcome.kind === 'result' || outcome.kind === 'error') {
       this.metrics.outboundDuration.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
