@@ -89,4 +89,30 @@ describe('OCPP station lifecycle and operator views (review)', () => {
       }
     });
   });
+
+  describe('meter values', () => {
+    const at = (minute: number) => `2026-02-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    type Sample = { connectorId: number; sampledAt: string; value: number };
+    const key = (m: Sample) => `${m.connectorId}@${m.sampledAt}=${m.value}`;
+
+    it('pages with offset through readings that share a timestamp, each sample once', async () => {
+      const cp = await booted();
+      // Clock-aligned readings: every connector reports at the same instant.
+      for (const connectorId of [1, 2, 3]) {
+        await send(cp, 'MeterValues', {
+          connectorId,
+          meterValue: [{ timestamp: at(15), sampledValue: [{ value: `${connectorId}00` }, { value: `${connectorId}01` }] }],
+        });
+      }
+      const all = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values`)).body as Sample[];
+      expect(all).toHaveLength(6);
+      const paged: Sample[] = [];
+      for (let offset = 0; offset < 8; offset += 4) {
+        const page = await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values?limit=4&offset=${offset}`);
+        expect(page.status).toBe(200);
+        paged.push(...(page.body as Sample[]));
+      }
+      expect(paged.map(key)).toEqual(all.map(key));
+    });
+  });
 });

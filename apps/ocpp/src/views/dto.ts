@@ -86,6 +86,7 @@ export class MeterValueQuery {
   @OptionalIsoDateTime('sampled at or after') from?: Date;
   @OptionalIsoDateTime('sampled before') to?: Date;
   @ApiPropertyOptional({ type: 'integer', minimum: INT32_MIN, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(INT32_MAX) offset = 0;
   @ApiPropertyOptional({ type: 'integer', default: 1000, minimum: 1, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
 }
 

@@ -60,22 +60,26 @@ export class ViewsRepository {
   /**
    * A station's sampled values, oldest first. Readings (and rows stored before them, see the
    * `meter_samples` view) are limited in index order before they are expanded: through the view,
-   * every reading in the range would be expanded and sorted to find the first `limit`.
+   * every reading in the range would be expanded and sorted to find the first `limit`. Every
+   * reading has a sample, so `offset + limit` readings hold the page. The order is total (the
+   * table breaks ties between a reading and an older row of the same id), so pages neither repeat
+   * nor skip samples: readings that share a timestamp (clock-aligned, one per connector) cannot
+   * be paged through by `from`.
    */
-  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; limit: number }): Promise<Record<string, unknown>[]> {
+  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Record<string, unknown>[]> {
     const filter = `station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3) AND ($4::int IS NULL OR transaction_id = $4)`;
     return this.db.query(
-      `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5),
-            v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5)
+      `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
+            v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
        SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format FROM (
-         SELECT r.id, s.n AS sample, r.connector_id AS "connectorId", r.transaction_id AS "transactionId", r.sampled_at AS "sampledAt",
+         SELECT 1 AS source, r.id, s.n AS sample, r.connector_id AS "connectorId", r.transaction_id AS "transactionId", r.sampled_at AS "sampledAt",
                 s.v->>'measurand' AS measurand, (s.v->>'value')::float8 AS value, s.v->>'rawValue' AS "rawValue", s.v->>'unit' AS unit,
                 s.v->>'phase' AS phase, s.v->>'context' AS context, s.v->>'location' AS location, s.v->>'format' AS format
            FROM r CROSS JOIN LATERAL json_array_elements(r.samples) WITH ORDINALITY AS s(v, n)
          UNION ALL
-         SELECT id, 1, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format FROM v
-       ) x ORDER BY "sampledAt", id, sample LIMIT $5`,
-      [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit],
+         SELECT 0, id, 1, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format FROM v
+       ) x ORDER BY "sampledAt", source, id, sample OFFSET $6 LIMIT $5`,
+      [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit, f.offset],
     );
   }
 
