@@ -62,4 +62,14 @@ describe('OCPP commands across replicas (review)', () => {
     // B told its caller the command timed out: the charger must not get it afterwards.
     await expect(client.next(2_000)).rejects.toThrow('no frame in time');
   }, 30_000);
+
+  it('an invalid payload is a 400 naming the field also for an offline station, and refuses a bulk command before any station gets it', async () => {
+    const offline = await command(a, uniqueStation('GONE'), 'ChangeAvailability', { connectorId: 1, type: 'Sometimes' });
+    expect(offline).toMatchObject({ status: 400, body: { code: 'InvalidRequest', description: expect.stringContaining('/type') } });
+
+    const { id, client } = await open(b);
+    const bulk = await api(a, 'POST', '/api/v1/commands/bulk', { stationIds: [id, uniqueStation('GONE')], action: 'ChangeAvailability', payload: { connectorId: 1, type: 'Sometimes' } });
+    expect(bulk).toMatchObject({ status: 400, body: { message: expect.stringContaining('/type') } });
+    await expect(client.next(500)).rejects.toThrow('no frame in time');
+  });
 });

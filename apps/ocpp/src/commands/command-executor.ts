@@ -98,14 +98,8 @@ export class CommandExecutor {
       return this.errorReply(e);
     }
     // Every check comes before the before-hook: a refused command must leave no trace in our state.
-    const checked = validateRequest16(action, payload);
-    if (!checked.ok) return invalid(checked.description, checked.details);
-    const violations = commandRuleViolations(action, payload);
-    if (violations.length > 0) {
-      const first = violations[0]!;
-      const more = violations.length > 1 ? ` (+${violations.length - 1} more)` : '';
-      return invalid(`${first.path} ${first.message}${more}`, { errors: violations });
-    }
+    const refusal = payloadRefusal(action, payload);
+    if (refusal) return refusal;
     try {
       await this.before.get(action)?.(ctx, payload);
     } catch (e) {
@@ -122,6 +116,17 @@ export class CommandExecutor {
       await effect().catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, outcome: outcome.kind }, 'could not record the effect of a command outcome'));
     }
     return replyOf(outcome, action);
+  }
+
+  /**
+   * What is refused whatever the station: an unknown action, a payload the schema or the rules
+   * refuse. Checked before a command travels, so an offline station or a bulk command gets the 400
+   * too. A payload a completing hook fills in is checked only where the command runs.
+   */
+  check(request: OcppCommandRequest): OcppCommandReply | undefined {
+    const { action } = request;
+    if (!isCsAction16(action)) return invalid(`${action} is not a central-system action of OCPP 1.6`);
+    return this.complete.has(action) ? undefined : payloadRefusal(action, request.payload as JsonObject);
   }
 
   errorReply(e: unknown): OcppCommandReply {
@@ -144,6 +149,17 @@ export function registrationRefusal(ctx: Pick<StationContext, 'registration'>, a
     return error(LocalCommandErrorCode.NotAccepted, `${action} is not allowed before the station is accepted`);
   }
   return undefined;
+}
+
+/** The OCA schema, then the guide's rules and our ranges, as one InvalidRequest naming the fields. */
+function payloadRefusal(action: CsAction16, payload: JsonObject): OcppCommandReply | undefined {
+  const checked = validateRequest16(action, payload);
+  if (!checked.ok) return invalid(checked.description, checked.details);
+  const violations = commandRuleViolations(action, payload);
+  if (violations.length === 0) return undefined;
+  const first = violations[0]!;
+  const more = violations.length > 1 ? ` (+${violations.length - 1} more)` : '';
+  return invalid(`${first.path} ${first.message}${more}`, { errors: violations });
 }
 
 export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply {

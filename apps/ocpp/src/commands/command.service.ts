@@ -28,6 +28,8 @@ export class CommandService {
   async send(stationId: string, request: OcppCommandRequest): Promise<OcppCommandReply> {
     const problem = stationIdProblem(stationId);
     if (problem) return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: `station id ${problem}`, details: { stationId: problem } };
+    const refused = this.check(request);
+    if (refused) return refused;
     const local = this.registry.get(stationId);
     if (local) return this.executor.execute(local, request);
     const timeoutMs = (request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS) + BUS_MARGIN_MS;
@@ -45,6 +47,11 @@ export class CommandService {
       this.logger.error({ err, stationId, action: request.action }, 'command could not travel over the bus');
       return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: `the command could not reach the replica holding ${stationId}: ${errorMessage(err)}`.slice(0, 1024) };
     }
+  }
+
+  /** Why the command is invalid for any station (the 400 an offline station or a bulk command gets too), if it is. */
+  check(request: OcppCommandRequest): OcppCommandReply | undefined {
+    return this.executor.check(request);
   }
 
   /**

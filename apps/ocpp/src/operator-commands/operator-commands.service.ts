@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OcppCommandReply } from '@cpo/contracts';
-import { APP_CONFIG, ConflictError } from '@cpo/platform';
+import { APP_CONFIG, ConflictError, ValidationError } from '@cpo/platform';
 import type { CsAction16 } from '@cpo/ocpp-protocol';
 import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
@@ -29,8 +29,10 @@ export class OperatorCommands {
     return operatorCommandRefusal(command.action, command.payload) ?? (await this.slotRefusals([stationId], command)).get(stationId) ?? this.commands.send(stationId, command);
   }
 
-  /** One result per station; a reserved id refuses the whole request (it is wrong for every station). */
+  /** One result per station; an invalid payload or a reserved id refuses the whole request (it is wrong for every station). */
   async sendMany(stationIds: string[], command: OperatorCommand): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
+    const invalid = this.commands.check(command);
+    if (invalid?.status === 'error') throw new ValidationError(invalid.description, invalid.details);
     const refused = operatorCommandRefusal(command.action, command.payload);
     if (refused?.status === 'error') throw new ConflictError(refused.description, refused.details);
     const refusals = await this.slotRefusals(stationIds, command);
