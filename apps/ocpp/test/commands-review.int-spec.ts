@@ -1,12 +1,44 @@
 import { jest } from '@jest/globals';
 import { ocppCommandSubject } from '@cpo/contracts';
-import { testServers } from '@cpo/testing';
-import { connect } from '@nats-io/transport-node';
+import { eventually, testServers } from '@cpo/testing';
+import { connect, type Subscription } from '@nats-io/transport-node';
+import { ConnectionEvents } from '../src/connection/connection-events.js';
+import { SessionRegistry } from '../src/connection/session-registry.js';
+import type { StationSession } from '../src/connection/station-session.js';
 import { ReservationRepository } from '../src/reservations/reservation.repository.js';
 import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+/** The replica misses every later session claim, as when core NATS drops one (at most once). */
+function missClaims(h: OcppHarness): void {
+  void (h.app.app.get(SessionRegistry) as unknown as { claims: Subscription }).claims.unsubscribe();
+}
+
+/** Resolves once the replica has finished with the close of the station's socket (its events recorded or not). */
+function detached(h: OcppHarness, stationId: string): Promise<void> {
+  const registry = h.app.app.get(SessionRegistry) as unknown as { detach(session: StationSession, reason: string): Promise<void> };
+  const detach = registry.detach.bind(registry);
+  return new Promise((resolve) => {
+    jest.spyOn(registry, 'detach').mockImplementation((session, reason) => {
+      const done = detach(session, reason);
+      if (session.stationId === stationId) void done.finally(resolve);
+      return done;
+    });
+  });
+}
+
+/** The stations whose disconnection the replica records from now on. */
+function disconnections(h: OcppHarness): string[] {
+  const ids: string[] = [];
+  const events = h.app.app.get(ConnectionEvents);
+  const record = events.disconnected.bind(events);
+  jest.spyOn(events, 'disconnected').mockImplementation((stationId, ...rest) => (ids.push(stationId), record(stationId, ...rest)));
+  return ids;
+}
+
+const connection = async (h: OcppHarness, id: string) => (await api(h, 'GET', `/api/v1/stations/${encodeURIComponent(id)}`)).body?.connection;
 
 /** Commands routed between two replicas: typed errors, deadlines, replaced sockets. */
 describe('OCPP commands across replicas (review)', () => {
@@ -72,4 +104,63 @@ describe('OCPP commands across replicas (review)', () => {
     expect(bulk).toMatchObject({ status: 400, body: { message: expect.stringContaining('/type') } });
     await expect(client.next(500)).rejects.toThrow('no frame in time');
   });
+
+  // Last: replica A misses claims from here on.
+  it('a socket whose replacement on another replica it never heard of (claim lost) records no disconnection when it closes', async () => {
+    missClaims(a);
+    const { id, client: first } = await open(a);
+    const { client: second } = await open(b, id);
+    expect(await eventually(async () => (await connection(a, id))?.replicaId === 'replica-b')).toBe(true);
+    const recorded = disconnections(a);
+    const done = detached(a, id);
+    first.close();
+    await done;
+    // The station is connected, on B: A's `disconnected` would come after B's `connected` and mark it offline.
+    expect(recorded).not.toContain(id);
+    expect(await connection(a, id)).toMatchObject({ replicaId: 'replica-b' });
+    expect(second.ws.readyState).toBe(second.ws.OPEN);
+  });
+});
+
+describe('OCPP presence when a session claim is lost (review)', () => {
+  let a: OcppHarness;
+  let b: OcppHarness;
+  const clients: RawClient[] = [];
+  const open = async (h: OcppHarness, id: string) => {
+    const client = await RawClient.open(`${h.wsUrl}/${id}`);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    const env = { OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_PRESENCE_TTL_S: '3' };
+    a = await startOcpp(env);
+    b = await startOcpp(env, a);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it("an old socket is closed at its next presence refresh once a newer connection's record names the station elsewhere; that record is never overwritten", async () => {
+    missClaims(a);
+    const id = uniqueStation();
+    const first = await open(a, id);
+    const second = await open(b, id);
+    const onB = await connection(a, id);
+    expect(onB).toMatchObject({ replicaId: 'replica-b' });
+    const recorded = disconnections(a);
+    const done = detached(a, id);
+    // A refreshes records older than a third of the TTL (1 s) every half of that.
+    const closed = await Promise.race([first.closed, sleep(15_000).then(() => 'still open')]);
+    expect(closed).toEqual({ code: 4000, reason: expect.stringMatching(/replaced/) });
+    await done;
+    expect(recorded).not.toContain(id);
+    expect(await connection(a, id)).toMatchObject({ replicaId: 'replica-b', connectionId: onB.connectionId });
+    expect(second.ws.readyState).toBe(second.ws.OPEN);
+  }, 30_000);
 });

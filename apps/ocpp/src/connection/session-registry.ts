@@ -11,6 +11,7 @@ import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RedisKeys } from '../redis-keys.js';
 import { ConnectionEvents } from './connection-events.js';
+import { PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
 import type { StationSession } from './station-session.js';
 
 /**
@@ -194,9 +195,12 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
       if (!this.held.has(session.stationId)) this.inboundIds.delete(session.stationId);
     }, INBOUND_IDS_RETENTION_MS).unref();
     this.metrics.connectionEvents.inc({ event: 'closed' });
-    await this.removePresence(session);
-    if (!current) {
-      if (!this.left.has(session)) this.logger.info({ stationId: session.stationId, connectionId: session.connectionId, reason }, 'replaced connection closed; no disconnection recorded');
+    const removed = await this.removePresence(session);
+    // A newer connection on another replica whose claim we missed (core NATS is at most once) wrote
+    // its record over ours: the station is connected there, and our late `disconnected` would say it is not.
+    const elsewhere = removed === PRESENCE_OF_ANOTHER;
+    if (!current || elsewhere) {
+      if (!this.left.has(session)) this.logger.info({ stationId: session.stationId, connectionId: session.connectionId, reason, elsewhere }, 'replaced connection closed; no disconnection recorded');
       return;
     }
     await this.recordDisconnection(session, reason);
@@ -232,16 +236,20 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
       .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection of a failed connection'));
   }
 
-  /** Only removes the presence record if it still points at this socket (the station may already be elsewhere). */
-  private async removePresence(session: StationSession): Promise<void> {
-    await this.redis
+  /**
+   * Only removes the presence record if it still points at this socket (the station may already be
+   * elsewhere). Returns 1 when removed, 0 when there was none, {@link PRESENCE_OF_ANOTHER} when it
+   * names another connection, undefined when Redis failed.
+   */
+  private async removePresence(session: StationSession): Promise<number | undefined> {
+    return (await this.redis
       .eval(
-        `local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v).connectionId == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+        REMOVE_PRESENCE,
         1,
         this.keys.presence(session.stationId),
         session.connectionId,
       )
-      .catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence removal failed'));
+      .catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence removal failed'))) as number | undefined;
   }
 
   private release(stationId: string, held: Held): void {
@@ -275,17 +283,36 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     const retry = (i: number) => (due[i]!.lastPresenceWrite = previous[i]!);
     try {
       const pipeline = this.redis.pipeline();
-      for (const h of due) pipeline.set(this.keys.presence(h.session.stationId), this.presenceRecord(h.session, h.lastSeen), 'EX', this.config.OCPP_PRESENCE_TTL_S);
+      for (const h of due) {
+        pipeline.eval(REFRESH_PRESENCE, 1, this.keys.presence(h.session.stationId), this.presenceRecord(h.session, h.lastSeen), h.session.connectionId, this.config.OCPP_PRESENCE_TTL_S);
+      }
       const results = await pipeline.exec();
       const failed = due.map((_, i) => i).filter((i) => !results?.[i] || results[i]![0]);
       failed.forEach(retry);
       if (failed.length > 0) this.logger.warn({ err: results?.[failed[0]!]?.[0], failed: failed.length, stations: due.length }, 'presence refresh failed');
+      due.forEach((h, i) => {
+        if (results?.[i] && !results[i]![0] && results[i]![1] === PRESENCE_OF_ANOTHER) this.replacedElsewhere(h);
+      });
     } catch (err) {
       due.forEach((_, i) => retry(i));
       this.logger.warn({ err, stations: due.length }, 'presence refresh failed');
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /**
+   * The station's record names a newer connection, written by another replica whose claim never
+   * reached us: our socket is a leftover (often half-open). Closed as a claim would have closed it,
+   * so commands stop going to two replicas and its close records no `disconnected`.
+   */
+  private replacedElsewhere(held: Held): void {
+    const { session } = held;
+    if (this.held.get(session.stationId) !== held) return;
+    this.logger.warn({ stationId: session.stationId, connectionId: session.connectionId }, 'presence names another connection (a missed claim); closing the old socket');
+    this.metrics.connectionEvents.inc({ event: 'replaced' });
+    this.release(session.stationId, held);
+    session.close('replaced by a connection on another replica', 4000);
   }
 
   private async writePresence(session: StationSession, lastSeen: number): Promise<void> {
