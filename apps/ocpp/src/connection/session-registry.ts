@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import { OcppCommandRequestV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusNames, BusResponder, NATS_CONNECTION } from '@cpo/messaging';
 import { APP_CONFIG, REDIS, ROOT_LOGGER } from '@cpo/platform';
-import { InboundIds } from '@cpo/ocpp-protocol';
+import type { InboundIds } from '@cpo/ocpp-protocol';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RedisKeys } from '../redis-keys.js';
 import { ConnectionEvents } from './connection-events.js';
 import { PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
+import { RecentInboundIds } from './recent-inbound-ids.js';
 import type { StationSession } from './station-session.js';
 
 /**
@@ -19,9 +20,6 @@ import type { StationSession } from './station-session.js';
  * socket, so any other replica still holding an older socket for it closes that one.
  */
 export const OCPP_SESSION_CLAIMED_SUBJECT = 'ocpp.session.claimed';
-
-/** How long a disconnected station's recent CALL ids are kept for a reconnect. */
-const INBOUND_IDS_RETENTION_MS = 10 * 60_000;
 
 export interface Presence {
   replicaId: string;
@@ -46,8 +44,7 @@ interface Held {
 @Injectable()
 export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown {
   private readonly held = new Map<string, Held>();
-  /** Recent inbound CALL ids per station, kept across reconnects (errata 2025-04 §3.1). */
-  private readonly inboundIds = new Map<string, InboundIds>();
+  private readonly inboundIds = new RecentInboundIds();
   private claims?: Subscription;
   private readonly detaching = new Set<Promise<void>>();
   /** Sockets released by `leave`, their disconnection already recorded. */
@@ -94,12 +91,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   idsFor(stationId: string): InboundIds {
-    let ids = this.inboundIds.get(stationId);
-    if (!ids) {
-      ids = new InboundIds();
-      this.inboundIds.set(stationId, ids);
-    }
-    return ids;
+    return this.inboundIds.of(stationId);
   }
 
   get(stationId: string): StationSession | undefined {
@@ -191,9 +183,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     const current = held?.session === session;
     if (current) this.release(session.stationId, held);
     // Keep the station's recent ids for a reconnect (retransmissions may reuse them), not forever.
-    setTimeout(() => {
-      if (!this.held.has(session.stationId)) this.inboundIds.delete(session.stationId);
-    }, INBOUND_IDS_RETENTION_MS).unref();
+    if (!this.held.has(session.stationId)) this.inboundIds.away(session.stationId);
     this.metrics.connectionEvents.inc({ event: 'closed' });
     const removed = await this.removePresence(session);
     // A newer connection on another replica whose claim we missed (core NATS is at most once) wrote
@@ -203,7 +193,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
       if (!this.left.has(session)) this.logger.info({ stationId: session.stationId, connectionId: session.connectionId, reason, elsewhere }, 'replaced connection closed; no disconnection recorded');
       return;
     }
-    await this.recordDisconnection(session, reason);
+    await this.recordDisconnection(held, reason);
   }
 
   /** Releases a socket about to be closed by this replica and records its disconnection first. */
@@ -213,12 +203,12 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     this.release(session.stationId, held);
     this.left.add(session);
     await this.removePresence(session);
-    await this.recordDisconnection(session, reason);
+    await this.recordDisconnection(held, reason);
   }
 
-  private async recordDisconnection(session: StationSession, reason: string): Promise<void> {
+  private async recordDisconnection({ session, lastSeen }: Held, reason: string): Promise<void> {
     await this.events
-      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), reason)
+      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), reason, new Date(lastSeen))
       .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection'));
   }
 
@@ -230,9 +220,10 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   private async undoAttach(held: Held): Promise<void> {
     const { session } = held;
     if (this.held.get(session.stationId) === held) this.release(session.stationId, held);
+    if (!this.held.has(session.stationId)) this.inboundIds.away(session.stationId);
     await this.removePresence(session);
     await this.events
-      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), 'the connection could not be registered')
+      .disconnected(session.stationId, this.config.OCPP_REPLICA_ID, new Date(), 'the connection could not be registered', new Date(held.lastSeen))
       .catch((err: unknown) => this.logger.error({ err, stationId: session.stationId }, 'could not record the disconnection of a failed connection'));
   }
 
