@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { CommittedOutboxEvent, OutboxFastPath, OutboxStatement } from '@cpo/messaging';
 import type { DataSource } from 'typeorm';
 import { ChargerCommits, type CommitPart } from './charger-commits.js';
@@ -54,10 +55,17 @@ describe('ChargerCommits', () => {
     const commits = new ChargerCommits(db, relayOnly());
     const meters = part('meter', true);
     const statuses = part('status', true);
-    const first = commits.submit(meters, 'm1');
-    const rest = [commits.submit(statuses, 's1'), commits.submit(meters, 'm2'), commits.submit(meters, 'm3')];
-    release();
-    await Promise.all([first, ...rest]);
+    // Clock frozen: the batcher lets waiting items linger 5 ms for company, so a stall of the test
+    // process between two submits (a loaded CI machine) started a commit with only the first of them.
+    jest.useFakeTimers();
+    try {
+      const first = commits.submit(meters, 'm1');
+      const rest = [commits.submit(statuses, 's1'), commits.submit(meters, 'm2'), commits.submit(meters, 'm3')];
+      release();
+      await Promise.all([first, ...rest]);
+    } finally {
+      jest.useRealTimers();
+    }
     expect(sent).toHaveLength(2);
     const second = sent[1]!;
     expect(second.text).toMatch(/^WITH meter_ins AS \(INSERT INTO t SELECT \$1::text\), meter_out AS .*\$2::text.*,\nstatus_ins AS \(INSERT INTO t SELECT \$3::text\), status_out AS .*\$4::text/s);
