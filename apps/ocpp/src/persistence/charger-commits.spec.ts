@@ -49,23 +49,21 @@ function fakeFastPath(enabled: boolean): { fastPath: OutboxFastPath; published: 
 const relayOnly = () => fakeFastPath(false).fastPath;
 
 describe('ChargerCommits', () => {
+  // Clock frozen: the batcher lets waiting items linger 5 ms for company, so a stall of the test
+  // process between two submits (a loaded CI machine) started a commit with only the first of them.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('writes the kinds of message that arrived during a commit in one statement, parts in key order, one NOTIFY for all their events', async () => {
     let release!: () => void;
     const { db, sent } = fakeDb(new Promise<void>((r) => (release = r)));
     const commits = new ChargerCommits(db, relayOnly());
     const meters = part('meter', true);
     const statuses = part('status', true);
-    // Clock frozen: the batcher lets waiting items linger 5 ms for company, so a stall of the test
-    // process between two submits (a loaded CI machine) started a commit with only the first of them.
-    jest.useFakeTimers();
-    try {
-      const first = commits.submit(meters, 'm1');
-      const rest = [commits.submit(statuses, 's1'), commits.submit(meters, 'm2'), commits.submit(meters, 'm3')];
-      release();
-      await Promise.all([first, ...rest]);
-    } finally {
-      jest.useRealTimers();
-    }
+    const first = commits.submit(meters, 'm1');
+    const rest = [commits.submit(statuses, 's1'), commits.submit(meters, 'm2'), commits.submit(meters, 'm3')];
+    release();
+    await Promise.all([first, ...rest]);
     expect(sent).toHaveLength(2);
     const second = sent[1]!;
     expect(second.text).toMatch(/^WITH meter_ins AS \(INSERT INTO t SELECT \$1::text\), meter_out AS .*\$2::text.*,\nstatus_ins AS \(INSERT INTO t SELECT \$3::text\), status_out AS .*\$4::text/s);
@@ -84,6 +82,11 @@ describe('ChargerCommits', () => {
 });
 
 describe('ChargerCommits with the outbox fast path', () => {
+  // Clock frozen: the batcher lets waiting items linger 5 ms for company, so a stall of the test
+  // process between two submits (a loaded CI machine) started a commit with only the first of them.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('selects the ids the outbox CTEs stored instead of notifying, and hands exactly those events to the fast path after the statement resolved', async () => {
     // The database "stored" m1 and s2 only (as when a status is stale and its event is dropped).
     const { db, sent } = fakeDb(undefined, () => [
