@@ -117,6 +117,17 @@ describe('buildProfile', () => {
   });
 });
 
+describe('the 6 A pilot minimum in either unit', () => {
+  const now = new Date('2026-11-23T06:00:00.000Z');
+  it('pauses a limit planned below 6 A also on a charger that only takes W (it cannot signal 4 A and would draw 6 A)', () => {
+    const plan = { connectorId: 1, schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 4 }, { startPeriodS: 60, limit: 16, numberPhases: 1 as const }] } };
+    const periods = (allowed: ('A' | 'W')[]) => buildProfile(plan, { allowedChargingRateUnits: allowed }, now).profile.chargingSchedule.chargingSchedulePeriod.map((p) => p.limit);
+    expect(periods(['A'])).toEqual([0, 16]);
+    expect(periods(['W'])).toEqual([0, 3680]);
+    expect(buildLeaseFallback(1, { allowedChargingRateUnits: ['W'] }, now, 4).profile.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 0 }]);
+  });
+});
+
 describe('roundDown', () => {
   it.each([
     [16.29, 'A', 16.2],

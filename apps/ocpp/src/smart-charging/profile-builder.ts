@@ -79,8 +79,7 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
 
   const converted: Period[] = periods.map((p) => {
     const phases = p.numberPhases ?? 3;
-    const value = convert(p.limit, schedule.chargingRateUnit, toUnit, phases, voltage);
-    const period: Period = { startPeriod: p.startPeriodS, limit: roundDown(value, toUnit) };
+    const period: Period = { startPeriod: p.startPeriodS, limit: limitIn(p.limit, schedule.chargingRateUnit, toUnit, phases, voltage) };
     if (p.numberPhases !== undefined) period.numberPhases = p.numberPhases;
     return period;
   });
@@ -132,7 +131,7 @@ export function buildLeaseFallback(connectorId: number, caps: StationCapabilitie
       chargingSchedule: {
         chargingRateUnit: unit,
         startSchedule: new Date(now.getTime() - START_IN_PAST_MS).toISOString(),
-        chargingSchedulePeriod: [{ startPeriod: 0, limit: roundDown(convert(fallbackA, 'A', unit, 3, voltage), unit) }],
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: limitIn(fallbackA, 'A', unit, 3, voltage) }],
       },
     },
   };
@@ -146,6 +145,16 @@ function chooseUnit(planned: 'A' | 'W', allowed: ('A' | 'W')[] | undefined): 'A'
 function convert(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number, voltage: number): number {
   if (from === to) return value;
   return from === 'A' ? value * voltage * phases : value / (voltage * phases);
+}
+
+/**
+ * A planned limit in the unit sent, rounded down. A limit planned in A is a pilot current: below the
+ * 6 A minimum it is a pause in W too, since an AC charger told e.g. 2,760 W (4 A at 3 phases)
+ * cannot signal 4 A and would draw 6 A, above the plan.
+ */
+function limitIn(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number, voltage: number): number {
+  if (from === 'A' && roundDown(value, 'A') === 0) return 0;
+  return roundDown(convert(value, from, to, phases, voltage), to);
 }
 
 /** Never above the plan: down to 0.1 A (and 0 below the 6 A pilot minimum) or to whole watts. */
