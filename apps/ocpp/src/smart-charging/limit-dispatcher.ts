@@ -180,6 +180,7 @@ export class LimitDispatcher {
       return false;
     }
     const at = new Date().toISOString();
+    let stale = false;
     const current = await this.db.transaction(async (tx) => {
       const current = await this.profiles.recordOutcome(tx, stationId, row.chargingProfileId, {
         state: accepted ? 'applied' : failed === 'Rejected' || failed === 'NotSupported' ? 'rejected' : 'failed',
@@ -187,7 +188,10 @@ export class LimitDispatcher {
         result,
         planId: row.planId,
       });
-      if (!current) return false;
+      if (!current) {
+        if (accepted) stale = await this.profiles.reopenAfterStaleAccept(tx, stationId, row.chargingProfileId, row.planId, built.profile as unknown as Record<string, unknown>, result);
+        return false;
+      }
       const common = { stationId, connectorId: built.connectorId, planId: row.planId ?? undefined, chargingProfileId: built.profile.chargingProfileId };
       if (accepted && renewal) return true;
       if (accepted) {
@@ -203,6 +207,7 @@ export class LimitDispatcher {
       return true;
     });
     if (!accepted) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result }, 'charging profile not applied');
+    if (stale) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, planId: row.planId }, 'charger accepted a profile of a superseded plan; the current plan is sent again');
     return accepted && current;
   }
 }

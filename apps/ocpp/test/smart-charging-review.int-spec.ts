@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { schemaVersionOf, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { BusNames, JETSTREAM, toHeaders } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import type { Req16 } from '@cpo/ocpp-protocol';
+import { eventually } from '@cpo/testing';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { SessionRegistry } from '../src/connection/session-registry.js';
+import { ChargingProfileRepository, type StationProfileRow } from '../src/smart-charging/charging-profile.repository.js';
+import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
+import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+/** A charger that accepts every profile and records what it was sent. */
+function charger(url: string, keys: Record<string, string>) {
+  const cp = new ChargePoint16({ identity: uniqueStation('SCREV'), url, reconnect: false });
+  const sets: Req16<'SetChargingProfile'>[] = [];
+  readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
+  cp.handle('SetChargingProfile', (req) => {
+    sets.push(req);
+    return { status: 'Accepted' };
+  });
+  cp.handle('GetCompositeSchedule', () => ({ status: 'Rejected' }));
+  /** The limit of the last profile the charger accepted under `id`: what it holds. */
+  const holds = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit;
+  return { cp, sets, holds };
+}
+
+type Row = { chargingProfileId: number; planId: string; state: string };
+
+describe('smart charging review', () => {
+  let h: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    // No background retry pass (the tests run it).
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '0', OCPP_PROFILE_RETRY_MS: '3600000' });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function online(keys: Record<string, string>) {
+    const c = charger(h.wsUrl, keys);
+    chargers.push(c.cp);
+    void c.cp.start();
+    await c.cp.waitOpen();
+    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
+    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    return c;
+  }
+
+  const row = async (stationId: string, id: number) => ((await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === id);
+
+  function plan(stationId: string, limits: [number, number][]): PlannerStationLimitsPlanned {
+    const startSchedule = new Date(Date.now() - 600_000).toISOString();
+    return {
+      planId: randomUUID(), groupId: 'G1', stationId, reason: 'allocation', effectiveFrom: startSchedule,
+      connectors: limits.map(([connectorId, limit]) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit }] } })),
+    };
+  }
+
+  async function publishPlan(p: PlannerStationLimitsPlanned, occurredAt: Date): Promise<void> {
+    const js = h.app.app.get<JetStreamClient>(JETSTREAM);
+    const names = h.app.app.get(BusNames);
+    const eventId = randomUUID();
+    const headers = toHeaders({ eventId, schemaVersion: schemaVersionOf(Subjects.PlannerStationLimitsPlanned), source: 'planner', occurredAt: occurredAt.toISOString() });
+    await js.publish(names.subject(Subjects.PlannerStationLimitsPlanned), JSON.stringify(p), { msgID: eventId, headers });
+  }
+
+  const appliedPlan = async (stationId: string, id: number, planId: string) => {
+    const r = await row(stationId, id);
+    return r?.planId === planId && r.state === 'applied';
+  };
+
+  it('a pass that read an older plan and sends it after the newer one was applied leaves the charger on the newer plan', async () => {
+    const { cp, holds } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '0' });
+    const made = Date.now();
+    const older = plan(cp.identity, [[1, 10]]);
+    await publishPlan(older, new Date(made));
+    expect(await eventually(() => appliedPlan(cp.identity, 101, older.planId))).toBe(true);
+    const repository = h.app.app.get(ChargingProfileRepository);
+    // What a retry pass (or renewal, or reconnect) read while the older plan was still to be sent.
+    const staleRead: StationProfileRow[] = (await repository.forStation(cp.identity)).map((r) => ({ ...r, state: 'pending', due: 'unapplied' }));
+    const newer = plan(cp.identity, [[1, 16]]);
+    await publishPlan(newer, new Date(made + 1_000));
+    expect(await eventually(() => appliedPlan(cp.identity, 101, newer.planId))).toBe(true);
+    expect(holds(101)).toBe(16);
+    // That pass only now gets to send: the charger replaces the newer profile with the older one.
+    jest.spyOn(repository, 'forStation').mockResolvedValueOnce(staleRead);
+    await h.app.app.get(LimitDispatcher).dispatch(cp.identity, { all: false, ctx: h.app.app.get(SessionRegistry).get(cp.identity) });
+    expect(holds(101)).toBe(10);
+    // The row must not claim the newer plan is applied while the charger holds the older: the retry sends it again.
+    await h.app.app.get(ProfileRetry).run();
+    expect(await eventually(() => appliedPlan(cp.identity, 101, newer.planId))).toBe(true);
+    expect(holds(101)).toBe(16);
+  });
+});
