@@ -17,6 +17,8 @@ export type IdTagInfo = Ocpp16.AuthorizeResponse['idTagInfo'];
  * reference) is kept for the StartTransaction that follows.
  */
 const AUTH_REFERENCE_TTL_S = 15 * 60;
+/** The allow marker of a tag an eMSP's START_SESSION named (the hub's own allow is `1`). */
+const COMMANDED = 'command';
 
 const OCPI_TO_OCPP: Record<OcpiAllowedType, IdTagInfo['status']> = {
   ALLOWED: 'Accepted',
@@ -103,6 +105,7 @@ export class AuthorizationService {
    * get the configured default: a malformed reply is no decision, and the charger must be answered.
    */
   private async askRoaming(stationId: string, idTag: string): Promise<IdTagInfo> {
+    if ((await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED) return { status: 'Accepted' };
     const request: OcpiTokenAuthorizeRequest = { uid: idTag, tokenType: 'RFID', stationId };
     let reply: OcpiTokenAuthorizeReply;
     try {
@@ -150,9 +153,31 @@ export class AuthorizationService {
     }
   }
 
+  /**
+   * An eMSP's START_SESSION for the tag at the station (OCPI: the CPO must not authorise a
+   * command's token again, nor the same token at that EVSE in real time for 15 minutes): its
+   * sessions there are Accepted without asking the hub, which may not know an app or ad-hoc token
+   * (a refusal would stop the session the eMSP started), and carry the command's reference.
+   */
+  async rememberCommanded(stationId: string, idTag: string, reference: string | undefined): Promise<void> {
+    try {
+      await Promise.all([
+        this.redis.set(this.keys.roamingAllowed(stationId, idTag), COMMANDED, 'EX', AUTH_REFERENCE_TTL_S),
+        reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : undefined,
+      ]);
+    } catch (err) {
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, "remote start's token not remembered; its session is authorised by the hub");
+    }
+  }
+
+  /** `null` when the hub allowed nothing here lately; unreadable, the caller asks the hub as if not (its failure path reads again and logs). */
+  private async allowedMarker(stationId: string, idTag: string): Promise<string | null> {
+    return this.redis.get(this.keys.roamingAllowed(stationId, idTag));
+  }
+
   private async allowedLately(stationId: string, idTag: string): Promise<boolean> {
     try {
-      return (await this.redis.get(this.keys.roamingAllowed(stationId, idTag))) !== null;
+      return (await this.allowedMarker(stationId, idTag)) !== null;
     } catch (err) {
       this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'earlier roaming decision unreadable');
       return false;

@@ -5,6 +5,7 @@ import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
+import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandService } from '../commands/command.service.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { ocpiCommandDeadlineS } from './command-deadline.js';
@@ -29,6 +30,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     private readonly commands: OcpiCommandRepository,
     private readonly reservations: ReservationRepository,
     private readonly ocpp: CommandService,
+    private readonly authorization: AuthorizationService,
     private readonly outbox: OutboxWriter,
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
@@ -81,6 +83,8 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     }
     const call = ocppCallFor(command, ids);
     if ('result' in call) return { result: call.result, message: call.message };
+    // Before the call: a charger may send its Authorize (AuthorizeRemoteTxRequests) before its answer.
+    if (call.action === 'RemoteStartTransaction') await this.authorization.rememberCommanded(command.stationId, String(call.payload['idTag']), command.authorizationReference);
     const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload });
     return { result: ocpiResultOf(call.action, reply), message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { CommandsModule } from '../commands/commands.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
@@ -7,7 +8,7 @@ import { StaleOcpiCommands } from './stale-ocpi-commands.js';
 
 /** Our chargers as a roaming CPO: OCPI commands from ocpi-hub executed over OCPP. */
 @Module({
-  imports: [CommandsModule, ReservationsModule],
+  imports: [AuthorizationModule, CommandsModule, ReservationsModule],
   providers: [OcpiCommandRepository, OcpiCommandsConsumer, StaleOcpiCommands],
 })
 export class RoamingModule {}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { OCPI_TOKEN_AUTHORIZE_SUBJECT, Subjects, type OcpiCommandRequested } from '@cpo/contracts';
+import { EventPublisher } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { eventually, testServers } from '@cpo/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+describe('OCPI commands and roaming authorisation (review)', () => {
+  let h: OcppHarness;
+  let nc: NatsConnection;
+  /** Tokens the hub stand-in was asked about. */
+  const asked: string[] = [];
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    h = await startOcpp({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '2000' });
+    nc = await connect({ servers: testServers.nats });
+    // A hub that cannot authorise the eMSP's app tokens in real time (only the eMSP's command names them).
+    nc.subscribe(`${h.app.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, {
+      callback: (_e, msg) => {
+        asked.push((JSON.parse(new TextDecoder().decode(msg.data)) as { uid: string }).uid);
+        msg.respond(JSON.stringify({ allowed: 'NOT_ALLOWED' }));
+      },
+    });
+    await nc.flush();
+  });
+  afterEach(async () => {
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await nc.close();
+    await h.close();
+  });
+
+  async function charger(): Promise<ChargePoint16> {
+    const cp = new ChargePoint16({ identity: uniqueStation('RVW'), url: h.wsUrl, reconnect: false });
+    cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
+    chargers.push(cp);
+    void cp.start();
+    await cp.waitOpen();
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'R1' });
+    return cp;
+  }
+
+  async function command(c: Omit<OcpiCommandRequested, 'commandId' | 'requestedAt'>): Promise<Record<string, unknown> | undefined> {
+    const commandId = randomUUID();
+    await h.app.app.get(EventPublisher).publish(Subjects.OcpiCommandRequested, { commandId, requestedAt: new Date().toISOString(), ...c });
+    await eventually(() => h.events.of(Subjects.OcpiCommandResult).some((e) => e['commandId'] === commandId), 10_000);
+    return h.events.of(Subjects.OcpiCommandResult).find((e) => e['commandId'] === commandId);
+  }
+
+  it("START_SESSION: the eMSP's token is not authorised again at that station; its session is Accepted and carries the command's reference", async () => {
+    const cp = await charger();
+    const uid = `APP-${randomUUID().slice(0, 8)}`;
+    const result = await command({ type: 'START_SESSION', stationId: cp.identity, connectorId: 1, authorizationReference: 'ref-start-1', parameters: { token: { uid } } });
+    expect(result).toMatchObject({ result: 'ACCEPTED' });
+    // AuthorizeRemoteTxRequests=true chargers authorise first; either way the StartTransaction follows.
+    expect((await send(cp, 'Authorize', { idTag: uid })).idTagInfo.status).toBe('Accepted');
+    const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: uid, meterStart: 0, timestamp: new Date().toISOString() });
+    expect(started.idTagInfo.status).toBe('Accepted');
+    const [tx] = await h.db.query(`SELECT authorization_reference FROM transactions WHERE transaction_id = $1`, [started.transactionId]);
+    expect(tx.authorization_reference).toBe('ref-start-1');
+    expect(asked).not.toContain(uid);
+
+    // Only at the station the command named: elsewhere the hub decides as before.
+    const other = await charger();
+    expect((await send(other, 'Authorize', { idTag: uid })).idTagInfo.status).toBe('Invalid');
+    expect(asked).toContain(uid);
+  });
+});
