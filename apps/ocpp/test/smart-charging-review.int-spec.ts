@@ -33,8 +33,8 @@ describe('smart charging review', () => {
   let h: OcppHarness;
   const chargers: ChargePoint16[] = [];
   beforeAll(async () => {
-    // No background retry pass (the tests run it).
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '0', OCPP_PROFILE_RETRY_MS: '3600000' });
+    // No background retry pass (the tests run it); leases on chargers with stack levels.
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -98,5 +98,20 @@ describe('smart charging review', () => {
     await h.app.app.get(ProfileRetry).run();
     expect(await eventually(() => appliedPlan(cp.identity, 101, newer.planId))).toBe(true);
     expect(holds(101)).toBe(16);
+  });
+
+  it('a boot on an open connection sends the lease fallback again with the lease (the restarted charger may have lost both)', async () => {
+    const { cp, sets } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '2' });
+    const p = plan(cp.identity, [[1, 16]]);
+    await publishPlan(p, new Date());
+    expect(await eventually(() => appliedPlan(cp.identity, 101, p.planId))).toBe(true);
+    const sent = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id);
+    expect(sent(201)).toHaveLength(1);
+    expect(sent(101)[0]?.csChargingProfiles).toMatchObject({ stackLevel: 1, chargingSchedule: { duration: expect.any(Number) } });
+    // The charger restarted behind a socket that stayed open: every profile goes again, the lease's fallback first.
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
+    expect(await eventually(() => sent(101).length === 2)).toBe(true);
+    expect(sent(101)[1]?.csChargingProfiles).toMatchObject({ stackLevel: 1, chargingSchedule: { duration: expect.any(Number) } });
+    expect(sent(201)).toHaveLength(2);
   });
 });

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { LeaseFallback } from './lease-fallback.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { connectorProfileId, STATION_CAP_PROFILE_ID } from './profile-builder.js';
 
@@ -30,6 +31,7 @@ export class StationLimitsConsumer implements OnModuleInit {
     private readonly profiles: ChargingProfileRepository,
     private readonly dispatcher: LimitDispatcher,
     private readonly lifecycle: StationLifecycle,
+    private readonly leaseFallback: LeaseFallback,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -43,8 +45,13 @@ export class StationLimitsConsumer implements OnModuleInit {
         for (const stationId of new Set(events.map((e) => e.payload.stationId))) this.dispatchSoon(stationId, false);
       },
     });
-    // After onboarding (order 0), whose configuration read decides the form of every profile.
-    this.lifecycle.onAccepted((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }), 10);
+    // After onboarding (order 0), whose configuration read decides the form of every profile. A boot on
+    // a connection that had the lease fallbacks (a controller restarted behind a socket that stayed
+    // open) may have lost them like the rest: they go again with their leases.
+    this.lifecycle.onAccepted((ctx) => {
+      this.leaseFallback.forget(ctx.stationId, undefined, ctx);
+      return this.dispatcher.dispatch(ctx.stationId, { all: true, ctx });
+    }, 10);
     // After onboarding (order 0), whose configuration read decides the profiles' form (units, stack levels).
     this.lifecycle.onConnected((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }), 10);
   }
