@@ -4,6 +4,7 @@ import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ocpiCommandDeadlineS } from '../src/roaming/command-deadline.js';
 import { send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 describe('OCPI commands and roaming authorisation (review)', () => {
@@ -42,10 +43,10 @@ describe('OCPI commands and roaming authorisation (review)', () => {
     return cp;
   }
 
-  async function command(c: Omit<OcpiCommandRequested, 'commandId' | 'requestedAt'>): Promise<Record<string, unknown> | undefined> {
+  async function command(c: Omit<OcpiCommandRequested, 'commandId' | 'requestedAt'>, requestedAt = new Date()): Promise<Record<string, unknown> | undefined> {
     const commandId = randomUUID();
-    await h.app.app.get(EventPublisher).publish(Subjects.OcpiCommandRequested, { commandId, requestedAt: new Date().toISOString(), ...c });
-    await eventually(() => h.events.of(Subjects.OcpiCommandResult).some((e) => e['commandId'] === commandId), 10_000);
+    await h.app.app.get(EventPublisher).publish(Subjects.OcpiCommandRequested, { commandId, requestedAt: requestedAt.toISOString(), ...c });
+    await eventually(() => h.events.of(Subjects.OcpiCommandResult).some((e) => e['commandId'] === commandId), 15_000);
     return h.events.of(Subjects.OcpiCommandResult).find((e) => e['commandId'] === commandId);
   }
 
@@ -66,5 +67,18 @@ describe('OCPI commands and roaming authorisation (review)', () => {
     const other = await charger();
     expect((await send(other, 'Authorize', { idTag: uid })).idTagInfo.status).toBe('Invalid');
     expect(asked).toContain(uid);
+  });
+
+  it('a command that arrives shortly before its deadline gets only the time left at the charger, not a whole call timeout past it', async () => {
+    const cp = await charger();
+    const unlocks: number[] = [];
+    // A charger that never answers: without a bound the result would come a full call timeout (30 s) later.
+    cp.handle('UnlockConnector', (req) => (unlocks.push(req.connectorId), new Promise<never>(() => undefined)));
+    const deadlineMs = ocpiCommandDeadlineS(h.app.config.OCPP_CALL_TIMEOUT_MS) * 1000;
+    const started = Date.now();
+    const result = await command({ type: 'UNLOCK_CONNECTOR', stationId: cp.identity, connectorId: 1, parameters: {} }, new Date(Date.now() - deadlineMs + 4_000));
+    expect(result).toMatchObject({ result: 'TIMEOUT' });
+    expect(unlocks).toEqual([1]);
+    expect(Date.now() - started).toBeLessThan(h.app.config.OCPP_CALL_TIMEOUT_MS);
   });
 });

@@ -64,11 +64,8 @@ export class OcpiCommandsConsumer implements OnModuleInit {
   }
 
   private async run(command: OcpiCommandRequested): Promise<{ result: OcpiCommandResultType; message?: string }> {
-    const ageS = (Date.now() - Date.parse(command.requestedAt)) / 1000;
-    if (ageS > ocpiCommandDeadlineS(this.config.OCPP_CALL_TIMEOUT_MS)) {
-      this.logger.warn({ commandId: command.commandId, type: command.type, stationId: command.stationId, ageS: Math.round(ageS) }, 'OCPI command arrived too late; not sent to the charger');
-      return { result: 'TIMEOUT', message: `arrived ${Math.round(ageS)} s after it was requested; not sent to the charge point` };
-    }
+    const tooLate = this.tooLate(command);
+    if (tooLate) return tooLate;
     const ids: { reservationId?: number; cancelReservationId?: number } = {};
     const ocpiReservation = ocpiReservationIdOf(command.parameters);
     if (command.type === 'RESERVE_NOW') {
@@ -85,8 +82,26 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     if ('result' in call) return { result: call.result, message: call.message };
     // Before the call: a charger may send its Authorize (AuthorizeRemoteTxRequests) before its answer.
     if (call.action === 'RemoteStartTransaction') await this.authorization.rememberCommanded(command.stationId, String(call.payload['idTag']), command.authorizationReference);
-    const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload });
+    // The charger gets only what is left of the deadline (the reservation lookups above took some):
+    // a command that arrived just in time must not reach the charger, queued, long after it.
+    const leftMs = this.msLeft(command);
+    if (leftMs <= 0) return this.tooLate(command)!;
+    const timeoutMs = Math.min(this.config.OCPP_CALL_TIMEOUT_MS, Math.ceil(leftMs));
+    const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload, timeoutMs });
     return { result: ocpiResultOf(call.action, reply), message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
+  }
+
+  /** How long a replica may still act on the command (see ocpiCommandDeadlineS), in ms. */
+  private msLeft(command: OcpiCommandRequested): number {
+    return ocpiCommandDeadlineS(this.config.OCPP_CALL_TIMEOUT_MS) * 1000 - (Date.now() - Date.parse(command.requestedAt));
+  }
+
+  /** The TIMEOUT of a command past its deadline, not sent to the charger; undefined while it is in time. */
+  private tooLate(command: OcpiCommandRequested): { result: OcpiCommandResultType; message: string } | undefined {
+    if (this.msLeft(command) > 0) return undefined;
+    const ageS = Math.round((Date.now() - Date.parse(command.requestedAt)) / 1000);
+    this.logger.warn({ commandId: command.commandId, type: command.type, stationId: command.stationId, ageS }, 'OCPI command arrived too late; not sent to the charger');
+    return { result: 'TIMEOUT', message: `arrived ${ageS} s after it was requested; not sent to the charge point` };
   }
 
   /** The charger may have acted already: its answer must reach the partner, so a failed write is tried again. */
