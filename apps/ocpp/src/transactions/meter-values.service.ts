@@ -101,8 +101,11 @@ function givenTransactionId(item: Submission): number | null {
   return id && id > 0 ? id : null;
 }
 
-/** Readings without a transaction id are attached by a lookup, which needs a transaction around it. */
+/**
+ * Readings without a transaction id are attached by a lookup, which needs a transaction around it.
+ * Our ids are positive: firmware that writes -1 (or 0) for "none" names no transaction either.
+ */
 function needsLookup(item: Submission): boolean {
-  const { connectorId, transactionId } = item.req;
-  return (transactionId === undefined || transactionId === 0) && connectorId > 0 && item.req.meterValue.length > 0;
+  const { connectorId } = item.req;
+  return givenTransactionId(item) === null && connectorId > 0 && item.req.meterValue.length > 0;
 }

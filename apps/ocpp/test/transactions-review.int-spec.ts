@@ -1,0 +1,47 @@
+import { Subjects } from '@cpo/contracts';
+import { eventually } from '@cpo/testing';
+import { RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+const boot = { chargePointVendor: 'Acme', chargePointModel: 'S1' };
+
+/** A CALLRESULT's payload; anything else (a CALLERROR) fails the test with the frame. */
+async function result(r: RawClient, action: string, payload: unknown): Promise<Record<string, unknown>> {
+  const frame = (await r.call(action, payload)) as unknown[];
+  expect(frame[0]).toBe(3);
+  return frame[2] as Record<string, unknown>;
+}
+
+/** Transactions and meter values: defects found in review (guide §2.1). */
+describe('transactions: review fixes', () => {
+  let h: OcppHarness;
+  const sockets: RawClient[] = [];
+  beforeAll(async () => {
+    h = await startOcpp();
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function station(): Promise<{ r: RawClient; id: string }> {
+    const id = uniqueStation('TXR');
+    const r = await RawClient.open(`${h.wsUrl}/${id}`);
+    sockets.push(r);
+    await result(r, 'BootNotification', boot);
+    return { r, id };
+  }
+
+  const readings = (stationId: string): Promise<{ transaction_id: number | null }[]> =>
+    h.db.query(`SELECT transaction_id FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at, id`, [stationId]);
+
+  it('MeterValues with a negative transaction id (firmware for "none") go to the transaction running on the connector, like 0', async () => {
+    const { r, id } = await station();
+    const s = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'NEG1', meterStart: 0, timestamp: '2026-03-01T10:00:00Z' });
+    await result(r, 'MeterValues', { connectorId: 1, transactionId: -1, meterValue: [{ timestamp: '2026-03-01T10:15:00Z', sampledValue: [{ value: '250' }] }] });
+    expect(await readings(id)).toEqual([{ transaction_id: s['transactionId'] }]);
+    expect(await eventually(() => h.events.of(Subjects.OcppMeterSampled, id).length === 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppMeterSampled, id)[0]).toMatchObject({ transactionId: s['transactionId'] });
+  });
+});
