@@ -9,6 +9,10 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { ChargingProfileRepository, type StationProfileRow } from '../src/smart-charging/charging-profile.repository.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
+import type { BuiltProfile } from '../src/smart-charging/profile-builder.js';
+import { RunningTransactionCap } from '../src/smart-charging/running-transaction-cap.js';
+import type { StationCapabilities } from '../src/stations/capabilities.js';
+import { StationRepository } from '../src/stations/station.repository.js';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
@@ -113,5 +117,30 @@ describe('smart charging review', () => {
     expect(await eventually(() => sent(101).length === 2)).toBe(true);
     expect(sent(101)[1]?.csChargingProfiles).toMatchObject({ stackLevel: 1, chargingSchedule: { duration: expect.any(Number) } });
     expect(sent(201)).toHaveLength(2);
+  });
+
+  it("a running transaction's TxProfile of an older plan, sent after the newer plan's, is replaced by the newer one again", async () => {
+    await api(h, 'PUT', '/api/v1/id-tags/FLEET-REV', { status: 'Accepted' });
+    const { cp, sets, holds } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '0' });
+    const stations = h.app.app.get(StationRepository);
+    // A charger known to apply a TxDefaultProfile to new transactions only: every limit also goes to the running one.
+    await stations.learnCapabilities(cp.identity, { txDefaultSkipsRunningTransaction: true });
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'FLEET-REV', meterStart: 0, timestamp: new Date().toISOString() });
+    const made = Date.now();
+    const older = plan(cp.identity, [[1, 10]]);
+    await publishPlan(older, new Date(made));
+    expect(await eventually(async () => (await appliedPlan(cp.identity, 101, older.planId)) && holds(301) === 10)).toBe(true);
+    const olderRow = (await h.app.app.get(ChargingProfileRepository).forStation(cp.identity)).find((r) => r.chargingProfileId === 101)!;
+    const olderSent: BuiltProfile = { connectorId: 1, profile: sets.filter((s) => s.csChargingProfiles.chargingProfileId === 101).at(-1)!.csChargingProfiles };
+    const newer = plan(cp.identity, [[1, 16]]);
+    await publishPlan(newer, new Date(made + 1_000));
+    expect(await eventually(async () => (await appliedPlan(cp.identity, 101, newer.planId)) && holds(301) === 16)).toBe(true);
+    // The older plan's pass gets to its running transaction only now (its checks come after all its profiles).
+    const caps = (await stations.capabilities(cp.identity)) as StationCapabilities;
+    await h.app.app.get(RunningTransactionCap).afterAccepted(cp.identity, olderRow, olderSent, caps, { ctx: h.app.app.get(SessionRegistry).get(cp.identity), renewal: false });
+    expect(sets.at(-1)?.csChargingProfiles).toMatchObject({ chargingProfileId: 301, transactionId });
+    expect(holds(301)).toBe(10);
+    await h.app.app.get(ProfileRetry).run();
+    expect(await eventually(async () => (await appliedPlan(cp.identity, 101, newer.planId)) && holds(301) === 16)).toBe(true);
   });
 });

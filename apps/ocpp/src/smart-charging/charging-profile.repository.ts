@@ -179,16 +179,18 @@ export class ChargingProfileRepository {
   /**
    * The charger accepted `sent`, a profile of a plan the row no longer holds: sent after the row's
    * newer plan (a pass that read the row before that plan arrived), it replaced that plan's profile
-   * on the charger (same id). The row records what the charger holds and, if it read applied, is
-   * pending again, so the retry pass sends its plan once more. Returns whether the row is pending now.
+   * on the charger (same id). The row records what the charger holds (`sent`; undefined for the
+   * running transaction's TxProfile copy, which is not the row's form) and, if it read applied, is
+   * pending again, so the retry pass sends its plan once more. No change while the row holds
+   * `stalePlanId`. Returns whether the row is pending now.
    */
-  async reopenAfterStaleAccept(tx: EntityManager, stationId: string, chargingProfileId: number, stalePlanId: string | null, sent: Record<string, unknown>, result: string): Promise<boolean> {
+  async reopenAfterStaleAccept(tx: EntityManager, stationId: string, chargingProfileId: number, stalePlanId: string | null, sent: Record<string, unknown> | undefined, result: string): Promise<boolean> {
     const rows = returnedRows<{ state: string }>(await tx.query(
-      `UPDATE charging_profiles SET applied = $4::jsonb, applied_at = now(), last_result = $5,
+      `UPDATE charging_profiles SET applied = COALESCE($4::jsonb, applied), applied_at = CASE WHEN $4::jsonb IS NULL THEN applied_at ELSE now() END, last_result = $5,
          state = CASE WHEN state = 'applied' THEN 'pending' ELSE state END, attempts = CASE WHEN state = 'applied' THEN 0 ELSE attempts END,
          verification = NULL, verified_limit = NULL, verified_at = NULL
        WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS DISTINCT FROM $3::uuid AND state <> 'cleared' RETURNING state`,
-      [stationId, chargingProfileId, stalePlanId, JSON.stringify(sent), result.slice(0, 500)],
+      [stationId, chargingProfileId, stalePlanId, sent === undefined ? null : JSON.stringify(sent), result.slice(0, 500)],
     ));
     return rows.some((r) => r.state === 'pending');
   }

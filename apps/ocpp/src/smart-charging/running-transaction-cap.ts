@@ -9,7 +9,7 @@ import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { TransactionRepository } from '../transactions/transaction.repository.js';
-import type { DesiredProfileRow } from './charging-profile.repository.js';
+import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { forRunningTransaction, type BuiltProfile } from './profile-builder.js';
 import { ProfileVerifier } from './profile-verifier.js';
 import { StationCaller } from './station-caller.js';
@@ -34,6 +34,7 @@ export class RunningTransactionCap {
     private readonly db: DataSource,
     private readonly transactions: TransactionRepository,
     private readonly stations: StationRepository,
+    private readonly profiles: ChargingProfileRepository,
     private readonly caller: StationCaller,
     private readonly verifier: ProfileVerifier,
     private readonly outbox: OutboxWriter,
@@ -50,14 +51,14 @@ export class RunningTransactionCap {
     const connectorDefault = sent.connectorId > 0 && sent.profile.chargingProfilePurpose === 'TxDefaultProfile';
     const transactionId = connectorDefault ? await this.running(stationId, sent.connectorId) : undefined;
     if (transactionId !== undefined && caps.txDefaultSkipsRunningTransaction) {
-      const tx = await this.send(stationId, sent, transactionId, 'known', o.ctx);
+      const tx = await this.send(stationId, row, sent, transactionId, 'known', o.ctx);
       if (!o.renewal) await this.verifier.verify(stationId, row, tx ?? sent, { ctx: o.ctx, note: tx && via(tx, transactionId) });
       return;
     }
     if (o.renewal) return;
     const outcome = await this.verifier.verify(stationId, row, sent, { ctx: o.ctx });
     if (outcome !== 'exceeded' || transactionId === undefined) return;
-    const tx = await this.send(stationId, sent, transactionId, 'exceeded', o.ctx);
+    const tx = await this.send(stationId, row, sent, transactionId, 'exceeded', o.ctx);
     if (!tx) return;
     if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return;
     await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
@@ -80,8 +81,12 @@ export class RunningTransactionCap {
     return id ?? undefined;
   }
 
-  /** The TxProfile for the transaction, if the charger accepted it. */
-  private async send(stationId: string, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext): Promise<BuiltProfile | undefined> {
+  /**
+   * The TxProfile for the transaction, if the charger accepted it. It goes out after every profile
+   * of the pass: if a newer plan's TxProfile went out meanwhile, ours replaced it on the charger, and
+   * the row is sent again (with its TxProfile).
+   */
+  private async send(stationId: string, row: DesiredProfileRow, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext): Promise<BuiltProfile | undefined> {
     const tx = forRunningTransaction(txDefault, transactionId);
     const reply = await this.caller.setProfile(stationId, tx, ctx);
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
@@ -89,6 +94,8 @@ export class RunningTransactionCap {
     if (!accepted) {
       const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
       this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, result }, 'TxProfile for the running transaction not accepted');
+    } else if (await this.db.transaction((m) => this.profiles.reopenAfterStaleAccept(m, stationId, row.chargingProfileId, row.planId, undefined, `TxProfile ${tx.profile.chargingProfileId} of a superseded plan accepted`))) {
+      this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, planId: row.planId }, 'TxProfile of a superseded plan accepted; the current plan is sent again');
     }
     return accepted ? tx : undefined;
   }
