@@ -76,4 +76,28 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     await auth.authorize('CP-1', '04a2b3c4');
     await expect(auth.authorizationReference('CP-1', '04A2B3C4')).resolves.toBe('ref-9');
   });
+
+  it("the hub's UNKNOWN (no eMSP decided in time) is no refusal: a tag it allowed here lately stays Accepted with its reference", async () => {
+    const store = new Map<string, string>();
+    const redis = {
+      set: async (k: string, v: string) => (store.set(k, v), 'OK'),
+      get: async (k: string) => store.get(k) ?? null,
+      del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
+    } as unknown as Partial<Redis>;
+    let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-2' });
+    const { auth } = service(() => hub(), redis);
+    await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual({ status: 'Accepted' });
+    hub = async () => ({ allowed: 'UNKNOWN' });
+    await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorizationReference('CP-1', 'EMSP-SLOW')).resolves.toBe('ref-2');
+  });
+
+  it("the hub's UNKNOWN for a tag nobody allowed gets the configured default, as no answer does", async () => {
+    const accepting = { ...config, OCPP_UNKNOWN_TOKEN_DEFAULT: 'Accepted' } as OcppConfig;
+    const tags = { find: async () => undefined, inActiveTransaction: async () => false } as unknown as IdTagRepository;
+    const requester = { request: async () => ({ allowed: 'UNKNOWN' }) } as unknown as BusRequester;
+    const redis = { get: async () => null, del: async () => 0 } as unknown as Redis;
+    const auth = new AuthorizationService(tags, requester, new RedisKeys(accepting), redis, accepting, { warn: jest.fn() } as unknown as Logger);
+    await expect(auth.authorize('CP-1', 'NOBODY-KNOWS')).resolves.toEqual({ status: 'Accepted' });
+  });
 });

@@ -101,8 +101,8 @@ export class AuthorizationService {
   }
 
   /**
-   * Asks ocpi-hub. No answer in time, nobody to ask, or an answer that breaks the contract all
-   * get the configured default: a malformed reply is no decision, and the charger must be answered.
+   * Asks ocpi-hub. No answer in time, nobody to ask, an answer that breaks the contract, or the
+   * hub's UNKNOWN all get the configured default: none is a decision, and the charger must be answered.
    */
   private async askRoaming(stationId: string, idTag: string): Promise<IdTagInfo> {
     if ((await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED) return { status: 'Accepted' };
@@ -115,18 +115,25 @@ export class AuthorizationService {
       });
     } catch (err) {
       if (!(err instanceof TimeoutError || err instanceof UnavailableError || err instanceof ValidationError)) throw err;
-      // The StartTransaction after an Authorize the hub allowed is asked again; a hub that is slow
-      // this time must not turn that session into the default (Invalid stops it on most chargers).
-      if (await this.allowedLately(stationId, idTag)) {
-        this.logger.warn({ stationId, idTag, reason: err.message, answer: 'Accepted' }, 'no roaming decision; the hub allowed this tag here in the last minutes');
-        return { status: 'Accepted' };
-      }
-      this.logger.warn({ stationId, idTag, reason: err.message, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
-      return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
+      return this.noDecision(stationId, idTag, err.message);
     }
+    // UNKNOWN is the hub saying nobody decided (no eMSP answered in time, none reachable, the hub
+    // failed): no decision, like no reply, and no refusal that would retract an earlier allow.
+    if (reply.allowed === 'UNKNOWN') return this.noDecision(stationId, idTag, 'the hub reports no decision (UNKNOWN)');
     if (reply.allowed === 'ALLOWED') await this.rememberAllowed(stationId, idTag, reply.authorizationReference);
     else await this.forgetAllowed(stationId, idTag);
     return { status: OCPI_TO_OCPP[reply.allowed] };
+  }
+
+  private async noDecision(stationId: string, idTag: string, reason: string): Promise<IdTagInfo> {
+    // The StartTransaction after an Authorize the hub allowed is asked again; a hub that is slow
+    // this time must not turn that session into the default (Invalid stops it on most chargers).
+    if (await this.allowedLately(stationId, idTag)) {
+      this.logger.warn({ stationId, idTag, reason, answer: 'Accepted' }, 'no roaming decision; the hub allowed this tag here in the last minutes');
+      return { status: 'Accepted' };
+    }
+    this.logger.warn({ stationId, idTag, reason, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
+    return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
   }
 
   /**
