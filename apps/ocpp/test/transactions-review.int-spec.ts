@@ -44,4 +44,20 @@ describe('transactions: review fixes', () => {
     expect(await eventually(() => h.events.of(Subjects.OcppMeterSampled, id).length === 1)).toBe(true);
     expect(h.events.of(Subjects.OcppMeterSampled, id)[0]).toMatchObject({ transactionId: s['transactionId'] });
   });
+
+  it("MeterValues naming another station's transaction are not attached to it, but to the transaction running on their own connector", async () => {
+    const a = await station();
+    const b = await station();
+    const ta = await result(a.r, 'StartTransaction', { connectorId: 1, idTag: 'OWN-A', meterStart: 0, timestamp: '2026-03-02T10:00:00Z' });
+    const tb = await result(b.r, 'StartTransaction', { connectorId: 1, idTag: 'OWN-B', meterStart: 0, timestamp: '2026-03-02T10:00:00Z' });
+    // A's own reading first (its id is then known to be A's), then B naming A's transaction.
+    await result(a.r, 'MeterValues', { connectorId: 1, transactionId: ta['transactionId'], meterValue: [{ timestamp: '2026-03-02T10:10:00Z', sampledValue: [{ value: '100' }] }] });
+    await result(b.r, 'MeterValues', { connectorId: 1, transactionId: ta['transactionId'], meterValue: [{ timestamp: '2026-03-02T10:10:00Z', sampledValue: [{ value: '900' }] }] });
+    await result(a.r, 'MeterValues', { connectorId: 1, transactionId: ta['transactionId'], meterValue: [{ timestamp: '2026-03-02T10:20:00Z', sampledValue: [{ value: '200' }] }] });
+    expect(await readings(a.id)).toEqual([{ transaction_id: ta['transactionId'] }, { transaction_id: ta['transactionId'] }]);
+    expect(await readings(b.id)).toEqual([{ transaction_id: tb['transactionId'] }]);
+    expect(await eventually(() => h.events.of(Subjects.OcppMeterSampled, a.id).length === 2 && h.events.of(Subjects.OcppMeterSampled, b.id).length === 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppMeterSampled, b.id)[0]).toMatchObject({ transactionId: tb['transactionId'] });
+    expect(h.events.of(Subjects.OcppMeterSampled, a.id).map((e) => e['transactionId'])).toEqual([ta['transactionId'], ta['transactionId']]);
+  });
 });

@@ -1,12 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Subjects } from '@cpo/contracts';
 import { OutboxWriter, type OutboxEvent } from '@cpo/messaging';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
+import { TransactionOwners } from './transaction-owners.js';
 import { meterReadingsInsert, TransactionRepository, type MeterReading } from './transaction.repository.js';
 
 interface Submission {
@@ -15,10 +18,11 @@ interface Submission {
 }
 
 /**
- * MeterValues from every station, group-committed. Readings without a transaction id are attached
- * to the transaction running on that connector at their timestamp (clock-aligned samples often
- * lack it); connector 0 is the station's main meter. Unknown ids are stored as sent, for
- * reconciliation: the charger is always answered, since a CallError only makes it resend.
+ * MeterValues from every station, group-committed. Readings without a transaction id, or naming
+ * another station's, are attached to the transaction running on that connector at their timestamp
+ * (clock-aligned samples often lack it); connector 0 is the station's main meter. Unknown ids are
+ * stored as sent, for reconciliation: the charger is always answered, since a CallError only
+ * makes it resend.
  */
 @Injectable()
 export class MeterValuesService {
@@ -48,13 +52,17 @@ export class MeterValuesService {
     private readonly transactions: TransactionRepository,
     private readonly outbox: OutboxWriter,
     private readonly commits: ChargerCommits,
+    private readonly owners: TransactionOwners,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     this.lookups = new CommitBatcher(db, (items, tx) => this.write(items, tx), { maxBatch: 500, concurrency: 2 });
   }
 
   record(stationId: string, req: Ocpp16.MeterValuesRequest): Promise<void> {
     const item = { stationId, req };
-    return needsLookup(item) ? this.lookups.submit(item) : this.commits.submit(this.part, item);
+    const named = givenTransactionId(item);
+    const direct = named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId;
+    return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);
   }
 
   /**
@@ -63,21 +71,45 @@ export class MeterValuesService {
    * One lookup query for the whole batch.
    */
   private async write(items: Submission[], tx: EntityManager): Promise<void[]> {
+    const named = await this.ownTransactionIds(items, tx);
     const keys: { stationId: string; connectorId: number; at: Date }[] = [];
     // Per item, the index in `keys` of each of its MeterValues (undefined: the item names its transaction).
-    const keyOf: (number[] | undefined)[] = items.map((item) => {
-      if (!needsLookup(item)) return undefined;
-      const { connectorId } = item.req;
-      return item.req.meterValue.map((mv) => keys.push({ stationId: item.stationId, connectorId, at: parseOcppTime(mv.timestamp) }) - 1);
+    const keyOf: (number[] | undefined)[] = items.map((item, i) => {
+      const { connectorId, meterValue } = item.req;
+      if (named[i] !== null || !(connectorId > 0)) return undefined;
+      return meterValue.map((mv) => keys.push({ stationId: item.stationId, connectorId, at: parseOcppTime(mv.timestamp) }) - 1);
     });
     const found = await this.transactions.activeAt(tx, keys);
     const { readings, events } = this.readingsOf(items, (i, j) => {
       const k = keyOf[i]?.[j];
-      return k === undefined ? givenTransactionId(items[i]!) : (found[k] ?? null);
+      return k === undefined ? (named[i] ?? null) : (found[k] ?? null);
     });
     await this.transactions.insertMeterReadings(tx, readings);
     await this.outbox.enqueueMany(tx, events);
     return items.map(() => undefined);
+  }
+
+  /**
+   * Per item, the transaction id it names if that is not another station's (an id we do not know is
+   * kept as sent, for reconciliation: guide §2.1), else null: its readings are then looked up on
+   * their connector like readings without an id.
+   */
+  private async ownTransactionIds(items: Submission[], tx: EntityManager): Promise<(number | null)[]> {
+    const ids = items.map(givenTransactionId);
+    const unchecked = [...new Set(ids.filter((id, i): id is number => id !== null && this.owners.stationOf(id) !== items[i]!.stationId))];
+    const stations = unchecked.length === 0 ? new Map<number, string>() : await this.transactions.stationsOf(tx, unchecked);
+    return ids.map((id, i) => {
+      if (id === null) return null;
+      const { stationId } = items[i]!;
+      const owner = this.owners.stationOf(id) ?? stations.get(id);
+      if (owner === undefined) return id;
+      if (owner !== stationId) {
+        this.logger.warn({ stationId, transactionId: id, owner }, "MeterValues named another station's transaction: attached by connector and time instead");
+        return null;
+      }
+      this.owners.remember(id, owner);
+      return id;
+    });
   }
 
   /** `transactionOf(i, j)`: the transaction of item i's j-th MeterValue. */

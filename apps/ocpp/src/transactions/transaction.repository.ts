@@ -146,6 +146,15 @@ export class TransactionRepository {
     return keys.map((_, i) => found.get(i) ?? null);
   }
 
+  /** The station of each of these transactions that exists. */
+  async stationsOf(tx: EntityManager, transactionIds: number[]): Promise<Map<number, string>> {
+    const rows: { transaction_id: number; station_id: string }[] = await tx.query(
+      `SELECT transaction_id, station_id FROM transactions WHERE transaction_id = ANY($1::int[])`,
+      [transactionIds],
+    );
+    return new Map(rows.map((r) => [Number(r.transaction_id), r.station_id]));
+  }
+
   async insertMeterReadings(tx: EntityManager, readings: MeterReading[]): Promise<void> {
     if (readings.length === 0) return;
     const { sql, params } = meterReadingsInsert(readings, 1);

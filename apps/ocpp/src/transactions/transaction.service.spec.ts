@@ -7,6 +7,7 @@ import type { ReservationRepository } from '../reservations/reservation.reposito
 import type { RemoteStartRepository } from './remote-start.repository.js';
 import { TransactionService } from './transaction.service.js';
 import type { TransactionRepository, TransactionRow } from './transaction.repository.js';
+import { TransactionOwners } from './transaction-owners.js';
 
 const stopped = (idTag: string, idTagStatus: string): TransactionRow => ({
   transactionId: 41,
@@ -38,6 +39,7 @@ function service(row: TransactionRow, authorize: AuthorizationService['authorize
     {} as ReservationRepository,
     {} as OutboxWriter,
     { warn } as unknown as Logger,
+    new TransactionOwners(),
   );
   return { tx, warn };
 }

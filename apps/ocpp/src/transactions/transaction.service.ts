@@ -9,6 +9,7 @@ import { AuthorizationService, type IdTagInfo } from '../authorization/authoriza
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
+import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
@@ -28,6 +29,7 @@ export class TransactionService {
     private readonly reservations: ReservationRepository,
     private readonly outbox: OutboxWriter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly owners: TransactionOwners,
   ) {}
 
   async start(stationId: string, req: Ocpp16.StartTransactionRequest): Promise<Ocpp16.StartTransactionResponse> {
@@ -37,7 +39,7 @@ export class TransactionService {
     // on its connector (which this start shows free: an earlier transaction there lost its stop).
     const decided = await this.authorization.authorize(stationId, req.idTag, { at: startedAt, connectorId: req.connectorId });
     const authorizationReference = await this.authorization.authorizationReference(stationId, req.idTag);
-    return this.db.transaction(async (tx) => {
+    const answer = await this.db.transaction(async (tx) => {
       const idTagInfo = await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId });
       const { row, created } = await this.transactions.insertOrGet(tx, {
         stationId,
@@ -58,6 +60,9 @@ export class TransactionService {
       await this.publish(tx, Subjects.OcppTransactionStarted, event, { stationId, transactionId: row.transactionId });
       return { transactionId: row.transactionId, idTagInfo };
     });
+    // Its MeterValues can then be stored without checking whose transaction they name.
+    this.owners.remember(answer.transactionId, stationId);
+    return answer;
   }
 
   async stop(stationId: string, req: Ocpp16.StopTransactionRequest): Promise<Ocpp16.StopTransactionResponse> {

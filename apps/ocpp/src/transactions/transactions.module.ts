@@ -4,6 +4,7 @@ import { ConnectionModule } from '../connection/connection.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { MeterValuesService } from './meter-values.service.js';
+import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { RemoteStartTracker } from './remote-start.tracker.js';
 import { TransactionHandlers } from './transaction.handlers.js';
@@ -12,7 +13,7 @@ import { TransactionService } from './transaction.service.js';
 
 @Module({
   imports: [ConnectionModule, AuthorizationModule, ReservationsModule, PersistenceModule],
-  providers: [TransactionRepository, TransactionService, MeterValuesService, TransactionHandlers, RemoteStartRepository, RemoteStartTracker],
+  providers: [TransactionRepository, TransactionOwners, TransactionService, MeterValuesService, TransactionHandlers, RemoteStartRepository, RemoteStartTracker],
   exports: [TransactionRepository, RemoteStartRepository],
 })
 export class TransactionsModule {}
