@@ -79,6 +79,22 @@ describe('buildProfile', () => {
     ]);
   });
 
+  it('restarts a plan starting less than a minute ahead (a planner clock ahead of ours) a minute before now: no gap without a limit until its start', () => {
+    const built = buildProfile(
+      { connectorId: 0, schedule: { startSchedule: '2026-11-23T06:00:00.500Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 40 }, { startPeriodS: 600, limit: 20 }] } },
+      {},
+      now,
+    );
+    const schedule = built.profile.chargingSchedule;
+    expect(Date.parse(schedule.startSchedule!)).toBeLessThanOrEqual(now.getTime() - 60_000);
+    // On the plan's second grid, its later step at its wall-clock time (06:10:00.5).
+    expect(schedule.startSchedule).toBe('2026-11-23T05:58:59.500Z');
+    expect(schedule.chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 40 },
+      { startPeriod: 661, limit: 20 },
+    ]);
+  });
+
   it('keeps a future start as planned (an emergency switches exactly at its start)', () => {
     const built = buildProfile({ connectorId: 1, schedule: { startSchedule: '2026-11-23T07:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 7400.9 }] } }, {}, now);
     expect(built.profile.chargingSchedule.startSchedule).toBe('2026-11-23T07:00:00.000Z');

@@ -39,7 +39,7 @@ export interface BuiltProfile {
 /**
  * Turns a planned connector limit into the SetChargingProfile a real charger takes: connector 0 as
  * the station's ChargePointMaxProfile, connectors as TxDefaultProfile under fixed ids; Absolute,
- * started a minute in the past when the plan has begun (elapsed periods dropped); limits rounded
+ * started a minute in the past when the plan has begun or begins within a minute (elapsed periods dropped); limits rounded
  * down (never above the plan) to one decimal in A or whole watts; the unit the charger allows; at
  * most its number of periods.
  */
@@ -51,7 +51,11 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
   let durationS = schedule.durationS;
 
   const earliest = now.getTime() - START_IN_PAST_MS;
-  if (start.getTime() <= now.getTime()) {
+  // A start less than a minute ahead is taken as begun: this profile replaces the one under its id
+  // at once, so until a start kept there would be no limit under this id at all (no station cap for
+  // connector 0), and longer on a charger whose clock is behind; it is clock skew (the planner
+  // starts a plan at the time it makes it), the first limit a few seconds early is no risk.
+  if (start.getTime() <= now.getTime() + START_IN_PAST_MS) {
     // The plan has begun: restart its schedule a minute before now (a charger whose clock is behind
     // ours must see it in force already), on the plan's own second grid (re-anchoring exactly at
     // now − 60 s would move every later step up to 1 s late): `shiftS` whole seconds later, the
