@@ -1,8 +1,9 @@
 import { Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
-import { RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, RawClient, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
 
 const boot = { chargePointVendor: 'Acme', chargePointModel: 'S1' };
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 /** A CALLRESULT's payload; anything else (a CALLERROR) fails the test with the frame. */
 async function result(r: RawClient, action: string, payload: unknown): Promise<Record<string, unknown>> {
@@ -15,6 +16,7 @@ async function result(r: RawClient, action: string, payload: unknown): Promise<R
 describe('transactions: review fixes', () => {
   let h: OcppHarness;
   const sockets: RawClient[] = [];
+  const { booted } = testChargers(() => h);
   beforeAll(async () => {
     h = await startOcpp();
   });
@@ -59,5 +61,18 @@ describe('transactions: review fixes', () => {
     expect(await eventually(() => h.events.of(Subjects.OcppMeterSampled, a.id).length === 2 && h.events.of(Subjects.OcppMeterSampled, b.id).length === 1)).toBe(true);
     expect(h.events.of(Subjects.OcppMeterSampled, b.id)[0]).toMatchObject({ transactionId: tb['transactionId'] });
     expect(h.events.of(Subjects.OcppMeterSampled, a.id).map((e) => e['transactionId'])).toEqual([ta['transactionId'], ta['transactionId']]);
+  });
+
+  it('a StartTransaction queued offline from before a remote start was requested is not linked to it; the start that follows is', async () => {
+    await api(h, 'PUT', '/api/v1/id-tags/RS-QUEUED', { status: 'Accepted' });
+    const cp = await booted();
+    cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
+    expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag: 'RS-QUEUED', connectorId: 1 })).status).toBe(200);
+    // The charger delivers its offline queue after the request: a session of this tag two hours ago.
+    const queued = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'RS-QUEUED', meterStart: 0, timestamp: minutesAgo(120) });
+    await send(cp, 'StopTransaction', { transactionId: queued.transactionId, meterStop: 500, timestamp: minutesAgo(90) });
+    const caused = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'RS-QUEUED', meterStart: 500, timestamp: new Date().toISOString() });
+    const starts = await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
+    expect(starts.body).toEqual([expect.objectContaining({ idTag: 'RS-QUEUED', status: 'Started', transactionId: caused.transactionId })]);
   });
 });

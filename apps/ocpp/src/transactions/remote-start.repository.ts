@@ -41,16 +41,19 @@ export class RemoteStartRepository {
    * Links the most recent open remote start for this tag (and connector, when the request named one).
    * The tag is compared without case (IdToken is a CiString): a charger may report `04a2b3c4` for a
    * remote start of `04A2B3C4`. `remote_starts_open` still serves the lookup by its `station_id`
-   * prefix: it holds only open remote starts, a handful per station.
+   * prefix: it holds only open remote starts, a handful per station. A start stamped before the
+   * request (beyond `clockSkewS` of a charger clock running behind) is not one it caused: a session
+   * queued offline and delivered after the request (OCPP 1.6 §3.7) must not take its link.
    */
-  async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number): Promise<boolean> {
+  async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number, startedAt: Date, clockSkewS: number): Promise<boolean> {
     const rows = returnedRows(await tx.query(
       `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
        WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($3) AND status IN ('Requested', 'Accepted') AND (connector_id IS NULL OR connector_id = $2)
+                     AND requested_at <= $5::timestamptz + make_interval(secs => $6)
                    ORDER BY requested_at DESC LIMIT 1)
          AND status IN ('Requested', 'Accepted')
        RETURNING id`,
-      [stationId, connectorId, idTag, transactionId],
+      [stationId, connectorId, idTag, transactionId, startedAt, clockSkewS],
     ));
     return rows.length > 0;
   }

@@ -15,6 +15,13 @@ import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } fro
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
 
 /**
+ * How far a charger's clock may run behind ours for its StartTransaction to still be the one a
+ * remote start caused. Chargers set their clock from BootNotification and Heartbeat answers, so
+ * minutes cover drift; a start stamped hours before the request was queued offline.
+ */
+const REMOTE_START_CLOCK_SKEW_S = 600;
+
+/**
  * Start and stop rules: ids unique and durable, retries answered with the same id, stops
  * idempotent, energy from the meter registers. The CSMS cannot refuse a stop and must never lose
  * one, so an unknown transaction is acknowledged and kept for reconciliation.
@@ -54,7 +61,7 @@ export class TransactionService {
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
-      await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId);
+      await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId, startedAt, REMOTE_START_CLOCK_SKEW_S);
       if (req.reservationId !== undefined) await this.reservations.markUsed(tx, stationId, req.reservationId, row.transactionId);
       const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt });
       await this.publish(tx, Subjects.OcppTransactionStarted, event, { stationId, transactionId: row.transactionId });
