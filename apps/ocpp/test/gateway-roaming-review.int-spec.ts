@@ -5,7 +5,7 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ocpiCommandDeadlineS } from '../src/roaming/command-deadline.js';
-import { send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, RawClient, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 describe('OCPI commands and roaming authorisation (review)', () => {
   let h: OcppHarness;
@@ -80,5 +80,41 @@ describe('OCPI commands and roaming authorisation (review)', () => {
     expect(result).toMatchObject({ result: 'TIMEOUT' });
     expect(unlocks).toEqual([1]);
     expect(Date.now() - started).toBeLessThan(h.app.config.OCPP_CALL_TIMEOUT_MS);
+  });
+});
+
+describe('unknown stations under the pending policy (review)', () => {
+  let h: OcppHarness;
+  const open: RawClient[] = [];
+  beforeAll(async () => {
+    h = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'pending' });
+  });
+  afterEach(() => {
+    for (const c of open.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function pending(id: string): Promise<RawClient> {
+    const c = await RawClient.open(`${h.wsUrl}/${id}`);
+    open.push(c);
+    expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'Q1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Pending' })]);
+    return c;
+  }
+  const start = (c: RawClient) => c.call('StartTransaction', { connectorId: 1, idTag: 'ANY', meterStart: 0, timestamp: new Date().toISOString() });
+
+  it('a station the policy registered is no known station: its transaction messages get SecurityError until an operator accepts it', async () => {
+    const id = uniqueStation('NEW');
+    const c = await pending(id);
+    expect(await start(c)).toEqual([4, expect.any(String), 'SecurityError', expect.any(String), {}]);
+    expect(await c.call('StopTransaction', { transactionId: 1, meterStop: 10, timestamp: new Date().toISOString() })).toEqual([4, expect.any(String), 'SecurityError', expect.any(String), {}]);
+    expect(await h.db.query(`SELECT 1 FROM transactions WHERE station_id = $1`, [id])).toEqual([]);
+
+    // Set by an operator (here: left Pending), it is known: queued transactions are kept, not lost.
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' })).status).toBe(200);
+    c.close();
+    const again = await pending(id);
+    expect(await start(again)).toEqual([3, expect.any(String), expect.objectContaining({ transactionId: expect.any(Number) })]);
   });
 });

@@ -37,6 +37,17 @@ export function initialRegistration(station: Pick<StationAdmission, 'registratio
   return station.registrationStatus === 'Accepted' && station.lastBootStatus === 'Accepted' ? 'Accepted' : 'Unknown';
 }
 
+/**
+ * Whether the station's transaction messages count before it is accepted (guide §2.1: those of a
+ * known station are processed, not lost). One the `pending` unknown-station policy registered on
+ * its first connection is not known until an operator accepts or sets it: otherwise any device
+ * calling itself a new identity could open transactions, and have its tags authorised by roaming
+ * partners, while it waits in quarantine.
+ */
+export function knownStation(station: Pick<StationAdmission, 'autoRegistered' | 'registrationStatus'>): boolean {
+  return !station.autoRegistered || station.registrationStatus === 'Accepted';
+}
+
 type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string };
 
 /**
@@ -195,7 +206,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     const session = new StationSession(
       ws,
       station.id,
-      true,
+      knownStation(station),
       registration,
       station.validationPolicy,
       this.registry.idsFor(station.id),

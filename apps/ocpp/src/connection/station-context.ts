@@ -16,7 +16,7 @@ export interface StationContext {
   /** The negotiated subprotocol; selects the version bundle. */
   readonly protocol: 'ocpp1.6';
   readonly connectionId: string;
-  /** True when the station has a row in the database (unknown stations under the `pending` policy have none). */
+  /** False for a station the `pending` unknown-station policy registered that no operator has accepted or set yet (see knownStation). */
   known: boolean;
   registration: RegistrationState;
   validationPolicy: ValidationPolicy;

@@ -17,6 +17,8 @@ export interface StationAdmission {
   subprotocolAliases: Record<string, string>;
   /** The version to speak when the station offers no subprotocol (a quirk; usually null: refused). */
   missingSubprotocol: string | null;
+  /** Registered by its own first connection (unknown-station policy) and not yet set by an operator. */
+  autoRegistered: boolean;
 }
 
 export interface BootDetails {
@@ -55,7 +57,7 @@ export class StationRepository {
 
   async admission(id: string): Promise<StationAdmission | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, password_hash, pending_password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol FROM stations WHERE id = $1`,
+      `SELECT id, password_hash, pending_password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol, auto_registered FROM stations WHERE id = $1`,
       [id],
     );
     const r = rows[0];
@@ -70,6 +72,7 @@ export class StationRepository {
       lastBootStatus: r['last_boot_status'] as string | null,
       subprotocolAliases: r['subprotocol_aliases'] as Record<string, string>,
       missingSubprotocol: r['missing_subprotocol'] as string | null,
+      autoRegistered: r['auto_registered'] === true,
     };
   }
 
