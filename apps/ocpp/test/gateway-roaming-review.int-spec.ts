@@ -118,3 +118,32 @@ describe('unknown stations under the pending policy (review)', () => {
     expect(await start(again)).toEqual([3, expect.any(String), expect.objectContaining({ transactionId: expect.any(Number) })]);
   });
 });
+
+describe('relaxed validation (review)', () => {
+  let h: OcppHarness;
+  const open: RawClient[] = [];
+  beforeAll(async () => {
+    h = await startOcpp();
+  });
+  afterEach(() => {
+    for (const c of open.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it.each(['lenient', 'off'])('%s: an Authorize without a usable idTag gets the CallError for that field, not an idTagInfo decided for no tag', async (policy) => {
+    const id = uniqueStation('LAX');
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
+    const c = await RawClient.open(`${h.wsUrl}/${id}`);
+    open.push(c);
+    expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    const missing = policy === 'off' ? 'FormationViolation' : 'OccurenceConstraintViolation';
+    const wrongType = policy === 'off' ? 'FormationViolation' : 'TypeConstraintViolation';
+    expect(await c.call('Authorize', {})).toEqual([4, expect.any(String), missing, expect.stringContaining('idTag'), expect.any(Object)]);
+    expect(await c.call('Authorize', { idTag: 42 })).toEqual([4, expect.any(String), wrongType, expect.stringContaining('idTag'), expect.any(Object)]);
+    // What the relaxed mode is for still passes: a tag longer than the schema's 20 characters.
+    expect(await c.call('Authorize', { idTag: 'T'.repeat(24) })).toEqual([3, expect.any(String), { idTagInfo: { status: 'Invalid' } }]);
+  });
+});
+

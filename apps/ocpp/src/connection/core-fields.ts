@@ -37,6 +37,10 @@ function meterValueProblem(list: unknown, field: string): string | undefined {
  */
 export function coreFieldProblem(action: string, p: Payload): string | undefined {
   switch (action) {
+    // Without a tag there is nothing to decide: processed anyway it asked roaming partners about
+    // `undefined` and answered that non-tag with an idTagInfo (Accepted under an accepting default).
+    case 'Authorize':
+      return text(p['idTag'], 255) ? undefined : 'idTag must be a non-empty string';
     case 'StartTransaction':
       if (!int(p['connectorId'], 1, INT32_MAX)) return 'connectorId must be an integer from 1';
       if (!text(p['idTag'], 255)) return 'idTag must be a non-empty string';
