@@ -9,6 +9,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { ChargingProfileRepository, type StationProfileRow } from '../src/smart-charging/charging-profile.repository.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
+import { StationCaller } from '../src/smart-charging/station-caller.js';
 import type { BuiltProfile } from '../src/smart-charging/profile-builder.js';
 import { RunningTransactionCap } from '../src/smart-charging/running-transaction-cap.js';
 import type { StationCapabilities } from '../src/stations/capabilities.js';
@@ -16,19 +17,21 @@ import { StationRepository } from '../src/stations/station.repository.js';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
-/** A charger that accepts every profile and records what it was sent. */
+/** A charger that accepts every profile and records what it was sent; `hold` keeps its SetChargingProfile answers back until the promise settles. */
 function charger(url: string, keys: Record<string, string>) {
   const cp = new ChargePoint16({ identity: uniqueStation('SCREV'), url, reconnect: false });
   const sets: Req16<'SetChargingProfile'>[] = [];
+  const behaviour: { hold?: Promise<void> } = {};
   readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
-  cp.handle('SetChargingProfile', (req) => {
+  cp.handle('SetChargingProfile', async (req) => {
     sets.push(req);
+    await behaviour.hold;
     return { status: 'Accepted' };
   });
   cp.handle('GetCompositeSchedule', () => ({ status: 'Rejected' }));
   /** The limit of the last profile the charger accepted under `id`: what it holds. */
   const holds = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit;
-  return { cp, sets, holds };
+  return { cp, sets, holds, behaviour };
 }
 
 type Row = { chargingProfileId: number; planId: string; state: string };
@@ -142,5 +145,26 @@ describe('smart charging review', () => {
     expect(holds(301)).toBe(10);
     await h.app.app.get(ProfileRetry).run();
     expect(await eventually(async () => (await appliedPlan(cp.identity, 101, newer.planId)) && holds(301) === 16)).toBe(true);
+  });
+
+  it('a retry pass while a new plan is being sent waits for it: the profile goes out once and is reported applied once', async () => {
+    const { cp, sets, behaviour } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '0' });
+    let release!: () => void;
+    behaviour.hold = new Promise<void>((r) => (release = r));
+    const setProfile = jest.spyOn(h.app.app.get(StationCaller), 'setProfile');
+    const p = plan(cp.identity, [[1, 10]]);
+    await publishPlan(p, new Date());
+    expect(await eventually(() => sets.length === 1)).toBe(true);
+    // The plan's profile is at the charger, unanswered; the retry pass finds the row still pending.
+    const retry = h.app.app.get(ProfileRetry).run();
+    // A second send would be issued at once; give it generous time to show (none is the expected outcome).
+    await eventually(() => setProfile.mock.calls.length >= 2, 2_000);
+    release();
+    await retry;
+    expect(await eventually(() => appliedPlan(cp.identity, 101, p.planId))).toBe(true);
+    expect(sets).toHaveLength(1);
+    expect(setProfile).toHaveBeenCalledTimes(1);
+    expect(await eventually(() => h.events.of(Subjects.OcppChargingProfileApplied, cp.identity).length >= 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppChargingProfileApplied, cp.identity)).toHaveLength(1);
   });
 });

@@ -48,13 +48,31 @@ export class LimitDispatcher {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** The pass running or queued last per station (settled, never rejecting), to chain the next one. */
+  private readonly passes = new Map<string, Promise<unknown>>();
+
   /**
    * Sends the station's pending profiles (or all of them after a reconnect/boot, when the charger may
    * have lost them; with `renewLeasesOlderThanS` also the leased ones due for renewal). Where the
    * station cap is emulated (`emulated-cap.ts`), a new cap goes out with every connector profile,
    * since each of them carries its share.
+   *
+   * One pass per station at a time on this replica: a pass started while another runs (a new plan,
+   * the retry pass, a renewal, a reconnect) reads the rows after it, so it neither sends the same
+   * pending profile again (a second `applied` event for one profile, which the planner counts as
+   * another answer to the plan) nor an older plan it read before the newer one was stored.
    */
-  async dispatch(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
+  dispatch(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
+    const pass = (this.passes.get(stationId) ?? Promise.resolve()).then(() => this.pass(stationId, options));
+    const settled = pass.catch(() => undefined);
+    this.passes.set(stationId, settled);
+    void settled.then(() => {
+      if (this.passes.get(stationId) === settled) this.passes.delete(stationId);
+    });
+    return pass;
+  }
+
+  private async pass(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
     const rows = await this.profiles.forStation(stationId, options.renewLeasesOlderThanS);
     let caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
     const capRow = rows.find((r) => r.connectorId === 0);
