@@ -145,5 +145,16 @@ describe('relaxed validation (review)', () => {
     // What the relaxed mode is for still passes: a tag longer than the schema's 20 characters.
     expect(await c.call('Authorize', { idTag: 'T'.repeat(24) })).toEqual([3, expect.any(String), { idTagInfo: { status: 'Invalid' } }]);
   });
-});
 
+  it.each(['lenient', 'off'])('%s: a DataTransfer without a string vendorId gets the CallError for that field, not InternalError', async (policy) => {
+    const id = uniqueStation('LAX');
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
+    const c = await RawClient.open(`${h.wsUrl}/${id}`);
+    open.push(c);
+    expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    const missing = policy === 'off' ? 'FormationViolation' : 'OccurenceConstraintViolation';
+    expect(await c.call('DataTransfer', { messageId: 'm' })).toEqual([4, expect.any(String), missing, expect.stringContaining('vendorId'), expect.any(Object)]);
+    // The relaxed mode still serves a vendor id longer than the schema's 255 characters.
+    expect(await c.call('DataTransfer', { vendorId: 'v'.repeat(300) })).toEqual([3, expect.any(String), { status: 'UnknownVendorId' }]);
+  });
+});

@@ -41,6 +41,9 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
     // `undefined` and answered that non-tag with an idTagInfo (Accepted under an accepting default).
     case 'Authorize':
       return text(p['idTag'], 255) ? undefined : 'idTag must be a non-empty string';
+    // The vendor id routes the message to its plug-in: without one the routing itself failed (InternalError).
+    case 'DataTransfer':
+      return typeof p['vendorId'] === 'string' ? undefined : 'vendorId must be a string';
     case 'StartTransaction':
       if (!int(p['connectorId'], 1, INT32_MAX)) return 'connectorId must be an integer from 1';
       if (!text(p['idTag'], 255)) return 'idTag must be a non-empty string';
