@@ -75,4 +75,16 @@ describe('transactions: review fixes', () => {
     const starts = await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
     expect(starts.body).toEqual([expect.objectContaining({ idTag: 'RS-QUEUED', status: 'Started', transactionId: caused.transactionId })]);
   });
+
+  it('MeterValues without a transaction id after the connector reported Available are not attached to a transaction whose stop was lost', async () => {
+    const { r, id } = await station();
+    const s = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'GHOST-MV', meterStart: 0, timestamp: minutesAgo(180) });
+    // The charger discarded the StopTransaction after its retries; the connector is free again.
+    await result(r, 'StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: minutesAgo(120) });
+    await result(r, 'MeterValues', {
+      connectorId: 1,
+      meterValue: [150, 60].map((m, i) => ({ timestamp: minutesAgo(m), sampledValue: [{ value: String(1000 + i), context: 'Sample.Clock' }] })),
+    });
+    expect(await readings(id)).toEqual([{ transaction_id: s['transactionId'] }, { transaction_id: null }]);
+  });
 });

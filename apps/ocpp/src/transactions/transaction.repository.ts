@@ -132,13 +132,21 @@ export class TransactionRepository {
     return returnedRows(rows).length > 0;
   }
 
-  /** For each (station, connector, time) without a transaction id: the transaction running there at that time. */
+  /**
+   * For each (station, connector, time) without a transaction id: the transaction running there at
+   * that time. One whose StopTransaction the charger discarded (OCPP 1.6 §3.7.1) is over once the
+   * connector reported `Available`/`Preparing` after its start (the rule `ConcurrentTx` follows):
+   * an idle connector's clock-aligned readings would otherwise go to it for ever. Strictly before
+   * the reading, so a reading stamped with its own stop keeps it.
+   */
   async activeAt(tx: EntityManager, keys: { stationId: string; connectorId: number; at: Date }[]): Promise<(number | null)[]> {
     if (keys.length === 0) return [];
     const rows: { idx: string; transaction_id: number }[] = await tx.query(
       `SELECT k.idx, t.transaction_id FROM unnest($1::text[], $2::int[], $3::timestamptz[]) WITH ORDINALITY AS k(station_id, connector_id, at, idx)
        JOIN LATERAL (SELECT transaction_id FROM transactions t WHERE t.station_id = k.station_id AND t.connector_id = k.connector_id
                        AND t.orphan = false AND t.started_at <= k.at AND (t.stopped_at IS NULL OR t.stopped_at >= k.at)
+                       AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
+                                         AND c.status IN ('Available', 'Preparing') AND c.status_at > t.started_at AND c.status_at < k.at)
                      ORDER BY t.started_at DESC LIMIT 1) t ON true`,
       [keys.map((k) => k.stationId), keys.map((k) => k.connectorId), keys.map((k) => k.at)],
     );
