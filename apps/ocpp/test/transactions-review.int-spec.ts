@@ -87,4 +87,12 @@ describe('transactions: review fixes', () => {
     });
     expect(await readings(id)).toEqual([{ transaction_id: s['transactionId'] }, { transaction_id: null }]);
   });
+
+  it('a broken meter reporting a negative stop register below the start delivers no energy, never a negative amount', async () => {
+    const { r } = await station();
+    const s = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'NEG-METER', meterStart: 1200, timestamp: '2026-03-03T10:00:00Z' });
+    await result(r, 'StopTransaction', { transactionId: s['transactionId'], meterStop: -40, timestamp: '2026-03-03T11:00:00Z' });
+    const [row] = await h.db.query(`SELECT meter_stop_wh, energy_wh FROM transactions WHERE transaction_id = $1`, [s['transactionId']]);
+    expect(row).toEqual({ meter_stop_wh: '-40', energy_wh: '0' });
+  });
 });

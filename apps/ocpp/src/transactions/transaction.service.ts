@@ -84,8 +84,9 @@ export class TransactionService {
         return undefined;
       }
       if (existing.stoppedAt !== null) return existing;
-      // A meter that restarts per session reports a stop below the start: count from zero then.
-      const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : req.meterStop;
+      // A meter that restarts per session reports a stop below the start: count from zero then. A
+      // negative register (a broken meter, stored as sent) delivered nothing: no negative energy to bill.
+      const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : Math.max(0, req.meterStop);
       // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text).
       const reason = req.reason === undefined ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
