@@ -157,4 +157,18 @@ describe('relaxed validation (review)', () => {
     // The relaxed mode still serves a vendor id longer than the schema's 255 characters.
     expect(await c.call('DataTransfer', { vendorId: 'v'.repeat(300) })).toEqual([3, expect.any(String), { status: 'UnknownVendorId' }]);
   });
+
+  it.each(['lenient', 'off'])('%s: a StatusNotification without a string status or errorCode gets the CallError for that field, not InternalError', async (policy) => {
+    const id = uniqueStation('LAX');
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
+    const c = await RawClient.open(`${h.wsUrl}/${id}`);
+    open.push(c);
+    expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    const missing = policy === 'off' ? 'FormationViolation' : 'OccurenceConstraintViolation';
+    expect(await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError' })).toEqual([4, expect.any(String), missing, expect.stringContaining('status'), expect.any(Object)]);
+    expect(await c.call('StatusNotification', { connectorId: 1, status: 'Available' })).toEqual([4, expect.any(String), missing, expect.stringContaining('errorCode'), expect.any(Object)]);
+    // What the relaxed mode is for still passes: a 1.5 status name.
+    expect(await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Occupied' })).toEqual([3, expect.any(String), {}]);
+  });
 });
+

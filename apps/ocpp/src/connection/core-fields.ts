@@ -63,7 +63,10 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
       if (p['transactionId'] !== undefined && !int(p['transactionId'], INT32_MIN, INT32_MAX)) return 'transactionId must be a 32-bit integer';
       return meterValueProblem(p['meterValue'], 'meterValue');
     case 'StatusNotification':
-      return int(p['connectorId'], 0, INT32_MAX) ? undefined : 'connectorId must be an integer from 0';
+      if (!int(p['connectorId'], 0, INT32_MAX)) return 'connectorId must be an integer from 0';
+      // Stored as sent, in any spelling (1.5's Occupied under lenient), but never as nothing (NOT NULL).
+      if (typeof p['status'] !== 'string') return 'status must be a string';
+      return typeof p['errorCode'] === 'string' ? undefined : 'errorCode must be a string';
     default:
       return undefined;
   }
