@@ -95,4 +95,14 @@ describe('transactions: review fixes', () => {
     const [row] = await h.db.query(`SELECT meter_stop_wh, energy_wh FROM transactions WHERE transaction_id = $1`, [s['transactionId']]);
     expect(row).toEqual({ meter_stop_wh: '-40', energy_wh: '0' });
   });
+
+  it('a stop reason sent as null (serialisers that write absent fields) is the absent reason, Local, stored and published alike', async () => {
+    const { r, id } = await station();
+    const s = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'NULL-REASON', meterStart: 0, timestamp: '2026-03-04T10:00:00Z' });
+    await result(r, 'StopTransaction', { transactionId: s['transactionId'], meterStop: 10, timestamp: '2026-03-04T11:00:00Z', reason: null });
+    const [row] = await h.db.query(`SELECT stop_reason FROM transactions WHERE transaction_id = $1`, [s['transactionId']]);
+    expect(row).toEqual({ stop_reason: 'Local' });
+    expect(await eventually(() => h.events.of(Subjects.OcppTransactionStopped, id).length === 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppTransactionStopped, id)[0]).toMatchObject({ reason: 'Local' });
+  });
 });

@@ -87,8 +87,9 @@ export class TransactionService {
       // A meter that restarts per session reports a stop below the start: count from zero then. A
       // negative register (a broken meter, stored as sent) delivered nothing: no negative energy to bill.
       const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : Math.max(0, req.meterStop);
-      // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text).
-      const reason = req.reason === undefined ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
+      // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text);
+      // a JSON null is how some serialisers write an absent field, and absent means Local.
+      const reason = req.reason == null ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
       const readings = (req.transactionData ?? []).map((mv) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv).reading);
       await this.transactions.insertMeterReadings(tx, readings);
