@@ -5,7 +5,7 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ocpiCommandDeadlineS } from '../src/roaming/command-deadline.js';
-import { api, RawClient, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, RawClient, send, startOcpp, uniqueStation, upgradeStatus, type OcppHarness } from './harness.js';
 
 describe('OCPI commands and roaming authorisation (review)', () => {
   let h: OcppHarness;
@@ -169,6 +169,28 @@ describe('relaxed validation (review)', () => {
     expect(await c.call('StatusNotification', { connectorId: 1, status: 'Available' })).toEqual([4, expect.any(String), missing, expect.stringContaining('errorCode'), expect.any(Object)]);
     // What the relaxed mode is for still passes: a 1.5 status name.
     expect(await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Occupied' })).toEqual([3, expect.any(String), {}]);
+  });
+});
+
+describe('Basic auth at profile 0 with a key set ahead (review)', () => {
+  let h: OcppHarness;
+  beforeAll(async () => {
+    h = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'reject' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+  it('offered credentials must be right: another identity as user is refused like a wrong key', async () => {
+    const id = uniqueStation('P0');
+    const key = '0123456789abcdef0123456789abcdef';
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { password: key, securityProfile: 0 })).status).toBe(200);
+    const url = `${h.wsUrl}/${id}`;
+    expect(await upgradeStatus(url)).toBe(101);
+    expect(await upgradeStatus(url, 'ocpp1.6', basic(id, key))).toBe(101);
+    expect(await upgradeStatus(url, 'ocpp1.6', basic(id, 'wrong-key-000000'))).toBe(401);
+    expect(await upgradeStatus(url, 'ocpp1.6', basic('OTHER-STATION', key))).toBe(401);
   });
 });
 

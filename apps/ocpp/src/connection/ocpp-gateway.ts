@@ -171,7 +171,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
       // Profile 0 authenticates nobody: a key set (AuthorizationKey) ahead of the SecurityProfile that
       // puts it to use, as the whitepaper orders the migration, must not lock out a charger that
       // sends no credentials until then.
-      if (station.securityProfile === 0) return { ok: true, station };
+      // Credentials it does offer must be right, the user (its identity) as much as the key.
+      if (station.securityProfile === 0 && !offered) return { ok: true, station };
       return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
     }
     if (await this.passwords.verify(station.passwordHash, credentials.password)) return { ok: true, station };
