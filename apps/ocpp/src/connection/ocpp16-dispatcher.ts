@@ -81,7 +81,8 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
 
     const transactional = TRANSACTION_ACTIONS.has(action);
     if (action !== 'BootNotification' && ctx.registration !== 'Accepted') {
-      const allowed = (transactional && ctx.known) || (triggered && TRIGGERABLE.has(action));
+      // A trigger sent while Pending stays open for a while; a boot answered Rejected since closes it (we send nothing then, so it asked for nothing).
+      const allowed = (transactional && ctx.known) || (triggered && ctx.registration !== 'Rejected' && TRIGGERABLE.has(action));
       if (!allowed) return fail('SecurityError', `${action} before the station was accepted (BootNotification first)`);
     }
 
