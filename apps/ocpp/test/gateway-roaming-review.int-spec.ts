@@ -117,6 +117,15 @@ describe('unknown stations under the pending policy (review)', () => {
     const again = await pending(id);
     expect(await start(again)).toEqual([3, expect.any(String), expect.objectContaining({ transactionId: expect.any(Number) })]);
   });
+
+  it('set by an operator while connected, it is known at once: its queued transaction messages count without a reconnect', async () => {
+    const id = uniqueStation('NEW');
+    const c = await pending(id);
+    expect(await start(c)).toEqual([4, expect.any(String), 'SecurityError', expect.any(String), {}]);
+    // Left Pending by the operator: the session stays Pending (no new boot), but the station is known now.
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' })).status).toBe(200);
+    expect(await eventually(async () => ((await start(c)) as unknown[])[0] === 3)).toBe(true);
+  });
 });
 
 describe('relaxed validation (review)', () => {

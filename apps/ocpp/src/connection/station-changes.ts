@@ -86,7 +86,7 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A deleted station's socket is closed. A session accepted at boot whose operator status is no
+   * A deleted station's socket is closed; any other change makes the station known. A session accepted at boot whose operator status is no
    * longer `Accepted` becomes `Unknown`, as it would on a new connection: it must boot again and
    * gets the new status. A session that is Pending or Rejected keeps that until its next boot.
    */
@@ -97,6 +97,9 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
       session.close('station deleted', 4001);
       return;
     }
+    // Any change is an operator setting the station (see knownStation): its messages count from now
+    // on, without waiting for a reconnect (a quarantined charger may stay connected for days).
+    session.known = true;
     if (change.validationPolicy !== undefined) session.validationPolicy = change.validationPolicy;
     if (change.registrationStatus !== undefined && change.registrationStatus !== 'Accepted' && session.registration === 'Accepted') {
       this.logger.info({ stationId: change.stationId, registrationStatus: change.registrationStatus }, 'operator withdrew the acceptance of a connected station; it must boot again');
