@@ -109,6 +109,19 @@ describe('transactions: lenient messages and authorisation', () => {
     });
   });
 
+  it('optional fields sent as null are read as absent: the messages are stored, not refused and lost', async () => {
+    const { r, id } = await station();
+    const start = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'LGOOD', meterStart: 0, timestamp: '2026-01-06T10:00:00Z', reservationId: null });
+    const txId = start['transactionId'] as number;
+    expect(txId).toBeGreaterThan(0);
+    expect(await result(r, 'MeterValues', { connectorId: 1, transactionId: null, meterValue: [{ timestamp: '2026-01-06T10:30:00Z', sampledValue: [{ value: '50' }] }] })).toEqual({});
+    expect(await result(r, 'StopTransaction', { transactionId: txId, meterStop: 100, timestamp: '2026-01-06T11:00:00Z', idTag: null, reason: null, transactionData: null })).toEqual({});
+    const [row] = await h.db.query(`SELECT energy_wh, stop_reason FROM transactions WHERE transaction_id = $1`, [txId]);
+    expect(row).toEqual({ energy_wh: '100', stop_reason: 'Local' });
+    // The reading without its id went to the transaction running on its connector then.
+    expect(await h.db.query(`SELECT transaction_id FROM meter_readings WHERE station_id = $1`, [id])).toEqual([{ transaction_id: txId }]);
+  });
+
   it('a retried stop for an unknown transaction is kept once', async () => {
     const { r, id } = await station();
     const stop = { transactionId: 123_456_789, meterStop: 100, timestamp: '2026-01-05T11:00:00Z' };

@@ -73,6 +73,29 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
 }
 
 /**
+ * Optional top-level fields of the messages processed below the schema, which some chargers'
+ * serialisers write as `null` when absent. Read as absent: as `null` a StopTransaction's idTag or
+ * transactionData, a MeterValues' transactionId or a StartTransaction's reservationId failed the
+ * core fields, and the charger resent the message until it discarded it (billing data lost).
+ */
+const NULLABLE_OPTIONALS: Readonly<Record<string, readonly string[]>> = {
+  StartTransaction: ['reservationId'],
+  StopTransaction: ['idTag', 'reason', 'transactionData'],
+  MeterValues: ['transactionId'],
+  StatusNotification: ['info', 'timestamp', 'vendorId', 'vendorErrorCode'],
+  DataTransfer: ['messageId', 'data'],
+};
+
+/** The payload without its optional fields sent as `null` (the same object when there are none). */
+export function withoutNullOptionals(action: string, p: Payload): Payload {
+  const fields = NULLABLE_OPTIONALS[action];
+  if (!fields?.some((f) => p[f] === null)) return p;
+  const copy = { ...p };
+  for (const f of fields) if (copy[f] === null) delete copy[f];
+  return copy;
+}
+
+/**
  * PostgreSQL text cannot hold U+0000, nor a lone UTF-16 surrogate once the text travels in a JSON
  * parameter (the group commits send their rows that way): a charger's NUL or lone surrogate (only
  * possible as a JSON escape) becomes U+FFFD (visible, never a lost message). Applied to every inbound

@@ -14,7 +14,7 @@ import {
 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import { coreFieldProblem } from './core-fields.js';
+import { coreFieldProblem, withoutNullOptionals } from './core-fields.js';
 import type { CallOutcome } from './outbound-calls.js';
 import type { DispatchResult, ProtocolBundle } from './protocol-bundle.js';
 import type { InboundCall, StationContext } from './station-context.js';
@@ -86,11 +86,14 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
       if (!allowed) return fail('SecurityError', `${action} before the station was accepted (BootNotification first)`);
     }
 
+    // A schema-valid payload holds no null; one processed below the schema may (see withoutNullOptionals).
+    let body = ctx.validationPolicy === 'off' ? withoutNullOptionals(action, payload) : payload;
     if (ctx.validationPolicy !== 'off') {
       const checked = validateRequest16(action, payload);
       if (!checked.ok) {
         const lenient = ctx.validationPolicy === 'lenient' || transactional;
-        const core = lenient ? coreFieldProblem(action, payload) : undefined;
+        if (lenient) body = withoutNullOptionals(action, payload);
+        const core = lenient ? coreFieldProblem(action, body) : undefined;
         const processed = lenient && core === undefined;
         this.metrics.schemaViolations.inc({ action, direction: 'inbound', handled: processed ? 'processed' : 'rejected' });
         if (!processed) return { ok: false, code: checked.code, description: core ?? checked.description, details: checked.details as unknown as JsonObject };
@@ -98,12 +101,12 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
       }
     }
     // Beyond the schema: ranges the database and int32 firmware hold (e.g. a connectorId of 2^31).
-    const outOfRange = coreFieldProblem(action, payload);
+    const outOfRange = coreFieldProblem(action, body);
     if (outOfRange !== undefined) return fail(ctx.validationPolicy === 'off' ? 'FormationViolation' : 'PropertyConstraintViolation', outOfRange);
 
     let conf: Conf16<CpAction16>;
     try {
-      conf = await registration.handler(payload as Req16<CpAction16>, ctx, call);
+      conf = await registration.handler(body as Req16<CpAction16>, ctx, call);
     } catch (err) {
       return this.failure(ctx, action, err);
     }
@@ -117,7 +120,7 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
     return {
       ok: true,
       payload: conf as unknown as JsonObject,
-      after: after ? () => after(payload as Req16<CpAction16>, conf, ctx) : undefined,
+      after: after ? () => after(body as Req16<CpAction16>, conf, ctx) : undefined,
     };
   }
 
