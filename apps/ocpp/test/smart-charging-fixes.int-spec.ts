@@ -1,47 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { schemaVersionOf, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
-import { BusNames, JETSTREAM, toHeaders } from '@cpo/messaging';
-import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
+import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { LeaseRenewal } from '../src/smart-charging/lease-renewal.js';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
-import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
-
-/**
- * A charger that installs what it accepts and reports it with the simulator's engine (32 A hardware
- * maximum); `refuseStationCap` plays firmware that refuses ChargePointMaxProfile, `hold` keeps its
- * SetChargingProfile answers back until the promise settles (past the central system's timeout).
- */
-function charger(url: string, keys: Record<string, string>, o: { refuseStationCap?: boolean } = {}) {
-  const cp = new ChargePoint16({ identity: uniqueStation('SCFIX'), url, reconnect: false });
-  const sets: Req16<'SetChargingProfile'>[] = [];
-  const installed: SmartCharging16.InstalledProfile[] = [];
-  const behaviour: { hold?: Promise<void> } = {};
-  readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
-  cp.handle('SetChargingProfile', async (req) => {
-    sets.push(req);
-    await behaviour.hold;
-    if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
-    const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
-    if (i >= 0) installed.splice(i, 1);
-    installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });
-    return { status: 'Accepted' };
-  });
-  cp.handle('ClearChargingProfile', (req) => {
-    const i = installed.findIndex((p) => p.profile.chargingProfileId === req.id);
-    if (i < 0) return { status: 'Unknown' };
-    installed.splice(i, 1);
-    return { status: 'Accepted' };
-  });
-  const composite = (connectorId: number, durationS: number, unit: 'A' | 'W' = 'A') =>
-    SmartCharging16.compositeSchedule({ profiles: installed, connectorId, from: new Date(), durationS, unit, electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 } });
-  cp.handle('GetCompositeSchedule', (req) => ({ status: 'Accepted', ...composite(req.connectorId, req.duration, req.chargingRateUnit) }));
-  /** What the installed profiles let the connector draw now, by the charger alone. */
-  const limitNow = (connectorId: number) => composite(connectorId, 60).chargingSchedule!.chargingSchedulePeriod[0]!.limit;
-  return { cp, sets, behaviour, limitNow };
-}
+import { api, send, startOcpp, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, profileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null };
 
@@ -59,36 +22,13 @@ describe('smart charging: emulated cap, retries, plan order', () => {
     await h.close();
   });
 
-  async function online(keys: Record<string, string>, o: { refuseStationCap?: boolean } = {}) {
-    const c = charger(h.wsUrl, keys, o);
-    chargers.push(c.cp);
-    void c.cp.start();
-    await c.cp.waitOpen();
-    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
-    return c;
-  }
+  const online = (keys: Record<string, string>, o: ProfileChargerOptions = {}) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCFIX', ...o });
 
   const rows = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
   const row = async (stationId: string, id: number) => (await rows(stationId)).find((r) => r.chargingProfileId === id);
 
-  function plan(stationId: string, limits: [number, number][], startMs = Date.now() - 600_000): PlannerStationLimitsPlanned {
-    const startSchedule = new Date(startMs).toISOString();
-    return {
-      planId: randomUUID(), groupId: 'G1', stationId, reason: 'allocation', effectiveFrom: startSchedule,
-      connectors: limits.map(([connectorId, limit]) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit }] } })),
-    };
-  }
-
-  /** Publishes a plan as the planner's outbox would, with the `occurredAt` it was made at; returns the event id. */
-  async function publishPlan(p: PlannerStationLimitsPlanned, occurredAt: Date): Promise<string> {
-    const js = h.app.app.get<JetStreamClient>(JETSTREAM);
-    const names = h.app.app.get(BusNames);
-    const eventId = randomUUID();
-    const headers = toHeaders({ eventId, schemaVersion: schemaVersionOf(Subjects.PlannerStationLimitsPlanned), source: 'planner', occurredAt: occurredAt.toISOString() });
-    await js.publish(names.subject(Subjects.PlannerStationLimitsPlanned), JSON.stringify(p), { msgID: eventId, headers });
-    return eventId;
-  }
+  const plan = constantPlan;
+  const publishPlan = (p: PlannerStationLimitsPlanned, occurredAt: Date) => publishPlanAt(h, p, occurredAt);
 
   it('a charger refusing ChargePointMaxProfile stays within the cap on all connectors together, and is verified, not NotObeyed', async () => {
     // No NumberOfConnectors key: the cap is split over the connectors the plan names.
@@ -160,7 +100,7 @@ describe('smart charging: emulated cap, retries, plan order', () => {
   });
 
   it('a station rejected at boot gets no charging profile; its plan waits, failed, for an accepted boot', async () => {
-    const c = charger(h.wsUrl, { ChargeProfileMaxStackLevel: '2' });
+    const c = profileCharger(h.wsUrl, { ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCFIX' });
     expect((await api(h, 'PUT', `/api/v1/stations/${c.cp.identity}`, { registrationStatus: 'Rejected' })).status).toBeLessThan(300);
     chargers.push(c.cp);
     void c.cp.start();

@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { schemaVersionOf, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
-import { BusNames, JETSTREAM, toHeaders } from '@cpo/messaging';
-import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import type { Req16 } from '@cpo/ocpp-protocol';
+import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { ChargingProfileRepository, type StationProfileRow } from '../src/smart-charging/charging-profile.repository.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
@@ -15,24 +11,8 @@ import { RunningTransactionCap } from '../src/smart-charging/running-transaction
 import type { StationCapabilities } from '../src/stations/capabilities.js';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
-import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
-
-/** A charger that accepts every profile and records what it was sent; `hold` keeps its SetChargingProfile answers back until the promise settles. */
-function charger(url: string, keys: Record<string, string>) {
-  const cp = new ChargePoint16({ identity: uniqueStation('SCREV'), url, reconnect: false });
-  const sets: Req16<'SetChargingProfile'>[] = [];
-  const behaviour: { hold?: Promise<void> } = {};
-  readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
-  cp.handle('SetChargingProfile', async (req) => {
-    sets.push(req);
-    await behaviour.hold;
-    return { status: 'Accepted' };
-  });
-  cp.handle('GetCompositeSchedule', () => ({ status: 'Rejected' }));
-  /** The limit of the last profile the charger accepted under `id`: what it holds. */
-  const holds = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit;
-  return { cp, sets, holds, behaviour };
-}
+import { api, send, startOcpp, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, publishPlanAt } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string };
 
@@ -51,33 +31,12 @@ describe('smart charging review', () => {
     await h.close();
   });
 
-  async function online(keys: Record<string, string>) {
-    const c = charger(h.wsUrl, keys);
-    chargers.push(c.cp);
-    void c.cp.start();
-    await c.cp.waitOpen();
-    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
-    return c;
-  }
+  const online = (keys: Record<string, string>) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCREV', composite: false });
 
   const row = async (stationId: string, id: number) => ((await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === id);
 
-  function plan(stationId: string, limits: [number, number][]): PlannerStationLimitsPlanned {
-    const startSchedule = new Date(Date.now() - 600_000).toISOString();
-    return {
-      planId: randomUUID(), groupId: 'G1', stationId, reason: 'allocation', effectiveFrom: startSchedule,
-      connectors: limits.map(([connectorId, limit]) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit }] } })),
-    };
-  }
-
-  async function publishPlan(p: PlannerStationLimitsPlanned, occurredAt: Date): Promise<void> {
-    const js = h.app.app.get<JetStreamClient>(JETSTREAM);
-    const names = h.app.app.get(BusNames);
-    const eventId = randomUUID();
-    const headers = toHeaders({ eventId, schemaVersion: schemaVersionOf(Subjects.PlannerStationLimitsPlanned), source: 'planner', occurredAt: occurredAt.toISOString() });
-    await js.publish(names.subject(Subjects.PlannerStationLimitsPlanned), JSON.stringify(p), { msgID: eventId, headers });
-  }
+  const plan = (stationId: string, limits: [number, number][]) => constantPlan(stationId, limits);
+  const publishPlan = (p: PlannerStationLimitsPlanned, occurredAt: Date) => publishPlanAt(h, p, occurredAt);
 
   const appliedPlan = async (stationId: string, id: number, planId: string) => {
     const r = await row(stationId, id);

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from '@jest/globals';
+import { schemaVersionOf, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { BusNames, JETSTREAM, toHeaders } from '@cpo/messaging';
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
+import { eventually } from '@cpo/testing';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { api, readOnlyConfiguration, send, uniqueStation, type OcppHarness } from './harness.js';
+
+export interface ProfileChargerOptions {
+  /** Plays firmware that refuses ChargePointMaxProfile. */
+  refuseStationCap?: boolean;
+  /** Answers GetCompositeSchedule from what it installed (default), or refuses it. */
+  composite?: boolean;
+  prefix?: string;
+}
+
+/**
+ * A charger for the smart-charging suites: installs what it accepts and reports it with the
+ * simulator's engine (32 A hardware maximum); `behaviour.hold` keeps its SetChargingProfile answers
+ * back until the promise settles (past the central system's timeout).
+ */
+export function profileCharger(url: string, keys: Record<string, string>, o: ProfileChargerOptions = {}) {
+  const cp = new ChargePoint16({ identity: uniqueStation(o.prefix ?? 'SC'), url, reconnect: false });
+  const sets: Req16<'SetChargingProfile'>[] = [];
+  const installed: SmartCharging16.InstalledProfile[] = [];
+  const behaviour: { hold?: Promise<void> } = {};
+  readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
+  cp.handle('SetChargingProfile', async (req) => {
+    sets.push(req);
+    await behaviour.hold;
+    if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
+    const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
+    if (i >= 0) installed.splice(i, 1);
+    installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });
+    return { status: 'Accepted' };
+  });
+  cp.handle('ClearChargingProfile', (req) => {
+    const i = installed.findIndex((p) => p.profile.chargingProfileId === req.id);
+    if (i < 0) return { status: 'Unknown' };
+    installed.splice(i, 1);
+    return { status: 'Accepted' };
+  });
+  const composite = (connectorId: number, durationS: number, unit: 'A' | 'W' = 'A') =>
+    SmartCharging16.compositeSchedule({ profiles: installed, connectorId, from: new Date(), durationS, unit, electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 } });
+  cp.handle('GetCompositeSchedule', (req) => (o.composite === false ? { status: 'Rejected' } : { status: 'Accepted', ...composite(req.connectorId, req.duration, req.chargingRateUnit) }));
+  /** What the installed profiles let the connector draw now, by the charger alone. */
+  const limitNow = (connectorId: number) => composite(connectorId, 60).chargingSchedule!.chargingSchedulePeriod[0]!.limit;
+  /** The first limit of the last profile sent under `id`: what the charger holds there once it accepted it. */
+  const holds = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit;
+  return { cp, sets, behaviour, limitNow, holds };
+}
+
+/** A profile charger connected and booted, its onboarding read (capabilities known); stopped by the suite through `chargers`. */
+export async function onlineProfileCharger(h: OcppHarness, chargers: ChargePoint16[], keys: Record<string, string>, o: ProfileChargerOptions = {}) {
+  const c = profileCharger(h.wsUrl, keys, o);
+  chargers.push(c.cp);
+  void c.cp.start();
+  await c.cp.waitOpen();
+  await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
+  expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+  return c;
+}
+
+/** A plan of constant limits in A per connector, begun at `startMs` (ten minutes ago by default). */
+export function constantPlan(stationId: string, limits: [number, number][], startMs = Date.now() - 600_000): PlannerStationLimitsPlanned {
+  const startSchedule = new Date(startMs).toISOString();
+  return {
+    planId: randomUUID(), groupId: 'G1', stationId, reason: 'allocation', effectiveFrom: startSchedule,
+    connectors: limits.map(([connectorId, limit]) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit }] } })),
+  };
+}
+
+/** Publishes a plan as the planner's outbox would, with the `occurredAt` it was made at; returns the event id. */
+export async function publishPlanAt(h: OcppHarness, p: PlannerStationLimitsPlanned, occurredAt: Date): Promise<string> {
+  const js = h.app.app.get<JetStreamClient>(JETSTREAM);
+  const names = h.app.app.get(BusNames);
+  const eventId = randomUUID();
+  const headers = toHeaders({ eventId, schemaVersion: schemaVersionOf(Subjects.PlannerStationLimitsPlanned), source: 'planner', occurredAt: occurredAt.toISOString() });
+  await js.publish(names.subject(Subjects.PlannerStationLimitsPlanned), JSON.stringify(p), { msgID: eventId, headers });
+  return eventId;
+}
