@@ -11,6 +11,16 @@ import type { IdTagRepository } from './id-tag.repository.js';
 const config = { NATS_SUBJECT_PREFIX: 't', OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: 100, OCPP_UNKNOWN_TOKEN_DEFAULT: 'Invalid' } as OcppConfig;
 const redisDown = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
 
+/** The few Redis commands the service uses, on a Map. */
+function memoryRedis(): Partial<Redis> {
+  const store = new Map<string, string>();
+  return {
+    set: async (k: string, v: string) => (store.set(k, v), 'OK'),
+    get: async (k: string) => store.get(k) ?? null,
+    del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
+  } as unknown as Partial<Redis>;
+}
+
 /** The service with an unknown local tag (so roaming is asked), a hub answering `reply`, and the given Redis. */
 function service(reply: () => Promise<unknown>, redis: Partial<Redis>) {
   const tags = { find: async () => undefined, inActiveTransaction: async () => false } as unknown as IdTagRepository;
@@ -40,8 +50,7 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
   });
 
   it("a hub that does not answer the StartTransaction after it allowed the Authorize: the tag stays Accepted (any case), not the default", async () => {
-    const store = new Map<string, string>();
-    const redis = { set: async (k: string, v: string) => (store.set(k, v), 'OK'), get: async (k: string) => store.get(k) ?? null } as unknown as Partial<Redis>;
+    const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED' });
     const { auth } = service(() => hub(), redis);
     await expect(auth.authorize('CP-1', 'emsp-tag')).resolves.toEqual({ status: 'Accepted' });
@@ -53,12 +62,7 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
   });
 
   it('a tag the hub refused after allowing it is not Accepted by the earlier allow when the hub is then slow', async () => {
-    const store = new Map<string, string>();
-    const redis = {
-      set: async (k: string, v: string) => (store.set(k, v), 'OK'),
-      get: async (k: string) => store.get(k) ?? null,
-      del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
-    } as unknown as Partial<Redis>;
+    const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-1' });
     const { auth } = service(() => hub(), redis);
     await expect(auth.authorize('CP-1', 'EMSP-REVOKED')).resolves.toEqual({ status: 'Accepted' });
@@ -70,20 +74,14 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
   });
 
   it('keeps the roaming reference under the tag in any case', async () => {
-    const store = new Map<string, string>();
-    const redis = { set: async (k: string, v: string) => (store.set(k, v), 'OK'), get: async (k: string) => store.get(k) ?? null } as unknown as Partial<Redis>;
+    const redis = memoryRedis();
     const { auth } = service(async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-9' }), redis);
     await auth.authorize('CP-1', '04a2b3c4');
     await expect(auth.authorizationReference('CP-1', '04A2B3C4')).resolves.toBe('ref-9');
   });
 
   it("the hub's UNKNOWN (no eMSP decided in time) is no refusal: a tag it allowed here lately stays Accepted with its reference", async () => {
-    const store = new Map<string, string>();
-    const redis = {
-      set: async (k: string, v: string) => (store.set(k, v), 'OK'),
-      get: async (k: string) => store.get(k) ?? null,
-      del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
-    } as unknown as Partial<Redis>;
+    const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-2' });
     const { auth } = service(() => hub(), redis);
     await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual({ status: 'Accepted' });
