@@ -141,12 +141,18 @@ describe('relaxed validation (review)', () => {
     await h.close();
   });
 
-  it.each(['lenient', 'off'])('%s: an Authorize without a usable idTag gets the CallError for that field, not an idTagInfo decided for no tag', async (policy) => {
+  /** A booted station on the given validation policy. */
+  async function relaxed(policy: string): Promise<RawClient> {
     const id = uniqueStation('LAX');
     expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
     const c = await RawClient.open(`${h.wsUrl}/${id}`);
     open.push(c);
     expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    return c;
+  }
+
+  it.each(['lenient', 'off'])('%s: an Authorize without a usable idTag gets the CallError for that field, not an idTagInfo decided for no tag', async (policy) => {
+    const c = await relaxed(policy);
     const missing = policy === 'off' ? 'FormationViolation' : 'OccurenceConstraintViolation';
     const wrongType = policy === 'off' ? 'FormationViolation' : 'TypeConstraintViolation';
     expect(await c.call('Authorize', {})).toEqual([4, expect.any(String), missing, expect.stringContaining('idTag'), expect.any(Object)]);
@@ -156,11 +162,7 @@ describe('relaxed validation (review)', () => {
   });
 
   it.each(['lenient', 'off'])('%s: a DataTransfer without a string vendorId gets the CallError for that field, not InternalError', async (policy) => {
-    const id = uniqueStation('LAX');
-    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
-    const c = await RawClient.open(`${h.wsUrl}/${id}`);
-    open.push(c);
-    expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    const c = await relaxed(policy);
     const missing = policy === 'off' ? 'FormationViolation' : 'OccurenceConstraintViolation';
     expect(await c.call('DataTransfer', { messageId: 'm' })).toEqual([4, expect.any(String), missing, expect.stringContaining('vendorId'), expect.any(Object)]);
     // The relaxed mode still serves a vendor id longer than the schema's 255 characters.
@@ -168,11 +170,7 @@ describe('relaxed validation (review)', () => {
   });
 
   it.each(['lenient', 'off'])('%s: a StatusNotification without a string status or errorCode gets the CallError for that field, not InternalError', async (policy) => {
-    const id = uniqueStation('LAX');
-    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
-    const c = await RawClient.open(`${h.wsUrl}/${id}`);
-    open.push(c);
-    expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
+    const c = await relaxed(policy);
     const missing = policy === 'off' ? 'FormationViolation' : 'OccurenceConstraintViolation';
     expect(await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError' })).toEqual([4, expect.any(String), missing, expect.stringContaining('status'), expect.any(Object)]);
     expect(await c.call('StatusNotification', { connectorId: 1, status: 'Available' })).toEqual([4, expect.any(String), missing, expect.stringContaining('errorCode'), expect.any(Object)]);
