@@ -133,6 +133,21 @@ describe('buildProfile', () => {
   });
 });
 
+describe('minChargingRate', () => {
+  const now = new Date('2026-11-23T06:00:00.000Z');
+  const plan = (numberPhases?: 1 | 3) => ({
+    connectorId: 1,
+    schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'A' as const, minChargingRate: 6, periods: [{ startPeriodS: 0, limit: 16, ...(numberPhases ? { numberPhases } : {}) }] },
+  });
+  const minW = (p: ReturnType<typeof plan>) => buildProfile(p, { allowedChargingRateUnits: ['W'] }, now).profile.chargingSchedule.minChargingRate;
+
+  it('is converted on the phases of the period in force, like its limit (a single-phase car: 6 A is 1,380 W, not 4,140 W)', () => {
+    expect(minW(plan(1))).toBe(1380);
+    expect(minW(plan(3))).toBe(4140);
+    expect(minW(plan())).toBe(4140);
+  });
+});
+
 describe('the 6 A pilot minimum in either unit', () => {
   const now = new Date('2026-11-23T06:00:00.000Z');
   it('pauses a limit planned below 6 A also on a charger that only takes W (it cannot signal 4 A and would draw 6 A)', () => {

@@ -104,7 +104,9 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
   }
   if (durationS !== undefined) chargingSchedule.duration = durationS;
   if (schedule.minChargingRate !== undefined) {
-    chargingSchedule.minChargingRate = roundDown(convert(schedule.minChargingRate, schedule.chargingRateUnit, toUnit, 3, voltage), toUnit);
+    // Converted on the phases of the period in force at the schedule's start, like that period's
+    // limit: at 3 phases, a single-phase car's 6 A minimum became 4,140 W instead of 1,380 W.
+    chargingSchedule.minChargingRate = roundDown(convert(schedule.minChargingRate, schedule.chargingRateUnit, toUnit, periods[0]?.numberPhases ?? 3, voltage), toUnit);
   }
   return {
     connectorId: limit.connectorId,
