@@ -216,10 +216,13 @@ describe('operator commands: checked before recorded; bulk, local lists and rese
         }),
       );
       expect(await command(cp.identity, 'ReserveNow', { connectorId: 1, expiryDate: later(600_000), idTag: 'GOOD', reservationId: 2_000_001 })).toMatchObject({ status: 502 });
-      // Accepted for an expiry already past: the reservation is over, whatever was stored.
-      expect((await command(cp.identity, 'ReserveNow', { connectorId: 3, expiryDate: later(-1_000), idTag: 'GOOD', reservationId: 2_000_003 })).body).toMatchObject({ payload: { status: 'Accepted' } });
+      // Accepted, then its expiry passes: the reservation is over, whatever was stored. (An expiry
+      // already past is refused before sending, so this one is a moment ahead and waited for.)
+      const expiryDate = later(1_500);
+      expect((await command(cp.identity, 'ReserveNow', { connectorId: 3, expiryDate, idTag: 'GOOD', reservationId: 2_000_003 })).body).toMatchObject({ payload: { status: 'Accepted' } });
       // Last: the simulator answers calls in order, and this one never.
       expect(await command(cp.identity, 'ReserveNow', { connectorId: 2, expiryDate: later(600_000), idTag: 'GOOD', reservationId: 2_000_002 }, '?timeoutMs=300')).toMatchObject({ status: 504 });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiryDate) - Date.now() + 50)));
       const byId = Object.fromEntries((await reservations(cp.identity)).map((r) => [r.reservationId, r.status]));
       expect(byId).toEqual({ 2000001: 'Failed', 2000002: 'TimedOut', 2000003: 'Expired' });
     });

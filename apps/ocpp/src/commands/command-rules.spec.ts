@@ -25,4 +25,17 @@ describe('commandRuleViolations', () => {
     // Not stored by us: the charger's business.
     expect(paths('UnlockConnector', { connectorId: 2 ** 40 })).toEqual([]);
   });
+
+  it('ReserveNow: an expiryDate at or before now is refused, a later one (any zone spelling) is not', () => {
+    const now = Date.parse('2030-06-01T12:00:00Z');
+    const at = (expiryDate: string) => commandRuleViolations('ReserveNow', { connectorId: 1, idTag: 'A', expiryDate }, now).map((v) => v.path);
+    expect(at('2030-06-01T12:00:00Z')).toEqual(['/expiryDate']);
+    expect(at('2030-06-01T11:59:59Z')).toEqual(['/expiryDate']);
+    expect(at('2030-06-01T13:30:00+02:00')).toEqual(['/expiryDate']);
+    expect(at('2030-06-01T12:00:00')).toEqual(['/expiryDate']);
+    expect(at('2030-06-01T12:00:01Z')).toEqual([]);
+    expect(at('2030-06-01T12:00:01')).toEqual([]);
+    // A malformed date is the schema's 400, not this rule's.
+    expect(at('tomorrow')).toEqual([]);
+  });
 });

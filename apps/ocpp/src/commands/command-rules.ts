@@ -1,4 +1,4 @@
-import type { ValidationError16 } from '@cpo/ocpp-protocol';
+import { parseDateTimeMs, type ValidationError16 } from '@cpo/ocpp-protocol';
 
 const INT32_MAX = 2_147_483_647;
 const INT32_MIN = -2_147_483_648;
@@ -22,10 +22,11 @@ function violation(path: string, message: string, params: Record<string, unknown
 
 /**
  * What a schema-valid CS→CP payload still must not carry: the guide's rules beyond the OCA schema
- * (§2.2 RemoteStartTransaction) and the ranges our storage holds. Same shape as the schema
- * errors, so the caller gets one list of per-field messages.
+ * (§2.2 RemoteStartTransaction), the ranges our storage holds, and a ReserveNow already over.
+ * Same shape as the schema errors, so the caller gets one list of per-field messages. Reads only
+ * the fields it checks, so it also applies to a payload not yet completed (no reservationId).
  */
-export function commandRuleViolations(action: string, payload: Payload): ValidationError16[] {
+export function commandRuleViolations(action: string, payload: Payload, nowMs = Date.now()): ValidationError16[] {
   const found: ValidationError16[] = [];
   for (const field of STORED_INT32_FIELDS[action] ?? []) {
     const value = payload[field];
@@ -34,6 +35,7 @@ export function commandRuleViolations(action: string, payload: Payload): Validat
     }
   }
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
+  if (action === 'ReserveNow') found.push(...reserveNowViolations(payload, nowMs));
   if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'SecurityProfile')) found.push(...securityProfileValueViolations(payload['value']));
   return found;
 }
@@ -102,4 +104,16 @@ function remoteStartViolations(payload: Payload): ValidationError16[] {
     if (transactionId !== undefined) found.push(violation('/chargingProfile/transactionId', 'must be absent in RemoteStartTransaction: the transaction does not exist yet'));
   }
   return found;
+}
+
+/**
+ * A reservation whose `expiryDate` is at or before now has ended on arrival (guide §2.5): the
+ * charger may still hold the connector for it by its own clock, while our view shows it Expired.
+ * The zone is read leniently, as the reservation is recorded (a missing `Z` is UTC).
+ */
+function reserveNowViolations(payload: Payload, nowMs: number): ValidationError16[] {
+  const expiry = payload['expiryDate'];
+  const ms = typeof expiry === 'string' ? parseDateTimeMs(expiry, { missingZone: 'utc' }) : undefined;
+  if (ms === undefined || ms > nowMs) return [];
+  return [violation('/expiryDate', 'must be in the future: a reservation that has expired on arrival is not sent', { now: new Date(nowMs).toISOString() })];
 }

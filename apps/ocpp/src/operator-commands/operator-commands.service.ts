@@ -5,7 +5,7 @@ import type { CsAction16 } from '@cpo/ocpp-protocol';
 import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
 import { ChargingProfileRepository } from '../smart-charging/charging-profile.repository.js';
-import { managedSlotRefusal, operatorCommandRefusal, type ManagedProfile } from './operator-rules.js';
+import { expiredReservationRefusal, managedSlotRefusal, operatorCommandRefusal, type ManagedProfile } from './operator-rules.js';
 
 export interface OperatorCommand {
   action: CsAction16;
@@ -26,12 +26,14 @@ export class OperatorCommands {
   ) {}
 
   async send(stationId: string, command: OperatorCommand): Promise<OcppCommandReply> {
+    const expired = expiredReservationRefusal(command.action, command.payload);
+    if (expired) return expired;
     return operatorCommandRefusal(command.action, command.payload) ?? (await this.slotRefusals([stationId], command)).get(stationId) ?? this.commands.send(stationId, command);
   }
 
   /** One result per station; an invalid payload or a reserved id refuses the whole request (it is wrong for every station). */
   async sendMany(stationIds: string[], command: OperatorCommand): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
-    const invalid = this.commands.check(command);
+    const invalid = this.commands.check(command) ?? expiredReservationRefusal(command.action, command.payload);
     if (invalid?.status === 'error') throw new ValidationError(invalid.description, invalid.details);
     const refused = operatorCommandRefusal(command.action, command.payload);
     if (refused?.status === 'error') throw new ConflictError(refused.description, refused.details);

@@ -1,4 +1,4 @@
-import { managedSlotRefusal, type ManagedProfile } from './operator-rules.js';
+import { expiredReservationRefusal, managedSlotRefusal, type ManagedProfile } from './operator-rules.js';
 
 const set = (connectorId: number, purpose: string, stackLevel: number, chargingProfileId = 7) => ({
   connectorId,
@@ -59,5 +59,20 @@ describe('managedSlotRefusal: an operator profile that would replace a grid limi
     const invalid = set(1, 'TxDefaultProfile', 1);
     (invalid.csChargingProfiles as Record<string, unknown>)['chargingProfileKind'] = 'Sometimes';
     expect(refused(invalid, [lease])).toBe(false);
+  });
+});
+
+describe('expiredReservationRefusal: a ReserveNow over on arrival, refused before it travels', () => {
+  const now = Date.parse('2030-06-01T12:00:00Z');
+  it('refuses an expiryDate at or before now as InvalidRequest naming expiryDate, also without a reservationId', () => {
+    expect(expiredReservationRefusal('ReserveNow', { connectorId: 1, idTag: 'A', expiryDate: '2030-06-01T12:00:00Z' }, now)).toMatchObject({
+      status: 'error',
+      code: 'InvalidRequest',
+      details: { errors: [expect.objectContaining({ path: '/expiryDate' })] },
+    });
+    expect(expiredReservationRefusal('ReserveNow', { connectorId: 1, idTag: 'A', expiryDate: '2030-06-01T12:00:01Z' }, now)).toBeUndefined();
+    // Other rules stay the executor's, with the schema's full list of fields.
+    expect(expiredReservationRefusal('ReserveNow', { connectorId: 2 ** 40, idTag: 'A', expiryDate: '2030-06-01T13:00:00Z' }, now)).toBeUndefined();
+    expect(expiredReservationRefusal('CancelReservation', { reservationId: 1, expiryDate: '2020-01-01T00:00:00Z' }, now)).toBeUndefined();
   });
 });

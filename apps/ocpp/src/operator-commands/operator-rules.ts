@@ -1,4 +1,4 @@
-import type { OcppCommandReply } from '@cpo/contracts';
+import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
 import { validateRequest16, type CsAction16, type JsonObject } from '@cpo/ocpp-protocol';
 import { LocalCommandErrorCode } from '../commands/command-executor.js';
 import { commandRuleViolations } from '../commands/command-rules.js';
@@ -36,6 +36,19 @@ export function operatorCommandRefusal(action: CsAction16, payload: Record<strin
   return conflict(`chargingProfileId ${String(id)} is reserved for the grid limits this platform installs (1, 99, 101–399 except 200 and 300); use another id`, {
     chargingProfileId: id,
   });
+}
+
+/**
+ * A ReserveNow whose `expiryDate` is already past, refused before the command travels. The
+ * executor checks it too (every path: REST, bulk, bus, OCPI), but only where the station's socket
+ * is, after our reservation id is filled in; the expiry does not depend on that id, so an offline
+ * station gets the 400 rather than 503, and a bulk request is refused as a whole (wrong for every station).
+ */
+export function expiredReservationRefusal(action: CsAction16, payload: Record<string, unknown>, nowMs = Date.now()): OcppCommandReply | undefined {
+  if (action !== 'ReserveNow') return undefined;
+  const expired = commandRuleViolations(action, payload, nowMs).filter((v) => v.path === '/expiryDate');
+  if (expired.length === 0) return undefined;
+  return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: `/expiryDate ${expired[0]!.message}`, details: { errors: expired } };
 }
 
 /** A grid-limit profile smart charging keeps on a station, as the charger holds it (what it accepted, else what is due). */

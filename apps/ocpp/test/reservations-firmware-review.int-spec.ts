@@ -1,0 +1,56 @@
+import { ocppCommandSubject, OcppCommandReplyV1 } from '@cpo/contracts';
+import { testServers } from '@cpo/testing';
+import { connect } from '@nats-io/transport-node';
+import { api, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+
+const now = () => new Date().toISOString();
+const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+describe('OCPP reservations, firmware and diagnostics (review)', () => {
+  let h: OcppHarness;
+  const { booted } = testChargers(() => h);
+  beforeAll(async () => {
+    h = await startOcpp();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
+  const reservations = async (stationId: string) => (await api(h, 'GET', `/api/v1/reservations?stationId=${stationId}`)).body.items as Record<string, unknown>[];
+
+  describe('a ReserveNow whose expiryDate is already past', () => {
+    it('is a 400 naming expiryDate on every path (REST, offline station, bulk, bus), never sent nor recorded', async () => {
+      let sent = 0;
+      const cp = await booted(undefined, (c) => c.handle('ReserveNow', () => (sent++, { status: 'Accepted' })));
+      for (const expiryDate of [later(-60_000), now(), '2020-01-01T00:00:00']) {
+        const res = await command(cp.identity, 'ReserveNow', { connectorId: 1, expiryDate, idTag: 'PAST', reservationId: 1_765_700_301 });
+        expect({ expiryDate, status: res.status, code: res.body.code }).toEqual({ expiryDate, status: 400, code: 'InvalidRequest' });
+        expect(JSON.stringify(res.body)).toContain('expiryDate');
+      }
+      const offline = await command(uniqueStation('GONE'), 'ReserveNow', { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' });
+      expect(offline).toMatchObject({ status: 400, body: { code: 'InvalidRequest' } });
+
+      const bulk = await api(h, 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity], action: 'ReserveNow', payload: { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' } });
+      expect(bulk.status).toBe(400);
+      expect(JSON.stringify(bulk.body)).toContain('expiryDate');
+
+      // The bus path reaches the executor directly: its own check refuses it there.
+      const nc = await connect({ servers: testServers.nats });
+      try {
+        const request = { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' } };
+        const msg = await nc.request(`${h.app.prefix}.${ocppCommandSubject(cp.identity)}`, JSON.stringify(request), { timeout: 5000 });
+        const reply = OcppCommandReplyV1.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+        expect(reply).toMatchObject({ status: 'error', code: 'InvalidRequest' });
+        expect(JSON.stringify(reply)).toContain('expiryDate');
+      } finally {
+        await nc.close();
+      }
+      expect(sent).toBe(0);
+      expect(await reservations(cp.identity)).toEqual([]);
+      // A future one still goes out.
+      expect((await command(cp.identity, 'ReserveNow', { connectorId: 1, expiryDate: later(600_000), idTag: 'SOON' })).status).toBe(200);
+      expect(sent).toBe(1);
+    });
+  });
+});
