@@ -1,7 +1,7 @@
 import { ocppCommandSubject, OcppCommandReplyV1 } from '@cpo/contracts';
 import { testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
-import { api, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
 
 const now = () => new Date().toISOString();
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -51,6 +51,44 @@ describe('OCPP reservations, firmware and diagnostics (review)', () => {
       // A future one still goes out.
       expect((await command(cp.identity, 'ReserveNow', { connectorId: 1, expiryDate: later(600_000), idTag: 'SOON' })).status).toBe(200);
       expect(sent).toBe(1);
+    });
+  });
+
+  describe('a reused reservation id', () => {
+    it('a ReserveNow reusing the id of a Used reservation creates a new one and keeps the Used one with its transaction', async () => {
+      const cp = await booted(undefined, (c) => c.handle('ReserveNow', () => ({ status: 'Accepted' })));
+      const reserve = { connectorId: 1, expiryDate: later(600_000), idTag: 'RSV-REUSE', reservationId: 5 };
+      expect((await command(cp.identity, 'ReserveNow', reserve)).status).toBe(200);
+      const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'RSV-REUSE', meterStart: 0, timestamp: now(), reservationId: 5 });
+      expect((await command(cp.identity, 'ReserveNow', { ...reserve, connectorId: 2, idTag: 'RSV-AGAIN' })).status).toBe(200);
+
+      expect(await reservations(cp.identity)).toEqual([
+        expect.objectContaining({ reservationId: 5, connectorId: 2, idTag: 'RSV-AGAIN', status: 'Accepted', transactionId: null }),
+        expect.objectContaining({ reservationId: 5, connectorId: 1, idTag: 'RSV-REUSE', status: 'Used', transactionId: started.transactionId }),
+      ]);
+
+      // A ReserveNow with the id of the live one replaces it in place (OCPP 1.6 §5.13), and the next
+      // start carrying the id uses the live one, never the history.
+      expect((await command(cp.identity, 'ReserveNow', { ...reserve, connectorId: 2, idTag: 'RSV-THIRD' })).status).toBe(200);
+      const second = await send(cp, 'StartTransaction', { connectorId: 2, idTag: 'RSV-THIRD', meterStart: 0, timestamp: now(), reservationId: 5 });
+      expect(await reservations(cp.identity)).toEqual([
+        expect.objectContaining({ reservationId: 5, idTag: 'RSV-THIRD', status: 'Used', transactionId: second.transactionId }),
+        expect.objectContaining({ reservationId: 5, idTag: 'RSV-REUSE', status: 'Used', transactionId: started.transactionId }),
+      ]);
+    });
+
+    it('a cancelled reservation stays Cancelled when its id is reserved again; a CancelReservation then cancels only the new one', async () => {
+      const cp = await booted(undefined, (c) => {
+        c.handle('ReserveNow', () => ({ status: 'Accepted' }));
+        c.handle('CancelReservation', () => ({ status: 'Accepted' }));
+      });
+      const reserve = { connectorId: 1, expiryDate: later(600_000), idTag: 'RSV-CXL', reservationId: 1_765_700_302 };
+      await command(cp.identity, 'ReserveNow', reserve);
+      await command(cp.identity, 'CancelReservation', { reservationId: reserve.reservationId });
+      await command(cp.identity, 'ReserveNow', reserve);
+      expect((await reservations(cp.identity)).map((r) => r['status'])).toEqual(['Accepted', 'Cancelled']);
+      await command(cp.identity, 'CancelReservation', { reservationId: reserve.reservationId });
+      expect((await reservations(cp.identity)).map((r) => r['status'])).toEqual(['Cancelled', 'Cancelled']);
     });
   });
 });

@@ -34,6 +34,9 @@ function toRow(r: Record<string, unknown>): ReservationRow {
  * `Accepted`, or `TimedOut` (no answer, so possibly held). Past `expiryDate` they read as `Expired`.
  */
 export const LIVE_RESERVATION_STATUSES = ['Requested', 'Accepted', 'TimedOut'] as const;
+export type LiveReservationStatus = (typeof LIVE_RESERVATION_STATUSES)[number];
+/** The same, as the predicate of the partial unique index `reservations_live` (migration 1765700000300) spells it. */
+const LIVE_SQL = `(${LIVE_RESERVATION_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /** Serialises moving `reservation_id_seq` past an explicit id with the `nextval`s that could race it. */
 const SEQUENCE_LOCK = 0x7265_7376; // "resv"
@@ -51,23 +54,29 @@ export class ReservationRepository {
   }
 
   /**
-   * Records a reservation about to be requested. Reusing an id of the same station replaces that
-   * reservation (spec §5.13); an id held by another station is left alone and `false` returned.
-   * An explicit id moves the sequence past it, so an id we allocate later cannot collide.
+   * Records a reservation about to be requested. Reusing the id of a live reservation of the same
+   * station replaces it (spec §5.13); one that has ended (used, cancelled, expired, refused) stays
+   * as history beside the new one. An id ever used by another station is left alone and `false`
+   * returned. An explicit id moves the sequence past it, so an id we allocate later cannot collide.
    */
   async upsertRequested(r: { reservationId: number; stationId: string; connectorId: number; idTag: string; parentIdTag?: string; expiryDate: Date }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      // Also serialises the recordings of one id: the check below and the insert see the same rows.
       await tx.query(`SELECT pg_advisory_xact_lock($1)`, [SEQUENCE_LOCK]);
-      const rows = returnedRows(await tx.query(
+      const [elsewhere] = (await tx.query(`SELECT 1 FROM reservations WHERE reservation_id = $1 AND station_id <> $2 LIMIT 1`, [r.reservationId, r.stationId])) as unknown[];
+      if (elsewhere) return false;
+      // A live reservation past its expiry has ended (it reads Expired): it becomes history, not replaced.
+      await tx.query(
+        `UPDATE reservations SET status = 'Expired', updated_at = now() WHERE reservation_id = $1 AND status IN ${LIVE_SQL} AND expiry_date <= now()`,
+        [r.reservationId],
+      );
+      await tx.query(
         `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status)
          VALUES ($1, $2, $3, $4, $5, $6, 'Requested')
-         ON CONFLICT (reservation_id) DO UPDATE SET connector_id = EXCLUDED.connector_id, id_tag = EXCLUDED.id_tag, parent_id_tag = EXCLUDED.parent_id_tag,
-           expiry_date = EXCLUDED.expiry_date, status = 'Requested', transaction_id = NULL, updated_at = now()
-         WHERE reservations.station_id = EXCLUDED.station_id
-         RETURNING reservation_id`,
+         ON CONFLICT (reservation_id) WHERE status IN ${LIVE_SQL} DO UPDATE SET connector_id = EXCLUDED.connector_id, id_tag = EXCLUDED.id_tag,
+           parent_id_tag = EXCLUDED.parent_id_tag, expiry_date = EXCLUDED.expiry_date, status = 'Requested', transaction_id = NULL, updated_at = now()`,
         [r.reservationId, r.stationId, r.connectorId, r.idTag, r.parentIdTag ?? null, r.expiryDate],
-      ));
-      if (rows.length === 0) return false;
+      );
       // Never moves the sequence back: only an id beyond the last one handed out (or the first, before any) moves it.
       await tx.query(
         `SELECT setval('reservation_id_seq', $1) FROM reservation_id_seq WHERE $1 >= last_value AND ($1 > last_value OR NOT is_called)`,
@@ -78,13 +87,16 @@ export class ReservationRepository {
   }
 
   /**
-   * The StartTransaction that carried the reservation id used it up. One reservation is used once:
-   * a later start carrying the same id (a charger bug, a reused id) leaves the first session's link.
+   * The StartTransaction that carried the reservation id used up the station's latest reservation
+   * under that id (the live one, if any: a newer row exists only once the older ones ended). One
+   * reservation is used once: a later start carrying the same id (a charger bug, a reused id)
+   * leaves the first session's link.
    */
   async markUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<void> {
     await tx.query(
       `UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now()
-       WHERE reservation_id = $1 AND station_id = $3 AND (status <> 'Used' OR transaction_id IS NULL)`,
+       WHERE id = (SELECT id FROM reservations WHERE reservation_id = $1 AND station_id = $3 ORDER BY id DESC LIMIT 1)
+         AND (status <> 'Used' OR transaction_id IS NULL)`,
       [reservationId, transactionId, stationId],
     );
   }
@@ -92,8 +104,9 @@ export class ReservationRepository {
   /**
    * Moves a station's reservation to `status` only from one of `from`: an answer read late must not
    * undo what happened meanwhile (e.g. `Used` by a StartTransaction). Returns whether it moved.
+   * `from` are live statuses, so this touches the live reservation only, never the history.
    */
-  async setStatus(stationId: string, reservationId: number, status: string, from: readonly string[]): Promise<boolean> {
+  async setStatus(stationId: string, reservationId: number, status: string, from: readonly LiveReservationStatus[]): Promise<boolean> {
     const rows = returnedRows(await this.db.query(
       `UPDATE reservations SET status = $3, updated_at = now() WHERE reservation_id = $1 AND station_id = $2 AND status = ANY($4::text[]) RETURNING reservation_id`,
       [reservationId, stationId, status, [...from]],
@@ -107,7 +120,7 @@ export class ReservationRepository {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, transaction_id, created_at,
          CASE WHEN status = ANY($4::text[]) AND expiry_date <= now() THEN 'Expired' ELSE status END AS status, count(*) OVER () AS total
-       FROM reservations WHERE ${where} ORDER BY created_at DESC, reservation_id DESC OFFSET $2 LIMIT $3`,
+       FROM reservations WHERE ${where} ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT $3`,
       [filter.stationId ?? null, filter.offset, filter.limit, [...LIVE_RESERVATION_STATUSES]],
     );
     const total = await pageTotal(rows, filter.offset, () => this.db.query(`SELECT count(*) AS total FROM reservations WHERE ${where}`, [filter.stationId ?? null]));
