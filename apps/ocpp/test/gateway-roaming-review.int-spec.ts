@@ -4,7 +4,7 @@ import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ocpiCommandDeadlineS } from '../src/roaming/command-deadline.js';
+import { OCPI_COMMAND_DEADLINE_S } from '../src/roaming/command-deadline.js';
 import { api, RawClient, send, startOcpp, uniqueStation, upgradeStatus, type OcppHarness } from './harness.js';
 
 describe('OCPI commands and roaming authorisation (review)', () => {
@@ -74,7 +74,7 @@ describe('OCPI commands and roaming authorisation (review)', () => {
     const unlocks: number[] = [];
     // A charger that never answers: without a bound the result would come a full call timeout (30 s) later.
     cp.handle('UnlockConnector', (req) => (unlocks.push(req.connectorId), new Promise<never>(() => undefined)));
-    const deadlineMs = ocpiCommandDeadlineS(h.app.config.OCPP_CALL_TIMEOUT_MS) * 1000;
+    const deadlineMs = OCPI_COMMAND_DEADLINE_S * 1000;
     const started = Date.now();
     const result = await command({ type: 'UNLOCK_CONNECTOR', stationId: cp.identity, connectorId: 1, parameters: {} }, new Date(Date.now() - deadlineMs + 4_000));
     expect(result).toMatchObject({ result: 'TIMEOUT' });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { ocppCommandSubject, OcppCommandReplyV1, parseRequestPayload, Subjects, type OcpiCommandResult, type OcpiCommandType, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S, ocppCommandSubject, OcppCommandReplyV1, parseRequestPayload, Subjects, type OcpiCommandResult, type OcpiCommandType, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusRequester, OutboxWriter } from '@cpo/messaging';
 import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
 import { ocpiResponse, OcpiStatus, type PartyRef } from '@cpo/ocpi-protocol';
@@ -16,10 +16,25 @@ import { ReservationRoutesRepository, reservationIdOf } from './reservation-rout
 
 type Json = Record<string, unknown>;
 
-/** How long we tell the eMSP to wait for the asynchronous result of an own-charger command, in s. */
-const OWN_COMMAND_TIMEOUT_S = 60;
 /** Extra time the bus request waits beyond the charger timeout given to the ocpp service. */
 const BUS_MARGIN_MS = 2_000;
+
+/**
+ * The charger timeout of an own STOP_SESSION: the configured one, but never so long that the
+ * charger's answer (or our TIMEOUT) comes after the timeout announced to the eMSP
+ * (OCPI_OWN_COMMAND_TIMEOUT_S, the result's delivery and our bus margin included).
+ */
+export function ownStopTimeoutMs(configuredMs: number): number {
+  return Math.min(configuredMs, (OCPI_OWN_COMMAND_TIMEOUT_S - OCPI_OWN_COMMAND_RESULT_DELIVERY_S) * 1000 - BUS_MARGIN_MS);
+}
+
+/**
+ * The CommandResponse of an own-charger command. 2.2.1's `timeout` is the one ocpp acts within
+ * (shared constant), so the eMSP does not give up, and retry, while the charger may still act.
+ */
+export function ownCommandResponse(version: string, result: string): Json {
+  return version === '2.1.1' ? { result: resultFor211(result) } : { result, timeout: OCPI_OWN_COMMAND_TIMEOUT_S };
+}
 
 /** 2.1.1 knows only five results; the 2.2.1 ones map onto them. */
 export function resultFor211(result: string): string {
@@ -131,7 +146,7 @@ export class OwnCommandsService implements OnModuleDestroy {
   }
 
   private async remoteStop(record: CommandRecord, session: { stationId: string; transactionId: number }, version: string, relay: Relay): Promise<void> {
-    const timeoutMs = this.config.OCPI_COMMAND_TIMEOUT_MS;
+    const timeoutMs = ownStopTimeoutMs(this.config.OCPI_COMMAND_TIMEOUT_MS);
     const request: OcppCommandRequest = { action: 'RemoteStopTransaction', payload: { transactionId: session.transactionId }, timeoutMs };
     let reply: OcppCommandReply | undefined;
     let failure: unknown;
@@ -164,8 +179,7 @@ export class OwnCommandsService implements OnModuleDestroy {
   }
 
   private answer(ctx: OcpiContext, result: string): Forwarded {
-    const data = ctx.version === '2.1.1' ? { result: resultFor211(result) } : { result, timeout: OWN_COMMAND_TIMEOUT_S };
-    return { httpStatus: 200, envelope: { ...ocpiResponse(OcpiStatus.Success, data) } };
+    return { httpStatus: 200, envelope: { ...ocpiResponse(OcpiStatus.Success, ownCommandResponse(ctx.version, result)) } };
   }
 
   private async station(tx: EntityManager, locationId: string, evseUid?: string): Promise<{ stationId: string; connectorId: number; evseUid: string } | undefined> {

@@ -1,5 +1,6 @@
 import { ownStopResult } from './own-stop-result.js';
-import { resultBody, resultFor211 } from './own-commands.service.js';
+import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
+import { ownCommandResponse, ownStopTimeoutMs, resultBody, resultFor211 } from './own-commands.service.js';
 
 describe('resultFor211', () => {
   it('keeps the five 2.1.1 results and folds the 2.2.1-only ones', () => {
@@ -27,4 +28,17 @@ describe('ownStopResult (RemoteStopTransaction → OCPI CommandResult)', () => {
     ['no ocpp replica answers', [undefined, 'unavailable'], 'FAILED'],
   ];
   for (const [name, args, result] of cases) it(name, () => expect(ownStopResult(...args).result).toBe(result));
+});
+
+describe('own-charger commands: the announced timeout', () => {
+  it('tells a 2.2.1 eMSP the timeout ocpp acts within (shared constant); 2.1.1 has no timeout', () => {
+    expect(ownCommandResponse('2.2.1', 'ACCEPTED')).toEqual({ result: 'ACCEPTED', timeout: OCPI_OWN_COMMAND_TIMEOUT_S });
+    expect(ownCommandResponse('2.1.1', 'ACCEPTED')).toEqual({ result: 'ACCEPTED' });
+  });
+
+  it("an own STOP_SESSION's charger call ends, with the bus margin, before the announced timeout less the result's delivery", () => {
+    expect(ownStopTimeoutMs(10_000)).toBe(10_000);
+    // OCPI_COMMAND_TIMEOUT_MS may be configured up to 60 s.
+    expect(ownStopTimeoutMs(60_000) + 2_000).toBeLessThanOrEqual((OCPI_OWN_COMMAND_TIMEOUT_S - OCPI_OWN_COMMAND_RESULT_DELIVERY_S) * 1000);
+  });
 });

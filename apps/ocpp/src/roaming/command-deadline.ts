@@ -1,11 +1,19 @@
+import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
+
 /**
- * How long after an OCPI command a replica may still act on it, in s: twice the charger call
- * timeout (queueing behind another call counts within it) plus a minute for the bus and retries.
- * Past it, a command still pending is settled `TIMEOUT` (StaleOcpiCommands), and one that only
- * arrives now (ocpp was down, its consumer lagged) is answered `TIMEOUT` without reaching the
- * charger: the eMSP has given up on it long ago, and a late start or unlock would act for a driver
- * who has left (another car's cable unlocked, another car charged on the token).
+ * How long after an OCPI command was requested (its `requestedAt`) a replica may still act on it,
+ * in s: the timeout the hub announced to the eMSP, less the time the result needs to reach the
+ * eMSP. A command that only arrives after it (ocpp was down, its consumer lagged) is answered
+ * `TIMEOUT` without reaching the charger, and one that arrives before gets only the time left at
+ * the charger: the eMSP has given up by then (and may have retried), and a late start or unlock
+ * would act twice, or for a driver who has left (another car's cable unlocked).
  */
-export function ocpiCommandDeadlineS(callTimeoutMs: number): number {
-  return Math.ceil((2 * callTimeoutMs) / 1000) + 60;
-}
+export const OCPI_COMMAND_DEADLINE_S = OCPI_OWN_COMMAND_TIMEOUT_S - OCPI_OWN_COMMAND_RESULT_DELIVERY_S;
+
+/**
+ * Pending for longer than this after it was received (s), a command is executing nowhere: its
+ * charger call ended by the deadline; the wait for a charger on another replica (the bus margin,
+ * 5 s) and writing the result (retried after 1 s and 5 s) fit in the 30 s added. It is then settled
+ * `TIMEOUT` (StaleOcpiCommands), so the partner hears an outcome from us too.
+ */
+export const OCPI_COMMAND_STALE_AFTER_S = OCPI_COMMAND_DEADLINE_S + 30;

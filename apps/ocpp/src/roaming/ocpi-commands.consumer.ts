@@ -8,7 +8,7 @@ import type { OcppConfig } from '../config.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandService } from '../commands/command.service.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { ocpiCommandDeadlineS } from './command-deadline.js';
+import { OCPI_COMMAND_DEADLINE_S } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 
@@ -91,9 +91,9 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     return { result: ocpiResultOf(call.action, reply), message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
   }
 
-  /** How long a replica may still act on the command (see ocpiCommandDeadlineS), in ms. */
+  /** How long a replica may still act on the command (see OCPI_COMMAND_DEADLINE_S), in ms. */
   private msLeft(command: OcpiCommandRequested): number {
-    return ocpiCommandDeadlineS(this.config.OCPP_CALL_TIMEOUT_MS) * 1000 - (Date.now() - Date.parse(command.requestedAt));
+    return OCPI_COMMAND_DEADLINE_S * 1000 - (Date.now() - Date.parse(command.requestedAt));
   }
 
   /** The TIMEOUT of a command past its deadline, not sent to the charger; undefined while it is in time. */

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, PeriodicJob, ROOT_LOGGER } from '@cpo/platform';
+import { PeriodicJob, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
-import type { OcppConfig } from '../config.js';
-import { ocpiCommandDeadlineS } from './command-deadline.js';
+import { OCPI_COMMAND_STALE_AFTER_S } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { OcpiCommandsConsumer } from './ocpi-commands.consumer.js';
 
@@ -13,10 +12,9 @@ const BATCH = 100;
 /**
  * Settles OCPI commands still pending long after any execution could have ended: the replica
  * running one stopped between recording and reporting it, or its result could not be written. They
- * get `TIMEOUT`, so the partner hears an outcome from us too. "Long after": twice the charger call
- * timeout (queueing behind another call counts within it) plus a minute for the bus and retries, so
- * a command still executing on any replica is never settled under it. Every replica runs the pass;
- * a command is settled once (the settle is guarded).
+ * get `TIMEOUT`, so the partner hears an outcome from us too. "Long after": see
+ * OCPI_COMMAND_STALE_AFTER_S, so a command still executing on any replica is never settled under
+ * it. Every replica runs the pass; a command is settled once (the settle is guarded).
  */
 @Injectable()
 export class StaleOcpiCommands implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,7 +23,6 @@ export class StaleOcpiCommands implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly commands: OcpiCommandRepository,
     private readonly consumer: OcpiCommandsConsumer,
-    @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -39,7 +36,7 @@ export class StaleOcpiCommands implements OnApplicationBootstrap, OnApplicationS
 
   /** Pending for longer than this, a command is no longer executing anywhere (s). */
   get staleAfterS(): number {
-    return ocpiCommandDeadlineS(this.config.OCPP_CALL_TIMEOUT_MS);
+    return OCPI_COMMAND_STALE_AFTER_S;
   }
 
   /** One pass; returns the commands settled. */

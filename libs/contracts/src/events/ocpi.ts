@@ -69,6 +69,20 @@ export const OcpiCommandRequestedV1 = z.strictObject({
 });
 export type OcpiCommandRequested = z.infer<typeof OcpiCommandRequestedV1>;
 
+/**
+ * The `timeout` (s) the hub announces to the eMSP in the CommandResponse of a command for one of
+ * our own chargers, counted from `requestedAt`. Shared so that the hub's promise and the time ocpp
+ * acts on the command cannot drift apart: past it the eMSP has given up (and may retry), so a late
+ * start or unlock would act twice or for a driver who has left.
+ */
+export const OCPI_OWN_COMMAND_TIMEOUT_S = 60;
+/**
+ * The last part of OCPI_OWN_COMMAND_TIMEOUT_S kept for the result's way back (ocpp's outbox relay,
+ * the hub's consumer, its POST to the eMSP's response_url): nobody sends an own command to a
+ * charger, nor waits for its answer, later than `requestedAt` + timeout − this.
+ */
+export const OCPI_OWN_COMMAND_RESULT_DELIVERY_S = 10;
+
 /** `ocpi.command.result` (ocpp → ocpi-hub): the outcome the hub reports to the partner's `response_url`. */
 export const OcpiCommandResultV1 = z.strictObject({
   commandId: z.uuid(),
