@@ -1,4 +1,5 @@
 import { ocppCommandSubject, OcppCommandReplyV1 } from '@cpo/contracts';
+import { OcppCallError } from '@cpo/ocpp-protocol';
 import { testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
 import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
@@ -89,6 +90,47 @@ describe('OCPP reservations, firmware and diagnostics (review)', () => {
       expect((await reservations(cp.identity)).map((r) => r['status'])).toEqual(['Accepted', 'Cancelled']);
       await command(cp.identity, 'CancelReservation', { reservationId: reserve.reservationId });
       expect((await reservations(cp.identity)).map((r) => r['status'])).toEqual(['Cancelled', 'Cancelled']);
+    });
+  });
+
+  describe('firmware and diagnostics statuses tied to their request', () => {
+    const station = async (id: string) => (await api(h, 'GET', `/api/v1/stations/${id}`)).body;
+
+    it('an accepted UpdateFirmware is shown with the station, with only the statuses received after it was sent', async () => {
+      let refuse = true;
+      const cp = await booted(undefined, (c) =>
+        c.handle('UpdateFirmware', () => {
+          if (refuse) throw new OcppCallError('InternalError', 'busy', {});
+          return {};
+        }),
+      );
+      // A status from an earlier update, then a request the charger refuses: no request of ours yet.
+      await send(cp, 'FirmwareStatusNotification', { status: 'Installed' });
+      const update = { location: 'https://fw.example.com/s1-3.0.bin', retrieveDate: later(60_000), retries: 2 };
+      expect((await command(cp.identity, 'UpdateFirmware', update)).status).toBe(502);
+      expect(await station(cp.identity)).toMatchObject({ firmware_status: 'Installed', firmware_request: null });
+
+      refuse = false;
+      const before = Date.now();
+      expect((await command(cp.identity, 'UpdateFirmware', update)).status).toBe(200);
+      const requested = (await station(cp.identity)).firmware_request;
+      expect(requested).toEqual({ ...update, retryInterval: null, requestedAt: expect.any(String), status: null, statusAt: null });
+      expect(Date.parse(requested.requestedAt)).toBeGreaterThanOrEqual(before - 5);
+
+      await send(cp, 'FirmwareStatusNotification', { status: 'Downloading' });
+      const progressed = (await station(cp.identity)).firmware_request;
+      expect(progressed).toMatchObject({ location: update.location, status: 'Downloading', statusAt: expect.stringMatching(/Z$/) });
+      expect(Date.parse(progressed.statusAt)).toBeGreaterThanOrEqual(Date.parse(requested.requestedAt));
+    });
+
+    it('an accepted GetDiagnostics is shown with the file name the charger gave and the upload status after it', async () => {
+      const cp = await booted(undefined, (c) => c.handle('GetDiagnostics', () => ({ fileName: 'diag-42.zip' })));
+      await send(cp, 'DiagnosticsStatusNotification', { status: 'UploadFailed' });
+      const request = { location: 'ftp://diag.example.com/upload', startTime: '2030-01-01T00:00:00Z' };
+      expect((await command(cp.identity, 'GetDiagnostics', request)).body).toEqual({ status: 'ok', payload: { fileName: 'diag-42.zip' } });
+      expect((await station(cp.identity)).diagnostics_request).toMatchObject({ ...request, stopTime: null, fileName: 'diag-42.zip', status: null, statusAt: null });
+      await send(cp, 'DiagnosticsStatusNotification', { status: 'Uploaded' });
+      expect((await station(cp.identity)).diagnostics_request).toMatchObject({ fileName: 'diag-42.zip', status: 'Uploaded', statusAt: expect.any(String) });
     });
   });
 });

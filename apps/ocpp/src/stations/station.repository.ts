@@ -227,6 +227,11 @@ export class StationRepository {
     await this.db.query(`UPDATE stations SET security_profile = GREATEST(security_profile, $2), updated_at = now() WHERE id = $1`, [id, profile]);
   }
 
+  /** The firmware update or diagnostics upload the station accepted last (what its later statuses are about). */
+  async recordTransferRequest(id: string, kind: 'firmware' | 'diagnostics', request: Record<string, unknown>): Promise<void> {
+    await this.db.query(`UPDATE stations SET ${kind}_request = $2, updated_at = now() WHERE id = $1`, [id, JSON.stringify(request)]);
+  }
+
   async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date): Promise<void> {
     const column = `${kind}_status`;
     await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3, updated_at = now() WHERE id = $1`, [id, status, at]);

@@ -9,6 +9,7 @@ import { Onboarding } from './onboarding.js';
 import { SecurityHandlers } from './security.handlers.js';
 import { StationHandlers } from './station.handlers.js';
 import { StationService } from './station.service.js';
+import { TransferRequestEffects } from './transfer-request.effects.js';
 
 @Module({
   imports: [ConnectionModule, PersistenceModule],
@@ -28,6 +29,7 @@ import { StationService } from './station.service.js';
     StationHandlers,
     SecurityHandlers,
     ConfigurationEffects,
+    TransferRequestEffects,
     Onboarding,
   ],
   exports: [StationService],

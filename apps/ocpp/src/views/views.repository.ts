@@ -3,10 +3,20 @@ import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
 import { toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
 
+/**
+ * The firmware update / diagnostics upload the station accepted last, with the latest status
+ * received after it was sent: 1.6 statuses carry no request id, so an earlier one is not its status.
+ */
+function requestWithStatus(kind: 'firmware' | 'diagnostics'): string {
+  const after = `s.${kind}_status_at >= (s.${kind}_request->>'requestedAt')::timestamptz`;
+  return `s.${kind}_request || jsonb_build_object('status', CASE WHEN ${after} THEN s.${kind}_status END, 'statusAt', CASE WHEN ${after} THEN to_char(s.${kind}_status_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END) AS ${kind}_request`;
+}
+
 const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
   s.vendor, s.model, s.serial_number, s.charge_box_serial_number, s.firmware_version, s.iccid, s.imsi, s.meter_type, s.meter_serial_number,
   s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at, s.log_status, s.log_status_at,
-  s.subprotocol_aliases, s.missing_subprotocol, s.capabilities, s.created_at, s.updated_at`;
+  s.subprotocol_aliases, s.missing_subprotocol, s.capabilities, s.created_at, s.updated_at,
+  ${requestWithStatus('firmware')}, ${requestWithStatus('diagnostics')}`;
 
 /** The reported configuration with any AuthorizationKey value hidden (write-only; CiString key, any case). */
 const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k) = 'authorizationkey' AND jsonb_typeof(e.v) = 'object' THEN e.v || '{"value": null}'::jsonb ELSE e.v END)
