@@ -53,7 +53,7 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
     expect((await send(cp, 'Authorize', { idTag: 'BAD' })).idTagInfo).toEqual({ status: 'Blocked' });
     expect((await send(cp, 'Authorize', { idTag: 'NOBODY' })).idTagInfo).toEqual({ status: 'Invalid' });
     expect((await send(cp, 'Authorize', { idTag: 'SLOW-1' })).idTagInfo).toEqual({ status: 'Invalid' });
-    expect((await send(cp, 'Authorize', { idTag: 'EMSP-7' })).idTagInfo).toEqual({ status: 'Accepted' });
+    expect((await send(cp, 'Authorize', { idTag: 'EMSP-7' })).idTagInfo).toEqual({ status: 'Accepted', expiryDate: expect.any(String) });
     // The roaming authorisation reference follows the session.
     const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'EMSP-7', meterStart: 0, timestamp: new Date().toISOString() });
     const [tx] = await h.db.query(`SELECT authorization_reference FROM transactions WHERE transaction_id = $1`, [started.transactionId]);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { OCPI_OWN_COMMAND_TIMEOUT_S, Subjects, type OcpiCommandRequested } from '@cpo/contracts';
+import { OCPI_OWN_COMMAND_TIMEOUT_S, OCPI_TOKEN_AUTHORIZE_SUBJECT, Subjects, type OcpiCommandRequested } from '@cpo/contracts';
 import { EventPublisher } from '@cpo/messaging';
-import { eventually } from '@cpo/testing';
+import { eventually, testServers } from '@cpo/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { OCPI_COMMAND_DEADLINE_S } from '../src/roaming/command-deadline.js';
-import { startOcpp, testChargers, type OcppHarness } from './harness.js';
+import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
 
 /** Publishes an OCPI command as the hub does (requested `ageMs` ago); returns its id. */
 async function command(h: OcppHarness, c: Omit<OcpiCommandRequested, 'commandId' | 'requestedAt'>, ageMs = 0): Promise<string> {
@@ -40,5 +41,40 @@ describe('OCPI commands: the deadline the hub announces (review)', () => {
     const id = await command(h, { type: 'UNLOCK_CONNECTOR', stationId: cp.identity, connectorId: 1, parameters: {} }, (OCPI_COMMAND_DEADLINE_S - 10) * 1000);
     expect(await resultOf(h, id)).toMatchObject({ result: 'ACCEPTED' });
     expect(unlocks).toEqual([1]);
+  });
+});
+
+describe('roaming authorisation: the expiry of an Accepted (review)', () => {
+  let h: OcppHarness;
+  let nc: NatsConnection;
+  const chargers = testChargers(() => h);
+  beforeAll(async () => {
+    h = await startOcpp();
+    nc = await connect({ servers: testServers.nats });
+    // A stand-in for ocpi-hub: tokens starting with EMSP- are allowed by their eMSP.
+    nc.subscribe(`${h.app.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, {
+      callback: (_e, msg) => {
+        msg.respond(JSON.stringify({ allowed: msg.json<{ uid: string }>().uid.startsWith('EMSP-') ? 'ALLOWED' : 'NOT_ALLOWED' }));
+      },
+    });
+    await nc.flush();
+  });
+  afterAll(async () => {
+    await nc.close();
+    await h.close();
+  });
+
+  it("a roaming Accepted expires when our trust in the hub's decision does (15 min), so no charger caches it for ever; a local token keeps its own expiry", async () => {
+    const cp = await chargers.booted();
+    const before = Date.now();
+    const roaming = (await send(cp, 'Authorize', { idTag: `EMSP-${randomUUID().slice(0, 8)}` })).idTagInfo;
+    expect(roaming.status).toBe('Accepted');
+    const expiresIn = Date.parse(String(roaming.expiryDate)) - before;
+    expect(expiresIn).toBeGreaterThanOrEqual(15 * 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(15 * 60_000 + (Date.now() - before) + 1_000);
+
+    const localExpiry = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await api(h, 'PUT', '/api/v1/id-tags/LOCAL-EXP', { status: 'Accepted', expiryDate: localExpiry })).status).toBeLessThan(300);
+    expect((await send(cp, 'Authorize', { idTag: 'LOCAL-EXP' })).idTagInfo).toEqual({ status: 'Accepted', expiryDate: localExpiry });
   });
 });

@@ -9,6 +9,8 @@ import { AuthorizationService } from './authorization.service.js';
 import type { IdTagRepository } from './id-tag.repository.js';
 
 const config = { NATS_SUBJECT_PREFIX: 't', OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: 100, OCPP_UNKNOWN_TOKEN_DEFAULT: 'Invalid' } as OcppConfig;
+/** A roaming Accepted: it carries the expiry of our trust in the hub's decision. */
+const roamingAccepted = { status: 'Accepted', expiryDate: expect.any(String) };
 const redisDown = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
 
 /** The few Redis commands the service uses, on a Map. */
@@ -39,7 +41,7 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
 
   it("keeps the hub's decision when its reference cannot be stored", async () => {
     const { auth, warn } = service(async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-1' }), { set: redisDown });
-    await expect(auth.authorize('CP-1', 'EMSP-1')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'EMSP-1')).resolves.toEqual(roamingAccepted);
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
@@ -53,9 +55,9 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED' });
     const { auth } = service(() => hub(), redis);
-    await expect(auth.authorize('CP-1', 'emsp-tag')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'emsp-tag')).resolves.toEqual(roamingAccepted);
     hub = () => Promise.reject(new TimeoutError('no reply on ocpi.token.authorize within 100 ms'));
-    await expect(auth.authorize('CP-1', 'EMSP-TAG')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'EMSP-TAG')).resolves.toEqual(roamingAccepted);
     // Only where and for whom the hub allowed it.
     await expect(auth.authorize('CP-2', 'EMSP-TAG')).resolves.toEqual({ status: 'Invalid' });
     await expect(auth.authorize('CP-1', 'OTHER')).resolves.toEqual({ status: 'Invalid' });
@@ -65,7 +67,7 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-1' });
     const { auth } = service(() => hub(), redis);
-    await expect(auth.authorize('CP-1', 'EMSP-REVOKED')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'EMSP-REVOKED')).resolves.toEqual(roamingAccepted);
     hub = async () => ({ allowed: 'BLOCKED' });
     await expect(auth.authorize('CP-1', 'emsp-revoked')).resolves.toEqual({ status: 'Blocked' });
     await expect(auth.authorizationReference('CP-1', 'EMSP-REVOKED')).resolves.toBeUndefined();
@@ -84,10 +86,20 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-2' });
     const { auth } = service(() => hub(), redis);
-    await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual(roamingAccepted);
     hub = async () => ({ allowed: 'UNKNOWN' });
-    await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'EMSP-SLOW')).resolves.toEqual(roamingAccepted);
     await expect(auth.authorizationReference('CP-1', 'EMSP-SLOW')).resolves.toBe('ref-2');
+  });
+
+  it("a roaming Accepted expires when our trust in the hub's decision does (15 min); a refusal carries no expiry", async () => {
+    const redis = memoryRedis();
+    let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED' });
+    const { auth } = service(() => hub(), redis);
+    const now = new Date('2026-03-01T10:00:00Z');
+    await expect(auth.authorize('CP-1', 'EMSP-EXP', { now })).resolves.toEqual({ status: 'Accepted', expiryDate: '2026-03-01T10:15:00.000Z' });
+    hub = async () => ({ allowed: 'BLOCKED' });
+    await expect(auth.authorize('CP-1', 'EMSP-EXP', { now })).resolves.toEqual({ status: 'Blocked' });
   });
 
   it("the hub's UNKNOWN for a tag nobody allowed gets the configured default, as no answer does", async () => {
@@ -96,6 +108,6 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     const requester = { request: async () => ({ allowed: 'UNKNOWN' }) } as unknown as BusRequester;
     const redis = { get: async () => null, del: async () => 0 } as unknown as Redis;
     const auth = new AuthorizationService(tags, requester, new RedisKeys(accepting), redis, accepting, { warn: jest.fn() } as unknown as Logger);
-    await expect(auth.authorize('CP-1', 'NOBODY-KNOWS')).resolves.toEqual({ status: 'Accepted' });
+    await expect(auth.authorize('CP-1', 'NOBODY-KNOWS')).resolves.toEqual(roamingAccepted);
   });
 });

@@ -30,6 +30,15 @@ const OCPI_TO_OCPP: Record<OcpiAllowedType, IdTagInfo['status']> = {
 };
 
 /**
+ * A roaming Accepted expires when our own trust in the hub's decision does (AUTH_REFERENCE_TTL_S):
+ * a charger keeps an Accepted idTagInfo in its authorization cache until its expiryDate, and for
+ * ever without one (OCPP 1.6 §3.5), so a token its eMSP blocks later would still start sessions there.
+ */
+function withRoamingExpiry(info: IdTagInfo, now: Date): IdTagInfo {
+  return info.status === 'Accepted' ? { ...info, expiryDate: new Date(now.getTime() + AUTH_REFERENCE_TTL_S * 1000).toISOString() } : info;
+}
+
+/**
  * Decides `idTagInfo`: local tokens first (status, expiry, parent, ConcurrentTx), then roaming
  * partners through ocpi-hub under a short timeout, then the configured default.
  */
@@ -56,7 +65,7 @@ export class AuthorizationService {
   async authorize(stationId: string, idTag: string, options: { exceptTransactionId?: number; now?: Date; at?: Date; connectorId?: number } = {}): Promise<IdTagInfo> {
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
-    const info = local ? this.fromLocal(local, now) : await this.askRoaming(stationId, idTag);
+    const info = local ? this.fromLocal(local, now) : withRoamingExpiry(await this.askRoaming(stationId, idTag), now);
     const startingOn = options.connectorId === undefined ? undefined : { stationId, connectorId: options.connectorId };
     if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, options.exceptTransactionId, options.at, startingOn))) {
       return { ...info, status: 'ConcurrentTx' };
