@@ -135,6 +135,26 @@ describe('StationSession: liveness and answers', () => {
   });
 });
 
+describe('StationSession: closing', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('fails the call in flight and the queued ones at once when it closes the socket, before the charger completes the close', async () => {
+    jest.useFakeTimers();
+    const { socket, session } = open();
+    const settled: string[] = [];
+    const calls = ['Reset', 'ClearCache'].map((action) => session.call(action, {}, { timeoutMs: 60_000 }).then((o) => settled.push(`${action} ${o.kind}`)));
+    expect(socket.sent).toHaveLength(1);
+    session.close('station deleted', 4001);
+    // No timer runs: neither the calls' timeouts nor the terminate of a charger that never answers the close.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toEqual(['Reset disconnected', 'ClearCache disconnected']);
+    expect(socket.readyState).toBe(2);
+    await Promise.all(calls);
+    expect(socket.sent).toHaveLength(1);
+  });
+});
+
 describe('StationSession: metric labels stay bounded whatever a charger sends', () => {
   it('counts action names outside the version as unknown, and bad frames by their reason without its numbers', async () => {
     const labels: Record<string, Record<string, string>[]> = {};

@@ -125,9 +125,15 @@ export class StationSession implements StationContext {
     else this.triggered.delete(action);
   }
 
-  /** Closes the socket; pending calls fail with `disconnected`. */
+  /**
+   * Closes the socket; pending calls fail with `disconnected` at once. Not at the socket's `close`
+   * event: that waits for the charger's half of the close handshake, which a busy or half-open
+   * charger never sends (then the terminate below, 5 s on), and operator commands queued behind
+   * the call in flight would wait that long for an answer that cannot come.
+   */
   close(reason: string, code = 1000): void {
     this.closeReason ??= reason;
+    this.calls.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason.slice(0, 120));
     // A half-open TCP connection never completes the close handshake.
     setTimeout(() => this.socket.terminate(), 5_000).unref();
