@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OCPI_OWN_COMMAND_TIMEOUT_S, OCPI_TOKEN_AUTHORIZE_SUBJECT, Subjects, type OcpiCommandRequested } from '@cpo/contracts';
-import { EventPublisher } from '@cpo/messaging';
+import { ConsumerHost, EventPublisher } from '@cpo/messaging';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { OCPI_COMMAND_DEADLINE_S } from '../src/roaming/command-deadline.js';
@@ -76,5 +76,45 @@ describe('roaming authorisation: the expiry of an Accepted (review)', () => {
     const localExpiry = new Date(Date.now() + 86_400_000).toISOString();
     expect((await api(h, 'PUT', '/api/v1/id-tags/LOCAL-EXP', { status: 'Accepted', expiryDate: localExpiry })).status).toBeLessThan(300);
     expect((await send(cp, 'Authorize', { idTag: 'LOCAL-EXP' })).idTagInfo).toEqual({ status: 'Accepted', expiryDate: localExpiry });
+  });
+});
+
+describe('OCPI commands at a replica shutting down (review)', () => {
+  let a: OcppHarness;
+  let b: OcppHarness;
+  const chargers = testChargers(() => b);
+  beforeAll(async () => {
+    a = await startOcpp();
+    // Replica A only relays the outbox here: the command must be executed by B, the replica that stops.
+    await a.app.app.get(ConsumerHost).stopAll();
+  });
+  afterAll(async () => {
+    await a.close();
+  });
+
+  it("a command at the charger when the replica stops: the charger's answer during the drain still reaches the bus as its result", async () => {
+    b = await startOcpp({}, a);
+    let atCharger!: () => void;
+    const called = new Promise<void>((resolve) => (atCharger = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const unlocks: number[] = [];
+    const cp = await chargers.booted(undefined, (c) =>
+      c.handle('UnlockConnector', async (req) => {
+        unlocks.push(req.connectorId);
+        atCharger();
+        await answered;
+        return { status: 'Unlocked' };
+      }),
+    );
+    const id = await command(b, { type: 'UNLOCK_CONNECTOR', stationId: cp.identity, connectorId: 1, parameters: {} });
+    await called;
+    // SIGTERM: the charger answers a second into the drain.
+    const draining = b.app.app.close();
+    setTimeout(answer, 1_000);
+    await draining;
+    await b.events.close();
+    expect(await resultOf(a, id)).toMatchObject({ result: 'ACCEPTED' });
+    expect(unlocks).toEqual([1]);
   });
 });
