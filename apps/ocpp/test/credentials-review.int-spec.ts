@@ -46,6 +46,30 @@ describe('OCPP credentials and connection review', () => {
     await h.close();
   });
 
+  it('an upgrade ws refuses anyway (bad key, wrong version, not a GET…) registers no station, even under auto-register', async () => {
+    const malformed: [Record<string, string | undefined>, string, number][] = [
+      [{ 'Sec-WebSocket-Key': 'not-a-key' }, 'GET', 400],
+      [{ 'Sec-WebSocket-Key': undefined }, 'GET', 400],
+      [{ 'Sec-WebSocket-Version': '12' }, 'GET', 400],
+      [{ Upgrade: 'h2c' }, 'GET', 400],
+      [{ 'Sec-WebSocket-Protocol': 'ocpp1.6,,ocpp2.0.1' }, 'GET', 400],
+      [{}, 'POST', 405],
+    ];
+    for (const [headers, method, status] of malformed) {
+      const id = uniqueStation('BAD');
+      const attempt = await rawUpgrade(h, `${h.app.config.OCPP_PATH_PREFIX}/${id}`, headers, method);
+      attempt.socket.destroy();
+      expect({ headers, method, status: attempt.status }).toEqual({ headers, method, status });
+      expect((await api(h, 'GET', `/api/v1/stations/${id}`)).status).toBe(404);
+    }
+    // The same request made valid registers the station (the policy is on).
+    const id = uniqueStation('GOOD');
+    const valid = await rawUpgrade(h, `${h.app.config.OCPP_PATH_PREFIX}/${id}`);
+    expect(valid.status).toBe(101);
+    valid.socket.destroy();
+    expect((await api(h, 'GET', `/api/v1/stations/${id}`)).status).toBe(200);
+  });
+
   it('commands queued for a station whose socket the central system closes answer Offline at once, not when the charger completes the close', async () => {
     const id = uniqueStation('MUTE');
     const charger = await rawUpgrade(h, `${h.app.config.OCPP_PATH_PREFIX}/${id}`);

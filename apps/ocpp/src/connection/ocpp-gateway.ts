@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
@@ -61,6 +61,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
   private readonly passwords = new PasswordVerifier();
+  /** The identity of an upgrade in progress, read from its path before ws sees it. */
+  private readonly identities = new WeakMap<IncomingMessage, string>();
   /** The admitted station of an upgrade in progress, for the subprotocol choice (ws passes only the request). */
   private readonly admitted = new WeakMap<IncomingMessage, StationAdmission>();
   /** Rejected frames are written in groups: a noisy charger must not take a pool connection per frame. */
@@ -68,7 +70,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private server?: Server;
   /** Set when shutdown starts: upgrades are refused from then on (see onModuleDestroy). */
   private draining = false;
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
 
   constructor(
     private readonly httpAdapterHost: HttpAdapterHost,
@@ -99,6 +101,11 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
       // without the header; the socket is then closed at once (OCPP-J §3.1.2).
       // A station's own aliases (a quirk an operator set) count after the standard names.
       handleProtocols: (offered, req) => negotiate(offered, config.OCPP_SUBPROTOCOLS, this.admitted.get(req)),
+      // Admission runs here, after ws has checked that the request is a WebSocket upgrade it accepts
+      // (method, Upgrade, Sec-WebSocket-Key/Version/Protocol): admitting may register an unknown
+      // station, and a request ws refuses anyway must leave no station behind. Checking those headers
+      // ourselves first would have to follow ws's rules in every version.
+      verifyClient: (info, done) => void this.verify(info.req, done).catch((err: unknown) => this.logger.error({ err }, 'upgrade could not be completed')),
     });
   }
 
@@ -123,29 +130,40 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.wss.close();
   }
 
-  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.logger.debug({ err }, 'upgrade socket error'));
     const identity = identityFromPath(req.url, this.config.OCPP_PATH_PREFIX, this.config.OCPP_LEGACY_IDENTITIES);
     if (!identity.ok) return this.refuse(socket, identity.status, identity.reason, 'bad_identity');
-    const { stationId } = identity;
     if (this.draining) return this.refuseDraining(socket);
+    this.identities.set(req, identity.stationId);
+    // ws answers a malformed upgrade itself (400/405) without calling verify.
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.connected(ws, req, this.admitted.get(req)!));
+  }
+
+  /** ws's verifyClient: `done(true)` completes the upgrade, `done(false, …)` answers the refusal. */
+  private async verify(req: IncomingMessage, done: (ok: boolean, status?: number, reason?: string, headers?: OutgoingHttpHeaders) => void): Promise<void> {
+    const stationId = this.identities.get(req)!;
+    const refuse = (status: number, reason: string, event: string) => {
+      this.metrics.connectionEvents.inc({ event });
+      done(false, status, reason, { 'Content-Type': 'text/plain', ...refusalHeaders(status) });
+    };
     let admission: Admission;
     try {
       admission = await this.admit(stationId, req);
     } catch (err) {
       // Too many password checks waiting (someone guessing keys): the charger retries later.
-      if (err instanceof UnavailableError) return this.refuse(socket, 503, err.message, 'busy');
+      if (err instanceof UnavailableError) return refuse(503, err.message, 'busy');
       this.logger.error({ err, stationId }, 'could not admit a charger');
-      return this.refuse(socket, 500, 'internal error', 'error');
+      return refuse(500, 'internal error', 'error');
     }
     if (!admission.ok) {
       this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
-      return this.refuse(socket, admission.status, admission.reason, admission.status === 404 ? 'unknown_station' : 'unauthorized');
+      return refuse(admission.status, admission.reason, admission.status === 404 ? 'unknown_station' : 'unauthorized');
     }
     // Admission takes a database round trip and a password check: shutdown may have begun meanwhile.
-    if (this.draining) return this.refuseDraining(socket);
+    if (this.draining) return refuse(503, DRAINING, 'draining');
     this.admitted.set(req, admission.station);
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.connected(ws, req, admission.station));
+    done(true);
   }
 
   private async admit(stationId: string, req: IncomingMessage): Promise<Admission> {
@@ -241,13 +259,22 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   }
 
   private refuseDraining(socket: Duplex): void {
-    this.refuse(socket, 503, 'this replica is shutting down; connect again', 'draining');
+    this.refuse(socket, 503, DRAINING, 'draining');
   }
 
+  /** A refusal before ws has seen the request (its path, or a draining replica). */
   private refuse(socket: Duplex, status: number, reason: string, event: string): void {
     this.metrics.connectionEvents.inc({ event });
-    const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
-    const extra = status === 401 ? 'WWW-Authenticate: Basic realm="OCPP"\r\n' : status === 503 ? 'Retry-After: 5\r\n' : '';
-    socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+    const extra = Object.entries(refusalHeaders(status)).map(([name, value]) => `${name}: ${String(value)}\r\n`).join('');
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
   }
+}
+
+const DRAINING = 'this replica is shutting down; connect again';
+
+/** What a refused charger needs to try again: the auth scheme (401), when to retry (503). */
+function refusalHeaders(status: number): OutgoingHttpHeaders {
+  if (status === 401) return { 'WWW-Authenticate': 'Basic realm="OCPP"' };
+  if (status === 503) return { 'Retry-After': '5' };
+  return {};
 }
