@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { eventually } from '@cpo/testing';
 import { SessionRegistry } from '../src/connection/session-registry.js';
-import { api, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, RawClient, startOcpp, uniqueStation, upgradeStatus, type OcppHarness } from './harness.js';
 
 /**
  * A charger at the TCP level: it sends an upgrade request written by hand (`headers` override the
@@ -39,11 +39,59 @@ async function rawUpgrade(h: OcppHarness, path: string, headers: Record<string, 
 
 describe('OCPP credentials and connection review', () => {
   let h: OcppHarness;
+  /** A second replica of `h` (same database and bus). */
+  let b: OcppHarness;
   beforeAll(async () => {
     h = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register' });
+    b = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register' }, h);
   });
   afterAll(async () => {
+    await b.close();
     await h.close();
+  });
+
+  const basic = (id: string, key: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${key}`).toString('base64')}` });
+  const put = async (id: string, body: unknown) => expect((await api(h, 'PUT', `/api/v1/stations/${id}`, body)).status).toBeLessThan(300);
+
+  /** How the charger's socket was closed, if it is within a few seconds. */
+  const closeOf = (charger: RawClient) => Promise.race([charger.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000).unref())]);
+
+  /** A command sent through `h` that the charger, connected to `b`, receives and answers: its session is still open. */
+  async function stillConnected(charger: RawClient, id: string) {
+    const reply = api(h, 'POST', `/api/v1/stations/${id}/commands/ClearCache`, {});
+    const call = (await charger.next()) as [number, string, string];
+    expect(call[2]).toBe('ClearCache');
+    charger.send([3, call[1], { status: 'Accepted' }]);
+    expect((await reply).status).toBe(200);
+  }
+
+  it('a new password closes the live session on the replica holding it; the charger comes back with the new one only', async () => {
+    const id = uniqueStation('KEY');
+    const [oldKey, newKey] = ['old-key-0123456789', 'new-key-0123456789'];
+    await put(id, { securityProfile: 1, password: oldKey });
+    const charger = await RawClient.open(`${b.wsUrl}/${id}`, 'ocpp1.6', basic(id, oldKey));
+    // Nothing about its credentials changes: policy, status, name-like settings, the same key, the same profile.
+    for (const change of [{ validationPolicy: 'lenient' }, { registrationStatus: 'Accepted' }, { missingSubprotocol: 'none' }, { password: oldKey }, { securityProfile: 1 }]) await put(id, change);
+    await stillConnected(charger, id);
+    await put(id, { password: newKey });
+    expect(await closeOf(charger)).toEqual({ code: 4002, reason: expect.stringContaining('credentials changed') });
+    expect(await upgradeStatus(`${b.wsUrl}/${id}`, 'ocpp1.6', basic(id, oldKey))).toBe(401);
+    expect(await upgradeStatus(`${h.wsUrl}/${id}`, 'ocpp1.6', basic(id, oldKey))).toBe(401);
+    expect(await upgradeStatus(`${b.wsUrl}/${id}`, 'ocpp1.6', basic(id, newKey))).toBe(101);
+  });
+
+  it('a raised security profile closes the session admitted without credentials under profile 0', async () => {
+    const id = uniqueStation('PROF');
+    const key = 'profile-key-0123456789';
+    // The key is set ahead of the profile that puts it to use: under profile 0 the charger sends none.
+    await put(id, { securityProfile: 0, password: key });
+    const charger = await RawClient.open(`${b.wsUrl}/${id}`);
+    await put(id, { securityProfile: 0 });
+    await stillConnected(charger, id);
+    await put(id, { securityProfile: 1 });
+    expect(await closeOf(charger)).toMatchObject({ code: 4002 });
+    expect(await upgradeStatus(`${b.wsUrl}/${id}`)).toBe(401);
+    expect(await upgradeStatus(`${b.wsUrl}/${id}`, 'ocpp1.6', basic(id, key))).toBe(101);
   });
 
   it('an upgrade ws refuses anyway (bad key, wrong version, not a GET…) registers no station, even under auto-register', async () => {

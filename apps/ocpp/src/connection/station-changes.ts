@@ -20,7 +20,15 @@ export interface StationChange {
   deleted?: boolean;
   validationPolicy?: ValidationPolicy;
   registrationStatus?: 'Accepted' | 'Pending' | 'Rejected';
+  /** Its password or security profile changed: the live session was authenticated under the old ones. */
+  credentialsChanged?: boolean;
 }
+
+/**
+ * Close code for a session whose credentials the operator changed (4000: replaced socket, 4001:
+ * station deleted): the charger reconnects and is admitted, or refused, under the new ones.
+ */
+export const CREDENTIALS_CHANGED_CLOSE_CODE = 4002;
 
 /** On the wire: the change and the replica that made it (which applied it to its own sockets already). */
 type StationChangeMessage = StationChange & { replicaId: string };
@@ -34,6 +42,7 @@ export function stationChangeOf(value: unknown): StationChangeMessage | undefine
   const m = value as Record<string, unknown>;
   if (typeof m['stationId'] !== 'string' || typeof m['replicaId'] !== 'string') return undefined;
   if (m['deleted'] !== undefined && typeof m['deleted'] !== 'boolean') return undefined;
+  if (m['credentialsChanged'] !== undefined && typeof m['credentialsChanged'] !== 'boolean') return undefined;
   if (m['validationPolicy'] !== undefined && !POLICIES.includes(m['validationPolicy'])) return undefined;
   if (m['registrationStatus'] !== undefined && !STATUSES.includes(m['registrationStatus'])) return undefined;
   return m as unknown as StationChangeMessage;
@@ -86,7 +95,9 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A deleted station's socket is closed; any other change makes the station known. A session accepted at boot whose operator status is no
+   * A deleted station's socket is closed, and so is one whose credentials changed: it was admitted
+   * with the old password or under the old profile, and must not keep that session until it
+   * happens to disconnect. Any other change makes the station known. A session accepted at boot whose operator status is no
    * longer `Accepted` becomes `Unknown`, as it would on a new connection: it must boot again and
    * gets the new status. A session that is Pending or Rejected keeps that until its next boot.
    */
@@ -95,6 +106,11 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
     if (!session) return;
     if (change.deleted) {
       session.close('station deleted', 4001);
+      return;
+    }
+    if (change.credentialsChanged) {
+      this.logger.info({ stationId: change.stationId, code: CREDENTIALS_CHANGED_CLOSE_CODE }, 'station password or security profile changed; closing its session so it authenticates again');
+      session.close('credentials changed; reconnect with the new ones', CREDENTIALS_CHANGED_CLOSE_CODE);
       return;
     }
     // Any change is an operator setting the station (see knownStation): its messages count from now
