@@ -144,7 +144,7 @@ describe('relaxed validation (review)', () => {
   /** A booted station on the given validation policy. */
   async function relaxed(policy: string): Promise<RawClient> {
     const id = uniqueStation('LAX');
-    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(200);
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { validationPolicy: policy })).status).toBe(201);
     const c = await RawClient.open(`${h.wsUrl}/${id}`);
     open.push(c);
     expect(await c.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'L1' })).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
@@ -192,7 +192,7 @@ describe('Basic auth at profile 0 with a key set ahead (review)', () => {
   it('offered credentials must be right: another identity as user is refused like a wrong key', async () => {
     const id = uniqueStation('P0');
     const key = '0123456789abcdef0123456789abcdef';
-    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { password: key, securityProfile: 0 })).status).toBe(200);
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { password: key, securityProfile: 0 })).status).toBe(201);
     const url = `${h.wsUrl}/${id}`;
     expect(await upgradeStatus(url)).toBe(101);
     expect(await upgradeStatus(url, 'ocpp1.6', basic(id, key))).toBe(101);

@@ -34,7 +34,7 @@ describe('OCPP security fixes', () => {
   /** A registered, booted charger that answers every ChangeConfiguration `answer` and records what it got. */
   async function charger(on: OcppHarness, settings: Record<string, unknown>, answer: () => Answer | Promise<Answer> = () => 'Accepted') {
     const id = uniqueStation('SECFIX');
-    expect((await api(on, 'PUT', `/api/v1/stations/${id}`, settings)).status).toBe(200);
+    expect((await api(on, 'PUT', `/api/v1/stations/${id}`, settings)).status).toBe(201);
     const changes: Req16<'ChangeConfiguration'>[] = [];
     const cp = new ChargePoint16({ identity: id, url: on.wsUrl, reconnect: false, basicAuthKey: settings['password'] as string | undefined });
     cp.handle('ChangeConfiguration', async (req) => {

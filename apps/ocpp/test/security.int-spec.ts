@@ -80,7 +80,7 @@ describe('OCPP connection security and negotiation', () => {
   it('security profile 1: Basic auth with the identity as user; hex text or raw key bytes; key rotation through ChangeConfiguration', async () => {
     const id = uniqueStation();
     const key = '0123456789abcdef0123456789abcdef';
-    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { securityProfile: 1, password: key })).status).toBe(200);
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { securityProfile: 1, password: key })).status).toBe(201);
     const url = `${h.wsUrl}/${id}`;
     expect(await upgradeStatus(url)).toBe(401);
     expect(await upgradeStatus(url, 'ocpp1.6', basic(id, 'wrong-password-123'))).toBe(401);
@@ -110,7 +110,7 @@ describe('OCPP connection security and negotiation', () => {
   it('refuses a profile-2 station on a plain connection even with the right key', async () => {
     const id = uniqueStation();
     const key = '00112233445566778899aabbccddeeff';
-    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { securityProfile: 2, password: key })).status).toBe(200);
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { securityProfile: 2, password: key })).status).toBe(201);
     expect(await upgradeStatus(`${h.wsUrl}/${id}`, 'ocpp1.6', basic(id, key))).toBe(401);
   });
 

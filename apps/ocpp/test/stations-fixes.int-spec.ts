@@ -171,7 +171,7 @@ describe('OCPP station fixes', () => {
     /** A profile-1 station connected with `oldKey` whose ChangeConfiguration answers `status` and records the values. */
     async function secured(status: 'Accepted' | 'RebootRequired') {
       const id = uniqueStation('SEC');
-      expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { securityProfile: 1, password: oldKey })).status).toBe(200);
+      expect((await api(h, 'PUT', `/api/v1/stations/${id}`, { securityProfile: 1, password: oldKey })).status).toBe(201);
       const cp = await charger((c) => {
         c.handle('ChangeConfiguration', () => ({ status }));
         c.handle('GetConfiguration', () => ({ configurationKey: [{ key: 'AuthorizationKey', value: oldKey, readonly: false }, { key: 'NumberOfConnectors', value: '1', readonly: true }] }));

@@ -63,8 +63,9 @@ export class IdTagRepository {
    * Creates the token or changes it in every spelling it is stored under (one token, whatever the
    * case), so no older spelling keeps answering differently. The advisory lock serialises writers
    * of one token across replicas: two spellings written at once would otherwise both be inserted.
+   * `created`: the token was not stored in any spelling before (the operator API answers 201).
    */
-  async upsert(tag: Omit<IdTagRecord, 'updatedAt'>): Promise<IdTagRecord> {
+  async upsert(tag: Omit<IdTagRecord, 'updatedAt'>): Promise<{ tag: IdTagRecord; created: boolean }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('id_tags:' || lower($1)))`, [tag.idTag]);
       const values = [tag.idTag, tag.status, tag.expiryDate, tag.parentIdTag];
@@ -76,12 +77,12 @@ export class IdTagRepository {
         ),
       );
       const row = updated.find((r) => r['id_tag'] === tag.idTag) ?? updated[0];
-      if (row) return toRecord(row);
+      if (row) return { tag: toRecord(row), created: false };
       const inserted: Record<string, unknown>[] = await tx.query(
         `INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag) VALUES ($1, $2, $3, $4) RETURNING *`,
         values,
       );
-      return toRecord(inserted[0]!);
+      return { tag: toRecord(inserted[0]!), created: true };
     });
   }
 

@@ -170,8 +170,10 @@ export class StationRepository {
       /** A version, or `none` to clear it. */
       missingSubprotocol?: string;
     },
-  ): Promise<void> {
-    await this.db.query(
+  ): Promise<boolean> {
+    // Only a row this statement inserted has `xmax = 0`; an updated one holds our transaction id (the
+    // conflicting row was locked). The operator API answers 201 for the former, 200 for the latter.
+    const rows: { inserted: boolean }[] = await this.db.query(
       `INSERT INTO stations (id, registration_status, validation_policy, security_profile, password_hash, subprotocol_aliases, missing_subprotocol)
        VALUES ($1, COALESCE($2, 'Accepted'), COALESCE($3, 'strict'), COALESCE($4, CASE WHEN $5::text IS NULL THEN 0 ELSE 1 END), $5,
                COALESCE($6::jsonb, '{}'::jsonb), NULLIF($7::text, 'none'))
@@ -181,7 +183,8 @@ export class StationRepository {
          pending_password_hash = CASE WHEN $5::text IS NULL THEN stations.pending_password_hash END,
          subprotocol_aliases = COALESCE($6::jsonb, stations.subprotocol_aliases),
          missing_subprotocol = CASE WHEN $7::text IS NULL THEN stations.missing_subprotocol ELSE NULLIF($7::text, 'none') END,
-         auto_registered = false, updated_at = now()`,
+         auto_registered = false, updated_at = now()
+       RETURNING (xmax = 0) AS inserted`,
       [
         id,
         s.registrationStatus ?? null,
@@ -192,6 +195,7 @@ export class StationRepository {
         s.missingSubprotocol ?? null,
       ],
     );
+    return rows[0]?.inserted === true;
   }
 
   async remove(id: string): Promise<boolean> {

@@ -1,8 +1,10 @@
-import { Body, Delete, Get, HttpCode, NotFoundException, Param, Put, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
+import type { Response } from 'express';
 import { IdTagRepository } from '../authorization/id-tag.repository.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { ApiUpsertResponses } from './api-responses.js';
 import { IdTagParam, PageQuery, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -36,8 +38,12 @@ export class IdTagsController {
   }
 
   @Put(':idTag')
-  upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto) {
-    return this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
+  @ApiOperation({ summary: 'Create or replace a token' })
+  @ApiUpsertResponses('token')
+  async upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto, @Res({ passthrough: true }) res: Response) {
+    const { tag, created } = await this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
+    res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return tag;
   }
 
   @Delete(':idTag')

@@ -17,7 +17,8 @@ export class StationAdminService {
     private readonly changes: StationChanges,
   ) {}
 
-  async upsert(stationId: string, dto: UpsertStationDto): Promise<void> {
+  /** True when the station was created (it did not exist), false when an existing one was changed. */
+  async upsert(stationId: string, dto: UpsertStationDto): Promise<boolean> {
     if (!isLegacyIdentity(stationId)) throw new ValidationError('invalid station id', { stationId: '1–48 printable characters, no : or /' });
     const before = await this.stations.admission(stationId);
     if (dto.securityProfile !== undefined && dto.securityProfile > 0 && dto.password === undefined && !before?.passwordHash) {
@@ -26,11 +27,12 @@ export class StationAdminService {
     const problem = dto.subprotocolAliases && aliasProblem(dto.subprotocolAliases);
     if (problem) throw new ValidationError('invalid subprotocol aliases', { subprotocolAliases: problem });
     const hash = dto.password === undefined ? null : await hashPassword(dto.password);
-    await this.stations.upsertSettings(stationId, { ...dto, passwordHash: hash });
+    const created = await this.stations.upsertSettings(stationId, { ...dto, passwordHash: hash });
     const credentialsChanged = before !== undefined && (await this.credentialsChanged(before, dto));
     if (credentialsChanged || dto.validationPolicy !== undefined || dto.registrationStatus !== undefined) {
       this.changes.announce({ stationId, validationPolicy: dto.validationPolicy, registrationStatus: dto.registrationStatus, ...(credentialsChanged ? { credentialsChanged } : {}) });
     }
+    return created;
   }
 
   /**

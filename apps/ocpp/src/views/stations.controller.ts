@@ -1,7 +1,9 @@
-import { Body, Delete, Get, HttpCode, NotFoundException, Param, Put, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
+import type { Response } from 'express';
 import { SessionRegistry } from '../connection/session-registry.js';
+import { ApiUpsertResponses } from './api-responses.js';
 import { StationAdminService } from './station-admin.service.js';
 import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
@@ -33,8 +35,10 @@ export class StationsController {
 
   @Put(':stationId')
   @ApiOperation({ summary: 'Register or update a station (registration status, validation policy, security profile, password)' })
-  async upsert(@Param('stationId') stationId: string, @Body() dto: UpsertStationDto) {
-    await this.admin.upsert(stationId, dto);
+  @ApiUpsertResponses('station')
+  async upsert(@Param('stationId') stationId: string, @Body() dto: UpsertStationDto, @Res({ passthrough: true }) res: Response) {
+    const created = await this.admin.upsert(stationId, dto);
+    res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return this.get(stationId);
   }
 
