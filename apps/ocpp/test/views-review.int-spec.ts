@@ -1,4 +1,14 @@
-import { api, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+
+/** Every string in a JSON body that reads as a date-time, wherever it is nested. */
+function timesIn(body: unknown): string[] {
+  if (typeof body === 'string') return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(body) ? [body] : [];
+  if (Array.isArray(body)) return body.flatMap(timesIn);
+  if (body && typeof body === 'object') return Object.values(body).flatMap(timesIn);
+  return [];
+}
+/** `Date.toISOString()`: what every time in the operator API looks like. */
+const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 type OpenApi = { paths: Record<string, Record<string, { responses?: Record<string, { description?: string; content?: Record<string, { schema?: Record<string, unknown> }> }> }>> };
 
@@ -37,6 +47,23 @@ describe('OCPP operator views (review)', () => {
       for (const path of ['/api/v1/id-tags/{idTag}', '/api/v1/stations/{stationId}']) {
         expect({ path, responses: Object.keys(doc.paths[path]!['put']!.responses ?? {}).sort() }).toEqual({ path, responses: expect.arrayContaining(['200', '201']) });
       }
+    });
+  });
+
+  describe('times are ISO 8601 with Z everywhere', () => {
+    it('connector statusAt and the local list updatedAt (built in json) read like every other time, in the station and the list', async () => {
+      const cp = await booted();
+      const at = '2026-01-31T22:00:00.123Z';
+      await send(cp, 'StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: at });
+      await h.db.query(`INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, 3, 'Full', 'Accepted', 2)`, [cp.identity]);
+      const station = (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body;
+      expect(station.connectors).toEqual([expect.objectContaining({ connectorId: 1, statusAt: at })]);
+      expect(station.local_list.updatedAt).toMatch(ISO_Z);
+      const listed = ((await api(h, 'GET', '/api/v1/stations?limit=1000')).body.items as { id: string }[]).find((s) => s.id === cp.identity);
+      expect(listed).toMatchObject({ connectors: [expect.objectContaining({ statusAt: at })] });
+      const times = [...timesIn(station), ...timesIn(listed)];
+      expect(times.length).toBeGreaterThan(6);
+      expect(times.filter((t) => !ISO_Z.test(t))).toEqual([]);
     });
   });
 });

@@ -4,12 +4,19 @@ import { pageTotal, type Page } from '../persistence/page.js';
 import { toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
 
 /**
+ * A timestamptz as `Date.toISOString()` writes it (UTC, milliseconds, `Z`), for times built into
+ * json/jsonb: there PostgreSQL renders its own text form (`2026-01-31 22:00:00+00`, `+00:00` in
+ * json), unlike the top-level columns the driver reads as Date. Every time in the API looks alike.
+ */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
  * The firmware update / diagnostics upload the station accepted last, with the latest status
  * received after it was sent: 1.6 statuses carry no request id, so an earlier one is not its status.
  */
 function requestWithStatus(kind: 'firmware' | 'diagnostics'): string {
   const after = `s.${kind}_status_at >= (s.${kind}_request->>'requestedAt')::timestamptz`;
-  return `s.${kind}_request || jsonb_build_object('status', CASE WHEN ${after} THEN s.${kind}_status END, 'statusAt', CASE WHEN ${after} THEN to_char(s.${kind}_status_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END) AS ${kind}_request`;
+  return `s.${kind}_request || jsonb_build_object('status', CASE WHEN ${after} THEN s.${kind}_status END, 'statusAt', CASE WHEN ${after} THEN ${iso(`s.${kind}_status_at`)} END) AS ${kind}_request`;
 }
 
 const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
@@ -30,7 +37,7 @@ export class ViewsRepository {
   async stations(offset: number, limit: number): Promise<Page<Record<string, unknown>>> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT ${STATION_COLUMNS}, count(*) OVER () AS total,
-         COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'statusAt', c.status_at) ORDER BY c.connector_id)
+         COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'statusAt', ${iso('c.status_at')}) ORDER BY c.connector_id)
                    FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors
        FROM stations s ORDER BY s.id OFFSET $1 LIMIT $2`,
       [offset, limit],
@@ -43,8 +50,8 @@ export class ViewsRepository {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT ${STATION_COLUMNS}, ${MASKED_CONFIGURATION},
          COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'info', c.info,
-                   'vendorId', c.vendor_id, 'vendorErrorCode', c.vendor_error_code, 'statusAt', c.status_at) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
-         (SELECT json_build_object('listVersion', l.list_version, 'updateType', l.update_type, 'status', l.status, 'entries', l.entries, 'updatedAt', l.updated_at)
+                   'vendorId', c.vendor_id, 'vendorErrorCode', c.vendor_error_code, 'statusAt', ${iso('c.status_at')}) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
+         (SELECT json_build_object('listVersion', l.list_version, 'updateType', l.update_type, 'status', l.status, 'entries', l.entries, 'updatedAt', ${iso('l.updated_at')})
             FROM local_lists l WHERE l.station_id = s.id) AS local_list
        FROM stations s WHERE s.id = $1`,
       [id],
