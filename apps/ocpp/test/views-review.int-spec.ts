@@ -66,4 +66,37 @@ describe('OCPP operator views (review)', () => {
       expect(times.filter((t) => !ISO_Z.test(t))).toEqual([]);
     });
   });
+
+  describe('views of an unknown station', () => {
+    const views = ['meter-values', 'charging-profiles', 'remote-starts', 'messages', 'rejected-frames'];
+    /** The error body without what differs per request. */
+    const shape = (body: Record<string, unknown>) => ({ ...body, correlationId: undefined, message: String(body['message']).replace(/station \S+/, 'station ?') });
+
+    it('answer 404 like GET /stations/{unknown}; a known station without data answers 200 with none', async () => {
+      const unknown = uniqueStation('TYPO');
+      const station = await api(h, 'GET', `/api/v1/stations/${unknown}`);
+      expect(station.status).toBe(404);
+      for (const view of views) {
+        const res = await api(h, 'GET', `/api/v1/stations/${unknown}/${view}`);
+        expect({ view, status: res.status, body: shape(res.body) }).toEqual({ view, status: 404, body: shape(station.body) });
+        expect(res.body.message).toBe(`station ${unknown} not found`);
+      }
+      const known = uniqueStation('QUIET');
+      expect((await api(h, 'PUT', `/api/v1/stations/${known}`, {})).status).toBe(201);
+      for (const view of views) expect({ view, ...(await api(h, 'GET', `/api/v1/stations/${known}/${view}`)) }).toEqual({ view, status: 200, body: [] });
+    });
+
+    it('a station that is gone is unknown even where its rows outlive it (no foreign key on these tables)', async () => {
+      const cp = await booted();
+      await h.db.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, 'DataTransfer', '{}')`, [cp.identity]);
+      expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).body).toHaveLength(1);
+      await h.db.query(`DELETE FROM stations WHERE id = $1`, [cp.identity]);
+      expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).status).toBe(404);
+    });
+
+    it('the OpenAPI document gives their 404', async () => {
+      const doc = await openApi();
+      for (const view of views) expect({ view, responses: Object.keys(doc.paths[`/api/v1/stations/{stationId}/${view}`]!['get']!.responses ?? {}) }).toEqual({ view, responses: expect.arrayContaining(['404']) });
+    });
+  });
 });

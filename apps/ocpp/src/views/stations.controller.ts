@@ -1,12 +1,15 @@
-import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { ApiUpsertResponses } from './api-responses.js';
 import { StationAdminService } from './station-admin.service.js';
+import { stationNotFound, StationViewsService } from './station-views.service.js';
 import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
+
+const NO_STATION = 'No station with this id (a known station without data answers 200 with none)';
 
 /** Stations: connection state (replica, last seen), boot info, connectors, profiles, meter values. */
 @OperatorController('stations')
@@ -15,6 +18,7 @@ export class StationsController {
     private readonly views: ViewsRepository,
     private readonly registry: SessionRegistry,
     private readonly admin: StationAdminService,
+    private readonly stationViews: StationViewsService,
   ) {}
 
   @Get()
@@ -26,9 +30,10 @@ export class StationsController {
   }
 
   @Get(':stationId')
+  @ApiNotFoundResponse({ description: 'No station with this id' })
   async get(@Param('stationId') stationId: string) {
     const station = await this.views.station(stationId);
-    if (!station) throw new NotFoundException(`station ${stationId} not found`);
+    if (!station) throw stationNotFound(stationId);
     const [presence] = await this.registry.presence([stationId]);
     return { ...station, connection: presence ?? null };
   }
@@ -44,35 +49,41 @@ export class StationsController {
 
   @Delete(':stationId')
   @HttpCode(204)
+  @ApiNotFoundResponse({ description: 'No station with this id' })
   async remove(@Param('stationId') stationId: string): Promise<void> {
-    if (!(await this.admin.remove(stationId))) throw new NotFoundException(`station ${stationId} not found`);
+    if (!(await this.admin.remove(stationId))) throw stationNotFound(stationId);
   }
 
   @Get(':stationId/meter-values')
+  @ApiNotFoundResponse({ description: NO_STATION })
   meterValues(@Param('stationId') stationId: string, @Query() q: MeterValueQuery) {
-    return this.views.meterValues({ stationId, ...q });
+    return this.stationViews.meterValues({ stationId, ...q });
   }
 
   @Get(':stationId/charging-profiles')
   @ApiOperation({ summary: 'Charging profiles: desired (from the planner) versus applied (accepted by the charger)' })
+  @ApiNotFoundResponse({ description: NO_STATION })
   chargingProfiles(@Param('stationId') stationId: string) {
-    return this.views.chargingProfiles(stationId);
+    return this.stationViews.chargingProfiles(stationId);
   }
 
   @Get(':stationId/remote-starts')
   @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
+  @ApiNotFoundResponse({ description: NO_STATION })
   remoteStarts(@Param('stationId') stationId: string, @Query() q: PageQuery) {
-    return this.views.remoteStarts(stationId, q.offset, q.limit);
+    return this.stationViews.remoteStarts(stationId, q.offset, q.limit);
   }
 
   @Get(':stationId/messages')
   @ApiOperation({ summary: 'Messages kept as the station sent them: DataTransfer, firmware/diagnostics/log status, security events, certificate signing requests' })
+  @ApiNotFoundResponse({ description: NO_STATION })
   messages(@Param('stationId') stationId: string, @Query() q: StationMessageQuery) {
-    return this.views.messages(stationId, q.kind, q.offset, q.limit);
+    return this.stationViews.messages(stationId, q.kind, q.offset, q.limit);
   }
 
   @Get(':stationId/rejected-frames')
+  @ApiNotFoundResponse({ description: NO_STATION })
   rejectedFrames(@Param('stationId') stationId: string, @Query() q: PageQuery) {
-    return this.views.rejectedFrames(stationId, q.offset, q.limit);
+    return this.stationViews.rejectedFrames(stationId, q.offset, q.limit);
   }
 }

@@ -5,6 +5,7 @@ import { ReservationsModule } from '../reservations/reservations.module.js';
 import { TransactionsModule } from '../transactions/transactions.module.js';
 import { IdTagsController, ReservationsController, TransactionsController } from './records.controller.js';
 import { StationAdminService } from './station-admin.service.js';
+import { StationViewsService } from './station-views.service.js';
 import { StationsController } from './stations.controller.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -12,6 +13,6 @@ import { ViewsRepository } from './views.repository.js';
 @Module({
   imports: [ConnectionModule, AuthorizationModule, ReservationsModule, TransactionsModule],
   controllers: [StationsController, TransactionsController, IdTagsController, ReservationsController],
-  providers: [ViewsRepository, StationAdminService],
+  providers: [ViewsRepository, StationAdminService, StationViewsService],
 })
 export class ViewsModule {}

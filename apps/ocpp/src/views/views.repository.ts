@@ -83,55 +83,90 @@ export class ViewsRepository {
    * nor skip samples: readings that share a timestamp (clock-aligned, one per connector) cannot
    * be paged through by `from`.
    */
-  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Record<string, unknown>[]> {
+  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Record<string, unknown>[] | undefined> {
     const filter = `station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3) AND ($4::int IS NULL OR transaction_id = $4)`;
-    return this.db.query(
-      `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
-            v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
-       SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format FROM (
-         SELECT 1 AS source, r.id, s.n AS sample, r.connector_id AS "connectorId", r.transaction_id AS "transactionId", r.sampled_at AS "sampledAt",
-                s.v->>'measurand' AS measurand, (s.v->>'value')::float8 AS value, s.v->>'rawValue' AS "rawValue", s.v->>'unit' AS unit,
-                s.v->>'phase' AS phase, s.v->>'context' AS context, s.v->>'location' AS location, s.v->>'format' AS format
-           FROM r CROSS JOIN LATERAL json_array_elements(r.samples) WITH ORDINALITY AS s(v, n)
-         UNION ALL
-         SELECT 0, id, 1, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format FROM v
-       ) x ORDER BY "sampledAt", source, id, sample OFFSET $6 LIMIT $5`,
+    return this.ofStation(
+      {
+        rows: `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
+                    v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
+               SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format,
+                      source AS _source, id AS _id, sample AS _sample FROM (
+                 SELECT 1 AS source, r.id, s.n AS sample, r.connector_id AS "connectorId", r.transaction_id AS "transactionId", r.sampled_at AS "sampledAt",
+                        s.v->>'measurand' AS measurand, (s.v->>'value')::float8 AS value, s.v->>'rawValue' AS "rawValue", s.v->>'unit' AS unit,
+                        s.v->>'phase' AS phase, s.v->>'context' AS context, s.v->>'location' AS location, s.v->>'format' AS format
+                   FROM r CROSS JOIN LATERAL json_array_elements(r.samples) WITH ORDINALITY AS s(v, n)
+                 UNION ALL
+                 SELECT 0, id, 1, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format FROM v
+               ) x ORDER BY "sampledAt", source, id, sample OFFSET $6 LIMIT $5`,
+        order: `p."sampledAt", p._source, p._id, p._sample`,
+        key: '_id',
+      },
       [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit, f.offset],
     );
   }
 
-  async chargingProfiles(stationId: string): Promise<Record<string, unknown>[]> {
-    return this.db.query(
-      `SELECT charging_profile_id AS "chargingProfileId", connector_id AS "connectorId", purpose, state, plan_id AS "planId", desired, desired_at AS "desiredAt",
-         applied, applied_at AS "appliedAt", last_result AS "lastResult", attempts,
-         verification, verified_limit AS "verifiedLimit", verified_at AS "verifiedAt"
-       FROM charging_profiles WHERE station_id = $1 ORDER BY connector_id, charging_profile_id`,
+  async chargingProfiles(stationId: string): Promise<Record<string, unknown>[] | undefined> {
+    return this.ofStation(
+      {
+        rows: `SELECT charging_profile_id AS "chargingProfileId", connector_id AS "connectorId", purpose, state, plan_id AS "planId", desired, desired_at AS "desiredAt",
+                 applied, applied_at AS "appliedAt", last_result AS "lastResult", attempts,
+                 verification, verified_limit AS "verifiedLimit", verified_at AS "verifiedAt"
+               FROM charging_profiles WHERE station_id = $1`,
+        order: `p."connectorId", p."chargingProfileId"`,
+        key: 'chargingProfileId',
+      },
       [stationId],
     );
   }
 
   /** What a station sent that is kept as it came (DataTransfer, status notifications, security events, CSRs), newest first. */
-  async messages(stationId: string, kind: string | undefined, offset: number, limit: number): Promise<Record<string, unknown>[]> {
-    return this.db.query(
-      `SELECT kind, payload, received_at AS "receivedAt" FROM station_messages WHERE station_id = $1 AND ($2::text IS NULL OR kind = $2)
-       ORDER BY received_at DESC, id DESC OFFSET $3 LIMIT $4`,
+  async messages(stationId: string, kind: string | undefined, offset: number, limit: number): Promise<Record<string, unknown>[] | undefined> {
+    return this.ofStation(
+      {
+        rows: `SELECT kind, payload, received_at AS "receivedAt", id AS _id FROM station_messages WHERE station_id = $1 AND ($2::text IS NULL OR kind = $2)
+               ORDER BY received_at DESC, id DESC OFFSET $3 LIMIT $4`,
+        order: `p."receivedAt" DESC, p._id DESC`,
+        key: '_id',
+      },
       [stationId, kind ?? null, offset, limit],
     );
   }
 
-  async rejectedFrames(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[]> {
-    return this.db.query(
-      `SELECT raw, reason, received_at AS "receivedAt" FROM rejected_frames WHERE station_id = $1 ORDER BY received_at DESC, id DESC OFFSET $2 LIMIT $3`,
+  async rejectedFrames(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[] | undefined> {
+    return this.ofStation(
+      {
+        rows: `SELECT raw, reason, received_at AS "receivedAt", id AS _id FROM rejected_frames WHERE station_id = $1 ORDER BY received_at DESC, id DESC OFFSET $2 LIMIT $3`,
+        order: `p."receivedAt" DESC, p._id DESC`,
+        key: '_id',
+      },
       [stationId, offset, limit],
     );
   }
 
   /** A station's remote starts, newest first (what `RemoteStartRepository` records). */
-  async remoteStarts(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[]> {
-    return this.db.query(
-      `SELECT id, connector_id AS "connectorId", id_tag AS "idTag", requested_at AS "requestedAt", status, transaction_id AS "transactionId", settled_at AS "settledAt"
-       FROM remote_starts WHERE station_id = $1 ORDER BY requested_at DESC, id DESC OFFSET $2 LIMIT $3`,
+  async remoteStarts(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[] | undefined> {
+    return this.ofStation(
+      {
+        rows: `SELECT id, connector_id AS "connectorId", id_tag AS "idTag", requested_at AS "requestedAt", status, transaction_id AS "transactionId", settled_at AS "settledAt"
+               FROM remote_starts WHERE station_id = $1 ORDER BY requested_at DESC, id DESC OFFSET $2 LIMIT $3`,
+        order: `p."requestedAt" DESC, p.id DESC`,
+        key: 'id',
+      },
       [stationId, offset, limit],
     );
+  }
+
+  /**
+   * One station's rows (`rows`, a query of `$1` = the station id, with its own order and paging),
+   * or undefined when no such station exists: a typo in the id is a 404, not an empty list. One
+   * statement tells both: the station's row joined to the rows, so a known station without any
+   * still yields one row, of NULLs in `key` (a column never NULL in a real row). The join keeps
+   * no order of its own, hence `order` (the rows' order, on their output columns); `_` columns
+   * serve it and are dropped.
+   */
+  private async ofStation(sql: { rows: string; order: string; key: string }, params: [stationId: string, ...rest: unknown[]]): Promise<Record<string, unknown>[] | undefined> {
+    const found: Record<string, unknown>[] = await this.db.query(`SELECT p.* FROM stations s LEFT JOIN LATERAL (${sql.rows}) p ON true WHERE s.id = $1 ORDER BY ${sql.order}`, params);
+    if (!found[0]) return undefined;
+    return found.filter((r) => r[sql.key] !== null).map((r) => Object.fromEntries(Object.entries(r).filter(([column]) => !column.startsWith('_'))));
   }
 }
