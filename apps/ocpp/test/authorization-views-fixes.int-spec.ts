@@ -87,15 +87,15 @@ describe('OCPP authorization and operator view fixes', () => {
       cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
       for (const messageId of ['m1', 'm2', 'm3']) await cp.call('DataTransfer', { vendorId: 'com.nobody', messageId });
       const page = await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=DataTransfer&limit=1&offset=1`);
-      expect(page.body.map((m: { payload: { messageId: string } }) => m.payload.messageId)).toEqual(['m2']);
+      expect(page.body.items.map((m: { payload: { messageId: string } }) => m.payload.messageId)).toEqual(['m2']);
       for (const idTag of ['RS-1', 'RS-2']) {
         expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag, connectorId: 1 })).status).toBe(200);
       }
       const starts = await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts?limit=1&offset=1`);
-      expect(starts.body.map((r: { idTag: string }) => r.idTag)).toEqual(['RS-1']);
+      expect(starts.body.items.map((r: { idTag: string }) => r.idTag)).toEqual(['RS-1']);
       await h.db.query(`INSERT INTO rejected_frames (station_id, raw, reason, received_at) VALUES ($1, 'a', 'x', now() - interval '1 minute'), ($1, 'b', 'x', now())`, [cp.identity]);
       const frames = await api(h, 'GET', `/api/v1/stations/${cp.identity}/rejected-frames?limit=1&offset=1`);
-      expect(frames.body.map((f: { raw: string }) => f.raw)).toEqual(['a']);
+      expect(frames.body.items.map((f: { raw: string }) => f.raw)).toEqual(['a']);
     });
   });
 

@@ -86,12 +86,12 @@ describe('operator commands: checked before recorded; bulk, local lists and rese
       const reply = await command(cp.identity, 'RemoteStartTransaction', payload);
       expect(reply).toMatchObject({ status: 400, body: { code: 'InvalidRequest', details: { errors: [expect.objectContaining({ path })] } } });
     }
-    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([]);
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body.items).toEqual([]);
     expect(calls).not.toContain('RemoteStartTransaction');
     // The same request done right goes out and is tracked.
     const good = await command(cp.identity, 'RemoteStartTransaction', { idTag: 'A', connectorId: 1, chargingProfile: profile({ chargingProfilePurpose: 'TxProfile', chargingProfileId: 7 }) });
     expect(good.body).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
-    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([expect.objectContaining({ idTag: 'A' })]);
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body.items).toEqual([expect.objectContaining({ idTag: 'A' })]);
   });
 
   it('a RemoteStartTransaction the charger refuses with a CallError is Failed at once, not left to time out as accepted', async () => {
@@ -102,7 +102,7 @@ describe('operator commands: checked before recorded; bulk, local lists and rese
     );
     const reply = await command(cp.identity, 'RemoteStartTransaction', { idTag: 'CE', connectorId: 1 });
     expect(reply.body).toMatchObject({ status: 'error', code: 'InternalError' });
-    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([expect.objectContaining({ idTag: 'CE', status: 'Failed' })]);
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body.items).toEqual([expect.objectContaining({ idTag: 'CE', status: 'Failed' })]);
   });
 
   it('an invalid TriggerMessage opens no window through the Pending gate', async () => {

@@ -81,7 +81,7 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
     expect(await eventually(async () => (await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}&active=true`)).body.total === 1)).toBe(true);
     const running = (await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body.items[0];
     expect(running).toMatchObject({ idTag: 'GOOD', connectorId: 1, meterStartWh: 10 });
-    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body).toEqual([
+    expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body.items).toEqual([
       expect.objectContaining({ idTag: 'GOOD', connectorId: 1, status: 'Started', transactionId: running.transactionId }),
     ]);
     await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStopTransaction`, { transactionId: running.transactionId });
@@ -93,7 +93,7 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
     const cp = await charger((c) => c.handle('RemoteStartTransaction', () => ({ status: 'Accepted' })));
     await send(cp, 'BootNotification', boot);
     await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag: 'GOOD', connectorId: 2 });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body[0]?.status === 'TimedOut', 8000)).toBe(true);
+    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`)).body.items[0]?.status === 'TimedOut', 8000)).toBe(true);
   });
 
   it('TC_046/TC_048: a reservation is recorded with our id and used up by the StartTransaction that carries it', async () => {

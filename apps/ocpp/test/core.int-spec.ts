@@ -78,7 +78,7 @@ describe('OCPP central system: charger-initiated core messages', () => {
       [start.transactionId, 'Energy.Active.Import.Register', 3500],
     ]);
     // The operator view: in time order, OCPP's defaults explicit, limited by sampled value, filtered by time.
-    const view = (query: string) => api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values?${query}`).then((r) => r.body as Record<string, unknown>[]);
+    const view = (query: string) => api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values?${query}`).then((r) => r.body.items as Record<string, unknown>[]);
     expect(await view('limit=3')).toEqual([
       { connectorId: 1, transactionId: start.transactionId, sampledAt: '2026-11-23T10:05:00.000Z', measurand: 'Energy.Active.Import.Register', value: 1500, rawValue: '1500', unit: 'Wh', phase: null, context: null, location: null, format: 'Raw' },
       expect.objectContaining({ measurand: 'Power.Active.Import', value: 7.2, unit: 'kW' }),

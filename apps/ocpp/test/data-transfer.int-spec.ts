@@ -57,7 +57,7 @@ describe('vendor DataTransfer plug-ins', () => {
   async function stored(stationId: string): Promise<Record<string, unknown>[]> {
     const res = await api(h, 'GET', `/api/v1/stations/${stationId}/messages?kind=DataTransfer`);
     expect(res.status).toBe(200);
-    return (res.body as { payload: Record<string, unknown> }[]).map((m) => m.payload);
+    return (res.body.items as { payload: Record<string, unknown> }[]).map((m) => m.payload);
   }
 
   it("answers with the vendor's plug-in, whatever the vendor id's case (CiString), and keeps message and answer", async () => {

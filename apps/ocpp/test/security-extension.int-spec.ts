@@ -45,10 +45,10 @@ describe('OCPP security extension: charger-initiated messages', () => {
 
     const station = (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body;
     expect(station).toMatchObject({ log_status: 'Uploading', firmware_status: 'SignatureVerified' });
-    const events = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SecurityEventNotification`)).body;
+    const events = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SecurityEventNotification`)).body.items;
     expect(events.map((m: { payload: { type: string } }) => m.payload.type)).toEqual(['VendorDoorAjar', 'TamperDetectionActivated']);
     expect(events[1].payload).toEqual({ type: 'TamperDetectionActivated', timestamp: at, techInfo: 'lid opened' });
-    const kinds = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).body.map((m: { kind: string }) => m.kind);
+    const kinds = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).body.items.map((m: { kind: string }) => m.kind);
     expect(kinds).toEqual(['SignCertificate', 'SignedFirmwareStatusNotification', 'LogStatusNotification', 'SecurityEventNotification', 'SecurityEventNotification']);
     expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?limit=0`)).status).toBe(400);
 
@@ -79,7 +79,7 @@ describe('OCPP security extension: charger-initiated messages', () => {
     const cp = await booted(manual);
     const csr = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC\n-----END CERTIFICATE REQUEST-----';
     expect(await send(cp, 'SignCertificate', { csr })).toEqual({ status: 'Accepted' });
-    const [kept] = (await api(manual, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SignCertificate`)).body;
+    const [kept] = (await api(manual, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=SignCertificate`)).body.items;
     expect(kept.payload).toEqual({ csr });
   });
 
@@ -132,7 +132,7 @@ describe('OCPP security extension: charger-initiated messages', () => {
     // What was issued is kept, with the charger's answer (it arrives after the CALLRESULT, so wait for it).
     let kept: { payload: Record<string, string> }[] = [];
     for (let i = 0; i < 50 && kept.length === 0; i++) {
-      kept = (await api(signing, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=CertificateSigned`)).body;
+      kept = (await api(signing, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=CertificateSigned`)).body.items;
       if (kept.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(kept[0]!.payload).toMatchObject({ commonName: 'SN-77', answer: 'Accepted', serialNumber: leaf.serialNumber.toLowerCase(), certificateChain: received[0] });

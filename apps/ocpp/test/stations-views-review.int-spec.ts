@@ -82,7 +82,7 @@ describe('OCPP station lifecycle and operator views (review)', () => {
         await plugins.flush();
         const cp = await booted();
         expect(await send(cp, 'DataTransfer', { vendorId: 'com.example.forwarder', messageId: 'x' })).toEqual({ status: 'UnknownVendorId' });
-        const [kept] = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=DataTransfer`)).body;
+        const [kept] = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=DataTransfer`)).body.items;
         expect(kept.payload.answer).toEqual({ status: 'UnknownVendorId' });
       } finally {
         await plugins.close();
@@ -104,13 +104,13 @@ describe('OCPP station lifecycle and operator views (review)', () => {
           meterValue: [{ timestamp: at(15), sampledValue: [{ value: `${connectorId}00` }, { value: `${connectorId}01` }] }],
         });
       }
-      const all = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values`)).body as Sample[];
+      const all = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values`)).body.items as Sample[];
       expect(all).toHaveLength(6);
       const paged: Sample[] = [];
       for (let offset = 0; offset < 8; offset += 4) {
         const page = await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values?limit=4&offset=${offset}`);
         expect(page.status).toBe(200);
-        paged.push(...(page.body as Sample[]));
+        paged.push(...(page.body.items as Sample[]));
       }
       expect(paged.map(key)).toEqual(all.map(key));
     });

@@ -25,7 +25,7 @@ describe('OCPP tokens without case, ConcurrentTx per connector, reservation tota
     expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag: 'RS-AB12CD', connectorId: 1 })).status).toBe(200);
     const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'rs-ab12cd', meterStart: 0, timestamp: new Date().toISOString() });
     const starts = await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
-    expect(starts.body).toEqual([expect.objectContaining({ idTag: 'RS-AB12CD', status: 'Started', transactionId: started.transactionId })]);
+    expect(starts.body.items).toEqual([expect.objectContaining({ idTag: 'RS-AB12CD', status: 'Started', transactionId: started.transactionId })]);
   });
 
   it('a StartTransaction using a reservation in another case of its tag marks it Used', async () => {

@@ -73,7 +73,7 @@ describe('transactions: review fixes', () => {
     await send(cp, 'StopTransaction', { transactionId: queued.transactionId, meterStop: 500, timestamp: minutesAgo(90) });
     const caused = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'RS-QUEUED', meterStart: 500, timestamp: new Date().toISOString() });
     const starts = await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
-    expect(starts.body).toEqual([expect.objectContaining({ idTag: 'RS-QUEUED', status: 'Started', transactionId: caused.transactionId })]);
+    expect(starts.body.items).toEqual([expect.objectContaining({ idTag: 'RS-QUEUED', status: 'Started', transactionId: caused.transactionId })]);
   });
 
   it('MeterValues without a transaction id after the connector reported Available are not attached to a transaction whose stop was lost', async () => {

@@ -83,13 +83,16 @@ describe('OCPP operator views (review)', () => {
       }
       const known = uniqueStation('QUIET');
       expect((await api(h, 'PUT', `/api/v1/stations/${known}`, {})).status).toBe(201);
-      for (const view of views) expect({ view, ...(await api(h, 'GET', `/api/v1/stations/${known}/${view}`)) }).toEqual({ view, status: 200, body: [] });
+      for (const view of views) {
+        const none = view === 'charging-profiles' ? [] : { items: [], total: 0, offset: 0, limit: expect.any(Number) };
+        expect({ view, ...(await api(h, 'GET', `/api/v1/stations/${known}/${view}`)) }).toEqual({ view, status: 200, body: none });
+      }
     });
 
     it('a station that is gone is unknown even where its rows outlive it (no foreign key on these tables)', async () => {
       const cp = await booted();
       await h.db.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, 'DataTransfer', '{}')`, [cp.identity]);
-      expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).body).toHaveLength(1);
+      expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).body.items).toHaveLength(1);
       await h.db.query(`DELETE FROM stations WHERE id = $1`, [cp.identity]);
       expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).status).toBe(404);
     });
@@ -97,6 +100,47 @@ describe('OCPP operator views (review)', () => {
     it('the OpenAPI document gives their 404', async () => {
       const doc = await openApi();
       for (const view of views) expect({ view, responses: Object.keys(doc.paths[`/api/v1/stations/{stationId}/${view}`]!['get']!.responses ?? {}) }).toEqual({ view, responses: expect.arrayContaining(['404']) });
+    });
+  });
+
+  describe("a station's paged views answer a page with its total, like the other paged lists", () => {
+    const paged = ['meter-values', 'remote-starts', 'messages', 'rejected-frames'];
+
+    it('items, total (of every page, also past the last one), offset and limit; charging profiles (not paged) stay a list', async () => {
+      const cp = await booted();
+      const id = cp.identity;
+      await send(cp, 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-02-01T10:00:00.000Z', sampledValue: [{ value: '1' }, { value: '2' }, { value: '3' }] }] });
+      await send(cp, 'MeterValues', { connectorId: 2, meterValue: [{ timestamp: '2026-02-01T10:01:00.000Z', sampledValue: [{ value: '4' }, { value: '5' }] }] });
+      await h.db.query(
+        `INSERT INTO meter_values (station_id, connector_id, sampled_at, measurand, value, raw_value, unit) VALUES ($1, 1, '2026-02-01T09:59:00Z', 'Energy.Active.Import.Register', 0, '0', 'Wh')`,
+        [id],
+      );
+      await h.db.query(`INSERT INTO station_messages (station_id, kind, payload) SELECT $1, k, '{}' FROM unnest(ARRAY['DataTransfer', 'DataTransfer', 'DataTransfer', 'SecurityEventNotification']) AS k`, [id]);
+      await h.db.query(`INSERT INTO rejected_frames (station_id, raw, reason) SELECT $1, 'x' || n, 'test' FROM generate_series(1, 3) AS n`, [id]);
+      await h.db.query(`INSERT INTO remote_starts (station_id, connector_id, id_tag, status) SELECT $1, 1, 'T' || n, 'Rejected' FROM generate_series(1, 3) AS n`, [id]);
+      const totals: Record<string, number> = { 'meter-values': 6, 'remote-starts': 3, messages: 4, 'rejected-frames': 3 };
+      for (const view of paged) {
+        const all = (await api(h, 'GET', `/api/v1/stations/${id}/${view}`)).body;
+        expect({ view, total: all.total, rows: all.items.length, offset: all.offset }).toEqual({ view, total: totals[view], rows: totals[view], offset: 0 });
+        const second = (await api(h, 'GET', `/api/v1/stations/${id}/${view}?limit=2&offset=2`)).body;
+        expect({ view, ...second }).toEqual({ view, items: all.items.slice(2, 4), total: totals[view], offset: 2, limit: 2 });
+        const past = (await api(h, 'GET', `/api/v1/stations/${id}/${view}?offset=50`)).body;
+        expect({ view, items: past.items, total: past.total }).toEqual({ view, items: [], total: totals[view] });
+        expect(timesIn(all).filter((t) => !ISO_Z.test(t))).toEqual([]);
+      }
+      // The filters count as they select.
+      expect((await api(h, 'GET', `/api/v1/stations/${id}/messages?kind=DataTransfer&limit=1`)).body).toMatchObject({ total: 3, items: [expect.objectContaining({ kind: 'DataTransfer' })] });
+      expect((await api(h, 'GET', `/api/v1/stations/${id}/meter-values?from=2026-02-01T10:00:30Z`)).body).toMatchObject({ total: 2 });
+      expect(Array.isArray((await api(h, 'GET', `/api/v1/stations/${id}/charging-profiles`)).body)).toBe(true);
+    });
+
+    it('the OpenAPI document gives their page with total, as for the top-level lists', async () => {
+      const doc = await openApi();
+      const schema = (path: string) => doc.paths[path]!['get']!.responses?.['200']?.content?.['application/json']?.schema;
+      for (const path of [...paged.map((v) => `/api/v1/stations/{stationId}/${v}`), '/api/v1/stations', '/api/v1/transactions', '/api/v1/reservations', '/api/v1/id-tags']) {
+        expect({ path, schema: schema(path) }).toMatchObject({ path, schema: { type: 'object', properties: { items: { type: 'array' }, total: { type: 'integer' } } } });
+      }
+      expect(schema('/api/v1/stations/{stationId}/charging-profiles')).toMatchObject({ type: 'array' });
     });
   });
 });

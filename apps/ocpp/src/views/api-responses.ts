@@ -11,3 +11,20 @@ export function ApiUpsertResponses(what: string): MethodDecorator {
     ApiCreatedResponse({ description: `The ${what}, created (it did not exist)` }),
   );
 }
+
+/** A paged list: the page's rows and how many there are in all (`total`, also past the last page). */
+export function ApiPageResponse(description: string): MethodDecorator {
+  return ApiOkResponse({
+    description,
+    schema: {
+      type: 'object',
+      required: ['items', 'total', 'offset', 'limit'],
+      properties: {
+        items: { type: 'array', items: { type: 'object' } },
+        total: { type: 'integer', minimum: 0, description: 'rows matching the filters, on every page' },
+        offset: { type: 'integer', minimum: 0 },
+        limit: { type: 'integer', minimum: 1 },
+      },
+    },
+  });
+}

@@ -4,7 +4,7 @@ import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { IdTagRepository } from '../authorization/id-tag.repository.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { ApiUpsertResponses } from './api-responses.js';
+import { ApiPageResponse, ApiUpsertResponses } from './api-responses.js';
 import { IdTagParam, PageQuery, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -15,6 +15,7 @@ export class TransactionsController {
 
   @Get()
   @ApiOperation({ summary: 'Transactions (newest first) with energy in Wh' })
+  @ApiPageResponse('Transactions, newest first')
   list(@Query() q: TransactionQuery) {
     return this.views.transactions(q);
   }
@@ -26,6 +27,7 @@ export class IdTagsController {
   constructor(private readonly tags: IdTagRepository) {}
 
   @Get()
+  @ApiPageResponse('Tokens by id')
   async list(@Query() q: PageQuery) {
     return { ...(await this.tags.list(q.offset, q.limit)), offset: q.offset, limit: q.limit };
   }
@@ -59,6 +61,7 @@ export class ReservationsController {
   constructor(private readonly reservations: ReservationRepository) {}
 
   @Get()
+  @ApiPageResponse('Reservations, newest first')
   async list(@Query() q: ReservationQuery) {
     return { ...(await this.reservations.list(q)), offset: q.offset, limit: q.limit };
   }

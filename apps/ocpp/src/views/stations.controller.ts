@@ -1,9 +1,9 @@
 import { Body, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { SessionRegistry } from '../connection/session-registry.js';
-import { ApiUpsertResponses } from './api-responses.js';
+import { ApiPageResponse, ApiUpsertResponses } from './api-responses.js';
 import { StationAdminService } from './station-admin.service.js';
 import { stationNotFound, StationViewsService } from './station-views.service.js';
 import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
@@ -23,6 +23,7 @@ export class StationsController {
 
   @Get()
   @ApiOperation({ summary: 'List stations with their connection state and connector statuses' })
+  @ApiPageResponse('Stations by id')
   async list(@Query() q: PageQuery) {
     const page = await this.views.stations(q.offset, q.limit);
     const presence = await this.registry.presence(page.items.map((s) => s['id'] as string));
@@ -55,6 +56,7 @@ export class StationsController {
   }
 
   @Get(':stationId/meter-values')
+  @ApiPageResponse('Sampled values, oldest first')
   @ApiNotFoundResponse({ description: NO_STATION })
   meterValues(@Param('stationId') stationId: string, @Query() q: MeterValueQuery) {
     return this.stationViews.meterValues({ stationId, ...q });
@@ -63,12 +65,14 @@ export class StationsController {
   @Get(':stationId/charging-profiles')
   @ApiOperation({ summary: 'Charging profiles: desired (from the planner) versus applied (accepted by the charger)' })
   @ApiNotFoundResponse({ description: NO_STATION })
+  @ApiOkResponse({ description: 'Every profile of the station (not paged: a few per connector)', schema: { type: 'array', items: { type: 'object' } } })
   chargingProfiles(@Param('stationId') stationId: string) {
     return this.stationViews.chargingProfiles(stationId);
   }
 
   @Get(':stationId/remote-starts')
   @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
+  @ApiPageResponse('Remote starts, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
   remoteStarts(@Param('stationId') stationId: string, @Query() q: PageQuery) {
     return this.stationViews.remoteStarts(stationId, q.offset, q.limit);
@@ -76,12 +80,14 @@ export class StationsController {
 
   @Get(':stationId/messages')
   @ApiOperation({ summary: 'Messages kept as the station sent them: DataTransfer, firmware/diagnostics/log status, security events, certificate signing requests' })
+  @ApiPageResponse('Messages, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
   messages(@Param('stationId') stationId: string, @Query() q: StationMessageQuery) {
     return this.stationViews.messages(stationId, q.kind, q.offset, q.limit);
   }
 
   @Get(':stationId/rejected-frames')
+  @ApiPageResponse('Frames that could not be processed, with the reason, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
   rejectedFrames(@Param('stationId') stationId: string, @Query() q: PageQuery) {
     return this.stationViews.rejectedFrames(stationId, q.offset, q.limit);

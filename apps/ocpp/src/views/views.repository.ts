@@ -81,12 +81,15 @@ export class ViewsRepository {
    * reading has a sample, so `offset + limit` readings hold the page. The order is total (the
    * table breaks ties between a reading and an older row of the same id), so pages neither repeat
    * nor skip samples: readings that share a timestamp (clock-aligned, one per connector) cannot
-   * be paged through by `from`.
+   * be paged through by `from`. `total` counts every sample in the range (a scan of its readings,
+   * as `count(*)` is for the other pages).
    */
-  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Record<string, unknown>[] | undefined> {
+  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Page<Record<string, unknown>> | undefined> {
     const filter = `station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3) AND ($4::int IS NULL OR transaction_id = $4)`;
-    return this.ofStation(
+    const found = await this.ofStation(
       {
+        // Samples, not readings: the values a reading holds, plus the rows stored before readings.
+        total: `(SELECT COALESCE(sum(json_array_length(samples)), 0) FROM meter_readings WHERE ${filter}) + (SELECT count(*) FROM meter_values WHERE ${filter})`,
         rows: `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
                     v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
                SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format,
@@ -103,10 +106,12 @@ export class ViewsRepository {
       },
       [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit, f.offset],
     );
+    return found && { ...found, offset: f.offset, limit: f.limit };
   }
 
+  /** Not paged: a station holds a few profiles per connector (the planner's and the operator's). */
   async chargingProfiles(stationId: string): Promise<Record<string, unknown>[] | undefined> {
-    return this.ofStation(
+    const found = await this.ofStation(
       {
         rows: `SELECT charging_profile_id AS "chargingProfileId", connector_id AS "connectorId", purpose, state, plan_id AS "planId", desired, desired_at AS "desiredAt",
                  applied, applied_at AS "appliedAt", last_result AS "lastResult", attempts,
@@ -117,12 +122,14 @@ export class ViewsRepository {
       },
       [stationId],
     );
+    return found?.items;
   }
 
   /** What a station sent that is kept as it came (DataTransfer, status notifications, security events, CSRs), newest first. */
-  async messages(stationId: string, kind: string | undefined, offset: number, limit: number): Promise<Record<string, unknown>[] | undefined> {
-    return this.ofStation(
+  async messages(stationId: string, kind: string | undefined, offset: number, limit: number): Promise<Page<Record<string, unknown>> | undefined> {
+    const found = await this.ofStation(
       {
+        total: `(SELECT count(*) FROM station_messages WHERE station_id = $1 AND ($2::text IS NULL OR kind = $2))`,
         rows: `SELECT kind, payload, received_at AS "receivedAt", id AS _id FROM station_messages WHERE station_id = $1 AND ($2::text IS NULL OR kind = $2)
                ORDER BY received_at DESC, id DESC OFFSET $3 LIMIT $4`,
         order: `p."receivedAt" DESC, p._id DESC`,
@@ -130,23 +137,27 @@ export class ViewsRepository {
       },
       [stationId, kind ?? null, offset, limit],
     );
+    return found && { ...found, offset, limit };
   }
 
-  async rejectedFrames(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[] | undefined> {
-    return this.ofStation(
+  async rejectedFrames(stationId: string, offset: number, limit: number): Promise<Page<Record<string, unknown>> | undefined> {
+    const found = await this.ofStation(
       {
+        total: `(SELECT count(*) FROM rejected_frames WHERE station_id = $1)`,
         rows: `SELECT raw, reason, received_at AS "receivedAt", id AS _id FROM rejected_frames WHERE station_id = $1 ORDER BY received_at DESC, id DESC OFFSET $2 LIMIT $3`,
         order: `p."receivedAt" DESC, p._id DESC`,
         key: '_id',
       },
       [stationId, offset, limit],
     );
+    return found && { ...found, offset, limit };
   }
 
   /** A station's remote starts, newest first (what `RemoteStartRepository` records). */
-  async remoteStarts(stationId: string, offset: number, limit: number): Promise<Record<string, unknown>[] | undefined> {
-    return this.ofStation(
+  async remoteStarts(stationId: string, offset: number, limit: number): Promise<Page<Record<string, unknown>> | undefined> {
+    const found = await this.ofStation(
       {
+        total: `(SELECT count(*) FROM remote_starts WHERE station_id = $1)`,
         rows: `SELECT id, connector_id AS "connectorId", id_tag AS "idTag", requested_at AS "requestedAt", status, transaction_id AS "transactionId", settled_at AS "settledAt"
                FROM remote_starts WHERE station_id = $1 ORDER BY requested_at DESC, id DESC OFFSET $2 LIMIT $3`,
         order: `p."requestedAt" DESC, p.id DESC`,
@@ -154,19 +165,28 @@ export class ViewsRepository {
       },
       [stationId, offset, limit],
     );
+    return found && { ...found, offset, limit };
   }
 
   /**
-   * One station's rows (`rows`, a query of `$1` = the station id, with its own order and paging),
-   * or undefined when no such station exists: a typo in the id is a 404, not an empty list. One
-   * statement tells both: the station's row joined to the rows, so a known station without any
-   * still yields one row, of NULLs in `key` (a column never NULL in a real row). The join keeps
-   * no order of its own, hence `order` (the rows' order, on their output columns); `_` columns
-   * serve it and are dropped.
+   * One station's rows (`rows`, a query of `$1` = the station id, with its own order and paging)
+   * and `total` (a count of what the rows page through, on the same parameters), or undefined
+   * when no such station exists: a typo in the id is a 404, not an empty list. One statement tells
+   * all: the station's row joined to the rows, so a known station without any still yields one
+   * row, of NULLs in `key` (a column never NULL in a real row); the count is evaluated once, and
+   * also for a page past the end. The join keeps no order of its own, hence `order` (the rows'
+   * order, on their output columns); `_` columns serve it and are dropped.
    */
-  private async ofStation(sql: { rows: string; order: string; key: string }, params: [stationId: string, ...rest: unknown[]]): Promise<Record<string, unknown>[] | undefined> {
-    const found: Record<string, unknown>[] = await this.db.query(`SELECT p.* FROM stations s LEFT JOIN LATERAL (${sql.rows}) p ON true WHERE s.id = $1 ORDER BY ${sql.order}`, params);
+  private async ofStation(
+    sql: { rows: string; order: string; key: string; total?: string },
+    params: [stationId: string, ...rest: unknown[]],
+  ): Promise<{ items: Record<string, unknown>[]; total: number } | undefined> {
+    const found: Record<string, unknown>[] = await this.db.query(
+      `SELECT ${sql.total ?? 'NULL'} AS _total, p.* FROM stations s LEFT JOIN LATERAL (${sql.rows}) p ON true WHERE s.id = $1 ORDER BY ${sql.order}`,
+      params,
+    );
     if (!found[0]) return undefined;
-    return found.filter((r) => r[sql.key] !== null).map((r) => Object.fromEntries(Object.entries(r).filter(([column]) => !column.startsWith('_'))));
+    const items = found.filter((r) => r[sql.key] !== null).map((r) => Object.fromEntries(Object.entries(r).filter(([column]) => !column.startsWith('_'))));
+    return { items, total: Number(found[0]['_total'] ?? items.length) };
   }
 }
