@@ -29,7 +29,7 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames, repl
       throw err;
     });
     if (!existing) {
-      await jsm.streams.add(config).catch(async (err: unknown) => {
+      await addStream(jsm, config).catch(async (err: unknown) => {
         // Another replica created it between our info and add.
         if (!/already in use|already exists/i.test(String(err))) throw err;
         await jsm.streams.update(config.name, config);
@@ -37,6 +37,27 @@ export async function ensureStreams(jsm: JetStreamManager, names: BusNames, repl
     } else if (differs(existing.config, config)) {
       await jsm.streams.update(config.name, config);
     }
+  }
+}
+
+/** JetStream's "error creating store for stream" (JSStreamStoreFailedF). */
+const STORE_FAILED = 10077;
+const STORE_ATTEMPTS = 5;
+
+/**
+ * Adds the stream, trying again when the server failed to create its store. nats-server 2.9 removes
+ * an account's store directory when its last stream is deleted; a stream created at that moment
+ * fails with this error (seen when test runs delete their streams while another run starts), and
+ * the next attempt succeeds. A store failure that persists (disk full, permissions) still fails the
+ * boot, after about 1.5 s.
+ */
+async function addStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, attempt = 1): Promise<void> {
+  try {
+    await jsm.streams.add(config);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== STORE_FAILED || attempt >= STORE_ATTEMPTS) throw err;
+    await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    await addStream(jsm, config, attempt + 1);
   }
 }
 
