@@ -11,13 +11,16 @@ const command = (type: OcpiCommandRequested['type'], parameters: Record<string, 
   requestedAt: '2026-11-23T10:00:00Z',
 });
 
+/** When the commands above are executed: before their expiry dates (2026-11-23T11:00:00Z). */
+const NOW = Date.parse('2026-11-23T10:00:05Z');
+
 describe('OCPI command → OCPP 1.6 call', () => {
   it('maps each command type, or answers at once when it cannot be expressed', () => {
     expect(ocppCallFor(command('START_SESSION', { token: { uid: 'RFID-1' } }, 2), {})).toEqual({ action: 'RemoteStartTransaction', payload: { idTag: 'RFID-1', connectorId: 2 } });
     expect(ocppCallFor(command('START_SESSION', { token: { uid: 'X'.repeat(21) } }), {})).toMatchObject({ result: 'REJECTED' });
     expect(ocppCallFor(command('STOP_SESSION', { session_id: '42' }), {})).toEqual({ action: 'RemoteStopTransaction', payload: { transactionId: 42 } });
     expect(ocppCallFor(command('STOP_SESSION', { session_id: 'abc' }), {})).toMatchObject({ result: 'REJECTED' });
-    expect(ocppCallFor(command('RESERVE_NOW', { token: { uid: 'T' }, expiry_date: '2026-11-23T11:00:00Z', reservation_id: 'R-1' }), { reservationId: 7 })).toEqual({
+    expect(ocppCallFor(command('RESERVE_NOW', { token: { uid: 'T' }, expiry_date: '2026-11-23T11:00:00Z', reservation_id: 'R-1' }), { reservationId: 7 }, NOW)).toEqual({
       action: 'ReserveNow',
       payload: { connectorId: 0, expiryDate: '2026-11-23T11:00:00Z', idTag: 'T', reservationId: 7 },
     });
@@ -38,7 +41,7 @@ describe('OCPI command → OCPP 1.6 call', () => {
 });
 
 describe('RESERVE_NOW expiry_date', () => {
-  const reserve = (expiry: string) => ocppCallFor(command('RESERVE_NOW', { token: { uid: 'T' }, expiry_date: expiry, reservation_id: 'R-1' }), { reservationId: 7 });
+  const reserve = (expiry: string, nowMs = NOW) => ocppCallFor(command('RESERVE_NOW', { token: { uid: 'T' }, expiry_date: expiry, reservation_id: 'R-1' }), { reservationId: 7 }, nowMs);
 
   it('is sent with a time zone: OCPI leaves it out for UTC, OCPP 1.6 requires one (else the call fails validation and the eMSP gets FAILED)', () => {
     const call = reserve('2026-11-23T11:00:00');
@@ -50,6 +53,14 @@ describe('RESERVE_NOW expiry_date', () => {
 
   it('that is no OCPI DateTime is rejected at once', () => {
     expect(reserve('tomorrow')).toMatchObject({ result: 'REJECTED' });
+  });
+
+  it('at or before now is REJECTED by us at once (the CPO refuses it; FAILED would say the charger failed), read as UTC without a zone', () => {
+    const now = Date.parse('2026-11-23T11:00:00Z');
+    for (const expiry of ['2026-11-23T11:00:00Z', '2026-11-23T10:59:59', '2026-11-23T12:30:00+02:00']) {
+      expect({ expiry, call: reserve(expiry, now) }).toEqual({ expiry, call: { result: 'REJECTED', message: expect.stringContaining('expiry_date') } });
+    }
+    expect(reserve('2026-11-23T11:00:01', now)).toMatchObject({ action: 'ReserveNow' });
   });
 });
 

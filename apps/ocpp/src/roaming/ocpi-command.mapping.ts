@@ -1,6 +1,7 @@
 import type { OcpiCommandRequested, OcpiCommandResultType, OcppCommandReply } from '@cpo/contracts';
 import { parseDateTime } from '@cpo/ocpi-protocol';
 import type { CsAction16, JsonObject } from '@cpo/ocpp-protocol';
+import { commandRuleViolations } from '../commands/command-rules.js';
 
 export type OcppCall = { action: CsAction16; payload: JsonObject };
 
@@ -41,6 +42,7 @@ function expiryDateOf(parameters: JsonObject): string | undefined {
 export function ocppCallFor(
   command: OcpiCommandRequested,
   ids: { reservationId?: number; cancelReservationId?: number },
+  nowMs = Date.now(),
 ): OcppCall | { result: OcpiCommandResultType; message: string } {
   const p = command.parameters;
   switch (command.type) {
@@ -61,6 +63,10 @@ export function ocppCallFor(
       const idTag = idTagOf(p);
       const expiryDate = expiryDateOf(p);
       if (!idTag || !expiryDate || ids.reservationId === undefined) return { result: 'REJECTED', message: 'token or expiry_date missing or invalid' };
+      // The executor refuses it too (a reservation over on arrival is never sent), but as an error
+      // that reads FAILED ("failed at the Charge Point"): it is the CPO's refusal, REJECTED.
+      const expired = commandRuleViolations('ReserveNow', { expiryDate }, nowMs)[0];
+      if (expired) return { result: 'REJECTED', message: `expiry_date ${expired.message}` };
       return { action: 'ReserveNow', payload: { connectorId: command.connectorId ?? 0, expiryDate, idTag, reservationId: ids.reservationId } };
     }
     case 'CANCEL_RESERVATION':
