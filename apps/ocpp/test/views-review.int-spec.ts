@@ -134,6 +134,17 @@ describe('OCPP operator views (review)', () => {
       expect(Array.isArray((await api(h, 'GET', `/api/v1/stations/${id}/charging-profiles`)).body)).toBe(true);
     });
 
+    it("meter values count samples from each reading's stored sample_count, not by parsing every reading's JSON; readings stored before it from their JSON", async () => {
+      const cp = await booted();
+      const id = cp.identity;
+      await send(cp, 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-03-01T10:00:00.000Z', sampledValue: [{ value: '1' }, { value: '2' }, { value: '3' }] }, { timestamp: '2026-03-01T10:01:00.000Z', sampledValue: [{ value: '4' }] }] });
+      const stored = await h.db.query(`SELECT sample_count FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at`, [id]);
+      expect(stored.map((r: { sample_count: number | null }) => r.sample_count)).toEqual([3, 1]);
+      // A reading from before the column (sample_count NULL).
+      await h.db.query(`INSERT INTO meter_readings (station_id, connector_id, sampled_at, samples) VALUES ($1, 1, '2026-03-01T10:02:00Z', '[{"measurand":"Voltage","value":230,"rawValue":"230","unit":"V","format":"Raw"},{"measurand":"Voltage","value":231,"rawValue":"231","unit":"V","format":"Raw"}]')`, [id]);
+      expect((await api(h, 'GET', `/api/v1/stations/${id}/meter-values?limit=1`)).body).toMatchObject({ total: 6, items: [expect.objectContaining({ value: 1 })] });
+    });
+
     it('the OpenAPI document gives their page with total, as for the top-level lists', async () => {
       const doc = await openApi();
       const schema = (path: string) => doc.paths[path]!['get']!.responses?.['200']?.content?.['application/json']?.schema;

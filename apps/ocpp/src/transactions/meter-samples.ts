@@ -87,7 +87,7 @@ export function meterReadingOf(stationId: string, connectorId: number, transacti
   // The event is published unchecked by the outbox (see MeterValuesService), so it must satisfy the contract by construction.
   const publishable = samples.length > 0 && Number.isInteger(connectorId) && connectorId >= 0 && (transactionId === null || (Number.isInteger(transactionId) && transactionId > 0));
   const event: OcppMeterSampled | undefined = publishable ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt, samples } : undefined;
-  return { reading: { stationId, connectorId, transactionId, sampledAt, samples: stored }, event };
+  return { reading: { stationId, connectorId, transactionId, sampledAt, samples: stored, sampleCount: stored.length }, event };
 }
 
 const MEASURANDS = new Set<string>(OcppMeasurand.options);

@@ -52,6 +52,8 @@ export interface MeterReading {
   /** ISO 8601 in UTC: readings travel as JSON, where a Date would be re-formatted (toJSON) for each. */
   sampledAt: string;
   samples: StoredSample[];
+  /** `samples.length`, stored beside them so views count samples without parsing every reading. */
+  sampleCount: number;
 }
 
 export function toTransaction(r: Record<string, unknown>): TransactionRow {
@@ -177,8 +179,8 @@ export class TransactionRepository {
  */
 export function meterReadingsInsert(readings: MeterReading[], firstParam: number): { sql: string; params: unknown[] } {
   return {
-    sql: `INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples)
-       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz, samples json)`,
+    sql: `INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples, sample_count)
+       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz, samples json, "sampleCount" int)`,
     params: [toJsonParameter(readings)],
   };
 }
