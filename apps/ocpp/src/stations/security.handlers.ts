@@ -68,12 +68,13 @@ export class SecurityHandlers implements OnModuleInit {
       return {};
     });
     this.dispatcher.handle('LogStatusNotification', async (req, ctx, call) => {
-      await this.stations.uploadStatus(ctx.stationId, 'log', req.status, call.receivedAt, { action: 'LogStatusNotification', payload: req });
+      await this.stations.uploadStatus(ctx.stationId, 'log', req.status, call.receivedAt, { action: 'LogStatusNotification', payload: req }, req.requestId);
       return {};
     });
     this.dispatcher.handle('SignedFirmwareStatusNotification', async (req, ctx, call) => {
-      // A signed update is a firmware update: its progress is the station's firmware status.
-      await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'SignedFirmwareStatusNotification', payload: req });
+      // A signed update is a firmware update: its progress is the station's firmware status (and
+      // its current request's when it names that request's requestId).
+      await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'SignedFirmwareStatusNotification', payload: req }, req.requestId);
       return {};
     });
     this.dispatcher.handle(

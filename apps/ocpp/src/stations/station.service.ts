@@ -163,10 +163,16 @@ export class StationService {
     return undefined;
   }
 
-  /** Where a transfer stands (on the station), and the notification as it came (the station's messages). */
-  async uploadStatus(stationId: string, kind: UploadKind, status: string, at: Date, message: { action: string; payload: object }): Promise<void> {
+  /**
+   * Where a transfer stands (on the station), and the notification as it came (the station's
+   * messages). A security-extension status naming a requestId is also the status of the station's
+   * current signed firmware update / log upload when that is the request it names; one without a
+   * requestId (e.g. `Idle`) or naming another is the station's status only.
+   */
+  async uploadStatus(stationId: string, kind: UploadKind, status: string, at: Date, message: { action: string; payload: object }, requestId?: number): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.stations.recordUploadStatus(tx, stationId, kind, status, at);
+      await this.stations.recordUploadStatus(tx, stationId, kind, status, at, requestId);
+      if (requestId !== undefined && kind !== 'diagnostics') await this.stations.recordRequestStatus(tx, stationId, kind, requestId, status, at);
       await this.stations.storeMessage(tx, stationId, message.action, message.payload);
     });
   }

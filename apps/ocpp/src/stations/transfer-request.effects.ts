@@ -3,11 +3,21 @@ import type { JsonObject, Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { StationRepository } from './station.repository.js';
 
+/** Answers of SignedUpdateFirmware / GetLog by which the charger takes the request on. */
+const TAKEN_ON = new Set(['Accepted', 'AcceptedCanceled']);
+
 /**
  * Records the UpdateFirmware / GetDiagnostics a station accepted (a CallResult: UpdateFirmware's
  * is empty, GetDiagnostics' names the file, or none when there is nothing to upload). OCPP 1.6
  * Firmware/DiagnosticsStatusNotifications carry no request id (guide §2.3), so the station view
  * ties a status to this request only when it was received after the request was sent.
+ *
+ * Also the security extension's SignedUpdateFirmware / GetLog a station accepted (`Accepted`, or
+ * `AcceptedCanceled`: it dropped its ongoing one for this). Their statuses name the requestId, so
+ * they are matched exactly (StationService.uploadStatus). A signed update is recorded as the
+ * station's `firmware_request`, replacing a plain one and replaced by one: a charger runs one
+ * firmware update at a time, and its firmware status is shared by both kinds. Logs get their own
+ * `log_request`, beside `diagnostics_request`, as their statuses are kept apart.
  */
 @Injectable()
 export class TransferRequestEffects implements OnModuleInit {
@@ -23,6 +33,8 @@ export class TransferRequestEffects implements OnModuleInit {
     const stamp = async (_ctx: unknown, payload: JsonObject) => void this.sentAt.set(payload, new Date());
     this.executor.beforeSending('UpdateFirmware', stamp);
     this.executor.beforeSending('GetDiagnostics', stamp);
+    this.executor.beforeSending('SignedUpdateFirmware', stamp);
+    this.executor.beforeSending('GetLog', stamp);
     this.executor.afterAnswer('UpdateFirmware', async (ctx, payload) => {
       const req = payload as unknown as Ocpp16.UpdateFirmwareRequest;
       await this.stations.recordTransferRequest(ctx.stationId, 'firmware', {
@@ -40,6 +52,37 @@ export class TransferRequestEffects implements OnModuleInit {
         startTime: req.startTime ?? null,
         stopTime: req.stopTime ?? null,
         fileName: (answer as unknown as Ocpp16.GetDiagnosticsResponse).fileName ?? null,
+        requestedAt: this.requestedAt(payload),
+      });
+    });
+    this.executor.afterAnswer('SignedUpdateFirmware', async (ctx, payload, answer) => {
+      if (!TAKEN_ON.has((answer as unknown as Ocpp16.SignedUpdateFirmwareResponse).status)) return;
+      const req = payload as unknown as Ocpp16.SignedUpdateFirmwareRequest;
+      // Certificate and signature left out: long, and what the charger checks, not what it does.
+      await this.stations.recordIdentifiedRequest(ctx.stationId, 'firmware', {
+        requestId: req.requestId,
+        location: req.firmware.location,
+        retrieveDateTime: req.firmware.retrieveDateTime,
+        installDateTime: req.firmware.installDateTime ?? null,
+        retries: req.retries ?? null,
+        retryInterval: req.retryInterval ?? null,
+        requestedAt: this.requestedAt(payload),
+      });
+    });
+    this.executor.afterAnswer('GetLog', async (ctx, payload, answer) => {
+      const conf = answer as unknown as Ocpp16.GetLogResponse;
+      if (!TAKEN_ON.has(conf.status)) return;
+      const req = payload as unknown as Ocpp16.GetLogRequest;
+      await this.stations.recordIdentifiedRequest(ctx.stationId, 'log', {
+        requestId: req.requestId,
+        logType: req.logType,
+        location: req.log.remoteLocation,
+        oldestTimestamp: req.log.oldestTimestamp ?? null,
+        latestTimestamp: req.log.latestTimestamp ?? null,
+        retries: req.retries ?? null,
+        retryInterval: req.retryInterval ?? null,
+        // `fileName` as in diagnostics_request (GetLog.conf spells it `filename`).
+        fileName: conf.filename ?? null,
         requestedAt: this.requestedAt(payload),
       });
     });

@@ -13,17 +13,22 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 /**
  * The firmware update / diagnostics upload the station accepted last, with the latest status
  * received after it was sent: 1.6 statuses carry no request id, so an earlier one is not its status.
+ * A signed firmware update (it has a requestId) carries the status that named it, stored with it;
+ * a status naming a requestId is a signed update's, never a plain one's.
  */
 function requestWithStatus(kind: 'firmware' | 'diagnostics'): string {
-  const after = `s.${kind}_status_at >= (s.${kind}_request->>'requestedAt')::timestamptz`;
-  return `s.${kind}_request || jsonb_build_object('status', CASE WHEN ${after} THEN s.${kind}_status END, 'statusAt', CASE WHEN ${after} THEN ${iso(`s.${kind}_status_at`)} END) AS ${kind}_request`;
+  const unnamed = kind === 'firmware' ? ` AND s.firmware_status_request_id IS NULL` : '';
+  const after = `s.${kind}_status_at >= (s.${kind}_request->>'requestedAt')::timestamptz${unnamed}`;
+  const timed = `s.${kind}_request || jsonb_build_object('status', CASE WHEN ${after} THEN s.${kind}_status END, 'statusAt', CASE WHEN ${after} THEN ${iso(`s.${kind}_status_at`)} END)`;
+  if (kind === 'diagnostics') return `${timed} AS diagnostics_request`;
+  return `CASE WHEN s.firmware_request->'requestId' IS NOT NULL THEN s.firmware_request ELSE ${timed} END AS firmware_request`;
 }
 
 const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL AS has_password, s.registration_status, s.validation_policy, s.auto_registered,
   s.vendor, s.model, s.serial_number, s.charge_box_serial_number, s.firmware_version, s.iccid, s.imsi, s.meter_type, s.meter_serial_number,
   s.last_boot_status, s.booted_at, s.last_seen_at, s.firmware_status, s.firmware_status_at, s.diagnostics_status, s.diagnostics_status_at, s.log_status, s.log_status_at,
   s.subprotocol_aliases, s.missing_subprotocol, s.capabilities, s.created_at, s.updated_at,
-  ${requestWithStatus('firmware')}, ${requestWithStatus('diagnostics')}`;
+  ${requestWithStatus('firmware')}, ${requestWithStatus('diagnostics')}, s.log_request`;
 
 /** The reported configuration with any AuthorizationKey value hidden (write-only; CiString key, any case). */
 const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k) = 'authorizationkey' AND jsonb_typeof(e.v) = 'object' THEN e.v || '{"value": null}'::jsonb ELSE e.v END)
@@ -81,16 +86,15 @@ export class ViewsRepository {
    * reading has a sample, so `offset + limit` readings hold the page. The order is total (the
    * table breaks ties between a reading and an older row of the same id), so pages neither repeat
    * nor skip samples: readings that share a timestamp (clock-aligned, one per connector) cannot
-   * be paged through by `from`. `total` counts every sample in the range (a scan of its readings'
-   * `sample_count`, as `count(*)` is for the other pages).
+   * be paged through by `from`. `total` counts every sample in the range (a scan of its readings,
+   * as `count(*)` is for the other pages).
    */
   async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Page<Record<string, unknown>> | undefined> {
     const filter = `station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3) AND ($4::int IS NULL OR transaction_id = $4)`;
     const found = await this.ofStation(
       {
         // Samples, not readings: the values a reading holds, plus the rows stored before readings.
-        // Readings stored before sample_count existed are counted from their JSON.
-        total: `(SELECT COALESCE(sum(COALESCE(sample_count, json_array_length(samples))), 0) FROM meter_readings WHERE ${filter}) + (SELECT count(*) FROM meter_values WHERE ${filter})`,
+        total: `(SELECT COALESCE(sum(json_array_length(samples)), 0) FROM meter_readings WHERE ${filter}) + (SELECT count(*) FROM meter_values WHERE ${filter})`,
         rows: `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
                     v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
                SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format,
