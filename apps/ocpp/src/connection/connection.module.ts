@@ -3,6 +3,7 @@ import { CommandExecutor } from '../commands/command-executor.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RedisKeys } from '../redis-keys.js';
 import { StationRepository } from '../stations/station.repository.js';
+import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import { OcppGateway } from './ocpp-gateway.js';
@@ -12,7 +13,7 @@ import { StationLifecycle } from './station-lifecycle.js';
 
 /** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
 @Module({
-  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges],
-  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandExecutor, RedisKeys, StationRepository, StationChanges],
+  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges],
+  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationChanges],
 })
 export class ConnectionModule {}

@@ -82,4 +82,19 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['disconnected', 'disconnected', 'disconnected']);
     expect(await calls.call('Reset', {}, { timeoutMs: 1000 })).toEqual({ kind: 'disconnected' });
   });
+
+  it('idle() resolves once the call in flight and the queue behind it are done (answered or timed out), at once when nothing is pending', async () => {
+    await calls.idle();
+    const a = calls.call('Reset', {}, { timeoutMs: 1000 });
+    const b = calls.call('ClearCache', {}, { timeoutMs: 3000 });
+    let idle = false;
+    void calls.idle().then(() => (idle = true));
+    calls.settle(sent[0]!.id, { kind: 'result', payload: { status: 'Accepted' } });
+    await a;
+    expect(idle).toBe(false);
+    jest.advanceTimersByTime(3000);
+    expect(await b).toEqual({ kind: 'timeout' });
+    await Promise.resolve();
+    expect(idle).toBe(true);
+  });
 });

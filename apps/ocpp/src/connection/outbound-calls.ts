@@ -50,6 +50,8 @@ export class OutboundCalls {
   private readonly queue: Pending[] = [];
   private inFlight?: Pending;
   private closed = false;
+  /** Waiting for the queue to empty (a stopping replica, before it closes the socket). */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly send: (uniqueId: string, action: string, payload: JsonObject) => void,
@@ -82,6 +84,12 @@ export class OutboundCalls {
     });
   }
 
+  /** Resolves when no call is in flight or queued (at once if none is). */
+  idle(): Promise<void> {
+    if (this.depth === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** A CALLRESULT/CALLERROR arrived; returns the action it answers, or undefined if nothing waits for it. */
   settle(uniqueId: string, outcome: CallOutcome): string | undefined {
     const current = this.inFlight;
@@ -107,6 +115,7 @@ export class OutboundCalls {
       clearTimeout(p.timer);
       p.resolve({ kind: 'disconnected' });
     }
+    this.notifyIdle();
   }
 
   private startTimer(entry: Pending): void {
@@ -125,12 +134,13 @@ export class OutboundCalls {
     if (index < 0) return;
     this.queue.splice(index, 1);
     entry.resolve({ kind: 'timeout' });
+    this.notifyIdle();
   }
 
   private next(): void {
     while (!this.inFlight && !this.closed) {
       const entry = this.queue.shift();
-      if (!entry) return;
+      if (!entry) break;
       // Its timer may not have run yet (a busy event loop): past the deadline it is never sent.
       if (entry.deadline <= Date.now()) {
         clearTimeout(entry.timer);
@@ -145,5 +155,11 @@ export class OutboundCalls {
         this.close();
       }
     }
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.depth > 0 || this.idleWaiters.length === 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

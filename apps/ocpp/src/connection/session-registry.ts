@@ -10,6 +10,7 @@ import { CommandExecutor } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RedisKeys } from '../redis-keys.js';
+import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
 import { PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
 import { RecentInboundIds } from './recent-inbound-ids.js';
@@ -55,6 +56,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     private readonly responder: BusResponder,
     private readonly executor: CommandExecutor,
+    private readonly drain: CommandDrain,
     private readonly events: ConnectionEvents,
     private readonly metrics: OcppMetrics,
     private readonly keys: RedisKeys,
@@ -94,7 +96,17 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     return this.inboundIds.of(stationId);
   }
 
+  /**
+   * The open session new calls may go to: none once the replica stops (see CommandDrain), so a
+   * command from this replica's own API or smart charging is routed like one for a station held
+   * nowhere (the bus, answered `Offline`).
+   */
   get(stationId: string): StationSession | undefined {
+    return this.drain.stopping ? undefined : this.holding(stationId);
+  }
+
+  /** The open session this replica holds, also while it stops (to close it or change its settings). */
+  holding(stationId: string): StationSession | undefined {
     const held = this.held.get(stationId);
     return held?.session.isOpen ? held.session : undefined;
   }
@@ -120,7 +132,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     const commands = this.responder.serve<OcppCommandRequest, OcppCommandReply>({
       subject: ocppCommandSubject(stationId),
       parseRequest: (p) => parseRequestPayload(OcppCommandRequestV1, p),
-      handle: (request) => this.executor.execute(session, request),
+      // Refused from the first shutdown step; one accepted before is waited for (CommandDrain).
+      handle: (request) => (this.drain.stopping ? Promise.resolve(this.drain.refusal(stationId)) : this.drain.hold(this.executor.execute(session, request))),
       toErrorReply: (e) => this.executor.errorReply(e),
     });
     const now = Date.now();
@@ -159,8 +172,13 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     return values.map((v) => (v ? (JSON.parse(v) as Presence) : undefined));
   }
 
-  /** Before the database and the bus close: chargers are told to reconnect elsewhere, their disconnections recorded. */
+  /**
+   * Before the database and the bus close: the commands accepted before the shutdown get their
+   * charger's answer (bounded, see CommandDrain), then chargers are told to reconnect elsewhere,
+   * their disconnections recorded.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.drain.settle(() => [...this.held.values()].map((h) => h.session));
     clearInterval(this.presenceTimer);
     await this.claims?.drain().catch(() => undefined);
     const sessions = [...this.held.values()].map((h) => h.session);
@@ -168,7 +186,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     // replica) as soon as its socket closes, and consumers keep a station's newest event, so our
     // `disconnected` must be on the bus, and stamped, before the other replica's `connected`.
     await Promise.all(sessions.map((s) => this.leave(s, 'replica shutting down')));
-    for (const session of sessions) session.close('replica shutting down', 1001);
+    // Within the shutdown budget: ws's own close timer (30 s) outlasts the forced exit.
+    for (const session of sessions) session.close('replica shutting down', 1001, this.drain.closeHandshakeMs);
     await Promise.all(sessions.map((s) => s.closed));
     // CALLs already received are still answered-or-dropped with the database open.
     await Promise.all(sessions.map((s) => s.drained()));

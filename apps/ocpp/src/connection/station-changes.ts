@@ -102,7 +102,7 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
    * gets the new status. A session that is Pending or Rejected keeps that until its next boot.
    */
   private apply(change: StationChange): void {
-    const session = this.registry.get(change.stationId);
+    const session = this.registry.holding(change.stationId);
     if (!session) return;
     if (change.deleted) {
       session.close('station deleted', 4001);

@@ -40,6 +40,8 @@ export interface SessionHooks {
  */
 const TRIGGER_WINDOW_MS = 60_000;
 const MAX_RAW_FRAME_KEPT = 65_536;
+/** How long a close handshake may take before the socket is terminated. */
+export const CLOSE_HANDSHAKE_MS = 5_000;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The id of a CALL, read from the frame text when the frame itself could not be processed. */
 const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/;
@@ -110,6 +112,11 @@ export class StationSession implements StationContext {
     return this.calls.depth;
   }
 
+  /** Resolves when no CSMS → charger call is in flight or queued. */
+  idle(): Promise<void> {
+    return this.calls.idle();
+  }
+
   async call(action: string, payload: JsonObject, options: { timeoutMs?: number; since?: number; coalesceKey?: string } = {}): Promise<CallOutcome> {
     const started = process.hrtime.bigint();
     const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, since: options.since, coalesceKey: options.coalesceKey });
@@ -130,13 +137,16 @@ export class StationSession implements StationContext {
    * event: that waits for the charger's half of the close handshake, which a busy or half-open
    * charger never sends (then the terminate below, 5 s on), and operator commands queued behind
    * the call in flight would wait that long for an answer that cannot come.
+   * `terminateAfterMs` bounds the handshake: ws's own close timer (30 s) would keep a socket whose
+   * charger never completes it (half-open TCP, or its close frame answered without closing TCP) for
+   * that long; a stopping replica passes what is left of its shutdown budget.
    */
-  close(reason: string, code = 1000): void {
+  close(reason: string, code = 1000, terminateAfterMs = CLOSE_HANDSHAKE_MS): void {
     this.closeReason ??= reason;
     this.calls.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason.slice(0, 120));
     // A half-open TCP connection never completes the close handshake.
-    setTimeout(() => this.socket.terminate(), 5_000).unref();
+    setTimeout(() => this.socket.terminate(), terminateAfterMs).unref();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type OcpiCommandRequested, type OcpiCommandResultType } from '@cpo/contracts';
 import { ConsumerHost, OutboxWriter } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandService } from '../commands/command.service.js';
+import { CommandDrain } from '../connection/command-drain.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { OCPI_COMMAND_DEADLINE_S } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
@@ -14,11 +15,6 @@ import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.m
 
 /** Tries of writing a command's result (its settle row and outbox event), and the waits between them. */
 const REPORT_RETRY_MS = [1_000, 5_000];
-/**
- * Share of SHUTDOWN_TIMEOUT_MS a stopping replica waits for commands in flight: the rest is for
- * closing the chargers' sockets (their close handshake) and draining the bus before the forced exit.
- */
-const SHUTDOWN_WAIT_SHARE = 0.5;
 
 /**
  * Commands roaming partners send through ocpi-hub for our own chargers: recorded with the
@@ -29,15 +25,13 @@ const SHUTDOWN_WAIT_SHARE = 0.5;
  * `TIMEOUT` by `StaleOcpiCommands`. The partner is never left without an answer.
  */
 @Injectable()
-export class OcpiCommandsConsumer implements OnModuleInit, OnModuleDestroy {
-  /** Commands executing on this replica (at the charger, or their result being written). */
-  private readonly inflight = new Set<Promise<void>>();
-
+export class OcpiCommandsConsumer implements OnModuleInit {
   constructor(
     private readonly consumers: ConsumerHost,
     private readonly commands: OcpiCommandRepository,
     private readonly reservations: ReservationRepository,
     private readonly ocpp: CommandService,
+    private readonly drain: CommandDrain,
     private readonly authorization: AuthorizationService,
     private readonly outbox: OutboxWriter,
     private readonly db: DataSource,
@@ -52,30 +46,13 @@ export class OcpiCommandsConsumer implements OnModuleInit, OnModuleDestroy {
       filterSubject: Subjects.OcpiCommandRequested,
       handler: (event, tx) => this.commands.record(tx, event.payload),
       afterCommit: (events) => {
-        for (const event of events) {
-          const run = this.execute(event.payload);
-          this.inflight.add(run);
-          void run.finally(() => this.inflight.delete(run));
-        }
+        // A stopping replica keeps its chargers' sockets open until these end (bounded, with every
+        // other command accepted before the shutdown): the charger's answer, and the result written
+        // with its outbox event. Without the wait the socket closed under the call and the partner
+        // heard FAILED (or, the write failing, TIMEOUT much later) for a command the charger carried out.
+        for (const event of events) void this.drain.hold(this.execute(event.payload));
       },
     });
-  }
-
-  /**
-   * Shutdown (bounded): commands already at a charger get its answer, and their result is committed
-   * with its outbox event, before the registry closes the sockets (beforeApplicationShutdown) and the
-   * database closes. Without the wait the socket closed under the call: the partner heard FAILED
-   * (or, the write failing, TIMEOUT much later) for a command the charger carried out.
-   */
-  async onModuleDestroy(): Promise<void> {
-    const until = Date.now() + this.config.SHUTDOWN_TIMEOUT_MS * SHUTDOWN_WAIT_SHARE;
-    // A command delivered while this waits (the consumer stops in parallel) is waited for too.
-    while (this.inflight.size > 0 && Date.now() < until) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now())))]);
-      clearTimeout(timer);
-    }
-    if (this.inflight.size > 0) this.logger.warn({ commands: this.inflight.size }, 'OCPI commands still executing at shutdown; their chargers are disconnected');
   }
 
   /** Runs the command and writes its result; never throws (a failure is a FAILED result, logged). */

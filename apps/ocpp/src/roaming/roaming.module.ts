@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { CommandsModule } from '../commands/commands.module.js';
+import { ConnectionModule } from '../connection/connection.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { OcpiCommandsConsumer } from './ocpi-commands.consumer.js';
@@ -8,7 +9,7 @@ import { StaleOcpiCommands } from './stale-ocpi-commands.js';
 
 /** Our chargers as a roaming CPO: OCPI commands from ocpi-hub executed over OCPP. */
 @Module({
-  imports: [AuthorizationModule, CommandsModule, ReservationsModule],
+  imports: [AuthorizationModule, CommandsModule, ConnectionModule, ReservationsModule],
   providers: [OcpiCommandRepository, OcpiCommandsConsumer, StaleOcpiCommands],
 })
 export class RoamingModule {}
