@@ -1,5 +1,5 @@
 import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
-import { OCPI_COMMAND_DEADLINE_S, OCPI_COMMAND_STALE_AFTER_S } from './command-deadline.js';
+import { OCPI_COMMAND_DEADLINE_S, OCPI_COMMAND_STALE_AFTER_S, ocpiCommandMsLeft } from './command-deadline.js';
 
 describe('OCPI command deadline (ocpp) against the timeout the hub announces', () => {
   it('ocpp acts on a command only within the announced timeout, with time left for the result to reach the eMSP', () => {
@@ -9,5 +9,17 @@ describe('OCPI command deadline (ocpp) against the timeout the hub announces', (
 
   it('a command is settled as stale only after any execution of it has ended', () => {
     expect(OCPI_COMMAND_STALE_AFTER_S).toBeGreaterThan(OCPI_COMMAND_DEADLINE_S);
+  });
+});
+
+describe('ocpiCommandMsLeft', () => {
+  const now = Date.parse('2026-12-06T10:00:00.000Z');
+  it('is the deadline less the time since the command was requested, down to nothing', () => {
+    expect(ocpiCommandMsLeft('2026-12-06T09:59:40.000Z', now)).toBe(OCPI_COMMAND_DEADLINE_S * 1000 - 20_000);
+    expect(ocpiCommandMsLeft('2026-12-06T09:58:00.000Z', now)).toBeLessThanOrEqual(0);
+  });
+
+  it('never exceeds the deadline when the hub stamped the command ahead of our clock', () => {
+    expect(ocpiCommandMsLeft('2026-12-06T10:02:00.000Z', now)).toBe(OCPI_COMMAND_DEADLINE_S * 1000);
   });
 });

@@ -17,3 +17,13 @@ export const OCPI_COMMAND_DEADLINE_S = OCPI_OWN_COMMAND_TIMEOUT_S - OCPI_OWN_COM
  * `TIMEOUT` (StaleOcpiCommands), so the partner hears an outcome from us too.
  */
 export const OCPI_COMMAND_STALE_AFTER_S = OCPI_COMMAND_DEADLINE_S + 30;
+
+/**
+ * How long a replica may still act on a command requested at `requestedAt` (the hub's clock), in ms.
+ * A `requestedAt` ahead of our clock (the hub's clock runs fast) counts as now: taken as it is, the
+ * command would get more than the deadline, and with a long charger timeout run past the eMSP's
+ * timeout and past OCPI_COMMAND_STALE_AFTER_S, when the stale pass settles it TIMEOUT under it.
+ */
+export function ocpiCommandMsLeft(requestedAt: string, now = Date.now()): number {
+  return OCPI_COMMAND_DEADLINE_S * 1000 - Math.max(0, now - Date.parse(requestedAt));
+}

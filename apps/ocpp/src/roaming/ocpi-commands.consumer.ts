@@ -9,7 +9,7 @@ import { AuthorizationService } from '../authorization/authorization.service.js'
 import { CommandService } from '../commands/command.service.js';
 import { CommandDrain } from '../connection/command-drain.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { OCPI_COMMAND_DEADLINE_S } from './command-deadline.js';
+import { ocpiCommandMsLeft } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 
@@ -97,7 +97,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
 
   /** How long a replica may still act on the command (see OCPI_COMMAND_DEADLINE_S), in ms. */
   private msLeft(command: OcpiCommandRequested): number {
-    return OCPI_COMMAND_DEADLINE_S * 1000 - (Date.now() - Date.parse(command.requestedAt));
+    return ocpiCommandMsLeft(command.requestedAt);
   }
 
   /** The TIMEOUT of a command past its deadline, not sent to the charger; undefined while it is in time. */
