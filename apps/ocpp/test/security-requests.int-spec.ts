@@ -84,6 +84,16 @@ describe('OCPP security extension: requests tied to their statuses by requestId'
     expect((await station(cp.identity)).firmware_request).toMatchObject({ requestId: 9, status: 'Downloading', statusAt: expect.stringMatching(/Z$/) });
   });
 
+  it('a requestId beyond 32 bits (schema-valid: any integer) is stored and matched; one beyond what we can hold names no request and still gets its answer', async () => {
+    const cp = await booted(undefined, (c) => c.handle('SignedUpdateFirmware', () => ({ status: 'Accepted' })));
+    expect((await command(cp.identity, 'SignedUpdateFirmware', signed(2 ** 40))).status).toBe(200);
+    expect((await send(cp, 'LogStatusNotification', { status: 'Idle', requestId: 2147483648 }))).toEqual({});
+    expect((await send(cp, 'SignedFirmwareStatusNotification', { status: 'Downloading', requestId: 2 ** 40 }))).toEqual({});
+    expect(await station(cp.identity)).toMatchObject({ log_status: 'Idle', firmware_request: { requestId: 2 ** 40, status: 'Downloading' } });
+    expect((await send(cp, 'SignedFirmwareStatusNotification', { status: 'Downloaded', requestId: 1e20 }))).toEqual({});
+    expect(await station(cp.identity)).toMatchObject({ firmware_status: 'Downloaded', firmware_request: { requestId: 2 ** 40, status: 'Downloading' } });
+  });
+
   it('an accepted GetLog is the log request, with the file name and the status of its requestId only; a refused one is not recorded', async () => {
     let answer: 'Accepted' | 'Rejected' = 'Rejected';
     const cp = await booted(undefined, (c) => c.handle('GetLog', () => (answer === 'Accepted' ? { status: 'Accepted', filename: 'security-7.log' } : { status: 'Rejected' })));

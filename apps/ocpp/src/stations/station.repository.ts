@@ -249,7 +249,7 @@ export class StationRepository {
       `UPDATE stations SET ${kind}_request = $2::jsonb || CASE WHEN ${kind}_status_request_id = $3 AND ${kind}_status_at >= $4::timestamptz
          THEN jsonb_build_object('status', ${kind}_status, 'statusAt', to_char(${kind}_status_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
          ELSE '{"status": null, "statusAt": null}'::jsonb END, updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(request), request.requestId, request.requestedAt],
+      [id, JSON.stringify(request), Number.isSafeInteger(request.requestId) ? request.requestId : null, request.requestedAt],
     );
   }
 
@@ -271,7 +271,7 @@ export class StationRepository {
   async recordRequestStatus(tx: EntityManager, id: string, kind: IdentifiedKind, requestId: number, status: string, at: Date): Promise<void> {
     await tx.query(
       `UPDATE stations SET ${kind}_request = ${kind}_request || jsonb_build_object('status', $3::text, 'statusAt', $4::text), updated_at = now()
-       WHERE id = $1 AND ${kind}_request->'requestId' = to_jsonb($2::integer) AND $4::text::timestamptz >= (${kind}_request->>'requestedAt')::timestamptz`,
+       WHERE id = $1 AND ${kind}_request->'requestId' = to_jsonb($2::bigint) AND $4::text::timestamptz >= (${kind}_request->>'requestedAt')::timestamptz`,
       [id, requestId, status, at.toISOString()],
     );
   }

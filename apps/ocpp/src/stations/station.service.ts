@@ -170,9 +170,12 @@ export class StationService {
    * requestId (e.g. `Idle`) or naming another is the station's status only.
    */
   async uploadStatus(stationId: string, kind: UploadKind, status: string, at: Date, message: { action: string; payload: object }, requestId?: number): Promise<void> {
+    // Any integer is schema-valid (and anything passes under lenient validation); a requestId our
+    // columns cannot hold names no request of ours, and must not fail the message.
+    const named = typeof requestId === 'number' && Number.isSafeInteger(requestId) ? requestId : undefined;
     await this.db.transaction(async (tx) => {
-      await this.stations.recordUploadStatus(tx, stationId, kind, status, at, requestId);
-      if (requestId !== undefined && kind !== 'diagnostics') await this.stations.recordRequestStatus(tx, stationId, kind, requestId, status, at);
+      await this.stations.recordUploadStatus(tx, stationId, kind, status, at, named);
+      if (named !== undefined && kind !== 'diagnostics') await this.stations.recordRequestStatus(tx, stationId, kind, named, status, at);
       await this.stations.storeMessage(tx, stationId, message.action, message.payload);
     });
   }
