@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type OcpiCommandRequested, type OcpiCommandResultType } from '@cpo/contracts';
 import { ConsumerHost, OutboxWriter } from '@cpo/messaging';
-import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER, UnavailableError } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
@@ -44,7 +44,13 @@ export class OcpiCommandsConsumer implements OnModuleInit {
       durable: 'ocpp-ocpi-commands',
       stream: Streams.OCPI,
       filterSubject: Subjects.OcpiCommandRequested,
-      handler: (event, tx) => this.commands.record(tx, event.payload),
+      handler: async (event, tx) => {
+        // A stopping replica refuses new commands for its stations (CommandDrain): executed here,
+        // this one would be reported FAILED although its charger is reconnecting to another
+        // replica. Unavailable leaves it on the stream (nak, never dead-lettered) for a replica that stays.
+        if (this.drain.stopping) throw new UnavailableError('this replica is shutting down; another one takes the OCPI command');
+        return this.commands.record(tx, event.payload);
+      },
       afterCommit: (events) => {
         // A stopping replica keeps its chargers' sockets open until these end (bounded, with every
         // other command accepted before the shutdown): the charger's answer, and the result written
