@@ -175,6 +175,28 @@ export function readOnlyConfiguration(cp: ChargePoint16, keys: Record<string, st
 }
 
 /**
+ * One replica for a describe block, started before its tests and closed after them: `ocpp()` is its
+ * harness, `booted()` a booted charger on it (stopped after each test), `command()` an operator
+ * command through its REST API.
+ */
+export function ocppSuite(env: Record<string, string> = {}) {
+  let h: OcppHarness | undefined;
+  beforeAll(async () => {
+    h = await startOcpp(env);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const ocpp = (): OcppHarness => {
+    if (!h) throw new Error('the suite\'s replica is not started (used outside a test?)');
+    return h;
+  };
+  const { booted } = testChargers(ocpp);
+  const command = (stationId: string, action: string, payload: unknown) => api(ocpp(), 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
+  return { ocpp, booted, command };
+}
+
+/**
  * Chargers a suite opens, each stopped after its test: `booted()` connects one to the harness
  * `harness()` returns (set up by `setup` first, e.g. its handlers) and sends its BootNotification.
  */

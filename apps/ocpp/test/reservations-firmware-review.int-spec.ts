@@ -2,23 +2,15 @@ import { ocppCommandSubject, OcppCommandReplyV1 } from '@cpo/contracts';
 import { OcppCallError } from '@cpo/ocpp-protocol';
 import { testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
-import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+import { api, ocppSuite, send, uniqueStation } from './harness.js';
 
 const now = () => new Date().toISOString();
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 describe('OCPP reservations, firmware and diagnostics (review)', () => {
-  let h: OcppHarness;
-  const { booted } = testChargers(() => h);
-  beforeAll(async () => {
-    h = await startOcpp();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const { ocpp, booted, command } = ocppSuite();
 
-  const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
-  const reservations = async (stationId: string) => (await api(h, 'GET', `/api/v1/reservations?stationId=${stationId}`)).body.items as Record<string, unknown>[];
+  const reservations = async (stationId: string) => (await api(ocpp(), 'GET', `/api/v1/reservations?stationId=${stationId}`)).body.items as Record<string, unknown>[];
 
   describe('a ReserveNow whose expiryDate is already past', () => {
     it('is a 400 naming expiryDate on every path (REST, offline station, bulk, bus), never sent nor recorded', async () => {
@@ -32,7 +24,7 @@ describe('OCPP reservations, firmware and diagnostics (review)', () => {
       const offline = await command(uniqueStation('GONE'), 'ReserveNow', { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' });
       expect(offline).toMatchObject({ status: 400, body: { code: 'InvalidRequest' } });
 
-      const bulk = await api(h, 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity], action: 'ReserveNow', payload: { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' } });
+      const bulk = await api(ocpp(), 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity], action: 'ReserveNow', payload: { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' } });
       expect(bulk.status).toBe(400);
       expect(JSON.stringify(bulk.body)).toContain('expiryDate');
 
@@ -40,7 +32,7 @@ describe('OCPP reservations, firmware and diagnostics (review)', () => {
       const nc = await connect({ servers: testServers.nats });
       try {
         const request = { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: later(-1_000), idTag: 'PAST' } };
-        const msg = await nc.request(`${h.app.prefix}.${ocppCommandSubject(cp.identity)}`, JSON.stringify(request), { timeout: 5000 });
+        const msg = await nc.request(`${ocpp().app.prefix}.${ocppCommandSubject(cp.identity)}`, JSON.stringify(request), { timeout: 5000 });
         const reply = OcppCommandReplyV1.parse(JSON.parse(new TextDecoder().decode(msg.data)));
         expect(reply).toMatchObject({ status: 'error', code: 'InvalidRequest' });
         expect(JSON.stringify(reply)).toContain('expiryDate');
@@ -94,7 +86,7 @@ describe('OCPP reservations, firmware and diagnostics (review)', () => {
   });
 
   describe('firmware and diagnostics statuses tied to their request', () => {
-    const station = async (id: string) => (await api(h, 'GET', `/api/v1/stations/${id}`)).body;
+    const station = async (id: string) => (await api(ocpp(), 'GET', `/api/v1/stations/${id}`)).body;
 
     it('an accepted UpdateFirmware is shown with the station, with only the statuses received after it was sent', async () => {
       let refuse = true;

@@ -1,4 +1,4 @@
-import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
+import { api, ocppSuite, send } from './harness.js';
 
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
@@ -8,17 +8,9 @@ const later = (ms: number) => new Date(Date.now() + ms).toISOString();
  * named that request only.
  */
 describe('OCPP security extension: requests tied to their statuses by requestId', () => {
-  let h: OcppHarness;
-  const { booted } = testChargers(() => h);
-  beforeAll(async () => {
-    h = await startOcpp();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const { ocpp, booted, command } = ocppSuite();
 
-  const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
-  const station = async (id: string) => (await api(h, 'GET', `/api/v1/stations/${id}`)).body;
+  const station = async (id: string) => (await api(ocpp(), 'GET', `/api/v1/stations/${id}`)).body;
   const signed = (requestId: number) => ({
     requestId,
     retries: 3,

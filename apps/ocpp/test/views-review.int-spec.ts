@@ -1,4 +1,4 @@
-import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+import { api, ocppSuite, send, uniqueStation } from './harness.js';
 
 /** Every string in a JSON body that reads as a date-time, wherever it is nested. */
 function timesIn(body: unknown): string[] {
@@ -13,33 +13,26 @@ const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 type OpenApi = { paths: Record<string, Record<string, { responses?: Record<string, { description?: string; content?: Record<string, { schema?: Record<string, unknown> }> }> }>> };
 
 describe('OCPP operator views (review)', () => {
-  let h: OcppHarness;
-  const { booted } = testChargers(() => h);
-  beforeAll(async () => {
-    h = await startOcpp();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  const openApi = async () => (await fetch(`${h.app.baseUrl}/docs-json`).then((r) => r.json())) as OpenApi;
+  const { ocpp, booted } = ocppSuite();
+  const openApi = async () => (await fetch(`${ocpp().app.baseUrl}/docs-json`).then((r) => r.json())) as OpenApi;
 
   describe('PUT creates or replaces (RFC 9110 §9.3.4)', () => {
     it('PUT /id-tags/{idTag} answers 201 when it creates the token, 200 when it replaces it (in any case)', async () => {
       const tag = uniqueStation('TAG');
-      const created = await api(h, 'PUT', `/api/v1/id-tags/${tag}`, { status: 'Accepted' });
+      const created = await api(ocpp(), 'PUT', `/api/v1/id-tags/${tag}`, { status: 'Accepted' });
       expect(created).toMatchObject({ status: 201, body: { idTag: tag, status: 'Accepted' } });
-      const replaced = await api(h, 'PUT', `/api/v1/id-tags/${tag.toLowerCase()}`, { status: 'Blocked' });
+      const replaced = await api(ocpp(), 'PUT', `/api/v1/id-tags/${tag.toLowerCase()}`, { status: 'Blocked' });
       expect(replaced).toMatchObject({ status: 200, body: { idTag: tag, status: 'Blocked' } });
     });
 
     it('PUT /stations/{stationId} answers 201 when it registers the station, 200 when it updates it (also one a charger registered)', async () => {
       const id = uniqueStation();
-      const created = await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' });
+      const created = await api(ocpp(), 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Pending' });
       expect(created).toMatchObject({ status: 201, body: { id, registration_status: 'Pending' } });
-      const updated = await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Accepted' });
+      const updated = await api(ocpp(), 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Accepted' });
       expect(updated).toMatchObject({ status: 200, body: { id, registration_status: 'Accepted' } });
       const cp = await booted();
-      expect((await api(h, 'PUT', `/api/v1/stations/${cp.identity}`, { validationPolicy: 'lenient' })).status).toBe(200);
+      expect((await api(ocpp(), 'PUT', `/api/v1/stations/${cp.identity}`, { validationPolicy: 'lenient' })).status).toBe(200);
     });
 
     it('the OpenAPI document gives both answers of both PUTs', async () => {
@@ -55,11 +48,11 @@ describe('OCPP operator views (review)', () => {
       const cp = await booted();
       const at = '2026-01-31T22:00:00.123Z';
       await send(cp, 'StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: at });
-      await h.db.query(`INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, 3, 'Full', 'Accepted', 2)`, [cp.identity]);
-      const station = (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body;
+      await ocpp().db.query(`INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, 3, 'Full', 'Accepted', 2)`, [cp.identity]);
+      const station = (await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}`)).body;
       expect(station.connectors).toEqual([expect.objectContaining({ connectorId: 1, statusAt: at })]);
       expect(station.local_list.updatedAt).toMatch(ISO_Z);
-      const listed = ((await api(h, 'GET', '/api/v1/stations?limit=1000')).body.items as { id: string }[]).find((s) => s.id === cp.identity);
+      const listed = ((await api(ocpp(), 'GET', '/api/v1/stations?limit=1000')).body.items as { id: string }[]).find((s) => s.id === cp.identity);
       expect(listed).toMatchObject({ connectors: [expect.objectContaining({ statusAt: at })] });
       const times = [...timesIn(station), ...timesIn(listed)];
       expect(times.length).toBeGreaterThan(6);
@@ -74,27 +67,27 @@ describe('OCPP operator views (review)', () => {
 
     it('answer 404 like GET /stations/{unknown}; a known station without data answers 200 with none', async () => {
       const unknown = uniqueStation('TYPO');
-      const station = await api(h, 'GET', `/api/v1/stations/${unknown}`);
+      const station = await api(ocpp(), 'GET', `/api/v1/stations/${unknown}`);
       expect(station.status).toBe(404);
       for (const view of views) {
-        const res = await api(h, 'GET', `/api/v1/stations/${unknown}/${view}`);
+        const res = await api(ocpp(), 'GET', `/api/v1/stations/${unknown}/${view}`);
         expect({ view, status: res.status, body: shape(res.body) }).toEqual({ view, status: 404, body: shape(station.body) });
         expect(res.body.message).toBe(`station ${unknown} not found`);
       }
       const known = uniqueStation('QUIET');
-      expect((await api(h, 'PUT', `/api/v1/stations/${known}`, {})).status).toBe(201);
+      expect((await api(ocpp(), 'PUT', `/api/v1/stations/${known}`, {})).status).toBe(201);
       for (const view of views) {
         const none = view === 'charging-profiles' ? [] : { items: [], total: 0, offset: 0, limit: expect.any(Number) };
-        expect({ view, ...(await api(h, 'GET', `/api/v1/stations/${known}/${view}`)) }).toEqual({ view, status: 200, body: none });
+        expect({ view, ...(await api(ocpp(), 'GET', `/api/v1/stations/${known}/${view}`)) }).toEqual({ view, status: 200, body: none });
       }
     });
 
     it('a station that is gone is unknown even where its rows outlive it (no foreign key on these tables)', async () => {
       const cp = await booted();
-      await h.db.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, 'DataTransfer', '{}')`, [cp.identity]);
-      expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).body.items).toHaveLength(1);
-      await h.db.query(`DELETE FROM stations WHERE id = $1`, [cp.identity]);
-      expect((await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages`)).status).toBe(404);
+      await ocpp().db.query(`INSERT INTO station_messages (station_id, kind, payload) VALUES ($1, 'DataTransfer', '{}')`, [cp.identity]);
+      expect((await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/messages`)).body.items).toHaveLength(1);
+      await ocpp().db.query(`DELETE FROM stations WHERE id = $1`, [cp.identity]);
+      expect((await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/messages`)).status).toBe(404);
     });
 
     it('the OpenAPI document gives their 404', async () => {
@@ -111,38 +104,38 @@ describe('OCPP operator views (review)', () => {
       const id = cp.identity;
       await send(cp, 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-02-01T10:00:00.000Z', sampledValue: [{ value: '1' }, { value: '2' }, { value: '3' }] }] });
       await send(cp, 'MeterValues', { connectorId: 2, meterValue: [{ timestamp: '2026-02-01T10:01:00.000Z', sampledValue: [{ value: '4' }, { value: '5' }] }] });
-      await h.db.query(
+      await ocpp().db.query(
         `INSERT INTO meter_values (station_id, connector_id, sampled_at, measurand, value, raw_value, unit) VALUES ($1, 1, '2026-02-01T09:59:00Z', 'Energy.Active.Import.Register', 0, '0', 'Wh')`,
         [id],
       );
-      await h.db.query(`INSERT INTO station_messages (station_id, kind, payload) SELECT $1, k, '{}' FROM unnest(ARRAY['DataTransfer', 'DataTransfer', 'DataTransfer', 'SecurityEventNotification']) AS k`, [id]);
-      await h.db.query(`INSERT INTO rejected_frames (station_id, raw, reason) SELECT $1, 'x' || n, 'test' FROM generate_series(1, 3) AS n`, [id]);
-      await h.db.query(`INSERT INTO remote_starts (station_id, connector_id, id_tag, status) SELECT $1, 1, 'T' || n, 'Rejected' FROM generate_series(1, 3) AS n`, [id]);
+      await ocpp().db.query(`INSERT INTO station_messages (station_id, kind, payload) SELECT $1, k, '{}' FROM unnest(ARRAY['DataTransfer', 'DataTransfer', 'DataTransfer', 'SecurityEventNotification']) AS k`, [id]);
+      await ocpp().db.query(`INSERT INTO rejected_frames (station_id, raw, reason) SELECT $1, 'x' || n, 'test' FROM generate_series(1, 3) AS n`, [id]);
+      await ocpp().db.query(`INSERT INTO remote_starts (station_id, connector_id, id_tag, status) SELECT $1, 1, 'T' || n, 'Rejected' FROM generate_series(1, 3) AS n`, [id]);
       const totals: Record<string, number> = { 'meter-values': 6, 'remote-starts': 3, messages: 4, 'rejected-frames': 3 };
       for (const view of paged) {
-        const all = (await api(h, 'GET', `/api/v1/stations/${id}/${view}`)).body;
+        const all = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/${view}`)).body;
         expect({ view, total: all.total, rows: all.items.length, offset: all.offset }).toEqual({ view, total: totals[view], rows: totals[view], offset: 0 });
-        const second = (await api(h, 'GET', `/api/v1/stations/${id}/${view}?limit=2&offset=2`)).body;
+        const second = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/${view}?limit=2&offset=2`)).body;
         expect({ view, ...second }).toEqual({ view, items: all.items.slice(2, 4), total: totals[view], offset: 2, limit: 2 });
-        const past = (await api(h, 'GET', `/api/v1/stations/${id}/${view}?offset=50`)).body;
+        const past = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/${view}?offset=50`)).body;
         expect({ view, items: past.items, total: past.total }).toEqual({ view, items: [], total: totals[view] });
         expect(timesIn(all).filter((t) => !ISO_Z.test(t))).toEqual([]);
       }
       // The filters count as they select.
-      expect((await api(h, 'GET', `/api/v1/stations/${id}/messages?kind=DataTransfer&limit=1`)).body).toMatchObject({ total: 3, items: [expect.objectContaining({ kind: 'DataTransfer' })] });
-      expect((await api(h, 'GET', `/api/v1/stations/${id}/meter-values?from=2026-02-01T10:00:30Z`)).body).toMatchObject({ total: 2 });
-      expect(Array.isArray((await api(h, 'GET', `/api/v1/stations/${id}/charging-profiles`)).body)).toBe(true);
+      expect((await api(ocpp(), 'GET', `/api/v1/stations/${id}/messages?kind=DataTransfer&limit=1`)).body).toMatchObject({ total: 3, items: [expect.objectContaining({ kind: 'DataTransfer' })] });
+      expect((await api(ocpp(), 'GET', `/api/v1/stations/${id}/meter-values?from=2026-02-01T10:00:30Z`)).body).toMatchObject({ total: 2 });
+      expect(Array.isArray((await api(ocpp(), 'GET', `/api/v1/stations/${id}/charging-profiles`)).body)).toBe(true);
     });
 
     it("meter values count samples from each reading's stored sample_count, not by parsing every reading's JSON; readings stored before it from their JSON", async () => {
       const cp = await booted();
       const id = cp.identity;
       await send(cp, 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-03-01T10:00:00.000Z', sampledValue: [{ value: '1' }, { value: '2' }, { value: '3' }] }, { timestamp: '2026-03-01T10:01:00.000Z', sampledValue: [{ value: '4' }] }] });
-      const stored = await h.db.query(`SELECT sample_count FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at`, [id]);
+      const stored = await ocpp().db.query(`SELECT sample_count FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at`, [id]);
       expect(stored.map((r: { sample_count: number | null }) => r.sample_count)).toEqual([3, 1]);
       // A reading from before the column (sample_count NULL).
-      await h.db.query(`INSERT INTO meter_readings (station_id, connector_id, sampled_at, samples) VALUES ($1, 1, '2026-03-01T10:02:00Z', '[{"measurand":"Voltage","value":230,"rawValue":"230","unit":"V","format":"Raw"},{"measurand":"Voltage","value":231,"rawValue":"231","unit":"V","format":"Raw"}]')`, [id]);
-      expect((await api(h, 'GET', `/api/v1/stations/${id}/meter-values?limit=1`)).body).toMatchObject({ total: 6, items: [expect.objectContaining({ value: 1 })] });
+      await ocpp().db.query(`INSERT INTO meter_readings (station_id, connector_id, sampled_at, samples) VALUES ($1, 1, '2026-03-01T10:02:00Z', '[{"measurand":"Voltage","value":230,"rawValue":"230","unit":"V","format":"Raw"},{"measurand":"Voltage","value":231,"rawValue":"231","unit":"V","format":"Raw"}]')`, [id]);
+      expect((await api(ocpp(), 'GET', `/api/v1/stations/${id}/meter-values?limit=1`)).body).toMatchObject({ total: 6, items: [expect.objectContaining({ value: 1 })] });
     });
 
     it('the OpenAPI document gives their page with total, as for the top-level lists', async () => {
