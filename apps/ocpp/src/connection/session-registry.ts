@@ -1,18 +1,17 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { OcppCommandRequestV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusNames, BusResponder, NATS_CONNECTION } from '@cpo/messaging';
-import { APP_CONFIG, REDIS, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { InboundIds } from '@cpo/ocpp-protocol';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import { RedisKeys } from '../redis-keys.js';
 import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
-import { PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
+import { PRESENCE_OF_ANOTHER } from './presence-scripts.js';
+import { PresenceStore, type Presence } from './presence-store.js';
 import { RecentInboundIds } from './recent-inbound-ids.js';
 import type { StationSession } from './station-session.js';
 
@@ -21,13 +20,6 @@ import type { StationSession } from './station-session.js';
  * socket, so any other replica still holding an older socket for it closes that one.
  */
 export const OCPP_SESSION_CLAIMED_SUBJECT = 'ocpp.session.claimed';
-
-export interface Presence {
-  replicaId: string;
-  connectionId: string;
-  connectedAt: string;
-  lastSeenAt: string;
-}
 
 interface Held {
   session: StationSession;
@@ -59,10 +51,9 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     private readonly drain: CommandDrain,
     private readonly events: ConnectionEvents,
     private readonly metrics: OcppMetrics,
-    private readonly keys: RedisKeys,
+    private readonly presences: PresenceStore,
     private readonly names: BusNames,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -145,7 +136,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
         this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT),
         JSON.stringify({ stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID }),
       );
-      await this.writePresence(session, now);
+      await this.presences.write(session, now);
       await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
     } catch (err) {
       await this.undoAttach(held);
@@ -166,10 +157,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     if (held && held.session === session) held.lastSeen = Date.now();
   }
 
-  async presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
-    if (stationIds.length === 0) return [];
-    const values = await this.redis.mget(stationIds.map((id) => this.keys.presence(id)));
-    return values.map((v) => (v ? (JSON.parse(v) as Presence) : undefined));
+  presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
+    return this.presences.read(stationIds);
   }
 
   /**
@@ -252,14 +241,10 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
    * names another connection, undefined when Redis failed.
    */
   private async removePresence(session: StationSession): Promise<number | undefined> {
-    return (await this.redis
-      .eval(
-        REMOVE_PRESENCE,
-        1,
-        this.keys.presence(session.stationId),
-        session.connectionId,
-      )
-      .catch((err: unknown) => this.logger.warn({ err, stationId: session.stationId }, 'presence removal failed'))) as number | undefined;
+    return this.presences.remove(session).catch((err: unknown) => {
+      this.logger.warn({ err, stationId: session.stationId }, 'presence removal failed');
+      return undefined;
+    });
   }
 
   private release(stationId: string, held: Held): void {
@@ -292,20 +277,13 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     // A failed write is retried on the next tick: the record still has a third of its TTL left.
     const retry = (i: number) => (due[i]!.lastPresenceWrite = previous[i]!);
     try {
-      const pipeline = this.redis.pipeline();
-      for (const h of due) {
-        pipeline.eval(REFRESH_PRESENCE, 1, this.keys.presence(h.session.stationId), this.presenceRecord(h.session, h.lastSeen), h.session.connectionId, this.config.OCPP_PRESENCE_TTL_S);
-      }
-      const results = await pipeline.exec();
-      const failed = due.map((_, i) => i).filter((i) => !results?.[i] || results[i]![0]);
-      failed.forEach(retry);
-      if (failed.length > 0) this.logger.warn({ err: results?.[failed[0]!]?.[0], failed: failed.length, stations: due.length }, 'presence refresh failed');
-      due.forEach((h, i) => {
-        if (results?.[i] && !results[i]![0] && results[i]![1] === PRESENCE_OF_ANOTHER) this.replacedElsewhere(h);
+      const { outcomes, err } = await this.presences.refresh(due);
+      const failed = outcomes.filter((o) => o === 'failed').length;
+      if (failed > 0) this.logger.warn({ err, failed, stations: due.length }, 'presence refresh failed');
+      outcomes.forEach((outcome, i) => {
+        if (outcome === 'failed') retry(i);
+        else if (outcome === 'elsewhere') this.replacedElsewhere(due[i]!);
       });
-    } catch (err) {
-      due.forEach((_, i) => retry(i));
-      this.logger.warn({ err, stations: due.length }, 'presence refresh failed');
     } finally {
       this.refreshing = false;
     }
@@ -323,19 +301,5 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     this.metrics.connectionEvents.inc({ event: 'replaced' });
     this.release(session.stationId, held);
     session.close('replaced by a connection on another replica', 4000);
-  }
-
-  private async writePresence(session: StationSession, lastSeen: number): Promise<void> {
-    await this.redis.set(this.keys.presence(session.stationId), this.presenceRecord(session, lastSeen), 'EX', this.config.OCPP_PRESENCE_TTL_S);
-  }
-
-  private presenceRecord(session: StationSession, lastSeen: number): string {
-    const presence: Presence = {
-      replicaId: this.config.OCPP_REPLICA_ID,
-      connectionId: session.connectionId,
-      connectedAt: session.connectedAt.toISOString(),
-      lastSeenAt: new Date(lastSeen).toISOString(),
-    };
-    return JSON.stringify(presence);
   }
 }
