@@ -1,17 +1,10 @@
 import { eventually } from '@cpo/testing';
-import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
+import { api, ocppSuite, send } from './harness.js';
 
 describe('a station\'s last sign of life once it is gone', () => {
-  let h: OcppHarness;
-  const { booted } = testChargers(() => h);
-  beforeAll(async () => {
-    h = await startOcpp();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const { ocpp, booted } = ocppSuite();
 
-  const lastSeen = async (id: string): Promise<number> => Date.parse((await api(h, 'GET', `/api/v1/stations/${id}`)).body.last_seen_at);
+  const lastSeen = async (id: string): Promise<number> => Date.parse((await api(ocpp(), 'GET', `/api/v1/stations/${id}`)).body.last_seen_at);
 
   it('is the last frame of its connection, not its last Heartbeat or boot', async () => {
     const cp = await booted();

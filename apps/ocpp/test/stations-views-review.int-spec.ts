@@ -1,31 +1,24 @@
 import { ocppDataTransferSubject } from '@cpo/contracts';
 import { testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
-import { api, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+import { api, ocppSuite, send, uniqueStation } from './harness.js';
 
 describe('OCPP station lifecycle and operator views (review)', () => {
-  let h: OcppHarness;
-  const { booted } = testChargers(() => h);
-  beforeAll(async () => {
-    h = await startOcpp();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const { ocpp, booted } = ocppSuite();
 
   describe('pagination', () => {
     it('reservations made at the same instant are each listed once across pages', async () => {
       const stationId = uniqueStation();
       const ids = Array.from({ length: 30 }, (_, i) => 1_900_000_000 + i);
       // Same created_at, as for reservations written in one transaction or restored from a dump.
-      await h.db.query(
+      await ocpp().db.query(
         `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, expiry_date, status, created_at)
          SELECT r, $1, 1, 'PAGE-TAG', now() + interval '1 hour', 'Accepted', '2026-01-01T00:00:00Z' FROM unnest($2::int[]) AS r`,
         [stationId, ids],
       );
       const seen: number[] = [];
       for (let offset = 0; offset < ids.length; offset += 7) {
-        const page = await api(h, 'GET', `/api/v1/reservations?stationId=${stationId}&limit=7&offset=${offset}`);
+        const page = await api(ocpp(), 'GET', `/api/v1/reservations?stationId=${stationId}&limit=7&offset=${offset}`);
         expect(page.body.total).toBe(ids.length);
         seen.push(...page.body.items.map((r: { reservationId: number }) => r.reservationId));
       }
@@ -35,7 +28,7 @@ describe('OCPP station lifecycle and operator views (review)', () => {
 
   describe('OpenAPI document', () => {
     it('declares every path parameter and types the paging and id filters as integers', async () => {
-      const doc = (await fetch(`${h.app.baseUrl}/docs-json`).then((r) => r.json())) as {
+      const doc = (await fetch(`${ocpp().app.baseUrl}/docs-json`).then((r) => r.json())) as {
         paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema?: Record<string, unknown> }[] }>>;
       };
       const undeclared: string[] = [];
@@ -65,7 +58,7 @@ describe('OCPP station lifecycle and operator views (review)', () => {
       const cp = await booted();
       const fault = { connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'contactor', vendorId: 'com.acme', vendorErrorCode: 'E42' } as const;
       await send(cp, 'StatusNotification', { ...fault, timestamp: new Date().toISOString() });
-      const station = (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body;
+      const station = (await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}`)).body;
       expect(station.connectors).toEqual([{ connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'contactor', vendorId: 'com.acme', vendorErrorCode: 'E42', statusAt: expect.any(String) }]);
     });
   });
@@ -74,7 +67,7 @@ describe('OCPP station lifecycle and operator views (review)', () => {
     it('answers UnknownVendorId without data even when the plug-in sends some (OCPP 1.6 §4.3: data SHALL NOT be present)', async () => {
       const plugins = await connect({ servers: testServers.nats });
       try {
-        plugins.subscribe(`${h.app.prefix}.${ocppDataTransferSubject('com.example.forwarder')}`, {
+        plugins.subscribe(`${ocpp().app.prefix}.${ocppDataTransferSubject('com.example.forwarder')}`, {
           callback: (_err, msg) => {
             msg.respond(JSON.stringify({ status: 'UnknownVendorId', data: 'not mine' }));
           },
@@ -82,7 +75,7 @@ describe('OCPP station lifecycle and operator views (review)', () => {
         await plugins.flush();
         const cp = await booted();
         expect(await send(cp, 'DataTransfer', { vendorId: 'com.example.forwarder', messageId: 'x' })).toEqual({ status: 'UnknownVendorId' });
-        const [kept] = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/messages?kind=DataTransfer`)).body.items;
+        const [kept] = (await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/messages?kind=DataTransfer`)).body.items;
         expect(kept.payload.answer).toEqual({ status: 'UnknownVendorId' });
       } finally {
         await plugins.close();
@@ -104,11 +97,11 @@ describe('OCPP station lifecycle and operator views (review)', () => {
           meterValue: [{ timestamp: at(15), sampledValue: [{ value: `${connectorId}00` }, { value: `${connectorId}01` }] }],
         });
       }
-      const all = (await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values`)).body.items as Sample[];
+      const all = (await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/meter-values`)).body.items as Sample[];
       expect(all).toHaveLength(6);
       const paged: Sample[] = [];
       for (let offset = 0; offset < 8; offset += 4) {
-        const page = await api(h, 'GET', `/api/v1/stations/${cp.identity}/meter-values?limit=4&offset=${offset}`);
+        const page = await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/meter-values?limit=4&offset=${offset}`);
         expect(page.status).toBe(200);
         paged.push(...(page.body.items as Sample[]));
       }

@@ -1,4 +1,4 @@
-import { api, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
+import { api, ocppSuite, send } from './harness.js';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 const inOneHour = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -9,22 +9,15 @@ const inOneHour = () => new Date(Date.now() + 3_600_000).toISOString();
  * that very connector; reservation pages past the end keep their total.
  */
 describe('OCPP tokens without case, ConcurrentTx per connector, reservation totals', () => {
-  let h: OcppHarness;
-  const { booted } = testChargers(() => h);
-  beforeAll(async () => {
-    h = await startOcpp({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '200' });
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const { ocpp, booted } = ocppSuite({ OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '200' });
 
   it('a remote start is linked to the StartTransaction that reports its tag in another case', async () => {
-    await api(h, 'PUT', '/api/v1/id-tags/RS-AB12CD', { status: 'Accepted' });
+    await api(ocpp(), 'PUT', '/api/v1/id-tags/RS-AB12CD', { status: 'Accepted' });
     const cp = await booted();
     cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
-    expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag: 'RS-AB12CD', connectorId: 1 })).status).toBe(200);
+    expect((await api(ocpp(), 'POST', `/api/v1/stations/${cp.identity}/commands/RemoteStartTransaction`, { idTag: 'RS-AB12CD', connectorId: 1 })).status).toBe(200);
     const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'rs-ab12cd', meterStart: 0, timestamp: new Date().toISOString() });
-    const starts = await api(h, 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
+    const starts = await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
     expect(starts.body.items).toEqual([expect.objectContaining({ idTag: 'RS-AB12CD', status: 'Started', transactionId: started.transactionId })]);
   });
 
@@ -32,9 +25,9 @@ describe('OCPP tokens without case, ConcurrentTx per connector, reservation tota
     const cp = await booted();
     cp.handle('ReserveNow', () => ({ status: 'Accepted' }));
     const reserve = { connectorId: 1, expiryDate: inOneHour(), idTag: 'RSV-AB12', reservationId: 1_765_400_601 };
-    expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/ReserveNow`, reserve)).status).toBe(200);
+    expect((await api(ocpp(), 'POST', `/api/v1/stations/${cp.identity}/commands/ReserveNow`, reserve)).status).toBe(200);
     const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'rsv-ab12', meterStart: 0, timestamp: new Date().toISOString(), reservationId: reserve.reservationId });
-    const page = await api(h, 'GET', `/api/v1/reservations?stationId=${cp.identity}`);
+    const page = await api(ocpp(), 'GET', `/api/v1/reservations?stationId=${cp.identity}`);
     expect(page.body.items).toEqual([expect.objectContaining({ reservationId: reserve.reservationId, status: 'Used', transactionId: started.transactionId })]);
   });
 
@@ -42,14 +35,14 @@ describe('OCPP tokens without case, ConcurrentTx per connector, reservation tota
     const cp = await booted();
     cp.handle('ReserveNow', () => ({ status: 'Accepted' }));
     for (const connectorId of [1, 2]) {
-      expect((await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/ReserveNow`, { connectorId, expiryDate: inOneHour(), idTag: 'RSV-PAGE' })).status).toBe(200);
+      expect((await api(ocpp(), 'POST', `/api/v1/stations/${cp.identity}/commands/ReserveNow`, { connectorId, expiryDate: inOneHour(), idTag: 'RSV-PAGE' })).status).toBe(200);
     }
-    expect((await api(h, 'GET', `/api/v1/reservations?stationId=${cp.identity}&offset=5`)).body).toEqual({ items: [], total: 2, offset: 5, limit: 100 });
+    expect((await api(ocpp(), 'GET', `/api/v1/reservations?stationId=${cp.identity}&offset=5`)).body).toEqual({ items: [], total: 2, offset: 5, limit: 100 });
   });
 
   describe('ConcurrentTx after a StopTransaction the charger discarded', () => {
     it('the same driver starting again on the same connector, with no status in between, is not concurrent with the lost session', async () => {
-      await api(h, 'PUT', '/api/v1/id-tags/SAME-CONN', { status: 'Accepted' });
+      await api(ocpp(), 'PUT', '/api/v1/id-tags/SAME-CONN', { status: 'Accepted' });
       const cp = await booted();
       await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'SAME-CONN', meterStart: 0, timestamp: minutesAgo(120) });
       // Its stop was lost; the charger sent no Available/Preparing before the next start on that connector.
@@ -58,7 +51,7 @@ describe('OCPP tokens without case, ConcurrentTx per connector, reservation tota
     });
 
     it('a session still running on another connector keeps a start concurrent, queued offline or not', async () => {
-      await api(h, 'PUT', '/api/v1/id-tags/TWO-CONN', { status: 'Accepted' });
+      await api(ocpp(), 'PUT', '/api/v1/id-tags/TWO-CONN', { status: 'Accepted' });
       const cp = await booted();
       await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'TWO-CONN', meterStart: 0, timestamp: minutesAgo(120) });
       await send(cp, 'StartTransaction', { connectorId: 2, idTag: 'TWO-CONN', meterStart: 0, timestamp: minutesAgo(60) });
