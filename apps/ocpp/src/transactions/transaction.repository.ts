@@ -88,18 +88,22 @@ export class TransactionRepository {
 
   /**
    * Inserts a transaction unless the same start (station, connector, tag, time, meter) exists: a
-   * retried StartTransaction, even with a new message id, gets the id it got the first time.
+   * retried StartTransaction, even with a new message id, gets the id it got the first time. The
+   * tag is compared without case (IdToken is a CiString: a retry may report it in another case);
+   * the first start keeps its spelling. The conflict target and the lookup are those of
+   * `transactions_start_lower_key`, which leaves out the later copies of starts stored twice before it.
    */
   async insertOrGet(tx: EntityManager, t: NewTransaction): Promise<{ row: TransactionRow; created: boolean }> {
     const inserted: Record<string, unknown>[] = await tx.query(
       `INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at, reservation_id, authorization_reference)
        VALUES (nextval('transaction_id_seq'), $1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT ON CONSTRAINT transactions_start_key DO NOTHING RETURNING *`,
+       ON CONFLICT (station_id, connector_id, lower(id_tag), started_at, meter_start_wh) WHERE start_duplicate_of IS NULL DO NOTHING RETURNING *`,
       [t.stationId, t.connectorId, t.idTag, t.idTagStatus, t.meterStartWh, t.startedAt, t.reservationId ?? null, t.authorizationReference ?? null],
     );
     if (inserted[0]) return { row: toTransaction(inserted[0]), created: true };
     const existing: Record<string, unknown>[] = await tx.query(
-      `SELECT * FROM transactions WHERE station_id = $1 AND connector_id = $2 AND id_tag = $3 AND started_at = $4 AND meter_start_wh = $5`,
+      `SELECT * FROM transactions
+        WHERE station_id = $1 AND connector_id = $2 AND lower(id_tag) = lower($3) AND started_at = $4 AND meter_start_wh = $5 AND start_duplicate_of IS NULL`,
       [t.stationId, t.connectorId, t.idTag, t.startedAt, t.meterStartWh],
     );
     return { row: toTransaction(existing[0]!), created: false };
@@ -120,14 +124,16 @@ export class TransactionRepository {
 
   /**
    * Keeps a StopTransaction for a transaction we do not know (`station_messages`, kind
-   * `OrphanStopTransaction`) unless the same stop is kept already: a retried stop adds nothing.
-   * A station's messages are handled one at a time, so two copies never race here.
+   * `OrphanStopTransaction`) unless the same stop is kept already: a retried stop adds nothing,
+   * also when it reports the tag in another case (a CiString). A station's messages are handled
+   * one at a time, so two copies never race here.
    */
   async storeOrphanStop(tx: EntityManager, stationId: string, stop: unknown): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO station_messages (station_id, kind, payload)
        SELECT $1, 'OrphanStopTransaction', $2::jsonb
-        WHERE NOT EXISTS (SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction' AND payload = $2::jsonb)
+        WHERE NOT EXISTS (SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'
+                             AND payload - 'idTag' = $2::jsonb - 'idTag' AND lower(payload->>'idTag') IS NOT DISTINCT FROM lower($2::jsonb->>'idTag'))
        RETURNING id`,
       [stationId, JSON.stringify(stop)],
     );
