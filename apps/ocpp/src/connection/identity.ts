@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** OCPP 2.0.1 identifierString characters, minus `:` (it would break the Basic-auth `user:pass` split). */
 const STRICT_IDENTITY = /^[A-Za-z0-9*\-_=+|@.]{1,48}$/;
 /** Legacy fleets: any printable character except `:` and `/` (the OCPP-J example identity has a space). */
@@ -35,4 +37,13 @@ export function basicCredentials(header: string | undefined): { user: string; pa
   const colon = decoded.indexOf(0x3a);
   if (colon < 0) return undefined;
   return { user: decoded.subarray(0, colon).toString('utf8'), password: decoded.subarray(colon + 1) };
+}
+
+/**
+ * How a station authenticates, as a short digest: its password hash and security profile. A live
+ * session keeps the one it was admitted under, so a change it never heard of shows (see SessionRecheck).
+ * A pending key is not part of it: it is accepted beside the current one, and its first use replaces it.
+ */
+export function credentialsFingerprint(station: { passwordHash: string | null; securityProfile: number }): string {
+  return createHash('sha256').update(`${station.securityProfile}\u0000${station.passwordHash ?? ''}`).digest('base64url');
 }

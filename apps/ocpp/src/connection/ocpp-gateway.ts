@@ -13,7 +13,7 @@ import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { StationRepository, type RejectedFrame, type StationAdmission } from '../stations/station.repository.js';
 import { PasswordVerifier } from '../stations/password.js';
 import { withoutNul } from './core-fields.js';
-import { basicCredentials, identityFromPath } from './identity.js';
+import { basicCredentials, credentialsFingerprint, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import type { ProtocolBundle } from './protocol-bundle.js';
 import { SessionRegistry } from './session-registry.js';
@@ -181,7 +181,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     if (station.passwordHash === null) {
       // A first key still pending (RebootRequired, or an answer lost) is taken into service by its
       // first use, as a rotated one is below: otherwise it would never count.
-      if (credentials && (await this.usesPendingKey(station, credentials.password))) return { ok: true, station };
+      const promoted = credentials && (await this.withPendingKey(station, credentials.password));
+      if (promoted) return { ok: true, station: promoted };
       if (station.securityProfile > 0) return { ok: false, status: 401, reason: 'no password is set for this station yet' };
       return { ok: true, station };
     }
@@ -194,15 +195,20 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
       return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
     }
     if (await this.passwords.verify(station.passwordHash, credentials.password)) return { ok: true, station };
-    if (await this.usesPendingKey(station, credentials.password)) return { ok: true, station };
+    const promoted = await this.withPendingKey(station, credentials.password);
+    if (promoted) return { ok: true, station: promoted };
     return { ok: false, status: 401, reason: 'wrong password' };
   }
 
-  /** Whether `password` is the station's pending key (the charger takes it at its reboot); its first use retires the old key. */
-  private async usesPendingKey(station: StationAdmission, password: Buffer): Promise<boolean> {
-    if (!station.pendingPasswordHash || !(await this.passwords.verify(station.pendingPasswordHash, password))) return false;
+  /**
+   * If `password` is the station's pending key (the charger takes it at its reboot), its first use
+   * retires the old key, and the station is returned as that leaves it: the session is admitted
+   * under the new key, which the session re-check must not take for an operator's change.
+   */
+  private async withPendingKey(station: StationAdmission, password: Buffer): Promise<StationAdmission | undefined> {
+    if (!station.pendingPasswordHash || !(await this.passwords.verify(station.pendingPasswordHash, password))) return undefined;
     await this.stations.promotePendingPassword(station.id, station.pendingPasswordHash);
-    return true;
+    return { ...station, passwordHash: station.pendingPasswordHash, pendingPasswordHash: null, securityProfile: station.securityProfile === 2 ? 2 : 1 };
   }
 
   private isTls(req: IncomingMessage): boolean {
@@ -246,6 +252,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
       },
       this.logger,
     );
+    session.credentials = credentialsFingerprint(station);
     this.metrics.connectionEvents.inc({ event: 'accepted' });
     const remote = String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() || req.socket.remoteAddress;
     try {

@@ -10,7 +10,8 @@ import type { ValidationPolicy } from './station-context.js';
 /**
  * Core NATS subject (ocpp replicas only): an operator changed or deleted a station, and the
  * replica holding its socket (wherever the API call landed) applies that to the live session.
- * At most once, like every core NATS message: a lost one takes effect at the next connection.
+ * The notice is the fast path only: a core NATS message lost to a reconnect is found by
+ * SessionRecheck, which compares the sessions with the database after each reconnect and every minute.
  */
 export const OCPP_STATION_CHANGED_SUBJECT = 'ocpp.station.changed';
 
@@ -75,7 +76,7 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
           change = undefined;
         }
         if (!change) return this.logger.warn({ subject: msg.subject }, 'unreadable station change ignored');
-        if (change.replicaId !== this.config.OCPP_REPLICA_ID) this.apply(change);
+        if (change.replicaId !== this.config.OCPP_REPLICA_ID) this.applyHere(change);
       },
     });
   }
@@ -86,11 +87,11 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
 
   /** Applies the change here at once (no bus round trip for a socket on this replica), and tells the others. */
   announce(change: StationChange): void {
-    this.apply(change);
+    this.applyHere(change);
     try {
       this.nc.publish(this.names.subject(OCPP_STATION_CHANGED_SUBJECT), JSON.stringify({ ...change, replicaId: this.config.OCPP_REPLICA_ID } satisfies StationChangeMessage));
     } catch (err) {
-      this.logger.error({ err, stationId: change.stationId }, 'could not announce a station change to the other replicas; it applies at the next connection');
+      this.logger.error({ err, stationId: change.stationId }, 'could not announce a station change to the other replicas; their session re-check applies it');
     }
   }
 
@@ -101,7 +102,7 @@ export class StationChanges implements OnModuleInit, OnModuleDestroy {
    * longer `Accepted` becomes `Unknown`, as it would on a new connection: it must boot again and
    * gets the new status. A session that is Pending or Rejected keeps that until its next boot.
    */
-  private apply(change: StationChange): void {
+  applyHere(change: StationChange): void {
     const session = this.registry.holding(change.stationId);
     if (!session) return;
     if (change.deleted) {

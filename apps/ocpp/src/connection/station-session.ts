@@ -62,6 +62,8 @@ export class StationSession implements StationContext {
   private missedPongs = 0;
   private closeReason?: string;
   readonly closed: Promise<string>;
+  /** The credentials it was admitted under (credentialsFingerprint), for SessionRecheck; undefined while its own key change is recorded. */
+  credentials?: string;
 
   constructor(
     private readonly socket: WebSocket,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '@cpo/platform';
-import { isLegacyIdentity } from '../connection/identity.js';
+import { credentialsFingerprint, isLegacyIdentity } from '../connection/identity.js';
 import { StationChanges } from '../connection/station-changes.js';
 import { aliasProblem } from '../connection/subprotocol-quirks.js';
 import { hashPassword, PasswordVerifier } from '../stations/password.js';
@@ -26,9 +26,9 @@ export class StationAdminService {
     }
     const problem = dto.subprotocolAliases && aliasProblem(dto.subprotocolAliases);
     if (problem) throw new ValidationError('invalid subprotocol aliases', { subprotocolAliases: problem });
-    const hash = dto.password === undefined ? null : await hashPassword(dto.password);
+    const hash = dto.password === undefined ? null : ((await this.samePassword(before, dto.password)) ? before!.passwordHash : await hashPassword(dto.password));
     const created = await this.stations.upsertSettings(stationId, { ...dto, passwordHash: hash });
-    const credentialsChanged = before !== undefined && (await this.credentialsChanged(before, dto));
+    const credentialsChanged = before !== undefined && (await this.credentialsChanged(before));
     if (credentialsChanged || dto.validationPolicy !== undefined || dto.registrationStatus !== undefined) {
       this.changes.announce({ stationId, validationPolicy: dto.validationPolicy, registrationStatus: dto.registrationStatus, ...(credentialsChanged ? { credentialsChanged } : {}) });
     }
@@ -36,15 +36,21 @@ export class StationAdminService {
   }
 
   /**
-   * Whether the committed change alters how the station authenticates: another password, or another
-   * security profile (setting a password may raise it to 1). The same password sent again changes
-   * nothing for the charger, so its session stays; so does a station that did not exist (no session).
+   * The same password sent again keeps its stored hash (not a new salt): it changes nothing for the
+   * charger, and the session re-check of every replica compares the hash its session was admitted under.
    */
-  private async credentialsChanged(before: StationAdmission, dto: UpsertStationDto): Promise<boolean> {
+  private async samePassword(before: StationAdmission | undefined, password: string): Promise<boolean> {
+    return !!before?.passwordHash && (await this.passwords.verify(before.passwordHash, Buffer.from(password, 'utf8')));
+  }
+
+  /**
+   * Whether the committed change alters how the station authenticates: another password, or another
+   * security profile (setting a password may raise it to 1); the same comparison SessionRecheck makes.
+   * A station that did not exist has no session.
+   */
+  private async credentialsChanged(before: StationAdmission): Promise<boolean> {
     const after = await this.stations.admission(before.id);
-    if (after && after.securityProfile !== before.securityProfile) return true;
-    if (dto.password === undefined) return false;
-    return !before.passwordHash || !(await this.passwords.verify(before.passwordHash, Buffer.from(dto.password, 'utf8')));
+    return after !== undefined && credentialsFingerprint(after) !== credentialsFingerprint(before);
   }
 
   async remove(stationId: string): Promise<boolean> {
