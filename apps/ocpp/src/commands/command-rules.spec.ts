@@ -39,3 +39,19 @@ describe('commandRuleViolations', () => {
     expect(at('tomorrow')).toEqual([]);
   });
 });
+
+describe('commandRuleViolations: SendLocalList (OCPP 1.6 §5.10, §5.15, §6.3)', () => {
+  const entry = (idTag: string, withInfo = true) => ({ idTag, ...(withInfo ? { idTagInfo: { status: 'Accepted' } } : {}) });
+  it('a Full entry needs idTagInfo; a Differential one without it deletes the tag', () => {
+    expect(paths('SendLocalList', { listVersion: 2, updateType: 'Full', localAuthorizationList: [entry('A'), entry('B', false)] })).toEqual(['/localAuthorizationList/1/idTagInfo']);
+    expect(paths('SendLocalList', { listVersion: 2, updateType: 'Differential', localAuthorizationList: [entry('A'), entry('B', false)] })).toEqual([]);
+  });
+  it('idTags are unique without case; versions below 1 only for a Full update that empties the list', () => {
+    expect(paths('SendLocalList', { listVersion: 2, updateType: 'Differential', localAuthorizationList: [entry('a1'), entry('B'), entry('A1')] })).toEqual(['/localAuthorizationList/2/idTag']);
+    expect(paths('SendLocalList', { listVersion: 0, updateType: 'Full' })).toEqual([]);
+    expect(paths('SendLocalList', { listVersion: 0, updateType: 'Full', localAuthorizationList: [] })).toEqual([]);
+    expect(paths('SendLocalList', { listVersion: 0, updateType: 'Full', localAuthorizationList: [entry('A')] })).toEqual(['/listVersion']);
+    expect(paths('SendLocalList', { listVersion: 0, updateType: 'Differential' })).toEqual(['/listVersion']);
+    expect(paths('SendLocalList', { listVersion: -1, updateType: 'Full' })).toEqual(['/listVersion']);
+  });
+});

@@ -36,6 +36,7 @@ export function commandRuleViolations(action: string, payload: Payload, nowMs = 
   }
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
   if (action === 'ReserveNow') found.push(...reserveNowViolations(payload, nowMs));
+  if (action === 'SendLocalList') found.push(...localListViolations(payload));
   if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'SecurityProfile')) found.push(...securityProfileValueViolations(payload['value']));
   return found;
 }
@@ -103,6 +104,36 @@ function remoteStartViolations(payload: Payload): ValidationError16[] {
     if (purpose !== 'TxProfile') found.push(violation('/chargingProfile/chargingProfilePurpose', 'must be TxProfile in RemoteStartTransaction', { allowedValue: 'TxProfile' }));
     if (transactionId !== undefined) found.push(violation('/chargingProfile/transactionId', 'must be absent in RemoteStartTransaction: the transaction does not exist yet'));
   }
+  return found;
+}
+
+/**
+ * SendLocalList's rules, which hold whatever the station, so they are checked here (before the
+ * command travels: an offline station and a bulk command get the 400 too), not where it runs.
+ * OCPP 1.6 §6.3: in a Full update every entry carries `idTagInfo` (only a Differential one deletes
+ * a tag by leaving it out). §5.15: the idTags of a list are unique (IdToken is a CiString: `a1` and
+ * `A1` are one). §5.10: the charger reports `0` for an empty list and `-1` for no list support, so a
+ * version below 1 would read as "empty" or "not supported" while it holds tags; `0` is only for a
+ * Full update that empties the list.
+ */
+function localListViolations(payload: Payload): ValidationError16[] {
+  const found: ValidationError16[] = [];
+  const full = payload['updateType'] === 'Full';
+  const list = Array.isArray(payload['localAuthorizationList']) ? (payload['localAuthorizationList'] as unknown[]) : [];
+  const version = payload['listVersion'];
+  if (typeof version === 'number' && (version < 0 || (version === 0 && !(full && list.length === 0)))) {
+    found.push(violation('/listVersion', 'must be 1 or more (0 only for a Full update that empties the list: 0 is the empty list, -1 no list support)', { minimum: 1 }));
+  }
+  const seen = new Map<string, number>();
+  list.forEach((entry, i) => {
+    if (typeof entry !== 'object' || entry === null) return;
+    const { idTag, idTagInfo } = entry as Payload;
+    if (full && idTagInfo === undefined) found.push(violation(`/localAuthorizationList/${i}/idTagInfo`, 'is required in a Full update (only a Differential update deletes a tag by leaving it out)'));
+    if (typeof idTag !== 'string') return;
+    const first = seen.get(idTag.toLowerCase());
+    if (first === undefined) seen.set(idTag.toLowerCase(), i);
+    else found.push(violation(`/localAuthorizationList/${i}/idTag`, `duplicates entry ${first} (idTags must be unique, compared without case)`, { duplicateOf: first }));
+  });
   return found;
 }
 
