@@ -185,6 +185,12 @@ export class StationSession implements StationContext {
       this.badFrame(text, parsed.description);
       const answerable = parsed.messageType === undefined || parsed.messageType === MessageType.Call;
       if (answerable && parsed.uniqueId !== undefined) this.write(serializeCallError(parsed.uniqueId, parsed.code, parsed.description, {}));
+      // A broken CALLRESULT/CALLERROR is never answered, but one naming our call in flight is still
+      // the charger's answer to it (e.g. `[4,id,"NotSupported",""]` without details): the call ends
+      // now, not at its timeout, which would report a charger that answered as one that did not.
+      else if (parsed.uniqueId !== undefined) {
+        this.calls.settle(parsed.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer is malformed: ${parsed.description}`, details: {} });
+      }
       return;
     }
     const frame = parsed.frame;

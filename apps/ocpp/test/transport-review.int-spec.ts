@@ -1,0 +1,55 @@
+import WebSocket from 'ws';
+import { api, ocppSuite, RawClient, uniqueStation } from './harness.js';
+
+/** The next CALL the central system sends this client (after the operator command below). */
+async function nextCall(client: RawClient, action: string): Promise<string> {
+  for (;;) {
+    const frame = (await client.next()) as unknown[];
+    if (frame[0] === 2 && frame[2] === action) return frame[1] as string;
+  }
+}
+
+describe('OCPP-J transport review (guide §1)', () => {
+  // A long call timeout: an answer the central system drops shows as a command still waiting.
+  const { ocpp } = ocppSuite({ OCPP_CALL_TIMEOUT_MS: '20000', OCPP_PING_INTERVAL_MS: '200' });
+  const clients: RawClient[] = [];
+  const open = async (id = uniqueStation(), options?: ConstructorParameters<typeof WebSocket>[2]) => {
+    const client = options ? await openWith(`${ocpp().wsUrl}/${id}`, options) : await RawClient.open(`${ocpp().wsUrl}/${id}`);
+    clients.push(client);
+    return { id, client };
+  };
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+
+  describe('a malformed answer to our CALL settles it at once (it was dropped and the command waited for the timeout)', () => {
+    it.each([
+      ['a CALLERROR without details', (id: string) => JSON.stringify([4, id, 'NotSupported', 'no'])],
+      ['a CALLERROR with null details', (id: string) => JSON.stringify([4, id, 'NotSupported', 'no', null])],
+      ['a CALLRESULT with a null payload', (id: string) => JSON.stringify([3, id, null])],
+      ['a CALLRESULT that is not JSON', (id: string) => `[3,"${id}",{"status":"Accepted"}`],
+    ])('%s', async (_name, answer) => {
+      const { id, client } = await open();
+      const started = Date.now();
+      const reply = api(ocpp(), 'POST', `/api/v1/stations/${id}/commands/ClearCache`, {});
+      client.send(answer(await nextCall(client, 'ClearCache')));
+      const { body } = await reply;
+      expect(body).toMatchObject({ code: 'FormationViolation', description: expect.stringContaining('malformed') });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The connection carries on: the next command gets through.
+      const second = api(ocpp(), 'POST', `/api/v1/stations/${id}/commands/ClearCache`, {});
+      client.send([3, await nextCall(client, 'ClearCache'), { status: 'Accepted' }]);
+      expect((await second).body).toMatchObject({ status: 'ok', payload: { status: 'Accepted' } });
+    });
+  });
+});
+
+function openWith(url: string, options: ConstructorParameters<typeof WebSocket>[2]): Promise<RawClient> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'ocpp1.6', options);
+    // RawClient's constructor is private; the wrapper reads through its public surface only.
+    const client = new (RawClient as unknown as new (ws: WebSocket) => RawClient)(ws);
+    ws.once('open', () => resolve(client));
+    ws.once('error', reject);
+  });
+}
