@@ -42,6 +42,20 @@ describe('OCPP-J transport review (guide §1)', () => {
       expect((await second).body).toMatchObject({ status: 'ok', payload: { status: 'Accepted' } });
     });
   });
+
+  it('keeps a charger whose frames keep coming although it does not answer pings (any inbound frame is liveness, §1.8)', async () => {
+    const { client } = await open(uniqueStation('NOPONG'), { autoPong: false });
+    let pings = 0;
+    client.ws.on('ping', () => (pings += 1));
+    // 200 ms ±25 % pings, two missed pongs terminate: without the frames counting, gone in ~0.6 s.
+    for (let i = 0; i < 12; i += 1) {
+      // Answered SecurityError (no boot yet) or not: the frame is what counts.
+      expect(await client.call('Heartbeat', {}, `hb-${i}`)).toEqual(expect.arrayContaining([`hb-${i}`]));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pings).toBeGreaterThanOrEqual(3);
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+  });
 });
 
 function openWith(url: string, options: ConstructorParameters<typeof WebSocket>[2]): Promise<RawClient> {

@@ -87,12 +87,9 @@ export class StationSession implements StationContext {
       });
     });
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on('pong', () => {
-      this.missedPongs = 0;
-      this.hooks.activity(this);
-    });
+    socket.on('pong', () => this.alive());
     // ws answers the charger's own pings itself; they still show the station is there.
-    socket.on('ping', () => this.hooks.activity(this));
+    socket.on('ping', () => this.alive());
     socket.on('error', (err) => this.logger.warn({ err, stationId }, 'charger socket error'));
     this.schedulePing();
   }
@@ -173,8 +170,18 @@ export class StationSession implements StationContext {
     }
   }
 
-  private receive(text: string | undefined): void {
+  /**
+   * Any inbound frame, a ping or pong included, shows the peer is there (OCPP-J §4.6, guide §1.8):
+   * it clears the missed pongs too, so a charger whose stack does not answer our pings but keeps
+   * sending is not terminated as a dead peer; the pings only detect one that went silent.
+   */
+  private alive(): void {
+    this.missedPongs = 0;
     this.hooks.activity(this);
+  }
+
+  private receive(text: string | undefined): void {
+    this.alive();
     if (text === undefined) return this.badFrame('<binary frame>', 'binary frames are not OCPP-J');
     const parsed = parseFrame(text);
     if (parsed.kind === 'ignore') {
