@@ -49,6 +49,8 @@ export class FakePartner {
   hubDetailsUrl?: string;
   private readonly handlers: { method: string; path: RegExp; handler: Handler }[] = [];
   private server!: Server;
+  /** Replies held back by `delayMs` (a slow partner the hub gives up on): cancelled on close, or the test worker stays alive until they fire. */
+  private readonly delayed = new Set<NodeJS.Timeout>();
   baseUrl = '';
 
   constructor(readonly options: FakePartnerOptions) {}
@@ -66,6 +68,8 @@ export class FakePartner {
   }
 
   async close(): Promise<void> {
+    for (const t of this.delayed) clearTimeout(t);
+    this.delayed.clear();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -109,8 +113,12 @@ export class FakePartner {
         res.writeHead(a.status ?? 200, { 'Content-Type': 'application/json', ...(req.headers['x-request-id'] ? { 'X-Request-ID': String(req.headers['x-request-id']) } : {}), ...a.headers });
         res.end(a.body === undefined ? JSON.stringify({ status_code: 1000, timestamp: new Date().toISOString() }) : JSON.stringify(a.body));
       };
-      if (a.delayMs) setTimeout(send, a.delayMs);
-      else send();
+      if (!a.delayMs) return send();
+      const t = setTimeout(() => {
+        this.delayed.delete(t);
+        send();
+      }, a.delayMs);
+      this.delayed.add(t);
     };
     if (!this.authorised(req.headers.authorization, r.path)) return reply({ status: 401, body: { status_code: 2000, status_message: 'unauthorised', timestamp: new Date().toISOString() } });
     const h = this.handlers.find((x) => x.method === r.method && x.path.test(r.path));

@@ -11,6 +11,16 @@ import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './ha
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
+/** `p`, or `fallback` after `ms`. The timer is cleared either way: left pending it keeps the jest worker alive after the suite. */
+async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<F>((r) => (timer = setTimeout(() => r(fallback), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The replica misses every later session claim, as when core NATS drops one (at most once). */
 function missClaims(h: OcppHarness): void {
   void (h.app.app.get(SessionRegistry) as unknown as { claims: Subscription }).claims.unsubscribe();
@@ -156,7 +166,7 @@ describe('OCPP presence when a session claim is lost (review)', () => {
     const recorded = disconnections(a);
     const done = detached(a, id);
     // A refreshes records older than a third of the TTL (1 s) every half of that.
-    const closed = await Promise.race([first.closed, sleep(15_000).then(() => 'still open')]);
+    const closed = await within(first.closed, 15_000, 'still open');
     expect(closed).toEqual({ code: 4000, reason: expect.stringMatching(/replaced/) });
     await done;
     expect(recorded).not.toContain(id);
