@@ -40,4 +40,45 @@ describe('operator commands (second review)', () => {
       expect(diff).toMatchObject({ status: 200, body: { status: 'ok' } });
     });
   });
+
+  describe('per-action rules the OCA schema cannot express (its integers are unbounded)', () => {
+    const relative = (purpose: string) => ({
+      chargingProfileId: 17, stackLevel: 2, chargingProfilePurpose: purpose, chargingProfileKind: 'Relative',
+      chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
+    });
+    const refused: [string, Record<string, unknown>, string][] = [
+      ['ChangeAvailability', { connectorId: -1, type: 'Inoperative' }, '/connectorId'],
+      ['UnlockConnector', { connectorId: 0 }, '/connectorId'],
+      ['TriggerMessage', { requestedMessage: 'StatusNotification', connectorId: 0 }, '/connectorId'],
+      ['TriggerMessage', { requestedMessage: 'MeterValues', connectorId: -2 }, '/connectorId'],
+      ['GetCompositeSchedule', { connectorId: 1, duration: 0 }, '/duration'],
+      ['GetCompositeSchedule', { connectorId: -1, duration: 60 }, '/connectorId'],
+      ['ClearChargingProfile', { connectorId: -1 }, '/connectorId'],
+      ['ReserveNow', { connectorId: -1, expiryDate: new Date(Date.now() + 3_600_000).toISOString(), idTag: 'T-1' }, '/connectorId'],
+      ['SetChargingProfile', { connectorId: 1, csChargingProfiles: relative('ChargePointMaxProfile') }, '/csChargingProfiles/chargingProfilePurpose'],
+      ['SetChargingProfile', { connectorId: 0, csChargingProfiles: relative('TxProfile') }, '/csChargingProfiles/chargingProfilePurpose'],
+    ];
+
+    it.each(refused.map(([action, payload, path]) => [action, path, payload] as const))('%s: a bad %s is a 400 naming it, never sent', async (action, path, payload) => {
+      const cp = await booted();
+      const got = counting(cp, [action]);
+      const res = await command(cp.identity, action, payload);
+      expect(res).toMatchObject({ status: 400, body: { code: 'InvalidRequest', details: { errors: [expect.objectContaining({ path })] } } });
+      expect(got[action]).toBeUndefined();
+    });
+
+    it('the values the guide gives a meaning still go: connector 0 = the station, no connectorId = all', async () => {
+      const cp = await booted();
+      counting(cp, ['ChangeAvailability', 'TriggerMessage', 'ClearChargingProfile']);
+      cp.handle('GetCompositeSchedule', () => ({ status: 'Rejected' }));
+      for (const [action, payload] of [
+        ['ChangeAvailability', { connectorId: 0, type: 'Operative' }],
+        ['TriggerMessage', { requestedMessage: 'StatusNotification' }],
+        ['GetCompositeSchedule', { connectorId: 0, duration: 3600 }],
+        ['ClearChargingProfile', { connectorId: 0, chargingProfilePurpose: 'TxDefaultProfile' }],
+      ] as const) {
+        expect({ action, status: (await command(cp.identity, action, payload)).status }).toEqual({ action, status: 200 });
+      }
+    });
+  });
 });

@@ -55,3 +55,25 @@ describe('commandRuleViolations: SendLocalList (OCPP 1.6 §5.10, §5.15, §6.3)'
     expect(paths('SendLocalList', { listVersion: -1, updateType: 'Full' })).toEqual(['/listVersion']);
   });
 });
+
+describe('commandRuleViolations: connector ids and what the OCA schema leaves unbounded', () => {
+  it('connectorId: 0 (the station) where the action allows it, > 0 for UnlockConnector and TriggerMessage', () => {
+    expect(paths('ChangeAvailability', { connectorId: 0, type: 'Operative' })).toEqual([]);
+    expect(paths('ChangeAvailability', { connectorId: -1, type: 'Operative' })).toEqual(['/connectorId']);
+    expect(paths('UnlockConnector', { connectorId: 0 })).toEqual(['/connectorId']);
+    expect(paths('TriggerMessage', { requestedMessage: 'StatusNotification' })).toEqual([]);
+    expect(paths('TriggerMessage', { requestedMessage: 'StatusNotification', connectorId: 0 })).toEqual(['/connectorId']);
+    expect(paths('ClearChargingProfile', {})).toEqual([]);
+    expect(paths('ClearChargingProfile', { connectorId: -1 })).toEqual(['/connectorId']);
+    expect(paths('ReserveNow', { connectorId: 0, reservationId: 1 })).toEqual([]);
+  });
+  it('GetCompositeSchedule: a positive duration; SetChargingProfile: the station cap on 0, a TxProfile on a connector', () => {
+    expect(paths('GetCompositeSchedule', { connectorId: 0, duration: 1 })).toEqual([]);
+    expect(paths('GetCompositeSchedule', { connectorId: 0, duration: 0 })).toEqual(['/duration']);
+    expect(paths('SetChargingProfile', { connectorId: 0, csChargingProfiles: profile({ chargingProfilePurpose: 'ChargePointMaxProfile' }) })).toEqual([]);
+    expect(paths('SetChargingProfile', { connectorId: 2, csChargingProfiles: profile({ chargingProfilePurpose: 'ChargePointMaxProfile' }) })).toEqual(['/csChargingProfiles/chargingProfilePurpose']);
+    expect(paths('SetChargingProfile', { connectorId: 2, csChargingProfiles: profile({ chargingProfilePurpose: 'TxProfile' }) })).toEqual([]);
+    expect(paths('SetChargingProfile', { connectorId: 0, csChargingProfiles: profile({ chargingProfilePurpose: 'TxProfile' }) })).toEqual(['/csChargingProfiles/chargingProfilePurpose']);
+    expect(paths('SetChargingProfile', { connectorId: -1, csChargingProfiles: profile({ chargingProfilePurpose: 'TxDefaultProfile' }) })).toEqual(['/connectorId']);
+  });
+});

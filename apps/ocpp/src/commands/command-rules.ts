@@ -16,6 +16,25 @@ const STORED_INT32_FIELDS: Readonly<Partial<Record<string, readonly string[]>>> 
   SendLocalList: ['listVersion'],
 };
 
+/**
+ * The least `connectorId` each action's field definition allows (OCPP 1.6 §6): 0 is the whole
+ * station where the action gives it that meaning (ChangeAvailability, ReserveNow with
+ * ReserveConnectorZeroSupported, the profiles and the grid connection's schedule); UnlockConnector
+ * and TriggerMessage take a connector > 0 (for the whole station a trigger leaves it out: guide §2.7).
+ * RemoteStartTransaction has its own rule below. The schema types it only as an integer, so a
+ * negative id reached the charger.
+ */
+const LEAST_CONNECTOR_ID: Readonly<Partial<Record<string, 0 | 1>>> = {
+  ChangeAvailability: 0,
+  ReserveNow: 0,
+  SetChargingProfile: 0,
+  ClearChargingProfile: 0,
+  GetCompositeSchedule: 0,
+  UnlockConnector: 1,
+  TriggerMessage: 1,
+  ExtendedTriggerMessage: 1,
+};
+
 function violation(path: string, message: string, params: Record<string, unknown> = {}): ValidationError16 {
   return { path, keyword: 'rule', message, params };
 }
@@ -37,6 +56,7 @@ export function commandRuleViolations(action: string, payload: Payload, nowMs = 
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
   if (action === 'ReserveNow') found.push(...reserveNowViolations(payload, nowMs));
   if (action === 'SendLocalList') found.push(...localListViolations(payload));
+  found.push(...connectorViolations(action, payload));
   if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'SecurityProfile')) found.push(...securityProfileValueViolations(payload['value']));
   return found;
 }
@@ -103,6 +123,31 @@ function remoteStartViolations(payload: Payload): ValidationError16[] {
     const { chargingProfilePurpose: purpose, transactionId } = profile as Payload;
     if (purpose !== 'TxProfile') found.push(violation('/chargingProfile/chargingProfilePurpose', 'must be TxProfile in RemoteStartTransaction', { allowedValue: 'TxProfile' }));
     if (transactionId !== undefined) found.push(violation('/chargingProfile/transactionId', 'must be absent in RemoteStartTransaction: the transaction does not exist yet'));
+  }
+  return found;
+}
+
+/**
+ * Connector ids below what the action allows, and the rules of §5.16 / §5.7 the schema cannot hold:
+ * a ChargePointMaxProfile only on connector 0, a TxProfile only on a connector > 0 (the charger
+ * would answer Rejected, read as its own choice), and a composite schedule of a positive duration.
+ */
+function connectorViolations(action: string, payload: Payload): ValidationError16[] {
+  const found: ValidationError16[] = [];
+  const least = LEAST_CONNECTOR_ID[action];
+  const connectorId = payload['connectorId'];
+  if (least !== undefined && typeof connectorId === 'number' && connectorId < least) {
+    const hint = least === 0 ? '0 is the whole station' : action.endsWith('TriggerMessage') ? 'leave it out for the whole station' : 'a connector of the station';
+    found.push(violation('/connectorId', `must be >= ${least} (${hint})`, { minimum: least }));
+  }
+  if (action === 'GetCompositeSchedule' && typeof payload['duration'] === 'number' && payload['duration'] <= 0) {
+    found.push(violation('/duration', 'must be > 0 (seconds of the schedule asked for)', { exclusiveMinimum: 0 }));
+  }
+  const profile = action === 'SetChargingProfile' ? payload['csChargingProfiles'] : undefined;
+  if (typeof profile === 'object' && profile !== null && typeof connectorId === 'number') {
+    const purpose = (profile as Payload)['chargingProfilePurpose'];
+    if (purpose === 'ChargePointMaxProfile' && connectorId !== 0) found.push(violation('/csChargingProfiles/chargingProfilePurpose', 'ChargePointMaxProfile is set on connector 0 only'));
+    if (purpose === 'TxProfile' && connectorId === 0) found.push(violation('/csChargingProfiles/chargingProfilePurpose', 'TxProfile is set on a connector > 0 only (the one its transaction runs on)'));
   }
   return found;
 }
