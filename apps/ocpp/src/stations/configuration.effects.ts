@@ -7,6 +7,7 @@ import { isConfigurationKey, securityProfileOf } from '../commands/command-rules
 import type { StationContext } from '../connection/station-context.js';
 import { capabilitiesFrom } from './capabilities.js';
 import { hashPassword } from './password.js';
+import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
 
 /** Configuration keys are CiString: `authorizationkey` is the AuthorizationKey. */
@@ -28,6 +29,7 @@ export class ConfigurationEffects implements OnModuleInit {
   constructor(
     private readonly executor: CommandExecutor,
     private readonly stations: StationRepository,
+    private readonly configuration: StationConfigurationRepository,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -36,7 +38,7 @@ export class ConfigurationEffects implements OnModuleInit {
       const { configurationKey: keys = [], unknownKey = [] } = answer as unknown as Ocpp16.GetConfigurationResponse;
       const askedAll = !((payload as unknown as Ocpp16.GetConfigurationRequest).key?.length);
       // A key the charger says it does not have is not shown as if it had it (e.g. a firmware update removed it).
-      await this.stations.mergeConfiguration(ctx.stationId, masked(keys), askedAll ? capabilitiesFrom(keys) : undefined, unknownKey);
+      await this.configuration.mergeConfiguration(ctx.stationId, masked(keys), askedAll ? capabilitiesFrom(keys) : undefined, unknownKey);
     });
     this.executor.afterAnswer('ChangeConfiguration', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.ChangeConfigurationRequest;
@@ -50,8 +52,8 @@ export class ConfigurationEffects implements OnModuleInit {
       }
       if (isConfigurationKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
       // Under the spelling we hold: `heartbeatinterval` is the charger's HeartbeatInterval, not a key beside it.
-      const key = (await this.stations.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
-      await this.stations.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
+      const key = (await this.configuration.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
+      await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
     });
     for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
       // Opened before sending: chargers often send the triggered message before their answer.

@@ -6,7 +6,7 @@ import { CommandExecutor } from '../commands/command-executor.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import type { StationContext } from '../connection/station-context.js';
 import { sampledDataChange } from './measurands.js';
-import { StationRepository } from './station.repository.js';
+import { StationConfigurationRepository } from './station-configuration.repository.js';
 
 export { WANTED_MEASURANDS } from './measurands.js';
 
@@ -27,16 +27,16 @@ export class Onboarding implements OnModuleInit {
   constructor(
     private readonly lifecycle: StationLifecycle,
     private readonly executor: CommandExecutor,
-    private readonly stations: StationRepository,
+    private readonly configuration: StationConfigurationRepository,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
     this.lifecycle.onAccepted(async (ctx, { bootChanged }) => {
-      if (bootChanged || !(await this.stations.configurationRead(ctx.stationId))) await this.onboard(ctx);
+      if (bootChanged || !(await this.configuration.configurationRead(ctx.stationId))) await this.onboard(ctx);
     });
     this.lifecycle.onConnected(async (ctx) => {
-      if (!(await this.stations.configurationRead(ctx.stationId))) await this.onboard(ctx);
+      if (!(await this.configuration.configurationRead(ctx.stationId))) await this.onboard(ctx);
     });
   }
 

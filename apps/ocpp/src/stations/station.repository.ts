@@ -42,12 +42,6 @@ export interface RejectedFrame {
 }
 
 
-/** Transfers a station reports the progress of: firmware (also signed), diagnostics, logs (security extension). */
-export type UploadKind = 'firmware' | 'diagnostics' | 'log';
-
-/** Transfers whose requests and statuses carry a requestId (security extension): signed firmware updates, logs. */
-export type IdentifiedKind = 'firmware' | 'log';
-
 /** Stations and their connectors (SQL only; the rules live in the services). */
 @Injectable()
 export class StationRepository {
@@ -112,43 +106,6 @@ export class StationRepository {
       `UPDATE stations s SET last_seen_at = GREATEST(s.last_seen_at, v.at) FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at) WHERE s.id = v.id`,
       [ids, at],
     );
-  }
-
-  /**
-   * Merges reported configuration keys (by key). A full read (`capabilities` given) replaces them
-   * all instead (a key it leaves out is one the charger no longer has, e.g. after a firmware
-   * update), replaces the derived capabilities and records the read (`configuration_read_at`:
-   * onboarding complete). `unknown`: keys the charger answered it does not have (GetConfiguration's
-   * `unknownKey`), any case: removed.
-   */
-  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object, unknown: string[] = []): Promise<void> {
-    const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
-    await this.db.query(
-      `UPDATE stations SET configuration = CASE WHEN $3::jsonb IS NOT NULL THEN $2::jsonb ELSE
-           COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CASE WHEN jsonb_typeof(configuration) = 'object' THEN configuration ELSE '{}'::jsonb END) e
-                      WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb END,
-         capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
-           - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
-         configuration_read_at = CASE WHEN $3::jsonb IS NULL THEN configuration_read_at ELSE now() END,
-         updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities), unknown.map((k) => k.toLowerCase())],
-    );
-  }
-
-  /** The stored configuration key that names `key` (CiString: compared without case), if one does. */
-  async configurationKeySpelling(id: string, key: string): Promise<string | undefined> {
-    const rows: { key: string }[] = await this.db.query(
-      `SELECT k AS key FROM stations s, jsonb_object_keys(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS k
-        WHERE s.id = $1 AND lower(k) = lower($2) ORDER BY k = $2 DESC LIMIT 1`,
-      [id, key],
-    );
-    return rows[0]?.key;
-  }
-
-  /** Whether the station's whole configuration has been read since its details last changed. */
-  async configurationRead(id: string): Promise<boolean> {
-    const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
-    return rows[0]?.read ?? false;
   }
 
   /** Learned capabilities (refusals) merged into the stored ones. */
@@ -232,48 +189,6 @@ export class StationRepository {
   /** Security profile raised by the charger accepting `SecurityProfile` (never lowered here). */
   async raiseSecurityProfile(id: string, profile: 1 | 2): Promise<void> {
     await this.db.query(`UPDATE stations SET security_profile = GREATEST(security_profile, $2), updated_at = now() WHERE id = $1`, [id, profile]);
-  }
-
-  /** The firmware update or diagnostics upload the station accepted last (what its later statuses are about). */
-  async recordTransferRequest(id: string, kind: 'firmware' | 'diagnostics', request: Record<string, unknown>): Promise<void> {
-    await this.db.query(`UPDATE stations SET ${kind}_request = $2, updated_at = now() WHERE id = $1`, [id, JSON.stringify(request)]);
-  }
-
-  /**
-   * A signed firmware update or log upload the station accepted (security extension: it names a
-   * requestId), with the station's latest status when that status named this request and came
-   * after it was sent: the charger may report before its answer to us is processed.
-   */
-  async recordIdentifiedRequest(id: string, kind: IdentifiedKind, request: { requestId: number; requestedAt: string } & Record<string, unknown>): Promise<void> {
-    await this.db.query(
-      `UPDATE stations SET ${kind}_request = $2::jsonb || CASE WHEN ${kind}_status_request_id = $3 AND ${kind}_status_at >= $4::timestamptz
-         THEN jsonb_build_object('status', ${kind}_status, 'statusAt', to_char(${kind}_status_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-         ELSE '{"status": null, "statusAt": null}'::jsonb END, updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(request), Number.isSafeInteger(request.requestId) ? request.requestId : null, request.requestedAt],
-    );
-  }
-
-  /**
-   * The station's latest transfer status; for firmware and logs also the requestId it named (null
-   * if none), replacing the previous one's, as the status itself does.
-   */
-  async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date, requestId?: number): Promise<void> {
-    const column = `${kind}_status`;
-    const named = kind === 'diagnostics' ? '' : `, ${column}_request_id = $4`;
-    await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3${named}, updated_at = now() WHERE id = $1`, kind === 'diagnostics' ? [id, status, at] : [id, status, at, requestId ?? null]);
-  }
-
-  /**
-   * A status naming the station's current signed firmware update or log upload becomes that
-   * request's status; one naming another request (or an older one with the same id, sent before
-   * it) leaves it as it is.
-   */
-  async recordRequestStatus(tx: EntityManager, id: string, kind: IdentifiedKind, requestId: number, status: string, at: Date): Promise<void> {
-    await tx.query(
-      `UPDATE stations SET ${kind}_request = ${kind}_request || jsonb_build_object('status', $3::text, 'statusAt', $4::text), updated_at = now()
-       WHERE id = $1 AND ${kind}_request->'requestId' = to_jsonb($2::bigint) AND $4::text::timestamptz >= (${kind}_request->>'requestedAt')::timestamptz`,
-      [id, requestId, status, at.toISOString()],
-    );
   }
 
   /**

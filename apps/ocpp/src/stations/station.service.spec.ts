@@ -6,6 +6,7 @@ import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
 import type { ChargerCommits } from '../persistence/charger-commits.js';
 import type { StationRepository } from './station.repository.js';
+import type { TransferRepository } from './transfer.repository.js';
 import { StationService } from './station.service.js';
 
 const RECEIVED = new Date('2026-03-01T10:00:00.000Z');
@@ -32,7 +33,7 @@ describe('StationService.boot', () => {
     const stations = { recordBoot: async () => ({ changed: false }) } as unknown as StationRepository;
     const outbox = { enqueue: jest.fn(async () => undefined) } as unknown as OutboxWriter;
     const config = { OCPP_HEARTBEAT_INTERVAL_S: 300, OCPP_BOOT_RETRY_INTERVAL_S: 60 } as OcppConfig;
-    const service = new StationService(db, stations, outbox, {} as ChargerCommits, config, {} as Logger);
+    const service = new StationService(db, stations, {} as TransferRepository, outbox, {} as ChargerCommits, config, {} as Logger);
 
     const { response } = await service.boot({ stationId: 'CP-1' } as StationContext, { chargePointVendor: 'Acme', chargePointModel: 'S1' }, RECEIVED);
 

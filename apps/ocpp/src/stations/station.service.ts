@@ -11,7 +11,8 @@ import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
-import { StationRepository, type UploadKind } from './station.repository.js';
+import { StationRepository } from './station.repository.js';
+import { TransferRepository, type UploadKind } from './transfer.repository.js';
 
 /** Clock skew of a charger's status timestamp that is not worth a warning. */
 const STATUS_SKEW_TOLERANCE_MS = 5_000;
@@ -55,6 +56,7 @@ export class StationService {
   constructor(
     private readonly db: DataSource,
     private readonly stations: StationRepository,
+    private readonly transfers: TransferRepository,
     private readonly outbox: OutboxWriter,
     private readonly commits: ChargerCommits,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
@@ -174,8 +176,8 @@ export class StationService {
     // columns cannot hold names no request of ours, and must not fail the message.
     const named = typeof requestId === 'number' && Number.isSafeInteger(requestId) ? requestId : undefined;
     await this.db.transaction(async (tx) => {
-      await this.stations.recordUploadStatus(tx, stationId, kind, status, at, named);
-      if (named !== undefined && kind !== 'diagnostics') await this.stations.recordRequestStatus(tx, stationId, kind, named, status, at);
+      await this.transfers.recordUploadStatus(tx, stationId, kind, status, at, named);
+      if (named !== undefined && kind !== 'diagnostics') await this.transfers.recordRequestStatus(tx, stationId, kind, named, status, at);
       await this.stations.storeMessage(tx, stationId, message.action, message.payload);
     });
   }

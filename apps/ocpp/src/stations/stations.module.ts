@@ -8,8 +8,10 @@ import { ConfigurationEffects } from './configuration.effects.js';
 import { Onboarding } from './onboarding.js';
 import { SecurityHandlers } from './security.handlers.js';
 import { StationHandlers } from './station.handlers.js';
+import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationService } from './station.service.js';
 import { TransferRequestEffects } from './transfer-request.effects.js';
+import { TransferRepository } from './transfer.repository.js';
 
 @Module({
   imports: [ConnectionModule, PersistenceModule],
@@ -25,6 +27,8 @@ import { TransferRequestEffects } from './transfer-request.effects.js';
             })
           : null,
     },
+    StationConfigurationRepository,
+    TransferRepository,
     StationService,
     StationHandlers,
     SecurityHandlers,

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { JsonObject, Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandExecutor } from '../commands/command-executor.js';
-import { StationRepository } from './station.repository.js';
+import { TransferRepository } from './transfer.repository.js';
 
 /** Answers of SignedUpdateFirmware / GetLog by which the charger takes the request on. */
 const TAKEN_ON = new Set(['Accepted', 'AcceptedCanceled']);
@@ -26,7 +26,7 @@ export class TransferRequestEffects implements OnModuleInit {
 
   constructor(
     private readonly executor: CommandExecutor,
-    private readonly stations: StationRepository,
+    private readonly transfers: TransferRepository,
   ) {}
 
   onModuleInit(): void {
@@ -37,7 +37,7 @@ export class TransferRequestEffects implements OnModuleInit {
     this.executor.beforeSending('GetLog', stamp);
     this.executor.afterAnswer('UpdateFirmware', async (ctx, payload) => {
       const req = payload as unknown as Ocpp16.UpdateFirmwareRequest;
-      await this.stations.recordTransferRequest(ctx.stationId, 'firmware', {
+      await this.transfers.recordTransferRequest(ctx.stationId, 'firmware', {
         location: req.location,
         retrieveDate: req.retrieveDate,
         retries: req.retries ?? null,
@@ -47,7 +47,7 @@ export class TransferRequestEffects implements OnModuleInit {
     });
     this.executor.afterAnswer('GetDiagnostics', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.GetDiagnosticsRequest;
-      await this.stations.recordTransferRequest(ctx.stationId, 'diagnostics', {
+      await this.transfers.recordTransferRequest(ctx.stationId, 'diagnostics', {
         location: req.location,
         startTime: req.startTime ?? null,
         stopTime: req.stopTime ?? null,
@@ -59,7 +59,7 @@ export class TransferRequestEffects implements OnModuleInit {
       if (!TAKEN_ON.has((answer as unknown as Ocpp16.SignedUpdateFirmwareResponse).status)) return;
       const req = payload as unknown as Ocpp16.SignedUpdateFirmwareRequest;
       // Certificate and signature left out: long, and what the charger checks, not what it does.
-      await this.stations.recordIdentifiedRequest(ctx.stationId, 'firmware', {
+      await this.transfers.recordIdentifiedRequest(ctx.stationId, 'firmware', {
         requestId: req.requestId,
         location: req.firmware.location,
         retrieveDateTime: req.firmware.retrieveDateTime,
@@ -73,7 +73,7 @@ export class TransferRequestEffects implements OnModuleInit {
       const conf = answer as unknown as Ocpp16.GetLogResponse;
       if (!TAKEN_ON.has(conf.status)) return;
       const req = payload as unknown as Ocpp16.GetLogRequest;
-      await this.stations.recordIdentifiedRequest(ctx.stationId, 'log', {
+      await this.transfers.recordIdentifiedRequest(ctx.stationId, 'log', {
         requestId: req.requestId,
         logType: req.logType,
         location: req.log.remoteLocation,

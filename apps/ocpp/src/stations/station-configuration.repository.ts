@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** The configuration keys a station reported and whether its whole configuration has been read (SQL only). */
+@Injectable()
+export class StationConfigurationRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Merges reported configuration keys (by key). A full read (`capabilities` given) replaces them
+   * all instead (a key it leaves out is one the charger no longer has, e.g. after a firmware
+   * update), replaces the derived capabilities and records the read (`configuration_read_at`:
+   * onboarding complete). `unknown`: keys the charger answered it does not have (GetConfiguration's
+   * `unknownKey`), any case: removed.
+   */
+  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object, unknown: string[] = []): Promise<void> {
+    const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
+    await this.db.query(
+      `UPDATE stations SET configuration = CASE WHEN $3::jsonb IS NOT NULL THEN $2::jsonb ELSE
+           COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CASE WHEN jsonb_typeof(configuration) = 'object' THEN configuration ELSE '{}'::jsonb END) e
+                      WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb END,
+         capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
+           - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
+         configuration_read_at = CASE WHEN $3::jsonb IS NULL THEN configuration_read_at ELSE now() END,
+         updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities), unknown.map((k) => k.toLowerCase())],
+    );
+  }
+
+  /** The stored configuration key that names `key` (CiString: compared without case), if one does. */
+  async configurationKeySpelling(id: string, key: string): Promise<string | undefined> {
+    const rows: { key: string }[] = await this.db.query(
+      `SELECT k AS key FROM stations s, jsonb_object_keys(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS k
+        WHERE s.id = $1 AND lower(k) = lower($2) ORDER BY k = $2 DESC LIMIT 1`,
+      [id, key],
+    );
+    return rows[0]?.key;
+  }
+
+  /** Whether the station's whole configuration has been read since its details last changed. */
+  async configurationRead(id: string): Promise<boolean> {
+    const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
+    return rows[0]?.read ?? false;
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** Transfers a station reports the progress of: firmware (also signed), diagnostics, logs (security extension). */
+export type UploadKind = 'firmware' | 'diagnostics' | 'log';
+
+/** Transfers whose requests and statuses carry a requestId (security extension): signed firmware updates, logs. */
+export type IdentifiedKind = 'firmware' | 'log';
+
+/**
+ * The transfers a station was asked for and reports the progress of (firmware, diagnostics, logs):
+ * the station row's `*_request` and `*_status` columns (SQL only; the rules live in the services).
+ */
+@Injectable()
+export class TransferRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The firmware update or diagnostics upload the station accepted last (what its later statuses are about). */
+  async recordTransferRequest(id: string, kind: 'firmware' | 'diagnostics', request: Record<string, unknown>): Promise<void> {
+    await this.db.query(`UPDATE stations SET ${kind}_request = $2, updated_at = now() WHERE id = $1`, [id, JSON.stringify(request)]);
+  }
+
+  /**
+   * A signed firmware update or log upload the station accepted (security extension: it names a
+   * requestId), with the station's latest status when that status named this request and came
+   * after it was sent: the charger may report before its answer to us is processed.
+   */
+  async recordIdentifiedRequest(id: string, kind: IdentifiedKind, request: { requestId: number; requestedAt: string } & Record<string, unknown>): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET ${kind}_request = $2::jsonb || CASE WHEN ${kind}_status_request_id = $3 AND ${kind}_status_at >= $4::timestamptz
+         THEN jsonb_build_object('status', ${kind}_status, 'statusAt', to_char(${kind}_status_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+         ELSE '{"status": null, "statusAt": null}'::jsonb END, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(request), Number.isSafeInteger(request.requestId) ? request.requestId : null, request.requestedAt],
+    );
+  }
+
+  /**
+   * The station's latest transfer status; for firmware and logs also the requestId it named (null
+   * if none), replacing the previous one's, as the status itself does.
+   */
+  async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date, requestId?: number): Promise<void> {
+    const column = `${kind}_status`;
+    const named = kind === 'diagnostics' ? '' : `, ${column}_request_id = $4`;
+    await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3${named}, updated_at = now() WHERE id = $1`, kind === 'diagnostics' ? [id, status, at] : [id, status, at, requestId ?? null]);
+  }
+
+  /**
+   * A status naming the station's current signed firmware update or log upload becomes that
+   * request's status; one naming another request (or an older one with the same id, sent before
+   * it) leaves it as it is.
+   */
+  async recordRequestStatus(tx: EntityManager, id: string, kind: IdentifiedKind, requestId: number, status: string, at: Date): Promise<void> {
+    await tx.query(
+      `UPDATE stations SET ${kind}_request = ${kind}_request || jsonb_build_object('status', $3::text, 'statusAt', $4::text), updated_at = now()
+       WHERE id = $1 AND ${kind}_request->'requestId' = to_jsonb($2::bigint) AND $4::text::timestamptz >= (${kind}_request->>'requestedAt')::timestamptz`,
+      [id, requestId, status, at.toISOString()],
+    );
+  }
+}
