@@ -50,13 +50,18 @@ describe('core request/reply (real NATS)', () => {
   });
 
   it('times out when the responder does not answer in time', async () => {
+    let slow: NodeJS.Timeout | undefined;
     responder.serve<OcppCommandRequest, OcppCommandReply>({
       subject: ocppCommandSubject('CP-SLOW'),
       parseRequest,
       toErrorReply,
-      handle: () => new Promise((r) => setTimeout(() => r({ status: 'ok', payload: {} }), 500)),
+      handle: () => new Promise((r) => (slow = setTimeout(() => r({ status: 'ok', payload: {} }), 500))),
     });
-    const failure = await requester.request(ocppCommandSubject('CP-SLOW'), { action: 'Reset', payload: {} }, { timeoutMs: 200, parseReply }).catch((e: unknown) => e);
+    // The late answer is of no interest once the requester gave up; left running, its timer outlived the suite (jest's "did not exit").
+    const failure = await requester
+      .request(ocppCommandSubject('CP-SLOW'), { action: 'Reset', payload: {} }, { timeoutMs: 200, parseReply })
+      .catch((e: unknown) => e)
+      .finally(() => clearTimeout(slow));
     expect(failure).toBeInstanceOf(TimeoutError);
     expect(isNoResponders(failure)).toBe(false);
     expect(isNoResponders(new UnavailableError('connection closed'))).toBe(false);
