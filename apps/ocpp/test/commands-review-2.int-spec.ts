@@ -81,4 +81,24 @@ describe('operator commands (second review)', () => {
       }
     });
   });
+
+
+  it('OpenAPI describes what the command routes answer: the bulk body and results, and every status a command answers with its reply', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads an arbitrary JSON document
+    const doc = (await fetch(`${ocpp().app.baseUrl}/docs-json`).then((r) => r.json())) as any;
+    const resolve = (schema: { $ref?: string }) => (schema.$ref ? doc.components.schemas[schema.$ref.split('/').pop()!] : schema);
+    const bulk = doc.paths['/api/v1/commands/bulk'].post;
+    const body = resolve(bulk.requestBody.content['application/json'].schema);
+    expect(body).toMatchObject({ required: expect.arrayContaining(['stationIds', 'action', 'payload']) });
+    expect(Object.keys(body.properties).sort()).toEqual(['action', 'payload', 'stationIds', 'timeoutMs']);
+    expect(body.properties.stationIds).toMatchObject({ type: 'array', minItems: 1, maxItems: 10_000 });
+    expect(Object.keys(bulk.responses)).toEqual(expect.arrayContaining(['200', '400', '409']));
+    expect(JSON.stringify(bulk.responses['200'].content)).toContain('stationId');
+
+    const single = doc.paths['/api/v1/stations/{stationId}/commands/{action}'].post;
+    for (const status of ['200', '400', '409', '429', '500', '502', '503', '504']) {
+      expect({ status, content: Object.keys(single.responses[status]?.content ?? {}) }).toEqual({ status, content: ['application/json'] });
+    }
+    expect(JSON.stringify(single.responses['502'].content)).toContain('code');
+  });
 });

@@ -1,5 +1,5 @@
 import { Body, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contracts';
 import { OperatorController, ValidationError } from '@cpo/platform';
 import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
@@ -8,21 +8,26 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional,
 import type { Response } from 'express';
 import { httpStatusOfReply, openApiSchemaOf } from '../commands/command-reply.http.js';
 import { IsStationIdList } from '../commands/station-id.js';
+import { ApiBulkReplies, ApiCommandReplies, BulkCommandProperty } from './command-openapi.js';
 import { OperatorCommands } from './operator-commands.service.js';
 
 class BulkCommandDto {
+  @BulkCommandProperty.stationIds()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)
   @IsStationIdList()
   stationIds!: string[];
 
+  @BulkCommandProperty.action()
   @IsIn([...CS_ACTIONS_16])
   action!: CsAction16;
 
+  @BulkCommandProperty.payload()
   @IsObject()
   payload!: Record<string, unknown>;
 
+  @BulkCommandProperty.timeoutMs()
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -48,7 +53,7 @@ export class CommandsController {
   @ApiParam({ name: 'action', enum: CS_ACTIONS_16 })
   @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
   @ApiBody({ description: 'The OCPP request payload of the action', schema: { oneOf: CS_ACTIONS_16.map((a) => openApiSchemaOf(a)) } })
-  @ApiOkResponse({ description: '{status:"ok", payload} — the charger\'s answer. 400 invalid payload, 409 station not accepted, or a profile that would replace a grid limit (an id reserved for them, or their purpose and stack level on that connector), 429 queue full, 500 CentralSystemError (this service failed), 502 CallError, 503 offline, 504 timeout.' })
+  @ApiCommandReplies()
   async send(
     @Param('stationId') stationId: string,
     @Param('action') action: string,
@@ -71,6 +76,7 @@ export class BulkCommandsController {
   @Post('bulk')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send one command to many stations; per-station results' })
+  @ApiBulkReplies()
   async bulk(@Body() dto: BulkCommandDto): Promise<{ results: ({ stationId: string } & OcppCommandReply)[] }> {
     const results = await this.commands.sendMany([...new Set(dto.stationIds)], { action: dto.action, payload: dto.payload, timeoutMs: dto.timeoutMs });
     return { results: results.map((r) => ({ stationId: r.stationId, ...r.reply })) };
