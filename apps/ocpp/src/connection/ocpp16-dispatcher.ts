@@ -3,6 +3,7 @@ import { DomainError, ROOT_LOGGER } from '@cpo/platform';
 import {
   isAction16,
   isCpAction16,
+  isCsAction16,
   normalizeCallErrorCode16,
   validateRequest16,
   validateResponse16,
@@ -122,6 +123,18 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
       payload: conf as unknown as JsonObject,
       after: after ? () => after(body as Req16<CpAction16>, conf, ctx) : undefined,
     };
+  }
+
+  checkCall(action: string, payload: JsonObject): CallOutcome | undefined {
+    // The operator and bus commands are checked before this (command-executor); smart charging and
+    // the security handlers call the session directly, and a charger must never get a CALL it may
+    // refuse as malformed, or act on one it reads differently (our bug, not the charger's).
+    if (!isCsAction16(action)) return { kind: 'error', code: 'NotSupported', description: `not sent: ${action} is not a central system → charge point action`, details: {} };
+    const checked = validateRequest16(action, payload);
+    if (checked.ok) return undefined;
+    this.metrics.schemaViolations.inc({ action, direction: 'outbound', handled: 'rejected' });
+    this.logger.error({ action, violation: checked.description }, 'an outbound CALL breaks its schema; not sent');
+    return { kind: 'error', code: checked.code, description: `not sent, the payload is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
   }
 
   checkAnswer(ctx: StationContext, action: string, payload: JsonObject): CallOutcome {

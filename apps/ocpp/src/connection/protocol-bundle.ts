@@ -18,6 +18,11 @@ export interface ProtocolBundle {
   readonly subprotocol: Subprotocol;
   /** Handles one inbound CALL (rules, validation, feature handler) and builds the answer. */
   dispatch(ctx: StationContext, call: InboundCall, payload: JsonObject, triggered: boolean): Promise<DispatchResult>;
+  /**
+   * Checks one of our CALLs before it is queued: outbound messages are always strict (guide §1.10),
+   * whatever the station's policy. The `error` outcome to answer instead of sending it, or undefined.
+   */
+  checkCall(action: string, payload: JsonObject): CallOutcome | undefined;
   /** Checks a charger's CALLRESULT to one of our CALLs under the station's validation policy. */
   checkAnswer(ctx: StationContext, action: string, payload: JsonObject): CallOutcome;
   /** Whether `action` is a charger-initiated action of this version (only these become metric labels). */

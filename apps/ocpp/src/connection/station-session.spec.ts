@@ -34,6 +34,7 @@ class FakeSocket extends EventEmitter {
 const bundle = (dispatch: ProtocolBundle['dispatch']): ProtocolBundle => ({
   subprotocol: 'ocpp1.6',
   dispatch,
+  checkCall: () => undefined,
   checkAnswer: (_ctx, _action, payload) => ({ kind: 'result', payload }),
   knowsAction: (action) => action === 'Heartbeat' || action === 'DataTransfer',
   internalErrorCode: 'InternalError',

@@ -117,6 +117,12 @@ export class StationSession implements StationContext {
   }
 
   async call(action: string, payload: JsonObject, options: { timeoutMs?: number; since?: number; coalesceKey?: string } = {}): Promise<CallOutcome> {
+    // Never sent when it breaks its schema (guide §1.10: outbound messages are always strict).
+    const refused = this.bundle.checkCall(action, payload);
+    if (refused) {
+      this.metrics.outboundCalls.inc({ action, outcome: 'invalid' });
+      return refused;
+    }
     const started = process.hrtime.bigint();
     const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, since: options.since, coalesceKey: options.coalesceKey });
     this.metrics.outboundCalls.inc({ action, outcome: outcome.kind });
