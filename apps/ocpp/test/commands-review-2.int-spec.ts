@@ -1,5 +1,5 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import { api, ocppSuite, uniqueStation } from './harness.js';
+import { api, ocppSuite, RawClient, uniqueStation } from './harness.js';
 
 /** Counts the CALLs of `actions` the charger gets (answering each with `answer`). */
 function counting(cp: ChargePoint16, actions: string[], answer: Record<string, unknown> = { status: 'Accepted' }): Record<string, number> {
@@ -101,4 +101,22 @@ describe('operator commands (second review)', () => {
     }
     expect(JSON.stringify(single.responses['502'].content)).toContain('code');
   });
+
+  it("bulk: a command's timeout counts from the request's arrival for every station, also past the first 50 in parallel", async () => {
+    // 60 chargers that never answer: with 50 in parallel, the last 10 were sent only once the first
+    // 50 had timed out, and the request took twice its timeout.
+    const silent = await Promise.all(Array.from({ length: 60 }, () => RawClient.open(`${ocpp().wsUrl}/${uniqueStation('MUTE')}`)));
+    try {
+      const ids = silent.map((c) => decodeURIComponent(new URL(c.ws.url).pathname.split('/').pop()!));
+      const started = Date.now();
+      const res = await api(ocpp(), 'POST', '/api/v1/commands/bulk', { stationIds: ids, action: 'ClearCache', payload: {}, timeoutMs: 1500 });
+      const took = Date.now() - started;
+      expect(res.status).toBe(200);
+      expect(res.body.results).toHaveLength(60);
+      expect(new Set(res.body.results.map((r: { code?: string }) => r.code))).toEqual(new Set(['Timeout']));
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      for (const c of silent) c.close();
+    }
+  }, 20_000);
 });

@@ -57,15 +57,25 @@ export class CommandService {
   /**
    * The same command to many stations at once (bounded parallelism); one result per station. A
    * station that fails never takes the others' results with it: its own result is the typed error.
+   * The timeout counts from the request's arrival for every station, as for a single command: a
+   * station whose turn comes later (the slots held by chargers slow to answer) gets only the time
+   * left, and none left is a Timeout without sending. Otherwise each wave of silent chargers added a
+   * whole timeout, and the caller waited a multiple of the timeout it asked for.
    */
   async sendMany(stationIds: string[], request: OcppCommandRequest, parallel = 50): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
+    const deadline = Date.now() + (request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS);
     const results: { stationId: string; reply: OcppCommandReply }[] = new Array(stationIds.length);
     let next = 0;
     const worker = async () => {
       while (next < stationIds.length) {
         const index = next++;
         const stationId = stationIds[index]!;
-        results[index] = { stationId, reply: await this.sendOne(stationId, request) };
+        const left = deadline - Date.now();
+        const reply: OcppCommandReply =
+          left >= 1
+            ? await this.sendOne(stationId, { ...request, timeoutMs: Math.floor(left) })
+            : { status: 'error', code: OcppCommandErrorCode.Timeout, description: 'the bulk command ran out of time before its turn at this station: not sent' };
+        results[index] = { stationId, reply };
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, stationIds.length) }, worker));
