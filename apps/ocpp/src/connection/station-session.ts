@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { withoutNul } from './core-fields.js';
+import { KeepAlive } from './keep-alive.js';
 import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
 import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
@@ -58,8 +59,7 @@ export class StationSession implements StationContext {
   private inbound: Promise<void> = Promise.resolve();
   private readonly triggered = new Map<string, number>();
   private badFrames: number[] = [];
-  private pingTimer?: NodeJS.Timeout;
-  private missedPongs = 0;
+  private readonly keepAlive: KeepAlive;
   private closeReason?: string;
   readonly closed: Promise<string>;
   /** The credentials it was admitted under (credentialsFingerprint), for SessionRecheck; undefined while its own key change is recorded. */
@@ -81,7 +81,7 @@ export class StationSession implements StationContext {
     this.calls = new OutboundCalls((id, action, payload) => this.write(serializeCall(id, action, payload)), settings.queueLimit);
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
-        clearTimeout(this.pingTimer);
+        this.keepAlive.stop();
         this.calls.close();
         resolve(this.closeReason ?? `closed by charger (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
       });
@@ -91,7 +91,10 @@ export class StationSession implements StationContext {
     // ws answers the charger's own pings itself; they still show the station is there.
     socket.on('ping', () => this.alive());
     socket.on('error', (err) => this.logger.warn({ err, stationId }, 'charger socket error'));
-    this.schedulePing();
+    this.keepAlive = new KeepAlive(socket, settings.pingIntervalMs, () => {
+      this.closeReason ??= 'no pong (dead peer)';
+      socket.terminate();
+    });
   }
 
   get protocol(): Subprotocol {
@@ -176,13 +179,9 @@ export class StationSession implements StationContext {
     }
   }
 
-  /**
-   * Any inbound frame, a ping or pong included, shows the peer is there (OCPP-J §4.6, guide §1.8):
-   * it clears the missed pongs too, so a charger whose stack does not answer our pings but keeps
-   * sending is not terminated as a dead peer; the pings only detect one that went silent.
-   */
+  /** Any inbound frame, a ping or pong included, shows the peer is there (see KeepAlive). */
   private alive(): void {
-    this.missedPongs = 0;
+    this.keepAlive.alive();
     this.hooks.activity(this);
   }
 
@@ -311,25 +310,6 @@ export class StationSession implements StationContext {
 
   private write(text: string): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
-  }
-
-  private schedulePing(): void {
-    const base = this.settings.pingIntervalMs;
-    if (base <= 0) return;
-    // ±25 % jitter so thousands of sockets do not ping in lockstep.
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    this.pingTimer = setTimeout(() => {
-      if (this.socket.readyState !== WebSocket.OPEN) return;
-      if (this.missedPongs >= 2) {
-        this.closeReason ??= 'no pong (dead peer)';
-        this.socket.terminate();
-        return;
-      }
-      this.missedPongs += 1;
-      this.socket.ping();
-      this.schedulePing();
-    }, delay);
-    this.pingTimer.unref();
   }
 }
 
