@@ -119,4 +119,18 @@ describe('operator commands (second review)', () => {
       for (const c of silent) c.close();
     }
   }, 20_000);
+
+  it('a ReserveNow invalid in what the operator sent is a 400 also for an offline station and in bulk (only reservationId may be left to us)', async () => {
+    const invalid = { connectorId: 1, idTag: 'T-2', expiryDate: 'tomorrow' };
+    const offline = await command(uniqueStation('GONE'), 'ReserveNow', invalid);
+    expect(offline).toMatchObject({ status: 400, body: { code: 'InvalidRequest', description: expect.stringContaining('/expiryDate') } });
+    const cp = await booted();
+    const got = counting(cp, ['ReserveNow']);
+    const bulk = await api(ocpp(), 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity, uniqueStation('GONE')], action: 'ReserveNow', payload: invalid });
+    expect(bulk).toMatchObject({ status: 400, body: { message: expect.stringContaining('/expiryDate') } });
+    expect(got['ReserveNow']).toBeUndefined();
+    // Without a reservationId it is still valid: we fill it in where the command runs.
+    const missing = await command(uniqueStation('GONE'), 'ReserveNow', { ...invalid, expiryDate: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(missing).toMatchObject({ status: 503, body: { code: 'Offline' } });
+  });
 });

@@ -33,6 +33,12 @@ export function mayHaveReachedCharger(failure: CallFailure): boolean {
 /** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
 export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;
 
+/**
+ * Fields a completing hook may fill in, with a valid stand-in for checking a payload before it
+ * travels: ReserveNow's reservationId, allocated by us when the operator gives none.
+ */
+const FILLED_IN_WHERE_RUN: Readonly<Partial<Record<string, JsonObject>>> = { ReserveNow: { reservationId: 1 } };
+
 /** Commands a Pending station must not get (spec §4.2.1: only configuration and triggers until Accepted). */
 const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'RemoteStopTransaction']);
 
@@ -126,7 +132,12 @@ export class CommandExecutor {
   check(request: OcppCommandRequest): OcppCommandReply | undefined {
     const { action } = request;
     if (!isCsAction16(action)) return invalid(`${action} is not a central-system action of OCPP 1.6`);
-    return this.complete.has(action) ? undefined : payloadRefusal(action, request.payload as JsonObject);
+    if (!this.complete.has(action)) return payloadRefusal(action, request.payload as JsonObject);
+    // What a completing hook fills in is checked where the command runs; the rest of the payload
+    // now, with a stand-in for those fields (the operator's own value wins): otherwise an invalid
+    // ReserveNow got 503 for an offline station and, in bulk, a 400 per connected station.
+    const standIn = FILLED_IN_WHERE_RUN[action];
+    return standIn ? payloadRefusal(action, { ...standIn, ...(request.payload as JsonObject) }) : undefined;
   }
 
   errorReply(e: unknown): OcppCommandReply {
