@@ -77,3 +77,53 @@ describe('commandRuleViolations: connector ids and what the OCA schema leaves un
     expect(paths('SetChargingProfile', { connectorId: -1, csChargingProfiles: profile({ chargingProfilePurpose: 'TxDefaultProfile' }) })).toEqual(['/connectorId']);
   });
 });
+
+describe('commandRuleViolations: charging profile rules of OCPP 1.6 §7.7, §7.13, §7.14', () => {
+  const period = (startPeriod: number) => ({ startPeriod, limit: 16 });
+  const at = '2030-06-01T12:00:00Z';
+  const tx = (extra: Record<string, unknown>, scheduleExtra: Record<string, unknown> = {}) =>
+    profile({ chargingProfilePurpose: 'TxDefaultProfile', ...extra, chargingSchedule: { ...schedule, ...scheduleExtra } });
+  const set = (p: Record<string, unknown>) => paths('SetChargingProfile', { connectorId: 1, csChargingProfiles: p });
+
+  it('periods: the first starts at 0, each later one strictly after the one before', () => {
+    expect(set(tx({}, { chargingSchedulePeriod: [period(0), period(60), period(120)] }))).toEqual([]);
+    expect(set(tx({}, { chargingSchedulePeriod: [period(10), period(60)] }))).toEqual(['/csChargingProfiles/chargingSchedule/chargingSchedulePeriod/0/startPeriod']);
+    expect(set(tx({}, { chargingSchedulePeriod: [period(0), period(60), period(60)] }))).toEqual(['/csChargingProfiles/chargingSchedule/chargingSchedulePeriod/2/startPeriod']);
+    expect(set(tx({}, { chargingSchedulePeriod: [period(0), period(120), period(60)] }))).toEqual(['/csChargingProfiles/chargingSchedule/chargingSchedulePeriod/2/startPeriod']);
+  });
+
+  it('startSchedule: an Absolute or Recurring profile needs one, a Relative one has none', () => {
+    expect(set(tx({ chargingProfileKind: 'Absolute' }, { startSchedule: at }))).toEqual([]);
+    expect(set(tx({ chargingProfileKind: 'Absolute' }))).toEqual(['/csChargingProfiles/chargingSchedule/startSchedule']);
+    expect(set(tx({ chargingProfileKind: 'Recurring', recurrencyKind: 'Daily' }, { startSchedule: at }))).toEqual([]);
+    expect(set(tx({ chargingProfileKind: 'Recurring', recurrencyKind: 'Weekly' }))).toEqual(['/csChargingProfiles/chargingSchedule/startSchedule']);
+    expect(set(tx({ chargingProfileKind: 'Relative' }, { startSchedule: at }))).toEqual(['/csChargingProfiles/chargingSchedule/startSchedule']);
+  });
+
+  it('recurrencyKind: a Recurring profile needs one', () => {
+    expect(set(tx({ chargingProfileKind: 'Recurring' }, { startSchedule: at }))).toEqual(['/csChargingProfiles/recurrencyKind']);
+  });
+
+  it('stackLevel 0 or more; validTo after validFrom; transactionId only on a TxProfile', () => {
+    expect(set(tx({ stackLevel: -1 }))).toEqual(['/csChargingProfiles/stackLevel']);
+    expect(set(tx({ validFrom: at, validTo: '2030-06-01T13:00:00Z' }))).toEqual([]);
+    expect(set(tx({ validFrom: at, validTo: at }))).toEqual(['/csChargingProfiles/validTo']);
+    expect(set(tx({ validFrom: at, validTo: '2030-06-01T13:00:00+02:00' }))).toEqual(['/csChargingProfiles/validTo']);
+    expect(set(tx({ validTo: at }))).toEqual([]);
+    expect(set(tx({ chargingProfilePurpose: 'TxProfile', transactionId: 5 }))).toEqual([]);
+    expect(set(tx({ transactionId: 5 }))).toEqual(['/csChargingProfiles/transactionId']);
+  });
+
+  it('the same rules hold for the profile of a RemoteStartTransaction', () => {
+    const start = (p: Record<string, unknown>) => paths('RemoteStartTransaction', { idTag: 'A', connectorId: 1, chargingProfile: p });
+    expect(start(tx({ chargingProfilePurpose: 'TxProfile' }))).toEqual([]);
+    expect(start(tx({ chargingProfilePurpose: 'TxProfile', stackLevel: -2 }, { chargingSchedulePeriod: [period(5)] }))).toEqual([
+      '/chargingProfile/stackLevel',
+      '/chargingProfile/chargingSchedule/chargingSchedulePeriod/0/startPeriod',
+    ]);
+  });
+
+  it('what OCPP 1.6 gives no rule for still goes: duration, limit, numberPhases, a recurrencyKind on another kind', () => {
+    expect(set(tx({ recurrencyKind: 'Daily' }, { duration: 0, chargingSchedulePeriod: [{ startPeriod: 0, limit: 0, numberPhases: 1 }] }))).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import { parseDateTimeMs, type ValidationError16 } from '@cpo/ocpp-protocol';
+import { chargingProfileViolations } from './profile-rules.js';
 
 const INT32_MAX = 2_147_483_647;
 const INT32_MIN = -2_147_483_648;
@@ -56,6 +57,8 @@ export function commandRuleViolations(action: string, payload: Payload, nowMs = 
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
   if (action === 'ReserveNow') found.push(...reserveNowViolations(payload, nowMs));
   if (action === 'SendLocalList') found.push(...localListViolations(payload));
+  if (action === 'SetChargingProfile') found.push(...chargingProfileViolations(payload['csChargingProfiles'], '/csChargingProfiles'));
+  if (action === 'RemoteStartTransaction') found.push(...chargingProfileViolations(payload['chargingProfile'], '/chargingProfile', false));
   found.push(...connectorViolations(action, payload));
   if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'SecurityProfile')) found.push(...securityProfileValueViolations(payload['value']));
   return found;
