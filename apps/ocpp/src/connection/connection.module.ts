@@ -12,11 +12,12 @@ import { SessionRecheck } from './session-recheck.js';
 import { SessionRecheckRepository } from './session-recheck.repository.js';
 import { SessionRegistry } from './session-registry.js';
 import { StationChanges } from './station-changes.js';
+import { StationCommands } from './station-commands.js';
 import { StationLifecycle } from './station-lifecycle.js';
 
 /** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
 @Module({
-  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck],
+  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck],
   exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationChanges],
 })
 export class ConnectionModule {}

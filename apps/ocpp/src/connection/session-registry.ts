@@ -1,11 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { OcppCommandRequestV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
-import { BusNames, BusResponder, NATS_CONNECTION } from '@cpo/messaging';
+import { BusNames, NATS_CONNECTION } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { InboundIds } from '@cpo/ocpp-protocol';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { CommandExecutor } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { CommandDrain } from './command-drain.js';
@@ -13,6 +11,7 @@ import { ConnectionEvents } from './connection-events.js';
 import { PRESENCE_OF_ANOTHER } from './presence-scripts.js';
 import { PresenceStore, type Presence } from './presence-store.js';
 import { RecentInboundIds } from './recent-inbound-ids.js';
+import { StationCommands } from './station-commands.js';
 import type { StationSession } from './station-session.js';
 
 /**
@@ -23,7 +22,8 @@ export const OCPP_SESSION_CLAIMED_SUBJECT = 'ocpp.session.claimed';
 
 interface Held {
   session: StationSession;
-  commands: Subscription;
+  /** Stops serving the station's command subject (also stopped by itself once the session starts closing). */
+  stopCommands: () => void;
   lastPresenceWrite: number;
   /** The last inbound frame, ping or pong (`Date.now()`): the presence record's `lastSeenAt`. */
   lastSeen: number;
@@ -46,8 +46,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   private refreshing = false;
 
   constructor(
-    private readonly responder: BusResponder,
-    private readonly executor: CommandExecutor,
+    private readonly commands: StationCommands,
     private readonly drain: CommandDrain,
     private readonly events: ConnectionEvents,
     private readonly metrics: OcppMetrics,
@@ -120,15 +119,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
       this.release(stationId, previous);
       previous.session.close('replaced by a new connection', 4000);
     }
-    const commands = this.responder.serve<OcppCommandRequest, OcppCommandReply>({
-      subject: ocppCommandSubject(stationId),
-      parseRequest: (p) => parseRequestPayload(OcppCommandRequestV1, p),
-      // Refused from the first shutdown step; one accepted before is waited for (CommandDrain).
-      handle: (request) => (this.drain.stopping ? Promise.resolve(this.drain.refusal(stationId)) : this.drain.hold(this.executor.execute(session, request))),
-      toErrorReply: (e) => this.executor.errorReply(e),
-    });
     const now = Date.now();
-    const held: Held = { session, commands, lastPresenceWrite: now, lastSeen: now };
+    const held: Held = { session, stopCommands: this.commands.serve(session), lastPresenceWrite: now, lastSeen: now };
     this.held.set(stationId, held);
     this.metrics.connections.set(this.held.size);
     try {
@@ -250,7 +242,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   private release(stationId: string, held: Held): void {
     this.held.delete(stationId);
     this.metrics.connections.set(this.held.size);
-    void held.commands.unsubscribe();
+    held.stopCommands();
   }
 
   /** A record older than this is rewritten: it then has two thirds of its TTL left. */
