@@ -118,7 +118,12 @@ export class StationRepository {
     return rows[0]?.capabilities ?? {};
   }
 
-  /** Operator settings; absent values keep what is stored (a new row gets the defaults). */
+  /**
+   * Operator settings; absent values keep what is stored (a new row gets the defaults). A new
+   * password drops a pending key; the stored hash given again (the same password re-sent, see
+   * StationAdminService) keeps it: the charger answered RebootRequired for that key and takes it
+   * at its reboot, and without it would be locked out.
+   */
   async upsertSettings(
     id: string,
     s: {
@@ -140,7 +145,7 @@ export class StationRepository {
        ON CONFLICT (id) DO UPDATE SET registration_status = COALESCE($2, stations.registration_status), validation_policy = COALESCE($3, stations.validation_policy),
          security_profile = COALESCE($4, CASE WHEN $5::text IS NULL THEN stations.security_profile ELSE GREATEST(stations.security_profile, 1) END),
          password_hash = COALESCE($5, stations.password_hash),
-         pending_password_hash = CASE WHEN $5::text IS NULL THEN stations.pending_password_hash END,
+         pending_password_hash = CASE WHEN $5::text IS NULL OR $5::text = stations.password_hash THEN stations.pending_password_hash END,
          subprotocol_aliases = COALESCE($6::jsonb, stations.subprotocol_aliases),
          missing_subprotocol = CASE WHEN $7::text IS NULL THEN stations.missing_subprotocol ELSE NULLIF($7::text, 'none') END,
          auto_registered = false, updated_at = now()

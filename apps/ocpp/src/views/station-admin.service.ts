@@ -38,6 +38,7 @@ export class StationAdminService {
   /**
    * The same password sent again keeps its stored hash (not a new salt): it changes nothing for the
    * charger, and the session re-check of every replica compares the hash its session was admitted under.
+   * The stored hash given back also keeps a pending key (StationRepository.upsertSettings).
    */
   private async samePassword(before: StationAdmission | undefined, password: string): Promise<boolean> {
     return !!before?.passwordHash && (await this.passwords.verify(before.passwordHash, Buffer.from(password, 'utf8')));
