@@ -117,3 +117,32 @@ describe('CommandExecutor', () => {
     expect(OcppCommandReplyV1.safeParse(invalid).success).toBe(true);
   });
 });
+
+describe('CommandExecutor: the limits the station reported', () => {
+  const list = (n: number) => ({ listVersion: 1, updateType: 'Differential', localAuthorizationList: Array.from({ length: n }, (_, i) => ({ idTag: `T${i}` })) });
+
+  it('refuses a command over a reported limit before any hook runs, and sends nothing', async () => {
+    const executor = new CommandExecutor(logger);
+    executor.limitedBy(async () => ({ sendLocalListMaxLength: 1 }));
+    const before = jest.fn(async () => undefined);
+    executor.beforeSending('SendLocalList', before);
+    const { ctx, sent } = station();
+    expect(await executor.execute(ctx, { action: 'SendLocalList', payload: list(2) })).toMatchObject({ status: 'error', code: 'InvalidRequest', description: expect.stringContaining('SendLocalListMaxLength 1') });
+    expect(before).not.toHaveBeenCalled();
+    expect(sent).toEqual([]);
+    expect(await executor.execute(ctx, { action: 'SendLocalList', payload: list(1) })).toMatchObject({ status: 'ok' });
+  });
+
+  it('lets the command go when the limits cannot be read, and reads them only for the actions they limit', async () => {
+    const executor = new CommandExecutor(logger);
+    const lookup = jest.fn(async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    });
+    executor.limitedBy(lookup);
+    const { ctx, sent } = station();
+    expect(await executor.execute(ctx, { action: 'SendLocalList', payload: list(2) })).toMatchObject({ status: 'ok' });
+    await executor.execute(ctx, { action: 'Reset', payload: { type: 'Soft' } });
+    expect(lookup).toHaveBeenCalledTimes(1);
+    expect(sent.map((s) => s.action)).toEqual(['SendLocalList', 'Reset']);
+  });
+});

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { DomainError, ROOT_LOGGER } from '@cpo/platform';
-import { isCsAction16, validateRequest16, type CsAction16, type JsonObject } from '@cpo/ocpp-protocol';
+import { isCsAction16, validateRequest16, type CsAction16, type JsonObject, type ValidationError16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { CallOutcome } from '../connection/outbound-calls.js';
 import type { StationContext } from '../connection/station-context.js';
 import { commandRuleViolations } from './command-rules.js';
+import { limitsMayApply, stationLimitViolations, type StationLimits } from './station-limits.js';
 
 /**
  * Fills in what the caller may leave out (e.g. our reservation id) before the payload is
@@ -20,6 +21,8 @@ export type CompleteCommand = (ctx: StationContext, payload: JsonObject) => Prom
 export type BeforeCommand = (ctx: StationContext, payload: JsonObject) => Promise<unknown>;
 /** Runs after the charger answered with a CallResult; records what the answer means for our state. */
 export type AfterCommand = (ctx: StationContext, payload: JsonObject, answer: JsonObject) => Promise<void>;
+/** The limits a station reported (its stored configuration, on any replica), or undefined when none are known. */
+export type StationLimitsOf = (stationId: string) => Promise<StationLimits | undefined>;
 /** The outcomes of a CALL that got no CallResult. */
 export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
 /**
@@ -67,6 +70,7 @@ export class CommandExecutor {
   private readonly before = new Map<string, BeforeCommand>();
   private readonly after = new Map<string, AfterCommand[]>();
   private readonly failed = new Map<string, FailedCommand[]>();
+  private limitsOf: StationLimitsOf | undefined;
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
@@ -88,6 +92,29 @@ export class CommandExecutor {
     this.failed.set(action, [...(this.failed.get(action) ?? []), hook]);
   }
 
+  /** Where the station limits come from (StationLimitChecks: the stored configuration, not reachable from this module). */
+  limitedBy(lookup: StationLimitsOf): void {
+    this.limitsOf = lookup;
+  }
+
+  /**
+   * Why the command asks more than the station reported it takes, if it does. Asked where the
+   * command runs and, for a station this replica does not hold, before it travels (the limits are
+   * stored, so an offline station gets the 400 too). Limits not known, or not readable now, let the
+   * command go: the charger enforces its own limits, and an unrelated database hiccup must not stop it.
+   */
+  async stationRefusal(stationId: string, action: string, payload: JsonObject): Promise<OcppCommandReply | undefined> {
+    if (!this.limitsOf || !limitsMayApply(action, payload)) return undefined;
+    let limits: StationLimits | undefined;
+    try {
+      limits = await this.limitsOf(stationId);
+    } catch (err) {
+      this.logger.warn({ err, stationId, action }, 'station limits not readable; command not checked against them');
+      return undefined;
+    }
+    return limits ? refusalOf(stationLimitViolations(action, payload, limits)) : undefined;
+  }
+
   async execute(ctx: StationContext, request: OcppCommandRequest): Promise<OcppCommandReply> {
     // The timeout counts from here: a replica forwarding the command waits only that long (plus a
     // margin for the bus), so slow hooks must not push the CALL past the moment it gave up.
@@ -104,7 +131,7 @@ export class CommandExecutor {
       return this.errorReply(e);
     }
     // Every check comes before the before-hook: a refused command must leave no trace in our state.
-    const refusal = payloadRefusal(action, payload);
+    const refusal = payloadRefusal(action, payload) ?? (await this.stationRefusal(ctx.stationId, action, payload));
     if (refusal) return refusal;
     try {
       await this.before.get(action)?.(ctx, payload);
@@ -166,7 +193,11 @@ export function registrationRefusal(ctx: Pick<StationContext, 'registration'>, a
 function payloadRefusal(action: CsAction16, payload: JsonObject): OcppCommandReply | undefined {
   const checked = validateRequest16(action, payload);
   if (!checked.ok) return invalid(checked.description, checked.details);
-  const violations = commandRuleViolations(action, payload);
+  return refusalOf(commandRuleViolations(action, payload));
+}
+
+/** One InvalidRequest naming the first field, every violation in its details. */
+function refusalOf(violations: ValidationError16[]): OcppCommandReply | undefined {
   if (violations.length === 0) return undefined;
   const first = violations[0]!;
   const more = violations.length > 1 ? ` (+${violations.length - 1} more)` : '';

@@ -1,4 +1,5 @@
 import { commandRuleViolations } from './command-rules.js';
+import { stationLimitsFrom, stationLimitViolations, type StationLimits } from './station-limits.js';
 
 const paths = (action: string, payload: Record<string, unknown>) => commandRuleViolations(action, payload).map((v) => v.path);
 
@@ -125,5 +126,59 @@ describe('commandRuleViolations: charging profile rules of OCPP 1.6 §7.7, §7.1
 
   it('what OCPP 1.6 gives no rule for still goes: duration, limit, numberPhases, a recurrencyKind on another kind', () => {
     expect(set(tx({ recurrencyKind: 'Daily' }, { duration: 0, chargingSchedulePeriod: [{ startPeriod: 0, limit: 0, numberPhases: 1 }] }))).toEqual([]);
+  });
+});
+
+describe('stationLimitViolations: the limits a station reported (guide §2.2, §2.4, §2.6)', () => {
+  const limits = stationLimitsFrom([
+    { key: 'SendLocalListMaxLength', value: '2' },
+    { key: 'localauthlistmaxlength', value: ' 3 ' },
+    { key: 'GetConfigurationMaxKeys', value: '2' },
+    { key: 'ChargingScheduleMaxPeriods', value: '2' },
+    { key: 'ChargeProfileMaxStackLevel', value: '1' },
+    { key: 'ChargingScheduleAllowedChargingRateUnit', value: 'Current' },
+    { key: 'NumberOfConnectors', value: '2' },
+  ]);
+  const over = (action: string, payload: Record<string, unknown>, l: StationLimits = limits) => stationLimitViolations(action, payload, l).map((v) => v.path);
+  const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ idTag: `T${i}`, idTagInfo: { status: 'Accepted' } }));
+  const periods = (n: number) => Array.from({ length: n }, (_, i) => ({ startPeriod: i * 60, limit: 16 }));
+  const tx = (stackLevel: number, unit: string, n: number) => ({ ...profile({ chargingProfilePurpose: 'TxProfile', stackLevel }), chargingSchedule: { chargingRateUnit: unit, chargingSchedulePeriod: periods(n) } });
+
+  it('reads the keys without case, parses their numbers and the unit spellings', () => {
+    expect(limits).toEqual({ sendLocalListMaxLength: 2, localAuthListMaxLength: 3, getConfigurationMaxKeys: 2, chargingScheduleMaxPeriods: 2, chargeProfileMaxStackLevel: 1, allowedChargingRateUnits: ['A'] });
+    expect(stationLimitsFrom([{ key: 'SendLocalListMaxLength', value: 'lots' }, { key: 'ChargingScheduleAllowedChargingRateUnit', value: '' }])).toEqual({});
+  });
+
+  it('SendLocalList: entries per message (SendLocalListMaxLength), a Full list within LocalAuthListMaxLength', () => {
+    expect(over('SendLocalList', { listVersion: 1, updateType: 'Differential', localAuthorizationList: tags(2) })).toEqual([]);
+    expect(over('SendLocalList', { listVersion: 1, updateType: 'Differential', localAuthorizationList: tags(3) })).toEqual(['/localAuthorizationList']);
+    const onlyListSize = { localAuthListMaxLength: 3 };
+    expect(over('SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: tags(3) }, onlyListSize)).toEqual([]);
+    expect(over('SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: tags(4) }, onlyListSize)).toEqual(['/localAuthorizationList']);
+    // A Differential update changes a list whose size only the charger knows.
+    expect(over('SendLocalList', { listVersion: 1, updateType: 'Differential', localAuthorizationList: tags(4) }, onlyListSize)).toEqual([]);
+  });
+
+  it('GetConfiguration: keys per request (GetConfigurationMaxKeys); none = all keys', () => {
+    expect(over('GetConfiguration', { key: ['A', 'B'] })).toEqual([]);
+    expect(over('GetConfiguration', { key: ['A', 'B', 'C'] })).toEqual(['/key']);
+    expect(over('GetConfiguration', {})).toEqual([]);
+  });
+
+  it('profiles: periods, stack level and unit within what the station reported, in SetChargingProfile and RemoteStart', () => {
+    expect(over('SetChargingProfile', { connectorId: 1, csChargingProfiles: tx(1, 'A', 2) })).toEqual([]);
+    expect(over('SetChargingProfile', { connectorId: 1, csChargingProfiles: tx(2, 'W', 3) })).toEqual([
+      '/csChargingProfiles/stackLevel',
+      '/csChargingProfiles/chargingSchedule/chargingRateUnit',
+      '/csChargingProfiles/chargingSchedule/chargingSchedulePeriod',
+    ]);
+    expect(over('RemoteStartTransaction', { idTag: 'A', chargingProfile: tx(2, 'A', 3) })).toEqual(['/chargingProfile/stackLevel', '/chargingProfile/chargingSchedule/chargingSchedulePeriod']);
+    expect(over('RemoteStartTransaction', { idTag: 'A' })).toEqual([]);
+  });
+
+  it('a limit the station has not reported lets the command go', () => {
+    expect(over('SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: tags(50) }, {})).toEqual([]);
+    expect(over('GetConfiguration', { key: ['A', 'B', 'C'] }, {})).toEqual([]);
+    expect(over('SetChargingProfile', { connectorId: 1, csChargingProfiles: tx(9, 'W', 30) }, {})).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ function service(answer: (stationId: string) => Promise<unknown>) {
     },
   };
   const registry = { get: () => undefined } as unknown as SessionRegistry;
-  const svc = new CommandService(registry, { check: () => undefined } as unknown as CommandExecutor, requester as unknown as BusRequester, { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
+  const svc = new CommandService(registry, { check: () => undefined, stationRefusal: async () => undefined } as unknown as CommandExecutor, requester as unknown as BusRequester, { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
   return { svc, subjects };
 }
 
@@ -35,7 +35,7 @@ function requesterOver(nats: () => Promise<{ data: Uint8Array }>): BusRequester 
 /** No station is local; commands travel through a requester over `nats`. */
 function overBus(nats: () => Promise<{ data: Uint8Array }>): CommandService {
   const registry = { get: () => undefined } as unknown as SessionRegistry;
-  return new CommandService(registry, { check: () => undefined } as unknown as CommandExecutor, requesterOver(nats), { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
+  return new CommandService(registry, { check: () => undefined, stationRefusal: async () => undefined } as unknown as CommandExecutor, requesterOver(nats), { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
 }
 
 /** What the requester throws when nobody serves the subject. */

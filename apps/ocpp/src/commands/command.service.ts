@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, OcppCommandReplyV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusRequester, isNoResponders } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER, TimeoutError } from '@cpo/platform';
+import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
@@ -32,6 +33,10 @@ export class CommandService {
     if (refused) return refused;
     const local = this.registry.get(stationId);
     if (local) return this.executor.execute(local, request);
+    // Where the socket is held the executor asks again (a bus command may come from elsewhere); asked
+    // here too so that an offline station gets the 400 rather than 503.
+    const limited = await this.executor.stationRefusal(stationId, request.action, request.payload as JsonObject);
+    if (limited) return limited;
     const timeoutMs = (request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS) + BUS_MARGIN_MS;
     try {
       return await this.requester.request(ocppCommandSubject(stationId), request, {

@@ -37,6 +37,17 @@ export class StationConfigurationRepository {
     return rows[0]?.key;
   }
 
+  /** The stored values of `keys` (CiString: matched without case), each under its spelling in `keys`; a key not stored, or stored without a value, is left out. */
+  async configurationValues(id: string, keys: readonly string[]): Promise<{ key: string; value: string }[]> {
+    const rows: { key: string; value: string }[] = await this.db.query(
+      `SELECT w.key, e.value->>'value' AS value FROM stations s, unnest($2::text[]) AS w(key),
+              jsonb_each(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS e
+        WHERE s.id = $1 AND lower(e.key) = lower(w.key) AND e.value->>'value' IS NOT NULL`,
+      [id, keys],
+    );
+    return rows;
+  }
+
   /** Whether the station's whole configuration has been read since its details last changed. */
   async configurationRead(id: string): Promise<boolean> {
     const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
