@@ -54,6 +54,11 @@ describe('commandRuleViolations: SendLocalList (OCPP 1.6 §5.10, §5.15, §6.3)'
     expect(paths('SendLocalList', { listVersion: 0, updateType: 'Full', localAuthorizationList: [entry('A')] })).toEqual(['/listVersion']);
     expect(paths('SendLocalList', { listVersion: 0, updateType: 'Differential' })).toEqual(['/listVersion']);
     expect(paths('SendLocalList', { listVersion: -1, updateType: 'Full' })).toEqual(['/listVersion']);
+    // Moved from local-list.effects.spec.ts with the before-hook these rules made unreachable.
+    expect(paths('SendLocalList', { listVersion: 5, updateType: 'Full', localAuthorizationList: [entry('04a2'), entry('04A2')] })).toEqual(['/localAuthorizationList/1/idTag']);
+    expect(paths('SendLocalList', { listVersion: 0, updateType: 'Differential', localAuthorizationList: [entry('A')] })).toEqual(['/listVersion']);
+    expect(paths('SendLocalList', { listVersion: 1, updateType: 'Differential', localAuthorizationList: [entry('A')] })).toEqual([]);
+    expect(paths('SendLocalList', { listVersion: 5, updateType: 'Full', localAuthorizationList: [entry('04a2'), entry('B')] })).toEqual([]);
   });
 });
 
