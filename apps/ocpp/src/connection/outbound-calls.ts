@@ -106,7 +106,7 @@ export class OutboundCalls {
     return this.inFlight?.uniqueId === uniqueId ? this.inFlight.action : undefined;
   }
 
-  /** The socket closed: every pending call fails with `disconnected`. */
+  /** The socket started closing (either side) or closed: every pending call fails with `disconnected`. */
   close(): void {
     this.closed = true;
     const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];

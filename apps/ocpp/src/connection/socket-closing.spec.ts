@@ -1,6 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { onceClosing } from './socket-closing.js';
+import { onceClosing, sessionClosing } from './socket-closing.js';
 
 /** A real ws server socket and its client: the close frame received is ws internals this relies on. */
 async function pair(): Promise<{ server: WebSocket; client: WebSocket; done: () => Promise<void> }> {
@@ -67,6 +67,25 @@ describe('onceClosing', () => {
       onceClosing(server, () => closing++);
       server.terminate();
       expect(closing).toBe(1);
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe('sessionClosing', () => {
+  it("fails the calls, then resolves, on the peer's close frame (before the close event)", async () => {
+    const { server, client, done } = await pair();
+    try {
+      const order: string[] = [];
+      const closing = sessionClosing(server, () => order.push('calls failed')).then(() => order.push('closing'));
+      server.on('close', () => order.push('closed'));
+      const tcp = (client as unknown as { _socket: Socket })._socket;
+      tcp.removeAllListeners('data');
+      tcp.pause();
+      tcp.write(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]));
+      await closing;
+      expect(order).toEqual(['calls failed', 'closing']);
     } finally {
       await done();
     }

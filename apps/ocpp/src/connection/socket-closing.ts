@@ -29,3 +29,25 @@ export function onceClosing(socket: WebSocket, listener: () => void): void {
   };
   socket.once('close', fire);
 }
+
+/**
+ * A session's `closing`: resolves as soon as the socket stops being OPEN, whoever started the
+ * close, after failing its CSMS → charger calls (`failCalls`: answered `disconnected`, Offline).
+ * Our own close fails them itself; a close the charger started (its close frame) used to leave the
+ * calls queued behind the one in flight waiting for the `close` event, up to the handshake's end,
+ * then their timeout: they can never be sent (a CALL is only written to an OPEN socket).
+ * The call in flight ends here too, not at the `close` event: no answer to it can arrive any more.
+ * After its close frame the charger sends no data frames (RFC 6455 §5.5.1), and ws stops reading
+ * the moment it gets that frame (receiverOnConclude removes the socket's data listener); a receive
+ * error or a terminate stop reading as well. An answer sent before the close frame was handled
+ * before it (frames are processed in order). Its outcome (`disconnected`) is the one the `close`
+ * event would give it, only not seconds later.
+ */
+export function sessionClosing(socket: WebSocket, failCalls: () => void): Promise<void> {
+  return new Promise((resolve) =>
+    onceClosing(socket, () => {
+      failCalls();
+      resolve();
+    }),
+  );
+}

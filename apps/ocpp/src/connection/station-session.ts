@@ -17,7 +17,7 @@ import { KeepAlive } from './keep-alive.js';
 import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
 import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
-import { onceClosing } from './socket-closing.js';
+import { sessionClosing } from './socket-closing.js';
 import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 
 export interface SessionSettings {
@@ -62,7 +62,7 @@ export class StationSession implements StationContext {
   private badFrames: number[] = [];
   private readonly keepAlive: KeepAlive;
   private closeReason?: string;
-  /** Resolves when the socket stops being open (either side's close frame, a terminate), before `closed`. */
+  /** Resolves when the socket stops being open (either side's close frame, a terminate), before `closed`; pending calls have failed then. */
   readonly closing: Promise<void>;
   readonly closed: Promise<string>;
   /** The credentials it was admitted under (credentialsFingerprint), for SessionRecheck; undefined while its own key change is recorded. */
@@ -82,7 +82,7 @@ export class StationSession implements StationContext {
     private readonly logger: Logger,
   ) {
     this.calls = new OutboundCalls((id, action, payload) => this.write(serializeCall(id, action, payload)), settings.queueLimit);
-    this.closing = new Promise((resolve) => onceClosing(socket, resolve));
+    this.closing = sessionClosing(socket, () => this.calls.close());
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         this.keepAlive.stop();
