@@ -80,6 +80,24 @@ describe('CommandService.sendMany', () => {
     // Invalid ids never reach the bus.
     expect(subjects).toHaveLength(4);
   });
+
+  it('every station gets the whole timeout from its own send: chargers slow to answer never leave the later ones unsent', async () => {
+    const timeouts = new Map<string, number | undefined>();
+    const requester = {
+      request: async (subject: string, req: { timeoutMs?: number }) => {
+        const id = decodeURIComponent(subject.split('.').pop()!);
+        timeouts.set(id, req.timeoutMs);
+        // The first station holds its slot for longer than the command's timeout (a charger that never answers).
+        if (id === 'CP-SLOW') await new Promise((r) => setTimeout(r, 120));
+        return { status: 'ok', payload: { status: 'Accepted' } };
+      },
+    };
+    const registry = { get: () => undefined } as unknown as SessionRegistry;
+    const svc = new CommandService(registry, { check: () => undefined, stationRefusal: async () => undefined } as unknown as CommandExecutor, requester as unknown as BusRequester, { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
+    const results = await svc.sendMany(['CP-SLOW', 'CP-NEXT'], { action: 'ClearCache', payload: {}, timeoutMs: 100 }, 1);
+    expect(results.map((r) => r.reply.status)).toEqual(['ok', 'ok']);
+    expect(timeouts.get('CP-NEXT')).toBe(100);
+  });
 });
 
 describe('stationIdProblem', () => {
