@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Subjects } from '@cpo/contracts';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import type { StationSession } from '../src/connection/station-session.js';
 import { ocppSuite, RawClient, uniqueStation } from './harness.js';
@@ -19,7 +20,8 @@ function closeFrameThenQuiet(client: RawClient): void {
 
 /**
  * A close the charger starts (its close frame) is handled like one we start: the calls it can no
- * longer carry fail at once.
+ * longer carry fail at once, and a handshake it never finishes is cut off after the same bound
+ * (CLOSE_HANDSHAKE_MS, 5 s), not ws's 30 s close timer.
  */
 describe("OCPP: a close the charger starts (its close frame, TCP kept open)", () => {
   const CALL_TIMEOUT_MS = 8_000;
@@ -51,5 +53,25 @@ describe("OCPP: a close the charger starts (its close frame, TCP kept open)", ()
     // After the close frame no answer can come (RFC 6455 §5.5.1): the call in flight ends as well.
     expect(await first).toMatchObject({ status: 503, body: { code: 'Offline' } });
     expect(Date.now() - started).toBeLessThan(1_500);
+  }, 20_000);
+
+  it('a handshake the charger never finishes: the socket is terminated after the bound and the disconnection recorded, not after 30 s', async () => {
+    const id = uniqueStation();
+    const charger = await open(id);
+    const held = session(id)!;
+    expect(held).toBeDefined();
+
+    const started = Date.now();
+    closeFrameThenQuiet(charger);
+    let timer: NodeJS.Timeout | undefined;
+    const reason = await Promise.race([held.closed, new Promise((r) => (timer = setTimeout(() => r('still open after 10 s'), 10_000)))]);
+    clearTimeout(timer);
+    const elapsed = Date.now() - started;
+    expect(reason).toBe('closed by charger (1000)');
+    expect(elapsed).toBeGreaterThanOrEqual(4_500);
+    expect(elapsed).toBeLessThan(6_000);
+    const h = ocpp();
+    for (let i = 0; i < 100 && h.events.of(Subjects.OcppStationDisconnected, id).length === 0; i++) await sleep(20);
+    expect(h.events.of(Subjects.OcppStationDisconnected, id)).toEqual([expect.objectContaining({ stationId: id })]);
   }, 20_000);
 });

@@ -3,7 +3,8 @@ import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
-import { CLOSE_HANDSHAKE_MS, type StationSession } from './station-session.js';
+import { CLOSE_HANDSHAKE_MS } from './socket-closing.js';
+import type { StationSession } from './station-session.js';
 
 /**
  * Share of SHUTDOWN_TIMEOUT_MS a stopping replica waits for commands already at its chargers or

@@ -90,4 +90,23 @@ describe('sessionClosing', () => {
       await done();
     }
   });
+
+  it("terminates a handshake the peer started and never finishes (TCP kept open) after the bound, not ws's 30 s", async () => {
+    const { server, client, done } = await pair();
+    try {
+      void sessionClosing(server, () => undefined, 100);
+      const closed = new Promise<number>((r) => server.once('close', () => r(Date.now())));
+      const tcp = (client as unknown as { _socket: Socket })._socket;
+      tcp.removeAllListeners('data');
+      tcp.pause();
+      const started = Date.now();
+      tcp.write(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]));
+      let timer: NodeJS.Timeout | undefined;
+      const at = await Promise.race([closed, new Promise<number>((r) => (timer = setTimeout(() => r(Infinity), 2_000)))]);
+      clearTimeout(timer);
+      expect(at - started).toBeLessThan(1_000);
+    } finally {
+      await done();
+    }
+  });
 });

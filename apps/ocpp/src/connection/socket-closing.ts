@@ -1,6 +1,14 @@
 import WebSocket from 'ws';
 
 /**
+ * How long a close handshake may take, whoever started it, before the socket is terminated: ws's
+ * own close timer (30 s) would keep a socket whose charger never completes it (half-open TCP, or
+ * its close frame sent or answered without closing TCP) that long, its session, presence record
+ * and disconnection with it.
+ */
+export const CLOSE_HANDSHAKE_MS = 5_000;
+
+/**
  * Calls `listener` once, as soon as the socket stops being OPEN: our close, a terminate, the
  * charger's close frame, its TCP end or a socket error. The socket's `close` event comes later,
  * after the close handshake (never, until terminated, for a charger that answers the close frame
@@ -42,11 +50,16 @@ export function onceClosing(socket: WebSocket, listener: () => void): void {
  * error or a terminate stop reading as well. An answer sent before the close frame was handled
  * before it (frames are processed in order). Its outcome (`disconnected`) is the one the `close`
  * event would give it, only not seconds later.
+ * The handshake is bounded from here as well (`terminateAfterMs`): our close sets its own bound,
+ * possibly shorter (a stopping replica's), but a close the charger started had none but ws's 30 s
+ * close timer. A terminate of a socket already closed does nothing, so whichever bound ends first
+ * wins.
  */
-export function sessionClosing(socket: WebSocket, failCalls: () => void): Promise<void> {
+export function sessionClosing(socket: WebSocket, failCalls: () => void, terminateAfterMs = CLOSE_HANDSHAKE_MS): Promise<void> {
   return new Promise((resolve) =>
     onceClosing(socket, () => {
       failCalls();
+      setTimeout(() => socket.terminate(), terminateAfterMs).unref();
       resolve();
     }),
   );

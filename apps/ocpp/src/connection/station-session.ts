@@ -17,7 +17,7 @@ import { KeepAlive } from './keep-alive.js';
 import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
 import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
-import { sessionClosing } from './socket-closing.js';
+import { CLOSE_HANDSHAKE_MS, sessionClosing } from './socket-closing.js';
 import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 
 export interface SessionSettings {
@@ -42,8 +42,6 @@ export interface SessionHooks {
  */
 const TRIGGER_WINDOW_MS = 60_000;
 const MAX_RAW_FRAME_KEPT = 65_536;
-/** How long a close handshake may take before the socket is terminated. */
-export const CLOSE_HANDSHAKE_MS = 5_000;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The id of a CALL, read from the frame text when the frame itself could not be processed. */
 const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/;
