@@ -26,12 +26,13 @@ export type StationLimitsOf = (stationId: string) => Promise<StationLimits | und
 /** The outcomes of a CALL that got no CallResult. */
 export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
 /**
- * Whether the charger may have received (and acted on) a CALL that got no CallResult: no answer in
- * time, or the socket closed with the call possibly delivered. A CallError or a call never sent
- * (offline, queue full, replaced) left nothing with the charger.
+ * Whether the charger may have received (and acted on) a CALL that got no CallResult we accept: no
+ * answer in time, the socket closed with the call possibly delivered, or a CALLRESULT malformed or
+ * breaking its schema (it answered, perhaps having acted). A CallError or a call never sent
+ * (offline, queue full, replaced, refused by our own checks) left nothing with the charger.
  */
 export function mayHaveReachedCharger(failure: CallFailure): boolean {
-  return failure.kind === 'timeout' || failure.kind === 'disconnected';
+  return failure.kind === 'timeout' || failure.kind === 'disconnected' || (failure.kind === 'error' && failure.mayHaveActed === true);
 }
 /** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
 export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;

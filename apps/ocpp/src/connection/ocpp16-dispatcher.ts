@@ -144,7 +144,7 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
     const lenient = ctx.validationPolicy === 'lenient';
     this.metrics.schemaViolations.inc({ action, direction: 'answer', handled: lenient ? 'processed' : 'rejected' });
     if (lenient) return { kind: 'result', payload };
-    return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
+    return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject, mayHaveActed: true };
   }
 
   normalizeErrorCode(code: string): string {

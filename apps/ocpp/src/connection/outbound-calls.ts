@@ -7,7 +7,12 @@ import type { JsonObject } from '@cpo/ocpp-protocol';
  */
 export type CallOutcome =
   | { kind: 'result'; payload: JsonObject }
-  | { kind: 'error'; code: string; description: string; details: JsonObject }
+  /**
+   * A CallError, or an answer we could not accept. `mayHaveActed`: the charger answered with a
+   * CALLRESULT that is malformed or breaks its schema; unlike a CallError, it may have carried the
+   * call out, so what the call would have changed is treated as unknown, not refused.
+   */
+  | { kind: 'error'; code: string; description: string; details: JsonObject; mayHaveActed?: true }
   | { kind: 'timeout' }
   | { kind: 'disconnected' }
   | { kind: 'queue-full' }

@@ -202,8 +202,10 @@ export class StationSession implements StationContext {
       // A broken CALLRESULT/CALLERROR is never answered, but one naming our call in flight is still
       // the charger's answer to it (e.g. `[4,id,"NotSupported",""]` without details): the call ends
       // now, not at its timeout, which would report a charger that answered as one that did not.
+      // A broken CALLRESULT may still mean it acted (a new key taken, a reservation made).
       else if (parsed.uniqueId !== undefined) {
-        this.calls.settle(parsed.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer is malformed: ${parsed.description}`, details: {} });
+        const mayHaveActed = parsed.messageType === MessageType.CallError ? {} : { mayHaveActed: true as const };
+        this.calls.settle(parsed.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer is malformed: ${parsed.description}`, details: {}, ...mayHaveActed });
       }
       return;
     }
