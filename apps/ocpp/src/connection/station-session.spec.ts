@@ -4,6 +4,8 @@ import { InboundIds } from '@cpo/ocpp-protocol';
 import pino from 'pino';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { ProtocolBundle } from './protocol-bundle.js';
+import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
+import type { ValidationPolicy } from './station-context.js';
 import { StationSession, type SessionHooks } from './station-session.js';
 
 const noop = { inc() {}, observe() {}, set() {} };
@@ -43,7 +45,7 @@ const bundle = (dispatch: ProtocolBundle['dispatch']): ProtocolBundle => ({
 
 const heartbeat: ProtocolBundle['dispatch'] = async () => ({ ok: true, payload: { currentTime: '2025-01-01T00:00:00Z' } });
 
-function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds; metrics?: OcppMetrics } = {}) {
+function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds; metrics?: OcppMetrics; bundle?: ProtocolBundle; policy?: ValidationPolicy; callTimeoutMs?: number } = {}) {
   const socket = new FakeSocket();
   const hooks = { rejectedFrame: jest.fn<SessionHooks['rejectedFrame']>(), activity: jest.fn<SessionHooks['activity']>() };
   const session = new StationSession(
@@ -51,10 +53,10 @@ function open(options: { dispatch?: ProtocolBundle['dispatch']; ids?: InboundIds
     'CP1',
     true,
     'Accepted',
-    'strict',
+    options.policy ?? 'strict',
     options.ids ?? new InboundIds(),
-    { callTimeoutMs: 1000, queueLimit: 10, pingIntervalMs: 0, maxBadFramesPerMinute: 100 },
-    bundle(options.dispatch ?? heartbeat),
+    { callTimeoutMs: options.callTimeoutMs ?? 1000, queueLimit: 10, pingIntervalMs: 0, maxBadFramesPerMinute: 100 },
+    options.bundle ?? bundle(options.dispatch ?? heartbeat),
     options.metrics ?? metrics,
     hooks,
     logger,
@@ -167,5 +169,38 @@ describe('StationSession: metric labels stay bounded whatever a charger sends', 
     socket.frame('[2,"b1"]');
     socket.frame('[2,"b2","Heartbeat",{},1,2,3,4,5,6,7,8,9,10]');
     expect(labels['badFrames']).toEqual([{ reason: 'message type N needs N elements, got N' }, { reason: 'message type N needs N elements, got N' }]);
+  });
+});
+
+/** A session on the real 1.6 bundle, its validation policy `off`: outbound checks ignore it. */
+const outboundOpen = () => open({ bundle: new Ocpp16Dispatcher(metrics, logger), policy: 'off', callTimeoutMs: 50 });
+
+const profile = (limit: number) => ({
+  connectorId: 1,
+  csChargingProfiles: {
+    chargingProfileId: 1,
+    stackLevel: 0,
+    chargingProfilePurpose: 'TxDefaultProfile',
+    chargingProfileKind: 'Absolute',
+    chargingSchedule: { chargingRateUnit: 'A', startSchedule: '2025-01-01T00:00:00Z', chargingSchedulePeriod: [{ startPeriod: 0, limit }] },
+  },
+});
+
+describe('StationSession: outbound CALLs are always strict (guide §1.10)', () => {
+  it('never sends a CALL that breaks its schema; the caller gets the violation', async () => {
+    const { socket, session } = outboundOpen();
+    // Two decimals (multipleOf 0.1), which a charger's validator refuses or rounds its own way.
+    const outcome = await session.call('SetChargingProfile', profile(8.15));
+    expect(outcome).toMatchObject({ kind: 'error', code: 'OccurenceConstraintViolation', description: expect.stringContaining('not sent') });
+    expect(await session.call('ClearCache', { extra: true })).toMatchObject({ kind: 'error', code: 'PropertyConstraintViolation' });
+    expect(await session.call('Heartbeat', {})).toMatchObject({ kind: 'error', code: 'NotSupported' });
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('sends a valid one (8.1 passes multipleOf 0.1, guide §1.11)', async () => {
+    const { socket, session } = outboundOpen();
+    const outcome = session.call('SetChargingProfile', profile(8.1));
+    expect(socket.sent).toEqual([[2, expect.any(String), 'SetChargingProfile', profile(8.1)]]);
+    expect(await outcome).toEqual({ kind: 'timeout' });
   });
 });
