@@ -167,11 +167,14 @@ export class LimitDispatcher {
     let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
-      await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
       // Level 0 is where a lease's fallback lies: it goes, and the profile has no end.
       if (this.leaseFor(caps) > 0 && leased(attempt)) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
       attempt = await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms);
       reply = await this.caller.setProfile(stationId, attempt, o.ctx);
+      // Remembered only if level 0 is taken: refused there too, the level was not the reason (a
+      // connector the charger lacks, NotSupported, a value it dislikes), and learning it would take
+      // every connector's lease away for good.
+      if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
       capRefused = true;

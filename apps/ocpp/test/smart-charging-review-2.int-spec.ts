@@ -1,0 +1,60 @@
+import { jest } from '@jest/globals';
+import type { PlannerStationLimitsPlanned } from '@cpo/contracts';
+import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import type { Req16 } from '@cpo/ocpp-protocol';
+import { eventually } from '@cpo/testing';
+import { api, startOcpp, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, publishPlanAt } from './smart-charging-harness.js';
+
+type Row = { chargingProfileId: number; planId: string; state: string };
+
+describe('smart charging review 2', () => {
+  let h: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    // No background retry pass; leases on chargers with stack levels.
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const online = (keys: Record<string, string>) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCREV2', composite: false });
+  const row = async (stationId: string, id: number) => ((await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === id);
+  const hasState = async (stationId: string, id: number, planId: string, state: string) => {
+    const r = await row(stationId, id);
+    return r?.planId === planId && r.state === state;
+  };
+  const capabilities = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}`)).body?.capabilities as Record<string, unknown>;
+
+  /** Replaces the charger's SetChargingProfile answer: `refuse` decides per request, the rest is accepted. */
+  const answerProfiles = (cp: ChargePoint16, refuse: (req: Req16<'SetChargingProfile'>) => boolean) => {
+    const sets: Req16<'SetChargingProfile'>[] = [];
+    cp.handle('SetChargingProfile', (req) => {
+      sets.push(req);
+      return { status: refuse(req) ? 'Rejected' : 'Accepted' };
+    });
+    return sets;
+  };
+
+  it('a profile refused at stack level 1 and at level 0 alike does not teach "stack level 0 only": the level was not the reason', async () => {
+    const { cp } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '2' });
+    // The charger has one connector: anything for connector 2 is refused, whatever its level.
+    const sets = answerProfiles(cp, (req) => req.connectorId === 2);
+    const made = Date.now();
+    const p: PlannerStationLimitsPlanned = constantPlan(cp.identity, [[1, 16], [2, 16]]);
+    await publishPlanAt(h, p, new Date(made));
+    expect(await eventually(async () => (await hasState(cp.identity, 101, p.planId, 'applied')) && (await hasState(cp.identity, 102, p.planId, 'rejected')))).toBe(true);
+    expect(sets.filter((s) => s.connectorId === 2).map((s) => s.csChargingProfiles.stackLevel)).toContain(0);
+    expect((await capabilities(cp.identity))['onlyStackLevelZero']).not.toBe(true);
+    // Connector 1 keeps its lease at level 1 with the next plan.
+    const next = constantPlan(cp.identity, [[1, 10]]);
+    await publishPlanAt(h, next, new Date(made + 1_000));
+    expect(await eventually(() => hasState(cp.identity, 101, next.planId, 'applied'))).toBe(true);
+    expect(sets.filter((s) => s.csChargingProfiles.chargingProfileId === 101).at(-1)?.csChargingProfiles).toMatchObject({ stackLevel: 1, chargingSchedule: { duration: expect.any(Number) } });
+  });
+});
