@@ -57,17 +57,20 @@ export class AuthorizationService {
    * The tag's current authorisation. `ConcurrentTx` when the tag is in another transaction:
    * with `at` (a StartTransaction's timestamp, which may lie in the past when the start was queued
    * offline) only one running at that instant counts, so a later session of the same tag does not
-   * make an earlier start concurrent; without it (Authorize, a stop) any running transaction counts.
-   * `exceptTransactionId`: a transaction not to count (the one a StopTransaction is stopping).
+   * make an earlier start concurrent; without it (Authorize) any running transaction counts.
    * `connectorId`: the connector of `stationId` a StartTransaction is on; an earlier transaction
    * there has ended by then (its stop may have been lost) and does not count.
+   * `concurrentTx: false` (a StopTransaction's tag): no ConcurrentTx at all. OCPP 1.6 §7.2 makes it
+   * relevant only to starting a transaction; a stop starts nothing, and its idTagInfo goes into the
+   * charger's Authorization Cache, where ConcurrentTx would refuse the card there while offline.
    */
-  async authorize(stationId: string, idTag: string, options: { exceptTransactionId?: number; now?: Date; at?: Date; connectorId?: number } = {}): Promise<IdTagInfo> {
+  async authorize(stationId: string, idTag: string, options: { now?: Date; at?: Date; connectorId?: number; concurrentTx?: boolean } = {}): Promise<IdTagInfo> {
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
     const info = local ? this.fromLocal(local, now) : withRoamingExpiry(await this.askRoaming(stationId, idTag), now);
+    if (options.concurrentTx === false) return info;
     const startingOn = options.connectorId === undefined ? undefined : { stationId, connectorId: options.connectorId };
-    if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, options.exceptTransactionId, options.at, startingOn))) {
+    if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, undefined, options.at, startingOn))) {
       return { ...info, status: 'ConcurrentTx' };
     }
     return info;

@@ -47,11 +47,11 @@ function service(row: TransactionRow, authorize: AuthorizationService['authorize
 const stop = (idTag: string) => ({ transactionId: 41, meterStop: 100, timestamp: '2026-01-01T11:00:00Z', idTag });
 
 describe('TransactionService.stop idTagInfo', () => {
-  it('asks for the tag without counting the transaction being stopped', async () => {
+  it('asks for the tag without ConcurrentTx (OCPP 1.6: relevant only to a start)', async () => {
     const authorize = jest.fn<AuthorizationService['authorize']>(async () => ({ status: 'Blocked' }));
     const { tx } = service(stopped('TAG', 'Accepted'), authorize);
     await expect(tx.stop('CP-1', stop('OTHER'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
-    expect(authorize).toHaveBeenCalledWith('CP-1', 'OTHER', { exceptTransactionId: 41 });
+    expect(authorize).toHaveBeenCalledWith('CP-1', 'OTHER', { concurrentTx: false });
   });
 
   it('never fails the stop when the decision fails: the stored status of the same tag, never ConcurrentTx, else Accepted', async () => {

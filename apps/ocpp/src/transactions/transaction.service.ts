@@ -104,14 +104,16 @@ export class TransactionService {
   /**
    * StopTransaction.conf's idTagInfo updates the charger's Authorization Cache (OCPP 1.6 §4.10),
    * so it is the tag's current authorisation, asked after the commit (a roaming tag is asked of the
-   * hub, which may take seconds). The stopped transaction never makes its own tag concurrent. The
+   * hub, which may take seconds). Never ConcurrentTx (OCPP 1.6 §7.2: only relevant to a start): not
+   * for the transaction being stopped, nor for another session of the stopping tag (a card with the
+   * same parent stopping this one while it charges elsewhere), which would enter the cache. The
    * stop is stored already and must be acknowledged: if the decision fails, the start's status
    * for the same tag (never ConcurrentTx), else Accepted. The same tag in any case: IdToken is a
    * CiString, and a card reported in another case at the stop is still the card that started.
    */
   private async stopAuthorization(stationId: string, idTag: string, started: TransactionRow | undefined): Promise<IdTagInfo> {
     try {
-      return await this.authorization.authorize(stationId, idTag, { exceptTransactionId: started?.transactionId });
+      return await this.authorization.authorize(stationId, idTag, { concurrentTx: false });
     } catch (err) {
       const stored = started?.idTag.toLowerCase() === idTag.toLowerCase() && started.idTagStatus !== 'ConcurrentTx' ? (started.idTagStatus as IdTagInfo['status']) : 'Accepted';
       this.logger.warn({ stationId, idTag, transactionId: started?.transactionId, err: (err as Error).message, answer: stored }, 'StopTransaction idTag not authorised again; answering the stored status');
