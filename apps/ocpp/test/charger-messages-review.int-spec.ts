@@ -1,3 +1,5 @@
+import { Subjects } from '@cpo/contracts';
+import { eventually } from '@cpo/testing';
 import { api, send, ocppSuite, uniqueStation } from './harness.js';
 
 const now = () => new Date().toISOString();
@@ -19,5 +21,19 @@ describe('charger-initiated messages: review fixes', () => {
     // idTagInfo in its Authorization Cache: ConcurrentTx there refuses the card offline afterwards.
     const stop = await send(here, 'StopTransaction', { transactionId: session.transactionId, idTag: stopper, meterStop: 1000, timestamp: now() });
     expect(stop.idTagInfo?.status).toBe('Accepted');
+  });
+
+  it("a lenient station's BootNotification without a vendor, or with a firmwareVersion that is no text, is answered Accepted and its details stored", async () => {
+    const id = uniqueStation('LBOOT');
+    expect((await api(ocpp(), 'PUT', `/api/v1/stations/${id}`, { validationPolicy: 'lenient' })).status).toBe(201);
+    const cp = await booted(id);
+    const conf = await cp.call('BootNotification', { chargePointModel: 'S1', firmwareVersion: 17 } as never, { skipSchemaValidation: true, suppress: false });
+    expect(conf).toMatchObject({ status: 'Accepted' });
+    const [row] = await ocpp().db.query(`SELECT vendor, model, firmware_version FROM stations WHERE id = $1`, [id]);
+    expect(row).toEqual({ vendor: null, model: 'S1', firmware_version: '17' });
+    // The first boot's event and this one's: the contract's vendor (required) published as empty, the firmware left out.
+    expect(await eventually(() => ocpp().events.of(Subjects.OcppStationBooted, id).length === 2)).toBe(true);
+    expect(ocpp().events.of(Subjects.OcppStationBooted, id)[1]).toEqual(expect.objectContaining({ vendor: '', model: 'S1', registrationStatus: 'Accepted' }));
+    expect(ocpp().events.of(Subjects.OcppStationBooted, id)[1]).not.toHaveProperty('firmwareVersion');
   });
 });

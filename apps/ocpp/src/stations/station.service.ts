@@ -10,6 +10,7 @@ import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { parseOcppTime } from '../time.js';
+import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
 import { StationRepository } from './station.repository.js';
 import { TransferRepository, type UploadKind } from './transfer.repository.js';
@@ -98,16 +99,10 @@ export class StationService {
         now,
       );
       const interval = status === 'Accepted' ? this.config.OCPP_HEARTBEAT_INTERVAL_S : this.config.OCPP_BOOT_RETRY_INTERVAL_S;
-      await this.outbox.enqueue(tx, Subjects.OcppStationBooted, {
-        stationId: ctx.stationId,
-        vendor: req.chargePointVendor,
-        model: req.chargePointModel,
-        serialNumber: req.chargePointSerialNumber || req.chargeBoxSerialNumber || undefined,
-        firmwareVersion: req.firmwareVersion || undefined,
-        registrationStatus: status,
-        intervalS: interval,
-        bootedAt: now.toISOString(),
-      });
+      // Built for the contract (a lenient boot may lack its vendor): an event must never refuse the boot.
+      const built = stationBootedEvent(ctx.stationId, req, { registrationStatus: status, intervalS: interval, bootedAt: now });
+      if (built.event) await this.outbox.enqueue(tx, Subjects.OcppStationBooted, built.event, { validate: false });
+      else this.logger.error({ stationId: ctx.stationId, reason: built.invalid }, 'boot stored without ocpp.station.booted: the bus contract cannot carry it');
       return { status, interval, changed };
     });
     // The charger sets its clock from this: the time of the answer, not of the request (a boot can
