@@ -57,4 +57,19 @@ describe('smart charging review 2', () => {
     expect(await eventually(() => hasState(cp.identity, 101, next.planId, 'applied'))).toBe(true);
     expect(sets.filter((s) => s.csChargingProfiles.chargingProfileId === 101).at(-1)?.csChargingProfiles).toMatchObject({ stackLevel: 1, chargingSchedule: { duration: expect.any(Number) } });
   });
+
+  it("a plan's validUntil ends its connector limits there (the lease is not renewed past it, the fallback takes over); the station cap stays", async () => {
+    const { cp } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '2' });
+    const sets = answerProfiles(cp, () => false);
+    // Begun ten minutes ago, valid for two more: the planner that made it may be gone by then.
+    const p: PlannerStationLimitsPlanned = { ...constantPlan(cp.identity, [[0, 32], [1, 16]]), validUntil: new Date(Date.now() + 120_000).toISOString() };
+    await publishPlanAt(h, p, new Date());
+    expect(await eventually(async () => (await hasState(cp.identity, 101, p.planId, 'applied')) && (await hasState(cp.identity, 1, p.planId, 'applied')))).toBe(true);
+    const sent = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)!.csChargingProfiles;
+    const schedule = sent(101).chargingSchedule;
+    const endMs = Date.parse(schedule.startSchedule!) + schedule.duration! * 1000;
+    expect(endMs).toBeLessThanOrEqual(Date.parse(p.validUntil!));
+    expect(endMs).toBeGreaterThan(Date.parse(p.validUntil!) - 2_000);
+    expect(sent(1).chargingSchedule.duration).toBeUndefined();
+  });
 });

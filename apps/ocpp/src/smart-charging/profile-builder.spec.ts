@@ -1,5 +1,5 @@
 import { validateRequest16 } from '@cpo/ocpp-protocol';
-import { buildLeaseFallback, buildProfile, forRunningTransaction, roundDown } from './profile-builder.js';
+import { buildLeaseFallback, buildProfile, endingAtValidUntil, forRunningTransaction, roundDown } from './profile-builder.js';
 
 const now = new Date('2026-11-23T06:00:00.000Z');
 
@@ -236,5 +236,23 @@ describe('forRunningTransaction', () => {
     expect(tx.profile.chargingSchedule.duration).toBe(leased.profile.chargingSchedule.duration);
     expect(leased.profile).not.toHaveProperty('transactionId');
     expect(validateRequest16('SetChargingProfile', { connectorId: 2, csChargingProfiles: tx.profile }).ok).toBe(true);
+  });
+});
+
+describe('endingAtValidUntil', () => {
+  const limit = (connectorId: number, durationS?: number) => ({
+    connectorId,
+    schedule: { startSchedule: '2026-11-23T05:00:00.000Z', chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 16 }], ...(durationS ? { durationS } : {}) },
+  });
+
+  it("ends a connector's schedule at validUntil (whole seconds, never after), or at its own end if sooner", () => {
+    expect(endingAtValidUntil(limit(1), '2026-11-23T06:00:00.900Z').schedule.durationS).toBe(3600);
+    expect(endingAtValidUntil(limit(1, 600), '2026-11-23T06:00:00.000Z').schedule.durationS).toBe(600);
+    expect(endingAtValidUntil(limit(1), '2026-11-23T04:00:00.000Z').schedule.durationS).toBe(1);
+    expect(endingAtValidUntil(limit(1), undefined).schedule.durationS).toBeUndefined();
+  });
+
+  it('keeps the station cap without an end (the fail-safe)', () => {
+    expect(endingAtValidUntil(limit(0), '2026-11-23T06:00:00.000Z').schedule.durationS).toBeUndefined();
   });
 });

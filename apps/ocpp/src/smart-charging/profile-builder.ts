@@ -143,6 +143,23 @@ export function buildLeaseFallback(connectorId: number, caps: StationCapabilitie
   };
 }
 
+/**
+ * A connector's limit as stored for a plan with `validUntil` ("when the plan stops applying", the
+ * contract): its schedule ends there (the earlier of its own end and that instant, whole seconds,
+ * never after it). So a lease is not renewed past it (renewal stops at the schedule's end) and the
+ * charger falls back by itself if no newer plan came: the planner that made it may be gone, and its
+ * limits, made for that day's load, would otherwise hold for good. The station cap (connector 0)
+ * keeps no end: it is the fail-safe that must survive us and the planner (guide §3.3).
+ */
+export function endingAtValidUntil(limit: ConnectorLimit, validUntil: string | undefined): ConnectorLimit {
+  if (validUntil === undefined || limit.connectorId === 0) return limit;
+  const untilS = Math.floor((Date.parse(validUntil) - Date.parse(limit.schedule.startSchedule)) / 1000);
+  if (Number.isNaN(untilS)) return limit;
+  // A schedule starting at or after validUntil never applies: a second at its start (durations are positive).
+  const durationS = Math.max(1, Math.min(limit.schedule.durationS ?? Infinity, untilS));
+  return { ...limit, schedule: { ...limit.schedule, durationS } };
+}
+
 function chooseUnit(planned: 'A' | 'W', allowed: ('A' | 'W')[] | undefined): 'A' | 'W' {
   if (!allowed || allowed.length === 0 || allowed.includes(planned)) return planned;
   return allowed[0]!;

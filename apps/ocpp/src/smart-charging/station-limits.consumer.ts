@@ -8,7 +8,7 @@ import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
-import { connectorProfileId, STATION_CAP_PROFILE_ID } from './profile-builder.js';
+import { connectorProfileId, endingAtValidUntil, STATION_CAP_PROFILE_ID } from './profile-builder.js';
 
 /**
  * Planner limits in, charger profiles out. A plan is stored as the desired state (in the consumer's
@@ -81,7 +81,7 @@ export class StationLimitsConsumer implements OnModuleInit {
         connectorId: limit.connectorId,
         purpose: station ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
         stackLevel: 0,
-        desired: limit,
+        desired: endingAtValidUntil(limit, plan.validUntil),
         planId: plan.planId,
         planOccurredAt: occurredAt,
       });
