@@ -6,7 +6,7 @@ const now = () => new Date().toISOString();
 
 /** Charger-initiated messages (guide §2.1, §2.3): defects found in review. */
 describe('charger-initiated messages: review fixes', () => {
-  const { ocpp, booted } = ocppSuite();
+  const { ocpp, booted, command } = ocppSuite();
 
   it("a StopTransaction's idTagInfo is never ConcurrentTx: a card stopping another card's session while it charges elsewhere is Accepted", async () => {
     const starter = uniqueStation('TAG').slice(-12);
@@ -35,5 +35,32 @@ describe('charger-initiated messages: review fixes', () => {
     expect(await eventually(() => ocpp().events.of(Subjects.OcppStationBooted, id).length === 2)).toBe(true);
     expect(ocpp().events.of(Subjects.OcppStationBooted, id)[1]).toEqual(expect.objectContaining({ vendor: '', model: 'S1', registrationStatus: 'Accepted' }));
     expect(ocpp().events.of(Subjects.OcppStationBooted, id)[1]).not.toHaveProperty('firmwareVersion');
+  });
+
+  it("a triggered Idle after an update's outcome keeps that outcome on the request (firmware Installed, diagnostics Uploaded); Idle mid-transfer still shows", async () => {
+    const station = async (id: string) => (await api(ocpp(), 'GET', `/api/v1/stations/${id}`)).body;
+    const cp = await booted(undefined, (c) => {
+      c.handle('UpdateFirmware', () => ({}));
+      c.handle('GetDiagnostics', () => ({ fileName: 'diag.zip' }));
+    });
+    const update = { location: 'https://fw.example.com/s1.bin', retrieveDate: new Date(Date.now() + 60_000).toISOString() };
+    expect((await command(cp.identity, 'UpdateFirmware', update)).status).toBe(200);
+    for (const status of ['Downloading', 'Downloaded', 'Installing', 'Installed'] as const) await send(cp, 'FirmwareStatusNotification', { status });
+    expect((await command(cp.identity, 'GetDiagnostics', { location: 'ftp://diag.example.com/up' })).status).toBe(200);
+    for (const status of ['Uploading', 'Uploaded'] as const) await send(cp, 'DiagnosticsStatusNotification', { status });
+    // OCPP 1.6: Idle is only sent when triggered, and means no transfer is going on (guide §2.3).
+    await send(cp, 'FirmwareStatusNotification', { status: 'Idle' });
+    await send(cp, 'DiagnosticsStatusNotification', { status: 'Idle' });
+    const after = await station(cp.identity);
+    expect(after.firmware_request).toMatchObject({ location: update.location, status: 'Installed' });
+    expect(after.diagnostics_request).toMatchObject({ fileName: 'diag.zip', status: 'Uploaded' });
+    expect(after).toMatchObject({ firmware_status: 'Installed', diagnostics_status: 'Uploaded' });
+    const kept = await ocpp().db.query(`SELECT count(*)::int AS n FROM station_messages WHERE station_id = $1 AND payload->>'status' = 'Idle'`, [cp.identity]);
+    expect(kept).toEqual([{ n: 2 }]);
+
+    // A new update the charger then reports Idle for was dropped: that Idle is its status.
+    expect((await command(cp.identity, 'UpdateFirmware', update)).status).toBe(200);
+    await send(cp, 'FirmwareStatusNotification', { status: 'Idle' });
+    expect((await station(cp.identity)).firmware_request).toMatchObject({ status: 'Idle' });
   });
 });

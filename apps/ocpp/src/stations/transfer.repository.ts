@@ -7,6 +7,12 @@ export type UploadKind = 'firmware' | 'diagnostics' | 'log';
 /** Transfers whose requests and statuses carry a requestId (security extension): signed firmware updates, logs. */
 export type IdentifiedKind = 'firmware' | 'log';
 
+/** The statuses that end a plain (OCPP 1.6) firmware update or diagnostics upload. */
+const OUTCOMES = {
+  firmware: ['Installed', 'DownloadFailed', 'InstallationFailed'],
+  diagnostics: ['Uploaded', 'UploadFailed'],
+} as const;
+
 /**
  * The transfers a station was asked for and reports the progress of (firmware, diagnostics, logs):
  * the station row's `*_request` and `*_status` columns (SQL only; the rules live in the services).
@@ -36,12 +42,24 @@ export class TransferRepository {
 
   /**
    * The station's latest transfer status; for firmware and logs also the requestId it named (null
-   * if none), replacing the previous one's, as the status itself does.
+   * if none), replacing the previous one's, as the status itself does. Except a firmware or
+   * diagnostics `Idle` over the outcome of the current (plain, 1.6) request: Idle is only sent when
+   * triggered and says no transfer is going on, which that outcome already tells, and the request
+   * shows the latest status after it was sent, so Installed/Uploaded read Idle. Idle still replaces
+   * a status mid-transfer (the charger dropped it) or one older than the request (nothing since).
    */
   async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date, requestId?: number): Promise<void> {
     const column = `${kind}_status`;
     const named = kind === 'diagnostics' ? '' : `, ${column}_request_id = $4`;
-    await tx.query(`UPDATE stations SET ${column} = $2, ${column}_at = $3${named}, updated_at = now() WHERE id = $1`, kind === 'diagnostics' ? [id, status, at] : [id, status, at, requestId ?? null]);
+    const keepOutcome =
+      kind === 'log'
+        ? ''
+        : ` AND NOT ($2 = 'Idle' AND ${column} = ANY('{${OUTCOMES[kind].join(',')}}'::text[])${kind === 'firmware' ? ` AND ${column}_request_id IS NULL` : ''}
+             AND ${column}_at >= COALESCE((${kind}_request->>'requestedAt')::timestamptz, '-infinity'))`;
+    await tx.query(
+      `UPDATE stations SET ${column} = $2, ${column}_at = $3${named}, updated_at = now() WHERE id = $1${keepOutcome}`,
+      kind === 'diagnostics' ? [id, status, at] : [id, status, at, requestId ?? null],
+    );
   }
 
   /**
