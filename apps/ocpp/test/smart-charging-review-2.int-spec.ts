@@ -1,8 +1,11 @@
 import { jest } from '@jest/globals';
-import type { PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { Subjects, type OcppCommandReply, type PlannerStationLimitsPlanned } from '@cpo/contracts';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
+import { SessionRegistry } from '../src/connection/session-registry.js';
+import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
+import { StationCaller } from '../src/smart-charging/station-caller.js';
 import { api, startOcpp, type OcppHarness } from './harness.js';
 import { constantPlan, onlineProfileCharger, publishPlanAt } from './smart-charging-harness.js';
 
@@ -71,5 +74,35 @@ describe('smart charging review 2', () => {
     expect(endMs).toBeLessThanOrEqual(Date.parse(p.validUntil!));
     expect(endMs).toBeGreaterThan(Date.parse(p.validUntil!) - 2_000);
     expect(sent(1).chargingSchedule.duration).toBeUndefined();
+  });
+
+  it("a send left unanswered does not overwrite the same plan's applied state recorded since by another replica's pass (no failed event)", async () => {
+    const { cp } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '0' });
+    const p = constantPlan(cp.identity, [[1, 16]]);
+    await publishPlanAt(h, p, new Date());
+    expect(await eventually(() => hasState(cp.identity, 101, p.planId, 'applied'))).toBe(true);
+    const dispatcher = h.app.app.get(LimitDispatcher);
+    const ctx = h.app.app.get(SessionRegistry).get(cp.identity);
+    // The replica that held the charger's old, half-open socket re-sends after a reconnect; its CALL
+    // ends only at its timeout, while the replica holding the new socket re-sends and gets Accepted.
+    let timeOut!: () => void;
+    const unanswered = new Promise<void>((r) => (timeOut = r));
+    const caller = h.app.app.get(StationCaller);
+    const real = caller.setProfile.bind(caller);
+    const setProfile = jest.spyOn(caller, 'setProfile');
+    setProfile.mockImplementationOnce(async () => {
+      await unanswered;
+      return { status: 'error', code: 'Timeout', description: 'no answer' } as OcppCommandReply;
+    }).mockImplementation(real);
+    const oldReplicaPass = (dispatcher as unknown as { pass: (id: string, o: object) => Promise<void> }).pass(cp.identity, { all: true, ctx });
+    expect(await eventually(() => setProfile.mock.calls.length === 1)).toBe(true);
+    await dispatcher.dispatch(cp.identity, { all: true, ctx });
+    expect(await eventually(() => h.events.of(Subjects.OcppChargingProfileApplied, cp.identity).length >= 2)).toBe(true);
+    timeOut();
+    await oldReplicaPass;
+    expect(await hasState(cp.identity, 101, p.planId, 'applied')).toBe(true);
+    // Give a failed event generous time to show (none is the expected outcome).
+    await eventually(() => h.events.of(Subjects.OcppChargingProfileFailed, cp.identity).length > 0, 1_500);
+    expect(h.events.of(Subjects.OcppChargingProfileFailed, cp.identity)).toHaveLength(0);
   });
 });

@@ -199,16 +199,18 @@ export class ChargingProfileRepository {
     tx: EntityManager,
     stationId: string,
     chargingProfileId: number,
-    o: { state: ProfileState; applied?: Record<string, unknown>; result: string; planId: string | null },
+    o: { state: ProfileState; applied?: Record<string, unknown>; result: string; planId: string | null; unlessAppliedSince?: Date },
   ): Promise<boolean> {
     // Only if the row still holds the plan we sent: a newer plan that arrived meanwhile stays pending.
+    // With `unlessAppliedSince` (a failure), not over the same plan applied since then by another pass.
     // `attempts` counts the tries in a row without success: an accepted one (a lease renewal too)
     // starts the count again, so a later timeout is retried like a first one.
     const rows = returnedRows(await tx.query(
       `UPDATE charging_profiles SET state = $3, applied = COALESCE($4::jsonb, applied), applied_at = CASE WHEN $4::jsonb IS NULL THEN applied_at ELSE now() END,
          last_result = $5, attempts = CASE WHEN $3 = 'applied' THEN 0 ELSE attempts + 1 END
-       WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $6::uuid RETURNING 1`,
-      [stationId, chargingProfileId, o.state, o.applied === undefined ? null : JSON.stringify(o.applied), o.result.slice(0, 500), o.planId],
+       WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $6::uuid
+         AND NOT ($7::timestamptz IS NOT NULL AND state = 'applied' AND applied_at >= $7::timestamptz) RETURNING 1`,
+      [stationId, chargingProfileId, o.state, o.applied === undefined ? null : JSON.stringify(o.applied), o.result.slice(0, 500), o.planId, o.unlessAppliedSince?.toISOString() ?? null],
     ));
     return rows.length > 0;
   }

@@ -164,6 +164,7 @@ export class LimitDispatcher {
   ): Promise<{ sent?: BuiltProfile; capRefused?: boolean }> {
     let attempt = built;
     let capRefused = false;
+    const sentAt = new Date();
     let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
@@ -182,12 +183,12 @@ export class LimitDispatcher {
       reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     }
     if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused }; // a newer profile took its place in the queue
-    const recorded = await this.record(stationId, row, attempt, reply, o.renewal);
+    const recorded = await this.record(stationId, row, attempt, reply, o.renewal, sentAt);
     return { sent: recorded ? attempt : undefined, capRefused };
   }
 
   /** True when the charger accepted and the row still held this plan. A renewal accepted is not news: no event. */
-  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean): Promise<boolean> {
+  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean, sentAt: Date): Promise<boolean> {
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
     this.metrics.profileDispatches.inc({ outcome: accepted ? (renewal ? 'renewed' : 'applied') : failed! });
@@ -208,6 +209,10 @@ export class LimitDispatcher {
         applied: accepted ? (built.profile as unknown as Record<string, unknown>) : undefined,
         result,
         planId: row.planId,
+        // A failure is about this CALL only: if another pass (the replica holding the charger's new
+        // socket, while ours went to the old one and timed out) had the same plan accepted since we
+        // sent, the charger holds it; recording the failure would publish `failed` after `applied`.
+        unlessAppliedSince: accepted ? undefined : sentAt,
       });
       if (!current) {
         if (accepted) stale = await this.profiles.reopenAfterStaleAccept(tx, stationId, row.chargingProfileId, row.planId, built.profile as unknown as Record<string, unknown>, result);
