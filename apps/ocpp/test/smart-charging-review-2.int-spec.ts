@@ -105,4 +105,17 @@ describe('smart charging review 2', () => {
     await eventually(() => h.events.of(Subjects.OcppChargingProfileFailed, cp.identity).length > 0, 1_500);
     expect(h.events.of(Subjects.OcppChargingProfileFailed, cp.identity)).toHaveLength(0);
   });
+
+  it("a single-phase connector's lease fallback in W is the fallback current at one phase, not three (never above the fallback)", async () => {
+    const { cp } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '2', ChargingScheduleAllowedChargingRateUnit: 'Power' });
+    const sets = answerProfiles(cp, () => false);
+    const p = constantPlan(cp.identity, [[1, 16]]);
+    p.connectors[0]!.schedule.periods[0]!.numberPhases = 1;
+    await publishPlanAt(h, p, new Date());
+    expect(await eventually(() => hasState(cp.identity, 101, p.planId, 'applied'))).toBe(true);
+    const sent = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)!.csChargingProfiles.chargingSchedule;
+    expect(sent(101).chargingSchedulePeriod[0]).toEqual({ startPeriod: 0, limit: 3680, numberPhases: 1 });
+    // 6 A (OCPP_PROFILE_LEASE_FALLBACK_A) on one phase at 230 V; at three it would be 4,140 W, 18 A on that one phase.
+    expect(sent(201)).toMatchObject({ chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 1380, numberPhases: 1 }] });
+  });
 });

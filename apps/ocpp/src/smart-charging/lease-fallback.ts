@@ -32,11 +32,11 @@ export class LeaseFallback {
     this.logger = root.child({ component: 'ocpp-lease' });
   }
 
-  /** True when the connector has its fallback (installed now or earlier on this connection). */
-  async ensure(stationId: string, connectorId: number, caps: StationCapabilities, now: Date, ctx?: StationContext): Promise<boolean> {
+  /** True when the connector has its fallback (installed now or earlier on this connection); `phases`: the connector's (for W). */
+  async ensure(stationId: string, connectorId: number, caps: StationCapabilities, now: Date, ctx?: StationContext, phases = 3): Promise<boolean> {
     const session = ctx ?? this.registry.get(stationId);
     if (session && this.installed.get(session)?.has(connectorId)) return true;
-    const fallback = buildLeaseFallback(connectorId, caps, now, this.config.OCPP_PROFILE_LEASE_FALLBACK_A, this.config.OCPP_NOMINAL_VOLTAGE_V);
+    const fallback = buildLeaseFallback(connectorId, caps, now, this.config.OCPP_PROFILE_LEASE_FALLBACK_A, this.config.OCPP_NOMINAL_VOLTAGE_V, phases);
     const reply = await this.caller.setProfile(stationId, fallback, ctx);
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     this.metrics.leaseFallbacks.inc({ outcome: accepted ? 'installed' : 'failed' });

@@ -103,7 +103,7 @@ export class LimitDispatcher {
       if (forms.emulating() && leasedBefore.delete(row.connectorId)) await this.leaseFallback.clear(stationId, row.connectorId, options.ctx);
       // Built now, not up front: a refusal earlier in this pass may have changed the form.
       let form = await this.form(row, caps, now, leaseS, forms);
-      if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, options.ctx))) {
+      if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, options.ctx, fewestPhases(form)))) {
         // Without its fallback underneath, a lapsing lease would leave the connector unlimited: no end then.
         form = await this.form(row, caps, now, 0, forms);
       }
@@ -241,6 +241,11 @@ export class LimitDispatcher {
 /** A connector profile with an end at stack level 1: a lease (its fallback lies at level 0). */
 function leased(b: BuiltProfile): boolean {
   return b.profile.chargingProfilePurpose === 'TxDefaultProfile' && b.profile.stackLevel === 1 && b.profile.chargingSchedule.duration !== undefined && b.connectorId > 0;
+}
+
+/** The fewest phases the profile's periods name (3 when none does): the lease fallback's in W, which more phases would raise. */
+function fewestPhases(b: BuiltProfile): number {
+  return Math.min(...b.profile.chargingSchedule.chargingSchedulePeriod.map((p) => p.numberPhases ?? 3));
 }
 
 /** The row's profile as the charger last accepted it was a lease. */

@@ -218,6 +218,8 @@ describe('leases (guide §3.3)', () => {
     expect(validateRequest16('SetChargingProfile', { connectorId: 2, csChargingProfiles: amps.profile }).ok).toBe(true);
     expect(buildLeaseFallback(1, { allowedChargingRateUnits: ['W'] }, now, 6, 220).profile.chargingSchedule).toMatchObject({ chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 3960 }] });
     expect(buildLeaseFallback(1, {}, now, 0).profile.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 0 }]);
+    // A single-phase connector in W: 6 A on its one phase, not 4,140 W (18 A there).
+    expect(buildLeaseFallback(1, { allowedChargingRateUnits: ['W'] }, now, 6, 230, 1).profile.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 1380, numberPhases: 1 }]);
   });
 });
 

@@ -122,11 +122,14 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
 
 /**
  * What a connector falls back to when its leased profile lapses: a TxDefaultProfile at stack level 0
- * under its own fixed id, `fallbackA` per phase (in W at 3 phases for chargers that only take W),
- * no end.
+ * under its own fixed id, `fallbackA` per phase, no end. In W (chargers that only take W) at the
+ * connector's `phases` (those of its planned schedule): at 3 phases a single-phase connector would
+ * be allowed three times the fallback current on its one phase.
  */
-export function buildLeaseFallback(connectorId: number, caps: StationCapabilities, now: Date, fallbackA: number, voltage = DEFAULT_NOMINAL_VOLTAGE): BuiltProfile {
+export function buildLeaseFallback(connectorId: number, caps: StationCapabilities, now: Date, fallbackA: number, voltage = DEFAULT_NOMINAL_VOLTAGE, phases = 3): BuiltProfile {
   const unit = chooseUnit('A', caps.allowedChargingRateUnits);
+  const period: Period = { startPeriod: 0, limit: limitIn(fallbackA, 'A', unit, phases, voltage) };
+  if (phases !== 3) period.numberPhases = phases;
   return {
     connectorId,
     profile: {
@@ -137,7 +140,7 @@ export function buildLeaseFallback(connectorId: number, caps: StationCapabilitie
       chargingSchedule: {
         chargingRateUnit: unit,
         startSchedule: new Date(now.getTime() - START_IN_PAST_MS).toISOString(),
-        chargingSchedulePeriod: [{ startPeriod: 0, limit: limitIn(fallbackA, 'A', unit, 3, voltage) }],
+        chargingSchedulePeriod: [period],
       },
     },
   };
