@@ -118,4 +118,16 @@ describe('smart charging review 2', () => {
     // 6 A (OCPP_PROFILE_LEASE_FALLBACK_A) on one phase at 230 V; at three it would be 4,140 W, 18 A on that one phase.
     expect(sent(201)).toMatchObject({ chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 1380, numberPhases: 1 }] });
   });
+
+  it('once a pass learns "stack level 0 only", its later connectors go at level 0 at once (no refused level-1 try, no fallback installed and cleared each)', async () => {
+    const { cp } = await online({ NumberOfConnectors: '3', ChargeProfileMaxStackLevel: '2' });
+    // Firmware that reports stack levels but refuses any level above 0.
+    const sets = answerProfiles(cp, (req) => req.csChargingProfiles.stackLevel > 0);
+    const p = constantPlan(cp.identity, [[1, 16], [2, 16], [3, 16]]);
+    await publishPlanAt(h, p, new Date());
+    expect(await eventually(async () => (await hasState(cp.identity, 102, p.planId, 'applied')) && (await hasState(cp.identity, 103, p.planId, 'applied')))).toBe(true);
+    const ids = sets.map((s) => `${s.csChargingProfiles.chargingProfileId}@${s.csChargingProfiles.stackLevel}`);
+    // Connector 1 teaches it (fallback, level 1 refused, level 0); connectors 2 and 3 follow at level 0.
+    expect(ids).toEqual(['201@0', '101@1', '101@0', '102@0', '103@0']);
+  });
 });

@@ -111,6 +111,9 @@ export class LimitDispatcher {
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
       tried.set(row.chargingProfileId, outcome.sent !== undefined);
+      // Learned just now: the rest of this pass builds with it too, or each later connector would get
+      // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
+      if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
       if (outcome.capRefused) {
         caps = { ...caps, chargePointMaxProfileRefused: true };
         // Every connector profile must carry its share now: those sent before the refusal or not due in
@@ -151,7 +154,8 @@ export class LimitDispatcher {
 
   /**
    * Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted,
-   * and whether it refused the station cap as a ChargePointMaxProfile just now (learned, and sent emulated).
+   * whether it refused the station cap as a ChargePointMaxProfile just now (learned, and sent
+   * emulated), and whether it just showed it takes stack level 0 only (learned).
    */
   private async send(
     stationId: string,
@@ -161,9 +165,10 @@ export class LimitDispatcher {
     now: Date,
     forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
-  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean }> {
+  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean; onlyStackLevelZero?: boolean }> {
     let attempt = built;
     let capRefused = false;
+    let onlyStackLevelZero = false;
     const sentAt = new Date();
     let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
@@ -175,16 +180,17 @@ export class LimitDispatcher {
       // Remembered only if level 0 is taken: refused there too, the level was not the reason (a
       // connector the charger lacks, NotSupported, a value it dislikes), and learning it would take
       // every connector's lease away for good.
-      if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
+      onlyStackLevelZero = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
+      if (onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
       capRefused = true;
       attempt = emulateStationCap(built, await forms.share());
       reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     }
-    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused }; // a newer profile took its place in the queue
+    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, onlyStackLevelZero }; // a newer profile took its place in the queue
     const recorded = await this.record(stationId, row, attempt, reply, o.renewal, sentAt);
-    return { sent: recorded ? attempt : undefined, capRefused };
+    return { sent: recorded ? attempt : undefined, capRefused, onlyStackLevelZero };
   }
 
   /** True when the charger accepted and the row still held this plan. A renewal accepted is not news: no event. */
