@@ -26,3 +26,17 @@ describe('operator date-time inputs', () => {
     expect(check(UpsertIdTagDto, { expiryDate: '2028-02-29T12:00:00+08:00' }).failed).toEqual([]);
   });
 });
+
+describe('operator time ranges', () => {
+  it('a range whose from is after its to is a 400 naming to, not an empty page (from = to, an empty range, is allowed)', () => {
+    const backwards = { from: '2026-02-01T10:00:00Z', to: '2026-01-01T10:00:00Z' };
+    expect(check(TransactionQuery, backwards).failed).toEqual(['to']);
+    expect(check(MeterValueQuery, backwards).failed).toEqual(['to']);
+    // Compared as instants: 11:00+02:00 is 09:00Z, before 10:00Z.
+    expect(check(TransactionQuery, { from: '2026-01-01T10:00:00Z', to: '2026-01-01T11:00:00+02:00' }).failed).toEqual(['to']);
+    expect(check(TransactionQuery, { from: '2026-01-01T10:00:00Z', to: '2026-01-01T10:00:00Z' }).failed).toEqual([]);
+    expect(check(MeterValueQuery, { from: '2026-01-01T10:00:00Z', to: '2026-01-01T13:00:00+02:00' }).failed).toEqual([]);
+    // An invalid from is reported as itself, with no second error on to.
+    expect(check(TransactionQuery, { from: 'yesterday', to: '2026-01-01T10:00:00Z' }).failed).toEqual(['from']);
+  });
+});

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { IMPLEMENTED_SUBPROTOCOLS } from '../config.js';
 
 /** Range of the PostgreSQL `integer` columns and parameters these filters are compared with. */
@@ -40,6 +40,24 @@ function OptionalIsoDateTime(description?: string): PropertyDecorator {
   );
 }
 
+/**
+ * `to` of a range [from, to): not before `from`. A backwards range (the two swapped, or an offset
+ * misread) selects nothing and would read as "no data"; it is a 400 naming `to`. Compared as instants,
+ * and only when both are valid dates (an invalid `from` is reported as itself).
+ */
+function NotBeforeFrom(): PropertyDecorator {
+  return ValidateBy({
+    name: 'notBeforeFrom',
+    validator: {
+      validate: (to: unknown, args) => {
+        const from = (args?.object as { from?: unknown }).from;
+        return !(to instanceof Date && from instanceof Date) || Number.isNaN(from.getTime()) || to.getTime() >= from.getTime();
+      },
+      defaultMessage: () => 'to must not be before from',
+    },
+  });
+}
+
 export class PageQuery {
   // `type` stated: a field with an initialiser has no design type for swagger to read.
   @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: INT32_MAX })
@@ -63,7 +81,7 @@ export class TransactionQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() idTag?: string;
   @OptionalIsoDateTime('started at or after') from?: Date;
-  @OptionalIsoDateTime('started before') to?: Date;
+  @OptionalIsoDateTime('started before') @NotBeforeFrom() to?: Date;
   @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
@@ -84,7 +102,7 @@ export class StationMessageQuery extends PageQuery {
 
 export class MeterValueQuery {
   @OptionalIsoDateTime('sampled at or after') from?: Date;
-  @OptionalIsoDateTime('sampled before') to?: Date;
+  @OptionalIsoDateTime('sampled before') @NotBeforeFrom() to?: Date;
   @ApiPropertyOptional({ type: 'integer', minimum: INT32_MIN, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
   @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(INT32_MAX) offset = 0;
   @ApiPropertyOptional({ type: 'integer', default: 1000, minimum: 1, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
