@@ -82,6 +82,23 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     await expect(auth.authorizationReference('CP-1', '04A2B3C4')).resolves.toBe('ref-9');
   });
 
+  it("a later authorisation without a reference does not inherit an earlier one's (the session would be tied to the wrong authorisation)", async () => {
+    const redis = memoryRedis();
+    let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-old' });
+    const { auth } = service(() => hub(), redis);
+    await auth.authorize('CP-1', 'EMSP-REF');
+    // An eMSP's START_SESSION without authorization_reference (optional in OCPI) for the same tag.
+    await auth.rememberCommanded('CP-1', 'EMSP-REF', undefined);
+    await expect(auth.authorizationReference('CP-1', 'EMSP-REF')).resolves.toBeUndefined();
+    await auth.rememberCommanded('CP-1', 'EMSP-REF', 'ref-cmd');
+    await expect(auth.authorizationReference('CP-1', 'EMSP-REF')).resolves.toBe('ref-cmd');
+    // The hub allowing the tag again without a reference: none, not the command's.
+    await auth.authorize('CP-1', 'EMSP-OTHER');
+    hub = async () => ({ allowed: 'ALLOWED' });
+    await auth.authorize('CP-1', 'EMSP-OTHER');
+    await expect(auth.authorizationReference('CP-1', 'EMSP-OTHER')).resolves.toBeUndefined();
+  });
+
   it("the hub's UNKNOWN (no eMSP decided in time) is no refusal: a tag it allowed here lately stays Accepted with its reference", async () => {
     const redis = memoryRedis();
     let hub: () => Promise<unknown> = async () => ({ allowed: 'ALLOWED', authorizationReference: 'ref-2' });

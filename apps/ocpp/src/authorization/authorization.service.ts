@@ -163,10 +163,7 @@ export class AuthorizationService {
   /** The decision stands without being remembered: a session then just lacks its reference (logged). */
   private async rememberAllowed(stationId: string, idTag: string, reference: string | undefined): Promise<void> {
     try {
-      await Promise.all([
-        this.redis.set(this.keys.roamingAllowed(stationId, idTag), '1', 'EX', AUTH_REFERENCE_TTL_S),
-        reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : undefined,
-      ]);
+      await this.rememberAllow(stationId, idTag, '1', reference);
     } catch (err) {
       this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation not remembered');
     }
@@ -180,13 +177,22 @@ export class AuthorizationService {
    */
   async rememberCommanded(stationId: string, idTag: string, reference: string | undefined): Promise<void> {
     try {
-      await Promise.all([
-        this.redis.set(this.keys.roamingAllowed(stationId, idTag), COMMANDED, 'EX', AUTH_REFERENCE_TTL_S),
-        reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : undefined,
-      ]);
+      await this.rememberAllow(stationId, idTag, COMMANDED, reference);
     } catch (err) {
       this.logger.warn({ stationId, idTag, err: (err as Error).message }, "remote start's token not remembered; its session is authorised by the hub");
     }
+  }
+
+  /**
+   * The allow marker and the reference of this allow. Without a reference (optional in OCPI, for
+   * the hub's answer and a START_SESSION alike) the reference of an earlier allow of the tag here
+   * is removed: kept, the session this allow starts would carry another authorisation's reference.
+   */
+  private async rememberAllow(stationId: string, idTag: string, marker: string, reference: string | undefined): Promise<void> {
+    await Promise.all([
+      this.redis.set(this.keys.roamingAllowed(stationId, idTag), marker, 'EX', AUTH_REFERENCE_TTL_S),
+      reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : this.redis.del(this.referenceKey(stationId, idTag)),
+    ]);
   }
 
   /** `null` when the hub allowed nothing here lately; unreadable, the caller asks the hub as if not (its failure path reads again and logs). */
