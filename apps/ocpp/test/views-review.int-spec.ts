@@ -60,6 +60,32 @@ describe('OCPP operator views (review)', () => {
     });
   });
 
+  describe('transactions with energy', () => {
+    it("a running transaction shows the energy its latest main register (Energy.Active.Import.Register, Outlet, no phase, Wh or kWh) reports since its start; null before any", async () => {
+      const cp = await booted();
+      const timestamp = (minute: number) => `2026-02-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+      const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: uniqueStation('TAG').slice(-20), meterStart: 10_000, timestamp: timestamp(0) });
+      const energy = async () => ((await api(ocpp(), 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body.items as { transactionId: number; energyWh: number | null }[]).find((t) => t.transactionId === transactionId)?.energyWh;
+      expect(await energy()).toBeNull();
+      await send(cp, 'MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: timestamp(5), sampledValue: [{ value: '10400' }, { value: '7000', measurand: 'Power.Active.Import', unit: 'W' }] }] });
+      expect(await energy()).toBe(400);
+      // The latest reading counts, in kWh as well; a per-phase register, an EV-side one and another measurand do not.
+      await send(cp, 'MeterValues', {
+        connectorId: 1,
+        transactionId,
+        meterValue: [
+          { timestamp: timestamp(10), sampledValue: [{ value: '10.75', unit: 'kWh' }, { value: '3.1', unit: 'kWh', phase: 'L1' }, { value: '99999', location: 'EV' }] },
+        ],
+      });
+      expect(await energy()).toBe(750);
+      // A broken meter's absurd register is passed over (it would overflow the figure and fail the page).
+      await send(cp, 'MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: timestamp(12), sampledValue: [{ value: '1e300' }] }] });
+      expect(await energy()).toBe(750);
+      await send(cp, 'StopTransaction', { transactionId, meterStop: 11_000, timestamp: timestamp(15) });
+      expect(await energy()).toBe(1000);
+    });
+  });
+
   describe('views of an unknown station', () => {
     const views = ['meter-values', 'charging-profiles', 'remote-starts', 'messages', 'rejected-frames'];
     /** The error body without what differs per request. */

@@ -14,7 +14,10 @@ export class TransactionsController {
   constructor(private readonly views: ViewsRepository) {}
 
   @Get()
-  @ApiOperation({ summary: 'Transactions (newest first) with energy in Wh' })
+  @ApiOperation({
+    summary: 'Transactions (newest first) with energy in Wh',
+    description: 'energyWh: meterStop − meterStart once stopped; while running, what its latest Energy.Active.Import.Register reading (Outlet, no phase) reports since the start, null before one',
+  })
   @ApiPageResponse('Transactions, newest first')
   list(@Query() q: TransactionQuery) {
     return this.views.transactions(q);

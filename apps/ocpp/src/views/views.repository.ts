@@ -34,6 +34,24 @@ const STATION_COLUMNS = `s.id, s.security_profile, s.password_hash IS NOT NULL A
 const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k) = 'authorizationkey' AND jsonb_typeof(e.v) = 'object' THEN e.v || '{"value": null}'::jsonb ELSE e.v END)
     FROM jsonb_each(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS e(k, v)) AS configuration`;
 
+/**
+ * The energy a running transaction (`t`) has delivered so far: its latest reading's main register
+ * (Energy.Active.Import.Register at the Outlet, no phase, in Wh or kWh) less its meterStart, the
+ * figure StopTransaction will settle with meterStop (same rule: a register below meterStart is a
+ * per-session meter counting from zero, never negative). The view promises transactions "with
+ * energy": a running one showed none while its charger reported the register every few minutes.
+ * NULL before such a reading, and for a stopped transaction (its own energy_wh). Readings of the
+ * session are found backwards on (station_id, sampled_at) from now to its start.
+ */
+const RUNNING_ENERGY = `(SELECT CASE WHEN e.wh >= t.meter_start_wh THEN e.wh - t.meter_start_wh ELSE GREATEST(e.wh, 0) END
+    FROM (SELECT round((s.v->>'value')::float8 * CASE s.v->>'unit' WHEN 'kWh' THEN 1000 ELSE 1 END)::bigint AS wh
+            FROM meter_readings r CROSS JOIN LATERAL json_array_elements(r.samples) AS s(v)
+           WHERE t.stopped_at IS NULL AND r.station_id = t.station_id AND r.sampled_at >= t.started_at AND r.transaction_id = t.transaction_id
+             AND s.v->>'measurand' = 'Energy.Active.Import.Register' AND s.v->>'unit' IN ('Wh', 'kWh') AND s.v->>'phase' IS NULL
+             AND COALESCE(s.v->>'location', 'Outlet') = 'Outlet' AND json_typeof(s.v->'value') = 'number'
+             AND abs((s.v->>'value')::float8) < 1e15 -- a broken meter's 1e300 would overflow bigint and fail the whole page
+           ORDER BY r.sampled_at DESC, r.id DESC LIMIT 1) e)`;
+
 /** Read models for the operator API (queries only; indexes follow these filters). */
 @Injectable()
 export class ViewsRepository {
@@ -71,12 +89,13 @@ export class ViewsRepository {
          AND ($5::boolean IS NULL OR (stopped_at IS NULL) = $5)`;
     const filter = [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null];
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT *, count(*) OVER () AS total FROM transactions WHERE ${where}
-       ORDER BY started_at DESC, transaction_id DESC OFFSET $6 LIMIT $7`,
+      `SELECT t.*, ${RUNNING_ENERGY} AS running_energy_wh FROM (
+         SELECT *, count(*) OVER () AS total FROM transactions WHERE ${where} ORDER BY started_at DESC, transaction_id DESC OFFSET $6 LIMIT $7
+       ) t ORDER BY t.started_at DESC, t.transaction_id DESC`,
       [...filter, f.offset, f.limit],
     );
     const total = await pageTotal(rows, f.offset, () => this.db.query(`SELECT count(*) AS total FROM transactions WHERE ${where}`, filter));
-    return { items: rows.map(toTransaction), total, offset: f.offset, limit: f.limit };
+    return { items: rows.map((r) => toTransaction({ ...r, energy_wh: r['energy_wh'] ?? r['running_energy_wh'] })), total, offset: f.offset, limit: f.limit };
   }
 
   /**
