@@ -77,6 +77,21 @@ describe('OCPI commands: always an outcome', () => {
     expect(ids[1]).toBe(ids[0]);
   });
 
+  it("a RESERVE_NOW reusing an OCPI reservation_id at another station (the hub routes it there) cancels the eMSP's reservation at the first one, which no cancel can reach any more", async () => {
+    const first = await charger();
+    const second = await charger();
+    const cancelled: number[] = [];
+    first.cp.handle('CancelReservation', (req) => (cancelled.push(req.reservationId), { status: 'Accepted' }));
+    second.cp.handle('CancelReservation', (req) => (cancelled.push(-req.reservationId), { status: 'Accepted' }));
+    const reserve = (stationId: string) => command(stationId, 'RESERVE_NOW', { token: { uid: 'ROAM-4' }, expiry_date: later(600_000), reservation_id: 'R-MOVED' });
+    expect(await resultOf(await reserve(first.cp.identity))).toMatchObject({ result: 'ACCEPTED' });
+    const [held]: { reservation_id: number }[] = await h.db.query(`SELECT reservation_id FROM reservations WHERE station_id = $1`, [first.cp.identity]);
+    expect(await resultOf(await reserve(second.cp.identity))).toMatchObject({ result: 'ACCEPTED' });
+    await eventually(() => cancelled.length > 0, 5_000);
+    expect(cancelled).toEqual([held!.reservation_id]);
+    expect(second.received).toEqual(['ReserveNow']);
+  });
+
   it('a command left pending (its replica stopped mid-way) is settled as TIMEOUT once no execution can still be running', async () => {
     const stale = randomUUID();
     const fresh = randomUUID();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { OcpiCommandRequested, OcpiParty } from '@cpo/contracts';
 import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
+import { LIVE_RESERVATION_STATUSES } from '../reservations/reservation.repository.js';
 import { ocpiReservationIdOf } from './ocpi-command.mapping.js';
 
 /** The requester as stored: upper-cased (OCPI compares party ids without case), null for none. */
@@ -44,6 +45,23 @@ export class OcpiCommandRepository {
       [stationId, ocpiReservationId, ...requesterColumns(requester)],
     );
     return rows[0]?.reservation_id;
+  }
+
+  /**
+   * The eMSP's reservations with this OCPI id still live at stations other than `stationId` (the
+   * OCPP reservations its RESERVE_NOWs made there, matched as in reservationFor): a RESERVE_NOW
+   * reusing the id at another station replaces them, and the hub routes a cancel only to the new one.
+   */
+  async liveReservationsElsewhere(stationId: string, ocpiReservationId: string, requester: OcpiParty | undefined): Promise<{ stationId: string; reservationId: number }[]> {
+    const rows: { station_id: string; reservation_id: number }[] = await this.db.query(
+      `SELECT DISTINCT c.station_id, c.reservation_id FROM ocpi_commands c
+         JOIN reservations r ON r.reservation_id = c.reservation_id AND r.station_id = c.station_id
+       WHERE c.station_id <> $1 AND c.ocpi_reservation_id = $2 AND c.type = 'RESERVE_NOW'
+         AND (c.emsp_country_code IS NULL OR (c.emsp_country_code = $3 AND c.emsp_party_id = $4))
+         AND r.status = ANY($5) AND r.expiry_date > now()`,
+      [stationId, ocpiReservationId, ...requesterColumns(requester), [...LIVE_RESERVATION_STATUSES]],
+    );
+    return rows.map((r) => ({ stationId: r.station_id, reservationId: r.reservation_id }));
   }
 
   /** Commands still pending `olderThanS` after they were received, oldest first. */

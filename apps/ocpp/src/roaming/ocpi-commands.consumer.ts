@@ -71,6 +71,29 @@ export class OcpiCommandsConsumer implements OnModuleInit {
       outcome = { result: 'FAILED', message: `could not be executed: ${(err as Error).message}` };
     }
     await this.reportRetrying(command, outcome.result, outcome.message);
+    if (command.type === 'RESERVE_NOW' && outcome.result === 'ACCEPTED') await this.cancelReplaced(command);
+  }
+
+  /**
+   * OCPI: a RESERVE_NOW with a reservation_id the eMSP used before replaces that reservation, also
+   * when it names another location or EVSE. At the same station the charger replaces it (same OCPP
+   * id, see run); at another one the old reservation would block its connector until it expired, since
+   * the hub now routes the eMSP's CANCEL_RESERVATION to the new station only. Once the new one is
+   * accepted (a refused one replaces nothing), the old ones are cancelled; after the result, so the
+   * eMSP does not wait for it, and best effort (logged): the result stands either way.
+   */
+  private async cancelReplaced(command: OcpiCommandRequested): Promise<void> {
+    const ocpiReservation = ocpiReservationIdOf(command.parameters);
+    if (ocpiReservation === undefined) return;
+    try {
+      for (const old of await this.commands.liveReservationsElsewhere(command.stationId, ocpiReservation, command.requester)) {
+        const reply = await this.ocpp.send(old.stationId, { action: 'CancelReservation', payload: { reservationId: old.reservationId } });
+        const outcome = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
+        this.logger.info({ commandId: command.commandId, ...old, outcome }, 'reservation replaced by a RESERVE_NOW at another station; cancelled');
+      }
+    } catch (err) {
+      this.logger.error({ err, commandId: command.commandId }, 'reservation replaced at another station could not be cancelled');
+    }
   }
 
   private async run(command: OcpiCommandRequested): Promise<{ result: OcpiCommandResultType; message?: string }> {
