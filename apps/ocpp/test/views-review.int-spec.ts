@@ -35,6 +35,24 @@ describe('OCPP operator views (review)', () => {
       expect((await api(ocpp(), 'PUT', `/api/v1/stations/${cp.identity}`, { validationPolicy: 'lenient' })).status).toBe(200);
     });
 
+    it('GET /id-tags/{idTag} shows the record Authorize answers with when two spellings are stored (from before tokens were compared without case): the exact one, else the one changed last', async () => {
+      const tag = uniqueStation('CASE').slice(-12);
+      // Stored before case-insensitive tokens: two rows, the later change in lower case.
+      await ocpp().db.query(
+        `INSERT INTO id_tags (id_tag, status, updated_at) VALUES ($1, 'Accepted', now() - interval '1 day'), ($2, 'Blocked', now())`,
+        [tag.toUpperCase(), tag.toLowerCase()],
+      );
+      const cp = await booted();
+      for (const spelling of [tag.toLowerCase(), tag.toUpperCase()]) {
+        const authorized = (await send(cp, 'Authorize', { idTag: spelling })).idTagInfo.status;
+        const shown = (await api(ocpp(), 'GET', `/api/v1/id-tags/${spelling}`)).body;
+        expect({ spelling, shown: shown.idTag, status: shown.status }).toEqual({ spelling, shown: spelling, status: authorized });
+      }
+      // A third spelling: the one changed last.
+      const mixed = tag.charAt(0).toLowerCase() + tag.slice(1).toUpperCase();
+      expect((await api(ocpp(), 'GET', `/api/v1/id-tags/${mixed}`)).body).toMatchObject({ idTag: tag.toLowerCase(), status: 'Blocked' });
+    });
+
     it('the OpenAPI document gives both answers of both PUTs', async () => {
       const doc = await openApi();
       for (const path of ['/api/v1/id-tags/{idTag}', '/api/v1/stations/{stationId}']) {

@@ -37,7 +37,10 @@ export class IdTagsController {
 
   @Get(':idTag')
   async get(@Param() p: IdTagParam) {
-    const [tag] = await this.tags.findMany([p.idTag]);
+    // The record Authorize answers with (IdTagRepository.find): where spellings stored before tokens
+    // were compared without case differ, the exact one, else the one changed last; findMany's first
+    // in sort order showed another spelling's status than the charger was given.
+    const tag = await this.tags.find(p.idTag);
     if (!tag) throw new NotFoundException(`id tag ${p.idTag} not found`);
     return tag;
   }
