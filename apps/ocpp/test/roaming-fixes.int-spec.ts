@@ -38,9 +38,10 @@ describe('OCPI commands: always an outcome', () => {
     return { cp, received };
   }
 
-  async function command(stationId: string, type: OcpiCommandRequested['type'], parameters: Record<string, unknown>): Promise<string> {
+  async function command(stationId: string, type: OcpiCommandRequested['type'], parameters: Record<string, unknown>, connectorId: number | null = 1): Promise<string> {
     const commandId = randomUUID();
-    await h.app.app.get(EventPublisher).publish(Subjects.OcpiCommandRequested, { commandId, type, stationId, connectorId: 1, parameters, requestedAt: new Date().toISOString() });
+    const connector = connectorId === null ? {} : { connectorId };
+    await h.app.app.get(EventPublisher).publish(Subjects.OcpiCommandRequested, { commandId, type, stationId, ...connector, parameters, requestedAt: new Date().toISOString() });
     return commandId;
   }
 
@@ -90,6 +91,17 @@ describe('OCPI commands: always an outcome', () => {
     await eventually(() => cancelled.length > 0, 5_000);
     expect(cancelled).toEqual([held!.reservation_id]);
     expect(second.received).toEqual(['ReserveNow']);
+  });
+
+  it("a START_SESSION naming the eMSP's reservation but no EVSE starts on the reserved connector (RemoteStartTransaction has no reservationId)", async () => {
+    const { cp } = await charger();
+    const starts: unknown[] = [];
+    cp.handle('RemoteStartTransaction', (req) => (starts.push(req.connectorId), { status: 'Accepted' }));
+    const reserved = await command(cp.identity, 'RESERVE_NOW', { token: { uid: 'ROAM-5' }, expiry_date: later(600_000), reservation_id: 'R-START' }, 2);
+    expect(await resultOf(reserved)).toMatchObject({ result: 'ACCEPTED' });
+    const started = await command(cp.identity, 'START_SESSION', { token: { uid: 'ROAM-5' }, reservation_id: 'R-START' }, null);
+    expect(await resultOf(started)).toMatchObject({ result: 'ACCEPTED' });
+    expect(starts).toEqual([2]);
   });
 
   it('a command left pending (its replica stopped mid-way) is settled as TIMEOUT once no execution can still be running', async () => {

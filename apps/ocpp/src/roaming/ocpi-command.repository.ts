@@ -64,6 +64,20 @@ export class OcpiCommandRepository {
     return rows.map((r) => ({ stationId: r.station_id, reservationId: r.reservation_id }));
   }
 
+  /** The connector (≥ 1) of the eMSP's reservation with this OCPI id still live at the station; none for a station-wide one. */
+  async reservedConnector(stationId: string, ocpiReservationId: string, requester: OcpiParty | undefined): Promise<number | undefined> {
+    const rows: { connector_id: number }[] = await this.db.query(
+      `SELECT r.connector_id FROM ocpi_commands c
+         JOIN reservations r ON r.reservation_id = c.reservation_id AND r.station_id = c.station_id
+       WHERE c.station_id = $1 AND c.ocpi_reservation_id = $2 AND c.type = 'RESERVE_NOW'
+         AND (c.emsp_country_code IS NULL OR (c.emsp_country_code = $3 AND c.emsp_party_id = $4))
+         AND r.status = ANY($5) AND r.expiry_date > now() AND r.connector_id > 0
+       ORDER BY c.received_at DESC LIMIT 1`,
+      [stationId, ocpiReservationId, ...requesterColumns(requester), [...LIVE_RESERVATION_STATUSES]],
+    );
+    return rows[0]?.connector_id;
+  }
+
   /** Commands still pending `olderThanS` after they were received, oldest first. */
   async pendingOlderThan(olderThanS: number, limit: number): Promise<string[]> {
     const rows: { command_id: string }[] = await this.db.query(

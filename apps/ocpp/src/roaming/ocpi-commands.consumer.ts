@@ -96,7 +96,8 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     }
   }
 
-  private async run(command: OcpiCommandRequested): Promise<{ result: OcpiCommandResultType; message?: string }> {
+  private async run(requested: OcpiCommandRequested): Promise<{ result: OcpiCommandResultType; message?: string }> {
+    let command = requested;
     const tooLate = this.tooLate(command);
     if (tooLate) return tooLate;
     const ids: { reservationId?: number; cancelReservationId?: number } = {};
@@ -110,6 +111,12 @@ export class OcpiCommandsConsumer implements OnModuleInit {
       await this.commands.setReservation(command.commandId, ids.reservationId);
     } else if (command.type === 'CANCEL_RESERVATION' && ocpiReservation !== undefined) {
       ids.cancelReservationId = await this.commands.reservationFor(command.stationId, ocpiReservation, command.requester);
+    } else if (command.type === 'START_SESSION' && !command.connectorId && ocpiReservation !== undefined) {
+      // OCPI: a START_SESSION naming a reservation starts the session for it, and 2.2.1 lets it leave
+      // the EVSE out. RemoteStartTransaction has no reservationId: without a connectorId the charger
+      // picks one, maybe not the reserved one (or refuses, the only free one being reserved).
+      const connectorId = await this.commands.reservedConnector(command.stationId, ocpiReservation, command.requester);
+      if (connectorId !== undefined) command = { ...command, connectorId };
     }
     const call = ocppCallFor(command, ids);
     if ('result' in call) return { result: call.result, message: call.message };
