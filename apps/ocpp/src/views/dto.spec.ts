@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { MeterValueQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
+import { MeterValueQuery, ReservationQuery, StationMessageQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 
 /** What the ValidationPipe does with a query or body: transform, then validate. */
 function check<T extends object>(cls: new () => T, plain: Record<string, unknown>): { value: T; failed: string[] } {
@@ -38,5 +38,17 @@ describe('operator time ranges', () => {
     expect(check(MeterValueQuery, { from: '2026-01-01T10:00:00Z', to: '2026-01-01T13:00:00+02:00' }).failed).toEqual([]);
     // An invalid from is reported as itself, with no second error on to.
     expect(check(TransactionQuery, { from: 'yesterday', to: '2026-01-01T10:00:00Z' }).failed).toEqual(['from']);
+  });
+});
+
+describe('operator filters', () => {
+  it('a token or station filter that no row can match (empty, or longer than an IdToken / station id) is a 400 naming it, not an empty page', () => {
+    for (const idTag of ['', 'A'.repeat(21)]) expect({ idTag, failed: check(TransactionQuery, { idTag }).failed }).toEqual({ idTag, failed: ['idTag'] });
+    for (const stationId of ['', 'S'.repeat(49)]) {
+      expect({ stationId, failed: check(TransactionQuery, { stationId }).failed }).toEqual({ stationId, failed: ['stationId'] });
+      expect({ stationId, failed: check(ReservationQuery, { stationId }).failed }).toEqual({ stationId, failed: ['stationId'] });
+    }
+    expect(check(StationMessageQuery, { kind: '' }).failed).toEqual(['kind']);
+    expect(check(TransactionQuery, { idTag: 'A'.repeat(20), stationId: 'S'.repeat(48) }).failed).toEqual([]);
   });
 });

@@ -77,9 +77,17 @@ export class PageQuery {
   limit = 100;
 }
 
+/**
+ * Text filters are bounded like what they are compared with: a value no row can hold (empty, as a
+ * form sends an unset field, or longer than a station id or an IdToken, e.g. a 24-character eMAID
+ * pasted for a card uid) matched nothing and read as "no data"; it is a 400 naming the filter.
+ */
+const StationIdFilter = () =>
+  applyDecorators(ApiPropertyOptional({ minLength: 1, maxLength: 48, description: 'station id, exact' }), IsOptional(), IsString(), Length(1, 48));
+
 export class TransactionQuery extends PageQuery {
-  @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() idTag?: string;
+  @StationIdFilter() stationId?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 20, description: 'OCPP IdToken, compared without case' }) @IsOptional() @IsString() @Length(1, 20) idTag?: string;
   @OptionalIsoDateTime('started at or after') from?: Date;
   @OptionalIsoDateTime('started before') @NotBeforeFrom() to?: Date;
   @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions' })
@@ -90,13 +98,14 @@ export class TransactionQuery extends PageQuery {
 }
 
 export class ReservationQuery extends PageQuery {
-  @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
+  @StationIdFilter() stationId?: string;
 }
 
 export class StationMessageQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'only messages of this action, e.g. SecurityEventNotification, SignCertificate, DataTransfer' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'only messages of this action, e.g. SecurityEventNotification, SignCertificate, DataTransfer' })
   @IsOptional()
   @IsString()
+  @Length(1, 64)
   kind?: string;
 }
 
