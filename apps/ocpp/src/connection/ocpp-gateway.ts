@@ -207,8 +207,9 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
    */
   private async withPendingKey(station: StationAdmission, password: Buffer): Promise<StationAdmission | undefined> {
     if (!station.pendingPasswordHash || !(await this.passwords.verify(station.pendingPasswordHash, password))) return undefined;
-    await this.stations.promotePendingPassword(station.id, station.pendingPasswordHash);
-    return { ...station, passwordHash: station.pendingPasswordHash, pendingPasswordHash: null, securityProfile: station.securityProfile === 2 ? 2 : 1 };
+    // As the promotion left the row (or a concurrent one did): the rule lives in the statement only.
+    const promoted = (await this.stations.promotePendingPassword(station.id, station.pendingPasswordHash)) ?? (await this.stations.admission(station.id));
+    return promoted && { ...station, passwordHash: promoted.passwordHash, securityProfile: promoted.securityProfile, pendingPasswordHash: null };
   }
 
   private isTls(req: IncomingMessage): boolean {

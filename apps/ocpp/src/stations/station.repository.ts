@@ -183,12 +183,16 @@ export class StationRepository {
   }
 
   /** The charger authenticated with its pending key: it becomes the only one (unless replaced meanwhile). */
-  async promotePendingPassword(id: string, pendingHash: string): Promise<void> {
-    await this.db.query(
-      `UPDATE stations SET password_hash = pending_password_hash, pending_password_hash = NULL, security_profile = GREATEST(security_profile, 1), updated_at = now()
-        WHERE id = $1 AND pending_password_hash = $2`,
-      [id, pendingHash],
+  /** The credentials as the promotion left them; undefined when it found no such pending key (promoted meanwhile). */
+  async promotePendingPassword(id: string, pendingHash: string): Promise<Pick<StationAdmission, 'passwordHash' | 'securityProfile'> | undefined> {
+    const [r] = returnedRows<Record<string, unknown>>(
+      await this.db.query(
+        `UPDATE stations SET password_hash = pending_password_hash, pending_password_hash = NULL, security_profile = GREATEST(security_profile, 1), updated_at = now()
+          WHERE id = $1 AND pending_password_hash = $2 RETURNING password_hash, security_profile`,
+        [id, pendingHash],
+      ),
     );
+    return r && { passwordHash: r['password_hash'] as string, securityProfile: Number(r['security_profile']) as 0 | 1 | 2 };
   }
 
   /** Security profile raised by the charger accepting `SecurityProfile` (never lowered here). */
