@@ -1,17 +1,11 @@
 import type { Socket } from 'node:net';
-import { jest } from '@jest/globals';
 import { ocppCommandSubject } from '@cpo/contracts';
 import { testServers } from '@cpo/testing';
-import { connect, createInbox, type Subscription } from '@nats-io/transport-node';
+import { connect, createInbox } from '@nats-io/transport-node';
 import { SessionRegistry } from '../src/connection/session-registry.js';
-import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, missClaims, RawClient, replicaPair, uniqueStation, type OcppHarness } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The replica misses every later session claim, as when core NATS drops one (at most once). */
-function missClaims(h: OcppHarness): void {
-  void (h.app.app.get(SessionRegistry) as unknown as { claims: Subscription }).claims.unsubscribe();
-}
 
 /** Whether the replica still has the station's socket (open or closing: its `close` event not yet seen). */
 function stillHeld(h: OcppHarness, stationId: string): boolean {
@@ -41,14 +35,7 @@ function goQuiet(client: RawClient, closeFrame: boolean): void {
  * window stays open.
  */
 describe('OCPP commands while a session is closing (review)', () => {
-  let a: OcppHarness;
-  let b: OcppHarness;
-  const clients: RawClient[] = [];
-  const open = async (h: OcppHarness, id: string) => {
-    const client = await RawClient.open(`${h.wsUrl}/${id}`);
-    clients.push(client);
-    return client;
-  };
+  const { a, b, open } = replicaPair({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_CALL_TIMEOUT_MS: '1000' });
   const clearCache = (h: OcppHarness, stationId: string) => api(h, 'POST', `/api/v1/stations/${encodeURIComponent(stationId)}/commands/ClearCache`, {});
   /** The charger answers the next CALL it gets (ClearCache) with Accepted. */
   const accept = async (client: RawClient) => {
@@ -57,27 +44,14 @@ describe('OCPP commands while a session is closing (review)', () => {
     client.send([3, call[1], { status: 'Accepted' }]);
   };
 
-  beforeAll(async () => {
-    const env = { OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_CALL_TIMEOUT_MS: '1000' };
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
-    missClaims(a);
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+  beforeAll(() => missClaims(a()));
 
   it("the charger's close frame on A (TCP kept open), then B: every reply to a command is B's, with the charger's answer", async () => {
     const id = uniqueStation();
-    const first = await open(a, id);
+    const first = await open(a(), id);
     goQuiet(first, true);
-    const second = await open(b, id);
-    expect(stillHeld(a, id)).toBe(true);
+    const second = await open(b(), id);
+    expect(stillHeld(a(), id)).toBe(true);
 
     const nc = await connect({ servers: testServers.nats });
     try {
@@ -85,7 +59,7 @@ describe('OCPP commands while a session is closing (review)', () => {
       const inbox = createInbox();
       const replies: unknown[] = [];
       nc.subscribe(inbox, { callback: (_err, msg) => void replies.push(msg.json()) });
-      nc.publish(`${a.app.prefix}.${ocppCommandSubject(id)}`, JSON.stringify({ action: 'ClearCache', payload: {} }), { reply: inbox });
+      nc.publish(`${a().app.prefix}.${ocppCommandSubject(id)}`, JSON.stringify({ action: 'ClearCache', payload: {} }), { reply: inbox });
       await accept(second);
       // Past the call timeout: a copy of the command on A, its CALL never sent, would have answered by then.
       await sleep(1_500);
@@ -94,38 +68,38 @@ describe('OCPP commands while a session is closing (review)', () => {
       await nc.close();
     }
     // Through A's own API as well.
-    const reply = clearCache(a, id);
+    const reply = clearCache(a(), id);
     await accept(second);
     expect(await reply).toMatchObject({ status: 200, body: { status: 'ok', payload: { status: 'Accepted' } } });
-    expect(stillHeld(a, id)).toBe(true);
+    expect(stillHeld(a(), id)).toBe(true);
   }, 20_000);
 
   it('A closing the session itself (credentials changed, 4002) to a charger that never completes the handshake: a command gets B\'s charger, not 503 Offline', async () => {
     const id = uniqueStation();
-    const first = await open(a, id);
+    const first = await open(a(), id);
     goQuiet(first, false);
-    a.app.app.get(SessionRegistry).holding(id)!.close('credentials changed; reconnect with the new ones', 4002);
-    const second = await open(b, id);
-    expect(stillHeld(a, id)).toBe(true);
+    a().app.app.get(SessionRegistry).holding(id)!.close('credentials changed; reconnect with the new ones', 4002);
+    const second = await open(b(), id);
+    expect(stillHeld(a(), id)).toBe(true);
 
-    const reply = clearCache(a, id);
+    const reply = clearCache(a(), id);
     await accept(second);
     expect(await reply).toMatchObject({ status: 200, body: { status: 'ok', payload: { status: 'Accepted' } } });
-    expect(stillHeld(a, id)).toBe(true);
+    expect(stillHeld(a(), id)).toBe(true);
   }, 20_000);
 
   it("no replica holds the station once its session on A is closing: the requester's no-responders answers Offline at once", async () => {
     const id = uniqueStation();
-    const first = await open(a, id);
+    const first = await open(a(), id);
     goQuiet(first, true);
     // The close frame has reached A once it no longer counts the socket open.
-    const registry = a.app.app.get(SessionRegistry);
+    const registry = a().app.app.get(SessionRegistry);
     for (let i = 0; i < 100 && registry.holding(id); i++) await sleep(10);
     expect(registry.holding(id)).toBeUndefined();
-    expect(stillHeld(a, id)).toBe(true);
+    expect(stillHeld(a(), id)).toBe(true);
 
     const started = Date.now();
-    const reply = await clearCache(a, id);
+    const reply = await clearCache(a(), id);
     expect(reply).toMatchObject({ status: 503, body: { code: 'Offline', description: `station ${id} is not connected` } });
     // Not A's copy of the command waiting for a CALL it could not send (the call timeout, 1 s).
     expect(Date.now() - started).toBeLessThan(800);

@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 import { ocppCommandSubject } from '@cpo/contracts';
 import { eventually, testServers } from '@cpo/testing';
-import { connect, type Subscription } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { ConnectionEvents } from '../src/connection/connection-events.js';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import type { StationSession } from '../src/connection/station-session.js';
 import { ReservationRepository } from '../src/reservations/reservation.repository.js';
-import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, missClaims, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -19,11 +19,6 @@ async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T |
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The replica misses every later session claim, as when core NATS drops one (at most once). */
-function missClaims(h: OcppHarness): void {
-  void (h.app.app.get(SessionRegistry) as unknown as { claims: Subscription }).claims.unsubscribe();
 }
 
 /** Resolves once the replica has finished with the close of the station's socket (its events recorded or not). */

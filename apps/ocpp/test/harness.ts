@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import { Streams } from '@cpo/contracts';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Conf16, CpAction16, Req16 } from '@cpo/ocpp-protocol';
 import { subscribeEvents, testServers, startTestApp, type TestApp } from '@cpo/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
 import WebSocket from 'ws';
 import { AppModule } from '../src/app.module.js';
+import { SessionRegistry } from '../src/connection/session-registry.js';
 import { loadOcppConfig, type OcppConfig } from '../src/config.js';
 
 export interface OcppHarness {
@@ -216,4 +218,44 @@ export function testChargers(harness: () => OcppHarness) {
       return cp;
     },
   };
+}
+
+/**
+ * Two replicas (`a`, `b`) on one database and bus for a suite, and raw chargers that `open` connects
+ * to either, closed after each test (mocks restored too).
+ */
+export function replicaPair(env: Record<string, string>) {
+  let a: OcppHarness | undefined;
+  let b: OcppHarness | undefined;
+  const clients: RawClient[] = [];
+  beforeAll(async () => {
+    a = await startOcpp(env);
+    b = await startOcpp(env, a);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+  const started = (h: OcppHarness | undefined): OcppHarness => {
+    if (!h) throw new Error("the suite's replicas are not started (used outside a test?)");
+    return h;
+  };
+  return {
+    a: () => started(a),
+    b: () => started(b),
+    async open(h: OcppHarness, id: string): Promise<RawClient> {
+      const client = await RawClient.open(`${h.wsUrl}/${id}`);
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/** The replica misses every later session claim, as when core NATS drops one (at most once). */
+export function missClaims(h: OcppHarness): void {
+  void (h.app.app.get(SessionRegistry) as unknown as { claims: Subscription }).claims.unsubscribe();
 }
