@@ -104,6 +104,16 @@ describe('OCPI commands: always an outcome', () => {
     expect(starts).toEqual([2]);
   });
 
+  it('a RESERVE_NOW whose socket closed after the CALL reached the charger (it may have reserved) is TIMEOUT, not FAILED, as the reservation is kept: TimedOut, still live', async () => {
+    const { cp } = await charger();
+    // The charger got the call and the connection dropped before any answer.
+    cp.handle('ReserveNow', () => (cp.dropConnection(), new Promise<never>(() => undefined)));
+    const id = await command(cp.identity, 'RESERVE_NOW', { token: { uid: 'ROAM-6' }, expiry_date: later(600_000), reservation_id: 'R-UNKNOWN' });
+    expect(await resultOf(id)).toMatchObject({ result: 'TIMEOUT', message: expect.stringContaining('Offline') });
+    const rows: { status: string }[] = await h.db.query(`SELECT status FROM reservations WHERE station_id = $1`, [cp.identity]);
+    expect(rows).toEqual([{ status: 'TimedOut' }]);
+  });
+
   it('a command left pending (its replica stopped mid-way) is settled as TIMEOUT once no execution can still be running', async () => {
     const stale = randomUUID();
     const fresh = randomUUID();

@@ -61,6 +61,59 @@ describe('OCPP operator views (review)', () => {
     });
   });
 
+  describe('what acts now, beside what was set', () => {
+    it('a token past its expiryDate keeps its stored status and shows effectiveStatus Expired, as Authorize answers (list, token, PUT)', async () => {
+      const [lapsed, valid, blocked] = ['OLD', 'NEW', 'BLK'].map((p) => uniqueStation(p).slice(-20));
+      const past = new Date(Date.now() - 60_000).toISOString();
+      const put = await api(ocpp(), 'PUT', `/api/v1/id-tags/${lapsed}`, { status: 'Accepted', expiryDate: past });
+      expect(put.body).toMatchObject({ status: 'Accepted', effectiveStatus: 'Expired' });
+      await api(ocpp(), 'PUT', `/api/v1/id-tags/${valid}`, { status: 'Accepted', expiryDate: new Date(Date.now() + 3_600_000).toISOString() });
+      await api(ocpp(), 'PUT', `/api/v1/id-tags/${blocked}`, { status: 'Blocked', expiryDate: past });
+      const cp = await booted();
+      const listed = (await api(ocpp(), 'GET', '/api/v1/id-tags?limit=1000')).body.items as { idTag: string }[];
+      for (const [idTag, status, effectiveStatus] of [[lapsed, 'Accepted', 'Expired'], [valid, 'Accepted', 'Accepted'], [blocked, 'Blocked', 'Blocked']] as const) {
+        const authorized = (await send(cp, 'Authorize', { idTag })).idTagInfo.status;
+        const one = (await api(ocpp(), 'GET', `/api/v1/id-tags/${idTag}`)).body;
+        const inList = listed.find((t) => t.idTag === idTag);
+        expect({ idTag, authorized, one, inList }).toEqual({ idTag, authorized: effectiveStatus, one: expect.objectContaining({ status, effectiveStatus }), inList: expect.objectContaining({ status, effectiveStatus }) });
+      }
+      const doc = await openApi();
+      const item = doc.paths['/api/v1/id-tags']!['get']!.responses?.['200']?.content?.['application/json']?.schema as { properties: { items: { items: { properties: Record<string, unknown> } } } };
+      expect(Object.keys(item.properties.items.items.properties)).toEqual(expect.arrayContaining(['status', 'effectiveStatus']));
+    });
+
+    it("a profile the charger applied whose schedule ran out (duration from its start, or validTo) is shown applied but not in effect, with when it ended", async () => {
+      const id = uniqueStation('PROF');
+      expect((await api(ocpp(), 'PUT', `/api/v1/stations/${id}`, {})).status).toBe(201);
+      const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+      const profile = (chargingProfileId: number, startSchedule: string, extra: Record<string, unknown> = {}) => ({
+        chargingProfileId, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+        chargingSchedule: { chargingRateUnit: 'A', startSchedule, duration: 3600, chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] }, ...extra,
+      });
+      const validTo = ago(1);
+      const rows = [
+        [101, 1, profile(101, ago(120))],
+        [102, 2, profile(102, ago(10), { validTo })],
+        [103, 3, profile(103, ago(10))],
+      ] as const;
+      for (const [profileId, connectorId, applied] of rows) {
+        await ocpp().db.query(
+          `INSERT INTO charging_profiles (station_id, charging_profile_id, connector_id, purpose, stack_level, desired, desired_at, state, applied, applied_at)
+           VALUES ($1, $2, $3, 'TxDefaultProfile', 0, '{}', now(), 'applied', $4, now())`,
+          [id, profileId, connectorId, JSON.stringify(applied)],
+        );
+      }
+      const shown = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/charging-profiles`)).body as { chargingProfileId: number; state: string; inEffect: boolean; appliedUntil: string | null }[];
+      expect(shown.map(({ chargingProfileId, state, inEffect, appliedUntil }) => ({ chargingProfileId, state, inEffect, appliedUntil }))).toEqual([
+        { chargingProfileId: 101, state: 'applied', inEffect: false, appliedUntil: expect.stringMatching(ISO_Z) },
+        { chargingProfileId: 102, state: 'applied', inEffect: false, appliedUntil: expect.stringMatching(ISO_Z) },
+        { chargingProfileId: 103, state: 'applied', inEffect: true, appliedUntil: expect.stringMatching(ISO_Z) },
+      ]);
+      expect(Date.parse(shown[0]!.appliedUntil!)).toBe(Date.parse(rows[0][2].chargingSchedule.startSchedule) + 3_600_000);
+      expect(shown[1]!.appliedUntil).toBe(validTo);
+    });
+  });
+
   describe('times are ISO 8601 with Z everywhere', () => {
     it('connector statusAt and the local list updatedAt (built in json) read like every other time, in the station and the list', async () => {
       const cp = await booted();

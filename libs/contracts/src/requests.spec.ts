@@ -36,6 +36,15 @@ describe('OcppCommandReply', () => {
     expect(reply.status === 'error' ? reply.code : undefined).toBe('Timeout');
   });
 
+  it('an error may say the charger may have acted (optional within version 1: older replicas leave it out)', () => {
+    expect(OcppCommandReplyV1.parse(sampleRequests.ocppCommandReplyError)).not.toHaveProperty('mayHaveActed');
+    const unknown = { status: 'error', code: 'Offline', description: 'the station disconnected before answering', mayHaveActed: true };
+    expect(OcppCommandReplyV1.parse(unknown)).toEqual(unknown);
+    // Only `true` says something: a false would read as "did not act", which no code may claim beside its own meaning.
+    expect(OcppCommandReplyV1.safeParse({ ...unknown, mayHaveActed: false }).success).toBe(false);
+    expect(OcppCommandReplyV1.safeParse({ status: 'ok', payload: {}, mayHaveActed: true }).success).toBe(false);
+  });
+
   it('rejects fields of the other variant and unknown statuses', () => {
     expect(OcppCommandReplyV1.safeParse({ status: 'ok', payload: {}, code: 'X' }).success).toBe(false);
     expect(OcppCommandReplyV1.safeParse({ status: 'error', description: 'no code' }).success).toBe(false);

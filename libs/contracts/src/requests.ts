@@ -56,6 +56,17 @@ export const OcppCommandReplyV1 = z.discriminatedUnion('status', [
     description: z.string().max(1024),
     /** CallError `errorDetails` or diagnostic data. */
     details: z.unknown().optional(),
+    /**
+     * `true`: the charger may have carried the call out although no CallResult we accept came back,
+     * so its outcome is unknown, not a refusal: the socket closed once the CALL could have been sent
+     * (`Offline`), or the charger answered with a CALLRESULT malformed or breaking its schema
+     * (e.g. `FormationViolation`). The ocpp service then records the command's effects as unknown too
+     * (a reservation `TimedOut`, a remote start kept open). `Timeout` never needs it: no answer in
+     * time is an unknown outcome by itself. Absent: the code says what happened (a CallError or a
+     * call that never left us: the charger did not act). Optional (added within version 1): replicas
+     * before it leave it out, so their replies read as before.
+     */
+    mayHaveActed: z.literal(true).optional(),
   }),
 ]);
 export type OcppCommandReply = z.infer<typeof OcppCommandReplyV1>;

@@ -205,21 +205,31 @@ function refusalOf(violations: ValidationError16[]): OcppCommandReply | undefine
   return invalid(`${first.path} ${first.message}${more}`, { errors: violations });
 }
 
+/**
+ * The reply for a call's outcome. Where the charger may have acted (mayHaveReachedCharger, the rule
+ * the command's effects follow) although the code reads as a failure, the reply says so: a caller
+ * such as an OCPI command must not report a refusal for what the charger may have carried out.
+ * A timeout says it by its code (and older replicas would not read the flag).
+ */
 export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply {
   switch (outcome.kind) {
     case 'result':
       return { status: 'ok', payload: outcome.payload };
     case 'error':
-      return { status: 'error', code: outcome.code, description: outcome.description.slice(0, 1024), details: outcome.details };
+      return { status: 'error', code: outcome.code, description: outcome.description.slice(0, 1024), details: outcome.details, ...mayHaveActed(outcome) };
     case 'timeout':
       return error(OcppCommandErrorCode.Timeout, `the charger did not answer ${action} in time`);
     case 'disconnected':
-      return error(OcppCommandErrorCode.Offline, 'the station disconnected before answering');
+      return { ...error(OcppCommandErrorCode.Offline, 'the station disconnected before answering'), ...mayHaveActed(outcome) };
     case 'queue-full':
       return error(LocalCommandErrorCode.QueueFull, 'too many commands are queued for this station');
     case 'superseded':
       return error(LocalCommandErrorCode.Superseded, 'a newer command replaced this one before it was sent');
   }
+}
+
+function mayHaveActed(failure: CallFailure): { mayHaveActed?: true } {
+  return mayHaveReachedCharger(failure) ? { mayHaveActed: true } : {};
 }
 
 function invalid(description: string, details?: unknown): OcppCommandReply {

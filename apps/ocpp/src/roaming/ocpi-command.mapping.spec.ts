@@ -1,5 +1,7 @@
 import type { OcpiCommandRequested } from '@cpo/contracts';
 import { validateRequest16, type JsonObject } from '@cpo/ocpp-protocol';
+import { replyOf, type CallFailure } from '../commands/command-executor.js';
+import { reservationStatusAfter } from '../reservations/reservation.effects.js';
 import { ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 
 const command = (type: OcpiCommandRequested['type'], parameters: Record<string, unknown>, connectorId?: number): OcpiCommandRequested => ({
@@ -37,6 +39,32 @@ describe('OCPI command → OCPP 1.6 call', () => {
     expect(ocpiResultOf('UnlockConnector', { status: 'ok', payload: { status: 'UnlockFailed' } })).toBe('FAILED');
     expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'Timeout', description: '' })).toBe('TIMEOUT');
     expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'Offline', description: '' })).toBe('FAILED');
+  });
+
+  it('an outcome the charger may have carried out is TIMEOUT (unknown), not FAILED: socket closed after sending, malformed answer', () => {
+    const closed = { status: 'error', code: 'Offline', description: 'the station disconnected before answering', mayHaveActed: true } as const;
+    const malformed = { status: 'error', code: 'FormationViolation', description: 'CALLRESULT breaks its schema', mayHaveActed: true } as const;
+    for (const action of ['RemoteStartTransaction', 'RemoteStopTransaction', 'ReserveNow', 'CancelReservation', 'UnlockConnector'] as const) {
+      expect({ action, closed: ocpiResultOf(action, closed), malformed: ocpiResultOf(action, malformed) }).toEqual({ action, closed: 'TIMEOUT', malformed: 'TIMEOUT' });
+    }
+    // The charger's own CallError is its refusal: still FAILED / NOT_SUPPORTED.
+    expect(ocpiResultOf('ReserveNow', { status: 'error', code: 'FormationViolation', description: '' })).toBe('FAILED');
+    expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'NotSupported', description: '' })).toBe('NOT_SUPPORTED');
+  });
+
+  it('agrees with what the ocpp service records for a ReserveNow without an answer: TIMEOUT exactly where the reservation stays TimedOut (live)', () => {
+    const failures: CallFailure[] = [
+      { kind: 'timeout' },
+      { kind: 'disconnected' },
+      { kind: 'error', code: 'FormationViolation', description: 'malformed CALLRESULT', details: {}, mayHaveActed: true },
+      { kind: 'error', code: 'GenericError', description: 'refused', details: {} },
+      { kind: 'queue-full' },
+      { kind: 'superseded' },
+    ];
+    for (const failure of failures) {
+      const result = ocpiResultOf('ReserveNow', replyOf(failure, 'ReserveNow'));
+      expect({ failure, timedOut: result === 'TIMEOUT' }).toEqual({ failure, timedOut: reservationStatusAfter(failure) === 'TimedOut' });
+    }
   });
 });
 

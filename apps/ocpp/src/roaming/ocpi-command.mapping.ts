@@ -78,10 +78,16 @@ export function ocppCallFor(
   }
 }
 
-/** The OCPI result of the charger's answer (or of why there was none). */
+/**
+ * The OCPI result of the charger's answer (or of why there was none). An outcome the charger may
+ * have carried out (no answer in time, the socket closed after the call could have been sent, a
+ * malformed answer) is TIMEOUT ("no response received in a reasonable time"), not FAILED ("failed
+ * at the Charge Point"): the eMSP must not take it as done nor as not done, just as our own records
+ * keep it open (the reservation TimedOut, so still cancellable; the remote start awaiting its start).
+ */
 export function ocpiResultOf(action: CsAction16, reply: OcppCommandReply): OcpiCommandResultType {
   if (reply.status === 'error') {
-    if (reply.code === 'Timeout') return 'TIMEOUT';
+    if (reply.code === 'Timeout' || reply.mayHaveActed === true) return 'TIMEOUT';
     if (reply.code === 'NotSupported' || reply.code === 'NotImplemented') return 'NOT_SUPPORTED';
     return 'FAILED';
   }

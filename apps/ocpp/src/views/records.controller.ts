@@ -2,9 +2,10 @@ import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Put,
 import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
-import { IdTagRepository } from '../authorization/id-tag.repository.js';
+import { AuthorizationService } from '../authorization/authorization.service.js';
+import { IdTagRepository, type IdTagRecord } from '../authorization/id-tag.repository.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { ApiPageResponse, ApiUpsertResponses } from './api-responses.js';
+import { ApiIdTagResponse, ApiPageResponse, ApiUpsertResponses, ID_TAG_SCHEMA } from './api-responses.js';
 import { IdTagParam, PageQuery, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -27,31 +28,46 @@ export class TransactionsController {
 /** Local authorisation tokens (the source of Authorize answers and of local lists). */
 @OperatorController('id-tags')
 export class IdTagsController {
-  constructor(private readonly tags: IdTagRepository) {}
+  constructor(
+    private readonly tags: IdTagRepository,
+    private readonly auth: AuthorizationService,
+  ) {}
+
+  /**
+   * The token as stored, with `effectiveStatus`: what Authorize answers for it now (the
+   * authorization service's own rule). The stored `status` of a token past its expiryDate stays
+   * `Accepted`, which listed it as usable while every charger was told `Expired`.
+   */
+  private shown(tag: IdTagRecord, now: Date) {
+    return { ...tag, effectiveStatus: this.auth.fromLocal(tag, now).status };
+  }
 
   @Get()
-  @ApiPageResponse('Tokens by id')
+  @ApiPageResponse('Tokens by id', ID_TAG_SCHEMA)
   async list(@Query() q: PageQuery) {
-    return { ...(await this.tags.list(q.offset, q.limit)), offset: q.offset, limit: q.limit };
+    const page = await this.tags.list(q.offset, q.limit);
+    const now = new Date();
+    return { items: page.items.map((tag) => this.shown(tag, now)), total: page.total, offset: q.offset, limit: q.limit };
   }
 
   @Get(':idTag')
+  @ApiIdTagResponse()
   async get(@Param() p: IdTagParam) {
     // The record Authorize answers with (IdTagRepository.find): where spellings stored before tokens
     // were compared without case differ, the exact one, else the one changed last; findMany's first
     // in sort order showed another spelling's status than the charger was given.
     const tag = await this.tags.find(p.idTag);
     if (!tag) throw new NotFoundException(`id tag ${p.idTag} not found`);
-    return tag;
+    return this.shown(tag, new Date());
   }
 
   @Put(':idTag')
   @ApiOperation({ summary: 'Create or replace a token' })
-  @ApiUpsertResponses('token')
+  @ApiUpsertResponses('token', ID_TAG_SCHEMA)
   async upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto, @Res({ passthrough: true }) res: Response) {
     const { tag, created } = await this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
-    return tag;
+    return this.shown(tag, new Date());
   }
 
   @Delete(':idTag')

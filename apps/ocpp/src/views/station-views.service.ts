@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { profileEffect } from './profile-effect.js';
 import { ViewsRepository } from './views.repository.js';
 
 /** The 404 of every `/stations/{stationId}` route: one message and shape for the station and its views. */
@@ -19,8 +20,10 @@ export class StationViewsService {
     return known(f.stationId, await this.views.meterValues(f));
   }
 
-  async chargingProfiles(stationId: string) {
-    return known(stationId, await this.views.chargingProfiles(stationId));
+  /** Each with whether the profile the charger holds acts now (see profileEffect): `state` stays what our last send did. */
+  async chargingProfiles(stationId: string, now = new Date()) {
+    const rows = known(stationId, await this.views.chargingProfiles(stationId));
+    return rows.map((row) => ({ ...row, ...profileEffect((row['applied'] as Record<string, unknown> | null) ?? null, now) }));
   }
 
   async remoteStarts(stationId: string, offset: number, limit: number) {

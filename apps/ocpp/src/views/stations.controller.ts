@@ -3,7 +3,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagge
 import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { SessionRegistry } from '../connection/session-registry.js';
-import { ApiPageResponse, ApiUpsertResponses } from './api-responses.js';
+import { ApiPageResponse, ApiUpsertResponses, CHARGING_PROFILE_SCHEMA } from './api-responses.js';
 import { StationAdminService } from './station-admin.service.js';
 import { stationNotFound, StationViewsService } from './station-views.service.js';
 import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
@@ -65,7 +65,7 @@ export class StationsController {
   @Get(':stationId/charging-profiles')
   @ApiOperation({ summary: 'Charging profiles: desired (from the planner) versus applied (accepted by the charger)' })
   @ApiNotFoundResponse({ description: NO_STATION })
-  @ApiOkResponse({ description: 'Every profile of the station (not paged: a few per connector)', schema: { type: 'array', items: { type: 'object' } } })
+  @ApiOkResponse({ description: 'Every profile of the station (not paged: a few per connector)', schema: { type: 'array', items: CHARGING_PROFILE_SCHEMA } })
   chargingProfiles(@Param('stationId') stationId: string) {
     return this.stationViews.chargingProfiles(stationId);
   }
