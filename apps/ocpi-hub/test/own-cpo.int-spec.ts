@@ -219,9 +219,11 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     (((location.evses as Record<string, unknown>[])[0].connectors as Record<string, unknown>[])[0]).tariff_ids = ['T2'];
     expect((await hub.api('PUT', 'own/locations/OWN-1', { location, evses: [{ evseUid: '3256', stationId: 'TW-TPE-0001', connectorId: 1 }] })).status).toBe(200);
     const publisher = hub.t.app.get(EventPublisher);
-    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 8181, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-21T00:00:00.000Z' });
+    // The session's own reference (e.g. its START_SESSION's), not the token's latest authorisation ('bus-ref').
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 8181, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-21T00:00:00.000Z', authorizationReference: 'start-ref-8181' });
     // Start, meter values and stop are separate consumers: each step waits for the one before.
     expect(await eventually(() => emsp.calls('sessions', 'PUT').some((c) => c.path === '/sessions/TW/OWN/8181'))).toBe(true);
+    expect(emsp.calls('sessions', 'PUT').find((c) => c.path === '/sessions/TW/OWN/8181')!.body).toMatchObject({ authorization_reference: 'start-ref-8181' });
     // 10 kWh in the first half hour (20 kW: 0.50/kWh), then 4 kWh in an hour (4 kW: 0.20/kWh).
     await meter(8181, 10_000, '2025-06-21T00:30:00.000Z');
     expect(await eventually(() => emsp.calls('sessions', 'PATCH').some((c) => c.path === '/sessions/TW/OWN/8181'))).toBe(true);
@@ -229,7 +231,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(await eventually(() => emsp.calls('cdrs', 'POST').some((c) => (c.body as { id: string }).id === '8181'))).toBe(true);
     const cdr = emsp.calls('cdrs', 'POST').find((c) => (c.body as { id: string }).id === '8181')!.body;
     // At the session's average power (9.3 kW) it would all be 0.20/kWh: 2.80.
-    expect(cdr).toMatchObject({ total_energy: 14, total_cost: { excl_vat: 5.8 }, total_energy_cost: { excl_vat: 5.8 } });
+    expect(cdr).toMatchObject({ total_energy: 14, total_cost: { excl_vat: 5.8 }, total_energy_cost: { excl_vat: 5.8 }, authorization_reference: 'start-ref-8181' });
   });
 
   it('CANCEL_RESERVATION reaches the station its RESERVE_NOW went to; another eMSP\'s or an unknown reservation cannot be routed (2001)', async () => {

@@ -42,6 +42,16 @@ describe('OCPI commands: the deadline the hub announces (review)', () => {
     expect(await resultOf(h, id)).toMatchObject({ result: 'ACCEPTED' });
     expect(unlocks).toEqual([1]);
   });
+
+  it("the session a START_SESSION started is published with the eMSP's authorization_reference (the hub echoes it in Session and CDR)", async () => {
+    const cp = await chargers.booted(undefined, (c) => c.handle('RemoteStartTransaction', () => ({ status: 'Accepted' })));
+    const idTag = `APP-${randomUUID().slice(0, 8)}`;
+    const id = await command(h, { type: 'START_SESSION', stationId: cp.identity, connectorId: 1, authorizationReference: 'emsp-ref-77', parameters: { token: { uid: idTag } } });
+    expect(await resultOf(h, id)).toMatchObject({ result: 'ACCEPTED' });
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag, meterStart: 0, timestamp: new Date().toISOString() });
+    await eventually(() => h.events.of(Subjects.OcppTransactionStarted).some((e) => e['transactionId'] === transactionId), 5_000);
+    expect(h.events.of(Subjects.OcppTransactionStarted).find((e) => e['transactionId'] === transactionId)).toMatchObject({ idTag, authorizationReference: 'emsp-ref-77' });
+  });
 });
 
 describe('roaming authorisation: the expiry of an Accepted (review)', () => {

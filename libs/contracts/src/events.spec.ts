@@ -173,6 +173,17 @@ describe('ocpp events', () => {
     );
   });
 
+  it('ocpp.transaction.started: the authorization reference is optional within version 1 (ocpp before it sends none) and never empty', () => {
+    const subject = Subjects.OcppTransactionStarted;
+    const fromOlderOcpp = copyOf(subject);
+    expect(fromOlderOcpp).not.toHaveProperty('authorizationReference');
+    expect(validateEvent(subject, 1, fromOlderOcpp)).toEqual({ ok: true, value: fromOlderOcpp });
+    const roaming = { ...copyOf(subject), authorizationReference: 'a1f3c9d27e5b' };
+    expect(validateEvent(subject, 1, roaming)).toEqual({ ok: true, value: roaming });
+    expect(reasonFor(subject, { ...copyOf(subject), authorizationReference: '' })).toMatch(/^authorizationReference: Too small/);
+    expect(reasonFor(subject, { ...copyOf(subject), authorizationReference: 42 })).toMatch(/^authorizationReference: Invalid input/);
+  });
+
   it('rejects values outside the OCPP 1.6 enumerations', () => {
     expect(reasonFor(Subjects.OcppConnectorStatus, { ...copyOf(Subjects.OcppConnectorStatus), status: 'Occupied' })).toMatch(
       /^status: Invalid option/,

@@ -29,7 +29,8 @@ interface OwnSessionRow {
 /**
  * Roaming Sessions on the own chargers, from `ocpp.transaction.*` and `ocpp.meter.sampled`: a
  * transaction whose idTag was authorised by an eMSP through the hub (remembered route) becomes a
- * Session for that eMSP only (never broadcast), kept in the cache in 2.2.1 shape; meter values
+ * Session for that eMSP only (never broadcast), kept in the cache in 2.2.1 shape (with the
+ * session's `authorization_reference`, which the CDR copies; 2.1.1 has none, see the shaper); meter values
  * update its `kwh` and are kept as readings; the stop completes it and makes the CDR, priced under
  * the connector's Tariff interval by interval between the readings.
  */
@@ -53,6 +54,10 @@ export class OwnSessionsService {
     const connectorId = String(((evse?.connectors as Json[] | undefined) ?? [])[0]?.id ?? e.connectorId);
     const sessionId = String(e.transactionId);
     const at = ocpiDateTime(e.startedAt);
+    // The session's own reference (its START_SESSION's or its authorisation's, kept by ocpp with the
+    // transaction) before the token route's, which is only the token's latest authorisation and knows
+    // nothing of a START_SESSION; the route's for an ocpp release that does not publish it yet.
+    const reference = e.authorizationReference ?? route.authorizationReference;
     const body: Json = {
       country_code: party.countryCode,
       party_id: party.partyId,
@@ -61,7 +66,7 @@ export class OwnSessionsService {
       kwh: 0,
       cdr_token: { uid: e.idTag, type: 'RFID', contract_id: e.idTag },
       auth_method: 'AUTH_REQUEST',
-      ...(route.authorizationReference ? { authorization_reference: route.authorizationReference } : {}),
+      ...(reference ? { authorization_reference: reference } : {}),
       location_id: locationId,
       evse_uid: evseUid,
       connector_id: connectorId,

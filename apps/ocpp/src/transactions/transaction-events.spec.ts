@@ -29,6 +29,13 @@ describe('transaction events', () => {
     });
   });
 
+  it("carries a roaming session's authorization reference, as stored, and none for a local one", () => {
+    const roaming = transactionStartedEvent({ ...start, authorizationReference: 'emsp-ref-1' });
+    expect(roaming).toEqual({ event: expect.objectContaining({ authorizationReference: 'emsp-ref-1' }), adjusted: [] });
+    expect(validateEvent(Subjects.OcppTransactionStarted, 1, roaming.event)).toEqual({ ok: true, value: roaming.event });
+    for (const none of [null, undefined]) expect(transactionStartedEvent({ ...start, authorizationReference: none }).event).not.toHaveProperty('authorizationReference');
+  });
+
   it('adjusts what the contract cannot carry (negative registers, odd reasons, empty idTag) and says so', () => {
     const started = transactionStartedEvent({ ...start, meterStart: -1 });
     expect(started.event?.meterStartWh).toBe(0);

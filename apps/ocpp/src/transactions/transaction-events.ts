@@ -53,6 +53,8 @@ export function transactionStartedEvent(s: {
   meterStart: number;
   startedAt: Date;
   reservationId?: number;
+  /** The eMSP's OCPI authorization_reference stored with the transaction (null: none). */
+  authorizationReference?: string | null;
 }): BuiltEvent<OcppTransactionStarted> {
   const adjusted: string[] = [];
   const event: OcppTransactionStarted = {
@@ -63,6 +65,8 @@ export function transactionStartedEvent(s: {
     meterStartWh: meterForEvent('meterStart', s.meterStart, adjusted),
     startedAt: s.startedAt.toISOString(),
     reservationId: s.reservationId,
+    // Left out rather than sent empty: ocpp releases before it sent none, and consumers read absent as none.
+    ...(s.authorizationReference ? { authorizationReference: s.authorizationReference } : {}),
   };
   return checked(Subjects.OcppTransactionStarted, event, adjusted);
 }

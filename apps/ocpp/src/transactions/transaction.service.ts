@@ -63,7 +63,8 @@ export class TransactionService {
       }
       await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId, startedAt, REMOTE_START_CLOCK_SKEW_S);
       if (req.reservationId !== undefined) await this.reservations.markUsed(tx, stationId, req.reservationId, row.transactionId);
-      const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt });
+      // The reference as stored with the transaction: the hub echoes it in the eMSP's Session and CDR.
+      const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt, authorizationReference: row.authorizationReference });
       await this.publish(tx, Subjects.OcppTransactionStarted, event, { stationId, transactionId: row.transactionId });
       return { transactionId: row.transactionId, idTagInfo };
     });

@@ -94,6 +94,14 @@ export const OcppTransactionStartedV1 = z.strictObject({
   /** The charger's start time (may be in the past if the start was queued offline). */
   startedAt: Timestamp,
   reservationId: z.number().int().optional(),
+  /**
+   * OCPI `authorization_reference` of a roaming session: the eMSP's, from the START_SESSION that
+   * started it or the real-time authorisation (`OcpiTokenAuthorizeReply`) of its idTag, as stored
+   * with the transaction. ocpi-hub echoes it in the OCPI 2.2.1 Session and CDR. Absent for a
+   * session the eMSP gave none for (and every local one). Optional (added within version 1):
+   * ocpp releases before it leave it out.
+   */
+  authorizationReference: NonEmptyString.optional(),
 });
 export type OcppTransactionStarted = z.infer<typeof OcppTransactionStartedV1>;
 
