@@ -70,6 +70,12 @@ describe('parseFrame', () => {
     expect(parsed.description).toMatch(/^invalid JSON/);
   });
 
+  it('reads an id over 36 characters from broken JSON too, as a frame that parses gives it (echoed in the CALLERROR)', () => {
+    const long = `${uuid}-and-more`;
+    expect(invalid(parseFrame(`[2,"${long}","Heartbeat",{`))).toMatchObject({ uniqueId: long, messageType: 2, code: 'FormationViolation' });
+    expect(invalid(parseFrame(`[2,"${long}","Heartbeat",{}]`))).toMatchObject({ uniqueId: long, messageType: 2, code: 'FormationViolation' });
+  });
+
   it('reports a CALL without payload as FormationViolation (arity) but a null payload as ProtocolError', () => {
     expect(invalid(parseFrame(`[2,"${id}","Heartbeat"]`))).toMatchObject({ code: 'FormationViolation', uniqueId: id, messageType: 2 });
     expect(invalid(parseFrame(`[2,"${id}","Heartbeat",null]`))).toMatchObject({ code: 'ProtocolError', uniqueId: id });

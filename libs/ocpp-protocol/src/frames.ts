@@ -68,9 +68,10 @@ function isMessageTypeId(value: number): value is MessageTypeId {
 
 /**
  * When the text is not valid JSON we can still often read the id from the prefix
- * `[<type>, "<id>"`; the spec wants a CALLERROR answer "if an id can be read".
+ * `[<type>, "<id>"`; the spec wants a CALLERROR answer "if an id can be read". An id of any
+ * length: one over 36 characters is answered, echoed, as it is in a frame that parses.
  */
-const SALVAGE_PREFIX = /^\s*\[\s*(\d+)\s*,\s*"([^"\\]{0,36})"/;
+const SALVAGE_PREFIX = /^\s*\[\s*(\d+)\s*,\s*"([^"\\]*)"/;
 
 export function parseFrame(text: string): ParsedFrame {
   let data: unknown;
