@@ -43,6 +43,48 @@ describe('InboundIds', () => {
     for (const [id, frame] of Object.entries(answers)) expect(ids.begin(id, 'fp')).toEqual({ kind: 'answered', frame });
   });
 
+  describe('a retransmission re-serialised by the charger (other whitespace, key order, number spelling)', () => {
+    const first = '[2,"m1","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available","info":{"a":[1,2]}}]';
+    const resent = '[ 2, "m1", "StatusNotification", { "status": "Available", "info": { "a": [1.0, 2] }, "errorCode": "NoError", "connectorId": 1 } ]';
+    const answer = serializeCallResult('m1', {});
+
+    it('gets the stored answer, once answered; while in flight it is busy', () => {
+      const ids = new InboundIds();
+      expect(ids.begin('m1', 'fp-first', first)).toEqual({ kind: 'new' });
+      expect(ids.begin('m1', 'fp-resent', resent)).toEqual({ kind: 'busy' });
+      ids.answered('m1', answer);
+      expect(ids.begin('m1', 'fp-resent', resent)).toEqual({ kind: 'answered', frame: answer });
+    });
+
+    it.each([
+      ['another value', resent.replace('"Available"', '"Charging"')],
+      ['a key more', resent.replace('"connectorId": 1', '"connectorId": 1, "x": null')],
+      ['an array in another order', resent.replace('[1.0, 2]', '[2, 1]')],
+      ['another action', resent.replace('StatusNotification', 'Heartbeat')],
+    ])('is busy when the content differs: %s', (_case, other) => {
+      const ids = new InboundIds();
+      ids.begin('m1', 'fp-first', first);
+      ids.answered('m1', answer);
+      expect(ids.begin('m1', 'fp-other', other)).toEqual({ kind: 'busy' });
+    });
+
+    it('is compared for the latest `textsKept` ids only, and not for a frame over `maxTextLength`', () => {
+      const ids = new InboundIds(16, 2, first.length);
+      ids.begin('m1', 'fp-first', first);
+      ids.answered('m1', answer);
+      ids.begin('x1', 'fp', '[2,"x1","Heartbeat",{}]');
+      expect(ids.begin('m1', 'fp-resent', resent).kind).toBe('answered');
+      ids.begin('x2', 'fp', '[2,"x2","Heartbeat",{}]');
+      // Two newer ids: its text is gone, its digest still answers an identical frame.
+      expect(ids.begin('m1', 'fp-resent', resent)).toEqual({ kind: 'busy' });
+      expect(ids.begin('m1', 'fp-first', first).kind).toBe('answered');
+      const long = first.replace('"m1"', '"m2"').replace('"NoError"', '"NoError" ');
+      ids.begin('m2', 'fp-long', long);
+      ids.answered('m2', serializeCallResult('m2', {}));
+      expect(ids.begin('m2', 'fp-resent', resent.replace('"m1"', '"m2"'))).toEqual({ kind: 'busy' });
+    });
+  });
+
   it('remembers 16 ids by default', () => {
     const ids = new InboundIds();
     for (let i = 0; i < 17; i++) {
