@@ -83,6 +83,22 @@ describe('operator commands (second review)', () => {
   });
 
 
+  it('a station never registered is a 404 UnknownStation, alone and in bulk; a registered one no replica holds stays 503 Offline', async () => {
+    const typo = uniqueStation('TYPO');
+    const quiet = uniqueStation('QUIET');
+    expect((await api(ocpp(), 'PUT', `/api/v1/stations/${quiet}`, {})).status).toBe(201);
+    expect(await command(typo, 'ClearCache', {})).toEqual({ status: 404, body: { status: 'error', code: 'UnknownStation', description: expect.stringContaining(typo) } });
+    expect(await command(quiet, 'ClearCache', {})).toMatchObject({ status: 503, body: { code: 'Offline' } });
+    const cp = await booted();
+    counting(cp, ['ClearCache']);
+    const bulk = await api(ocpp(), 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity, typo, quiet], action: 'ClearCache', payload: {} });
+    expect(bulk.body.results.map((r: { stationId: string; status: string; code?: string }) => [r.stationId, r.code ?? r.status])).toEqual([
+      [cp.identity, 'ok'],
+      [typo, 'UnknownStation'],
+      [quiet, 'Offline'],
+    ]);
+  });
+
   it('OpenAPI describes what the command routes answer: the bulk body and results, and every status a command answers with its reply', async () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads an arbitrary JSON document
     const doc = (await fetch(`${ocpp().app.baseUrl}/docs-json`).then((r) => r.json())) as any;
@@ -96,7 +112,7 @@ describe('operator commands (second review)', () => {
     expect(JSON.stringify(bulk.responses['200'].content)).toContain('stationId');
 
     const single = doc.paths['/api/v1/stations/{stationId}/commands/{action}'].post;
-    for (const status of ['200', '400', '409', '429', '500', '502', '503', '504']) {
+    for (const status of ['200', '400', '404', '409', '429', '500', '502', '503', '504']) {
       expect({ status, content: Object.keys(single.responses[status]?.content ?? {}) }).toEqual({ status, content: ['application/json'] });
     }
     expect(JSON.stringify(single.responses['502'].content)).toContain('code');
@@ -131,6 +147,6 @@ describe('operator commands (second review)', () => {
     expect(got['ReserveNow']).toBeUndefined();
     // Without a reservationId it is still valid: we fill it in where the command runs.
     const missing = await command(uniqueStation('GONE'), 'ReserveNow', { ...invalid, expiryDate: new Date(Date.now() + 3_600_000).toISOString() });
-    expect(missing).toMatchObject({ status: 503, body: { code: 'Offline' } });
+    expect(missing).toMatchObject({ status: 404, body: { code: 'UnknownStation' } });
   });
 });

@@ -124,7 +124,7 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     const invalid = await api(a, 'POST', `${base}/ChangeAvailability`, { connectorId: 1, type: 'Sometimes' });
     expect(invalid).toMatchObject({ status: 400, body: { code: 'InvalidRequest' } });
     expect(await api(a, 'POST', `${base}/NotAnAction`, {})).toMatchObject({ status: 400 });
-    expect(await api(a, 'POST', `/api/v1/stations/${uniqueStation('GONE')}/commands/ClearCache`, {})).toMatchObject({ status: 503, body: { code: 'Offline' } });
+    expect(await api(a, 'POST', `/api/v1/stations/${uniqueStation('GONE')}/commands/ClearCache`, {})).toMatchObject({ status: 404, body: { code: 'UnknownStation' } });
   });
 
   it('reaches a charger on replica A through replica B, through the bus, and in bulk', async () => {
@@ -147,7 +147,7 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
     expect(bulk.body.results).toEqual([
       { stationId: onA.cp.identity, status: 'error', code: 'NotSupported', description: expect.any(String), details: expect.anything() },
       { stationId: onB.cp.identity, status: 'error', code: 'NotSupported', description: expect.any(String), details: expect.anything() },
-      { stationId: gone, status: 'error', code: 'Offline', description: expect.any(String) },
+      { stationId: gone, status: 'error', code: 'UnknownStation', description: expect.any(String) },
     ]);
   });
 

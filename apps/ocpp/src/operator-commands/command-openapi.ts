@@ -26,7 +26,7 @@ const ERROR_REPLY = {
     code: {
       type: 'string',
       description:
-        'InvalidRequest (400), NotAccepted / Superseded / Conflict (409), QueueFull (429), CentralSystemError (500), Offline (503), Timeout (504), else the OCPP-J CallError code of the charger (502)',
+        'InvalidRequest (400), UnknownStation (404: the station was never registered), NotAccepted / Superseded / Conflict (409), QueueFull (429), CentralSystemError (500), Offline (503), Timeout (504), else the OCPP-J CallError code of the charger (502)',
     },
     description: { type: 'string', maxLength: 1024 },
     details: { description: 'Per-field errors ({errors: [{path, message}]}) for InvalidRequest, the CallError details for a CallError' },
@@ -47,11 +47,12 @@ export function ApiCommandReplies(): MethodDecorator {
   return applyDecorators(
     ApiResponse({ status: 200, description: "{status:'ok', payload}: the charger's answer", content: { 'application/json': json(OK_REPLY) } }),
     error(400, 'InvalidRequest: an invalid payload or station id, with per-field errors (an unknown action or a bad timeoutMs: the API error body)', { oneOf: [ERROR_REPLY, API_ERROR] }),
+    error(404, 'UnknownStation: no station with this id was ever registered (it never connected, nor was it created with PUT /stations/{id}); a registered one no replica holds is a 503'),
     error(409, 'NotAccepted (the station is not accepted), Superseded, or Conflict (a reservationId of another station, a profile id or slot of the grid limits)'),
     error(429, 'QueueFull: too many commands queued for the station'),
     error(500, 'CentralSystemError: this service failed (its database, its bus, an unreadable reply of another replica), not the charger'),
     error(502, "The charger's CallError, with its code"),
-    error(503, 'Offline: no replica holds the station'),
+    error(503, 'Offline: no replica holds the station (a registered one; over the bus, ocpp.command.{stationId}, any station)'),
     error(504, 'Timeout: no answer in time'),
   );
 }
@@ -62,7 +63,7 @@ export function ApiBulkReplies(): MethodDecorator {
   return applyDecorators(
     ApiResponse({
       status: 200,
-      description: 'One result per distinct station id, in the order given; a station that fails has its own typed error (the HTTP status of each is that of the single command)',
+      description: 'One result per distinct station id, in the order given; a station that fails has its own typed error (the HTTP status of each is that of the single command), UnknownStation for an id never registered',
       content: { 'application/json': json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: result } } }) },
     }),
     ApiResponse({ status: 400, description: 'A bad station id (naming each index) or a payload invalid for every station; no station got the command', content: { 'application/json': json(API_ERROR) } }),

@@ -6,10 +6,11 @@ import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { httpStatusOfReply, openApiSchemaOf } from '../commands/command-reply.http.js';
+import { openApiSchemaOf } from '../commands/command-reply.http.js';
 import { IsStationIdList } from '../commands/station-id.js';
 import { ApiBulkReplies, ApiCommandReplies, BulkCommandProperty } from './command-openapi.js';
 import { OperatorCommands } from './operator-commands.service.js';
+import { operatorHttpStatus } from './unknown-stations.js';
 
 class BulkCommandDto {
   @BulkCommandProperty.stationIds()
@@ -64,7 +65,7 @@ export class CommandsController {
     if (!isCsAction16(action)) throw new ValidationError(`unknown action ${action}`, { action: `must be one of ${CS_ACTIONS_16.join(', ')}` });
     const body = payload ?? {};
     const reply = await this.commands.send(stationId, { action, payload: body, timeoutMs: checkedTimeout(timeoutMs) });
-    res.status(httpStatusOfReply(reply)).json(reply);
+    res.status(operatorHttpStatus(reply)).json(reply);
   }
 }
 

@@ -3,11 +3,12 @@ import { CommandsModule } from '../commands/commands.module.js';
 import { SmartChargingModule } from '../smart-charging/smart-charging.module.js';
 import { BulkCommandsController, CommandsController } from './operator-commands.controller.js';
 import { OperatorCommands } from './operator-commands.service.js';
+import { UnknownStations } from './unknown-stations.js';
 
 /** The operators' REST commands: the command service behind the rules that protect the grid limits. */
 @Module({
   imports: [CommandsModule, SmartChargingModule],
   controllers: [CommandsController, BulkCommandsController],
-  providers: [OperatorCommands],
+  providers: [OperatorCommands, UnknownStations],
 })
 export class OperatorCommandsModule {}

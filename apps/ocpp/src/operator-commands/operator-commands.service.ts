@@ -6,6 +6,7 @@ import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
 import { ChargingProfileRepository } from '../smart-charging/charging-profile.repository.js';
 import { expiredReservationRefusal, managedSlotRefusal, operatorCommandRefusal, type ManagedProfile } from './operator-rules.js';
+import { UnknownStations } from './unknown-stations.js';
 
 export interface OperatorCommand {
   action: CsAction16;
@@ -15,20 +16,24 @@ export interface OperatorCommand {
 
 /**
  * Commands from operators (REST): the command service, after the rules that keep an operator from
- * lifting the grid limits by accident (a reserved profile id, a grid limit's stack level).
+ * lifting the grid limits by accident (a reserved profile id, a grid limit's stack level), and
+ * with a station never registered named as such (UnknownStations) rather than `Offline`.
  */
 @Injectable()
 export class OperatorCommands {
   constructor(
     private readonly commands: CommandService,
     private readonly profiles: ChargingProfileRepository,
+    private readonly unknown: UnknownStations,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
   ) {}
 
   async send(stationId: string, command: OperatorCommand): Promise<OcppCommandReply> {
     const expired = expiredReservationRefusal(command.action, command.payload);
     if (expired) return expired;
-    return operatorCommandRefusal(command.action, command.payload) ?? (await this.slotRefusals([stationId], command)).get(stationId) ?? this.commands.send(stationId, command);
+    const reply = operatorCommandRefusal(command.action, command.payload) ?? (await this.slotRefusals([stationId], command)).get(stationId) ?? (await this.commands.send(stationId, command));
+    const [named] = await this.unknown.name([{ stationId, reply }]);
+    return named!.reply;
   }
 
   /** One result per station; an invalid payload or a reserved id refuses the whole request (it is wrong for every station). */
@@ -40,7 +45,7 @@ export class OperatorCommands {
     const refusals = await this.slotRefusals(stationIds, command);
     const sent = await this.commands.sendMany(stationIds.filter((id) => !refusals.has(id)), command);
     const byStation = new Map(sent.map((r) => [r.stationId, r.reply]));
-    return stationIds.map((stationId) => ({ stationId, reply: refusals.get(stationId) ?? byStation.get(stationId)! }));
+    return this.unknown.name(stationIds.map((stationId) => ({ stationId, reply: refusals.get(stationId) ?? byStation.get(stationId)! })));
   }
 
   private async slotRefusals(stationIds: string[], command: OperatorCommand): Promise<Map<string, OcppCommandReply>> {

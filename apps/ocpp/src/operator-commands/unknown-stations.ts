@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { httpStatusOfReply } from '../commands/command-reply.http.js';
+
+/**
+ * The REST reply for a station id that was never registered (no row: it never connected under an
+ * admitting policy, nor was it created with PUT /stations/{id}). The bus form of a command keeps its
+ * `Offline` (its contract promises no more), but an operator's typo is not a charger that is down.
+ */
+export const UNKNOWN_STATION = 'UnknownStation';
+
+/** HTTP status of an operator command's reply: an unknown station is a 404 like GET /stations/{id}, the rest as every command reply. */
+export function operatorHttpStatus(reply: OcppCommandReply): number {
+  return reply.status === 'error' && reply.code === UNKNOWN_STATION ? 404 : httpStatusOfReply(reply);
+}
+
+/** Whether a reply says no replica holds the station: the only replies an unknown station can get. */
+const heldNowhere = (reply: OcppCommandReply) => reply.status === 'error' && reply.code === OcppCommandErrorCode.Offline;
+
+/**
+ * Turns the `Offline` replies of unregistered stations into `UnknownStation`. It reads the
+ * database only for replies already `Offline` (a command that reached a charger costs no query),
+ * once for a whole bulk request. When that read fails the `Offline` stands (true: no replica holds
+ * the station) and the failure is logged: the operator still learns the command did not go.
+ */
+@Injectable()
+export class UnknownStations {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async name<T extends { stationId: string; reply: OcppCommandReply }>(results: T[]): Promise<T[]> {
+    const offline = results.filter((r) => heldNowhere(r.reply)).map((r) => r.stationId);
+    if (offline.length === 0) return results;
+    let unknown: Set<string>;
+    try {
+      unknown = await this.unregistered(offline);
+    } catch (err) {
+      this.logger.warn({ err, stations: offline.length }, 'stations of Offline command replies not looked up; answered Offline');
+      return results;
+    }
+    return results.map((r) => (unknown.has(r.stationId) && heldNowhere(r.reply) ? { ...r, reply: unknownStationReply(r.stationId) } : r));
+  }
+
+  private async unregistered(stationIds: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM stations WHERE id = ANY($1::text[])`, [stationIds]);
+    const known = new Set(rows.map((r) => r.id));
+    return new Set(stationIds.filter((id) => !known.has(id)));
+  }
+}
+
+export function unknownStationReply(stationId: string): OcppCommandReply {
+  return { status: 'error', code: UNKNOWN_STATION, description: `station ${stationId} not found: it was never registered (connected, or created with PUT /stations/{id})` };
+}
