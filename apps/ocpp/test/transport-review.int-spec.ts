@@ -43,6 +43,32 @@ describe('OCPP-J transport review (guide §1)', () => {
     });
   });
 
+  it('answers a binary frame holding a CALL with FormationViolation naming its id (it went unanswered), and carries on', async () => {
+    const { client } = await open();
+    client.ws.send(Buffer.from(JSON.stringify([2, 'bin-1', 'Heartbeat', {}])), { binary: true });
+    expect(await client.answer()).toEqual([4, 'bin-1', 'FormationViolation', expect.stringContaining('binary'), {}]);
+    expect(await client.call('Heartbeat', {}, 'text-1')).toEqual(expect.arrayContaining(['text-1']));
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('answers broken JSON whose id is over 36 characters, echoing the id, as a well-formed frame with such an id is', async () => {
+    const { client } = await open();
+    const id = `${'x'.repeat(36)}-long`;
+    client.send(`[2,"${id}","Heartbeat",{`);
+    expect(await client.answer()).toEqual([4, id, 'FormationViolation', expect.stringContaining('invalid JSON'), {}]);
+  });
+
+  it('answers a CALL resent after a reconnect under its id but re-serialised (whitespace, key order) with the stored answer', async () => {
+    const { id, client } = await open();
+    const boot = { chargePointVendor: 'V', chargePointModel: 'M', chargePointSerialNumber: 'S-1' };
+    const first = await client.call('BootNotification', boot, 'boot-1');
+    expect(first).toEqual([3, 'boot-1', expect.objectContaining({ currentTime: expect.any(String) })]);
+    client.close();
+    const { client: again } = await open(id);
+    again.send('[ 2, "boot-1", "BootNotification", { "chargePointSerialNumber": "S-1", "chargePointModel": "M", "chargePointVendor": "V" } ]');
+    expect(await again.answer()).toEqual(first);
+  });
+
   it('keeps a charger whose frames keep coming although it does not answer pings (any inbound frame is liveness, §1.8)', async () => {
     const { client } = await open(uniqueStation('NOPONG'), { autoPong: false });
     let pings = 0;

@@ -31,6 +31,10 @@ class FakeSocket extends EventEmitter {
   frame(text: string): void {
     this.emit('message', Buffer.from(text), false);
   }
+  /** The same bytes as a binary message. */
+  binary(text: string): void {
+    this.emit('message', Buffer.from(text), true);
+  }
 }
 
 const bundle = (dispatch: ProtocolBundle['dispatch']): ProtocolBundle => ({
@@ -169,6 +173,60 @@ describe('StationSession: metric labels stay bounded whatever a charger sends', 
     socket.frame('[2,"b1"]');
     socket.frame('[2,"b2","Heartbeat",{},1,2,3,4,5,6,7,8,9,10]');
     expect(labels['badFrames']).toEqual([{ reason: 'message type N needs N elements, got N' }, { reason: 'message type N needs N elements, got N' }]);
+  });
+});
+
+describe('StationSession: frames that are not OCPP-J text frames are answered when their id can be read', () => {
+  it('answers a binary CALL with FormationViolation naming its id, without handling it, and keeps it as a rejected frame', async () => {
+    const dispatch = jest.fn(heartbeat);
+    const { socket, session, hooks } = open({ dispatch });
+    expect(() => socket.binary('[2,"bin-1","Heartbeat",{}]')).not.toThrow();
+    expect(socket.sent).toEqual([[4, 'bin-1', 'FormationViolation', expect.stringContaining('binary frames are not OCPP-J'), {}]]);
+    expect(hooks.rejectedFrame).toHaveBeenCalledWith('CP1', '<binary frame>', expect.stringContaining('binary frames are not OCPP-J'));
+    // Unreadable bytes: kept, not answered; the socket stays open and the next text CALL is handled.
+    socket.emit('message', Buffer.from([0xff, 0x00, 0x5b]), true);
+    expect(hooks.rejectedFrame).toHaveBeenCalledTimes(2);
+    socket.frame('[2,"t-1","Heartbeat",{}]');
+    await session.drained();
+    expect(dispatch).toHaveBeenCalledTimes(1);
+    expect(socket.sent).toEqual([socket.sent[0], [3, 't-1', { currentTime: expect.any(String) }]]);
+    expect(socket.readyState).toBe(1);
+  });
+
+  it('ends our call in flight at a binary answer naming it (a malformed answer), never answering it', async () => {
+    const { socket, session } = open({ callTimeoutMs: 5_000 });
+    const outcome = session.call('ClearCache', {});
+    const [, id] = socket.sent[0] as [number, string];
+    socket.binary(JSON.stringify([3, id, { status: 'Accepted' }]));
+    expect(await outcome).toMatchObject({ kind: 'error', code: 'FormationViolation', description: expect.stringContaining('binary'), mayHaveActed: true });
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('answers broken JSON whose id is over 36 characters, echoing the id as for a frame that parses', () => {
+    const { socket } = open();
+    const id = 'x'.repeat(40);
+    socket.frame(`[2,"${id}","Heartbeat",{`);
+    socket.frame(`[2,"${id}","Heartbeat",{}]`);
+    expect(socket.sent).toEqual([
+      [4, id, 'FormationViolation', expect.stringMatching(/^invalid JSON/), {}],
+      [4, id, 'FormationViolation', expect.stringContaining('1..36'), {}],
+    ]);
+  });
+});
+
+describe('StationSession: retransmissions', () => {
+  it('answers a CALL resent under its id but re-serialised (whitespace, key order) with the stored answer, not handling it again', async () => {
+    let n = 0;
+    const dispatch = jest.fn<ProtocolBundle['dispatch']>(async () => ({ ok: true, payload: { n: ++n } }));
+    const { socket, session } = open({ dispatch });
+    socket.frame('[2,"d1","DataTransfer",{"vendorId":"V","messageId":"M","data":"x"}]');
+    await session.drained();
+    socket.frame('[ 2, "d1", "DataTransfer", { "data": "x", "messageId": "M", "vendorId": "V" } ]\n');
+    // Same id, other content: still refused.
+    socket.frame('[2,"d1","DataTransfer",{"vendorId":"V","messageId":"M","data":"y"}]');
+    await session.drained();
+    expect(dispatch).toHaveBeenCalledTimes(1);
+    expect(socket.sent).toEqual([[3, 'd1', { n: 1 }], [3, 'd1', { n: 1 }], [4, 'd1', 'ProtocolError', expect.any(String), {}]]);
   });
 });
 

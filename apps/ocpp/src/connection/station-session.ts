@@ -8,6 +8,7 @@ import {
   serializeCallResult,
   type CallFrame,
   type JsonObject,
+  type ParsedFrame,
 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
@@ -167,14 +168,14 @@ export class StationSession implements StationContext {
   private onMessage(data: RawData, isBinary: boolean): void {
     let text: string | undefined;
     try {
-      text = isBinary ? undefined : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
-      this.receive(text);
+      text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+      this.receive(text, isBinary);
     } catch (err) {
       try {
         this.logger.error({ err, stationId: this.stationId }, 'inbound frame could not be processed');
         const callId = text === undefined ? undefined : CALL_ID.exec(text)?.[1];
         if (callId !== undefined) this.answerInternalError(callId);
-        this.badFrame(text ?? '<unreadable frame>', 'internal error: the frame could not be processed');
+        this.badFrame(isBinary ? '<binary frame>' : (text ?? '<unreadable frame>'), 'internal error: the frame could not be processed');
       } catch (again) {
         this.logger.error({ err: again, stationId: this.stationId }, 'could not account for a failed frame');
       }
@@ -187,16 +188,16 @@ export class StationSession implements StationContext {
     this.hooks.activity(this);
   }
 
-  private receive(text: string | undefined): void {
+  /** `binary`: a binary message, its bytes read as UTF-8 (`text`), never processed (see binaryMessage). */
+  private receive(text: string, binary: boolean): void {
     this.alive();
-    if (text === undefined) return this.badFrame('<binary frame>', 'binary frames are not OCPP-J');
-    const parsed = parseFrame(text);
+    const parsed = binary ? binaryMessage(text) : parseFrame(text);
     if (parsed.kind === 'ignore') {
       this.logger.debug({ stationId: this.stationId, reason: parsed.reason }, 'frame ignored');
       return;
     }
     if (parsed.kind === 'invalid') {
-      this.badFrame(text, parsed.description);
+      this.badFrame(binary ? '<binary frame>' : text, parsed.description);
       const answerable = parsed.messageType === undefined || parsed.messageType === MessageType.Call;
       if (answerable && parsed.uniqueId !== undefined) this.write(serializeCallError(parsed.uniqueId, parsed.code, parsed.description, {}));
       // A broken CALLRESULT/CALLERROR is never answered, but one naming our call in flight is still
@@ -237,10 +238,12 @@ export class StationSession implements StationContext {
 
   private onCall(frame: CallFrame, text: string): void {
     // A digest, not the payload: a station's recent ids must cost bytes, not the MeterValues they carried.
-    // A retransmission repeats the frame byte for byte, so the frame text identifies it without re-serialising.
+    // A retransmission mostly repeats the frame byte for byte, so the digest of its text identifies it
+    // without re-serialising; the text itself is kept for the latest few ids only, for a charger that
+    // re-serialises its retransmission (compared only when the id comes back).
     // One-shot `hash` (no Hash object): a third of createHash's cost, on every CALL.
     const fingerprint = hash('sha1', text, 'base64');
-    const seen = this.inboundIds.begin(frame.uniqueId, fingerprint);
+    const seen = this.inboundIds.begin(frame.uniqueId, fingerprint, text);
     if (seen.kind === 'answered') {
       this.write(seen.frame);
       return;
@@ -315,6 +318,24 @@ export class StationSession implements StationContext {
   private write(text: string): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
   }
+}
+
+/**
+ * A binary message is never a frame: OCPP-J frames are UTF-8 text messages. When its bytes read as
+ * one, though, its id and type are known, so a CALL is answered (FormationViolation, like a frame
+ * not in the OCPP-J shape) instead of being left to the charger's timeout, and an answer naming our
+ * call in flight ends that call as a malformed answer.
+ */
+function binaryMessage(text: string): ParsedFrame {
+  const read = parseFrame(text);
+  const { uniqueId, messageType } = read.kind === 'frame' ? { uniqueId: read.frame.uniqueId, messageType: read.frame.type } : read.kind === 'invalid' ? read : {};
+  return {
+    kind: 'invalid',
+    ...(uniqueId !== undefined ? { uniqueId } : {}),
+    ...(messageType !== undefined ? { messageType } : {}),
+    code: 'FormationViolation',
+    description: 'binary frames are not OCPP-J: send frames as text messages',
+  };
 }
 
 /**
