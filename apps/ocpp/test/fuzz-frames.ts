@@ -199,6 +199,16 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * A binary message is never processed, but when its bytes read as a CALL with an id, that id is
+ * answered FormationViolation; whatever the same text would not get answered stays unanswered.
+ */
+function binaryOracle(data: Buffer, served: ReadonlySet<string>): Expectation {
+  const asText = oracle(data.toString('utf8'), served);
+  if (asText.answer === 'none' || asText.answer === 'either') return { ...asText, stored: true };
+  return { answer: 'error', id: asText.id, codes: ['FormationViolation'], stored: true };
+}
+
+/**
  * `served`: the charger actions the service handles (probed at start: the others answer
  * NotSupported). The socket's station is Accepted, so no SecurityError is expected.
  */
@@ -207,8 +217,8 @@ function oracle(text: string, served: ReadonlySet<string>): Expectation {
   try {
     data = JSON.parse(text);
   } catch {
-    // Not JSON: answered only if the id can be read from the `[<type>, "<id>"` prefix.
-    const m = /^\s*\[\s*(\d+)\s*,\s*"([^"\\]{0,36})"/.exec(text);
+    // Not JSON: answered only if the id (of any length) can be read from the `[<type>, "<id>"` prefix.
+    const m = /^\s*\[\s*(\d+)\s*,\s*"([^"\\]*)"/.exec(text);
     if (!m) return { answer: 'none', stored: true };
     const type = Number(m[1]);
     if (type === 3 || type === 4) return { answer: 'none', stored: true };
@@ -296,6 +306,8 @@ export function generator(rng: Rng, socketNo: number, served: ReadonlySet<string
     [6, () => rng.text(rng.int(0, 200))],
     // random bytes, sent as binary frames
     [4, () => rng.bytes(rng.int(0, 300))],
+    // a well-formed CALL sent as a binary frame (answered FormationViolation, never processed)
+    [1, () => Buffer.from(call('Heartbeat', {}, freshId()))],
     // random JSON values
     [3, () => JSON.stringify(rng.json(3))],
   ];
@@ -304,7 +316,7 @@ export function generator(rng: Rng, socketNo: number, served: ReadonlySet<string
     let roll = rng.next() * total;
     const make = kinds.find(([w]) => (roll -= w) < 0)![1];
     const data = make();
-    const expect: Expectation = Buffer.isBuffer(data) ? { answer: 'none', stored: true } : oracle(data, served);
+    const expect: Expectation = Buffer.isBuffer(data) ? binaryOracle(data, served) : oracle(data, served);
     return { data, expect };
   };
 }
