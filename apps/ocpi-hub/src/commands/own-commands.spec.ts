@@ -24,6 +24,9 @@ describe('ownStopResult (RemoteStopTransaction → OCPI CommandResult)', () => {
     ['ocpp: charger timed out', [{ status: 'error', code: 'Timeout', description: 'x' }], 'TIMEOUT'],
     ['ocpp: station offline', [{ status: 'error', code: 'Offline', description: 'x' }], 'FAILED'],
     ['charger CallError', [{ status: 'error', code: 'NotSupported', description: 'x' }], 'FAILED'],
+    // The charger may have stopped the session: an unknown outcome, never a refusal.
+    ['ocpp: socket closed after the call could be sent', [{ status: 'error', code: 'Offline', description: 'x', mayHaveActed: true }], 'TIMEOUT'],
+    ['ocpp: malformed CALLRESULT', [{ status: 'error', code: 'FormationViolation', description: 'x', mayHaveActed: true }], 'TIMEOUT'],
     ['no reply on the bus in time', [undefined, 'timeout'], 'TIMEOUT'],
     ['no ocpp replica answers', [undefined, 'unavailable'], 'FAILED'],
   ];
