@@ -132,6 +132,24 @@ export function parseFrame(text: string): ParsedFrame {
   }
 }
 
+/**
+ * A binary WebSocket message (its bytes read as UTF-8) is never a frame: OCPP-J frames are UTF-8
+ * text messages. When its bytes read as one, though, its id and type are known, so a CALL can be
+ * answered (FormationViolation, like a frame not in the OCPP-J shape) instead of being left to the
+ * charger's timeout, and an answer naming our call in flight can end that call as malformed.
+ */
+export function parseBinaryMessage(text: string): ParsedFrame {
+  const read = parseFrame(text);
+  const { uniqueId, messageType } = read.kind === 'frame' ? { uniqueId: read.frame.uniqueId, messageType: read.frame.type } : read.kind === 'invalid' ? read : {};
+  return {
+    kind: 'invalid',
+    ...(uniqueId !== undefined ? { uniqueId } : {}),
+    ...(messageType !== undefined ? { messageType } : {}),
+    code: 'FormationViolation',
+    description: 'binary frames are not OCPP-J: send frames as text messages',
+  };
+}
+
 function invalid(
   uniqueId: string | undefined,
   messageType: MessageTypeId | undefined,

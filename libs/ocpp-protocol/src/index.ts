@@ -8,6 +8,7 @@ export {
   MessageType,
   MAX_UNIQUE_ID_LENGTH,
   isJsonObject,
+  parseBinaryMessage,
   parseFrame,
   serializeCall,
   serializeCallResult,

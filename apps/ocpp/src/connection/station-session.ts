@@ -2,13 +2,13 @@ import { hash, randomUUID } from 'node:crypto';
 import {
   InboundIds,
   MessageType,
+  parseBinaryMessage,
   parseFrame,
   serializeCall,
   serializeCallError,
   serializeCallResult,
   type CallFrame,
   type JsonObject,
-  type ParsedFrame,
 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
@@ -188,10 +188,10 @@ export class StationSession implements StationContext {
     this.hooks.activity(this);
   }
 
-  /** `binary`: a binary message, its bytes read as UTF-8 (`text`), never processed (see binaryMessage). */
+  /** `binary`: a binary message, its bytes read as UTF-8 (`text`), never processed (see parseBinaryMessage). */
   private receive(text: string, binary: boolean): void {
     this.alive();
-    const parsed = binary ? binaryMessage(text) : parseFrame(text);
+    const parsed = binary ? parseBinaryMessage(text) : parseFrame(text);
     if (parsed.kind === 'ignore') {
       this.logger.debug({ stationId: this.stationId, reason: parsed.reason }, 'frame ignored');
       return;
@@ -318,24 +318,6 @@ export class StationSession implements StationContext {
   private write(text: string): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
   }
-}
-
-/**
- * A binary message is never a frame: OCPP-J frames are UTF-8 text messages. When its bytes read as
- * one, though, its id and type are known, so a CALL is answered (FormationViolation, like a frame
- * not in the OCPP-J shape) instead of being left to the charger's timeout, and an answer naming our
- * call in flight ends that call as a malformed answer.
- */
-function binaryMessage(text: string): ParsedFrame {
-  const read = parseFrame(text);
-  const { uniqueId, messageType } = read.kind === 'frame' ? { uniqueId: read.frame.uniqueId, messageType: read.frame.type } : read.kind === 'invalid' ? read : {};
-  return {
-    kind: 'invalid',
-    ...(uniqueId !== undefined ? { uniqueId } : {}),
-    ...(messageType !== undefined ? { messageType } : {}),
-    code: 'FormationViolation',
-    description: 'binary frames are not OCPP-J: send frames as text messages',
-  };
 }
 
 /**
