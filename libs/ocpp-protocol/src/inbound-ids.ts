@@ -29,12 +29,14 @@ export class InboundIds {
    * the connection); 16 leaves room for a reconnect's replay. It was 64 with whole answer frames:
    * 46 kB per station, 446 MB for 10,000 stations (measured, docs/ocpp-benchmarks.md "Memory").
    * `textsKept` / `maxTextLength`: the frame texts kept for a re-serialised retransmission (see
-   * `withText`); a longer frame keeps only its digest, so a station pins at most 4 × 8 kB.
+   * `withText`); a longer frame keeps only its digest, so a station pins at most 2 × 4 kB (10,000
+   * stations: 80 MB at worst, ≈ 6 MB with 300-character MeterValues). Two: the unanswered CALL is
+   * the charger's last or, after a reconnect, the one behind its first StatusNotification.
    */
   constructor(
     private readonly capacity = 16,
-    private readonly textsKept = 4,
-    private readonly maxTextLength = 8192,
+    private readonly textsKept = 2,
+    private readonly maxTextLength = 4096,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`InboundIds capacity must be a positive integer, got ${capacity}`);
     if (!Number.isInteger(textsKept) || textsKept < 0) throw new RangeError(`InboundIds textsKept must be a non-negative integer, got ${textsKept}`);
