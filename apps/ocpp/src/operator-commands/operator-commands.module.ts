@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module.js';
+import { ConnectionModule } from '../connection/connection.module.js';
 import { SmartChargingModule } from '../smart-charging/smart-charging.module.js';
 import { BulkCommandsController, CommandsController } from './operator-commands.controller.js';
 import { OperatorCommands } from './operator-commands.service.js';
@@ -7,7 +8,7 @@ import { UnknownStations } from './unknown-stations.js';
 
 /** The operators' REST commands: the command service behind the rules that protect the grid limits. */
 @Module({
-  imports: [CommandsModule, SmartChargingModule],
+  imports: [CommandsModule, ConnectionModule, SmartChargingModule],
   controllers: [CommandsController, BulkCommandsController],
   providers: [OperatorCommands, UnknownStations],
 })

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { OcppCommandReply } from '@cpo/contracts';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import type { StationRepository } from '../stations/station.repository.js';
 import { operatorHttpStatus, UNKNOWN_STATION, UnknownStations } from './unknown-stations.js';
 
 const ok: OcppCommandReply = { status: 'ok', payload: { status: 'Accepted' } };
@@ -10,12 +10,12 @@ const timeout: OcppCommandReply = { status: 'error', code: 'Timeout', descriptio
 
 /** Stations table holding `registered`; records every query. */
 function directory(registered: string[], fail = false) {
-  const query = jest.fn(async (_sql: string, params: [string[]]) => {
+  const query = jest.fn(async (ids: string[]) => {
     if (fail) throw new Error('database down');
-    return params[0].filter((id) => registered.includes(id)).map((id) => ({ id }));
+    return new Set(ids.filter((id) => registered.includes(id)));
   });
   const warn = jest.fn();
-  return { query, warn, unknown: new UnknownStations({ query } as unknown as DataSource, { warn } as unknown as Logger) };
+  return { query, warn, unknown: new UnknownStations({ registered: query } as unknown as StationRepository, { warn } as unknown as Logger) };
 }
 
 describe('UnknownStations: an Offline reply for a station never registered', () => {
@@ -32,7 +32,7 @@ describe('UnknownStations: an Offline reply for a station never registered', () 
       ['CP-SLOW', 'Timeout', 504],
     ]);
     // One query for the whole request, of the Offline ones only.
-    expect(query.mock.calls.map((c) => c[1])).toEqual([[['CP-KNOWN', 'CP-TYPO']]]);
+    expect(query.mock.calls.map((c) => c[0])).toEqual([['CP-KNOWN', 'CP-TYPO']]);
   });
 
   it('reads nothing when no reply is Offline: a command that reached its charger (or failed otherwise) costs no query', async () => {

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { httpStatusOfReply } from '../commands/command-reply.http.js';
+import { StationRepository } from '../stations/station.repository.js';
 
 /**
  * The REST reply for a station id that was never registered (no row: it never connected under an
@@ -29,7 +29,7 @@ const heldNowhere = (reply: OcppCommandReply) => reply.status === 'error' && rep
 @Injectable()
 export class UnknownStations {
   constructor(
-    private readonly db: DataSource,
+    private readonly stations: StationRepository,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -47,8 +47,7 @@ export class UnknownStations {
   }
 
   private async unregistered(stationIds: string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await this.db.query(`SELECT id FROM stations WHERE id = ANY($1::text[])`, [stationIds]);
-    const known = new Set(rows.map((r) => r.id));
+    const known = await this.stations.registered(stationIds);
     return new Set(stationIds.filter((id) => !known.has(id)));
   }
 }

@@ -163,6 +163,12 @@ export class StationRepository {
     return rows[0]?.inserted === true;
   }
 
+  /** Which of these ids have a station row (registered, or created by an operator). */
+  async registered(ids: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM stations WHERE id = ANY($1::text[])`, [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async remove(id: string): Promise<boolean> {
     const rows = returnedRows(await this.db.query(`DELETE FROM stations WHERE id = $1 RETURNING id`, [id]));
     return rows.length > 0;
