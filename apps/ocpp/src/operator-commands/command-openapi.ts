@@ -30,6 +30,11 @@ const ERROR_REPLY = {
     },
     description: { type: 'string', maxLength: 1024 },
     details: { description: 'Per-field errors ({errors: [{path, message}]}) for InvalidRequest, the CallError details for a CallError' },
+    mayHaveActed: {
+      type: 'boolean',
+      enum: [true],
+      description: 'Present when the charger may have carried the command out although no valid answer came (the socket closed after the call was sent, a malformed or schema-breaking answer): treat the outcome as unknown, not as refused',
+    },
   },
 };
 
