@@ -184,6 +184,16 @@ describe('ocpp events', () => {
     expect(reasonFor(subject, { ...copyOf(subject), authorizationReference: 42 })).toMatch(/^authorizationReference: Invalid input/);
   });
 
+  it('ocpp.transaction.started: the idTag is optional within version 1 (a free-vend start has none) and never empty', () => {
+    const subject = Subjects.OcppTransactionStarted;
+    const { idTag, ...freeVend } = copyOf(subject);
+    expect(idTag).toBeTruthy();
+    expect(validateEvent(subject, 1, freeVend)).toEqual({ ok: true, value: freeVend });
+    expect(validateEvent(subject, 1, copyOf(subject))).toEqual({ ok: true, value: copyOf(subject) });
+    expect(reasonFor(subject, { ...freeVend, idTag: '' })).toMatch(/^idTag: Too small/);
+    expect(reasonFor(subject, { ...freeVend, idTag: null })).toMatch(/^idTag: Invalid input/);
+  });
+
   it('rejects values outside the OCPP 1.6 enumerations', () => {
     expect(reasonFor(Subjects.OcppConnectorStatus, { ...copyOf(Subjects.OcppConnectorStatus), status: 'Occupied' })).toMatch(
       /^status: Invalid option/,

@@ -43,7 +43,7 @@ export class OwnSessionsService {
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
   ) {}
 
-  async started(tx: EntityManager, e: OcppTransactionStarted, correlationId: string): Promise<OwnDelivery[]> {
+  async started(tx: EntityManager, e: OcppTransactionStarted & { idTag: string }, correlationId: string): Promise<OwnDelivery[]> {
     const party = this.own.get();
     const route = await this.routes.find(party, e.idTag, 'RFID');
     const mapped: { location_id: string; evse_uid: string }[] = await tx.query(`SELECT location_id, evse_uid FROM ocpi_own_evse WHERE station_id = $1 AND connector_id = $2`, [e.stationId, e.connectorId]);

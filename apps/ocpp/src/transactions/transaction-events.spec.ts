@@ -36,6 +36,16 @@ describe('transaction events', () => {
     for (const none of [null, undefined]) expect(transactionStartedEvent({ ...start, authorizationReference: none }).event).not.toHaveProperty('authorizationReference');
   });
 
+  it('publishes a start with an empty idTag (a free-vend charger) without one: the session still reaches the bus', () => {
+    const freeVend = transactionStartedEvent({ ...start, idTag: '' });
+    expect(freeVend).toEqual({
+      event: { stationId: 'CP-1', connectorId: 1, transactionId: 7, meterStartWh: 1000, startedAt: '2026-01-01T10:00:00.000Z', reservationId: undefined },
+      adjusted: [],
+    });
+    expect(freeVend.event).not.toHaveProperty('idTag');
+    expect(validateEvent(Subjects.OcppTransactionStarted, 1, freeVend.event)).toEqual({ ok: true, value: freeVend.event });
+  });
+
   it('adjusts what the contract cannot carry (negative registers, odd reasons, empty idTag) and says so', () => {
     const started = transactionStartedEvent({ ...start, meterStart: -1 });
     expect(started.event?.meterStartWh).toBe(0);

@@ -49,6 +49,7 @@ export function transactionStartedEvent(s: {
   stationId: string;
   connectorId: number;
   transactionId: number;
+  /** The start's idTag as sent; an empty one (a free-vend charger's) is published as absent. */
   idTag: string;
   meterStart: number;
   startedAt: Date;
@@ -61,7 +62,8 @@ export function transactionStartedEvent(s: {
     stationId: s.stationId,
     connectorId: s.connectorId,
     transactionId: s.transactionId,
-    idTag: s.idTag,
+    // Left out when empty, as on the stop: the session is published all the same (a connector in use).
+    ...(s.idTag ? { idTag: s.idTag } : {}),
     meterStartWh: meterForEvent('meterStart', s.meterStart, adjusted),
     startedAt: s.startedAt.toISOString(),
     reservationId: s.reservationId,

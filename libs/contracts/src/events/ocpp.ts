@@ -87,8 +87,14 @@ export const OcppTransactionStartedV1 = z.strictObject({
   stationId: StationId,
   connectorId: PhysicalConnectorId,
   transactionId: TransactionId,
-  /** The identifier (RFID uid, remote-start tag) that authorised the session. */
-  idTag: NonEmptyString,
+  /**
+   * The identifier (RFID uid, remote-start tag) that authorised the session. Absent when the charger
+   * started it without one: OCPP 1.6 allows an empty idTag, which chargers set up for free vend (no
+   * authorisation) send. Such a session is a session on its connector like any other, but no
+   * token's: nobody to bill or roam it to. Optional since within version 1 (as on `stopped`); ocpp
+   * releases before it published no event for such a start at all.
+   */
+  idTag: NonEmptyString.optional(),
   /** Meter register at start, in Wh. */
   meterStartWh: EnergyWh,
   /** The charger's start time (may be in the past if the start was queued offline). */
