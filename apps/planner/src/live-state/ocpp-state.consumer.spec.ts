@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { Headers, Subjects } from '@cpo/contracts';
+import { BusNames, decodeMessage, type BusEvent, type ConsumerHost, type ConsumerSpec } from '@cpo/messaging';
+import type { JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { EntityManager } from 'typeorm';
+import type { ReplanRequests } from '../replan/replan-requests.js';
+import type { LiveStateRepository } from './live-state.repository.js';
+import { OcppStateConsumer } from './ocpp-state.consumer.js';
+
+const names = new BusNames('t');
+const tx = {} as EntityManager;
+
+/** The event as the consumer host hands it over: decoded and checked against the contract. */
+function delivered(subject: string, payload: object, occurredAt: string): BusEvent {
+  const h = natsHeaders();
+  h.set(Headers.EventId, randomUUID());
+  h.set(Headers.SchemaVersion, '1');
+  h.set(Headers.OccurredAt, occurredAt);
+  const msg = { subject: names.subject(subject), data: new TextEncoder().encode(JSON.stringify(payload)), headers: h, info: { deliveryCount: 1, streamSequence: 1 } };
+  const decoded = decodeMessage(msg as unknown as JsMsg, names);
+  if (!decoded.ok) throw new Error(decoded.reason);
+  return decoded.event;
+}
+
+describe('OcppStateConsumer', () => {
+  it('counts a session started without an idTag (a free-vend charger) on its connector, and re-plans its station', async () => {
+    let spec!: ConsumerSpec;
+    const host = { register: (s: ConsumerSpec) => (spec = s) } as unknown as ConsumerHost;
+    const sessionStarted = jest.fn(async () => undefined);
+    const requestForStation = jest.fn();
+    new OcppStateConsumer(host, { sessionStarted } as unknown as LiveStateRepository, { requestForStation } as unknown as ReplanRequests).onModuleInit();
+
+    const started = delivered(Subjects.OcppTransactionStarted, { stationId: 'CP-F', connectorId: 2, transactionId: 41, meterStartWh: 0, startedAt: '2026-01-01T10:00:00Z' }, '2026-01-01T10:00:01Z');
+    await spec.handler!(started, tx);
+    spec.afterCommit!([started]);
+
+    expect(sessionStarted).toHaveBeenCalledWith(tx, 'CP-F', 2, 41, new Date('2026-01-01T10:00:00Z'));
+    expect(requestForStation).toHaveBeenCalledWith('CP-F', Subjects.OcppTransactionStarted, false);
+  });
+});
