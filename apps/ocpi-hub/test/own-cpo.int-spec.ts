@@ -94,7 +94,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
   it('an eMSP command for an own charger goes to the ocpp service on the bus; its result comes back to the eMSP', async () => {
     const res = await emsp.fetchJson('POST', `${emsp.hubUrl('commands', 'RECEIVER')}/START_SESSION`, {
       response_url: `${emsp.baseUrl}/callbacks/own/1`,
-      token: { uid: 'RFID-OK', type: 'RFID', contract_id: 'FR-BUS-1' },
+      token: { uid: 'APP-OWN-1', type: 'APP_USER', contract_id: 'FR-BUS-APP1' },
       location_id: 'OWN-1',
       evse_uid: '3256',
       authorization_reference: 'own-ref-1',
@@ -110,7 +110,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     } finally {
       await client.end();
     }
-    expect(payload).toMatchObject({ type: 'START_SESSION', stationId: 'TW-TPE-0001', connectorId: 1, authorizationReference: 'own-ref-1', parameters: { token: { uid: 'RFID-OK' } } });
+    expect(payload).toMatchObject({ type: 'START_SESSION', stationId: 'TW-TPE-0001', connectorId: 1, authorizationReference: 'own-ref-1', parameters: { token: { uid: 'APP-OWN-1' } } });
     // The eMSP that sent it: OCPI ids (reservation_id) are unique per eMSP only, ocpp keeps them apart by it.
     expect(payload.requester).toEqual({ countryCode: 'FR', partyId: 'BUS' });
     expect(payload.parameters).not.toHaveProperty('response_url');
@@ -258,5 +258,34 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect((await command(emsp, 'CANCEL_RESERVATION', { reservation_id: 'R-78' })).body.status_code).toBe(2001);
     expect((await command(emsp211, 'CANCEL_RESERVATION', { reservation_id: 'R-77' })).body.status_code).toBe(2001);
     expect(await requested('CANCEL_RESERVATION')).toHaveLength(1);
+  });
+  it('a transaction an eMSP started with START_SESSION (no real-time authorisation) becomes its Session and CDR, with the token as the command named it', async () => {
+    const publisher = hub.t.app.get(EventPublisher);
+    const sessionOf = (partner: FakePartner, id: string) => partner.calls('sessions', 'PUT').find((c) => c.path === `/sessions/TW/OWN/${id}`);
+    const start = (partner: FakePartner, body: Record<string, unknown>) =>
+      partner.fetchJson('POST', `${partner.hubUrl('commands', partner === emsp ? 'RECEIVER' : undefined)}/START_SESSION`, { response_url: `${partner.baseUrl}/callbacks/start`, location_id: 'OWN-1', evse_uid: '3256', ...body });
+    expect((await start(emsp, { token: { uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' }, authorization_reference: 'own-ref-2' })).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    // ocpp accepts the remote-started tag without asking the hub and publishes the command's reference with the transaction.
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9191, idTag: 'APP-OWN-2', meterStartWh: 0, startedAt: '2025-06-22T00:00:00.000Z', authorizationReference: 'own-ref-2' });
+    expect(await eventually(() => sessionOf(emsp, '9191') !== undefined)).toBe(true);
+    expect(sessionOf(emsp, '9191')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'own-ref-2', cdr_token: { uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' } });
+    await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 9191, stationId: 'TW-TPE-0001', meterStopWh: 3000, stoppedAt: '2025-06-22T01:00:00.000Z' });
+    expect(await eventually(() => emsp.calls('cdrs', 'POST').some((c) => (c.body as { id: string }).id === '9191'))).toBe(true);
+    expect(emsp.calls('cdrs', 'POST').find((c) => (c.body as { id: string }).id === '9191')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'own-ref-2', total_energy: 3, cdr_token: { uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' } });
+
+    // The session's reference finds its eMSP even when another eMSP authorised the same uid since (uids are unique per eMSP only).
+    expect((await start(emsp, { token: { uid: 'RFID-OLD', type: 'APP_USER', contract_id: 'FR-BUS-9' }, authorization_reference: 'cmd-ref-9' })).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    expect(await ask({ uid: 'RFID-OLD', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED', authorizationReference: 'old-ref' });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9292, idTag: 'RFID-OLD', meterStartWh: 0, startedAt: '2025-06-22T02:00:00.000Z', authorizationReference: 'cmd-ref-9' });
+    expect(await eventually(() => sessionOf(emsp, '9292') !== undefined)).toBe(true);
+    expect(sessionOf(emsp, '9292')!.body).toMatchObject({ authorization_reference: 'cmd-ref-9', cdr_token: { uid: 'RFID-OLD', type: 'APP_USER', contract_id: 'FR-BUS-9' } });
+    expect(sessionOf(emsp211, '9292')).toBeUndefined();
+
+    // 2.1.1 START_SESSION has no authorization_reference: the token's uid attributes the session, its auth_id is the Session's.
+    expect((await start(emsp211, { token: { uid: 'OLD-APP-1', type: 'OTHER', auth_id: 'FR-OLD-C9', issuer: 'Old', valid: true, whitelist: 'ALLOWED', last_updated: '2025-06-01T00:00:00Z' } })).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9393, idTag: 'OLD-APP-1', meterStartWh: 0, startedAt: '2025-06-22T03:00:00.000Z' });
+    expect(await eventually(() => sessionOf(emsp211, '9393') !== undefined)).toBe(true);
+    expect(sessionOf(emsp211, '9393')!.body).toMatchObject({ id: '9393', auth_id: 'FR-OLD-C9', auth_method: 'AUTH_REQUEST', status: 'ACTIVE' });
+    expect(sessionOf(emsp, '9393')).toBeUndefined();
   });
 });

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S, ocppCommandSubject, OcppCommandReplyV1, parseRequestPayload, Subjects, type OcpiCommandResult, type OcpiCommandType, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S, ocppCommandSubject, OcppCommandReplyV1, OcpiTokenType, parseRequestPayload, Subjects, type OcpiCommandResult, type OcpiCommandType, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusRequester, OutboxWriter } from '@cpo/messaging';
 import { ROOT_LOGGER, TimeoutError } from '@cpo/platform';
-import { ocpiResponse, OcpiStatus, type PartyRef } from '@cpo/ocpi-protocol';
+import { authorizationReference, ocpiResponse, OcpiStatus, type PartyRef } from '@cpo/ocpi-protocol';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -10,6 +10,7 @@ import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import type { OcpiContext } from '../edge/ocpi-context.js';
 import { unknownLocation } from '../edge/ocpi-errors.js';
 import type { Forwarded } from '../objects/direct-forwarder.js';
+import { TokenRoutesRepository } from '../tokens/token-routes.repository.js';
 import { CommandsRepository, type CommandRecord } from './commands.repository.js';
 import { ownStopResult } from './own-stop-result.js';
 import { ReservationRoutesRepository, reservationIdOf } from './reservation-routes.repository.js';
@@ -47,6 +48,20 @@ export function resultBody(version: string | undefined, result: string, message?
   return version === '2.1.1' ? { result: resultFor211(result) } : { result, ...(message ? { message: [{ language: 'en', text: message }] } : {}) };
 }
 
+/**
+ * The token of a START_SESSION as its Session will name it: uid, type (2.2.1 adds APP_USER and
+ * AD_HOC_USER; an unknown or missing one is OTHER), contract id (2.1.1 `auth_id`) and the
+ * `authorization_reference` (on 2.1.1 an extension field, also under Gireve's `authorization_id`).
+ */
+export function startSessionToken(body: Json): { uid: string; type: OcpiTokenType; contractId?: string; reference?: string } | undefined {
+  const token = typeof body.token === 'object' && body.token !== null ? (body.token as Json) : undefined;
+  if (typeof token?.uid !== 'string') return undefined;
+  const type = OcpiTokenType.safeParse(token.type);
+  const contractId = token.contract_id ?? token.auth_id;
+  const reference = authorizationReference(body);
+  return { uid: token.uid, type: type.success ? type.data : 'OTHER', ...(typeof contractId === 'string' ? { contractId } : {}), ...(reference ? { reference } : {}) };
+}
+
 /** Relays a stored result to the requester (CommandsService's, passed in to avoid a dependency cycle). */
 export type Relay = (record: CommandRecord, body: Json) => void;
 
@@ -67,6 +82,7 @@ export class OwnCommandsService implements OnModuleDestroy {
   constructor(
     private readonly commands: CommandsRepository,
     private readonly reservations: ReservationRoutesRepository,
+    private readonly routes: TokenRoutesRepository,
     private readonly outbox: OutboxWriter,
     private readonly bus: BusRequester,
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
@@ -92,11 +108,18 @@ export class OwnCommandsService implements OnModuleDestroy {
       throw unknownLocation(`unknown location ${locationId}`);
     }
     const id = randomUUID();
-    const { response_url: responseUrl, location_id: _l, evse_uid: _e, connector_id: _c, authorization_reference: reference, ...parameters } = body;
+    const { response_url: responseUrl, location_id: _l, evse_uid: _e, connector_id: _c, authorization_reference: _r, authorization_id: _g, ...parameters } = body;
+    const token = type === 'START_SESSION' ? startSessionToken(body) : undefined;
+    const reference = token?.reference ?? authorizationReference(body);
     await this.commands.transaction(async (tx) => {
       await this.commands.insert({ id, kind: 'own-command', command: type, requesterConnection: ctx.connection.id, requester, receiver: own, responseUrl: String(responseUrl), correlationId: ctx.correlationId, status: 'REQUESTED' }, tx);
       if (type === 'RESERVE_NOW' && reservationId !== undefined) {
         await this.reservations.remember(requester, reservationId, { cpo: own, ...target, connectorId: evseUid ? target.connectorId : undefined }, tx);
+      }
+      // ocpp accepts a remote-started token without asking the hub, so this is the only place that
+      // learns whose session it will be: the transaction's Session and CDR are found through it.
+      if (token) {
+        await this.routes.remember({ cpo: own, uid: token.uid, type: token.type, emsp: requester, authorizationReference: token.reference, locationId: target.locationId, contractId: token.contractId, authMethod: 'COMMAND' }, tx);
       }
       await this.outbox.enqueue(tx, Subjects.OcpiCommandRequested, {
         commandId: id,
@@ -107,7 +130,7 @@ export class OwnCommandsService implements OnModuleDestroy {
         evseUid: target.evseUid,
         // OCPI reservation ids are unique per eMSP only: ocpp keeps each eMSP's reservations apart by this.
         requester: { countryCode: requester.countryCode.toUpperCase(), partyId: requester.partyId.toUpperCase() },
-        ...(typeof reference === 'string' ? { authorizationReference: reference } : {}),
+        ...(reference ? { authorizationReference: reference } : {}),
         parameters,
         requestedAt: new Date().toISOString(),
       });

@@ -1,6 +1,6 @@
 import { ownStopResult } from './own-stop-result.js';
 import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
-import { ownCommandResponse, ownStopTimeoutMs, resultBody, resultFor211 } from './own-commands.service.js';
+import { ownCommandResponse, ownStopTimeoutMs, resultBody, resultFor211, startSessionToken } from './own-commands.service.js';
 
 describe('resultFor211', () => {
   it('keeps the five 2.1.1 results and folds the 2.2.1-only ones', () => {
@@ -43,5 +43,21 @@ describe('own-charger commands: the announced timeout', () => {
     expect(ownStopTimeoutMs(10_000)).toBe(10_000);
     // OCPI_COMMAND_TIMEOUT_MS may be configured up to 60 s.
     expect(ownStopTimeoutMs(60_000) + 2_000).toBeLessThanOrEqual((OCPI_OWN_COMMAND_TIMEOUT_S - OCPI_OWN_COMMAND_RESULT_DELIVERY_S) * 1000);
+  });
+});
+
+describe('startSessionToken (the route a START_SESSION leaves for its Session)', () => {
+  it('keeps a 2.2.1 token as named, with its reference', () => {
+    expect(startSessionToken({ token: { uid: 'A1', type: 'APP_USER', contract_id: 'FR-BUS-1' }, authorization_reference: 'r1' })).toEqual({ uid: 'A1', type: 'APP_USER', contractId: 'FR-BUS-1', reference: 'r1' });
+  });
+
+  it("takes a 2.1.1 token's auth_id as the contract id and Gireve's authorization_id as the reference", () => {
+    expect(startSessionToken({ token: { uid: 'B1', type: 'RFID', auth_id: 'FR-OLD-1' }, authorization_id: 'g-1' })).toEqual({ uid: 'B1', type: 'RFID', contractId: 'FR-OLD-1', reference: 'g-1' });
+  });
+
+  it('reads an unknown or missing type as OTHER and no reference when there is none', () => {
+    expect(startSessionToken({ token: { uid: 'C1', type: 'CARD' } })).toEqual({ uid: 'C1', type: 'OTHER' });
+    expect(startSessionToken({ token: { uid: 'C2' }, authorization_reference: '' })).toEqual({ uid: 'C2', type: 'OTHER' });
+    expect(startSessionToken({})).toBeUndefined();
   });
 });

@@ -28,7 +28,8 @@ interface OwnSessionRow {
 
 /**
  * Roaming Sessions on the own chargers, from `ocpp.transaction.*` and `ocpp.meter.sampled`: a
- * transaction whose idTag was authorised by an eMSP through the hub (remembered route) becomes a
+ * transaction whose idTag was authorised by an eMSP through the hub, or whose START_SESSION an eMSP
+ * sent through the hub (remembered route, found by the session's reference, else the token), becomes a
  * Session for that eMSP only (never broadcast), kept in the cache in 2.2.1 shape (with the
  * session's `authorization_reference`, which the CDR copies; 2.1.1 has none, see the shaper); meter values
  * update its `kwh` and are kept as readings; the stop completes it and makes the CDR, priced under
@@ -45,7 +46,9 @@ export class OwnSessionsService {
 
   async started(tx: EntityManager, e: OcppTransactionStarted & { idTag: string }, correlationId: string): Promise<OwnDelivery[]> {
     const party = this.own.get();
-    const route = await this.routes.find(party, e.idTag, 'RFID');
+    // The eMSP that authorised the token (real-time) or sent the START_SESSION (which ocpp accepts
+    // without asking the hub), found by the session's reference first, then by the token.
+    const route = await this.routes.forSession(party, e.idTag, e.authorizationReference);
     const mapped: { location_id: string; evse_uid: string }[] = await tx.query(`SELECT location_id, evse_uid FROM ocpi_own_evse WHERE station_id = $1 AND connector_id = $2`, [e.stationId, e.connectorId]);
     if (!route || mapped.length === 0) return [];
     const { location_id: locationId, evse_uid: evseUid } = mapped[0];
@@ -64,8 +67,9 @@ export class OwnSessionsService {
       id: sessionId,
       start_date_time: at,
       kwh: 0,
-      cdr_token: { uid: e.idTag, type: 'RFID', contract_id: e.idTag },
-      auth_method: 'AUTH_REQUEST',
+      // The token as the eMSP named it in its START_SESSION; an authorised RFID's contract id is not known here.
+      cdr_token: { uid: e.idTag, type: route.tokenType, contract_id: route.contractId ?? e.idTag },
+      auth_method: route.authMethod,
       ...(reference ? { authorization_reference: reference } : {}),
       location_id: locationId,
       evse_uid: evseUid,
