@@ -29,10 +29,11 @@ export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
  * Whether the charger may have received (and acted on) a CALL that got no CallResult we accept: no
  * answer in time, the socket closed with the call possibly delivered, or a CALLRESULT malformed or
  * breaking its schema (it answered, perhaps having acted). A CallError or a call never sent
- * (offline, queue full, replaced, refused by our own checks) left nothing with the charger.
+ * (offline, queue full, replaced, refused by our own checks, queued when the socket closed) left
+ * nothing with the charger.
  */
 export function mayHaveReachedCharger(failure: CallFailure): boolean {
-  return failure.kind === 'timeout' || failure.kind === 'disconnected' || (failure.kind === 'error' && failure.mayHaveActed === true);
+  return failure.kind === 'timeout' || (failure.kind === 'disconnected' && failure.unsent !== true) || (failure.kind === 'error' && failure.mayHaveActed === true);
 }
 /** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
 export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;
@@ -220,6 +221,7 @@ export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply 
     case 'timeout':
       return error(OcppCommandErrorCode.Timeout, `the charger did not answer ${action} in time`);
     case 'disconnected':
+      if (outcome.unsent) return error(OcppCommandErrorCode.Offline, 'the station disconnected before the call was sent');
       return { ...error(OcppCommandErrorCode.Offline, 'the station disconnected before answering'), ...mayHaveActed(outcome) };
     case 'queue-full':
       return error(LocalCommandErrorCode.QueueFull, 'too many commands are queued for this station');

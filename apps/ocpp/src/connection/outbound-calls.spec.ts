@@ -80,7 +80,20 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     calls.close();
     const outcomes: CallOutcome[] = await Promise.all([inFlight, other, newer]);
     expect(outcomes.map((o) => o.kind)).toEqual(['disconnected', 'disconnected', 'disconnected']);
-    expect(await calls.call('Reset', {}, { timeoutMs: 1000 })).toEqual({ kind: 'disconnected' });
+    expect(await calls.call('Reset', {}, { timeoutMs: 1000 })).toEqual({ kind: 'disconnected', unsent: true });
+  });
+
+  it('tells a call never written to the socket (queued at the close, asked after it, its write failed) from the one in flight, which the charger may have got', async () => {
+    const inFlight = calls.call('Reset', {}, { timeoutMs: 1000 });
+    const queued = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    calls.close();
+    expect(await inFlight).toEqual({ kind: 'disconnected' });
+    expect(await queued).toEqual({ kind: 'disconnected', unsent: true });
+    expect(await calls.call('Reset', {}, { timeoutMs: 1000 })).toEqual({ kind: 'disconnected', unsent: true });
+    const failing = new OutboundCalls(() => {
+      throw new Error('socket not open');
+    }, 2);
+    expect(await failing.call('Reset', {}, { timeoutMs: 1000 })).toEqual({ kind: 'disconnected', unsent: true });
   });
 
   it('idle() resolves once the call in flight and the queue behind it are done (answered or timed out), at once when nothing is pending', async () => {

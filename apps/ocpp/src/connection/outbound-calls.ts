@@ -14,10 +14,17 @@ export type CallOutcome =
    */
   | { kind: 'error'; code: string; description: string; details: JsonObject; mayHaveActed?: true }
   | { kind: 'timeout' }
-  | { kind: 'disconnected' }
+  /**
+   * The socket closed (or was closing) before an answer. `unsent`: the CALL was never written to it
+   * (queued behind another, asked once closing, its write failed), so the charger cannot have acted;
+   * without it, it was written and the charger may have got it.
+   */
+  | { kind: 'disconnected'; unsent?: true }
   | { kind: 'queue-full' }
   /** A newer call with the same coalescing key replaced this one before it was sent. */
   | { kind: 'superseded' };
+
+const UNSENT: CallOutcome = { kind: 'disconnected', unsent: true };
 
 export interface OutboundCallOptions {
   timeoutMs: number;
@@ -39,6 +46,8 @@ interface Pending {
   /** `Date.now()` by which the caller wants an outcome: counted from when the call was queued. */
   deadline: number;
   timer?: NodeJS.Timeout;
+  /** Handed to the socket (see `unsent`). */
+  written?: boolean;
 }
 
 /**
@@ -68,7 +77,7 @@ export class OutboundCalls {
   }
 
   call(action: string, payload: JsonObject, options: OutboundCallOptions): Promise<CallOutcome> {
-    if (this.closed) return Promise.resolve({ kind: 'disconnected' });
+    if (this.closed) return Promise.resolve(UNSENT);
     return new Promise((resolve) => {
       const entry: Pending = { uniqueId: randomUUID(), action, payload, options, resolve, deadline: (options.since ?? Date.now()) + options.timeoutMs };
       if (options.coalesceKey !== undefined) {
@@ -118,7 +127,7 @@ export class OutboundCalls {
     this.inFlight = undefined;
     for (const p of pending) {
       clearTimeout(p.timer);
-      p.resolve({ kind: 'disconnected' });
+      p.resolve(p.written ? { kind: 'disconnected' } : UNSENT);
     }
     this.notifyIdle();
   }
@@ -155,6 +164,7 @@ export class OutboundCalls {
       this.inFlight = entry;
       try {
         this.send(entry.uniqueId, entry.action, entry.payload);
+        entry.written = true;
       } catch {
         // The socket went away between the check and the write.
         this.close();

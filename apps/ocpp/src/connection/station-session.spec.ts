@@ -162,6 +162,15 @@ describe('StationSession: closing', () => {
   });
 });
 
+describe('StationSession: a call that was never written', () => {
+  it('is disconnected and unsent when the socket is no longer open (the charger cannot have acted), not as a call it may have got', async () => {
+    const { socket, session } = open();
+    socket.readyState = 2;
+    expect(await session.call('ClearCache', {})).toEqual({ kind: 'disconnected', unsent: true });
+    expect(socket.sent).toEqual([]);
+  });
+});
+
 describe('StationSession: metric labels stay bounded whatever a charger sends', () => {
   it('counts action names outside the version as unknown, and bad frames by their reason without its numbers', async () => {
     const labels: Record<string, Record<string, string>[]> = {};

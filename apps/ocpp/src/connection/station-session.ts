@@ -80,7 +80,10 @@ export class StationSession implements StationContext {
     private readonly hooks: SessionHooks,
     private readonly logger: Logger,
   ) {
-    this.calls = new OutboundCalls((id, action, payload) => this.write(serializeCall(id, action, payload)), settings.queueLimit);
+    // A CALL the socket no longer takes was never sent (OutboundCalls: `unsent`), not one the charger may have got.
+    this.calls = new OutboundCalls((id, action, payload) => {
+      if (!this.write(serializeCall(id, action, payload))) throw new Error('the socket is not open');
+    }, settings.queueLimit);
     this.closing = sessionClosing(socket, () => this.calls.close());
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
@@ -315,8 +318,11 @@ export class StationSession implements StationContext {
     }
   }
 
-  private write(text: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  /** Whether the socket took the text (it is open). */
+  private write(text: string): boolean {
+    const open = this.socket.readyState === WebSocket.OPEN;
+    if (open) this.socket.send(text);
+    return open;
   }
 }
 

@@ -7,5 +7,7 @@ describe('reservationStatusAfter', () => {
     expect(reservationStatusAfter({ kind: 'superseded' })).toBe('Failed');
     expect(reservationStatusAfter({ kind: 'timeout' })).toBe('TimedOut');
     expect(reservationStatusAfter({ kind: 'disconnected' })).toBe('TimedOut');
+    // Never written to the socket (queued when it closed): the charger cannot hold it.
+    expect(reservationStatusAfter({ kind: 'disconnected', unsent: true })).toBe('Failed');
   });
 });

@@ -52,10 +52,18 @@ describe('OCPI command → OCPP 1.6 call', () => {
     expect(ocpiResultOf('UnlockConnector', { status: 'error', code: 'NotSupported', description: '' })).toBe('NOT_SUPPORTED');
   });
 
+  it('a call never written to the socket (queued when it closed) did not reach the charger: Offline without mayHaveActed, FAILED', () => {
+    const reply = replyOf({ kind: 'disconnected', unsent: true }, 'UnlockConnector');
+    expect(reply).toEqual({ status: 'error', code: 'Offline', description: expect.stringContaining('before the call was sent') });
+    expect(ocpiResultOf('UnlockConnector', reply)).toBe('FAILED');
+    expect(replyOf({ kind: 'disconnected' }, 'UnlockConnector')).toMatchObject({ code: 'Offline', mayHaveActed: true });
+  });
+
   it('agrees with what the ocpp service records for a ReserveNow without an answer: TIMEOUT exactly where the reservation stays TimedOut (live)', () => {
     const failures: CallFailure[] = [
       { kind: 'timeout' },
       { kind: 'disconnected' },
+      { kind: 'disconnected', unsent: true },
       { kind: 'error', code: 'FormationViolation', description: 'malformed CALLRESULT', details: {}, mayHaveActed: true },
       { kind: 'error', code: 'GenericError', description: 'refused', details: {} },
       { kind: 'queue-full' },
