@@ -36,7 +36,7 @@ export const CHARGING_PROFILE_SCHEMA: Schema = {
     appliedAt: { type: 'string', format: 'date-time', nullable: true },
     inEffect: {
       type: 'boolean',
-      description: "Whether the applied profile acts now: its validFrom and an Absolute or Recurring profile's startSchedule reached, its validTo and an Absolute profile's startSchedule + duration not; false without one",
+      description: "Whether the applied profile acts now: its validFrom and an Absolute or Recurring profile's startSchedule reached, its validTo and an Absolute profile's startSchedule + duration not, and a Recurring profile within the duration of its current day or week; false without one",
     },
     appliedUntil: { type: 'string', format: 'date-time', nullable: true, description: 'When the applied profile stops acting (the earlier of validTo and an Absolute schedule\'s end); null: no end, or none applied' },
   },

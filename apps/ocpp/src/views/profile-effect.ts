@@ -8,6 +8,7 @@
 /** The fields of an OCPP 1.6 ChargingProfile (as stored in `applied`) that bound when it acts. */
 interface AppliedProfile {
   chargingProfileKind?: unknown;
+  recurrencyKind?: unknown;
   validFrom?: unknown;
   validTo?: unknown;
   chargingSchedule?: { startSchedule?: unknown; duration?: unknown };
@@ -30,7 +31,8 @@ function tightest(pick: (a: number, b: number) => number, ...bounds: (number | n
  * When the profile starts and stops acting (ms since the epoch; null = no such bound). `validFrom`
  * / `validTo` bound every kind (OCPP 1.6 §7.7). The schedule's own start and `duration` do so only
  * where its start is an instant: an Absolute profile's `startSchedule`. A Recurring one repeats its
- * `duration` every day or week from its `startSchedule` (it starts there, never ends by duration),
+ * `duration` every day or week from its `startSchedule` (it starts there, never ends by duration;
+ * between its windows it is not in effect, see withinRecurrence),
  * and a Relative one counts from a transaction's start, which the profile does not tell.
  */
 export function profileWindow(applied: AppliedProfile): { from: number | null; until: number | null } {
@@ -50,5 +52,20 @@ export function profileEffect(applied: Record<string, unknown> | null, now: Date
   if (applied === null) return { inEffect: false, appliedUntil: null };
   const { from, until } = profileWindow(applied as AppliedProfile);
   const at = now.getTime();
-  return { inEffect: (from === null || from <= at) && (until === null || at < until), appliedUntil: until === null ? null : new Date(until).toISOString() };
+  const inEffect = (from === null || from <= at) && (until === null || at < until) && withinRecurrence(applied as AppliedProfile, at);
+  return { inEffect, appliedUntil: until === null ? null : new Date(until).toISOString() };
+}
+
+const RECURRENCE_MS: Readonly<Record<string, number>> = { Daily: 86_400_000, Weekly: 604_800_000 };
+
+/**
+ * A Recurring profile acts for its `duration` from its `startSchedule` in every day or week, and not
+ * in between (the charger falls back to what lies below it); without a duration, all the time.
+ */
+function withinRecurrence(applied: AppliedProfile, at: number): boolean {
+  const period = applied.chargingProfileKind === 'Recurring' && typeof applied.recurrencyKind === 'string' ? RECURRENCE_MS[applied.recurrencyKind] : undefined;
+  const start = instant(applied.chargingSchedule?.startSchedule);
+  const duration = applied.chargingSchedule?.duration;
+  if (period === undefined || start === null || typeof duration !== 'number' || at < start) return true;
+  return (at - start) % period < duration * 1000;
 }
