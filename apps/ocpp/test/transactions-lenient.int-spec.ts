@@ -90,6 +90,24 @@ describe('transactions: lenient messages and authorisation', () => {
     expect(row.energy_wh).toBe('10');
   });
 
+  it('a free-vend start (empty idTag) is answered as an unknown tag and published without idTag, its stop too', async () => {
+    const { r, id } = await station();
+    // Authorize has nothing to decide without a tag (refused as before); the start is answered as an unknown tag's (§2.1).
+    expect(await r.call('Authorize', { idTag: '' })).toEqual([4, expect.any(String), 'PropertyConstraintViolation', 'idTag must be a non-empty string', {}]);
+    const start = await result(r, 'StartTransaction', { connectorId: 2, idTag: '', meterStart: 50, timestamp: '2026-01-03T12:00:00Z' });
+    expect(start).toEqual({ transactionId: expect.any(Number), idTagInfo: { status: 'Invalid' } });
+    const txId = start['transactionId'] as number;
+    expect(await eventually(() => h.events.of(Subjects.OcppTransactionStarted, id).length === 1)).toBe(true);
+    const [started] = h.events.of(Subjects.OcppTransactionStarted, id);
+    expect(started).toMatchObject({ transactionId: txId, connectorId: 2, meterStartWh: 50 });
+    expect(started).not.toHaveProperty('idTag');
+    expect(await result(r, 'StopTransaction', { transactionId: txId, meterStop: 80, timestamp: '2026-01-03T13:00:00Z', idTag: '' })).toEqual({});
+    expect(await eventually(() => h.events.of(Subjects.OcppTransactionStopped, id).length === 1)).toBe(true);
+    const [stopped] = h.events.of(Subjects.OcppTransactionStopped, id);
+    expect(stopped).toMatchObject({ transactionId: txId, meterStopWh: 80 });
+    expect(stopped).not.toHaveProperty('idTag');
+  });
+
   it("StopTransaction's idTagInfo is the stop tag's current authorisation, for known and unknown transactions, retries included", async () => {
     const { r } = await station();
     const a = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'LGOOD', meterStart: 0, timestamp: '2026-01-04T10:00:00Z' });

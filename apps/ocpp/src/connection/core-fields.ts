@@ -46,7 +46,9 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
       return typeof p['vendorId'] === 'string' ? undefined : 'vendorId must be a string';
     case 'StartTransaction':
       if (!int(p['connectorId'], 1, INT32_MAX)) return 'connectorId must be an integer from 1';
-      if (!text(p['idTag'], 255)) return 'idTag must be a non-empty string';
+      // The OCA schema sets no minLength: a free-vend charger starts with an empty idTag, and a start
+      // refused here is resent, then discarded by the charger (guide §2.1): the session would be lost.
+      if (!(p['idTag'] === '' || text(p['idTag'], 255))) return 'idTag must be a string of at most 255 characters';
       if (!int(p['meterStart'], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) return 'meterStart must be an integer (Wh)';
       if (!time(p['timestamp'])) return 'timestamp must be a date-time';
       if (p['reservationId'] !== undefined && !int(p['reservationId'], INT32_MIN, INT32_MAX)) return 'reservationId must be a 32-bit integer';
