@@ -138,7 +138,12 @@ describe('StationSession: liveness and answers', () => {
     const outcome = session.call('GetConfiguration', {});
     const [, id] = socket.sent[0] as [number, string];
     socket.frame(`[3,${JSON.stringify(id)},{"configurationKey":${nested(100)}}]`);
-    expect(await outcome).toEqual({ kind: 'error', code: 'FormationViolation', description: expect.stringContaining('deeper than'), details: {} });
+    // A CALLRESULT all the same: the charger answered and may have acted, as for any malformed one.
+    expect(await outcome).toEqual({ kind: 'error', code: 'FormationViolation', description: expect.stringContaining('deeper than'), details: {}, mayHaveActed: true });
+    const refused = session.call('Reset', { type: 'Soft' });
+    const [, next] = socket.sent[1] as [number, string];
+    socket.frame(`[4,${JSON.stringify(next)},"GenericError","",{"x":${nested(100)}}]`);
+    expect(await refused).toEqual({ kind: 'error', code: 'FormationViolation', description: expect.stringContaining('deeper than'), details: {} });
   });
 });
 

@@ -218,7 +218,8 @@ export class StationSession implements StationContext {
       const reason = `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
       this.badFrame(text, reason);
       if (frame.type === MessageType.Call) this.write(serializeCallError(frame.uniqueId, 'FormationViolation', reason, {}));
-      else this.calls.settle(frame.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer ${reason}`, details: {} });
+      // A CALLRESULT however nested is the charger's answer: it may have acted, as for any malformed one below.
+      else this.calls.settle(frame.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer ${reason}`, details: {}, ...(frame.type === MessageType.CallResult ? { mayHaveActed: true as const } : {}) });
       return;
     }
     if (frame.type === MessageType.Call) {
