@@ -31,6 +31,11 @@ export default {
     { ...common, displayName: 'integration', testMatch: ['**/*.int-spec.ts'], slowTestThreshold: 20 },
   ],
   maxWorkers: 2,
+  // Every ESM test file re-evaluates Nest, TypeORM and the app graph in a fresh vm context, and
+  // node keeps those modules alive: a worker's heap grows by ~70 MB a file and its later files
+  // crawl in garbage collection (a 1 s suite took 37 s late in a full run). A worker whose heap
+  // passes this after a file is replaced by a fresh one, which costs well under a second.
+  workerIdleMemoryLimit: '800MB',
   // A per-project testTimeout is ignored by Jest 30; integration tests need more than the 5 s default.
   testTimeout: 60000,
 };
