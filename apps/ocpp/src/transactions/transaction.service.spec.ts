@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { Subjects } from '@cpo/contracts';
 import type { OutboxWriter } from '@cpo/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -66,5 +67,29 @@ describe('TransactionService.stop idTagInfo', () => {
   it('takes the stop tag in another case for the tag that started (IdToken is a CiString)', async () => {
     const failing = async () => Promise.reject(new Error('hub exploded'));
     await expect(service(stopped('04A2B3C4', 'Blocked'), failing).tx.stop('CP-1', stop('04a2b3c4'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+  });
+});
+
+describe('TransactionService.start with an empty idTag (a free-vend charger)', () => {
+  it('answers it as an unknown tag, never ConcurrentTx nor under a tag lock, and publishes the start without idTag', async () => {
+    const authorize = jest.fn<AuthorizationService['authorize']>(async () => ({ status: 'Accepted' }));
+    const confirmStart = jest.fn<AuthorizationService['confirmStart']>(async () => ({ status: 'ConcurrentTx' }));
+    const enqueue = jest.fn(async () => undefined);
+    const row = { ...stopped('', 'Accepted'), transactionId: 42, stoppedAt: null };
+    const tx = new TransactionService(
+      { transaction: (work: (t: unknown) => Promise<unknown>) => work({}) } as unknown as DataSource,
+      { insertOrGet: async () => ({ row, created: true }) } as unknown as TransactionRepository,
+      { authorize, confirmStart, authorizationReference: async () => undefined } as unknown as AuthorizationService,
+      { started: async () => undefined } as unknown as RemoteStartRepository,
+      {} as ReservationRepository,
+      { enqueue } as unknown as OutboxWriter,
+      { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
+      new TransactionOwners(),
+    );
+    await expect(tx.start('CP-1', { connectorId: 2, idTag: '', meterStart: 0, timestamp: '2026-01-01T10:00:00Z' })).resolves.toEqual({ transactionId: 42, idTagInfo: { status: 'Accepted' } });
+    expect(authorize).toHaveBeenCalledWith('CP-1', '', { concurrentTx: false });
+    expect(confirmStart).not.toHaveBeenCalled();
+    expect(enqueue).toHaveBeenCalledWith({}, Subjects.OcppTransactionStarted, expect.not.objectContaining({ idTag: expect.anything() }), { validate: false });
+    expect(enqueue).toHaveBeenCalledWith({}, Subjects.OcppTransactionStarted, expect.objectContaining({ transactionId: 42, connectorId: 2 }), { validate: false });
   });
 });

@@ -44,10 +44,14 @@ export class TransactionService {
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
     // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued),
     // on its connector (which this start shows free: an earlier transaction there lost its stop).
-    const decided = await this.authorization.authorize(stationId, req.idTag, { at: startedAt, connectorId: req.connectorId });
-    const authorizationReference = await this.authorization.authorizationReference(stationId, req.idTag);
+    // An empty idTag (a free-vend charger's) is nobody's token: answered as an unknown one, but never
+    // ConcurrentTx (under an accepting default every free-vend session but one would be stopped), nor
+    // serialised on one tag lock with every other free-vend start.
+    const tagged = req.idTag !== '';
+    const decided = await this.authorization.authorize(stationId, req.idTag, tagged ? { at: startedAt, connectorId: req.connectorId } : { concurrentTx: false });
+    const authorizationReference = tagged ? await this.authorization.authorizationReference(stationId, req.idTag) : undefined;
     const answer = await this.db.transaction(async (tx) => {
-      const idTagInfo = await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId });
+      const idTagInfo = tagged ? await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId }) : decided;
       const { row, created } = await this.transactions.insertOrGet(tx, {
         stationId,
         connectorId: req.connectorId,
