@@ -134,7 +134,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     const publisher = hub.t.app.get(EventPublisher);
     // A local (non-roaming) token makes no OCPI session (published first: one consumer, in order).
     await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 4243, idTag: 'LOCAL-TAG', meterStartWh: 0, startedAt: '2025-06-18T01:00:00.000Z' });
-    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 4242, idTag: 'RFID-OK', meterStartWh: 1000, startedAt: '2025-06-18T09:00:00.000+08:00' });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 4242, idTag: 'RFID-OK', meterStartWh: 1000, startedAt: '2025-06-18T09:00:00.000+08:00', authorizationReference: 'bus-ref' });
     expect(await eventually(() => emsp.calls('sessions', 'PUT').length === 1)).toBe(true);
     const put = emsp.calls('sessions', 'PUT')[0];
     expect(put.path).toBe('/sessions/TW/OWN/4242');
@@ -172,7 +172,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
   it('a 2.1.1 eMSP gets its Sessions and CDRs of own chargers in 2.1.1 shape (Location embedded, no routing headers)', async () => {
     expect(await ask({ uid: 'RFID-OLD', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED', authorizationReference: 'old-ref' });
     const publisher = hub.t.app.get(EventPublisher);
-    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 5151, idTag: 'RFID-OLD', meterStartWh: 0, startedAt: '2025-06-19T01:00:00.000Z' });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 5151, idTag: 'RFID-OLD', meterStartWh: 0, startedAt: '2025-06-19T01:00:00.000Z', authorizationReference: 'old-ref' });
     expect(await eventually(() => emsp211.calls('sessions', 'PUT').length === 1)).toBe(true);
     const put = emsp211.calls('sessions', 'PUT')[0];
     expect(put.path).toBe('/sessions/TW/OWN/5151');
@@ -232,6 +232,11 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     const cdr = emsp.calls('cdrs', 'POST').find((c) => (c.body as { id: string }).id === '8181')!.body;
     // At the session's average power (9.3 kW) it would all be 0.20/kWh: 2.80.
     expect(cdr).toMatchObject({ total_energy: 14, total_cost: { excl_vat: 5.8 }, total_energy_cost: { excl_vat: 5.8 }, authorization_reference: 'start-ref-8181' });
+    // A session of the same token without a reference of its own (a local-list card, say) carries none:
+    // not the token's latest authorisation's ('bus-ref'), which belongs to another session.
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 8182, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-21T02:00:00.000Z' });
+    expect(await eventually(() => emsp.calls('sessions', 'PUT').some((c) => c.path === '/sessions/TW/OWN/8182'))).toBe(true);
+    expect(emsp.calls('sessions', 'PUT').find((c) => c.path === '/sessions/TW/OWN/8182')!.body).not.toHaveProperty('authorization_reference');
   });
 
   it('CANCEL_RESERVATION reaches the station its RESERVE_NOW went to; another eMSP\'s or an unknown reservation cannot be routed (2001)', async () => {

@@ -57,10 +57,11 @@ export class OwnSessionsService {
     const connectorId = String(((evse?.connectors as Json[] | undefined) ?? [])[0]?.id ?? e.connectorId);
     const sessionId = String(e.transactionId);
     const at = ocpiDateTime(e.startedAt);
-    // The session's own reference (its START_SESSION's or its authorisation's, kept by ocpp with the
-    // transaction) before the token route's, which is only the token's latest authorisation and knows
-    // nothing of a START_SESSION; the route's for an ocpp release that does not publish it yet.
-    const reference = e.authorizationReference ?? route.authorizationReference;
+    // Only the session's own reference (its START_SESSION's or its authorisation's, kept by ocpp with
+    // the transaction). Not the token route's: that is the token's latest authorisation, and a
+    // session started without one (a local-list card) would echo an earlier session's reference. An
+    // ocpp release that does not publish the field yet gives sessions without one meanwhile.
+    const reference = e.authorizationReference;
     const body: Json = {
       country_code: party.countryCode,
       party_id: party.partyId,
