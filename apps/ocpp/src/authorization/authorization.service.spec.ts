@@ -119,6 +119,14 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
     await expect(auth.authorize('CP-1', 'EMSP-EXP', { now })).resolves.toEqual({ status: 'Blocked' });
   });
 
+  it('an empty idTag (a free-vend start) gets the configured default without asking the hub or logging a warning', async () => {
+    const reply = jest.fn(async () => ({ allowed: 'UNKNOWN' }));
+    const { auth, warn } = service(reply, memoryRedis());
+    await expect(auth.authorize('CP-1', '')).resolves.toEqual({ status: 'Invalid' });
+    expect(reply).not.toHaveBeenCalled();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it("the hub's UNKNOWN for a tag nobody allowed gets the configured default, as no answer does", async () => {
     const accepting = { ...config, OCPP_UNKNOWN_TOKEN_DEFAULT: 'Accepted' } as OcppConfig;
     const tags = { find: async () => undefined, inActiveTransaction: async () => false } as unknown as IdTagRepository;

@@ -117,6 +117,9 @@ export class AuthorizationService {
    * hub's UNKNOWN all get the configured default: none is a decision, and the charger must be answered.
    */
   private async askRoaming(stationId: string, idTag: string): Promise<IdTagInfo> {
+    // No eMSP issues an empty uid (OCPI requires one): a free-vend start (idTag "") gets the default
+    // without a round trip to the hub, and without a warning logged per session.
+    if (idTag === '') return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
     if ((await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED) return { status: 'Accepted' };
     const request: OcpiTokenAuthorizeRequest = { uid: idTag, tokenType: 'RFID', stationId };
     let reply: OcpiTokenAuthorizeReply;
