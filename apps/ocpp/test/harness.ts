@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { AppModule } from '../src/app.module.js';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { loadOcppConfig, type OcppConfig } from '../src/config.js';
+import { migrations } from '../src/migrations/index.js';
 
 export interface OcppHarness {
   app: TestApp<OcppConfig>;
@@ -52,6 +53,7 @@ export async function startOcpp(env: Record<string, string> = {}, replicaOf?: Oc
     loadConfig: loadOcppConfig,
     createModule: (c, l) => AppModule.forRoot(c, l),
     database: 'ocpp',
+    migrations,
     env: { OCPP_PING_INTERVAL_MS: '0', OCPP_REPLICA_ID: replicaOf ? 'replica-b' : 'replica-a', ...env },
     replicaOf: replicaOf?.app,
   });

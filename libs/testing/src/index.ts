@@ -1,3 +1,4 @@
 export * from './infra.js';
 export * from './test-app.js';
 export * from './event-tap.js';
+export * from './template-db.js';

@@ -1,8 +1,9 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
-import { createApp, createRootLogger, type PlatformConfig } from '@cpo/platform';
+import { createApp, createRootLogger, type DatabaseModuleOptions, type PlatformConfig } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { testLogLevel } from './config.js';
 import { databaseUrl, deleteStreams, dropDatabase, testServers, uniqueSuffix } from './infra.js';
+import { createMigratedDatabase } from './template-db.js';
 
 export interface TestApp<C extends PlatformConfig> {
   app: INestApplication;
@@ -26,11 +27,17 @@ export interface StartTestAppOptions<C extends PlatformConfig> {
    * stops only this replica; the first one's close() removes the database and streams.
    */
   replicaOf?: TestApp<C>;
+  /**
+   * The app's migrations: its database is then created already migrated, as a copy of a template
+   * (see createMigratedDatabase) instead of by the app. Leave it out to test the app's own
+   * creation and migration of its database.
+   */
+  migrations?: DatabaseModuleOptions['migrations'];
 }
 
 /**
  * Boots an app in-process exactly as main.ts does, against the real servers,
- * with a unique database (created by the app itself) and bus prefix, on a
+ * with a unique database (created by the app itself, unless `migrations` are given) and bus prefix, on a
  * random port. close() shuts it down and removes the database and streams.
  */
 export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOptions<C>): Promise<TestApp<C>> {
@@ -49,6 +56,7 @@ export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOpti
     OPERATOR_API_KEY: 'test-operator-key-0123456789',
     ...o.env,
   });
+  if (o.migrations && !o.replicaOf && !o.env?.['DATABASE_URL']) await createMigratedDatabase(database, o.database, o.migrations);
   const logger = createRootLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
   const app = await createApp(o.createModule(config, logger), { config, logger, description: 'test' });
   await app.init();

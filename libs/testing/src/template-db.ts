@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { dataSourceOptions, type DatabaseModuleOptions } from '@cpo/platform';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { testServers } from './config.js';
+import { databaseUrl, uniqueSuffix } from './infra.js';
+
+type Migrations = DatabaseModuleOptions['migrations'];
+
+// Templates of another migration history (a migration added or edited since) are dropped once
+// they are this old, so a run still cloning one is not pulled from under.
+const STALE_TEMPLATE_MS = 60 * 60_000;
+
+/**
+ * Creates `name` already migrated, as a copy of a template database holding exactly these
+ * migrations: a service's boot then finds nothing to apply. Running two dozen migrations took
+ * longer than the rest of a boot; copying a database costs what creating an empty one does.
+ * The template is named after a hash of the migrations' names and code, so an added or edited
+ * migration gets a new one, built once (by whichever test process gets there first).
+ */
+export async function createMigratedDatabase(name: string, service: string, migrations: Migrations): Promise<void> {
+  const template = `tpl_${service}_${historyHash(migrations)}`;
+  const admin = new pg.Client({ connectionString: testServers.postgres });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+    if (!exists.rowCount) await buildTemplate(admin, template, service, migrations);
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function historyHash(migrations: Migrations): string {
+  const hash = createHash('sha256');
+  for (const m of migrations as { name: string; prototype: Record<string, unknown> }[]) {
+    hash.update(`${m.name}\n${String(m.prototype['up'])}\n${String(m.prototype['down'])}\n${JSON.stringify(new (m as unknown as new () => object)())}\n`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Migrates a scratch database, then publishes it under the template's name with one rename. */
+async function buildTemplate(admin: pg.Client, template: string, service: string, migrations: Migrations): Promise<void> {
+  const scratch = `${template}_${uniqueSuffix()}`;
+  await admin.query(`CREATE DATABASE "${scratch}"`);
+  try {
+    const url = databaseUrl(scratch);
+    const ds = new DataSource(dataSourceOptions({ DATABASE_URL: url, SERVICE_NAME: 'test-template', DATABASE_POOL_SIZE: 1, DATABASE_POOL_TIMEOUT_MS: 20_000 }, { migrations }));
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+    } finally {
+      await ds.destroy();
+    }
+    await admin.query(`ALTER DATABASE "${scratch}" RENAME TO "${template}"`);
+  } catch (err) {
+    await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+    // duplicate_database: another test process published the same template first.
+    if ((err as { code?: string }).code !== '42P04') throw err;
+    return;
+  }
+  await admin.query(`COMMENT ON DATABASE "${template}" IS '${new Date().toISOString()}'`);
+  await dropStaleTemplates(admin, service, template);
+}
+
+async function dropStaleTemplates(admin: pg.Client, service: string, current: string): Promise<void> {
+  const { rows } = await admin.query<{ datname: string; built: string | null }>(
+    `SELECT datname, shobj_description(oid, 'pg_database') AS built FROM pg_database WHERE datname LIKE $1 AND datname <> $2`,
+    [`tpl\\_${service}\\_%`, current],
+  );
+  for (const { datname, built } of rows) {
+    if (built && Date.now() - Date.parse(built) > STALE_TEMPLATE_MS) await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
+  }
+}
