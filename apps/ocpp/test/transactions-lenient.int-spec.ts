@@ -92,8 +92,8 @@ describe('transactions: lenient messages and authorisation', () => {
 
   it('a free-vend start (empty idTag) is answered as an unknown tag and published without idTag, its stop too', async () => {
     const { r, id } = await station();
-    // Authorize has nothing to decide without a tag (refused as before); the start is answered as an unknown tag's (§2.1).
-    expect(await r.call('Authorize', { idTag: '' })).toEqual([4, expect.any(String), 'PropertyConstraintViolation', 'idTag must be a non-empty string', {}]);
+    // Schema-valid (no minLength): Authorize and the start are answered as for an unknown tag (§2.1).
+    expect(await result(r, 'Authorize', { idTag: '' })).toEqual({ idTagInfo: { status: 'Invalid' } });
     const start = await result(r, 'StartTransaction', { connectorId: 2, idTag: '', meterStart: 50, timestamp: '2026-01-03T12:00:00Z' });
     expect(start).toEqual({ transactionId: expect.any(Number), idTagInfo: { status: 'Invalid' } });
     const txId = start['transactionId'] as number;

@@ -65,6 +65,10 @@ export class AuthorizationService {
    * charger's Authorization Cache, where ConcurrentTx would refuse the card there while offline.
    */
   async authorize(stationId: string, idTag: string, options: { now?: Date; at?: Date; connectorId?: number; concurrentTx?: boolean } = {}): Promise<IdTagInfo> {
+    // An empty idTag (a free-vend charger's; the schema allows it) is nobody's token: no eMSP issues
+    // one (OCPI requires a uid), so nothing to ask the hub or warn about per session, and never
+    // ConcurrentTx (every free-vend session would be one of every other).
+    if (idTag === '') return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
     const info = local ? this.fromLocal(local, now) : withRoamingExpiry(await this.askRoaming(stationId, idTag), now);
@@ -117,9 +121,6 @@ export class AuthorizationService {
    * hub's UNKNOWN all get the configured default: none is a decision, and the charger must be answered.
    */
   private async askRoaming(stationId: string, idTag: string): Promise<IdTagInfo> {
-    // No eMSP issues an empty uid (OCPI requires one): a free-vend start (idTag "") gets the default
-    // without a round trip to the hub, and without a warning logged per session.
-    if (idTag === '') return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
     if ((await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED) return { status: 'Accepted' };
     const request: OcpiTokenAuthorizeRequest = { uid: idTag, tokenType: 'RFID', stationId };
     let reply: OcpiTokenAuthorizeReply;

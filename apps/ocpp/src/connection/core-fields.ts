@@ -39,8 +39,9 @@ export function coreFieldProblem(action: string, p: Payload): string | undefined
   switch (action) {
     // Without a tag there is nothing to decide: processed anyway it asked roaming partners about
     // `undefined` and answered that non-tag with an idTagInfo (Accepted under an accepting default).
+    // An empty one is schema-valid (no minLength): answered as an unknown tag, like its start.
     case 'Authorize':
-      return text(p['idTag'], 255) ? undefined : 'idTag must be a non-empty string';
+      return p['idTag'] === '' || text(p['idTag'], 255) ? undefined : 'idTag must be a string of at most 255 characters';
     // The vendor id routes the message to its plug-in: without one the routing itself failed (InternalError).
     case 'DataTransfer':
       return typeof p['vendorId'] === 'string' ? undefined : 'vendorId must be a string';
