@@ -68,8 +68,8 @@ describe('InboundIds', () => {
       expect(ids.begin('m1', 'fp-other', other)).toEqual({ kind: 'busy' });
     });
 
-    it('is compared for the latest `textsKept` ids only, and not for a frame over `maxTextLength`', () => {
-      const ids = new InboundIds(16, 2, first.length);
+    it('is compared for the latest `textsKept` ids only, and not for a frame over `maxTextChars`', () => {
+      const ids = new InboundIds(16, 2, first.length + 64);
       ids.begin('m1', 'fp-first', first);
       ids.answered('m1', answer);
       ids.begin('x1', 'fp', '[2,"x1","Heartbeat",{}]');
@@ -78,10 +78,22 @@ describe('InboundIds', () => {
       // Two newer ids: its text is gone, its digest still answers an identical frame.
       expect(ids.begin('m1', 'fp-resent', resent)).toEqual({ kind: 'busy' });
       expect(ids.begin('m1', 'fp-first', first).kind).toBe('answered');
-      const long = first.replace('"m1"', '"m2"').replace('"NoError"', '"NoError" ');
+      const long = first.replace('"m1"', '"m2"').replace('"NoError"', `"NoError"${' '.repeat(80)}`);
       ids.begin('m2', 'fp-long', long);
       ids.answered('m2', serializeCallResult('m2', {}));
       expect(ids.begin('m2', 'fp-resent', resent.replace('"m1"', '"m2"'))).toEqual({ kind: 'busy' });
+    });
+
+    it('keeps texts within `maxTextChars` in all: an older text gives way to a newer one that would not fit beside it', () => {
+      const ids = new InboundIds(16, 4, first.length + 10);
+      ids.begin('m1', 'fp-first', first);
+      ids.answered('m1', answer);
+      const other = first.replace(/"m1"/g, '"m3"');
+      ids.begin('m3', 'fp-m3', other);
+      ids.answered('m3', serializeCallResult('m3', {}));
+      // m1's text gave way (two would not fit); m3's is kept.
+      expect(ids.begin('m1', 'fp-resent', resent)).toEqual({ kind: 'busy' });
+      expect(ids.begin('m3', 'fp-resent', resent.replace(/"m1"/g, '"m3"')).kind).toBe('answered');
     });
   });
 

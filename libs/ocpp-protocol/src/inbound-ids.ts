@@ -22,21 +22,24 @@ export class InboundIds {
    */
   private readonly withText: (Entry | undefined)[];
   private nextText = 0;
+  /** Characters of the texts kept, at most `maxTextChars`. */
+  private keptChars = 0;
 
   /**
    * `capacity`: ids remembered. A charger resends a CALL only when it got no answer, and OCPP-J
    * allows one CALL in flight, so a retransmission is of the last one or two (an answer lost with
    * the connection); 16 leaves room for a reconnect's replay. It was 64 with whole answer frames:
    * 46 kB per station, 446 MB for 10,000 stations (measured, docs/ocpp-benchmarks.md "Memory").
-   * `textsKept` / `maxTextLength`: the frame texts kept for a re-serialised retransmission (see
-   * `withText`); a longer frame keeps only its digest, so a station pins at most 2 × 4 kB (10,000
-   * stations: 80 MB at worst, ≈ 6 MB with 300-character MeterValues). Two: the unanswered CALL is
-   * the charger's last or, after a reconnect, the one behind its first StatusNotification.
+   * `textsKept` / `maxTextChars`: the frame texts kept for a re-serialised retransmission (see
+   * `withText`), the latest 4 within 8,192 characters in all (older ones give way; a longer frame
+   * keeps only its digest): a station pins at most 8–16 kB (10,000 stations: 80–160 MB at worst,
+   * ≈ 12 MB with 300-character MeterValues). Four: after a reconnect the unanswered CALL may come
+   * behind a few StatusNotifications.
    */
   constructor(
     private readonly capacity = 16,
-    private readonly textsKept = 2,
-    private readonly maxTextLength = 4096,
+    private readonly textsKept = 4,
+    private readonly maxTextChars = 8192,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`InboundIds capacity must be a positive integer, got ${capacity}`);
     if (!Number.isInteger(textsKept) || textsKept < 0) throw new RangeError(`InboundIds textsKept must be a non-negative integer, got ${textsKept}`);
@@ -58,7 +61,7 @@ export class InboundIds {
       this.order[this.next] = uniqueId;
       this.next = (this.next + 1) % this.capacity;
       const entry: Entry = { fingerprint, answer: undefined, text: undefined };
-      if (text !== undefined && text.length <= this.maxTextLength && this.textsKept > 0) this.keepText(entry, text);
+      if (text !== undefined && text.length <= this.maxTextChars && this.textsKept > 0) this.keepText(entry, text);
       this.entries.set(uniqueId, entry);
       return NEW;
     }
@@ -79,12 +82,21 @@ export class InboundIds {
     this.next = 0;
     this.withText.fill(undefined);
     this.nextText = 0;
+    this.keptChars = 0;
   }
 
+  /** Keeps `text` with its entry: the oldest slot gives way, and older ones too while over the budget. */
   private keepText(entry: Entry, text: string): void {
-    const older = this.withText[this.nextText];
-    if (older !== undefined) older.text = undefined;
+    for (let i = 0; i < this.textsKept; i++) {
+      const slot = (this.nextText + i) % this.textsKept;
+      if (i > 0 && this.keptChars + text.length <= this.maxTextChars) break;
+      const older = this.withText[slot];
+      if (older?.text !== undefined) this.keptChars -= older.text.length;
+      if (older !== undefined) older.text = undefined;
+      this.withText[slot] = undefined;
+    }
     entry.text = text;
+    this.keptChars += text.length;
     this.withText[this.nextText] = entry;
     this.nextText = (this.nextText + 1) % this.textsKept;
   }
