@@ -2,6 +2,7 @@
 import { startTestApp, type TestApp } from '@cpo/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadOcpiHubConfig, type OcpiHubConfig } from '../src/config.js';
+import { migrations } from '../src/migrations/index.js';
 import type { FakePartner } from './fake-partner.js';
 
 export const API_KEY = 'test-operator-key-0123456789';
@@ -18,7 +19,7 @@ export interface Hub {
 }
 
 export async function startHub(env: Record<string, string> = {}): Promise<Hub> {
-  const t = await startTestApp({ loadConfig: loadOcpiHubConfig, createModule: AppModule.forRoot, database: 'ocpi', env });
+  const t = await startTestApp({ loadConfig: loadOcpiHubConfig, createModule: AppModule.forRoot, database: 'ocpi', migrations, env });
   const api: Hub['api'] = async (method, path, body) => {
     const res = await fetch(`${t.baseUrl}/api/v1/ocpi/${path}`, {
       method,

@@ -14,6 +14,7 @@ import { AppModule as TestbedApp } from '../../elmo-testbed/src/app.module.js';
 import { loadTestbedConfig, type TestbedConfig } from '../../elmo-testbed/src/config.js';
 import { AppModule } from '../src/app.module.js';
 import { loadOscpConfig, type OscpConfig } from '../src/config.js';
+import { migrations } from '../src/migrations/index.js';
 
 /** Parsed JSON answers, asserted with matchers. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON from the APIs under test
@@ -56,7 +57,7 @@ export async function startHarness(options: { start: string; oscpEnv?: Record<st
   const replicas: TestApp<OscpConfig>[] = [];
   let primaryStopped = false;
   try {
-    oscp = await startTestApp({ loadConfig: loadOscpConfig, createModule: (c, l) => AppModule.forRoot(c, l, { clock }), database: 'oscp', env: oscpEnv });
+    oscp = await startTestApp({ loadConfig: loadOscpConfig, createModule: (c, l) => AppModule.forRoot(c, l, { clock }), database: 'oscp', migrations, env: oscpEnv });
   } catch (err) {
     await testbed.close();
     throw err;

@@ -3,6 +3,7 @@ import type { TokenPair } from '@cpo/rems-protocol';
 import { AppModule } from '../src/app.module.js';
 import type { Clock } from '../src/common/clock.js';
 import { loadRemsIngestConfig, type RemsIngestConfig } from '../src/config.js';
+import { migrations } from '../src/migrations/index.js';
 
 /** Response bodies of the APIs under test: shapes are what the tests assert. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,6 +47,7 @@ export async function startRems(env: Record<string, string> = {}, options: { rep
     loadConfig: loadRemsIngestConfig,
     createModule: (config, logger) => AppModule.forRoot(config, logger, { clock }),
     database: 'rems',
+    migrations,
     env: { REMS_MQTT_TOPIC_ROOT: topicRoot, REMS_MQTT_SESSION_EXPIRY_SECONDS: '300', ...env },
     replicaOf: options.replicaOf,
   });
