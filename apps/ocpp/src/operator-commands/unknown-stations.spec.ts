@@ -42,6 +42,14 @@ describe('UnknownStations: an Offline reply for a station never registered', () 
     expect(query).not.toHaveBeenCalled();
   });
 
+  it('keeps an Offline the charger may have acted on (sent, then the socket closed as the station was deleted): its outcome is unknown', async () => {
+    const { unknown, query } = directory([]);
+    const sent: OcppCommandReply = { ...offline, mayHaveActed: true };
+    const results = [{ stationId: 'CP-GONE', reply: sent }];
+    expect(await unknown.name(results)).toBe(results);
+    expect(query).not.toHaveBeenCalled();
+  });
+
   it('a failed lookup leaves the Offline replies as they are (still true) and logs it', async () => {
     const { unknown, warn } = directory([], true);
     const results = [{ stationId: 'CP-TYPO', reply: offline }];

@@ -17,8 +17,12 @@ export function operatorHttpStatus(reply: OcppCommandReply): number {
   return reply.status === 'error' && reply.code === UNKNOWN_STATION ? 404 : httpStatusOfReply(reply);
 }
 
-/** Whether a reply says no replica holds the station: the only replies an unknown station can get. */
-const heldNowhere = (reply: OcppCommandReply) => reply.status === 'error' && reply.code === OcppCommandErrorCode.Offline;
+/**
+ * Whether a reply says no replica holds the station: the only replies an unknown station can get.
+ * Not one the charger may have acted on (sent, then the socket closed, e.g. as the station was
+ * deleted): that outcome is unknown, and a 404 would hide it.
+ */
+const heldNowhere = (reply: OcppCommandReply) => reply.status === 'error' && reply.code === OcppCommandErrorCode.Offline && reply.mayHaveActed !== true;
 
 /**
  * Turns the `Offline` replies of unregistered stations into `UnknownStation`. It reads the
@@ -53,5 +57,5 @@ export class UnknownStations {
 }
 
 export function unknownStationReply(stationId: string): OcppCommandReply {
-  return { status: 'error', code: UNKNOWN_STATION, description: `station ${stationId} not found: it was never registered (connected, or created with PUT /stations/{id})` };
+  return { status: 'error', code: UNKNOWN_STATION, description: `station ${stationId} not found: it is not registered (never connected under an admitting policy nor created with PUT /stations/{id}, or deleted)` };
 }
