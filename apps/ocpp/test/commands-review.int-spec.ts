@@ -6,7 +6,7 @@ import { ConnectionEvents } from '../src/connection/connection-events.js';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import type { StationSession } from '../src/connection/station-session.js';
 import { ReservationRepository } from '../src/reservations/reservation.repository.js';
-import { api, missClaims, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, missClaims, replicaPair, uniqueStation, type OcppHarness } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -47,30 +47,16 @@ const connection = async (h: OcppHarness, id: string) => (await api(h, 'GET', `/
 
 /** Commands routed between two replicas: typed errors, deadlines, replaced sockets. */
 describe('OCPP commands across replicas (review)', () => {
+  const pair = replicaPair({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_CALL_TIMEOUT_MS: '1000' });
   let a: OcppHarness;
   let b: OcppHarness;
-  const clients: RawClient[] = [];
-  const open = async (h: OcppHarness, id = uniqueStation()) => {
-    const client = await RawClient.open(`${h.wsUrl}/${id}`);
-    clients.push(client);
-    return { id, client };
-  };
+  beforeAll(() => {
+    a = pair.a();
+    b = pair.b();
+  });
+  const open = async (h: OcppHarness, id = uniqueStation()) => ({ id, client: await pair.open(h, id) });
   const command = (h: OcppHarness, stationId: string, action: string, payload: unknown, query = '') =>
     api(h, 'POST', `/api/v1/stations/${encodeURIComponent(stationId)}/commands/${action}${query}`, payload);
-
-  beforeAll(async () => {
-    const env = { OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_CALL_TIMEOUT_MS: '1000' };
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
 
   it("a replica's reply the contract cannot read is the central system's failure (500), not the operator's bad request (400)", async () => {
     const id = uniqueStation();
@@ -128,28 +114,14 @@ describe('OCPP commands across replicas (review)', () => {
 });
 
 describe('OCPP presence when a session claim is lost (review)', () => {
+  const pair = replicaPair({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_PRESENCE_TTL_S: '3' });
   let a: OcppHarness;
   let b: OcppHarness;
-  const clients: RawClient[] = [];
-  const open = async (h: OcppHarness, id: string) => {
-    const client = await RawClient.open(`${h.wsUrl}/${id}`);
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    const env = { OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_PRESENCE_TTL_S: '3' };
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
+  beforeAll(() => {
+    a = pair.a();
+    b = pair.b();
   });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+  const open = (h: OcppHarness, id: string) => pair.open(h, id);
 
   it("an old socket is closed at its next presence refresh once a newer connection's record names the station elsewhere; that record is never overwritten", async () => {
     missClaims(a);

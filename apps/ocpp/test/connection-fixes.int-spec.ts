@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { ConnectionEvents } from '../src/connection/connection-events.js';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import type { StationSession } from '../src/connection/station-session.js';
-import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, RawClient, replicaPair, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 const BOOT = { chargePointVendor: 'Acme', chargePointModel: 'S1' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,33 +47,19 @@ function connectionEvents(h: OcppHarness, id: string): { subject: string; payloa
 }
 
 describe('OCPP connection layer fixes', () => {
+  const pair = replicaPair({ OCPP_UNKNOWN_STATION_POLICY: 'reject', OCPP_PRESENCE_TTL_S: '3', OCPP_CALL_TIMEOUT_MS: '1000' });
   let a: OcppHarness;
   let b: OcppHarness;
-  const clients: RawClient[] = [];
-  const open = async (url: string) => {
-    const client = await RawClient.open(url);
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    const env = { OCPP_UNKNOWN_STATION_POLICY: 'reject', OCPP_PRESENCE_TTL_S: '3', OCPP_CALL_TIMEOUT_MS: '1000' };
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
+  beforeAll(() => {
+    a = pair.a();
+    b = pair.b();
   });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+  const open = (h: OcppHarness, id: string) => pair.open(h, id);
 
   it('a deeply nested CALL with a NUL is refused as a FormationViolation; the replica and its other chargers carry on', async () => {
     const id = await registered(a);
-    const bystander = await open(`${a.wsUrl}/${await registered(a)}`);
-    const c = await open(`${a.wsUrl}/${id}`);
+    const bystander = await open(a, await registered(a));
+    const c = await open(a, id);
     const depth = 5000;
     c.send(`[2,"deep-1","Heartbeat",{"x":"\\u0000","y":${'['.repeat(depth)}${']'.repeat(depth)}}]`);
     expect(await c.next()).toEqual([4, 'deep-1', 'FormationViolation', expect.stringContaining('deeper than'), {}]);
@@ -88,12 +74,12 @@ describe('OCPP connection layer fixes', () => {
    */
   async function replaceHalfOpen(via: OcppHarness) {
     const id = await registered(a);
-    const first = await open(`${a.wsUrl}/${id}`);
+    const first = await open(a, id);
     expect(await first.call('BootNotification', BOOT)).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Accepted' })]);
     const firstConnection = (await connection(a, id))!.connectionId;
     const firstDetached = detachOf(a, firstConnection);
     goHalfOpen(first);
-    const second = await open(`${via.wsUrl}/${id}`);
+    const second = await open(via, id);
     expect(await second.call('Heartbeat', {})).toEqual([3, expect.any(String), { currentTime: expect.any(String) }]);
     await firstDetached;
     return { id, firstConnection, second };
@@ -127,13 +113,13 @@ describe('OCPP connection layer fixes', () => {
   it('a connection whose registration failed is undone: no presence, its end recorded, no command responder left behind', async () => {
     const id = await registered(a);
     jest.spyOn(a.app.app.get(ConnectionEvents), 'connected').mockRejectedValueOnce(new Error('database down (simulated)'));
-    const failed = await open(`${a.wsUrl}/${id}`);
+    const failed = await open(a, id);
     expect(await failed.closed).toEqual({ code: 1011, reason: 'internal error' });
     // Undone before the socket was closed: no presence for a connection that is gone, its end recorded.
     expect(await connection(a, id)).toBeNull();
     expect(await eventually(() => a.events.of(Subjects.OcppStationDisconnected, id).some((e) => e['reason'] === 'the connection could not be registered'))).toBe(true);
     // The charger reconnects, to replica B this time; a command sent through A must reach it.
-    const c = await open(`${b.wsUrl}/${id}`);
+    const c = await open(b, id);
     expect(await eventually(async () => (await connection(a, id))?.replicaId === 'replica-b')).toBe(true);
     const reply = api(a, 'POST', `/api/v1/stations/${id}/commands/ClearCache`, {});
     const frame = (await c.next()) as [number, string, string];
@@ -144,11 +130,11 @@ describe('OCPP connection layer fixes', () => {
 
   it('a station answered Rejected at boot gets no CSMS calls after it reconnects', async () => {
     const id = await registered(a, { registrationStatus: 'Rejected' });
-    const first = await open(`${a.wsUrl}/${id}`);
+    const first = await open(a, id);
     expect(await first.call('BootNotification', BOOT)).toEqual([3, expect.any(String), expect.objectContaining({ status: 'Rejected' })]);
     first.close();
     expect(await eventually(async () => (await connection(a, id)) === null)).toBe(true);
-    const again = await open(`${a.wsUrl}/${id}`);
+    const again = await open(a, id);
     const reply = await api(a, 'POST', `/api/v1/stations/${id}/commands/ClearCache`, {});
     expect(reply.body).toMatchObject({ status: 'error', code: 'NotAccepted' });
     await expect(again.next(300)).rejects.toThrow('no frame in time');
@@ -156,7 +142,7 @@ describe('OCPP connection layer fixes', () => {
 
   it('keeps the presence of an idle connected charger beyond the presence TTL (no ping, no frames)', async () => {
     const id = await registered(a);
-    const c = await open(`${a.wsUrl}/${id}`);
+    const c = await open(a, id);
     await c.call('BootNotification', BOOT);
     const connected = await connection(a, id);
     expect(connected).not.toBeNull();
