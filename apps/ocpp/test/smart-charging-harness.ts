@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { expect } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, jest } from '@jest/globals';
 import { schemaVersionOf, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
 import { BusNames, JETSTREAM, toHeaders } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { api, readOnlyConfiguration, send, uniqueStation, type OcppHarness } from './harness.js';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 export interface ProfileChargerOptions {
   /** Plays firmware that refuses ChargePointMaxProfile. */
@@ -80,4 +80,37 @@ export async function publishPlanAt(h: OcppHarness, p: PlannerStationLimitsPlann
   const headers = toHeaders({ eventId, schemaVersion: schemaVersionOf(Subjects.PlannerStationLimitsPlanned), source: 'planner', occurredAt: occurredAt.toISOString() });
   await js.publish(names.subject(Subjects.PlannerStationLimitsPlanned), JSON.stringify(p), { msgID: eventId, headers });
   return eventId;
+}
+
+/** A row of `GET /stations/{id}/charging-profiles`, as the review suites read it. */
+export type ProfileRow = { chargingProfileId: number; planId: string; state: string };
+
+/**
+ * A smart-charging review suite: its service (no background retry pass, the tests run it; leases
+ * on chargers with stack levels), chargers brought online for a test and stopped after it (mocks
+ * restored), and the station's profile row of an id.
+ */
+export function smartChargingSuite(prefix: string) {
+  let h: OcppHarness | undefined;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const harness = (): OcppHarness => {
+    if (!h) throw new Error("the suite's service is not started (used outside a test?)");
+    return h;
+  };
+  return {
+    h: harness,
+    online: (keys: Record<string, string>) => onlineProfileCharger(harness(), chargers, keys, { prefix, composite: false }),
+    row: async (stationId: string, id: number) =>
+      ((await api(harness(), 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as ProfileRow[]).find((r) => r.chargingProfileId === id),
+  };
 }

@@ -6,28 +6,16 @@ import { eventually } from '@cpo/testing';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
 import { StationCaller } from '../src/smart-charging/station-caller.js';
-import { api, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, publishPlanAt } from './smart-charging-harness.js';
-
-type Row = { chargingProfileId: number; planId: string; state: string };
+import { api, type OcppHarness } from './harness.js';
+import { constantPlan, publishPlanAt, smartChargingSuite } from './smart-charging-harness.js';
 
 describe('smart charging review 2', () => {
+  const suite = smartChargingSuite('SCREV2');
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  beforeAll(async () => {
-    // No background retry pass; leases on chargers with stack levels.
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
+  beforeAll(() => {
+    h = suite.h();
   });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-
-  const online = (keys: Record<string, string>) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCREV2', composite: false });
-  const row = async (stationId: string, id: number) => ((await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === id);
+  const { online, row } = suite;
   const hasState = async (stationId: string, id: number, planId: string, state: string) => {
     const r = await row(stationId, id);
     return r?.planId === planId && r.state === state;

@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
 import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { ChargingProfileRepository, type StationProfileRow } from '../src/smart-charging/charging-profile.repository.js';
@@ -11,29 +10,16 @@ import { RunningTransactionCap } from '../src/smart-charging/running-transaction
 import type { StationCapabilities } from '../src/stations/capabilities.js';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
-import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, publishPlanAt } from './smart-charging-harness.js';
-
-type Row = { chargingProfileId: number; planId: string; state: string };
+import { api, send, type OcppHarness } from './harness.js';
+import { constantPlan, publishPlanAt, smartChargingSuite } from './smart-charging-harness.js';
 
 describe('smart charging review', () => {
+  const suite = smartChargingSuite('SCREV');
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  beforeAll(async () => {
-    // No background retry pass (the tests run it); leases on chargers with stack levels.
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
+  beforeAll(() => {
+    h = suite.h();
   });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-
-  const online = (keys: Record<string, string>) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCREV', composite: false });
-
-  const row = async (stationId: string, id: number) => ((await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === id);
+  const { online, row } = suite;
 
   const plan = (stationId: string, limits: [number, number][]) => constantPlan(stationId, limits);
   const publishPlan = (p: PlannerStationLimitsPlanned, occurredAt: Date) => publishPlanAt(h, p, occurredAt);
