@@ -292,5 +292,17 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(await eventually(() => sessionOf(emsp211, '9393') !== undefined)).toBe(true);
     expect(sessionOf(emsp211, '9393')!.body).toMatchObject({ id: '9393', auth_id: 'FR-OLD-C9', auth_method: 'AUTH_REQUEST', status: 'ACTIVE' });
     expect(sessionOf(emsp, '9393')).toBeUndefined();
+
+    // A START_SESSION on an RFID card replaces its real-time authorisation's route (same uid and type): a later
+    // session of that card without the command's reference (from the charger's local list or cache) was not
+    // started by the command, so it is no COMMAND session.
+    expect((await start(emsp, { token: { uid: 'RFID-OK', type: 'RFID', contract_id: 'FR-BUS-77' }, authorization_reference: 'cmd-ref-77' })).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9494, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-22T04:00:00.000Z', authorizationReference: 'cmd-ref-77' });
+    expect(await eventually(() => sessionOf(emsp, '9494') !== undefined)).toBe(true);
+    expect(sessionOf(emsp, '9494')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'cmd-ref-77' });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9495, idTag: 'RFID-OK', meterStartWh: 0, startedAt: '2025-06-23T04:00:00.000Z' });
+    expect(await eventually(() => sessionOf(emsp, '9495') !== undefined)).toBe(true);
+    expect(sessionOf(emsp, '9495')!.body).toMatchObject({ auth_method: 'AUTH_REQUEST', cdr_token: { uid: 'RFID-OK', type: 'RFID' } });
+    expect(sessionOf(emsp, '9495')!.body).not.toHaveProperty('authorization_reference');
   });
 });

@@ -67,7 +67,12 @@ export class TokenRoutesRepository {
       [cpo.countryCode, cpo.partyId, uid, reference ?? null],
     );
     const r = rows[0];
-    return r ? { ...routeOf(r), tokenType: String(r.token_type), contractId: r.contract_id, authMethod: r.auth_method ?? 'AUTH_REQUEST' } : undefined;
+    if (!r) return undefined;
+    // A START_SESSION's route (one per uid and type) replaces the card's real-time authorisation's. A
+    // command that named a reference started only the session ocpp publishes with that reference: a
+    // later session of the token without it (a local-list or cached card) was not started by a command.
+    const commanded = r.auth_method === 'COMMAND' && (r.authorization_reference === null || r.authorization_reference === reference);
+    return { ...routeOf(r), tokenType: String(r.token_type), contractId: r.contract_id, authMethod: commanded ? 'COMMAND' : 'AUTH_REQUEST' };
   }
 
   async findByReference(reference: string): Promise<(TokenRoute & { cpo: PartyRef }) | undefined> {
