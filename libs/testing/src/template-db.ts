@@ -7,8 +7,10 @@ import { databaseUrl, uniqueSuffix } from './infra.js';
 
 type Migrations = DatabaseModuleOptions['migrations'];
 
-// Templates of another migration history (a migration added or edited since) are dropped once
-// they are this old, so a run still cloning one is not pulled from under.
+// Templates of another migration history (a migration added or edited since, or another worktree's)
+// are dropped once unused this long (the comment holds the last use, refreshed by every clone), so a
+// run still cloning one is not pulled from under; one dropped between its lookup and its clone anyway
+// is built again.
 const STALE_TEMPLATE_MS = 60 * 60_000;
 
 /**
@@ -23,9 +25,19 @@ export async function createMigratedDatabase(name: string, service: string, migr
   const admin = new pg.Client({ connectionString: testServers.postgres });
   await admin.connect();
   try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
-    if (!exists.rowCount) await buildTemplate(admin, template, service, migrations);
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+    for (let attempt = 1; ; attempt++) {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      try {
+        // The comment is the template's last use: another history's run drops only templates unused for long.
+        if (exists.rowCount) await touch(admin, template);
+        else await buildTemplate(admin, template, service, migrations);
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+        return;
+      } catch (err) {
+        // invalid_catalog_name: dropped as stale by another run since it was looked up; built again.
+        if ((err as { code?: string }).code !== '3D000' || attempt >= 3) throw err;
+      }
+    }
   } finally {
     await admin.end();
   }
@@ -59,8 +71,12 @@ async function buildTemplate(admin: pg.Client, template: string, service: string
     if ((err as { code?: string }).code !== '42P04') throw err;
     return;
   }
-  await admin.query(`COMMENT ON DATABASE "${template}" IS '${new Date().toISOString()}'`);
+  await touch(admin, template);
   await dropStaleTemplates(admin, service, template);
+}
+
+async function touch(admin: pg.Client, template: string): Promise<void> {
+  await admin.query(`COMMENT ON DATABASE "${template}" IS '${new Date().toISOString()}'`);
 }
 
 async function dropStaleTemplates(admin: pg.Client, service: string, current: string): Promise<void> {
