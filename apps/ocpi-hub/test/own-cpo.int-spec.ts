@@ -273,10 +273,11 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     // ocpp accepts the remote-started tag without asking the hub and publishes the command's reference with the transaction.
     await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9191, idTag: 'APP-OWN-2', meterStartWh: 0, startedAt: '2025-06-22T00:00:00.000Z', authorizationReference: 'own-ref-2' });
     expect(await eventually(() => sessionOf(emsp, '9191') !== undefined)).toBe(true);
-    expect(sessionOf(emsp, '9191')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'own-ref-2', cdr_token: { uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' } });
+    // OCPI 2.2.1 CdrToken names the eMSP that owns the token (country_code, party_id, both required).
+    expect(sessionOf(emsp, '9191')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'own-ref-2', cdr_token: { country_code: 'FR', party_id: 'BUS', uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' } });
     await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 9191, stationId: 'TW-TPE-0001', meterStopWh: 3000, stoppedAt: '2025-06-22T01:00:00.000Z' });
     expect(await eventually(() => emsp.calls('cdrs', 'POST').some((c) => (c.body as { id: string }).id === '9191'))).toBe(true);
-    expect(emsp.calls('cdrs', 'POST').find((c) => (c.body as { id: string }).id === '9191')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'own-ref-2', total_energy: 3, cdr_token: { uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' } });
+    expect(emsp.calls('cdrs', 'POST').find((c) => (c.body as { id: string }).id === '9191')!.body).toMatchObject({ auth_method: 'COMMAND', authorization_reference: 'own-ref-2', total_energy: 3, cdr_token: { country_code: 'FR', party_id: 'BUS', uid: 'APP-OWN-2', type: 'APP_USER', contract_id: 'FR-BUS-APP2' } });
 
     // The session's reference finds its eMSP even when another eMSP authorised the same uid since (uids are unique per eMSP only).
     expect((await start(emsp, { token: { uid: 'RFID-OLD', type: 'APP_USER', contract_id: 'FR-BUS-9' }, authorization_reference: 'cmd-ref-9' })).body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });

@@ -69,7 +69,8 @@ export class OwnSessionsService {
       start_date_time: at,
       kwh: 0,
       // The token as the eMSP named it in its START_SESSION; an authorised RFID's contract id is not known here.
-      cdr_token: { uid: e.idTag, type: route.tokenType, contract_id: route.contractId ?? e.idTag },
+      // OCPI 2.2.1 CdrToken also names the eMSP owning the token (country_code, party_id: required).
+      cdr_token: { country_code: route.emsp.countryCode, party_id: route.emsp.partyId, uid: e.idTag, type: route.tokenType, contract_id: route.contractId ?? e.idTag },
       auth_method: route.authMethod,
       ...(reference ? { authorization_reference: reference } : {}),
       location_id: locationId,
