@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dataSourceOptions, type DatabaseModuleOptions } from '@cpo/platform';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -45,6 +47,9 @@ export async function createMigratedDatabase(name: string, service: string, migr
 
 function historyHash(migrations: Migrations): string {
   const hash = createHash('sha256');
+  // A class's code is not all of its schema: Messaging1732300000000.up() only calls messagingSchema.up(),
+  // and createIndexConcurrently builds indexes for others. The schema code of the workspace counts too.
+  hash.update(schemaSourcesDigest(process.cwd()));
   for (const m of migrations as { name: string; prototype: Record<string, unknown> }[]) {
     hash.update(`${m.name}\n${String(m.prototype['up'])}\n${String(m.prototype['down'])}\n${JSON.stringify(new (m as unknown as new () => object)())}\n`);
   }
@@ -87,4 +92,43 @@ async function dropStaleTemplates(admin: pg.Client, service: string, current: st
   for (const { datname, built } of rows) {
     if (built && Date.now() - Date.parse(built) > STALE_TEMPLATE_MS) await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
   }
+}
+
+/**
+ * A digest of the workspace's code that can shape a schema: every non-spec `.ts` file under
+ * `apps/<project>/src` and `libs/<project>/src` that names `QueryRunner` or `MigrationInterface` (migrations and
+ * the helpers they delegate to, which a migration class's own code does not show). A superset: an
+ * edit there that changes no schema only costs one template build. Read at each call (~2 MB,
+ * a few ms beside a boot).
+ */
+export function schemaSourcesDigest(root: string): string {
+  const hash = createHash('sha256');
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory() && e.name !== 'node_modules') walk(path);
+      else if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') && !e.name.endsWith('.d.ts')) files.push(path);
+    }
+  };
+  for (const top of ['apps', 'libs']) {
+    let projects: string[] = [];
+    try {
+      projects = readdirSync(join(root, top));
+    } catch {
+      continue;
+    }
+    for (const project of projects) walk(join(root, top, project, 'src'));
+  }
+  for (const path of files.sort()) {
+    const text = readFileSync(path, 'utf8');
+    if (/QueryRunner|MigrationInterface/.test(text)) hash.update(`${path.slice(root.length)}\n${text}\n`);
+  }
+  return hash.digest('hex');
 }
