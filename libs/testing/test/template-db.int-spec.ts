@@ -46,4 +46,13 @@ describe('createMigratedDatabase', () => {
     await createMigratedDatabase(`${service}_b1`, service, history(`b_${randomBytes(3).toString('hex')}`));
     expect(await templates()).toContain(templateA);
   });
+
+  it('clones one template from several processes at once (each refreshing its last use)', async () => {
+    const a = history(`c_${randomBytes(3).toString('hex')}`);
+    created.push(`${service}_c0`);
+    await createMigratedDatabase(`${service}_c0`, service, a);
+    const names = Array.from({ length: 12 }, (_, i) => `${service}_c${i + 1}`);
+    created.push(...names);
+    await expect(Promise.all(names.map((n) => createMigratedDatabase(n, service, a)))).resolves.toBeDefined();
+  });
 });
