@@ -306,4 +306,15 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(sessionOf(emsp, '9495')!.body).toMatchObject({ auth_method: 'AUTH_REQUEST', cdr_token: { uid: 'RFID-OK', type: 'RFID' } });
     expect(sessionOf(emsp, '9495')!.body).not.toHaveProperty('authorization_reference');
   });
+
+  it("a real-time authorised token's Session names its contract id as the eMSP's AuthorizationInfo gave it, not the uid", async () => {
+    const publisher = hub.t.app.get(EventPublisher);
+    const token = { country_code: 'FR', party_id: 'BUS', uid: 'RFID-K1', type: 'RFID', contract_id: 'FR-BUS-K1', issuer: 'Bus', valid: true, whitelist: 'ALLOWED', last_updated: '2025-06-01T00:00:00Z' };
+    emsp.on('POST', /\/RFID-K1\/authorize$/, () => ({ body: ok({ allowed: 'ALLOWED', token, authorization_reference: 'k1-ref' }) }));
+    expect(await ask({ uid: 'RFID-K1', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED', authorizationReference: 'k1-ref' });
+    await publisher.publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId: 9595, idTag: 'RFID-K1', meterStartWh: 0, startedAt: '2025-06-24T00:00:00.000Z', authorizationReference: 'k1-ref' });
+    const sessionOf = (id: string) => emsp.calls('sessions', 'PUT').find((c) => c.path === `/sessions/TW/OWN/${id}`);
+    expect(await eventually(() => sessionOf('9595') !== undefined)).toBe(true);
+    expect(sessionOf('9595')!.body).toMatchObject({ auth_method: 'AUTH_REQUEST', authorization_reference: 'k1-ref', cdr_token: { uid: 'RFID-K1', type: 'RFID', contract_id: 'FR-BUS-K1' } });
+  });
 });

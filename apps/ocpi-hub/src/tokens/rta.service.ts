@@ -98,8 +98,8 @@ export class RtaService {
     this.logger.info({ uid: r.uid, cpo: partyKey(r.cpo), asked: asks.length, known: isKnown, outcome: outcome.kind }, 'real-time authorisation');
     if (outcome.kind === 'allowed' || outcome.kind === 'refused') {
       const emsp = { countryCode: outcome.emsp.party.countryCode, partyId: outcome.emsp.party.partyId };
-      if (outcome.kind === 'allowed') await this.remember(r, emsp, authorizationReference(outcome.info));
       const mine = known.find((k) => partyKey(k) === partyKey(emsp));
+      if (outcome.kind === 'allowed') await this.remember(r, emsp, authorizationReference(outcome.info), contractIdOf(outcome.info.token, mine?.data));
       const info = authorizationInfoTo(r.cpoVersion ?? '2.2.1', outcome.emsp.version ?? '2.2.1', outcome.info, { emsp, knownToken: mine?.data, knownTokenVersion: mine?.sourceVersion });
       return { kind: 'answer', info: info as AuthorizationInfo, emsp };
     }
@@ -109,7 +109,7 @@ export class RtaService {
       if (owner.agreement.rtaOnTimeout === 'ALLOW') {
         const reference = randomUUID();
         const emsp = { countryCode: owner.party.countryCode, partyId: owner.party.partyId };
-        await this.remember(r, emsp, reference);
+        await this.remember(r, emsp, reference, contractIdOf(known.find((k) => partyKey(k) === partyKey(emsp))?.data));
         return { kind: 'answer', info: this.hubAnswer(r, 'ALLOWED', emsp, known[0], reference), emsp };
       }
       return { kind: 'answer', info: this.hubAnswer(r, 'NOT_ALLOWED', { countryCode: owner.party.countryCode, partyId: owner.party.partyId }, known[0]) };
@@ -123,8 +123,22 @@ export class RtaService {
     return authorizationInfoTo(r.cpoVersion ?? '2.2.1', '2.2.1', info, { emsp, knownToken: token?.data, knownTokenVersion: token?.sourceVersion }) as AuthorizationInfo;
   }
 
-  private async remember(r: AuthorizeRequest, emsp: PartyRef, reference: string | undefined): Promise<void> {
+  private async remember(r: AuthorizeRequest, emsp: PartyRef, reference: string | undefined, contractId: string | undefined): Promise<void> {
     const locationId = typeof r.locationReferences?.location_id === 'string' ? r.locationReferences.location_id : undefined;
-    await this.routes.remember({ cpo: r.cpo, uid: r.uid, type: r.type, emsp, authorizationReference: reference, locationId });
+    await this.routes.remember({ cpo: r.cpo, uid: r.uid, type: r.type, emsp, authorizationReference: reference, locationId, contractId });
   }
+}
+
+/**
+ * The token's contract id (2.1.1 `auth_id`) as its eMSP knows it, for the Session and CDR (a 2.1.1
+ * eMSP matches its sessions by `auth_id`): from the token a 2.2.1 AuthorizationInfo carries, else
+ * the cached Token; undefined when neither names one (the Session then uses the uid).
+ */
+function contractIdOf(...tokens: unknown[]): string | undefined {
+  for (const t of tokens) {
+    if (typeof t !== 'object' || t === null) continue;
+    const id = (t as Record<string, unknown>).contract_id ?? (t as Record<string, unknown>).auth_id;
+    if (typeof id === 'string' && id.length > 0) return id;
+  }
+  return undefined;
 }
