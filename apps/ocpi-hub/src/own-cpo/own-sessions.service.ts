@@ -68,7 +68,8 @@ export class OwnSessionsService {
       id: sessionId,
       start_date_time: at,
       kwh: 0,
-      // The token as the eMSP named it in its START_SESSION; an authorised RFID's contract id is not known here.
+      // The token as the eMSP named it in its START_SESSION or its authorisation (AuthorizationInfo token or
+      // cached Token); the uid as contract id when neither named one.
       // OCPI 2.2.1 CdrToken also names the eMSP owning the token (country_code, party_id: required).
       cdr_token: { country_code: route.emsp.countryCode, party_id: route.emsp.partyId, uid: e.idTag, type: route.tokenType, contract_id: route.contractId ?? e.idTag },
       auth_method: route.authMethod,
