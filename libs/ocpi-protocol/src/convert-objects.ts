@@ -23,6 +23,13 @@ export interface ConvertContext {
    * the whole Location, which a 2.2.1 Session only names by id.
    */
   location?: Json;
+  /**
+   * The party the converted object is delivered to. Sessions and CDRs travel only CPO → eMSP, to
+   * the eMSP whose token they name, so this is the token's owner: a 2.2.1 CdrToken requires its ids,
+   * which a 2.1.1 `auth_id` does not carry. Leave it unset when the receiver is not that eMSP
+   * (nothing is invented then).
+   */
+  audience?: PartyRef;
 }
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -169,8 +176,14 @@ function costTo211(v: unknown): unknown {
 }
 const costTo221 = (v: unknown): unknown => (typeof v === 'number' ? { excl_vat: v } : v);
 
-/** The eMSP's token as a 2.2.1 CdrToken, from a 2.1.1 `auth_id` (the contract id; the uid is not on the wire). */
-const cdrTokenFrom211 = (authId: unknown): Json => ({ uid: authId, type: 'RFID', contract_id: authId });
+/**
+ * The eMSP's token as a 2.2.1 CdrToken, from a 2.1.1 `auth_id` (the contract id; the uid is not on
+ * the wire). The eMSP's ids come from the audience, upper-cased as 2.2.1 stores party ids.
+ */
+function cdrTokenFrom211(authId: unknown, audience: PartyRef | undefined): Json {
+  const party = audience ? { country_code: audience.countryCode.toUpperCase(), party_id: audience.partyId.toUpperCase() } : {};
+  return { ...party, uid: authId, type: 'RFID', contract_id: authId };
+}
 
 /** The one EVSE and connector of a 2.2.1 Location a session used, as a 2.1.1 Location. */
 function embeddedLocation211(location: Json | undefined, ids: { locationId: unknown; evseUid: unknown; connectorId: unknown }): Json {
@@ -182,12 +195,12 @@ function embeddedLocation211(location: Json | undefined, ids: { locationId: unkn
   return rest;
 }
 
-function sessionTo221(s: Json): Json {
+function sessionTo221(s: Json, ctx: ConvertContext): Json {
   const o = { ...s };
   rename(o, 'start_datetime', 'start_date_time');
   rename(o, 'end_datetime', 'end_date_time');
   if (has(o, 'auth_id')) {
-    o.cdr_token = cdrTokenFrom211(o.auth_id);
+    o.cdr_token = cdrTokenFrom211(o.auth_id, ctx.audience);
     delete o.auth_id;
   }
   if (isObj(o.location)) {
@@ -219,7 +232,7 @@ function cdrTo221(c: Json, ctx: ConvertContext): Json {
   const o = { ...c };
   rename(o, 'stop_date_time', 'end_date_time');
   if (has(o, 'auth_id')) {
-    o.cdr_token = cdrTokenFrom211(o.auth_id);
+    o.cdr_token = cdrTokenFrom211(o.auth_id, ctx.audience);
     delete o.auth_id;
   }
   if (isObj(o.location)) {
@@ -301,7 +314,7 @@ export function convertObject(module: ConvertibleModule, from: OcpiVersion, to: 
     case 'tariffs':
       return to === '2.2.1' ? { ...data } : tariffTo211(data);
     case 'sessions':
-      return to === '2.2.1' ? sessionTo221(data) : sessionTo211(data, ctx);
+      return to === '2.2.1' ? sessionTo221(data, ctx) : sessionTo211(data, ctx);
     case 'cdrs':
       return to === '2.2.1' ? cdrTo221(data, ctx) : cdrTo211(data, ctx);
   }

@@ -76,6 +76,30 @@ describe('2.1.1 ↔ 2.2.1 object conversion', () => {
     expect(objectSchema('cdrs', '2.2.1').safeParse(back).success).toBe(true);
     expect(back.cdr_location).toMatchObject({ id: 'LOC1', evse_uid: '3256', connector_id: '1', connector_power_type: 'AC_3_PHASE' });
   });
+
+  describe('the CdrToken of a 2.1.1 auth_id names the eMSP the Session or CDR is delivered to', () => {
+    const session211 = { id: 'S1', start_datetime: '2024-01-01T10:00:00Z', kwh: 1, auth_id: 'FR-XYZ-1', auth_method: 'WHITELIST', currency: 'EUR', status: 'ACTIVE', last_updated: '2024-01-01T10:05:00Z' };
+    const cdr211 = { id: 'C1', start_date_time: '2024-01-01T10:00:00Z', stop_date_time: '2024-01-01T11:00:00Z', auth_id: 'FR-XYZ-1', auth_method: 'WHITELIST', currency: 'EUR', total_cost: 4, last_updated: '2024-01-01T11:00:00Z' };
+    const bare = { uid: 'FR-XYZ-1', type: 'RFID', contract_id: 'FR-XYZ-1' };
+
+    it('takes country_code and party_id from the audience, upper-cased as 2.2.1 stores them', () => {
+      for (const audience of [emsp, { countryCode: 'fr', partyId: 'xyz' }]) {
+        expect(convertObject('sessions', '2.1.1', '2.2.1', session211, { owner, audience }).cdr_token).toEqual({ country_code: 'FR', party_id: 'XYZ', ...bare });
+        expect(convertObject('cdrs', '2.1.1', '2.2.1', cdr211, { owner, audience }).cdr_token).toEqual({ country_code: 'FR', party_id: 'XYZ', ...bare });
+      }
+    });
+
+    it('invents no party without an audience (unchanged output)', () => {
+      expect(convertObject('sessions', '2.1.1', '2.2.1', session211, { owner }).cdr_token).toEqual(bare);
+      expect(convertObject('cdrs', '2.1.1', '2.2.1', cdr211, { owner }).cdr_token).toEqual(bare);
+    });
+
+    it('leaves a PATCH without auth_id alone, and a 2.2.1 cdr_token as the CPO sent it', () => {
+      expect(convertObject('sessions', '2.1.1', '2.2.1', { kwh: 2, last_updated: '2024-01-01T10:10:00Z' }, { owner, audience: emsp })).toEqual({ kwh: 2, last_updated: '2024-01-01T10:10:00Z' });
+      const own = { cdr_token: { country_code: 'DE', party_id: 'QQQ', uid: 'U', type: 'RFID', contract_id: 'C' } };
+      expect(convertObject('sessions', '2.2.1', '2.2.1', own, { owner, audience: emsp })).toBe(own);
+    });
+  });
 });
 
 describe('2.1.1 ↔ 2.2.1 message conversion', () => {
