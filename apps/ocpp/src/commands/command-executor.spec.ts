@@ -3,9 +3,10 @@ import { OcppCommandReplyV1 } from '@cpo/contracts';
 import { ConflictError } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import type { CallOutcome } from '../connection/outbound-calls.js';
+import { OutboundCalls, type CallOutcome } from '../connection/outbound-calls.js';
 import type { StationContext } from '../connection/station-context.js';
-import { CommandExecutor } from './command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from './command-executor.js';
+import { httpStatusOfReply } from './command-reply.http.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 
@@ -100,6 +101,37 @@ describe('CommandExecutor', () => {
     expect(await executor.execute(ctx, { action: 'ClearCache', payload: {} })).toMatchObject({ code: 'Timeout' });
     expect(failed).toHaveBeenCalledWith(ctx, {}, { kind: 'timeout' });
     expect(answered).not.toHaveBeenCalled();
+  });
+
+  it('a command that timed out still queued behind an earlier call (never written) is a timeout the charger cannot have acted on', async () => {
+    jest.useFakeTimers();
+    try {
+      const written: string[] = [];
+      const calls = new OutboundCalls((_id, action) => void written.push(action), 10);
+      const { ctx } = station();
+      ctx.call = (action, payload, options) => calls.call(action, payload, { timeoutMs: options?.timeoutMs ?? 30_000, since: options?.since });
+      const executor = new CommandExecutor(logger);
+      const failures: CallFailure[] = [];
+      executor.afterFailure('UnlockConnector', async (_ctx, _payload, failure) => void failures.push(failure));
+      // The station is busy with an earlier call for the whole timeout of the next one.
+      const busy = calls.call('GetConfiguration', {}, { timeoutMs: 60_000 });
+      const reply = executor.execute(ctx, { action: 'UnlockConnector', payload: { connectorId: 1 }, timeoutMs: 1000 });
+      await jest.advanceTimersByTimeAsync(1000);
+      const answered = await reply;
+      expect(written).toEqual(['GetConfiguration']);
+      expect(answered).toEqual({ status: 'error', code: 'QueueTimeout', description: expect.stringContaining('never sent') });
+      expect(httpStatusOfReply(answered)).toBe(504);
+      expect(OcppCommandReplyV1.safeParse(answered).success).toBe(true);
+      expect(failures).toEqual([{ kind: 'timeout', unsent: true }]);
+      expect(mayHaveReachedCharger(failures[0]!)).toBe(false);
+      // The call in flight that got no answer is still one the charger may have acted on.
+      await jest.advanceTimersByTimeAsync(59_000);
+      expect(await busy).toEqual({ kind: 'timeout' });
+      expect(mayHaveReachedCharger({ kind: 'timeout' })).toBe(true);
+      calls.close();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('keeps every reply within the contract (description ≤ 1,024), so a replica forwarding it can read it', async () => {

@@ -27,13 +27,14 @@ export type StationLimitsOf = (stationId: string) => Promise<StationLimits | und
 export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
 /**
  * Whether the charger may have received (and acted on) a CALL that got no CallResult we accept: no
- * answer in time, the socket closed with the call possibly delivered, or a CALLRESULT malformed or
- * breaking its schema (it answered, perhaps having acted). A CallError or a call never sent
- * (offline, queue full, replaced, refused by our own checks, queued when the socket closed) left
- * nothing with the charger.
+ * answer in time to the call in flight, the socket closed with the call possibly delivered, or a
+ * CALLRESULT malformed or breaking its schema (it answered, perhaps having acted). A CallError or a
+ * call never sent (offline, queue full, replaced, refused by our own checks, queued when the socket
+ * closed or still queued at its deadline) left nothing with the charger.
  */
 export function mayHaveReachedCharger(failure: CallFailure): boolean {
-  return failure.kind === 'timeout' || (failure.kind === 'disconnected' && failure.unsent !== true) || (failure.kind === 'error' && failure.mayHaveActed === true);
+  if (failure.kind === 'timeout' || failure.kind === 'disconnected') return failure.unsent !== true;
+  return failure.kind === 'error' && failure.mayHaveActed === true;
 }
 /** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
 export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;
@@ -50,6 +51,13 @@ const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'Remo
 /** Extra codes of this service, beside OcppCommandErrorCode and the OCPP CallError codes. */
 export const LocalCommandErrorCode = {
   QueueFull: 'QueueFull',
+  /**
+   * The deadline passed while the call still waited behind earlier calls to the station: it was
+   * never sent, so unlike `Timeout` (an unknown outcome) the charger did not act. A code of its
+   * own, not `Timeout` with a flag: every reader of `Timeout` (older replicas, ocpi-hub) takes it
+   * as "may have acted", and the reply schema is strict, so a new field would break older readers.
+   */
+  QueueTimeout: 'QueueTimeout',
   Superseded: 'Superseded',
   NotAccepted: 'NotAccepted',
   /** The request collides with state we keep (e.g. a reservation id of another station). */
@@ -219,6 +227,7 @@ export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply 
     case 'error':
       return { status: 'error', code: outcome.code, description: outcome.description.slice(0, 1024), details: outcome.details, ...mayHaveActed(outcome) };
     case 'timeout':
+      if (outcome.unsent) return error(LocalCommandErrorCode.QueueTimeout, `the station was busy with earlier calls until the timeout: ${action} was never sent, so the charger did not get it`);
       return error(OcppCommandErrorCode.Timeout, `the charger did not answer ${action} in time`);
     case 'disconnected':
       if (outcome.unsent) return error(OcppCommandErrorCode.Offline, 'the station disconnected before the call was sent');

@@ -12,6 +12,6 @@ describe('httpStatusOfReply', () => {
 
   it('maps the typed failures', () => {
     expect(httpStatusOfReply({ status: 'ok', payload: {} })).toBe(200);
-    expect([failed('InvalidRequest'), failed('Offline'), failed('Timeout'), failed('QueueFull'), failed('Conflict')]).toEqual([400, 503, 504, 429, 409]);
+    expect([failed('InvalidRequest'), failed('Offline'), failed('Timeout'), failed('QueueTimeout'), failed('QueueFull'), failed('Conflict')]).toEqual([400, 503, 504, 504, 429, 409]);
   });
 });

@@ -14,6 +14,7 @@ export function httpStatusOfReply(reply: OcppCommandReply): number {
     case OcppCommandErrorCode.Offline:
       return 503;
     case OcppCommandErrorCode.Timeout:
+    case LocalCommandErrorCode.QueueTimeout:
       return 504;
     case LocalCommandErrorCode.QueueFull:
       return 429;

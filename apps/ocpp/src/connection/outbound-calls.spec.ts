@@ -36,12 +36,12 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     await b;
   });
 
-  it('counts a queued call\'s timeout from when it was queued: past its deadline it is answered timeout and never sent', async () => {
+  it('counts a queued call\'s timeout from when it was queued: past its deadline it is answered timeout, unsent (the charger never got it), and never sent', async () => {
     const inFlight = calls.call('Reset', {}, { timeoutMs: 30_000 });
     const queued = calls.call('ClearCache', {}, { timeoutMs: 1000 });
     jest.advanceTimersByTime(1000);
     // The caller hears at its own deadline, not when the call ahead of it ends.
-    expect(await queued).toEqual({ kind: 'timeout' });
+    expect(await queued).toEqual({ kind: 'timeout', unsent: true });
     calls.settle(sent[0]!.id, { kind: 'result', payload: { status: 'Accepted' } });
     expect((await inFlight).kind).toBe('result');
     expect(sent.map((s) => s.action)).toEqual(['Reset']);
@@ -51,11 +51,22 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
   it('counts from `since` when given (the command arrived earlier): past that deadline it is never sent', async () => {
     const late = calls.call('ClearCache', {}, { timeoutMs: 1000, since: Date.now() - 1500 });
     jest.advanceTimersByTime(0);
-    expect(await late).toEqual({ kind: 'timeout' });
+    expect(await late).toEqual({ kind: 'timeout', unsent: true });
     const inTime = calls.call('Reset', {}, { timeoutMs: 1000, since: Date.now() - 400 });
     expect(sent.map((s) => s.action)).toEqual(['Reset']);
     jest.advanceTimersByTime(600);
     expect(await inTime).toEqual({ kind: 'timeout' });
+  });
+
+  it('a queued call found past its deadline when its turn comes (its timer not run yet: a busy event loop) is answered timeout, unsent', async () => {
+    const first = calls.call('Reset', {}, { timeoutMs: 30_000 });
+    const second = calls.call('ClearCache', {}, { timeoutMs: 1000 });
+    // The clock moves on without the timers running.
+    jest.setSystemTime(Date.now() + 2000);
+    calls.settle(sent[0]!.id, { kind: 'result', payload: {} });
+    await first;
+    expect(await second).toEqual({ kind: 'timeout', unsent: true });
+    expect(sent.map((s) => s.action)).toEqual(['Reset']);
   });
 
   it('a call that waited in the queue gets only the rest of its time once sent', async () => {

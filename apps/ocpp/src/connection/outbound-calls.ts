@@ -13,7 +13,12 @@ export type CallOutcome =
    * call out, so what the call would have changed is treated as unknown, not refused.
    */
   | { kind: 'error'; code: string; description: string; details: JsonObject; mayHaveActed?: true }
-  | { kind: 'timeout' }
+  /**
+   * No answer by the deadline. `unsent`: the call was still queued behind earlier ones then, so it
+   * was dropped without being written and the charger cannot have acted (as `disconnected`'s);
+   * without it, it was in flight and the charger may have got it.
+   */
+  | { kind: 'timeout'; unsent?: true }
   /**
    * The socket closed (or was closing) before an answer. `unsent`: the CALL was never written to it
    * (queued behind another, asked once closing, its write failed), so the charger cannot have acted;
@@ -25,6 +30,8 @@ export type CallOutcome =
   | { kind: 'superseded' };
 
 const UNSENT: CallOutcome = { kind: 'disconnected', unsent: true };
+/** The deadline passed while the call was queued: it never left us. */
+const EXPIRED_UNSENT: CallOutcome = { kind: 'timeout', unsent: true };
 
 export interface OutboundCallOptions {
   timeoutMs: number;
@@ -57,8 +64,8 @@ interface Pending {
  *
  * A call's timeout runs from when it is queued, not from when it is sent: its caller (an HTTP
  * request, another replica forwarding a command) stops waiting after that time, so a call still
- * queued at its deadline is answered `timeout` and never sent; a charger must not act on a command
- * whose caller was already told it timed out.
+ * queued at its deadline is answered `timeout` (`unsent`) and never sent; a charger must not act
+ * on a command whose caller was already told it timed out.
  */
 export class OutboundCalls {
   private readonly queue: Pending[] = [];
@@ -147,7 +154,7 @@ export class OutboundCalls {
     const index = this.queue.indexOf(entry);
     if (index < 0) return;
     this.queue.splice(index, 1);
-    entry.resolve({ kind: 'timeout' });
+    entry.resolve(EXPIRED_UNSENT);
     this.notifyIdle();
   }
 
@@ -158,7 +165,7 @@ export class OutboundCalls {
       // Its timer may not have run yet (a busy event loop): past the deadline it is never sent.
       if (entry.deadline <= Date.now()) {
         clearTimeout(entry.timer);
-        entry.resolve({ kind: 'timeout' });
+        entry.resolve(EXPIRED_UNSENT);
         continue;
       }
       this.inFlight = entry;

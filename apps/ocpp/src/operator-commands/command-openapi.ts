@@ -26,7 +26,7 @@ const ERROR_REPLY = {
     code: {
       type: 'string',
       description:
-        'InvalidRequest (400), UnknownStation (404: the station was never registered), NotAccepted / Superseded / Conflict (409), QueueFull (429), CentralSystemError (500), Offline (503), Timeout (504), else the OCPP-J CallError code of the charger (502)',
+        'InvalidRequest (400), UnknownStation (404: the station was never registered), NotAccepted / Superseded / Conflict (409), QueueFull (429), CentralSystemError (500), Offline (503), Timeout / QueueTimeout (504), else the OCPP-J CallError code of the charger (502)',
     },
     description: { type: 'string', maxLength: 1024 },
     details: { description: 'Per-field errors ({errors: [{path, message}]}) for InvalidRequest, the CallError details for a CallError' },
@@ -58,7 +58,7 @@ export function ApiCommandReplies(): MethodDecorator {
     error(500, 'CentralSystemError: this service failed (its database, its bus, an unreadable reply of another replica), not the charger'),
     error(502, "The charger's CallError, with its code"),
     error(503, 'Offline: no replica holds the station (a registered one; over the bus, ocpp.command.{stationId}, any station)'),
-    error(504, 'Timeout: no answer in time'),
+    error(504, 'Timeout: no answer in time (the charger may have acted); QueueTimeout: the call still waited behind earlier calls to the station at its timeout and was never sent (the charger did not act)'),
   );
 }
 

@@ -9,5 +9,7 @@ describe('reservationStatusAfter', () => {
     expect(reservationStatusAfter({ kind: 'disconnected' })).toBe('TimedOut');
     // Never written to the socket (queued when it closed): the charger cannot hold it.
     expect(reservationStatusAfter({ kind: 'disconnected', unsent: true })).toBe('Failed');
+    // Timed out still queued behind another call: never written either.
+    expect(reservationStatusAfter({ kind: 'timeout', unsent: true })).toBe('Failed');
   });
 });

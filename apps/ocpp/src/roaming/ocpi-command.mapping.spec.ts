@@ -59,9 +59,17 @@ describe('OCPI command → OCPP 1.6 call', () => {
     expect(replyOf({ kind: 'disconnected' }, 'UnlockConnector')).toMatchObject({ code: 'Offline', mayHaveActed: true });
   });
 
+  it('a call that timed out still queued behind another (never written) did not reach the charger: FAILED, not TIMEOUT', () => {
+    const reply = replyOf({ kind: 'timeout', unsent: true }, 'UnlockConnector');
+    expect(reply).not.toHaveProperty('mayHaveActed');
+    expect(ocpiResultOf('UnlockConnector', reply)).toBe('FAILED');
+    expect(ocpiResultOf('UnlockConnector', replyOf({ kind: 'timeout' }, 'UnlockConnector'))).toBe('TIMEOUT');
+  });
+
   it('agrees with what the ocpp service records for a ReserveNow without an answer: TIMEOUT exactly where the reservation stays TimedOut (live)', () => {
     const failures: CallFailure[] = [
       { kind: 'timeout' },
+      { kind: 'timeout', unsent: true },
       { kind: 'disconnected' },
       { kind: 'disconnected', unsent: true },
       { kind: 'error', code: 'FormationViolation', description: 'malformed CALLRESULT', details: {}, mayHaveActed: true },
