@@ -130,4 +130,17 @@ describe('sessions and CDRs: single-eMSP routing', () => {
     expect((theirs.body.data as { id: string }[]).map((s) => s.id)).toEqual(['S2']);
     expect((await ex.fetchJson('GET', ex.hubUrl('sessions', 'SENDER'))).body.status_code).toBe(2001);
   });
+
+  it('a 2.2.1 eMSP gets a 2.1.1 CPO’s Session and CDR with a CdrToken naming itself, pushed and read', async () => {
+    const token = { country_code: 'FR', party_id: 'EXA', uid: 'FR-EXA-C0004', type: 'RFID', contract_id: 'FR-EXA-C0004' };
+    expect((await cpo211.fetchJson('PUT', sessionUrl(cpo211, 'NL/SC2/S4'), session211('S4', 'FR-EXA-C0004'))).body.status_code).toBe(1000);
+    expect(ex.calls('sessions', 'PUT').find((c) => c.path === '/sessions/NL/SC2/S4')?.body).toMatchObject({ country_code: 'NL', party_id: 'SC2', cdr_token: token });
+    expect((await cpo211.fetchJson('POST', cpo211.hubUrl('cdrs'), cdr211('CDR4', 'FR-EXA-C0004'))).body.status_code).toBe(1000);
+    expect(ex.calls('cdrs', 'POST')[0]?.body).toMatchObject({ id: 'CDR4', cdr_token: token });
+    // Read from the hub's cache by the eMSP, the same.
+    const sessions = await ex.fetchJson('GET', `${ex.hubUrl('sessions', 'SENDER')}?date_from=2024-01-01T00:00:00Z`);
+    expect((sessions.body.data as { id: string }[]).find((s) => s.id === 'S4')).toMatchObject({ cdr_token: token });
+    const cdrs = await ex.fetchJson('GET', ex.hubUrl('cdrs', 'SENDER'));
+    expect((cdrs.body.data as { id: string }[]).find((c) => c.id === 'CDR4')).toMatchObject({ cdr_token: token });
+  });
 });

@@ -104,7 +104,7 @@ export class BroadcastService implements OnModuleDestroy {
     }
     const level = job.path.connectorId ? 'connector' : job.path.evseUid ? 'evse' : 'location';
     // Converted to the receiver's version; a PATCH stays a PATCH (only its fields, no owner ids added).
-    const body = job.body && viewFor(conn, job.spec.module, job.body, job.path.owner, job.sourceVersion ?? '2.2.1', { level, partial: job.method === 'PATCH' });
+    const body = job.body && viewFor(conn, job.spec.module, job.body, job.path.owner, job.sourceVersion ?? '2.2.1', { level, partial: job.method === 'PATCH', audience: party });
     const hub = { countryCode: this.config.OCPI_HUB_COUNTRY_CODE, partyId: this.config.OCPI_HUB_PARTY_ID };
     try {
       const res = await this.client.call({

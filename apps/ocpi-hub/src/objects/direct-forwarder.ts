@@ -64,7 +64,7 @@ export class DirectForwarder {
         method,
         url: options.toBaseUrl ? base : objectUrl(base, path, spec.typed && conn.version === '2.2.1'),
         ...partnerToken(this.vault, conn),
-        body: body && (await this.shaper.shape(conn, spec.module, body, path.owner, ctx.version, { level: path.connectorId ? 'connector' : path.evseUid ? 'evse' : 'location', partial: method === 'PATCH' })),
+        body: body && (await this.shaper.shape(conn, spec.module, body, path.owner, ctx.version, { level: path.connectorId ? 'connector' : path.evseUid ? 'evse' : 'location', partial: method === 'PATCH', audience: target })),
         correlationId: ctx.correlationId,
         ...(conn.version === '2.2.1' ? { to, from: ctx.routing.from ?? path.owner } : {}),
       });

@@ -12,6 +12,12 @@ export interface ViewOptions {
   partial?: boolean;
   /** The owner's cached 2.2.1 Location a Session or CDR refers to (2.1.1 embeds it). */
   location?: Json;
+  /**
+   * The party the view is delivered to (a push's target, a GET's reader). A 2.1.1 Session or CDR
+   * names its eMSP's token by contract id only; 2.2.1 wants the eMSP's ids in the CdrToken, and the
+   * eMSP it is delivered to is the token's owner. Unset where the receiver is not that eMSP.
+   */
+  audience?: PartyRef;
 }
 
 /**
@@ -22,11 +28,17 @@ export interface ViewOptions {
 export function viewFor(reader: Reader, module: ConvertibleModule, data: Json, owner: PartyRef, source: OcpiVersion, o: ViewOptions = {}): Json {
   const version = reader.version as OcpiVersion;
   const level = o.level ?? 'location';
-  const converted = convertObject(module, source, version, data, { owner, level, location: o.location });
+  const converted = convertObject(module, source, version, data, { owner, level, location: o.location, audience: o.audience });
   if (level !== 'location' || o.partial) return converted;
   if (version === '2.1.1') return toV211(converted, owner, { ownerIdExtensions: reader.ownerIdExtensions });
   if (typeof converted.country_code === 'string' && typeof converted.party_id === 'string') return converted;
   return { country_code: owner.countryCode, party_id: owner.partyId, ...converted };
+}
+
+/** The party of a cached object's `audience` (`CC*PID`, see partyKey): the eMSP a Session or CDR belongs to. */
+export function audienceParty(audience: string | null | undefined): PartyRef | undefined {
+  const [countryCode, partyId] = audience?.split('*') ?? [];
+  return countryCode && partyId ? { countryCode, partyId } : undefined;
 }
 
 /** Whether a Session or CDR going from `source` to `reader` needs the cached Location (2.2.1 → 2.1.1). */

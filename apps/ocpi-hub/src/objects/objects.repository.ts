@@ -22,6 +22,8 @@ export interface PageItem {
   partyId: string;
   sourceVersion: OcpiVersion;
   json: string;
+  /** As on CachedObject: the one eMSP a Session or CDR belongs to. */
+  audience: string | null;
 }
 
 export interface PageFilter {
@@ -130,18 +132,18 @@ export class ObjectsRepository {
     const params = [f.module, f.owners.map((o) => o.countryCode), f.owners.map((o) => o.partyId), f.readers.map((r) => r.countryCode), f.readers.map((r) => r.partyId), f.dateFrom ?? null, f.dateTo ?? null];
     const where = `o.module = $1 AND (o.country_code, o.party_id) IN (SELECT * FROM unnest($2::text[], $3::text[])) AND ${VISIBLE}
       AND ($6::timestamptz IS NULL OR o.last_updated >= $6) AND ($7::timestamptz IS NULL OR o.last_updated < $7)`;
-    const [rows, totals]: [{ country_code: string; party_id: string; source_version: OcpiVersion; data: string }[], { n: number }[]] = await Promise.all([
+    const [rows, totals]: [{ country_code: string; party_id: string; source_version: OcpiVersion; data: string; audience: string | null }[], { n: number }[]] = await Promise.all([
       // Pick the page by seq first, so only its rows are turned into text (not every match before the
       // sort); the LATERAL lookup by seq keeps the planner from hashing the whole table for the join.
       this.db.query(
         `WITH p AS (SELECT o.seq FROM ocpi_object o WHERE ${where} ORDER BY o.seq OFFSET $8 LIMIT $9)
          SELECT x.* FROM p CROSS JOIN LATERAL (
-           SELECT o.country_code, o.party_id, o.source_version, o.data::text AS data FROM ocpi_object o WHERE o.seq = p.seq) x
+           SELECT o.country_code, o.party_id, o.source_version, o.data::text AS data, o.audience FROM ocpi_object o WHERE o.seq = p.seq) x
          ORDER BY p.seq`,
         [...params, f.offset, f.limit],
       ),
       this.db.query(`SELECT count(*)::int AS n FROM ocpi_object o WHERE ${where}`, params),
     ]);
-    return { total: totals[0].n, items: rows.map((r) => ({ countryCode: r.country_code, partyId: r.party_id, sourceVersion: r.source_version, json: r.data })) };
+    return { total: totals[0].n, items: rows.map((r) => ({ countryCode: r.country_code, partyId: r.party_id, sourceVersion: r.source_version, json: r.data, audience: r.audience })) };
   }
 }

@@ -77,6 +77,7 @@ export class PushService {
     const existing = await this.objects.get(spec.module, path.owner, path.objectId, path.objectType ?? '');
     const picked = existing && pickFromLocation(existing.data, { evseUid: path.evseUid, connectorId: path.connectorId });
     if (!picked) throw unknownObject(`${spec.module} ${[path.objectId, path.evseUid, path.connectorId].filter(Boolean).join('/')} not found`);
+    // No audience: the reader is the owner, not the eMSP whose token a Session or CDR names.
     return this.shaper.shape(ctx.connection, spec.module, picked, path.owner, existing.sourceVersion, { level: levelOf(path) });
   }
 

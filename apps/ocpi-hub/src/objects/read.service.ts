@@ -6,6 +6,7 @@ import { invalidParameters, unknownObject, unknownReceiver } from '../edge/ocpi-
 import { PartnersService } from '../partners/partners.service.js';
 import type { ModuleSpec } from './module-spec.js';
 import { ObjectShaper } from './object-shaper.js';
+import { audienceParty } from './object-view.js';
 import { ObjectsRepository } from './objects.repository.js';
 import { PageCache } from './page-cache.js';
 import { pageHead } from '../edge/ocpi-reply.js';
@@ -49,9 +50,12 @@ export class ReadService {
     const page = await this.pages.get(spec.module, key, async () => {
       const rows = await this.objects.page({ module: spec.module, owners: scoped, readers, dateFrom: q.value.dateFrom, dateTo: q.value.dateTo, offset: q.value.offset, limit: q.value.limit });
       // A 2.2.1 object read by a 2.2.1 partner goes out byte for byte as stored; others are reshaped.
+      // An object with an audience is visible only to that party, so it is the one reading it here.
       const items = await Promise.all(
         rows.items.map(async (o) =>
-          c.version === '2.2.1' && o.sourceVersion === '2.2.1' ? o.json : JSON.stringify(await this.shaper.shape(c, spec.module, JSON.parse(o.json) as Json, { countryCode: o.countryCode, partyId: o.partyId }, o.sourceVersion)),
+          c.version === '2.2.1' && o.sourceVersion === '2.2.1'
+            ? o.json
+            : JSON.stringify(await this.shaper.shape(c, spec.module, JSON.parse(o.json) as Json, { countryCode: o.countryCode, partyId: o.partyId }, o.sourceVersion, { audience: audienceParty(o.audience) })),
         ),
       );
       return { total: rows.total, count: items.length, head: pageHead(items.join(',')) };
@@ -78,7 +82,7 @@ export class ReadService {
     const picked = hit && pickFromLocation(hit.data, { evseUid: id.evseUid, connectorId: id.connectorId });
     if (!hit || !picked) throw unknownObject(`${spec.module} ${[id.objectId, id.evseUid, id.connectorId].filter(Boolean).join('/')} not found`);
     const level = id.connectorId !== undefined ? 'connector' : id.evseUid !== undefined ? 'evse' : 'location';
-    return this.shaper.shape(ctx.connection, spec.module, picked, { countryCode: hit.countryCode, partyId: hit.partyId }, hit.sourceVersion, { level });
+    return this.shaper.shape(ctx.connection, spec.module, picked, { countryCode: hit.countryCode, partyId: hit.partyId }, hit.sourceVersion, { level, audience: audienceParty(hit.audience) });
   }
 
   /**
