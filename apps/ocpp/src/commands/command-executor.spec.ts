@@ -67,6 +67,27 @@ describe('CommandExecutor', () => {
     expect(sent).toEqual([]);
   });
 
+  it('refuses a remote start or a reservation for an empty idTag, over the bus and before it travels (the 400 of REST, single and bulk)', async () => {
+    const executor = new CommandExecutor(logger);
+    const before = jest.fn(async () => undefined);
+    executor.completing('ReserveNow', async (_ctx, p) => ({ ...p, reservationId: 42 }));
+    executor.beforeSending('ReserveNow', before);
+    executor.beforeSending('RemoteStartTransaction', before);
+    const { ctx, sent } = station();
+    const idTagRefused = { status: 'error', code: 'InvalidRequest', description: expect.stringContaining('/idTag'), details: { errors: [expect.objectContaining({ path: '/idTag' })] } };
+    const start = { action: 'RemoteStartTransaction', payload: { idTag: '', connectorId: 1 } } as const;
+    const reserve = { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag: '' } } as const;
+    expect(await executor.execute(ctx, start)).toMatchObject(idTagRefused);
+    expect(await executor.execute(ctx, reserve)).toMatchObject(idTagRefused);
+    for (const request of [start, reserve]) {
+      const refused = executor.check(request);
+      expect(refused).toMatchObject(idTagRefused);
+      expect(httpStatusOfReply(refused!)).toBe(400);
+    }
+    expect(before).not.toHaveBeenCalled();
+    expect(sent).toEqual([]);
+  });
+
   it('completes the payload before validation and sends what the before-hook saw', async () => {
     const executor = new CommandExecutor(logger);
     const seen: JsonObject[] = [];

@@ -16,6 +16,16 @@ describe('commandRuleViolations', () => {
     expect(paths('RemoteStartTransaction', { idTag: 'A', chargingProfile: profile({ chargingProfilePurpose: 'TxProfile', transactionId: 7 }) })).toEqual(['/chargingProfile/transactionId']);
   });
 
+  it('RemoteStartTransaction and ReserveNow: an empty idTag is refused (the charger would start or hold for no one)', () => {
+    expect(paths('RemoteStartTransaction', { idTag: '' })).toEqual(['/idTag']);
+    expect(commandRuleViolations('RemoteStartTransaction', { idTag: '' })[0]).toMatchObject({ path: '/idTag', message: expect.stringContaining('empty') });
+    expect(paths('ReserveNow', { connectorId: 1, idTag: '', reservationId: 1 })).toEqual(['/idTag']);
+    expect(paths('ReserveNow', { connectorId: 1, idTag: 'A', parentIdTag: '', reservationId: 1 })).toEqual(['/parentIdTag']);
+    expect(paths('ReserveNow', { connectorId: 1, idTag: 'A', parentIdTag: 'P', reservationId: 1 })).toEqual([]);
+    // Other actions with an idTag are the charger's own messages or lists: not these rules'.
+    expect(paths('SendLocalList', { listVersion: 1, updateType: 'Differential', localAuthorizationList: [{ idTag: 'A' }] })).toEqual([]);
+  });
+
   it('integers we store must fit a 32-bit column', () => {
     expect(paths('ReserveNow', { connectorId: 1, reservationId: 2_147_483_647 })).toEqual([]);
     expect(paths('ReserveNow', { connectorId: 1, reservationId: 2 ** 40 })).toEqual(['/reservationId']);

@@ -36,6 +36,17 @@ const LEAST_CONNECTOR_ID: Readonly<Partial<Record<string, 0 | 1>>> = {
   ExtendedTriggerMessage: 1,
 };
 
+/**
+ * The idTags a command names for whom the charger is to act. The OCA IdToken has no minimum
+ * length, so `""` passes the schema; the charger would then start a session or hold a connector for
+ * no one. Only commands we send: a charger's own StartTransaction/Authorize may carry an empty
+ * idTag (free vend), and those stay accepted.
+ */
+const ID_TAG_FIELDS: Readonly<Partial<Record<string, readonly string[]>>> = {
+  RemoteStartTransaction: ['idTag'],
+  ReserveNow: ['idTag', 'parentIdTag'],
+};
+
 function violation(path: string, message: string, params: Record<string, unknown> = {}): ValidationError16 {
   return { path, keyword: 'rule', message, params };
 }
@@ -56,6 +67,7 @@ export function commandRuleViolations(action: string, payload: Payload, nowMs = 
   }
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
   if (action === 'ReserveNow') found.push(...reserveNowViolations(payload, nowMs));
+  for (const field of ID_TAG_FIELDS[action] ?? []) found.push(...emptyIdTagViolations(payload, field));
   if (action === 'SendLocalList') found.push(...localListViolations(payload));
   if (action === 'SetChargingProfile') found.push(...chargingProfileViolations(payload['csChargingProfiles'], '/csChargingProfiles'));
   if (action === 'RemoteStartTransaction') found.push(...chargingProfileViolations(payload['chargingProfile'], '/chargingProfile', false));
@@ -128,6 +140,12 @@ function remoteStartViolations(payload: Payload): ValidationError16[] {
     if (transactionId !== undefined) found.push(violation('/chargingProfile/transactionId', 'must be absent in RemoteStartTransaction: the transaction does not exist yet'));
   }
   return found;
+}
+
+function emptyIdTagViolations(payload: Payload, field: string): ValidationError16[] {
+  if (payload[field] !== '') return [];
+  const hint = field === 'parentIdTag' ? 'leave it out for no parent' : 'the tag the charger is to act for';
+  return [violation(`/${field}`, `must not be empty (${hint})`, { minLength: 1 })];
 }
 
 /**
