@@ -307,6 +307,120 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(sessionOf(emsp, '9495')!.body).not.toHaveProperty('authorization_reference');
   });
 
+  describe('a START_SESSION without an authorization reference (2.1.1) credits COMMAND to the one transaction it started', () => {
+    const publisher = () => hub.t.app.get(EventPublisher);
+    const at = (offsetS: number) => new Date(Date.now() + offsetS * 1000).toISOString();
+    const db = async <T,>(sql: string, params: unknown[]): Promise<T[]> => {
+      const client = new pg.Client({ connectionString: hub.t.config.DATABASE_URL });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    };
+    /** A 2.1.1 START_SESSION for `uid` (no reference); its command id as the hub sent it to ocpp. */
+    async function start211(uid: string, type: 'RFID' | 'OTHER'): Promise<string> {
+      const res = await emsp211.fetchJson('POST', `${emsp211.hubUrl('commands')}/START_SESSION`, {
+        response_url: `${emsp211.baseUrl}/callbacks/start/${uid}`,
+        location_id: 'OWN-1',
+        evse_uid: '3256',
+        token: { uid, type, auth_id: `FR-OLD-${uid}`, issuer: 'Old', valid: true, whitelist: 'ALLOWED', last_updated: '2025-06-01T00:00:00Z' },
+      });
+      expect(res.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } });
+      const rows = await db<{ payload: { commandId: string } }>(`SELECT payload FROM outbox WHERE subject = $1 AND payload->'parameters'->'token'->>'uid' = $2 ORDER BY seq DESC LIMIT 1`, [Subjects.OcpiCommandRequested, uid]);
+      return rows[0].payload.commandId;
+    }
+    /** The charger's answer, as ocpp reports it; waits until the hub relayed it to the eMSP. */
+    async function result(commandId: string, r: 'ACCEPTED' | 'REJECTED' | 'FAILED' | 'TIMEOUT', uid: string) {
+      const callbacks = () => emsp211.received.filter((x) => x.path === `/callbacks/start/${uid}`).length;
+      const before = callbacks();
+      await publisher().publish(Subjects.OcpiCommandResult, { commandId, result: r, at: new Date().toISOString() });
+      expect(await eventually(() => callbacks() > before)).toBe(true);
+    }
+    const started = (transactionId: number, idTag: string, startedAt: string) =>
+      publisher().publish(Subjects.OcppTransactionStarted, { stationId: 'TW-TPE-0001', connectorId: 1, transactionId, idTag, meterStartWh: 0, startedAt });
+    /** The Session as the hub keeps it (2.2.1 shape: 2.1.1 has no COMMAND auth method to show it) and whose it is. */
+    async function session(transactionId: number) {
+      expect(await eventually(async () => (await db(`SELECT 1 FROM ocpi_own_session WHERE transaction_id = $1`, [transactionId])).length > 0)).toBe(true);
+      const [row] = await db<{ emsp: string; auth_method: string }>(
+        `SELECT s.emsp_country_code || '/' || s.emsp_party_id AS emsp, o.data->>'auth_method' AS auth_method FROM ocpi_own_session s JOIN ocpi_object o ON o.module = 'sessions' AND o.object_id = s.session_id WHERE s.transaction_id = $1`,
+        [transactionId],
+      );
+      return row;
+    }
+    /** No Session for `transactionId`: a later start on the same consumer is processed, this one gave none. */
+    async function noSession(transactionId: number) {
+      const marker = transactionId + 1;
+      await started(marker, 'RFID-OK', at(0));
+      await session(marker);
+      expect(await db(`SELECT 1 FROM ocpi_own_session WHERE transaction_id = $1`, [transactionId])).toHaveLength(0);
+    }
+
+    it('a START_SESSION the charger REJECTED leaves the card to its real-time authorisation (eMSP, AUTH_REQUEST); without one, the session is nobody’s', async () => {
+      emsp.on('POST', /\/RFID-RJ1\/authorize$/, () => ({ body: ok({ allowed: 'ALLOWED', authorization_reference: 'rj1-ref' }) }));
+      expect(await ask({ uid: 'RFID-RJ1', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED' });
+      await result(await start211('RFID-RJ1', 'RFID'), 'REJECTED', 'RFID-RJ1');
+      await started(10_101, 'RFID-RJ1', at(5));
+      expect(await session(10_101)).toEqual({ emsp: 'FR/BUS', auth_method: 'AUTH_REQUEST' });
+
+      await result(await start211('OLD-RJ2', 'OTHER'), 'FAILED', 'OLD-RJ2');
+      await started(10_201, 'OLD-RJ2', at(5));
+      await noSession(10_201);
+    });
+
+    it('an ACCEPTED one credits its first transaction as COMMAND; a later session of the uid is the eMSP’s but no COMMAND', async () => {
+      const commandId = await start211('OLD-AC1', 'OTHER');
+      await started(10_301, 'OLD-AC1', at(20));
+      await result(commandId, 'ACCEPTED', 'OLD-AC1');
+      expect(await session(10_301)).toEqual({ emsp: 'FR/OLD', auth_method: 'COMMAND' });
+      await started(10_302, 'OLD-AC1', at(60));
+      expect(await session(10_302)).toEqual({ emsp: 'FR/OLD', auth_method: 'AUTH_REQUEST' });
+    });
+
+    it('two refused commands in a row give the card its real-time authorisation back, whichever is answered first', async () => {
+      emsp.on('POST', /\/RFID-RJ3\/authorize$/, () => ({ body: ok({ allowed: 'ALLOWED', authorization_reference: 'rj3-ref' }) }));
+      expect(await ask({ uid: 'RFID-RJ3', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED' });
+      const first = await start211('RFID-RJ3', 'RFID');
+      const second = await start211('RFID-RJ3', 'RFID');
+      // The first one's refusal comes while the second one's route is the card's: the second one now replaced the authorisation's.
+      await result(first, 'REJECTED', 'RFID-RJ3');
+      await result(second, 'FAILED', 'RFID-RJ3');
+      await started(10_501, 'RFID-RJ3', at(5));
+      expect(await session(10_501)).toEqual({ emsp: 'FR/BUS', auth_method: 'AUTH_REQUEST' });
+
+      // An accepted one whose later retry is refused keeps the card the accepted one's, its transaction COMMAND.
+      const accepted = await start211('RFID-RJ3', 'RFID');
+      const retry = await start211('RFID-RJ3', 'RFID');
+      await result(accepted, 'ACCEPTED', 'RFID-RJ3');
+      await result(retry, 'REJECTED', 'RFID-RJ3');
+      await started(10_502, 'RFID-RJ3', at(5));
+      expect(await session(10_502)).toEqual({ emsp: 'FR/OLD', auth_method: 'COMMAND' });
+
+      // A real-time authorisation since the command is the card's route (asked of the command's eMSP, the
+      // route's): the command's refusal leaves it, it does not bring back the one before the command.
+      emsp.on('POST', /\/RFID-RJ4\/authorize$/, () => ({ body: ok({ allowed: 'ALLOWED', authorization_reference: 'rj4-ref' }) }));
+      emsp211.on('POST', /\/RFID-RJ4\/authorize$/, () => ({ body: ok({ allowed: 'ALLOWED', authorization_id: 'rj4-old' }) }));
+      expect(await ask({ uid: 'RFID-RJ4', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED', authorizationReference: 'rj4-ref' });
+      const replaced = await start211('RFID-RJ4', 'RFID');
+      expect(await ask({ uid: 'RFID-RJ4', tokenType: 'RFID', stationId: 'TW-TPE-0001', locationId: 'OWN-1' })).toMatchObject({ allowed: 'ALLOWED', authorizationReference: 'rj4-old' });
+      await result(replaced, 'REJECTED', 'RFID-RJ4');
+      await started(10_503, 'RFID-RJ4', at(5));
+      expect(await session(10_503)).toEqual({ emsp: 'FR/OLD', auth_method: 'AUTH_REQUEST' });
+    });
+
+    it('only a transaction started within minutes of the command is its', async () => {
+      await result(await start211('OLD-WN1', 'OTHER'), 'ACCEPTED', 'OLD-WN1');
+      await started(10_401, 'OLD-WN1', at(-3600));
+      expect(await session(10_401)).toEqual({ emsp: 'FR/OLD', auth_method: 'AUTH_REQUEST' });
+      await started(10_402, 'OLD-WN1', at(3600));
+      expect(await session(10_402)).toEqual({ emsp: 'FR/OLD', auth_method: 'AUTH_REQUEST' });
+      // Still unclaimed: the command's own transaction, within the window, is COMMAND.
+      await started(10_403, 'OLD-WN1', at(30));
+      expect(await session(10_403)).toEqual({ emsp: 'FR/OLD', auth_method: 'COMMAND' });
+    });
+  });
+
   it("a real-time authorised token's Session names its contract id as the eMSP's AuthorizationInfo gave it, not the uid", async () => {
     const publisher = hub.t.app.get(EventPublisher);
     const token = { country_code: 'FR', party_id: 'BUS', uid: 'RFID-K1', type: 'RFID', contract_id: 'FR-BUS-K1', issuer: 'Bus', valid: true, whitelist: 'ALLOWED', last_updated: '2025-06-01T00:00:00Z' };

@@ -62,6 +62,15 @@ export function startSessionToken(body: Json): { uid: string; type: OcpiTokenTyp
   return { uid: token.uid, type: type.success ? type.data : 'OTHER', ...(typeof contractId === 'string' ? { contractId } : {}), ...(reference ? { reference } : {}) };
 }
 
+/**
+ * Whether the charger may have started a session on a START_SESSION with this result: it accepted,
+ * or its answer is unknown (TIMEOUT: no answer in time, or the socket closed after the call could
+ * have been sent). Any other result is a refusal, or the call never reached the charger.
+ */
+export function startMayHaveHappened(result: OcpiCommandResult['result']): boolean {
+  return result === 'ACCEPTED' || result === 'TIMEOUT';
+}
+
 /** Relays a stored result to the requester (CommandsService's, passed in to avoid a dependency cycle). */
 export type Relay = (record: CommandRecord, body: Json) => void;
 
@@ -119,7 +128,7 @@ export class OwnCommandsService implements OnModuleDestroy {
       // ocpp accepts a remote-started token without asking the hub, so this is the only place that
       // learns whose session it will be: the transaction's Session and CDR are found through it.
       if (token) {
-        await this.routes.remember({ cpo: own, uid: token.uid, type: token.type, emsp: requester, authorizationReference: token.reference, locationId: target.locationId, contractId: token.contractId, authMethod: 'COMMAND' }, tx);
+        await this.routes.rememberCommand({ cpo: own, uid: token.uid, type: token.type, emsp: requester, authorizationReference: token.reference, locationId: target.locationId, contractId: token.contractId, commandId: id }, tx);
       }
       await this.outbox.enqueue(tx, Subjects.OcpiCommandRequested, {
         commandId: id,
@@ -145,6 +154,7 @@ export class OwnCommandsService implements OnModuleDestroy {
     const version = record.requesterConnection ? await requesterVersion(record.requesterConnection) : undefined;
     const body = resultBody(version, r.result, r.message);
     await this.commands.setStatus(record.id, 'RESULT', body, tx);
+    if (record.command === 'START_SESSION') await this.routes.settleCommand(record.id, startMayHaveHappened(r.result), tx);
     return { record, body };
   }
 

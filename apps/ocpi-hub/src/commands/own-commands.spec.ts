@@ -1,6 +1,6 @@
 import { ownStopResult } from './own-stop-result.js';
 import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
-import { ownCommandResponse, ownStopTimeoutMs, resultBody, resultFor211, startSessionToken } from './own-commands.service.js';
+import { ownCommandResponse, ownStopTimeoutMs, resultBody, resultFor211, startMayHaveHappened, startSessionToken } from './own-commands.service.js';
 
 describe('resultFor211', () => {
   it('keeps the five 2.1.1 results and folds the 2.2.1-only ones', () => {
@@ -59,5 +59,13 @@ describe('startSessionToken (the route a START_SESSION leaves for its Session)',
     expect(startSessionToken({ token: { uid: 'C1', type: 'CARD' } })).toEqual({ uid: 'C1', type: 'OTHER' });
     expect(startSessionToken({ token: { uid: 'C2' }, authorization_reference: '' })).toEqual({ uid: 'C2', type: 'OTHER' });
     expect(startSessionToken({})).toBeUndefined();
+  });
+});
+
+describe('startMayHaveHappened (does a START_SESSION keep the token route it wrote?)', () => {
+  it('ACCEPTED and TIMEOUT (the charger may have acted) keep it; a refusal or a call that failed gives the earlier route back', () => {
+    expect(startMayHaveHappened('ACCEPTED')).toBe(true);
+    expect(startMayHaveHappened('TIMEOUT')).toBe(true);
+    for (const r of ['REJECTED', 'FAILED', 'NOT_SUPPORTED', 'EVSE_OCCUPIED', 'EVSE_INOPERATIVE', 'UNKNOWN_RESERVATION'] as const) expect(startMayHaveHappened(r)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { TokenRoutesRepository } from '../tokens/token-routes.repository.js';
+import { commandCredit } from './command-credit.js';
 import { ocpiDateTime } from './evse-status.js';
 import { buildOwnCdr } from './own-cdr.js';
 import { currentA, usagePeriods } from './usage-periods.js';
@@ -48,9 +49,14 @@ export class OwnSessionsService {
     const party = this.own.get();
     // The eMSP that authorised the token (real-time) or sent the START_SESSION (which ocpp accepts
     // without asking the hub), found by the session's reference first, then by the token.
-    const route = await this.routes.forSession(party, e.idTag, e.authorizationReference);
+    const route = await this.routes.forSession(party, e.idTag, e.authorizationReference, tx);
     const mapped: { location_id: string; evse_uid: string }[] = await tx.query(`SELECT location_id, evse_uid FROM ocpi_own_evse WHERE station_id = $1 AND connector_id = $2`, [e.stationId, e.connectorId]);
     if (!route || mapped.length === 0) return [];
+    // A START_SESSION's route (one per uid and type) replaces the card's real-time authorisation's,
+    // but the command started one transaction only: a later session of the token (a local-list or
+    // cached card) is still the route's eMSP's, not a COMMAND session.
+    const credit = commandCredit(route, { transactionId: e.transactionId, startedAt: e.startedAt, reference: e.authorizationReference });
+    if (credit === 'window') await this.routes.claimCommand(party, e.idTag, route.tokenType, e.transactionId, tx);
     const { location_id: locationId, evse_uid: evseUid } = mapped[0];
     const location = await this.objects.get('locations', party, locationId, '', tx);
     const evse = ((location?.data.evses as Json[] | undefined) ?? []).find((x) => x.uid === evseUid);
@@ -72,7 +78,7 @@ export class OwnSessionsService {
       // cached Token); the uid as contract id when neither named one.
       // OCPI 2.2.1 CdrToken also names the eMSP owning the token (country_code, party_id: required).
       cdr_token: { country_code: route.emsp.countryCode, party_id: route.emsp.partyId, uid: e.idTag, type: route.tokenType, contract_id: route.contractId ?? e.idTag },
-      auth_method: route.authMethod,
+      auth_method: credit ? 'COMMAND' : 'AUTH_REQUEST',
       ...(reference ? { authorization_reference: reference } : {}),
       location_id: locationId,
       evse_uid: evseUid,
