@@ -71,13 +71,25 @@ async function buildTemplate(admin: pg.Client, template: string, service: string
     }
     await admin.query(`ALTER DATABASE "${scratch}" RENAME TO "${template}"`);
   } catch (err) {
-    await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
     // duplicate_database: another test process published the same template first.
-    if ((err as { code?: string }).code !== '42P04') throw err;
+    const publishedElsewhere = (err as { code?: string }).code === '42P04';
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+    } catch (dropErr) {
+      // The build's own error stays what is reported (a failed drop would have replaced it), with
+      // the database left behind named so that it can be dropped by hand.
+      const what = publishedElsewhere ? 'the template was published by another process' : messageOf(err);
+      throw new AggregateError([err, dropErr], `${what}; scratch database ${scratch} left behind (drop failed: ${messageOf(dropErr)})`, { cause: err });
+    }
+    if (!publishedElsewhere) throw err;
     return;
   }
   await touch(admin, template);
   await dropStaleTemplates(admin, service, template);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 async function touch(admin: pg.Client, template: string): Promise<void> {
