@@ -76,6 +76,11 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_REPLICA_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
         /** Presence records expire this long after the last sign of life. */
         OCPP_PRESENCE_TTL_S: env.positiveInt().default(180),
+        /**
+         * A replica that has not beaten in Redis for this long is declared lost by its peers, which
+         * publish its stations' disconnection (see ReplicaLiveness). It beats every quarter of this.
+         */
+        OCPP_REPLICA_LOST_S: env.positiveInt().min(2).max(600).default(20),
         /** A remote start accepted by the charger must lead to a StartTransaction within this time. */
         OCPP_REMOTE_START_TIMEOUT_S: env.positiveInt().max(3600).default(120),
         /** Phase-neutral voltage for A ↔ W when a charger only takes the other unit (Taiwan LV: 220). */

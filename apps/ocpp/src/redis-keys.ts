@@ -18,6 +18,26 @@ export class RedisKeys {
     return `${this.prefix}:presence:${stationId}`;
   }
 
+  /** A SCAN pattern matching every presence record (glob characters of the prefix escaped). */
+  presencePattern(): string {
+    return `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}:presence:*`;
+  }
+
+  /** The station id of a presence record's key. */
+  stationOfPresence(key: string): string {
+    return key.slice(`${this.prefix}:presence:`.length);
+  }
+
+  /** Hash of replica id → its last beat (Redis server time, ms): see ReplicaLiveness. */
+  replicaBeats(): string {
+    return `${this.prefix}:replicas`;
+  }
+
+  /** Set when peers declared the replica lost and published its stations' disconnection. */
+  replicaLost(replicaId: string): string {
+    return `${this.prefix}:replica-lost:${replicaId}`;
+  }
+
   /** The tag lower-cased: IdToken is a CiString, and Authorize and StartTransaction may spell it differently. */
   authorizationReference(stationId: string, idTag: string): string {
     return `${this.prefix}:authref:${stationId}:${idTag.toLowerCase()}`;

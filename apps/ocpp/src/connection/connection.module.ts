@@ -8,6 +8,7 @@ import { ConnectionEvents } from './connection-events.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import { OcppGateway } from './ocpp-gateway.js';
 import { PresenceStore } from './presence-store.js';
+import { ReplicaLiveness } from './replica-liveness.js';
 import { SessionRecheck } from './session-recheck.js';
 import { SessionRecheckRepository } from './session-recheck.repository.js';
 import { SessionRegistry } from './session-registry.js';
@@ -17,7 +18,7 @@ import { StationLifecycle } from './station-lifecycle.js';
 
 /** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
 @Module({
-  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck],
+  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck, ReplicaLiveness],
   exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationChanges],
 })
 export class ConnectionModule {}

@@ -17,3 +17,34 @@ export const REFRESH_PRESENCE = `local v = redis.call('GET', KEYS[1])
 if v and cjson.decode(v).connectionId ~= ARGV[2] then return ${PRESENCE_OF_ANOTHER} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1`;
+
+/** Redis server time in ms: replicas' clocks may disagree, Redis's is the one every beat is read against. */
+const NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * A replica's beat: records it (KEYS[1] hash, field ARGV[1]) and clears the mark peers leave when
+ * they declared it lost (KEYS[2]). Returns 1 when that mark was there: the replica must announce
+ * its stations again, as peers have published their disconnection.
+ */
+export const BEAT = `${NOW_MS}
+redis.call('HSET', KEYS[1], ARGV[1], now)
+return redis.call('DEL', KEYS[2])`;
+
+/**
+ * Claims the replicas (other than ARGV[1]) whose last beat in KEYS[1] is older than ARGV[2] ms:
+ * removes each from the hash and marks it lost (key ARGV[3] .. id, TTL ARGV[4] s), atomically, so
+ * exactly one peer handles each. Returns their ids.
+ */
+export const CLAIM_LOST_REPLICAS = `${NOW_MS}
+local beats = redis.call('HGETALL', KEYS[1])
+local lost = {}
+for i = 1, #beats, 2 do
+  local id, at = beats[i], tonumber(beats[i + 1])
+  if id ~= ARGV[1] and (at == nil or now - at > tonumber(ARGV[2])) then
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('SET', ARGV[3] .. id, '1', 'EX', ARGV[4])
+    lost[#lost + 1] = id
+  end
+end
+return lost`;

@@ -3,7 +3,7 @@ import { APP_CONFIG, REDIS } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { OcppConfig } from '../config.js';
 import { RedisKeys } from '../redis-keys.js';
-import { PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
+import { BEAT, CLAIM_LOST_REPLICAS, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
 import type { StationSession } from './station-session.js';
 
 /** Where a station is connected: its presence record in Redis, shown by the operator views. */
@@ -70,7 +70,48 @@ export class PresenceStore {
    * names another connection; rejects when Redis failed.
    */
   async remove(session: StationSession): Promise<number> {
-    return (await this.redis.eval(REMOVE_PRESENCE, 1, this.keys.presence(session.stationId), session.connectionId)) as number;
+    return this.removeConnection(session.stationId, session.connectionId);
+  }
+
+  /** `remove` for a connection another replica held (see ReplicaLiveness). */
+  async removeConnection(stationId: string, connectionId: string): Promise<number> {
+    return (await this.redis.eval(REMOVE_PRESENCE, 1, this.keys.presence(stationId), connectionId)) as number;
+  }
+
+  /** Every presence record naming `replicaId`, read in SCAN batches (records change meanwhile: the caller re-checks). */
+  async *namingReplica(replicaId: string): AsyncGenerator<{ stationId: string; presence: Presence }> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.presencePattern(), 'COUNT', 1000);
+      cursor = next;
+      const values = keys.length ? await this.redis.mget(keys) : [];
+      for (let i = 0; i < keys.length; i++) {
+        const presence = values[i] ? (JSON.parse(values[i]!) as Presence) : undefined;
+        if (presence?.replicaId === replicaId) yield { stationId: this.keys.stationOfPresence(keys[i]!), presence };
+      }
+    } while (cursor !== '0');
+  }
+
+  /** Records this replica's beat; true when peers had declared it lost since its previous one. */
+  async beat(): Promise<boolean> {
+    const replicaId = this.config.OCPP_REPLICA_ID;
+    return (await this.redis.eval(BEAT, 2, this.keys.replicaBeats(), this.keys.replicaLost(replicaId), replicaId)) === 1;
+  }
+
+  /** The peers whose beat is older than `lostMs`, now claimed by this replica (no other peer gets them). */
+  async claimLostReplicas(lostMs: number, markTtlS: number): Promise<string[]> {
+    const lostPrefix = this.keys.replicaLost('');
+    return (await this.redis.eval(CLAIM_LOST_REPLICAS, 1, this.keys.replicaBeats(), this.config.OCPP_REPLICA_ID, lostMs, lostPrefix, markTtlS)) as string[];
+  }
+
+  /** Puts a claimed peer back for the next check (unless it beats again meanwhile). */
+  async claimAgainLater(replicaId: string): Promise<void> {
+    await this.redis.hsetnx(this.keys.replicaBeats(), replicaId, 0);
+  }
+
+  /** A replica stopping cleanly leaves the beats: its peers have nothing to clean up after it. */
+  async forgetBeat(): Promise<void> {
+    await this.redis.hdel(this.keys.replicaBeats(), this.config.OCPP_REPLICA_ID);
   }
 
   private record(session: StationSession, lastSeen: number): string {

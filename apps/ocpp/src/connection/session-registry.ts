@@ -149,6 +149,19 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     if (held && held.session === session) held.lastSeen = Date.now();
   }
 
+  /**
+   * Peers declared this replica lost and published its stations' disconnection: each open
+   * connection is announced again (`connected`, stamped now, after their disconnection's
+   * last-seen stamp) and its presence rewritten.
+   */
+  async reannounce(): Promise<void> {
+    const now = new Date();
+    const open = [...this.held.values()].filter((h) => h.session.isOpen);
+    for (const h of open) h.lastPresenceWrite = 0;
+    await Promise.all(open.map((h) => this.events.connected(h.session.stationId, this.config.OCPP_REPLICA_ID, now)));
+    await this.refreshPresence();
+  }
+
   presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
     return this.presences.read(stationIds);
   }

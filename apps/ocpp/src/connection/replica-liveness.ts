@@ -1,0 +1,117 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
+import type { OcppConfig } from '../config.js';
+import { ConnectionEvents } from './connection-events.js';
+import { PresenceStore } from './presence-store.js';
+import { SessionRegistry } from './session-registry.js';
+
+/** How long peers remember that they declared a replica lost: longer than any stall it could wake from. */
+const LOST_MARK_TTL_S = 86_400;
+
+/**
+ * Replicas that die without closing their sockets (killed, their node lost) publish no
+ * `ocpp.station.disconnected`, and their presence records outlive them by up to the presence TTL:
+ * consumers kept such stations connected until they reconnected somewhere, for good if they never
+ * did. So every replica beats in Redis (every quarter of `OCPP_REPLICA_LOST_S`), and every half of
+ * it looks for peers that missed theirs for longer than that: one peer claims each (atomically),
+ * publishes the disconnection of the stations its records still name, stamped with their last
+ * sign of life (before the crash, so before any reconnection elsewhere, which consumers keep as the
+ * newer event), and removes those records unless a newer connection replaced them.
+ *
+ * A replica declared lost that was only stalled or cut off from Redis learns it at its next beat
+ * and announces its open connections again (`connected`, presence rewritten). Replicas of an older
+ * release do not beat and are never declared lost. A replica id outlives its process where the id
+ * is the host name (a container restarted in its pod beats again before peers notice): at start,
+ * before it takes connections, a replica cleans up after its predecessor of the same id itself.
+ */
+@Injectable()
+export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private beatTimer?: NodeJS.Timeout;
+  private checkTimer?: NodeJS.Timeout;
+  private beatFailing = false;
+  private checking = false;
+
+  constructor(
+    private readonly presences: PresenceStore,
+    private readonly registry: SessionRegistry,
+    private readonly events: ConnectionEvents,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    const lostMs = this.config.OCPP_REPLICA_LOST_S * 1000;
+    void this.beat();
+    this.beatTimer = setInterval(() => void this.beat(), lostMs / 4);
+    this.beatTimer.unref();
+    this.checkTimer = setInterval(() => void this.cleanUpLostPeers(), lostMs / 2);
+    this.checkTimer.unref();
+  }
+
+  /** Before the HTTP server listens: any record naming this replica is a previous process's. */
+  async onApplicationBootstrap(): Promise<void> {
+    const replicaId = this.config.OCPP_REPLICA_ID;
+    await this.disconnectStationsOf(replicaId, `replica ${replicaId} restarted without closing its connections`).catch((err: unknown) =>
+      this.logger.error({ err }, "publishing the disconnections of this replica's previous run failed; its records expire with their TTL"),
+    );
+  }
+
+  /**
+   * After every other shutdown step (the sockets are closed by then): beating until now kept peers
+   * from declaring this replica lost while it closed its connections itself.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.beatTimer);
+    clearInterval(this.checkTimer);
+    await this.presences.forgetBeat().catch((err: unknown) => this.logger.warn({ err }, 'could not withdraw the replica beat; peers will find nothing to clean up'));
+  }
+
+  async beat(): Promise<void> {
+    try {
+      const declaredLost = await this.presences.beat();
+      if (this.beatFailing) this.logger.info('replica beat recorded again');
+      this.beatFailing = false;
+      if (declaredLost) {
+        this.logger.warn('peers declared this replica lost (a missed beat) and published its stations as disconnected; announcing them again');
+        await this.registry.reannounce();
+      }
+    } catch (err) {
+      if (!this.beatFailing) this.logger.warn({ err }, 'replica beat failed; peers declare this replica lost if it keeps failing');
+      this.beatFailing = true;
+    }
+  }
+
+  /** Claims the peers that stopped beating and publishes their stations' disconnection. */
+  async cleanUpLostPeers(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const lost = await this.presences.claimLostReplicas(this.config.OCPP_REPLICA_LOST_S * 1000, LOST_MARK_TTL_S);
+      for (const replicaId of lost) {
+        const reason = `replica ${replicaId} lost (no beat for ${this.config.OCPP_REPLICA_LOST_S} s)`;
+        await this.disconnectStationsOf(replicaId, reason).catch(async (err: unknown) => {
+          this.logger.error({ err, replicaId }, 'publishing a lost replica\'s disconnections failed; retried at the next check');
+          await this.presences.claimAgainLater(replicaId);
+        });
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'looking for lost replicas failed');
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async disconnectStationsOf(replicaId: string, reason: string): Promise<void> {
+    let count = 0;
+    for await (const { stationId, presence } of this.presences.namingReplica(replicaId)) {
+      const lastSeen = new Date(presence.lastSeenAt);
+      // Published first: if the record is then gone to a newer connection, consumers keep that
+      // connection's later `connected`; a record removed with its event unpublished would lose it.
+      await this.events.disconnected(stationId, replicaId, lastSeen, reason, lastSeen);
+      await this.presences.removeConnection(stationId, presence.connectionId);
+      count += 1;
+    }
+    if (count > 0) this.logger.warn({ replicaId, stations: count, reason }, 'stations of a lost replica published as disconnected');
+  }
+}
