@@ -21,7 +21,7 @@ class Broken1700000000002 implements MigrationInterface {
   async down(): Promise<void> {}
 }
 
-describe('createMigratedDatabase: a template build that fails', () => {
+describe('createMigratedDatabase: the scratch database of a template build that fails', () => {
   const admin = new pg.Client({ connectionString: testServers.postgres });
   beforeAll(() => admin.connect());
   afterAll(() => admin.end());
@@ -60,5 +60,21 @@ describe('createMigratedDatabase: a template build that fails', () => {
     expect(left).toHaveLength(1);
     expect((failure as Error).message).toContain(left[0]);
     expect(String((failure as Error).message)).toContain('drop refused');
+  });
+
+  it('a scratch database a killed build left over an hour ago is dropped by the next build of the service; a recent one (a build under way) is kept', async () => {
+    const service = `tplleft${uniqueSuffix()}`;
+    const scratch = (ageMs: number) => `tpl_${service}_0123456789abcdef_${(Date.now() - ageMs).toString(36)}abcdef`;
+    const [old, recent] = [scratch(2 * 3_600_000), scratch(60_000)];
+    for (const datname of [old, recent]) await admin.query(`CREATE DATABASE "${datname}"`);
+    const name = `db_${service}`;
+    try {
+      await createMigratedDatabase(name, service, [CreateThing1700000000001]);
+      const left = await databasesLike(`tpl_${service}_`);
+      expect(left).not.toContain(old);
+      expect(left).toContain(recent);
+    } finally {
+      for (const datname of [name, ...(await databasesLike(`tpl_${service}_`))]) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
   });
 });

@@ -102,8 +102,18 @@ async function dropStaleTemplates(admin: pg.Client, service: string, current: st
     [`tpl\\_${service}\\_%`, current],
   );
   for (const { datname, built } of rows) {
-    if (built && Date.now() - Date.parse(built) > STALE_TEMPLATE_MS) await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
+    // A scratch database has no comment: one a build left when its process was killed would stay
+    // for good. Its name holds when it was created; no build runs for an hour.
+    const since = built ? Date.parse(built) : scratchCreatedAt(datname);
+    if (since !== undefined && Date.now() - since > STALE_TEMPLATE_MS) await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
   }
+}
+
+/** When buildTemplate created a scratch database (`<template>_<uniqueSuffix()>`), or undefined for another name. */
+function scratchCreatedAt(datname: string): number | undefined {
+  const match = /_[0-9a-f]{16}_([0-9a-z]+)[0-9a-f]{6}$/.exec(datname);
+  const ms = match ? parseInt(match[1]!, 36) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /**
