@@ -1,4 +1,5 @@
 import { sampleLocation211 } from '@cpo/ocpi-protocol';
+import { DataSource } from 'typeorm';
 import { ok, startFakePartner, type FakePartner } from './fake-partner.js';
 import { startHub, type Hub } from './hub-fixture.js';
 
@@ -142,5 +143,30 @@ describe('sessions and CDRs: single-eMSP routing', () => {
     expect((sessions.body.data as { id: string }[]).find((s) => s.id === 'S4')).toMatchObject({ cdr_token: token });
     const cdrs = await ex.fetchJson('GET', ex.hubUrl('cdrs', 'SENDER'));
     expect((cdrs.body.data as { id: string }[]).find((c) => c.id === 'CDR4')).toMatchObject({ cdr_token: token });
+  });
+
+  it('a CPO that changed version PATCHes its stored Session like with like, and a PUT replaces it in the new version', async () => {
+    // NL/SC2 pushed S6 on 2.2.1 before it re-registered on 2.1.1: the hub holds a 2.2.1 object.
+    const db = hub.t.app.get(DataSource);
+    const stored = { ...session221('S6', { uid: 'FR-EXA-C0006', contractId: 'FR-EXA-C0006' }), party_id: 'SC2' };
+    await db.query(
+      `INSERT INTO ocpi_object (module, country_code, party_id, object_id, data, source_version, last_updated, audience) VALUES ('sessions', 'NL', 'SC2', 'S6', $1, '2.2.1', $2, 'FR*EXA')`,
+      [JSON.stringify(stored), stored.last_updated],
+    );
+    const row = async () => (await db.query(`SELECT data, source_version FROM ocpi_object WHERE module = 'sessions' AND country_code = 'NL' AND party_id = 'SC2' AND object_id = 'S6'`))[0];
+    const patch = { end_datetime: '2024-07-01T11:00:00Z', status: 'COMPLETED', last_updated: '2024-07-01T11:00:00Z' };
+    expect((await cpo211.fetchJson('PATCH', sessionUrl(cpo211, 'NL/SC2/S6'), patch)).body.status_code).toBe(1000);
+    const patched = await row();
+    expect(patched.source_version).toBe('2.2.1');
+    expect(patched.data).toMatchObject({ end_date_time: '2024-07-01T11:00:00Z', status: 'COMPLETED', cdr_token: stored.cdr_token });
+    expect(patched.data).not.toHaveProperty('end_datetime');
+
+    // A full PUT in 2.1.1 shape is a 2.1.1 object now: read by the 2.2.1 eMSP, it is converted.
+    expect((await cpo211.fetchJson('PUT', sessionUrl(cpo211, 'NL/SC2/S6'), session211('S6', 'FR-EXA-C0006'))).body.status_code).toBe(1000);
+    expect((await row()).source_version).toBe('2.1.1');
+    const sessions = await ex.fetchJson('GET', `${ex.hubUrl('sessions', 'SENDER')}?date_from=2024-01-01T00:00:00Z`);
+    const read = (sessions.body.data as Record<string, unknown>[]).find((x) => x.id === 'S6');
+    expect(read).toMatchObject({ start_date_time: '2024-07-01T10:00:00Z', cdr_token: { country_code: 'FR', party_id: 'EXA', contract_id: 'FR-EXA-C0006' } });
+    expect(read).not.toHaveProperty('start_datetime');
   });
 });

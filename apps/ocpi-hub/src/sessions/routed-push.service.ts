@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { describe, parseDateTime, partyKey, sameParty, type PartyRef } from '@cpo/ocpi-protocol';
+import { describe, parseDateTime, partyKey, sameParty, type OcpiVersion, type PartyRef } from '@cpo/ocpi-protocol';
 import type { OcpiContext } from '../edge/ocpi-context.js';
 import { HubIdentity } from '../edge/hub-identity.js';
 import { invalidParameters, unknownObject, unknownReceiver } from '../edge/ocpi-errors.js';
 import type { ObjectPath } from '../objects/broadcast.service.js';
 import { DirectForwarder, type Forwarded } from '../objects/direct-forwarder.js';
 import type { ModuleSpec } from '../objects/module-spec.js';
+import { viewFor } from '../objects/object-view.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { checkOwner } from '../objects/owner-check.js';
 import type { Party } from '../partners/partner.types.js';
@@ -52,11 +53,15 @@ export class RoutedPushService {
     const target = existing?.audience ? await this.partyOf(cpo, existing.audience) : await this.resolveTarget(ctx, cpo, body);
     if (!target) throw unknownReceiver(`cannot tell which eMSP ${spec.module} ${path.objectId} belongs to`);
 
-    const data = method === 'PATCH' ? { ...existing!.data, ...body } : body;
+    // A PATCH merges into the stored object in its version (a CPO that re-registered on the other
+    // version patches in the other shape); a PUT or POST replaces it in the version it was sent in.
+    const storedVersion = method === 'PATCH' ? (existing!.sourceVersion as OcpiVersion) : (ctx.version as OcpiVersion);
+    const change = storedVersion !== ctx.version ? viewFor({ version: storedVersion, ownerIdExtensions: true }, spec.module, body, path.owner, ctx.version as OcpiVersion, { partial: true, audience: target }) : body;
+    const data = method === 'PATCH' ? { ...existing!.data, ...change } : body;
     const lastUpdated = typeof data.last_updated === 'string' ? parseDateTime(data.last_updated) : undefined;
     if (!lastUpdated) throw invalidParameters('last_updated missing or invalid');
     await this.objects.transaction((tx) =>
-      this.objects.upsert(tx, { module: spec.module, countryCode: path.owner.countryCode, partyId: path.owner.partyId, objectId: path.objectId, objectType: '', data, sourceVersion: existing?.sourceVersion ?? ctx.version, audience: partyKey(target) }, lastUpdated),
+      this.objects.upsert(tx, { module: spec.module, countryCode: path.owner.countryCode, partyId: path.owner.partyId, objectId: path.objectId, objectType: '', data, sourceVersion: storedVersion, audience: partyKey(target) }, lastUpdated),
     );
     return this.forwarder.forward(ctx, spec, path, method === 'POST' ? 'POST' : method, body, { to: target, toBaseUrl: method === 'POST' });
   }
