@@ -31,6 +31,11 @@ describe('ownStopResult (RemoteStopTransaction → OCPI CommandResult)', () => {
     ['no ocpp replica answers', [undefined, 'unavailable'], 'FAILED'],
   ];
   for (const [name, args, result] of cases) it(name, () => expect(ownStopResult(...args).result).toBe(result));
+  it('ocpp: the stop waited behind earlier calls until its timeout and was never sent: FAILED, and not called a refusal', () => {
+    const { result, message } = ownStopResult({ status: 'error', code: 'QueueTimeout', description: 'x' });
+    expect(result).toBe('FAILED');
+    expect(message).toBe('the charge point was busy with earlier calls: the stop was never sent');
+  });
 });
 
 describe('own-charger commands: the announced timeout', () => {

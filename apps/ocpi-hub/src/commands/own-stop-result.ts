@@ -19,5 +19,7 @@ export function ownStopResult(reply: OcppCommandReply | undefined, busFailure?: 
   if (reply.mayHaveActed === true) return { result: 'TIMEOUT', message: `the outcome is unknown (${reply.code}): the charge point may have stopped the session` };
   if (reply.code === 'Timeout') return { result: 'TIMEOUT', message: 'the charge point did not answer in time' };
   if (reply.code === 'Offline') return { result: 'FAILED', message: 'the charge point is offline' };
+  // ocpp's local code for a call still queued behind earlier ones at its timeout: never sent.
+  if (reply.code === 'QueueTimeout') return { result: 'FAILED', message: 'the charge point was busy with earlier calls: the stop was never sent' };
   return { result: 'FAILED', message: `the charge point refused the call: ${reply.code}` };
 }

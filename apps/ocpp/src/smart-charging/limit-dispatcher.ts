@@ -273,9 +273,11 @@ function change(row: DesiredProfileRow, built: BuiltProfile): number {
   return applied === undefined ? 0 : next - applied;
 }
 
-function failureOf(reply: OcppCommandReply): FailedStatus {
+/** How an unaccepted SetChargingProfile is published (`ocpp.charging-profile.failed` status, metrics). */
+export function failureOf(reply: OcppCommandReply): FailedStatus {
   if (reply.status === 'ok') return reply.payload['status'] === 'NotSupported' ? 'NotSupported' : 'Rejected';
-  if (reply.code === 'Timeout') return 'Timeout';
+  // QueueTimeout: still queued behind earlier calls at its timeout (never sent): no answer in time, as far as the plan goes.
+  if (reply.code === 'Timeout' || reply.code === 'QueueTimeout') return 'Timeout';
   if (reply.code === 'Offline') return 'Offline';
   if (reply.code === 'NotSupported' || reply.code === 'NotImplemented') return 'NotSupported';
   return 'Error';
