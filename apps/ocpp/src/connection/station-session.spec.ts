@@ -176,6 +176,25 @@ describe('StationSession: a call that was never written', () => {
   });
 });
 
+describe('StationSession: a call that expired in the queue', () => {
+  it('is counted as queue_timeout, not as the charger timing out', async () => {
+    const labels: Record<string, string>[] = [];
+    const recording = new Proxy({}, { get: (_t, name: string) => ({ inc: (l: Record<string, string>) => name === 'outboundCalls' && labels.push(l), observe() {}, set() {} }) }) as unknown as OcppMetrics;
+    const { socket, session } = open({ metrics: recording });
+    const reset = session.call('Reset', { type: 'Soft' });
+    // Due a minute ago with a 1 s timeout: past its deadline when its turn comes.
+    const clear = session.call('ClearCache', {}, { timeoutMs: 1_000, since: Date.now() - 60_000 });
+    const [, id] = socket.sent[0] as [number, string];
+    socket.frame(JSON.stringify([3, id, { status: 'Accepted' }]));
+    await reset;
+    expect(await clear).toEqual({ kind: 'timeout', unsent: true });
+    expect(labels).toEqual([
+      { action: 'Reset', outcome: 'result' },
+      { action: 'ClearCache', outcome: 'queue_timeout' },
+    ]);
+  });
+});
+
 describe('StationSession: metric labels stay bounded whatever a charger sends', () => {
   it('counts action names outside the version as unknown, and bad frames by their reason without its numbers', async () => {
     const labels: Record<string, Record<string, string>[]> = {};

@@ -134,7 +134,8 @@ export class StationSession implements StationContext {
     }
     const started = process.hrtime.bigint();
     const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, since: options.since, coalesceKey: options.coalesceKey });
-    this.metrics.outboundCalls.inc({ action, outcome: outcome.kind });
+    // A call that expired in the queue never reached the charger: not the charger's timeout.
+    this.metrics.outboundCalls.inc({ action, outcome: outcome.kind === 'timeout' && outcome.unsent ? 'queue_timeout' : outcome.kind });
     if (outcome.kind === 'result' || outcome.kind === 'error') {
       this.metrics.outboundDuration.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
     }
