@@ -104,6 +104,11 @@ export class PresenceStore {
     return (await this.redis.eval(CLAIM_LOST_REPLICAS, 1, this.keys.replicaBeats(), this.config.OCPP_REPLICA_ID, lostMs, lostPrefix, markTtlS)) as string[];
   }
 
+  /** Whether the replica has beaten since it was claimed (claiming removes its beat). */
+  async isBeating(replicaId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.replicaBeats(), replicaId)) === 1;
+  }
+
   /** Puts a claimed peer back for the next check (unless it beats again meanwhile). */
   async claimAgainLater(replicaId: string): Promise<void> {
     await this.redis.hsetnx(this.keys.replicaBeats(), replicaId, 0);

@@ -31,6 +31,11 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
   private checkTimer?: NodeJS.Timeout;
   private beatFailing = false;
   private checking = false;
+  /**
+   * The beat that found the lost mark deleted it: a re-announcement that then failed (NATS or Redis
+   * down) would never be tried again, and the stations would stay disconnected for consumers.
+   */
+  private reannouncePending = false;
 
   constructor(
     private readonly presences: PresenceStore,
@@ -74,7 +79,11 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
       this.beatFailing = false;
       if (declaredLost) {
         this.logger.warn('peers declared this replica lost (a missed beat) and published its stations as disconnected; announcing them again');
+        this.reannouncePending = true;
+      }
+      if (this.reannouncePending) {
         await this.registry.reannounce();
+        this.reannouncePending = false;
       }
     } catch (err) {
       if (!this.beatFailing) this.logger.warn({ err }, 'replica beat failed; peers declare this replica lost if it keeps failing');
@@ -90,7 +99,7 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
       const lost = await this.presences.claimLostReplicas(this.config.OCPP_REPLICA_LOST_S * 1000, LOST_MARK_TTL_S);
       for (const replicaId of lost) {
         const reason = `replica ${replicaId} lost (no beat for ${this.config.OCPP_REPLICA_LOST_S} s)`;
-        await this.disconnectStationsOf(replicaId, reason).catch(async (err: unknown) => {
+        await this.disconnectStationsOf(replicaId, reason, { untilItBeats: true }).catch(async (err: unknown) => {
           this.logger.error({ err, replicaId }, 'publishing a lost replica\'s disconnections failed; retried at the next check');
           await this.presences.claimAgainLater(replicaId);
         });
@@ -102,9 +111,18 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
-  private async disconnectStationsOf(replicaId: string, reason: string): Promise<void> {
+  private async disconnectStationsOf(replicaId: string, reason: string, o: { untilItBeats?: boolean } = {}): Promise<void> {
     let count = 0;
     for await (const { stationId, presence } of this.presences.namingReplica(replicaId)) {
+      // A claimed replica that beats again is alive: a stalled one that woke up (it re-announces its
+      // stations itself), or one restarted under the same id, which beats before it takes
+      // connections. Records read after that beat may be its new connections, which this loop
+      // would publish as disconnected (stamped at or after their `connected`) and remove: stop.
+      // (Checked after the record was read, so any record of the new process implies the beat is seen.)
+      if (o.untilItBeats && (await this.presences.isBeating(replicaId))) {
+        this.logger.warn({ replicaId, stations: count }, 'a replica declared lost beats again; leaving its remaining stations to it');
+        return;
+      }
       const lastSeen = new Date(presence.lastSeenAt);
       // Published first: if the record is then gone to a newer connection, consumers keep that
       // connection's later `connected`; a record removed with its event unpublished would lose it.

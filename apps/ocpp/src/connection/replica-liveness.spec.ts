@@ -1,0 +1,54 @@
+import { jest } from '@jest/globals';
+import type { Logger } from 'pino';
+import type { OcppConfig } from '../config.js';
+import type { ConnectionEvents } from './connection-events.js';
+import type { Presence, PresenceStore } from './presence-store.js';
+import { ReplicaLiveness } from './replica-liveness.js';
+import type { SessionRegistry } from './session-registry.js';
+
+const logger = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
+const config = { OCPP_REPLICA_ID: 'replica-a', OCPP_REPLICA_LOST_S: 20 } as OcppConfig;
+
+function liveness(presences: Partial<PresenceStore>, registry: Partial<SessionRegistry> = {}, events: Partial<ConnectionEvents> = {}) {
+  return new ReplicaLiveness(presences as PresenceStore, registry as SessionRegistry, events as ConnectionEvents, config, logger);
+}
+
+describe('ReplicaLiveness', () => {
+  it('announces its stations again at the next beat when the re-announcement after the lost mark failed (the beat already cleared the mark)', async () => {
+    // Redis answers the mark once: the beat that saw it deleted it.
+    const marks = [true, false, false];
+    const beat = jest.fn(async () => marks.shift() ?? false);
+    const reannounce = jest.fn<() => Promise<void>>().mockRejectedValueOnce(new Error('NATS unavailable')).mockResolvedValue(undefined);
+    const l = liveness({ beat }, { reannounce });
+    await l.beat();
+    expect(reannounce).toHaveBeenCalledTimes(1);
+    await l.beat();
+    expect(reannounce).toHaveBeenCalledTimes(2);
+    // Done once it succeeded.
+    await l.beat();
+    expect(reannounce).toHaveBeenCalledTimes(2);
+  });
+
+  it('stops publishing a claimed replica’s stations as disconnected once it beats again (restarted under the same id, or woken up): later records may be its new connections', async () => {
+    const at = '2026-12-06T10:00:00.000Z';
+    const record = (connectionId: string): Presence => ({ replicaId: 'replica-b', connectionId, connectedAt: at, lastSeenAt: at }) as Presence;
+    let beating = false;
+    async function* namingReplica() {
+      yield { stationId: 'CP-OLD', presence: record('old') };
+      // replica-b restarts, beats, takes a connection: its record names the same replica id.
+      beating = true;
+      yield { stationId: 'CP-NEW', presence: record('new') };
+    }
+    const disconnected = jest.fn(async () => undefined);
+    const removeConnection = jest.fn(async () => 1);
+    const l = liveness(
+      { claimLostReplicas: async () => ['replica-b'], namingReplica, removeConnection, isBeating: async () => beating, claimAgainLater: async () => undefined },
+      {},
+      { disconnected },
+    );
+    await l.cleanUpLostPeers();
+    expect(disconnected.mock.calls.map((c) => (c as unknown[])[0])).toEqual(['CP-OLD']);
+    expect(removeConnection).toHaveBeenCalledTimes(1);
+    expect(removeConnection).toHaveBeenCalledWith('CP-OLD', 'old');
+  });
+});
