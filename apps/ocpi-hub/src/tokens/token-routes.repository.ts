@@ -81,6 +81,15 @@ export class TokenRoutesRepository {
    * command will give back the route this one replaced instead.
    */
   async settleCommand(commandId: string, mayHaveStarted: boolean, tx: EntityManager): Promise<void> {
+    // The token's lock before this command's row: a refused command rewrites a later pending
+    // command's row (below) under the lock, so a settle that deleted its own row first and then
+    // waited for the lock would deadlock with one holding the lock and waiting for that row.
+    const [token]: { cpo_country_code: string; cpo_party_id: string; token_uid: string; token_type: string }[] = await tx.query(
+      `SELECT cpo_country_code, cpo_party_id, token_uid, token_type FROM ocpi_token_route_command WHERE command_id = $1`,
+      [commandId],
+    );
+    if (!token) return;
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`ocpi_token_route:${JSON.stringify([token.cpo_country_code, token.cpo_party_id, token.token_uid, token.token_type])}`]);
     // TypeORM answers a DELETE … RETURNING on PostgreSQL with [rows, affected].
     const [[pending]]: [{ cpo_country_code: string; cpo_party_id: string; token_uid: string; token_type: string; replaced: RouteRow | null }[], number] = await tx.query(
       `DELETE FROM ocpi_token_route_command WHERE command_id = $1 RETURNING *`,
@@ -88,7 +97,6 @@ export class TokenRoutesRepository {
     );
     if (!pending || mayHaveStarted) return;
     const key = [pending.cpo_country_code, pending.cpo_party_id, pending.token_uid, pending.token_type];
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`ocpi_token_route:${JSON.stringify(key)}`]);
     const replaced = pending.replaced === null ? null : JSON.stringify(pending.replaced);
     const [, restored]: [unknown, number] = replaced
       ? await tx.query(
