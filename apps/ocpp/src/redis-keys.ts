@@ -33,6 +33,11 @@ export class RedisKeys {
     return `${this.prefix}:replicas`;
   }
 
+  /** Hash of a lost replica's id → when a peer claimed it, or last renewed its claim (Redis server time, ms). */
+  replicaClaims(): string {
+    return `${this.prefix}:replicas-claimed`;
+  }
+
   /** Set when peers declared the replica lost and published its stations' disconnection. */
   replicaLost(replicaId: string): string {
     return `${this.prefix}:replica-lost:${replicaId}`;

@@ -4,6 +4,7 @@ import { REDIS } from '@cpo/platform';
 import { eventually } from '@cpo/testing';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { PresenceStore } from '../src/connection/presence-store.js';
 import { ReplicaLiveness } from '../src/connection/replica-liveness.js';
 import { RedisKeys } from '../src/redis-keys.js';
 import { api, replicaPair, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
@@ -82,6 +83,24 @@ describe('OCPP replicas that stop beating', () => {
       await c.close();
     }
     expect(await redis.hexists(keys.replicaBeats(), 'replica-c')).toBe(0);
+  }, 30_000);
+
+  it('a claim whose claimant died (or lost Redis) before it published anything is taken over by a peer', async () => {
+    const id = await registered(a);
+    const redis = a.app.app.get<Redis>(REDIS);
+    const keys = a.app.app.get(RedisKeys);
+    const lastSeenAt = '2026-12-06T11:00:00.000Z';
+    await redis.set(keys.presence(id), JSON.stringify({ replicaId: 'replica-f', connectionId: 'gone', connectedAt: lastSeenAt, lastSeenAt }), 'EX', 60);
+    // No periodic check meanwhile: the claim below is the one that is left unfinished.
+    const liveness = [a, b].map((h) => h.app.app.get(ReplicaLiveness));
+    const paused = liveness.map((l) => jest.spyOn(l, 'cleanUpLostPeers').mockResolvedValue(undefined));
+    await redis.hset(keys.replicaBeats(), 'replica-f', 1);
+    // A peer claims replica-f, then dies before publishing its stations.
+    expect(await a.app.app.get(PresenceStore).claimLostReplicas(2_000, 60)).toEqual(['replica-f']);
+    for (const p of paused) p.mockRestore();
+    expect(await eventually(() => a.events.of(Subjects.OcppStationDisconnected, id).length > 0, 10_000)).toBe(true);
+    expect(a.events.of(Subjects.OcppStationDisconnected, id)).toEqual([{ stationId: id, replicaId: 'replica-f', disconnectedAt: lastSeenAt, reason: 'replica replica-f lost (no beat for 2 s)' }]);
+    expect(await redis.get(keys.presence(id))).toBeNull();
   }, 30_000);
 
   it('claims a lost replica once (the hash entry gone, the mark set) and touches no record naming another replica', async () => {

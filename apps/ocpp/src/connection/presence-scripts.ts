@@ -24,27 +24,46 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
  * A replica's beat: records it (KEYS[1] hash, field ARGV[1]) and clears the mark peers leave when
- * they declared it lost (KEYS[2]). Returns 1 when that mark was there: the replica must announce
- * its stations again, as peers have published their disconnection.
+ * they declared it lost (KEYS[2]) and any claim on it (KEYS[3]): it is alive, its re-announcement
+ * covers its stations. Returns 1 when that mark was there: the replica must announce its stations
+ * again, as peers have published their disconnection.
  */
 export const BEAT = `${NOW_MS}
 redis.call('HSET', KEYS[1], ARGV[1], now)
+redis.call('HDEL', KEYS[3], ARGV[1])
 return redis.call('DEL', KEYS[2])`;
 
 /**
  * Claims the replicas (other than ARGV[1]) whose last beat in KEYS[1] is older than ARGV[2] ms:
- * removes each from the hash and marks it lost (key ARGV[3] .. id, TTL ARGV[4] s), atomically, so
- * exactly one peer handles each. Returns their ids.
+ * moves each from the beats to the claims (KEYS[2], id → claim time) and marks it lost (key
+ * ARGV[3] .. id, TTL ARGV[4] s), atomically, so exactly one peer handles each. A claim not renewed
+ * for as long (its claimant died, or lost Redis, mid-way; see RENEW_CLAIM) is taken over the same
+ * way, unless the replica beats again. Returns their ids.
  */
 export const CLAIM_LOST_REPLICAS = `${NOW_MS}
-local beats = redis.call('HGETALL', KEYS[1])
 local lost = {}
+local beats = redis.call('HGETALL', KEYS[1])
 for i = 1, #beats, 2 do
   local id, at = beats[i], tonumber(beats[i + 1])
   if id ~= ARGV[1] and (at == nil or now - at > tonumber(ARGV[2])) then
     redis.call('HDEL', KEYS[1], id)
+    redis.call('HSET', KEYS[2], id, now)
     redis.call('SET', ARGV[3] .. id, '1', 'EX', ARGV[4])
     lost[#lost + 1] = id
   end
 end
+local claims = redis.call('HGETALL', KEYS[2])
+for i = 1, #claims, 2 do
+  local id, at = claims[i], tonumber(claims[i + 1])
+  if id ~= ARGV[1] and (at == nil or now - at > tonumber(ARGV[2])) and redis.call('HEXISTS', KEYS[1], id) == 0 then
+    redis.call('HSET', KEYS[2], id, now)
+    lost[#lost + 1] = id
+  end
+end
 return lost`;
+
+/** The claimant of a lost replica (KEYS[1] claims, field ARGV[1]) is still at work: renews its claim, unless it is gone (the replica beat again). */
+export const RENEW_CLAIM = `${NOW_MS}
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], now)
+return 1`;

@@ -3,7 +3,7 @@ import { APP_CONFIG, REDIS } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { OcppConfig } from '../config.js';
 import { RedisKeys } from '../redis-keys.js';
-import { BEAT, CLAIM_LOST_REPLICAS, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE } from './presence-scripts.js';
+import { BEAT, CLAIM_LOST_REPLICAS, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE, RENEW_CLAIM } from './presence-scripts.js';
 import type { StationSession } from './station-session.js';
 
 /** Where a station is connected: its presence record in Redis, shown by the operator views. */
@@ -95,23 +95,31 @@ export class PresenceStore {
   /** Records this replica's beat; true when peers had declared it lost since its previous one. */
   async beat(): Promise<boolean> {
     const replicaId = this.config.OCPP_REPLICA_ID;
-    return (await this.redis.eval(BEAT, 2, this.keys.replicaBeats(), this.keys.replicaLost(replicaId), replicaId)) === 1;
+    return (await this.redis.eval(BEAT, 3, this.keys.replicaBeats(), this.keys.replicaLost(replicaId), this.keys.replicaClaims(), replicaId)) === 1;
   }
 
-  /** The peers whose beat is older than `lostMs`, now claimed by this replica (no other peer gets them). */
+  /**
+   * The peers whose beat (or whose claim by another peer) is older than `lostMs`, now claimed by
+   * this replica (no other peer gets them while it renews the claim; `releaseClaim` when done).
+   */
   async claimLostReplicas(lostMs: number, markTtlS: number): Promise<string[]> {
     const lostPrefix = this.keys.replicaLost('');
-    return (await this.redis.eval(CLAIM_LOST_REPLICAS, 1, this.keys.replicaBeats(), this.config.OCPP_REPLICA_ID, lostMs, lostPrefix, markTtlS)) as string[];
+    return (await this.redis.eval(CLAIM_LOST_REPLICAS, 2, this.keys.replicaBeats(), this.keys.replicaClaims(), this.config.OCPP_REPLICA_ID, lostMs, lostPrefix, markTtlS)) as string[];
+  }
+
+  /** Keeps a claim from being taken over while its clean-up goes on. */
+  async renewClaim(replicaId: string): Promise<void> {
+    await this.redis.eval(RENEW_CLAIM, 1, this.keys.replicaClaims(), replicaId);
+  }
+
+  /** The claimed replica's stations are all handled (or it beats again). */
+  async releaseClaim(replicaId: string): Promise<void> {
+    await this.redis.hdel(this.keys.replicaClaims(), replicaId);
   }
 
   /** Whether the replica has beaten since it was claimed (claiming removes its beat). */
   async isBeating(replicaId: string): Promise<boolean> {
     return (await this.redis.hexists(this.keys.replicaBeats(), replicaId)) === 1;
-  }
-
-  /** Puts a claimed peer back for the next check (unless it beats again meanwhile). */
-  async claimAgainLater(replicaId: string): Promise<void> {
-    await this.redis.hsetnx(this.keys.replicaBeats(), replicaId, 0);
   }
 
   /** A replica stopping cleanly leaves the beats: its peers have nothing to clean up after it. */

@@ -42,7 +42,7 @@ describe('ReplicaLiveness', () => {
     const disconnected = jest.fn(async () => undefined);
     const removeConnection = jest.fn(async () => 1);
     const l = liveness(
-      { claimLostReplicas: async () => ['replica-b'], namingReplica, removeConnection, isBeating: async () => beating, claimAgainLater: async () => undefined },
+      { claimLostReplicas: async () => ['replica-b'], namingReplica, removeConnection, isBeating: async () => beating, renewClaim: async () => undefined, releaseClaim: async () => undefined },
       {},
       { disconnected },
     );

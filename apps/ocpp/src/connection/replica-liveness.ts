@@ -99,10 +99,11 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
       const lost = await this.presences.claimLostReplicas(this.config.OCPP_REPLICA_LOST_S * 1000, LOST_MARK_TTL_S);
       for (const replicaId of lost) {
         const reason = `replica ${replicaId} lost (no beat for ${this.config.OCPP_REPLICA_LOST_S} s)`;
-        await this.disconnectStationsOf(replicaId, reason, { untilItBeats: true }).catch(async (err: unknown) => {
-          this.logger.error({ err, replicaId }, 'publishing a lost replica\'s disconnections failed; retried at the next check');
-          await this.presences.claimAgainLater(replicaId);
-        });
+        // On failure the claim is left as it is: no longer renewed, a peer (or this replica) takes it
+        // over after OCPP_REPLICA_LOST_S, also when Redis failed here or this replica dies now.
+        await this.disconnectStationsOf(replicaId, reason, { claimed: true })
+          .then(() => this.presences.releaseClaim(replicaId))
+          .catch((err: unknown) => this.logger.error({ err, replicaId }, "publishing a lost replica's disconnections failed; a peer takes its claim over"));
       }
     } catch (err) {
       this.logger.error({ err }, 'looking for lost replicas failed');
@@ -111,15 +112,20 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
-  private async disconnectStationsOf(replicaId: string, reason: string, o: { untilItBeats?: boolean } = {}): Promise<void> {
+  private async disconnectStationsOf(replicaId: string, reason: string, o: { claimed?: boolean } = {}): Promise<void> {
     let count = 0;
+    let renewedAt = Date.now();
     for await (const { stationId, presence } of this.presences.namingReplica(replicaId)) {
+      if (o.claimed && Date.now() - renewedAt > (this.config.OCPP_REPLICA_LOST_S * 1000) / 4) {
+        await this.presences.renewClaim(replicaId);
+        renewedAt = Date.now();
+      }
       // A claimed replica that beats again is alive: a stalled one that woke up (it re-announces its
       // stations itself), or one restarted under the same id, which beats before it takes
       // connections. Records read after that beat may be its new connections, which this loop
       // would publish as disconnected (stamped at or after their `connected`) and remove: stop.
       // (Checked after the record was read, so any record of the new process implies the beat is seen.)
-      if (o.untilItBeats && (await this.presences.isBeating(replicaId))) {
+      if (o.claimed && (await this.presences.isBeating(replicaId))) {
         this.logger.warn({ replicaId, stations: count }, 'a replica declared lost beats again; leaving its remaining stations to it');
         return;
       }
