@@ -55,6 +55,8 @@ describe('OCPP replicas that stop beating', () => {
     beat.mockRestore();
     expect(await eventually(async () => (await connection(a, id))?.connectionId === before.connectionId, 8_000)).toBe(true);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    // The presence is rewritten before the `connected` is published (only a connection still ours is announced).
+    expect(await eventually(() => connectionEvents(a, id).length >= 3, 8_000)).toBe(true);
     const events = connectionEvents(a, id);
     expect(events.map((e) => e.subject)).toEqual([Subjects.OcppStationConnected, Subjects.OcppStationDisconnected, Subjects.OcppStationConnected]);
     expect(events[2]!.payload).toMatchObject({ replicaId: 'replica-b' });
@@ -62,6 +64,26 @@ describe('OCPP replicas that stop beating', () => {
     // Announced once: later beats find no mark.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(connectionEvents(a, id)).toHaveLength(3);
+  }, 30_000);
+
+  it('a replica declared lost announces again only the connections still its own: one a newer connection elsewhere replaced is closed, not announced', async () => {
+    const id = await registered(a);
+    const redis = a.app.app.get<Redis>(REDIS);
+    const keys = a.app.app.get(RedisKeys);
+    const c = await pair.open(b, id);
+    await c.call('BootNotification', BOOT);
+    expect(await eventually(async () => (await connection(a, id))?.replicaId === 'replica-b')).toBe(true);
+    const beat = jest.spyOn(b.app.app.get(ReplicaLiveness), 'beat').mockResolvedValue(undefined);
+    expect(await eventually(() => a.events.of(Subjects.OcppStationDisconnected, id).length > 0, 8_000)).toBe(true);
+    // Meanwhile the charger reconnected to A, whose claim never reached B (B's socket is a leftover).
+    const now = new Date().toISOString();
+    await redis.set(keys.presence(id), JSON.stringify({ replicaId: 'replica-a', connectionId: 'newer', connectedAt: now, lastSeenAt: now }), 'EX', 60);
+    beat.mockRestore();
+    expect(await eventually(() => c.ws.readyState === WebSocket.CLOSED, 8_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_000));
+    // B's `connected`, stamped after A's, would make consumers keep the station on B.
+    expect(connectionEvents(a, id).map((e) => `${e.subject} ${e.payload['replicaId']}`)).toEqual([`${Subjects.OcppStationConnected} replica-b`, `${Subjects.OcppStationDisconnected} replica-b`]);
+    expect(JSON.parse((await redis.get(keys.presence(id)))!)).toMatchObject({ replicaId: 'replica-a', connectionId: 'newer' });
   }, 30_000);
 
   it('a replica restarted under the same id publishes its previous run\'s stations as disconnected before it takes connections, and leaves no beat when it stops', async () => {

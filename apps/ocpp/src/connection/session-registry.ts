@@ -155,11 +155,18 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
    * last-seen stamp) and its presence rewritten.
    */
   async reannounce(): Promise<void> {
-    const now = new Date();
     const open = [...this.held.values()].filter((h) => h.session.isOpen);
     for (const h of open) h.lastPresenceWrite = 0;
-    await Promise.all(open.map((h) => this.events.connected(h.session.stationId, this.config.OCPP_REPLICA_ID, now)));
+    // Presence first: a station that reconnected to another replica meanwhile (its claim missed
+    // us) has that replica's record, and its socket here is closed as a leftover, with no
+    // `disconnected`. A `connected` from here, stamped now, after the other replica's, would be
+    // the one consumers keep: only the connections still ours are announced. (A periodic refresh
+    // under way would make ours return at once: waited for, briefly.)
+    for (let i = 0; this.refreshing && i < 100; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     await this.refreshPresence();
+    const now = new Date();
+    const ours = open.filter((h) => this.held.get(h.session.stationId) === h && h.session.isOpen);
+    await Promise.all(ours.map((h) => this.events.connected(h.session.stationId, this.config.OCPP_REPLICA_ID, now)));
   }
 
   presence(stationIds: string[]): Promise<(Presence | undefined)[]> {
