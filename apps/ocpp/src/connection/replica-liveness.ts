@@ -36,6 +36,9 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
    * down) would never be tried again, and the stations would stay disconnected for consumers.
    */
   private reannouncePending = false;
+  /** When this replica's last beat got through (its clock), and before when it claims nobody. */
+  private lastBeatAt = 0;
+  private claimsAfter = 0;
 
   constructor(
     private readonly presences: PresenceStore,
@@ -75,6 +78,14 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
   async beat(): Promise<void> {
     try {
       const declaredLost = await this.presences.beat();
+      // A beat that got through long after the previous one (they failed, or hung): Redis (or
+      // this process) was unwell, most likely for the peers too, whose beats may still be on their
+      // way. Claiming them now would publish every station of the fleet as disconnected: a full
+      // OCPP_REPLICA_LOST_S of beats first. (So too at start.)
+      const now = Date.now();
+      const lostMs = this.config.OCPP_REPLICA_LOST_S * 1000;
+      if (now - this.lastBeatAt > lostMs / 2) this.claimsAfter = now + lostMs;
+      this.lastBeatAt = now;
       if (this.beatFailing) this.logger.info('replica beat recorded again');
       this.beatFailing = false;
       if (declaredLost) {
@@ -94,6 +105,9 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
   /** Claims the peers that stopped beating and publishes their stations' disconnection. */
   async cleanUpLostPeers(): Promise<void> {
     if (this.checking) return;
+    // Not while this replica's own beats are not getting through, nor just after (see beat).
+    const now = Date.now();
+    if (now < this.claimsAfter || now - this.lastBeatAt > (this.config.OCPP_REPLICA_LOST_S * 1000) / 2) return;
     this.checking = true;
     try {
       const lost = await this.presences.claimLostReplicas(this.config.OCPP_REPLICA_LOST_S * 1000, LOST_MARK_TTL_S);
