@@ -135,7 +135,13 @@ describe('OCPP replicas that stop beating', () => {
     // replica-d beat long ago and holds nothing any more: the station is on A now.
     await redis.hset(keys.replicaBeats(), 'replica-d', 1);
     const liveness = [a, b].map((h) => h.app.app.get(ReplicaLiveness));
-    await Promise.all(liveness.map((l) => l.cleanUpLostPeers()));
+    // (A replica claims nobody in its first OCPP_REPLICA_LOST_S: run alone, this test waits for that.)
+    expect(
+      await eventually(async () => {
+        await Promise.all(liveness.map((l) => l.cleanUpLostPeers()));
+        return (await redis.hexists(keys.replicaBeats(), 'replica-d')) === 0;
+      }, 8_000),
+    ).toBe(true);
     expect(await redis.hexists(keys.replicaBeats(), 'replica-d')).toBe(0);
     expect(await redis.exists(keys.replicaLost('replica-d'))).toBe(1);
     expect((await connection(a, id))?.connectionId).toBe(mine.connectionId);
