@@ -45,4 +45,21 @@ describe('token routes of START_SESSION commands', () => {
     expect(await repo.find(cpo, uid, 'RFID')).toMatchObject({ emsp: { countryCode: 'FR', partyId: 'BUS' }, authorizationReference: 'rta-ref' });
     expect(await db.query(`SELECT 1 FROM ocpi_token_route_command WHERE token_uid = $1`, [uid])).toHaveLength(0);
   }, 30_000);
+
+  it('two refused commands give back the route before them in either order of their answers (own-cpo.int-spec answers the first one first)', async () => {
+    const repo = hub.t.app.get(TokenRoutesRepository);
+    const db = hub.t.app.get(DataSource);
+    const cpo = { countryCode: 'TW', partyId: 'OWN' };
+    const uid = `RV-${randomUUID().slice(0, 8)}`;
+    await repo.remember({ cpo, uid, type: 'RFID', emsp: { countryCode: 'FR', partyId: 'BUS' }, authorizationReference: 'rta-ref' });
+    const [first, second] = [randomUUID(), randomUUID()];
+    for (const commandId of [first, second]) {
+      await db.transaction((tx) => repo.rememberCommand({ cpo, uid, type: 'RFID', emsp: { countryCode: 'FR', partyId: 'OLD' }, commandId }, tx));
+    }
+    await db.transaction((tx) => repo.settleCommand(second, false, tx));
+    // The second one's refusal gives back the first one's route, still pending.
+    expect(await repo.find(cpo, uid, 'RFID')).toMatchObject({ emsp: { countryCode: 'FR', partyId: 'OLD' } });
+    await db.transaction((tx) => repo.settleCommand(first, false, tx));
+    expect(await repo.find(cpo, uid, 'RFID')).toMatchObject({ emsp: { countryCode: 'FR', partyId: 'BUS' }, authorizationReference: 'rta-ref' });
+  });
 });
