@@ -78,17 +78,19 @@ export class PresenceStore {
     return (await this.redis.eval(REMOVE_PRESENCE, 1, this.keys.presence(stationId), connectionId)) as number;
   }
 
-  /** Every presence record naming `replicaId`, read in SCAN batches (records change meanwhile: the caller re-checks). */
-  async *namingReplica(replicaId: string): AsyncGenerator<{ stationId: string; presence: Presence }> {
+  /** Every presence record naming `replicaId`, a page per SCAN batch (records change meanwhile: the caller re-checks). */
+  async *namingReplica(replicaId: string): AsyncGenerator<{ stationId: string; presence: Presence }[]> {
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.presencePattern(), 'COUNT', 1000);
       cursor = next;
       const values = keys.length ? await this.redis.mget(keys) : [];
+      const page: { stationId: string; presence: Presence }[] = [];
       for (let i = 0; i < keys.length; i++) {
         const presence = values[i] ? (JSON.parse(values[i]!) as Presence) : undefined;
-        if (presence?.replicaId === replicaId) yield { stationId: this.keys.stationOfPresence(keys[i]!), presence };
+        if (presence?.replicaId === replicaId) page.push({ stationId: this.keys.stationOfPresence(keys[i]!), presence });
       }
+      if (page.length) yield page;
     } while (cursor !== '0');
   }
 

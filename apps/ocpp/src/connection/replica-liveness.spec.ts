@@ -43,10 +43,10 @@ describe('ReplicaLiveness', () => {
     const record = (connectionId: string): Presence => ({ replicaId: 'replica-b', connectionId, connectedAt: at, lastSeenAt: at }) as Presence;
     let beating = false;
     async function* namingReplica() {
-      yield { stationId: 'CP-OLD', presence: record('old') };
+      yield [{ stationId: 'CP-OLD', presence: record('old') }];
       // replica-b restarts, beats, takes a connection: its record names the same replica id.
       beating = true;
-      yield { stationId: 'CP-NEW', presence: record('new') };
+      yield [{ stationId: 'CP-NEW', presence: record('new') }];
     }
     const disconnected = jest.fn(async () => undefined);
     const removeConnection = jest.fn(async () => 1);

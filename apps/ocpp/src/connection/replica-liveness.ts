@@ -129,7 +129,7 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
   private async disconnectStationsOf(replicaId: string, reason: string, o: { claimed?: boolean } = {}): Promise<void> {
     let count = 0;
     let renewedAt = Date.now();
-    for await (const { stationId, presence } of this.presences.namingReplica(replicaId)) {
+    for await (const page of this.presences.namingReplica(replicaId)) {
       if (o.claimed && Date.now() - renewedAt > (this.config.OCPP_REPLICA_LOST_S * 1000) / 4) {
         await this.presences.renewClaim(replicaId);
         renewedAt = Date.now();
@@ -138,17 +138,17 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
       // stations itself), or one restarted under the same id, which beats before it takes
       // connections. Records read after that beat may be its new connections, which this loop
       // would publish as disconnected (stamped at or after their `connected`) and remove: stop.
-      // (Checked after the record was read, so any record of the new process implies the beat is seen.)
+      // (Checked after the page was read, so any record of the new process implies the beat is seen.)
       if (o.claimed && (await this.presences.isBeating(replicaId))) {
         this.logger.warn({ replicaId, stations: count }, 'a replica declared lost beats again; leaving its remaining stations to it');
         return;
       }
-      const lastSeen = new Date(presence.lastSeenAt);
-      // Published first: if the record is then gone to a newer connection, consumers keep that
+      // A page at a time: its events share group commits, its removals one Redis round trip.
+      // Published first: if a record is then gone to a newer connection, consumers keep that
       // connection's later `connected`; a record removed with its event unpublished would lose it.
-      await this.events.disconnected(stationId, replicaId, lastSeen, reason, lastSeen);
-      await this.presences.removeConnection(stationId, presence.connectionId);
-      count += 1;
+      await Promise.all(page.map(({ stationId, presence }) => this.events.disconnected(stationId, replicaId, new Date(presence.lastSeenAt), reason, new Date(presence.lastSeenAt))));
+      await Promise.all(page.map(({ stationId, presence }) => this.presences.removeConnection(stationId, presence.connectionId)));
+      count += page.length;
     }
     if (count > 0) this.logger.warn({ replicaId, stations: count, reason }, 'stations of a lost replica published as disconnected');
   }
