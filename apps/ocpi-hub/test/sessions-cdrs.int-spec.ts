@@ -169,4 +169,17 @@ describe('sessions and CDRs: single-eMSP routing', () => {
     expect(read).toMatchObject({ start_date_time: '2024-07-01T10:00:00Z', cdr_token: { country_code: 'FR', party_id: 'EXA', contract_id: 'FR-EXA-C0006' } });
     expect(read).not.toHaveProperty('start_datetime');
   });
+
+  it('a 2.2.1 CPO reading back its Session stored in 2.1.1 shape gets a CdrToken naming the eMSP it belongs to', async () => {
+    // NL/SC1 pushed S7 on 2.1.1 before it re-registered on 2.2.1; the hub delivered it to FR/EXA.
+    const db = hub.t.app.get(DataSource);
+    const stored = session211('S7', 'FR-EXA-C0007');
+    await db.query(
+      `INSERT INTO ocpi_object (module, country_code, party_id, object_id, data, source_version, last_updated, audience) VALUES ('sessions', 'NL', 'SC1', 'S7', $1, '2.1.1', $2, 'FR*EXA')`,
+      [JSON.stringify(stored), stored.last_updated],
+    );
+    const res = await cpo.fetchJson('GET', sessionUrl(cpo, 'NL/SC1/S7'));
+    expect(res.body.status_code).toBe(1000);
+    expect(res.body.data).toMatchObject({ id: 'S7', cdr_token: { country_code: 'FR', party_id: 'EXA', uid: 'FR-EXA-C0007', contract_id: 'FR-EXA-C0007' } });
+  });
 });

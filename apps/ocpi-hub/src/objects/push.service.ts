@@ -9,7 +9,7 @@ import type { ModuleSpec } from './module-spec.js';
 import { ObjectsRepository, type CachedObject } from './objects.repository.js';
 import { checkOwner } from './owner-check.js';
 import { ObjectShaper } from './object-shaper.js';
-import { viewFor } from './object-view.js';
+import { audienceParty, viewFor } from './object-view.js';
 
 type Json = Record<string, unknown>;
 
@@ -77,8 +77,8 @@ export class PushService {
     const existing = await this.objects.get(spec.module, path.owner, path.objectId, path.objectType ?? '');
     const picked = existing && pickFromLocation(existing.data, { evseUid: path.evseUid, connectorId: path.connectorId });
     if (!picked) throw unknownObject(`${spec.module} ${[path.objectId, path.evseUid, path.connectorId].filter(Boolean).join('/')} not found`);
-    // No audience: the reader is the owner, not the eMSP whose token a Session or CDR names.
-    return this.shaper.shape(ctx.connection, spec.module, picked, path.owner, existing.sourceVersion, { level: levelOf(path) });
+    // The owner reads it, but a Session's or CDR's CdrToken names the eMSP it belongs to (its stored audience).
+    return this.shaper.shape(ctx.connection, spec.module, picked, path.owner, existing.sourceVersion, { level: levelOf(path), audience: audienceParty(existing.audience) });
   }
 
   private validate(ctx: OcpiContext, spec: ModuleSpec, path: ObjectPath, level: LocationLevel, method: PushMethod, body: Json): void {
