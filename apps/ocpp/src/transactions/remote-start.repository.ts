@@ -7,34 +7,38 @@ import { DataSource, type EntityManager } from 'typeorm';
 export class RemoteStartRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Recorded before the call goes out: the StartTransaction may arrive before we have read the answer. */
-  async requested(stationId: string, connectorId: number | undefined, idTag: string): Promise<void> {
-    await this.db.query(`INSERT INTO remote_starts (station_id, connector_id, id_tag, status) VALUES ($1, $2, $3, 'Requested')`, [stationId, connectorId ?? null, idTag]);
+  /**
+   * Recorded before the call goes out: the StartTransaction may arrive before we have read the answer.
+   * Returns the row's id, which the answer (or failure) of this very request settles.
+   */
+  async requested(stationId: string, connectorId: number | undefined, idTag: string): Promise<number> {
+    const rows = returnedRows<{ id: string | number }>(await this.db.query(
+      `INSERT INTO remote_starts (station_id, connector_id, id_tag, status) VALUES ($1, $2, $3, 'Requested') RETURNING id`,
+      [stationId, connectorId ?? null, idTag],
+    ));
+    return Number(rows[0]!.id);
   }
 
-  /** The charger's answer; a remote start already linked to its transaction stays `Started`. */
-  async answered(stationId: string, idTag: string, accepted: boolean): Promise<void> {
+  /**
+   * The charger's answer to the request recorded as `id`; a remote start already linked to its
+   * transaction stays `Started`. By id, not "the tag's latest open one": two requests of one tag in
+   * flight at once (an app's double tap, one per connector) each take their own answer.
+   */
+  async answered(id: number, accepted: boolean): Promise<void> {
     await this.db.query(
-      `UPDATE remote_starts SET status = $3, settled_at = CASE WHEN $3 = 'Rejected' THEN now() ELSE settled_at END
-       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $2 AND status = 'Requested' ORDER BY requested_at DESC LIMIT 1)
-         -- Re-checked on the row itself: a concurrent StartTransaction may have made it Started meanwhile
-         -- (PostgreSQL re-evaluates only the outer condition after waiting for that row lock).
-         AND status = 'Requested'`,
-      [stationId, idTag, accepted ? 'Accepted' : 'Rejected'],
+      `UPDATE remote_starts SET status = $2, settled_at = CASE WHEN $2 = 'Rejected' THEN now() ELSE settled_at END
+       -- Only from Requested: a concurrent StartTransaction may have made it Started meanwhile.
+       WHERE id = $1 AND status = 'Requested'`,
+      [id, accepted ? 'Accepted' : 'Rejected'],
     );
   }
 
   /**
-   * The request got no CallResult and the charger cannot have acted on it (a CallError, or never
-   * sent): the most recent `Requested` one for the tag is `Failed`, not left to time out as if accepted.
+   * The request recorded as `id` got no CallResult and the charger cannot have acted on it (a
+   * CallError, or never sent): it is `Failed`, not left to time out as if accepted.
    */
-  async failed(stationId: string, idTag: string): Promise<void> {
-    await this.db.query(
-      `UPDATE remote_starts SET status = 'Failed', settled_at = now()
-       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND id_tag = $2 AND status = 'Requested' ORDER BY requested_at DESC LIMIT 1)
-         AND status = 'Requested'`,
-      [stationId, idTag],
-    );
+  async failed(id: number): Promise<void> {
+    await this.db.query(`UPDATE remote_starts SET status = 'Failed', settled_at = now() WHERE id = $1 AND status = 'Requested'`, [id]);
   }
 
   /**

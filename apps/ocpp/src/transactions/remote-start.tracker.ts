@@ -26,18 +26,23 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
   ) {}
 
   onModuleInit(): void {
+    // The recorded row of each request in flight, by its payload (the executor hands the same object
+    // to the hooks before and after the call): the answer settles that row, never another request of
+    // the same tag that happens to be the latest open one.
+    const recorded = new WeakMap<object, number>();
     this.executor.beforeSending('RemoteStartTransaction', async (ctx, payload) => {
       const req = payload as unknown as Partial<Ocpp16.RemoteStartTransactionRequest>;
-      if (typeof req.idTag === 'string') await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag);
+      if (typeof req.idTag === 'string') recorded.set(payload, await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag));
     });
-    this.executor.afterFailure('RemoteStartTransaction', async (ctx, payload, failure) => {
+    this.executor.afterFailure('RemoteStartTransaction', async (_ctx, payload, failure) => {
+      const id = recorded.get(payload);
       // One that may have reached the charger waits for its StartTransaction (or times out).
-      if (mayHaveReachedCharger(failure)) return;
-      await this.remoteStarts.failed(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
+      if (id === undefined || mayHaveReachedCharger(failure)) return;
+      await this.remoteStarts.failed(id);
     });
-    this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
-      const req = payload as unknown as Ocpp16.RemoteStartTransactionRequest;
-      await this.remoteStarts.answered(ctx.stationId, req.idTag, (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted');
+    this.executor.afterAnswer('RemoteStartTransaction', async (_ctx, payload, answer) => {
+      const id = recorded.get(payload);
+      if (id !== undefined) await this.remoteStarts.answered(id, (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted');
     });
   }
 

@@ -1,0 +1,33 @@
+import { eventually } from '@cpo/testing';
+import { api, ocppSuite, send } from './harness.js';
+
+/** Transactions, remote starts and reservations against OCPP 1.6: defects found in review. */
+describe('transactions and reservations: review fixes', () => {
+  const { ocpp, booted, command } = ocppSuite();
+
+  it('two remote starts of one tag in flight at once each get their own answer, and the start is linked to the one it answered', async () => {
+    await api(ocpp(), 'PUT', '/api/v1/id-tags/RS-TWICE', { status: 'Accepted' });
+    let calls = 0;
+    const cp = await booted();
+    const recorded = () => ocpp().db.query(`SELECT 1 FROM remote_starts WHERE station_id = $1`, [cp.identity]) as Promise<unknown[]>;
+    cp.handle('RemoteStartTransaction', async () => {
+      calls += 1;
+      if (calls > 1) return { status: 'Rejected' as const };
+      // The second request (an app's double tap) is recorded while the first waits for this answer.
+      await eventually(async () => (await recorded()).length === 2);
+      return { status: 'Accepted' as const };
+    });
+    const [first, second] = await Promise.all([
+      command(cp.identity, 'RemoteStartTransaction', { idTag: 'RS-TWICE', connectorId: 1 }),
+      // Sent a moment later, so it is queued behind the first.
+      new Promise((r) => setTimeout(r, 50)).then(() => command(cp.identity, 'RemoteStartTransaction', { idTag: 'RS-TWICE', connectorId: 2 })),
+    ]);
+    expect([first.body.payload, second.body.payload]).toEqual([{ status: 'Accepted' }, { status: 'Rejected' }]);
+    const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'RS-TWICE', meterStart: 0, timestamp: new Date().toISOString() });
+    const starts = await api(ocpp(), 'GET', `/api/v1/stations/${cp.identity}/remote-starts`);
+    expect(starts.body.items.map((s: Record<string, unknown>) => [s['connectorId'], s['status'], s['transactionId']])).toEqual([
+      [2, 'Rejected', null],
+      [1, 'Started', started.transactionId],
+    ]);
+  });
+});
