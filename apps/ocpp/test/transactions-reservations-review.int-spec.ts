@@ -1,5 +1,6 @@
 import { eventually } from '@cpo/testing';
-import { api, ocppSuite, send } from './harness.js';
+import { TransactionService } from '../src/transactions/transaction.service.js';
+import { api, ocppSuite, send, uniqueStation } from './harness.js';
 
 /** Transactions, remote starts and reservations against OCPP 1.6: defects found in review. */
 describe('transactions and reservations: review fixes', () => {
@@ -29,5 +30,15 @@ describe('transactions and reservations: review fixes', () => {
       [2, 'Rejected', null],
       [1, 'Started', started.transactionId],
     ]);
+  });
+
+  it('copies of a stop for an unknown transaction handled at once (two replicas, a resend after a half-open socket) are kept once', async () => {
+    const stationId = uniqueStation('ORPH');
+    const stop = { transactionId: 987_654, idTag: 'ORPHAN-RACE', meterStop: 4200, timestamp: '2026-03-05T10:00:00Z', reason: 'EVDisconnected' as const };
+    // Each replica handles its copy in its own database transaction: the replica's service, called at once.
+    const service = ocpp().app.app.get(TransactionService);
+    await Promise.all(Array.from({ length: 4 }, () => service.stop(stationId, { ...stop })));
+    const kept: unknown[] = await ocpp().db.query(`SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [stationId]);
+    expect(kept).toHaveLength(1);
   });
 });

@@ -125,10 +125,13 @@ export class TransactionRepository {
   /**
    * Keeps a StopTransaction for a transaction we do not know (`station_messages`, kind
    * `OrphanStopTransaction`) unless the same stop is kept already: a retried stop adds nothing,
-   * also when it reports the tag in another case (a CiString). A station's messages are handled
-   * one at a time, so two copies never race here.
+   * also when it reports the tag in another case (a CiString). One replica handles a station's
+   * messages one at a time, but two copies can still meet here: the charger resending on a new
+   * socket (another replica) while the first copy is still being handled. Neither sees the other's
+   * uncommitted row, so the check and insert are serialised per station (a lock held to the commit).
    */
   async storeOrphanStop(tx: EntityManager, stationId: string, stop: unknown): Promise<boolean> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('orphan_stops:' || $1))`, [stationId]);
     const rows: unknown[] = await tx.query(
       `INSERT INTO station_messages (station_id, kind, payload)
        SELECT $1, 'OrphanStopTransaction', $2::jsonb
