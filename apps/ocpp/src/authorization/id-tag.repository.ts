@@ -106,7 +106,9 @@ export class IdTagRepository {
    * A charger discards a StopTransaction after its retries (OCPP 1.6 §3.7.1), which would leave the
    * tag "running" for ever and every later Authorize of the card ConcurrentTx. A connector holds one
    * transaction at a time, so one counts as ended (by `at`) once a later transaction started on its
-   * connector, or the connector reported `Available` or `Preparing` (no transaction on it) since its start.
+   * connector, or the connector reported a status that has no transaction on it since its start
+   * (OCPP 1.6 §7.7): `Available`, `Preparing`, `Reserved`, or `Finishing`, which is "a transaction has
+   * stopped" with the cable still in (a card stopping a session whose car stays plugged overnight).
    * `startingOn`: the connector a StartTransaction (at `at`) is on. That start ends any earlier one on
    * the same connector, though it is not stored yet: the driver starting again where the lost stop
    * was is not concurrent with it. A transaction on another connector still counts.
@@ -124,7 +126,7 @@ export class IdTagRepository {
          AND NOT EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = t.station_id AND n.connector_id = t.connector_id AND n.orphan = false
                            AND n.started_at > t.started_at AND n.started_at <= COALESCE($3::timestamptz, 'infinity'))
          AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
-                           AND c.status IN ('Available', 'Preparing') AND c.status_at > t.started_at AND c.status_at <= COALESCE($3::timestamptz, 'infinity'))
+                           AND c.status IN ('Available', 'Preparing', 'Reserved', 'Finishing') AND c.status_at > t.started_at AND c.status_at <= COALESCE($3::timestamptz, 'infinity'))
          AND ($4::text IS NULL OR t.station_id <> $4 OR t.connector_id <> $5 OR t.started_at >= COALESCE($3::timestamptz, 'infinity'))
        LIMIT 1`,
       [idTag, exceptTransactionId ?? -1, at ?? null, startingOn?.stationId ?? null, startingOn?.connectorId ?? null],
