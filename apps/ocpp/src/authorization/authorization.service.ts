@@ -63,6 +63,7 @@ export class AuthorizationService {
    * `concurrentTx: false` (a StopTransaction's tag): no ConcurrentTx at all. OCPP 1.6 §7.2 makes it
    * relevant only to starting a transaction; a stop starts nothing, and its idTagInfo goes into the
    * charger's Authorization Cache, where ConcurrentTx would refuse the card there while offline.
+   * Nor for the token of an eMSP's START_SESSION at its station (see isCommanded).
    */
   async authorize(stationId: string, idTag: string, options: { now?: Date; at?: Date; connectorId?: number; concurrentTx?: boolean } = {}): Promise<IdTagInfo> {
     // An empty idTag (a free-vend charger's; the schema allows it) is nobody's token: no eMSP issues
@@ -71,7 +72,12 @@ export class AuthorizationService {
     if (idTag === '') return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
-    const info = local ? this.fromLocal(local, now) : withRoamingExpiry(await this.askRoaming(stationId, idTag), now);
+    if (local) return this.withConcurrentTx(stationId, idTag, this.fromLocal(local, now), options);
+    if (await this.isCommanded(stationId, idTag)) return withRoamingExpiry({ status: 'Accepted' }, now);
+    return this.withConcurrentTx(stationId, idTag, withRoamingExpiry(await this.askRoaming(stationId, idTag), now), options);
+  }
+
+  private async withConcurrentTx(stationId: string, idTag: string, info: IdTagInfo, options: { at?: Date; connectorId?: number; concurrentTx?: boolean }): Promise<IdTagInfo> {
     if (options.concurrentTx === false) return info;
     const startingOn = options.connectorId === undefined ? undefined : { stationId, connectorId: options.connectorId };
     if (info.status === 'Accepted' && (await this.tags.inActiveTransaction(idTag, undefined, options.at, startingOn))) {
@@ -84,10 +90,12 @@ export class AuthorizationService {
    * `ConcurrentTx` checked again inside the StartTransaction's database transaction `tx`, under a
    * lock on the tag held until it commits. `authorize` decides outside it (a roaming answer may take
    * seconds), so two chargers starting with one card at once would each see the other's session not
-   * yet stored and both be Accepted; the later of the two now sees the earlier one's row.
+   * yet stored and both be Accepted; the later of the two now sees the earlier one's row. Not for
+   * a START_SESSION's token at its station (isCommanded), which `authorize` exempts too.
    */
   async confirmStart(tx: EntityManager, stationId: string, idTag: string, info: IdTagInfo, options: { at: Date; connectorId: number }): Promise<IdTagInfo> {
     if (info.status !== 'Accepted') return info;
+    if (!(await this.tags.find(idTag, tx)) && (await this.isCommanded(stationId, idTag))) return info;
     await this.tags.lockStarts(tx, idTag);
     const concurrent = await this.tags.inActiveTransaction(idTag, undefined, options.at, { stationId, connectorId: options.connectorId }, tx);
     return concurrent ? { ...info, status: 'ConcurrentTx' } : info;
@@ -121,7 +129,6 @@ export class AuthorizationService {
    * hub's UNKNOWN all get the configured default: none is a decision, and the charger must be answered.
    */
   private async askRoaming(stationId: string, idTag: string): Promise<IdTagInfo> {
-    if ((await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED) return { status: 'Accepted' };
     const request: OcpiTokenAuthorizeRequest = { uid: idTag, tokenType: 'RFID', stationId };
     let reply: OcpiTokenAuthorizeReply;
     try {
@@ -197,6 +204,18 @@ export class AuthorizationService {
       this.redis.set(this.keys.roamingAllowed(stationId, idTag), marker, 'EX', AUTH_REFERENCE_TTL_S),
       reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : this.redis.del(this.referenceKey(stationId, idTag)),
     ]);
+  }
+
+  /**
+   * The tag is unknown locally and an eMSP's START_SESSION named it at this station in the last 15
+   * minutes: OCPI has the eMSP authorise the command's token and forbids the CPO to authorise it
+   * again, so its sessions here are Accepted without asking the hub, and never ConcurrentTx either.
+   * That refusal is ours alone: it stopped (StopTransactionOnInvalidId) a session the eMSP started
+   * for a token already charging, e.g. an app user's second car or a fleet account's shared token.
+   * Unreadable, the tag is asked of the hub as if not commanded.
+   */
+  private async isCommanded(stationId: string, idTag: string): Promise<boolean> {
+    return (await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED;
   }
 
   /** `null` when the hub allowed nothing here lately; unreadable, the caller asks the hub as if not (its failure path reads again and logs). */
