@@ -41,4 +41,28 @@ describe('transactions and reservations: review fixes', () => {
     const kept: unknown[] = await ocpp().db.query(`SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [stationId]);
     expect(kept).toHaveLength(1);
   });
+
+  it('a held reservation ends when its connector, or the station (connector 0), reports Faulted or Unavailable (OCPP 1.6 §5.13)', async () => {
+    const cp = await booted(undefined, (c) => c.handle('ReserveNow', () => ({ status: 'Accepted' })));
+    const expiryDate = new Date(Date.now() + 3_600_000).toISOString();
+    for (const connectorId of [0, 1, 2]) {
+      expect((await command(cp.identity, 'ReserveNow', { connectorId, expiryDate, idTag: `RSV-INOP-${connectorId}` })).status).toBe(200);
+    }
+    const held = async () => {
+      const page = await api(ocpp(), 'GET', `/api/v1/reservations?stationId=${cp.identity}`);
+      return Object.fromEntries(page.body.items.map((r: Record<string, unknown>) => [r['connectorId'], r['status']]));
+    };
+    const status = (connectorId: number, s: 'Faulted' | 'Unavailable' | 'Available', at: string) =>
+      send(cp, 'StatusNotification', { connectorId, status: s, errorCode: s === 'Faulted' ? 'GroundFailure' : 'NoError', timestamp: at });
+    // A status older than the stored one is ignored: it ends nothing.
+    await status(1, 'Available', new Date().toISOString());
+    await status(1, 'Faulted', new Date(Date.now() - 60_000).toISOString());
+    expect(await held()).toEqual({ 0: 'Accepted', 1: 'Accepted', 2: 'Accepted' });
+    // One connector faulting ends its own reservation only (connector 0's may still use another).
+    await status(1, 'Faulted', new Date().toISOString());
+    expect(await held()).toEqual({ 0: 'Accepted', 1: 'Faulted', 2: 'Accepted' });
+    // The whole station unavailable ends every reservation it holds.
+    await status(0, 'Unavailable', new Date().toISOString());
+    expect(await held()).toEqual({ 0: 'Unavailable', 1: 'Faulted', 2: 'Unavailable' });
+  });
 });

@@ -114,6 +114,24 @@ export class ReservationRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The station (connector 0) or a connector reported `status` (Faulted or Unavailable): the charger
+   * terminates the reservations it held there (OCPP 1.6 §5.13: "when the Charge Point or connector
+   * are set to Faulted or Unavailable"; connector 0's status covers every connector, while one
+   * connector's leaves a connector-0 reservation free to use another). They end with that status.
+   * Only once the status is stored: an older notification, ignored for the connector, ends nothing.
+   * Only answered ones (`Accepted`, or `TimedOut`: possibly held); a `Requested` one gets the
+   * charger's answer, which reflects the connector as the charger saw it. Past its expiry it stays Expired.
+   */
+  async endOnInoperative(stationId: string, connectorId: number, status: 'Faulted' | 'Unavailable'): Promise<void> {
+    await this.db.query(
+      `UPDATE reservations SET status = $3, updated_at = now()
+        WHERE station_id = $1 AND ($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now()
+          AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)`,
+      [stationId, connectorId, status],
+    );
+  }
+
   /** Newest first; a reservation the charger may still hold reads as `Expired` once past its `expiryDate` (spec: it ends then). */
   async list(filter: { stationId?: string; offset: number; limit: number }): Promise<{ items: ReservationRow[]; total: number }> {
     const where = `($1::text IS NULL OR station_id = $1)`;

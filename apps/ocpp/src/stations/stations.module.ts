@@ -3,6 +3,7 @@ import { APP_CONFIG } from '@cpo/platform';
 import type { OcppConfig } from '../config.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
+import { ReservationsModule } from '../reservations/reservations.module.js';
 import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { Onboarding } from './onboarding.js';
@@ -14,7 +15,7 @@ import { TransferRequestEffects } from './transfer-request.effects.js';
 import { TransferRepository } from './transfer.repository.js';
 
 @Module({
-  imports: [ConnectionModule, PersistenceModule],
+  imports: [ConnectionModule, PersistenceModule, ReservationsModule],
   providers: [
     {
       provide: CERTIFICATE_AUTHORITY,
