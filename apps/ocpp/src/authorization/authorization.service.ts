@@ -95,7 +95,7 @@ export class AuthorizationService {
    */
   async confirmStart(tx: EntityManager, stationId: string, idTag: string, info: IdTagInfo, options: { at: Date; connectorId: number }): Promise<IdTagInfo> {
     if (info.status !== 'Accepted') return info;
-    if (!(await this.tags.find(idTag, tx)) && (await this.isCommanded(stationId, idTag))) return info;
+    if ((await this.isCommanded(stationId, idTag)) && !(await this.tags.find(idTag, tx))) return info;
     await this.tags.lockStarts(tx, idTag);
     const concurrent = await this.tags.inActiveTransaction(idTag, undefined, options.at, { stationId, connectorId: options.connectorId }, tx);
     return concurrent ? { ...info, status: 'ConcurrentTx' } : info;
