@@ -46,8 +46,14 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_PING_INTERVAL_MS: env.nonNegativeInt().default(30_000),
         /** Malformed frames tolerated per station per minute before its socket is closed. */
         OCPP_MAX_BAD_FRAMES_PER_MINUTE: env.positiveInt().default(100),
-        /** How long Authorize waits for ocpi-hub to decide an unknown token. */
-        OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: env.positiveInt().max(30_000).default(3_000),
+        /**
+         * How long Authorize waits for ocpi-hub to decide an unknown token. It must outlast the hub's
+         * own real-time deadline (OCPI_AUTH_TIMEOUT_MS, 3 s by default, or an agreement's rtaTimeoutMs)
+         * plus the hub's work around it: the hub answers a known token's on-timeout policy (ALLOW or
+         * DENY) only once that deadline has passed, and an equal wait here gave up first, every time,
+         * answering our own default instead of the agreement's.
+         */
+        OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: env.positiveInt().max(30_000).default(4_000),
         /**
          * How long a charger's DataTransfer waits for its vendor's plug-in (`ocppDataTransferSubject`);
          * with no plug-in subscribed the answer is UnknownVendorId at once, without waiting.

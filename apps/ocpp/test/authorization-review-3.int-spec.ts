@@ -1,4 +1,7 @@
-import { api, ocppSuite, send } from './harness.js';
+import { OCPI_TOKEN_AUTHORIZE_SUBJECT } from '@cpo/contracts';
+import { testServers } from '@cpo/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { api, ocppSuite, send, startOcpp, testChargers, type OcppHarness } from './harness.js';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
@@ -28,4 +31,32 @@ describe('OCPP authorization (third review)', () => {
       expect((await send(b, 'Authorize', { idTag: 'STILL-ON' })).idTagInfo.status).toBe('ConcurrentTx');
     });
   });
+});
+
+describe('roaming authorisation: waiting for the hub (third review)', () => {
+  let h: OcppHarness;
+  let nc: NatsConnection;
+  const chargers = testChargers(() => h);
+  beforeAll(async () => {
+    h = await startOcpp(); // the configured defaults, as deployed
+    nc = await connect({ servers: testServers.nats });
+    // ocpi-hub with its default real-time deadline (OCPI_AUTH_TIMEOUT_MS 3 s): the eMSP of a known
+    // token did not answer in time and its agreement says ALLOW on timeout (Plugsurfing's rule), so
+    // the hub answers ALLOWED once its deadline has passed, after its lookups and the route's write.
+    nc.subscribe(`${h.app.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, {
+      callback: (_e, msg) => {
+        setTimeout(() => msg.respond(JSON.stringify({ allowed: 'ALLOWED', authorizationReference: 'hub-timeout-allow' })), 3_000 + 300);
+      },
+    });
+    await nc.flush();
+  });
+  afterAll(async () => {
+    await nc.close();
+    await h.close();
+  });
+
+  it("a hub answering its agreement's on-timeout policy just after its own 3 s deadline is heard, not replaced by our default", async () => {
+    const cp = await chargers.booted();
+    expect((await send(cp, 'Authorize', { idTag: 'PS-SLOW-EMSP' })).idTagInfo.status).toBe('Accepted');
+  }, 15_000);
 });
