@@ -65,4 +65,20 @@ describe('transactions and reservations: review fixes', () => {
     await status(0, 'Unavailable', new Date().toISOString());
     expect(await held()).toEqual({ 0: 'Unavailable', 1: 'Faulted', 2: 'Unavailable' });
   });
+
+  it('a second, different stop naming an already stopped transaction is kept for reconciliation, not dropped; a retry adds nothing', async () => {
+    const cp = await booted();
+    const started = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'STOP-TWICE', meterStart: 1000, timestamp: '2026-03-06T10:00:00Z' });
+    const first = { transactionId: started.transactionId, idTag: 'STOP-TWICE', meterStop: 6000, timestamp: '2026-03-06T11:00:00Z' };
+    await send(cp, 'StopTransaction', first);
+    await send(cp, 'StopTransaction', first);
+    // Firmware that got no id for a later session (queued offline) stops it under the last id it had.
+    const later = { transactionId: started.transactionId, idTag: 'STOP-TWICE', meterStop: 9000, timestamp: '2026-03-06T14:00:00Z', reason: 'EVDisconnected' as const };
+    await send(cp, 'StopTransaction', later);
+    await send(cp, 'StopTransaction', later);
+    const rows: { meter_stop_wh: string; energy_wh: string }[] = await ocpp().db.query(`SELECT meter_stop_wh, energy_wh FROM transactions WHERE transaction_id = $1`, [started.transactionId]);
+    expect(rows).toEqual([{ meter_stop_wh: '6000', energy_wh: '5000' }]);
+    const kept: { payload: Record<string, unknown> }[] = await ocpp().db.query(`SELECT payload FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [cp.identity]);
+    expect(kept.map((k) => k.payload)).toEqual([later]);
+  });
 });

@@ -88,7 +88,16 @@ export class TransactionService {
         }
         return undefined;
       }
-      if (existing.stoppedAt !== null) return existing;
+      if (existing.stoppedAt !== null) {
+        // A retry repeats the stop (register and time). Another stop under the id is a different
+        // session (firmware that got no id for a session queued offline stops it under the last one
+        // it had): its energy must not vanish behind the acknowledgement, so it is kept like an unknown one.
+        const retry = existing.meterStopWh === req.meterStop && existing.stoppedAt.getTime() === stoppedAt.getTime();
+        if (!retry && (await this.transactions.storeOrphanStop(tx, stationId, req))) {
+          this.logger.warn({ stationId, transactionId: req.transactionId }, 'StopTransaction differing from the stop already stored kept as orphan');
+        }
+        return existing;
+      }
       // A meter that restarts per session reports a stop below the start: count from zero then. A
       // negative register (a broken meter, stored as sent) delivered nothing: no negative energy to bill.
       const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : Math.max(0, req.meterStop);
