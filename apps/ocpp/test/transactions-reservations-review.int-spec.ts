@@ -81,4 +81,21 @@ describe('transactions and reservations: review fixes', () => {
     const kept: { payload: Record<string, unknown> }[] = await ocpp().db.query(`SELECT payload FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [cp.identity]);
     expect(kept.map((k) => k.payload)).toEqual([later]);
   });
+
+  it('a register a little below meterStart (a kWh reading without its last decimals, a rounding) is no energy yet, not the whole register as if the meter had restarted', async () => {
+    const cp = await booted();
+    const energyOf = async (transactionId: number) =>
+      ((await api(ocpp(), 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body.items as { transactionId: number; energyWh: number | null }[]).find((t) => t.transactionId === transactionId)?.energyWh;
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'ROUNDED', meterStart: 1_234_567, timestamp: '2026-03-07T10:00:00Z' });
+    // The meter reports its register in kWh to one decimal: 1234.5 kWh is the start's 1,234,567 Wh, cut.
+    const begin = { timestamp: '2026-03-07T10:00:00Z', sampledValue: [{ value: '1234.5', unit: 'kWh' as const, context: 'Transaction.Begin' as const }] };
+    await send(cp, 'MeterValues', { connectorId: 1, transactionId, meterValue: [begin] });
+    expect(await energyOf(transactionId)).toBe(0);
+    await send(cp, 'StopTransaction', { transactionId, meterStop: 1_234_566, timestamp: '2026-03-07T10:05:00Z' });
+    expect(await energyOf(transactionId)).toBe(0);
+    // A register that restarted from zero during the session still counts what it shows.
+    const restarted = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'ROUNDED', meterStart: 1_234_567, timestamp: '2026-03-07T11:00:00Z' });
+    await send(cp, 'StopTransaction', { transactionId: restarted.transactionId, meterStop: 350, timestamp: '2026-03-07T12:00:00Z' });
+    expect(await energyOf(restarted.transactionId)).toBe(350);
+  });
 });

@@ -56,6 +56,27 @@ export interface MeterReading {
   sampleCount: number;
 }
 
+/**
+ * How far a register may read below meterStart and still be the same meter, not yet past the
+ * start at its own precision: a kWh register sent with one decimal (or none) reads up to 100
+ * (1,000) Wh below the exact Wh of meterStart, and firmware rounds the two differently. Read as a
+ * restart from zero, such a register counted the meter's whole lifetime (1.2 MWh for a session
+ * that had not begun). A restarted meter reads far below its start, unless the start was under 1 kWh.
+ */
+export const REGISTER_SLACK_WH = 1000;
+
+/**
+ * Energy delivered by a register reading `registerWh` since `meterStartWh`: the difference; a
+ * register just below the start (REGISTER_SLACK_WH) has delivered nothing yet; one further below
+ * is a meter that restarted during the session (counting from zero); a negative one (a broken
+ * meter) delivered nothing. `RUNNING_ENERGY` (views) applies the same rule in SQL.
+ */
+export function deliveredWh(meterStartWh: number, registerWh: number): number {
+  if (registerWh >= meterStartWh) return registerWh - meterStartWh;
+  if (registerWh > meterStartWh - REGISTER_SLACK_WH) return 0;
+  return Math.max(0, registerWh);
+}
+
 export function toTransaction(r: Record<string, unknown>): TransactionRow {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {

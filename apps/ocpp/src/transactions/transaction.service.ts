@@ -12,7 +12,7 @@ import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
-import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
+import { deliveredWh, TransactionRepository, type TransactionRow } from './transaction.repository.js';
 
 /**
  * How far a charger's clock may run behind ours for its StartTransaction to still be the one a
@@ -98,9 +98,9 @@ export class TransactionService {
         }
         return existing;
       }
-      // A meter that restarts per session reports a stop below the start: count from zero then. A
-      // negative register (a broken meter, stored as sent) delivered nothing: no negative energy to bill.
-      const energyWh = req.meterStop >= existing.meterStartWh ? req.meterStop - existing.meterStartWh : Math.max(0, req.meterStop);
+      // A meter that restarted reports a stop far below the start: counted from zero then; one just
+      // below it (a rounding) delivered nothing, as did a negative one (a broken meter, stored as sent).
+      const energyWh = deliveredWh(existing.meterStartWh, req.meterStop);
       // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text);
       // a JSON null is how some serialisers write an absent field, and absent means Local.
       const reason = req.reason == null ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
-import { toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
+import { REGISTER_SLACK_WH, toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
 
 /**
  * A timestamptz as `Date.toISOString()` writes it (UTC, milliseconds, `Z`), for times built into
@@ -37,13 +37,14 @@ const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k)
 /**
  * The energy a running transaction (`t`) has delivered so far: its latest reading's main register
  * (Energy.Active.Import.Register at the Outlet, no phase, in Wh or kWh) less its meterStart, the
- * figure StopTransaction will settle with meterStop (same rule: a register below meterStart is a
- * per-session meter counting from zero, never negative). The view promises transactions "with
+ * figure StopTransaction will settle with meterStop (same rule, `deliveredWh`: a register just below
+ * meterStart, e.g. a kWh reading without its last decimals, is nothing yet; one far below is a meter
+ * that restarted, counting from zero; never negative). The view promises transactions "with
  * energy": a running one showed none while its charger reported the register every few minutes.
  * NULL before such a reading, and for a stopped transaction (its own energy_wh). Readings of the
  * session are found backwards on (station_id, sampled_at) from now to its start.
  */
-const RUNNING_ENERGY = `(SELECT CASE WHEN e.wh >= t.meter_start_wh THEN e.wh - t.meter_start_wh ELSE GREATEST(e.wh, 0) END
+const RUNNING_ENERGY = `(SELECT CASE WHEN e.wh >= t.meter_start_wh THEN e.wh - t.meter_start_wh WHEN e.wh > t.meter_start_wh - ${REGISTER_SLACK_WH} THEN 0 ELSE GREATEST(e.wh, 0) END
     FROM (SELECT round((s.v->>'value')::float8 * CASE s.v->>'unit' WHEN 'kWh' THEN 1000 ELSE 1 END)::bigint AS wh
             FROM meter_readings r CROSS JOIN LATERAL json_array_elements(r.samples) AS s(v)
            WHERE t.stopped_at IS NULL AND r.station_id = t.station_id AND r.sampled_at >= t.started_at AND r.transaction_id = t.transaction_id
