@@ -98,4 +98,15 @@ describe('transactions and reservations: review fixes', () => {
     await send(cp, 'StopTransaction', { transactionId: restarted.transactionId, meterStop: 350, timestamp: '2026-03-07T12:00:00Z' });
     expect(await energyOf(restarted.transactionId)).toBe(350);
   });
+
+  it('MeterValues without a transaction id after the connector reported Finishing (stopped, cable still in) are not attached to a transaction whose stop was lost', async () => {
+    const cp = await booted();
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'GHOST-FIN', meterStart: 0, timestamp: at(300) });
+    // The charger discarded the StopTransaction; the car stays plugged in overnight.
+    await send(cp, 'StatusNotification', { connectorId: 1, status: 'Finishing', errorCode: 'NoError', timestamp: at(240) });
+    await send(cp, 'MeterValues', { connectorId: 1, meterValue: [270, 60].map((m) => ({ timestamp: at(m), sampledValue: [{ value: String(5000 - m), context: 'Sample.Clock' as const }] })) });
+    const rows: { transaction_id: number | null }[] = await ocpp().db.query(`SELECT transaction_id FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at`, [cp.identity]);
+    expect(rows).toEqual([{ transaction_id: transactionId }, { transaction_id: null }]);
+  });
 });
