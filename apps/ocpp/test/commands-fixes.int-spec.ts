@@ -138,14 +138,15 @@ describe('operator commands: checked before recorded; bulk, local lists and rese
       expect(await localList(cp.identity)).toMatchObject({ listVersion: null, entries: null, status: 'Failed' });
     });
 
-    it('an accepted Differential moves the version but leaves the size unknown; a refused one moves nothing', async () => {
+    it('an accepted Differential moves the version (and, its entries known, the size); a refused one moves nothing', async () => {
       const { cp } = await booted((c) => c.handle('SendLocalList', (req) => ({ status: req.listVersion > 5 ? 'VersionMismatch' : 'Accepted' })));
       await command(cp.identity, 'SendLocalList', full(3, ['GOOD', 'BAD']));
       expect(await localList(cp.identity)).toMatchObject({ listVersion: 3, entries: 2, status: 'Accepted', updateType: 'Full' });
       await command(cp.identity, 'SendLocalList', { listVersion: 4, updateType: 'Differential', localAuthorizationList: [{ idTag: 'NEW', idTagInfo: { status: 'Accepted' } }] });
-      expect(await localList(cp.identity)).toMatchObject({ listVersion: 4, entries: null, status: 'Accepted', updateType: 'Differential' });
+      // The Full list's entries are stored (local_list_entries): the Differential's size is counted.
+      expect(await localList(cp.identity)).toMatchObject({ listVersion: 4, entries: 3, status: 'Accepted', updateType: 'Differential' });
       await command(cp.identity, 'SendLocalList', { listVersion: 9, updateType: 'Differential', localAuthorizationList: [{ idTag: 'BAD' }] });
-      expect(await localList(cp.identity)).toMatchObject({ listVersion: 4, entries: null, status: 'VersionMismatch' });
+      expect(await localList(cp.identity)).toMatchObject({ listVersion: 4, entries: 3, status: 'VersionMismatch' });
     });
 
     it('GetLocalListVersion keeps the known size of the version it reports', async () => {

@@ -5,8 +5,8 @@ import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-exec
 
 /**
  * The size of the list after an accepted SendLocalList: a Full update holds its tags (entries
- * without `idTagInfo` add nothing; `a1` and `A1` are one: IdToken is a CiString); a Differential changes the list by an amount only the charger
- * knows (we keep no per-station entries), so `null` = unknown, except that an empty one changes nothing.
+ * without `idTagInfo` add nothing; `a1` and `A1` are one: IdToken is a CiString); a Differential changes the list by an amount
+ * known only where its entries are (LocalListRepository.applied counts them then), so `null` = unknown, except that an empty one changes nothing.
  */
 export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null | undefined {
   const list = req.localAuthorizationList ?? [];
@@ -15,11 +15,12 @@ export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null |
 }
 
 /**
- * Remembers the local authorisation list version each charger holds (guide §2.4): moved only by an
+ * Remembers the local authorisation list version and entries each charger holds (guide §2.4): moved only by an
  * accepted SendLocalList or the charger's own GetLocalListVersion answer (`-1` = not supported). A
  * refused update changes only the stored status, which after Failed or VersionMismatch tells the
  * operator to send a full list. An update left unanswered may have been applied: the version is
- * then unknown (`TimedOut`), never the old one shown as if the charger still held it.
+ * then unknown (`TimedOut`), never the old one shown as if the charger still held it, and the
+ * entries uncertain (the old ones and the update's, what it may hold).
  */
 @Injectable()
 export class LocalListEffects implements OnModuleInit {
@@ -34,11 +35,11 @@ export class LocalListEffects implements OnModuleInit {
     this.executor.afterAnswer('SendLocalList', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.SendLocalListRequest;
       const status = (answer as unknown as Ocpp16.SendLocalListResponse).status;
-      if (status === 'Accepted') await this.lists.applied(ctx.stationId, req.listVersion, req.updateType, listSizeAfter(req));
+      if (status === 'Accepted') await this.lists.applied(ctx.stationId, req, listSizeAfter(req));
       else await this.lists.refused(ctx.stationId, req.updateType, status);
     });
     this.executor.afterFailure('SendLocalList', async (ctx, payload, failure) => {
-      if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, (payload as unknown as Ocpp16.SendLocalListRequest).updateType);
+      if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, payload as unknown as Ocpp16.SendLocalListRequest);
     });
     this.executor.afterAnswer('GetLocalListVersion', async (ctx, _payload, answer) => {
       await this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);

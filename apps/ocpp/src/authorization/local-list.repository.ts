@@ -1,22 +1,43 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { DataSource, type EntityManager } from 'typeorm';
 
 /**
  * The local authorisation list each charger holds (SQL only): its version and size, `NULL` when
- * unknown, plus the type and status of the last update or report.
+ * unknown, the type and status of the last update or report, and its entries (`local_list_entries`,
+ * one per tag, keyed lower-cased: IdToken is a CiString) with whether they are certain
+ * (`entries_certain`). Each change of a station's list is one transaction, the `local_lists` row
+ * written first: its row lock orders the changes of one station's list across replicas.
  */
 @Injectable()
 export class LocalListRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The charger applied an update: it now holds `version`. `entries` undefined keeps a known size. */
-  async applied(stationId: string, version: number, updateType: string, entries: number | null | undefined): Promise<void> {
-    await this.db.query(
-      `INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, $2, $3, 'Accepted', $4)
-       ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = 'Accepted',
-         entries = CASE WHEN $5 THEN local_lists.entries ELSE EXCLUDED.entries END, updated_at = now()`,
-      [stationId, version, updateType, entries ?? null, entries === undefined],
-    );
+  /**
+   * The charger applied an update: it now holds `listVersion`. `entries` (the size) undefined keeps
+   * a known size. A Full update replaces the entries, which are then certain; a Differential one
+   * adds or replaces the entries with `idTagInfo` and removes those without, certain only if the
+   * entries it changed were (an update on a list we do not know leaves the rest of it unknown).
+   */
+  async applied(stationId: string, req: Ocpp16.SendLocalListRequest, entries: number | null | undefined): Promise<void> {
+    const full = req.updateType === 'Full';
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, entries_certain) VALUES ($1, $2, $3, 'Accepted', $4, $6)
+         ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = 'Accepted',
+           entries = CASE WHEN $5 THEN local_lists.entries ELSE EXCLUDED.entries END,
+           entries_certain = EXCLUDED.entries_certain OR local_lists.entries_certain, updated_at = now()`,
+        [stationId, req.listVersion, req.updateType, entries ?? null, entries === undefined, full],
+      );
+      if (full) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
+      else await removeEntries(tx, stationId, req);
+      await putEntries(tx, stationId, req);
+      // With every entry known, a Differential's size is known too.
+      await tx.query(
+        `UPDATE local_lists SET entries = (SELECT count(*) FROM local_list_entries WHERE station_id = $1) WHERE station_id = $1 AND entries_certain`,
+        [stationId],
+      );
+    });
   }
 
   /** The charger refused an update: only the status changes; a station never seen before gets an unknown version. */
@@ -30,28 +51,68 @@ export class LocalListRepository {
 
   /**
    * An update went out but its answer never came (timeout, socket closed): the charger may hold
-   * the old list or the new one, so version and size are unknown until it reports or accepts one.
+   * the old list or the new one, so version and size are unknown until it reports or accepts one,
+   * and the entries uncertain. They are kept as what it may hold: the old ones (a Differential's
+   * removals or a Full update's replacement may not have happened) and the update's own, so that a
+   * token is still found at every charger that may hold it.
    */
-  async unconfirmed(stationId: string, updateType: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, NULL, $2, 'TimedOut', NULL)
-       ON CONFLICT (station_id) DO UPDATE SET list_version = NULL, update_type = EXCLUDED.update_type, status = 'TimedOut', entries = NULL, updated_at = now()`,
-      [stationId, updateType],
-    );
+  async unconfirmed(stationId: string, req: Ocpp16.SendLocalListRequest): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, NULL, $2, 'TimedOut', NULL)
+         ON CONFLICT (station_id) DO UPDATE SET list_version = NULL, update_type = EXCLUDED.update_type, status = 'TimedOut', entries = NULL,
+           entries_certain = false, updated_at = now()`,
+        [stationId, req.updateType],
+      );
+      await putEntries(tx, stationId, req);
+    });
   }
 
   /**
    * GetLocalListVersion: the charger's word on its version (`-1` = not supported, `0` = empty). The
-   * known size stays only while the version is the one it belongs to.
+   * known size and entries stay certain only while the version is the one they belong to; an empty
+   * or unsupported list holds no entries.
    */
   async reported(stationId: string, version: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO local_lists (station_id, list_version, update_type, status, entries)
-       VALUES ($1, $2, 'Reported', CASE WHEN $2 < 0 THEN 'NotSupported' ELSE 'Reported' END, CASE WHEN $2 = 0 THEN 0 END)
-       ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = EXCLUDED.status,
-         entries = CASE WHEN EXCLUDED.list_version = 0 THEN 0 WHEN EXCLUDED.list_version > 0 AND local_lists.list_version = EXCLUDED.list_version THEN local_lists.entries END,
-         updated_at = now()`,
-      [stationId, version],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, entries_certain)
+         VALUES ($1, $2, 'Reported', CASE WHEN $2 < 0 THEN 'NotSupported' ELSE 'Reported' END, CASE WHEN $2 = 0 THEN 0 END, $2 <= 0)
+         ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = EXCLUDED.status,
+           entries = CASE WHEN EXCLUDED.list_version = 0 THEN 0 WHEN EXCLUDED.list_version > 0 AND local_lists.list_version = EXCLUDED.list_version THEN local_lists.entries END,
+           entries_certain = EXCLUDED.list_version <= 0 OR (local_lists.list_version = EXCLUDED.list_version AND local_lists.entries_certain),
+           updated_at = now()`,
+        [stationId, version],
+      );
+      if (version <= 0) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
+    });
   }
+}
+
+/** The update's entries as one JSON parameter (a list may hold thousands of tags: one statement, not one per tag). */
+const listOf = (req: Ocpp16.SendLocalListRequest) => JSON.stringify(req.localAuthorizationList ?? []);
+
+/**
+ * Stores the update's entries that carry `idTagInfo` (the tag as sent, its info). The command
+ * rules refuse a tag twice in a list (in any case); DISTINCT ON still keeps one (the last) so that
+ * a list they let through never fails the upsert.
+ */
+async function putEntries(tx: EntityManager, stationId: string, req: Ocpp16.SendLocalListRequest): Promise<void> {
+  await tx.query(
+    `INSERT INTO local_list_entries (station_id, id_tag_key, id_tag, id_tag_info)
+     SELECT DISTINCT ON (lower(e.v->>'idTag')) $1, lower(e.v->>'idTag'), e.v->>'idTag', e.v->'idTagInfo'
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(v, n) WHERE jsonb_typeof(e.v->'idTagInfo') = 'object'
+      ORDER BY lower(e.v->>'idTag'), e.n DESC
+     ON CONFLICT (station_id, id_tag_key) DO UPDATE SET id_tag = EXCLUDED.id_tag, id_tag_info = EXCLUDED.id_tag_info`,
+    [stationId, listOf(req)],
+  );
+}
+
+/** A Differential update's entries without `idTagInfo` delete their tag (OCPP 1.6 §5.15). */
+async function removeEntries(tx: EntityManager, stationId: string, req: Ocpp16.SendLocalListRequest): Promise<void> {
+  await tx.query(
+    `DELETE FROM local_list_entries WHERE station_id = $1
+       AND id_tag_key IN (SELECT lower(v->>'idTag') FROM jsonb_array_elements($2::jsonb) AS v WHERE jsonb_typeof(v->'idTagInfo') IS DISTINCT FROM 'object')`,
+    [stationId, listOf(req)],
+  );
 }

@@ -3,6 +3,8 @@ import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { TransactionsModule } from '../transactions/transactions.module.js';
+import { LocalListViewsRepository } from './local-list-views.repository.js';
+import { IdTagLocalListsController, StationLocalListController } from './local-lists.controller.js';
 import { IdTagsController, ReservationsController, TransactionsController } from './records.controller.js';
 import { StationAdminService } from './station-admin.service.js';
 import { StationViewsService } from './station-views.service.js';
@@ -12,7 +14,7 @@ import { ViewsRepository } from './views.repository.js';
 /** The operator API's read models and station administration. */
 @Module({
   imports: [ConnectionModule, AuthorizationModule, ReservationsModule, TransactionsModule],
-  controllers: [StationsController, TransactionsController, IdTagsController, ReservationsController],
-  providers: [ViewsRepository, StationAdminService, StationViewsService],
+  controllers: [StationsController, TransactionsController, IdTagsController, ReservationsController, IdTagLocalListsController, StationLocalListController],
+  providers: [ViewsRepository, StationAdminService, StationViewsService, LocalListViewsRepository],
 })
 export class ViewsModule {}

@@ -1,0 +1,73 @@
+import { Get, Param, Query } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { OperatorController } from '@cpo/platform';
+import { ApiPageResponse } from './api-responses.js';
+import { IdTagParam, PageQuery } from './dto.js';
+import { LocalListViewsRepository } from './local-list-views.repository.js';
+import { stationNotFound } from './station-views.service.js';
+
+const ID_TAG_INFO_SCHEMA = { type: 'object', description: 'The IdTagInfo the list holds for the tag, as sent in SendLocalList', additionalProperties: true };
+const CERTAIN =
+  'Whether the entries are known to be what the charger holds: false after an update that may have reached it unanswered (the old entries and the update\'s are kept, what it may hold), a version it reported that is not ours, or a list never sent in full since entries were recorded';
+
+/** A station holding a token in its local list. */
+const HELD_ENTRY_SCHEMA = {
+  type: 'object',
+  required: ['stationId', 'idTag', 'idTagInfo', 'certain', 'listVersion'],
+  properties: {
+    stationId: { type: 'string' },
+    idTag: { type: 'string', description: 'The tag as the list holds it (its case may differ from the token\'s)' },
+    idTagInfo: ID_TAG_INFO_SCHEMA,
+    certain: { type: 'boolean', description: CERTAIN },
+    listVersion: { type: 'integer', nullable: true, description: 'The version of the station\'s list; null: unknown' },
+  },
+};
+
+/** What each charger's local authorisation list holds, as our accepted SendLocalList updates left it. */
+@OperatorController('id-tags')
+export class IdTagLocalListsController {
+  constructor(private readonly lists: LocalListViewsRepository) {}
+
+  @Get(':idTag/local-lists')
+  @ApiOperation({
+    summary: 'The stations whose local authorisation list holds the token (compared without case), with the IdTagInfo they hold',
+    description:
+      'Answered for a token deleted or never stored too (200, possibly no items): a charger holding it still accepts it from its list. unknownLists: stations whose list content is not known and holds no recorded entry of the token (they may hold it)',
+  })
+  @ApiOkResponse({
+    description: 'Stations by id',
+    schema: {
+      type: 'object',
+      required: ['items', 'total', 'offset', 'limit', 'unknownLists'],
+      properties: {
+        items: { type: 'array', items: HELD_ENTRY_SCHEMA },
+        total: { type: 'integer', minimum: 0 },
+        offset: { type: 'integer', minimum: 0 },
+        limit: { type: 'integer', minimum: 1 },
+        unknownLists: { type: 'integer', minimum: 0 },
+      },
+    },
+  })
+  holding(@Param() p: IdTagParam, @Query() q: PageQuery) {
+    return this.lists.holding(p.idTag, q.offset, q.limit);
+  }
+}
+
+/** A station's local authorisation list: version, last update and entries. */
+@OperatorController('stations')
+export class StationLocalListController {
+  constructor(private readonly lists: LocalListViewsRepository) {}
+
+  @Get(':stationId/local-list')
+  @ApiOperation({ summary: "The station's local authorisation list: its version, last update and the entries it holds, by tag" })
+  @ApiPageResponse('Entries of the list, by tag (the list\'s fields beside the page: listVersion, updateType, status, entries, certain, updatedAt)', {
+    type: 'object',
+    properties: { idTag: { type: 'string' }, idTagInfo: ID_TAG_INFO_SCHEMA },
+  })
+  @ApiNotFoundResponse({ description: 'No station with this id' })
+  async stationList(@Param('stationId') stationId: string, @Query() q: PageQuery) {
+    const list = await this.lists.stationList(stationId, q.offset, q.limit);
+    if (!list) throw stationNotFound(stationId);
+    return list;
+  }
+}
