@@ -64,10 +64,13 @@ export class IdTagRepository {
    * case), so no older spelling keeps answering differently. The advisory lock serialises writers
    * of one token across replicas: two spellings written at once would otherwise both be inserted.
    * `created`: the token was not stored in any spelling before (the operator API answers 201).
+   * The chargers' local list entries of the token are marked for a sync in the same transaction
+   * (LocalListSync sends what changed once it commits).
    */
   async upsert(tag: Omit<IdTagRecord, 'updatedAt'>): Promise<{ tag: IdTagRecord; created: boolean }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('id_tags:' || lower($1)))`, [tag.idTag]);
+      await markListEntries(tx, tag.idTag);
       const values = [tag.idTag, tag.status, tag.expiryDate, tag.parentIdTag];
       const updated: Record<string, unknown>[] = returnedRows(
         await tx.query(
@@ -86,10 +89,13 @@ export class IdTagRepository {
     });
   }
 
-  /** Removes the token in every spelling it is stored under. */
+  /** Removes the token in every spelling it is stored under, its local list entries marked for a sync (see upsert). */
   async remove(idTag: string): Promise<boolean> {
-    const rows = returnedRows(await this.db.query(`DELETE FROM id_tags WHERE lower(id_tag) = lower($1) RETURNING id_tag`, [idTag]));
-    return rows.length > 0;
+    return this.db.transaction(async (tx) => {
+      const rows = returnedRows(await tx.query(`DELETE FROM id_tags WHERE lower(id_tag) = lower($1) RETURNING id_tag`, [idTag]));
+      if (rows.length > 0) await markListEntries(tx, idTag);
+      return rows.length > 0;
+    });
   }
 
   /**
@@ -133,4 +139,12 @@ export class IdTagRepository {
     );
     return rows.length > 0;
   }
+}
+
+/**
+ * The token changed: every local list entry of it (any case) may now hold an outdated IdTagInfo.
+ * A fresh time per change (clock_timestamp): a sync clears only the mark it read, never a later change's.
+ */
+async function markListEntries(tx: EntityManager, idTag: string): Promise<void> {
+  await tx.query(`UPDATE local_list_entries SET sync_needed_at = clock_timestamp() WHERE id_tag_key = lower($1)`, [idTag]);
 }

@@ -9,6 +9,8 @@ export interface HeldEntry {
   idTagInfo: Record<string, unknown>;
   certain: boolean;
   listVersion: number | null;
+  /** The token changed or was deleted since this entry was sent, and the charger has not yet accepted the update (LocalListSync). */
+  syncNeeded: boolean;
 }
 
 /**
@@ -27,7 +29,7 @@ export class LocalListViewsRepository {
    */
   async holding(idTag: string, offset: number, limit: number): Promise<Page<HeldEntry> & { unknownLists: number }> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT e.station_id, e.id_tag, e.id_tag_info, l.entries_certain, l.list_version, count(*) OVER () AS total
+      `SELECT e.station_id, e.id_tag, e.id_tag_info, e.sync_needed_at IS NOT NULL AS sync_needed, l.entries_certain, l.list_version, count(*) OVER () AS total
          FROM local_list_entries e JOIN local_lists l ON l.station_id = e.station_id
         WHERE e.id_tag_key = lower($1) ORDER BY e.station_id OFFSET $2 LIMIT $3`,
       [idTag, offset, limit],
@@ -44,6 +46,7 @@ export class LocalListViewsRepository {
       idTagInfo: r['id_tag_info'] as Record<string, unknown>,
       certain: r['entries_certain'] as boolean,
       listVersion: (r['list_version'] as number | null) ?? null,
+      syncNeeded: r['sync_needed'] as boolean,
     }));
     return { items, total, offset, limit, unknownLists: Number(unknown?.n ?? 0) };
   }
@@ -57,7 +60,7 @@ export class LocalListViewsRepository {
     )) as Record<string, unknown>[];
     if (!list) return undefined;
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id_tag, id_tag_info, count(*) OVER () AS total FROM local_list_entries WHERE station_id = $1 ORDER BY id_tag_key OFFSET $2 LIMIT $3`,
+      `SELECT id_tag, id_tag_info, sync_needed_at IS NOT NULL AS sync_needed, count(*) OVER () AS total FROM local_list_entries WHERE station_id = $1 ORDER BY id_tag_key OFFSET $2 LIMIT $3`,
       [stationId, offset, limit],
     );
     const total = await pageTotal(rows, offset, () => this.db.query(`SELECT count(*) AS total FROM local_list_entries WHERE station_id = $1`, [stationId]));
@@ -68,7 +71,7 @@ export class LocalListViewsRepository {
       entries: (list['entries'] as number | null) ?? null,
       certain: list['entries_certain'] as boolean,
       updatedAt: (list['updated_at'] as Date | null) ?? null,
-      items: rows.map((r) => ({ idTag: r['id_tag'] as string, idTagInfo: r['id_tag_info'] as Record<string, unknown> })),
+      items: rows.map((r) => ({ idTag: r['id_tag'] as string, idTagInfo: r['id_tag_info'] as Record<string, unknown>, syncNeeded: r['sync_needed'] as boolean })),
       total,
       offset,
       limit,

@@ -10,16 +10,20 @@ const ID_TAG_INFO_SCHEMA = { type: 'object', description: 'The IdTagInfo the lis
 const CERTAIN =
   'Whether the entries are known to be what the charger holds: false after an update that may have reached it unanswered (the old entries and the update\'s are kept, what it may hold), a version it reported that is not ours, or a list never sent in full since entries were recorded';
 
+const SYNC_NEEDED =
+  'The token was changed or deleted through the API since this entry was sent and the charger has not accepted the update yet (offline, update refused or failed, or a list not certain: only a Full list fixes that)';
+
 /** A station holding a token in its local list. */
 const HELD_ENTRY_SCHEMA = {
   type: 'object',
-  required: ['stationId', 'idTag', 'idTagInfo', 'certain', 'listVersion'],
+  required: ['stationId', 'idTag', 'idTagInfo', 'certain', 'listVersion', 'syncNeeded'],
   properties: {
     stationId: { type: 'string' },
     idTag: { type: 'string', description: 'The tag as the list holds it (its case may differ from the token\'s)' },
     idTagInfo: ID_TAG_INFO_SCHEMA,
     certain: { type: 'boolean', description: CERTAIN },
     listVersion: { type: 'integer', nullable: true, description: 'The version of the station\'s list; null: unknown' },
+    syncNeeded: { type: 'boolean', description: SYNC_NEEDED },
   },
 };
 
@@ -62,7 +66,7 @@ export class StationLocalListController {
   @ApiOperation({ summary: "The station's local authorisation list: its version, last update and the entries it holds, by tag" })
   @ApiPageResponse('Entries of the list, by tag (the list\'s fields beside the page: listVersion, updateType, status, entries, certain, updatedAt)', {
     type: 'object',
-    properties: { idTag: { type: 'string' }, idTagInfo: ID_TAG_INFO_SCHEMA },
+    properties: { idTag: { type: 'string' }, idTagInfo: ID_TAG_INFO_SCHEMA, syncNeeded: { type: 'boolean', description: SYNC_NEEDED } },
   })
   @ApiNotFoundResponse({ description: 'No station with this id' })
   async stationList(@Param('stationId') stationId: string, @Query() q: PageQuery) {

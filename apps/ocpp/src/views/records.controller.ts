@@ -4,6 +4,7 @@ import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { IdTagRepository, type IdTagRecord } from '../authorization/id-tag.repository.js';
+import { LocalListSync } from '../authorization/local-list-sync.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { ApiIdTagResponse, ApiPageResponse, ApiUpsertResponses, ID_TAG_SCHEMA } from './api-responses.js';
 import { IdTagParam, PageQuery, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
@@ -31,6 +32,7 @@ export class IdTagsController {
   constructor(
     private readonly tags: IdTagRepository,
     private readonly auth: AuthorizationService,
+    private readonly lists: LocalListSync,
   ) {}
 
   /**
@@ -67,6 +69,8 @@ export class IdTagsController {
   async upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto, @Res({ passthrough: true }) res: Response) {
     const { tag, created } = await this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    // The change is committed; the chargers' lists holding the token follow in the background (never rejects, logs failures).
+    void this.lists.tokenChanged(tag.idTag);
     return this.shown(tag, new Date());
   }
 
@@ -74,6 +78,7 @@ export class IdTagsController {
   @HttpCode(204)
   async remove(@Param() p: IdTagParam): Promise<void> {
     if (!(await this.tags.remove(p.idTag))) throw new NotFoundException(`id tag ${p.idTag} not found`);
+    void this.lists.tokenChanged(p.idTag);
   }
 }
 

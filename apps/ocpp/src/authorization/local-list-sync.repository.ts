@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { IdTagRecord, IdTagStatus } from './id-tag.repository.js';
+
+/** A list entry whose token changed since it was sent, with the token as it is now (undefined: deleted). */
+export interface PendingEntry {
+  idTag: string;
+  key: string;
+  held: Record<string, unknown>;
+  /** The mark read (`sync_needed_at` as text, exact to the microsecond): cleared only if still this one. */
+  mark: string;
+  token: IdTagRecord | undefined;
+}
+
+/** The SQL of LocalListSync: which lists hold a changed token, what each must be sent, and marking it sent. */
+@Injectable()
+export class LocalListSyncRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Stations whose list is certain and holds an entry of the token marked for a sync. */
+  async stationsToSync(idTag: string): Promise<string[]> {
+    const rows: { station_id: string }[] = await this.db.query(
+      `SELECT DISTINCT e.station_id FROM local_list_entries e JOIN local_lists l ON l.station_id = e.station_id
+        WHERE e.id_tag_key = lower($1) AND e.sync_needed_at IS NOT NULL AND l.entries_certain AND l.list_version IS NOT NULL ORDER BY e.station_id`,
+      [idTag],
+    );
+    return rows.map((r) => r.station_id);
+  }
+
+  /**
+   * The station's list version and its entries marked for a sync, each with its token now (the
+   * spelling the entry holds wins, else the one changed last: IdTagRepository.find's rule). Nothing
+   * for a list that is not certain: a Differential built on unknown entries would be a guess.
+   */
+  async pending(stationId: string, limit: number): Promise<{ listVersion: number; entries: PendingEntry[] } | undefined> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT l.list_version, e.id_tag, e.id_tag_key, e.id_tag_info, e.sync_needed_at::text AS mark,
+              t.id_tag AS token_id_tag, t.status, t.expiry_date, t.parent_id_tag, t.updated_at
+         FROM local_lists l JOIN local_list_entries e ON e.station_id = l.station_id
+         LEFT JOIN LATERAL (SELECT * FROM id_tags t WHERE lower(t.id_tag) = e.id_tag_key ORDER BY t.id_tag = e.id_tag DESC, t.updated_at DESC LIMIT 1) t ON true
+        WHERE l.station_id = $1 AND l.entries_certain AND l.list_version IS NOT NULL AND e.sync_needed_at IS NOT NULL
+        ORDER BY e.sync_needed_at, e.id_tag_key LIMIT $2`,
+      [stationId, limit],
+    );
+    if (!rows[0]) return undefined;
+    return {
+      listVersion: rows[0]['list_version'] as number,
+      entries: rows.map((r) => ({
+        idTag: r['id_tag'] as string,
+        key: r['id_tag_key'] as string,
+        held: r['id_tag_info'] as Record<string, unknown>,
+        mark: r['mark'] as string,
+        token:
+          r['token_id_tag'] === null
+            ? undefined
+            : {
+                idTag: r['token_id_tag'] as string,
+                status: r['status'] as IdTagStatus,
+                expiryDate: (r['expiry_date'] as Date | null) ?? null,
+                parentIdTag: (r['parent_id_tag'] as string | null) ?? null,
+                updatedAt: r['updated_at'] as Date,
+              },
+      })),
+    };
+  }
+
+  /** The entries are in step (sent and accepted, or already right): their marks go, unless a later change replaced them. */
+  async settled(stationId: string, entries: Pick<PendingEntry, 'key' | 'mark'>[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.query(
+      `UPDATE local_list_entries e SET sync_needed_at = NULL FROM unnest($2::text[], $3::text[]) AS m(key, mark)
+        WHERE e.station_id = $1 AND e.id_tag_key = m.key AND e.sync_needed_at = m.mark::timestamptz`,
+      [stationId, entries.map((e) => e.key), entries.map((e) => e.mark)],
+    );
+  }
+}

@@ -1,0 +1,124 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { OcppCommandReply, OcppCommandRequest } from '@cpo/contracts';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandService } from '../commands/command.service.js';
+import type { StationContext } from '../connection/station-context.js';
+import { StationLifecycle } from '../connection/station-lifecycle.js';
+import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
+import type { IdTagRecord } from './id-tag.repository.js';
+import { LocalListSyncRepository, type PendingEntry } from './local-list-sync.repository.js';
+
+/** Entries per Differential update: well under the SendLocalListMaxLength chargers report; more go in further updates. */
+export const SYNC_BATCH = 50;
+/** Stations a token change updates at once (each a bus request and a CALL at its own charger). */
+const SYNC_PARALLEL = 50;
+/** Updates one sync sends a station at most. */
+const MAX_ROUNDS = 20;
+
+/** Two IdTagInfos say the same (an expiry compared as an instant: the operator may have written it otherwise). */
+export function sameInfo(a: Record<string, unknown>, b: IdTagInfo): boolean {
+  const expiry = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : null);
+  return a['status'] === b.status && expiry(a['expiryDate']) === expiry(b.expiryDate) && (a['parentIdTag'] ?? null) === (b.parentIdTag ?? null);
+}
+
+/**
+ * What a list's marked entries need: the token's IdTagInfo now (what Authorize answers, `info`),
+ * or, for a deleted token, the entry without idTagInfo (a Differential removal). Entries already
+ * holding that are only settled.
+ */
+export function syncUpdate(entries: PendingEntry[], info: (tag: IdTagRecord) => IdTagInfo): { send: Ocpp16.SendLocalListRequest['localAuthorizationList']; unchanged: PendingEntry[] } {
+  const send: NonNullable<Ocpp16.SendLocalListRequest['localAuthorizationList']> = [];
+  const unchanged: PendingEntry[] = [];
+  for (const entry of entries) {
+    if (!entry.token) send.push({ idTag: entry.idTag });
+    else {
+      const wanted = info(entry.token);
+      if (sameInfo(entry.held, wanted)) unchanged.push(entry);
+      else send.push({ idTag: entry.idTag, idTagInfo: wanted });
+    }
+  }
+  return { send, unchanged };
+}
+
+/**
+ * Keeps the chargers' local lists in line with the tokens (OCPP 1.6 §5.15: a tag in the list is
+ * accepted from it, offline and by chargers that start from their list). A token changed or
+ * deleted through the API has its entries marked in the change's transaction (IdTagRepository);
+ * after it commits, each station whose list is certain and holds the token gets a Differential
+ * update at its version + 1, through CommandService (the replica holding the socket runs it, its
+ * effects record the version and entries). A station offline, or whose update failed, keeps the
+ * marks and is updated when it next connects or boots. A list that is not certain gets nothing (a
+ * Differential on unknown entries is a guess): the operator sends a Full list.
+ * Updates of one station are chained on this replica, each reading the version the last left.
+ */
+@Injectable()
+export class LocalListSync implements OnModuleInit {
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly repo: LocalListSyncRepository,
+    private readonly auth: AuthorizationService,
+    private readonly commands: CommandService,
+    private readonly executor: CommandExecutor,
+    private readonly lifecycle: StationLifecycle,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    // After onboarding and profiles (orders 0, 10): a list update is not what a charger needs first.
+    this.lifecycle.onAccepted((ctx) => this.station(ctx.stationId, ctx), 20);
+    this.lifecycle.onConnected((ctx) => this.station(ctx.stationId, ctx), 20);
+  }
+
+  /** A token's change committed: update the lists holding it. Never rejects (the REST answer does not wait for it); failures are logged. */
+  async tokenChanged(idTag: string): Promise<void> {
+    try {
+      const stations = await this.repo.stationsToSync(idTag);
+      let next = 0;
+      const worker = async () => {
+        while (next < stations.length) await this.station(stations[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, stations.length) }, worker));
+    } catch (err) {
+      this.logger.error({ err, idTag }, 'local lists holding a changed token could not be updated; they are updated when their stations next connect');
+    }
+  }
+
+  /** Sends the station's marked entries (chained after any update of it in progress here). Never rejects. */
+  station(stationId: string, ctx?: StationContext): Promise<void> {
+    const run = (this.chains.get(stationId) ?? Promise.resolve()).then(() =>
+      this.sync(stationId, ctx).catch((err: unknown) => this.logger.error({ err, stationId }, 'local list sync failed; retried when the station next connects')),
+    );
+    this.chains.set(stationId, run);
+    void run.finally(() => {
+      if (this.chains.get(stationId) === run) this.chains.delete(stationId);
+    });
+    return run;
+  }
+
+  private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {
+    // Batch after batch until none is left; a refused or failed update stops (the marks stay). Bounded:
+    // a token changed again and again while its update is in flight must not keep this loop going.
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const pending = await this.repo.pending(stationId, SYNC_BATCH);
+      if (!pending) return;
+      const now = new Date();
+      const { send, unchanged } = syncUpdate(pending.entries, (tag) => this.auth.fromLocal(tag, now));
+      await this.repo.settled(stationId, unchanged);
+      if (!send?.length) continue;
+      const request: OcppCommandRequest = { action: 'SendLocalList', payload: { listVersion: pending.listVersion + 1, updateType: 'Differential', localAuthorizationList: send } };
+      const reply: OcppCommandReply = ctx ? await this.executor.execute(ctx, request) : await this.commands.send(stationId, request);
+      if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') {
+        await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
+        continue;
+      }
+      if (reply.status === 'error' && reply.code === 'Offline') this.logger.info({ stationId }, 'local list update waits for the station to connect');
+      else this.logger.warn({ stationId, reply }, 'local list update not applied; retried when the station next connects (after Failed or VersionMismatch, send a Full list)');
+      return;
+    }
+    this.logger.warn({ stationId }, 'local list entries still marked after the last update round; retried when the station next connects');
+  }
+}

@@ -1,0 +1,94 @@
+import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { api, ocppSuite } from './harness.js';
+
+/**
+ * A token blocked, expired or deleted through the API reaches the local lists holding it (OCPP 1.6
+ * §5.15): otherwise the card keeps working offline, and online at chargers starting from their list.
+ */
+describe('local lists follow token changes', () => {
+  const { ocpp, booted, command } = ocppSuite();
+  const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
+  const holding = async (idTag: string) => (await api(ocpp(), 'GET', `/api/v1/id-tags/${idTag}/local-lists`)).body;
+
+  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 5_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await read();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** A charger recording every SendLocalList; Differential answers wait for `release` when `hold` is set. */
+  function recording(cp: ChargePoint16, state: { hold?: boolean; release?: () => void; answer?: Ocpp16.SendLocalListResponse['status'] }, got: Ocpp16.SendLocalListRequest[]) {
+    cp.handle('SendLocalList', (req) => {
+      got.push(req);
+      const status = req.updateType === 'Differential' ? (state.answer ?? 'Accepted') : 'Accepted';
+      if (req.updateType === 'Differential' && state.hold) return new Promise((resolve) => (state.release = () => resolve({ status })));
+      return { status };
+    });
+  }
+
+  const fullList = (listVersion: number, ...idTags: string[]) => ({ listVersion, updateType: 'Full', localAuthorizationList: idTags.map((idTag) => ({ idTag, idTagInfo: { status: 'Accepted' } })) });
+
+  it('a token blocked through the API is sent to the connected charger holding it as a Differential at its version + 1; the REST answer does not wait for it', async () => {
+    const [x, y] = [tag('X'), tag('Y')];
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    const state: { hold?: boolean; release?: () => void } = {};
+    const cp = await booted(undefined, (c) => recording(c, state, got));
+    await command(cp.identity, 'SendLocalList', fullList(3, x.toLowerCase(), y));
+    state.hold = true;
+    // The charger has not answered the update when the PUT is answered.
+    expect((await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' })).status).toBe(200);
+    await until(async () => got.length, (n) => n === 2, 'the Differential');
+    expect(got[1]).toEqual({ listVersion: 4, updateType: 'Differential', localAuthorizationList: [{ idTag: x.toLowerCase(), idTagInfo: { status: 'Blocked' } }] });
+    expect((await holding(x)).items[0]).toMatchObject({ listVersion: 3, syncNeeded: true });
+    state.release!();
+    const after = await until(() => holding(x), (b) => b.items[0]?.listVersion === 4 && !b.items[0]?.syncNeeded, 'the accepted update recorded');
+    expect(after.items).toEqual([{ stationId: cp.identity, idTag: x.toLowerCase(), idTagInfo: { status: 'Blocked' }, certain: true, listVersion: 4, syncNeeded: false }]);
+    // The same token PUT again unchanged: nothing to send.
+    state.hold = false;
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await until(() => holding(x), (b) => b.items[0]?.syncNeeded === false, 'the unchanged entry settled');
+    expect(got).toHaveLength(2);
+  });
+
+  it('a token deleted, or expired, through the API: the entry is removed, or its expiry sent', async () => {
+    const [gone, old] = [tag('GONE'), tag('OLD')];
+    for (const t of [gone, old]) await api(ocpp(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    const cp = await booted(undefined, (c) => recording(c, {}, got));
+    await command(cp.identity, 'SendLocalList', fullList(8, gone, old));
+    expect((await api(ocpp(), 'DELETE', `/api/v1/id-tags/${gone}`)).status).toBe(204);
+    await until(() => holding(gone), (b) => b.items.length === 0, 'the removal applied');
+    expect(got[1]).toEqual({ listVersion: 9, updateType: 'Differential', localAuthorizationList: [{ idTag: gone }] });
+    const expiryDate = '2020-01-01T00:00:00.000Z';
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${old}`, { status: 'Accepted', expiryDate });
+    await until(async () => got.length, (n) => n === 3, 'the expiry sent');
+    expect(got[2]).toEqual({ listVersion: 10, updateType: 'Differential', localAuthorizationList: [{ idTag: old, idTagInfo: { status: 'Expired', expiryDate } }] });
+    await until(() => holding(old), (b) => b.items[0]?.listVersion === 10 && !b.items[0]?.syncNeeded, 'the expiry recorded');
+  });
+
+  it('a station offline gets the update when it connects again; one whose list is not certain gets none (it is only marked)', async () => {
+    const x = tag('X');
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    const offline = await booted(undefined, (c) => recording(c, {}, got));
+    await command(offline.identity, 'SendLocalList', fullList(5, x));
+    await offline.stop();
+    const uncertain = await booted(undefined, (c) => {
+      c.handle('SendLocalList', () => new Promise((resolve) => setTimeout(() => resolve({ status: 'Accepted' }), 600)));
+    });
+    expect((await api(ocpp(), 'POST', `/api/v1/stations/${uncertain.identity}/commands/SendLocalList?timeoutMs=300`, fullList(2, x))).status).toBe(504);
+
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await until(() => holding(x), (b) => b.items.length === 2 && b.items.every((i: { syncNeeded: boolean }) => i.syncNeeded), 'both marked');
+    const back = await booted(offline.identity, (c) => recording(c, {}, got));
+    await until(async () => got.length, (n) => n === 2, 'the update after the boot');
+    expect(got[1]).toEqual({ listVersion: 6, updateType: 'Differential', localAuthorizationList: [{ idTag: x, idTagInfo: { status: 'Blocked' } }] });
+    const after = await until(() => holding(x), (b) => b.items.some((i: { stationId: string; syncNeeded: boolean }) => i.stationId === back.identity && !i.syncNeeded), 'the update recorded');
+    expect(after.items.find((i: { stationId: string }) => i.stationId === uncertain.identity)).toMatchObject({ certain: false, syncNeeded: true, idTagInfo: { status: 'Accepted' } });
+  });
+});
