@@ -1,6 +1,6 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
-import { api, ocppSuite } from './harness.js';
+import { api, ocppSuite, readOnlyConfiguration } from './harness.js';
 
 /**
  * A token blocked, expired or deleted through the API reaches the local lists holding it (OCPP 1.6
@@ -90,5 +90,27 @@ describe('local lists follow token changes', () => {
     expect(got[1]).toEqual({ listVersion: 6, updateType: 'Differential', localAuthorizationList: [{ idTag: x, idTagInfo: { status: 'Blocked' } }] });
     const after = await until(() => holding(x), (b) => b.items.some((i: { stationId: string; syncNeeded: boolean }) => i.stationId === back.identity && !i.syncNeeded), 'the update recorded');
     expect(after.items.find((i: { stationId: string }) => i.stationId === uncertain.identity)).toMatchObject({ certain: false, syncNeeded: true, idTagInfo: { status: 'Accepted' } });
+  });
+
+  it('a station taking fewer entries per SendLocalList (SendLocalListMaxLength) gets the pending entries in as many updates', async () => {
+    const [x, y] = [tag('X'), tag('Y')];
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    const charger = (c: ChargePoint16) => {
+      readOnlyConfiguration(c, { SendLocalListMaxLength: '1' });
+      recording(c, {}, got);
+    };
+    const cp = await booted(undefined, charger);
+    const configured = async () => ((await ocpp().db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [cp.identity])) as { read: boolean }[])[0]?.read;
+    await until(configured, (read) => read === true, 'the configuration read');
+    await command(cp.identity, 'SendLocalList', fullList(1, x));
+    await command(cp.identity, 'SendLocalList', { ...fullList(2, y), updateType: 'Differential' });
+    await cp.stop();
+    for (const t of [x, y]) await api(ocpp(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Blocked' });
+    await booted(cp.identity, charger);
+    await until(async () => got.length, (n) => n === 4, 'two updates of one entry');
+    expect(got.slice(2).map((r) => [r.listVersion, r.localAuthorizationList?.map((e) => e.idTagInfo?.status)])).toEqual([
+      [3, ['Blocked']],
+      [4, ['Blocked']],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { OcppCommandReply, OcppCommandRequest } from '@cpo/contracts';
+import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
@@ -11,7 +11,7 @@ import { AuthorizationService, type IdTagInfo } from './authorization.service.js
 import type { IdTagRecord } from './id-tag.repository.js';
 import { LocalListSyncRepository, type PendingEntry } from './local-list-sync.repository.js';
 
-/** Entries per Differential update: well under the SendLocalListMaxLength chargers report; more go in further updates. */
+/** Entries per Differential update (fewer where the station reported a smaller SendLocalListMaxLength); more go in further updates. */
 export const SYNC_BATCH = 50;
 /** Stations a token change updates at once (each a bus request and a CALL at its own charger). */
 const SYNC_PARALLEL = 50;
@@ -41,6 +41,14 @@ export function syncUpdate(entries: PendingEntry[], info: (tag: IdTagRecord) => 
     }
   }
   return { send, unchanged };
+}
+
+/** The SendLocalListMaxLength a refusal names (CommandExecutor.stationRefusal, before the update travels), if it is one. */
+export function perMessageLimit(reply: OcppCommandReply): number | undefined {
+  if (reply.status !== 'error' || reply.code !== OcppCommandErrorCode.InvalidRequest) return undefined;
+  const errors = (reply.details as { errors?: { params?: { key?: unknown; limit?: unknown } }[] } | undefined)?.errors ?? [];
+  const limit = errors.find((e) => e.params?.key === 'SendLocalListMaxLength')?.params?.limit;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 ? limit : undefined;
 }
 
 /**
@@ -102,8 +110,9 @@ export class LocalListSync implements OnModuleInit {
   private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {
     // Batch after batch until none is left; a refused or failed update stops (the marks stay). Bounded:
     // a token changed again and again while its update is in flight must not keep this loop going.
+    let batch = SYNC_BATCH;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const pending = await this.repo.pending(stationId, SYNC_BATCH);
+      const pending = await this.repo.pending(stationId, batch);
       if (!pending) return;
       const now = new Date();
       const { send, unchanged } = syncUpdate(pending.entries, (tag) => this.auth.fromLocal(tag, now));
@@ -115,7 +124,13 @@ export class LocalListSync implements OnModuleInit {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
       }
-      if (reply.status === 'error' && reply.code === 'Offline') this.logger.info({ stationId }, 'local list update waits for the station to connect');
+      const perMessage = perMessageLimit(reply);
+      if (perMessage !== undefined && perMessage < batch) {
+        // The station takes fewer entries per SendLocalList than a batch (its reported SendLocalListMaxLength).
+        batch = perMessage;
+        continue;
+      }
+      if (reply.status === 'error' && reply.code === OcppCommandErrorCode.Offline) this.logger.info({ stationId }, 'local list update waits for the station to connect');
       else this.logger.warn({ stationId, reply }, 'local list update not applied; retried when the station next connects (after Failed or VersionMismatch, send a Full list)');
       return;
     }
