@@ -14,7 +14,7 @@ describe('local list entries per station', () => {
   const holding = async (idTag: string) => (await api(ocpp(), 'GET', `/api/v1/id-tags/${idTag}/local-lists`)).body;
   const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
 
-  it('an accepted Full update replaces the entries; a Differential adds, replaces and (without idTagInfo) removes; a refused one changes nothing', async () => {
+  it('an accepted Full update replaces the entries; a Differential adds, replaces and (without idTagInfo) removes; a refused one changes no entry', async () => {
     const [a, b, c] = [tag('A'), tag('B'), tag('C')];
     const cp = await booted(undefined, (c) => c.handle('SendLocalList', (req) => ({ status: req.listVersion > 10 ? 'VersionMismatch' : 'Accepted' })));
     await command(cp.identity, 'SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: [entry('OLD-' + a)] });
@@ -44,7 +44,9 @@ describe('local list entries per station', () => {
 
     const refused = await command(cp.identity, 'SendLocalList', { listVersion: 11, updateType: 'Differential', localAuthorizationList: [entry(a)] });
     expect(refused.body).toEqual({ status: 'ok', payload: { status: 'VersionMismatch' } });
-    expect(await stationList(cp.identity)).toMatchObject({ listVersion: 3, status: 'VersionMismatch', certain: true, total: 2 });
+    // The entries stay, but no longer certain: the charger answers VersionMismatch for a version at or
+    // below its own (OCPP 1.6), so it holds a later list than the one we recorded (3).
+    expect(await stationList(cp.identity)).toMatchObject({ listVersion: 3, status: 'VersionMismatch', certain: false, total: 2 });
     expect((await holding(a)).items).toEqual([expect.objectContaining({ idTagInfo: { status: 'Blocked' } })]);
   });
 

@@ -113,4 +113,50 @@ describe('local lists follow token changes', () => {
       [4, ['Blocked']],
     ]);
   });
+  it.each(['VersionMismatch', 'Failed'] as const)('a Differential the charger answers %s leaves the list uncertain (a Full list is due) and is not sent again at every connection', async (answer) => {
+    const x = tag('X');
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    const charger = (c: ChargePoint16) => recording(c, { answer }, got);
+    const cp = await booted(undefined, charger);
+    await command(cp.identity, 'SendLocalList', fullList(3, x));
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await until(async () => got.length, (n) => n === 2, 'the Differential');
+    const held = await until(() => holding(x), (b) => b.items[0]?.certain === false, 'the list uncertain after the refusal');
+    expect(held.items[0]).toMatchObject({ listVersion: 3, syncNeeded: true, idTagInfo: { status: 'Accepted' } });
+    // The charger comes back (boot and connection): the refused update is not sent again.
+    await cp.stop();
+    await booted(cp.identity, charger);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(got).toHaveLength(2);
+  });
+
+  it("a Differential refused because the operator's own update, in flight when the sync read the version, moved it first is sent again at the new version", async () => {
+    const [x, z] = [tag('X'), tag('Z')];
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    let current = 0;
+    let release: (() => void) | undefined;
+    const cp = await booted(undefined, (c) =>
+      c.handle('SendLocalList', async (req) => {
+        got.push(req);
+        if (req.listVersion === 10) await new Promise<void>((r) => (release = r));
+        // A refusal answered a little later: the operator's update is recorded by then.
+        if (req.updateType === 'Differential' && req.listVersion <= current) return new Promise((r) => setTimeout(() => r({ status: 'VersionMismatch' }), 200));
+        current = req.listVersion;
+        return { status: 'Accepted' };
+      }),
+    );
+    await command(cp.identity, 'SendLocalList', fullList(3, x));
+    const operators = command(cp.identity, 'SendLocalList', { listVersion: 10, updateType: 'Differential', localAuthorizationList: [{ idTag: z, idTagInfo: { status: 'Accepted' } }] });
+    await until(async () => release, (r) => r !== undefined, "the operator's update at the charger");
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    // The sync reads the stored version (3) and queues its update behind the operator's.
+    await new Promise((r) => setTimeout(r, 300));
+    release!();
+    expect((await operators).status).toBe(200);
+    const after = await until(() => holding(x), (b) => b.items[0]?.listVersion === 11 && !b.items[0]?.syncNeeded, 'the update sent again at the new version');
+    expect(after.items[0]).toMatchObject({ certain: true, idTagInfo: { status: 'Blocked' } });
+    expect(got.slice(2).map((r) => r.listVersion)).toEqual([4, 11]);
+  });
 });

@@ -124,6 +124,14 @@ export class LocalListSync implements OnModuleInit {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
       }
+      if (reply.status === 'ok' && reply.payload['status'] === 'VersionMismatch') {
+        // Read again: another update (the operator's own, in flight when this one read the version,
+        // or another replica's sync) moved the version first, and the next round sends at the new one.
+        // Where the stored version was stale instead, the refusal left the list uncertain
+        // (LocalListRepository.refused): the next round finds nothing, and no later connection retries it.
+        this.logger.info({ stationId, listVersion: pending.listVersion + 1 }, 'local list update refused (VersionMismatch); reading the version again');
+        continue;
+      }
       const perMessage = perMessageLimit(reply);
       if (perMessage !== undefined && perMessage < batch) {
         // The station takes fewer entries per SendLocalList than a batch (its reported SendLocalListMaxLength).

@@ -17,8 +17,8 @@ export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null |
 /**
  * Remembers the local authorisation list version and entries each charger holds (guide §2.4): moved only by an
  * accepted SendLocalList or the charger's own GetLocalListVersion answer (`-1` = not supported). A
- * refused update changes only the stored status, which after Failed or VersionMismatch tells the
- * operator to send a full list. An update left unanswered may have been applied: the version is
+ * refused update changes the stored status, which after Failed or VersionMismatch tells the
+ * operator to send a full list, and then leaves the entries uncertain (LocalListRepository.refused). An update left unanswered may have been applied: the version is
  * then unknown (`TimedOut`), never the old one shown as if the charger still held it, and the
  * entries uncertain (the old ones and the update's, what it may hold).
  */
@@ -36,7 +36,7 @@ export class LocalListEffects implements OnModuleInit {
       const req = payload as unknown as Ocpp16.SendLocalListRequest;
       const status = (answer as unknown as Ocpp16.SendLocalListResponse).status;
       if (status === 'Accepted') await this.lists.applied(ctx.stationId, req, listSizeAfter(req));
-      else await this.lists.refused(ctx.stationId, req.updateType, status);
+      else await this.lists.refused(ctx.stationId, req, status);
     });
     this.executor.afterFailure('SendLocalList', async (ctx, payload, failure) => {
       if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, payload as unknown as Ocpp16.SendLocalListRequest);

@@ -40,12 +40,23 @@ export class LocalListRepository {
     });
   }
 
-  /** The charger refused an update: only the status changes; a station never seen before gets an unknown version. */
-  async refused(stationId: string, updateType: string, status: string): Promise<void> {
+  /**
+   * The charger refused an update: the status changes; a station never seen before gets an unknown
+   * version. After `Failed` or `NotSupported`, or a `VersionMismatch` our stored version does not
+   * explain (the update's version was above it: the charger holds a later list than we know), the
+   * entries are no longer certain: the charger's list is not what we recorded, and a Differential
+   * built on them (LocalListSync) would be refused again at every connection. OCPP 1.6 has the
+   * central system send a Full list then. A VersionMismatch for a version at or below the stored one
+   * (two updates computed from one version, one applied first) says nothing new about the list.
+   */
+  async refused(stationId: string, req: Pick<Ocpp16.SendLocalListRequest, 'updateType' | 'listVersion'>, status: string): Promise<void> {
     await this.db.query(
       `INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, NULL, $2, $3, NULL)
-       ON CONFLICT (station_id) DO UPDATE SET update_type = EXCLUDED.update_type, status = EXCLUDED.status, updated_at = now()`,
-      [stationId, updateType, status],
+       ON CONFLICT (station_id) DO UPDATE SET update_type = EXCLUDED.update_type, status = EXCLUDED.status,
+         entries_certain = local_lists.entries_certain AND NOT ($3 IN ('Failed', 'NotSupported')
+           OR ($3 = 'VersionMismatch' AND (local_lists.list_version IS NULL OR $4 > local_lists.list_version))),
+         updated_at = now()`,
+      [stationId, req.updateType, status, req.listVersion],
     );
   }
 
