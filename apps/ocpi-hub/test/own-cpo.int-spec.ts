@@ -1,7 +1,7 @@
 import { OCPI_TOKEN_AUTHORIZE_SUBJECT, ocppCommandSubject, OcpiTokenAuthorizeReplyV1, type OcppCommandReply, type OcpiTokenAuthorizeRequest } from '@cpo/contracts';
 import { eventually, testServers } from '@cpo/testing';
 import { EventPublisher } from '@cpo/messaging';
-import { sampleLocation221 } from '@cpo/ocpi-protocol';
+import { sampleLocation221, sampleToken221 } from '@cpo/ocpi-protocol';
 import { Subjects } from '@cpo/contracts';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -66,6 +66,28 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     const bad = await nc.request(`${hub.t.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, JSON.stringify({ uid: '' }), { timeout: 5000 });
     expect(OcpiTokenAuthorizeReplyV1.parse(bad.json())).toEqual({ allowed: 'UNKNOWN' });
   });
+
+  it("a known token whose eMSP's agreement has a real-time deadline longer than OCPI_AUTH_TIMEOUT_MS still gets the on-timeout policy before the ocpp service (4 s) gives up", async () => {
+    // ocpp waits OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS (4 s) for this answer, whatever the agreements:
+    // an answer sent once a 6 s deadline has passed never reaches the charger.
+    const slow = await startFakePartner({ version: '2.2.1', parties: [{ countryCode: 'FR', partyId: 'SLW', role: 'EMSP' }] });
+    let agreementId: string | undefined;
+    try {
+      slow.on('POST', /\/authorize$/, () => ({ delayMs: 8_000, body: ok({ allowed: 'NOT_ALLOWED' }) }));
+      await hub.register(slow);
+      const agreement = await hub.api('POST', 'agreements', { cpo: { countryCode: 'TW', partyId: 'OWN' }, emsp: { countryCode: 'FR', partyId: 'SLW' }, rtaOnTimeout: 'ALLOW', rtaTimeoutMs: 6_000 });
+      expect(agreement.status).toBe(201);
+      agreementId = (agreement.body as { id: string }).id;
+      const token = sampleToken221({ uid: 'RFID-SLOW', countryCode: 'FR', partyId: 'SLW' });
+      expect((await slow.fetchJson('PUT', `${slow.hubUrl('tokens', 'RECEIVER')}/FR/SLW/RFID-SLOW?type=RFID`, token)).body.status_code).toBe(1000);
+      const reply = await nc.request(`${hub.t.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, JSON.stringify({ uid: 'RFID-SLOW', tokenType: 'RFID', stationId: 'CP-1' }), { timeout: 4_000 });
+      expect(OcpiTokenAuthorizeReplyV1.parse(reply.json())).toMatchObject({ allowed: 'ALLOWED', authorizationReference: expect.any(String) });
+    } finally {
+      // The other tests' unknown tokens are not asked of this slow eMSP.
+      if (agreementId) await hub.api('DELETE', `agreements/${agreementId}`);
+      await slow.close();
+    }
+  }, 20_000);
 
   it('publishes the own Locations to agreed eMSPs and keeps EVSE statuses from ocpp.connector.status', async () => {
     const location = sampleLocation221({ id: 'OWN-1', lastUpdated: '2025-06-18T00:00:00Z' });

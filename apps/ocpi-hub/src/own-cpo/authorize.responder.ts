@@ -5,6 +5,7 @@ import { currentCorrelationId, ROOT_LOGGER } from '@cpo/platform';
 import { authorizationReference } from '@cpo/ocpi-protocol';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
 import { RtaService } from '../tokens/rta.service.js';
 import { OwnPartyService } from './own-party.service.js';
 
@@ -19,6 +20,7 @@ export class AuthorizeResponder implements OnApplicationBootstrap {
     private readonly responder: BusResponder,
     private readonly rta: RtaService,
     private readonly own: OwnPartyService,
+    @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -35,6 +37,11 @@ export class AuthorizeResponder implements OnApplicationBootstrap {
   }
 
   async handle(request: OcpiTokenAuthorizeRequest): Promise<OcpiTokenAuthorizeReply> {
+    // The ocpp service waits OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS (4 s, kept above this deadline) for the
+    // answer: every eMSP is asked within OCPI_AUTH_TIMEOUT_MS of receipt (our own lookups included),
+    // an agreement's longer rtaTimeoutMs too, so that a known token's on-timeout policy (ALLOW/DENY)
+    // is answered before ocpp gives up, not after it has answered the charger its default.
+    const answerBy = Date.now() + this.config.OCPI_AUTH_TIMEOUT_MS;
     const locationReferences = request.locationId ? { location_id: request.locationId, ...(request.evseUids ? { evse_uids: request.evseUids } : {}) } : undefined;
     const result = await this.rta.authorize({
       cpo: this.own.get(),
@@ -42,6 +49,7 @@ export class AuthorizeResponder implements OnApplicationBootstrap {
       type: request.tokenType,
       locationReferences,
       correlationId: currentCorrelationId() ?? randomUUID(),
+      answerBy,
     });
     if (result.kind === 'unknown') return { allowed: 'UNKNOWN' };
     const info = OcpiDisplayText.safeParse(result.info.info);

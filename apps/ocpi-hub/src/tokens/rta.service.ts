@@ -25,6 +25,12 @@ export interface AuthorizeRequest {
   correlationId: string;
   /** The version the CPO speaks (the answer is shaped for it); the own party's bus requests are 2.2.1. */
   cpoVersion?: OcpiVersion;
+  /**
+   * `Date.now()` by which the eMSPs' answers must be in, whatever an agreement's own `rtaTimeoutMs`:
+   * the asker gives up then (the ocpp service's bus request), so a later answer, or the agreement's
+   * on-timeout policy applied after a longer deadline, would never reach the charger.
+   */
+  answerBy?: number;
 }
 
 export type AuthorizeResult =
@@ -71,7 +77,8 @@ export class RtaService {
       const base = endpointUrl(conn.endpoints, 'tokens', conn.version === '2.2.1' ? 'SENDER' : undefined);
       if (!base) continue;
       const url = `${base.replace(/\/$/, '')}/${encodeURIComponent(r.uid)}/authorize${conn.version === '2.2.1' ? `?type=${encodeURIComponent(r.type)}` : ''}`;
-      const timeoutMs = c.agreement.rtaTimeoutMs ?? this.config.OCPI_AUTH_TIMEOUT_MS;
+      const agreed = c.agreement.rtaTimeoutMs ?? this.config.OCPI_AUTH_TIMEOUT_MS;
+      const timeoutMs = r.answerBy === undefined ? agreed : Math.max(1, Math.min(agreed, r.answerBy - Date.now()));
       asks.push({
         emsp: { ...c, version: conn.version },
         timeoutMs,
