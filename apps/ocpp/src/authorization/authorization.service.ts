@@ -91,14 +91,24 @@ export class AuthorizationService {
    * lock on the tag held until it commits. `authorize` decides outside it (a roaming answer may take
    * seconds), so two chargers starting with one card at once would each see the other's session not
    * yet stored and both be Accepted; the later of the two now sees the earlier one's row. Not for
-   * a START_SESSION's token at its station (isCommanded), which `authorize` exempts too.
+   * a START_SESSION's token at its station (`commanded`: commandedHere, asked by the caller before
+   * `tx` began), which `authorize` exempts too. No Redis here: a slow or unreachable Redis would
+   * hold every start's database transaction, and its pooled connection, open meanwhile.
    */
-  async confirmStart(tx: EntityManager, stationId: string, idTag: string, info: IdTagInfo, options: { at: Date; connectorId: number }): Promise<IdTagInfo> {
+  async confirmStart(tx: EntityManager, stationId: string, idTag: string, info: IdTagInfo, options: { at: Date; connectorId: number; commanded?: boolean }): Promise<IdTagInfo> {
     if (info.status !== 'Accepted') return info;
-    if ((await this.isCommanded(stationId, idTag)) && !(await this.tags.find(idTag, tx))) return info;
+    if (options.commanded) return info;
     await this.tags.lockStarts(tx, idTag);
     const concurrent = await this.tags.inActiveTransaction(idTag, undefined, options.at, { stationId, connectorId: options.connectorId }, tx);
     return concurrent ? { ...info, status: 'ConcurrentTx' } : info;
+  }
+
+  /**
+   * Whether the tag is a START_SESSION's token at this station, exempt from ConcurrentTx there
+   * (isCommanded; a local token is not). Redis first: the usual, uncommanded start adds no query.
+   */
+  async commandedHere(stationId: string, idTag: string): Promise<boolean> {
+    return (await this.isCommanded(stationId, idTag)) && !(await this.tags.find(idTag));
   }
 
   /**

@@ -39,7 +39,9 @@ describe('AuthorizationService: the token of an eMSP START_SESSION', () => {
     await auth.rememberCommanded('CP-1', 'APP-USER-7', 'ref-7');
     const decided = await auth.authorize('CP-1', 'app-user-7', { at, connectorId: 2 });
     expect(decided).toEqual({ status: 'Accepted', expiryDate: expect.any(String) });
-    await expect(auth.confirmStart(tx, 'CP-1', 'APP-USER-7', decided, { at, connectorId: 2 })).resolves.toEqual(decided);
+    const commanded = await auth.commandedHere('CP-1', 'APP-USER-7');
+    expect(commanded).toBe(true);
+    await expect(auth.confirmStart(tx, 'CP-1', 'APP-USER-7', decided, { at, connectorId: 2, commanded })).resolves.toEqual(decided);
     await expect(auth.authorize('CP-1', 'APP-USER-7')).resolves.toMatchObject({ status: 'Accepted' });
   });
 
@@ -47,10 +49,13 @@ describe('AuthorizationService: the token of an eMSP START_SESSION', () => {
     const auth = service();
     await auth.rememberCommanded('CP-1', 'APP-USER-8', 'ref-8');
     await expect(auth.authorize('CP-2', 'APP-USER-8', { at, connectorId: 1 })).resolves.toMatchObject({ status: 'ConcurrentTx' });
-    await expect(auth.confirmStart(tx, 'CP-2', 'APP-USER-8', { status: 'Accepted' }, { at, connectorId: 1 })).resolves.toEqual({ status: 'ConcurrentTx' });
+    await expect(auth.commandedHere('CP-2', 'APP-USER-8')).resolves.toBe(false);
+    await expect(auth.confirmStart(tx, 'CP-2', 'APP-USER-8', { status: 'Accepted' }, { at, connectorId: 1, commanded: false })).resolves.toEqual({ status: 'ConcurrentTx' });
     const withLocal = service({ idTag: 'OWN-CARD' });
     await withLocal.rememberCommanded('CP-1', 'OWN-CARD', undefined);
     await expect(withLocal.authorize('CP-1', 'OWN-CARD', { at, connectorId: 1 })).resolves.toEqual({ status: 'ConcurrentTx' });
-    await expect(withLocal.confirmStart(tx, 'CP-1', 'OWN-CARD', { status: 'Accepted' }, { at, connectorId: 1 })).resolves.toEqual({ status: 'ConcurrentTx' });
+    await expect(withLocal.commandedHere('CP-1', 'OWN-CARD')).resolves.toBe(false);
+    await expect(withLocal.confirmStart(tx, 'CP-1', 'OWN-CARD', { status: 'Accepted' }, { at, connectorId: 1, commanded: false })).resolves.toEqual({ status: 'ConcurrentTx' });
   });
+
 });

@@ -3,7 +3,12 @@ import { Subjects } from '@cpo/contracts';
 import type { OutboxWriter } from '@cpo/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { AuthorizationService } from '../authorization/authorization.service.js';
+import type { BusRequester } from '@cpo/messaging';
+import type { Redis } from 'ioredis';
+import { AuthorizationService } from '../authorization/authorization.service.js';
+import type { IdTagRepository } from '../authorization/id-tag.repository.js';
+import type { OcppConfig } from '../config.js';
+import { RedisKeys } from '../redis-keys.js';
 import type { ReservationRepository } from '../reservations/reservation.repository.js';
 import type { RemoteStartRepository } from './remote-start.repository.js';
 import { TransactionService } from './transaction.service.js';
@@ -91,5 +96,46 @@ describe('TransactionService.start with an empty idTag (a free-vend charger)', (
     expect(confirmStart).not.toHaveBeenCalled();
     expect(enqueue).toHaveBeenCalledWith({}, Subjects.OcppTransactionStarted, expect.not.objectContaining({ idTag: expect.anything() }), { validate: false });
     expect(enqueue).toHaveBeenCalledWith({}, Subjects.OcppTransactionStarted, expect.objectContaining({ transactionId: 42, connectorId: 2 }), { validate: false });
+  });
+});
+
+describe('TransactionService.start of an eMSP START_SESSION token (not ConcurrentTx at its station)', () => {
+  it('reads Redis before the database transaction, never while it holds it open (and its pooled connection)', async () => {
+    const config = { NATS_SUBJECT_PREFIX: 't', OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: 100, OCPP_UNKNOWN_TOKEN_DEFAULT: 'Invalid' } as OcppConfig;
+    let inTransaction = false;
+    const redisInTransaction: string[] = [];
+    const store = new Map<string, string>();
+    const redis = {
+      set: async (k: string, v: string) => (store.set(k, v), 'OK'),
+      get: async (k: string) => (inTransaction && redisInTransaction.push(k), store.get(k) ?? null),
+      del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
+    } as unknown as Redis;
+    const tags = { find: async () => undefined, inActiveTransaction: async () => true, lockStarts: async () => undefined } as unknown as IdTagRepository;
+    const auth = new AuthorizationService(tags, {} as BusRequester, new RedisKeys(config), redis, config, { warn: jest.fn() } as unknown as Logger);
+    await auth.rememberCommanded('CP-1', 'APP-1', 'ref-1');
+    const row = { ...stopped('APP-1', 'Accepted'), transactionId: 43, stoppedAt: null };
+    const db = {
+      transaction: async (work: (t: unknown) => Promise<unknown>) => {
+        inTransaction = true;
+        try {
+          return await work({});
+        } finally {
+          inTransaction = false;
+        }
+      },
+    } as unknown as DataSource;
+    const tx = new TransactionService(
+      db,
+      { insertOrGet: async (_t: unknown, r: { idTagStatus: string }) => ({ row: { ...row, idTagStatus: r.idTagStatus }, created: true }) } as unknown as TransactionRepository,
+      auth,
+      { started: async () => undefined } as unknown as RemoteStartRepository,
+      {} as ReservationRepository,
+      { enqueue: async () => undefined } as unknown as OutboxWriter,
+      { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
+      new TransactionOwners(),
+    );
+    const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date().toISOString() });
+    expect(answer).toMatchObject({ transactionId: 43, idTagInfo: { status: 'Accepted' } });
+    expect(redisInTransaction).toEqual([]);
   });
 });

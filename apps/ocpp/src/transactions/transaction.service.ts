@@ -50,8 +50,11 @@ export class TransactionService {
     const tagged = req.idTag !== '';
     const decided = await this.authorization.authorize(stationId, req.idTag, tagged ? { at: startedAt, connectorId: req.connectorId } : { concurrentTx: false });
     const authorizationReference = tagged ? await this.authorization.authorizationReference(stationId, req.idTag) : undefined;
+    // A START_SESSION's token is exempt from ConcurrentTx at its station: read (Redis) before the
+    // database transaction, which must not stay open while Redis answers.
+    const commanded = tagged && decided.status === 'Accepted' ? await this.authorization.commandedHere(stationId, req.idTag) : false;
     const answer = await this.db.transaction(async (tx) => {
-      const idTagInfo = tagged ? await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId }) : decided;
+      const idTagInfo = tagged ? await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId, commanded }) : decided;
       const { row, created } = await this.transactions.insertOrGet(tx, {
         stationId,
         connectorId: req.connectorId,
