@@ -141,8 +141,8 @@ describe('local lists follow token changes', () => {
       c.handle('SendLocalList', async (req) => {
         got.push(req);
         if (req.listVersion === 10) await new Promise<void>((r) => (release = r));
-        // A refusal answered a little later: the operator's update is recorded by then.
-        if (req.updateType === 'Differential' && req.listVersion <= current) return new Promise((r) => setTimeout(() => r({ status: 'VersionMismatch' }), 200));
+        // Answered at once: the operator's update may still be being recorded (LocalListEffects keeps the order).
+        if (req.updateType === 'Differential' && req.listVersion <= current) return { status: 'VersionMismatch' };
         current = req.listVersion;
         return { status: 'Accepted' };
       }),

@@ -1,4 +1,11 @@
-import { listSizeAfter } from './local-list.effects.js';
+import { jest } from '@jest/globals';
+import type { JsonObject } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
+import { CommandExecutor } from '../commands/command-executor.js';
+import type { CallOutcome } from '../connection/outbound-calls.js';
+import type { StationContext } from '../connection/station-context.js';
+import type { LocalListRepository } from './local-list.repository.js';
+import { LocalListEffects, listSizeAfter } from './local-list.effects.js';
 
 const accepted = { status: 'Accepted' as const };
 
@@ -13,5 +20,47 @@ describe('listSizeAfter', () => {
     expect(listSizeAfter({ listVersion: 5, updateType: 'Differential', localAuthorizationList: [{ idTag: 'C', idTagInfo: accepted }] })).toBeNull();
     expect(listSizeAfter({ listVersion: 5, updateType: 'Differential', localAuthorizationList: [{ idTag: 'A' }] })).toBeNull();
     expect(listSizeAfter({ listVersion: 6, updateType: 'Differential', localAuthorizationList: [] })).toBeUndefined();
+  });
+});
+
+describe('LocalListEffects', () => {
+  it("records a station's outcomes in the order the charger answered, each once the earlier one is written", async () => {
+    const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+    const executor = new CommandExecutor(logger);
+    const written: string[] = [];
+    let finishFirst: (() => void) | undefined;
+    const lists = {
+      // The operator's update, accepted first, is slow to write (a busy database).
+      applied: async (_s: string, req: { listVersion: number }) => {
+        written.push(`applied ${req.listVersion} started`);
+        await new Promise<void>((r) => (finishFirst = r));
+        written.push(`applied ${req.listVersion} done`);
+      },
+      refused: async (_s: string, req: { listVersion: number }, status: string) => void written.push(`${status} ${req.listVersion}`),
+    } as unknown as LocalListRepository;
+    new LocalListEffects(executor, lists).onModuleInit();
+    // One call at a time, answered in order: Accepted (v10), then VersionMismatch (v4).
+    const answers: CallOutcome[] = [
+      { kind: 'result', payload: { status: 'Accepted' } },
+      { kind: 'result', payload: { status: 'VersionMismatch' } },
+    ];
+    const ctx = {
+      stationId: 'CP-1',
+      protocol: 'ocpp1.6',
+      connectionId: 'c1',
+      known: true,
+      registration: 'Accepted',
+      validationPolicy: 'strict',
+      call: async () => answers.shift()!,
+      expectTriggered: () => undefined,
+    } as StationContext;
+    const diff = (listVersion: number): JsonObject => ({ listVersion, updateType: 'Differential', localAuthorizationList: [{ idTag: `T${listVersion}`, idTagInfo: { status: 'Accepted' } }] });
+    const first = executor.execute(ctx, { action: 'SendLocalList', payload: diff(10) });
+    const second = executor.execute(ctx, { action: 'SendLocalList', payload: diff(4) });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(written).toEqual(['applied 10 started']);
+    finishFirst!();
+    await Promise.all([first, second]);
+    expect(written).toEqual(['applied 10 started', 'applied 10 done', 'VersionMismatch 4']);
   });
 });

@@ -18,31 +18,54 @@ export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null |
  * Remembers the local authorisation list version and entries each charger holds (guide §2.4): moved only by an
  * accepted SendLocalList or the charger's own GetLocalListVersion answer (`-1` = not supported). A
  * refused update changes the stored status, which after Failed or VersionMismatch tells the
- * operator to send a full list, and then leaves the entries uncertain (LocalListRepository.refused). An update left unanswered may have been applied: the version is
- * then unknown (`TimedOut`), never the old one shown as if the charger still held it, and the
- * entries uncertain (the old ones and the update's, what it may hold).
+ * operator to send a full list, and then leaves the entries uncertain (LocalListRepository.refused).
+ * An update left unanswered may have been applied: the version is then unknown (`TimedOut`), never
+ * the old one shown as if the charger still held it, and the entries uncertain (the old ones and
+ * the update's, what it may hold).
+ * A station's outcomes are recorded one after another, in the order the charger answered (its
+ * calls go one at a time): the next call goes out as soon as one is answered, so its answer may
+ * come while the first one's effect is still being written. Concurrent, the later could commit
+ * first and the earlier overwrite it: an older version recorded over a newer one, or a
+ * VersionMismatch judged against the version before the update the charger had just accepted.
  */
 @Injectable()
 export class LocalListEffects implements OnModuleInit {
+  private readonly chains = new Map<string, Promise<void>>();
+
   constructor(
     private readonly executor: CommandExecutor,
     private readonly lists: LocalListRepository,
   ) {}
 
+  /** Runs `record` after the station's earlier outcomes are recorded (chained when the hook is called: in answer order). */
+  private inOrder(stationId: string, record: () => Promise<void>): Promise<void> {
+    const run = (this.chains.get(stationId) ?? Promise.resolve()).then(record);
+    const settled = run.catch(() => undefined);
+    this.chains.set(stationId, settled);
+    void settled.then(() => {
+      if (this.chains.get(stationId) === settled) this.chains.delete(stationId);
+    });
+    return run;
+  }
+
   onModuleInit(): void {
     // Its rules (unique idTags, listVersion, idTagInfo in a Full list) are command rules
     // (commands/command-rules.ts): checked before a command travels, so none reaches this module.
-    this.executor.afterAnswer('SendLocalList', async (ctx, payload, answer) => {
-      const req = payload as unknown as Ocpp16.SendLocalListRequest;
-      const status = (answer as unknown as Ocpp16.SendLocalListResponse).status;
-      if (status === 'Accepted') await this.lists.applied(ctx.stationId, req, listSizeAfter(req));
-      else await this.lists.refused(ctx.stationId, req, status);
-    });
-    this.executor.afterFailure('SendLocalList', async (ctx, payload, failure) => {
-      if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, payload as unknown as Ocpp16.SendLocalListRequest);
-    });
-    this.executor.afterAnswer('GetLocalListVersion', async (ctx, _payload, answer) => {
-      await this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);
-    });
+    this.executor.afterAnswer('SendLocalList', (ctx, payload, answer) =>
+      this.inOrder(ctx.stationId, async () => {
+        const req = payload as unknown as Ocpp16.SendLocalListRequest;
+        const status = (answer as unknown as Ocpp16.SendLocalListResponse).status;
+        if (status === 'Accepted') await this.lists.applied(ctx.stationId, req, listSizeAfter(req));
+        else await this.lists.refused(ctx.stationId, req, status);
+      }),
+    );
+    this.executor.afterFailure('SendLocalList', (ctx, payload, failure) =>
+      this.inOrder(ctx.stationId, async () => {
+        if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, payload as unknown as Ocpp16.SendLocalListRequest);
+      }),
+    );
+    this.executor.afterAnswer('GetLocalListVersion', (ctx, _payload, answer) =>
+      this.inOrder(ctx.stationId, () => this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion)),
+    );
   }
 }
