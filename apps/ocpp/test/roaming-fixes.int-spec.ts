@@ -58,6 +58,25 @@ describe('OCPI commands: always an outcome', () => {
     expect(received).toEqual(['RemoteStartTransaction']);
   });
 
+  it("a START_SESSION the charger refused leaves its token to the hub there: not Accepted without asking (nor exempt from ConcurrentTx) for the next 15 minutes; another one still open keeps it so", async () => {
+    const { cp } = await charger();
+    let answer: 'Accepted' | 'Rejected' = 'Rejected';
+    cp.handle('RemoteStartTransaction', () => ({ status: answer }));
+    const refused = await command(cp.identity, 'START_SESSION', { token: { uid: 'ROAM-REFUSED' } });
+    expect(await resultOf(refused)).toMatchObject({ result: 'REJECTED' });
+    // No hub answers in this harness: a token not commanded gets the default (Invalid).
+    expect((await send(cp, 'Authorize', { idTag: 'ROAM-REFUSED' })).idTagInfo.status).toBe('Invalid');
+
+    answer = 'Accepted';
+    const accepted = await command(cp.identity, 'START_SESSION', { token: { uid: 'ROAM-TWICE' } });
+    expect(await resultOf(accepted)).toMatchObject({ result: 'ACCEPTED' });
+    answer = 'Rejected';
+    const second = await command(cp.identity, 'START_SESSION', { token: { uid: 'ROAM-TWICE' } }, 2);
+    expect(await resultOf(second)).toMatchObject({ result: 'REJECTED' });
+    // The accepted one's StartTransaction is still to come (the car not yet plugged in).
+    expect((await send(cp, 'Authorize', { idTag: 'ROAM-TWICE' })).idTagInfo.status).toBe('Accepted');
+  }, 20_000);
+
   it('a failure before the charger is called is a FAILED result, not silence', async () => {
     const { cp, received } = await charger();
     jest.spyOn(h.app.app.get(ReservationRepository), 'nextId').mockRejectedValueOnce(new Error('sequence unavailable (simulated)'));

@@ -205,6 +205,20 @@ export class AuthorizationService {
   }
 
   /**
+   * A START_SESSION the charger did not carry out (refused, or never reached it): its token is no
+   * longer commanded at the station, so it is neither Accepted there without the hub nor exempt
+   * from ConcurrentTx for the rest of the 15 minutes. Only our own marker goes (a hub allow stays);
+   * the caller keeps it while another command of the token there is still open.
+   */
+  async forgetCommanded(stationId: string, idTag: string): Promise<void> {
+    try {
+      if ((await this.allowedMarker(stationId, idTag)) === COMMANDED) await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
+    } catch (err) {
+      this.logger.warn({ stationId, idTag, err: (err as Error).message }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
+    }
+  }
+
+  /**
    * The allow marker and the reference of this allow. Without a reference (optional in OCPI, for
    * the hub's answer and a START_SESSION alike) the reference of an earlier allow of the tag here
    * is removed: kept, the session this allow starts would carry another authorisation's reference.

@@ -125,10 +125,36 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     // The charger gets only what is left of the deadline (the reservation lookups above took some):
     // a command that arrived just in time must not reach the charger, queued, long after it.
     const leftMs = this.msLeft(command);
-    if (leftMs <= 0) return this.tooLate(command)!;
+    if (leftMs <= 0) {
+      if (call.action === 'RemoteStartTransaction') await this.notCommanded(command.stationId, String(call.payload['idTag']));
+      return this.tooLate(command)!;
+    }
     const timeoutMs = Math.min(this.config.OCPP_CALL_TIMEOUT_MS, Math.ceil(leftMs));
     const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload, timeoutMs });
-    return { result: ocpiResultOf(call.action, reply), message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
+    const result = ocpiResultOf(call.action, reply);
+    // Only a start the charger surely did not carry out (REJECTED, FAILED, NOT_SUPPORTED; not a
+    // TIMEOUT, which it may have acted on) gives its token back to the hub.
+    if (call.action === 'RemoteStartTransaction' && result !== 'ACCEPTED' && result !== 'TIMEOUT') await this.notCommanded(command.stationId, String(call.payload['idTag']));
+    return { result, message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
+  }
+
+  /**
+   * The START_SESSION was not carried out: its token must not stay Accepted at the station without
+   * the hub, nor exempt from ConcurrentTx, for the 15 minutes its marker lives (AuthorizationService
+   * .forgetCommanded), unless another remote start of it there is still open (an accepted
+   * START_SESSION whose StartTransaction is to come: a second car's refused command must not take
+   * the first one's exemption away). Best effort: the result is reported either way.
+   */
+  private async notCommanded(stationId: string, idTag: string): Promise<void> {
+    try {
+      const open: unknown[] = await this.db.query(
+        `SELECT 1 FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($2) AND status IN ('Requested', 'Accepted') LIMIT 1`,
+        [stationId, idTag],
+      );
+      if (open.length === 0) await this.authorization.forgetCommanded(stationId, idTag);
+    } catch (err) {
+      this.logger.warn({ err, stationId, idTag }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
+    }
   }
 
   /** How long a replica may still act on the command (see OCPI_COMMAND_DEADLINE_S), in ms. */
