@@ -2,6 +2,7 @@ import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageTotal } from '../persistence/page.js';
+import { endedWithoutStopSql } from '../transactions/lost-stop.js';
 
 export type IdTagStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
 
@@ -129,10 +130,7 @@ export class IdTagRepository {
     const rows: unknown[] = await m.query(
       `SELECT 1 FROM transactions t WHERE lower(t.id_tag) = lower($1) AND t.orphan = false AND t.transaction_id <> $2
          AND CASE WHEN $3::timestamptz IS NULL THEN t.stopped_at IS NULL ELSE t.started_at <= $3 AND (t.stopped_at IS NULL OR t.stopped_at > $3) END
-         AND NOT EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = t.station_id AND n.connector_id = t.connector_id AND n.orphan = false
-                           AND n.started_at > t.started_at AND n.started_at <= COALESCE($3::timestamptz, 'infinity'))
-         AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
-                           AND c.status IN ('Available', 'Preparing', 'Reserved', 'Finishing') AND c.status_at > t.started_at AND c.status_at <= COALESCE($3::timestamptz, 'infinity'))
+         AND NOT ${endedWithoutStopSql('t', "COALESCE($3::timestamptz, 'infinity')")}
          AND ($4::text IS NULL OR t.station_id <> $4 OR t.connector_id <> $5 OR t.started_at >= COALESCE($3::timestamptz, 'infinity'))
        LIMIT 1`,
       [idTag, exceptTransactionId ?? -1, at ?? null, startingOn?.stationId ?? null, startingOn?.connectorId ?? null],

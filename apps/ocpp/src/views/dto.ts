@@ -90,7 +90,7 @@ export class TransactionQuery extends PageQuery {
   @ApiPropertyOptional({ minLength: 1, maxLength: 20, description: 'OCPP IdToken, compared without case' }) @IsOptional() @IsString() @Length(1, 20) idTag?: string;
   @OptionalIsoDateTime('started at or after') from?: Date;
   @OptionalIsoDateTime('started before') @NotBeforeFrom() to?: Date;
-  @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions' })
+  @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions; one whose stop was lost (stopLost) counts as finished' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()

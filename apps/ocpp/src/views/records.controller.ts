@@ -18,7 +18,9 @@ export class TransactionsController {
   @Get()
   @ApiOperation({
     summary: 'Transactions (newest first) with energy in Wh',
-    description: 'energyWh: meterStop − meterStart once stopped; while running, what its latest Energy.Active.Import.Register reading (Outlet, no phase) reports since the start, null before one',
+    description:
+      'energyWh: meterStop − meterStart once stopped; while running, what its latest Energy.Active.Import.Register reading (Outlet, no phase) reports since the start, null before one. ' +
+      'stopLost: the StopTransaction never came but the session is over (a later start, or Available/Preparing/Reserved/Finishing on its connector since): not active',
   })
   @ApiPageResponse('Transactions, newest first')
   list(@Query() q: TransactionQuery) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
 import { REGISTER_SLACK_WH, toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
+import { endedWithoutStopSql } from '../transactions/lost-stop.js';
 
 /**
  * A timestamptz as `Date.toISOString()` writes it (UTC, milliseconds, `Z`), for times built into
@@ -83,20 +84,30 @@ export class ViewsRepository {
     return rows[0];
   }
 
-  /** Token compared without case (IdToken is a CiString); time filters apply to the start. */
-  async transactions(f: { stationId?: string; idTag?: string; from?: Date; to?: Date; active?: boolean; offset: number; limit: number }): Promise<Page<TransactionRow>> {
-    const where = `orphan = false AND ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR lower(id_tag) = lower($2))
-         AND ($3::timestamptz IS NULL OR started_at >= $3) AND ($4::timestamptz IS NULL OR started_at < $4)
-         AND ($5::boolean IS NULL OR (stopped_at IS NULL) = $5)`;
+  /**
+   * Token compared without case (IdToken is a CiString); time filters apply to the start. A session
+   * whose StopTransaction never came but which is over by the connector's later status or start
+   * (`endedWithoutStopSql`, the rule ConcurrentTx follows) is `stopLost` and not active.
+   */
+  async transactions(f: { stationId?: string; idTag?: string; from?: Date; to?: Date; active?: boolean; offset: number; limit: number }): Promise<Page<TransactionRow & { stopLost: boolean }>> {
+    const stopLost = `(x.stopped_at IS NULL AND ${endedWithoutStopSql('x', "'infinity'::timestamptz")})`;
+    const where = `x.orphan = false AND ($1::text IS NULL OR x.station_id = $1) AND ($2::text IS NULL OR lower(x.id_tag) = lower($2))
+         AND ($3::timestamptz IS NULL OR x.started_at >= $3) AND ($4::timestamptz IS NULL OR x.started_at < $4)
+         AND ($5::boolean IS NULL OR (x.stopped_at IS NULL AND NOT ${stopLost}) = $5)`;
     const filter = [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null];
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT t.*, ${RUNNING_ENERGY} AS running_energy_wh FROM (
-         SELECT *, count(*) OVER () AS total FROM transactions WHERE ${where} ORDER BY started_at DESC, transaction_id DESC OFFSET $6 LIMIT $7
+         SELECT x.*, ${stopLost} AS stop_lost, count(*) OVER () AS total FROM transactions x WHERE ${where} ORDER BY x.started_at DESC, x.transaction_id DESC OFFSET $6 LIMIT $7
        ) t ORDER BY t.started_at DESC, t.transaction_id DESC`,
       [...filter, f.offset, f.limit],
     );
-    const total = await pageTotal(rows, f.offset, () => this.db.query(`SELECT count(*) AS total FROM transactions WHERE ${where}`, filter));
-    return { items: rows.map((r) => toTransaction({ ...r, energy_wh: r['energy_wh'] ?? r['running_energy_wh'] })), total, offset: f.offset, limit: f.limit };
+    const total = await pageTotal(rows, f.offset, () => this.db.query(`SELECT count(*) AS total FROM transactions x WHERE ${where}`, filter));
+    return {
+      items: rows.map((r) => ({ ...toTransaction({ ...r, energy_wh: r['energy_wh'] ?? r['running_energy_wh'] }), stopLost: r['stop_lost'] === true })),
+      total,
+      offset: f.offset,
+      limit: f.limit,
+    };
   }
 
   /**
