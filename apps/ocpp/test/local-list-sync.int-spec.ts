@@ -1,5 +1,6 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { api, ocppSuite, readOnlyConfiguration } from './harness.js';
 
 /**
@@ -113,6 +114,28 @@ describe('local lists follow token changes', () => {
       [4, ['Blocked']],
     ]);
   });
+  it('an update that failed on the way (a CallError) is retried by the periodic sweep while the charger stays connected', async () => {
+    const x = tag('X');
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
+    const got: Ocpp16.SendLocalListRequest[] = [];
+    let failing = true;
+    const cp = await booted(undefined, (c) =>
+      c.handle('SendLocalList', (req) => {
+        got.push(req);
+        if (req.updateType === 'Differential' && failing) throw new Error('busy (simulated)');
+        return { status: 'Accepted' };
+      }),
+    );
+    await command(cp.identity, 'SendLocalList', fullList(3, x));
+    await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await until(async () => got.length, (n) => n === 2, 'the failed Differential');
+    expect((await holding(x)).items[0]).toMatchObject({ certain: true, syncNeeded: true, listVersion: 3 });
+    failing = false;
+    await ocpp().app.app.get(LocalListSync).sweep();
+    expect(got[2]).toEqual({ listVersion: 4, updateType: 'Differential', localAuthorizationList: [{ idTag: x, idTagInfo: { status: 'Blocked' } }] });
+    await until(() => holding(x), (b) => b.items[0]?.listVersion === 4 && !b.items[0]?.syncNeeded, 'the retried update recorded');
+  });
+
   it.each(['VersionMismatch', 'Failed'] as const)('a Differential the charger answers %s leaves the list uncertain (a Full list is due) and is not sent again at every connection', async (answer) => {
     const x = tag('X');
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });

@@ -27,6 +27,18 @@ export class LocalListSyncRepository {
     return rows.map((r) => r.station_id);
   }
 
+  /** Those of these stations whose list is certain and holds entries marked for a sync. */
+  async withPending(stationIds: string[]): Promise<string[]> {
+    if (stationIds.length === 0) return [];
+    const rows: { station_id: string }[] = await this.db.query(
+      `SELECT l.station_id FROM local_lists l WHERE l.station_id = ANY($1::text[]) AND l.entries_certain AND l.list_version IS NOT NULL
+          AND EXISTS (SELECT 1 FROM local_list_entries e WHERE e.station_id = l.station_id AND e.sync_needed_at IS NOT NULL)
+        ORDER BY l.station_id`,
+      [stationIds],
+    );
+    return rows.map((r) => r.station_id);
+  }
+
   /**
    * The station's list version and its entries marked for a sync, each with its token now (the
    * spelling the entry holds wins, else the one changed last: IdTagRepository.find's rule). Nothing

@@ -1,10 +1,11 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { CommandService } from '../commands/command.service.js';
+import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
@@ -17,6 +18,12 @@ export const SYNC_BATCH = 50;
 const SYNC_PARALLEL = 50;
 /** Updates one sync sends a station at most. */
 const MAX_ROUNDS = 20;
+/**
+ * How often a replica retries the marked entries of the stations it holds: a sync that failed on
+ * the way (the station's call queue full, a bus timeout, a CallError) would otherwise wait for the
+ * station's next connection, and a charger may stay connected for weeks with a blocked card in its list.
+ */
+export const SYNC_SWEEP_MS = 5 * 60_000;
 
 /** Two IdTagInfos say the same (an expiry compared as an instant: the operator may have written it otherwise). */
 export function sameInfo(a: Record<string, unknown>, b: IdTagInfo): boolean {
@@ -63,8 +70,9 @@ export function perMessageLimit(reply: OcppCommandReply): number | undefined {
  * Updates of one station are chained on this replica, each reading the version the last left.
  */
 @Injectable()
-export class LocalListSync implements OnModuleInit {
+export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   private readonly chains = new Map<string, Promise<void>>();
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly repo: LocalListSyncRepository,
@@ -72,6 +80,7 @@ export class LocalListSync implements OnModuleInit {
     private readonly commands: CommandService,
     private readonly executor: CommandExecutor,
     private readonly lifecycle: StationLifecycle,
+    private readonly registry: SessionRegistry,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -79,20 +88,38 @@ export class LocalListSync implements OnModuleInit {
     // After onboarding and profiles (orders 0, 10): a list update is not what a charger needs first.
     this.lifecycle.onAccepted((ctx) => this.station(ctx.stationId, ctx), 20);
     this.lifecycle.onConnected((ctx) => this.station(ctx.stationId, ctx), 20);
+    this.sweepTimer = setInterval(() => void this.sweep(), SYNC_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
   }
 
   /** A token's change committed: update the lists holding it. Never rejects (the REST answer does not wait for it); failures are logged. */
   async tokenChanged(idTag: string): Promise<void> {
     try {
-      const stations = await this.repo.stationsToSync(idTag);
-      let next = 0;
-      const worker = async () => {
-        while (next < stations.length) await this.station(stations[next++]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, stations.length) }, worker));
+      await this.stations(await this.repo.stationsToSync(idTag));
     } catch (err) {
       this.logger.error({ err, idTag }, 'local lists holding a changed token could not be updated; they are updated when their stations next connect');
     }
+  }
+
+  /** Retries the stations this replica holds whose certain lists still have marked entries (see SYNC_SWEEP_MS). Never rejects. */
+  async sweep(): Promise<void> {
+    try {
+      await this.stations(await this.repo.withPending(this.registry.localStationIds()));
+    } catch (err) {
+      this.logger.error({ err }, 'local list sweep failed; retried at the next one');
+    }
+  }
+
+  private async stations(ids: string[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) await this.station(ids[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, ids.length) }, worker));
   }
 
   /** Sends the station's marked entries (chained after any update of it in progress here). Never rejects. */
