@@ -12,6 +12,7 @@ import { ReservationRepository } from '../reservations/reservation.repository.js
 import { ocpiCommandMsLeft } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
+import { RemoteStartRepository } from '../transactions/remote-start.repository.js';
 
 /** Tries of writing a command's result (its settle row and outbox event), and the waits between them. */
 const REPORT_RETRY_MS = [1_000, 5_000];
@@ -34,6 +35,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     private readonly drain: CommandDrain,
     private readonly authorization: AuthorizationService,
     private readonly outbox: OutboxWriter,
+    private readonly remoteStarts: RemoteStartRepository,
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -147,11 +149,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
    */
   private async notCommanded(stationId: string, idTag: string): Promise<void> {
     try {
-      const open: unknown[] = await this.db.query(
-        `SELECT 1 FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($2) AND status IN ('Requested', 'Accepted') LIMIT 1`,
-        [stationId, idTag],
-      );
-      if (open.length === 0) await this.authorization.forgetCommanded(stationId, idTag);
+      if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag);
     } catch (err) {
       this.logger.warn({ err, stationId, idTag }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }

@@ -62,6 +62,15 @@ export class RemoteStartRepository {
     return rows.length > 0;
   }
 
+  /** Whether a remote start of the tag (any case) at the station is still open (requested, or accepted and its StartTransaction to come). */
+  async openFor(stationId: string, idTag: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($2) AND status IN ('Requested', 'Accepted') LIMIT 1`,
+      [stationId, idTag],
+    );
+    return rows.length > 0;
+  }
+
   /** Marks remote starts that led to no transaction within `timeoutS` as timed out; returns them. */
   async expire(timeoutS: number): Promise<{ stationId: string; idTag: string; answered: boolean }[]> {
     // `answered`: the charger had said Accepted (a Requested one never got an answer: timeout, lost link).
