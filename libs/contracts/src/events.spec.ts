@@ -194,6 +194,34 @@ describe('ocpp events', () => {
     expect(reasonFor(subject, { ...freeVend, idTag: null })).toMatch(/^idTag: Invalid input/);
   });
 
+  it("ocpp.transaction.started: the idTagStatus ocpp answered is optional within version 1 (ocpp before it sends none) and one of OCPP 1.6's AuthorizationStatus values", () => {
+    const subject = Subjects.OcppTransactionStarted;
+    const { idTagStatus, ...fromOlderOcpp } = copyOf(subject);
+    expect(idTagStatus).toBe('Accepted');
+    expect(validateEvent(subject, 1, fromOlderOcpp)).toEqual({ ok: true, value: fromOlderOcpp });
+    for (const status of ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const) {
+      const refusedOrNot = { ...copyOf(subject), idTagStatus: status };
+      expect(validateEvent(subject, 1, refusedOrNot)).toEqual({ ok: true, value: refusedOrNot });
+    }
+    expect(reasonFor(subject, { ...fromOlderOcpp, idTagStatus: 'Rejected' })).toMatch(/^idTagStatus: Invalid option/);
+    expect(reasonFor(subject, { ...fromOlderOcpp, idTagStatus: 'accepted' })).toMatch(/^idTagStatus: Invalid option/);
+    expect(reasonFor(subject, { ...fromOlderOcpp, idTagStatus: null })).toMatch(/^idTagStatus: Invalid option/);
+  });
+
+  it("ocpp.transaction.stopped: ocpp's settled energyWh is optional within version 1 (ocpp before it sends none), a non-negative integer", () => {
+    const subject = Subjects.OcppTransactionStopped;
+    const { energyWh, ...fromOlderOcpp } = copyOf(subject);
+    expect(energyWh).toBe(17_680);
+    expect(validateEvent(subject, 1, fromOlderOcpp)).toEqual({ ok: true, value: fromOlderOcpp });
+    // A restarted meter: the stop register is below the start, ocpp counts it from zero.
+    const restarted = { ...copyOf(subject), meterStopWh: 4_200, energyWh: 4_200 };
+    expect(validateEvent(subject, 1, restarted)).toEqual({ ok: true, value: restarted });
+    expect(validateEvent(subject, 1, { ...copyOf(subject), energyWh: 0 }).ok).toBe(true);
+    expect(reasonFor(subject, { ...fromOlderOcpp, energyWh: -1 })).toMatch(/^energyWh: Too small/);
+    expect(reasonFor(subject, { ...fromOlderOcpp, energyWh: 1.5 })).toMatch(/^energyWh: Invalid input: expected int/);
+    expect(reasonFor(subject, { ...fromOlderOcpp, energyWh: '17680' })).toMatch(/^energyWh: Invalid input/);
+  });
+
   it('rejects values outside the OCPP 1.6 enumerations', () => {
     expect(reasonFor(Subjects.OcppConnectorStatus, { ...copyOf(Subjects.OcppConnectorStatus), status: 'Occupied' })).toMatch(
       /^status: Invalid option/,

@@ -13,6 +13,7 @@ import {
   Timestamp,
 } from './common.js';
 import {
+  OcppAuthorizationStatus,
   OcppChargePointErrorCode,
   OcppChargePointStatus,
   OcppMeasurand,
@@ -82,7 +83,11 @@ export const OcppConnectorStatusV1 = z.strictObject({
 });
 export type OcppConnectorStatus = z.infer<typeof OcppConnectorStatusV1>;
 
-/** `ocpp.transaction.started`: a StartTransaction we accepted and answered with `transactionId`. */
+/**
+ * `ocpp.transaction.started`: a StartTransaction ocpp stored and answered with `transactionId`,
+ * whatever its `idTagStatus` (a charger whose StopTransactionOnInvalidId is false keeps charging
+ * under a refused tag, so the connector is in use either way).
+ */
 export const OcppTransactionStartedV1 = z.strictObject({
   stationId: StationId,
   connectorId: PhysicalConnectorId,
@@ -108,10 +113,21 @@ export const OcppTransactionStartedV1 = z.strictObject({
    * ocpp releases before it leave it out.
    */
   authorizationReference: NonEmptyString.optional(),
+  /**
+   * The `idTagInfo.status` ocpp answered to the StartTransaction. Anything but `Accepted` is a
+   * refused start the charger may still run: it still draws power on its connector, but nobody
+   * authorised it (ocpi-hub makes no roaming Session or CDR of it). Absent = unknown (ocpp releases
+   * before it leave it out): read as `Accepted`, as those releases' consumers did. Optional (added
+   * within version 1).
+   */
+  idTagStatus: OcppAuthorizationStatus.optional(),
 });
 export type OcppTransactionStarted = z.infer<typeof OcppTransactionStartedV1>;
 
-/** `ocpp.transaction.stopped`: a StopTransaction. Energy delivered = `meterStopWh − meterStartWh`. */
+/**
+ * `ocpp.transaction.stopped`: a StopTransaction. Energy delivered: `energyWh` when present, else
+ * `meterStopWh − meterStartWh` (not below 0).
+ */
 export const OcppTransactionStoppedV1 = z.strictObject({
   stationId: StationId,
   transactionId: TransactionId,
@@ -121,6 +137,15 @@ export const OcppTransactionStoppedV1 = z.strictObject({
   stoppedAt: Timestamp,
   /** Absent means `Local` in OCPP 1.6. */
   reason: OcppStopReason.optional(),
+  /**
+   * ocpp's settled energy for the session in Wh, the figure its own views and exports show: the
+   * register's growth from `meterStartWh`, except that a register slightly below the start is 0
+   * and one far below it is a meter that restarted during the session, counted from zero. Consumers
+   * settling the session (ocpi-hub's CDR) use it so every side bills the same figure. Absent from
+   * ocpp releases before it (optional, added within version 1): fall back to
+   * `max(0, meterStopWh − meterStartWh)`.
+   */
+  energyWh: z.number().int().nonnegative().optional(),
 });
 export type OcppTransactionStopped = z.infer<typeof OcppTransactionStoppedV1>;
 

@@ -56,6 +56,10 @@ export const OcppStopReason = z.enum([
 ]);
 export type OcppStopReason = z.infer<typeof OcppStopReason>;
 
+/** `IdTagInfo.status` (AuthorizationStatus): the central system's answer about an idTag. */
+export const OcppAuthorizationStatus = z.enum(['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx']);
+export type OcppAuthorizationStatus = z.infer<typeof OcppAuthorizationStatus>;
+
 /** `SampledValue.measurand` (Measurand). OCPP's default when absent is `Energy.Active.Import.Register`. */
 export const OcppMeasurand = z.enum([
   'Energy.Active.Export.Register',

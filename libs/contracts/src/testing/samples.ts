@@ -173,6 +173,7 @@ export const sampleEvents: EventMap = deepFreeze<EventMap>({
     idTag: '04A2B3C4D5E680',
     meterStartWh: 1_284_530,
     startedAt: '2025-06-18T01:15:00.000Z',
+    idTagStatus: 'Accepted',
   },
   [Subjects.OcppTransactionStopped]: {
     stationId: 'TW-TPE-0001',
@@ -181,6 +182,7 @@ export const sampleEvents: EventMap = deepFreeze<EventMap>({
     meterStopWh: 1_302_210,
     stoppedAt: '2025-06-18T03:42:27.000Z',
     reason: 'EVDisconnected',
+    energyWh: 17_680,
   },
   [Subjects.OcppMeterSampled]: {
     stationId: 'TW-TPE-0001',
