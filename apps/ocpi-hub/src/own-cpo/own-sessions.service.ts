@@ -8,7 +8,7 @@ import { TokenRoutesRepository } from '../tokens/token-routes.repository.js';
 import { commandCredit } from './command-credit.js';
 import { ocpiDateTime } from './evse-status.js';
 import { buildOwnCdr } from './own-cdr.js';
-import { currentA, usagePeriods } from './usage-periods.js';
+import { currentA, settledEnergy, usagePeriods } from './usage-periods.js';
 import type { OwnDelivery } from './own-delivery.service.js';
 import { OwnPartyService } from './own-party.service.js';
 
@@ -122,7 +122,9 @@ export class OwnSessionsService {
     const cached = await this.objects.get('sessions', party, row.session_id, '', tx, true);
     if (!cached || cached.data.status === 'COMPLETED') return [];
     const at = ocpiDateTime(e.stoppedAt);
-    const kwh = Math.max(0, e.meterStopWh - row.meter_start_wh) / 1000;
+    // ocpp's settled energy when the stop carries it (the same figure in the Session, the CDR and its periods).
+    const settled = settledEnergy(row.meter_start_wh, e);
+    const kwh = settled.wh / 1000;
     const patch: Json = { status: 'COMPLETED', end_date_time: at, kwh, last_updated: at };
     const session = { ...cached.data, ...patch };
     await this.objects.upsert(tx, { ...cached, data: session }, parseDateTime(at)!);
@@ -132,7 +134,7 @@ export class OwnSessionsService {
     // TypeORM answers a DELETE … RETURNING on PostgreSQL with [rows, affected].
     const [readings]: [{ at: Date; wh: number; current_a: number | null }[], number] = await tx.query(`DELETE FROM ocpi_own_session_meter WHERE transaction_id = $1 RETURNING at, wh, current_a`, [e.transactionId]);
     const periods = usagePeriods(
-      { at: String(session.start_date_time), wh: row.meter_start_wh },
+      { at: String(session.start_date_time), wh: settled.fromWh },
       readings.map((r) => ({ at: ocpiDateTime(new Date(r.at).toISOString()), wh: r.wh, ...(r.current_a === null ? {} : { currentA: r.current_a }) })),
       { at, wh: e.meterStopWh },
     );

@@ -56,4 +56,20 @@ describe('TransactionsConsumer: ocpp.transaction.started', () => {
     await new Promise(setImmediate);
     expect(deliver).toHaveBeenCalledTimes(1);
   });
+
+  it.each(['Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const)('a start ocpp answered %s (the charger may run it all the same) is no roaming Session: nothing asked, nothing sent', async (idTagStatus) => {
+    const { spec, started, deliver } = consumer();
+    const event = delivered({ ...start, idTag: 'RFID-1', idTagStatus });
+    await spec.handler!(event, tx);
+    spec.afterCommit!([event]);
+    await new Promise(setImmediate);
+    expect(started).not.toHaveBeenCalled();
+    expect(deliver).not.toHaveBeenCalled();
+  });
+
+  it('a start ocpp answered Accepted is the token\'s Session, as one from an ocpp that does not say (absent = accepted)', async () => {
+    const { spec, started } = consumer();
+    await spec.handler!(delivered({ ...start, idTag: 'RFID-1', idTagStatus: 'Accepted' }), tx);
+    expect(started).toHaveBeenCalledWith(tx, expect.objectContaining({ idTag: 'RFID-1', idTagStatus: 'Accepted' }), expect.any(String));
+  });
 });

@@ -25,8 +25,12 @@ export class TransactionsConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     // A session started without an idTag (a free-vend charger) is no token's: no eMSP to send it to,
-    // so it is no roaming Session (nor CDR: its stop finds no session and gives none).
-    this.consume(Subjects.OcppTransactionStarted, 'ocpi-hub-transactions-started', async (p, tx, c) => (p.idTag === undefined ? [] : this.sessions.started(tx, { ...p, idTag: p.idTag }, c)));
+    // so it is no roaming Session (nor CDR: its stop finds no session and gives none). Nor is one
+    // ocpp refused (idTagStatus other than Accepted) that the charger runs all the same: the eMSP
+    // did not authorise it. An ocpp release that does not say (absent) accepted it, as before.
+    this.consume(Subjects.OcppTransactionStarted, 'ocpi-hub-transactions-started', async (p, tx, c) =>
+      p.idTag === undefined || (p.idTagStatus ?? 'Accepted') !== 'Accepted' ? [] : this.sessions.started(tx, { ...p, idTag: p.idTag }, c),
+    );
     this.consume(Subjects.OcppMeterSampled, 'ocpi-hub-meter-sampled', (p, tx, c) => this.sessions.metered(tx, p, c));
     this.consume(Subjects.OcppTransactionStopped, 'ocpi-hub-transactions-stopped', (p, tx, c) => this.sessions.stopped(tx, p, c));
   }

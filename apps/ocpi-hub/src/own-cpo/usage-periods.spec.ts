@@ -1,5 +1,5 @@
 import type { OcppMeterSampled } from '@cpo/contracts';
-import { currentA, usagePeriods } from './usage-periods.js';
+import { currentA, settledEnergy, usagePeriods } from './usage-periods.js';
 
 describe('usage periods of an own session', () => {
   const start = { at: '2025-06-18T10:00:00Z', wh: 1000 };
@@ -54,5 +54,38 @@ describe('usage periods of an own session', () => {
     expect(currentA(sampled([{ measurand: 'Current.Import', value: 16, unit: 'A', phase: 'L1' }, { measurand: 'Current.Import', value: 15, unit: 'A', phase: 'L2' }, { measurand: 'Current.Import', value: 14, unit: 'A', phase: 'L3' }]))).toBe(45);
     expect(currentA(sampled([{ measurand: 'Current.Import', value: 30, unit: 'A' }]))).toBe(30);
     expect(currentA(sampled([{ measurand: 'Energy.Active.Import.Register', value: 30, unit: 'Wh' }]))).toBeUndefined();
+  });
+
+  describe("settled with ocpp's energy (energyWh on the stop)", () => {
+    const sum = (periods: { kwh: number }[]) => Math.round(periods.reduce((total, p) => total + p.kwh, 0) * 1000) / 1000;
+
+    it("takes ocpp's figure, counted from the register it implies: 0 for a meter that restarted", () => {
+      expect(settledEnergy(50_000, { meterStopWh: 4_200, energyWh: 4_200 })).toEqual({ wh: 4_200, fromWh: 0 });
+      expect(settledEnergy(1_000, { meterStopWh: 31_000, energyWh: 30_000 })).toEqual({ wh: 30_000, fromWh: 1_000 });
+      // A register a little below the start (a rounding): nothing delivered, as ocpp says.
+      expect(settledEnergy(50_000, { meterStopWh: 49_600, energyWh: 0 })).toEqual({ wh: 0, fromWh: 49_600 });
+    });
+
+    it('without it (an older ocpp), keeps the rule of the registers: their growth, never negative', () => {
+      expect(settledEnergy(50_000, { meterStopWh: 4_200 })).toEqual({ wh: 0, fromWh: 50_000 });
+      expect(settledEnergy(1_000, { meterStopWh: 31_000 })).toEqual({ wh: 30_000, fromWh: 1_000 });
+    });
+
+    it("a restarted meter's periods sum to ocpp's energy: readings before the restart are left out, those after it count from zero", () => {
+      const settled = settledEnergy(50_000, { meterStopWh: 4_200, energyWh: 4_200 });
+      const readings = [
+        { at: '2025-06-18T10:10:00Z', wh: 51_000 },
+        { at: '2025-06-18T10:20:00Z', wh: 52_000 },
+        { at: '2025-06-18T10:30:00Z', wh: 500 }, // the meter restarted
+        { at: '2025-06-18T10:45:00Z', wh: 2_000 },
+      ];
+      const periods = usagePeriods({ at: start.at, wh: settled.fromWh }, readings, { at: stop.at, wh: 4_200 });
+      expect(periods).toEqual([
+        { end: '2025-06-18T10:30:00Z', kwh: 0.5 },
+        { end: '2025-06-18T10:45:00Z', kwh: 1.5 },
+        { end: '2025-06-18T11:00:00Z', kwh: 2.2 },
+      ]);
+      expect(sum(periods)).toBe(settled.wh / 1000);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { OcppMeterSampled } from '@cpo/contracts';
+import type { OcppMeterSampled, OcppTransactionStopped } from '@cpo/contracts';
 import type { UsagePeriod } from '@cpo/ocpi-protocol';
 
 /** One meter reading of an own session: the energy register and, when measured, the current. */
@@ -17,6 +17,20 @@ export function currentA(e: OcppMeterSampled): number | undefined {
   const phases = current.filter((s) => s.phase === 'L1' || s.phase === 'L2' || s.phase === 'L3');
   if (phases.length > 0) return phases.reduce((sum, s) => sum + s.value, 0);
   return current.find((s) => !s.phase)?.value;
+}
+
+/**
+ * The energy a stopped own session is settled with (`wh`) and the register reading it counts from
+ * (`fromWh`, the start of its usage periods). ocpp's `energyWh` when the stop carries it, so the
+ * CDR bills what ocpp's views show (a meter that restarted during the session counts from zero
+ * there, not as the 0 the registers' difference gives); the periods then count from
+ * `meterStopWh − energyWh` (0 for a restarted meter: readings from before the restart fall out),
+ * so they add up to it. Without it (an ocpp release before it), the registers' growth, never
+ * negative, from `meterStartWh` as before.
+ */
+export function settledEnergy(meterStartWh: number, stop: Pick<OcppTransactionStopped, 'meterStopWh' | 'energyWh'>): { wh: number; fromWh: number } {
+  if (stop.energyWh !== undefined) return { wh: stop.energyWh, fromWh: stop.meterStopWh - stop.energyWh };
+  return { wh: Math.max(0, stop.meterStopWh - meterStartWh), fromWh: meterStartWh };
 }
 
 /** Below this summed current at a period's end, nothing is being charged. */
