@@ -18,7 +18,7 @@ export function reservationStatusAfter(failure: CallFailure): 'Failed' | 'TimedO
  * Keeps reservations in step with ReserveNow / CancelReservation: the id is ours (allocated when the
  * caller gives none), recorded once the request passed validation and updated with the charger's
  * answer, or with a final status when there is none. The reservation is used up by the
- * StartTransaction that carries its id.
+ * StartTransaction that carries its id, or by one of its tag without an id (TransactionService).
  */
 @Injectable()
 export class ReservationEffects implements OnModuleInit {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageTotal } from '../persistence/page.js';
+import type { HeldReservation } from './reservation-match.js';
 
 export interface ReservationRow {
   reservationId: number;
@@ -90,15 +91,36 @@ export class ReservationRepository {
    * The StartTransaction that carried the reservation id used up the station's latest reservation
    * under that id (the live one, if any: a newer row exists only once the older ones ended). One
    * reservation is used once: a later start carrying the same id (a charger bug, a reused id)
-   * leaves the first session's link.
+   * leaves the first session's link. Returns whether the reservation it used was live until then
+   * (one the charger may have held); when not, the start may have ended another by its tag.
    */
-  async markUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<void> {
-    await tx.query(
-      `UPDATE reservations SET status = 'Used', transaction_id = $2, updated_at = now()
-       WHERE id = (SELECT id FROM reservations WHERE reservation_id = $1 AND station_id = $3 ORDER BY id DESC LIMIT 1)
-         AND (status <> 'Used' OR transaction_id IS NULL)`,
-      [reservationId, transactionId, stationId],
+  async markUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<boolean> {
+    const rows = returnedRows<{ live: boolean }>(await tx.query(
+      `WITH latest AS (SELECT id, status FROM reservations WHERE reservation_id = $1 AND station_id = $3 ORDER BY id DESC LIMIT 1 FOR UPDATE)
+       UPDATE reservations r SET status = 'Used', transaction_id = $2, updated_at = now() FROM latest
+       WHERE r.id = latest.id AND (r.status <> 'Used' OR r.transaction_id IS NULL)
+       RETURNING latest.status = ANY($4::text[]) AS live`,
+      [reservationId, transactionId, stationId, [...LIVE_RESERVATION_STATUSES]],
+    ));
+    return rows[0]?.live === true;
+  }
+
+  /**
+   * The reservations the charger may hold on a connector of the station or station-wide (connector
+   * 0), for a StartTransaction to match with its tag: answered `Accepted`, or `TimedOut` (possibly
+   * held). A `Requested` one gets the charger's answer, which reflects the connector as the charger
+   * saw it (a start it got first: Occupied). Locked until `tx` ends, so two starts do not both use one.
+   */
+  async heldOn(tx: EntityManager, stationId: string, connectorId: number): Promise<HeldReservation[]> {
+    const rows: Record<string, unknown>[] = await tx.query(
+      `SELECT reservation_id, connector_id, id_tag, parent_id_tag, expiry_date, created_at FROM reservations
+       WHERE station_id = $1 AND connector_id IN (0, $2) AND status IN ('Accepted', 'TimedOut') ORDER BY id FOR UPDATE`,
+      [stationId, connectorId],
     );
+    return rows.map((r) => {
+      const { reservationId, connectorId: reserved, idTag, parentIdTag, expiryDate, createdAt } = toRow(r);
+      return { reservationId, connectorId: reserved, idTag, parentIdTag, expiryDate, createdAt };
+    });
   }
 
   /**

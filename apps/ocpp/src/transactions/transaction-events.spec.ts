@@ -1,8 +1,8 @@
 import { OcppStopReason, Subjects, validateEvent } from '@cpo/contracts';
 import { contractStopReason, transactionStartedEvent, transactionStoppedEvent } from './transaction-events.js';
 
-const start = { stationId: 'CP-1', connectorId: 1, transactionId: 7, idTag: 'TAG', meterStart: 1000, startedAt: new Date('2026-01-01T10:00:00Z') };
-const stop = { stationId: 'CP-1', transactionId: 7, meterStop: 2000, stoppedAt: new Date('2026-01-01T11:00:00Z'), reason: 'Local' };
+const start = { stationId: 'CP-1', connectorId: 1, transactionId: 7, idTag: 'TAG', meterStart: 1000, startedAt: new Date('2026-01-01T10:00:00Z'), idTagStatus: 'Accepted' as const };
+const stop = { stationId: 'CP-1', transactionId: 7, meterStop: 2000, stoppedAt: new Date('2026-01-01T11:00:00Z'), reason: 'Local', energyWh: 1000 };
 
 describe('contractStopReason', () => {
   it('keeps contract values, fixes case and punctuation, maps anything else to Other', () => {
@@ -20,11 +20,11 @@ describe('contractStopReason', () => {
 describe('transaction events', () => {
   it('passes contract-valid messages through unchanged', () => {
     expect(transactionStartedEvent(start)).toEqual({
-      event: { stationId: 'CP-1', connectorId: 1, transactionId: 7, idTag: 'TAG', meterStartWh: 1000, startedAt: '2026-01-01T10:00:00.000Z', reservationId: undefined },
+      event: { stationId: 'CP-1', connectorId: 1, transactionId: 7, idTag: 'TAG', meterStartWh: 1000, startedAt: '2026-01-01T10:00:00.000Z', reservationId: undefined, idTagStatus: 'Accepted' },
       adjusted: [],
     });
     expect(transactionStoppedEvent({ ...stop, idTag: 'TAG' })).toEqual({
-      event: { stationId: 'CP-1', transactionId: 7, idTag: 'TAG', meterStopWh: 2000, stoppedAt: '2026-01-01T11:00:00.000Z', reason: 'Local' },
+      event: { stationId: 'CP-1', transactionId: 7, idTag: 'TAG', meterStopWh: 2000, stoppedAt: '2026-01-01T11:00:00.000Z', reason: 'Local', energyWh: 1000 },
       adjusted: [],
     });
   });
@@ -39,11 +39,28 @@ describe('transaction events', () => {
   it('publishes a start with an empty idTag (a free-vend charger) without one: the session still reaches the bus', () => {
     const freeVend = transactionStartedEvent({ ...start, idTag: '' });
     expect(freeVend).toEqual({
-      event: { stationId: 'CP-1', connectorId: 1, transactionId: 7, meterStartWh: 1000, startedAt: '2026-01-01T10:00:00.000Z', reservationId: undefined },
+      event: { stationId: 'CP-1', connectorId: 1, transactionId: 7, meterStartWh: 1000, startedAt: '2026-01-01T10:00:00.000Z', reservationId: undefined, idTagStatus: 'Accepted' },
       adjusted: [],
     });
     expect(freeVend.event).not.toHaveProperty('idTag');
     expect(validateEvent(Subjects.OcppTransactionStarted, 1, freeVend.event)).toEqual({ ok: true, value: freeVend.event });
+  });
+
+  it('says which idTagInfo status ocpp answered: a refused start is published too (the charger may run it), marked as such', () => {
+    for (const idTagStatus of ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const) {
+      const built = transactionStartedEvent({ ...start, idTagStatus });
+      expect(built).toEqual({ event: expect.objectContaining({ transactionId: 7, idTagStatus }), adjusted: [] });
+      expect(validateEvent(Subjects.OcppTransactionStarted, 1, built.event)).toEqual({ ok: true, value: built.event });
+    }
+  });
+
+  it("carries ocpp's settled energy on the stop: a restarted meter's is counted from zero, not the registers' difference", () => {
+    const normal = transactionStoppedEvent({ ...stop, energyWh: 1000 });
+    expect(normal).toEqual({ event: expect.objectContaining({ meterStopWh: 2000, energyWh: 1000 }), adjusted: [] });
+    // Started at 50 kWh, the meter restarted and stopped at 4.2 kWh: ocpp settles 4.2 kWh.
+    const restarted = transactionStoppedEvent({ ...stop, meterStop: 4200, energyWh: 4200 });
+    expect(restarted).toEqual({ event: expect.objectContaining({ meterStopWh: 4200, energyWh: 4200 }), adjusted: [] });
+    expect(validateEvent(Subjects.OcppTransactionStopped, 1, restarted.event)).toEqual({ ok: true, value: restarted.event });
   });
 
   it('adjusts what the contract cannot carry (negative registers, odd reasons, empty idTag) and says so', () => {

@@ -1,4 +1,4 @@
-import { OcppStopReason, schemaVersionOf, Subjects, validateEvent, type OcppTransactionStarted, type OcppTransactionStopped } from '@cpo/contracts';
+import { OcppStopReason, schemaVersionOf, Subjects, validateEvent, type OcppAuthorizationStatus, type OcppTransactionStarted, type OcppTransactionStopped } from '@cpo/contracts';
 
 /**
  * A transaction event as the bus contract can carry it, built from what a lenient charger sent
@@ -56,6 +56,8 @@ export function transactionStartedEvent(s: {
   reservationId?: number;
   /** The eMSP's OCPI authorization_reference stored with the transaction (null: none). */
   authorizationReference?: string | null;
+  /** The idTagInfo status answered to the StartTransaction (stored with the transaction). */
+  idTagStatus: OcppAuthorizationStatus;
 }): BuiltEvent<OcppTransactionStarted> {
   const adjusted: string[] = [];
   const event: OcppTransactionStarted = {
@@ -69,6 +71,9 @@ export function transactionStartedEvent(s: {
     reservationId: s.reservationId,
     // Left out rather than sent empty: ocpp releases before it sent none, and consumers read absent as none.
     ...(s.authorizationReference ? { authorizationReference: s.authorizationReference } : {}),
+    // Refused starts are published too (the connector is in use all the same): consumers that
+    // settle or roam a session must tell them apart.
+    idTagStatus: s.idTagStatus,
   };
   return checked(Subjects.OcppTransactionStarted, event, adjusted);
 }
@@ -81,6 +86,8 @@ export function transactionStoppedEvent(s: {
   meterStop: number;
   stoppedAt: Date;
   reason: unknown;
+  /** The energy ocpp settled and stored for the session (`deliveredWh`), so the hub bills the same figure. */
+  energyWh: number;
 }): BuiltEvent<OcppTransactionStopped> {
   const adjusted: string[] = [];
   const reason = contractStopReason(s.reason);
@@ -92,6 +99,7 @@ export function transactionStoppedEvent(s: {
     meterStopWh: meterForEvent('meterStop', s.meterStop, adjusted),
     stoppedAt: s.stoppedAt.toISOString(),
     reason,
+    energyWh: s.energyWh,
   };
   return checked(Subjects.OcppTransactionStopped, event, adjusted);
 }

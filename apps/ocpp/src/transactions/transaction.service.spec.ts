@@ -129,7 +129,7 @@ describe('TransactionService.start of an eMSP START_SESSION token (not Concurren
       { insertOrGet: async (_t: unknown, r: { idTagStatus: string }) => ({ row: { ...row, idTagStatus: r.idTagStatus }, created: true }) } as unknown as TransactionRepository,
       auth,
       { started: async () => undefined } as unknown as RemoteStartRepository,
-      {} as ReservationRepository,
+      { heldOn: async () => [] } as unknown as ReservationRepository,
       { enqueue: async () => undefined } as unknown as OutboxWriter,
       { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
       new TransactionOwners(),
@@ -137,5 +137,57 @@ describe('TransactionService.start of an eMSP START_SESSION token (not Concurren
     const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date().toISOString() });
     expect(answer).toMatchObject({ transactionId: 43, idTagInfo: { status: 'Accepted' } });
     expect(redisInTransaction).toEqual([]);
+  });
+});
+
+describe('TransactionService.start ends the reservation its tag held (OCPP 1.6 §5.13), reservationId or not', () => {
+  const reservation = { reservationId: 7, connectorId: 0, idTag: 'CARD-1', parentIdTag: null, expiryDate: new Date('2026-01-01T11:00:00Z'), createdAt: new Date('2026-01-01T09:00:00Z') };
+
+  function starting(opts: { created: boolean; status?: 'Accepted' | 'Blocked'; namedHeld?: boolean }) {
+    const row = { ...stopped('CARD-1', opts.status ?? 'Accepted'), transactionId: 44, stoppedAt: null };
+    const markUsed = jest.fn(async () => opts.namedHeld ?? false);
+    const heldOn = jest.fn(async () => [reservation]);
+    const tx = new TransactionService(
+      { transaction: (work: (t: unknown) => Promise<unknown>) => work({}) } as unknown as DataSource,
+      { insertOrGet: async () => ({ row, created: opts.created }) } as unknown as TransactionRepository,
+      {
+        authorize: async () => ({ status: opts.status ?? 'Accepted' }),
+        confirmStart: async (_t: unknown, _s: string, _i: string, info: unknown) => info,
+        authorizationReference: async () => undefined,
+        commandedHere: async () => false,
+      } as unknown as AuthorizationService,
+      { started: async () => undefined } as unknown as RemoteStartRepository,
+      { markUsed, heldOn } as unknown as ReservationRepository,
+      { enqueue: async () => undefined } as unknown as OutboxWriter,
+      { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
+      new TransactionOwners(),
+    );
+    return { tx, markUsed, heldOn };
+  }
+  const req = { connectorId: 2, idTag: 'card-1', meterStart: 0, timestamp: '2026-01-01T10:00:00Z' };
+
+  it('a start without reservationId marks the held reservation of its tag Used by the transaction, even one answered Blocked', async () => {
+    for (const status of ['Accepted', 'Blocked'] as const) {
+      const { tx, markUsed } = starting({ created: true, status });
+      await tx.start('CP-1', req);
+      expect(markUsed).toHaveBeenCalledWith({}, 'CP-1', 7, 44);
+    }
+  });
+
+  it('a start naming a held reservation ends that one only; one naming none held falls back to its tag', async () => {
+    const named = starting({ created: true, namedHeld: true });
+    await named.tx.start('CP-1', { ...req, reservationId: 3 });
+    expect(named.markUsed.mock.calls).toEqual([[{}, 'CP-1', 3, 44]]);
+    expect(named.heldOn).not.toHaveBeenCalled();
+    const unknown = starting({ created: true, namedHeld: false });
+    await unknown.tx.start('CP-1', { ...req, reservationId: 3 });
+    expect(unknown.markUsed.mock.calls).toEqual([[{}, 'CP-1', 3, 44], [{}, 'CP-1', 7, 44]]);
+  });
+
+  it('a retried start (the same id returned) ends nothing again', async () => {
+    const { tx, markUsed, heldOn } = starting({ created: false });
+    await expect(tx.start('CP-1', req)).resolves.toMatchObject({ transactionId: 44 });
+    expect(markUsed).not.toHaveBeenCalled();
+    expect(heldOn).not.toHaveBeenCalled();
   });
 });

@@ -6,6 +6,7 @@ import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuthorizationService, type IdTagInfo } from '../authorization/authorization.service.js';
+import { reservationEndedBy } from '../reservations/reservation-match.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
@@ -69,15 +70,35 @@ export class TransactionService {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
       await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId, startedAt, REMOTE_START_CLOCK_SKEW_S);
-      if (req.reservationId !== undefined) await this.reservations.markUsed(tx, stationId, req.reservationId, row.transactionId);
+      await this.endReservation(tx, stationId, req, idTagInfo, row.transactionId, startedAt);
       // The reference as stored with the transaction: the hub echoes it in the eMSP's Session and CDR.
-      const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt, authorizationReference: row.authorizationReference });
+      const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt, authorizationReference: row.authorizationReference, idTagStatus: idTagInfo.status });
       await this.publish(tx, Subjects.OcppTransactionStarted, event, { stationId, transactionId: row.transactionId });
       return { transactionId: row.transactionId, idTagInfo };
     });
     // Its MeterValues can then be stored without checking whose transaction they name.
     this.owners.remember(answer.transactionId, stationId);
     return answer;
+  }
+
+  /**
+   * The charger ends a reservation when a transaction starts for its idTag or parent idTag on its
+   * connector (any, for connector 0), OCPP 1.6 §5.13, and `reservationId` is optional: many chargers
+   * leave it out. The one the start names is used as before; when it names none, or none the
+   * charger may still have held (an id we never gave, one already used), the held reservation its
+   * tag matches is used by it the same way. Whatever the start is answered (Invalid, Blocked,
+   * Expired, ConcurrentTx): the charger started the transaction on its own authorisation, which
+   * ended the reservation there; our idTagInfo comes after, and at most stops the transaction
+   * (StopTransactionOnInvalidId), which gives no reservation back. Kept held here, it would read as
+   * reserved (refusing others) until its expiry, then as expired rather than used.
+   */
+  private async endReservation(tx: EntityManager, stationId: string, req: Ocpp16.StartTransactionRequest, idTagInfo: IdTagInfo, transactionId: number, startedAt: Date): Promise<void> {
+    if (req.reservationId !== undefined && (await this.reservations.markUsed(tx, stationId, req.reservationId, transactionId))) return;
+    // An empty idTag (free vend) is nobody's token: it holds no reservation.
+    if (req.idTag === '') return;
+    const held = await this.reservations.heldOn(tx, stationId, req.connectorId);
+    const ended = reservationEndedBy(held, { connectorId: req.connectorId, idTag: req.idTag, parentIdTag: idTagInfo.parentIdTag, startedAt });
+    if (ended) await this.reservations.markUsed(tx, stationId, ended.reservationId, transactionId);
   }
 
   async stop(stationId: string, req: Ocpp16.StopTransactionRequest): Promise<Ocpp16.StopTransactionResponse> {
@@ -110,7 +131,8 @@ export class TransactionService {
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
       const readings = (req.transactionData ?? []).map((mv) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv).reading);
       await this.transactions.insertMeterReadings(tx, readings);
-      const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local' });
+      // The energy just stored: the hub settles the roaming CDR with it, as ocpp's views show it.
+      const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local', energyWh });
       await this.publish(tx, Subjects.OcppTransactionStopped, event, { stationId, transactionId: existing.transactionId });
       return existing;
     });
