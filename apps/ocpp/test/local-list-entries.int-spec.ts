@@ -95,12 +95,12 @@ describe('local list entries per station', () => {
     // Offline: the removal waits for it to connect (local-list-sync.int-spec.ts).
     await cp.stop();
     expect((await api(ocpp(), 'DELETE', `/api/v1/id-tags/${a}`)).status).toBe(204);
-    expect((await holding(a)).items).toEqual([{ stationId: cp.identity, idTag: a, idTagInfo: accepted, certain: true, listVersion: 7, syncNeeded: true }]);
+    expect((await holding(a)).items).toEqual([{ stationId: cp.identity, idTag: a, idTagInfo: accepted, certain: true, listVersion: 7, syncNeeded: true, repairPending: false }]);
   });
 
   it('a station that got no list has unknown, empty entries; an unknown station is a 404', async () => {
     const cp = await booted();
-    expect(await stationList(cp.identity)).toEqual({ listVersion: null, updateType: null, status: null, entries: null, certain: false, updatedAt: null, items: [], total: 0, offset: 0, limit: 100 });
+    expect(await stationList(cp.identity)).toEqual({ listVersion: null, updateType: null, status: null, entries: null, certain: false, repairPending: false, updatedAt: null, items: [], total: 0, offset: 0, limit: 100 });
     expect((await api(ocpp(), 'GET', '/api/v1/stations/NO-SUCH-STATION/local-list')).status).toBe(404);
     expect((await api(ocpp(), 'GET', `/api/v1/id-tags/${'x'.repeat(21)}/local-lists`)).status).toBe(400);
   });

@@ -49,7 +49,7 @@ describe('local lists follow token changes', () => {
     expect((await holding(x)).items[0]).toMatchObject({ listVersion: 3, syncNeeded: true });
     state.release!();
     const after = await until(() => holding(x), (b) => b.items[0]?.listVersion === 4 && !b.items[0]?.syncNeeded, 'the accepted update recorded');
-    expect(after.items).toEqual([{ stationId: cp.identity, idTag: x.toLowerCase(), idTagInfo: { status: 'Blocked' }, certain: true, listVersion: 4, syncNeeded: false }]);
+    expect(after.items).toEqual([{ stationId: cp.identity, idTag: x.toLowerCase(), idTagInfo: { status: 'Blocked' }, certain: true, listVersion: 4, syncNeeded: false, repairPending: false }]);
     // The same token PUT again unchanged: nothing to send.
     state.hold = false;
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });

@@ -27,16 +27,26 @@ export class LocalListSyncRepository {
     return rows.map((r) => r.station_id);
   }
 
-  /** Those of these stations whose list is certain and holds entries marked for a sync. */
+  /** Those of these stations with an unanswered update to settle, or whose list is certain and holds entries marked for a sync. */
   async withPending(stationIds: string[]): Promise<string[]> {
     if (stationIds.length === 0) return [];
     const rows: { station_id: string }[] = await this.db.query(
-      `SELECT l.station_id FROM local_lists l WHERE l.station_id = ANY($1::text[]) AND l.entries_certain AND l.list_version IS NOT NULL
-          AND EXISTS (SELECT 1 FROM local_list_entries e WHERE e.station_id = l.station_id AND e.sync_needed_at IS NOT NULL)
+      `SELECT l.station_id FROM local_lists l WHERE l.station_id = ANY($1::text[]) AND (l.pending_update IS NOT NULL OR (l.entries_certain AND l.list_version IS NOT NULL
+          AND EXISTS (SELECT 1 FROM local_list_entries e WHERE e.station_id = l.station_id AND e.sync_needed_at IS NOT NULL)))
         ORDER BY l.station_id`,
       [stationIds],
     );
     return rows.map((r) => r.station_id);
+  }
+
+  /** The station's update left unanswered, if one waits to be settled (LocalListRepository.unconfirmed): its version and the one before it. */
+  async repairDue(stationId: string): Promise<{ pendingVersion: number; previousVersion: number | null; updateType: string } | undefined> {
+    const [row] = (await this.db.query(
+      `SELECT (pending_update->>'listVersion')::int AS pending_version, (pending_update->'before'->>'listVersion')::int AS previous_version, pending_update->>'updateType' AS update_type
+         FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL`,
+      [stationId],
+    )) as { pending_version: number; previous_version: number | null; update_type: string }[];
+    return row && { pendingVersion: row.pending_version, previousVersion: row.previous_version, updateType: row.update_type };
   }
 
   /**

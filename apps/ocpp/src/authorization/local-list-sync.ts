@@ -66,7 +66,10 @@ export function perMessageLimit(reply: OcppCommandReply): number | undefined {
  * update at its version + 1, through CommandService (the replica holding the socket runs it, its
  * effects record the version and entries). A station offline, or whose update failed, keeps the
  * marks and is updated when it next connects or boots. A list that is not certain gets nothing (a
- * Differential on unknown entries is a guess): the operator sends a Full list.
+ * Differential on unknown entries is a guess): the operator sends a Full list, unless an update left
+ * unanswered made it so: before any update, the charger is then asked its version (GetLocalListVersion,
+ * whose recorded answer settles that update: LocalListRepository.reported), at its next connection
+ * or boot and at the sweep, and a list certain again gets its marked entries.
  * Updates of one station are chained on this replica, each reading the version the last left.
  */
 @Injectable()
@@ -105,7 +108,7 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Retries the stations this replica holds whose certain lists still have marked entries (see SYNC_SWEEP_MS). Never rejects. */
+  /** Retries the stations this replica holds whose lists have an unanswered update to settle or, certain, marked entries (see SYNC_SWEEP_MS). Never rejects. */
   async sweep(): Promise<void> {
     try {
       await this.stations(await this.repo.withPending(this.registry.localStationIds()));
@@ -122,16 +125,34 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, ids.length) }, worker));
   }
 
-  /** Sends the station's marked entries (chained after any update of it in progress here). Never rejects. */
+  /** Settles an unanswered update, then sends the station's marked entries (chained after any update of it in progress here). Never rejects. */
   station(stationId: string, ctx?: StationContext): Promise<void> {
     const run = (this.chains.get(stationId) ?? Promise.resolve()).then(() =>
-      this.sync(stationId, ctx).catch((err: unknown) => this.logger.error({ err, stationId }, 'local list sync failed; retried when the station next connects')),
+      this.repair(stationId, ctx)
+        .then(() => this.sync(stationId, ctx))
+        .catch((err: unknown) => this.logger.error({ err, stationId }, 'local list sync failed; retried when the station next connects')),
     );
     this.chains.set(stationId, run);
     void run.finally(() => {
       if (this.chains.get(stationId) === run) this.chains.delete(stationId);
     });
     return run;
+  }
+
+  /**
+   * Asks the charger its list version when an update to it went unanswered: the answer's effect
+   * settles the update (LocalListEffects, in the transaction that records the version, so two
+   * replicas asking settle it once). Unanswered or refused, it stays pending for the next try.
+   */
+  private async repair(stationId: string, ctx: StationContext | undefined): Promise<void> {
+    const due = await this.repo.repairDue(stationId);
+    if (!due) return;
+    this.logger.info({ stationId, ...due }, 'asking the charger its local list version to settle an unanswered update');
+    const request: OcppCommandRequest = { action: 'GetLocalListVersion', payload: {} };
+    const reply: OcppCommandReply = ctx ? await this.executor.execute(ctx, request) : await this.commands.send(stationId, request);
+    if (reply.status === 'ok') return;
+    if (reply.code === OcppCommandErrorCode.Offline) this.logger.info({ stationId, ...due }, 'local list repair waits for the station to connect');
+    else this.logger.warn({ stationId, ...due, reply }, 'local list repair: GetLocalListVersion not answered; asked again at the next connection or sweep');
   }
 
   private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {

@@ -38,7 +38,7 @@ describe('LocalListEffects', () => {
       },
       refused: async (_s: string, req: { listVersion: number }, status: string) => void written.push(`${status} ${req.listVersion}`),
     } as unknown as LocalListRepository;
-    new LocalListEffects(executor, lists).onModuleInit();
+    new LocalListEffects(executor, lists, logger).onModuleInit();
     // One call at a time, answered in order: Accepted (v10), then VersionMismatch (v4).
     const answers: CallOutcome[] = [
       { kind: 'result', payload: { status: 'Accepted' } },
@@ -62,5 +62,23 @@ describe('LocalListEffects', () => {
     finishFirst!();
     await Promise.all([first, second]);
     expect(written).toEqual(['applied 10 started', 'applied 10 done', 'VersionMismatch 4']);
+  });
+
+  it('a reported version that settles an unanswered update is logged: info when repaired, warn when the list stays uncertain', async () => {
+    const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+    const executor = new CommandExecutor(logger);
+    const settlements = [
+      { outcome: 'applied', reportedVersion: 4, pendingVersion: 4, previousVersion: 3, updateType: 'Differential', certain: true },
+      { outcome: 'unknown', reportedVersion: 9, pendingVersion: 4, previousVersion: 3, updateType: 'Differential', certain: false },
+      undefined,
+    ];
+    const lists = { reported: async () => settlements.shift() } as unknown as LocalListRepository;
+    new LocalListEffects(executor, lists, logger).onModuleInit();
+    const ctx = { stationId: 'CP-2', protocol: 'ocpp1.6', connectionId: 'c2', known: true, registration: 'Accepted', validationPolicy: 'strict', call: async () => ({ kind: 'result', payload: { listVersion: 4 } }), expectTriggered: () => undefined } as unknown as StationContext;
+    for (let i = 0; i < 3; i++) await executor.execute(ctx, { action: 'GetLocalListVersion', payload: {} });
+    expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-2', outcome: 'applied', certain: true }), expect.any(String));
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'unknown', reportedVersion: 9 }), expect.stringContaining('Full list'));
+    expect(logger.error).not.toHaveBeenCalled();
   });
 });

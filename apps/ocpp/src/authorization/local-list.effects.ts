@@ -1,5 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { Logger } from 'pino';
 import { LocalListRepository } from './local-list.repository.js';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 
@@ -21,7 +23,8 @@ export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null |
  * operator to send a full list, and then leaves the entries uncertain (LocalListRepository.refused).
  * An update left unanswered may have been applied: the version is then unknown (`TimedOut`), never
  * the old one shown as if the charger still held it, and the entries uncertain (the old ones and
- * the update's, what it may hold).
+ * the update's, what it may hold), until a GetLocalListVersion answer settles it (LocalListRepository.reported;
+ * LocalListSync asks for one).
  * A station's outcomes are recorded one after another, in the order the charger answered (its
  * calls go one at a time): the next call goes out as soon as one is answered, so its answer may
  * come while the first one's effect is still being written. Concurrent, the later could commit
@@ -35,6 +38,7 @@ export class LocalListEffects implements OnModuleInit {
   constructor(
     private readonly executor: CommandExecutor,
     private readonly lists: LocalListRepository,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Runs `record` after the station's earlier outcomes are recorded (chained when the hook is called: in answer order). */
@@ -61,11 +65,21 @@ export class LocalListEffects implements OnModuleInit {
     );
     this.executor.afterFailure('SendLocalList', (ctx, payload, failure) =>
       this.inOrder(ctx.stationId, async () => {
-        if (mayHaveReachedCharger(failure)) await this.lists.unconfirmed(ctx.stationId, payload as unknown as Ocpp16.SendLocalListRequest);
+        if (!mayHaveReachedCharger(failure)) return;
+        const req = payload as unknown as Ocpp16.SendLocalListRequest;
+        const log = { stationId: ctx.stationId, listVersion: req.listVersion, updateType: req.updateType, failure: failure.kind };
+        if (await this.lists.unconfirmed(ctx.stationId, req)) this.logger.info(log, 'local list update unanswered: the list is uncertain until the charger reports its version (asked at its next connection or the sweep)');
+        else this.logger.warn(log, 'local list update unanswered on a list not known before it: uncertain until a Full list is accepted');
       }),
     );
     this.executor.afterAnswer('GetLocalListVersion', (ctx, _payload, answer) =>
-      this.inOrder(ctx.stationId, () => this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion)),
+      this.inOrder(ctx.stationId, async () => {
+        const settled = await this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);
+        if (!settled) return;
+        const stationId = ctx.stationId;
+        if (settled.outcome === 'unknown' && !settled.certain) this.logger.warn({ stationId, ...settled }, 'local list left uncertain: the charger reports neither the unanswered update\'s version nor the one before it; send a Full list');
+        else this.logger.info({ stationId, ...settled }, 'local list unanswered update settled by the version the charger reports');
+      }),
     );
   }
 }

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { DataSource, type EntityManager } from 'typeorm';
+import { settle, worthRepairing, writtenKeys, type PendingUpdate, type PriorEntry, type Settlement } from './local-list-pending.js';
 
 /**
  * The local authorisation list each charger holds (SQL only): its version and size, `NULL` when
  * unknown, the type and status of the last update or report, and its entries (`local_list_entries`,
  * one per tag, keyed lower-cased: IdToken is a CiString) with whether they are certain
  * (`entries_certain`). Each change of a station's list is one transaction, the `local_lists` row
- * written first: its row lock orders the changes of one station's list across replicas.
+ * written first: its row lock orders the changes of one station's list across replicas. An update
+ * left unanswered is kept (`pending_update`) until the charger's reported version settles it.
  */
 @Injectable()
 export class LocalListRepository {
@@ -18,6 +20,7 @@ export class LocalListRepository {
    * a known size. A Full update replaces the entries, which are then certain; a Differential one
    * adds or replaces the entries with `idTagInfo` and removes those without, certain only if the
    * entries it changed were (an update on a list we do not know leaves the rest of it unknown).
+   * It supersedes an update left unanswered before it: the charger's version no longer tells about that one.
    */
   async applied(stationId: string, req: Ocpp16.SendLocalListRequest, entries: number | null | undefined): Promise<void> {
     const full = req.updateType === 'Full';
@@ -26,7 +29,7 @@ export class LocalListRepository {
         `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, entries_certain) VALUES ($1, $2, $3, 'Accepted', $4, $6)
          ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = 'Accepted',
            entries = CASE WHEN $5 THEN local_lists.entries ELSE EXCLUDED.entries END,
-           entries_certain = EXCLUDED.entries_certain OR local_lists.entries_certain, updated_at = now()`,
+           entries_certain = EXCLUDED.entries_certain OR local_lists.entries_certain, pending_update = NULL, updated_at = now()`,
         [stationId, req.listVersion, req.updateType, entries ?? null, entries === undefined, full],
       );
       if (full) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
@@ -65,39 +68,95 @@ export class LocalListRepository {
    * the old list or the new one, so version and size are unknown until it reports or accepts one,
    * and the entries uncertain. They are kept as what it may hold: the old ones (a Differential's
    * removals or a Full update's replacement may not have happened) and the update's own, so that a
-   * token is still found at every charger that may hold it.
+   * token is still found at every charger that may hold it. The update is remembered with the prior
+   * entries of the tags it wrote (`pending_update`, see worthRepairing) for the charger's version to
+   * settle it (reported); one remembered before is dropped: two unanswered updates leave more than
+   * two possible lists. Returns whether it is remembered.
    */
-  async unconfirmed(stationId: string, req: Ocpp16.SendLocalListRequest): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async unconfirmed(stationId: string, req: Ocpp16.SendLocalListRequest): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(`SELECT list_version, entries_certain FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as { list_version: number | null; entries_certain: boolean }[];
+      const before = { listVersion: row?.list_version ?? null, certain: row?.entries_certain ?? false };
+      let pending: PendingUpdate | null = null;
+      if (worthRepairing(req.updateType, before)) {
+        const list = req.localAuthorizationList ?? [];
+        const prior: PriorEntry[] = await tx.query(
+          `SELECT k.key, e.id_tag AS "idTag", e.id_tag_info AS "idTagInfo" FROM unnest($2::text[]) AS k(key)
+             LEFT JOIN local_list_entries e ON e.station_id = $1 AND e.id_tag_key = k.key ORDER BY k.key`,
+          [stationId, writtenKeys(list)],
+        );
+        pending = { listVersion: req.listVersion, updateType: req.updateType, localAuthorizationList: list, before: { ...before, entries: prior } };
+      }
       await tx.query(
-        `INSERT INTO local_lists (station_id, list_version, update_type, status, entries) VALUES ($1, NULL, $2, 'TimedOut', NULL)
+        `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, pending_update) VALUES ($1, NULL, $2, 'TimedOut', NULL, $3::jsonb)
          ON CONFLICT (station_id) DO UPDATE SET list_version = NULL, update_type = EXCLUDED.update_type, status = 'TimedOut', entries = NULL,
-           entries_certain = false, updated_at = now()`,
-        [stationId, req.updateType],
+           entries_certain = false, pending_update = EXCLUDED.pending_update, updated_at = now()`,
+        [stationId, req.updateType, pending === null ? null : JSON.stringify(pending)],
       );
       await putEntries(tx, stationId, req);
+      return pending !== null;
     });
   }
 
   /**
    * GetLocalListVersion: the charger's word on its version (`-1` = not supported, `0` = empty). The
    * known size and entries stay certain only while the version is the one they belong to; an empty
-   * or unsupported list holds no entries.
+   * or unsupported list holds no entries. An update left unanswered (`pending_update`) is settled
+   * first, under the row's lock (so a second answer, from another replica's ask, finds nothing to
+   * settle): its version applies it to the entries as if accepted, the version before it restores
+   * the prior entries, each with the certainty it then has; any other version leaves the entries
+   * uncertain. Either way it is no longer pending. Returns how it was settled, if one was pending.
    */
-  async reported(stationId: string, version: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
+  async reported(stationId: string, version: number): Promise<Settlement | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(`SELECT pending_update FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as { pending_update: PendingUpdate | null }[];
+      const settlement = row?.pending_update ? settle(row.pending_update, version) : undefined;
+      if (row?.pending_update && settlement && settlement.outcome !== 'unknown') await settleEntries(tx, stationId, row.pending_update, settlement);
+      const [after] = (await tx.query(
         `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, entries_certain)
          VALUES ($1, $2, 'Reported', CASE WHEN $2 < 0 THEN 'NotSupported' ELSE 'Reported' END, CASE WHEN $2 = 0 THEN 0 END, $2 <= 0)
          ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = EXCLUDED.status,
            entries = CASE WHEN EXCLUDED.list_version = 0 THEN 0 WHEN EXCLUDED.list_version > 0 AND local_lists.list_version = EXCLUDED.list_version THEN local_lists.entries END,
            entries_certain = EXCLUDED.list_version <= 0 OR (local_lists.list_version = EXCLUDED.list_version AND local_lists.entries_certain),
-           updated_at = now()`,
+           pending_update = NULL, updated_at = now()
+         RETURNING entries_certain`,
         [stationId, version],
-      );
+      )) as { entries_certain: boolean }[];
       if (version <= 0) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
+      return settlement && { ...settlement, certain: after?.entries_certain ?? false };
     });
   }
+}
+
+/**
+ * Puts the list where the pending update's outcome leaves it, for the report to be recorded on:
+ * applied, its removals (a Differential) or its replacement (a Full update: the tags it does not
+ * hold go) are done and its entries written again; reverted, the prior entries of the tags it wrote
+ * come back (a tag the list did not hold goes). Entries that stay keep their sync marks: the
+ * sync compares them with the tokens afterwards. Version, size and certainty are those of that list.
+ */
+async function settleEntries(tx: EntityManager, stationId: string, pending: PendingUpdate, settlement: Settlement): Promise<void> {
+  const req: Ocpp16.SendLocalListRequest = { listVersion: pending.listVersion, updateType: pending.updateType, localAuthorizationList: pending.localAuthorizationList };
+  if (settlement.outcome === 'applied') {
+    if (pending.updateType === 'Full') {
+      await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1 AND NOT (id_tag_key = ANY($2::text[]))`, [stationId, writtenKeys(pending.localAuthorizationList)]);
+    } else await removeEntries(tx, stationId, req);
+    await putEntries(tx, stationId, req);
+  } else {
+    const prior = pending.before.entries;
+    await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1 AND id_tag_key = ANY($2::text[])`, [stationId, prior.filter((e) => e.idTag === null).map((e) => e.key)]);
+    await tx.query(
+      `INSERT INTO local_list_entries (station_id, id_tag_key, id_tag, id_tag_info) SELECT $1, e.key, e."idTag", e."idTagInfo"
+         FROM jsonb_to_recordset($2::jsonb) AS e(key text, "idTag" text, "idTagInfo" jsonb)
+       ON CONFLICT (station_id, id_tag_key) DO UPDATE SET id_tag = EXCLUDED.id_tag, id_tag_info = EXCLUDED.id_tag_info`,
+      [stationId, JSON.stringify(prior.filter((e) => e.idTag !== null))],
+    );
+  }
+  await tx.query(
+    `UPDATE local_lists SET list_version = $2, entries_certain = $3,
+       entries = CASE WHEN $3 THEN (SELECT count(*) FROM local_list_entries WHERE station_id = $1) END WHERE station_id = $1`,
+    [stationId, settlement.outcome === 'applied' ? pending.listVersion : pending.before.listVersion, settlement.certain],
+  );
 }
 
 /** The update's entries as one JSON parameter (a list may hold thousands of tags: one statement, not one per tag). */

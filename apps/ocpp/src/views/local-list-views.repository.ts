@@ -11,6 +11,8 @@ export interface HeldEntry {
   listVersion: number | null;
   /** The token changed or was deleted since this entry was sent, and the charger has not yet accepted the update (LocalListSync). */
   syncNeeded: boolean;
+  /** An update to the list went unanswered and waits for the charger's version to settle it (LocalListSync asks). */
+  repairPending: boolean;
 }
 
 /**
@@ -29,7 +31,8 @@ export class LocalListViewsRepository {
    */
   async holding(idTag: string, offset: number, limit: number): Promise<Page<HeldEntry> & { unknownLists: number }> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT e.station_id, e.id_tag, e.id_tag_info, e.sync_needed_at IS NOT NULL AS sync_needed, l.entries_certain, l.list_version, count(*) OVER () AS total
+      `SELECT e.station_id, e.id_tag, e.id_tag_info, e.sync_needed_at IS NOT NULL AS sync_needed, l.entries_certain, l.list_version,
+              l.pending_update IS NOT NULL AS repair_pending, count(*) OVER () AS total
          FROM local_list_entries e JOIN local_lists l ON l.station_id = e.station_id
         WHERE e.id_tag_key = lower($1) ORDER BY e.station_id OFFSET $2 LIMIT $3`,
       [idTag, offset, limit],
@@ -47,6 +50,7 @@ export class LocalListViewsRepository {
       certain: r['entries_certain'] as boolean,
       listVersion: (r['list_version'] as number | null) ?? null,
       syncNeeded: r['sync_needed'] as boolean,
+      repairPending: r['repair_pending'] as boolean,
     }));
     return { items, total, offset, limit, unknownLists: Number(unknown?.n ?? 0) };
   }
@@ -54,7 +58,8 @@ export class LocalListViewsRepository {
   /** The station's list (version, last update, entries by tag), or undefined for an unknown station. */
   async stationList(stationId: string, offset: number, limit: number) {
     const [list] = (await this.db.query(
-      `SELECT l.list_version, l.update_type, l.status, l.entries, COALESCE(l.entries_certain, false) AS entries_certain, l.updated_at
+      `SELECT l.list_version, l.update_type, l.status, l.entries, COALESCE(l.entries_certain, false) AS entries_certain,
+              l.pending_update IS NOT NULL AS repair_pending, l.updated_at
          FROM stations s LEFT JOIN local_lists l ON l.station_id = s.id WHERE s.id = $1`,
       [stationId],
     )) as Record<string, unknown>[];
@@ -70,6 +75,7 @@ export class LocalListViewsRepository {
       status: (list['status'] as string | null) ?? null,
       entries: (list['entries'] as number | null) ?? null,
       certain: list['entries_certain'] as boolean,
+      repairPending: list['repair_pending'] as boolean,
       updatedAt: (list['updated_at'] as Date | null) ?? null,
       items: rows.map((r) => ({ idTag: r['id_tag'] as string, idTagInfo: r['id_tag_info'] as Record<string, unknown>, syncNeeded: r['sync_needed'] as boolean })),
       total,

@@ -10,13 +10,16 @@ const ID_TAG_INFO_SCHEMA = { type: 'object', description: 'The IdTagInfo the lis
 const CERTAIN =
   'Whether the entries are known to be what the charger holds: false after an update that may have reached it unanswered (the old entries and the update\'s are kept, what it may hold), a version it reported that is not ours, or a list never sent in full since entries were recorded';
 
+const REPAIR_PENDING =
+  'An update to the list went unanswered and the list is not certain until the charger reports its version (asked automatically at its next connection or boot, and every 5 minutes while connected): its version settles the update as applied, the version before it as not applied, and the entries are certain again; any other version leaves them uncertain (false then, and only a Full list makes them certain)';
+
 const SYNC_NEEDED =
   'The token was changed or deleted through the API since this entry was sent and the charger has not accepted the update yet (offline, update refused or failed, or a list not certain: only a Full list fixes that)';
 
 /** A station holding a token in its local list. */
 const HELD_ENTRY_SCHEMA = {
   type: 'object',
-  required: ['stationId', 'idTag', 'idTagInfo', 'certain', 'listVersion', 'syncNeeded'],
+  required: ['stationId', 'idTag', 'idTagInfo', 'certain', 'listVersion', 'syncNeeded', 'repairPending'],
   properties: {
     stationId: { type: 'string' },
     idTag: { type: 'string', description: 'The tag as the list holds it (its case may differ from the token\'s)' },
@@ -24,6 +27,7 @@ const HELD_ENTRY_SCHEMA = {
     certain: { type: 'boolean', description: CERTAIN },
     listVersion: { type: 'integer', nullable: true, description: 'The version of the station\'s list; null: unknown' },
     syncNeeded: { type: 'boolean', description: SYNC_NEEDED },
+    repairPending: { type: 'boolean', description: REPAIR_PENDING },
   },
 };
 
@@ -64,7 +68,7 @@ export class StationLocalListController {
 
   @Get(':stationId/local-list')
   @ApiOperation({ summary: "The station's local authorisation list: its version, last update and the entries it holds, by tag" })
-  @ApiPageResponse('Entries of the list, by tag (the list\'s fields beside the page: listVersion, updateType, status, entries, certain, updatedAt)', {
+  @ApiPageResponse('Entries of the list, by tag (the list\'s fields beside the page: listVersion, updateType, status, entries, certain, repairPending, updatedAt; repairPending: ' + REPAIR_PENDING + ')', {
     type: 'object',
     properties: { idTag: { type: 'string' }, idTagInfo: ID_TAG_INFO_SCHEMA, syncNeeded: { type: 'boolean', description: SYNC_NEEDED } },
   })
