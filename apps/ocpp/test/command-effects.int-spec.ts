@@ -123,7 +123,7 @@ describe('effects of operator commands', () => {
     expect(await states(cp.identity)).toEqual([[101, 'applied']]);
   });
 
-  it('a ClearChargingProfile that removed grid-limit profiles leaves them pending, and the retry pass installs them again', async () => {
+  it('a ClearChargingProfile that removed grid-limit profiles has them installed again at once', async () => {
     const { cp, sets, installed } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '0' });
     await planned(cp.identity, [[0, 40], [1, 16]]);
     expect([...installed.keys()].sort()).toEqual([1, 101]);
@@ -131,18 +131,14 @@ describe('effects of operator commands', () => {
     expect((await command(cp.identity, 'ClearChargingProfile', { id: 7 })).body.payload).toEqual({ status: 'Unknown' });
     expect((await command(cp.identity, 'ClearChargingProfile', { chargingProfilePurpose: 'TxProfile' })).body.payload).toEqual({ status: 'Unknown' });
     expect(await states(cp.identity)).toEqual([[1, 'applied'], [101, 'applied']]);
-    // Connector 1's default goes: only its row stops being applied.
+    // Connector 1's default goes: only it is sent again (the retry pass runs hourly here).
+    const sent = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).length;
     expect((await command(cp.identity, 'ClearChargingProfile', { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile' })).body.payload).toEqual({ status: 'Accepted' });
-    expect(await states(cp.identity)).toEqual([[1, 'applied'], [101, 'pending']]);
-    expect((await rows(cp.identity)).find((r) => r.chargingProfileId === 101)?.applied).toBeNull();
-    // Everything goes (no criteria), then the retry pass puts both back.
+    expect(await eventually(async () => sent(101) === 2 && installed.has(101) && (await states(cp.identity)).every(([, state]) => state === 'applied'))).toBe(true);
+    expect(sent(1)).toBe(1);
+    // Everything goes (no criteria): both come back.
     expect((await command(cp.identity, 'ClearChargingProfile', {})).body.payload).toEqual({ status: 'Accepted' });
-    expect(installed.size).toBe(0);
-    expect(await states(cp.identity)).toEqual([[1, 'pending'], [101, 'pending']]);
-    const before = sets.length;
-    await h.app.app.get(ProfileRetry).run();
-    expect(await eventually(async () => (await rows(cp.identity)).every((r) => r.state === 'applied'))).toBe(true);
-    expect(sets.length).toBeGreaterThan(before);
+    expect(await eventually(async () => sent(1) === 2 && sent(101) === 3 && (await rows(cp.identity)).every((r) => r.state === 'applied'))).toBe(true);
     expect([...installed.keys()].sort()).toEqual([1, 101]);
   });
 

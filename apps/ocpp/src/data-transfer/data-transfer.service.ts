@@ -35,7 +35,7 @@ export class DataTransferService {
   ) {}
 
   async received(stationId: string, req: Ocpp16.DataTransferRequest, receivedAt: Date): Promise<Ocpp16.DataTransferResponse> {
-    const request: OcppDataTransferRequest = { stationId, vendorId: req.vendorId, messageId: req.messageId, data: req.data, receivedAt: receivedAt.toISOString() };
+    const request: OcppDataTransferRequest = { stationId, vendorId: req.vendorId, messageId: req.messageId, data: dataText(req.data), receivedAt: receivedAt.toISOString() };
     let answer: OcppDataTransferReply;
     try {
       answer = await this.askPlugin(request);
@@ -80,6 +80,16 @@ export class DataTransferService {
   private store(stationId: string, req: Ocpp16.DataTransferRequest, answer: OcppDataTransferReply | { failure: Failure; reason: string }): Promise<void> {
     return this.stations.storeMessage(this.stations.manager, stationId, 'DataTransfer', { ...req, answer });
   }
+}
+
+/**
+ * `data` as the bus contract carries it: text. Chargers of several vendors send a JSON object (or
+ * number) where OCPP 1.6 has a string; a lenient station's is processed, and handed to the plug-in
+ * as its JSON text, which is what the string would have held: as it came, the plug-in refused a
+ * request outside the contract and the charger got its Rejected instead of the vendor's answer.
+ */
+function dataText(data: unknown): string | undefined {
+  return data === undefined || data === null || typeof data === 'string' ? (data ?? undefined) : JSON.stringify(data);
 }
 
 /** The vendor's subject, or undefined when the id cannot name one (empty, or not well-formed UTF-16). */

@@ -83,12 +83,15 @@ export class StationRepository {
   }
 
   /**
-   * Records a boot; `changed` when vendor, model or firmware differ or the last boot was not
-   * accepted. A changed boot also forgets the configuration read (onboarding runs again).
+   * Records a boot; `changed` when vendor, model, firmware or a serial number differ or the last
+   * boot was not accepted. A changed boot also forgets the configuration read (onboarding runs
+   * again). Serial numbers count because a faulty charger is replaced by a new unit configured with
+   * the old one's identity: same model and firmware, but its own (factory) configuration.
    */
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
     const rows = returnedRows<{ changed: boolean }>(await tx.query(
       `WITH old AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
+                           OR serial_number IS DISTINCT FROM $4 OR charge_box_serial_number IS DISTINCT FROM $5
                            OR last_boot_status IS DISTINCT FROM 'Accepted') AS changed FROM stations WHERE id = $1 FOR UPDATE)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
          iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12,

@@ -19,6 +19,12 @@ import { TransferRepository, type UploadKind } from './transfer.repository.js';
 const STATUS_SKEW_TOLERANCE_MS = 5_000;
 
 /**
+ * Charger timestamps before this are an unset clock (Unix epoch, an RTC's 2000-01-01 default), not
+ * a time: no OCPP 1.6 charger reported a real status before 2010.
+ */
+const UNSET_CLOCK_BEFORE = new Date('2010-01-01T00:00:00Z');
+
+/**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
  * diagnostics progress. Each answer is sent only after its data and events are committed.
  */
@@ -120,6 +126,13 @@ export class StationService {
    * charger clock ahead (e.g. stamped an hour early) would otherwise make every later status look
    * older and freeze the connector until real time caught up. A future timestamp is stored and
    * published as the receipt time (logged when beyond a few seconds of skew).
+   *
+   * A timestamp from before {@link UNSET_CLOCK_BEFORE} is no time at all but a clock that was never
+   * set: a charger without a clock battery comes back from a power loss at 1970 (or its RTC's 2000)
+   * and stamps its statuses so until it sets its clock from our answer, if it ever does. Compared as
+   * sent, each was older than the status stored before the power loss, so the connector stayed
+   * `Charging` after the reboot, for the planner and OCPI too. Such a status counts as sent without
+   * a timestamp (spec: receipt time): statuses arrive in order (guide §1.7), so arrival orders them.
    */
   async status(stationId: string, req: Ocpp16.StatusNotificationRequest, receivedAt: Date): Promise<void> {
     const sent = req.timestamp ? parseOcppTime(req.timestamp) : receivedAt;
@@ -129,6 +142,9 @@ export class StationService {
       if (sent.getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS) {
         this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp in the future; ordered by receipt time');
       }
+    } else if (sent.getTime() < UNSET_CLOCK_BEFORE.getTime()) {
+      statusAt = receivedAt;
+      this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp from an unset charger clock; ordered by receipt time');
     }
     await this.commits.submit(this.statusPart, {
       stationId,

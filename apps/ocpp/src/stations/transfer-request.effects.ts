@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { JsonObject, Ocpp16 } from '@cpo/ocpp-protocol';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
+import type { StationContext } from '../connection/station-context.js';
 import { TransferRepository } from './transfer.repository.js';
 
 /** Answers of SignedUpdateFirmware / GetLog by which the charger takes the request on. */
@@ -8,7 +9,8 @@ const TAKEN_ON = new Set(['Accepted', 'AcceptedCanceled']);
 
 /**
  * Records the UpdateFirmware / GetDiagnostics a station accepted (a CallResult: UpdateFirmware's
- * is empty, GetDiagnostics' names the file, or none when there is nothing to upload). OCPP 1.6
+ * is empty, GetDiagnostics' names the file, or none when there is nothing to upload), or may have
+ * got without our seeing its answer (`unanswered`: the failure, e.g. `timeout`). OCPP 1.6
  * Firmware/DiagnosticsStatusNotifications carry no request id (guide §2.3), so the station view
  * ties a status to this request only when it was received after the request was sent.
  *
@@ -35,7 +37,7 @@ export class TransferRequestEffects implements OnModuleInit {
     this.executor.beforeSending('GetDiagnostics', stamp);
     this.executor.beforeSending('SignedUpdateFirmware', stamp);
     this.executor.beforeSending('GetLog', stamp);
-    this.executor.afterAnswer('UpdateFirmware', async (ctx, payload) => {
+    const firmware = async (ctx: StationContext, payload: JsonObject, unanswered?: CallFailure['kind']) => {
       const req = payload as unknown as Ocpp16.UpdateFirmwareRequest;
       await this.transfers.recordTransferRequest(ctx.stationId, 'firmware', {
         location: req.location,
@@ -43,17 +45,32 @@ export class TransferRequestEffects implements OnModuleInit {
         retries: req.retries ?? null,
         retryInterval: req.retryInterval ?? null,
         requestedAt: this.requestedAt(payload),
+        ...(unanswered ? { unanswered } : {}),
       });
-    });
-    this.executor.afterAnswer('GetDiagnostics', async (ctx, payload, answer) => {
+    };
+    const diagnostics = async (ctx: StationContext, payload: JsonObject, fileName: string | null, unanswered?: CallFailure['kind']) => {
       const req = payload as unknown as Ocpp16.GetDiagnosticsRequest;
       await this.transfers.recordTransferRequest(ctx.stationId, 'diagnostics', {
         location: req.location,
         startTime: req.startTime ?? null,
         stopTime: req.stopTime ?? null,
-        fileName: (answer as unknown as Ocpp16.GetDiagnosticsResponse).fileName ?? null,
+        fileName,
         requestedAt: this.requestedAt(payload),
+        ...(unanswered ? { unanswered } : {}),
       });
+    };
+    this.executor.afterAnswer('UpdateFirmware', (ctx, payload) => firmware(ctx, payload));
+    this.executor.afterAnswer('GetDiagnostics', (ctx, payload, answer) => diagnostics(ctx, payload, (answer as unknown as Ocpp16.GetDiagnosticsResponse).fileName ?? null));
+    // Neither has a refusal (UpdateFirmware.conf is empty; GetDiagnostics' tells at most that there is
+    // nothing to upload), and chargers that answer only once the download has begun, or the archive
+    // is built (its name is the answer), time out: a request
+    // that may have reached the charger is most likely under way, and the statuses that follow are
+    // its own. Not recorded, they were shown with the request before it, finished long ago.
+    this.executor.afterFailure('UpdateFirmware', async (ctx, payload, failure) => {
+      if (mayHaveReachedCharger(failure)) await firmware(ctx, payload, failure.kind);
+    });
+    this.executor.afterFailure('GetDiagnostics', async (ctx, payload, failure) => {
+      if (mayHaveReachedCharger(failure)) await diagnostics(ctx, payload, null, failure.kind);
     });
     this.executor.afterAnswer('SignedUpdateFirmware', async (ctx, payload, answer) => {
       if (!TAKEN_ON.has((answer as unknown as Ocpp16.SignedUpdateFirmwareResponse).status)) return;
