@@ -181,7 +181,7 @@ export class ChargingProfileRepository {
    * newer plan (a pass that read the row before that plan arrived), it replaced that plan's profile
    * on the charger (same id). The row records what the charger holds (`sent`; undefined for the
    * running transaction's TxProfile copy, which is not the row's form) and, if it read applied, is
-   * pending again, so the retry pass sends its plan once more. No change while the row holds
+   * pending again, so its plan is sent once more (by the dispatcher right after its pass, else by the retry pass). No change while the row holds
    * `stalePlanId`. Returns whether the row is pending now.
    */
   async reopenAfterStaleAccept(tx: EntityManager, stationId: string, chargingProfileId: number, stalePlanId: string | null, sent: Record<string, unknown> | undefined, result: string): Promise<boolean> {
@@ -193,6 +193,19 @@ export class ChargingProfileRepository {
       [stationId, chargingProfileId, stalePlanId, sent === undefined ? null : JSON.stringify(sent), result.slice(0, 500)],
     ));
     return rows.some((r) => r.state === 'pending');
+  }
+
+  /**
+   * Whether the row holds `planId` applied by a pass that recorded it at or after `since` (locked for
+   * the rest of `tx`: a pass recording it concurrently is waited for and then seen).
+   */
+  async appliedSince(tx: EntityManager, stationId: string, chargingProfileId: number, planId: string | null, since: Date): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `SELECT 1 FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $3::uuid
+         AND state = 'applied' AND applied_at >= $4::timestamptz FOR UPDATE`,
+      [stationId, chargingProfileId, planId, since.toISOString()],
+    );
+    return rows.length > 0;
   }
 
   async recordOutcome(

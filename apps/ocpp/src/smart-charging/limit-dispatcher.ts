@@ -13,6 +13,7 @@ import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileR
 import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { buildProfile, type BuiltProfile } from './profile-builder.js';
+import { expectedLimit } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 
@@ -50,6 +51,8 @@ export class LimitDispatcher {
 
   /** The pass running or queued last per station (settled, never rejecting), to chain the next one. */
   private readonly passes = new Map<string, Promise<unknown>>();
+  /** Stations where the charger accepted a superseded plan's profile in the running pass: the row is pending again. */
+  private readonly reopened = new Set<string>();
 
   /**
    * Sends the station's pending profiles (or all of them after a reconnect/boot, when the charger may
@@ -88,7 +91,8 @@ export class LimitDispatcher {
       share: () => (share ??= this.profiles.highestConnectorId(stationId).then((highest) => connectorsToShare(caps, highest))),
     };
     const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));
-    const queue = first.sort((a, b) => change(a.row, a.built) - change(b.row, b.built)).map((q) => q.row);
+    const keyed = first.map((q) => ({ ...q, key: change(q.row, q.built, now) }));
+    const queue = keyed.sort((a, b) => (a.key === b.key ? 0 : a.key - b.key)).map((q) => q.row);
     // The form each profile was last accepted in, by profile id (a profile sent again keeps its latest).
     const accepted = new Map<number, { row: DesiredProfileRow; sent: BuiltProfile; renewal: boolean }>();
     const tried = new Map<number, boolean>(); // profile id → accepted, in this pass
@@ -129,7 +133,15 @@ export class LimitDispatcher {
     for (const { row, sent, renewal } of accepted.values()) {
       await this.runningTransactions
         .afterAccepted(stationId, row, sent, caps, { ctx: options.ctx, renewal })
+        .then((reopened) => reopened && this.reopened.add(stationId))
         .catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
+    }
+    if (this.reopened.delete(stationId)) {
+      // The charger now holds an older plan's limit, possibly above the newer one's (an emergency cut
+      // overtaken by a renewal or a pass on another replica that read the rows before it): the newer
+      // plan goes again at once, not at the next retry pass. After this pass (chained), on whatever
+      // socket the station has then.
+      void this.dispatch(stationId, { all: false }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not send the current plan again'));
     }
   }
 
@@ -173,14 +185,17 @@ export class LimitDispatcher {
     let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
-      // Level 0 is where a lease's fallback lies: it goes, and the profile has no end.
-      if (this.leaseFor(caps) > 0 && leased(attempt)) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
+      const fallbackUnder = this.leaseFor(caps) > 0 && leased(attempt);
       attempt = await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms);
       reply = await this.caller.setProfile(stationId, attempt, o.ctx);
       // Remembered only if level 0 is taken: refused there too, the level was not the reason (a
       // connector the charger lacks, NotSupported, a value it dislikes), and learning it would take
       // every connector's lease away for good.
       onlyStackLevelZero = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
+      // Level 0 is where a lease's fallback lies: it goes once the profile (no end) holds there. Not
+      // before: the connector would have no limit of its own until then, and none at all if the
+      // level-0 form is refused too (the fallback the charger took is then its only limit).
+      if (fallbackUnder && onlyStackLevelZero) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
       if (onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
@@ -193,7 +208,10 @@ export class LimitDispatcher {
     return { sent: recorded ? attempt : undefined, capRefused, onlyStackLevelZero };
   }
 
-  /** True when the charger accepted and the row still held this plan. A renewal accepted is not news: no event. */
+  /**
+   * True when the charger accepted, the row still held this plan and no other pass had it accepted
+   * since we sent. A renewal accepted is not news: no event.
+   */
   private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean, sentAt: Date): Promise<boolean> {
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
@@ -210,6 +228,11 @@ export class LimitDispatcher {
     const at = new Date().toISOString();
     let stale = false;
     const current = await this.db.transaction(async (tx) => {
+      // Another pass had this plan accepted since we sent ours (the consumer's on one replica and the
+      // retry pass on the holder, both finding the row pending): the same news, checked and followed
+      // up by that pass. A second `applied` would count for the planner as the answer of another
+      // connector of the plan, still unanswered (it releases increases once a decrease is answered).
+      const duplicate = accepted && !renewal && (await this.profiles.appliedSince(tx, stationId, row.chargingProfileId, row.planId, sentAt));
       const current = await this.profiles.recordOutcome(tx, stationId, row.chargingProfileId, {
         state: accepted ? 'applied' : failed === 'Rejected' || failed === 'NotSupported' ? 'rejected' : 'failed',
         applied: accepted ? (built.profile as unknown as Record<string, unknown>) : undefined,
@@ -224,6 +247,7 @@ export class LimitDispatcher {
         if (accepted) stale = await this.profiles.reopenAfterStaleAccept(tx, stationId, row.chargingProfileId, row.planId, built.profile as unknown as Record<string, unknown>, result);
         return false;
       }
+      if (duplicate) return false;
       const common = { stationId, connectorId: built.connectorId, planId: row.planId ?? undefined, chargingProfileId: built.profile.chargingProfileId };
       if (accepted && renewal) return true;
       if (accepted) {
@@ -239,6 +263,7 @@ export class LimitDispatcher {
       return true;
     });
     if (!accepted) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result }, 'charging profile not applied');
+    if (stale) this.reopened.add(stationId);
     if (stale) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, planId: row.planId }, 'charger accepted a profile of a superseded plan; the current plan is sent again');
     return accepted && current;
   }
@@ -266,11 +291,16 @@ function leaseEnd(row: DesiredProfileRow): number | undefined {
   return Date.parse(schedule.startSchedule ?? '') + schedule.duration! * 1000;
 }
 
-/** Sort key: decreases first (negative), then unchanged, then increases. */
-function change(row: DesiredProfileRow, built: BuiltProfile): number {
+/**
+ * Sort key: decreases first (negative), then unchanged, then increases. Against the limit the
+ * applied profile sets now, not its first period: one sent hours ago may have stepped since (32 A
+ * then 10 A: 16 A now is an increase). Where it sets none (never applied, or ended) the connector
+ * may draw anything: any limit is a decrease (-Infinity).
+ */
+export function change(row: DesiredProfileRow, built: BuiltProfile, now: Date): number {
   const next = built.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit ?? 0;
-  const applied = (row.applied as { chargingSchedule?: { chargingSchedulePeriod?: { limit: number }[] } } | null)?.chargingSchedule?.chargingSchedulePeriod?.[0]?.limit;
-  return applied === undefined ? 0 : next - applied;
+  const applied = row.applied === null ? undefined : expectedLimit({ connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] }, now);
+  return applied === undefined ? -Infinity : next - applied;
 }
 
 /** How an unaccepted SetChargingProfile is published (`ocpp.charging-profile.failed` status, metrics). */

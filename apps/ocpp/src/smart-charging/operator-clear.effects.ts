@@ -6,14 +6,17 @@ import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-exec
 import type { StationContext } from '../connection/station-context.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
+import { LimitDispatcher } from './limit-dispatcher.js';
 import { leaseFallbackProfileId } from './profile-builder.js';
 
 /**
  * A ClearChargingProfile from an operator (or another service) can remove the profiles smart
  * charging installed: the charger then charges without the grid limit while the view said
- * `applied` until the next reconnect. What it may have removed is pending again (the retry pass
- * re-sends it), and a lease fallback it may have removed is installed again with the next lease.
- * A clear left unanswered may have reached the charger: treated alike (re-sending is harmless).
+ * `applied` until the next reconnect. What it may have removed is pending again and sent again at
+ * once (the charger runs without that limit, the fail-safe cap too, until then: waiting for the retry
+ * pass left it unlimited for up to OCPP_PROFILE_RETRY_MS), and a lease fallback it may have removed is
+ * installed again with the next lease. A clear left unanswered may have reached the charger: treated
+ * alike (re-sending is harmless).
  */
 @Injectable()
 export class OperatorClearEffects implements OnModuleInit {
@@ -21,6 +24,7 @@ export class OperatorClearEffects implements OnModuleInit {
     private readonly executor: CommandExecutor,
     private readonly profiles: ChargingProfileRepository,
     private readonly leaseFallback: LeaseFallback,
+    private readonly dispatcher: LimitDispatcher,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -42,6 +46,9 @@ export class OperatorClearEffects implements OnModuleInit {
         ? fallbackConnector !== undefined
         : (req.chargingProfilePurpose === undefined || req.chargingProfilePurpose === 'TxDefaultProfile') && (req.stackLevel === undefined || req.stackLevel === 0);
     if (mayHitFallback) this.leaseFallback.forget(ctx.stationId, fallbackConnector, ctx);
+    if (connectors.length === 0) return;
+    // Not awaited: the operator's answer does not wait for the re-send (one pass per station, chained).
+    void this.dispatcher.dispatch(ctx.stationId, { all: false, ctx }).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'could not send the cleared grid limits again'));
   }
 }
 

@@ -44,23 +44,27 @@ export class RunningTransactionCap {
     this.logger = root.child({ component: 'ocpp-running-transaction-cap' });
   }
 
-  /** After the charger accepted `sent` for `row`; a renewal (same lease again) is not checked again. */
-  async afterAccepted(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, caps: StationCapabilities, o: { ctx?: StationContext; renewal: boolean }): Promise<void> {
+  /**
+   * After the charger accepted `sent` for `row`; a renewal (same lease again) is not checked again.
+   * True when the transaction's TxProfile went out for a plan the row no longer holds: the row is
+   * pending again and its current plan must follow at once.
+   */
+  async afterAccepted(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, caps: StationCapabilities, o: { ctx?: StationContext; renewal: boolean }): Promise<boolean> {
     // A renewal only matters here for a charger known to need the TxProfile: no lookup otherwise (renewals are periodic, for every station).
-    if (o.renewal && !caps.txDefaultSkipsRunningTransaction) return;
+    if (o.renewal && !caps.txDefaultSkipsRunningTransaction) return false;
     const connectorDefault = sent.connectorId > 0 && sent.profile.chargingProfilePurpose === 'TxDefaultProfile';
     const transactionId = connectorDefault ? await this.running(stationId, sent.connectorId) : undefined;
     if (transactionId !== undefined && caps.txDefaultSkipsRunningTransaction) {
-      const tx = await this.send(stationId, row, sent, transactionId, 'known', o.ctx);
+      const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', o.ctx);
       if (!o.renewal) await this.verifier.verify(stationId, row, tx ?? sent, { ctx: o.ctx, note: tx && via(tx, transactionId) });
-      return;
+      return reopened;
     }
-    if (o.renewal) return;
+    if (o.renewal) return false;
     const outcome = await this.verifier.verify(stationId, row, sent, { ctx: o.ctx });
-    if (outcome !== 'exceeded' || transactionId === undefined) return;
-    const tx = await this.send(stationId, row, sent, transactionId, 'exceeded', o.ctx);
-    if (!tx) return;
-    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return;
+    if (outcome !== 'exceeded' || transactionId === undefined) return false;
+    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', o.ctx);
+    if (!tx) return reopened;
+    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return reopened;
     await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
     this.logger.info({ stationId, connectorId: sent.connectorId, transactionId }, 'charger applies TxDefaultProfile to new transactions only; running transactions get a TxProfile');
     await this.db.transaction((m) =>
@@ -74,6 +78,7 @@ export class RunningTransactionCap {
         appliedAt: new Date().toISOString(),
       }),
     );
+    return reopened;
   }
 
   private async running(stationId: string, connectorId: number): Promise<number | undefined> {
@@ -86,18 +91,20 @@ export class RunningTransactionCap {
    * of the pass: if a newer plan's TxProfile went out meanwhile, ours replaced it on the charger, and
    * the row is sent again (with its TxProfile).
    */
-  private async send(stationId: string, row: DesiredProfileRow, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext): Promise<BuiltProfile | undefined> {
+  private async send(stationId: string, row: DesiredProfileRow, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext): Promise<{ tx?: BuiltProfile; reopened: boolean }> {
     const tx = forRunningTransaction(txDefault, transactionId);
     const reply = await this.caller.setProfile(stationId, tx, ctx);
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     this.metrics.runningTransactionProfiles.inc({ trigger, outcome: accepted ? 'accepted' : 'refused' });
+    let reopened = false;
     if (!accepted) {
       const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
       this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, result }, 'TxProfile for the running transaction not accepted');
     } else if (await this.db.transaction((m) => this.profiles.reopenAfterStaleAccept(m, stationId, row.chargingProfileId, row.planId, undefined, `TxProfile ${tx.profile.chargingProfileId} of a superseded plan accepted`))) {
+      reopened = true;
       this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, planId: row.planId }, 'TxProfile of a superseded plan accepted; the current plan is sent again');
     }
-    return accepted ? tx : undefined;
+    return { tx: accepted ? tx : undefined, reopened };
   }
 }
 
