@@ -97,7 +97,7 @@ describe('effects of operator commands', () => {
     expect(await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(400) })).toMatchObject({ status: 200 });
   });
 
-  it('an operator profile with a grid limit\'s purpose and stack level on its connector is refused (409), whatever its id; other levels pass', async () => {
+  it('an operator profile with a grid limit\'s purpose and stack level on its connector or a level above it, is refused (409), whatever its id; other connectors pass', async () => {
     const { cp, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
     const free = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
     await planned(cp.identity, [[1, 16]]);
@@ -111,8 +111,10 @@ describe('effects of operator commands', () => {
     const { transactionId: _, ...txProfile } = { ...profile(7), chargingProfilePurpose: 'TxProfile', stackLevel: 1 } as Record<string, unknown>;
     expect(await command(cp.identity, 'RemoteStartTransaction', { connectorId: 1, idTag: 'OP-1', chargingProfile: txProfile })).toMatchObject({ status: 409, body: { code: 'Conflict' } });
     expect(sets.length).toBe(before);
-    expect(await command(cp.identity, 'SetChargingProfile', at(1, 2))).toMatchObject({ status: 200, body: { payload: { status: 'Accepted' } } });
-    expect(await command(cp.identity, 'SetChargingProfile', at(2, 1))).toMatchObject({ status: 200 });
+    // A level above the limit's would prevail over it (§3.13.2), whatever its limit today.
+    expect(await command(cp.identity, 'SetChargingProfile', at(1, 2))).toMatchObject({ status: 409, body: { code: 'Conflict', details: { stackLevel: 2 } } });
+    expect(sets.length).toBe(before);
+    expect(await command(cp.identity, 'SetChargingProfile', at(2, 1))).toMatchObject({ status: 200, body: { payload: { status: 'Accepted' } } });
     // Bulk: refused only where a grid limit sits.
     const bulk = await api(h, 'POST', '/api/v1/commands/bulk', { stationIds: [cp.identity, free.cp.identity], action: 'SetChargingProfile', payload: at(1, 1) });
     expect(bulk.status).toBe(200);

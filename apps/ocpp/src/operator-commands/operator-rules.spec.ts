@@ -9,7 +9,7 @@ const set = (connectorId: number, purpose: string, stackLevel: number, chargingP
   },
 });
 
-describe('managedSlotRefusal: an operator profile that would replace a grid limit on the charger', () => {
+describe('managedSlotRefusal: an operator profile that would replace, or prevail over, a grid limit on the charger', () => {
   const cap: ManagedProfile = { connectorId: 0, purpose: 'ChargePointMaxProfile', stackLevel: 0 };
   const lease: ManagedProfile = { connectorId: 1, purpose: 'TxDefaultProfile', stackLevel: 1 };
   const refused = (payload: Record<string, unknown>, managed: ManagedProfile[], leases = false) =>
@@ -32,9 +32,16 @@ describe('managedSlotRefusal: an operator profile that would replace a grid limi
     expect(refused(set(1, 'TxDefaultProfile', 0), [lease], false)).toBe(false);
   });
 
-  it('lets through other levels, purposes and connectors, stations without grid limits, and other actions', () => {
-    expect(refused(set(1, 'TxDefaultProfile', 2), [lease], true)).toBe(false);
-    expect(refused(set(0, 'ChargePointMaxProfile', 1), [cap])).toBe(false);
+  it('refuses a level above a grid limit of the purpose: the highest level prevails (§3.13.2), and keeps prevailing when the limit falls', () => {
+    expect(refused(set(1, 'TxDefaultProfile', 2), [lease], true)).toBe(true);
+    expect(refused(set(0, 'ChargePointMaxProfile', 1), [cap])).toBe(true);
+    expect(refused(set(1, 'TxProfile', 3), [lease])).toBe(true);
+    expect(refused(set(0, 'TxDefaultProfile', 2), [lease])).toBe(true);
+  });
+
+  it('lets through lower levels, other purposes and connectors, stations without grid limits, and other actions', () => {
+    expect(refused(set(1, 'TxDefaultProfile', 0), [lease])).toBe(false);
+    expect(refused(set(0, 'TxDefaultProfile', 0), [cap])).toBe(false);
     expect(refused(set(2, 'TxDefaultProfile', 1), [lease])).toBe(false);
     expect(refused(set(1, 'TxDefaultProfile', 1), [])).toBe(false);
     expect(managedSlotRefusal('Reset', { type: 'Soft' }, [lease], false)).toBeUndefined();
@@ -47,7 +54,8 @@ describe('managedSlotRefusal: an operator profile that would replace a grid limi
     };
     expect(start(1, 1)).toMatchObject({ code: 'Conflict', details: { connectorId: 1, stackLevel: 1 } });
     expect(start(1)).toMatchObject({ description: expect.stringMatching(/on the connector the charger picks/) });
-    expect(start(2, 1)).toBeUndefined();
+    expect(start(2, 1)).toMatchObject({ code: 'Conflict', details: { connectorId: 1, stackLevel: 2 } });
+    expect(start(0, 1)).toBeUndefined();
     expect(start(1, 2)).toBeUndefined();
   });
 

@@ -80,14 +80,17 @@ function slotsOf(managed: readonly ManagedProfile[], leases: boolean): Slot[] {
 }
 
 /**
- * An operator's profile that would take a grid limit's place on the charger: OCPP 1.6 (§3.13.2)
- * has a charger replace the profile with the same purpose and stack level on the connector,
- * whatever its id, and a connector-0 TxDefaultProfile is the default of every connector (a
+ * An operator's profile that would take a grid limit's place on the charger, or prevail over it:
+ * OCPP 1.6 (§3.13.2) has a charger replace the profile with the same purpose and stack level on
+ * the connector, whatever its id, and, among the profiles of one purpose in effect, the highest
+ * stack level prevails; a connector-0 TxDefaultProfile is the default of every connector (a
  * connector's own replaces it for that connector). Such a SetChargingProfile would silently lift
- * the grid limit while our view shows it applied. A RemoteStartTransaction's TxProfile at the level
- * of the connector's limit would be replaced, as silently, by the limit's copy for the transaction
- * once it runs (the connector is the charger's choice when not given: any connector's limit then).
- * The operator picks another stack level instead.
+ * the grid limit while our view shows it applied — one above the limit's level too, even with a
+ * lower limit today: it keeps prevailing when the grid limit falls below it. A
+ * RemoteStartTransaction's TxProfile at or above the level of the connector's limit would replace,
+ * or prevail over, the limit's copy for the transaction once it runs (the connector is the
+ * charger's choice when not given: any connector's limit then). The operator limits a grid-managed
+ * station through the planner's caps, or below the grid limit's level (not in effect while it is).
  */
 export function managedSlotRefusal(action: CsAction16, payload: Record<string, unknown>, managed: readonly ManagedProfile[], leases: boolean): OcppCommandReply | undefined {
   if (managed.length === 0) return undefined;
@@ -97,12 +100,12 @@ export function managedSlotRefusal(action: CsAction16, payload: Record<string, u
   const purpose = profile['chargingProfilePurpose'];
   const stackLevel = profile['stackLevel'];
   const taken = slotsOf(managed, leases).find(
-    (s) => s.purpose === purpose && s.stackLevel === stackLevel && (s.connectorId === connectorId || s.connectorId === 0 || connectorId === 0),
+    (s) => s.purpose === purpose && typeof stackLevel === 'number' && stackLevel >= s.stackLevel && (s.connectorId === connectorId || s.connectorId === 0 || connectorId === 0),
   );
   if (!taken || !sendable(action, payload)) return undefined;
   const where = action === 'RemoteStartTransaction' && payload['connectorId'] === undefined ? 'on the connector the charger picks' : `on connector ${connectorId}`;
   return conflict(
-    `a ${String(purpose)} at stack level ${String(stackLevel)} ${where} would replace, or be replaced by, the grid limit this platform keeps on connector ${taken.connectorId}; use another stack level`,
+    `a ${String(purpose)} at stack level ${String(stackLevel)} ${where} would replace, or prevail over, the grid limit this platform keeps on connector ${taken.connectorId} at stack level ${taken.stackLevel}; use a lower stack level, or the planner's caps`,
     { connectorId, chargingProfilePurpose: purpose, stackLevel, gridLimitConnectorId: taken.connectorId },
   );
 }
