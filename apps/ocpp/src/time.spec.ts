@@ -1,4 +1,4 @@
-import { parseOcppTime } from './time.js';
+import { chargerTime, isUnsetClock, parseOcppTime, UNSET_CLOCK_BEFORE } from './time.js';
 
 describe('parseOcppTime', () => {
   it('reads every timestamp the schema admits: a leap second and an hour-only offset, which Date cannot parse (the start or stop was refused and finally discarded)', () => {
@@ -11,5 +11,35 @@ describe('parseOcppTime', () => {
     expect(parseOcppTime('2026-12-05T10:00:00').toISOString()).toBe('2026-12-05T10:00:00.000Z');
     expect(() => parseOcppTime('2026-02-30T10:00:00Z')).toThrow(/not a date-time/);
     expect(() => parseOcppTime('yesterday')).toThrow(/not a date-time/);
+  });
+});
+
+describe('chargerTime', () => {
+  const receivedAt = new Date('2026-12-06T18:00:00.123Z');
+
+  it('takes a stamp before 2010 as an unset clock (the epoch after a power loss, an RTC default): the receipt time is the time of record', () => {
+    expect(chargerTime('1970-01-01T00:00:05Z', receivedAt)).toEqual({ at: receivedAt, unset: true });
+    expect(chargerTime('2000-01-01T00:00:30Z', receivedAt)).toEqual({ at: receivedAt, unset: true });
+    expect(chargerTime('2009-12-31T23:59:59.999Z', receivedAt)).toEqual({ at: receivedAt, unset: true });
+    // Offsets count: this is 2009-12-31T22:30Z.
+    expect(chargerTime('2010-01-01T00:30:00+02', receivedAt)).toEqual({ at: receivedAt, unset: true });
+  });
+
+  it('keeps a stamp from 2010 on as the time it says (a message queued offline, a clock running behind)', () => {
+    expect(chargerTime('2010-01-01T00:00:00Z', receivedAt)).toEqual({ at: new Date('2010-01-01T00:00:00Z'), unset: false });
+    expect(chargerTime('2026-12-06T17:00:00', receivedAt)).toEqual({ at: new Date('2026-12-06T17:00:00Z'), unset: false });
+  });
+
+  it('refuses what is no date-time, as parseOcppTime does', () => {
+    expect(() => chargerTime('1970', receivedAt)).toThrow(/not a date-time/);
+  });
+});
+
+describe('isUnsetClock', () => {
+  it('is true strictly before UNSET_CLOCK_BEFORE (2010-01-01T00:00:00Z)', () => {
+    expect(UNSET_CLOCK_BEFORE.toISOString()).toBe('2010-01-01T00:00:00.000Z');
+    expect(isUnsetClock(new Date(0))).toBe(true);
+    expect(isUnsetClock(new Date(UNSET_CLOCK_BEFORE.getTime() - 1))).toBe(true);
+    expect(isUnsetClock(UNSET_CLOCK_BEFORE)).toBe(false);
   });
 });

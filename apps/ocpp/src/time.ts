@@ -12,3 +12,36 @@ export function parseOcppTime(text: string): Date {
   if (ms === undefined) throw new ValidationError(`not a date-time: ${JSON.stringify(text)}`);
   return new Date(ms);
 }
+
+/**
+ * Charger timestamps before this are an unset clock, not a time. A charger without a clock battery
+ * comes back from a power loss at the Unix epoch (1970-01-01) or its RTC's default (2000-01-01) and
+ * stamps its messages so until it sets its clock from a BootNotification or Heartbeat answer; some
+ * never do, and what it queued offline before that keeps those stamps. OCPP 1.6 dates from 2015 and
+ * no charger reported a real event before 2010, so anything earlier says only "clock not set".
+ * The one threshold for every charger message (statuses, transactions, meter values).
+ */
+export const UNSET_CLOCK_BEFORE = new Date('2010-01-01T00:00:00Z');
+
+export function isUnsetClock(at: Date): boolean {
+  return at.getTime() < UNSET_CLOCK_BEFORE.getTime();
+}
+
+/** A charger message's time of record, and whether its own stamp was an unset clock (then the receipt time). */
+export interface ChargerTime {
+  at: Date;
+  unset: boolean;
+}
+
+/**
+ * The time of record of a charger's `timestamp`: the time it says, unless its clock was unset
+ * ({@link UNSET_CLOCK_BEFORE}); then the receipt time, as for a message sent without one. Kept as
+ * sent, a 1970 stamp made a session 56 years long (the roaming CDR's total and parking time, a
+ * time-based tariff), put readings where no "latest" query finds them and filtered the session out
+ * of every recent time range. Receipt time is late by however long the charger held the message,
+ * but it is in arrival order, which for one charger is the order of events (guide §1.7).
+ */
+export function chargerTime(raw: string, receivedAt: Date): ChargerTime {
+  const sent = parseOcppTime(raw);
+  return isUnsetClock(sent) ? { at: receivedAt, unset: true } : { at: sent, unset: false };
+}

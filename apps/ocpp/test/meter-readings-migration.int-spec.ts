@@ -38,7 +38,7 @@ describe('meter readings migration', () => {
       const { reading } = meterReadingOf('CP-1', 1, 7, {
         timestamp: '2026-11-23T10:01:00Z',
         sampledValue: [{ value: '1620' }, { value: '15.5', measurand: 'Current.Import', unit: 'A', phase: 'L2', location: 'Outlet' }, { value: 'AQID', format: 'SignedData' }],
-      });
+      }, new Date('2026-11-23T10:01:00Z'));
       const insert = meterReadingsInsert([reading], 1);
       await db.query(insert.sql, insert.params);
       await db.query(oldRows('2026-11-23T10:02:00Z'));

@@ -9,7 +9,7 @@ import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
-import { parseOcppTime } from '../time.js';
+import { isUnsetClock, parseOcppTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
 import { StationRepository } from './station.repository.js';
@@ -17,12 +17,6 @@ import { TransferRepository, type UploadKind } from './transfer.repository.js';
 
 /** Clock skew of a charger's status timestamp that is not worth a warning. */
 const STATUS_SKEW_TOLERANCE_MS = 5_000;
-
-/**
- * Charger timestamps before this are an unset clock (Unix epoch, an RTC's 2000-01-01 default), not
- * a time: no OCPP 1.6 charger reported a real status before 2010.
- */
-const UNSET_CLOCK_BEFORE = new Date('2010-01-01T00:00:00Z');
 
 /**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
@@ -127,7 +121,7 @@ export class StationService {
    * older and freeze the connector until real time caught up. A future timestamp is stored and
    * published as the receipt time (logged when beyond a few seconds of skew).
    *
-   * A timestamp from before {@link UNSET_CLOCK_BEFORE} is no time at all but a clock that was never
+   * A timestamp from before 2010 (`UNSET_CLOCK_BEFORE`, time.ts) is no time at all but a clock that was never
    * set: a charger without a clock battery comes back from a power loss at 1970 (or its RTC's 2000)
    * and stamps its statuses so until it sets its clock from our answer, if it ever does. Compared as
    * sent, each was older than the status stored before the power loss, so the connector stayed
@@ -142,7 +136,7 @@ export class StationService {
       if (sent.getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS) {
         this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp in the future; ordered by receipt time');
       }
-    } else if (sent.getTime() < UNSET_CLOCK_BEFORE.getTime()) {
+    } else if (isUnsetClock(sent)) {
       statusAt = receivedAt;
       this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp from an unset charger clock; ordered by receipt time');
     }

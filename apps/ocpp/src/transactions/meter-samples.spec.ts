@@ -2,9 +2,21 @@ import { Subjects, validateEvent } from '@cpo/contracts';
 import { parseOcppTime } from '../time.js';
 import { MAX_EVENT_SAMPLES, meterReadingOf } from './meter-samples.js';
 
+type MeterValue = Parameters<typeof meterReadingOf>[3];
+/** A reading whose time of record is the time its charger stamped (a set clock). */
+const readingOf = (stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue) =>
+  meterReadingOf(stationId, connectorId, transactionId, mv, parseOcppTime(mv.timestamp));
+
 describe('meterReadingOf', () => {
+  it('stores and publishes the reading at its time of record, not its stamp as sent (an unset clock: the receipt time)', () => {
+    const receivedAt = new Date('2026-12-06T18:00:00.250Z');
+    const { reading, event } = meterReadingOf('CP', 1, 7, { timestamp: '1970-01-01T00:00:35Z', sampledValue: [{ value: '100' }] }, receivedAt);
+    expect(reading.sampledAt).toBe('2026-12-06T18:00:00.250Z');
+    expect(event?.timestamp).toBe('2026-12-06T18:00:00.250Z');
+  });
+
   it('fills in the OCPP defaults, parses decimals, keeps signed data verbatim without a number', () => {
-    const { reading, event } = meterReadingOf('CP', 1, 7, {
+    const { reading, event } = readingOf('CP', 1, 7, {
       timestamp: '2026-11-23T10:00:00Z',
       sampledValue: [
         { value: '1500.5' },
@@ -50,7 +62,7 @@ describe('meterReadingOf', () => {
       [1, -3],
     ];
     for (const [connectorId, transactionId] of cases) {
-      const { reading, event } = meterReadingOf('CP-1', connectorId, transactionId, { timestamp: '2026-11-23T10:00:00+01:00', sampledValue: odd });
+      const { reading, event } = readingOf('CP-1', connectorId, transactionId, { timestamp: '2026-11-23T10:00:00+01:00', sampledValue: odd });
       expect(reading.samples).toHaveLength(odd.length); // every sampled value is stored
       if (event) expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
       expect(event === undefined).toBe(connectorId < 0 || !Number.isInteger(connectorId) || (transactionId !== null && transactionId <= 0));
@@ -69,7 +81,7 @@ describe('meterReadingOf', () => {
       context: 'Transaction.Begin',
       location: 'Outlet',
     }));
-    const { reading, event } = meterReadingOf('CP-WITH-A-LONG-STATION-ID', 1, 2_147_483_647, { timestamp: '2026-11-23T10:00:00Z', sampledValue } as Parameters<typeof meterReadingOf>[3]);
+    const { reading, event } = readingOf('CP-WITH-A-LONG-STATION-ID', 1, 2_147_483_647, { timestamp: '2026-11-23T10:00:00Z', sampledValue } as Parameters<typeof meterReadingOf>[3]);
     expect(reading.samples).toHaveLength(20_000);
     expect(event?.samples).toHaveLength(MAX_EVENT_SAMPLES);
     expect(event?.samples.map((x) => x.value)).toEqual(sampledValue.slice(0, MAX_EVENT_SAMPLES).map((v) => Number(v.value))); // the first ones
@@ -78,7 +90,7 @@ describe('meterReadingOf', () => {
   });
 
   it('defaults an absent unit by measurand: OCPP 1.6 defaults Wh only for energy, a current is in A and a power in W', () => {
-    const { reading, event } = meterReadingOf('CP', 1, 7, {
+    const { reading, event } = readingOf('CP', 1, 7, {
       timestamp: '2026-11-23T10:00:00Z',
       sampledValue: [
         { value: '15.8', measurand: 'Current.Import', phase: 'L1' },
@@ -97,7 +109,7 @@ describe('meterReadingOf', () => {
   });
 
   it('reads a temperature without unit in Celsius, and keeps frequency, power factor and RPM without one (stored, not published as Wh)', () => {
-    const { reading, event } = meterReadingOf('CP', 1, 7, {
+    const { reading, event } = readingOf('CP', 1, 7, {
       timestamp: '2026-11-23T10:00:00Z',
       sampledValue: [
         { value: '41.5', measurand: 'Temperature', location: 'Body' },
@@ -114,7 +126,7 @@ describe('meterReadingOf', () => {
   });
 
   it('publishes no event when nothing numeric was measured', () => {
-    expect(meterReadingOf('CP', 0, null, { timestamp: '2026-11-23T10:00:00Z', sampledValue: [{ value: 'x', format: 'SignedData' }] }).event).toBeUndefined();
+    expect(readingOf('CP', 0, null, { timestamp: '2026-11-23T10:00:00Z', sampledValue: [{ value: 'x', format: 'SignedData' }] }).event).toBeUndefined();
   });
 });
 

@@ -1,6 +1,5 @@
 import { OcppMeasurand, OcppMeasurementLocation, OcppPhase, OcppReadingContext, OcppUnitOfMeasure, type OcppMeterSample, type OcppMeterSampled } from '@cpo/contracts';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
-import { parseOcppTime } from '../time.js';
 import type { MeterReading, StoredSample } from './transaction.repository.js';
 
 type MeterValue = Ocpp16.MeterValuesRequest['meterValue'][number];
@@ -57,11 +56,13 @@ const defaultUnit = (measurand: string): string | undefined => (UNIT_BY_MEASURAN
  * Normalises one `MeterValue` into a reading: OCPP's defaults made explicit
  * (`Energy.Active.Import.Register`, the measurand's unit, `Raw`), numbers parsed from the decimal strings. Every
  * sampled value is kept for storage (signed data verbatim, with no number); the event carries only
- * samples the bus contract can express, at most MAX_EVENT_SAMPLES of them (the first).
+ * samples the bus contract can express, at most MAX_EVENT_SAMPLES of them (the first). `at` is the
+ * MeterValue's time of record (`chargerTime`: its receipt when the charger's clock was unset), not
+ * necessarily its `timestamp` as sent.
  */
-export function meterReadingOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue): { reading: MeterReading; event?: OcppMeterSampled } {
+export function meterReadingOf(stationId: string, connectorId: number, transactionId: number | null, mv: MeterValue, at: Date): { reading: MeterReading; event?: OcppMeterSampled } {
   // Formatted once per MeterValue: the reading (JSON) and the event share it.
-  const sampledAt = parseOcppTime(mv.timestamp).toISOString();
+  const sampledAt = at.toISOString();
   const stored: StoredSample[] = [];
   const samples: OcppMeterSample[] = [];
   for (const sv of mv.sampledValue) {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
-import { parseOcppTime } from '../time.js';
+import { chargerTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { meterReadingsInsert, TransactionRepository, type MeterReading } from './transaction.repository.js';
@@ -15,6 +15,8 @@ import { meterReadingsInsert, TransactionRepository, type MeterReading } from '.
 interface Submission {
   stationId: string;
   req: Ocpp16.MeterValuesRequest;
+  /** The time of record of each of its MeterValues (`chargerTime`), in their order. */
+  at: Date[];
 }
 
 /**
@@ -23,6 +25,14 @@ interface Submission {
  * (clock-aligned samples often lack it); connector 0 is the station's main meter. Unknown ids are
  * stored as sent, for reconciliation: the charger is always answered, since a CallError only
  * makes it resend.
+ *
+ * A MeterValue stamped by an unset clock (before 2010, `chargerTime`) is stored, published and
+ * attached at the message's receipt time: at 1970 no "latest reading" query (the planner, the
+ * hub's usage periods, the running energy) ever found it, and a reading without a transaction id
+ * found no session running in 1970. The several MeterValues of one such message (a few seconds
+ * apart by the charger's clock) then share that time: `meter_readings` has no unique key on it,
+ * so none is dropped, and readers break the tie by insertion order (id), the charger's order,
+ * so its last reading is still the latest.
  */
 @Injectable()
 export class MeterValuesService {
@@ -58,15 +68,23 @@ export class MeterValuesService {
     this.lookups = new CommitBatcher(db, (items, tx) => this.write(items, tx), { maxBatch: 500, concurrency: 2 });
   }
 
-  record(stationId: string, req: Ocpp16.MeterValuesRequest): Promise<void> {
-    const item = { stationId, req };
+  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date): Promise<void> {
+    const times = req.meterValue.map((mv) => chargerTime(mv.timestamp, receivedAt));
+    const unset = req.meterValue.filter((_, j) => times[j]!.unset);
+    if (unset.length > 0) {
+      this.logger.warn(
+        { stationId, connectorId: req.connectorId, transactionId: req.transactionId, timestamp: unset[0]!.timestamp, unsetMeterValues: unset.length, receivedAt: receivedAt.toISOString() },
+        'MeterValues timestamp from an unset charger clock; stored at receipt time',
+      );
+    }
+    const item: Submission = { stationId, req, at: times.map((t) => t.at) };
     const named = givenTransactionId(item);
     const direct = named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId;
     return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);
   }
 
   /**
-   * Each MeterValue is attached to the transaction running on its connector at ITS timestamp: a
+   * Each MeterValue is attached to the transaction running on its connector at ITS time of record: a
    * message may span a session's start or stop (readings queued offline, clock-aligned samples).
    * One lookup query for the whole batch.
    */
@@ -77,7 +95,7 @@ export class MeterValuesService {
     const keyOf: (number[] | undefined)[] = items.map((item, i) => {
       const { connectorId, meterValue } = item.req;
       if (named[i] !== null || !(connectorId > 0)) return undefined;
-      return meterValue.map((mv) => keys.push({ stationId: item.stationId, connectorId, at: parseOcppTime(mv.timestamp) }) - 1);
+      return meterValue.map((_, j) => keys.push({ stationId: item.stationId, connectorId, at: item.at[j]! }) - 1);
     });
     const found = await this.transactions.activeAt(tx, keys);
     const { readings, events } = this.readingsOf(items, (i, j) => {
@@ -119,7 +137,7 @@ export class MeterValuesService {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       item.req.meterValue.forEach((mv, j) => {
-        const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionOf(i, j), mv);
+        const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionOf(i, j), mv, item.at[j]!);
         readings.push(reading);
         if (event) events.push({ subject: Subjects.OcppMeterSampled, payload: event });
       });

@@ -131,6 +131,46 @@ export class TransactionRepository {
     return { row: toTransaction(existing[0]!), created: false };
   }
 
+  /**
+   * Serialises, per station, the retry lookup of starts stamped by an unset clock: their key is in
+   * `station_messages`, which no unique index guards, and two copies of a resent start can meet
+   * here (the charger resending on a new socket, another replica, while the first is in hand).
+   */
+  async lockUnsetClockStarts(tx: EntityManager, stationId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('unset_clock_starts:' || $1))`, [stationId]);
+  }
+
+  /**
+   * Transactions of this start's (station, connector, tag without case, meterStart) that began with
+   * a StartTransaction kept as `kind` (its time of record is the message's receipt, the time the
+   * transaction started), each with the `timestamp` that message carried as sent.
+   */
+  async startsKeptAs(tx: EntityManager, kind: string, t: Pick<NewTransaction, 'stationId' | 'connectorId' | 'idTag' | 'meterStartWh'>): Promise<{ row: TransactionRow; sentTimestamp: unknown }[]> {
+    const rows: Record<string, unknown>[] = await tx.query(
+      `SELECT t.*, m.payload->'timestamp' AS sent_timestamp FROM station_messages m
+         JOIN transactions t ON t.station_id = m.station_id AND t.started_at = m.received_at
+        WHERE m.station_id = $1 AND m.kind = $2 AND t.connector_id = $3 AND lower(t.id_tag) = lower($4) AND t.meter_start_wh = $5
+          AND t.start_duplicate_of IS NULL AND t.orphan = false`,
+      [t.stationId, kind, t.connectorId, t.idTag, t.meterStartWh],
+    );
+    return rows.map((r) => ({ row: toTransaction(r), sentTimestamp: r['sent_timestamp'] }));
+  }
+
+  /** The `timestamp`, as sent, of the StopTransactions of this transaction kept as `kind` at `receivedAt`. */
+  async stopStampsKeptAs(tx: EntityManager, kind: string, stationId: string, transactionId: number, receivedAt: Date): Promise<unknown[]> {
+    const rows: { sent_timestamp: unknown }[] = await tx.query(
+      `SELECT payload->'timestamp' AS sent_timestamp FROM station_messages
+        WHERE station_id = $1 AND kind = $2 AND received_at = $3 AND payload->'transactionId' = to_jsonb($4::int)`,
+      [stationId, kind, receivedAt, transactionId],
+    );
+    return rows.map((r) => r.sent_timestamp);
+  }
+
+  /** Keeps a charger's message as it sent it (`station_messages`), received at `receivedAt`. */
+  async keepMessage(tx: EntityManager, stationId: string, kind: string, payload: unknown, receivedAt: Date): Promise<void> {
+    await tx.query(`INSERT INTO station_messages (station_id, kind, payload, received_at) VALUES ($1, $2, $3, $4)`, [stationId, kind, JSON.stringify(payload), receivedAt]);
+  }
+
   async lockForStop(tx: EntityManager, stationId: string, transactionId: number): Promise<TransactionRow | undefined> {
     const rows: Record<string, unknown>[] = await tx.query(`SELECT * FROM transactions WHERE transaction_id = $1 AND station_id = $2 FOR UPDATE`, [transactionId, stationId]);
     return rows[0] ? toTransaction(rows[0]) : undefined;

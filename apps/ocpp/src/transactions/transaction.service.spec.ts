@@ -50,28 +50,31 @@ function service(row: TransactionRow, authorize: AuthorizationService['authorize
   return { tx, warn };
 }
 
+/** The receipt time of the messages: later than their stamps, as for a charger whose clock is set. */
+const RECEIVED = new Date('2026-01-01T12:00:00Z');
+
 const stop = (idTag: string) => ({ transactionId: 41, meterStop: 100, timestamp: '2026-01-01T11:00:00Z', idTag });
 
 describe('TransactionService.stop idTagInfo', () => {
   it('asks for the tag without ConcurrentTx (OCPP 1.6: relevant only to a start)', async () => {
     const authorize = jest.fn<AuthorizationService['authorize']>(async () => ({ status: 'Blocked' }));
     const { tx } = service(stopped('TAG', 'Accepted'), authorize);
-    await expect(tx.stop('CP-1', stop('OTHER'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+    await expect(tx.stop('CP-1', stop('OTHER'), RECEIVED)).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
     expect(authorize).toHaveBeenCalledWith('CP-1', 'OTHER', { concurrentTx: false });
   });
 
   it('never fails the stop when the decision fails: the stored status of the same tag, never ConcurrentTx, else Accepted', async () => {
     const failing = async () => Promise.reject(new Error('hub exploded'));
     const blocked = service(stopped('TAG', 'Blocked'), failing);
-    await expect(blocked.tx.stop('CP-1', stop('TAG'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+    await expect(blocked.tx.stop('CP-1', stop('TAG'), RECEIVED)).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
     expect(blocked.warn).toHaveBeenCalledWith(expect.objectContaining({ err: 'hub exploded', answer: 'Blocked' }), expect.any(String));
-    await expect(service(stopped('TAG', 'ConcurrentTx'), failing).tx.stop('CP-1', stop('TAG'))).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
-    await expect(service(stopped('TAG', 'Blocked'), failing).tx.stop('CP-1', stop('OTHER'))).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
+    await expect(service(stopped('TAG', 'ConcurrentTx'), failing).tx.stop('CP-1', stop('TAG'), RECEIVED)).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
+    await expect(service(stopped('TAG', 'Blocked'), failing).tx.stop('CP-1', stop('OTHER'), RECEIVED)).resolves.toEqual({ idTagInfo: { status: 'Accepted' } });
   });
 
   it('takes the stop tag in another case for the tag that started (IdToken is a CiString)', async () => {
     const failing = async () => Promise.reject(new Error('hub exploded'));
-    await expect(service(stopped('04A2B3C4', 'Blocked'), failing).tx.stop('CP-1', stop('04a2b3c4'))).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
+    await expect(service(stopped('04A2B3C4', 'Blocked'), failing).tx.stop('CP-1', stop('04a2b3c4'), RECEIVED)).resolves.toEqual({ idTagInfo: { status: 'Blocked' } });
   });
 });
 
@@ -91,7 +94,7 @@ describe('TransactionService.start with an empty idTag (a free-vend charger)', (
       { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
       new TransactionOwners(),
     );
-    await expect(tx.start('CP-1', { connectorId: 2, idTag: '', meterStart: 0, timestamp: '2026-01-01T10:00:00Z' })).resolves.toEqual({ transactionId: 42, idTagInfo: { status: 'Accepted' } });
+    await expect(tx.start('CP-1', { connectorId: 2, idTag: '', meterStart: 0, timestamp: '2026-01-01T10:00:00Z' }, RECEIVED)).resolves.toEqual({ transactionId: 42, idTagInfo: { status: 'Accepted' } });
     expect(authorize).toHaveBeenCalledWith('CP-1', '', { concurrentTx: false });
     expect(confirmStart).not.toHaveBeenCalled();
     expect(enqueue).toHaveBeenCalledWith({}, Subjects.OcppTransactionStarted, expect.not.objectContaining({ idTag: expect.anything() }), { validate: false });
@@ -134,7 +137,7 @@ describe('TransactionService.start of an eMSP START_SESSION token (not Concurren
       { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
       new TransactionOwners(),
     );
-    const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date().toISOString() });
+    const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date().toISOString() }, RECEIVED);
     expect(answer).toMatchObject({ transactionId: 43, idTagInfo: { status: 'Accepted' } });
     expect(redisInTransaction).toEqual([]);
   });
@@ -169,24 +172,24 @@ describe('TransactionService.start ends the reservation its tag held (OCPP 1.6 Â
   it('a start without reservationId marks the held reservation of its tag Used by the transaction, even one answered Blocked', async () => {
     for (const status of ['Accepted', 'Blocked'] as const) {
       const { tx, markUsed } = starting({ created: true, status });
-      await tx.start('CP-1', req);
+      await tx.start('CP-1', req, RECEIVED);
       expect(markUsed).toHaveBeenCalledWith({}, 'CP-1', 7, 44);
     }
   });
 
   it('a start naming a held reservation ends that one only; one naming none held falls back to its tag', async () => {
     const named = starting({ created: true, namedHeld: true });
-    await named.tx.start('CP-1', { ...req, reservationId: 3 });
+    await named.tx.start('CP-1', { ...req, reservationId: 3 }, RECEIVED);
     expect(named.markUsed.mock.calls).toEqual([[{}, 'CP-1', 3, 44]]);
     expect(named.heldOn).not.toHaveBeenCalled();
     const unknown = starting({ created: true, namedHeld: false });
-    await unknown.tx.start('CP-1', { ...req, reservationId: 3 });
+    await unknown.tx.start('CP-1', { ...req, reservationId: 3 }, RECEIVED);
     expect(unknown.markUsed.mock.calls).toEqual([[{}, 'CP-1', 3, 44], [{}, 'CP-1', 7, 44]]);
   });
 
   it('a retried start (the same id returned) ends nothing again', async () => {
     const { tx, markUsed, heldOn } = starting({ created: false });
-    await expect(tx.start('CP-1', req)).resolves.toMatchObject({ transactionId: 44 });
+    await expect(tx.start('CP-1', req, RECEIVED)).resolves.toMatchObject({ transactionId: 44 });
     expect(markUsed).not.toHaveBeenCalled();
     expect(heldOn).not.toHaveBeenCalled();
   });

@@ -8,12 +8,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuthorizationService, type IdTagInfo } from '../authorization/authorization.service.js';
 import { reservationEndedBy } from '../reservations/reservation-match.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { parseOcppTime } from '../time.js';
+import { chargerTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
 import { deliveredWh, TransactionRepository, type TransactionRow } from './transaction.repository.js';
+import { insertOrGetUnsetClockStart, repeatsUnsetClockStop, UNSET_CLOCK_STOP } from './unset-clock.js';
 
 /**
  * How far a charger's clock may run behind ours for its StartTransaction to still be the one a
@@ -40,8 +41,17 @@ export class TransactionService {
     private readonly owners: TransactionOwners,
   ) {}
 
-  async start(stationId: string, req: Ocpp16.StartTransactionRequest): Promise<Ocpp16.StartTransactionResponse> {
-    const startedAt = parseOcppTime(req.timestamp);
+  /**
+   * `receivedAt`: the message's receipt (now, for a caller handling it as it arrives), its time of
+   * record when the charger's clock was unset (`chargerTime`, unset-clock.ts): the start is then
+   * authorised, matched to a remote start and a reservation, stored and published at that time,
+   * and recognised when retried by its stamp as sent.
+   */
+  async start(stationId: string, req: Ocpp16.StartTransactionRequest, receivedAt: Date = new Date()): Promise<Ocpp16.StartTransactionResponse> {
+    const { at: startedAt, unset } = chargerTime(req.timestamp, receivedAt);
+    if (unset) {
+      this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'StartTransaction timestamp from an unset charger clock; started at receipt time');
+    }
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
     // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued),
     // on its connector (which this start shows free: an earlier transaction there lost its stop).
@@ -56,7 +66,7 @@ export class TransactionService {
     const commanded = tagged && decided.status === 'Accepted' ? await this.authorization.commandedHere(stationId, req.idTag) : false;
     const answer = await this.db.transaction(async (tx) => {
       const idTagInfo = tagged ? await this.authorization.confirmStart(tx, stationId, req.idTag, decided, { at: startedAt, connectorId: req.connectorId, commanded }) : decided;
-      const { row, created } = await this.transactions.insertOrGet(tx, {
+      const started = {
         stationId,
         connectorId: req.connectorId,
         idTag: req.idTag,
@@ -65,7 +75,8 @@ export class TransactionService {
         startedAt,
         reservationId: req.reservationId,
         authorizationReference,
-      });
+      };
+      const { row, created } = unset ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req) : await this.transactions.insertOrGet(tx, started);
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
@@ -101,8 +112,20 @@ export class TransactionService {
     if (ended) await this.reservations.markUsed(tx, stationId, ended.reservationId, transactionId);
   }
 
-  async stop(stationId: string, req: Ocpp16.StopTransactionRequest): Promise<Ocpp16.StopTransactionResponse> {
-    const stoppedAt = parseOcppTime(req.timestamp);
+  /**
+   * `receivedAt`: the time of record of the stop, and of its transactionData readings, stamped by an
+   * unset clock (`chargerTime`, unset-clock.ts). A stop stamped before its start is stored as sent.
+   */
+  async stop(stationId: string, req: Ocpp16.StopTransactionRequest, receivedAt: Date = new Date()): Promise<Ocpp16.StopTransactionResponse> {
+    const { at: stoppedAt, unset } = chargerTime(req.timestamp, receivedAt);
+    const dataAt = (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt));
+    const unsetData = dataAt.filter((t) => t.unset).length;
+    if (unset || unsetData > 0) {
+      this.logger.warn(
+        { stationId, transactionId: req.transactionId, timestamp: req.timestamp, unsetTransactionData: unsetData, receivedAt: receivedAt.toISOString() },
+        'StopTransaction timestamp from an unset charger clock; stored at receipt time',
+      );
+    }
     const started = await this.db.transaction(async (tx) => {
       const existing = await this.transactions.lockForStop(tx, stationId, req.transactionId);
       if (!existing) {
@@ -116,7 +139,9 @@ export class TransactionService {
         // A retry repeats the stop (register and time). Another stop under the id is a different
         // session (firmware that got no id for a session queued offline stops it under the last one
         // it had): its energy must not vanish behind the acknowledgement, so it is kept like an unknown one.
-        const retry = existing.meterStopWh === req.meterStop && existing.stoppedAt.getTime() === stoppedAt.getTime();
+        const retry =
+          (existing.meterStopWh === req.meterStop && existing.stoppedAt.getTime() === stoppedAt.getTime()) ||
+          (unset && (await repeatsUnsetClockStop(this.transactions, tx, existing, existing.stoppedAt, req)));
         if (!retry && (await this.transactions.storeOrphanStop(tx, stationId, req))) {
           this.logger.warn({ stationId, transactionId: req.transactionId }, 'StopTransaction differing from the stop already stored kept as orphan');
         }
@@ -129,7 +154,9 @@ export class TransactionService {
       // a JSON null is how some serialisers write an absent field, and absent means Local.
       const reason = req.reason == null ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
-      const readings = (req.transactionData ?? []).map((mv) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv).reading);
+      // Kept as sent: a retry, received later, is recognised by this stamp (unset-clock.ts).
+      if (unset) await this.transactions.keepMessage(tx, stationId, UNSET_CLOCK_STOP, req, stoppedAt);
+      const readings = (req.transactionData ?? []).map((mv, j) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv, dataAt[j]!.at).reading);
       await this.transactions.insertMeterReadings(tx, readings);
       // The energy just stored: the hub settles the roaming CDR with it, as ocpp's views show it.
       const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local', energyWh });

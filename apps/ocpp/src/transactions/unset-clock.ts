@@ -1,0 +1,56 @@
+import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { EntityManager } from 'typeorm';
+import { parseOcppTime } from '../time.js';
+import type { NewTransaction, TransactionRepository, TransactionRow } from './transaction.repository.js';
+
+/**
+ * Transaction messages stamped by an unset charger clock (before 2010, `chargerTime`) are recorded
+ * at their receipt time: `started_at`/`stopped_at`, the events, the meter readings. What identifies
+ * a message must stay the charger's stamp, though: a retried StartTransaction is recognised by
+ * (station, connector, tag, timestamp, meterStart) and a retried StopTransaction by its register
+ * and time (guide §2.1), and a retry arrives later, with another receipt time. So the message is
+ * kept as sent in `station_messages` (`kind` below), received at its time of record (the time the
+ * transaction started or stopped): the stamp as sent is found from the transaction through it, and
+ * the operator sees what the charger sent (GET /stations/{id}/messages). No migration: the start's
+ * unique index stays what it is, and such starts (rare) are serialised per station instead.
+ */
+export const UNSET_CLOCK_START = 'StartTransactionUnsetClock';
+export const UNSET_CLOCK_STOP = 'StopTransactionUnsetClock';
+
+/** The same instant (as the start's key compares `started_at`), however the charger wrote it. */
+function sameStamp(kept: unknown, raw: string): boolean {
+  return typeof kept === 'string' && parseOcppTime(kept).getTime() === parseOcppTime(raw).getTime();
+}
+
+/**
+ * `insertOrGet` for a start stamped by an unset clock (`t.startedAt` its receipt): the transaction
+ * an earlier copy of the same start (same stamp as sent, same key otherwise) created, else a new
+ * one, its StartTransaction kept as sent. A second session from the same unset clock has another
+ * stamp (the clock runs from the epoch), so it is not taken for a retry.
+ */
+export async function insertOrGetUnsetClockStart(
+  transactions: TransactionRepository,
+  tx: EntityManager,
+  t: NewTransaction,
+  req: Ocpp16.StartTransactionRequest,
+): Promise<{ row: TransactionRow; created: boolean }> {
+  await transactions.lockUnsetClockStarts(tx, t.stationId);
+  const earlier = (await transactions.startsKeptAs(tx, UNSET_CLOCK_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
+  if (earlier) return { row: earlier.row, created: false };
+  const inserted = await transactions.insertOrGet(tx, t);
+  if (inserted.created) await transactions.keepMessage(tx, t.stationId, UNSET_CLOCK_START, req, t.startedAt);
+  return inserted;
+}
+
+/** Whether a stop stamped by an unset clock repeats the stop stored for `stopped` at `stoppedAt` (that stop's receipt). */
+export async function repeatsUnsetClockStop(
+  transactions: TransactionRepository,
+  tx: EntityManager,
+  stopped: TransactionRow,
+  stoppedAt: Date,
+  req: Ocpp16.StopTransactionRequest,
+): Promise<boolean> {
+  if (stopped.meterStopWh !== req.meterStop) return false;
+  const kept = await transactions.stopStampsKeptAs(tx, UNSET_CLOCK_STOP, stopped.stationId, stopped.transactionId, stoppedAt);
+  return kept.some((sent) => sameStamp(sent, req.timestamp));
+}
