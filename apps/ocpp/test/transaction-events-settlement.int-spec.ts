@@ -54,6 +54,22 @@ describe('transaction events: idTagStatus on the start, settled energyWh on the 
     await result(r, 'StopTransaction', { transactionId: accepted['transactionId'], meterStop: 0, timestamp: '2026-04-01T10:30:00Z' });
   });
 
+  it('a station answered Rejected has its start stored and answered Invalid, without asking for the token', async () => {
+    const id = uniqueStation('SETL-REJ');
+    await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Rejected' });
+    const r = await RawClient.open(`${h.wsUrl}/${id}`);
+    sockets.push(r);
+    expect(await result(r, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' })).toMatchObject({ status: 'Rejected' });
+    const start = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'SETTLE-OK', meterStart: 0, timestamp: '2026-04-03T10:00:00Z' });
+    expect(start['idTagInfo']).toEqual({ status: 'Invalid' });
+    const [event] = await published(Subjects.OcppTransactionStarted, id, 1);
+    expect(event).toMatchObject({ transactionId: start['transactionId'], idTagStatus: 'Invalid' });
+    // Kept, not lost: its stop settles it as any other.
+    expect(await result(r, 'StopTransaction', { transactionId: start['transactionId'], meterStop: 900, timestamp: '2026-04-03T10:20:00Z' })).toEqual({});
+    const listed = await api(h, 'GET', `/api/v1/transactions?stationId=${id}`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ transactionId: start['transactionId'], energyWh: 900 })]);
+  });
+
   it("the stop carries ocpp's settled energy: the registers' growth, 0 just below the start, a restarted meter's register counted from zero", async () => {
     const { r, id } = await station();
     const session = async (connectorId: number, meterStart: number, meterStop: number, minute: number) => {

@@ -45,9 +45,12 @@ export class TransactionService {
    * `receivedAt`: the message's receipt (now, for a caller handling it as it arrives), its time of
    * record when the charger's clock was unset (`chargerTime`, unset-clock.ts): the start is then
    * authorised, matched to a remote start and a reservation, stored and published at that time,
-   * and recognised when retried by its stamp as sent.
+   * and recognised when retried by its stamp as sent. `stationRejected`: the station's boot was
+   * answered Rejected (the operator refused it: decommissioned, stolen, unpaid); its start is still
+   * stored (the guide: transaction messages are processed rather than lost) but answered Invalid
+   * without asking anyone, so no token of ours or a roaming partner's opens a session there.
    */
-  async start(stationId: string, req: Ocpp16.StartTransactionRequest, receivedAt: Date = new Date()): Promise<Ocpp16.StartTransactionResponse> {
+  async start(stationId: string, req: Ocpp16.StartTransactionRequest, receivedAt: Date = new Date(), stationRejected = false): Promise<Ocpp16.StartTransactionResponse> {
     const { at: startedAt, unset } = chargerTime(req.timestamp, receivedAt);
     if (unset) {
       this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'StartTransaction timestamp from an unset charger clock; started at receipt time');
@@ -58,8 +61,11 @@ export class TransactionService {
     // An empty idTag (a free-vend charger's) is nobody's token: answered as an unknown one, but never
     // ConcurrentTx (under an accepting default every free-vend session but one would be stopped), nor
     // serialised on one tag lock with every other free-vend start.
-    const tagged = req.idTag !== '';
-    const decided = await this.authorization.authorize(stationId, req.idTag, tagged ? { at: startedAt, connectorId: req.connectorId } : { concurrentTx: false });
+    const tagged = req.idTag !== '' && !stationRejected;
+    if (stationRejected) this.logger.warn({ stationId, connectorId: req.connectorId, idTag: req.idTag }, 'StartTransaction from a station answered Rejected; stored and answered Invalid');
+    const decided: IdTagInfo = stationRejected
+      ? { status: 'Invalid' }
+      : await this.authorization.authorize(stationId, req.idTag, tagged ? { at: startedAt, connectorId: req.connectorId } : { concurrentTx: false });
     const authorizationReference = tagged ? await this.authorization.authorizationReference(stationId, req.idTag) : undefined;
     // A START_SESSION's token is exempt from ConcurrentTx at its station: read (Redis) before the
     // database transaction, which must not stay open while Redis answers.
