@@ -142,7 +142,8 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   /**
    * Asks the charger its list version when an update to it went unanswered: the answer's effect
    * settles the update (LocalListEffects, in the transaction that records the version, so two
-   * replicas asking settle it once). Unanswered or refused, it stays pending for the next try.
+   * replicas asking settle it once). Unanswered, it stays pending for the next try; refused as not
+   * implemented, the effect drops it (LocalListRepository.versionUnavailable).
    */
   private async repair(stationId: string, ctx: StationContext | undefined): Promise<void> {
     const due = await this.repo.repairDue(stationId);
@@ -152,6 +153,8 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     const reply: OcppCommandReply = ctx ? await this.executor.execute(ctx, request) : await this.commands.send(stationId, request);
     if (reply.status === 'ok') return;
     if (reply.code === OcppCommandErrorCode.Offline) this.logger.info({ stationId, ...due }, 'local list repair waits for the station to connect');
+    // The charger cannot answer it at all: the answer's effect dropped the pending update (and said so).
+    else if (reply.code === 'NotImplemented' || reply.code === 'NotSupported') return;
     else this.logger.warn({ stationId, ...due, reply }, 'local list repair: GetLocalListVersion not answered; asked again at the next connection or sweep');
   }
 

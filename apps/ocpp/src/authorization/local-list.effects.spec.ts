@@ -5,7 +5,7 @@ import { CommandExecutor } from '../commands/command-executor.js';
 import type { CallOutcome } from '../connection/outbound-calls.js';
 import type { StationContext } from '../connection/station-context.js';
 import type { LocalListRepository } from './local-list.repository.js';
-import { LocalListEffects, listSizeAfter } from './local-list.effects.js';
+import { LocalListEffects, listSizeAfter, versionUnavailable } from './local-list.effects.js';
 
 const accepted = { status: 'Accepted' as const };
 
@@ -79,6 +79,28 @@ describe('LocalListEffects', () => {
     expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-2', outcome: 'applied', certain: true }), expect.any(String));
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'unknown', reportedVersion: 9 }), expect.stringContaining('Full list'));
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('a GetLocalListVersion the charger cannot answer (NotImplemented, NotSupported) drops the pending update once; a passing failure keeps it', async () => {
+    const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+    const executor = new CommandExecutor(logger);
+    const dropped = jest.fn(async () => ({ pendingVersion: 4, updateType: 'Differential' }) as { pendingVersion: number; updateType: string } | undefined);
+    new LocalListEffects(executor, { versionUnavailable: dropped } as unknown as LocalListRepository, logger).onModuleInit();
+    const failures: CallOutcome[] = [
+      { kind: 'error', code: 'NotImplemented', description: '', details: {} },
+      { kind: 'error', code: 'NotSupported', description: '', details: {} },
+      { kind: 'error', code: 'GenericError', description: '', details: {} },
+      { kind: 'error', code: 'NotImplemented', description: '', details: {}, mayHaveActed: true },
+      { kind: 'timeout' },
+      { kind: 'disconnected' },
+    ];
+    const ctx = { stationId: 'CP-3', protocol: 'ocpp1.6', connectionId: 'c3', known: true, registration: 'Accepted', validationPolicy: 'strict', call: async () => failures.shift(), expectTriggered: () => undefined } as unknown as StationContext;
+    for (let i = 0; i < 6; i++) await executor.execute(ctx, { action: 'GetLocalListVersion', payload: {} });
+    expect(dropped).toHaveBeenCalledTimes(2);
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-3', pendingVersion: 4, code: 'NotImplemented' }), expect.stringContaining('Full list'));
+    expect(versionUnavailable({ kind: 'error', code: 'NotSupported', description: '', details: {} })).toBe(true);
+    expect(versionUnavailable({ kind: 'timeout' })).toBe(false);
     expect(logger.error).not.toHaveBeenCalled();
   });
 });

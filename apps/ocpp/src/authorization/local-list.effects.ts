@@ -3,7 +3,7 @@ import { ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { LocalListRepository } from './local-list.repository.js';
-import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
+import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 
 /**
  * The size of the list after an accepted SendLocalList: a Full update holds its tags (entries
@@ -14,6 +14,11 @@ export function listSizeAfter(req: Ocpp16.SendLocalListRequest): number | null |
   const list = req.localAuthorizationList ?? [];
   if (req.updateType === 'Full') return new Set(list.filter((e) => e.idTagInfo !== undefined).map((e) => e.idTag.toLowerCase())).size;
   return list.length === 0 ? undefined : null;
+}
+
+/** A CallError by which the charger says it cannot answer GetLocalListVersion at all (not a passing failure). */
+export function versionUnavailable(failure: CallFailure): failure is Extract<CallFailure, { kind: 'error' }> {
+  return failure.kind === 'error' && failure.mayHaveActed !== true && (failure.code === 'NotImplemented' || failure.code === 'NotSupported');
 }
 
 /**
@@ -79,6 +84,15 @@ export class LocalListEffects implements OnModuleInit {
         const stationId = ctx.stationId;
         if (settled.outcome === 'unknown' && !settled.certain) this.logger.warn({ stationId, ...settled }, 'local list left uncertain: the charger reports neither the unanswered update\'s version nor the one before it; send a Full list');
         else this.logger.info({ stationId, ...settled }, 'local list unanswered update settled by the version the charger reports');
+      }),
+    );
+    // A charger that cannot answer GetLocalListVersion (LocalAuthListManagement not implemented)
+    // never will: its pending update is dropped once, not asked about at every sweep.
+    this.executor.afterFailure('GetLocalListVersion', (ctx, _payload, failure) =>
+      this.inOrder(ctx.stationId, async () => {
+        if (!versionUnavailable(failure)) return;
+        const dropped = await this.lists.versionUnavailable(ctx.stationId);
+        if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code: failure.code }, 'local list unanswered update dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
       }),
     );
   }

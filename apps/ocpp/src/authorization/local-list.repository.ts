@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { settle, worthRepairing, writtenKeys, type PendingUpdate, type PriorEntry, type Settlement } from './local-list-pending.js';
 
@@ -125,6 +126,25 @@ export class LocalListRepository {
       if (version <= 0) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
       return settlement && { ...settlement, certain: after?.entries_certain ?? false };
     });
+  }
+
+  /**
+   * The charger answered GetLocalListVersion with a CallError saying it cannot (NotImplemented,
+   * NotSupported): no version will ever settle the update left unanswered, so it is no longer
+   * pending (else asked again at every sweep, forever) and the list stays uncertain until a Full
+   * list is accepted. Returns the update dropped, if one was pending.
+   */
+  async versionUnavailable(stationId: string): Promise<{ pendingVersion: number; updateType: string } | undefined> {
+    const [dropped] = returnedRows<{ pending_version: number; update_type: string }>(
+      await this.db.query(
+        `UPDATE local_lists l SET pending_update = NULL, updated_at = now()
+           FROM (SELECT station_id, pending_update FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL FOR UPDATE) old
+          WHERE l.station_id = old.station_id
+          RETURNING (old.pending_update->>'listVersion')::int AS pending_version, old.pending_update->>'updateType' AS update_type`,
+        [stationId],
+      ),
+    );
+    return dropped && { pendingVersion: dropped.pending_version, updateType: dropped.update_type };
   }
 }
 

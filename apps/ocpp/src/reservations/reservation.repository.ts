@@ -144,12 +144,17 @@ export class ReservationRepository {
    * Only once the status is stored: an older notification, ignored for the connector, ends nothing.
    * Only answered ones (`Accepted`, or `TimedOut`: possibly held); a `Requested` one gets the
    * charger's answer, which reflects the connector as the charger saw it. Past its expiry it stays Expired.
+   * Locked in id order, as a StartTransaction locks those its tag may have ended (heldOn): an UPDATE
+   * takes rows in the order it meets them, and the two would deadlock (one of them aborted).
    */
   async endOnInoperative(stationId: string, connectorId: number, status: 'Faulted' | 'Unavailable'): Promise<void> {
     await this.db.query(
-      `UPDATE reservations SET status = $3, updated_at = now()
-        WHERE station_id = $1 AND ($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now()
-          AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)`,
+      `WITH ended AS (
+         SELECT id FROM reservations
+          WHERE station_id = $1 AND ($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now()
+            AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)
+          ORDER BY id FOR UPDATE)
+       UPDATE reservations r SET status = $3, updated_at = now() FROM ended WHERE r.id = ended.id`,
       [stationId, connectorId, status],
     );
   }
