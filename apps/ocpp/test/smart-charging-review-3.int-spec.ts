@@ -87,17 +87,18 @@ describe('smart charging review 3', () => {
   it("a connector profile refused at level 1 and at level 0 keeps the lease fallback the charger took: it is the connector's only limit", async () => {
     const { cp } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '2' });
     const calls: string[] = [];
-    // Firmware whose own validator refuses the plan's value (guide §1.11: 16.2 fails a naive multipleOf 0.1), whatever the level; the whole-amp fallback passes.
+    // Firmware refusing the plan's value whatever the level (above the 13 A it takes); the 6 A fallback passes. (A value refused
+    // only for its decimal, 16.2 to a naive multipleOf check, now goes again in whole amperes: smart-charging-grid-quirks.)
     cp.handle('SetChargingProfile', (req) => {
       const p = req.csChargingProfiles;
       calls.push(`${p.chargingProfileId}@${p.stackLevel}`);
-      return { status: p.chargingSchedule.chargingSchedulePeriod.some((x) => !Number.isInteger(x.limit)) ? 'Rejected' : 'Accepted' };
+      return { status: p.chargingSchedule.chargingSchedulePeriod.some((x) => x.limit > 13) ? 'Rejected' : 'Accepted' };
     });
     cp.handle('ClearChargingProfile', (req) => {
       calls.push(`clear ${String(req.id)}`);
       return { status: 'Accepted' };
     });
-    const p = constantPlan(cp.identity, [[1, 16.2]]);
+    const p = constantPlan(cp.identity, [[1, 16]]);
     await publishPlanAt(h, p, new Date());
     expect(await eventually(async () => (await row(cp.identity, 101))?.state === 'rejected')).toBe(true);
     await eventually(() => calls.includes('clear 201'), 1_000);

@@ -75,6 +75,15 @@ export class ChargingProfileRepository {
     return { newer: row?.newer === true, newestAt: row?.newest ?? null };
   }
 
+  /** The station's desired limits (not cleared) by profile id, as `tx` sees them: what a new plan replaces. */
+  async desiredLimits(tx: EntityManager, stationId: string): Promise<Map<number, ConnectorLimit>> {
+    const rows: { charging_profile_id: number; desired: ConnectorLimit }[] = await tx.query(
+      `SELECT charging_profile_id, desired FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'`,
+      [stationId],
+    );
+    return new Map(rows.map((r) => [Number(r.charging_profile_id), r.desired]));
+  }
+
   /**
    * A new desired limit has not been checked yet: the previous plan's check goes with it (operator
    * view). A row holding a plan that occurred later than `planOccurredAt` is kept (never an older

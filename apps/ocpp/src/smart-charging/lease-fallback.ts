@@ -5,9 +5,9 @@ import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import type { StationCapabilities } from '../stations/capabilities.js';
 import { buildLeaseFallback, leaseFallbackProfileId } from './profile-builder.js';
 import { StationCaller } from './station-caller.js';
+import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
 /**
  * The level-0 profile under a leased connector profile (guide §3.3): the planned limit goes to stack
@@ -33,11 +33,12 @@ export class LeaseFallback {
   }
 
   /** True when the connector has its fallback (installed now or earlier on this connection); `phases`: the connector's (for W). */
-  async ensure(stationId: string, connectorId: number, caps: StationCapabilities, now: Date, ctx?: StationContext, phases = 3): Promise<boolean> {
+  async ensure(stationId: string, connectorId: number, caps: DispatchCapabilities, now: Date, ctx?: StationContext, phases = 3): Promise<boolean> {
     const session = ctx ?? this.registry.get(stationId);
     if (session && this.installed.get(session)?.has(connectorId)) return true;
     const fallback = buildLeaseFallback(connectorId, caps, now, this.config.OCPP_PROFILE_LEASE_FALLBACK_A, this.config.OCPP_NOMINAL_VOLTAGE_V, phases);
-    const reply = await this.caller.setProfile(stationId, fallback, ctx);
+    // A configured fallback with a decimal (6.5 A) meets the same naive validators as the limits.
+    const { reply } = await sendWithWholeAmperes(caps.wholeAmperesOnly ? inWholeAmperes(fallback) : fallback, (b) => this.caller.setProfile(stationId, b, ctx));
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     this.metrics.leaseFallbacks.inc({ outcome: accepted ? 'installed' : 'failed' });
     if (!accepted) {

@@ -16,6 +16,7 @@ import { buildProfile, type BuiltProfile } from './profile-builder.js';
 import { expectedLimit } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
+import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
 type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
 
@@ -77,7 +78,7 @@ export class LimitDispatcher {
 
   private async pass(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
     const rows = await this.profiles.forStation(stationId, options.renewLeasesOlderThanS);
-    let caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
+    let caps = (await this.stations.capabilities(stationId)) as DispatchCapabilities;
     const capRow = rows.find((r) => r.connectorId === 0);
     const emulating = () => caps.chargePointMaxProfileRefused === true && capRow !== undefined;
     const withCap = (r: StationProfileRow) => emulating() && capRow?.due != null && r.connectorId > 0 && r.state !== 'rejected';
@@ -118,6 +119,7 @@ export class LimitDispatcher {
       // Learned just now: the rest of this pass builds with it too, or each later connector would get
       // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
       if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
+      if (outcome.wholeAmperes) caps = { ...caps, wholeAmperesOnly: true };
       if (outcome.capRefused) {
         caps = { ...caps, chargePointMaxProfileRefused: true };
         // Every connector profile must carry its share now: those sent before the refusal or not due in
@@ -150,12 +152,13 @@ export class LimitDispatcher {
    * cap as the connector-0 default with each connector's share, and each connector's limit held to
    * that share.
    */
-  private async form(row: DesiredProfileRow, caps: StationCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
+  private async form(row: DesiredProfileRow, caps: DispatchCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
     const voltage = this.config.OCPP_NOMINAL_VOLTAGE_V;
-    if (!forms.emulating()) return buildProfile(row.desired, caps, now, voltage, leaseS);
+    const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
+    if (!forms.emulating()) return learned(buildProfile(row.desired, caps, now, voltage, leaseS));
     const n = await forms.share();
-    if (row.connectorId === 0) return emulateStationCap(buildProfile(row.desired, caps, now, voltage), n);
-    return buildProfile(underStationShare(row.desired, forms.capRow!.desired, n, voltage), caps, now, voltage, leaseS);
+    if (row.connectorId === 0) return learned(emulateStationCap(buildProfile(row.desired, caps, now, voltage), n));
+    return learned(buildProfile(underStationShare(row.desired, forms.capRow!.desired, n, voltage), caps, now, voltage, leaseS));
   }
 
   /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
@@ -167,27 +170,35 @@ export class LimitDispatcher {
   /**
    * Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted,
    * whether it refused the station cap as a ChargePointMaxProfile just now (learned, and sent
-   * emulated), and whether it just showed it takes stack level 0 only (learned).
+   * emulated), whether it just showed it takes stack level 0 only, and whether it just showed it
+   * takes whole amperes only (both learned). Each form goes in whole amperes too if refused for its
+   * decimals, before the next fallback (why that order: `sendWithWholeAmperes`).
    */
   private async send(
     stationId: string,
     row: DesiredProfileRow,
     built: BuiltProfile,
-    caps: StationCapabilities,
+    caps: DispatchCapabilities,
     now: Date,
     forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
-  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean; onlyStackLevelZero?: boolean }> {
+  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean; onlyStackLevelZero?: boolean; wholeAmperes?: boolean }> {
     let attempt = built;
     let capRefused = false;
     let onlyStackLevelZero = false;
+    let wholeAmperes = false;
     const sentAt = new Date();
-    let reply = await this.caller.setProfile(stationId, attempt, o.ctx);
+    const trySend = async (form: BuiltProfile) => {
+      const tried = await sendWithWholeAmperes(form, (b) => this.caller.setProfile(stationId, b, o.ctx));
+      attempt = tried.sent;
+      wholeAmperes ||= tried.wholeAmperes;
+      return tried.reply;
+    };
+    let reply = await trySend(attempt);
     const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
       const fallbackUnder = this.leaseFor(caps) > 0 && leased(attempt);
-      attempt = await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms);
-      reply = await this.caller.setProfile(stationId, attempt, o.ctx);
+      reply = await trySend(await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms));
       // Remembered only if level 0 is taken: refused there too, the level was not the reason (a
       // connector the charger lacks, NotSupported, a value it dislikes), and learning it would take
       // every connector's lease away for good.
@@ -200,12 +211,13 @@ export class LimitDispatcher {
     } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
       capRefused = true;
-      attempt = emulateStationCap(built, await forms.share());
-      reply = await this.caller.setProfile(stationId, attempt, o.ctx);
+      const emulated = emulateStationCap(built, await forms.share());
+      reply = await trySend(caps.wholeAmperesOnly ? inWholeAmperes(emulated) : emulated);
     }
-    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, onlyStackLevelZero }; // a newer profile took its place in the queue
+    if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
+    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
     const recorded = await this.record(stationId, row, attempt, reply, o.renewal, sentAt);
-    return { sent: recorded ? attempt : undefined, capRefused, onlyStackLevelZero };
+    return { sent: recorded ? attempt : undefined, capRefused, onlyStackLevelZero, wholeAmperes };
   }
 
   /**

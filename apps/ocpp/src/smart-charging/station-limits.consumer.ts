@@ -8,6 +8,7 @@ import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
+import { bridgedToStart } from './plan-ahead.js';
 import { connectorProfileId, endingAtValidUntil, STATION_CAP_PROFILE_ID } from './profile-builder.js';
 
 /**
@@ -73,15 +74,19 @@ export class StationLimitsConsumer implements OnModuleInit {
         return;
       }
     }
+    // A plan starting ahead holds what it replaces until its start (`plan-ahead.ts`): read under the plan lock.
+    const previous = await this.profiles.desiredLimits(tx, plan.stationId);
+    const now = new Date();
     for (const limit of plan.connectors) {
       const station = limit.connectorId === 0;
+      const chargingProfileId = station ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId);
       await this.profiles.upsertDesired(tx, {
         stationId: plan.stationId,
-        chargingProfileId: station ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
+        chargingProfileId,
         connectorId: limit.connectorId,
         purpose: station ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
         stackLevel: 0,
-        desired: endingAtValidUntil(limit, plan.validUntil),
+        desired: bridgedToStart(endingAtValidUntil(limit, plan.validUntil), previous.get(chargingProfileId), now),
         planId: plan.planId,
         planOccurredAt: occurredAt,
       });
