@@ -8,6 +8,8 @@ import { OwnLocationsService } from './own-locations.service.js';
 import { OwnPartyService } from './own-party.service.js';
 import { OwnSessionsService } from './own-sessions.service.js';
 import { OwnDeliveryService } from './own-delivery.service.js';
+import { OwnEarlyStopsRepository } from './own-early-stops.repository.js';
+import { OwnSettlementService } from './own-settlement.service.js';
 import { OwnTariffsController } from './own-tariffs.controller.js';
 import { OwnTariffsService } from './own-tariffs.service.js';
 import { TransactionsConsumer } from './transactions.consumer.js';
@@ -20,7 +22,7 @@ import { TransactionsConsumer } from './transactions.consumer.js';
 @Module({
   imports: [TokensModule, ObjectsModule],
   controllers: [OwnLocationsController, OwnTariffsController],
-  providers: [OwnPartyService, AuthorizeResponder, OwnLocationsService, ConnectorStatusConsumer, OwnSessionsService, OwnDeliveryService, OwnTariffsService, TransactionsConsumer],
+  providers: [OwnPartyService, AuthorizeResponder, OwnLocationsService, ConnectorStatusConsumer, OwnSessionsService, OwnSettlementService, OwnEarlyStopsRepository, OwnDeliveryService, OwnTariffsService, TransactionsConsumer],
   exports: [OwnPartyService, OwnLocationsService],
 })
 export class OwnCpoModule {}

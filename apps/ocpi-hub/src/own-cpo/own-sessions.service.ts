@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseDateTime, partyKey, type PartyRef } from '@cpo/ocpi-protocol';
+import { parseDateTime, partyKey } from '@cpo/ocpi-protocol';
 import type { OcppMeterSampled, OcppTransactionStarted, OcppTransactionStopped } from '@cpo/contracts';
 import type { EntityManager } from 'typeorm';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
@@ -7,10 +7,11 @@ import { ObjectsRepository } from '../objects/objects.repository.js';
 import { TokenRoutesRepository } from '../tokens/token-routes.repository.js';
 import { commandCredit } from './command-credit.js';
 import { ocpiDateTime } from './evse-status.js';
-import { buildOwnCdr } from './own-cdr.js';
-import { currentA, settledEnergy, usagePeriods } from './usage-periods.js';
 import type { OwnDelivery } from './own-delivery.service.js';
+import { OwnEarlyStopsRepository } from './own-early-stops.repository.js';
 import { OwnPartyService } from './own-party.service.js';
+import { emspOf, OwnSettlementService, type OwnSessionRow } from './own-settlement.service.js';
+import { currentA } from './usage-periods.js';
 
 type Json = Record<string, unknown>;
 
@@ -20,21 +21,15 @@ export function registerWh(e: OcppMeterSampled): number | undefined {
   return sample ? (sample.unit === 'kWh' ? sample.value * 1000 : sample.value) : undefined;
 }
 
-interface OwnSessionRow {
-  session_id: string;
-  meter_start_wh: number;
-  emsp_country_code: string;
-  emsp_party_id: string;
-}
-
 /**
  * Roaming Sessions on the own chargers, from `ocpp.transaction.*` and `ocpp.meter.sampled`: a
  * transaction whose idTag was authorised by an eMSP through the hub, or whose START_SESSION an eMSP
  * sent through the hub (remembered route, found by the session's reference, else the token), becomes a
  * Session for that eMSP only (never broadcast), kept in the cache in 2.2.1 shape (with the
  * session's `authorization_reference`, which the CDR copies; 2.1.1 has none, see the shaper); meter values
- * update its `kwh` and are kept as readings; the stop completes it and makes the CDR, priced under
- * the connector's Tariff interval by interval between the readings.
+ * update its `kwh` and are kept as readings; the stop completes it and makes the CDR (see
+ * OwnSettlementService). A stop handled before its start (separate consumers) is kept, and settled by
+ * the start that makes the Session.
  */
 @Injectable()
 export class OwnSessionsService {
@@ -42,6 +37,8 @@ export class OwnSessionsService {
     private readonly objects: ObjectsRepository,
     private readonly routes: TokenRoutesRepository,
     private readonly own: OwnPartyService,
+    private readonly settlement: OwnSettlementService,
+    private readonly earlyStops: OwnEarlyStopsRepository,
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
   ) {}
 
@@ -52,6 +49,15 @@ export class OwnSessionsService {
     const route = await this.routes.forSession(party, e.idTag, e.authorizationReference, tx);
     const mapped: { location_id: string; evse_uid: string }[] = await tx.query(`SELECT location_id, evse_uid FROM ocpi_own_evse WHERE station_id = $1 AND connector_id = $2`, [e.stationId, e.connectorId]);
     if (!route || mapped.length === 0) return [];
+    await this.earlyStops.lock(tx, e.transactionId);
+    const sessionId = String(e.transactionId);
+    const created: unknown[] = await tx.query(
+      `INSERT INTO ocpi_own_session (transaction_id, session_id, meter_start_wh, emsp_country_code, emsp_party_id, station_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id`,
+      [e.transactionId, sessionId, e.meterStartWh, route.emsp.countryCode, route.emsp.partyId, e.stationId],
+    );
+    // A start ocpp published again: its Session was made and sent the first time, and may be
+    // completed since; sending it again as ACTIVE would reopen it at the eMSP.
+    if (created.length === 0) return [];
     // A START_SESSION's route (one per uid and type) replaces the card's real-time authorisation's,
     // but the command started one transaction only: a later session of the token (a local-list or
     // cached card) is still the route's eMSP's, not a COMMAND session.
@@ -61,7 +67,6 @@ export class OwnSessionsService {
     const location = await this.objects.get('locations', party, locationId, '', tx);
     const evse = ((location?.data.evses as Json[] | undefined) ?? []).find((x) => x.uid === evseUid);
     const connectorId = String(((evse?.connectors as Json[] | undefined) ?? [])[0]?.id ?? e.connectorId);
-    const sessionId = String(e.transactionId);
     const at = ocpiDateTime(e.startedAt);
     // Only the session's own reference (its START_SESSION's or its authorisation's, kept by ocpp with
     // the transaction). Not the token route's: that is the token's latest authorisation, and a
@@ -88,11 +93,12 @@ export class OwnSessionsService {
       last_updated: at,
     };
     await this.objects.upsert(tx, { module: 'sessions', countryCode: party.countryCode, partyId: party.partyId, objectId: sessionId, objectType: '', data: body, sourceVersion: '2.2.1', audience: partyKey(route.emsp) }, parseDateTime(at)!);
-    await tx.query(
-      `INSERT INTO ocpi_own_session (transaction_id, session_id, meter_start_wh, emsp_country_code, emsp_party_id, station_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transaction_id) DO NOTHING`,
-      [e.transactionId, sessionId, e.meterStartWh, route.emsp.countryCode, route.emsp.partyId, e.stationId],
-    );
-    return [{ emsp: route.emsp, module: 'sessions', method: 'PUT', objectId: sessionId, body, correlationId }];
+    const put: OwnDelivery = { emsp: route.emsp, module: 'sessions', method: 'PUT', objectId: sessionId, body, correlationId };
+    // Its stop, handled first, settles it now: delivered after the PUT, with the stop's correlation id.
+    const early = await this.earlyStops.claim(tx, e.transactionId);
+    if (!early) return [put];
+    const row: OwnSessionRow = { session_id: sessionId, meter_start_wh: e.meterStartWh, emsp_country_code: route.emsp.countryCode, emsp_party_id: route.emsp.partyId };
+    return [put, ...(await this.settlement.settle(tx, row, early.stop, early.correlationId))];
   }
 
   /** A meter value during the session: the energy so far, when it grew (same values are not re-sent). */
@@ -115,44 +121,16 @@ export class OwnSessionsService {
     return [{ emsp: emspOf(row), module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId }];
   }
 
+  /**
+   * Settles the session, or, when there is none yet, keeps the stop for its start: most such stops
+   * are of sessions that are no roaming ones (no start will claim them) and are pruned a day later.
+   */
   async stopped(tx: EntityManager, e: OcppTransactionStopped, correlationId: string): Promise<OwnDelivery[]> {
+    await this.earlyStops.lock(tx, e.transactionId);
     const row = await this.row(tx, e.transactionId);
-    if (!row) return [];
-    const party = this.own.get();
-    const cached = await this.objects.get('sessions', party, row.session_id, '', tx, true);
-    if (!cached || cached.data.status === 'COMPLETED') return [];
-    const at = ocpiDateTime(e.stoppedAt);
-    // ocpp's settled energy when the stop carries it (the same figure in the Session, the CDR and its periods).
-    const settled = settledEnergy(row.meter_start_wh, e);
-    const kwh = settled.wh / 1000;
-    const patch: Json = { status: 'COMPLETED', end_date_time: at, kwh, last_updated: at };
-    const session = { ...cached.data, ...patch };
-    await this.objects.upsert(tx, { ...cached, data: session }, parseDateTime(at)!);
-
-    const location = await this.objects.get('locations', party, String(session.location_id), '', tx);
-    const tariff = await this.tariffOf(tx, location?.data, session);
-    // TypeORM answers a DELETE … RETURNING on PostgreSQL with [rows, affected].
-    const [readings]: [{ at: Date; wh: number; current_a: number | null }[], number] = await tx.query(`DELETE FROM ocpi_own_session_meter WHERE transaction_id = $1 RETURNING at, wh, current_a`, [e.transactionId]);
-    const periods = usagePeriods(
-      { at: String(session.start_date_time), wh: settled.fromWh },
-      readings.map((r) => ({ at: ocpiDateTime(new Date(r.at).toISOString()), wh: r.wh, ...(r.current_a === null ? {} : { currentA: r.current_a }) })),
-      { at, wh: e.meterStopWh },
-    );
-    const cdr = buildOwnCdr(session, location?.data, tariff, { at, kwh, periods });
-    const emsp = emspOf(row);
-    await this.objects.upsert(tx, { module: 'cdrs', countryCode: party.countryCode, partyId: party.partyId, objectId: String(cdr.id), objectType: '', data: cdr, sourceVersion: '2.2.1', audience: partyKey(emsp) }, parseDateTime(at)!);
-    return [
-      { emsp, module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId },
-      { emsp, module: 'cdrs', method: 'POST', objectId: String(cdr.id), body: cdr, correlationId },
-    ];
-  }
-
-  /** The own Tariff the session's connector names (its first `tariff_ids` entry), if cached. */
-  private async tariffOf(tx: EntityManager, location: Json | undefined, session: Json): Promise<Json | undefined> {
-    const evse = ((location?.evses as Json[] | undefined) ?? []).find((x) => x.uid === session.evse_uid);
-    const connector = ((evse?.connectors as Json[] | undefined) ?? []).find((c) => c.id === session.connector_id);
-    const id = Array.isArray(connector?.tariff_ids) ? connector.tariff_ids[0] : undefined;
-    return typeof id === 'string' ? (await this.objects.get('tariffs', this.own.get(), id, '', tx))?.data : undefined;
+    if (row) return this.settlement.settle(tx, row, e, correlationId);
+    await this.earlyStops.keep(tx, e, correlationId);
+    return [];
   }
 
   private async row(tx: EntityManager, transactionId: number): Promise<OwnSessionRow | undefined> {
@@ -160,5 +138,3 @@ export class OwnSessionsService {
     return rows[0];
   }
 }
-
-const emspOf = (r: OwnSessionRow): PartyRef => ({ countryCode: r.emsp_country_code, partyId: r.emsp_party_id });

@@ -57,7 +57,7 @@ describe('TransactionsConsumer: ocpp.transaction.started', () => {
     expect(deliver).toHaveBeenCalledTimes(1);
   });
 
-  it.each(['Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const)('a start ocpp answered %s (the charger may run it all the same) is no roaming Session: nothing asked, nothing sent', async (idTagStatus) => {
+  it.each(['Blocked', 'Expired', 'Invalid'] as const)('a start ocpp answered %s (the charger may run it all the same) is no roaming Session: nothing asked, nothing sent', async (idTagStatus) => {
     const { spec, started, deliver } = consumer();
     const event = delivered({ ...start, idTag: 'RFID-1', idTagStatus });
     await spec.handler!(event, tx);
@@ -65,6 +65,16 @@ describe('TransactionsConsumer: ocpp.transaction.started', () => {
     await new Promise(setImmediate);
     expect(started).not.toHaveBeenCalled();
     expect(deliver).not.toHaveBeenCalled();
+  });
+
+  it("a start ocpp answered ConcurrentTx (a valid token ocpp judged already in a session) is the token's Session, sent after the commit: the energy is the eMSP's to pay", async () => {
+    const { spec, started, deliver } = consumer();
+    const event = delivered({ ...start, idTag: 'RFID-1', idTagStatus: 'ConcurrentTx' });
+    await spec.handler!(event, tx);
+    expect(started).toHaveBeenCalledWith(tx, expect.objectContaining({ idTag: 'RFID-1', idTagStatus: 'ConcurrentTx' }), expect.any(String));
+    spec.afterCommit!([event]);
+    await new Promise(setImmediate);
+    expect(deliver).toHaveBeenCalledTimes(1);
   });
 
   it('a start ocpp answered Accepted is the token\'s Session, as one from an ocpp that does not say (absent = accepted)', async () => {

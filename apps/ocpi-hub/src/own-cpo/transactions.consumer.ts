@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Streams, Subjects, type EventMap, type EventSubject } from '@cpo/contracts';
+import { Streams, Subjects, type EventMap, type EventSubject, type OcppAuthorizationStatus } from '@cpo/contracts';
 import { ConsumerHost } from '@cpo/messaging';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { OwnDeliveryService, type OwnDelivery } from './own-delivery.service.js';
 import { OwnSessionsService } from './own-sessions.service.js';
+
+/** The `idTagStatus` of a start that makes a roaming Session (see onModuleInit). */
+const ROAMING_START: ReadonlySet<OcppAuthorizationStatus> = new Set(['Accepted', 'ConcurrentTx']);
 
 /**
  * `ocpp.transaction.started|stopped` and `ocpp.meter.sampled` → roaming Sessions and CDRs of the
@@ -26,10 +29,13 @@ export class TransactionsConsumer implements OnModuleInit {
   onModuleInit(): void {
     // A session started without an idTag (a free-vend charger) is no token's: no eMSP to send it to,
     // so it is no roaming Session (nor CDR: its stop finds no session and gives none). Nor is one
-    // ocpp refused (idTagStatus other than Accepted) that the charger runs all the same: the eMSP
-    // did not authorise it. An ocpp release that does not say (absent) accepted it, as before.
+    // ocpp refused as Invalid, Blocked or Expired that the charger runs all the same: the eMSP did
+    // not authorise it, or the token is not valid. ConcurrentTx is: the token is valid, ocpp only
+    // judged it already in a session (often one whose stop was lost), and the energy a charger
+    // delivers all the same is the eMSP's to be billed. An ocpp release that does not say (absent)
+    // accepted it, as before.
     this.consume(Subjects.OcppTransactionStarted, 'ocpi-hub-transactions-started', async (p, tx, c) =>
-      p.idTag === undefined || (p.idTagStatus ?? 'Accepted') !== 'Accepted' ? [] : this.sessions.started(tx, { ...p, idTag: p.idTag }, c),
+      p.idTag === undefined || !ROAMING_START.has(p.idTagStatus ?? 'Accepted') ? [] : this.sessions.started(tx, { ...p, idTag: p.idTag }, c),
     );
     this.consume(Subjects.OcppMeterSampled, 'ocpi-hub-meter-sampled', (p, tx, c) => this.sessions.metered(tx, p, c));
     this.consume(Subjects.OcppTransactionStopped, 'ocpi-hub-transactions-stopped', (p, tx, c) => this.sessions.stopped(tx, p, c));
