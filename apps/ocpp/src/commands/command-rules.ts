@@ -1,5 +1,6 @@
 import { parseDateTimeMs, type ValidationError16 } from '@cpo/ocpp-protocol';
 import { chargingProfileViolations } from './profile-rules.js';
+import { transferViolations } from './transfer-rules.js';
 
 const INT32_MAX = 2_147_483_647;
 const INT32_MIN = -2_147_483_648;
@@ -72,8 +73,24 @@ export function commandRuleViolations(action: string, payload: Payload, nowMs = 
   if (action === 'SetChargingProfile') found.push(...chargingProfileViolations(payload['csChargingProfiles'], '/csChargingProfiles'));
   if (action === 'RemoteStartTransaction') found.push(...chargingProfileViolations(payload['chargingProfile'], '/chargingProfile', false));
   found.push(...connectorViolations(action, payload));
+  found.push(...transferViolations(action, payload));
   if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'SecurityProfile')) found.push(...securityProfileValueViolations(payload['value']));
+  if (action === 'ChangeConfiguration' && isConfigurationKey(payload['key'], 'AuthorizationKey')) found.push(...authorizationKeyViolations(payload['value']));
   return found;
+}
+
+/** Whitepaper ed. 3 (A00.FR.205): the Basic-auth password is 16–40 characters; a 20-byte key is 40 hex digits. */
+const AUTHORIZATION_KEY_LENGTH = { minLength: 16, maxLength: 40 };
+
+/**
+ * The schema takes any value up to 500 characters, `""` included: a charger that accepted an empty
+ * or short key would let anyone who knows its identity in. The message never repeats the key.
+ */
+function authorizationKeyViolations(value: unknown): ValidationError16[] {
+  if (typeof value !== 'string') return [];
+  const length = [...value].length;
+  if (length >= AUTHORIZATION_KEY_LENGTH.minLength && length <= AUTHORIZATION_KEY_LENGTH.maxLength) return [];
+  return [violation('/value', `AuthorizationKey must be 16–40 characters (got ${length})`, { ...AUTHORIZATION_KEY_LENGTH })];
 }
 
 /** Whether `key` names the configuration key `name`: keys are CiString (`securityprofile` is the SecurityProfile). */

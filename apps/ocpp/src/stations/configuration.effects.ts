@@ -6,7 +6,6 @@ import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-exec
 import { isConfigurationKey, securityProfileOf } from '../commands/command-rules.js';
 import type { StationContext } from '../connection/station-context.js';
 import { capabilitiesFrom } from './capabilities.js';
-import { hashPassword } from './password.js';
 import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
 
@@ -44,12 +43,8 @@ export class ConfigurationEffects implements OnModuleInit {
       const req = payload as unknown as Ocpp16.ChangeConfigurationRequest;
       const status = (answer as unknown as Ocpp16.ChangeConfigurationResponse).status;
       if (status !== 'Accepted' && status !== 'RebootRequired') return;
-      if (isConfigurationKey(req.key, 'AuthorizationKey')) {
-        const hash = await hashPassword(req.value);
-        if (status === 'Accepted') await this.stations.setPassword(ctx.stationId, hash);
-        else await this.stations.setPendingPassword(ctx.stationId, hash);
-        return; // write-only: never stored in clear
-      }
+      // Write-only, never stored in clear; its hash is AuthorizationKeyRotation's.
+      if (isConfigurationKey(req.key, 'AuthorizationKey')) return;
       if (isConfigurationKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
       // Under the spelling we hold: `heartbeatinterval` is the charger's HeartbeatInterval, not a key beside it.
       const key = (await this.configuration.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;

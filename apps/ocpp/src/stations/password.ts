@@ -34,8 +34,14 @@ export function passwordCandidates(password: Buffer): string[] {
 const MAX_RUNNING = 2;
 /** Checks waiting for a run; beyond, a check is refused at once (UnavailableError) instead of piling up sockets and memory. */
 const MAX_WAITING = 256;
-/** Outcomes remembered (both kinds), beyond which the memory starts over. */
-const MAX_REMEMBERED = 100_000;
+/**
+ * Different passwords checked at once against one stored hash (one station's key). A charger needs
+ * one; guesses beyond it are refused at once, so guessing one station's key cannot fill the queue
+ * every other charger's first check after a restart waits in (they got 503 for as long as it lasted).
+ */
+const MAX_CHECKS_PER_KEY = 1;
+/** Outcomes remembered of each kind, beyond which the memory of that kind starts over. */
+export const MAX_REMEMBERED_OUTCOMES = 100_000;
 
 /**
  * Verifies a password against a stored hash. The outcome is a function of the stored hash and the
@@ -47,7 +53,17 @@ const MAX_REMEMBERED = 100_000;
  * service; when too many wait, a check fails fast with UnavailableError.
  */
 export class PasswordVerifier {
-  private readonly outcomes = new Map<string, boolean>();
+  /**
+   * Kept apart: anyone can add failures (a new guess each time), only a right key adds a success.
+   * In one memory a flood of guesses emptied the successes with it, and the next reconnect storm
+   * cost a scrypt run per charger again.
+   */
+  private readonly successes = new Set<string>();
+  private readonly failures = new Set<string>();
+  /** Checks under way by digest: the same password again (a charger retrying its upgrade) joins its check. */
+  private readonly checking = new Map<string, Promise<boolean>>();
+  /** Checks under way per stored hash (see MAX_CHECKS_PER_KEY). */
+  private readonly checksPerKey = new Map<string, number>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -56,8 +72,26 @@ export class PasswordVerifier {
 
   async verify(stored: string, password: Buffer): Promise<boolean> {
     const digest = createHash('sha256').update(stored).update('\u0000').update(password).digest('base64');
-    const known = this.outcomes.get(digest);
-    if (known !== undefined) return known;
+    if (this.successes.has(digest)) return true;
+    if (this.failures.has(digest)) return false;
+    const under = this.checking.get(digest);
+    if (under) return under;
+    const perKey = this.checksPerKey.get(stored) ?? 0;
+    if (perKey >= MAX_CHECKS_PER_KEY) throw new UnavailableError("a password check for this station's key is in progress; try again shortly");
+    this.checksPerKey.set(stored, perKey + 1);
+    const check = this.check(stored, password, digest);
+    this.checking.set(digest, check);
+    try {
+      return await check;
+    } finally {
+      this.checking.delete(digest);
+      const left = (this.checksPerKey.get(stored) ?? 1) - 1;
+      if (left > 0) this.checksPerKey.set(stored, left);
+      else this.checksPerKey.delete(stored);
+    }
+  }
+
+  private async check(stored: string, password: Buffer, digest: string): Promise<boolean> {
     const [scheme, n, r, p, salt, hash] = stored.split('$');
     if (scheme !== 'scrypt' || !salt || !hash) return false;
     const expected = Buffer.from(hash, 'base64');
@@ -70,8 +104,9 @@ export class PasswordVerifier {
         break;
       }
     }
-    if (this.outcomes.size >= MAX_REMEMBERED) this.outcomes.clear();
-    this.outcomes.set(digest, ok);
+    const outcomes = ok ? this.successes : this.failures;
+    if (outcomes.size >= MAX_REMEMBERED_OUTCOMES) outcomes.clear();
+    outcomes.add(digest);
     return ok;
   }
 

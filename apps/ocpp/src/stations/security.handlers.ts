@@ -1,14 +1,14 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, ConflictError, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
-import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
+import { CommandExecutor } from '../commands/command-executor.js';
 import { isConfigurationKey, securityProfileRefusal } from '../commands/command-rules.js';
 import type { OcppConfig } from '../config.js';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { AuthorizationKeyRotation } from './authorization-key-rotation.js';
 import { CERTIFICATE_AUTHORITY, type CheckedRequest, type ChargerCertificateAuthority } from './certificate-authority.js';
-import { hashPassword } from './password.js';
 import { securityEventLabel } from './security-events.js';
 import { StationRepository } from './station.repository.js';
 import { StationService } from './station.service.js';
@@ -30,6 +30,7 @@ export class SecurityHandlers implements OnModuleInit {
     private readonly repository: StationRepository,
     private readonly metrics: OcppMetrics,
     private readonly executor: CommandExecutor,
+    private readonly keys: AuthorizationKeyRotation,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     /** Set with OCPP_SIGN_CERTIFICATE=ca. */
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: ChargerCertificateAuthority | null,
@@ -42,21 +43,14 @@ export class SecurityHandlers implements OnModuleInit {
     if (this.ca) this.metrics.caNotAfter.set(Math.floor(this.ca.notAfter.getTime() / 1000));
     // A SecurityProfile the charger accepts makes it reconnect under that profile: refused before it
     // is sent when that reconnection could not succeed (no key we can check, no TLS, a lowering).
+    // A new AuthorizationKey is valid from before it is sent (AuthorizationKeyRotation).
     this.executor.beforeSending('ChangeConfiguration', async (ctx, payload) => {
       const { key, value } = payload as { key: string; value: string };
+      if (isConfigurationKey(key, 'AuthorizationKey')) return this.keys.stage(ctx.stationId, payload);
       if (!isConfigurationKey(key, 'SecurityProfile')) return;
       const tls = this.config.HTTP_TLS_CERT_FILE !== undefined || this.config.OCPP_TRUST_PROXY_TLS;
       const refusal = securityProfileRefusal(value, await this.repository.admission(ctx.stationId), tls);
       if (refusal) throw new ConflictError(refusal, { key, value });
-    });
-    // A new AuthorizationKey without an answer (timeout, socket lost) may be in use on the charger
-    // already: kept pending beside the old key, so whichever the charger reconnects with is let in
-    // (and the new one, once used, retires the old). Dropping it would lock the charger out.
-    this.executor.afterFailure('ChangeConfiguration', async (ctx, payload, failure) => {
-      const { key, value } = payload as { key: string; value: string };
-      if (!isConfigurationKey(key, 'AuthorizationKey') || !mayHaveReachedCharger(failure)) return;
-      await this.repository.setPendingPassword(ctx.stationId, await hashPassword(value));
-      this.logger.warn({ stationId: ctx.stationId, outcome: failure.kind }, 'AuthorizationKey change unanswered; the new key is accepted beside the old until the charger uses it');
     });
     this.dispatcher.handle('SecurityEventNotification', async (req, ctx) => {
       await this.repository.storeMessage(this.repository.manager, ctx.stationId, 'SecurityEventNotification', req);

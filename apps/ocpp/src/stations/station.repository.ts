@@ -191,6 +191,28 @@ export class StationRepository {
     await this.db.query(`UPDATE stations SET pending_password_hash = $2, updated_at = now() WHERE id = $1`, [id, passwordHash]);
   }
 
+  /**
+   * A new key about to be sent to the charger, accepted beside the current one from now on (see
+   * AuthorizationKeyRotation). Returns the pending key it displaced (null: none), undefined when
+   * there is no such station.
+   */
+  async stagePendingPassword(id: string, passwordHash: string): Promise<{ displaced: string | null } | undefined> {
+    const [r] = returnedRows<{ displaced: string | null }>(
+      await this.db.query(
+        `UPDATE stations s SET pending_password_hash = $2, updated_at = now()
+           FROM (SELECT id, pending_password_hash FROM stations WHERE id = $1 FOR UPDATE) old
+          WHERE s.id = old.id RETURNING old.pending_password_hash AS displaced`,
+        [id, passwordHash],
+      ),
+    );
+    return r && { displaced: r.displaced };
+  }
+
+  /** Withdraws a staged key the charger refused, giving back the pending key it displaced; nothing if it is no longer the pending one. */
+  async unstagePendingPassword(id: string, staged: string, displaced: string | null): Promise<void> {
+    await this.db.query(`UPDATE stations SET pending_password_hash = $3, updated_at = now() WHERE id = $1 AND pending_password_hash = $2`, [id, staged, displaced]);
+  }
+
   /** The charger authenticated with its pending key: it becomes the only one (unless replaced meanwhile). */
   /** The credentials as the promotion left them; undefined when it found no such pending key (promoted meanwhile). */
   async promotePendingPassword(id: string, pendingHash: string): Promise<Pick<StationAdmission, 'passwordHash' | 'securityProfile'> | undefined> {

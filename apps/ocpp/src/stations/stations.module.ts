@@ -4,6 +4,7 @@ import type { OcppConfig } from '../config.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
+import { AuthorizationKeyRotation } from './authorization-key-rotation.js';
 import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { Onboarding } from './onboarding.js';
@@ -32,6 +33,7 @@ import { TransferRepository } from './transfer.repository.js';
     TransferRepository,
     StationService,
     StationHandlers,
+    AuthorizationKeyRotation,
     SecurityHandlers,
     ConfigurationEffects,
     TransferRequestEffects,
