@@ -1,6 +1,6 @@
 import { ocppCommandSubject, OcppCommandReplyV1, OcppCommandRequestV1, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
-import { BusRequester, BusResponder, isNoResponders } from '../src/rpc/request-reply.js';
+import { BusRequester, BusResponder, isNoResponders, ReplyNotSentError } from '../src/rpc/request-reply.js';
 import { BusFixture } from './fixture.js';
 
 describe('core request/reply (real NATS)', () => {
@@ -65,5 +65,20 @@ describe('core request/reply (real NATS)', () => {
     expect(failure).toBeInstanceOf(TimeoutError);
     expect(isNoResponders(failure)).toBe(false);
     expect(isNoResponders(new UnavailableError('connection closed'))).toBe(false);
+  });
+
+  it("answers a reply the bus refuses (over the server's max_payload) with the error reply at once, not silence and a throw outside any caller", async () => {
+    const errors: unknown[] = [];
+    responder.serve<OcppCommandRequest, OcppCommandReply>({
+      subject: ocppCommandSubject('CP-HUGE'),
+      parseRequest,
+      toErrorReply: (e) => (errors.push(e), toErrorReply(e)),
+      handle: async () => ({ status: 'ok', payload: { data: 'x'.repeat(bus.nc.info!.max_payload + 1) } }),
+    });
+    const started = Date.now();
+    const reply = await requester.request(ocppCommandSubject('CP-HUGE'), { action: 'DataTransfer', payload: { vendorId: 'V' } }, { timeoutMs: 3000, parseReply });
+    expect(reply).toMatchObject({ status: 'error', code: 'InternalError', description: expect.stringContaining('max_payload') });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(errors).toEqual([expect.any(ReplyNotSentError)]);
   });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import { ReplyNotSentError } from '@cpo/messaging';
 import { DomainError, ROOT_LOGGER } from '@cpo/platform';
 import { isCsAction16, validateRequest16, type CsAction16, type JsonObject, type ValidationError16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
@@ -178,6 +179,11 @@ export class CommandExecutor {
   }
 
   errorReply(e: unknown): OcppCommandReply {
+    // The command ran and the charger answered, but that answer could not travel back (e.g. over
+    // the bus's max_payload): our failure, with an outcome the requester must treat as unknown.
+    if (e instanceof ReplyNotSentError) {
+      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: `the charger answered, but ${e.message}`.slice(0, 1024), mayHaveActed: true };
+    }
     if (e instanceof DomainError && e.kind === 'validation') return invalid(e.message, e.details);
     if (e instanceof DomainError && e.kind === 'not_found') return invalid(e.message);
     if (e instanceof DomainError && e.kind === 'conflict') return { status: 'error', code: LocalCommandErrorCode.Conflict, description: e.message.slice(0, 1024), details: e.details };

@@ -59,6 +59,23 @@ describe('CommandService.send over the bus', () => {
     const garbage = await send(overBus(async () => ({ data: new TextEncoder().encode('{"status":"maybe"}') })));
     expect(garbage).toMatchObject({ status: 'error', code: 'CentralSystemError', description: expect.stringContaining('invalid reply') });
   });
+
+  it('a reply that came but cannot be read says the charger may have acted: the replica holding the socket ran the command (e.g. a newer replica during a rollout)', async () => {
+    const garbage = await send(overBus(async () => ({ data: new TextEncoder().encode('{"status":"ok","payload":{"status":"Accepted"},"extra":1}') })));
+    expect(garbage).toMatchObject({ status: 'error', code: 'CentralSystemError', mayHaveActed: true });
+  });
+});
+
+describe('CommandService.send to the replica holding the socket', () => {
+  it("names the timeout it waits for in the request: the holding replica's own default may differ (a rollout changing OCPP_CALL_TIMEOUT_MS), and a call it still ran, or still sent from its queue, after this one gave up would act unseen", async () => {
+    const asked: { timeoutMs?: number }[] = [];
+    const requester = { request: async (_subject: string, req: { timeoutMs?: number }) => (asked.push(req), { status: 'ok', payload: {} }) };
+    const registry = { get: () => undefined } as unknown as SessionRegistry;
+    const svc = new CommandService(registry, { check: () => undefined, stationRefusal: async () => undefined } as unknown as CommandExecutor, requester as unknown as BusRequester, { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, logger);
+    await svc.send('CP-1', { action: 'ClearCache', payload: {} });
+    await svc.send('CP-1', { action: 'ClearCache', payload: {}, timeoutMs: 250 });
+    expect(asked.map((r) => r.timeoutMs)).toEqual([1000, 250]);
+  });
 });
 
 describe('CommandService.sendMany', () => {

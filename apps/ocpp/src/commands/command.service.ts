@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, OcppCommandReplyV1, ocppCommandSubject, parseRequestPayload, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { BusRequester, isNoResponders } from '@cpo/messaging';
-import { APP_CONFIG, ROOT_LOGGER, TimeoutError } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER, TimeoutError, ValidationError } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
@@ -40,10 +40,12 @@ export class CommandService {
     // here too so that an offline station gets the 400 rather than 503.
     const limited = await this.executor.stationRefusal(stationId, request.action, request.payload as JsonObject);
     if (limited) return limited;
-    const timeoutMs = (request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS) + BUS_MARGIN_MS;
+    // Named in the request: the holding replica's default may differ from ours (a rollout changing
+    // it), and a call it sent after we gave up would act with the caller told Timeout.
+    const callTimeoutMs = request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS;
     try {
-      return await this.requester.request(ocppCommandSubject(stationId), request, {
-        timeoutMs,
+      return await this.requester.request(ocppCommandSubject(stationId), { ...request, timeoutMs: callTimeoutMs }, {
+        timeoutMs: callTimeoutMs + BUS_MARGIN_MS,
         parseReply: (p) => parseRequestPayload(OcppCommandReplyV1, p),
         metricSubject: 'ocpp.command.*',
       });
@@ -53,6 +55,11 @@ export class CommandService {
       // Our bus failed (connection down, a reply outside the contract): the station may well be
       // connected, and the operator's request was fine, so neither Offline nor a 400.
       this.logger.error({ err, stationId, action: request.action }, 'command could not travel over the bus');
+      // A reply we cannot read (e.g. a newer replica's, mid-rollout) came from the replica that ran
+      // the command: its charger may have acted, and a reply without the flag says it did not.
+      if (err instanceof ValidationError) {
+        return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: `the replica holding ${stationId} answered, unreadably: ${errorMessage(err)}`.slice(0, 1024), mayHaveActed: true };
+      }
       return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: `the command could not reach the replica holding ${stationId}: ${errorMessage(err)}`.slice(0, 1024) };
     }
   }

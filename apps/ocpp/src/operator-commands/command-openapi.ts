@@ -33,7 +33,7 @@ const ERROR_REPLY = {
     mayHaveActed: {
       type: 'boolean',
       enum: [true],
-      description: 'Present when the charger may have carried the command out although no valid answer came (the socket closed after the call was sent, a malformed or schema-breaking answer): treat the outcome as unknown, not as refused',
+      description: 'Present when the charger may have carried the command out although no valid answer came (the socket closed after the call was sent, a malformed or schema-breaking answer, an answer that could not come back from the replica holding the station: unreadable, or over the bus\'s 1 MiB max_payload): treat the outcome as unknown, not as refused',
     },
   },
 };
@@ -55,7 +55,7 @@ export function ApiCommandReplies(): MethodDecorator {
     error(404, 'UnknownStation: no station with this id was ever registered (it never connected, nor was it created with PUT /stations/{id}); a registered one no replica holds is a 503'),
     error(409, 'NotAccepted (the station is not accepted), Superseded, or Conflict (a reservationId of another station, a profile id or slot of the grid limits)'),
     error(429, 'QueueFull: too many commands queued for the station'),
-    error(500, 'CentralSystemError: this service failed (its database, its bus, an unreadable reply of another replica), not the charger'),
+    error(500, 'CentralSystemError: this service failed (its database, its bus, an unreadable reply of another replica, a charger answer too large for the bus), not the charger; with mayHaveActed when the charger had answered'),
     error(502, "The charger's CallError, with its code"),
     error(503, 'Offline: no replica holds the station (a registered one; over the bus, ocpp.command.{stationId}, any station)'),
     error(504, 'Timeout: no answer in time (the charger may have acted); QueueTimeout: the call still waited behind earlier calls to the station at its timeout and was never sent (the charger did not act)'),

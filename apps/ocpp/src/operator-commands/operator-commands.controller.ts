@@ -37,9 +37,14 @@ class BulkCommandDto {
   timeoutMs?: number;
 }
 
+const TIMEOUT_RULE = `must be an integer between 1 and ${MAX_OCPP_COMMAND_TIMEOUT_MS}`;
+
+/** A bad `?timeoutMs=` named in the details, as a payload's fields are (Nest's own pipe names no field). */
+const timeoutMsPipe = new ParseIntPipe({ optional: true, exceptionFactory: () => new ValidationError(`timeoutMs ${TIMEOUT_RULE}`, { timeoutMs: TIMEOUT_RULE }) });
+
 function checkedTimeout(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (value < 1 || value > MAX_OCPP_COMMAND_TIMEOUT_MS) throw new ValidationError(`timeoutMs must be between 1 and ${MAX_OCPP_COMMAND_TIMEOUT_MS}`);
+  if (value < 1 || value > MAX_OCPP_COMMAND_TIMEOUT_MS) throw new ValidationError(`timeoutMs ${TIMEOUT_RULE}`, { timeoutMs: TIMEOUT_RULE });
   return value;
 }
 
@@ -52,7 +57,7 @@ export class CommandsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send an OCPP 1.6 command to a station and return its answer or a typed error' })
   @ApiParam({ name: 'action', enum: CS_ACTIONS_16 })
-  @ApiQuery({ name: 'timeoutMs', required: false, type: Number })
+  @ApiQuery({ name: 'timeoutMs', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_OCPP_COMMAND_TIMEOUT_MS }, description: "How long to wait for the charger's answer; absent = OCPP_CALL_TIMEOUT_MS" })
   @ApiBody({ description: 'The OCPP request payload of the action', schema: { oneOf: CS_ACTIONS_16.map((a) => openApiSchemaOf(a)) } })
   @ApiCommandReplies()
   async send(
@@ -60,7 +65,7 @@ export class CommandsController {
     @Param('action') action: string,
     @Body() payload: Record<string, unknown>,
     @Res() res: Response,
-    @Query('timeoutMs', new ParseIntPipe({ optional: true })) timeoutMs?: number,
+    @Query('timeoutMs', timeoutMsPipe) timeoutMs?: number,
   ): Promise<void> {
     if (!isCsAction16(action)) throw new ValidationError(`unknown action ${action}`, { action: `must be one of ${CS_ACTIONS_16.join(', ')}` });
     const body = payload ?? {};

@@ -1,6 +1,6 @@
 import { Headers, type ValidationResult } from '@cpo/contracts';
 import { currentCorrelationId, runWithCorrelation, TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
-import { errors, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { errors, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { BusNames } from '../bus-names.js';
 import { textDecoder, textEncoder } from '../envelope.js';
@@ -69,6 +69,12 @@ export class BusRequester {
   }
 }
 
+/**
+ * The reply a responder produced could not be sent (e.g. larger than the server's max_payload: the
+ * answer of a charger may be a 4 MB frame); the requester gets `toErrorReply` of this instead.
+ */
+export class ReplyNotSentError extends UnavailableError {}
+
 export interface ServeOptions<Req, Rep> {
   /** Logical subject; may contain wildcards (e.g. one subscription per station). */
   subject: string;
@@ -110,13 +116,36 @@ export class BusResponder {
               reply = o.toErrorReply(e);
             }
           }
-          if (!msg.respond(textEncoder.encode(JSON.stringify(reply)))) this.logger.warn({ subject: msg.subject }, 'request had no reply subject');
+          this.respond(msg, reply, o.toErrorReply);
         });
       },
     });
     this.subscriptions.add(sub);
     void sub.closed.then(() => this.subscriptions.delete(sub));
     return sub;
+  }
+
+  /**
+   * Sends the reply, or, when the bus refuses it, the error reply saying so. The refusal is thrown
+   * here, outside any caller: unhandled, it ended the process (every other request it served with
+   * it), and the requester waited its whole timeout for a reply that never came.
+   */
+  private respond<Rep>(msg: Msg, reply: Rep, toErrorReply: (error: unknown) => Rep): void {
+    let bytes: number | undefined;
+    try {
+      const data = textEncoder.encode(JSON.stringify(reply));
+      bytes = data.length;
+      if (!msg.respond(data)) this.logger.warn({ subject: msg.subject }, 'request had no reply subject');
+      return;
+    } catch (err) {
+      this.logger.error({ err, subject: msg.subject, bytes }, 'reply could not be sent on the bus; answered with an error instead');
+      const why = `the reply${bytes === undefined ? '' : ` (${bytes} bytes)`} could not be sent on the bus: ${(err as Error).message}`;
+      try {
+        msg.respond(textEncoder.encode(JSON.stringify(toErrorReply(new ReplyNotSentError(why, undefined, { cause: err })))));
+      } catch (again) {
+        this.logger.error({ err: again, subject: msg.subject }, 'error reply could not be sent either; the requester times out');
+      }
+    }
   }
 
   /** Drains every subscription: in-flight requests are answered, new ones go elsewhere. */

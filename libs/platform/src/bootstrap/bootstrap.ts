@@ -12,6 +12,9 @@ import { correlationContextMiddleware, requestLogMiddleware } from '../logging/r
 import { MetricsService } from '../metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
+/** Largest JSON request body an API reads (NATS's default max_payload: what a command can carry on). */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface CreateAppOptions {
   config: PlatformConfig;
   logger: Logger;
@@ -39,7 +42,9 @@ export async function createApp(rootModule: unknown, options: CreateAppOptions):
   app.set('etag', false);
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(requestLogMiddleware(options.logger));
-  app.useBodyParser('json');
+  // Express's default (100 KB) refused requests the APIs document: a bulk command to its 10,000
+  // stations, a Full local list of a few thousand tags. 1 MiB is what one NATS message carries.
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });
   app.useBodyParser('urlencoded', { extended: true });
   app.use(correlationContextMiddleware());
   app.useGlobalPipes(
