@@ -11,6 +11,8 @@ import { StationRepository } from '../src/stations/station.repository.js';
 import { api, send, type OcppHarness } from './harness.js';
 import { constantPlan, publishPlanAt, smartChargingSuite } from './smart-charging-harness.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('smart charging review 3', () => {
   const suite = smartChargingSuite('SCREV3');
   let h: OcppHarness;
@@ -82,6 +84,34 @@ describe('smart charging review 3', () => {
     // The planner counts each applied event as one answer to the plan: a second one would stand for a connector not answered yet.
     await eventually(() => h.events.of(Subjects.OcppChargingProfileApplied, cp.identity).length > 1, 1_500);
     expect(h.events.of(Subjects.OcppChargingProfileApplied, cp.identity)).toHaveLength(1);
+  });
+
+  it('a pass recording the plan accepted while another pass records it too (both answered, on two replicas) waits for that one and finds it: one applied event', async () => {
+    const { cp } = await online({ NumberOfConnectors: '1', ChargeProfileMaxStackLevel: '0' });
+    const repository = h.app.app.get(ChargingProfileRepository);
+    const db = h.app.app.get(DataSource);
+    const p = constantPlan(cp.identity, [[1, 16]]);
+    await db.transaction((tx) =>
+      repository.upsertDesired(tx, { stationId: cp.identity, chargingProfileId: 101, connectorId: 1, purpose: 'TxDefaultProfile', stackLevel: 0, desired: p.connectors[0]!, planId: p.planId, planOccurredAt: new Date().toISOString() }),
+    );
+    const sentAt = new Date(Date.now() - 1_000); // both passes sent before either recorded
+    // The other replica's pass records its accept, and has not committed yet.
+    const other = db.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      expect(await repository.recordOutcome(other.manager, cp.identity, 101, { state: 'applied', applied: { chargingProfileId: 101 }, result: 'Accepted', planId: p.planId })).toBe(true);
+      let settled = false;
+      const ours = db.transaction((tx) => repository.appliedSince(tx, cp.identity, 101, p.planId, sentAt)).finally(() => (settled = true));
+      await sleep(300);
+      // It waits for the row the other pass holds, rather than reading it pending and publishing `applied` a second time.
+      expect(settled).toBe(false);
+      await other.commitTransaction();
+      expect(await ours).toBe(true);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
   });
 
   it("a connector profile refused at level 1 and at level 0 keeps the lease fallback the charger took: it is the connector's only limit", async () => {

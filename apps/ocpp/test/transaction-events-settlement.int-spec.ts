@@ -70,6 +70,17 @@ describe('transaction events: idTagStatus on the start, settled energyWh on the 
     expect(listed.body.items).toEqual([expect.objectContaining({ transactionId: start['transactionId'], energyWh: 900 })]);
   });
 
+  it('a station the operator rejects after its accepted boot has its start answered Invalid on its next connection, which needs no boot', async () => {
+    const { r, id } = await station();
+    await api(h, 'PUT', `/api/v1/stations/${id}`, { registrationStatus: 'Rejected' });
+    r.close();
+    // OCPP-J §5.4: a reconnect needs no BootNotification; the charger goes on with its sessions.
+    const again = await RawClient.open(`${h.wsUrl}/${id}`);
+    sockets.push(again);
+    const start = await result(again, 'StartTransaction', { connectorId: 1, idTag: 'SETTLE-OK', meterStart: 0, timestamp: '2026-04-04T10:00:00Z' });
+    expect(start['idTagInfo']).toEqual({ status: 'Invalid' });
+  });
+
   it("the stop carries ocpp's settled energy: the registers' growth, 0 just below the start, a restarted meter's register counted from zero", async () => {
     const { r, id } = await station();
     const session = async (connectorId: number, meterStart: number, meterStop: number, minute: number) => {

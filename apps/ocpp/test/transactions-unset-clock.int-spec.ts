@@ -1,5 +1,7 @@
 import { Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
+import { DataSource } from 'typeorm';
+import { TransactionRepository } from '../src/transactions/transaction.repository.js';
 import { TransactionService } from '../src/transactions/transaction.service.js';
 import { api, ocppSuite, send } from './harness.js';
 
@@ -45,6 +47,20 @@ describe('transactions stamped by an unset charger clock', () => {
     expect(other.transactionId).not.toBe(first.transactionId);
     await sleep(300);
     expect(ocpp().events.of(Subjects.OcppTransactionStarted, cp.identity)).toHaveLength(2);
+  });
+
+  it('takes the same 1970 start after another power loss (a meter reset per session) for a new session once the first has stopped, not for its retry', async () => {
+    const cp = await booted();
+    // A free-vend charger that starts the car left plugged in as it powers up: the same second after
+    // the epoch, the same (empty) tag, a meter counting from 0 each session.
+    const start = { connectorId: 1, idTag: '', meterStart: 0, timestamp: EPOCH };
+    const first = await send(cp, 'StartTransaction', start);
+    await send(cp, 'StopTransaction', { transactionId: first.transactionId, meterStop: 4000, timestamp: '1970-01-01T01:00:00Z', reason: 'PowerLoss' });
+    await sleep(1100);
+    // Power is back: the clock starts at the epoch again, and so does the next session.
+    const second = await send(cp, 'StartTransaction', { ...start });
+    expect(second.transactionId).not.toBe(first.transactionId);
+    expect(await ocpp().db.query(`SELECT 1 FROM transactions WHERE station_id = $1 AND stopped_at IS NULL`, [cp.identity])).toHaveLength(1);
   });
 
   it('gives copies of a 1970 start handled at once (two replicas, a resend after a half-open socket) one transaction', async () => {
@@ -103,6 +119,25 @@ describe('transactions stamped by an unset charger clock', () => {
     // A different stop under the id (another session, same unset clock) is still kept for reconciliation.
     await send(cp, 'StopTransaction', { ...stop, meterStop: 7000, timestamp: '1970-01-01T00:09:00Z', transactionData: undefined });
     expect(await ocpp().db.query(`SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [cp.identity])).toHaveLength(1);
+  });
+
+  it('recognises the retry of a 1970 start or stop a replica of the previous release stored as stamped (a rolling update): no second transaction, no orphan stop', async () => {
+    const cp = await booted();
+    const start = { connectorId: 1, idTag: 'EPOCH-ROLL', meterStart: 300, timestamp: EPOCH };
+    // The previous release stored the start at its stamp, and kept no message.
+    const old = await ocpp().app.app.get(DataSource).transaction((tx) =>
+      ocpp().app.app.get(TransactionRepository).insertOrGet(tx, { stationId: cp.identity, connectorId: 1, idTag: 'EPOCH-ROLL', idTagStatus: 'Accepted', meterStartWh: 300, startedAt: new Date(EPOCH) }),
+    );
+    const retried = await send(cp, 'StartTransaction', { ...start });
+    expect(retried.transactionId).toBe(old.row.transactionId);
+    expect(await ocpp().db.query(`SELECT 1 FROM transactions WHERE station_id = $1`, [cp.identity])).toHaveLength(1);
+    // Its stop, stored at its stamp by the previous release too, then resent to this one.
+    const stop = { transactionId: old.row.transactionId, meterStop: 900, timestamp: '1970-01-01T00:30:00Z' };
+    await send(cp, 'StopTransaction', stop);
+    await ocpp().db.query(`UPDATE transactions SET stopped_at = $2 WHERE transaction_id = $1`, [old.row.transactionId, new Date(stop.timestamp)]);
+    await ocpp().db.query(`DELETE FROM station_messages WHERE station_id = $1 AND kind = 'StopTransactionUnsetClock'`, [cp.identity]);
+    await send(cp, 'StopTransaction', stop);
+    expect(await ocpp().db.query(`SELECT 1 FROM station_messages WHERE station_id = $1 AND kind = 'OrphanStopTransaction'`, [cp.identity])).toHaveLength(0);
   });
 
   it('takes an RTC default (2000-01-01) as unset too, and a 2010 stamp as the time it says', async () => {

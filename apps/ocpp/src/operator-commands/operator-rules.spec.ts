@@ -39,6 +39,14 @@ describe('managedSlotRefusal: an operator profile that would replace, or prevail
     expect(refused(set(0, 'TxDefaultProfile', 2), [lease])).toBe(true);
   });
 
+  it('refuses a TxProfile at any level over a connector limit or the emulated cap: a TxProfile overrides the TxDefaultProfile for its transaction (§3.13.1), levels compare within a purpose only', () => {
+    expect(refused(set(1, 'TxProfile', 0), [lease])).toBe(true);
+    expect(refused(set(1, 'TxProfile', 0), [{ connectorId: 1, purpose: 'TxDefaultProfile', stackLevel: 0 }])).toBe(true);
+    expect(refused(set(2, 'TxProfile', 0), [{ connectorId: 0, purpose: 'TxDefaultProfile', stackLevel: 0 }])).toBe(true);
+    expect(refused(set(2, 'TxProfile', 0), [lease])).toBe(false);
+    expect(refused(set(1, 'TxProfile', 0), [cap])).toBe(false); // the ChargePointMaxProfile caps it still
+  });
+
   it('lets through lower levels, other purposes and connectors, stations without grid limits, and other actions', () => {
     expect(refused(set(1, 'TxDefaultProfile', 0), [lease])).toBe(false);
     expect(refused(set(0, 'TxDefaultProfile', 0), [cap])).toBe(false);
@@ -55,7 +63,8 @@ describe('managedSlotRefusal: an operator profile that would replace, or prevail
     expect(start(1, 1)).toMatchObject({ code: 'Conflict', details: { connectorId: 1, stackLevel: 1 } });
     expect(start(1)).toMatchObject({ description: expect.stringMatching(/on the connector the charger picks/) });
     expect(start(2, 1)).toMatchObject({ code: 'Conflict', details: { connectorId: 1, stackLevel: 2 } });
-    expect(start(0, 1)).toBeUndefined();
+    // Any level: the remote start's TxProfile overrides the connector's TxDefaultProfile for the session.
+    expect(start(0, 1)).toMatchObject({ code: 'Conflict', details: { connectorId: 1, stackLevel: 0 } });
     expect(start(1, 2)).toBeUndefined();
   });
 

@@ -66,14 +66,18 @@ interface Slot {
 
 /**
  * The (connector, purpose, stack level) places the grid limits occupy on the charger: each managed
- * profile's own; a connector's TxDefaultProfile also as the TxProfile copy it gets for a running
- * transaction (same level); and, with leases, the level-0 fallback under a level-1 lease.
+ * profile's own; a TxDefaultProfile (a connector's, or connector 0's emulated cap) also every
+ * TxProfile level from 0 (a TxProfile overrides the TxDefaultProfile for its transaction whatever
+ * the levels, §3.13.1: levels compare within a purpose; a connector's limit also goes to a running
+ * transaction as a TxProfile copy at its own level); and, with leases, the level-0 fallback under
+ * a level-1 lease.
  */
 function slotsOf(managed: readonly ManagedProfile[], leases: boolean): Slot[] {
   return managed.flatMap((m) => {
     const own = { connectorId: m.connectorId, purpose: m.purpose, stackLevel: m.stackLevel };
-    if (m.purpose !== 'TxDefaultProfile' || m.connectorId === 0) return [own];
-    const slots = [own, { ...own, purpose: 'TxProfile' }];
+    if (m.purpose !== 'TxDefaultProfile') return [own];
+    const slots = [own, { ...own, purpose: 'TxProfile', stackLevel: 0 }];
+    if (m.connectorId === 0) return slots;
     if (leases && m.stackLevel >= 1) slots.push({ ...own, stackLevel: 0 });
     return slots;
   });
@@ -105,7 +109,7 @@ export function managedSlotRefusal(action: CsAction16, payload: Record<string, u
   if (!taken || !sendable(action, payload)) return undefined;
   const where = action === 'RemoteStartTransaction' && payload['connectorId'] === undefined ? 'on the connector the charger picks' : `on connector ${connectorId}`;
   return conflict(
-    `a ${String(purpose)} at stack level ${String(stackLevel)} ${where} would replace, or prevail over, the grid limit this platform keeps on connector ${taken.connectorId} at stack level ${taken.stackLevel}; use a lower stack level, or the planner's caps`,
+    `a ${String(purpose)} at stack level ${String(stackLevel)} ${where} would replace, or prevail over, the grid limit this platform keeps on connector ${taken.connectorId}${purpose === 'TxProfile' ? ' (a TxProfile overrides it at any level); use' : ` at stack level ${taken.stackLevel}; use a lower stack level, or`} the planner's caps`,
     { connectorId, chargingProfilePurpose: purpose, stackLevel, gridLimitConnectorId: taken.connectorId },
   );
 }

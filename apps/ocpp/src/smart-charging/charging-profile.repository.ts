@@ -206,15 +206,18 @@ export class ChargingProfileRepository {
 
   /**
    * Whether the row holds `planId` applied by a pass that recorded it at or after `since` (locked for
-   * the rest of `tx`: a pass recording it concurrently is waited for and then seen).
+   * the rest of `tx`: a pass recording it concurrently is waited for and then seen). The row is
+   * locked by its key and the condition read from the version the lock returns: with the condition
+   * in the WHERE, a row still pending in our snapshot (the other pass's update not committed) is
+   * skipped without waiting, and both passes publish `applied`.
    */
   async appliedSince(tx: EntityManager, stationId: string, chargingProfileId: number, planId: string | null, since: Date): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `SELECT 1 FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $3::uuid
-         AND state = 'applied' AND applied_at >= $4::timestamptz FOR UPDATE`,
+    const rows: { hit: boolean }[] = await tx.query(
+      `SELECT (plan_id IS NOT DISTINCT FROM $3::uuid AND state = 'applied' AND applied_at >= $4::timestamptz) AS hit
+         FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = $2 FOR UPDATE`,
       [stationId, chargingProfileId, planId, since.toISOString()],
     );
-    return rows.length > 0;
+    return rows[0]?.hit === true;
   }
 
   async recordOutcome(

@@ -42,3 +42,18 @@ describe('StationService.boot', () => {
     expect(outbox.enqueue).toHaveBeenCalledWith(expect.anything(), expect.any(String), expect.objectContaining({ bootedAt: RECEIVED.toISOString() }), { validate: false });
   });
 });
+
+describe('StationService.status from a charger whose clock stays unset', () => {
+  it('orders every status by its receipt but warns once per station and interval, not once per status for ever', async () => {
+    const warn = jest.fn();
+    const submit = jest.fn(async () => undefined);
+    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, {} as OcppConfig, { warn } as unknown as Logger);
+    const status = { connectorId: 1, status: 'Available' as const, errorCode: 'NoError' as const, timestamp: '1970-01-01T00:00:07Z' };
+    for (let i = 0; i < 20; i++) await service.status('CP-1', status, new Date(RECEIVED.getTime() + i * 1000));
+    expect(submit).toHaveBeenCalledTimes(20);
+    expect(submit).toHaveBeenLastCalledWith(expect.anything(), expect.objectContaining({ statusAt: new Date(RECEIVED.getTime() + 19_000) }));
+    expect(warn).toHaveBeenCalledTimes(1);
+    await service.status('CP-2', status, RECEIVED);
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+});

@@ -9,6 +9,7 @@ import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
+import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
 import { isUnsetClock, parseOcppTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
@@ -25,6 +26,8 @@ const STATUS_SKEW_TOLERANCE_MS = 5_000;
 @Injectable()
 export class StationService {
   private readonly heartbeats: CommitBatcher<{ stationId: string; at: Date }, void>;
+  /** A charger whose clock stays unset stamps every status so: logged per station and interval, not per status. */
+  private readonly unsetClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
   /**
    * Connector statuses as CTEs of the shared charger-message statement (one round trip, its own
    * transaction): stale notifications (older than stored, or than an earlier one in the batch) are
@@ -138,7 +141,13 @@ export class StationService {
       }
     } else if (isUnsetClock(sent)) {
       statusAt = receivedAt;
-      this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp from an unset charger clock; ordered by receipt time');
+      const unlogged = this.unsetClockLog.take(stationId, receivedAt);
+      if (unlogged !== undefined) {
+        this.logger.warn(
+          { stationId, connectorId: req.connectorId, timestamp: req.timestamp, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
+          'status timestamp from an unset charger clock; ordered by receipt time (logged once per station and interval)',
+        );
+      }
     }
     await this.commits.submit(this.statusPart, {
       stationId,

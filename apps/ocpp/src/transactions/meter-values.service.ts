@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
-import { chargerTime } from '../time.js';
+import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
+import { isUnsetClock, parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { meterReadingsInsert, TransactionRepository, type MeterReading } from './transaction.repository.js';
@@ -38,6 +39,8 @@ interface Submission {
 export class MeterValuesService {
   /** Readings whose transaction must be looked up: that needs a transaction around the lookup. */
   private readonly lookups: CommitBatcher<Submission, void>;
+  /** A charger whose clock stays unset stamps every MeterValues so: logged per station and interval, not per message. */
+  private readonly unsetClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
   /**
    * Readings that carry their transaction id (the usual case): their rows and events are CTEs of the
    * shared charger-message statement (with statuses), one atomic, durable transaction and one round
@@ -69,15 +72,23 @@ export class MeterValuesService {
   }
 
   record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date): Promise<void> {
-    const times = req.meterValue.map((mv) => chargerTime(mv.timestamp, receivedAt));
-    const unset = req.meterValue.filter((_, j) => times[j]!.unset);
-    if (unset.length > 0) {
+    // One array per message on this path (~9,000 CALLs/s): no per-value objects.
+    const at = new Array<Date>(req.meterValue.length);
+    let unset = 0;
+    for (let j = 0; j < at.length; j++) {
+      const sent = parseOcppTime(req.meterValue[j]!.timestamp);
+      const unsetClock = isUnsetClock(sent);
+      if (unsetClock) unset++;
+      at[j] = unsetClock ? receivedAt : sent;
+    }
+    const unlogged = unset > 0 ? this.unsetClockLog.take(stationId, receivedAt) : undefined;
+    if (unlogged !== undefined) {
       this.logger.warn(
-        { stationId, connectorId: req.connectorId, transactionId: req.transactionId, timestamp: unset[0]!.timestamp, unsetMeterValues: unset.length, receivedAt: receivedAt.toISOString() },
-        'MeterValues timestamp from an unset charger clock; stored at receipt time',
+        { stationId, connectorId: req.connectorId, transactionId: req.transactionId, unsetMeterValues: unset, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
+        'MeterValues timestamp from an unset charger clock; stored at receipt time (logged once per station and interval)',
       );
     }
-    const item: Submission = { stationId, req, at: times.map((t) => t.at) };
+    const item: Submission = { stationId, req, at };
     const named = givenTransactionId(item);
     const direct = named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId;
     return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);

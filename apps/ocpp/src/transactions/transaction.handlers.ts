@@ -16,7 +16,9 @@ export class TransactionHandlers implements OnModuleInit {
 
   onModuleInit(): void {
     this.dispatcher.handle('Authorize', async (req, ctx) => ({ idTagInfo: await this.authorization.authorize(ctx.stationId, req.idTag) }));
-    this.dispatcher.handle('StartTransaction', (req, ctx, call) => this.transactions.start(ctx.stationId, req, call.receivedAt, ctx.registration === 'Rejected'));
+    this.dispatcher.handle('StartTransaction', async (req, ctx, call) =>
+      this.transactions.start(ctx.stationId, req, call.receivedAt, await this.transactions.stationRefused(ctx.stationId, ctx.registration)),
+    );
     this.dispatcher.handle('StopTransaction', (req, ctx, call) => this.transactions.stop(ctx.stationId, req, call.receivedAt));
     this.dispatcher.handle('MeterValues', async (req, ctx, call) => {
       await this.meterValues.record(ctx.stationId, req, call.receivedAt);

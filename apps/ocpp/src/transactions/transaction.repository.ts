@@ -103,6 +103,12 @@ export function toTransaction(r: Record<string, unknown>): TransactionRow {
 export class TransactionRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** The registration status the operator set for the station (undefined: no such station). */
+  async registrationStatus(stationId: string): Promise<string | undefined> {
+    const rows: { registration_status: string }[] = await this.db.query(`SELECT registration_status FROM stations WHERE id = $1`, [stationId]);
+    return rows[0]?.registration_status;
+  }
+
   async find(transactionId: number): Promise<TransactionRow | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM transactions WHERE transaction_id = $1`, [transactionId]);
     return rows[0] ? toTransaction(rows[0]) : undefined;
@@ -143,17 +149,31 @@ export class TransactionRepository {
   /**
    * Transactions of this start's (station, connector, tag without case, meterStart) that began with
    * a StartTransaction kept as `kind` (its time of record is the message's receipt, the time the
-   * transaction started), each with the `timestamp` that message carried as sent.
+   * transaction started), each with the `timestamp` that message carried as sent. Only those not
+   * stopped: a retried start comes before its stop (the charger stops under the id the start's answer
+   * gives it), and an unset clock restarts at the epoch with every power loss, so a later session
+   * (a meter reset per session, the same tag) can carry a stopped one's stamp to the second.
    */
   async startsKeptAs(tx: EntityManager, kind: string, t: Pick<NewTransaction, 'stationId' | 'connectorId' | 'idTag' | 'meterStartWh'>): Promise<{ row: TransactionRow; sentTimestamp: unknown }[]> {
     const rows: Record<string, unknown>[] = await tx.query(
       `SELECT t.*, m.payload->'timestamp' AS sent_timestamp FROM station_messages m
          JOIN transactions t ON t.station_id = m.station_id AND t.started_at = m.received_at
         WHERE m.station_id = $1 AND m.kind = $2 AND t.connector_id = $3 AND lower(t.id_tag) = lower($4) AND t.meter_start_wh = $5
-          AND t.start_duplicate_of IS NULL AND t.orphan = false`,
+          AND t.start_duplicate_of IS NULL AND t.orphan = false AND t.stopped_at IS NULL`,
       [t.stationId, kind, t.connectorId, t.idTag, t.meterStartWh],
     );
     return rows.map((r) => ({ row: toTransaction(r), sentTimestamp: r['sent_timestamp'] }));
+  }
+
+  /** The transaction of this start's key (`insertOrGet`'s), if one is stored and not stopped. */
+  async runningStartAt(tx: EntityManager, t: NewTransaction): Promise<TransactionRow | undefined> {
+    const rows: Record<string, unknown>[] = await tx.query(
+      `SELECT * FROM transactions
+        WHERE station_id = $1 AND connector_id = $2 AND lower(id_tag) = lower($3) AND started_at = $4 AND meter_start_wh = $5
+          AND start_duplicate_of IS NULL AND stopped_at IS NULL`,
+      [t.stationId, t.connectorId, t.idTag, t.startedAt, t.meterStartWh],
+    );
+    return rows[0] ? toTransaction(rows[0]) : undefined;
   }
 
   /** The `timestamp`, as sent, of the StopTransactions of this transaction kept as `kind` at `receivedAt`. */

@@ -6,6 +6,7 @@ import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuthorizationService, type IdTagInfo } from '../authorization/authorization.service.js';
+import type { RegistrationState } from '../connection/station-context.js';
 import { reservationEndedBy } from '../reservations/reservation-match.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { chargerTime } from '../time.js';
@@ -42,11 +43,23 @@ export class TransactionService {
   ) {}
 
   /**
+   * Whether a StartTransaction comes from a station the operator refused: one answered Rejected at
+   * boot, or set Rejected since while its session went on (an operator's change leaves a connected
+   * session Unknown until it boots again, and a reconnect needs no boot, OCPP-J §5.4). The gate lets
+   * such a known station's transaction messages through. Looked up only for a session not Accepted:
+   * nothing is added for the others.
+   */
+  async stationRefused(stationId: string, registration: RegistrationState): Promise<boolean> {
+    if (registration === 'Rejected') return true;
+    return registration !== 'Accepted' && (await this.transactions.registrationStatus(stationId)) === 'Rejected';
+  }
+
+  /**
    * `receivedAt`: the message's receipt (now, for a caller handling it as it arrives), its time of
    * record when the charger's clock was unset (`chargerTime`, unset-clock.ts): the start is then
    * authorised, matched to a remote start and a reservation, stored and published at that time,
-   * and recognised when retried by its stamp as sent. `stationRejected`: the station's boot was
-   * answered Rejected (the operator refused it: decommissioned, stolen, unpaid); its start is still
+   * and recognised when retried by its stamp as sent. `stationRejected`: the operator refused the
+   * station (`stationRefused`: decommissioned, stolen, unpaid); its start is still
    * stored (the guide: transaction messages are processed rather than lost) but answered Invalid
    * without asking anyone, so no token of ours or a roaming partner's opens a session there.
    */

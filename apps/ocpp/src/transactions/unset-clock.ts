@@ -37,6 +37,9 @@ export async function insertOrGetUnsetClockStart(
   await transactions.lockUnsetClockStarts(tx, t.stationId);
   const earlier = (await transactions.startsKeptAs(tx, UNSET_CLOCK_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
   if (earlier) return { row: earlier.row, created: false };
+  // A copy handled by a replica of the previous release (a rolling update) was stored at its stamp, with no message kept.
+  const stamped = await transactions.runningStartAt(tx, { ...t, startedAt: parseOcppTime(req.timestamp) });
+  if (stamped) return { row: stamped, created: false };
   const inserted = await transactions.insertOrGet(tx, t);
   if (inserted.created) await transactions.keepMessage(tx, t.stationId, UNSET_CLOCK_START, req, t.startedAt);
   return inserted;
@@ -51,6 +54,8 @@ export async function repeatsUnsetClockStop(
   req: Ocpp16.StopTransactionRequest,
 ): Promise<boolean> {
   if (stopped.meterStopWh !== req.meterStop) return false;
+  // Stored at its stamp by a replica of the previous release (a rolling update): no message kept.
+  if (sameStamp(stopped.stoppedAt?.toISOString(), req.timestamp)) return true;
   const kept = await transactions.stopStampsKeptAs(tx, UNSET_CLOCK_STOP, stopped.stationId, stopped.transactionId, stoppedAt);
   return kept.some((sent) => sameStamp(sent, req.timestamp));
 }

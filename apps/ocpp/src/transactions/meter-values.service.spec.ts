@@ -1,0 +1,30 @@
+import { jest } from '@jest/globals';
+import type { OutboxWriter } from '@cpo/messaging';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { ChargerCommits } from '../persistence/charger-commits.js';
+import { MeterValuesService } from './meter-values.service.js';
+import { TransactionOwners } from './transaction-owners.js';
+import type { TransactionRepository } from './transaction.repository.js';
+
+describe('MeterValuesService.record from a charger whose clock stays unset', () => {
+  it('warns once per station and interval, not once per MeterValues for ever (one per sample interval per charger)', async () => {
+    const warn = jest.fn();
+    const submit = jest.fn(async () => undefined);
+    const owners = new TransactionOwners();
+    owners.remember(7, 'CP-1');
+    owners.remember(8, 'CP-2');
+    const service = new MeterValuesService({} as DataSource, {} as TransactionRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, owners, { warn } as unknown as Logger);
+    const mv = (transactionId: number) => ({ connectorId: 1, transactionId, meterValue: [{ timestamp: '1970-01-01T00:10:00Z', sampledValue: [{ value: '100' }] }] });
+    const start = Date.parse('2026-12-06T18:00:00Z');
+    for (let i = 0; i < 60; i++) await service.record('CP-1', mv(7), new Date(start + i * 10_000));
+    expect(submit).toHaveBeenCalledTimes(60); // every reading is still stored
+    expect(warn).toHaveBeenCalledTimes(1);
+    await service.record('CP-2', mv(8), new Date(start));
+    expect(warn).toHaveBeenCalledTimes(2); // another charger is news
+    // Much later, the condition is logged again, with how many went unlogged meanwhile.
+    await service.record('CP-1', mv(7), new Date(start + 3_600_000));
+    expect(warn).toHaveBeenCalledTimes(3);
+    expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', unloggedSince: 59 }), expect.any(String));
+  });
+});
