@@ -1,5 +1,5 @@
 import { OCPI_TOKEN_AUTHORIZE_SUBJECT, OcpiTokenAuthorizeReplyV1, Subjects, type OcppTransactionStarted, type OcppTransactionStopped } from '@cpo/contracts';
-import { EventPublisher } from '@cpo/messaging';
+import { EventPublisher, MessagingMetrics } from '@cpo/messaging';
 import { sampleLocation221 } from '@cpo/ocpi-protocol';
 import { eventually, testServers } from '@cpo/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -154,6 +154,35 @@ describe('own CPO party: a stop handled before its start', () => {
     );
     expect(kinds(out)).toEqual(['PATCH sessions', 'POST cdrs']);
     expect(await kept()).not.toContain(30_302);
+  });
+
+  it("a stop batch deadlocked with a concurrent batch over two transactions' locks is retried as a whole, not failed as the stop's own fault (which dead-letters it, a lost CDR)", async () => {
+    const [gate, a, b] = [30_401, 30_402, 30_403];
+    const key = (id: number) => `hashtextextended('ocpi_own_session:${id}', 0)`;
+    const retried = async () => (await hub.t.app.get(MessagingMetrics).consumed.get()).values.find((v) => v.labels.consumer === STOPS && v.labels.outcome === 'retried')?.value ?? 0;
+    const before = await retried();
+    // Another batch (a start batch, here a plain session) holding b's lock and then asking for a's,
+    // while the stop batch [a, b] holds a's and waits for b's. Its deadlock_timeout is the longer,
+    // so PostgreSQL aborts the stop batch.
+    const other = new pg.Client({ connectionString: hub.t.config.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query(`SET deadlock_timeout = '10s'`);
+      await other.query(`SELECT pg_advisory_lock(${key(gate)}), pg_advisory_lock(${key(b)})`);
+      // The stop consumer is held on gate's stop while a's and b's queue behind it: one batch.
+      await stopped(gate, 1_000, '2025-08-06T01:00:00.000Z');
+      await new Promise((r) => setTimeout(r, 500));
+      await stopped(a, 1_000, '2025-08-06T01:00:00.000Z');
+      await stopped(b, 1_000, '2025-08-06T01:00:00.000Z');
+      await new Promise((r) => setTimeout(r, 500));
+      await other.query(`SELECT pg_advisory_unlock(${key(gate)})`);
+      await new Promise((r) => setTimeout(r, 500));
+      await other.query(`SELECT pg_advisory_lock(${key(a)})`);
+    } finally {
+      await other.end();
+    }
+    expect(await eventually(async () => (await kept()).includes(a) && (await kept()).includes(b), 20_000)).toBe(true);
+    expect(await retried()).toBe(before);
   });
 
   it('a stop no roaming start claims (local token, refused start, no start) is kept, never sent, and pruned after a day', async () => {
