@@ -4,7 +4,6 @@ import { Headers, Subjects, type OcppTransactionStarted } from '@cpo/contracts';
 import { BusNames, decodeMessage, type BusEvent, type ConsumerHost, type ConsumerSpec } from '@cpo/messaging';
 import type { JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { UnavailableError } from '@cpo/platform';
 import { pino } from 'pino';
 import type { EntityManager } from 'typeorm';
 import type { OwnDelivery, OwnDeliveryService } from './own-delivery.service.js';
@@ -82,36 +81,5 @@ describe('TransactionsConsumer: ocpp.transaction.started', () => {
     const { spec, started } = consumer();
     await spec.handler!(delivered({ ...start, idTag: 'RFID-1', idTagStatus: 'Accepted' }), tx);
     expect(started).toHaveBeenCalledWith(tx, expect.objectContaining({ idTag: 'RFID-1', idTagStatus: 'Accepted' }), expect.any(String));
-  });
-});
-
-describe('TransactionsConsumer: a lock conflict between the start and stop consumers', () => {
-  /** What TypeORM throws for a statement PostgreSQL aborted: the SQLSTATE on the error and its driverError. */
-  const pgError = (code: string) => Object.assign(new Error(code === '40P01' ? 'deadlock detected' : 'could not serialize access'), { code, driverError: Object.assign(new Error('pg'), { code }) });
-  const stop = { stationId: 'CP-1', transactionId: 7, meterStopWh: 1000, stoppedAt: '2026-01-01T11:00:00Z' };
-
-  function stopSpec(fail: unknown) {
-    const specs = new Map<string, ConsumerSpec>();
-    const host = { register: (spec: ConsumerSpec) => specs.set(spec.filterSubject, spec) } as unknown as ConsumerHost;
-    const stopped = jest.fn(async () => {
-      throw fail;
-    });
-    new TransactionsConsumer(host, { stopped } as unknown as OwnSessionsService, { deliver: jest.fn() } as unknown as OwnDeliveryService, pino({ level: 'silent' })).onModuleInit();
-    return specs.get(Subjects.OcppTransactionStopped)!;
-  }
-
-  it.each(['40P01', '40001'])(
-    "PostgreSQL's %s (a start batch and a stop batch taking two transactions' locks in opposite order) is a transient failure, not the stop's own: the batch is retried, never dead-lettered",
-    async (code) => {
-      const failure = pgError(code);
-      const rejected = stopSpec(failure).handler!(delivered(stop, Subjects.OcppTransactionStopped), tx);
-      await expect(rejected).rejects.toBeInstanceOf(UnavailableError);
-      await expect(rejected).rejects.toMatchObject({ cause: failure });
-    },
-  );
-
-  it('any other database error stays the event\'s own (not hidden as transient)', async () => {
-    const failure = pgError('23505');
-    await expect(stopSpec(failure).handler!(delivered(stop, Subjects.OcppTransactionStopped), tx)).rejects.toBe(failure);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type EventMap, type EventSubject, type OcppAuthorizationStatus } from '@cpo/contracts';
 import { ConsumerHost } from '@cpo/messaging';
-import { ROOT_LOGGER, UnavailableError } from '@cpo/platform';
+import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { OwnDeliveryService, type OwnDelivery } from './own-delivery.service.js';
@@ -10,19 +10,6 @@ import { OwnSessionsService } from './own-sessions.service.js';
 
 /** The `idTagStatus` of a start that makes a roaming Session (see onModuleInit). */
 const ROAMING_START: ReadonlySet<OcppAuthorizationStatus> = new Set(['Accepted', 'ConcurrentTx']);
-
-/**
- * PostgreSQL's deadlock_detected and serialization_failure. A start batch and a stop batch take
- * their transactions' locks (OwnEarlyStopsRepository.lock) in the order of their events, which
- * differ, so two of them can deadlock; the victim is no fault of its event's and must not count
- * towards its dead-lettering (a dead-lettered stop is a lost CDR): the batch is retried instead.
- */
-const LOCK_CONFLICT = new Set(['40P01', '40001']);
-
-function isLockConflict(err: unknown): boolean {
-  const { code, driverError } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; driverError?: { code?: unknown } };
-  return LOCK_CONFLICT.has(String(code)) || LOCK_CONFLICT.has(String(driverError?.code));
-}
 
 /**
  * `ocpp.transaction.started|stopped` and `ocpp.meter.sampled` → roaming Sessions and CDRs of the
@@ -60,10 +47,9 @@ export class TransactionsConsumer implements OnModuleInit {
       stream: Streams.OCPP,
       filterSubject: subject,
       handler: async (event, tx) => {
-        const out = await handle(event.payload as EventMap[S], tx, event.correlationId ?? randomUUID()).catch((err: unknown) => {
-          // Unavailable is what the consumer retries without blaming the event (never dead-letters).
-          throw isLockConflict(err) ? new UnavailableError('lock conflict with a concurrent batch; retried', undefined, { cause: err }) : err;
-        });
+        // A deadlock with the other consumers' batches (they lock transactions in their events' order)
+        // is retried without blaming the event: isInfrastructureError in @cpo/messaging.
+        const out = await handle(event.payload as EventMap[S], tx, event.correlationId ?? randomUUID());
         if (out.length > 0) this.pending.set(event.id, out);
         else this.pending.delete(event.id);
       },

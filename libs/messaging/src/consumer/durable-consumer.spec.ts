@@ -118,7 +118,7 @@ describe('DurableConsumer: an outage is never the message\'s fault', () => {
 describe('isInfrastructureError', () => {
   it('tells an unreachable dependency from a failure of the message', () => {
     const pg = (code: string) => Object.assign(new Error('pg'), { code });
-    for (const e of [pg('08006'), pg('57P01'), pg('57P03'), pg('53300'), pg('ECONNRESET'), new AggregateError([pg('ECONNREFUSED')]), new Error('x', { cause: pg('08001') })]) {
+    for (const e of [pg('08006'), pg('57P01'), pg('57P03'), pg('53300'), pg('40P01'), pg('40001'), pg('ECONNRESET'), new AggregateError([pg('ECONNREFUSED')]), new Error('x', { cause: pg('08001') })]) {
       expect(isInfrastructureError(e)).toBe(true);
     }
     for (const e of [pg('23505'), pg('22P02'), pg('57014'), new TypeError('bug'), 'string', undefined]) expect(isInfrastructureError(e)).toBe(false);

@@ -6,9 +6,12 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 /**
  * PostgreSQL SQLSTATEs that say the server, not the statement, failed: class 08 (connection
  * exception), class 53 (insufficient resources: too many connections, disk full) and 57P01..57P03
- * (shut down by an administrator, crashed, not accepting connections yet).
+ * (shut down by an administrator, crashed, not accepting connections yet); and 40001/40P01
+ * (serialization failure, deadlock detected): a concurrent transaction's timing, which a retry of
+ * the same batch gets past, not the message's fault (two consumers locking the same rows in their
+ * events' differing order; a dead-lettered event would be lost work, e.g. a roaming CDR).
  */
-const SQLSTATE = /^(?:08[0-9A-Z]{3}|53[0-9A-Z]{3}|57P0[123])$/;
+const SQLSTATE = /^(?:08[0-9A-Z]{3}|53[0-9A-Z]{3}|57P0[123]|40001|40P01)$/;
 
 /** What pg and pg-pool throw, without a code, when a connection is lost or cannot be had. */
 const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i;
