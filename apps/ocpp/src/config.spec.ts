@@ -11,3 +11,12 @@ describe('ocpp config: the CA behind SignCertificate', () => {
     expect(loadOcppConfig(base).OCPP_SIGN_CERTIFICATE).toBe('reject');
   });
 });
+
+describe('ocpp config: OCPP_PENDING_STATIONS_MAX', () => {
+  it('defaults to 1,000, takes 0 (no bound), refuses negatives and non-numbers', () => {
+    expect(loadOcppConfig(base).OCPP_PENDING_STATIONS_MAX).toBe(1_000);
+    expect(loadOcppConfig({ ...base, OCPP_PENDING_STATIONS_MAX: '0' }).OCPP_PENDING_STATIONS_MAX).toBe(0);
+    expect(() => loadOcppConfig({ ...base, OCPP_PENDING_STATIONS_MAX: '-1' })).toThrow(/OCPP_PENDING_STATIONS_MAX/);
+    expect(() => loadOcppConfig({ ...base, OCPP_PENDING_STATIONS_MAX: 'many' })).toThrow(/OCPP_PENDING_STATIONS_MAX/);
+  });
+});

@@ -19,6 +19,7 @@ import type { ProtocolBundle } from './protocol-bundle.js';
 import { SessionRegistry } from './session-registry.js';
 import type { RegistrationState } from './station-context.js';
 import { StationLifecycle } from './station-lifecycle.js';
+import { CapRefusals, unknownStationSpeaks, unregisteredStation } from './station-registration.js';
 import { StationSession } from './station-session.js';
 import { negotiate, spokenVersion } from './subprotocol-quirks.js';
 
@@ -48,7 +49,10 @@ export function knownStation(station: Pick<StationAdmission, 'autoRegistered' | 
   return !station.autoRegistered || station.registrationStatus === 'Accepted';
 }
 
-type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string };
+/** A refusal's `event` (metric label) when not the status's own; `reported` when already logged (throttled). */
+type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string; event?: string; reported?: true };
+
+const UNKNOWN_IDENTITY = 'unknown charge point identity';
 
 /**
  * The charger endpoint on the service's own HTTP port: `{OCPP_PATH_PREFIX}/{chargePointId}`.
@@ -67,6 +71,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private readonly admitted = new WeakMap<IncomingMessage, StationAdmission>();
   /** Rejected frames are written in groups: a noisy charger must not take a pool connection per frame. */
   private readonly rejectedFrames: CommitBatcher<RejectedFrame, void>;
+  private readonly capRefusals = new CapRefusals();
   private server?: Server;
   /** Set when shutdown starts: upgrades are refused from then on (see onModuleDestroy). */
   private draining = false;
@@ -157,8 +162,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
       return refuse(500, 'internal error', 'error');
     }
     if (!admission.ok) {
-      this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
-      return refuse(admission.status, admission.reason, admission.status === 404 ? 'unknown_station' : 'unauthorized');
+      if (!admission.reported) this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
+      return refuse(admission.status, admission.reason, admission.event ?? (admission.status === 404 ? 'unknown_station' : 'unauthorized'));
     }
     // Admission takes a database round trip and a password check: shutdown may have begun meanwhile.
     if (this.draining) return refuse(503, DRAINING, 'draining');
@@ -169,11 +174,9 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private async admit(stationId: string, req: IncomingMessage): Promise<Admission> {
     let station = await this.stations.admission(stationId);
     if (!station) {
-      const policy = this.config.OCPP_UNKNOWN_STATION_POLICY;
-      if (policy === 'reject') return { ok: false, status: 404, reason: 'unknown charge point identity' };
-      await this.stations.createIfMissing(stationId, true, policy === 'pending' ? 'Pending' : 'Accepted');
-      this.logger.info({ stationId, policy }, 'unknown station registered on first connection');
-      station = (await this.stations.admission(stationId))!;
+      const registered = await this.registerUnknown(stationId, req);
+      if (!registered.ok) return registered;
+      station = registered.station;
     }
     if (station.securityProfile === 2 && !this.isTls(req)) return { ok: false, status: 401, reason: 'this station must connect over TLS (security profile 2)' };
     const offered = basicCredentials(req.headers.authorization);
@@ -198,6 +201,32 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     const promoted = await this.withPendingKey(station, credentials.password);
     if (promoted) return { ok: true, station: promoted };
     return { ok: false, status: 401, reason: 'wrong password' };
+  }
+
+  /**
+   * An unknown identity under the unknown-station policy. Its row is written only for a connection
+   * that will be admitted: one offering no version we speak completes the handshake on a station
+   * never stored and is closed (1002) before anything is published. A new row (profile 0, no key)
+   * passes the credential checks, so registering here, before them, admits exactly what it stores.
+   * The count behind OCPP_PENDING_STATIONS_MAX runs only here, never for a known station.
+   */
+  private async registerUnknown(stationId: string, req: IncomingMessage): Promise<Admission> {
+    const policy = this.config.OCPP_UNKNOWN_STATION_POLICY;
+    if (policy === 'reject') return { ok: false, status: 404, reason: UNKNOWN_IDENTITY };
+    const status = policy === 'pending' ? 'Pending' : 'Accepted';
+    if (!unknownStationSpeaks(req.headers['sec-websocket-protocol'], this.config.OCPP_SUBPROTOCOLS)) return { ok: true, station: unregisteredStation(stationId, status) };
+    const max = this.config.OCPP_PENDING_STATIONS_MAX;
+    // 0 (no bound) spares a load test registering thousands of chargers a count per insert.
+    const created = await this.stations.registerUnknown(stationId, status, max === 0 ? undefined : max);
+    // Not created: another connection or an operator wrote it meanwhile (then it is read), or the cap is reached.
+    const station = await this.stations.admission(stationId);
+    if (station) {
+      if (created) this.logger.info({ stationId, policy }, 'unknown station registered on first connection');
+      return { ok: true, station };
+    }
+    const refused = this.capRefusals.add(Date.now());
+    if (refused !== undefined) this.logger.warn({ stationId, refused, max }, 'unknown stations refused: OCPP_PENDING_STATIONS_MAX stations registered by their own connection await an operator');
+    return { ok: false, status: 404, reason: UNKNOWN_IDENTITY, event: 'registration_full', reported: true };
   }
 
   /**

@@ -73,11 +73,17 @@ export class StationRepository {
     };
   }
 
-  /** Creates the station if it does not exist (auto-registration); true when created. */
-  async createIfMissing(id: string, autoRegistered: boolean, status: StationAdmission['registrationStatus'] = 'Accepted', m: EntityManager = this.db.manager): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `INSERT INTO stations (id, auto_registered, registration_status) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [id, autoRegistered, status],
+  /**
+   * Registers an unknown station by its own connection (unknown-station policy), unless `max`
+   * stations so registered are still unset by an operator (`auto_registered`; no `max`: no bound);
+   * true when created. The count stops at the `max`-th such row (an attempt on a full cap reads no further).
+   * Concurrent inserts may each see room, so the bound can be passed by as many as are in flight.
+   */
+  async registerUnknown(id: string, status: StationAdmission['registrationStatus'], max?: number): Promise<boolean> {
+    const room = max === undefined ? '' : `WHERE (SELECT count(*) FROM (SELECT 1 FROM stations WHERE auto_registered LIMIT $3) waiting) < $3`;
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO stations (id, auto_registered, registration_status) SELECT $1, true, $2 ${room} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      max === undefined ? [id, status] : [id, status, max],
     );
     return rows.length === 1;
   }
