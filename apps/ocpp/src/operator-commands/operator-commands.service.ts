@@ -5,7 +5,7 @@ import type { CsAction16 } from '@cpo/ocpp-protocol';
 import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
 import { ChargingProfileRepository } from '../smart-charging/charging-profile.repository.js';
-import { expiredReservationRefusal, managedSlotRefusal, operatorCommandRefusal, type ManagedProfile } from './operator-rules.js';
+import { expiredReservationRefusal, managedSlotRefusal, operatorCommandRefusal, sharedKeyRefusal, type ManagedProfile } from './operator-rules.js';
 import { UnknownStations } from './unknown-stations.js';
 
 export interface OperatorCommand {
@@ -38,7 +38,7 @@ export class OperatorCommands {
 
   /** One result per station; an invalid payload or a reserved id refuses the whole request (it is wrong for every station). */
   async sendMany(stationIds: string[], command: OperatorCommand): Promise<{ stationId: string; reply: OcppCommandReply }[]> {
-    const invalid = this.commands.check(command) ?? expiredReservationRefusal(command.action, command.payload);
+    const invalid = this.commands.check(command) ?? expiredReservationRefusal(command.action, command.payload) ?? sharedKeyRefusal(command.action, command.payload, stationIds);
     if (invalid?.status === 'error') throw new ValidationError(invalid.description, invalid.details);
     const refused = operatorCommandRefusal(command.action, command.payload);
     if (refused?.status === 'error') throw new ConflictError(refused.description, refused.details);

@@ -1,4 +1,4 @@
-import { expiredReservationRefusal, managedSlotRefusal, type ManagedProfile } from './operator-rules.js';
+import { expiredReservationRefusal, managedSlotRefusal, sharedKeyRefusal, type ManagedProfile } from './operator-rules.js';
 
 const set = (connectorId: number, purpose: string, stackLevel: number, chargingProfileId = 7) => ({
   connectorId,
@@ -91,5 +91,22 @@ describe('expiredReservationRefusal: a ReserveNow over on arrival, refused befor
     // Other rules stay the executor's, with the schema's full list of fields.
     expect(expiredReservationRefusal('ReserveNow', { connectorId: 2 ** 40, idTag: 'A', expiryDate: '2030-06-01T13:00:00Z' }, now)).toBeUndefined();
     expect(expiredReservationRefusal('CancelReservation', { reservationId: 1, expiryDate: '2020-01-01T00:00:00Z' }, now)).toBeUndefined();
+  });
+});
+
+describe('sharedKeyRefusal: one AuthorizationKey sent to many stations', () => {
+  const key = (name = 'AuthorizationKey') => ({ key: name, value: '00112233445566778899aabbccddeeff' });
+
+  it('refuses it for more than one station (any spelling of the key): one leaked key would open them all', () => {
+    expect(sharedKeyRefusal('ChangeConfiguration', key(), ['CP-1', 'CP-2'])).toMatchObject({ status: 'error', code: 'InvalidRequest' });
+    expect(sharedKeyRefusal('ChangeConfiguration', key('authorizationkey'), ['CP-1', 'CP-2'])?.status).toBe('error');
+    expect(JSON.stringify(sharedKeyRefusal('ChangeConfiguration', key(), ['CP-1', 'CP-2']))).not.toContain(key().value);
+  });
+
+  it('lets one station (named once or repeated), other keys and other actions through', () => {
+    expect(sharedKeyRefusal('ChangeConfiguration', key(), ['CP-1'])).toBeUndefined();
+    expect(sharedKeyRefusal('ChangeConfiguration', key(), ['CP-1', 'CP-1'])).toBeUndefined();
+    expect(sharedKeyRefusal('ChangeConfiguration', { key: 'HeartbeatInterval', value: '300' }, ['CP-1', 'CP-2'])).toBeUndefined();
+    expect(sharedKeyRefusal('GetConfiguration', { key: ['AuthorizationKey'] }, ['CP-1', 'CP-2'])).toBeUndefined();
   });
 });

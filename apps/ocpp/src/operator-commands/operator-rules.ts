@@ -1,7 +1,7 @@
 import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
 import { validateRequest16, type CsAction16, type JsonObject } from '@cpo/ocpp-protocol';
 import { LocalCommandErrorCode } from '../commands/command-executor.js';
-import { commandRuleViolations } from '../commands/command-rules.js';
+import { commandRuleViolations, isConfigurationKey } from '../commands/command-rules.js';
 import { isManagedProfileId } from '../smart-charging/profile-builder.js';
 
 /** Where an operator's payload carries a charging profile, by action. */
@@ -49,6 +49,20 @@ export function expiredReservationRefusal(action: CsAction16, payload: Record<st
   const expired = commandRuleViolations(action, payload, nowMs).filter((v) => v.path === '/expiryDate');
   if (expired.length === 0) return undefined;
   return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: `/expiryDate ${expired[0]!.message}`, details: { errors: expired } };
+}
+
+/**
+ * A new AuthorizationKey for more than one station in one request: every one of them would get the
+ * same key, so a key read out of one charger (or its installer's notes) lets anyone connect as all
+ * of them, and Basic auth can no longer tell them apart. A key goes to one station per request. The
+ * message never repeats the key.
+ */
+export function sharedKeyRefusal(action: CsAction16, payload: Record<string, unknown>, stationIds: readonly string[]): OcppCommandReply | undefined {
+  if (action !== 'ChangeConfiguration' || !isConfigurationKey(payload['key'], 'AuthorizationKey')) return undefined;
+  const stations = new Set(stationIds).size;
+  if (stations <= 1) return undefined;
+  const description = `an AuthorizationKey is sent to one station per request (${stations} named): each station needs its own key`;
+  return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description, details: { stationIds: description } };
 }
 
 /** A grid-limit profile smart charging keeps on a station, as the charger holds it (what it accepted, else what is due). */

@@ -43,12 +43,22 @@ describe('bridgedToStart (a plan starting ahead replaces the profile under its i
     expect(bridgedToStart(plan, later, now).schedule.periods[0]).toEqual({ startPeriodS: 0, limit: 16 });
   });
 
-  it("without a known previous limit (none stored, ended, another unit) holds the plan's lowest limit until it starts", () => {
+  it("without a known previous limit (none stored, ended) holds the plan's lowest limit until it starts", () => {
     const plan = limit(0, '2026-11-23T06:10:00.000Z', [[0, 40], [600, 24], [1200, 32]]);
     const lowest = { startPeriodS: 0, limit: 24 };
     expect(bridgedToStart(plan, undefined, now).schedule.periods[0]).toEqual(lowest);
     expect(bridgedToStart(plan, limit(0, '2026-11-23T04:00:00.000Z', [[0, 16]], { durationS: 3600 }), now).schedule.periods[0]).toEqual(lowest);
-    expect(bridgedToStart(plan, limit(0, '2026-11-23T05:00:00.000Z', [[0, 11_000]], { unit: 'W' }), now).schedule.periods[0]).toEqual(lowest);
+  });
+
+  it('a previous limit in the other unit is held converted (its phases, else 3; the voltage given): never the plan above it until the start', () => {
+    // 11 kW in force; the plan's lowest, 24 A, is 16.6 kW at 3 phases: above what the grid allows until 06:10.
+    const plan = limit(0, '2026-11-23T06:10:00.000Z', [[0, 40], [600, 24], [1200, 32]]);
+    const fromW = bridgedToStart(plan, limit(0, '2026-11-23T05:00:00.000Z', [[0, 11_000]], { unit: 'W' }), now, 230).schedule.periods[0]!;
+    expect(fromW.limit).toBeCloseTo(11_000 / (230 * 3), 6);
+    const onePhase: ConnectorLimit = { connectorId: 1, schedule: { startSchedule: '2026-11-23T05:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 3_680, numberPhases: 1 }] } };
+    expect(bridgedToStart(limit(1, '2026-11-23T06:10:00.000Z', [[0, 32]]), onePhase, now, 230).schedule.periods[0]).toEqual({ startPeriodS: 0, limit: 16, numberPhases: 1 });
+    const fromA = bridgedToStart(limit(1, '2026-11-23T06:10:00.000Z', [[0, 22_000]], { unit: 'W' }), limit(1, '2026-11-23T05:00:00.000Z', [[0, 16]]), now, 230);
+    expect(fromA.schedule.periods[0]).toEqual({ startPeriodS: 0, limit: 16 * 230 * 3 });
   });
 
   it('keeps the phases of the period it takes the bridge from', () => {

@@ -1,5 +1,5 @@
 import type { ConnectorLimit, LimitPeriod } from '@cpo/contracts';
-import { START_IN_PAST_MS } from './profile-builder.js';
+import { DEFAULT_NOMINAL_VOLTAGE, START_IN_PAST_MS } from './profile-builder.js';
 
 /**
  * A connector's limit from a plan that starts ahead, as stored to be sent now. Its profile replaces
@@ -12,23 +12,24 @@ import { START_IN_PAST_MS } from './profile-builder.js';
  *
  * The bridge is the lowest limit the `previous` desired limit under that id (the plan it replaces,
  * as stored) sets between now and the plan's start: the planner counted on it until then, and a step
- * down it makes before the start is not skipped. Without one (none stored, ended before now, or in
- * the other unit, which would need the phases and voltage of a conversion) it is the plan's own
- * lowest limit: never above anything the plan allows. A plan that has begun, or begins within the
- * builder's minute (taken as begun there), is returned as it is.
+ * down it makes before the start is not skipped. One in the other unit is converted (its period's
+ * phases, else 3, at `voltage`): the plan's lowest limit instead could be far above it (24 A at 3
+ * phases under an 11 kW station cap) for the whole gap. Without one (none stored, ended before now)
+ * it is the plan's own lowest limit: never above anything the plan allows. A plan that has begun,
+ * or begins within the builder's minute (taken as begun there), is returned as it is.
  *
  * One period more: a charger holding fewer (`ChargingScheduleMaxPeriods`) gets the plan's last
  * periods merged at their lowest limit by the builder (lower, never above the plan, until the
  * bridge has passed and is dropped as elapsed) rather than the bridge dropped (the gap again) or
  * the plan refused (no limit at all).
  */
-export function bridgedToStart(limit: ConnectorLimit, previous: ConnectorLimit | undefined, now: Date): ConnectorLimit {
+export function bridgedToStart(limit: ConnectorLimit, previous: ConnectorLimit | undefined, now: Date, voltage = DEFAULT_NOMINAL_VOLTAGE): ConnectorLimit {
   const schedule = limit.schedule;
   const startMs = Date.parse(schedule.startSchedule);
   if (Number.isNaN(startMs) || startMs <= now.getTime() + START_IN_PAST_MS) return limit;
   const gapS = Math.ceil((startMs - now.getTime()) / 1000);
-  const held = previous !== undefined && previous.schedule.chargingRateUnit === schedule.chargingRateUnit ? lowestBetween(previous, now.getTime(), startMs) : undefined;
-  const bridge = held ?? schedule.periods.reduce((low, p) => (p.limit < low.limit ? p : low));
+  const held = previous === undefined ? undefined : lowestBetween(previous, now.getTime(), startMs);
+  const bridge = (held && inUnit(held, previous!.schedule.chargingRateUnit, schedule.chargingRateUnit, voltage)) ?? schedule.periods.reduce((low, p) => (p.limit < low.limit ? p : low));
   const first: LimitPeriod = { startPeriodS: 0, limit: bridge.limit };
   if (bridge.numberPhases !== undefined) first.numberPhases = bridge.numberPhases;
   return {
@@ -40,6 +41,13 @@ export function bridgedToStart(limit: ConnectorLimit, previous: ConnectorLimit |
       ...(schedule.durationS === undefined ? {} : { durationS: schedule.durationS + gapS }),
     },
   };
+}
+
+/** `period` (a limit in `from`) in `to`: over its phases (3 when not given, OCPP 1.6's default) at `voltage`. */
+function inUnit(period: LimitPeriod, from: 'A' | 'W', to: 'A' | 'W', voltage: number): LimitPeriod {
+  if (from === to) return period;
+  const perPhase = voltage * (period.numberPhases ?? 3);
+  return { ...period, limit: from === 'W' ? period.limit / perPhase : period.limit * perPhase };
 }
 
 /** The period with the lowest limit `limit` sets at some instant in [fromMs, toMs), or undefined when it sets none there. */

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
 import { ConsumerHost, type BusEvent } from '@cpo/messaging';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
+import type { OcppConfig } from '../config.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
 import { LeaseFallback } from './lease-fallback.js';
@@ -34,6 +35,7 @@ export class StationLimitsConsumer implements OnModuleInit {
     private readonly lifecycle: StationLifecycle,
     private readonly leaseFallback: LeaseFallback,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -86,7 +88,7 @@ export class StationLimitsConsumer implements OnModuleInit {
         connectorId: limit.connectorId,
         purpose: station ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
         stackLevel: 0,
-        desired: bridgedToStart(endingAtValidUntil(limit, plan.validUntil), previous.get(chargingProfileId), now),
+        desired: bridgedToStart(endingAtValidUntil(limit, plan.validUntil), previous.get(chargingProfileId), now, this.config.OCPP_NOMINAL_VOLTAGE_V),
         planId: plan.planId,
         planOccurredAt: occurredAt,
       });
