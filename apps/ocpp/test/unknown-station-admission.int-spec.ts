@@ -36,6 +36,18 @@ describe.each(['pending', 'auto-register'] as const)('unknown stations under %s'
     }
   });
 
+  it('the count before each new identity reads an index of the self-registered stations, not every station row', async () => {
+    // Run for every unknown identity (a storm of made-up ones included): without a partial index it
+    // scanned the whole station table, operator-created stations too, to count at most the bound.
+    const plan: { 'QUERY PLAN': string }[] = await h.db.transaction(async (m) => {
+      await m.query(`SET LOCAL enable_seqscan = off`);
+      return m.query(`EXPLAIN SELECT count(*) FROM (SELECT 1 FROM stations WHERE auto_registered LIMIT 3) waiting`);
+    });
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/Index (Only )?Scan using stations_self_registered/);
+    expect(text).not.toMatch(/Filter/);
+  });
+
   it('with the cap reached a new identity is refused (404); a known station still connects; an operator setting one frees a slot', async () => {
     // One slot is taken by the station the previous test registered.
     const first = [uniqueStation('Q'), uniqueStation('Q')];

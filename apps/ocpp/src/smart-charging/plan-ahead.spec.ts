@@ -61,6 +61,16 @@ describe('bridgedToStart (a plan starting ahead replaces the profile under its i
     expect(fromA.schedule.periods[0]).toEqual({ startPeriodS: 0, limit: 16 * 230 * 3 });
   });
 
+  it('in the other unit, the lowest of the previous periods is taken after conversion: their phases differ', () => {
+    // 16 A at 3 phases is 11,040 W, 20 A at 1 phase 4,600 W: the lower current is the higher power.
+    const previous: ConnectorLimit = {
+      connectorId: 1,
+      schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 16 }, { startPeriodS: 300, limit: 20, numberPhases: 1 }] },
+    };
+    const plan = limit(1, '2026-11-23T06:10:00.000Z', [[0, 22_000]], { unit: 'W' });
+    expect(bridgedToStart(plan, previous, now, 230).schedule.periods[0]).toEqual({ startPeriodS: 0, limit: 4_600, numberPhases: 1 });
+  });
+
   it('keeps the phases of the period it takes the bridge from', () => {
     const previous: ConnectorLimit = { connectorId: 1, schedule: { startSchedule: '2026-11-23T05:00:00.000Z', chargingRateUnit: 'A', periods: [{ startPeriodS: 0, limit: 16, numberPhases: 1 }] } };
     const plan = limit(1, '2026-11-23T06:10:00.000Z', [[0, 20]]);

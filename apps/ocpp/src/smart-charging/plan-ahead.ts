@@ -28,8 +28,9 @@ export function bridgedToStart(limit: ConnectorLimit, previous: ConnectorLimit |
   const startMs = Date.parse(schedule.startSchedule);
   if (Number.isNaN(startMs) || startMs <= now.getTime() + START_IN_PAST_MS) return limit;
   const gapS = Math.ceil((startMs - now.getTime()) / 1000);
-  const held = previous === undefined ? undefined : lowestBetween(previous, now.getTime(), startMs);
-  const bridge = (held && inUnit(held, previous!.schedule.chargingRateUnit, schedule.chargingRateUnit, voltage)) ?? schedule.periods.reduce((low, p) => (p.limit < low.limit ? p : low));
+  // Converted before compared: with their phases differing, the lower current can be the higher power.
+  const held = previous === undefined ? undefined : lowestBetween(previous, now.getTime(), startMs, (p) => inUnit(p, previous.schedule.chargingRateUnit, schedule.chargingRateUnit, voltage));
+  const bridge = held ?? schedule.periods.reduce((low, p) => (p.limit < low.limit ? p : low));
   const first: LimitPeriod = { startPeriodS: 0, limit: bridge.limit };
   if (bridge.numberPhases !== undefined) first.numberPhases = bridge.numberPhases;
   return {
@@ -50,14 +51,15 @@ function inUnit(period: LimitPeriod, from: 'A' | 'W', to: 'A' | 'W', voltage: nu
   return { ...period, limit: from === 'W' ? period.limit / perPhase : period.limit * perPhase };
 }
 
-/** The period with the lowest limit `limit` sets at some instant in [fromMs, toMs), or undefined when it sets none there. */
-function lowestBetween(limit: ConnectorLimit, fromMs: number, toMs: number): LimitPeriod | undefined {
+/** The period (`as` converts it) with the lowest limit `limit` sets at some instant in [fromMs, toMs), or undefined when it sets none there. */
+function lowestBetween(limit: ConnectorLimit, fromMs: number, toMs: number, as: (p: LimitPeriod) => LimitPeriod): LimitPeriod | undefined {
   const startMs = Date.parse(limit.schedule.startSchedule);
   if (Number.isNaN(startMs)) return undefined;
   const endMs = limit.schedule.durationS === undefined ? Infinity : startMs + limit.schedule.durationS * 1000;
   const periods = limit.schedule.periods;
   let lowest: LimitPeriod | undefined;
-  periods.forEach((p, i) => {
+  periods.forEach((original, i) => {
+    const p = as(original);
     const from = Math.max(startMs + p.startPeriodS * 1000, fromMs);
     const next = periods[i + 1];
     const to = Math.min(next === undefined ? Infinity : startMs + next.startPeriodS * 1000, endMs, toMs);
