@@ -76,9 +76,6 @@ export async function startOurs(database: string, prefix: string, nofile: number
     MQTT_CLIENT_ID: `bench-${prefix}`,
     OPERATOR_API_KEY: OPERATOR_KEY,
     OCPP_UNKNOWN_STATION_POLICY: 'auto-register',
-    // Every bench charger registers itself, far more than the default bound (1,000) on such
-    // stations; 0 lifts it and its count per insert, as the service ran before it had one.
-    OCPP_PENDING_STATIONS_MAX: '0',
     OCPP_REMOTE_AUTHORIZE_TIMEOUT_MS: '500',
     OCPP_UNKNOWN_TOKEN_DEFAULT: 'Accepted',
     // Outbox retention as deployed (0: rows deleted once published).

@@ -33,10 +33,10 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
           .pipe(z.array(z.enum(IMPLEMENTED_SUBPROTOCOLS)).min(1)),
         OCPP_UNKNOWN_STATION_POLICY: UnknownStationPolicy.default(environment === 'production' ? 'reject' : 'auto-register'),
         /**
-         * Most stations registered by their own connection (`pending` or `auto-register`) and not yet
-         * accepted or set by an operator; a new unknown identity beyond it is refused like `reject`
-         * (HTTP 404), so identities made up by a script cannot grow the station table without bound.
-         * 0 = no bound (load tests registering thousands of chargers under auto-register).
+         * Under `pending`: most stations registered by their own connection and not yet accepted or
+         * set by an operator; a new unknown identity beyond it is refused like `reject` (HTTP 404), so
+         * identities made up by a script cannot grow the quarantine without bound. 0 = no bound.
+         * `auto-register` (development) has none: it runs every identity, and would refuse real ones.
          */
         OCPP_PENDING_STATIONS_MAX: env.nonNegativeInt().max(1_000_000).default(1_000),
         /** Admit identities outside the OCPP 2.0.1 identifier set (e.g. spaces) for legacy fleets; `:` never. */

@@ -2,8 +2,8 @@ import { api, RawClient, startOcpp, uniqueStation, upgradeStatus, type OcppHarne
 
 /**
  * Unknown identities under the registering policies: a connection refused for its subprotocol
- * registers nothing, and the stations registered by their own connection that no operator has
- * set yet are capped (OCPP_PENDING_STATIONS_MAX).
+ * registers nothing, and under `pending` the stations registered by their own connection that no
+ * operator has set yet are capped (OCPP_PENDING_STATIONS_MAX).
  */
 describe.each(['pending', 'auto-register'] as const)('unknown stations under %s', (policy) => {
   let h: OcppHarness;
@@ -48,7 +48,17 @@ describe.each(['pending', 'auto-register'] as const)('unknown stations under %s'
     expect(text).not.toMatch(/Filter/);
   });
 
-  it('with the cap reached a new identity is refused (404); a known station still connects; an operator setting one frees a slot', async () => {
+  it('under auto-register there is no bound: every new identity registers (it runs every identity; a bound would turn real chargers away)', async () => {
+    if (policy !== 'auto-register') return;
+    for (let i = 0; i < 4; i++) {
+      const id = uniqueStation('AUTO');
+      expect(await upgradeStatus(`${h.wsUrl}/${id}`)).toBe(101);
+      expect(await stationStatus(id)).toBe(200);
+    }
+  });
+
+  it('under pending, with the cap reached a new identity is refused (404); a known station still connects; an operator setting one frees a slot', async () => {
+    if (policy !== 'pending') return;
     // One slot is taken by the station the previous test registered.
     const first = [uniqueStation('Q'), uniqueStation('Q')];
     for (const id of first) expect(await upgradeStatus(`${h.wsUrl}/${id}`)).toBe(101);
@@ -73,7 +83,7 @@ describe.each(['pending', 'auto-register'] as const)('unknown stations under %s'
 describe('OCPP_PENDING_STATIONS_MAX=0', () => {
   let h: OcppHarness;
   beforeAll(async () => {
-    h = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_PENDING_STATIONS_MAX: '0' });
+    h = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'pending', OCPP_PENDING_STATIONS_MAX: '0' });
   });
   afterAll(async () => {
     await h.close();

@@ -215,8 +215,9 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     if (policy === 'reject') return { ok: false, status: 404, reason: UNKNOWN_IDENTITY };
     const status = policy === 'pending' ? 'Pending' : 'Accepted';
     if (!unknownStationSpeaks(req.headers['sec-websocket-protocol'], this.config.OCPP_SUBPROTOCOLS)) return { ok: true, station: unregisteredStation(stationId, status) };
-    const max = this.config.OCPP_PENDING_STATIONS_MAX;
-    // 0 (no bound) spares a load test registering thousands of chargers a count per insert.
+    // Only quarantine is bounded: under auto-register the operator chose to run every identity that
+    // connects (development), and a bound would turn away real chargers past it. 0: no bound.
+    const max = policy === 'pending' ? this.config.OCPP_PENDING_STATIONS_MAX : 0;
     const created = await this.stations.registerUnknown(stationId, status, max === 0 ? undefined : max);
     // Not created: another connection or an operator wrote it meanwhile (then it is read), or the cap is reached.
     const station = await this.stations.admission(stationId);
