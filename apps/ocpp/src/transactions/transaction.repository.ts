@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { toJsonParameter } from '@cpo/messaging';
 import { returnedRows } from '@cpo/platform';
 import { NO_TRANSACTION_STATUSES } from './lost-stop.js';
+import type { RegisterReading } from './register-series.js';
 
 export interface TransactionRow {
   transactionId: number;
@@ -76,6 +77,22 @@ export function deliveredWh(meterStartWh: number, registerWh: number): number {
   if (registerWh >= meterStartWh) return registerWh - meterStartWh;
   if (registerWh > meterStartWh - REGISTER_SLACK_WH) return 0;
   return Math.max(0, registerWh);
+}
+
+/**
+ * SQL: the main-register readings of a transaction (Energy.Active.Import.Register at the Outlet or
+ * no location, no phase, Wh or kWh, numeric), as `wh` (bigint), `sampled_at`, and `id`, `n` (its
+ * arrival order: reading, then position in it). Arguments are SQL expressions. Found on
+ * `meter_readings_station_time` from the start on, as the view always did: an index on
+ * transaction_id would cost every MeterValues insert (the hot path) for a query run once a session.
+ */
+export function sessionRegistersSql(stationId: string, startedAt: string, transactionId: string): string {
+  return `SELECT round((s.v->>'value')::float8 * CASE s.v->>'unit' WHEN 'kWh' THEN 1000 ELSE 1 END)::bigint AS wh, r.sampled_at, r.id, s.n
+    FROM meter_readings r CROSS JOIN LATERAL json_array_elements(r.samples) WITH ORDINALITY AS s(v, n)
+   WHERE r.station_id = ${stationId} AND r.sampled_at >= ${startedAt} AND r.transaction_id = ${transactionId}
+     AND s.v->>'measurand' = 'Energy.Active.Import.Register' AND s.v->>'unit' IN ('Wh', 'kWh') AND s.v->>'phase' IS NULL
+     AND COALESCE(s.v->>'location', 'Outlet') = 'Outlet' AND json_typeof(s.v->'value') = 'number'
+     AND abs((s.v->>'value')::float8) < 1e15`; // a broken meter's 1e300 would overflow bigint and fail the query
 }
 
 export function toTransaction(r: Record<string, unknown>): TransactionRow {
@@ -194,6 +211,16 @@ export class TransactionRepository {
   async lockForStop(tx: EntityManager, stationId: string, transactionId: number): Promise<TransactionRow | undefined> {
     const rows: Record<string, unknown>[] = await tx.query(`SELECT * FROM transactions WHERE transaction_id = $1 AND station_id = $2 FOR UPDATE`, [transactionId, stationId]);
     return rows[0] ? toTransaction(rows[0]) : undefined;
+  }
+
+  /** The transaction's main-register readings in arrival order (`sessionRegistersSql`). */
+  async sessionRegisters(tx: EntityManager, t: Pick<TransactionRow, 'stationId' | 'startedAt' | 'transactionId'>): Promise<RegisterReading[]> {
+    const rows: { wh: string; sampled_at: Date }[] = await tx.query(`SELECT wh, sampled_at FROM (${sessionRegistersSql('$1', '$2', '$3')}) e ORDER BY id, n`, [
+      t.stationId,
+      t.startedAt,
+      t.transactionId,
+    ]);
+    return rows.map((r) => ({ registerWh: Number(r.wh), sampledAtMs: r.sampled_at.getTime() }));
   }
 
   async stop(tx: EntityManager, transactionId: number, s: { meterStopWh: number; stoppedAt: Date; reason: string; idTag?: string; energyWh: number; transactionData?: unknown }): Promise<void> {

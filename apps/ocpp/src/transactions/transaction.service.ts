@@ -14,7 +14,8 @@ import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
-import { deliveredWh, TransactionRepository, type TransactionRow } from './transaction.repository.js';
+import { keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
+import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
 import { insertOrGetUnsetClockStart, repeatsUnsetClockStop, UNSET_CLOCK_STOP } from './unset-clock.js';
 
 /**
@@ -166,17 +167,22 @@ export class TransactionService {
         }
         return existing;
       }
-      // A meter that restarted reports a stop far below the start: counted from zero then; one just
-      // below it (a rounding) delivered nothing, as did a negative one (a broken meter, stored as sent).
-      const energyWh = deliveredWh(existing.meterStartWh, req.meterStop);
+      // Over the session's registers (register-series.ts): a meter that restarted during it is counted
+      // from zero after the restart, the energy before it kept; a register just below the last one
+      // (a rounding) delivered nothing, as did a negative one (a broken meter). The stop's own
+      // transactionData follows the stored readings, less those of an unset clock: stamped at receipt,
+      // they repeat samples of unknown place (read after the restart, a pre-restart one bills again).
+      const readings = (req.transactionData ?? []).map((mv, j) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv, dataAt[j]!.at).reading);
+      const sent = readings.filter((_, j) => !dataAt[j]!.unset).flatMap(mainRegisters);
+      const registers = keptRegisters([...(await this.transactions.sessionRegisters(tx, existing)), ...sent]);
+      const energyWh = seriesDeliveredWh(existing.meterStartWh, registers, req.meterStop);
+      await this.transactions.insertMeterReadings(tx, readings);
       // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text);
       // a JSON null is how some serialisers write an absent field, and absent means Local.
       const reason = req.reason == null ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
       // Kept as sent: a retry, received later, is recognised by this stamp (unset-clock.ts).
       if (unset) await this.transactions.keepMessage(tx, stationId, UNSET_CLOCK_STOP, req, stoppedAt);
-      const readings = (req.transactionData ?? []).map((mv, j) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv, dataAt[j]!.at).reading);
-      await this.transactions.insertMeterReadings(tx, readings);
       // The energy just stored: the hub settles the roaming CDR with it, as ocpp's views show it.
       const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local', energyWh });
       await this.publish(tx, Subjects.OcppTransactionStopped, event, { stationId, transactionId: existing.transactionId });

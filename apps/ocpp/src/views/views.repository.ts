@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
-import { REGISTER_SLACK_WH, toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
+import { runningDeliveredWh } from '../transactions/register-series.js';
+import { REGISTER_SLACK_WH, sessionRegistersSql, toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
 import { endedWithoutStopSql } from '../transactions/lost-stop.js';
 
 /**
@@ -36,23 +37,21 @@ const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k)
     FROM jsonb_each(CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) AS e(k, v)) AS configuration`;
 
 /**
- * The energy a running transaction (`t`) has delivered so far: its latest reading's main register
- * (Energy.Active.Import.Register at the Outlet, no phase, in Wh or kWh) less its meterStart, the
- * figure StopTransaction will settle with meterStop (same rule, `deliveredWh`: a register just below
- * meterStart, e.g. a kWh reading without its last decimals, is nothing yet; one far below is a meter
- * that restarted, counting from zero; never negative). The view promises transactions "with
- * energy": a running one showed none while its charger reported the register every few minutes.
- * NULL before such a reading, and for a stopped transaction (its own energy_wh). Readings of the
- * session are found backwards on (station_id, sampled_at) from now to its start.
+ * The main-register readings of a running transaction (`t`) so far, in arrival order, as
+ * `[wh, epoch ms]` pairs: the view promises transactions "with energy", and a running one is
+ * settled from them (`runningDeliveredWh`) by the rule StopTransaction applies with meterStop, so
+ * a meter that restarted during the session is counted as the stop will count it. NULL before such
+ * a reading, and for a stopped transaction (its own energy_wh): the subquery runs only for a
+ * running one, its readings found on (station_id, sampled_at) from its start. Only the latest one
+ * (the series' end: the highest stamp, then the latest arrival, as `keptRegisters` keeps it) unless
+ * it lies far below meterStart: the series matters only then (`seriesDeliveredWh`), and a page of
+ * long sessions would otherwise carry every reading of each.
  */
-const RUNNING_ENERGY = `(SELECT CASE WHEN e.wh >= t.meter_start_wh THEN e.wh - t.meter_start_wh WHEN e.wh > t.meter_start_wh - ${REGISTER_SLACK_WH} THEN 0 ELSE GREATEST(e.wh, 0) END
-    FROM (SELECT round((s.v->>'value')::float8 * CASE s.v->>'unit' WHEN 'kWh' THEN 1000 ELSE 1 END)::bigint AS wh
-            FROM meter_readings r CROSS JOIN LATERAL json_array_elements(r.samples) AS s(v)
-           WHERE t.stopped_at IS NULL AND r.station_id = t.station_id AND r.sampled_at >= t.started_at AND r.transaction_id = t.transaction_id
-             AND s.v->>'measurand' = 'Energy.Active.Import.Register' AND s.v->>'unit' IN ('Wh', 'kWh') AND s.v->>'phase' IS NULL
-             AND COALESCE(s.v->>'location', 'Outlet') = 'Outlet' AND json_typeof(s.v->'value') = 'number'
-             AND abs((s.v->>'value')::float8) < 1e15 -- a broken meter's 1e300 would overflow bigint and fail the whole page
-           ORDER BY r.sampled_at DESC, r.id DESC LIMIT 1) e)`;
+const SESSION_REGISTERS = sessionRegistersSql('t.station_id', 't.started_at', 't.transaction_id');
+const RUNNING_REGISTERS = `CASE WHEN t.stopped_at IS NULL THEN (
+    SELECT CASE WHEN l.wh > t.meter_start_wh - ${REGISTER_SLACK_WH} THEN json_build_array(json_build_array(l.wh, extract(epoch FROM l.sampled_at) * 1000))
+      ELSE (SELECT json_agg(json_build_array(e.wh, extract(epoch FROM e.sampled_at) * 1000) ORDER BY e.id, e.n) FROM (${SESSION_REGISTERS}) e) END
+      FROM (${SESSION_REGISTERS} ORDER BY r.sampled_at DESC, r.id DESC, s.n DESC LIMIT 1) l) END`;
 
 /** Read models for the operator API (queries only; indexes follow these filters). */
 @Injectable()
@@ -96,14 +95,14 @@ export class ViewsRepository {
          AND ($5::boolean IS NULL OR (x.stopped_at IS NULL AND NOT ${stopLost}) = $5)`;
     const filter = [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null];
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT t.*, ${RUNNING_ENERGY} AS running_energy_wh FROM (
+      `SELECT t.*, ${RUNNING_REGISTERS} AS running_registers FROM (
          SELECT x.*, ${stopLost} AS stop_lost, count(*) OVER () AS total FROM transactions x WHERE ${where} ORDER BY x.started_at DESC, x.transaction_id DESC OFFSET $6 LIMIT $7
        ) t ORDER BY t.started_at DESC, t.transaction_id DESC`,
       [...filter, f.offset, f.limit],
     );
     const total = await pageTotal(rows, f.offset, () => this.db.query(`SELECT count(*) AS total FROM transactions x WHERE ${where}`, filter));
     return {
-      items: rows.map((r) => ({ ...toTransaction({ ...r, energy_wh: r['energy_wh'] ?? r['running_energy_wh'] }), stopLost: r['stop_lost'] === true })),
+      items: rows.map((r) => ({ ...toTransaction({ ...r, energy_wh: r['energy_wh'] ?? runningEnergyWh(r) }), stopLost: r['stop_lost'] === true })),
       total,
       offset: f.offset,
       limit: f.limit,
@@ -225,4 +224,14 @@ export class ViewsRepository {
     const items = found.filter((r) => r[sql.key] !== null).map((r) => Object.fromEntries(Object.entries(r).filter(([column]) => !column.startsWith('_'))));
     return { items, total: Number(found[0]['_total'] ?? items.length) };
   }
+}
+
+/** A running transaction's energy so far from its `RUNNING_REGISTERS` (null: none yet, or stopped). */
+function runningEnergyWh(r: Record<string, unknown>): number | null {
+  const registers = r['running_registers'] as [number | string, number | string][] | null;
+  if (!registers) return null;
+  return runningDeliveredWh(
+    Number(r['meter_start_wh']),
+    registers.map(([wh, at]) => ({ registerWh: Number(wh), sampledAtMs: Number(at) })),
+  );
 }

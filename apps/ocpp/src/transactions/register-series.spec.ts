@@ -1,0 +1,81 @@
+import { deliveredWh } from './transaction.repository.js';
+import { keptRegisters, mainRegisters, runningDeliveredWh, seriesDeliveredWh, type RegisterReading } from './register-series.js';
+import type { StoredSample } from './transaction.repository.js';
+
+/** Readings one minute apart, in arrival order. */
+function timed(...wh: number[]): RegisterReading[] {
+  return wh.map((registerWh, i) => ({ registerWh, sampledAtMs: Date.UTC(2026, 0, 1, 10, i) }));
+}
+
+describe('seriesDeliveredWh: the energy of a session over its register series', () => {
+  it('without readings in between is deliveredWh(meterStart, meterStop), restarts and slack included', () => {
+    for (const [start, stop] of [
+      [100_000, 104_200],
+      [100_000, 99_500],
+      [100_000, 4_200],
+      [100_000, -5],
+      [500, 200],
+      [0, 0],
+      [-500, 100],
+    ] as const) {
+      expect(seriesDeliveredWh(start, [], stop)).toBe(deliveredWh(start, stop));
+    }
+  });
+
+  it('counts the energy before a restart: 10 kWh, restart to 0, then 4.2 kWh', () => {
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 110_000, 0, 2_000)), 4_200)).toBe(14_200);
+  });
+
+  it('counts each segment of two restarts from zero', () => {
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 0, 3_000, 0, 1_000)), 1_500)).toBe(5_000 + 3_000 + 1_500);
+  });
+
+  it('a reading within the slack below adds nothing and does not lower the mark the next reading counts from', () => {
+    // 104,400 is 105,000 rounded down (a kWh register): 105,600 delivered 600 since 105,000, not 1,200.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 104_400, 105_600, 0)), 1_000)).toBe(5_600 + 1_000);
+  });
+
+  it('a reading that arrives after a later-stamped one is ignored: no false restart from a late sample', () => {
+    const late = [...timed(105_000, 110_000, 0, 2_000)];
+    // 108,000 stamped before 110,000 but arriving after the restart's 0: read in arrival order it would
+    // look like a climb (+108,000 counted from the restart) then a restart again.
+    late.splice(3, 0, { registerWh: 108_000, sampledAtMs: Date.UTC(2026, 0, 1, 10, 1, 30) });
+    expect(keptRegisters(late)).toEqual([105_000, 110_000, 0, 2_000]);
+    expect(seriesDeliveredWh(100_000, keptRegisters(late), 4_200)).toBe(14_200);
+  });
+
+  it('a register at or above meterStart at the stop is no restart: session-relative MeterValues beside absolute meterStart/Stop are not billed twice', () => {
+    // Firmware reporting the session's energy in MeterValues but the lifetime register at start and stop.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(500, 5_000, 9_000)), 110_000)).toBe(10_000);
+  });
+});
+
+describe('runningDeliveredWh: the energy so far of a running session', () => {
+  it('is null before a reading, deliveredWh of the latest one without a restart, the series with one', () => {
+    expect(runningDeliveredWh(100_000, [])).toBeNull();
+    expect(runningDeliveredWh(100_000, timed(103_000))).toBe(3_000);
+    expect(runningDeliveredWh(100_000, timed(105_000, 110_000, 0, 2_000))).toBe(12_000);
+  });
+});
+
+describe('mainRegisters: the register readings of a stored reading, by the view\'s rule (sessionRegistersSql)', () => {
+  it('keeps Energy.Active.Import.Register at the Outlet or no location, no phase, Wh or kWh, numeric; in Wh', () => {
+    const sample = (s: Partial<StoredSample>): StoredSample => ({ measurand: 'Energy.Active.Import.Register', value: 1, rawValue: '1', unit: 'Wh', format: 'Raw', ...s });
+    const samples = [
+      sample({ value: 105_000 }),
+      sample({ value: 105.2, unit: 'kWh', location: 'Outlet' }),
+      sample({ value: 9, location: 'Inlet' }),
+      sample({ value: 9, phase: 'L1' }),
+      sample({ value: 9, unit: 'varh' }),
+      sample({ value: null, rawValue: 'n/a' }),
+      sample({ value: 1e300 }),
+      sample({ measurand: 'Power.Active.Import', value: 9, unit: 'W' }),
+    ];
+    const at = '2026-01-01T10:00:00.000Z';
+    const reading = { stationId: 'CP', connectorId: 1, transactionId: 1, sampledAt: at, samples, sampleCount: samples.length };
+    expect(mainRegisters(reading)).toEqual([
+      { registerWh: 105_000, sampledAtMs: Date.parse(at) },
+      { registerWh: 105_200, sampledAtMs: Date.parse(at) },
+    ]);
+  });
+});
