@@ -1,5 +1,7 @@
+import { jest } from '@jest/globals';
 import { Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
+import { TransactionRepository } from '../src/transactions/transaction.repository.js';
 import { api, RawClient, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 async function result(r: RawClient, action: string, payload: unknown): Promise<Record<string, unknown>> {
@@ -9,8 +11,8 @@ async function result(r: RawClient, action: string, payload: unknown): Promise<R
 }
 
 /** A MeterValues of the main register (OCPP's defaults: Energy.Active.Import.Register, Wh). */
-function register(transactionId: unknown, wh: number, timestamp: string): unknown {
-  return { connectorId: 1, transactionId, meterValue: [{ timestamp, sampledValue: [{ value: String(wh), context: 'Sample.Periodic' }] }] };
+function register(transactionId: unknown, wh: number, timestamp: string, connectorId = 1): unknown {
+  return { connectorId, transactionId, meterValue: [{ timestamp, sampledValue: [{ value: String(wh), context: 'Sample.Periodic' }] }] };
 }
 
 /**
@@ -102,5 +104,47 @@ describe('a meter restarting mid-session', () => {
     await result(r, 'StopTransaction', { transactionId, meterStop: 4_200, timestamp: '2026-05-03T10:50:00Z', transactionData: [unset(110_000), unset(0), unset(2_000)] });
     expect(await eventually(() => h.events.of(Subjects.OcppTransactionStopped, id).length === 1)).toBe(true);
     expect(h.events.of(Subjects.OcppTransactionStopped, id)[0]).toMatchObject({ transactionId, energyWh: 14_200 });
+  });
+
+  it("leaves out readings of another connector naming the session: the station's main meter (connector 0) is not the session's register", async () => {
+    const id = uniqueStation('RESTART-C0');
+    const r = await RawClient.open(`${h.wsUrl}/${id}`);
+    sockets.push(r);
+    await result(r, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+    const start = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'RESTART-OK', meterStart: 100_000, timestamp: '2026-05-04T10:00:00Z' });
+    const transactionId = start['transactionId'];
+    for (const [wh, at, connectorId] of [
+      [105_000, '10:10', 1],
+      [500_000, '10:15', 0],
+      [110_000, '10:20', 1],
+      [0, '10:30', 1],
+      [2_000, '10:40', 1],
+    ] as const) {
+      await result(r, 'MeterValues', register(transactionId, wh, `2026-05-04T${at}:00Z`, connectorId));
+    }
+    const running = await api(h, 'GET', `/api/v1/transactions?stationId=${id}`);
+    expect(running.body.items).toEqual([expect.objectContaining({ transactionId, energyWh: 12_000 })]);
+    await result(r, 'StopTransaction', { transactionId, meterStop: 4_200, timestamp: '2026-05-04T10:50:00Z' });
+    expect(await eventually(() => h.events.of(Subjects.OcppTransactionStopped, id).length === 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppTransactionStopped, id)[0]).toMatchObject({ transactionId, energyWh: 14_200 });
+  });
+
+  it("reads no register series for a stop at or above meterStart: the energy does not depend on it, and the scan of the station's readings since the start is the stop's cost", async () => {
+    const id = uniqueStation('RESTART-NOSCAN');
+    const r = await RawClient.open(`${h.wsUrl}/${id}`);
+    sockets.push(r);
+    await result(r, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+    const start = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'RESTART-OK', meterStart: 100_000, timestamp: '2026-05-05T10:00:00Z' });
+    const transactionId = start['transactionId'];
+    await result(r, 'MeterValues', register(transactionId, 105_000, '2026-05-05T10:10:00Z'));
+    const series = jest.spyOn(h.app.app.get(TransactionRepository), 'sessionRegisters');
+    try {
+      await result(r, 'StopTransaction', { transactionId, meterStop: 110_000, timestamp: '2026-05-05T10:50:00Z' });
+      expect(await eventually(() => h.events.of(Subjects.OcppTransactionStopped, id).length === 1)).toBe(true);
+      expect(h.events.of(Subjects.OcppTransactionStopped, id)[0]).toMatchObject({ transactionId, energyWh: 10_000 });
+      expect(series).not.toHaveBeenCalled();
+    } finally {
+      series.mockRestore();
+    }
   });
 });

@@ -44,6 +44,21 @@ describe('seriesDeliveredWh: the energy of a session over its register series', 
     expect(seriesDeliveredWh(100_000, keptRegisters(late), 4_200)).toBe(14_200);
   });
 
+  it('a reading far below that the register climbs back above is a glitch, not a restart: the lifetime register is not billed', () => {
+    // A failed meter poll read 0 (or -1) between 105,000 and 110,000; the stop reads 0 (a charger that could not read its meter).
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 0, 110_000)), 0)).toBe(10_000);
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, -1, 110_000, 112_000)), 0)).toBe(12_000);
+    expect(runningDeliveredWh(100_000, timed(105_000, 0, 110_000, 0))).toBe(10_000);
+    // A later segment passing an earlier segment's few kWh is a restart still, not a misread.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 0, 3_000, 0, 3_500)), 1_500)).toBe(5_000 + 3_000 + 3_500 + 1_500);
+  });
+
+  it('a reading far above that the register falls back below is a misread, not a rise then a restart: neither it nor the lifetime register is billed', () => {
+    // 0xFFFFFFFF from a failed poll between 105,000 and 110,000, then a real restart.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 4_294_967_295, 110_000, 0, 2_000)), 4_200)).toBe(10_000 + 4_200);
+    expect(runningDeliveredWh(100_000, timed(105_000, 4_294_967_295, 110_000, 0, 2_000))).toBe(10_000 + 2_000);
+  });
+
   it('a register at or above meterStart at the stop is no restart: session-relative MeterValues beside absolute meterStart/Stop are not billed twice', () => {
     // Firmware reporting the session's energy in MeterValues but the lifetime register at start and stop.
     expect(seriesDeliveredWh(100_000, keptRegisters(timed(500, 5_000, 9_000)), 110_000)).toBe(10_000);
@@ -59,6 +74,14 @@ describe('runningDeliveredWh: the energy so far of a running session', () => {
 });
 
 describe('mainRegisters: the register readings of a stored reading, by the view\'s rule (sessionRegistersSql)', () => {
+  it("rounds to Wh as the SQL's round(float8) does (half to even): a transactionData sample repeating a stored one is no increment", () => {
+    const at = '2026-01-01T10:00:00.000Z';
+    const samples = ([[12.3445, 'kWh'], [0.0005, 'kWh'], [100.5, 'Wh'], [101.5, 'Wh'], [-2.5, 'Wh']] as const).map(([value, unit]) => ({ measurand: 'Energy.Active.Import.Register', value, rawValue: String(value), unit, format: 'Raw' }));
+    const reading = { stationId: 'CP', connectorId: 1, transactionId: 1, sampledAt: at, samples, sampleCount: samples.length };
+    // PostgreSQL: round('12.3445'::float8 * 1000) = 12344, round(0.0005 * 1000) = 0, round(100.5) = 100, round(101.5) = 102, round(-2.5) = -2.
+    expect(mainRegisters(reading).map((r) => r.registerWh)).toEqual([12_344, 0, 100, 102, -2]);
+  });
+
   it('keeps Energy.Active.Import.Register at the Outlet or no location, no phase, Wh or kWh, numeric; in Wh', () => {
     const sample = (s: Partial<StoredSample>): StoredSample => ({ measurand: 'Energy.Active.Import.Register', value: 1, rawValue: '1', unit: 'Wh', format: 'Raw', ...s });
     const samples = [

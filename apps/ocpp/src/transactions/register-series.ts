@@ -16,7 +16,16 @@ export function mainRegisters(reading: MeterReading): RegisterReading[] {
   return reading.samples
     .filter((s) => s.measurand === 'Energy.Active.Import.Register' && (s.unit === 'Wh' || s.unit === 'kWh') && s.phase === undefined)
     .filter((s) => (s.location ?? 'Outlet') === 'Outlet' && typeof s.value === 'number' && Math.abs(s.value) < 1e15)
-    .map((s) => ({ registerWh: Math.round((s.value as number) * (s.unit === 'kWh' ? 1000 : 1)), sampledAtMs }));
+    .map((s) => ({ registerWh: roundHalfEven((s.value as number) * (s.unit === 'kWh' ? 1000 : 1)), sampledAtMs }));
+}
+
+/**
+ * PostgreSQL's round(float8) (rint: ties to even), not Math.round (ties up): a transactionData sample
+ * repeating a stored reading (12.3445 kWh, 100.5 Wh) must give the stored Wh, or it reads as 1 Wh more.
+ */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
@@ -50,20 +59,47 @@ export function keptRegisters(readings: readonly RegisterReading[]): number[] {
  * meterStart by the stop is under-billed (its segments before the climb are lost): the safer error.
  */
 export function seriesDeliveredWh(meterStartWh: number, registers: readonly number[], endWh: number): number {
-  if (endWh > meterStartWh - REGISTER_SLACK_WH) return deliveredWh(meterStartWh, endWh);
+  if (!endsInRestart(meterStartWh, endWh)) return deliveredWh(meterStartWh, endWh);
   let mark = meterStartWh;
   let total = 0;
+  // The session's own register and total where it first dropped far below: a register back near that
+  // level later was a misread (a failed poll reading 0), not a restart; counted from zero, the climb
+  // back would bill the meter's lifetime register. Only the first level: a restarted meter cannot
+  // climb back to a lifetime register within a session, but may well pass a later segment's few kWh.
+  let dropped: { mark: number; total: number } | undefined;
+  // Likewise before the latest rise at the session's own level: a drop back near it was that rise
+  // misread (0xFFFFFFFF from a failed poll), not a restart billing the register it falls back to.
+  let rose: { mark: number; total: number } | undefined;
   for (const wh of [...registers, endWh]) {
-    if (wh >= mark) {
+    if (dropped && wh > dropped.mark - REGISTER_SLACK_WH) {
+      total = dropped.total + Math.max(0, wh - dropped.mark);
+      mark = Math.max(wh, dropped.mark);
+      dropped = rose = undefined;
+    } else if (wh >= mark) {
+      if (wh > mark) rose = mark > meterStartWh - REGISTER_SLACK_WH ? { mark, total } : undefined;
       total += wh - mark;
       mark = wh;
+    } else if (wh <= mark - REGISTER_SLACK_WH && rose && wh > rose.mark - REGISTER_SLACK_WH) {
+      total = rose.total + Math.max(0, wh - rose.mark);
+      mark = Math.max(wh, rose.mark);
+      rose = undefined;
     } else if (wh <= mark - REGISTER_SLACK_WH) {
+      rose = undefined;
+      if (!dropped && mark > meterStartWh - REGISTER_SLACK_WH) dropped = { mark, total };
       // A restart: this segment counts from zero (a negative register, a broken meter, from nothing).
       mark = Math.max(0, wh);
       total += mark;
     }
   }
   return total;
+}
+
+/**
+ * Whether `seriesDeliveredWh` reads the registers between start and end: only for an end far below
+ * the start. Otherwise the series (a scan of the station's readings since the start) need not be read.
+ */
+export function endsInRestart(meterStartWh: number, endWh: number): boolean {
+  return endWh <= meterStartWh - REGISTER_SLACK_WH;
 }
 
 /** Energy a running session has delivered so far: its series up to the latest kept reading; null before one. */

@@ -80,16 +80,16 @@ export function deliveredWh(meterStartWh: number, registerWh: number): number {
 }
 
 /**
- * SQL: the main-register readings of a transaction (Energy.Active.Import.Register at the Outlet or
- * no location, no phase, Wh or kWh, numeric), as `wh` (bigint), `sampled_at`, and `id`, `n` (its
- * arrival order: reading, then position in it). Arguments are SQL expressions. Found on
+ * SQL: a transaction's main-register readings on its own connector (connector 0's MeterValues, the
+ * station's meter, may name it): Energy.Active.Import.Register at the Outlet or no location, no phase,
+ * Wh or kWh, numeric, as `wh` (bigint), `sampled_at`, `id`, `n` (arrival order). Found on
  * `meter_readings_station_time` from the start on, as the view always did: an index on
  * transaction_id would cost every MeterValues insert (the hot path) for a query run once a session.
  */
-export function sessionRegistersSql(stationId: string, startedAt: string, transactionId: string): string {
+export function sessionRegistersSql(stationId: string, startedAt: string, transactionId: string, connectorId: string): string {
   return `SELECT round((s.v->>'value')::float8 * CASE s.v->>'unit' WHEN 'kWh' THEN 1000 ELSE 1 END)::bigint AS wh, r.sampled_at, r.id, s.n
     FROM meter_readings r CROSS JOIN LATERAL json_array_elements(r.samples) WITH ORDINALITY AS s(v, n)
-   WHERE r.station_id = ${stationId} AND r.sampled_at >= ${startedAt} AND r.transaction_id = ${transactionId}
+   WHERE r.station_id = ${stationId} AND r.sampled_at >= ${startedAt} AND r.transaction_id = ${transactionId} AND r.connector_id = ${connectorId}
      AND s.v->>'measurand' = 'Energy.Active.Import.Register' AND s.v->>'unit' IN ('Wh', 'kWh') AND s.v->>'phase' IS NULL
      AND COALESCE(s.v->>'location', 'Outlet') = 'Outlet' AND json_typeof(s.v->'value') = 'number'
      AND abs((s.v->>'value')::float8) < 1e15`; // a broken meter's 1e300 would overflow bigint and fail the query
@@ -214,12 +214,9 @@ export class TransactionRepository {
   }
 
   /** The transaction's main-register readings in arrival order (`sessionRegistersSql`). */
-  async sessionRegisters(tx: EntityManager, t: Pick<TransactionRow, 'stationId' | 'startedAt' | 'transactionId'>): Promise<RegisterReading[]> {
-    const rows: { wh: string; sampled_at: Date }[] = await tx.query(`SELECT wh, sampled_at FROM (${sessionRegistersSql('$1', '$2', '$3')}) e ORDER BY id, n`, [
-      t.stationId,
-      t.startedAt,
-      t.transactionId,
-    ]);
+  async sessionRegisters(tx: EntityManager, t: Pick<TransactionRow, 'stationId' | 'startedAt' | 'transactionId' | 'connectorId'>): Promise<RegisterReading[]> {
+    const sql = `SELECT wh, sampled_at FROM (${sessionRegistersSql('$1', '$2', '$3', '$4')}) e ORDER BY id, n`;
+    const rows: { wh: string; sampled_at: Date }[] = await tx.query(sql, [t.stationId, t.startedAt, t.transactionId, t.connectorId]);
     return rows.map((r) => ({ registerWh: Number(r.wh), sampledAtMs: r.sampled_at.getTime() }));
   }
 

@@ -14,7 +14,7 @@ import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
-import { keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
+import { endsInRestart, keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
 import { insertOrGetUnsetClockStart, repeatsUnsetClockStop, UNSET_CLOCK_STOP } from './unset-clock.js';
 
@@ -174,7 +174,8 @@ export class TransactionService {
       // they repeat samples of unknown place (read after the restart, a pre-restart one bills again).
       const readings = (req.transactionData ?? []).map((mv, j) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv, dataAt[j]!.at).reading);
       const sent = readings.filter((_, j) => !dataAt[j]!.unset).flatMap(mainRegisters);
-      const registers = keptRegisters([...(await this.transactions.sessionRegisters(tx, existing)), ...sent]);
+      const stored = endsInRestart(existing.meterStartWh, req.meterStop) ? await this.transactions.sessionRegisters(tx, existing) : [];
+      const registers = keptRegisters([...stored, ...sent]);
       const energyWh = seriesDeliveredWh(existing.meterStartWh, registers, req.meterStop);
       await this.transactions.insertMeterReadings(tx, readings);
       // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text);

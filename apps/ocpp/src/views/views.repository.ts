@@ -47,7 +47,7 @@ const MASKED_CONFIGURATION = `(SELECT jsonb_object_agg(e.k, CASE WHEN lower(e.k)
  * it lies far below meterStart: the series matters only then (`seriesDeliveredWh`), and a page of
  * long sessions would otherwise carry every reading of each.
  */
-const SESSION_REGISTERS = sessionRegistersSql('t.station_id', 't.started_at', 't.transaction_id');
+const SESSION_REGISTERS = sessionRegistersSql('t.station_id', 't.started_at', 't.transaction_id', 't.connector_id');
 const RUNNING_REGISTERS = `CASE WHEN t.stopped_at IS NULL THEN (
     SELECT CASE WHEN l.wh > t.meter_start_wh - ${REGISTER_SLACK_WH} THEN json_build_array(json_build_array(l.wh, extract(epoch FROM l.sampled_at) * 1000))
       ELSE (SELECT json_agg(json_build_array(e.wh, extract(epoch FROM e.sampled_at) * 1000) ORDER BY e.id, e.n) FROM (${SESSION_REGISTERS}) e) END
