@@ -41,7 +41,7 @@ describe.each(['pending', 'auto-register'] as const)('unknown stations under %s'
     // scanned the whole station table, operator-created stations too, to count at most the bound.
     const plan: { 'QUERY PLAN': string }[] = await h.db.transaction(async (m) => {
       await m.query(`SET LOCAL enable_seqscan = off`);
-      return m.query(`EXPLAIN SELECT count(*) FROM (SELECT 1 FROM stations WHERE auto_registered LIMIT 3) waiting`);
+      return m.query(`EXPLAIN SELECT count(*) FROM (SELECT 1 FROM stations WHERE auto_registered AND registration_status = 'Pending' LIMIT 3) waiting`);
     });
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toMatch(/Index (Only )?Scan using stations_self_registered/);
@@ -77,6 +77,25 @@ describe.each(['pending', 'auto-register'] as const)('unknown stations under %s'
     expect(await upgradeStatus(`${h.wsUrl}/${next}`)).toBe(101);
     expect(await stationStatus(next)).toBe(200);
     expect(await upgradeStatus(`${h.wsUrl}/${uniqueStation('FULL')}`)).toBe(404);
+  });
+});
+
+describe('OCPP_PENDING_STATIONS_MAX after a switch from auto-register to pending', () => {
+  let h: OcppHarness;
+  beforeAll(async () => {
+    h = await startOcpp({ OCPP_UNKNOWN_STATION_POLICY: 'pending', OCPP_PENDING_STATIONS_MAX: '2' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('counts only the quarantine: stations an earlier auto-register policy registered (Accepted, running) do not fill it', async () => {
+    for (let i = 0; i < 3; i++) {
+      await h.db.query(`INSERT INTO stations (id, auto_registered, registration_status) VALUES ($1, true, 'Accepted')`, [uniqueStation('EARLIER')]);
+    }
+    const id = uniqueStation('NEWQ');
+    expect(await upgradeStatus(`${h.wsUrl}/${id}`)).toBe(101);
+    expect((await api(h, 'GET', `/api/v1/stations/${id}`)).body).toMatchObject({ registration_status: 'Pending' });
   });
 });
 

@@ -80,7 +80,7 @@ export class StationRepository {
    * Concurrent inserts may each see room, so the bound can be passed by as many as are in flight.
    */
   async registerUnknown(id: string, status: StationAdmission['registrationStatus'], max?: number): Promise<boolean> {
-    const room = max === undefined ? '' : `WHERE (SELECT count(*) FROM (SELECT 1 FROM stations WHERE auto_registered LIMIT $3) waiting) < $3`;
+    const room = max === undefined ? '' : `WHERE (SELECT count(*) FROM (SELECT 1 FROM stations WHERE auto_registered AND registration_status = 'Pending' LIMIT $3) waiting) < $3`;
     const rows: unknown[] = await this.db.query(
       `INSERT INTO stations (id, auto_registered, registration_status) SELECT $1, true, $2 ${room} ON CONFLICT (id) DO NOTHING RETURNING id`,
       max === undefined ? [id, status] : [id, status, max],
