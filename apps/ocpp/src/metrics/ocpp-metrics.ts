@@ -28,7 +28,7 @@ export class OcppMetrics {
     this.connections = new Gauge({ name: 'ocpp_connected_stations', help: 'Chargers connected to this replica', registers });
     this.connectionEvents = new Counter({
       name: 'ocpp_connection_events_total',
-      help: 'WebSocket upgrades and closes by outcome (accepted, unauthorized, unknown_station, bad_identity, no_subprotocol, replaced, closed)',
+      help: 'WebSocket upgrades and closes by outcome (accepted, unauthorized, unknown_station, registration_full, bad_identity, no_subprotocol, replaced, closed)',
       labelNames: ['event'],
       registers,
     });
