@@ -147,4 +147,25 @@ describe('a meter restarting mid-session', () => {
       series.mockRestore();
     }
   });
+
+  it("bills a stale register at the session's level before a stop reading 0 as GET /transactions showed it, not as a restart billing the lifetime register", async () => {
+    const id = uniqueStation('RESTART-STALE');
+    const r = await RawClient.open(`${h.wsUrl}/${id}`);
+    sockets.push(r);
+    await result(r, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'S1' });
+    const start = await result(r, 'StartTransaction', { connectorId: 1, idTag: 'RESTART-OK', meterStart: 100_000, timestamp: '2026-05-06T10:00:00Z' });
+    const transactionId = start['transactionId'];
+    for (const [wh, at] of [
+      [105_000, '10:10'],
+      [110_000, '10:20'],
+      [101_000, '10:30'],
+    ] as const) {
+      await result(r, 'MeterValues', register(transactionId, wh, `2026-05-06T${at}:00Z`));
+    }
+    const running = await api(h, 'GET', `/api/v1/transactions?stationId=${id}`);
+    expect(running.body.items).toEqual([expect.objectContaining({ transactionId, energyWh: 1_000 })]);
+    await result(r, 'StopTransaction', { transactionId, meterStop: 0, timestamp: '2026-05-06T10:40:00Z' });
+    expect(await eventually(() => h.events.of(Subjects.OcppTransactionStopped, id).length === 1)).toBe(true);
+    expect(h.events.of(Subjects.OcppTransactionStopped, id)[0]).toMatchObject({ transactionId, energyWh: 1_000 });
+  });
 });

@@ -75,7 +75,7 @@ export class StationRepository {
 
   /**
    * Registers an unknown station by its own connection (unknown-station policy), unless `max`
-   * stations so registered are still unset by an operator (`auto_registered`; no `max`: no bound);
+   * stations so registered still wait `Pending`, unset by an operator (`auto_registered`; no `max`: no bound);
    * true when created. The count stops at the `max`-th such row (an attempt on a full cap reads no further).
    * Concurrent inserts may each see room, so the bound can be passed by as many as are in flight.
    */

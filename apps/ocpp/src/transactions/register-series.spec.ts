@@ -59,6 +59,20 @@ describe('seriesDeliveredWh: the energy of a session over its register series', 
     expect(runningDeliveredWh(100_000, timed(105_000, 4_294_967_295, 110_000, 0, 2_000))).toBe(10_000 + 2_000);
   });
 
+  it("a far drop that stays at the session's own level (above meterStart less the slack) is a misread, never a restart billing the lifetime register", () => {
+    const high = 4_294_967_295;
+    // A stale register (101,000, from early in the session) as the last reading before a stop that reads 0.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 110_000, 101_000)), 0)).toBe(1_000);
+    // Two misreads in a row: a failed poll's 0, then its 0xFFFFFFFF.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 0, high, 110_000)), 0)).toBe(10_000);
+    expect(runningDeliveredWh(100_000, timed(105_000, 0, high, 110_000, 0))).toBe(10_000);
+    // Two different spikes, and a spike falling back below where the latest rise rose from.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, high - 1, high, 110_000)), 0)).toBe(10_000);
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 110_000, high, 105_500)), 0)).toBe(5_500);
+    // After a restart, a reading back at meterStart (not near the level it dropped from) is no climb of the restarted meter.
+    expect(seriesDeliveredWh(100_000, keptRegisters(timed(105_000, 0, 2_000, 100_000)), 4_200)).toBe(5_000 + 4_200);
+  });
+
   it('a register at or above meterStart at the stop is no restart: session-relative MeterValues beside absolute meterStart/Stop are not billed twice', () => {
     // Firmware reporting the session's energy in MeterValues but the lifetime register at start and stop.
     expect(seriesDeliveredWh(100_000, keptRegisters(timed(500, 5_000, 9_000)), 110_000)).toBe(10_000);

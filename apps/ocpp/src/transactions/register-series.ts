@@ -49,9 +49,9 @@ export function keptRegisters(readings: readonly RegisterReading[]): number[] {
 
 /**
  * Energy delivered over a session's register series (meterStart, `registers`, `endWh`): the sum of
- * its increments. A drop more than REGISTER_SLACK_WH below the mark is a meter that restarted (that
- * segment counts from zero); a drop within it, a register rounded down, adds nothing and keeps the
- * mark (lowered, the rounding would be counted again on the way up). Without readings, exactly
+ * its increments. A drop more than REGISTER_SLACK_WH below the mark and meterStart is a meter that
+ * restarted (that segment counts from zero); a drop within it, a register rounded down, adds nothing
+ * and keeps the mark (lowered, the rounding would be counted again on the way up). Without readings, exactly
  * `deliveredWh(meterStart, endWh)`. Only when the end itself reads as a restart (far below the
  * start) are the readings in between used: an end at or above the start, after readings far below
  * it, is firmware reporting the session's energy in MeterValues beside a lifetime register at start
@@ -62,16 +62,17 @@ export function seriesDeliveredWh(meterStartWh: number, registers: readonly numb
   if (!endsInRestart(meterStartWh, endWh)) return deliveredWh(meterStartWh, endWh);
   let mark = meterStartWh;
   let total = 0;
-  // The session's own register and total where it first dropped far below: a register back near that
-  // level later was a misread (a failed poll reading 0), not a restart; counted from zero, the climb
-  // back would bill the meter's lifetime register. Only the first level: a restarted meter cannot
-  // climb back to a lifetime register within a session, but may well pass a later segment's few kWh.
+  // The session's own register and total where it first dropped far below: a register back at the
+  // session's level later (above meterStart less the slack; not only near where it dropped: a stale
+  // register, meterStart again) was a misread (a failed poll reading 0), not a restart; counted from
+  // zero, the climb back would bill the meter's lifetime register. Only the first level: a restarted
+  // meter cannot climb back to a lifetime register within a session, but may pass a later segment's.
   let dropped: { mark: number; total: number } | undefined;
   // Likewise before the latest rise at the session's own level: a drop back near it was that rise
   // misread (0xFFFFFFFF from a failed poll), not a restart billing the register it falls back to.
   let rose: { mark: number; total: number } | undefined;
   for (const wh of [...registers, endWh]) {
-    if (dropped && wh > dropped.mark - REGISTER_SLACK_WH) {
+    if (dropped && wh > meterStartWh - REGISTER_SLACK_WH) {
       total = dropped.total + Math.max(0, wh - dropped.mark);
       mark = Math.max(wh, dropped.mark);
       dropped = rose = undefined;
@@ -79,9 +80,13 @@ export function seriesDeliveredWh(meterStartWh: number, registers: readonly numb
       if (wh > mark) rose = mark > meterStartWh - REGISTER_SLACK_WH ? { mark, total } : undefined;
       total += wh - mark;
       mark = wh;
-    } else if (wh <= mark - REGISTER_SLACK_WH && rose && wh > rose.mark - REGISTER_SLACK_WH) {
-      total = rose.total + Math.max(0, wh - rose.mark);
-      mark = Math.max(wh, rose.mark);
+    } else if (wh <= mark - REGISTER_SLACK_WH && wh > meterStartWh - REGISTER_SLACK_WH) {
+      // Far below yet at the session's level, which a restarted meter (from zero) cannot be: a misread
+      // (two spikes, a stale register). Not near the rise, it counts from meterStart: the lower bill,
+      // and a later real reading restores the level (there the energy is the register less meterStart).
+      const from = rose && wh > rose.mark - REGISTER_SLACK_WH ? rose : { mark: meterStartWh, total: 0 };
+      total = from.total + Math.max(0, wh - from.mark);
+      mark = Math.max(wh, from.mark);
       rose = undefined;
     } else if (wh <= mark - REGISTER_SLACK_WH) {
       rose = undefined;
