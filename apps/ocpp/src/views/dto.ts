@@ -78,16 +78,34 @@ export class PageQuery {
 }
 
 /**
+ * PostgreSQL text cannot hold U+0000: sent as a query parameter it fails the statement (a 500). No
+ * station id, token or message kind holds one, so a value with it is the operator's mistake: a 400.
+ */
+const NoNul = () =>
+  ValidateBy({
+    name: 'noNul',
+    validator: { validate: (value: unknown) => typeof value !== 'string' || !value.includes('\u0000'), defaultMessage: (args) => `${args?.property ?? 'value'} must not contain a NUL character` },
+  });
+
+/** A station id in a path: any text (an unknown one is a 404), but none that PostgreSQL cannot compare. */
+export class StationIdParam {
+  @ApiProperty({ description: 'station id, exact' })
+  @IsString()
+  @NoNul()
+  stationId!: string;
+}
+
+/**
  * Text filters are bounded like what they are compared with: a value no row can hold (empty, as a
  * form sends an unset field, or longer than a station id or an IdToken, e.g. a 24-character eMAID
  * pasted for a card uid) matched nothing and read as "no data"; it is a 400 naming the filter.
  */
 const StationIdFilter = () =>
-  applyDecorators(ApiPropertyOptional({ minLength: 1, maxLength: 48, description: 'station id, exact' }), IsOptional(), IsString(), Length(1, 48));
+  applyDecorators(ApiPropertyOptional({ minLength: 1, maxLength: 48, description: 'station id, exact' }), IsOptional(), IsString(), Length(1, 48), NoNul());
 
 export class TransactionQuery extends PageQuery {
   @StationIdFilter() stationId?: string;
-  @ApiPropertyOptional({ minLength: 1, maxLength: 20, description: 'OCPP IdToken, compared without case' }) @IsOptional() @IsString() @Length(1, 20) idTag?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 20, description: 'OCPP IdToken, compared without case' }) @IsOptional() @IsString() @Length(1, 20) @NoNul() idTag?: string;
   @OptionalIsoDateTime('started at or after') from?: Date;
   @OptionalIsoDateTime('started before') @NotBeforeFrom() to?: Date;
   @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions; one whose stop was lost (stopLost) counts as finished' })
@@ -106,6 +124,7 @@ export class StationMessageQuery extends PageQuery {
   @IsOptional()
   @IsString()
   @Length(1, 64)
+  @NoNul()
   kind?: string;
 }
 
@@ -152,6 +171,7 @@ export class UpsertIdTagDto {
   @IsOptional()
   @IsString()
   @Length(1, 20)
+  @NoNul()
   parentIdTag?: string;
 }
 
@@ -160,5 +180,6 @@ export const ID_TAG_PATTERN = /^.{1,20}$/u;
 export class IdTagParam {
   @ApiProperty({ description: 'OCPP IdToken, 1–20 characters, compared without case', minLength: 1, maxLength: 20 })
   @Matches(ID_TAG_PATTERN)
+  @NoNul()
   idTag!: string;
 }

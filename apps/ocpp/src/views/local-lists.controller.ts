@@ -2,7 +2,7 @@ import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import { ApiPageResponse } from './api-responses.js';
-import { IdTagParam, PageQuery } from './dto.js';
+import { IdTagParam, PageQuery, StationIdParam } from './dto.js';
 import { LocalListViewsRepository } from './local-list-views.repository.js';
 import { stationNotFound } from './station-views.service.js';
 
@@ -73,7 +73,7 @@ export class StationLocalListController {
     properties: { idTag: { type: 'string' }, idTagInfo: ID_TAG_INFO_SCHEMA, syncNeeded: { type: 'boolean', description: SYNC_NEEDED } },
   })
   @ApiNotFoundResponse({ description: 'No station with this id' })
-  async stationList(@Param('stationId') stationId: string, @Query() q: PageQuery) {
+  async stationList(@Param() { stationId }: StationIdParam, @Query() q: PageQuery) {
     const list = await this.lists.stationList(stationId, q.offset, q.limit);
     if (!list) throw stationNotFound(stationId);
     return list;

@@ -6,7 +6,7 @@ import { SessionRegistry } from '../connection/session-registry.js';
 import { ApiPageResponse, ApiUpsertResponses, CHARGING_PROFILE_SCHEMA } from './api-responses.js';
 import { StationAdminService } from './station-admin.service.js';
 import { stationNotFound, StationViewsService } from './station-views.service.js';
-import { MeterValueQuery, PageQuery, StationMessageQuery, UpsertStationDto } from './dto.js';
+import { MeterValueQuery, PageQuery, StationIdParam, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
 const NO_STATION = 'No station with this id (a known station without data answers 200 with none)';
@@ -32,7 +32,7 @@ export class StationsController {
 
   @Get(':stationId')
   @ApiNotFoundResponse({ description: 'No station with this id' })
-  async get(@Param('stationId') stationId: string) {
+  async get(@Param() { stationId }: StationIdParam) {
     const station = await this.views.station(stationId);
     if (!station) throw stationNotFound(stationId);
     const [presence] = await this.registry.presence([stationId]);
@@ -42,23 +42,23 @@ export class StationsController {
   @Put(':stationId')
   @ApiOperation({ summary: 'Register or update a station (registration status, validation policy, security profile, password)' })
   @ApiUpsertResponses('station')
-  async upsert(@Param('stationId') stationId: string, @Body() dto: UpsertStationDto, @Res({ passthrough: true }) res: Response) {
+  async upsert(@Param() { stationId }: StationIdParam, @Body() dto: UpsertStationDto, @Res({ passthrough: true }) res: Response) {
     const created = await this.admin.upsert(stationId, dto);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
-    return this.get(stationId);
+    return this.get({ stationId });
   }
 
   @Delete(':stationId')
   @HttpCode(204)
   @ApiNotFoundResponse({ description: 'No station with this id' })
-  async remove(@Param('stationId') stationId: string): Promise<void> {
+  async remove(@Param() { stationId }: StationIdParam): Promise<void> {
     if (!(await this.admin.remove(stationId))) throw stationNotFound(stationId);
   }
 
   @Get(':stationId/meter-values')
   @ApiPageResponse('Sampled values, oldest first')
   @ApiNotFoundResponse({ description: NO_STATION })
-  meterValues(@Param('stationId') stationId: string, @Query() q: MeterValueQuery) {
+  meterValues(@Param() { stationId }: StationIdParam, @Query() q: MeterValueQuery) {
     return this.stationViews.meterValues({ stationId, ...q });
   }
 
@@ -66,7 +66,7 @@ export class StationsController {
   @ApiOperation({ summary: 'Charging profiles: desired (from the planner) versus applied (accepted by the charger)' })
   @ApiNotFoundResponse({ description: NO_STATION })
   @ApiOkResponse({ description: 'Every profile of the station (not paged: a few per connector)', schema: { type: 'array', items: CHARGING_PROFILE_SCHEMA } })
-  chargingProfiles(@Param('stationId') stationId: string) {
+  chargingProfiles(@Param() { stationId }: StationIdParam) {
     return this.stationViews.chargingProfiles(stationId);
   }
 
@@ -74,7 +74,7 @@ export class StationsController {
   @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
   @ApiPageResponse('Remote starts, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
-  remoteStarts(@Param('stationId') stationId: string, @Query() q: PageQuery) {
+  remoteStarts(@Param() { stationId }: StationIdParam, @Query() q: PageQuery) {
     return this.stationViews.remoteStarts(stationId, q.offset, q.limit);
   }
 
@@ -82,14 +82,14 @@ export class StationsController {
   @ApiOperation({ summary: 'Messages kept as the station sent them: DataTransfer, firmware/diagnostics/log status, security events, certificate signing requests' })
   @ApiPageResponse('Messages, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
-  messages(@Param('stationId') stationId: string, @Query() q: StationMessageQuery) {
+  messages(@Param() { stationId }: StationIdParam, @Query() q: StationMessageQuery) {
     return this.stationViews.messages(stationId, q.kind, q.offset, q.limit);
   }
 
   @Get(':stationId/rejected-frames')
   @ApiPageResponse('Frames that could not be processed, with the reason, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
-  rejectedFrames(@Param('stationId') stationId: string, @Query() q: PageQuery) {
+  rejectedFrames(@Param() { stationId }: StationIdParam, @Query() q: PageQuery) {
     return this.stationViews.rejectedFrames(stationId, q.offset, q.limit);
   }
 }

@@ -116,15 +116,16 @@ export class ViewsRepository {
    * reading has a sample, so `offset + limit` readings hold the page. The order is total (the
    * table breaks ties between a reading and an older row of the same id), so pages neither repeat
    * nor skip samples: readings that share a timestamp (clock-aligned, one per connector) cannot
-   * be paged through by `from`. `total` counts every sample in the range (a scan of its readings,
-   * as `count(*)` is for the other pages).
+   * be paged through by `from`. `total` counts every sample in the range (a scan of its readings'
+   * `sample_count`, as `count(*)` is for the other pages).
    */
   async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Page<Record<string, unknown>> | undefined> {
     const filter = `station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3) AND ($4::int IS NULL OR transaction_id = $4)`;
     const found = await this.ofStation(
       {
         // Samples, not readings: the values a reading holds, plus the rows stored before readings.
-        total: `(SELECT COALESCE(sum(json_array_length(samples)), 0) FROM meter_readings WHERE ${filter}) + (SELECT count(*) FROM meter_values WHERE ${filter})`,
+        // Readings stored before sample_count existed are counted from their JSON.
+        total: `(SELECT COALESCE(sum(COALESCE(sample_count, json_array_length(samples))), 0) FROM meter_readings WHERE ${filter}) + (SELECT count(*) FROM meter_values WHERE ${filter})`,
         rows: `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
                     v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
                SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format,
