@@ -120,12 +120,6 @@ export function toTransaction(r: Record<string, unknown>): TransactionRow {
 export class TransactionRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The registration status the operator set for the station (undefined: no such station). */
-  async registrationStatus(stationId: string): Promise<string | undefined> {
-    const rows: { registration_status: string }[] = await this.db.query(`SELECT registration_status FROM stations WHERE id = $1`, [stationId]);
-    return rows[0]?.registration_status;
-  }
-
   async find(transactionId: number): Promise<TransactionRow | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM transactions WHERE transaction_id = $1`, [transactionId]);
     return rows[0] ? toTransaction(rows[0]) : undefined;

@@ -10,6 +10,7 @@ import type { IdTagRepository } from '../authorization/id-tag.repository.js';
 import type { OcppConfig } from '../config.js';
 import { RedisKeys } from '../redis-keys.js';
 import type { ReservationRepository } from '../reservations/reservation.repository.js';
+import type { StationRepository } from '../stations/station.repository.js';
 import type { RemoteStartRepository } from './remote-start.repository.js';
 import { TransactionService } from './transaction.service.js';
 import type { TransactionRepository, TransactionRow } from './transaction.repository.js';
@@ -46,6 +47,7 @@ function service(row: TransactionRow, authorize: AuthorizationService['authorize
     {} as OutboxWriter,
     { warn } as unknown as Logger,
     new TransactionOwners(),
+    {} as StationRepository,
   );
   return { tx, warn };
 }
@@ -93,6 +95,7 @@ describe('TransactionService.start with an empty idTag (a free-vend charger)', (
       { enqueue } as unknown as OutboxWriter,
       { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
       new TransactionOwners(),
+      {} as StationRepository,
     );
     await expect(tx.start('CP-1', { connectorId: 2, idTag: '', meterStart: 0, timestamp: '2026-01-01T10:00:00Z' }, RECEIVED)).resolves.toEqual({ transactionId: 42, idTagInfo: { status: 'Accepted' } });
     expect(authorize).toHaveBeenCalledWith('CP-1', '', { concurrentTx: false });
@@ -136,6 +139,7 @@ describe('TransactionService.start of an eMSP START_SESSION token (not Concurren
       { enqueue: async () => undefined } as unknown as OutboxWriter,
       { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
       new TransactionOwners(),
+      {} as StationRepository,
     );
     const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date().toISOString() }, RECEIVED);
     expect(answer).toMatchObject({ transactionId: 43, idTagInfo: { status: 'Accepted' } });
@@ -164,6 +168,7 @@ describe('TransactionService.start ends the reservation its tag held (OCPP 1.6 Â
       { enqueue: async () => undefined } as unknown as OutboxWriter,
       { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
       new TransactionOwners(),
+      {} as StationRepository,
     );
     return { tx, markUsed, heldOn };
   }

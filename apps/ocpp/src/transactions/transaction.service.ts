@@ -9,6 +9,7 @@ import { AuthorizationService, type IdTagInfo } from '../authorization/authoriza
 import type { RegistrationState } from '../connection/station-context.js';
 import { reservationEndedBy } from '../reservations/reservation-match.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { StationRepository } from '../stations/station.repository.js';
 import { chargerTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
@@ -41,6 +42,7 @@ export class TransactionService {
     private readonly outbox: OutboxWriter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly owners: TransactionOwners,
+    private readonly stations: StationRepository,
   ) {}
 
   /**
@@ -52,7 +54,7 @@ export class TransactionService {
    */
   async stationRefused(stationId: string, registration: RegistrationState): Promise<boolean> {
     if (registration === 'Rejected') return true;
-    return registration !== 'Accepted' && (await this.transactions.registrationStatus(stationId)) === 'Rejected';
+    return registration !== 'Accepted' && (await this.stations.admission(stationId))?.registrationStatus === 'Rejected';
   }
 
   /**

@@ -19,7 +19,7 @@ export class TransactionsController {
   @ApiOperation({
     summary: 'Transactions (newest first) with energy in Wh',
     description:
-      'energyWh: meterStop − meterStart once stopped; while running, what its latest Energy.Active.Import.Register reading (Outlet, no phase) reports since the start, null before one. ' +
+      'energyWh: the energy settled at the stop (meterStop − meterStart; a register that restarted during the session counted segment by segment over its Energy.Active.Import.Register readings, Outlet, no phase); while running, the same rule up to its latest such reading, null before one. ' +
       'stopLost: the StopTransaction never came but the session is over (a later start, or Available/Preparing/Reserved/Finishing on its connector since): not active',
   })
   @ApiPageResponse('Transactions, newest first')
