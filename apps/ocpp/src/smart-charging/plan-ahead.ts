@@ -1,5 +1,5 @@
 import type { ConnectorLimit, LimitPeriod } from '@cpo/contracts';
-import { DEFAULT_NOMINAL_VOLTAGE, START_IN_PAST_MS } from './profile-builder.js';
+import { convert, DEFAULT_NOMINAL_VOLTAGE, START_IN_PAST_MS } from './profile-builder.js';
 
 /**
  * A connector's limit from a plan that starts ahead, as stored to be sent now. Its profile replaces
@@ -46,9 +46,7 @@ export function bridgedToStart(limit: ConnectorLimit, previous: ConnectorLimit |
 
 /** `period` (a limit in `from`) in `to`: over its phases (3 when not given, OCPP 1.6's default) at `voltage`. */
 function inUnit(period: LimitPeriod, from: 'A' | 'W', to: 'A' | 'W', voltage: number): LimitPeriod {
-  if (from === to) return period;
-  const perPhase = voltage * (period.numberPhases ?? 3);
-  return { ...period, limit: from === 'W' ? period.limit / perPhase : period.limit * perPhase };
+  return from === to ? period : { ...period, limit: convert(period.limit, from, to, period.numberPhases ?? 3, voltage) };
 }
 
 /** The period (`as` converts it) with the lowest limit `limit` sets at some instant in [fromMs, toMs), or undefined when it sets none there. */

@@ -168,7 +168,8 @@ function chooseUnit(planned: 'A' | 'W', allowed: ('A' | 'W')[] | undefined): 'A'
   return allowed[0]!;
 }
 
-function convert(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number, voltage: number): number {
+/** A limit in `from` as a limit in `to`, over `phases` at `voltage` (unrounded). */
+export function convert(value: number, from: 'A' | 'W', to: 'A' | 'W', phases: number, voltage: number): number {
   if (from === to) return value;
   return from === 'A' ? value * voltage * phases : value / (voltage * phases);
 }
