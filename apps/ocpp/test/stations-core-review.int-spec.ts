@@ -77,6 +77,30 @@ describe('OCPP core station messages (review)', () => {
     });
   });
 
+  describe('what smart charging learned of a unit', () => {
+    const learned = async (id: string) => ((await ocpp().db.query(`SELECT capabilities FROM stations WHERE id = $1`, [id])) as { capabilities: Record<string, unknown> }[])[0]!.capabilities;
+
+    it('is forgotten when another firmware or another unit boots under the identity, and kept across the same unit\'s reboots', async () => {
+      const cp = await booted();
+      const unit = { ...boot, chargePointSerialNumber: 'SN-1' };
+      await send(cp, 'BootNotification', unit);
+      await ocpp().db.query(
+        `UPDATE stations SET capabilities = capabilities || '{"wholeAmperesOnly": true, "chargePointMaxProfileRefused": true, "onlyStackLevelZero": true, "txDefaultSkipsRunningTransaction": true}'::jsonb WHERE id = $1`,
+        [cp.identity],
+      );
+      await send(cp, 'BootNotification', unit);
+      expect(await learned(cp.identity)).toMatchObject({ wholeAmperesOnly: true, chargePointMaxProfileRefused: true });
+      // A firmware update may have fixed the quirk: without forgetting, no fail-safe ChargePointMaxProfile again, ever.
+      await send(cp, 'BootNotification', { ...unit, firmwareVersion: '2.2.0' });
+      const afterFirmware = await learned(cp.identity);
+      for (const key of ['wholeAmperesOnly', 'chargePointMaxProfileRefused', 'onlyStackLevelZero', 'txDefaultSkipsRunningTransaction']) expect(afterFirmware).not.toHaveProperty(key);
+      // A replacement unit (another serial) is not judged by its predecessor's refusals either.
+      await ocpp().db.query(`UPDATE stations SET capabilities = capabilities || '{"onlyStackLevelZero": true}'::jsonb WHERE id = $1`, [cp.identity]);
+      await send(cp, 'BootNotification', { ...unit, firmwareVersion: '2.2.0', chargePointSerialNumber: 'SN-2' });
+      expect(await learned(cp.identity)).not.toHaveProperty('onlyStackLevelZero');
+    });
+  });
+
   describe('an UpdateFirmware / GetDiagnostics the charger got but answered too late', () => {
     const station = async (id: string) => (await api(ocpp(), 'GET', `/api/v1/stations/${id}`)).body;
 

@@ -19,6 +19,15 @@ export interface StationCapabilities {
   txDefaultSkipsRunningTransaction?: boolean;
 }
 
+/**
+ * What smart charging learned from a charger's answers (merged into the stored capabilities, see
+ * `StationRepository.learnCapabilities`). They describe one unit on one firmware: a boot reporting
+ * another firmware or another unit (serial numbers) forgets them, so a firmware that fixed a quirk
+ * is not kept on the degraded form (e.g. no fail-safe ChargePointMaxProfile) for ever, and a
+ * replacement unit is not judged by its predecessor's refusals. Relearning costs one refusal.
+ */
+export const LEARNED_CAPABILITIES = ['chargePointMaxProfileRefused', 'onlyStackLevelZero', 'txDefaultSkipsRunningTransaction', 'wholeAmperesOnly'] as const;
+
 type ConfigurationKey = { key: string; readonly: boolean; value?: string };
 
 const int = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined);

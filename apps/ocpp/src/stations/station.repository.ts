@@ -2,6 +2,7 @@ import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ValidationPolicy } from '../connection/station-context.js';
+import { LEARNED_CAPABILITIES } from './capabilities.js';
 
 /** What the upgrade needs to admit a charger. */
 export interface StationAdmission {
@@ -92,19 +93,23 @@ export class StationRepository {
    * Records a boot; `changed` when vendor, model, firmware or a serial number differ or the last
    * boot was not accepted. A changed boot also forgets the configuration read (onboarding runs
    * again). Serial numbers count because a faulty charger is replaced by a new unit configured with
-   * the old one's identity: same model and firmware, but its own (factory) configuration.
+   * the old one's identity: same model and firmware, but its own (factory) configuration. Another
+   * unit or firmware also forgets what smart charging learned of the one before (LEARNED_CAPABILITIES);
+   * a boot that only follows a refused one (Pending, Rejected) keeps it: the unit is the same.
    */
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
     const rows = returnedRows<{ changed: boolean }>(await tx.query(
-      `WITH old AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
-                           OR serial_number IS DISTINCT FROM $4 OR charge_box_serial_number IS DISTINCT FROM $5
-                           OR last_boot_status IS DISTINCT FROM 'Accepted') AS changed FROM stations WHERE id = $1 FOR UPDATE)
+      `WITH unit AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
+                            OR serial_number IS DISTINCT FROM $4 OR charge_box_serial_number IS DISTINCT FROM $5) AS other,
+                            last_boot_status IS DISTINCT FROM 'Accepted' AS refused FROM stations WHERE id = $1 FOR UPDATE),
+            old AS (SELECT other OR refused AS changed, other FROM unit)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
          iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12,
-         configuration_read_at = CASE WHEN old.changed THEN NULL ELSE s.configuration_read_at END, updated_at = now()
+         configuration_read_at = CASE WHEN old.changed THEN NULL ELSE s.configuration_read_at END,
+         capabilities = CASE WHEN old.other THEN s.capabilities - $13::text[] ELSE s.capabilities END, updated_at = now()
        FROM old WHERE s.id = $1
        RETURNING old.changed AS changed`,
-      [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at],
+      [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at, [...LEARNED_CAPABILITIES]],
     ));
     return { changed: rows[0]?.changed ?? true };
   }
