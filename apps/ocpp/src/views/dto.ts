@@ -45,15 +45,15 @@ function OptionalIsoDateTime(description?: string): PropertyDecorator {
  * misread) selects nothing and would read as "no data"; it is a 400 naming `to`. Compared as instants,
  * and only when both are valid dates (an invalid `from` is reported as itself).
  */
-function NotBeforeFrom(): PropertyDecorator {
+function NotBeforeFrom(fromField = 'from'): PropertyDecorator {
   return ValidateBy({
     name: 'notBeforeFrom',
     validator: {
       validate: (to: unknown, args) => {
-        const from = (args?.object as { from?: unknown }).from;
+        const from = (args?.object as Record<string, unknown>)[fromField];
         return !(to instanceof Date && from instanceof Date) || Number.isNaN(from.getTime()) || to.getTime() >= from.getTime();
       },
-      defaultMessage: () => 'to must not be before from',
+      defaultMessage: ({ property }) => `${property} must not be before ${fromField}`,
     },
   });
 }
@@ -108,6 +108,14 @@ export class TransactionQuery extends PageQuery {
   @ApiPropertyOptional({ minLength: 1, maxLength: 20, description: 'OCPP IdToken, compared without case' }) @IsOptional() @IsString() @Length(1, 20) @NoNul() idTag?: string;
   @OptionalIsoDateTime('started at or after') from?: Date;
   @OptionalIsoDateTime('started before') @NotBeforeFrom() to?: Date;
+  /**
+   * "Which sessions were running during the grid emergency at 14:00?": `from`/`to` select by start,
+   * so a session started the evening before and charging through the window was not listed.
+   */
+  @OptionalIsoDateTime('running at some time in [activeFrom, activeTo]: stopped after it (a session whose stop was lost: not over by then by the stopLost rule)') activeFrom?: Date;
+  @OptionalIsoDateTime('running at some time in [activeFrom, activeTo]: started at or before it; activeFrom = activeTo asks for the sessions running at that instant')
+  @NotBeforeFrom('activeFrom')
+  activeTo?: Date;
   @ApiPropertyOptional({ description: 'only running (true) or finished (false) transactions; one whose stop was lost (stopLost) counts as finished' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))

@@ -84,19 +84,33 @@ export class ViewsRepository {
   }
 
   /**
-   * Token compared without case (IdToken is a CiString); time filters apply to the start. A session
+   * Token compared without case (IdToken is a CiString); `from`/`to` apply to the start. A session
    * whose StopTransaction never came but which is over by the connector's later status or start
    * (`endedWithoutStopSql`, the rule ConcurrentTx follows) is `stopLost` and not active.
+   * `activeFrom`/`activeTo` select the sessions running at some time in that closed window, a
+   * session running over [start, stop): one whose stop was lost ran until that rule ends it.
    */
-  async transactions(f: { stationId?: string; idTag?: string; from?: Date; to?: Date; active?: boolean; offset: number; limit: number }): Promise<Page<TransactionRow & { stopLost: boolean }>> {
+  async transactions(f: {
+    stationId?: string;
+    idTag?: string;
+    from?: Date;
+    to?: Date;
+    activeFrom?: Date;
+    activeTo?: Date;
+    active?: boolean;
+    offset: number;
+    limit: number;
+  }): Promise<Page<TransactionRow & { stopLost: boolean }>> {
     const stopLost = `(x.stopped_at IS NULL AND ${endedWithoutStopSql('x', "'infinity'::timestamptz")})`;
     const where = `x.orphan = false AND ($1::text IS NULL OR x.station_id = $1) AND ($2::text IS NULL OR lower(x.id_tag) = lower($2))
          AND ($3::timestamptz IS NULL OR x.started_at >= $3) AND ($4::timestamptz IS NULL OR x.started_at < $4)
-         AND ($5::boolean IS NULL OR (x.stopped_at IS NULL AND NOT ${stopLost}) = $5)`;
-    const filter = [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null];
+         AND ($5::boolean IS NULL OR (x.stopped_at IS NULL AND NOT ${stopLost}) = $5)
+         AND ($6::timestamptz IS NULL OR x.started_at <= $6)
+         AND ($7::timestamptz IS NULL OR (CASE WHEN x.stopped_at IS NOT NULL THEN x.stopped_at > $7 ELSE NOT ${endedWithoutStopSql('x', '$7')} END))`;
+    const filter = [f.stationId ?? null, f.idTag ?? null, f.from ?? null, f.to ?? null, f.active ?? null, f.activeTo ?? null, f.activeFrom ?? null];
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT t.*, ${RUNNING_REGISTERS} AS running_registers FROM (
-         SELECT x.*, ${stopLost} AS stop_lost, count(*) OVER () AS total FROM transactions x WHERE ${where} ORDER BY x.started_at DESC, x.transaction_id DESC OFFSET $6 LIMIT $7
+         SELECT x.*, ${stopLost} AS stop_lost, count(*) OVER () AS total FROM transactions x WHERE ${where} ORDER BY x.started_at DESC, x.transaction_id DESC OFFSET $8 LIMIT $9
        ) t ORDER BY t.started_at DESC, t.transaction_id DESC`,
       [...filter, f.offset, f.limit],
     );
