@@ -28,19 +28,31 @@ export class RedisKeys {
     return key.slice(`${this.prefix}:presence:`.length);
   }
 
+  /*
+   * The replica liveness keys share the hash tag `{replicas}`: the scripts on them (BEAT,
+   * CLAIM_LOST_REPLICAS) touch all three at once, which a Redis Cluster runs only on keys of one
+   * slot. So whatever the prefix: what Redis hashes ends at this tag's `}` at the latest, and up to
+   * there the three keys are alike. One slot is plenty: an entry per replica. Presence records are
+   * not tagged: a script touches one station's record alone, and untagged they spread by station.
+   */
+
   /** Hash of replica id → its last beat (Redis server time, ms): see ReplicaLiveness. */
   replicaBeats(): string {
-    return `${this.prefix}:replicas`;
+    return `${this.prefix}:{replicas}`;
   }
 
   /** Hash of a lost replica's id → when a peer claimed it, or last renewed its claim (Redis server time, ms). */
   replicaClaims(): string {
-    return `${this.prefix}:replicas-claimed`;
+    return `${this.prefix}:{replicas}-claimed`;
   }
 
-  /** Set when peers declared the replica lost and published its stations' disconnection. */
-  replicaLost(replicaId: string): string {
-    return `${this.prefix}:replica-lost:${replicaId}`;
+  /**
+   * Hash of replica id → until when (Redis server time, ms) peers remember that they declared it
+   * lost and published its stations' disconnection. A field, not a key per replica: the claim
+   * script finds the ids in the beats, and a cluster cannot route keys a script builds itself.
+   */
+  replicaLostMarks(): string {
+    return `${this.prefix}:{replicas}-lost`;
   }
 
   /** The tag lower-cased: IdToken is a CiString, and Authorize and StartTransaction may spell it differently. */

@@ -143,7 +143,7 @@ describe('OCPP replicas that stop beating', () => {
       }, 8_000),
     ).toBe(true);
     expect(await redis.hexists(keys.replicaBeats(), 'replica-d')).toBe(0);
-    expect(await redis.exists(keys.replicaLost('replica-d'))).toBe(1);
+    expect(await redis.hexists(keys.replicaLostMarks(), 'replica-d')).toBe(1);
     expect((await connection(a, id))?.connectionId).toBe(mine.connectionId);
     expect(a.events.of(Subjects.OcppStationDisconnected, id)).toEqual([]);
   });

@@ -1,12 +1,27 @@
-/** Lua scripts on a station's presence record (`{ replicaId, connectionId, … }` as JSON), each atomic in Redis. */
+/**
+ * Lua scripts on a station's presence record (`{ replicaId, connectionId, … }` as JSON) and on the
+ * replica liveness hashes, each atomic in Redis. Every key a script touches is passed in KEYS, all
+ * of one hash slot (see RedisKeys), so that they run on a Redis Cluster too.
+ */
 
-/** What both scripts return when the record names another connection of the station. */
+/** What the presence scripts return when the record names another connection of the station (or changed since read). */
 export const PRESENCE_OF_ANOTHER = -1;
 
 /** Deletes the record only while it names our connection (ARGV[1]): 1 deleted, 0 none. */
 export const REMOVE_PRESENCE = `local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 if cjson.decode(v).connectionId == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return ${PRESENCE_OF_ANOTHER}`;
+
+/**
+ * Deletes the record only while it is exactly the one read (ARGV[1]): 1 deleted, 0 none,
+ * {@link PRESENCE_OF_ANOTHER} when it changed. For a clean-up after another replica, which reads
+ * the record first: that replica, only stalled, may have rewritten it since for a connection it
+ * still holds (same connection id, later `lastSeenAt`), which must keep its record.
+ */
+export const REMOVE_PRESENCE_IF_UNCHANGED = `local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if v == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return ${PRESENCE_OF_ANOTHER}`;
 
 /**
@@ -23,32 +38,38 @@ const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
- * A replica's beat: records it (KEYS[1] hash, field ARGV[1]) and clears the mark peers leave when
- * they declared it lost (KEYS[2]) and any claim on it (KEYS[3]): it is alive, its re-announcement
- * covers its stations. Returns 1 when that mark was there: the replica must announce its stations
- * again, as peers have published their disconnection.
+ * A replica's beat: records it (KEYS[1] hash, field ARGV[1]) and clears any claim on it (KEYS[2])
+ * and the mark peers leave when they declared it lost (KEYS[3], field → until when it holds): it is
+ * alive, its re-announcement covers its stations. Returns 1 when that mark was there: the replica
+ * must announce its stations again, as peers have published their disconnection.
  */
 export const BEAT = `${NOW_MS}
 redis.call('HSET', KEYS[1], ARGV[1], now)
+redis.call('HDEL', KEYS[2], ARGV[1])
+local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[1]))
 redis.call('HDEL', KEYS[3], ARGV[1])
-return redis.call('DEL', KEYS[2])`;
+if mark and mark > now then return 1 end
+return 0`;
 
 /**
  * Claims the replicas (other than ARGV[1]) whose last beat in KEYS[1] is older than ARGV[2] ms:
- * moves each from the beats to the claims (KEYS[2], id → claim time) and marks it lost (key
- * ARGV[3] .. id, TTL ARGV[4] s), atomically, so exactly one peer handles each. A claim not renewed
- * for as long (its claimant died, or lost Redis, mid-way; see RENEW_CLAIM) is taken over the same
- * way, unless the replica beats again. Returns their ids.
+ * moves each from the beats to the claims (KEYS[2], id → claim time) and marks it lost (KEYS[3],
+ * id → now + ARGV[3] ms), atomically, so exactly one peer handles each. A claim not renewed for as
+ * long (its claimant died, or lost Redis, mid-way; see RENEW_CLAIM) is taken over the same way,
+ * unless the replica beats again. Expired marks are dropped, and the marks' hash expires with the
+ * newest. Returns their ids.
  */
 export const CLAIM_LOST_REPLICAS = `${NOW_MS}
 local lost = {}
+local markMs = tonumber(ARGV[3])
 local beats = redis.call('HGETALL', KEYS[1])
 for i = 1, #beats, 2 do
   local id, at = beats[i], tonumber(beats[i + 1])
   if id ~= ARGV[1] and (at == nil or now - at > tonumber(ARGV[2])) then
     redis.call('HDEL', KEYS[1], id)
     redis.call('HSET', KEYS[2], id, now)
-    redis.call('SET', ARGV[3] .. id, '1', 'EX', ARGV[4])
+    redis.call('HSET', KEYS[3], id, now + markMs)
+    redis.call('PEXPIRE', KEYS[3], markMs)
     lost[#lost + 1] = id
   end
 end
@@ -59,6 +80,11 @@ for i = 1, #claims, 2 do
     redis.call('HSET', KEYS[2], id, now)
     lost[#lost + 1] = id
   end
+end
+local marks = redis.call('HGETALL', KEYS[3])
+for i = 1, #marks, 2 do
+  local until_ = tonumber(marks[i + 1])
+  if until_ == nil or until_ <= now then redis.call('HDEL', KEYS[3], marks[i]) end
 end
 return lost`;
 

@@ -3,7 +3,7 @@ import { APP_CONFIG, REDIS } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { OcppConfig } from '../config.js';
 import { RedisKeys } from '../redis-keys.js';
-import { BEAT, CLAIM_LOST_REPLICAS, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE, RENEW_CLAIM } from './presence-scripts.js';
+import { BEAT, CLAIM_LOST_REPLICAS, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE, REMOVE_PRESENCE_IF_UNCHANGED, RENEW_CLAIM } from './presence-scripts.js';
 import type { StationSession } from './station-session.js';
 
 /** Where a station is connected: its presence record in Redis, shown by the operator views. */
@@ -70,25 +70,32 @@ export class PresenceStore {
    * names another connection; rejects when Redis failed.
    */
   async remove(session: StationSession): Promise<number> {
-    return this.removeConnection(session.stationId, session.connectionId);
+    return (await this.redis.eval(REMOVE_PRESENCE, 1, this.keys.presence(session.stationId), session.connectionId)) as number;
   }
 
-  /** `remove` for a connection another replica held (see ReplicaLiveness). */
-  async removeConnection(stationId: string, connectionId: string): Promise<number> {
-    return (await this.redis.eval(REMOVE_PRESENCE, 1, this.keys.presence(stationId), connectionId)) as number;
+  /**
+   * Removes a record read from another replica's (see ReplicaLiveness) only if it is still exactly
+   * `record`, the raw value `namingReplica` gave: resolves like `remove`.
+   */
+  async removeIfUnchanged(stationId: string, record: string): Promise<number> {
+    return (await this.redis.eval(REMOVE_PRESENCE_IF_UNCHANGED, 1, this.keys.presence(stationId), record)) as number;
   }
 
-  /** Every presence record naming `replicaId`, a page per SCAN batch (records change meanwhile: the caller re-checks). */
-  async *namingReplica(replicaId: string): AsyncGenerator<{ stationId: string; presence: Presence }[]> {
+  /**
+   * Every presence record naming `replicaId`, a page per SCAN batch (records change meanwhile: the
+   * caller re-checks), each with its raw value for `removeIfUnchanged`.
+   */
+  async *namingReplica(replicaId: string): AsyncGenerator<{ stationId: string; presence: Presence; record: string }[]> {
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.presencePattern(), 'COUNT', 1000);
       cursor = next;
       const values = keys.length ? await this.redis.mget(keys) : [];
-      const page: { stationId: string; presence: Presence }[] = [];
+      const page: { stationId: string; presence: Presence; record: string }[] = [];
       for (let i = 0; i < keys.length; i++) {
-        const presence = values[i] ? (JSON.parse(values[i]!) as Presence) : undefined;
-        if (presence?.replicaId === replicaId) page.push({ stationId: this.keys.stationOfPresence(keys[i]!), presence });
+        const record = values[i];
+        const presence = record ? (JSON.parse(record) as Presence) : undefined;
+        if (record && presence?.replicaId === replicaId) page.push({ stationId: this.keys.stationOfPresence(keys[i]!), presence, record });
       }
       if (page.length) yield page;
     } while (cursor !== '0');
@@ -97,7 +104,7 @@ export class PresenceStore {
   /** Records this replica's beat; true when peers had declared it lost since its previous one. */
   async beat(): Promise<boolean> {
     const replicaId = this.config.OCPP_REPLICA_ID;
-    return (await this.redis.eval(BEAT, 3, this.keys.replicaBeats(), this.keys.replicaLost(replicaId), this.keys.replicaClaims(), replicaId)) === 1;
+    return (await this.redis.eval(BEAT, 3, this.keys.replicaBeats(), this.keys.replicaClaims(), this.keys.replicaLostMarks(), replicaId)) === 1;
   }
 
   /**
@@ -105,8 +112,8 @@ export class PresenceStore {
    * this replica (no other peer gets them while it renews the claim; `releaseClaim` when done).
    */
   async claimLostReplicas(lostMs: number, markTtlS: number): Promise<string[]> {
-    const lostPrefix = this.keys.replicaLost('');
-    return (await this.redis.eval(CLAIM_LOST_REPLICAS, 2, this.keys.replicaBeats(), this.keys.replicaClaims(), this.config.OCPP_REPLICA_ID, lostMs, lostPrefix, markTtlS)) as string[];
+    const keys = [this.keys.replicaBeats(), this.keys.replicaClaims(), this.keys.replicaLostMarks()];
+    return (await this.redis.eval(CLAIM_LOST_REPLICAS, keys.length, ...keys, this.config.OCPP_REPLICA_ID, lostMs, markTtlS * 1000)) as string[];
   }
 
   /** Keeps a claim from being taken over while its clean-up goes on. */

@@ -43,23 +43,24 @@ describe('ReplicaLiveness', () => {
     const record = (connectionId: string): Presence => ({ replicaId: 'replica-b', connectionId, connectedAt: at, lastSeenAt: at }) as Presence;
     let beating = false;
     async function* namingReplica() {
-      yield [{ stationId: 'CP-OLD', presence: record('old') }];
+      yield [{ stationId: 'CP-OLD', presence: record('old'), record: JSON.stringify(record('old')) }];
       // replica-b restarts, beats, takes a connection: its record names the same replica id.
       beating = true;
-      yield [{ stationId: 'CP-NEW', presence: record('new') }];
+      yield [{ stationId: 'CP-NEW', presence: record('new'), record: JSON.stringify(record('new')) }];
     }
     const disconnected = jest.fn(async () => undefined);
-    const removeConnection = jest.fn(async () => 1);
+    const removeIfUnchanged = jest.fn(async () => 1);
     const l = liveness(
-      { beat: async () => false, claimLostReplicas: async () => ['replica-b'], namingReplica, removeConnection, isBeating: async () => beating, renewClaim: async () => undefined, releaseClaim: async () => undefined },
+      { beat: async () => false, claimLostReplicas: async () => ['replica-b'], namingReplica, removeIfUnchanged, isBeating: async () => beating, renewClaim: async () => undefined, releaseClaim: async () => undefined },
       {},
       { disconnected },
     );
     await beatingForLong(l);
     await l.cleanUpLostPeers();
     expect(disconnected.mock.calls.map((c) => (c as unknown[])[0])).toEqual(['CP-OLD']);
-    expect(removeConnection).toHaveBeenCalledTimes(1);
-    expect(removeConnection).toHaveBeenCalledWith('CP-OLD', 'old');
+    expect(removeIfUnchanged).toHaveBeenCalledTimes(1);
+    // The record as read: one the replica rewrote since is left to it.
+    expect(removeIfUnchanged).toHaveBeenCalledWith('CP-OLD', JSON.stringify(record('old')));
   });
 
   describe('claims nobody while its own beats were not getting through (Redis down or slow for every replica)', () => {

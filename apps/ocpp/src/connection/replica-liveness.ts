@@ -17,7 +17,8 @@ const LOST_MARK_TTL_S = 86_400;
  * it looks for peers that missed theirs for longer than that: one peer claims each (atomically),
  * publishes the disconnection of the stations its records still name, stamped with their last
  * sign of life (before the crash, so before any reconnection elsewhere, which consumers keep as the
- * newer event), and removes those records unless a newer connection replaced them.
+ * newer event), and removes those records unless they changed since it read them (a newer
+ * connection replaced them, or the replica, only stalled, rewrote them for a live connection).
  *
  * A replica declared lost that was only stalled or cut off from Redis learns it at its next beat
  * and announces its open connections again (`connected`, presence rewritten). Replicas of an older
@@ -147,7 +148,9 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
       // Published first: if a record is then gone to a newer connection, consumers keep that
       // connection's later `connected`; a record removed with its event unpublished would lose it.
       await Promise.all(page.map(({ stationId, presence }) => this.events.disconnected(stationId, replicaId, new Date(presence.lastSeenAt), reason, new Date(presence.lastSeenAt))));
-      await Promise.all(page.map(({ stationId, presence }) => this.presences.removeConnection(stationId, presence.connectionId)));
+      // Only records unchanged since read: one rewritten meanwhile is of a connection the replica,
+      // only stalled, still holds (it announces it again), not one to clean up.
+      await Promise.all(page.map(({ stationId, record }) => this.presences.removeIfUnchanged(stationId, record)));
       count += page.length;
     }
     if (count > 0) this.logger.warn({ replicaId, stations: count, reason }, 'stations of a lost replica published as disconnected');
