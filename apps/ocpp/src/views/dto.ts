@@ -53,7 +53,7 @@ function NotBeforeFrom(fromField = 'from'): PropertyDecorator {
         const from = (args?.object as Record<string, unknown>)[fromField];
         return !(to instanceof Date && from instanceof Date) || Number.isNaN(from.getTime()) || to.getTime() >= from.getTime();
       },
-      defaultMessage: ({ property }) => `${property} must not be before ${fromField}`,
+      defaultMessage: (args) => `${args?.property ?? 'to'} must not be before ${fromField}`,
     },
   });
 }
