@@ -1,4 +1,4 @@
-import { chargerTime, isUnsetClock, parseOcppTime, UNSET_CLOCK_BEFORE } from './time.js';
+import { AHEAD_TOLERANCE_MS, chargerTime, isUnsetClock, parseOcppTime, UNSET_CLOCK_BEFORE } from './time.js';
 
 describe('parseOcppTime', () => {
   it('reads every timestamp the schema admits: a leap second and an hour-only offset, which Date cannot parse (the start or stop was refused and finally discarded)', () => {
@@ -18,16 +18,26 @@ describe('chargerTime', () => {
   const receivedAt = new Date('2026-12-06T18:00:00.123Z');
 
   it('takes a stamp before 2010 as an unset clock (the epoch after a power loss, an RTC default): the receipt time is the time of record', () => {
-    expect(chargerTime('1970-01-01T00:00:05Z', receivedAt)).toEqual({ at: receivedAt, unset: true });
-    expect(chargerTime('2000-01-01T00:00:30Z', receivedAt)).toEqual({ at: receivedAt, unset: true });
-    expect(chargerTime('2009-12-31T23:59:59.999Z', receivedAt)).toEqual({ at: receivedAt, unset: true });
+    expect(chargerTime('1970-01-01T00:00:05Z', receivedAt)).toEqual({ at: receivedAt, unset: true, ahead: false });
+    expect(chargerTime('2000-01-01T00:00:30Z', receivedAt)).toEqual({ at: receivedAt, unset: true, ahead: false });
+    expect(chargerTime('2009-12-31T23:59:59.999Z', receivedAt)).toEqual({ at: receivedAt, unset: true, ahead: false });
     // Offsets count: this is 2009-12-31T22:30Z.
-    expect(chargerTime('2010-01-01T00:30:00+02', receivedAt)).toEqual({ at: receivedAt, unset: true });
+    expect(chargerTime('2010-01-01T00:30:00+02', receivedAt)).toEqual({ at: receivedAt, unset: true, ahead: false });
   });
 
   it('keeps a stamp from 2010 on as the time it says (a message queued offline, a clock running behind)', () => {
-    expect(chargerTime('2010-01-01T00:00:00Z', receivedAt)).toEqual({ at: new Date('2010-01-01T00:00:00Z'), unset: false });
-    expect(chargerTime('2026-12-06T17:00:00', receivedAt)).toEqual({ at: new Date('2026-12-06T17:00:00Z'), unset: false });
+    expect(chargerTime('2010-01-01T00:00:00Z', receivedAt)).toEqual({ at: new Date('2010-01-01T00:00:00Z'), unset: false, ahead: false });
+    expect(chargerTime('2026-12-06T17:00:00', receivedAt)).toEqual({ at: new Date('2026-12-06T17:00:00Z'), unset: false, ahead: false });
+  });
+
+  it('keeps a stamp up to 15 minutes ahead of receipt as sent (clock drift), and takes one further ahead (a local time read as UTC) as the receipt time', () => {
+    expect(AHEAD_TOLERANCE_MS).toBe(15 * 60_000);
+    const edge = new Date(receivedAt.getTime() + AHEAD_TOLERANCE_MS);
+    expect(chargerTime(edge.toISOString(), receivedAt)).toEqual({ at: edge, unset: false, ahead: false });
+    expect(chargerTime(new Date(edge.getTime() + 1).toISOString(), receivedAt)).toEqual({ at: receivedAt, unset: false, ahead: true });
+    // 20:00 in UTC+2 sent without its zone: two hours ahead.
+    expect(chargerTime('2026-12-06T20:00:00', receivedAt)).toEqual({ at: receivedAt, unset: false, ahead: true });
+    expect(chargerTime('2026-12-06T20:00:00+02', receivedAt)).toEqual({ at: new Date('2026-12-06T18:00:00Z'), unset: false, ahead: false });
   });
 
   it('refuses what is no date-time, as parseOcppTime does', () => {

@@ -27,21 +27,39 @@ export function isUnsetClock(at: Date): boolean {
   return at.getTime() < UNSET_CLOCK_BEFORE.getTime();
 }
 
-/** A charger message's time of record, and whether its own stamp was an unset clock (then the receipt time). */
+/**
+ * How far ahead of its receipt a charger's stamp may be and still be its time. A clock set from our
+ * BootNotification and Heartbeat answers drifts by seconds, an unsynchronised one by minutes; one
+ * ahead by more is no drift but a wrong clock: a local time sent without its zone and read as UTC
+ * (guide §1.10) is 30 minutes to hours ahead east of Greenwich. The guide sets no figure: 15
+ * minutes is above any drift between daily Heartbeats and below the smallest zone offset.
+ */
+export const AHEAD_TOLERANCE_MS = 15 * 60_000;
+
+/**
+ * A charger message's time of record, and why its own stamp was not taken (then the receipt time):
+ * `unset` its clock was unset, `ahead` its stamp lay beyond AHEAD_TOLERANCE_MS after the receipt.
+ */
 export interface ChargerTime {
   at: Date;
   unset: boolean;
+  ahead: boolean;
 }
 
 /**
  * The time of record of a charger's `timestamp`: the time it says, unless its clock was unset
- * ({@link UNSET_CLOCK_BEFORE}); then the receipt time, as for a message sent without one. Kept as
- * sent, a 1970 stamp made a session 56 years long (the roaming CDR's total and parking time, a
- * time-based tariff), put readings where no "latest" query finds them and filtered the session out
- * of every recent time range. Receipt time is late by however long the charger held the message,
- * but it is in arrival order, which for one charger is the order of events (guide §1.7).
+ * ({@link UNSET_CLOCK_BEFORE}) or it lies in the future ({@link AHEAD_TOLERANCE_MS}); then the
+ * receipt time, as for a message sent without one. Kept as sent, a 1970 stamp made a session 56
+ * years long (the roaming CDR's total and parking time, a time-based tariff), put readings where no
+ * "latest" query finds them and filtered the session out of every recent time range; a stamp hours
+ * ahead started a session in the future, hid it from every time range until then and, stopped by a
+ * clock corrected meanwhile, gave it a negative duration. Receipt time is late by however long the
+ * charger held the message, but it is in arrival order, which for one charger is the order of
+ * events (guide §1.7).
  */
 export function chargerTime(raw: string, receivedAt: Date): ChargerTime {
   const sent = parseOcppTime(raw);
-  return isUnsetClock(sent) ? { at: receivedAt, unset: true } : { at: sent, unset: false };
+  if (isUnsetClock(sent)) return { at: receivedAt, unset: true, ahead: false };
+  if (sent.getTime() > receivedAt.getTime() + AHEAD_TOLERANCE_MS) return { at: receivedAt, unset: false, ahead: true };
+  return { at: sent, unset: false, ahead: false };
 }

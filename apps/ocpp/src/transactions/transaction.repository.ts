@@ -187,12 +187,12 @@ export class TransactionRepository {
     return rows[0] ? toTransaction(rows[0]) : undefined;
   }
 
-  /** The `timestamp`, as sent, of the StopTransactions of this transaction kept as `kind` at `receivedAt`. */
-  async stopStampsKeptAs(tx: EntityManager, kind: string, stationId: string, transactionId: number, receivedAt: Date): Promise<unknown[]> {
+  /** The `timestamp`, as sent, of the StopTransactions of this transaction kept as one of `kinds` at `receivedAt`. */
+  async stopStampsKeptAs(tx: EntityManager, kinds: string[], stationId: string, transactionId: number, receivedAt: Date): Promise<unknown[]> {
     const rows: { sent_timestamp: unknown }[] = await tx.query(
       `SELECT payload->'timestamp' AS sent_timestamp FROM station_messages
-        WHERE station_id = $1 AND kind = $2 AND received_at = $3 AND payload->'transactionId' = to_jsonb($4::int)`,
-      [stationId, kind, receivedAt, transactionId],
+        WHERE station_id = $1 AND kind = ANY($2::text[]) AND received_at = $3 AND payload->'transactionId' = to_jsonb($4::int)`,
+      [stationId, kinds, receivedAt, transactionId],
     );
     return rows.map((r) => r.sent_timestamp);
   }

@@ -141,7 +141,8 @@ describe('TransactionService.start of an eMSP START_SESSION token (not Concurren
       new TransactionOwners(),
       {} as StationRepository,
     );
-    const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date().toISOString() }, RECEIVED);
+    // Stamped before its receipt: a stamp far ahead of it would be kept as sent (another path, time.ts).
+    const answer = await tx.start('CP-1', { connectorId: 1, idTag: 'APP-1', meterStart: 0, timestamp: new Date(RECEIVED.getTime() - 1000).toISOString() }, RECEIVED);
     expect(answer).toMatchObject({ transactionId: 43, idTagInfo: { status: 'Accepted' } });
     expect(redisInTransaction).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { AuthorizationService, type IdTagInfo } from '../authorization/authoriza
 import type { RegistrationState } from '../connection/station-context.js';
 import { reservationEndedBy } from '../reservations/reservation-match.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { chargerTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
@@ -17,7 +18,8 @@ import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
 import { endsInRestart, keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
-import { insertOrGetUnsetClockStart, repeatsUnsetClockStop, UNSET_CLOCK_STOP } from './unset-clock.js';
+import { stopTime } from './stop-time.js';
+import { CLOCK_AHEAD_START, insertOrGetStampedStart, insertOrGetUnsetClockStart, repeatsUnsetClockStop } from './unset-clock.js';
 
 /**
  * How far a charger's clock may run behind ours for its StartTransaction to still be the one a
@@ -33,6 +35,9 @@ const REMOTE_START_CLOCK_SKEW_S = 600;
  */
 @Injectable()
 export class TransactionService {
+  /** A charger whose clock is wrong (far ahead, set back) stamps every session so: logged once per station and interval. */
+  private readonly implausibleLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
+
   constructor(
     private readonly db: DataSource,
     private readonly transactions: TransactionRepository,
@@ -59,7 +64,7 @@ export class TransactionService {
 
   /**
    * `receivedAt`: the message's receipt (now, for a caller handling it as it arrives), its time of
-   * record when the charger's clock was unset (`chargerTime`, unset-clock.ts): the start is then
+   * record when the charger's clock was unset or far ahead (`chargerTime`, unset-clock.ts): the start is then
    * authorised, matched to a remote start and a reservation, stored and published at that time,
    * and recognised when retried by its stamp as sent. `stationRejected`: the operator refused the
    * station (`stationRefused`: decommissioned, stolen, unpaid); its start is still
@@ -67,10 +72,11 @@ export class TransactionService {
    * without asking anyone, so no token of ours or a roaming partner's opens a session there.
    */
   async start(stationId: string, req: Ocpp16.StartTransactionRequest, receivedAt: Date = new Date(), stationRejected = false): Promise<Ocpp16.StartTransactionResponse> {
-    const { at: startedAt, unset } = chargerTime(req.timestamp, receivedAt);
+    const { at: startedAt, unset, ahead } = chargerTime(req.timestamp, receivedAt);
     if (unset) {
       this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'StartTransaction timestamp from an unset charger clock; started at receipt time');
     }
+    if (ahead) this.logImplausible(stationId, 'StartTransaction timestamp ahead of receipt beyond the tolerance; started at receipt time', req.timestamp, receivedAt);
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
     // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued),
     // on its connector (which this start shows free: an earlier transaction there lost its stop).
@@ -98,7 +104,11 @@ export class TransactionService {
         reservationId: req.reservationId,
         authorizationReference,
       };
-      const { row, created } = unset ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req) : await this.transactions.insertOrGet(tx, started);
+      const { row, created } = unset
+        ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req)
+        : ahead
+          ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req, CLOCK_AHEAD_START)
+          : await insertOrGetStampedStart(this.transactions, tx, started, req, receivedAt);
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
@@ -136,10 +146,11 @@ export class TransactionService {
 
   /**
    * `receivedAt`: the time of record of the stop, and of its transactionData readings, stamped by an
-   * unset clock (`chargerTime`, unset-clock.ts). A stop stamped before its start is stored as sent.
+   * unset clock or one far ahead (`chargerTime`, unset-clock.ts); the stop's also when stamped
+   * before its start, though never before the start (`stopTime`). Such a stop is kept as sent.
    */
   async stop(stationId: string, req: Ocpp16.StopTransactionRequest, receivedAt: Date = new Date()): Promise<Ocpp16.StopTransactionResponse> {
-    const { at: stoppedAt, unset } = chargerTime(req.timestamp, receivedAt);
+    const unset = chargerTime(req.timestamp, receivedAt).unset;
     const dataAt = (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt));
     const unsetData = dataAt.filter((t) => t.unset).length;
     if (unset || unsetData > 0) {
@@ -157,13 +168,15 @@ export class TransactionService {
         }
         return undefined;
       }
+      const { at: stoppedAt, kept } = stopTime(req.timestamp, existing.startedAt, receivedAt);
       if (existing.stoppedAt !== null) {
         // A retry repeats the stop (register and time). Another stop under the id is a different
         // session (firmware that got no id for a session queued offline stops it under the last one
         // it had): its energy must not vanish behind the acknowledgement, so it is kept like an unknown one.
+        // One of the two copies kept as sent (its stamp not taken, stop-time.ts) has another time of record.
         const retry =
           (existing.meterStopWh === req.meterStop && existing.stoppedAt.getTime() === stoppedAt.getTime()) ||
-          (unset && (await repeatsUnsetClockStop(this.transactions, tx, existing, existing.stoppedAt, req)));
+          (await repeatsUnsetClockStop(this.transactions, tx, existing, existing.stoppedAt, req));
         if (!retry && (await this.transactions.storeOrphanStop(tx, stationId, req))) {
           this.logger.warn({ stationId, transactionId: req.transactionId }, 'StopTransaction differing from the stop already stored kept as orphan');
         }
@@ -172,10 +185,10 @@ export class TransactionService {
       // Over the session's registers (register-series.ts): a meter that restarted during it is counted
       // from zero after the restart, the energy before it kept; a register just below the last one
       // (a rounding) delivered nothing, as did a negative one (a broken meter). The stop's own
-      // transactionData follows the stored readings, less those of an unset clock: stamped at receipt,
+      // transactionData follows the stored readings, less those of an unset clock or one far ahead: stamped at receipt,
       // they repeat samples of unknown place (read after the restart, a pre-restart one bills again).
       const readings = (req.transactionData ?? []).map((mv, j) => meterReadingOf(stationId, existing.connectorId, existing.transactionId, mv, dataAt[j]!.at).reading);
-      const sent = readings.filter((_, j) => !dataAt[j]!.unset).flatMap(mainRegisters);
+      const sent = readings.filter((_, j) => !dataAt[j]!.unset && !dataAt[j]!.ahead).flatMap(mainRegisters);
       const stored = endsInRestart(existing.meterStartWh, req.meterStop) ? await this.transactions.sessionRegisters(tx, existing) : [];
       const registers = keptRegisters([...stored, ...sent]);
       const energyWh = seriesDeliveredWh(existing.meterStartWh, registers, req.meterStop);
@@ -185,7 +198,8 @@ export class TransactionService {
       const reason = req.reason == null ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
       // Kept as sent: a retry, received later, is recognised by this stamp (unset-clock.ts).
-      if (unset) await this.transactions.keepMessage(tx, stationId, UNSET_CLOCK_STOP, req, stoppedAt);
+      if (kept) await this.transactions.keepMessage(tx, stationId, kept, req, stoppedAt);
+      if (kept && !unset) this.logImplausible(stationId, `StopTransaction timestamp implausible (${kept}); stopped at receipt time`, req.timestamp, receivedAt);
       // The energy just stored: the hub settles the roaming CDR with it, as ocpp's views show it.
       const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local', energyWh });
       await this.publish(tx, Subjects.OcppTransactionStopped, event, { stationId, transactionId: existing.transactionId });
@@ -193,6 +207,11 @@ export class TransactionService {
     });
     // An empty idTag (the schema allows it) is no tag: nothing to authorise, no idTagInfo.
     return req.idTag ? { idTagInfo: await this.stopAuthorization(stationId, req.idTag, started) } : {};
+  }
+
+  private logImplausible(stationId: string, message: string, timestamp: string, receivedAt: Date): void {
+    const unlogged = this.implausibleLog.take(stationId, receivedAt);
+    if (unlogged !== undefined) this.logger.warn({ stationId, timestamp, receivedAt: receivedAt.toISOString(), unloggedSince: unlogged }, `${message} (logged once per station and interval)`);
   }
 
   /**

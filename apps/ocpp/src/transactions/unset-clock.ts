@@ -16,6 +16,15 @@ import type { NewTransaction, TransactionRepository, TransactionRow } from './tr
  */
 export const UNSET_CLOCK_START = 'StartTransactionUnsetClock';
 export const UNSET_CLOCK_STOP = 'StopTransactionUnsetClock';
+/**
+ * The same handling, kinds of their own for the operator: a stamp beyond AHEAD_TOLERANCE_MS in the
+ * future (time.ts), a stop stamped before its transaction's start (stop-time.ts).
+ */
+export const CLOCK_AHEAD_START = 'StartTransactionClockAhead';
+export const CLOCK_AHEAD_STOP = 'StopTransactionClockAhead';
+export const STOP_BEFORE_START = 'StopTransactionBeforeStart';
+/** Every kind a StopTransaction is kept as when its stamp is not its time of record. */
+export const KEPT_STOP_KINDS = [UNSET_CLOCK_STOP, CLOCK_AHEAD_STOP, STOP_BEFORE_START];
 
 /** The same instant (as the start's key compares `started_at`), however the charger wrote it. */
 function sameStamp(kept: unknown, raw: string): boolean {
@@ -23,29 +32,56 @@ function sameStamp(kept: unknown, raw: string): boolean {
 }
 
 /**
- * `insertOrGet` for a start stamped by an unset clock (`t.startedAt` its receipt): the transaction
- * an earlier copy of the same start (same stamp as sent, same key otherwise) created, else a new
- * one, its StartTransaction kept as sent. A second session from the same unset clock has another
- * stamp (the clock runs from the epoch), so it is not taken for a retry.
+ * `insertOrGet` for a start whose stamp was not taken (`t.startedAt` its receipt), kept as `kind`:
+ * the transaction an earlier copy of the same start (same stamp as sent, same key otherwise)
+ * created, else a new one, its StartTransaction kept as sent. A second session from the same unset
+ * clock has another stamp (the clock runs from the epoch), so it is not taken for a retry.
  */
 export async function insertOrGetUnsetClockStart(
   transactions: TransactionRepository,
   tx: EntityManager,
   t: NewTransaction,
   req: Ocpp16.StartTransactionRequest,
+  kind: string = UNSET_CLOCK_START,
 ): Promise<{ row: TransactionRow; created: boolean }> {
   await transactions.lockUnsetClockStarts(tx, t.stationId);
-  const earlier = (await transactions.startsKeptAs(tx, UNSET_CLOCK_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
+  const earlier = (await transactions.startsKeptAs(tx, kind, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
   if (earlier) return { row: earlier.row, created: false };
   // A copy handled by a replica of the previous release (a rolling update) was stored at its stamp, with no message kept.
   const stamped = await transactions.runningStartAt(tx, { ...t, startedAt: parseOcppTime(req.timestamp) });
   if (stamped) return { row: stamped, created: false };
   const inserted = await transactions.insertOrGet(tx, t);
-  if (inserted.created) await transactions.keepMessage(tx, t.stationId, UNSET_CLOCK_START, req, t.startedAt);
+  if (inserted.created) await transactions.keepMessage(tx, t.stationId, kind, req, t.startedAt);
   return inserted;
 }
 
-/** Whether a stop stamped by an unset clock repeats the stop stored for `stopped` at `stoppedAt` (that stop's receipt). */
+/**
+ * `insertOrGet` for a start whose stamp was taken, unless it is a copy of a start kept as ahead
+ * (CLOCK_AHEAD_START) resent once its stamp came within the tolerance: the later receipt makes the
+ * same stamp plausible, and its key would otherwise miss the transaction stored at the first
+ * receipt. Only a stamp still ahead of this receipt can be one (looked up, under the lock of such
+ * starts); a retry held past its own stamp is not found (see docs/ocpp.md).
+ */
+export async function insertOrGetStampedStart(
+  transactions: TransactionRepository,
+  tx: EntityManager,
+  t: NewTransaction,
+  req: Ocpp16.StartTransactionRequest,
+  receivedAt: Date,
+): Promise<{ row: TransactionRow; created: boolean }> {
+  if (t.startedAt.getTime() > receivedAt.getTime()) {
+    await transactions.lockUnsetClockStarts(tx, t.stationId);
+    const earlier = (await transactions.startsKeptAs(tx, CLOCK_AHEAD_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
+    if (earlier) return { row: earlier.row, created: false };
+  }
+  return transactions.insertOrGet(tx, t);
+}
+
+/**
+ * Whether a stop repeats the stop stored for `stopped` at `stoppedAt` when their times of record
+ * differ: one of them was kept as sent (KEPT_STOP_KINDS, at that stop's time of record), and the
+ * retry carries the same stamp, whether or not its own stamp was taken this time.
+ */
 export async function repeatsUnsetClockStop(
   transactions: TransactionRepository,
   tx: EntityManager,
@@ -56,6 +92,6 @@ export async function repeatsUnsetClockStop(
   if (stopped.meterStopWh !== req.meterStop) return false;
   // Stored at its stamp by a replica of the previous release (a rolling update): no message kept.
   if (sameStamp(stopped.stoppedAt?.toISOString(), req.timestamp)) return true;
-  const kept = await transactions.stopStampsKeptAs(tx, UNSET_CLOCK_STOP, stopped.stationId, stopped.transactionId, stoppedAt);
+  const kept = await transactions.stopStampsKeptAs(tx, KEPT_STOP_KINDS, stopped.stationId, stopped.transactionId, stoppedAt);
   return kept.some((sent) => sameStamp(sent, req.timestamp));
 }

@@ -1,0 +1,25 @@
+import { stopTime } from './stop-time.js';
+
+describe('stopTime', () => {
+  const startedAt = new Date('2026-12-06T17:00:00Z');
+  const receivedAt = new Date('2026-12-06T18:00:00Z');
+
+  it('keeps a stop stamped at or after its start as sent', () => {
+    expect(stopTime('2026-12-06T17:45:00Z', startedAt, receivedAt)).toEqual({ at: new Date('2026-12-06T17:45:00Z'), kept: undefined });
+    expect(stopTime('2026-12-06T17:00:00Z', startedAt, receivedAt)).toEqual({ at: startedAt, kept: undefined });
+  });
+
+  it('stops a stop stamped before its start (a clock set back during the session) at its receipt, the stamp kept', () => {
+    expect(stopTime('2026-12-06T16:59:59Z', startedAt, receivedAt)).toEqual({ at: receivedAt, kept: 'StopTransactionBeforeStart' });
+  });
+
+  it('never before the start: a start stamped a few minutes ahead (within the tolerance) stopped at once stops at the start', () => {
+    const aheadStart = new Date(receivedAt.getTime() + 10 * 60_000);
+    expect(stopTime('2026-12-06T17:59:00Z', aheadStart, receivedAt)).toEqual({ at: aheadStart, kept: 'StopTransactionBeforeStart' });
+  });
+
+  it('stops an unset clock and a stamp far ahead at the receipt, as before, kept under their own kinds', () => {
+    expect(stopTime('1970-01-01T00:02:00Z', startedAt, receivedAt)).toEqual({ at: receivedAt, kept: 'StopTransactionUnsetClock' });
+    expect(stopTime('2026-12-06T21:00:00Z', startedAt, receivedAt)).toEqual({ at: receivedAt, kept: 'StopTransactionClockAhead' });
+  });
+});
