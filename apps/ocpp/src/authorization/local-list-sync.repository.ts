@@ -12,6 +12,31 @@ export interface PendingEntry {
   token: IdTagRecord | undefined;
 }
 
+/** An update round a sync claimed (LocalListSyncRepository.claim): the version to send and the marked entries. */
+export interface ClaimedRound {
+  listVersion: number;
+  entries: PendingEntry[];
+}
+
+function pendingEntry(r: Record<string, unknown>): PendingEntry {
+  return {
+    idTag: r['id_tag'] as string,
+    key: r['id_tag_key'] as string,
+    held: r['id_tag_info'] as Record<string, unknown>,
+    mark: r['mark'] as string,
+    token:
+      r['token_id_tag'] === null
+        ? undefined
+        : {
+            idTag: r['token_id_tag'] as string,
+            status: r['status'] as IdTagStatus,
+            expiryDate: (r['expiry_date'] as Date | null) ?? null,
+            parentIdTag: (r['parent_id_tag'] as string | null) ?? null,
+            updatedAt: r['updated_at'] as Date,
+          },
+  };
+}
+
 /** The SQL of LocalListSync: which lists hold a changed token, what each must be sent, and marking it sent. */
 @Injectable()
 export class LocalListSyncRepository {
@@ -50,40 +75,57 @@ export class LocalListSyncRepository {
   }
 
   /**
-   * The station's list version and its entries marked for a sync, each with its token now (the
-   * spelling the entry holds wins, else the one changed last: IdTagRepository.find's rule). Nothing
-   * for a list that is not certain: a Differential built on unknown entries would be a guess.
+   * One update round of a sync (`owner`, unique per sync run): under the list row's lock, claims the
+   * list until `leaseMs` from now and hands out the listVersion to send, with the entries marked for
+   * a sync (each with its token now: the spelling the entry holds wins, else the one changed last,
+   * IdTagRepository.find's rule). Another sync's live claim makes it `busy` (its holder, named in
+   * `claim`, is deciding or sending: two replicas reading one version sent one version with two
+   * contents). Nothing marked, or a list that is not certain (a Differential built on unknown
+   * entries would be a guess), releases its own claim in the same transaction: a token change committed
+   * after it finds the list free. A claim that lapsed (its replica stopped mid-update, its update
+   * maybe delivered) is taken over above the version it handed out.
    */
-  async pending(stationId: string, limit: number): Promise<{ listVersion: number; entries: PendingEntry[] } | undefined> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT l.list_version, e.id_tag, e.id_tag_key, e.id_tag_info, e.sync_needed_at::text AS mark,
-              t.id_tag AS token_id_tag, t.status, t.expiry_date, t.parent_id_tag, t.updated_at
-         FROM local_lists l JOIN local_list_entries e ON e.station_id = l.station_id
-         LEFT JOIN LATERAL (SELECT * FROM id_tags t WHERE lower(t.id_tag) = e.id_tag_key ORDER BY t.id_tag = e.id_tag DESC, t.updated_at DESC LIMIT 1) t ON true
-        WHERE l.station_id = $1 AND l.entries_certain AND l.list_version IS NOT NULL AND e.sync_needed_at IS NOT NULL
-        ORDER BY e.sync_needed_at, e.id_tag_key LIMIT $2`,
-      [stationId, limit],
-    );
-    if (!rows[0]) return undefined;
-    return {
-      listVersion: rows[0]['list_version'] as number,
-      entries: rows.map((r) => ({
-        idTag: r['id_tag'] as string,
-        key: r['id_tag_key'] as string,
-        held: r['id_tag_info'] as Record<string, unknown>,
-        mark: r['mark'] as string,
-        token:
-          r['token_id_tag'] === null
-            ? undefined
-            : {
-                idTag: r['token_id_tag'] as string,
-                status: r['status'] as IdTagStatus,
-                expiryDate: (r['expiry_date'] as Date | null) ?? null,
-                parentIdTag: (r['parent_id_tag'] as string | null) ?? null,
-                updatedAt: r['updated_at'] as Date,
-              },
-      })),
-    };
+  async claim(stationId: string, owner: string, limit: number, leaseMs: number): Promise<ClaimedRound | { busy: string } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [list] = (await tx.query(
+        `SELECT list_version, entries_certain, sync_owner, sync_version, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live
+           FROM local_lists WHERE station_id = $1 FOR UPDATE`,
+        [stationId],
+      )) as { list_version: number | null; entries_certain: boolean; sync_owner: string | null; sync_version: number | null; claim: string | null; live: boolean | null }[];
+      if (!list) return undefined;
+      const other = list.sync_owner !== null && list.sync_owner !== owner;
+      if (other && list.live) return { busy: list.claim! };
+      const rows: Record<string, unknown>[] =
+        list.entries_certain && list.list_version !== null
+          ? await tx.query(
+              `SELECT e.id_tag, e.id_tag_key, e.id_tag_info, e.sync_needed_at::text AS mark,
+                      t.id_tag AS token_id_tag, t.status, t.expiry_date, t.parent_id_tag, t.updated_at
+                 FROM local_list_entries e
+                 LEFT JOIN LATERAL (SELECT * FROM id_tags t WHERE lower(t.id_tag) = e.id_tag_key ORDER BY t.id_tag = e.id_tag DESC, t.updated_at DESC LIMIT 1) t ON true
+                WHERE e.station_id = $1 AND e.sync_needed_at IS NOT NULL
+                ORDER BY e.sync_needed_at, e.id_tag_key LIMIT $2`,
+              [stationId, limit],
+            )
+          : [];
+      if (rows.length === 0) {
+        // A lapsed claim of another sync stays: the next claimant still hands out versions above it.
+        await tx.query(`UPDATE local_lists SET sync_owner = NULL, sync_until = NULL WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner]);
+        return undefined;
+      }
+      const listVersion = Math.max(list.list_version!, other ? (list.sync_version ?? 0) : 0) + 1;
+      await tx.query(`UPDATE local_lists SET sync_owner = $2, sync_until = now() + make_interval(secs => $3::double precision / 1000), sync_version = $4 WHERE station_id = $1`, [
+        stationId,
+        owner,
+        leaseMs,
+        listVersion,
+      ]);
+      return { listVersion, entries: rows.map(pendingEntry) };
+    });
+  }
+
+  /** The sync `owner` is done with the list (any way): another may claim it at once. */
+  async release(stationId: string, owner: string): Promise<void> {
+    await this.db.query(`UPDATE local_lists SET sync_owner = NULL, sync_until = NULL WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner]);
   }
 
   /** The entries are in step (sent and accepted, or already right): their marks go, unless a later change replaced them. */

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
+import type { OcppConfig } from '../config.js';
 import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
 import type { IdTagRecord } from './id-tag.repository.js';
-import { LocalListSyncRepository, type PendingEntry } from './local-list-sync.repository.js';
+import { LocalListSyncRepository, type ClaimedRound, type PendingEntry } from './local-list-sync.repository.js';
 
 /** Entries per Differential update (fewer where the station reported a smaller SendLocalListMaxLength); more go in further updates. */
 export const SYNC_BATCH = 50;
@@ -24,6 +27,13 @@ const MAX_ROUNDS = 20;
  * station's next connection, and a charger may stay connected for weeks with a blocked card in its list.
  */
 export const SYNC_SWEEP_MS = 5 * 60_000;
+/**
+ * A claim outlives its round's CALL (sent with the configured call timeout, forwarded over the bus
+ * with a few seconds' margin) and the recording of its answer, so it lapses only for a sync that stopped.
+ */
+const CLAIM_MARGIN_MS = 30_000;
+/** How often a sync looks again at a list another sync has claimed (doubling up to the cap). */
+const CLAIM_POLL_MS = [50, 1_000] as const;
 
 /** Two IdTagInfos say the same (an expiry compared as an instant: the operator may have written it otherwise). */
 export function sameInfo(a: Record<string, unknown>, b: IdTagInfo): boolean {
@@ -70,7 +80,9 @@ export function perMessageLimit(reply: OcppCommandReply): number | undefined {
  * unanswered made it so: before any update, the charger is then asked its version (GetLocalListVersion,
  * whose recorded answer settles that update: LocalListRepository.reported), at its next connection
  * or boot and at the sweep, and a list certain again gets its marked entries.
- * Updates of one station are chained on this replica, each reading the version the last left.
+ * Updates of one station are chained on this replica, and serialised across replicas by a claim
+ * on the list (LocalListSyncRepository.claim): each round's version and entries are decided, sent
+ * and answered before another sync decides, so no version goes out with two contents.
  */
 @Injectable()
 export class LocalListSync implements OnModuleInit, OnModuleDestroy {
@@ -84,6 +96,7 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     private readonly executor: CommandExecutor,
     private readonly lifecycle: StationLifecycle,
     private readonly registry: SessionRegistry,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -159,28 +172,58 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   }
 
   private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {
+    const owner = randomUUID();
+    try {
+      await this.rounds(stationId, ctx, owner);
+    } finally {
+      await this.repo.release(stationId, owner);
+    }
+  }
+
+  /**
+   * The next round claimed for `owner`, once no other sync holds the list. Waiting ends early when
+   * the list is claimed again by another sync than the one first seen: that claim was taken after
+   * this sync's marks committed, so its holder reads them and sends what they need.
+   */
+  private async claim(stationId: string, owner: string, batch: number, timeoutMs: number): Promise<ClaimedRound | undefined> {
+    let first: string | undefined;
+    for (let wait: number = CLAIM_POLL_MS[0]; ; wait = Math.min(wait * 2, CLAIM_POLL_MS[1])) {
+      const claimed = await this.repo.claim(stationId, owner, batch, timeoutMs + CLAIM_MARGIN_MS);
+      if (!claimed || !('busy' in claimed)) return claimed;
+      if (first !== undefined && claimed.busy !== first) {
+        this.logger.debug({ stationId }, 'local list claimed again by another sync, which sends the marked entries');
+        return undefined;
+      }
+      first ??= claimed.busy;
+      await sleep(wait);
+    }
+  }
+
+  private async rounds(stationId: string, ctx: StationContext | undefined, owner: string): Promise<void> {
     // Batch after batch until none is left; a refused or failed update stops (the marks stay). Bounded:
     // a token changed again and again while its update is in flight must not keep this loop going.
     let batch = SYNC_BATCH;
+    // Named in the request: the claim's lease is reckoned from it, whichever replica's default applies.
+    const timeoutMs = this.config.OCPP_CALL_TIMEOUT_MS;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const pending = await this.repo.pending(stationId, batch);
+      const pending = await this.claim(stationId, owner, batch, timeoutMs);
       if (!pending) return;
       const now = new Date();
       const { send, unchanged } = syncUpdate(pending.entries, (tag) => this.auth.fromLocal(tag, now));
       await this.repo.settled(stationId, unchanged);
       if (!send?.length) continue;
-      const request: OcppCommandRequest = { action: 'SendLocalList', payload: { listVersion: pending.listVersion + 1, updateType: 'Differential', localAuthorizationList: send } };
+      const request: OcppCommandRequest = { action: 'SendLocalList', payload: { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send }, timeoutMs };
       const reply: OcppCommandReply = ctx ? await this.executor.execute(ctx, request) : await this.commands.send(stationId, request);
       if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
       }
       if (reply.status === 'ok' && reply.payload['status'] === 'VersionMismatch') {
-        // Read again: another update (the operator's own, in flight when this one read the version,
-        // or another replica's sync) moved the version first, and the next round sends at the new one.
+        // Read again: the operator's own update (not claimed: it names its version), in flight when
+        // this round read the version, moved it first, and the next round sends at the new one.
         // Where the stored version was stale instead, the refusal left the list uncertain
         // (LocalListRepository.refused): the next round finds nothing, and no later connection retries it.
-        this.logger.info({ stationId, listVersion: pending.listVersion + 1 }, 'local list update refused (VersionMismatch); reading the version again');
+        this.logger.info({ stationId, listVersion: pending.listVersion }, 'local list update refused (VersionMismatch); reading the version again');
         continue;
       }
       const perMessage = perMessageLimit(reply);

@@ -21,6 +21,7 @@ export class LocalListRepository {
    * a known size. A Full update replaces the entries, which are then certain; a Differential one
    * adds or replaces the entries with `idTagInfo` and removes those without, certain only if the
    * entries it changed were (an update on a list we do not know leaves the rest of it unknown).
+   * Either way an entry written again keeps its sync mark (cleared only by LocalListSync).
    * It supersedes an update left unanswered before it: the charger's version no longer tells about that one.
    */
   async applied(stationId: string, req: Ocpp16.SendLocalListRequest, entries: number | null | undefined): Promise<void> {
@@ -33,7 +34,9 @@ export class LocalListRepository {
            entries_certain = EXCLUDED.entries_certain OR local_lists.entries_certain, pending_update = NULL, updated_at = now()`,
         [stationId, req.listVersion, req.updateType, entries ?? null, entries === undefined, full],
       );
-      if (full) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
+      // A Full list replaces the entries, but those it keeps keep their sync marks: the operator may
+      // have built it before a token changed, and the sync compares them with the tokens anyway.
+      if (full) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1 AND NOT (id_tag_key = ANY($2::text[]))`, [stationId, writtenKeys(req.localAuthorizationList ?? [])]);
       else await removeEntries(tx, stationId, req);
       await putEntries(tx, stationId, req);
       // With every entry known, a Differential's size is known too.
