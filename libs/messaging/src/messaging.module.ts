@@ -176,6 +176,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
       retentionHours: this.config.OUTBOX_RETENTION_HOURS,
       concurrency: this.options.relayConcurrency,
       fastPathGraceMs: this.fastPath.enabled ? (this.options.fastPublishGraceMs ?? 2000) : undefined,
+      fastPath: this.fastPath.enabled ? this.fastPath : undefined,
     });
     await this.relay.start();
     await this.consumers.startAll();

@@ -12,8 +12,12 @@ import type { ValidationPolicy } from './station-context.js';
  * replica holding its socket (wherever the API call landed) applies that to the live session.
  * The notice is the fast path only: a core NATS message lost to a reconnect is found by
  * SessionRecheck, which compares the sessions with the database after each reconnect and every minute.
+ * Under `ocpp.session.`, which no stream captures: as `ocpp.station.changed` the OCPP stream stored
+ * every notice and the planner's `ocpp.>` consumer dead-lettered each one (not an event subject).
+ * During a rolling upgrade a notice between an older and a newer replica is not heard; SessionRecheck
+ * applies it within a minute.
  */
-export const OCPP_STATION_CHANGED_SUBJECT = 'ocpp.station.changed';
+export const OCPP_STATION_CHANGED_SUBJECT = 'ocpp.session.station-changed';
 
 /** What a live session must learn of an operator change. */
 export interface StationChange {

@@ -26,6 +26,25 @@ export interface OutboxFastPathOptions {
 }
 
 /**
+ * How the fast path and the relay hand the order of events back and forth (OutboxRelay's `fastPath`).
+ * Once the fast path left a commit's events to the relay (publish failed, in-flight cap reached), a
+ * later commit published at once would reach the stream before them, and consumers act on that
+ * order (one connector's statuses, a transaction's start before its stop). So from then on the fast
+ * path holds later commits' events in memory (`holding`) until the relay reports that it has
+ * published every row committed before (`caughtUp`), then publishes what it held, in commit order.
+ */
+export interface FastPathHandoff {
+  /** Events were left to the relay that it has not caught up with yet. */
+  readonly holding: boolean;
+  /** Changes whenever events are left to the relay; `caughtUp` must name the one its pass started under. */
+  readonly epoch: number;
+  /** The relay published every row committed before `epoch` began (a pass started under it reached the end). */
+  caughtUp(epoch: number): void;
+  /** Called whenever the fast path leaves events to the relay, so that it starts a pass at once. */
+  onHolding(wake: () => void): void;
+}
+
+/**
  * Publishes the events of a transaction that has just COMMITTED, from the copies the writer built,
  * instead of waiting for the relay to read them back (measured in rems-ingest: the relay's
  * read-back, hundreds of ms after the commit, was most of the ingest lag). Same subject, headers and
@@ -36,7 +55,7 @@ export interface OutboxFastPathOptions {
  * safety net. Callers must call publishAfterCommit only after their commit resolved: events of a
  * transaction that may still roll back must never reach the bus.
  */
-export class OutboxFastPath {
+export class OutboxFastPath implements FastPathHandoff {
   private readonly publisher?: PipelinedPublisher;
   private pool?: pg.Pool;
   private inFlight = 0;
@@ -50,6 +69,12 @@ export class OutboxFastPath {
   private markTimer?: NodeJS.Timeout;
   private marking?: Promise<void>;
   private readonly pending = new Set<Promise<void>>();
+  private behind = false;
+  private epochs = 0;
+  /** Commits' events held while the relay catches up (see FastPathHandoff), in commit order. */
+  private held: (readonly CommittedOutboxEvent[])[] = [];
+  private heldEvents = 0;
+  private wakeRelay?: () => void;
 
   constructor(private readonly o: OutboxFastPathOptions) {
     if (o.enabled) this.publisher = new PipelinedPublisher(o.nc);
@@ -60,29 +85,94 @@ export class OutboxFastPath {
   }
 
   /**
-   * Publishes the statement's events now. Never rejects: a failure is logged and the rows wait for
-   * the relay. The events of one packed row (`packedSeq`) must all come in one call: the row is
+   * Publishes the statement's events now, or once the relay caught up (see FastPathHandoff). Never
+   * rejects: a failure is logged and the rows wait for the relay. The events of one packed row (`packedSeq`) must all come in one call: the row is
    * marked when all of them were acknowledged. The promise settles once the publish is acknowledged (or failed) and the marks are
    * queued; callers need not await it.
    */
   publishAfterCommit(statement: Pick<OutboxStatement, 'events'>): Promise<void> {
     const events = statement.events;
     if (!this.publisher || this.closed || !events?.length) return Promise.resolve();
-    if (this.inFlight + events.length > (this.o.maxInFlight ?? 20_000)) {
-      this.o.logger.debug({ events: events.length, inFlight: this.inFlight }, 'outbox fast path full; leaving events to the relay');
-      this.o.metrics.fastPathDeferred.inc(events.length);
+    if (this.behind) {
+      this.hold(events);
       return Promise.resolve();
     }
+    if (this.inFlight + events.length > this.maxInFlight()) {
+      this.o.logger.debug({ events: events.length, inFlight: this.inFlight }, 'outbox fast path full; leaving events to the relay');
+      this.o.metrics.fastPathDeferred.inc(events.length);
+      this.leftToRelay();
+      return Promise.resolve();
+    }
+    return this.send(this.publisher, events);
+  }
+
+  get holding(): boolean {
+    return this.behind;
+  }
+
+  get epoch(): number {
+    return this.epochs;
+  }
+
+  caughtUp(epoch: number): void {
+    if (!this.behind || epoch !== this.epochs) return;
+    const held = this.held.flat();
+    this.held = [];
+    this.heldEvents = 0;
+    this.behind = false;
+    this.epochs += 1;
+    if (!this.publisher || this.closed || held.length === 0) return;
+    // One call: the events of one packed row must be published together (see publishAfterCommit).
+    if (this.inFlight + held.length > this.maxInFlight()) {
+      this.o.metrics.fastPathDeferred.inc(held.length);
+      this.leftToRelay();
+      return;
+    }
+    void this.send(this.publisher, held);
+  }
+
+  onHolding(wake: () => void): void {
+    this.wakeRelay = wake;
+  }
+
+  private send(publisher: PipelinedPublisher, events: readonly CommittedOutboxEvent[]): Promise<void> {
     this.inFlight += events.length;
-    const done = this.publish(this.publisher, events);
+    const done = this.publish(publisher, events);
     this.pending.add(done);
     void done.finally(() => this.pending.delete(done));
     return done;
   }
 
+  /** While the relay catches up; too many held means the relay takes them all (their rows are committed). */
+  private hold(events: readonly CommittedOutboxEvent[]): void {
+    if (this.heldEvents + events.length > this.maxInFlight()) {
+      this.o.metrics.fastPathDeferred.inc(this.heldEvents + events.length);
+      this.held = [];
+      this.heldEvents = 0;
+      this.leftToRelay();
+      return;
+    }
+    this.held.push(events);
+    this.heldEvents += events.length;
+  }
+
+  /** Rows committed so far are the relay's now: later commits wait for it (see FastPathHandoff). */
+  private leftToRelay(): void {
+    this.behind = true;
+    this.epochs += 1;
+    this.wakeRelay?.();
+  }
+
+  private maxInFlight(): number {
+    return this.o.maxInFlight ?? 20_000;
+  }
+
   /** Waits for publishes in flight and their marks; later commits are left to the relay. */
   async stop(): Promise<void> {
     this.closed = true;
+    // Held events are committed rows: the relay (this replica's, or another's) publishes them.
+    this.held = [];
+    this.heldEvents = 0;
     await Promise.all([...this.pending]);
     await this.flushMarks();
     this.stopped = true;
@@ -143,6 +233,7 @@ export class OutboxFastPath {
       this.o.logger.warn({ err, events: events.length }, 'outbox fast-path publish failed; the relay will publish those rows');
     }
     this.inFlight -= released;
+    if (released > 0) this.leftToRelay();
     this.scheduleMarks();
   }
 

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { unpackRow, type PackedRow } from './outbox.packed.js';
 import { toJsonParameter, type CommittedOutboxEvent } from './outbox.writer.js';
 import { classifyPublishFailure, NOT_PARKED, PARKED_PREFIX } from './publish-failure.js';
-import type { RelayPassDeps } from './outbox.pass.js';
+import type { RelayPassDeps, RelayPassResult } from './outbox.pass.js';
 import type { OutboxRow } from './outbox.relay.js';
 
 /**
@@ -17,7 +17,7 @@ import type { OutboxRow } from './outbox.relay.js';
  * the row's `keep` is narrowed to its parked events and `last_error` starts with PARKED_PREFIX, so
  * the row stays for operators (`outbox_events` shows just those events) and no pass selects it again.
  */
-export async function drainPackedRows(d: RelayPassDeps): Promise<{ published: number; failed: number }> {
+export async function drainPackedRows(d: RelayPassDeps): Promise<RelayPassResult> {
   const { client } = d;
   try {
     // As for `outbox` rows: losing this commit only means publishing the rows again, so no WAL flush wait.
@@ -29,7 +29,7 @@ export async function drainPackedRows(d: RelayPassDeps): Promise<{ published: nu
     const rows = opened[2].rows;
     if (rows.length === 0) {
       await client.query('COMMIT');
-      return { published: 0, failed: 0 };
+      return { published: 0, failed: 0, selected: 0 };
     }
     const unpacked = rows.map(unpackRow);
     const results = await d.publishAll(unpacked.flat().map(toOutboxRow));
@@ -82,7 +82,7 @@ export async function drainPackedRows(d: RelayPassDeps): Promise<{ published: nu
     await client.query(`${seqs.length ? `${mark} WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]);` : ''} COMMIT`);
     for (const e of sent) d.metrics.published.inc({ subject: e.subject });
     d.backoff?.afterPass(rows.map((r) => r.seq), failedRows, sent.length > 0);
-    return { published: sent.length, failed };
+    return { published: sent.length, failed, selected: rows.length };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -10,7 +10,10 @@ export interface RelayPassDeps {
   client: pg.PoolClient;
   /** Rows per pass (a packed row holds up to hundreds of events). */
   rowsPerPass: number;
-  /** The relay's ` AND occurred_at < ...` filter when a fast path publishes fresh rows, else ''. */
+  /**
+   * The relay's ` AND ...` filter, else '': rows older than the grace when a fast path publishes
+   * fresh rows, or rows up to a seq while the fast path waits for the relay (FastPathHandoff).
+   */
   freshFilter: string;
   deletePublished: boolean;
   /** The relay's publisher: settles per row, in order. */
@@ -20,4 +23,11 @@ export interface RelayPassDeps {
   afterPublish?: (eventIds: string[]) => Promise<void>;
   /** The relay's per-row back-off for this table (rows that keep failing wait, see RowBackoff). */
   backoff?: RowBackoff;
+}
+
+/** What one pass did; `selected` (rows read, fewer than rowsPerPass: it reached the end) for the fast path's hand-off. */
+export interface RelayPassResult {
+  published: number;
+  failed: number;
+  selected: number;
 }

@@ -7,6 +7,7 @@ import { textEncoder, toHeaders } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { PipelinedPublisher } from './pipelined-publisher.js';
 import { drainPackedRows } from './outbox.packed-pass.js';
+import type { FastPathHandoff } from './outbox.fast-path.js';
 import type { RelayPassDeps } from './outbox.pass.js';
 import { drainSingleRows } from './outbox.single-pass.js';
 import { NOT_PARKED } from './publish-failure.js';
@@ -45,6 +46,12 @@ export interface OutboxRelayOptions {
    * did not publish are the relay's after this grace.
    */
   fastPathGraceMs?: number;
+  /**
+   * The fast path whose left-over events this relay publishes: while it holds later commits (see
+   * FastPathHandoff), each pass takes every row committed before, not only those past the grace,
+   * and a pass that reached the end lets the fast path go on.
+   */
+  fastPath?: FastPathHandoff;
   /**
    * Fault-injection seam for crash tests: runs after a batch was published and
    * before its rows are marked sent. Throwing here models a relay that dies in
@@ -88,6 +95,10 @@ export class OutboxRelay {
   private readonly publisher?: PipelinedPublisher;
   private readonly singleBackoff = new RowBackoff();
   private readonly packedBackoff = new RowBackoff();
+  /** Passes in progress: only a pass with no other beside it can tell that every row was reached. */
+  private passes = 0;
+  /** While the fast path holds: the last seqs committed when its epoch began (rows after are its own). */
+  private bound?: { epoch: number; single: string; packed: string };
 
   constructor(private readonly o: OutboxRelayOptions) {
     // @nats-io/jetstream 3 keeps its connection as `nc`; without one, rows are published one request each.
@@ -100,6 +111,10 @@ export class OutboxRelay {
     this.running = true;
     // With the fast path, a NOTIFY would only wake the relay to find rows it must leave alone.
     if (this.o.fastPathGraceMs === undefined) await this.listen();
+    this.o.fastPath?.onHolding(() => {
+      this.dirty = true;
+      this.wakeAll();
+    });
     const loops = Array.from({ length: this.concurrency() }, () => this.run());
     this.loop = Promise.all(loops).then(() => undefined);
   }
@@ -124,18 +139,50 @@ export class OutboxRelay {
    */
   async drainOnce(): Promise<{ published: number; failed: number }> {
     this.dirty = false;
-    if (this.packedCheckedAt === 0) await this.detectPacked();
-    const single = await drainSingleRows(await this.passDeps(this.o.batchSize, this.singleBackoff));
-    if (!this.packed) return single;
-    const packed = await drainPackedRows(await this.passDeps(Math.max(1, Math.ceil(this.o.batchSize / 100)), this.packedBackoff));
-    return { published: single.published + packed.published, failed: single.failed + packed.failed };
+    this.passes += 1;
+    try {
+      if (this.packedCheckedAt === 0) await this.detectPacked();
+      const bound = await this.holdBound();
+      const singleRows = this.o.batchSize;
+      const packedRows = Math.max(1, Math.ceil(this.o.batchSize / 100));
+      const single = await drainSingleRows(await this.passDeps(singleRows, this.singleBackoff, bound && ` AND seq <= ${bound.single}`));
+      const packed = this.packed
+        ? await drainPackedRows(await this.passDeps(packedRows, this.packedBackoff, bound && ` AND seq <= ${bound.packed}`))
+        : { published: 0, failed: 0, selected: 0 };
+      // Rows held back per row (RowBackoff: JetStream keeps refusing them) do not count: waiting for
+      // them would keep every later event in the relay's hands for as long as they fail.
+      const reachedEnd = single.selected < singleRows && packed.selected < packedRows;
+      if (bound && reachedEnd && single.failed + packed.failed === 0 && this.passes === 1) this.o.fastPath!.caughtUp(bound.epoch);
+      return { published: single.published + packed.published, failed: single.failed + packed.failed };
+    } finally {
+      this.passes -= 1;
+    }
   }
 
-  private async passDeps(rowsPerPass: number, backoff: RowBackoff): Promise<RelayPassDeps> {
+  /**
+   * While the fast path holds, the rows this relay must publish before it may go on: all committed
+   * when its epoch began. Bounded by seq (read after the epoch, so every such row is below it), not
+   * by time: a bound that moved on with new commits could never be reached under load.
+   */
+  private async holdBound(): Promise<{ epoch: number; single: string; packed: string } | undefined> {
+    const handoff = this.o.fastPath;
+    if (!handoff?.holding) {
+      this.bound = undefined;
+      return undefined;
+    }
+    const epoch = handoff.epoch;
+    if (this.bound?.epoch === epoch) return this.bound;
+    const max = (table: string) => `(SELECT coalesce(max(seq), 0) FROM ${table})::text`;
+    const { rows } = await this.db().query<{ single: string; packed: string }>(`SELECT ${max('outbox')} AS single, ${this.packed ? max('outbox_batch') : `'0'`} AS packed`);
+    this.bound = { epoch, single: BigInt(rows[0].single).toString(), packed: BigInt(rows[0].packed).toString() };
+    return this.bound;
+  }
+
+  private async passDeps(rowsPerPass: number, backoff: RowBackoff, filter?: string): Promise<RelayPassDeps> {
     return {
       client: await this.db().connect(),
       rowsPerPass,
-      freshFilter: this.freshFilter(),
+      freshFilter: filter ?? this.freshFilter(),
       deletePublished: this.o.retentionHours === 0,
       publishAll: (rows) => this.publishAll(rows),
       metrics: this.o.metrics,

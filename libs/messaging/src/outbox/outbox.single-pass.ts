@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RelayPassDeps } from './outbox.pass.js';
+import type { RelayPassDeps, RelayPassResult } from './outbox.pass.js';
 import type { OutboxRow } from './outbox.relay.js';
 import { classifyPublishFailure, NOT_PARKED, PARKED_PREFIX } from './publish-failure.js';
 
@@ -8,7 +8,7 @@ import { classifyPublishFailure, NOT_PARKED, PARKED_PREFIX } from './publish-fai
  * (`last_error` starting with PARKED_PREFIX, skipped from then on); rows failing for a reason of
  * their own are held back for a while (RowBackoff) so they cannot starve the rows behind them.
  */
-export async function drainSingleRows(d: RelayPassDeps): Promise<{ published: number; failed: number }> {
+export async function drainSingleRows(d: RelayPassDeps): Promise<RelayPassResult> {
   const { client } = d;
   try {
     // Losing the commit below in a crash only means publishing these rows again, whose
@@ -23,7 +23,7 @@ export async function drainSingleRows(d: RelayPassDeps): Promise<{ published: nu
     const rows = opened[2].rows;
     if (rows.length === 0) {
       await client.query('COMMIT');
-      return { published: 0, failed: 0 };
+      return { published: 0, failed: 0, selected: 0 };
     }
     const results = await d.publishAll(rows);
     const sent = rows.filter((_, i) => results[i].status === 'fulfilled');
@@ -57,7 +57,7 @@ export async function drainSingleRows(d: RelayPassDeps): Promise<{ published: nu
     await client.query(`${seqs ? `${mark} WHERE seq = ANY('{${seqs}}'::bigint[]);` : ''} COMMIT`);
     for (const r of sent) d.metrics.published.inc({ subject: r.subject });
     d.backoff?.afterPass(rows.map((r) => r.seq), failed.map((f) => ({ seq: f.row.seq, refused: f.refused })), sent.length > 0);
-    return { published: sent.length, failed: failed.length };
+    return { published: sent.length, failed: failed.length, selected: rows.length };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

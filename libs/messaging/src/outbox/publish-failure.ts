@@ -26,10 +26,13 @@ export class PublishRefusedError extends Error {
 }
 
 /**
- * 400 replies that are not about the message: the account's storage limits (they free up when
- * messages expire or limits are raised). Every other 400 is about the message and permanent.
+ * 400 replies that are not about the message: the account's JetStream storage is full (10002,
+ * "resource limits exceeded for account", the PubAck of a publish that would cross max_file or
+ * max_mem). It frees up when messages expire or limits are raised; parked, every event written
+ * while it lasted would stay unpublished for good. 10027 (the account's maximum number of streams)
+ * is kept for the same reason. Every other 400 is about the message and permanent.
  */
-const TRANSIENT_BAD_REQUEST = new Set([10027]);
+const TRANSIENT_BAD_REQUEST = new Set([10002, 10027]);
 
 /** What nats-core's publish throws when a message exceeds the server's max_payload (synchronously). */
 const TOO_LARGE = /max_payload|maximum payload/i;
