@@ -17,6 +17,12 @@ export interface StationCapabilities {
    * running transaction also gets its limit as a TxProfile (`RunningTransactionCap`).
    */
   txDefaultSkipsRunningTransaction?: boolean;
+  /**
+   * Learned from TriggerMessage answers: the messages the charger answered `NotImplemented` for
+   * (guide §2.7: it lacks the message or its profile; store it, do not retry). A later `Accepted`
+   * or `Rejected` for one takes it off again.
+   */
+  triggerNotImplemented?: string[];
 }
 
 /**
@@ -26,7 +32,7 @@ export interface StationCapabilities {
  * is not kept on the degraded form (e.g. no fail-safe ChargePointMaxProfile) for ever, and a
  * replacement unit is not judged by its predecessor's refusals. Relearning costs one refusal.
  */
-export const LEARNED_CAPABILITIES = ['chargePointMaxProfileRefused', 'onlyStackLevelZero', 'txDefaultSkipsRunningTransaction', 'wholeAmperesOnly'] as const;
+export const LEARNED_CAPABILITIES = ['chargePointMaxProfileRefused', 'onlyStackLevelZero', 'txDefaultSkipsRunningTransaction', 'wholeAmperesOnly', 'triggerNotImplemented'] as const;
 
 type ConfigurationKey = { key: string; readonly: boolean; value?: string };
 

@@ -50,6 +50,13 @@ export class ConfigurationEffects implements OnModuleInit {
       const key = (await this.configuration.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
       await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
     });
+    // NotImplemented is what the charger lacks, not its choice of the moment (guide §2.7): kept with
+    // the station so operators stop asking; another answer for the message shows it is there now.
+    this.executor.afterAnswer('TriggerMessage', async (ctx, payload, answer) => {
+      const { requestedMessage } = payload as unknown as Ocpp16.TriggerMessageRequest;
+      const { status } = answer as unknown as Ocpp16.TriggerMessageResponse;
+      if (typeof requestedMessage === 'string') await this.stations.learnTriggerSupport(ctx.stationId, requestedMessage, status === 'NotImplemented');
+    });
     for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
       // Opened before sending: chargers often send the triggered message before their answer.
       this.executor.beforeSending(action, async (ctx, payload) => {

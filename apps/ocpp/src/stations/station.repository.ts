@@ -127,6 +127,21 @@ export class StationRepository {
     await this.db.query(`UPDATE stations SET capabilities = capabilities || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(learned)]);
   }
 
+  /**
+   * Adds `message` to, or takes it off, the learned `triggerNotImplemented` list in one statement:
+   * two answers stored at once must not drop each other's entry, as a read-modify-write would.
+   */
+  async learnTriggerSupport(id: string, message: string, notImplemented: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET capabilities = jsonb_set(CASE WHEN jsonb_typeof(capabilities) = 'object' THEN capabilities ELSE '{}'::jsonb END, '{triggerNotImplemented}',
+         COALESCE((SELECT jsonb_agg(DISTINCT m ORDER BY m) FROM (
+           SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(capabilities->'triggerNotImplemented') = 'array' THEN capabilities->'triggerNotImplemented' ELSE '[]'::jsonb END) AS m
+           UNION SELECT $2::text WHERE $3::boolean) x WHERE $3::boolean OR m <> $2::text), '[]'::jsonb)), updated_at = now()
+       WHERE id = $1 AND ($3::boolean OR capabilities->'triggerNotImplemented' ? $2::text)`,
+      [id, message, notImplemented],
+    );
+  }
+
   async capabilities(id: string): Promise<Record<string, unknown>> {
     const rows: { capabilities: Record<string, unknown> }[] = await this.db.query(`SELECT capabilities FROM stations WHERE id = $1`, [id]);
     return rows[0]?.capabilities ?? {};

@@ -5,6 +5,8 @@ import { ConnectionModule } from '../connection/connection.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { AuthorizationKeyRotation } from './authorization-key-rotation.js';
+import { AvailabilityEffects } from './availability.effects.js';
+import { AvailabilityRepository } from './availability.repository.js';
 import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { Onboarding } from './onboarding.js';
@@ -37,6 +39,8 @@ import { TransferRepository } from './transfer.repository.js';
     SecurityHandlers,
     ConfigurationEffects,
     TransferRequestEffects,
+    AvailabilityRepository,
+    AvailabilityEffects,
     Onboarding,
   ],
   exports: [StationService],

@@ -1,9 +1,13 @@
 /**
  * Connector statuses that hold no transaction (OCPP 1.6 §7.7): `Available`, `Preparing`,
  * `Reserved`, and `Finishing`, which is "a transaction has stopped" with the cable still in (a car
- * left plugged overnight). SQL list.
+ * left plugged overnight). Also `Unavailable`: a charger answers a ChangeAvailability to Inoperative
+ * `Scheduled` while a transaction runs and reports Unavailable only once it has ended (§5.2), and
+ * one rebooted by a Reset comes back Unavailable when that setting persisted. Without it, a session
+ * whose stop the reboot lost stayed active, and its card `ConcurrentTx` everywhere. Not `Faulted`:
+ * a transaction may outlive a fault. SQL list.
  */
-export const NO_TRANSACTION_STATUSES = `('Available', 'Preparing', 'Reserved', 'Finishing')`;
+export const NO_TRANSACTION_STATUSES = `('Available', 'Preparing', 'Reserved', 'Finishing', 'Unavailable')`;
 
 /**
  * SQL condition: the transaction aliased `t`, if its StopTransaction never came (a charger discards

@@ -2,6 +2,13 @@ import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+/**
+ * How long after a remote start was requested its StartTransaction may still come once our timeout
+ * has passed: chargers' ConnectionTimeOut is minutes at most; a start later than that is the tag's
+ * own session, not the one the remote start asked for.
+ */
+const LATE_START_WINDOW_S = 600;
+
 /** Remote starts and their outcome (SQL only). */
 @Injectable()
 export class RemoteStartRepository {
@@ -42,7 +49,11 @@ export class RemoteStartRepository {
   }
 
   /**
-   * Links the most recent open remote start for this tag (and connector, when the request named one).
+   * Links the most recent open remote start for this tag (and connector, when the request named one),
+   * else the latest one that timed out within `LATE_START_WINDOW_S` before the start: our timeout is
+   * one setting for every charger, while a charger waits for the cable as long as its own
+   * ConnectionTimeOut, and a driver who plugged in after ours ran out still started the session
+   * the remote start asked for (it reads `Started`, not `TimedOut`, with its transaction).
    * The tag is compared without case (IdToken is a CiString): a charger may report `04a2b3c4` for a
    * remote start of `04A2B3C4`. `remote_starts_open` still serves the lookup by its `station_id`
    * prefix: it holds only open remote starts, a handful per station. A start stamped before the
@@ -50,16 +61,20 @@ export class RemoteStartRepository {
    * queued offline and delivered after the request (OCPP 1.6 §3.7) must not take its link.
    */
   async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number, startedAt: Date, clockSkewS: number): Promise<boolean> {
-    const rows = returnedRows(await tx.query(
-      `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
-       WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($3) AND status IN ('Requested', 'Accepted') AND (connector_id IS NULL OR connector_id = $2)
-                     AND requested_at <= $5::timestamptz + make_interval(secs => $6)
-                   ORDER BY requested_at DESC LIMIT 1)
-         AND status IN ('Requested', 'Accepted')
-       RETURNING id`,
-      [stationId, connectorId, idTag, transactionId, startedAt, clockSkewS],
-    ));
-    return rows.length > 0;
+    const params = [stationId, connectorId, idTag, transactionId, startedAt, clockSkewS];
+    const link = (statuses: string, since: string) =>
+      tx.query(
+        `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
+         WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($3) AND status IN ${statuses} AND (connector_id IS NULL OR connector_id = $2)
+                       AND requested_at <= $5::timestamptz + make_interval(secs => $6)${since}
+                     ORDER BY requested_at DESC LIMIT 1)
+           AND status IN ${statuses}
+         RETURNING id`,
+        params,
+      );
+    if (returnedRows(await link(`('Requested', 'Accepted')`, '')).length > 0) return true;
+    // Apart, so the usual lookup keeps its partial index; this one reads the station's recent requests (`remote_starts_station`).
+    return returnedRows(await link(`('TimedOut')`, ` AND requested_at >= $5::timestamptz - make_interval(secs => ${LATE_START_WINDOW_S})`)).length > 0;
   }
 
   /** Whether a remote start of the tag (any case) at the station is still open (requested, or accepted and its StartTransaction to come). */

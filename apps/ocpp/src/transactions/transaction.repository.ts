@@ -247,8 +247,8 @@ export class TransactionRepository {
    * For each (station, connector, time) without a transaction id: the transaction running there at
    * that time. One whose StopTransaction the charger discarded (OCPP 1.6 §3.7.1) is over once the
    * connector reported a status with no transaction on it after its start (the rule `ConcurrentTx`
-   * follows, OCPP 1.6 §7.7): `Available`, `Preparing`, `Reserved`, or `Finishing` (stopped, the car
-   * still plugged in, as overnight):
+   * follows, OCPP 1.6 §7.7): `Available`, `Preparing`, `Reserved`, `Finishing` (stopped, the car
+   * still plugged in, as overnight) or `Unavailable` (set Inoperative, which waits for the transaction's end):
    * an idle connector's clock-aligned readings would otherwise go to it for ever. Strictly before
    * the reading, so a reading stamped with its own stop keeps it.
    */

@@ -31,6 +31,7 @@ export class StationsController {
   }
 
   @Get(':stationId')
+  @ApiOperation({ summary: 'A station with its connectors, capabilities, local list, transfers and availability (the latest ChangeAvailability per connector, with its answer and whether the connector has reported it since)' })
   @ApiNotFoundResponse({ description: 'No station with this id' })
   async get(@Param() { stationId }: StationIdParam) {
     const station = await this.views.station(stationId);
@@ -71,7 +72,7 @@ export class StationsController {
   }
 
   @Get(':stationId/remote-starts')
-  @ApiOperation({ summary: 'Remote starts accepted by the charger: Started (with the transaction), still Accepted, or TimedOut' })
+  @ApiOperation({ summary: 'Remote starts: Started (with the transaction, also one that came after the timeout), still Requested/Accepted, Rejected, Failed, or TimedOut' })
   @ApiPageResponse('Remote starts, newest first')
   @ApiNotFoundResponse({ description: NO_STATION })
   remoteStarts(@Param() { stationId }: StationIdParam, @Query() q: PageQuery) {

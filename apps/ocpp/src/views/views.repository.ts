@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
 import { runningDeliveredWh } from '../transactions/register-series.js';
 import { REGISTER_SLACK_WH, sessionRegistersSql, toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
+import { AVAILABILITY_VIEW_SQL } from '../stations/availability.repository.js';
 import { endedWithoutStopSql } from '../transactions/lost-stop.js';
 
 /**
@@ -76,7 +77,7 @@ export class ViewsRepository {
          COALESCE((SELECT json_agg(json_build_object('connectorId', c.connector_id, 'status', c.status, 'errorCode', c.error_code, 'info', c.info,
                    'vendorId', c.vendor_id, 'vendorErrorCode', c.vendor_error_code, 'statusAt', ${iso('c.status_at')}) ORDER BY c.connector_id) FROM connectors c WHERE c.station_id = s.id), '[]') AS connectors,
          (SELECT json_build_object('listVersion', l.list_version, 'updateType', l.update_type, 'status', l.status, 'entries', l.entries, 'updatedAt', ${iso('l.updated_at')})
-            FROM local_lists l WHERE l.station_id = s.id) AS local_list
+            FROM local_lists l WHERE l.station_id = s.id) AS local_list, ${AVAILABILITY_VIEW_SQL}
        FROM stations s WHERE s.id = $1`,
       [id],
     );
