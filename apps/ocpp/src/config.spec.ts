@@ -20,3 +20,20 @@ describe('ocpp config: OCPP_PENDING_STATIONS_MAX', () => {
     expect(() => loadOcppConfig({ ...base, OCPP_PENDING_STATIONS_MAX: 'many' })).toThrow(/OCPP_PENDING_STATIONS_MAX/);
   });
 });
+
+describe('ocpp config: OCPP_AUTH_MEMORY_SECRET', () => {
+  const production = { ...base, NODE_ENV: 'production', OPERATOR_API_KEY: 'a-long-enough-operator-key' };
+
+  it('is optional in production (unset: verified keys are not shared), a fixed dev value elsewhere, and at least 32 characters', () => {
+    expect(loadOcppConfig(production).OCPP_AUTH_MEMORY_SECRET).toBeUndefined();
+    expect(loadOcppConfig({ ...production, OCPP_AUTH_MEMORY_SECRET: 's'.repeat(32) }).OCPP_AUTH_MEMORY_SECRET).toBe('s'.repeat(32));
+    expect(loadOcppConfig(base).OCPP_AUTH_MEMORY_SECRET).toMatch(/^dev-.{28,}$/);
+    expect(() => loadOcppConfig({ ...production, OCPP_AUTH_MEMORY_SECRET: 'too-short' })).toThrow(/OCPP_AUTH_MEMORY_SECRET: must be at least 32 characters \(set \(hidden\)\)/);
+  });
+
+  it('refuses the published development value in production', () => {
+    const dev = loadOcppConfig(base).OCPP_AUTH_MEMORY_SECRET!;
+    expect(() => loadOcppConfig({ ...production, OCPP_AUTH_MEMORY_SECRET: dev })).toThrow(/OCPP_AUTH_MEMORY_SECRET: is the published development value/);
+    expect(loadOcppConfig({ ...base, OCPP_AUTH_MEMORY_SECRET: dev }).OCPP_AUTH_MEMORY_SECRET).toBe(dev);
+  });
+});

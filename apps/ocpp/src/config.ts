@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env, loadConfig, platformEnvShape } from '@cpo/platform';
+import { devDefault, env, loadConfig, platformEnvShape } from '@cpo/platform';
 import { z } from 'zod';
 
 /**
@@ -13,6 +13,9 @@ export type UnknownStationPolicy = z.infer<typeof UnknownStationPolicy>;
 
 /** The WebSocket subprotocols this central system implements (OCPP 2.0.1 joins when it exists). */
 export const IMPLEMENTED_SUBPROTOCOLS = ['ocpp1.6'] as const;
+
+/** Development and test only: fixed, so local replicas share verified keys as production ones do. */
+const DEV_AUTH_MEMORY_SECRET = 'dev-ocpp-auth-memory-secret-change-me';
 
 /** Every environment variable ocpp reads, validated at boot. */
 export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
@@ -49,8 +52,11 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_HEARTBEAT_INTERVAL_S: env.positiveInt().max(86_400).default(300),
         /** Retry interval answered with Pending/Rejected (seconds). */
         OCPP_BOOT_RETRY_INTERVAL_S: env.positiveInt().max(86_400).default(60),
-        /** WebSocket ping period (±25 % jitter); two missed pongs close the socket. 0 = no pings. */
-        OCPP_PING_INTERVAL_MS: env.nonNegativeInt().default(30_000),
+        /**
+         * WebSocket ping period (±25 % jitter); two missed pongs close the socket. 0 = no pings.
+         * Bounded: Node runs a longer timer after 1 ms, which terminated every charger at once.
+         */
+        OCPP_PING_INTERVAL_MS: env.nonNegativeInt().max(3_600_000).default(30_000),
         /** Malformed frames tolerated per station per minute before its socket is closed. */
         OCPP_MAX_BAD_FRAMES_PER_MINUTE: env.positiveInt().default(100),
         /**
@@ -83,12 +89,27 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_CA_CERT_VALIDITY_DAYS: env.positiveInt().max(3650).default(365),
         /** The CPO's name: when set, a CSR's O must equal it (whitepaper: O = the CPO name). */
         OCPP_CPO_NAME: z.string().min(1).max(64).optional(),
+        /**
+         * Keys the replicas' shared memory of verified station keys in Redis (HMAC-SHA256 of stored
+         * hash and password), so a charger reaching a replica that has not seen it costs no scrypt
+         * run. Unset in production: not shared (logged at start); each replica checks by itself.
+         */
+        OCPP_AUTH_MEMORY_SECRET: devDefault(
+          z
+            .string()
+            .min(32, 'must be at least 32 characters')
+            // The development value is in this repository: with it, whoever reads Redis can test guesses.
+            .refine((v) => environment !== 'production' || v !== DEV_AUTH_MEMORY_SECRET, 'is the published development value; set a secret of your own')
+            .optional(),
+          environment,
+          DEV_AUTH_MEMORY_SECRET,
+        ),
         /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy for profile-2 stations. */
         OCPP_TRUST_PROXY_TLS: env.bool().default(false),
         /** Identifies this replica in presence records and events (default: host name + pid). */
         OCPP_REPLICA_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
-        /** Presence records expire this long after the last sign of life. */
-        OCPP_PRESENCE_TTL_S: env.positiveInt().default(180),
+        /** Presence records expire this long after the last sign of life (refreshed every sixth of it: bounded like a timer). */
+        OCPP_PRESENCE_TTL_S: env.positiveInt().max(86_400).default(180),
         /**
          * A replica that has not beaten in Redis for this long is declared lost by its peers, which
          * publish its stations' disconnection (see ReplicaLiveness). It beats every quarter of this.
@@ -98,8 +119,8 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         OCPP_REMOTE_START_TIMEOUT_S: env.positiveInt().max(3600).default(120),
         /** Phase-neutral voltage for A ↔ W when a charger only takes the other unit (Taiwan LV: 220). */
         OCPP_NOMINAL_VOLTAGE_V: env.positiveInt().min(100).max(480).default(230),
-        /** Period of the re-delivery of charging profiles that got no answer (ms). */
-        OCPP_PROFILE_RETRY_MS: env.positiveInt().default(30_000),
+        /** Period of the re-delivery of charging profiles that got no answer (ms; a timer, so bounded). */
+        OCPP_PROFILE_RETRY_MS: env.positiveInt().max(86_400_000).default(30_000),
         /**
          * Lease on planned connector limits (guide §3.3), for chargers with a stack level above 0: the
          * profile at level 1 lasts this long and is renewed every third of it; a level-0 profile at

@@ -60,6 +60,11 @@ export class RedisKeys {
     return `${this.prefix}:authref:${stationId}:${idTag.toLowerCase()}`;
   }
 
+  /** A station key some replica verified: `mac` is an HMAC of stored hash and password (see SharedPasswordMemory). */
+  verifiedStationKey(mac: string): string {
+    return `${this.prefix}:keyok:${mac}`;
+  }
+
   /** A roaming partner allowed the tag at the station lately (see AuthorizationService). */
   roamingAllowed(stationId: string, idTag: string): string {
     return `${this.prefix}:authok:${stationId}:${idTag.toLowerCase()}`;

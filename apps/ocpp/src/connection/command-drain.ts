@@ -12,6 +12,19 @@ import type { StationSession } from './station-session.js';
  * and the database before the forced exit.
  */
 const COMMAND_WAIT_SHARE = 0.5;
+/**
+ * Share of SHUTDOWN_TIMEOUT_MS (from the shutdown's start) by which the CALLs the chargers sent
+ * before their sockets close must be answered: a little more than the commands' share, so a slow
+ * one (a remote Authorize, a vendor's DataTransfer plug-in) still gets its answer when commands
+ * took all of theirs.
+ */
+const ANSWER_WAIT_SHARE = 0.6;
+/**
+ * Share of SHUTDOWN_TIMEOUT_MS by which the sockets close whether or not their disconnections are
+ * recorded: a Redis or PostgreSQL that stopped answering (a failover, a partition) held them open
+ * until the forced exit, and the chargers lost them without a close frame.
+ */
+const LEAVE_WAIT_SHARE = 0.7;
 /** Share of SHUTDOWN_TIMEOUT_MS the chargers' close handshake may take after that (5 s at most). */
 const CLOSE_SHARE = 0.25;
 
@@ -22,7 +35,8 @@ const CLOSE_SHARE = 0.25;
  * the CALL in flight and the calls queued behind it run to their answer, bounded, before the
  * registry closes the sockets. Without this, the socket closed under the call: the sender heard
  * `Offline` for a command the charger may have carried out (a RemoteStopTransaction executed,
- * reported failed).
+ * reported failed). It also bounds the other waits before the sockets close (the chargers' own
+ * CALLs, the disconnections), each by its share of the shutdown budget.
  */
 @Injectable()
 export class CommandDrain implements OnModuleDestroy {
@@ -77,6 +91,36 @@ export class CommandDrain implements OnModuleDestroy {
     }
     const calls = busy().reduce((n, s) => n + s.queueDepth, 0);
     if (this.work.size > 0 || calls > 0) this.logger.warn({ commands: this.work.size, calls }, 'commands still running at shutdown; their chargers are disconnected');
+  }
+
+  /**
+   * Waits until the CALLs each charger sent so far have been answered on its socket (bounded, see
+   * ANSWER_WAIT_SHARE). A charger resends only its transaction messages: an Authorize or a
+   * DataTransfer whose socket closed before its answer failed at the charger (a driver's tap refused
+   * because a pod rolled). CALLs arriving meanwhile are handled too but not waited for, so a busy
+   * fleet cannot hold the sockets open until the deadline.
+   */
+  async answerReceived(sessions: StationSession[]): Promise<void> {
+    let pending = sessions.length;
+    await this.until(ANSWER_WAIT_SHARE, Promise.all(sessions.map((s) => s.drained().then(() => void (pending -= 1)))));
+    if (pending > 0) this.logger.warn({ stations: pending }, 'CALLs from chargers still unanswered at shutdown; their sockets close before the answer');
+  }
+
+  /**
+   * Waits for the disconnections to be recorded before the sockets close (bounded, see
+   * LEAVE_WAIT_SHARE); what is still running goes on and ends with the process.
+   */
+  async leaveRecorded(stations: number, leaving: Promise<unknown>): Promise<void> {
+    if (!(await this.until(LEAVE_WAIT_SHARE, leaving))) this.logger.warn({ stations }, 'disconnections not recorded in time at shutdown (Redis or the database not answering); closing the sockets anyway');
+  }
+
+  /** Whether `work` ended before `share` of SHUTDOWN_TIMEOUT_MS had passed since the shutdown began. */
+  private async until(share: number, work: Promise<unknown>): Promise<boolean> {
+    const deadline = (this.stoppingSince ?? Date.now()) + this.config.SHUTDOWN_TIMEOUT_MS * share;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([work.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(timer);
+    return ended;
   }
 
   /** How long each charger's close handshake may take at shutdown before its socket is terminated. */

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, REDIS, ROOT_LOGGER } from '@cpo/platform';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RedisKeys } from '../redis-keys.js';
+import { SharedPasswordMemory, VERIFIED_KEY_MEMORY } from '../stations/shared-password-memory.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
@@ -16,9 +18,12 @@ import { StationChanges } from './station-changes.js';
 import { StationCommands } from './station-commands.js';
 import { StationLifecycle } from './station-lifecycle.js';
 
+/** Station keys verified by any replica (Redis); off without OCPP_AUTH_MEMORY_SECRET. */
+const verifiedKeyMemory = { provide: VERIFIED_KEY_MEMORY, inject: [RedisKeys, REDIS, APP_CONFIG, ROOT_LOGGER], useFactory: SharedPasswordMemory.fromConfig };
+
 /** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
 @Module({
-  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck, ReplicaLiveness],
+  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck, ReplicaLiveness, verifiedKeyMemory],
   exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationChanges],
 })
 export class ConnectionModule {}

@@ -12,6 +12,7 @@ import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { StationRepository, type RejectedFrame, type StationAdmission } from '../stations/station.repository.js';
 import { PasswordVerifier } from '../stations/password.js';
+import { VERIFIED_KEY_MEMORY, type VerifiedKeyMemory } from '../stations/shared-password-memory.js';
 import { withoutNul } from './core-fields.js';
 import { basicCredentials, credentialsFingerprint, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
@@ -64,7 +65,7 @@ const UNKNOWN_IDENTITY = 'unknown charge point identity';
 export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
-  private readonly passwords = new PasswordVerifier();
+  private readonly passwords: PasswordVerifier;
   /** The identity of an upgrade in progress, read from its path before ws sees it. */
   private readonly identities = new WeakMap<IncomingMessage, string>();
   /** The admitted station of an upgrade in progress, for the subprotocol choice (ws passes only the request). */
@@ -87,7 +88,9 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     private readonly metrics: OcppMetrics,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(VERIFIED_KEY_MEMORY) sharedKeys: VerifiedKeyMemory,
   ) {
+    this.passwords = new PasswordVerifier(undefined, sharedKeys);
     this.rejectedFrames = new CommitBatcher<RejectedFrame, void>(
       db,
       async (rows, tx) => {
@@ -231,15 +234,19 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   }
 
   /**
-   * If `password` is the station's pending key (the charger takes it at its reboot), its first use
-   * retires the old key, and the station is returned as that leaves it: the session is admitted
-   * under the new key, which the session re-check must not take for an operator's change.
+   * If `password` is one of the station's pending keys (the charger takes it at its reboot, or may
+   * have taken it from a change it did not answer), its first use retires the others, and the station
+   * is returned as that leaves it: the session is admitted under the new key, which the session
+   * re-check must not take for an operator's change.
    */
   private async withPendingKey(station: StationAdmission, password: Buffer): Promise<StationAdmission | undefined> {
-    if (!station.pendingPasswordHash || !(await this.passwords.verify(station.pendingPasswordHash, password))) return undefined;
-    // As the promotion left the row (or a concurrent one did): the rule lives in the statement only.
-    const promoted = (await this.stations.promotePendingPassword(station.id, station.pendingPasswordHash)) ?? (await this.stations.admission(station.id));
-    return promoted && { ...station, passwordHash: promoted.passwordHash, securityProfile: promoted.securityProfile, pendingPasswordHash: null };
+    for (const pending of [station.pendingPasswordHash, station.earlierPendingPasswordHash]) {
+      if (!pending || !(await this.passwords.verify(pending, password))) continue;
+      // As the promotion left the row (or a concurrent one did): the rule lives in the statement only.
+      const promoted = (await this.stations.promotePendingPassword(station.id, pending)) ?? (await this.stations.admission(station.id));
+      return promoted && { ...station, passwordHash: promoted.passwordHash, securityProfile: promoted.securityProfile, pendingPasswordHash: null, earlierPendingPasswordHash: null };
+    }
+    return undefined;
   }
 
   private isTls(req: IncomingMessage): boolean {

@@ -175,22 +175,26 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
 
   /**
    * Before the database and the bus close: the commands accepted before the shutdown get their
-   * charger's answer (bounded, see CommandDrain), then chargers are told to reconnect elsewhere,
-   * their disconnections recorded.
+   * charger's answer and the CALLs chargers sent get theirs (bounded, see CommandDrain), then
+   * chargers are told to reconnect elsewhere, their disconnections recorded.
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.drain.settle(() => [...this.held.values()].map((h) => h.session));
     clearInterval(this.presenceTimer);
     await this.claims?.drain().catch(() => undefined);
     const sessions = [...this.held.values()].map((h) => h.session);
+    // Answered while the sockets are open, and before the disconnections, so the events these
+    // CALLs record come before them.
+    await this.drain.answerReceived(sessions);
     // Disconnections are committed before the sockets close: a charger reconnects (to a live
     // replica) as soon as its socket closes, and consumers keep a station's newest event, so our
-    // `disconnected` must be on the bus, and stamped, before the other replica's `connected`.
-    await Promise.all(sessions.map((s) => this.leave(s, 'replica shutting down')));
+    // `disconnected` must be on the bus, and stamped, before the other replica's `connected`
+    // (waited for within a bound: a hung Redis or database must not cost the chargers their close frame).
+    await this.drain.leaveRecorded(sessions.length, Promise.all(sessions.map((s) => this.leave(s, 'replica shutting down'))));
     // Within the shutdown budget: ws's own close timer (30 s) outlasts the forced exit.
     for (const session of sessions) session.close('replica shutting down', 1001, this.drain.closeHandshakeMs);
     await Promise.all(sessions.map((s) => s.closed));
-    // CALLs already received are still answered-or-dropped with the database open.
+    // CALLs that came during the close handshake are still committed (unanswered) with the database open.
     await Promise.all(sessions.map((s) => s.drained()));
     await Promise.all([...this.detaching]);
   }
@@ -222,8 +226,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     if (held?.session !== session) return;
     this.release(session.stationId, held);
     this.left.add(session);
-    await this.removePresence(session);
-    await this.recordDisconnection(held, reason);
+    // Side by side: the disconnection (PostgreSQL) must not wait on a Redis that stopped answering.
+    await Promise.all([this.removePresence(session), this.recordDisconnection(held, reason)]);
   }
 
   private async recordDisconnection({ session, lastSeen }: Held, reason: string): Promise<void> {

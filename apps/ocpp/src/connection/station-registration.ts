@@ -27,6 +27,7 @@ export function unregisteredStation(id: string, registrationStatus: StationAdmis
     id,
     passwordHash: null,
     pendingPasswordHash: null,
+    earlierPendingPasswordHash: null,
     securityProfile: 0,
     registrationStatus,
     validationPolicy: 'strict',

@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 import { isConfigurationKey } from '../commands/command-rules.js';
 import { hashPassword } from './password.js';
-import { StationRepository } from './station.repository.js';
+import { StationRepository, type PendingKeys } from './station.repository.js';
 
-/** A key change in flight: the new key's hash, pending from before the CALL went out, and the pending key it displaced. */
+/** A key change in flight: the new key's hash, pending from before the CALL went out, and the pending keys as they were before. */
 interface Staged {
   hash: string;
-  displaced: string | null;
+  displaced: PendingKeys;
 }
 
 /**
@@ -21,6 +21,9 @@ interface Staged {
  * before the CALL is sent; the answer then decides: `Accepted` makes it the only key,
  * `RebootRequired` or no answer (the charger may have taken it) leaves it pending until first
  * used, a refusal or a CALL never sent withdraws it and gives back the pending key it displaced.
+ * A key still pending when a new change is staged stays valid beside it (the earlier pending key):
+ * that change too may have reached the charger, and a second unanswered change displacing it
+ * locked out a charger that had taken the first. Two are kept; a third change drops the oldest.
  */
 @Injectable()
 export class AuthorizationKeyRotation implements OnModuleInit {
@@ -58,7 +61,7 @@ export class AuthorizationKeyRotation implements OnModuleInit {
     const stored = await this.stations.stagePendingPassword(stationId, hash);
     if (!stored) return;
     const byStation = this.staged.get(payload) ?? new Map<string, Staged>();
-    byStation.set(stationId, { hash, displaced: stored.displaced });
+    byStation.set(stationId, { hash, displaced: stored });
     this.staged.set(payload, byStation);
   }
 

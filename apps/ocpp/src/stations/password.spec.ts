@@ -2,6 +2,7 @@ import { scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { UnavailableError } from '@cpo/platform';
 import { hashPassword, MAX_REMEMBERED_OUTCOMES, PasswordVerifier } from './password.js';
+import type { VerifiedKeyMemory } from './shared-password-memory.js';
 
 type Kdf = ConstructorParameters<typeof PasswordVerifier>[0] & {};
 
@@ -84,5 +85,70 @@ describe('PasswordVerifier', () => {
     }
     expect(await Promise.all(checks)).toEqual(checks.map(() => false));
     expect(most).toBe(2);
+  });
+
+  describe('with a memory shared by the replicas', () => {
+    /** What every replica's memory reads and writes (Redis in the service). */
+    const sharedMemory = () => {
+      const entries = new Set<string>();
+      const memory: VerifiedKeyMemory = {
+        recalls: async (stored, password) => entries.has(`${stored}|${password.toString('hex')}`),
+        remember: async (stored, password) => void entries.add(`${stored}|${password.toString('hex')}`),
+      };
+      return { entries, memory };
+    };
+    const stored = storedFor('station-1');
+    const counting = (runs: { n: number }): Kdf => async (password) => ((runs.n += 1), password === 'right-key' ? Buffer.alloc(32, 1) : Buffer.alloc(32));
+
+    it('a key one replica verified is accepted by another without its scrypt run; a failure is never shared', async () => {
+      const { entries, memory } = sharedMemory();
+      const first = { n: 0 };
+      const second = { n: 0 };
+      expect(await new PasswordVerifier(counting(first), memory).verify(stored, Buffer.from('right-key'))).toBe(true);
+      expect(await new PasswordVerifier(counting(first), memory).verify(stored, Buffer.from('a-guess'))).toBe(false);
+      expect(entries.size).toBe(1);
+      const other = new PasswordVerifier(counting(second), memory);
+      expect(await other.verify(stored, Buffer.from('right-key'))).toBe(true);
+      expect(second.n).toBe(0);
+      expect(await other.verify(stored, Buffer.from('a-guess'))).toBe(false);
+      expect(second.n).toBeGreaterThan(0);
+    });
+
+    it("a shared success is answered while a guesser holds the station's one check slot (it got 503)", async () => {
+      const { memory } = sharedMemory();
+      await new PasswordVerifier(counting({ n: 0 }), memory).verify(stored, Buffer.from('right-key'));
+      const release: (() => void)[] = [];
+      const stuck: Kdf = async () => (await new Promise<void>((r) => release.push(r)), Buffer.alloc(32));
+      const fresh = new PasswordVerifier(stuck, memory);
+      const guess = fresh.verify(stored, Buffer.from('a-guess'));
+      await new Promise((r) => setImmediate(r));
+      expect(release.length).toBe(1);
+      await expect(fresh.verify(stored, Buffer.from('another-guess'))).rejects.toBeInstanceOf(UnavailableError);
+      expect(await fresh.verify(stored, Buffer.from('right-key'))).toBe(true);
+      // The guess's text and then its hex each wait for a release.
+      while (release.length > 0) {
+        release.splice(0).forEach((r) => r());
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(await guess).toBe(false);
+    });
+
+    it('a success remembered locally is answered while a guesser holds the slot, with no shared memory', async () => {
+      const release: (() => void)[] = [];
+      let hang = false;
+      const verifier = new PasswordVerifier(async (password) => {
+        if (hang) await new Promise<void>((r) => release.push(r));
+        return password === 'right-key' ? Buffer.alloc(32, 1) : Buffer.alloc(32);
+      });
+      expect(await verifier.verify(stored, Buffer.from('right-key'))).toBe(true);
+      hang = true;
+      const guess = verifier.verify(stored, Buffer.from('a-guess'));
+      await new Promise((r) => setImmediate(r));
+      expect(release.length).toBe(1);
+      expect(await verifier.verify(stored, Buffer.from('right-key'))).toBe(true);
+      hang = false;
+      release.splice(0).forEach((r) => r());
+      expect(await guess).toBe(false);
+    });
   });
 });

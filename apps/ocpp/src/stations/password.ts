@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { UnavailableError } from '@cpo/platform';
+import { NO_SHARED_MEMORY, type VerifiedKeyMemory } from './shared-password-memory.js';
 
 type Scrypt = (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 const scryptAsync = promisify(scrypt) as Scrypt;
@@ -48,7 +49,11 @@ export const MAX_REMEMBERED_OUTCOMES = 100_000;
  * password alone, so it is remembered by a fast digest of both, successes and failures: a reconnect
  * storm of thousands of chargers costs no scrypt run per charger, and neither does a charger left
  * with an old key that retries every few seconds (two runs per attempt otherwise, text and hex).
- * A new hash (key rotated) makes a new digest. New passwords (someone guessing) queue for a
+ * A new hash (key rotated) makes a new digest. Successes are also shared with the other replicas
+ * (`shared`, Redis), so a charger reaching a replica that has not seen it costs no scrypt run either;
+ * this replica's memory is asked first (no round trip for a charger it knows). Both memories are
+ * asked before the per-key limit, so a guesser holding a station's check slot cannot turn away its
+ * charger once any replica verified it. New passwords (someone guessing) queue for a
  * bounded number of scrypt runs, so guessing cannot take the thread pool from the rest of the
  * service; when too many wait, a check fails fast with UnavailableError.
  */
@@ -68,7 +73,10 @@ export class PasswordVerifier {
   private readonly waiting: (() => void)[] = [];
 
   /** `kdf` is scrypt; tests pass one they can watch. */
-  constructor(private readonly kdf: Scrypt = scryptAsync) {}
+  constructor(
+    private readonly kdf: Scrypt = scryptAsync,
+    private readonly shared: VerifiedKeyMemory = NO_SHARED_MEMORY,
+  ) {}
 
   async verify(stored: string, password: Buffer): Promise<boolean> {
     const digest = createHash('sha256').update(stored).update('\u0000').update(password).digest('base64');
@@ -76,19 +84,33 @@ export class PasswordVerifier {
     if (this.failures.has(digest)) return false;
     const under = this.checking.get(digest);
     if (under) return under;
-    const perKey = this.checksPerKey.get(stored) ?? 0;
-    if (perKey >= MAX_CHECKS_PER_KEY) throw new UnavailableError("a password check for this station's key is in progress; try again shortly");
-    this.checksPerKey.set(stored, perKey + 1);
-    const check = this.check(stored, password, digest);
+    const check = this.recallOrCheck(stored, password, digest);
     this.checking.set(digest, check);
     try {
       return await check;
     } finally {
       this.checking.delete(digest);
+    }
+  }
+
+  private async recallOrCheck(stored: string, password: Buffer, digest: string): Promise<boolean> {
+    if (await this.shared.recalls(stored, password)) {
+      this.remember(this.successes, digest);
+      return true;
+    }
+    const perKey = this.checksPerKey.get(stored) ?? 0;
+    if (perKey >= MAX_CHECKS_PER_KEY) throw new UnavailableError("a password check for this station's key is in progress; try again shortly");
+    this.checksPerKey.set(stored, perKey + 1);
+    let ok: boolean;
+    try {
+      ok = await this.check(stored, password, digest);
+    } finally {
       const left = (this.checksPerKey.get(stored) ?? 1) - 1;
       if (left > 0) this.checksPerKey.set(stored, left);
       else this.checksPerKey.delete(stored);
     }
+    if (ok) await this.shared.remember(stored, password);
+    return ok;
   }
 
   private async check(stored: string, password: Buffer, digest: string): Promise<boolean> {
@@ -104,10 +126,13 @@ export class PasswordVerifier {
         break;
       }
     }
-    const outcomes = ok ? this.successes : this.failures;
+    this.remember(ok ? this.successes : this.failures, digest);
+    return ok;
+  }
+
+  private remember(outcomes: Set<string>, digest: string): void {
     if (outcomes.size >= MAX_REMEMBERED_OUTCOMES) outcomes.clear();
     outcomes.add(digest);
-    return ok;
   }
 
   private async limited<T>(run: () => Promise<T>): Promise<T> {

@@ -10,6 +10,11 @@ export interface StationAdmission {
   passwordHash: string | null;
   /** A new AuthorizationKey the charger answered `RebootRequired` for: valid beside `passwordHash` until first used. */
   pendingPasswordHash: string | null;
+  /**
+   * The pending key a newer change displaced, kept while that one is pending too: the charger may
+   * have taken either (changes left unanswered). At most these two; a third change drops the oldest.
+   */
+  earlierPendingPasswordHash: string | null;
   securityProfile: 0 | 1 | 2;
   registrationStatus: 'Accepted' | 'Pending' | 'Rejected';
   validationPolicy: ValidationPolicy;
@@ -20,6 +25,12 @@ export interface StationAdmission {
   missingSubprotocol: string | null;
   /** Registered by its own first connection (unknown-station policy) and not yet set by an operator. */
   autoRegistered: boolean;
+}
+
+/** A station's pending AuthorizationKey hashes, newest first (see StationAdmission). */
+export interface PendingKeys {
+  pending: string | null;
+  earlier: string | null;
 }
 
 export interface BootDetails {
@@ -55,7 +66,7 @@ export class StationRepository {
 
   async admission(id: string): Promise<StationAdmission | undefined> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, password_hash, pending_password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol, auto_registered FROM stations WHERE id = $1`,
+      `SELECT id, password_hash, pending_password_hash, earlier_pending_password_hash, security_profile, registration_status, validation_policy, last_boot_status, subprotocol_aliases, missing_subprotocol, auto_registered FROM stations WHERE id = $1`,
       [id],
     );
     const r = rows[0];
@@ -64,6 +75,7 @@ export class StationRepository {
       id: r['id'] as string,
       passwordHash: r['password_hash'] as string | null,
       pendingPasswordHash: r['pending_password_hash'] as string | null,
+      earlierPendingPasswordHash: r['earlier_pending_password_hash'] as string | null,
       securityProfile: Number(r['security_profile']) as 0 | 1 | 2,
       registrationStatus: r['registration_status'] as StationAdmission['registrationStatus'],
       validationPolicy: r['validation_policy'] as ValidationPolicy,
@@ -175,6 +187,7 @@ export class StationRepository {
          security_profile = COALESCE($4, CASE WHEN $5::text IS NULL THEN stations.security_profile ELSE GREATEST(stations.security_profile, 1) END),
          password_hash = COALESCE($5, stations.password_hash),
          pending_password_hash = CASE WHEN $5::text IS NULL OR $5::text = stations.password_hash THEN stations.pending_password_hash END,
+         earlier_pending_password_hash = CASE WHEN $5::text IS NULL OR $5::text = stations.password_hash THEN stations.earlier_pending_password_hash END,
          subprotocol_aliases = COALESCE($6::jsonb, stations.subprotocol_aliases),
          missing_subprotocol = CASE WHEN $7::text IS NULL THEN stations.missing_subprotocol ELSE NULLIF($7::text, 'none') END,
          auto_registered = false, updated_at = now()
@@ -204,12 +217,12 @@ export class StationRepository {
   }
 
   /**
-   * Replaces the key (a pending one is dropped) the charger accepted by AuthorizationKey. The profile
+   * Replaces the key (pending ones are dropped) the charger accepted by AuthorizationKey. The profile
    * stays: the charger sends it only once a SecurityProfile ≥ 1 is set (whitepaper: key first, then
    * profile), which raiseSecurityProfile records.
    */
   async setPassword(id: string, passwordHash: string): Promise<void> {
-    await this.db.query(`UPDATE stations SET password_hash = $2, pending_password_hash = NULL, updated_at = now() WHERE id = $1`, [id, passwordHash]);
+    await this.db.query(`UPDATE stations SET password_hash = $2, pending_password_hash = NULL, earlier_pending_password_hash = NULL, updated_at = now() WHERE id = $1`, [id, passwordHash]);
   }
 
   /** A key the charger takes at its next reboot: the current one stays valid until this one is first used. */
@@ -219,33 +232,36 @@ export class StationRepository {
 
   /**
    * A new key about to be sent to the charger, accepted beside the current one from now on (see
-   * AuthorizationKeyRotation). Returns the pending key it displaced (null: none), undefined when
-   * there is no such station.
+   * AuthorizationKeyRotation); a key still pending stays valid as the earlier one (the oldest is
+   * dropped). Returns the pending keys as they were (null: none), undefined when there is no such station.
    */
-  async stagePendingPassword(id: string, passwordHash: string): Promise<{ displaced: string | null } | undefined> {
-    const [r] = returnedRows<{ displaced: string | null }>(
+  async stagePendingPassword(id: string, passwordHash: string): Promise<PendingKeys | undefined> {
+    const [r] = returnedRows<PendingKeys>(
       await this.db.query(
-        `UPDATE stations s SET pending_password_hash = $2, updated_at = now()
-           FROM (SELECT id, pending_password_hash FROM stations WHERE id = $1 FOR UPDATE) old
-          WHERE s.id = old.id RETURNING old.pending_password_hash AS displaced`,
+        `UPDATE stations s SET pending_password_hash = $2, earlier_pending_password_hash = old.pending_password_hash, updated_at = now()
+           FROM (SELECT id, pending_password_hash, earlier_pending_password_hash FROM stations WHERE id = $1 FOR UPDATE) old
+          WHERE s.id = old.id RETURNING old.pending_password_hash AS pending, old.earlier_pending_password_hash AS earlier`,
         [id, passwordHash],
       ),
     );
-    return r && { displaced: r.displaced };
+    return r && { pending: r.pending, earlier: r.earlier };
   }
 
-  /** Withdraws a staged key the charger refused, giving back the pending key it displaced; nothing if it is no longer the pending one. */
-  async unstagePendingPassword(id: string, staged: string, displaced: string | null): Promise<void> {
-    await this.db.query(`UPDATE stations SET pending_password_hash = $3, updated_at = now() WHERE id = $1 AND pending_password_hash = $2`, [id, staged, displaced]);
+  /** Withdraws a staged key the charger refused, giving back the pending keys it displaced; nothing if it is no longer the pending one. */
+  async unstagePendingPassword(id: string, staged: string, displaced: PendingKeys): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET pending_password_hash = $3, earlier_pending_password_hash = $4, updated_at = now() WHERE id = $1 AND pending_password_hash = $2`,
+      [id, staged, displaced.pending, displaced.earlier],
+    );
   }
 
-  /** The charger authenticated with its pending key: it becomes the only one (unless replaced meanwhile). */
+  /** The charger authenticated with one of its pending keys: it becomes the only one (unless replaced meanwhile). */
   /** The credentials as the promotion left them; undefined when it found no such pending key (promoted meanwhile). */
   async promotePendingPassword(id: string, pendingHash: string): Promise<Pick<StationAdmission, 'passwordHash' | 'securityProfile'> | undefined> {
     const [r] = returnedRows<Record<string, unknown>>(
       await this.db.query(
-        `UPDATE stations SET password_hash = pending_password_hash, pending_password_hash = NULL, security_profile = GREATEST(security_profile, 1), updated_at = now()
-          WHERE id = $1 AND pending_password_hash = $2 RETURNING password_hash, security_profile`,
+        `UPDATE stations SET password_hash = $2, pending_password_hash = NULL, earlier_pending_password_hash = NULL, security_profile = GREATEST(security_profile, 1), updated_at = now()
+          WHERE id = $1 AND (pending_password_hash = $2 OR earlier_pending_password_hash = $2) RETURNING password_hash, security_profile`,
         [id, pendingHash],
       ),
     );
