@@ -103,4 +103,18 @@ describe('transactions with implausible charger timestamps', () => {
     const stored = await transaction(transactionId);
     expect(stored.stopped_at!.toISOString()).toBe(timestamp);
   });
+
+  it('stores MeterValues stamped hours ahead at their receipt, like the session they belong to; a reading a few minutes ahead as stamped', async () => {
+    const cp = await booted();
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'AHEAD-MV', meterStart: 0, timestamp: iso(2 * HOUR) });
+    await send(cp, 'MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: iso(2 * HOUR + 60_000), sampledValue: [{ value: '500' }] }] });
+    await send(cp, 'MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: iso(5 * 60_000), sampledValue: [{ value: '600' }] }] });
+    const readings: { sampled_at: Date }[] = await ocpp().db.query(`SELECT sampled_at FROM meter_readings WHERE station_id = $1 ORDER BY id`, [cp.identity]);
+    expect(readings).toHaveLength(2);
+    // Hours ahead: at receipt, inside the session recorded at receipt, not two hours after it.
+    expect(recent(readings[0]!.sampled_at)).toBe(true);
+    expect(readings[0]!.sampled_at.getTime()).toBeGreaterThanOrEqual((await transaction(transactionId)).started_at.getTime());
+    // Within the tolerance: the charger's time.
+    expect(readings[1]!.sampled_at.getTime()).toBeGreaterThan(Date.now() + 60_000);
+  });
 });

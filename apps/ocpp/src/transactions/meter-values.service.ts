@@ -8,7 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
-import { isUnsetClock, parseOcppTime } from '../time.js';
+import { AHEAD_TOLERANCE_MS, isUnsetClock, parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { meterReadingsInsert, TransactionRepository, type MeterReading } from './transaction.repository.js';
@@ -27,8 +27,10 @@ interface Submission {
  * stored as sent, for reconciliation: the charger is always answered, since a CallError only
  * makes it resend.
  *
- * A MeterValue stamped by an unset clock (before 2010, `chargerTime`) is stored, published and
- * attached at the message's receipt time: at 1970 no "latest reading" query (the planner, the
+ * A MeterValue stamped by an unset clock (before 2010, `chargerTime`), or more than
+ * AHEAD_TOLERANCE_MS ahead of its receipt (a wrong clock, whose transactions are recorded at
+ * receipt too: its readings would otherwise lie hours after the session's stop), is stored,
+ * published and attached at the message's receipt time: at 1970 no "latest reading" query (the planner, the
  * hub's usage periods, the running energy) ever found it, and a reading without a transaction id
  * found no session running in 1970. The several MeterValues of one such message (a few seconds
  * apart by the charger's clock) then share that time: `meter_readings` has no unique key on it,
@@ -75,17 +77,18 @@ export class MeterValuesService {
     // One array per message on this path (~9,000 CALLs/s): no per-value objects.
     const at = new Array<Date>(req.meterValue.length);
     let unset = 0;
+    const latest = receivedAt.getTime() + AHEAD_TOLERANCE_MS;
     for (let j = 0; j < at.length; j++) {
       const sent = parseOcppTime(req.meterValue[j]!.timestamp);
-      const unsetClock = isUnsetClock(sent);
-      if (unsetClock) unset++;
-      at[j] = unsetClock ? receivedAt : sent;
+      const notATime = isUnsetClock(sent) || sent.getTime() > latest;
+      if (notATime) unset++;
+      at[j] = notATime ? receivedAt : sent;
     }
     const unlogged = unset > 0 ? this.unsetClockLog.take(stationId, receivedAt) : undefined;
     if (unlogged !== undefined) {
       this.logger.warn(
-        { stationId, connectorId: req.connectorId, transactionId: req.transactionId, unsetMeterValues: unset, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
-        'MeterValues timestamp from an unset charger clock; stored at receipt time (logged once per station and interval)',
+        { stationId, connectorId: req.connectorId, transactionId: req.transactionId, notATimeMeterValues: unset, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
+        'MeterValues timestamp from an unset charger clock or one far ahead; stored at receipt time (logged once per station and interval)',
       );
     }
     const item: Submission = { stationId, req, at };
