@@ -11,7 +11,7 @@ import { hashPassword } from '../src/stations/password.js';
 import { api, RawClient, startOcpp, uniqueStation, upgradeStatus, type OcppHarness } from './harness.js';
 
 /**
- * Operator changes whose `ocpp.station.changed` notice the replica holding the socket never got
+ * Operator changes whose `ocpp.session.station-changed` notice the replica holding the socket never got
  * (core NATS is at most once) still reach the live session: the replica compares its sessions
  * with the database after a NATS reconnect and every interval.
  */

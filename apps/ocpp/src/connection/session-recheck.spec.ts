@@ -22,7 +22,7 @@ const session = (s: Partial<SessionView> = {}): SessionView => ({
   ...s,
 });
 
-describe('missedChange (what a lost ocpp.station.changed notice would have done)', () => {
+describe('missedChange (what a lost ocpp.session.station-changed notice would have done)', () => {
   it('finds nothing when the station is stored as the session knows it', () => {
     expect(missedChange(session(), stored())).toBeUndefined();
     // A Pending or Rejected session keeps that state until its next boot, whatever the operator set.

@@ -35,7 +35,7 @@ export interface SessionView {
 }
 
 /**
- * The operator change a session has not heard of, as the `ocpp.station.changed` notice would have
+ * The operator change a session has not heard of, as the `ocpp.session.station-changed` notice would have
  * carried it, given its station as stored now (`stored` undefined: deleted); undefined when it
  * missed nothing. Every setting compared here is written by the operator API only (a charger's own
  * key change is adopted by SessionRecheck before it could count), so a difference is a lost notice.

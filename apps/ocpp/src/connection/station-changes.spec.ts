@@ -1,6 +1,6 @@
 import { stationChangeOf } from './station-changes.js';
 
-describe('stationChangeOf (a message on ocpp.station.changed)', () => {
+describe('stationChangeOf (a message on ocpp.session.station-changed)', () => {
   it('takes a change another replica announced', () => {
     const m = { stationId: 'CP-1', replicaId: 'r2', validationPolicy: 'lenient', registrationStatus: 'Rejected' };
     expect(stationChangeOf(m)).toEqual(m);

@@ -97,6 +97,8 @@ export class OutboxRelay {
   private readonly packedBackoff = new RowBackoff();
   /** Passes in progress: only a pass with no other beside it can tell that every row was reached. */
   private passes = 0;
+  /** The last pass under a hold did not reach the end: the next pass must not wait for the poll interval. */
+  private holdUnfinished = false;
   /** While the fast path holds: the last seqs committed when its epoch began (rows after are its own). */
   private bound?: { epoch: number; single: string; packed: string };
 
@@ -152,6 +154,7 @@ export class OutboxRelay {
       // Rows held back per row (RowBackoff: JetStream keeps refusing them) do not count: waiting for
       // them would keep every later event in the relay's hands for as long as they fail.
       const reachedEnd = single.selected < singleRows && packed.selected < packedRows;
+      this.holdUnfinished = bound !== undefined && !reachedEnd;
       if (bound && reachedEnd && single.failed + packed.failed === 0 && this.passes === 1) this.o.fastPath!.caughtUp(bound.epoch);
       return { published: single.published + packed.published, failed: single.failed + packed.failed };
     } finally {
@@ -242,7 +245,9 @@ export class OutboxRelay {
         // got nothing out means NATS may be down.
         if (failed === 0 || published > 0) {
           failures = 0;
-          if (published < this.o.batchSize && !this.dirty) await this.sleep(this.o.pollIntervalMs);
+          // While the fast path holds later commits, every poll interval slept here would hold them as
+          // long: a pass of a few packed rows publishes fewer than batchSize events yet leaves more.
+          if (published < this.o.batchSize && !this.dirty && !this.holdUnfinished) await this.sleep(this.o.pollIntervalMs);
           continue;
         }
       } catch (err) {
