@@ -5,7 +5,7 @@ import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } 
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { CommandExecutor, LocalCommandErrorCode } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
@@ -34,6 +34,17 @@ export const SYNC_SWEEP_MS = 5 * 60_000;
 const CLAIM_MARGIN_MS = 30_000;
 /** How often a sync looks again at a list another sync has claimed (doubling up to the cap). */
 const CLAIM_POLL_MS = [50, 1_000] as const;
+
+/**
+ * A failed reply, from another replica over the bus, that does not say the update is over: a
+ * timeout (the replica holding the socket may not even have sent it yet, its deadline counting
+ * from when it took the command) or the bus failing on the way (CommandService). Both codes also
+ * stand for final outcomes, e.g. the charger's own timeout: keeping that claim to its lease only
+ * delays the next sync, which waits for the list's repair anyway (the list is uncertain then).
+ */
+export function inDoubt(reply: OcppCommandReply): boolean {
+  return reply.status === 'error' && (reply.code === OcppCommandErrorCode.Timeout || reply.code === LocalCommandErrorCode.CentralSystemError);
+}
 
 /** Two IdTagInfos say the same (an expiry compared as an instant: the operator may have written it otherwise). */
 export function sameInfo(a: Record<string, unknown>, b: IdTagInfo): boolean {
@@ -173,10 +184,14 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
 
   private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {
     const owner = randomUUID();
+    let keepClaim = false;
     try {
-      await this.rounds(stationId, ctx, owner);
+      keepClaim = (await this.rounds(stationId, ctx, owner)) === 'in-doubt';
     } finally {
-      await this.repo.release(stationId, owner);
+      // An update whose fate we do not know may still reach the charger (the replica holding the
+      // socket runs it after our bus request gave up): released, the next sync would hand out its
+      // version again, with other contents. Left to lapse, the next sync sends above it.
+      if (!keepClaim) await this.repo.release(stationId, owner);
     }
   }
 
@@ -199,7 +214,8 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async rounds(stationId: string, ctx: StationContext | undefined, owner: string): Promise<void> {
+  /** `in-doubt` when the last update's outcome is unknown (see inDoubt): its claim must stay. */
+  private async rounds(stationId: string, ctx: StationContext | undefined, owner: string): Promise<'done' | 'in-doubt'> {
     // Batch after batch until none is left; a refused or failed update stops (the marks stay). Bounded:
     // a token changed again and again while its update is in flight must not keep this loop going.
     let batch = SYNC_BATCH;
@@ -207,13 +223,15 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     const timeoutMs = this.config.OCPP_CALL_TIMEOUT_MS;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const pending = await this.claim(stationId, owner, batch, timeoutMs);
-      if (!pending) return;
+      if (!pending) return 'done';
       const now = new Date();
       const { send, unchanged } = syncUpdate(pending.entries, (tag) => this.auth.fromLocal(tag, now));
       await this.repo.settled(stationId, unchanged);
       if (!send?.length) continue;
       const request: OcppCommandRequest = { action: 'SendLocalList', payload: { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send }, timeoutMs };
-      const reply: OcppCommandReply = ctx ? await this.executor.execute(ctx, request) : await this.commands.send(stationId, request);
+      // Run here when this replica holds the socket: its outcome is then final (recorded) when it returns.
+      const local = ctx ?? this.registry.get(stationId);
+      const reply: OcppCommandReply = local ? await this.executor.execute(local, request) : await this.commands.send(stationId, request);
       if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
@@ -234,8 +252,9 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
       }
       if (reply.status === 'error' && reply.code === OcppCommandErrorCode.Offline) this.logger.info({ stationId }, 'local list update waits for the station to connect');
       else this.logger.warn({ stationId, reply }, 'local list update not applied; retried when the station next connects (after Failed or VersionMismatch, send a Full list)');
-      return;
+      return !local && inDoubt(reply) ? 'in-doubt' : 'done';
     }
     this.logger.warn({ stationId }, 'local list entries still marked after the last update round; retried when the station next connects');
+    return 'done';
   }
 }
