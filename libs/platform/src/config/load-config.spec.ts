@@ -62,6 +62,31 @@ describe('loadConfig', () => {
     expect(() => load({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV/);
   });
 
+  it('bounds every timer setting below the largest delay Node honours (2^31-1 ms runs after 1 ms)', () => {
+    // An oversized SHUTDOWN_TIMEOUT_MS would otherwise force the exit 1 ms after SIGTERM, with no drain.
+    const oversized = String(2 ** 31);
+    for (const name of ['SHUTDOWN_TIMEOUT_MS', 'OUTBOX_POLL_INTERVAL_MS', 'CONSUMER_ACK_WAIT_MS', 'REDIS_COMMAND_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS']) {
+      expect(() => load({ [name]: oversized })).toThrow(new RegExp(`${name}: `));
+    }
+    expect(load({ SHUTDOWN_TIMEOUT_MS: '600000', OUTBOX_POLL_INTERVAL_MS: '60000', CONSUMER_ACK_WAIT_MS: '600000' })).toMatchObject({
+      SHUTDOWN_TIMEOUT_MS: 600_000,
+      OUTBOX_POLL_INTERVAL_MS: 60_000,
+      CONSUMER_ACK_WAIT_MS: 600_000,
+    });
+    expect(() => load({ SHUTDOWN_TIMEOUT_MS: '600001' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
+  });
+
+  it('times out a silent Redis or PostgreSQL by default, within bounds', () => {
+    expect(load({})).toMatchObject({ REDIS_COMMAND_TIMEOUT_MS: 3000, DATABASE_STATEMENT_TIMEOUT_MS: 60_000 });
+    expect(load({ REDIS_COMMAND_TIMEOUT_MS: '500', DATABASE_STATEMENT_TIMEOUT_MS: '3600000' })).toMatchObject({
+      REDIS_COMMAND_TIMEOUT_MS: 500,
+      DATABASE_STATEMENT_TIMEOUT_MS: 3_600_000,
+    });
+    expect(() => load({ REDIS_COMMAND_TIMEOUT_MS: '60001' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+    expect(() => load({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+    expect(() => load({ DATABASE_STATEMENT_TIMEOUT_MS: '999' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(load({ HTTP_PORT: '' }).HTTP_PORT).toBe(3005);
   });

@@ -30,6 +30,12 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
     /** How long a query waits for a free pool connection before failing (a boot storm queues, it does not fail). */
     DATABASE_POOL_TIMEOUT_MS: env.positiveInt().max(120_000).default(20_000),
     DATABASE_CREATE_IF_MISSING: env.bool().default(environment !== 'production'),
+    /**
+     * Server-side statement_timeout of every pooled connection; the driver gives up 5 s later if the
+     * server never answers (silent PostgreSQL, partition). Generous: reports and batch jobs run under
+     * it; migrations run on their own connections without it.
+     */
+    DATABASE_STATEMENT_TIMEOUT_MS: env.positiveInt().min(1000).max(3_600_000).default(60_000),
     NATS_URL: devDefault(env.urlList(['nats', 'tls']), environment, 'nats://127.0.0.1:4222'),
     NATS_USER: z.string().optional(),
     NATS_PASSWORD: z.string().optional(),
@@ -39,15 +45,19 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
       .optional(),
     NATS_STREAM_REPLICAS: env.positiveInt().max(5).default(1),
     REDIS_URL: devDefault(env.url(['redis', 'rediss']), environment, 'redis://127.0.0.1:6379'),
+    /** A Redis command unanswered this long fails, and the silent connection is replaced. */
+    REDIS_COMMAND_TIMEOUT_MS: env.positiveInt().max(60_000).default(3000),
     OPERATOR_API_KEY: devDefault(z.string().min(16, 'must be at least 16 characters'), environment, 'dev-operator-key-change-me'),
-    SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(10_000),
+    // Timer settings are bounded: Node runs a delay above 2^31-1 ms after 1 ms (an oversized
+    // SHUTDOWN_TIMEOUT_MS would force the exit right after SIGTERM, with no drain).
+    SHUTDOWN_TIMEOUT_MS: env.positiveInt().max(600_000).default(10_000),
     OUTBOX_BATCH_SIZE: env.positiveInt().max(5000).default(500),
-    OUTBOX_POLL_INTERVAL_MS: env.positiveInt().default(1000),
+    OUTBOX_POLL_INTERVAL_MS: env.positiveInt().max(60_000).default(1000),
     // 0: a row is deleted as soon as its stream acknowledged it (the stream keeps the event). Rows kept
     // for audit cost their producer a second write per event (the non-HOT UPDATE marking them).
     OUTBOX_RETENTION_HOURS: env.nonNegativeInt().default(72),
     CONSUMER_MAX_DELIVER: env.positiveInt().max(100).default(5),
-    CONSUMER_ACK_WAIT_MS: env.positiveInt().default(30_000),
+    CONSUMER_ACK_WAIT_MS: env.positiveInt().max(600_000).default(30_000),
   };
 }
 
@@ -65,12 +75,14 @@ export interface PlatformConfig {
   DATABASE_POOL_SIZE: number;
   DATABASE_POOL_TIMEOUT_MS: number;
   DATABASE_CREATE_IF_MISSING: boolean;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
   NATS_URL: string[];
   NATS_USER?: string;
   NATS_PASSWORD?: string;
   NATS_SUBJECT_PREFIX?: string;
   NATS_STREAM_REPLICAS: number;
   REDIS_URL: string;
+  REDIS_COMMAND_TIMEOUT_MS: number;
   OPERATOR_API_KEY: string;
   SHUTDOWN_TIMEOUT_MS: number;
   OUTBOX_BATCH_SIZE: number;

@@ -6,11 +6,13 @@ import type { Logger } from 'pino';
  * the server's `postgres` maintenance database with the same credentials.
  * Two replicas racing here is fine: the loser sees duplicate_database.
  */
-export async function ensureDatabase(databaseUrl: string, logger: Logger): Promise<void> {
+export async function ensureDatabase(databaseUrl: string, logger: Logger, connectTimeoutMs = 20_000): Promise<void> {
+  // Bounded, as the pool is: a server that accepts and never answers must fail the boot, not hang it.
+  const connection = { connectionTimeoutMillis: connectTimeoutMs, keepAlive: true };
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');
-  const probe = new pg.Client({ connectionString: databaseUrl });
+  const probe = new pg.Client({ connectionString: databaseUrl, ...connection });
   try {
     await probe.connect();
     return;
@@ -20,7 +22,7 @@ export async function ensureDatabase(databaseUrl: string, logger: Logger): Promi
     await probe.end().catch(() => undefined);
   }
   url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
+  const admin = new pg.Client({ connectionString: url.toString(), ...connection });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Logger } from 'pino';
 
 // Arbitrary constant: every replica of every service takes the same
@@ -27,5 +27,22 @@ export async function runMigrationsLocked(dataSource: DataSource, logger: Logger
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await runner.release();
+  }
+}
+
+/**
+ * Migrates on a pool of its own built like the service's but without its statement and query
+ * timeouts: an index built CONCURRENTLY, or a migration rewriting a large table, may rightly
+ * take longer than any query of the running service should.
+ */
+export async function migrate(dataSource: DataSource, logger: Logger): Promise<void> {
+  const { statement_timeout: _s, query_timeout: _q, ...extra } = (dataSource.options as { extra?: Record<string, unknown> }).extra ?? {};
+  // Two connections: the advisory lock's and the one the migrations run on.
+  const migrator = new DataSource({ ...dataSource.options, extra: { ...extra, max: 2 } } as DataSourceOptions);
+  await migrator.initialize();
+  try {
+    await runMigrationsLocked(migrator, logger);
+  } finally {
+    await migrator.destroy();
   }
 }

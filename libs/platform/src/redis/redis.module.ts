@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type PlatformConfig } from '../config/platform-config.js';
 import { HealthRegistry } from '../health/health.registry.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
+import { createRedisClient } from './redis-client.js';
 
 /** DI token of the shared ioredis client (presence, locks, rate limits, revocation). */
 export const REDIS = Symbol('REDIS');
@@ -23,19 +24,7 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
         {
           provide: REDIS,
           inject: [APP_CONFIG, ROOT_LOGGER],
-          useFactory: async (config: PlatformConfig, root: Logger) => {
-            const logger = root.child({ component: 'redis' });
-            const client = new Redis(config.REDIS_URL, {
-              lazyConnect: true,
-              connectionName: config.SERVICE_NAME,
-              maxRetriesPerRequest: 3,
-              // Keep reconnecting with a capped backoff; readiness reports the outage meanwhile.
-              retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
-            });
-            client.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-            await client.connect();
-            return client;
-          },
+          useFactory: (config: PlatformConfig, root: Logger) => createRedisClient(config, root.child({ component: 'redis' })),
         },
       ],
       exports: [REDIS],

@@ -1,0 +1,76 @@
+import net, { type AddressInfo, type Socket } from 'node:net';
+
+/**
+ * Stand-ins for a dependency that stops answering without closing the connection (failover,
+ * network partition without RST): the kernel keeps the socket open, no byte comes back.
+ */
+
+/** Accepts connections and never answers. */
+export class SilentServer {
+  private readonly sockets = new Set<Socket>();
+  private readonly server = net.createServer((socket) => {
+    this.sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.sockets.delete(socket));
+  });
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** Forwards to a real server until `partition()`; then drops every byte both ways, closing nothing. */
+export class PartitionableProxy {
+  partitioned = false;
+  private readonly sockets = new Set<Socket>();
+  private readonly server = net.createServer((client) => {
+    const upstream = net.connect(this.target.port, this.target.host);
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        this.sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk) => this.partitioned || upstream.write(chunk));
+    upstream.on('data', (chunk) => this.partitioned || client.write(chunk));
+  });
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  partition(): void {
+    this.partitioned = true;
+  }
+
+  /** New connections work again; the ones open during the partition stay dead, as after a failover. */
+  heal(): void {
+    for (const s of this.sockets) s.pause();
+    this.partitioned = false;
+  }
+
+  get connections(): number {
+    return this.sockets.size / 2;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
