@@ -115,7 +115,8 @@ export class IdTagRepository {
    * transaction at a time, so one counts as ended (by `at`) once a later transaction started on its
    * connector, or the connector reported a status that has no transaction on it since its start
    * (OCPP 1.6 §7.7): `Available`, `Preparing`, `Reserved`, or `Finishing`, which is "a transaction has
-   * stopped" with the cable still in (a card stopping a session whose car stays plugged overnight).
+   * stopped" with the cable still in (a card stopping a session whose car stays plugged overnight);
+   * `Unavailable` only after a reboot or an Inoperative request (`noTransactionStatusSql`).
    * `startingOn`: the connector a StartTransaction (at `at`) is on. That start ends any earlier one on
    * the same connector, though it is not stored yet: the driver starting again where the lost stop
    * was is not concurrent with it. A transaction on another connector still counts.

@@ -1,13 +1,30 @@
 /**
  * Connector statuses that hold no transaction (OCPP 1.6 §7.7): `Available`, `Preparing`,
  * `Reserved`, and `Finishing`, which is "a transaction has stopped" with the cable still in (a car
- * left plugged overnight). Also `Unavailable`: a charger answers a ChangeAvailability to Inoperative
- * `Scheduled` while a transaction runs and reports Unavailable only once it has ended (§5.2), and
- * one rebooted by a Reset comes back Unavailable when that setting persisted. Without it, a session
- * whose stop the reboot lost stayed active, and its card `ConcurrentTx` everywhere. Not `Faulted`:
- * a transaction may outlive a fault. SQL list.
+ * left plugged overnight). SQL list. `Unavailable` is not among them: see `noTransactionStatusSql`.
  */
-export const NO_TRANSACTION_STATUSES = `('Available', 'Preparing', 'Reserved', 'Finishing', 'Unavailable')`;
+export const NO_TRANSACTION_STATUSES = `('Available', 'Preparing', 'Reserved', 'Finishing')`;
+
+/**
+ * SQL condition: the connector row aliased `c` reports a status that holds no transaction started
+ * at `startedAt` (an SQL expression). `Unavailable` counts only where it follows what ends a
+ * session: a reboot of the station since the start (one rebooted by a Reset comes back Unavailable
+ * when an Inoperative setting persisted, its stop possibly lost), or an Inoperative
+ * ChangeAvailability for the connector or the whole station since the start (answered `Scheduled`,
+ * the charger reports Unavailable only once the transaction has ended, §5.2). Alone it does not:
+ * the spec lets a charger use it "for other purposes" (§4.9) and some report it while a session is
+ * suspended, which then still runs; taken as its end, the card was freed of ConcurrentTx while
+ * charging, the view showed the session over and its clock-aligned readings went to no session.
+ * Not `Faulted`: a transaction may outlive a fault. Only an Unavailable row evaluates the EXISTS.
+ * Not bounded by the status's own time: that is the charger's stamp, the boot and the request ours.
+ */
+export function noTransactionStatusSql(c: string, startedAt: string): string {
+  return `(${c}.status IN ${NO_TRANSACTION_STATUSES}
+      OR (${c}.status = 'Unavailable'
+          AND (EXISTS (SELECT 1 FROM stations s WHERE s.id = ${c}.station_id AND s.booted_at > ${startedAt})
+            OR EXISTS (SELECT 1 FROM availability_requests a WHERE a.station_id = ${c}.station_id AND a.connector_id IN (0, ${c}.connector_id)
+                         AND a.type = 'Inoperative' AND a.status NOT IN ('Rejected', 'Failed') AND a.requested_at > ${startedAt}))))`;
+}
 
 /**
  * SQL condition: the transaction aliased `t`, if its StopTransaction never came (a charger discards
@@ -21,5 +38,5 @@ export function endedWithoutStopSql(t: string, until: string): string {
   return `(EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = ${t}.station_id AND n.connector_id = ${t}.connector_id AND n.orphan = false
                      AND n.started_at > ${t}.started_at AND n.started_at <= ${until})
       OR EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = ${t}.station_id AND c.connector_id = ${t}.connector_id
-                   AND c.status IN ${NO_TRANSACTION_STATUSES} AND c.status_at > ${t}.started_at AND c.status_at <= ${until}))`;
+                   AND ${noTransactionStatusSql('c', `${t}.started_at`)} AND c.status_at > ${t}.started_at AND c.status_at <= ${until}))`;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toJsonParameter } from '@cpo/messaging';
 import { returnedRows } from '@cpo/platform';
-import { NO_TRANSACTION_STATUSES } from './lost-stop.js';
+import { noTransactionStatusSql } from './lost-stop.js';
 import type { RegisterReading } from './register-series.js';
 
 export interface TransactionRow {
@@ -248,7 +248,7 @@ export class TransactionRepository {
    * that time. One whose StopTransaction the charger discarded (OCPP 1.6 §3.7.1) is over once the
    * connector reported a status with no transaction on it after its start (the rule `ConcurrentTx`
    * follows, OCPP 1.6 §7.7): `Available`, `Preparing`, `Reserved`, `Finishing` (stopped, the car
-   * still plugged in, as overnight) or `Unavailable` (set Inoperative, which waits for the transaction's end):
+   * still plugged in, as overnight) or `Unavailable` after a reboot or an Inoperative request (`noTransactionStatusSql`):
    * an idle connector's clock-aligned readings would otherwise go to it for ever. Strictly before
    * the reading, so a reading stamped with its own stop keeps it.
    */
@@ -259,7 +259,7 @@ export class TransactionRepository {
        JOIN LATERAL (SELECT transaction_id FROM transactions t WHERE t.station_id = k.station_id AND t.connector_id = k.connector_id
                        AND t.orphan = false AND t.started_at <= k.at AND (t.stopped_at IS NULL OR t.stopped_at >= k.at)
                        AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
-                                         AND c.status IN ${NO_TRANSACTION_STATUSES} AND c.status_at > t.started_at AND c.status_at < k.at)
+                                         AND ${noTransactionStatusSql('c', 't.started_at')} AND c.status_at > t.started_at AND c.status_at < k.at)
                      ORDER BY t.started_at DESC LIMIT 1) t ON true`,
       [keys.map((k) => k.stationId), keys.map((k) => k.connectorId), keys.map((k) => k.at)],
     );

@@ -20,7 +20,7 @@ export class TransactionsController {
     summary: 'Transactions (newest first) with energy in Wh',
     description:
       'energyWh: the energy settled at the stop (meterStop − meterStart; a register that restarted during the session counted segment by segment over its Energy.Active.Import.Register readings, Outlet, no phase); while running, the same rule up to its latest such reading, null before one. ' +
-      'stopLost: the StopTransaction never came but the session is over (a later start, or Available/Preparing/Reserved/Finishing/Unavailable on its connector since): not active',
+      'stopLost: the StopTransaction never came but the session is over (a later start, or Available/Preparing/Reserved/Finishing on its connector since, or Unavailable after a reboot or an Inoperative ChangeAvailability): not active',
   })
   @ApiPageResponse('Transactions, newest first')
   list(@Query() q: TransactionQuery) {
