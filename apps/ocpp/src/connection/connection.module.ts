@@ -4,6 +4,7 @@ import { CommandExecutor } from '../commands/command-executor.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { RedisKeys } from '../redis-keys.js';
 import { SharedPasswordMemory, VERIFIED_KEY_MEMORY } from '../stations/shared-password-memory.js';
+import { StationKeysRepository } from '../stations/station-keys.repository.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
@@ -23,7 +24,7 @@ const verifiedKeyMemory = { provide: VERIFIED_KEY_MEMORY, inject: [RedisKeys, RE
 
 /** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
 @Module({
-  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationChanges, SessionRecheckRepository, SessionRecheck, ReplicaLiveness, verifiedKeyMemory],
-  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationChanges],
+  providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationKeysRepository, StationChanges, SessionRecheckRepository, SessionRecheck, ReplicaLiveness, verifiedKeyMemory],
+  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationKeysRepository, StationChanges],
 })
 export class ConnectionModule {}

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
+import { StationKeysRepository } from '../stations/station-keys.repository.js';
 import { StationRepository, type RejectedFrame, type StationAdmission } from '../stations/station.repository.js';
 import { PasswordVerifier } from '../stations/password.js';
 import { VERIFIED_KEY_MEMORY, type VerifiedKeyMemory } from '../stations/shared-password-memory.js';
@@ -89,6 +90,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(VERIFIED_KEY_MEMORY) sharedKeys: VerifiedKeyMemory,
+    private readonly keys: StationKeysRepository,
   ) {
     this.passwords = new PasswordVerifier(undefined, sharedKeys);
     this.rejectedFrames = new CommitBatcher<RejectedFrame, void>(
@@ -242,9 +244,13 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private async withPendingKey(station: StationAdmission, password: Buffer): Promise<StationAdmission | undefined> {
     for (const pending of [station.pendingPasswordHash, station.earlierPendingPasswordHash]) {
       if (!pending || !(await this.passwords.verify(pending, password))) continue;
-      // As the promotion left the row (or a concurrent one did): the rule lives in the statement only.
-      const promoted = (await this.stations.promotePendingPassword(station.id, pending)) ?? (await this.stations.admission(station.id));
-      return promoted && { ...station, passwordHash: promoted.passwordHash, securityProfile: promoted.securityProfile, pendingPasswordHash: null, earlierPendingPasswordHash: null };
+      // As the promotion left the row (the rule lives in the statement only), or as a concurrent
+      // upgrade promoting this same key did. Any other key stored meanwhile (an operator's password,
+      // the other pending key's promotion) retired this one: admitted, the session carried the new
+      // credentials' fingerprint, so no re-check would close it.
+      const promoted = (await this.keys.promotePendingPassword(station.id, pending)) ?? (await this.stations.admission(station.id));
+      if (promoted?.passwordHash !== pending) return undefined;
+      return { ...station, passwordHash: promoted.passwordHash, securityProfile: promoted.securityProfile, pendingPasswordHash: null, earlierPendingPasswordHash: null };
     }
     return undefined;
   }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 import { isConfigurationKey } from '../commands/command-rules.js';
 import { hashPassword } from './password.js';
-import { StationRepository, type PendingKeys } from './station.repository.js';
+import { StationKeysRepository, type PendingKeys } from './station-keys.repository.js';
 
 /** A key change in flight: the new key's hash, pending from before the CALL went out, and the pending keys as they were before. */
 interface Staged {
@@ -33,7 +33,7 @@ export class AuthorizationKeyRotation implements OnModuleInit {
 
   constructor(
     private readonly executor: CommandExecutor,
-    private readonly stations: StationRepository,
+    private readonly stations: StationKeysRepository,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: 'ocpp-security' });

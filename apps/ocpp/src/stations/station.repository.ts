@@ -27,12 +27,6 @@ export interface StationAdmission {
   autoRegistered: boolean;
 }
 
-/** A station's pending AuthorizationKey hashes, newest first (see StationAdmission). */
-export interface PendingKeys {
-  pending: string | null;
-  earlier: string | null;
-}
-
 export interface BootDetails {
   vendor: string;
   model: string;
@@ -214,58 +208,6 @@ export class StationRepository {
   async remove(id: string): Promise<boolean> {
     const rows = returnedRows(await this.db.query(`DELETE FROM stations WHERE id = $1 RETURNING id`, [id]));
     return rows.length > 0;
-  }
-
-  /**
-   * Replaces the key (pending ones are dropped) the charger accepted by AuthorizationKey. The profile
-   * stays: the charger sends it only once a SecurityProfile ≥ 1 is set (whitepaper: key first, then
-   * profile), which raiseSecurityProfile records.
-   */
-  async setPassword(id: string, passwordHash: string): Promise<void> {
-    await this.db.query(`UPDATE stations SET password_hash = $2, pending_password_hash = NULL, earlier_pending_password_hash = NULL, updated_at = now() WHERE id = $1`, [id, passwordHash]);
-  }
-
-  /** A key the charger takes at its next reboot: the current one stays valid until this one is first used. */
-  async setPendingPassword(id: string, passwordHash: string): Promise<void> {
-    await this.db.query(`UPDATE stations SET pending_password_hash = $2, updated_at = now() WHERE id = $1`, [id, passwordHash]);
-  }
-
-  /**
-   * A new key about to be sent to the charger, accepted beside the current one from now on (see
-   * AuthorizationKeyRotation); a key still pending stays valid as the earlier one (the oldest is
-   * dropped). Returns the pending keys as they were (null: none), undefined when there is no such station.
-   */
-  async stagePendingPassword(id: string, passwordHash: string): Promise<PendingKeys | undefined> {
-    const [r] = returnedRows<PendingKeys>(
-      await this.db.query(
-        `UPDATE stations s SET pending_password_hash = $2, earlier_pending_password_hash = old.pending_password_hash, updated_at = now()
-           FROM (SELECT id, pending_password_hash, earlier_pending_password_hash FROM stations WHERE id = $1 FOR UPDATE) old
-          WHERE s.id = old.id RETURNING old.pending_password_hash AS pending, old.earlier_pending_password_hash AS earlier`,
-        [id, passwordHash],
-      ),
-    );
-    return r && { pending: r.pending, earlier: r.earlier };
-  }
-
-  /** Withdraws a staged key the charger refused, giving back the pending keys it displaced; nothing if it is no longer the pending one. */
-  async unstagePendingPassword(id: string, staged: string, displaced: PendingKeys): Promise<void> {
-    await this.db.query(
-      `UPDATE stations SET pending_password_hash = $3, earlier_pending_password_hash = $4, updated_at = now() WHERE id = $1 AND pending_password_hash = $2`,
-      [id, staged, displaced.pending, displaced.earlier],
-    );
-  }
-
-  /** The charger authenticated with one of its pending keys: it becomes the only one (unless replaced meanwhile). */
-  /** The credentials as the promotion left them; undefined when it found no such pending key (promoted meanwhile). */
-  async promotePendingPassword(id: string, pendingHash: string): Promise<Pick<StationAdmission, 'passwordHash' | 'securityProfile'> | undefined> {
-    const [r] = returnedRows<Record<string, unknown>>(
-      await this.db.query(
-        `UPDATE stations SET password_hash = $2, pending_password_hash = NULL, earlier_pending_password_hash = NULL, security_profile = GREATEST(security_profile, 1), updated_at = now()
-          WHERE id = $1 AND (pending_password_hash = $2 OR earlier_pending_password_hash = $2) RETURNING password_hash, security_profile`,
-        [id, pendingHash],
-      ),
-    );
-    return r && { passwordHash: r['password_hash'] as string, securityProfile: Number(r['security_profile']) as 0 | 1 | 2 };
   }
 
   /** Security profile raised by the charger accepting `SecurityProfile` (never lowered here). */
