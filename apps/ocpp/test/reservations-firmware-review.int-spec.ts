@@ -106,7 +106,7 @@ describe('OCPP reservations, firmware and diagnostics (review)', () => {
       const before = Date.now();
       expect((await command(cp.identity, 'UpdateFirmware', update)).status).toBe(200);
       const requested = (await station(cp.identity)).firmware_request;
-      expect(requested).toEqual({ ...update, retryInterval: null, requestedAt: expect.any(String), status: null, statusAt: null });
+      expect(requested).toEqual({ ...update, retryInterval: null, requestedAt: expect.any(String), firmwareVersionBefore: null, status: null, statusAt: null });
       expect(Date.parse(requested.requestedAt)).toBeGreaterThanOrEqual(before - 5);
 
       await send(cp, 'FirmwareStatusNotification', { status: 'Downloading' });

@@ -41,6 +41,7 @@ describe('OCPP security extension: requests tied to their statuses by requestId'
       retries: 3,
       retryInterval: null,
       requestedAt: expect.stringMatching(/Z$/),
+      firmwareVersionBefore: null,
       status: null,
       statusAt: null,
     });

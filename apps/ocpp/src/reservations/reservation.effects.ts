@@ -49,11 +49,11 @@ export class ReservationEffects implements OnModuleInit {
     });
     this.executor.afterAnswer('ReserveNow', async (ctx, payload, answer) => {
       const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
-      await this.reservations.setStatus(ctx.stationId, reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status, ['Requested']);
+      await this.reservations.settleRequested(ctx.stationId, reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status);
     });
     this.executor.afterFailure('ReserveNow', async (ctx, payload, failure) => {
       const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
-      await this.reservations.setStatus(ctx.stationId, reservationId, reservationStatusAfter(failure), ['Requested']);
+      await this.reservations.settleRequested(ctx.stationId, reservationId, reservationStatusAfter(failure));
     });
     // Rejected means the charger has no such reservation (OCPP 1.6 §5.3): it expired by its clock,
     // ended with a start that did not name it, or never arrived; a live one must stop reading as held.

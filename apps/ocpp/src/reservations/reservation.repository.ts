@@ -56,7 +56,10 @@ export class ReservationRepository {
 
   /**
    * Records a reservation about to be requested. Reusing the id of a live reservation of the same
-   * station replaces it (spec §5.13); one that has ended (used, cancelled, expired, refused) stays
+   * station replaces it (spec §5.13), keeping the terms and status it replaces (`replaced`) until the
+   * charger answers (settleRequested): a refused replacement leaves the held one in place. One
+   * still `Requested` keeps what it replaced (the charger holds that, not the request in flight),
+   * or nothing. One that has ended (used, cancelled, expired, refused) stays
    * as history beside the new one. An id ever used by another station is left alone and `false`
    * returned. An explicit id moves the sequence past it, so an id we allocate later cannot collide.
    */
@@ -75,7 +78,10 @@ export class ReservationRepository {
         `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status)
          VALUES ($1, $2, $3, $4, $5, $6, 'Requested')
          ON CONFLICT (reservation_id) WHERE status IN ${LIVE_SQL} DO UPDATE SET connector_id = EXCLUDED.connector_id, id_tag = EXCLUDED.id_tag,
-           parent_id_tag = EXCLUDED.parent_id_tag, expiry_date = EXCLUDED.expiry_date, status = 'Requested', transaction_id = NULL, updated_at = now()`,
+           parent_id_tag = EXCLUDED.parent_id_tag, expiry_date = EXCLUDED.expiry_date, status = 'Requested', transaction_id = NULL, updated_at = now(),
+           replaced = CASE WHEN reservations.status = 'Requested' THEN reservations.replaced ELSE jsonb_build_object('connectorId', reservations.connector_id,
+             'idTag', reservations.id_tag, 'parentIdTag', reservations.parent_id_tag, 'expiryDate', reservations.expiry_date, 'status', reservations.status,
+             'updatedAt', reservations.updated_at) END`,
         [r.reservationId, r.stationId, r.connectorId, r.idTag, r.parentIdTag ?? null, r.expiryDate],
       );
       // Never moves the sequence back: only an id beyond the last one handed out (or the first, before any) moves it.
@@ -88,16 +94,16 @@ export class ReservationRepository {
   }
 
   /**
-   * The StartTransaction that carried the reservation id used up the station's latest reservation
-   * under that id (the live one, if any: a newer row exists only once the older ones ended). One
+   * The StartTransaction that carried the reservation id used up the station's reservation under
+   * that id: the live one if any (a refused replacement of it is newer history), else the latest. One
    * reservation is used once: a later start carrying the same id (a charger bug, a reused id)
    * leaves the first session's link. Returns whether the reservation it used was live until then
    * (one the charger may have held); when not, the start may have ended another by its tag.
    */
   async markUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<boolean> {
     const rows = returnedRows<{ live: boolean }>(await tx.query(
-      `WITH latest AS (SELECT id, status FROM reservations WHERE reservation_id = $1 AND station_id = $3 ORDER BY id DESC LIMIT 1 FOR UPDATE)
-       UPDATE reservations r SET status = 'Used', transaction_id = $2, updated_at = now() FROM latest
+      `WITH latest AS (SELECT id, status FROM reservations WHERE reservation_id = $1 AND station_id = $3 ORDER BY status = ANY($4::text[]) DESC, id DESC LIMIT 1 FOR UPDATE)
+       UPDATE reservations r SET status = 'Used', transaction_id = $2, replaced = NULL, updated_at = now() FROM latest
        WHERE r.id = latest.id AND (r.status <> 'Used' OR r.transaction_id IS NULL)
        RETURNING latest.status = ANY($4::text[]) AS live`,
       [reservationId, transactionId, stationId, [...LIVE_RESERVATION_STATUSES]],
@@ -130,10 +136,43 @@ export class ReservationRepository {
    */
   async setStatus(stationId: string, reservationId: number, status: string, from: readonly LiveReservationStatus[]): Promise<boolean> {
     const rows = returnedRows(await this.db.query(
-      `UPDATE reservations SET status = $3, updated_at = now() WHERE reservation_id = $1 AND station_id = $2 AND status = ANY($4::text[]) RETURNING reservation_id`,
+      `UPDATE reservations SET status = $3, replaced = NULL, updated_at = now() WHERE reservation_id = $1 AND station_id = $2 AND status = ANY($4::text[]) RETURNING reservation_id`,
       [reservationId, stationId, status, [...from]],
     ));
     return rows.length > 0;
+  }
+
+  /**
+   * The charger's answer to a ReserveNow (or `Failed`/`TimedOut` for none), for the reservation
+   * still `Requested`: a read late must not undo what happened meanwhile, as in setStatus. When the
+   * request replaced a live reservation and did not take (a refusal, or `Failed`: it never reached
+   * the charger), the charger still holds the old one (OCPP 1.6 §5.13): its terms, status and expiry
+   * come back, and the refused request becomes history beside it, dated when it was sent. An
+   * `Accepted` one replaced it; a `TimedOut` one may have, and shows the terms the charger may hold.
+   */
+  async settleRequested(stationId: string, reservationId: number, status: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        `SELECT id, replaced IS NOT NULL AS replacing FROM reservations WHERE reservation_id = $1 AND station_id = $2 AND status = 'Requested' FOR UPDATE`,
+        [reservationId, stationId],
+      )) as { id: string; replacing: boolean }[];
+      if (!row) return;
+      if (!row.replacing || status === 'Accepted' || status === 'TimedOut') {
+        await tx.query(`UPDATE reservations SET status = $2, replaced = NULL, updated_at = now() WHERE id = $1`, [row.id, status]);
+        return;
+      }
+      await tx.query(
+        `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status, created_at)
+         SELECT reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, $2, updated_at FROM reservations WHERE id = $1`,
+        [row.id, status],
+      );
+      await tx.query(
+        `UPDATE reservations SET connector_id = (replaced->>'connectorId')::int, id_tag = replaced->>'idTag', parent_id_tag = replaced->>'parentIdTag',
+           expiry_date = (replaced->>'expiryDate')::timestamptz, status = replaced->>'status', updated_at = (replaced->>'updatedAt')::timestamptz, replaced = NULL
+         WHERE id = $1`,
+        [row.id],
+      );
+    });
   }
 
   /**

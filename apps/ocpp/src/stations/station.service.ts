@@ -101,13 +101,19 @@ export class StationService {
         status,
         now,
       );
+      // In the boot's transaction, whatever its answer: a Pending or Rejected station runs the new firmware too.
+      const firmware = typeof req.firmwareVersion === 'string' && req.firmwareVersion !== '' ? req.firmwareVersion : undefined;
+      const installed = firmware !== undefined && (await this.transfers.recordInstalledAtBoot(tx, ctx.stationId, firmware, now));
       const interval = status === 'Accepted' ? this.config.OCPP_HEARTBEAT_INTERVAL_S : this.config.OCPP_BOOT_RETRY_INTERVAL_S;
       // Built for the contract (a lenient boot may lack its vendor): an event must never refuse the boot.
       const built = stationBootedEvent(ctx.stationId, req, { registrationStatus: status, intervalS: interval, bootedAt: now });
       if (built.event) await this.outbox.enqueue(tx, Subjects.OcppStationBooted, built.event, { validate: false });
       else this.logger.error({ stationId: ctx.stationId, reason: built.invalid }, 'boot stored without ocpp.station.booted: the bus contract cannot carry it');
-      return { status, interval, changed };
+      return { status, interval, changed, installed };
     });
+    if (booted.installed) {
+      this.logger.info({ stationId: ctx.stationId, firmwareVersion: req.firmwareVersion }, 'firmware update recorded Installed: the station booted with a new firmwareVersion without reporting it');
+    }
     // The charger sets its clock from this: the time of the answer, not of the request (a boot can
     // wait seconds for the database in a reconnect storm), as Heartbeat answers.
     const { status, interval, changed } = booted;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /** Transfers a station reports the progress of: firmware (also signed), diagnostics, logs (security extension). */
@@ -13,6 +14,21 @@ const OUTCOMES = {
   diagnostics: ['Uploaded', 'UploadFailed'],
 } as const;
 
+/** The station's firmwareVersion when a firmware request is recorded (null when it never reported one). */
+const VERSION_BEFORE = ` || jsonb_build_object('firmwareVersionBefore', firmware_version)`;
+
+/** The flag of a firmware request shown Installed because the station booted with another firmwareVersion. */
+const INFERRED = 'installedInferredFromBoot';
+const UNINFERRED_PLAIN = `firmware_request = CASE WHEN firmware_request->'requestId' IS NULL THEN firmware_request - '${INFERRED}' ELSE firmware_request END`;
+
+/**
+ * What a firmware request's latest status may be when a boot with another firmwareVersion shows it
+ * installed: downloaded, or on the way to installing (the security extension's steps included), or
+ * none since it was sent. A failure stays (the charger rebooted on something else), as do
+ * `Downloading` (not complete) and `Idle` (it dropped the update).
+ */
+const BEFORE_INSTALL = ['Downloaded', 'SignatureVerified', 'InstallScheduled', 'Installing', 'InstallRebooting'];
+
 /**
  * The transfers a station was asked for and reports the progress of (firmware, diagnostics, logs):
  * the station row's `*_request` and `*_status` columns (SQL only; the rules live in the services).
@@ -21,9 +37,13 @@ const OUTCOMES = {
 export class TransferRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The firmware update or diagnostics upload the station accepted last (what its later statuses are about). */
+  /**
+   * The firmware update or diagnostics upload the station accepted last (what its later statuses are
+   * about). A firmware update keeps the firmwareVersion the station ran when it was accepted: a boot
+   * reporting another one shows it installed (recordInstalledAtBoot).
+   */
   async recordTransferRequest(id: string, kind: 'firmware' | 'diagnostics', request: Record<string, unknown>): Promise<void> {
-    await this.db.query(`UPDATE stations SET ${kind}_request = $2, updated_at = now() WHERE id = $1`, [id, JSON.stringify(request)]);
+    await this.db.query(`UPDATE stations SET ${kind}_request = $2::jsonb${kind === 'firmware' ? VERSION_BEFORE : ''}, updated_at = now() WHERE id = $1`, [id, JSON.stringify(request)]);
   }
 
   /**
@@ -35,7 +55,7 @@ export class TransferRepository {
     await this.db.query(
       `UPDATE stations SET ${kind}_request = $2::jsonb || CASE WHEN ${kind}_status_request_id = $3 AND ${kind}_status_at >= $4::timestamptz
          THEN jsonb_build_object('status', ${kind}_status, 'statusAt', to_char(${kind}_status_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-         ELSE '{"status": null, "statusAt": null}'::jsonb END, updated_at = now() WHERE id = $1`,
+         ELSE '{"status": null, "statusAt": null}'::jsonb END${kind === 'firmware' ? VERSION_BEFORE : ''}, updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(request), Number.isSafeInteger(request.requestId) ? request.requestId : null, request.requestedAt],
     );
   }
@@ -50,7 +70,8 @@ export class TransferRepository {
    */
   async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date, requestId?: number): Promise<void> {
     const column = `${kind}_status`;
-    const named = kind === 'diagnostics' ? '' : `, ${column}_request_id = $4`;
+    // A reported status replaces an Installed inferred from a boot: the plain request shows it now.
+    const named = kind === 'diagnostics' ? '' : `, ${column}_request_id = $4${kind === 'firmware' ? `, ${UNINFERRED_PLAIN}` : ''}`;
     const keepOutcome =
       kind === 'log'
         ? ''
@@ -69,9 +90,35 @@ export class TransferRepository {
    */
   async recordRequestStatus(tx: EntityManager, id: string, kind: IdentifiedKind, requestId: number, status: string, at: Date): Promise<void> {
     await tx.query(
-      `UPDATE stations SET ${kind}_request = ${kind}_request || jsonb_build_object('status', $3::text, 'statusAt', $4::text), updated_at = now()
+      `UPDATE stations SET ${kind}_request = (${kind}_request - '${INFERRED}') || jsonb_build_object('status', $3::text, 'statusAt', $4::text), updated_at = now()
        WHERE id = $1 AND ${kind}_request->'requestId' = to_jsonb($2::bigint) AND $4::text::timestamptz >= (${kind}_request->>'requestedAt')::timestamptz`,
       [id, requestId, status, at.toISOString()],
     );
+  }
+
+  /**
+   * The station booted with a firmwareVersion other than the one it ran when it accepted its current
+   * firmware request, whose latest status says the update was under way (BEFORE_INSTALL, or none
+   * since the request): it runs the new firmware, and the request is recorded `Installed`, flagged
+   * `installedInferredFromBoot`. Many chargers report Installing, reboot, and then only boot, so
+   * the request read Installing for ever. A boot on the same version tells nothing (still pending,
+   * or failed): left as it is. Nothing either for a request recorded before its version was kept, or
+   * from a station that had reported none. Returns whether it recorded the request installed.
+   */
+  async recordInstalledAtBoot(tx: EntityManager, id: string, firmwareVersion: string, at: Date): Promise<boolean> {
+    const requested = `(firmware_request->>'requestedAt')::timestamptz`;
+    const plainStatus = `CASE WHEN firmware_status_request_id IS NULL AND firmware_status_at >= ${requested} THEN firmware_status END`;
+    const rows = returnedRows(await tx.query(
+      `UPDATE stations SET firmware_status = 'Installed', firmware_status_at = $3, firmware_status_request_id = (firmware_request->>'requestId')::bigint,
+         firmware_request = firmware_request || jsonb_build_object('${INFERRED}', true) || CASE WHEN firmware_request->'requestId' IS NULL THEN '{}'::jsonb
+           ELSE jsonb_build_object('status', 'Installed', 'statusAt', to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END,
+         updated_at = now()
+       WHERE id = $1 AND jsonb_typeof(firmware_request->'firmwareVersionBefore') = 'string' AND firmware_request->>'firmwareVersionBefore' <> $2
+         AND $3::timestamptz >= ${requested}
+         AND COALESCE(CASE WHEN firmware_request->'requestId' IS NULL THEN ${plainStatus} ELSE firmware_request->>'status' END, '') = ANY($4::text[])
+       RETURNING id`,
+      [id, firmwareVersion, at, ['', ...BEFORE_INSTALL]],
+    ));
+    return rows.length > 0;
   }
 }
