@@ -126,6 +126,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
             new OutboxFastPath({
               enabled: options.fastPublish === true,
               databaseUrl: c.DATABASE_URL,
+              database: c,
               nc,
               names: n,
               metrics: m,
@@ -166,6 +167,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
   async onApplicationBootstrap(): Promise<void> {
     this.relay = new OutboxRelay({
       databaseUrl: this.config.DATABASE_URL,
+      database: this.config,
       js: this.js,
       nc: this.nc,
       names: this.names,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { pgListenOptions, ROOT_LOGGER, superviseListener } from '@cpo/platform';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
@@ -53,17 +53,26 @@ export class ObjectChanges implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'ocpi-hub-object-changes' });
+    const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'ocpi-hub-object-changes', ...pgListenOptions(this.config) });
     client.on('notification', (n) => this.bump(n.payload ?? ''));
-    client.on('error', (err) => {
-      if (this.client === client) this.client = undefined;
-      this.retryLater(err);
+    client.on('error', (err) => this.logger.warn({ err: err.message }, 'object change feed connection error'));
+    // 'end', not 'error': a connection superviseListener ended (silent peer) emits no error.
+    client.once('end', () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.retryLater(new Error('LISTEN connection ended'));
     });
-    await client.connect();
-    await client.query(`LISTEN ${OBJECT_CHANGED_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OBJECT_CHANGED_CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     // Anything cached before this point may have missed a notification.
     this.epoch += 1;
     this.client = client;
+    superviseListener(client, this.config);
   }
 
   private retryLater(err: unknown): void {

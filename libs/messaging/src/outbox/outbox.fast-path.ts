@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import { pgConnectionOptions, type PgTimeouts } from '@cpo/platform';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { BusNames } from '../bus-names.js';
@@ -12,6 +13,8 @@ export interface OutboxFastPathOptions {
   enabled: boolean;
   /** For the marking UPDATEs: a pool of one connection of its own, outside the app's ORM. */
   databaseUrl: string;
+  /** Connect, statement and query timeouts of that pool (the platform config); none when absent. */
+  database?: PgTimeouts;
   nc: NatsConnection;
   names: BusNames;
   logger: Logger;
@@ -287,7 +290,13 @@ export class OutboxFastPath implements FastPathHandoff {
   private db(): pg.Pool {
     if (!this.pool) {
       // A lost mark only means the relay publishes the row again, which JetStream de-duplicates: no WAL flush wait.
-      this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: 1, application_name: 'outbox-fast-path', options: '-c synchronous_commit=off' });
+      this.pool = new pg.Pool({
+        connectionString: this.o.databaseUrl,
+        max: 1,
+        application_name: 'outbox-fast-path',
+        options: '-c synchronous_commit=off',
+        ...pgConnectionOptions(this.o.database ?? {}),
+      });
       // An idle connection dropped by the server (restart, failover) is reported here; unheard, it would crash the process.
       this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox fast-path connection lost; the next mark reconnects'));
     }

@@ -1,5 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { pgConnectionOptions, pgListenOptions, superviseListener, type PgTimeouts } from '@cpo/platform';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { BusNames } from '../bus-names.js';
@@ -17,6 +18,8 @@ import { OUTBOX_CHANNEL } from './schema.js';
 export interface OutboxRelayOptions {
   /** The relay's own connections: a small pool and the LISTEN connection (a pooled one cannot hold LISTEN). */
   databaseUrl: string;
+  /** Connect, statement and query timeouts of both (the platform config); none when absent. */
+  database?: PgTimeouts;
   js: JetStreamClient;
   /** The connection behind `js`, for pipelined publishes; taken from `js` when not given. */
   nc?: NatsConnection;
@@ -206,7 +209,7 @@ export class OutboxRelay {
   /** The relay's own small pool: its SQL is raw and multi-statement, outside the app's ORM. */
   private db(): pg.Pool {
     if (!this.pool) {
-      this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: this.concurrency() + 1, application_name: 'outbox-relay' });
+      this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: this.concurrency() + 1, application_name: 'outbox-relay', ...pgConnectionOptions(this.o.database ?? {}) });
       // An idle connection dropped by the server (restart, failover) is reported here; unheard, it would crash the process.
       this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox relay connection lost; the next pass reconnects'));
     }
@@ -289,19 +292,39 @@ export class OutboxRelay {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay' });
+    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay', ...pgListenOptions(this.o.database ?? {}) });
     client.on('notification', () => {
       this.dirty = true;
       this.wakeAll();
     });
-    client.on('error', (err) => {
-      this.o.logger.warn({ err: err.message }, 'outbox LISTEN connection lost; polling until it is back');
+    client.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox LISTEN connection lost; polling until it is back'));
+    // 'end', not 'error': a connection superviseListener ended (silent peer) emits no error.
+    client.once('end', () => {
+      if (this.listener !== client) return;
       this.listener = undefined;
-      if (this.running) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+      this.relisten();
     });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     this.listener = client;
+    superviseListener(client, this.o.database ?? {});
+  }
+
+  /** Until LISTEN is back, the poll interval is the safety net; a failed attempt tries again. */
+  private relisten(): void {
+    if (!this.running) return;
+    setTimeout(() => {
+      if (!this.running || this.listener) return;
+      this.listen().catch((err: unknown) => {
+        this.o.logger.warn({ err: (err as Error).message }, 'outbox LISTEN reconnect failed; retrying');
+        this.relisten();
+      });
+    }, 1000).unref();
   }
 
   private async maybePrune(): Promise<void> {

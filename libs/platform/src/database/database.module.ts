@@ -7,6 +7,7 @@ import { HealthRegistry } from '../health/health.registry.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { ensureDatabase } from './ensure-database.js';
 import { migrate } from './migrations.js';
+import { pgConnectionOptions } from './pg-connection.js';
 
 // TypeORM's own option types use the broad Function type for classes.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,22 +19,18 @@ export interface DatabaseModuleOptions {
   migrations: ClassRef[];
 }
 
-/** The driver gives up this long after the server should have cancelled the statement itself. */
-const QUERY_TIMEOUT_MARGIN_MS = 5000;
-const KEEPALIVE_DELAY_MS = 10_000;
-
 /**
  * Pool options. Without `DATABASE_STATEMENT_TIMEOUT_MS` (migrations, test templates) statements
  * run as long as they take; with it, a statement the server runs longer is cancelled and one the
  * server never answers (silent PostgreSQL, partition without RST) fails in the driver shortly
- * after, instead of holding its caller until TCP gives up, minutes later.
+ * after, instead of holding its caller until TCP gives up, minutes later; that connection is then
+ * closed, not reused (see pgConnectionOptions).
  */
 export function dataSourceOptions(
   config: Pick<PlatformConfig, 'DATABASE_URL' | 'SERVICE_NAME' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_TIMEOUT_MS'> &
     Partial<Pick<PlatformConfig, 'DATABASE_STATEMENT_TIMEOUT_MS'>>,
   options: DatabaseModuleOptions,
 ): DataSourceOptions {
-  const statementTimeout = config.DATABASE_STATEMENT_TIMEOUT_MS;
   return {
     type: 'postgres',
     url: config.DATABASE_URL,
@@ -44,17 +41,9 @@ export function dataSourceOptions(
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: {
-      max: config.DATABASE_POOL_SIZE,
-      // Bounds both the wait for a free connection and the connection setup (TCP, TLS, startup).
-      connectionTimeoutMillis: config.DATABASE_POOL_TIMEOUT_MS,
-      // Probes idle connections (LISTEN, a quiet pool), so a peer gone meanwhile is noticed.
-      keepAlive: true,
-      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
-      ...(statementTimeout === undefined
-        ? {}
-        : { statement_timeout: statementTimeout, query_timeout: statementTimeout + QUERY_TIMEOUT_MARGIN_MS }),
-    },
+    // TypeORM hands `extra` to pg.Pool as is: max, connectionTimeoutMillis (also bounds the wait
+    // for a free connection), keepAlive, the timeouts and the Client that closes after a timeout.
+    extra: { max: config.DATABASE_POOL_SIZE, ...pgConnectionOptions(config) },
   };
 }
 
