@@ -1,19 +1,19 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { pgConnectionOptions, pgListenOptions, superviseListener, type PgTimeouts } from '@cpo/platform';
+import { pgConnectionOptions, type PgTimeouts } from '@cpo/platform';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { BusNames } from '../bus-names.js';
 import { textEncoder, toHeaders } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { PipelinedPublisher } from './pipelined-publisher.js';
+import { OutboxListener } from './outbox.listener.js';
 import { drainPackedRows } from './outbox.packed-pass.js';
 import type { FastPathHandoff } from './outbox.fast-path.js';
 import type { RelayPassDeps } from './outbox.pass.js';
 import { drainSingleRows } from './outbox.single-pass.js';
 import { NOT_PARKED } from './publish-failure.js';
 import { RowBackoff } from './row-backoff.js';
-import { OUTBOX_CHANNEL } from './schema.js';
 
 export interface OutboxRelayOptions {
   /** The relay's own connections: a small pool and the LISTEN connection (a pooled one cannot hold LISTEN). */
@@ -89,7 +89,7 @@ export class OutboxRelay {
   private dirty = true;
   /** Passes asleep between passes, woken by a NOTIFY or stop(). */
   private readonly sleepers = new Set<() => void>();
-  private listener?: pg.Client;
+  private listener?: OutboxListener;
   private lastPrune = 0;
   /** Set once `outbox_batch` exists (see detectPacked: on the first pass, then with each prune). */
   private packed = false;
@@ -115,7 +115,13 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     // With the fast path, a NOTIFY would only wake the relay to find rows it must leave alone.
-    if (this.o.fastPathGraceMs === undefined) await this.listen();
+    if (this.o.fastPathGraceMs === undefined) {
+      this.listener = new OutboxListener(this.o, () => {
+        this.dirty = true;
+        this.wakeAll();
+      });
+      await this.listener.start();
+    }
     this.o.fastPath?.onHolding(() => {
       this.dirty = true;
       this.wakeAll();
@@ -130,7 +136,7 @@ export class OutboxRelay {
       this.wakeAll();
       await this.loop;
     }
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.stop();
     this.listener = undefined;
     this.publisher?.close();
     await this.pool?.end();
@@ -289,42 +295,6 @@ export class OutboxRelay {
 
   private wakeAll(): void {
     for (const wake of [...this.sleepers]) wake();
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'outbox-relay', ...pgListenOptions(this.o.database ?? {}) });
-    client.on('notification', () => {
-      this.dirty = true;
-      this.wakeAll();
-    });
-    client.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox LISTEN connection lost; polling until it is back'));
-    // 'end', not 'error': a connection superviseListener ended (silent peer) emits no error.
-    client.once('end', () => {
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      this.relisten();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    this.listener = client;
-    superviseListener(client, this.o.database ?? {});
-  }
-
-  /** Until LISTEN is back, the poll interval is the safety net; a failed attempt tries again. */
-  private relisten(): void {
-    if (!this.running) return;
-    setTimeout(() => {
-      if (!this.running || this.listener) return;
-      this.listen().catch((err: unknown) => {
-        this.o.logger.warn({ err: (err as Error).message }, 'outbox LISTEN reconnect failed; retrying');
-        this.relisten();
-      });
-    }, 1000).unref();
   }
 
   private async maybePrune(): Promise<void> {
