@@ -3,7 +3,7 @@ import { ConflictError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 import { parseOcppTime } from '../time.js';
-import { LIVE_RESERVATION_STATUSES, ReservationRepository } from './reservation.repository.js';
+import { LIVE_RESERVATION_STATUSES, ReservationRepository, type ReservationTerms } from './reservation.repository.js';
 
 /**
  * What a ReserveNow that got no answer leaves: `Failed` when the charger certainly holds nothing
@@ -12,6 +12,11 @@ import { LIVE_RESERVATION_STATUSES, ReservationRepository } from './reservation.
  */
 export function reservationStatusAfter(failure: CallFailure): 'Failed' | 'TimedOut' {
   return mayHaveReachedCharger(failure) ? 'TimedOut' : 'Failed';
+}
+
+/** The terms a ReserveNow asked for, as recorded (upsertRequested): its answer settles those. */
+function termsOf(req: Ocpp16.ReserveNowRequest): ReservationTerms {
+  return { connectorId: req.connectorId, idTag: req.idTag, parentIdTag: req.parentIdTag, expiryDate: parseOcppTime(req.expiryDate) };
 }
 
 /**
@@ -48,12 +53,12 @@ export class ReservationEffects implements OnModuleInit {
       }
     });
     this.executor.afterAnswer('ReserveNow', async (ctx, payload, answer) => {
-      const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
-      await this.reservations.settleRequested(ctx.stationId, reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status);
+      const req = payload as unknown as Ocpp16.ReserveNowRequest;
+      await this.reservations.settleRequested(ctx.stationId, req.reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status, termsOf(req));
     });
     this.executor.afterFailure('ReserveNow', async (ctx, payload, failure) => {
-      const { reservationId } = payload as unknown as Ocpp16.ReserveNowRequest;
-      await this.reservations.settleRequested(ctx.stationId, reservationId, reservationStatusAfter(failure));
+      const req = payload as unknown as Ocpp16.ReserveNowRequest;
+      await this.reservations.settleRequested(ctx.stationId, req.reservationId, reservationStatusAfter(failure), termsOf(req));
     });
     // Rejected means the charger has no such reservation (OCPP 1.6 §5.3): it expired by its clock,
     // ended with a start that did not name it, or never arrived; a live one must stop reading as held.

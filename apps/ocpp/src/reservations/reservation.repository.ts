@@ -4,6 +4,14 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { pageTotal } from '../persistence/page.js';
 import type { HeldReservation } from './reservation-match.js';
 
+/** What a ReserveNow asks the charger to hold under its reservationId. */
+export interface ReservationTerms {
+  connectorId: number;
+  idTag: string;
+  parentIdTag?: string;
+  expiryDate: Date;
+}
+
 export interface ReservationRow {
   reservationId: number;
   stationId: string;
@@ -115,18 +123,44 @@ export class ReservationRepository {
    * The reservations the charger may hold on a connector of the station or station-wide (connector
    * 0), for a StartTransaction to match with its tag: answered `Accepted`, or `TimedOut` (possibly
    * held). A `Requested` one gets the charger's answer, which reflects the connector as the charger
-   * saw it (a start it got first: Occupied). Locked until `tx` ends, so two starts do not both use one.
+   * saw it (a start it got first: Occupied); but one replacing a held reservation stands for the one
+   * it replaced (`replacing`, its terms), which the charger holds until it takes the replacement: a
+   * start by that tag ended it, and a refusal of the replacement must not restore it as held.
+   * Locked until `tx` ends, so two starts do not both use one.
    */
-  async heldOn(tx: EntityManager, stationId: string, connectorId: number): Promise<HeldReservation[]> {
+  async heldOn(tx: EntityManager, stationId: string, connectorId: number): Promise<(HeldReservation & { replacing: boolean })[]> {
+    const replaced = `status = 'Requested' AND replaced->>'status' IN ('Accepted', 'TimedOut')`;
+    const term = (column: string, cast = '') => `CASE WHEN status = 'Requested' THEN (replaced->>'${column}')${cast} ELSE `;
     const rows: Record<string, unknown>[] = await tx.query(
-      `SELECT reservation_id, connector_id, id_tag, parent_id_tag, expiry_date, created_at FROM reservations
-       WHERE station_id = $1 AND connector_id IN (0, $2) AND status IN ('Accepted', 'TimedOut') ORDER BY id FOR UPDATE`,
+      `SELECT reservation_id, ${term('connectorId', '::int')}connector_id END AS connector_id, ${term('idTag')}id_tag END AS id_tag,
+         ${term('parentIdTag')}parent_id_tag END AS parent_id_tag, ${term('expiryDate', '::timestamptz')}expiry_date END AS expiry_date, created_at,
+         status = 'Requested' AS replacing
+       FROM reservations
+       WHERE station_id = $1 AND ((status IN ('Accepted', 'TimedOut') AND connector_id IN (0, $2)) OR (${replaced} AND (replaced->>'connectorId')::int IN (0, $2)))
+       ORDER BY id FOR UPDATE`,
       [stationId, connectorId],
     );
     return rows.map((r) => {
       const { reservationId, connectorId: reserved, idTag, parentIdTag, expiryDate, createdAt } = toRow(r);
-      return { reservationId, connectorId: reserved, idTag, parentIdTag, expiryDate, createdAt };
+      return { reservationId, connectorId: reserved, idTag, parentIdTag, expiryDate, createdAt, replacing: r['replacing'] === true };
     });
+  }
+
+  /**
+   * A start by its tag used the reservation a `Requested` replacement replaced (heldOn, locked in
+   * `tx`): it becomes history, `Used` by the transaction, with its own terms; the replacement stays
+   * `Requested` on its own (dated when it was requested) and takes the charger's answer. Taken
+   * before the start, the charger holds it; refused, it is history too.
+   */
+  async markReplacedUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<void> {
+    const where = `reservation_id = $1 AND station_id = $2 AND status = 'Requested' AND replaced IS NOT NULL`;
+    await tx.query(
+      `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status, transaction_id, created_at)
+       SELECT reservation_id, station_id, (replaced->>'connectorId')::int, replaced->>'idTag', replaced->>'parentIdTag', (replaced->>'expiryDate')::timestamptz,
+         'Used', $3, created_at FROM reservations WHERE ${where}`,
+      [reservationId, stationId, transactionId],
+    );
+    await tx.query(`UPDATE reservations SET replaced = NULL, created_at = updated_at WHERE ${where}`, [reservationId, stationId]);
   }
 
   /**
@@ -149,14 +183,36 @@ export class ReservationRepository {
    * the charger), the charger still holds the old one (OCPP 1.6 §5.13): its terms, status and expiry
    * come back, and the refused request becomes history beside it, dated when it was sent. An
    * `Accepted` one replaced it; a `TimedOut` one may have, and shows the terms the charger may hold.
+   * `request` is what the answered ReserveNow asked: calls go out one at a time, so when the row has
+   * taken a later request's terms meanwhile, the answer settles what that later one replaces.
    */
-  async settleRequested(stationId: string, reservationId: number, status: string): Promise<void> {
+  async settleRequested(stationId: string, reservationId: number, status: string, request: ReservationTerms): Promise<void> {
     await this.db.transaction(async (tx) => {
+      const terms = [request.connectorId, request.idTag, request.parentIdTag ?? null, request.expiryDate];
       const [row] = (await tx.query(
-        `SELECT id, replaced IS NOT NULL AS replacing FROM reservations WHERE reservation_id = $1 AND station_id = $2 AND status = 'Requested' FOR UPDATE`,
-        [reservationId, stationId],
-      )) as { id: string; replacing: boolean }[];
+        `SELECT id, replaced IS NOT NULL AS replacing, (connector_id = $3 AND id_tag = $4 AND parent_id_tag IS NOT DISTINCT FROM $5 AND expiry_date = $6) AS answered
+         FROM reservations WHERE reservation_id = $1 AND station_id = $2 AND status = 'Requested' FOR UPDATE`,
+        [reservationId, stationId, ...terms],
+      )) as { id: string; replacing: boolean; answered: boolean }[];
       if (!row) return;
+      if (!row.answered) {
+        // A later ReserveNow with this id replaced the row's terms since this one was sent: this
+        // answer says what the charger holds before that one lands. Taken (or possibly), it is what
+        // the later one replaces; refused, what it replaces stays, and this request is history.
+        if (status === 'Accepted' || status === 'TimedOut') {
+          await tx.query(
+            `UPDATE reservations SET replaced = jsonb_build_object('connectorId', $2::int, 'idTag', $3::text, 'parentIdTag', $4::text, 'expiryDate', $5::timestamptz,
+               'status', $6::text, 'updatedAt', now()) WHERE id = $1`,
+            [row.id, ...terms, status],
+          );
+        } else {
+          await tx.query(
+            `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [reservationId, stationId, ...terms, status],
+          );
+        }
+        return;
+      }
       if (!row.replacing || status === 'Accepted' || status === 'TimedOut') {
         await tx.query(`UPDATE reservations SET status = $2, replaced = NULL, updated_at = now() WHERE id = $1`, [row.id, status]);
         return;
@@ -182,18 +238,25 @@ export class ReservationRepository {
    * connector's leaves a connector-0 reservation free to use another). They end with that status.
    * Only once the status is stored: an older notification, ignored for the connector, ends nothing.
    * Only answered ones (`Accepted`, or `TimedOut`: possibly held); a `Requested` one gets the
-   * charger's answer, which reflects the connector as the charger saw it. Past its expiry it stays Expired.
+   * charger's answer, which reflects the connector as the charger saw it, but the held one it is
+   * replacing ends in `replaced` (updated_at kept: restored by a refusal, it dates that
+   * reservation), so a refused replacement brings it back ended. Past its expiry it stays Expired.
    * Locked in id order, as a StartTransaction locks those its tag may have ended (heldOn): an UPDATE
    * takes rows in the order it meets them, and the two would deadlock (one of them aborted).
    */
   async endOnInoperative(stationId: string, connectorId: number, status: 'Faulted' | 'Unavailable'): Promise<void> {
     await this.db.query(
       `WITH ended AS (
-         SELECT id FROM reservations
-          WHERE station_id = $1 AND ($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now()
-            AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)
+         SELECT id, status = 'Requested' AS replacing FROM reservations
+          WHERE station_id = $1 AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)
+            AND ((($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now())
+              OR (status = 'Requested' AND replaced->>'status' IN ('Accepted', 'TimedOut') AND ($2 = 0 OR (replaced->>'connectorId')::int = $2)
+                AND (replaced->>'expiryDate')::timestamptz > now()))
           ORDER BY id FOR UPDATE)
-       UPDATE reservations r SET status = $3, updated_at = now() FROM ended WHERE r.id = ended.id`,
+       UPDATE reservations r SET status = CASE WHEN ended.replacing THEN r.status ELSE $3 END,
+         replaced = CASE WHEN ended.replacing THEN r.replaced || jsonb_build_object('status', $3::text) ELSE r.replaced END,
+         updated_at = CASE WHEN ended.replacing THEN r.updated_at ELSE now() END
+       FROM ended WHERE r.id = ended.id`,
       [stationId, connectorId, status],
     );
   }

@@ -141,7 +141,8 @@ export class TransactionService {
     if (req.idTag === '') return;
     const held = await this.reservations.heldOn(tx, stationId, req.connectorId);
     const ended = reservationEndedBy(held, { connectorId: req.connectorId, idTag: req.idTag, parentIdTag: idTagInfo.parentIdTag, startedAt });
-    if (ended) await this.reservations.markUsed(tx, stationId, ended.reservationId, transactionId);
+    if (ended?.replacing) await this.reservations.markReplacedUsed(tx, stationId, ended.reservationId, transactionId);
+    else if (ended) await this.reservations.markUsed(tx, stationId, ended.reservationId, transactionId);
   }
 
   /**
