@@ -64,6 +64,42 @@ describe('Redis client against a silent server', () => {
     expect(answered).toBe('PONG');
   });
 
+  it('keeps an idle healthy connection open past the timeout (socketTimeout only arms with a command outstanding)', async () => {
+    const port = await proxy.start();
+    client = await createRedisClient(config(port), logger);
+    let reconnects = 0;
+    client.on('reconnecting', () => reconnects++);
+    expect(await client.ping()).toBe('PONG');
+    const connections = proxy.connections;
+
+    // A replica with no Redis traffic for several timeouts: nothing outstanding, nothing to time out.
+    await new Promise((r) => setTimeout(r, 6 * TIMEOUT_MS));
+    expect(reconnects).toBe(0);
+    expect(proxy.connections).toBe(connections);
+    expect(await client.ping()).toBe('PONG');
+    expect(reconnects).toBe(0);
+  });
+
+  it('keeps the connection that replaced one closed with a command outstanding (no stale socket timeout)', async () => {
+    // Long enough for the reconnect (first retry after 200 ms) to be done before the old deadline.
+    const timeout = 1500;
+    const port = await proxy.start();
+    client = await createRedisClient({ ...config(port), REDIS_COMMAND_TIMEOUT_MS: timeout }, logger);
+    expect(await client.ping()).toBe('PONG');
+    proxy.partition();
+    const outstanding = client.get('platform-test:restart').catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    proxy.reset();
+    await new Promise((r) => client!.once('ready', r));
+    let reconnects = 0;
+    client.on('reconnecting', () => reconnects++);
+    // Past the old command's deadline: its timer must not destroy the healthy new connection.
+    await new Promise((r) => setTimeout(r, timeout));
+    await outstanding;
+    expect(reconnects).toBe(0);
+    expect(await client.ping()).toBe('PONG');
+  });
+
   it('fails the boot connection to a server that accepts and never answers', async () => {
     const port = await silent.start();
     const outcome = await within(20 * TIMEOUT_MS, createRedisClient(config(port), logger));

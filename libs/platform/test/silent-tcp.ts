@@ -65,6 +65,12 @@ export class PartitionableProxy {
     this.partitioned = false;
   }
 
+  /** The server closes every open connection (a restart, a failover with RST), and takes new ones. */
+  reset(): void {
+    for (const s of this.sockets) s.destroy();
+    this.partitioned = false;
+  }
+
   get connections(): number {
     return this.sockets.size / 2;
   }

@@ -31,6 +31,7 @@ export async function createRedisClient(
     keepAlive: KEEPALIVE_DELAY_MS,
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  client.on('close', () => clearStaleSocketTimeout(client));
   try {
     await client.connect();
   } catch (err) {
@@ -38,4 +39,16 @@ export async function createRedisClient(
     throw err;
   }
   return client;
+}
+
+/**
+ * ioredis (5.11) keeps the socketTimeout timer of a connection that closed with a command
+ * outstanding; firing later it destroys `this.stream`, by then the healthy replacement, and a new
+ * timer is not armed meanwhile (redis/ioredis#2147, fixed upstream by #2148). Cleared on 'close',
+ * which ioredis emits before it schedules the reconnect. Remove once ioredis carries the fix.
+ */
+function clearStaleSocketTimeout(client: Redis): void {
+  const internals = client as unknown as { socketTimeoutTimer?: NodeJS.Timeout };
+  clearTimeout(internals.socketTimeoutTimer);
+  internals.socketTimeoutTimer = undefined;
 }
