@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, sampleEvents, Streams, Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
+import { jest } from '@jest/globals';
+import pg from 'pg';
 import { BusFixture } from './fixture.js';
 
 const subject = Subjects.OcppConnectorStatus;
@@ -169,5 +171,30 @@ describe('transactional outbox (real PostgreSQL + JetStream)', () => {
     expect(await bus.streamMessages('OCPP')).toBe(before + 2);
     const [{ n }] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [ids]);
     expect(n).toBe(0);
+  });
+
+  it('prunes rows past retention in bounded statements: one DELETE of a large backlog would outlast the statement timeout and never finish', async () => {
+    await bus.dataSource.query(
+      `INSERT INTO outbox (id, subject, schema_version, payload, source, published_at)
+       SELECT gen_random_uuid(), 'ocpp.connector.status', 1, '{}', 'test', now() - interval '100 hours' FROM generate_series(1, 12000)`,
+    );
+    const recent = randomUUID();
+    await bus.dataSource.query(`INSERT INTO outbox (id, subject, schema_version, payload, source, published_at) VALUES ($1, 'ocpp.connector.status', 1, '{}', 'test', now())`, [recent]);
+    const deletes: string[] = [];
+    const query = pg.Pool.prototype.query;
+    const spy = jest.spyOn(pg.Pool.prototype, 'query').mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].startsWith('DELETE FROM outbox ')) deletes.push(args[0]);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      const relay = bus.relay({ retentionHours: 72 });
+      await relay.start();
+      expect(await eventually(async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at < now() - interval '72 hours'`))[0].n === 0)).toBe(true);
+      await relay.stop();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(deletes.length).toBeGreaterThanOrEqual(3);
+    expect(await bus.dataSource.query(`SELECT 1 FROM outbox WHERE id = $1`, [recent])).toHaveLength(1);
   });
 });

@@ -76,6 +76,9 @@ export interface OutboxRow {
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** Rows deleted by one prune statement, and statements per prune pass (see pruneInBatches). */
+const PRUNE_BATCH = 5_000;
+const PRUNE_MAX_BATCHES = 200;
 
 /**
  * Publishes committed outbox rows to JetStream with Nats-Msg-Id = event id.
@@ -305,8 +308,21 @@ export class OutboxRelay {
     const { rows: [{ pending }] } = await this.db().query(`SELECT count(*)::int AS pending FROM ${this.packed ? 'outbox_events' : 'outbox'} WHERE published_at IS NULL AND ${NOT_PARKED}`);
     this.o.metrics.outboxPending.set(pending);
     // With retention 0 rows are deleted when published; this only catches rows marked by an older version.
-    await this.db().query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
-    if (this.packed) await this.db().query(`DELETE FROM outbox_batch WHERE published_at < now() - make_interval(hours => $1)`, [this.o.retentionHours]);
-    await this.db().query(`DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)`, [this.o.inboxRetentionDays ?? 14]);
+    const hours = `now() - make_interval(hours => ${Number(this.o.retentionHours)})`;
+    await this.pruneInBatches('outbox', `published_at < ${hours}`);
+    if (this.packed) await this.pruneInBatches('outbox_batch', `published_at < ${hours}`);
+    await this.pruneInBatches('inbox', `processed_at < now() - make_interval(days => ${Number(this.o.inboxRetentionDays ?? 14)})`);
+  }
+
+  /**
+   * Deletes in bounded statements: one DELETE of a large backlog (a prune that failed for days, a
+   * retention shortened) ran past the statement timeout, rolled back every time, and the table
+   * never shrank. At most PRUNE_MAX_BATCHES per pass; the next pass goes on.
+   */
+  private async pruneInBatches(table: string, condition: string): Promise<void> {
+    for (let i = 0; i < PRUNE_MAX_BATCHES && this.running; i++) {
+      const { rowCount } = await this.db().query(`DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${condition} LIMIT ${PRUNE_BATCH}))`);
+      if ((rowCount ?? 0) < PRUNE_BATCH) return;
+    }
   }
 }
