@@ -16,6 +16,7 @@ export * from './database/migrations.js';
 export * from './database/concurrent-index.js';
 export * from './database/sql-result.js';
 export * from './database/pg-connection.js';
+export * from './database/pg-listener.js';
 export * from './redis/redis.module.js';
 export * from './redis/redis-client.js';
 export * from './mqtt/mqtt.module.js';
