@@ -3,7 +3,7 @@ import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandService } from '../src/commands/command.service.js';
-import { api, startOcpp, testChargers, type OcppHarness } from './harness.js';
+import { api, replicaPair, testChargers } from './harness.js';
 
 /**
  * A sync on a replica that does not hold the socket sends its update over the bus. When the bus
@@ -12,24 +12,14 @@ import { api, startOcpp, testChargers, type OcppHarness } from './harness.js';
  * out the very same version, with other contents: the charger got one version twice.
  */
 describe('local list claim after an update of unknown outcome (review)', () => {
-  let a: OcppHarness | undefined;
-  let b: OcppHarness | undefined;
-  const { booted } = testChargers(() => a!);
-  beforeAll(async () => {
-    a = await startOcpp();
-    b = await startOcpp({}, a);
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const { a, b } = replicaPair({});
+  const { booted } = testChargers(a);
 
   const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
 
   it('a bus timeout keeps the claim: the next sync sends above the version that may still reach the charger', async () => {
     const [x, y] = [tag('X'), tag('Y')];
-    for (const t of [x, y]) await api(a!, 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     const held: (() => void)[] = [];
     let hold = false;
@@ -42,10 +32,10 @@ describe('local list claim after an update of unknown outcome (review)', () => {
       }),
     );
     const full = { listVersion: 3, updateType: 'Full', localAuthorizationList: [x, y].map((idTag) => ({ idTag, idTagInfo: { status: 'Accepted' } })) };
-    expect((await api(a!, 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, full)).status).toBe(200);
+    expect((await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, full)).status).toBe(200);
 
     // Replica B's bus request gives up while replica A still has the CALL at the charger.
-    const service = b!.app.app.get(CommandService);
+    const service = b().app.app.get(CommandService);
     const original = service.send.bind(service);
     let gaveUp!: () => void;
     const bGaveUp = new Promise<void>((r) => (gaveUp = r));
@@ -56,18 +46,18 @@ describe('local list claim after an update of unknown outcome (review)', () => {
       return { status: 'error', code: OcppCommandErrorCode.Timeout, description: `no answer from the replica holding ${stationId} in time` };
     });
     hold = true;
-    await api(b!, 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await api(b(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
     await bGaveUp;
     expect(got.map((r) => r.listVersion)).toEqual([3, 4]);
 
     // Another change, on the holding replica: its sync must not send version 4 again.
-    await api(a!, 'PUT', `/api/v1/id-tags/${y}`, { status: 'Blocked' });
+    await api(a(), 'PUT', `/api/v1/id-tags/${y}`, { status: 'Blocked' });
     await new Promise((r) => setTimeout(r, 1_000));
     hold = false;
     held.splice(0).forEach((release) => release());
     await new Promise((r) => setTimeout(r, 500));
     // B's claim lapses (its lease, OCPP_CALL_TIMEOUT_MS + 30 s, shortened here).
-    await a!.db.query(`UPDATE local_lists SET sync_until = now() - interval '1 second' WHERE station_id = $1 AND sync_owner IS NOT NULL`, [cp.identity]);
+    await a().db.query(`UPDATE local_lists SET sync_until = now() - interval '1 second' WHERE station_id = $1 AND sync_owner IS NOT NULL`, [cp.identity]);
     const end = Date.now() + 8_000;
     while (Date.now() < end && got.length < 3) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));

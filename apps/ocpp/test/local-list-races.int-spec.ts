@@ -1,7 +1,7 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
-import { api, startOcpp, testChargers, type OcppHarness } from './harness.js';
+import { api, replicaPair, testChargers } from './harness.js';
 
 /**
  * Two replicas updating one charger's local list at once must never send one listVersion with two
@@ -9,20 +9,11 @@ import { api, startOcpp, testChargers, type OcppHarness } from './harness.js';
  * must not make the sync forget the token changes it has not sent yet.
  */
 describe('local list races', () => {
-  let a: OcppHarness | undefined;
-  let b: OcppHarness | undefined;
-  const { booted } = testChargers(() => a!);
-  beforeAll(async () => {
-    a = await startOcpp();
-    b = await startOcpp({}, a);
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  const { a, b } = replicaPair({});
+  const { booted } = testChargers(a);
 
   const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
-  const holding = async (idTag: string) => (await api(a!, 'GET', `/api/v1/id-tags/${idTag}/local-lists`)).body;
+  const holding = async (idTag: string) => (await api(a(), 'GET', `/api/v1/id-tags/${idTag}/local-lists`)).body;
   const fullList = (listVersion: number, ...idTags: string[]) => ({ listVersion, updateType: 'Full', localAuthorizationList: idTags.map((idTag) => ({ idTag, idTagInfo: { status: 'Accepted' } })) });
 
   async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 8_000): Promise<T> {
@@ -37,7 +28,7 @@ describe('local list races', () => {
 
   it('two token changes landing on two replicas at once get distinct, increasing versions, and every change reaches the charger', async () => {
     const [x, y] = [tag('X'), tag('Y')];
-    for (const t of [x, y]) await api(a!, 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     const held: (() => void)[] = [];
     let hold = false;
@@ -49,13 +40,13 @@ describe('local list races', () => {
         return { status: 'Accepted' };
       }),
     );
-    expect((await api(a!, 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(3, x, y))).status).toBe(200);
+    expect((await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(3, x, y))).status).toBe(200);
     hold = true;
     // Replica A (holding the socket) sends X's update and waits for the charger's answer...
-    await api(a!, 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
     await until(async () => got.length, (n) => n === 2, "X's update at the charger");
     // ...while replica B handles Y's change and decides what to send meanwhile.
-    await api(b!, 'PUT', `/api/v1/id-tags/${y}`, { status: 'Blocked' });
+    await api(b(), 'PUT', `/api/v1/id-tags/${y}`, { status: 'Blocked' });
     await new Promise((r) => setTimeout(r, 500));
     hold = false;
     held.splice(0).forEach((release) => release());
@@ -78,7 +69,7 @@ describe('local list races', () => {
 
   it("an operator's Full list carrying a token's old state keeps the token's mark: the change is still sent", async () => {
     const x = tag('X');
-    await api(a!, 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
+    await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     let failing = true;
     const cp = await booted(undefined, (c: ChargePoint16) =>
@@ -88,14 +79,14 @@ describe('local list races', () => {
         return { status: 'Accepted' };
       }),
     );
-    await api(a!, 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(3, x));
-    await api(a!, 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(3, x));
+    await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
     await until(async () => got.length, (n) => n === 2, 'the failed Differential');
     // The operator's list, built from an old export, still holds X as Accepted.
-    expect((await api(a!, 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(5, x))).status).toBe(200);
+    expect((await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(5, x))).status).toBe(200);
     expect((await holding(x)).items).toEqual([expect.objectContaining({ idTagInfo: { status: 'Accepted' }, listVersion: 5, certain: true, syncNeeded: true })]);
     failing = false;
-    await a!.app.app.get(LocalListSync).sweep();
+    await a().app.app.get(LocalListSync).sweep();
     expect(got.at(-1)).toEqual({ listVersion: 6, updateType: 'Differential', localAuthorizationList: [{ idTag: x, idTagInfo: { status: 'Blocked' } }] });
     await until(() => holding(x), (h) => h.items[0]?.listVersion === 6 && !h.items[0]?.syncNeeded, 'the change recorded');
   });
