@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createDatabase, dropDatabase, testServers } from '@cpo/testing';
+import { createDatabase, dropDatabase, PartitionableProxy, testServers } from '@cpo/testing';
 import { pino } from 'pino';
-import { PartitionableProxy } from '../../../libs/platform/test/silent-tcp.js';
 import type { OcpiHubConfig } from '../src/config.js';
 import { ObjectChanges } from '../src/objects/object-changes.js';
 

@@ -2,3 +2,4 @@ export * from './infra.js';
 export * from './test-app.js';
 export * from './event-tap.js';
 export * from './template-db.js';
+export * from './silent-tcp.js';

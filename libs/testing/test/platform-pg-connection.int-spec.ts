@@ -1,10 +1,8 @@
+import { dataSourceOptions, pgConnectionOptions, pgListenOptions, superviseListener } from '@cpo/platform';
 import { randomUUID } from 'node:crypto';
-import { createDatabase, dropDatabase, testServers } from '@cpo/testing';
+import { PartitionableProxy, createDatabase, dropDatabase, testServers } from '../src/index.js';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/database.module.js';
-import { pgConnectionOptions, pgListenOptions, superviseListener } from '../src/database/pg-connection.js';
-import { PartitionableProxy } from './silent-tcp.js';
 
 const STATEMENT_TIMEOUT_MS = 1000;
 /** The driver's query_timeout: statement timeout plus its margin. */

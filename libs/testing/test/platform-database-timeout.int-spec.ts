@@ -1,11 +1,8 @@
+import { dataSourceOptions, ensureDatabase, migrate } from '@cpo/platform';
 import { randomUUID } from 'node:crypto';
-import { createDatabase, dropDatabase, testServers } from '@cpo/testing';
+import { PartitionableProxy, SilentServer, createDatabase, dropDatabase, testServers } from '../src/index.js';
 import { pino } from 'pino';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { dataSourceOptions } from '../src/database/database.module.js';
-import { ensureDatabase } from '../src/database/ensure-database.js';
-import { migrate } from '../src/database/migrations.js';
-import { PartitionableProxy, SilentServer } from './silent-tcp.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const STATEMENT_TIMEOUT_MS = 1000;

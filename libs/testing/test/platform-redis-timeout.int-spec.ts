@@ -1,8 +1,7 @@
-import { testServers } from '@cpo/testing';
+import { createRedisClient } from '@cpo/platform';
+import { PartitionableProxy, SilentServer, testServers } from '../src/index.js';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createRedisClient } from '../src/redis/redis-client.js';
-import { PartitionableProxy, SilentServer } from './silent-tcp.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const TIMEOUT_MS = 300;
