@@ -67,6 +67,13 @@ describe('alert rules', () => {
     expect(new Set(alerts.map((a) => a.alert)).size).toBe(alerts.length);
   });
 
+  it('page on losses no other alert sees: parked outbox events (not in bus_outbox_pending) and chargers not obeying grid limits', () => {
+    const parked = alerts.filter((a) => metricsIn(a.expr).includes('bus_outbox_parked_total'));
+    expect(parked.map((a) => a.alert)).toEqual(['BusOutboxParked']);
+    const notObeyed = alerts.find((a) => a.alert === 'OcppChargingProfilesNotObeyed');
+    expect(notObeyed?.expr).toContain('ocpp_charging_profile_verifications_total{outcome="exceeded"}');
+  });
+
   it('count renewed leases as charging profiles that work, not as failures', () => {
     const failing = alerts.find((a) => a.alert === 'OcppChargingProfilesFailing')!;
     expect(failing.expr).toContain('outcome!~"applied|renewed"');

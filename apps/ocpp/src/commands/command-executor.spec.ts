@@ -39,6 +39,16 @@ describe('CommandExecutor', () => {
     expect(sent).toEqual([]);
   });
 
+  it("logs its own failure with the station and the action, so one charger's failing command can be found among 10,000", async () => {
+    const error = jest.fn();
+    const executor = new CommandExecutor({ ...logger, error } as unknown as Logger);
+    executor.beforeSending('ClearCache', async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    });
+    await executor.execute(station().ctx, { action: 'ClearCache', payload: {} });
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error), stationId: 'CP-1', action: 'ClearCache' }), 'command failed');
+  });
+
   it('refuses an invalid payload before any before-hook records it', async () => {
     const executor = new CommandExecutor(logger);
     const before = jest.fn(async () => undefined);

@@ -139,7 +139,7 @@ export class CommandExecutor {
       const complete = this.complete.get(action);
       if (complete) payload = await complete(ctx, payload);
     } catch (e) {
-      return this.errorReply(e);
+      return this.errorReply(e, { stationId: ctx.stationId, action });
     }
     // Every check comes before the before-hook: a refused command must leave no trace in our state.
     const refusal = payloadRefusal(action, payload) ?? (await this.stationRefusal(ctx.stationId, action, payload));
@@ -147,7 +147,7 @@ export class CommandExecutor {
     try {
       await this.before.get(action)?.(ctx, payload);
     } catch (e) {
-      return this.errorReply(e);
+      return this.errorReply(e, { stationId: ctx.stationId, action });
     }
 
     const outcome = await ctx.call(action, payload, { timeoutMs: request.timeoutMs, since: receivedAt });
@@ -178,7 +178,8 @@ export class CommandExecutor {
     return standIn ? payloadRefusal(action, { ...standIn, ...(request.payload as JsonObject) }) : undefined;
   }
 
-  errorReply(e: unknown): OcppCommandReply {
+  /** `context` goes with the error log: without the station, one charger's failure is not findable among thousands. */
+  errorReply(e: unknown, context: { stationId?: string; action?: string } = {}): OcppCommandReply {
     // The command ran and the charger answered, but that answer could not travel back (e.g. over
     // the bus's max_payload): our failure, with an outcome the requester must treat as unknown.
     if (e instanceof ReplyNotSentError) {
@@ -187,7 +188,7 @@ export class CommandExecutor {
     if (e instanceof DomainError && e.kind === 'validation') return invalid(e.message, e.details);
     if (e instanceof DomainError && e.kind === 'not_found') return invalid(e.message);
     if (e instanceof DomainError && e.kind === 'conflict') return { status: 'error', code: LocalCommandErrorCode.Conflict, description: e.message.slice(0, 1024), details: e.details };
-    this.logger.error({ err: e }, 'command failed');
+    this.logger.error({ err: e, ...context }, 'command failed');
     return error(LocalCommandErrorCode.CentralSystemError, e instanceof Error ? e.message : String(e));
   }
 }

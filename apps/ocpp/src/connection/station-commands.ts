@@ -32,7 +32,7 @@ export class StationCommands {
       parseRequest: (p) => parseRequestPayload(OcppCommandRequestV1, p),
       // Refused from the first shutdown step; one accepted before is waited for (CommandDrain).
       handle: (request) => (this.drain.stopping ? Promise.resolve(this.drain.refusal(stationId)) : this.drain.hold(this.executor.execute(session, request))),
-      toErrorReply: (e) => this.executor.errorReply(e),
+      toErrorReply: (e) => this.executor.errorReply(e, { stationId }),
     });
     const stop = () => {
       if (!subscription.isClosed()) subscription.unsubscribe();

@@ -57,3 +57,21 @@ describe('StationService.status from a charger whose clock stays unset', () => {
     expect(warn).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('StationService.status from a charger whose clock runs ahead', () => {
+  it('orders every status by its receipt but warns once per station and interval (a clock a few seconds fast is common and stays so)', async () => {
+    const warn = jest.fn();
+    const submit = jest.fn(async () => undefined);
+    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, {} as OcppConfig, { warn } as unknown as Logger);
+    for (let i = 0; i < 20; i++) {
+      const receivedAt = new Date(RECEIVED.getTime() + i * 1000);
+      const timestamp = new Date(receivedAt.getTime() + 60_000).toISOString();
+      await service.status('CP-1', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp }, receivedAt);
+    }
+    expect(submit).toHaveBeenCalledTimes(20);
+    expect(submit).toHaveBeenLastCalledWith(expect.anything(), expect.objectContaining({ statusAt: new Date(RECEIVED.getTime() + 19_000) }));
+    expect(warn).toHaveBeenCalledTimes(1);
+    await service.status('CP-2', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: new Date(RECEIVED.getTime() + 60_000).toISOString() }, RECEIVED);
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+});

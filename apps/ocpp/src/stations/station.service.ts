@@ -29,6 +29,11 @@ export class StationService {
   /** A charger whose clock stays unset stamps every status so: logged per station and interval, not per status. */
   private readonly unsetClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
   /**
+   * Likewise a clock that runs ahead (no NTP, drift) stays ahead: a warning per status was one per
+   * StatusNotification of that charger for ever, on the hot path.
+   */
+  private readonly aheadClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
+  /**
    * Connector statuses as CTEs of the shared charger-message statement (one round trip, its own
    * transaction): stale notifications (older than stored, or than an earlier one in the batch) are
    * ignored, the rest stored and published through the outbox. A status the bus contract cannot
@@ -142,8 +147,12 @@ export class StationService {
     let statusAt = sent;
     if (sent.getTime() > receivedAt.getTime()) {
       statusAt = receivedAt;
-      if (sent.getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS) {
-        this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'status timestamp in the future; ordered by receipt time');
+      const unlogged = sent.getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS ? this.aheadClockLog.take(stationId, receivedAt) : undefined;
+      if (unlogged !== undefined) {
+        this.logger.warn(
+          { stationId, connectorId: req.connectorId, timestamp: req.timestamp, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
+          'status timestamp in the future; ordered by receipt time (logged once per station and interval)',
+        );
       }
     } else if (isUnsetClock(sent)) {
       statusAt = receivedAt;
