@@ -10,6 +10,7 @@ import { DataTransferModule } from './data-transfer/data-transfer.module.js';
 import { migrations } from './migrations/index.js';
 import { OperatorCommandsModule } from './operator-commands/operator-commands.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { RoamingModule } from './roaming/roaming.module.js';
 import { SmartChargingModule } from './smart-charging/smart-charging.module.js';
 import { StationsModule } from './stations/stations.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         ViewsModule,
         RoamingModule,
         DataTransferModule,
+        RetentionModule,
       ],
     };
   }

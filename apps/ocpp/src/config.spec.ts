@@ -37,3 +37,15 @@ describe('ocpp config: OCPP_AUTH_MEMORY_SECRET', () => {
     expect(loadOcppConfig({ ...base, OCPP_AUTH_MEMORY_SECRET: dev }).OCPP_AUTH_MEMORY_SECRET).toBe(dev);
   });
 });
+
+describe('ocpp config: data retention', () => {
+  it('keeps meter readings 400 days and charger messages 180 by default; 0 keeps everything', () => {
+    expect(loadOcppConfig(base)).toMatchObject({ OCPP_METER_RETENTION_DAYS: 400, OCPP_MESSAGE_RETENTION_DAYS: 180 });
+    expect(loadOcppConfig({ ...base, OCPP_METER_RETENTION_DAYS: '0', OCPP_MESSAGE_RETENTION_DAYS: '0' })).toMatchObject({ OCPP_METER_RETENTION_DAYS: 0, OCPP_MESSAGE_RETENTION_DAYS: 0 });
+    expect(loadOcppConfig({ ...base, OCPP_METER_RETENTION_DAYS: '1', OCPP_MESSAGE_RETENTION_DAYS: '1' })).toMatchObject({ OCPP_METER_RETENTION_DAYS: 1, OCPP_MESSAGE_RETENTION_DAYS: 1 });
+  });
+
+  it.each(['OCPP_METER_RETENTION_DAYS', 'OCPP_MESSAGE_RETENTION_DAYS'])('refuses a negative, fractional, huge or non-numeric %s, naming it', (name) => {
+    for (const value of ['-1', '1.5', '36501', 'year']) expect(() => loadOcppConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
+  });
+});

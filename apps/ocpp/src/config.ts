@@ -134,6 +134,18 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
           .default(900),
         /** The fallback under a lease, per connector, in A (0 pauses charging; 6 is the pilot minimum). */
         OCPP_PROFILE_LEASE_FALLBACK_A: env.nonNegativeInt().max(1000).default(6),
+        /**
+         * Meter readings older than this many days are deleted (an hourly job), except those of a
+         * transaction still running. 400: billing disputes and yearly reports need a year and more.
+         * 0 keeps every reading.
+         */
+        OCPP_METER_RETENTION_DAYS: env.nonNegativeInt().max(36_500).default(400),
+        /**
+         * Charger diagnostics older than this many days are deleted by the same job: kept messages
+         * (station_messages), rejected frames, settled remote starts. Kept messages a running
+         * transaction's retry matching still reads stay. 0 keeps them all.
+         */
+        OCPP_MESSAGE_RETENTION_DAYS: env.nonNegativeInt().max(36_500).default(180),
       }).superRefine((c, ctx) => {
         if (c.OCPP_SIGN_CERTIFICATE !== 'ca') return;
         for (const key of ['OCPP_CA_CERT_FILE', 'OCPP_CA_KEY_FILE'] as const) {

@@ -22,6 +22,7 @@ export class OcppMetrics {
   readonly caNotAfter: Gauge;
   readonly dataTransfers: Counter;
   readonly runningTransactionProfiles: Counter;
+  readonly retentionDeleted: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -105,6 +106,12 @@ export class OcppMetrics {
       name: 'ocpp_data_transfers_total',
       help: 'Charger DataTransfers by outcome: the status answered (UnknownVendorId = no plug-in for the vendor) or plugin_timeout, plugin_unavailable, plugin_invalid_reply (answered with a CallError)',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.retentionDeleted = new Counter({
+      name: 'ocpp_retention_deleted_total',
+      help: 'Rows deleted past their retention (OCPP_METER_RETENTION_DAYS, OCPP_MESSAGE_RETENTION_DAYS), by table',
+      labelNames: ['table'],
       registers,
     });
   }

@@ -1,0 +1,85 @@
+import type { MetricsService } from '@cpo/platform';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { OcppConfig } from '../config.js';
+import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { RETENTION_BATCH, RetentionJob } from './retention.job.js';
+import type { RetentionRepository, RetentionTable } from './retention.repository.js';
+
+const NOW = new Date('2026-12-05T00:00:00Z');
+
+/** A job over a fake database: `backlog` old rows per table and station; `locked` another replica's lock. */
+function job(meterDays: number, messageDays: number, backlog: Partial<Record<RetentionTable, Record<string, number>>>, o: { locked?: boolean } = {}) {
+  const calls: { table: RetentionTable; stationId: string; cutoff: Date; limit: number }[] = [];
+  let closed = 0;
+  const left = structuredClone(backlog);
+  const session = {
+    tryLock: async () => !o.locked,
+    nextStation: async (table: RetentionTable, after: string | undefined) => Object.keys(left[table] ?? {}).sort().find((s) => after === undefined || s > after),
+    deleteBatch: async (table: RetentionTable, stationId: string, cutoff: Date, limit: number) => {
+      calls.push({ table, stationId, cutoff, limit });
+      const n = Math.min(left[table]![stationId]!, limit);
+      left[table]![stationId]! -= n;
+      return n;
+    },
+    close: async () => void closed++,
+  };
+  const repo = { openSession: async () => session } as unknown as RetentionRepository;
+  const config = { OCPP_METER_RETENTION_DAYS: meterDays, OCPP_MESSAGE_RETENTION_DAYS: messageDays } as OcppConfig;
+  const metrics = new OcppMetrics({ registry: new Registry() } as unknown as MetricsService);
+  const j = new RetentionJob(repo, config, pino({ level: 'silent' }), metrics);
+  j.pauseMs = 0;
+  return { j, calls, closed: () => closed, metrics };
+}
+
+describe('RetentionJob.runIfLeader', () => {
+  it('deletes station by station in batches until one comes back short, from each table\'s own age', async () => {
+    const { j, calls, closed } = job(400, 180, { meter_readings: { A: RETENTION_BATCH * 2 + 3, B: 7 }, station_messages: { A: 2 }, rejected_frames: { C: 1 } });
+    const run = await j.runIfLeader(NOW);
+    expect(run).toEqual({ deleted: { meter_readings: RETENTION_BATCH * 2 + 10, meter_values: 0, station_messages: 2, rejected_frames: 1, remote_starts: 0 }, complete: true });
+    expect(calls.filter((c) => c.table === 'meter_readings').map((c) => c.stationId)).toEqual(['A', 'A', 'A', 'B']);
+    expect(calls.find((c) => c.table === 'meter_readings')!.cutoff).toEqual(new Date('2025-10-31T00:00:00Z'));
+    expect(calls.find((c) => c.table === 'station_messages')!.cutoff).toEqual(new Date('2026-06-08T00:00:00Z'));
+    expect(calls.every((c) => c.limit === RETENTION_BATCH)).toBe(true);
+    expect(closed()).toBe(1);
+  });
+
+  it('keeps a kind of data whose retention is 0', async () => {
+    const { j, calls } = job(0, 30, { meter_readings: { A: 5 }, meter_values: { A: 5 }, remote_starts: { A: 1 } });
+    expect((await j.runIfLeader(NOW))!.deleted).toMatchObject({ meter_readings: 0, meter_values: 0, remote_starts: 1 });
+    expect(calls.map((c) => c.table)).toEqual(['remote_starts']);
+    const none = job(0, 0, { meter_readings: { A: 5 }, station_messages: { A: 5 } });
+    expect((await none.j.runIfLeader(NOW))!.deleted).toMatchObject({ meter_readings: 0, station_messages: 0 });
+    expect(none.calls).toEqual([]);
+  });
+
+  it('does nothing while another replica holds the lock, and gives the connection back', async () => {
+    const { j, calls, closed } = job(1, 1, { meter_readings: { A: 5 } }, { locked: true });
+    expect(await j.runIfLeader(NOW)).toBeUndefined();
+    expect(calls).toEqual([]);
+    expect(closed()).toBe(1);
+  });
+
+  it('stops at the run\'s row cap and reports the run incomplete (the next one continues)', async () => {
+    const { j } = job(1, 1, { meter_readings: { A: RETENTION_BATCH * 1_000 } });
+    const run = (await j.runIfLeader(NOW))!;
+    expect(run.complete).toBe(false);
+    expect(run.deleted.meter_readings).toBeLessThan(RETENTION_BATCH * 1_000);
+  });
+
+  it('counts what it deleted per table', async () => {
+    const { j, metrics } = job(1, 1, { meter_readings: { A: 3 }, rejected_frames: { B: 2 } });
+    await j.runIfLeader(NOW);
+    const values = (await metrics.retentionDeleted.get()).values;
+    expect(values.find((v) => v.labels['table'] === 'meter_readings')?.value).toBe(3);
+    expect(values.find((v) => v.labels['table'] === 'rejected_frames')?.value).toBe(2);
+  });
+
+  it('stops between statements once shutting down', async () => {
+    const { j, calls } = job(1, 1, { meter_readings: { A: RETENTION_BATCH * 3, B: 1 } });
+    await j.onModuleDestroy();
+    const run = await j.runIfLeader(NOW);
+    expect(run?.complete ?? false).toBe(false);
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { affectedRows } from '@cpo/platform';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { CLOCK_AHEAD_START, UNSET_CLOCK_START } from '../transactions/unset-clock.js';
+
+/** The tables the retention job deletes from; every other table is kept (docs/ocpp.md, Data retention). */
+export type RetentionTable = 'meter_readings' | 'meter_values' | 'station_messages' | 'rejected_frames' | 'remote_starts';
+
+/**
+ * One advisory lock key for the job in this service's database (advisory locks are per database,
+ * so another service's database is not concerned). Any constant; spelled as text for `pg_locks`.
+ */
+const LOCK_KEY = `hashtext('ocpp_retention')`;
+
+/** Readings that belong to a transaction of station $1 still running (none is "ended" here: no stop came). */
+const RUNNING = `SELECT transaction_id FROM transactions WHERE station_id = $1 AND stopped_at IS NULL`;
+
+/**
+ * Per table: the condition picking one station's rows past `$2` (the cutoff), on the table's
+ * `(station_id, time)` index — the only way to find old rows without a full scan, and the reason
+ * the job works station by station: no index is added to these tables (meter_readings takes
+ * thousands of inserts a second, each index costs every one of them).
+ */
+const OLD_ROWS: Record<RetentionTable, string> = {
+  // A running transaction's readings stay whatever their age: its energy and the lost-stop rules read them.
+  meter_readings: `station_id = $1 AND sampled_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${RUNNING}))`,
+  // The table of the release before meter_readings (kept for the rollout, no longer written): the same rule.
+  meter_values: `station_id = $1 AND sampled_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${RUNNING}))`,
+  // A start kept as sent (unset or ahead clock) is how a retry of it finds its transaction
+  // (`startsKeptAs`, unset-clock.ts) for as long as that transaction is not stopped: kept while so.
+  // Kept stops are read only by a retry of the stop itself, which comes within the charger's retries.
+  station_messages: `station_id = $1 AND received_at < $2
+    AND NOT (kind IN ('${UNSET_CLOCK_START}', '${CLOCK_AHEAD_START}') AND EXISTS (
+      SELECT 1 FROM transactions t WHERE t.station_id = station_messages.station_id AND t.started_at = station_messages.received_at AND t.stopped_at IS NULL))`,
+  rejected_frames: `station_id = $1 AND received_at < $2`,
+  // Only settled ones: an open one (Requested, Accepted) still waits for its StartTransaction or timeout.
+  remote_starts: `station_id = $1 AND requested_at < $2 AND status NOT IN ('Requested', 'Accepted')`,
+};
+
+/**
+ * The retention job's own connection: the session advisory lock that makes one replica work at a
+ * time lives on it, and the deletes run on it, so the job takes one pooled connection, not one per
+ * statement. SQL only; the rules (cutoffs, batch sizes, when to stop) are in RetentionJob.
+ */
+export class RetentionSession {
+  constructor(private readonly runner: QueryRunner) {}
+
+  private locked = false;
+
+  /** Takes the job's lock for this session if no other session holds it. */
+  async tryLock(): Promise<boolean> {
+    const [row] = (await this.runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`)) as { locked: boolean }[];
+    this.locked = row?.locked === true;
+    return this.locked;
+  }
+
+  /**
+   * The first station after `after` (in index order) with rows in `table`: one descent of the
+   * table's `(station_id, time)` index, so stations deleted since (whose rows stay) are found too.
+   */
+  async nextStation(table: RetentionTable, after: string | undefined): Promise<string | undefined> {
+    const rows = (await this.runner.query(
+      after === undefined
+        ? `SELECT station_id FROM ${table} ORDER BY station_id LIMIT 1`
+        : `SELECT station_id FROM ${table} WHERE station_id > $1 ORDER BY station_id LIMIT 1`,
+      after === undefined ? [] : [after],
+    )) as { station_id: string }[];
+    return rows[0]?.station_id;
+  }
+
+  /** Deletes up to `limit` of the station's rows in `table` past `cutoff`; returns how many. */
+  async deleteBatch(table: RetentionTable, stationId: string, cutoff: Date, limit: number): Promise<number> {
+    return affectedRows(await this.runner.query(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${OLD_ROWS[table]} LIMIT $3)`, [stationId, cutoff, limit]));
+  }
+
+  /**
+   * Releases the lock (if held) and gives the connection back to the pool, where a session lock
+   * left behind would keep every replica from running. A lost connection released it already.
+   */
+  async close(): Promise<void> {
+    try {
+      if (this.locked) await this.runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
+    } finally {
+      this.locked = false;
+      await this.runner.release();
+    }
+  }
+}
+
+@Injectable()
+export class RetentionRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** A dedicated connection for one run (see RetentionSession). */
+  async openSession(): Promise<RetentionSession> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    return new RetentionSession(runner);
+  }
+}

@@ -1,0 +1,105 @@
+import { RetentionJob } from '../src/retention/retention.job.js';
+import { UNSET_CLOCK_START } from '../src/transactions/unset-clock.js';
+import { startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+
+const DAY_MS = 24 * 60 * 60_000;
+const OLD = new Date(Date.now() - 3 * DAY_MS);
+const RECENT = new Date(Date.now() - 60 * 60_000);
+const SAMPLES = JSON.stringify([{ measurand: 'Energy.Active.Import.Register', value: 1000, rawValue: '1000', unit: 'Wh' }]);
+
+async function transaction(h: OcppHarness, stationId: string, connectorId: number, startedAt: Date, stoppedAt: Date | null): Promise<number> {
+  const [row] = (await h.db.query(
+    `INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at, stopped_at, meter_stop_wh)
+     VALUES (nextval('transaction_id_seq'), $1, $2, 'TAG', 'Accepted', 0, $3, $4, CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE 10 END) RETURNING transaction_id`,
+    [stationId, connectorId, startedAt, stoppedAt],
+  )) as { transaction_id: number }[];
+  return row!.transaction_id;
+}
+
+async function reading(h: OcppHarness, stationId: string, at: Date, transactionId: number | null): Promise<void> {
+  await h.db.query(`INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples) VALUES ($1, 1, $2, $3, $4)`, [stationId, transactionId, at, SAMPLES]);
+}
+
+async function message(h: OcppHarness, stationId: string, kind: string, at: Date): Promise<void> {
+  await h.db.query(`INSERT INTO station_messages (station_id, kind, payload, received_at) VALUES ($1, $2, '{}', $3)`, [stationId, kind, at]);
+}
+
+const count = async (h: OcppHarness, sql: string, params: unknown[]) => Number(((await h.db.query(sql, params)) as { n: string }[])[0]!.n);
+
+describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAYS = 1)', () => {
+  let a: OcppHarness;
+  let b: OcppHarness;
+  beforeAll(async () => {
+    const env = { OCPP_METER_RETENTION_DAYS: '1', OCPP_MESSAGE_RETENTION_DAYS: '1' };
+    a = await startOcpp(env);
+    b = await startOcpp(env, a);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('deletes old readings and messages, keeps recent ones and what a running transaction still needs', async () => {
+    const cp = uniqueStation('RET');
+    const stopped = await transaction(a, cp, 1, new Date(OLD.getTime() - DAY_MS), OLD);
+    const runningStart = new Date(OLD.getTime() + 60_000);
+    const running = await transaction(a, cp, 2, runningStart, null);
+    await reading(a, cp, OLD, stopped);
+    await reading(a, cp, OLD, null);
+    await reading(a, cp, OLD, running);
+    await reading(a, cp, RECENT, null);
+    await message(a, cp, 'OrphanStopTransaction', OLD);
+    await message(a, cp, 'SecurityEventNotification', RECENT);
+    // The start a retry of the running transaction's StartTransaction is matched by (unset-clock.ts).
+    await message(a, cp, UNSET_CLOCK_START, runningStart);
+    await a.db.query(`INSERT INTO rejected_frames (station_id, raw, reason, received_at) VALUES ($1, 'x', 'bad', $2), ($1, 'y', 'bad', $3)`, [cp, OLD, RECENT]);
+    await a.db.query(
+      `INSERT INTO remote_starts (station_id, id_tag, requested_at, status) VALUES ($1, 'T', $2, 'Started'), ($1, 'T', $2, 'Accepted'), ($1, 'T', $3, 'Rejected')`,
+      [cp, OLD, RECENT],
+    );
+
+    const run = await a.app.app.get(RetentionJob).runIfLeader();
+    expect(run?.complete).toBe(true);
+    expect(run?.deleted).toMatchObject({ meter_readings: expect.any(Number), station_messages: expect.any(Number) });
+
+    const readings = (await a.db.query(`SELECT transaction_id, sampled_at FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at, transaction_id`, [cp])) as { transaction_id: number | null; sampled_at: Date }[];
+    expect(readings.map((r) => [r.transaction_id, r.sampled_at.getTime()])).toEqual([
+      [running, OLD.getTime()],
+      [null, RECENT.getTime()],
+    ]);
+    const kinds = (await a.db.query(`SELECT kind FROM station_messages WHERE station_id = $1 ORDER BY kind`, [cp])) as { kind: string }[];
+    expect(kinds.map((k) => k.kind)).toEqual(['SecurityEventNotification', UNSET_CLOCK_START]);
+    expect(await count(a, `SELECT count(*) AS n FROM rejected_frames WHERE station_id = $1`, [cp])).toBe(1);
+    const starts = (await a.db.query(`SELECT status FROM remote_starts WHERE station_id = $1 ORDER BY status`, [cp])) as { status: string }[];
+    expect(starts.map((s) => s.status)).toEqual(['Accepted', 'Rejected']);
+    // Transactions are never deleted.
+    expect(await count(a, `SELECT count(*) AS n FROM transactions WHERE station_id = $1`, [cp])).toBe(2);
+
+    // Once the transaction stopped, its old readings and its kept start go like any other.
+    await a.db.query(`UPDATE transactions SET stopped_at = $2, meter_stop_wh = 10 WHERE transaction_id = $1`, [running, RECENT]);
+    await b.app.app.get(RetentionJob).runIfLeader();
+    expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(1);
+    expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(1);
+  });
+
+  it('runs on one replica at a time: none while the lock is held, either once it is free', async () => {
+    const cp = uniqueStation('RET');
+    await reading(a, cp, OLD, null);
+    // Holds the job's lock as a running replica would, on a connection of its own.
+    const holder = a.db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(hashtext('ocpp_retention'))`);
+      expect(await a.app.app.get(RetentionJob).runIfLeader()).toBeUndefined();
+      expect(await b.app.app.get(RetentionJob).runIfLeader()).toBeUndefined();
+      expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(1);
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock(hashtext('ocpp_retention'))`);
+      await holder.release();
+    }
+    // Free again: a replica runs, and gives the lock back after its run, so the other gets it next time.
+    expect((await a.app.app.get(RetentionJob).runIfLeader())?.deleted.meter_readings).toBeGreaterThanOrEqual(1);
+    expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(0);
+    expect(await b.app.app.get(RetentionJob).runIfLeader()).toBeDefined();
+  });
+});
