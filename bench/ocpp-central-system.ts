@@ -15,12 +15,17 @@
  *   at BENCH_RATE CALLs/s (open loop: latency counts from the intended send time, so a slow
  *   server cannot hide its queueing) for BENCH_RATE_S, then as fast as answers come (closed loop)
  *   for BENCH_MAX_S, BENCH_ROUNDS times. p50/p99 CALL latency as the charger sees it.
+ * Part 1a (optional): a rolling update with authenticating chargers. BENCH_AUTH_CONNECTIONS stations
+ *   with their own key (security profile 1) connect and boot on replica A; then a fresh replica
+ *   takes them all at once as its predecessor stops, first without the shared memory of verified
+ *   keys (another OCPP_AUTH_MEMORY_SECRET), then with it: time until all are connected again,
+ *   refused upgrades (the chargers retry after 1–5 s), scrypt runs and CPU of the new replica.
  * Part 3: the same load against a bare `ocpp-rpc` 2.2 server (child process, strict 1.6 schema
  *   validation like ours, no persistence, no events) and the ratio ours/bare. Both fleets stay
  *   connected and the flat-out rounds take turns (ours, bare, ours, …); the ratio is the median of
  *   the rounds that count (see ocpp/ratio.ts). The pieces are in bench/ocpp/.
  *
- * Env: BENCH_PARTS (default 1,2,3; `1b` adds part 1 against the bare server, for its RSS), BENCH_CONNECTIONS (10000), BENCH_CONNECT_CONCURRENCY (200),
+ * Env: BENCH_PARTS (default 1,2,3; `1b` adds part 1 against the bare server, for its RSS; `1a` the authenticated reconnect storm), BENCH_AUTH_CONNECTIONS (2000), BENCH_AUTH_TIMEOUT_S (600), BENCH_CONNECTIONS (10000), BENCH_CONNECT_CONCURRENCY (200),
  * BENCH_HEARTBEAT_S (20), BENCH_HOLD_S (20), BENCH_STATIONS (1000), BENCH_RATE (2000),
  * BENCH_RATE_S (15), BENCH_MAX_S (10), BENCH_ROUNDS (3), BENCH_WARMUP_S (3), BENCH_STATUS_SHARE (0.25), BENCH_SAMPLES (2, up to 12),
  * BENCH_SOURCE_IPS (source addresses 127.0.0.x, default: 1 per 20,000 connections),
@@ -33,14 +38,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { deleteStreams, dropDatabase, uniqueSuffix } from '@cpo/testing';
 import { partConnections, type ConnectionsResult } from './ocpp/fleet.js';
+import { partAuthReconnect, type AuthResult } from './ocpp/reconnect.js';
 import { flatOutRound, persisted, prepareLoad, resultOf, type Loaded, type LoadResult } from './ocpp/load.js';
 import { openFilesLimit, rssOf } from './ocpp/proc.js';
 import { startBare, startOurs, type Server } from './ocpp/servers.js';
 import { summarise, table } from './ocpp/summary.js';
-import { BARE_STRICT, CONNECTIONS, MAX_S, out, PARTS, ROUNDS, STATIONS } from './ocpp/settings.js';
+import { AUTH_CONNECTIONS, BARE_STRICT, CONNECTIONS, MAX_S, out, PARTS, ROUNDS, STATIONS } from './ocpp/settings.js';
 
 async function main(): Promise<void> {
-  const needFiles = Math.max(CONNECTIONS, STATIONS) + 2048;
+  const needFiles = Math.max(CONNECTIONS, STATIONS, PARTS.has('1a') ? AUTH_CONNECTIONS : 0) + 2048;
   if (openFilesLimit() < needFiles && !process.env.BENCH_REEXEC) {
     // Node cannot raise its own limit beyond the hard one: re-run under a raised `ulimit -n`.
     const child = spawn('/bin/sh', ['-c', `ulimit -n ${needFiles} && exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_REEXEC: '1' } });
@@ -54,7 +60,10 @@ async function main(): Promise<void> {
   const prefix = `bench_${suffix}`;
   let ours: Server | undefined;
   let bare: Server | undefined;
+  /** Part 1a's replicas (it removes its own database and streams; they are here for an interrupted run). */
+  const authReplicas: Server[] = [];
   const cleanup = async () => {
+    for (const r of authReplicas) await r.stop().catch(() => undefined);
     await ours?.stop().catch(() => undefined);
     await bare?.stop().catch(() => undefined);
     await dropDatabase(database).catch(() => undefined);
@@ -69,7 +78,10 @@ async function main(): Promise<void> {
   let bareLoad: LoadResult | undefined;
   let bareConnections: ConnectionsResult | undefined;
   let stored: Awaited<ReturnType<typeof persisted>> | undefined;
+  let auth: AuthResult | undefined;
   try {
+    // First, alone on the machine: its storms are measured in CPU and seconds of the new replica.
+    if (PARTS.has('1a')) auth = await partAuthReconnect(needFiles, authReplicas);
     if (PARTS.has('1') || PARTS.has('2')) {
       ours = await startOurs(database, prefix, needFiles);
       out(`ocpp service pid ${ours.pid} (log: ${ours.logFile}), RSS at start ${rssOf(ours.pid).rssMb} MB`);
@@ -114,9 +126,9 @@ async function main(): Promise<void> {
 
   out();
   out(`summary (load average now: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; 2 cores shared with PostgreSQL, NATS, Redis and anyone else's work)`);
-  const { rows, ratio } = summarise(connections, bareConnections, oursLoad, bareLoad);
+  const { rows, ratio } = summarise(connections, bareConnections, oursLoad, bareLoad, auth);
   for (const line of table(rows)) out(line);
-  out(JSON.stringify({ connections, bareConnections, ours: oursLoad, bare: bareLoad, ratio, stored }));
+  out(JSON.stringify({ connections, auth, bareConnections, ours: oursLoad, bare: bareLoad, ratio, stored }));
   // Heartbeat loops of part 1 may still be asleep: nothing else is pending.
   process.exit(0);
 }

@@ -59,8 +59,17 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, child
   throw new Error(`server not ready after ${timeoutMs} ms:\n${tail(logFile)}`);
 }
 
-export async function startOurs(database: string, prefix: string, nofile: number): Promise<Server> {
+/** A replica of part 1a: its own name (log file), extra environment, and Node flags added after the deployed ones. */
+export interface ReplicaOptions {
+  name?: string;
+  env?: Record<string, string>;
+  extraNodeOptions?: string;
+}
+
+export async function startOurs(database: string, prefix: string, nofile: number, o: ReplicaOptions = {}): Promise<Server> {
   const port = await freePort();
+  const name = o.name ?? 'ours';
+  const nodeOptions = [serverNodeOptions(), o.extraNodeOptions].filter(Boolean).join(' ');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'development',
@@ -84,12 +93,14 @@ export async function startOurs(database: string, prefix: string, nofile: number
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OCPP_') || k.startsWith('OUTBOX_') || k === 'DATABASE_POOL_SIZE')),
     // Node flags as deployed (deploy/k8s/base/ocpp.yaml); BENCH_SERVER_NODE_OPTIONS overrides them
     // for experiments (e.g. `--max-old-space-size=…`, an `--import` preload; empty: none).
-    ...(serverNodeOptions() ? { NODE_OPTIONS: serverNodeOptions() } : {}),
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    // After the pass-through: what a part sets for its replicas wins over the bench's environment.
+    ...o.env,
   };
   const args = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), join(distRoot, 'apps/ocpp/src/main.js')];
-  const { child, logFile } = spawnWithLimit('ours', args, env, nofile);
+  const { child, logFile } = spawnWithLimit(name, args, env, nofile);
   await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 60_000, child, logFile);
-  return { name: 'ours', database, url: `ws://127.0.0.1:${port}/ocpp`, pid: child.pid!, child, logFile, stop: () => stopChild(child) };
+  return { name, database, url: `ws://127.0.0.1:${port}/ocpp`, pid: child.pid!, child, logFile, stop: () => stopChild(child) };
 }
 
 /** The service's Node flags: the manifest's NODE_OPTIONS unless the bench's env says otherwise. */

@@ -17,7 +17,10 @@ export const WARMUP_S = num('BENCH_WARMUP_S', 3);
 export const STATUS_SHARE = num('BENCH_STATUS_SHARE', 0.25);
 /** Sampled values per MeterValues: energy and power, then what a three-phase AC charger adds (up to 12). */
 export const SAMPLES = Math.min(12, Math.max(2, num('BENCH_SAMPLES', 2)));
-export const SOURCE_IPS = num('BENCH_SOURCE_IPS', Math.max(1, Math.ceil(CONNECTIONS / 20_000)));
+/** Part 1a: chargers with their own AuthorizationKey that reconnect to a fresh replica, and how long they keep trying. */
+export const AUTH_CONNECTIONS = num('BENCH_AUTH_CONNECTIONS', 2_000);
+export const AUTH_TIMEOUT_S = num('BENCH_AUTH_TIMEOUT_S', 600);
+export const SOURCE_IPS = num('BENCH_SOURCE_IPS', Math.max(1, Math.ceil(Math.max(CONNECTIONS, AUTH_CONNECTIONS) / 20_000)));
 export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 export const CPU_PROF = process.env.BENCH_CPU_PROF;
 export const BARE_STRICT = (process.env.BENCH_BARE_STRICT ?? '1') === '1';

@@ -54,6 +54,8 @@ export class SimCharger {
     readonly identity: string,
     private readonly callTimeoutMs: number,
     private readonly localAddress?: string,
+    /** `Authorization` header of the upgrade (Basic auth, security profile 1/2). */
+    private readonly authorization?: string,
   ) {}
 
   open(url: string): Promise<void> {
@@ -62,6 +64,7 @@ export class SimCharger {
         perMessageDeflate: false,
         localAddress: this.localAddress,
         handshakeTimeout: 60_000,
+        ...(this.authorization ? { headers: { Authorization: this.authorization } } : {}),
         // Masks protect intermediaries that loopback does not have, so every frame gets the zero
         // mask (ws then skips the XOR; the server unmasks as always), and the answers, from a
         // server under test, are not re-checked for UTF-8.

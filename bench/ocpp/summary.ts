@@ -1,6 +1,7 @@
 /** The closing table of the OCPP benchmark: targets, per-round ratios and the verdict. */
 import type { ConnectionsResult } from './fleet.js';
 import type { LoadResult } from './load.js';
+import type { AuthResult, StormResult } from './reconnect.js';
 import { ratioVerdict } from './ratio.js';
 import { BARE_SATURATED, CONNECT_CONCURRENCY, CONNECTIONS, RATE, ROUNDS, SAME_SPEED } from './settings.js';
 
@@ -10,7 +11,13 @@ export interface Summary {
   ratio?: number;
 }
 
-export function summarise(connections: ConnectionsResult | undefined, bareConnections: ConnectionsResult | undefined, oursLoad: LoadResult | undefined, bareLoad: LoadResult | undefined): Summary {
+export function summarise(
+  connections: ConnectionsResult | undefined,
+  bareConnections: ConnectionsResult | undefined,
+  oursLoad: LoadResult | undefined,
+  bareLoad: LoadResult | undefined,
+  auth?: AuthResult,
+): Summary {
   const rows: [string, string, string][] = [];
   if (connections)
     rows.push(
@@ -19,6 +26,7 @@ export function summarise(connections: ConnectionsResult | undefined, bareConnec
       ['  heartbeat latency p50 / p99', `${connections.heartbeats.p50} / ${connections.heartbeats.p99} ms`, `${connections.heartbeats.count} answered, ${connections.heartbeatErrors} errors`],
       ['  upgrade rate, then boot rate', `${connections.openPerS}/s, ${connections.bootPerS}/s`, `${CONNECT_CONCURRENCY} in flight`],
     );
+  if (auth) rows.push(...authRows(auth));
   if (bareConnections)
     rows.push([
       'bare ocpp-rpc: connections held, RSS idle → loaded',
@@ -65,6 +73,24 @@ export function summarise(connections: ConnectionsResult | undefined, bareConnec
     rows.push(['  per-core ratio bare server / ours (server processes only)', coreRatio.toFixed(2), 'CPU per CALL of the two server processes alone; not the target']);
   }
   return { rows, ratio };
+}
+
+/** Part 1a: the two reconnect storms and their ratio. */
+function authRows(auth: AuthResult): [string, string, string][] {
+  const storm = (label: string, s: StormResult): [string, string, string] => {
+    const refused = Object.entries(s.refusals).map(([status, n]) => `${n}× ${status === 'error' ? 'no answer' : status}`);
+    return [
+      label,
+      `${s.connected} of ${s.target} in ${s.seconds} s`,
+      `refused ${refused.join(', ') || 'none'}${s.gaveUp ? `, ${s.gaveUp} gave up` : ''}; ${s.scryptRuns} scrypt runs; CPU ${s.cpuS} s (${Math.round(s.cpuShare * 100)} %)`,
+    ];
+  };
+  return [
+    storm('authenticated reconnect storm, no shared memory', auth.without),
+    storm('  with shared memory of verified keys', auth.withShared),
+    ['  without / with', `time ${auth.ratio.time ?? 'n/a'}×`, `CPU ${auth.ratio.cpu ?? 'n/a'}×`],
+    storm('  first connection to replica A', auth.first),
+  ];
 }
 
 /** The rows as aligned columns. */
