@@ -25,6 +25,7 @@ import {
   OcppTransactionStartedV1,
   OcppTransactionStoppedV1,
 } from './events/ocpp.js';
+import { OcppDiagnosticsStatusV1, OcppFirmwareStatusV1, OcppRemoteStartSettledV1, OcppReservationUpdatedV1 } from './events/ocpp-outcomes.js';
 import { PlannerGroupTopologyChangedV1, PlannerStationLimitsPlannedV1 } from './events/planner.js';
 import { RemsMeasurementDecodedV1 } from './events/rems.js';
 import { Subjects, type EventSubject } from './subjects.js';
@@ -46,6 +47,10 @@ export const EventSchemas = {
   [Subjects.OcppMeterSampled]: { version: 1, schema: OcppMeterSampledV1 },
   [Subjects.OcppChargingProfileApplied]: { version: 1, schema: OcppChargingProfileAppliedV1 },
   [Subjects.OcppChargingProfileFailed]: { version: 1, schema: OcppChargingProfileFailedV1 },
+  [Subjects.OcppRemoteStartSettled]: { version: 1, schema: OcppRemoteStartSettledV1 },
+  [Subjects.OcppReservationUpdated]: { version: 1, schema: OcppReservationUpdatedV1 },
+  [Subjects.OcppFirmwareStatus]: { version: 1, schema: OcppFirmwareStatusV1 },
+  [Subjects.OcppDiagnosticsStatus]: { version: 1, schema: OcppDiagnosticsStatusV1 },
   [Subjects.RemsMeasurementDecoded]: { version: 1, schema: RemsMeasurementDecodedV1 },
   [Subjects.OcpiCommandRequested]: { version: 1, schema: OcpiCommandRequestedV1 },
   [Subjects.OcpiCommandResult]: { version: 1, schema: OcpiCommandResultV1 },

@@ -27,6 +27,7 @@ export * from './events/capacity.js';
 export * from './events/planner.js';
 export * from './events/ocpp16-enums.js';
 export * from './events/ocpp.js';
+export * from './events/ocpp-outcomes.js';
 export * from './events/rems.js';
 export * from './events/ocpi.js';
 export { Timestamp, CalendarDate } from './events/common.js';

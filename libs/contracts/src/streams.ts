@@ -46,8 +46,21 @@ export const Streams = {
   },
   OCPP: {
     name: 'OCPP',
-    subjects: ['ocpp.station.>', 'ocpp.connector.>', 'ocpp.transaction.>', 'ocpp.meter.>', 'ocpp.charging-profile.>'],
-    description: 'What chargers did and measured: connections, boots, statuses, transactions, meter values, profiles',
+    subjects: [
+      'ocpp.station.>',
+      'ocpp.connector.>',
+      'ocpp.transaction.>',
+      'ocpp.meter.>',
+      'ocpp.charging-profile.>',
+      // Late outcomes of operator commands. An existing stream gets them at boot (ensureStreams
+      // updates the subjects), so a deployment needs no manual stream change.
+      'ocpp.remote-start.>',
+      'ocpp.reservation.>',
+      'ocpp.firmware.>',
+      'ocpp.diagnostics.>',
+    ],
+    description:
+      'What chargers did and measured: connections, boots, statuses, transactions, meter values, profiles; late outcomes of remote starts, reservations, firmware and diagnostics',
     maxAgeMs: DEFAULT_MAX_AGE_MS,
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
   },

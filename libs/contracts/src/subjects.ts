@@ -38,6 +38,14 @@ export const Subjects = {
   OcppChargingProfileApplied: 'ocpp.charging-profile.applied',
   /** A charging profile could not be applied. */
   OcppChargingProfileFailed: 'ocpp.charging-profile.failed',
+  /** A remote start reached its final state (a late outcome of an operator command). */
+  OcppRemoteStartSettled: 'ocpp.remote-start.settled',
+  /** A reservation changed status (a late outcome of ReserveNow / CancelReservation). */
+  OcppReservationUpdated: 'ocpp.reservation.updated',
+  /** A charger reported firmware update progress (or ocpp inferred Installed from its boot). */
+  OcppFirmwareStatus: 'ocpp.firmware.status',
+  /** A charger reported diagnostics upload progress. */
+  OcppDiagnosticsStatus: 'ocpp.diagnostics.status',
   /** A REMS frame was decoded (rems-ingest → planner). */
   RemsMeasurementDecoded: 'rems.measurement.decoded',
   /** A roaming partner's command for one of our chargers (ocpi-hub → ocpp). */

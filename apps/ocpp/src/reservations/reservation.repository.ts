@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { OutboxWriter } from '@cpo/messaging';
 import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageTotal } from '../persistence/page.js';
+import { publishReservationUpdates, UPDATED_COLUMNS, updateOf } from './reservation-events.js';
 import type { HeldReservation } from './reservation-match.js';
 
 /** What a ReserveNow asks the charger to hold under its reservationId. */
@@ -50,9 +52,16 @@ const LIVE_SQL = `(${LIVE_RESERVATION_STATUSES.map((s) => `'${s}'`).join(', ')})
 /** Serialises moving `reservation_id_seq` past an explicit id with the `nextval`s that could race it. */
 const SEQUENCE_LOCK = 0x7265_7376; // "resv"
 
+/**
+ * Reservations (SQL). Every status change that is an outcome (not `Requested`, not the `Expired`
+ * computed on read) is published as `ocpp.reservation.updated` in the transaction that makes it.
+ */
 @Injectable()
 export class ReservationRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly outbox: OutboxWriter,
+  ) {}
 
   async nextId(): Promise<number> {
     return this.db.transaction(async (tx) => {
@@ -113,9 +122,10 @@ export class ReservationRepository {
       `WITH latest AS (SELECT id, status FROM reservations WHERE reservation_id = $1 AND station_id = $3 ORDER BY status = ANY($4::text[]) DESC, id DESC LIMIT 1 FOR UPDATE)
        UPDATE reservations r SET status = 'Used', transaction_id = $2, replaced = NULL, updated_at = now() FROM latest
        WHERE r.id = latest.id AND (r.status <> 'Used' OR r.transaction_id IS NULL)
-       RETURNING latest.status = ANY($4::text[]) AS live`,
+       RETURNING latest.status = ANY($4::text[]) AS live, ${UPDATED_COLUMNS}`,
       [reservationId, transactionId, stationId, [...LIVE_RESERVATION_STATUSES]],
     ));
+    await publishReservationUpdates(this.outbox, tx, rows.map((r) => updateOf(r as unknown as Record<string, unknown>)));
     return rows[0]?.live === true;
   }
 
@@ -154,12 +164,14 @@ export class ReservationRepository {
    */
   async markReplacedUsed(tx: EntityManager, stationId: string, reservationId: number, transactionId: number): Promise<void> {
     const where = `reservation_id = $1 AND station_id = $2 AND status = 'Requested' AND replaced IS NOT NULL`;
-    await tx.query(
-      `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status, transaction_id, created_at)
+    const used = returnedRows<Record<string, unknown>>(await tx.query(
+      `INSERT INTO reservations AS r (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status, transaction_id, created_at)
        SELECT reservation_id, station_id, (replaced->>'connectorId')::int, replaced->>'idTag', replaced->>'parentIdTag', (replaced->>'expiryDate')::timestamptz,
-         'Used', $3, created_at FROM reservations WHERE ${where}`,
+         'Used', $3, created_at FROM reservations WHERE ${where}
+       RETURNING ${UPDATED_COLUMNS}`,
       [reservationId, stationId, transactionId],
-    );
+    ));
+    await publishReservationUpdates(this.outbox, tx, used.map(updateOf));
     await tx.query(`UPDATE reservations SET replaced = NULL, created_at = updated_at WHERE ${where}`, [reservationId, stationId]);
   }
 
@@ -169,11 +181,14 @@ export class ReservationRepository {
    * `from` are live statuses, so this touches the live reservation only, never the history.
    */
   async setStatus(stationId: string, reservationId: number, status: string, from: readonly LiveReservationStatus[]): Promise<boolean> {
-    const rows = returnedRows(await this.db.query(
-      `UPDATE reservations SET status = $3, replaced = NULL, updated_at = now() WHERE reservation_id = $1 AND station_id = $2 AND status = ANY($4::text[]) RETURNING reservation_id`,
-      [reservationId, stationId, status, [...from]],
-    ));
-    return rows.length > 0;
+    return this.db.transaction(async (tx) => {
+      const rows = returnedRows<Record<string, unknown>>(await tx.query(
+        `UPDATE reservations r SET status = $3, replaced = NULL, updated_at = now() WHERE reservation_id = $1 AND station_id = $2 AND status = ANY($4::text[]) RETURNING ${UPDATED_COLUMNS}`,
+        [reservationId, stationId, status, [...from]],
+      ));
+      await publishReservationUpdates(this.outbox, tx, rows.map(updateOf));
+      return rows.length > 0;
+    });
   }
 
   /**
@@ -195,6 +210,8 @@ export class ReservationRepository {
         [reservationId, stationId, ...terms],
       )) as { id: string; replacing: boolean; answered: boolean }[];
       if (!row) return;
+      // Whichever way the row is settled below, the outcome is this request's, with its terms.
+      await publishReservationUpdates(this.outbox, tx, [{ stationId, reservationId, ...request, status }]);
       if (!row.answered) {
         // A later ReserveNow with this id replaced the row's terms since this one was sent: this
         // answer says what the charger holds before that one lands. Taken (or possibly), it is what
@@ -245,7 +262,10 @@ export class ReservationRepository {
    * takes rows in the order it meets them, and the two would deadlock (one of them aborted).
    */
   async endOnInoperative(stationId: string, connectorId: number, status: 'Faulted' | 'Unavailable'): Promise<void> {
-    await this.db.query(
+    // A transaction (not one statement) so the events commit with the change; only Faulted or
+    // Unavailable statuses come here, off the status commit.
+    await this.db.transaction(async (tx) => {
+      const ended = returnedRows<Record<string, unknown>>(await tx.query(
       `WITH ended AS (
          SELECT id, status = 'Requested' AS replacing FROM reservations
           WHERE station_id = $1 AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)
@@ -256,9 +276,17 @@ export class ReservationRepository {
        UPDATE reservations r SET status = CASE WHEN ended.replacing THEN r.status ELSE $3 END,
          replaced = CASE WHEN ended.replacing THEN r.replaced || jsonb_build_object('status', $3::text) ELSE r.replaced END,
          updated_at = CASE WHEN ended.replacing THEN r.updated_at ELSE now() END
-       FROM ended WHERE r.id = ended.id`,
-      [stationId, connectorId, status],
-    );
+       FROM ended WHERE r.id = ended.id
+       RETURNING r.reservation_id, r.station_id, $3::text AS status, NULL AS transaction_id,
+         CASE WHEN ended.replacing THEN (r.replaced->>'connectorId')::int ELSE r.connector_id END AS connector_id,
+         CASE WHEN ended.replacing THEN r.replaced->>'idTag' ELSE r.id_tag END AS id_tag,
+         CASE WHEN ended.replacing THEN r.replaced->>'parentIdTag' ELSE r.parent_id_tag END AS parent_id_tag,
+         CASE WHEN ended.replacing THEN (r.replaced->>'expiryDate')::timestamptz ELSE r.expiry_date END AS expiry_date`,
+        [stationId, connectorId, status],
+      ));
+      // The held reservation ended (also one a Requested replacement stands in for): its own terms.
+      await publishReservationUpdates(this.outbox, tx, ended.map(updateOf));
+    });
   }
 
   /** Newest first; a reservation the charger may still hold reads as `Expired` once past its `expiryDate` (spec: it ends then). */

@@ -4,7 +4,7 @@ import { OutboxWriter } from '@cpo/messaging';
 import { APP_CONFIG, NotFoundError, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
@@ -14,6 +14,7 @@ import { isUnsetClock, parseOcppTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
 import { StationRepository } from './station.repository.js';
+import { transferStatusEvent, type TransferStatus } from './transfer-events.js';
 import { TransferRepository, type UploadKind } from './transfer.repository.js';
 
 /** Clock skew of a charger's status timestamp that is not worth a warning. */
@@ -108,7 +109,9 @@ export class StationService {
       );
       // In the boot's transaction, whatever its answer: a Pending or Rejected station runs the new firmware too.
       const firmware = typeof req.firmwareVersion === 'string' && req.firmwareVersion !== '' ? req.firmwareVersion : undefined;
-      const installed = firmware !== undefined && (await this.transfers.recordInstalledAtBoot(tx, ctx.stationId, firmware, now));
+      const inferred = firmware === undefined ? undefined : await this.transfers.recordInstalledAtBoot(tx, ctx.stationId, firmware, now);
+      const installed = inferred !== undefined;
+      if (inferred) await this.publishTransfer(tx, 'firmware', { stationId: ctx.stationId, status: 'Installed', statusAt: now, ...inferred, inferredFromBoot: true });
       const interval = status === 'Accepted' ? this.config.OCPP_HEARTBEAT_INTERVAL_S : this.config.OCPP_BOOT_RETRY_INTERVAL_S;
       // Built for the contract (a lenient boot may lack its vendor): an event must never refuse the boot.
       const built = stationBootedEvent(ctx.stationId, req, { registrationStatus: status, intervalS: interval, bootedAt: now });
@@ -208,6 +211,22 @@ export class StationService {
       await this.transfers.recordUploadStatus(tx, stationId, kind, status, at, named);
       if (named !== undefined && kind !== 'diagnostics') await this.transfers.recordRequestStatus(tx, stationId, kind, named, status, at);
       await this.stations.storeMessage(tx, stationId, message.action, message.payload);
+      // Log uploads (GetLog) have no event: the brief's late outcomes are firmware and diagnostics.
+      if (kind !== 'log') {
+        const request = await this.transfers.requestOf(tx, stationId, kind, at, named);
+        await this.publishTransfer(tx, kind, { stationId, status, statusAt: at, requestId: named, requestedAt: request?.requestedAt });
+      }
     });
+  }
+
+  /**
+   * Enqueues a transfer status as reported (the station view may keep an outcome over it, the event
+   * does not judge); one the contract cannot carry is logged, never failing the notification's commit.
+   */
+  private async publishTransfer(tx: EntityManager, kind: 'firmware' | 'diagnostics', status: TransferStatus): Promise<void> {
+    const subject = kind === 'firmware' ? Subjects.OcppFirmwareStatus : Subjects.OcppDiagnosticsStatus;
+    const built = transferStatusEvent(subject, status);
+    if ('event' in built) await this.outbox.enqueue(tx, subject, built.event, { validate: false });
+    else this.logger.warn({ stationId: status.stationId, status: status.status, reason: built.invalid }, `${kind} status stored as sent but not published: the bus contract cannot carry it`);
   }
 }

@@ -97,15 +97,30 @@ export class TransferRepository {
   }
 
   /**
+   * The request a status received at `at` belongs to, for its event: the station's current request
+   * of `kind` when it was sent at or before `at` and, for a status naming a requestId (security
+   * extension), it is the request with that id; for one naming none, a plain (1.6) request.
+   */
+  async requestOf(tx: EntityManager, id: string, kind: 'firmware' | 'diagnostics', at: Date, requestId?: number): Promise<{ requestedAt: Date } | undefined> {
+    const rows = returnedRows<{ requested_at: Date }>(await tx.query(
+      `SELECT (${kind}_request->>'requestedAt')::timestamptz AS requested_at FROM stations
+        WHERE id = $1 AND (${kind}_request->>'requestedAt')::timestamptz <= $2
+          AND ${kind}_request->'requestId' IS NOT DISTINCT FROM to_jsonb($3::bigint)`,
+      [id, at, requestId ?? null],
+    ));
+    return rows[0] && { requestedAt: rows[0].requested_at };
+  }
+
+  /**
    * The station booted with a firmwareVersion other than the one it ran when it accepted its current
    * firmware request, whose latest status says the update was under way (BEFORE_INSTALL, or none
    * since the request): it runs the new firmware, and the request is recorded `Installed`, flagged
    * `installedInferredFromBoot`. Many chargers report Installing, reboot, and then only boot, so
    * the request read Installing for ever. A boot on the same version tells nothing (still pending,
    * or failed): left as it is. Nothing either for a request recorded before its version was kept, or
-   * from a station that had reported none. Returns whether it recorded the request installed.
+   * from a station that had reported none. Returns the request it recorded installed, if it did.
    */
-  async recordInstalledAtBoot(tx: EntityManager, id: string, firmwareVersion: string, at: Date): Promise<boolean> {
+  async recordInstalledAtBoot(tx: EntityManager, id: string, firmwareVersion: string, at: Date): Promise<{ requestedAt: Date; requestId?: number } | undefined> {
     const requested = `(firmware_request->>'requestedAt')::timestamptz`;
     const plainStatus = `CASE WHEN firmware_status_request_id IS NULL AND firmware_status_at >= ${requested} THEN firmware_status END`;
     const rows = returnedRows(await tx.query(
@@ -116,9 +131,10 @@ export class TransferRepository {
        WHERE id = $1 AND jsonb_typeof(firmware_request->'firmwareVersionBefore') = 'string' AND firmware_request->>'firmwareVersionBefore' <> $2
          AND $3::timestamptz >= ${requested}
          AND COALESCE(CASE WHEN firmware_request->'requestId' IS NULL THEN ${plainStatus} ELSE firmware_request->>'status' END, '') = ANY($4::text[])
-       RETURNING id`,
+       RETURNING ${requested} AS requested_at, (firmware_request->>'requestId')::bigint AS request_id`,
       [id, firmwareVersion, at, ['', ...BEFORE_INSTALL]],
     ));
-    return rows.length > 0;
+    const row = rows[0] as { requested_at: Date; request_id: string | null } | undefined;
+    return row && { requestedAt: row.requested_at, ...(row.request_id === null ? {} : { requestId: Number(row.request_id) }) };
   }
 }

@@ -9,7 +9,41 @@ import { DataSource, type EntityManager } from 'typeorm';
  */
 const LATE_START_WINDOW_S = 600;
 
-/** Remote starts and their outcome (SQL only). */
+/** A remote start that reached a final state, as `ocpp.remote-start.settled` publishes it (remote-start-events.ts). */
+export interface SettledRemoteStart {
+  id: number;
+  stationId: string;
+  connectorId: number | null;
+  idTag: string;
+  status: 'Started' | 'Rejected' | 'Failed' | 'TimedOut';
+  transactionId: number | null;
+  requestedAt: Date;
+  settledAt: Date;
+  /** `TimedOut` when a late StartTransaction revised it to `Started`. */
+  previousStatus?: 'TimedOut';
+}
+
+/** What the settling UPDATEs return: the row as it now is. */
+const SETTLED = `RETURNING r.id, r.station_id, r.connector_id, r.id_tag, r.status, r.transaction_id, r.requested_at, r.settled_at`;
+
+function settledRow(r: Record<string, unknown>, previousStatus?: 'TimedOut'): SettledRemoteStart {
+  return {
+    id: Number(r['id']),
+    stationId: r['station_id'] as string,
+    connectorId: r['connector_id'] === null ? null : Number(r['connector_id']),
+    idTag: r['id_tag'] as string,
+    status: r['status'] as SettledRemoteStart['status'],
+    transactionId: r['transaction_id'] === null ? null : Number(r['transaction_id']),
+    requestedAt: r['requested_at'] as Date,
+    settledAt: r['settled_at'] as Date,
+    ...(previousStatus ? { previousStatus } : {}),
+  };
+}
+
+/**
+ * Remote starts and their outcome (SQL only). The methods that settle one take the caller's
+ * transaction and return what they settled, so its event is enqueued in that same transaction.
+ */
 @Injectable()
 export class RemoteStartRepository {
   constructor(private readonly db: DataSource) {}
@@ -31,21 +65,25 @@ export class RemoteStartRepository {
    * transaction stays `Started`. By id, not "the tag's latest open one": two requests of one tag in
    * flight at once (an app's double tap, one per connector) each take their own answer.
    */
-  async answered(id: number, accepted: boolean): Promise<void> {
-    await this.db.query(
-      `UPDATE remote_starts SET status = $2, settled_at = CASE WHEN $2 = 'Rejected' THEN now() ELSE settled_at END
+  async answered(tx: EntityManager, id: number, accepted: boolean): Promise<SettledRemoteStart | undefined> {
+    const rows = returnedRows<Record<string, unknown>>(await tx.query(
+      `UPDATE remote_starts r SET status = $2, settled_at = CASE WHEN $2 = 'Rejected' THEN now() ELSE settled_at END
        -- Only from Requested: a concurrent StartTransaction may have made it Started meanwhile.
-       WHERE id = $1 AND status = 'Requested'`,
+       WHERE id = $1 AND status = 'Requested'
+       ${SETTLED}`,
       [id, accepted ? 'Accepted' : 'Rejected'],
-    );
+    ));
+    // Accepted only means "will try": not settled yet.
+    return rows[0] && rows[0]['status'] === 'Rejected' ? settledRow(rows[0]) : undefined;
   }
 
   /**
    * The request recorded as `id` got no CallResult and the charger cannot have acted on it (a
    * CallError, or never sent): it is `Failed`, not left to time out as if accepted.
    */
-  async failed(id: number): Promise<void> {
-    await this.db.query(`UPDATE remote_starts SET status = 'Failed', settled_at = now() WHERE id = $1 AND status = 'Requested'`, [id]);
+  async failed(tx: EntityManager, id: number): Promise<SettledRemoteStart | undefined> {
+    const rows = returnedRows<Record<string, unknown>>(await tx.query(`UPDATE remote_starts r SET status = 'Failed', settled_at = now() WHERE id = $1 AND status = 'Requested' ${SETTLED}`, [id]));
+    return rows[0] && settledRow(rows[0]);
   }
 
   /**
@@ -59,22 +97,25 @@ export class RemoteStartRepository {
    * prefix: it holds only open remote starts, a handful per station. A start stamped before the
    * request (beyond `clockSkewS` of a charger clock running behind) is not one it caused: a session
    * queued offline and delivered after the request (OCPP 1.6 §3.7) must not take its link.
+   * Returns the remote start it linked (one that had timed out with `previousStatus`), if any.
    */
-  async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number, startedAt: Date, clockSkewS: number): Promise<boolean> {
+  async started(tx: EntityManager, stationId: string, connectorId: number, idTag: string, transactionId: number, startedAt: Date, clockSkewS: number): Promise<SettledRemoteStart | undefined> {
     const params = [stationId, connectorId, idTag, transactionId, startedAt, clockSkewS];
     const link = (statuses: string, since: string) =>
       tx.query(
-        `UPDATE remote_starts SET status = 'Started', transaction_id = $4, settled_at = now()
+        `UPDATE remote_starts r SET status = 'Started', transaction_id = $4, settled_at = now()
          WHERE id = (SELECT id FROM remote_starts WHERE station_id = $1 AND lower(id_tag) = lower($3) AND status IN ${statuses} AND (connector_id IS NULL OR connector_id = $2)
                        AND requested_at <= $5::timestamptz + make_interval(secs => $6)${since}
                      ORDER BY requested_at DESC LIMIT 1)
            AND status IN ${statuses}
-         RETURNING id`,
+         ${SETTLED}`,
         params,
       );
-    if (returnedRows(await link(`('Requested', 'Accepted')`, '')).length > 0) return true;
+    const open = returnedRows<Record<string, unknown>>(await link(`('Requested', 'Accepted')`, ''));
+    if (open[0]) return settledRow(open[0]);
     // Apart, so the usual lookup keeps its partial index; this one reads the station's recent requests (`remote_starts_station`).
-    return returnedRows(await link(`('TimedOut')`, ` AND requested_at >= $5::timestamptz - make_interval(secs => ${LATE_START_WINDOW_S})`)).length > 0;
+    const late = returnedRows<Record<string, unknown>>(await link(`('TimedOut')`, ` AND requested_at >= $5::timestamptz - make_interval(secs => ${LATE_START_WINDOW_S})`));
+    return late[0] && settledRow(late[0], 'TimedOut');
   }
 
   /** Whether a remote start of the tag (any case) at the station is still open (requested, or accepted and its StartTransaction to come). */
@@ -87,15 +128,15 @@ export class RemoteStartRepository {
   }
 
   /** Marks remote starts that led to no transaction within `timeoutS` as timed out; returns them. */
-  async expire(timeoutS: number): Promise<{ stationId: string; idTag: string; answered: boolean }[]> {
+  async expire(tx: EntityManager, timeoutS: number): Promise<(SettledRemoteStart & { answered: boolean })[]> {
     // `answered`: the charger had said Accepted (a Requested one never got an answer: timeout, lost link).
-    const rows = returnedRows<{ station_id: string; id_tag: string; answered: boolean }>(await this.db.query(
+    const rows = returnedRows<Record<string, unknown>>(await tx.query(
       `UPDATE remote_starts r SET status = 'TimedOut', settled_at = now()
          FROM (SELECT id, status = 'Accepted' AS answered FROM remote_starts WHERE status IN ('Requested', 'Accepted') AND requested_at < now() - make_interval(secs => $1) FOR UPDATE) o
         WHERE r.id = o.id AND r.status IN ('Requested', 'Accepted')
-       RETURNING r.station_id, r.id_tag, o.answered`,
+       ${SETTLED}, o.answered`,
       [timeoutS],
     ));
-    return rows.map((r) => ({ stationId: r.station_id, idTag: r.id_tag, answered: r.answered }));
+    return rows.map((r) => ({ ...settledRow(r), answered: r['answered'] === true }));
   }
 }

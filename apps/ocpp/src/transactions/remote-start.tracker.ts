@@ -1,17 +1,21 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { OutboxWriter } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { publishSettled } from './remote-start-events.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 
 /**
  * `Accepted` to RemoteStartTransaction only means "will try": success is the StartTransaction that
  * follows. Requests are recorded, linked to that transaction, or reported as timed out (TC_011_2)
  * after `OCPP_REMOTE_START_TIMEOUT_S`; one the charger cannot have acted on (CallError, never sent)
- * is `Failed` at once.
+ * is `Failed` at once. Each final state is published (`ocpp.remote-start.settled`) in the
+ * transaction that records it.
  */
 @Injectable()
 export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -21,6 +25,8 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
     private readonly executor: CommandExecutor,
     private readonly remoteStarts: RemoteStartRepository,
     private readonly metrics: OcppMetrics,
+    private readonly db: DataSource,
+    private readonly outbox: OutboxWriter,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -38,11 +44,19 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
       const id = recorded.get(payload);
       // One that may have reached the charger waits for its StartTransaction (or times out).
       if (id === undefined || mayHaveReachedCharger(failure)) return;
-      await this.remoteStarts.failed(id);
+      await this.db.transaction(async (tx) => {
+        const settled = await this.remoteStarts.failed(tx, id);
+        await publishSettled(this.outbox, tx, settled ? [settled] : []);
+      });
     });
     this.executor.afterAnswer('RemoteStartTransaction', async (_ctx, payload, answer) => {
       const id = recorded.get(payload);
-      if (id !== undefined) await this.remoteStarts.answered(id, (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted');
+      if (id === undefined) return;
+      const accepted = (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted';
+      await this.db.transaction(async (tx) => {
+        const settled = await this.remoteStarts.answered(tx, id, accepted);
+        await publishSettled(this.outbox, tx, settled ? [settled] : []);
+      });
     });
   }
 
@@ -58,9 +72,14 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
 
   async expire(): Promise<void> {
     try {
-      for (const expired of await this.remoteStarts.expire(this.config.OCPP_REMOTE_START_TIMEOUT_S)) {
+      const expired = await this.db.transaction(async (tx) => {
+        const rows = await this.remoteStarts.expire(tx, this.config.OCPP_REMOTE_START_TIMEOUT_S);
+        await publishSettled(this.outbox, tx, rows);
+        return rows;
+      });
+      for (const { answered, stationId, idTag } of expired) {
         this.metrics.remoteStartTimeouts.inc();
-        const { answered, ...where } = expired;
+        const where = { stationId, idTag };
         this.logger.warn(where, answered ? 'remote start accepted by the charger but no transaction started in time' : 'remote start unanswered and no transaction started in time');
       }
     } catch (err) {

@@ -14,6 +14,7 @@ import { StationRepository } from '../stations/station.repository.js';
 import { chargerTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { TransactionOwners } from './transaction-owners.js';
+import { publishSettled } from './remote-start-events.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
 import { endsInRestart, keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
@@ -112,7 +113,9 @@ export class TransactionService {
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
-      await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId, startedAt, REMOTE_START_CLOCK_SKEW_S);
+      // The remote start it settles (if any) is published with the start, in its transaction.
+      const linked = await this.remoteStarts.started(tx, stationId, req.connectorId, req.idTag, row.transactionId, startedAt, REMOTE_START_CLOCK_SKEW_S);
+      await publishSettled(this.outbox, tx, linked ? [linked] : []);
       await this.endReservation(tx, stationId, req, idTagInfo, row.transactionId, startedAt);
       // The reference as stored with the transaction: the hub echoes it in the eMSP's Session and CDR.
       const event = transactionStartedEvent({ ...req, stationId, transactionId: row.transactionId, startedAt, authorizationReference: row.authorizationReference, idTagStatus: idTagInfo.status });

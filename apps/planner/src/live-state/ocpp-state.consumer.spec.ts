@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { Headers, Subjects } from '@cpo/contracts';
+import { Headers, sampleEvents, Subjects } from '@cpo/contracts';
 import { BusNames, decodeMessage, type BusEvent, type ConsumerHost, type ConsumerSpec } from '@cpo/messaging';
 import type { JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
@@ -39,4 +39,23 @@ describe('OcppStateConsumer', () => {
     expect(sessionStarted).toHaveBeenCalledWith(tx, 'CP-F', 2, 41, new Date('2026-01-01T10:00:00Z'));
     expect(requestForStation).toHaveBeenCalledWith('CP-F', Subjects.OcppTransactionStarted, false);
   });
+
+  it.each([Subjects.OcppRemoteStartSettled, Subjects.OcppReservationUpdated, Subjects.OcppFirmwareStatus, Subjects.OcppDiagnosticsStatus])(
+    'acknowledges %s (a late command outcome the allocator does not use) without touching state or re-planning',
+    async (subject) => {
+      let spec!: ConsumerSpec;
+      const host = { register: (s: ConsumerSpec) => (spec = s) } as unknown as ConsumerHost;
+      // Any call on the state would throw: the event must change nothing.
+      const state = new Proxy({}, { get: () => () => Promise.reject(new Error('state touched')) }) as LiveStateRepository;
+      const requestForStation = jest.fn();
+      new OcppStateConsumer(host, state, { requestForStation } as unknown as ReplanRequests).onModuleInit();
+
+      // Decoded by the host's own rules: an unknown subject would fail here, as it is dead-lettered there.
+      const event = delivered(subject, sampleEvents[subject], '2026-01-01T10:00:01Z');
+      await expect(spec.handler!(event, tx)).resolves.toBeUndefined();
+      spec.afterCommit!([event]);
+
+      expect(requestForStation).not.toHaveBeenCalled();
+    },
+  );
 });

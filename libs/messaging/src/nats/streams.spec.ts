@@ -1,7 +1,7 @@
-import { Streams } from '@cpo/contracts';
+import { Streams, Subjects, subjectMatches } from '@cpo/contracts';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { BusNames } from '../bus-names.js';
-import { ensureStreams } from './streams.js';
+import { ensureStreams, streamConfig } from './streams.js';
 
 /** A JetStream API error as @nats-io/jetstream raises it: `code` is the server's err_code. */
 function apiError(description: string, code: number): Error {
@@ -51,5 +51,34 @@ describe('ensureStreams', () => {
     const m = manager([apiError('subjects overlap with an existing stream', 10065)]);
     await expect(ensureStreams(m.jsm, names, 1)).rejects.toThrow('subjects overlap');
     expect(m.attempts()).toBe(1);
+  });
+
+  it('adds the contract\'s new subjects to a stream an older release created (an upgrade needs no manual stream change)', async () => {
+    // The OCPP stream as releases before the late-outcome events created it.
+    const before = ['ocpp.station.>', 'ocpp.connector.>', 'ocpp.transaction.>', 'ocpp.meter.>', 'ocpp.charging-profile.>'];
+    const updated: { name: string; subjects: string[] }[] = [];
+    const jsm = {
+      streams: {
+        info: async (name: string) => {
+          const def = Object.values(Streams).find((d) => names.stream(d.name) === name)!;
+          const config = streamConfig(def, names, 1);
+          return { config: def.name === 'OCPP' ? { ...config, subjects: before.map((s) => names.subject(s)) } : config };
+        },
+        add: async () => {
+          throw new Error('no stream is missing');
+        },
+        update: async (name: string, config: { subjects: string[] }) => {
+          updated.push({ name, subjects: config.subjects });
+          return {};
+        },
+      },
+    } as unknown as JetStreamManager;
+
+    await ensureStreams(jsm, names, 1);
+
+    expect(updated.map((u) => u.name)).toEqual([names.stream('OCPP')]);
+    for (const subject of [Subjects.OcppRemoteStartSettled, Subjects.OcppReservationUpdated, Subjects.OcppFirmwareStatus, Subjects.OcppDiagnosticsStatus]) {
+      expect(updated[0]!.subjects.some((pattern) => subjectMatches(pattern, names.subject(subject)))).toBe(true);
+    }
   });
 });
