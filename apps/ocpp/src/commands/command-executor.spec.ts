@@ -49,6 +49,27 @@ describe('CommandExecutor', () => {
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error), stationId: 'CP-1', action: 'ClearCache' }), 'command failed');
   });
 
+  it("queues a station's hooked commands in the order they were recorded, however long each hook takes", async () => {
+    const executor = new CommandExecutor(logger);
+    const recorded: string[] = [];
+    executor.beforeSending('ReserveNow', async (_ctx, payload) => {
+      // The first replacement's hook is the slower one: side by side, the second reached the charger first.
+      if (payload['idTag'] === 'FIRST') await new Promise((r) => setTimeout(r, 30));
+      recorded.push(payload['idTag'] as string);
+    });
+    const { ctx, sent } = station();
+    const reserve = (idTag: string) => executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag, reservationId: 7 } });
+    await Promise.all([reserve('FIRST'), reserve('SECOND')]);
+    expect(recorded).toEqual(['FIRST', 'SECOND']);
+    expect(sent.map((c) => c.payload['idTag'])).toEqual(['FIRST', 'SECOND']);
+    // Another station's command does not wait for this one's hooks.
+    const other = { ...station().ctx, stationId: 'CP-2' };
+    const slow = reserve('FIRST');
+    const quick = await executor.execute(other, { action: 'ClearCache', payload: {} });
+    expect(quick).toMatchObject({ status: 'ok' });
+    await slow;
+  });
+
   it('refuses an invalid payload before any before-hook records it', async () => {
     const executor = new CommandExecutor(logger);
     const before = jest.fn(async () => undefined);

@@ -79,6 +79,14 @@ export const LocalCommandErrorCode = {
 export class CommandExecutor {
   private readonly complete = new Map<string, CompleteCommand>();
   private readonly before = new Map<string, BeforeCommand>();
+  /**
+   * Per station, the tail of the commands whose before-hook is recording: each records and is
+   * queued in turn. Hooks record state the answer then settles against (a ReserveNow replacing a
+   * reservation, a pending AuthorizationKey); run side by side, a slower hook let a later command
+   * reach the charger first, and the answers settled the wrong request (two replacements of one
+   * reservation: ours said the old one was held, the charger held the first replacement).
+   */
+  private readonly recording = new Map<string, Promise<unknown>>();
   private readonly after = new Map<string, AfterCommand[]>();
   private readonly failed = new Map<string, FailedCommand[]>();
   private limitsOf: StationLimitsOf | undefined;
@@ -126,6 +134,19 @@ export class CommandExecutor {
     return limits ? refusalOf(stationLimitViolations(action, payload, limits)) : undefined;
   }
 
+  private inRecordingOrder<T>(stationId: string, step: () => Promise<T>): Promise<T> {
+    const run = (this.recording.get(stationId) ?? Promise.resolve()).then(step);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.recording.set(stationId, tail);
+    void tail.then(() => {
+      if (this.recording.get(stationId) === tail) this.recording.delete(stationId);
+    });
+    return run;
+  }
+
   async execute(ctx: StationContext, request: OcppCommandRequest): Promise<OcppCommandReply> {
     // The timeout counts from here: a replica forwarding the command waits only that long (plus a
     // margin for the bus), so slow hooks must not push the CALL past the moment it gave up.
@@ -144,13 +165,25 @@ export class CommandExecutor {
     // Every check comes before the before-hook: a refused command must leave no trace in our state.
     const refusal = payloadRefusal(action, payload) ?? (await this.stationRefusal(ctx.stationId, action, payload));
     if (refusal) return refusal;
-    try {
-      await this.before.get(action)?.(ctx, payload);
-    } catch (e) {
-      return this.errorReply(e, { stationId: ctx.stationId, action });
+    const send = () => ctx.call(action, payload, { timeoutMs: request.timeoutMs, since: receivedAt });
+    const before = this.before.get(action);
+    let sent: Promise<CallOutcome>;
+    if (before) {
+      const recorded = await this.inRecordingOrder(ctx.stationId, async () => {
+        try {
+          await before(ctx, payload);
+        } catch (e) {
+          return { refused: this.errorReply(e, { stationId: ctx.stationId, action }) };
+        }
+        // Queued before the next command's hook runs (the queue takes it synchronously).
+        return { outcome: send() };
+      });
+      if ('refused' in recorded) return recorded.refused;
+      sent = recorded.outcome;
+    } else {
+      sent = send();
     }
-
-    const outcome = await ctx.call(action, payload, { timeoutMs: request.timeoutMs, since: receivedAt });
+    const outcome = await sent;
     // One at a time, in registration order: hooks of one action may touch the same rows.
     const effects: (() => Promise<void>)[] =
       outcome.kind === 'result'
