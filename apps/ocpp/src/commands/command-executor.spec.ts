@@ -70,6 +70,20 @@ describe('CommandExecutor', () => {
     await slow;
   });
 
+  it("applies a station's command outcomes in the order the charger answered, however long each effect takes", async () => {
+    const executor = new CommandExecutor(logger);
+    const settled: string[] = [];
+    executor.afterAnswer('ReserveNow', async (_ctx, payload) => {
+      // The first answer's effect is the slower one: side by side, the second answer settled first.
+      if (payload['idTag'] === 'FIRST') await new Promise((r) => setTimeout(r, 30));
+      settled.push(payload['idTag'] as string);
+    });
+    const { ctx } = station();
+    const reserve = (idTag: string) => executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag, reservationId: 7 } });
+    await Promise.all([reserve('FIRST'), reserve('SECOND')]);
+    expect(settled).toEqual(['FIRST', 'SECOND']);
+  });
+
   it('refuses an invalid payload before any before-hook records it', async () => {
     const executor = new CommandExecutor(logger);
     const before = jest.fn(async () => undefined);

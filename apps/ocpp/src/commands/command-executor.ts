@@ -87,6 +87,8 @@ export class CommandExecutor {
    * reservation: ours said the old one was held, the charger held the first replacement).
    */
   private readonly recording = new Map<string, Promise<unknown>>();
+  /** Per station, the tail of the command outcomes whose effects are being recorded (see execute). */
+  private readonly settling = new Map<string, Promise<unknown>>();
   private readonly after = new Map<string, AfterCommand[]>();
   private readonly failed = new Map<string, FailedCommand[]>();
   private limitsOf: StationLimitsOf | undefined;
@@ -134,15 +136,16 @@ export class CommandExecutor {
     return limits ? refusalOf(stationLimitViolations(action, payload, limits)) : undefined;
   }
 
-  private inRecordingOrder<T>(stationId: string, step: () => Promise<T>): Promise<T> {
-    const run = (this.recording.get(stationId) ?? Promise.resolve()).then(step);
+  /** Runs `step` after the steps queued before it in `chain` for the station, whatever their outcome. */
+  private inOrder<T>(chain: Map<string, Promise<unknown>>, stationId: string, step: () => Promise<T>): Promise<T> {
+    const run = (chain.get(stationId) ?? Promise.resolve()).then(step);
     const tail = run.then(
       () => undefined,
       () => undefined,
     );
-    this.recording.set(stationId, tail);
+    chain.set(stationId, tail);
     void tail.then(() => {
-      if (this.recording.get(stationId) === tail) this.recording.delete(stationId);
+      if (chain.get(stationId) === tail) chain.delete(stationId);
     });
     return run;
   }
@@ -169,17 +172,17 @@ export class CommandExecutor {
     const before = this.before.get(action);
     let sent: Promise<CallOutcome>;
     if (before) {
-      const recorded = await this.inRecordingOrder(ctx.stationId, async () => {
+      const recorded = await this.inOrder(this.recording, ctx.stationId, async (): Promise<{ refused: OcppCommandReply } | { queued: Promise<CallOutcome> }> => {
         try {
           await before(ctx, payload);
         } catch (e) {
           return { refused: this.errorReply(e, { stationId: ctx.stationId, action }) };
         }
         // Queued before the next command's hook runs (the queue takes it synchronously).
-        return { outcome: send() };
+        return { queued: send() };
       });
       if ('refused' in recorded) return recorded.refused;
-      sent = recorded.outcome;
+      sent = recorded.queued;
     } else {
       sent = send();
     }
@@ -189,8 +192,15 @@ export class CommandExecutor {
       outcome.kind === 'result'
         ? (this.after.get(action) ?? []).map((hook) => () => hook(ctx, payload, outcome.payload))
         : (this.failed.get(action) ?? []).map((hook) => () => hook(ctx, payload, outcome));
-    for (const effect of effects) {
-      await effect().catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, outcome: outcome.kind }, 'could not record the effect of a command outcome'));
+    if (effects.length > 0) {
+      // Outcomes arrive in the order the station's CALLs went out (one at a time); their effects are
+      // applied in that order too: the next answer's effects could otherwise commit first (a refused
+      // second ReserveNow settled before the accepted first one, and the first one's acceptance was lost).
+      await this.inOrder(this.settling, ctx.stationId, async () => {
+        for (const effect of effects) {
+          await effect().catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, outcome: outcome.kind }, 'could not record the effect of a command outcome'));
+        }
+      });
     }
     return replyOf(outcome, action);
   }
