@@ -16,8 +16,15 @@ async function transaction(h: OcppHarness, stationId: string, connectorId: numbe
   return row!.transaction_id;
 }
 
-async function reading(h: OcppHarness, stationId: string, at: Date, transactionId: number | null): Promise<void> {
-  await h.db.query(`INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples) VALUES ($1, 1, $2, $3, $4)`, [stationId, transactionId, at, SAMPLES]);
+/** A reading stamped `at`, received then unless `receivedAt` says otherwise (a charger clock behind). */
+async function reading(h: OcppHarness, stationId: string, at: Date, transactionId: number | null, receivedAt = at): Promise<void> {
+  await h.db.query(`INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples, received_at) VALUES ($1, 1, $2, $3, $4, $5)`, [
+    stationId,
+    transactionId,
+    at,
+    SAMPLES,
+    receivedAt,
+  ]);
 }
 
 async function message(h: OcppHarness, stationId: string, kind: string, at: Date): Promise<void> {
@@ -80,6 +87,20 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     await b.app.app.get(RetentionJob).runIfLeader();
     expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(1);
     expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(1);
+  });
+
+  it('keeps readings received within the retention though stamped before it (a charger clock years behind)', async () => {
+    const cp = uniqueStation('RET');
+    // A clock reset to its firmware's build date: stamps after 2010 are taken as sent (time.ts), years in the past.
+    const lagging = new Date(Date.now() - 3 * 365 * DAY_MS);
+    const stopped = await transaction(a, cp, 1, lagging, new Date(lagging.getTime() + 60 * 60_000));
+    await reading(a, cp, lagging, stopped, new Date());
+    await reading(a, cp, lagging, null, new Date());
+    await reading(a, cp, lagging, null);
+    await a.app.app.get(RetentionJob).runIfLeader();
+    const left = (await a.db.query(`SELECT transaction_id FROM meter_readings WHERE station_id = $1 ORDER BY transaction_id NULLS LAST`, [cp])) as { transaction_id: number | null }[];
+    // The two received now stay; the one also received years ago goes.
+    expect(left.map((r) => r.transaction_id)).toEqual([stopped, null]);
   });
 
   it('runs on one replica at a time: none while the lock is held, either once it is free', async () => {

@@ -16,6 +16,14 @@ const LOCK_KEY = `hashtext('ocpp_retention')`;
 const RUNNING = `SELECT transaction_id FROM transactions WHERE station_id = $1 AND stopped_at IS NULL`;
 
 /**
+ * Readings past the cutoff by their stamp AND their receipt. `sampled_at` is the charger's clock,
+ * taken as sent when not unset or ahead (time.ts): a clock reset to its firmware's build date stamps
+ * readings years back, and by the stamp alone they went within the hour of their arrival. The
+ * receipt is a filter on the rows the index range finds (their heap rows are read anyway).
+ */
+const OLD_READINGS = `station_id = $1 AND sampled_at < $2 AND received_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${RUNNING}))`;
+
+/**
  * Per table: the condition picking one station's rows past `$2` (the cutoff), on the table's
  * `(station_id, time)` index — the only way to find old rows without a full scan, and the reason
  * the job works station by station: no index is added to these tables (meter_readings takes
@@ -23,9 +31,9 @@ const RUNNING = `SELECT transaction_id FROM transactions WHERE station_id = $1 A
  */
 const OLD_ROWS: Record<RetentionTable, string> = {
   // A running transaction's readings stay whatever their age: its energy and the lost-stop rules read them.
-  meter_readings: `station_id = $1 AND sampled_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${RUNNING}))`,
+  meter_readings: OLD_READINGS,
   // The table of the release before meter_readings (kept for the rollout, no longer written): the same rule.
-  meter_values: `station_id = $1 AND sampled_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${RUNNING}))`,
+  meter_values: OLD_READINGS,
   // A start kept as sent (unset or ahead clock) is how a retry of it finds its transaction
   // (`startsKeptAs`, unset-clock.ts) for as long as that transaction is not stopped: kept while so.
   // Kept stops are read only by a retry of the stop itself, which comes within the charger's retries.

@@ -26,6 +26,12 @@ export interface PgListenerOptions {
 export class PgListener {
   private client?: pg.Client;
   private running = false;
+  /**
+   * The connection attempt in flight, if any: one at a time, so a second start(), or a retry timer
+   * left from before a stop() and start(), cannot open a second LISTEN connection (the first then
+   * leaked, still notifying); stop() waits for it, so no connection outlives stop().
+   */
+  private attempt?: Promise<void>;
 
   constructor(private readonly o: PgListenerOptions) {}
 
@@ -39,11 +45,16 @@ export class PgListener {
    * reports it through `onLost` and keeps trying in the background.
    */
   async start(options: { retry: boolean }): Promise<void> {
+    if (this.running && this.client) return;
     this.running = true;
     try {
-      await this.listen();
+      await this.connect();
     } catch (err) {
-      if (!options.retry) throw err;
+      if (!options.retry) {
+        // Nothing retries: not running, so a later start() tries again rather than taking it for running.
+        this.running = false;
+        throw err;
+      }
       this.lost(err as Error);
     }
   }
@@ -52,7 +63,14 @@ export class PgListener {
     this.running = false;
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    // An attempt in flight ends its own client once it sees `running` false (listen()).
+    await Promise.all([client?.end().catch(() => undefined), this.attempt?.catch(() => undefined)]);
+  }
+
+  /** The attempt in flight, or a new one. */
+  private connect(): Promise<void> {
+    this.attempt ??= this.listen().finally(() => (this.attempt = undefined));
+    return this.attempt;
   }
 
   private async listen(): Promise<void> {
@@ -84,8 +102,8 @@ export class PgListener {
     this.o.onLost?.(err);
     if (!this.running) return;
     setTimeout(() => {
-      if (!this.running || this.client) return;
-      this.listen().catch((e: unknown) => this.lost(e as Error));
+      if (!this.running || this.client || this.attempt) return;
+      this.connect().catch((e: unknown) => this.lost(e as Error));
     }, this.o.retryMs ?? 1000).unref();
   }
 }
