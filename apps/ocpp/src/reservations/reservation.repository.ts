@@ -49,6 +49,15 @@ export type LiveReservationStatus = (typeof LIVE_RESERVATION_STATUSES)[number];
 /** The same, as the predicate of the partial unique index `reservations_live` (migration 1765700000300) spells it. */
 const LIVE_SQL = `(${LIVE_RESERVATION_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
+/**
+ * The reservations a status `$3` (Faulted or Unavailable) of connector `$2` at station `$1` ends, once
+ * stored (endOnInoperative): answered ones there, or the held one a `Requested` replacement stands for.
+ */
+const ENDED_BY_STATUS = `station_id = $1 AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)
+  AND ((($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now())
+    OR (status = 'Requested' AND replaced->>'status' IN ('Accepted', 'TimedOut') AND ($2 = 0 OR (replaced->>'connectorId')::int = $2)
+      AND (replaced->>'expiryDate')::timestamptz > now()))`;
+
 /** Serialises moving `reservation_id_seq` past an explicit id with the `nextval`s that could race it. */
 const SEQUENCE_LOCK = 0x7265_7376; // "resv"
 
@@ -262,27 +271,27 @@ export class ReservationRepository {
    * takes rows in the order it meets them, and the two would deadlock (one of them aborted).
    */
   async endOnInoperative(stationId: string, connectorId: number, status: 'Faulted' | 'Unavailable'): Promise<void> {
-    // A transaction (not one statement) so the events commit with the change; only Faulted or
-    // Unavailable statuses come here, off the status commit.
+    const params = [stationId, connectorId, status];
+    // Most of these statuses end nothing (a station set Unavailable reports it per connector at
+    // every boot): one read then, as the single statement this was, not a transaction's three round
+    // trips on a pooled connection. One accepted just after it is missed as it was after that statement.
+    const [some] = (await this.db.query(`SELECT 1 FROM reservations WHERE ${ENDED_BY_STATUS} LIMIT 1`, params)) as unknown[];
+    if (!some) return;
+    // A transaction so the events commit with the change; only Faulted or Unavailable statuses come
+    // here, off the status commit.
     await this.db.transaction(async (tx) => {
       const ended = returnedRows<Record<string, unknown>>(await tx.query(
-      `WITH ended AS (
-         SELECT id, status = 'Requested' AS replacing FROM reservations
-          WHERE station_id = $1 AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = $1 AND c.connector_id = $2 AND c.status = $3)
-            AND ((($2 = 0 OR connector_id = $2) AND status IN ('Accepted', 'TimedOut') AND expiry_date > now())
-              OR (status = 'Requested' AND replaced->>'status' IN ('Accepted', 'TimedOut') AND ($2 = 0 OR (replaced->>'connectorId')::int = $2)
-                AND (replaced->>'expiryDate')::timestamptz > now()))
-          ORDER BY id FOR UPDATE)
-       UPDATE reservations r SET status = CASE WHEN ended.replacing THEN r.status ELSE $3 END,
-         replaced = CASE WHEN ended.replacing THEN r.replaced || jsonb_build_object('status', $3::text) ELSE r.replaced END,
-         updated_at = CASE WHEN ended.replacing THEN r.updated_at ELSE now() END
-       FROM ended WHERE r.id = ended.id
-       RETURNING r.reservation_id, r.station_id, $3::text AS status, NULL AS transaction_id,
-         CASE WHEN ended.replacing THEN (r.replaced->>'connectorId')::int ELSE r.connector_id END AS connector_id,
-         CASE WHEN ended.replacing THEN r.replaced->>'idTag' ELSE r.id_tag END AS id_tag,
-         CASE WHEN ended.replacing THEN r.replaced->>'parentIdTag' ELSE r.parent_id_tag END AS parent_id_tag,
-         CASE WHEN ended.replacing THEN (r.replaced->>'expiryDate')::timestamptz ELSE r.expiry_date END AS expiry_date`,
-        [stationId, connectorId, status],
+        `WITH ended AS (SELECT id, status = 'Requested' AS replacing FROM reservations WHERE ${ENDED_BY_STATUS} ORDER BY id FOR UPDATE)
+         UPDATE reservations r SET status = CASE WHEN ended.replacing THEN r.status ELSE $3 END,
+           replaced = CASE WHEN ended.replacing THEN r.replaced || jsonb_build_object('status', $3::text) ELSE r.replaced END,
+           updated_at = CASE WHEN ended.replacing THEN r.updated_at ELSE now() END
+         FROM ended WHERE r.id = ended.id
+         RETURNING r.reservation_id, r.station_id, $3::text AS status, NULL AS transaction_id,
+           CASE WHEN ended.replacing THEN (r.replaced->>'connectorId')::int ELSE r.connector_id END AS connector_id,
+           CASE WHEN ended.replacing THEN r.replaced->>'idTag' ELSE r.id_tag END AS id_tag,
+           CASE WHEN ended.replacing THEN r.replaced->>'parentIdTag' ELSE r.parent_id_tag END AS parent_id_tag,
+           CASE WHEN ended.replacing THEN (r.replaced->>'expiryDate')::timestamptz ELSE r.expiry_date END AS expiry_date`,
+        params,
       ));
       // The held reservation ended (also one a Requested replacement stands in for): its own terms.
       await publishReservationUpdates(this.outbox, tx, ended.map(updateOf));
