@@ -4,6 +4,7 @@ import { TimeoutError, ValidationError } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
+import { idTagRef } from '../log-redaction.js';
 import { RedisKeys } from '../redis-keys.js';
 import { AuthorizationService } from './authorization.service.js';
 import type { IdTagRepository } from './id-tag.repository.js';
@@ -36,7 +37,16 @@ describe('AuthorizationService: a start is decided whatever its optional helpers
   it('answers no roaming reference (and logs) when Redis cannot be read', async () => {
     const { auth, warn } = service(async () => ({ allowed: 'ALLOWED' }), { get: redisDown });
     await expect(auth.authorizationReference('CP-1', 'TAG')).resolves.toBeUndefined();
-    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-1', idTag: 'TAG', err: expect.stringContaining('ECONNREFUSED') }), expect.any(String));
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-1', idTagRef: idTagRef('TAG'), err: expect.stringContaining('ECONNREFUSED') }), expect.any(String));
+  });
+
+  it('logs an unknown token the hub could not decide (every Authorize of it while the hub is down) by its ref, never the tag in clear', async () => {
+    const { auth, warn } = service(() => Promise.reject(new TimeoutError('no reply on ocpi.token.authorize within 100 ms')), memoryRedis());
+    await auth.authorize('CP-1', '04A1B2C3D4E5F6');
+    expect(warn).toHaveBeenCalledTimes(1);
+    const [fields] = warn.mock.calls[0] as [Record<string, unknown>, string];
+    expect(fields).toEqual(expect.objectContaining({ stationId: 'CP-1', idTagRef: idTagRef('04a1b2c3d4e5f6'), answer: 'Invalid' }));
+    expect(JSON.stringify(warn.mock.calls).toLowerCase()).not.toContain('04a1b2c3d4e5f6');
   });
 
   it("keeps the hub's decision when its reference cannot be stored", async () => {

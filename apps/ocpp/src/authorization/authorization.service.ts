@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import type { OcppConfig } from '../config.js';
+import { idTagRef } from '../log-redaction.js';
 import { RedisKeys } from '../redis-keys.js';
 import { IdTagRepository, type IdTagRecord } from './id-tag.repository.js';
 
@@ -120,7 +121,7 @@ export class AuthorizationService {
     try {
       return (await this.redis.get(this.referenceKey(stationId, idTag))) ?? undefined;
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation reference unreadable; the transaction is stored without it');
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'roaming authorisation reference unreadable; the transaction is stored without it');
       return undefined;
     }
   }
@@ -162,10 +163,10 @@ export class AuthorizationService {
     // The StartTransaction after an Authorize the hub allowed is asked again; a hub that is slow
     // this time must not turn that session into the default (Invalid stops it on most chargers).
     if (await this.allowedLately(stationId, idTag)) {
-      this.logger.warn({ stationId, idTag, reason, answer: 'Accepted' }, 'no roaming decision; the hub allowed this tag here in the last minutes');
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), reason, answer: 'Accepted' }, 'no roaming decision; the hub allowed this tag here in the last minutes');
       return { status: 'Accepted' };
     }
-    this.logger.warn({ stationId, idTag, reason, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
+    this.logger.warn({ stationId, idTagRef: idTagRef(idTag), reason, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
     return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
   }
 
@@ -177,7 +178,7 @@ export class AuthorizationService {
     try {
       await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'earlier roaming allow not forgotten');
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'earlier roaming allow not forgotten');
     }
   }
 
@@ -186,7 +187,7 @@ export class AuthorizationService {
     try {
       await this.rememberAllow(stationId, idTag, '1', reference);
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'roaming authorisation not remembered');
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'roaming authorisation not remembered');
     }
   }
 
@@ -200,7 +201,7 @@ export class AuthorizationService {
     try {
       await this.rememberAllow(stationId, idTag, COMMANDED, reference);
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, "remote start's token not remembered; its session is authorised by the hub");
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, "remote start's token not remembered; its session is authorised by the hub");
     }
   }
 
@@ -214,7 +215,7 @@ export class AuthorizationService {
     try {
       if ((await this.allowedMarker(stationId, idTag)) === COMMANDED) await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }
   }
 
@@ -251,7 +252,7 @@ export class AuthorizationService {
     try {
       return (await this.allowedMarker(stationId, idTag)) !== null;
     } catch (err) {
-      this.logger.warn({ stationId, idTag, err: (err as Error).message }, 'earlier roaming decision unreadable');
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'earlier roaming decision unreadable');
       return false;
     }
   }

@@ -7,6 +7,7 @@ import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor, LocalCommandErrorCode } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
+import { idTagRef } from '../log-redaction.js';
 import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
@@ -128,7 +129,7 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
     try {
       await this.stations(await this.repo.stationsToSync(idTag));
     } catch (err) {
-      this.logger.error({ err, idTag }, 'local lists holding a changed token could not be updated; they are updated when their stations next connect');
+      this.logger.error({ err, idTagRef: idTagRef(idTag) }, 'local lists holding a changed token could not be updated; they are updated when their stations next connect');
     }
   }
 

@@ -29,7 +29,11 @@ export class OcppMetrics {
     this.connections = new Gauge({ name: 'ocpp_connected_stations', help: 'Chargers connected to this replica', registers });
     this.connectionEvents = new Counter({
       name: 'ocpp_connection_events_total',
-      help: 'WebSocket upgrades and closes by outcome (accepted, unauthorized, unknown_station, registration_full, bad_identity, no_subprotocol, replaced, closed)',
+      // Every value the connection code counts (ocpp-gateway.ts, session-registry.ts); the spec checks none is missing.
+      help:
+        'WebSocket upgrades and closes by event (accepted, unauthorized: 401, unknown_station: 404, registration_full: OCPP_PENDING_STATIONS_MAX reached, ' +
+        'bad_identity: bad path, no_subprotocol: no OCPP version we speak, busy: 503 too many password checks waiting, error: 500 admission failed, ' +
+        'draining: 503 replica shutting down, replaced: by a newer connection of the identity, closed)',
       labelNames: ['event'],
       registers,
     });

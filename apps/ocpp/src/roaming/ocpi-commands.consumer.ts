@@ -8,6 +8,7 @@ import type { OcppConfig } from '../config.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandService } from '../commands/command.service.js';
 import { CommandDrain } from '../connection/command-drain.js';
+import { idTagRef } from '../log-redaction.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { ocpiCommandMsLeft } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
@@ -151,7 +152,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     try {
       if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag);
     } catch (err) {
-      this.logger.warn({ err, stationId, idTag }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
+      this.logger.warn({ err, stationId, idTagRef: idTagRef(idTag) }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }
   }
 

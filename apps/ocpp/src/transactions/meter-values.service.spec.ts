@@ -28,3 +28,25 @@ describe('MeterValuesService.record from a charger whose clock stays unset', () 
     expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', unloggedSince: 59 }), expect.any(String));
   });
 });
+
+describe("MeterValuesService.record from a charger naming another station's transaction", () => {
+  it('attaches every reading by connector and time but warns once per station and interval, with the count left unlogged in the next line', async () => {
+    const warn = jest.fn();
+    const db = { transaction: async <T>(work: (tx: unknown) => Promise<T>) => work({}) } as unknown as DataSource;
+    const activeAt = jest.fn(async (_tx: unknown, keys: unknown[]) => keys.map(() => 41));
+    const transactions = { activeAt, stationsOf: async () => new Map([[7, 'CP-2']]), insertMeterReadings: async () => undefined } as unknown as TransactionRepository;
+    const outbox = { enqueueMany: async () => undefined } as unknown as OutboxWriter;
+    // The charger is stuck on a transaction id that another station's session has.
+    const service = new MeterValuesService(db, transactions, outbox, {} as ChargerCommits, new TransactionOwners(), { warn } as unknown as Logger);
+    const start = Date.parse('2026-12-06T18:00:00Z');
+    const mv = (i: number) => ({ connectorId: 1, transactionId: 7, meterValue: [{ timestamp: new Date(start + i * 10_000).toISOString(), sampledValue: [{ value: '100' }] }] });
+    for (let i = 0; i < 20; i++) await service.record('CP-1', mv(i), new Date(start + i * 10_000));
+    expect(activeAt).toHaveBeenCalledTimes(20); // every message is still attached by its connector
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', transactionId: 7, owner: 'CP-2', unloggedSince: 0 }), expect.any(String));
+    // Much later the condition is logged again, with how many went unlogged meanwhile.
+    await service.record('CP-1', mv(360), new Date(start + 3_600_000));
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', unloggedSince: 19 }), expect.any(String));
+  });
+});

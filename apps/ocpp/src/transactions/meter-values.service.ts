@@ -18,6 +18,8 @@ interface Submission {
   req: Ocpp16.MeterValuesRequest;
   /** The time of record of each of its MeterValues (`chargerTime`), in their order. */
   at: Date[];
+  /** When the message arrived: the time its log lines are throttled by (a charger's stamps may be anything). */
+  receivedAt: Date;
 }
 
 /**
@@ -43,6 +45,12 @@ export class MeterValuesService {
   private readonly lookups: CommitBatcher<Submission, void>;
   /** A charger whose clock stays unset stamps every MeterValues so: logged per station and interval, not per message. */
   private readonly unsetClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
+  /**
+   * A charger stuck on another station's transaction id (firmware keeping a stale id) names it in
+   * every MeterValues, for as long as it stays stuck: logged per station and interval too. Only that
+   * path (the lookup, a query per batch anyway) touches it, never the usual direct one.
+   */
+  private readonly foreignTransactionLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
   /**
    * Readings that carry their transaction id (the usual case): their rows and events are CTEs of the
    * shared charger-message statement (with statuses), one atomic, durable transaction and one round
@@ -91,7 +99,7 @@ export class MeterValuesService {
         'MeterValues timestamp from an unset charger clock or one far ahead; stored at receipt time (logged once per station and interval)',
       );
     }
-    const item: Submission = { stationId, req, at };
+    const item: Submission = { stationId, req, at, receivedAt };
     const named = givenTransactionId(item);
     const direct = named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId;
     return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);
@@ -132,11 +140,17 @@ export class MeterValuesService {
     const stations = unchecked.length === 0 ? new Map<number, string>() : await this.transactions.stationsOf(tx, unchecked);
     return ids.map((id, i) => {
       if (id === null) return null;
-      const { stationId } = items[i]!;
+      const { stationId, receivedAt } = items[i]!;
       const owner = this.owners.stationOf(id) ?? stations.get(id);
       if (owner === undefined) return id;
       if (owner !== stationId) {
-        this.logger.warn({ stationId, transactionId: id, owner }, "MeterValues named another station's transaction: attached by connector and time instead");
+        const unlogged = this.foreignTransactionLog.take(stationId, receivedAt);
+        if (unlogged !== undefined) {
+          this.logger.warn(
+            { stationId, transactionId: id, owner, unloggedSince: unlogged },
+            "MeterValues named another station's transaction: attached by connector and time instead (logged once per station and interval)",
+          );
+        }
         return null;
       }
       this.owners.remember(id, owner);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuthorizationService, type IdTagInfo } from '../authorization/authorization.service.js';
 import type { RegistrationState } from '../connection/station-context.js';
+import { idTagRef } from '../log-redaction.js';
 import { reservationEndedBy } from '../reservations/reservation-match.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
@@ -85,7 +86,7 @@ export class TransactionService {
     // ConcurrentTx (under an accepting default every free-vend session but one would be stopped), nor
     // serialised on one tag lock with every other free-vend start.
     const tagged = req.idTag !== '' && !stationRejected;
-    if (stationRejected) this.logger.warn({ stationId, connectorId: req.connectorId, idTag: req.idTag }, 'StartTransaction from a station answered Rejected; stored and answered Invalid');
+    if (stationRejected) this.logger.warn({ stationId, connectorId: req.connectorId, idTagRef: idTagRef(req.idTag) }, 'StartTransaction from a station answered Rejected; stored and answered Invalid');
     const decided: IdTagInfo = stationRejected
       ? { status: 'Invalid' }
       : await this.authorization.authorize(stationId, req.idTag, tagged ? { at: startedAt, connectorId: req.connectorId } : { concurrentTx: false });
@@ -233,7 +234,7 @@ export class TransactionService {
       return await this.authorization.authorize(stationId, idTag, { concurrentTx: false });
     } catch (err) {
       const stored = started?.idTag.toLowerCase() === idTag.toLowerCase() && started.idTagStatus !== 'ConcurrentTx' ? (started.idTagStatus as IdTagInfo['status']) : 'Accepted';
-      this.logger.warn({ stationId, idTag, transactionId: started?.transactionId, err: (err as Error).message, answer: stored }, 'StopTransaction idTag not authorised again; answering the stored status');
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), transactionId: started?.transactionId, err: (err as Error).message, answer: stored }, 'StopTransaction idTag not authorised again; answering the stored status');
       return { status: stored };
     }
   }
