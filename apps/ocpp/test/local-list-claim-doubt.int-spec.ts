@@ -1,9 +1,8 @@
 import { jest } from '@jest/globals';
 import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
-import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandService } from '../src/commands/command.service.js';
 import { api, replicaPair, testChargers } from './harness.js';
+import { heldLocalLists, uniqueTag } from './local-list-helpers.js';
 
 /**
  * A sync on a replica that does not hold the socket sends its update over the bus. When the bus
@@ -15,22 +14,13 @@ describe('local list claim after an update of unknown outcome (review)', () => {
   const { a, b } = replicaPair({});
   const { booted } = testChargers(a);
 
-  const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
 
   it('a bus timeout keeps the claim: the next sync sends above the version that may still reach the charger', async () => {
-    const [x, y] = [tag('X'), tag('Y')];
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
     for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
-    const got: Ocpp16.SendLocalListRequest[] = [];
-    const held: (() => void)[] = [];
-    let hold = false;
-    const cp = await booted(undefined, (c: ChargePoint16) =>
-      c.handle('SendLocalList', (req) => {
-        got.push(req);
-        // Any version accepted, as many chargers do: only the central system can keep versions apart.
-        if (hold && req.updateType === 'Differential') return new Promise((resolve) => held.push(() => resolve({ status: 'Accepted' })));
-        return { status: 'Accepted' };
-      }),
-    );
+    const lists = heldLocalLists();
+    const got = lists.got;
+    const cp = await booted(undefined, lists.install);
     const full = { listVersion: 3, updateType: 'Full', localAuthorizationList: [x, y].map((idTag) => ({ idTag, idTagInfo: { status: 'Accepted' } })) };
     expect((await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, full)).status).toBe(200);
 
@@ -45,7 +35,7 @@ describe('local list claim after an update of unknown outcome (review)', () => {
       setTimeout(gaveUp, 200);
       return { status: 'error', code: OcppCommandErrorCode.Timeout, description: `no answer from the replica holding ${stationId} in time` };
     });
-    hold = true;
+    lists.hold = true;
     await api(b(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
     await bGaveUp;
     expect(got.map((r) => r.listVersion)).toEqual([3, 4]);
@@ -53,8 +43,8 @@ describe('local list claim after an update of unknown outcome (review)', () => {
     // Another change, on the holding replica: its sync must not send version 4 again.
     await api(a(), 'PUT', `/api/v1/id-tags/${y}`, { status: 'Blocked' });
     await new Promise((r) => setTimeout(r, 1_000));
-    hold = false;
-    held.splice(0).forEach((release) => release());
+    lists.hold = false;
+    lists.release();
     await new Promise((r) => setTimeout(r, 500));
     // B's claim lapses (its lease, OCPP_CALL_TIMEOUT_MS + 30 s, shortened here).
     await a().db.query(`UPDATE local_lists SET sync_until = now() - interval '1 second' WHERE station_id = $1 AND sync_owner IS NOT NULL`, [cp.identity]);

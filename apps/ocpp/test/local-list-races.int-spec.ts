@@ -2,6 +2,7 @@ import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { api, replicaPair, testChargers } from './harness.js';
+import { fullList, heldLocalLists, uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * Two replicas updating one charger's local list at once must never send one listVersion with two
@@ -12,47 +13,28 @@ describe('local list races', () => {
   const { a, b } = replicaPair({});
   const { booted } = testChargers(a);
 
-  const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
   const holding = async (idTag: string) => (await api(a(), 'GET', `/api/v1/id-tags/${idTag}/local-lists`)).body;
-  const fullList = (listVersion: number, ...idTags: string[]) => ({ listVersion, updateType: 'Full', localAuthorizationList: idTags.map((idTag) => ({ idTag, idTagInfo: { status: 'Accepted' } })) });
 
-  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 8_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('two token changes landing on two replicas at once get distinct, increasing versions, and every change reaches the charger', async () => {
-    const [x, y] = [tag('X'), tag('Y')];
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
     for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
-    const got: Ocpp16.SendLocalListRequest[] = [];
-    const held: (() => void)[] = [];
-    let hold = false;
-    const cp = await booted(undefined, (c: ChargePoint16) =>
-      c.handle('SendLocalList', (req) => {
-        got.push(req);
-        // Any version accepted (many chargers do not check it): only the central system can keep versions apart.
-        if (hold && req.updateType === 'Differential') return new Promise((resolve) => held.push(() => resolve({ status: 'Accepted' })));
-        return { status: 'Accepted' };
-      }),
-    );
+    const lists = heldLocalLists();
+    const got = lists.got;
+    const cp = await booted(undefined, lists.install);
     expect((await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/SendLocalList`, fullList(3, x, y))).status).toBe(200);
-    hold = true;
+    lists.hold = true;
     // Replica A (holding the socket) sends X's update and waits for the charger's answer...
     await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
     await until(async () => got.length, (n) => n === 2, "X's update at the charger");
     // ...while replica B handles Y's change and decides what to send meanwhile.
     await api(b(), 'PUT', `/api/v1/id-tags/${y}`, { status: 'Blocked' });
     await new Promise((r) => setTimeout(r, 500));
-    hold = false;
-    held.splice(0).forEach((release) => release());
+    lists.hold = false;
+    lists.release();
     const end = Date.now() + 8_000;
     while (Date.now() < end) {
-      held.splice(0).forEach((release) => release());
+      lists.release();
       const items: { syncNeeded: boolean; listVersion: number }[] = [...(await holding(x)).items, ...(await holding(y)).items];
       if (items.length === 2 && items.every((i) => !i.syncNeeded)) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -68,7 +50,7 @@ describe('local list races', () => {
   });
 
   it("an operator's Full list carrying a token's old state keeps the token's mark: the change is still sent", async () => {
-    const x = tag('X');
+    const x = uniqueTag('X');
     await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     let failing = true;

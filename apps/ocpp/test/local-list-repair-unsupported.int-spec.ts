@@ -2,6 +2,7 @@ import { OcppCallError } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { api, ocppSuite } from './harness.js';
+import { uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * A charger that answers GetLocalListVersion with a CallError saying it cannot (NotImplemented,
@@ -10,22 +11,12 @@ import { api, ocppSuite } from './harness.js';
  */
 describe('local list repair with a charger that does not implement GetLocalListVersion', () => {
   const { ocpp, booted, command } = ocppSuite();
-  const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
   const stationList = async (stationId: string) => (await api(ocpp(), 'GET', `/api/v1/stations/${stationId}/local-list`)).body;
 
-  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 5_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   /** A station holding the Full list v3 [x] whose sync Differential v4 (x Blocked) went unanswered. */
   async function unanswered(): Promise<string> {
-    const x = tag('X');
+    const x = uniqueTag('X');
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const cp = await booted(undefined, (c) => {
       c.handle('SendLocalList', (req) => {

@@ -3,6 +3,7 @@ import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { LocalListRepository } from '../src/authorization/local-list.repository.js';
 import { api, ocppSuite } from './harness.js';
+import { uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * A local list left uncertain by an update that went unanswered is repaired by asking the charger
@@ -11,20 +12,10 @@ import { api, ocppSuite } from './harness.js';
  */
 describe('local list repair after an unanswered update', () => {
   const { ocpp, booted, command } = ocppSuite();
-  const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
   const stationList = async (stationId: string) => (await api(ocpp(), 'GET', `/api/v1/stations/${stationId}/local-list`)).body;
   const accepted = { status: 'Accepted' };
   const fullList = (listVersion: number, ...idTags: string[]) => ({ listVersion, updateType: 'Full', localAuthorizationList: idTags.map((idTag) => ({ idTag, idTagInfo: accepted })) });
 
-  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 5_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   /** A charger that accepts every SendLocalList (recorded), answers GetLocalListVersion with `version()`, and drops the connection on a Differential while `drop` is set. */
   function charger(got: Ocpp16.SendLocalListRequest[], version: () => number, drop = false) {
@@ -44,7 +35,7 @@ describe('local list repair after an unanswered update', () => {
 
   /** A station holding the Full list v3 [x, y] whose sync Differential v4 (x Blocked) went unanswered. */
   async function unanswered() {
-    const [x, y] = [tag('X'), tag('Y')];
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
     for (const t of [x, y]) await api(ocpp(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     const cp = await booted(undefined, charger(got, () => 3, true));
@@ -101,7 +92,7 @@ describe('local list repair after an unanswered update', () => {
     ['its version', 5, ['Z'], 1],
     ['the version before it', 3, ['X', 'Y'], 2],
   ] as const)('a Full update left unanswered, repaired by the sweep (charger reports %s)', async (_what, reported, held, entries) => {
-    const names: Record<string, string> = { X: tag('X'), Y: tag('Y'), Z: tag('Z') };
+    const names: Record<string, string> = { X: uniqueTag('X'), Y: uniqueTag('Y'), Z: uniqueTag('Z') };
     let answer = true;
     let version = 3;
     const cp = await booted(undefined, (c) => {

@@ -2,6 +2,7 @@ import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { api, ocppSuite, readOnlyConfiguration } from './harness.js';
+import { fullList, uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * A token blocked, expired or deleted through the API reaches the local lists holding it (OCPP 1.6
@@ -9,18 +10,8 @@ import { api, ocppSuite, readOnlyConfiguration } from './harness.js';
  */
 describe('local lists follow token changes', () => {
   const { ocpp, booted, command } = ocppSuite();
-  const tag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
   const holding = async (idTag: string) => (await api(ocpp(), 'GET', `/api/v1/id-tags/${idTag}/local-lists`)).body;
 
-  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 5_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   /** A charger recording every SendLocalList; Differential answers wait for `release` when `hold` is set. */
   function recording(cp: ChargePoint16, state: { hold?: boolean; release?: () => void; answer?: Ocpp16.SendLocalListResponse['status'] }, got: Ocpp16.SendLocalListRequest[]) {
@@ -32,10 +23,9 @@ describe('local lists follow token changes', () => {
     });
   }
 
-  const fullList = (listVersion: number, ...idTags: string[]) => ({ listVersion, updateType: 'Full', localAuthorizationList: idTags.map((idTag) => ({ idTag, idTagInfo: { status: 'Accepted' } })) });
 
   it('a token blocked through the API is sent to the connected charger holding it as a Differential at its version + 1; the REST answer does not wait for it', async () => {
-    const [x, y] = [tag('X'), tag('Y')];
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     const state: { hold?: boolean; release?: () => void } = {};
@@ -58,7 +48,7 @@ describe('local lists follow token changes', () => {
   });
 
   it('a token deleted, or expired, through the API: the entry is removed, or its expiry sent', async () => {
-    const [gone, old] = [tag('GONE'), tag('OLD')];
+    const [gone, old] = [uniqueTag('GONE'), uniqueTag('OLD')];
     for (const t of [gone, old]) await api(ocpp(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     const cp = await booted(undefined, (c) => recording(c, {}, got));
@@ -74,7 +64,7 @@ describe('local lists follow token changes', () => {
   });
 
   it('a station offline gets the update when it connects again; one whose list is not certain gets none (it is only marked)', async () => {
-    const x = tag('X');
+    const x = uniqueTag('X');
     const got: Ocpp16.SendLocalListRequest[] = [];
     const offline = await booted(undefined, (c) => recording(c, {}, got));
     await command(offline.identity, 'SendLocalList', fullList(5, x));
@@ -94,7 +84,7 @@ describe('local lists follow token changes', () => {
   });
 
   it('a station taking fewer entries per SendLocalList (SendLocalListMaxLength) gets the pending entries in as many updates', async () => {
-    const [x, y] = [tag('X'), tag('Y')];
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
     const got: Ocpp16.SendLocalListRequest[] = [];
     const charger = (c: ChargePoint16) => {
       readOnlyConfiguration(c, { SendLocalListMaxLength: '1' });
@@ -115,7 +105,7 @@ describe('local lists follow token changes', () => {
     ]);
   });
   it('an update that failed on the way (a CallError) is retried by the periodic sweep while the charger stays connected', async () => {
-    const x = tag('X');
+    const x = uniqueTag('X');
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     let failing = true;
@@ -137,7 +127,7 @@ describe('local lists follow token changes', () => {
   });
 
   it.each(['VersionMismatch', 'Failed'] as const)('a Differential the charger answers %s leaves the list uncertain (a Full list is due) and is not sent again at every connection', async (answer) => {
-    const x = tag('X');
+    const x = uniqueTag('X');
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     const charger = (c: ChargePoint16) => recording(c, { answer }, got);
@@ -155,7 +145,7 @@ describe('local lists follow token changes', () => {
   });
 
   it("a Differential refused because the operator's own update, in flight when the sync read the version, moved it first is sent again at the new version", async () => {
-    const [x, z] = [tag('X'), tag('Z')];
+    const [x, z] = [uniqueTag('X'), uniqueTag('Z')];
     await api(ocpp(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Accepted' });
     const got: Ocpp16.SendLocalListRequest[] = [];
     let current = 0;
