@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import pino from 'pino';
-import { PgListener } from './pg-listener.js';
+import { PgListener } from '@cpo/platform';
+import { testServers } from '../src/index.js';
 
-// libs/platform may not depend on @cpo/testing (module boundaries): its default URL, spelled here.
-const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DATABASE_URL = testServers.postgres;
 
 describe('PgListener (real PostgreSQL)', () => {
   const admin = new pg.Client({ connectionString: DATABASE_URL });
