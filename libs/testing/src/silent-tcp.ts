@@ -80,3 +80,23 @@ export class PartitionableProxy {
     await new Promise((resolve) => this.server.close(resolve));
   }
 }
+
+/** Settles within `ms` or reports that it hung (what every caller of a silent dependency saw before the timeouts). */
+export async function within<T>(ms: number, work: Promise<T>): Promise<{ value?: T; error?: Error } | 'hung'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
+  try {
+    return await Promise.race([work.then((value) => ({ value }), (error: Error) => ({ error })), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The test PostgreSQL's URL (its credentials) pointed at `port` on loopback (a proxy) and `database`. */
+export function postgresUrlVia(postgresUrl: string, port: number, database: string): string {
+  const url = new URL(postgresUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  url.pathname = `/${database}`;
+  return url.toString();
+}

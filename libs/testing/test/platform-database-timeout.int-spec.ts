@@ -1,22 +1,12 @@
 import { dataSourceOptions, ensureDatabase, migrate } from '@cpo/platform';
 import { randomUUID } from 'node:crypto';
-import { PartitionableProxy, SilentServer, createDatabase, dropDatabase, testServers } from '../src/index.js';
+import { createDatabase, dropDatabase, PartitionableProxy, postgresUrlVia, SilentServer, testServers, within } from '../src/index.js';
 import { pino } from 'pino';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const STATEMENT_TIMEOUT_MS = 1000;
 
-/** Settles within `ms` or reports that it hung (what every caller saw before the timeouts). */
-async function within<T>(ms: number, work: Promise<T>): Promise<{ value?: T; error?: Error } | 'hung'> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
-  try {
-    return await Promise.race([work.then((value) => ({ value }), (error: Error) => ({ error })), hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Longer than the statement timeout: must still run, migrations are exempt. */
 class SlowMigration1700000000000 implements MigrationInterface {
@@ -26,13 +16,7 @@ class SlowMigration1700000000000 implements MigrationInterface {
   async down(): Promise<void> {}
 }
 
-const urlOf = (port: number, database: string) => {
-  const url = new URL(testServers.postgres);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  url.pathname = `/${database}`;
-  return url.toString();
-};
+const urlOf = (port: number, database: string) => postgresUrlVia(testServers.postgres, port, database);
 
 describe('PostgreSQL pool against a silent server', () => {
   const name = `platform_timeouts_${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,6 @@
 import { dataSourceOptions, pgConnectionOptions, pgListenOptions, superviseListener } from '@cpo/platform';
 import { randomUUID } from 'node:crypto';
-import { PartitionableProxy, createDatabase, dropDatabase, testServers } from '../src/index.js';
+import { createDatabase, dropDatabase, PartitionableProxy, postgresUrlVia, testServers, within } from '../src/index.js';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -8,24 +8,8 @@ const STATEMENT_TIMEOUT_MS = 1000;
 /** The driver's query_timeout: statement timeout plus its margin. */
 const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5000;
 
-/** Settles within `ms` or reports that it hung. */
-async function within<T>(ms: number, work: Promise<T>): Promise<{ value?: T; error?: Error } | 'hung'> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
-  try {
-    return await Promise.race([work.then((value) => ({ value }), (error: Error) => ({ error })), hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
-const urlOf = (port: number, database: string) => {
-  const url = new URL(testServers.postgres);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  url.pathname = `/${database}`;
-  return url.toString();
-};
+const urlOf = (port: number, database: string) => postgresUrlVia(testServers.postgres, port, database);
 
 describe('PostgreSQL connections after a driver-side query timeout', () => {
   const name = `platform_pgconn_${randomUUID().slice(0, 8)}`;
