@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { testServers } from './config.js';
@@ -39,11 +39,33 @@ export async function dropDatabase(name: string): Promise<void> {
   }
 }
 
-/** Deletes every stream of one test run's bus prefix. */
+/**
+ * A stream no test run owns, never deleted. nats-server 2.9 removes an account's store directory
+ * when its last stream is deleted, and a stream another test run creates at that moment fails with
+ * "error creating store for stream" (seen in CI: five retries over 1.5 s all failed while parallel
+ * suites kept emptying the account). Keeping one stream in the account takes that window away.
+ */
+const KEEPER_STREAM = 'CPO_TEST_KEEPER';
+
+async function ensureKeeperStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.streams.info(KEEPER_STREAM);
+  } catch {
+    await jsm.streams
+      .add({ name: KEEPER_STREAM, subjects: ['cpo-test-keeper'], storage: StorageType.File, max_msgs: 1 })
+      .catch((err: unknown) => {
+        // Another worker created it between our info and add.
+        if (!/already in use|already exists/i.test(String(err))) throw err;
+      });
+  }
+}
+
+/** Deletes every stream of one test run's bus prefix (never the account's last stream). */
 export async function deleteStreams(prefix: string): Promise<void> {
   const nc = await connect({ servers: testServers.nats });
   try {
     const jsm = await jetstreamManager(nc);
+    await ensureKeeperStream(jsm);
     for await (const name of jsm.streams.names()) {
       if (name.startsWith(`${prefix}_`)) await jsm.streams.delete(name);
     }
