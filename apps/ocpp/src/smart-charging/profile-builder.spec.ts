@@ -121,6 +121,40 @@ describe('buildProfile', () => {
     ]);
   });
 
+  it('merges cut-off periods of differing phases at the fewest phases and the lowest per-phase limit (A)', () => {
+    const built = buildProfile(
+      {
+        connectorId: 1,
+        schedule: {
+          startSchedule: '2026-11-23T06:01:00.000Z',
+          chargingRateUnit: 'A',
+          periods: [{ startPeriodS: 0, limit: 32 }, { startPeriodS: 60, limit: 16 }, { startPeriodS: 120, limit: 20, numberPhases: 1 }],
+        },
+      },
+      { allowedChargingRateUnits: ['A'], chargingScheduleMaxPeriods: 2 },
+      now,
+    );
+    // 16 A at 3 phases (11 kW) must not outlast the cut-off 20 A on one phase (4.6 kW): 16 A on 1 phase.
+    expect(built.profile.chargingSchedule.chargingSchedulePeriod.at(-1)).toEqual({ startPeriod: 180, limit: 16, numberPhases: 1 });
+  });
+
+  it('merges cut-off periods sent in W per phase: no phase gets more than any merged period gave it', () => {
+    const built = buildProfile(
+      {
+        connectorId: 1,
+        schedule: {
+          startSchedule: '2026-11-23T06:01:00.000Z',
+          chargingRateUnit: 'W',
+          periods: [{ startPeriodS: 0, limit: 11_000 }, { startPeriodS: 60, limit: 6_000 }, { startPeriodS: 120, limit: 7_000, numberPhases: 1 }],
+        },
+      },
+      { allowedChargingRateUnits: ['W'], chargingScheduleMaxPeriods: 2 },
+      now,
+    );
+    // 6 kW over 3 phases is 2 kW a phase; on the 1 phase the merged period allows, 2 kW (not 6 kW on one phase).
+    expect(built.profile.chargingSchedule.chargingSchedulePeriod.at(-1)).toEqual({ startPeriod: 180, limit: 2_000, numberPhases: 1 });
+  });
+
   it('converts with the configured nominal voltage (Taiwan 220 V)', () => {
     const built = buildProfile(
       { connectorId: 1, schedule: { startSchedule: '2026-11-23T06:00:00.000Z', chargingRateUnit: 'W', periods: [{ startPeriodS: 0, limit: 11_040 }] } },

@@ -72,21 +72,19 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
     if (durationS !== undefined) durationS = Math.max(1, durationS - shiftS);
     start = new Date(start.getTime() + shiftS * 1000);
   }
-  const maxPeriods = caps.chargingScheduleMaxPeriods ?? Infinity;
-  if (periods.length > maxPeriods) {
-    // The last period the charger can hold covers all later ones, at their lowest limit: cutting
-    // the schedule short would leave its last value in force through lower limits we know of.
-    const keep = Math.max(1, maxPeriods);
-    const tail = periods.slice(keep - 1);
-    periods = [...periods.slice(0, keep - 1), { ...tail[0], limit: Math.min(...tail.map((p) => p.limit)) }];
-  }
-
-  const converted: Period[] = periods.map((p) => {
+  let converted: Period[] = periods.map((p) => {
     const phases = p.numberPhases ?? 3;
     const period: Period = { startPeriod: p.startPeriodS, limit: limitIn(p.limit, schedule.chargingRateUnit, toUnit, phases, voltage) };
     if (p.numberPhases !== undefined) period.numberPhases = p.numberPhases;
     return period;
   });
+  const maxPeriods = caps.chargingScheduleMaxPeriods ?? Infinity;
+  if (converted.length > maxPeriods) {
+    // The last period the charger can hold covers all later ones: cutting the schedule short would
+    // leave its last value in force through lower limits we know of.
+    const keep = Math.max(1, maxPeriods);
+    converted = [...converted.slice(0, keep - 1), mergedPeriod(converted.slice(keep - 1), toUnit)];
+  }
 
   const isStation = limit.connectorId === 0;
   const stackLevel = isStation || caps.onlyStackLevelZero || (caps.chargeProfileMaxStackLevel ?? 0) < 1 ? 0 : 1;
@@ -118,6 +116,22 @@ export function buildProfile(limit: ConnectorLimit, caps: StationCapabilities, n
       chargingSchedule,
     },
   };
+}
+
+/**
+ * One period in place of `tail` (in the unit sent), never above any of them: the fewest phases any
+ * allows, and per phase the lowest amount any allows per phase. Merged on the limit alone, periods
+ * of differing phases let more through than the plan: 16 A at 3 phases over 20 A at 1 phase kept
+ * 3 phases (11 kW where the plan allowed 4.6 kW), and in W a 1-phase period's 7 kW over a 3-phase
+ * 5 kW sent 5 kW down one phase. A limit in A is per phase already; one in W is over the phases.
+ */
+function mergedPeriod(tail: readonly Period[], unit: 'A' | 'W'): Period {
+  const phasesOf = (p: Period) => p.numberPhases ?? 3;
+  const phases = Math.min(...tail.map(phasesOf));
+  const perPhase = Math.min(...tail.map((p) => (unit === 'A' ? p.limit : p.limit / phasesOf(p))));
+  const merged: Period = { startPeriod: tail[0]!.startPeriod, limit: roundDown(unit === 'A' ? perPhase : perPhase * phases, unit) };
+  if (tail.some((p) => p.numberPhases !== undefined)) merged.numberPhases = phases;
+  return merged;
 }
 
 /**
