@@ -6,6 +6,7 @@ import type { OcpiHubConfig } from './config.js';
 import { ChargingProfilesModule } from './chargingprofiles/charging-profiles.module.js';
 import { CommandsModule } from './commands/commands.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { OCPI_PERSONAL_DATA_IN_URLS } from './edge/log-redaction.js';
 import { HubClientInfoModule } from './hubclientinfo/hubclientinfo.module.js';
 import { LocationsModule } from './locations/locations.module.js';
 import { migrations } from './migrations/index.js';
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot(config, logger),
+        PlatformModule.forRoot(config, logger, { personalDataInUrls: OCPI_PERSONAL_DATA_IN_URLS }),
         DatabaseModule.forRoot({ migrations }),
         RedisModule.forRoot(),
         MessagingModule.forRoot(),

@@ -1,5 +1,6 @@
 /** Boots the hub for integration tests and drives its operator API. */
 import { startTestApp, type TestApp } from '@cpo/testing';
+import type { DestinationStream } from 'pino';
 import { AppModule } from '../src/app.module.js';
 import { loadOcpiHubConfig, type OcpiHubConfig } from '../src/config.js';
 import { migrations } from '../src/migrations/index.js';
@@ -18,8 +19,8 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-export async function startHub(env: Record<string, string> = {}): Promise<Hub> {
-  const t = await startTestApp({ loadConfig: loadOcpiHubConfig, createModule: AppModule.forRoot, database: 'ocpi', migrations, env });
+export async function startHub(env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<Hub> {
+  const t = await startTestApp({ loadConfig: loadOcpiHubConfig, createModule: AppModule.forRoot, database: 'ocpi', migrations, env, logDestination: options.logDestination });
   const api: Hub['api'] = async (method, path, body) => {
     const res = await fetch(`${t.baseUrl}/api/v1/ocpi/${path}`, {
       method,

@@ -7,6 +7,7 @@ import { CommandsModule } from './commands/commands.module.js';
 import type { OcppConfig } from './config.js';
 import { ConnectionModule } from './connection/connection.module.js';
 import { DataTransferModule } from './data-transfer/data-transfer.module.js';
+import { OCPP_PERSONAL_DATA_IN_URLS } from './log-redaction.js';
 import { migrations } from './migrations/index.js';
 import { OperatorCommandsModule } from './operator-commands/operator-commands.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot(config, logger),
+        PlatformModule.forRoot(config, logger, { personalDataInUrls: OCPP_PERSONAL_DATA_IN_URLS }),
         DatabaseModule.forRoot({ migrations }),
         RedisModule.forRoot(),
         MessagingModule.forRoot({ fastPublish: true }),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { idTagRef } from './log-redaction.js';
+import { urlRedactor } from '@cpo/platform';
+import { idTagRef, OCPP_PERSONAL_DATA_IN_URLS } from './log-redaction.js';
 
 describe('idTagRef', () => {
   it('is a short stable pseudonym, the same for every case of the tag (IdToken is a CiString), never the tag', () => {
@@ -35,5 +36,43 @@ describe('apps/ocpp logs no idTag in clear', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('apps/ocpp request URLs: every route and query filter carrying a tag is declared personal', () => {
+  const redact = urlRedactor(OCPP_PERSONAL_DATA_IN_URLS);
+  const TAG_NAMES = /^(?:idTag|parentIdTag|id_tag)$/;
+
+  it('each route with an idTag parameter has it written as a ref in the request log (OCPP_PERSONAL_DATA_IN_URLS.paths)', () => {
+    const leaking: string[] = [];
+    let routes = 0;
+    for (const file of sources(join(process.cwd(), 'apps/ocpp/src'))) {
+      let prefix = '';
+      // Controller prefixes and route decorators in source order: each route belongs to the controller above it.
+      for (const m of readFileSync(file, 'utf8').matchAll(/@(OperatorController|Controller|Get|Put|Post|Patch|Delete)\(\s*'([^']*)'/g)) {
+        const [, decorator, path] = m as unknown as [string, string, string];
+        if (decorator === 'OperatorController') prefix = `/api/v1/${path}`;
+        else if (decorator === 'Controller') prefix = `/${path}`;
+        else if (path.split('/').some((s) => s.startsWith(':') && TAG_NAMES.test(s.slice(1)))) {
+          routes += 1;
+          const url = `${prefix}/${path}`.replace(/:(\w+)/g, (_, name: string) => `SAMPLE-${name}`);
+          if (/SAMPLE-(?:idTag|parentIdTag|id_tag)\b/.test(redact(url))) leaking.push(`${file}: ${url}`);
+        }
+      }
+    }
+    expect(routes).toBeGreaterThan(0);
+    expect(leaking).toEqual([]);
+  });
+
+  it('each query DTO field naming a tag is a personal query parameter (OCPP_PERSONAL_DATA_IN_URLS.query)', () => {
+    const undeclared: string[] = [];
+    for (const file of sources(join(process.cwd(), 'apps/ocpp/src'))) {
+      for (const cls of readFileSync(file, 'utf8').matchAll(/export class (\w+Query)\b[^{]*\{([\s\S]*?)\n\}/g)) {
+        for (const field of cls[2]!.matchAll(/\b(\w+)[?!]?:\s*string/g)) {
+          if (TAG_NAMES.test(field[1]!) && !OCPP_PERSONAL_DATA_IN_URLS.query?.includes(field[1]!)) undeclared.push(`${cls[1]}.${field[1]}`);
+        }
+      }
+    }
+    expect(undeclared).toEqual([]);
   });
 });

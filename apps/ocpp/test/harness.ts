@@ -5,6 +5,7 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Conf16, CpAction16, Req16 } from '@cpo/ocpp-protocol';
 import { subscribeEvents, testServers, startTestApp, type TestApp } from '@cpo/testing';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import WebSocket from 'ws';
 import { AppModule } from '../src/app.module.js';
@@ -48,7 +49,7 @@ export class EventTap {
   }
 }
 
-export async function startOcpp(env: Record<string, string> = {}, replicaOf?: OcppHarness): Promise<OcppHarness> {
+export async function startOcpp(env: Record<string, string> = {}, replicaOf?: OcppHarness, options: { logDestination?: DestinationStream } = {}): Promise<OcppHarness> {
   const app = await startTestApp({
     loadConfig: loadOcppConfig,
     createModule: (c, l) => AppModule.forRoot(c, l),
@@ -56,6 +57,7 @@ export async function startOcpp(env: Record<string, string> = {}, replicaOf?: Oc
     migrations,
     env: { OCPP_PING_INTERVAL_MS: '0', OCPP_REPLICA_ID: replicaOf ? 'replica-b' : 'replica-a', ...env },
     replicaOf: replicaOf?.app,
+    logDestination: options.logDestination,
   });
   const events = await EventTap.start(app.prefix);
   const db = app.app.get(DataSource);

@@ -5,6 +5,7 @@ export * from './errors/http-exception.filter.js';
 export * from './logging/correlation.js';
 export * from './logging/logger.js';
 export * from './logging/request-log.js';
+export * from './logging/personal-data.js';
 export * from './logging/nest-logger.js';
 export * from './metrics/metrics.service.js';
 export * from './health/health.registry.js';

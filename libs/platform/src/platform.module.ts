@@ -8,9 +8,15 @@ import { HealthController } from './health/health.controller.js';
 import { HealthRegistry } from './health/health.registry.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { URL_REDACTOR, urlRedactor, type PersonalDataInUrls } from './logging/personal-data.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { SystemController } from './http/system.controller.js';
+
+export interface PlatformModuleOptions {
+  /** The parts of the app's request URLs holding personal data: logged as refs (request log, error filter). */
+  personalDataInUrls?: PersonalDataInUrls;
+}
 
 /**
  * What every app boots with: its validated configuration, JSON logging with
@@ -20,19 +26,20 @@ import { SystemController } from './http/system.controller.js';
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: PlatformConfig, rootLogger: Logger): DynamicModule {
+  static forRoot(config: PlatformConfig, rootLogger: Logger, options: PlatformModuleOptions = {}): DynamicModule {
     return {
       module: PlatformModule,
       imports: [LoggingModule.forRoot(rootLogger), TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController, MetricsController, SystemController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: URL_REDACTOR, useValue: urlRedactor(options.personalDataInUrls ?? {}) },
         HealthRegistry,
         MetricsService,
         ApiKeyGuard,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
-      exports: [APP_CONFIG, HealthRegistry, MetricsService, ApiKeyGuard],
+      exports: [APP_CONFIG, URL_REDACTOR, HealthRegistry, MetricsService, ApiKeyGuard],
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { createApp, createRootLogger, type DatabaseModuleOptions, type PlatformConfig } from '@cpo/platform';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { testLogLevel } from './config.js';
 import { databaseUrl, deleteStreams, dropDatabase, testServers, uniqueSuffix } from './infra.js';
 import { createMigratedDatabase } from './template-db.js';
@@ -33,6 +33,8 @@ export interface StartTestAppOptions<C extends PlatformConfig> {
    * creation and migration of its database.
    */
   migrations?: DatabaseModuleOptions['migrations'];
+  /** Where the app's log lines go (default stdout), e.g. captureLogs().destination; set LOG_LEVEL in env to write any. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function startTestApp<C extends PlatformConfig>(o: StartTestAppOpti
     ...o.env,
   });
   if (o.migrations && !o.replicaOf && !o.env?.['DATABASE_URL']) await createMigratedDatabase(database, o.database, o.migrations);
-  const logger = createRootLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
+  const logger = createRootLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL }, o.logDestination);
   const app = await createApp(o.createModule(config, logger), { config, logger, description: 'test' });
   await app.init();
   await app.listen(0, '127.0.0.1');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ROOT_LOGGER, sanitizeCorrelationId, UnauthorizedError } from '@cpo/platform';
+import { ROOT_LOGGER, sanitizeCorrelationId, UnauthorizedError, URL_REDACTOR, type UrlRedactor } from '@cpo/platform';
 import { parseRoutingHeaders, type OcpiVersion } from '@cpo/ocpi-protocol';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -37,6 +37,7 @@ export class OcpiAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly lookup: ConnectionLookup,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(URL_REDACTOR) private readonly redactUrl: UrlRedactor,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -62,7 +63,7 @@ export class OcpiAuthGuard implements CanActivate {
     setOcpiContext(req, { version, face: info.face, connection, tokenKind: kind, tokenEncoding: encoding, requestId, correlationId, routing: routing.ok ? routing.value : {} });
     if (!routing.ok) throw invalidParameters(routing.reason);
     this.lookup.seen(connection.id, encoding);
-    this.logger.debug({ partner: connection.name, requestId, correlationId, path: req.path, hop: 'inbound' }, 'ocpi request');
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ partner: connection.name, requestId, correlationId, path: this.redactUrl(req.path), hop: 'inbound' }, 'ocpi request');
     return true;
   }
 }

@@ -1,5 +1,5 @@
-import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter } from '@nestjs/common';
-import { HttpErrorFilter } from '@cpo/platform';
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import { HttpErrorFilter, URL_REDACTOR, type UrlRedactor } from '@cpo/platform';
 import { ocpiResponse, OcpiStatus } from '@cpo/ocpi-protocol';
 import type { Request, Response } from 'express';
 
@@ -10,7 +10,11 @@ import type { Request, Response } from 'express';
  */
 @Catch(BadRequestException)
 export class OcpiBodyErrorFilter implements ExceptionFilter {
-  private readonly fallback = new HttpErrorFilter();
+  private readonly fallback: HttpErrorFilter;
+
+  constructor(@Inject(URL_REDACTOR) redactUrl: UrlRedactor) {
+    this.fallback = new HttpErrorFilter(redactUrl);
+  }
 
   catch(exception: BadRequestException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
-import { DomainError, ROOT_LOGGER, type ErrorKind } from '@cpo/platform';
+import { DomainError, ROOT_LOGGER, URL_REDACTOR, type ErrorKind, type UrlRedactor } from '@cpo/platform';
 import { ocpiResponse, OcpiStatus, statusForVersion, type OcpiVersion } from '@cpo/ocpi-protocol';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -28,7 +28,10 @@ export function versionOfPath(path: string): OcpiVersion {
  */
 @Catch()
 export class OcpiExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(URL_REDACTOR) private readonly redactUrl: UrlRedactor,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -51,7 +54,7 @@ export class OcpiExceptionFilter implements ExceptionFilter {
       message = exception.message;
     }
     const mapped = statusForVersion(version, code, message);
-    const log = { err: exception, path: req.path, ocpiStatus: mapped.code, http, partner: ctx?.connection?.name, requestId: ctx?.requestId };
+    const log = { err: exception, path: this.redactUrl(req.path), ocpiStatus: mapped.code, http, partner: ctx?.connection?.name, requestId: ctx?.requestId };
     if (http >= 500) this.logger.error(log, 'ocpi request failed');
     else this.logger.info(log, 'ocpi request refused');
     if (res.headersSent) return;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { OCPI_TOKEN_AUTHORIZE_SUBJECT, OcpiDisplayText, OcpiTokenAuthorizeRequestV1, parseRequestPayload, type OcpiTokenAuthorizeReply, type OcpiTokenAuthorizeRequest } from '@cpo/contracts';
 import { BusResponder } from '@cpo/messaging';
-import { currentCorrelationId, ROOT_LOGGER } from '@cpo/platform';
+import { currentCorrelationId, personalDataRef, ROOT_LOGGER } from '@cpo/platform';
 import { authorizationReference } from '@cpo/ocpi-protocol';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -54,7 +54,7 @@ export class AuthorizeResponder implements OnApplicationBootstrap {
     if (result.kind === 'unknown') return { allowed: 'UNKNOWN' };
     const info = OcpiDisplayText.safeParse(result.info.info);
     const reference = authorizationReference(result.info);
-    this.logger.info({ uid: request.uid, stationId: request.stationId, allowed: result.info.allowed }, 'roaming token authorised for own station');
+    this.logger.info({ uidRef: personalDataRef(request.uid), stationId: request.stationId, allowed: result.info.allowed }, 'roaming token authorised for own station');
     return { allowed: result.info.allowed, ...(reference ? { authorizationReference: reference } : {}), ...(info.success ? { info: info.data } : {}) };
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { personalDataRef, ROOT_LOGGER } from '@cpo/platform';
 import { authorizationInfoTo, authorizationReference, endpointUrl, locationReferencesTo, partyKey, type AuthorizationInfo, type OcpiVersion, type PartyRef } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
 import { HUB_CONFIG, type OcpiHubConfig } from '../config.js';
@@ -102,7 +102,7 @@ export class RtaService {
     }
 
     const outcome = await raceAuthorization(asks);
-    this.logger.info({ uid: r.uid, cpo: partyKey(r.cpo), asked: asks.length, known: isKnown, outcome: outcome.kind }, 'real-time authorisation');
+    this.logger.info({ uidRef: personalDataRef(r.uid), cpo: partyKey(r.cpo), asked: asks.length, known: isKnown, outcome: outcome.kind }, 'real-time authorisation');
     if (outcome.kind === 'allowed' || outcome.kind === 'refused') {
       const emsp = { countryCode: outcome.emsp.party.countryCode, partyId: outcome.emsp.party.partyId };
       const mine = known.find((k) => partyKey(k) === partyKey(emsp));

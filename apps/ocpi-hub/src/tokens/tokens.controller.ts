@@ -66,7 +66,7 @@ export class TokensController {
       refs = body as Record<string, unknown>;
     }
     const result = await this.rta.authorize({ cpo: this.requester(ctx), uid, type: tokenType(q), locationReferences: refs, correlationId: ctx.correlationId, cpoVersion: ctx.version });
-    if (result.kind === 'unknown') throw unknownToken(`token ${uid} is unknown to every eMSP asked`);
+    if (result.kind === 'unknown') throw unknownToken('token unknown to every eMSP asked'); // no uid: the partner sent it, and this message is logged
     return ocpiResponse(OcpiStatus.Success, result.info);
   }
 

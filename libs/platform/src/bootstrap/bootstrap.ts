@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { PlatformConfig } from '../config/platform-config.js';
 import { HealthController } from '../health/health.controller.js';
 import { PinoNestLogger } from '../logging/nest-logger.js';
+import { URL_REDACTOR, type UrlRedactor } from '../logging/personal-data.js';
 import { correlationContextMiddleware, requestLogMiddleware } from '../logging/request-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
@@ -27,7 +28,7 @@ export interface CreateAppOptions {
  * so tests boot exactly what production boots.
  *
  * Express middleware order: metrics, request log (correlation id assigned and
- * echoed), JSON and urlencoded body parsers (the ones Nest would add, added here
+ * echoed; URLs with the app's personal data as refs, PlatformModule's personalDataInUrls), JSON and urlencoded body parsers (the ones Nest would add, added here
  * so the next step can follow them), then the correlation context for routing,
  * guards, handlers and filters. No `X-Powered-By`, and no ETag: Express would
  * hash every response body for a header no API client of ours revalidates with.
@@ -41,7 +42,7 @@ export async function createApp(rootModule: unknown, options: CreateAppOptions):
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(app.get(MetricsService).httpMiddleware());
-  app.use(requestLogMiddleware(options.logger));
+  app.use(requestLogMiddleware(options.logger, { redactUrl: app.get<UrlRedactor>(URL_REDACTOR) }));
   // Express's default (100 KB) refused requests the APIs document: a bulk command to its 10,000
   // stations, a Full local list of a few thousand tags. 1 MiB is what one NATS message carries.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });

@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { keepUrl, URL_REDACTOR, type UrlRedactor } from '../logging/personal-data.js';
 import { DomainError, httpStatusOf } from './errors.js';
 
 /** JSON error body of every operator API response that is not a success. */
@@ -14,11 +15,14 @@ export interface ApiErrorBody {
 /**
  * Maps domain errors and Nest HTTP exceptions to one JSON error shape for the
  * operator API. Protocol controllers (OCPI, OSCP, REMS) install their own
- * filters on top because their wire formats differ.
+ * filters on top because their wire formats differ. The logged path carries the app's personal
+ * data as refs (PlatformModule's personalDataInUrls), as the request log line does.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
+
+  constructor(@Optional() @Inject(URL_REDACTOR) private readonly redactUrl: UrlRedactor = keepUrl) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -26,7 +30,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const body = toApiError(exception);
     body.correlationId = typeof req.id === 'string' ? req.id : undefined;
-    if (body.statusCode >= 500) this.logger.error({ err: exception, path: req.url }, 'request failed');
+    if (body.statusCode >= 500) this.logger.error({ err: exception, path: this.redactUrl(req.url) }, 'request failed');
     if (!res.headersSent) res.status(body.statusCode).json(body);
   }
 }

@@ -9,6 +9,7 @@ import { PlatformModule } from '../platform.module.js';
 import { currentCorrelationId } from './correlation.js';
 import { createRootLogger, ROOT_LOGGER } from './logger.js';
 import { PinoNestLogger } from './nest-logger.js';
+import { personalDataRef } from './personal-data.js';
 
 type Line = Record<string, unknown> & { msg?: string; level?: string };
 
@@ -46,6 +47,16 @@ class ProbeController {
   boom() {
     throw new Error('kaput');
   }
+
+  @Get('cards/:card')
+  card() {
+    return { ok: true };
+  }
+
+  @Get('cards/:card/boom')
+  cardBoom() {
+    throw new Error('kaput');
+  }
 }
 
 const config = { SERVICE_NAME: 'log-test', SERVICE_VERSION: '0.0.0', OPERATOR_API_KEY: 'test-operator-key-0123456789' } as PlatformConfig;
@@ -56,7 +67,7 @@ describe('request logging and correlation (createApp)', () => {
   let base: string;
 
   beforeAll(async () => {
-    @Module({ imports: [PlatformModule.forRoot(config, logger)], controllers: [ProbeController] })
+    @Module({ imports: [PlatformModule.forRoot(config, logger, { personalDataInUrls: { paths: ['/t/cards/:card'], query: ['card'] } })], controllers: [ProbeController] })
     class TestModule {}
     app = await createApp(TestModule, { config, logger, description: 'test' });
     await app.listen(0, '127.0.0.1');
@@ -102,6 +113,17 @@ describe('request logging and correlation (createApp)', () => {
     expect(await requestLine('/t/boom')).toMatchObject({ level: 'error', msg: 'request errored', res: { statusCode: 500 } });
     expect((await fetch(`${base}/t/nowhere`)).status).toBe(404);
     expect(await requestLine('/t/nowhere')).toMatchObject({ level: 'warn', msg: 'request completed', res: { statusCode: 404 } });
+  });
+
+  it('writes the personal parts of the URL the app declared as refs, in the request line and the 5xx filter line', async () => {
+    const tag = `04A1${Math.random().toString(16).slice(2, 8)}`;
+    expect((await fetch(`${base}/t/cards/${tag}?card=${tag}&x=1`)).status).toBe(200);
+    const redacted = `/t/cards/ref:${personalDataRef(tag)}?card=ref:${personalDataRef(tag)}&x=1`;
+    expect(await requestLine(redacted)).toMatchObject({ level: 'info', req: { method: 'GET', url: redacted } });
+    expect((await fetch(`${base}/t/cards/${tag}/boom`)).status).toBe(500);
+    expect(await requestLine(`/t/cards/ref:${personalDataRef(tag)}/boom`)).toMatchObject({ level: 'error' });
+    expect(lines.find((l) => l.context === 'HttpErrorFilter' && l.path === `/t/cards/ref:${personalDataRef(tag)}/boom`)).toBeDefined();
+    expect(JSON.stringify(lines)).not.toContain(tag);
   });
 
   it('does not log health probes', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { CORRELATION_HEADER, runWithCorrelation, sanitizeCorrelationId } from './correlation.js';
+import { keepUrl, type UrlRedactor } from './personal-data.js';
 
 type Req = IncomingMessage & { id?: unknown; originalUrl?: string };
 type Next = (err?: unknown) => void;
@@ -30,9 +31,11 @@ export function assignCorrelationId(req: Req, res: ServerResponse): string {
  * Replaces pino-http, which made two child loggers and ran its serializers on every request
  * whether or not the line was written (about 5 % of the OCPI hub's CPU at 2,000 req/s). Here the
  * only per-request work is the id, a timestamp and one `close` listener; the log object is
- * built only when its level is enabled.
+ * built only when its level is enabled, and so is the URL's redaction (`redactUrl`: the app's
+ * personal data written as refs, see personal-data.ts).
  */
-export function requestLogMiddleware(logger: Logger) {
+export function requestLogMiddleware(logger: Logger, options: { redactUrl?: UrlRedactor } = {}) {
+  const redactUrl = options.redactUrl ?? keepUrl;
   return (req: Req, res: ServerResponse, next: Next): void => {
     const correlationId = assignCorrelationId(req, res);
     const url = req.originalUrl ?? req.url ?? '';
@@ -45,7 +48,7 @@ export function requestLogMiddleware(logger: Logger) {
       if (!logger.isLevelEnabled(level)) return;
       const requestId = res.getHeader('x-request-id');
       const line: Record<string, unknown> = {
-        req: { method: req.method, url },
+        req: { method: req.method, url: redactUrl(url) },
         res: { statusCode: status },
         responseTime: Date.now() - started,
         correlationId,
