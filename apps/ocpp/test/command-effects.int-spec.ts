@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
+import { Headers, ocppCommandSubject, OcppCommandReplyV1, Subjects, type OcppCommandReply, type PlannerStationLimitsPlanned } from '@cpo/contracts';
 import { EventPublisher } from '@cpo/messaging';
 import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Req16 } from '@cpo/ocpp-protocol';
-import { eventually } from '@cpo/testing';
+import { eventually, testServers } from '@cpo/testing';
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { api, readOnlyConfiguration, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
 
@@ -123,6 +124,43 @@ describe('effects of operator commands', () => {
       { stationId: free.cp.identity, status: 'ok', payload: { status: 'Accepted' } },
     ]);
     expect(await states(cp.identity)).toEqual([[101, 'applied']]);
+  });
+
+  /** A command published on `ocpp.command.{id}` as another service or a script would; `source` as the publishing service names itself. */
+  async function overBus(stationId: string, action: string, payload: unknown, source?: string): Promise<OcppCommandReply> {
+    const nc = await connect({ servers: testServers.nats });
+    try {
+      const hdrs = natsHeaders();
+      if (source) hdrs.set(Headers.Source, source);
+      const reply = await nc.request(`${h.app.prefix}.${ocppCommandSubject(stationId)}`, JSON.stringify({ action, payload }), { timeout: 5000, headers: hdrs });
+      return OcppCommandReplyV1.parse(JSON.parse(new TextDecoder().decode(reply.data)));
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it('over the bus, a profile under a grid-limit id or in a grid limit\'s slot is refused (Conflict) as over REST and never reaches the charger; a forward between replicas is not checked again', async () => {
+    const { cp, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' });
+    await planned(cp.identity, [[1, 16]]);
+    const before = sets.length;
+    for (const id of [1, 99, 101]) {
+      const reply = await overBus(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(id) }, 'planner');
+      expect(reply).toMatchObject({ status: 'error', code: 'Conflict', details: { chargingProfileId: id } });
+    }
+    expect(await overBus(cp.identity, 'RemoteStartTransaction', { idTag: 'GOOD', connectorId: 1, chargingProfile: profile(101, 'TxProfile') })).toMatchObject({ status: 'error', code: 'Conflict' });
+    // The slot of the connector's leased grid limit (level 1), whatever the profile's id.
+    const slot = await overBus(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: { ...profile(7), stackLevel: 1 } });
+    expect(slot).toMatchObject({ status: 'error', code: 'Conflict', details: { stackLevel: 1, gridLimitConnectorId: 1 } });
+    // An invalid payload still names its fields first.
+    expect(await overBus(cp.identity, 'SetChargingProfile', { connectorId: 'one', csChargingProfiles: profile(1) })).toMatchObject({ status: 'error', code: 'InvalidRequest' });
+    expect(sets.length).toBe(before);
+    // Another connector, another id: the command goes.
+    expect(await overBus(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(7) })).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    // What another replica forwards (its operator's command checked there, or its smart charging's
+    // own profile, as every replica before this rule sent it) carries the service's name: it goes.
+    const forwarded = await overBus(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: { ...profile(101), stackLevel: 1 } }, h.app.config.SERVICE_NAME);
+    expect(forwarded).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    expect(sets.length).toBe(before + 2);
   });
 
   it('a ClearChargingProfile that removed grid-limit profiles has them installed again at once', async () => {

@@ -4,6 +4,7 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { OcppCallError, SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually, testServers } from '@cpo/testing';
 import { connect } from '@nats-io/transport-node';
+import { StationCaller } from '../src/smart-charging/station-caller.js';
 import { api, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 /** A charger that answers configuration reads and changes, records profiles, and never answers Reset. */
@@ -149,6 +150,20 @@ describe('OCPP operator commands, grid limits and two replicas', () => {
       { stationId: onB.cp.identity, status: 'error', code: 'NotSupported', description: expect.any(String), details: expect.anything() },
       { stationId: gone, status: 'error', code: 'UnknownStation', description: expect.any(String) },
     ]);
+  });
+
+  it("smart charging on B installs a grid limit on a charger held by A (its forward is not an outside command); an operator's through B is refused at B", async () => {
+    const onA = await online(a);
+    const gridLimit = {
+      chargingProfileId: 101, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile' as const, chargingProfileKind: 'Relative' as const,
+      chargingSchedule: { chargingRateUnit: 'A' as const, chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
+    };
+    const viaBus = await b.app.app.get(StationCaller).setProfile(onA.cp.identity, { connectorId: 1, profile: gridLimit });
+    expect(viaBus).toEqual({ status: 'ok', payload: { status: 'Accepted' } });
+    expect(onA.profiles.map((p) => p.csChargingProfiles.chargingProfileId)).toEqual([101]);
+    const operator = await api(b, 'POST', `/api/v1/stations/${onA.cp.identity}/commands/SetChargingProfile`, { connectorId: 1, csChargingProfiles: { ...gridLimit, chargingProfileId: 1 } });
+    expect(operator).toMatchObject({ status: 409, body: { code: 'Conflict', details: { chargingProfileId: 1 } } });
+    expect(onA.profiles).toHaveLength(1);
   });
 
   it('a charger that moves to the other replica keeps working; the old socket is closed', async () => {

@@ -41,7 +41,9 @@ export class CommandService {
     const limited = await this.executor.stationRefusal(stationId, request.action, request.payload as JsonObject);
     if (limited) return limited;
     // Named in the request: the holding replica's default may differ from ours (a rollout changing
-    // it), and a call it sent after we gave up would act with the caller told Timeout.
+    // it), and a call it sent after we gave up would act with the caller told Timeout. The requester
+    // names our service in Cpo-Source: the holding replica then does not take it for a command from
+    // outside (StationCommands), whose operator rules were checked where it entered, if they apply.
     const callTimeoutMs = request.timeoutMs ?? this.config.OCPP_CALL_TIMEOUT_MS;
     try {
       return await this.requester.request(ocppCommandSubject(stationId), { ...request, timeoutMs: callTimeoutMs }, {

@@ -25,6 +25,6 @@ const verifiedKeyMemory = { provide: VERIFIED_KEY_MEMORY, inject: [RedisKeys, RE
 /** The charger endpoint and what every feature plugs into: the dispatcher, the command executor, lifecycle hooks. */
 @Module({
   providers: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, PresenceStore, CommandDrain, CommandExecutor, ConnectionEvents, OcppGateway, RedisKeys, StationRepository, StationKeysRepository, StationChanges, SessionRecheckRepository, SessionRecheck, ReplicaLiveness, verifiedKeyMemory],
-  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationKeysRepository, StationChanges],
+  exports: [OcppMetrics, Ocpp16Dispatcher, StationLifecycle, SessionRegistry, StationCommands, CommandDrain, CommandExecutor, RedisKeys, StationRepository, StationKeysRepository, StationChanges],
 })
 export class ConnectionModule {}

@@ -22,10 +22,11 @@ const conflict = (description: string, details: Record<string, unknown>): OcppCo
 });
 
 /**
- * Why an operator (REST) command must not reach the charger, beyond the schema and the guide's
- * rules: a charging profile under an id smart charging installs would silently replace the grid
- * limit on the charger while our view still shows it applied (and be overwritten at the next plan).
- * Checked only for operators: smart charging's own profiles travel the same executor over the bus.
+ * Why an operator's command must not reach the charger, beyond the schema and the guide's rules: a
+ * charging profile under an id smart charging installs would silently replace the grid limit on
+ * the charger while our view still shows it applied (and be overwritten at the next plan). Checked
+ * for every command from outside (REST, bulk, another service on the bus: OperatorRuleChecks), not
+ * in the executor: smart charging's own profiles travel the same executor, over the bus too.
  */
 export function operatorCommandRefusal(action: CsAction16, payload: Record<string, unknown>): OcppCommandReply | undefined {
   const profile = PROFILE_OF[action]?.(payload);

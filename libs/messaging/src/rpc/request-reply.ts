@@ -79,7 +79,11 @@ export interface ServeOptions<Req, Rep> {
   /** Logical subject; may contain wildcards (e.g. one subscription per station). */
   subject: string;
   parseRequest: Parser<Req>;
-  handle: (request: Req, meta: { subject: string; correlationId?: string }) => Promise<Rep>;
+  /**
+   * `source`: the requester's `Cpo-Source` header, the service it names itself as (not
+   * authenticated: whoever may publish on the subject may write it), absent when it sent none.
+   */
+  handle: (request: Req, meta: { subject: string; correlationId?: string; source?: string }) => Promise<Rep>;
   /** Maps a rejected request or a thrown error to the reply payload the contract defines. */
   toErrorReply: (error: unknown) => Rep;
   /** Queue group, for services where any replica may answer. */
@@ -110,7 +114,8 @@ export class BusResponder {
           if (!parsed.ok) reply = o.toErrorReply(new ValidationError(parsed.reason));
           else {
             try {
-              reply = await o.handle(parsed.value, { subject: this.names.logical(msg.subject), correlationId });
+              const source = msg.headers?.get(Headers.Source) || undefined;
+              reply = await o.handle(parsed.value, { subject: this.names.logical(msg.subject), correlationId, ...(source ? { source } : {}) });
             } catch (e) {
               this.logger.warn({ err: e, subject: msg.subject }, 'request handler failed');
               reply = o.toErrorReply(e);
