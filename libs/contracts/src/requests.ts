@@ -37,6 +37,26 @@ export const OcppCommandErrorCode = {
   Offline: 'Offline',
   /** The request failed validation before being sent to the charger. */
   InvalidRequest: 'InvalidRequest',
+  /** Too many commands wait for this station already; not sent (retry later). */
+  QueueFull: 'QueueFull',
+  /**
+   * The deadline passed while the call still waited behind earlier calls to the station: never
+   * sent, so unlike `Timeout` (an unknown outcome) the charger did not act. A code of its own, not
+   * `Timeout` with a flag: every reader of `Timeout` takes it as "may have acted".
+   */
+  QueueTimeout: 'QueueTimeout',
+  /** A newer command of the same kind replaced this one before it was sent (e.g. a grid limit): not sent. */
+  Superseded: 'Superseded',
+  /** The station is not accepted (Pending or Rejected at boot) and may not get this call: not sent. */
+  NotAccepted: 'NotAccepted',
+  /**
+   * The request collides with state the ocpp service keeps or with an operator rule: e.g. a
+   * reservation id of another station, or a charging profile under an id or slot the platform's
+   * grid limits use. Not sent.
+   */
+  Conflict: 'Conflict',
+  /** The ocpp service itself failed (e.g. its database): not the charger's CallError `InternalError`. */
+  CentralSystemError: 'CentralSystemError',
 } as const;
 
 /**

@@ -49,25 +49,14 @@ const FILLED_IN_WHERE_RUN: Readonly<Partial<Record<string, JsonObject>>> = { Res
 /** Commands a Pending station must not get (spec §4.2.1: only configuration and triggers until Accepted). */
 const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'RemoteStopTransaction']);
 
-/** Extra codes of this service, beside OcppCommandErrorCode and the OCPP CallError codes. */
+/** The codes this service answers beside the charger's CallError codes (the contract's list, by the names the executor used first). */
 export const LocalCommandErrorCode = {
-  QueueFull: 'QueueFull',
-  /**
-   * The deadline passed while the call still waited behind earlier calls to the station: it was
-   * never sent, so unlike `Timeout` (an unknown outcome) the charger did not act. A code of its
-   * own, not `Timeout` with a flag: every reader of `Timeout` (older replicas, ocpi-hub) takes it
-   * as "may have acted", and the reply schema is strict, so a new field would break older readers.
-   */
-  QueueTimeout: 'QueueTimeout',
-  Superseded: 'Superseded',
-  NotAccepted: 'NotAccepted',
-  /** The request collides with state we keep (e.g. a reservation id of another station). */
-  Conflict: 'Conflict',
-  /**
-   * The central system itself failed (e.g. its database, in a hook): not the charger's CallError
-   * `InternalError`, which a client must be able to tell apart (HTTP 500, not 502).
-   */
-  CentralSystemError: 'CentralSystemError',
+  QueueFull: OcppCommandErrorCode.QueueFull,
+  QueueTimeout: OcppCommandErrorCode.QueueTimeout,
+  Superseded: OcppCommandErrorCode.Superseded,
+  NotAccepted: OcppCommandErrorCode.NotAccepted,
+  Conflict: OcppCommandErrorCode.Conflict,
+  CentralSystemError: OcppCommandErrorCode.CentralSystemError,
 } as const;
 
 /**
