@@ -31,6 +31,8 @@ export interface NewTransaction {
   startedAt: Date;
   reservationId?: number;
   authorizationReference?: string;
+  /** The stamp as sent of a start recorded at its receipt because it lay ahead (`start_sent_at`). */
+  startSentAt?: Date;
 }
 
 /** One sampled value as stored in a reading's `samples`: OCPP's defaults explicit, `value` parsed where numeric. */
@@ -131,19 +133,27 @@ export class TransactionRepository {
    * tag is compared without case (IdToken is a CiString: a retry may report it in another case);
    * the first start keeps its spelling. The conflict target and the lookup are those of
    * `transactions_start_lower_key`, which leaves out the later copies of starts stored twice before it.
+   * `sentAt`, the start's stamp as sent (null: none to look for, an unset clock's), also finds a
+   * copy recorded at its receipt because that stamp lay ahead then (`start_sent_at`): resent once
+   * the stamp has passed, it carries a plausible time another key than the first copy's. Checked in
+   * the insert itself, on an index holding only such starts: the usual start pays no round trip.
    */
-  async insertOrGet(tx: EntityManager, t: NewTransaction): Promise<{ row: TransactionRow; created: boolean }> {
+  async insertOrGet(tx: EntityManager, t: NewTransaction, sentAt: Date | null = t.startedAt): Promise<{ row: TransactionRow; created: boolean }> {
     const inserted: Record<string, unknown>[] = await tx.query(
-      `INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at, reservation_id, authorization_reference)
-       VALUES (nextval('transaction_id_seq'), $1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at, reservation_id, authorization_reference, start_sent_at)
+       SELECT nextval('transaction_id_seq'), $1::text, $2::int, $3::text, $4::text, $5::bigint, $6::timestamptz, $7::int, $8::text, $9::timestamptz
+        WHERE NOT EXISTS (SELECT 1 FROM transactions WHERE station_id = $1 AND connector_id = $2 AND lower(id_tag) = lower($3) AND start_sent_at = $10::timestamptz
+                             AND meter_start_wh = $5 AND start_duplicate_of IS NULL)
        ON CONFLICT (station_id, connector_id, lower(id_tag), started_at, meter_start_wh) WHERE start_duplicate_of IS NULL DO NOTHING RETURNING *`,
-      [t.stationId, t.connectorId, t.idTag, t.idTagStatus, t.meterStartWh, t.startedAt, t.reservationId ?? null, t.authorizationReference ?? null],
+      [t.stationId, t.connectorId, t.idTag, t.idTagStatus, t.meterStartWh, t.startedAt, t.reservationId ?? null, t.authorizationReference ?? null, t.startSentAt ?? null, sentAt],
     );
     if (inserted[0]) return { row: toTransaction(inserted[0]), created: true };
     const existing: Record<string, unknown>[] = await tx.query(
       `SELECT * FROM transactions
-        WHERE station_id = $1 AND connector_id = $2 AND lower(id_tag) = lower($3) AND started_at = $4 AND meter_start_wh = $5 AND start_duplicate_of IS NULL`,
-      [t.stationId, t.connectorId, t.idTag, t.startedAt, t.meterStartWh],
+        WHERE station_id = $1 AND connector_id = $2 AND lower(id_tag) = lower($3) AND meter_start_wh = $5 AND start_duplicate_of IS NULL
+          AND (started_at = $4 OR start_sent_at = $6)
+        ORDER BY started_at = $4 DESC LIMIT 1`,
+      [t.stationId, t.connectorId, t.idTag, t.startedAt, t.meterStartWh, sentAt],
     );
     return { row: toTransaction(existing[0]!), created: false };
   }

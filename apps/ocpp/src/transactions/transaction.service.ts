@@ -21,7 +21,7 @@ import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } fro
 import { endsInRestart, keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
 import { stopTime } from './stop-time.js';
-import { CLOCK_AHEAD_START, insertOrGetStampedStart, insertOrGetUnsetClockStart, repeatsUnsetClockStop } from './unset-clock.js';
+import { insertOrGetAheadStart, insertOrGetStampedStart, insertOrGetUnsetClockStart, repeatsUnsetClockStop } from './unset-clock.js';
 
 /**
  * How far a charger's clock may run behind ours for its StartTransaction to still be the one a
@@ -109,8 +109,8 @@ export class TransactionService {
       const { row, created } = unset
         ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req)
         : ahead
-          ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req, CLOCK_AHEAD_START)
-          : await insertOrGetStampedStart(this.transactions, tx, started, req, receivedAt);
+          ? await insertOrGetAheadStart(this.transactions, tx, started, req)
+          : await insertOrGetStampedStart(this.transactions, tx, started, receivedAt);
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }

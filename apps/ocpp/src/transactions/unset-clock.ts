@@ -1,6 +1,6 @@
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { EntityManager } from 'typeorm';
-import { parseOcppTime } from '../time.js';
+import { AHEAD_TOLERANCE_MS, parseOcppTime } from '../time.js';
 import type { NewTransaction, TransactionRepository, TransactionRow } from './transaction.repository.js';
 
 /**
@@ -11,8 +11,9 @@ import type { NewTransaction, TransactionRepository, TransactionRow } from './tr
  * and time (guide §2.1), and a retry arrives later, with another receipt time. So the message is
  * kept as sent in `station_messages` (`kind` below), received at its time of record (the time the
  * transaction started or stopped): the stamp as sent is found from the transaction through it, and
- * the operator sees what the charger sent (GET /stations/{id}/messages). No migration: the start's
- * unique index stays what it is, and such starts (rare) are serialised per station instead.
+ * the operator sees what the charger sent (GET /stations/{id}/messages). The start's unique index
+ * stays what it is, and such starts (rare) are serialised per station instead; a start kept as
+ * ahead also has its stamp in `start_sent_at` (insertOrGetAheadStart).
  */
 export const UNSET_CLOCK_START = 'StartTransactionUnsetClock';
 export const UNSET_CLOCK_STOP = 'StopTransactionUnsetClock';
@@ -32,48 +33,82 @@ function sameStamp(kept: unknown, raw: string): boolean {
 }
 
 /**
- * `insertOrGet` for a start whose stamp was not taken (`t.startedAt` its receipt), kept as `kind`:
- * the transaction an earlier copy of the same start (same stamp as sent, same key otherwise)
- * created, else a new one, its StartTransaction kept as sent. A second session from the same unset
- * clock has another stamp (the clock runs from the epoch), so it is not taken for a retry.
+ * How long a start may be in hand (authorised, possibly by a roaming hub, then stored) while the
+ * charger resends it elsewhere (a new socket, another replica): a copy received within the
+ * tolerance can meet, uncommitted, a first copy kept as ahead only if its stamp is within this of
+ * the tolerance's edge.
+ */
+const IN_HAND_MS = 60_000;
+
+/**
+ * `insertOrGet` for a start stamped by an unset clock (`t.startedAt` its receipt), kept as
+ * UNSET_CLOCK_START: the transaction an earlier copy of the same start (same stamp as sent, same
+ * key otherwise) created, else a new one, its StartTransaction kept as sent. A second session from
+ * the same unset clock has another stamp (the clock runs from the epoch), so it is not taken for a
+ * retry; nor is a stopped one (`startsKeptAs`).
  */
 export async function insertOrGetUnsetClockStart(
   transactions: TransactionRepository,
   tx: EntityManager,
   t: NewTransaction,
   req: Ocpp16.StartTransactionRequest,
-  kind: string = UNSET_CLOCK_START,
 ): Promise<{ row: TransactionRow; created: boolean }> {
   await transactions.lockUnsetClockStarts(tx, t.stationId);
-  const earlier = (await transactions.startsKeptAs(tx, kind, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
+  const earlier = (await transactions.startsKeptAs(tx, UNSET_CLOCK_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
   if (earlier) return { row: earlier.row, created: false };
   // A copy handled by a replica of the previous release (a rolling update) was stored at its stamp, with no message kept.
   const stamped = await transactions.runningStartAt(tx, { ...t, startedAt: parseOcppTime(req.timestamp) });
   if (stamped) return { row: stamped, created: false };
-  const inserted = await transactions.insertOrGet(tx, t);
-  if (inserted.created) await transactions.keepMessage(tx, t.stationId, kind, req, t.startedAt);
+  // No stamp to look for in start_sent_at: an epoch stamp recurs after each power loss.
+  const inserted = await transactions.insertOrGet(tx, t, null);
+  if (inserted.created) await transactions.keepMessage(tx, t.stationId, UNSET_CLOCK_START, req, t.startedAt);
   return inserted;
 }
 
 /**
- * `insertOrGet` for a start whose stamp was taken, unless it is a copy of a start kept as ahead
- * (CLOCK_AHEAD_START) resent once its stamp came within the tolerance: the later receipt makes the
- * same stamp plausible, and its key would otherwise miss the transaction stored at the first
- * receipt. Only a stamp still ahead of this receipt can be one (looked up, under the lock of such
- * starts); a retry held past its own stamp is not found (see docs/ocpp.md).
+ * `insertOrGet` for a start stamped beyond the tolerance ahead (`t.startedAt` its receipt), kept as
+ * CLOCK_AHEAD_START and with its stamp as sent in `start_sent_at`, by which any later copy finds it,
+ * whenever received and whether or not stopped since, as the start key finds a stamped start's. A
+ * stamp is no epoch: a wrong clock still runs forward, so no later session repeats it. Also found,
+ * under the lock of such starts: a copy kept as ahead by a replica of the previous release (a
+ * rolling update: message kept, no `start_sent_at`), and one a copy received within the tolerance
+ * stored at its stamp while this one was being authorised.
+ */
+export async function insertOrGetAheadStart(
+  transactions: TransactionRepository,
+  tx: EntityManager,
+  t: NewTransaction,
+  req: Ocpp16.StartTransactionRequest,
+): Promise<{ row: TransactionRow; created: boolean }> {
+  const sentAt = parseOcppTime(req.timestamp);
+  await transactions.lockUnsetClockStarts(tx, t.stationId);
+  const earlier = (await transactions.startsKeptAs(tx, CLOCK_AHEAD_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
+  if (earlier) return { row: earlier.row, created: false };
+  const stamped = await transactions.runningStartAt(tx, { ...t, startedAt: sentAt });
+  if (stamped) return { row: stamped, created: false };
+  const inserted = await transactions.insertOrGet(tx, { ...t, startSentAt: sentAt }, sentAt);
+  if (inserted.created) await transactions.keepMessage(tx, t.stationId, CLOCK_AHEAD_START, req, t.startedAt);
+  return inserted;
+}
+
+/** Whether a start whose stamp was taken may be a copy of one kept as ahead still in hand (IN_HAND_MS). */
+export function needsAheadLock(startedAt: Date, receivedAt: Date): boolean {
+  return startedAt.getTime() > receivedAt.getTime() + AHEAD_TOLERANCE_MS - IN_HAND_MS;
+}
+
+/**
+ * `insertOrGet` for a start whose stamp was taken. A copy of a start kept as ahead, resent once its
+ * stamp came within the tolerance or had passed, is found by the insert itself (`start_sent_at`):
+ * no lookup of its own. Only a stamp near the tolerance's edge (`needsAheadLock`) waits on the lock
+ * of such starts, so that the insert sees a first copy's commit.
  */
 export async function insertOrGetStampedStart(
   transactions: TransactionRepository,
   tx: EntityManager,
   t: NewTransaction,
-  req: Ocpp16.StartTransactionRequest,
   receivedAt: Date,
 ): Promise<{ row: TransactionRow; created: boolean }> {
-  if (t.startedAt.getTime() > receivedAt.getTime()) {
-    await transactions.lockUnsetClockStarts(tx, t.stationId);
-    const earlier = (await transactions.startsKeptAs(tx, CLOCK_AHEAD_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
-    if (earlier) return { row: earlier.row, created: false };
-  }
+  if (needsAheadLock(t.startedAt, receivedAt)) await transactions.lockUnsetClockStarts(tx, t.stationId);
   return transactions.insertOrGet(tx, t);
 }
 
