@@ -54,6 +54,8 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     await reading(a, cp, OLD, stopped);
     await reading(a, cp, OLD, null);
     await reading(a, cp, OLD, running);
+    // Read since the retention's cutoff: it runs (one not read since is over: the test below).
+    await reading(a, cp, RECENT, running);
     await reading(a, cp, RECENT, null);
     await message(a, cp, 'OrphanStopTransaction', OLD);
     await message(a, cp, 'SecurityEventNotification', RECENT);
@@ -72,6 +74,7 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     const readings = (await a.db.query(`SELECT transaction_id, sampled_at FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at, transaction_id`, [cp])) as { transaction_id: number | null; sampled_at: Date }[];
     expect(readings.map((r) => [r.transaction_id, r.sampled_at.getTime()])).toEqual([
       [running, OLD.getTime()],
+      [running, RECENT.getTime()],
       [null, RECENT.getTime()],
     ]);
     const kinds = (await a.db.query(`SELECT kind FROM station_messages WHERE station_id = $1 ORDER BY kind`, [cp])) as { kind: string }[];
@@ -85,7 +88,7 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     // Once the transaction stopped, its old readings and its kept start go like any other.
     await a.db.query(`UPDATE transactions SET stopped_at = $2, meter_stop_wh = 10 WHERE transaction_id = $1`, [running, RECENT]);
     await b.app.app.get(RetentionJob).runIfLeader();
-    expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(1);
+    expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(2);
     expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(1);
   });
 
@@ -122,5 +125,65 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     expect((await a.app.app.get(RetentionJob).runIfLeader())?.deleted.meter_readings).toBeGreaterThanOrEqual(1);
     expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(0);
     expect(await b.app.app.get(RetentionJob).runIfLeader()).toBeDefined();
+  });
+
+  it('lets a transaction never stopped go once it started and was last read before the retention: its readings and its kept start', async () => {
+    const cp = uniqueStation('RET');
+    // Stop lost, the charger gone quiet: nothing ends it by the lost-stop rule, its last reading is old.
+    const abandoned = await transaction(a, cp, 1, OLD, null);
+    // Started as long ago but still metered: a session that runs.
+    const metered = await transaction(a, cp, 2, OLD, null);
+    await reading(a, cp, OLD, abandoned);
+    await reading(a, cp, new Date(OLD.getTime() + 60_000), abandoned);
+    await reading(a, cp, OLD, metered);
+    await reading(a, cp, RECENT, metered);
+    await message(a, cp, UNSET_CLOCK_START, OLD);
+    // Over by the lost-stop rule (a later start on its connector), whatever readings still name it.
+    const superseded = await transaction(a, cp, 3, OLD, null);
+    await transaction(a, cp, 3, new Date(OLD.getTime() + 60 * 60_000), new Date(OLD.getTime() + 2 * 60 * 60_000));
+    await reading(a, cp, OLD, superseded);
+    await reading(a, cp, RECENT, superseded);
+
+    await a.app.app.get(RetentionJob).runIfLeader();
+    const left = (await a.db.query(`SELECT transaction_id, sampled_at FROM meter_readings WHERE station_id = $1 ORDER BY sampled_at, transaction_id`, [cp])) as { transaction_id: number; sampled_at: Date }[];
+    expect(left.map((r) => [r.transaction_id, r.sampled_at.getTime()])).toEqual([
+      [metered, OLD.getTime()],
+      [metered, RECENT.getTime()],
+      [superseded, RECENT.getTime()],
+    ]);
+    // Both started at OLD: the kept start stays while one of them (the metered one) runs...
+    expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(1);
+    // ...and goes once that one too has not been read since the retention.
+    await a.db.query(`DELETE FROM meter_readings WHERE station_id = $1 AND sampled_at = $2`, [cp, RECENT]);
+    await a.app.app.get(RetentionJob).runIfLeader();
+    expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(0);
+    expect(await count(a, `SELECT count(*) AS n FROM meter_readings WHERE station_id = $1`, [cp])).toBe(0);
+    expect(await count(a, `SELECT count(*) AS n FROM transactions WHERE station_id = $1`, [cp])).toBe(4);
+  });
+
+  it('gives every table its share of a capped run, and consecutive capped runs finish them all', async () => {
+    const cp = uniqueStation('RET');
+    for (let i = 0; i < 20; i++) await reading(a, cp, new Date(OLD.getTime() + i * 60_000), null);
+    for (let i = 0; i < 3; i++) await message(a, cp, 'SecurityEventNotification', OLD);
+    await a.db.query(`INSERT INTO rejected_frames (station_id, raw, reason, received_at) SELECT $1, 'x', 'bad', $2 FROM generate_series(1, 3)`, [cp, OLD]);
+    await a.db.query(`INSERT INTO remote_starts (station_id, id_tag, requested_at, status) SELECT $1, 'T', $2, 'Rejected' FROM generate_series(1, 3)`, [cp, OLD]);
+
+    const job = a.app.app.get(RetentionJob);
+    const saved = { maxRowsPerRun: job.maxRowsPerRun, batchSize: job.batchSize, pauseMs: job.pauseMs };
+    Object.assign(job, { maxRowsPerRun: 8, batchSize: 2, pauseMs: 0 });
+    try {
+      const first = (await job.runIfLeader())!;
+      expect(first.complete).toBe(false);
+      // The meter backlog (20 rows, over the cap of 8) did not take the whole run.
+      expect(first.deleted).toMatchObject({ station_messages: expect.any(Number), rejected_frames: expect.any(Number), remote_starts: expect.any(Number) });
+      expect(Math.min(first.deleted.meter_readings, first.deleted.station_messages, first.deleted.rejected_frames, first.deleted.remote_starts)).toBeGreaterThan(0);
+      let runs = 1;
+      for (let run = first; !run.complete; run = (await job.runIfLeader())!) expect(++runs).toBeLessThanOrEqual(6);
+    } finally {
+      Object.assign(job, saved);
+    }
+    for (const table of ['meter_readings', 'station_messages', 'rejected_frames', 'remote_starts']) {
+      expect([table, await count(a, `SELECT count(*) AS n FROM ${table} WHERE station_id = $1`, [cp])]).toEqual([table, 0]);
+    }
   });
 });

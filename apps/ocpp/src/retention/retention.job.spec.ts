@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
-import { RETENTION_BATCH, RetentionJob } from './retention.job.js';
+import { RETENTION_BATCH, RetentionJob, tableShare } from './retention.job.js';
 import type { RetentionRepository, RetentionTable } from './retention.repository.js';
 
 const NOW = new Date('2026-12-05T00:00:00Z');
@@ -11,6 +11,7 @@ const NOW = new Date('2026-12-05T00:00:00Z');
 /** A job over a fake database: `backlog` old rows per table and station; `locked` another replica's lock. */
 function job(meterDays: number, messageDays: number, backlog: Partial<Record<RetentionTable, Record<string, number>>>, o: { locked?: boolean } = {}) {
   const calls: { table: RetentionTable; stationId: string; cutoff: Date; limit: number }[] = [];
+  // \`left\` gets every table, so a table the test gives no backlog has no stations rather than failing.
   let closed = 0;
   const left = structuredClone(backlog);
   const session = {
@@ -18,7 +19,8 @@ function job(meterDays: number, messageDays: number, backlog: Partial<Record<Ret
     nextStation: async (table: RetentionTable, after: string | undefined) => Object.keys(left[table] ?? {}).sort().find((s) => after === undefined || s > after),
     deleteBatch: async (table: RetentionTable, stationId: string, cutoff: Date, limit: number) => {
       calls.push({ table, stationId, cutoff, limit });
-      const n = Math.min(left[table]![stationId]!, limit);
+      const n = Math.min(left[table]?.[stationId] ?? 0, limit);
+      if (n === 0) return 0;
       left[table]![stationId]! -= n;
       return n;
     },
@@ -29,7 +31,7 @@ function job(meterDays: number, messageDays: number, backlog: Partial<Record<Ret
   const metrics = new OcppMetrics({ registry: new Registry() } as unknown as MetricsService);
   const j = new RetentionJob(repo, config, pino({ level: 'silent' }), metrics);
   j.pauseMs = 0;
-  return { j, calls, closed: () => closed, metrics };
+  return { j, calls, closed: () => closed, metrics, left };
 }
 
 describe('RetentionJob.runIfLeader', () => {
@@ -81,5 +83,37 @@ describe('RetentionJob.runIfLeader', () => {
     const run = await j.runIfLeader(NOW);
     expect(run?.complete ?? false).toBe(false);
     expect(calls).toEqual([]);
+  });
+
+  it('gives every table its share of a capped run: a meter backlog beyond the cap leaves the message tables theirs', async () => {
+    const { j } = job(1, 1, { meter_readings: { A: RETENTION_BATCH * 1_000 }, station_messages: { B: 3 }, rejected_frames: { C: 2 }, remote_starts: { D: 1 } });
+    const run = (await j.runIfLeader(NOW))!;
+    expect(run.complete).toBe(false);
+    expect(run.deleted).toMatchObject({ station_messages: 3, rejected_frames: 2, remote_starts: 1 });
+    // What the other tables left goes to the backlog: the run still uses its whole cap.
+    expect(run.deleted.meter_readings).toBeGreaterThanOrEqual(j.maxRowsPerRun - 6);
+  });
+
+  it('resumes a table at the station where the previous capped run stopped, not at its first station', async () => {
+    const { j, calls, left } = job(1, 1, { meter_readings: { A: 1, B: RETENTION_BATCH * 3, C: 1 } });
+    j.maxRowsPerRun = RETENTION_BATCH * 2;
+    expect((await j.runIfLeader(NOW))!.complete).toBe(false);
+    const first = calls.length;
+    expect(calls.at(-1)!.stationId).toBe('B');
+    expect((await j.runIfLeader(NOW))!.complete).toBe(true);
+    expect(calls[first]!.stationId).toBe('B');
+    expect(left.meter_readings).toEqual({ A: 0, B: 0, C: 0 });
+    // Every station walked once across the two runs: A's empty range was not searched again.
+    expect(calls.map((c) => c.stationId)).toEqual(['A', 'B', 'B', 'B', 'B', 'C']);
+  });
+});
+
+describe('tableShare', () => {
+  it('splits what is left of the run equally among the tables still to work in this pass', () => {
+    expect(tableShare({ rows: 2_000_000, ms: 600_000 }, 5)).toEqual({ rows: 400_000, ms: 120_000 });
+    // A table that used little leaves the rest to the next ones.
+    expect(tableShare({ rows: 1_999_990, ms: 599_000 }, 4)).toEqual({ rows: 499_997.5, ms: 149_750 });
+    expect(tableShare({ rows: 0, ms: 1_000 }, 2)).toEqual({ rows: 0, ms: 500 });
+    expect(tableShare({ rows: 10, ms: -5 }, 1)).toEqual({ rows: 10, ms: 0 });
   });
 });

@@ -19,7 +19,8 @@ export const RETENTION_BATCH = 5_000;
  * A run stops after this many rows or this long, and the next run continues (the first run on a
  * long-kept database has a large backlog): a bounded amount of WAL and vacuum work per hour. 2
  * million is over three hours of the 14 million readings a day of 10,000 chargers, so a run
- * keeps up, and a backlog shrinks by over a million rows each hour.
+ * keeps up, and a backlog shrinks by over a million rows each hour. Shared among the tables:
+ * `tableShare`.
  */
 const MAX_ROWS_PER_RUN = 2_000_000;
 const MAX_RUN_MS = 10 * 60_000;
@@ -34,10 +35,33 @@ const TABLES: { table: RetentionTable; days: (c: OcppConfig) => number }[] = [
   { table: 'remote_starts', days: (c) => c.OCPP_MESSAGE_RETENTION_DAYS },
 ];
 
+export interface RetentionBudget {
+  rows: number;
+  ms: number;
+}
+
+/**
+ * The part of what is left of the run's budget that the next table gets: an equal part among the
+ * `tablesLeft` tables still to work in this pass, so what one table does not use goes to the ones
+ * after it. Tables were worked in a fixed order with the whole budget, and a meter backlog (tens of
+ * millions of rows on a first run, several runs) left the message tables nothing for days. Passes
+ * repeat while the budget lasts, so once the other tables are through, a backlog gets the rest of
+ * the run: fair without slowing it. Chosen over a weight per table (guessing their sizes) and over
+ * a table per run in turn (which stalls every table behind a backlog's).
+ */
+export function tableShare(left: RetentionBudget, tablesLeft: number): RetentionBudget {
+  return { rows: left.rows / tablesLeft, ms: Math.max(0, left.ms) / tablesLeft };
+}
+
 export interface RetentionRun {
   deleted: Record<RetentionTable, number>;
   /** False when the run stopped at its cap or at shutdown with rows possibly still to delete. */
   complete: boolean;
+}
+
+interface TableWork {
+  table: RetentionTable;
+  cutoff: Date;
 }
 
 /**
@@ -57,8 +81,19 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger: Logger;
   private firstRun?: NodeJS.Timeout;
   private stopping = false;
+  /**
+   * Per table, the station its last run stopped at (for want of budget): the next run resumes
+   * there. Restarting at the first station re-walked every station's empty index range before
+   * reaching the backlog. In memory: another replica taking the lock resumes from its own (or the
+   * first station), which costs a walk, not a row.
+   */
+  private readonly resumeAt = new Map<RetentionTable, string>();
   /** Pause after a full batch, so the chargers' writes get the disk between deletes (tests: 0). */
   pauseMs = 20;
+  /** The run's budget and statement size (public for tests, as `pauseMs`). */
+  maxRowsPerRun = MAX_ROWS_PER_RUN;
+  maxRunMs = MAX_RUN_MS;
+  batchSize = RETENTION_BATCH;
 
   constructor(
     private readonly repo: RetentionRepository,
@@ -102,28 +137,50 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /**
+   * Complete when every table reached its last station in this run (one resumed from a cursor
+   * walked its first stations in the run before, with a cutoff at most a run older).
+   */
   private async run(session: RetentionSession, now: Date): Promise<RetentionRun> {
-    const run: RetentionRun = { deleted: { meter_readings: 0, meter_values: 0, station_messages: 0, rejected_frames: 0, remote_starts: 0 }, complete: true };
-    const started = Date.now();
-    let total = 0;
-    const stop = () => this.stopping || total >= MAX_ROWS_PER_RUN || Date.now() - started > MAX_RUN_MS;
-    for (const { table, days } of TABLES) {
-      const d = days(this.config);
-      if (d === 0) continue;
-      const cutoff = new Date(now.getTime() - d * DAY_MS);
-      // Station by station, in index order: every statement stays on one station's index range.
-      for (let station = await session.nextStation(table, undefined); station !== undefined; station = await session.nextStation(table, station)) {
-        for (;;) {
-          if (stop()) return { ...run, complete: false };
-          const n = await session.deleteBatch(table, station, cutoff, RETENTION_BATCH);
-          run.deleted[table] += n;
-          total += n;
-          this.metrics.retentionDeleted.inc({ table }, n);
-          if (n < RETENTION_BATCH) break;
-          if (this.pauseMs > 0) await sleep(this.pauseMs);
+    const run: RetentionRun = { deleted: { meter_readings: 0, meter_values: 0, station_messages: 0, rejected_frames: 0, remote_starts: 0 }, complete: false };
+    const deadline = Date.now() + this.maxRunMs;
+    let rowsLeft = this.maxRowsPerRun;
+    let pending: TableWork[] = TABLES.filter((t) => t.days(this.config) > 0).map((t) => ({ table: t.table, cutoff: new Date(now.getTime() - t.days(this.config) * DAY_MS) }));
+    while (pending.length > 0) {
+      if (this.stopping || rowsLeft <= 0 || Date.now() >= deadline) return run;
+      const unfinished: TableWork[] = [];
+      for (const [i, work] of pending.entries()) {
+        const share = tableShare({ rows: rowsLeft, ms: deadline - Date.now() }, pending.length - i);
+        const { deleted, done } = await this.work(session, work, share, run);
+        rowsLeft -= deleted;
+        if (!done) unfinished.push(work);
+      }
+      pending = unfinished;
+    }
+    return { ...run, complete: !this.stopping };
+  }
+
+  /** One table, station by station from where it stopped, within `share`; `done` at its last station. */
+  private async work(session: RetentionSession, { table, cutoff }: TableWork, share: RetentionBudget, run: RetentionRun): Promise<{ deleted: number; done: boolean }> {
+    const until = Date.now() + share.ms;
+    let deleted = 0;
+    // Station by station, in index order: every statement stays on one station's index range.
+    let station = this.resumeAt.get(table) ?? (await session.nextStation(table, undefined));
+    for (; station !== undefined; station = await session.nextStation(table, station)) {
+      for (;;) {
+        if (this.stopping || deleted >= share.rows || Date.now() >= until) {
+          this.resumeAt.set(table, station);
+          return { deleted, done: false };
         }
+        const n = await session.deleteBatch(table, station, cutoff, this.batchSize);
+        run.deleted[table] += n;
+        deleted += n;
+        this.metrics.retentionDeleted.inc({ table }, n);
+        if (n < this.batchSize) break;
+        if (this.pauseMs > 0) await sleep(this.pauseMs);
       }
     }
-    return run;
+    this.resumeAt.delete(table);
+    return { deleted, done: true };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { affectedRows } from '@cpo/platform';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { endedWithoutStopSql } from '../transactions/lost-stop.js';
 import { CLOCK_AHEAD_START, UNSET_CLOCK_START } from '../transactions/unset-clock.js';
 
 /** The tables the retention job deletes from; every other table is kept (docs/ocpp.md, Data retention). */
@@ -12,8 +13,45 @@ export type RetentionTable = 'meter_readings' | 'meter_values' | 'station_messag
  */
 const LOCK_KEY = `hashtext('ocpp_retention')`;
 
-/** Readings that belong to a transaction of station $1 still running (none is "ended" here: no stop came). */
-const RUNNING = `SELECT transaction_id FROM transactions WHERE station_id = $1 AND stopped_at IS NULL`;
+/**
+ * Keeps an EXISTS on a station's index range correlated, so it stops at the transaction's first
+ * row: without it PostgreSQL hashes the transaction ids of the station's whole range before (or
+ * since) the cutoff, every statement (seen in EXPLAIN: the entire range read for one session).
+ */
+const FIRST_MATCH = 'OFFSET 0';
+
+/**
+ * SQL condition: the transaction aliased `t` (of station $1, not stopped, started before the cutoff
+ * $2) still runs: the lost-stop rule does not end it (`lost-stop.ts`: a later start or a
+ * no-transaction status on its connector), and it has a reading stamped since the cutoff. Without
+ * it, a charger whose StopTransaction was lost and never sent (a station gone quiet, a connector
+ * that never reports again) left a transaction "running" whose readings and kept start stayed for
+ * ever. Nothing still needed goes: the lost-stop rules read connectors, stations and requests, not
+ * readings; a session's energy so far reads its readings, and a charger still in a session sends
+ * some within the retention (400 days by default). By the stamp only: the receipt has no index,
+ * and a row received within the retention is kept by its own condition anyway. The reading EXISTS
+ * walks the station's index range from the cutoff on (all of it for a transaction not read since,
+ * once per statement while it has old rows), so it comes last, after the lost-stop index lookups.
+ */
+function stillRunningSql(t: string): string {
+  return `(NOT ${endedWithoutStopSql(t, `'infinity'`)}
+      AND EXISTS (SELECT 1 FROM meter_readings l WHERE l.station_id = $1 AND l.sampled_at >= $2 AND l.transaction_id = ${t}.transaction_id ${FIRST_MATCH}))`;
+}
+
+/**
+ * Transactions of station $1 whose readings in `table` are kept whatever their age: not stopped,
+ * and started since the cutoff or still running (`stillRunningSql`). One not stopped with no row in
+ * `table` before the cutoff is left out without asking whether it runs: none of its rows is a
+ * candidate, and after the first cleanup that range holds little, so a transaction whose readings
+ * went does not cost the scan of `stillRunningSql` every hour for ever. Uncorrelated: evaluated at
+ * most once per statement, and only when an old row names a transaction.
+ */
+function runningSql(table: 'meter_readings' | 'meter_values'): string {
+  return `SELECT t.transaction_id FROM transactions t WHERE t.station_id = $1 AND t.stopped_at IS NULL
+    AND (t.started_at >= $2
+      OR (EXISTS (SELECT 1 FROM ${table} o WHERE o.station_id = $1 AND o.sampled_at < $2 AND o.transaction_id = t.transaction_id ${FIRST_MATCH})
+        AND ${stillRunningSql('t')}))`;
+}
 
 /**
  * Readings past the cutoff by their stamp AND their receipt. `sampled_at` is the charger's clock,
@@ -21,7 +59,8 @@ const RUNNING = `SELECT transaction_id FROM transactions WHERE station_id = $1 A
  * readings years back, and by the stamp alone they went within the hour of their arrival. The
  * receipt is a filter on the rows the index range finds (their heap rows are read anyway).
  */
-const OLD_READINGS = `station_id = $1 AND sampled_at < $2 AND received_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${RUNNING}))`;
+const oldReadings = (table: 'meter_readings' | 'meter_values') =>
+  `station_id = $1 AND sampled_at < $2 AND received_at < $2 AND (transaction_id IS NULL OR transaction_id NOT IN (${runningSql(table)}))`;
 
 /**
  * Per table: the condition picking one station's rows past `$2` (the cutoff), on the table's
@@ -30,16 +69,18 @@ const OLD_READINGS = `station_id = $1 AND sampled_at < $2 AND received_at < $2 A
  * thousands of inserts a second, each index costs every one of them).
  */
 const OLD_ROWS: Record<RetentionTable, string> = {
-  // A running transaction's readings stay whatever their age: its energy and the lost-stop rules read them.
-  meter_readings: OLD_READINGS,
+  // A running transaction's readings stay whatever their age: its energy so far reads them.
+  meter_readings: oldReadings('meter_readings'),
   // The table of the release before meter_readings (kept for the rollout, no longer written): the same rule.
-  meter_values: OLD_READINGS,
+  meter_values: oldReadings('meter_values'),
   // A start kept as sent (unset or ahead clock) is how a retry of it finds its transaction
-  // (`startsKeptAs`, unset-clock.ts) for as long as that transaction is not stopped: kept while so.
+  // (`startsKeptAs`, unset-clock.ts) for as long as that transaction is not stopped: kept while it
+  // runs by the readings' rule (its start, the message's receipt, is before the cutoff here).
   // Kept stops are read only by a retry of the stop itself, which comes within the charger's retries.
   station_messages: `station_id = $1 AND received_at < $2
     AND NOT (kind IN ('${UNSET_CLOCK_START}', '${CLOCK_AHEAD_START}') AND EXISTS (
-      SELECT 1 FROM transactions t WHERE t.station_id = station_messages.station_id AND t.started_at = station_messages.received_at AND t.stopped_at IS NULL))`,
+      SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.started_at = station_messages.received_at AND t.stopped_at IS NULL
+        AND ${stillRunningSql('t')}))`,
   rejected_frames: `station_id = $1 AND received_at < $2`,
   // Only settled ones: an open one (Requested, Accepted) still waits for its StartTransaction or timeout.
   remote_starts: `station_id = $1 AND requested_at < $2 AND status NOT IN ('Requested', 'Accepted')`,
