@@ -11,6 +11,8 @@ import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHa
 export interface ProfileChargerOptions {
   /** Plays firmware that refuses ChargePointMaxProfile. */
   refuseStationCap?: boolean;
+  /** Plays firmware that refuses a TxDefaultProfile on connector 0 (guide §3.1), taking it on a connector. */
+  refuseConnectorZeroDefault?: boolean;
   /** Answers GetCompositeSchedule from what it installed (default), or refuses it. */
   composite?: boolean;
   prefix?: string;
@@ -31,6 +33,7 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     sets.push(req);
     await behaviour.hold;
     if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
+    if (o.refuseConnectorZeroDefault && req.connectorId === 0 && req.csChargingProfiles.chargingProfilePurpose === 'TxDefaultProfile') return { status: 'Rejected' };
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
     if (i >= 0) installed.splice(i, 1);
     installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });

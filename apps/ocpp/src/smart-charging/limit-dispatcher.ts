@@ -10,9 +10,10 @@ import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileRow } from './charging-profile.repository.js';
+import { heldAfterEnd, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
 import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
-import { buildProfile, type BuiltProfile } from './profile-builder.js';
+import { buildProfile, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 import { expectedLimit } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
@@ -20,12 +21,16 @@ import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from 
 
 type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
 
-/** What building a station's profiles needs beyond the row: its cap row, and over how many connectors an emulated cap is split. */
+/** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, and the connectors with a plan of their own. */
 interface Forms {
   capRow: DesiredProfileRow | undefined;
   emulating: () => boolean;
   share: () => Promise<number>;
+  planned: ReadonlySet<number>;
 }
+
+/** The answer for a cap whose shares all live in the connectors' own profiles (every connector has a plan): no CALL of its own. */
+const CARRIED_BY_PLANS: OcppCommandReply = { status: 'ok', payload: { status: 'Accepted' } };
 
 /**
  * Makes chargers obey their desired limits: builds each profile for the charger's capabilities,
@@ -90,6 +95,7 @@ export class LimitDispatcher {
       capRow,
       emulating,
       share: () => (share ??= this.profiles.highestConnectorId(stationId).then((highest) => connectorsToShare(caps, highest))),
+      planned: new Set(rows.filter((r) => r.connectorId > 0).map((r) => r.connectorId)),
     };
     const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));
     const keyed = first.map((q) => ({ ...q, key: change(q.row, q.built, now) }));
@@ -120,10 +126,12 @@ export class LimitDispatcher {
       // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
       if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
       if (outcome.wholeAmperes) caps = { ...caps, wholeAmperesOnly: true };
-      if (outcome.capRefused) {
+      if (outcome.zeroRefused) caps = { ...caps, connectorZeroDefaultRefused: true };
+      if (outcome.capRefused || outcome.zeroRefused) {
         caps = { ...caps, chargePointMaxProfileRefused: true };
-        // Every connector profile must carry its share now: those sent before the refusal or not due in
-        // this pass go (again) after the ones still queued, which are built with it.
+        // Every connector profile must carry its share now (and, without the connector-0 default,
+        // keep it past its plan's end): those sent before the refusal or not due in this pass go
+        // (again) after the ones still queued, which are built with it.
         // (One refused or unanswered in this pass is left to its retry.)
         const ahead = new Set(queue.slice(i + 1).map((r) => r.chargingProfileId));
         const again = rows.filter((r) => r.connectorId > 0 && !ahead.has(r.chargingProfileId) && (tried.has(r.chargingProfileId) ? tried.get(r.chargingProfileId) : r.state !== 'rejected'));
@@ -150,15 +158,27 @@ export class LimitDispatcher {
   /**
    * The profile for the row with what we know of the charger: where the station cap is emulated, the
    * cap as the connector-0 default with each connector's share, and each connector's limit held to
-   * that share.
+   * that share. Where connector 0 takes no default (`cap-shares.ts`), the cap's form is the first of
+   * its shares (each connector without a plan, in a profile of its own; `send` sends them all), and
+   * a connector's limit keeps its share past its own end.
    */
   private async form(row: DesiredProfileRow, caps: DispatchCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
     const voltage = this.config.OCPP_NOMINAL_VOLTAGE_V;
     const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
     if (!forms.emulating()) return learned(buildProfile(row.desired, caps, now, voltage, leaseS));
     const n = await forms.share();
-    if (row.connectorId === 0) return learned(emulateStationCap(buildProfile(row.desired, caps, now, voltage), n));
-    return learned(buildProfile(underStationShare(row.desired, forms.capRow!.desired, n, voltage), caps, now, voltage, leaseS));
+    const cap = forms.capRow!.desired;
+    if (row.connectorId === 0 && !caps.connectorZeroDefaultRefused) return learned(emulateStationCap(buildProfile(row.desired, caps, now, voltage), n));
+    if (row.connectorId === 0) return (await this.shareForms(caps, now, forms))[0] ?? learned(buildProfile(shareLimit(cap, 1, n), caps, now, voltage));
+    const held = learned(buildProfile(underStationShare(caps.connectorZeroDefaultRefused ? heldAfterEnd(row.desired, cap) : row.desired, cap, n, voltage), caps, now, voltage, leaseS));
+    return unlimited(held) ? learned(buildProfile(underStationShare(row.desired, cap, n, voltage), caps, now, voltage, leaseS)) : held;
+  }
+
+  /** The station cap's share for each connector without a plan of its own, as that connector's profile (id 100 + n, no lease). */
+  private async shareForms(caps: DispatchCapabilities, now: Date, forms: Forms): Promise<BuiltProfile[]> {
+    const n = await forms.share();
+    const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
+    return shareConnectors(n, forms.planned).map((c) => learned(buildProfile(shareLimit(forms.capRow!.desired, c, n), caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V)));
   }
 
   /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
@@ -182,9 +202,10 @@ export class LimitDispatcher {
     now: Date,
     forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
-  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean; onlyStackLevelZero?: boolean; wholeAmperes?: boolean }> {
+  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean; zeroRefused?: boolean; onlyStackLevelZero?: boolean; wholeAmperes?: boolean }> {
     let attempt = built;
     let capRefused = false;
+    let zeroRefused = false;
     let onlyStackLevelZero = false;
     let wholeAmperes = false;
     const sentAt = new Date();
@@ -194,8 +215,18 @@ export class LimitDispatcher {
       wholeAmperes ||= tried.wholeAmperes;
       return tried.reply;
     };
-    let reply = await trySend(attempt);
-    const refused = reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
+    // The cap held by the connectors' own profiles: all of them go, answered as one (`sendShares`).
+    const viaShares = async () => {
+      const shares = await this.shareForms(caps, now, forms);
+      if (shares.length === 0) return CARRIED_BY_PLANS;
+      const out = await sendShares(shares, async (b) => ({ reply: await trySend(b), sent: attempt }));
+      attempt = out.sent ?? shares[0]!;
+      if (out.onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
+      return out.reply;
+    };
+    const shared = row.connectorId === 0 && built.connectorId > 0;
+    let reply = shared ? await viaShares() : await trySend(attempt);
+    const refused = !shared && reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
     if (refused && attempt.profile.stackLevel > 0) {
       const fallbackUnder = this.leaseFor(caps) > 0 && leased(attempt);
       reply = await trySend(await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms));
@@ -214,10 +245,16 @@ export class LimitDispatcher {
       const emulated = emulateStationCap(built, await forms.share());
       reply = await trySend(caps.wholeAmperesOnly ? inWholeAmperes(emulated) : emulated);
     }
+    if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && reply.status === 'ok' && reply.payload['status'] !== 'Accepted') {
+      // Connector 0 takes no default either (guide §3.1): the connectors without a plan would have no limit at all.
+      await this.stations.learnCapabilities(stationId, { connectorZeroDefaultRefused: true });
+      zeroRefused = true;
+      reply = await viaShares();
+    }
     if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
-    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
+    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
     const recorded = await this.record(stationId, row, attempt, reply, o.renewal, sentAt);
-    return { sent: recorded ? attempt : undefined, capRefused, onlyStackLevelZero, wholeAmperes };
+    return { sent: recorded ? attempt : undefined, capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
   }
 
   /**
@@ -260,7 +297,14 @@ export class LimitDispatcher {
         return false;
       }
       if (duplicate) return false;
-      const common = { stationId, connectorId: built.connectorId, planId: row.planId ?? undefined, chargingProfileId: built.profile.chargingProfileId };
+      // A cap carried by the connectors' shares is answered as the cap (the plan's connector 0), not as one of them.
+      const viaShares = row.connectorId === 0 && built.connectorId > 0;
+      const common = {
+        stationId,
+        connectorId: viaShares ? 0 : built.connectorId,
+        planId: row.planId ?? undefined,
+        chargingProfileId: viaShares ? row.chargingProfileId : built.profile.chargingProfileId,
+      };
       if (accepted && renewal) return true;
       if (accepted) {
         await this.outbox.enqueue(tx, Subjects.OcppChargingProfileApplied, {

@@ -9,6 +9,8 @@ export interface StationCapabilities {
   maxChargingProfilesInstalled?: number;
   /** Learned from refusals: the charger does not take a ChargePointMaxProfile. */
   chargePointMaxProfileRefused?: boolean;
+  /** Learned from refusals: the charger does not take a TxDefaultProfile on connector 0 (the emulated station cap; guide §3.1). */
+  connectorZeroDefaultRefused?: boolean;
   /** Learned from refusals: only stackLevel 0 works whatever it reports. */
   onlyStackLevelZero?: boolean;
   /**
@@ -32,7 +34,7 @@ export interface StationCapabilities {
  * is not kept on the degraded form (e.g. no fail-safe ChargePointMaxProfile) for ever, and a
  * replacement unit is not judged by its predecessor's refusals. Relearning costs one refusal.
  */
-export const LEARNED_CAPABILITIES = ['chargePointMaxProfileRefused', 'onlyStackLevelZero', 'txDefaultSkipsRunningTransaction', 'wholeAmperesOnly', 'triggerNotImplemented'] as const;
+export const LEARNED_CAPABILITIES = ['chargePointMaxProfileRefused', 'connectorZeroDefaultRefused', 'onlyStackLevelZero', 'txDefaultSkipsRunningTransaction', 'wholeAmperesOnly', 'triggerNotImplemented'] as const;
 
 type ConfigurationKey = { key: string; readonly: boolean; value?: string };
 
