@@ -62,9 +62,24 @@ describe('StartTransaction kept as ahead, retried once its stamp has passed', ()
     expect((await send(cp, 'StartTransaction', { ...start })).transactionId).toBe(first.transactionId);
     expect(await rows(cp.identity)).toHaveLength(1);
   });
+
+  it('finds a start kept as ahead without a stamp column (an older pod during the rollout, or before the release) when its retry comes with the stamp within the tolerance, still ahead of its receipt', async () => {
+    const cp = await booted();
+    const service = ocpp().app.app.get(TransactionService);
+    // Kept as ahead 10 minutes ago (20 minutes ahead then); the retry now is 10 minutes ahead: within the tolerance.
+    const receivedAt = new Date(Date.now() - 10 * MINUTE);
+    const start = { connectorId: 1, idTag: 'AHEAD-OLD-2', meterStart: 0, timestamp: new Date(receivedAt.getTime() + 20 * MINUTE).toISOString() };
+    const first = await service.start(cp.identity, { ...start }, receivedAt);
+    await ocpp().db.query(`UPDATE transactions SET start_sent_at = NULL WHERE transaction_id = $1`, [first.transactionId]);
+    expect((await send(cp, 'StartTransaction', { ...start })).transactionId).toBe(first.transactionId);
+    expect(await rows(cp.identity)).toHaveLength(1);
+  });
 });
 
-/** Starts kept as ahead before the column existed get their stamp as sent, so their late retries are found too. */
+/**
+ * The migration runs at boot, under the startup probe, while older pods serve: it must not read the
+ * very large `station_messages` (no index has its `kind`: a backfill joined to it scans it whole).
+ */
 describe('start sent stamp migration', () => {
   const database = `ocpp_sentstamp_${uniqueSuffix()}`;
   let db: DataSource;
@@ -79,32 +94,22 @@ describe('start sent stamp migration', () => {
     await dropDatabase(database);
   });
 
-  it('fills start_sent_at from the StartTransactionClockAhead kept at the start, and nothing else', async () => {
-    const at = '2026-12-01T10:00:00.000Z';
-    const insert = (id: number, meterStart: number) =>
-      db.query(
-        `INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at) VALUES ($1, 'CP-M', 1, 'Tag', 'Accepted', $2, $3)`,
-        [id, meterStart, at],
-      );
-    await insert(1, 100);
-    await insert(2, 200);
-    await db.query(`INSERT INTO transactions (transaction_id, station_id, connector_id, id_tag, id_tag_status, meter_start_wh, started_at) VALUES (3, 'CP-M', 1, 'x', 'Accepted', 0, '1970-01-01T00:00:00Z')`);
-    const keep = (kind: string, payload: unknown) => db.query(`INSERT INTO station_messages (station_id, kind, payload, received_at) VALUES ('CP-M', $1, $2, $3)`, [kind, JSON.stringify(payload), at]);
-    // Sent without a zone (read as UTC), as the tag in another case.
-    await keep('StartTransactionClockAhead', { connectorId: 1, idTag: 'TAG', meterStart: 100, timestamp: '2026-12-01T11:00:00' });
-    await keep('StartTransactionUnsetClock', { connectorId: 1, idTag: 'Tag', meterStart: 200, timestamp: '1970-01-01T00:00:05Z' });
+  it('adds the column and its partial index without reading station_messages, also when run again', async () => {
     const runner = db.createQueryRunner();
+    const statements: string[] = [];
+    const query = runner.query.bind(runner);
+    runner.query = ((sql: string, ...rest: unknown[]) => {
+      statements.push(sql);
+      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+    }) as typeof runner.query;
     try {
       await new StartSentStamp1766000006200().up(runner);
       await new StartSentStamp1766000006200().up(runner); // a boot after a half-done run
     } finally {
       await runner.release();
     }
-    const filled: { transaction_id: number; start_sent_at: Date | null }[] = await db.query(`SELECT transaction_id, start_sent_at FROM transactions ORDER BY 1`);
-    expect(filled.map((r) => [r.transaction_id, r.start_sent_at?.toISOString() ?? null])).toEqual([
-      [1, '2026-12-01T11:00:00.000Z'],
-      [2, null],
-      [3, null],
-    ]);
+    expect(statements.filter((sql) => /station_messages/i.test(sql))).toEqual([]);
+    const index: { indexdef: string }[] = await db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'transactions_start_sent'`);
+    expect(index[0]?.indexdef).toMatch(/WHERE \(start_sent_at IS NOT NULL\)/);
   });
 });

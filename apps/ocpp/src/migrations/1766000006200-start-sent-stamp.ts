@@ -14,8 +14,11 @@ const INDEX = 'transactions_start_sent';
  * stamped as it should be adds nothing to it (`start_duplicate_of`, left out of it, is filtered on
  * those few rows). Not unique: the previous release created a second
  * transaction for a retry received after the first was stopped, and both are kept as they are.
- * Starts kept as ahead before this release get their stamp from the message kept as sent (a stamp
- * without a zone is UTC, as `parseOcppTime` reads it). Built concurrently, outside a transaction,
+ * No backfill: finding the starts kept as ahead before this release means reading every
+ * `station_messages` row (no index has its `kind`) or joining every transaction to it, at boot,
+ * under the startup probe; such starts stay null and are found through their kept message while
+ * the retry's stamp is still ahead of its receipt, as the previous release found them (as are
+ * those older pods keep as ahead during the rollout). Built concurrently, outside a transaction,
  * like the start key: `transactions` is large and chargers keep starting sessions.
  */
 export class StartSentStamp1766000006200 implements MigrationInterface {
@@ -24,15 +27,6 @@ export class StartSentStamp1766000006200 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE transactions ADD COLUMN IF NOT EXISTS start_sent_at timestamptz`);
-    await q.query(`
-      UPDATE transactions t
-         SET start_sent_at = CASE WHEN m.payload->>'timestamp' ~ '(Z|z|[+-]\\d{2}(:?\\d{2})?)$' THEN (m.payload->>'timestamp')::timestamptz
-                                  ELSE (m.payload->>'timestamp')::timestamp AT TIME ZONE 'UTC' END
-        FROM station_messages m
-       WHERE m.kind = 'StartTransactionClockAhead' AND m.station_id = t.station_id AND m.received_at = t.started_at
-         AND m.payload->'connectorId' = to_jsonb(t.connector_id) AND m.payload->'meterStart' = to_jsonb(t.meter_start_wh)
-         AND lower(m.payload->>'idTag') = lower(t.id_tag) AND t.start_sent_at IS NULL
-         AND m.payload->>'timestamp' ~ '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|z|[+-]\\d{2}(:?\\d{2})?)?$'`);
     const found: { valid: boolean }[] = await q.query(
       `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1 AND pg_table_is_visible(c.oid)`,
       [INDEX],

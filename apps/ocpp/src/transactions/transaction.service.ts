@@ -110,7 +110,7 @@ export class TransactionService {
         ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req)
         : ahead
           ? await insertOrGetAheadStart(this.transactions, tx, started, req)
-          : await insertOrGetStampedStart(this.transactions, tx, started, receivedAt);
+          : await insertOrGetStampedStart(this.transactions, tx, started, req, receivedAt);
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }

@@ -98,17 +98,26 @@ export function needsAheadLock(startedAt: Date, receivedAt: Date): boolean {
 
 /**
  * `insertOrGet` for a start whose stamp was taken. A copy of a start kept as ahead, resent once its
- * stamp came within the tolerance or had passed, is found by the insert itself (`start_sent_at`):
- * no lookup of its own. Only a stamp near the tolerance's edge (`needsAheadLock`) waits on the lock
- * of such starts, so that the insert sees a first copy's commit.
+ * stamp came within the tolerance or had passed, is found by the insert itself (`start_sent_at`).
+ * A first copy kept without that column (by a pod of an earlier release: before the migration, or
+ * during the rollout, which old pods keep serving) is found only through its kept message, as the
+ * earlier release found it: looked up while the stamp is still ahead of this receipt, the only
+ * case that release covered, so a start stamped at or before its receipt pays no lookup. A stamp
+ * near the tolerance's edge (`needsAheadLock`, within that case) waits on the lock of such starts,
+ * so that the insert sees a first copy's commit.
  */
 export async function insertOrGetStampedStart(
   transactions: TransactionRepository,
   tx: EntityManager,
   t: NewTransaction,
+  req: Ocpp16.StartTransactionRequest,
   receivedAt: Date,
 ): Promise<{ row: TransactionRow; created: boolean }> {
-  if (needsAheadLock(t.startedAt, receivedAt)) await transactions.lockUnsetClockStarts(tx, t.stationId);
+  if (t.startedAt.getTime() > receivedAt.getTime()) {
+    if (needsAheadLock(t.startedAt, receivedAt)) await transactions.lockUnsetClockStarts(tx, t.stationId);
+    const earlier = (await transactions.startsKeptAs(tx, CLOCK_AHEAD_START, t)).find((s) => sameStamp(s.sentTimestamp, req.timestamp));
+    if (earlier) return { row: earlier.row, created: false };
+  }
   return transactions.insertOrGet(tx, t);
 }
 
