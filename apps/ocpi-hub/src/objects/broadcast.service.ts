@@ -113,6 +113,7 @@ export class BroadcastService implements OnModuleDestroy {
         module: job.spec.module,
         method: job.method,
         url: objectUrl(base, job.path, job.spec.typed && conn.version === '2.2.1'),
+        ...(job.spec.module === 'tokens' ? { personalData: job.path.objectId } : {}),
         ...partnerToken(this.vault, conn),
         body,
         correlationId: job.correlationId,

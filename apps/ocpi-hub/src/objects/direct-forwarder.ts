@@ -63,6 +63,7 @@ export class DirectForwarder {
         module: spec.module,
         method,
         url: options.toBaseUrl ? base : objectUrl(base, path, spec.typed && conn.version === '2.2.1'),
+        ...(spec.module === 'tokens' ? { personalData: path.objectId } : {}),
         ...partnerToken(this.vault, conn),
         body: body && (await this.shaper.shape(conn, spec.module, body, path.owner, ctx.version, { level: path.connectorId ? 'connector' : path.evseUid ? 'evse' : 'location', partial: method === 'PATCH', audience: target })),
         correlationId: ctx.correlationId,

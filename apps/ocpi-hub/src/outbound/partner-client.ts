@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { MetricsService, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
+import { MetricsService, personalDataRef, ROOT_LOGGER, TimeoutError, UnavailableError } from '@cpo/platform';
 import { authorizationHeader, hopHeaders, OcpiResponseSchema, type ParsedOcpiResponse, type PartyRef, type TokenEncoding } from '@cpo/ocpi-protocol';
 import type { Logger } from 'pino';
 import { Counter, Histogram } from 'prom-client';
@@ -24,6 +24,11 @@ export interface OutboundCall {
   timeoutMs?: number;
   /** An outer deadline (real-time authorisation cancels the losers). */
   signal?: AbortSignal;
+  /**
+   * The personal identifier a segment of `url` carries (a token uid: real-time authorisation, token
+   * pushes), written as its ref in the call's log line, as the request log writes it (docs/ocpi-hub.md).
+   */
+  personalData?: string;
 }
 
 export interface OutboundResult {
@@ -32,6 +37,25 @@ export interface OutboundResult {
   envelope?: ParsedOcpiResponse;
   headers: Headers;
   requestId: string;
+}
+
+/** `url` with each path segment that is `value` (percent-decoded) written as `ref:{personalDataRef}`. */
+function urlForLog(url: string, value: string | undefined): string {
+  if (value === undefined) return url;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const decoded = (segment: string) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment; // not percent-encoding we wrote: compared as it is
+    }
+  };
+  const redacted = path
+    .split('/')
+    .map((segment) => (segment !== '' && decoded(segment) === value ? `ref:${personalDataRef(value)}` : segment))
+    .join('/');
+  return q === -1 ? redacted : `${redacted}${url.slice(q)}`;
 }
 
 /** Failures that happen before the request left: the only ones safe to retry. */
@@ -103,7 +127,7 @@ export class PartnerClient {
     if (c.body !== undefined) headers['Content-Type'] = 'application/json';
     const timeout = AbortSignal.timeout(c.timeoutMs ?? this.config.OCPI_PUSH_TIMEOUT_MS);
     const signal = c.signal ? AbortSignal.any([timeout, c.signal]) : timeout;
-    const log = { partner: c.partner, module: c.module, method: c.method, url: c.url, requestId, correlationId: c.correlationId, hop: 'outbound', attempt };
+    const log = { partner: c.partner, module: c.module, method: c.method, url: urlForLog(c.url, c.personalData), requestId, correlationId: c.correlationId, hop: 'outbound', attempt };
     const record = (o: { httpStatus?: number; statusCode?: number; error?: string }) =>
       this.audit.record({ connectionId: c.connectionId, module: c.module, method: c.method, url: c.url, requestId, correlationId: c.correlationId, attempt, durationMs: performance.now() - started, ...o });
     let res: Response;

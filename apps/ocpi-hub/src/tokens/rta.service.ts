@@ -89,6 +89,7 @@ export class RtaService {
             module: 'tokens',
             method: 'POST',
             url,
+            personalData: r.uid,
             ...partnerToken(this.vault, conn),
             body: locationReferencesTo(conn.version, r.locationReferences),
             correlationId: r.correlationId,
