@@ -30,7 +30,9 @@
  * BENCH_RATE_S (15), BENCH_MAX_S (10), BENCH_ROUNDS (3), BENCH_WARMUP_S (3), BENCH_STATUS_SHARE (0.25), BENCH_SAMPLES (2, up to 12),
  * BENCH_SOURCE_IPS (source addresses 127.0.0.x, default: 1 per 20,000 connections),
  * BENCH_LOG_LEVEL (server log level, warn), BENCH_CPU_PROF (directory: the ocpp server writes a
- * V8 CPU profile there on exit), BENCH_SERVER_NODE_OPTIONS (NODE_OPTIONS of the ocpp service);
+ * V8 CPU profile there on exit), BENCH_SERVER_NODE_OPTIONS (NODE_OPTIONS of the ocpp service), BENCH_HEAP_PROBE
+ * (1: part 1 also reports the service's heap after a full GC, idle and loaded: the live cost per
+ * connection, which RSS blurs with GC timing; see ocpp/heap-probe.ts);
  * OCPP_*, OUTBOX_* and DATABASE_POOL_SIZE are passed on to the service (OUTBOX_RETENTION_HOURS defaults to the manifest's),
  * BENCH_BARE_STRICT (1: ocpp-rpc validates like ours).
  */

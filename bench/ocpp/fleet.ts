@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { uniqueSuffix } from '@cpo/testing';
 import { sleep } from '../_platform.js';
+import { heapAfterGc, type HeapReading } from './heap-file.js';
 import { Latencies, rssOf } from './proc.js';
 import type { Server } from './servers.js';
 import { CALL_TIMEOUT_MS, CONNECT_CONCURRENCY, CONNECTIONS, HEARTBEAT_S, HOLD_S, out, SOURCE_IPS } from './settings.js';
@@ -81,11 +82,17 @@ export interface ConnectionsResult {
   rssMb: number;
   peakMb: number;
   kbPerConnection: number;
+  /** BENCH_HEAP_PROBE=1: the service's heap after a full GC, idle and loaded (RSS varies with GC timing, this does not). */
+  heapIdle?: HeapReading;
+  heapLoaded?: HeapReading;
+  /** Live heap per connection (heapUsed after GC, loaded − idle). */
+  heapKbPerConnection?: number;
 }
 
 export async function partConnections(server: Server): Promise<ConnectionsResult> {
   out(`part 1: ${CONNECTIONS} connections to ${server.name}, a Heartbeat every ${HEARTBEAT_S} s each, held ${HOLD_S} s`);
   const idle = rssOf(server.pid);
+  const heapIdle = server.heapProbe ? await heapAfterGc(server.pid) : undefined;
   const fleet = await connectFleet(server.url, `HB${uniqueSuffix()}`, CONNECTIONS, CONNECT_CONCURRENCY);
   out(
     `  connected and booted ${fleet.chargers.length} in ${fleet.seconds.toFixed(1)} s (upgrades ${fleet.openPerS}/s, then BootNotifications ${fleet.bootPerS}/s, ${CONNECT_CONCURRENCY} at a time); server RSS ${rssOf(server.pid).rssMb} MB`,
@@ -108,6 +115,8 @@ export async function partConnections(server: Server): Promise<ConnectionsResult
   await sleep(HOLD_S * 1000);
   const held = rssOf(server.pid);
   const stillOpen = fleet.chargers.filter((c) => c.isOpen).length;
+  // After the RSS readings (a full GC moves them), while the chargers are still connected.
+  const heapLoaded = server.heapProbe ? await heapAfterGc(server.pid) : undefined;
   holding = false;
   clearInterval(sampler);
   for (const c of fleet.chargers) c.close();
@@ -126,12 +135,21 @@ export async function partConnections(server: Server): Promise<ConnectionsResult
     rssMb: Math.max(peak, held.rssMb),
     peakMb: held.peakMb,
     kbPerConnection: Math.round(((Math.max(peak, held.rssMb) - idle.rssMb) * 1024) / Math.max(1, fleet.chargers.length)),
+    ...(heapIdle && heapLoaded
+      ? { heapIdle, heapLoaded, heapKbPerConnection: Math.round(((heapLoaded.heapUsedMb - heapIdle.heapUsedMb) * 1024 * 10) / Math.max(1, fleet.chargers.length)) / 10 }
+      : {}),
   };
   out(
     `  held ${stillOpen}/${CONNECTIONS} open; ${result.heartbeats.count} heartbeats answered (p50 ${result.heartbeats.p50} ms, p99 ${result.heartbeats.p99} ms, ${errors} errors); ` +
       `server RSS ${result.rssIdleMb} MB idle → ${result.rssMb} MB (peak ${result.peakMb} MB, ≈ ${result.kbPerConnection} kB per connection)` +
       `  [target 10,000: ${stillOpen >= 10_000 ? 'met' : CONNECTIONS < 10_000 ? 'not tested' : 'MISSED'}]`,
   );
+  if (result.heapIdle && result.heapLoaded)
+    out(
+      `  heap after a full GC ${result.heapIdle.heapUsedMb} MB idle → ${result.heapLoaded.heapUsedMb} MB (≈ ${result.heapKbPerConnection} kB live per connection; heapTotal ${result.heapLoaded.heapTotalMb} MB, external ${result.heapLoaded.externalMb} MB)` +
+        (result.heapLoaded.gc ? '' : ' [no --expose-gc: includes garbage]'),
+    );
+  else if (server.heapProbe) out('  heap after a full GC: no reading from the service (heap-probe.js not loaded?)');
   await sleep(2000); // let the server record the disconnections before the next part
   return result;
 }

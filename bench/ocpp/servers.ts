@@ -3,9 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { databaseUrl, testServers } from '@cpo/testing';
 import { freePort, manifestSetting, OPERATOR_KEY, sleep } from '../_platform.js';
-import { CPU_PROF, distRoot, LOG_LEVEL } from './settings.js';
+import { CPU_PROF, distRoot, HEAP_PROBE, LOG_LEVEL } from './settings.js';
 
 export interface Server {
   name: string;
@@ -15,6 +16,8 @@ export interface Server {
   pid: number;
   child: ChildProcess;
   logFile: string;
+  /** Whether it answers SIGUSR2 with its heap after a full GC (heap-probe.ts, BENCH_HEAP_PROBE=1). */
+  heapProbe?: boolean;
   stop(): Promise<void>;
 }
 
@@ -69,7 +72,8 @@ export interface ReplicaOptions {
 export async function startOurs(database: string, prefix: string, nofile: number, o: ReplicaOptions = {}): Promise<Server> {
   const port = await freePort();
   const name = o.name ?? 'ours';
-  const nodeOptions = [serverNodeOptions(), o.extraNodeOptions].filter(Boolean).join(' ');
+  const heapProbe = HEAP_PROBE ? `--expose-gc --import ${pathToFileURL(join(distRoot, 'bench/ocpp/heap-probe.js')).href}` : undefined;
+  const nodeOptions = [serverNodeOptions(), o.extraNodeOptions, heapProbe].filter(Boolean).join(' ');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'development',
@@ -100,7 +104,7 @@ export async function startOurs(database: string, prefix: string, nofile: number
   const args = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), join(distRoot, 'apps/ocpp/src/main.js')];
   const { child, logFile } = spawnWithLimit(name, args, env, nofile);
   await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 60_000, child, logFile);
-  return { name, database, url: `ws://127.0.0.1:${port}/ocpp`, pid: child.pid!, child, logFile, stop: () => stopChild(child) };
+  return { name, database, url: `ws://127.0.0.1:${port}/ocpp`, pid: child.pid!, child, logFile, heapProbe: HEAP_PROBE, stop: () => stopChild(child) };
 }
 
 /** The service's Node flags: the manifest's NODE_OPTIONS unless the bench's env says otherwise. */

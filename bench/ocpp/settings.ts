@@ -23,6 +23,8 @@ export const AUTH_TIMEOUT_S = num('BENCH_AUTH_TIMEOUT_S', 600);
 export const SOURCE_IPS = num('BENCH_SOURCE_IPS', Math.max(1, Math.ceil(Math.max(CONNECTIONS, AUTH_CONNECTIONS) / 20_000)));
 export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 export const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** 1: the ocpp service preloads heap-probe.js, and part 1 reports its heap after a full GC, idle and loaded. */
+export const HEAP_PROBE = process.env.BENCH_HEAP_PROBE === '1';
 export const BARE_STRICT = (process.env.BENCH_BARE_STRICT ?? '1') === '1';
 export const CALL_TIMEOUT_MS = 30_000;
 /** Share of a core below which the bare server at flat out was held back by other load (see the ratio). */

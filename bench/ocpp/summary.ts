@@ -23,6 +23,9 @@ export function summarise(
     rows.push(
       ['connections held with heartbeats (1 replica)', `${connections.stillOpen} of ${connections.target}`, connections.stillOpen >= 10_000 ? 'target 10,000 met' : CONNECTIONS < 10_000 ? `target 10,000 not tested (BENCH_CONNECTIONS ${CONNECTIONS})` : 'target 10,000 MISSED'],
       ['  server RSS idle → loaded', `${connections.rssIdleMb} → ${connections.rssMb} MB`, `≈ ${connections.kbPerConnection} kB/connection`],
+      ...(connections.heapIdle && connections.heapLoaded
+        ? [['  heap after full GC idle → loaded', `${connections.heapIdle.heapUsedMb} → ${connections.heapLoaded.heapUsedMb} MB`, `≈ ${connections.heapKbPerConnection} kB/connection live`] as [string, string, string]]
+        : []),
       ['  heartbeat latency p50 / p99', `${connections.heartbeats.p50} / ${connections.heartbeats.p99} ms`, `${connections.heartbeats.count} answered, ${connections.heartbeatErrors} errors`],
       ['  upgrade rate, then boot rate', `${connections.openPerS}/s, ${connections.bootPerS}/s`, `${CONNECT_CONCURRENCY} in flight`],
     );
