@@ -12,6 +12,14 @@ export interface PendingEntry {
   token: IdTagRecord | undefined;
 }
 
+/** A repair that claimed the list (LocalListSyncRepository.claimRepair): the pending update it settles. */
+export interface RepairClaim {
+  pendingVersion: number;
+  previousVersion: number | null;
+  updateType: string;
+  tookOver: boolean;
+}
+
 /** An update round a sync claimed (LocalListSyncRepository.claim): the version to send and the marked entries. */
 export interface ClaimedRound {
   listVersion: number;
@@ -64,23 +72,47 @@ export class LocalListSyncRepository {
     return rows.map((r) => r.station_id);
   }
 
-  /** The station's update left unanswered, if one waits to be settled (LocalListRepository.unconfirmed): its version and the one before it. */
-  async repairDue(stationId: string): Promise<{ pendingVersion: number; previousVersion: number | null; updateType: string } | undefined> {
-    const [row] = (await this.db.query(
-      `SELECT (pending_update->>'listVersion')::int AS pending_version, (pending_update->'before'->>'listVersion')::int AS previous_version, pending_update->>'updateType' AS update_type
-         FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL`,
-      [stationId],
-    )) as { pending_version: number; previous_version: number | null; update_type: string }[];
-    return row && { pendingVersion: row.pending_version, previousVersion: row.previous_version, updateType: row.update_type };
+  /**
+   * The repair of the station's update left unanswered (LocalListRepository.unconfirmed), if one
+   * waits to be settled: under the list row's lock, claims the list for `owner` (unique per repair)
+   * until `leaseMs` from now, as a sync round does (claim), so that its GetLocalListVersion is asked
+   * and its answer recorded while no sync or other repair decides what the list holds. Another live
+   * claim makes it `busy`. `tookOver`: it took over another's lapsed claim, whose version may still
+   * reach the charger (see releaseRepair). Nothing pending claims nothing.
+   */
+  async claimRepair(stationId: string, owner: string, leaseMs: number): Promise<RepairClaim | { busy: string } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        `SELECT (pending_update->>'listVersion')::int AS pending_version, (pending_update->'before'->>'listVersion')::int AS previous_version, pending_update->>'updateType' AS update_type,
+                sync_owner, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live
+           FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL FOR UPDATE`,
+        [stationId],
+      )) as { pending_version: number; previous_version: number | null; update_type: string; sync_owner: string | null; claim: string | null; live: boolean | null }[];
+      if (!row) return undefined;
+      const other = row.sync_owner !== null && row.sync_owner !== owner;
+      if (other && row.live) return { busy: row.claim! };
+      await tx.query(`UPDATE local_lists SET sync_owner = $2, sync_until = now() + make_interval(secs => $3::double precision / 1000) WHERE station_id = $1`, [stationId, owner, leaseMs]);
+      return { pendingVersion: row.pending_version, previousVersion: row.previous_version, updateType: row.update_type, tookOver: other };
+    });
+  }
+
+  /**
+   * The repair `owner` is done. Where it took over a lapsed claim, its claim is left lapsed rather
+   * than cleared: `sync_version` counts only for a claim of another (claim), and the next sync must
+   * still hand out versions above the one that lapsed.
+   */
+  async releaseRepair(stationId: string, owner: string, tookOver: boolean): Promise<void> {
+    if (!tookOver) return this.release(stationId, owner);
+    await this.db.query(`UPDATE local_lists SET sync_until = LEAST(sync_until, now()) WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner]);
   }
 
   /**
    * One update round of a sync (`owner`, unique per sync run): under the list row's lock, claims the
    * list until `leaseMs` from now and hands out the listVersion to send, with the entries marked for
    * a sync (each with its token now: the spelling the entry holds wins, else the one changed last,
-   * IdTagRepository.find's rule). Another sync's live claim makes it `busy` (its holder, named in
-   * `claim`, is deciding or sending: two replicas reading one version sent one version with two
-   * contents). Nothing marked, or a list that is not certain (a Differential built on unknown
+   * IdTagRepository.find's rule). Another live claim, a sync's or a repair's (claimRepair), makes it
+   * `busy` (its holder, named in `claim`, is deciding, sending or recording: two replicas reading one
+   * version sent one version with two contents). Nothing marked, or a list that is not certain (a Differential built on unknown
    * entries would be a guess), releases its own claim in the same transaction: a token change committed
    * after it finds the list free. A claim that lapsed (its replica stopped mid-update, its update
    * maybe delivered) is taken over above the version it handed out.

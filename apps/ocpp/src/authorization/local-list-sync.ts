@@ -5,7 +5,7 @@ import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } 
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { CommandExecutor, LocalCommandErrorCode } from '../commands/command-executor.js';
+import { CommandExecutor } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { idTagRef } from '../log-redaction.js';
 import { CommandService } from '../commands/command.service.js';
@@ -14,6 +14,8 @@ import type { StationContext } from '../connection/station-context.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
 import type { IdTagRecord } from './id-tag.repository.js';
+import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt } from './local-list-claim.js';
+import { LocalListRepair } from './local-list-repair.js';
 import { LocalListSyncRepository, type ClaimedRound, type PendingEntry } from './local-list-sync.repository.js';
 
 /** Entries per Differential update (fewer where the station reported a smaller SendLocalListMaxLength); more go in further updates. */
@@ -28,25 +30,6 @@ const MAX_ROUNDS = 20;
  * station's next connection, and a charger may stay connected for weeks with a blocked card in its list.
  */
 export const SYNC_SWEEP_MS = 5 * 60_000;
-/**
- * A claim outlives its round's CALL (sent with the configured call timeout, forwarded over the bus
- * with a few seconds' margin) and the recording of its answer, so it lapses only for a sync that stopped.
- */
-const CLAIM_MARGIN_MS = 30_000;
-/** How often a sync looks again at a list another sync has claimed (doubling up to the cap). */
-const CLAIM_POLL_MS = [50, 1_000] as const;
-
-/**
- * A failed reply, from another replica over the bus, that does not say the update is over: a
- * timeout (the replica holding the socket may not even have sent it yet, its deadline counting
- * from when it took the command) or the bus failing on the way (CommandService). Both codes also
- * stand for final outcomes, e.g. the charger's own timeout: keeping that claim to its lease only
- * delays the next sync, which waits for the list's repair anyway (the list is uncertain then).
- */
-export function inDoubt(reply: OcppCommandReply): boolean {
-  return reply.status === 'error' && (reply.code === OcppCommandErrorCode.Timeout || reply.code === LocalCommandErrorCode.CentralSystemError);
-}
-
 /** Two IdTagInfos say the same (an expiry compared as an instant: the operator may have written it otherwise). */
 export function sameInfo(a: Record<string, unknown>, b: IdTagInfo): boolean {
   const expiry = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : null);
@@ -89,12 +72,13 @@ export function perMessageLimit(reply: OcppCommandReply): number | undefined {
  * effects record the version and entries). A station offline, or whose update failed, keeps the
  * marks and is updated when it next connects or boots. A list that is not certain gets nothing (a
  * Differential on unknown entries is a guess): the operator sends a Full list, unless an update left
- * unanswered made it so: before any update, the charger is then asked its version (GetLocalListVersion,
+ * unanswered made it so: before any update, the charger is then asked its version (LocalListRepair,
  * whose recorded answer settles that update: LocalListRepository.reported), at its next connection
  * or boot and at the sweep, and a list certain again gets its marked entries.
  * Updates of one station are chained on this replica, and serialised across replicas by a claim
- * on the list (LocalListSyncRepository.claim): each round's version and entries are decided, sent
- * and answered before another sync decides, so no version goes out with two contents.
+ * on the list (LocalListSyncRepository.claim, which repairs take too): each round's version and
+ * entries are decided, sent and answered before another sync or repair decides, so no version goes
+ * out with two contents.
  */
 @Injectable()
 export class LocalListSync implements OnModuleInit, OnModuleDestroy {
@@ -103,6 +87,7 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repo: LocalListSyncRepository,
+    private readonly repairs: LocalListRepair,
     private readonly auth: AuthorizationService,
     private readonly commands: CommandService,
     private readonly executor: CommandExecutor,
@@ -153,8 +138,10 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   /** Settles an unanswered update, then sends the station's marked entries (chained after any update of it in progress here). Never rejects. */
   station(stationId: string, ctx?: StationContext): Promise<void> {
     const run = (this.chains.get(stationId) ?? Promise.resolve()).then(() =>
-      this.repair(stationId, ctx)
-        .then(() => this.sync(stationId, ctx))
+      this.repairs
+        .repair(stationId, ctx)
+        // A repair whose ask is in doubt keeps its claim to its lapse: a sync would only wait for it.
+        .then((repaired) => (repaired === 'done' ? this.sync(stationId, ctx) : undefined))
         .catch((err: unknown) => this.logger.error({ err, stationId }, 'local list sync failed; retried when the station next connects')),
     );
     this.chains.set(stationId, run);
@@ -162,25 +149,6 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
       if (this.chains.get(stationId) === run) this.chains.delete(stationId);
     });
     return run;
-  }
-
-  /**
-   * Asks the charger its list version when an update to it went unanswered: the answer's effect
-   * settles the update (LocalListEffects, in the transaction that records the version, so two
-   * replicas asking settle it once). Unanswered, it stays pending for the next try; refused as not
-   * implemented, the effect drops it (LocalListRepository.versionUnavailable).
-   */
-  private async repair(stationId: string, ctx: StationContext | undefined): Promise<void> {
-    const due = await this.repo.repairDue(stationId);
-    if (!due) return;
-    this.logger.info({ stationId, ...due }, 'asking the charger its local list version to settle an unanswered update');
-    const request: OcppCommandRequest = { action: 'GetLocalListVersion', payload: {} };
-    const reply: OcppCommandReply = ctx ? await this.executor.execute(ctx, request) : await this.commands.send(stationId, request);
-    if (reply.status === 'ok') return;
-    if (reply.code === OcppCommandErrorCode.Offline) this.logger.info({ stationId, ...due }, 'local list repair waits for the station to connect');
-    // The charger cannot answer it at all: the answer's effect dropped the pending update (and said so).
-    else if (reply.code === 'NotImplemented' || reply.code === 'NotSupported') return;
-    else this.logger.warn({ stationId, ...due, reply }, 'local list repair: GetLocalListVersion not answered; asked again at the next connection or sweep');
   }
 
   private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {
@@ -197,9 +165,10 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * The next round claimed for `owner`, once no other sync holds the list. Waiting ends early when
-   * the list is claimed again by another sync than the one first seen: that claim was taken after
-   * this sync's marks committed, so its holder reads them and sends what they need.
+   * The next round claimed for `owner`, once no other sync or repair holds the list. Waiting ends
+   * early when the list is claimed again by another holder than the one first seen: that claim was
+   * taken after this sync's marks committed, so its holder (or, for a repair, the sync its station
+   * run does next) reads them and sends what they need.
    */
   private async claim(stationId: string, owner: string, batch: number, timeoutMs: number): Promise<ClaimedRound | undefined> {
     let first: string | undefined;
