@@ -2,6 +2,7 @@ import { Subjects } from '@cpo/contracts';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
+import { StationRepository } from '../src/stations/station.repository.js';
 import { api, send, startOcpp, type OcppHarness } from './harness.js';
 import { constantPlan, onlineProfileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
 
@@ -118,5 +119,55 @@ describe('smart charging: a station cap a charger takes on no connector-0 profil
     const tries = sets.length;
     await h.app.app.get(ProfileRetry).run();
     expect(sets.length).toBe(tries);
+  });
+  it('a new firmware that takes the emulated cap on connector 0 has the old shares cleared: a connector-n profile would override the lower cap', async () => {
+    const o: ProfileChargerOptions = { prefix: 'SCEMU', refuseStationCap: true, refuseConnectorZeroDefault: true };
+    const { cp, sets, limitNow } = await onlineProfileCharger(h, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, o);
+    await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 32]]), new Date());
+    expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
+    expect(limitNow(2)).toBe(20);
+    // The update fixed connector-0 defaults (not ChargePointMaxProfile): the refusal is forgotten and id 99 taken.
+    o.refuseConnectorZeroDefault = false;
+    await send(cp, 'BootNotification', { ...boot, firmwareVersion: '2.0.0' });
+    expect(await eventually(async () => (await row(cp.identity, 1))?.applied?.chargingProfileId === 99 && (await settled(cp.identity, [1, 101])))).toBe(true);
+    const lower = constantPlan(cp.identity, [[0, 14], [1, 32]]);
+    await publishPlanAt(h, lower, new Date());
+    expect(await eventually(async () => (await row(cp.identity, 1))?.planId === lower.planId && (await settled(cp.identity, [1, 101])))).toBe(true);
+    // Connector 2 has no plan: the cap's 7 A share, not the old firmware's 20 A share still under id 102.
+    expect(sets.filter((s) => s.csChargingProfiles.chargingProfileId === 99).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit).toBe(7);
+    expect([limitNow(1), limitNow(2)]).toEqual([7, 7]);
+  });
+
+  it("an operator's ClearChargingProfile of a connector's share has the cap sent again at once, whichever share the cap row recorded", async () => {
+    const { cp, limitNow } = await online({ NumberOfConnectors: '3', ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true, refuseConnectorZeroDefault: true });
+    const p = constantPlan(cp.identity, [[0, 48], [1, 32]]);
+    await publishPlanAt(h, p, new Date());
+    expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
+    expect((await row(cp.identity, 1))?.applied?.chargingProfileId).toBe(102);
+    expect(limitNow(3)).toBe(16);
+    // Connector 3's share (not the one the cap row recorded): connector 3 now draws its 32 A maximum.
+    const cleared = await api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/ClearChargingProfile`, { id: 103 });
+    expect(cleared.body.payload).toEqual({ status: 'Accepted' });
+    expect(limitNow(3)).toBe(32);
+    // The suite's retry pass runs hourly: the share must come back without it.
+    expect(await eventually(async () => limitNow(3) === 16 && (await row(cp.identity, 1))?.state === 'applied', 3_000)).toBe(true);
+  });
+
+  it("with every connector planned, the cap (sent as no share) carries no share into a running transaction over the connector's own plan", async () => {
+    await api(h, 'PUT', '/api/v1/id-tags/FLEET-SCEMU', { status: 'Accepted' });
+    const { cp, holds } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true, refuseConnectorZeroDefault: true });
+    await h.app.app.get(StationRepository).learnCapabilities(cp.identity, { txDefaultSkipsRunningTransaction: true });
+    await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'FLEET-SCEMU', meterStart: 0, timestamp: new Date().toISOString() });
+    const first = constantPlan(cp.identity, [[0, 40], [1, 16], [2, 16]]);
+    await publishPlanAt(h, first, new Date());
+    // Every connector planned: nothing goes for the cap (each plan profile carries its share), so nothing of it is checked either.
+    expect(await eventually(async () => (await settled(cp.identity, [101, 102])) && (await row(cp.identity, 1))?.state === 'applied' && holds(301) === 16)).toBe(true);
+    // Connector 1's cut is the larger decrease: its profile goes before the cap's in the next pass.
+    const cut = constantPlan(cp.identity, [[0, 36], [1, 6], [2, 16]]);
+    await publishPlanAt(h, cut, new Date());
+    expect(await eventually(async () => (await row(cp.identity, 1))?.planId === cut.planId && (await settled(cp.identity, [101, 102])) && (await row(cp.identity, 1))?.state === 'applied')).toBe(true);
+    // Give the cap's follow-up time to show (none is the expected outcome).
+    await eventually(() => holds(301) !== 6, 1_000);
+    expect(holds(301)).toBe(6);
   });
 });

@@ -1,5 +1,5 @@
 import type { ConnectorLimit, OcppCommandReply } from '@cpo/contracts';
-import { heldAfterEnd, sendShares, shareConnectors, shareLimit } from './cap-shares.js';
+import { clearShares, heldAfterEnd, heldByShares, sendShares, shareConnectors, shareLimit } from './cap-shares.js';
 import { underStationShare } from './emulated-cap.js';
 import { buildProfile, type BuiltProfile } from './profile-builder.js';
 
@@ -45,5 +45,21 @@ describe('the station cap in the connectors’ own profiles', () => {
     expect(out.reply).toEqual(reply('Rejected'));
     expect(out.sent?.connectorId).toBe(1);
     expect(out.onlyStackLevelZero).toBe(true);
+  });
+
+  it('clears the old shares once the cap holds another way, every one tried, the first not answered failing the cap', async () => {
+    expect(heldByShares({ chargingProfileId: 102, chargingProfilePurpose: 'TxDefaultProfile' })).toBe(true);
+    expect(heldByShares({ chargingProfileId: 99, chargingProfilePurpose: 'TxDefaultProfile' })).toBe(false);
+    expect(heldByShares({ chargingProfileId: 1, chargingProfilePurpose: 'ChargePointMaxProfile' })).toBe(false);
+    expect(heldByShares(null)).toBe(false);
+    const cleared: number[] = [];
+    const timeout: OcppCommandReply = { status: 'error', code: 'Timeout', description: 'no answer' };
+    const out = await clearShares([102, 103, 104], async (id) => {
+      cleared.push(id);
+      return id === 103 ? timeout : reply(id === 102 ? 'Accepted' : 'Unknown');
+    });
+    expect(cleared).toEqual([102, 103, 104]);
+    expect(out).toMatchObject({ status: 'error', code: 'Timeout', description: expect.stringContaining('ClearChargingProfile 103') });
+    expect(await clearShares([102], async () => reply('Unknown'))).toBeUndefined();
   });
 });

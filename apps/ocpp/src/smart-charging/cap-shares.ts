@@ -1,5 +1,5 @@
 import type { ConnectorLimit, OcppCommandReply } from '@cpo/contracts';
-import type { BuiltProfile } from './profile-builder.js';
+import { EMULATED_CAP_PROFILE_ID, STATION_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 
 /*
  * The emulated station cap (`emulated-cap.ts`) of a charger that also refuses the connector-0
@@ -73,4 +73,27 @@ export async function sendShares(
   }
   if (!last) throw new Error('no connector share to send');
   return { reply: failed ?? last, sent: first, onlyStackLevelZero };
+}
+
+/** Whether the cap row's form the charger last accepted (its `applied`) was a connector's share: shares may be installed. */
+export function heldByShares(applied: Record<string, unknown> | null): boolean {
+  const id = applied?.['chargingProfileId'];
+  return applied?.['chargingProfilePurpose'] === 'TxDefaultProfile' && id !== EMULATED_CAP_PROFILE_ID && id !== STATION_CAP_PROFILE_ID;
+}
+
+/**
+ * Removes the shares of the connectors without a plan (their ids), once the cap holds another way
+ * (a firmware that forgot `connectorZeroDefaultRefused` took id 99 or a ChargePointMaxProfile). A
+ * connector's own TxDefaultProfile replaces connector 0's for it (guide §2.6): an old share left
+ * there would hold the connector at the old cap's share through every later, lower cap. All are
+ * tried; returns the first one not answered (`Accepted` or `Unknown`, nothing there), else undefined.
+ */
+export async function clearShares(ids: number[], clear: (id: number) => Promise<OcppCommandReply>): Promise<OcppCommandReply | undefined> {
+  let failed: OcppCommandReply | undefined;
+  for (const id of ids) {
+    const reply = await clear(id);
+    if (reply.status === 'ok' && (reply.payload['status'] === 'Accepted' || reply.payload['status'] === 'Unknown')) continue;
+    failed ??= reply.status === 'ok' ? reply : { ...reply, description: `ClearChargingProfile ${id} (an old share): ${reply.description}` };
+  }
+  return failed;
 }

@@ -2,7 +2,7 @@ import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import type { ConnectorLimit } from '@cpo/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
-import { runningTransactionProfileId } from './profile-builder.js';
+import { connectorProfileId, runningTransactionProfileId } from './profile-builder.js';
 
 export type ProfileState = 'pending' | 'applied' | 'rejected' | 'failed' | 'cleared';
 
@@ -56,6 +56,13 @@ const PLAN_LOCK = `SELECT pg_advisory_xact_lock(hashtext('ocpp-station-plan'), h
 const leaseDue = (olderThanSParam: string) => `state = 'applied' AND applied->>'stackLevel' = '1' AND applied->'chargingSchedule' ? 'duration' AND applied_at < now() - make_interval(secs => ${olderThanSParam}::int)
   AND (desired->'schedule'->>'durationS' IS NULL
        OR (desired->'schedule'->>'startSchedule')::timestamptz + make_interval(secs => (desired->'schedule'->>'durationS')::float8) > now())`;
+
+/**
+ * The station cap row held by the connectors' own profiles (`cap-shares.ts`): it records one share
+ * (TxDefaultProfile 100+n) as its form, but every connector without a plan holds one.
+ */
+const HELD_BY_SHARES = `(connector_id = 0 AND applied->>'chargingProfilePurpose' = 'TxDefaultProfile'
+  AND (applied->>'chargingProfileId')::int BETWEEN ${connectorProfileId(1)} AND ${connectorProfileId(99)})`;
 
 /** Desired (from the planner) versus applied (what the charger accepted) charging profiles per station. */
 @Injectable()
@@ -170,15 +177,18 @@ export class ChargingProfileRepository {
    * so the retry pass re-sends them. Matched on the form the charger accepted (an emulated cap is
    * id 99, a TxDefaultProfile), and on the running transaction's TxProfile a connector's limit may
    * also have gone out as (id 300+n, same stack level: see RunningTransactionCap), which the retry
-   * sends again with it. Returns their connectors.
+   * sends again with it. A station cap held by the connectors' shares goes pending on any clear that
+   * may have hit a connector's TxDefaultProfile (a share other than the one it records too): the
+   * connector would otherwise run unlimited while the cap reads applied. Returns their connectors.
    */
   async markCleared(stationId: string, filter: { id?: number; connectorId?: number; chargingProfilePurpose?: string; stackLevel?: number }, result: string): Promise<number[]> {
     const rows: { connector_id: number }[] = returnedRows(await this.db.query(
       `UPDATE charging_profiles SET state = 'pending', attempts = 0, applied = NULL, applied_at = NULL, last_result = $6,
          verification = NULL, verified_limit = NULL, verified_at = NULL
        WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2 OR (connector_id > 0 AND $2 = $7 + connector_id)
-         ELSE ($3::int IS NULL OR connector_id = $3) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4 OR ($4 = 'TxProfile' AND connector_id > 0))
-           AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5) END
+           OR (${HELD_BY_SHARES} AND $2 BETWEEN ${connectorProfileId(1)} AND ${connectorProfileId(99)})
+         ELSE ($3::int IS NULL OR connector_id = $3 OR (${HELD_BY_SHARES} AND $3 > 0)) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4 OR ($4 = 'TxProfile' AND connector_id > 0))
+           AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5 OR ${HELD_BY_SHARES}) END
        RETURNING connector_id`,
       [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500), runningTransactionProfileId(0)],
     ));

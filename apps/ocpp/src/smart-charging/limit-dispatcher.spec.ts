@@ -1,5 +1,6 @@
 import type { DesiredProfileRow } from './charging-profile.repository.js';
-import { change, failureOf } from './limit-dispatcher.js';
+import { change } from './limit-dispatcher.js';
+import { failureOf } from './profile-outcomes.js';
 import type { BuiltProfile } from './profile-builder.js';
 
 describe('failureOf (how an unaccepted SetChargingProfile is published)', () => {

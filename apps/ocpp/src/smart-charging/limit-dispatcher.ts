@@ -1,25 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Subjects, type OcppCommandReply } from '@cpo/contracts';
-import { OutboxWriter } from '@cpo/messaging';
+import type { OcppCommandReply } from '@cpo/contracts';
 import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
-import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileRow } from './charging-profile.repository.js';
-import { heldAfterEnd, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
+import { clearShares, heldAfterEnd, heldByShares, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
 import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
-import { buildProfile, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
+import { buildProfile, connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
+import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
 import { expectedLimit } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
-
-type FailedStatus = 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Error';
 
 /** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, and the connectors with a plan of their own. */
 interface Forms {
@@ -36,21 +32,20 @@ const CARRIED_BY_PLANS: OcppCommandReply = { status: 'ok', payload: { status: 'A
  * Makes chargers obey their desired limits: builds each profile for the charger's capabilities,
  * sends decreases before increases, falls back when a form is refused (stack level 1 → 0; a
  * refused ChargePointMaxProfile emulated per connector), leases connector profiles where the
- * charger has stack levels (see `lease-fallback.ts`), and records and publishes every outcome; what
+ * charger has stack levels (see `lease-fallback.ts`), and records and publishes every outcome
+ * (`profile-outcomes.ts`); what
  * it accepted is then checked, and carried into running transactions where the charger needs that
  * (`running-transaction-cap.ts`).
  */
 @Injectable()
 export class LimitDispatcher {
   constructor(
-    private readonly db: DataSource,
     private readonly profiles: ChargingProfileRepository,
     private readonly stations: StationRepository,
     private readonly caller: StationCaller,
-    private readonly outbox: OutboxWriter,
-    private readonly metrics: OcppMetrics,
     private readonly runningTransactions: RunningTransactionCap,
     private readonly leaseFallback: LeaseFallback,
+    private readonly outcomes: ProfileOutcomes,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -216,9 +211,13 @@ export class LimitDispatcher {
       return tried.reply;
     };
     // The cap held by the connectors' own profiles: all of them go, answered as one (`sendShares`).
+    let viaSharesTried = false;
+    let carriedByPlans = false;
     const viaShares = async () => {
+      viaSharesTried = true;
       const shares = await this.shareForms(caps, now, forms);
-      if (shares.length === 0) return CARRIED_BY_PLANS;
+      carriedByPlans = shares.length === 0;
+      if (carriedByPlans) return CARRIED_BY_PLANS;
       const out = await sendShares(shares, async (b) => ({ reply: await trySend(b), sent: attempt }));
       attempt = out.sent ?? shares[0]!;
       if (out.onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
@@ -251,100 +250,29 @@ export class LimitDispatcher {
       zeroRefused = true;
       reply = await viaShares();
     }
+    if (row.connectorId === 0 && !viaSharesTried && isAccepted(reply) && heldByShares(row.applied)) {
+      // The cap holds another way now (a new firmware forgot the refusals): the old shares go, else a
+      // later, lower cap would not reach the connectors without a plan. One not cleared fails the cap
+      // (its recorded form stays a share), so the retry pass sends it and clears again.
+      const ids = shareConnectors(await forms.share(), forms.planned).map(connectorProfileId);
+      reply = (await clearShares(ids, (id) => this.caller.call(stationId, 'ClearChargingProfile', { id }, { ctx: o.ctx }))) ?? reply;
+    }
     if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
     if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
-    const recorded = await this.record(stationId, row, attempt, reply, o.renewal, sentAt);
-    return { sent: recorded ? attempt : undefined, capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
-  }
-
-  /**
-   * True when the charger accepted, the row still held this plan and no other pass had it accepted
-   * since we sent. A renewal accepted is not news: no event.
-   */
-  private async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean, sentAt: Date): Promise<boolean> {
-    const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
-    const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
-    this.metrics.profileDispatches.inc({ outcome: accepted ? (renewal ? 'renewed' : 'applied') : failed! });
-    const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
-    if (renewal && (failed === 'Timeout' || failed === 'Offline' || failed === 'Error') && (leaseEnd(row) ?? 0) > Date.now()) {
-      // Unanswered, the renewal changed nothing on the charger: the lease it accepted before holds
-      // until its end and the next renewal pass tries again. A `failed` event now would have the
-      // planner treat a limited station as uncontrolled; once the lease has run out it is news.
-      await this.profiles.recordRenewalMiss(stationId, row.chargingProfileId, result, row.planId);
-      this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result, leaseEnds: new Date(leaseEnd(row)!).toISOString() }, 'lease renewal not answered; the current lease holds');
-      return false;
-    }
-    const at = new Date().toISOString();
-    let stale = false;
-    const current = await this.db.transaction(async (tx) => {
-      // Another pass had this plan accepted since we sent ours (the consumer's on one replica and the
-      // retry pass on the holder, both finding the row pending): the same news, checked and followed
-      // up by that pass. A second `applied` would count for the planner as the answer of another
-      // connector of the plan, still unanswered (it releases increases once a decrease is answered).
-      const duplicate = accepted && !renewal && (await this.profiles.appliedSince(tx, stationId, row.chargingProfileId, row.planId, sentAt));
-      const current = await this.profiles.recordOutcome(tx, stationId, row.chargingProfileId, {
-        state: accepted ? 'applied' : failed === 'Rejected' || failed === 'NotSupported' ? 'rejected' : 'failed',
-        applied: accepted ? (built.profile as unknown as Record<string, unknown>) : undefined,
-        result,
-        planId: row.planId,
-        // A failure is about this CALL only: if another pass (the replica holding the charger's new
-        // socket, while ours went to the old one and timed out) had the same plan accepted since we
-        // sent, the charger holds it; recording the failure would publish `failed` after `applied`.
-        unlessAppliedSince: accepted ? undefined : sentAt,
-      });
-      if (!current) {
-        if (accepted) stale = await this.profiles.reopenAfterStaleAccept(tx, stationId, row.chargingProfileId, row.planId, built.profile as unknown as Record<string, unknown>, result);
-        return false;
-      }
-      if (duplicate) return false;
-      // A cap carried by the connectors' shares is answered as the cap (the plan's connector 0), not as one of them.
-      const viaShares = row.connectorId === 0 && built.connectorId > 0;
-      const common = {
-        stationId,
-        connectorId: viaShares ? 0 : built.connectorId,
-        planId: row.planId ?? undefined,
-        chargingProfileId: viaShares ? row.chargingProfileId : built.profile.chargingProfileId,
-      };
-      if (accepted && renewal) return true;
-      if (accepted) {
-        await this.outbox.enqueue(tx, Subjects.OcppChargingProfileApplied, {
-          ...common,
-          purpose: built.profile.chargingProfilePurpose,
-          stackLevel: built.profile.stackLevel,
-          appliedAt: at,
-        });
-      } else {
-        await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, { ...common, status: failed!, detail: result || undefined, failedAt: at });
-      }
-      return true;
-    });
-    if (!accepted) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result }, 'charging profile not applied');
+    const { recorded, stale } = await this.outcomes.record(stationId, row, attempt, reply, o.renewal, sentAt);
     if (stale) this.reopened.add(stationId);
-    if (stale) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, planId: row.planId }, 'charger accepted a profile of a superseded plan; the current plan is sent again');
-    return accepted && current;
+    // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never
+    // sent) is neither checked nor carried into a running transaction, where its TxProfile would
+    // replace the connector's own, lower one.
+    return { sent: recorded && !carriedByPlans ? attempt : undefined, capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
   }
 }
 
-/** A connector profile with an end at stack level 1: a lease (its fallback lies at level 0). */
-function leased(b: BuiltProfile): boolean {
-  return b.profile.chargingProfilePurpose === 'TxDefaultProfile' && b.profile.stackLevel === 1 && b.profile.chargingSchedule.duration !== undefined && b.connectorId > 0;
-}
+const isAccepted = (reply: OcppCommandReply) => reply.status === 'ok' && reply.payload['status'] === 'Accepted';
 
 /** The fewest phases the profile's periods name (3 when none does): the lease fallback's in W, which more phases would raise. */
 function fewestPhases(b: BuiltProfile): number {
   return Math.min(...b.profile.chargingSchedule.chargingSchedulePeriod.map((p) => p.numberPhases ?? 3));
-}
-
-/** The row's profile as the charger last accepted it was a lease. */
-function appliedLease(row: DesiredProfileRow): boolean {
-  return row.applied !== null && leased({ connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] });
-}
-
-/** When the lease the charger last accepted for the row ends (ms since the epoch), or undefined for no lease. */
-function leaseEnd(row: DesiredProfileRow): number | undefined {
-  if (!appliedLease(row)) return undefined;
-  const schedule = (row.applied as unknown as BuiltProfile['profile']).chargingSchedule;
-  return Date.parse(schedule.startSchedule ?? '') + schedule.duration! * 1000;
 }
 
 /**
@@ -357,14 +285,4 @@ export function change(row: DesiredProfileRow, built: BuiltProfile, now: Date): 
   const next = built.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit ?? 0;
   const applied = row.applied === null ? undefined : expectedLimit({ connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] }, now);
   return applied === undefined ? -Infinity : next - applied;
-}
-
-/** How an unaccepted SetChargingProfile is published (`ocpp.charging-profile.failed` status, metrics). */
-export function failureOf(reply: OcppCommandReply): FailedStatus {
-  if (reply.status === 'ok') return reply.payload['status'] === 'NotSupported' ? 'NotSupported' : 'Rejected';
-  // QueueTimeout: still queued behind earlier calls at its timeout (never sent): no answer in time, as far as the plan goes.
-  if (reply.code === 'Timeout' || reply.code === 'QueueTimeout') return 'Timeout';
-  if (reply.code === 'Offline') return 'Offline';
-  if (reply.code === 'NotSupported' || reply.code === 'NotImplemented') return 'NotSupported';
-  return 'Error';
 }

@@ -7,6 +7,7 @@ import { LeaseFallback } from './lease-fallback.js';
 import { LeaseRenewal } from './lease-renewal.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { OperatorClearEffects } from './operator-clear.effects.js';
+import { ProfileOutcomes } from './profile-outcomes.js';
 import { ProfileRetry } from './profile-retry.js';
 import { ProfileVerifier } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
@@ -15,7 +16,7 @@ import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule, TransactionsModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, OperatorClearEffects],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, OperatorClearEffects],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}
