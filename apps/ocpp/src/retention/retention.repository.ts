@@ -32,9 +32,11 @@ const FIRST_MATCH = 'OFFSET 0';
  * and a row received within the retention is kept by its own condition anyway. The reading EXISTS
  * walks the station's index range from the cutoff on (all of it for a transaction not read since,
  * once per statement while it has old rows), so it comes last, after the lost-stop index lookups.
+ * `walk`, another such walk, goes between the two: after the lookups, which rule out nearly every
+ * transaction whose stop was lost (a later start on its connector), so at most one per connector walks.
  */
-function stillRunningSql(t: string): string {
-  return `(NOT ${endedWithoutStopSql(t, `'infinity'`)}
+function stillRunningSql(t: string, walk: string): string {
+  return `(NOT ${endedWithoutStopSql(t, `'infinity'`)} AND ${walk}
       AND EXISTS (SELECT 1 FROM meter_readings l WHERE l.station_id = $1 AND l.sampled_at >= $2 AND l.transaction_id = ${t}.transaction_id ${FIRST_MATCH}))`;
 }
 
@@ -43,14 +45,17 @@ function stillRunningSql(t: string): string {
  * and started since the cutoff or still running (`stillRunningSql`). One not stopped with no row in
  * `table` before the cutoff is left out without asking whether it runs: none of its rows is a
  * candidate, and after the first cleanup that range holds little, so a transaction whose readings
- * went does not cost the scan of `stillRunningSql` every hour for ever. Uncorrelated: evaluated at
- * most once per statement, and only when an old row names a transaction.
+ * went does not cost the scan of `stillRunningSql` every hour for ever. That check walks the
+ * station's old range (all of it for a transaction whose readings went), so it runs after the
+ * lost-stop lookups: first, it ran for every transaction whose stop was ever lost (dozens a station
+ * over the years), and a statement mid-backlog on a station of 2 million readings took 23 s (seen
+ * in EXPLAIN: 27 walks of the old range), every 5,000 rows. Uncorrelated: evaluated at most once
+ * per statement, and only when an old row names a transaction.
  */
 function runningSql(table: 'meter_readings' | 'meter_values'): string {
   return `SELECT t.transaction_id FROM transactions t WHERE t.station_id = $1 AND t.stopped_at IS NULL
     AND (t.started_at >= $2
-      OR (EXISTS (SELECT 1 FROM ${table} o WHERE o.station_id = $1 AND o.sampled_at < $2 AND o.transaction_id = t.transaction_id ${FIRST_MATCH})
-        AND ${stillRunningSql('t')}))`;
+      OR ${stillRunningSql('t', `EXISTS (SELECT 1 FROM ${table} o WHERE o.station_id = $1 AND o.sampled_at < $2 AND o.transaction_id = t.transaction_id ${FIRST_MATCH})`)})`;
 }
 
 /**
@@ -73,14 +78,18 @@ const OLD_ROWS: Record<RetentionTable, string> = {
   meter_readings: oldReadings('meter_readings'),
   // The table of the release before meter_readings (kept for the rollout, no longer written): the same rule.
   meter_values: oldReadings('meter_values'),
-  // A start kept as sent (unset or ahead clock) is how a retry of it finds its transaction
-  // (`startsKeptAs`, unset-clock.ts) for as long as that transaction is not stopped: kept while it
-  // runs by the readings' rule (its start, the message's receipt, is before the cutoff here).
+  // A start kept as sent because of an unset clock is the only way a retry of it finds its
+  // transaction (`startsKeptAs`, unset-clock.ts: an epoch stamp is in no column), for as long as
+  // that transaction is not stopped: kept while so, whatever the readings or the lost-stop rule say.
+  // Such a retry comes after a power loss, when the charger is back: after months off (no reading
+  // since the cutoff), and after its boot and first status, by which the lost-stop rule already
+  // counts the session over. One ahead is found by `start_sent_at` (insertOrGet), so its message
+  // is needed only where that is null: kept by a replica of the previous release (a rolling update).
   // Kept stops are read only by a retry of the stop itself, which comes within the charger's retries.
   station_messages: `station_id = $1 AND received_at < $2
     AND NOT (kind IN ('${UNSET_CLOCK_START}', '${CLOCK_AHEAD_START}') AND EXISTS (
       SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.started_at = station_messages.received_at AND t.stopped_at IS NULL
-        AND ${stillRunningSql('t')}))`,
+        AND (station_messages.kind = '${UNSET_CLOCK_START}' OR t.start_sent_at IS NULL)))`,
   rejected_frames: `station_id = $1 AND received_at < $2`,
   // Only settled ones: an open one (Requested, Accepted) still waits for its StartTransaction or timeout.
   remote_starts: `station_id = $1 AND requested_at < $2 AND status NOT IN ('Requested', 'Accepted')`,
@@ -100,6 +109,11 @@ export class RetentionSession {
   async tryLock(): Promise<boolean> {
     const [row] = (await this.runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`)) as { locked: boolean }[];
     this.locked = row?.locked === true;
+    // The deletes' correlated subplans are costed at whole index ranges (millions), far over
+    // jit_above_cost, so PostgreSQL compiled each 5,000-row DELETE, 0.6-1 s of LLVM work (seen in
+    // EXPLAIN ANALYZE) for statements of milliseconds: a pass over 10,000 stations took hours, not
+    // the minutes the run's cap allows. For this connection only; `close` restores it for the pool.
+    if (this.locked) await this.runner.query(`SET jit = off`);
     return this.locked;
   }
 
@@ -128,7 +142,10 @@ export class RetentionSession {
    */
   async close(): Promise<void> {
     try {
-      if (this.locked) await this.runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
+      if (this.locked) {
+        await this.runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
+        await this.runner.query(`RESET jit`);
+      }
     } finally {
       this.locked = false;
       await this.runner.release();
