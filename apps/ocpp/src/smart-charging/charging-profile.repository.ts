@@ -143,6 +143,26 @@ export class ChargingProfileRepository {
     return Number(row?.highest ?? 0);
   }
 
+  /**
+   * A plan naming a connector beyond every one known so far (`NumberOfConnectors`, statuses, plans),
+   * as `tx` sees them before storing the plan: a station cap emulated and applied goes pending again,
+   * so the dispatch pass splits it again with every connector profile (`emulated-cap.ts`); the older
+   * shares would stay at the old, larger split. Returns whether it did.
+   */
+  async capDueForNewConnector(tx: EntityManager, stationId: string, connectorId: number): Promise<boolean> {
+    const rows = returnedRows(await tx.query(
+      `UPDATE charging_profiles SET state = 'pending', attempts = 0
+        WHERE station_id = $1 AND connector_id = 0 AND state = 'applied'
+          AND EXISTS (SELECT 1 FROM stations s WHERE s.id = $1 AND s.capabilities->>'chargePointMaxProfileRefused' = 'true'
+                AND $2 > GREATEST(COALESCE((s.capabilities->>'numberOfConnectors')::int, 0),
+                                  COALESCE((SELECT max(connector_id) FROM connectors WHERE station_id = $1), 0),
+                                  COALESCE((SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'), 0)))
+        RETURNING 1`,
+      [stationId, connectorId],
+    ));
+    return rows.length > 0;
+  }
+
   /** Of these stations, those with an applied leased profile accepted more than `olderThanS` ago. */
   async stationsWithLeasesDue(stationIds: string[], olderThanS: number): Promise<string[]> {
     if (stationIds.length === 0) return [];

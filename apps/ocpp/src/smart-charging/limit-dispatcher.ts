@@ -8,6 +8,7 @@ import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileRow } from './charging-profile.repository.js';
 import { clearShares, heldAfterEnd, heldByShares, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
+import { ConnectorSplits } from './connector-splits.js';
 import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { buildProfile, connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
@@ -23,6 +24,14 @@ interface Forms {
   emulating: () => boolean;
   share: () => Promise<number>;
   planned: ReadonlySet<number>;
+}
+
+interface DispatchOptions {
+  all: boolean;
+  ctx?: StationContext;
+  renewLeasesOlderThanS?: number;
+  /** The cap and every connector profile go again, split over the connectors known now. */
+  resplit?: boolean;
 }
 
 /** The answer for a cap whose shares all live in the connectors' own profiles (every connector has a plan): no CALL of its own. */
@@ -46,6 +55,7 @@ export class LimitDispatcher {
     private readonly runningTransactions: RunningTransactionCap,
     private readonly leaseFallback: LeaseFallback,
     private readonly outcomes: ProfileOutcomes,
+    private readonly splits: ConnectorSplits,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -59,14 +69,15 @@ export class LimitDispatcher {
    * Sends the station's pending profiles (or all of them after a reconnect/boot, when the charger may
    * have lost them; with `renewLeasesOlderThanS` also the leased ones due for renewal). Where the
    * station cap is emulated (`emulated-cap.ts`), a new cap goes out with every connector profile,
-   * since each of them carries its share.
+   * since each of them carries its share; so does `resplit` (a connector beyond the split reported, see
+   * `connector-splits.ts`), with the cap as if due.
    *
    * One pass per station at a time on this replica: a pass started while another runs (a new plan,
    * the retry pass, a renewal, a reconnect) reads the rows after it, so it neither sends the same
    * pending profile again (a second `applied` event for one profile, which the planner counts as
    * another answer to the plan) nor an older plan it read before the newer one was stored.
    */
-  dispatch(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
+  dispatch(stationId: string, options: DispatchOptions): Promise<void> {
     const pass = (this.passes.get(stationId) ?? Promise.resolve()).then(() => this.pass(stationId, options));
     const settled = pass.catch(() => undefined);
     this.passes.set(stationId, settled);
@@ -76,12 +87,14 @@ export class LimitDispatcher {
     return pass;
   }
 
-  private async pass(stationId: string, options: { all: boolean; ctx?: StationContext; renewLeasesOlderThanS?: number }): Promise<void> {
+  private async pass(stationId: string, options: DispatchOptions): Promise<void> {
     const rows = await this.profiles.forStation(stationId, options.renewLeasesOlderThanS);
     let caps = (await this.stations.capabilities(stationId)) as DispatchCapabilities;
     const capRow = rows.find((r) => r.connectorId === 0);
     const emulating = () => caps.chargePointMaxProfileRefused === true && capRow !== undefined;
-    const withCap = (r: StationProfileRow) => emulating() && capRow?.due != null && r.connectorId > 0 && r.state !== 'rejected';
+    // A resplit sends the cap too (not due by its row): every share changes with the count.
+    const capDue = capRow?.due != null || (options.resplit === true && capRow?.state !== 'rejected');
+    const withCap = (r: StationProfileRow) => emulating() && capDue && r.state !== 'rejected';
     const due = rows.filter((r) => options.all || r.due !== null || withCap(r));
     if (due.length === 0) return;
     const now = new Date();
@@ -89,7 +102,7 @@ export class LimitDispatcher {
     const forms: Forms = {
       capRow,
       emulating,
-      share: () => (share ??= this.profiles.highestConnectorId(stationId).then((highest) => connectorsToShare(caps, highest))),
+      share: () => (share ??= this.splits.over(stationId, async () => connectorsToShare(caps, await this.profiles.highestConnectorId(stationId)))),
       planned: new Set(rows.filter((r) => r.connectorId > 0).map((r) => r.connectorId)),
     };
     const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));

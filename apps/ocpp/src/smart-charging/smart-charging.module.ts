@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
+import { StationsModule } from '../stations/stations.module.js';
 import { TransactionsModule } from '../transactions/transactions.module.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { ConnectorResplit } from './connector-resplit.js';
+import { ConnectorSplits } from './connector-splits.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { LeaseRenewal } from './lease-renewal.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
@@ -15,8 +18,8 @@ import { StationCaller } from './station-caller.js';
 import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
-  imports: [ConnectionModule, CommandsModule, TransactionsModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, OperatorClearEffects],
+  imports: [ConnectionModule, CommandsModule, TransactionsModule, StationsModule],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}

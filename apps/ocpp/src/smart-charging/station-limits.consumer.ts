@@ -76,6 +76,11 @@ export class StationLimitsConsumer implements OnModuleInit {
         return;
       }
     }
+    // Before its rows are stored, which would count the new connector as known. A plan with the cap has it pending anyway.
+    const highest = Math.max(...plan.connectors.map((c) => c.connectorId));
+    if (!plan.connectors.some((c) => c.connectorId === 0) && highest > 0 && (await this.profiles.capDueForNewConnector(tx, plan.stationId, highest))) {
+      this.logger.info({ stationId: plan.stationId, planId: plan.planId, connectorId: highest }, 'plan names a connector beyond the emulated station cap\'s split; the shares are sent again');
+    }
     // A plan starting ahead holds what it replaces until its start (`plan-ahead.ts`): read under the plan lock.
     const previous = await this.profiles.desiredLimits(tx, plan.stationId);
     const now = new Date();

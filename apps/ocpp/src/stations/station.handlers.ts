@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { ConnectorNotices } from './connector-notices.js';
 import { StationService } from './station.service.js';
 
 /** Charger-initiated station messages (Core and FirmwareManagement profiles). */
@@ -12,6 +13,7 @@ export class StationHandlers implements OnModuleInit {
     private readonly stations: StationService,
     private readonly lifecycle: StationLifecycle,
     private readonly reservations: ReservationRepository,
+    private readonly connectors: ConnectorNotices,
   ) {}
 
   onModuleInit(): void {
@@ -34,6 +36,7 @@ export class StationHandlers implements OnModuleInit {
     });
     this.dispatcher.handle('StatusNotification', async (req, ctx, call) => {
       await this.stations.status(ctx.stationId, req, call.receivedAt);
+      this.connectors.reported(ctx, req.connectorId);
       // The charger has terminated its reservations there (OCPP 1.6 §5.13); rare, so off the status commit.
       if (req.status === 'Faulted' || req.status === 'Unavailable') await this.reservations.endOnInoperative(ctx.stationId, req.connectorId, req.status);
       return {};

@@ -9,6 +9,7 @@ import { AvailabilityEffects } from './availability.effects.js';
 import { AvailabilityRepository } from './availability.repository.js';
 import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
+import { ConnectorNotices } from './connector-notices.js';
 import { Onboarding } from './onboarding.js';
 import { SecurityHandlers } from './security.handlers.js';
 import { StationHandlers } from './station.handlers.js';
@@ -42,7 +43,8 @@ import { TransferRepository } from './transfer.repository.js';
     AvailabilityRepository,
     AvailabilityEffects,
     Onboarding,
+    ConnectorNotices,
   ],
-  exports: [StationService],
+  exports: [StationService, ConnectorNotices],
 })
 export class StationsModule {}
