@@ -9,7 +9,7 @@ import type { RetentionRepository, RetentionTable } from './retention.repository
 const NOW = new Date('2026-12-05T00:00:00Z');
 
 /** A job over a fake database: `backlog` old rows per table and station; `locked` another replica's lock. */
-function job(meterDays: number, messageDays: number, backlog: Partial<Record<RetentionTable, Record<string, number>>>, o: { locked?: boolean } = {}) {
+function job(meterDays: number, messageDays: number, backlog: Partial<Record<RetentionTable, Record<string, number>>>, o: { locked?: boolean; failing?: { stationId: string; code: string } } = {}) {
   const calls: { table: RetentionTable; stationId: string; cutoff: Date; limit: number }[] = [];
   // \`left\` gets every table, so a table the test gives no backlog has no stations rather than failing.
   let closed = 0;
@@ -19,6 +19,7 @@ function job(meterDays: number, messageDays: number, backlog: Partial<Record<Ret
     nextStation: async (table: RetentionTable, after: string | undefined) => Object.keys(left[table] ?? {}).sort().find((s) => after === undefined || s > after),
     deleteBatch: async (table: RetentionTable, stationId: string, cutoff: Date, limit: number) => {
       calls.push({ table, stationId, cutoff, limit });
+      if (o.failing?.stationId === stationId) throw Object.assign(new Error('canceling statement due to statement timeout'), { code: o.failing.code });
       const n = Math.min(left[table]?.[stationId] ?? 0, limit);
       if (n === 0) return 0;
       left[table]![stationId]! -= n;
@@ -43,6 +44,19 @@ describe('RetentionJob.runIfLeader', () => {
     expect(calls.find((c) => c.table === 'meter_readings')!.cutoff).toEqual(new Date('2025-10-31T00:00:00Z'));
     expect(calls.find((c) => c.table === 'station_messages')!.cutoff).toEqual(new Date('2026-06-08T00:00:00Z'));
     expect(calls.every((c) => c.limit === RETENTION_BATCH)).toBe(true);
+    expect(closed()).toBe(1);
+  });
+
+  it("skips a station whose delete timed out and goes on with the others and the other tables", async () => {
+    const { j, left } = job(400, 180, { meter_readings: { A: 3, B: 4, C: 5 }, station_messages: { A: 1, B: 2 } }, { failing: { stationId: 'B', code: '57014' } });
+    const run = await j.runIfLeader(NOW);
+    expect(run).toEqual({ deleted: { meter_readings: 8, meter_values: 0, station_messages: 1, rejected_frames: 0, remote_starts: 0 }, complete: false });
+    expect(left.meter_readings).toEqual({ A: 0, B: 4, C: 0 });
+  });
+
+  it('stops the run on any other database error (a lost connection is not one station\'s)', async () => {
+    const { j, closed } = job(400, 180, { meter_readings: { A: 3, B: 4 } }, { failing: { stationId: 'A', code: '08006' } });
+    await expect(j.runIfLeader(NOW)).rejects.toThrow('statement timeout');
     expect(closed()).toBe(1);
   });
 

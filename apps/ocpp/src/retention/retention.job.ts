@@ -25,6 +25,8 @@ export const RETENTION_BATCH = 5_000;
 const MAX_ROWS_PER_RUN = 2_000_000;
 const MAX_RUN_MS = 10 * 60_000;
 const DAY_MS = 24 * 60 * 60_000;
+/** PostgreSQL's query_canceled, raised by statement_timeout. */
+const STATEMENT_TIMEOUT = '57014';
 
 /** Which retention each table follows (every other table is kept: docs/ocpp.md, Data retention). */
 const TABLES: { table: RetentionTable; days: (c: OcppConfig) => number }[] = [
@@ -94,6 +96,8 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
   maxRowsPerRun = MAX_ROWS_PER_RUN;
   maxRunMs = MAX_RUN_MS;
   batchSize = RETENTION_BATCH;
+  /** A station was skipped in the current run (its delete timed out): the run is not complete. */
+  private skippedInRun = false;
 
   constructor(
     private readonly repo: RetentionRepository,
@@ -142,6 +146,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
    * walked its first stations in the run before, with a cutoff at most a run older).
    */
   private async run(session: RetentionSession, now: Date): Promise<RetentionRun> {
+    this.skippedInRun = false;
     const run: RetentionRun = { deleted: { meter_readings: 0, meter_values: 0, station_messages: 0, rejected_frames: 0, remote_starts: 0 }, complete: false };
     const deadline = Date.now() + this.maxRunMs;
     let rowsLeft = this.maxRowsPerRun;
@@ -157,13 +162,14 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
       }
       pending = unfinished;
     }
-    return { ...run, complete: !this.stopping };
+    return { ...run, complete: !this.stopping && !this.skippedInRun };
   }
 
   /** One table, station by station from where it stopped, within `share`; `done` at its last station. */
   private async work(session: RetentionSession, { table, cutoff }: TableWork, share: RetentionBudget, run: RetentionRun): Promise<{ deleted: number; done: boolean }> {
     const until = Date.now() + share.ms;
     let deleted = 0;
+    let skipped = false;
     // Station by station, in index order: every statement stays on one station's index range.
     let station = this.resumeAt.get(table) ?? (await session.nextStation(table, undefined));
     for (; station !== undefined; station = await session.nextStation(table, station)) {
@@ -172,7 +178,11 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
           this.resumeAt.set(table, station);
           return { deleted, done: false };
         }
-        const n = await session.deleteBatch(table, station, cutoff, this.batchSize);
+        const n = await this.deleteBatch(session, table, station, cutoff);
+        if (n === undefined) {
+          skipped = true;
+          break;
+        }
         run.deleted[table] += n;
         deleted += n;
         this.metrics.retentionDeleted.inc({ table }, n);
@@ -181,6 +191,23 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     this.resumeAt.delete(table);
+    if (skipped) this.skippedInRun = true;
     return { deleted, done: true };
+  }
+
+  /**
+   * One batch, or undefined when its statement hit DATABASE_STATEMENT_TIMEOUT_MS: that station is
+   * left to the next run and the others go on. Ending the run there instead, every later run would
+   * stop at the same station and the tables and stations behind it would never be worked. Any other
+   * error (a lost connection, the lock's session gone) ends the run.
+   */
+  private async deleteBatch(session: RetentionSession, table: RetentionTable, station: string, cutoff: Date): Promise<number | undefined> {
+    try {
+      return await session.deleteBatch(table, station, cutoff, this.batchSize);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== STATEMENT_TIMEOUT) throw err;
+      this.logger.warn({ err, table, stationId: station }, 'retention: a delete timed out; station skipped until the next run');
+      return undefined;
+    }
   }
 }
