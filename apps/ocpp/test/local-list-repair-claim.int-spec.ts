@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { OcppCommandErrorCode } from '@cpo/contracts';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { CLAIM_RENEW_MS } from '../src/authorization/local-list-claim.js';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { CommandService } from '../src/commands/command.service.js';
 import { LocalListSyncRepository } from '../src/authorization/local-list-sync.repository.js';
@@ -119,6 +120,65 @@ describe('local list repair under the claim', () => {
     expect(cs.state.version).toBe(4);
     const list = await stationList(station);
     expect(list).toMatchObject({ listVersion: 4, certain: true, repairPending: false });
+    expect(entriesOf(list)).toEqual(Object.fromEntries(cs.state.entries));
+    expect(Object.fromEntries(cs.state.entries)).toEqual({ [x]: 'Blocked', [y]: 'Accepted' });
+  });
+
+  /**
+   * The same, with the record slower than the claim's lease (the pool wait and each statement's
+   * timeout allow more than its 30 s margin; lapsed here by hand): the claim lapsed under the replica
+   * still recording, B took it over, and A's late answer (3) was stored over B's repair and sync (4).
+   * A holder renews its claim while it asks and records.
+   */
+  it('a claim does not lapse while the replica holding it still records its answer', async () => {
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
+    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    const cs = charger();
+    const cp1 = await booted(undefined, (cp) => {
+      cs.install(cp);
+      cp.handle('SendLocalList', (req) => {
+        if (req.updateType !== 'Differential') return cs.apply(req), { status: 'Accepted' as const };
+        cp.dropConnection();
+        return new Promise<Ocpp16.SendLocalListResponse>(() => undefined);
+      });
+    });
+    const station = cp1.identity;
+    expect((await api(a(), 'POST', `/api/v1/stations/${station}/commands/SendLocalList`, fullList(3, x, y))).status).toBe(200);
+    await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
+    await until(() => stationList(station), (l) => l.repairPending === true, 'the unanswered Differential recorded');
+    await cp1.stop();
+
+    let recordAnswer!: () => void;
+    const gate = new Promise<void>((r) => (recordAnswer = r));
+    let reached = false;
+    const lists = a().app.app.get(LocalListRepository);
+    const reported = lists.reported.bind(lists);
+    jest.spyOn(lists, 'reported').mockImplementationOnce(async (...args) => {
+      reached = true;
+      await gate;
+      return reported(...args);
+    });
+    const cp2 = await booted(station, cs.install);
+    await until(async () => reached, (r) => r, "A's repair answered");
+    await cp2.stop();
+    // A is still recording when its lease runs out.
+    await a().db.query(`UPDATE local_lists SET sync_until = now() - interval '1 second' WHERE station_id = $1`, [station]);
+    await new Promise((r) => setTimeout(r, CLAIM_RENEW_MS + 1_500));
+
+    const busyOnB = countBusy(b().app.app.get(LocalListSyncRepository));
+    try {
+      await onB.booted(station, cs.install);
+      await until(async () => ({ busy: busyOnB.busy, version: cs.state.version }), (s) => s.busy > 0 || s.version > 3, 'B repairing and syncing, or waiting for the list');
+      recordAnswer();
+      await a().app.app.get(LocalListSync).station(station);
+      await b().app.app.get(LocalListSync).station(station);
+    } finally {
+      recordAnswer();
+      busyOnB.restore();
+    }
+
+    const list = await stationList(station);
+    expect(list).toMatchObject({ listVersion: cs.state.version, certain: true, repairPending: false });
     expect(entriesOf(list)).toEqual(Object.fromEntries(cs.state.entries));
     expect(Object.fromEntries(cs.state.entries)).toEqual({ [x]: 'Blocked', [y]: 'Accepted' });
   });

@@ -9,7 +9,7 @@ import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
-import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt } from './local-list-claim.js';
+import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, whileRenewing } from './local-list-claim.js';
 import { LocalListSyncRepository, type RepairClaim } from './local-list-sync.repository.js';
 
 /**
@@ -45,7 +45,7 @@ export class LocalListRepair {
     if (!due) return 'done';
     let keepClaim = false;
     try {
-      keepClaim = await this.ask(stationId, ctx, due, timeoutMs);
+      keepClaim = await this.ask(stationId, ctx, due, owner, timeoutMs);
     } finally {
       if (!keepClaim) await this.repo.releaseRepair(stationId, owner, due.tookOver);
     }
@@ -62,13 +62,17 @@ export class LocalListRepair {
   }
 
   /** Asks the charger its version; true when the ask's outcome is in doubt (see repair). */
-  private async ask(stationId: string, ctx: StationContext | undefined, due: RepairClaim, timeoutMs: number): Promise<boolean> {
+  private async ask(stationId: string, ctx: StationContext | undefined, due: RepairClaim, owner: string, timeoutMs: number): Promise<boolean> {
     const log = { stationId, pendingVersion: due.pendingVersion, previousVersion: due.previousVersion, updateType: due.updateType };
     this.logger.info(log, 'asking the charger its local list version to settle an unanswered update');
     const request: OcppCommandRequest = { action: 'GetLocalListVersion', payload: {}, timeoutMs };
     // Run here when this replica holds the socket: its answer is then recorded when it returns.
     const local = ctx ?? this.registry.get(stationId);
-    const reply: OcppCommandReply = local ? await this.executor.execute(local, request) : await this.commands.send(stationId, request);
+    const reply: OcppCommandReply = await whileRenewing(
+      () => this.repo.renew(stationId, owner, timeoutMs + CLAIM_MARGIN_MS),
+      (err) => this.logger.warn({ err, stationId }, 'local list repair: its claim could not be renewed; it lapses a lease after the last renewal'),
+      () => (local ? this.executor.execute(local, request) : this.commands.send(stationId, request)),
+    );
     if (reply.status === 'ok') return false;
     if (reply.code === OcppCommandErrorCode.Offline) this.logger.info(log, 'local list repair waits for the station to connect');
     // The charger cannot answer it at all: the answer's effect dropped the pending update (and said so).

@@ -155,6 +155,15 @@ export class LocalListSyncRepository {
     });
   }
 
+  /**
+   * The claim of `owner` (a sync's or a repair's) runs `leaseMs` from now, unless another holder
+   * took it over (whileRenewing: its holder is still sending or recording). One that lapsed but is
+   * still ours was taken over by nobody, so renewing it undoes nothing another decided.
+   */
+  async renew(stationId: string, owner: string, leaseMs: number): Promise<void> {
+    await this.db.query(`UPDATE local_lists SET sync_until = now() + make_interval(secs => $3::double precision / 1000) WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner, leaseMs]);
+  }
+
   /** The sync `owner` is done with the list (any way): another may claim it at once. */
   async release(stationId: string, owner: string): Promise<void> {
     await this.db.query(`UPDATE local_lists SET sync_owner = NULL, sync_until = NULL WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner]);

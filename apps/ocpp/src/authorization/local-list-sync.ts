@@ -14,7 +14,7 @@ import type { StationContext } from '../connection/station-context.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
 import type { IdTagRecord } from './id-tag.repository.js';
-import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt } from './local-list-claim.js';
+import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, whileRenewing } from './local-list-claim.js';
 import { LocalListRepair } from './local-list-repair.js';
 import { LocalListSyncRepository, type ClaimedRound, type PendingEntry } from './local-list-sync.repository.js';
 
@@ -201,7 +201,11 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
       const request: OcppCommandRequest = { action: 'SendLocalList', payload: { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send }, timeoutMs };
       // Run here when this replica holds the socket: its outcome is then final (recorded) when it returns.
       const local = ctx ?? this.registry.get(stationId);
-      const reply: OcppCommandReply = local ? await this.executor.execute(local, request) : await this.commands.send(stationId, request);
+      const reply: OcppCommandReply = await whileRenewing(
+        () => this.repo.renew(stationId, owner, timeoutMs + CLAIM_MARGIN_MS),
+        (err) => this.logger.warn({ err, stationId }, 'local list sync: its claim could not be renewed; it lapses a lease after the last renewal'),
+        () => (local ? this.executor.execute(local, request) : this.commands.send(stationId, request)),
+      );
       if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
