@@ -1,3 +1,4 @@
+import { createIndexConcurrently } from '@cpo/platform';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const INDEX = 'transactions_start_sent';
@@ -27,16 +28,10 @@ export class StartSentStamp1766000006200 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE transactions ADD COLUMN IF NOT EXISTS start_sent_at timestamptz`);
-    const found: { valid: boolean }[] = await q.query(
-      `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1 AND pg_table_is_visible(c.oid)`,
-      [INDEX],
-    );
-    if (found[0]?.valid) return;
-    // A build that failed half-way leaves an invalid index that IF NOT EXISTS would keep for good.
-    if (found.length > 0) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${INDEX}`);
-    await q.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${INDEX} ON transactions (station_id, connector_id, lower(id_tag), start_sent_at, meter_start_wh)
-        WHERE start_sent_at IS NOT NULL`,
+    await createIndexConcurrently(
+      q,
+      INDEX,
+      `transactions (station_id, connector_id, lower(id_tag), start_sent_at, meter_start_wh) WHERE start_sent_at IS NOT NULL`,
     );
   }
 
