@@ -1,3 +1,5 @@
+import { createHash, createHmac } from 'node:crypto';
+import { setPersonalDataKey } from '@cpo/platform';
 import { captureLogs, eventually } from '@cpo/testing';
 import { idTagRef } from '../src/log-redaction.js';
 import { api, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
@@ -35,5 +37,33 @@ describe('OCPP request log: no idTag in clear in the logged URL', () => {
     const text = logs.text().toLowerCase();
     expect(text).not.toContain(tag.toLowerCase());
     expect(text).not.toContain(encodeURIComponent(spaced).toLowerCase());
+  });
+});
+
+describe('OCPP request log under LOG_PERSONAL_DATA_KEY: the ref is keyed', () => {
+  const KEY = 'ocpp-test-log-personal-data-key-0123456789';
+  const logs = captureLogs();
+  let h: OcppHarness;
+  beforeAll(async () => {
+    h = await startOcpp({ LOG_LEVEL: 'info', LOG_PERSONAL_DATA_KEY: KEY }, undefined, { logDestination: logs.destination });
+  });
+  afterAll(async () => {
+    await h?.close();
+    setPersonalDataKey(undefined); // the app set it for the process (PlatformModule.forRoot)
+  });
+
+  it('writes ref:{first 12 hex digits of HMAC-SHA256(key, lower-cased tag)}, not the unkeyed ref', async () => {
+    const tag = uniqueStation('CARD').toUpperCase();
+    expect((await api(h, 'PUT', `/api/v1/id-tags/${tag}`, { status: 'Accepted' })).status).toBe(201);
+
+    const keyed = createHmac('sha256', KEY).update(tag.toLowerCase()).digest('hex').slice(0, 12);
+    const unkeyed = createHash('sha256').update(tag.toLowerCase()).digest('hex').slice(0, 12);
+    const find = () => (logs.lines as RequestLine[]).find((l) => l.req?.url === `/api/v1/id-tags/ref:${keyed}`);
+    await eventually(() => find() !== undefined, 2_000);
+    expect(find()).toMatchObject({ req: { method: 'PUT' }, res: { statusCode: 201 } });
+    const text = logs.text().toLowerCase();
+    expect(text).not.toContain(unkeyed);
+    expect(text).not.toContain(tag.toLowerCase());
+    expect(text).not.toContain(KEY);
   });
 });

@@ -8,7 +8,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthRegistry } from './health/health.registry.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
 import { LoggingModule } from './logging/logging.module.js';
-import { URL_REDACTOR, urlRedactor, type PersonalDataInUrls } from './logging/personal-data.js';
+import { setPersonalDataKey, URL_REDACTOR, urlRedactor, type PersonalDataInUrls } from './logging/personal-data.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { SystemController } from './http/system.controller.js';
@@ -26,7 +26,12 @@ export interface PlatformModuleOptions {
 @Global()
 @Module({})
 export class PlatformModule {
+  /**
+   * Also keys personalDataRef with the config's LOG_PERSONAL_DATA_KEY (or makes it unkeyed), for the
+   * whole process: every app boots through here, before any line is logged about a request or event.
+   */
   static forRoot(config: PlatformConfig, rootLogger: Logger, options: PlatformModuleOptions = {}): DynamicModule {
+    setPersonalDataKey(config.LOG_PERSONAL_DATA_KEY);
     return {
       module: PlatformModule,
       imports: [LoggingModule.forRoot(rootLogger), TerminusModule.forRoot({ logger: false })],

@@ -87,6 +87,16 @@ describe('loadConfig', () => {
     expect(() => load({ DATABASE_STATEMENT_TIMEOUT_MS: '999' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
   });
 
+  it('takes an optional key for the refs of personal data in logs: unset by default (unkeyed refs), at least 32 characters when set', () => {
+    expect(load({}).LOG_PERSONAL_DATA_KEY).toBeUndefined();
+    expect(load({ NODE_ENV: 'production', DATABASE_URL: 'postgres://p@db:5432/p', NATS_URL: 'nats://n:4222', REDIS_URL: 'redis://r:6379', OPERATOR_API_KEY: 'a-long-enough-secret-key' }).LOG_PERSONAL_DATA_KEY).toBeUndefined();
+    const key = 'k'.repeat(32);
+    expect(load({ LOG_PERSONAL_DATA_KEY: key }).LOG_PERSONAL_DATA_KEY).toBe(key);
+    expect(() => load({ LOG_PERSONAL_DATA_KEY: 'k'.repeat(31) })).toThrow(/LOG_PERSONAL_DATA_KEY: must be at least 32 characters \(set \(hidden\)\)/);
+    // A newline from `kubectl create secret --from-file` would key every ref with a byte the operator's one-liner lacks.
+    expect(() => load({ LOG_PERSONAL_DATA_KEY: `${key}\n` })).toThrow(/LOG_PERSONAL_DATA_KEY: .*whitespace/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(load({ HTTP_PORT: '' }).HTTP_PORT).toBe(3005);
   });

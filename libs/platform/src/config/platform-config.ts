@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERSONAL_DATA_KEY_MIN_LENGTH } from '../logging/personal-data.js';
 import { devDefault, env, type Environment } from './load-config.js';
 
 /** Per-app defaults for the variables every service reads. */
@@ -20,6 +21,17 @@ export function platformEnvShape(environment: Environment, d: PlatformDefaults) 
     /** Shown in OpenAPI and /api/v1/system; set by the image build or npm (npm_package_version). */
     SERVICE_VERSION: z.string().max(64).default(process.env.npm_package_version ?? '0.0.0-dev'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Keys the refs logged in place of personal data (idTags, token uids: personalDataRef) with
+     * HMAC-SHA256, so only who holds it can match a ref to a card. Unset (also the development
+     * default): the unkeyed SHA-256 ref. A secret; changing it changes every ref.
+     */
+    LOG_PERSONAL_DATA_KEY: z
+      .string()
+      .min(PERSONAL_DATA_KEY_MIN_LENGTH, `must be at least ${PERSONAL_DATA_KEY_MIN_LENGTH} characters`)
+      // A newline (a Secret made with --from-file) would key every ref with a byte the operator's one-liner lacks.
+      .refine((v) => v === v.trim(), 'must not begin or end with whitespace')
+      .optional(),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: env.port().default(d.port),
     /** PEM files; when both are set the port serves HTTPS (and WSS), e.g. OCPP security profile 2. */
@@ -67,6 +79,8 @@ export interface PlatformConfig {
   SERVICE_NAME: string;
   SERVICE_VERSION: string;
   LOG_LEVEL: string;
+  /** Validated key of personalDataRef; given to it once by PlatformModule.forRoot. */
+  LOG_PERSONAL_DATA_KEY?: string;
   HTTP_HOST: string;
   HTTP_PORT: number;
   HTTP_TLS_CERT_FILE?: string;

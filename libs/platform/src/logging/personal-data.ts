@@ -1,5 +1,28 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { unescape as unescapeQuery } from 'node:querystring';
+
+/** Shortest LOG_PERSONAL_DATA_KEY accepted: a guessable key would leave the ref as reversible as an unkeyed one. */
+export const PERSONAL_DATA_KEY_MIN_LENGTH = 32;
+
+/**
+ * The process's LOG_PERSONAL_DATA_KEY, or undefined for unkeyed refs. Module state rather than a
+ * parameter: personalDataRef is called from log statements all over the apps (and from the URL
+ * redactor), which should not each need the config injected. Set once at boot, from the validated
+ * config, by PlatformModule.forRoot; tests set and reset it with setPersonalDataKey.
+ */
+let refKey: KeyObject | undefined;
+
+/**
+ * Keys personalDataRef (undefined: unkeyed again). Called by PlatformModule.forRoot with
+ * LOG_PERSONAL_DATA_KEY, so one process has one key; the last call wins.
+ */
+export function setPersonalDataKey(key: string | undefined): void {
+  if (key !== undefined && key.length < PERSONAL_DATA_KEY_MIN_LENGTH) {
+    throw new Error(`LOG_PERSONAL_DATA_KEY must be at least ${PERSONAL_DATA_KEY_MIN_LENGTH} characters`);
+  }
+  // The key's UTF-8 bytes, as `openssl dgst -hmac "$KEY"` takes them (docs/ocpp.md, "Logging").
+  refKey = key === undefined ? undefined : createSecretKey(Buffer.from(key, 'utf8'));
+}
 
 /**
  * What a log line carries instead of a personal identifier such as a card's UID. In clear it would
@@ -8,13 +31,18 @@ import { unescape as unescapeQuery } from 'node:querystring';
  * lines of one they know, by computing the same ref (docs/ocpp.md, "Logging").
  *
  * Lower-cased first: the identifiers this serves (OCPP IdToken, OCPI token uid) are compared without
- * case, and a charger may send `04a1…` one day and `04A1…` the next. Unkeyed, so anyone can compute
- * it without a secret; that also means a short UID can be found again by trying every value, so this
- * keeps identifiers out of casual reading and of the log pipeline, not from someone set on reversing
- * them. 12 hex digits (48 bits): no two of a few million identifiers share one in practice.
+ * case, and a charger may send `04a1…` one day and `04A1…` the next. Without LOG_PERSONAL_DATA_KEY
+ * it is the SHA-256 of that, which anyone can compute without a secret; that also means a short UID
+ * (a 4-byte MIFARE UID: 2^32 tries) can be found again by trying every value, so it keeps
+ * identifiers out of casual reading and of the log pipeline, not from someone set on reversing them.
+ * With the key it is the HMAC-SHA256 under it: only who holds the key can compute or test a ref.
+ * 12 hex digits (48 bits) either way: no two of a few million identifiers share one in practice.
+ * Computed only for a line about to be written, so its cost stays off the paths that log nothing.
  */
 export function personalDataRef(value: string): string {
-  return createHash('sha256').update(value.toLowerCase()).digest('hex').slice(0, 12);
+  const text = value.toLowerCase();
+  const digest = refKey === undefined ? createHash('sha256') : createHmac('sha256', refKey);
+  return digest.update(text).digest('hex').slice(0, 12);
 }
 
 /**
