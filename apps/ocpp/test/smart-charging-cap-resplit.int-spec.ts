@@ -1,5 +1,8 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { jest } from '@jest/globals';
 import { eventually } from '@cpo/testing';
+import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
+import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
 import { api, send, startOcpp, type OcppHarness } from './harness.js';
 import { constantPlan, onlineProfileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
 
@@ -18,6 +21,7 @@ describe('smart charging: an emulated station cap split again when a connector a
     h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     await Promise.all(chargers.splice(0).map((c) => c.stop()));
   });
   afterAll(async () => {
@@ -64,6 +68,46 @@ describe('smart charging: an emulated station cap split again when a connector a
     expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
     await publishPlanAt(h, constantPlan(cp.identity, [[3, 32]]), new Date());
     expect(await eventually(() => settled(cp.identity, [103]))).toBe(true);
+    expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
+  });
+
+  it('statuses of several new connectors at once split the cap again in one pass or two, not one each', async () => {
+    const { cp, limitNow } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true });
+    await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 32]]), new Date());
+    expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
+    const dispatch = jest.spyOn(h.app.app.get(LimitDispatcher), 'dispatch');
+    await Promise.all([3, 4, 5].map((c) => status(cp, c)));
+    expect(await eventually(() => [1, 2, 3, 4, 5].every((c) => limitNow(c) === 8), 5_000)).toBe(true);
+    expect(dispatch.mock.calls.filter(([, o]) => o.resplit === true).length).toBeLessThanOrEqual(2);
+  });
+
+  it('a re-split pass that fails is tried again at the next status of the new connector', async () => {
+    const { cp, limitNow } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true });
+    await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 32]]), new Date());
+    expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
+    const read = jest.spyOn(h.app.app.get(ChargingProfileRepository), 'forStation').mockRejectedValueOnce(new Error('database unavailable'));
+    await status(cp, 3);
+    expect(await eventually(() => read.mock.calls.length > 0)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(limitNow(3)).toBe(20);
+    await send(cp, 'StatusNotification', { connectorId: 3, status: 'Preparing', errorCode: 'NoError', timestamp: new Date().toISOString() });
+    expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
+  });
+
+  it('a plan naming a new connector while a pass sends the cap over the old count: the cap is split again after it', async () => {
+    const { cp, limitNow, behaviour, sets } = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { refuseStationCap: true });
+    await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 32]]), new Date());
+    expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
+    // A new cap (refusal learned: split up front over 2), its answer held while the next plan is stored.
+    let release!: () => void;
+    behaviour.hold = new Promise<void>((r) => (release = r));
+    const before = sets.length;
+    await publishPlanAt(h, constantPlan(cp.identity, [[0, 40]]), new Date());
+    expect(await eventually(() => sets.length > before)).toBe(true);
+    await publishPlanAt(h, constantPlan(cp.identity, [[3, 32]]), new Date());
+    expect(await eventually(async () => (await rows(cp.identity)).some((r) => r.chargingProfileId === 103))).toBe(true);
+    release();
+    expect(await eventually(() => settled(cp.identity, [1, 101, 103]))).toBe(true);
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
   });
 });

@@ -64,6 +64,10 @@ const leaseDue = (olderThanSParam: string) => `state = 'applied' AND applied->>'
 const HELD_BY_SHARES = `(connector_id = 0 AND applied->>'chargingProfilePurpose' = 'TxDefaultProfile'
   AND (applied->>'chargingProfileId')::int BETWEEN ${connectorProfileId(1)} AND ${connectorProfileId(99)})`;
 
+/** The highest connector of station $1 that reported a status or has a desired profile (0 when none). */
+const KNOWN_CONNECTORS = `COALESCE((SELECT max(connector_id) FROM connectors WHERE station_id = $1), 0),
+  COALESCE((SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'), 0)`;
+
 /** Desired (from the planner) versus applied (what the charger accepted) charging profiles per station. */
 @Injectable()
 export class ChargingProfileRepository {
@@ -133,30 +137,51 @@ export class ChargingProfileRepository {
     return byStation;
   }
 
-  /** The highest connector id the station reported a status for or has a desired profile for (0 when none). */
-  async highestConnectorId(stationId: string): Promise<number> {
-    const [row]: { highest: number | null }[] = await this.db.query(
-      `SELECT GREATEST((SELECT max(connector_id) FROM connectors WHERE station_id = $1),
-                       (SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared')) AS highest`,
+  /**
+   * The count a pass splits the station's emulated cap over (`connectorsToShare`): `atLeast` (from
+   * the capabilities), raised to the highest connector that reported a status or has a desired
+   * profile. Kept with the cap row (`split_over`) in the same statement, before the shares go out,
+   * for the replica holding the socket (`splitOf`).
+   */
+  async recordSplit(stationId: string, atLeast: number): Promise<number> {
+    const [row]: { n: number }[] = await this.db.query(
+      `WITH known AS (SELECT GREATEST($2::int, ${KNOWN_CONNECTORS}) AS n),
+            kept AS (UPDATE charging_profiles SET split_over = (SELECT n FROM known) WHERE station_id = $1 AND connector_id = 0 AND state <> 'cleared' RETURNING 1)
+       SELECT n FROM known`,
+      [stationId, atLeast],
+    );
+    return Number(row?.n ?? atLeast);
+  }
+
+  /**
+   * Where the station's cap is emulated: the count a pass last split it over (on any replica) and
+   * the highest connector known now (a status or a plan after that split). Undefined otherwise.
+   */
+  async splitOf(stationId: string): Promise<{ split: number; known: number } | undefined> {
+    const [row]: { split: number; known: number }[] = await this.db.query(
+      `SELECT p.split_over AS split, GREATEST(${KNOWN_CONNECTORS}) AS known
+         FROM charging_profiles p JOIN stations s ON s.id = p.station_id
+        WHERE p.station_id = $1 AND p.connector_id = 0 AND p.state <> 'cleared' AND p.split_over IS NOT NULL
+          AND s.capabilities->>'chargePointMaxProfileRefused' = 'true'`,
       [stationId],
     );
-    return Number(row?.highest ?? 0);
+    return row ? { split: Number(row.split), known: Number(row.known) } : undefined;
   }
 
   /**
    * A plan naming a connector beyond every one known so far (`NumberOfConnectors`, statuses, plans),
-   * as `tx` sees them before storing the plan: a station cap emulated and applied goes pending again,
-   * so the dispatch pass splits it again with every connector profile (`emulated-cap.ts`); the older
-   * shares would stay at the old, larger split. Returns whether it did.
+   * as `tx` sees them before storing the plan, under an emulated cap (not cleared nor rejected):
+   * returns whether it does, and puts the cap pending again if applied. The shares must go again
+   * over the new count (`emulated-cap.ts`); the older ones would stay at the old, larger split. The
+   * consumer's pass after the commit is a resplit for it: a pass already sending the cap over the
+   * old count would record it applied over the pending mark.
    */
   async capDueForNewConnector(tx: EntityManager, stationId: string, connectorId: number): Promise<boolean> {
     const rows = returnedRows(await tx.query(
-      `UPDATE charging_profiles SET state = 'pending', attempts = 0
-        WHERE station_id = $1 AND connector_id = 0 AND state = 'applied'
+      `UPDATE charging_profiles SET state = CASE WHEN state = 'applied' THEN 'pending' ELSE state END, attempts = CASE WHEN state = 'applied' THEN 0 ELSE attempts END
+        WHERE station_id = $1 AND connector_id = 0 AND state IN ('applied', 'pending', 'failed')
           AND EXISTS (SELECT 1 FROM stations s WHERE s.id = $1 AND s.capabilities->>'chargePointMaxProfileRefused' = 'true'
-                AND $2 > GREATEST(COALESCE((s.capabilities->>'numberOfConnectors')::int, 0),
-                                  COALESCE((SELECT max(connector_id) FROM connectors WHERE station_id = $1), 0),
-                                  COALESCE((SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'), 0)))
+                AND $2 > GREATEST(COALESCE((s.capabilities->>'numberOfConnectors')::int, 0), ${KNOWN_CONNECTORS}))
         RETURNING 1`,
       [stationId, connectorId],
     ));

@@ -102,7 +102,7 @@ export class LimitDispatcher {
     const forms: Forms = {
       capRow,
       emulating,
-      share: () => (share ??= this.splits.over(stationId, async () => connectorsToShare(caps, await this.profiles.highestConnectorId(stationId)))),
+      share: () => (share ??= this.splits.over(stationId, () => this.profiles.recordSplit(stationId, connectorsToShare(caps, 0)))),
       planned: new Set(rows.filter((r) => r.connectorId > 0).map((r) => r.connectorId)),
     };
     const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));

@@ -28,6 +28,14 @@ import { connectorProfileId, endingAtValidUntil, STATION_CAP_PROFILE_ID } from '
  */
 @Injectable()
 export class StationLimitsConsumer implements OnModuleInit {
+  /**
+   * Stations whose stored plan named a connector beyond an emulated cap's split: the pass after the
+   * commit sends the cap and every share whatever the cap row reads. A pass already under way here
+   * (chained before it) may send the cap over the old count and record it applied over the plan's
+   * pending mark; the cap may also have been pending, its pass having read the count before the plan.
+   */
+  private readonly resplitDue = new Set<string>();
+
   constructor(
     private readonly consumers: ConsumerHost,
     private readonly profiles: ChargingProfileRepository,
@@ -80,6 +88,8 @@ export class StationLimitsConsumer implements OnModuleInit {
     const highest = Math.max(...plan.connectors.map((c) => c.connectorId));
     if (!plan.connectors.some((c) => c.connectorId === 0) && highest > 0 && (await this.profiles.capDueForNewConnector(tx, plan.stationId, highest))) {
       this.logger.info({ stationId: plan.stationId, planId: plan.planId, connectorId: highest }, 'plan names a connector beyond the emulated station cap\'s split; the shares are sent again');
+      // A rolled-back transaction leaves the mark for the next commit of the station: one re-split too many, harmless.
+      this.resplitDue.add(plan.stationId);
     }
     // A plan starting ahead holds what it replaces until its start (`plan-ahead.ts`): read under the plan lock.
     const previous = await this.profiles.desiredLimits(tx, plan.stationId);
@@ -101,6 +111,6 @@ export class StationLimitsConsumer implements OnModuleInit {
   }
 
   private dispatchSoon(stationId: string, all: boolean): void {
-    void this.dispatcher.dispatch(stationId, { all }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not dispatch planned limits'));
+    void this.dispatcher.dispatch(stationId, { all, resplit: this.resplitDue.delete(stationId) }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not dispatch planned limits'));
   }
 }
