@@ -116,10 +116,19 @@ export class AuthorizationService {
    * The roaming authorisation reference remembered for a tag at a station, if any. Optional
    * detail of a StartTransaction, which must be answered whatever happens (guide §1.5): when Redis
    * cannot be read this logs a warning and answers undefined rather than failing the start.
+   * `start`: the StartTransaction's time of record. A START_SESSION's reference names the session
+   * the command started, so a start stamped before the command (beyond `clockSkewS`, the allowance
+   * the remote start's own link gives), one the charger queued offline and delivers after it, does
+   * not carry it: the hub credits the session carrying it to the eMSP's command (its Session and
+   * CDR), and the command's own session, which follows, carries it too. The command's time is its
+   * marker's age (the TTL left of the 15 minutes), read only when there is a reference.
    */
-  async authorizationReference(stationId: string, idTag: string): Promise<string | undefined> {
+  async authorizationReference(stationId: string, idTag: string, start?: { at: Date; clockSkewS: number }): Promise<string | undefined> {
     try {
-      return (await this.redis.get(this.referenceKey(stationId, idTag))) ?? undefined;
+      const reference = await this.redis.get(this.referenceKey(stationId, idTag));
+      if (reference === null || start === undefined) return reference ?? undefined;
+      const commandedAt = await this.commandedAt(stationId, idTag);
+      return commandedAt !== undefined && start.at.getTime() < commandedAt.getTime() - start.clockSkewS * 1000 ? undefined : reference;
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'roaming authorisation reference unreadable; the transaction is stored without it');
       return undefined;
@@ -241,6 +250,14 @@ export class AuthorizationService {
    */
   private async isCommanded(stationId: string, idTag: string): Promise<boolean> {
     return (await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED;
+  }
+
+  /** When the tag's START_SESSION at the station was remembered (rememberCommanded), if its marker is a command's. */
+  private async commandedAt(stationId: string, idTag: string): Promise<Date | undefined> {
+    const key = this.keys.roamingAllowed(stationId, idTag);
+    const [marker, leftMs] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
+    if (marker !== COMMANDED || leftMs < 0) return undefined;
+    return new Date(Date.now() - (AUTH_REFERENCE_TTL_S * 1000 - leftMs));
   }
 
   /** `null` when the hub allowed nothing here lately; unreadable, the caller asks the hub as if not (its failure path reads again and logs). */

@@ -90,7 +90,8 @@ export class TransactionService {
     const decided: IdTagInfo = stationRejected
       ? { status: 'Invalid' }
       : await this.authorization.authorize(stationId, req.idTag, tagged ? { at: startedAt, connectorId: req.connectorId } : { concurrentTx: false });
-    const authorizationReference = tagged ? await this.authorization.authorizationReference(stationId, req.idTag) : undefined;
+    // A START_SESSION's reference only for a start stamped after the command: not one queued offline before it.
+    const authorizationReference = tagged ? await this.authorization.authorizationReference(stationId, req.idTag, { at: startedAt, clockSkewS: REMOTE_START_CLOCK_SKEW_S }) : undefined;
     // A START_SESSION's token is exempt from ConcurrentTx at its station: read (Redis) before the
     // database transaction, which must not stay open while Redis answers.
     const commanded = tagged && decided.status === 'Accepted' ? await this.authorization.commandedHere(stationId, req.idTag) : false;
