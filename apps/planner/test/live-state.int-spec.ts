@@ -37,7 +37,7 @@ describe('planner live state', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'planner-live-'));
     const file = join(dir, 'site.yaml');
-    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5', 'CP-L6'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
+    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5', 'CP-L6', 'CP-L7', 'CP-L8'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
     app = await startTestApp({
       loadConfig: loadPlannerConfig,
       createModule: (c, l) => AppModule.forRoot(c, l, clock),
@@ -88,6 +88,25 @@ describe('planner live state', () => {
     expect(await row('CP-L5')).toMatchObject({ transaction_id: 16 });
     await stopped('CP-L5', 16, T0 - 1_000);
     expect(await eventually(async () => (await row('CP-L5'))?.transaction_id === null, 10_000, 25)).toBe(true);
+  });
+
+  it('a charger back from days offline: its queued session opens none once the connector reported Available since, nor replaces the session running now', async () => {
+    // Back now and idle: a session of the day before, whose StopTransaction the charger lost, must not run from now on.
+    await status('CP-L7', 'Available', T0 - 5_000);
+    expect(await statusIs('CP-L7', 'Available')).toBe(true);
+    await started('CP-L7', 31, T0 - 86_400_000);
+    // Applied in order after it (another connector: a status of this one would end the session by the status rule).
+    await bus.publish(Subjects.OcppConnectorStatus, { stationId: 'CP-L7', connectorId: 2, status: 'Available', errorCode: 'NoError', timestamp: iso(T0 - 4_000) });
+    expect(await eventually(async () => (await row('CP-L7', 2))?.status === 'Available', 10_000, 25)).toBe(true);
+    expect(await row('CP-L7')).toMatchObject({ transaction_id: null });
+    // A session started now, then one the charger queued offline (delivered after it, so a higher id), started and stopped.
+    await started('CP-L8', 40, T0 - 60_000);
+    expect(await eventually(async () => (await row('CP-L8'))?.transaction_id === 40, 10_000, 25)).toBe(true);
+    await started('CP-L8', 41, T0 - 36_000_000);
+    await stopped('CP-L8', 41, T0 - 32_400_000);
+    await status('CP-L8', 'Charging', T0 - 50_000);
+    expect(await statusIs('CP-L8', 'Charging')).toBe(true);
+    expect(await row('CP-L8')).toMatchObject({ transaction_id: 40 });
   });
 
   it('a reading delivered after its transaction stopped, or taken before the stop, does not bring the draw back', async () => {

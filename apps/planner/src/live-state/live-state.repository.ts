@@ -27,9 +27,15 @@ export class LiveStateRepository {
 
   /**
    * Opens the session of a transaction unless it already stopped (its `started` delivered after its
-   * `stopped`: the ocpp outbox's fast path failed and the relay published the start later) or the
-   * connector already holds a newer one (ids come from one sequence in the ocpp service): a late
-   * start would otherwise hold a ghost session, and its share of the group, for nobody.
+   * `stopped`: the ocpp outbox's fast path failed and the relay published the start later), the
+   * connector already holds one started later, or reported `Available` since the start: a late
+   * start would otherwise hold a ghost session, and its share of the group, for nobody. Ordered by
+   * the start's time, not the transaction id: ids follow the ocpp service's receipt, and a session a
+   * charger queued offline, delivered after one it runs now, has the higher id; taking its place, its
+   * stop then left the connector with no session while it drew power. `Available` after the start
+   * ends the session as the status rule (above) does when the status comes later: a charger back
+   * from days offline reports its idle connectors first, then its queued sessions, one of them
+   * perhaps without its StopTransaction (discarded), which would otherwise run from now on.
    */
   async sessionStarted(tx: EntityManager, stationId: string, connectorId: number, transactionId: number, at: Date): Promise<void> {
     await tx.query(
@@ -37,7 +43,8 @@ export class LiveStateRepository {
        SELECT $1::text, $2::int, $3::int, $4::timestamptz
        WHERE NOT EXISTS (SELECT 1 FROM stopped_transactions s WHERE s.station_id = $1 AND s.transaction_id = $3)
        ON CONFLICT (station_id, connector_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, session_started_at = EXCLUDED.session_started_at
-       WHERE c.transaction_id IS NULL OR c.transaction_id <= EXCLUDED.transaction_id`,
+       WHERE (c.transaction_id IS NULL OR c.session_started_at <= EXCLUDED.session_started_at)
+         AND NOT (c.status = 'Available' AND c.status_at > EXCLUDED.session_started_at)`,
       [stationId, connectorId, transactionId, at],
     );
   }
