@@ -37,7 +37,7 @@ describe('planner live state', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'planner-live-'));
     const file = join(dir, 'site.yaml');
-    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5', 'CP-L6', 'CP-L7', 'CP-L8'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
+    writeFileSync(file, ['groups:', '  - groupId: G1', '    contractKw: 20', '    stations:', ...['CP-L1', 'CP-L2', 'CP-L3', 'CP-L4', 'CP-L5', 'CP-L6', 'CP-L7', 'CP-L8', 'CP-L9'].flatMap((id) => [`      - stationId: ${id}`, '        maxCurrentA: 32']), ''].join('\n'));
     app = await startTestApp({
       loadConfig: loadPlannerConfig,
       createModule: (c, l) => AppModule.forRoot(c, l, clock),
@@ -107,6 +107,18 @@ describe('planner live state', () => {
     await status('CP-L8', 'Charging', T0 - 50_000);
     expect(await statusIs('CP-L8', 'Charging')).toBe(true);
     expect(await row('CP-L8')).toMatchObject({ transaction_id: 40 });
+  });
+
+  it('opens the session of a charger whose clock is a little behind, its Available placed at receipt (sent without a timestamp)', async () => {
+    // ocpp places a status with no timestamp (optional in OCPP 1.6) at its receipt; the start keeps the charger's stamp,
+    // here 2 minutes behind: started 30 s after the Available, it reads as 90 s before it. Ignored, the session live now
+    // would get no share (limit 0) until its stop.
+    await status('CP-L9', 'Available', T0 - 300_000);
+    expect(await statusIs('CP-L9', 'Available')).toBe(true);
+    await started('CP-L9', 51, T0 - 270_000 - 120_000);
+    await status('CP-L9', 'Charging', T0 - 269_000);
+    expect(await statusIs('CP-L9', 'Charging')).toBe(true);
+    expect(await row('CP-L9')).toMatchObject({ transaction_id: 51 });
   });
 
   it('a reading delivered after its transaction stopped, or taken before the stop, does not bring the draw back', async () => {

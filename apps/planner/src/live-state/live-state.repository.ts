@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+/**
+ * How much earlier than the connector's stored `Available` a start may be stamped and still open its
+ * session (sessionStarted): the clock skew the ocpp service allows a remote start's link too. A
+ * session queued offline, delivered after the charger came back idle, is hours or days older.
+ */
+const AVAILABLE_SINCE_START_SKEW = '10 minutes';
+
 /** What the allocator needs to know about chargers right now (SQL only). */
 @Injectable()
 export class LiveStateRepository {
@@ -35,7 +42,11 @@ export class LiveStateRepository {
    * stop then left the connector with no session while it drew power. `Available` after the start
    * ends the session as the status rule (above) does when the status comes later: a charger back
    * from days offline reports its idle connectors first, then its queued sessions, one of them
-   * perhaps without its StopTransaction (discarded), which would otherwise run from now on.
+   * perhaps without its StopTransaction (discarded), which would otherwise run from now on. Only
+   * an `Available` more than AVAILABLE_SINCE_START_SKEW after the start: a status sent without a
+   * timestamp (or an unset or ahead clock's) is placed at its receipt while the start keeps the
+   * charger's stamp, so a clock a little behind makes a session started after the `Available` look
+   * older than it; refused, that session, live now, would get no share (limit 0) until its stop.
    */
   async sessionStarted(tx: EntityManager, stationId: string, connectorId: number, transactionId: number, at: Date): Promise<void> {
     await tx.query(
@@ -44,7 +55,7 @@ export class LiveStateRepository {
        WHERE NOT EXISTS (SELECT 1 FROM stopped_transactions s WHERE s.station_id = $1 AND s.transaction_id = $3)
        ON CONFLICT (station_id, connector_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, session_started_at = EXCLUDED.session_started_at
        WHERE (c.transaction_id IS NULL OR c.session_started_at <= EXCLUDED.session_started_at)
-         AND NOT (c.status = 'Available' AND c.status_at > EXCLUDED.session_started_at)`,
+         AND NOT (c.status = 'Available' AND c.status_at > EXCLUDED.session_started_at + interval '${AVAILABLE_SINCE_START_SKEW}')`,
       [stationId, connectorId, transactionId, at],
     );
   }
