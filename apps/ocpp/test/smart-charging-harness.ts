@@ -13,6 +13,8 @@ export interface ProfileChargerOptions {
   refuseStationCap?: boolean;
   /** Plays firmware that refuses a TxDefaultProfile on connector 0 (guide §3.1), taking it on a connector. */
   refuseConnectorZeroDefault?: boolean;
+  /** Plays firmware that refuses any profile of more than one period (a form it dislikes, whatever ChargingScheduleMaxPeriods says). */
+  refuseSeveralPeriods?: boolean;
   /** Answers GetCompositeSchedule from what it installed (default), or refuses it. */
   composite?: boolean;
   prefix?: string;
@@ -34,6 +36,7 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     await behaviour.hold;
     if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
     if (o.refuseConnectorZeroDefault && req.connectorId === 0 && req.csChargingProfiles.chargingProfilePurpose === 'TxDefaultProfile') return { status: 'Rejected' };
+    if (o.refuseSeveralPeriods && req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod.length > 1) return { status: 'Rejected' };
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
     if (i >= 0) installed.splice(i, 1);
     installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });

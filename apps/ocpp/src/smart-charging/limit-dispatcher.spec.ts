@@ -1,5 +1,5 @@
 import type { DesiredProfileRow } from './charging-profile.repository.js';
-import { change } from './limit-dispatcher.js';
+import { change } from './dispatch-order.js';
 import { failureOf } from './profile-outcomes.js';
 import type { BuiltProfile } from './profile-builder.js';
 

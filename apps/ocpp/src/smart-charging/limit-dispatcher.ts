@@ -7,23 +7,25 @@ import type { StationContext } from '../connection/station-context.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileRow } from './charging-profile.repository.js';
+import { change, fewestPhases } from './dispatch-order.js';
 import { clearShares, heldAfterEnd, heldByShares, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
 import { ConnectorSplits } from './connector-splits.js';
 import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { buildProfile, connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
-import { expectedLimit } from './profile-verifier.js';
+import { holdRefusedPlan, refusedByCharger } from './refused-plan.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
-/** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, and the connectors with a plan of their own. */
+/** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, and the connectors with a plan of their own the charger holds (`planned`) or refused (`refused`, `refused-plan.ts`). */
 interface Forms {
   capRow: DesiredProfileRow | undefined;
   emulating: () => boolean;
   share: () => Promise<number>;
-  planned: ReadonlySet<number>;
+  planned: Set<number>;
+  refused: Set<number>;
 }
 
 interface DispatchOptions {
@@ -99,11 +101,13 @@ export class LimitDispatcher {
     if (due.length === 0) return;
     const now = new Date();
     let share: Promise<number> | undefined;
+    const refused = new Set(rows.filter((r) => r.connectorId > 0 && r.state === 'rejected').map((r) => r.connectorId));
     const forms: Forms = {
       capRow,
       emulating,
       share: () => (share ??= this.splits.over(stationId, () => this.profiles.recordSplit(stationId, connectorsToShare(caps, 0)))),
-      planned: new Set(rows.filter((r) => r.connectorId > 0).map((r) => r.connectorId)),
+      planned: new Set(rows.filter((r) => r.connectorId > 0 && !refused.has(r.connectorId)).map((r) => r.connectorId)),
+      refused,
     };
     const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));
     const keyed = first.map((q) => ({ ...q, key: change(q.row, q.built, now) }));
@@ -130,6 +134,7 @@ export class LimitDispatcher {
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
       tried.set(row.chargingProfileId, outcome.sent !== undefined);
+      if (row.connectorId > 0 && (outcome.refused || outcome.sent)) await this.afterPlan(stationId, row.connectorId, outcome.refused === true, caps, now, forms, options.ctx);
       // Learned just now: the rest of this pass builds with it too, or each later connector would get
       // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
       if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
@@ -182,11 +187,27 @@ export class LimitDispatcher {
     return unlimited(held) ? learned(buildProfile(underStationShare(row.desired, cap, n, voltage), caps, now, voltage, leaseS)) : held;
   }
 
-  /** The station cap's share for each connector without a plan of its own, as that connector's profile (id 100 + n, no lease). */
-  private async shareForms(caps: DispatchCapabilities, now: Date, forms: Forms): Promise<BuiltProfile[]> {
+  /** A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`). */
+  private async afterPlan(stationId: string, connectorId: number, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx?: StationContext): Promise<void> {
+    forms[refused ? 'planned' : 'refused'].delete(connectorId);
+    forms[refused ? 'refused' : 'planned'].add(connectorId);
+    if (!refused || !forms.emulating()) return;
+    const sentAt = new Date();
+    const failure = await holdRefusedPlan(connectorId, {
+      sharesForm: caps.connectorZeroDefaultRefused === true,
+      share: async () => (await this.shareForms(caps, now, forms, [connectorId]))[0]!,
+      send: async (b) => sendWithWholeAmperes(b, (x) => this.caller.setProfile(stationId, x, ctx)),
+      clear: (id) => this.caller.call(stationId, 'ClearChargingProfile', { id }, { ctx }),
+    });
+    // Not held, the cap is exceeded on that connector: the cap's failure, retried as the cap (whose shares include the connector).
+    if (failure) await this.outcomes.record(stationId, forms.capRow!, failure.form, failure.reply, false, sentAt);
+  }
+
+  /** The station cap's share for each connector without a plan of its own (or for `only`), as that connector's profile (id 100 + n, no lease). */
+  private async shareForms(caps: DispatchCapabilities, now: Date, forms: Forms, only?: number[]): Promise<BuiltProfile[]> {
     const n = await forms.share();
     const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
-    return shareConnectors(n, forms.planned).map((c) => learned(buildProfile(shareLimit(forms.capRow!.desired, c, n), caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V)));
+    return (only ?? shareConnectors(n, forms.planned)).map((c) => learned(buildProfile(shareLimit(forms.capRow!.desired, c, n), caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V)));
   }
 
   /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
@@ -210,7 +231,7 @@ export class LimitDispatcher {
     now: Date,
     forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
-  ): Promise<{ sent?: BuiltProfile; capRefused?: boolean; zeroRefused?: boolean; onlyStackLevelZero?: boolean; wholeAmperes?: boolean }> {
+  ): Promise<{ sent?: BuiltProfile; refused?: boolean; capRefused?: boolean; zeroRefused?: boolean; onlyStackLevelZero?: boolean; wholeAmperes?: boolean }> {
     let attempt = built;
     let capRefused = false;
     let zeroRefused = false;
@@ -263,11 +284,12 @@ export class LimitDispatcher {
       zeroRefused = true;
       reply = await viaShares();
     }
-    if (row.connectorId === 0 && !viaSharesTried && isAccepted(reply) && heldByShares(row.applied)) {
+    if (row.connectorId === 0 && !viaSharesTried && isAccepted(reply) && (heldByShares(row.applied) || (forms.emulating() && forms.refused.size > 0))) {
       // The cap holds another way now (a new firmware forgot the refusals): the old shares go, else a
-      // later, lower cap would not reach the connectors without a plan. One not cleared fails the cap
+      // later, lower cap would not reach the connectors without a plan. So does, under id 99, an old
+      // profile of a connector whose plan is refused (`refused-plan.ts`). One not cleared fails the cap
       // (its recorded form stays a share), so the retry pass sends it and clears again.
-      const ids = shareConnectors(await forms.share(), forms.planned).map(connectorProfileId);
+      const ids = (heldByShares(row.applied) ? shareConnectors(await forms.share(), forms.planned) : [...forms.refused]).map(connectorProfileId);
       reply = (await clearShares(ids, (id) => this.caller.call(stationId, 'ClearChargingProfile', { id }, { ctx: o.ctx }))) ?? reply;
     }
     if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
@@ -277,25 +299,8 @@ export class LimitDispatcher {
     // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never
     // sent) is neither checked nor carried into a running transaction, where its TxProfile would
     // replace the connector's own, lower one.
-    return { sent: recorded && !carriedByPlans ? attempt : undefined, capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
+    return { sent: recorded && !carriedByPlans ? attempt : undefined, refused: row.connectorId > 0 && refusedByCharger(reply), capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
   }
 }
 
 const isAccepted = (reply: OcppCommandReply) => reply.status === 'ok' && reply.payload['status'] === 'Accepted';
-
-/** The fewest phases the profile's periods name (3 when none does): the lease fallback's in W, which more phases would raise. */
-function fewestPhases(b: BuiltProfile): number {
-  return Math.min(...b.profile.chargingSchedule.chargingSchedulePeriod.map((p) => p.numberPhases ?? 3));
-}
-
-/**
- * Sort key: decreases first (negative), then unchanged, then increases. Against the limit the
- * applied profile sets now, not its first period: one sent hours ago may have stepped since (32 A
- * then 10 A: 16 A now is an increase). Where it sets none (never applied, or ended) the connector
- * may draw anything: any limit is a decrease (-Infinity).
- */
-export function change(row: DesiredProfileRow, built: BuiltProfile, now: Date): number {
-  const next = built.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit ?? 0;
-  const applied = row.applied === null ? undefined : expectedLimit({ connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] }, now);
-  return applied === undefined ? -Infinity : next - applied;
-}
