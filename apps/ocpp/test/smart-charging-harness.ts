@@ -23,13 +23,14 @@ export interface ProfileChargerOptions {
 /**
  * A charger for the smart-charging suites: installs what it accepts and reports it with the
  * simulator's engine (32 A hardware maximum); `behaviour.hold` keeps its SetChargingProfile answers
- * back until the promise settles (past the central system's timeout).
+ * back until the promise settles (past the central system's timeout); `behaviour.changed` is called
+ * after each profile installed or cleared (to watch what the charger allows at every moment).
  */
 export function profileCharger(url: string, keys: Record<string, string>, o: ProfileChargerOptions = {}) {
   const cp = new ChargePoint16({ identity: uniqueStation(o.prefix ?? 'SC'), url, reconnect: false });
   const sets: Req16<'SetChargingProfile'>[] = [];
   const installed: SmartCharging16.InstalledProfile[] = [];
-  const behaviour: { hold?: Promise<void> } = {};
+  const behaviour: { hold?: Promise<void>; changed?: () => void } = {};
   readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
   cp.handle('SetChargingProfile', async (req) => {
     sets.push(req);
@@ -40,12 +41,14 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
     if (i >= 0) installed.splice(i, 1);
     installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });
+    behaviour.changed?.();
     return { status: 'Accepted' };
   });
   cp.handle('ClearChargingProfile', (req) => {
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.id);
     if (i < 0) return { status: 'Unknown' };
     installed.splice(i, 1);
+    behaviour.changed?.();
     return { status: 'Accepted' };
   });
   const composite = (connectorId: number, durationS: number, unit: 'A' | 'W' = 'A') =>
@@ -55,7 +58,9 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
   const limitNow = (connectorId: number) => composite(connectorId, 60).chargingSchedule!.chargingSchedulePeriod[0]!.limit;
   /** The first limit of the last profile sent under `id`: what the charger holds there once it accepted it. */
   const holds = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit;
-  return { cp, sets, behaviour, limitNow, holds };
+  /** Whether a ChargePointMaxProfile is installed: the charger then holds the connectors' sum to it. */
+  const stationCap = () => installed.find((p) => p.profile.chargingProfilePurpose === 'ChargePointMaxProfile')?.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit;
+  return { cp, sets, behaviour, limitNow, holds, stationCap };
 }
 
 /** A profile charger connected and booted, its onboarding read (capabilities known); stopped by the suite through `chargers`. */

@@ -45,4 +45,11 @@ describe('change (decreases are sent before increases)', () => {
     expect(change(row(schedule('2026-11-23T09:59:00.000Z', [[0, 6]], 600)), built(16), now)).toBeLessThan(0);
     expect(change(row(null), built(16), now)).toBeLessThan(0);
   });
+
+  it('a station cap changing form (an emulated share, now a ChargePointMaxProfile total) goes first, whatever the values', () => {
+    const share = { ...row(schedule('2026-11-23T09:59:00.000Z', [[0, 20]])), connectorId: 0 } as DesiredProfileRow;
+    const total = built(40);
+    const cap: BuiltProfile = { connectorId: 0, profile: { ...total.profile, chargingProfileId: 1, chargingProfilePurpose: 'ChargePointMaxProfile' } };
+    expect(change(share, cap, now)).toBe(-Infinity);
+  });
 });

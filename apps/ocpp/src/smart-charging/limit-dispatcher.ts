@@ -134,7 +134,7 @@ export class LimitDispatcher {
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
       tried.set(row.chargingProfileId, outcome.sent !== undefined);
-      if (row.connectorId > 0 && (outcome.refused || outcome.sent)) await this.afterPlan(stationId, row.connectorId, outcome.refused === true, caps, now, forms, options.ctx);
+      if (row.connectorId > 0 && (outcome.refused || outcome.sent)) await this.afterPlan(stationId, row.connectorId, outcome.refused === true, caps, now, forms, options.ctx, queue.slice(i + 1).some((r) => r.connectorId === 0));
       // Learned just now: the rest of this pass builds with it too, or each later connector would get
       // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
       if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
@@ -187,11 +187,11 @@ export class LimitDispatcher {
     return unlimited(held) ? learned(buildProfile(underStationShare(row.desired, cap, n, voltage), caps, now, voltage, leaseS)) : held;
   }
 
-  /** A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`). */
-  private async afterPlan(stationId: string, connectorId: number, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx?: StationContext): Promise<void> {
+  /** A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`), by the cap's own send if still queued (a lower cap's share or id 99 must not be preceded by the old, higher one). */
+  private async afterPlan(stationId: string, connectorId: number, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx: StationContext | undefined, capAhead: boolean): Promise<void> {
     forms[refused ? 'planned' : 'refused'].delete(connectorId);
     forms[refused ? 'refused' : 'planned'].add(connectorId);
-    if (!refused || !forms.emulating()) return;
+    if (!refused || !forms.emulating() || capAhead) return;
     const sentAt = new Date();
     const failure = await holdRefusedPlan(connectorId, {
       sharesForm: caps.connectorZeroDefaultRefused === true,
