@@ -1,10 +1,9 @@
 import { Subjects } from '@cpo/contracts';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { StationRepository } from '../src/stations/station.repository.js';
-import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
+import { api, send, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null; applied: { chargingProfileId: number } | null; inEffect: boolean };
 
@@ -15,16 +14,10 @@ type Row = { chargingProfileId: number; planId: string; state: string; verificat
  * profile (100 + n).
  */
 describe('smart charging: a station cap a charger takes on no connector-0 profile', () => {
+  const { h: service, chargers } = smartChargingService();
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  beforeAll(async () => {
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await h.close();
+  beforeAll(() => {
+    h = service();
   });
 
   const online = (keys: Record<string, string>, o: ProfileChargerOptions) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCEMU', ...o });

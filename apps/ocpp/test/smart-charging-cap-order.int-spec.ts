@@ -1,7 +1,6 @@
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
+import { api, send, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null; applied: { chargingProfileId: number } | null };
 
@@ -11,16 +10,10 @@ type Row = { chargingProfileId: number; planId: string; state: string; verificat
  * before a pass that only lowers, nor above the cap.
  */
 describe('smart charging: the order of an emulated cap pass', () => {
+  const { h: service, chargers } = smartChargingService();
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  beforeAll(async () => {
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await h.close();
+  beforeAll(() => {
+    h = service();
   });
 
   const rows = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];

@@ -1,8 +1,7 @@
 import { Subjects, type PlannerStationLimitsPlanned } from '@cpo/contracts';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { api, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
+import { api, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null; applied: { chargingProfileId: number } | null };
 
@@ -11,16 +10,10 @@ type Row = { chargingProfileId: number; planId: string; state: string; verificat
  * profile the charger refuses (here: a form of several periods): the cap must still hold there.
  */
 describe('smart charging: an emulated station cap on a connector whose plan profile is refused', () => {
+  const { h: service, chargers } = smartChargingService();
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  beforeAll(async () => {
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await h.close();
+  beforeAll(() => {
+    h = service();
   });
 
   const online = (o: ProfileChargerOptions) =>

@@ -3,8 +3,8 @@ import { jest } from '@jest/globals';
 import { eventually } from '@cpo/testing';
 import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
-import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, publishPlanAt, type ProfileChargerOptions } from './smart-charging-harness.js';
+import { api, send, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null };
 
@@ -15,17 +15,10 @@ type Row = { chargingProfileId: number; planId: string; state: string; verificat
  * connector's (or its hardware maximum, 32 A here) exceed the cap.
  */
 describe('smart charging: an emulated station cap split again when a connector appears', () => {
+  const { h: service, chargers } = smartChargingService();
   let h: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  beforeAll(async () => {
-    h = await startOcpp({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await h.close();
+  beforeAll(() => {
+    h = service();
   });
 
   const online = (keys: Record<string, string>, o: ProfileChargerOptions) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCSPLIT', ...o });

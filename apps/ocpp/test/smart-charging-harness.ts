@@ -97,11 +97,11 @@ export async function publishPlanAt(h: OcppHarness, p: PlannerStationLimitsPlann
 export type ProfileRow = { chargingProfileId: number; planId: string; state: string };
 
 /**
- * A smart-charging review suite: its service (no background retry pass, the tests run it; leases
- * on chargers with stack levels), chargers brought online for a test and stopped after it (mocks
- * restored), and the station's profile row of an id.
+ * A smart-charging suite's service (no background retry pass, the tests run it; leases on chargers
+ * with stack levels), started before its tests and closed after them, and the chargers a test
+ * brings online, stopped after it (mocks restored).
  */
-export function smartChargingSuite(prefix: string) {
+export function smartChargingService(): { h: () => OcppHarness; chargers: ChargePoint16[] } {
   let h: OcppHarness | undefined;
   const chargers: ChargePoint16[] = [];
   beforeAll(async () => {
@@ -118,6 +118,12 @@ export function smartChargingSuite(prefix: string) {
     if (!h) throw new Error("the suite's service is not started (used outside a test?)");
     return h;
   };
+  return { h: harness, chargers };
+}
+
+/** A smart-charging review suite (smartChargingService): chargers without GetCompositeSchedule, and the station's profile row of an id. */
+export function smartChargingSuite(prefix: string) {
+  const { h: harness, chargers } = smartChargingService();
   return {
     h: harness,
     online: (keys: Record<string, string>) => onlineProfileCharger(harness(), chargers, keys, { prefix, composite: false }),
