@@ -15,6 +15,12 @@ export interface ProfileChargerOptions {
   refuseConnectorZeroDefault?: boolean;
   /** Plays firmware that refuses any profile of more than one period (a form it dislikes, whatever ChargingScheduleMaxPeriods says). */
   refuseSeveralPeriods?: boolean;
+  /**
+   * Plays firmware that applies a TxDefaultProfile to transactions started after it only (OCPP 1.6
+   * §3.13.1 "default for new transactions"): a running one keeps the defaults it started with, a
+   * TxProfile pinned to it applies at once (and is refused without it).
+   */
+  newTransactionsOnly?: boolean;
   /** Answers GetCompositeSchedule from what it installed (default), or refuses it. */
   composite?: boolean;
   prefix?: string;
@@ -31,6 +37,7 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
   const sets: Req16<'SetChargingProfile'>[] = [];
   const installed: SmartCharging16.InstalledProfile[] = [];
   const behaviour: { hold?: Promise<void>; changed?: () => void } = {};
+  const sessions = new Map<number, { transactionId: number; startedAt: Date; defaults: SmartCharging16.InstalledProfile[] }>();
   readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargingScheduleMaxPeriods: '24', ...keys });
   cp.handle('SetChargingProfile', async (req) => {
     sets.push(req);
@@ -38,6 +45,8 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
     if (o.refuseConnectorZeroDefault && req.connectorId === 0 && req.csChargingProfiles.chargingProfilePurpose === 'TxDefaultProfile') return { status: 'Rejected' };
     if (o.refuseSeveralPeriods && req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod.length > 1) return { status: 'Rejected' };
+    const tx = req.csChargingProfiles.transactionId;
+    if (o.newTransactionsOnly && req.csChargingProfiles.chargingProfilePurpose === 'TxProfile' && (tx === undefined || sessions.get(req.connectorId)?.transactionId !== tx)) return { status: 'Rejected' };
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);
     if (i >= 0) installed.splice(i, 1);
     installed.push({ connectorId: req.connectorId, profile: req.csChargingProfiles as SmartCharging16.ChargingProfile });
@@ -51,8 +60,13 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     behaviour.changed?.();
     return { status: 'Accepted' };
   });
-  const composite = (connectorId: number, durationS: number, unit: 'A' | 'W' = 'A') =>
-    SmartCharging16.compositeSchedule({ profiles: installed, connectorId, from: new Date(), durationS, unit, electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 } });
+  const composite = (connectorId: number, durationS: number, unit: 'A' | 'W' = 'A') => {
+    const session = sessions.get(connectorId);
+    // A running transaction sees the defaults it started with under `newTransactionsOnly`.
+    const profiles = session ? [...installed.filter((i) => i.profile.chargingProfilePurpose !== 'TxDefaultProfile'), ...session.defaults] : installed;
+    const transaction = session && { startedAt: session.startedAt, transactionId: session.transactionId };
+    return SmartCharging16.compositeSchedule({ profiles, connectorId, from: new Date(), durationS, unit, electrical: { voltageV: 230, phases: 3, maxCurrentA: 32 }, transaction });
+  };
   cp.handle('GetCompositeSchedule', (req) => (o.composite === false ? { status: 'Rejected' } : { status: 'Accepted', ...composite(req.connectorId, req.duration, req.chargingRateUnit) }));
   /** What the installed profiles let the connector draw now, by the charger alone. */
   const limitNow = (connectorId: number) => composite(connectorId, 60).chargingSchedule!.chargingSchedulePeriod[0]!.limit;
@@ -60,7 +74,14 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
   const holds = (id: number) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]?.limit;
   /** Whether a ChargePointMaxProfile is installed: the charger then holds the connectors' sum to it. */
   const stationCap = () => installed.find((p) => p.profile.chargingProfilePurpose === 'ChargePointMaxProfile')?.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit;
-  return { cp, sets, behaviour, limitNow, holds, stationCap };
+  /** Starts a transaction on the connector (`newTransactionsOnly`: under the defaults installed now); returns its id. */
+  const start = async (connectorId: number, idTag: string) => {
+    const startedAt = new Date();
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId, idTag, meterStart: 0, timestamp: startedAt.toISOString() });
+    if (o.newTransactionsOnly) sessions.set(connectorId, { transactionId, startedAt, defaults: installed.filter((i) => i.profile.chargingProfilePurpose === 'TxDefaultProfile') });
+    return transactionId;
+  };
+  return { cp, sets, behaviour, limitNow, holds, stationCap, start };
 }
 
 /** A profile charger connected and booted, its onboarding read (capabilities known); stopped by the suite through `chargers`. */

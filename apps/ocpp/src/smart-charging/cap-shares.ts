@@ -50,16 +50,17 @@ const accepted = (r: OcppCommandReply) => r.status === 'ok' && r.payload['status
  * Sends every connector's share (each one at stack level 0 again if refused above it, as a
  * connector's own profile would be). All are sent even after one is refused: every connector held
  * is one less without a limit. The cap's answer is the first refusal (or failure), else the last
- * acceptance; `sent` is the first share the charger took (the cap's form to record and check), and
+ * acceptance; `sent` is the first share the charger took (the cap's form to record and check),
+ * `taken` every share it took (each for its connector's running transaction), and
  * `onlyStackLevelZero` tells that a share was refused at level 1 and taken at level 0.
  */
 export async function sendShares(
   shares: BuiltProfile[],
   send: (b: BuiltProfile) => Promise<{ reply: OcppCommandReply; sent: BuiltProfile }>,
-): Promise<{ reply: OcppCommandReply; sent?: BuiltProfile; onlyStackLevelZero: boolean }> {
+): Promise<{ reply: OcppCommandReply; sent?: BuiltProfile; taken: BuiltProfile[]; onlyStackLevelZero: boolean }> {
   let failed: OcppCommandReply | undefined;
   let last: OcppCommandReply | undefined;
-  let first: BuiltProfile | undefined;
+  const taken: BuiltProfile[] = [];
   let onlyStackLevelZero = false;
   for (const share of shares) {
     let tried = await send(share);
@@ -68,11 +69,11 @@ export async function sendShares(
       onlyStackLevelZero ||= accepted(tried.reply);
     }
     last = tried.reply;
-    if (accepted(tried.reply)) first ??= tried.sent;
+    if (accepted(tried.reply)) taken.push(tried.sent);
     else failed ??= tried.reply;
   }
   if (!last) throw new Error('no connector share to send');
-  return { reply: failed ?? last, sent: first, onlyStackLevelZero };
+  return { reply: failed ?? last, sent: taken[0], taken, onlyStackLevelZero };
 }
 
 /** Whether the cap row's form the charger last accepted (its `applied`) was a connector's share: shares may be installed. */

@@ -15,12 +15,13 @@ import { LeaseFallback } from './lease-fallback.js';
 import { buildProfile, connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
 import { holdRefusedPlan, refusedByCharger } from './refused-plan.js';
-import { RunningTransactionCap } from './running-transaction-cap.js';
+import { RunningTransactionCap, type AcceptedProfile, type CarriedShare } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
-/** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, and the connectors with a plan of their own the charger holds (`planned`) or refused (`refused`, `refused-plan.ts`). */
+/** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, the connectors with a plan of their own the charger holds (`planned`) or refused (`refused`, `refused-plan.ts`), and the shares taken outside a connector's own row (`carried`, for its running transaction). */
 interface Forms {
+  carried: CarriedShare[];
   capRow: DesiredProfileRow | undefined;
   emulating: () => boolean;
   share: () => Promise<number>;
@@ -103,6 +104,7 @@ export class LimitDispatcher {
     let share: Promise<number> | undefined;
     const refused = new Set(rows.filter((r) => r.connectorId > 0 && r.state === 'rejected').map((r) => r.connectorId));
     const forms: Forms = {
+      carried: [],
       capRow,
       emulating,
       share: () => (share ??= this.splits.over(stationId, () => this.profiles.recordSplit(stationId, connectorsToShare(caps, 0)))),
@@ -113,7 +115,7 @@ export class LimitDispatcher {
     const keyed = first.map((q) => ({ ...q, key: change(q.row, q.built, now) }));
     const queue = keyed.sort((a, b) => (a.key === b.key ? 0 : a.key - b.key)).map((q) => q.row);
     // The form each profile was last accepted in, by profile id (a profile sent again keeps its latest).
-    const accepted = new Map<number, { row: DesiredProfileRow; sent: BuiltProfile; renewal: boolean }>();
+    const accepted = new Map<number, AcceptedProfile>();
     const tried = new Map<number, boolean>(); // profile id → accepted, in this pass
     // Connectors whose last form was a lease: once the cap is emulated their fallback goes (a
     // connector's own level-0 profile would replace the cap's share when the limit above it ends).
@@ -134,7 +136,7 @@ export class LimitDispatcher {
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
       tried.set(row.chargingProfileId, outcome.sent !== undefined);
-      if (row.connectorId > 0 && (outcome.refused || outcome.sent)) await this.afterPlan(stationId, row.connectorId, outcome.refused === true, caps, now, forms, options.ctx, queue.slice(i + 1).some((r) => r.connectorId === 0));
+      if (row.connectorId > 0 && (outcome.refused || outcome.sent)) await this.afterPlan(stationId, row, outcome.refused === true, caps, now, forms, options.ctx, queue.slice(i + 1).some((r) => r.connectorId === 0));
       // Learned just now: the rest of this pass builds with it too, or each later connector would get
       // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
       if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
@@ -153,12 +155,7 @@ export class LimitDispatcher {
     }
     // After every profile is out (a decrease must not wait for a check): what the charger applies now,
     // and the running transactions of chargers that apply a TxDefaultProfile to new ones only.
-    for (const { row, sent, renewal } of accepted.values()) {
-      await this.runningTransactions
-        .afterAccepted(stationId, row, sent, caps, { ctx: options.ctx, renewal })
-        .then((reopened) => reopened && this.reopened.add(stationId))
-        .catch((err: unknown) => this.logger.warn({ err, stationId }, 'charging profile verification failed'));
-    }
+    if (await this.runningTransactions.afterPass(stationId, [...accepted.values()], forms.carried, caps, now, options.ctx)) this.reopened.add(stationId);
     if (this.reopened.delete(stationId)) {
       // The charger now holds an older plan's limit, possibly above the newer one's (an emergency cut
       // overtaken by a renewal or a pass on another replica that read the rows before it): the newer
@@ -188,19 +185,21 @@ export class LimitDispatcher {
   }
 
   /** A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`), by the cap's own send if still queued (a lower cap's share or id 99 must not be preceded by the old, higher one). */
-  private async afterPlan(stationId: string, connectorId: number, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx: StationContext | undefined, capAhead: boolean): Promise<void> {
-    forms[refused ? 'planned' : 'refused'].delete(connectorId);
-    forms[refused ? 'refused' : 'planned'].add(connectorId);
+  private async afterPlan(stationId: string, row: DesiredProfileRow, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx: StationContext | undefined, capAhead: boolean): Promise<void> {
+    forms[refused ? 'planned' : 'refused'].delete(row.connectorId);
+    forms[refused ? 'refused' : 'planned'].add(row.connectorId);
     if (!refused || !forms.emulating() || capAhead) return;
     const sentAt = new Date();
-    const failure = await holdRefusedPlan(connectorId, {
+    const failure = await holdRefusedPlan(row.connectorId, {
       sharesForm: caps.connectorZeroDefaultRefused === true,
-      share: async () => (await this.shareForms(caps, now, forms, [connectorId]))[0]!,
+      share: async () => (await this.shareForms(caps, now, forms, [row.connectorId]))[0]!,
       send: async (b) => sendWithWholeAmperes(b, (x) => this.caller.setProfile(stationId, x, ctx)),
       clear: (id) => this.caller.call(stationId, 'ClearChargingProfile', { id }, { ctx }),
     });
-    // Not held, the cap is exceeded on that connector: the cap's failure, retried as the cap (whose shares include the connector).
-    if (failure) await this.outcomes.record(stationId, forms.capRow!, failure.form, failure.reply, false, sentAt);
+    // Held (its share, or id 99's once cleared): so is its running transaction. Not held, the cap is
+    // exceeded on that connector: the cap's failure, retried as the cap (whose shares include the connector).
+    if (!failure) forms.carried.push({ row: forms.capRow!, share: (await this.shareForms(caps, now, forms, [row.connectorId]))[0]!, against: row });
+    else await this.outcomes.record(stationId, forms.capRow!, failure.form, failure.reply, false, sentAt);
   }
 
   /** The station cap's share for each connector without a plan of its own (or for `only`), as that connector's profile (id 100 + n, no lease). */
@@ -247,12 +246,14 @@ export class LimitDispatcher {
     // The cap held by the connectors' own profiles: all of them go, answered as one (`sendShares`).
     let viaSharesTried = false;
     let carriedByPlans = false;
+    const took: BuiltProfile[] = []; // the cap's shares the charger took, for their running transactions
     const viaShares = async () => {
       viaSharesTried = true;
       const shares = await this.shareForms(caps, now, forms);
       carriedByPlans = shares.length === 0;
       if (carriedByPlans) return CARRIED_BY_PLANS;
       const out = await sendShares(shares, async (b) => ({ reply: await trySend(b), sent: attempt }));
+      took.push(...out.taken);
       attempt = out.sent ?? shares[0]!;
       if (out.onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
       return out.reply;
@@ -284,6 +285,8 @@ export class LimitDispatcher {
       zeroRefused = true;
       reply = await viaShares();
     }
+    // Id 99 taken: the share of each connector without a profile of its own, for its running transaction.
+    if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && isAccepted(reply)) took.push(...(await this.shareForms(caps, now, forms)));
     if (row.connectorId === 0 && !viaSharesTried && isAccepted(reply) && (heldByShares(row.applied) || (forms.emulating() && forms.refused.size > 0))) {
       // The cap holds another way now (a new firmware forgot the refusals): the old shares go, else a
       // later, lower cap would not reach the connectors without a plan. So does, under id 99, an old
@@ -296,10 +299,12 @@ export class LimitDispatcher {
     if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
     const { recorded, stale } = await this.outcomes.record(stationId, row, attempt, reply, o.renewal, sentAt);
     if (stale) this.reopened.add(stationId);
-    // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never
-    // sent) is neither checked nor carried into a running transaction, where its TxProfile would
-    // replace the connector's own, lower one.
-    return { sent: recorded && !carriedByPlans ? attempt : undefined, refused: row.connectorId > 0 && refusedByCharger(reply), capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
+    // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never sent)
+    // is neither checked nor carried into a running transaction, where its TxProfile would replace the
+    // connector's own, lower one. The cap's other shares taken go to their running transactions.
+    const sent = recorded && !carriedByPlans ? attempt : undefined;
+    forms.carried.push(...took.filter((t) => t.connectorId !== sent?.connectorId).map((share) => ({ row, share, against: row })));
+    return { sent, refused: row.connectorId > 0 && refusedByCharger(reply), capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
   }
 }
 

@@ -10,9 +10,30 @@ import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { TransactionRepository } from '../transactions/transaction.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
+import { change } from './dispatch-order.js';
 import { forRunningTransaction, type BuiltProfile } from './profile-builder.js';
 import { ProfileVerifier } from './profile-verifier.js';
 import { StationCaller } from './station-caller.js';
+
+/** A profile the charger accepted in a dispatch pass, in the form it took (`renewal`: the same lease again). */
+export interface AcceptedProfile {
+  row: DesiredProfileRow;
+  sent: BuiltProfile;
+  renewal: boolean;
+}
+
+/**
+ * A connector's share of an emulated cap the charger took outside that connector's own accepted row:
+ * id 99's share of a connector without a profile of its own, a share after the first in the shares
+ * form (the first is the cap's own form), a refused plan's hold (`refused-plan.ts`). `row` is the
+ * cap's row (whose plan it carries); `against`, the row its change is ordered by (the connector's
+ * own, else the cap's: the limit its transaction was last given).
+ */
+export interface CarriedShare {
+  row: DesiredProfileRow;
+  share: BuiltProfile;
+  against: DesiredProfileRow;
+}
 
 /**
  * What follows a profile the charger accepted: its check (`ProfileVerifier`), and for a connector's
@@ -42,6 +63,40 @@ export class RunningTransactionCap {
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: 'ocpp-running-transaction-cap' });
+  }
+
+  /**
+   * After a dispatch pass: each accepted profile's follow-up (`afterAccepted`) and each carried share's
+   * TxProfile, decreases first (`change`). On a tie a share goes first: id 99's check on connector 1
+   * must see that connector's transaction already held. True as `afterAccepted`.
+   */
+  async afterPass(stationId: string, accepted: AcceptedProfile[], carried: CarriedShare[], caps: StationCapabilities, now: Date, ctx?: StationContext): Promise<boolean> {
+    const steps = [
+      ...carried.map((c) => ({ key: change(c.against, c.share, now), run: () => this.carryShare(stationId, c, caps, ctx) })),
+      ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterAccepted(stationId, a.row, a.sent, caps, { ctx, renewal: a.renewal }) })),
+    ].sort((a, b) => (a.key === b.key ? 0 : a.key - b.key));
+    let reopened = false;
+    for (const step of steps) {
+      // One failing (a lost call, the database) must not keep the others' transactions unheld.
+      const again = await step.run().catch((err: unknown) => {
+        this.logger.warn({ err, stationId }, 'charging profile verification failed');
+        return false;
+      });
+      reopened ||= again;
+    }
+    return reopened;
+  }
+
+  /**
+   * A share's TxProfile for the transaction running on its connector, on a charger known to apply
+   * TxDefaultProfile to new transactions only (TxProfile overrides the defaults for its transaction,
+   * §3.13.1: a cap's share lower than the transaction's older TxProfile would not reach it either).
+   * Not checked: the cap's row holds the check of its own form.
+   */
+  private async carryShare(stationId: string, c: CarriedShare, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
+    if (!caps.txDefaultSkipsRunningTransaction) return false;
+    const transactionId = await this.running(stationId, c.share.connectorId);
+    return transactionId !== undefined && (await this.send(stationId, c.row, c.share, transactionId, 'known', ctx)).reopened;
   }
 
   /**
