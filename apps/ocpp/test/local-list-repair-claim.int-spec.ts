@@ -64,17 +64,13 @@ describe('local list repair under the claim', () => {
   }
 
   /**
-   * A charger reconnecting to another replica while its first replica's record of a repair's answer
-   * is slow (a busy database): replica B asked again, restored the list and sent the marked token's
-   * update (version 4); A's answer (version 3, true when it was given) was recorded last, and the
-   * list was left at version 3, uncertain, while the charger holds 4. Under the claim, B's repair
-   * waits until A's has recorded its answer.
+   * A station whose Differential (tag X blocked, after a Full list of X and Y at version 3) went
+   * unanswered: its charger dropped the connection on it, so the update is pending and a repair due.
    */
-  it("a repair's answer recorded late on the replica that asked does not undo a later repair and sync", async () => {
+  async function repairDue() {
     const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
     for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
     const cs = charger();
-    // The first connection drops on the sync's Differential: the update is pending (repair due).
     const cp1 = await booted(undefined, (cp) => {
       cs.install(cp);
       cp.handle('SendLocalList', (req) => {
@@ -88,8 +84,11 @@ describe('local list repair under the claim', () => {
     await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
     await until(() => stationList(station), (l) => l.repairPending === true, 'the unanswered Differential recorded');
     await cp1.stop();
+    return { x, y, cs, station };
+  }
 
-    // Reconnected to A: A's repair asks, the charger answers 3, A's record of it is slow.
+  /** Replica A's next record of a charger's list version waits until `recordAnswer` (a busy database); `reached` once it waits. */
+  function slowRecordOnA() {
     let recordAnswer!: () => void;
     const gate = new Promise<void>((r) => (recordAnswer = r));
     let reached = false;
@@ -100,8 +99,23 @@ describe('local list repair under the claim', () => {
       await gate;
       return reported(...args);
     });
+    return { recordAnswer, reached: () => reached };
+  }
+
+  /**
+   * A charger reconnecting to another replica while its first replica's record of a repair's answer
+   * is slow (a busy database): replica B asked again, restored the list and sent the marked token's
+   * update (version 4); A's answer (version 3, true when it was given) was recorded last, and the
+   * list was left at version 3, uncertain, while the charger holds 4. Under the claim, B's repair
+   * waits until A's has recorded its answer.
+   */
+  it("a repair's answer recorded late on the replica that asked does not undo a later repair and sync", async () => {
+    const { x, y, cs, station } = await repairDue();
+
+    // Reconnected to A: A's repair asks, the charger answers 3, A's record of it is slow.
+    const { recordAnswer, reached } = slowRecordOnA();
     const cp2 = await booted(station, cs.install);
-    await until(async () => reached, (r) => r, "A's repair answered");
+    await until(async () => reached(), (r) => r, "A's repair answered");
     await cp2.stop();
 
     // Reconnected to B meanwhile: B repairs (or waits for A's repair to be recorded) and syncs.
@@ -131,35 +145,11 @@ describe('local list repair under the claim', () => {
    * A holder renews its claim while it asks and records.
    */
   it('a claim does not lapse while the replica holding it still records its answer', async () => {
-    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
-    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
-    const cs = charger();
-    const cp1 = await booted(undefined, (cp) => {
-      cs.install(cp);
-      cp.handle('SendLocalList', (req) => {
-        if (req.updateType !== 'Differential') return cs.apply(req), { status: 'Accepted' as const };
-        cp.dropConnection();
-        return new Promise<Ocpp16.SendLocalListResponse>(() => undefined);
-      });
-    });
-    const station = cp1.identity;
-    expect((await api(a(), 'POST', `/api/v1/stations/${station}/commands/SendLocalList`, fullList(3, x, y))).status).toBe(200);
-    await api(a(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });
-    await until(() => stationList(station), (l) => l.repairPending === true, 'the unanswered Differential recorded');
-    await cp1.stop();
+    const { x, y, cs, station } = await repairDue();
 
-    let recordAnswer!: () => void;
-    const gate = new Promise<void>((r) => (recordAnswer = r));
-    let reached = false;
-    const lists = a().app.app.get(LocalListRepository);
-    const reported = lists.reported.bind(lists);
-    jest.spyOn(lists, 'reported').mockImplementationOnce(async (...args) => {
-      reached = true;
-      await gate;
-      return reported(...args);
-    });
+    const { recordAnswer, reached } = slowRecordOnA();
     const cp2 = await booted(station, cs.install);
-    await until(async () => reached, (r) => r, "A's repair answered");
+    await until(async () => reached(), (r) => r, "A's repair answered");
     await cp2.stop();
     // A is still recording when its lease runs out.
     await a().db.query(`UPDATE local_lists SET sync_until = now() - interval '1 second' WHERE station_id = $1`, [station]);
