@@ -78,9 +78,12 @@ export class LocalListSyncRepository {
    * until `leaseMs` from now, as a sync round does (claim), so that its GetLocalListVersion is asked
    * and its answer recorded while no sync or other repair decides what the list holds. Another live
    * claim makes it `busy`. `tookOver`: it took over another's lapsed claim, whose version may still
-   * reach the charger (see releaseRepair). Nothing pending claims nothing.
+   * reach the charger (see releaseRepair). Nothing pending claims nothing, and opens no transaction:
+   * every connection and boot asks, and almost always nothing is pending (one query, not three).
    */
   async claimRepair(stationId: string, owner: string, leaseMs: number): Promise<RepairClaim | { busy: string } | undefined> {
+    const due: unknown[] = await this.db.query(`SELECT 1 FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL`, [stationId]);
+    if (due.length === 0) return undefined;
     return this.db.transaction(async (tx) => {
       const [row] = (await tx.query(
         `SELECT (pending_update->>'listVersion')::int AS pending_version, (pending_update->'before'->>'listVersion')::int AS previous_version, pending_update->>'updateType' AS update_type,
