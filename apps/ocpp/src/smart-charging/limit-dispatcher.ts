@@ -6,28 +6,19 @@ import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
-import { ChargingProfileRepository, type DesiredProfileRow, type StationProfileRow } from './charging-profile.repository.js';
+import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { change, fewestPhases } from './dispatch-order.js';
 import { clearShares, heldAfterEnd, heldByShares, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
 import { ConnectorSplits } from './connector-splits.js';
 import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
+import { passForms, type Forms } from './pass-forms.js';
 import { buildProfile, connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
 import { holdRefusedPlan, refusedByCharger } from './refused-plan.js';
-import { RunningTransactionCap, type AcceptedProfile, type CarriedShare } from './running-transaction-cap.js';
+import { RunningTransactionCap, type AcceptedProfile } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
 import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
-
-/** What building a station's profiles needs beyond the row: its cap row, over how many connectors an emulated cap is split, the connectors with a plan of their own the charger holds (`planned`) or refused (`refused`, `refused-plan.ts`), and the shares taken outside a connector's own row (`carried`, for its running transaction). */
-interface Forms {
-  carried: CarriedShare[];
-  capRow: DesiredProfileRow | undefined;
-  emulating: () => boolean;
-  share: () => Promise<number>;
-  planned: Set<number>;
-  refused: Set<number>;
-}
 
 interface DispatchOptions {
   all: boolean;
@@ -93,24 +84,9 @@ export class LimitDispatcher {
   private async pass(stationId: string, options: DispatchOptions): Promise<void> {
     const rows = await this.profiles.forStation(stationId, options.renewLeasesOlderThanS);
     let caps = (await this.stations.capabilities(stationId)) as DispatchCapabilities;
-    const capRow = rows.find((r) => r.connectorId === 0);
-    const emulating = () => caps.chargePointMaxProfileRefused === true && capRow !== undefined;
-    // A resplit sends the cap too (not due by its row): every share changes with the count.
-    const capDue = capRow?.due != null || (options.resplit === true && capRow?.state !== 'rejected');
-    const withCap = (r: StationProfileRow) => emulating() && capDue && r.state !== 'rejected';
-    const due = rows.filter((r) => options.all || r.due !== null || withCap(r));
+    const { due, forms } = passForms(rows, options, () => caps, () => this.splits.over(stationId, () => this.profiles.recordSplit(stationId, connectorsToShare(caps, 0))));
     if (due.length === 0) return;
     const now = new Date();
-    let share: Promise<number> | undefined;
-    const refused = new Set(rows.filter((r) => r.connectorId > 0 && r.state === 'rejected').map((r) => r.connectorId));
-    const forms: Forms = {
-      carried: [],
-      capRow,
-      emulating,
-      share: () => (share ??= this.splits.over(stationId, () => this.profiles.recordSplit(stationId, connectorsToShare(caps, 0)))),
-      planned: new Set(rows.filter((r) => r.connectorId > 0 && !refused.has(r.connectorId)).map((r) => r.connectorId)),
-      refused,
-    };
     const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));
     const keyed = first.map((q) => ({ ...q, key: change(q.row, q.built, now) }));
     const queue = keyed.sort((a, b) => (a.key === b.key ? 0 : a.key - b.key)).map((q) => q.row);
