@@ -63,13 +63,27 @@ describe('local list repair under the claim', () => {
     return { state, install, apply };
   }
 
+  /** Two tags, Accepted. */
+  async function acceptedTags(): Promise<[string, string]> {
+    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
+    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    return [x, y];
+  }
+
+  /** The stored list is the charger's (its version, certain, nothing pending, the same entries), with X blocked and Y accepted. */
+  async function expectSettledAsCharger(station: string, entries: Map<string, string | undefined>, version: number, x: string, y: string) {
+    const list = await stationList(station);
+    expect(list).toMatchObject({ listVersion: version, certain: true, repairPending: false });
+    expect(entriesOf(list)).toEqual(Object.fromEntries(entries));
+    expect(Object.fromEntries(entries)).toEqual({ [x]: 'Blocked', [y]: 'Accepted' });
+  }
+
   /**
    * A station whose Differential (tag X blocked, after a Full list of X and Y at version 3) went
    * unanswered: its charger dropped the connection on it, so the update is pending and a repair due.
    */
   async function repairDue() {
-    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
-    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    const [x, y] = await acceptedTags();
     const cs = charger();
     const cp1 = await booted(undefined, (cp) => {
       cs.install(cp);
@@ -167,10 +181,7 @@ describe('local list repair under the claim', () => {
       busyOnB.restore();
     }
 
-    const list = await stationList(station);
-    expect(list).toMatchObject({ listVersion: cs.state.version, certain: true, repairPending: false });
-    expect(entriesOf(list)).toEqual(Object.fromEntries(cs.state.entries));
-    expect(Object.fromEntries(cs.state.entries)).toEqual({ [x]: 'Blocked', [y]: 'Accepted' });
+    await expectSettledAsCharger(station, cs.state.entries, cs.state.version, x, y);
   });
 
   /**
@@ -179,8 +190,7 @@ describe('local list repair under the claim', () => {
    * answers in order, so its answer comes after the update here; the rule is that it is not asked.)
    */
   it("a repair does not ask the charger while another replica's update of unknown outcome holds the list", async () => {
-    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
-    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    const [x, y] = await acceptedTags();
     let station = '';
     let bOwner: string | null = null;
     const claimOf = async () =>
@@ -219,15 +229,11 @@ describe('local list repair under the claim', () => {
     }
 
     expect(cs.state.asked).toEqual([{ version: 4, bClaimLive: false }]);
-    const list = await stationList(station);
-    expect(list).toMatchObject({ listVersion: cs.state.version, certain: true, repairPending: false });
-    expect(entriesOf(list)).toEqual(Object.fromEntries(cs.state.entries));
-    expect(Object.fromEntries(cs.state.entries)).toEqual({ [x]: 'Blocked', [y]: 'Accepted' });
+    await expectSettledAsCharger(station, cs.state.entries, cs.state.version, x, y);
   });
 
   it('a repair asked over the bus whose outcome is unknown keeps its claim until it lapses; the next repair then settles the update', async () => {
-    const [x, y] = [uniqueTag('X'), uniqueTag('Y')];
-    for (const t of [x, y]) await api(a(), 'PUT', `/api/v1/id-tags/${t}`, { status: 'Accepted' });
+    const [x, y] = await acceptedTags();
     const cs = charger();
     const cp = await booted(undefined, cs.install);
     const station = cp.identity;
