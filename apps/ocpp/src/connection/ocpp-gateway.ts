@@ -1,6 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, ROOT_LOGGER, UnavailableError } from '@cpo/platform';
@@ -15,46 +14,18 @@ import { StationRepository, type RejectedFrame, type StationAdmission } from '..
 import { PasswordVerifier } from '../stations/password.js';
 import { VERIFIED_KEY_MEMORY, type VerifiedKeyMemory } from '../stations/shared-password-memory.js';
 import { withoutNul } from './core-fields.js';
-import { basicCredentials, credentialsFingerprint, identityFromPath } from './identity.js';
+import { credentialsFingerprint, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
 import type { ProtocolBundle } from './protocol-bundle.js';
 import { SessionRegistry } from './session-registry.js';
-import type { RegistrationState } from './station-context.js';
 import { StationLifecycle } from './station-lifecycle.js';
-import { CapRefusals, unknownStationSpeaks, unregisteredStation } from './station-registration.js';
+import { StationAdmitter, type Admission } from './station-admission.js';
+import { initialRegistration, knownStation } from './station-registration.js';
 import { StationSession, type SessionHooks, type SessionSettings } from './station-session.js';
 import { negotiate, spokenVersion } from './subprotocol-quirks.js';
 
 /** Largest frame accepted; an OCPP message is a few kB, a full local list a few hundred. */
 const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
-
-/**
- * What a new connection knows before any BootNotification (OCPP-J §5.4: a reconnect needs no boot):
- * the answer to the station's last boot. A station answered Rejected or Pending keeps that state until
- * it boots again (guide §2.1: "Rejected: … we send nothing"). Accepted needs the operator's current
- * setting too; a station the operator rejected after an accepted boot is Unknown (its next boot is
- * answered Rejected; until then operator commands such as Reset still reach it).
- */
-export function initialRegistration(station: Pick<StationAdmission, 'registrationStatus' | 'lastBootStatus'>): RegistrationState {
-  if (station.lastBootStatus === 'Rejected' || station.lastBootStatus === 'Pending') return station.lastBootStatus;
-  return station.registrationStatus === 'Accepted' && station.lastBootStatus === 'Accepted' ? 'Accepted' : 'Unknown';
-}
-
-/**
- * Whether the station's transaction messages count before it is accepted (guide §2.1: those of a
- * known station are processed, not lost). One the `pending` unknown-station policy registered on
- * its first connection is not known until an operator accepts or sets it: otherwise any device
- * calling itself a new identity could open transactions, and have its tags authorised by roaming
- * partners, while it waits in quarantine.
- */
-export function knownStation(station: Pick<StationAdmission, 'autoRegistered' | 'registrationStatus'>): boolean {
-  return !station.autoRegistered || station.registrationStatus === 'Accepted';
-}
-
-/** A refusal's `event` (metric label) when not the status's own; `reported` when already logged (throttled). */
-type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string; event?: string; reported?: true };
-
-const UNKNOWN_IDENTITY = 'unknown charge point identity';
 
 /**
  * The charger endpoint on the service's own HTTP port: `{OCPP_PATH_PREFIX}/{chargePointId}`.
@@ -66,14 +37,13 @@ const UNKNOWN_IDENTITY = 'unknown charge point identity';
 export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
-  private readonly passwords: PasswordVerifier;
+  private readonly admitter: StationAdmitter;
   /** The identity of an upgrade in progress, read from its path before ws sees it. */
   private readonly identities = new WeakMap<IncomingMessage, string>();
   /** The admitted station of an upgrade in progress, for the subprotocol choice (ws passes only the request). */
   private readonly admitted = new WeakMap<IncomingMessage, StationAdmission>();
   /** Rejected frames are written in groups: a noisy charger must not take a pool connection per frame. */
   private readonly rejectedFrames: CommitBatcher<RejectedFrame, void>;
-  private readonly capRefusals = new CapRefusals();
   private readonly sessionSettings: SessionSettings;
   private readonly sessionHooks: SessionHooks;
   private server?: Server;
@@ -93,7 +63,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   constructor(
     private readonly httpAdapterHost: HttpAdapterHost,
     db: DataSource,
-    private readonly stations: StationRepository,
+    stations: StationRepository,
     private readonly registry: SessionRegistry,
     dispatcher16: Ocpp16Dispatcher,
     private readonly lifecycle: StationLifecycle,
@@ -101,9 +71,9 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(VERIFIED_KEY_MEMORY) sharedKeys: VerifiedKeyMemory,
-    private readonly keys: StationKeysRepository,
+    keys: StationKeysRepository,
   ) {
-    this.passwords = new PasswordVerifier(undefined, sharedKeys);
+    this.admitter = new StationAdmitter(stations, keys, new PasswordVerifier(undefined, sharedKeys), config, logger);
     // One settings and one hooks object for every session, not a copy (and two closures) each.
     this.sessionSettings = {
       callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
@@ -184,7 +154,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     };
     let admission: Admission;
     try {
-      admission = await this.admit(stationId, req);
+      admission = await this.admitter.admit(stationId, req);
     } catch (err) {
       // Too many password checks waiting (someone guessing keys): the charger retries later.
       if (err instanceof UnavailableError) return refuse(503, err.message, 'busy');
@@ -199,90 +169,6 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     if (this.draining) return refuse(503, DRAINING, 'draining');
     this.admitted.set(req, admission.station);
     done(true);
-  }
-
-  private async admit(stationId: string, req: IncomingMessage): Promise<Admission> {
-    let station = await this.stations.admission(stationId);
-    if (!station) {
-      const registered = await this.registerUnknown(stationId, req);
-      if (!registered.ok) return registered;
-      station = registered.station;
-    }
-    if (station.securityProfile === 2 && !this.isTls(req)) return { ok: false, status: 401, reason: 'this station must connect over TLS (security profile 2)' };
-    const offered = basicCredentials(req.headers.authorization);
-    const credentials = offered?.user === stationId ? offered : undefined;
-    if (station.passwordHash === null) {
-      // A first key still pending (RebootRequired, or an answer lost) is taken into service by its
-      // first use, as a rotated one is below: otherwise it would never count.
-      const promoted = credentials && (await this.withPendingKey(station, credentials.password));
-      if (promoted) return { ok: true, station: promoted };
-      if (station.securityProfile > 0) return { ok: false, status: 401, reason: 'no password is set for this station yet' };
-      return { ok: true, station };
-    }
-    if (!credentials) {
-      // Profile 0 authenticates nobody: a key set (AuthorizationKey) ahead of the SecurityProfile that
-      // puts it to use, as the whitepaper orders the migration, must not lock out a charger that
-      // sends no credentials until then.
-      // Credentials it does offer must be right, the user (its identity) as much as the key.
-      if (station.securityProfile === 0 && !offered) return { ok: true, station };
-      return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
-    }
-    if (await this.passwords.verify(station.passwordHash, credentials.password)) return { ok: true, station };
-    const promoted = await this.withPendingKey(station, credentials.password);
-    if (promoted) return { ok: true, station: promoted };
-    return { ok: false, status: 401, reason: 'wrong password' };
-  }
-
-  /**
-   * An unknown identity under the unknown-station policy. Its row is written only for a connection
-   * that will be admitted: one offering no version we speak completes the handshake on a station
-   * never stored and is closed (1002) before anything is published. A new row (profile 0, no key)
-   * passes the credential checks, so registering here, before them, admits exactly what it stores.
-   * The count behind OCPP_PENDING_STATIONS_MAX runs only here, never for a known station.
-   */
-  private async registerUnknown(stationId: string, req: IncomingMessage): Promise<Admission> {
-    const policy = this.config.OCPP_UNKNOWN_STATION_POLICY;
-    if (policy === 'reject') return { ok: false, status: 404, reason: UNKNOWN_IDENTITY };
-    const status = policy === 'pending' ? 'Pending' : 'Accepted';
-    if (!unknownStationSpeaks(req.headers['sec-websocket-protocol'], this.config.OCPP_SUBPROTOCOLS)) return { ok: true, station: unregisteredStation(stationId, status) };
-    // Only quarantine is bounded: under auto-register the operator chose to run every identity that
-    // connects (development), and a bound would turn away real chargers past it. 0: no bound.
-    const max = policy === 'pending' ? this.config.OCPP_PENDING_STATIONS_MAX : 0;
-    const created = await this.stations.registerUnknown(stationId, status, max === 0 ? undefined : max);
-    // Not created: another connection or an operator wrote it meanwhile (then it is read), or the cap is reached.
-    const station = await this.stations.admission(stationId);
-    if (station) {
-      if (created) this.logger.info({ stationId, policy }, 'unknown station registered on first connection');
-      return { ok: true, station };
-    }
-    const refused = this.capRefusals.add(Date.now());
-    if (refused !== undefined) this.logger.warn({ stationId, refused, max }, 'unknown stations refused: OCPP_PENDING_STATIONS_MAX stations registered by their own connection await an operator');
-    return { ok: false, status: 404, reason: UNKNOWN_IDENTITY, event: 'registration_full', reported: true };
-  }
-
-  /**
-   * If `password` is one of the station's pending keys (the charger takes it at its reboot, or may
-   * have taken it from a change it did not answer), its first use retires the others, and the station
-   * is returned as that leaves it: the session is admitted under the new key, which the session
-   * re-check must not take for an operator's change.
-   */
-  private async withPendingKey(station: StationAdmission, password: Buffer): Promise<StationAdmission | undefined> {
-    for (const pending of [station.pendingPasswordHash, station.earlierPendingPasswordHash]) {
-      if (!pending || !(await this.passwords.verify(pending, password))) continue;
-      // As the promotion left the row (the rule lives in the statement only), or as a concurrent
-      // upgrade promoting this same key did. Any other key stored meanwhile (an operator's password,
-      // the other pending key's promotion) retired this one: admitted, the session carried the new
-      // credentials' fingerprint, so no re-check would close it.
-      const promoted = (await this.keys.promotePendingPassword(station.id, pending)) ?? (await this.stations.admission(station.id));
-      if (promoted?.passwordHash !== pending) return undefined;
-      return { ...station, passwordHash: promoted.passwordHash, securityProfile: promoted.securityProfile, pendingPasswordHash: null, earlierPendingPasswordHash: null };
-    }
-    return undefined;
-  }
-
-  private isTls(req: IncomingMessage): boolean {
-    if ((req.socket as TLSSocket).encrypted) return true;
-    return this.config.OCPP_TRUST_PROXY_TLS && String(req.headers['x-forwarded-proto'] ?? '').toLowerCase() === 'https';
   }
 
   private async connected(ws: WebSocket, req: IncomingMessage, station: StationAdmission): Promise<void> {

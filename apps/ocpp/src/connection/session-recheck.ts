@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { isConfigurationKey } from '../commands/command-rules.js';
 import { credentialsFingerprint } from './identity.js';
-import { knownStation } from './ocpp-gateway.js';
+import { knownStation } from './station-registration.js';
 import { SessionRecheckRepository, type LiveStationSettings } from './session-recheck.repository.js';
 import { SessionRegistry } from './session-registry.js';
 import { StationChanges, type StationChange } from './station-changes.js';

@@ -1,5 +1,5 @@
 import { CapRefusals, offeredSubprotocols, unknownStationSpeaks, unregisteredStation } from './station-registration.js';
-import { initialRegistration, knownStation } from './ocpp-gateway.js';
+import { initialRegistration, knownStation } from './station-registration.js';
 
 describe('unknown station registration', () => {
   it('reads the offered subprotocols as ws does (commas, optional blanks)', () => {

@@ -1,4 +1,5 @@
 import type { StationAdmission } from '../stations/station.repository.js';
+import type { RegistrationState } from './station-context.js';
 import { negotiate } from './subprotocol-quirks.js';
 
 /**
@@ -57,4 +58,27 @@ export class CapRefusals {
     this.lastReport = now;
     return count;
   }
+}
+
+/**
+ * What a new connection knows before any BootNotification (OCPP-J §5.4: a reconnect needs no boot):
+ * the answer to the station's last boot. A station answered Rejected or Pending keeps that state until
+ * it boots again (guide §2.1: "Rejected: … we send nothing"). Accepted needs the operator's current
+ * setting too; a station the operator rejected after an accepted boot is Unknown (its next boot is
+ * answered Rejected; until then operator commands such as Reset still reach it).
+ */
+export function initialRegistration(station: Pick<StationAdmission, 'registrationStatus' | 'lastBootStatus'>): RegistrationState {
+  if (station.lastBootStatus === 'Rejected' || station.lastBootStatus === 'Pending') return station.lastBootStatus;
+  return station.registrationStatus === 'Accepted' && station.lastBootStatus === 'Accepted' ? 'Accepted' : 'Unknown';
+}
+
+/**
+ * Whether the station's transaction messages count before it is accepted (guide §2.1: those of a
+ * known station are processed, not lost). One the `pending` unknown-station policy registered on
+ * its first connection is not known until an operator accepts or sets it: otherwise any device
+ * calling itself a new identity could open transactions, and have its tags authorised by roaming
+ * partners, while it waits in quarantine.
+ */
+export function knownStation(station: Pick<StationAdmission, 'autoRegistered' | 'registrationStatus'>): boolean {
+  return !station.autoRegistered || station.registrationStatus === 'Accepted';
 }
