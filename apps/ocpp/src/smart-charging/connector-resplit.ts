@@ -12,8 +12,9 @@ import { LimitDispatcher } from './limit-dispatcher.js';
 import { connectorProfileId, EMULATED_CAP_PROFILE_ID } from './profile-builder.js';
 
 /**
- * A connector that appears by its status under an emulated cap has every share sent again, split
- * over the new count, by the replica holding the socket (`connector-splits.ts` keeps the count).
+ * A connector that appears by its status under an emulated cap, or a NumberOfConnectors above the
+ * count in a charger's answer, has every share sent again, split over the new count, by the replica
+ * holding the socket (`connector-splits.ts` keeps the count).
  */
 @Injectable()
 export class ConnectorResplit implements OnModuleInit {
@@ -35,6 +36,28 @@ export class ConnectorResplit implements OnModuleInit {
       if (!this.splits.reported(ctx.stationId, connectorId)) return;
       this.logger.info({ stationId: ctx.stationId, connectorId }, 'a connector beyond those the emulated station cap was split over reported; the shares are sent again');
       this.resplit(ctx);
+    });
+    // A charger that now counts more connectors than the split (an operator's GetConfiguration after
+    // a firmware update, a fixed misreport): the connectors beyond it draw more than their share
+    // even before they report. A lower count changes nothing here: the split never goes below the
+    // connectors seen (`emulated-cap.ts`, `recordSplit`), nor below `seen`.
+    this.notices.onCounted((ctx, numberOfConnectors) => {
+      const { stationId } = ctx;
+      const beyond = () => {
+        if (!this.splits.reported(stationId, numberOfConnectors)) return false;
+        this.logger.info({ stationId, numberOfConnectors }, 'the charger counts more connectors than the emulated station cap was split over; the shares are sent again');
+        return true;
+      };
+      if (this.splits.has(stationId)) {
+        if (beyond()) this.resplit(ctx);
+        return;
+      }
+      // No count held here (no pass since the socket came, none through it): the one kept with the
+      // cap row, read once. GetConfiguration is rare: a query per answer costs nothing that matters.
+      void this.splits
+        .learn(stationId, () => this.profiles.splitOf(stationId))
+        .then((behind) => (beyond() || behind) && this.resplit(ctx))
+        .catch((err: unknown) => this.logger.error({ err, stationId }, 'could not read the split of the emulated station cap'));
     });
     // Before the pass of a (re)connect or boot (order 10), which sets the count again if the cap is
     // still emulated: a count from an earlier socket here, or from before new firmware made the

@@ -4,17 +4,19 @@ import type { Logger } from 'pino';
 import type { StationContext } from '../connection/station-context.js';
 
 type ReportedListener = (ctx: StationContext, connectorId: number) => void;
+type CountedListener = (ctx: StationContext, numberOfConnectors: number) => void;
 
 /**
- * A connector's status was stored: for features that must know which connectors a station has (the
- * split of an emulated station cap) without the stations feature knowing them. Called for every
- * StatusNotification, so listeners run synchronously and must be cheap (a lookup in memory); any
- * work of theirs goes off the status's answer. A listener's error is logged, never failing the status
- * (stored already: the charger would only send it again).
+ * A connector's status was stored, or the charger's NumberOfConnectors: for features that must know
+ * which connectors a station has (the split of an emulated station cap) without the stations feature
+ * knowing them. Called for every StatusNotification, so listeners run synchronously and must be
+ * cheap (a lookup in memory); any work of theirs goes off the status's answer. A listener's error is
+ * logged, never failing the status (stored already: the charger would only send it again).
  */
 @Injectable()
 export class ConnectorNotices {
   private readonly listeners: ReportedListener[] = [];
+  private readonly counters: CountedListener[] = [];
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
@@ -22,13 +24,24 @@ export class ConnectorNotices {
     this.listeners.push(listener);
   }
 
+  /** NumberOfConnectors from a charger's answer (GetConfiguration, an accepted ChangeConfiguration), once stored with its capabilities. */
+  onCounted(listener: CountedListener): void {
+    this.counters.push(listener);
+  }
+
   reported(ctx: StationContext, connectorId: number): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(ctx, connectorId);
-      } catch (err) {
-        this.logger.error({ err, stationId: ctx.stationId, connectorId }, 'connector status listener failed');
-      }
+    for (const listener of this.listeners) this.safely(ctx, () => listener(ctx, connectorId), { connectorId });
+  }
+
+  counted(ctx: StationContext, numberOfConnectors: number): void {
+    for (const listener of this.counters) this.safely(ctx, () => listener(ctx, numberOfConnectors), { numberOfConnectors });
+  }
+
+  private safely(ctx: StationContext, run: () => void, about: object): void {
+    try {
+      run();
+    } catch (err) {
+      this.logger.error({ err, stationId: ctx.stationId, ...about }, 'connector listener failed');
     }
   }
 }
