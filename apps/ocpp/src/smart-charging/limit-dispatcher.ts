@@ -132,6 +132,16 @@ export class LimitDispatcher {
     // After every profile is out (a decrease must not wait for a check): what the charger applies now,
     // and the running transactions of chargers that apply a TxDefaultProfile to new ones only.
     if (await this.runningTransactions.afterPass(stationId, [...accepted.values()], forms.carried, caps, now, options.ctx)) this.reopened.add(stationId);
+    // Split over a count another replica's re-split has since raised (a connector reported on the
+    // socket's replica while this pass, on another, was sending): these shares went out after that
+    // re-split's smaller ones, and the charger allows more than the cap until they go again. A count
+    // raised by statuses on this replica is the re-split loop's (`connector-resplit.ts`), read after
+    // the query so that a status committed meanwhile is counted there, not split twice.
+    const splitUsed = forms.splitUsed();
+    if (splitUsed !== undefined && (await this.splitOvertaken(stationId, await splitUsed)) && !this.splits.behind(stationId)) {
+      this.logger.info({ stationId }, 'the emulated station cap was split over more connectors while this pass sent its shares; they go again');
+      void this.dispatch(stationId, { all: false, resplit: true }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not split the emulated station cap again'));
+    }
     if (this.reopened.delete(stationId)) {
       // The charger now holds an older plan's limit, possibly above the newer one's (an emergency cut
       // overtaken by a renewal or a pass on another replica that read the rows before it): the newer
@@ -183,6 +193,11 @@ export class LimitDispatcher {
     const n = await forms.share();
     const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
     return (only ?? shareConnectors(n, forms.planned)).map((c) => learned(buildProfile(shareLimit(forms.capRow!.desired, c, n), caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V)));
+  }
+
+  private async splitOvertaken(stationId: string, n: number): Promise<boolean> {
+    const now = await this.profiles.splitOf(stationId);
+    return now !== undefined && Math.max(now.split, now.known) > n;
   }
 
   /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */

@@ -8,6 +8,8 @@ export interface Forms {
   capRow: DesiredProfileRow | undefined;
   emulating: () => boolean;
   share: () => Promise<number>;
+  /** The count `share` read, if the pass needed it: undefined when no share was built. */
+  splitUsed: () => Promise<number> | undefined;
   planned: Set<number>;
   refused: Set<number>;
 }
@@ -36,6 +38,7 @@ export function passForms(
     capRow,
     emulating,
     share: () => (share ??= split()),
+    splitUsed: () => share,
     planned: new Set(rows.filter((r) => r.connectorId > 0 && !refused.has(r.connectorId)).map((r) => r.connectorId)),
     refused,
   };
