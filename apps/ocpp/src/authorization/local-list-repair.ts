@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
@@ -9,14 +8,15 @@ import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
-import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, whileRenewing } from './local-list-claim.js';
+import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, repairOwner, whileRenewing } from './local-list-claim.js';
 import { LocalListSyncRepository, type RepairClaim } from './local-list-sync.repository.js';
 
 /**
  * Settles an update to a station's list left unanswered by asking the charger its version
  * (GetLocalListVersion): the answer's effect settles the update (LocalListEffects, in the
- * transaction that records the version). The ask and the recording of its answer hold the list's
- * claim, as a sync round does (LocalListSyncRepository.claimRepair): an answer recorded late (a
+ * transaction that records the version, only while this repair still holds the claim). The ask
+ * and the recording of its answer hold the list's claim, as a sync round does
+ * (LocalListSyncRepository.claimRepair): an answer recorded late (a
  * slow database, the charger meanwhile reconnected to another replica) would otherwise be read
  * against a list another repair and a sync had moved on since, and an update whose outcome is in
  * doubt (a sync's claim kept to its lapse) could still reach the charger after the answer.
@@ -38,7 +38,8 @@ export class LocalListRepair {
    * lapse (its answer may still be recorded), so a sync after it would only wait for that.
    */
   async repair(stationId: string, ctx: StationContext | undefined): Promise<'done' | 'in-doubt'> {
-    const owner = randomUUID();
+    // Named as a repair's: the replica holding the socket then records the answer under this claim (LocalListAsks).
+    const owner = repairOwner();
     // Named in the request: the claim's lease is reckoned from it, whichever replica's default applies.
     const timeoutMs = this.config.OCPP_CALL_TIMEOUT_MS;
     const due = await this.claim(stationId, owner, timeoutMs);

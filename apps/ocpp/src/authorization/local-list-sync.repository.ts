@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { IdTagRecord, IdTagStatus } from './id-tag.repository.js';
+import { onlyAsks } from './local-list-claim.js';
 
 /** A list entry whose token changed since it was sent, with the token as it is now (undefined: deleted). */
 export interface PendingEntry {
@@ -19,6 +20,14 @@ export interface RepairClaim {
   updateType: string;
   tookOver: boolean;
 }
+
+/**
+ * What an operator's GetLocalListVersion may record (LocalListSyncRepository.claimAsk): `own`, the
+ * list claimed for its ask; `under`, the claim of another ask (a repair's) whose holder sends
+ * nothing, recorded only if it still holds the list then; `busy`, a sync's claim (not recorded);
+ * `unlisted`, no list is stored yet (nothing to claim, nothing to race).
+ */
+export type AskClaim = { kind: 'own'; tookOver: boolean } | { kind: 'under'; owner: string } | { kind: 'busy'; claim: string } | { kind: 'unlisted' };
 
 /** An update round a sync claimed (LocalListSyncRepository.claim): the version to send and the marked entries. */
 export interface ClaimedRound {
@@ -100,7 +109,25 @@ export class LocalListSyncRepository {
   }
 
   /**
-   * The repair `owner` is done. Where it took over a lapsed claim, its claim is left lapsed rather
+   * One try, never waiting, at the list for an operator's GetLocalListVersion (`owner`, unique per
+   * ask) before it goes out, under the row's lock: a free or lapsed claim is taken for `leaseMs`
+   * (`tookOver` as in claimRepair), another ask's live claim is named, a sync's makes it `busy`.
+   */
+  async claimAsk(stationId: string, owner: string, leaseMs: number): Promise<AskClaim> {
+    return this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(`SELECT sync_owner, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live FROM local_lists WHERE station_id = $1 FOR UPDATE`, [
+        stationId,
+      ])) as { sync_owner: string | null; claim: string | null; live: boolean | null }[];
+      if (!row) return { kind: 'unlisted' };
+      const other = row.sync_owner !== null && row.sync_owner !== owner;
+      if (other && row.live) return onlyAsks(row.sync_owner!) ? { kind: 'under', owner: row.sync_owner! } : { kind: 'busy', claim: row.claim! };
+      await tx.query(`UPDATE local_lists SET sync_owner = $2, sync_until = now() + make_interval(secs => $3::double precision / 1000) WHERE station_id = $1`, [stationId, owner, leaseMs]);
+      return { kind: 'own', tookOver: other };
+    });
+  }
+
+  /**
+   * The repair or ask `owner` is done. Where it took over a lapsed claim, its claim is left lapsed rather
    * than cleared: `sync_version` counts only for a claim of another (claim), and the next sync must
    * still hand out versions above the one that lapsed.
    */
@@ -113,7 +140,7 @@ export class LocalListSyncRepository {
    * One update round of a sync (`owner`, unique per sync run): under the list row's lock, claims the
    * list until `leaseMs` from now and hands out the listVersion to send, with the entries marked for
    * a sync (each with its token now: the spelling the entry holds wins, else the one changed last,
-   * IdTagRepository.find's rule). Another live claim, a sync's or a repair's (claimRepair), makes it
+   * IdTagRepository.find's rule). Another live claim, a sync's, a repair's (claimRepair) or an operator's ask's (claimAsk), makes it
    * `busy` (its holder, named in `claim`, is deciding, sending or recording: two replicas reading one
    * version sent one version with two contents). Nothing marked, or a list that is not certain (a Differential built on unknown
    * entries would be a guess), releases its own claim in the same transaction: a token change committed

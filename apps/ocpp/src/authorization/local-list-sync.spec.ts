@@ -1,6 +1,8 @@
+import { jest } from '@jest/globals';
+import type { Logger } from 'pino';
 import type { IdTagRecord } from './id-tag.repository.js';
-import type { PendingEntry } from './local-list-sync.repository.js';
-import { sameInfo, syncUpdate } from './local-list-sync.js';
+import type { LocalListSyncRepository, PendingEntry } from './local-list-sync.repository.js';
+import { LocalListSync, sameInfo, syncUpdate } from './local-list-sync.js';
 
 const token = (t: Partial<IdTagRecord>): IdTagRecord => ({ idTag: 'A', status: 'Accepted', expiryDate: null, parentIdTag: null, updatedAt: new Date(), ...t });
 const entry = (idTag: string, held: Record<string, unknown>, t: IdTagRecord | undefined): PendingEntry => ({ idTag, key: idTag.toLowerCase(), held, mark: 'm', token: t });
@@ -24,5 +26,31 @@ describe('syncUpdate', () => {
     );
     expect(send).toEqual([{ idTag: 'a1' }, { idTag: 'b2', idTagInfo: { status: 'Blocked' } }]);
     expect(unchanged).toEqual([right]);
+  });
+});
+
+describe('LocalListSync waiting for a claimed list', () => {
+  it("waits out an operator's GetLocalListVersion (it sends nothing) instead of leaving the marks to it as to a new sync", async () => {
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as Logger;
+    const claims: unknown[] = [{ busy: 'sync-1@t1' }, { busy: 'ask:op-1@t2' }, { busy: 'sync-2@t3' }];
+    const repo = { claim: jest.fn(async () => claims.shift()), release: jest.fn(async () => undefined) };
+    const repairs = { repair: async () => 'done' as const };
+    const registry = { get: () => undefined };
+    const sync = new LocalListSync(
+      repo as unknown as LocalListSyncRepository,
+      repairs as never,
+      {} as never,
+      {} as never,
+      {} as never,
+      {} as never,
+      registry as never,
+      { OCPP_CALL_TIMEOUT_MS: 1_000 } as never,
+      logger,
+    );
+    await sync.station('CP-1');
+    // Claimed again by another sync (its holder sends the marks): only then does it stop waiting.
+    expect(repo.claim).toHaveBeenCalledTimes(3);
+    expect(logger.debug).toHaveBeenCalledWith({ stationId: 'CP-1' }, expect.stringContaining('another sync'));
+    expect(logger.error).not.toHaveBeenCalled();
   });
 });

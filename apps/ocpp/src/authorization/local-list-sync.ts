@@ -14,7 +14,7 @@ import type { StationContext } from '../connection/station-context.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
 import type { IdTagRecord } from './id-tag.repository.js';
-import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, whileRenewing } from './local-list-claim.js';
+import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, operatorAsk, whileRenewing } from './local-list-claim.js';
 import { LocalListRepair } from './local-list-repair.js';
 import { LocalListSyncRepository, type ClaimedRound, type PendingEntry } from './local-list-sync.repository.js';
 
@@ -168,13 +168,18 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
    * The next round claimed for `owner`, once no other sync or repair holds the list. Waiting ends
    * early when the list is claimed again by another holder than the one first seen: that claim was
    * taken after this sync's marks committed, so its holder (or, for a repair, the sync its station
-   * run does next) reads them and sends what they need.
+   * run does next) reads them and sends what they need; an operator's ask sends nothing, so not it.
    */
   private async claim(stationId: string, owner: string, batch: number, timeoutMs: number): Promise<ClaimedRound | undefined> {
     let first: string | undefined;
     for (let wait: number = CLAIM_POLL_MS[0]; ; wait = Math.min(wait * 2, CLAIM_POLL_MS[1])) {
       const claimed = await this.repo.claim(stationId, owner, batch, timeoutMs + CLAIM_MARGIN_MS);
       if (!claimed || !('busy' in claimed)) return claimed;
+      // An operator's GetLocalListVersion holds the list only while it asks: it sends nothing, so it is waited for.
+      if (operatorAsk(claimed.busy)) {
+        await sleep(wait);
+        continue;
+      }
       if (first !== undefined && claimed.busy !== first) {
         this.logger.debug({ stationId }, 'local list claimed again by another sync, which sends the marked entries');
         return undefined;

@@ -4,10 +4,22 @@ import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
 import type { CallOutcome } from '../connection/outbound-calls.js';
 import type { StationContext } from '../connection/station-context.js';
+import type { AskClaim, LocalListSyncRepository } from './local-list-sync.repository.js';
 import type { LocalListRepository } from './local-list.repository.js';
 import { LocalListEffects, listSizeAfter, versionUnavailable } from './local-list.effects.js';
 
 const accepted = { status: 'Accepted' as const };
+const config = { OCPP_CALL_TIMEOUT_MS: 1_000 };
+
+/** The claims of a list nobody else holds: each ask takes it (`claimAsk`), then releases it. */
+function freeClaims(claim: () => AskClaim = () => ({ kind: 'own', tookOver: false })) {
+  return {
+    claimAsk: jest.fn(async (_s: string, _owner: string, _lease: number) => claim()),
+    renew: jest.fn(async () => undefined),
+    releaseRepair: jest.fn(async (_s: string, _owner: string, _tookOver: boolean) => undefined),
+  };
+}
+const asRepo = (claims: ReturnType<typeof freeClaims>) => claims as unknown as LocalListSyncRepository;
 
 describe('listSizeAfter', () => {
   it('a Full update holds its distinct tags; an empty one empties the list', () => {
@@ -38,7 +50,7 @@ describe('LocalListEffects', () => {
       },
       refused: async (_s: string, req: { listVersion: number }, status: string) => void written.push(`${status} ${req.listVersion}`),
     } as unknown as LocalListRepository;
-    new LocalListEffects(executor, lists, logger).onModuleInit();
+    new LocalListEffects(executor, lists, asRepo(freeClaims()), config, logger).onModuleInit();
     // One call at a time, answered in order: Accepted (v10), then VersionMismatch (v4).
     const answers: CallOutcome[] = [
       { kind: 'result', payload: { status: 'Accepted' } },
@@ -72,8 +84,8 @@ describe('LocalListEffects', () => {
       { outcome: 'unknown', reportedVersion: 9, pendingVersion: 4, previousVersion: 3, updateType: 'Differential', certain: false },
       undefined,
     ];
-    const lists = { reported: async () => settlements.shift() } as unknown as LocalListRepository;
-    new LocalListEffects(executor, lists, logger).onModuleInit();
+    const lists = { reported: async () => ({ recorded: true, settled: settlements.shift() }) } as unknown as LocalListRepository;
+    new LocalListEffects(executor, lists, asRepo(freeClaims()), config, logger).onModuleInit();
     const ctx = { stationId: 'CP-2', protocol: 'ocpp1.6', connectionId: 'c2', known: true, registration: 'Accepted', validationPolicy: 'strict', call: async () => ({ kind: 'result', payload: { listVersion: 4 } }), expectTriggered: () => undefined } as unknown as StationContext;
     for (let i = 0; i < 3; i++) await executor.execute(ctx, { action: 'GetLocalListVersion', payload: {} });
     expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-2', outcome: 'applied', certain: true }), expect.any(String));
@@ -86,7 +98,8 @@ describe('LocalListEffects', () => {
     const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
     const executor = new CommandExecutor(logger);
     const dropped = jest.fn(async () => ({ pendingVersion: 4, updateType: 'Differential' }) as { pendingVersion: number; updateType: string } | undefined);
-    new LocalListEffects(executor, { versionUnavailable: dropped } as unknown as LocalListRepository, logger).onModuleInit();
+    const claims = freeClaims();
+    new LocalListEffects(executor, { versionUnavailable: dropped } as unknown as LocalListRepository, asRepo(claims), config, logger).onModuleInit();
     const failures: CallOutcome[] = [
       { kind: 'error', code: 'NotImplemented', description: '', details: {} },
       { kind: 'error', code: 'NotSupported', description: '', details: {} },
@@ -98,9 +111,35 @@ describe('LocalListEffects', () => {
     const ctx = { stationId: 'CP-3', protocol: 'ocpp1.6', connectionId: 'c3', known: true, registration: 'Accepted', validationPolicy: 'strict', call: async () => failures.shift(), expectTriggered: () => undefined } as unknown as StationContext;
     for (let i = 0; i < 6; i++) await executor.execute(ctx, { action: 'GetLocalListVersion', payload: {} });
     expect(dropped).toHaveBeenCalledTimes(2);
+    // Each ask's own claim is released, whatever its outcome.
+    expect(claims.releaseRepair.mock.calls.map(([, owner]) => owner)).toEqual(claims.claimAsk.mock.calls.map(([, owner]) => owner));
     expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-3', pendingVersion: 4, code: 'NotImplemented' }), expect.stringContaining('Full list'));
     expect(versionUnavailable({ kind: 'error', code: 'NotSupported', description: '', details: {} })).toBe(true);
     expect(versionUnavailable({ kind: 'timeout' })).toBe(false);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it("records a reported version under the ask's own claim or an ask's live one (the same holder when written), never under a sync's", async () => {
+    const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+    const executor = new CommandExecutor(logger);
+    const claimed: AskClaim[] = [{ kind: 'own', tookOver: true }, { kind: 'under', owner: 'repair:r1' }, { kind: 'busy', claim: 's1@later' }, { kind: 'unlisted' }];
+    const claims = freeClaims(() => claimed.shift()!);
+    const holders: (string | null)[] = [];
+    const lists = {
+      reported: async (_s: string, _v: number, holder: string | null) => (holders.push(holder), { recorded: true, settled: undefined }),
+    } as unknown as LocalListRepository;
+    new LocalListEffects(executor, lists, asRepo(claims), config, logger).onModuleInit();
+    const ctx = { stationId: 'CP-4', protocol: 'ocpp1.6', connectionId: 'c4', known: true, registration: 'Accepted', validationPolicy: 'strict', call: async () => ({ kind: 'result', payload: { listVersion: 3 } }), expectTriggered: () => undefined } as unknown as StationContext;
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await executor.execute(ctx, { action: 'GetLocalListVersion', payload: {} }));
+    // The operator gets the charger's answer as it is, recorded or not.
+    expect(replies).toEqual(Array(4).fill({ status: 'ok', payload: { listVersion: 3 } }));
+    const [own] = claims.claimAsk.mock.calls[0]!.slice(1, 2) as [string];
+    expect(own).toMatch(/^ask:/);
+    expect(holders).toEqual([own, 'repair:r1', null]);
+    expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-4', reportedVersion: 3, why: expect.stringContaining('s1@later') }), expect.stringContaining('not recorded'));
+    // Only its own claim is released (taken over from a lapsed one: left lapsed).
+    expect(claims.releaseRepair.mock.calls).toEqual([['CP-4', own, true]]);
     expect(logger.error).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
+import type { OcppConfig } from '../config.js';
+import { LocalListAsks } from './local-list-ask.js';
+import { LocalListSyncRepository } from './local-list-sync.repository.js';
 import { LocalListRepository } from './local-list.repository.js';
 import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 
@@ -29,7 +32,7 @@ export function versionUnavailable(failure: CallFailure): failure is Extract<Cal
  * An update left unanswered may have been applied: the version is then unknown (`TimedOut`), never
  * the old one shown as if the charger still held it, and the entries uncertain (the old ones and
  * the update's, what it may hold), until a GetLocalListVersion answer settles it (LocalListRepository.reported;
- * LocalListSync asks for one).
+ * LocalListSync asks for one), recorded only under the list's claim (LocalListAsks).
  * A station's outcomes are recorded one after another, in the order the charger answered (its
  * calls go one at a time): the next call goes out as soon as one is answered, so its answer may
  * come while the first one's effect is still being written. Concurrent, the later could commit
@@ -39,12 +42,17 @@ export function versionUnavailable(failure: CallFailure): failure is Extract<Cal
 @Injectable()
 export class LocalListEffects implements OnModuleInit {
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly asks: LocalListAsks;
 
   constructor(
     private readonly executor: CommandExecutor,
     private readonly lists: LocalListRepository,
+    claims: LocalListSyncRepository,
+    @Inject(APP_CONFIG) config: Pick<OcppConfig, 'OCPP_CALL_TIMEOUT_MS'>,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.asks = new LocalListAsks(claims, lists, config.OCPP_CALL_TIMEOUT_MS, logger);
+  }
 
   /** Runs `record` after the station's earlier outcomes are recorded (chained when the hook is called: in answer order). */
   private inOrder(stationId: string, record: () => Promise<void>): Promise<void> {
@@ -77,9 +85,12 @@ export class LocalListEffects implements OnModuleInit {
         else this.logger.warn(log, 'local list update unanswered on a list not known before it: uncertain until a Full list is accepted');
       }),
     );
-    this.executor.afterAnswer('GetLocalListVersion', (ctx, _payload, answer) =>
+    // Whoever asks (an operator, a repair), the claim is looked at before the call goes out: an
+    // answer is recorded only under it (LocalListAsks).
+    this.executor.beforeSending('GetLocalListVersion', (ctx, payload) => this.asks.before(ctx.stationId, payload));
+    this.executor.afterAnswer('GetLocalListVersion', (ctx, payload, answer) =>
       this.inOrder(ctx.stationId, async () => {
-        const settled = await this.lists.reported(ctx.stationId, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);
+        const settled = await this.asks.answered(ctx.stationId, payload, (answer as unknown as Ocpp16.GetLocalListVersionResponse).listVersion);
         if (!settled) return;
         const stationId = ctx.stationId;
         if (settled.outcome === 'unknown' && !settled.certain) this.logger.warn({ stationId, ...settled }, 'local list left uncertain: the charger reports neither the unanswered update\'s version nor the one before it; send a Full list');
@@ -88,12 +99,14 @@ export class LocalListEffects implements OnModuleInit {
     );
     // A charger that cannot answer GetLocalListVersion (LocalAuthListManagement not implemented)
     // never will: its pending update is dropped once, not asked about at every sweep.
-    this.executor.afterFailure('GetLocalListVersion', (ctx, _payload, failure) =>
-      this.inOrder(ctx.stationId, async () => {
-        if (!versionUnavailable(failure)) return;
-        const dropped = await this.lists.versionUnavailable(ctx.stationId);
-        if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code: failure.code }, 'local list unanswered update dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
-      }),
+    this.executor.afterFailure('GetLocalListVersion', (ctx, payload, failure) =>
+      this.inOrder(ctx.stationId, () =>
+        this.asks.failed(ctx.stationId, payload, async () => {
+          if (!versionUnavailable(failure)) return;
+          const dropped = await this.lists.versionUnavailable(ctx.stationId);
+          if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code: failure.code }, 'local list unanswered update dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
+        }),
+      ),
     );
   }
 }

@@ -4,6 +4,9 @@ import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { settle, worthRepairing, writtenKeys, type PendingUpdate, type PriorEntry, type Settlement } from './local-list-pending.js';
 
+/** Whether a reported version was recorded under a claim (LocalListRepository.reported) and how it settled the pending update, if one was. */
+export type Recorded = { recorded: false } | { recorded: true; settled: Settlement | undefined };
+
 /**
  * The local authorisation list each charger holds (SQL only): its version and size, `NULL` when
  * unknown, the type and status of the last update or report, and its entries (`local_list_entries`,
@@ -110,10 +113,28 @@ export class LocalListRepository {
    * settle): its version applies it to the entries as if accepted, the version before it restores
    * the prior entries, each with the certainty it then has; any other version leaves the entries
    * uncertain. Either way it is no longer pending. Returns how it was settled, if one was pending.
+   * With a `holder`, recorded only while the list's claim is that holder's (`null`: while no live
+   * claim holds it), checked under the row's lock: the answer was given under that claim, and a
+   * holder since then (a repair, a sync) may have moved the list on, which the late answer would
+   * undo (LocalListAsks). It then says whether it was recorded too.
    */
-  async reported(stationId: string, version: number): Promise<Settlement | undefined> {
+  async reported(stationId: string, version: number): Promise<Settlement | undefined>;
+  async reported(stationId: string, version: number, holder: string | null): Promise<Recorded>;
+  async reported(stationId: string, version: number, holder?: string | null): Promise<Settlement | undefined | Recorded> {
+    const result = await this.record(stationId, version, holder);
+    if (holder !== undefined) return result;
+    return result.recorded ? result.settled : undefined;
+  }
+
+  private async record(stationId: string, version: number, holder: string | null | undefined): Promise<Recorded> {
     return this.db.transaction(async (tx) => {
-      const [row] = (await tx.query(`SELECT pending_update FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as { pending_update: PendingUpdate | null }[];
+      const [row] = (await tx.query(`SELECT pending_update, sync_owner, sync_until > now() AS live FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as {
+        pending_update: PendingUpdate | null;
+        sync_owner: string | null;
+        live: boolean | null;
+      }[];
+      const held = holder === undefined || (holder === null ? !(row?.sync_owner && row.live) : row?.sync_owner === holder);
+      if (!held) return { recorded: false };
       const settlement = row?.pending_update ? settle(row.pending_update, version) : undefined;
       if (row?.pending_update && settlement && settlement.outcome !== 'unknown') await settleEntries(tx, stationId, row.pending_update, settlement);
       const [after] = (await tx.query(
@@ -127,7 +148,7 @@ export class LocalListRepository {
         [stationId, version],
       )) as { entries_certain: boolean }[];
       if (version <= 0) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
-      return settlement && { ...settlement, certain: after?.entries_certain ?? false };
+      return { recorded: true, settled: settlement && { ...settlement, certain: after?.entries_certain ?? false } };
     });
   }
 
