@@ -46,10 +46,22 @@ export interface CarriedShare {
  * limit for a connector in a transaction, lease renewals included, goes out both ways, and the
  * planner hears `applied` again after the `NotObeyed`. The charger deletes a TxProfile when its
  * transaction ends; the next one starts under the TxDefaultProfile.
+ *
+ * Which transaction runs is what the database knows now, which after a reconnect or boot lags behind
+ * the charger: the pass runs at once while the charger's offline backlog is still being delivered,
+ * and a session it started offline, under the defaults it held then, is not known yet. Its
+ * StartTransaction, once recorded, is handled as a running transaction of the pass
+ * (`startedUnderOlderDefault`, called by `started-under-older-default.ts`).
  */
 @Injectable()
 export class RunningTransactionCap {
   private readonly logger: Logger;
+  /**
+   * Stations a connector's TxDefaultProfile was accepted for by a pass on this replica or through a
+   * socket it holds (`defaultAccepted`): the only ones a StartTransaction arriving here can find
+   * started under an older default. Never forgotten: a stale entry costs one lookup per start.
+   */
+  private readonly defaultsAccepted = new Set<string>();
 
   constructor(
     private readonly db: DataSource,
@@ -65,12 +77,22 @@ export class RunningTransactionCap {
     this.logger = root.child({ component: 'ocpp-running-transaction-cap' });
   }
 
+  defaultAccepted(stationId: string): void {
+    this.defaultsAccepted.add(stationId);
+  }
+
+  mayHoldOlderDefault(stationId: string): boolean {
+    return this.defaultsAccepted.has(stationId);
+  }
+
   /**
    * After a dispatch pass: each accepted profile's follow-up (`afterAccepted`) and each carried share's
    * TxProfile, decreases first (`change`). On a tie a share goes first: id 99's check on connector 1
    * must see that connector's transaction already held. True as `afterAccepted`.
    */
   async afterPass(stationId: string, accepted: AcceptedProfile[], carried: CarriedShare[], caps: StationCapabilities, now: Date, ctx?: StationContext): Promise<boolean> {
+    // Marked before this pass looks up running transactions: a start recorded too late for those lookups finds the mark.
+    if (accepted.some((a) => connectorDefault(a.sent))) this.defaultAccepted(stationId);
     const steps = [
       ...carried.map((c) => ({ key: change(c.against, c.share, now), run: () => this.carryShare(stationId, c, caps, ctx) })),
       ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterAccepted(stationId, a.row, a.sent, caps, { ctx, renewal: a.renewal }) })),
@@ -107,21 +129,52 @@ export class RunningTransactionCap {
   async afterAccepted(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, caps: StationCapabilities, o: { ctx?: StationContext; renewal: boolean }): Promise<boolean> {
     // A renewal only matters here for a charger known to need the TxProfile: no lookup otherwise (renewals are periodic, for every station).
     if (o.renewal && !caps.txDefaultSkipsRunningTransaction) return false;
-    const connectorDefault = sent.connectorId > 0 && sent.profile.chargingProfilePurpose === 'TxDefaultProfile';
-    const transactionId = connectorDefault ? await this.running(stationId, sent.connectorId) : undefined;
+    const transactionId = connectorDefault(sent) ? await this.running(stationId, sent.connectorId) : undefined;
     if (transactionId !== undefined && caps.txDefaultSkipsRunningTransaction) {
       const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', o.ctx);
       if (!o.renewal) await this.verifier.verify(stationId, row, tx ?? sent, { ctx: o.ctx, note: tx && via(tx, transactionId) });
       return reopened;
     }
     if (o.renewal) return false;
-    const outcome = await this.verifier.verify(stationId, row, sent, { ctx: o.ctx });
+    return this.checkAndCarry(stationId, row, sent, transactionId, o.ctx);
+  }
+
+  /**
+   * Transaction `transactionId`, whose StartTransaction was recorded after the charger accepted `row`
+   * (`sent`, the connector's TxDefaultProfile) though it started before, under an older default: held
+   * as the pass holds a running transaction. A charger known to need it gets the TxProfile at once,
+   * checked, and the planner, if it heard `NotObeyed` for the row's plan (`notObeyed`), hears
+   * `applied`; on one not known either way, the connector is checked as after the pass. True as
+   * `afterAccepted`.
+   */
+  async startedUnderOlderDefault(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
+    if (!caps.txDefaultSkipsRunningTransaction) return this.checkAndCarry(stationId, row, sent, transactionId, ctx);
+    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', ctx);
+    if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: false, announce: notObeyed, ctx });
+    return reopened;
+  }
+
+  /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed. */
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext): Promise<boolean> {
+    const outcome = await this.verifier.verify(stationId, row, sent, { ctx });
     if (outcome !== 'exceeded' || transactionId === undefined) return false;
-    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', o.ctx);
-    if (!tx) return reopened;
-    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return reopened;
-    await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
-    this.logger.info({ stationId, connectorId: sent.connectorId, transactionId }, 'charger applies TxDefaultProfile to new transactions only; running transactions get a TxProfile');
+    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx);
+    if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx });
+    return reopened;
+  }
+
+  /**
+   * The TxProfile the charger took for the transaction: checked; obeyed, a charger not known to need
+   * it is so from now on (`learn`), and with `announce` the planner, which heard `NotObeyed`, hears
+   * the station controlled again.
+   */
+  private async confirm(stationId: string, row: DesiredProfileRow, tx: BuiltProfile, transactionId: number, o: { learn: boolean; announce: boolean; ctx?: StationContext }): Promise<void> {
+    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return;
+    if (o.learn) {
+      await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
+      this.logger.info({ stationId, connectorId: tx.connectorId, transactionId }, 'charger applies TxDefaultProfile to new transactions only; running transactions get a TxProfile');
+    }
+    if (!o.announce) return;
     await this.db.transaction((m) =>
       this.outbox.enqueue(m, Subjects.OcppChargingProfileApplied, {
         stationId,
@@ -133,7 +186,6 @@ export class RunningTransactionCap {
         appliedAt: new Date().toISOString(),
       }),
     );
-    return reopened;
   }
 
   private async running(stationId: string, connectorId: number): Promise<number | undefined> {
@@ -161,6 +213,11 @@ export class RunningTransactionCap {
     }
     return { tx: accepted ? tx : undefined, reopened };
   }
+}
+
+/** A connector's own TxDefaultProfile: the default a transaction starts under, which some chargers keep for its whole length. */
+export function connectorDefault(b: BuiltProfile): boolean {
+  return b.connectorId > 0 && b.profile.chargingProfilePurpose === 'TxDefaultProfile';
 }
 
 function via(tx: BuiltProfile, transactionId: number): string {

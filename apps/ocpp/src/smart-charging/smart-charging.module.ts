@@ -14,12 +14,13 @@ import { ProfileOutcomes } from './profile-outcomes.js';
 import { ProfileRetry } from './profile-retry.js';
 import { ProfileVerifier } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
+import { StartedUnderOlderDefault } from './started-under-older-default.js';
 import { StationCaller } from './station-caller.js';
 import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule, TransactionsModule, StationsModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, StartedUnderOlderDefault, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}

@@ -8,12 +8,13 @@ import { TransactionOwners } from './transaction-owners.js';
 import { RemoteStartRepository } from './remote-start.repository.js';
 import { RemoteStartTracker } from './remote-start.tracker.js';
 import { TransactionHandlers } from './transaction.handlers.js';
+import { TransactionNotices } from './transaction-notices.js';
 import { TransactionRepository } from './transaction.repository.js';
 import { TransactionService } from './transaction.service.js';
 
 @Module({
   imports: [ConnectionModule, AuthorizationModule, ReservationsModule, PersistenceModule],
-  providers: [TransactionRepository, TransactionOwners, TransactionService, MeterValuesService, TransactionHandlers, RemoteStartRepository, RemoteStartTracker],
-  exports: [TransactionRepository, RemoteStartRepository],
+  providers: [TransactionRepository, TransactionOwners, TransactionService, MeterValuesService, TransactionHandlers, TransactionNotices, RemoteStartRepository, RemoteStartTracker],
+  exports: [TransactionRepository, RemoteStartRepository, TransactionNotices],
 })
 export class TransactionsModule {}
