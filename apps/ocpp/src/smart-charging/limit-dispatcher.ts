@@ -195,9 +195,18 @@ export class LimitDispatcher {
     return (only ?? shareConnectors(n, forms.planned)).map((c) => learned(buildProfile(shareLimit(forms.capRow!.desired, c, n), caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V)));
   }
 
+  /** Never throws: the shares are out and recorded, so a failed check must not skip the rest of the pass (a reopened plan); a later status or pass re-splits. */
   private async splitOvertaken(stationId: string, n: number): Promise<boolean> {
-    const now = await this.profiles.splitOf(stationId);
-    return now !== undefined && Math.max(now.split, now.known) > n;
+    try {
+      const now = await this.profiles.splitOf(stationId);
+      if (now === undefined || Math.max(now.split, now.known) > n) return now !== undefined;
+      // A NumberOfConnectors raised since this pass read it (a GetConfiguration answer on the socket's replica) is
+      // in neither: that replica's re-split may have recorded it before this pass wrote its lower count over it.
+      return (((await this.stations.capabilities(stationId)) as DispatchCapabilities).numberOfConnectors ?? 0) > n;
+    } catch (err) {
+      this.logger.warn({ err, stationId }, 'could not check whether the emulated station cap was split over more connectors meanwhile');
+      return false;
+    }
   }
 
   /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
