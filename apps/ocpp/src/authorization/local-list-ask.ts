@@ -64,9 +64,9 @@ export class LocalListAsks {
         this.notRecorded(stationId, version, ticket.kind === 'busy' ? `a sync holds the list (${ticket.claim})` : ticket.why);
         return undefined;
       }
-      const result = await this.lists.reported(stationId, version, ticket.kind === 'unlisted' ? null : ticket.owner);
+      const result = await this.lists.reported(stationId, version, ticket.kind === 'unlisted' ? null : ticket.owner, ticket.seen);
       if (result.recorded) return result.settled;
-      this.notRecorded(stationId, version, 'the claim it was asked under passed to another holder before it was recorded');
+      this.notRecorded(stationId, version, 'the claim it was asked under passed to another holder, or another outcome was recorded, before it was recorded');
       return undefined;
     } finally {
       await this.done(stationId, ticket);

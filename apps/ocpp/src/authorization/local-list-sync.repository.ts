@@ -27,7 +27,13 @@ export interface RepairClaim {
  * nothing, recorded only if it still holds the list then; `busy`, a sync's claim (not recorded);
  * `unlisted`, no list is stored yet (nothing to claim, nothing to race).
  */
-export type AskClaim = { kind: 'own'; tookOver: boolean } | { kind: 'under'; owner: string } | { kind: 'busy'; claim: string } | { kind: 'unlisted' };
+export type AskClaim = ({ kind: 'own'; tookOver: boolean } | { kind: 'under'; owner: string } | { kind: 'busy'; claim: string } | { kind: 'unlisted' }) & AskSeen;
+/**
+ * The list's last recorded outcome when the ask was claimed (`updated_at` as text, null without a
+ * row): an operator's SendLocalList takes no claim, so one recorded meanwhile (on another replica,
+ * the charger having reconnected) is seen only by it; the ask's answer is older and not recorded.
+ */
+type AskSeen = { seen: string | null };
 
 /** An update round a sync claimed (LocalListSyncRepository.claim): the version to send and the marked entries. */
 export interface ClaimedRound {
@@ -115,14 +121,16 @@ export class LocalListSyncRepository {
    */
   async claimAsk(stationId: string, owner: string, leaseMs: number): Promise<AskClaim> {
     return this.db.transaction(async (tx) => {
-      const [row] = (await tx.query(`SELECT sync_owner, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live FROM local_lists WHERE station_id = $1 FOR UPDATE`, [
-        stationId,
-      ])) as { sync_owner: string | null; claim: string | null; live: boolean | null }[];
-      if (!row) return { kind: 'unlisted' };
+      const [row] = (await tx.query(
+        `SELECT sync_owner, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live, updated_at::text AS seen FROM local_lists WHERE station_id = $1 FOR UPDATE`,
+        [stationId],
+      )) as { sync_owner: string | null; claim: string | null; live: boolean | null; seen: string | null }[];
+      if (!row) return { kind: 'unlisted', seen: null };
+      const { seen } = row;
       const other = row.sync_owner !== null && row.sync_owner !== owner;
-      if (other && row.live) return onlyAsks(row.sync_owner!) ? { kind: 'under', owner: row.sync_owner! } : { kind: 'busy', claim: row.claim! };
+      if (other && row.live) return onlyAsks(row.sync_owner!) ? { kind: 'under', owner: row.sync_owner!, seen } : { kind: 'busy', claim: row.claim!, seen };
       await tx.query(`UPDATE local_lists SET sync_owner = $2, sync_until = now() + make_interval(secs => $3::double precision / 1000) WHERE station_id = $1`, [stationId, owner, leaseMs]);
-      return { kind: 'own', tookOver: other };
+      return { kind: 'own', tookOver: other, seen };
     });
   }
 

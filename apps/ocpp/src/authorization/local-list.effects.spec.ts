@@ -12,7 +12,7 @@ const accepted = { status: 'Accepted' as const };
 const config = { OCPP_CALL_TIMEOUT_MS: 1_000 };
 
 /** The claims of a list nobody else holds: each ask takes it (`claimAsk`), then releases it. */
-function freeClaims(claim: () => AskClaim = () => ({ kind: 'own', tookOver: false })) {
+function freeClaims(claim: () => AskClaim = () => ({ kind: 'own', tookOver: false, seen: 't0' })) {
   return {
     claimAsk: jest.fn(async (_s: string, _owner: string, _lease: number) => claim()),
     renew: jest.fn(async () => undefined),
@@ -122,11 +122,12 @@ describe('LocalListEffects', () => {
   it("records a reported version under the ask's own claim or an ask's live one (the same holder when written), never under a sync's", async () => {
     const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
     const executor = new CommandExecutor(logger);
-    const claimed: AskClaim[] = [{ kind: 'own', tookOver: true }, { kind: 'under', owner: 'repair:r1' }, { kind: 'busy', claim: 's1@later' }, { kind: 'unlisted' }];
+    const claimed: AskClaim[] = [{ kind: 'own', tookOver: true, seen: 't1' }, { kind: 'under', owner: 'repair:r1', seen: 't2' }, { kind: 'busy', claim: 's1@later', seen: 't3' }, { kind: 'unlisted', seen: null }];
     const claims = freeClaims(() => claimed.shift()!);
     const holders: (string | null)[] = [];
+    const seen: (string | null | undefined)[] = [];
     const lists = {
-      reported: async (_s: string, _v: number, holder: string | null) => (holders.push(holder), { recorded: true, settled: undefined }),
+      reported: async (_s: string, _v: number, holder: string | null, since?: string | null) => (holders.push(holder), seen.push(since), { recorded: true, settled: undefined }),
     } as unknown as LocalListRepository;
     new LocalListEffects(executor, lists, asRepo(claims), config, logger).onModuleInit();
     const ctx = { stationId: 'CP-4', protocol: 'ocpp1.6', connectionId: 'c4', known: true, registration: 'Accepted', validationPolicy: 'strict', call: async () => ({ kind: 'result', payload: { listVersion: 3 } }), expectTriggered: () => undefined } as unknown as StationContext;
@@ -137,6 +138,8 @@ describe('LocalListEffects', () => {
     const [own] = claims.claimAsk.mock.calls[0]!.slice(1, 2) as [string];
     expect(own).toMatch(/^ask:/);
     expect(holders).toEqual([own, 'repair:r1', null]);
+    // Each recorded only if no outcome was recorded since its claim was looked at (an operator's SendLocalList takes none).
+    expect(seen).toEqual(['t1', 't2', null]);
     expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ stationId: 'CP-4', reportedVersion: 3, why: expect.stringContaining('s1@later') }), expect.stringContaining('not recorded'));
     // Only its own claim is released (taken over from a lapsed one: left lapsed).
     expect(claims.releaseRepair.mock.calls).toEqual([['CP-4', own, true]]);

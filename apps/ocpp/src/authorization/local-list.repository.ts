@@ -116,24 +116,28 @@ export class LocalListRepository {
    * With a `holder`, recorded only while the list's claim is that holder's (`null`: while no live
    * claim holds it), checked under the row's lock: the answer was given under that claim, and a
    * holder since then (a repair, a sync) may have moved the list on, which the late answer would
-   * undo (LocalListAsks). It then says whether it was recorded too.
+   * undo (LocalListAsks). With `seen` too (the list's `updated_at` as text when the claim was looked
+   * at, null: no row), only if no outcome was recorded since (an unclaimed operator's SendLocalList).
+   * It then says whether it was recorded too.
    */
   async reported(stationId: string, version: number): Promise<Settlement | undefined>;
-  async reported(stationId: string, version: number, holder: string | null): Promise<Recorded>;
-  async reported(stationId: string, version: number, holder?: string | null): Promise<Settlement | undefined | Recorded> {
-    const result = await this.record(stationId, version, holder);
+  async reported(stationId: string, version: number, holder: string | null, seen?: string | null): Promise<Recorded>;
+  async reported(stationId: string, version: number, holder?: string | null, seen?: string | null): Promise<Settlement | undefined | Recorded> {
+    const result = await this.record(stationId, version, holder, seen);
     if (holder !== undefined) return result;
     return result.recorded ? result.settled : undefined;
   }
 
-  private async record(stationId: string, version: number, holder: string | null | undefined): Promise<Recorded> {
+  private async record(stationId: string, version: number, holder: string | null | undefined, seen: string | null | undefined): Promise<Recorded> {
     return this.db.transaction(async (tx) => {
-      const [row] = (await tx.query(`SELECT pending_update, sync_owner, sync_until > now() AS live FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as {
+      const [row] = (await tx.query(`SELECT pending_update, sync_owner, sync_until > now() AS live, updated_at::text AS seen FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as {
         pending_update: PendingUpdate | null;
         sync_owner: string | null;
         live: boolean | null;
+        seen: string | null;
       }[];
-      const held = holder === undefined || (holder === null ? !(row?.sync_owner && row.live) : row?.sync_owner === holder);
+      const unchanged = seen === undefined || (row?.seen ?? null) === seen;
+      const held = holder === undefined || (unchanged && (holder === null ? !(row?.sync_owner && row.live) : row?.sync_owner === holder));
       if (!held) return { recorded: false };
       const settlement = row?.pending_update ? settle(row.pending_update, version) : undefined;
       if (row?.pending_update && settlement && settlement.outcome !== 'unknown') await settleEntries(tx, stationId, row.pending_update, settlement);
