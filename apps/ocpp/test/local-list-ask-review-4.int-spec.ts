@@ -1,9 +1,7 @@
-import { jest } from '@jest/globals';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
-import { LocalListEffects } from '../src/authorization/local-list.effects.js';
 import { api, replicaPair, testChargers } from './harness.js';
-import { fullList, uniqueTag, until } from './local-list-helpers.js';
+import { fullList, holdNextListRecord, uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * An operator's SendLocalList takes no claim (it names its version): the claim an operator's
@@ -33,22 +31,10 @@ describe("an operator's GetLocalListVersion recorded late, after an operator's S
     const station = cp.identity;
     expect((await api(a(), 'POST', `/api/v1/stations/${station}/commands/SendLocalList`, fullList(3, x))).status).toBe(200);
 
-    // A's record of the operator's answer waits (a busy database).
-    let recordAnswer!: () => void;
-    const gate = new Promise<void>((r) => (recordAnswer = r));
-    let reached = false;
-    const effects = a().app.app.get(LocalListEffects) as unknown as { inOrder: (stationId: string, record: () => Promise<void>) => Promise<void> };
-    const inOrder = effects.inOrder.bind(effects);
-    jest.spyOn(effects, 'inOrder').mockImplementationOnce((stationId, record) =>
-      inOrder(stationId, async () => {
-        reached = true;
-        await gate;
-        await record();
-      }),
-    );
+    const held = holdNextListRecord(a());
     const asked = api(a(), 'POST', `/api/v1/stations/${station}/commands/GetLocalListVersion`, {});
     try {
-      await until(async () => reached, (r) => r, "A's record of the operator's answer started");
+      await until(async () => held.reached(), (r) => r, "A's record of the operator's answer started");
       // The charger reconnects to B, where the operator sends a Full list v5.
       await cp.stop();
       await onB.booted(station, cs.install);
@@ -56,7 +42,7 @@ describe("an operator's GetLocalListVersion recorded late, after an operator's S
       expect(cs.state.version).toBe(5);
       expect(await stationList(station)).toMatchObject({ listVersion: 5, certain: true });
     } finally {
-      recordAnswer();
+      held.release();
     }
     expect(JSON.stringify((await asked).body)).toContain('"listVersion":3');
     // The charger holds v5 [X, Y]: so must the list (before: version 3, uncertain).

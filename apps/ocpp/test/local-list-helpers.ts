@@ -1,5 +1,8 @@
+import { jest } from '@jest/globals';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import { LocalListEffects } from '../src/authorization/local-list.effects.js';
+import type { OcppHarness } from './harness.js';
 
 /** A token name of its own per test run (suites share one database in a run). */
 export const uniqueTag = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
@@ -43,4 +46,37 @@ export function heldLocalLists() {
       }),
   };
   return state;
+}
+
+/** What a simulated charger's local list holds: its version and each tag's status. */
+export interface ChargerList {
+  version: number;
+  entries: Map<string, string | undefined>;
+}
+
+/** A SendLocalList the charger accepted, applied to the list it holds. */
+export function applyToList(list: ChargerList, req: Ocpp16.SendLocalListRequest): void {
+  if (req.updateType === 'Full') list.entries.clear();
+  for (const e of req.localAuthorizationList ?? []) list.entries.set(e.idTag, e.idTagInfo?.status);
+  list.version = req.listVersion;
+}
+
+/**
+ * Holds the replica's next record of a local-list outcome (a busy database: no connection free):
+ * `reached()` once it started, `release()` lets it write.
+ */
+export function holdNextListRecord(h: OcppHarness): { reached: () => boolean; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let reached = false;
+  const effects = h.app.app.get(LocalListEffects) as unknown as { inOrder: (stationId: string, record: () => Promise<void>) => Promise<void> };
+  const inOrder = effects.inOrder.bind(effects);
+  jest.spyOn(effects, 'inOrder').mockImplementationOnce((stationId, record) =>
+    inOrder(stationId, async () => {
+      reached = true;
+      await gate;
+      await record();
+    }),
+  );
+  return { reached: () => reached, release };
 }

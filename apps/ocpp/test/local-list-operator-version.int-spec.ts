@@ -3,9 +3,8 @@ import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { LocalListSyncRepository } from '../src/authorization/local-list-sync.repository.js';
-import { LocalListEffects } from '../src/authorization/local-list.effects.js';
 import { api, replicaPair, testChargers } from './harness.js';
-import { fullList, uniqueTag, until } from './local-list-helpers.js';
+import { applyToList, fullList, holdNextListRecord, uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * An operator's own GetLocalListVersion (REST or bus command) reaches the same effect as a repair's
@@ -29,11 +28,7 @@ describe("an operator's GetLocalListVersion under the list's claim", () => {
    */
   function charger() {
     const state = { version: 0, entries: new Map<string, string | undefined>(), hold: false, held: [] as ((apply: boolean) => void)[] };
-    const apply = (req: Ocpp16.SendLocalListRequest) => {
-      if (req.updateType === 'Full') state.entries.clear();
-      for (const e of req.localAuthorizationList ?? []) state.entries.set(e.idTag, e.idTagInfo?.status);
-      state.version = req.listVersion;
-    };
+    const apply = (req: Ocpp16.SendLocalListRequest) => applyToList(state, req);
     const install = (cp: ChargePoint16) => {
       cp.handle('SendLocalList', (req) => {
         if (!state.hold || req.updateType !== 'Differential') return apply(req), { status: 'Accepted' as const };
@@ -95,29 +90,17 @@ describe("an operator's GetLocalListVersion under the list's claim", () => {
     const { x, y, cs, cp, station } = await pendingUpdate(a);
     cs.answerHeld(false);
 
-    // A's next record of a local list outcome for the station waits (a busy database: no connection free).
-    let recordAnswer!: () => void;
-    const gate = new Promise<void>((r) => (recordAnswer = r));
-    let reached = false;
-    const effects = a().app.app.get(LocalListEffects) as unknown as { inOrder: (stationId: string, record: () => Promise<void>) => Promise<void> };
-    const inOrder = effects.inOrder.bind(effects);
-    jest.spyOn(effects, 'inOrder').mockImplementationOnce((stationId, record) =>
-      inOrder(stationId, async () => {
-        reached = true;
-        await gate;
-        await record();
-      }),
-    );
+    const held = holdNextListRecord(a());
     const asked = api(a(), 'POST', `/api/v1/stations/${station}/commands/GetLocalListVersion`, {});
     try {
-      await until(async () => reached, (r) => r, "A's record of the operator's answer started");
+      await until(async () => held.reached(), (r) => r, "A's record of the operator's answer started");
       await cp.stop();
 
       const busyOnB = countBusy(b().app.app.get(LocalListSyncRepository));
       await onB.booted(station, cs.install);
       await until(async () => ({ busy: busyOnB.busy, version: cs.state.version }), (s) => s.busy > 0 || s.version === 4, 'B repairing and syncing, or waiting for the list');
     } finally {
-      recordAnswer();
+      held.release();
     }
     const answer = await asked;
     expect(answer).toMatchObject({ status: 200 });

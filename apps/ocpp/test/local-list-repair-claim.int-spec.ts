@@ -8,7 +8,7 @@ import { CommandService } from '../src/commands/command.service.js';
 import { LocalListSyncRepository } from '../src/authorization/local-list-sync.repository.js';
 import { LocalListRepository } from '../src/authorization/local-list.repository.js';
 import { api, replicaPair, testChargers } from './harness.js';
-import { fullList, uniqueTag, until } from './local-list-helpers.js';
+import { applyToList, fullList, uniqueTag, until } from './local-list-helpers.js';
 
 /**
  * The repair of an unanswered update (GetLocalListVersion, its answer settling the pending update)
@@ -44,11 +44,7 @@ describe('local list repair under the claim', () => {
   /** A charger holding its list (version, tag → status); Differentials are held while `hold` is set, applied on release. */
   function charger(bClaimLive: () => Promise<boolean> = async () => false) {
     const state = { version: 0, entries: new Map<string, string | undefined>(), hold: false, held: [] as (() => void)[], asked: [] as { version: number; bClaimLive: boolean }[] };
-    const apply = (req: Ocpp16.SendLocalListRequest) => {
-      if (req.updateType === 'Full') state.entries.clear();
-      for (const e of req.localAuthorizationList ?? []) state.entries.set(e.idTag, e.idTagInfo?.status);
-      state.version = req.listVersion;
-    };
+    const apply = (req: Ocpp16.SendLocalListRequest) => applyToList(state, req);
     const install = (cp: ChargePoint16) => {
       cp.handle('SendLocalList', (req) => {
         if (state.hold && req.updateType === 'Differential') return new Promise((resolve) => state.held.push(() => (apply(req), resolve({ status: 'Accepted' }))));
