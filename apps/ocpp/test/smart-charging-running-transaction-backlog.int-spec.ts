@@ -4,6 +4,7 @@ import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
+import { StartedUnderOlderDefault } from '../src/smart-charging/started-under-older-default.js';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { api, readOnlyConfiguration, send, uniqueStation, type OcppHarness } from './harness.js';
 import { constantPlan, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
@@ -195,10 +196,10 @@ describe('smart charging: the running transaction of a charger delivering its of
     expect(h.events.of(Subjects.OcppChargingProfileFailed, id).filter((e) => e['status'] !== 'Offline' && e['status'] !== 'Timeout')).toEqual([]);
     expect(h.events.of(Subjects.OcppChargingProfileApplied, id).filter((e) => e['planId'] === cut.planId)).toHaveLength(1);
     expect((await api(h, 'GET', `/api/v1/stations/${id}`)).body.capabilities.txDefaultSkipsRunningTransaction).toBe(true);
-    // The next session starts under the cut default: no TxProfile for it (given time for one to go).
+    // The next session starts under the cut default: no TxProfile for it (its start's follow-up done, as the start was answered before it reached us).
     await c.start();
     expect(c.limitNow()).toBe(10);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await h.app.app.get(StartedUnderOlderDefault).settled();
     expect(txProfiles(c.sets)).toEqual([[a, 10]]);
   });
 
@@ -236,7 +237,7 @@ describe('smart charging: the running transaction of a charger delivering its of
     // Stamped after the acceptance: the charger starts it under the cut default.
     await c.start();
     expect(c.limitNow()).toBe(10);
-    await new Promise((r) => setTimeout(r, 2_000)); // time for a TxProfile or a check to go, were one due
+    await h.app.app.get(StartedUnderOlderDefault).settled(); // a TxProfile or a check, were one due, has gone
     expect(txProfiles(c.sets)).toEqual([]);
     expect(c.checks).toHaveLength(checked);
     expect(await row(id)).toMatchObject({ state: 'applied', verification: 'verified' });

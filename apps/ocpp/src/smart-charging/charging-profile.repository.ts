@@ -28,7 +28,7 @@ export interface StationProfileRow extends DesiredProfileRow {
   due: 'unapplied' | 'lease' | null;
 }
 
-function toRow(r: Record<string, unknown>): DesiredProfileRow {
+export function toRow(r: Record<string, unknown>): DesiredProfileRow {
   return {
     stationId: r['station_id'] as string,
     chargingProfileId: Number(r['charging_profile_id']),
@@ -135,24 +135,6 @@ export class ChargingProfileRepository {
     const byStation = new Map<string, DesiredProfileRow[]>();
     for (const row of rows.map(toRow)) byStation.set(row.stationId, [...(byStation.get(row.stationId) ?? []), row]);
     return byStation;
-  }
-
-  /**
-   * The connector's TxDefaultProfile of transaction `transactionId` (still running) if the charger
-   * accepted it after the transaction's start as stored (at receipt for an unset or implausible
-   * clock), with whether its check found the connector above it (`NotObeyed` published for its plan).
-   * By key: the transaction's, then the station's profiles.
-   */
-  async defaultAcceptedAfterStart(stationId: string, transactionId: number): Promise<{ row: DesiredProfileRow; notObeyed: boolean } | undefined> {
-    const [r]: Record<string, unknown>[] = await this.db.query(
-      `SELECT p.*, p.verification LIKE 'exceeded%' AS not_obeyed FROM transactions t
-         JOIN charging_profiles p ON p.station_id = t.station_id AND p.connector_id = t.connector_id
-        WHERE t.transaction_id = $2 AND t.station_id = $1 AND t.stopped_at IS NULL AND NOT t.orphan AND t.connector_id > 0
-          AND p.state = 'applied' AND p.applied->>'chargingProfilePurpose' = 'TxDefaultProfile' AND p.applied_at > t.started_at
-        ORDER BY p.applied_at DESC LIMIT 1`,
-      [stationId, transactionId],
-    );
-    return r && { row: toRow(r), notObeyed: r['not_obeyed'] === true };
   }
 
   /**

@@ -57,7 +57,7 @@ export interface CarriedShare {
 export class RunningTransactionCap {
   private readonly logger: Logger;
   /**
-   * Stations a connector's TxDefaultProfile was accepted for by a pass on this replica or through a
+   * Stations a TxDefaultProfile (a connector's, an emulated cap's) was accepted for by a pass on this replica or through a
    * socket it holds (`defaultAccepted`): the only ones a StartTransaction arriving here can find
    * started under an older default. Never forgotten: a stale entry costs one lookup per start.
    */
@@ -92,7 +92,8 @@ export class RunningTransactionCap {
    */
   async afterPass(stationId: string, accepted: AcceptedProfile[], carried: CarriedShare[], caps: StationCapabilities, now: Date, ctx?: StationContext): Promise<boolean> {
     // Marked before this pass looks up running transactions: a start recorded too late for those lookups finds the mark.
-    if (accepted.some((a) => connectorDefault(a.sent))) this.defaultAccepted(stationId);
+    // Connector 0's too: an emulated station cap's share (id 99) is the default of the connectors without a plan.
+    if (accepted.some((a) => a.sent.profile.chargingProfilePurpose === 'TxDefaultProfile')) this.defaultAccepted(stationId);
     const steps = [
       ...carried.map((c) => ({ key: change(c.against, c.share, now), run: () => this.carryShare(stationId, c, caps, ctx) })),
       ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterAccepted(stationId, a.row, a.sent, caps, { ctx, renewal: a.renewal }) })),
@@ -148,17 +149,27 @@ export class RunningTransactionCap {
    * `afterAccepted`.
    */
   async startedUnderOlderDefault(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
-    if (!caps.txDefaultSkipsRunningTransaction) return this.checkAndCarry(stationId, row, sent, transactionId, ctx);
-    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', ctx);
+    if (!caps.txDefaultSkipsRunningTransaction) return this.checkAndCarry(stationId, row, sent, transactionId, ctx, true);
+    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', ctx, true);
     if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: false, announce: notObeyed, ctx });
     return reopened;
   }
 
+  /**
+   * Transaction `transactionId`, on a connector without a plan of its own, started before the charger
+   * accepted the emulated station cap `row` (`share`: its share of the connector): on a charger known
+   * to need it, the share as its TxProfile, not checked, as a pass carries a share (`carryShare`).
+   */
+  async shareStartedUnderOlderDefault(stationId: string, row: DesiredProfileRow, share: BuiltProfile, transactionId: number, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
+    if (!caps.txDefaultSkipsRunningTransaction) return false;
+    return (await this.send(stationId, row, share, transactionId, 'known', ctx, true)).reopened;
+  }
+
   /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed. */
-  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext): Promise<boolean> {
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false): Promise<boolean> {
     const outcome = await this.verifier.verify(stationId, row, sent, { ctx });
     if (outcome !== 'exceeded' || transactionId === undefined) return false;
-    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx);
+    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
     if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx });
     return reopened;
   }
@@ -188,6 +199,16 @@ export class RunningTransactionCap {
     );
   }
 
+  /** The row's form the charger holds now for its connector, if a pass of the row's plan replaced `was` since it was read. */
+  private async newerForm(stationId: string, row: DesiredProfileRow, was: BuiltProfile): Promise<BuiltProfile | undefined> {
+    const [r]: { applied: BuiltProfile['profile'] }[] = await this.db.query(
+      `SELECT applied FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $3::uuid AND state = 'applied'
+          AND applied->>'chargingProfilePurpose' = 'TxDefaultProfile' AND applied IS DISTINCT FROM $4::jsonb`,
+      [stationId, row.chargingProfileId, row.planId, JSON.stringify(was.profile)],
+    );
+    return r && { connectorId: was.connectorId, profile: r.applied };
+  }
+
   private async running(stationId: string, connectorId: number): Promise<number | undefined> {
     const [id] = await this.transactions.activeAt(this.db.manager, [{ stationId, connectorId, at: new Date() }]);
     return id ?? undefined;
@@ -198,7 +219,7 @@ export class RunningTransactionCap {
    * of the pass: if a newer plan's TxProfile went out meanwhile, ours replaced it on the charger, and
    * the row is sent again (with its TxProfile).
    */
-  private async send(stationId: string, row: DesiredProfileRow, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext): Promise<{ tx?: BuiltProfile; reopened: boolean }> {
+  private async send(stationId: string, row: DesiredProfileRow, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext, readBefore = false): Promise<{ tx?: BuiltProfile; reopened: boolean }> {
     const tx = forRunningTransaction(txDefault, transactionId);
     const reply = await this.caller.setProfile(stationId, tx, ctx);
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
@@ -210,6 +231,11 @@ export class RunningTransactionCap {
     } else if (await this.db.transaction((m) => this.profiles.reopenAfterStaleAccept(m, stationId, row.chargingProfileId, row.planId, undefined, `TxProfile ${tx.profile.chargingProfileId} of a superseded plan accepted`))) {
       reopened = true;
       this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, planId: row.planId }, 'TxProfile of a superseded plan accepted; the current plan is sent again');
+    } else if (readBefore) {
+      // `txDefault` was read from the row before, outside the passes: one of the same plan may have
+      // sent a newer form since (a lower cap's share, a re-split) with its TxProfile, which ours replaced.
+      const newer = await this.newerForm(stationId, row, txDefault);
+      if (newer) await this.caller.setProfile(stationId, forRunningTransaction(newer, transactionId), ctx);
     }
     return { tx: accepted ? tx : undefined, reopened };
   }

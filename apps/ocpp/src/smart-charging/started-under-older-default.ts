@@ -2,15 +2,17 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import { CommandExecutor } from '../commands/command-executor.js';
 import type { StationContext } from '../connection/station-context.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { TransactionNotices, type StartedTransaction } from '../transactions/transaction-notices.js';
-import { ChargingProfileRepository } from './charging-profile.repository.js';
+import { CLOCK_AHEAD_START, UNSET_CLOCK_START } from '../transactions/unset-clock.js';
+import { toRow, type DesiredProfileRow } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import type { BuiltProfile } from './profile-builder.js';
-import { connectorDefault, RunningTransactionCap } from './running-transaction-cap.js';
+import { RunningTransactionCap } from './running-transaction-cap.js';
 
 /**
  * A session whose StartTransaction arrives after the charger accepted its connector's current
@@ -22,20 +24,31 @@ import { connectorDefault, RunningTransactionCap } from './running-transaction-c
  * held as the pass holds a running transaction (`RunningTransactionCap.startedUnderOlderDefault`).
  * A session started after the default's acceptance runs under it: nothing to do.
  *
- * Off the start's answer, on the replica holding the socket (the notice comes from there). Only
- * stations whose connector default was accepted by or through this replica are looked up
- * (`mayHoldOlderDefault`): one lookup by key per start there, none elsewhere.
+ * A connector without a plan of its own runs under an emulated station cap's share (id 99, or the
+ * shares form): a session started under an older share gets the current one, as a pass carries it.
+ * A start stamped by an unset or far-ahead clock is stored at receipt: when it began is unknown, so
+ * it is held whenever its connector has a default the charger accepted.
+ *
+ * Off the start's answer, on the replica holding the socket (the notice comes from there), one start
+ * at a time per station, after any pass running there (`LimitDispatcher.dispatch` serialises them):
+ * a transaction that pass found is held once, by the pass. Only stations a TxDefaultProfile was
+ * accepted for by or through this replica are looked up (`mayHoldOlderDefault`): one lookup by key
+ * per start there, none elsewhere.
  */
 @Injectable()
 export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
   private readonly logger: Logger;
   /** Work under way, awaited at shutdown so none writes after the database closed. */
   private readonly underway = new Set<Promise<void>>();
+  /** The last hold per station: one at a time (a retried start's copy finds the first one's TxProfile in the row's check). */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Set at shutdown: a start answered from then on is not held (the sessions close next, the database after them). */
+  private stopping = false;
 
   constructor(
     private readonly notices: TransactionNotices,
     private readonly executor: CommandExecutor,
-    private readonly profiles: ChargingProfileRepository,
+    private readonly db: DataSource,
     private readonly stations: StationRepository,
     private readonly cap: RunningTransactionCap,
     private readonly dispatcher: LimitDispatcher,
@@ -46,34 +59,86 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.notices.onStarted((ctx, started) => {
-      if (!this.cap.mayHoldOlderDefault(ctx.stationId)) return;
-      const work: Promise<void> = this.hold(ctx, started)
+      if (this.stopping || !this.cap.mayHoldOlderDefault(ctx.stationId)) return;
+      const work: Promise<void> = this.inTurn(ctx.stationId, () => this.hold(ctx, started))
         .catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, ...started }, 'could not hold a session started under an older TxDefaultProfile to the current limit'))
         .finally(() => this.underway.delete(work));
       this.underway.add(work);
     });
     // A pass on another replica sends through the socket held here: its accepted defaults count too.
     this.executor.afterAnswer('SetChargingProfile', async (ctx, payload, answer) => {
-      if (answer['status'] === 'Accepted' && connectorDefault(builtOf(payload))) this.cap.defaultAccepted(ctx.stationId);
+      if (answer['status'] === 'Accepted' && builtOf(payload).profile?.chargingProfilePurpose === 'TxDefaultProfile') this.cap.defaultAccepted(ctx.stationId);
     });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.underway]);
+    this.stopping = true;
+    await this.settled();
+  }
+
+  /** Until no work is under way (work started while waiting included). */
+  async settled(): Promise<void> {
+    while (this.underway.size > 0) await Promise.all([...this.underway]);
   }
 
   private async hold(ctx: StationContext, started: StartedTransaction): Promise<void> {
     const { stationId } = ctx;
-    const found = await this.profiles.defaultAcceptedAfterStart(stationId, started.transactionId);
+    if (!(await this.defaultAcceptedAfterStart(stationId, started.transactionId))) return;
+    // A pass for the station may be under way (a reconnect's, a new plan's) and find this transaction
+    // running too: its check and TxProfile and ours would each report it (two NotObeyed, two
+    // `applied` for one plan). Passes run one at a time here: this waits for the one running, and a
+    // transaction it held is then named in the row's check.
+    await this.dispatcher.dispatch(stationId, { all: false }).catch(() => undefined);
+    const found = await this.defaultAcceptedAfterStart(stationId, started.transactionId);
     if (!found?.row.applied) return;
-    const { row, notObeyed } = found;
-    const sent: BuiltProfile = { connectorId: row.connectorId, profile: row.applied as unknown as BuiltProfile['profile'] };
-    this.logger.info({ stationId, connectorId: row.connectorId, transactionId: started.transactionId, planId: row.planId }, 'session started before its connector took the current TxDefaultProfile; held as a running transaction');
+    const { row, notObeyed, connectorId } = found;
+    // The cap's form (id 99, or a share in the shares form) is the same even share for every connector.
+    const sent: BuiltProfile = { connectorId, profile: row.applied as unknown as BuiltProfile['profile'] };
+    this.logger.info({ stationId, connectorId, transactionId: started.transactionId, planId: row.planId }, 'session started before its connector took the current TxDefaultProfile; held as a running transaction');
     const caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
-    if (await this.cap.startedUnderOlderDefault(stationId, row, sent, started.transactionId, notObeyed, caps, ctx)) {
+    const reopened = row.connectorId === 0
+      ? await this.cap.shareStartedUnderOlderDefault(stationId, row, sent, started.transactionId, caps, ctx)
+      : await this.cap.startedUnderOlderDefault(stationId, row, sent, started.transactionId, notObeyed, caps, ctx);
+    if (reopened) {
       // The TxProfile of a plan the row no longer holds replaced the newer one: the current plan goes again at once.
       void this.dispatcher.dispatch(stationId, { all: false }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not send the current plan again'));
     }
+  }
+
+  /** Runs `work` after the station's previous hold has settled. */
+  private inTurn(stationId: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.chains.get(stationId) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    this.chains.set(stationId, settled);
+    void settled.then(() => {
+      if (this.chains.get(stationId) === settled) this.chains.delete(stationId);
+    });
+    return run;
+  }
+
+  /**
+   * The connector's TxDefaultProfile of transaction `transactionId` (still running) if the charger
+   * accepted it after the transaction's start as stored, or at any time if the start's stamp was not
+   * its time (an unset or far-ahead clock: stored at receipt, it may have begun long before, offline),
+   * unless the row's check already went through that transaction's TxProfile (a pass held it, or a
+   * copy of its start did); with whether that check found the connector above it (`NotObeyed`
+   * published for its plan). A connector without a plan of its own (none, or refused) runs under an
+   * emulated station cap's share: the cap's row then. By key: the transaction's, then the station's profiles.
+   */
+  private async defaultAcceptedAfterStart(stationId: string, transactionId: number): Promise<{ row: DesiredProfileRow; notObeyed: boolean; connectorId: number } | undefined> {
+    const [r]: Record<string, unknown>[] = await this.db.query(
+      `SELECT p.*, p.verification LIKE 'exceeded%' AS not_obeyed, t.connector_id AS tx_connector_id FROM transactions t
+         JOIN charging_profiles p ON p.station_id = t.station_id AND (p.connector_id = t.connector_id OR (p.connector_id = 0 AND NOT EXISTS (
+                SELECT 1 FROM charging_profiles o WHERE o.station_id = t.station_id AND o.connector_id = t.connector_id AND o.state IN ('applied', 'pending', 'failed'))))
+        WHERE t.transaction_id = $2 AND t.station_id = $1 AND t.stopped_at IS NULL AND NOT t.orphan AND t.connector_id > 0
+          AND p.state = 'applied' AND p.applied->>'chargingProfilePurpose' = 'TxDefaultProfile'
+          AND (p.applied_at > t.started_at
+               OR EXISTS (SELECT 1 FROM station_messages m WHERE m.station_id = t.station_id AND m.received_at = t.started_at AND m.kind = ANY($3::text[])))
+          AND (p.verification IS NULL OR p.verification NOT LIKE ('%via TxProfile % for transaction ' || t.transaction_id))
+        ORDER BY p.applied_at DESC LIMIT 1`,
+      [stationId, transactionId, [UNSET_CLOCK_START, CLOCK_AHEAD_START]],
+    );
+    return r && { row: toRow(r), notObeyed: r['not_obeyed'] === true, connectorId: Number(r['tx_connector_id']) };
   }
 }
 
