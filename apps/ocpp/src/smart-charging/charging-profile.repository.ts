@@ -155,11 +155,12 @@ export class ChargingProfileRepository {
 
   /**
    * Where the station's cap is emulated: the count a pass last split it over (on any replica) and
-   * the highest connector known now (a status or a plan after that split). Undefined otherwise.
+   * the highest connector known now (a status, a plan or the charger's NumberOfConnectors after that
+   * split). Undefined otherwise.
    */
   async splitOf(stationId: string): Promise<{ split: number; known: number } | undefined> {
     const [row]: { split: number; known: number }[] = await this.db.query(
-      `SELECT p.split_over AS split, GREATEST(${KNOWN_CONNECTORS}) AS known
+      `SELECT p.split_over AS split, GREATEST(${KNOWN_CONNECTORS}, COALESCE((s.capabilities->>'numberOfConnectors')::int, 0)) AS known
          FROM charging_profiles p JOIN stations s ON s.id = p.station_id
         WHERE p.station_id = $1 AND p.connector_id = 0 AND p.state <> 'cleared' AND p.split_over IS NOT NULL
           AND s.capabilities->>'chargePointMaxProfileRefused' = 'true'`,

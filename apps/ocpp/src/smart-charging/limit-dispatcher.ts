@@ -198,11 +198,10 @@ export class LimitDispatcher {
   /** Never throws: the shares are out and recorded, so a failed check must not skip the rest of the pass (a reopened plan); a later status or pass re-splits. */
   private async splitOvertaken(stationId: string, n: number): Promise<boolean> {
     try {
+      // `known` includes a NumberOfConnectors raised since this pass read it (a GetConfiguration answer on the
+      // socket's replica), whose re-split may have recorded its count before this pass wrote its lower one over it.
       const now = await this.profiles.splitOf(stationId);
-      if (now === undefined || Math.max(now.split, now.known) > n) return now !== undefined;
-      // A NumberOfConnectors raised since this pass read it (a GetConfiguration answer on the socket's replica) is
-      // in neither: that replica's re-split may have recorded it before this pass wrote its lower count over it.
-      return (((await this.stations.capabilities(stationId)) as DispatchCapabilities).numberOfConnectors ?? 0) > n;
+      return now !== undefined && Math.max(now.split, now.known) > n;
     } catch (err) {
       this.logger.warn({ err, stationId }, 'could not check whether the emulated station cap was split over more connectors meanwhile');
       return false;
