@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { DataSource } from 'typeorm';
 import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
-import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
-import { connectorProfileId, STATION_CAP_PROFILE_ID } from '../src/smart-charging/profile-builder.js';
 import { api, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger } from './smart-charging-harness.js';
+import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
 
 /**
  * Two replicas: a pass on B reads the capabilities (NumberOfConnectors 2) and, before it records
@@ -33,32 +29,11 @@ describe('emulated station cap: a pass overtaken by a NumberOfConnectors raised 
     await a.close();
   });
 
-  async function planOnB(stationId: string, limits: [number, number][]): Promise<Promise<void>> {
-    const plan = constantPlan(stationId, limits);
-    const profiles = b.app.app.get(ChargingProfileRepository);
-    await b.app.app.get(DataSource).transaction(async (tx) => {
-      for (const limit of plan.connectors) {
-        const cap = limit.connectorId === 0;
-        await profiles.upsertDesired(tx, {
-          stationId,
-          chargingProfileId: cap ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
-          connectorId: limit.connectorId,
-          purpose: cap ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
-          stackLevel: 0,
-          desired: limit,
-          planId: randomUUID(),
-          planOccurredAt: new Date().toISOString(),
-        });
-      }
-    });
-    return b.app.app.get(LimitDispatcher).dispatch(stationId, { all: false });
-  }
-
   it('sends its shares again over the stored count (36 A over 3 connectors: 12 A each, not 18 A)', async () => {
     const config = new Map([['NumberOfConnectors', '2'], ['ChargeProfileMaxStackLevel', '2']]);
     const { cp, limitNow } = await onlineProfileCharger(a, chargers, Object.fromEntries(config), { prefix: 'SCCOUNTRACE', refuseStationCap: true });
     cp.handle('GetConfiguration', () => ({ configurationKey: [...config].map(([key, value]) => ({ key, value, readonly: true })) }));
-    await planOnB(cp.identity, [[0, 40], [1, 32]]);
+    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 20))).toBe(true);
     // B's next pass stops just before it records its split (its capabilities read already).
     const profiles = b.app.app.get(ChargingProfileRepository);
@@ -71,7 +46,7 @@ describe('emulated station cap: a pass overtaken by a NumberOfConnectors raised 
       await gate;
       return original(...args);
     });
-    const passOnB = planOnB(cp.identity, [[0, 36], [1, 32]]);
+    const passOnB = planOn(b, cp.identity, [[0, 36], [1, 32]]).then((p) => p.pass);
     expect(await eventually(() => gated)).toBe(true);
     config.set('NumberOfConnectors', '3');
     expect((await api(a, 'POST', `/api/v1/stations/${cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] })).status).toBe(200);

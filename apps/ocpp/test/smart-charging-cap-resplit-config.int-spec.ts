@@ -1,16 +1,12 @@
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { ocppCommandSubject, OcppCommandReplyV1 } from '@cpo/contracts';
-import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
-import { DataSource } from 'typeorm';
-import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
 import { ConnectorSplits } from '../src/smart-charging/connector-splits.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
-import { connectorProfileId, STATION_CAP_PROFILE_ID } from '../src/smart-charging/profile-builder.js';
 import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
+import { constantPlan, onlineProfileCharger, planOn, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null };
 
@@ -164,35 +160,13 @@ describe('smart charging: a count from GetConfiguration splits the cap again on 
     return ids.every((id) => all.some((r) => r.chargingProfileId === id && r.state !== 'pending' && (r.state !== 'applied' || r.verification !== null)));
   };
 
-  /** The plan stored and dispatched by replica B alone (as its consumer would), the socket being on A. */
-  async function planOnB(stationId: string, limits: [number, number][]): Promise<void> {
-    const plan = constantPlan(stationId, limits);
-    const profiles = b.app.app.get(ChargingProfileRepository);
-    await b.app.app.get(DataSource).transaction(async (tx) => {
-      for (const limit of plan.connectors) {
-        const cap = limit.connectorId === 0;
-        await profiles.upsertDesired(tx, {
-          stationId,
-          chargingProfileId: cap ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
-          connectorId: limit.connectorId,
-          purpose: cap ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
-          stackLevel: 0,
-          desired: limit,
-          planId: randomUUID(),
-          planOccurredAt: new Date().toISOString(),
-        });
-      }
-    });
-    await b.app.app.get(LimitDispatcher).dispatch(stationId, { all: false });
-  }
-
   it('B split the cap over 2 through A; a GetConfiguration asked on B reports 3', async () => {
     const config = new Map([['NumberOfConnectors', '2'], ['ChargeProfileMaxStackLevel', '2']]);
     const { cp, limitNow } = await onlineProfileCharger(a, chargers, Object.fromEntries(config), { prefix: 'SCSPLITCFGR', refuseStationCap: true });
     cp.handle('GetConfiguration', (req) => ({
       configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: true })),
     }));
-    await planOnB(cp.identity, [[0, 40], [1, 32]]);
+    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
     expect([limitNow(1), limitNow(2), limitNow(3)]).toEqual([20, 20, 20]);
     config.set('NumberOfConnectors', '3');

@@ -1,14 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { DataSource } from 'typeorm';
-import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
-import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
 import { StationCaller } from '../src/smart-charging/station-caller.js';
-import { connectorProfileId, STATION_CAP_PROFILE_ID } from '../src/smart-charging/profile-builder.js';
 import { send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger } from './smart-charging-harness.js';
+import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
 
 /**
  * Two replicas: a pass on B (a plan consumed there) splits the emulated cap over the count it read,
@@ -24,22 +19,9 @@ describe('emulated station cap: a pass overtaken by another replica\'s re-split'
   afterEach(async () => { jest.restoreAllMocks(); await Promise.all(chargers.splice(0).map((c) => c.stop())); });
   afterAll(async () => { await b.close(); await a.close(); });
 
-  async function planOnB(stationId: string, limits: [number, number][]): Promise<{ pass: Promise<void> }> {
-    const plan = constantPlan(stationId, limits);
-    const profiles = b.app.app.get(ChargingProfileRepository);
-    await b.app.app.get(DataSource).transaction(async (tx) => {
-      for (const limit of plan.connectors) {
-        const cap = limit.connectorId === 0;
-        await profiles.upsertDesired(tx, { stationId, chargingProfileId: cap ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId), connectorId: limit.connectorId,
-          purpose: cap ? 'ChargePointMaxProfile' : 'TxDefaultProfile', stackLevel: 0, desired: limit, planId: randomUUID(), planOccurredAt: new Date().toISOString() });
-      }
-    });
-    return { pass: b.app.app.get(LimitDispatcher).dispatch(stationId, { all: false }) };
-  }
-
   it('sends its shares again over the new count (36 A over 3 connectors: 12 A each, not 18 A)', async () => {
     const { cp, limitNow } = await onlineProfileCharger(a, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCRACE', refuseStationCap: true });
-    await (await planOnB(cp.identity, [[0, 40], [1, 32]])).pass;
+    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 20))).toBe(true);
     const caller = b.app.app.get(StationCaller);
     const original = caller.setProfile.bind(caller);
@@ -47,7 +29,7 @@ describe('emulated station cap: a pass overtaken by another replica\'s re-split'
     const gate = new Promise<void>((r) => (release = r));
     let gated = false;
     jest.spyOn(caller, 'setProfile').mockImplementation(async (...args) => { gated = true; await gate; return original(...args); });
-    const { pass: passOnB } = await planOnB(cp.identity, [[0, 36], [1, 32]]);
+    const { pass: passOnB } = await planOn(b, cp.identity, [[0, 36], [1, 32]]);
     expect(await eventually(() => gated)).toBe(true);
     await send(cp, 'StatusNotification', { connectorId: 3, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 12), 5_000)).toBe(true);

@@ -1,12 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { DataSource } from 'typeorm';
-import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
-import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
-import { connectorProfileId, STATION_CAP_PROFILE_ID } from '../src/smart-charging/profile-builder.js';
 import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger } from './smart-charging-harness.js';
+import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; state: string; verification: string | null };
 
@@ -39,31 +34,9 @@ describe('smart charging: an emulated cap split on another replica, split again 
   };
   const status = (cp: ChargePoint16, connectorId: number) => send(cp, 'StatusNotification', { connectorId, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
 
-  /** The plan stored and dispatched by replica B alone (as its consumer would), the socket being on A. */
-  async function planOnB(stationId: string, limits: [number, number][]): Promise<void> {
-    const plan = constantPlan(stationId, limits);
-    const profiles = b.app.app.get(ChargingProfileRepository);
-    await b.app.app.get(DataSource).transaction(async (tx) => {
-      for (const limit of plan.connectors) {
-        const cap = limit.connectorId === 0;
-        await profiles.upsertDesired(tx, {
-          stationId,
-          chargingProfileId: cap ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
-          connectorId: limit.connectorId,
-          purpose: cap ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
-          stackLevel: 0,
-          desired: limit,
-          planId: randomUUID(),
-          planOccurredAt: new Date().toISOString(),
-        });
-      }
-    });
-    await b.app.app.get(LimitDispatcher).dispatch(stationId, { all: false });
-  }
-
   it('a status of connector 3 on the socket replica after B split the cap over 2', async () => {
     const { cp, limitNow } = await onlineProfileCharger(a, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCSPLITR', refuseStationCap: true });
-    await planOnB(cp.identity, [[0, 40], [1, 32]]);
+    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
     expect([limitNow(1), limitNow(2), limitNow(3)]).toEqual([20, 20, 20]);
     await status(cp, 3);

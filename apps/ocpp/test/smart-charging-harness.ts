@@ -6,6 +6,10 @@ import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { SmartCharging16, type Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { DataSource } from 'typeorm';
+import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
+import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
+import { connectorProfileId, STATION_CAP_PROFILE_ID } from '../src/smart-charging/profile-builder.js';
 import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
 
 export interface ProfileChargerOptions {
@@ -105,6 +109,31 @@ export function constantPlan(stationId: string, limits: [number, number][], star
 }
 
 /** Publishes a plan as the planner's outbox would, with the `occurredAt` it was made at; returns the event id. */
+/**
+ * A plan's rows stored and dispatched by replica `h` alone (as its consumer would), wherever the
+ * station's socket is: `pass` settles when that replica's pass ends.
+ */
+export async function planOn(h: OcppHarness, stationId: string, limits: [number, number][]): Promise<{ pass: Promise<void> }> {
+  const plan = constantPlan(stationId, limits);
+  const profiles = h.app.app.get(ChargingProfileRepository);
+  await h.app.app.get(DataSource).transaction(async (tx) => {
+    for (const limit of plan.connectors) {
+      const cap = limit.connectorId === 0;
+      await profiles.upsertDesired(tx, {
+        stationId,
+        chargingProfileId: cap ? STATION_CAP_PROFILE_ID : connectorProfileId(limit.connectorId),
+        connectorId: limit.connectorId,
+        purpose: cap ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
+        stackLevel: 0,
+        desired: limit,
+        planId: randomUUID(),
+        planOccurredAt: new Date().toISOString(),
+      });
+    }
+  });
+  return { pass: h.app.app.get(LimitDispatcher).dispatch(stationId, { all: false }) };
+}
+
 export async function publishPlanAt(h: OcppHarness, p: PlannerStationLimitsPlanned, occurredAt: Date): Promise<string> {
   const js = h.app.app.get<JetStreamClient>(JETSTREAM);
   const names = h.app.app.get(BusNames);
