@@ -157,7 +157,7 @@ describe('smart charging: a session started under an older TxDefaultProfile (rev
     expect(txProfiles(c.sets)).toEqual([[b, 10]]);
   });
 
-  it('a TxProfile read before a pass of the same plan sent the connector a lower share (and its TxProfile) does not stay over it', async () => {
+  it('a pass of a lower share while a hold is slow to send goes after it, in the station\'s turn: the lower share stays', async () => {
     const c = slowCharger(h.wsUrl, 2, { refuseStationCap: true });
     chargers.push(c.cp);
     const id = c.cp.identity;
@@ -186,14 +186,19 @@ describe('smart charging: a session started under an older TxDefaultProfile (rev
     });
     const b = await deliver();
     expect(await eventually(() => reached)).toBe(true);
-    // Meanwhile the cap is cut to 16 A: 8 A a connector, 101 goes again at 8 A (same plan) with its TxProfile.
+    // Meanwhile the cap is cut to 16 A: 8 A a connector, 101 goes again at 8 A (same plan) with its
+    // TxProfile, in the pass that waits for the hold's turn. (Passes and holds interleaved, the 12 A
+    // TxProfile went out over the pass's 8 A one and had to be sent again: 8, 12, 8.)
     const p3 = constantPlan(id, [[0, 16]]);
+    const sentBefore = c.sets.length;
     await publishPlanAt(h, p3, new Date());
-    expect(await eventually(() => txProfiles(c.sets).some(([t, limit]) => t === b && limit === 8))).toBe(true);
-    expect(c.limitNow(1)).toBe(8);
+    // Nothing of that pass goes while the hold holds the turn (interleaved, its 8 A default went at once).
+    expect(await eventually(() => c.sets.length > sentBefore, 1_000)).toBe(false);
     go();
+    expect(await eventually(() => txProfiles(c.sets).some(([t, limit]) => t === b && limit === 8))).toBe(true);
     await h.app.app.get(StartedUnderOlderDefault).settled();
     await h.app.app.get(LimitDispatcher).dispatch(id, { all: false });
     expect(c.limitNow(1)).toBe(8);
+    expect(txProfiles(c.sets).filter(([t]) => t === b)).toEqual([[b, 12], [b, 8]]);
   });
 });

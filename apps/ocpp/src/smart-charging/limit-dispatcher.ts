@@ -72,13 +72,22 @@ export class LimitDispatcher {
    * another answer to the plan) nor an older plan it read before the newer one was stored.
    */
   dispatch(stationId: string, options: DispatchOptions): Promise<void> {
-    const pass = (this.passes.get(stationId) ?? Promise.resolve()).then(() => this.pass(stationId, options));
-    const settled = pass.catch(() => undefined);
+    return this.inTurn(stationId, () => this.pass(stationId, options));
+  }
+
+  /**
+   * Runs `work` in the station's turn: after the pass (or turn) under way, before any queued after
+   * it, none meanwhile. For work on the station's profiles outside a pass (a session started under an
+   * older default) that a pass would otherwise do too, or undo. `work` must not await a pass itself.
+   */
+  inTurn<T>(stationId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.passes.get(stationId) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
     this.passes.set(stationId, settled);
     void settled.then(() => {
       if (this.passes.get(stationId) === settled) this.passes.delete(stationId);
     });
-    return pass;
+    return run;
   }
 
   private async pass(stationId: string, options: DispatchOptions): Promise<void> {

@@ -11,7 +11,7 @@ import { TransactionNotices, type StartedTransaction } from '../transactions/tra
 import { CLOCK_AHEAD_START, UNSET_CLOCK_START } from '../transactions/unset-clock.js';
 import { toRow, type DesiredProfileRow } from './charging-profile.repository.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
-import type { BuiltProfile } from './profile-builder.js';
+import { isManagedProfileId, type BuiltProfile } from './profile-builder.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 
 /**
@@ -29,9 +29,10 @@ import { RunningTransactionCap } from './running-transaction-cap.js';
  * A start stamped by an unset or far-ahead clock is stored at receipt: when it began is unknown, so
  * it is held whenever its connector has a default the charger accepted.
  *
- * Off the start's answer, on the replica holding the socket (the notice comes from there), one start
- * at a time per station, after any pass running there (`LimitDispatcher.dispatch` serialises them):
- * a transaction that pass found is held once, by the pass. Only stations a TxDefaultProfile was
+ * Off the start's answer, on the replica holding the socket (the notice comes from there), one turn
+ * at a time per station, holding the starts that arrived while the previous one ran, after any pass
+ * running there (`LimitDispatcher.dispatch` serialises them): a transaction that pass found is held
+ * once, by the pass. Only stations a TxDefaultProfile was
  * accepted for by or through this replica are looked up (`mayHoldOlderDefault`): one lookup by key
  * per start there, none elsewhere.
  */
@@ -42,6 +43,12 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
   private readonly underway = new Set<Promise<void>>();
   /** The last hold per station: one at a time (a retried start's copy finds the first one's TxProfile in the row's check). */
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Per station, the starts waiting for its next turn, all held in that turn after one wait for the
+   * station's passes: that wait queues a pass, which sends every unanswered row again and may wait a
+   * call timeout; one per start made a backlog of N starts cost N passes and N timeouts in a row.
+   */
+  private readonly waiting = new Map<string, { ctx: StationContext; starts: StartedTransaction[] }>();
   /** Set at shutdown: a start answered from then on is not held (the sessions close next, the database after them). */
   private stopping = false;
 
@@ -60,14 +67,29 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.notices.onStarted((ctx, started) => {
       if (this.stopping || !this.cap.mayHoldOlderDefault(ctx.stationId)) return;
-      const work: Promise<void> = this.inTurn(ctx.stationId, () => this.hold(ctx, started))
-        .catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, ...started }, 'could not hold a session started under an older TxDefaultProfile to the current limit'))
+      const queued = this.waiting.get(ctx.stationId);
+      if (queued) {
+        // The latest socket: the turn's calls go through it.
+        queued.ctx = ctx;
+        queued.starts.push(started);
+        return;
+      }
+      const batch = { ctx, starts: [started] };
+      this.waiting.set(ctx.stationId, batch);
+      const work: Promise<void> = this.inTurn(ctx.stationId, () => {
+        this.waiting.delete(ctx.stationId);
+        return this.holdAll(batch.ctx, batch.starts);
+      })
+        .catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'could not hold sessions started under an older TxDefaultProfile to the current limit'))
         .finally(() => this.underway.delete(work));
       this.underway.add(work);
     });
     // A pass on another replica sends through the socket held here: its accepted defaults count too.
+    // Only the grid limits' ids: an operator's own default (ids those reserve are refused to operators)
+    // on a station without grid limits would have cost every later start there a lookup for nothing.
     this.executor.afterAnswer('SetChargingProfile', async (ctx, payload, answer) => {
-      if (answer['status'] === 'Accepted' && builtOf(payload).profile?.chargingProfilePurpose === 'TxDefaultProfile') this.cap.defaultAccepted(ctx.stationId);
+      const { profile } = builtOf(payload);
+      if (answer['status'] === 'Accepted' && profile?.chargingProfilePurpose === 'TxDefaultProfile' && isManagedProfileId(profile.chargingProfileId)) this.cap.defaultAccepted(ctx.stationId);
     });
   }
 
@@ -81,14 +103,33 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
     while (this.underway.size > 0) await Promise.all([...this.underway]);
   }
 
+  private async holdAll(ctx: StationContext, starts: StartedTransaction[]): Promise<void> {
+    const { stationId } = ctx;
+    const due: StartedTransaction[] = [];
+    for (const started of starts) {
+      if (await this.each(stationId, started, () => this.defaultAcceptedAfterStart(stationId, started.transactionId))) due.push(started);
+    }
+    if (due.length === 0) return;
+    // A pass for the station may be under way (a reconnect's, a new plan's) and find these transactions
+    // running too: its check and TxProfile and ours would each report one (two NotObeyed, two
+    // `applied` for one plan). Held in the station's turn, after that pass and before the next (which
+    // a queued pass of our own would not give, and it would send every unanswered row again, waiting
+    // its call timeout): a transaction the pass held is then named in the row's check.
+    await this.dispatcher.inTurn(stationId, async () => {
+      for (const started of due) await this.each(stationId, started, () => this.hold(ctx, started));
+    });
+  }
+
+  /** One start's part of a turn: its failure is logged, the others' go on. */
+  private each<T>(stationId: string, started: StartedTransaction, work: () => Promise<T>): Promise<T | undefined> {
+    return work().catch((err: unknown) => {
+      this.logger.error({ err, stationId, ...started }, 'could not hold a session started under an older TxDefaultProfile to the current limit');
+      return undefined;
+    });
+  }
+
   private async hold(ctx: StationContext, started: StartedTransaction): Promise<void> {
     const { stationId } = ctx;
-    if (!(await this.defaultAcceptedAfterStart(stationId, started.transactionId))) return;
-    // A pass for the station may be under way (a reconnect's, a new plan's) and find this transaction
-    // running too: its check and TxProfile and ours would each report it (two NotObeyed, two
-    // `applied` for one plan). Passes run one at a time here: this waits for the one running, and a
-    // transaction it held is then named in the row's check.
-    await this.dispatcher.dispatch(stationId, { all: false }).catch(() => undefined);
     const found = await this.defaultAcceptedAfterStart(stationId, started.transactionId);
     if (!found?.row.applied) return;
     const { row, notObeyed, connectorId } = found;
