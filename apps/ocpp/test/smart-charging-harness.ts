@@ -85,7 +85,22 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     if (o.newTransactionsOnly) sessions.set(connectorId, { transactionId, startedAt, defaults: installed.filter((i) => i.profile.chargingProfilePurpose === 'TxDefaultProfile') });
     return transactionId;
   };
-  return { cp, sets, behaviour, limitNow, holds, stationCap, start };
+  /**
+   * A session begins now on the connector (`newTransactionsOnly`: under the defaults installed now),
+   * its StartTransaction held back (an offline backlog) until the returned `deliver`, which returns its id.
+   */
+  const begin = (connectorId: number, idTag: string) => {
+    const startedAt = new Date();
+    // Id 0 until delivered: no TxProfile can name it before.
+    const session = { transactionId: 0, startedAt, defaults: installed.filter((i) => i.profile.chargingProfilePurpose === 'TxDefaultProfile') };
+    if (o.newTransactionsOnly) sessions.set(connectorId, session);
+    return async () => {
+      const { transactionId } = await send(cp, 'StartTransaction', { connectorId, idTag, meterStart: 0, timestamp: startedAt.toISOString() });
+      session.transactionId = transactionId;
+      return transactionId;
+    };
+  };
+  return { cp, sets, behaviour, limitNow, holds, stationCap, start, begin };
 }
 
 /** A profile charger connected and booted, its onboarding read (capabilities known); stopped by the suite through `chargers`. */

@@ -53,6 +53,7 @@ export class ProfileVerifier {
     const expected = expectedLimit(built, now);
     // A station cap emulated as a connector-0 TxDefaultProfile applies per connector: ask connector 1,
     // which runs under that share, or under its own profile holding at most the share (`underStationShare`).
+    // (Where a session runs, the caller passes the form on that connector: `RunningTransactionCap.capCheck`.)
     const connectorId = built.connectorId === 0 && built.profile.chargingProfilePurpose !== 'ChargePointMaxProfile' ? 1 : built.connectorId;
     let outcome: Verification = 'unverifiable';
     let reported: number | undefined;

@@ -35,6 +35,14 @@ export interface CarriedShare {
   against: DesiredProfileRow;
 }
 
+/** Where an emulated cap is checked on a charger not known either way (`capCheck`): its form on a connector with a session, and the other sessions under its shares. */
+interface CapCheck {
+  accepted: AcceptedProfile;
+  form: BuiltProfile;
+  transactionId: number;
+  others: { row: DesiredProfileRow; share: BuiltProfile; transactionId: number }[];
+}
+
 /**
  * What follows a profile the charger accepted: its check (`ProfileVerifier`), and for a connector's
  * TxDefaultProfile the running transaction. OCPP 1.6 §3.13.1 defines TxDefaultProfile as the default
@@ -88,7 +96,8 @@ export class RunningTransactionCap {
   /**
    * After a dispatch pass: each accepted profile's follow-up (`afterAccepted`) and each carried share's
    * TxProfile, decreases first (`change`). On a tie a share goes first: id 99's check on connector 1
-   * must see that connector's transaction already held. True as `afterAccepted`.
+   * must see that connector's transaction already held. On a charger not known either way, the
+   * emulated cap is checked where a session runs (`capCheck`). True as `afterAccepted`.
    */
   async afterPass(stationId: string, accepted: AcceptedProfile[], carried: CarriedShare[], caps: StationCapabilities, now: Date, ctx?: StationContext): Promise<boolean> {
     // Marked before this pass looks up running transactions: a start recorded too late for those lookups finds the mark.
@@ -96,7 +105,7 @@ export class RunningTransactionCap {
     if (accepted.some((a) => a.sent.profile.chargingProfilePurpose === 'TxDefaultProfile')) this.defaultAccepted(stationId);
     const steps = [
       ...carried.map((c) => ({ key: change(c.against, c.share, now), run: () => this.carryShare(stationId, c, caps, ctx) })),
-      ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterAccepted(stationId, a.row, a.sent, caps, { ctx, renewal: a.renewal }) })),
+      ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterStep(stationId, a, carried, caps, ctx) })),
     ].sort((a, b) => (a.key === b.key ? 0 : a.key - b.key));
     let reopened = false;
     for (const step of steps) {
@@ -122,6 +131,46 @@ export class RunningTransactionCap {
     return transactionId !== undefined && (await this.send(stationId, c.row, c.share, transactionId, 'known', ctx)).reopened;
   }
 
+  /** An accepted profile's step of the pass: `afterAccepted`, or an emulated cap's check where a session runs (`capCheck`). */
+  private async afterStep(stationId: string, a: AcceptedProfile, carried: CarriedShare[], caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
+    const cap = caps.txDefaultSkipsRunningTransaction ? undefined : await this.capCheck(stationId, a, carried);
+    return cap ? this.checkCapWhereRunning(stationId, cap, ctx) : this.afterAccepted(stationId, a.row, a.sent, caps, { ctx, renewal: a.renewal });
+  }
+
+  /**
+   * An emulated station cap accepted in a pass (id 99, or its first share), on a charger not known to
+   * need a TxProfile: checked on the first connector under its shares (no plan of its own, or a refused
+   * one) where a transaction runs, in the form that connector runs under. Only a session shows a charger
+   * keeping the older default: an idle connector (connector 1, as `ProfileVerifier` asks for id 99)
+   * passes while a session elsewhere keeps the older share (26 A under a 20 A cap). Undefined for
+   * another profile or without such a session (checked as any row); `others`: the other sessions there.
+   */
+  private async capCheck(stationId: string, cap: AcceptedProfile, carried: CarriedShare[]): Promise<CapCheck | undefined> {
+    if (cap.row.connectorId !== 0 || cap.renewal || cap.sent.profile.chargingProfilePurpose !== 'TxDefaultProfile') return undefined;
+    const all = [...(cap.sent.connectorId > 0 ? [{ row: cap.row, share: cap.sent }] : []), ...carried.filter((c) => c.row.chargingProfileId === cap.row.chargingProfileId)];
+    const shares = all.filter((c, i) => all.findIndex((d) => d.share.connectorId === c.share.connectorId) === i);
+    const at = new Date();
+    const running = await this.transactions.activeAt(this.db.manager, shares.map((c) => ({ stationId, connectorId: c.share.connectorId, at })));
+    const held = shares.flatMap((c, i) => (running[i] == null ? [] : [{ row: c.row, share: c.share, transactionId: running[i]! }]));
+    const [first, ...others] = held;
+    if (!first) return undefined;
+    // Id 99 is the connector's default itself; in the shares form, the connector's own share is.
+    const form = cap.sent.connectorId > 0 ? first.share : { connectorId: first.share.connectorId, profile: cap.sent.profile };
+    return { accepted: cap, form, transactionId: first.transactionId, others };
+  }
+
+  /** The cap's check on a connector where a session runs (`capCheck`); held by a TxProfile there, the need is learned and the other sessions under its shares get theirs (as `carryShare`). */
+  private async checkCapWhereRunning(stationId: string, cap: CapCheck, ctx?: StationContext): Promise<boolean> {
+    const checked = await this.checkAndCarry(stationId, cap.accepted.row, cap.form, cap.transactionId, ctx);
+    let reopened = checked.reopened;
+    if (!checked.learned) return reopened;
+    for (const o of cap.others) {
+      const sent = await this.send(stationId, o.row, o.share, o.transactionId, 'known', ctx);
+      reopened ||= sent.reopened;
+    }
+    return reopened;
+  }
+
   /**
    * After the charger accepted `sent` for `row`; a renewal (same lease again) is not checked again.
    * True when the transaction's TxProfile went out for a plan the row no longer holds: the row is
@@ -137,7 +186,7 @@ export class RunningTransactionCap {
       return reopened;
     }
     if (o.renewal) return false;
-    return this.checkAndCarry(stationId, row, sent, transactionId, o.ctx);
+    return (await this.checkAndCarry(stationId, row, sent, transactionId, o.ctx)).reopened;
   }
 
   /**
@@ -149,7 +198,7 @@ export class RunningTransactionCap {
    * `afterAccepted`.
    */
   async startedUnderOlderDefault(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
-    if (!caps.txDefaultSkipsRunningTransaction) return this.checkAndCarry(stationId, row, sent, transactionId, ctx, true);
+    if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, sent, transactionId, ctx, true)).reopened;
     const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', ctx, true);
     if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: false, announce: notObeyed, ctx });
     return reopened;
@@ -157,35 +206,36 @@ export class RunningTransactionCap {
 
   /**
    * Transaction `transactionId`, on a connector without a plan of its own, started before the charger
-   * accepted the emulated station cap `row` (`share`: its share of the connector): on a charger known
-   * to need it, the share as its TxProfile, not checked, as a pass carries a share (`carryShare`).
+   * accepted the emulated station cap `row` (`share`: the cap's form on that connector): on a charger
+   * known to need it, the share as its TxProfile, not checked, as a pass carries a share (`carryShare`);
+   * on one not known either way, the cap checked there (the pass's check may have read an idle connector).
    */
   async shareStartedUnderOlderDefault(stationId: string, row: DesiredProfileRow, share: BuiltProfile, transactionId: number, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
-    if (!caps.txDefaultSkipsRunningTransaction) return false;
+    if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, share, transactionId, ctx, true)).reopened;
     return (await this.send(stationId, row, share, transactionId, 'known', ctx, true)).reopened;
   }
 
-  /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed. */
-  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false): Promise<boolean> {
+  /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed (`learned`). */
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false): Promise<{ reopened: boolean; learned: boolean }> {
     const outcome = await this.verifier.verify(stationId, row, sent, { ctx });
-    if (outcome !== 'exceeded' || transactionId === undefined) return false;
+    if (outcome !== 'exceeded' || transactionId === undefined) return { reopened: false, learned: false };
     const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
-    if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx });
-    return reopened;
+    const learned = tx !== undefined && (await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx }));
+    return { reopened, learned };
   }
 
   /**
    * The TxProfile the charger took for the transaction: checked; obeyed, a charger not known to need
    * it is so from now on (`learn`), and with `announce` the planner, which heard `NotObeyed`, hears
-   * the station controlled again.
+   * the station controlled again. True when the charger obeys it.
    */
-  private async confirm(stationId: string, row: DesiredProfileRow, tx: BuiltProfile, transactionId: number, o: { learn: boolean; announce: boolean; ctx?: StationContext }): Promise<void> {
-    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return;
+  private async confirm(stationId: string, row: DesiredProfileRow, tx: BuiltProfile, transactionId: number, o: { learn: boolean; announce: boolean; ctx?: StationContext }): Promise<boolean> {
+    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return false;
     if (o.learn) {
       await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
       this.logger.info({ stationId, connectorId: tx.connectorId, transactionId }, 'charger applies TxDefaultProfile to new transactions only; running transactions get a TxProfile');
     }
-    if (!o.announce) return;
+    if (!o.announce) return true;
     await this.db.transaction((m) =>
       this.outbox.enqueue(m, Subjects.OcppChargingProfileApplied, {
         stationId,
@@ -197,6 +247,7 @@ export class RunningTransactionCap {
         appliedAt: new Date().toISOString(),
       }),
     );
+    return true;
   }
 
   /** The row's form the charger holds now for its connector, if a pass of the row's plan replaced `was` since it was read. */
