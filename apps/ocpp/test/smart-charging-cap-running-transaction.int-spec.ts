@@ -38,11 +38,13 @@ describe('smart charging: an emulated station cap on running transactions of a c
     const first = constantPlan(c.cp.identity, [[0, 40]]);
     await publishPlanAt(h, first, new Date());
     expect(await eventually(() => settled(c.cp.identity, first.planId))).toBe(true);
+    await eventually(() => c.limitNow(1) === 20 && c.limitNow(2) === 20); // the pass's TxProfiles follow the cap's settling
     expect([c.limitNow(1), c.limitNow(2)]).toEqual([20, 20]);
 
     const lower = constantPlan(c.cp.identity, [[0, 20]]);
     await publishPlanAt(h, lower, new Date());
     expect(await eventually(() => settled(c.cp.identity, lower.planId))).toBe(true);
+    await eventually(() => c.limitNow(1) === 10 && c.limitNow(2) === 10); // the pass's TxProfiles follow the cap's settling
     expect([c.limitNow(1), c.limitNow(2)]).toEqual([10, 10]);
     expect((await rows(c.cp.identity)).find((r) => r.chargingProfileId === 1)?.verification).toMatch(/^verified/);
   });
@@ -58,12 +60,14 @@ describe('smart charging: an emulated station cap on running transactions of a c
     const first = constantPlan(c.cp.identity, [[0, 40], [1, 32]]);
     await publishPlanAt(h, first, new Date());
     expect(await eventually(() => settled(c.cp.identity, first.planId))).toBe(true);
+    await eventually(() => c.limitNow(1) === 20 && c.limitNow(2) === 20); // the pass's TxProfiles follow the cap's settling
     expect([c.limitNow(1), c.limitNow(2)]).toEqual([20, 20]);
     // The cap halves; connector 1's new plan has two periods, which the charger refuses.
     const lower = constantPlan(c.cp.identity, [[0, 20], [1, 8]]);
     lower.connectors[1]!.schedule.periods = [{ startPeriodS: 0, limit: 8 }, { startPeriodS: 2_400, limit: 4 }];
     await publishPlanAt(h, lower, new Date());
     expect(await eventually(async () => (await settled(c.cp.identity, lower.planId)) && (await rows(c.cp.identity)).find((r) => r.chargingProfileId === 101)?.state === 'rejected')).toBe(true);
+    await eventually(() => c.limitNow(1) === 10 && c.limitNow(2) === 10); // the pass's TxProfiles follow the cap's settling
     expect([c.limitNow(1), c.limitNow(2)]).toEqual([10, 10]);
   });
 });
