@@ -29,25 +29,20 @@ import { RunningTransactionCap } from './running-transaction-cap.js';
  * A start stamped by an unset or far-ahead clock is stored at receipt: when it began is unknown, so
  * it is held whenever its connector has a default the charger accepted.
  *
- * Off the start's answer, on the replica holding the socket (the notice comes from there), one turn
- * at a time per station, holding the starts that arrived while the previous one ran, after any pass
- * running there (`LimitDispatcher.dispatch` serialises them): a transaction that pass found is held
- * once, by the pass. Only stations a TxDefaultProfile was
- * accepted for by or through this replica are looked up (`mayHoldOlderDefault`): one lookup by key
- * per start there, none elsewhere.
+ * Off the start's answer, on the replica holding the socket (the notice comes from there), in the
+ * station's turn between passes (`LimitDispatcher.inTurn`): a pass under way (a reconnect's, a new
+ * plan's) may find these transactions running too, and its check and TxProfile and ours would each
+ * report one (two NotObeyed, two `applied` for one plan); after it, a transaction it held is named in
+ * the row's check. The starts that arrive until the turn comes are held in it together: a backlog of
+ * N starts is one turn. Only stations a grid-limit TxDefaultProfile was accepted for by or through
+ * this replica are looked up (`mayHoldOlderDefault`): one lookup by key per start there, none elsewhere.
  */
 @Injectable()
 export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
   private readonly logger: Logger;
   /** Work under way, awaited at shutdown so none writes after the database closed. */
   private readonly underway = new Set<Promise<void>>();
-  /** The last hold per station: one at a time (a retried start's copy finds the first one's TxProfile in the row's check). */
-  private readonly chains = new Map<string, Promise<void>>();
-  /**
-   * Per station, the starts waiting for its next turn, all held in that turn after one wait for the
-   * station's passes: that wait queues a pass, which sends every unanswered row again and may wait a
-   * call timeout; one per start made a backlog of N starts cost N passes and N timeouts in a row.
-   */
+  /** Per station, the starts waiting for its turn, all held in it (a retried start's copy finds the first one's TxProfile in the row's check). */
   private readonly waiting = new Map<string, { ctx: StationContext; starts: StartedTransaction[] }>();
   /** Set at shutdown: a start answered from then on is not held (the sessions close next, the database after them). */
   private stopping = false;
@@ -76,10 +71,11 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
       }
       const batch = { ctx, starts: [started] };
       this.waiting.set(ctx.stationId, batch);
-      const work: Promise<void> = this.inTurn(ctx.stationId, () => {
-        this.waiting.delete(ctx.stationId);
-        return this.holdAll(batch.ctx, batch.starts);
-      })
+      const work: Promise<void> = this.dispatcher
+        .inTurn(ctx.stationId, async () => {
+          this.waiting.delete(ctx.stationId);
+          for (const s of batch.starts) await this.each(ctx.stationId, s, () => this.hold(batch.ctx, s));
+        })
         .catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'could not hold sessions started under an older TxDefaultProfile to the current limit'))
         .finally(() => this.underway.delete(work));
       this.underway.add(work);
@@ -101,23 +97,6 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
   /** Until no work is under way (work started while waiting included). */
   async settled(): Promise<void> {
     while (this.underway.size > 0) await Promise.all([...this.underway]);
-  }
-
-  private async holdAll(ctx: StationContext, starts: StartedTransaction[]): Promise<void> {
-    const { stationId } = ctx;
-    const due: StartedTransaction[] = [];
-    for (const started of starts) {
-      if (await this.each(stationId, started, () => this.defaultAcceptedAfterStart(stationId, started.transactionId))) due.push(started);
-    }
-    if (due.length === 0) return;
-    // A pass for the station may be under way (a reconnect's, a new plan's) and find these transactions
-    // running too: its check and TxProfile and ours would each report one (two NotObeyed, two
-    // `applied` for one plan). Held in the station's turn, after that pass and before the next (which
-    // a queued pass of our own would not give, and it would send every unanswered row again, waiting
-    // its call timeout): a transaction the pass held is then named in the row's check.
-    await this.dispatcher.inTurn(stationId, async () => {
-      for (const started of due) await this.each(stationId, started, () => this.hold(ctx, started));
-    });
   }
 
   /** One start's part of a turn: its failure is logged, the others' go on. */
@@ -144,17 +123,6 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
       // The TxProfile of a plan the row no longer holds replaced the newer one: the current plan goes again at once.
       void this.dispatcher.dispatch(stationId, { all: false }).catch((err: unknown) => this.logger.error({ err, stationId }, 'could not send the current plan again'));
     }
-  }
-
-  /** Runs `work` after the station's previous hold has settled. */
-  private inTurn(stationId: string, work: () => Promise<void>): Promise<void> {
-    const run = (this.chains.get(stationId) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    this.chains.set(stationId, settled);
-    void settled.then(() => {
-      if (this.chains.get(stationId) === settled) this.chains.delete(stationId);
-    });
-    return run;
   }
 
   /**
