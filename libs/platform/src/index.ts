@@ -25,3 +25,4 @@ export * from './bootstrap/bootstrap.js';
 export * from './platform.module.js';
 export * from './http/system.controller.js';
 export * from './jobs/periodic-job.js';
+export * from './jobs/keyed-turns.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
-import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
@@ -82,7 +82,7 @@ export function perMessageLimit(reply: OcppCommandReply): number | undefined {
  */
 @Injectable()
 export class LocalListSync implements OnModuleInit, OnModuleDestroy {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -137,18 +137,13 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
 
   /** Settles an unanswered update, then sends the station's marked entries (chained after any update of it in progress here). Never rejects. */
   station(stationId: string, ctx?: StationContext): Promise<void> {
-    const run = (this.chains.get(stationId) ?? Promise.resolve()).then(() =>
+    return this.turns.run(stationId, () =>
       this.repairs
         .repair(stationId, ctx)
         // A repair whose ask is in doubt keeps its claim to its lapse: a sync would only wait for it.
         .then((repaired) => (repaired === 'done' ? this.sync(stationId, ctx) : undefined))
         .catch((err: unknown) => this.logger.error({ err, stationId }, 'local list sync failed; retried when the station next connects')),
     );
-    this.chains.set(stationId, run);
-    void run.finally(() => {
-      if (this.chains.get(stationId) === run) this.chains.delete(stationId);
-    });
-    return run;
   }
 
   private async sync(stationId: string, ctx: StationContext | undefined): Promise<void> {

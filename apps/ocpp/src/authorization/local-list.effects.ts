@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
@@ -41,7 +41,7 @@ export function versionUnavailable(failure: CallFailure): failure is Extract<Cal
  */
 @Injectable()
 export class LocalListEffects implements OnModuleInit {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
   private readonly asks: LocalListAsks;
 
   constructor(
@@ -56,13 +56,7 @@ export class LocalListEffects implements OnModuleInit {
 
   /** Runs `record` after the station's earlier outcomes are recorded (chained when the hook is called: in answer order). */
   private inOrder(stationId: string, record: () => Promise<void>): Promise<void> {
-    const run = (this.chains.get(stationId) ?? Promise.resolve()).then(record);
-    const settled = run.catch(() => undefined);
-    this.chains.set(stationId, settled);
-    void settled.then(() => {
-      if (this.chains.get(stationId) === settled) this.chains.delete(stationId);
-    });
-    return run;
+    return this.turns.run(stationId, record);
   }
 
   onModuleInit(): void {

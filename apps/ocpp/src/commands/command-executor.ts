@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
 import { ReplyNotSentError } from '@cpo/messaging';
-import { DomainError, ROOT_LOGGER } from '@cpo/platform';
+import { DomainError, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
 import { isCsAction16, validateRequest16, type CsAction16, type JsonObject, type ValidationError16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { CallOutcome } from '../connection/outbound-calls.js';
@@ -75,9 +75,9 @@ export class CommandExecutor {
    * reach the charger first, and the answers settled the wrong request (two replacements of one
    * reservation: ours said the old one was held, the charger held the first replacement).
    */
-  private readonly recording = new Map<string, Promise<unknown>>();
+  private readonly recording = new KeyedTurns();
   /** Per station, the tail of the command outcomes whose effects are being recorded (see execute). */
-  private readonly settling = new Map<string, Promise<unknown>>();
+  private readonly settling = new KeyedTurns();
   private readonly after = new Map<string, AfterCommand[]>();
   private readonly failed = new Map<string, FailedCommand[]>();
   private limitsOf: StationLimitsOf | undefined;
@@ -125,20 +125,6 @@ export class CommandExecutor {
     return limits ? refusalOf(stationLimitViolations(action, payload, limits)) : undefined;
   }
 
-  /** Runs `step` after the steps queued before it in `chain` for the station, whatever their outcome. */
-  private inOrder<T>(chain: Map<string, Promise<unknown>>, stationId: string, step: () => Promise<T>): Promise<T> {
-    const run = (chain.get(stationId) ?? Promise.resolve()).then(step);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    chain.set(stationId, tail);
-    void tail.then(() => {
-      if (chain.get(stationId) === tail) chain.delete(stationId);
-    });
-    return run;
-  }
-
   async execute(ctx: StationContext, request: OcppCommandRequest): Promise<OcppCommandReply> {
     // The timeout counts from here: a replica forwarding the command waits only that long (plus a
     // margin for the bus), so slow hooks must not push the CALL past the moment it gave up.
@@ -161,7 +147,7 @@ export class CommandExecutor {
     const before = this.before.get(action);
     let sent: Promise<CallOutcome>;
     if (before) {
-      const recorded = await this.inOrder(this.recording, ctx.stationId, async (): Promise<{ refused: OcppCommandReply } | { queued: Promise<CallOutcome> }> => {
+      const recorded = await this.recording.run(ctx.stationId, async (): Promise<{ refused: OcppCommandReply } | { queued: Promise<CallOutcome> }> => {
         try {
           await before(ctx, payload);
         } catch (e) {
@@ -185,7 +171,7 @@ export class CommandExecutor {
       // Outcomes arrive in the order the station's CALLs went out (one at a time); their effects are
       // applied in that order too: the next answer's effects could otherwise commit first (a refused
       // second ReserveNow settled before the accepted first one, and the first one's acceptance was lost).
-      await this.inOrder(this.settling, ctx.stationId, async () => {
+      await this.settling.run(ctx.stationId, async () => {
         for (const effect of effects) {
           await effect().catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, outcome: outcome.kind }, 'could not record the effect of a command outcome'));
         }

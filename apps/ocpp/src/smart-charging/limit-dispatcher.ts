@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OcppCommandReply } from '@cpo/contracts';
-import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
+import { APP_CONFIG, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
@@ -54,8 +54,8 @@ export class LimitDispatcher {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** The pass running or queued last per station (settled, never rejecting), to chain the next one. */
-  private readonly passes = new Map<string, Promise<unknown>>();
+  /** Passes (and `inTurn` work) one at a time per station. */
+  private readonly turns = new KeyedTurns();
   /** Stations where the charger accepted a superseded plan's profile in the running pass: the row is pending again. */
   private readonly reopened = new Set<string>();
 
@@ -81,13 +81,7 @@ export class LimitDispatcher {
    * older default) that a pass would otherwise do too, or undo. `work` must not await a pass itself.
    */
   inTurn<T>(stationId: string, work: () => Promise<T>): Promise<T> {
-    const run = (this.passes.get(stationId) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    this.passes.set(stationId, settled);
-    void settled.then(() => {
-      if (this.passes.get(stationId) === settled) this.passes.delete(stationId);
-    });
-    return run;
+    return this.turns.run(stationId, work);
   }
 
   private async pass(stationId: string, options: DispatchOptions): Promise<void> {
