@@ -12,7 +12,7 @@ import { TransactionRepository } from '../transactions/transaction.repository.js
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { change } from './dispatch-order.js';
 import { forRunningTransaction, type BuiltProfile } from './profile-builder.js';
-import { ProfileVerifier } from './profile-verifier.js';
+import { ProfileVerifier, type Verification } from './profile-verifier.js';
 import { StationCaller } from './station-caller.js';
 
 /** A profile the charger accepted in a dispatch pass, in the form it took (`renewal`: the same lease again). */
@@ -35,12 +35,10 @@ export interface CarriedShare {
   against: DesiredProfileRow;
 }
 
-/** Where an emulated cap is checked on a charger not known either way (`capCheck`): its form on a connector with a session, and the other sessions under its shares. */
+/** Where an emulated cap is checked on a charger not known either way (`capCheck`): the sessions under its shares, each with the cap's form on its connector. */
 interface CapCheck {
   accepted: AcceptedProfile;
-  form: BuiltProfile;
-  transactionId: number;
-  others: { row: DesiredProfileRow; share: BuiltProfile; transactionId: number }[];
+  sessions: { row: DesiredProfileRow; share: BuiltProfile; form: BuiltProfile; transactionId: number }[];
 }
 
 /**
@@ -139,36 +137,38 @@ export class RunningTransactionCap {
 
   /**
    * An emulated station cap accepted in a pass (id 99, or its first share), on a charger not known to
-   * need a TxProfile: checked on the first connector under its shares (no plan of its own, or a refused
-   * one) where a transaction runs, in the form that connector runs under. Only a session shows a charger
+   * need a TxProfile: checked on the connectors under its shares (no plan of its own, or a refused
+   * one) where a transaction runs, in the form each runs under. Only a session shows a charger
    * keeping the older default: an idle connector (connector 1, as `ProfileVerifier` asks for id 99)
    * passes while a session elsewhere keeps the older share (26 A under a 20 A cap). Undefined for
-   * another profile or without such a session (checked as any row); `others`: the other sessions there.
+   * another profile or without such a session (checked as any row).
    */
   private async capCheck(stationId: string, cap: AcceptedProfile, carried: CarriedShare[]): Promise<CapCheck | undefined> {
     if (cap.row.connectorId !== 0 || cap.renewal || cap.sent.profile.chargingProfilePurpose !== 'TxDefaultProfile') return undefined;
     const all = [...(cap.sent.connectorId > 0 ? [{ row: cap.row, share: cap.sent }] : []), ...carried.filter((c) => c.row.chargingProfileId === cap.row.chargingProfileId)];
     const shares = all.filter((c, i) => all.findIndex((d) => d.share.connectorId === c.share.connectorId) === i);
-    const at = new Date();
-    const running = await this.transactions.activeAt(this.db.manager, shares.map((c) => ({ stationId, connectorId: c.share.connectorId, at })));
-    const held = shares.flatMap((c, i) => (running[i] == null ? [] : [{ row: c.row, share: c.share, transactionId: running[i]! }]));
-    const [first, ...others] = held;
-    if (!first) return undefined;
+    const running = await this.transactions.activeAt(this.db.manager, shares.map((c) => ({ stationId, connectorId: c.share.connectorId, at: new Date() })));
     // Id 99 is the connector's default itself; in the shares form, the connector's own share is.
-    const form = cap.sent.connectorId > 0 ? first.share : { connectorId: first.share.connectorId, profile: cap.sent.profile };
-    return { accepted: cap, form, transactionId: first.transactionId, others };
+    const formOn = (share: BuiltProfile) => (cap.sent.connectorId > 0 ? share : { connectorId: share.connectorId, profile: cap.sent.profile });
+    const sessions = shares.flatMap((c, i) => (running[i] == null ? [] : [{ row: c.row, share: c.share, form: formOn(c.share), transactionId: running[i]! }]));
+    return sessions.length > 0 ? { accepted: cap, sessions } : undefined;
   }
 
-  /** The cap's check on a connector where a session runs (`capCheck`); held by a TxProfile there, the need is learned and the other sessions under its shares get theirs (as `carryShare`). */
+  /** The cap's check where sessions run (`capCheck`) until one exceeds it (one passing may run under an older, lower share: 10 A from a 20 A cap, raised since); held by a TxProfile there, the need is learned and the other sessions get theirs (as `carryShare`). */
   private async checkCapWhereRunning(stationId: string, cap: CapCheck, ctx?: StationContext): Promise<boolean> {
-    const checked = await this.checkAndCarry(stationId, cap.accepted.row, cap.form, cap.transactionId, ctx);
-    let reopened = checked.reopened;
-    if (!checked.learned) return reopened;
-    for (const o of cap.others) {
-      const sent = await this.send(stationId, o.row, o.share, o.transactionId, 'known', ctx);
-      reopened ||= sent.reopened;
+    for (const s of cap.sessions) {
+      const checked = await this.checkAndCarry(stationId, cap.accepted.row, s.form, s.transactionId, ctx);
+      if (checked.outcome === 'verified') continue;
+      if (!checked.learned) return checked.reopened;
+      let reopened = checked.reopened;
+      for (const o of cap.sessions.filter((x) => x !== s)) {
+        // Looked up again: the check and its TxProfile took up to three calls, a session may have stopped meanwhile.
+        const transactionId = await this.running(stationId, o.share.connectorId);
+        if (transactionId !== undefined) reopened = (await this.send(stationId, o.row, o.share, transactionId, 'known', ctx)).reopened || reopened;
+      }
+      return reopened;
     }
-    return reopened;
+    return false;
   }
 
   /**
@@ -216,12 +216,12 @@ export class RunningTransactionCap {
   }
 
   /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed (`learned`). */
-  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false): Promise<{ reopened: boolean; learned: boolean }> {
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false): Promise<{ outcome: Verification | 'superseded'; reopened: boolean; learned: boolean }> {
     const outcome = await this.verifier.verify(stationId, row, sent, { ctx });
-    if (outcome !== 'exceeded' || transactionId === undefined) return { reopened: false, learned: false };
+    if (outcome !== 'exceeded' || transactionId === undefined) return { outcome, reopened: false, learned: false };
     const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
     const learned = tx !== undefined && (await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx }));
-    return { reopened, learned };
+    return { outcome, reopened, learned };
   }
 
   /**
