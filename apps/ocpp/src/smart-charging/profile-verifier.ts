@@ -38,13 +38,14 @@ export class ProfileVerifier {
 
   /**
    * `chargingProfileId`: the desired profile's id (the row), which may differ from the form sent (an
-   * emulated cap); `planId`: the plan it implements, carried by a `NotObeyed` event.
+   * emulated cap); `planId`: the plan it implements, carried by a `NotObeyed` event. `announced`: the
+   * planner already heard `NotObeyed` for that plan (a TxProfile's check after the default's): not again.
    */
   async verify(
     stationId: string,
     row: { chargingProfileId: number; planId: string | null },
     built: BuiltProfile,
-    o: { ctx?: StationContext; now?: Date; note?: string } = {},
+    o: { ctx?: StationContext; now?: Date; note?: string; announced?: boolean } = {},
   ): Promise<Verification | 'superseded'> {
     const { ctx, now = new Date() } = o;
     const { chargingProfileId } = row;
@@ -53,7 +54,7 @@ export class ProfileVerifier {
     const expected = expectedLimit(built, now);
     // A station cap emulated as a connector-0 TxDefaultProfile applies per connector: ask connector 1,
     // which runs under that share, or under its own profile holding at most the share (`underStationShare`).
-    // (Where a session runs, the caller passes the form on that connector: `RunningTransactionCap.capCheck`.)
+    // (Where a session runs, the caller passes the form on that connector: `capSessions`.)
     const connectorId = built.connectorId === 0 && built.profile.chargingProfilePurpose !== 'ChargePointMaxProfile' ? 1 : built.connectorId;
     let outcome: Verification = 'unverifiable';
     let reported: number | undefined;
@@ -83,7 +84,7 @@ export class ProfileVerifier {
         [stationId, chargingProfileId, [outcome, detail, o.note].filter(Boolean).join(': ').slice(0, 500), outcome === 'unverifiable' ? null : (reported ?? null), row.planId],
       );
       if (returnedRows(updated).length === 0) return false;
-      if (outcome !== 'exceeded') return true;
+      if (outcome !== 'exceeded' || o.announced) return true;
       await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, {
         stationId,
         connectorId: built.connectorId,

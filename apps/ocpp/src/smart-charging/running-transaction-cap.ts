@@ -10,6 +10,7 @@ import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { TransactionRepository } from '../transactions/transaction.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
+import { capSessions, type CapCheck } from './cap-sessions.js';
 import { change } from './dispatch-order.js';
 import { forRunningTransaction, type BuiltProfile } from './profile-builder.js';
 import { ProfileVerifier, type Verification } from './profile-verifier.js';
@@ -33,12 +34,6 @@ export interface CarriedShare {
   row: DesiredProfileRow;
   share: BuiltProfile;
   against: DesiredProfileRow;
-}
-
-/** Where an emulated cap is checked on a charger not known either way (`capCheck`): the sessions under its shares, each with the cap's form on its connector. */
-interface CapCheck {
-  accepted: AcceptedProfile;
-  sessions: { row: DesiredProfileRow; share: BuiltProfile; form: BuiltProfile; transactionId: number }[];
 }
 
 /**
@@ -68,6 +63,8 @@ export class RunningTransactionCap {
    * started under an older default. Never forgotten: a stale entry costs one lookup per start.
    */
   private readonly defaultsAccepted = new Set<string>();
+  /** Stations whose need of a TxProfile a check learned during the `afterPass` under way (in the station's turn). */
+  private readonly learnedInPass = new Set<string>();
 
   constructor(
     private readonly db: DataSource,
@@ -95,7 +92,7 @@ export class RunningTransactionCap {
    * After a dispatch pass: each accepted profile's follow-up (`afterAccepted`) and each carried share's
    * TxProfile, decreases first (`change`). On a tie a share goes first: id 99's check on connector 1
    * must see that connector's transaction already held. On a charger not known either way, the
-   * emulated cap is checked where a session runs (`capCheck`). True as `afterAccepted`.
+   * emulated cap is checked where a session runs (`capSessions`). True as `afterAccepted`.
    */
   async afterPass(stationId: string, accepted: AcceptedProfile[], carried: CarriedShare[], caps: StationCapabilities, now: Date, ctx?: StationContext): Promise<boolean> {
     // Marked before this pass looks up running transactions: a start recorded too late for those lookups finds the mark.
@@ -106,6 +103,7 @@ export class RunningTransactionCap {
       ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterStep(stationId, a, carried, caps, ctx) })),
     ].sort((a, b) => (a.key === b.key ? 0 : a.key - b.key));
     let reopened = false;
+    this.learnedInPass.delete(stationId);
     for (const step of steps) {
       // One failing (a lost call, the database) must not keep the others' transactions unheld.
       const again = await step.run().catch((err: unknown) => {
@@ -114,6 +112,7 @@ export class RunningTransactionCap {
       });
       reopened ||= again;
     }
+    this.learnedInPass.delete(stationId);
     return reopened;
   }
 
@@ -129,32 +128,32 @@ export class RunningTransactionCap {
     return transactionId !== undefined && (await this.send(stationId, c.row, c.share, transactionId, 'known', ctx)).reopened;
   }
 
-  /** An accepted profile's step of the pass: `afterAccepted`, or an emulated cap's check where a session runs (`capCheck`). */
+  /** An accepted profile's step of the pass: `afterAccepted`, or an emulated cap's check where a session runs (`capSessions`). */
   private async afterStep(stationId: string, a: AcceptedProfile, carried: CarriedShare[], caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
-    const cap = caps.txDefaultSkipsRunningTransaction ? undefined : await this.capCheck(stationId, a, carried);
-    return cap ? this.checkCapWhereRunning(stationId, cap, ctx) : this.afterAccepted(stationId, a.row, a.sent, caps, { ctx, renewal: a.renewal });
+    // Learned by an earlier step of this pass (the cap's sessions, or a connector plan's): the rest goes
+    // as on a charger known to need it, or each would publish its own NotObeyed and `applied` for the plan.
+    const learned = !caps.txDefaultSkipsRunningTransaction && this.learnedInPass.has(stationId);
+    const cap = caps.txDefaultSkipsRunningTransaction ? undefined : await capSessions(a, carried, (ids) => this.transactions.activeAt(this.db.manager, ids.map((connectorId) => ({ stationId, connectorId, at: new Date() }))));
+    if (cap) return learned ? this.carryCap(stationId, cap, ctx) : this.checkCapWhereRunning(stationId, cap, ctx);
+    return this.afterAccepted(stationId, a.row, a.sent, learned ? { ...caps, txDefaultSkipsRunningTransaction: true } : caps, { ctx, renewal: a.renewal });
   }
 
-  /**
-   * An emulated station cap accepted in a pass (id 99, or its first share), on a charger not known to
-   * need a TxProfile: checked on the connectors under its shares (no plan of its own, or a refused
-   * one) where a transaction runs, in the form each runs under. Only a session shows a charger
-   * keeping the older default: an idle connector (connector 1, as `ProfileVerifier` asks for id 99)
-   * passes while a session elsewhere keeps the older share (26 A under a 20 A cap). Undefined for
-   * another profile or without such a session (checked as any row).
-   */
-  private async capCheck(stationId: string, cap: AcceptedProfile, carried: CarriedShare[]): Promise<CapCheck | undefined> {
-    if (cap.row.connectorId !== 0 || cap.renewal || cap.sent.profile.chargingProfilePurpose !== 'TxDefaultProfile') return undefined;
-    const all = [...(cap.sent.connectorId > 0 ? [{ row: cap.row, share: cap.sent }] : []), ...carried.filter((c) => c.row.chargingProfileId === cap.row.chargingProfileId)];
-    const shares = all.filter((c, i) => all.findIndex((d) => d.share.connectorId === c.share.connectorId) === i);
-    const running = await this.transactions.activeAt(this.db.manager, shares.map((c) => ({ stationId, connectorId: c.share.connectorId, at: new Date() })));
-    // Id 99 is the connector's default itself; in the shares form, the connector's own share is.
-    const formOn = (share: BuiltProfile) => (cap.sent.connectorId > 0 ? share : { connectorId: share.connectorId, profile: cap.sent.profile });
-    const sessions = shares.flatMap((c, i) => (running[i] == null ? [] : [{ row: c.row, share: c.share, form: formOn(c.share), transactionId: running[i]! }]));
-    return sessions.length > 0 ? { accepted: cap, sessions } : undefined;
+  /** The cap's sessions (`capSessions`) on a charger this pass learned needs a TxProfile: each gets its share (as `carryShare`), the row checked through the first. */
+  private async carryCap(stationId: string, cap: CapCheck, ctx?: StationContext): Promise<boolean> {
+    let reopened = false;
+    let first: { tx: BuiltProfile; transactionId: number } | undefined;
+    for (const s of cap.sessions) {
+      const transactionId = await this.running(stationId, s.share.connectorId);
+      if (transactionId === undefined) continue;
+      const sent = await this.send(stationId, s.row, s.share, transactionId, 'known', ctx);
+      reopened ||= sent.reopened;
+      if (sent.tx) first ??= { tx: sent.tx, transactionId };
+    }
+    await this.verifier.verify(stationId, cap.accepted.row, first?.tx ?? cap.accepted.sent, { ctx, note: first && via(first.tx, first.transactionId) });
+    return reopened;
   }
 
-  /** The cap's check where sessions run (`capCheck`) until one exceeds it (one passing may run under an older, lower share: 10 A from a 20 A cap, raised since); held by a TxProfile there, the need is learned and the other sessions get theirs (as `carryShare`). */
+  /** The cap's check where sessions run (`capSessions`) until one exceeds it (one passing may run under an older, lower share: 10 A from a 20 A cap, raised since); held by a TxProfile there, the need is learned and the other sessions get theirs (as `carryShare`). */
   private async checkCapWhereRunning(stationId: string, cap: CapCheck, ctx?: StationContext): Promise<boolean> {
     for (const s of cap.sessions) {
       const checked = await this.checkAndCarry(stationId, cap.accepted.row, s.form, s.transactionId, ctx);
@@ -198,7 +197,7 @@ export class RunningTransactionCap {
    * `afterAccepted`.
    */
   async startedUnderOlderDefault(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
-    if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, sent, transactionId, ctx, true)).reopened;
+    if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, sent, transactionId, ctx, true, notObeyed)).reopened;
     const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', ctx, true);
     if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: false, announce: notObeyed, ctx });
     return reopened;
@@ -208,16 +207,16 @@ export class RunningTransactionCap {
    * Transaction `transactionId`, on a connector without a plan of its own, started before the charger
    * accepted the emulated station cap `row` (`share`: the cap's form on that connector): on a charger
    * known to need it, the share as its TxProfile, not checked, as a pass carries a share (`carryShare`);
-   * on one not known either way, the cap checked there (the pass's check may have read an idle connector).
+   * on one not known either way, the cap checked there (the pass's check may have read an idle connector), `notObeyed` as above.
    */
-  async shareStartedUnderOlderDefault(stationId: string, row: DesiredProfileRow, share: BuiltProfile, transactionId: number, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
-    if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, share, transactionId, ctx, true)).reopened;
+  async shareStartedUnderOlderDefault(stationId: string, row: DesiredProfileRow, share: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
+    if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, share, transactionId, ctx, true, notObeyed)).reopened;
     return (await this.send(stationId, row, share, transactionId, 'known', ctx, true)).reopened;
   }
 
-  /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed (`learned`). */
-  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false): Promise<{ outcome: Verification | 'superseded'; reopened: boolean; learned: boolean }> {
-    const outcome = await this.verifier.verify(stationId, row, sent, { ctx });
+  /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed (`learned`). `announced`: as `ProfileVerifier.verify`. */
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false, announced = false): Promise<{ outcome: Verification | 'superseded'; reopened: boolean; learned: boolean }> {
+    const outcome = await this.verifier.verify(stationId, row, sent, { ctx, announced });
     if (outcome !== 'exceeded' || transactionId === undefined) return { outcome, reopened: false, learned: false };
     const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
     const learned = tx !== undefined && (await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx }));
@@ -227,12 +226,13 @@ export class RunningTransactionCap {
   /**
    * The TxProfile the charger took for the transaction: checked; obeyed, a charger not known to need
    * it is so from now on (`learn`), and with `announce` the planner, which heard `NotObeyed`, hears
-   * the station controlled again. True when the charger obeys it.
+   * the station controlled again (and, not obeyed, no second `NotObeyed`). True when the charger obeys it.
    */
   private async confirm(stationId: string, row: DesiredProfileRow, tx: BuiltProfile, transactionId: number, o: { learn: boolean; announce: boolean; ctx?: StationContext }): Promise<boolean> {
-    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId) })) !== 'verified') return false;
+    if ((await this.verifier.verify(stationId, row, tx, { ctx: o.ctx, note: via(tx, transactionId), announced: o.announce })) !== 'verified') return false;
     if (o.learn) {
       await this.stations.learnCapabilities(stationId, { txDefaultSkipsRunningTransaction: true });
+      this.learnedInPass.add(stationId);
       this.logger.info({ stationId, connectorId: tx.connectorId, transactionId }, 'charger applies TxDefaultProfile to new transactions only; running transactions get a TxProfile');
     }
     if (!o.announce) return true;

@@ -117,7 +117,7 @@ export class StartedUnderOlderDefault implements OnModuleInit, OnModuleDestroy {
     this.logger.info({ stationId, connectorId, transactionId: started.transactionId, planId: row.planId }, 'session started before its connector took the current TxDefaultProfile; held as a running transaction');
     const caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
     const reopened = row.connectorId === 0
-      ? await this.cap.shareStartedUnderOlderDefault(stationId, row, sent, started.transactionId, caps, ctx)
+      ? await this.cap.shareStartedUnderOlderDefault(stationId, row, sent, started.transactionId, notObeyed, caps, ctx)
       : await this.cap.startedUnderOlderDefault(stationId, row, sent, started.transactionId, notObeyed, caps, ctx);
     if (reopened) {
       // The TxProfile of a plan the row no longer holds replaced the newer one: the current plan goes again at once.
