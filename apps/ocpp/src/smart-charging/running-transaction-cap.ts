@@ -140,17 +140,23 @@ export class RunningTransactionCap {
 
   /** The cap's sessions (`capSessions`) on a charger this pass learned needs a TxProfile: each gets its share (as `carryShare`), the row checked through the first. */
   private async carryCap(stationId: string, cap: CapCheck, ctx?: StationContext): Promise<boolean> {
+    const { reopened, first } = await this.carryToSessions(stationId, cap.sessions, ctx);
+    await this.verifier.verify(stationId, cap.accepted.row, first?.tx ?? cap.accepted.sent, { ctx, note: first && via(first.tx, first.transactionId) });
+    return reopened;
+  }
+
+  /** Each session's share as its TxProfile (as `carryShare`), its transaction looked up again first: the calls before may have taken long enough for it to stop. */
+  private async carryToSessions(stationId: string, sessions: CapCheck['sessions'], ctx?: StationContext): Promise<{ reopened: boolean; first?: { tx: BuiltProfile; transactionId: number } }> {
     let reopened = false;
     let first: { tx: BuiltProfile; transactionId: number } | undefined;
-    for (const s of cap.sessions) {
+    for (const s of sessions) {
       const transactionId = await this.running(stationId, s.share.connectorId);
       if (transactionId === undefined) continue;
       const sent = await this.send(stationId, s.row, s.share, transactionId, 'known', ctx);
       reopened ||= sent.reopened;
       if (sent.tx) first ??= { tx: sent.tx, transactionId };
     }
-    await this.verifier.verify(stationId, cap.accepted.row, first?.tx ?? cap.accepted.sent, { ctx, note: first && via(first.tx, first.transactionId) });
-    return reopened;
+    return { reopened, first };
   }
 
   /** The cap's check where sessions run (`capSessions`) until one exceeds it (one passing may run under an older, lower share: 10 A from a 20 A cap, raised since); held by a TxProfile there, the need is learned and the other sessions get theirs (as `carryShare`). */
@@ -159,13 +165,7 @@ export class RunningTransactionCap {
       const checked = await this.checkAndCarry(stationId, cap.accepted.row, s.form, s.transactionId, ctx);
       if (checked.outcome === 'verified') continue;
       if (!checked.learned) return checked.reopened;
-      let reopened = checked.reopened;
-      for (const o of cap.sessions.filter((x) => x !== s)) {
-        // Looked up again: the check and its TxProfile took up to three calls, a session may have stopped meanwhile.
-        const transactionId = await this.running(stationId, o.share.connectorId);
-        if (transactionId !== undefined) reopened = (await this.send(stationId, o.row, o.share, transactionId, 'known', ctx)).reopened || reopened;
-      }
-      return reopened;
+      return (await this.carryToSessions(stationId, cap.sessions.filter((x) => x !== s), ctx)).reopened || checked.reopened;
     }
     return false;
   }
@@ -293,7 +293,7 @@ export class RunningTransactionCap {
 }
 
 /** A connector's own TxDefaultProfile: the default a transaction starts under, which some chargers keep for its whole length. */
-export function connectorDefault(b: BuiltProfile): boolean {
+function connectorDefault(b: BuiltProfile): boolean {
   return b.connectorId > 0 && b.profile.chargingProfilePurpose === 'TxDefaultProfile';
 }
 
