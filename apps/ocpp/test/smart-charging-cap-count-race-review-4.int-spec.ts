@@ -1,9 +1,8 @@
 import { jest } from '@jest/globals';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
 import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
-import { api, startOcpp, type OcppHarness } from './harness.js';
-import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
+import { api } from './harness.js';
+import { onlineProfileCharger, planOn, smartChargingReplicas } from './smart-charging-harness.js';
 
 /**
  * Two replicas: a pass on B reads the capabilities (NumberOfConnectors 2) and, before it records
@@ -12,31 +11,16 @@ import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
  * A's: no status names connector 3, so only the stored count shows B's split was overtaken.
  */
 describe('emulated station cap: a pass overtaken by a NumberOfConnectors raised on another replica', () => {
-  let a: OcppHarness;
-  let b: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  const env = { OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' };
-  beforeAll(async () => {
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+  const { a, b, chargers } = smartChargingReplicas();
 
   it('sends its shares again over the stored count (36 A over 3 connectors: 12 A each, not 18 A)', async () => {
     const config = new Map([['NumberOfConnectors', '2'], ['ChargeProfileMaxStackLevel', '2']]);
-    const { cp, limitNow } = await onlineProfileCharger(a, chargers, Object.fromEntries(config), { prefix: 'SCCOUNTRACE', refuseStationCap: true });
+    const { cp, limitNow } = await onlineProfileCharger(a(), chargers, Object.fromEntries(config), { prefix: 'SCCOUNTRACE', refuseStationCap: true });
     cp.handle('GetConfiguration', () => ({ configurationKey: [...config].map(([key, value]) => ({ key, value, readonly: true })) }));
-    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
+    await (await planOn(b(), cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 20))).toBe(true);
     // B's next pass stops just before it records its split (its capabilities read already).
-    const profiles = b.app.app.get(ChargingProfileRepository);
+    const profiles = b().app.app.get(ChargingProfileRepository);
     const original = profiles.recordSplit.bind(profiles);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -46,10 +30,10 @@ describe('emulated station cap: a pass overtaken by a NumberOfConnectors raised 
       await gate;
       return original(...args);
     });
-    const passOnB = planOn(b, cp.identity, [[0, 36], [1, 32]]).then((p) => p.pass);
+    const passOnB = planOn(b(), cp.identity, [[0, 36], [1, 32]]).then((p) => p.pass);
     expect(await eventually(() => gated)).toBe(true);
     config.set('NumberOfConnectors', '3');
-    expect((await api(a, 'POST', `/api/v1/stations/${cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] })).status).toBe(200);
+    expect((await api(a(), 'POST', `/api/v1/stations/${cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] })).status).toBe(200);
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 12), 5_000)).toBe(true);
     release();
     await passOnB;

@@ -5,8 +5,8 @@ import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually, testServers } from '@cpo/testing';
 import { ConnectorSplits } from '../src/smart-charging/connector-splits.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
-import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { constantPlan, onlineProfileCharger, planOn, type ProfileChargerOptions, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
+import { api, send, type OcppHarness } from './harness.js';
+import { constantPlan, onlineProfileCharger, planOn, type ProfileChargerOptions, publishPlanAt, smartChargingReplicas, smartChargingService } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null };
 
@@ -138,23 +138,9 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
 
 /** The operator's GetConfiguration reaches another replica than the one holding the socket, which split the cap itself or learned another's split. */
 describe('smart charging: a count from GetConfiguration splits the cap again on the replica holding the socket', () => {
-  let a: OcppHarness;
-  let b: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  const env = { OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' };
-  beforeAll(async () => {
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+  const { a, b, chargers } = smartChargingReplicas();
 
-  const rows = async (stationId: string) => (await api(a, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
+  const rows = async (stationId: string) => (await api(a(), 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
   const settled = async (stationId: string, ids: number[]) => {
     const all = await rows(stationId);
     return ids.every((id) => all.some((r) => r.chargingProfileId === id && r.state !== 'pending' && (r.state !== 'applied' || r.verification !== null)));
@@ -162,16 +148,16 @@ describe('smart charging: a count from GetConfiguration splits the cap again on 
 
   it('B split the cap over 2 through A; a GetConfiguration asked on B reports 3', async () => {
     const config = new Map([['NumberOfConnectors', '2'], ['ChargeProfileMaxStackLevel', '2']]);
-    const { cp, limitNow } = await onlineProfileCharger(a, chargers, Object.fromEntries(config), { prefix: 'SCSPLITCFGR', refuseStationCap: true });
+    const { cp, limitNow } = await onlineProfileCharger(a(), chargers, Object.fromEntries(config), { prefix: 'SCSPLITCFGR', refuseStationCap: true });
     cp.handle('GetConfiguration', (req) => ({
       configurationKey: [...config].filter(([k]) => !req.key?.length || req.key.includes(k)).map(([key, value]) => ({ key, value, readonly: true })),
     }));
-    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
+    await (await planOn(b(), cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
     expect([limitNow(1), limitNow(2), limitNow(3)]).toEqual([20, 20, 20]);
     config.set('NumberOfConnectors', '3');
-    const resplitOnB = jest.spyOn(b.app.app.get(LimitDispatcher), 'dispatch');
-    expect((await api(b, 'POST', `/api/v1/stations/${cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] })).status).toBe(200);
+    const resplitOnB = jest.spyOn(b().app.app.get(LimitDispatcher), 'dispatch');
+    expect((await api(b(), 'POST', `/api/v1/stations/${cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] })).status).toBe(200);
     const third = Math.floor(400 / 3) / 10;
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
     expect(resplitOnB.mock.calls.filter(([, o]) => o.resplit === true)).toEqual([]);

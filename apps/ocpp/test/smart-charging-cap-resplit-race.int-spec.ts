@@ -1,9 +1,8 @@
 import { jest } from '@jest/globals';
-import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
 import { StationCaller } from '../src/smart-charging/station-caller.js';
-import { send, startOcpp, type OcppHarness } from './harness.js';
-import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
+import { send } from './harness.js';
+import { onlineProfileCharger, planOn, smartChargingReplicas } from './smart-charging-harness.js';
 
 /**
  * Two replicas: a pass on B (a plan consumed there) splits the emulated cap over the count it read,
@@ -11,25 +10,19 @@ import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
  * smaller ones, must not stay: the charger would allow more than the cap.
  */
 describe('emulated station cap: a pass overtaken by another replica\'s re-split', () => {
-  let a: OcppHarness;
-  let b: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  const env = { OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' };
-  beforeAll(async () => { a = await startOcpp(env); b = await startOcpp(env, a); });
-  afterEach(async () => { jest.restoreAllMocks(); await Promise.all(chargers.splice(0).map((c) => c.stop())); });
-  afterAll(async () => { await b.close(); await a.close(); });
+  const { a, b, chargers } = smartChargingReplicas();
 
   it('sends its shares again over the new count (36 A over 3 connectors: 12 A each, not 18 A)', async () => {
-    const { cp, limitNow } = await onlineProfileCharger(a, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCRACE', refuseStationCap: true });
-    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
+    const { cp, limitNow } = await onlineProfileCharger(a(), chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCRACE', refuseStationCap: true });
+    await (await planOn(b(), cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 20))).toBe(true);
-    const caller = b.app.app.get(StationCaller);
+    const caller = b().app.app.get(StationCaller);
     const original = caller.setProfile.bind(caller);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let gated = false;
     jest.spyOn(caller, 'setProfile').mockImplementation(async (...args) => { gated = true; await gate; return original(...args); });
-    const { pass: passOnB } = await planOn(b, cp.identity, [[0, 36], [1, 32]]);
+    const { pass: passOnB } = await planOn(b(), cp.identity, [[0, 36], [1, 32]]);
     expect(await eventually(() => gated)).toBe(true);
     await send(cp, 'StatusNotification', { connectorId: 3, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === 12), 5_000)).toBe(true);

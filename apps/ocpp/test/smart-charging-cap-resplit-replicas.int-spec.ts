@@ -1,7 +1,7 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
-import { api, send, startOcpp, type OcppHarness } from './harness.js';
-import { onlineProfileCharger, planOn } from './smart-charging-harness.js';
+import { api, send } from './harness.js';
+import { onlineProfileCharger, planOn, smartChargingReplicas } from './smart-charging-harness.js';
 
 type Row = { chargingProfileId: number; state: string; verification: string | null };
 
@@ -11,23 +11,9 @@ type Row = { chargingProfileId: number; state: string; verification: string | nu
  * count it never computed itself. A connector beyond that split must still have the shares sent again.
  */
 describe('smart charging: an emulated cap split on another replica, split again when a connector appears', () => {
-  let a: OcppHarness;
-  let b: OcppHarness;
-  const chargers: ChargePoint16[] = [];
-  const env = { OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' };
-  beforeAll(async () => {
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
-  });
-  afterEach(async () => {
-    await Promise.all(chargers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+  const { a, b, chargers } = smartChargingReplicas();
 
-  const rows = async (stationId: string) => (await api(a, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
+  const rows = async (stationId: string) => (await api(a(), 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[];
   const settled = async (stationId: string, ids: number[]) => {
     const all = await rows(stationId);
     return ids.every((id) => all.some((r) => r.chargingProfileId === id && r.state !== 'pending' && (r.state !== 'applied' || r.verification !== null)));
@@ -35,8 +21,8 @@ describe('smart charging: an emulated cap split on another replica, split again 
   const status = (cp: ChargePoint16, connectorId: number) => send(cp, 'StatusNotification', { connectorId, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
 
   it('a status of connector 3 on the socket replica after B split the cap over 2', async () => {
-    const { cp, limitNow } = await onlineProfileCharger(a, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCSPLITR', refuseStationCap: true });
-    await (await planOn(b, cp.identity, [[0, 40], [1, 32]])).pass;
+    const { cp, limitNow } = await onlineProfileCharger(a(), chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCSPLITR', refuseStationCap: true });
+    await (await planOn(b(), cp.identity, [[0, 40], [1, 32]])).pass;
     expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
     expect([limitNow(1), limitNow(2), limitNow(3)]).toEqual([20, 20, 20]);
     await status(cp, 3);

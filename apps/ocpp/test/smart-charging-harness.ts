@@ -187,6 +187,34 @@ export function smartChargingService(): { h: () => OcppHarness; chargers: Charge
 }
 
 /** A smart-charging review suite (smartChargingService): chargers without GetCompositeSchedule, and the station's profile row of an id. */
+/**
+ * Two replicas of the service for a describe block (B joins A's database, bus and Redis), with the
+ * settings of `smartChargingService`; the chargers a test starts are stopped after it.
+ */
+export function smartChargingReplicas(): { a: () => OcppHarness; b: () => OcppHarness; chargers: ChargePoint16[] } {
+  let a: OcppHarness | undefined;
+  let b: OcppHarness | undefined;
+  const chargers: ChargePoint16[] = [];
+  const env = { OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' };
+  beforeAll(async () => {
+    a = await startOcpp(env);
+    b = await startOcpp(env, a);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+  const started = (h: OcppHarness | undefined): OcppHarness => {
+    if (!h) throw new Error("the suite's replicas are not started (used outside a test?)");
+    return h;
+  };
+  return { a: () => started(a), b: () => started(b), chargers };
+}
+
 export function smartChargingSuite(prefix: string) {
   const { h: harness, chargers } = smartChargingService();
   return {
