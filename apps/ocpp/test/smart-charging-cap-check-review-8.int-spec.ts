@@ -1,3 +1,4 @@
+import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { Subjects } from '@cpo/contracts';
 import { eventually } from '@cpo/testing';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
@@ -8,6 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { PlannerStationLimitsPlanned } from '@cpo/contracts';
 
 type Row = { chargingProfileId: number; planId: string; state: string; verification: string | null };
+
+/** Firmware that accepts profiles and reports 16 A whatever it holds (guide §3.1: accepted, limit visibly not followed). */
+function keeps16A(cp: ChargePoint16): void {
+  cp.handle('GetCompositeSchedule', (req) => ({
+    status: 'Accepted',
+    connectorId: req.connectorId,
+    scheduleStart: new Date().toISOString(),
+    chargingSchedule: { duration: req.duration, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
+  }));
+}
 
 /**
  * An emulated station cap checked where a session runs (`RunningTransactionCap.capCheck`) in the
@@ -68,13 +79,7 @@ describe('smart charging: the emulated cap check where a session runs, beside a 
     await publishPlanAt(h, first, new Date());
     expect(await eventually(async () => (await rows(id)).some((r) => r.chargingProfileId === 1 && r.planId === first.planId && r.state === 'applied' && r.verification !== null))).toBe(true);
     await c.start(2, 'FLEET-SCR8');
-    // Firmware that accepts profiles and keeps 16 A whatever it holds (guide §3.1: accepted, limit visibly not followed).
-    c.cp.handle('GetCompositeSchedule', (req) => ({
-      status: 'Accepted',
-      connectorId: req.connectorId,
-      scheduleStart: new Date().toISOString(),
-      chargingSchedule: { duration: req.duration, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
-    }));
+    keeps16A(c.cp);
     const cut = constantPlan(id, [[0, 20]]);
     await publishPlanAt(h, cut, new Date());
     expect(await eventually(async () => (await rows(id)).some((r) => r.chargingProfileId === 1 && r.planId === cut.planId && (r.verification ?? '').includes('via TxProfile')))).toBe(true);
@@ -93,12 +98,7 @@ describe('smart charging: the emulated cap check where a session runs, beside a 
     expect(await eventually(async () => (await rows(id)).some((r) => r.chargingProfileId === 1 && r.planId === first.planId && r.state === 'applied' && r.verification !== null))).toBe(true);
     await c.start(2, 'FLEET-SCR8');
     const deliver = c.begin(1, 'FLEET-SCR8'); // its start held back until after the cut's pass (a backlog)
-    c.cp.handle('GetCompositeSchedule', (req) => ({
-      status: 'Accepted',
-      connectorId: req.connectorId,
-      scheduleStart: new Date().toISOString(),
-      chargingSchedule: { duration: req.duration, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
-    }));
+    keeps16A(c.cp);
     const cut = constantPlan(id, [[0, 20]]);
     await publishPlanAt(h, cut, new Date());
     expect(await eventually(async () => (await rows(id)).some((r) => r.chargingProfileId === 1 && r.planId === cut.planId && (r.verification ?? '').includes('via TxProfile')))).toBe(true);

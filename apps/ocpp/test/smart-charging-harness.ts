@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { ChargingProfileRepository } from '../src/smart-charging/charging-profile.repository.js';
 import { LimitDispatcher } from '../src/smart-charging/limit-dispatcher.js';
 import { connectorProfileId, STATION_CAP_PROFILE_ID } from '../src/smart-charging/profile-builder.js';
-import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { api, type OcppHarness, readOnlyConfiguration, replicaPair, send, startOcpp, uniqueStation } from './harness.js';
 
 export interface ProfileChargerOptions {
   /** Plays firmware that refuses ChargePointMaxProfile. */
@@ -106,12 +106,18 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
 /** A profile charger connected and booted, its onboarding read (capabilities known); stopped by the suite through `chargers`. */
 export async function onlineProfileCharger(h: OcppHarness, chargers: ChargePoint16[], keys: Record<string, string>, o: ProfileChargerOptions = {}) {
   const c = profileCharger(h.wsUrl, keys, o);
-  chargers.push(c.cp);
-  void c.cp.start();
-  await c.cp.waitOpen();
-  await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SC' });
-  expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${c.cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+  await bootOnline(h, chargers, c.cp);
   return c;
+}
+
+/** `cp` connected and booted, its onboarding read (capabilities known); stopped by the suite through `chargers`. Returns its identity. */
+export async function bootOnline(h: OcppHarness, chargers: ChargePoint16[], cp: ChargePoint16, model = 'SC'): Promise<string> {
+  chargers.push(cp);
+  void cp.start();
+  await cp.waitOpen();
+  await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: model });
+  expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+  return cp.identity;
 }
 
 /** A plan of constant limits in A per connector, begun at `startMs` (ten minutes ago by default). */
@@ -186,35 +192,20 @@ export function smartChargingService(): { h: () => OcppHarness; chargers: Charge
   return { h: harness, chargers };
 }
 
-/** A smart-charging review suite (smartChargingService): chargers without GetCompositeSchedule, and the station's profile row of an id. */
 /**
  * Two replicas of the service for a describe block (B joins A's database, bus and Redis), with the
  * settings of `smartChargingService`; the chargers a test starts are stopped after it.
  */
 export function smartChargingReplicas(): { a: () => OcppHarness; b: () => OcppHarness; chargers: ChargePoint16[] } {
-  let a: OcppHarness | undefined;
-  let b: OcppHarness | undefined;
+  const { a, b } = replicaPair({ OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' });
   const chargers: ChargePoint16[] = [];
-  const env = { OCPP_PROFILE_LEASE_S: '900', OCPP_PROFILE_RETRY_MS: '3600000' };
-  beforeAll(async () => {
-    a = await startOcpp(env);
-    b = await startOcpp(env, a);
-  });
   afterEach(async () => {
-    jest.restoreAllMocks();
     await Promise.all(chargers.splice(0).map((c) => c.stop()));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
-  const started = (h: OcppHarness | undefined): OcppHarness => {
-    if (!h) throw new Error("the suite's replicas are not started (used outside a test?)");
-    return h;
-  };
-  return { a: () => started(a), b: () => started(b), chargers };
+  return { a, b, chargers };
 }
 
+/** A smart-charging review suite (smartChargingService): chargers without GetCompositeSchedule, and the station's profile row of an id. */
 export function smartChargingSuite(prefix: string) {
   const { h: harness, chargers } = smartChargingService();
   return {

@@ -9,7 +9,7 @@ import { StartedUnderOlderDefault } from '../src/smart-charging/started-under-ol
 import { RunningTransactionCap } from '../src/smart-charging/running-transaction-cap.js';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { api, readOnlyConfiguration, send, uniqueStation, type OcppHarness } from './harness.js';
-import { constantPlan, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
+import { bootOnline, constantPlan, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Session = { transactionId?: number; startedAt: Date; defaults: SmartCharging16.InstalledProfile[] };
 
@@ -90,12 +90,7 @@ describe('smart charging: a session started under an older TxDefaultProfile (rev
 
   async function online(connectors: number, known: boolean, o: { capOnly?: boolean; refuseStationCap?: boolean } = {}) {
     const c = slowCharger(h.wsUrl, connectors, o);
-    chargers.push(c.cp);
-    const id = c.cp.identity;
-    void c.cp.start();
-    await c.cp.waitOpen();
-    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SCR5' });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${id}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    const id = await bootOnline(h, chargers, c.cp, 'SCR5');
     if (known) await h.app.app.get(StationRepository).learnCapabilities(id, { txDefaultSkipsRunningTransaction: true });
     const limits: [number, number][] = o.capOnly ? [[0, 16 * connectors]] : Array.from({ length: connectors }, (_, i) => [i + 1, 16]);
     const first = constantPlan(id, limits);
@@ -159,12 +154,7 @@ describe('smart charging: a session started under an older TxDefaultProfile (rev
 
   it('a pass of a lower share while a hold is slow to send goes after it, in the station\'s turn: the lower share stays', async () => {
     const c = slowCharger(h.wsUrl, 2, { refuseStationCap: true });
-    chargers.push(c.cp);
-    const id = c.cp.identity;
-    void c.cp.start();
-    await c.cp.waitOpen();
-    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SCR5' });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${id}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    const id = await bootOnline(h, chargers, c.cp, 'SCR5');
     await h.app.app.get(StationRepository).learnCapabilities(id, { txDefaultSkipsRunningTransaction: true });
     const p1 = constantPlan(id, [[0, 64], [1, 16]]); // 32 A a connector: connector 1 at its own 16 A
     await publishPlanAt(h, p1, new Date());

@@ -7,7 +7,7 @@ import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { StartedUnderOlderDefault } from '../src/smart-charging/started-under-older-default.js';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { api, readOnlyConfiguration, send, uniqueStation, type OcppHarness } from './harness.js';
-import { constantPlan, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
+import { bootOnline, constantPlan, publishPlanAt, smartChargingService } from './smart-charging-harness.js';
 
 type Session = { transactionId?: number; startedAt: Date; defaults: SmartCharging16.InstalledProfile[] };
 
@@ -104,12 +104,7 @@ describe('smart charging: the running transaction of a charger delivering its of
   /** Online at 16 A with transaction A running, then offline; the plan is cut to 10 A meanwhile. */
   async function offlineAfterSession(known: boolean) {
     const c = offlineCharger(h.wsUrl);
-    chargers.push(c.cp);
-    const id = c.cp.identity;
-    void c.cp.start();
-    await c.cp.waitOpen();
-    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SCRTB' });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${id}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    const id = await bootOnline(h, chargers, c.cp, 'SCRTB');
     if (known) await h.app.app.get(StationRepository).learnCapabilities(id, { txDefaultSkipsRunningTransaction: true });
     const first = constantPlan(id, [[1, 16]]);
     await publishPlanAt(h, first, new Date());
@@ -127,12 +122,7 @@ describe('smart charging: the running transaction of a charger delivering its of
   /** Online at 16 A with no session, then offline; the plan is cut to 10 A meanwhile. */
   async function offlineIdle(known: boolean) {
     const c = offlineCharger(h.wsUrl);
-    chargers.push(c.cp);
-    const id = c.cp.identity;
-    void c.cp.start();
-    await c.cp.waitOpen();
-    await send(c.cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'SCRTB' });
-    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${id}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    const id = await bootOnline(h, chargers, c.cp, 'SCRTB');
     if (known) await h.app.app.get(StationRepository).learnCapabilities(id, { txDefaultSkipsRunningTransaction: true });
     const first = constantPlan(id, [[1, 16]]);
     await publishPlanAt(h, first, new Date());
