@@ -72,13 +72,19 @@ describe('smart charging: the emulated cap check where a session runs, beside a 
     expect(await committed(Subjects.OcppChargingProfileApplied, id, cut.planId, `AND payload::jsonb->>'purpose' = 'TxProfile'`)).toBe(1);
   });
 
-  it('publishes NotObeyed once for the plan when the charger follows neither the cap nor the TxProfile for the session', async () => {
+  /** A 32 A cap emulated over 2 connectors (applied and checked) on a charger not known either way, a session running on connector 2. */
+  async function cappedAt32WithSessionOn2() {
     const c = await onlineProfileCharger(h, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCR8', refuseStationCap: true, newTransactionsOnly: true });
     const id = c.cp.identity;
     const first = constantPlan(id, [[0, 32]]);
     await publishPlanAt(h, first, new Date());
     expect(await eventually(async () => (await rows(id)).some((r) => r.chargingProfileId === 1 && r.planId === first.planId && r.state === 'applied' && r.verification !== null))).toBe(true);
     await c.start(2, 'FLEET-SCR8');
+    return { c, id };
+  }
+
+  it('publishes NotObeyed once for the plan when the charger follows neither the cap nor the TxProfile for the session', async () => {
+    const { c, id } = await cappedAt32WithSessionOn2();
     keeps16A(c.cp);
     const cut = constantPlan(id, [[0, 20]]);
     await publishPlanAt(h, cut, new Date());
@@ -91,12 +97,7 @@ describe('smart charging: the emulated cap check where a session runs, beside a 
   });
 
   it('publishes NotObeyed once for the plan when a session started under the older share arrives after the pass found the cap not obeyed', async () => {
-    const c = await onlineProfileCharger(h, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCR8', refuseStationCap: true, newTransactionsOnly: true });
-    const id = c.cp.identity;
-    const first = constantPlan(id, [[0, 32]]);
-    await publishPlanAt(h, first, new Date());
-    expect(await eventually(async () => (await rows(id)).some((r) => r.chargingProfileId === 1 && r.planId === first.planId && r.state === 'applied' && r.verification !== null))).toBe(true);
-    await c.start(2, 'FLEET-SCR8');
+    const { c, id } = await cappedAt32WithSessionOn2();
     const deliver = c.begin(1, 'FLEET-SCR8'); // its start held back until after the cut's pass (a backlog)
     keeps16A(c.cp);
     const cut = constantPlan(id, [[0, 20]]);

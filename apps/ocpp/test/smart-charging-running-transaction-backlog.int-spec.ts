@@ -101,14 +101,20 @@ describe('smart charging: the running transaction of a charger delivering its of
   const row = async (stationId: string) => ((await api(h, 'GET', `/api/v1/stations/${stationId}/charging-profiles`)).body as Row[]).find((r) => r.chargingProfileId === 101);
   const txProfiles = (sets: Req16<'SetChargingProfile'>[]) => sets.filter((s) => s.csChargingProfiles.chargingProfilePurpose === 'TxProfile').map((s) => [s.csChargingProfiles.transactionId, s.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit]);
 
-  /** Online at 16 A with transaction A running, then offline; the plan is cut to 10 A meanwhile. */
-  async function offlineAfterSession(known: boolean) {
+  /** Online under a 16 A plan (applied and checked), `known` to need a TxProfile or not. */
+  async function onlineAt16(known: boolean) {
     const c = offlineCharger(h.wsUrl);
     const id = await bootOnline(h, chargers, c.cp, 'SCRTB');
     if (known) await h.app.app.get(StationRepository).learnCapabilities(id, { txDefaultSkipsRunningTransaction: true });
     const first = constantPlan(id, [[1, 16]]);
     await publishPlanAt(h, first, new Date());
     expect(await eventually(async () => (await row(id))?.planId === first.planId && (await row(id))?.verification !== null)).toBe(true);
+    return { c, id };
+  }
+
+  /** Online at 16 A with transaction A running, then offline; the plan is cut to 10 A meanwhile. */
+  async function offlineAfterSession(known: boolean) {
+    const { c, id } = await onlineAt16(known);
     const a = await c.start();
     expect(c.limitNow()).toBe(16);
     await c.cp.stop();
@@ -121,12 +127,7 @@ describe('smart charging: the running transaction of a charger delivering its of
 
   /** Online at 16 A with no session, then offline; the plan is cut to 10 A meanwhile. */
   async function offlineIdle(known: boolean) {
-    const c = offlineCharger(h.wsUrl);
-    const id = await bootOnline(h, chargers, c.cp, 'SCRTB');
-    if (known) await h.app.app.get(StationRepository).learnCapabilities(id, { txDefaultSkipsRunningTransaction: true });
-    const first = constantPlan(id, [[1, 16]]);
-    await publishPlanAt(h, first, new Date());
-    expect(await eventually(async () => (await row(id))?.planId === first.planId && (await row(id))?.verification !== null)).toBe(true);
+    const { c, id } = await onlineAt16(known);
     await c.cp.stop();
     expect(await eventually(() => h.app.app.get(SessionRegistry).get(id) === undefined)).toBe(true);
     const cut = constantPlan(id, [[1, 10]]);
