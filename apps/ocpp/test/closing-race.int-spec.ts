@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { ocppCommandSubject } from '@cpo/contracts';
-import { testServers } from '@cpo/testing';
+import { eventually, testServers } from '@cpo/testing';
 import { connect, createInbox } from '@nats-io/transport-node';
+import { PresenceStore } from '../src/connection/presence-store.js';
 import { SessionRegistry } from '../src/connection/session-registry.js';
 import { api, missClaims, RawClient, replicaPair, uniqueStation, type OcppHarness } from './harness.js';
 
@@ -37,6 +38,17 @@ function goQuiet(client: RawClient, closeFrame: boolean): void {
 describe('OCPP commands while a session is closing (review)', () => {
   const { a, b, open } = replicaPair({ OCPP_UNKNOWN_STATION_POLICY: 'auto-register', OCPP_CALL_TIMEOUT_MS: '1000' });
   const clearCache = (h: OcppHarness, stationId: string) => api(h, 'POST', `/api/v1/stations/${encodeURIComponent(stationId)}/commands/ClearCache`, {});
+  /**
+   * The charger's second connection, on B, attached there: B serves the station's command subject
+   * and wrote its presence (after subscribing). Commanded earlier, a busy machine's command could
+   * find no replica serving the subject (503 Offline, no CALL for the charger).
+   */
+  const openOnB = async (id: string) => {
+    const client = await open(b(), id);
+    const presences = b().app.app.get(PresenceStore);
+    expect(await eventually(async () => (await presences.read([id]))[0]?.replicaId === 'replica-b')).toBe(true);
+    return client;
+  };
   /** The charger answers the next CALL it gets (ClearCache) with Accepted. */
   const accept = async (client: RawClient) => {
     const call = (await client.next()) as [number, string, string, unknown];
@@ -50,7 +62,7 @@ describe('OCPP commands while a session is closing (review)', () => {
     const id = uniqueStation();
     const first = await open(a(), id);
     goQuiet(first, true);
-    const second = await open(b(), id);
+    const second = await openOnB(id);
     expect(stillHeld(a(), id)).toBe(true);
 
     const nc = await connect({ servers: testServers.nats });
@@ -79,7 +91,7 @@ describe('OCPP commands while a session is closing (review)', () => {
     const first = await open(a(), id);
     goQuiet(first, false);
     a().app.app.get(SessionRegistry).holding(id)!.close('credentials changed; reconnect with the new ones', 4002);
-    const second = await open(b(), id);
+    const second = await openOnB(id);
     expect(stillHeld(a(), id)).toBe(true);
 
     const reply = clearCache(a(), id);
