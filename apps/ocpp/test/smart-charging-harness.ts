@@ -27,6 +27,8 @@ export interface ProfileChargerOptions {
   newTransactionsOnly?: boolean;
   /** Answers GetCompositeSchedule from what it installed (default), or refuses it. */
   composite?: boolean;
+  /** Plays firmware validating `multipleOf: 0.1` as `x / 0.1` integral in binary floating point (guide §1.11): refuses 16.2, takes 16. */
+  naiveMultipleOf?: boolean;
   prefix?: string;
 }
 
@@ -49,6 +51,7 @@ export function profileCharger(url: string, keys: Record<string, string>, o: Pro
     if (o.refuseStationCap && req.csChargingProfiles.chargingProfilePurpose === 'ChargePointMaxProfile') return { status: 'Rejected' };
     if (o.refuseConnectorZeroDefault && req.connectorId === 0 && req.csChargingProfiles.chargingProfilePurpose === 'TxDefaultProfile') return { status: 'Rejected' };
     if (o.refuseSeveralPeriods && req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod.length > 1) return { status: 'Rejected' };
+    if (o.naiveMultipleOf && req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod.some((p) => !Number.isInteger(p.limit / 0.1))) return { status: 'Rejected' };
     const tx = req.csChargingProfiles.transactionId;
     if (o.newTransactionsOnly && req.csChargingProfiles.chargingProfilePurpose === 'TxProfile' && (tx === undefined || sessions.get(req.connectorId)?.transactionId !== tx)) return { status: 'Rejected' };
     const i = installed.findIndex((p) => p.profile.chargingProfileId === req.csChargingProfiles.chargingProfileId);

@@ -115,7 +115,9 @@ export class LimitDispatcher {
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
       tried.set(row.chargingProfileId, outcome.sent !== undefined);
-      if (row.connectorId > 0 && (outcome.refused || outcome.sent)) await this.afterPlan(stationId, row, outcome.refused === true, caps, now, forms, options.ctx, queue.slice(i + 1).some((r) => r.connectorId === 0));
+      if (row.connectorId > 0 && (outcome.refused || outcome.sent) && (await this.afterPlan(stationId, row, outcome.refused === true, caps, now, forms, options.ctx, queue.slice(i + 1).some((r) => r.connectorId === 0)))) {
+        caps = { ...caps, wholeAmperesOnly: true };
+      }
       // Learned just now: the rest of this pass builds with it too, or each later connector would get
       // a fallback installed, a level-1 try refused and the fallback cleared before its level-0 form.
       if (outcome.onlyStackLevelZero) caps = { ...caps, onlyStackLevelZero: true };
@@ -173,22 +175,34 @@ export class LimitDispatcher {
     return unlimited(held) ? learned(buildProfile(underStationShare(row.desired, cap, n, voltage), caps, now, voltage, leaseS)) : held;
   }
 
-  /** A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`), by the cap's own send if still queued (a lower cap's share or id 99 must not be preceded by the old, higher one). */
-  private async afterPlan(stationId: string, row: DesiredProfileRow, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx: StationContext | undefined, capAhead: boolean): Promise<void> {
+  /**
+   * A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`), by the cap's own send if still queued (a lower cap's share or id 99 must not be preceded by the old, higher one).
+   * True when the share was taken in whole amperes only: learned, for the rest of the pass too.
+   */
+  private async afterPlan(stationId: string, row: DesiredProfileRow, refused: boolean, caps: DispatchCapabilities, now: Date, forms: Forms, ctx: StationContext | undefined, capAhead: boolean): Promise<boolean> {
     forms[refused ? 'planned' : 'refused'].delete(row.connectorId);
     forms[refused ? 'refused' : 'planned'].add(row.connectorId);
-    if (!refused || !forms.emulating() || capAhead) return;
+    if (!refused || !forms.emulating() || capAhead) return false;
     const sentAt = new Date();
+    let whole = false;
     const failure = await holdRefusedPlan(row.connectorId, {
       sharesForm: caps.connectorZeroDefaultRefused === true,
       share: async () => (await this.shareForms(caps, now, forms, [row.connectorId]))[0]!,
-      send: async (b) => sendWithWholeAmperes(b, (x) => this.caller.setProfile(stationId, x, ctx)),
+      send: async (b) => {
+        const sent = await sendWithWholeAmperes(b, (x) => this.caller.setProfile(stationId, x, ctx));
+        whole ||= sent.wholeAmperes;
+        return sent;
+      },
       clear: (id) => this.caller.call(stationId, 'ClearChargingProfile', { id }, { ctx }),
     });
+    // The share the running transaction gets below is built again: in the form the charger took.
+    if (whole) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
+    const learned = whole ? { ...caps, wholeAmperesOnly: true } : caps;
     // Held (its share, or id 99's once cleared): so is its running transaction. Not held, the cap is
     // exceeded on that connector: the cap's failure, retried as the cap (whose shares include the connector).
-    if (!failure) forms.carried.push({ row: forms.capRow!, share: (await this.shareForms(caps, now, forms, [row.connectorId]))[0]!, against: row });
+    if (!failure) forms.carried.push({ row: forms.capRow!, share: (await this.shareForms(learned, now, forms, [row.connectorId]))[0]!, against: row });
     else await this.outcomes.record(stationId, forms.capRow!, failure.form, failure.reply, false, sentAt);
+    return whole;
   }
 
   /** The station cap's share for each connector without a plan of its own (or for `only`), as that connector's profile (id 100 + n, no lease). */
