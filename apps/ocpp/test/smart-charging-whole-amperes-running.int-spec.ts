@@ -43,4 +43,18 @@ describe('smart charging: whole amperes for the TxProfiles of running transactio
     expect(c.sets.filter((s) => s.csChargingProfiles.chargingProfilePurpose === 'TxProfile' && s.connectorId === 1).map((s) => s.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit).at(-1)).toBe(16);
     expect(await capabilities(c.cp.identity)).toMatchObject({ wholeAmperesOnly: true });
   });
+
+  it('an emulated cap (id 99) taken in whole amperes only: each running transaction gets its share whole', async () => {
+    const c = await onlineProfileCharger(h, chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCWHOLE', refuseStationCap: true, newTransactionsOnly: true, naiveMultipleOf: true });
+    await h.app.app.get(StationRepository).learnCapabilities(c.cp.identity, { txDefaultSkipsRunningTransaction: true });
+    await c.start(1, 'FLEET-SCWHOLE');
+    await c.start(2, 'FLEET-SCWHOLE');
+    const plan = constantPlan(c.cp.identity, [[0, 32.4]]);
+    await publishPlanAt(h, plan, new Date());
+    expect(await eventually(async () => (await rows(c.cp.identity)).some((x) => x.chargingProfileId === 1 && x.planId === plan.planId && x.state === 'applied'))).toBe(true);
+    await eventually(() => c.limitNow(1) === 16 && c.limitNow(2) === 16);
+    // Both sessions kept 32 A when their TxProfiles went out as 16.2.
+    expect([c.limitNow(1), c.limitNow(2)]).toEqual([16, 16]);
+    expect(await capabilities(c.cp.identity)).toMatchObject({ wholeAmperesOnly: true });
+  });
 });

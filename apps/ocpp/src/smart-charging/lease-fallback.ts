@@ -7,7 +7,7 @@ import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { buildLeaseFallback, leaseFallbackProfileId } from './profile-builder.js';
 import { StationCaller } from './station-caller.js';
-import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
+import { learnedForm, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
 /**
  * The level-0 profile under a leased connector profile (guide §3.3): the planned limit goes to stack
@@ -38,7 +38,7 @@ export class LeaseFallback {
     if (session && this.installed.get(session)?.has(connectorId)) return true;
     const fallback = buildLeaseFallback(connectorId, caps, now, this.config.OCPP_PROFILE_LEASE_FALLBACK_A, this.config.OCPP_NOMINAL_VOLTAGE_V, phases);
     // A configured fallback with a decimal (6.5 A) meets the same naive validators as the limits.
-    const { reply } = await sendWithWholeAmperes(caps.wholeAmperesOnly ? inWholeAmperes(fallback) : fallback, (b) => this.caller.setProfile(stationId, b, ctx));
+    const { reply } = await sendWithWholeAmperes(learnedForm(caps, fallback), (b) => this.caller.setProfile(stationId, b, ctx));
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     this.metrics.leaseFallbacks.inc({ outcome: accepted ? 'installed' : 'failed' });
     if (!accepted) {

@@ -4,21 +4,21 @@ import { APP_CONFIG, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
-import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { change, fewestPhases } from './dispatch-order.js';
-import { clearShares, heldAfterEnd, heldByShares, sendShares, shareConnectors, shareLimit, unlimited } from './cap-shares.js';
+import { clearShares, heldByShares, sendShares, shareConnectors } from './cap-shares.js';
 import { ConnectorSplits } from './connector-splits.js';
-import { connectorsToShare, emulateStationCap, underStationShare } from './emulated-cap.js';
+import { connectorsToShare, emulateStationCap } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { passForms, type Forms } from './pass-forms.js';
-import { buildProfile, connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
+import { leaseFor, profileFor, shareProfiles } from './pass-profiles.js';
+import { connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
 import { holdRefusedPlan, refusedByCharger } from './refused-plan.js';
 import { RunningTransactionCap, type AcceptedProfile } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
-import { inWholeAmperes, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
+import { learnedForm, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
 interface DispatchOptions {
   all: boolean;
@@ -156,23 +156,8 @@ export class LimitDispatcher {
     }
   }
 
-  /**
-   * The profile for the row with what we know of the charger: where the station cap is emulated, the
-   * cap as the connector-0 default with each connector's share, and each connector's limit held to
-   * that share. Where connector 0 takes no default (`cap-shares.ts`), the cap's form is the first of
-   * its shares (each connector without a plan, in a profile of its own; `send` sends them all), and
-   * a connector's limit keeps its share past its own end.
-   */
-  private async form(row: DesiredProfileRow, caps: DispatchCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
-    const voltage = this.config.OCPP_NOMINAL_VOLTAGE_V;
-    const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
-    if (!forms.emulating()) return learned(buildProfile(row.desired, caps, now, voltage, leaseS));
-    const n = await forms.share();
-    const cap = forms.capRow!.desired;
-    if (row.connectorId === 0 && !caps.connectorZeroDefaultRefused) return learned(emulateStationCap(buildProfile(row.desired, caps, now, voltage), n));
-    if (row.connectorId === 0) return (await this.shareForms(caps, now, forms))[0] ?? learned(buildProfile(shareLimit(cap, 1, n), caps, now, voltage));
-    const held = learned(buildProfile(underStationShare(caps.connectorZeroDefaultRefused ? heldAfterEnd(row.desired, cap) : row.desired, cap, n, voltage), caps, now, voltage, leaseS));
-    return unlimited(held) ? learned(buildProfile(underStationShare(row.desired, cap, n, voltage), caps, now, voltage, leaseS)) : held;
+  private form(row: DesiredProfileRow, caps: DispatchCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
+    return profileFor(row, caps, now, leaseS, forms, this.config.OCPP_NOMINAL_VOLTAGE_V);
   }
 
   /**
@@ -205,11 +190,8 @@ export class LimitDispatcher {
     return whole;
   }
 
-  /** The station cap's share for each connector without a plan of its own (or for `only`), as that connector's profile (id 100 + n, no lease). */
-  private async shareForms(caps: DispatchCapabilities, now: Date, forms: Forms, only?: number[]): Promise<BuiltProfile[]> {
-    const n = await forms.share();
-    const learned = (b: BuiltProfile) => (caps.wholeAmperesOnly ? inWholeAmperes(b) : b);
-    return (only ?? shareConnectors(n, forms.planned)).map((c) => learned(buildProfile(shareLimit(forms.capRow!.desired, c, n), caps, now, this.config.OCPP_NOMINAL_VOLTAGE_V)));
+  private shareForms(caps: DispatchCapabilities, now: Date, forms: Forms, only?: number[]): Promise<BuiltProfile[]> {
+    return shareProfiles(caps, now, forms, this.config.OCPP_NOMINAL_VOLTAGE_V, only);
   }
 
   /** Never throws: the shares are out and recorded, so a failed check must not skip the rest of the pass (a reopened plan); a later status or pass re-splits. */
@@ -225,10 +207,8 @@ export class LimitDispatcher {
     }
   }
 
-  /** The lease for this charger's connector profiles (s), 0 without one: stack level 0 only, or an emulated station cap a level-0 fallback could override. */
-  private leaseFor(caps: StationCapabilities): number {
-    const levels = !caps.onlyStackLevelZero && (caps.chargeProfileMaxStackLevel ?? 0) >= 1;
-    return levels && !caps.chargePointMaxProfileRefused ? this.config.OCPP_PROFILE_LEASE_S : 0;
+  private leaseFor(caps: DispatchCapabilities): number {
+    return leaseFor(caps, this.config.OCPP_PROFILE_LEASE_S);
   }
 
   /**
@@ -293,7 +273,7 @@ export class LimitDispatcher {
       await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
       capRefused = true;
       const emulated = emulateStationCap(built, await forms.share());
-      reply = await trySend(caps.wholeAmperesOnly ? inWholeAmperes(emulated) : emulated);
+      reply = await trySend(learnedForm(caps, emulated));
     }
     if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && reply.status === 'ok' && reply.payload['status'] !== 'Accepted') {
       // Connector 0 takes no default either (guide §3.1): the connectors without a plan would have no limit at all.
@@ -302,7 +282,8 @@ export class LimitDispatcher {
       reply = await viaShares();
     }
     // Id 99 taken: the share of each connector without a profile of its own, for its running transaction.
-    if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && isAccepted(reply)) took.push(...(await this.shareForms(caps, now, forms)));
+    // In the form the charger took: id 99 in whole amperes only, the shares' decimals would be refused too.
+    if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && isAccepted(reply)) took.push(...(await this.shareForms(wholeAmperes ? { ...caps, wholeAmperesOnly: true } : caps, now, forms)));
     if (row.connectorId === 0 && !viaSharesTried && isAccepted(reply) && (heldByShares(row.applied) || (forms.emulating() && forms.refused.size > 0))) {
       // The cap holds another way now (a new firmware forgot the refusals): the old shares go, else a
       // later, lower cap would not reach the connectors without a plan. So does, under id 99, an old

@@ -68,6 +68,11 @@ export function inWholeAmperes(built: BuiltProfile): BuiltProfile {
   };
 }
 
+/** `built` in the form the charger takes: whole amperes where it was learned to take nothing else. */
+export function learnedForm(caps: DispatchCapabilities, built: BuiltProfile): BuiltProfile {
+  return caps.wholeAmperesOnly ? inWholeAmperes(built) : built;
+}
+
 /**
  * Sends `built` and, when the charger refuses it for values a naive validator gets wrong, the same
  * profile again at once in whole amperes. `wholeAmperes` is true when only the whole form was taken
