@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { askOwner, CLAIM_MARGIN_MS, renewing } from './local-list-claim.js';
 import type { Settlement } from './local-list-pending.js';
 import type { AskClaim, LocalListSyncRepository } from './local-list-sync.repository.js';
-import type { LocalListRepository } from './local-list.repository.js';
+import type { DroppedUpdate, LocalListRepository } from './local-list.repository.js';
 
 /** What one GetLocalListVersion may record, decided before it went out (LocalListAsks.before). */
 type Ticket = (AskClaim & { owner: string; stop?: () => Promise<void> }) | { kind: 'unclaimed'; why: string };
@@ -18,7 +18,9 @@ type Ticket = (AskClaim & { owner: string; stop?: () => Promise<void> }) | { kin
  * it stored the old version over the new one. One given while a sync holds the list (its update may
  * still reach the charger) is not recorded: the holder decides, and an update left unanswered is
  * settled by the repair, which asks again under the claim. The call never waits for the claim: the
- * operator gets the charger's answer as it is, at once.
+ * operator gets the charger's answer as it is, at once. A CallError saying the charger cannot
+ * answer at all drops the pending update (LocalListRepository.versionUnavailable): a change of the
+ * list like a recorded version, so under the same rule.
  */
 export class LocalListAsks {
   /** Keyed by the command's payload: the executor hands the same object to its before-hook and to its outcome's effects. */
@@ -60,24 +62,38 @@ export class LocalListAsks {
   async answered(stationId: string, payload: object, version: number): Promise<Settlement | undefined> {
     const ticket = this.take(payload);
     try {
-      if (ticket.kind === 'unclaimed' || ticket.kind === 'busy') {
-        this.notRecorded(stationId, version, ticket.kind === 'busy' ? `a sync holds the list (${ticket.claim})` : ticket.why);
+      const under = recordsUnder(ticket);
+      if ('why' in under) {
+        this.notRecorded(stationId, version, under.why);
         return undefined;
       }
-      const result = await this.lists.reported(stationId, version, ticket.kind === 'unlisted' ? null : ticket.owner, ticket.seen);
+      const result = await this.lists.reported(stationId, version, under.holder, under.seen);
       if (result.recorded) return result.settled;
-      this.notRecorded(stationId, version, 'the claim it was asked under passed to another holder, or another outcome was recorded, before it was recorded');
+      this.notRecorded(stationId, version, PASSED_ON);
       return undefined;
     } finally {
       await this.done(stationId, ticket);
     }
   }
 
-  /** The call got no answer: its claim, if it took one, is released (after `record`, e.g. dropping a pending update the charger cannot settle). */
-  async failed(stationId: string, payload: object, record: () => Promise<void>): Promise<void> {
+  /**
+   * The call got no answer: its claim, if it took one, is released. `unavailable`, the charger's
+   * CallError code saying it cannot answer at all: the pending update is dropped where the claim
+   * allows it (as an answer is recorded). Returns the update dropped, if one was.
+   */
+  async failed(stationId: string, payload: object, unavailable: string | undefined): Promise<DroppedUpdate | undefined> {
     const ticket = this.take(payload);
     try {
-      await record();
+      if (unavailable === undefined) return undefined;
+      const under = recordsUnder(ticket);
+      if ('why' in under) {
+        this.notDropped(stationId, unavailable, under.why);
+        return undefined;
+      }
+      const result = await this.lists.versionUnavailable(stationId, under.holder, under.seen);
+      if (result.recorded) return result.dropped;
+      this.notDropped(stationId, unavailable, PASSED_ON);
+      return undefined;
     } finally {
       await this.done(stationId, ticket);
     }
@@ -95,10 +111,26 @@ export class LocalListAsks {
     await this.claims.releaseRepair(stationId, ticket.owner, ticket.tookOver);
   }
 
+  private notDropped(stationId: string, code: string, why: string): void {
+    this.logger.info(
+      { stationId, code, why },
+      'local list pending update not dropped although the charger does not answer GetLocalListVersion: the holder of the list decides what it holds; the repair asks again under the claim and drops it then',
+    );
+  }
+
   private notRecorded(stationId: string, reportedVersion: number, why: string): void {
     this.logger.info(
       { stationId, reportedVersion, why },
       'local list version reported but not recorded: the holder of the list decides what it holds; an unanswered update is settled by the repair, which asks again under the claim',
     );
   }
+}
+
+const PASSED_ON = 'the claim it was asked under passed to another holder, or another outcome was recorded, before it was recorded';
+
+/** Under which claim (holder and last outcome seen, see LocalListRepository.reported) a ticket's outcome is recorded, or why it is not. */
+function recordsUnder(ticket: Ticket): { holder: string | null; seen: string | null } | { why: string } {
+  if (ticket.kind === 'unclaimed') return { why: ticket.why };
+  if (ticket.kind === 'busy') return { why: `a sync holds the list (${ticket.claim})` };
+  return { holder: ticket.kind === 'unlisted' ? null : ticket.owner, seen: ticket.seen };
 }

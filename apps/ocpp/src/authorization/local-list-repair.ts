@@ -76,7 +76,8 @@ export class LocalListRepair {
     );
     if (reply.status === 'ok') return false;
     if (reply.code === OcppCommandErrorCode.Offline) this.logger.info(log, 'local list repair waits for the station to connect');
-    // The charger cannot answer it at all: the answer's effect dropped the pending update (and said so).
+    // The charger cannot answer it at all: the answer's effect dropped the pending update under this
+    // repair's claim (LocalListAsks), or said why not (the claim passed on): then asked again at the next sweep.
     else if (reply.code === 'NotImplemented' || reply.code === 'NotSupported') return false;
     else this.logger.warn({ ...log, reply }, 'local list repair: GetLocalListVersion not answered; asked again at the next connection or sweep');
     return !local && inDoubt(reply);

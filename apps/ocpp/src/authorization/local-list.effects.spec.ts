@@ -97,7 +97,7 @@ describe('LocalListEffects', () => {
   it('a GetLocalListVersion the charger cannot answer (NotImplemented, NotSupported) drops the pending update once; a passing failure keeps it', async () => {
     const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
     const executor = new CommandExecutor(logger);
-    const dropped = jest.fn(async () => ({ pendingVersion: 4, updateType: 'Differential' }) as { pendingVersion: number; updateType: string } | undefined);
+    const dropped = jest.fn(async () => ({ recorded: true, dropped: { pendingVersion: 4, updateType: 'Differential' } }));
     const claims = freeClaims();
     new LocalListEffects(executor, { versionUnavailable: dropped } as unknown as LocalListRepository, asRepo(claims), config, logger).onModuleInit();
     const failures: CallOutcome[] = [

@@ -92,15 +92,13 @@ export class LocalListEffects implements OnModuleInit {
       }),
     );
     // A charger that cannot answer GetLocalListVersion (LocalAuthListManagement not implemented)
-    // never will: its pending update is dropped once, not asked about at every sweep.
+    // never will: its pending update is dropped once (under the claim, as an answer is recorded), not asked about at every sweep.
     this.executor.afterFailure('GetLocalListVersion', (ctx, payload, failure) =>
-      this.inOrder(ctx.stationId, () =>
-        this.asks.failed(ctx.stationId, payload, async () => {
-          if (!versionUnavailable(failure)) return;
-          const dropped = await this.lists.versionUnavailable(ctx.stationId);
-          if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code: failure.code }, 'local list unanswered update dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
-        }),
-      ),
+      this.inOrder(ctx.stationId, async () => {
+        const code = versionUnavailable(failure) ? failure.code : undefined;
+        const dropped = await this.asks.failed(ctx.stationId, payload, code);
+        if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code }, 'local list unanswered update dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
+      }),
     );
   }
 }

@@ -1,11 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
-import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { settle, worthRepairing, writtenKeys, type PendingUpdate, type PriorEntry, type Settlement } from './local-list-pending.js';
 
 /** Whether a reported version was recorded under a claim (LocalListRepository.reported) and how it settled the pending update, if one was. */
 export type Recorded = { recorded: false } | { recorded: true; settled: Settlement | undefined };
+/** Whether a charger's "cannot answer" was recorded under a claim (LocalListRepository.versionUnavailable) and the pending update it dropped, if one was. */
+export type Dropped = { recorded: false } | { recorded: true; dropped: DroppedUpdate | undefined };
+export interface DroppedUpdate {
+  pendingVersion: number;
+  updateType: string;
+}
+
+/** The list's claim and last outcome, read under the row's lock (undefined: no row). */
+type ClaimRow = { sync_owner: string | null; live: boolean | null; seen: string | null } | undefined;
+
+/**
+ * Whether an ask's outcome may be recorded on the list now (LocalListRepository.reported): no
+ * `holder`, always; else while the claim is that holder's (`null`: no live claim) and, with `seen`,
+ * no outcome was recorded since it was looked at.
+ */
+function heldBy(row: ClaimRow, holder: string | null | undefined, seen: string | null | undefined): boolean {
+  if (holder === undefined) return true;
+  if (seen !== undefined && (row?.seen ?? null) !== seen) return false;
+  return holder === null ? !(row?.sync_owner && row.live) : row?.sync_owner === holder;
+}
 
 /**
  * The local authorisation list each charger holds (SQL only): its version and size, `NULL` when
@@ -136,9 +155,7 @@ export class LocalListRepository {
         live: boolean | null;
         seen: string | null;
       }[];
-      const unchanged = seen === undefined || (row?.seen ?? null) === seen;
-      const held = holder === undefined || (unchanged && (holder === null ? !(row?.sync_owner && row.live) : row?.sync_owner === holder));
-      if (!held) return { recorded: false };
+      if (!heldBy(row, holder, seen)) return { recorded: false };
       const settlement = row?.pending_update ? settle(row.pending_update, version) : undefined;
       if (row?.pending_update && settlement && settlement.outcome !== 'unknown') await settleEntries(tx, stationId, row.pending_update, settlement);
       const [after] = (await tx.query(
@@ -160,19 +177,24 @@ export class LocalListRepository {
    * The charger answered GetLocalListVersion with a CallError saying it cannot (NotImplemented,
    * NotSupported): no version will ever settle the update left unanswered, so it is no longer
    * pending (else asked again at every sweep, forever) and the list stays uncertain until a Full
-   * list is accepted. Returns the update dropped, if one was pending.
+   * list is accepted. It changes the list as a reported version does, so it is written under the
+   * same rule (`holder` and `seen` as in reported, checked under the row's lock): under another
+   * holder's claim, or after another outcome, the pending update may be one the answer said nothing
+   * about. Says whether it was recorded, and the update dropped, if one was pending.
    */
-  async versionUnavailable(stationId: string): Promise<{ pendingVersion: number; updateType: string } | undefined> {
-    const [dropped] = returnedRows<{ pending_version: number; update_type: string }>(
-      await this.db.query(
-        `UPDATE local_lists l SET pending_update = NULL, updated_at = now()
-           FROM (SELECT station_id, pending_update FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL FOR UPDATE) old
-          WHERE l.station_id = old.station_id
-          RETURNING (old.pending_update->>'listVersion')::int AS pending_version, old.pending_update->>'updateType' AS update_type`,
+  async versionUnavailable(stationId: string, holder: string | null, seen: string | null): Promise<Dropped> {
+    return this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        `SELECT (pending_update->>'listVersion')::int AS pending_version, pending_update->>'updateType' AS update_type,
+                sync_owner, sync_until > now() AS live, updated_at::text AS seen
+           FROM local_lists WHERE station_id = $1 FOR UPDATE`,
         [stationId],
-      ),
-    );
-    return dropped && { pendingVersion: dropped.pending_version, updateType: dropped.update_type };
+      )) as ({ pending_version: number | null; update_type: string | null } & NonNullable<ClaimRow>)[];
+      if (!heldBy(row, holder, seen)) return { recorded: false };
+      if (row?.pending_version == null) return { recorded: true, dropped: undefined };
+      await tx.query(`UPDATE local_lists SET pending_update = NULL, updated_at = now() WHERE station_id = $1`, [stationId]);
+      return { recorded: true, dropped: { pendingVersion: row.pending_version, updateType: row.update_type! } };
+    });
   }
 }
 
