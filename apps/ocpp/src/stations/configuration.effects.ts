@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 import { isConfigurationKey, securityProfileOf } from '../commands/command-rules.js';
 import type { StationContext } from '../connection/station-context.js';
-import { capabilitiesFrom } from './capabilities.js';
+import { capabilitiesChange } from './capabilities.js';
 import { ConnectorNotices } from './connector-notices.js';
 import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
@@ -37,14 +37,14 @@ export class ConfigurationEffects implements OnModuleInit {
   onModuleInit(): void {
     this.executor.afterAnswer('GetConfiguration', async (ctx, payload, answer) => {
       const { configurationKey: keys = [], unknownKey = [] } = answer as unknown as Ocpp16.GetConfigurationResponse;
-      const askedAll = !((payload as unknown as Ocpp16.GetConfigurationRequest).key?.length);
-      const caps = capabilitiesFrom(keys);
+      const whole = !((payload as unknown as Ocpp16.GetConfigurationRequest).key?.length);
+      // A partial read is as true as a full one for the keys it answers: their capabilities follow
+      // it (a key the charger says it does not have takes its capability off), the others stay.
+      const capabilities = capabilitiesChange(keys, unknownKey, whole);
       // A key the charger says it does not have is not shown as if it had it (e.g. a firmware update removed it).
-      await this.configuration.mergeConfiguration(ctx.stationId, masked(keys), askedAll ? caps : undefined, unknownKey);
-      // NumberOfConnectors asked alone is as true as in a full read: an emulated station cap is split
-      // over it, and a stored count left behind would keep the split below the connectors that exist.
-      if (!askedAll && caps.numberOfConnectors !== undefined) await this.stations.learnCapabilities(ctx.stationId, { numberOfConnectors: caps.numberOfConnectors });
-      if (caps.numberOfConnectors !== undefined) this.notices.counted(ctx, caps.numberOfConnectors);
+      await this.configuration.mergeConfiguration(ctx.stationId, masked(keys), { capabilities, unknown: unknownKey, whole });
+      // An emulated station cap is split over the count: split again over the one just stored.
+      if (capabilities.set.numberOfConnectors !== undefined) this.notices.counted(ctx, capabilities.set.numberOfConnectors);
     });
     this.executor.afterAnswer('ChangeConfiguration', async (ctx, payload, answer) => {
       const req = payload as unknown as Ocpp16.ChangeConfigurationRequest;
@@ -55,13 +55,10 @@ export class ConfigurationEffects implements OnModuleInit {
       if (isConfigurationKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
       // Under the spelling we hold: `heartbeatinterval` is the charger's HeartbeatInterval, not a key beside it.
       const key = (await this.configuration.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
-      await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }]);
-      // Read-only by the spec, but a charger that takes a new count has as many connectors as any answer of its says.
-      const numberOfConnectors = isConfigurationKey(req.key, 'NumberOfConnectors') ? capabilitiesFrom([{ key: req.key, readonly: false, value: req.value }]).numberOfConnectors : undefined;
-      if (numberOfConnectors !== undefined) {
-        await this.stations.learnCapabilities(ctx.stationId, { numberOfConnectors });
-        this.notices.counted(ctx, numberOfConnectors);
-      }
+      // Read-only by the spec mostly, but a charger that took a new value reports it from then on.
+      const capabilities = capabilitiesChange([{ key: req.key, value: req.value }]);
+      await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }], { capabilities });
+      if (capabilities.set.numberOfConnectors !== undefined) this.notices.counted(ctx, capabilities.set.numberOfConnectors);
     });
     // NotImplemented is what the charger lacks, not its choice of the moment (guide §2.7): kept with
     // the station so operators stop asking; another answer for the message shows it is there now.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { CapabilitiesChange } from './capabilities.js';
 
 /** The configuration keys a station reported and whether its whole configuration has been read (SQL only). */
 @Injectable()
@@ -7,23 +8,28 @@ export class StationConfigurationRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Merges reported configuration keys (by key). A full read (`capabilities` given) replaces them
-   * all instead (a key it leaves out is one the charger no longer has, e.g. after a firmware
-   * update), replaces the derived capabilities and records the read (`configuration_read_at`:
-   * onboarding complete). `unknown`: keys the charger answered it does not have (GetConfiguration's
-   * `unknownKey`), any case: removed.
+   * Merges reported configuration keys (by key) and changes the derived capabilities (`capabilities`:
+   * `remove` taken off, then `set` merged in; the learned ones are left as they are), in one
+   * statement, so two answers stored at once cannot undo each other's capabilities. `whole`: a full
+   * read, which replaces the keys instead (a key it leaves out is one the charger no longer has, e.g.
+   * after a firmware update) and records the read (`configuration_read_at`: onboarding complete).
+   * `unknown`: keys the charger answered it does not have (GetConfiguration's `unknownKey`), any
+   * case: removed.
    */
-  async mergeConfiguration(id: string, keys: { key: string; readonly: boolean; value?: string | null }[], capabilities?: object, unknown: string[] = []): Promise<void> {
+  async mergeConfiguration(
+    id: string,
+    keys: { key: string; readonly: boolean; value?: string | null }[],
+    { capabilities = { set: {}, remove: [] }, unknown = [], whole = false }: { capabilities?: CapabilitiesChange; unknown?: readonly string[]; whole?: boolean } = {},
+  ): Promise<void> {
     const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
     await this.db.query(
-      `UPDATE stations SET configuration = CASE WHEN $3::jsonb IS NOT NULL THEN $2::jsonb ELSE
+      `UPDATE stations SET configuration = CASE WHEN $3::boolean THEN $2::jsonb ELSE
            COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CASE WHEN jsonb_typeof(configuration) = 'object' THEN configuration ELSE '{}'::jsonb END) e
                       WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb END,
-         capabilities = CASE WHEN $3::jsonb IS NULL THEN capabilities ELSE (capabilities - 'numberOfConnectors' - 'supportedFeatureProfiles' - 'chargeProfileMaxStackLevel'
-           - 'allowedChargingRateUnits' - 'chargingScheduleMaxPeriods' - 'maxChargingProfilesInstalled') || $3::jsonb END,
-         configuration_read_at = CASE WHEN $3::jsonb IS NULL THEN configuration_read_at ELSE now() END,
+         capabilities = (CASE WHEN jsonb_typeof(capabilities) = 'object' THEN capabilities ELSE '{}'::jsonb END - $5::text[]) || $6::jsonb,
+         configuration_read_at = CASE WHEN $3::boolean THEN now() ELSE configuration_read_at END,
          updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(asObject), capabilities === undefined ? null : JSON.stringify(capabilities), unknown.map((k) => k.toLowerCase())],
+      [id, JSON.stringify(asObject), whole, unknown.map((k) => k.toLowerCase()), capabilities.remove, JSON.stringify(capabilities.set)],
     );
   }
 
