@@ -75,7 +75,7 @@ describe('data retention review (retentions of 1 day)', () => {
 
   it('keeps an unset-clock start kept as sent while its transaction is not stopped, even once the lost-stop rule ends it', async () => {
     const cp = uniqueStation('RET');
-    await a.db.query(`INSERT INTO stations (id, booted_at) VALUES ($1, now())`, [cp]);
+    await a.db.query(`INSERT INTO stations (id, booted_at, last_seen_at) VALUES ($1, now(), now())`, [cp]);
     // Power lost mid-session: rebooted since, connector Available, no reading since. The retry of
     // its epoch-stamped start, queued by the charger, is matched only through the kept message.
     await transaction(a, cp, 1, OLD);

@@ -48,6 +48,8 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
 
   it('deletes old readings and messages, keeps recent ones and what a running transaction still needs', async () => {
     const cp = uniqueStation('RET');
+    // Reporting: a retry of its kept start may still come (one gone quiet: retention-kept-start.int-spec.ts).
+    await a.db.query(`INSERT INTO stations (id, last_seen_at) VALUES ($1, now())`, [cp]);
     const stopped = await transaction(a, cp, 1, new Date(OLD.getTime() - DAY_MS), OLD);
     const runningStart = new Date(OLD.getTime() + 60_000);
     const running = await transaction(a, cp, 2, runningStart, null);
@@ -127,9 +129,10 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     expect(await b.app.app.get(RetentionJob).runIfLeader()).toBeDefined();
   });
 
-  it('lets a transaction never stopped go once it started and was last read before the retention: its readings and its kept start', async () => {
+  it('lets the readings of a transaction never stopped go once it started and was last read before the retention; its kept start stays while its station reports', async () => {
     const cp = uniqueStation('RET');
-    // Stop lost, the charger gone quiet: nothing ends it by the lost-stop rule, its last reading is old.
+    await a.db.query(`INSERT INTO stations (id, last_seen_at) VALUES ($1, now())`, [cp]);
+    // Stop lost, the connector gone quiet: nothing ends it by the lost-stop rule, its last reading is old.
     const abandoned = await transaction(a, cp, 1, OLD, null);
     // Started as long ago but still metered: a session that runs.
     const metered = await transaction(a, cp, 2, OLD, null);
@@ -153,7 +156,7 @@ describe('data retention (OCPP_METER_RETENTION_DAYS / OCPP_MESSAGE_RETENTION_DAY
     ]);
     expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(1);
     // Once that one too has not been read since the retention, its readings go; the unset-clock kept
-    // start stays while its transaction is not stopped (a retry after a long power loss needs it).
+    // start stays while its transaction is not stopped and its station reports (a retry after a long power loss needs it).
     await a.db.query(`DELETE FROM meter_readings WHERE station_id = $1 AND sampled_at = $2`, [cp, RECENT]);
     await a.app.app.get(RetentionJob).runIfLeader();
     expect(await count(a, `SELECT count(*) AS n FROM station_messages WHERE station_id = $1`, [cp])).toBe(1);

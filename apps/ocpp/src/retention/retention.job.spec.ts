@@ -16,7 +16,8 @@ function job(meterDays: number, messageDays: number, backlog: Partial<Record<Ret
   const left = structuredClone(backlog);
   const session = {
     tryLock: async () => !o.locked,
-    nextStation: async (table: RetentionTable, after: string | undefined) => Object.keys(left[table] ?? {}).sort().find((s) => after === undefined || s > after),
+    nextStation: async (table: RetentionTable, after: string | undefined, before?: string) =>
+      Object.keys(left[table] ?? {}).sort().find((s) => (after === undefined || s > after) && (before === undefined || s < before)),
     deleteBatch: async (table: RetentionTable, stationId: string, cutoff: Date, limit: number) => {
       calls.push({ table, stationId, cutoff, limit });
       if (o.failing?.stationId === stationId) throw Object.assign(new Error('canceling statement due to statement timeout'), { code: o.failing.code });
@@ -117,8 +118,34 @@ describe('RetentionJob.runIfLeader', () => {
     expect((await j.runIfLeader(NOW))!.complete).toBe(true);
     expect(calls[first]!.stationId).toBe('B');
     expect(left.meter_readings).toEqual({ A: 0, B: 0, C: 0 });
-    // Every station walked once across the two runs: A's empty range was not searched again.
-    expect(calls.map((c) => c.stationId)).toEqual(['A', 'B', 'B', 'B', 'B', 'C']);
+    // A's empty range searched again only once the second run went round to it, not before the backlog.
+    expect(calls.map((c) => c.stationId)).toEqual(['A', 'B', 'B', 'B', 'B', 'C', 'A']);
+  });
+
+  it('reports a resumed run complete only once it went round to the stations before its cursor: a skipped one there is still to do', async () => {
+    const { j, left } = job(1, 1, { meter_readings: { A: 3, B: RETENTION_BATCH * 3, C: 1 } }, { failing: { stationId: 'A', code: '57014' } });
+    j.maxRowsPerRun = RETENTION_BATCH * 2;
+    expect((await j.runIfLeader(NOW))!.complete).toBe(false);
+    // Resumed at B, it reaches the last station; A, skipped by the run before, times out again.
+    expect((await j.runIfLeader(NOW))!.complete).toBe(false);
+    expect(left.meter_readings).toEqual({ A: 3, B: 0, C: 0 });
+  });
+
+  it('deletes in a resumed run what aged past the cutoff since on the stations before its cursor, before reporting it complete', async () => {
+    const { j, calls, left } = job(1, 1, { meter_readings: { A: 1, B: RETENTION_BATCH * 3, C: 1 } });
+    j.maxRowsPerRun = RETENTION_BATCH * 2;
+    expect((await j.runIfLeader(NOW))!.complete).toBe(false);
+    left.meter_readings!['A'] = 2;
+    const first = calls.length;
+    const later = new Date(NOW.getTime() + 60 * 60_000);
+    expect(await j.runIfLeader(later)).toEqual({ deleted: expect.objectContaining({ meter_readings: RETENTION_BATCH + 3 }), complete: true });
+    expect(left.meter_readings).toEqual({ A: 0, B: 0, C: 0 });
+    // From the cursor to the last station, then round from the first to where it began; no further.
+    expect(calls.slice(first).map((c) => c.stationId)).toEqual(['B', 'B', 'C', 'A']);
+    // The next run, complete, starts at the first station.
+    const second = calls.length;
+    expect((await j.runIfLeader(later))!.complete).toBe(true);
+    expect(calls.slice(second).map((c) => c.stationId)).toEqual(['A', 'B', 'C']);
   });
 });
 

@@ -57,13 +57,22 @@ export function tableShare(left: RetentionBudget, tablesLeft: number): Retention
 
 export interface RetentionRun {
   deleted: Record<RetentionTable, number>;
-  /** False when the run stopped at its cap or at shutdown with rows possibly still to delete. */
+  /**
+   * Nothing left to delete as of this run's cutoffs: every station of every table was worked in
+   * it, none skipped. False when it stopped at its cap or at shutdown, or skipped a station.
+   */
   complete: boolean;
 }
 
 interface TableWork {
   table: RetentionTable;
   cutoff: Date;
+}
+
+/** Where a run's walk of a table began (undefined: at its first station), and whether it went round since. */
+interface Walk {
+  from: string | undefined;
+  wrapped: boolean;
 }
 
 /**
@@ -90,6 +99,8 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
    * first station), which costs a walk, not a row.
    */
   private readonly resumeAt = new Map<RetentionTable, string>();
+  /** Per table, the current run's walk (reset each run). */
+  private readonly walks = new Map<RetentionTable, Walk>();
   /** Pause after a full batch, so the chargers' writes get the disk between deletes (tests: 0). */
   pauseMs = 20;
   /** The run's budget and statement size (public for tests, as `pauseMs`). */
@@ -142,11 +153,15 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Complete when every table reached its last station in this run (one resumed from a cursor
-   * walked its first stations in the run before, with a cutoff at most a run older).
+   * Complete when every table's walk went round all its stations in this run: one resumed from a
+   * cursor goes on from the first station to where it began. Reported complete at the last
+   * station, a resumed run overlooked what lay behind its cursor: a station an earlier run skipped,
+   * and the rows aged past the cutoff since an earlier run walked there (several runs back after a
+   * long backlog).
    */
   private async run(session: RetentionSession, now: Date): Promise<RetentionRun> {
     this.skippedInRun = false;
+    this.walks.clear();
     const run: RetentionRun = { deleted: { meter_readings: 0, meter_values: 0, station_messages: 0, rejected_frames: 0, remote_starts: 0 }, complete: false };
     const deadline = Date.now() + this.maxRunMs;
     let rowsLeft = this.maxRowsPerRun;
@@ -165,14 +180,18 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
     return { ...run, complete: !this.stopping && !this.skippedInRun };
   }
 
-  /** One table, station by station from where it stopped, within `share`; `done` at its last station. */
+  /** One table, station by station from where it stopped, within `share`; `done` once round all its stations. */
   private async work(session: RetentionSession, { table, cutoff }: TableWork, share: RetentionBudget, run: RetentionRun): Promise<{ deleted: number; done: boolean }> {
     const until = Date.now() + share.ms;
     let deleted = 0;
-    let skipped = false;
+    let walk = this.walks.get(table);
+    if (walk === undefined) {
+      walk = { from: this.resumeAt.get(table), wrapped: false };
+      this.walks.set(table, walk);
+    }
     // Station by station, in index order: every statement stays on one station's index range.
-    let station = this.resumeAt.get(table) ?? (await session.nextStation(table, undefined));
-    for (; station !== undefined; station = await session.nextStation(table, station)) {
+    let station = this.resumeAt.get(table) ?? (await this.nextStation(session, table, undefined, walk));
+    for (; station !== undefined; station = await this.nextStation(session, table, station, walk)) {
       for (;;) {
         if (this.stopping || deleted >= share.rows || Date.now() >= until) {
           this.resumeAt.set(table, station);
@@ -180,7 +199,8 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
         }
         const n = await this.deleteBatch(session, table, station, cutoff);
         if (n === undefined) {
-          skipped = true;
+          // Set at once: a walk stopped at its cap after it still comes back to this station in the run.
+          this.skippedInRun = true;
           break;
         }
         run.deleted[table] += n;
@@ -191,8 +211,22 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     this.resumeAt.delete(table);
-    if (skipped) this.skippedInRun = true;
     return { deleted, done: true };
+  }
+
+  /**
+   * The station after `after` in the walk: past the table's last station, a walk begun at a cursor
+   * goes on from the first, up to (not including) where it began. Bounded by the database's order
+   * (`before`), as the walk is, and not by the station it began at, whose rows may all be gone.
+   */
+  private async nextStation(session: RetentionSession, table: RetentionTable, after: string | undefined, walk: Walk): Promise<string | undefined> {
+    if (!walk.wrapped) {
+      const next = await session.nextStation(table, after);
+      if (next !== undefined || walk.from === undefined) return next;
+      walk.wrapped = true;
+      after = undefined;
+    }
+    return session.nextStation(table, after, walk.from);
   }
 
   /**

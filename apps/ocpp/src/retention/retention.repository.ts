@@ -80,15 +80,22 @@ const OLD_ROWS: Record<RetentionTable, string> = {
   meter_values: oldReadings('meter_values'),
   // A start kept as sent because of an unset clock is the only way a retry of it finds its
   // transaction (`startsKeptAs`, unset-clock.ts: an epoch stamp is in no column), for as long as
-  // that transaction is not stopped: kept while so, whatever the readings or the lost-stop rule say.
-  // Such a retry comes after a power loss, when the charger is back: after months off (no reading
-  // since the cutoff), and after its boot and first status, by which the lost-stop rule already
-  // counts the session over. One ahead is found by `start_sent_at` (insertOrGet), so its message
-  // is needed only where that is null: kept by a replica of the previous release (a rolling update).
+  // that transaction is not stopped and its station reported within the retention, whatever the
+  // readings or the lost-stop rule say. Such a retry comes after a power loss, when the charger is
+  // back: after months off (no reading since the cutoff), and after its boot and first status, by
+  // which the lost-stop rule already counts the session over. Its reconnection and boot stamp
+  // `last_seen_at` before it, so the start of a station not seen since the cutoff (gone quiet, or
+  // deleted) goes, as its session's readings go once unread that long: kept whatever the station,
+  // the start of every session whose stop never came from a charger gone for good stayed for ever.
+  // A charger back after longer than the retention has its retry taken for a new session.
+  // Uncorrelated: one lookup per statement.
+  // One ahead is found by `start_sent_at` (insertOrGet), so its message is needed only where that
+  // is null: kept by a replica of the previous release (a rolling update), then as an unset clock's.
   // Kept stops are read only by a retry of the stop itself, which comes within the charger's retries.
   station_messages: `station_id = $1 AND received_at < $2
-    AND NOT (kind IN ('${UNSET_CLOCK_START}', '${CLOCK_AHEAD_START}') AND EXISTS (
-      SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.started_at = station_messages.received_at AND t.stopped_at IS NULL
+    AND NOT (kind IN ('${UNSET_CLOCK_START}', '${CLOCK_AHEAD_START}')
+      AND EXISTS (SELECT 1 FROM stations s WHERE s.id = $1 AND s.last_seen_at >= $2)
+      AND EXISTS (SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.started_at = station_messages.received_at AND t.stopped_at IS NULL
         AND (station_messages.kind = '${UNSET_CLOCK_START}' OR t.start_sent_at IS NULL)))`,
   rejected_frames: `station_id = $1 AND received_at < $2`,
   // Only settled ones: an open one (Requested, Accepted) still waits for its StartTransaction or timeout.
@@ -118,16 +125,17 @@ export class RetentionSession {
   }
 
   /**
-   * The first station after `after` (in index order) with rows in `table`: one descent of the
-   * table's `(station_id, time)` index, so stations deleted since (whose rows stay) are found too.
+   * The first station after `after` (in index order) and before `before` (when given) with rows in
+   * `table`: one descent of the table's `(station_id, time)` index, so stations deleted since (whose
+   * rows stay) are found too. Compared here, in the index's collation, never in JavaScript.
    */
-  async nextStation(table: RetentionTable, after: string | undefined): Promise<string | undefined> {
-    const rows = (await this.runner.query(
-      after === undefined
-        ? `SELECT station_id FROM ${table} ORDER BY station_id LIMIT 1`
-        : `SELECT station_id FROM ${table} WHERE station_id > $1 ORDER BY station_id LIMIT 1`,
-      after === undefined ? [] : [after],
-    )) as { station_id: string }[];
+  async nextStation(table: RetentionTable, after: string | undefined, before?: string): Promise<string | undefined> {
+    const params: string[] = [];
+    const bounds: string[] = [];
+    if (after !== undefined) bounds.push(`station_id > $${params.push(after)}`);
+    if (before !== undefined) bounds.push(`station_id < $${params.push(before)}`);
+    const where = bounds.length > 0 ? `WHERE ${bounds.join(' AND ')}` : '';
+    const rows = (await this.runner.query(`SELECT station_id FROM ${table} ${where} ORDER BY station_id LIMIT 1`, params)) as { station_id: string }[];
     return rows[0]?.station_id;
   }
 
