@@ -127,12 +127,18 @@ export class LiveStateRepository {
     );
   }
 
-  /** Counts one connector profile's outcome towards the plan it implements (plans of other services are not in the table). */
-  async planOutcome(tx: EntityManager, planId: string, applied: boolean, detail: string | undefined, at: Date): Promise<void> {
+  /**
+   * Counts one connector profile's outcome towards the plan it implements (plans of other services
+   * are not in the table) and records the connector as answered if the plan names it (`plan-answers.ts`):
+   * a second answer for a connector counts, but answers for no other.
+   */
+  async planOutcome(tx: EntityManager, planId: string, connectorId: number, applied: boolean, detail: string | undefined, at: Date): Promise<void> {
     await tx.query(
       `UPDATE station_plans SET applied = applied + CASE WHEN $2 THEN 1 ELSE 0 END, failed = failed + CASE WHEN $2 THEN 0 ELSE 1 END,
+         answered = CASE WHEN $5::smallint = ANY(answered) OR NOT connectors @> jsonb_build_array(jsonb_build_object('connectorId', $5::int)) THEN answered
+           ELSE ARRAY(SELECT a FROM unnest(answered || $5::smallint) a ORDER BY a) END,
          outcome_at = $4, last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
-      [planId, applied, detail ?? null, at],
+      [planId, applied, detail ?? null, at, connectorId],
     );
   }
 

@@ -91,12 +91,12 @@ export class OcppStateConsumer implements OnModuleInit {
       }
       case Subjects.OcppChargingProfileApplied: {
         const e = (event as BusEvent<typeof Subjects.OcppChargingProfileApplied>).payload;
-        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, true, undefined, new Date(e.appliedAt));
+        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, e.connectorId, true, undefined, new Date(e.appliedAt));
         return this.state.profileOutcome(tx, e.stationId, true, 'Accepted', new Date(e.appliedAt));
       }
       case Subjects.OcppChargingProfileFailed: {
         const e = (event as BusEvent<typeof Subjects.OcppChargingProfileFailed>).payload;
-        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, false, e.detail ?? e.status, new Date(e.failedAt));
+        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, e.connectorId, false, e.detail ?? e.status, new Date(e.failedAt));
         return this.state.profileOutcome(tx, e.stationId, false, e.status, new Date(e.failedAt));
       }
       default:

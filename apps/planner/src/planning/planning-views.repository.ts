@@ -30,7 +30,7 @@ export class PlanningViewsRepository {
   async plans(groupId: string, limit: number, stationId?: string): Promise<Record<string, unknown>[]> {
     return this.db.query(
       `SELECT plan_id AS "planId", station_id AS "stationId", reason, direction, effective_from AS "effectiveFrom", created_at AS "createdAt",
-         expected, applied, failed, outcome_at AS "outcomeAt", last_failure AS "lastFailure", connectors
+         expected, applied, failed, answered::int[] AS "answeredConnectors", outcome_at AS "outcomeAt", last_failure AS "lastFailure", connectors
        FROM station_plans WHERE group_id = $1 AND ($3::text IS NULL OR station_id = $3) ORDER BY seq DESC LIMIT $2`,
       [groupId, limit, stationId ?? null],
     );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConnectorLimit } from '@cpo/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HysteresisState } from '../allocation/index.js';
+import { unansweredSql } from './plan-answers.js';
 import type { ConnectorLive, ConnectorTarget, PreviousTarget, PublishedPlan, StationLive } from './round-types.js';
 
 /** A group's infeasibility: the current incident, since when it has lasted, and what was reported. */
@@ -40,9 +41,9 @@ export class PlanningRepository {
 
   async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
     const rows: { station_id: string; connected: boolean | null; profile_failures: number | null; last_profile_at: Date | null; last_profile_result: string | null; plan_at: Date | null; unanswered: boolean | null }[] = await tx.query(
-      `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, p.applied + p.failed < p.expected AS unanswered
+      `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, ${unansweredSql('p')} AS unanswered
        FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
-       LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected FROM station_plans q WHERE q.station_id = s.station_id ORDER BY seq DESC LIMIT 1) p ON true
+       LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected, answered, connectors FROM station_plans q WHERE q.station_id = s.station_id ORDER BY seq DESC LIMIT 1) p ON true
        WHERE s.group_id = $1`,
       [groupId],
     );
@@ -142,7 +143,7 @@ export class PlanningRepository {
   /** The latest plan of every station of the group. */
   async publishedPlans(tx: EntityManager, groupId: string): Promise<Map<string, PublishedPlan>> {
     const rows: { plan_id: string; station_id: string; created_at: Date; connectors: ConnectorLimit[]; failed: number; unanswered: boolean }[] = await tx.query(
-      `SELECT DISTINCT ON (p.station_id) p.plan_id, p.station_id, p.created_at, p.connectors, p.failed, p.applied + p.failed < p.expected AS unanswered
+      `SELECT DISTINCT ON (p.station_id) p.plan_id, p.station_id, p.created_at, p.connectors, p.failed, ${unansweredSql('p')} AS unanswered
        FROM station_plans p JOIN group_stations s ON s.station_id = p.station_id WHERE s.group_id = $1 ORDER BY p.station_id, p.seq DESC`,
       [groupId],
     );
@@ -152,7 +153,7 @@ export class PlanningRepository {
   /** Whether a decrease of the group was sent less than `ackTimeoutMs` ago and is not fully answered. */
   async decreasesPending(tx: EntityManager, groupId: string, ackTimeoutMs: number, nowMs: number): Promise<boolean> {
     const rows: { pending: boolean }[] = await tx.query(
-      `SELECT EXISTS (SELECT 1 FROM station_plans WHERE group_id = $1 AND direction = 'decrease' AND applied + failed < expected AND created_at >= $2) AS pending`,
+      `SELECT EXISTS (SELECT 1 FROM station_plans p WHERE p.group_id = $1 AND p.direction = 'decrease' AND ${unansweredSql('p')} AND p.created_at >= $2) AS pending`,
       [groupId, new Date(nowMs - ackTimeoutMs)],
     );
     return rows[0]?.pending ?? false;
