@@ -29,4 +29,19 @@ describe('smart charging: an emulated cap split on another replica, split again 
     const third = Math.floor(400 / 3) / 10;
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
   });
+
+  it("a session on connector 3 that never sent a status: a later pass on B splits over 3 too (the socket replica's count is not the only one)", async () => {
+    await api(a(), 'PUT', '/api/v1/id-tags/FLEET-SCSPLITR', { status: 'Accepted' });
+    const c = await onlineProfileCharger(a(), chargers, { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, { prefix: 'SCSPLITR', refuseStationCap: true });
+    await status(c.cp, 1);
+    await status(c.cp, 2);
+    await (await planOn(b(), c.cp.identity, [[0, 40], [1, 32]])).pass;
+    expect(await eventually(() => settled(c.cp.identity, [1, 101]))).toBe(true);
+    await c.start(3, 'FLEET-SCSPLITR');
+    const third = Math.floor(400 / 3) / 10;
+    expect(await eventually(() => [1, 2, 3].every((n) => c.limitNow(n) === third), 5_000)).toBe(true);
+    // A lower cap through B, which never saw connector 3: 30 A over 3, not over 2 (45 A allowed).
+    await (await planOn(b(), c.cp.identity, [[0, 30], [1, 32]])).pass;
+    expect(await eventually(() => [1, 2, 3].every((n) => c.limitNow(n) === 10), 5_000)).toBe(true);
+  });
 });

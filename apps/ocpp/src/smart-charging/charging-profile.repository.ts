@@ -64,9 +64,14 @@ const leaseDue = (olderThanSParam: string) => `state = 'applied' AND applied->>'
 const HELD_BY_SHARES = `(connector_id = 0 AND applied->>'chargingProfilePurpose' = 'TxDefaultProfile'
   AND (applied->>'chargingProfileId')::int BETWEEN ${connectorProfileId(1)} AND ${connectorProfileId(99)})`;
 
-/** The highest connector of station $1 that reported a status or has a desired profile (0 when none). */
+/**
+ * The highest connector of station $1 that reported a status, has a desired profile, or a running
+ * session (0 when none): a session may start without any status of its connector (`transaction.handlers.ts`),
+ * and only the socket's replica hears of it otherwise. Off the active-transactions index.
+ */
 const KNOWN_CONNECTORS = `COALESCE((SELECT max(connector_id) FROM connectors WHERE station_id = $1), 0),
-  COALESCE((SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'), 0)`;
+  COALESCE((SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'), 0),
+  COALESCE((SELECT max(connector_id) FROM transactions WHERE station_id = $1 AND stopped_at IS NULL), 0)`;
 
 /** Desired (from the planner) versus applied (what the charger accepted) charging profiles per station. */
 @Injectable()
