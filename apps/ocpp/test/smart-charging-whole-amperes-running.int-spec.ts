@@ -57,4 +57,17 @@ describe('smart charging: whole amperes for the TxProfiles of running transactio
     expect([c.limitNow(1), c.limitNow(2)]).toEqual([16, 16]);
     expect(await capabilities(c.cp.identity)).toMatchObject({ wholeAmperesOnly: true });
   });
+
+  it("the shares form learns whole amperes at the first share refused for its decimal: the later shares go whole at once", async () => {
+    const c = await onlineProfileCharger(h, chargers, { NumberOfConnectors: '3', ChargeProfileMaxStackLevel: '2' }, {
+      prefix: 'SCWHOLE', refuseStationCap: true, refuseConnectorZeroDefault: true, naiveMultipleOf: true,
+    });
+    const plan = constantPlan(c.cp.identity, [[0, 48.6]]);
+    await publishPlanAt(h, plan, new Date());
+    expect(await eventually(async () => (await rows(c.cp.identity)).some((x) => x.chargingProfileId === 1 && x.planId === plan.planId && x.state === 'applied'))).toBe(true);
+    expect([c.limitNow(1), c.limitNow(2), c.limitNow(3)]).toEqual([16, 16, 16]);
+    const limits = (id: number) => c.sets.filter((s) => s.csChargingProfiles.chargingProfileId === id).map((s) => s.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit);
+    // 16.2 A a connector: refused once, then whole; not once per connector.
+    expect([limits(101), limits(102), limits(103)]).toEqual([[16.2, 16], [16], [16]]);
+  });
 });

@@ -18,7 +18,7 @@ import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
 import { holdRefusedPlan, refusedByCharger } from './refused-plan.js';
 import { RunningTransactionCap, type AcceptedProfile } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
-import { learnedForm, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
+import { inWholeAmperes, learnedForm, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
 interface DispatchOptions {
   all: boolean;
@@ -248,7 +248,8 @@ export class LimitDispatcher {
       const shares = await this.shareForms(caps, now, forms);
       carriedByPlans = shares.length === 0;
       if (carriedByPlans) return CARRIED_BY_PLANS;
-      const out = await sendShares(shares, async (b) => ({ reply: await trySend(b), sent: attempt }));
+      // A share taken only whole: the others go whole at once (one refusal, not one per connector).
+      const out = await sendShares(shares, async (b) => ({ reply: await trySend(wholeAmperes ? inWholeAmperes(b) : b), sent: attempt }));
       took.push(...out.taken);
       attempt = out.sent ?? shares[0]!;
       if (out.onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
