@@ -65,13 +65,16 @@ const HELD_BY_SHARES = `(connector_id = 0 AND applied->>'chargingProfilePurpose'
   AND (applied->>'chargingProfileId')::int BETWEEN ${connectorProfileId(1)} AND ${connectorProfileId(99)})`;
 
 /**
- * The highest connector of station $1 that reported a status, has a desired profile, or a running
- * session (0 when none): a session may start without any status of its connector (`transaction.handlers.ts`),
- * and only the socket's replica hears of it otherwise. Off the active-transactions index.
+ * The highest connector of station $1 that reported a status, has a desired profile, or had a
+ * session (0 when none): a session may start without any status of its connector
+ * (`transaction.handlers.ts`). Everything that raises the socket replica's count (`ConnectorSplits`)
+ * is here for good, so a pass on another replica never splits over fewer connectors than it holds
+ * (it would not split again: it compares with its own count). The transactions' max is an
+ * index-only scan of the start key (station_id, connector_id, …).
  */
 const KNOWN_CONNECTORS = `COALESCE((SELECT max(connector_id) FROM connectors WHERE station_id = $1), 0),
   COALESCE((SELECT max(connector_id) FROM charging_profiles WHERE station_id = $1 AND state <> 'cleared'), 0),
-  COALESCE((SELECT max(connector_id) FROM transactions WHERE station_id = $1 AND stopped_at IS NULL), 0)`;
+  COALESCE((SELECT max(connector_id) FROM transactions WHERE station_id = $1), 0)`;
 
 /** Desired (from the planner) versus applied (what the charger accepted) charging profiles per station. */
 @Injectable()

@@ -7,13 +7,13 @@ type ReportedListener = (ctx: StationContext, connectorId: number) => void;
 type CountedListener = (ctx: StationContext, numberOfConnectors: number) => void;
 
 /**
- * A connector's status was stored, or a session message naming it (StartTransaction, MeterValues:
- * a charger may start before, or without, a status of the connector), or the charger's
- * NumberOfConnectors: for features that must know which connectors a station has (the split of an
- * emulated station cap) without the stations or transactions features knowing them. Called for
- * every StatusNotification and MeterValues, so listeners run synchronously and must be cheap (a
- * lookup in memory); any work of theirs goes off the message's answer. A listener's error is
- * logged, never failing the message (stored already: the charger would only send it again).
+ * A connector's status was stored, or a session on it (StartTransaction: a charger may start before,
+ * or without, a status of the connector), or the charger's NumberOfConnectors: for features that must
+ * know which connectors a station has (the split of an emulated station cap) without the stations or
+ * transactions features knowing them. Called for every StatusNotification, so listeners run
+ * synchronously and must be cheap (a lookup in memory); any work of theirs goes off the message's
+ * answer. A listener's error is logged, never failing the message (stored already: the charger
+ * would only send it again).
  */
 @Injectable()
 export class ConnectorNotices {
@@ -32,7 +32,7 @@ export class ConnectorNotices {
   }
 
   reported(ctx: StationContext, connectorId: number): void {
-    // Inline, not through `safely`: no closure per MeterValues, the hottest message.
+    // Inline, not through `safely`: no closure per status.
     for (const listener of this.listeners) {
       try {
         listener(ctx, connectorId);

@@ -22,7 +22,9 @@ export class TransactionHandlers implements OnModuleInit {
     this.dispatcher.handle('Authorize', async (req, ctx) => ({ idTagInfo: await this.authorization.authorize(ctx.stationId, req.idTag) }));
     // A session on a connector proves it exists as well as its status, which may never have come
     // (firmware starting before any status, a status lost offline or held by MinimumStatusDuration):
-    // told once the message is stored, as a status is (the split of an emulated station cap).
+    // told once the message is stored, as a status is (the split of an emulated station cap). Not a
+    // MeterValues: an idle connector draws nothing, and its session's start comes first; nor would
+    // its count be stored for the other replicas' passes (`KNOWN_CONNECTORS`).
     this.dispatcher.handle(
       'StartTransaction',
       async (req, ctx, call) => {
@@ -36,8 +38,6 @@ export class TransactionHandlers implements OnModuleInit {
     this.dispatcher.handle('StopTransaction', (req, ctx, call) => this.transactions.stop(ctx.stationId, req, call.receivedAt));
     this.dispatcher.handle('MeterValues', async (req, ctx, call) => {
       await this.meterValues.record(ctx.stationId, req, call.receivedAt);
-      // Connector 0 is the station's own meter. One Map lookup per listener, no query: the hottest message.
-      if (req.connectorId > 0) this.connectors.reported(ctx, req.connectorId);
       return {};
     });
   }
