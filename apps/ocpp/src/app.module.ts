@@ -10,6 +10,7 @@ import { DataTransferModule } from './data-transfer/data-transfer.module.js';
 import { OCPP_PERSONAL_DATA_IN_URLS } from './log-redaction.js';
 import { migrations } from './migrations/index.js';
 import { OperatorCommandsModule } from './operator-commands/operator-commands.module.js';
+import { OperatorProfilesModule } from './operator-profiles/operator-profiles.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { RoamingModule } from './roaming/roaming.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         CommandsModule,
         ReservationsModule,
         SmartChargingModule,
+        OperatorProfilesModule,
         OperatorCommandsModule,
         ViewsModule,
         RoamingModule,

@@ -43,6 +43,22 @@ export const CHARGING_PROFILE_SCHEMA: Schema = {
   additionalProperties: true,
 };
 
+/** A row of a station's operator-profiles view: a profile a command from outside installed. */
+export const OPERATOR_PROFILE_SCHEMA: Schema = {
+  type: 'object',
+  properties: {
+    chargingProfileId: { type: 'integer' },
+    connectorId: { type: 'integer' },
+    purpose: { type: 'string', enum: ['ChargePointMaxProfile', 'TxDefaultProfile', 'TxProfile'] },
+    stackLevel: { type: 'integer' },
+    transactionId: { type: 'integer', nullable: true, description: "A TxProfile's transaction (its own, or the one running on the connector when it was installed)" },
+    profile: { type: 'object', description: 'The ChargingProfile the charger accepted' },
+    installedAt: { type: 'string', format: 'date-time' },
+    inEffect: { type: 'boolean', description: 'Whether the profile acts now (as in charging-profiles)' },
+    appliedUntil: { type: 'string', format: 'date-time', nullable: true, description: 'When it stops acting; null: no end' },
+  },
+};
+
 /**
  * A PUT that creates what it names when it does not exist: 201 then, 200 when it replaced an
  * existing one (RFC 9110 §9.3.4), with the same body either way.

@@ -26,6 +26,12 @@ export class StationViewsService {
     return rows.map((row) => ({ ...row, ...profileEffect((row['applied'] as Record<string, unknown> | null) ?? null, now) }));
   }
 
+  /** What commands from outside installed, with whether each acts now (`profileEffect`, as the grid limits' view). */
+  async operatorProfiles(stationId: string, now = new Date()) {
+    const rows = known(stationId, await this.views.operatorProfiles(stationId));
+    return rows.map((row) => ({ ...row, ...profileEffect(row['profile'] as Record<string, unknown>, now) }));
+  }
+
   async remoteStarts(stationId: string, offset: number, limit: number) {
     return known(stationId, await this.views.remoteStarts(stationId, offset, limit));
   }

@@ -3,7 +3,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagge
 import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { SessionRegistry } from '../connection/session-registry.js';
-import { ApiPageResponse, ApiUpsertResponses, CHARGING_PROFILE_SCHEMA } from './api-responses.js';
+import { ApiPageResponse, ApiUpsertResponses, CHARGING_PROFILE_SCHEMA, OPERATOR_PROFILE_SCHEMA } from './api-responses.js';
 import { StationAdminService } from './station-admin.service.js';
 import { stationNotFound, StationViewsService } from './station-views.service.js';
 import { MeterValueQuery, PageQuery, StationIdParam, StationMessageQuery, UpsertStationDto } from './dto.js';
@@ -69,6 +69,17 @@ export class StationsController {
   @ApiOkResponse({ description: 'Every profile of the station (not paged: a few per connector)', schema: { type: 'array', items: CHARGING_PROFILE_SCHEMA } })
   chargingProfiles(@Param() { stationId }: StationIdParam) {
     return this.stationViews.chargingProfiles(stationId);
+  }
+
+  @Get(':stationId/operator-profiles')
+  @ApiOperation({
+    summary:
+      "Charging profiles installed by commands from outside (an operator's SetChargingProfile over REST or the bus), as the charger accepted them; gone when a ClearChargingProfile removed them (or the charger answered Unknown), a TxProfile when its transaction ended. Smart charging's own are under charging-profiles",
+  })
+  @ApiNotFoundResponse({ description: NO_STATION })
+  @ApiOkResponse({ description: 'Every such profile of the station (not paged: a few per connector)', schema: { type: 'array', items: OPERATOR_PROFILE_SCHEMA } })
+  operatorProfiles(@Param() { stationId }: StationIdParam) {
+    return this.stationViews.operatorProfiles(stationId);
   }
 
   @Get(':stationId/remote-starts')

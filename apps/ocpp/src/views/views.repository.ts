@@ -228,6 +228,25 @@ export class ViewsRepository {
    * also for a page past the end. The join keeps no order of its own, hence `order` (the rows'
    * order, on their output columns); `_` columns serve it and are dropped.
    */
+  /**
+   * The profiles commands from outside installed (`operator_profiles`), as the charger accepted them;
+   * a TxProfile only while its transaction runs (the charger drops it at the end). Not paged: a few per connector.
+   */
+  async operatorProfiles(stationId: string): Promise<Record<string, unknown>[] | undefined> {
+    const found = await this.ofStation(
+      {
+        rows: `SELECT o.charging_profile_id AS "chargingProfileId", o.connector_id AS "connectorId", o.purpose, o.stack_level AS "stackLevel",
+                 o.transaction_id AS "transactionId", o.profile, o.installed_at AS "installedAt"
+               FROM operator_profiles o WHERE o.station_id = $1
+                 AND (o.purpose <> 'TxProfile' OR EXISTS (SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.transaction_id = o.transaction_id AND t.stopped_at IS NULL))`,
+        order: `p."connectorId", p.purpose, p."stackLevel", p."chargingProfileId"`,
+        key: 'chargingProfileId',
+      },
+      [stationId],
+    );
+    return found?.items;
+  }
+
   private async ofStation(
     sql: { rows: string; order: string; key: string; total?: string },
     params: [stationId: string, ...rest: unknown[]],

@@ -1,0 +1,106 @@
+import { ChargePoint16 } from '@cpo/ocpp-chargepoint';
+import { eventually } from '@cpo/testing';
+import { api, readOnlyConfiguration, send, startOcpp, uniqueStation, type OcppHarness } from './harness.js';
+import { constantPlan, publishPlanAt } from './smart-charging-harness.js';
+
+type Installed = { chargingProfileId: number; connectorId: number; purpose: string; stackLevel: number; transactionId: number | null; inEffect: boolean };
+
+/** A TxDefaultProfile (or `purpose`) under `id`, 16 A from ten minutes ago, no end. */
+function profile(id: number, o: { purpose?: string; stackLevel?: number; transactionId?: number; limit?: number } = {}) {
+  return {
+    chargingProfileId: id,
+    stackLevel: o.stackLevel ?? 2,
+    chargingProfilePurpose: o.purpose ?? 'TxDefaultProfile',
+    chargingProfileKind: 'Absolute',
+    ...(o.transactionId === undefined ? {} : { transactionId: o.transactionId }),
+    chargingSchedule: { startSchedule: new Date(Date.now() - 600_000).toISOString(), chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: o.limit ?? 16 }] },
+  };
+}
+
+/**
+ * The profiles an operator installs with SetChargingProfile are shown with the station (they were
+ * stored nowhere: an operator could not see what limits a charger held besides the grid's), as the
+ * charger holds them: replaced by id or by connector, purpose and stack level, removed by an
+ * accepted ClearChargingProfile or one the charger answers Unknown, a TxProfile gone with its transaction.
+ */
+describe('operator-installed charging profiles in the station view', () => {
+  let h: OcppHarness;
+  const chargers: ChargePoint16[] = [];
+  beforeAll(async () => {
+    h = await startOcpp();
+    await api(h, 'PUT', '/api/v1/id-tags/OPPROF-1', { status: 'Accepted' });
+  });
+  afterEach(async () => {
+    await Promise.all(chargers.splice(0).map((c) => c.stop()));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** A charger that accepts every profile but `refuse`d ids, and answers ClearChargingProfile with `clearAnswer`. */
+  async function online() {
+    const cp = new ChargePoint16({ identity: uniqueStation('OPPROF'), url: h.wsUrl, reconnect: false });
+    const o = { clearAnswer: 'Accepted' as 'Accepted' | 'Unknown', refuse: new Set<number>() };
+    cp.handle('SetChargingProfile', (req) => ({ status: o.refuse.has(req.csChargingProfiles.chargingProfileId) ? 'Rejected' : 'Accepted' }));
+    cp.handle('ClearChargingProfile', () => ({ status: o.clearAnswer }));
+    readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargeProfileMaxStackLevel: '8', NumberOfConnectors: '2' });
+    chargers.push(cp);
+    void cp.start();
+    await cp.waitOpen();
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'OP' });
+    return { cp, o };
+  }
+  const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
+  const installed = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}/operator-profiles`)).body as Installed[];
+  const ids = async (stationId: string) => (await installed(stationId)).map((p) => p.chargingProfileId);
+
+  it('shows what the charger accepted, replaced by id or by connector, purpose and stack level; not what it refused', async () => {
+    const { cp, o } = await online();
+    expect((await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(500) })).status).toBe(200);
+    expect((await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(510) })).status).toBe(200);
+    expect(await installed(cp.identity)).toMatchObject([
+      { chargingProfileId: 500, connectorId: 1, purpose: 'TxDefaultProfile', stackLevel: 2, transactionId: null, inEffect: true },
+      { chargingProfileId: 510, connectorId: 2 },
+    ]);
+    // Same connector, purpose and stack level: 501 takes 500's place on the charger.
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(501, { limit: 10 }) });
+    // Same id elsewhere: 510 moves to connector 1 at another level.
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(510, { stackLevel: 3 }) });
+    expect((await installed(cp.identity)).map((p) => [p.chargingProfileId, p.connectorId, p.stackLevel])).toEqual([[501, 1, 2], [510, 1, 3]]);
+    o.refuse.add(520);
+    expect((await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(520) })).body).toMatchObject({ payload: { status: 'Rejected' } });
+    expect(await ids(cp.identity)).toEqual([501, 510]);
+  });
+
+  it('an accepted ClearChargingProfile removes what its filter names; one answered Unknown, what it names too', async () => {
+    const { cp, o } = await online();
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(600) });
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(601, { stackLevel: 3 }) });
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(602) });
+    await command(cp.identity, 'ClearChargingProfile', { connectorId: 1, stackLevel: 3 });
+    expect(await ids(cp.identity)).toEqual([600, 602]);
+    o.clearAnswer = 'Unknown';
+    await command(cp.identity, 'ClearChargingProfile', { id: 602 });
+    expect(await ids(cp.identity)).toEqual([600]);
+  });
+
+  it("a TxProfile is the running transaction's, and goes with it", async () => {
+    const { cp } = await online();
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'OPPROF-1', meterStart: 0, timestamp: new Date().toISOString() });
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(700, { purpose: 'TxProfile', stackLevel: 1 }) });
+    expect(await installed(cp.identity)).toMatchObject([{ chargingProfileId: 700, purpose: 'TxProfile', transactionId }]);
+    await send(cp, 'StopTransaction', { transactionId, meterStop: 100, timestamp: new Date().toISOString() });
+    expect(await eventually(async () => (await ids(cp.identity)).length === 0)).toBe(true);
+  });
+
+  it("smart charging's own profiles are not among them; an unknown station is 404", async () => {
+    const { cp } = await online();
+    expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 20]]), new Date());
+    const grid = async () => ((await api(h, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as { state: string }[]).filter((r) => r.state === 'applied').length;
+    expect(await eventually(async () => (await grid()) === 2)).toBe(true);
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(800) });
+    expect(await ids(cp.identity)).toEqual([800]);
+    expect((await api(h, 'GET', `/api/v1/stations/${uniqueStation('NOPE')}/operator-profiles`)).status).toBe(404);
+  });
+});
