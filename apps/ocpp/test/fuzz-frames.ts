@@ -232,7 +232,7 @@ function oracle(text: string, served: ReadonlySet<string>): Expectation {
     // Unreadable message type: answer when the id can be read.
     return readableId === undefined ? { answer: 'none', stored: true } : { answer: 'error', id: readableId, codes: ['FormationViolation'], stored: true };
   }
-  if (type !== 2 && type !== 3 && type !== 4) return { answer: 'none', stored: false }; // unknown type: ignored (spec)
+  if (type !== 2 && type !== 3 && type !== 4) return { answer: 'none', stored: true }; // unknown type: not answered (spec), kept
   if (type === 3 || type === 4) {
     // Never answered; a well-formed one matching nothing pending is dropped, a broken one kept.
     const wellFormed =

@@ -90,6 +90,31 @@ export class IdTagRepository {
     });
   }
 
+  /**
+   * Changes only the given fields of a stored token (`null` clears an optional one), in every
+   * spelling, as upsert writes a whole one: the fields not given are those find() answers with,
+   * read under the token's lock so a concurrent write is not undone. Undefined when the token is
+   * not stored. Its local list entries are marked for a sync, as upsert does.
+   */
+  async patch(idTag: string, changes: Partial<Pick<IdTagRecord, 'status' | 'expiryDate' | 'parentIdTag'>>): Promise<IdTagRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('id_tags:' || lower($1)))`, [idTag]);
+      const current = await this.find(idTag, tx);
+      if (!current) return undefined;
+      await markListEntries(tx, idTag);
+      const next = { ...current, ...changes };
+      const updated: Record<string, unknown>[] = returnedRows(
+        await tx.query(
+          `UPDATE id_tags SET status = $2, expiry_date = $3, parent_id_tag = $4, updated_at = now() WHERE lower(id_tag) = lower($1)
+           RETURNING *`,
+          [idTag, next.status, next.expiryDate, next.parentIdTag],
+        ),
+      );
+      const row = updated.find((r) => r['id_tag'] === current.idTag) ?? updated[0];
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
   /** Removes the token in every spelling it is stored under, its local list entries marked for a sync (see upsert). */
   async remove(idTag: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {

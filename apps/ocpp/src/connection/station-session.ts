@@ -197,7 +197,8 @@ export class StationSession implements StationContext {
     this.alive();
     const parsed = binary ? parseBinaryMessage(text) : parseFrame(text);
     if (parsed.kind === 'ignore') {
-      this.logger.debug({ stationId: this.stationId, reason: parsed.reason }, 'frame ignored');
+      // OCPP-J: never answered; still a malformed frame, kept (and counted) like every other one.
+      this.badFrame(text, parsed.reason);
       return;
     }
     if (parsed.kind === 'invalid') {

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ocppDataTransferSubject, OcppDataTransferReplyV1, parseRequestPayload, type OcppDataTransferReply, type OcppDataTransferRequest } from '@cpo/contracts';
-import { BusRequester, isNoResponders } from '@cpo/messaging';
+import { BusRequester, isNoResponders, NATS_CONNECTION } from '@cpo/messaging';
 import { APP_CONFIG, ROOT_LOGGER, TimeoutError, UnavailableError, ValidationError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
@@ -11,8 +12,20 @@ import { StationRepository } from '../stations/station.repository.js';
 /** One label for every vendor: the subject holds the vendor id, which must not become a metric series each. */
 const METRIC_SUBJECT = 'ocpp.data-transfer.*';
 
-/** What a plug-in's failure is kept as with the message, and counted as. */
-type Failure = 'plugin_timeout' | 'plugin_unavailable' | 'plugin_invalid_reply';
+/** What a failure to get the vendor's answer is kept as with the message, and counted as. */
+type Failure = 'plugin_timeout' | 'plugin_unavailable' | 'plugin_invalid_reply' | 'too_large';
+
+/** NATS's default max_payload: the limit when the server's INFO is not at hand. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Room left in max_payload for the request's headers (source, correlation id), which the server counts in. */
+const HEADER_ROOM = 4096;
+
+/**
+ * A request the bus would refuse (over the server's max_payload; a frame may be 4 MiB). Never sent:
+ * NATS refuses it before looking for a responder, so its error would tell the charger a plug-in
+ * failed for a vendor that may have none, and whether one exists cannot be known without sending.
+ */
+class TooLargeToForward extends UnavailableError {}
 
 /**
  * A charger's DataTransfer, routed by vendor to whichever plug-in serves
@@ -30,6 +43,7 @@ export class DataTransferService {
     private readonly requester: BusRequester,
     private readonly stations: StationRepository,
     private readonly metrics: OcppMetrics,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -44,10 +58,15 @@ export class DataTransferService {
       if (!failure) throw err;
       const reason = (err as Error).message;
       this.metrics.dataTransfers.inc({ outcome: failure });
-      this.logger.warn({ stationId, vendorId: req.vendorId, messageId: req.messageId, reason }, 'DataTransfer plug-in failed; the charger gets a CallError');
+      this.logger.warn(
+        { stationId, vendorId: req.vendorId, messageId: req.messageId, reason },
+        failure === 'too_large' ? 'DataTransfer too large for the bus; not forwarded, the charger gets a CallError' : 'DataTransfer plug-in failed; the charger gets a CallError',
+      );
       await this.store(stationId, req, { failure, reason });
+      // The charger's description names no bus subject (the reason does: it stays in the log and the stored message).
       // Not the ValidationError of an invalid reply: that would blame the charger's message (PropertyConstraintViolation).
-      throw failure === 'plugin_timeout' ? err : new UnavailableError(`the ${req.vendorId} DataTransfer plug-in failed: ${reason}`, undefined, { cause: err });
+      const description = this.describe(failure, req.vendorId);
+      throw failure === 'plugin_timeout' ? new TimeoutError(description, undefined, { cause: err }) : new UnavailableError(description, undefined, { cause: err });
     }
     if (answer.status === 'UnknownVendorId' && answer.data !== undefined) {
       // OCPP 1.6 §4.3: with UnknownVendorId the data element SHALL NOT be present; the contract cannot say so.
@@ -63,6 +82,9 @@ export class DataTransferService {
     const subject = subjectOf(request.vendorId);
     // No plug-in can serve a vendor id that names no subject (the schema allows an empty one).
     if (subject === undefined) return { status: 'UnknownVendorId' };
+    const bytes = Buffer.byteLength(JSON.stringify(request));
+    const limit = (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM;
+    if (bytes > limit) throw new TooLargeToForward(`the request is ${bytes} bytes, more than the ${limit} the bus carries`);
     try {
       return await this.requester.request(subject, request, {
         timeoutMs: this.config.OCPP_DATA_TRANSFER_TIMEOUT_MS,
@@ -73,6 +95,19 @@ export class DataTransferService {
       // Nobody serves this vendor: the answer OCPP defines for it, not a failure.
       if (isNoResponders(err)) return { status: 'UnknownVendorId' };
       throw err;
+    }
+  }
+
+  private describe(failure: Failure, vendorId: string): string {
+    switch (failure) {
+      case 'too_large':
+        return 'the DataTransfer is too large to forward to a vendor plug-in';
+      case 'plugin_timeout':
+        return `the ${vendorId} DataTransfer plug-in did not answer within ${this.config.OCPP_DATA_TRANSFER_TIMEOUT_MS} ms`;
+      case 'plugin_invalid_reply':
+        return `the ${vendorId} DataTransfer plug-in failed: invalid reply`;
+      case 'plugin_unavailable':
+        return `the ${vendorId} DataTransfer plug-in failed: it could not be reached`;
     }
   }
 
@@ -103,6 +138,7 @@ function subjectOf(vendorId: string): string | undefined {
 }
 
 function failureOf(err: unknown): Failure | undefined {
+  if (err instanceof TooLargeToForward) return 'too_large';
   if (err instanceof TimeoutError) return 'plugin_timeout';
   if (err instanceof ValidationError) return 'plugin_invalid_reply';
   if (err instanceof UnavailableError) return 'plugin_unavailable';

@@ -1,7 +1,7 @@
 import { Body, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contracts';
-import { OperatorController, ValidationError } from '@cpo/platform';
+import { markUpstreamOutcome, OperatorController, ValidationError } from '@cpo/platform';
 import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
@@ -70,7 +70,10 @@ export class CommandsController {
     if (!isCsAction16(action)) throw new ValidationError(`unknown action ${action}`, { action: `must be one of ${CS_ACTIONS_16.join(', ')}` });
     const body = payload ?? {};
     const reply = await this.commands.send(stationId, { action, payload: body, timeoutMs: checkedTimeout(timeoutMs) });
-    res.status(operatorHttpStatus(reply)).json(reply);
+    const status = operatorHttpStatus(reply);
+    // 502/503/504 report the charger (its CallError, offline, silent), not this service: logged at warn, left out of the 5xx alert.
+    if (status === 502 || status === 503 || status === 504) markUpstreamOutcome(res);
+    res.status(status).json(reply);
   }
 }
 

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { IMPLEMENTED_SUBPROTOCOLS } from '../config.js';
 
 /** Range of the PostgreSQL `integer` columns and parameters these filters are compared with. */
@@ -181,6 +181,26 @@ export class UpsertIdTagDto {
   @Length(1, 20)
   @NoNul()
   parentIdTag?: string;
+}
+
+/**
+ * PATCH of a token: only the fields present change; `null` clears `expiryDate` or `parentIdTag`
+ * (`status` cannot be cleared). Absent and `null` differ here, so no field has a default.
+ */
+export class PatchIdTagDto {
+  @ApiPropertyOptional({ enum: ['Accepted', 'Blocked', 'Expired', 'Invalid'], description: 'unchanged when absent; cannot be null' })
+  @ValidateIf((o: PatchIdTagDto) => o.status !== undefined)
+  @IsIn(['Accepted', 'Blocked', 'Expired', 'Invalid'])
+  status?: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
+
+  @OptionalIsoDateTime('when the token expires; unchanged when absent, null clears it') expiryDate?: Date | null;
+
+  @ApiPropertyOptional({ maxLength: 20, nullable: true, description: 'unchanged when absent, null clears it' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 20)
+  @NoNul()
+  parentIdTag?: string | null;
 }
 
 /** OCPP 1.6 IdToken: at most 20 characters. */

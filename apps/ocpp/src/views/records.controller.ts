@@ -1,4 +1,4 @@
-import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Put, Query, Res } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Patch, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
@@ -7,7 +7,7 @@ import { IdTagRepository, type IdTagRecord } from '../authorization/id-tag.repos
 import { LocalListSync } from '../authorization/local-list-sync.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { ApiIdTagResponse, ApiPageResponse, ApiUpsertResponses, ID_TAG_SCHEMA } from './api-responses.js';
-import { IdTagParam, PageQuery, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
+import { IdTagParam, PageQuery, PatchIdTagDto, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
 /** Transactions with their energy, filterable by station, token and time. */
@@ -66,12 +66,24 @@ export class IdTagsController {
   }
 
   @Put(':idTag')
-  @ApiOperation({ summary: 'Create or replace a token' })
+  @ApiOperation({ summary: 'Create or replace a token', description: 'A full replacement: a field left out takes its default (status Accepted, no expiryDate, no parentIdTag). To change some fields only, PATCH.' })
   @ApiUpsertResponses('token', ID_TAG_SCHEMA)
   async upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto, @Res({ passthrough: true }) res: Response) {
     const { tag, created } = await this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     // The change is committed; the chargers' lists holding the token follow in the background (never rejects, logs failures).
+    void this.lists.tokenChanged(tag.idTag);
+    return this.shown(tag, new Date());
+  }
+
+  @Patch(':idTag')
+  @ApiOperation({ summary: 'Change some fields of a token', description: 'Only the fields given change; null clears expiryDate or parentIdTag. 404 for a token not stored.' })
+  @ApiIdTagResponse()
+  async patch(@Param() p: IdTagParam, @Body() dto: PatchIdTagDto) {
+    const changes = Object.fromEntries(Object.entries({ status: dto.status, expiryDate: dto.expiryDate, parentIdTag: dto.parentIdTag }).filter(([, v]) => v !== undefined));
+    const tag = await this.tags.patch(p.idTag, changes);
+    if (!tag) throw new NotFoundException(`id tag ${p.idTag} not found`);
+    // As for PUT: the lists holding the token follow in the background.
     void this.lists.tokenChanged(tag.idTag);
     return this.shown(tag, new Date());
   }

@@ -10,6 +10,25 @@ type Next = (err?: unknown) => void;
 /** Probes and scrapes are not worth a log line each. */
 const QUIET = /^\/(health|metrics)/;
 
+/** Responses whose 5xx relays a remote party's failure (see markUpstreamOutcome). */
+const upstreamOutcomes = new WeakSet<ServerResponse>();
+
+/**
+ * Marks the response as relaying the outcome of a remote party the service only forwarded to (a
+ * charger that answered a CallError, is offline or did not answer): its 502/503/504 then reports
+ * that party, not a failure of this service, and is logged at warn. An error-level line for every
+ * offline charger sent operators looking for a broken database or bus.
+ */
+export function markUpstreamOutcome(res: ServerResponse): void {
+  upstreamOutcomes.add(res);
+}
+
+/** Log level of a finished request: 5xx error unless it relays a remote party's outcome, 4xx (or aborted) warn, else info. */
+export function requestLogLevel(status: number, complete: boolean, upstream: boolean): 'error' | 'warn' | 'info' {
+  if (status >= 500 && !upstream) return 'error';
+  return status >= 400 || !complete ? 'warn' : 'info';
+}
+
 /**
  * The request's correlation id: `X-Correlation-ID`, else `X-Request-ID`, else a new one. Stored as
  * `req.id` (where the OCPI edge and the correlation context read it) and echoed on the response.
@@ -25,8 +44,9 @@ export function assignCorrelationId(req: Req, res: ServerResponse): string {
 /**
  * One structured line per finished request: `req` (method, url), `res` (statusCode),
  * `responseTime` (ms), `correlationId` and, when the app gave the hop one, `requestId`
- * (the response's `X-Request-ID`). Level by outcome: 5xx error, 4xx warn, else info; a
- * response the client abandoned before it was complete is logged as aborted.
+ * (the response's `X-Request-ID`). Level by outcome (requestLogLevel): 5xx error, 4xx warn, else
+ * info; a 5xx marked as a remote party's outcome (markUpstreamOutcome) is a warn with
+ * `upstream: true`; a response the client abandoned before it was complete is logged as aborted.
  *
  * Replaces pino-http, which made two child loggers and ran its serializers on every request
  * whether or not the line was written (about 5 % of the OCPI hub's CPU at 2,000 req/s). Here the
@@ -44,7 +64,8 @@ export function requestLogMiddleware(logger: Logger, options: { redactUrl?: UrlR
     res.once('close', () => {
       const status = res.statusCode;
       const complete = res.writableFinished;
-      const level = status >= 500 ? 'error' : status >= 400 || !complete ? 'warn' : 'info';
+      const upstream = upstreamOutcomes.has(res);
+      const level = requestLogLevel(status, complete, upstream);
       if (!logger.isLevelEnabled(level)) return;
       const requestId = res.getHeader('x-request-id');
       const line: Record<string, unknown> = {
@@ -54,8 +75,10 @@ export function requestLogMiddleware(logger: Logger, options: { redactUrl?: UrlR
         correlationId,
       };
       if (typeof requestId === 'string') line.requestId = requestId;
-      if (status >= 500) line.err = { type: 'Error', message: `failed with status code ${status}` };
-      logger[level](line, !complete ? 'request aborted' : status >= 500 ? 'request errored' : 'request completed');
+      if (upstream) line.upstream = true;
+      const errored = level === 'error';
+      if (errored) line.err = { type: 'Error', message: `failed with status code ${status}` };
+      logger[level](line, !complete ? 'request aborted' : errored ? 'request errored' : 'request completed');
     });
     next();
   };
