@@ -1,40 +1,15 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
-import { Type } from 'class-transformer';
-import { IsDate, IsNumber, IsOptional, IsString, Min, MinLength } from 'class-validator';
 import { DAY_MS } from '../timeline/index.js';
-import { CapacityRepository } from './capacity.repository.js';
 import { CapacityService } from './capacity.service.js';
+import { CapParams, OperatorCapDto } from './operator-cap.dto.js';
 import { parseInstant } from './instant.js';
-
-/** An operator cap: lowers the group limit to `powerKw` from `start` (until `end`, or until removed). */
-export class OperatorCapDto {
-  @Type(() => Date)
-  @IsDate()
-  start!: Date;
-
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  end?: Date;
-
-  @IsNumber()
-  @Min(0)
-  powerKw!: number;
-
-  @IsString()
-  @MinLength(1)
-  reason!: string;
-}
 
 /** A group's effective-limit timeline with the source of every interval, its operator caps and forecast alerts. */
 @OperatorController('groups')
 export class CapacityController {
-  constructor(
-    private readonly capacity: CapacityService,
-    private readonly repository: CapacityRepository,
-  ) {}
+  constructor(private readonly capacity: CapacityService) {}
 
   @Get(':groupId/timeline')
   @ApiOperation({ summary: 'Effective limit per interval and the source that set it (default: now until the end of tomorrow, 48 h)' })
@@ -70,14 +45,14 @@ export class CapacityController {
 
   @Delete(':groupId/caps/:capId')
   @HttpCode(204)
-  async removeCap(@Param('groupId') groupId: string, @Param('capId') capId: string): Promise<void> {
-    await this.capacity.removeCap(groupId, capId);
+  async removeCap(@Param() params: CapParams): Promise<void> {
+    await this.capacity.removeCap(params.groupId, params.capId);
   }
 
   @Get(':groupId/forecast-alerts')
   @ApiOperation({ summary: 'Forecasts the capacity provider did not deliver in time (newest first)' })
   alerts(@Param('groupId') groupId: string) {
-    return this.repository.alerts(groupId, 100);
+    return this.capacity.alerts(groupId);
   }
 }
 

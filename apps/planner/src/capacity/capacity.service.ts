@@ -53,12 +53,19 @@ export class CapacityService {
   }
 
   async caps(groupId: string): Promise<StoredCap[]> {
+    await this.known(groupId);
     return this.repository.caps(groupId);
+  }
+
+  /** The group's latest forecast alerts, newest first. */
+  async alerts(groupId: string): Promise<Record<string, unknown>[]> {
+    await this.known(groupId);
+    return this.repository.alerts(groupId, 100);
   }
 
   /** Adds an operator cap (it can only lower the limit) and re-plans the group at once. */
   async addCap(groupId: string, input: { startMs: number; endMs?: number; powerW: number; reason: string }): Promise<StoredCap> {
-    if (!(await this.topology.model(groupId))) throw new NotFoundError(`group ${groupId} not found`);
+    await this.known(groupId);
     const cap: StoredCap = { id: randomUUID(), groupId, ...input };
     await this.repository.insertCap(cap);
     this.replan.request(groupId, 'operator cap added', true);
@@ -68,5 +75,10 @@ export class CapacityService {
   async removeCap(groupId: string, id: string): Promise<void> {
     if (!(await this.repository.deleteCap(groupId, id))) throw new NotFoundError(`cap ${id} of group ${groupId} not found`);
     this.replan.request(groupId, 'operator cap removed');
+  }
+
+  /** An unknown group is a 404 on every route, not an empty list that reads as "no caps". */
+  private async known(groupId: string): Promise<void> {
+    if (!(await this.topology.model(groupId))) throw new NotFoundError(`group ${groupId} not found`);
   }
 }

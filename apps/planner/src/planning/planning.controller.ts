@@ -1,6 +1,6 @@
-import { Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
-import { OperatorController } from '@cpo/platform';
+import { NotFoundError, OperatorController } from '@cpo/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { TopologyRepository } from '../topology/topology.repository.js';
@@ -41,11 +41,11 @@ export class PlanningController {
   @ApiOperation({ summary: 'Re-plan the group now and return what the round did' })
   async replan(@Param('groupId') groupId: string) {
     const summary = await this.scheduler.planNow(groupId, 'operator');
-    if (!summary) throw new NotFoundException(`group ${groupId} not found`);
+    if (!summary) throw new NotFoundError(`group ${groupId} not found`);
     return summary;
   }
 
   private async known(groupId: string): Promise<void> {
-    if (!(await this.topology.model(groupId))) throw new NotFoundException(`group ${groupId} not found`);
+    if (!(await this.topology.model(groupId))) throw new NotFoundError(`group ${groupId} not found`);
   }
 }

@@ -1,6 +1,7 @@
-import { Body, Delete, Get, HttpCode, NotFoundException, Param, Put } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiBody, ApiOperation } from '@nestjs/swagger';
-import { OperatorController } from '@cpo/platform';
+import { NotFoundError, OperatorController } from '@cpo/platform';
+import { groupBodySchema, stationBodySchema } from './topology-openapi.js';
 import { TopologyRepository } from './topology.repository.js';
 import { TopologyService } from './topology.service.js';
 
@@ -20,13 +21,13 @@ export class TopologyController {
   @Get(':groupId')
   async get(@Param('groupId') groupId: string) {
     const group = await this.repository.group(groupId);
-    if (!group) throw new NotFoundException(`group ${groupId} not found`);
+    if (!group) throw new NotFoundError(`group ${groupId} not found`);
     return group;
   }
 
   @Put(':groupId')
   @ApiOperation({ summary: 'Create or replace a group (contract kW, voltage, phases, margin, time zone, stations, generation sources)' })
-  @ApiBody({ schema: { type: 'object' } })
+  @ApiBody({ schema: groupBodySchema })
   async put(@Param('groupId') groupId: string, @Body() body: Record<string, unknown>) {
     await this.topology.putGroup({ ...body, groupId });
     return this.get(groupId);
@@ -40,7 +41,7 @@ export class TopologyController {
 
   @Put(':groupId/stations/:stationId')
   @ApiOperation({ summary: 'Assign a station to the group (max current, phases, priority, connectors)' })
-  @ApiBody({ schema: { type: 'object' } })
+  @ApiBody({ schema: stationBodySchema })
   async putStation(@Param('groupId') groupId: string, @Param('stationId') stationId: string, @Body() body: Record<string, unknown>) {
     await this.topology.putStation(groupId, { ...body, stationId });
     return this.get(groupId);
@@ -48,7 +49,8 @@ export class TopologyController {
 
   @Delete(':groupId/stations/:stationId')
   @HttpCode(204)
-  async removeStation(@Param('stationId') stationId: string): Promise<void> {
-    await this.topology.removeStation(stationId);
+  @ApiOperation({ summary: 'Remove the station from this group (404 when the group is unknown or the station is not in it)' })
+  async removeStation(@Param('groupId') groupId: string, @Param('stationId') stationId: string): Promise<void> {
+    await this.topology.removeStation(groupId, stationId);
   }
 }

@@ -61,8 +61,8 @@ export class TopologyRepository {
     return affectedRows(rows) > 0;
   }
 
-  async removeStation(tx: EntityManager, stationId: string): Promise<boolean> {
-    const rows: unknown = await tx.query(`DELETE FROM group_stations WHERE station_id = $1 RETURNING station_id`, [stationId]);
+  async removeStation(tx: EntityManager, groupId: string, stationId: string): Promise<boolean> {
+    const rows: unknown = await tx.query(`DELETE FROM group_stations WHERE group_id = $1 AND station_id = $2 RETURNING station_id`, [groupId, stationId]);
     return affectedRows(rows) > 0;
   }
 

@@ -79,10 +79,13 @@ export class TopologyService implements OnApplicationBootstrap {
     });
   }
 
-  async removeStation(stationId: string): Promise<void> {
+  /** Removes the station from `groupId` only: a station in another group stays where it is (404). */
+  async removeStation(groupId: string, stationId: string): Promise<void> {
     const touched = await this.repository.transaction(async (tx) => {
-      const groupId = await this.repository.groupOfStation(stationId, tx);
-      if (!groupId || !(await this.repository.removeStation(tx, stationId))) throw new NotFoundError(`station ${stationId} is in no group`);
+      if (!(await this.repository.removeStation(tx, groupId, stationId))) {
+        if (!(await this.repository.membership(tx, groupId))) throw new NotFoundError(`group ${groupId} not found`);
+        throw new NotFoundError(`station ${stationId} is not in group ${groupId}`);
+      }
       return this.announce(tx, [groupId]);
     });
     this.replanAll(touched);
