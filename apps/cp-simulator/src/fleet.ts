@@ -1,6 +1,10 @@
 import { applyStep, matches, type ScenarioStep } from './scenario.js';
+import { mergeKinds, type ErrorKindCount } from './station/error-tally.js';
 import { SimulatedStation } from './station/simulated-station.js';
 import { defaultStation, type StationConfig } from './station/station-config.js';
+import { sessionToken } from './token.js';
+
+export { refusalHint, sessionToken } from './token.js';
 
 export interface FleetOptions {
   url: string;
@@ -27,8 +31,12 @@ export interface FleetReport {
   booted: number;
   sessionsStarted: number;
   sessionsStopped: number;
+  /** Session starts the central system refused (Authorize, or StartTransaction with StopTransactionOnInvalidId): not errors. */
+  authorizationsRefused: number;
   messages: number;
   errors: number;
+  /** `errors` by kind (`<action or step>: <CALLERROR code | timeout | disconnected | message>`), with one full message each. */
+  errorsByKind: Record<string, ErrorKindCount>;
   latencyMs: Record<string, { count: number; p50: number; p95: number; p99: number }>;
 }
 
@@ -54,7 +62,7 @@ export class Fleet {
         meterIntervalS: this.o.meterIntervalS,
         reconnect: { initialDelayMs: 1000, maxDelayMs: 30_000 },
       });
-      sim.on('error', () => undefined); // counted in stats; a fleet must not stop for one station
+      sim.on('error', () => undefined); // a fleet must not stop for one station; failed CALLs are counted in stats
       sim.on('registration', (status) => status === 'Accepted' && this.o.sessionEveryS > 0 && this.scheduleSession(sim));
       this.stations.push(sim);
       void sim.start();
@@ -63,7 +71,7 @@ export class Fleet {
     for (const step of this.o.scenario ?? []) {
       this.timers.push(
         setTimeout(() => {
-          for (const sim of this.stations.filter((x) => matches(x, step))) void applyStep(sim, step).catch(() => (sim.stats.errors += 1));
+          for (const sim of this.stations.filter((x) => matches(x, step))) void applyStep(sim, step).catch((err: unknown) => sim.recordError(`scenario ${step.do}`, err));
         }, step.atS * 1000),
       );
     }
@@ -82,12 +90,15 @@ export class Fleet {
       setTimeout(async () => {
         const free = sim.connectors.find((c) => c.id > 0 && !c.transaction && c.status === 'Available');
         if (free && sim.isOpen) {
-          const tx = await sim.startSession(free.id, `TAG-${sim.identity}`, this.o.evMaxKw * 1000).catch(() => undefined);
+          const tx = await sim.startSession(free.id, sessionToken(sim.identity), this.o.evMaxKw * 1000).catch((err: unknown) => sim.recordError('session start', err));
           if (tx !== undefined) {
             this.sessionsStarted += 1;
             this.timers.push(
               setTimeout(() => {
-                void sim.stopSession(free.id, 'EVDisconnected').then(() => (this.sessionsStopped += 1), () => undefined);
+                void sim.stopSession(free.id, 'EVDisconnected').then(
+                  () => (this.sessionsStopped += 1),
+                  (err: unknown) => sim.recordError('session stop', err),
+                );
               }, this.o.sessionMinutes * 60_000),
             );
           }
@@ -95,6 +106,11 @@ export class Fleet {
         if (sim.isOpen) this.scheduleSession(sim);
       }, delay),
     );
+  }
+
+  /** The token each station starts its sessions with (unless a scenario step names another). */
+  tokens(): string[] {
+    return this.stations.map((s) => sessionToken(s.identity));
   }
 
   report(): FleetReport {
@@ -107,8 +123,10 @@ export class Fleet {
       booted: this.stations.filter((s) => s.registration === 'Accepted').length,
       sessionsStarted: this.sessionsStarted,
       sessionsStopped: this.sessionsStopped,
+      authorizationsRefused: this.stations.reduce((n, s) => n + s.stats.refused, 0),
       messages: this.stations.reduce((n, s) => n + s.stats.sent, 0),
       errors: this.stations.reduce((n, s) => n + s.stats.errors, 0),
+      errorsByKind: mergeKinds(this.stations.map((s) => s.failures.byKind())),
       latencyMs: Object.fromEntries(
         [...latency.entries()].map(([a, l]) => {
           const sorted = [...l].sort((x, y) => x - y);

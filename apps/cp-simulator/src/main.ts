@@ -3,12 +3,13 @@
  *
  *   npm run sim -- --url ws://127.0.0.1:3002/ocpp --count 10 --connectors 2 --session-every 60 --duration 300
  *
- * Prints a progress line every 2 s and a JSON report at the end.
+ * Prints a progress line every 2 s and a JSON report at the end. Sessions use the token
+ * TAG-<identity> (hashed when longer than 20 characters, see token.ts); the central system must know it.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { Fleet } from './fleet.js';
+import { Fleet, refusalHint } from './fleet.js';
 import { validateScenario, type ScenarioStep } from './scenario.js';
 
 const { values } = parseArgs({
@@ -59,7 +60,9 @@ if (values.config) {
 if (values.help) {
   process.stdout.write(
     'cp-simulator [--config fleet.yaml] --url ws://host:3002/ocpp [--count N] [--id-pattern SIM-{n}] [--connectors 2] [--max-current 32] [--phases 3] [--voltage 230]\n' +
-      '             [--basic-key KEY] [--meter-interval 60] [--session-every S] [--session-minutes 30] [--ev-max-kw 11] [--ramp-ms 10] [--duration 60]\n',
+      '             [--basic-key KEY] [--meter-interval 60] [--session-every S] [--session-minutes 30] [--ev-max-kw 11] [--ramp-ms 10] [--duration 60]\n' +
+      'Sessions authorize with the token TAG-<identity>, or TAG-<16 hex digits of its SHA-256> when that is over 20 characters;\n' +
+      'the central system must accept it (create it first, see docs/cp-simulator.md).\n',
   );
   process.exit(0);
 }
@@ -99,4 +102,6 @@ const report = await fleet.run((r) => {
 });
 process.stderr.write('\n');
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+const hint = refusalHint(report, fleet.tokens());
+if (hint) process.stderr.write(`${hint}\n`);
 process.exit(report.errors > 0 ? 1 : 0);

@@ -11,6 +11,7 @@ describe('scripted scenarios', () => {
       'step 1: do must be one of start, stop, fault, recover, disconnect',
       'step 1: connector must be ≥ 1',
     ]);
+    expect(validateScenario([{ atS: 0, station: '*', do: 'start', idTag: 'TAG-EXPLORATORY-LONGNAME-0001' }])).toEqual(['step 0: idTag must be 1 to 20 characters (OCPP idTag)']);
   });
 
   it('plays timed steps on the matching stations', async () => {

@@ -1,4 +1,5 @@
 import type { SimulatedStation } from './station/simulated-station.js';
+import { sessionToken } from './token.js';
 
 /**
  * One timed step of a scripted scenario: `atS` seconds after the fleet
@@ -25,6 +26,7 @@ export function validateScenario(steps: unknown): string[] {
     if (typeof s.station !== 'string') problems.push(`step ${i}: station must be an identity or *`);
     if (!DOES.has(String(s.do))) problems.push(`step ${i}: do must be one of ${[...DOES].join(', ')}`);
     if (s.connector !== undefined && (!Number.isInteger(s.connector) || s.connector < 1)) problems.push(`step ${i}: connector must be ≥ 1`);
+    if (s.idTag !== undefined && (typeof s.idTag !== 'string' || s.idTag.length < 1 || s.idTag.length > 20)) problems.push(`step ${i}: idTag must be 1 to 20 characters (OCPP idTag)`);
     return problems;
   });
 }
@@ -34,7 +36,7 @@ export async function applyStep(sim: SimulatedStation, step: ScenarioStep): Prom
   const connector = step.connector ?? 1;
   switch (step.do) {
     case 'start':
-      await sim.startSession(connector, step.idTag ?? `TAG-${sim.identity}`, (step.evMaxKw ?? 11) * 1000);
+      await sim.startSession(connector, step.idTag ?? sessionToken(sim.identity), (step.evMaxKw ?? 11) * 1000);
       return;
     case 'stop':
       await sim.stopSession(connector, 'EVDisconnected');

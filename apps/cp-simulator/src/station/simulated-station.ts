@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ChargePoint16, type ChargePointOptions } from '@cpo/ocpp-chargepoint';
 import { OcppCallError, SmartCharging16, type Conf16, type CpAction16, type Req16 } from '@cpo/ocpp-protocol';
 import { LocalAuthorization } from './authorization.js';
+import { ErrorTally } from './error-tally.js';
 import { registerHandlers } from './handlers.js';
 import { meterValuesPayload } from './metering.js';
 import { quirkTimestamp, type Quirks } from './quirks.js';
@@ -46,7 +47,9 @@ export class SimulatedStation extends ChargePoint16 {
   private meterTimer?: NodeJS.Timeout;
   private alignedTimer?: NodeJS.Timeout;
   private lastTick: number;
-  stats = { sent: 0, errors: 0 };
+  /** CALLs sent; failures (each once, by kind in `failures`); sessions the CSMS refused (not errors). */
+  stats = { sent: 0, errors: 0, refused: 0 };
+  readonly failures = new ErrorTally();
   readonly quirks: Quirks;
   readonly txQueue = new TransactionQueue(() => ({
     attempts: Number(this.key('TransactionMessageAttempts') ?? 3),
@@ -95,13 +98,18 @@ export class SimulatedStation extends ChargePoint16 {
     const started = performance.now();
     const skipSchemaValidation = !!this.quirks.timestampsWithoutZ; // the quirk is exactly what strict validation refuses
     const conf = await this.call(action, payload, { suppress: false, skipSchemaValidation }).catch((err: unknown) => {
-      this.stats.errors += 1;
+      this.recordError(action, err);
       throw err;
     });
     const list = this.latencies.get(action) ?? [];
     list.push(performance.now() - started);
     this.latencies.set(action, list);
     return conf as Conf16<A>;
+  }
+
+  /** Counts a failure for the report; one already counted where it happened (a CALL rethrown by a session) is not counted again. */
+  recordError(context: string, err: unknown): void {
+    if (this.failures.record(context, err)) this.stats.errors += 1;
   }
 
   /** Timestamps as this charger writes them (see Quirks). */
@@ -192,35 +200,62 @@ export class SimulatedStation extends ChargePoint16 {
     await this.sendStatus(connectorId);
   }
 
-  /** Plug in, authorise and start charging; returns the transaction id, or undefined if refused. */
+  /**
+   * Plug in, authorise and start charging; returns the transaction id, or undefined if refused.
+   * When a step fails (a CALL refused before sending, a CALLERROR, a timeout) the EV is unplugged
+   * again: left `Preparing`, the connector would never be free for another session.
+   */
   async startSession(connectorId: number, idTag: string, evMaxPowerW: number): Promise<number | undefined> {
     const c = this.connectors[connectorId];
     if (this.registration !== 'Accepted') throw new Error('not accepted by the central system yet');
     if (!c || connectorId === 0 || c.transaction || c.availability === 'Inoperative') throw new Error(`connector ${connectorId} cannot start a session`);
-    await this.setStatus(connectorId, 'Preparing');
-    const local = this.key('LocalPreAuthorize') === 'true' && this.auth.preAuthorized(idTag, this.now(), this.key('AuthorizationCacheEnabled') === 'true');
-    if (!local) {
-      const auth = await this.request('Authorize', { idTag });
-      if (this.key('AuthorizationCacheEnabled') === 'true') this.auth.remember(idTag, auth.idTagInfo);
-      if (auth.idTagInfo.status !== 'Accepted') {
-        await this.setStatus(connectorId, 'Available');
-        return undefined;
+    try {
+      await this.setStatus(connectorId, 'Preparing');
+      const local = this.key('LocalPreAuthorize') === 'true' && this.auth.preAuthorized(idTag, this.now(), this.key('AuthorizationCacheEnabled') === 'true');
+      if (!local) {
+        const auth = await this.request('Authorize', { idTag });
+        if (this.key('AuthorizationCacheEnabled') === 'true') this.auth.remember(idTag, auth.idTagInfo);
+        if (auth.idTagInfo.status !== 'Accepted') {
+          this.stats.refused += 1;
+          await this.setStatus(connectorId, 'Available');
+          return undefined;
+        }
       }
+      return await this.beginTransaction(connectorId, idTag, evMaxPowerW);
+    } catch (err) {
+      if (!c.transaction) await this.unplugAfterFailedStart(connectorId);
+      throw err;
     }
-    return this.beginTransaction(connectorId, idTag, evMaxPowerW);
   }
 
+  /**
+   * setStatus records the status before sending it, so the connector is free even if the
+   * StatusNotification fails too; that failure is counted by request(), and every status is sent
+   * again after the next boot. The start's own error is the one the caller gets.
+   */
+  private async unplugAfterFailedStart(connectorId: number): Promise<void> {
+    await this.setStatus(connectorId, 'Available').catch((err: unknown) => this.recordError('StatusNotification', err));
+  }
+
+  /** StartTransaction on a `Preparing` connector (after a local start or a RemoteStartTransaction); a failure frees it again. */
   async beginTransaction(connectorId: number, idTag: string, evMaxPowerW: number): Promise<number | undefined> {
     const c = this.connectors[connectorId];
     this.tick();
     const startedAt = this.now();
-    const started = await this.request('StartTransaction', { connectorId, idTag, meterStart: Math.round(c.meterWh), timestamp: quirkTimestamp(startedAt, this.quirks) });
-    if (started.idTagInfo.status !== 'Accepted' && this.key('StopTransactionOnInvalidId') === 'true') {
-      await this.request('StopTransaction', { transactionId: started.transactionId, meterStop: Math.round(c.meterWh), timestamp: this.ts(), reason: 'DeAuthorized' });
-      await this.setStatus(connectorId, 'Available');
-      return undefined;
+    let started: Conf16<'StartTransaction'>;
+    try {
+      started = await this.request('StartTransaction', { connectorId, idTag, meterStart: Math.round(c.meterWh), timestamp: quirkTimestamp(startedAt, this.quirks) });
+      if (started.idTagInfo.status !== 'Accepted' && this.key('StopTransactionOnInvalidId') === 'true') {
+        this.stats.refused += 1;
+        await this.request('StopTransaction', { transactionId: started.transactionId, meterStop: Math.round(c.meterWh), timestamp: this.ts(), reason: 'DeAuthorized' });
+        await this.setStatus(connectorId, 'Available');
+        return undefined;
+      }
+      c.transaction = { id: started.transactionId, idTag, startedAt, meterStartWh: c.meterWh };
+    } catch (err) {
+      await this.unplugAfterFailedStart(connectorId);
+      throw err;
     }
-    c.transaction = { id: started.transactionId, idTag, startedAt, meterStartWh: c.meterWh };
     c.evMaxPowerW = evMaxPowerW;
     await this.applyLimits();
     return started.transactionId;

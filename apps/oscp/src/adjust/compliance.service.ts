@@ -16,6 +16,8 @@ import { PartnersService } from '../partners/partners.service.js';
 @Injectable()
 export class ComplianceService implements OnModuleInit {
   private readonly logger: Logger;
+  /** Groups already logged at info as having no partner (per process: the log is a hint, not a record). */
+  private readonly partnerless = new Set<string>();
 
   constructor(
     private readonly forecasts: ForecastRepository,
@@ -45,8 +47,20 @@ export class ComplianceService implements OnModuleInit {
     });
   }
 
+  /**
+   * A group without a partner (planner groups need none) has nobody to send the error to: the
+   * event is acknowledged, not dead-lettered as a failure; the planner reports the incident itself.
+   */
   async report(tx: EntityManager, e: CapacityComplianceFailed): Promise<void> {
-    const partner = await this.resolver.forGroup(e.groupId, e.partnerId);
+    const partner = await this.resolver.forGroupIfAny(e.groupId, e.partnerId);
+    if (!partner) {
+      const first = !this.partnerless.has(e.groupId);
+      this.partnerless.add(e.groupId);
+      const level = first ? 'info' : 'debug';
+      this.logger[level]({ groupId: e.groupId }, 'compliance failure of a group with no partner: nobody to report it to, skipped');
+      return;
+    }
+    this.partnerless.delete(e.groupId);
     this.resolver.assertConnected(partner);
     const correlationId = e.forecastRequestId ?? (await this.forecasts.latest(partner.id, e.groupId))?.requestId;
     if (!correlationId) throw new ValidationError(`no forecast received for ${e.groupId}: a compliance error must point at one`);

@@ -12,10 +12,20 @@ export class PartnerResolver {
   ) {}
 
   async forGroup(groupId: string, partnerId?: string): Promise<Partner> {
+    const partner = await this.forGroupIfAny(groupId, partnerId);
+    if (!partner) throw new ValidationError(`group ${groupId} is not configured for any partner`);
+    return partner;
+  }
+
+  /**
+   * As forGroup, but `undefined` when no partner is named and none is configured for the group:
+   * a group of the planner that no capacity provider manages.
+   */
+  async forGroupIfAny(groupId: string, partnerId?: string): Promise<Partner | undefined> {
     let id = partnerId;
     if (!id) {
       const rows: { partner_id: string }[] = await this.dataSource.query(`SELECT partner_id FROM oscp_group WHERE group_id = $1`, [groupId]);
-      if (rows.length === 0) throw new ValidationError(`group ${groupId} is not configured for any partner`);
+      if (rows.length === 0) return undefined;
       if (rows.length > 1) throw new ValidationError(`group ${groupId} belongs to several partners; name the partner`);
       id = rows[0].partner_id;
     }
