@@ -20,6 +20,7 @@ export {
   deadLetterSubject,
 } from './subjects.js';
 export { subjectMatches, subjectsOverlap } from './subject-match.js';
+export { isLegacyStationIdentity, stationIdProblem } from './station-id.js';
 export { Streams, allStreams, streamForSubject, type StreamDefinition, type StreamName } from './streams.js';
 export { Headers, parseSchemaVersionHeader, type HeaderName } from './headers.js';
 

@@ -1,19 +1,7 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isLegacyIdentity } from '../connection/identity.js';
+import { stationIdProblem } from '@cpo/contracts';
 
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Why `id` cannot name a station, or undefined. The widest identity a charger may connect with
- * (the legacy rule: 1–48 printable characters without `:` and `/`), and well-formed text, since
- * the id becomes a bus subject token.
- */
-export function stationIdProblem(id: unknown): string | undefined {
-  if (typeof id !== 'string') return 'must be a string';
-  if (!isLegacyIdentity(id)) return "must be 1–48 printable characters without ':' or '/'";
-  if (LONE_SURROGATE.test(id)) return 'must be well-formed text';
-  return undefined;
-}
+export { stationIdProblem };
 
 /** Every element of the array is a station id; the message names each bad one by index. */
 export function IsStationIdList(options?: ValidationOptions): PropertyDecorator {

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
+import { isLegacyStationIdentity } from '@cpo/contracts';
 
 /** OCPP 2.0.1 identifierString characters, minus `:` (it would break the Basic-auth `user:pass` split). */
 const STRICT_IDENTITY = /^[A-Za-z0-9*\-_=+|@.]{1,48}$/;
 /** Legacy fleets: any printable character except `:` and `/` (the OCPP-J example identity has a space). */
-export function isLegacyIdentity(id: string): boolean {
-  const chars = [...id];
-  return chars.length >= 1 && chars.length <= 48 && chars.every((c) => c.charCodeAt(0) > 0x1f && c !== '\u007f' && c !== ':' && c !== '/');
-}
+export const isLegacyIdentity = isLegacyStationIdentity;
 
 export type IdentityResult = { ok: true; stationId: string } | { ok: false; status: 400 | 404; reason: string };
 

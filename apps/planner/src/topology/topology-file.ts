@@ -1,3 +1,4 @@
+import { stationIdProblem } from '@cpo/contracts';
 import { z } from 'zod';
 
 /**
@@ -17,21 +18,6 @@ const DEFAULT_MIN_CURRENT_A = 6;
  * failed (a `connectorCount` of 1e9 would be expanded into a billion connectors).
  */
 const WELL_FORMED = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
-
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Why `id` cannot name a station, or undefined: the widest identity the ocpp service lets a charger
- * connect with (apps/ocpp/src/commands/station-id.ts: 1–48 printable characters without `:` or
- * `/`, well-formed text). A station assigned under any other id could never be planned for.
- */
-export function stationIdProblem(id: string): string | undefined {
-  const chars = [...id];
-  if (chars.length < 1 || chars.length > 48) return 'must be 1–48 characters';
-  if (!chars.every((c) => c.charCodeAt(0) > 0x1f && c !== '\u007f' && c !== ':' && c !== '/')) return "must be printable characters without ':' or '/'";
-  if (LONE_SURROGATE.test(id)) return 'must be well-formed text';
-  return undefined;
-}
 
 /** An IANA zone name the runtime knows. Offsets (`+08:00`) are refused: PostgreSQL reads them with the POSIX sign, inverted. */
 export function isTimeZone(zone: string): boolean {
