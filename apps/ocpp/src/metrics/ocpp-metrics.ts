@@ -108,7 +108,7 @@ export class OcppMetrics {
     });
     this.dataTransfers = new Counter({
       name: 'ocpp_data_transfers_total',
-      help: 'Charger DataTransfers by outcome: the status answered (UnknownVendorId = no plug-in for the vendor) or plugin_timeout, plugin_unavailable, plugin_invalid_reply (answered with a CallError)',
+      help: 'Charger DataTransfers by outcome: the status answered (UnknownVendorId = no plug-in for the vendor) or plugin_timeout, plugin_unavailable, plugin_invalid_reply, too_large (answered with a CallError; too_large: over the bus\'s max_payload, never forwarded)',
       labelNames: ['outcome'],
       registers,
     });
