@@ -188,7 +188,7 @@ describe('CommandExecutor', () => {
       expect(answered).toEqual({ status: 'error', code: 'QueueTimeout', description: expect.stringContaining('never sent') });
       expect(httpStatusOfReply(answered)).toBe(504);
       expect(OcppCommandReplyV1.safeParse(answered).success).toBe(true);
-      expect(failures).toEqual([{ kind: 'timeout', unsent: true }]);
+      expect(failures).toEqual([{ kind: 'timeout', unsent: true, behind: 'GetConfiguration' }]);
       expect(mayHaveReachedCharger(failures[0]!)).toBe(false);
       // The call in flight that got no answer is still one the charger may have acted on.
       await jest.advanceTimersByTimeAsync(59_000);

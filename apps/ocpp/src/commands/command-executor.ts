@@ -252,7 +252,10 @@ export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply 
     case 'error':
       return { status: 'error', code: outcome.code, description: outcome.description.slice(0, 1024), details: outcome.details, ...mayHaveActed(outcome) };
     case 'timeout':
-      if (outcome.unsent) return error(LocalCommandErrorCode.QueueTimeout, `the station was busy with earlier calls until the timeout: ${action} was never sent, so the charger did not get it`);
+      if (outcome.unsent) {
+        const held = outcome.behind ? ` (a ${outcome.behind} still unanswered)` : '';
+        return error(LocalCommandErrorCode.QueueTimeout, `the station was busy with earlier calls until the timeout${held}: ${action} was never sent, so the charger did not get it`);
+      }
       return error(OcppCommandErrorCode.Timeout, `the charger did not answer ${action} in time`);
     case 'disconnected':
       if (outcome.unsent) return error(OcppCommandErrorCode.Offline, 'the station disconnected before the call was sent');

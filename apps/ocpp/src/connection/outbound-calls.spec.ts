@@ -40,8 +40,8 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     const inFlight = calls.call('Reset', {}, { timeoutMs: 30_000 });
     const queued = calls.call('ClearCache', {}, { timeoutMs: 1000 });
     jest.advanceTimersByTime(1000);
-    // The caller hears at its own deadline, not when the call ahead of it ends.
-    expect(await queued).toEqual({ kind: 'timeout', unsent: true });
+    // The caller hears at its own deadline, not when the call ahead of it ends, and which call held it up.
+    expect(await queued).toEqual({ kind: 'timeout', unsent: true, behind: 'Reset' });
     calls.settle(sent[0]!.id, { kind: 'result', payload: { status: 'Accepted' } });
     expect((await inFlight).kind).toBe('result');
     expect(sent.map((s) => s.action)).toEqual(['Reset']);

@@ -16,9 +16,10 @@ export type CallOutcome =
   /**
    * No answer by the deadline. `unsent`: the call was still queued behind earlier ones then, so it
    * was dropped without being written and the charger cannot have acted (as `disconnected`'s);
-   * without it, it was in flight and the charger may have got it.
+   * without it, it was in flight and the charger may have got it. `behind`: the call in flight then,
+   * which held the station up (for the operator's error message).
    */
-  | { kind: 'timeout'; unsent?: true }
+  | { kind: 'timeout'; unsent?: true; behind?: string }
   /**
    * The socket closed (or was closing) before an answer. `unsent`: the CALL was never written to it
    * (queued behind another, asked once closing, its write failed), so the charger cannot have acted;
@@ -154,7 +155,7 @@ export class OutboundCalls {
     const index = this.queue.indexOf(entry);
     if (index < 0) return;
     this.queue.splice(index, 1);
-    entry.resolve(EXPIRED_UNSENT);
+    entry.resolve(this.inFlight ? { kind: 'timeout', unsent: true, behind: this.inFlight.action } : EXPIRED_UNSENT);
     this.notifyIdle();
   }
 

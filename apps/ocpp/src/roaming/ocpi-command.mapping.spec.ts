@@ -66,6 +66,13 @@ describe('OCPI command → OCPP 1.6 call', () => {
     expect(ocpiResultOf('UnlockConnector', replyOf({ kind: 'timeout' }, 'UnlockConnector'))).toBe('TIMEOUT');
   });
 
+  it('a call that timed out queued says which call held the station up (an onboarding GetConfiguration left unanswered)', () => {
+    expect(replyOf({ kind: 'timeout', unsent: true, behind: 'GetConfiguration' }, 'Reset')).toMatchObject({
+      code: 'QueueTimeout',
+      description: expect.stringContaining('a GetConfiguration still unanswered'),
+    });
+  });
+
   it('agrees with what the ocpp service records for a ReserveNow without an answer: TIMEOUT exactly where the reservation stays TimedOut (live)', () => {
     const failures: CallFailure[] = [
       { kind: 'timeout' },
