@@ -7,5 +7,6 @@ import { OperatorProfilesRepository } from './operator-profiles.repository.js';
 @Module({
   imports: [ConnectionModule],
   providers: [OperatorProfilesRepository, OperatorProfilesEffects],
+  exports: [OperatorProfilesRepository],
 })
 export class OperatorProfilesModule {}

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { DataSource } from 'typeorm';
+import { endedWithoutStopSql } from '../transactions/lost-stop.js';
+
+/** SQL: the operator profile aliased `o` is a TxProfile whose transaction is over (stopped, or ended without its stop by the rule every view follows). */
+export function endedTxProfileSql(o: string): string {
+  return `(${o}.purpose = 'TxProfile' AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.station_id = ${o}.station_id AND t.transaction_id = ${o}.transaction_id
+      AND t.stopped_at IS NULL AND NOT ${endedWithoutStopSql('t', `'infinity'`)}))`;
+}
 
 /** The charging profiles commands from outside installed on each station, as the charger accepted them (SQL only). */
 @Injectable()
@@ -19,7 +26,7 @@ export class OperatorProfilesRepository {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `DELETE FROM operator_profiles p WHERE p.station_id = $1 AND (p.charging_profile_id = $2 OR (p.connector_id = $3 AND p.purpose = $4 AND p.stack_level = $5)
-            OR (p.purpose = 'TxProfile' AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.transaction_id = p.transaction_id AND t.stopped_at IS NULL)))`,
+            OR ${endedTxProfileSql('p')})`,
         [stationId, profile.chargingProfileId, connectorId, profile.chargingProfilePurpose, profile.stackLevel],
       );
       await tx.query(
@@ -29,6 +36,14 @@ export class OperatorProfilesRepository {
         [stationId, profile.chargingProfileId, connectorId, profile.chargingProfilePurpose, profile.stackLevel, profile.transactionId ?? null, JSON.stringify(profile)],
       );
     });
+  }
+
+  /**
+   * Smart charging's own profile took the slot (connector, purpose, stack level) on the charger
+   * (§3.13.2): an operator's profile there is gone. Its ids are never an operator's, so only the slot matters.
+   */
+  async replacedBy(stationId: string, connectorId: number, purpose: string, stackLevel: number): Promise<void> {
+    await this.db.query(`DELETE FROM operator_profiles WHERE station_id = $1 AND connector_id = $2 AND purpose = $3 AND stack_level = $4`, [stationId, connectorId, purpose, stackLevel]);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
+import { OperatorProfilesModule } from '../operator-profiles/operator-profiles.module.js';
 import { StationsModule } from '../stations/stations.module.js';
 import { TransactionsModule } from '../transactions/transactions.module.js';
 import { ChargingProfileRepository } from './charging-profile.repository.js';
@@ -19,7 +20,7 @@ import { StationCaller } from './station-caller.js';
 import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
-  imports: [ConnectionModule, CommandsModule, TransactionsModule, StationsModule],
+  imports: [ConnectionModule, CommandsModule, TransactionsModule, StationsModule, OperatorProfilesModule],
   providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, StartedUnderOlderDefault, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
   exports: [ChargingProfileRepository],
 })

@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ROOT_LOGGER } from '@cpo/platform';
+import type { Logger } from 'pino';
 import type { OcppCommandReply } from '@cpo/contracts';
 import type { CsAction16, JsonObject } from '@cpo/ocpp-protocol';
 import { registrationRefusal, replyOf } from '../commands/command-executor.js';
 import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
+import { OperatorProfilesRepository } from '../operator-profiles/operator-profiles.repository.js';
 import type { BuiltProfile } from './profile-builder.js';
 
 /**
@@ -17,6 +20,8 @@ export class StationCaller {
   constructor(
     private readonly registry: SessionRegistry,
     private readonly commands: CommandService,
+    private readonly operatorProfiles: OperatorProfilesRepository,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   /** `coalesceKey`: latest wins, a newer CALL under the same key replaces one still queued for the charger. */
@@ -26,9 +31,22 @@ export class StationCaller {
     return this.commands.send(stationId, { action, payload });
   }
 
-  /** SetChargingProfile; latest wins per profile id (a newer profile under the same id replaces one still queued). */
-  setProfile(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
+  /**
+   * SetChargingProfile; latest wins per profile id (a newer profile under the same id replaces one
+   * still queued). Taken, it replaced what sat in its slot on the charger (OCPP 1.6 §3.13.2), an
+   * operator's profile too: gone from the operator view. Not through the executor's hooks (its
+   * local calls bypass them), so here, on every route.
+   */
+  async setProfile(stationId: string, built: BuiltProfile, ctx?: StationContext): Promise<OcppCommandReply> {
     const payload = { connectorId: built.connectorId, csChargingProfiles: built.profile } as unknown as JsonObject;
-    return this.call(stationId, 'SetChargingProfile', payload, { ctx, coalesceKey: `profile:${built.profile.chargingProfileId}` });
+    const reply = await this.call(stationId, 'SetChargingProfile', payload, { ctx, coalesceKey: `profile:${built.profile.chargingProfileId}` });
+    if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') {
+      const { chargingProfilePurpose: purpose, stackLevel } = built.profile;
+      await this.operatorProfiles.replacedBy(stationId, built.connectorId, purpose, stackLevel).catch((err: unknown) =>
+        // The grid limit is on the charger either way; only the view may list the replaced profile until it is cleared.
+        this.logger.warn({ err, stationId, connectorId: built.connectorId, purpose, stackLevel }, 'could not drop an operator profile a grid profile replaced from the view'),
+      );
+    }
+    return reply;
   }
 }

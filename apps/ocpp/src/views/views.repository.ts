@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { endedTxProfileSql } from '../operator-profiles/operator-profiles.repository.js';
 import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
 import { runningDeliveredWh } from '../transactions/register-series.js';
@@ -220,17 +221,8 @@ export class ViewsRepository {
   }
 
   /**
-   * One station's rows (`rows`, a query of `$1` = the station id, with its own order and paging)
-   * and `total` (a count of what the rows page through, on the same parameters), or undefined
-   * when no such station exists: a typo in the id is a 404, not an empty list. One statement tells
-   * all: the station's row joined to the rows, so a known station without any still yields one
-   * row, of NULLs in `key` (a column never NULL in a real row); the count is evaluated once, and
-   * also for a page past the end. The join keeps no order of its own, hence `order` (the rows'
-   * order, on their output columns); `_` columns serve it and are dropped.
-   */
-  /**
    * The profiles commands from outside installed (`operator_profiles`), as the charger accepted them;
-   * a TxProfile only while its transaction runs (the charger drops it at the end). Not paged: a few per connector.
+   * a TxProfile only while its transaction runs (the charger drops it at the end; `endedTxProfileSql`). Not paged: a few per connector.
    */
   async operatorProfiles(stationId: string): Promise<Record<string, unknown>[] | undefined> {
     const found = await this.ofStation(
@@ -238,7 +230,7 @@ export class ViewsRepository {
         rows: `SELECT o.charging_profile_id AS "chargingProfileId", o.connector_id AS "connectorId", o.purpose, o.stack_level AS "stackLevel",
                  o.transaction_id AS "transactionId", o.profile, o.installed_at AS "installedAt"
                FROM operator_profiles o WHERE o.station_id = $1
-                 AND (o.purpose <> 'TxProfile' OR EXISTS (SELECT 1 FROM transactions t WHERE t.station_id = $1 AND t.transaction_id = o.transaction_id AND t.stopped_at IS NULL))`,
+                 AND NOT ${endedTxProfileSql('o')}`,
         order: `p."connectorId", p.purpose, p."stackLevel", p."chargingProfileId"`,
         key: 'chargingProfileId',
       },
@@ -247,6 +239,15 @@ export class ViewsRepository {
     return found?.items;
   }
 
+  /**
+   * One station's rows (`rows`, a query of `$1` = the station id, with its own order and paging)
+   * and `total` (a count of what the rows page through, on the same parameters), or undefined
+   * when no such station exists: a typo in the id is a 404, not an empty list. One statement tells
+   * all: the station's row joined to the rows, so a known station without any still yields one
+   * row, of NULLs in `key` (a column never NULL in a real row); the count is evaluated once, and
+   * also for a page past the end. The join keeps no order of its own, hence `order` (the rows'
+   * order, on their output columns); `_` columns serve it and are dropped.
+   */
   private async ofStation(
     sql: { rows: string; order: string; key: string; total?: string },
     params: [stationId: string, ...rest: unknown[]],
