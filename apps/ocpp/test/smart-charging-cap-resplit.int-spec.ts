@@ -17,8 +17,9 @@ type Row = { chargingProfileId: number; planId: string; state: string; verificat
 describe('smart charging: an emulated station cap split again when a connector appears', () => {
   const { h: service, chargers } = smartChargingService();
   let h: OcppHarness;
-  beforeAll(() => {
+  beforeAll(async () => {
     h = service();
+    await api(h, 'PUT', '/api/v1/id-tags/FLEET-SCSTART', { status: 'Accepted' });
   });
 
   const online = (keys: Record<string, string>, o: ProfileChargerOptions) => onlineProfileCharger(h, chargers, keys, { prefix: 'SCSPLIT', ...o });
@@ -102,5 +103,30 @@ describe('smart charging: an emulated station cap split again when a connector a
     release();
     expect(await eventually(() => settled(cp.identity, [1, 101, 103]))).toBe(true);
     expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
+  });
+
+  /**
+   * A connector beyond the split of an emulated station cap may never send a status before its
+   * session: firmware that sends StartTransaction first (or alone), a status lost in an offline
+   * backlog or held back by MinimumStatusDuration. Its StartTransaction proves it exists as well as a
+   * status: every share must be sent again over the new count. Else the
+   * connector draws its 32 A hardware maximum beside the others' shares (each connector's own profile)
+   * or a share of a split over too few (the connector-0 default, id 99).
+   */
+  const forms: [string, ProfileChargerOptions, number][] = [
+    // Before: connector 3 under id 99's share of a split over 2.
+    ['the connector-0 default (id 99)', { refuseStationCap: true }, 20],
+    // Before: connector 3 under no profile at all, its hardware maximum.
+    ["each connector's own profile", { refuseStationCap: true, refuseConnectorZeroDefault: true }, 32],
+  ];
+  it.each(forms)('a StartTransaction on connector 3 with no status of it, through %s', async (_form, o, before) => {
+    const c = await online({ NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' }, o);
+    await status(c.cp, 1);
+    await status(c.cp, 2);
+    await publishPlanAt(h, constantPlan(c.cp.identity, [[0, 40], [1, 32]]), new Date());
+    expect(await eventually(() => settled(c.cp.identity, [1, 101]))).toBe(true);
+    expect([c.limitNow(1), c.limitNow(2), c.limitNow(3)]).toEqual([20, 20, before]);
+    await c.start(3, 'FLEET-SCSTART');
+    expect(await eventually(() => [1, 2, 3].every((n) => c.limitNow(n) === third), 5_000)).toBe(true);
   });
 });
