@@ -37,18 +37,31 @@ describe('operator-installed charging profiles in the station view', () => {
     await h.close();
   });
 
-  /** A charger that accepts every profile but `refuse`d ids, and answers ClearChargingProfile with `clearAnswer`. */
+  /**
+   * A charger that keeps its profiles as OCPP 1.6 says (`held`: a new one replaces the one with its
+   * id, or with its connector, purpose and stack level), refuses the ids in `refuse`, and answers
+   * ClearChargingProfile with `clearAnswer`.
+   */
   async function online() {
     const cp = new ChargePoint16({ identity: uniqueStation('OPPROF'), url: h.wsUrl, reconnect: false });
     const o = { clearAnswer: 'Accepted' as 'Accepted' | 'Unknown', refuse: new Set<number>() };
-    cp.handle('SetChargingProfile', (req) => ({ status: o.refuse.has(req.csChargingProfiles.chargingProfileId) ? 'Rejected' : 'Accepted' }));
+    const held = new Map<number, { connectorId: number; purpose: string; stackLevel: number }>();
+    cp.handle('SetChargingProfile', (req) => {
+      const p = req.csChargingProfiles;
+      if (o.refuse.has(p.chargingProfileId)) return { status: 'Rejected' };
+      for (const [id, x] of held) {
+        if (id === p.chargingProfileId || (x.connectorId === req.connectorId && x.purpose === p.chargingProfilePurpose && x.stackLevel === p.stackLevel)) held.delete(id);
+      }
+      held.set(p.chargingProfileId, { connectorId: req.connectorId, purpose: p.chargingProfilePurpose, stackLevel: p.stackLevel });
+      return { status: 'Accepted' };
+    });
     cp.handle('ClearChargingProfile', () => ({ status: o.clearAnswer }));
     readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargeProfileMaxStackLevel: '8', NumberOfConnectors: '2' });
     chargers.push(cp);
     void cp.start();
     await cp.waitOpen();
     await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'OP' });
-    return { cp, o };
+    return { cp, o, held };
   }
   const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
   const installed = async (stationId: string) => (await api(h, 'GET', `/api/v1/stations/${stationId}/operator-profiles`)).body as Installed[];
@@ -93,14 +106,32 @@ describe('operator-installed charging profiles in the station view', () => {
     expect(await eventually(async () => (await ids(cp.identity)).length === 0)).toBe(true);
   });
 
-  it("smart charging's own profiles are not among them; an unknown station is 404", async () => {
-    const { cp } = await online();
+  it("a station cap the operator installed before any plan goes from the view once the grid's station cap took its slot; smart charging's own are never listed", async () => {
+    const { cp, held } = await online();
     expect(await eventually(async () => (await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body?.capabilities?.allowedChargingRateUnits !== undefined)).toBe(true);
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 0, csChargingProfiles: profile(500, { purpose: 'ChargePointMaxProfile', stackLevel: 0, limit: 25 }) });
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(800) });
+    expect(await ids(cp.identity)).toEqual([500, 800]);
+    // The planner starts managing the station: its station cap (id 1) takes connector 0's ChargePointMaxProfile slot at level 0.
     await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 20]]), new Date());
     const grid = async () => ((await api(h, 'GET', `/api/v1/stations/${cp.identity}/charging-profiles`)).body as { state: string }[]).filter((r) => r.state === 'applied').length;
     expect(await eventually(async () => (await grid()) === 2)).toBe(true);
-    await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(800) });
+    expect([...held.keys()]).not.toContain(500);
     expect(await ids(cp.identity)).toEqual([800]);
     expect((await api(h, 'GET', `/api/v1/stations/${uniqueStation('NOPE')}/operator-profiles`)).status).toBe(404);
+  });
+
+  it('a TxProfile goes once its transaction is over by the rule every other view follows (its StopTransaction lost, a later session on the connector)', async () => {
+    const { cp } = await online();
+    const start = async () => (await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'OPPROF-1', meterStart: 0, timestamp: new Date().toISOString() })).transactionId;
+    const first = await start();
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(700, { purpose: 'TxProfile', stackLevel: 1 }) });
+    expect((await installed(cp.identity)).map((p) => [p.chargingProfileId, p.transactionId])).toEqual([[700, first]]);
+    // The first session's StopTransaction never came (discarded after its retries, §3.7.1); a new one starts on connector 1.
+    const second = await start();
+    const sessions = (await api(h, 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body.items as { transactionId: number; stopLost: boolean }[];
+    expect(sessions.find((t) => t.transactionId === first)).toMatchObject({ stopLost: true });
+    expect(second).not.toBe(first);
+    expect(await ids(cp.identity)).toEqual([]);
   });
 });
