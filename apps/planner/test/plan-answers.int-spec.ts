@@ -105,4 +105,14 @@ describe('planner: a plan is answered when each of its connectors is', () => {
     await db.query(`UPDATE station_plans SET applied = 2 WHERE plan_id = $1`, [planId]);
     expect(await pending('GX')).toBe(false);
   });
+
+  it('a decrease superseded by a newer plan of its station before it was answered no longer holds the group back (the ocpp service never answers it)', async () => {
+    const old = await decrease('GX', 'CP-NEWER');
+    await answer(old, 0, 'applied', 'CP-NEWER');
+    const newer = await decrease('GX', 'CP-NEWER');
+    expect(await pending('GX')).toBe(true);
+    await answer(newer, 0, 'applied', 'CP-NEWER');
+    await answer(newer, 1, 'applied', 'CP-NEWER');
+    expect(await pending('GX')).toBe(false);
+  });
 });

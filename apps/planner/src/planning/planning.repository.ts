@@ -150,10 +150,17 @@ export class PlanningRepository {
     return new Map(rows.map((r) => [r.station_id, { planId: r.plan_id, createdAtMs: r.created_at.getTime(), connectors: r.connectors, failed: r.failed > 0, unanswered: r.unanswered }]));
   }
 
-  /** Whether a decrease of the group was sent less than `ackTimeoutMs` ago and is not fully answered. */
+  /**
+   * Whether a decrease of the group was sent less than `ackTimeoutMs` ago and is not fully answered
+   * while its station's latest plan is not either. A decrease superseded before its answer is never
+   * answered (the ocpp service sends only the newest plan and reports nothing for the older), so on
+   * its own it held every increase of the group for the whole ack timeout; until the newer plan is
+   * answered the charger may still hold the limit from before the decrease, so it holds them till then.
+   */
   async decreasesPending(tx: EntityManager, groupId: string, ackTimeoutMs: number, nowMs: number): Promise<boolean> {
     const rows: { pending: boolean }[] = await tx.query(
-      `SELECT EXISTS (SELECT 1 FROM station_plans p WHERE p.group_id = $1 AND p.direction = 'decrease' AND ${unansweredSql('p')} AND p.created_at >= $2) AS pending`,
+      `SELECT EXISTS (SELECT 1 FROM station_plans p WHERE p.group_id = $1 AND p.direction = 'decrease' AND ${unansweredSql('p')} AND p.created_at >= $2
+         AND (SELECT ${unansweredSql('l')} FROM station_plans l WHERE l.station_id = p.station_id ORDER BY l.seq DESC LIMIT 1)) AS pending`,
       [groupId, new Date(nowMs - ackTimeoutMs)],
     );
     return rows[0]?.pending ?? false;
