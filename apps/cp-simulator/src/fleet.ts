@@ -95,8 +95,9 @@ export class Fleet {
             this.sessionsStarted += 1;
             this.timers.push(
               setTimeout(() => {
-                void sim.stopSession(free.id, 'EVDisconnected').then(
-                  () => (this.sessionsStopped += 1),
+                // The session it started: after a reset or a reconnect the connector may hold another by now.
+                void sim.stopSession(free.id, 'EVDisconnected', tx).then(
+                  (stopped) => (this.sessionsStopped += stopped ? 1 : 0),
                   (err: unknown) => sim.recordError('session stop', err),
                 );
               }, this.o.sessionMinutes * 60_000),

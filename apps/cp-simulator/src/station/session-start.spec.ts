@@ -65,4 +65,15 @@ describe('a session start that fails half-way', () => {
     expect(sim.stats).toMatchObject({ errors: 0, refused: 1 });
     expect(sim.connectors[1].status).toBe('Available');
   });
+
+  it('a stop scheduled for one session does not end the next one on the connector', async () => {
+    const first = (await sim.startSession(1, 'TAG-1', 11_000))!;
+    expect(await sim.stopSession(1, 'Local')).toBe(true);
+    await sim.startSession(1, 'TAG-1', 11_000);
+    // The next session got the same id from this CSMS: another id stands for the session the stop was meant for.
+    expect(await sim.stopSession(1, 'EVDisconnected', first + 1)).toBe(false);
+    expect(sim.connectors[1].transaction).toBeDefined();
+    expect(await sim.stopSession(1, 'EVDisconnected', first)).toBe(true);
+    expect(sim.connectors[1].transaction).toBeUndefined();
+  });
 });

@@ -261,9 +261,13 @@ export class SimulatedStation extends ChargePoint16 {
     return started.transactionId;
   }
 
-  async stopSession(connectorId: number, reason: Req16<'StopTransaction'>['reason'] = 'Local'): Promise<void> {
+  /**
+   * Ends the session on the connector; with `transactionId`, only that session (a stop scheduled for
+   * one session must not end the next one there, e.g. after a reset ended the first): false when none was ended.
+   */
+  async stopSession(connectorId: number, reason: Req16<'StopTransaction'>['reason'] = 'Local', transactionId?: number): Promise<boolean> {
     const c = this.connectors[connectorId];
-    if (!c?.transaction) return;
+    if (!c?.transaction || (transactionId !== undefined && c.transaction.id !== transactionId)) return false;
     this.tick();
     const tx = c.transaction;
     c.transaction = undefined;
@@ -275,6 +279,7 @@ export class SimulatedStation extends ChargePoint16 {
     await this.setStatus(connectorId, 'Finishing');
     await this.setStatus(connectorId, 'Available');
     await this.applyLimits();
+    return true;
   }
 
   /** Integrates energy at the current power up to now. */
