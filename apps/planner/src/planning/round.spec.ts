@@ -1,21 +1,10 @@
 import { dayAhead, flat, single } from '../timeline/test/forecasts.js';
 import { HOUR_MS } from '../timeline/index.js';
-import type { PreviousTarget, PublishedPlan, RoundInput, RoundResult } from './round-types.js';
+import type { PreviousTarget, PublishedPlan } from './round-types.js';
 import { describeIncident, nextIncident } from './incident.js';
 import { planRound, uncontrolledReason } from './round.js';
 import { limitAt } from './schedules.js';
-import { HORIZON, NOW, OPTIONS, V, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
-
-/** The state the next round sees after `result` was stored and published at `atMs`. */
-function after(result: RoundResult, before: RoundInput, atMs = before.nowMs): Pick<RoundInput, 'previous' | 'published'> {
-  const previous = new Map<string, PreviousTarget>();
-  for (const t of result.targets) {
-    previous.set(`${t.stationId}/${t.connectorId}`, { status: t.status, unit: t.unit, limit: t.limit, plannedAtMs: atMs, hysteresis: t.hysteresis });
-  }
-  const published = new Map<string, PublishedPlan>(before.published);
-  for (const p of result.publications) published.set(p.stationId, { planId: p.stationId, createdAtMs: atMs, connectors: p.connectors, failed: false, unanswered: false });
-  return { previous, published };
-}
+import { HORIZON, NOW, OPTIONS, V, after, charging, group, input, online, session, station, timeline } from './test/round-fixtures.js';
 
 /** Σ over stations of their Max profile at `t`, in W (3-phase, 220 V). */
 const stationSum = (published: ReadonlyMap<string, PublishedPlan>, t: number): number =>

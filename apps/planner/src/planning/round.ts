@@ -5,14 +5,17 @@
  * station's Max profile is the sum of its connectors (the fail-safe share).
  */
 import {
+  admissionOrder,
   allocate,
   initialHysteresis,
   rampGroup,
   stepHysteresis,
+  type AllocationInput,
   type AllocationResult,
   type ChargerSpec,
   type ConnectorDemand,
   type HysteresisDecision,
+  type HysteresisState,
   type RampItem,
   type SitePhase,
 } from '../allocation/index.js';
@@ -64,15 +67,20 @@ export function planRound(input: RoundInput): RoundResult {
   const plainW = availablePowerW(current.powerW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: input.pvCreditW });
   const availableW = input.windowCapW === undefined ? plainW : Math.min(plainW, input.windowCapW);
 
-  // Hysteresis: what each session would get if all charged decides who may charge at all.
-  const trial = allocate({ ...base, availableW, connectors: demands });
+  // Hysteresis: what each session would get in the trial decides who may charge at all.
+  const stateOf = (d: ConnectorDemand): HysteresisState => input.previous.get(d.id)?.hysteresis ?? initialHysteresis(nowMs, true);
+  const trial = hysteresisTrial(
+    { ...base, availableW },
+    demands,
+    (d) => !uncontrolled.has(d.chargerId) && stateOf(d).mode === 'paused',
+    (d) => (d.minimum ?? 6) + options.hysteresis.deltaA,
+  );
   const trialById = new Map(trial.connectors.map((a) => [a.id, a]));
   const decisions = new Map<string, HysteresisDecision>();
   const allowed = demands.filter((d) => {
     if (uncontrolled.has(d.chargerId)) return true;
     const trialAllocation = trialById.get(d.id);
-    const state = input.previous.get(d.id)?.hysteresis ?? initialHysteresis(nowMs, true);
-    const decision = stepHysteresis(state, { nowMs, headroomA: trialAllocation?.status === 'charging' ? trialAllocation.limit : 0 }, { minA: d.minimum ?? 6, ...options.hysteresis });
+    const decision = stepHysteresis(stateOf(d), { nowMs, headroomA: trialAllocation?.status === 'charging' ? trialAllocation.limit : 0 }, { minA: d.minimum ?? 6, ...options.hysteresis });
     decisions.set(d.id, decision);
     return decision.allowCharging;
   });
@@ -107,6 +115,38 @@ export function planRound(input: RoundInput): RoundResult {
     infeasible: infeasibleBlocks(steps, input.horizonMs),
     uncontrolled,
   };
+}
+
+/**
+ * The trial allocation each session's headroom is read from: every session not waiting, plus the
+ * waiting ones in admission order as long as each waiting one in it still gets its resume
+ * threshold. A waiting session left out gets no headroom. Measured against every waiting session
+ * at once, equal shares below the threshold would keep all of them waiting for ever, even with
+ * nothing charging; measured against the set that fits, the first ones resume and the trial of the
+ * next round (the same set, now charging) gives them the same shares, so they do not flap.
+ */
+function hysteresisTrial(
+  base: Omit<AllocationInput, 'connectors'>,
+  demands: readonly ConnectorDemand[],
+  waiting: (d: ConnectorDemand) => boolean,
+  thresholdA: (d: ConnectorDemand) => number,
+): AllocationResult {
+  const members = demands.filter((d) => !waiting(d));
+  const admitted: ConnectorDemand[] = [];
+  let trial = allocate({ ...base, connectors: members });
+  for (const candidate of demands.filter(waiting).sort(admissionOrder)) {
+    const attempt = allocate({ ...base, connectors: [...members, candidate] });
+    const byId = new Map(attempt.connectors.map((a) => [a.id, a]));
+    const fits = [...admitted, candidate].every((d) => {
+      const a = byId.get(d.id);
+      return a?.status === 'charging' && a.limit >= thresholdA(d) - 1e-9;
+    });
+    if (!fits) continue;
+    members.push(candidate);
+    admitted.push(candidate);
+    trial = attempt;
+  }
+  return trial;
 }
 
 /** Sessions that want power; `evDemand` receives each one's under-use state and cap (ev-demand.ts). */

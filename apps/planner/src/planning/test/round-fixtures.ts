@@ -3,7 +3,7 @@ import type { CapacityForecastReceived } from '@cpo/contracts';
 import { applyForecast, buildTimeline, emptyCapacityState, type LimitTimeline } from '../../timeline/index.js';
 import type { GroupModel, StationModel } from '../../topology/group-model.js';
 import { DEFAULT_EV_DEMAND } from '../ev-demand.js';
-import type { ConnectorLive, PreviousTarget, PublishedPlan, RoundInput, RoundOptions, StationLive } from '../round-types.js';
+import type { ConnectorLive, PreviousTarget, PublishedPlan, RoundInput, RoundOptions, RoundResult, StationLive } from '../round-types.js';
 
 export const V = 220;
 /** 2026-12-04 12:00 Asia/Taipei. */
@@ -66,4 +66,15 @@ export function input(g: GroupModel, over: Partial<RoundInput> = {}): RoundInput
     options: OPTIONS,
     ...over,
   };
+}
+
+/** The state the next round sees after `result` was stored and published at `atMs`. */
+export function after(result: RoundResult, before: RoundInput, atMs = before.nowMs): Pick<RoundInput, 'previous' | 'published'> {
+  const previous = new Map<string, PreviousTarget>();
+  for (const t of result.targets) {
+    previous.set(`${t.stationId}/${t.connectorId}`, { status: t.status, unit: t.unit, limit: t.limit, plannedAtMs: atMs, hysteresis: t.hysteresis });
+  }
+  const published = new Map<string, PublishedPlan>(before.published);
+  for (const p of result.publications) published.set(p.stationId, { planId: p.stationId, createdAtMs: atMs, connectors: p.connectors, failed: false, unanswered: false });
+  return { previous, published };
 }
