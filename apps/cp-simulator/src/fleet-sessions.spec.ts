@@ -22,6 +22,18 @@ describe('fleet sessions', () => {
     expect(long).toMatch(/^TAG-[0-9a-f]{16}$/);
     expect(sessionToken('EXPLORATORY-LONGNAME-0001')).toBe(long);
     expect(sessionToken('EXPLORATORY-LONGNAME-0002')).not.toBe(long);
+    // Connector 2 on: a token of its own (one token cannot run two sessions at once: ConcurrentTx).
+    expect(sessionToken('SIM-0001', 1)).toBe('TAG-SIM-0001');
+    expect(sessionToken('SIM-0001', 2)).toBe('TAG-SIM-0001-2');
+    expect(sessionToken('EXPLORATORY-LONGNAME-0001', 2)).toMatch(/^TAG-[0-9a-f]{16}$/);
+    expect(sessionToken('EXPLORATORY-LONGNAME-0001', 2)).not.toBe(long);
+  });
+
+  it('starts a second session on a second connector under its own token, so a charger with two connectors charges two cars', async () => {
+    const report = await new Fleet(options(url, { count: 1, station: { connectors: 2 }, sessionEveryS: 0.02, sessionMinutes: 0.01 })).run();
+    expect(report.errors).toBe(0);
+    const starts = csms.received.filter((f) => f[0] === 2 && f[2] === 'StartTransaction').map((f) => f[3] as { connectorId: number; idTag: string });
+    expect(new Set(starts.map((s) => `${s.connectorId}:${s.idTag}`))).toEqual(new Set(['1:TAG-SIM-0001', '2:TAG-SIM-0001-2']));
   });
 
   it('runs sessions with long station identities, without errors', async () => {

@@ -90,7 +90,7 @@ export class Fleet {
       setTimeout(async () => {
         const free = sim.connectors.find((c) => c.id > 0 && !c.transaction && c.status === 'Available');
         if (free && sim.isOpen) {
-          const tx = await sim.startSession(free.id, sessionToken(sim.identity), this.o.evMaxKw * 1000).catch((err: unknown) => sim.recordError('session start', err));
+          const tx = await sim.startSession(free.id, sessionToken(sim.identity, free.id), this.o.evMaxKw * 1000).catch((err: unknown) => sim.recordError('session start', err));
           if (tx !== undefined) {
             this.sessionsStarted += 1;
             this.timers.push(
@@ -109,9 +109,9 @@ export class Fleet {
     );
   }
 
-  /** The token each station starts its sessions with (unless a scenario step names another). */
+  /** The tokens the stations start their sessions with, one per connector (unless a scenario step names another). */
   tokens(): string[] {
-    return this.stations.map((s) => sessionToken(s.identity));
+    return this.stations.flatMap((s) => s.connectors.filter((c) => c.id > 0).map((c) => sessionToken(s.identity, c.id)));
   }
 
   report(): FleetReport {

@@ -36,7 +36,7 @@ export async function applyStep(sim: SimulatedStation, step: ScenarioStep): Prom
   const connector = step.connector ?? 1;
   switch (step.do) {
     case 'start':
-      await sim.startSession(connector, step.idTag ?? sessionToken(sim.identity), (step.evMaxKw ?? 11) * 1000);
+      await sim.startSession(connector, step.idTag ?? sessionToken(sim.identity, connector), (step.evMaxKw ?? 11) * 1000);
       return;
     case 'stop':
       await sim.stopSession(connector, 'EVDisconnected');

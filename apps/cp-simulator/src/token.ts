@@ -4,15 +4,18 @@ import { createHash } from 'node:crypto';
 const ID_TAG_MAX = 20;
 
 /**
- * The token a simulated station starts its sessions with: `TAG-<identity>`, or, when that would
- * be longer than an idTag may be, `TAG-` and the first 16 hex digits of the identity's SHA-256
- * (stable across runs, so the tokens can be created once). A longer token is refused by the
- * station's own schema check before it is sent.
+ * The token a simulated station starts its sessions on `connectorId` with: `TAG-<identity>` on
+ * connector 1 and `TAG-<identity>-<connector>` on the others (one token runs one session at a time:
+ * the central system answers a second one ConcurrentTx), or, when that would be longer than an idTag
+ * may be, `TAG-` and the first 16 hex digits of its SHA-256 (of the identity, or of
+ * `<identity>-<connector>`; stable across runs, so the tokens can be created once). A longer token
+ * is refused by the station's own schema check before it is sent.
  */
-export function sessionToken(identity: string): string {
-  const plain = `TAG-${identity}`;
+export function sessionToken(identity: string, connectorId = 1): string {
+  const name = connectorId > 1 ? `${identity}-${connectorId}` : identity;
+  const plain = `TAG-${name}`;
   if (plain.length <= ID_TAG_MAX) return plain;
-  return `TAG-${createHash('sha256').update(identity).digest('hex').slice(0, ID_TAG_MAX - 4)}`;
+  return `TAG-${createHash('sha256').update(name).digest('hex').slice(0, ID_TAG_MAX - 4)}`;
 }
 
 /**
