@@ -115,4 +115,19 @@ describe('planner: a plan is answered when each of its connectors is', () => {
     await answer(newer, 1, 'applied', 'CP-NEWER');
     expect(await pending('GX')).toBe(false);
   });
+
+  it("the plan history's outcomeAt is when the plan's last connector first answered; a late repeat moves neither it nor the answered connectors", async () => {
+    const planId = await decrease('GX', 'CP-LATE');
+    const at0 = clock.ms;
+    await answer(planId, 0, 'applied', 'CP-LATE');
+    clock.ms += 5_000;
+    const at1 = clock.ms;
+    await answer(planId, 1, 'applied', 'CP-LATE');
+    clock.ms += 60_000; // a reconnect sends every profile again
+    await answer(planId, 0, 'applied', 'CP-LATE');
+    const [row] = (await app.app.get(PlanningViewsRepository).plans('GX', 10, 'CP-LATE')) as { outcomeAt: Date; answeredConnectors: number[]; applied: number }[];
+    expect(row).toMatchObject({ answeredConnectors: [0, 1], applied: 3 });
+    expect(new Date(row!.outcomeAt).getTime()).toBe(at1);
+    expect(at1).toBeGreaterThan(at0);
+  });
 });

@@ -9,6 +9,9 @@ import type { EntityManager } from 'typeorm';
 const AVAILABLE_SINCE_START_SKEW = '10 minutes';
 
 /** What the allocator needs to know about chargers right now (SQL only). */
+/** SQL ($5: the answering connector): the plan names it and it had not answered yet. Every SET expression reads the row as locked, so two answers at once never both count as first. */
+const FIRST_ANSWER = `(NOT ($5::smallint = ANY(answered)) AND connectors @> jsonb_build_array(jsonb_build_object('connectorId', $5::int)))`;
+
 @Injectable()
 export class LiveStateRepository {
   /**
@@ -130,14 +133,16 @@ export class LiveStateRepository {
   /**
    * Counts one connector profile's outcome towards the plan it implements (plans of other services
    * are not in the table) and records the connector as answered if the plan names it (`plan-answers.ts`):
-   * a second answer for a connector counts, but answers for no other.
+   * a second answer for a connector counts, but answers for no other. `outcome_at` is when a
+   * connector of the plan first answered, the last of them once all did: a late repeat (a reconnect
+   * sending every profile again) does not move it.
    */
   async planOutcome(tx: EntityManager, planId: string, connectorId: number, applied: boolean, detail: string | undefined, at: Date): Promise<void> {
     await tx.query(
       `UPDATE station_plans SET applied = applied + CASE WHEN $2 THEN 1 ELSE 0 END, failed = failed + CASE WHEN $2 THEN 0 ELSE 1 END,
-         answered = CASE WHEN $5::smallint = ANY(answered) OR NOT connectors @> jsonb_build_array(jsonb_build_object('connectorId', $5::int)) THEN answered
-           ELSE ARRAY(SELECT a FROM unnest(answered || $5::smallint) a ORDER BY a) END,
-         outcome_at = $4, last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
+         answered = CASE WHEN ${FIRST_ANSWER} THEN ARRAY(SELECT a FROM unnest(answered || $5::smallint) a ORDER BY a) ELSE answered END,
+         outcome_at = CASE WHEN ${FIRST_ANSWER} THEN $4 ELSE COALESCE(outcome_at, $4) END,
+         last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
       [planId, applied, detail ?? null, at, connectorId],
     );
   }
