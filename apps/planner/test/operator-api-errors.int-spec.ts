@@ -1,18 +1,8 @@
 import { startTestApp, type TestApp } from '@cpo/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadPlannerConfig, type PlannerConfig } from '../src/config.js';
+import { call } from './operator-api.js';
 
-const KEY = { 'x-api-key': 'test-operator-key-0123456789' };
-
-async function call(app: TestApp<PlannerConfig>, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${app.baseUrl}${path}`, {
-    method,
-    headers: { ...KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** The 400 names the field, in whichever of the API's two detail shapes (DTO messages or field map) the route uses. */
 function namesField(body: { details?: unknown }, field: string): boolean {

@@ -7,18 +7,8 @@ import { eventually, startTestApp, type TestApp } from '@cpo/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import { loadPlannerConfig, type PlannerConfig } from '../src/config.js';
+import { call } from './operator-api.js';
 
-const KEY = { 'x-api-key': 'test-operator-key-0123456789' };
-
-async function call(app: TestApp<PlannerConfig>, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${app.baseUrl}${path}`, {
-    method,
-    headers: { ...KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('planner topology and live state', () => {
   let dir: string;
