@@ -1,24 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OcppCommandReply } from '@cpo/contracts';
-import { APP_CONFIG, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
+import { KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
-import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
 import { change, fewestPhases } from './dispatch-order.js';
-import { clearShares, heldByShares, sendShares, shareConnectors } from './cap-shares.js';
 import { ConnectorSplits } from './connector-splits.js';
-import { connectorsToShare, emulateStationCap } from './emulated-cap.js';
+import { connectorsToShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { passForms, type Forms } from './pass-forms.js';
-import { leaseFor, profileFor, shareProfiles } from './pass-profiles.js';
-import { connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
 import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
-import { holdRefusedPlan, refusedByCharger } from './refused-plan.js';
+import { holdRefusedPlan } from './refused-plan.js';
 import { RunningTransactionCap, type AcceptedProfile } from './running-transaction-cap.js';
 import { StationCaller } from './station-caller.js';
-import { inWholeAmperes, learnedForm, sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
+import { ProfileSend } from './profile-send.js';
+import { sendWithWholeAmperes, type DispatchCapabilities } from './whole-amperes.js';
 
 interface DispatchOptions {
   all: boolean;
@@ -28,13 +24,10 @@ interface DispatchOptions {
   resplit?: boolean;
 }
 
-/** The answer for a cap whose shares all live in the connectors' own profiles (every connector has a plan): no CALL of its own. */
-const CARRIED_BY_PLANS: OcppCommandReply = { status: 'ok', payload: { status: 'Accepted' } };
-
 /**
  * Makes chargers obey their desired limits: builds each profile for the charger's capabilities,
- * sends decreases before increases, falls back when a form is refused (stack level 1 → 0; a
- * refused ChargePointMaxProfile emulated per connector), leases connector profiles where the
+ * sends decreases before increases, each with its fallbacks when a form is refused (`profile-send.ts`:
+ * stack level 1 → 0, a refused ChargePointMaxProfile emulated per connector), leases connector profiles where the
  * charger has stack levels (see `lease-fallback.ts`), and records and publishes every outcome
  * (`profile-outcomes.ts`); what
  * it accepted is then checked, and carried into running transactions where the charger needs that
@@ -47,10 +40,10 @@ export class LimitDispatcher {
     private readonly stations: StationRepository,
     private readonly caller: StationCaller,
     private readonly runningTransactions: RunningTransactionCap,
+    private readonly sender: ProfileSend,
     private readonly leaseFallback: LeaseFallback,
     private readonly outcomes: ProfileOutcomes,
     private readonly splits: ConnectorSplits,
-    @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -90,7 +83,7 @@ export class LimitDispatcher {
     const { due, forms } = passForms(rows, options, () => caps, () => this.splits.over(stationId, () => this.profiles.recordSplit(stationId, connectorsToShare(caps, 0))));
     if (due.length === 0) return;
     const now = new Date();
-    const first = await Promise.all(due.map(async (row) => ({ row, built: await this.form(row, caps, now, this.leaseFor(caps), forms) })));
+    const first = await Promise.all(due.map(async (row) => ({ row, built: await this.sender.form(row, caps, now, this.sender.leaseFor(caps), forms) })));
     const keyed = first.map((q) => ({ ...q, key: change(q.row, q.built, now) }));
     const queue = keyed.sort((a, b) => (a.key === b.key ? 0 : a.key - b.key)).map((q) => q.row);
     // The form each profile was last accepted in, by profile id (a profile sent again keeps its latest).
@@ -103,15 +96,16 @@ export class LimitDispatcher {
       const row = queue[i]!;
       // A renewal is the same lease again; a profile sent because a new cap changed its share is news.
       const renewal = row.state === 'applied' && !options.all && row.due === 'lease';
-      const leaseS = this.leaseFor(caps);
+      const leaseS = this.sender.leaseFor(caps);
       if (forms.emulating() && leasedBefore.delete(row.connectorId)) await this.leaseFallback.clear(stationId, row.connectorId, options.ctx);
       // Built now, not up front: a refusal earlier in this pass may have changed the form.
-      let form = await this.form(row, caps, now, leaseS, forms);
+      let form = await this.sender.form(row, caps, now, leaseS, forms);
       if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, options.ctx, fewestPhases(form)))) {
         // Without its fallback underneath, a lapsing lease would leave the connector unlimited: no end then.
-        form = await this.form(row, caps, now, 0, forms);
+        form = await this.sender.form(row, caps, now, 0, forms);
       }
-      const outcome = await this.send(stationId, row, form, caps, now, forms, { ctx: options.ctx, renewal });
+      const outcome = await this.sender.send(stationId, row, form, caps, now, forms, { ctx: options.ctx, renewal });
+      if (outcome.stale) this.reopened.add(stationId);
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
       tried.set(row.chargingProfileId, outcome.sent !== undefined);
@@ -156,10 +150,6 @@ export class LimitDispatcher {
     }
   }
 
-  private form(row: DesiredProfileRow, caps: DispatchCapabilities, now: Date, leaseS: number, forms: Forms): Promise<BuiltProfile> {
-    return profileFor(row, caps, now, leaseS, forms, this.config.OCPP_NOMINAL_VOLTAGE_V);
-  }
-
   /**
    * A connector's plan the charger took or refused: where the cap is emulated, a refused one is held to its share (`refused-plan.ts`), by the cap's own send if still queued (a lower cap's share or id 99 must not be preceded by the old, higher one).
    * True when the share was taken in whole amperes only: learned, for the rest of the pass too.
@@ -172,7 +162,7 @@ export class LimitDispatcher {
     let whole = false;
     const failure = await holdRefusedPlan(row.connectorId, {
       sharesForm: caps.connectorZeroDefaultRefused === true,
-      share: async () => (await this.shareForms(caps, now, forms, [row.connectorId]))[0]!,
+      share: async () => (await this.sender.shareForms(caps, now, forms, [row.connectorId]))[0]!,
       send: async (b) => {
         const sent = await sendWithWholeAmperes(b, (x) => this.caller.setProfile(stationId, x, ctx));
         whole ||= sent.wholeAmperes;
@@ -185,13 +175,9 @@ export class LimitDispatcher {
     const learned = whole ? { ...caps, wholeAmperesOnly: true } : caps;
     // Held (its share, or id 99's once cleared): so is its running transaction. Not held, the cap is
     // exceeded on that connector: the cap's failure, retried as the cap (whose shares include the connector).
-    if (!failure) forms.carried.push({ row: forms.capRow!, share: (await this.shareForms(learned, now, forms, [row.connectorId]))[0]!, against: row });
+    if (!failure) forms.carried.push({ row: forms.capRow!, share: (await this.sender.shareForms(learned, now, forms, [row.connectorId]))[0]!, against: row });
     else await this.outcomes.record(stationId, forms.capRow!, failure.form, failure.reply, false, sentAt);
     return whole;
-  }
-
-  private shareForms(caps: DispatchCapabilities, now: Date, forms: Forms, only?: number[]): Promise<BuiltProfile[]> {
-    return shareProfiles(caps, now, forms, this.config.OCPP_NOMINAL_VOLTAGE_V, only);
   }
 
   /** Never throws: the shares are out and recorded, so a failed check must not skip the rest of the pass (a reopened plan); a later status or pass re-splits. */
@@ -206,104 +192,4 @@ export class LimitDispatcher {
       return false;
     }
   }
-
-  private leaseFor(caps: DispatchCapabilities): number {
-    return leaseFor(caps, this.config.OCPP_PROFILE_LEASE_S);
-  }
-
-  /**
-   * Sends one profile (with fallbacks) and records the outcome; returns the form the charger accepted,
-   * whether it refused the station cap as a ChargePointMaxProfile just now (learned, and sent
-   * emulated), whether it just showed it takes stack level 0 only, and whether it just showed it
-   * takes whole amperes only (both learned). Each form goes in whole amperes too if refused for its
-   * decimals, before the next fallback (why that order: `sendWithWholeAmperes`).
-   */
-  private async send(
-    stationId: string,
-    row: DesiredProfileRow,
-    built: BuiltProfile,
-    caps: DispatchCapabilities,
-    now: Date,
-    forms: Forms,
-    o: { ctx?: StationContext; renewal: boolean },
-  ): Promise<{ sent?: BuiltProfile; refused?: boolean; capRefused?: boolean; zeroRefused?: boolean; onlyStackLevelZero?: boolean; wholeAmperes?: boolean }> {
-    let attempt = built;
-    let capRefused = false;
-    let zeroRefused = false;
-    let onlyStackLevelZero = false;
-    let wholeAmperes = false;
-    const sentAt = new Date();
-    const trySend = async (form: BuiltProfile) => {
-      const tried = await sendWithWholeAmperes(form, (b) => this.caller.setProfile(stationId, b, o.ctx));
-      attempt = tried.sent;
-      wholeAmperes ||= tried.wholeAmperes;
-      return tried.reply;
-    };
-    // The cap held by the connectors' own profiles: all of them go, answered as one (`sendShares`).
-    let viaSharesTried = false;
-    let carriedByPlans = false;
-    const took: BuiltProfile[] = []; // the cap's shares the charger took, for their running transactions
-    const viaShares = async () => {
-      viaSharesTried = true;
-      const shares = await this.shareForms(caps, now, forms);
-      carriedByPlans = shares.length === 0;
-      if (carriedByPlans) return CARRIED_BY_PLANS;
-      // A share taken only whole: the others go whole at once (one refusal, not one per connector).
-      const out = await sendShares(shares, async (b) => ({ reply: await trySend(wholeAmperes ? inWholeAmperes(b) : b), sent: attempt }));
-      took.push(...out.taken);
-      attempt = out.sent ?? shares[0]!;
-      if (out.onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
-      return out.reply;
-    };
-    const shared = row.connectorId === 0 && built.connectorId > 0;
-    let reply = shared ? await viaShares() : await trySend(attempt);
-    const refused = !shared && reply.status === 'ok' && reply.payload['status'] !== 'Accepted';
-    if (refused && attempt.profile.stackLevel > 0) {
-      const fallbackUnder = this.leaseFor(caps) > 0 && leased(attempt);
-      reply = await trySend(await this.form(row, { ...caps, onlyStackLevelZero: true }, now, 0, forms));
-      // Remembered only if level 0 is taken: refused there too, the level was not the reason (a
-      // connector the charger lacks, NotSupported, a value it dislikes), and learning it would take
-      // every connector's lease away for good.
-      onlyStackLevelZero = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
-      // Level 0 is where a lease's fallback lies: it goes once the profile (no end) holds there. Not
-      // before: the connector would have no limit of its own until then, and none at all if the
-      // level-0 form is refused too (the fallback the charger took is then its only limit).
-      if (fallbackUnder && onlyStackLevelZero) await this.leaseFallback.clear(stationId, attempt.connectorId, o.ctx);
-      if (onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
-    } else if (refused && attempt.profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
-      await this.stations.learnCapabilities(stationId, { chargePointMaxProfileRefused: true });
-      capRefused = true;
-      const emulated = emulateStationCap(built, await forms.share());
-      reply = await trySend(learnedForm(caps, emulated));
-    }
-    if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && reply.status === 'ok' && reply.payload['status'] !== 'Accepted') {
-      // Connector 0 takes no default either (guide §3.1): the connectors without a plan would have no limit at all.
-      await this.stations.learnCapabilities(stationId, { connectorZeroDefaultRefused: true });
-      zeroRefused = true;
-      reply = await viaShares();
-    }
-    // Id 99 taken: the share of each connector without a profile of its own, for its running transaction.
-    // In the form the charger took: id 99 in whole amperes only, the shares' decimals would be refused too.
-    if (attempt.profile.chargingProfileId === EMULATED_CAP_PROFILE_ID && isAccepted(reply)) took.push(...(await this.shareForms(wholeAmperes ? { ...caps, wholeAmperesOnly: true } : caps, now, forms)));
-    if (row.connectorId === 0 && !viaSharesTried && isAccepted(reply) && (heldByShares(row.applied) || (forms.emulating() && forms.refused.size > 0))) {
-      // The cap holds another way now (a new firmware forgot the refusals): the old shares go, else a
-      // later, lower cap would not reach the connectors without a plan. So does, under id 99, an old
-      // profile of a connector whose plan is refused (`refused-plan.ts`). One not cleared fails the cap
-      // (its recorded form stays a share), so the retry pass sends it and clears again.
-      const ids = (heldByShares(row.applied) ? shareConnectors(await forms.share(), forms.planned) : [...forms.refused]).map(connectorProfileId);
-      reply = (await clearShares(ids, (id) => this.caller.call(stationId, 'ClearChargingProfile', { id }, { ctx: o.ctx }))) ?? reply;
-    }
-    if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
-    if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
-    const { recorded, stale } = await this.outcomes.record(stationId, row, attempt, reply, o.renewal, sentAt);
-    if (stale) this.reopened.add(stationId);
-    // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never sent)
-    // is neither checked nor carried into a running transaction, where its TxProfile would replace the
-    // connector's own, lower one. The cap's other shares taken go to their running transactions.
-    const sent = recorded && !carriedByPlans ? attempt : undefined;
-    forms.carried.push(...took.filter((t) => t.connectorId !== sent?.connectorId).map((share) => ({ row, share, against: row })));
-    return { sent, refused: row.connectorId > 0 && refusedByCharger(reply), capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes };
-  }
 }
-
-const isAccepted = (reply: OcppCommandReply) => reply.status === 'ok' && reply.payload['status'] === 'Accepted';

@@ -13,6 +13,7 @@ import { LimitDispatcher } from './limit-dispatcher.js';
 import { OperatorClearEffects } from './operator-clear.effects.js';
 import { ProfileOutcomes } from './profile-outcomes.js';
 import { ProfileRetry } from './profile-retry.js';
+import { ProfileSend } from './profile-send.js';
 import { ProfileVerifier } from './profile-verifier.js';
 import { RunningTransactionCap } from './running-transaction-cap.js';
 import { StartedUnderOlderDefault } from './started-under-older-default.js';
@@ -21,7 +22,7 @@ import { StationLimitsConsumer } from './station-limits.consumer.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule, TransactionsModule, StationsModule, OperatorProfilesModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, StartedUnderOlderDefault, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileSend, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, RunningTransactionCap, StartedUnderOlderDefault, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule {}
