@@ -62,6 +62,18 @@ describe('createMigratedDatabase: the scratch database of a template build that 
     expect(String((failure as Error).message)).toContain('drop refused');
   });
 
+  it('several processes building one new template at once all get their database (two renames racing fail in the catalog index, not as duplicate_database)', async () => {
+    const service = `tplrace${uniqueSuffix()}`;
+    const names = Array.from({ length: 6 }, (_, i) => `db_${service}_${i}`);
+    try {
+      const results = await Promise.allSettled(names.map((n) => createMigratedDatabase(n, service, [CreateThing1700000000001])));
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      expect((await databasesLike(`tpl_${service}_`)).length).toBe(1);
+    } finally {
+      for (const datname of [...names, ...(await databasesLike(`tpl_${service}_`))]) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  });
+
   it('a scratch database a killed build left over an hour ago is dropped by the next build of the service; a recent one (a build under way) is kept', async () => {
     const service = `tplleft${uniqueSuffix()}`;
     const scratch = (ageMs: number) => `tpl_${service}_0123456789abcdef_${(Date.now() - ageMs).toString(36)}abcdef`;

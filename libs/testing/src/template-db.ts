@@ -71,8 +71,10 @@ async function buildTemplate(admin: pg.Client, template: string, service: string
     }
     await admin.query(`ALTER DATABASE "${scratch}" RENAME TO "${template}"`);
   } catch (err) {
-    // duplicate_database: another test process published the same template first.
-    const publishedElsewhere = (err as { code?: string }).code === '42P04';
+    // Another test process published the same template first: duplicate_database when its rename had
+    // committed, a unique violation of the catalog's name index when both renames ran at once.
+    const { code, constraint } = err as { code?: string; constraint?: string };
+    const publishedElsewhere = code === '42P04' || (code === '23505' && constraint === 'pg_database_datname_index');
     try {
       await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
     } catch (dropErr) {
