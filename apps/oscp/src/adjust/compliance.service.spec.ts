@@ -36,20 +36,21 @@ const failed = (groupId: string, partnerId?: string) => ({
   affected: [],
 });
 
-function setup(partnersOf: Record<string, string[]>) {
+function setup(partnersOf: Record<string, string[]>, stored: { latest?: { requestId: string } } = { latest: { requestId: 'fc-1' } }) {
   const specs = new Map<string, ConsumerSpec>();
   const host = { register: (s: ConsumerSpec) => specs.set(s.filterSubject, s) } as unknown as ConsumerHost;
   const dataSource = { query: async (_sql: string, [groupId]: string[]) => (partnersOf[groupId] ?? []).map((partner_id) => ({ partner_id })) } as unknown as DataSource;
   const partnerRepo = { get: async (id: string) => ({ id, name: id, state: 'CONNECTED' }) } as unknown as PartnerRepository;
   const enqueued: unknown[] = [];
   const outbound = { enqueue: async (_tx: EntityManager, m: unknown) => (enqueued.push(m), { requestId: 'r1' }) } as unknown as OutboundRepository;
-  const forecasts = { latest: async () => ({ requestId: 'fc-1' }) } as unknown as ForecastRepository;
+  const forecasts = { latest: async () => stored.latest } as unknown as ForecastRepository;
   const dispatcher = { on: () => undefined, kick: () => undefined } as unknown as OutboundDispatcher;
   const logs: { level: string; msg: string; obj: unknown }[] = [];
   const logger = {
     child: () => logger,
     info: (obj: unknown, msg: string) => logs.push({ level: 'info', obj, msg }),
     debug: (obj: unknown, msg: string) => logs.push({ level: 'debug', obj, msg }),
+    warn: (obj: unknown, msg: string) => logs.push({ level: 'warn', obj, msg }),
   } as unknown as Logger;
   const config = { OSCP_HTTP_MAX_ATTEMPTS: 3 } as OscpConfig;
   new ComplianceService(forecasts, outbound, dispatcher, new PartnerResolver(partnerRepo, dataSource), {} as PartnersService, host, config, logger).onModuleInit();
@@ -74,6 +75,27 @@ describe('ComplianceService: capacity.compliance.failed', () => {
     const { handle, enqueued } = setup({ G1: ['elmo'] });
     await handle(failed('G1'));
     expect(enqueued).toEqual([expect.objectContaining({ partnerId: 'elmo', action: 'group_capacity_compliance_error', correlationId: 'fc-1' })]);
+  });
+
+  it('acknowledges a failure of a partner\'s group before any forecast of it (ELMO refuses an uncorrelated error with a 400; retrying cannot help): warned once per group, queued again once a forecast exists', async () => {
+    const stored: { latest?: { requestId: string } } = {};
+    const { handle, enqueued, logs } = setup({ G3: ['elmo'], G4: ['elmo'] }, stored);
+    await expect(handle(failed('G3'))).resolves.toBeUndefined();
+    await expect(handle(failed('G3'))).resolves.toBeUndefined();
+    await expect(handle(failed('G4'))).resolves.toBeUndefined();
+    expect(enqueued).toEqual([]);
+    const warned = logs.filter((l) => l.level === 'warn');
+    expect(warned.map((l) => (l.obj as { groupId: string }).groupId)).toEqual(['G3', 'G4']);
+    expect(warned[0].msg).toMatch(/no forecast/);
+    stored.latest = { requestId: 'fc-2' };
+    await handle(failed('G3'));
+    expect(enqueued).toEqual([expect.objectContaining({ correlationId: 'fc-2' })]);
+  });
+
+  it('a failure naming its forecast is queued correlated with it even when the repository has none stored', async () => {
+    const { handle, enqueued } = setup({ G5: ['elmo'] }, {});
+    await handle({ ...failed('G5'), forecastRequestId: 'fc-named' });
+    expect(enqueued).toEqual([expect.objectContaining({ correlationId: 'fc-named' })]);
   });
 
   it('still refuses an event about a group of several partners: that is a configuration error, not nobody to tell', async () => {

@@ -1,7 +1,7 @@
 import { Streams, Subjects, type CapacityComplianceFailed } from '@cpo/contracts';
 import { ConsumerHost } from '@cpo/messaging';
 import { buildComplianceError } from '@cpo/oscp-protocol';
-import { APP_CONFIG, ROOT_LOGGER, ValidationError } from '@cpo/platform';
+import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -16,8 +16,10 @@ import { PartnersService } from '../partners/partners.service.js';
 @Injectable()
 export class ComplianceService implements OnModuleInit {
   private readonly logger: Logger;
-  /** Groups already logged at info as having no partner (per process: the log is a hint, not a record). */
+  /** Groups already logged as having no partner (per process: the log is a hint, not a record). */
   private readonly partnerless = new Set<string>();
+  /** Groups already warned about as having no forecast to correlate with (per process, like `partnerless`). */
+  private readonly unforecast = new Set<string>();
 
   constructor(
     private readonly forecasts: ForecastRepository,
@@ -50,6 +52,10 @@ export class ComplianceService implements OnModuleInit {
   /**
    * A group without a partner (planner groups need none) has nobody to send the error to: the
    * event is acknowledged, not dead-lettered as a failure; the planner reports the incident itself.
+   * So is one of a partner's group that has no forecast yet: the error must be correlated with a
+   * forecast (ELMO answers 400 without one), and no retry makes one appear for this failure; warned
+   * once per group, as the partner is expected to have sent one (the planner worked from the
+   * group's configured capacity).
    */
   async report(tx: EntityManager, e: CapacityComplianceFailed): Promise<void> {
     const partner = await this.resolver.forGroupIfAny(e.groupId, e.partnerId);
@@ -63,7 +69,13 @@ export class ComplianceService implements OnModuleInit {
     this.partnerless.delete(e.groupId);
     this.resolver.assertConnected(partner);
     const correlationId = e.forecastRequestId ?? (await this.forecasts.latest(partner.id, e.groupId))?.requestId;
-    if (!correlationId) throw new ValidationError(`no forecast received for ${e.groupId}: a compliance error must point at one`);
+    if (!correlationId) {
+      const first = !this.unforecast.has(e.groupId);
+      this.unforecast.add(e.groupId);
+      this.logger[first ? 'warn' : 'debug']({ groupId: e.groupId, partnerId: partner.id }, 'compliance failure of a group its partner sent no forecast for: a compliance error must point at one, skipped');
+      return;
+    }
+    this.unforecast.delete(e.groupId);
     const queued = await this.outbound.enqueue(tx, {
       partnerId: partner.id,
       action: 'group_capacity_compliance_error',
