@@ -10,6 +10,8 @@ describe('ocpp config: periods that become timers', () => {
     ['OCPP_PING_INTERVAL_MS', String(TIMER_MAX_MS + 1)],
     // A retry pass over every station's profiles every millisecond.
     ['OCPP_PROFILE_RETRY_MS', String(TIMER_MAX_MS + 1)],
+    // Its last wait is 8 times it (a check asked again while the charger is still busy).
+    ['OCPP_PROFILE_CHECK_RETRY_MS', '3600001'],
     // Refreshed every TTL/6: all presence records rewritten every millisecond.
     ['OCPP_PRESENCE_TTL_S', String(Math.ceil((TIMER_MAX_MS * 6) / 1000) + 1)],
   ])('refuses %s=%s at boot, naming it, rather than overflowing its timer', (name, value) => {
@@ -19,6 +21,7 @@ describe('ocpp config: periods that become timers', () => {
   it('keeps the defaults and the values tests and operators use', () => {
     const c = loadOcppConfig({ ...base, OCPP_PING_INTERVAL_MS: '0', OCPP_PROFILE_RETRY_MS: '3600000', OCPP_PRESENCE_TTL_S: '3' });
     expect(c).toMatchObject({ OCPP_PING_INTERVAL_MS: 0, OCPP_PROFILE_RETRY_MS: 3_600_000, OCPP_PRESENCE_TTL_S: 3 });
-    expect(loadOcppConfig(base)).toMatchObject({ OCPP_PING_INTERVAL_MS: 30_000, OCPP_PROFILE_RETRY_MS: 30_000, OCPP_PRESENCE_TTL_S: 180 });
+    expect(loadOcppConfig(base)).toMatchObject({ OCPP_PING_INTERVAL_MS: 30_000, OCPP_PROFILE_RETRY_MS: 30_000, OCPP_PRESENCE_TTL_S: 180, OCPP_PROFILE_CHECK_RETRY_MS: 60_000 });
+    expect(loadOcppConfig({ ...base, OCPP_PROFILE_CHECK_RETRY_MS: '0' }).OCPP_PROFILE_CHECK_RETRY_MS).toBe(0);
   });
 });

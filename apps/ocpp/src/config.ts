@@ -122,6 +122,13 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         /** Period of the re-delivery of charging profiles that got no answer (ms; a timer, so bounded). */
         OCPP_PROFILE_RETRY_MS: env.positiveInt().max(86_400_000).default(30_000),
         /**
+         * First wait before a GetCompositeSchedule check of an accepted profile that got no usable
+         * answer is asked again (the emulated station cap where sessions run), doubled at each of its
+         * few attempts (`check-retry.ts`: 1, 2, 4, 8 min by default). 0 = never asked again. Bounded:
+         * the last wait (8×) must stay a timer Node runs.
+         */
+        OCPP_PROFILE_CHECK_RETRY_MS: env.nonNegativeInt().max(3_600_000).default(60_000),
+        /**
          * Lease on planned connector limits (guide §3.3), for chargers with a stack level above 0: the
          * profile at level 1 lasts this long and is renewed every third of it; a level-0 profile at
          * OCPP_PROFILE_LEASE_FALLBACK_A lies under it, so a charger we stop reaching falls back by

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { DesiredProfileRow } from './charging-profile.repository.js';
 import type { BuiltProfile } from './profile-builder.js';
 import type { AcceptedProfile, CarriedShare } from './running-transaction-cap.js';
@@ -29,4 +30,19 @@ export async function capSessions(
   const formOn = (share: BuiltProfile) => (cap.sent.connectorId > 0 ? share : { connectorId: share.connectorId, profile: cap.sent.profile });
   const sessions = shares.flatMap((c, i) => (ids[i] == null ? [] : [{ row: c.row, share: c.share, form: formOn(c.share), transactionId: ids[i]! }]));
   return sessions.length > 0 ? { accepted: cap, sessions } : undefined;
+}
+
+/**
+ * Whether a check of the cap `row` asked again still is: the row holds the plan checked, applied,
+ * and no `NotObeyed` went for that plan since (a check of any of its rows that found it exceeded,
+ * the cap's or a connector's: the planner hears at most one per plan answer).
+ */
+export async function capCheckStillDue(m: EntityManager, stationId: string, row: Pick<DesiredProfileRow, 'chargingProfileId' | 'planId'>): Promise<boolean> {
+  const [current]: unknown[] = await m.query(
+    `SELECT 1 FROM charging_profiles p WHERE p.station_id = $1 AND p.charging_profile_id = $2 AND p.plan_id IS NOT DISTINCT FROM $3::uuid AND p.state = 'applied'
+        AND NOT EXISTS (SELECT 1 FROM charging_profiles o WHERE o.station_id = p.station_id AND o.plan_id = p.plan_id AND o.verification LIKE 'exceeded%')
+        AND (p.verification IS NULL OR p.verification NOT LIKE 'exceeded%')`,
+    [stationId, row.chargingProfileId, row.planId],
+  );
+  return current !== undefined;
 }

@@ -4,7 +4,7 @@ import { OutboxWriter } from '@cpo/messaging';
 import { returnedRows, ROOT_LOGGER } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { BuiltProfile } from './profile-builder.js';
@@ -47,6 +47,16 @@ export class ProfileVerifier {
     built: BuiltProfile,
     o: { ctx?: StationContext; now?: Date; note?: string; announced?: boolean } = {},
   ): Promise<Verification | 'superseded'> {
+    return (await this.check(stationId, row, built, o)).outcome;
+  }
+
+  /** As `verify`, with the text stored as the row's verification (`record` puts it back). */
+  async check(
+    stationId: string,
+    row: { chargingProfileId: number; planId: string | null },
+    built: BuiltProfile,
+    o: { ctx?: StationContext; now?: Date; note?: string; announced?: boolean } = {},
+  ): Promise<{ outcome: Verification | 'superseded'; text: string }> {
     const { ctx, now = new Date() } = o;
     const { chargingProfileId } = row;
     const schedule = built.profile.chargingSchedule;
@@ -77,13 +87,9 @@ export class ProfileVerifier {
     }
     // Only onto the plan checked: a newer plan written meanwhile is not verified by this answer (nor
     // reported as not obeyed); its own dispatch is checked in turn.
+    const text = [outcome, detail, o.note].filter(Boolean).join(': ').slice(0, 500);
     const recorded = await this.db.transaction(async (tx) => {
-      const updated: unknown = await tx.query(
-        `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now()
-         WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $5::uuid RETURNING 1`,
-        [stationId, chargingProfileId, [outcome, detail, o.note].filter(Boolean).join(': ').slice(0, 500), outcome === 'unverifiable' ? null : (reported ?? null), row.planId],
-      );
-      if (returnedRows(updated).length === 0) return false;
+      if (!(await this.store(tx, stationId, row, text, outcome === 'unverifiable' ? null : (reported ?? null)))) return false;
       if (outcome !== 'exceeded' || o.announced) return true;
       await this.outbox.enqueue(tx, Subjects.OcppChargingProfileFailed, {
         stationId,
@@ -96,7 +102,25 @@ export class ProfileVerifier {
       });
       return true;
     });
-    return recorded ? outcome : 'superseded';
+    return { outcome: recorded ? outcome : 'superseded', text };
+  }
+
+  /**
+   * Stores an unverifiable check's `text` again over a later one of the same row (an emulated cap
+   * checked where several sessions run: one passing must not hide one unanswered). Only onto the plan
+   * checked, as `verify`; nothing published.
+   */
+  async recordUnverifiable(stationId: string, row: { chargingProfileId: number; planId: string | null }, text: string): Promise<void> {
+    await this.store(this.db.manager, stationId, row, text.slice(0, 500), null);
+  }
+
+  private async store(m: EntityManager, stationId: string, row: { chargingProfileId: number; planId: string | null }, text: string, limit: number | null): Promise<boolean> {
+    const updated: unknown = await m.query(
+      `UPDATE charging_profiles SET verification = $3, verified_limit = $4, verified_at = now()
+       WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $5::uuid RETURNING 1`,
+      [stationId, row.chargingProfileId, text, limit, row.planId],
+    );
+    return returnedRows(updated).length > 0;
   }
 
   private call(stationId: string, payload: JsonObject, ctx?: StationContext): Promise<OcppCommandReply> {

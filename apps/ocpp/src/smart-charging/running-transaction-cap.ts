@@ -5,16 +5,16 @@ import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { StationContext } from '../connection/station-context.js';
-import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { StationCapabilities } from '../stations/capabilities.js';
 import { StationRepository } from '../stations/station.repository.js';
 import { TransactionRepository } from '../transactions/transaction.repository.js';
-import { ChargingProfileRepository, type DesiredProfileRow } from './charging-profile.repository.js';
-import { capSessions, type CapCheck } from './cap-sessions.js';
+import type { DesiredProfileRow } from './charging-profile.repository.js';
+import { capCheckStillDue, capSessions, type CapCheck } from './cap-sessions.js';
+import { CheckRetries } from './check-retry.js';
 import { change } from './dispatch-order.js';
-import { forRunningTransaction, type BuiltProfile } from './profile-builder.js';
+import type { BuiltProfile } from './profile-builder.js';
 import { ProfileVerifier, type Verification } from './profile-verifier.js';
-import { StationCaller } from './station-caller.js';
+import { TxProfileSend } from './tx-profile-send.js';
 
 /** A profile the charger accepted in a dispatch pass, in the form it took (`renewal`: the same lease again). */
 export interface AcceptedProfile {
@@ -70,11 +70,10 @@ export class RunningTransactionCap {
     private readonly db: DataSource,
     private readonly transactions: TransactionRepository,
     private readonly stations: StationRepository,
-    private readonly profiles: ChargingProfileRepository,
-    private readonly caller: StationCaller,
+    private readonly txProfiles: TxProfileSend,
     private readonly verifier: ProfileVerifier,
     private readonly outbox: OutboxWriter,
-    private readonly metrics: OcppMetrics,
+    private readonly retries: CheckRetries,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: 'ocpp-running-transaction-cap' });
@@ -98,6 +97,8 @@ export class RunningTransactionCap {
     // Marked before this pass looks up running transactions: a start recorded too late for those lookups finds the mark.
     // Connector 0's too: an emulated station cap's share (id 99) is the default of the connectors without a plan.
     if (accepted.some((a) => a.sent.profile.chargingProfilePurpose === 'TxDefaultProfile')) this.defaultAccepted(stationId);
+    // The cap checked again by this pass: an earlier pass's check still to be asked again is superseded.
+    if (accepted.some((a) => a.row.connectorId === 0 && !a.renewal)) this.retries.cancel(stationId);
     const steps = [
       ...carried.map((c) => ({ key: change(c.against, c.share, now), run: () => this.carryShare(stationId, c, caps, ctx) })),
       ...accepted.map((a) => ({ key: change(a.row, a.sent, now), run: () => this.afterStep(stationId, a, carried, caps, ctx) })),
@@ -125,7 +126,7 @@ export class RunningTransactionCap {
   private async carryShare(stationId: string, c: CarriedShare, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
     if (!caps.txDefaultSkipsRunningTransaction) return false;
     const transactionId = await this.running(stationId, c.share.connectorId);
-    return transactionId !== undefined && (await this.send(stationId, c.row, c.share, transactionId, 'known', ctx)).reopened;
+    return transactionId !== undefined && (await this.txProfiles.send(stationId, c.row, c.share, transactionId, 'known', ctx)).reopened;
   }
 
   /** An accepted profile's step of the pass: `afterAccepted`, or an emulated cap's check where a session runs (`capSessions`). */
@@ -152,22 +153,52 @@ export class RunningTransactionCap {
     for (const s of sessions) {
       const transactionId = await this.running(stationId, s.share.connectorId);
       if (transactionId === undefined) continue;
-      const sent = await this.send(stationId, s.row, s.share, transactionId, 'known', ctx);
+      const sent = await this.txProfiles.send(stationId, s.row, s.share, transactionId, 'known', ctx);
       reopened ||= sent.reopened;
       if (sent.tx) first ??= { tx: sent.tx, transactionId };
     }
     return { reopened, first };
   }
 
-  /** The cap's check where sessions run (`capSessions`) until one exceeds it (one passing may run under an older, lower share: 10 A from a 20 A cap, raised since); held by a TxProfile there, the need is learned and the other sessions get theirs (as `carryShare`). */
-  private async checkCapWhereRunning(stationId: string, cap: CapCheck, ctx?: StationContext): Promise<boolean> {
+  /**
+   * The cap's check where sessions run (`capSessions`) until one exceeds it (one passing may run under
+   * an older, lower share: 10 A from a 20 A cap, raised since); held by a TxProfile there, the need is
+   * learned and the other sessions get theirs (as `carryShare`). One unanswered does not stop the
+   * others (a session elsewhere may keep an older, higher share): it is recorded as such and, unless
+   * another showed the need, asked again later (`CheckRetries`; `attempt`, the retry this is).
+   */
+  private async checkCapWhereRunning(stationId: string, cap: CapCheck, ctx?: StationContext, attempt = 0): Promise<boolean> {
+    const unanswered: { s: CapCheck['sessions'][number]; text: string }[] = [];
     for (const s of cap.sessions) {
       const checked = await this.checkAndCarry(stationId, cap.accepted.row, s.form, s.transactionId, ctx);
       if (checked.outcome === 'verified') continue;
+      if (checked.outcome === 'unverifiable') {
+        unanswered.push({ s, text: checked.text });
+        continue;
+      }
       if (!checked.learned) return checked.reopened;
       return (await this.carryToSessions(stationId, cap.sessions.filter((x) => x !== s), ctx)).reopened || checked.reopened;
     }
+    if (unanswered.length === 0) return false;
+    // A passing session checked after must not hide it.
+    const where = unanswered.map(({ s }) => `connector ${s.share.connectorId}, transaction ${s.transactionId}`).join('; ');
+    await this.verifier.recordUnverifiable(stationId, cap.accepted.row, `${unanswered[0]!.text} (${where})`);
+    const again: CapCheck = { ...cap, sessions: unanswered.map((u) => u.s) };
+    if (!this.retries.schedule(stationId, attempt + 1, (c) => this.checkCapAgain(stationId, again, attempt + 1, c))) {
+      this.logger.info({ stationId, planId: cap.accepted.row.planId, attempt }, 'emulated station cap left unverified where sessions run');
+    }
     return false;
+  }
+
+  /** Retry `attempt` of the cap's unanswered checks for the sessions still running, while still due (`capCheckStillDue`); on a charger learned meanwhile to need it, their TxProfiles instead. */
+  private async checkCapAgain(stationId: string, cap: CapCheck, attempt: number, ctx: StationContext | undefined): Promise<boolean> {
+    if (!(await capCheckStillDue(this.db.manager, stationId, cap.accepted.row))) return false;
+    const sessions: CapCheck['sessions'] = [];
+    for (const s of cap.sessions) if ((await this.running(stationId, s.share.connectorId)) === s.transactionId) sessions.push(s);
+    if (sessions.length === 0) return false;
+    const caps = (await this.stations.capabilities(stationId)) as StationCapabilities;
+    if (caps.txDefaultSkipsRunningTransaction) return (await this.carryToSessions(stationId, sessions, ctx)).reopened;
+    return this.checkCapWhereRunning(stationId, { ...cap, sessions }, ctx, attempt);
   }
 
   /**
@@ -180,7 +211,7 @@ export class RunningTransactionCap {
     if (o.renewal && !caps.txDefaultSkipsRunningTransaction) return false;
     const transactionId = connectorDefault(sent) ? await this.running(stationId, sent.connectorId) : undefined;
     if (transactionId !== undefined && caps.txDefaultSkipsRunningTransaction) {
-      const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', o.ctx);
+      const { tx, reopened } = await this.txProfiles.send(stationId, row, sent, transactionId, 'known', o.ctx);
       if (!o.renewal) await this.verifier.verify(stationId, row, tx ?? sent, { ctx: o.ctx, note: tx && via(tx, transactionId) });
       return reopened;
     }
@@ -198,7 +229,7 @@ export class RunningTransactionCap {
    */
   async startedUnderOlderDefault(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
     if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, sent, transactionId, ctx, true, notObeyed)).reopened;
-    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'known', ctx, true);
+    const { tx, reopened } = await this.txProfiles.send(stationId, row, sent, transactionId, 'known', ctx, true);
     if (tx) await this.confirm(stationId, row, tx, transactionId, { learn: false, announce: notObeyed, ctx });
     return reopened;
   }
@@ -211,16 +242,16 @@ export class RunningTransactionCap {
    */
   async shareStartedUnderOlderDefault(stationId: string, row: DesiredProfileRow, share: BuiltProfile, transactionId: number, notObeyed: boolean, caps: StationCapabilities, ctx?: StationContext): Promise<boolean> {
     if (!caps.txDefaultSkipsRunningTransaction) return (await this.checkAndCarry(stationId, row, share, transactionId, ctx, true, notObeyed)).reopened;
-    return (await this.send(stationId, row, share, transactionId, 'known', ctx, true)).reopened;
+    return (await this.txProfiles.send(stationId, row, share, transactionId, 'known', ctx, true)).reopened;
   }
 
   /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed (`learned`). `announced`: as `ProfileVerifier.verify`. */
-  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false, announced = false): Promise<{ outcome: Verification | 'superseded'; reopened: boolean; learned: boolean }> {
-    const outcome = await this.verifier.verify(stationId, row, sent, { ctx, announced });
-    if (outcome !== 'exceeded' || transactionId === undefined) return { outcome, reopened: false, learned: false };
-    const { tx, reopened } = await this.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false, announced = false): Promise<{ outcome: Verification | 'superseded'; text: string; reopened: boolean; learned: boolean }> {
+    const { outcome, text } = await this.verifier.check(stationId, row, sent, { ctx, announced });
+    if (outcome !== 'exceeded' || transactionId === undefined) return { outcome, text, reopened: false, learned: false };
+    const { tx, reopened } = await this.txProfiles.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
     const learned = tx !== undefined && (await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx }));
-    return { outcome, reopened, learned };
+    return { outcome, text, reopened, learned };
   }
 
   /**
@@ -250,45 +281,9 @@ export class RunningTransactionCap {
     return true;
   }
 
-  /** The row's form the charger holds now for its connector, if a pass of the row's plan replaced `was` since it was read. */
-  private async newerForm(stationId: string, row: DesiredProfileRow, was: BuiltProfile): Promise<BuiltProfile | undefined> {
-    const [r]: { applied: BuiltProfile['profile'] }[] = await this.db.query(
-      `SELECT applied FROM charging_profiles WHERE station_id = $1 AND charging_profile_id = $2 AND plan_id IS NOT DISTINCT FROM $3::uuid AND state = 'applied'
-          AND applied->>'chargingProfilePurpose' = 'TxDefaultProfile' AND applied IS DISTINCT FROM $4::jsonb`,
-      [stationId, row.chargingProfileId, row.planId, JSON.stringify(was.profile)],
-    );
-    return r && { connectorId: was.connectorId, profile: r.applied };
-  }
-
   private async running(stationId: string, connectorId: number): Promise<number | undefined> {
     const [id] = await this.transactions.activeAt(this.db.manager, [{ stationId, connectorId, at: new Date() }]);
     return id ?? undefined;
-  }
-
-  /**
-   * The TxProfile for the transaction, if the charger accepted it. It goes out after every profile
-   * of the pass: if a newer plan's TxProfile went out meanwhile, ours replaced it on the charger, and
-   * the row is sent again (with its TxProfile).
-   */
-  private async send(stationId: string, row: DesiredProfileRow, txDefault: BuiltProfile, transactionId: number, trigger: 'exceeded' | 'known', ctx?: StationContext, readBefore = false): Promise<{ tx?: BuiltProfile; reopened: boolean }> {
-    const tx = forRunningTransaction(txDefault, transactionId);
-    const reply = await this.caller.setProfile(stationId, tx, ctx);
-    const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
-    this.metrics.runningTransactionProfiles.inc({ trigger, outcome: accepted ? 'accepted' : 'refused' });
-    let reopened = false;
-    if (!accepted) {
-      const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
-      this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, result }, 'TxProfile for the running transaction not accepted');
-    } else if (await this.db.transaction((m) => this.profiles.reopenAfterStaleAccept(m, stationId, row.chargingProfileId, row.planId, undefined, `TxProfile ${tx.profile.chargingProfileId} of a superseded plan accepted`))) {
-      reopened = true;
-      this.logger.warn({ stationId, connectorId: tx.connectorId, transactionId, planId: row.planId }, 'TxProfile of a superseded plan accepted; the current plan is sent again');
-    } else if (readBefore) {
-      // `txDefault` was read from the row before, outside the passes: one of the same plan may have
-      // sent a newer form since (a lower cap's share, a re-split) with its TxProfile, which ours replaced.
-      const newer = await this.newerForm(stationId, row, txDefault);
-      if (newer) await this.caller.setProfile(stationId, forRunningTransaction(newer, transactionId), ctx);
-    }
-    return { tx: accepted ? tx : undefined, reopened };
   }
 }
 

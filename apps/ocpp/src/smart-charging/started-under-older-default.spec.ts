@@ -83,7 +83,7 @@ describe('StartedUnderOlderDefault', () => {
     const notices = new TransactionNotices(silent);
     const query = jest.fn(async () => [] as unknown[]);
     const hooks = new Map<string, (ctx: StationContext, payload: unknown, answer: Record<string, unknown>) => Promise<void>>();
-    const cap = new RunningTransactionCap({} as never, {} as never, {} as never, {} as never, {} as never, {} as never, {} as never, {} as never, silent);
+    const cap = new RunningTransactionCap({} as never, {} as never, {} as never, {} as never, {} as never, {} as never, {} as never, silent);
     const s = new StartedUnderOlderDefault(
       notices,
       { afterAnswer: (action: string, hook: never) => hooks.set(action, hook) } as never,
