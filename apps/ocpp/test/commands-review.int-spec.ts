@@ -80,7 +80,8 @@ describe('OCPP commands across replicas (review)', () => {
     let recorded!: Promise<boolean>;
     jest.spyOn(reservations, 'upsertRequested').mockImplementationOnce((r) => (recorded = sleep(7_500).then(() => record(r))));
     const reply = await command(b, id, 'ReserveNow', { connectorId: 1, expiryDate: later(3_600_000), idTag: 'TAG-1' }, '?timeoutMs=1000');
-    expect(reply).toMatchObject({ status: 504, body: { code: 'Timeout' } });
+    // B's own wait ran out, not the charger's: our replica was slow (503 ReplicaTimeout, not the charger's 504 Timeout).
+    expect(reply).toMatchObject({ status: 503, body: { code: 'ReplicaTimeout', mayHaveActed: true } });
     await recorded;
     // B told its caller the command timed out: the charger must not get it afterwards.
     await expect(client.next(2_000)).rejects.toThrow('no frame in time');

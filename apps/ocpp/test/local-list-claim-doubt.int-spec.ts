@@ -33,7 +33,7 @@ describe('local list claim after an update of unknown outcome (review)', () => {
       void original(stationId, request);
       await new Promise((r) => setTimeout(r, 300));
       setTimeout(gaveUp, 200);
-      return { status: 'error', code: OcppCommandErrorCode.Timeout, description: `no answer from the replica holding ${stationId} in time` };
+      return { status: 'error', code: OcppCommandErrorCode.ReplicaTimeout, description: `no answer from the replica holding ${stationId} in time`, mayHaveActed: true };
     });
     lists.hold = true;
     await api(b(), 'PUT', `/api/v1/id-tags/${x}`, { status: 'Blocked' });

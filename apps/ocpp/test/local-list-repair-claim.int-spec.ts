@@ -242,7 +242,7 @@ describe('local list repair under the claim', () => {
     cs.state.held.splice(0).forEach((answer) => answer());
 
     // B repairs; its bus request gives up before the replica holding the socket got to it.
-    jest.spyOn(b().app.app.get(CommandService), 'send').mockResolvedValueOnce({ status: 'error', code: OcppCommandErrorCode.Timeout, description: 'no answer from the replica holding the station in time' });
+    jest.spyOn(b().app.app.get(CommandService), 'send').mockResolvedValueOnce({ status: 'error', code: OcppCommandErrorCode.ReplicaTimeout, description: 'no answer from the replica holding the station in time', mayHaveActed: true });
     await b().app.app.get(LocalListSync).station(station);
     const [kept] = (await a().db.query(`SELECT sync_owner, sync_until > now() + interval '20 seconds' AS leased FROM local_lists WHERE station_id = $1`, [station])) as { sync_owner: string | null; leased: boolean }[];
     expect(kept).toEqual({ sync_owner: expect.any(String), leased: true });

@@ -42,8 +42,8 @@ describe('operator-installed charging profiles in the station view', () => {
    * id, or with its connector, purpose and stack level), refuses the ids in `refuse`, and answers
    * ClearChargingProfile with `clearAnswer`.
    */
-  async function online() {
-    const cp = new ChargePoint16({ identity: uniqueStation('OPPROF'), url: h.wsUrl, reconnect: false });
+  async function online(identity = uniqueStation('OPPROF'), boot: { chargePointSerialNumber?: string; chargeBoxSerialNumber?: string } = {}) {
+    const cp = new ChargePoint16({ identity, url: h.wsUrl, reconnect: false });
     const o = { clearAnswer: 'Accepted' as 'Accepted' | 'Unknown', refuse: new Set<number>() };
     const held = new Map<number, { connectorId: number; purpose: string; stackLevel: number }>();
     cp.handle('SetChargingProfile', (req) => {
@@ -56,11 +56,12 @@ describe('operator-installed charging profiles in the station view', () => {
       return { status: 'Accepted' };
     });
     cp.handle('ClearChargingProfile', () => ({ status: o.clearAnswer }));
+    cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
     readOnlyConfiguration(cp, { ChargingScheduleAllowedChargingRateUnit: 'Current', ChargeProfileMaxStackLevel: '8', NumberOfConnectors: '2' });
     chargers.push(cp);
     void cp.start();
     await cp.waitOpen();
-    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'OP' });
+    await send(cp, 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'OP', ...boot });
     return { cp, o, held };
   }
   const command = (stationId: string, action: string, payload: unknown) => api(h, 'POST', `/api/v1/stations/${stationId}/commands/${action}`, payload);
@@ -133,5 +134,49 @@ describe('operator-installed charging profiles in the station view', () => {
     expect(sessions.find((t) => t.transactionId === first)).toMatchObject({ stopLost: true });
     expect(second).not.toBe(first);
     expect(await ids(cp.identity)).toEqual([]);
+  });
+
+  it("a RemoteStartTransaction's TxProfile is listed once the charger accepted it and its transaction started, and goes with that transaction", async () => {
+    const { cp } = await online();
+    const txProfile = profile(710, { purpose: 'TxProfile', stackLevel: 1, limit: 12 });
+    expect((await command(cp.identity, 'RemoteStartTransaction', { idTag: 'OPPROF-1', connectorId: 2, chargingProfile: txProfile })).body).toMatchObject({ payload: { status: 'Accepted' } });
+    // Accepted, no transaction yet: the charger holds it for the session it is about to start, none is running.
+    expect(await ids(cp.identity)).toEqual([]);
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 2, idTag: 'OPPROF-1', meterStart: 0, timestamp: new Date().toISOString() });
+    expect(await installed(cp.identity)).toMatchObject([{ chargingProfileId: 710, connectorId: 2, purpose: 'TxProfile', stackLevel: 1, transactionId, inEffect: true }]);
+    // Another install meanwhile keeps it (its transaction runs).
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(711) });
+    expect(await ids(cp.identity)).toEqual([711, 710]);
+    await send(cp, 'StopTransaction', { transactionId, meterStop: 100, timestamp: new Date().toISOString() });
+    expect(await ids(cp.identity)).toEqual([711]);
+  });
+
+  it("a RemoteStartTransaction's TxProfile installed before its transaction starts is not dropped by another install meanwhile", async () => {
+    const { cp } = await online();
+    await command(cp.identity, 'RemoteStartTransaction', { idTag: 'OPPROF-1', connectorId: 1, chargingProfile: profile(720, { purpose: 'TxProfile', stackLevel: 1 }) });
+    await command(cp.identity, 'SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(721) });
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'OPPROF-1', meterStart: 0, timestamp: new Date().toISOString() });
+    expect((await installed(cp.identity)).map((p) => [p.chargingProfileId, p.connectorId, p.transactionId])).toEqual([[720, 1, transactionId], [721, 2, null]]);
+  });
+
+  it("a RemoteStartTransaction's TxProfile without a connector is listed on the connector its transaction started on", async () => {
+    const { cp } = await online();
+    await command(cp.identity, 'RemoteStartTransaction', { idTag: 'OPPROF-1', chargingProfile: profile(740, { purpose: 'TxProfile', stackLevel: 1 }) });
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 2, idTag: 'OPPROF-1', meterStart: 0, timestamp: new Date().toISOString() });
+    expect((await installed(cp.identity)).map((p) => [p.chargingProfileId, p.connectorId, p.transactionId])).toEqual([[740, 2, transactionId]]);
+  });
+
+  it('a replaced unit (another serial number at boot) holds none of the old unit\'s profiles; a reboot of the same unit keeps them', async () => {
+    const identity = uniqueStation('OPPROF');
+    const first = await online(identity, { chargePointSerialNumber: 'SN-1', chargeBoxSerialNumber: 'BOX-1' });
+    await command(identity, 'SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(730) });
+    await first.cp.stop();
+    // The same unit reboots: it still holds them.
+    const again = await online(identity, { chargePointSerialNumber: 'SN-1', chargeBoxSerialNumber: 'BOX-1' });
+    expect(await ids(identity)).toEqual([730]);
+    await again.cp.stop();
+    // A new unit under the station's identity (the faulty one swapped).
+    await online(identity, { chargePointSerialNumber: 'SN-2', chargeBoxSerialNumber: 'BOX-1' });
+    expect(await ids(identity)).toEqual([]);
   });
 });

@@ -33,6 +33,13 @@ export type OcppCommandRequest = z.infer<typeof OcppCommandRequestV1>;
 export const OcppCommandErrorCode = {
   /** The charger did not answer within the timeout. */
   Timeout: 'Timeout',
+  /**
+   * The ocpp replica holding the station's socket did not answer over the bus in time: our own
+   * infrastructure failing (a replica stalled or overloaded), not the charger's silence. The command
+   * may have reached that replica and the charger (`mayHaveActed`), so its outcome is unknown, as
+   * with `Timeout`; but no charger outcome (its timeout) may be recorded from it.
+   */
+  ReplicaTimeout: 'ReplicaTimeout',
   /** The station is not connected (or its socket closed during the call). */
   Offline: 'Offline',
   /** The request failed validation before being sent to the charger. */
@@ -80,7 +87,8 @@ export const OcppCommandReplyV1 = z.discriminatedUnion('status', [
      * `true`: the charger may have carried the call out although no CallResult we accept came back,
      * so its outcome is unknown, not a refusal: the socket closed once the CALL could have been sent
      * (`Offline`), or the charger answered with a CALLRESULT malformed or breaking its schema
-     * (e.g. `FormationViolation`). The ocpp service then records the command's effects as unknown too
+     * (e.g. `FormationViolation`), or the replica holding the socket did not answer in time
+     * (`ReplicaTimeout`). The ocpp service then records the command's effects as unknown too
      * (a reservation `TimedOut`, a remote start kept open). `Timeout` never needs it: no answer in
      * time is an unknown outcome by itself. Absent: the code says what happened (a CallError or a
      * call that never left us: the charger did not act). Optional (added within version 1): replicas

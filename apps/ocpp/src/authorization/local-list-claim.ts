@@ -72,5 +72,5 @@ export const operatorAsk = (holder: string) => holder.startsWith(ASK_PREFIX);
  * delays the next sync, which waits for the list's repair anyway (the list is uncertain then).
  */
 export function inDoubt(reply: OcppCommandReply): boolean {
-  return reply.status === 'error' && (reply.code === OcppCommandErrorCode.Timeout || reply.code === LocalCommandErrorCode.CentralSystemError);
+  return reply.status === 'error' && (reply.code === OcppCommandErrorCode.Timeout || reply.code === OcppCommandErrorCode.ReplicaTimeout || reply.code === LocalCommandErrorCode.CentralSystemError);
 }

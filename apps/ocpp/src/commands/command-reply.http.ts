@@ -12,6 +12,7 @@ export function httpStatusOfReply(reply: OcppCommandReply): number {
     case OcppCommandErrorCode.InvalidRequest:
       return 400;
     case OcppCommandErrorCode.Offline:
+    case OcppCommandErrorCode.ReplicaTimeout:
       return 503;
     case OcppCommandErrorCode.Timeout:
     case LocalCommandErrorCode.QueueTimeout:
@@ -28,6 +29,17 @@ export function httpStatusOfReply(reply: OcppCommandReply): number {
       // The charger answered with a CallError.
       return 502;
   }
+}
+
+/**
+ * Whether a failed reply reports the charger (its CallError, its silence, it being offline) rather
+ * than this service: such 5xx are logged at warn and left out of the 5xx alert. A replica that did
+ * not answer over the bus is our own failure, although it shares 503 with `Offline`.
+ */
+export function reportsCharger(reply: OcppCommandReply): boolean {
+  if (reply.status === 'ok' || reply.code === OcppCommandErrorCode.ReplicaTimeout) return false;
+  const status = httpStatusOfReply(reply);
+  return status === 502 || status === 503 || status === 504;
 }
 
 /** The OCA request schema of an action, cleaned for OpenAPI (no draft markers). */

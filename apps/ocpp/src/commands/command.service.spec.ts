@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { OcppCommandReplyV1, parseRequestPayload } from '@cpo/contracts';
+import { OcppCommandErrorCode, OcppCommandReplyV1, parseRequestPayload } from '@cpo/contracts';
 import { BusNames, BusRequester, type MessagingMetrics } from '@cpo/messaging';
 import { errors, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -48,9 +48,14 @@ function noResponders(): Promise<unknown> {
 describe('CommandService.send over the bus', () => {
   const send = (svc: CommandService) => svc.send('CP-1', { action: 'ClearCache', payload: {} });
 
-  it('is Offline only when nobody holds the station, Timeout when its replica does not answer', async () => {
+  it('is Offline only when nobody holds the station', async () => {
     expect(await send(overBus(() => Promise.reject(new errors.RequestError('no responders', { cause: new errors.NoRespondersError('x') }))))).toMatchObject({ code: 'Offline' });
-    expect(await send(overBus(() => Promise.reject(new errors.TimeoutError())))).toMatchObject({ code: 'Timeout' });
+  });
+
+  it("is ReplicaTimeout, not the charger's Timeout, when the replica holding the socket does not answer in time; the charger may have acted", async () => {
+    const reply = await send(overBus(() => Promise.reject(new errors.TimeoutError())));
+    expect(reply).toMatchObject({ status: 'error', code: OcppCommandErrorCode.ReplicaTimeout, mayHaveActed: true });
+    expect(reply).not.toMatchObject({ code: OcppCommandErrorCode.Timeout });
   });
 
   it("is the central system's own failure, not Offline nor a 400, when the bus fails or a replica's reply is unreadable", async () => {

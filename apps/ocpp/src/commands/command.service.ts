@@ -53,7 +53,12 @@ export class CommandService {
       });
     } catch (err) {
       if (isNoResponders(err)) return { status: 'error', code: OcppCommandErrorCode.Offline, description: `station ${stationId} is not connected` };
-      if (err instanceof TimeoutError) return { status: 'error', code: OcppCommandErrorCode.Timeout, description: `no answer from the replica holding ${stationId} in time` };
+      // Our replica, not the charger, failed to answer: a code of its own, so that neither the
+      // operator (503, not the charger's 504) nor a caller recording outcomes takes it for the
+      // charger's timeout. That replica may have sent the CALL before stalling.
+      if (err instanceof TimeoutError) {
+        return { status: 'error', code: OcppCommandErrorCode.ReplicaTimeout, description: `no answer from the replica holding ${stationId} in time`, mayHaveActed: true };
+      }
       // Our bus failed (connection down, a reply outside the contract): the station may well be
       // connected, and the operator's request was fine, so neither Offline nor a 400.
       this.logger.error({ err, stationId, action: request.action }, 'command could not travel over the bus');

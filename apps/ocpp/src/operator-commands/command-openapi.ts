@@ -26,14 +26,14 @@ const ERROR_REPLY = {
     code: {
       type: 'string',
       description:
-        'InvalidRequest (400), UnknownStation (404: the station was never registered), NotAccepted / Superseded / Conflict (409), QueueFull (429), CentralSystemError (500), Offline (503), Timeout / QueueTimeout (504), else the OCPP-J CallError code of the charger (502)',
+        'InvalidRequest (400), UnknownStation (404: the station was never registered), NotAccepted / Superseded / Conflict (409), QueueFull (429), CentralSystemError (500), Offline / ReplicaTimeout (503), Timeout / QueueTimeout (504), else the OCPP-J CallError code of the charger (502)',
     },
     description: { type: 'string', maxLength: 1024 },
     details: { description: 'Per-field errors ({errors: [{path, message}]}) for InvalidRequest, the CallError details for a CallError' },
     mayHaveActed: {
       type: 'boolean',
       enum: [true],
-      description: 'Present when the charger may have carried the command out although no valid answer came (the socket closed after the call was sent, a malformed or schema-breaking answer, an answer that could not come back from the replica holding the station: unreadable, or over the bus\'s 1 MiB max_payload): treat the outcome as unknown, not as refused',
+      description: 'Present when the charger may have carried the command out although no valid answer came (the socket closed after the call was sent, a malformed or schema-breaking answer, an answer that could not come back from the replica holding the station: unreadable, or over the bus\'s 1 MiB max_payload, or that replica not answering in time): treat the outcome as unknown, not as refused',
     },
   },
 };
@@ -51,13 +51,13 @@ export function ApiCommandReplies(): MethodDecorator {
   const error = (status: number, description: string, schema: Record<string, unknown> = ERROR_REPLY) => ApiResponse({ status, description, content: { 'application/json': json(schema) } });
   return applyDecorators(
     ApiResponse({ status: 200, description: "{status:'ok', payload}: the charger's answer", content: { 'application/json': json(OK_REPLY) } }),
-    error(400, 'InvalidRequest: an invalid payload or station id, with per-field errors (an unknown action or a bad timeoutMs: the API error body)', { oneOf: [ERROR_REPLY, API_ERROR] }),
+    error(400, 'InvalidRequest: an invalid payload or station id, or one asking more than the station reported it takes (e.g. a connectorId above its NumberOfConnectors), with per-field errors (an unknown action or a bad timeoutMs: the API error body)', { oneOf: [ERROR_REPLY, API_ERROR] }),
     error(404, 'UnknownStation: no station with this id was ever registered (it never connected, nor was it created with PUT /stations/{id}); a registered one no replica holds is a 503'),
     error(409, 'NotAccepted (the station is not accepted), Superseded, or Conflict (a reservationId of another station, a profile id or slot of the grid limits)'),
     error(429, 'QueueFull: too many commands queued for the station'),
     error(500, 'CentralSystemError: this service failed (its database, its bus, an unreadable reply of another replica, a charger answer too large for the bus), not the charger; with mayHaveActed when the charger had answered'),
     error(502, "The charger's CallError, with its code"),
-    error(503, 'Offline: no replica holds the station (a registered one; over the bus, ocpp.command.{stationId}, any station)'),
+    error(503, 'Offline: no replica holds the station (a registered one; over the bus, ocpp.command.{stationId}, any station). ReplicaTimeout: the replica holding the station did not answer over the bus in time: our own infrastructure, not the charger; with mayHaveActed (that replica may have sent the call)'),
     error(504, 'Timeout: no answer in time (the charger may have acted); QueueTimeout: the call still waited behind earlier calls to the station at its timeout and was never sent (the charger did not act)'),
   );
 }

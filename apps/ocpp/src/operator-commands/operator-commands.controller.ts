@@ -6,7 +6,7 @@ import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { openApiSchemaOf } from '../commands/command-reply.http.js';
+import { openApiSchemaOf, reportsCharger } from '../commands/command-reply.http.js';
 import { IsStationIdList } from '../commands/station-id.js';
 import { ApiBulkReplies, ApiCommandReplies, BulkCommandProperty } from './command-openapi.js';
 import { OperatorCommands } from './operator-commands.service.js';
@@ -71,8 +71,8 @@ export class CommandsController {
     const body = payload ?? {};
     const reply = await this.commands.send(stationId, { action, payload: body, timeoutMs: checkedTimeout(timeoutMs) });
     const status = operatorHttpStatus(reply);
-    // 502/503/504 report the charger (its CallError, offline, silent), not this service: logged at warn, left out of the 5xx alert.
-    if (status === 502 || status === 503 || status === 504) markUpstreamOutcome(res);
+    // The charger's 502/503/504 (its CallError, offline, silent), not this service's: logged at warn, left out of the 5xx alert.
+    if (reportsCharger(reply)) markUpstreamOutcome(res);
     res.status(status).json(reply);
   }
 }

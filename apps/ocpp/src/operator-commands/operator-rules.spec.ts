@@ -1,4 +1,4 @@
-import { expiredReservationRefusal, managedSlotRefusal, sharedKeyRefusal, type ManagedProfile } from './operator-rules.js';
+import { connectorCountRefusal, expiredReservationRefusal, managedSlotRefusal, sharedKeyRefusal, type ManagedProfile } from './operator-rules.js';
 
 const set = (connectorId: number, purpose: string, stackLevel: number, chargingProfileId = 7) => ({
   connectorId,
@@ -110,3 +110,19 @@ describe('sharedKeyRefusal: one AuthorizationKey sent to many stations', () => {
     expect(sharedKeyRefusal('GetConfiguration', { key: ['AuthorizationKey'] }, ['CP-1', 'CP-2'])).toBeUndefined();
   });
 });
+
+describe("connectorCountRefusal: a connector beyond the station's NumberOfConnectors", () => {
+  it('refuses a connector above the count, naming the field and the count; its own connectors and 0 go', () => {
+    const refused = connectorCountRefusal('UnlockConnector', { connectorId: 7 }, 2);
+    expect(refused).toMatchObject({ status: 'error', code: 'InvalidRequest', details: { errors: [{ path: '/connectorId', params: { key: 'NumberOfConnectors', limit: 2 } }] } });
+    expect(refused?.status === 'error' && refused.description).toBe("/connectorId is 7, beyond the station's 2 connectors (NumberOfConnectors 2, as the station reported)");
+    expect(connectorCountRefusal('UnlockConnector', { connectorId: 2 }, 2)).toBeUndefined();
+    expect(connectorCountRefusal('ChangeAvailability', { connectorId: 0, type: 'Inoperative' }, 2)).toBeUndefined();
+    expect(connectorCountRefusal('RemoteStartTransaction', { idTag: 'T', connectorId: 3 }, 2)).toBeDefined();
+  });
+
+  it('leaves an otherwise invalid payload to the executor, whose 400 names every bad field', () => {
+    expect(connectorCountRefusal('UnlockConnector', { connectorId: 7, extra: true }, 2)).toBeUndefined();
+  });
+});
+

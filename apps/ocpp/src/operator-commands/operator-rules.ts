@@ -128,3 +128,21 @@ export function managedSlotRefusal(action: CsAction16, payload: Record<string, u
     { connectorId, chargingProfilePurpose: purpose, stackLevel, gridLimitConnectorId: taken.connectorId },
   );
 }
+
+/**
+ * A connector the station does not have: `connectorId` above the NumberOfConnectors it reported
+ * (`count`; connector 0, the whole station, where the action takes it, is always there). The
+ * charger would reject it or, worse, read it its own way. Left to the executor when the payload is
+ * invalid anyway (its 400 names every bad field).
+ */
+export function connectorCountRefusal(action: CsAction16, payload: Record<string, unknown>, count: number): OcppCommandReply | undefined {
+  const connectorId = payload['connectorId'];
+  if (typeof connectorId !== 'number' || !Number.isInteger(connectorId) || connectorId <= count || !sendable(action, payload)) return undefined;
+  const message = `is ${connectorId}, beyond the station's ${count} connector${count === 1 ? '' : 's'} (NumberOfConnectors ${count}, as the station reported)`;
+  return {
+    status: 'error',
+    code: OcppCommandErrorCode.InvalidRequest,
+    description: `/connectorId ${message}`,
+    details: { errors: [{ path: '/connectorId', keyword: 'stationLimit', message, params: { key: 'NumberOfConnectors', limit: count } }] },
+  };
+}

@@ -1,4 +1,4 @@
-import type { OcppCommandReply } from '@cpo/contracts';
+import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
 import { clearShares, sendShares } from './cap-shares.js';
 import { connectorProfileId, type BuiltProfile } from './profile-builder.js';
 
@@ -14,11 +14,17 @@ import { connectorProfileId, type BuiltProfile } from './profile-builder.js';
  *   would keep its higher limit, so it is cleared (and again whenever the cap goes: its share follows).
  */
 
-/** The charger answered without taking the profile: nothing new installed. Not a lost call (no answer, offline), which it may have taken. */
+/**
+ * The charger answered without taking the profile: nothing new installed. Not a lost call (no
+ * answer, offline, the replica holding the socket silent), nor any reply whose outcome is unknown
+ * (`mayHaveActed`), which it may have taken.
+ */
 export function refusedByCharger(reply: OcppCommandReply): boolean {
   if (reply.status === 'ok') return reply.payload['status'] !== 'Accepted';
-  return !['Timeout', 'QueueTimeout', 'Offline', 'Superseded'].includes(reply.code);
+  return reply.mayHaveActed !== true && !LOST.has(reply.code);
 }
+
+const LOST = new Set<string>([OcppCommandErrorCode.Timeout, OcppCommandErrorCode.ReplicaTimeout, OcppCommandErrorCode.QueueTimeout, OcppCommandErrorCode.Offline, OcppCommandErrorCode.Superseded]);
 
 export interface RefusedPlanHold {
   /** Connector 0 takes no default: the share goes in the connector's own profile. */

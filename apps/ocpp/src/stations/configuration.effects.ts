@@ -7,6 +7,7 @@ import { isConfigurationKey, securityProfileOf } from '../commands/command-rules
 import type { StationContext } from '../connection/station-context.js';
 import { capabilitiesChange } from './capabilities.js';
 import { ConnectorNotices } from './connector-notices.js';
+import { pendingChange, rereadAtBoot } from './reboot-reread.js';
 import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
 
@@ -19,7 +20,8 @@ function masked<K extends { key: string; value?: string | null }>(keys: K[]): K[
 /**
  * Keeps what we know of a charger's configuration in step with the commands it accepted: the keys
  * it reported, the capabilities derived from them, the Basic-auth key after a rotation, and the
- * security profile it was raised to (TC_083).
+ * security profile it was raised to (TC_083). A change answered `RebootRequired` is kept pending
+ * until the charger's next boot, which applies it (see reboot-reread.ts).
  * Key rotation (TC_073): `Accepted` switches to the new key at once. `RebootRequired` means the
  * charger keeps using the old key until it reboots, so the new one is kept pending: both are
  * valid until the charger first authenticates with the new one, which then replaces the old.
@@ -55,10 +57,18 @@ export class ConfigurationEffects implements OnModuleInit {
       if (isConfigurationKey(req.key, 'SecurityProfile') && status === 'Accepted') await this.raiseSecurityProfile(ctx, req.value);
       // Under the spelling we hold: `heartbeatinterval` is the charger's HeartbeatInterval, not a key beside it.
       const key = (await this.configuration.configurationKeySpelling(ctx.stationId, req.key)) ?? req.key;
+      // Accepted but not in effect before the reboot (OCPP 1.6 §5.3): profiles built on the new value
+      // meanwhile could be refused, so the boot applies it and reads the capability keys again.
+      if (rereadAtBoot({ action: 'ChangeConfiguration', status })) return this.configuration.stagePending(ctx.stationId, pendingChange(key, req.value));
       // Read-only by the spec mostly, but a charger that took a new value reports it from then on.
       const capabilities = capabilitiesChange([{ key: req.key, value: req.value }]);
       await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }], { capabilities });
       if (capabilities.set.numberOfConnectors !== undefined) this.notices.counted(ctx, capabilities.set.numberOfConnectors);
+    });
+    // The reboot may bring changes made on the charger itself that waited for one.
+    this.executor.afterAnswer('Reset', async (ctx, _payload, answer) => {
+      const reread = rereadAtBoot({ action: 'Reset', status: String((answer as unknown as Ocpp16.ResetResponse).status) });
+      if (reread) await this.configuration.rereadAtBoot(ctx.stationId, reread);
     });
     // NotImplemented is what the charger lacks, not its choice of the moment (guide §2.7): kept with
     // the station so operators stop asking; another answer for the message shows it is there now.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { CapabilitiesChange } from './capabilities.js';
+import type { BootReread, PendingChange } from './reboot-reread.js';
 
 /** The configuration keys a station reported and whether its whole configuration has been read (SQL only). */
 @Injectable()
@@ -14,7 +15,7 @@ export class StationConfigurationRepository {
    * read, which replaces the keys instead (a key it leaves out is one the charger no longer has, e.g.
    * after a firmware update) and records the read (`configuration_read_at`: onboarding complete).
    * `unknown`: keys the charger answered it does not have (GetConfiguration's `unknownKey`), any
-   * case: removed.
+   * case: removed. A full read also does a boot's due re-read of the capability keys (it has them).
    */
   async mergeConfiguration(
     id: string,
@@ -28,6 +29,7 @@ export class StationConfigurationRepository {
                       WHERE NOT lower(e.key) = ANY($4::text[])), '{}'::jsonb) || $2::jsonb END,
          capabilities = (CASE WHEN jsonb_typeof(capabilities) = 'object' THEN capabilities ELSE '{}'::jsonb END - $5::text[]) || $6::jsonb,
          configuration_read_at = CASE WHEN $3::boolean THEN now() ELSE configuration_read_at END,
+         configuration_reread_at = CASE WHEN $3::boolean THEN NULL ELSE configuration_reread_at END,
          updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(asObject), whole, unknown.map((k) => k.toLowerCase()), capabilities.remove, JSON.stringify(capabilities.set)],
     );
@@ -54,9 +56,43 @@ export class StationConfigurationRepository {
     return rows;
   }
 
-  /** Whether the station's whole configuration has been read since its details last changed. */
-  async configurationRead(id: string): Promise<boolean> {
-    const rows: { read: boolean }[] = await this.db.query(`SELECT configuration_read_at IS NOT NULL AS read FROM stations WHERE id = $1`, [id]);
-    return rows[0]?.read ?? false;
+  /**
+   * Whether the station's whole configuration has been read since its details last changed, and the
+   * boot's re-read of its capability keys still due (`rereadSince`, the boot's stamp as text: exact
+   * to the microsecond, it tells that re-read from one a later boot asks for).
+   */
+  async configurationState(id: string): Promise<{ read: boolean; rereadSince?: string }> {
+    const rows: { read: boolean; since: string | null }[] = await this.db.query(
+      `SELECT configuration_read_at IS NOT NULL AS read, configuration_reread_at::text AS since FROM stations WHERE id = $1`,
+      [id],
+    );
+    return { read: rows[0]?.read ?? false, rereadSince: rows[0]?.since ?? undefined };
+  }
+
+  /** The boot's re-read `since` is done, unless a later boot asked for another meanwhile. */
+  async rereadDone(id: string, since: string): Promise<void> {
+    await this.db.query(`UPDATE stations SET configuration_reread_at = NULL WHERE id = $1 AND configuration_reread_at = $2::timestamptz`, [id, since]);
+  }
+
+  /**
+   * A change answered `RebootRequired`, kept for the next boot (StationRepository.recordBoot), merged
+   * into those already pending (a later value of a key replaces an earlier one) in one statement.
+   */
+  async stagePending(id: string, change: PendingChange): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET pending_configuration = jsonb_build_object(
+           'keys', COALESCE(pending_configuration->'keys', '{}'::jsonb) || $2::jsonb,
+           'capabilities', COALESCE(pending_configuration->'capabilities', '{}'::jsonb) || $3::jsonb),
+         updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(change.keys), JSON.stringify(change.capabilities)],
+    );
+  }
+
+  /** What the next boot must re-read (`whole` covers `keys`, so it is never lowered). */
+  async rereadAtBoot(id: string, reread: BootReread, m: EntityManager = this.db.manager): Promise<void> {
+    await m.query(
+      `UPDATE stations SET boot_reread = CASE WHEN boot_reread = 'whole' THEN 'whole' ELSE $2 END, updated_at = now() WHERE id = $1`,
+      [id, reread],
+    );
   }
 }

@@ -102,17 +102,27 @@ export class StationRepository {
    * the old one's identity: same model and firmware, but its own (factory) configuration. Another
    * unit or firmware also forgets what smart charging learned of the one before (LEARNED_CAPABILITIES);
    * a boot that only follows a refused one (Pending, Rejected) keeps it: the unit is the same.
+   * Every boot is a reboot: the changes the charger answered `RebootRequired` for take effect
+   * (pending_configuration applied to the configuration and the capabilities), and what the reboot
+   * must re-read is set: the capability keys (`configuration_reread_at`, when changes were pending or
+   * a Reset was accepted) or the whole configuration (after a firmware install: onboarding again).
    */
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
     const rows = returnedRows<{ changed: boolean }>(await tx.query(
       `WITH unit AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
                             OR serial_number IS DISTINCT FROM $4 OR charge_box_serial_number IS DISTINCT FROM $5) AS other,
-                            last_boot_status IS DISTINCT FROM 'Accepted' AS refused FROM stations WHERE id = $1 FOR UPDATE),
-            old AS (SELECT other OR refused AS changed, other FROM unit)
+                            last_boot_status IS DISTINCT FROM 'Accepted' AS refused, pending_configuration AS pending, boot_reread
+                       FROM stations WHERE id = $1 FOR UPDATE),
+            old AS (SELECT other OR refused AS changed, other, pending, boot_reread FROM unit)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
          iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12,
-         configuration_read_at = CASE WHEN old.changed THEN NULL ELSE s.configuration_read_at END,
-         capabilities = CASE WHEN old.other THEN s.capabilities - $13::text[] ELSE s.capabilities END, updated_at = now()
+         configuration = CASE WHEN jsonb_typeof(old.pending->'keys') = 'object'
+           THEN (CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) || (old.pending->'keys') ELSE s.configuration END,
+         configuration_read_at = CASE WHEN old.changed OR old.boot_reread = 'whole' THEN NULL ELSE s.configuration_read_at END,
+         configuration_reread_at = CASE WHEN old.boot_reread = 'keys' OR old.pending ? 'keys' THEN clock_timestamp() ELSE s.configuration_reread_at END,
+         capabilities = (CASE WHEN old.other THEN s.capabilities - $13::text[] ELSE s.capabilities END)
+           || CASE WHEN jsonb_typeof(old.pending->'capabilities') = 'object' THEN old.pending->'capabilities' ELSE '{}'::jsonb END,
+         pending_configuration = '{}'::jsonb, boot_reread = NULL, updated_at = now()
        FROM old WHERE s.id = $1
        RETURNING old.changed AS changed`,
       [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at, [...LEARNED_CAPABILITIES]],

@@ -6,6 +6,7 @@ import type { OcppConfig } from '../config.js';
 import type { StationContext } from '../connection/station-context.js';
 import type { ChargerCommits } from '../persistence/charger-commits.js';
 import type { StationRepository } from './station.repository.js';
+import type { StationConfigurationRepository } from './station-configuration.repository.js';
 import type { TransferRepository } from './transfer.repository.js';
 import { StationService } from './station.service.js';
 
@@ -33,7 +34,7 @@ describe('StationService.boot', () => {
     const stations = { recordBoot: async () => ({ changed: false }) } as unknown as StationRepository;
     const outbox = { enqueue: jest.fn(async () => undefined) } as unknown as OutboxWriter;
     const config = { OCPP_HEARTBEAT_INTERVAL_S: 300, OCPP_BOOT_RETRY_INTERVAL_S: 60 } as OcppConfig;
-    const service = new StationService(db, stations, {} as TransferRepository, outbox, {} as ChargerCommits, config, {} as Logger);
+    const service = new StationService(db, stations, {} as TransferRepository, outbox, {} as ChargerCommits, config, {} as Logger, {} as StationConfigurationRepository);
 
     const { response } = await service.boot({ stationId: 'CP-1' } as StationContext, { chargePointVendor: 'Acme', chargePointModel: 'S1' }, RECEIVED);
 
@@ -47,7 +48,7 @@ describe('StationService.status from a charger whose clock stays unset', () => {
   it('orders every status by its receipt but warns once per station and interval, not once per status for ever', async () => {
     const warn = jest.fn();
     const submit = jest.fn(async () => undefined);
-    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, {} as OcppConfig, { warn } as unknown as Logger);
+    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, {} as OcppConfig, { warn } as unknown as Logger, {} as StationConfigurationRepository);
     const status = { connectorId: 1, status: 'Available' as const, errorCode: 'NoError' as const, timestamp: '1970-01-01T00:00:07Z' };
     for (let i = 0; i < 20; i++) await service.status('CP-1', status, new Date(RECEIVED.getTime() + i * 1000));
     expect(submit).toHaveBeenCalledTimes(20);
@@ -62,7 +63,7 @@ describe('StationService.status from a charger whose clock runs ahead', () => {
   it('orders every status by its receipt but warns once per station and interval (a clock a few seconds fast is common and stays so)', async () => {
     const warn = jest.fn();
     const submit = jest.fn(async () => undefined);
-    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, {} as OcppConfig, { warn } as unknown as Logger);
+    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, {} as OcppConfig, { warn } as unknown as Logger, {} as StationConfigurationRepository);
     for (let i = 0; i < 20; i++) {
       const receivedAt = new Date(RECEIVED.getTime() + i * 1000);
       const timestamp = new Date(receivedAt.getTime() + 60_000).toISOString();

@@ -9,10 +9,13 @@ import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
+import { forgetReplacedUnit } from '../operator-profiles/operator-profiles.repository.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
 import { isUnsetClock, parseOcppTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
+import { rereadAtBoot } from './reboot-reread.js';
+import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
 import { transferStatusEvent, type TransferStatus } from './transfer-events.js';
 import { TransferRepository, type UploadKind } from './transfer.repository.js';
@@ -71,6 +74,7 @@ export class StationService {
     private readonly commits: ChargerCommits,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly configuration: StationConfigurationRepository,
   ) {
     this.heartbeats = new CommitBatcher<{ stationId: string; at: Date }, void>(
       db,
@@ -90,6 +94,7 @@ export class StationService {
       const rows: { registration_status: 'Accepted' | 'Pending' | 'Rejected' }[] = await tx.query(`SELECT registration_status FROM stations WHERE id = $1`, [ctx.stationId]);
       const status = rows[0]?.registration_status;
       if (!status) throw new NotFoundError(`station ${ctx.stationId} is not registered`);
+      await forgetReplacedUnit(tx, ctx.stationId, { serialNumber: req.chargePointSerialNumber, chargeBoxSerialNumber: req.chargeBoxSerialNumber });
       const { changed } = await this.stations.recordBoot(
         tx,
         ctx.stationId,
@@ -209,6 +214,9 @@ export class StationService {
     const named = typeof requestId === 'number' && Number.isSafeInteger(requestId) ? requestId : undefined;
     await this.db.transaction(async (tx) => {
       await this.transfers.recordUploadStatus(tx, stationId, kind, status, at, named);
+      // A new firmware may have other keys, even under the same firmwareVersion: its boot reads them all.
+      const reread = kind === 'firmware' ? rereadAtBoot({ action: 'FirmwareStatus', status }) : undefined;
+      if (reread) await this.configuration.rereadAtBoot(stationId, reread, tx);
       if (named !== undefined && kind !== 'diagnostics') await this.transfers.recordRequestStatus(tx, stationId, kind, named, status, at);
       await this.stations.storeMessage(tx, stationId, message.action, message.payload);
       // Log uploads (GetLog) have no event: the brief's late outcomes are firmware and diagnostics.

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { endedTxProfileSql } from '../operator-profiles/operator-profiles.repository.js';
+import { endedTxProfileSql, operatorProfileConnectorSql, operatorProfileTransactionSql } from '../operator-profiles/operator-profiles.repository.js';
 import { DataSource } from 'typeorm';
 import { pageTotal, type Page } from '../persistence/page.js';
 import { runningDeliveredWh } from '../transactions/register-series.js';
@@ -227,8 +227,8 @@ export class ViewsRepository {
   async operatorProfiles(stationId: string): Promise<Record<string, unknown>[] | undefined> {
     const found = await this.ofStation(
       {
-        rows: `SELECT o.charging_profile_id AS "chargingProfileId", o.connector_id AS "connectorId", o.purpose, o.stack_level AS "stackLevel",
-                 o.transaction_id AS "transactionId", o.profile, o.installed_at AS "installedAt"
+        rows: `SELECT o.charging_profile_id AS "chargingProfileId", ${operatorProfileConnectorSql('o')} AS "connectorId", o.purpose, o.stack_level AS "stackLevel",
+                 ${operatorProfileTransactionSql('o')} AS "transactionId", o.profile, o.installed_at AS "installedAt"
                FROM operator_profiles o WHERE o.station_id = $1
                  AND NOT ${endedTxProfileSql('o')}`,
         order: `p."connectorId", p.purpose, p."stackLevel", p."chargingProfileId"`,
