@@ -5,12 +5,10 @@
  * station's Max profile is the sum of its connectors (the fail-safe share).
  */
 import {
-  admissionOrder,
   allocate,
   initialHysteresis,
   rampGroup,
   stepHysteresis,
-  type AllocationInput,
   type AllocationResult,
   type ChargerSpec,
   type ConnectorDemand,
@@ -25,6 +23,7 @@ import type { ConnectorTarget, RoundInput, RoundOptions, RoundResult, StationLiv
 import { buildPublications, type StepValues } from './schedules.js';
 import { infeasibleBlocks } from './infeasible.js';
 import { stepEvDemand, type EvUnderuse } from './ev-demand.js';
+import { resumeTrial } from './resume-trial.js';
 
 const THREE: readonly SitePhase[] = ['L1', 'L2', 'L3'];
 const phasesOf = (n: 1 | 3): readonly SitePhase[] => (n === 1 ? ['L1'] : THREE);
@@ -69,7 +68,7 @@ export function planRound(input: RoundInput): RoundResult {
 
   // Hysteresis: what each session would get in the trial decides who may charge at all.
   const stateOf = (d: ConnectorDemand): HysteresisState => input.previous.get(d.id)?.hysteresis ?? initialHysteresis(nowMs, true);
-  const trial = hysteresisTrial(
+  const trial = resumeTrial(
     { ...base, availableW },
     demands,
     (d) => !uncontrolled.has(d.chargerId) && stateOf(d).mode === 'paused',
@@ -115,38 +114,6 @@ export function planRound(input: RoundInput): RoundResult {
     infeasible: infeasibleBlocks(steps, input.horizonMs),
     uncontrolled,
   };
-}
-
-/**
- * The trial allocation each session's headroom is read from: every session not waiting, plus the
- * waiting ones in admission order as long as each waiting one in it still gets its resume
- * threshold. A waiting session left out gets no headroom. Measured against every waiting session
- * at once, equal shares below the threshold would keep all of them waiting for ever, even with
- * nothing charging; measured against the set that fits, the first ones resume and the trial of the
- * next round (the same set, now charging) gives them the same shares, so they do not flap.
- */
-function hysteresisTrial(
-  base: Omit<AllocationInput, 'connectors'>,
-  demands: readonly ConnectorDemand[],
-  waiting: (d: ConnectorDemand) => boolean,
-  thresholdA: (d: ConnectorDemand) => number,
-): AllocationResult {
-  const members = demands.filter((d) => !waiting(d));
-  const admitted: ConnectorDemand[] = [];
-  let trial = allocate({ ...base, connectors: members });
-  for (const candidate of demands.filter(waiting).sort(admissionOrder)) {
-    const attempt = allocate({ ...base, connectors: [...members, candidate] });
-    const byId = new Map(attempt.connectors.map((a) => [a.id, a]));
-    const fits = [...admitted, candidate].every((d) => {
-      const a = byId.get(d.id);
-      return a?.status === 'charging' && a.limit >= thresholdA(d) - 1e-9;
-    });
-    if (!fits) continue;
-    members.push(candidate);
-    admitted.push(candidate);
-    trial = attempt;
-  }
-  return trial;
 }
 
 /** Sessions that want power; `evDemand` receives each one's under-use state and cap (ev-demand.ts). */
