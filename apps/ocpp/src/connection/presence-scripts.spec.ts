@@ -45,6 +45,7 @@ async function evalCalls(prefix: string | undefined): Promise<{ script: string; 
   await store.beat();
   await store.claimLostReplicas(20_000, 60);
   await store.renewClaim('replica-b');
+  await store.write(session, 0);
   await store.remove(session);
   await store.removeIfUnchanged('CP-2', '{}');
   const other = { stationId: 'CP-3', connectionId: 'c3', connectedAt: new Date(0) } as unknown as StationSession;

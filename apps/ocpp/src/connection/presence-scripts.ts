@@ -38,6 +38,24 @@ const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
+ * A new connection's record (ARGV[1], a JSON object without `claim`; TTL ARGV[2] s), over whatever
+ * was there, stamped with its claim: Redis server time in ms, or one more than the claim of the
+ * record it replaces if that is not less. Returns the claim. Scripts run one at a time, so of two
+ * connections of a station the later to register has the greater claim, whatever the replicas'
+ * clocks say, and the record names it. (A record gone meanwhile, expired or removed, leaves only
+ * Redis's clock to order by: it would have to step back to order a newer connection first.)
+ */
+export const CLAIM_PRESENCE = `${NOW_MS}
+local claim = now
+local v = redis.call('GET', KEYS[1])
+if v then
+  local held = tonumber(cjson.decode(v).claim)
+  if held and held >= claim then claim = held + 1 end
+end
+redis.call('SET', KEYS[1], string.sub(ARGV[1], 1, -2) .. ',"claim":' .. string.format('%.0f', claim) .. '}', 'EX', ARGV[2])
+return claim`;
+
+/**
  * A replica's beat: records it (KEYS[1] hash, field ARGV[1]) and clears any claim on it (KEYS[2])
  * and the mark peers leave when they declared it lost (KEYS[3], field → until when it holds): it is
  * alive, its re-announcement covers its stations. Returns 1 when that mark was there: the replica

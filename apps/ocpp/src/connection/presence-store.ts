@@ -3,7 +3,7 @@ import { APP_CONFIG, REDIS } from '@cpo/platform';
 import type { Redis } from 'ioredis';
 import type { OcppConfig } from '../config.js';
 import { RedisKeys } from '../redis-keys.js';
-import { BEAT, CLAIM_LOST_REPLICAS, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE, REMOVE_PRESENCE_IF_UNCHANGED, RENEW_CLAIM } from './presence-scripts.js';
+import { BEAT, CLAIM_LOST_REPLICAS, CLAIM_PRESENCE, PRESENCE_OF_ANOTHER, REFRESH_PRESENCE, REMOVE_PRESENCE, REMOVE_PRESENCE_IF_UNCHANGED, RENEW_CLAIM } from './presence-scripts.js';
 import type { StationSession } from './station-session.js';
 
 /** Where a station is connected: its presence record in Redis, shown by the operator views. */
@@ -12,6 +12,11 @@ export interface Presence {
   connectionId: string;
   connectedAt: string;
   lastSeenAt: string;
+}
+
+/** A presence record as stored: with the connection's claim (see CLAIM_PRESENCE), which the views do not show. */
+interface PresenceRecord extends Presence {
+  claim?: number;
 }
 
 /** What a conditional refresh found: written, a newer connection's record (left alone), or a failure. */
@@ -33,23 +38,30 @@ export class PresenceStore {
   async read(stationIds: string[]): Promise<(Presence | undefined)[]> {
     if (stationIds.length === 0) return [];
     const values = await this.redis.mget(stationIds.map((id) => this.keys.presence(id)));
-    return values.map((v) => (v ? (JSON.parse(v) as Presence) : undefined));
+    return values.map((v) => {
+      if (!v) return undefined;
+      const { replicaId, connectionId, connectedAt, lastSeenAt } = JSON.parse(v) as PresenceRecord;
+      return { replicaId, connectionId, connectedAt, lastSeenAt };
+    });
   }
 
-  /** A new connection's record, over whatever was there (its claim told any older holder to leave). */
-  async write(session: StationSession, lastSeen: number): Promise<void> {
-    await this.redis.set(this.keys.presence(session.stationId), this.record(session, lastSeen), 'EX', this.config.OCPP_PRESENCE_TTL_S);
+  /**
+   * A new connection's record, over whatever was there. Resolves its claim: greater than that of
+   * every connection of the station registered before it, on any replica (see CLAIM_PRESENCE).
+   */
+  async write(session: StationSession, lastSeen: number): Promise<number> {
+    return (await this.redis.eval(CLAIM_PRESENCE, 1, this.keys.presence(session.stationId), this.record(session, lastSeen), this.config.OCPP_PRESENCE_TTL_S)) as number;
   }
 
   /**
    * Rewrites the records of these open sockets with their last activity, in one pipeline, each only
    * if it does not name a newer connection. Never rejects: a failure is an outcome per record.
    */
-  async refresh(entries: readonly { session: StationSession; lastSeen: number }[]): Promise<{ outcomes: RefreshOutcome[]; err?: unknown }> {
+  async refresh(entries: readonly { session: StationSession; lastSeen: number; claim?: number }[]): Promise<{ outcomes: RefreshOutcome[]; err?: unknown }> {
     try {
       const pipeline = this.redis.pipeline();
-      for (const { session, lastSeen } of entries) {
-        pipeline.eval(REFRESH_PRESENCE, 1, this.keys.presence(session.stationId), this.record(session, lastSeen), session.connectionId, this.config.OCPP_PRESENCE_TTL_S);
+      for (const { session, lastSeen, claim } of entries) {
+        pipeline.eval(REFRESH_PRESENCE, 1, this.keys.presence(session.stationId), this.record(session, lastSeen, claim), session.connectionId, this.config.OCPP_PRESENCE_TTL_S);
       }
       const results = await pipeline.exec();
       const outcomes = entries.map((_, i): RefreshOutcome => {
@@ -136,12 +148,14 @@ export class PresenceStore {
     await this.redis.hdel(this.keys.replicaBeats(), this.config.OCPP_REPLICA_ID);
   }
 
-  private record(session: StationSession, lastSeen: number): string {
-    const presence: Presence = {
+  /** Without a claim: CLAIM_PRESENCE appends it (last, as here). */
+  private record(session: StationSession, lastSeen: number, claim?: number): string {
+    const presence: PresenceRecord = {
       replicaId: this.config.OCPP_REPLICA_ID,
       connectionId: session.connectionId,
       connectedAt: session.connectedAt.toISOString(),
       lastSeenAt: new Date(lastSeen).toISOString(),
+      claim,
     };
     return JSON.stringify(presence);
   }

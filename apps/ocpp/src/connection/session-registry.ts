@@ -9,24 +9,20 @@ import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
 import { PRESENCE_OF_ANOTHER } from './presence-scripts.js';
+import { PresenceRefresh, type Refreshable } from './presence-refresh.js';
 import { PresenceStore, type Presence } from './presence-store.js';
 import { RecentInboundIds } from './recent-inbound-ids.js';
+import { isNewerClaim, OCPP_SESSION_CLAIMED_SUBJECT, parseClaim, type SessionClaim } from './session-claims.js';
 import { StationCommands } from './station-commands.js';
 import type { StationSession } from './station-session.js';
 
-/**
- * Core NATS subject (ocpp replicas only): a replica announces that it now holds a station's
- * socket, so any other replica still holding an older socket for it closes that one.
- */
-export const OCPP_SESSION_CLAIMED_SUBJECT = 'ocpp.session.claimed';
+export { OCPP_SESSION_CLAIMED_SUBJECT } from './session-claims.js';
 
-interface Held {
-  session: StationSession;
+interface Held extends Refreshable {
   /** Stops serving the station's command subject (also stopped by itself once the session starts closing). */
   stopCommands: () => void;
-  lastPresenceWrite: number;
-  /** The last inbound frame, ping or pong (`Date.now()`): the presence record's `lastSeenAt`. */
-  lastSeen: number;
+  /** The newest claim of another replica that came before ours was known: compared with it then. */
+  rival?: SessionClaim;
 }
 
 /**
@@ -43,7 +39,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   /** Sockets released by `leave`, their disconnection already recorded. */
   private readonly left = new WeakSet<StationSession>();
   private presenceTimer?: NodeJS.Timeout;
-  private refreshing = false;
+  private readonly refresh: PresenceRefresh<Held>;
 
   constructor(
     private readonly commands: StationCommands,
@@ -55,30 +51,24 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.refresh = new PresenceRefresh(presences, logger, (config.OCPP_PRESENCE_TTL_S * 1000) / 3, (held) => this.replacedElsewhere(held));
+  }
 
   onModuleInit(): void {
     this.claims = this.nc.subscribe(this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), {
       callback: (err, msg) => {
         if (err) return this.logger.error({ err }, 'session claim subscription failed');
+        let claim: SessionClaim;
         try {
-          const claim = JSON.parse(new TextDecoder().decode(msg.data)) as { stationId: string; connectionId: string; replicaId: string };
-          // A replacement on this replica is handled in attach; our own claim may arrive after a newer local connection.
-          if (claim.replicaId === this.config.OCPP_REPLICA_ID) return;
-          const mine = this.held.get(claim.stationId);
-          if (mine && mine.session.connectionId !== claim.connectionId) {
-            this.logger.warn({ stationId: claim.stationId, newReplica: claim.replicaId }, 'station reconnected on another replica; closing the old socket');
-            this.metrics.connectionEvents.inc({ event: 'replaced' });
-            // Released before it closes: commands go to the new socket only, and its late close records no `disconnected`.
-            this.release(claim.stationId, mine);
-            mine.session.close(`replaced by a connection on ${claim.replicaId}`, 4000);
-          }
+          claim = parseClaim(msg.data);
         } catch (e) {
-          this.logger.warn({ err: e }, 'unreadable session claim ignored');
+          return this.logger.warn({ err: e }, 'unreadable session claim ignored');
         }
+        this.claimed(claim);
       },
     });
-    this.presenceTimer = setInterval(() => void this.refreshPresence(), this.presenceRefreshMs / 2);
+    this.presenceTimer = setInterval(() => void this.refreshPresence(), this.refresh.refreshMs / 2);
     this.presenceTimer.unref();
   }
 
@@ -110,6 +100,31 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     return this.held.size;
   }
 
+  /**
+   * Another replica registered a connection of a station. Only an older socket here is closed: of
+   * two connections opened at the same moment on two replicas, each replica receives the other's
+   * claim, and both must keep the same one. One still registering waits for its own claim.
+   */
+  private claimed(claim: SessionClaim): void {
+    // A replacement on this replica is handled in attach; our own claim may arrive after a newer local connection.
+    if (claim.replicaId === this.config.OCPP_REPLICA_ID) return;
+    const mine = this.held.get(claim.stationId);
+    if (!mine || mine.session.connectionId === claim.connectionId) return;
+    if (mine.claim === undefined) {
+      if (!mine.rival || isNewerClaim(claim, mine.rival)) mine.rival = claim;
+    } else if (isNewerClaim(claim, { claim: mine.claim, connectionId: mine.session.connectionId })) {
+      this.replaced(mine, claim.replicaId);
+    }
+  }
+
+  /** Released before it closes: commands go to the newer socket only, and its late close records no `disconnected`. */
+  private replaced(held: Held, by: string, message = 'station reconnected on another replica; closing the old socket'): void {
+    this.logger.warn({ stationId: held.session.stationId, connectionId: held.session.connectionId, newReplica: by }, message);
+    this.metrics.connectionEvents.inc({ event: 'replaced' });
+    this.release(held.session.stationId, held);
+    held.session.close(`replaced by a connection on ${by}`, 4000);
+  }
+
   async attach(session: StationSession, remoteAddress?: string): Promise<void> {
     const { stationId } = session;
     const previous = this.held.get(stationId);
@@ -124,12 +139,15 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     this.held.set(stationId, held);
     this.metrics.connections.set(this.held.size);
     try {
-      this.nc.publish(
-        this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT),
-        JSON.stringify({ stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID }),
-      );
-      await this.presences.write(session, now);
-      await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
+      held.claim = await this.presences.write(session, now);
+      const { rival } = held;
+      if (rival && this.held.get(stationId) === held && isNewerClaim(rival, { claim: held.claim, connectionId: session.connectionId })) this.replaced(held, rival.replicaId);
+      // Replaced while registering (here or elsewhere): never announced, so nothing to pair either.
+      if (this.held.get(stationId) === held) {
+        const claim: SessionClaim = { stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID, claim: held.claim };
+        this.nc.publish(this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), JSON.stringify(claim));
+        await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
+      }
     } catch (err) {
       await this.undoAttach(held);
       throw err;
@@ -162,7 +180,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     // `disconnected`. A `connected` from here, stamped now, after the other replica's, would be
     // the one consumers keep: only the connections still ours are announced. (A periodic refresh
     // under way would make ours return at once: waited for, briefly.)
-    for (let i = 0; this.refreshing && i < 100; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.refresh.settled();
     await this.refreshPresence();
     const now = new Date();
     const ours = open.filter((h) => this.held.get(h.session.stationId) === h && h.session.isOpen);
@@ -239,7 +257,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   /**
    * A failed attach (Redis or the database failing) leaves nothing behind: a command responder kept
    * here would answer `Offline` for a station that reconnects to another replica. The disconnection
-   * is recorded because the claim already made any other holder drop its socket without one.
+   * is recorded because any older holder dropped its socket without one (here, or elsewhere on our claim).
    */
   private async undoAttach(held: Held): Promise<void> {
     const { session } = held;
@@ -269,40 +287,9 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     held.stopCommands();
   }
 
-  /** A record older than this is rewritten: it then has two thirds of its TTL left. */
-  private get presenceRefreshMs(): number {
-    return (this.config.OCPP_PRESENCE_TTL_S * 1000) / 3;
-  }
-
-  /**
-   * Presence lasts as long as the socket, not as long as its traffic: with the server's ping off and
-   * a Heartbeat every 300 s, a charger can send nothing for longer than the record's TTL. Every
-   * half of `presenceRefreshMs` the records of open sockets written longer than that ago are
-   * rewritten with their last activity, in one pipeline (at 10,000 stations and the default TTL:
-   * ~170 writes/s).
-   * A dead peer is found by the ping (or TCP), which closes the socket and removes its record.
-   */
-  private async refreshPresence(): Promise<void> {
-    if (this.refreshing) return;
-    const now = Date.now();
-    const due = [...this.held.values()].filter((h) => h.session.isOpen && now - h.lastPresenceWrite >= this.presenceRefreshMs);
-    if (due.length === 0) return;
-    this.refreshing = true;
-    const previous = due.map((h) => h.lastPresenceWrite);
-    for (const h of due) h.lastPresenceWrite = now;
-    // A failed write is retried on the next tick: the record still has a third of its TTL left.
-    const retry = (i: number) => (due[i]!.lastPresenceWrite = previous[i]!);
-    try {
-      const { outcomes, err } = await this.presences.refresh(due);
-      const failed = outcomes.filter((o) => o === 'failed').length;
-      if (failed > 0) this.logger.warn({ err, failed, stations: due.length }, 'presence refresh failed');
-      outcomes.forEach((outcome, i) => {
-        if (outcome === 'failed') retry(i);
-        else if (outcome === 'elsewhere') this.replacedElsewhere(due[i]!);
-      });
-    } finally {
-      this.refreshing = false;
-    }
+  /** See PresenceRefresh. */
+  private refreshPresence(): Promise<void> {
+    return this.refresh.run(this.held.values());
   }
 
   /**
@@ -311,11 +298,6 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
    * so commands stop going to two replicas and its close records no `disconnected`.
    */
   private replacedElsewhere(held: Held): void {
-    const { session } = held;
-    if (this.held.get(session.stationId) !== held) return;
-    this.logger.warn({ stationId: session.stationId, connectionId: session.connectionId }, 'presence names another connection (a missed claim); closing the old socket');
-    this.metrics.connectionEvents.inc({ event: 'replaced' });
-    this.release(session.stationId, held);
-    session.close('replaced by a connection on another replica', 4000);
+    if (this.held.get(held.session.stationId) === held) this.replaced(held, 'another replica', 'presence names another connection (a missed claim); closing the old socket');
   }
 }
