@@ -42,11 +42,27 @@ export function reportsCharger(reply: OcppCommandReply): boolean {
   return status === 502 || status === 503 || status === 504;
 }
 
-/** The OCA request schema of an action, cleaned for OpenAPI (no draft markers). */
+/**
+ * The OCA request schema of an action, cleaned for OpenAPI: no draft markers, and self-contained.
+ * The security-extension schemas refer to their own `#/definitions/…`; embedded in the OpenAPI
+ * document, such a pointer resolves against the document's root, where nothing is (a validating
+ * client failed on it), so each is replaced by the definition it names.
+ */
 export function openApiSchemaOf(action: CsAction16): Record<string, unknown> {
   const schema = loadSchema16(action as Schema16Name) as Record<string, unknown>;
-  delete schema['$schema'];
-  delete schema['id'];
-  delete schema['$id'];
-  return schema;
+  const definitions = (schema['definitions'] ?? {}) as Record<string, unknown>;
+  for (const key of ['$schema', 'id', '$id', 'definitions']) delete schema[key];
+  return inlineDefinitions(schema, definitions, []) as Record<string, unknown>;
+}
+
+function inlineDefinitions(node: unknown, definitions: Record<string, unknown>, seen: string[]): unknown {
+  if (Array.isArray(node)) return node.map((n) => inlineDefinitions(n, definitions, seen));
+  if (!node || typeof node !== 'object') return node;
+  const ref = (node as Record<string, unknown>)['$ref'];
+  if (typeof ref === 'string' && ref.startsWith('#/definitions/')) {
+    const name = ref.slice('#/definitions/'.length);
+    // None of the OCA definitions refers to itself; one that did would be left as a reference.
+    if (name in definitions && !seen.includes(name)) return inlineDefinitions(definitions[name], definitions, [...seen, name]);
+  }
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inlineDefinitions(v, definitions, seen)]));
 }

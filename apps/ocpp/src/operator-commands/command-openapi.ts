@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiBody, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { MAX_OCPP_COMMAND_TIMEOUT_MS } from '@cpo/contracts';
 import { CS_ACTIONS_16 } from '@cpo/ocpp-protocol';
+import { openApiSchemaOf } from '../commands/command-reply.http.js';
 
 /**
  * OpenAPI of the command routes, kept beside what they answer: a command's body is always the
@@ -45,6 +46,21 @@ const API_ERROR = {
 };
 
 const json = (schema: Record<string, unknown>) => ({ schema });
+
+/**
+ * The body of POST /stations/{id}/commands/{action}: the request schema of the action the path
+ * names. A path parameter cannot select a schema in OpenAPI 3.0 (a discriminator reads the body), so
+ * the body is any of the actions' schemas, each titled `{action}Request`. Not `oneOf`: payloads valid
+ * for several actions (`{}` for ClearCache, GetConfiguration…; a Heartbeat trigger for TriggerMessage
+ * and ExtendedTriggerMessage) matched more than one and were invalid under it, so a client or gateway
+ * validating against the document refused commands the service takes.
+ */
+export function ApiCommandBody(): MethodDecorator {
+  return ApiBody({
+    description: "The OCPP request payload of the action named by {action}: the schema titled {action}Request (checked against that one only; an invalid payload is a 400 InvalidRequest)",
+    schema: { anyOf: CS_ACTIONS_16.map((action) => ({ ...openApiSchemaOf(action), title: `${action}Request` })) },
+  });
+}
 
 /** Every status POST /stations/{id}/commands/{action} answers, each with the reply it carries. */
 export function ApiCommandReplies(): MethodDecorator {

@@ -1,14 +1,14 @@
 import { Body, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contracts';
 import { markUpstreamOutcome, OperatorController, ValidationError } from '@cpo/platform';
 import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { openApiSchemaOf, reportsCharger } from '../commands/command-reply.http.js';
+import { reportsCharger } from '../commands/command-reply.http.js';
 import { IsStationIdList } from '../commands/station-id.js';
-import { ApiBulkReplies, ApiCommandReplies, BulkCommandProperty } from './command-openapi.js';
+import { ApiBulkReplies, ApiCommandBody, ApiCommandReplies, BulkCommandProperty } from './command-openapi.js';
 import { OperatorCommands } from './operator-commands.service.js';
 import { operatorHttpStatus } from './unknown-stations.js';
 
@@ -58,7 +58,7 @@ export class CommandsController {
   @ApiOperation({ summary: 'Send an OCPP 1.6 command to a station and return its answer or a typed error' })
   @ApiParam({ name: 'action', enum: CS_ACTIONS_16 })
   @ApiQuery({ name: 'timeoutMs', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_OCPP_COMMAND_TIMEOUT_MS }, description: "How long to wait for the charger's answer; absent = OCPP_CALL_TIMEOUT_MS" })
-  @ApiBody({ description: 'The OCPP request payload of the action', schema: { oneOf: CS_ACTIONS_16.map((a) => openApiSchemaOf(a)) } })
+  @ApiCommandBody()
   @ApiCommandReplies()
   async send(
     @Param('stationId') stationId: string,

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
 
 type Schema = Record<string, unknown>;
 
@@ -71,7 +71,7 @@ export function ApiUpsertResponses(what: string, schema?: Schema): MethodDecorat
 }
 
 /** A paged list: the page's rows and how many there are in all (`total`, also past the last page). */
-export function ApiPageResponse(description: string, item: Schema = { type: 'object' }): MethodDecorator {
+export function ApiPageResponse(description: string, item: Schema): MethodDecorator {
   return ApiOkResponse({
     description,
     schema: {
@@ -85,6 +85,29 @@ export function ApiPageResponse(description: string, item: Schema = { type: 'obj
       },
     },
   });
+}
+
+/** The platform's error body (ValidationError: per-field messages in `details`). */
+const API_ERROR_SCHEMA: Schema = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true, description: 'The invalid fields, each with what it must be' },
+    correlationId: { type: 'string' },
+  },
+};
+
+/** A 400 for a request its validation refuses, naming what it refuses. */
+export function ApiInvalidRequest(description: string): MethodDecorator {
+  return ApiBadRequestResponse({ description, schema: API_ERROR_SCHEMA });
+}
+
+/** A DELETE that answers 204 with no body; 404 when there was nothing to delete. */
+export function ApiDeleted(what: string): MethodDecorator {
+  return applyDecorators(ApiNoContentResponse({ description: `The ${what} was deleted` }), ApiNotFoundResponse({ description: `No ${what} with this id` }));
 }
 
 /** GET /id-tags/{idTag}: the token (the spelling Authorize answers with), or 404. */

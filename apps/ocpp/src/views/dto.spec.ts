@@ -42,13 +42,17 @@ describe('operator time ranges', () => {
 });
 
 describe('operator filters', () => {
-  it('a token or station filter that no row can match (empty, or longer than an IdToken / station id) is a 400 naming it, not an empty page', () => {
-    for (const idTag of ['', 'A'.repeat(21)]) expect({ idTag, failed: check(TransactionQuery, { idTag }).failed }).toEqual({ idTag, failed: ['idTag'] });
+  it('a token or station filter that no row can match (empty, or longer than a stored idTag / a station id) is a 400 naming it, not an empty page', () => {
+    for (const idTag of ['', 'A'.repeat(256)]) expect({ idTag, failed: check(TransactionQuery, { idTag }).failed }).toEqual({ idTag, failed: ['idTag'] });
     for (const stationId of ['', 'S'.repeat(49)]) {
       expect({ stationId, failed: check(TransactionQuery, { stationId }).failed }).toEqual({ stationId, failed: ['stationId'] });
       expect({ stationId, failed: check(ReservationQuery, { stationId }).failed }).toEqual({ stationId, failed: ['stationId'] });
     }
     expect(check(StationMessageQuery, { kind: '' }).failed).toEqual(['kind']);
     expect(check(TransactionQuery, { idTag: 'A'.repeat(20), stationId: 'S'.repeat(48) }).failed).toEqual([]);
+  });
+
+  it('the idTag filter finds the transactions of tags longer than an IdToken: a charger may start one with up to 255 characters, and it is stored', () => {
+    for (const idTag of ['A'.repeat(21), 'A'.repeat(255)]) expect({ length: idTag.length, failed: check(TransactionQuery, { idTag }).failed }).toEqual({ length: idTag.length, failed: [] });
   });
 });

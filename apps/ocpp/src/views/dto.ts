@@ -97,15 +97,27 @@ export class StationIdParam {
 
 /**
  * Text filters are bounded like what they are compared with: a value no row can hold (empty, as a
- * form sends an unset field, or longer than a station id or an IdToken, e.g. a 24-character eMAID
- * pasted for a card uid) matched nothing and read as "no data"; it is a 400 naming the filter.
+ * form sends an unset field, or longer than a station id or a stored idTag) matched nothing and read
+ * as "no data"; it is a 400 naming the filter.
  */
 const StationIdFilter = () =>
   applyDecorators(ApiPropertyOptional({ minLength: 1, maxLength: 48, description: 'station id, exact' }), IsOptional(), IsString(), Length(1, 48), NoNul());
 
+/**
+ * The longest idTag a transaction is stored with. Not the IdToken's 20: a start is stored whatever its
+ * tag up to the connection's core-field bound (coreFieldProblem: a start refused there would be lost),
+ * and such a session was answered Invalid but could not be looked up by its tag.
+ */
+const STORED_ID_TAG_MAX = 255;
+
 export class TransactionQuery extends PageQuery {
   @StationIdFilter() stationId?: string;
-  @ApiPropertyOptional({ minLength: 1, maxLength: 20, description: 'OCPP IdToken, compared without case' }) @IsOptional() @IsString() @Length(1, 20) @NoNul() idTag?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: STORED_ID_TAG_MAX, description: 'The idTag the transaction started with, compared without case (an IdToken has at most 20 characters; a charger may start one with up to 255)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, STORED_ID_TAG_MAX)
+  @NoNul()
+  idTag?: string;
   @OptionalIsoDateTime('started at or after') from?: Date;
   @OptionalIsoDateTime('started before') @NotBeforeFrom() to?: Date;
   /**

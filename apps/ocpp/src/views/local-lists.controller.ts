@@ -1,7 +1,7 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { OperatorController } from '@cpo/platform';
-import { ApiPageResponse } from './api-responses.js';
+import { ApiInvalidRequest, ApiPageResponse } from './api-responses.js';
 import { IdTagParam, PageQuery, StationIdParam } from './dto.js';
 import { LocalListViewsRepository } from './local-list-views.repository.js';
 import { stationNotFound } from './station-views.service.js';
@@ -56,6 +56,7 @@ export class IdTagLocalListsController {
       },
     },
   })
+  @ApiInvalidRequest('An idTag that is not 1–20 characters, or an offset or limit out of range')
   holding(@Param() p: IdTagParam, @Query() q: PageQuery) {
     return this.lists.holding(p.idTag, q.offset, q.limit);
   }
@@ -73,6 +74,7 @@ export class StationLocalListController {
     properties: { idTag: { type: 'string' }, idTagInfo: ID_TAG_INFO_SCHEMA, syncNeeded: { type: 'boolean', description: SYNC_NEEDED } },
   })
   @ApiNotFoundResponse({ description: 'No station with this id' })
+  @ApiInvalidRequest('An offset or limit out of range')
   async stationList(@Param() { stationId }: StationIdParam, @Query() q: PageQuery) {
     const list = await this.lists.stationList(stationId, q.offset, q.limit);
     if (!list) throw stationNotFound(stationId);

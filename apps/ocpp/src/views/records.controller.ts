@@ -6,7 +6,8 @@ import { AuthorizationService } from '../authorization/authorization.service.js'
 import { IdTagRepository, type IdTagRecord } from '../authorization/id-tag.repository.js';
 import { LocalListSync } from '../authorization/local-list-sync.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { ApiIdTagResponse, ApiPageResponse, ApiUpsertResponses, ID_TAG_SCHEMA } from './api-responses.js';
+import { ApiDeleted, ApiIdTagResponse, ApiInvalidRequest, ApiPageResponse, ApiUpsertResponses, ID_TAG_SCHEMA } from './api-responses.js';
+import { RESERVATION_SCHEMA, TRANSACTION_SCHEMA } from './row-schemas.js';
 import { IdTagParam, PageQuery, PatchIdTagDto, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -22,7 +23,8 @@ export class TransactionsController {
       'energyWh: the energy settled at the stop (meterStop − meterStart; a register that restarted during the session counted segment by segment over its Energy.Active.Import.Register readings, Outlet, no phase); while running, the same rule up to its latest such reading, null before one. ' +
       'stopLost: the StopTransaction never came but the session is over (a later start, or Available/Preparing/Reserved/Finishing on its connector since, or Unavailable after a reboot or an Inoperative ChangeAvailability): not active',
   })
-  @ApiPageResponse('Transactions, newest first')
+  @ApiPageResponse('Transactions, newest first', TRANSACTION_SCHEMA)
+  @ApiInvalidRequest('A filter no transaction can match (an empty or too long stationId or idTag, a time that is not ISO 8601 with a time zone, to before from, activeTo before activeFrom), or an offset or limit out of range')
   list(@Query() q: TransactionQuery) {
     return this.views.transactions(q);
   }
@@ -48,6 +50,7 @@ export class IdTagsController {
 
   @Get()
   @ApiPageResponse('Tokens by id', ID_TAG_SCHEMA)
+  @ApiInvalidRequest('An offset or limit out of range')
   async list(@Query() q: PageQuery) {
     const page = await this.tags.list(q.offset, q.limit);
     const now = new Date();
@@ -68,6 +71,7 @@ export class IdTagsController {
   @Put(':idTag')
   @ApiOperation({ summary: 'Create or replace a token', description: 'A full replacement: a field left out takes its default (status Accepted, no expiryDate, no parentIdTag). To change some fields only, PATCH.' })
   @ApiUpsertResponses('token', ID_TAG_SCHEMA)
+  @ApiInvalidRequest('An idTag or parentIdTag that is not 1–20 characters, an unknown status, an expiryDate that is not ISO 8601 with a time zone')
   async upsert(@Param() p: IdTagParam, @Body() dto: UpsertIdTagDto, @Res({ passthrough: true }) res: Response) {
     const { tag, created } = await this.tags.upsert({ idTag: p.idTag, status: dto.status, expiryDate: dto.expiryDate ?? null, parentIdTag: dto.parentIdTag ?? null });
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
@@ -79,6 +83,7 @@ export class IdTagsController {
   @Patch(':idTag')
   @ApiOperation({ summary: 'Change some fields of a token', description: 'Only the fields given change; null clears expiryDate or parentIdTag. 404 for a token not stored.' })
   @ApiIdTagResponse()
+  @ApiInvalidRequest('An idTag or parentIdTag that is not 1–20 characters, an unknown or null status, an expiryDate that is not ISO 8601 with a time zone')
   async patch(@Param() p: IdTagParam, @Body() dto: PatchIdTagDto) {
     const changes = Object.fromEntries(Object.entries({ status: dto.status, expiryDate: dto.expiryDate, parentIdTag: dto.parentIdTag }).filter(([, v]) => v !== undefined));
     const tag = await this.tags.patch(p.idTag, changes);
@@ -90,6 +95,7 @@ export class IdTagsController {
 
   @Delete(':idTag')
   @HttpCode(204)
+  @ApiDeleted('token')
   async remove(@Param() p: IdTagParam): Promise<void> {
     if (!(await this.tags.remove(p.idTag))) throw new NotFoundException(`id tag ${p.idTag} not found`);
     void this.lists.tokenChanged(p.idTag);
@@ -102,7 +108,8 @@ export class ReservationsController {
   constructor(private readonly reservations: ReservationRepository) {}
 
   @Get()
-  @ApiPageResponse('Reservations, newest first')
+  @ApiPageResponse('Reservations, newest first', RESERVATION_SCHEMA)
+  @ApiInvalidRequest('An empty or too long stationId, or an offset or limit out of range')
   async list(@Query() q: ReservationQuery) {
     return { ...(await this.reservations.list(q)), offset: q.offset, limit: q.limit };
   }

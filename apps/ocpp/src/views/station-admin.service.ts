@@ -1,11 +1,30 @@
-import { Injectable } from '@nestjs/common';
-import { ValidationError } from '@cpo/platform';
-import { credentialsFingerprint, isLegacyIdentity } from '../connection/identity.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { stationIdProblem } from '@cpo/contracts';
+import { APP_CONFIG, ValidationError } from '@cpo/platform';
+import type { OcppConfig } from '../config.js';
+import { credentialsFingerprint, identityFromPath } from '../connection/identity.js';
 import { StationChanges } from '../connection/station-changes.js';
 import { aliasProblem } from '../connection/subprotocol-quirks.js';
 import { hashPassword, PasswordVerifier } from '../stations/password.js';
 import { StationRepository, type StationAdmission } from '../stations/station.repository.js';
 import type { UpsertStationDto } from './dto.js';
+
+const STRICT_RULE = 'must be 1–48 of A–Z a–z 0–9 * - _ = + | @ . to connect (OCPP_LEGACY_IDENTITIES is off; on, any printable characters but : and /)';
+
+/**
+ * Why no charger could connect as `stationId` under the current identity setting, or undefined. It
+ * asks the check the WebSocket upgrade makes (identityFromPath) about the path such a charger would
+ * open, so the two cannot disagree: a station registered under an id the upgrade refuses is Offline
+ * to every command for good. Without legacy identities that is the OCPP 2.0.1 identifier set.
+ */
+export function unconnectableStationId(stationId: string, config: Pick<OcppConfig, 'OCPP_PATH_PREFIX' | 'OCPP_LEGACY_IDENTITIES'>): string | undefined {
+  // The rule every service names stations by, also under legacy identities (it refuses lone surrogates besides).
+  const problem = stationIdProblem(stationId);
+  if (problem) return problem;
+  const prefix = config.OCPP_PATH_PREFIX;
+  const upgrade = identityFromPath(`${prefix}/${encodeURIComponent(stationId)}`, prefix, config.OCPP_LEGACY_IDENTITIES);
+  return upgrade.ok && upgrade.stationId === stationId ? undefined : STRICT_RULE;
+}
 
 /** Operator changes to a station's registration and security settings. */
 @Injectable()
@@ -15,12 +34,18 @@ export class StationAdminService {
   constructor(
     private readonly stations: StationRepository,
     private readonly changes: StationChanges,
+    @Inject(APP_CONFIG) private readonly config: OcppConfig,
   ) {}
 
   /** True when the station was created (it did not exist), false when an existing one was changed. */
   async upsert(stationId: string, dto: UpsertStationDto): Promise<boolean> {
-    if (!isLegacyIdentity(stationId)) throw new ValidationError('invalid station id', { stationId: '1–48 printable characters, no : or /' });
+    const named = stationIdProblem(stationId);
+    if (named) throw new ValidationError(`invalid station id: ${named}`, { stationId: named });
     const before = await this.stations.admission(stationId);
+    // Creating one no charger can connect as is refused; one already stored (e.g. while legacy
+    // identities were on) may still be changed, e.g. rejected.
+    const unconnectable = before ? undefined : unconnectableStationId(stationId, this.config);
+    if (unconnectable) throw new ValidationError(`invalid station id: ${unconnectable}`, { stationId: unconnectable });
     if (dto.securityProfile !== undefined && dto.securityProfile > 0 && dto.password === undefined && !before?.passwordHash) {
       throw new ValidationError('security profile 1 and 2 need a password', { password: 'required for security profile 1 or 2' });
     }
