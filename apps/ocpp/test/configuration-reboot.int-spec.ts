@@ -94,7 +94,8 @@ describe('configuration changes that take effect at the reboot', () => {
     await station.reboot();
     expect(await settles(async () => (await station.stored()).chargeProfileMaxStackLevel === 3)).toBe(true);
     expect(await station.stored()).toEqual({ ...derivedAtOnboarding, chargeProfileMaxStackLevel: 3, allowedChargingRateUnits: ['W'] });
-    // One partial read, of the keys capabilities come from, not the whole configuration.
+    // One partial read, of the keys capabilities come from, not the whole configuration (it follows the boot's answer).
+    expect(await settles(async () => station.reads.length === 2)).toBe(true);
     expect(station.reads).toHaveLength(2);
     expect(station.reads[1]!.map((k) => k.toLowerCase()).sort()).toEqual(
       ['ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'ChargingScheduleMaxPeriods', 'MaxChargingProfilesInstalled', 'NumberOfConnectors', 'SupportedFeatureProfiles'].map((k) => k.toLowerCase()).sort(),
@@ -122,14 +123,17 @@ describe('configuration changes that take effect at the reboot', () => {
     station.afterReboot.set('ChargeProfileMaxStackLevel', '2'); // takes 2 of the 3 it was given
     station.behaviour.failReads = true;
     await station.reboot();
-    expect(await settles(async () => station.reads.length === 2)).toBe(true);
+    // Asked after the boot (and, when the connection's own check ran after the boot was recorded, once more on that step: both refused).
+    expect(await settles(async () => station.reads.length >= 2)).toBe(true);
     // What it answered RebootRequired for, until it says otherwise.
     expect(await settles(async () => (await station.stored()).chargeProfileMaxStackLevel === 3)).toBe(true);
+    const failed = station.reads.length;
     station.behaviour.failReads = false;
     await station.reboot();
     expect(await settles(async () => (await station.stored()).chargeProfileMaxStackLevel === 2)).toBe(true);
-    expect(station.reads).toHaveLength(3);
-    expect(station.reads[2]!.length).toBeGreaterThan(0);
+    expect(station.reads.length).toBeGreaterThan(failed);
+    // Partial reads only: never the whole configuration again.
+    expect(station.reads.slice(1).every((keys) => keys.length > 0)).toBe(true);
   });
 
   it('an accepted change still applies at once and makes no boot re-read', async () => {

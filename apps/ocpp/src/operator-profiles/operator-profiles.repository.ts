@@ -32,12 +32,13 @@ function awaitingStartSql(o: string): string {
  * A boot reporting a serial number (chargePointSerialNumber, chargeBoxSerialNumber) other than the
  * one stored is another unit under the station's identity (a faulty charger swapped): it holds none
  * of the old unit's profiles. Run in the boot's transaction before the boot is recorded (it compares
- * with the stored serials). A serial stored as none proves nothing: the earlier unit reported none.
+ * with the stored serials). A serial stored as none proves nothing: the earlier unit reported none;
+ * nor does one reported as none now (a firmware leaving the optional field out).
  */
 export async function forgetReplacedUnit(tx: EntityManager, stationId: string, serials: { serialNumber?: string; chargeBoxSerialNumber?: string }): Promise<void> {
   await tx.query(
     `DELETE FROM operator_profiles o WHERE o.station_id = $1 AND EXISTS (SELECT 1 FROM stations s WHERE s.id = $1
-       AND ((s.serial_number IS NOT NULL AND s.serial_number IS DISTINCT FROM $2) OR (s.charge_box_serial_number IS NOT NULL AND s.charge_box_serial_number IS DISTINCT FROM $3)))`,
+       AND ((s.serial_number IS NOT NULL AND $2::text IS NOT NULL AND s.serial_number <> $2) OR (s.charge_box_serial_number IS NOT NULL AND $3::text IS NOT NULL AND s.charge_box_serial_number <> $3)))`,
     [stationId, serials.serialNumber ?? null, serials.chargeBoxSerialNumber ?? null],
   );
 }
@@ -88,7 +89,7 @@ export class OperatorProfilesRepository {
   private async install(stationId: string, connectorId: number, profile: Ocpp16.SetChargingProfileRequest['csChargingProfiles'], remoteStartId: number | null): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `DELETE FROM operator_profiles p WHERE p.station_id = $1 AND (p.charging_profile_id = $2 OR (p.connector_id = $3 AND p.purpose = $4 AND p.stack_level = $5)
+        `DELETE FROM operator_profiles p WHERE p.station_id = $1 AND (p.charging_profile_id = $2 OR (${operatorProfileConnectorSql('p')} = $3 AND p.purpose = $4 AND p.stack_level = $5)
             OR (${endedTxProfileSql('p')} AND NOT ${awaitingStartSql('p')}))`,
         [stationId, profile.chargingProfileId, connectorId, profile.chargingProfilePurpose, profile.stackLevel],
       );
@@ -104,14 +105,16 @@ export class OperatorProfilesRepository {
   /**
    * Smart charging's own profile took the slot (connector, purpose, stack level) on the charger
    * (§3.13.2): an operator's profile there is gone. Its ids are never an operator's, so only the slot matters.
+   * (A RemoteStartTransaction's TxProfile sent without a connector is on the one its transaction started on.)
    */
   async replacedBy(stationId: string, connectorId: number, purpose: string, stackLevel: number): Promise<void> {
-    await this.db.query(`DELETE FROM operator_profiles WHERE station_id = $1 AND connector_id = $2 AND purpose = $3 AND stack_level = $4`, [stationId, connectorId, purpose, stackLevel]);
+    await this.db.query(`DELETE FROM operator_profiles p WHERE p.station_id = $1 AND ${operatorProfileConnectorSql('p')} = $2 AND p.purpose = $3 AND p.stack_level = $4`, [stationId, connectorId, purpose, stackLevel]);
   }
 
   /**
    * The charger cleared (`Accepted`) or holds none of (`Unknown`) the profiles a ClearChargingProfile
-   * names: by id, else by its filters (connector, purpose, stack level; none: every profile).
+   * names: by id, else by its filters (connector, purpose, stack level; none: every profile). The
+   * connector of a RemoteStartTransaction's TxProfile sent without one is that of its transaction.
    */
   async cleared(stationId: string, req: Ocpp16.ClearChargingProfileRequest): Promise<void> {
     if (req.id !== undefined) {
@@ -119,7 +122,8 @@ export class OperatorProfilesRepository {
       return;
     }
     await this.db.query(
-      `DELETE FROM operator_profiles WHERE station_id = $1 AND ($2::int IS NULL OR connector_id = $2) AND ($3::text IS NULL OR purpose = $3) AND ($4::int IS NULL OR stack_level = $4)`,
+      `DELETE FROM operator_profiles p WHERE p.station_id = $1 AND ($2::int IS NULL OR ${operatorProfileConnectorSql('p')} = $2) AND ($3::text IS NULL OR p.purpose = $3)
+         AND ($4::int IS NULL OR p.stack_level = $4)`,
       [stationId, req.connectorId ?? null, req.chargingProfilePurpose ?? null, req.stackLevel ?? null],
     );
   }

@@ -115,8 +115,8 @@ export function leaseEnd(row: DesiredProfileRow): number | undefined {
 /** How an unaccepted SetChargingProfile is published (`ocpp.charging-profile.failed` status, metrics). */
 export function failureOf(reply: OcppCommandReply): FailedStatus {
   if (reply.status === 'ok') return reply.payload['status'] === 'NotSupported' ? 'NotSupported' : 'Rejected';
-  // QueueTimeout: still queued behind earlier calls at its timeout (never sent): no answer in time, as far as the plan goes.
-  if (reply.code === 'Timeout' || reply.code === 'QueueTimeout') return 'Timeout';
+  // QueueTimeout: still queued behind earlier calls at its timeout (never sent); ReplicaTimeout: the replica holding the socket silent: no answer in time, as far as the plan goes.
+  if (reply.code === 'Timeout' || reply.code === 'QueueTimeout' || reply.code === 'ReplicaTimeout') return 'Timeout';
   if (reply.code === 'Offline') return 'Offline';
   if (reply.code === 'NotSupported' || reply.code === 'NotImplemented') return 'NotSupported';
   return 'Error';

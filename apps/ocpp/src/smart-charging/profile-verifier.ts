@@ -50,13 +50,17 @@ export class ProfileVerifier {
     return (await this.check(stationId, row, built, o)).outcome;
   }
 
-  /** As `verify`, with the text stored as the row's verification (`record` puts it back). */
+  /**
+   * As `verify`, with the text stored as the row's verification (`record` puts it back), and whether
+   * the charger lacks the call (`lacking`: NotImplemented/NotSupported, guide §2.7): no later attempt
+   * can do better there.
+   */
   async check(
     stationId: string,
     row: { chargingProfileId: number; planId: string | null },
     built: BuiltProfile,
     o: { ctx?: StationContext; now?: Date; note?: string; announced?: boolean } = {},
-  ): Promise<{ outcome: Verification | 'superseded'; text: string }> {
+  ): Promise<{ outcome: Verification | 'superseded'; text: string; lacking: boolean }> {
     const { ctx, now = new Date() } = o;
     const { chargingProfileId } = row;
     const schedule = built.profile.chargingSchedule;
@@ -69,6 +73,7 @@ export class ProfileVerifier {
     let outcome: Verification = 'unverifiable';
     let reported: number | undefined;
     let detail = '';
+    let lacking = false;
     if (expected === undefined) {
       detail = 'the profile sets no limit now';
     } else {
@@ -76,7 +81,10 @@ export class ProfileVerifier {
       const payload = reply.status === 'ok' ? reply.payload : undefined;
       const first = (payload?.['chargingSchedule'] as { chargingSchedulePeriod?: { startPeriod: number; limit: number }[]; chargingRateUnit?: string } | undefined);
       reported = first?.chargingSchedulePeriod?.[0]?.limit;
-      if (reply.status !== 'ok') detail = `${reply.code}: ${reply.description}`;
+      if (reply.status !== 'ok') {
+        detail = `${reply.code}: ${reply.description}`;
+        lacking = reply.code === 'NotImplemented' || reply.code === 'NotSupported';
+      }
       else if (payload?.['status'] !== 'Accepted') detail = `GetCompositeSchedule ${String(payload?.['status'])}`;
       else if (reported === undefined || (first?.chargingRateUnit !== undefined && first.chargingRateUnit !== unit)) detail = 'no comparable schedule in the answer';
       else outcome = reported <= expected + TOLERANCE[unit] ? 'verified' : 'exceeded';
@@ -102,7 +110,7 @@ export class ProfileVerifier {
       });
       return true;
     });
-    return { outcome: recorded ? outcome : 'superseded', text };
+    return { outcome: recorded ? outcome : 'superseded', text, lacking };
   }
 
   /**

@@ -168,12 +168,12 @@ export class RunningTransactionCap {
    * another showed the need, asked again later (`CheckRetries`; `attempt`, the retry this is).
    */
   private async checkCapWhereRunning(stationId: string, cap: CapCheck, ctx?: StationContext, attempt = 0): Promise<boolean> {
-    const unanswered: { s: CapCheck['sessions'][number]; text: string }[] = [];
+    const unanswered: { s: CapCheck['sessions'][number]; text: string; lacking: boolean }[] = [];
     for (const s of cap.sessions) {
       const checked = await this.checkAndCarry(stationId, cap.accepted.row, s.form, s.transactionId, ctx);
       if (checked.outcome === 'verified') continue;
       if (checked.outcome === 'unverifiable') {
-        unanswered.push({ s, text: checked.text });
+        unanswered.push({ s, text: checked.text, lacking: checked.lacking });
         continue;
       }
       if (!checked.learned) return checked.reopened;
@@ -184,6 +184,8 @@ export class RunningTransactionCap {
     const where = unanswered.map(({ s }) => `connector ${s.share.connectorId}, transaction ${s.transactionId}`).join('; ');
     await this.verifier.recordUnverifiable(stationId, cap.accepted.row, `${unanswered[0]!.text} (${where})`);
     const again: CapCheck = { ...cap, sessions: unanswered.map((u) => u.s) };
+    // A charger without GetCompositeSchedule answers the same every time: asked again only where it may answer.
+    if (unanswered.every((u) => u.lacking)) return false;
     if (!this.retries.schedule(stationId, attempt + 1, (c) => this.checkCapAgain(stationId, again, attempt + 1, c))) {
       this.logger.info({ stationId, planId: cap.accepted.row.planId, attempt }, 'emulated station cap left unverified where sessions run');
     }
@@ -246,12 +248,12 @@ export class RunningTransactionCap {
   }
 
   /** The check of `sent`; above its limit during a transaction, the limit goes to it as a TxProfile, which if obeyed is learned as needed (`learned`). `announced`: as `ProfileVerifier.verify`. */
-  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false, announced = false): Promise<{ outcome: Verification | 'superseded'; text: string; reopened: boolean; learned: boolean }> {
-    const { outcome, text } = await this.verifier.check(stationId, row, sent, { ctx, announced });
-    if (outcome !== 'exceeded' || transactionId === undefined) return { outcome, text, reopened: false, learned: false };
+  private async checkAndCarry(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, transactionId: number | undefined, ctx?: StationContext, readBefore = false, announced = false): Promise<{ outcome: Verification | 'superseded'; text: string; lacking: boolean; reopened: boolean; learned: boolean }> {
+    const { outcome, text, lacking } = await this.verifier.check(stationId, row, sent, { ctx, announced });
+    if (outcome !== 'exceeded' || transactionId === undefined) return { outcome, text, lacking, reopened: false, learned: false };
     const { tx, reopened } = await this.txProfiles.send(stationId, row, sent, transactionId, 'exceeded', ctx, readBefore);
     const learned = tx !== undefined && (await this.confirm(stationId, row, tx, transactionId, { learn: true, announce: true, ctx }));
-    return { outcome, text, reopened, learned };
+    return { outcome, text, lacking, reopened, learned };
   }
 
   /**

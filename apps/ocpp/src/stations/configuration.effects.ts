@@ -62,7 +62,8 @@ export class ConfigurationEffects implements OnModuleInit {
       if (rereadAtBoot({ action: 'ChangeConfiguration', status })) return this.configuration.stagePending(ctx.stationId, pendingChange(key, req.value));
       // Read-only by the spec mostly, but a charger that took a new value reports it from then on.
       const capabilities = capabilitiesChange([{ key: req.key, value: req.value }]);
-      await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }], { capabilities });
+      // Taken now: a value staged for the reboot by an earlier RebootRequired answer no longer applies.
+      await this.configuration.mergeConfiguration(ctx.stationId, [{ key, readonly: false, value: req.value }], { capabilities, settled: [key] });
       if (capabilities.set.numberOfConnectors !== undefined) this.notices.counted(ctx, capabilities.set.numberOfConnectors);
     });
     // The reboot may bring changes made on the charger itself that waited for one.

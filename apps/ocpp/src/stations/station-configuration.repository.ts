@@ -16,11 +16,18 @@ export class StationConfigurationRepository {
    * after a firmware update) and records the read (`configuration_read_at`: onboarding complete).
    * `unknown`: keys the charger answered it does not have (GetConfiguration's `unknownKey`), any
    * case: removed. A full read also does a boot's due re-read of the capability keys (it has them).
+   * `settled`: keys a change answered `Accepted` set now, whose value staged for the reboot (and the
+   * capabilities it would set) no longer applies, any case: dropped from `pending_configuration`.
    */
   async mergeConfiguration(
     id: string,
     keys: { key: string; readonly: boolean; value?: string | null }[],
-    { capabilities = { set: {}, remove: [] }, unknown = [], whole = false }: { capabilities?: CapabilitiesChange; unknown?: readonly string[]; whole?: boolean } = {},
+    {
+      capabilities = { set: {}, remove: [] },
+      unknown = [],
+      whole = false,
+      settled = [],
+    }: { capabilities?: CapabilitiesChange; unknown?: readonly string[]; whole?: boolean; settled?: readonly string[] } = {},
   ): Promise<void> {
     const asObject = Object.fromEntries(keys.map((k) => [k.key, { readonly: k.readonly, value: k.value ?? null }]));
     await this.db.query(
@@ -30,8 +37,22 @@ export class StationConfigurationRepository {
          capabilities = (CASE WHEN jsonb_typeof(capabilities) = 'object' THEN capabilities ELSE '{}'::jsonb END - $5::text[]) || $6::jsonb,
          configuration_read_at = CASE WHEN $3::boolean THEN now() ELSE configuration_read_at END,
          configuration_reread_at = CASE WHEN $3::boolean THEN NULL ELSE configuration_reread_at END,
+         pending_configuration = CASE WHEN cardinality($7::text[]) = 0 OR NOT pending_configuration ? 'keys' THEN pending_configuration ELSE
+           (SELECT CASE WHEN x.keys = '{}'::jsonb THEN '{}'::jsonb
+                        ELSE jsonb_build_object('keys', x.keys, 'capabilities', COALESCE(pending_configuration->'capabilities', '{}'::jsonb) - $8::text[]) END
+              FROM (SELECT COALESCE(jsonb_object_agg(e.key, e.value), '{}'::jsonb) AS keys FROM jsonb_each(pending_configuration->'keys') e
+                     WHERE NOT lower(e.key) = ANY($7::text[])) x) END,
          updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(asObject), whole, unknown.map((k) => k.toLowerCase()), capabilities.remove, JSON.stringify(capabilities.set)],
+      [
+        id,
+        JSON.stringify(asObject),
+        whole,
+        unknown.map((k) => k.toLowerCase()),
+        capabilities.remove,
+        JSON.stringify(capabilities.set),
+        settled.map((k) => k.toLowerCase()),
+        [...Object.keys(capabilities.set), ...capabilities.remove],
+      ],
     );
   }
 

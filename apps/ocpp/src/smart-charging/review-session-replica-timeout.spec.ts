@@ -1,0 +1,9 @@
+import { OcppCommandErrorCode, type OcppCommandReply } from '@cpo/contracts';
+import { failureOf } from './profile-outcomes.js';
+
+describe('failureOf a SetChargingProfile sent through the bus', () => {
+  it("is a Timeout (outcome unknown) when the replica holding the socket did not answer in time, as the charger's own timeout was before ReplicaTimeout", () => {
+    const reply: OcppCommandReply = { status: 'error', code: OcppCommandErrorCode.ReplicaTimeout, description: 'no answer from the replica holding CP-1 in time', mayHaveActed: true };
+    expect(failureOf(reply)).toBe('Timeout');
+  });
+});
