@@ -35,11 +35,24 @@ export type AskClaim = ({ kind: 'own'; tookOver: boolean } | { kind: 'under'; ow
  */
 type AskSeen = { seen: string | null };
 
-/** An update round a sync claimed (LocalListSyncRepository.claim): the version to send and the marked entries. */
+/** An entry of the list not marked for a sync: what the charger holds for it, kept as it is. */
+export interface KeptEntry {
+  idTag: string;
+  held: Record<string, unknown>;
+}
+
+/**
+ * An update round a sync claimed (LocalListSyncRepository.claim): the version to send and the
+ * marked entries; with `kept` (the list's other entries), the whole list, for a Full update.
+ */
 export interface ClaimedRound {
   listVersion: number;
   entries: PendingEntry[];
+  kept?: KeptEntry[];
 }
+
+/** The highest listVersion we store and send (a 32-bit integer, like the OCA schema's). */
+export const MAX_LIST_VERSION = 2_147_483_647;
 
 function pendingEntry(r: Record<string, unknown>): PendingEntry {
   return {
@@ -165,6 +178,10 @@ export class LocalListSyncRepository {
       if (!list) return undefined;
       const other = list.sync_owner !== null && list.sync_owner !== owner;
       if (other && list.live) return { busy: list.claim! };
+      // At the top of the range there is no version + 1: the whole list goes as a Full update at
+      // version 1 (OCPP 1.6 orders only Differential updates by version; the charger replaces its
+      // list whatever the version of a Full one), and Differentials go on from there.
+      const full = Math.max(list.list_version ?? 0, other ? (list.sync_version ?? 0) : 0) >= MAX_LIST_VERSION;
       const rows: Record<string, unknown>[] =
         list.entries_certain && list.list_version !== null
           ? await tx.query(
@@ -174,7 +191,7 @@ export class LocalListSyncRepository {
                  LEFT JOIN LATERAL (SELECT * FROM id_tags t WHERE lower(t.id_tag) = e.id_tag_key ORDER BY t.id_tag = e.id_tag DESC, t.updated_at DESC LIMIT 1) t ON true
                 WHERE e.station_id = $1 AND e.sync_needed_at IS NOT NULL
                 ORDER BY e.sync_needed_at, e.id_tag_key LIMIT $2`,
-              [stationId, limit],
+              [stationId, full ? null : limit],
             )
           : [];
       if (rows.length === 0) {
@@ -182,14 +199,17 @@ export class LocalListSyncRepository {
         await tx.query(`UPDATE local_lists SET sync_owner = NULL, sync_until = NULL WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner]);
         return undefined;
       }
-      const listVersion = Math.max(list.list_version!, other ? (list.sync_version ?? 0) : 0) + 1;
+      const listVersion = full ? 1 : Math.max(list.list_version!, other ? (list.sync_version ?? 0) : 0) + 1;
+      const kept: { id_tag: string; id_tag_info: Record<string, unknown> }[] | undefined = full
+        ? await tx.query(`SELECT id_tag, id_tag_info FROM local_list_entries WHERE station_id = $1 AND sync_needed_at IS NULL ORDER BY id_tag_key`, [stationId])
+        : undefined;
       await tx.query(`UPDATE local_lists SET sync_owner = $2, sync_until = now() + make_interval(secs => $3::double precision / 1000), sync_version = $4 WHERE station_id = $1`, [
         stationId,
         owner,
         leaseMs,
         listVersion,
       ]);
-      return { listVersion, entries: rows.map(pendingEntry) };
+      return { listVersion, entries: rows.map(pendingEntry), ...(kept ? { kept: kept.map((k) => ({ idTag: k.id_tag, held: k.id_tag_info })) } : {}) };
     });
   }
 

@@ -16,7 +16,7 @@ import { AuthorizationService, type IdTagInfo } from './authorization.service.js
 import type { IdTagRecord } from './id-tag.repository.js';
 import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, operatorAsk, whileRenewing } from './local-list-claim.js';
 import { LocalListRepair } from './local-list-repair.js';
-import { LocalListSyncRepository, type ClaimedRound, type PendingEntry } from './local-list-sync.repository.js';
+import { LocalListSyncRepository, type ClaimedRound, type KeptEntry, type PendingEntry } from './local-list-sync.repository.js';
 
 /** Entries per Differential update (fewer where the station reported a smaller SendLocalListMaxLength); more go in further updates. */
 export const SYNC_BATCH = 50;
@@ -53,6 +53,20 @@ export function syncUpdate(entries: PendingEntry[], info: (tag: IdTagRecord) => 
     }
   }
   return { send, unchanged };
+}
+
+/**
+ * The whole list for a round claimed with its other entries (`kept`: the list is at the top of the
+ * listVersion range, see LocalListSyncRepository.claim): those as the charger holds them, the marked
+ * ones as syncUpdate decides (a deleted token is left out: a Full update removes it so).
+ */
+export function fullUpdate(round: ClaimedRound & { kept: KeptEntry[] }, unchanged: PendingEntry[], send: NonNullable<Ocpp16.SendLocalListRequest['localAuthorizationList']>): Ocpp16.SendLocalListRequest {
+  const held = (e: { idTag: string; held: Record<string, unknown> }) => ({ idTag: e.idTag, idTagInfo: e.held as unknown as IdTagInfo });
+  return {
+    listVersion: round.listVersion,
+    updateType: 'Full',
+    localAuthorizationList: [...round.kept.map(held), ...unchanged.map(held), ...send.filter((e) => e.idTagInfo !== undefined)],
+  };
 }
 
 /** The SendLocalListMaxLength a refusal names (CommandExecutor.stationRefusal, before the update travels), if it is one. */
@@ -198,7 +212,9 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
       const { send, unchanged } = syncUpdate(pending.entries, (tag) => this.auth.fromLocal(tag, now));
       await this.repo.settled(stationId, unchanged);
       if (!send?.length) continue;
-      const request: OcppCommandRequest = { action: 'SendLocalList', payload: { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send }, timeoutMs };
+      const { kept } = pending;
+      const payload = kept ? fullUpdate({ ...pending, kept }, unchanged, send) : { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send };
+      const request: OcppCommandRequest = { action: 'SendLocalList', payload: payload as unknown as OcppCommandRequest['payload'], timeoutMs };
       // Run here when this replica holds the socket: its outcome is then final (recorded) when it returns.
       const local = ctx ?? this.registry.get(stationId);
       const reply: OcppCommandReply = await whileRenewing(
@@ -219,7 +235,8 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       const perMessage = perMessageLimit(reply);
-      if (perMessage !== undefined && perMessage < batch) {
+      // A Full update is one message: a list longer than the station takes per message cannot go so.
+      if (perMessage !== undefined && perMessage < batch && !kept) {
         // The station takes fewer entries per SendLocalList than a batch (its reported SendLocalListMaxLength).
         batch = perMessage;
         continue;

@@ -47,8 +47,8 @@ export class ReservationEffects implements OnModuleInit {
         expiryDate: parseOcppTime(req.expiryDate),
       });
       if (!recorded) {
-        throw new ConflictError(`reservation ${req.reservationId} belongs to another station`, {
-          reservationId: 'is in use at another station; leave it out to get a new one',
+        throw new ConflictError(`reservation ${req.reservationId} is held at another station`, {
+          reservationId: 'is held at another station; leave it out to get a new one',
         });
       }
     });

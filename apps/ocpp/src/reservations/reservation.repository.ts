@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OutboxWriter } from '@cpo/messaging';
-import { returnedRows } from '@cpo/platform';
+import { ConflictError, returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageTotal } from '../persistence/page.js';
 import { publishReservationUpdates, UPDATED_COLUMNS, updateOf } from './reservation-events.js';
@@ -58,8 +58,13 @@ const ENDED_BY_STATUS = `station_id = $1 AND EXISTS (SELECT 1 FROM connectors c 
     OR (status = 'Requested' AND replaced->>'status' IN ('Accepted', 'TimedOut') AND ($2 = 0 OR (replaced->>'connectorId')::int = $2)
       AND (replaced->>'expiryDate')::timestamptz > now()))`;
 
-/** Serialises moving `reservation_id_seq` past an explicit id with the `nextval`s that could race it. */
-const SEQUENCE_LOCK = 0x7265_7376; // "resv"
+/** Serialises the recordings of reservations (upsertRequested): its check and insert see the same rows. */
+const RECORDING_LOCK = 0x7265_7376; // "resv"
+
+/** The ids a reservation may take: OCPP 1.6's reservationId is a 32-bit integer, and we hand out 1 up. */
+const MAX_RESERVATION_ID = 2_147_483_647;
+/** A live reservation holding id `$id` somewhere (the charger may hold it), by the partial unique index `reservations_live`. */
+const held = (id: string) => `EXISTS (SELECT 1 FROM reservations r WHERE r.reservation_id = ${id} AND r.status IN ${LIVE_SQL})`;
 
 /**
  * Reservations (SQL). Every status change that is an outcome (not `Requested`, not the `Expired`
@@ -72,12 +77,24 @@ export class ReservationRepository {
     private readonly outbox: OutboxWriter,
   ) {}
 
+  /**
+   * An id for a ReserveNow that names none: the next of `reservation_id_seq` (which wraps around,
+   * migration 1766000007000) that no station holds (a live reservation, expired or not: the
+   * charger's clock may differ). Explicit ids do not move the sequence, so any of them, up to the
+   * top of the range, leaves it working; one ended is free again. Draws on, in one statement, past
+   * the ids held, and fails only when every id of the range is held.
+   */
   async nextId(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock_shared($1)`, [SEQUENCE_LOCK]);
-      const [row] = (await tx.query(`SELECT nextval('reservation_id_seq')::int AS id`)) as { id: number }[];
-      return row!.id;
-    });
+    const rows = (await this.db.query(
+      `WITH RECURSIVE draw(id, n) AS (
+         SELECT nextval('reservation_id_seq')::int, 1
+         UNION ALL
+         SELECT nextval('reservation_id_seq')::int, n + 1 FROM draw WHERE n < $1 AND ${held('draw.id')})
+       SELECT id FROM draw WHERE NOT ${held('draw.id')} LIMIT 1`,
+      [MAX_RESERVATION_ID],
+    )) as { id: number }[];
+    if (!rows[0]) throw new ConflictError('every reservation id is held by a reservation; cancel some first');
+    return rows[0].id;
   }
 
   /**
@@ -86,20 +103,25 @@ export class ReservationRepository {
    * charger answers (settleRequested): a refused replacement leaves the held one in place. One
    * still `Requested` keeps what it replaced (the charger holds that, not the request in flight),
    * or nothing. One that has ended (used, cancelled, expired, refused) stays
-   * as history beside the new one. An id ever used by another station is left alone and `false`
-   * returned. An explicit id moves the sequence past it, so an id we allocate later cannot collide.
+   * as history beside the new one, also at another station: the charger holds it no more. An id
+   * another station holds (live, not past its expiry) is left alone and `false` returned. An
+   * explicit id leaves our sequence alone: nextId skips the ids held when it hands one out.
    */
   async upsertRequested(r: { reservationId: number; stationId: string; connectorId: number; idTag: string; parentIdTag?: string; expiryDate: Date }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      // Also serialises the recordings of one id: the check below and the insert see the same rows.
-      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [SEQUENCE_LOCK]);
-      const [elsewhere] = (await tx.query(`SELECT 1 FROM reservations WHERE reservation_id = $1 AND station_id <> $2 LIMIT 1`, [r.reservationId, r.stationId])) as unknown[];
-      if (elsewhere) return false;
-      // A live reservation past its expiry has ended (it reads Expired): it becomes history, not replaced.
+      // Serialises the recordings of one id: the check below and the insert see the same rows.
+      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [RECORDING_LOCK]);
+      // A live reservation past its expiry has ended (it reads Expired): it becomes history, not
+      // replaced, and no longer holds its id at its station.
       await tx.query(
         `UPDATE reservations SET status = 'Expired', updated_at = now() WHERE reservation_id = $1 AND status IN ${LIVE_SQL} AND expiry_date <= now()`,
         [r.reservationId],
       );
+      const [elsewhere] = (await tx.query(`SELECT 1 FROM reservations WHERE reservation_id = $1 AND station_id <> $2 AND status IN ${LIVE_SQL} LIMIT 1`, [
+        r.reservationId,
+        r.stationId,
+      ])) as unknown[];
+      if (elsewhere) return false;
       await tx.query(
         `INSERT INTO reservations (reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, status)
          VALUES ($1, $2, $3, $4, $5, $6, 'Requested')
@@ -109,11 +131,6 @@ export class ReservationRepository {
              'idTag', reservations.id_tag, 'parentIdTag', reservations.parent_id_tag, 'expiryDate', reservations.expiry_date, 'status', reservations.status,
              'updatedAt', reservations.updated_at) END`,
         [r.reservationId, r.stationId, r.connectorId, r.idTag, r.parentIdTag ?? null, r.expiryDate],
-      );
-      // Never moves the sequence back: only an id beyond the last one handed out (or the first, before any) moves it.
-      await tx.query(
-        `SELECT setval('reservation_id_seq', $1) FROM reservation_id_seq WHERE $1 >= last_value AND ($1 > last_value OR NOT is_called)`,
-        [r.reservationId],
       );
       return true;
     });

@@ -9,7 +9,8 @@ const TAKEN_ON = new Set(['Accepted', 'AcceptedCanceled']);
 
 /**
  * Records the UpdateFirmware / GetDiagnostics a station accepted (a CallResult: UpdateFirmware's
- * is empty, GetDiagnostics' names the file, or none when there is nothing to upload), or may have
+ * is empty, GetDiagnostics' names the file, or none when there is nothing to upload: then recorded
+ * ended, `nothingToUpload`, with the station's diagnostics status `Idle`), or may have
  * got without our seeing its answer (`unanswered`: the failure, e.g. `timeout`). OCPP 1.6
  * Firmware/DiagnosticsStatusNotifications carry no request id (guide §2.3), so the station view
  * ties a status to this request only when it was received after the request was sent.
@@ -50,17 +51,23 @@ export class TransferRequestEffects implements OnModuleInit {
     };
     const diagnostics = async (ctx: StationContext, payload: JsonObject, fileName: string | null, unanswered?: CallFailure['kind']) => {
       const req = payload as unknown as Ocpp16.GetDiagnosticsRequest;
-      await this.transfers.recordTransferRequest(ctx.stationId, 'diagnostics', {
+      const request = {
         location: req.location,
         startTime: req.startTime ?? null,
         stopTime: req.stopTime ?? null,
         fileName,
         requestedAt: this.requestedAt(payload),
         ...(unanswered ? { unanswered } : {}),
-      });
+      };
+      // Answered without a file name: nothing to upload (OCPP 1.6), so no status will follow.
+      if (fileName === null && !unanswered) await this.transfers.recordNothingToUpload(ctx.stationId, request, new Date());
+      else await this.transfers.recordTransferRequest(ctx.stationId, 'diagnostics', request);
     };
     this.executor.afterAnswer('UpdateFirmware', (ctx, payload) => firmware(ctx, payload));
-    this.executor.afterAnswer('GetDiagnostics', (ctx, payload, answer) => diagnostics(ctx, payload, (answer as unknown as Ocpp16.GetDiagnosticsResponse).fileName ?? null));
+    this.executor.afterAnswer('GetDiagnostics', (ctx, payload, answer) => {
+      const { fileName } = answer as unknown as Ocpp16.GetDiagnosticsResponse;
+      return diagnostics(ctx, payload, typeof fileName === 'string' && fileName !== '' ? fileName : null);
+    });
     // Neither has a refusal (UpdateFirmware.conf is empty; GetDiagnostics' tells at most that there is
     // nothing to upload), and chargers that answer only once the download has begun, or the archive
     // is built (its name is the answer), time out: a request

@@ -47,6 +47,19 @@ export class TransferRepository {
   }
 
   /**
+   * A GetDiagnostics the station answered without a fileName: OCPP 1.6 leaves it out when there is
+   * nothing to upload, so no DiagnosticsStatusNotification follows. The request is recorded ended
+   * (`nothingToUpload`), with the station's diagnostics status `Idle` (no diagnostics task going on,
+   * the 1.6 status for it) at `at`, the answer's time: the request shows it, as a status received after it.
+   */
+  async recordNothingToUpload(id: string, request: Record<string, unknown>, at: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE stations SET diagnostics_request = $2::jsonb || '{"nothingToUpload": true}'::jsonb, diagnostics_status = 'Idle', diagnostics_status_at = $3, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(request), at],
+    );
+  }
+
+  /**
    * A signed firmware update or log upload the station accepted (security extension: it names a
    * requestId), with the station's latest status when that status named this request and came
    * after it was sent: the charger may report before its answer to us is processed.
@@ -117,8 +130,10 @@ export class TransferRepository {
    * since the request): it runs the new firmware, and the request is recorded `Installed`, flagged
    * `installedInferredFromBoot`. Many chargers report Installing, reboot, and then only boot, so
    * the request read Installing for ever. A boot on the same version tells nothing (still pending,
-   * or failed): left as it is. Nothing either for a request recorded before its version was kept, or
-   * from a station that had reported none. Returns the request it recorded installed, if it did.
+   * or failed): left as it is. Nothing either for a request recorded before its version was kept.
+   * A station that had reported none (`firmwareVersionBefore` null) and now reports one also booted
+   * on another firmware (`firmwareVersion` is only given here when reported). Returns the request it
+   * recorded installed, if it did.
    */
   async recordInstalledAtBoot(tx: EntityManager, id: string, firmwareVersion: string, at: Date): Promise<{ requestedAt: Date; requestId?: number } | undefined> {
     const requested = `(firmware_request->>'requestedAt')::timestamptz`;
@@ -128,7 +143,7 @@ export class TransferRepository {
          firmware_request = firmware_request || jsonb_build_object('${INFERRED}', true) || CASE WHEN firmware_request->'requestId' IS NULL THEN '{}'::jsonb
            ELSE jsonb_build_object('status', 'Installed', 'statusAt', to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END,
          updated_at = now()
-       WHERE id = $1 AND jsonb_typeof(firmware_request->'firmwareVersionBefore') = 'string' AND firmware_request->>'firmwareVersionBefore' <> $2
+       WHERE id = $1 AND jsonb_typeof(firmware_request->'firmwareVersionBefore') IN ('string', 'null') AND firmware_request->>'firmwareVersionBefore' IS DISTINCT FROM $2
          AND $3::timestamptz >= ${requested}
          AND COALESCE(CASE WHEN firmware_request->'requestId' IS NULL THEN ${plainStatus} ELSE firmware_request->>'status' END, '') = ANY($4::text[])
        RETURNING ${requested} AS requested_at, (firmware_request->>'requestId')::bigint AS request_id`,
