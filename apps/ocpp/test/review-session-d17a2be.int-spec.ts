@@ -37,7 +37,7 @@ describe('review of d17a2be', () => {
   });
 
   /** A charger that records every GetConfiguration (the keys asked; [] for the whole configuration) and accepts what it is sent. */
-  async function online(identity: string, reads: string[][], boot: { chargePointSerialNumber?: string; chargeBoxSerialNumber?: string } = {}) {
+  async function online(identity: string, reads: string[][], boot: { chargePointSerialNumber?: string; chargeBoxSerialNumber?: string; firmwareVersion?: string } = {}) {
     const cp = new ChargePoint16({ identity, url: h.wsUrl, reconnect: false });
     cp.handle('GetConfiguration', (req) => {
       reads.push(req.key ?? []);
@@ -68,8 +68,7 @@ describe('review of d17a2be', () => {
     ((await h.db.query(`SELECT configuration->$2->>'value' AS value FROM stations WHERE id = $1`, [stationId, key])) as { value: string | null }[])[0]?.value;
   const wholeReads = (reads: string[][]) => reads.filter((k) => k.length === 0).length;
 
-  // Fails until the defect it shows is fixed (see the review report): then `it`.
-  it.failing('a firmware Installed sent after the reboot into the new firmware (OCPP 1.6 order) has that firmware configuration read, not the one of some later boot', async () => {
+  it('a firmware Installed sent after the reboot into the new firmware (OCPP 1.6 order) has that firmware configuration read, not the one of some later boot', async () => {
     const identity = uniqueStation('RVFW');
     const reads: string[][] = [];
     let cp = await online(identity, reads);
@@ -80,8 +79,38 @@ describe('review of d17a2be', () => {
     await cp.stop();
     cp = await online(identity, reads);
     await send(cp, 'FirmwareStatusNotification', { status: 'Installed' });
-    // The new firmware's keys should be read now; the code defers it to the charger's next boot (maybe weeks away).
+    // The new firmware's keys are read now, not at the charger's next boot (maybe weeks away).
     expect(await eventually(async () => wholeReads(reads) === 2, 3000)).toBe(true);
+  });
+
+  it('a firmware Installed after a boot on a new firmwareVersion (read at that boot) reads nothing again, now or at the next boot', async () => {
+    const identity = uniqueStation('RVFW');
+    const reads: string[][] = [];
+    let cp = await online(identity, reads);
+    expect(await eventually(async () => wholeReads(reads) === 1)).toBe(true);
+    await send(cp, 'FirmwareStatusNotification', { status: 'Installing' });
+    await cp.stop();
+    cp = await online(identity, reads, { firmwareVersion: '2.0' });
+    expect(await eventually(async () => wholeReads(reads) === 2)).toBe(true);
+    await send(cp, 'FirmwareStatusNotification', { status: 'Installed' });
+    await cp.stop();
+    cp = await online(identity, reads, { firmwareVersion: '2.0' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(wholeReads(reads)).toBe(2);
+  });
+
+  it('a firmware Installed reported before the reboot into it has the configuration read by that boot', async () => {
+    const identity = uniqueStation('RVFW');
+    const reads: string[][] = [];
+    let cp = await online(identity, reads);
+    expect(await eventually(async () => wholeReads(reads) === 1)).toBe(true);
+    await send(cp, 'FirmwareStatusNotification', { status: 'Installing' });
+    await send(cp, 'FirmwareStatusNotification', { status: 'Installed' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(wholeReads(reads)).toBe(1);
+    await cp.stop();
+    cp = await online(identity, reads);
+    expect(await eventually(async () => wholeReads(reads) === 2)).toBe(true);
   });
 
   it('a unit that stops reporting its serial number (absent now, stored before) is not a replaced unit: its profiles stay listed', async () => {

@@ -39,17 +39,18 @@ export class Onboarding implements OnModuleInit {
     // Before the limits are sent after a boot or connection (StationLimitsConsumer runs later): they are built on what this reads.
     this.lifecycle.onAccepted(async (ctx, { bootChanged }) => {
       if (bootChanged) return this.onboard(ctx);
-      await this.readWhatIsDue(ctx);
+      await this.readDue(ctx);
     });
-    this.lifecycle.onConnected((ctx) => this.readWhatIsDue(ctx));
+    this.lifecycle.onConnected((ctx) => this.readDue(ctx));
   }
 
   /**
    * The whole configuration when it has not been read yet, else the capability keys when a boot
    * asked for them (after a change answered RebootRequired, an accepted Reset) and they have not
-   * been read since: one query for the state, and for most boots nothing more.
+   * been read since: one query for the state, and for most boots nothing more. Also after a firmware
+   * install reported once the station rebooted into it (`StationService.uploadStatus`).
    */
-  private async readWhatIsDue(ctx: StationContext): Promise<void> {
+  async readDue(ctx: StationContext): Promise<void> {
     const { read, rereadSince } = await this.configuration.configurationState(ctx.stationId);
     if (!read) await this.onboard(ctx);
     else if (rereadSince !== undefined) await this.once(ctx, () => this.reread(ctx, rereadSince));

@@ -7,6 +7,7 @@ import type { OcppConfig } from '../config.js';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
+import { FirmwareReread } from './firmware-reread.js';
 import { AuthorizationKeyRotation } from './authorization-key-rotation.js';
 import { CERTIFICATE_AUTHORITY, type CheckedRequest, type ChargerCertificateAuthority } from './certificate-authority.js';
 import { securityEventLabel } from './security-events.js';
@@ -31,6 +32,7 @@ export class SecurityHandlers implements OnModuleInit {
     private readonly metrics: OcppMetrics,
     private readonly executor: CommandExecutor,
     private readonly keys: AuthorizationKeyRotation,
+    private readonly firmware: FirmwareReread,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     /** Set with OCPP_SIGN_CERTIFICATE=ca. */
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: ChargerCertificateAuthority | null,
@@ -65,12 +67,17 @@ export class SecurityHandlers implements OnModuleInit {
       await this.stations.uploadStatus(ctx.stationId, 'log', req.status, call.receivedAt, { action: 'LogStatusNotification', payload: req }, req.requestId);
       return {};
     });
-    this.dispatcher.handle('SignedFirmwareStatusNotification', async (req, ctx, call) => {
-      // A signed update is a firmware update: its progress is the station's firmware status (and
-      // its current request's when it names that request's requestId).
-      await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'SignedFirmwareStatusNotification', payload: req }, req.requestId);
-      return {};
-    });
+    this.dispatcher.handle(
+      'SignedFirmwareStatusNotification',
+      async (req, ctx, call) => {
+        // A signed update is a firmware update: its progress is the station's firmware status (and
+        // its current request's when it names that request's requestId).
+        const { readConfiguration } = await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'SignedFirmwareStatusNotification', payload: req }, req.requestId);
+        this.firmware.mark(ctx, readConfiguration);
+        return {};
+      },
+      (_req, _conf, ctx) => this.firmware.after(ctx),
+    );
     this.dispatcher.handle(
       'SignCertificate',
       async (req, ctx) => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CapabilitiesChange } from './capabilities.js';
 import type { BootReread, PendingChange } from './reboot-reread.js';
@@ -107,6 +108,25 @@ export class StationConfigurationRepository {
          updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(change.keys), JSON.stringify(change.capabilities)],
     );
+  }
+
+  /**
+   * A firmware install reported (`Installed`; before the status is recorded): a new firmware may have
+   * other keys, even under the same firmwareVersion. Reported after the reboot into it (OCPP 1.6's
+   * order: the station booted after its previous firmware status), the whole configuration is due
+   * now (unless read since that boot: a boot on a new firmwareVersion reads it); reported before
+   * its reboot, by the next boot. True when the read is due now.
+   */
+  async firmwareInstalled(tx: EntityManager, id: string): Promise<boolean> {
+    const rows = returnedRows<{ now: boolean }>(await tx.query(
+      `WITH s AS (SELECT booted_at > firmware_status_at AS rebooted, configuration_read_at < booted_at AS read_before FROM stations WHERE id = $1 FOR UPDATE)
+       UPDATE stations t SET boot_reread = CASE WHEN s.rebooted THEN t.boot_reread ELSE 'whole' END,
+         configuration_read_at = CASE WHEN s.rebooted AND s.read_before THEN NULL ELSE t.configuration_read_at END, updated_at = now()
+       FROM s WHERE t.id = $1
+       RETURNING COALESCE(s.rebooted, false) AND t.configuration_read_at IS NULL AS now`,
+      [id],
+    ));
+    return rows[0]?.now ?? false;
   }
 
   /** What the next boot must re-read (`whole` covers `keys`, so it is never lowered). */

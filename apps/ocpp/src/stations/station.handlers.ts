@@ -3,6 +3,7 @@ import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { ConnectorNotices } from './connector-notices.js';
+import { FirmwareReread } from './firmware-reread.js';
 import { StationService } from './station.service.js';
 
 /** Charger-initiated station messages (Core and FirmwareManagement profiles). */
@@ -14,6 +15,7 @@ export class StationHandlers implements OnModuleInit {
     private readonly lifecycle: StationLifecycle,
     private readonly reservations: ReservationRepository,
     private readonly connectors: ConnectorNotices,
+    private readonly firmware: FirmwareReread,
   ) {}
 
   onModuleInit(): void {
@@ -41,10 +43,15 @@ export class StationHandlers implements OnModuleInit {
       if (req.status === 'Faulted' || req.status === 'Unavailable') await this.reservations.endOnInoperative(ctx.stationId, req.connectorId, req.status);
       return {};
     });
-    this.dispatcher.handle('FirmwareStatusNotification', async (req, ctx, call) => {
-      await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'FirmwareStatusNotification', payload: req });
-      return {};
-    });
+    this.dispatcher.handle(
+      'FirmwareStatusNotification',
+      async (req, ctx, call) => {
+        const { readConfiguration } = await this.stations.uploadStatus(ctx.stationId, 'firmware', req.status, call.receivedAt, { action: 'FirmwareStatusNotification', payload: req });
+        this.firmware.mark(ctx, readConfiguration);
+        return {};
+      },
+      (_req, _conf, ctx) => this.firmware.after(ctx),
+    );
     this.dispatcher.handle('DiagnosticsStatusNotification', async (req, ctx, call) => {
       await this.stations.uploadStatus(ctx.stationId, 'diagnostics', req.status, call.receivedAt, { action: 'DiagnosticsStatusNotification', payload: req });
       return {};

@@ -206,17 +206,26 @@ export class StationService {
    * Where a transfer stands (on the station), and the notification as it came (the station's
    * messages). A security-extension status naming a requestId is also the status of the station's
    * current signed firmware update / log upload when that is the request it names; one without a
-   * requestId (e.g. `Idle`) or naming another is the station's status only.
+   * requestId (e.g. `Idle`) or naming another is the station's status only. `readConfiguration`: a
+   * firmware installed since the station's last boot, whose configuration is to be read now.
    */
-  async uploadStatus(stationId: string, kind: UploadKind, status: string, at: Date, message: { action: string; payload: object }, requestId?: number): Promise<void> {
+  async uploadStatus(
+    stationId: string,
+    kind: UploadKind,
+    status: string,
+    at: Date,
+    message: { action: string; payload: object },
+    requestId?: number,
+  ): Promise<{ readConfiguration: boolean }> {
     // Any integer is schema-valid (and anything passes under lenient validation); a requestId our
     // columns cannot hold names no request of ours, and must not fail the message.
     const named = typeof requestId === 'number' && Number.isSafeInteger(requestId) ? requestId : undefined;
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
+      // A new firmware may have other keys, even under the same firmwareVersion: read them all, now or
+      // at its boot (compared with the status before this one).
+      const installed = kind === 'firmware' && rereadAtBoot({ action: 'FirmwareStatus', status }) === 'whole';
+      const readNow = installed && (await this.configuration.firmwareInstalled(tx, stationId));
       await this.transfers.recordUploadStatus(tx, stationId, kind, status, at, named);
-      // A new firmware may have other keys, even under the same firmwareVersion: its boot reads them all.
-      const reread = kind === 'firmware' ? rereadAtBoot({ action: 'FirmwareStatus', status }) : undefined;
-      if (reread) await this.configuration.rereadAtBoot(stationId, reread, tx);
       if (named !== undefined && kind !== 'diagnostics') await this.transfers.recordRequestStatus(tx, stationId, kind, named, status, at);
       await this.stations.storeMessage(tx, stationId, message.action, message.payload);
       // Log uploads (GetLog) have no event: the brief's late outcomes are firmware and diagnostics.
@@ -224,6 +233,7 @@ export class StationService {
         const request = await this.transfers.requestOf(tx, stationId, kind, at, named);
         await this.publishTransfer(tx, kind, { stationId, status, statusAt: at, requestId: named, requestedAt: request?.requestedAt });
       }
+      return { readConfiguration: readNow };
     });
   }
 

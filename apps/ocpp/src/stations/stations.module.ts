@@ -10,6 +10,7 @@ import { AvailabilityRepository } from './availability.repository.js';
 import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { ConnectorNotices } from './connector-notices.js';
+import { FirmwareReread } from './firmware-reread.js';
 import { Onboarding } from './onboarding.js';
 import { SecurityHandlers } from './security.handlers.js';
 import { StationHandlers } from './station.handlers.js';
@@ -43,6 +44,7 @@ import { TransferRepository } from './transfer.repository.js';
     AvailabilityRepository,
     AvailabilityEffects,
     Onboarding,
+    FirmwareReread,
     ConnectorNotices,
   ],
   exports: [StationService, ConnectorNotices],
