@@ -124,6 +124,18 @@ describe('review of d17a2be', () => {
     expect(await ids(identity)).toEqual([930]);
   });
 
+  it('a unit that stops reporting its serial number is not onboarded again, and keeps the serial it reported', async () => {
+    const identity = uniqueStation('RVSN');
+    const reads: string[][] = [];
+    const first = await online(identity, reads, { chargePointSerialNumber: 'SN-1' });
+    expect(await eventually(async () => wholeReads(reads) === 1)).toBe(true);
+    await first.stop();
+    await online(identity, reads);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(wholeReads(reads)).toBe(1);
+    expect(((await h.db.query(`SELECT serial_number FROM stations WHERE id = $1`, [identity])) as { serial_number: string | null }[])[0]?.serial_number).toBe('SN-1');
+  });
+
   it("a RemoteStartTransaction's TxProfile without a connector goes from the list when the charger clears that connector's TxProfiles", async () => {
     const identity = uniqueStation('RVRS');
     const cp = await online(identity, []);

@@ -102,6 +102,8 @@ export class StationRepository {
    * the old one's identity: same model and firmware, but its own (factory) configuration. Another
    * unit or firmware also forgets what smart charging learned of the one before (LEARNED_CAPABILITIES);
    * a boot that only follows a refused one (Pending, Rejected) keeps it: the unit is the same.
+   * A serial number left out (optional, and some firmware drops it) is no sign of another unit: the
+   * one reported before is kept.
    * Every boot is a reboot: the changes the charger answered `RebootRequired` for take effect
    * (pending_configuration applied to the configuration and the capabilities), and what the reboot
    * must re-read is set: the capability keys (`configuration_reread_at`, when changes were pending or
@@ -110,11 +112,12 @@ export class StationRepository {
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
     const rows = returnedRows<{ changed: boolean }>(await tx.query(
       `WITH unit AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
-                            OR serial_number IS DISTINCT FROM $4 OR charge_box_serial_number IS DISTINCT FROM $5) AS other,
+                            OR ($4::text IS NOT NULL AND serial_number IS DISTINCT FROM $4)
+                            OR ($5::text IS NOT NULL AND charge_box_serial_number IS DISTINCT FROM $5)) AS other,
                             last_boot_status IS DISTINCT FROM 'Accepted' AS refused, pending_configuration AS pending, boot_reread
                        FROM stations WHERE id = $1 FOR UPDATE),
             old AS (SELECT other OR refused AS changed, other, pending, boot_reread FROM unit)
-       UPDATE stations s SET vendor = $2, model = $3, serial_number = $4, charge_box_serial_number = $5, firmware_version = $6,
+       UPDATE stations s SET vendor = $2, model = $3, serial_number = COALESCE($4, s.serial_number), charge_box_serial_number = COALESCE($5, s.charge_box_serial_number), firmware_version = $6,
          iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12,
          configuration = CASE WHEN jsonb_typeof(old.pending->'keys') = 'object'
            THEN (CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) || (old.pending->'keys') ELSE s.configuration END,
