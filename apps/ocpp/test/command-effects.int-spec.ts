@@ -7,6 +7,7 @@ import { eventually, testServers } from '@cpo/testing';
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { ProfileRetry } from '../src/smart-charging/profile-retry.js';
 import { api, readOnlyConfiguration, send, startOcpp, testChargers, uniqueStation, type OcppHarness } from './harness.js';
+import { configurationAnswer } from './configuration-fixtures.js';
 
 type Row = { chargingProfileId: number; state: string; applied: unknown };
 
@@ -198,10 +199,7 @@ describe('effects of operator commands', () => {
     const find = (key: string) => [...config.keys()].find((k) => k.toLowerCase() === key.toLowerCase());
     const cp = await booted(uniqueStation('EFX'), (c) => {
       c.handle('GetConfiguration', (req) => {
-        const asked = req.key ?? [];
-        const known = [...config].filter(([k]) => !asked.length || asked.some((w) => w.toLowerCase() === k.toLowerCase()));
-        const unknownKey = asked.filter((w) => find(w) === undefined);
-        return { configurationKey: known.map(([key, value]) => ({ key, value, readonly: false })), ...(unknownKey.length ? { unknownKey } : {}) };
+        return configurationAnswer(config, req.key ?? []);
       });
       c.handle('ChangeConfiguration', (req) => {
         const key = find(req.key);

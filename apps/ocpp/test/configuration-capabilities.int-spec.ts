@@ -1,6 +1,7 @@
 import { eventually } from '@cpo/testing';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { api, ocppSuite, uniqueStation } from './harness.js';
+import { configurationAnswer, DERIVED_AT_ONBOARDING, ONBOARDING_KEYS } from './configuration-fixtures.js';
 
 /**
  * The smart-charging capabilities derived from a charger's configuration follow every answer that
@@ -11,23 +12,8 @@ import { api, ocppSuite, uniqueStation } from './harness.js';
 describe('derived capabilities kept in step with partial GetConfiguration and ChangeConfiguration answers', () => {
   const { ocpp, booted, command } = ocppSuite();
 
-  const onboarding = {
-    NumberOfConnectors: '2',
-    SupportedFeatureProfiles: 'Core,SmartCharging',
-    ChargeProfileMaxStackLevel: '8',
-    ChargingScheduleAllowedChargingRateUnit: 'Current',
-    ChargingScheduleMaxPeriods: '24',
-    MaxChargingProfilesInstalled: '10',
-    HeartbeatInterval: '300',
-  };
-  const derivedAtOnboarding = {
-    numberOfConnectors: 2,
-    supportedFeatureProfiles: ['Core', 'SmartCharging'],
-    chargeProfileMaxStackLevel: 8,
-    allowedChargingRateUnits: ['A'],
-    chargingScheduleMaxPeriods: 24,
-    maxChargingProfilesInstalled: 10,
-  };
+  const onboarding = ONBOARDING_KEYS;
+  const derivedAtOnboarding = DERIVED_AT_ONBOARDING;
   const learned = { wholeAmperesOnly: true, chargePointMaxProfileRefused: true };
 
   /**
@@ -40,10 +26,7 @@ describe('derived capabilities kept in step with partial GetConfiguration and Ch
     const find = (key: string) => [...config.keys()].find((k) => k.toLowerCase() === key.toLowerCase());
     const cp = await booted(uniqueStation('CAPCFG'), (c) => {
       c.handle('GetConfiguration', (req) => {
-        const asked = req.key ?? [];
-        const known = [...config].filter(([k]) => !asked.length || asked.some((w) => w.toLowerCase() === k.toLowerCase()));
-        const unknownKey = asked.filter((w) => find(w) === undefined);
-        return { configurationKey: known.map(([key, value]) => ({ key, value, readonly: true })), ...(unknownKey.length ? { unknownKey } : {}) };
+        return configurationAnswer(config, req.key ?? [], true);
       });
       c.handle('ChangeConfiguration', (req) => {
         const key = find(req.key);

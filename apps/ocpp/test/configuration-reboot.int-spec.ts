@@ -3,6 +3,7 @@ import { eventually } from '@cpo/testing';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { api, ocppSuite, send, uniqueStation } from './harness.js';
 import { onlineProfileCharger, planOn, smartChargingService } from './smart-charging-harness.js';
+import { configurationAnswer, DERIVED_AT_ONBOARDING, ONBOARDING_KEYS } from './configuration-fixtures.js';
 
 /**
  * A ChangeConfiguration answered `RebootRequired` is accepted but only takes effect when the charger
@@ -14,23 +15,8 @@ import { onlineProfileCharger, planOn, smartChargingService } from './smart-char
 describe('configuration changes that take effect at the reboot', () => {
   const { ocpp, booted, command } = ocppSuite();
 
-  const onboarding = {
-    NumberOfConnectors: '2',
-    SupportedFeatureProfiles: 'Core,SmartCharging',
-    ChargeProfileMaxStackLevel: '8',
-    ChargingScheduleAllowedChargingRateUnit: 'Current',
-    ChargingScheduleMaxPeriods: '24',
-    MaxChargingProfilesInstalled: '10',
-    HeartbeatInterval: '300',
-  };
-  const derivedAtOnboarding = {
-    numberOfConnectors: 2,
-    supportedFeatureProfiles: ['Core', 'SmartCharging'],
-    chargeProfileMaxStackLevel: 8,
-    allowedChargingRateUnits: ['A'],
-    chargingScheduleMaxPeriods: 24,
-    maxChargingProfilesInstalled: 10,
-  };
+  const onboarding = ONBOARDING_KEYS;
+  const derivedAtOnboarding = DERIVED_AT_ONBOARDING;
 
   /**
    * A charger with `config` as its configuration (the one it runs and reports), answering
@@ -51,9 +37,7 @@ describe('configuration changes that take effect at the reboot', () => {
         const asked = req.key ?? [];
         reads.push(asked);
         if (behaviour.failReads) throw new Error('busy');
-        const known = [...config].filter(([k]) => !asked.length || asked.some((w) => w.toLowerCase() === k.toLowerCase()));
-        const unknownKey = asked.filter((w) => find(w) === undefined);
-        return { configurationKey: known.map(([key, value]) => ({ key, value, readonly: false })), ...(unknownKey.length ? { unknownKey } : {}) };
+        return configurationAnswer(config, asked);
       });
       c.handle('ChangeConfiguration', (req) => {
         const key = find(req.key);
