@@ -226,6 +226,12 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
       }
+      if (reply.status === 'ok' && reply.payload['status'] === 'VersionMismatch' && kept) {
+        // The Full list at version 1 after the top of the range: OCPP 1.6 orders Differential updates
+        // only, but some chargers check every version. Sending it again would meet the same answer.
+        this.logger.warn({ stationId }, 'local list at the top of the version range: the charger refused a Full list at version 1 (VersionMismatch); send it a Full list at a version it takes');
+        return 'done';
+      }
       if (reply.status === 'ok' && reply.payload['status'] === 'VersionMismatch') {
         // Read again: the operator's own update (not claimed: it names its version), in flight when
         // this round read the version, moved it first, and the next round sends at the new one.

@@ -51,11 +51,16 @@ export class TransferRepository {
    * nothing to upload, so no DiagnosticsStatusNotification follows. The request is recorded ended
    * (`nothingToUpload`), with the station's diagnostics status `Idle` (no diagnostics task going on,
    * the 1.6 status for it) at `at`, the answer's time: the request shows it, as a status received after it.
+   * Unless a status came since the request was sent (`requestedAt`): some chargers leave the optional
+   * fileName out and upload anyway, and may report before this runs; their status stays, and one
+   * other than Idle means there is something to upload (so does a later one: `recordUploadStatus`).
    */
-  async recordNothingToUpload(id: string, request: Record<string, unknown>, at: Date): Promise<void> {
+  async recordNothingToUpload(id: string, request: { requestedAt: string } & Record<string, unknown>, at: Date): Promise<void> {
     await this.db.query(
-      `UPDATE stations SET diagnostics_request = $2::jsonb || '{"nothingToUpload": true}'::jsonb, diagnostics_status = 'Idle', diagnostics_status_at = $3, updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(request), at],
+      `UPDATE stations SET diagnostics_request = $2::jsonb || CASE WHEN diagnostics_status_at >= $4::timestamptz AND diagnostics_status <> 'Idle' THEN '{}'::jsonb ELSE '{"nothingToUpload": true}'::jsonb END,
+         diagnostics_status = CASE WHEN diagnostics_status_at >= $4::timestamptz THEN diagnostics_status ELSE 'Idle' END,
+         diagnostics_status_at = CASE WHEN diagnostics_status_at >= $4::timestamptz THEN diagnostics_status_at ELSE $3 END, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(request), at, request.requestedAt],
     );
   }
 
@@ -84,7 +89,11 @@ export class TransferRepository {
   async recordUploadStatus(tx: EntityManager, id: string, kind: UploadKind, status: string, at: Date, requestId?: number): Promise<void> {
     const column = `${kind}_status`;
     // A reported status replaces an Installed inferred from a boot: the plain request shows it now.
-    const named = kind === 'diagnostics' ? '' : `, ${column}_request_id = $4${kind === 'firmware' ? `, ${UNINFERRED_PLAIN}` : ''}`;
+    // A diagnostics status other than Idle: something is being uploaded after all (a fileName left out).
+    const named =
+      kind === 'diagnostics'
+        ? `, diagnostics_request = CASE WHEN $2 <> 'Idle' THEN diagnostics_request - 'nothingToUpload' ELSE diagnostics_request END`
+        : `, ${column}_request_id = $4${kind === 'firmware' ? `, ${UNINFERRED_PLAIN}` : ''}`;
     const keepOutcome =
       kind === 'log'
         ? ''
@@ -132,7 +141,10 @@ export class TransferRepository {
    * the request read Installing for ever. A boot on the same version tells nothing (still pending,
    * or failed): left as it is. Nothing either for a request recorded before its version was kept.
    * A station that had reported none (`firmwareVersionBefore` null) and now reports one also booted
-   * on another firmware (`firmwareVersion` is only given here when reported). Returns the request it
+   * on another firmware (`firmwareVersion` is only given here when reported), but only with a status
+   * since the request saying the update was under way: null is also a station never seen booting
+   * (one that reconnected without a boot when it moved here), whose first boot tells nothing of the
+   * update. Returns the request it
    * recorded installed, if it did.
    */
   async recordInstalledAtBoot(tx: EntityManager, id: string, firmwareVersion: string, at: Date): Promise<{ requestedAt: Date; requestId?: number } | undefined> {
@@ -145,9 +157,10 @@ export class TransferRepository {
          updated_at = now()
        WHERE id = $1 AND jsonb_typeof(firmware_request->'firmwareVersionBefore') IN ('string', 'null') AND firmware_request->>'firmwareVersionBefore' IS DISTINCT FROM $2
          AND $3::timestamptz >= ${requested}
-         AND COALESCE(CASE WHEN firmware_request->'requestId' IS NULL THEN ${plainStatus} ELSE firmware_request->>'status' END, '') = ANY($4::text[])
+         AND COALESCE(CASE WHEN firmware_request->'requestId' IS NULL THEN ${plainStatus} ELSE firmware_request->>'status' END, '')
+           = ANY(CASE WHEN jsonb_typeof(firmware_request->'firmwareVersionBefore') = 'string' THEN $4::text[] ELSE $5::text[] END)
        RETURNING ${requested} AS requested_at, (firmware_request->>'requestId')::bigint AS request_id`,
-      [id, firmwareVersion, at, ['', ...BEFORE_INSTALL]],
+      [id, firmwareVersion, at, ['', ...BEFORE_INSTALL], BEFORE_INSTALL],
     ));
     const row = rows[0] as { requested_at: Date; request_id: string | null } | undefined;
     return row && { requestedAt: row.requested_at, ...(row.request_id === null ? {} : { requestId: Number(row.request_id) }) };
