@@ -147,8 +147,11 @@ describe('OCPP 1.6 conformance walk (guide §5)', () => {
   it('duplicate message ids: a replay gets the stored answer, the same id in flight or reused is a ProtocolError', async () => {
     const raw = await RawClient.open(`${h.wsUrl}/${uniqueStation('DUP')}`);
     try {
-      const first = (await raw.call('BootNotification', boot, 'id-1')) as unknown[];
-      raw.send([2, 'id-1', 'BootNotification', boot]);
+      // A boot is never replayed (a reboot, its answer carries the time): docs/ocpp.md "Message ids".
+      expect(await raw.call('BootNotification', boot, 'id-0')).toEqual([3, 'id-0', expect.objectContaining({ status: 'Accepted' })]);
+      const data = { vendorId: 'V', messageId: 'M', data: 'x' };
+      const first = (await raw.call('DataTransfer', data, 'id-1')) as unknown[];
+      raw.send([2, 'id-1', 'DataTransfer', data]);
       expect(await raw.answer()).toEqual(first);
       raw.send([2, 'id-1', 'Heartbeat', {}]);
       expect(await raw.answer()).toEqual([4, 'id-1', 'ProtocolError', expect.any(String), {}]);

@@ -5,7 +5,8 @@
  */
 import { ACTIONS_16, CP_ACTIONS_16, validateRequest16 } from '@cpo/ocpp-protocol';
 
-const MAX_ID = 36;
+/** Ids the service accepts (MAX_INBOUND_UNIQUE_ID_LENGTH; OCPP-J says 36, chargers send longer). */
+const MAX_ID = 128;
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32) and random values
@@ -227,7 +228,8 @@ function oracle(text: string, served: ReadonlySet<string>): Expectation {
   }
   if (!Array.isArray(data)) return { answer: 'none', stored: true };
   const [type, id, action, payload] = data as unknown[];
-  const readableId = typeof id === 'string' ? id : undefined;
+  // A non-negative integer id is read as its string form (and answered as the number).
+  const readableId = typeof id === 'string' ? id : typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? String(id) : undefined;
   if (typeof type !== 'number' || !Number.isInteger(type)) {
     // Unreadable message type: answer when the id can be read.
     return readableId === undefined ? { answer: 'none', stored: true } : { answer: 'error', id: readableId, codes: ['FormationViolation'], stored: true };
@@ -241,7 +243,8 @@ function oracle(text: string, served: ReadonlySet<string>): Expectation {
       readableId.length <= MAX_ID &&
       (type === 3
         ? data.length === 3 && isObject(data[2])
-        : data.length === 5 && typeof data[2] === 'string' && data[2].length > 0 && typeof data[3] === 'string' && isObject(data[4]));
+        : // A CALLERROR without details, or with a null description, still carries its code.
+          (data.length === 4 || data.length === 5) && typeof data[2] === 'string' && data[2].length > 0 && (typeof data[3] === 'string' || data[3] === null || data[3] === undefined));
     return { answer: 'none', stored: !wellFormed };
   }
   if (readableId === undefined) return { answer: 'none', stored: true };
@@ -283,9 +286,9 @@ export function generator(rng: Rng, socketNo: number, served: ReadonlySet<string
     // wrong types for message type
     [6, () => JSON.stringify([rng.pick(['2', 2.5, null, true, [], {}, -2, 0, 1, 5, 6, 99, 2 ** 53]), freshId(), 'Heartbeat', {}])],
     // wrong types for id
-    [5, () => JSON.stringify([2, rng.pick([null, 12, 1.5, true, [], {}, ['x']]), 'Heartbeat', {}])],
+    [5, () => JSON.stringify([2, rng.pick([null, socketNo * 1_000_000 + n++, 1.5, -3, true, [], {}, ['x']]), 'Heartbeat', {}])],
     // empty and huge ids
-    [5, () => call('Heartbeat', {}, rng.pick(['', `${freshId()}-${'x'.repeat(rng.int(MAX_ID, 40))}`, `${freshId()}-${'y'.repeat(rng.int(1000, 20_000))}`]))],
+    [5, () => call('Heartbeat', {}, rng.pick(['', `${freshId()}-${'x'.repeat(rng.int(MAX_ID, MAX_ID + 4))}`, `${freshId()}-${'y'.repeat(rng.int(1000, 20_000))}`]))],
     // wrong types for action
     [4, () => JSON.stringify([2, freshId(), rng.pick([null, 1, '', [], {}, true]), {}])],
     // wrong types for payload

@@ -129,7 +129,9 @@ describe(`OCPP endpoint fuzzing (FUZZ_SEED=${SEED})`, () => {
         }
         const answeredErrors = new Map<string, number>();
         for (const answer of socket.answers) {
-          const [type, id] = answer;
+          const [type] = answer;
+          // A numeric id is answered as the number it came as; expectations name it as a string.
+          const id = String(answer[1]);
           const list = byId.get(id);
           const e = list?.shift();
           const label = `${type === 3 ? 'CALLRESULT' : `CALLERROR ${String(answer[2])}`} for ${sent.get(id) ?? JSON.stringify(String(id).slice(0, 60))}`;

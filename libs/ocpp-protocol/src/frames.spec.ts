@@ -40,10 +40,10 @@ describe('parseFrame', () => {
     ['an empty array', '[]', undefined],
     ['message type as a string', `["2","${id}","Heartbeat",{}]`, id],
     ['message type not an integer', `[2.5,"${id}","Heartbeat",{}]`, id],
-    ['numeric id', '[2,123,"Heartbeat",{}]', undefined],
+    ['fractional id', '[2,1.5,"Heartbeat",{}]', undefined],
     ['missing id', '[2]', undefined],
     ['empty id', '[2,"","Heartbeat",{}]', ''],
-    ['id longer than 36 chars', `[2,"${uuid}x","Heartbeat",{}]`, `${uuid}x`],
+    ['id longer than 128 chars', `[2,"${'x'.repeat(129)}","Heartbeat",{}]`, 'x'.repeat(129)],
     ['CALL with too many elements', `[2,"${id}","Heartbeat",{},{}]`, id],
     ['CALL without action', `[2,"${id}"]`, id],
     ['action not a string', `[2,"${id}",7,{}]`, id],
@@ -52,11 +52,10 @@ describe('parseFrame', () => {
     ['CALL payload a string', `[2,"${id}","Heartbeat","{}"]`, id],
     ['CALLRESULT payload null', `[3,"${id}",null]`, id],
     ['CALLRESULT with wrong arity', `[3,"${id}",{},{}]`, id],
-    ['CALLERROR without details', `[4,"${id}","GenericError",""]`, id],
+    ['CALLERROR without description', `[4,"${id}","GenericError"]`, id],
     ['CALLERROR code not a string', `[4,"${id}",1,"",{}]`, id],
     ['CALLERROR empty code', `[4,"${id}","","",{}]`, id],
-    ['CALLERROR description not a string', `[4,"${id}","GenericError",null,{}]`, id],
-    ['CALLERROR details an array', `[4,"${id}","GenericError","",[]]`, id],
+    ['CALLERROR description not a string', `[4,"${id}","GenericError",7,{}]`, id],
   ])('%s → FormationViolation', (_case, text, uniqueId) => {
     const parsed = invalid(parseFrame(text));
     expect(parsed.code).toBe('FormationViolation');
@@ -70,8 +69,8 @@ describe('parseFrame', () => {
     expect(parsed.description).toMatch(/^invalid JSON/);
   });
 
-  it('reads an id over 36 characters from broken JSON too, as a frame that parses gives it (echoed in the CALLERROR)', () => {
-    const long = `${uuid}-and-more`;
+  it('reads an id over 128 characters from broken JSON too, as a frame that parses gives it (echoed in the CALLERROR)', () => {
+    const long = `${uuid}-and-more`.repeat(4);
     expect(invalid(parseFrame(`[2,"${long}","Heartbeat",{`))).toMatchObject({ uniqueId: long, messageType: 2, code: 'FormationViolation' });
     expect(invalid(parseFrame(`[2,"${long}","Heartbeat",{}]`))).toMatchObject({ uniqueId: long, messageType: 2, code: 'FormationViolation' });
   });

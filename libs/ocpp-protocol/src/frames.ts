@@ -10,12 +10,20 @@ export type MessageTypeId = (typeof MessageType)[keyof typeof MessageType];
 /** A JSON object as it arrives on the wire (never null, never an array). */
 export type JsonObject = { [key: string]: unknown };
 
-/** OCPP-J message ids are strings of at most 36 characters (a UUID fits exactly). */
+/** OCPP-J message ids are strings of at most 36 characters (a UUID fits exactly): what we send. */
 export const MAX_UNIQUE_ID_LENGTH = 36;
+/**
+ * What we accept, and echo in answers: longer than OCPP-J's 36, since chargers send e.g. a braced
+ * GUID (38), and refusing one loses the message (a StartTransaction retried until discarded);
+ * still bounded, as every id is remembered for a while (InboundIds).
+ */
+export const MAX_INBOUND_UNIQUE_ID_LENGTH = 128;
 
 export interface CallFrame {
   type: typeof MessageType.Call;
   uniqueId: string;
+  /** The id came as a JSON number (`uniqueId` is its string form): answers echo it as a number (see `wireId`). */
+  numericId?: true;
   action: string;
   payload: JsonObject;
 }
@@ -45,6 +53,7 @@ export type ParsedFrame =
       kind: 'invalid';
       /** Present whenever the id could be read, so a CALLERROR can be answered. */
       uniqueId?: string;
+      numericId?: true;
       /**
        * Present when the message type could be read. Only a broken CALL (or an unreadable type)
        * deserves a CALLERROR answer; a broken CALLRESULT/CALLERROR must never be answered.
@@ -57,6 +66,16 @@ export type ParsedFrame =
   | { kind: 'ignore'; reason: string };
 
 const ARITY: Record<MessageTypeId, number> = { 2: 4, 3: 3, 4: 5 };
+/** A charger's CALLERROR without details (`[4,id,"NotSupported","x"]`) still carries its code. */
+const MIN_ARITY: Record<MessageTypeId, number> = { 2: 4, 3: 3, 4: 4 };
+
+/**
+ * The id as the peer wrote it, for the answer: a charger that numbers its messages with JSON
+ * numbers (OCPP-J says strings; many do it all the same) matches our answer by that number.
+ */
+export function wireId(uniqueId: string, numericId?: boolean): string | number {
+  return numericId ? Number(uniqueId) : uniqueId;
+}
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -74,6 +93,8 @@ function isMessageTypeId(value: number): value is MessageTypeId {
 const SALVAGE_PREFIX = /^\s*\[\s*(\d+)\s*,\s*"([^"\\]*)"/;
 
 export function parseFrame(text: string): ParsedFrame {
+  // A byte-order mark some firmware writes before the JSON: not part of the frame.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -90,16 +111,24 @@ export function parseFrame(text: string): ParsedFrame {
   }
   if (!Array.isArray(data)) return invalid(undefined, undefined, 'FormationViolation', 'frame is not a JSON array');
   const [type, id] = data as unknown[];
-  const uniqueId = typeof id === 'string' ? id : undefined;
+  const numeric = typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+  const uniqueId = typeof id === 'string' ? id : numeric ? String(id) : undefined;
   if (typeof type !== 'number' || !Number.isInteger(type)) {
     return invalid(uniqueId, undefined, 'FormationViolation', 'message type is not an integer');
   }
   if (!isMessageTypeId(type)) return { kind: 'ignore', reason: `unknown message type ${type}` };
   if (uniqueId === undefined) return invalid(undefined, type, 'FormationViolation', 'message id is not a string');
-  if (uniqueId.length === 0 || uniqueId.length > MAX_UNIQUE_ID_LENGTH) {
-    return invalid(uniqueId, type, 'FormationViolation', `message id must be 1..${MAX_UNIQUE_ID_LENGTH} characters`);
+  const result = parseTyped(data, type, uniqueId);
+  if (!numeric) return result;
+  if (result.kind === 'invalid') return { ...result, numericId: true };
+  return result.kind === 'frame' && result.frame.type === MessageType.Call ? { kind: 'frame', frame: { ...result.frame, numericId: true } } : result;
+}
+
+function parseTyped(data: unknown[], type: MessageTypeId, uniqueId: string): ParsedFrame {
+  if (uniqueId.length === 0 || uniqueId.length > MAX_INBOUND_UNIQUE_ID_LENGTH) {
+    return invalid(uniqueId, type, 'FormationViolation', `message id must be 1..${MAX_INBOUND_UNIQUE_ID_LENGTH} characters`);
   }
-  if (data.length !== ARITY[type]) {
+  if (data.length < MIN_ARITY[type] || data.length > ARITY[type]) {
     // Guide §1.3: wrong arity (including a CALL without payload) is a FormationViolation.
     return invalid(uniqueId, type, 'FormationViolation', `message type ${type} needs ${ARITY[type]} elements, got ${data.length}`);
   }
@@ -125,9 +154,12 @@ export function parseFrame(text: string): ParsedFrame {
       if (typeof code !== 'string' || code.length === 0) {
         return invalid(uniqueId, type, 'FormationViolation', 'error code is not a non-empty string');
       }
-      if (typeof description !== 'string') return invalid(uniqueId, type, 'FormationViolation', 'error description is not a string');
-      if (!isJsonObject(details)) return invalid(uniqueId, type, 'FormationViolation', 'error details is not a JSON object');
-      return { kind: 'frame', frame: { type, uniqueId, code, description, details } };
+      // Lenient past the code: a charger's NotSupported (how its capabilities are learnt) must not
+      // turn into a FormationViolation for a missing, null or "" details or a null description.
+      if (typeof description !== 'string' && description !== null && description !== undefined) {
+        return invalid(uniqueId, type, 'FormationViolation', 'error description is not a string');
+      }
+      return { kind: 'frame', frame: { type, uniqueId, code, description: description ?? '', details: isJsonObject(details) ? details : {} } };
     }
   }
 }
@@ -165,10 +197,12 @@ function invalid(
   };
 }
 
-// Serialisers refuse what the peer would reject: sending a bad frame is our bug, not theirs.
-function assertUniqueId(uniqueId: string): void {
-  if (uniqueId.length === 0 || uniqueId.length > MAX_UNIQUE_ID_LENGTH) {
-    throw new RangeError(`OCPP-J message id must be 1..${MAX_UNIQUE_ID_LENGTH} characters, got ${uniqueId.length}`);
+// Serialisers refuse what the peer would reject: sending a bad frame is our bug, not theirs. An
+// answer echoes the peer's id, which may be longer than ours (MAX_INBOUND_UNIQUE_ID_LENGTH) or a number.
+function assertUniqueId(uniqueId: string | number, max = MAX_UNIQUE_ID_LENGTH): void {
+  const length = String(uniqueId).length;
+  if (length === 0 || length > max) {
+    throw new RangeError(`OCPP-J message id must be 1..${max} characters, got ${length}`);
   }
 }
 
@@ -183,13 +217,13 @@ export function serializeCall(uniqueId: string, action: string, payload: object)
   return JSON.stringify([MessageType.Call, uniqueId, action, payload]);
 }
 
-export function serializeCallResult(uniqueId: string, payload: object): string {
-  assertUniqueId(uniqueId);
+export function serializeCallResult(uniqueId: string | number, payload: object): string {
+  assertUniqueId(uniqueId, MAX_INBOUND_UNIQUE_ID_LENGTH);
   assertObject(payload, 'payload');
   return JSON.stringify([MessageType.CallResult, uniqueId, payload]);
 }
 
-export function serializeCallError(uniqueId: string, code: string, description = '', details: object = {}): string {
+export function serializeCallError(uniqueId: string | number, code: string, description = '', details: object = {}): string {
   // No id check here: we must be able to answer a frame whose id was too long, echoing it.
   assertObject(details, 'error details');
   return JSON.stringify([MessageType.CallError, uniqueId, code, description, details]);

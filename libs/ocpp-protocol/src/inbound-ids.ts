@@ -6,6 +6,31 @@
  * charger that re-serialises it (other whitespace, other key order) is still
  * retransmitting.
  */
+/**
+ * How an inbound CALL's id is checked against the remembered ones:
+ * - `replay`: a retransmission of an answered CALL gets the stored answer;
+ * - `rerun`: its answer carries the time (Heartbeat): a retransmission is handled again (idempotent),
+ *   since a stored `currentTime` would set the charger's clock back;
+ * - `restart`: a BootNotification, the charger rebooted: always handled, and the answered ids are
+ *   forgotten, as its counter may restart at 1 (cheap white-label units do).
+ * A CALL whose id is still being handled is busy under every rule.
+ */
+export type InboundIdRule = 'replay' | 'rerun' | 'restart';
+
+/**
+ * After this long an answered id that comes back with another message is a new message, not a
+ * ProtocolError: a charger retransmits (the same message) within its call timeout, 30–60 s in
+ * practice; an id used again later for something else comes from a counter that restarted, and
+ * refusing it would lose the message (the charger retries with the same id until it gives up).
+ */
+export const REUSED_ID_AFTER_MS = 120_000;
+
+/** The rule for a CALL of `action` (OCPP 1.6 names; 2.0.1 shares BootNotification and Heartbeat). */
+export function inboundIdRule(action: string): InboundIdRule {
+  if (action === 'BootNotification') return 'restart';
+  return action === 'Heartbeat' ? 'rerun' : 'replay';
+}
+
 export class InboundIds {
   private readonly entries = new Map<string, Entry>();
   /**
@@ -24,6 +49,8 @@ export class InboundIds {
   private nextText = 0;
   /** Characters of the texts kept, at most `maxTextChars`. */
   private keptChars = 0;
+  /** Counts the station's connections (see `connected`): an entry of an earlier one is no retransmission of another message. */
+  private connection = 0;
 
   /**
    * `capacity`: ids remembered. A charger resends a CALL only when it got no answer, and OCPP-J
@@ -51,24 +78,41 @@ export class InboundIds {
    * 'new' (start handling), 'busy' (same id in progress or reused for another call), or the stored answer.
    * `fingerprint`: a digest of the frame text, what a byte-for-byte retransmission repeats. `text`:
    * the frame itself, a CALL that parsed; only when an id comes back with another digest is the
-   * content compared, so a new id costs no parsing or serialising here.
+   * content compared, so a new id costs no parsing or serialising here. `rule`: see InboundIdRule.
+   * An answered id that comes back with another message is busy (guide §1.4) unless it was first
+   * used on an earlier connection or over REUSED_ID_AFTER_MS ago: then it is a new message.
    */
-  begin(uniqueId: string, fingerprint: string, text?: string): { kind: 'new' } | { kind: 'busy' } | { kind: 'answered'; frame: string } {
-    const seen = this.entries.get(uniqueId);
+  begin(uniqueId: string, fingerprint: string, text?: string, rule: InboundIdRule = 'replay'): { kind: 'new' } | { kind: 'busy' } | { kind: 'answered'; frame: string } {
+    let seen = this.entries.get(uniqueId);
+    if (rule === 'restart') {
+      if (seen !== undefined && seen.answer === undefined) return BUSY;
+      // Before the boot's own entry is made: that one is in flight, and stays.
+      this.forgetAnswered();
+      seen = undefined;
+    }
     if (!seen) {
       const evicted = this.order[this.next];
       if (evicted !== undefined) this.entries.delete(evicted);
       this.order[this.next] = uniqueId;
       this.next = (this.next + 1) % this.capacity;
-      const entry: Entry = { fingerprint, answer: undefined, text: undefined };
-      if (text !== undefined && text.length <= this.maxTextChars && this.textsKept > 0) this.keepText(entry, text);
+      const entry: Entry = { fingerprint, answer: undefined, text: undefined, connection: this.connection, at: Date.now() };
+      if (text !== undefined) this.keepTextIfFits(entry, text);
       this.entries.set(uniqueId, entry);
       return NEW;
     }
-    if (seen.answer !== undefined && (seen.fingerprint === fingerprint || (text !== undefined && seen.text !== undefined && sameMessage(seen.text, text)))) {
-      return { kind: 'answered', frame: seen.answer === EMPTY_RESULT ? emptyResult(uniqueId) : seen.answer };
+    if (seen.answer === undefined) return BUSY;
+    const same = seen.fingerprint === fingerprint || (text !== undefined && seen.text !== undefined && sameMessage(seen.text, text));
+    if (same && rule === 'replay') return { kind: 'answered', frame: seen.answer === EMPTY_RESULT ? emptyResult(uniqueId) : seen.answer };
+    if (same || seen.connection !== this.connection || Date.now() - seen.at > REUSED_ID_AFTER_MS) {
+      this.renew(seen, fingerprint, text);
+      return NEW;
     }
-    return { kind: 'busy' };
+    return BUSY;
+  }
+
+  /** A new connection of the station starts: entries from now on are told from those of earlier ones. */
+  connected(): void {
+    this.connection++;
   }
 
   answered(uniqueId: string, frame: string): void {
@@ -83,6 +127,51 @@ export class InboundIds {
     this.withText.fill(undefined);
     this.nextText = 0;
     this.keptChars = 0;
+  }
+
+  /** The id is handled again as a new message, in place: its slot in `order` stays (no second slot for one id). */
+  private renew(entry: Entry, fingerprint: string, text: string | undefined): void {
+    this.dropText(entry);
+    entry.fingerprint = fingerprint;
+    entry.answer = undefined;
+    entry.connection = this.connection;
+    entry.at = Date.now();
+    if (text !== undefined) this.keepTextIfFits(entry, text);
+  }
+
+  /**
+   * The charger rebooted (BootNotification): its answered ids are no retransmissions any more, and
+   * its counter may restart. Ids still being handled stay, so a second CALL with one is still busy.
+   */
+  private forgetAnswered(): void {
+    const inFlight: [string, Entry][] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const id = this.order[(this.next + i) % this.capacity];
+      const entry = id === undefined ? undefined : this.entries.get(id);
+      if (entry !== undefined && entry.answer === undefined) inFlight.push([id!, entry]);
+    }
+    const texts = inFlight.map(([, entry]) => entry.text);
+    this.clear();
+    inFlight.forEach(([id, entry], i) => {
+      this.order[this.next] = id;
+      this.next = (this.next + 1) % this.capacity;
+      this.entries.set(id, entry);
+      entry.text = undefined;
+      const text = texts[i];
+      if (text !== undefined) this.keepTextIfFits(entry, text);
+    });
+  }
+
+  private dropText(entry: Entry): void {
+    if (entry.text === undefined) return;
+    const slot = this.withText.indexOf(entry);
+    if (slot >= 0) this.withText[slot] = undefined;
+    this.keptChars -= entry.text.length;
+    entry.text = undefined;
+  }
+
+  private keepTextIfFits(entry: Entry, text: string): void {
+    if (text.length <= this.maxTextChars && this.textsKept > 0) this.keepText(entry, text);
   }
 
   /** Keeps `text` with its entry: the oldest slot gives way, and older ones too while over the budget. */
@@ -112,9 +201,13 @@ interface Entry {
   answer: string | typeof EMPTY_RESULT | undefined;
   /** The frame, while it is one of the latest few (InboundIds.withText). */
   text: string | undefined;
+  /** The connection it was first seen on (InboundIds.connected), and when (epoch ms). */
+  connection: number;
+  at: number;
 }
 
 const NEW = { kind: 'new' } as const;
+const BUSY = { kind: 'busy' } as const;
 
 const EMPTY_RESULT = Symbol('[3,"<id>",{}]');
 

@@ -7,6 +7,8 @@
 export {
   MessageType,
   MAX_UNIQUE_ID_LENGTH,
+  MAX_INBOUND_UNIQUE_ID_LENGTH,
+  wireId,
   isJsonObject,
   parseBinaryMessage,
   parseFrame,
@@ -72,4 +74,4 @@ export {
 /** Charge-point smart-charging engine (profile store, composite schedule), namespaced: its names are generic. */
 export * as SmartCharging16 from './v16/smart-charging/index.js';
 
-export { InboundIds } from './inbound-ids.js';
+export { inboundIdRule, InboundIds, REUSED_ID_AFTER_MS, type InboundIdRule } from './inbound-ids.js';

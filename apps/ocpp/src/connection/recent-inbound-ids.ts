@@ -16,7 +16,11 @@ export class RecentInboundIds {
 
   constructor(private readonly retentionMs = INBOUND_IDS_RETENTION_MS) {}
 
-  /** The station's ids, for a connection of it: kept while it is connected. */
+  /**
+   * The station's ids, for a new connection of it: kept while it is connected. The connection is
+   * counted: an id answered on an earlier one that comes back with another message is a new
+   * message (a counter restarted), not a ProtocolError (InboundIds.begin).
+   */
   of(stationId: string): InboundIds {
     this.cancelExpiry(stationId);
     let ids = this.ids.get(stationId);
@@ -24,6 +28,7 @@ export class RecentInboundIds {
       ids = new InboundIds();
       this.ids.set(stationId, ids);
     }
+    ids.connected();
     return ids;
   }
 

@@ -235,14 +235,14 @@ describe('StationSession: frames that are not OCPP-J text frames are answered wh
     expect(socket.sent).toHaveLength(1);
   });
 
-  it('answers broken JSON whose id is over 36 characters, echoing the id as for a frame that parses', () => {
+  it('answers broken JSON whose id is over 128 characters, echoing the id as for a frame that parses', () => {
     const { socket } = open();
-    const id = 'x'.repeat(40);
+    const id = 'x'.repeat(130);
     socket.frame(`[2,"${id}","Heartbeat",{`);
     socket.frame(`[2,"${id}","Heartbeat",{}]`);
     expect(socket.sent).toEqual([
       [4, id, 'FormationViolation', expect.stringMatching(/^invalid JSON/), {}],
-      [4, id, 'FormationViolation', expect.stringContaining('1..36'), {}],
+      [4, id, 'FormationViolation', expect.stringContaining('1..128'), {}],
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { hash, randomUUID } from 'node:crypto';
 import {
+  inboundIdRule,
   InboundIds,
   MessageType,
   parseBinaryMessage,
@@ -7,6 +8,7 @@ import {
   serializeCall,
   serializeCallError,
   serializeCallResult,
+  wireId,
   type CallFrame,
   type JsonObject,
 } from '@cpo/ocpp-protocol';
@@ -45,7 +47,7 @@ const TRIGGER_WINDOW_MS = 60_000;
 const MAX_RAW_FRAME_KEPT = 65_536;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The id of a CALL, read from the frame text when the frame itself could not be processed. */
-const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/;
+const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,128})"/;
 
 /**
  * One charger's WebSocket: ordered inbound handling (StartTransaction before its MeterValues),
@@ -204,9 +206,9 @@ export class StationSession implements StationContext {
     if (parsed.kind === 'invalid') {
       this.badFrame(binary ? '<binary frame>' : text, parsed.description);
       const answerable = parsed.messageType === undefined || parsed.messageType === MessageType.Call;
-      if (answerable && parsed.uniqueId !== undefined) this.write(serializeCallError(parsed.uniqueId, parsed.code, parsed.description, {}));
+      if (answerable && parsed.uniqueId !== undefined) this.write(serializeCallError(wireId(parsed.uniqueId, parsed.numericId), parsed.code, parsed.description, {}));
       // A broken CALLRESULT/CALLERROR is never answered, but one naming our call in flight is still
-      // the charger's answer to it (e.g. `[4,id,"NotSupported",""]` without details): the call ends
+      // the charger's answer to it (e.g. `[4,id,"","x",{}]` without a code): the call ends
       // now, not at its timeout, which would report a charger that answered as one that did not.
       // A broken CALLRESULT may still mean it acted (a new key taken, a reservation made).
       else if (parsed.uniqueId !== undefined) {
@@ -219,7 +221,7 @@ export class StationSession implements StationContext {
     if (nestedDeeperThan(frame.type === MessageType.CallError ? frame.details : frame.payload, MAX_PAYLOAD_DEPTH)) {
       const reason = `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
       this.badFrame(text, reason);
-      if (frame.type === MessageType.Call) this.write(serializeCallError(frame.uniqueId, 'FormationViolation', reason, {}));
+      if (frame.type === MessageType.Call) this.write(serializeCallError(wireId(frame.uniqueId, frame.numericId), 'FormationViolation', reason, {}));
       // A CALLRESULT however nested is the charger's answer: it may have acted, as for any malformed one below.
       else this.calls.settle(frame.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer ${reason}`, details: {}, ...(frame.type === MessageType.CallResult ? { mayHaveActed: true as const } : {}) });
       return;
@@ -249,13 +251,13 @@ export class StationSession implements StationContext {
     // re-serialises its retransmission (compared only when the id comes back).
     // One-shot `hash` (no Hash object): a third of createHash's cost, on every CALL.
     const fingerprint = hash('sha1', text, 'base64');
-    const seen = this.inboundIds.begin(frame.uniqueId, fingerprint, text);
+    const seen = this.inboundIds.begin(frame.uniqueId, fingerprint, text, inboundIdRule(frame.action));
     if (seen.kind === 'answered') {
       this.write(seen.frame);
       return;
     }
     if (seen.kind === 'busy') {
-      this.write(serializeCallError(frame.uniqueId, 'ProtocolError', 'a CALL with this id is being handled already or was used for another message', {}));
+      this.write(serializeCallError(wireId(frame.uniqueId, frame.numericId), 'ProtocolError', 'a CALL with this id is being handled already or was used for another message', {}));
       return;
     }
     const receivedAt = new Date();
@@ -265,12 +267,12 @@ export class StationSession implements StationContext {
         // handleCall answers dispatch failures itself; this is the rest (e.g. an answer that cannot be
         // serialised). A rejected chain would skip every later CALL and end the process as an unhandled rejection.
         this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'inbound CALL could not be answered');
-        this.answerInternalError(frame.uniqueId);
+        this.answerInternalError(frame.uniqueId, frame.numericId);
       });
   }
 
-  private answerInternalError(uniqueId: string): void {
-    const answer = serializeCallError(uniqueId, this.bundle.internalErrorCode, 'internal error', {});
+  private answerInternalError(uniqueId: string, numericId?: boolean): void {
+    const answer = serializeCallError(wireId(uniqueId, numericId), this.bundle.internalErrorCode, 'internal error', {});
     this.inboundIds.answered(uniqueId, answer);
     this.write(answer);
   }
@@ -286,7 +288,8 @@ export class StationSession implements StationContext {
         this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'dispatch failed');
         return { ok: false as const, code: this.bundle.internalErrorCode, description: 'internal error', details: {} };
       });
-    const answer = result.ok ? serializeCallResult(frame.uniqueId, result.payload) : serializeCallError(frame.uniqueId, result.code, result.description, result.details);
+    const id = wireId(frame.uniqueId, frame.numericId);
+    const answer = result.ok ? serializeCallResult(id, result.payload) : serializeCallError(id, result.code, result.description, result.details);
     if (!result.ok && result.code !== 'NotImplemented' && result.code !== 'NotSupported' && result.code !== 'SecurityError') {
       this.hooks.rejectedFrame(this.stationId, text.slice(0, MAX_RAW_FRAME_KEPT), `${result.code}: ${result.description}`);
     }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { stationIdProblem } from '@cpo/contracts';
-import { APP_CONFIG, ValidationError } from '@cpo/platform';
+import { OcppCommandErrorCode, stationIdProblem } from '@cpo/contracts';
+import { APP_CONFIG, ROOT_LOGGER, ValidationError } from '@cpo/platform';
+import type { Logger } from 'pino';
+import { CommandService } from '../commands/command.service.js';
 import type { OcppConfig } from '../config.js';
 import { credentialsFingerprint, identityFromPath } from '../connection/identity.js';
 import { StationChanges } from '../connection/station-changes.js';
@@ -34,7 +36,9 @@ export class StationAdminService {
   constructor(
     private readonly stations: StationRepository,
     private readonly changes: StationChanges,
+    private readonly commands: CommandService,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   /** True when the station was created (it did not exist), false when an existing one was changed. */
@@ -57,7 +61,23 @@ export class StationAdminService {
     if (credentialsChanged || dto.validationPolicy !== undefined || dto.registrationStatus !== undefined) {
       this.changes.announce({ stationId, validationPolicy: dto.validationPolicy, registrationStatus: dto.registrationStatus, ...(credentialsChanged ? { credentialsChanged } : {}) });
     }
+    if (before && before.registrationStatus !== 'Accepted' && dto.registrationStatus === 'Accepted' && !credentialsChanged) this.askToBoot(stationId);
     return created;
+  }
+
+  /**
+   * A connected station that was Pending keeps its session's status until it boots again, and
+   * until then gets SecurityError for every message (guide §2.1 registration gate): ask it to boot
+   * now (TriggerMessage is allowed while Pending, guide §2.7), on whichever replica holds its socket.
+   * Not awaited: the operator's change is made whether or not the charger is there or complies.
+   */
+  private askToBoot(stationId: string): void {
+    void this.commands
+      .send(stationId, { action: 'TriggerMessage', payload: { requestedMessage: 'BootNotification' } })
+      .then((reply) => {
+        if (reply.status === 'error' && reply.code !== OcppCommandErrorCode.Offline) this.logger.info({ stationId, code: reply.code }, 'accepted station was not asked to boot again');
+      })
+      .catch((err: unknown) => this.logger.warn({ err, stationId }, 'could not ask an accepted station to boot again'));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
+import { CommandsModule } from '../commands/commands.module.js';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { TransactionsModule } from '../transactions/transactions.module.js';
@@ -13,7 +14,7 @@ import { ViewsRepository } from './views.repository.js';
 
 /** The operator API's read models and station administration. */
 @Module({
-  imports: [ConnectionModule, AuthorizationModule, ReservationsModule, TransactionsModule],
+  imports: [ConnectionModule, AuthorizationModule, CommandsModule, ReservationsModule, TransactionsModule],
   controllers: [StationsController, TransactionsController, IdTagsController, ReservationsController, IdTagLocalListsController, StationLocalListController],
   providers: [ViewsRepository, StationAdminService, StationViewsService, LocalListViewsRepository],
 })
