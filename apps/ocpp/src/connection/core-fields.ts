@@ -1,4 +1,5 @@
 import { parseOcppTime } from '../time.js';
+import { readTransactionFields } from './transaction-fields.js';
 
 const INT32_MAX = 2_147_483_647;
 const INT32_MIN = -2_147_483_648;
@@ -17,13 +18,17 @@ const time = (v: unknown) => {
   }
 };
 
+/**
+ * Empty lists are schema-valid (no minItems) and carry nothing to lose: a MeterValues is always
+ * answered (guide §2.1), and a reading without samples is simply not stored.
+ */
 function meterValueProblem(list: unknown, field: string): string | undefined {
-  if (!Array.isArray(list) || list.length === 0) return `${field} must be a non-empty array`;
+  if (!Array.isArray(list)) return `${field} must be an array`;
   for (const [i, mv] of list.entries()) {
     if (typeof mv !== 'object' || mv === null) return `${field}[${i}] must be an object`;
     const { timestamp, sampledValue } = mv as Payload;
     if (!time(timestamp)) return `${field}[${i}].timestamp must be a date-time`;
-    if (!Array.isArray(sampledValue) || sampledValue.length === 0) return `${field}[${i}].sampledValue must be a non-empty array`;
+    if (!Array.isArray(sampledValue)) return `${field}[${i}].sampledValue must be an array`;
     const bad = sampledValue.findIndex((sv) => typeof sv !== 'object' || sv === null || typeof (sv as Payload)['value'] !== 'string');
     if (bad >= 0) return `${field}[${i}].sampledValue[${bad}].value must be a string`;
   }
@@ -34,6 +39,8 @@ function meterValueProblem(list: unknown, field: string): string | undefined {
  * The fields without which a message cannot be stored at all, with the ranges the database and
  * most charger firmware (int32 ids) hold. Transaction messages that break the schema elsewhere are
  * still processed (guide §2.1); these fields are the line below which there is nothing to keep.
+ * Checked on the payload as read (withoutNullOptionals): a transaction message's `"1"` or `1000.5`
+ * has been read as its integer by then, only what means no integer is left to refuse.
  */
 export function coreFieldProblem(action: string, p: Payload): string | undefined {
   switch (action) {
@@ -89,13 +96,18 @@ const NULLABLE_OPTIONALS: Readonly<Record<string, readonly string[]>> = {
   DataTransfer: ['messageId', 'data'],
 };
 
-/** The payload without its optional fields sent as `null` (the same object when there are none). */
+/**
+ * The payload as read below the schema (under `off`, or a schema violation processed leniently):
+ * without its optional fields sent as `null`, and for the transaction messages with their core
+ * fields read (numeric strings, decimal registers, numeric sampled values, `""` for none:
+ * transaction-fields.ts). The same object when nothing changed.
+ */
 export function withoutNullOptionals(action: string, p: Payload): Payload {
   const fields = NULLABLE_OPTIONALS[action];
-  if (!fields?.some((f) => p[f] === null)) return p;
+  if (!fields?.some((f) => p[f] === null)) return readTransactionFields(action, p);
   const copy = { ...p };
   for (const f of fields) if (copy[f] === null) delete copy[f];
-  return copy;
+  return readTransactionFields(action, copy);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Subjects, validateEvent } from '@cpo/contracts';
 import { parseOcppTime } from '../time.js';
 import { MAX_EVENT_SAMPLES, meterReadingOf } from './meter-samples.js';
+import { mainRegisters } from './register-series.js';
 
 type MeterValue = Parameters<typeof meterReadingOf>[3];
 /** A reading whose time of record is the time its charger stamped (a set clock). */
@@ -122,6 +123,33 @@ describe('meterReadingOf', () => {
       ['Temperature', 41.5, 'Celsius'], ['Frequency', 50.01, undefined], ['Power.Factor', 0.98, undefined], ['RPM', 1200, undefined],
     ]);
     expect(event?.samples).toEqual([{ measurand: 'Temperature', value: 41.5, unit: 'Celsius', location: 'Body' }]);
+    expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
+  });
+
+  it('reads "" as an absent field and enumerations in any case as OCPP spells them, keeping the spelling sent', () => {
+    const { reading, event } = readingOf('CP', 1, 7, {
+      timestamp: '2026-11-23T10:00:00Z',
+      sampledValue: [
+        { value: '100', measurand: '', unit: '', phase: ' ', context: '', location: '', format: '' },
+        { value: '15000', measurand: 'energy.active.import.register', unit: 'wh', context: 'SAMPLE.PERIODIC', location: 'outlet', format: 'raw' },
+        { value: '16', measurand: ' Current.Import ', unit: 'a', phase: 'l1-n' },
+        { value: '9', measurand: 'Vendor.Thing', unit: 'WH' },
+      ],
+    } as unknown as MeterValue);
+    expect(reading.samples).toEqual([
+      { measurand: 'Energy.Active.Import.Register', value: 100, rawValue: '100', unit: 'Wh', format: 'Raw', asSent: { measurand: '', unit: '', phase: ' ', context: '', location: '', format: '' } },
+      {
+        measurand: 'Energy.Active.Import.Register', value: 15000, rawValue: '15000', unit: 'Wh', context: 'Sample.Periodic', location: 'Outlet', format: 'Raw',
+        asSent: { measurand: 'energy.active.import.register', unit: 'wh', context: 'SAMPLE.PERIODIC', location: 'outlet', format: 'raw' },
+      },
+      { measurand: 'Current.Import', value: 16, rawValue: '16', unit: 'A', phase: 'L1-N', format: 'Raw', asSent: { measurand: ' Current.Import ', unit: 'a', phase: 'l1-n' } },
+      // Outside the enumeration: kept as sent (stored, not published); its unit is still read.
+      { measurand: 'Vendor.Thing', value: 9, rawValue: '9', unit: 'Wh', format: 'Raw', asSent: { unit: 'WH' } },
+    ]);
+    expect(mainRegisters(reading).map((r) => r.registerWh)).toEqual([100, 15000]);
+    expect(event?.samples.map((x) => [x.measurand, x.value, x.unit])).toEqual([
+      ['Energy.Active.Import.Register', 100, 'Wh'], ['Energy.Active.Import.Register', 15000, 'Wh'], ['Current.Import', 16, 'A'],
+    ]);
     expect(validateEvent(Subjects.OcppMeterSampled, 1, event)).toEqual(expect.objectContaining({ ok: true }));
   });
 

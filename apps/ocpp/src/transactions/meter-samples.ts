@@ -5,10 +5,39 @@ import type { MeterReading, StoredSample } from './transaction.repository.js';
 type MeterValue = Ocpp16.MeterValuesRequest['meterValue'][number];
 
 /**
- * Transaction messages are stored even when they break the schema (guide §2.1), so an optional
- * field may arrive as a number or an object: only strings are kept as such.
+ * An OCPP enumeration read case-insensitively: each value by its exact spelling and its lower
+ * case (surrounding blanks ignored), unless two values share a lower case (none of 1.6's do; a
+ * shared one would be no sure match, and is left as sent).
  */
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+function spellings(values: readonly string[]): Map<string, string> {
+  const byLower = new Map<string, string | null>();
+  for (const v of values) byLower.set(v.toLowerCase(), byLower.has(v.toLowerCase()) ? null : v);
+  const map = new Map<string, string>(values.map((v) => [v, v]));
+  for (const [lower, v] of byLower) if (v !== null) map.set(lower, v);
+  return map;
+}
+
+const MEASURAND_SPELLINGS = spellings(OcppMeasurand.options);
+const UNIT_SPELLINGS = spellings(OcppUnitOfMeasure.options);
+const PHASE_SPELLINGS = spellings(OcppPhase.options);
+const CONTEXT_SPELLINGS = spellings(OcppReadingContext.options);
+const LOCATION_SPELLINGS = spellings(OcppMeasurementLocation.options);
+const FORMAT_SPELLINGS = spellings(['Raw', 'SignedData']);
+
+/**
+ * A sampled value's enumerated field as OCPP spells it: `""` (or blanks) is an absent field (OCPP's
+ * default then applies), `energy.active.import.register` or `wh` the canonical value. Stored and
+ * published so: a reading under another spelling was in no energy series and no event (15,000 Wh
+ * sent as `wh` vanished). A value outside the enumeration is kept as sent (stored, not published).
+ */
+function enumerated(v: unknown, canonical: Map<string, string>): string | undefined {
+  // Stored even when it breaks the schema (guide §2.1): a field sent as a number or an object is read as absent.
+  if (typeof v !== 'string') return undefined;
+  const exact = canonical.get(v);
+  if (exact !== undefined) return exact;
+  const t = v.trim();
+  return t === '' ? undefined : (canonical.get(t.toLowerCase()) ?? v);
+}
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -54,7 +83,8 @@ const defaultUnit = (measurand: string): string | undefined => (UNIT_BY_MEASURAN
 
 /**
  * Normalises one `MeterValue` into a reading: OCPP's defaults made explicit
- * (`Energy.Active.Import.Register`, the measurand's unit, `Raw`), numbers parsed from the decimal strings. Every
+ * (`Energy.Active.Import.Register`, the measurand's unit, `Raw`), enumerations in OCPP's spelling
+ * (the spelling sent kept in `asSent`), numbers parsed from the decimal strings. Every
  * sampled value is kept for storage (signed data verbatim, with no number); the event carries only
  * samples the bus contract can express, at most MAX_EVENT_SAMPLES of them (the first). `at` is the
  * MeterValue's time of record (`chargerTime`: its receipt when the charger's clock was unset), not
@@ -66,19 +96,21 @@ export function meterReadingOf(stationId: string, connectorId: number, transacti
   const stored: StoredSample[] = [];
   const samples: OcppMeterSample[] = [];
   for (const sv of mv.sampledValue) {
-    const format = text(sv.format) ?? 'Raw';
+    const format = enumerated(sv.format, FORMAT_SPELLINGS) ?? 'Raw';
     const value = format === 'Raw' && DECIMAL.test(sv.value.trim()) ? Number(sv.value) : null;
-    const measurand = text(sv.measurand) ?? 'Energy.Active.Import.Register';
+    const measurand = enumerated(sv.measurand, MEASURAND_SPELLINGS) ?? 'Energy.Active.Import.Register';
     const sample: StoredSample = {
       measurand,
       value,
       rawValue: sv.value,
-      unit: text(sv.unit) ?? defaultUnit(measurand),
-      phase: text(sv.phase),
-      context: text(sv.context),
-      location: text(sv.location),
+      unit: enumerated(sv.unit, UNIT_SPELLINGS) ?? defaultUnit(measurand),
+      phase: enumerated(sv.phase, PHASE_SPELLINGS),
+      context: enumerated(sv.context, CONTEXT_SPELLINGS),
+      location: enumerated(sv.location, LOCATION_SPELLINGS),
       format,
     };
+    const respelt = respelling(sv as unknown as Record<string, unknown>, sample);
+    if (respelt) sample.asSent = respelt;
     stored.push(sample);
     if (value === null || !Number.isFinite(value)) continue;
     if (samples.length >= MAX_EVENT_SAMPLES) continue;
@@ -89,6 +121,18 @@ export function meterReadingOf(stationId: string, connectorId: number, transacti
   const publishable = samples.length > 0 && Number.isInteger(connectorId) && connectorId >= 0 && (transactionId === null || (Number.isInteger(transactionId) && transactionId > 0));
   const event: OcppMeterSampled | undefined = publishable ? { stationId, connectorId, transactionId: transactionId ?? undefined, timestamp: sampledAt, samples } : undefined;
   return { reading: { stationId, connectorId, transactionId, sampledAt, samples: stored, sampleCount: stored.length }, event };
+}
+
+const ENUMERATED = ['measurand', 'unit', 'phase', 'context', 'location', 'format'] as const;
+
+/** The enumerated fields sent in another spelling than stored (`""`, `wh`), as sent; undefined when none. */
+function respelling(sv: Record<string, unknown>, sample: StoredSample): StoredSample['asSent'] {
+  let sent: Record<string, string> | undefined;
+  for (const f of ENUMERATED) {
+    const v = sv[f];
+    if (typeof v === 'string' && v !== sample[f]) (sent ??= {})[f] = v;
+  }
+  return sent;
 }
 
 const MEASURANDS = new Set<string>(OcppMeasurand.options);

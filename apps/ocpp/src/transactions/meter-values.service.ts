@@ -166,7 +166,8 @@ export class MeterValuesService {
       const item = items[i]!;
       item.req.meterValue.forEach((mv, j) => {
         const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionOf(i, j), mv, item.at[j]!);
-        readings.push(reading);
+        // An empty sampledValue (schema-valid) is answered like any MeterValues but leaves no reading: it holds nothing.
+        if (reading.sampleCount > 0) readings.push(reading);
         if (event) events.push({ subject: Subjects.OcppMeterSampled, payload: event });
       });
     }

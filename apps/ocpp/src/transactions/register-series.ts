@@ -1,3 +1,4 @@
+import { roundHalfEven } from '../connection/transaction-fields.js';
 import { deliveredWh, REGISTER_SLACK_WH, type MeterReading } from './transaction.repository.js';
 
 /** One main-register reading of a session (`SESSION_REGISTERS_SQL`), in Wh, with its time of record. */
@@ -16,17 +17,11 @@ export function mainRegisters(reading: MeterReading): RegisterReading[] {
   return reading.samples
     .filter((s) => s.measurand === 'Energy.Active.Import.Register' && (s.unit === 'Wh' || s.unit === 'kWh') && s.phase === undefined)
     .filter((s) => (s.location ?? 'Outlet') === 'Outlet' && typeof s.value === 'number' && Math.abs(s.value) < 1e15)
+    // As PostgreSQL rounds the stored readings: a transactionData sample repeating one (12.3445 kWh,
+    // 100.5 Wh) must give the stored Wh, or it reads as 1 Wh more.
     .map((s) => ({ registerWh: roundHalfEven((s.value as number) * (s.unit === 'kWh' ? 1000 : 1)), sampledAtMs }));
 }
 
-/**
- * PostgreSQL's round(float8) (rint: ties to even), not Math.round (ties up): a transactionData sample
- * repeating a stored reading (12.3445 kWh, 100.5 Wh) must give the stored Wh, or it reads as 1 Wh more.
- */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * The registers of a session's readings, in arrival order, less those stamped before one that

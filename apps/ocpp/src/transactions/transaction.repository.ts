@@ -46,6 +46,8 @@ export interface StoredSample {
   context?: string;
   location?: string;
   format: string;
+  /** Enumerated fields the charger spelt otherwise (`""`, `wh`), as sent; the fields above are OCPP's spelling. */
+  asSent?: Partial<Record<'measurand' | 'unit' | 'phase' | 'context' | 'location' | 'format', string>>;
 }
 
 /** One MeterValue (a `meter_readings` row): its timestamp and every sampled value it carried. */

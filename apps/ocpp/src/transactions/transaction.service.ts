@@ -198,7 +198,8 @@ export class TransactionService {
       const stored = endsInRestart(existing.meterStartWh, req.meterStop) ? await this.transactions.sessionRegisters(tx, existing) : [];
       const registers = keptRegisters([...stored, ...sent]);
       const energyWh = seriesDeliveredWh(existing.meterStartWh, registers, req.meterStop);
-      await this.transactions.insertMeterReadings(tx, readings);
+      // A MeterValue with an empty sampledValue (schema-valid) holds nothing to store.
+      await this.transactions.insertMeterReadings(tx, readings.filter((r) => r.sampleCount > 0));
       // Stored as sent (a lenient charger's reason may be outside the enumeration, or not even text);
       // a JSON null is how some serialisers write an absent field, and absent means Local.
       const reason = req.reason == null ? 'Local' : typeof req.reason === 'string' ? req.reason : JSON.stringify(req.reason);
