@@ -63,3 +63,23 @@ export function chargerTime(raw: string, receivedAt: Date): ChargerTime {
   if (sent.getTime() > receivedAt.getTime() + AHEAD_TOLERANCE_MS) return { at: receivedAt, unset: false, ahead: true };
   return { at: sent, unset: false, ahead: false };
 }
+
+/**
+ * A StatusNotification's time of record and its basis. `byReceipt` false: the charger's own stamp,
+ * ordered against other stamps only (connector-status.statement.ts); true: the receipt time, for a
+ * status sent without a stamp (`why` none) or with one that is no time (`unset`, before 2010) or
+ * not yet one (`ahead` of its receipt: compared as sent, every later status looked older).
+ */
+export interface StatusTime {
+  at: Date;
+  byReceipt: boolean;
+  why?: 'none' | 'unset' | 'ahead';
+}
+
+export function statusTime(raw: string | undefined, receivedAt: Date): StatusTime {
+  if (!raw) return { at: receivedAt, byReceipt: true, why: 'none' };
+  const sent = parseOcppTime(raw);
+  if (sent.getTime() > receivedAt.getTime()) return { at: receivedAt, byReceipt: true, why: 'ahead' };
+  if (isUnsetClock(sent)) return { at: receivedAt, byReceipt: true, why: 'unset' };
+  return { at: sent, byReceipt: false };
+}

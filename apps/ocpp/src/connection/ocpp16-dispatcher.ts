@@ -16,6 +16,7 @@ import {
 import type { Logger } from 'pino';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { coreFieldProblem, withoutNullOptionals } from './core-fields.js';
+import { tolerate16 } from './payload-tolerance.js';
 import type { CallOutcome } from './outbound-calls.js';
 import type { DispatchResult, ProtocolBundle } from './protocol-bundle.js';
 import type { InboundCall, StationContext } from './station-context.js';
@@ -87,13 +88,32 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
       if (!allowed) return fail('SecurityError', `${action} before the station was accepted (BootNotification first)`);
     }
 
-    // A schema-valid payload holds no null; one processed below the schema may (see withoutNullOptionals).
-    let body = ctx.validationPolicy === 'off' ? withoutNullOptionals(action, payload) : payload;
-    if (ctx.validationPolicy !== 'off') {
-      const checked = validateRequest16(action, payload);
+    // Under every policy (guide §1.10): a zoneless timestamp is UTC, and a status in odd case is its
+    // canonical status. A charger does not retry a StatusNotification: refused, the connector shows
+    // the wrong status until its next change, unseen by the operator, whereas the reading is not in
+    // doubt. Other requests keep their text as sent (a stop reason is stored as the charger wrote it).
+    const tolerance = { zones: true, enums: action === 'StatusNotification' };
+    let body: JsonObject;
+    if (ctx.validationPolicy === 'off') {
+      // A schema-valid payload holds no null; one processed below the schema may (see withoutNullOptionals).
+      body = withoutNullOptionals(action, tolerate16('request', action, payload, tolerance).payload);
+    } else {
+      let sent = payload;
+      let checked = validateRequest16(action, payload);
+      if (!checked.ok) {
+        // Only a payload that breaks the schema is walked: the valid ones, nearly all, cost nothing more.
+        const tolerated = tolerate16('request', action, payload, tolerance);
+        sent = tolerated.payload;
+        // Still invalid, it is refused (or processed) for what the charger sent: the same first error and code.
+        if (tolerated.adjusted.length && validateRequest16(action, sent).ok) {
+          checked = { ok: true };
+          this.softViolation(ctx, action, 'inbound', tolerated.adjusted);
+        }
+      }
+      body = sent;
       if (!checked.ok) {
         const lenient = ctx.validationPolicy === 'lenient' || transactional;
-        if (lenient) body = withoutNullOptionals(action, payload);
+        if (lenient) body = withoutNullOptionals(action, sent);
         const core = lenient ? coreFieldProblem(action, body) : undefined;
         const processed = lenient && core === undefined;
         this.metrics.schemaViolations.inc({ action, direction: 'inbound', handled: processed ? 'processed' : 'rejected' });
@@ -137,14 +157,32 @@ export class Ocpp16Dispatcher implements ProtocolBundle {
     return { kind: 'error', code: checked.code, description: `not sent, the payload is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject };
   }
 
+  /**
+   * A charger's CALLRESULT as its consumers may read it. A zoneless timestamp is UTC under every
+   * policy; under lenient and off, enum values are also given their canonical case before anyone
+   * compares them (`"accepted"` is `Accepted`), recorded as a soft violation under lenient. Under
+   * strict a case variant stays a CallError: the charger broke the contract the operator chose.
+   */
   checkAnswer(ctx: StationContext, action: string, payload: JsonObject): CallOutcome {
-    if (ctx.validationPolicy === 'off') return { kind: 'result', payload };
+    const lenient = ctx.validationPolicy !== 'strict';
+    const tolerance = { zones: true, enums: lenient };
+    if (ctx.validationPolicy === 'off') return { kind: 'result', payload: tolerate16('response', action, payload, tolerance).payload };
     const checked = validateResponse16(action, payload);
     if (checked.ok) return { kind: 'result', payload };
-    const lenient = ctx.validationPolicy === 'lenient';
+    const tolerated = tolerate16('response', action, payload, tolerance);
+    if (tolerated.adjusted.length && validateResponse16(action, tolerated.payload).ok) {
+      this.softViolation(ctx, action, 'answer', tolerated.adjusted);
+      return { kind: 'result', payload: tolerated.payload };
+    }
     this.metrics.schemaViolations.inc({ action, direction: 'answer', handled: lenient ? 'processed' : 'rejected' });
-    if (lenient) return { kind: 'result', payload };
+    if (lenient) return { kind: 'result', payload: tolerated.payload };
     return { kind: 'error', code: checked.code, description: `the charger's answer is invalid: ${checked.description}`, details: checked.details as unknown as JsonObject, mayHaveActed: true };
+  }
+
+  /** A payload valid only once tolerated: processed, and counted and logged as the lenient path does. */
+  private softViolation(ctx: StationContext, action: string, direction: 'inbound' | 'answer', adjusted: string[]): void {
+    this.metrics.schemaViolations.inc({ action, direction, handled: 'processed' });
+    this.logger.warn({ stationId: ctx.stationId, action, adjusted }, 'schema violation processed leniently');
   }
 
   normalizeErrorCode(code: string): string {

@@ -9,14 +9,23 @@ export interface ConnectorStatusRow {
   info?: string;
   vendorId?: string;
   vendorErrorCode?: string;
+  /** The time of record: the charger's stamp, or the receipt time when `byReceipt` (see statusTime, time.ts). */
   statusAt: Date;
+  byReceipt: boolean;
+  receivedAt: Date;
 }
 
 /**
  * Connector statuses of a batch as CTEs of one statement (parameters from `firstParam`): `<prefix>_fresh`
  * lists the 1-based positions of the notifications that are not older than the stored status nor an
  * earlier one of the batch for the same connector; the newest fresh one per connector is upserted (never
- * over a newer row). The stored rows are read `FOR UPDATE` in key order: a concurrent batch (another
+ * over a newer row). "Older" compares like with like (docs/ocpp.md): a charger's stamp with the stamps
+ * before it (a status overtaken by a later-stamped one is stale), and with a status that had none by
+ * its own receipt: stamp against receipt compares two clocks, and a charger clock behind UTC made
+ * every stamped status look older than the unstamped one before it. A stamp older than the stored
+ * time of record takes its receipt time (`as_receipt`): times of record, and the events' timestamps
+ * consumers order by, never go back for a connector; its stamp is kept to order the next stamps.
+ * The stored rows are read `FOR UPDATE` in key order: a concurrent batch (another
  * replica, a replaced connection) touching the same connector waits, and the lock returns the row as
  * that batch committed it, so its status is compared against the newest one, as with a transaction.
  * The lookup is a LATERAL primary-key probe per connector on purpose: the statement is prepared, and
@@ -25,27 +34,38 @@ export interface ConnectorStatusRow {
  */
 export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstParam: number, prefix = 'st'): { ctes: string; params: unknown[] } {
   const p = (k: number) => `$${firstParam + k}`;
+  const earlier = (column: string, filter = '') =>
+    `max(k.${column}) ${filter}OVER (PARTITION BY k.station_id, k.connector_id ORDER BY k.ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`;
   return {
     ctes: `${prefix}_in AS (
-         SELECT k.*, max(k.status_at) OVER (PARTITION BY k.station_id, k.connector_id ORDER BY k.ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_at
+         SELECT k.*, ${earlier('stamp_at')} AS earlier_stamp_at, ${earlier('status_at')} AS earlier_at,
+                ${earlier('status_at', 'FILTER (WHERE k.stamp_at IS NULL) ')} AS earlier_unstamped_at
            FROM json_to_recordset(${p(0)}::json)
-             AS k(station_id text, connector_id int, status text, error_code text, info text, vendor_id text, vendor_error_code text, status_at timestamptz, ord bigint)),
+             AS k(station_id text, connector_id int, status text, error_code text, info text, vendor_id text, vendor_error_code text,
+                  status_at timestamptz, stamp_at timestamptz, received_at timestamptz, ord bigint)),
        ${prefix}_locked AS (
-         SELECT c.station_id, c.connector_id, c.status_at
+         SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at
            FROM (SELECT DISTINCT station_id, connector_id FROM ${prefix}_in ORDER BY station_id, connector_id) k
-           CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at FROM connectors c
+           CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at FROM connectors c
                                 WHERE c.station_id = k.station_id AND c.connector_id = k.connector_id FOR UPDATE) c),
        ${prefix}_fresh AS (
-         SELECT i.* FROM ${prefix}_in i LEFT JOIN ${prefix}_locked c ON c.station_id = i.station_id AND c.connector_id = i.connector_id
-          WHERE i.status_at >= COALESCE(GREATEST(c.status_at, i.earlier_at), '-infinity')),
+         SELECT i.*, i.stamp_at IS NOT NULL AND i.stamp_at < COALESCE(GREATEST(c.status_at, i.earlier_at), '-infinity') AS as_receipt
+           FROM ${prefix}_in i LEFT JOIN ${prefix}_locked c ON c.station_id = i.station_id AND c.connector_id = i.connector_id
+          WHERE COALESCE(i.stamp_at, 'infinity') >= COALESCE(GREATEST(c.status_stamp_at, i.earlier_stamp_at), '-infinity')
+            AND i.received_at >= COALESCE(CASE WHEN i.stamp_at IS NULL THEN GREATEST(c.status_at, i.earlier_at)
+                                               ELSE GREATEST(CASE WHEN c.status_stamp_at IS NULL THEN c.status_at END, i.earlier_unstamped_at) END, '-infinity')),
        ${prefix}_up AS (
-         INSERT INTO connectors AS c (station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at)
-         SELECT DISTINCT ON (station_id, connector_id) station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at
+         INSERT INTO connectors AS c (station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at, status_stamp_at, status_received_at)
+         SELECT DISTINCT ON (station_id, connector_id) station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code,
+                CASE WHEN as_receipt THEN received_at ELSE status_at END, stamp_at, received_at
            FROM ${prefix}_fresh ORDER BY station_id, connector_id, ord DESC
          ON CONFLICT (station_id, connector_id) DO UPDATE SET status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info,
-           vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, status_at = EXCLUDED.status_at, updated_at = now()
-         WHERE c.status_at <= EXCLUDED.status_at)`,
-    // One JSON parameter (as for meter values): eight array literals cost pg more JS to build and escape.
+           vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, status_at = EXCLUDED.status_at,
+           status_stamp_at = EXCLUDED.status_stamp_at, status_received_at = EXCLUDED.status_received_at, updated_at = now()
+         -- The same rule against a row a concurrent batch inserted meanwhile (a new connector has no row to lock).
+         WHERE (c.status_stamp_at IS NULL OR EXCLUDED.status_stamp_at IS NULL OR c.status_stamp_at <= EXCLUDED.status_stamp_at)
+           AND ((c.status_stamp_at IS NOT NULL AND EXCLUDED.status_stamp_at IS NOT NULL) OR c.status_at <= EXCLUDED.status_received_at))`,
+    // One JSON parameter (as for meter values): ten array literals cost pg more JS to build and escape.
     params: [
       toJsonParameter(
         rows.map((r, i) => ({
@@ -57,6 +77,8 @@ export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstPara
           vendor_id: r.vendorId ?? null,
           vendor_error_code: r.vendorErrorCode ?? null,
           status_at: r.statusAt,
+          stamp_at: r.byReceipt ? null : r.statusAt,
+          received_at: r.receivedAt,
           ord: i + 1,
         })),
       ),

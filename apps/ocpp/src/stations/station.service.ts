@@ -11,7 +11,7 @@ import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { forgetReplacedUnit } from '../operator-profiles/operator-profiles.repository.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
-import { isUnsetClock, parseOcppTime } from '../time.js';
+import { parseOcppTime, statusTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
 import { rereadAtBoot } from './reboot-reread.js';
@@ -22,6 +22,11 @@ import { TransferRepository, type UploadKind } from './transfer.repository.js';
 
 /** Clock skew of a charger's status timestamp that is not worth a warning. */
 const STATUS_SKEW_TOLERANCE_MS = 5_000;
+
+const CLOCK_ISSUE = {
+  ahead: 'in the future',
+  unset: 'from an unset charger clock',
+} as const;
 
 /**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
@@ -48,14 +53,18 @@ export class StationService {
     key: 'statuses',
     build: (rows, firstParam) => {
       const statuses = connectorStatusesStatement(rows, firstParam, 'st');
-      const built = rows.map((r) => this.statusEvent(r));
-      const events = built.filter((e): e is OcppConnectorStatus => e !== undefined);
-      // Event positions differ from row positions once a row has no event: map row ord → event ord.
-      let eventOrd = 0;
-      const keepOrdinals =
-        events.length === rows.length
-          ? 'SELECT ord FROM st_fresh'
-          : `SELECT m.e FROM st_fresh f CROSS JOIN LATERAL (SELECT ('{${built.map((e) => (e ? ++eventOrd : 'NULL')).join(',')}}'::int[])[f.ord] AS e) m WHERE m.e IS NOT NULL`;
+      // Per row its event as timed and, for a stamped status, its event at receipt, kept instead when
+      // the statement times it so (`as_receipt`). Event ordinals by row ord, NULL for no event.
+      const events: OcppConnectorStatus[] = [];
+      const asTimed: string[] = [];
+      const atReceipt: string[] = [];
+      for (const r of rows) {
+        const event = this.statusEvent(r);
+        asTimed.push(event ? String(events.push(event)) : 'NULL');
+        atReceipt.push(event && !r.byReceipt ? String(events.push({ ...event, timestamp: r.receivedAt.toISOString() })) : 'NULL');
+      }
+      const keepOrdinals = `SELECT e FROM (SELECT CASE WHEN f.as_receipt THEN ('{${atReceipt.join(',')}}'::int[])[f.ord]
+                                                       ELSE ('{${asTimed.join(',')}}'::int[])[f.ord] END AS e FROM st_fresh f) k WHERE e IS NOT NULL`;
       const outbox = this.outbox.statement(
         events.map((payload) => ({ subject: Subjects.OcppConnectorStatus, payload })),
         firstParam + statuses.params.length,
@@ -138,39 +147,26 @@ export class StationService {
   }
 
   /**
-   * Statuses are ordered by their time (newest wins), so that time is never later than receipt: a
-   * charger clock ahead (e.g. stamped an hour early) would otherwise make every later status look
-   * older and freeze the connector until real time caught up. A future timestamp is stored and
-   * published as the receipt time (logged when beyond a few seconds of skew).
-   *
-   * A timestamp from before 2010 (`UNSET_CLOCK_BEFORE`, time.ts) is no time at all but a clock that was never
-   * set: a charger without a clock battery comes back from a power loss at 1970 (or its RTC's 2000)
-   * and stamps its statuses so until it sets its clock from our answer, if it ever does. Compared as
-   * sent, each was older than the status stored before the power loss, so the connector stayed
-   * `Charging` after the reboot, for the planner and OCPI too. Such a status counts as sent without
-   * a timestamp (spec: receipt time): statuses arrive in order (guide §1.7), so arrival orders them.
+   * Statuses are ordered by their time (newest wins), to drop one overtaken by a later status (a
+   * replica or reconnect delivering it late). Its time is the charger's stamp, except when there is
+   * none or it is no time (statusTime, time.ts): an unset clock (before 2010: a charger without a
+   * clock battery after a power loss) or one ahead of receipt (compared as sent, every later status
+   * looked older and the connector froze until real time caught up); then the receipt time. A stamp
+   * is compared only with stamps, and with a status timed at its receipt by its own receipt (arrival
+   * order, guide §1.7): a charger clock behind UTC, by hours (a local time west of Greenwich sent
+   * without its zone) or a drift's minutes, froze the connector behind an unstamped status.
+   * The rule is stated in docs/ocpp.md; the statement is connector-status.statement.ts.
    */
   async status(stationId: string, req: Ocpp16.StatusNotificationRequest, receivedAt: Date): Promise<void> {
-    const sent = req.timestamp ? parseOcppTime(req.timestamp) : receivedAt;
-    let statusAt = sent;
-    if (sent.getTime() > receivedAt.getTime()) {
-      statusAt = receivedAt;
-      const unlogged = sent.getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS ? this.aheadClockLog.take(stationId, receivedAt) : undefined;
-      if (unlogged !== undefined) {
-        this.logger.warn(
-          { stationId, connectorId: req.connectorId, timestamp: req.timestamp, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
-          'status timestamp in the future; ordered by receipt time (logged once per station and interval)',
-        );
-      }
-    } else if (isUnsetClock(sent)) {
-      statusAt = receivedAt;
-      const unlogged = this.unsetClockLog.take(stationId, receivedAt);
-      if (unlogged !== undefined) {
-        this.logger.warn(
-          { stationId, connectorId: req.connectorId, timestamp: req.timestamp, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
-          'status timestamp from an unset charger clock; ordered by receipt time (logged once per station and interval)',
-        );
-      }
+    const time = statusTime(req.timestamp, receivedAt);
+    const log = time.why === 'ahead' ? this.aheadClockLog : time.why === 'unset' ? this.unsetClockLog : undefined;
+    const skewed = time.why !== 'ahead' || parseOcppTime(req.timestamp!).getTime() > receivedAt.getTime() + STATUS_SKEW_TOLERANCE_MS;
+    const unlogged = log && skewed ? log.take(stationId, receivedAt) : undefined;
+    if (unlogged !== undefined) {
+      this.logger.warn(
+        { stationId, connectorId: req.connectorId, timestamp: req.timestamp, unloggedSince: unlogged, receivedAt: receivedAt.toISOString() },
+        `status timestamp ${CLOCK_ISSUE[time.why as keyof typeof CLOCK_ISSUE]}; ordered by receipt time (logged once per station and interval)`,
+      );
     }
     await this.commits.submit(this.statusPart, {
       stationId,
@@ -180,7 +176,9 @@ export class StationService {
       info: req.info,
       vendorId: req.vendorId,
       vendorErrorCode: req.vendorErrorCode,
-      statusAt,
+      statusAt: time.at,
+      byReceipt: time.byReceipt,
+      receivedAt,
     });
   }
 
