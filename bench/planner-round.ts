@@ -69,6 +69,7 @@ function roundInput(sessions: number, kind: Kind): RoundInput {
     options: {
       ackTimeoutMs: 90_000,
       uncontrolledRetryMs: 600_000,
+      offlineGraceMs: 90_000,
       rampPerSecond: 0.03,
       hysteresis: { deltaA: 1, resumeAfterMs: 60_000, minChargingMs: 120_000, minPausedMs: 120_000 },
       deadbandA: 0.5,

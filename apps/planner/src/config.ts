@@ -17,6 +17,11 @@ export function loadPlannerConfig(source: NodeJS.ProcessEnv = process.env) {
         PLANNER_ACK_TIMEOUT_S: z.coerce.number().int().min(5).max(3600).default(90),
         /** A charger that refused or ignored profiles is tried again after this long. */
         PLANNER_UNCONTROLLED_RETRY_S: z.coerce.number().int().min(10).max(86_400).default(600),
+        /**
+         * A charger offline (or not reachable by the ocpp service) for less than this is counted at the
+         * plan it acknowledged, which it keeps obeying, and at its full rating after; 0: at once.
+         */
+        PLANNER_OFFLINE_GRACE_S: z.coerce.number().int().min(0).max(600).default(90),
         /** Increases grow by at most this fraction per second, compounded (OpenEMS: 0.03). */
         /** The group must be infeasible this long without a break before the capacity provider is told (start-up, a lost status). */
         PLANNER_INCIDENT_CONFIRM_S: z.coerce.number().int().min(0).max(3600).default(30),

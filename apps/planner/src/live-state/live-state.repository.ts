@@ -120,7 +120,10 @@ export class LiveStateRepository {
     );
   }
 
-  /** A charger that rejects or ignores profiles becomes uncontrolled for the next plan. */
+  /**
+   * A charger that rejects or ignores profiles becomes uncontrolled for the next plan; one the ocpp
+   * service could not reach (`Offline`) is treated as offline instead (planning/offline-grace.ts).
+   */
   async profileOutcome(tx: EntityManager, stationId: string, applied: boolean, result: string, at: Date): Promise<void> {
     await tx.query(
       `INSERT INTO station_state (station_id, connected, profile_failures, last_profile_result, last_profile_at) VALUES ($1, true, CASE WHEN $2 THEN 0 ELSE 1 END, $3, $4)
@@ -135,15 +138,17 @@ export class LiveStateRepository {
    * are not in the table) and records the connector as answered if the plan names it (`plan-answers.ts`):
    * a second answer for a connector counts, but answers for no other. `outcome_at` is when a
    * connector of the plan first answered, the last of them once all did: a late repeat (a reconnect
-   * sending every profile again) does not move it.
+   * sending every profile again) does not move it. `offline`: the failure was the ocpp service
+   * finding no socket, so the charger never saw the profile (counted apart: it is no refusal).
    */
-  async planOutcome(tx: EntityManager, planId: string, connectorId: number, applied: boolean, detail: string | undefined, at: Date): Promise<void> {
+  async planOutcome(tx: EntityManager, planId: string, connectorId: number, applied: boolean, detail: string | undefined, at: Date, offline = false): Promise<void> {
     await tx.query(
       `UPDATE station_plans SET applied = applied + CASE WHEN $2 THEN 1 ELSE 0 END, failed = failed + CASE WHEN $2 THEN 0 ELSE 1 END,
+         offline_failed = offline_failed + CASE WHEN NOT $2 AND $6 THEN 1 ELSE 0 END,
          answered = CASE WHEN ${FIRST_ANSWER} THEN ARRAY(SELECT a FROM unnest(answered || $5::smallint) a ORDER BY a) ELSE answered END,
          outcome_at = CASE WHEN ${FIRST_ANSWER} THEN $4 ELSE COALESCE(outcome_at, $4) END,
          last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
-      [planId, applied, detail ?? null, at, connectorId],
+      [planId, applied, detail ?? null, at, connectorId, offline],
     );
   }
 

@@ -8,7 +8,8 @@ import { evCurrentA, powerAndEnergy } from './measurements.js';
 
 /**
  * Events after which the group must be re-planned, and whether at once: a charger going offline
- * counts at its full rating from now on, so the others must come down without waiting.
+ * counts at the plan it acknowledged for the grace period, at its full rating after (or at once
+ * without one), so the others must come down without waiting.
  */
 const REPLAN_ON: Partial<Record<string, boolean>> = {
   [Subjects.OcppConnectorStatus]: false,
@@ -96,7 +97,7 @@ export class OcppStateConsumer implements OnModuleInit {
       }
       case Subjects.OcppChargingProfileFailed: {
         const e = (event as BusEvent<typeof Subjects.OcppChargingProfileFailed>).payload;
-        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, e.connectorId, false, e.detail ?? e.status, new Date(e.failedAt));
+        if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, e.connectorId, false, e.detail ?? e.status, new Date(e.failedAt), e.status === 'Offline');
         return this.state.profileOutcome(tx, e.stationId, false, e.status, new Date(e.failedAt));
       }
       default:

@@ -39,11 +39,28 @@ export class PlanningRepository {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('planner-round'), hashtext($1))`, [groupId]);
   }
 
+  /**
+   * Each station's link and obedience, and the plan it acknowledged in full (`acknowledged`) when no
+   * later plan may have reached it: every later one failed, and only `Offline` (never sent).
+   */
   async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
-    const rows: { station_id: string; connected: boolean | null; profile_failures: number | null; last_profile_at: Date | null; last_profile_result: string | null; plan_at: Date | null; unanswered: boolean | null }[] = await tx.query(
-      `SELECT s.station_id, st.connected, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, ${unansweredSql('p')} AS unanswered
+    const rows: {
+      station_id: string;
+      connected: boolean | null;
+      connected_at: Date | null;
+      profile_failures: number | null;
+      last_profile_at: Date | null;
+      last_profile_result: string | null;
+      plan_at: Date | null;
+      unanswered: boolean | null;
+      acknowledged: ConnectorLimit[] | null;
+    }[] = await tx.query(
+      `SELECT s.station_id, st.connected, st.connected_at, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, ${unansweredSql('p')} AS unanswered,
+         CASE WHEN NOT EXISTS (SELECT 1 FROM station_plans l WHERE l.station_id = s.station_id AND l.seq > a.seq AND NOT (l.applied = 0 AND l.failed > 0 AND l.failed = l.offline_failed))
+           THEN a.connectors END AS acknowledged
        FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
        LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected, answered, connectors FROM station_plans q WHERE q.station_id = s.station_id ORDER BY seq DESC LIMIT 1) p ON true
+       LEFT JOIN LATERAL (SELECT seq, connectors FROM station_plans q WHERE q.station_id = s.station_id AND q.failed = 0 AND NOT ${unansweredSql('q')} ORDER BY seq DESC LIMIT 1) a ON true
        WHERE s.group_id = $1`,
       [groupId],
     );
@@ -53,6 +70,8 @@ export class PlanningRepository {
         {
           stationId: r.station_id,
           connected: r.connected ?? undefined,
+          connectionAtMs: ms(r.connected_at),
+          acknowledged: r.acknowledged ?? undefined,
           profileFailures: r.profile_failures ?? 0,
           lastProfileAtMs: ms(r.last_profile_at),
           lastProfileResult: r.last_profile_result ?? undefined,

@@ -57,6 +57,7 @@ export class PlanningService {
     this.options = {
       ackTimeoutMs: config.PLANNER_ACK_TIMEOUT_S * 1000,
       uncontrolledRetryMs: config.PLANNER_UNCONTROLLED_RETRY_S * 1000,
+      offlineGraceMs: config.PLANNER_OFFLINE_GRACE_S * 1000,
       rampPerSecond: config.PLANNER_RAMP_PER_S,
       hysteresis: { deltaA: 1, resumeAfterMs: 60_000, minChargingMs: 120_000, minPausedMs: 120_000 },
       deadbandA: 0.5,

@@ -14,6 +14,13 @@ export interface StationLive {
   readonly stationId: string;
   /** Undefined: never seen on the bus. */
   readonly connected?: boolean;
+  /** When the latest connection event (`connected` or `disconnected`) happened. */
+  readonly connectionAtMs?: number;
+  /**
+   * The connector limits of the latest plan the charger acknowledged in full, when no later plan
+   * may have reached it (every later one failed `Offline`): what it obeys while it cannot be reached.
+   */
+  readonly acknowledged?: readonly ConnectorLimit[];
   readonly profileFailures: number;
   readonly lastProfileAtMs?: number;
   /** The latest `ocpp.charging-profile.*` outcome: `Accepted` or the failure status (`Rejected`, `NotObeyed`, ...). */
@@ -64,6 +71,11 @@ export interface RoundOptions {
   readonly ackTimeoutMs: number;
   /** A charger that refused profiles is retried as controllable after this long. */
   readonly uncontrolledRetryMs: number;
+  /**
+   * A charger offline (or not reachable by the ocpp service) for less than this is counted at the
+   * plan it acknowledged: its Max profile has no end, so it keeps obeying it without a link.
+   */
+  readonly offlineGraceMs: number;
   readonly rampPerSecond: number;
   readonly hysteresis: { readonly deltaA: number; readonly resumeAfterMs: number; readonly minChargingMs: number; readonly minPausedMs: number };
   /** Increases smaller than this (A, or the fraction of the current value) are not sent. */

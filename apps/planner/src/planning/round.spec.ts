@@ -197,7 +197,7 @@ describe('planRound', () => {
 });
 
 describe('uncontrolledReason', () => {
-  const options = { ackTimeoutMs: 90_000, uncontrolledRetryMs: 600_000 };
+  const options = { ackTimeoutMs: 90_000, uncontrolledRetryMs: 600_000, offlineGraceMs: 90_000 };
   it('names why a charger cannot be steered, and lets a silent or refusing one be tried again after the retry time', () => {
     expect(uncontrolledReason(undefined, NOW, options)).toBe('never connected');
     expect(uncontrolledReason({ ...online('A'), connected: false }, NOW, options)).toBe('offline');

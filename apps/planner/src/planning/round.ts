@@ -10,7 +10,6 @@ import {
   rampGroup,
   stepHysteresis,
   type AllocationResult,
-  type ChargerSpec,
   type ConnectorDemand,
   type HysteresisDecision,
   type HysteresisState,
@@ -19,33 +18,18 @@ import {
 } from '../allocation/index.js';
 import { availablePowerW } from '../timeline/index.js';
 import type { StationModel } from '../topology/group-model.js';
-import type { ConnectorTarget, RoundInput, RoundOptions, RoundResult, StationLive } from './round-types.js';
-import { buildPublications, type StepValues } from './schedules.js';
+import type { ConnectorTarget, PreviousTarget, RoundInput, RoundResult } from './round-types.js';
+import { buildPublications, limitAt, type StepValues } from './schedules.js';
 import { infeasibleBlocks } from './infeasible.js';
 import { stepEvDemand, type EvUnderuse } from './ev-demand.js';
 import { resumeTrial } from './resume-trial.js';
+import { chargersAt, heldInstants, heldKey, stationControl, type StationControl } from './offline-grace.js';
 
 const THREE: readonly SitePhase[] = ['L1', 'L2', 'L3'];
 const phasesOf = (n: 1 | 3): readonly SitePhase[] => (n === 1 ? ['L1'] : THREE);
 export const connectorKey = (stationId: string, connectorId: number): string => `${stationId}/${connectorId}`;
 
-/**
- * Why a station cannot be steered right now, or undefined when it can. A charger that refused or
- * ignored a plan is retried after `uncontrolledRetryMs` (its next plan is re-sent in full).
- */
-export function uncontrolledReason(live: StationLive | undefined, nowMs: number, options: Pick<RoundOptions, 'ackTimeoutMs' | 'uncontrolledRetryMs'>): string | undefined {
-  if (live === undefined || live.connected === undefined) return 'never connected';
-  if (!live.connected) return 'offline';
-  const planAge = live.lastPlanAtMs === undefined ? undefined : nowMs - live.lastPlanAtMs;
-  if (live.lastPlanUnanswered && planAge !== undefined && planAge > options.ackTimeoutMs && planAge < options.ackTimeoutMs + options.uncontrolledRetryMs) {
-    return 'no answer to its last plan';
-  }
-  if (live.profileFailures > 0 && (live.lastProfileAtMs === undefined || nowMs - live.lastProfileAtMs < options.uncontrolledRetryMs)) {
-    // NotObeyed: the charger accepted the profile but reports a higher limit in effect.
-    return live.lastProfileResult === 'NotObeyed' ? 'profile not obeyed' : 'profile rejected';
-  }
-  return undefined;
-}
+export { uncontrolledReason } from './offline-grace.js';
 
 export function planRound(input: RoundInput): RoundResult {
   const { nowMs, group, timeline, options } = input;
@@ -54,14 +38,16 @@ export function planRound(input: RoundInput): RoundResult {
   const availableAt = (limitW: number): number => availablePowerW(limitW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: 0 });
 
   const uncontrolled = new Map<string, string>();
-  const chargers: ChargerSpec[] = group.stations.map((s) => {
-    const why = uncontrolledReason(input.stations.get(s.stationId), nowMs, options);
-    if (why !== undefined) uncontrolled.set(s.stationId, why);
-    return { id: s.stationId, current: 'AC', phases: phasesOf(s.phases), maxCurrentA: s.maxCurrentA, controllable: why === undefined };
-  });
+  const control = new Map<string, StationControl>();
+  for (const s of group.stations) {
+    const c = stationControl(input.stations.get(s.stationId), nowMs, options);
+    control.set(s.stationId, c);
+    if (c.reason !== undefined) uncontrolled.set(s.stationId, c.reason);
+  }
   const evDemand = new Map<string, { state?: EvUnderuse; capA?: number }>();
   const demands = sessionDemands(input, evDemand);
-  const base = { nominalVoltageV: group.nominalVoltageV, chargers };
+  const baseAt = (t: number) => ({ nominalVoltageV: group.nominalVoltageV, chargers: chargersAt(group.stations, control, t, phasesOf) });
+  const base = baseAt(nowMs);
   // Solar credit only for now: no generation forecast is trusted for future limits.
   const plainW = availablePowerW(current.powerW, { marginFraction: group.safetyMargin, uncontrolledW: 0, pvCreditW: input.pvCreditW });
   const availableW = input.windowCapW === undefined ? plainW : Math.min(plainW, input.windowCapW);
@@ -86,22 +72,28 @@ export function planRound(input: RoundInput): RoundResult {
   const allocation = allocate({ ...base, availableW, connectors: allowed });
   const nowValues = rampNow(input, allocation, allowed);
 
-  // The known steps of the limit, each allocated with today's sessions (future periods get no PV credit).
-  const cache = new Map<number, AllocationResult>([[availableW, allocation]]);
+  // The known steps of the limit, each allocated with today's sessions (future periods get no PV
+  // credit), and the steps of what held chargers count at: the end of a grace is a step down for
+  // the others, which they then take by themselves should no round follow.
+  const cache = new Map<string, AllocationResult>([[`${availableW}|${heldKey(control, nowMs)}`, allocation]]);
   const steps: StepValues[] = [{ atMs: nowMs, limitW: current.powerW, source: current.source, values: nowValues, allocation }];
-  for (const change of timeline.nextChanges(nowMs, input.horizonMs - nowMs)) {
-    const a = availableAt(change.powerW);
-    let result = cache.get(a);
+  const instants = [...new Set([...timeline.nextChanges(nowMs, input.horizonMs - nowMs).map((c) => c.atMs), ...heldInstants(control, nowMs, input.horizonMs)])].sort((a, b) => a - b);
+  for (const atMs of instants) {
+    const segment = timeline.at(atMs);
+    if (segment === undefined) continue;
+    const a = availableAt(segment.powerW);
+    const key = `${a}|${heldKey(control, atMs)}`;
+    let result = cache.get(key);
     if (result === undefined) {
-      result = allocate({ ...base, availableW: a, connectors: allowed });
-      cache.set(a, result);
+      result = allocate({ ...baseAt(atMs), availableW: a, connectors: allowed });
+      cache.set(key, result);
     }
-    steps.push({ atMs: change.atMs, limitW: change.powerW, source: change.source, values: new Map(result.connectors.map((c) => [c.id, c.limit])), allocation: result });
+    steps.push({ atMs, limitW: segment.powerW, source: segment.source, values: new Map(result.connectors.map((c) => [c.id, c.limit])), allocation: result });
   }
 
   const { publications, deferred } = buildPublications(input, steps, uncontrolled);
   const deferredSet = new Set(deferred);
-  const targets = group.stations.flatMap((s) => stationTargets(input, s, allocation, nowValues, decisions, evDemand, uncontrolled.get(s.stationId), deferredSet.has(s.stationId)));
+  const targets = group.stations.flatMap((s) => stationTargets(input, s, allocation, nowValues, decisions, evDemand, control.get(s.stationId)!, deferredSet.has(s.stationId)));
   return {
     limitW: current.powerW,
     availableW,
@@ -168,7 +160,7 @@ function rampNow(input: RoundInput, allocation: AllocationResult, demands: reado
     }
     const previous = input.previous.get(a.id);
     const floor = byId.get(a.id)?.minimum ?? 6;
-    const inEffect = previous !== undefined && previous.unit === a.unit && previous.status === 'charging' ? previous.limit : 0;
+    const inEffect = inEffectNow(input, a.id, a.unit, previous);
     if (inEffect < floor) {
       values.set(a.id, Math.min(a.limit, floor));
       continue;
@@ -181,6 +173,21 @@ function rampNow(input: RoundInput, allocation: AllocationResult, demands: reado
   return values;
 }
 
+/**
+ * What the charger applies now: the published schedule's value at `nowMs`, which a step up (the end
+ * of a cap or an emergency, an hour boundary) has already raised by itself since the previous round.
+ * Ramping from the previous round's value would cut it back. Without a plan that reached the
+ * charger, the previous round's value.
+ */
+function inEffectNow(input: RoundInput, id: string, unit: 'A' | 'W', previous: PreviousTarget | undefined): number {
+  if (previous === undefined || previous.unit !== unit) return 0;
+  const [stationId, connectorId] = [id.slice(0, id.lastIndexOf('/')), Number(id.slice(id.lastIndexOf('/') + 1))];
+  const plan = input.published.get(stationId);
+  const limit = plan === undefined || plan.failed ? undefined : plan.connectors.find((l) => l.connectorId === connectorId);
+  if (limit !== undefined && limit.schedule.chargingRateUnit === unit) return limitAt(limit, input.nowMs);
+  return previous.status === 'charging' ? previous.limit : 0;
+}
+
 function stationTargets(
   input: RoundInput,
   station: StationModel,
@@ -188,7 +195,7 @@ function stationTargets(
   nowValues: ReadonlyMap<string, number>,
   decisions: ReadonlyMap<string, HysteresisDecision>,
   evDemand: ReadonlyMap<string, { state?: EvUnderuse; capA?: number }>,
-  uncontrolledWhy: string | undefined,
+  control: StationControl,
   deferred: boolean,
 ): ConnectorTarget[] {
   const byId = new Map(allocation.connectors.map((a) => [a.id, a]));
@@ -199,8 +206,11 @@ function stationTargets(
     const a = byId.get(id);
     const hysteresis = decisions.get(id)?.state;
     const ev = evDemand.get(id);
-    if (uncontrolledWhy !== undefined) {
-      return { ...common, status: 'uncontrolled', reason: uncontrolledWhy, limit: c.maxCurrentA, powerW: a === undefined ? 0 : c.maxCurrentA * V * c.phases };
+    if (control.reason !== undefined) {
+      // A held charger is counted at what its acknowledged plan gives the connector now.
+      const held = control.held?.connectors.find((l) => l.connectorId === c.connectorId);
+      const counted = held === undefined ? c.maxCurrentA : limitAt(held, input.nowMs);
+      return { ...common, status: 'uncontrolled', reason: control.reason, limit: counted, powerW: a === undefined ? 0 : counted * V * c.phases };
     }
     if (a === undefined) {
       const paused = hysteresis !== undefined;

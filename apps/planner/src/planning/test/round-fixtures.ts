@@ -13,6 +13,7 @@ export const HORIZON = Date.parse('2026-12-05T16:00:00Z');
 export const OPTIONS: RoundOptions = {
   ackTimeoutMs: 90_000,
   uncontrolledRetryMs: 600_000,
+  offlineGraceMs: 90_000,
   rampPerSecond: 0.03,
   hysteresis: { deltaA: 1, resumeAfterMs: 60_000, minChargingMs: 120_000, minPausedMs: 120_000 },
   deadbandA: 0.5,

@@ -1,0 +1,102 @@
+/**
+ * Which chargers the round can steer, and how the others are counted. A charger that cannot be
+ * reached keeps obeying the Max profile it acknowledged (it has no end), so for a short while it is
+ * counted at that plan rather than its full rating: a rolling restart of the ocpp service, where
+ * every charger is back on another replica within seconds, must not pause the rest of the group.
+ * After the grace period it may have rebooted and lost its profiles: full rating, as any offline one.
+ */
+import type { ConnectorLimit } from '@cpo/contracts';
+import type { ChargerSpec, SitePhase } from '../allocation/index.js';
+import type { StationModel } from '../topology/group-model.js';
+import type { RoundOptions, StationLive } from './round-types.js';
+import { limitAt } from './schedules.js';
+
+export const HELD_REASON = 'offline: counted at its acknowledged plan';
+
+/** An unreachable charger counted at the plan it acknowledged until `untilMs`. */
+export interface HeldPlan {
+  readonly untilMs: number;
+  readonly connectors: readonly ConnectorLimit[];
+  /** The Max profile (connector 0): what the whole station may draw. */
+  readonly max: ConnectorLimit;
+}
+
+export interface StationControl {
+  /** Why it cannot be steered now; undefined: it can. */
+  readonly reason?: string;
+  readonly held?: HeldPlan;
+}
+
+type ControlOptions = Pick<RoundOptions, 'ackTimeoutMs' | 'uncontrolledRetryMs' | 'offlineGraceMs'>;
+
+/**
+ * Since when the charger cannot be reached, or undefined when it can. An `Offline` failure is the
+ * ocpp service finding no socket for it (a replica crashed and the charger has not reconnected yet,
+ * as far as the service knows): not a refusal, the charger never saw that plan. A connection after it
+ * means the charger is back; the lost plan is then sent again in full, as it is after the retry
+ * time without one (the service may not have known of a connection the planner saw).
+ */
+function unreachableSince(live: StationLive, nowMs: number, retryMs: number): number | undefined {
+  if (live.connected === false) return live.connectionAtMs ?? Number.NEGATIVE_INFINITY;
+  if (live.lastProfileResult !== 'Offline' || live.profileFailures === 0 || live.lastProfileAtMs === undefined) return undefined;
+  if (nowMs - live.lastProfileAtMs >= retryMs) return undefined;
+  return live.connectionAtMs !== undefined && live.connectionAtMs > live.lastProfileAtMs ? undefined : live.lastProfileAtMs;
+}
+
+/**
+ * How the round treats a charger. A charger that refused or ignored a plan is retried after
+ * `uncontrolledRetryMs` (its next plan is re-sent in full).
+ */
+export function stationControl(live: StationLive | undefined, nowMs: number, options: ControlOptions): StationControl {
+  if (live === undefined || live.connected === undefined) return { reason: 'never connected' };
+  const offlineSince = unreachableSince(live, nowMs, options.uncontrolledRetryMs);
+  if (offlineSince !== undefined) {
+    const untilMs = offlineSince + options.offlineGraceMs;
+    const max = live.acknowledged?.find((c) => c.connectorId === 0);
+    if (live.acknowledged === undefined || max === undefined || nowMs >= untilMs) return { reason: 'offline' };
+    return { reason: HELD_REASON, held: { untilMs, connectors: live.acknowledged, max } };
+  }
+  const planAge = live.lastPlanAtMs === undefined ? undefined : nowMs - live.lastPlanAtMs;
+  if (live.lastPlanUnanswered && planAge !== undefined && planAge > options.ackTimeoutMs && planAge < options.ackTimeoutMs + options.uncontrolledRetryMs) {
+    return { reason: 'no answer to its last plan' };
+  }
+  if (live.profileFailures > 0 && live.lastProfileResult !== 'Offline' && (live.lastProfileAtMs === undefined || nowMs - live.lastProfileAtMs < options.uncontrolledRetryMs)) {
+    // NotObeyed: the charger accepted the profile but reports a higher limit in effect.
+    return { reason: live.lastProfileResult === 'NotObeyed' ? 'profile not obeyed' : 'profile rejected' };
+  }
+  return {};
+}
+
+/** Why a station cannot be steered right now, or undefined when it can. */
+export function uncontrolledReason(live: StationLive | undefined, nowMs: number, options: ControlOptions): string | undefined {
+  return stationControl(live, nowMs, options).reason;
+}
+
+/**
+ * The chargers as the allocator sees them at instant `t`: a held one is uncontrolled load at its
+ * Max profile's value at `t` until its grace ends, at its full rating after.
+ */
+export function chargersAt(stations: readonly StationModel[], control: ReadonlyMap<string, StationControl>, t: number, phasesOf: (n: 1 | 3) => readonly SitePhase[]): ChargerSpec[] {
+  return stations.map((s) => {
+    const c = control.get(s.stationId);
+    const held = c?.held !== undefined && t < c.held.untilMs ? c.held : undefined;
+    return { id: s.stationId, current: 'AC', phases: phasesOf(s.phases), maxCurrentA: held === undefined ? s.maxCurrentA : limitAt(held.max, t), controllable: c?.reason === undefined };
+  });
+}
+
+/** The instants in `(nowMs, horizonMs)` where a held charger's counted load changes: its plan's steps and the end of its grace. */
+export function heldInstants(control: ReadonlyMap<string, StationControl>, nowMs: number, horizonMs: number): number[] {
+  const out: number[] = [];
+  for (const { held } of control.values()) {
+    if (held === undefined) continue;
+    const start = Date.parse(held.max.schedule.startSchedule);
+    for (const p of held.max.schedule.periods) out.push(start + p.startPeriodS * 1000);
+    out.push(held.untilMs);
+  }
+  return out.filter((t) => t > nowMs && t < horizonMs);
+}
+
+/** A key of what the held chargers count at `t`, so equal allocations are computed once. */
+export function heldKey(control: ReadonlyMap<string, StationControl>, t: number): string {
+  return [...control.entries()].flatMap(([id, c]) => (c.held === undefined ? [] : [`${id}:${t < c.held.untilMs ? limitAt(c.held.max, t) : 'full'}`])).join(',');
+}
