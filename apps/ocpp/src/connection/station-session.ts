@@ -22,6 +22,7 @@ import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import { CLOSE_HANDSHAKE_MS, sessionClosing } from './socket-closing.js';
 import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
+import { BadFrameWindow, badFrameLabel, MAX_RAW_FRAME_KEPT } from './bad-frames.js';
 
 export interface SessionSettings {
   callTimeoutMs: number;
@@ -44,7 +45,6 @@ export interface SessionHooks {
  * (guide §2.7), and the charger may send them in any number.
  */
 const TRIGGER_WINDOW_MS = 60_000;
-const MAX_RAW_FRAME_KEPT = 65_536;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The id of a CALL, read from the frame text when the frame itself could not be processed. */
 const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,128})"/;
@@ -60,7 +60,7 @@ export class StationSession implements StationContext {
   private readonly calls: OutboundCalls;
   private inbound: Promise<void> = Promise.resolve();
   private readonly triggered = new Map<string, number>();
-  private badFrames: number[] = [];
+  private readonly badFrames: BadFrameWindow;
   private readonly keepAlive: KeepAlive;
   private closeReason?: string;
   /** Resolves when the socket stops being open (either side's close frame, a terminate), before `closed`; pending calls have failed then. */
@@ -82,6 +82,7 @@ export class StationSession implements StationContext {
     private readonly hooks: SessionHooks,
     private readonly logger: Logger,
   ) {
+    this.badFrames = new BadFrameWindow(settings.maxBadFramesPerMinute);
     // A CALL the socket no longer takes was never sent (OutboundCalls: `unsent`), not one the charger may have got.
     this.calls = new OutboundCalls((id, action, payload) => {
       if (!this.write(serializeCall(id, action, payload))) throw new Error('the socket is not open');
@@ -315,10 +316,7 @@ export class StationSession implements StationContext {
   private badFrame(raw: string, reason: string): void {
     this.metrics.badFrames.inc({ reason: badFrameLabel(reason) });
     this.hooks.rejectedFrame(this.stationId, raw.slice(0, MAX_RAW_FRAME_KEPT), reason);
-    const now = Date.now();
-    this.badFrames = this.badFrames.filter((t) => t > now - 60_000);
-    this.badFrames.push(now);
-    if (this.badFrames.length > this.settings.maxBadFramesPerMinute) {
+    if (this.badFrames.add()) {
       this.logger.warn({ stationId: this.stationId }, 'too many malformed frames; closing the socket');
       this.close('too many malformed frames', 1008);
     }
@@ -330,12 +328,4 @@ export class StationSession implements StationContext {
     if (open) this.socket.send(text);
     return open;
   }
-}
-
-/**
- * The `reason` label of a bad frame: the reason's fixed part, its numbers as `N` (a reason like
- * "message type 2 needs 4 elements, got 17" would otherwise make a series per element count).
- */
-export function badFrameLabel(reason: string): string {
-  return reason.split(':')[0]!.replace(/\d+/g, 'N').slice(0, 40);
 }
