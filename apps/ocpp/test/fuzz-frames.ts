@@ -4,6 +4,7 @@
  * must happen to each.
  */
 import { ACTIONS_16, CP_ACTIONS_16, validateRequest16 } from '@cpo/ocpp-protocol';
+import { tolerate16 } from '../src/connection/payload-tolerance.js';
 
 /** Ids the service accepts (MAX_INBOUND_UNIQUE_ID_LENGTH; OCPP-J says 36, chargers send longer). */
 const MAX_ID = 128;
@@ -256,7 +257,11 @@ function oracle(text: string, served: ReadonlySet<string>): Expectation {
   if (!served.has(action)) return { answer: 'error', id: readableId, codes: ['NotSupported'], stored: false };
   if (TRANSACTIONAL.has(action)) return { answer: 'result-or-error', id: readableId };
   const checked = validateRequest16(action, structuredClone(payload));
-  return checked.ok ? { answer: 'result', id: readableId } : { answer: 'error', id: readableId, codes: [checked.code], stored: true };
+  if (checked.ok) return { answer: 'result', id: readableId };
+  // As the dispatcher: a zoneless timestamp is UTC, a StatusNotification's enum in odd case its canonical value.
+  const tolerated = tolerate16('request', action, structuredClone(payload), { zones: true, enums: action === 'StatusNotification' });
+  if (tolerated.adjusted.length && validateRequest16(action, tolerated.payload).ok) return { answer: 'result', id: readableId };
+  return { answer: 'error', id: readableId, codes: [checked.code], stored: true };
 }
 
 // ---------------------------------------------------------------------------------------------

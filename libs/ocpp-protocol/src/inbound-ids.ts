@@ -51,6 +51,10 @@ export class InboundIds {
   private keptChars = 0;
   /** Counts the station's connections (see `connected`): an entry of an earlier one is no retransmission of another message. */
   private connection = 0;
+  /** The id answered last: on a new connection, the one CALL whose answer may have been lost with the old one. */
+  private lastAnswered?: string;
+  /** That id, kept from the connection before (see `connected`): a reboot's BootNotification does not forget it. */
+  private carried?: string;
 
   /**
    * `capacity`: ids remembered. A charger resends a CALL only when it got no answer, and OCPP-J
@@ -110,14 +114,25 @@ export class InboundIds {
     return BUSY;
   }
 
-  /** A new connection of the station starts: entries from now on are told from those of earlier ones. */
+  /**
+   * A new connection of the station starts: entries from now on are told from those of earlier ones.
+   * Of the answered ids of earlier connections only the last one stays: OCPP-J allows one CALL in
+   * flight, so a charger retransmits only the CALL whose answer it did not get, and that is the one
+   * answered last (or one still being handled, which stays too). Every other earlier id coming back
+   * is a new message from a counter that restarted, even with the same content (a StatusNotification
+   * repeated under a restarted id must be recorded, not answered from the store).
+   */
   connected(): void {
     this.connection++;
+    this.carried = this.lastAnswered;
+    this.lastAnswered = undefined;
+    this.retain((id) => id === this.carried);
   }
 
   answered(uniqueId: string, frame: string): void {
     const seen = this.entries.get(uniqueId);
     if (seen) seen.answer = frame.endsWith(',{}]') && frame === emptyResult(uniqueId) ? EMPTY_RESULT : frame;
+    if (seen) this.lastAnswered = uniqueId;
   }
 
   clear(): void {
@@ -141,18 +156,24 @@ export class InboundIds {
 
   /**
    * The charger rebooted (BootNotification): its answered ids are no retransmissions any more, and
-   * its counter may restart. Ids still being handled stay, so a second CALL with one is still busy.
+   * its counter may restart; but the CALL answered last before the connection it boots on may be
+   * retransmitted after the boot (its answer lost as the charger lost power: a queued MeterValues).
    */
   private forgetAnswered(): void {
-    const inFlight: [string, Entry][] = [];
+    this.retain((id) => id === this.carried);
+  }
+
+  /** Keeps the ids still being handled (a second CALL with one stays busy) and the answered ones `keep` names. */
+  private retain(keep: (id: string) => boolean): void {
+    const kept: [string, Entry][] = [];
     for (let i = 0; i < this.capacity; i++) {
       const id = this.order[(this.next + i) % this.capacity];
       const entry = id === undefined ? undefined : this.entries.get(id);
-      if (entry !== undefined && entry.answer === undefined) inFlight.push([id!, entry]);
+      if (entry !== undefined && (entry.answer === undefined || keep(id!))) kept.push([id!, entry]);
     }
-    const texts = inFlight.map(([, entry]) => entry.text);
+    const texts = kept.map(([, entry]) => entry.text);
     this.clear();
-    inFlight.forEach(([id, entry], i) => {
+    kept.forEach(([id, entry], i) => {
       this.order[this.next] = id;
       this.next = (this.next + 1) % this.capacity;
       this.entries.set(id, entry);
@@ -216,7 +237,8 @@ const EMPTY_RESULT = Symbol('[3,"<id>",{}]');
  * the key order or the spelling of a number (`1.0`, `1`). Both texts parsed as frames before.
  */
 function sameMessage(a: string, b: string): boolean {
-  return sameJson(JSON.parse(a), JSON.parse(b));
+  // The raw texts: without the byte-order mark parseFrame strips, or JSON.parse throws.
+  return sameJson(JSON.parse(a.replace(/^\uFEFF/, '')), JSON.parse(b.replace(/^\uFEFF/, '')));
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

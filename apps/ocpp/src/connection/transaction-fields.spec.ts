@@ -65,7 +65,7 @@ describe('transaction core fields read below the schema', () => {
     const mv = {
       connectorId: 1,
       transactionId: 5,
-      meterValue: [{ timestamp: 't', sampledValue: [{ value: '1' }] }],
+      meterValue: [{ timestamp: '2026-01-01T10:00:00Z', sampledValue: [{ value: '1' }] }],
     };
     expect(readTransactionFields('MeterValues', mv)).toBe(mv);
     const status = {
@@ -143,12 +143,16 @@ describe('transaction core fields read below the schema', () => {
         timestamp: ts,
       }),
     ).toBe('transactionId must be a 32-bit integer');
+    // A sample without a readable value, or a reading without a readable time, is left out, not the message.
     expect(
-      read('MeterValues', {
+      withoutNullOptionals('MeterValues', {
         connectorId: 1,
-        meterValue: [{ timestamp: ts, sampledValue: [{ value: { v: 1 } }] }],
+        meterValue: [
+          { timestamp: ts, sampledValue: [{ value: { v: 1 } }, { value: '7' }] },
+          { timestamp: '', sampledValue: [{ value: '8' }] },
+        ],
       }),
-    ).toBe('meterValue[0].sampledValue[0].value must be a string');
+    ).toEqual({ connectorId: 1, meterValue: [{ timestamp: ts, sampledValue: [{ value: '7' }] }] });
     expect(read('MeterValues', { connectorId: 1, meterValue: {} })).toBe('meterValue must be an array');
   });
 });

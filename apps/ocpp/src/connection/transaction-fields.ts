@@ -1,3 +1,5 @@
+import { parseOcppTime } from '../time.js';
+
 type Payload = Record<string, unknown>;
 
 /**
@@ -72,25 +74,47 @@ export function readRegisterWh(v: unknown): unknown {
   return n !== undefined && Number.isFinite(n) ? roundHalfEven(n) : v;
 }
 
-/** A sampled value sent as a number is its decimal text (the schema's string); anything else as sent. */
+/**
+ * A sampled value sent as a number is its decimal text (the schema's string). A reading that
+ * cannot be stored (no readable timestamp, no sample list) and a sample without a value (`null`
+ * from signed-data firmware) are left out: one of them refused the whole StopTransaction, which the
+ * charger then discarded with the session's billing (guide §2.1). The stop's transactionData is
+ * kept as sent besides; the message counts as a soft violation.
+ */
 function readSampledValues(list: unknown): unknown {
   if (!Array.isArray(list)) return list;
   let changed = false;
-  const read = list.map((mv: unknown) => {
-    if (typeof mv !== 'object' || mv === null || !Array.isArray((mv as Payload)['sampledValue'])) return mv;
-    const values = (mv as Payload)['sampledValue'] as unknown[];
-    if (!values.some(isNumericSample)) return mv;
+  const read: unknown[] = [];
+  for (const mv of list) {
+    if (!isReadableReading(mv)) {
+      changed = true;
+      continue;
+    }
+    const values = mv.sampledValue;
+    if (values.every((sv) => isSample(sv) && typeof sv.value === 'string')) {
+      read.push(mv);
+      continue;
+    }
     changed = true;
-    return {
-      ...(mv as Payload),
-      sampledValue: values.map((sv) => (isNumericSample(sv) ? { ...sv, value: String(sv.value) } : sv)),
-    };
-  });
+    const kept = values.filter((sv): sv is Payload => isSample(sv) && (typeof sv.value === 'string' || isNumericSample(sv)));
+    read.push({ ...mv, sampledValue: kept.map((sv) => (isNumericSample(sv) ? { ...sv, value: String(sv.value) } : sv)) });
+  }
   return changed ? read : list;
 }
 
-const isNumericSample = (sv: unknown): sv is Payload & { value: number } =>
-  typeof sv === 'object' && sv !== null && typeof (sv as Payload)['value'] === 'number' && Number.isFinite((sv as Payload)['value']);
+const isSample = (sv: unknown): sv is Payload => typeof sv === 'object' && sv !== null;
+
+const isNumericSample = (sv: unknown): sv is Payload & { value: number } => isSample(sv) && typeof sv['value'] === 'number' && Number.isFinite(sv['value']);
+
+function isReadableReading(mv: unknown): mv is Payload & { sampledValue: unknown[] } {
+  if (!isSample(mv) || !Array.isArray(mv['sampledValue']) || typeof mv['timestamp'] !== 'string') return false;
+  try {
+    parseOcppTime(mv['timestamp']);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The transaction message with its core fields read as described above (the same object when nothing changed); other actions as sent. */
 export function readTransactionFields(action: string, p: Payload): Payload {
