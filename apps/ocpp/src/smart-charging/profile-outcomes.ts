@@ -117,7 +117,9 @@ export function failureOf(reply: OcppCommandReply): FailedStatus {
   if (reply.status === 'ok') return reply.payload['status'] === 'NotSupported' ? 'NotSupported' : 'Rejected';
   // QueueTimeout: still queued behind earlier calls at its timeout (never sent); ReplicaTimeout: the replica holding the socket silent: no answer in time, as far as the plan goes.
   if (reply.code === 'Timeout' || reply.code === 'QueueTimeout' || reply.code === 'ReplicaTimeout') return 'Timeout';
-  if (reply.code === 'Offline') return 'Offline';
+  // Offline after the CALL went out (the socket closed before the answer): the charger may hold the
+  // profile, an unknown outcome like a timeout. `Offline` tells the planner it never reached the charger.
+  if (reply.code === 'Offline') return reply.mayHaveActed === true ? 'Timeout' : 'Offline';
   if (reply.code === 'NotSupported' || reply.code === 'NotImplemented') return 'NotSupported';
   return 'Error';
 }
