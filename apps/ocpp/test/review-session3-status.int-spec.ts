@@ -15,7 +15,7 @@ describe('review session 3: connector status times within one batch', () => {
     expect(await cp.call('StatusNotification', { connectorId: 1, status: s, errorCode: 'NoError' } as never)).toEqual({});
   }
 
-  it.failing('two stamped statuses of a clock behind UTC in one batch after a receipt-timed one: times never go back', async () => {
+  it('two stamped statuses of a clock behind UTC in one batch after a receipt-timed one: times never go back', async () => {
     const cp = await booted();
     await status(cp, 'Available'); // no stamp: timed at its receipt C
     const [row] = (await ocpp().db.query(`SELECT status_at FROM connectors WHERE station_id = $1 AND connector_id = 1`, [cp.identity])) as { status_at: Date }[];

@@ -25,6 +25,8 @@ export interface ConnectorStatusRow {
  * every stamped status look older than the unstamped one before it. A stamp older than the stored
  * time of record takes its receipt time (`as_receipt`): times of record, and the events' timestamps
  * consumers order by, never go back for a connector; its stamp is kept to order the next stamps.
+ * Within a batch a stamp is held against the earlier rows' receipts (a time of record is never after
+ * its receipt), not their stamps: an earlier row may have been recorded at its receipt.
  * The stored rows are read `FOR UPDATE` in key order: a concurrent batch (another
  * replica, a replaced connection) touching the same connector waits, and the lock returns the row as
  * that batch committed it, so its status is compared against the newest one, as with a transaction.
@@ -38,7 +40,7 @@ export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstPara
     `max(k.${column}) ${filter}OVER (PARTITION BY k.station_id, k.connector_id ORDER BY k.ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`;
   return {
     ctes: `${prefix}_in AS (
-         SELECT k.*, ${earlier('stamp_at')} AS earlier_stamp_at, ${earlier('status_at')} AS earlier_at,
+         SELECT k.*, ${earlier('stamp_at')} AS earlier_stamp_at, ${earlier('status_at')} AS earlier_at, ${earlier('received_at')} AS earlier_received_at,
                 ${earlier('status_at', 'FILTER (WHERE k.stamp_at IS NULL) ')} AS earlier_unstamped_at
            FROM json_to_recordset(${p(0)}::json)
              AS k(station_id text, connector_id int, status text, error_code text, info text, vendor_id text, vendor_error_code text,
@@ -49,7 +51,7 @@ export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstPara
            CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at FROM connectors c
                                 WHERE c.station_id = k.station_id AND c.connector_id = k.connector_id FOR UPDATE) c),
        ${prefix}_fresh AS (
-         SELECT i.*, i.stamp_at IS NOT NULL AND i.stamp_at < COALESCE(GREATEST(c.status_at, i.earlier_at), '-infinity') AS as_receipt
+         SELECT i.*, i.stamp_at IS NOT NULL AND i.stamp_at < COALESCE(GREATEST(c.status_at, i.earlier_received_at), '-infinity') AS as_receipt
            FROM ${prefix}_in i LEFT JOIN ${prefix}_locked c ON c.station_id = i.station_id AND c.connector_id = i.connector_id
           WHERE COALESCE(i.stamp_at, 'infinity') >= COALESCE(GREATEST(c.status_stamp_at, i.earlier_stamp_at), '-infinity')
             AND i.received_at >= COALESCE(CASE WHEN i.stamp_at IS NULL THEN GREATEST(c.status_at, i.earlier_at)
