@@ -34,13 +34,17 @@ type ControlOptions = Pick<RoundOptions, 'ackTimeoutMs' | 'uncontrolledRetryMs' 
  * ocpp service finding no socket for it (a replica crashed and the charger has not reconnected yet,
  * as far as the service knows): not a refusal, the charger never saw that plan. A connection after it
  * means the charger is back; the lost plan is then sent again in full, as it is after the retry
- * time without one (the service may not have known of a connection the planner saw).
+ * time without one (the service may not have known of a connection the planner saw). Unreachable
+ * since the first `Offline` failure after its acknowledged plan (and its latest connection).
  */
 function unreachableSince(live: StationLive, nowMs: number, retryMs: number): number | undefined {
   if (live.connected === false) return live.connectionAtMs ?? Number.NEGATIVE_INFINITY;
   if (live.lastProfileResult !== 'Offline' || live.profileFailures === 0 || live.lastProfileAtMs === undefined) return undefined;
   if (nowMs - live.lastProfileAtMs >= retryMs) return undefined;
-  return live.connectionAtMs !== undefined && live.connectionAtMs > live.lastProfileAtMs ? undefined : live.lastProfileAtMs;
+  if (live.connectionAtMs !== undefined && live.connectionAtMs > live.lastProfileAtMs) return undefined;
+  // From the first failure, not the latest: a retry after `retryMs` that fails `Offline` at once
+  // says the charger is still unreachable, not that it was reached a moment ago.
+  return Math.min(live.offlineSinceMs ?? live.lastProfileAtMs, live.lastProfileAtMs);
 }
 
 /**

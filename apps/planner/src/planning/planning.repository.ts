@@ -41,7 +41,9 @@ export class PlanningRepository {
 
   /**
    * Each station's link and obedience, and the plan it acknowledged in full (`acknowledged`) when no
-   * later plan may have reached it: every later one failed, and only `Offline` (never sent).
+   * later plan may have reached it: every later one failed, and only `Offline` (never sent); and
+   * when the first of those failures since the latest connection happened (`offline_since`), as the
+   * grace counts from it: a retry failing `Offline` again does not restart it.
    */
   async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
     const rows: {
@@ -54,10 +56,13 @@ export class PlanningRepository {
       plan_at: Date | null;
       unanswered: boolean | null;
       acknowledged: ConnectorLimit[] | null;
+      offline_since: Date | null;
     }[] = await tx.query(
       `SELECT s.station_id, st.connected, st.connected_at, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, ${unansweredSql('p')} AS unanswered,
          CASE WHEN NOT EXISTS (SELECT 1 FROM station_plans l WHERE l.station_id = s.station_id AND l.seq > a.seq AND NOT (l.applied = 0 AND l.failed > 0 AND l.failed = l.offline_failed))
-           THEN a.connectors END AS acknowledged
+           THEN a.connectors END AS acknowledged,
+         (SELECT min(l.outcome_at) FROM station_plans l WHERE l.station_id = s.station_id AND l.seq > a.seq AND l.offline_failed > 0
+           AND (st.connected_at IS NULL OR l.outcome_at > st.connected_at)) AS offline_since
        FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
        LEFT JOIN LATERAL (SELECT created_at, applied, failed, expected, answered, connectors FROM station_plans q WHERE q.station_id = s.station_id ORDER BY seq DESC LIMIT 1) p ON true
        LEFT JOIN LATERAL (SELECT seq, connectors FROM station_plans q WHERE q.station_id = s.station_id AND q.failed = 0 AND NOT ${unansweredSql('q')} ORDER BY seq DESC LIMIT 1) a ON true
@@ -72,6 +77,7 @@ export class PlanningRepository {
           connected: r.connected ?? undefined,
           connectionAtMs: ms(r.connected_at),
           acknowledged: r.acknowledged ?? undefined,
+          offlineSinceMs: ms(r.offline_since),
           profileFailures: r.profile_failures ?? 0,
           lastProfileAtMs: ms(r.last_profile_at),
           lastProfileResult: r.last_profile_result ?? undefined,

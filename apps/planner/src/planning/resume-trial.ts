@@ -51,7 +51,7 @@ export function resumeTrial(
     const key = charger === undefined || mode === undefined ? undefined : kindOf(candidate, charger, mode, slot, thresholdA(candidate));
     if (key !== undefined && misfits.has(key)) continue;
     const shared = key === undefined ? undefined : sharedMisfits.get(key);
-    if (shared !== undefined && charger !== undefined && slackWith(base, charger, beside.length + 1, shared.attempt, shared.allocation)) continue;
+    if (shared !== undefined && charger !== undefined && slackWith(base, charger, beside.length + 1, shared.attempt, loadOf(base, candidate, shared.allocation))) continue;
     const attempt = allocator({ ...base, connectors: [...members, candidate] });
     const byId = new Map(attempt.connectors.map((a) => [a.id, a]));
     const fits = [...admitted, candidate].every((d) => {
@@ -59,7 +59,9 @@ export function resumeTrial(
       return a?.status === 'charging' && a.limit >= thresholdA(d) - 1e-9;
     });
     if (!fits) {
-      if (mode === 'shared' && charger !== undefined && !sharedMisfits.has(key!) && slackWith(base, charger, beside.length + 1, attempt)) {
+      const own = byId.get(candidate.id);
+      const refusedA = own?.status === 'charging' ? 0 : loadOf(base, candidate, own);
+      if (mode === 'shared' && charger !== undefined && !sharedMisfits.has(key!) && slackWith(base, charger, beside.length + 1, attempt, refusedA)) {
         sharedMisfits.set(key!, { attempt, allocation: byId.get(candidate.id) });
       } else if (mode !== 'shared' && key !== undefined) misfits.add(key);
       continue;
@@ -112,19 +114,28 @@ function chargerMode(base: TrialBase, charger: ChargerSpec, members: readonly Co
  * two steps of its continuous value, so a rating whose final load plus two steps per connector on
  * it stays below it never took part, and the run is the one without it. The misfit's run then
  * holds for the alike candidate too if, in that run, its station's rating with the misfit's share
- * added would not take part either: the misfit's station only loses a connector.
+ * added would not take part either: the misfit's station only loses a connector. A paused misfit
+ * counts at its minimum on both ratings (see {@link loadOf}).
  */
 interface SharedMisfit {
   readonly attempt: AllocationResult;
   readonly allocation: ConnectorAllocation | undefined;
 }
 
-/** Whether the charger's per-phase rating stays clear in `attempt`, with `added` (a connector's allocation) on it too. */
-function slackWith(base: TrialBase, charger: ChargerSpec, connectors: number, attempt: AllocationResult, added?: ConnectorAllocation): boolean {
+/**
+ * What a misfit weighs on a rating: its limit when charging, else its minimum. A misfit refused at
+ * admission is paused at 0 A, yet its minimum on top of the rest may be what the rating refused:
+ * the final load alone would read as slack although the rating decided the answer.
+ */
+function loadOf(base: TrialBase, d: ConnectorDemand, a: ConnectorAllocation | undefined): number {
+  return a?.status === 'charging' ? a.limit : (d.minimum ?? base.options?.defaultMinA ?? 6);
+}
+
+/** Whether the charger's per-phase rating stays clear in `attempt`, with `extraA` (per phase) on it too. */
+function slackWith(base: TrialBase, charger: ChargerSpec, connectors: number, attempt: AllocationResult, extraA: number): boolean {
   const total = attempt.chargers.find((c) => c.chargerId === charger.id);
   if (total === undefined || charger.maxCurrentA === undefined) return false;
   const step = charger.integerAmpsOnly ? 1 : (charger.stepA ?? base.options?.defaultStepA ?? 0.1);
-  const extraA = added?.status === 'charging' ? added.limit : 0;
   return SITE_PHASES.every((p) => total.phaseA[p] + extraA + 2 * step * connectors <= charger.maxCurrentA! - 1e-6);
 }
 

@@ -21,6 +21,11 @@ export interface StationLive {
    * may have reached it (every later one failed `Offline`): what it obeys while it cannot be reached.
    */
   readonly acknowledged?: readonly ConnectorLimit[];
+  /**
+   * When the first `Offline` failure of a plan later than `acknowledged` happened (since the latest
+   * connection): the charger has not been reached since, however often a retry failed again.
+   */
+  readonly offlineSinceMs?: number;
   readonly profileFailures: number;
   readonly lastProfileAtMs?: number;
   /** The latest `ocpp.charging-profile.*` outcome: `Accepted` or the failure status (`Rejected`, `NotObeyed`, ...). */
