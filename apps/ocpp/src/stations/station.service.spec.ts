@@ -76,3 +76,20 @@ describe('StationService.status from a charger whose clock runs ahead', () => {
     expect(warn).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('StationService: the statuses of a group commit', () => {
+  it('are written by one statement text whatever the batch (planned once by PostgreSQL, not once per batch)', () => {
+    const texts: string[] = [];
+    const outbox = {
+      statement: (_events: unknown[], _first: number, o: { keepOrdinals: string }) => ({ cte: `status_outbox AS (${o.keepOrdinals})`, params: [] }),
+    } as unknown as OutboxWriter;
+    const service = new StationService({} as DataSource, {} as StationRepository, {} as TransferRepository, outbox, {} as ChargerCommits, {} as OcppConfig, {} as Logger, {} as StationConfigurationRepository);
+    const part = (service as unknown as { statusPart: { build: (rows: unknown[], first: number) => { ctes: string } } }).statusPart;
+    const row = (connectorId: number, byReceipt: boolean) => ({
+      stationId: 'CP-1', connectorId, status: 'Charging', errorCode: 'NoError', statusAt: RECEIVED, byReceipt, receivedAt: RECEIVED,
+    });
+    texts.push(part.build([row(1, false), row(2, true)], 1).ctes);
+    texts.push(part.build([row(1, true), row(2, false)], 1).ctes);
+    expect(texts[1]).toBe(texts[0]);
+  });
+});

@@ -56,22 +56,25 @@ export class StationService {
       // Per row its event as timed and, for a stamped status, its event at receipt, kept instead when
       // the statement times it so (`as_receipt`). Event ordinals by row ord, NULL for no event.
       const events: OcppConnectorStatus[] = [];
-      const asTimed: string[] = [];
-      const atReceipt: string[] = [];
+      const asTimed: (number | null)[] = [];
+      const atReceipt: (number | null)[] = [];
       for (const r of rows) {
         const event = this.statusEvent(r);
-        asTimed.push(event ? String(events.push(event)) : 'NULL');
-        atReceipt.push(event && !r.byReceipt ? String(events.push({ ...event, timestamp: r.receivedAt.toISOString() })) : 'NULL');
+        asTimed.push(event ? events.push(event) : null);
+        atReceipt.push(event && !r.byReceipt ? events.push({ ...event, timestamp: r.receivedAt.toISOString() }) : null);
       }
-      const keepOrdinals = `SELECT e FROM (SELECT CASE WHEN f.as_receipt THEN ('{${atReceipt.join(',')}}'::int[])[f.ord]
-                                                       ELSE ('{${asTimed.join(',')}}'::int[])[f.ord] END AS e FROM st_fresh f) k WHERE e IS NOT NULL`;
+      // Parameters, not literals: the statement's text stays the same from batch to batch, so it is
+      // planned once (literals made every batch a new statement: PostgreSQL's CPU per status +75 µs).
+      const ordinals = firstParam + statuses.params.length;
+      const keepOrdinals = `SELECT e FROM (SELECT CASE WHEN f.as_receipt THEN ($${ordinals + 1}::int[])[f.ord] ELSE ($${ordinals}::int[])[f.ord] END AS e FROM st_fresh f) k
+                             WHERE e IS NOT NULL`;
       const outbox = this.outbox.statement(
         events.map((payload) => ({ subject: Subjects.OcppConnectorStatus, payload })),
-        firstParam + statuses.params.length,
+        ordinals + 2,
         // Checked once already, by statusEvent.
         { name: 'status_outbox', keepOrdinals, packed: true, validate: false },
       );
-      return { ctes: `${statuses.ctes}, ${outbox.cte}`, params: [...statuses.params, ...outbox.params], outbox: [outbox] };
+      return { ctes: `${statuses.ctes}, ${outbox.cte}`, params: [...statuses.params, asTimed, atReceipt, ...outbox.params], outbox: [outbox] };
     },
   };
 
