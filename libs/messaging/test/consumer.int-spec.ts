@@ -101,7 +101,10 @@ describe('durable consumers (real PostgreSQL + JetStream)', () => {
     await first.stop();
     const afterCrash = await bus.appliedRows('restarts');
     expect(afterCrash.total).toBeGreaterThanOrEqual(120);
-    expect(afterCrash.total).toBeLessThan(total);
+    // At most all of them: the close takes effect asynchronously, and a consumer that had pulled the
+    // rest could apply them all first (seen once on a loaded CI machine); their acks are lost either
+    // way, so the redeliveries below are recognised as duplicates all the same.
+    expect(afterCrash.total).toBeLessThanOrEqual(total);
 
     const second = bus.consumer(spec);
     await second.start();
