@@ -121,17 +121,18 @@ describe('planRound after a failure of the ocpp service to reach a charger (Offl
 });
 
 describe('planRound right after a scheduled step up', () => {
+  // The last round (10 s ago) published 11.3 A until NOW − 1.4 s, then 21.6 A: the charger switched by itself.
+  const startSchedule = new Date(NOW - 10_000).toISOString();
+  const plan = (id: string) => ({
+    planId: id,
+    createdAtMs: NOW - 10_000,
+    failed: false,
+    unanswered: false,
+    connectors: [0, 1].map((connectorId) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 11.3, numberPhases: 3 as const }, { startPeriodS: 9, limit: 21.6, numberPhases: 3 as const }] } })),
+  });
+
   it('ramps from the value the published schedule gives now, not from the previous round\'s value', () => {
     const two = group(30, [station('A'), station('B')]);
-    // The last round (10 s ago) published 11.3 A until NOW − 1.4 s, then 21.6 A: the charger switched by itself.
-    const startSchedule = new Date(NOW - 10_000).toISOString();
-    const plan = (id: string) => ({
-      planId: id,
-      createdAtMs: NOW - 10_000,
-      failed: false,
-      unanswered: false,
-      connectors: [0, 1].map((connectorId) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 11.3, numberPhases: 3 as const }, { startPeriodS: 9, limit: 21.6, numberPhases: 3 as const }] } })),
-    });
     const r = planRound(input(two, { connectors: new Map([session('A'), session('B')]), previous: new Map([charging('A', 11.3), charging('B', 11.3)]), published: new Map([['A', plan('A')], ['B', plan('B')]]) }));
     // 30 kW / 2 / 660 W per A = 22.7 A: from 21.6 A up, never below what is in effect.
     for (const t of r.targets) expect(t.limit).toBeGreaterThanOrEqual(21.6);
@@ -140,14 +141,6 @@ describe('planRound right after a scheduled step up', () => {
 
   it('never ramps from above what the new allocation allows', () => {
     const two = group(20, [station('A'), station('B')]);
-    const startSchedule = new Date(NOW - 10_000).toISOString();
-    const plan = (id: string) => ({
-      planId: id,
-      createdAtMs: NOW - 10_000,
-      failed: false,
-      unanswered: false,
-      connectors: [0, 1].map((connectorId) => ({ connectorId, schedule: { startSchedule, chargingRateUnit: 'A' as const, periods: [{ startPeriodS: 0, limit: 11.3, numberPhases: 3 as const }, { startPeriodS: 9, limit: 21.6, numberPhases: 3 as const }] } })),
-    });
     const r = planRound(input(two, { connectors: new Map([session('A'), session('B')]), previous: new Map([charging('A', 11.3), charging('B', 11.3)]), published: new Map([['A', plan('A')], ['B', plan('B')]]) }));
     // 20 kW / 2 / 660 W per A = 15.15 A.
     expect(r.targets.map((t) => t.limit).sort()).toEqual([15.1, 15.2]);
