@@ -1,5 +1,6 @@
 import type { ChargePoint16 } from '@cpo/ocpp-chargepoint';
 import { eventually } from '@cpo/testing';
+import { StationConfigurationRepository } from '../src/stations/station-configuration.repository.js';
 import { StationRepository } from '../src/stations/station.repository.js';
 import { api, ocppSuite, send, uniqueStation } from './harness.js';
 import { onlineProfileCharger, planOn, smartChargingService } from './smart-charging-harness.js';
@@ -85,7 +86,10 @@ describe('configuration changes that take effect at the reboot', () => {
       ['ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'ChargingScheduleMaxPeriods', 'MaxChargingProfilesInstalled', 'NumberOfConnectors', 'SupportedFeatureProfiles'].map((k) => k.toLowerCase()).sort(),
     );
 
-    // Done once: the next boot reads nothing.
+    // Done once: the next boot reads nothing. The read is marked done after its answer is applied
+    // (a reboot before that would read again, rightly): wait for the mark, not only the answer.
+    const configuration = ocpp().app.app.get(StationConfigurationRepository);
+    expect(await settles(async () => (await configuration.configurationState(station.identity)).rereadSince === undefined)).toBe(true);
     await station.reboot();
     await new Promise((r) => setTimeout(r, 300));
     expect(station.reads).toHaveLength(2);
