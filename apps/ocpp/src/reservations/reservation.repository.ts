@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { OutboxWriter } from '@cpo/messaging';
 import { ConflictError, returnedRows } from '@cpo/platform';
 import { DataSource, type EntityManager } from 'typeorm';
-import { pageTotal } from '../persistence/page.js';
 import { publishReservationUpdates, UPDATED_COLUMNS, updateOf } from './reservation-events.js';
 import type { HeldReservation } from './reservation-match.js';
+import { toRow } from './reservation-row.js';
 
 /** What a ReserveNow asks the charger to hold under its reservationId. */
 export interface ReservationTerms {
@@ -12,32 +12,6 @@ export interface ReservationTerms {
   idTag: string;
   parentIdTag?: string;
   expiryDate: Date;
-}
-
-export interface ReservationRow {
-  reservationId: number;
-  stationId: string;
-  connectorId: number;
-  idTag: string;
-  parentIdTag: string | null;
-  expiryDate: Date;
-  status: string;
-  transactionId: number | null;
-  createdAt: Date;
-}
-
-function toRow(r: Record<string, unknown>): ReservationRow {
-  return {
-    reservationId: Number(r['reservation_id']),
-    stationId: r['station_id'] as string,
-    connectorId: Number(r['connector_id']),
-    idTag: r['id_tag'] as string,
-    parentIdTag: (r['parent_id_tag'] as string | null) ?? null,
-    expiryDate: r['expiry_date'] as Date,
-    status: r['status'] as string,
-    transactionId: r['transaction_id'] === null ? null : Number(r['transaction_id']),
-    createdAt: r['created_at'] as Date,
-  };
 }
 
 /**
@@ -313,18 +287,5 @@ export class ReservationRepository {
       // The held reservation ended (also one a Requested replacement stands in for): its own terms.
       await publishReservationUpdates(this.outbox, tx, ended.map(updateOf));
     });
-  }
-
-  /** Newest first; a reservation the charger may still hold reads as `Expired` once past its `expiryDate` (spec: it ends then). */
-  async list(filter: { stationId?: string; offset: number; limit: number }): Promise<{ items: ReservationRow[]; total: number }> {
-    const where = `($1::text IS NULL OR station_id = $1)`;
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT reservation_id, station_id, connector_id, id_tag, parent_id_tag, expiry_date, transaction_id, created_at,
-         CASE WHEN status = ANY($4::text[]) AND expiry_date <= now() THEN 'Expired' ELSE status END AS status, count(*) OVER () AS total
-       FROM reservations WHERE ${where} ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT $3`,
-      [filter.stationId ?? null, filter.offset, filter.limit, [...LIVE_RESERVATION_STATUSES]],
-    );
-    const total = await pageTotal(rows, filter.offset, () => this.db.query(`SELECT count(*) AS total FROM reservations WHERE ${where}`, [filter.stationId ?? null]));
-    return { items: rows.map(toRow), total };
   }
 }

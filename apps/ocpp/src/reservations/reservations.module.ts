@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConnectionModule } from '../connection/connection.module.js';
 import { ReservationEffects } from './reservation.effects.js';
+import { ReservationListRepository } from './reservation-list.repository.js';
 import { ReservationRepository } from './reservation.repository.js';
 
 @Module({
   imports: [ConnectionModule],
-  providers: [ReservationRepository, ReservationEffects],
-  exports: [ReservationRepository],
+  providers: [ReservationRepository, ReservationListRepository, ReservationEffects],
+  exports: [ReservationRepository, ReservationListRepository],
 })
 export class ReservationsModule {}

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { IdTagRepository, type IdTagRecord } from '../authorization/id-tag.repository.js';
 import { LocalListSync } from '../authorization/local-list-sync.js';
-import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { ReservationListRepository } from '../reservations/reservation-list.repository.js';
 import { ApiDeleted, ApiIdTagResponse, ApiInvalidRequest, ApiPageResponse, ApiUpsertResponses, ID_TAG_SCHEMA } from './api-responses.js';
 import { RESERVATION_SCHEMA, TRANSACTION_SCHEMA } from './row-schemas.js';
 import { IdTagParam, PageQuery, PatchIdTagDto, ReservationQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
@@ -105,7 +105,7 @@ export class IdTagsController {
 /** Reservations made with ReserveNow and their outcome. */
 @OperatorController('reservations')
 export class ReservationsController {
-  constructor(private readonly reservations: ReservationRepository) {}
+  constructor(private readonly reservations: ReservationListRepository) {}
 
   @Get()
   @ApiPageResponse('Reservations, newest first', RESERVATION_SCHEMA)
