@@ -46,6 +46,13 @@ export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: 
  */
 const FILLED_IN_WHERE_RUN: Readonly<Partial<Record<string, JsonObject>>> = { ReserveNow: { reservationId: 1 } };
 
+/**
+ * Answers whose effects are not applied late. The local list's: a timed-out update leaves the list
+ * uncertain until the charger reports its version under a claim (LocalListAsks), and a late
+ * `applied`/answer recorded outside that claim could race the repair that is already settling it.
+ */
+const NOT_APPLIED_LATE = new Set<string>(['SendLocalList', 'GetLocalListVersion']);
+
 /** Commands a Pending station must not get (spec §4.2.1: only configuration and triggers until Accepted). */
 const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'RemoteStopTransaction']);
 
@@ -143,7 +150,7 @@ export class CommandExecutor {
     // Every check comes before the before-hook: a refused command must leave no trace in our state.
     const refusal = payloadRefusal(action, payload) ?? (await this.stationRefusal(ctx.stationId, action, payload));
     if (refusal) return refusal;
-    const send = () => ctx.call(action, payload, { timeoutMs: request.timeoutMs, since: receivedAt });
+    const send = () => ctx.call(action, payload, { timeoutMs: request.timeoutMs, since: receivedAt, onLateAnswer: (late) => this.lateAnswer(ctx, action, payload, late) });
     const before = this.before.get(action);
     let sent: Promise<CallOutcome>;
     if (before) {
@@ -178,6 +185,24 @@ export class CommandExecutor {
       });
     }
     return replyOf(outcome, action);
+  }
+
+  /**
+   * The charger answered after the timeout its caller was told: a CallResult still says what it
+   * did, so its answer hooks run as for a timely one, in the station's answer order (the session
+   * hands on only answers to calls not overtaken by a later answer). The failure hooks already ran
+   * for the timeout (as "may have acted"); a late CallError only confirms nothing changed, and those
+   * hooks are written to run once per request: not run again. Returns whether effects are applied.
+   */
+  private lateAnswer(ctx: StationContext, action: CsAction16, payload: JsonObject, outcome: CallOutcome): boolean {
+    const hooks = this.after.get(action) ?? [];
+    if (outcome.kind !== 'result' || hooks.length === 0 || NOT_APPLIED_LATE.has(action)) return false;
+    void this.settling.run(ctx.stationId, async () => {
+      for (const hook of hooks) {
+        await hook(ctx, payload, outcome.payload).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, late: true }, 'could not record the effect of a late answer'));
+      }
+    });
+    return true;
   }
 
   /**

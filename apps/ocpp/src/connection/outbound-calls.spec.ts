@@ -25,13 +25,15 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     expect((await b).kind).toBe('error');
   });
 
-  it('times out the call in flight and moves on; a late answer matches nothing', async () => {
+  it('times out the call in flight and moves on; past its late window an answer matches nothing', async () => {
     const a = calls.call('Reset', {}, { timeoutMs: 1000 });
     const b = calls.call('ClearCache', {}, { timeoutMs: 5000 });
     jest.advanceTimersByTime(1000);
     expect(await a).toEqual({ kind: 'timeout' });
-    expect(calls.settle(sent[0]!.id, { kind: 'result', payload: {} })).toBeUndefined();
     expect(sent.map((s) => s.action)).toEqual(['Reset', 'ClearCache']);
+    jest.advanceTimersByTime(1001);
+    expect(calls.actionOf(sent[0]!.id)).toBeUndefined();
+    expect(calls.settle(sent[0]!.id, { kind: 'result', payload: {} })).toBeUndefined();
     calls.settle(sent[1]!.id, { kind: 'result', payload: {} });
     await b;
   });
@@ -78,6 +80,7 @@ describe('OutboundCalls (one CALL in flight per station)', () => {
     expect(sent.map((s) => s.action)).toEqual(['Reset', 'ClearCache']);
     jest.advanceTimersByTime(1000);
     expect(await second).toEqual({ kind: 'timeout' });
+    jest.advanceTimersByTime(3001);
     expect(calls.settle(sent[1]!.id, { kind: 'result', payload: {} })).toBeUndefined();
   });
 

@@ -43,7 +43,30 @@ export interface OutboundCallOptions {
   since?: number;
   /** Latest wins: a queued (not yet sent) call with the same key is answered `superseded`. */
   coalesceKey?: string;
+  /**
+   * The charger's answer to this call arriving after it timed out in flight (see LateCalls), its
+   * caller already told `timeout`; returns whether the answer's effects are applied.
+   */
+  onLateAnswer?: (outcome: CallOutcome) => boolean;
 }
+
+/** A late answer matched to the call it answers (for the log and the metric). */
+export interface LateAnswer {
+  uniqueId: string;
+  action: string;
+  /** Since the call timed out. */
+  lateByMs: number;
+  outcome: CallOutcome;
+  /** Whether its effects were handed on (onLateAnswer said so). */
+  applied: boolean;
+}
+
+/**
+ * How many timed-out calls a station keeps for their late answers. One call is in flight at a time
+ * and each keeps its slot for one timeout: more than a couple only with calls of short timeouts in
+ * a row; the cap bounds the payloads held per station whatever the timeouts.
+ */
+export const LATE_CALLS_KEPT = 4;
 
 interface Pending {
   uniqueId: string;
@@ -56,6 +79,8 @@ interface Pending {
   timer?: NodeJS.Timeout;
   /** Handed to the socket (see `unsent`). */
   written?: boolean;
+  /** When it timed out in flight (its late answer is taken until `timedOutAt + timeoutMs`). */
+  timedOutAt?: number;
 }
 
 /**
@@ -75,9 +100,18 @@ export class OutboundCalls {
   /** Waiting for the queue to empty (a stopping replica, before it closes the socket). */
   private idleWaiters: (() => void)[] = [];
 
+  /**
+   * Calls that timed out in flight, oldest first: the charger may still answer, and what it did
+   * must still reach our records (a profile accepted late is installed). Kept for the call's own
+   * timeout again; only on this connection (a new one gets no answers to the old one's calls).
+   */
+  private late: Pending[] = [];
+
   constructor(
     private readonly send: (uniqueId: string, action: string, payload: JsonObject) => void,
     private readonly limit: number,
+    /** Every late answer matched to its call (the session logs and counts it). */
+    private readonly onLate: (late: LateAnswer) => void = () => undefined,
   ) {}
 
   get depth(): number {
@@ -115,22 +149,27 @@ export class OutboundCalls {
   /** A CALLRESULT/CALLERROR arrived; returns the action it answers, or undefined if nothing waits for it. */
   settle(uniqueId: string, outcome: CallOutcome): string | undefined {
     const current = this.inFlight;
-    if (!current || current.uniqueId !== uniqueId) return undefined;
+    if (!current || current.uniqueId !== uniqueId) return this.settleLate(uniqueId, outcome);
     clearTimeout(current.timer);
     this.inFlight = undefined;
+    // A charger answers in the order it got the calls: an answer to an earlier one arriving after
+    // this one is out of order, and its effects could undo this one's (an older profile's acceptance).
+    this.late = [];
     current.resolve(outcome);
     this.next();
     return current.action;
   }
 
-  /** The action of the call in flight with this id (to validate its answer before settling). */
+  /** The action of the call in flight, or timed out and still taking its late answer, with this id (to validate its answer before settling). */
   actionOf(uniqueId: string): string | undefined {
-    return this.inFlight?.uniqueId === uniqueId ? this.inFlight.action : undefined;
+    if (this.inFlight?.uniqueId === uniqueId) return this.inFlight.action;
+    return this.lateCall(uniqueId)?.action;
   }
 
   /** The socket started closing (either side) or closed: every pending call fails with `disconnected`. */
   close(): void {
     this.closed = true;
+    this.late = [];
     const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
     this.inFlight = undefined;
     for (const p of pending) {
@@ -148,6 +187,9 @@ export class OutboundCalls {
   private expire(entry: Pending): void {
     if (this.inFlight === entry) {
       this.inFlight = undefined;
+      entry.timedOutAt = Date.now();
+      this.late.push(entry);
+      if (this.late.length > LATE_CALLS_KEPT) this.late.shift();
       entry.resolve({ kind: 'timeout' });
       this.next();
       return;
@@ -157,6 +199,28 @@ export class OutboundCalls {
     this.queue.splice(index, 1);
     entry.resolve(this.inFlight ? { kind: 'timeout', unsent: true, behind: this.inFlight.action } : EXPIRED_UNSENT);
     this.notifyIdle();
+  }
+
+  /** Its caller had its timeout: the answer goes to the call's late hook only, never resolves it again. */
+  private settleLate(uniqueId: string, outcome: CallOutcome): string | undefined {
+    const entry = this.lateCall(uniqueId);
+    if (!entry) return undefined;
+    // It and the calls before it (out of order from now on, as in settle) are done.
+    this.late.splice(0, this.late.indexOf(entry) + 1);
+    let applied = false;
+    try {
+      applied = entry.options.onLateAnswer?.(outcome) ?? false;
+    } finally {
+      this.onLate({ uniqueId, action: entry.action, lateByMs: Date.now() - entry.timedOutAt!, outcome, applied });
+    }
+    return entry.action;
+  }
+
+  private lateCall(uniqueId: string): Pending | undefined {
+    const now = Date.now();
+    // Past its window the answer is dropped like any unknown one: nothing holds it (bounded time, not just count).
+    this.late = this.late.filter((p) => now - p.timedOutAt! <= p.options.timeoutMs);
+    return this.late.find((p) => p.uniqueId === uniqueId);
   }
 
   private next(): void {

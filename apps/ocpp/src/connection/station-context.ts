@@ -1,5 +1,8 @@
 import type { JsonObject } from '@cpo/ocpp-protocol';
-import type { CallOutcome } from './outbound-calls.js';
+import type { CallOutcome, OutboundCallOptions } from './outbound-calls.js';
+
+/** What a caller may set for one CALL (the timeout defaults to the configured one). */
+export type CallOptions = Partial<Pick<OutboundCallOptions, 'timeoutMs'>> & Pick<OutboundCallOptions, 'since' | 'coalesceKey' | 'onLateAnswer'>;
 
 /** How strictly a station's inbound payloads are checked against the OCA schemas (guide §1.10). */
 export type ValidationPolicy = 'strict' | 'lenient' | 'off';
@@ -21,7 +24,7 @@ export interface StationContext {
   registration: RegistrationState;
   validationPolicy: ValidationPolicy;
   /** Sends a CSMS → charger CALL through the station's queue. */
-  call(action: string, payload: JsonObject, options?: { timeoutMs?: number; since?: number; coalesceKey?: string }): Promise<CallOutcome>;
+  call(action: string, payload: JsonObject, options?: CallOptions): Promise<CallOutcome>;
   /**
    * Remembers that we asked for `action` with TriggerMessage, so it passes the registration gate
    * while Pending; `false` forgets it again (the charger refused the trigger).

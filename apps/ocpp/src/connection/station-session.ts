@@ -17,11 +17,12 @@ import WebSocket, { type RawData } from 'ws';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { withoutNul } from './core-fields.js';
 import { KeepAlive } from './keep-alive.js';
-import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
+import { lateAnswerLog } from './late-answers.js';
+import { OutboundCalls, type CallOutcome, type LateAnswer } from './outbound-calls.js';
 import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import { CLOSE_HANDSHAKE_MS, sessionClosing } from './socket-closing.js';
-import type { RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
+import type { CallOptions, RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 import { BadFrameWindow, badFrameLabel, MAX_RAW_FRAME_KEPT } from './bad-frames.js';
 
 export interface SessionSettings {
@@ -86,7 +87,7 @@ export class StationSession implements StationContext {
     // A CALL the socket no longer takes was never sent (OutboundCalls: `unsent`), not one the charger may have got.
     this.calls = new OutboundCalls((id, action, payload) => {
       if (!this.write(serializeCall(id, action, payload))) throw new Error('the socket is not open');
-    }, settings.queueLimit);
+    }, settings.queueLimit, (late) => this.lateAnswer(late));
     this.closing = sessionClosing(socket, () => this.calls.close());
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
@@ -128,7 +129,7 @@ export class StationSession implements StationContext {
     return this.calls.idle();
   }
 
-  async call(action: string, payload: JsonObject, options: { timeoutMs?: number; since?: number; coalesceKey?: string } = {}): Promise<CallOutcome> {
+  async call(action: string, payload: JsonObject, options: CallOptions = {}): Promise<CallOutcome> {
     // Never sent when it breaks its schema (guide §1.10: outbound messages are always strict).
     const refused = this.bundle.checkCall(action, payload);
     if (refused) {
@@ -136,13 +137,19 @@ export class StationSession implements StationContext {
       return refused;
     }
     const started = process.hrtime.bigint();
-    const outcome = await this.calls.call(action, payload, { timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs, since: options.since, coalesceKey: options.coalesceKey });
+    const outcome = await this.calls.call(action, payload, { ...options, timeoutMs: options.timeoutMs ?? this.settings.callTimeoutMs });
     // A call that expired in the queue never reached the charger: not the charger's timeout.
     this.metrics.outboundCalls.inc({ action, outcome: outcome.kind === 'timeout' && outcome.unsent ? 'queue_timeout' : outcome.kind });
     if (outcome.kind === 'result' || outcome.kind === 'error') {
       this.metrics.outboundDuration.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
     }
     return outcome;
+  }
+
+  private lateAnswer(late: LateAnswer): void {
+    this.metrics.lateAnswers.inc({ action: late.action, handled: late.applied ? 'applied' : 'ignored' });
+    const { level, fields, message } = lateAnswerLog(this.stationId, late);
+    this.logger[level](fields, message);
   }
 
   expectTriggered(action: string, expected = true): void {

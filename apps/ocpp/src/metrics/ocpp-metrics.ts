@@ -11,6 +11,7 @@ export class OcppMetrics {
   readonly inboundDuration: Histogram;
   readonly outboundCalls: Counter;
   readonly outboundDuration: Histogram;
+  readonly lateAnswers: Counter;
   readonly schemaViolations: Counter;
   readonly badFrames: Counter;
   readonly profileDispatches: Counter;
@@ -46,6 +47,12 @@ export class OcppMetrics {
       registers,
     });
     this.outboundCalls = new Counter({ name: 'ocpp_outbound_calls_total', help: 'CSMS → charger CALLs by action and outcome', labelNames: ['action', 'outcome'], registers });
+    this.lateAnswers = new Counter({
+      name: 'ocpp_outbound_late_answers_total',
+      help: 'Charger answers to CSMS CALLs that arrived after the call timed out (within its late window), by action and whether their effects were applied (applied, ignored)',
+      labelNames: ['action', 'handled'],
+      registers,
+    });
     this.outboundDuration = new Histogram({
       name: 'ocpp_outbound_call_duration_seconds',
       help: 'Time from sending a CSMS CALL to the charger\'s answer',
