@@ -1,5 +1,5 @@
 import { Subjects } from '@cpo/contracts';
-import { HELD_REASON } from '../src/planning/offline-grace.js';
+import { BOOTED_REASON, HELD_REASON } from '../src/planning/offline-grace.js';
 import { PlanningRepository } from '../src/planning/planning.repository.js';
 import { PlanningService } from '../src/planning/planning.service.js';
 import { offlineSuite } from './offline-harness.js';
@@ -103,21 +103,55 @@ describe('planner: chargers briefly out of reach are counted at their acknowledg
     expect((await counted('CP-R2')).reason).toBe('offline');
   });
 
-  // A charger that rebooted (some firmware loses its profiles) and reconnects is steerable at once,
-  // counted at the plan it acknowledged before, though it holds no limit until the ocpp service's
-  // reconnect pass has re-sent its profiles and they are accepted: the planner does not read
-  // `ocpp.station.booted`, and a reconnect within the grace looks like a blip. Until a profile
-  // outcome newer than the boot, it may draw its rating. Not fixed (docs/planner.md, the grace's trade-off).
-  it.failing('a charger that booted again since its plan was applied counts at its rating until its profiles are answered again', async () => {
-    await acknowledgedPlan('CP-R3', 10);
+  // A charger that rebooted (some firmware loses its profiles) and reconnects holds no limit until
+  // the ocpp service's boot pass has re-sent its profiles and they are answered: within the grace a
+  // reconnect looks like a blip, so the planner reads `ocpp.station.booted` and counts the charger at
+  // its rating until every profile of its plan is answered after the boot (by the events' times).
+  it('a charger that booted again since its plan was applied counts at its rating until its profiles are answered again', async () => {
+    const acked = await acknowledgedPlan('CP-R3', 10);
+    const ackedAt = clock.ms;
     clock.ms += 1_000;
     await disconnected('CP-R3', 'closed by the charger');
     clock.ms += 40_000;
     await consumed(await bus().publish(Subjects.OcppStationConnected, { stationId: 'CP-R3', replicaId: 'ocpp-1', protocol: 'ocpp1.6', connectedAt: new Date(clock.ms).toISOString() }));
-    // Published as the ocpp service does; the planner does not consume it today (no inbox row to wait for).
-    await bus().publish(Subjects.OcppStationBooted, { stationId: 'CP-R3', vendor: 'V', model: 'M', registrationStatus: 'Accepted', intervalS: 300, bootedAt: new Date(clock.ms).toISOString() });
+    const boot = async (atMs: number) =>
+      consumed(await bus().publish(Subjects.OcppStationBooted, { stationId: 'CP-R3', vendor: 'V', model: 'M', registrationStatus: 'Accepted', intervalS: 300, bootedAt: new Date(atMs).toISOString() }));
+    await boot(clock.ms);
     clock.ms += 500;
     await round();
-    expect(await counted('CP-R3')).toMatchObject({ status: 'uncontrolled', limit_value: 32 });
+    expect(await counted('CP-R3')).toMatchObject({ status: 'uncontrolled', reason: BOOTED_REASON, limit_value: 32 });
+
+    // The boot pass re-sends the plan: the Max profile alone is not the plan answered again.
+    await applied('CP-R3', acked.planId, 0);
+    await round();
+    expect(await counted('CP-R3')).toMatchObject({ status: 'uncontrolled', reason: BOOTED_REASON, limit_value: 32 });
+    clock.ms += 200;
+    await applied('CP-R3', acked.planId, 1);
+    await round();
+    expect((await counted('CP-R3')).status).not.toBe('uncontrolled');
+
+    // A boot from before those answers, delivered after them (a relay's backlog), undoes nothing.
+    await boot(ackedAt + 5_000);
+    await round();
+    expect((await counted('CP-R3')).status).not.toBe('uncontrolled');
+
+    // Booted again and out of reach at once, the boot delivered after the disconnect: held at its
+    // plan within the grace until the boot is known, at its rating from then on.
+    // Steerable again, it got a plan of its own (nothing to charge): answered as well.
+    const [next] = (await db().query(`SELECT plan_id FROM station_plans WHERE station_id = 'CP-R3' ORDER BY seq DESC LIMIT 1`)) as { plan_id: string }[];
+    expect(next!.plan_id).not.toBe(acked.planId);
+    clock.ms += 200;
+    await applied('CP-R3', next!.plan_id, 0);
+    await applied('CP-R3', next!.plan_id, 1);
+    clock.ms += 1_000;
+    const bootedAt = clock.ms;
+    clock.ms += 1_000;
+    await disconnected('CP-R3', 'closed by the charger');
+    clock.ms += 500;
+    await round();
+    expect((await counted('CP-R3')).reason).toBe(HELD_REASON);
+    await boot(bootedAt);
+    await round();
+    expect(await counted('CP-R3')).toMatchObject({ status: 'uncontrolled', reason: 'offline', limit_value: 32 });
   });
 });

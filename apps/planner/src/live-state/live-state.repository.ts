@@ -121,6 +121,19 @@ export class LiveStateRepository {
   }
 
   /**
+   * The newest boot wins, not the last delivered: a boot older than an answer it arrives after must
+   * not undo that answer (offline-grace.ts compares the two). A boot comes over a live socket, so a
+   * first sight of the station counts it connected, as a profile outcome does.
+   */
+  async booted(tx: EntityManager, stationId: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO station_state (station_id, connected, booted_at) VALUES ($1, true, $2)
+       ON CONFLICT (station_id) DO UPDATE SET booted_at = GREATEST(station_state.booted_at, EXCLUDED.booted_at)`,
+      [stationId, at],
+    );
+  }
+
+  /**
    * A charger that rejects or ignores profiles becomes uncontrolled for the next plan; one the ocpp
    * service could not reach (`Offline`) is treated as offline instead (planning/offline-grace.ts).
    */
@@ -140,6 +153,8 @@ export class LiveStateRepository {
    * connector of the plan first answered, the last of them once all did: a late repeat (a reconnect
    * sending every profile again) does not move it. `offline`: the failure was the ocpp service
    * finding no socket, so the charger never saw the profile (counted apart: it is no refusal).
+   * `answer_times` keeps each connector's newest answer (not `Offline`), repeats included: one after
+   * a boot tells the charger holds the plan again (offline-grace.ts).
    */
   async planOutcome(tx: EntityManager, planId: string, connectorId: number, applied: boolean, detail: string | undefined, at: Date, offline = false): Promise<void> {
     await tx.query(
@@ -147,6 +162,8 @@ export class LiveStateRepository {
          offline_failed = offline_failed + CASE WHEN NOT $2 AND $6 THEN 1 ELSE 0 END,
          answered = CASE WHEN ${FIRST_ANSWER} THEN ARRAY(SELECT a FROM unnest(answered || $5::smallint) a ORDER BY a) ELSE answered END,
          outcome_at = CASE WHEN ${FIRST_ANSWER} THEN $4 ELSE COALESCE(outcome_at, $4) END,
+         answer_times = CASE WHEN NOT $2 AND $6 THEN answer_times
+           ELSE jsonb_set(answer_times, ARRAY[$5::text], to_jsonb(GREATEST((answer_times->>($5::text))::timestamptz, $4::timestamptz))) END,
          last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
       [planId, applied, detail ?? null, at, connectorId, offline],
     );

@@ -40,6 +40,22 @@ describe('OcppStateConsumer', () => {
     expect(requestForStation).toHaveBeenCalledWith('CP-F', Subjects.OcppTransactionStarted, false);
   });
 
+  it('records a boot at the time the ocpp service took it, whatever registration it answered, and re-plans its group at once', async () => {
+    let spec!: ConsumerSpec;
+    const host = { register: (s: ConsumerSpec) => (spec = s) } as unknown as ConsumerHost;
+    const booted = jest.fn(async () => undefined);
+    const requestForStation = jest.fn();
+    new OcppStateConsumer(host, { booted } as unknown as LiveStateRepository, { requestForStation } as unknown as ReplanRequests).onModuleInit();
+
+    const payload = { stationId: 'CP-B', vendor: 'V', model: 'M', registrationStatus: 'Pending', intervalS: 60, bootedAt: '2026-01-01T10:00:00Z' };
+    const event = delivered(Subjects.OcppStationBooted, payload, '2026-01-01T10:00:01Z');
+    await spec.handler!(event, tx);
+    spec.afterCommit!([event]);
+
+    expect(booted).toHaveBeenCalledWith(tx, 'CP-B', new Date('2026-01-01T10:00:00Z'));
+    expect(requestForStation).toHaveBeenCalledWith('CP-B', Subjects.OcppStationBooted, true);
+  });
+
   it.each([Subjects.OcppRemoteStartSettled, Subjects.OcppReservationUpdated, Subjects.OcppFirmwareStatus, Subjects.OcppDiagnosticsStatus])(
     'acknowledges %s (a late command outcome the allocator does not use) without touching state or re-planning',
     async (subject) => {

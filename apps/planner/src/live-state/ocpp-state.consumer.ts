@@ -9,7 +9,8 @@ import { evCurrentA, powerAndEnergy } from './measurements.js';
 /**
  * Events after which the group must be re-planned, and whether at once: a charger going offline
  * counts at the plan it acknowledged for the grace period, at its full rating after (or at once
- * without one), so the others must come down without waiting.
+ * without one), so the others must come down without waiting. A boot likewise: the charger may
+ * have lost its profiles and counts at its rating at once, grace or not.
  */
 const REPLAN_ON: Partial<Record<string, boolean>> = {
   [Subjects.OcppConnectorStatus]: false,
@@ -17,6 +18,7 @@ const REPLAN_ON: Partial<Record<string, boolean>> = {
   [Subjects.OcppTransactionStopped]: false,
   [Subjects.OcppStationConnected]: false,
   [Subjects.OcppStationDisconnected]: true,
+  [Subjects.OcppStationBooted]: true,
   [Subjects.OcppChargingProfileApplied]: false,
   [Subjects.OcppChargingProfileFailed]: true,
 };
@@ -90,6 +92,11 @@ export class OcppStateConsumer implements OnModuleInit {
         const e = (event as BusEvent<typeof Subjects.OcppStationDisconnected>).payload;
         return this.state.connection(tx, e.stationId, false, new Date(e.disconnectedAt));
       }
+      case Subjects.OcppStationBooted: {
+        // Whatever we answered: a Pending or Rejected charger rebooted too, and gets no profile until Accepted.
+        const e = (event as BusEvent<typeof Subjects.OcppStationBooted>).payload;
+        return this.state.booted(tx, e.stationId, new Date(e.bootedAt));
+      }
       case Subjects.OcppChargingProfileApplied: {
         const e = (event as BusEvent<typeof Subjects.OcppChargingProfileApplied>).payload;
         if (e.planId !== undefined) await this.state.planOutcome(tx, e.planId, e.connectorId, true, undefined, new Date(e.appliedAt));
@@ -101,7 +108,7 @@ export class OcppStateConsumer implements OnModuleInit {
         return this.state.profileOutcome(tx, e.stationId, false, e.status, new Date(e.failedAt));
       }
       default:
-        return; // boots and future OCPP events carry nothing the allocator uses yet
+        return; // future OCPP events carry nothing the allocator uses yet
     }
   }
 }

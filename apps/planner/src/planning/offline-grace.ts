@@ -3,7 +3,8 @@
  * reached keeps obeying the Max profile it acknowledged (it has no end), so for a short while it is
  * counted at that plan rather than its full rating: a rolling restart of the ocpp service, where
  * every charger is back on another replica within seconds, must not pause the rest of the group.
- * After the grace period it may have rebooted and lost its profiles: full rating, as any offline one.
+ * After the grace period it may have rebooted and lost its profiles: full rating, as any offline one;
+ * at once when the ocpp service reports that it booted again (`ocpp.station.booted`).
  */
 import type { ConnectorLimit } from '@cpo/contracts';
 import type { ChargerSpec, SitePhase } from '../allocation/index.js';
@@ -12,6 +13,7 @@ import type { RoundOptions, StationLive } from './round-types.js';
 import { limitAt } from './schedules.js';
 
 export const HELD_REASON = 'offline: counted at its acknowledged plan';
+export const BOOTED_REASON = 'booted again: its profiles not answered since';
 
 /** An unreachable charger counted at the plan it acknowledged until `untilMs`. */
 export interface HeldPlan {
@@ -48,18 +50,33 @@ function unreachableSince(live: StationLive, nowMs: number, retryMs: number): nu
 }
 
 /**
+ * Whether the charger booted after it last answered its plan in full: a reboot clears its
+ * TxProfiles (OCPP 1.6), much firmware every profile, so it may draw its rating, connected or not,
+ * until the ocpp service's boot pass has sent them again and every profile of that plan (or of a
+ * newer one) is answered after the boot. By the events' times, not their arrival: a boot older than
+ * the answers (delivered late) changes nothing. A boot at the instant of the answer counts as after
+ * it (the answer to a profile re-sent for a boot always comes later). One that never acknowledged a
+ * plan lost none of ours.
+ */
+export function bootedSinceAnswered(live: StationLive): boolean {
+  return live.bootedAtMs !== undefined && live.answeredAtMs !== undefined && live.answeredAtMs <= live.bootedAtMs;
+}
+
+/**
  * How the round treats a charger. A charger that refused or ignored a plan is retried after
  * `uncontrolledRetryMs` (its next plan is re-sent in full).
  */
 export function stationControl(live: StationLive | undefined, nowMs: number, options: ControlOptions): StationControl {
   if (live === undefined || live.connected === undefined) return { reason: 'never connected' };
   const offlineSince = unreachableSince(live, nowMs, options.uncontrolledRetryMs);
+  const booted = bootedSinceAnswered(live);
   if (offlineSince !== undefined) {
     const untilMs = offlineSince + options.offlineGraceMs;
     const max = live.acknowledged?.find((c) => c.connectorId === 0);
-    if (live.acknowledged === undefined || max === undefined || nowMs >= untilMs) return { reason: 'offline' };
+    if (live.acknowledged === undefined || max === undefined || booted || nowMs >= untilMs) return { reason: 'offline' };
     return { reason: HELD_REASON, held: { untilMs, connectors: live.acknowledged, max } };
   }
+  if (booted) return { reason: BOOTED_REASON };
   const planAge = live.lastPlanAtMs === undefined ? undefined : nowMs - live.lastPlanAtMs;
   if (live.lastPlanUnanswered && planAge !== undefined && planAge > options.ackTimeoutMs && planAge < options.ackTimeoutMs + options.uncontrolledRetryMs) {
     return { reason: 'no answer to its last plan' };

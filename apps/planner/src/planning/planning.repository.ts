@@ -43,7 +43,10 @@ export class PlanningRepository {
    * Each station's link and obedience, and the plan it acknowledged in full (`acknowledged`) when no
    * later plan may have reached it: every later one failed, and only `Offline` (never sent); and
    * when the first of those failures since the latest connection happened (`offline_since`), as the
-   * grace counts from it: a retry failing `Offline` again does not restart it.
+   * grace counts from it: a retry failing `Offline` again does not restart it. `answered_at`: the
+   * newest instant by which every connector of that plan, or of a newer one, had been answered (a
+   * repeat after a boot counts), for the boot rule (offline-grace.ts); the acknowledged plan falls
+   * back to `outcome_at` when answered before `answer_times` existed.
    */
   async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
     const rows: {
@@ -56,11 +59,16 @@ export class PlanningRepository {
       plan_at: Date | null;
       unanswered: boolean | null;
       acknowledged: ConnectorLimit[] | null;
+      answered_at: Date | null;
+      booted_at: Date | null;
       offline_since: Date | null;
     }[] = await tx.query(
       `SELECT s.station_id, st.connected, st.connected_at, st.profile_failures, st.last_profile_at, st.last_profile_result, p.created_at AS plan_at, ${unansweredSql('p')} AS unanswered,
          CASE WHEN NOT EXISTS (SELECT 1 FROM station_plans l WHERE l.station_id = s.station_id AND l.seq > a.seq AND NOT (l.applied = 0 AND l.failed > 0 AND l.failed = l.offline_failed))
            THEN a.connectors END AS acknowledged,
+         (SELECT max(f.at) FROM station_plans l CROSS JOIN LATERAL (SELECT CASE WHEN bool_and(x.t IS NOT NULL) THEN min(x.t) END AS at
+             FROM (SELECT COALESCE((l.answer_times->>(c->>'connectorId'))::timestamptz, CASE WHEN l.seq = a.seq THEN l.outcome_at END) AS t FROM jsonb_array_elements(l.connectors) c) x) f
+           WHERE l.station_id = s.station_id AND l.seq >= a.seq) AS answered_at, st.booted_at,
          (SELECT min(l.outcome_at) FROM station_plans l WHERE l.station_id = s.station_id AND l.seq > a.seq AND l.offline_failed > 0
            AND (st.connected_at IS NULL OR l.outcome_at > st.connected_at)) AS offline_since
        FROM group_stations s LEFT JOIN station_state st ON st.station_id = s.station_id
@@ -77,6 +85,8 @@ export class PlanningRepository {
           connected: r.connected ?? undefined,
           connectionAtMs: ms(r.connected_at),
           acknowledged: r.acknowledged ?? undefined,
+          answeredAtMs: ms(r.answered_at),
+          bootedAtMs: ms(r.booted_at),
           offlineSinceMs: ms(r.offline_since),
           profileFailures: r.profile_failures ?? 0,
           lastProfileAtMs: ms(r.last_profile_at),

@@ -22,6 +22,14 @@ export interface StationLive {
    */
   readonly acknowledged?: readonly ConnectorLimit[];
   /**
+   * The newest instant at which the charger had answered every profile of its latest acknowledged
+   * plan or of a newer one (applied or refused, not `Offline`): it knew our limits then. Undefined:
+   * it never acknowledged a plan.
+   */
+  readonly answeredAtMs?: number;
+  /** Its newest boot (`ocpp.station.booted`): it may have lost its profiles then. */
+  readonly bootedAtMs?: number;
+  /**
    * When the first `Offline` failure of a plan later than `acknowledged` happened (since the latest
    * connection): the charger has not been reached since, however often a retry failed again.
    */
