@@ -12,7 +12,10 @@
  * - `rerun`: its answer carries the time (Heartbeat): a retransmission is handled again (idempotent),
  *   since a stored `currentTime` would set the charger's clock back;
  * - `restart`: a BootNotification, the charger rebooted: always handled, and the answered ids are
- *   forgotten, as its counter may restart at 1 (cheap white-label units do).
+ *   forgotten, as its counter may restart at 1 (cheap white-label units do). Except its own
+ *   retransmission (the same boot again on the same connection within REUSED_ID_AFTER_MS: the
+ *   charger missed our answer, it did not reboot again): answered as before, with a fresh
+ *   `currentTime`, and nothing forgotten or handled again (a second boot would be recorded).
  * A CALL whose id is still being handled is busy under every rule.
  */
 export type InboundIdRule = 'replay' | 'rerun' | 'restart';
@@ -90,6 +93,8 @@ export class InboundIds {
     let seen = this.entries.get(uniqueId);
     if (rule === 'restart') {
       if (seen !== undefined && seen.answer === undefined) return BUSY;
+      const again = seen !== undefined ? this.bootRetransmission(seen, fingerprint, text) : undefined;
+      if (again !== undefined) return { kind: 'answered', frame: withFreshTime(again) };
       // Before the boot's own entry is made: that one is in flight, and stays.
       this.forgetAnswered();
       seen = undefined;
@@ -99,7 +104,7 @@ export class InboundIds {
       if (evicted !== undefined) this.entries.delete(evicted);
       this.order[this.next] = uniqueId;
       this.next = (this.next + 1) % this.capacity;
-      const entry: Entry = { fingerprint, answer: undefined, text: undefined, connection: this.connection, at: Date.now() };
+      const entry: Entry = { fingerprint, answer: undefined, text: undefined, connection: this.connection, at: Date.now(), boot: rule === 'restart' };
       if (text !== undefined) this.keepTextIfFits(entry, text);
       this.entries.set(uniqueId, entry);
       return NEW;
@@ -144,6 +149,20 @@ export class InboundIds {
     this.keptChars = 0;
   }
 
+  /**
+   * The stored answer when a BootNotification is the retransmission of the boot answered under its id: that entry
+   * was a boot, answered with a CALLRESULT (a CallError recorded nothing: handled again), on this
+   * connection (a boot on a new one is a reboot, whatever its id) and recently (later, the same id
+   * is a counter that restarted).
+   */
+  private bootRetransmission(seen: Entry, fingerprint: string, text: string | undefined): string | undefined {
+    const answer = seen.answer;
+    if (!seen.boot || typeof answer !== 'string' || !answer.trimStart().startsWith('[3')) return undefined;
+    if (seen.connection !== this.connection || Date.now() - seen.at > REUSED_ID_AFTER_MS) return undefined;
+    const same = seen.fingerprint === fingerprint || (text !== undefined && seen.text !== undefined && sameMessage(seen.text, text));
+    return same ? answer : undefined;
+  }
+
   /** The id is handled again as a new message, in place: its slot in `order` stays (no second slot for one id). */
   private renew(entry: Entry, fingerprint: string, text: string | undefined): void {
     this.dropText(entry);
@@ -151,6 +170,7 @@ export class InboundIds {
     entry.answer = undefined;
     entry.connection = this.connection;
     entry.at = Date.now();
+    entry.boot = false;
     if (text !== undefined) this.keepTextIfFits(entry, text);
   }
 
@@ -225,6 +245,8 @@ interface Entry {
   /** The connection it was first seen on (InboundIds.connected), and when (epoch ms). */
   connection: number;
   at: number;
+  /** First seen as a BootNotification (the `restart` rule): only such an entry can be a boot's retransmission. */
+  boot: boolean;
 }
 
 const NEW = { kind: 'new' } as const;
@@ -251,6 +273,17 @@ function sameJson(a: unknown, b: unknown): boolean {
   const y = b as Record<string, unknown>;
   const keys = Object.keys(x);
   return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
+}
+
+/**
+ * A stored CALLRESULT with its `currentTime` (a BootNotification's) set to now: the charger sets its
+ * clock from it, and the stored one is as old as the first answer.
+ */
+function withFreshTime(frame: string): string {
+  const parsed = JSON.parse(frame) as unknown[];
+  const payload = parsed[2] as Record<string, unknown> | undefined;
+  if (typeof payload !== 'object' || payload === null || typeof payload['currentTime'] !== 'string') return frame;
+  return JSON.stringify([parsed[0], parsed[1], { ...payload, currentTime: new Date().toISOString() }]);
 }
 
 /** The CALLRESULT with an empty payload, exactly as `serializeCallResult` writes it. */

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 import { isConfigurationKey, securityProfileOf } from '../commands/command-rules.js';
 import type { StationContext } from '../connection/station-context.js';
+import { BootTriggers } from './boot-triggers.js';
 import { capabilitiesChange } from './capabilities.js';
 import { ConnectorNotices } from './connector-notices.js';
 import { pendingChange, rereadAtBoot } from './reboot-reread.js';
@@ -34,6 +35,7 @@ export class ConfigurationEffects implements OnModuleInit {
     private readonly configuration: StationConfigurationRepository,
     private readonly notices: ConnectorNotices,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly bootTriggers: BootTriggers,
   ) {}
 
   onModuleInit(): void {
@@ -82,14 +84,20 @@ export class ConfigurationEffects implements OnModuleInit {
       // Opened before sending: chargers often send the triggered message before their answer.
       this.executor.beforeSending(action, async (ctx, payload) => {
         for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered);
+        // The boot it brings is no reboot (BootTriggers): known only once the charger accepts.
+        if (asksForBoot(payload)) this.bootTriggers.sending(ctx.connectionId);
         return payload;
       });
       // A trigger the charger refused (or answered with a CallError) brings nothing: closed again,
       // so an unrequested message of that kind does not pass a Pending station's gate meanwhile.
       this.executor.afterAnswer(action, async (ctx, payload, answer) => {
-        if ((answer as { status?: unknown }).status !== 'Accepted') for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
+        const accepted = (answer as { status?: unknown }).status === 'Accepted';
+        if (asksForBoot(payload)) this.bootTriggers.answered(ctx.connectionId, accepted);
+        if (!accepted) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
       });
       this.executor.afterFailure(action, async (ctx, payload, failure) => {
+        // Unanswered, accepted or not is unknown: a boot that follows is taken as a reboot (the safe side).
+        if (asksForBoot(payload)) this.bootTriggers.answered(ctx.connectionId, false);
         if (!mayHaveReachedCharger(failure)) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
       });
     }
@@ -115,4 +123,8 @@ export class ConfigurationEffects implements OnModuleInit {
 function triggeredBy(payload: unknown): readonly string[] {
   const requested = (payload as Ocpp16.TriggerMessageRequest | Ocpp16.ExtendedTriggerMessageRequest).requestedMessage;
   return typeof requested === 'string' ? triggeredActions16(requested) : [];
+}
+
+function asksForBoot(payload: unknown): boolean {
+  return (payload as Ocpp16.TriggerMessageRequest | Ocpp16.ExtendedTriggerMessageRequest).requestedMessage === 'BootNotification';
 }

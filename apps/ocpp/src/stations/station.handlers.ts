@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Ocpp16Dispatcher } from '../connection/ocpp16-dispatcher.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
+import { BootTriggers } from './boot-triggers.js';
 import { ConnectorNotices } from './connector-notices.js';
 import { FirmwareReread } from './firmware-reread.js';
 import { StationService } from './station.service.js';
@@ -16,6 +17,7 @@ export class StationHandlers implements OnModuleInit {
     private readonly reservations: ReservationRepository,
     private readonly connectors: ConnectorNotices,
     private readonly firmware: FirmwareReread,
+    private readonly bootTriggers: BootTriggers,
   ) {}
 
   onModuleInit(): void {
@@ -23,7 +25,9 @@ export class StationHandlers implements OnModuleInit {
     this.dispatcher.handle(
       'BootNotification',
       async (req, ctx, call) => {
-        const { response, changed } = await this.stations.boot(ctx, req, call.receivedAt);
+        // A boot we asked for on this connection is no reboot (a retransmitted one never gets here: InboundIds).
+        const triggered = await this.bootTriggers.takeFor(ctx.connectionId);
+        const { response, changed } = await this.stations.boot(ctx, req, call.receivedAt, !triggered);
         ctx.registration = response.status;
         changedAtBoot.set(ctx, changed);
         return response;

@@ -108,29 +108,36 @@ export class StationRepository {
    * (pending_configuration applied to the configuration and the capabilities), and what the reboot
    * must re-read is set: the capability keys (`configuration_reread_at`, when changes were pending or
    * a Reset was accepted) or the whole configuration (after a firmware install: onboarding again).
+   * Except a boot that is no reboot (`reboot` false: one we asked for with TriggerMessage): it
+   * records the details and the answer, but `booted_at` stays (the rules that read it, e.g. the
+   * lost stop, must not see a reboot) and what waits for the reboot keeps waiting. `bootedAt`: the
+   * station's boot time after this one.
    */
-  async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date): Promise<{ changed: boolean }> {
-    const rows = returnedRows<{ changed: boolean }>(await tx.query(
+  async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date, reboot = true): Promise<{ changed: boolean; bootedAt: Date }> {
+    const rows = returnedRows<{ changed: boolean; booted_at: Date }>(await tx.query(
       `WITH unit AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
                             OR ($4::text IS NOT NULL AND serial_number IS DISTINCT FROM $4)
                             OR ($5::text IS NOT NULL AND charge_box_serial_number IS DISTINCT FROM $5)) AS other,
                             last_boot_status IS DISTINCT FROM 'Accepted' AS refused, pending_configuration AS pending, boot_reread
                        FROM stations WHERE id = $1 FOR UPDATE),
-            old AS (SELECT other OR refused AS changed, other, pending, boot_reread FROM unit)
+            old AS (SELECT other OR refused AS changed, other, CASE WHEN $14::boolean THEN pending ELSE '{}'::jsonb END AS pending,
+                           CASE WHEN $14::boolean THEN boot_reread END AS boot_reread FROM unit)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = COALESCE($4, s.serial_number), charge_box_serial_number = COALESCE($5, s.charge_box_serial_number), firmware_version = $6,
-         iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11, booted_at = $12, last_seen_at = $12,
+         iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11,
+         booted_at = CASE WHEN $14::boolean THEN $12 ELSE COALESCE(s.booted_at, $12) END, last_seen_at = $12,
          configuration = CASE WHEN jsonb_typeof(old.pending->'keys') = 'object'
            THEN (CASE WHEN jsonb_typeof(s.configuration) = 'object' THEN s.configuration ELSE '{}'::jsonb END) || (old.pending->'keys') ELSE s.configuration END,
          configuration_read_at = CASE WHEN old.changed OR old.boot_reread = 'whole' THEN NULL ELSE s.configuration_read_at END,
          configuration_reread_at = CASE WHEN old.boot_reread = 'keys' OR old.pending ? 'keys' THEN clock_timestamp() ELSE s.configuration_reread_at END,
          capabilities = (CASE WHEN old.other THEN s.capabilities - $13::text[] ELSE s.capabilities END)
            || CASE WHEN jsonb_typeof(old.pending->'capabilities') = 'object' THEN old.pending->'capabilities' ELSE '{}'::jsonb END,
-         pending_configuration = '{}'::jsonb, boot_reread = NULL, updated_at = now()
+         pending_configuration = CASE WHEN $14::boolean THEN '{}'::jsonb ELSE s.pending_configuration END,
+         boot_reread = CASE WHEN $14::boolean THEN NULL ELSE s.boot_reread END, updated_at = now()
        FROM old WHERE s.id = $1
-       RETURNING old.changed AS changed`,
-      [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at, [...LEARNED_CAPABILITIES]],
+       RETURNING old.changed AS changed, s.booted_at`,
+      [id, boot.vendor, boot.model, boot.serialNumber ?? null, boot.chargeBoxSerialNumber ?? null, boot.firmwareVersion ?? null, boot.iccid ?? null, boot.imsi ?? null, boot.meterType ?? null, boot.meterSerialNumber ?? null, status, at, [...LEARNED_CAPABILITIES], reboot],
     ));
-    return { changed: rows[0]?.changed ?? true };
+    return { changed: rows[0]?.changed ?? true, bootedAt: rows[0]?.booted_at ?? at };
   }
 
   /** Last sign of life for many stations at once (Heartbeats are coalesced). */

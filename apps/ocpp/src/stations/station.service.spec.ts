@@ -31,7 +31,7 @@ describe('StationService.boot', () => {
         return result;
       },
     } as unknown as DataSource;
-    const stations = { recordBoot: async () => ({ changed: false }) } as unknown as StationRepository;
+    const stations = { recordBoot: async () => ({ changed: false, bootedAt: RECEIVED }) } as unknown as StationRepository;
     const outbox = { enqueue: jest.fn(async () => undefined) } as unknown as OutboxWriter;
     const config = { OCPP_HEARTBEAT_INTERVAL_S: 300, OCPP_BOOT_RETRY_INTERVAL_S: 60 } as OcppConfig;
     const service = new StationService(db, stations, {} as TransferRepository, outbox, {} as ChargerCommits, config, {} as Logger, {} as StationConfigurationRepository);

@@ -101,13 +101,18 @@ export class StationService {
     );
   }
 
-  async boot(ctx: StationContext, req: Ocpp16.BootNotificationRequest, now: Date): Promise<{ response: Ocpp16.BootNotificationResponse; changed: boolean }> {
+  /**
+   * `reboot` false: a boot we asked for (TriggerMessage), the charger re-announcing itself. Its
+   * details and answer are recorded and published, but not as a reboot: `booted_at` stays (and the
+   * event's `bootedAt` with it), and nothing staged for the reboot is applied (StationRepository.recordBoot).
+   */
+  async boot(ctx: StationContext, req: Ocpp16.BootNotificationRequest, now: Date, reboot = true): Promise<{ response: Ocpp16.BootNotificationResponse; changed: boolean }> {
     const booted = await this.db.transaction(async (tx) => {
       const rows: { registration_status: 'Accepted' | 'Pending' | 'Rejected' }[] = await tx.query(`SELECT registration_status FROM stations WHERE id = $1`, [ctx.stationId]);
       const status = rows[0]?.registration_status;
       if (!status) throw new NotFoundError(`station ${ctx.stationId} is not registered`);
       await forgetReplacedUnit(tx, ctx.stationId, { serialNumber: req.chargePointSerialNumber, chargeBoxSerialNumber: req.chargeBoxSerialNumber });
-      const { changed } = await this.stations.recordBoot(
+      const { changed, bootedAt } = await this.stations.recordBoot(
         tx,
         ctx.stationId,
         {
@@ -123,6 +128,7 @@ export class StationService {
         },
         status,
         now,
+        reboot,
       );
       // In the boot's transaction, whatever its answer: a Pending or Rejected station runs the new firmware too.
       const firmware = typeof req.firmwareVersion === 'string' && req.firmwareVersion !== '' ? req.firmwareVersion : undefined;
@@ -131,7 +137,7 @@ export class StationService {
       if (inferred) await this.publishTransfer(tx, 'firmware', { stationId: ctx.stationId, status: 'Installed', statusAt: now, ...inferred, inferredFromBoot: true });
       const interval = status === 'Accepted' ? this.config.OCPP_HEARTBEAT_INTERVAL_S : this.config.OCPP_BOOT_RETRY_INTERVAL_S;
       // Built for the contract (a lenient boot may lack its vendor): an event must never refuse the boot.
-      const built = stationBootedEvent(ctx.stationId, req, { registrationStatus: status, intervalS: interval, bootedAt: now });
+      const built = stationBootedEvent(ctx.stationId, req, { registrationStatus: status, intervalS: interval, bootedAt });
       if (built.event) await this.outbox.enqueue(tx, Subjects.OcppStationBooted, built.event, { validate: false });
       else this.logger.error({ stationId: ctx.stationId, reason: built.invalid }, 'boot stored without ocpp.station.booted: the bus contract cannot carry it');
       return { status, interval, changed, installed };

@@ -7,6 +7,7 @@ import { ReservationsModule } from '../reservations/reservations.module.js';
 import { AuthorizationKeyRotation } from './authorization-key-rotation.js';
 import { AvailabilityEffects } from './availability.effects.js';
 import { AvailabilityRepository } from './availability.repository.js';
+import { BootTriggers } from './boot-triggers.js';
 import { CERTIFICATE_AUTHORITY, ChargerCertificateAuthority } from './certificate-authority.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import { ConnectorNotices } from './connector-notices.js';
@@ -46,6 +47,7 @@ import { TransferRepository } from './transfer.repository.js';
     Onboarding,
     FirmwareReread,
     ConnectorNotices,
+    BootTriggers,
   ],
   exports: [StationService, ConnectorNotices],
 })
