@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { LateAnswer } from './outbound-calls.js';
 
 /**
@@ -9,4 +11,11 @@ export function lateAnswerLog(stationId: string, late: LateAnswer): { level: 'in
   return late.applied
     ? { level: 'info', fields, message: 'answer arrived after the call timed out; its effects applied' }
     : { level: 'warn', fields, message: 'answer arrived after the call timed out; its effects not applied' };
+}
+
+/** Counts and logs a late answer of a station's call (StationSession). */
+export function recordLateAnswer(metrics: OcppMetrics, logger: Logger, stationId: string, late: LateAnswer): void {
+  metrics.lateAnswers.inc({ action: late.action, handled: late.applied ? 'applied' : 'ignored' });
+  const { level, fields, message } = lateAnswerLog(stationId, late);
+  logger[level](fields, message);
 }

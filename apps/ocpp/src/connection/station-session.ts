@@ -16,14 +16,16 @@ import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { withoutNul } from './core-fields.js';
+import { settleAnswer, settleMalformedAnswer } from './inbound-answers.js';
 import { KeepAlive } from './keep-alive.js';
-import { lateAnswerLog } from './late-answers.js';
-import { OutboundCalls, type CallOutcome, type LateAnswer } from './outbound-calls.js';
+import { recordLateAnswer } from './late-answers.js';
+import { OutboundCalls, type CallOutcome } from './outbound-calls.js';
 import { MAX_PAYLOAD_DEPTH, nestedDeeperThan } from './payload-depth.js';
 import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import { CLOSE_HANDSHAKE_MS, sessionClosing } from './socket-closing.js';
 import type { CallOptions, RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 import { BadFrameWindow, badFrameLabel, MAX_RAW_FRAME_KEPT } from './bad-frames.js';
+import { TriggeredActions } from './triggered-actions.js';
 
 export interface SessionSettings {
   callTimeoutMs: number;
@@ -39,13 +41,6 @@ export interface SessionHooks {
   activity(session: StationSession): void;
 }
 
-/**
- * How long messages we asked for with TriggerMessage may pass the Pending gate. The window admits
- * every message of its action until it ends, not just the first: a StatusNotification trigger
- * without connectorId is answered with one notification per connector, connector 0 included
- * (guide §2.7), and the charger may send them in any number.
- */
-const TRIGGER_WINDOW_MS = 60_000;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The id of a CALL, read from the frame text when the frame itself could not be processed. */
 const CALL_ID = /^\s*\[\s*2\s*,\s*"([^"\\]{1,128})"/;
@@ -60,7 +55,7 @@ export class StationSession implements StationContext {
   readonly connectedAt = new Date();
   private readonly calls: OutboundCalls;
   private inbound: Promise<void> = Promise.resolve();
-  private readonly triggered = new Map<string, number>();
+  private readonly triggered = new TriggeredActions();
   private readonly badFrames: BadFrameWindow;
   private readonly keepAlive: KeepAlive;
   private closeReason?: string;
@@ -87,7 +82,7 @@ export class StationSession implements StationContext {
     // A CALL the socket no longer takes was never sent (OutboundCalls: `unsent`), not one the charger may have got.
     this.calls = new OutboundCalls((id, action, payload) => {
       if (!this.write(serializeCall(id, action, payload))) throw new Error('the socket is not open');
-    }, settings.queueLimit, (late) => this.lateAnswer(late));
+    }, settings.queueLimit, (late) => recordLateAnswer(metrics, logger, stationId, late));
     this.closing = sessionClosing(socket, () => this.calls.close());
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
@@ -146,15 +141,8 @@ export class StationSession implements StationContext {
     return outcome;
   }
 
-  private lateAnswer(late: LateAnswer): void {
-    this.metrics.lateAnswers.inc({ action: late.action, handled: late.applied ? 'applied' : 'ignored' });
-    const { level, fields, message } = lateAnswerLog(this.stationId, late);
-    this.logger[level](fields, message);
-  }
-
   expectTriggered(action: string, expected = true): void {
-    if (expected) this.triggered.set(action, Date.now() + TRIGGER_WINDOW_MS);
-    else this.triggered.delete(action);
+    this.triggered.expect(action, expected);
   }
 
   /**
@@ -215,14 +203,7 @@ export class StationSession implements StationContext {
       this.badFrame(binary ? '<binary frame>' : text, parsed.description);
       const answerable = parsed.messageType === undefined || parsed.messageType === MessageType.Call;
       if (answerable && parsed.uniqueId !== undefined) this.write(serializeCallError(wireId(parsed.uniqueId, parsed.numericId), parsed.code, parsed.description, {}));
-      // A broken CALLRESULT/CALLERROR is never answered, but one naming our call in flight is still
-      // the charger's answer to it (e.g. `[4,id,"","x",{}]` without a code): the call ends
-      // now, not at its timeout, which would report a charger that answered as one that did not.
-      // A broken CALLRESULT may still mean it acted (a new key taken, a reservation made).
-      else if (parsed.uniqueId !== undefined) {
-        const mayHaveActed = parsed.messageType === MessageType.CallError ? {} : { mayHaveActed: true as const };
-        this.calls.settle(parsed.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer is malformed: ${parsed.description}`, details: {}, ...mayHaveActed });
-      }
+      else if (parsed.uniqueId !== undefined) settleMalformedAnswer(this.calls, parsed.uniqueId, parsed.messageType, `the charger's answer is malformed: ${parsed.description}`);
       return;
     }
     const frame = parsed.frame;
@@ -230,8 +211,7 @@ export class StationSession implements StationContext {
       const reason = `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
       this.badFrame(text, reason);
       if (frame.type === MessageType.Call) this.write(serializeCallError(wireId(frame.uniqueId, frame.numericId), 'FormationViolation', reason, {}));
-      // A CALLRESULT however nested is the charger's answer: it may have acted, as for any malformed one below.
-      else this.calls.settle(frame.uniqueId, { kind: 'error', code: 'FormationViolation', description: `the charger's answer ${reason}`, details: {}, ...(frame.type === MessageType.CallResult ? { mayHaveActed: true as const } : {}) });
+      else settleMalformedAnswer(this.calls, frame.uniqueId, frame.type, `the charger's answer ${reason}`);
       return;
     }
     if (frame.type === MessageType.Call) {
@@ -240,16 +220,7 @@ export class StationSession implements StationContext {
       const suspect = text.includes('\u0000') || text.includes('\\u0000') || SURROGATE_ESCAPE.test(text);
       return this.onCall(suspect ? { ...frame, payload: withoutNul(frame.payload) } : frame, text);
     }
-    const action = this.calls.actionOf(frame.uniqueId);
-    if (action === undefined) {
-      this.logger.info({ stationId: this.stationId, uniqueId: frame.uniqueId }, 'answer to no pending call (late after a timeout?) dropped');
-      return;
-    }
-    if (frame.type === MessageType.CallError) {
-      this.calls.settle(frame.uniqueId, { kind: 'error', code: this.bundle.normalizeErrorCode(frame.code), description: frame.description, details: frame.details });
-      return;
-    }
-    this.calls.settle(frame.uniqueId, this.bundle.checkAnswer(this, action, frame.payload));
+    settleAnswer(this.calls, this.bundle, this, frame, this.logger);
   }
 
   private onCall(frame: CallFrame, text: string): void {
@@ -287,9 +258,7 @@ export class StationSession implements StationContext {
 
   private async handleCall(frame: CallFrame, receivedAt: Date, text: string): Promise<void> {
     const started = process.hrtime.bigint();
-    const expires = this.triggered.get(frame.action);
-    const triggered = expires !== undefined && expires > Date.now();
-    if (expires !== undefined && !triggered) this.triggered.delete(frame.action);
+    const triggered = this.triggered.admits(frame.action);
     const result = await this.bundle
       .dispatch(this, { uniqueId: frame.uniqueId, action: frame.action, receivedAt }, frame.payload, triggered)
       .catch((err: unknown) => {
