@@ -9,6 +9,7 @@ import { ConnectorSplits } from './connector-splits.js';
 import { connectorsToShare } from './emulated-cap.js';
 import { LeaseFallback } from './lease-fallback.js';
 import { passForms, type Forms } from './pass-forms.js';
+import type { BuiltProfile } from './profile-builder.js';
 import { appliedLease, leased, ProfileOutcomes } from './profile-outcomes.js';
 import { holdRefusedPlan } from './refused-plan.js';
 import { RunningTransactionCap, type AcceptedProfile } from './running-transaction-cap.js';
@@ -104,7 +105,8 @@ export class LimitDispatcher {
         // Without its fallback underneath, a lapsing lease would leave the connector unlimited: no end then.
         form = await this.sender.form(row, caps, now, 0, forms);
       }
-      const outcome = await this.sender.send(stationId, row, form, caps, now, forms, { ctx: options.ctx, renewal });
+      const onLateApplied = (sent: BuiltProfile) => this.afterLateAccept(stationId, row, sent, renewal, options.ctx);
+      const outcome = await this.sender.send(stationId, row, form, caps, now, forms, { ctx: options.ctx, renewal, onLateApplied });
       if (outcome.stale) this.reopened.add(stationId);
       if (outcome.sent) accepted.set(row.chargingProfileId, { row, sent: outcome.sent, renewal });
       if (outcome.sent && leased(outcome.sent)) leasedBefore.add(row.connectorId);
@@ -178,6 +180,20 @@ export class LimitDispatcher {
     if (!failure) forms.carried.push({ row: forms.capRow!, share: (await this.sender.shareForms(learned, now, forms, [row.connectorId]))[0]!, against: row });
     else await this.outcomes.record(stationId, forms.capRow!, failure.form, failure.reply, false, sentAt);
     return whole;
+  }
+
+  /**
+   * A profile the charger accepted after our timeout, recorded applied (`ProfileOutcomes.recordLate`):
+   * the follow-up a pass gives an accepted one (its check, its running transaction's TxProfile), in
+   * the station's turn, after the pass under way. A superseded plan it showed the charger took goes again.
+   */
+  private afterLateAccept(stationId: string, row: DesiredProfileRow, sent: BuiltProfile, renewal: boolean, ctx: StationContext | undefined): void {
+    void this.inTurn(stationId, async () => {
+      const caps = (await this.stations.capabilities(stationId)) as DispatchCapabilities;
+      return this.runningTransactions.afterPass(stationId, [{ row, sent, renewal }], [], caps, new Date(), ctx);
+    })
+      .then((reopened) => (reopened ? this.dispatch(stationId, { all: false }) : undefined))
+      .catch((err: unknown) => this.logger.error({ err, stationId }, 'could not follow up a charging profile accepted after the timeout'));
   }
 
   /** Never throws: the shares are out and recorded, so a failed check must not skip the rest of the pass (a reopened plan); a later status or pass re-splits. */

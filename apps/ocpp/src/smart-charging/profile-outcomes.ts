@@ -32,10 +32,11 @@ export class ProfileOutcomes {
    * the charger accepted a superseded plan's profile and the row is pending again (its current plan
    * must follow at once). A renewal accepted is not news: no event.
    */
-  async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean, sentAt: Date): Promise<{ recorded: boolean; stale: boolean }> {
+  async record(stationId: string, row: DesiredProfileRow, built: BuiltProfile, reply: OcppCommandReply, renewal: boolean, sentAt: Date, late = false): Promise<{ recorded: boolean; stale: boolean }> {
     const accepted = reply.status === 'ok' && reply.payload['status'] === 'Accepted';
     const failed: FailedStatus | undefined = accepted ? undefined : failureOf(reply);
-    this.metrics.profileDispatches.inc({ outcome: accepted ? (renewal ? 'renewed' : 'applied') : failed! });
+    // A late acceptance is the same dispatch, counted already (as its timeout).
+    if (!late) this.metrics.profileDispatches.inc({ outcome: accepted ? (renewal ? 'renewed' : 'applied') : failed! });
     const result = reply.status === 'ok' ? String(reply.payload['status']) : `${reply.code}: ${reply.description}`;
     if (renewal && (failed === 'Timeout' || failed === 'Offline' || failed === 'Error') && (leaseEnd(row) ?? 0) > Date.now()) {
       // Unanswered, the renewal changed nothing on the charger: the lease it accepted before holds
@@ -92,6 +93,27 @@ export class ProfileOutcomes {
     if (!accepted) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, result }, 'charging profile not applied');
     if (stale) this.logger.warn({ stationId, chargingProfileId: built.profile.chargingProfileId, planId: row.planId }, 'charger accepted a profile of a superseded plan; the current plan is sent again');
     return { recorded: accepted && current, stale };
+  }
+
+  /**
+   * The charger accepted `built` after the timeout its send recorded (as `failed`, or a renewal's
+   * miss): recorded and published as a timely acceptance sent at `sentAt` would have been, so only
+   * while the row still holds the plan sent (`recordOutcome`), once per plan (`appliedSince`: not
+   * after another pass's `applied`). A superseded plan's is what the charger holds until the newer
+   * one's answer, the newer plan neither applied nor published (`reopenAfterStaleAccept`). Never
+   * throws; returns whether it was recorded applied.
+   */
+  async recordLate(stationId: string, row: DesiredProfileRow, built: BuiltProfile, renewal: boolean, sentAt: Date): Promise<boolean> {
+    const fields = { stationId, chargingProfileId: built.profile.chargingProfileId, connectorId: built.connectorId, planId: row.planId };
+    try {
+      const { recorded, stale } = await this.record(stationId, row, built, { status: 'ok', payload: { status: 'Accepted' } }, renewal, sentAt, true);
+      if (recorded) this.logger.info(fields, 'charging profile accepted after the timeout; recorded as applied');
+      else if (!stale) this.logger.info(fields, 'charging profile accepted after the timeout; its plan is no longer the current one, not recorded as applied');
+      return recorded;
+    } catch (err) {
+      this.logger.error({ ...fields, err }, 'could not record a charging profile accepted after the timeout');
+      return false;
+    }
   }
 }
 

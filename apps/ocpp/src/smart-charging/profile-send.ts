@@ -11,6 +11,7 @@ import { LeaseFallback } from './lease-fallback.js';
 import type { Forms } from './pass-forms.js';
 import { leaseFor, profileFor, shareProfiles } from './pass-profiles.js';
 import { connectorProfileId, EMULATED_CAP_PROFILE_ID, type BuiltProfile } from './profile-builder.js';
+import { lateAcceptCounts } from './late-accept.js';
 import { leased, ProfileOutcomes } from './profile-outcomes.js';
 import { refusedByCharger } from './refused-plan.js';
 import { StationCaller } from './station-caller.js';
@@ -67,7 +68,9 @@ export class ProfileSend {
    * whether it refused the station cap as a ChargePointMaxProfile just now (learned, and sent
    * emulated), whether it just showed it takes stack level 0 only, and whether it just showed it
    * takes whole amperes only (both learned), and whether the charger took a superseded plan (`stale`). Each form goes in whole amperes too if refused for its
-   * decimals, before the next fallback (why that order: `sendWithWholeAmperes`).
+   * decimals, before the next fallback (why that order: `sendWithWholeAmperes`). The form it ended on
+   * unanswered, accepted late on this replica's socket, is recorded then (`ProfileOutcomes.recordLate`)
+   * and, recorded applied, handed to `onLateApplied` for the pass's follow-up.
    */
   async send(
     stationId: string,
@@ -76,16 +79,45 @@ export class ProfileSend {
     caps: DispatchCapabilities,
     now: Date,
     forms: Forms,
+    o: { ctx?: StationContext; renewal: boolean; onLateApplied?: (sent: BuiltProfile) => void },
+  ): Promise<SendOutcome> {
+    // What this send recorded, once it did: a form accepted after our timeout counts only if the
+    // send ended on it (`lateAcceptCounts`), recorded after the timeout's failure, never before it.
+    let recorded: { form: BuiltProfile; reply: OcppCommandReply } | undefined;
+    let settled!: () => void;
+    const outcomeRecorded = new Promise<void>((resolve) => (settled = resolve));
+    const lateAccepted = (form: BuiltProfile) => () =>
+      void outcomeRecorded.then(async () => {
+        if (lateAcceptCounts(form, recorded) && (await this.outcomes.recordLate(stationId, row, form, o.renewal, sentAt))) o.onLateApplied?.(form);
+      });
+    const sentAt = new Date();
+    try {
+      return await this.sendForms(stationId, row, built, caps, now, forms, o, sentAt, lateAccepted, (r) => (recorded = r));
+    } finally {
+      settled();
+    }
+  }
+
+  private async sendForms(
+    stationId: string,
+    row: DesiredProfileRow,
+    built: BuiltProfile,
+    caps: DispatchCapabilities,
+    now: Date,
+    forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
+    sentAt: Date,
+    lateAccepted: (form: BuiltProfile) => () => void,
+    recording: (r: { form: BuiltProfile; reply: OcppCommandReply }) => void,
   ): Promise<SendOutcome> {
     let attempt = built;
     let capRefused = false;
     let zeroRefused = false;
     let onlyStackLevelZero = false;
     let wholeAmperes = false;
-    const sentAt = new Date();
-    const trySend = async (form: BuiltProfile) => {
-      const tried = await sendWithWholeAmperes(form, (b) => this.caller.setProfile(stationId, b, o.ctx));
+    // `own`: a form of the row itself (a cap's share sent for it is not: `lateAcceptCounts`).
+    const trySend = async (form: BuiltProfile, own = true) => {
+      const tried = await sendWithWholeAmperes(form, (b) => this.caller.setProfile(stationId, b, o.ctx, own ? lateAccepted(b) : undefined));
       attempt = tried.sent;
       wholeAmperes ||= tried.wholeAmperes;
       return tried.reply;
@@ -100,7 +132,7 @@ export class ProfileSend {
       carriedByPlans = shares.length === 0;
       if (carriedByPlans) return CARRIED_BY_PLANS;
       // A share taken only whole: the others go whole at once (one refusal, not one per connector).
-      const out = await sendShares(shares, async (b) => ({ reply: await trySend(wholeAmperes ? inWholeAmperes(b) : b), sent: attempt }));
+      const out = await sendShares(shares, async (b) => ({ reply: await trySend(wholeAmperes ? inWholeAmperes(b) : b, false), sent: attempt }));
       took.push(...out.taken);
       attempt = out.sent ?? shares[0]!;
       if (out.onlyStackLevelZero) await this.stations.learnCapabilities(stationId, { onlyStackLevelZero: true });
@@ -147,6 +179,7 @@ export class ProfileSend {
     if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
     if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
     const { recorded, stale } = await this.outcomes.record(stationId, row, attempt, reply, o.renewal, sentAt);
+    recording({ form: attempt, reply });
     // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never sent)
     // is neither checked nor carried into a running transaction, where its TxProfile would replace the
     // connector's own, lower one. The cap's other shares taken go to their running transactions.
