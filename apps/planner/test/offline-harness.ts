@@ -54,18 +54,19 @@ export function offlineSuite(groupId: string, stationIds: string[], env: Record<
     expect(await eventually(async () => (await db().query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1)`, [published]))[0].n === published.length)).toBe(true);
   };
   const common = (stationId: string, planId: string, connectorId: number) => ({ stationId, connectorId, planId, chargingProfileId: connectorId === 0 ? 1 : 100 + connectorId });
-  const applied = async (stationId: string, planId: string, connectorId: number) =>
+  /** `atMs`: the event's time, when not now (one delivered after newer ones). */
+  const applied = async (stationId: string, planId: string, connectorId: number, atMs = clock.ms) =>
     consumed(
       await bus().publish(Subjects.OcppChargingProfileApplied, {
         ...common(stationId, planId, connectorId),
         purpose: connectorId === 0 ? 'ChargePointMaxProfile' : 'TxDefaultProfile',
         stackLevel: 1,
-        appliedAt: new Date(clock.ms).toISOString(),
+        appliedAt: new Date(atMs).toISOString(),
       }),
     );
   /** The detail is the ocpp service's own (`${code}: ${description}`, commands/command-executor.ts replyOf). */
-  const failed = async (status: 'Offline' | 'Timeout' | 'Rejected', stationId: string, planId: string, connectorId: number, description: string = status) =>
-    consumed(await bus().publish(Subjects.OcppChargingProfileFailed, { ...common(stationId, planId, connectorId), status, detail: `${status}: ${description}`, failedAt: new Date(clock.ms).toISOString() }));
+  const failed = async (status: 'Offline' | 'Timeout' | 'Rejected', stationId: string, planId: string, connectorId: number, description: string = status, atMs = clock.ms) =>
+    consumed(await bus().publish(Subjects.OcppChargingProfileFailed, { ...common(stationId, planId, connectorId), status, detail: `${status}: ${description}`, failedAt: new Date(atMs).toISOString() }));
   const disconnected = async (stationId: string, reason: string) =>
     consumed(await bus().publish(Subjects.OcppStationDisconnected, { stationId, replicaId: 'ocpp-0', disconnectedAt: new Date(clock.ms).toISOString(), reason }));
   /** The round's allocation of connector 1. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { outcomeChange, type PlanOutcomes } from './plan-outcome.js';
 
 /**
  * How much earlier than the connector's stored `Available` a start may be stamped and still open its
@@ -136,36 +137,46 @@ export class LiveStateRepository {
   /**
    * A charger that rejects or ignores profiles becomes uncontrolled for the next plan; one the ocpp
    * service could not reach (`Offline`) is treated as offline instead (planning/offline-grace.ts).
+   * The newest outcome wins, not the last delivered: a failure older than an `applied` (a relay's
+   * backlog) would otherwise leave a charger that holds its plan uncontrolled for the retry time.
    */
   async profileOutcome(tx: EntityManager, stationId: string, applied: boolean, result: string, at: Date): Promise<void> {
     await tx.query(
       `INSERT INTO station_state (station_id, connected, profile_failures, last_profile_result, last_profile_at) VALUES ($1, true, CASE WHEN $2 THEN 0 ELSE 1 END, $3, $4)
        ON CONFLICT (station_id) DO UPDATE SET profile_failures = CASE WHEN $2 THEN 0 ELSE station_state.profile_failures + 1 END,
-         last_profile_result = EXCLUDED.last_profile_result, last_profile_at = EXCLUDED.last_profile_at`,
+         last_profile_result = EXCLUDED.last_profile_result, last_profile_at = EXCLUDED.last_profile_at
+       WHERE station_state.last_profile_at IS NULL OR station_state.last_profile_at <= EXCLUDED.last_profile_at`,
       [stationId, applied, result, at],
     );
   }
 
   /**
-   * Counts one connector profile's outcome towards the plan it implements (plans of other services
-   * are not in the table) and records the connector as answered if the plan names it (`plan-answers.ts`):
-   * a second answer for a connector counts, but answers for no other. `outcome_at` is when a
-   * connector of the plan first answered, the last of them once all did: a late repeat (a reconnect
-   * sending every profile again) does not move it. `offline`: the failure was the ocpp service
-   * finding no socket, so the charger never saw the profile (counted apart: it is no refusal).
-   * `answer_times` keeps each connector's newest answer (not `Offline`), repeats included: one after
-   * a boot tells the charger holds the plan again (offline-grace.ts).
+   * Records one connector profile's outcome for the plan it implements (plans of other services are
+   * not in the table) and marks the connector as answered if the plan names it (`plan-answers.ts`):
+   * a second answer for a connector counts, but answers for no other. `applied` counts the applied
+   * events; `failed` / `offline_failed` the connectors whose latest outcome (`outcomes`, by the
+   * events' times: plan-outcome.ts) is a failure / an `Offline` one, so a profile the charger
+   * accepted after our timeout, or after a reconnect re-sent it, makes the plan acknowledged.
+   * `offline`: the failure was the ocpp service finding no socket, so the charger never saw the
+   * profile (counted apart: it is no refusal). `outcome_at` is when a connector of the plan first
+   * answered, the last of them once all did: a late repeat (a reconnect sending every profile
+   * again) does not move it. `answer_times` keeps each connector's newest answer (not `Offline`),
+   * repeats included: one after a boot tells the charger holds the plan again (offline-grace.ts).
    */
   async planOutcome(tx: EntityManager, planId: string, connectorId: number, applied: boolean, detail: string | undefined, at: Date, offline = false): Promise<void> {
+    // Locked until the transaction ends: two answers for the plan at once each see the other's outcome.
+    const rows: { outcomes: PlanOutcomes }[] = await tx.query(`SELECT outcomes FROM station_plans WHERE plan_id = $1 FOR UPDATE`, [planId]);
+    if (rows.length === 0) return;
+    const change = outcomeChange(rows[0]!.outcomes, connectorId, { kind: applied ? 'applied' : offline ? 'offline' : 'failed', at: at.toISOString() });
     await tx.query(
-      `UPDATE station_plans SET applied = applied + CASE WHEN $2 THEN 1 ELSE 0 END, failed = failed + CASE WHEN $2 THEN 0 ELSE 1 END,
-         offline_failed = offline_failed + CASE WHEN NOT $2 AND $6 THEN 1 ELSE 0 END,
+      `UPDATE station_plans SET applied = applied + CASE WHEN $2 THEN 1 ELSE 0 END, failed = failed + $7, offline_failed = offline_failed + $8,
+         outcomes = CASE WHEN $9::jsonb IS NULL THEN outcomes ELSE jsonb_set(outcomes, ARRAY[$5::text], $9::jsonb) END,
          answered = CASE WHEN ${FIRST_ANSWER} THEN ARRAY(SELECT a FROM unnest(answered || $5::smallint) a ORDER BY a) ELSE answered END,
          outcome_at = CASE WHEN ${FIRST_ANSWER} THEN $4 ELSE COALESCE(outcome_at, $4) END,
          answer_times = CASE WHEN NOT $2 AND $6 THEN answer_times
            ELSE jsonb_set(answer_times, ARRAY[$5::text], to_jsonb(GREATEST((answer_times->>($5::text))::timestamptz, $4::timestamptz))) END,
-         last_failure = CASE WHEN $2 THEN last_failure ELSE $3 END WHERE plan_id = $1`,
-      [planId, applied, detail ?? null, at, connectorId, offline],
+         last_failure = CASE WHEN NOT $2 AND $9::jsonb IS NOT NULL THEN $3 ELSE last_failure END WHERE plan_id = $1`,
+      [planId, applied, detail ?? null, at, connectorId, offline, change.failed, change.offlineFailed, change.outcome === undefined ? null : JSON.stringify(change.outcome)],
     );
   }
 

@@ -46,7 +46,9 @@ export class PlanningRepository {
    * grace counts from it: a retry failing `Offline` again does not restart it. `answered_at`: the
    * newest instant by which every connector of that plan, or of a newer one, had been answered (a
    * repeat after a boot counts), for the boot rule (offline-grace.ts); the acknowledged plan falls
-   * back to `outcome_at` when answered before `answer_times` existed.
+   * back to `outcome_at` when answered before `answer_times` existed. `failed` / `offline_failed`
+   * count the connectors whose latest answer failed (LiveStateRepository.planOutcome): a profile
+   * the charger accepted after a `Timeout` or after an `Offline` send acknowledges the plan.
    */
   async stations(tx: EntityManager, groupId: string): Promise<Map<string, StationLive>> {
     const rows: {
