@@ -59,7 +59,7 @@ describe('group commit in one statement', () => {
     const start = await send(cp, 'StartTransaction', { connectorId: 1, idTag: 'GC', meterStart: 0, timestamp: new Date(Date.now() - 60_000).toISOString() });
     const meter = h.app.app.get(MeterValuesService);
     const reading = (wh: number, transactionId?: number) =>
-      meter.record(cp.identity, { connectorId: 1, transactionId, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: String(wh) }, { value: '7.2', measurand: 'Power.Active.Import', unit: 'kW' }] }] }, new Date());
+      meter.record(cp.identity, { connectorId: 1, transactionId, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: String(wh) }, { value: '7.2', measurand: 'Power.Active.Import', unit: 'kW' }] }] }, new Date(), new Date(0));
     // All with ids (one statement), then a batch mixing in one without (the transaction path with its lookup).
     await Promise.all([reading(1, start.transactionId), reading(2, start.transactionId), reading(3, start.transactionId)]);
     await Promise.all([reading(4, start.transactionId), reading(5), reading(6, start.transactionId)]);

@@ -60,6 +60,7 @@ describe('LocalListEffects', () => {
       stationId: 'CP-1',
       protocol: 'ocpp1.6',
       connectionId: 'c1',
+      connectedAt: new Date(0),
       known: true,
       registration: 'Accepted',
       validationPolicy: 'strict',

@@ -17,6 +17,7 @@ function station(outcome: CallOutcome = { kind: 'result', payload: { status: 'Ac
     stationId: 'CP-1',
     protocol: 'ocpp1.6',
     connectionId: 'c1',
+    connectedAt: new Date(0),
     known: true,
     registration: 'Accepted',
     validationPolicy: 'strict',

@@ -19,6 +19,8 @@ export interface StationContext {
   /** The negotiated subprotocol; selects the version bundle. */
   readonly protocol: 'ocpp1.6';
   readonly connectionId: string;
+  /** When this connection opened: a MeterValues sampled before it may be a resend from an earlier one (mayBeResent). */
+  readonly connectedAt: Date;
   /** False for a station the `pending` unknown-station policy registered that no operator has accepted or set yet (see knownStation). */
   known: boolean;
   registration: RegistrationState;

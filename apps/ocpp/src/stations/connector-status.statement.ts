@@ -33,6 +33,10 @@ export interface ConnectorStatusRow {
  * The lookup is a LATERAL primary-key probe per connector on purpose: the statement is prepared, and
  * with its generic plan (PostgreSQL guesses 100 rows for a JSON parameter) an `IN (...)` became a
  * hash join over a sequential scan of every connector, for each batch.
+ * A stamped notification equal to the stored one, stamp and every field, is the same fact resent (its
+ * answer was lost, and the charger resent it on a new connection, perhaps to another replica, whose
+ * message-id memory never saw it): not fresh, so neither stored nor published again. An unstamped one
+ * cannot be told from a real repeat and stays fresh.
  */
 export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstParam: number, prefix = 'st'): { ctes: string; params: unknown[] } {
   const p = (k: number) => `$${firstParam + k}`;
@@ -46,16 +50,19 @@ export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstPara
              AS k(station_id text, connector_id int, status text, error_code text, info text, vendor_id text, vendor_error_code text,
                   status_at timestamptz, stamp_at timestamptz, received_at timestamptz, ord bigint)),
        ${prefix}_locked AS (
-         SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at
+         SELECT c.*
            FROM (SELECT DISTINCT station_id, connector_id FROM ${prefix}_in ORDER BY station_id, connector_id) k
-           CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at FROM connectors c
+           CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code
+                                 FROM connectors c
                                 WHERE c.station_id = k.station_id AND c.connector_id = k.connector_id FOR UPDATE) c),
        ${prefix}_fresh AS (
          SELECT i.*, i.stamp_at IS NOT NULL AND i.stamp_at < COALESCE(GREATEST(c.status_at, i.earlier_received_at), '-infinity') AS as_receipt
            FROM ${prefix}_in i LEFT JOIN ${prefix}_locked c ON c.station_id = i.station_id AND c.connector_id = i.connector_id
           WHERE COALESCE(i.stamp_at, 'infinity') >= COALESCE(GREATEST(c.status_stamp_at, i.earlier_stamp_at), '-infinity')
             AND i.received_at >= COALESCE(CASE WHEN i.stamp_at IS NULL THEN GREATEST(c.status_at, i.earlier_at)
-                                               ELSE GREATEST(CASE WHEN c.status_stamp_at IS NULL THEN c.status_at END, i.earlier_unstamped_at) END, '-infinity')),
+                                               ELSE GREATEST(CASE WHEN c.status_stamp_at IS NULL THEN c.status_at END, i.earlier_unstamped_at) END, '-infinity')
+            AND NOT COALESCE(i.stamp_at = c.status_stamp_at AND i.status = c.status AND i.error_code = c.error_code AND i.info IS NOT DISTINCT FROM c.info
+                             AND i.vendor_id IS NOT DISTINCT FROM c.vendor_id AND i.vendor_error_code IS NOT DISTINCT FROM c.vendor_error_code, false)),
        ${prefix}_up AS (
          INSERT INTO connectors AS c (station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at, status_stamp_at, status_received_at)
          SELECT DISTINCT ON (station_id, connector_id) station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code,

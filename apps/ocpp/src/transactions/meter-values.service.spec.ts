@@ -17,13 +17,13 @@ describe('MeterValuesService.record from a charger whose clock stays unset', () 
     const service = new MeterValuesService({} as DataSource, {} as TransactionRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, owners, { warn } as unknown as Logger);
     const mv = (transactionId: number) => ({ connectorId: 1, transactionId, meterValue: [{ timestamp: '1970-01-01T00:10:00Z', sampledValue: [{ value: '100' }] }] });
     const start = Date.parse('2026-12-06T18:00:00Z');
-    for (let i = 0; i < 60; i++) await service.record('CP-1', mv(7), new Date(start + i * 10_000));
+    for (let i = 0; i < 60; i++) await service.record('CP-1', mv(7), new Date(start + i * 10_000), new Date(start));
     expect(submit).toHaveBeenCalledTimes(60); // every reading is still stored
     expect(warn).toHaveBeenCalledTimes(1);
-    await service.record('CP-2', mv(8), new Date(start));
+    await service.record('CP-2', mv(8), new Date(start), new Date(start));
     expect(warn).toHaveBeenCalledTimes(2); // another charger is news
     // Much later, the condition is logged again, with how many went unlogged meanwhile.
-    await service.record('CP-1', mv(7), new Date(start + 3_600_000));
+    await service.record('CP-1', mv(7), new Date(start + 3_600_000), new Date(start));
     expect(warn).toHaveBeenCalledTimes(3);
     expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', unloggedSince: 59 }), expect.any(String));
   });
@@ -40,13 +40,52 @@ describe("MeterValuesService.record from a charger naming another station's tran
     const service = new MeterValuesService(db, transactions, outbox, {} as ChargerCommits, new TransactionOwners(), { warn } as unknown as Logger);
     const start = Date.parse('2026-12-06T18:00:00Z');
     const mv = (i: number) => ({ connectorId: 1, transactionId: 7, meterValue: [{ timestamp: new Date(start + i * 10_000).toISOString(), sampledValue: [{ value: '100' }] }] });
-    for (let i = 0; i < 20; i++) await service.record('CP-1', mv(i), new Date(start + i * 10_000));
+    for (let i = 0; i < 20; i++) await service.record('CP-1', mv(i), new Date(start + i * 10_000), new Date(start - 3_600_000));
     expect(activeAt).toHaveBeenCalledTimes(20); // every message is still attached by its connector
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', transactionId: 7, owner: 'CP-2', unloggedSince: 0 }), expect.any(String));
     // Much later the condition is logged again, with how many went unlogged meanwhile.
-    await service.record('CP-1', mv(360), new Date(start + 3_600_000));
+    await service.record('CP-1', mv(360), new Date(start + 3_600_000), new Date(start - 3_600_000));
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ stationId: 'CP-1', unloggedSince: 19 }), expect.any(String));
+  });
+});
+
+describe('MeterValuesService.record of a reading sampled before its connection opened (a possible resend)', () => {
+  const start = Date.parse('2026-12-06T18:00:00Z');
+  const mv = (sampledAt: number) => ({ connectorId: 1, transactionId: 7, meterValue: [{ timestamp: new Date(sampledAt).toISOString(), sampledValue: [{ value: '100' }] }] });
+
+  function service(stored: boolean) {
+    const submit = jest.fn(async () => undefined);
+    const query = jest.fn(async (_sql: string, _params: unknown[]) => (stored ? [] : [{ ord: 0 }]));
+    const db = { transaction: async <T>(work: (tx: unknown) => Promise<T>) => work({ query }) } as unknown as DataSource;
+    const insertMeterReadings = jest.fn(async () => undefined);
+    const enqueueMany = jest.fn(async (_tx: unknown, _events: unknown[]) => undefined);
+    const transactions = { insertMeterReadings, activeAt: async () => [], stationsOf: async () => new Map() } as unknown as TransactionRepository;
+    const owners = new TransactionOwners();
+    owners.remember(7, 'CP-1');
+    const meter = new MeterValuesService(db, transactions, { enqueueMany } as unknown as OutboxWriter, { submit } as unknown as ChargerCommits, owners, { warn: jest.fn() } as unknown as Logger);
+    return { meter, submit, query, enqueueMany, published: () => enqueueMany.mock.calls.flatMap(([, events]) => events) };
+  }
+
+  it('skips it when an equal reading is stored (its first copy, sent on an earlier connection), publishing nothing', async () => {
+    const s = service(true);
+    await s.meter.record('CP-1', mv(start - 1_000), new Date(start + 2_000), new Date(start));
+    expect(s.submit).not.toHaveBeenCalled();
+    expect(s.query).toHaveBeenCalledWith(expect.stringContaining('NOT EXISTS'), expect.any(Array));
+    expect(s.published()).toEqual([]);
+  });
+
+  it('stores and publishes it when none is', async () => {
+    const s = service(false);
+    await s.meter.record('CP-1', mv(start - 1_000), new Date(start + 2_000), new Date(start));
+    expect(s.published()).toEqual([expect.objectContaining({ payload: expect.objectContaining({ stationId: 'CP-1', transactionId: 7 }) })]);
+  });
+
+  it('leaves a reading sampled on this connection to the group commit, unchecked', async () => {
+    const s = service(true);
+    await s.meter.record('CP-1', mv(start + 60_000), new Date(start + 60_500), new Date(start));
+    expect(s.submit).toHaveBeenCalledTimes(1);
+    expect(s.query).not.toHaveBeenCalled();
   });
 });

@@ -10,6 +10,7 @@ import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
 import { AHEAD_TOLERANCE_MS, isUnsetClock, parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
+import { insertNewMeterReadings, mayBeResent } from './resent-readings.js';
 import { TransactionOwners } from './transaction-owners.js';
 import { meterReadingsInsert, TransactionRepository, type MeterReading } from './transaction.repository.js';
 
@@ -20,6 +21,8 @@ interface Submission {
   at: Date[];
   /** When the message arrived: the time its log lines are throttled by (a charger's stamps may be anything). */
   receivedAt: Date;
+  /** Its readings are stored only where no equal one is (mayBeResent): checked on the lookup path. */
+  checked: boolean;
 }
 
 /**
@@ -38,6 +41,12 @@ interface Submission {
  * apart by the charger's clock) then share that time: `meter_readings` has no unique key on it,
  * so none is dropped, and readers break the tie by insertion order (id), the charger's order,
  * so its last reading is still the latest.
+ *
+ * A charger resends a MeterValues whose answer it never got on its next connection, perhaps to
+ * another replica, whose message-id memory never saw it. A message with a reading sampled before
+ * its connection opened (mayBeResent) therefore takes the lookup path, where a reading equal to a
+ * stored one (station, connector, time, samples) is skipped and publishes nothing. The rest, nearly
+ * all, keep the direct path unchecked: a resend on the same connection carries a remembered id.
  */
 @Injectable()
 export class MeterValuesService {
@@ -81,15 +90,19 @@ export class MeterValuesService {
     this.lookups = new CommitBatcher(db, (items, tx) => this.write(items, tx), { maxBatch: 500, concurrency: 2 });
   }
 
-  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date): Promise<void> {
+  /** `connectedAt`: when the connection the message came on opened (mayBeResent). */
+  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date, connectedAt: Date): Promise<void> {
     // One array per message on this path (~9,000 CALLs/s): no per-value objects.
     const at = new Array<Date>(req.meterValue.length);
     let unset = 0;
+    let earliest = Number.POSITIVE_INFINITY;
     const latest = receivedAt.getTime() + AHEAD_TOLERANCE_MS;
     for (let j = 0; j < at.length; j++) {
       const sent = parseOcppTime(req.meterValue[j]!.timestamp);
-      const notATime = isUnsetClock(sent) || sent.getTime() > latest;
+      const ms = sent.getTime();
+      const notATime = isUnsetClock(sent) || ms > latest;
       if (notATime) unset++;
+      else if (ms < earliest) earliest = ms;
       at[j] = notATime ? receivedAt : sent;
     }
     const unlogged = unset > 0 ? this.unsetClockLog.take(stationId, receivedAt) : undefined;
@@ -99,9 +112,9 @@ export class MeterValuesService {
         'MeterValues timestamp from an unset charger clock or one far ahead; stored at receipt time (logged once per station and interval)',
       );
     }
-    const item: Submission = { stationId, req, at, receivedAt };
+    const item: Submission = { stationId, req, at, receivedAt, checked: mayBeResent(earliest, connectedAt) };
     const named = givenTransactionId(item);
-    const direct = named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId;
+    const direct = !item.checked && (named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId);
     return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);
   }
 
@@ -120,12 +133,19 @@ export class MeterValuesService {
       return meterValue.map((_, j) => keys.push({ stationId: item.stationId, connectorId, at: item.at[j]! }) - 1);
     });
     const found = await this.transactions.activeAt(tx, keys);
-    const { readings, events } = this.readingsOf(items, (i, j) => {
+    const transactionOf = (i: number, j: number) => {
       const k = keyOf[i]?.[j];
       return k === undefined ? (named[i] ?? null) : (found[k] ?? null);
-    });
+    };
+    const { readings, events } = this.readingsOf(items, transactionOf, (item) => !item.checked);
     await this.transactions.insertMeterReadings(tx, readings);
     await this.outbox.enqueueMany(tx, events);
+    if (items.some((item) => item.checked)) {
+      // A reading carries at most one event (none without samples): kept with it, published only if it was stored.
+      const checked = this.readingsOf(items, transactionOf, (item) => item.checked);
+      const inserted = await insertNewMeterReadings(tx, checked.readings);
+      await this.outbox.enqueueMany(tx, inserted.flatMap((r) => checked.eventOf[r] ?? []));
+    }
     return items.map(() => undefined);
   }
 
@@ -158,20 +178,33 @@ export class MeterValuesService {
     });
   }
 
-  /** `transactionOf(i, j)`: the transaction of item i's j-th MeterValue. */
-  private readingsOf(items: Submission[], transactionOf: (item: number, meterValue: number) => number | null): { readings: MeterReading[]; events: OutboxEvent[] } {
+  /**
+   * `transactionOf(i, j)`: the transaction of item i's j-th MeterValue; `only`: the items to take.
+   * `eventOf[r]`: the event of `readings[r]`, if any.
+   */
+  private readingsOf(
+    items: Submission[],
+    transactionOf: (item: number, meterValue: number) => number | null,
+    only?: (item: Submission) => boolean,
+  ): { readings: MeterReading[]; events: OutboxEvent[]; eventOf: (OutboxEvent | undefined)[] } {
     const readings: MeterReading[] = [];
     const events: OutboxEvent[] = [];
+    const eventOf: (OutboxEvent | undefined)[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
+      if (only && !only(item)) continue;
       item.req.meterValue.forEach((mv, j) => {
         const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionOf(i, j), mv, item.at[j]!);
-        // An empty sampledValue (schema-valid) is answered like any MeterValues but leaves no reading: it holds nothing.
-        if (reading.sampleCount > 0) readings.push(reading);
-        if (event) events.push({ subject: Subjects.OcppMeterSampled, payload: event });
+        const outboxEvent: OutboxEvent | undefined = event && { subject: Subjects.OcppMeterSampled, payload: event };
+        // An empty sampledValue (schema-valid) is answered like any MeterValues but leaves no reading: it holds nothing (nor an event).
+        if (reading.sampleCount > 0) {
+          readings.push(reading);
+          eventOf.push(outboxEvent);
+        }
+        if (outboxEvent) events.push(outboxEvent);
       });
     }
-    return { readings, events };
+    return { readings, events, eventOf };
   }
 }
 

@@ -37,7 +37,7 @@ export class TransactionHandlers implements OnModuleInit {
     );
     this.dispatcher.handle('StopTransaction', (req, ctx, call) => this.transactions.stop(ctx.stationId, req, call.receivedAt));
     this.dispatcher.handle('MeterValues', async (req, ctx, call) => {
-      await this.meterValues.record(ctx.stationId, req, call.receivedAt);
+      await this.meterValues.record(ctx.stationId, req, call.receivedAt, ctx.connectedAt);
       return {};
     });
   }
