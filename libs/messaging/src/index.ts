@@ -3,6 +3,8 @@ export * from './envelope.js';
 export * from './metrics.js';
 export * from './nats/connection.js';
 export * from './nats/streams.js';
+export * from './nats/stream-guard.js';
+export * from './nats/missing-resource.js';
 export * from './outbox/schema.js';
 export * from './outbox/outbox.writer.js';
 export * from './outbox/outbox.packed.js';

@@ -10,6 +10,7 @@ import type { ConsumerSpec } from './consumer/consumer-spec.js';
 import { DurableConsumer } from './consumer/durable-consumer.js';
 import { MessagingMetrics } from './metrics.js';
 import { checkNats, connectNats } from './nats/connection.js';
+import { StreamGuard } from './nats/stream-guard.js';
 import { ensureStreams } from './nats/streams.js';
 import { OutboxCommitHook } from './outbox/outbox.commit-hook.js';
 import { OutboxFastPath } from './outbox/outbox.fast-path.js';
@@ -81,6 +82,23 @@ export class ConsumerHost {
   async stopAll(): Promise<void> {
     await Promise.all(this.consumers.map((c) => c.stop()));
   }
+
+  /** Readiness: the durables gone from the server and not re-created yet (their stream is not back). */
+  missing(): string[] {
+    return this.consumers.flatMap((c) => (c.missing ? [`${c.name} (${c.missing})`] : []));
+  }
+}
+
+/**
+ * Readiness of the bus beyond the connection: the streams this service publishes to exist (or were
+ * re-created: StreamGuard) and every durable it consumes from is consuming. Cheap: both report the
+ * state their loops last saw, without asking JetStream on each probe.
+ */
+export function checkBus(streams: StreamGuard, consumers: ConsumerHost): Record<string, unknown> {
+  streams.check();
+  const missing = consumers.missing();
+  if (missing.length > 0) throw new Error(`durable consumers not consuming: ${missing.join(', ')}`);
+  return {};
 }
 
 @Module({})
@@ -101,6 +119,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     private readonly fastPath: OutboxFastPath,
     private readonly dataSource: DataSource,
+    private readonly streams: StreamGuard,
   ) {}
 
   static forRoot(options: MessagingOptions = {}): DynamicModule {
@@ -120,6 +139,12 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
         { provide: BusNames, inject: [APP_CONFIG], useFactory: (c: PlatformConfig) => new BusNames(c.NATS_SUBJECT_PREFIX ?? '') },
         { provide: MessagingMetrics, inject: [MetricsService], useFactory: (m: MetricsService) => new MessagingMetrics(m.registry) },
         {
+          provide: StreamGuard,
+          inject: [JETSTREAM_MANAGER, BusNames, APP_CONFIG, ROOT_LOGGER],
+          useFactory: (jsm: JetStreamManager, n: BusNames, c: PlatformConfig, l: Logger) =>
+            new StreamGuard({ jsm, names: n, replicas: c.NATS_STREAM_REPLICAS, logger: l.child({ component: 'stream-guard' }) }),
+        },
+        {
           provide: OutboxFastPath,
           inject: [NATS_CONNECTION, BusNames, MessagingMetrics, APP_CONFIG, ROOT_LOGGER],
           useFactory: (nc: NatsConnection, n: BusNames, m: MessagingMetrics, c: PlatformConfig, l: Logger) =>
@@ -138,8 +163,8 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
         { provide: OutboxWriter, inject: [APP_CONFIG, OutboxFastPath], useFactory: (c: PlatformConfig, f: OutboxFastPath) => new OutboxWriter(c.SERVICE_NAME, f) },
         {
           provide: EventPublisher,
-          inject: [JETSTREAM, BusNames, MessagingMetrics, APP_CONFIG],
-          useFactory: (js: JetStreamClient, n: BusNames, m: MessagingMetrics, c: PlatformConfig) => new EventPublisher(js, n, m, c.SERVICE_NAME),
+          inject: [JETSTREAM, BusNames, MessagingMetrics, APP_CONFIG, StreamGuard],
+          useFactory: (js: JetStreamClient, n: BusNames, m: MessagingMetrics, c: PlatformConfig, g: StreamGuard) => new EventPublisher(js, n, m, c.SERVICE_NAME, g),
         },
         {
           provide: BusRequester,
@@ -153,13 +178,14 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
         },
         ConsumerHost,
       ],
-      exports: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, BusNames, MessagingMetrics, OutboxWriter, OutboxFastPath, EventPublisher, BusRequester, BusResponder, ConsumerHost],
+      exports: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, BusNames, StreamGuard, MessagingMetrics, OutboxWriter, OutboxFastPath, EventPublisher, BusRequester, BusResponder, ConsumerHost],
     };
   }
 
   async onModuleInit(): Promise<void> {
     await ensureStreams(this.jsm, this.names, this.config.NATS_STREAM_REPLICAS);
     this.health.register('nats', () => checkNats(this.nc));
+    this.health.register('jetstream', () => Promise.resolve().then(() => checkBus(this.streams, this.consumers)));
     // With the fast path, events written inside TypeORM transactions are published as each commits.
     if (this.fastPath.enabled) this.dataSource.subscribers.push(new OutboxCommitHook(this.fastPath));
   }
@@ -179,6 +205,7 @@ export class MessagingModule implements OnModuleInit, OnApplicationBootstrap, On
       concurrency: this.options.relayConcurrency,
       fastPathGraceMs: this.fastPath.enabled ? (this.options.fastPublishGraceMs ?? 2000) : undefined,
       fastPath: this.fastPath.enabled ? this.fastPath : undefined,
+      streams: this.streams,
     });
     await this.relay.start();
     await this.consumers.startAll();

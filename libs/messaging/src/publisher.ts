@@ -5,6 +5,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { BusNames } from './bus-names.js';
 import { textEncoder, toHeaders } from './envelope.js';
 import type { MessagingMetrics } from './metrics.js';
+import type { StreamGuard } from './nats/stream-guard.js';
 
 /**
  * Typed direct publish to JetStream, for events that do not accompany a
@@ -17,6 +18,8 @@ export class EventPublisher {
     private readonly names: BusNames,
     private readonly metrics: MessagingMetrics,
     private readonly source: string,
+    /** Re-creates the streams when NATS lost them, after which the publish is tried once more. */
+    private readonly streams?: Pick<StreamGuard, 'recover'>,
   ) {}
 
   async publish<S extends EventSubject>(subject: S, payload: EventMap[S], options: { eventId?: string; correlationId?: string } = {}): Promise<string> {
@@ -24,15 +27,20 @@ export class EventPublisher {
     const checked = validateEvent(subject, version, payload);
     if (!checked.ok) throw new ValidationError(`event ${subject} is invalid: ${checked.reason}`);
     const eventId = options.eventId ?? randomUUID();
-    await this.js.publish(this.names.subject(subject), textEncoder.encode(JSON.stringify(payload)), {
-      msgID: eventId,
-      headers: toHeaders({
-        eventId,
-        schemaVersion: version,
-        source: this.source,
-        correlationId: options.correlationId ?? currentCorrelationId(),
-        occurredAt: new Date().toISOString(),
-      }),
+    const send = () =>
+      this.js.publish(this.names.subject(subject), textEncoder.encode(JSON.stringify(payload)), {
+        msgID: eventId,
+        headers: toHeaders({
+          eventId,
+          schemaVersion: version,
+          source: this.source,
+          correlationId: options.correlationId ?? currentCorrelationId(),
+          occurredAt: new Date().toISOString(),
+        }),
+      });
+    await send().catch(async (err: unknown) => {
+      if (!(await this.streams?.recover(err))) throw err;
+      return send();
     });
     this.metrics.published.inc({ subject });
     return eventId;

@@ -50,6 +50,11 @@ export interface ConsumerSpec<S extends EventSubject = EventSubject> {
    * 0 = only when a batch completes), so an idle or stuck consumer still shows its lag.
    */
   pendingRefreshMs?: number;
+  /**
+   * Waits between attempts at re-creating the durable after it disappeared from the server (NATS
+   * lost its storage) while its stream is not back yet (last value repeats; default 0.25 s to 5 s).
+   */
+  recreateRetryMs?: number[];
   /** Runs after a batch committed, with the events it applied (not duplicates). Must not throw. */
   afterCommit?: (events: BusEvent<S>[]) => void;
 }

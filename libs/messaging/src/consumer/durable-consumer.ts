@@ -1,6 +1,6 @@
 import type { EventSubject } from '@cpo/contracts';
 import { DomainError, runWithCorrelation } from '@cpo/platform';
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -8,6 +8,8 @@ import type { BusNames } from '../bus-names.js';
 import type { BusEvent } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { BatchFailure, HandlerFailure, type ConsumerSpec } from './consumer-spec.js';
+import { isConsumerMissing } from '../nats/missing-resource.js';
+import { ConsumerSubscription } from './consumer-subscription.js';
 import { DeadLetters, type DeadLetterReason } from './dead-letter.js';
 import { decodeMessage } from './decode.js';
 import { isInfrastructureError } from './infrastructure-error.js';
@@ -39,12 +41,12 @@ const DEFAULT_PENDING_REFRESH_MS = 10_000;
  * `maxUnfinished` times is dead-lettered without another (see UnfinishedAttempts).
  */
 export class DurableConsumer<S extends EventSubject = EventSubject> {
-  private readonly spec: Required<Omit<ConsumerSpec<S>, 'handler' | 'batchHandler'>> & Pick<ConsumerSpec<S>, 'handler' | 'batchHandler'>;
+  private readonly spec: Required<Omit<ConsumerSpec<S>, 'handler' | 'batchHandler' | 'recreateRetryMs'>> & Pick<ConsumerSpec<S>, 'handler' | 'batchHandler' | 'recreateRetryMs'>;
   private readonly durableName: string;
   private readonly deadLetters: DeadLetters;
   private readonly attempts: UnfinishedAttempts;
   private readonly logger: Logger;
-  private messages?: ConsumerMessages;
+  private subscription?: ConsumerSubscription;
   private queue: JsMsg[] = [];
   private wake?: () => void;
   private loop?: Promise<void>;
@@ -76,7 +78,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
     return this.spec.durable;
   }
 
-  /** Creates or updates the durable consumer on the server and starts pulling. */
+  /** Creates or updates the durable consumer on the server and starts pulling (re-creating it should it disappear). */
   async start(): Promise<void> {
     const { jsm, js, names } = this.deps;
     const stream = names.stream(this.spec.stream.name);
@@ -91,24 +93,32 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       max_deliver: -1,
       max_ack_pending: this.spec.maxAckPending,
     };
-    const existing = await jsm.consumers.info(stream, this.durableName).catch(() => undefined);
-    if (!existing) await jsm.consumers.add(stream, config);
-    else await jsm.consumers.update(stream, this.durableName, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending, max_deliver: -1 });
-    const consumer = await js.consumers.get(stream, this.durableName);
-    this.running = true;
-    this.messages = await consumer.consume({
-      max_messages: Math.min(this.spec.maxAckPending, 500),
-      callback: (msg) => {
+    this.subscription = new ConsumerSubscription({
+      js,
+      jsm,
+      logger: this.logger,
+      stream,
+      config,
+      maxMessages: Math.min(this.spec.maxAckPending, 500),
+      retryMs: this.spec.recreateRetryMs,
+      onMessage: (msg) => {
         this.queue.push(msg);
         this.wake?.();
       },
     });
+    await this.subscription.start();
+    this.running = true;
     this.loop = this.run();
-    if (this.spec.pendingRefreshMs > 0) {
-      // Unref'd: it must never keep a process alive on its own.
-      this.pendingTimer = setInterval(() => void this.refreshPending(stream), this.spec.pendingRefreshMs).unref();
-    }
+    // Unref'd: it must never keep a process alive on its own. It also notices a durable that is
+    // gone while no pull reports it, so it runs even when the metric is only set per batch.
+    const every = this.spec.pendingRefreshMs > 0 ? this.spec.pendingRefreshMs : DEFAULT_PENDING_REFRESH_MS;
+    this.pendingTimer = setInterval(() => void this.refreshPending(stream), every).unref();
     this.logger.info({ stream, filter: config.filter_subject }, 'consumer started');
+  }
+
+  /** Why this consumer is not consuming now (its durable is gone and not re-created yet), else undefined. */
+  get missing(): string | undefined {
+    return this.subscription?.missing;
   }
 
   /**
@@ -120,7 +130,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
     this.running = false;
     clearInterval(this.pendingTimer);
     this.pendingTimer = undefined;
-    await this.messages?.close().catch(() => undefined);
+    await this.subscription?.stop();
     this.wake?.();
     await this.loop;
     for (const msg of this.queue.splice(0)) this.settle(msg, 'nak');
@@ -159,9 +169,10 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
     this.refreshing = true;
     try {
       const info = await this.deps.jsm.consumers.info(stream, this.durableName);
-      if (this.running) this.deps.metrics.consumerPending.set({ consumer: this.spec.durable }, info.num_pending);
+      if (this.running && this.spec.pendingRefreshMs > 0) this.deps.metrics.consumerPending.set({ consumer: this.spec.durable }, info.num_pending);
       this.refreshFailing = false;
     } catch (err) {
+      if (isConsumerMissing(err)) return this.subscription?.lost((err as Error).message);
       if (!this.refreshFailing) this.logger.warn({ err: (err as Error).message }, 'could not read consumer info for bus_consumer_pending; retrying');
       this.refreshFailing = true;
     } finally {

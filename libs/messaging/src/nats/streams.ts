@@ -23,13 +23,15 @@ export function streamConfig(def: StreamDefinition, names: BusNames, replicas: n
  * this on boot; it is idempotent and safe across replicas and across the releases of a rolling
  * upgrade: an existing stream is merged with this release's definition (`mergeStreamConfig`:
  * subjects are only added, limits only raised), so an older pod booting late takes nothing away.
+ * Resolves with the names of the streams it created (StreamGuard logs them when NATS lost them).
  */
 export async function ensureStreams(
   jsm: JetStreamManager,
   names: BusNames,
   replicas: number,
   definitions: readonly StreamDefinition[] = allStreams,
-): Promise<void> {
+): Promise<string[]> {
+  const created: string[] = [];
   const configs = definitions.map((def) => streamConfig(def, names, replicas));
   const existing = await Promise.all(configs.map((config) => streamInfo(jsm, config.name)));
   // First take off every existing stream the subjects this release captures on another stream,
@@ -55,13 +57,17 @@ export async function ensureStreams(
           return false;
         },
       );
-      if (added) continue;
+      if (added) {
+        created.push(config.name);
+        continue;
+      }
       current = await streamInfo(jsm, config.name);
       if (!current) throw new Error(`stream ${config.name} exists and is not found`);
     }
     const merged = mergeStreamConfig(current, config, othersSubjects(configs, i));
     if (differs(current, merged)) await jsm.streams.update(config.name, merged);
   }
+  return created;
 }
 
 async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamConfig | undefined> {

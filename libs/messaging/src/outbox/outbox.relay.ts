@@ -12,6 +12,8 @@ import { drainPackedRows } from './outbox.packed-pass.js';
 import type { FastPathHandoff } from './outbox.fast-path.js';
 import type { RelayPassDeps } from './outbox.pass.js';
 import { drainSingleRows } from './outbox.single-pass.js';
+import { isStreamMissing, isUnansweredPublish } from '../nats/missing-resource.js';
+import type { StreamGuard } from '../nats/stream-guard.js';
 import { NOT_PARKED } from './publish-failure.js';
 import { RowBackoff } from './row-backoff.js';
 
@@ -61,6 +63,11 @@ export interface OutboxRelayOptions {
    * that window.
    */
   afterPublish?: (eventIds: string[]) => Promise<void>;
+  /**
+   * Puts the streams back when a publish finds no stream for its subject (NATS lost its JetStream
+   * storage); the rows refused for that reason are then published again at once (StreamGuard).
+   */
+  streams?: Pick<StreamGuard, 'recover'>;
 }
 
 export interface OutboxRow {
@@ -225,8 +232,24 @@ export class OutboxRelay {
     return this.pool;
   }
 
+  /**
+   * publishRows, and once more for the rows no stream stored if the guard re-created the streams:
+   * without it they would wait for their per-row back-off, and before the guard for a restart.
+   */
+  private async publishAll(rows: OutboxRow[]): Promise<PromiseSettledResult<unknown>[]> {
+    const results = await this.publishRows(rows);
+    if (!this.o.streams) return results;
+    // An unanswered publish may be a missing stream too (see isUnansweredPublish); the guard checks.
+    const refused = results.flatMap((r, i) => (r.status === 'rejected' && (isStreamMissing(r.reason) || isUnansweredPublish(r.reason)) ? [i] : []));
+    if (refused.length === 0) return results;
+    if (!(await this.o.streams.recover((results[refused[0]] as PromiseRejectedResult).reason))) return results;
+    const again = await this.publishRows(refused.map((i) => rows[i]));
+    refused.forEach((index, j) => (results[index] = again[j]));
+    return results;
+  }
+
   /** The whole batch in flight at once, PubAcks awaited together; settles per row. */
-  private publishAll(rows: OutboxRow[]): Promise<PromiseSettledResult<unknown>[]> {
+  private publishRows(rows: OutboxRow[]): Promise<PromiseSettledResult<unknown>[]> {
     const timeout = this.o.publishTimeoutMs ?? 5000;
     const metaOf = (r: OutboxRow) => ({
       eventId: r.id,

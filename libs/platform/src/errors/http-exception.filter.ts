@@ -21,6 +21,8 @@ export interface ApiErrorBody {
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
+  /** The failing checks last logged for a readiness probe, and when (see catch). */
+  private lastNotReady?: { key: string; at: number };
 
   constructor(@Optional() @Inject(URL_REDACTOR) private readonly redactUrl: UrlRedactor = keepUrl) {}
 
@@ -30,9 +32,37 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const body = toApiError(exception);
     body.correlationId = typeof req.id === 'string' ? req.id : undefined;
-    if (body.statusCode >= 500) this.logger.error({ err: exception, path: this.redactUrl(req.url) }, 'request failed');
+    const failing = notReadyChecks(exception);
+    if (failing) this.logNotReady(failing, this.redactUrl(req.url));
+    else if (body.statusCode >= 500) this.logger.error({ err: exception, path: this.redactUrl(req.url) }, 'request failed');
     if (!res.headersSent) res.status(body.statusCode).json(body);
   }
+
+  /**
+   * A probe answered "not ready" is the probe working, not a failed request: a warning naming the
+   * failing checks, without a stack, and only when they change or once a minute while they last,
+   * not on every probe of every replica.
+   */
+  private logNotReady(failing: Record<string, unknown>, path: string): void {
+    const key = Object.keys(failing).sort().join(',');
+    const now = Date.now();
+    if (this.lastNotReady?.key === key && now - this.lastNotReady.at < NOT_READY_LOG_EVERY_MS) return;
+    this.lastNotReady = { key, at: now };
+    this.logger.warn({ path, failing }, 'not ready');
+  }
+}
+
+const NOT_READY_LOG_EVERY_MS = 60_000;
+
+/**
+ * The failing checks when the exception is @nestjs/terminus's answer to a failed health check
+ * (a 503 whose body is `{ status: 'error', error: { <check>: { status: 'down', ... } } }`).
+ */
+export function notReadyChecks(exception: unknown): Record<string, unknown> | undefined {
+  if (!(exception instanceof HttpException) || exception.getStatus() !== HttpStatus.SERVICE_UNAVAILABLE) return undefined;
+  const response = exception.getResponse() as { status?: unknown; error?: unknown } | string;
+  if (typeof response !== 'object' || response === null || response.status !== 'error') return undefined;
+  return typeof response.error === 'object' && response.error !== null ? (response.error as Record<string, unknown>) : {};
 }
 
 export function toApiError(exception: unknown): ApiErrorBody {
