@@ -158,8 +158,11 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     } catch (err) {
       // Too many password checks waiting (someone guessing keys): the charger retries later.
       if (err instanceof UnavailableError) return refuse(503, err.message, 'busy');
+      // Admission only reads (or registers) the station: what fails there is the database being
+      // unreachable or overloaded, which passes. 503 + Retry-After tells the charger to come back;
+      // a 500 reads as a permanent fault, and some chargers then back off for much longer.
       this.logger.error({ err, stationId }, 'could not admit a charger');
-      return refuse(500, 'internal error', 'error');
+      return refuse(503, ADMISSION_UNAVAILABLE, 'error');
     }
     if (!admission.ok) {
       if (!admission.reported) this.logger.info({ stationId, reason: admission.reason }, 'charger refused at upgrade');
@@ -222,6 +225,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
 }
 
 const DRAINING = 'this replica is shutting down; connect again';
+const ADMISSION_UNAVAILABLE = 'the station registry is temporarily unavailable; connect again';
 
 /** What a refused charger needs to try again: the auth scheme (401), when to retry (503). */
 function refusalHeaders(status: number): OutgoingHttpHeaders {

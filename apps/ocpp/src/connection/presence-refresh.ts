@@ -37,7 +37,9 @@ export class PresenceRefresh<T extends Refreshable> {
   async run(held: Iterable<T>): Promise<void> {
     if (this.running) return;
     const now = Date.now();
-    const due = [...held].filter((h) => h.session.isOpen && now - h.lastPresenceWrite >= this.refreshMs);
+    // One not registered yet (its first write failed: Redis was down) has no record to keep up: its
+    // registration writes it, with its claim (see PresenceRegistration).
+    const due = [...held].filter((h) => h.session.isOpen && h.claim !== undefined && now - h.lastPresenceWrite >= this.refreshMs);
     if (due.length === 0) return;
     this.running = true;
     const previous = due.map((h) => h.lastPresenceWrite);

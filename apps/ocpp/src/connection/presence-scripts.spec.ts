@@ -38,7 +38,7 @@ async function evalCalls(prefix: string | undefined): Promise<{ script: string; 
     return 0;
   };
   const pipeline = { eval: record, exec: async () => [] };
-  const redis = { eval: async (...a: Parameters<typeof record>) => record(...a), pipeline: () => pipeline } as unknown as Redis;
+  const redis = { status: 'ready', eval: async (...a: Parameters<typeof record>) => record(...a), pipeline: () => pipeline } as unknown as Redis;
   const config = { NATS_SUBJECT_PREFIX: prefix, OCPP_REPLICA_ID: 'replica-a', OCPP_PRESENCE_TTL_S: 180 } as OcppConfig;
   const store = new PresenceStore(new RedisKeys(config), redis, config);
   const session = { stationId: 'CP-1', connectionId: 'c1', connectedAt: new Date(0) } as unknown as StationSession;

@@ -19,6 +19,17 @@ interface PresenceRecord extends Presence {
   claim?: number;
 }
 
+/**
+ * The presence records cannot be read (Redis unreachable or failing): where a station is connected
+ * is unknown, which is not the same as "nowhere".
+ */
+export class PresenceUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('the presence registry (Redis) is unavailable', { cause });
+    this.name = 'PresenceUnavailableError';
+  }
+}
+
 /** What a conditional refresh found: written, a newer connection's record (left alone), or a failure. */
 export type RefreshOutcome = 'written' | 'elsewhere' | 'failed';
 
@@ -35,9 +46,30 @@ export class PresenceStore {
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
   ) {}
 
+  /**
+   * Whether the client is connected. Not ready, a command would wait in ioredis's offline queue for
+   * the whole command timeout (seconds): callers that can do without Redis fail at once instead.
+   */
+  get available(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  /** Calls `listener` each time the client is connected again; returns the unsubscription. */
+  onReady(listener: () => void): () => void {
+    this.redis.on('ready', listener);
+    return () => void this.redis.off('ready', listener);
+  }
+
+  /** Rejects with {@link PresenceUnavailableError} when Redis cannot answer. */
   async read(stationIds: string[]): Promise<(Presence | undefined)[]> {
     if (stationIds.length === 0) return [];
-    const values = await this.redis.mget(stationIds.map((id) => this.keys.presence(id)));
+    if (!this.available) throw new PresenceUnavailableError();
+    let values: (string | null)[];
+    try {
+      values = await this.redis.mget(stationIds.map((id) => this.keys.presence(id)));
+    } catch (err) {
+      throw new PresenceUnavailableError(err);
+    }
     return values.map((v) => {
       if (!v) return undefined;
       const { replicaId, connectionId, connectedAt, lastSeenAt } = JSON.parse(v) as PresenceRecord;
@@ -50,6 +82,7 @@ export class PresenceStore {
    * every connection of the station registered before it, on any replica (see CLAIM_PRESENCE).
    */
   async write(session: StationSession, lastSeen: number): Promise<number> {
+    if (!this.available) throw new PresenceUnavailableError();
     return (await this.redis.eval(CLAIM_PRESENCE, 1, this.keys.presence(session.stationId), this.record(session, lastSeen), this.config.OCPP_PRESENCE_TTL_S)) as number;
   }
 
@@ -59,6 +92,7 @@ export class PresenceStore {
    */
   async refresh(entries: readonly { session: StationSession; lastSeen: number; claim?: number }[]): Promise<{ outcomes: RefreshOutcome[]; err?: unknown }> {
     try {
+      if (!this.available) throw new PresenceUnavailableError();
       const pipeline = this.redis.pipeline();
       for (const { session, lastSeen, claim } of entries) {
         pipeline.eval(REFRESH_PRESENCE, 1, this.keys.presence(session.stationId), this.record(session, lastSeen, claim), session.connectionId, this.config.OCPP_PRESENCE_TTL_S);

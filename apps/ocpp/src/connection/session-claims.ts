@@ -1,3 +1,6 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+
 /**
  * Core NATS subject (ocpp replicas only): a replica announces that it now holds a station's
  * socket, so any other replica still holding an older socket for it closes that one.
@@ -33,4 +36,20 @@ export function parseClaim(data: Uint8Array): SessionClaim {
   if (typeof claim.stationId !== 'string' || typeof claim.connectionId !== 'string' || typeof claim.replicaId !== 'string') throw new Error('not a session claim');
   if (claim.claim !== undefined && typeof claim.claim !== 'number') throw new Error('not a session claim');
   return claim;
+}
+
+/** The claims of every replica (our own included), each passed to `onClaim`; an unreadable one is logged and skipped. */
+export function subscribeClaims(nc: NatsConnection, subject: string, logger: Logger, onClaim: (claim: SessionClaim) => void): Subscription {
+  return nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (err) return logger.error({ err }, 'session claim subscription failed');
+      let claim: SessionClaim;
+      try {
+        claim = parseClaim(msg.data);
+      } catch (e) {
+        return logger.warn({ err: e }, 'unreadable session claim ignored');
+      }
+      onClaim(claim);
+    },
+  });
 }

@@ -8,21 +8,20 @@ import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { CommandDrain } from './command-drain.js';
 import { ConnectionEvents } from './connection-events.js';
+import { PresenceRegistration, type Registrable } from './presence-registration.js';
 import { PRESENCE_OF_ANOTHER } from './presence-scripts.js';
-import { PresenceRefresh, type Refreshable } from './presence-refresh.js';
+import { PresenceRefresh } from './presence-refresh.js';
 import { PresenceStore, type Presence } from './presence-store.js';
 import { RecentInboundIds } from './recent-inbound-ids.js';
-import { isNewerClaim, OCPP_SESSION_CLAIMED_SUBJECT, parseClaim, type SessionClaim } from './session-claims.js';
+import { OCPP_SESSION_CLAIMED_SUBJECT, subscribeClaims, type SessionClaim } from './session-claims.js';
 import { StationCommands } from './station-commands.js';
 import type { StationSession } from './station-session.js';
 
 export { OCPP_SESSION_CLAIMED_SUBJECT } from './session-claims.js';
 
-interface Held extends Refreshable {
+interface Held extends Registrable {
   /** Stops serving the station's command subject (also stopped by itself once the session starts closing). */
   stopCommands: () => void;
-  /** The newest claim of another replica that came before ours was known: compared with it then. */
-  rival?: SessionClaim;
 }
 
 /**
@@ -40,6 +39,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   private readonly left = new WeakSet<StationSession>();
   private presenceTimer?: NodeJS.Timeout;
   private readonly refresh: PresenceRefresh<Held>;
+  private readonly registration: PresenceRegistration<Held>;
+  private stopReadyListener?: () => void;
 
   constructor(
     private readonly commands: StationCommands,
@@ -53,23 +54,29 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     this.refresh = new PresenceRefresh(presences, logger, (config.OCPP_PRESENCE_TTL_S * 1000) / 3, (held) => this.replacedElsewhere(held));
+    this.registration = new PresenceRegistration<Held>(presences, config.OCPP_REPLICA_ID, logger, {
+      current: (held) => this.held.get(held.session.stationId) === held,
+      replaced: (held, by) => this.replaced(held, by),
+      announce: (claim) => this.nc.publish(this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), JSON.stringify(claim)),
+    });
   }
 
   onModuleInit(): void {
-    this.claims = this.nc.subscribe(this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), {
-      callback: (err, msg) => {
-        if (err) return this.logger.error({ err }, 'session claim subscription failed');
-        let claim: SessionClaim;
-        try {
-          claim = parseClaim(msg.data);
-        } catch (e) {
-          return this.logger.warn({ err: e }, 'unreadable session claim ignored');
-        }
-        this.claimed(claim);
-      },
-    });
+    this.claims = subscribeClaims(this.nc, this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), this.logger, (claim) => this.claimed(claim));
     this.presenceTimer = setInterval(() => void this.refreshPresence(), this.refresh.refreshMs / 2);
     this.presenceTimer.unref();
+    this.stopReadyListener = this.presences.onReady(() => void this.redisReady());
+  }
+
+  /**
+   * The Redis client connected again, maybe to a Redis that restarted empty: connections waiting
+   * for their registration are registered and every other record is rewritten now, not at the next
+   * periodic refresh (a sixth of the TTL later), so the views show them within moments.
+   */
+  private async redisReady(): Promise<void> {
+    this.logger.info({ waiting: this.registration.pending, held: this.held.size }, 'redis is back: registering and rewriting the presence of local connections');
+    for (const h of this.held.values()) h.lastPresenceWrite = 0;
+    await Promise.all([this.registration.retryNow(), this.refresh.settled().then(() => this.refreshPresence())]);
   }
 
   idsFor(stationId: string): InboundIds {
@@ -109,12 +116,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     // A replacement on this replica is handled in attach; our own claim may arrive after a newer local connection.
     if (claim.replicaId === this.config.OCPP_REPLICA_ID) return;
     const mine = this.held.get(claim.stationId);
-    if (!mine || mine.session.connectionId === claim.connectionId) return;
-    if (mine.claim === undefined) {
-      if (!mine.rival || isNewerClaim(claim, mine.rival)) mine.rival = claim;
-    } else if (isNewerClaim(claim, { claim: mine.claim, connectionId: mine.session.connectionId })) {
-      this.replaced(mine, claim.replicaId);
-    }
+    if (mine && mine.session.connectionId !== claim.connectionId) this.registration.rivalClaimed(mine, claim);
   }
 
   /** Released before it closes: commands go to the newer socket only, and its late close records no `disconnected`. */
@@ -139,15 +141,11 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     this.held.set(stationId, held);
     this.metrics.connections.set(this.held.size);
     try {
-      held.claim = await this.presences.write(session, now);
-      const { rival } = held;
-      if (rival && this.held.get(stationId) === held && isNewerClaim(rival, { claim: held.claim, connectionId: session.connectionId })) this.replaced(held, rival.replicaId);
+      // Redis failing does not fail the connection: it is served from here and registered later
+      // (see PresenceRegistration), and announced now, once, as every accepted connection is.
+      await this.registration.register(held);
       // Replaced while registering (here or elsewhere): never announced, so nothing to pair either.
-      if (this.held.get(stationId) === held) {
-        const claim: SessionClaim = { stationId, connectionId: session.connectionId, replicaId: this.config.OCPP_REPLICA_ID, claim: held.claim };
-        this.nc.publish(this.names.subject(OCPP_SESSION_CLAIMED_SUBJECT), JSON.stringify(claim));
-        await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
-      }
+      if (this.held.get(stationId) === held) await this.events.connected(stationId, this.config.OCPP_REPLICA_ID, session.connectedAt, remoteAddress);
     } catch (err) {
       await this.undoAttach(held);
       throw err;
@@ -199,6 +197,8 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   async beforeApplicationShutdown(): Promise<void> {
     await this.drain.settle(() => [...this.held.values()].map((h) => h.session));
     clearInterval(this.presenceTimer);
+    this.stopReadyListener?.();
+    this.registration.stop();
     await this.claims?.drain().catch(() => undefined);
     const sessions = [...this.held.values()].map((h) => h.session);
     // Answered while the sockets are open, and before the disconnections, so the events these
@@ -255,7 +255,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /**
-   * A failed attach (Redis or the database failing) leaves nothing behind: a command responder kept
+   * A failed attach (the database failing: Redis failing is retried) leaves nothing behind: a command responder kept
    * here would answer `Offline` for a station that reconnects to another replica. The disconnection
    * is recorded because any older holder dropped its socket without one (here, or elsewhere on our claim).
    */
@@ -285,6 +285,7 @@ export class SessionRegistry implements OnModuleInit, BeforeApplicationShutdown 
     this.held.delete(stationId);
     this.metrics.connections.set(this.held.size);
     held.stopCommands();
+    this.registration.cancel(held);
   }
 
   /** See PresenceRefresh. */

@@ -34,13 +34,19 @@ const row = (properties: Schema, description?: string): Schema => ({
 const CONNECTION_SCHEMA: Schema = {
   type: 'object',
   nullable: true,
-  description: 'The replica holding its WebSocket now; null: not connected',
+  description: 'The replica holding its WebSocket now; null: not connected (or unknown, see connection_known)',
   properties: {
     replicaId: { type: 'string' },
     connectionId: { type: 'string' },
     connectedAt: { type: 'string', format: 'date-time' },
     lastSeenAt: { type: 'string', format: 'date-time' },
   },
+};
+
+/** The views serve the database's data while Redis is down, saying so here rather than failing. */
+const CONNECTION_KNOWN_SCHEMA: Schema = {
+  type: 'boolean',
+  description: 'false: the presence registry (Redis) could not be read, so whether and where the station is connected is unknown (connection is null)',
 };
 
 const CONNECTOR_STATUS = {
@@ -108,6 +114,7 @@ export const STATION_ROW_SCHEMA = row(
     ...STATION_COLUMNS,
     connectors: { type: 'array', items: row(CONNECTOR_STATUS) },
     connection: CONNECTION_SCHEMA,
+    connection_known: CONNECTION_KNOWN_SCHEMA,
   },
   'Station columns as stored (snake_case), its connectors and connection',
 );
@@ -151,6 +158,7 @@ export const STATION_SCHEMA = row(
       }),
     },
     connection: CONNECTION_SCHEMA,
+    connection_known: CONNECTION_KNOWN_SCHEMA,
   },
   'Station columns as stored (snake_case), with its reported configuration, connectors, local list, availability and connection',
 );

@@ -6,6 +6,7 @@ import { SessionRegistry } from '../connection/session-registry.js';
 import { ApiDeleted, ApiInvalidRequest, ApiPageResponse, ApiUpsertResponses, CHARGING_PROFILE_SCHEMA, OPERATOR_PROFILE_SCHEMA } from './api-responses.js';
 import { METER_VALUE_SCHEMA, REJECTED_FRAME_SCHEMA, REMOTE_START_SCHEMA, STATION_MESSAGE_SCHEMA, STATION_ROW_SCHEMA, STATION_SCHEMA } from './row-schemas.js';
 import { StationAdminService } from './station-admin.service.js';
+import { connectionsOf } from './station-connections.js';
 import { stationNotFound, StationViewsService } from './station-views.service.js';
 import { MeterValueQuery, PageQuery, StationIdParam, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
@@ -29,8 +30,8 @@ export class StationsController {
   @ApiInvalidRequest('An offset or limit out of range')
   async list(@Query() q: PageQuery) {
     const page = await this.views.stations(q.offset, q.limit);
-    const presence = await this.registry.presence(page.items.map((s) => s['id'] as string));
-    return { ...page, items: page.items.map((s, i) => ({ ...s, connection: presence[i] ?? null })) };
+    const connections = await connectionsOf((ids) => this.registry.presence(ids), page.items.map((s) => s['id'] as string));
+    return { ...page, items: page.items.map((s, i) => ({ ...s, ...connections[i] })) };
   }
 
   @Get(':stationId')
@@ -40,8 +41,8 @@ export class StationsController {
   async get(@Param() { stationId }: StationIdParam) {
     const station = await this.views.station(stationId);
     if (!station) throw stationNotFound(stationId);
-    const [presence] = await this.registry.presence([stationId]);
-    return { ...station, connection: presence ?? null };
+    const [connection] = await connectionsOf((ids) => this.registry.presence(ids), [stationId]);
+    return { ...station, ...connection };
   }
 
   @Put(':stationId')
