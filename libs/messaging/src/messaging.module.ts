@@ -62,13 +62,14 @@ export class ConsumerHost {
     private readonly names: BusNames,
     private readonly dataSource: DataSource,
     private readonly metrics: MessagingMetrics,
+    private readonly streams: StreamGuard,
   ) {}
 
   register<S extends EventSubject>(spec: ConsumerSpec<S>): DurableConsumer<S> {
     if (this.started) throw new Error(`consumer ${spec.durable} registered after start`);
     const consumer = new DurableConsumer<S>(
       { maxDeliver: this.config.CONSUMER_MAX_DELIVER, ackWaitMs: this.config.CONSUMER_ACK_WAIT_MS, ...spec },
-      { js: this.js, jsm: this.jsm, names: this.names, dataSource: this.dataSource, logger: this.logger, metrics: this.metrics },
+      { js: this.js, jsm: this.jsm, names: this.names, dataSource: this.dataSource, logger: this.logger, metrics: this.metrics, streams: this.streams },
     );
     this.consumers.push(consumer as unknown as DurableConsumer);
     return consumer;

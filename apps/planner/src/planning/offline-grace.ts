@@ -27,6 +27,8 @@ export interface StationControl {
   /** Why it cannot be steered now; undefined: it can. */
   readonly reason?: string;
   readonly held?: HeldPlan;
+  /** Its published plan predates a boot it was never answered after: send it again in full. */
+  readonly resend?: true;
 }
 
 type ControlOptions = Pick<RoundOptions, 'ackTimeoutMs' | 'uncontrolledRetryMs' | 'offlineGraceMs'>;
@@ -76,7 +78,14 @@ export function stationControl(live: StationLive | undefined, nowMs: number, opt
     if (live.acknowledged === undefined || max === undefined || booted || nowMs >= untilMs) return { reason: 'offline' };
     return { reason: HELD_REASON, held: { untilMs, connectors: live.acknowledged, max } };
   }
-  if (booted) return { reason: BOOTED_REASON };
+  if (booted) {
+    // The planner sends a booted charger nothing of its own: should the ocpp service's boot pass bring
+    // no answer (it failed, the charger was Pending, a profile not re-sent), the plan goes again in
+    // full after an ack timeout, and one sent since the boot waits its own, then the no-answer rule.
+    const sentSince = live.lastPlanAtMs !== undefined && live.lastPlanAtMs > live.bootedAtMs!;
+    if (nowMs - (sentSince ? live.lastPlanAtMs! : live.bootedAtMs!) <= options.ackTimeoutMs) return { reason: BOOTED_REASON };
+    if (!sentSince) return { resend: true };
+  }
   const planAge = live.lastPlanAtMs === undefined ? undefined : nowMs - live.lastPlanAtMs;
   if (live.lastPlanUnanswered && planAge !== undefined && planAge > options.ackTimeoutMs && planAge < options.ackTimeoutMs + options.uncontrolledRetryMs) {
     return { reason: 'no answer to its last plan' };

@@ -91,7 +91,8 @@ export function planRound(input: RoundInput): RoundResult {
     steps.push({ atMs, limitW: segment.powerW, source: segment.source, values: new Map(result.connectors.map((c) => [c.id, c.limit])), allocation: result });
   }
 
-  const { publications, deferred } = buildPublications(input, steps, uncontrolled);
+  const resend = new Set([...control].filter(([, c]) => c.resend === true).map(([id]) => id));
+  const { publications, deferred } = buildPublications(input, steps, uncontrolled, resend);
   const deferredSet = new Set(deferred);
   const targets = group.stations.flatMap((s) => stationTargets(input, s, allocation, nowValues, decisions, evDemand, control.get(s.stationId)!, deferredSet.has(s.stationId)));
   return {

@@ -143,14 +143,20 @@ export function reasonAt(steps: readonly StepValues[], atMs: number, nowMs: numb
 }
 
 /** Which controllable stations to publish now and which increases wait for decreases. */
-export function buildPublications(input: RoundInput, steps: readonly StepValues[], uncontrolled: ReadonlyMap<string, string>): { publications: StationPublication[]; deferred: string[] } {
+export function buildPublications(
+  input: RoundInput,
+  steps: readonly StepValues[],
+  uncontrolled: ReadonlyMap<string, string>,
+  resend: ReadonlySet<string> = new Set(),
+): { publications: StationPublication[]; deferred: string[] } {
   const candidates: StationPublication[] = [];
   for (const station of input.group.stations) {
     if (uncontrolled.has(station.stationId)) continue;
     const connectors = stationSchedules(station, steps);
     const old = input.published.get(station.stationId);
     // A plan refused or ignored is re-sent in full once the charger is tried again.
-    const lost = old !== undefined && (old.failed || (old.unanswered && input.nowMs - old.createdAtMs > input.options.ackTimeoutMs));
+    // So is one a boot may have cleared that was not answered since (offline-grace.ts).
+    const lost = old !== undefined && (old.failed || resend.has(station.stationId) || (old.unanswered && input.nowMs - old.createdAtMs > input.options.ackTimeoutMs));
     const diff: ScheduleDiff = old === undefined || lost ? { changed: true, decrease: true, firstChangeMs: input.nowMs } : diffSchedules(connectors, old.connectors, input.nowMs, input.options);
     if (!diff.changed) continue;
     candidates.push({

@@ -1,6 +1,7 @@
 import type { ConsumerConfig, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { isMissingConsumerStatus } from '../nats/missing-resource.js';
+import { isMissingConsumerStatus, isStreamMissing } from '../nats/missing-resource.js';
+import type { StreamGuard } from '../nats/stream-guard.js';
 
 export interface ConsumerSubscriptionOptions {
   js: JetStreamClient;
@@ -15,6 +16,11 @@ export interface ConsumerSubscriptionOptions {
   onMessage(msg: JsMsg): void;
   /** Waits between attempts at re-creating a lost durable (last value repeats). */
   retryMs?: number[];
+  /**
+   * Puts a missing stream back (the streams every service ensures at boot): a stream published to
+   * rarely would otherwise stay missing, and this durable with it, until its next publish.
+   */
+  streams?: Pick<StreamGuard, 'recover'>;
 }
 
 const DEFAULT_RETRY_MS = [250, 1000, 2000, 5000];
@@ -82,6 +88,8 @@ export class ConsumerSubscription {
         // Logged once, then at every tenth attempt: the stream's owner may take a while to put it back.
         if (attempt % 10 === 0) this.o.logger.warn({ stream: this.o.stream, err: detail, attempt: attempt + 1 }, 'cannot re-create the durable consumer yet (stream missing?); retrying');
         this.missing = `${this.o.config.durable_name}: ${detail}`;
+        // Rate-limited by the guard (one re-ensure per interval, shared with the publishers): no spin.
+        if (isStreamMissing(err)) await this.o.streams?.recover(err).catch(() => false);
         await this.sleep(retry[Math.min(attempt, retry.length - 1)]);
       }
     }

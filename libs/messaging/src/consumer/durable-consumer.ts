@@ -9,6 +9,7 @@ import type { BusEvent } from '../envelope.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { BatchFailure, HandlerFailure, type ConsumerSpec } from './consumer-spec.js';
 import { isConsumerMissing } from '../nats/missing-resource.js';
+import type { StreamGuard } from '../nats/stream-guard.js';
 import { ConsumerSubscription } from './consumer-subscription.js';
 import { DeadLetters, type DeadLetterReason } from './dead-letter.js';
 import { decodeMessage } from './decode.js';
@@ -22,6 +23,8 @@ export interface ConsumerDeps {
   dataSource: DataSource;
   logger: Logger;
   metrics: MessagingMetrics;
+  /** Puts this consumer's stream back should it be missing when the durable is re-created. */
+  streams?: Pick<StreamGuard, 'recover'>;
 }
 
 const DEFAULT_BACKOFF_MS = [1000, 5000, 15_000, 60_000];
@@ -101,6 +104,7 @@ export class DurableConsumer<S extends EventSubject = EventSubject> {
       config,
       maxMessages: Math.min(this.spec.maxAckPending, 500),
       retryMs: this.spec.recreateRetryMs,
+      streams: this.deps.streams,
       onMessage: (msg) => {
         this.queue.push(msg);
         this.wake?.();

@@ -54,8 +54,15 @@ export class StreamGuard {
 
   /** Readiness: throws while a stream this service publishes to is missing and could not be re-created. */
   check(): Record<string, unknown> {
-    if (this.missing) throw new Error(`JetStream streams missing and not re-created yet: ${this.missing}`);
-    return {};
+    const missing = this.missing;
+    if (missing === undefined) return {};
+    // The probe tries again too (same bound): once another replica or service has put the streams
+    // back, this one's publishes no longer fail, so no recover() would ever clear it.
+    if (!this.inFlight && this.now() - this.lastAttempt >= this.minIntervalMs) {
+      this.lastAttempt = this.now();
+      this.inFlight = this.reensure(missing, true).finally(() => (this.inFlight = undefined));
+    }
+    throw new Error(`JetStream streams missing and not re-created yet: ${missing}`);
   }
 
   /** `missing`: the failure said so; else it was a publish without answer (NATS down, or a missing stream behind a tap). */
