@@ -200,13 +200,17 @@ export class ReservationRepository {
    * `Accepted` one replaced it; a `TimedOut` one may have, and shows the terms the charger may hold.
    * `request` is what the answered ReserveNow asked: calls go out one at a time, so when the row has
    * taken a later request's terms meanwhile, the answer settles what that later one replaces.
+   * A row `TimedOut` with the request's terms takes the charger's answer that came after our timeout
+   * (OutboundCalls' late answers): a late refusal must not leave it live until its expiry.
    */
   async settleRequested(stationId: string, reservationId: number, status: string, request: ReservationTerms): Promise<void> {
     await this.db.transaction(async (tx) => {
       const terms = [request.connectorId, request.idTag, request.parentIdTag ?? null, request.expiryDate];
       const [row] = (await tx.query(
         `SELECT id, replaced IS NOT NULL AS replacing, (connector_id = $3 AND id_tag = $4 AND parent_id_tag IS NOT DISTINCT FROM $5 AND expiry_date = $6) AS answered
-         FROM reservations WHERE reservation_id = $1 AND station_id = $2 AND status = 'Requested' FOR UPDATE`,
+         FROM reservations WHERE reservation_id = $1 AND station_id = $2
+          AND (status = 'Requested' OR (status = 'TimedOut' AND connector_id = $3 AND id_tag = $4 AND parent_id_tag IS NOT DISTINCT FROM $5 AND expiry_date = $6))
+          FOR UPDATE`,
         [reservationId, stationId, ...terms],
       )) as { id: string; replacing: boolean; answered: boolean }[];
       if (!row) return;

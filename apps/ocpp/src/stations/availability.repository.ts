@@ -19,8 +19,12 @@ export class AvailabilityRepository {
     return Number(rows[0]!.id);
   }
 
+  /**
+   * The request's outcome. A `TimedOut` one still takes the charger's answer: it came after our
+   * timeout (OutboundCalls' late answers) and says what the charger did.
+   */
   async settled(id: number, status: AvailabilityStatus): Promise<void> {
-    await this.db.query(`UPDATE availability_requests SET status = $2, answered_at = now() WHERE id = $1 AND status = 'Requested'`, [id, status]);
+    await this.db.query(`UPDATE availability_requests SET status = $2, answered_at = now() WHERE id = $1 AND (status = 'Requested' OR (status = 'TimedOut' AND $2 <> 'TimedOut'))`, [id, status]);
   }
 }
 

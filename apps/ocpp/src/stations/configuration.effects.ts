@@ -96,8 +96,11 @@ export class ConfigurationEffects implements OnModuleInit {
         if (!accepted) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
       });
       this.executor.afterFailure(action, async (ctx, payload, failure) => {
-        // Unanswered, accepted or not is unknown: a boot that follows is taken as a reboot (the safe side).
-        if (asksForBoot(payload)) this.bootTriggers.answered(ctx.connectionId, false);
+        // Timed out in flight, the charger may still answer (OutboundCalls' late answers run the
+        // answer hook above): left open for it, or a late acceptance was ignored and the boot it
+        // brings recorded as a reboot. A boot meanwhile waits the bounded wait (BootTriggers.takeFor);
+        // never answered, it is taken as a reboot (the safe side). Any other failure brought nothing.
+        if (asksForBoot(payload) && !(failure.kind === 'timeout' && failure.unsent !== true)) this.bootTriggers.answered(ctx.connectionId, false);
         if (!mayHaveReachedCharger(failure)) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
       });
     }
