@@ -106,7 +106,12 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         ),
         /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy for profile-2 stations. */
         OCPP_TRUST_PROXY_TLS: env.bool().default(false),
-        /** Identifies this replica in presence records and events (default: host name + pid). */
+        /**
+         * Identifies this replica in presence records and events (default: host name + pid). On
+         * Kubernetes that is the pod name and pid 1, the same after a container restart: the
+         * restarted replica cleans up after its previous run itself (told apart by a per-process
+         * incarnation in the presence records, not in this id, which stays a bounded log field).
+         */
         OCPP_REPLICA_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
         /** Presence records expire this long after the last sign of life (refreshed every sixth of it: bounded like a timer). */
         OCPP_PRESENCE_TTL_S: env.positiveInt().max(86_400).default(180),

@@ -23,9 +23,10 @@ describe('presence removal racing a rewrite of the same connection (review)', ()
 
   it('a clean-up leaves a record the connection rewrote after the clean-up read it, and removes one left unchanged', async () => {
     const { app, config } = ocpp().app;
-    const store = app.get(PresenceStore);
     const redis = app.get<Redis>(REDIS);
     const keys = app.get(RedisKeys);
+    // The records of a previous process under this replica id (the clean-up at start leaves its own).
+    const store = new PresenceStore(keys, redis, config);
     const live = uniqueStation();
     const gone = uniqueStation();
     const session = (stationId: string) => ({ stationId, connectionId: `conn-${stationId}`, connectedAt: new Date(CONNECTED_AT) }) as unknown as StationSession;
@@ -49,10 +50,10 @@ describe('presence removal racing a rewrite of the same connection (review)', ()
   });
 
   it('a rewrite that comes after the removal restores the live connection\'s record', async () => {
-    const { app } = ocpp().app;
-    const store = app.get(PresenceStore);
+    const { app, config } = ocpp().app;
     const redis = app.get<Redis>(REDIS);
     const keys = app.get(RedisKeys);
+    const store = new PresenceStore(keys, redis, config);
     const id = uniqueStation();
     const session = { stationId: id, connectionId: 'live', connectedAt: new Date(CONNECTED_AT) } as unknown as StationSession;
     await store.write(session, CONNECTED_AT + 5_000);

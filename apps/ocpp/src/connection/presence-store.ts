@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, REDIS } from '@cpo/platform';
 import type { Redis } from 'ioredis';
@@ -14,8 +15,12 @@ export interface Presence {
   lastSeenAt: string;
 }
 
-/** A presence record as stored: with the connection's claim (see CLAIM_PRESENCE), which the views do not show. */
+/**
+ * A presence record as stored: with the process that wrote it and the connection's claim (see
+ * CLAIM_PRESENCE), which the views do not show.
+ */
 interface PresenceRecord extends Presence {
+  incarnation?: string;
   claim?: number;
 }
 
@@ -40,6 +45,14 @@ export type RefreshOutcome = 'written' | 'elsewhere' | 'failed';
  */
 @Injectable()
 export class PresenceStore {
+  /**
+   * This process, in the records it writes. The replica id outlives the process where it is the host
+   * name (a container restarted in its pod): the records of a previous run under the same id are
+   * then told from this run's by it alone, so the restarted replica can clean them up at any time,
+   * also once it holds new connections. Not in the replica id: that one stays readable and stable.
+   */
+  readonly incarnation = randomUUID();
+
   constructor(
     private readonly keys: RedisKeys,
     @Inject(REDIS) private readonly redis: Redis,
@@ -129,9 +142,10 @@ export class PresenceStore {
 
   /**
    * Every presence record naming `replicaId`, a page per SCAN batch (records change meanwhile: the
-   * caller re-checks), each with its raw value for `removeIfUnchanged`.
+   * caller re-checks), each with its raw value for `removeIfUnchanged`. `previousRuns`: only those
+   * this process did not write (a record of an older release has no incarnation: not ours either).
    */
-  async *namingReplica(replicaId: string): AsyncGenerator<{ stationId: string; presence: Presence; record: string }[]> {
+  async *namingReplica(replicaId: string, o: { previousRuns?: boolean } = {}): AsyncGenerator<{ stationId: string; presence: Presence; record: string }[]> {
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.presencePattern(), 'COUNT', 1000);
@@ -140,7 +154,8 @@ export class PresenceStore {
       const page: { stationId: string; presence: Presence; record: string }[] = [];
       for (let i = 0; i < keys.length; i++) {
         const record = values[i];
-        const presence = record ? (JSON.parse(record) as Presence) : undefined;
+        const presence = record ? (JSON.parse(record) as PresenceRecord) : undefined;
+        if (o.previousRuns && presence?.incarnation === this.incarnation) continue;
         if (record && presence?.replicaId === replicaId) page.push({ stationId: this.keys.stationOfPresence(keys[i]!), presence, record });
       }
       if (page.length) yield page;
@@ -189,6 +204,7 @@ export class PresenceStore {
       connectionId: session.connectionId,
       connectedAt: session.connectedAt.toISOString(),
       lastSeenAt: new Date(lastSeen).toISOString(),
+      incarnation: this.incarnation,
       claim,
     };
     return JSON.stringify(presence);

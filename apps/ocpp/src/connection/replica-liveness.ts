@@ -24,7 +24,10 @@ const LOST_MARK_TTL_S = 86_400;
  * and announces its open connections again (`connected`, presence rewritten). Replicas of an older
  * release do not beat and are never declared lost. A replica id outlives its process where the id
  * is the host name (a container restarted in its pod beats again before peers notice): at start,
- * before it takes connections, a replica cleans up after its predecessor of the same id itself.
+ * before it takes connections, a replica cleans up after its predecessor of the same id itself,
+ * the records this process did not write (see PresenceStore.incarnation). Failing (Redis or the
+ * bus unwell at start), that is retried at every beat: peers never claim a replica that beats, so
+ * nobody else would publish those stations' disconnection.
  */
 @Injectable()
 export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +40,9 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
    * down) would never be tried again, and the stations would stay disconnected for consumers.
    */
   private reannouncePending = false;
+  /** The clean-up after a previous run under this id failed: retried at every beat until it succeeds. */
+  private previousRunFailed = false;
+  private previousRunCleaning?: Promise<void>;
   /** When this replica's last beat got through (its clock), and before when it claims nobody. */
   private lastBeatAt = 0;
   private claimsAfter = 0;
@@ -58,12 +64,25 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
     this.checkTimer.unref();
   }
 
-  /** Before the HTTP server listens: any record naming this replica is a previous process's. */
+  /** Before the HTTP server listens: at start every record naming this replica is a previous process's. */
   async onApplicationBootstrap(): Promise<void> {
+    await this.cleanUpPreviousRun();
+  }
+
+  /** Never rejects: a failure leaves it pending for the next beat. */
+  private cleanUpPreviousRun(): Promise<void> {
     const replicaId = this.config.OCPP_REPLICA_ID;
-    await this.disconnectStationsOf(replicaId, `replica ${replicaId} restarted without closing its connections`).catch((err: unknown) =>
-      this.logger.error({ err }, "publishing the disconnections of this replica's previous run failed; its records expire with their TTL"),
-    );
+    this.previousRunCleaning ??= this.disconnectStationsOf(replicaId, `replica ${replicaId} restarted without closing its connections`, { previousRuns: true })
+      .then(() => {
+        if (this.previousRunFailed) this.logger.info({ replicaId }, "the stations of this replica's previous run are cleaned up");
+        this.previousRunFailed = false;
+      })
+      .catch((err: unknown) => {
+        if (!this.previousRunFailed) this.logger.error({ err }, "publishing the disconnections of this replica's previous run failed; retried at every beat");
+        this.previousRunFailed = true;
+      })
+      .finally(() => (this.previousRunCleaning = undefined));
+    return this.previousRunCleaning;
   }
 
   /**
@@ -93,6 +112,8 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
         this.logger.warn('peers declared this replica lost (a missed beat) and published its stations as disconnected; announcing them again');
         this.reannouncePending = true;
       }
+      // Before the re-announcement, which may fail: it must not hold this one back.
+      if (this.previousRunFailed) void this.cleanUpPreviousRun();
       if (this.reannouncePending) {
         await this.registry.reannounce();
         this.reannouncePending = false;
@@ -127,10 +148,10 @@ export class ReplicaLiveness implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
-  private async disconnectStationsOf(replicaId: string, reason: string, o: { claimed?: boolean } = {}): Promise<void> {
+  private async disconnectStationsOf(replicaId: string, reason: string, o: { claimed?: boolean; previousRuns?: boolean } = {}): Promise<void> {
     let count = 0;
     let renewedAt = Date.now();
-    for await (const page of this.presences.namingReplica(replicaId)) {
+    for await (const page of this.presences.namingReplica(replicaId, { previousRuns: o.previousRuns })) {
       if (o.claimed && Date.now() - renewedAt > (this.config.OCPP_REPLICA_LOST_S * 1000) / 4) {
         await this.presences.renewClaim(replicaId);
         renewedAt = Date.now();
