@@ -38,6 +38,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private readonly wss: WebSocketServer;
   private readonly bundles: Map<string, ProtocolBundle>;
   private readonly admitter: StationAdmitter;
+  /** Also says how long a refused charger should wait (Retry-After). */
+  private readonly passwords: PasswordVerifier;
   /** The identity of an upgrade in progress, read from its path before ws sees it. */
   private readonly identities = new WeakMap<IncomingMessage, string>();
   /** The admitted station of an upgrade in progress, for the subprotocol choice (ws passes only the request). */
@@ -73,7 +75,8 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     @Inject(VERIFIED_KEY_MEMORY) sharedKeys: VerifiedKeyMemory,
     keys: StationKeysRepository,
   ) {
-    this.admitter = new StationAdmitter(stations, keys, new PasswordVerifier(undefined, sharedKeys), config, logger);
+    this.passwords = new PasswordVerifier(undefined, sharedKeys);
+    this.admitter = new StationAdmitter(stations, keys, this.passwords, config, logger);
     // One settings and one hooks object for every session, not a copy (and two closures) each.
     this.sessionSettings = {
       callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
@@ -150,7 +153,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     const stationId = this.identities.get(req)!;
     const refuse = (status: number, reason: string, event: string) => {
       this.metrics.connectionEvents.inc({ event });
-      done(false, status, reason, { 'Content-Type': 'text/plain', ...refusalHeaders(status) });
+      done(false, status, reason, { 'Content-Type': 'text/plain', ...refusalHeaders(status, this.passwords.retryAfterSeconds()) });
     };
     let admission: Admission;
     try {
@@ -219,7 +222,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   /** A refusal before ws has seen the request (its path, or a draining replica). */
   private refuse(socket: Duplex, status: number, reason: string, event: string): void {
     this.metrics.connectionEvents.inc({ event });
-    const extra = Object.entries(refusalHeaders(status)).map(([name, value]) => `${name}: ${String(value)}\r\n`).join('');
+    const extra = Object.entries(refusalHeaders(status, this.passwords.retryAfterSeconds())).map(([name, value]) => `${name}: ${String(value)}\r\n`).join('');
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
   }
 }
@@ -227,9 +230,12 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
 const DRAINING = 'this replica is shutting down; connect again';
 const ADMISSION_UNAVAILABLE = 'the station registry is temporarily unavailable; connect again';
 
-/** What a refused charger needs to try again: the auth scheme (401), when to retry (503). */
-function refusalHeaders(status: number): OutgoingHttpHeaders {
+/**
+ * What a refused charger needs to try again: the auth scheme (401), when to retry (503: the password
+ * checks' backlog at their recent rate, 5–120 s, jittered, so refused chargers come back spread).
+ */
+function refusalHeaders(status: number, retryAfterS: number): OutgoingHttpHeaders {
   if (status === 401) return { 'WWW-Authenticate': 'Basic realm="OCPP"' };
-  if (status === 503) return { 'Retry-After': '5' };
+  if (status === 503) return { 'Retry-After': String(retryAfterS) };
   return {};
 }

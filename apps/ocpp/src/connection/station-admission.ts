@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { UnavailableError } from '@cpo/platform';
 import type { OcppConfig } from '../config.js';
-import type { PasswordVerifier } from '../stations/password.js';
+import type { CheckAttempt, PasswordVerifier } from '../stations/password.js';
 import type { StationKeysRepository } from '../stations/station-keys.repository.js';
 import type { StationAdmission, StationRepository } from '../stations/station.repository.js';
 import { basicCredentials } from './identity.js';
@@ -12,6 +13,7 @@ import { CapRefusals, unknownStationSpeaks, unregisteredStation } from './statio
 export type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string; event?: string; reported?: true };
 
 const UNKNOWN_IDENTITY = 'unknown charge point identity';
+const BUSY = 'too many password checks in progress; try again shortly';
 
 /**
  * Whether an upgrade for an identity is admitted (the gateway's `verifyClient`): the station's row,
@@ -30,6 +32,13 @@ export class StationAdmitter {
   ) {}
 
   async admit(stationId: string, req: IncomingMessage): Promise<Admission> {
+    const offered = basicCredentials(req.headers.authorization);
+    const credentials = offered?.user === stationId ? offered : undefined;
+    // Under a storm, an upgrade whose check would meet a full queue is refused before it costs a
+    // station read and a Redis round trip (each did, and the refusals alone starved the checks).
+    // Only one that offers this identity's credentials can need a check; an unknown identity so
+    // refused is answered 404 once the queue has room.
+    if (credentials && !this.passwords.mayCheck(stationId, credentials.password)) throw new UnavailableError(BUSY);
     let station = await this.stations.admission(stationId);
     if (!station) {
       const registered = await this.registerUnknown(stationId, req);
@@ -37,12 +46,10 @@ export class StationAdmitter {
       station = registered.station;
     }
     if (station.securityProfile === 2 && !this.isTls(req)) return { ok: false, status: 401, reason: 'this station must connect over TLS (security profile 2)' };
-    const offered = basicCredentials(req.headers.authorization);
-    const credentials = offered?.user === stationId ? offered : undefined;
     if (station.passwordHash === null) {
       // A first key still pending (RebootRequired, or an answer lost) is taken into service by its
       // first use, as a rotated one is below: otherwise it would never count.
-      const promoted = credentials && (await this.withPendingKey(station, credentials.password));
+      const promoted = credentials && (await this.checked(credentials.password, stationId, (attempt) => this.withPendingKey(station, attempt)));
       if (promoted) return { ok: true, station: promoted };
       if (station.securityProfile > 0) return { ok: false, status: 401, reason: 'no password is set for this station yet' };
       return { ok: true, station };
@@ -55,10 +62,20 @@ export class StationAdmitter {
       if (station.securityProfile === 0 && !offered) return { ok: true, station };
       return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
     }
-    if (await this.passwords.verify(station.passwordHash, credentials.password)) return { ok: true, station };
-    const promoted = await this.withPendingKey(station, credentials.password);
-    if (promoted) return { ok: true, station: promoted };
+    const stored = station.passwordHash;
+    const admitted = await this.checked(credentials.password, stationId, async (attempt) =>
+      (await this.passwords.verify(stored, credentials.password, attempt)) ? station : this.withPendingKey(station, attempt),
+    );
+    if (admitted) return { ok: true, station: admitted };
     return { ok: false, status: 401, reason: 'wrong password' };
+  }
+
+  /** One attempt over the station's keys, its outcome settled once (penalty, memory by identity). */
+  private async checked(password: Buffer, stationId: string, over: (attempt: CheckAttempt) => Promise<StationAdmission | undefined>): Promise<StationAdmission | undefined> {
+    const attempt = this.passwords.attempt(stationId, password);
+    const admitted = await over(attempt);
+    this.passwords.settle(attempt, admitted !== undefined);
+    return admitted;
   }
 
   /**
@@ -94,9 +111,9 @@ export class StationAdmitter {
    * is returned as that leaves it: the session is admitted under the new key, which the session
    * re-check must not take for an operator's change.
    */
-  private async withPendingKey(station: StationAdmission, password: Buffer): Promise<StationAdmission | undefined> {
+  private async withPendingKey(station: StationAdmission, attempt: CheckAttempt): Promise<StationAdmission | undefined> {
     for (const pending of [station.pendingPasswordHash, station.earlierPendingPasswordHash]) {
-      if (!pending || !(await this.passwords.verify(pending, password))) continue;
+      if (!pending || !(await this.passwords.verify(pending, attempt.password, attempt))) continue;
       // As the promotion left the row (the rule lives in the statement only), or as a concurrent
       // upgrade promoting this same key did. Any other key stored meanwhile (an operator's password,
       // the other pending key's promotion) retired this one: admitted, the session carried the new

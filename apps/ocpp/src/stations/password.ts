@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { UnavailableError } from '@cpo/platform';
+import { CheckSlots, FailurePenalties, retryAfterSeconds, Throughput } from './password-gate.js';
 import { NO_SHARED_MEMORY, type VerifiedKeyMemory } from './shared-password-memory.js';
 
 type Scrypt = (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -17,11 +18,18 @@ function normalise(key: string): string {
   return HEX.test(key) && key.length % 2 === 0 ? key.toLowerCase() : key;
 }
 
-/** A salted scrypt hash; the key itself is never stored. */
+/**
+ * A salted scrypt hash; the key itself is never stored. The last field is the key's form: `hex<n>`
+ * for a hex key of n bytes (sent as its 2n hex digits or its n raw bytes), `text` otherwise, so a
+ * wrong password costs one scrypt run, not one per form. Hashes stored before it have no form
+ * (both forms are tried).
+ */
 export async function hashPassword(key: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(normalise(key), salt, KEY_LENGTH, PARAMS);
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const normalised = normalise(key);
+  const hash = await scryptAsync(normalised, salt, KEY_LENGTH, PARAMS);
+  const form = HEX.test(key) && key.length % 2 === 0 ? `hex${key.length / 2}` : 'text';
+  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${hash.toString('base64')}$${form}`;
 }
 
 /** The forms a Basic-auth password may stand for: the text itself, and the hex of the raw bytes. */
@@ -31,10 +39,36 @@ export function passwordCandidates(password: Buffer): string[] {
   return text === hex ? [text] : [text, hex];
 }
 
-/** scrypt runs at once: each holds a libuv thread (the pool has 4, shared with DNS and file I/O) and 16 MiB for tens of ms. */
-const MAX_RUNNING = 2;
-/** Checks waiting for a run; beyond, a check is refused at once (UnavailableError) instead of piling up sockets and memory. */
-const MAX_WAITING = 256;
+/**
+ * The one form a password can match a key stored in `form` in: a text key only as text; a hex key
+ * of n bytes as its raw bytes when n bytes were sent, else as hex text. Without a form, both.
+ */
+export function candidatesFor(form: string | undefined, password: Buffer): string[] {
+  if (form === 'text') return [password.toString('utf8')];
+  const bytes = /^hex(\d+)$/.exec(form ?? '')?.[1];
+  if (bytes !== undefined) return [password.length === Number(bytes) ? password.toString('hex') : password.toString('utf8')];
+  return passwordCandidates(password);
+}
+
+/**
+ * One upgrade's password check for an identity, over the station's key and its pending keys: its
+ * penalty and class are read once at the start (the failure of the first key must not refuse the
+ * pending one), and `settle` records the outcome.
+ */
+export interface CheckAttempt {
+  readonly identity: string;
+  readonly password: Buffer;
+  readonly penalised: boolean;
+  readonly suspect: boolean;
+  /** Set when a scrypt run answered (not memory): only such a failure grows the penalty. */
+  hashed: boolean;
+}
+
+export interface VerifierOptions {
+  now?: () => number;
+  random?: () => number;
+}
+
 /**
  * Different passwords checked at once against one stored hash (one station's key). A charger needs
  * one; guesses beyond it are refused at once, so guessing one station's key cannot fill the queue
@@ -55,7 +89,9 @@ export const MAX_REMEMBERED_OUTCOMES = 100_000;
  * asked before the per-key limit, so a guesser holding a station's check slot cannot turn away its
  * charger once any replica verified it. New passwords (someone guessing) queue for a
  * bounded number of scrypt runs, so guessing cannot take the thread pool from the rest of the
- * service; when too many wait, a check fails fast with UnavailableError.
+ * service; when too many wait, a check fails fast with UnavailableError. An identity whose check
+ * failed is penalised and its checks get a bounded share of the queue (password-gate.ts), so guesses
+ * spread over many identities cannot starve honest first checks either.
  */
 export class PasswordVerifier {
   /**
@@ -65,26 +101,66 @@ export class PasswordVerifier {
    */
   private readonly successes = new Set<string>();
   private readonly failures = new Set<string>();
+  /** Successes by identity and password, for the refusal before the station is read (`mayCheck`). */
+  private readonly admitted = new Set<string>();
   /** Checks under way by digest: the same password again (a charger retrying its upgrade) joins its check. */
   private readonly checking = new Map<string, Promise<boolean>>();
   /** Checks under way per stored hash (see MAX_CHECKS_PER_KEY). */
   private readonly checksPerKey = new Map<string, number>();
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly slots = new CheckSlots();
+  private readonly penalties: FailurePenalties;
+  private readonly throughput: Throughput;
+  private readonly random: () => number;
 
-  /** `kdf` is scrypt; tests pass one they can watch. */
+  /** `kdf` is scrypt; tests pass one they can watch, and a clock. */
   constructor(
     private readonly kdf: Scrypt = scryptAsync,
     private readonly shared: VerifiedKeyMemory = NO_SHARED_MEMORY,
-  ) {}
+    options: VerifierOptions = {},
+  ) {
+    this.penalties = new FailurePenalties(options.now);
+    this.throughput = new Throughput(options.now);
+    this.random = options.random ?? Math.random;
+  }
 
-  async verify(stored: string, password: Buffer): Promise<boolean> {
+  /**
+   * Whether an upgrade offering this identity's password can be taken now: false when a check it may
+   * need would be refused anyway (queue full for its class), so it is refused before the station is
+   * read and Redis asked; a password this replica admitted for the identity needs no check.
+   */
+  mayCheck(identity: string, password: Buffer): boolean {
+    return this.admitted.has(identityDigest(identity, password)) || this.slots.hasRoom(this.penalties.suspect(identity));
+  }
+
+  /** Seconds a refused charger is told to wait: the backlog at the recent rate, jittered. */
+  retryAfterSeconds(): number {
+    return retryAfterSeconds(this.slots.backlog, this.throughput.perSecond(), this.random());
+  }
+
+  attempt(identity: string, password: Buffer): CheckAttempt {
+    return { identity, password, penalised: this.penalties.penalised(identity), suspect: this.penalties.suspect(identity), hashed: false };
+  }
+
+  settle(attempt: CheckAttempt, ok: boolean): void {
+    if (ok) {
+      this.penalties.succeeded(attempt.identity);
+      this.remember(this.admitted, identityDigest(attempt.identity, attempt.password));
+    } else if (attempt.hashed) this.penalties.failed(attempt.identity);
+  }
+
+  /**
+   * Without `attempt` (the admin API comparing a new password) no penalty applies. With one, a
+   * password neither memory knows is answered false without hashing (and not remembered) while the
+   * identity is penalised.
+   */
+  async verify(stored: string, password: Buffer, attempt?: CheckAttempt): Promise<boolean> {
     const digest = createHash('sha256').update(stored).update('\u0000').update(password).digest('base64');
     if (this.successes.has(digest)) return true;
     if (this.failures.has(digest)) return false;
     const under = this.checking.get(digest);
     if (under) return under;
-    const check = this.recallOrCheck(stored, password, digest);
+    if (attempt?.penalised) return this.recallOnly(stored, password, digest);
+    const check = this.recallOrCheck(stored, password, digest, attempt);
     this.checking.set(digest, check);
     try {
       return await check;
@@ -93,7 +169,13 @@ export class PasswordVerifier {
     }
   }
 
-  private async recallOrCheck(stored: string, password: Buffer, digest: string): Promise<boolean> {
+  private async recallOnly(stored: string, password: Buffer, digest: string): Promise<boolean> {
+    if (!(await this.shared.recalls(stored, password))) return false;
+    this.remember(this.successes, digest);
+    return true;
+  }
+
+  private async recallOrCheck(stored: string, password: Buffer, digest: string, attempt: CheckAttempt | undefined): Promise<boolean> {
     if (await this.shared.recalls(stored, password)) {
       this.remember(this.successes, digest);
       return true;
@@ -103,24 +185,31 @@ export class PasswordVerifier {
     this.checksPerKey.set(stored, perKey + 1);
     let ok: boolean;
     try {
-      ok = await this.check(stored, password, digest);
+      ok = await this.check(stored, password, digest, attempt?.suspect ?? false);
     } finally {
       const left = (this.checksPerKey.get(stored) ?? 1) - 1;
       if (left > 0) this.checksPerKey.set(stored, left);
       else this.checksPerKey.delete(stored);
     }
+    if (attempt) attempt.hashed = true;
     if (ok) await this.shared.remember(stored, password);
     return ok;
   }
 
-  private async check(stored: string, password: Buffer, digest: string): Promise<boolean> {
-    const [scheme, n, r, p, salt, hash] = stored.split('$');
+  private async check(stored: string, password: Buffer, digest: string, suspect: boolean): Promise<boolean> {
+    const [scheme, n, r, p, salt, hash, form] = stored.split('$');
     if (scheme !== 'scrypt' || !salt || !hash) return false;
     const expected = Buffer.from(hash, 'base64');
     const params = { N: Number(n), r: Number(r), p: Number(p) };
     let ok = false;
-    for (const candidate of passwordCandidates(password)) {
-      const actual = await this.limited(() => this.kdf(normalise(candidate), Buffer.from(salt, 'base64'), expected.length, params));
+    for (const candidate of candidatesFor(form, password)) {
+      const actual = await this.slots.run(suspect, async () => {
+        try {
+          return await this.kdf(normalise(candidate), Buffer.from(salt, 'base64'), expected.length, params);
+        } finally {
+          this.throughput.add();
+        }
+      });
       if (timingSafeEqual(actual, expected)) {
         ok = true;
         break;
@@ -134,18 +223,8 @@ export class PasswordVerifier {
     if (outcomes.size >= MAX_REMEMBERED_OUTCOMES) outcomes.clear();
     outcomes.add(digest);
   }
+}
 
-  private async limited<T>(run: () => Promise<T>): Promise<T> {
-    if (this.running < MAX_RUNNING) this.running += 1;
-    else if (this.waiting.length >= MAX_WAITING) throw new UnavailableError('too many password checks in progress; try again shortly');
-    // A finishing run hands its slot to the first waiter, so no newcomer can slip in between.
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await run();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running -= 1;
-    }
-  }
+function identityDigest(identity: string, password: Buffer): string {
+  return createHash('sha256').update(identity).update('\u0000').update(password).digest('base64');
 }
