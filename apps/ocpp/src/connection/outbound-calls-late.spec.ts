@@ -57,6 +57,34 @@ describe('OutboundCalls: an answer arriving after its call timed out', () => {
     expect(observed).toEqual([]);
   });
 
+  it('of a charger slower than the timeout answering a queue in order: each call waits behind the one before, and its window counts from when that one was answered', async () => {
+    const hook = jest.fn(() => true);
+    const a = calls.call('SetChargingProfile', { v: 1 }, { timeoutMs: 1000, onLateAnswer: hook });
+    const b = calls.call('SetChargingProfile', { v: 2 }, { timeoutMs: 1000, since: Date.now() + 1000, onLateAnswer: hook });
+    jest.advanceTimersByTime(1000);
+    await a;
+    // b went out at 1.0 s (timeout at 2.0 s), but the charger takes it up only once it answered a, at 1.8 s.
+    jest.advanceTimersByTime(800);
+    expect(calls.settle(sent[0]!.id, ACCEPTED)).toBe('SetChargingProfile');
+    jest.advanceTimersByTime(200);
+    await b;
+    // Answered 1.8 s after the charger began it (3.6 s): past its own timeout + one more (3.0 s), within the same from 1.8 s.
+    jest.advanceTimersByTime(1600);
+    expect(calls.settle(sent[1]!.id, ACCEPTED)).toBe('SetChargingProfile');
+    expect(hook).toHaveBeenCalledTimes(2);
+    expect(observed.map((o) => o.uniqueId)).toEqual([sent[0]!.id, sent[1]!.id]);
+  });
+
+  it('of a call behind one never answered keeps its own window only', async () => {
+    const a = calls.call('SetChargingProfile', {}, { timeoutMs: 1000 });
+    const b = calls.call('SetChargingProfile', {}, { timeoutMs: 1000, since: Date.now() + 1000 });
+    jest.advanceTimersByTime(2000);
+    await a;
+    await b;
+    jest.advanceTimersByTime(1001);
+    expect(calls.actionOf(sent[1]!.id)).toBeUndefined();
+  });
+
   it('is dropped once a later call was answered (out of order: it could undo that one\'s effects)', async () => {
     const hook = jest.fn(() => true);
     const a = calls.call('SetChargingProfile', { v: 1 }, { timeoutMs: 1000, onLateAnswer: hook });

@@ -79,8 +79,24 @@ interface Pending {
   timer?: NodeJS.Timeout;
   /** Handed to the socket (see `unsent`). */
   written?: boolean;
-  /** When it timed out in flight (its late answer is taken until `timedOutAt + timeoutMs`). */
+  /** When it timed out in flight (its late answer is taken until `lateUntil`). */
   timedOutAt?: number;
+  /**
+   * When the charger could begin it, if later than its sending: an earlier call it was waiting
+   * behind on the charger (chargers answer one at a time, in order) was answered late only then.
+   */
+  begunAt?: number;
+}
+
+/**
+ * Until when a timed-out call takes its late answer: one more timeout after it timed out, or, when
+ * it waited on the charger behind a call answered late, one timeout after it would have timed out
+ * had it been sent when that answer came (a charger slower than our timeout answers every call of a
+ * queue late, each later than the one before: the plan's second profile was otherwise dropped).
+ */
+function lateUntil(p: Pending): number {
+  const timedOut = Math.max(p.timedOutAt!, (p.begunAt ?? Number.NEGATIVE_INFINITY) + p.options.timeoutMs);
+  return timedOut + p.options.timeoutMs;
 }
 
 /**
@@ -205,8 +221,12 @@ export class OutboundCalls {
   private settleLate(uniqueId: string, outcome: CallOutcome): string | undefined {
     const entry = this.lateCall(uniqueId);
     if (!entry) return undefined;
-    // It and the calls before it (out of order from now on, as in settle) are done.
+    // It and the calls before it (out of order from now on, as in settle) are done; the calls sent
+    // after it, still unanswered or in flight, waited behind it on the charger until now.
     this.late.splice(0, this.late.indexOf(entry) + 1);
+    const now = Date.now();
+    for (const p of this.late) p.begunAt = now;
+    if (this.inFlight?.written) this.inFlight.begunAt = now;
     let applied = false;
     try {
       applied = entry.options.onLateAnswer?.(outcome) ?? false;
@@ -219,7 +239,7 @@ export class OutboundCalls {
   private lateCall(uniqueId: string): Pending | undefined {
     const now = Date.now();
     // Past its window the answer is dropped like any unknown one: nothing holds it (bounded time, not just count).
-    this.late = this.late.filter((p) => now - p.timedOutAt! <= p.options.timeoutMs);
+    this.late = this.late.filter((p) => now <= lateUntil(p));
     return this.late.find((p) => p.uniqueId === uniqueId);
   }
 
