@@ -70,7 +70,7 @@ export class StationAdmitter {
     return { ok: false, status: 401, reason: 'wrong password' };
   }
 
-  /** One attempt over the station's keys, its outcome settled once (penalty, memory by identity). */
+  /** One attempt over the station's keys, its outcome settled once (suspect class, memory by identity). */
   private async checked(password: Buffer, stationId: string, over: (attempt: CheckAttempt) => Promise<StationAdmission | undefined>): Promise<StationAdmission | undefined> {
     const attempt = this.passwords.attempt(stationId, password);
     const admitted = await over(attempt);

@@ -1,5 +1,5 @@
 import { UnavailableError } from '@cpo/platform';
-import { CheckSlots, FailurePenalties, FIRST_PENALTY_MS, MAX_PENALTY_MS, MAX_RUNNING, MAX_WAITING, retryAfterSeconds, SUSPECT_SHARE } from './password-gate.js';
+import { CheckSlots, FAILURE_MEMORY_MS, MAX_RUNNING, MAX_SUSPECT_IDENTITIES, RecentFailures, MAX_WAITING, retryAfterSeconds, SUSPECT_SHARE } from './password-gate.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -57,32 +57,29 @@ describe('CheckSlots', () => {
   });
 });
 
-describe('FailurePenalties', () => {
-  it('spares the first two failures (keys just rotated), then doubles from 1 s to 5 min with each, and a success clears it', () => {
+describe('RecentFailures', () => {
+  it('makes an identity suspect from its first failure until a success or 15 min quiet', () => {
     let now = 0;
-    const penalties = new FailurePenalties(() => now);
-    expect(penalties.penalised('CP-1')).toBe(false);
-    expect(penalties.suspect('CP-1')).toBe(false);
-    penalties.failed('CP-1');
-    penalties.failed('CP-1');
-    expect(penalties.penalised('CP-1')).toBe(false);
-    expect(penalties.suspect('CP-1')).toBe(true);
-    penalties.failed('CP-1');
-    expect(penalties.penalised('CP-1')).toBe(true);
-    expect(penalties.penalised('CP-2')).toBe(false);
-    now += FIRST_PENALTY_MS;
-    expect(penalties.penalised('CP-1')).toBe(false);
-    expect(penalties.suspect('CP-1')).toBe(true);
-    penalties.failed('CP-1');
-    now += 2 * FIRST_PENALTY_MS - 1;
-    expect(penalties.penalised('CP-1')).toBe(true);
-    for (let i = 0; i < 20; i++) penalties.failed('CP-1');
-    now += MAX_PENALTY_MS - 1;
-    expect(penalties.penalised('CP-1')).toBe(true);
+    const failures = new RecentFailures(() => now);
+    expect(failures.suspect('CP-1')).toBe(false);
+    failures.failed('CP-1');
+    expect(failures.suspect('CP-1')).toBe(true);
+    expect(failures.suspect('CP-2')).toBe(false);
+    now += FAILURE_MEMORY_MS;
+    expect(failures.suspect('CP-1')).toBe(true);
     now += 1;
-    expect(penalties.penalised('CP-1')).toBe(false);
-    penalties.succeeded('CP-1');
-    expect(penalties.suspect('CP-1')).toBe(false);
+    expect(failures.suspect('CP-1')).toBe(false);
+    failures.failed('CP-1');
+    failures.succeeded('CP-1');
+    expect(failures.suspect('CP-1')).toBe(false);
+  });
+
+  it('remembers a bounded number of identities, forgetting the oldest failure first', () => {
+    const failures = new RecentFailures(() => 0);
+    for (let i = 0; i <= MAX_SUSPECT_IDENTITIES; i++) failures.failed(`CP-${i}`);
+    expect(failures.suspect('CP-0')).toBe(false);
+    expect(failures.suspect('CP-1')).toBe(true);
+    expect(failures.suspect(`CP-${MAX_SUSPECT_IDENTITIES}`)).toBe(true);
   });
 });
 

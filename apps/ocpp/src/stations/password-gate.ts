@@ -79,68 +79,41 @@ export class CheckSlots {
   }
 }
 
-/**
- * Failures spared a penalty: a charger whose keys were just changed tries its old ones (current and
- * pending) and then the new one at once; refusing that for a second locked honest rotations out.
- */
-export const FREE_FAILURES = 2;
-/** Penalty after the first failure past FREE_FAILURES, doubled by each further one, up to MAX_PENALTY_MS. */
-export const FIRST_PENALTY_MS = 1_000;
-export const MAX_PENALTY_MS = 5 * 60_000;
-/** A failure older than this is forgotten (penalty and suspect class): a charger fixed long ago starts afresh. */
+/** A failure older than this is forgotten (the suspect class): a charger fixed long ago starts afresh. */
 export const FAILURE_MEMORY_MS = 15 * 60_000;
 /** Identities remembered; beyond, the oldest failure is forgotten first. */
-export const MAX_PENALISED_IDENTITIES = 100_000;
-
-interface Failures {
-  count: number;
-  until: number;
-  last: number;
-}
+export const MAX_SUSPECT_IDENTITIES = 100_000;
 
 /**
- * Failed checks per identity: its checks are suspect (CheckSlots) from the first, and past
- * FREE_FAILURES its next unseen passwords are refused without hashing for a penalty that doubles with every
- * further failure (1 s … 5 min). Only failures that cost a scrypt run count: a charger retrying the same
- * wrong key is answered from memory and never grows its penalty, so once its key is fixed it waits
- * at most its current penalty. A success clears it.
+ * Identities with a recent failed check: their checks are suspect (CheckSlots). Nothing more: a
+ * password is never refused unhashed for an identity's failures (a penalty per identity once did,
+ * doubling to 5 min, and anyone who knew a charger's identity kept its right key out with a guess
+ * per window). Guessing is bounded by the suspect share of the runs and one check per key at once.
+ * Only failures that cost a scrypt run count (a charger retrying its wrong key is answered from
+ * memory). A success clears it.
  */
-export class FailurePenalties {
-  private readonly byIdentity = new Map<string, Failures>();
+export class RecentFailures {
+  /** Last failure by identity, in that order (the oldest goes first). */
+  private readonly byIdentity = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  penalised(identity: string): boolean {
-    const f = this.current(identity);
-    return f !== undefined && this.now() < f.until;
-  }
-
   suspect(identity: string): boolean {
-    return this.current(identity) !== undefined;
+    const last = this.byIdentity.get(identity);
+    if (last === undefined) return false;
+    if (this.now() - last <= FAILURE_MEMORY_MS) return true;
+    this.byIdentity.delete(identity);
+    return false;
   }
 
   failed(identity: string): void {
-    const now = this.now();
-    const count = (this.current(identity)?.count ?? 0) + 1;
     this.byIdentity.delete(identity);
-    if (this.byIdentity.size >= MAX_PENALISED_IDENTITIES) this.byIdentity.delete(this.byIdentity.keys().next().value!);
-    const penalised = count - FREE_FAILURES;
-    const penalty = penalised < 1 ? 0 : Math.min(MAX_PENALTY_MS, FIRST_PENALTY_MS * 2 ** Math.min(penalised - 1, 20));
-    // Re-inserted, so the map's order is the order of the last failures (the oldest goes first).
-    this.byIdentity.set(identity, { count, until: now + penalty, last: now });
+    if (this.byIdentity.size >= MAX_SUSPECT_IDENTITIES) this.byIdentity.delete(this.byIdentity.keys().next().value!);
+    this.byIdentity.set(identity, this.now());
   }
 
   succeeded(identity: string): void {
     this.byIdentity.delete(identity);
-  }
-
-  private current(identity: string): Failures | undefined {
-    const f = this.byIdentity.get(identity);
-    if (f && this.now() - f.last > FAILURE_MEMORY_MS) {
-      this.byIdentity.delete(identity);
-      return undefined;
-    }
-    return f;
   }
 }
 

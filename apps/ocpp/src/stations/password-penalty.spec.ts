@@ -38,43 +38,31 @@ describe('PasswordVerifier: one scrypt run per wrong password', () => {
   });
 });
 
-describe('PasswordVerifier: penalties and fairness', () => {
+describe('PasswordVerifier: suspects and fairness', () => {
   const right = Buffer.alloc(32, 1);
   /** A stand-in KDF: 'right-key' matches every storedFor hash. */
   const kdf: Kdf = async (password) => (password === 'right-key' ? right : Buffer.alloc(32));
 
-  it("after a failed check an identity's unseen passwords are refused without hashing, doubling; its repeated wrong key never grows it", async () => {
-    let now = 0;
+  it("an identity's failures are counted only when hashed (its repeated wrong key never counts), yet its unseen passwords are always hashed", async () => {
     let runs = 0;
-    const verifier = new PasswordVerifier((...a) => ((runs += 1), kdf(...a)), undefined, { now: () => now });
+    const verifier = new PasswordVerifier((...a) => ((runs += 1), kdf(...a)));
     const stored = `${storedFor('CP-1')}$text`;
     const tryOnce = async (password: string) => {
       const attempt = verifier.attempt('CP-1', Buffer.from(password));
       const ok = await verifier.verify(stored, attempt.password, attempt);
       verifier.settle(attempt, ok);
-      return ok;
+      return attempt;
     };
-    expect(await tryOnce('guess-1')).toBe(false);
-    // Its configured (wrong) key again: answered from memory, the penalty does not grow.
-    for (let i = 0; i < 5; i++) expect(await tryOnce('guess-1')).toBe(false);
+    expect((await tryOnce('guess-1')).suspect).toBe(false);
+    // Its configured (wrong) key again: answered from memory.
+    for (let i = 0; i < 5; i++) expect((await tryOnce('guess-1')).suspect).toBe(true);
     expect(runs).toBe(1);
-    // The first two failures are spared (a rotated charger's old keys); the third starts the penalty.
-    expect(await tryOnce('guess-1b')).toBe(false);
-    expect(await tryOnce('guess-2')).toBe(false);
-    expect(runs).toBe(3);
-    expect(await tryOnce('right-key')).toBe(false);
-    expect(runs).toBe(3);
-    now += 1_000;
-    expect(await tryOnce('guess-3')).toBe(false);
-    expect(runs).toBe(4);
-    now += 1_999;
-    expect(await tryOnce('guess-4')).toBe(false);
-    expect(runs).toBe(4);
-    now += 1;
-    // Its key fixed: a penalty not grown by its retries lets it in as it expires; a success clears it.
-    expect(await tryOnce('right-key')).toBe(true);
-    expect(await tryOnce('guess-5')).toBe(false);
+    for (let i = 2; i < 6; i++) await tryOnce(`guess-${i}`);
+    expect(runs).toBe(5);
+    // The right key, never seen: hashed (in the suspect class) and admitted; a success clears it.
+    expect((await tryOnce('right-key')).suspect).toBe(true);
     expect(runs).toBe(6);
+    expect((await tryOnce('guess-7')).suspect).toBe(false);
   });
 
   it('a full queue refuses a new check before anything is read, except for a password this replica admitted for the identity', async () => {

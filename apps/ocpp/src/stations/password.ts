@@ -1,7 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { UnavailableError } from '@cpo/platform';
-import { CheckSlots, FailurePenalties, retryAfterSeconds, Throughput } from './password-gate.js';
+import { CheckSlots, RecentFailures, retryAfterSeconds, Throughput } from './password-gate.js';
 import { NO_SHARED_MEMORY, type VerifiedKeyMemory } from './shared-password-memory.js';
 
 type Scrypt = (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -52,15 +52,14 @@ export function candidatesFor(form: string | undefined, password: Buffer): strin
 
 /**
  * One upgrade's password check for an identity, over the station's key and its pending keys: its
- * penalty and class are read once at the start (the failure of the first key must not refuse the
- * pending one), and `settle` records the outcome.
+ * class is read once at the start (the failure of the first key must not demote the pending one),
+ * and `settle` records the outcome.
  */
 export interface CheckAttempt {
   readonly identity: string;
   readonly password: Buffer;
-  readonly penalised: boolean;
   readonly suspect: boolean;
-  /** Set when a scrypt run answered (not memory): only such a failure grows the penalty. */
+  /** Set when a scrypt run answered (not memory): only such a failure counts against the identity. */
   hashed: boolean;
 }
 
@@ -90,8 +89,9 @@ export const MAX_REMEMBERED_OUTCOMES = 100_000;
  * charger once any replica verified it. New passwords (someone guessing) queue for a
  * bounded number of scrypt runs, so guessing cannot take the thread pool from the rest of the
  * service; when too many wait, a check fails fast with UnavailableError. An identity whose check
- * failed is penalised and its checks get a bounded share of the queue (password-gate.ts), so guesses
- * spread over many identities cannot starve honest first checks either.
+ * failed is suspect: its checks get a bounded share of the queue and of the runs (password-gate.ts),
+ * so guesses spread over many identities cannot starve honest first checks either; they are still
+ * hashed, so guessing an identity slows its charger's first check but cannot refuse its right key.
  */
 export class PasswordVerifier {
   /**
@@ -108,7 +108,7 @@ export class PasswordVerifier {
   /** Checks under way per stored hash (see MAX_CHECKS_PER_KEY). */
   private readonly checksPerKey = new Map<string, number>();
   private readonly slots = new CheckSlots();
-  private readonly penalties: FailurePenalties;
+  private readonly recentFailures: RecentFailures;
   private readonly throughput: Throughput;
   private readonly random: () => number;
 
@@ -118,7 +118,7 @@ export class PasswordVerifier {
     private readonly shared: VerifiedKeyMemory = NO_SHARED_MEMORY,
     options: VerifierOptions = {},
   ) {
-    this.penalties = new FailurePenalties(options.now);
+    this.recentFailures = new RecentFailures(options.now);
     this.throughput = new Throughput(options.now);
     this.random = options.random ?? Math.random;
   }
@@ -129,7 +129,7 @@ export class PasswordVerifier {
    * read and Redis asked; a password this replica admitted for the identity needs no check.
    */
   mayCheck(identity: string, password: Buffer): boolean {
-    return this.admitted.has(identityDigest(identity, password)) || this.slots.hasRoom(this.penalties.suspect(identity));
+    return this.admitted.has(identityDigest(identity, password)) || this.slots.hasRoom(this.recentFailures.suspect(identity));
   }
 
   /** Seconds a refused charger is told to wait: the backlog at the recent rate, jittered. */
@@ -138,20 +138,21 @@ export class PasswordVerifier {
   }
 
   attempt(identity: string, password: Buffer): CheckAttempt {
-    return { identity, password, penalised: this.penalties.penalised(identity), suspect: this.penalties.suspect(identity), hashed: false };
+    return { identity, password, suspect: this.recentFailures.suspect(identity), hashed: false };
   }
 
   settle(attempt: CheckAttempt, ok: boolean): void {
     if (ok) {
-      this.penalties.succeeded(attempt.identity);
+      this.recentFailures.succeeded(attempt.identity);
       this.remember(this.admitted, identityDigest(attempt.identity, attempt.password));
-    } else if (attempt.hashed) this.penalties.failed(attempt.identity);
+    } else if (attempt.hashed) this.recentFailures.failed(attempt.identity);
   }
 
   /**
-   * Without `attempt` (the admin API comparing a new password) no penalty applies. With one, a
-   * password neither memory knows is answered false without hashing (and not remembered) while the
-   * identity is penalised.
+   * Without `attempt` (the admin API comparing a new password) the check is in the honest class.
+   * With one, an identity with recent failures is checked in the suspect class, but a password
+   * neither memory knows is always hashed: refusing it unhashed while the identity was penalised let
+   * anyone who knows a charger's identity keep its right key out (a guess per penalty window).
    */
   async verify(stored: string, password: Buffer, attempt?: CheckAttempt): Promise<boolean> {
     const digest = createHash('sha256').update(stored).update('\u0000').update(password).digest('base64');
@@ -159,7 +160,6 @@ export class PasswordVerifier {
     if (this.failures.has(digest)) return false;
     const under = this.checking.get(digest);
     if (under) return under;
-    if (attempt?.penalised) return this.recallOnly(stored, password, digest);
     const check = this.recallOrCheck(stored, password, digest, attempt);
     this.checking.set(digest, check);
     try {
@@ -167,12 +167,6 @@ export class PasswordVerifier {
     } finally {
       this.checking.delete(digest);
     }
-  }
-
-  private async recallOnly(stored: string, password: Buffer, digest: string): Promise<boolean> {
-    if (!(await this.shared.recalls(stored, password))) return false;
-    this.remember(this.successes, digest);
-    return true;
   }
 
   private async recallOrCheck(stored: string, password: Buffer, digest: string, attempt: CheckAttempt | undefined): Promise<boolean> {
