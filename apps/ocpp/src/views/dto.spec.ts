@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { MeterValueQuery, ReservationQuery, StationMessageQuery, TransactionQuery, UpsertIdTagDto } from './dto.js';
+import { MeterValueQuery, ReservationQuery, StationMessageQuery, TransactionQuery, UpsertIdTagDto, UpsertStationDto } from './dto.js';
 
 /** What the ValidationPipe does with a query or body: transform, then validate. */
 function check<T extends object>(cls: new () => T, plain: Record<string, unknown>): { value: T; failed: string[] } {
@@ -54,5 +54,21 @@ describe('operator filters', () => {
 
   it('the idTag filter finds the transactions of tags longer than an IdToken: a charger may start one with up to 255 characters, and it is stored', () => {
     for (const idTag of ['A'.repeat(21), 'A'.repeat(255)]) expect({ length: idTag.length, failed: check(TransactionQuery, { idTag }).failed }).toEqual({ length: idTag.length, failed: [] });
+  });
+});
+
+describe('station password', () => {
+  it('an operator-set password is 16–64 characters: 8 can be guessed online', () => {
+    for (const password of ['', 'eight-ch', 'x'.repeat(15), 'x'.repeat(65)]) {
+      expect({ length: password.length, failed: check(UpsertStationDto, { password }).failed }).toEqual({ length: password.length, failed: ['password'] });
+    }
+    for (const password of ['x'.repeat(16), '0123456789abcdef0123456789abcdef', 'x'.repeat(64)]) expect(check(UpsertStationDto, { password }).failed).toEqual([]);
+  });
+
+  it('the message names the field and the rule, never the value', () => {
+    const [error] = validateSync(plainToInstance(UpsertStationDto, { password: 'eight-ch' }));
+    const messages = Object.values(error?.constraints ?? {});
+    expect(messages.join(' ')).toMatch(/^password .*16/);
+    expect(messages.join(' ')).not.toContain('eight-ch');
   });
 });

@@ -49,7 +49,7 @@ export class StationsController {
   @ApiOperation({ summary: 'Register or update a station (registration status, validation policy, security profile, password)' })
   @ApiUpsertResponses('station', STATION_SCHEMA)
   @ApiInvalidRequest(
-    'A station id no charger could connect with under the current setting (OCPP_LEGACY_IDENTITIES off: 1–48 of A–Z a–z 0–9 * - _ = + | @ .; on: 1–48 printable characters without : or /), an invalid field, or a security profile 1 or 2 without a password',
+    'A station id no charger could connect with under the current setting (OCPP_LEGACY_IDENTITIES off: 1–48 of A–Z a–z 0–9 * - _ = + | @ .; on: 1–48 printable characters without : or /), an invalid field (a password outside 16–64 characters), or a security profile 1 or 2 without a password',
   )
   async upsert(@Param() { stationId }: StationIdParam, @Body() dto: UpsertStationDto, @Res({ passthrough: true }) res: Response) {
     const created = await this.admin.upsert(stationId, dto);
