@@ -101,7 +101,9 @@ export class LimitDispatcher {
       if (forms.emulating() && leasedBefore.delete(row.connectorId)) await this.leaseFallback.clear(stationId, row.connectorId, options.ctx);
       // Built now, not up front: a refusal earlier in this pass may have changed the form.
       let form = await this.sender.form(row, caps, now, leaseS, forms);
-      if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, options.ctx, fewestPhases(form)))) {
+      // After a reconnect or boot (`all`) the charger may have lost its fallback: one sent before this pass does not count.
+      const fallback = { ctx: options.ctx, phases: fewestPhases(form), ...(options.all ? { since: now } : {}) };
+      if (leaseS > 0 && leased(form) && !(await this.leaseFallback.ensure(stationId, form.connectorId, caps, now, fallback))) {
         // Without its fallback underneath, a lapsing lease would leave the connector unlimited: no end then.
         form = await this.sender.form(row, caps, now, 0, forms);
       }

@@ -45,7 +45,7 @@ export class OperatorClearEffects implements OnModuleInit {
       req.id !== undefined
         ? fallbackConnector !== undefined
         : (req.chargingProfilePurpose === undefined || req.chargingProfilePurpose === 'TxDefaultProfile') && (req.stackLevel === undefined || req.stackLevel === 0);
-    if (mayHitFallback) this.leaseFallback.forget(ctx.stationId, fallbackConnector, ctx);
+    if (mayHitFallback) await this.leaseFallback.forget(ctx.stationId, fallbackConnector);
     if (connectors.length === 0) return;
     // Not awaited: the operator's answer does not wait for the re-send (one pass per station, chained).
     void this.dispatcher.dispatch(ctx.stationId, { all: false, ctx }).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'could not send the cleared grid limits again'));

@@ -10,6 +10,7 @@ import { CheckRetries } from './check-retry.js';
 import { ConnectorResplit } from './connector-resplit.js';
 import { ConnectorSplits } from './connector-splits.js';
 import { LeaseFallback } from './lease-fallback.js';
+import { LeaseFallbackRepository } from './lease-fallback.repository.js';
 import { LeaseRenewal } from './lease-renewal.js';
 import { LimitDispatcher } from './limit-dispatcher.js';
 import { OperatorClearEffects } from './operator-clear.effects.js';
@@ -25,7 +26,7 @@ import { TxProfileSend } from './tx-profile-send.js';
 
 @Module({
   imports: [ConnectionModule, CommandsModule, TransactionsModule, StationsModule, OperatorProfilesModule],
-  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileSend, ProfileOutcomes, LeaseFallback, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, TxProfileSend, CheckRetries, RunningTransactionCap, StartedUnderOlderDefault, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
+  providers: [ChargingProfileRepository, StationCaller, LimitDispatcher, ProfileSend, ProfileOutcomes, LeaseFallback, LeaseFallbackRepository, LeaseRenewal, StationLimitsConsumer, ProfileRetry, ProfileVerifier, TxProfileSend, CheckRetries, RunningTransactionCap, StartedUnderOlderDefault, OperatorClearEffects, ConnectorSplits, ConnectorResplit],
   exports: [ChargingProfileRepository],
 })
 export class SmartChargingModule implements OnModuleInit {

@@ -59,12 +59,17 @@ export class StationLimitsConsumer implements OnModuleInit {
     // After onboarding (order 0), whose configuration read decides the form of every profile. A boot on
     // a connection that had the lease fallbacks (a controller restarted behind a socket that stayed
     // open) may have lost them like the rest: they go again with their leases.
-    this.lifecycle.onAccepted((ctx) => {
-      this.leaseFallback.forget(ctx.stationId, undefined, ctx);
+    this.lifecycle.onAccepted(async (ctx) => {
+      await this.leaseFallback.forget(ctx.stationId, undefined);
       return this.dispatcher.dispatch(ctx.stationId, { all: true, ctx });
     }, 10);
     // After onboarding (order 0), whose configuration read decides the profiles' form (units, stack levels).
-    this.lifecycle.onConnected((ctx) => this.dispatcher.dispatch(ctx.stationId, { all: true, ctx }), 10);
+    // A new connection may come from a charger that rebooted meanwhile: its lease fallbacks, known on
+    // every replica, are unknown again (the pass sends them anyway; a pass through another replica before it must too).
+    this.lifecycle.onConnected(async (ctx) => {
+      await this.leaseFallback.forget(ctx.stationId, undefined);
+      return this.dispatcher.dispatch(ctx.stationId, { all: true, ctx });
+    }, 10);
   }
 
   private async store(event: BusEvent<typeof Subjects.PlannerStationLimitsPlanned>, tx: EntityManager): Promise<void> {
