@@ -167,12 +167,19 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     await meter(4242, 5000, '2025-06-18T01:31:00.000Z'); // no growth: not re-sent
     await meter(4243, 9000, '2025-06-18T01:31:00.000Z'); // a local session: nothing
     expect(await eventually(() => emsp.calls('sessions', 'PATCH').length === 1)).toBe(true);
-    expect(emsp.calls('sessions', 'PATCH')[0].body).toEqual({ kwh: 4, last_updated: '2025-06-18T01:30:00Z' });
+    // last_updated is the hub's time of the change, not the charger's (own-late-objects.int-spec.ts).
+    const metered = emsp.calls('sessions', 'PATCH')[0].body as { last_updated: string };
+    expect(metered).toEqual({ kwh: 4, last_updated: expect.any(String) });
+    expect(Date.parse(metered.last_updated)).toBeGreaterThanOrEqual(Date.parse((put.body as { last_updated: string }).last_updated));
+    expect(Date.parse(metered.last_updated)).toBeGreaterThan(Date.now() - 60_000);
 
     await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 4242, stationId: 'TW-TPE-0001', meterStopWh: 13_500, stoppedAt: '2025-06-18T02:00:00.000Z' });
     expect(await eventually(() => emsp.calls('sessions', 'PATCH').length === 2 && emsp.calls('cdrs', 'POST').length === 1)).toBe(true);
-    expect(emsp.calls('sessions', 'PATCH')[1].body).toEqual({ status: 'COMPLETED', end_date_time: '2025-06-18T02:00:00Z', kwh: 12.5, last_updated: '2025-06-18T02:00:00Z' });
+    const completed = emsp.calls('sessions', 'PATCH')[1].body as { last_updated: string };
+    expect(completed).toEqual({ status: 'COMPLETED', end_date_time: '2025-06-18T02:00:00Z', kwh: 12.5, last_updated: expect.any(String) });
+    expect(Date.parse(completed.last_updated)).toBeGreaterThanOrEqual(Date.parse(metered.last_updated));
     const cdr = emsp.calls('cdrs', 'POST')[0];
+    expect(cdr.body).toMatchObject({ last_updated: completed.last_updated });
     expect(cdr.path).toBe('/cdrs');
     expect(cdr.headers['ocpi-to-party-id']).toBe('BUS');
     expect(cdr.body).toMatchObject({
@@ -203,8 +210,13 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
     expect(put.body).not.toHaveProperty('cdr_token');
     await publisher.publish(Subjects.OcppTransactionStopped, { transactionId: 5151, stationId: 'TW-TPE-0001', meterStopWh: 2000, stoppedAt: '2025-06-19T01:30:00.000Z' });
     expect(await eventually(() => emsp211.calls('cdrs', 'POST').length === 1)).toBe(true);
-    expect(emsp211.calls('sessions', 'PATCH')[0].body).toEqual({ status: 'COMPLETED', end_datetime: '2025-06-19T01:30:00Z', kwh: 2, last_updated: '2025-06-19T01:30:00Z' });
-    expect(emsp211.calls('cdrs', 'POST')[0].body).toMatchObject({ id: '5151', stop_date_time: '2025-06-19T01:30:00Z', auth_id: 'RFID-OLD', total_cost: 21, location: { id: 'OWN-1' } });
+    const completed = emsp211.calls('sessions', 'PATCH')[0].body as { last_updated: string };
+    expect(completed).toEqual({ status: 'COMPLETED', end_datetime: '2025-06-19T01:30:00Z', kwh: 2, last_updated: expect.any(String) });
+    expect(Date.parse(completed.last_updated)).toBeGreaterThan(Date.now() - 60_000);
+    // The 2.1.1 shape keeps the hub's last_updated as the 2.2.1 cache holds it, push and GET alike.
+    expect(emsp211.calls('cdrs', 'POST')[0].body).toMatchObject({ id: '5151', stop_date_time: '2025-06-19T01:30:00Z', auth_id: 'RFID-OLD', total_cost: 21, location: { id: 'OWN-1' }, last_updated: completed.last_updated });
+    const read = await emsp211.fetchJson('GET', `${emsp211.hubUrl('cdrs')}?date_from=${encodeURIComponent(completed.last_updated)}`);
+    expect(read.body.data).toEqual([expect.objectContaining({ id: '5151', stop_date_time: '2025-06-19T01:30:00Z', last_updated: completed.last_updated })]);
     expect(emsp.calls('cdrs', 'POST')).toHaveLength(1);
   });
 

@@ -13,14 +13,14 @@ const tariff = {
 
 describe('own CDR pricing', () => {
   it('applies the tariff restrictions in the Location’s time zone (21:00–23:00 Taipei: half at the night rate)', () => {
-    const cdr = buildOwnCdr(session, { id: 'L1', time_zone: 'Asia/Taipei', evses: [] }, tariff, { at: '2025-06-18T15:00:00Z', kwh: 20 });
+    const cdr = buildOwnCdr(session, { id: 'L1', time_zone: 'Asia/Taipei', evses: [] }, tariff, { at: '2025-06-18T15:00:00Z', kwh: 20, lastUpdated: '2025-06-18T17:00:00Z' });
     expect(cdr.total_cost).toEqual({ excl_vat: 50, incl_vat: 52.5 });
     expect(cdr.total_energy_cost).toEqual({ excl_vat: 50, incl_vat: 52.5 });
     expect(cdr).not.toHaveProperty('total_time_cost');
   });
 
   it('the same session at a UTC Location is all day rate', () => {
-    const cdr = buildOwnCdr(session, { id: 'L1', time_zone: 'UTC', evses: [] }, tariff, { at: '2025-06-18T15:00:00Z', kwh: 20 });
+    const cdr = buildOwnCdr(session, { id: 'L1', time_zone: 'UTC', evses: [] }, tariff, { at: '2025-06-18T15:00:00Z', kwh: 20, lastUpdated: '2025-06-18T17:00:00Z' });
     expect(cdr.total_cost).toEqual({ excl_vat: 60, incl_vat: 63 });
   });
 
@@ -36,7 +36,7 @@ describe('own CDR pricing', () => {
       { end: '2025-06-18T14:00:00Z', kwh: 20, currentA: 48 },
       { end: '2025-06-18T14:30:00Z', kwh: 0, currentA: 0, parking: true },
     ];
-    const cdr = buildOwnCdr(session, { id: 'L1', time_zone: 'UTC', evses: [] }, parkingTariff, { at: '2025-06-18T14:30:00Z', kwh: 20, periods });
+    const cdr = buildOwnCdr(session, { id: 'L1', time_zone: 'UTC', evses: [] }, parkingTariff, { at: '2025-06-18T14:30:00Z', kwh: 20, periods, lastUpdated: '2025-06-18T17:00:00Z' });
     expect(cdr).toMatchObject({ total_time: 1.5, total_parking_time: 0.5, total_parking_cost: { excl_vat: 30 }, total_cost: { excl_vat: 90 } });
     expect((cdr.charging_periods as { dimensions: unknown[] }[])[0].dimensions).toEqual([
       { type: 'ENERGY', volume: 20 },

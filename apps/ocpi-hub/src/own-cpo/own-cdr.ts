@@ -9,8 +9,9 @@ type Json = Record<string, unknown>;
  * see usage-periods.ts), and the price under that Tariff with its
  * restrictions evaluated in the Location's `time_zone`, interval by interval between the meter
  * readings (`periods`; without them the energy counts as delivered evenly from start to stop).
+ * `stop.at` is the charger's stop time, `stop.lastUpdated` the hub's time of making the CDR.
  */
-export function buildOwnCdr(session: Json, location: Json | undefined, tariff: Json | undefined, stop: { at: string; kwh: number; periods?: UsagePeriod[] }): Json {
+export function buildOwnCdr(session: Json, location: Json | undefined, tariff: Json | undefined, stop: { at: string; kwh: number; periods?: UsagePeriod[]; lastUpdated: string }): Json {
   const evse = ((location?.evses as Json[] | undefined) ?? []).find((e) => e.uid === session.evse_uid) ?? {};
   const connector = ((evse.connectors as Json[] | undefined) ?? []).find((c) => c.id === session.connector_id) ?? {};
   const start = String(session.start_date_time);
@@ -70,6 +71,7 @@ export function buildOwnCdr(session: Json, location: Json | undefined, tariff: J
     // The whole session, charging and not charging.
     total_time: round4(hours),
     ...(parkingHours > 0 ? { total_parking_time: parkingHours } : {}),
-    last_updated: stop.at,
+    // When the hub made it (processedAt), not the stop: eMSPs poll CDRs by it.
+    last_updated: stop.lastUpdated,
   };
 }

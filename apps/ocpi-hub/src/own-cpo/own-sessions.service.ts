@@ -10,6 +10,7 @@ import { ocpiDateTime } from './evse-status.js';
 import type { OwnDelivery } from './own-delivery.service.js';
 import { OwnEarlyStopsRepository } from './own-early-stops.repository.js';
 import { OwnPartyService } from './own-party.service.js';
+import { processedAt } from './processed-at.js';
 import { emspOf, OwnSettlementService, type OwnSessionRow } from './own-settlement.service.js';
 import { currentA } from './usage-periods.js';
 
@@ -90,9 +91,9 @@ export class OwnSessionsService {
       connector_id: connectorId,
       currency: this.config.OCPI_OWN_CURRENCY,
       status: 'ACTIVE',
-      last_updated: at,
+      last_updated: processedAt(),
     };
-    await this.objects.upsert(tx, { module: 'sessions', countryCode: party.countryCode, partyId: party.partyId, objectId: sessionId, objectType: '', data: body, sourceVersion: '2.2.1', audience: partyKey(route.emsp) }, parseDateTime(at)!);
+    await this.objects.upsert(tx, { module: 'sessions', countryCode: party.countryCode, partyId: party.partyId, objectId: sessionId, objectType: '', data: body, sourceVersion: '2.2.1', audience: partyKey(route.emsp) }, parseDateTime(String(body.last_updated))!);
     const put: OwnDelivery = { emsp: route.emsp, module: 'sessions', method: 'PUT', objectId: sessionId, body, correlationId };
     // Its stop, handled first, settles it now: delivered after the PUT, with the stop's correlation id.
     const early = await this.earlyStops.claim(tx, e.transactionId);
@@ -111,13 +112,16 @@ export class OwnSessionsService {
     const party = this.own.get();
     const cached = await this.objects.get('sessions', party, row.session_id, '', tx, true);
     if (!cached || cached.data.status !== 'ACTIVE') return [];
+    // The charger's time of the latest reading so far (last_updated is the hub's, see processedAt).
+    const [latest]: { at: Date | null }[] = await tx.query(`SELECT max(at) AS at FROM ocpi_own_session_meter WHERE transaction_id = $1`, [e.transactionId]);
     // Every reading of an open session is kept until the stop (late ones too): the CDR is priced per interval.
     await tx.query(`INSERT INTO ocpi_own_session_meter (transaction_id, at, wh, current_a) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [e.transactionId, at, wh, currentA(e) ?? null]);
     const kwh = Math.max(0, wh - row.meter_start_wh) / 1000;
-    // A late or repeated sample must not move the session backwards.
-    if (kwh <= Number(cached.data.kwh) || Date.parse(at) < Date.parse(String(cached.data.last_updated))) return [];
-    const patch: Json = { kwh, last_updated: at };
-    await this.objects.upsert(tx, { ...cached, data: { ...cached.data, ...patch } }, parseDateTime(at)!);
+    // A late or repeated sample must not move the session backwards (nor bump its last_updated).
+    const after = Math.max(Date.parse(String(cached.data.start_date_time)), latest?.at ? new Date(latest.at).getTime() : Number.NEGATIVE_INFINITY);
+    if (kwh <= Number(cached.data.kwh) || Date.parse(at) < after) return [];
+    const patch: Json = { kwh, last_updated: processedAt(cached.data.last_updated) };
+    await this.objects.upsert(tx, { ...cached, data: { ...cached.data, ...patch } }, parseDateTime(String(patch.last_updated))!);
     return [{ emsp: emspOf(row), module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId }];
   }
 

@@ -7,6 +7,7 @@ import { ocpiDateTime } from './evse-status.js';
 import { buildOwnCdr } from './own-cdr.js';
 import type { OwnDelivery } from './own-delivery.service.js';
 import { OwnPartyService } from './own-party.service.js';
+import { processedAt } from './processed-at.js';
 import { settledEnergy, usagePeriods } from './usage-periods.js';
 
 type Json = Record<string, unknown>;
@@ -42,9 +43,12 @@ export class OwnSettlementService {
     // ocpp's settled energy when the stop carries it (the same figure in the Session, the CDR and its periods).
     const settled = settledEnergy(row.meter_start_wh, e);
     const kwh = settled.wh / 1000;
-    const patch: Json = { status: 'COMPLETED', end_date_time: at, kwh, last_updated: at };
+    // The hub's time of settling, for the Session and its CDR alike (see processedAt); the stop's own
+    // time stays in end_date_time and the periods.
+    const lastUpdated = processedAt(cached.data.last_updated);
+    const patch: Json = { status: 'COMPLETED', end_date_time: at, kwh, last_updated: lastUpdated };
     const session = { ...cached.data, ...patch };
-    await this.objects.upsert(tx, { ...cached, data: session }, parseDateTime(at)!);
+    await this.objects.upsert(tx, { ...cached, data: session }, parseDateTime(lastUpdated)!);
 
     const location = await this.objects.get('locations', party, String(session.location_id), '', tx);
     const tariff = await this.tariffOf(tx, location?.data, session);
@@ -55,9 +59,9 @@ export class OwnSettlementService {
       readings.map((r) => ({ at: ocpiDateTime(new Date(r.at).toISOString()), wh: r.wh, ...(r.current_a === null ? {} : { currentA: r.current_a }) })),
       { at, wh: e.meterStopWh },
     );
-    const cdr = buildOwnCdr(session, location?.data, tariff, { at, kwh, periods });
+    const cdr = buildOwnCdr(session, location?.data, tariff, { at, kwh, periods, lastUpdated });
     const emsp = emspOf(row);
-    await this.objects.upsert(tx, { module: 'cdrs', countryCode: party.countryCode, partyId: party.partyId, objectId: String(cdr.id), objectType: '', data: cdr, sourceVersion: '2.2.1', audience: partyKey(emsp) }, parseDateTime(at)!);
+    await this.objects.upsert(tx, { module: 'cdrs', countryCode: party.countryCode, partyId: party.partyId, objectId: String(cdr.id), objectType: '', data: cdr, sourceVersion: '2.2.1', audience: partyKey(emsp) }, parseDateTime(lastUpdated)!);
     return [
       { emsp, module: 'sessions', method: 'PATCH', objectId: row.session_id, body: patch, correlationId },
       { emsp, module: 'cdrs', method: 'POST', objectId: String(cdr.id), body: cdr, correlationId },
