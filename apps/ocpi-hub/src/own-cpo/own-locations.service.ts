@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { BroadcastService, type BroadcastJob } from '../objects/broadcast.service.js';
 import { LOCATIONS } from '../objects/module-spec.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
-import { evseStatusOf, ocpiDateTime } from './evse-status.js';
+import { evseStatusOf } from './evse-status.js';
 import { OwnPartyService } from './own-party.service.js';
+import { processedAt } from './processed-at.js';
 
 type Json = Record<string, unknown>;
 
@@ -75,7 +76,9 @@ export class OwnLocationsService {
     const status = evseStatusOf(e.status);
     const evse = ((cached.data.evses as Json[] | undefined) ?? []).find((x) => x.uid === evseUid);
     if (!evse || evse.status === status) return undefined;
-    const patch = { status, last_updated: ocpiDateTime(e.timestamp) };
+    // The hub's time of the change (processedAt), not the charger's: eMSPs poll by it, and a status
+    // a charger queued offline would fall before their last poll.
+    const patch = { status, last_updated: processedAt(cached.data.last_updated) };
     const merged = mergeIntoLocation(cached.data, { evseUid }, patch, 'patch');
     if (!merged.ok) return undefined;
     await this.objects.upsert(tx, { ...cached, data: merged.location }, parseDateTime(patch.last_updated)!);
