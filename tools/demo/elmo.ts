@@ -28,6 +28,9 @@ export async function connectElmo(oscp: string, testbed: string, runId: string, 
   });
   const partnerId: string = partner.id;
   for (const g of groups) await ok(oscp, 'PUT', `/api/v1/oscp/partners/${partnerId}/groups/${g.groupId}`, { contractCapacityKw: g.contractKw, stations: g.stationIds });
+  // A real capacity provider knows its groups from the contract; the testbed learns them here (else
+  // it refuses the first minute's measurements, sent before its day-ahead step, as unknown groups).
+  for (const g of groups) await ok(testbed, 'POST', '/_sim/groups', { group_id: g.groupId });
   await ok(oscp, 'POST', `/api/v1/oscp/partners/${partnerId}/register`);
   const partnerState = async () => (await ok(oscp, 'GET', `/api/v1/oscp/partners/${partnerId}`)).state as string;
   await until(async () => ['REGISTER_SENT', 'REGISTERED', 'CONNECTED'].includes(await partnerState()), 'oscp to send its Register to the testbed');
