@@ -4,6 +4,7 @@ import { APP_CONFIG, ROOT_LOGGER } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
@@ -27,6 +28,7 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
     private readonly metrics: OcppMetrics,
     private readonly db: DataSource,
     private readonly outbox: OutboxWriter,
+    private readonly authorization: AuthorizationService,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -49,7 +51,7 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
         await publishSettled(this.outbox, tx, settled ? [settled] : []);
       });
     });
-    this.executor.afterAnswer('RemoteStartTransaction', async (_ctx, payload, answer) => {
+    this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
       const id = recorded.get(payload);
       if (id === undefined) return;
       const accepted = (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted';
@@ -57,7 +59,22 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
         const settled = await this.remoteStarts.answered(tx, id, accepted);
         await publishSettled(this.outbox, tx, settled ? [settled] : []);
       });
+      if (!accepted) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
     });
+  }
+
+  /**
+   * A refusal, also one answered after our timeout (its OCPI command reported TIMEOUT, and the
+   * consumer's own clean-up took it for a start that may have happened): an eMSP's START_SESSION
+   * marker for the tag at the station must not keep its sessions there Accepted without the hub, nor
+   * exempt from ConcurrentTx, unless another remote start of it there is still open. Best effort.
+   */
+  private async notCommanded(stationId: string, idTag: string): Promise<void> {
+    try {
+      if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag);
+    } catch (err) {
+      this.logger.warn({ err, stationId }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
+    }
   }
 
   onApplicationBootstrap(): void {
