@@ -1,7 +1,8 @@
 import type { Req16 } from '@cpo/ocpp-protocol';
 import { eventually } from '@cpo/testing';
+import { StationLifecycle } from '../src/connection/station-lifecycle.js';
 import { send } from './harness.js';
-import { onlineProfileCharger, planOn, smartChargingReplicas } from './smart-charging-harness.js';
+import { onlineProfileCharger as bootedCharger, planOn, smartChargingReplicas } from './smart-charging-harness.js';
 
 /**
  * The lease fallback (id 201, level 0, no end) is news to a charger only once per connection and
@@ -14,6 +15,19 @@ describe('smart charging: the lease fallback, known installed on every replica',
   const keys = { NumberOfConnectors: '2', ChargeProfileMaxStackLevel: '2' };
 
   const fallbacks = (sets: Req16<'SetChargingProfile'>[]) => sets.filter((s) => s.csChargingProfiles.chargingProfileId === 201).length;
+
+  // The boot's own steps (its fallbacks forgotten, its pass) run after the boot's answer: a plan's pass
+  // racing them would see its fallback forgotten and send it once more, rightly. Each test starts once
+  // they are over (a last after-boot step, after every other).
+  const bootsSettled = new Set<string>();
+  beforeAll(() => {
+    a().app.app.get(StationLifecycle).onAccepted(async (ctx) => void bootsSettled.add(ctx.stationId), 1_000);
+  });
+  const onlineProfileCharger: typeof bootedCharger = async (...args) => {
+    const c = await bootedCharger(...args);
+    expect(await eventually(() => bootsSettled.has(c.cp.identity), 5_000)).toBe(true);
+    return c;
+  };
 
   it('two plans dispatched through the replica without the socket send the fallback once', async () => {
     const c = await onlineProfileCharger(a(), chargers, keys, { prefix: 'LFREP' });

@@ -45,6 +45,11 @@ export class OwnLocationsService {
     if (stray.length > 0) throw new ValidationError(`mapped EVSEs missing from the Location: ${stray.map((m) => m.evseUid).join(', ')}`);
     const owner = { countryCode: party.countryCode, partyId: party.partyId };
     await this.objects.transaction(async (tx) => {
+      // The hub's time of the edit (processedAt), never before the stored one: the operator's date
+      // (a description file's) would take the Location back behind the statuses' PATCHes, out of the
+      // eMSPs' next date_from poll, and a PUT older than what an eMSP holds is dropped by it.
+      const previous = await this.objects.get('locations', owner, id, '', tx, true);
+      body.last_updated = processedAt(later(body.last_updated, previous?.data.last_updated));
       await this.objects.upsert(tx, { module: 'locations', ...owner, objectId: id, objectType: '', data: body, sourceVersion: '2.2.1' }, parseDateTime(String(body.last_updated))!);
       await tx.query(`DELETE FROM ocpi_own_evse WHERE location_id = $1`, [id]);
       for (const m of evses) {
@@ -85,4 +90,10 @@ export class OwnLocationsService {
     this.logger.debug({ stationId: e.stationId, connectorId: e.connectorId, locationId, evseUid, status }, 'own EVSE status changed');
     return { spec: LOCATIONS, path: { owner: party, objectId: locationId, evseUid }, method: 'PATCH', body: patch, stored: merged.location, correlationId };
   }
+}
+
+/** The later of two OCPI DateTimes (a value that is not one loses). */
+function later(a: unknown, b: unknown): unknown {
+  const at = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : Number.NaN);
+  return Number.isNaN(at(b)) || at(a) >= at(b) ? a : b;
 }

@@ -27,7 +27,11 @@ export class LeaseFallbackRepository {
     return rows.length > 0;
   }
 
-  /** The charger accepted `form`, sent at `sentAt`; an answer to an earlier send arriving late does not replace it. */
+  /**
+   * The charger accepted `form`, sent at `sentAt`; an answer to an earlier send arriving late does
+   * not replace it, nor one to a send from before the connector's forget (kept as a row without a
+   * form): a clear may have removed it since.
+   */
   async accepted(stationId: string, connectorId: number, form: string, sentAt: Date): Promise<void> {
     await this.db.query(
       `INSERT INTO lease_fallbacks (station_id, connector_id, form, sent_at) VALUES ($1, $2, $3, $4)
@@ -37,8 +41,23 @@ export class LeaseFallbackRepository {
     );
   }
 
-  /** The connector's fallback (every connector's when undefined) may be gone from the charger. */
-  async forget(stationId: string, connectorId?: number): Promise<void> {
-    await this.db.query(`DELETE FROM lease_fallbacks WHERE station_id = $1 AND ($2::int IS NULL OR connector_id = $2)`, [stationId, connectorId ?? null]);
+  /**
+   * The connector's fallback (every connector's when undefined) may be gone from the charger. A
+   * connector's (a clear, a failed send) is kept as a row without a form at this moment rather than
+   * deleted: a pass's acceptance of an earlier send, written after it, must not count. A station's
+   * (every connect and boot) deletes, a write only when there is something to forget: the pass that
+   * follows it counts only what it sent itself (`since`), and its own send or failure supersedes a
+   * late acceptance.
+   */
+  async forget(stationId: string, connectorId?: number, at: Date = new Date()): Promise<void> {
+    if (connectorId === undefined) {
+      await this.db.query(`DELETE FROM lease_fallbacks WHERE station_id = $1`, [stationId]);
+      return;
+    }
+    await this.db.query(
+      `INSERT INTO lease_fallbacks (station_id, connector_id, form, sent_at) VALUES ($1, $2, '', $3)
+       ON CONFLICT (station_id, connector_id) DO UPDATE SET form = '', sent_at = greatest(lease_fallbacks.sent_at, EXCLUDED.sent_at)`,
+      [stationId, connectorId, at.toISOString()],
+    );
   }
 }

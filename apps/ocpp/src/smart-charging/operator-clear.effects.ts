@@ -30,26 +30,45 @@ export class OperatorClearEffects implements OnModuleInit {
 
   onModuleInit(): void {
     this.executor.afterAnswer('ClearChargingProfile', async (ctx, payload, answer) => {
-      if ((answer as unknown as Ocpp16.ClearChargingProfileResponse).status === 'Accepted') await this.cleared(ctx, payload as unknown as Ocpp16.ClearChargingProfileRequest, 'Accepted');
+      const req = payload as unknown as Ocpp16.ClearChargingProfileRequest;
+      if ((answer as unknown as Ocpp16.ClearChargingProfileResponse).status === 'Accepted') await this.cleared(ctx, req, 'Accepted');
+      // Unknown: nothing matched, so a fallback the request names is not on the charger (lost without a
+      // reboot we saw, e.g. a firmware update): known installed, it would never be sent again.
+      else await this.forgetFallback(ctx, req);
     });
     this.executor.afterFailure('ClearChargingProfile', async (ctx, payload, failure) => {
       if (mayHaveReachedCharger(failure)) await this.cleared(ctx, payload as unknown as Ocpp16.ClearChargingProfileRequest, `no answer (${failure.kind})`);
     });
   }
 
+  private async forgetFallback(ctx: StationContext, req: Ocpp16.ClearChargingProfileRequest): Promise<void> {
+    const hit = fallbacksHit(req);
+    if (hit) await this.leaseFallback.forget(ctx.stationId, hit.connectorId);
+  }
+
   private async cleared(ctx: StationContext, req: Ocpp16.ClearChargingProfileRequest, outcome: string): Promise<void> {
     const connectors = await this.profiles.markCleared(ctx.stationId, req, `removed by ClearChargingProfile ${JSON.stringify(req)}: ${outcome}`);
     if (connectors.length > 0) this.logger.warn({ stationId: ctx.stationId, request: req, connectors }, 'ClearChargingProfile removed grid-limit profiles; they are sent again');
-    const fallbackConnector = req.id !== undefined ? fallbackConnectorOf(req.id) : req.connectorId;
-    const mayHitFallback =
-      req.id !== undefined
-        ? fallbackConnector !== undefined
-        : (req.chargingProfilePurpose === undefined || req.chargingProfilePurpose === 'TxDefaultProfile') && (req.stackLevel === undefined || req.stackLevel === 0);
-    if (mayHitFallback) await this.leaseFallback.forget(ctx.stationId, fallbackConnector);
+    await this.forgetFallback(ctx, req);
     if (connectors.length === 0) return;
     // Not awaited: the operator's answer does not wait for the re-send (one pass per station, chained).
     void this.dispatcher.dispatch(ctx.stationId, { all: false, ctx }).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'could not send the cleared grid limits again'));
   }
+}
+
+/**
+ * The connectors whose lease fallback the clear may have hit (all when undefined), or none (null).
+ * Connector 0 counts as all: the specification means the station's own profiles, but chargers
+ * reading it as "every connector" are common, and a fallback sent once more is harmless.
+ */
+function fallbacksHit(req: Ocpp16.ClearChargingProfileRequest): { connectorId: number | undefined } | null {
+  if (req.id !== undefined) {
+    const connectorId = fallbackConnectorOf(req.id);
+    return connectorId === undefined ? null : { connectorId };
+  }
+  const matches = (req.chargingProfilePurpose === undefined || req.chargingProfilePurpose === 'TxDefaultProfile') && (req.stackLevel === undefined || req.stackLevel === 0);
+  if (!matches) return null;
+  return { connectorId: req.connectorId === 0 ? undefined : req.connectorId };
 }
 
 /** The connector whose lease fallback has this id, if it is one. */
