@@ -50,6 +50,10 @@ export class OwnLocationsService {
       // eMSPs' next date_from poll, and a PUT older than what an eMSP holds is dropped by it.
       const previous = await this.objects.get('locations', owner, id, '', tx, true);
       body.last_updated = processedAt(later(body.last_updated, previous?.data.last_updated));
+      const mappedBefore: EvseMapping[] = (await tx.query(`SELECT station_id, connector_id, evse_uid FROM ocpi_own_evse WHERE location_id = $1`, [id])).map(
+        (r: { station_id: string; connector_id: number; evse_uid: string }) => ({ evseUid: r.evse_uid, stationId: r.station_id, connectorId: r.connector_id }),
+      );
+      keepLiveStatuses(body, previous?.data, mappedBefore, evses);
       await this.objects.upsert(tx, { module: 'locations', ...owner, objectId: id, objectType: '', data: body, sourceVersion: '2.2.1' }, parseDateTime(String(body.last_updated))!);
       await tx.query(`DELETE FROM ocpi_own_evse WHERE location_id = $1`, [id]);
       for (const m of evses) {
@@ -90,6 +94,30 @@ export class OwnLocationsService {
     this.logger.debug({ stationId: e.stationId, connectorId: e.connectorId, locationId, evseUid, status }, 'own EVSE status changed');
     return { spec: LOCATIONS, path: { owner: party, objectId: locationId, evseUid }, method: 'PATCH', body: patch, stored: merged.location, correlationId };
   }
+}
+
+/**
+ * A re-sent description file (a nightly sync) carries stale EVSE statuses, often AVAILABLE: written
+ * and broadcast as given, they would send drivers to chargers that are CHARGING or OUTOFORDER until
+ * the next status notification. The stored status wins for an EVSE still mapped to the connector it
+ * was mapped to, as status notifications keep that one live. The file's status is taken for a new
+ * EVSE, an unmapped one (nothing live updates it), a remapped one (the stored status is another
+ * connector's), and for REMOVED either way: status notifications never set it, the operator does.
+ */
+function keepLiveStatuses(body: Json, stored: Json | undefined, before: EvseMapping[], after: EvseMapping[]): void {
+  const storedEvses = new Map(((stored?.evses as Json[] | undefined) ?? []).map((e) => [e.uid, e]));
+  const sameConnector = (uid: unknown) => {
+    const was = before.find((m) => m.evseUid === uid);
+    const is = after.find((m) => m.evseUid === uid);
+    return !!was && !!is && was.stationId === is.stationId && was.connectorId === is.connectorId;
+  };
+  if (!Array.isArray(body.evses)) return;
+  body.evses = (body.evses as Json[]).map((evse) => {
+    const live = storedEvses.get(evse.uid);
+    if (!live || typeof live.status !== 'string' || !sameConnector(evse.uid)) return evse;
+    if (evse.status === 'REMOVED' || live.status === 'REMOVED') return evse;
+    return { ...evse, status: live.status };
+  });
 }
 
 /** The later of two OCPI DateTimes (a value that is not one loses). */
