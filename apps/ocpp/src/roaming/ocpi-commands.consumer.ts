@@ -8,12 +8,11 @@ import type { OcppConfig } from '../config.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandService } from '../commands/command.service.js';
 import { CommandDrain } from '../connection/command-drain.js';
-import { idTagRef } from '../log-redaction.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
 import { ocpiCommandMsLeft } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
-import { RemoteStartRepository } from '../transactions/remote-start.repository.js';
+import { RemoteStartTracker } from '../transactions/remote-start.tracker.js';
 
 /** Tries of writing a command's result (its settle row and outbox event), and the waits between them. */
 const REPORT_RETRY_MS = [1_000, 5_000];
@@ -36,7 +35,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     private readonly drain: CommandDrain,
     private readonly authorization: AuthorizationService,
     private readonly outbox: OutboxWriter,
-    private readonly remoteStarts: RemoteStartRepository,
+    private readonly remoteStarts: RemoteStartTracker,
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -129,31 +128,17 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     // a command that arrived just in time must not reach the charger, queued, long after it.
     const leftMs = this.msLeft(command);
     if (leftMs <= 0) {
-      if (call.action === 'RemoteStartTransaction') await this.notCommanded(command.stationId, String(call.payload['idTag']));
+      if (call.action === 'RemoteStartTransaction') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']));
       return this.tooLate(command)!;
     }
     const timeoutMs = Math.min(this.config.OCPP_CALL_TIMEOUT_MS, Math.ceil(leftMs));
     const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload, timeoutMs });
     const result = ocpiResultOf(call.action, reply);
-    // Only a start the charger surely did not carry out (REJECTED, FAILED, NOT_SUPPORTED; not a
-    // TIMEOUT, which it may have acted on) gives its token back to the hub.
-    if (call.action === 'RemoteStartTransaction' && result !== 'ACCEPTED' && result !== 'TIMEOUT') await this.notCommanded(command.stationId, String(call.payload['idTag']));
+    // Only a start the charger surely did not carry out (FAILED, NOT_SUPPORTED; not a TIMEOUT, which
+    // it may have acted on) gives its token back to the hub. A refusal the charger answered, in time
+    // or late, does so where every answer is recorded (RemoteStartTracker).
+    if (call.action === 'RemoteStartTransaction' && reply.status === 'error' && result !== 'TIMEOUT') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']));
     return { result, message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
-  }
-
-  /**
-   * The START_SESSION was not carried out: its token must not stay Accepted at the station without
-   * the hub, nor exempt from ConcurrentTx, for the 15 minutes its marker lives (AuthorizationService
-   * .forgetCommanded), unless another remote start of it there is still open (an accepted
-   * START_SESSION whose StartTransaction is to come: a second car's refused command must not take
-   * the first one's exemption away). Best effort: the result is reported either way.
-   */
-  private async notCommanded(stationId: string, idTag: string): Promise<void> {
-    try {
-      if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag);
-    } catch (err) {
-      this.logger.warn({ err, stationId, idTagRef: idTagRef(idTag) }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
-    }
   }
 
   /** How long a replica may still act on the command (see OCPI_COMMAND_DEADLINE_S), in ms. */

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandExecutor, mayHaveReachedCharger } from '../commands/command-executor.js';
+import { idTagRef } from '../log-redaction.js';
 import type { OcppConfig } from '../config.js';
 import { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { publishSettled } from './remote-start-events.js';
@@ -53,27 +54,30 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
     });
     this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
       const id = recorded.get(payload);
-      if (id === undefined) return;
       const accepted = (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted';
-      await this.db.transaction(async (tx) => {
-        const settled = await this.remoteStarts.answered(tx, id, accepted);
-        await publishSettled(this.outbox, tx, settled ? [settled] : []);
-      });
+      if (id !== undefined) {
+        await this.db.transaction(async (tx) => {
+          const settled = await this.remoteStarts.answered(tx, id, accepted);
+          await publishSettled(this.outbox, tx, settled ? [settled] : []);
+        });
+      }
       if (!accepted) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
     });
   }
 
   /**
-   * A refusal, also one answered after our timeout (its OCPI command reported TIMEOUT, and the
-   * consumer's own clean-up took it for a start that may have happened): an eMSP's START_SESSION
-   * marker for the tag at the station must not keep its sessions there Accepted without the hub, nor
-   * exempt from ConcurrentTx, unless another remote start of it there is still open. Best effort.
+   * A remote start the charger did not carry out — refused (also after our timeout, when its OCPI
+   * command already reported TIMEOUT), a CallError, never sent: an eMSP's START_SESSION marker for
+   * the tag at the station (AuthorizationService.rememberCommanded) must not keep its sessions there
+   * Accepted without the hub, nor exempt from ConcurrentTx, for the rest of its 15 minutes, unless
+   * another remote start of it there is still open (a second car's refused command must not take the
+   * first one's exemption away). Best effort: logged, never thrown.
    */
-  private async notCommanded(stationId: string, idTag: string): Promise<void> {
+  async notCommanded(stationId: string, idTag: string): Promise<void> {
     try {
       if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag);
     } catch (err) {
-      this.logger.warn({ err, stationId }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
+      this.logger.warn({ err, stationId, idTagRef: idTagRef(idTag) }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }
   }
 

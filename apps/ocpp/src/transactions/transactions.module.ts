@@ -16,6 +16,6 @@ import { TransactionService } from './transaction.service.js';
 @Module({
   imports: [ConnectionModule, AuthorizationModule, ReservationsModule, PersistenceModule, StationsModule],
   providers: [TransactionRepository, TransactionOwners, TransactionService, MeterValuesService, TransactionHandlers, TransactionNotices, RemoteStartRepository, RemoteStartTracker],
-  exports: [TransactionRepository, RemoteStartRepository, TransactionNotices],
+  exports: [TransactionRepository, RemoteStartRepository, RemoteStartTracker, TransactionNotices],
 })
 export class TransactionsModule {}
