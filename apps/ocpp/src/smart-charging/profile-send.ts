@@ -41,6 +41,13 @@ export interface SendOutcome {
  * recorded and published (`profile-outcomes.ts`). The pass around it (`limit-dispatcher.ts`)
  * decides the order and what the rest of the pass builds with.
  */
+/** A send's own time, its hook for a form accepted after our timeout, and where it reports the form it ended on (ProfileSend.send). */
+interface LateTracking {
+  sentAt: Date;
+  accepted: (form: BuiltProfile) => () => void;
+  recorded: (r: { form: BuiltProfile; reply: OcppCommandReply }) => void;
+}
+
 @Injectable()
 export class ProfileSend {
   constructor(
@@ -92,7 +99,7 @@ export class ProfileSend {
       });
     const sentAt = new Date();
     try {
-      return await this.sendForms(stationId, row, built, caps, now, forms, o, sentAt, lateAccepted, (r) => (recorded = r));
+      return await this.sendForms(stationId, row, built, caps, now, forms, o, { sentAt, accepted: lateAccepted, recorded: (r) => (recorded = r) });
     } finally {
       settled();
     }
@@ -106,9 +113,7 @@ export class ProfileSend {
     now: Date,
     forms: Forms,
     o: { ctx?: StationContext; renewal: boolean },
-    sentAt: Date,
-    lateAccepted: (form: BuiltProfile) => () => void,
-    recording: (r: { form: BuiltProfile; reply: OcppCommandReply }) => void,
+    late: LateTracking,
   ): Promise<SendOutcome> {
     let attempt = built;
     let capRefused = false;
@@ -117,7 +122,7 @@ export class ProfileSend {
     let wholeAmperes = false;
     // `own`: a form of the row itself (a cap's share sent for it is not: `lateAcceptCounts`).
     const trySend = async (form: BuiltProfile, own = true) => {
-      const tried = await sendWithWholeAmperes(form, (b) => this.caller.setProfile(stationId, b, o.ctx, own ? lateAccepted(b) : undefined));
+      const tried = await sendWithWholeAmperes(form, (b) => this.caller.setProfile(stationId, b, o.ctx, own ? late.accepted(b) : undefined));
       attempt = tried.sent;
       wholeAmperes ||= tried.wholeAmperes;
       return tried.reply;
@@ -178,8 +183,8 @@ export class ProfileSend {
     }
     if (wholeAmperes) await this.stations.learnCapabilities(stationId, { wholeAmperesOnly: true });
     if (reply.status === 'error' && reply.code === 'Superseded') return { capRefused, zeroRefused, onlyStackLevelZero, wholeAmperes }; // a newer profile took its place in the queue
-    const { recorded, stale } = await this.outcomes.record(stationId, row, attempt, reply, o.renewal, sentAt);
-    recording({ form: attempt, reply });
+    const { recorded, stale } = await this.outcomes.record(stationId, row, attempt, reply, o.renewal, late.sentAt);
+    late.recorded({ form: attempt, reply });
     // Carried by the plans, nothing went for the cap: its form (a planned connector's share, never sent)
     // is neither checked nor carried into a running transaction, where its TxProfile would replace the
     // connector's own, lower one. The cap's other shares taken go to their running transactions.
