@@ -36,8 +36,9 @@ export class StationHandlers implements OnModuleInit {
         if (conf.status === 'Accepted') await this.lifecycle.accepted(ctx, { bootChanged: changedAtBoot.get(ctx) ?? true });
       },
     );
+    // Answered at once: in a reconnect storm the pool is the boots', and an unanswered Heartbeat makes chargers reconnect.
     this.dispatcher.handle('Heartbeat', async (_req, ctx, call) => {
-      await this.stations.heartbeat(ctx.stationId, call.receivedAt);
+      this.stations.heartbeat(ctx.stationId, call.receivedAt);
       return { currentTime: new Date().toISOString() };
     });
     this.dispatcher.handle('StatusNotification', async (req, ctx, call) => {

@@ -7,13 +7,13 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
-import { CommitBatcher } from '../persistence/commit-batcher.js';
 import type { StationContext } from '../connection/station-context.js';
 import { forgetReplacedUnit } from '../operator-profiles/operator-profiles.repository.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
 import { parseOcppTime, statusTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
+import { LastSeenWriter } from './last-seen.js';
 import { rereadAtBoot } from './reboot-reread.js';
 import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
@@ -30,11 +30,12 @@ const CLOCK_ISSUE = {
 
 /**
  * Station lifecycle rules: boot registration, liveness, connector statuses, firmware and
- * diagnostics progress. Each answer is sent only after its data and events are committed.
+ * diagnostics progress. Each answer is sent only after its data and events are committed; a
+ * Heartbeat carries none (its last-seen time is ours, see LastSeenWriter).
  */
 @Injectable()
 export class StationService {
-  private readonly heartbeats: CommitBatcher<{ stationId: string; at: Date }, void>;
+  private readonly lastSeen: LastSeenWriter;
   /** A charger whose clock stays unset stamps every status so: logged per station and interval, not per status. */
   private readonly unsetClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
   /**
@@ -88,16 +89,10 @@ export class StationService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly configuration: StationConfigurationRepository,
   ) {
-    this.heartbeats = new CommitBatcher<{ stationId: string; at: Date }, void>(
-      db,
-      async (items, tx) => {
-        const latest = new Map<string, Date>();
-        for (const i of items) latest.set(i.stationId, i.at);
-        const ids = [...latest.keys()].sort();
-        await this.stations.touch(tx, ids, ids.map((id) => latest.get(id)!));
-        return items.map(() => undefined);
-      },
-      { maxBatch: 1000, concurrency: 1 },
+    // One statement in autocommit: a transaction around it only added two round trips.
+    this.lastSeen = new LastSeenWriter(
+      (ids, at) => this.stations.touch(this.db.manager, ids, at),
+      (err, stations) => this.logger.warn({ err, stations }, 'last-seen times of heartbeats not stored; the next heartbeats bring newer ones'),
     );
   }
 
@@ -151,8 +146,9 @@ export class StationService {
     return { response: { status, currentTime: new Date().toISOString(), interval }, changed };
   }
 
-  async heartbeat(stationId: string, now: Date): Promise<void> {
-    await this.heartbeats.submit({ stationId, at: now });
+  /** Records the station as seen; its write never delays the answer (LastSeenWriter). */
+  heartbeat(stationId: string, now: Date): void {
+    this.lastSeen.seen(stationId, now);
   }
 
   /**
