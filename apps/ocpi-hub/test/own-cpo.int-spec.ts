@@ -81,7 +81,7 @@ describe('own CPO party: locations from ocpp events, OCPP Authorize over the bus
       const token = sampleToken221({ uid: 'RFID-SLOW', countryCode: 'FR', partyId: 'SLW' });
       expect((await slow.fetchJson('PUT', `${slow.hubUrl('tokens', 'RECEIVER')}/FR/SLW/RFID-SLOW?type=RFID`, token)).body.status_code).toBe(1000);
       const reply = await nc.request(`${hub.t.prefix}.${OCPI_TOKEN_AUTHORIZE_SUBJECT}`, JSON.stringify({ uid: 'RFID-SLOW', tokenType: 'RFID', stationId: 'CP-1' }), { timeout: 4_000 });
-      expect(OcpiTokenAuthorizeReplyV1.parse(reply.json())).toMatchObject({ allowed: 'ALLOWED', authorizationReference: expect.any(String) });
+      expect(OcpiTokenAuthorizeReplyV1.parse(reply.json())).toMatchObject({ allowed: 'ALLOWED', authorizationReference: expect.any(String), decidedOnTimeout: true });
     } finally {
       // The other tests' unknown tokens are not asked of this slow eMSP.
       if (agreementId) await hub.api('DELETE', `agreements/${agreementId}`);

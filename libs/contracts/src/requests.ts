@@ -139,6 +139,14 @@ export const OcpiTokenAuthorizeReplyV1 = z.strictObject({
   authorizationReference: NonEmptyString.optional(),
   /** The eMSP's message for the driver. */
   info: OcpiDisplayText.optional(),
+  /**
+   * Set when no eMSP answered in time and the agreement's on-timeout policy decided (`allowed` is
+   * the hub's, not the eMSP's). Asked again moments later (the StartTransaction after the
+   * Authorize), the same slow eMSP would most likely make the charger wait the whole deadline again
+   * for the same policy answer, so the ocpp service may reuse an allow so decided for a few minutes.
+   * Absent from replies of hubs before it was added; optional for that reason.
+   */
+  decidedOnTimeout: z.literal(true).optional(),
 });
 export type OcpiTokenAuthorizeReply = z.infer<typeof OcpiTokenAuthorizeReplyV1>;
 

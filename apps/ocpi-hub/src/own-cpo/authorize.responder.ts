@@ -55,6 +55,11 @@ export class AuthorizeResponder implements OnApplicationBootstrap {
     const info = OcpiDisplayText.safeParse(result.info.info);
     const reference = authorizationReference(result.info);
     this.logger.info({ uidRef: personalDataRef(request.uid), stationId: request.stationId, allowed: result.info.allowed }, 'roaming token authorised for own station');
-    return { allowed: result.info.allowed, ...(reference ? { authorizationReference: reference } : {}), ...(info.success ? { info: info.data } : {}) };
+    return {
+      allowed: result.info.allowed,
+      ...(reference ? { authorizationReference: reference } : {}),
+      ...(info.success ? { info: info.data } : {}),
+      ...(result.onTimeout ? { decidedOnTimeout: true as const } : {}),
+    };
   }
 }

@@ -34,7 +34,8 @@ export interface AuthorizeRequest {
 }
 
 export type AuthorizeResult =
-  | { kind: 'answer'; info: AuthorizationInfo; emsp?: PartyRef }
+  /** `onTimeout`: the owner did not answer in time and its agreement's rtaOnTimeout decided. */
+  | { kind: 'answer'; info: AuthorizationInfo; emsp?: PartyRef; onTimeout?: true }
   | { kind: 'unknown' };
 
 interface Candidate {
@@ -118,9 +119,9 @@ export class RtaService {
         const reference = randomUUID();
         const emsp = { countryCode: owner.party.countryCode, partyId: owner.party.partyId };
         await this.remember(r, emsp, reference, contractIdOf(known.find((k) => partyKey(k) === partyKey(emsp))?.data));
-        return { kind: 'answer', info: this.hubAnswer(r, 'ALLOWED', emsp, known[0], reference), emsp };
+        return { kind: 'answer', info: this.hubAnswer(r, 'ALLOWED', emsp, known[0], reference), emsp, onTimeout: true };
       }
-      return { kind: 'answer', info: this.hubAnswer(r, 'NOT_ALLOWED', { countryCode: owner.party.countryCode, partyId: owner.party.partyId }, known[0]) };
+      return { kind: 'answer', info: this.hubAnswer(r, 'NOT_ALLOWED', { countryCode: owner.party.countryCode, partyId: owner.party.partyId }, known[0]), onTimeout: true };
     }
     return { kind: 'unknown' };
   }

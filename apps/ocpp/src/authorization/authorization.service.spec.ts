@@ -18,19 +18,19 @@ const redisDown = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1
 function memoryRedis(): Partial<Redis> {
   const store = new Map<string, string>();
   return {
-    set: async (k: string, v: string) => (store.set(k, v), 'OK'),
+    set: async (k: string, v: string, ...args: unknown[]) => (args.includes('NX') && store.has(k) ? null : (store.set(k, v), 'OK')),
     get: async (k: string) => store.get(k) ?? null,
     del: async (...keys: string[]) => keys.filter((k) => store.delete(k)).length,
   } as unknown as Partial<Redis>;
 }
 
-/** The service with an unknown local tag (so roaming is asked), a hub answering `reply`, and the given Redis. */
-function service(reply: () => Promise<unknown>, redis: Partial<Redis>) {
+/** The service with an unknown local tag (so roaming is asked), a hub answering `reply`, and the given Redis (and configuration). */
+function service(reply: () => Promise<unknown>, redis: Partial<Redis>, conf: OcppConfig = config) {
   const tags = { find: async () => undefined, inActiveTransaction: async () => false } as unknown as IdTagRepository;
   const requester = { request: reply } as unknown as BusRequester;
   const warn = jest.fn();
   const logger = { warn } as unknown as Logger;
-  return { auth: new AuthorizationService(tags, requester, new RedisKeys(config), redis as Redis, config, logger), warn };
+  return { auth: new AuthorizationService(tags, requester, new RedisKeys(conf), redis as Redis, conf, logger), warn };
 }
 
 describe('AuthorizationService: a start is decided whatever its optional helpers do', () => {

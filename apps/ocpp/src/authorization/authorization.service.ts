@@ -10,16 +10,9 @@ import type { OcppConfig } from '../config.js';
 import { idTagRef } from '../log-redaction.js';
 import { RedisKeys } from '../redis-keys.js';
 import { IdTagRepository, type IdTagRecord } from './id-tag.repository.js';
+import { AUTH_REFERENCE_TTL_S, COMMANDED, DEFAULTED, DEFAULTED_TTL_S, HUB_ALLOWED, HUB_ALLOWED_ON_TIMEOUT, RoamingMarks } from './roaming-marks.js';
 
 export type IdTagInfo = Ocpp16.AuthorizeResponse['idTagInfo'];
-
-/**
- * How long a roaming partner's decision to allow a tag at a station (and its authorisation
- * reference) is kept for the StartTransaction that follows.
- */
-const AUTH_REFERENCE_TTL_S = 15 * 60;
-/** The allow marker of a tag an eMSP's START_SESSION named (the hub's own allow is `1`). */
-const COMMANDED = 'command';
 
 const OCPI_TO_OCPP: Record<OcpiAllowedType, IdTagInfo['status']> = {
   ALLOWED: 'Accepted',
@@ -45,14 +38,18 @@ function withRoamingExpiry(info: IdTagInfo, now: Date): IdTagInfo {
  */
 @Injectable()
 export class AuthorizationService {
+  private readonly marks: RoamingMarks;
+
   constructor(
     private readonly tags: IdTagRepository,
     private readonly requester: BusRequester,
-    private readonly keys: RedisKeys,
-    @Inject(REDIS) private readonly redis: Redis,
+    keys: RedisKeys,
+    @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.marks = new RoamingMarks(redis, keys);
+  }
 
   /**
    * The tag's current authorisation. `ConcurrentTx` when the tag is in another transaction:
@@ -74,8 +71,39 @@ export class AuthorizationService {
     const now = options.now ?? new Date();
     const local = await this.tags.find(idTag);
     if (local) return this.withConcurrentTx(stationId, idTag, this.fromLocal(local, now), options);
-    if (await this.isCommanded(stationId, idTag)) return withRoamingExpiry({ status: 'Accepted' }, now);
-    return this.withConcurrentTx(stationId, idTag, withRoamingExpiry(await this.askRoaming(stationId, idTag), now), options);
+    // Unreadable, the tag is asked of the hub as if nothing were remembered (see isCommanded).
+    const marker = await this.marks.marker(stationId, idTag).catch(() => null);
+    if (marker === COMMANDED) return withRoamingExpiry({ status: 'Accepted' }, now);
+    const decided = marker === DEFAULTED && this.acceptsByDefault() ? this.defaultedLately(stationId, idTag) : ((await this.allowedOnTimeoutLately(stationId, idTag, marker)) ?? (await this.askRoaming(stationId, idTag)));
+    return this.withConcurrentTx(stationId, idTag, withRoamingExpiry(decided, now), options);
+  }
+
+  /**
+   * The hub allowed the tag here by its agreement's on-timeout policy in the last DEFAULTED_TTL_S
+   * (HUB_ALLOWED_ON_TIMEOUT): taken again without asking, for the reason DEFAULTED is (its eMSP did
+   * not answer in time; asked again, the driver waits the whole deadline for the same answer).
+   * Older, or unreadable, undefined: the hub is asked.
+   */
+  private async allowedOnTimeoutLately(stationId: string, idTag: string, marker: string | null): Promise<IdTagInfo | undefined> {
+    if (marker !== HUB_ALLOWED_ON_TIMEOUT) return undefined;
+    const at = await this.marks.markedAt(stationId, idTag, HUB_ALLOWED_ON_TIMEOUT).catch(() => undefined);
+    if (at === undefined || Date.now() - at.getTime() > DEFAULTED_TTL_S * 1000) return undefined;
+    this.logger.info({ stationId, idTagRef: idTagRef(idTag), answer: 'Accepted' }, "no roaming decision asked: the hub allowed this tag here by its agreement's on-timeout policy in the last minutes");
+    return { status: 'Accepted' };
+  }
+
+  private acceptsByDefault(): boolean {
+    return this.config.OCPP_UNKNOWN_TOKEN_DEFAULT === 'Accepted';
+  }
+
+  /**
+   * The accepting default applied to the tag here moments ago (rememberDefaulted), taken again
+   * without asking the hub (DEFAULTED_TTL_S): the StartTransaction after its Authorize, or the card
+   * presented again. Still ConcurrentTx-checked by the caller. Logged, as the default itself was.
+   */
+  private defaultedLately(stationId: string, idTag: string): IdTagInfo {
+    this.logger.warn({ stationId, idTagRef: idTagRef(idTag), answer: 'Accepted' }, 'no roaming decision asked: the default accepted this tag here in the last minutes');
+    return { status: 'Accepted' };
   }
 
   private async withConcurrentTx(stationId: string, idTag: string, info: IdTagInfo, options: { at?: Date; connectorId?: number; concurrentTx?: boolean }): Promise<IdTagInfo> {
@@ -125,9 +153,9 @@ export class AuthorizationService {
    */
   async authorizationReference(stationId: string, idTag: string, start?: { at: Date; clockSkewS: number }): Promise<string | undefined> {
     try {
-      const reference = await this.redis.get(this.referenceKey(stationId, idTag));
+      const reference = await this.marks.reference(stationId, idTag);
       if (reference === null || start === undefined) return reference ?? undefined;
-      const commandedAt = await this.commandedAt(stationId, idTag);
+      const commandedAt = await this.marks.commandedAt(stationId, idTag);
       return commandedAt !== undefined && start.at.getTime() < commandedAt.getTime() - start.clockSkewS * 1000 ? undefined : reference;
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'roaming authorisation reference unreadable; the transaction is stored without it');
@@ -163,7 +191,7 @@ export class AuthorizationService {
     // UNKNOWN is the hub saying nobody decided (no eMSP answered in time, none reachable, the hub
     // failed): no decision, like no reply, and no refusal that would retract an earlier allow.
     if (reply.allowed === 'UNKNOWN') return this.noDecision(stationId, idTag, 'the hub reports no decision (UNKNOWN)');
-    if (reply.allowed === 'ALLOWED') await this.rememberAllowed(stationId, idTag, reply.authorizationReference);
+    if (reply.allowed === 'ALLOWED') await this.rememberAllowed(stationId, idTag, reply.authorizationReference, reply.decidedOnTimeout === true);
     else await this.forgetAllowed(stationId, idTag);
     return { status: OCPI_TO_OCPP[reply.allowed] };
   }
@@ -176,7 +204,22 @@ export class AuthorizationService {
       return { status: 'Accepted' };
     }
     this.logger.warn({ stationId, idTagRef: idTagRef(idTag), reason, answer: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT }, 'no roaming decision for an unknown token; using the default');
+    if (this.acceptsByDefault()) await this.rememberDefaulted(stationId, idTag);
     return { status: this.config.OCPP_UNKNOWN_TOKEN_DEFAULT };
+  }
+
+  /**
+   * Keeps an accepting default for the tag here (RoamingMarks.defaulted), so its StartTransaction
+   * does not wait for the hub again. A refusing default is not kept: the card presented again asks
+   * the hub, which may since have recovered. Not kept (Redis down), the next message asks the hub
+   * as before (logged).
+   */
+  private async rememberDefaulted(stationId: string, idTag: string): Promise<void> {
+    try {
+      await this.marks.defaulted(stationId, idTag);
+    } catch (err) {
+      this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'default for an undecided roaming tag not remembered; its StartTransaction asks the hub again');
+    }
   }
 
   /**
@@ -185,16 +228,16 @@ export class AuthorizationService {
    */
   private async forgetAllowed(stationId: string, idTag: string): Promise<void> {
     try {
-      await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
+      await this.marks.forget(stationId, idTag);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'earlier roaming allow not forgotten');
     }
   }
 
   /** The decision stands without being remembered: a session then just lacks its reference (logged). */
-  private async rememberAllowed(stationId: string, idTag: string, reference: string | undefined): Promise<void> {
+  private async rememberAllowed(stationId: string, idTag: string, reference: string | undefined, onTimeout: boolean): Promise<void> {
     try {
-      await this.rememberAllow(stationId, idTag, '1', reference);
+      await this.marks.allow(stationId, idTag, onTimeout ? HUB_ALLOWED_ON_TIMEOUT : HUB_ALLOWED, reference);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'roaming authorisation not remembered');
     }
@@ -208,7 +251,7 @@ export class AuthorizationService {
    */
   async rememberCommanded(stationId: string, idTag: string, reference: string | undefined): Promise<void> {
     try {
-      await this.rememberAllow(stationId, idTag, COMMANDED, reference);
+      await this.marks.allow(stationId, idTag, COMMANDED, reference);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, "remote start's token not remembered; its session is authorised by the hub");
     }
@@ -222,22 +265,10 @@ export class AuthorizationService {
    */
   async forgetCommanded(stationId: string, idTag: string): Promise<void> {
     try {
-      if ((await this.allowedMarker(stationId, idTag)) === COMMANDED) await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
+      if ((await this.marks.marker(stationId, idTag)) === COMMANDED) await this.marks.forget(stationId, idTag);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }
-  }
-
-  /**
-   * The allow marker and the reference of this allow. Without a reference (optional in OCPI, for
-   * the hub's answer and a START_SESSION alike) the reference of an earlier allow of the tag here
-   * is removed: kept, the session this allow starts would carry another authorisation's reference.
-   */
-  private async rememberAllow(stationId: string, idTag: string, marker: string, reference: string | undefined): Promise<void> {
-    await Promise.all([
-      this.redis.set(this.keys.roamingAllowed(stationId, idTag), marker, 'EX', AUTH_REFERENCE_TTL_S),
-      reference ? this.redis.set(this.referenceKey(stationId, idTag), reference, 'EX', AUTH_REFERENCE_TTL_S) : this.redis.del(this.referenceKey(stationId, idTag)),
-    ]);
   }
 
   /**
@@ -249,32 +280,17 @@ export class AuthorizationService {
    * Unreadable, the tag is asked of the hub as if not commanded.
    */
   private async isCommanded(stationId: string, idTag: string): Promise<boolean> {
-    return (await this.allowedMarker(stationId, idTag).catch(() => null)) === COMMANDED;
+    return (await this.marks.marker(stationId, idTag).catch(() => null)) === COMMANDED;
   }
 
-  /** When the tag's START_SESSION at the station was remembered (rememberCommanded), if its marker is a command's. */
-  private async commandedAt(stationId: string, idTag: string): Promise<Date | undefined> {
-    const key = this.keys.roamingAllowed(stationId, idTag);
-    const [marker, leftMs] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
-    if (marker !== COMMANDED || leftMs < 0) return undefined;
-    return new Date(Date.now() - (AUTH_REFERENCE_TTL_S * 1000 - leftMs));
-  }
-
-  /** `null` when the hub allowed nothing here lately; unreadable, the caller asks the hub as if not (its failure path reads again and logs). */
-  private async allowedMarker(stationId: string, idTag: string): Promise<string | null> {
-    return this.redis.get(this.keys.roamingAllowed(stationId, idTag));
-  }
-
+  /** The hub (or a START_SESSION) allowed the tag here lately; our own default (DEFAULTED) is no allow. */
   private async allowedLately(stationId: string, idTag: string): Promise<boolean> {
     try {
-      return (await this.allowedMarker(stationId, idTag)) !== null;
+      const marker = await this.marks.marker(stationId, idTag);
+      return marker !== null && marker !== DEFAULTED;
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'earlier roaming decision unreadable');
       return false;
     }
-  }
-
-  private referenceKey(stationId: string, idTag: string): string {
-    return this.keys.authorizationReference(stationId, idTag);
   }
 }

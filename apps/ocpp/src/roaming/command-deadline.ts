@@ -1,4 +1,4 @@
-import { OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
+import { MAX_OCPP_COMMAND_TIMEOUT_MS, OCPI_OWN_COMMAND_RESULT_DELIVERY_S, OCPI_OWN_COMMAND_TIMEOUT_S } from '@cpo/contracts';
 
 /**
  * How long after an OCPI command was requested (its `requestedAt`) a replica may still act on it,
@@ -26,4 +26,15 @@ export const OCPI_COMMAND_STALE_AFTER_S = OCPI_COMMAND_DEADLINE_S + 30;
  */
 export function ocpiCommandMsLeft(requestedAt: string, now = Date.now()): number {
   return OCPI_COMMAND_DEADLINE_S * 1000 - Math.max(0, now - Date.parse(requestedAt));
+}
+
+/**
+ * The charger call's timeout for a command with `msLeft` (> 0) before its deadline: all of it, not
+ * the station default (OCPP_CALL_TIMEOUT_MS, 30 s), which gave up on the charger with 20 s of the
+ * deadline left and reported TIMEOUT for a command the charger could still have answered in time.
+ * The deadline already keeps the result's way back to the eMSP (OCPI_OWN_COMMAND_RESULT_DELIVERY_S).
+ * A whole number of ms (the bus contract's), at most the contract's bound on any call.
+ */
+export function ocpiCommandCallTimeoutMs(msLeft: number): number {
+  return Math.min(Math.max(1, Math.ceil(msLeft)), OCPI_COMMAND_DEADLINE_S * 1000, MAX_OCPP_COMMAND_TIMEOUT_MS);
 }

@@ -11,7 +11,7 @@ function consumerWith(stopping: boolean) {
   const record = jest.fn(async () => true);
   const consumers = { register: (spec: { handler: Handler }) => (handler = spec.handler) } as unknown as ConsumerHost;
   const none = {} as never;
-  const consumer = new OcpiCommandsConsumer(consumers, { record } as never, none, none, { stopping } as never, none, none, none, none, none, none);
+  const consumer = new OcpiCommandsConsumer(consumers, { record } as never, none, none, { stopping } as never, none, none, none, none, none);
   consumer.onModuleInit();
   return { handle: (payload: unknown) => handler!({ payload }, {}), record };
 }

@@ -1,15 +1,14 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Streams, Subjects, type OcpiCommandRequested, type OcpiCommandResultType } from '@cpo/contracts';
 import { ConsumerHost, OutboxWriter } from '@cpo/messaging';
-import { APP_CONFIG, ROOT_LOGGER, UnavailableError } from '@cpo/platform';
+import { ROOT_LOGGER, UnavailableError } from '@cpo/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import type { OcppConfig } from '../config.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
 import { CommandService } from '../commands/command.service.js';
 import { CommandDrain } from '../connection/command-drain.js';
 import { ReservationRepository } from '../reservations/reservation.repository.js';
-import { ocpiCommandMsLeft } from './command-deadline.js';
+import { ocpiCommandCallTimeoutMs, ocpiCommandMsLeft } from './command-deadline.js';
 import { OcpiCommandRepository } from './ocpi-command.repository.js';
 import { ocpiReservationIdOf, ocpiResultOf, ocppCallFor } from './ocpi-command.mapping.js';
 import { RemoteStartTracker } from '../transactions/remote-start.tracker.js';
@@ -37,7 +36,6 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     private readonly outbox: OutboxWriter,
     private readonly remoteStarts: RemoteStartTracker,
     private readonly db: DataSource,
-    @Inject(APP_CONFIG) private readonly config: OcppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -124,14 +122,15 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     if ('result' in call) return { result: call.result, message: call.message };
     // Before the call: a charger may send its Authorize (AuthorizeRemoteTxRequests) before its answer.
     if (call.action === 'RemoteStartTransaction') await this.authorization.rememberCommanded(command.stationId, String(call.payload['idTag']), command.authorizationReference);
-    // The charger gets only what is left of the deadline (the reservation lookups above took some):
-    // a command that arrived just in time must not reach the charger, queued, long after it.
+    // The charger gets what is left of the deadline (the reservation lookups above took some): a
+    // command that arrived just in time must not reach the charger, queued, long after it, and one
+    // with time left must not be given up on earlier (ocpiCommandCallTimeoutMs).
     const leftMs = this.msLeft(command);
     if (leftMs <= 0) {
       if (call.action === 'RemoteStartTransaction') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']));
       return this.tooLate(command)!;
     }
-    const timeoutMs = Math.min(this.config.OCPP_CALL_TIMEOUT_MS, Math.ceil(leftMs));
+    const timeoutMs = ocpiCommandCallTimeoutMs(leftMs);
     const reply = await this.ocpp.send(command.stationId, { action: call.action, payload: call.payload, timeoutMs });
     const result = ocpiResultOf(call.action, reply);
     // Only a start the charger surely did not carry out (FAILED, NOT_SUPPORTED; not a TIMEOUT, which
