@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { devDefault, env, loadConfig, platformEnvShape } from '@cpo/platform';
 import { z } from 'zod';
+import { proxyRange } from './connection/client-address.js';
 
 /**
  * What happens to a charger whose identity is not registered:
@@ -106,6 +107,28 @@ export function loadOcppConfig(source: NodeJS.ProcessEnv = process.env) {
         ),
         /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy for profile-2 stations. */
         OCPP_TRUST_PROXY_TLS: env.bool().default(false),
+        /**
+         * Proxies whose `X-Forwarded-For` is believed (comma-separated IPv4/IPv6 addresses or CIDRs):
+         * a charger's address is the socket's peer unless that is one of them, then the rightmost
+         * hop that is not (client-address.ts). Password checks are told apart by that address, so
+         * guesses from one source cannot keep a station's charger out. Empty: the header is ignored
+         * (anyone could write it); behind a balancer or Ingress that hides the chargers' addresses,
+         * every charger then shares the proxy's.
+         */
+        OCPP_TRUSTED_PROXIES: z
+          .string()
+          .default('')
+          .transform((v, ctx) =>
+            v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map((entry) => {
+                const range = proxyRange(entry);
+                if (range === undefined) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)` });
+                return range ?? entry;
+              }),
+          ),
         /**
          * Identifies this replica in presence records and events (default: host name + pid). On
          * Kubernetes that is the pod name and pid 1, the same after a container restart: the

@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -13,6 +14,7 @@ import { StationKeysRepository } from '../stations/station-keys.repository.js';
 import { StationRepository, type RejectedFrame, type StationAdmission } from '../stations/station.repository.js';
 import { PasswordVerifier } from '../stations/password.js';
 import { VERIFIED_KEY_MEMORY, type VerifiedKeyMemory } from '../stations/shared-password-memory.js';
+import { clientAddress, trustedProxies } from './client-address.js';
 import { withoutNul } from './core-fields.js';
 import { credentialsFingerprint, identityFromPath } from './identity.js';
 import { Ocpp16Dispatcher } from './ocpp16-dispatcher.js';
@@ -48,6 +50,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private readonly rejectedFrames: CommitBatcher<RejectedFrame, void>;
   private readonly sessionSettings: SessionSettings;
   private readonly sessionHooks: SessionHooks;
+  private readonly trustedProxies: BlockList;
   private server?: Server;
   /** Set when shutdown starts: upgrades are refused from then on (see onModuleDestroy). */
   private draining = false;
@@ -76,6 +79,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     keys: StationKeysRepository,
   ) {
     this.passwords = new PasswordVerifier(undefined, sharedKeys);
+    this.trustedProxies = trustedProxies(config.OCPP_TRUSTED_PROXIES);
     this.admitter = new StationAdmitter(stations, keys, this.passwords, config, logger);
     // One settings and one hooks object for every session, not a copy (and two closures) each.
     this.sessionSettings = {
@@ -157,7 +161,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     };
     let admission: Admission;
     try {
-      admission = await this.admitter.admit(stationId, req);
+      admission = await this.admitter.admit(stationId, req, this.clientAddress(req) ?? '');
     } catch (err) {
       // Too many password checks waiting (someone guessing keys): the charger retries later.
       if (err instanceof UnavailableError) return refuse(503, err.message, 'busy');
@@ -204,7 +208,7 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
     );
     session.credentials = credentialsFingerprint(station);
     this.metrics.connectionEvents.inc({ event: 'accepted' });
-    const remote = String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() || req.socket.remoteAddress;
+    const remote = this.clientAddress(req);
     try {
       await this.registry.attach(session, remote);
     } catch (err) {
@@ -213,6 +217,11 @@ export class OcppGateway implements OnApplicationBootstrap, OnModuleDestroy, OnA
       return;
     }
     if (registration === 'Accepted') void this.lifecycle.connected(session);
+  }
+
+  /** The charger's address: `X-Forwarded-For` only from a trusted proxy (OCPP_TRUSTED_PROXIES). */
+  private clientAddress(req: IncomingMessage): string | undefined {
+    return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trustedProxies);
   }
 
   private refuseDraining(socket: Duplex): void {

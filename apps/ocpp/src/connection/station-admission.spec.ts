@@ -54,6 +54,25 @@ describe('StationAdmitter under load and guessing', () => {
     }
   });
 
+  it("a guess kept in flight from one address does not turn away the station's charger at another", async () => {
+    const hangs = { on: false };
+    const { admitter, release, station } = setup(hangs);
+    station('CP-v');
+    expect(await admitter.admit('CP-v', request('CP-v', 'guess-1'), '198.51.100.66')).toMatchObject({ ok: false, status: 401 });
+    hangs.on = true;
+    const guess = admitter.admit('CP-v', request('CP-v', 'guess-2'), '198.51.100.66');
+    await tick();
+    const charger = admitter.admit('CP-v', request('CP-v', 'CP-v-key'), '203.0.113.10').catch((err: unknown) => err);
+    // The same address again waits for its own check first.
+    await expect(admitter.admit('CP-v', request('CP-v', 'guess-3'), '198.51.100.66')).rejects.toBeInstanceOf(UnavailableError);
+    while (release.length > 0) {
+      release.splice(0).forEach((r) => r());
+      await tick();
+    }
+    expect(await charger).toMatchObject({ ok: true });
+    expect(await guess).toMatchObject({ ok: false, status: 401 });
+  });
+
   it('a pending key is still tried after the current key failed in the same upgrade (its class is read once, before)', async () => {
     const { admitter, station } = setup({ on: false });
     station('CP-rot', { pendingPasswordHash: hashOf('CP-new-rot') });

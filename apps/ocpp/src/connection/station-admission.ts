@@ -31,14 +31,18 @@ export class StationAdmitter {
     private readonly logger: Logger,
   ) {}
 
-  async admit(stationId: string, req: IncomingMessage): Promise<Admission> {
+  /**
+   * `source`: the client's address (client-address.ts; '' unknown). Password checks are told apart
+   * by it, so a guesser's checks of this identity cannot turn away its charger's (password-sources.ts).
+   */
+  async admit(stationId: string, req: IncomingMessage, source = ''): Promise<Admission> {
     const offered = basicCredentials(req.headers.authorization);
     const credentials = offered?.user === stationId ? offered : undefined;
     // Under a storm, an upgrade whose check would meet a full queue is refused before it costs a
     // station read and a Redis round trip (each did, and the refusals alone starved the checks).
     // Only one that offers this identity's credentials can need a check; an unknown identity so
     // refused is answered 404 once the queue has room.
-    if (credentials && !this.passwords.mayCheck(stationId, credentials.password)) throw new UnavailableError(BUSY);
+    if (credentials && !this.passwords.mayCheck(stationId, credentials.password, source)) throw new UnavailableError(BUSY);
     let station = await this.stations.admission(stationId);
     if (!station) {
       const registered = await this.registerUnknown(stationId, req);
@@ -49,7 +53,7 @@ export class StationAdmitter {
     if (station.passwordHash === null) {
       // A first key still pending (RebootRequired, or an answer lost) is taken into service by its
       // first use, as a rotated one is below: otherwise it would never count.
-      const promoted = credentials && (await this.checked(credentials.password, stationId, (attempt) => this.withPendingKey(station, attempt)));
+      const promoted = credentials && (await this.checked(credentials.password, stationId, source, (attempt) => this.withPendingKey(station, attempt)));
       if (promoted) return { ok: true, station: promoted };
       if (station.securityProfile > 0) return { ok: false, status: 401, reason: 'no password is set for this station yet' };
       return { ok: true, station };
@@ -63,7 +67,7 @@ export class StationAdmitter {
       return { ok: false, status: 401, reason: 'Basic credentials for this identity are required' };
     }
     const stored = station.passwordHash;
-    const admitted = await this.checked(credentials.password, stationId, async (attempt) =>
+    const admitted = await this.checked(credentials.password, stationId, source, async (attempt) =>
       (await this.passwords.verify(stored, credentials.password, attempt)) ? station : this.withPendingKey(station, attempt),
     );
     if (admitted) return { ok: true, station: admitted };
@@ -71,8 +75,13 @@ export class StationAdmitter {
   }
 
   /** One attempt over the station's keys, its outcome settled once (suspect class, memory by identity). */
-  private async checked(password: Buffer, stationId: string, over: (attempt: CheckAttempt) => Promise<StationAdmission | undefined>): Promise<StationAdmission | undefined> {
-    const attempt = this.passwords.attempt(stationId, password);
+  private async checked(
+    password: Buffer,
+    stationId: string,
+    source: string,
+    over: (attempt: CheckAttempt) => Promise<StationAdmission | undefined>,
+  ): Promise<StationAdmission | undefined> {
+    const attempt = this.passwords.attempt(stationId, password, source);
     const admitted = await over(attempt);
     this.passwords.settle(attempt, admitted !== undefined);
     return admitted;

@@ -88,7 +88,8 @@ export const MAX_SUSPECT_IDENTITIES = 100_000;
  * Identities with a recent failed check: their checks are suspect (CheckSlots). Nothing more: a
  * password is never refused unhashed for an identity's failures (a penalty per identity once did,
  * doubling to 5 min, and anyone who knew a charger's identity kept its right key out with a guess
- * per window). Guessing is bounded by the suspect share of the runs and one check per key at once.
+ * per window). Guessing is bounded by the suspect share of the runs and the checks per key at once
+ * (one per address, a few in all: password-sources.ts).
  * Only failures that cost a scrypt run count (a charger retrying its wrong key is answered from
  * memory). A success clears it.
  */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { UnavailableError } from '@cpo/platform';
 import { CheckSlots, RecentFailures, retryAfterSeconds, Throughput } from './password-gate.js';
+import { GoodSources, KeyChecks } from './password-sources.js';
 import { NO_SHARED_MEMORY, type VerifiedKeyMemory } from './shared-password-memory.js';
 
 type Scrypt = (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -58,6 +58,10 @@ export function candidatesFor(form: string | undefined, password: Buffer): strin
 export interface CheckAttempt {
   readonly identity: string;
   readonly password: Buffer;
+  /** The client address ('' when unknown): checks of a key are told apart by it (KeyChecks). */
+  readonly source: string;
+  /** The source presented this identity's right key lately (GoodSources): never suspect. */
+  readonly known: boolean;
   readonly suspect: boolean;
   /** Set when a scrypt run answered (not memory): only such a failure counts against the identity. */
   hashed: boolean;
@@ -68,12 +72,6 @@ export interface VerifierOptions {
   random?: () => number;
 }
 
-/**
- * Different passwords checked at once against one stored hash (one station's key). A charger needs
- * one; guesses beyond it are refused at once, so guessing one station's key cannot fill the queue
- * every other charger's first check after a restart waits in (they got 503 for as long as it lasted).
- */
-const MAX_CHECKS_PER_KEY = 1;
 /** Outcomes remembered of each kind, beyond which the memory of that kind starts over. */
 export const MAX_REMEMBERED_OUTCOMES = 100_000;
 
@@ -85,8 +83,9 @@ export const MAX_REMEMBERED_OUTCOMES = 100_000;
  * A new hash (key rotated) makes a new digest. Successes are also shared with the other replicas
  * (`shared`, Redis), so a charger reaching a replica that has not seen it costs no scrypt run either;
  * this replica's memory is asked first (no round trip for a charger it knows). Both memories are
- * asked before the per-key limit, so a guesser holding a station's check slot cannot turn away its
- * charger once any replica verified it. New passwords (someone guessing) queue for a
+ * asked before the per-key limits, so a guesser holding a station's check slots cannot turn away its
+ * charger once any replica verified it; one not remembered is still checked, as the limits are per
+ * source (password-sources.ts). New passwords (someone guessing) queue for a
  * bounded number of scrypt runs, so guessing cannot take the thread pool from the rest of the
  * service; when too many wait, a check fails fast with UnavailableError. An identity whose check
  * failed is suspect: its checks get a bounded share of the queue and of the runs (password-gate.ts),
@@ -105,10 +104,11 @@ export class PasswordVerifier {
   private readonly admitted = new Set<string>();
   /** Checks under way by digest: the same password again (a charger retrying its upgrade) joins its check. */
   private readonly checking = new Map<string, Promise<boolean>>();
-  /** Checks under way per stored hash (see MAX_CHECKS_PER_KEY). */
-  private readonly checksPerKey = new Map<string, number>();
+  /** Checks under way per stored hash and source (one per source, a few per key). */
+  private readonly keyChecks = new KeyChecks();
   private readonly slots = new CheckSlots();
   private readonly recentFailures: RecentFailures;
+  private readonly goodSources: GoodSources;
   private readonly throughput: Throughput;
   private readonly random: () => number;
 
@@ -119,6 +119,7 @@ export class PasswordVerifier {
     options: VerifierOptions = {},
   ) {
     this.recentFailures = new RecentFailures(options.now);
+    this.goodSources = new GoodSources(options.now);
     this.throughput = new Throughput(options.now);
     this.random = options.random ?? Math.random;
   }
@@ -128,8 +129,8 @@ export class PasswordVerifier {
    * need would be refused anyway (queue full for its class), so it is refused before the station is
    * read and Redis asked; a password this replica admitted for the identity needs no check.
    */
-  mayCheck(identity: string, password: Buffer): boolean {
-    return this.admitted.has(identityDigest(identity, password)) || this.slots.hasRoom(this.recentFailures.suspect(identity));
+  mayCheck(identity: string, password: Buffer, source = ''): boolean {
+    return this.admitted.has(identityDigest(identity, password)) || this.slots.hasRoom(this.attempt(identity, password, source).suspect);
   }
 
   /** Seconds a refused charger is told to wait: the backlog at the recent rate, jittered. */
@@ -137,15 +138,23 @@ export class PasswordVerifier {
     return retryAfterSeconds(this.slots.backlog, this.throughput.perSecond(), this.random());
   }
 
-  attempt(identity: string, password: Buffer): CheckAttempt {
-    return { identity, password, suspect: this.recentFailures.suspect(identity), hashed: false };
+  /** `source`: the client address ('' when unknown, as for the admin API). */
+  attempt(identity: string, password: Buffer, source = ''): CheckAttempt {
+    const known = this.goodSources.has(identity, source);
+    return { identity, password, source, known, suspect: !known && this.recentFailures.suspect(identity), hashed: false };
   }
 
   settle(attempt: CheckAttempt, ok: boolean): void {
     if (ok) {
       this.recentFailures.succeeded(attempt.identity);
+      this.goodSources.add(attempt.identity, attempt.source);
       this.remember(this.admitted, identityDigest(attempt.identity, attempt.password));
-    } else if (attempt.hashed) this.recentFailures.failed(attempt.identity);
+    } else if (attempt.hashed) {
+      this.recentFailures.failed(attempt.identity);
+      // A guesser behind the charger's own address (a shared NAT, or every charger behind a balancer
+      // with no trusted proxy configured) gets one unsuspected guess per charger success, not more.
+      this.goodSources.forget(attempt.identity, attempt.source);
+    }
   }
 
   /**
@@ -174,16 +183,12 @@ export class PasswordVerifier {
       this.remember(this.successes, digest);
       return true;
     }
-    const perKey = this.checksPerKey.get(stored) ?? 0;
-    if (perKey >= MAX_CHECKS_PER_KEY) throw new UnavailableError("a password check for this station's key is in progress; try again shortly");
-    this.checksPerKey.set(stored, perKey + 1);
+    const leave = this.keyChecks.enter(stored, attempt?.source ?? '', attempt?.known ?? false);
     let ok: boolean;
     try {
       ok = await this.check(stored, password, digest, attempt?.suspect ?? false);
     } finally {
-      const left = (this.checksPerKey.get(stored) ?? 1) - 1;
-      if (left > 0) this.checksPerKey.set(stored, left);
-      else this.checksPerKey.delete(stored);
+      leave();
     }
     if (attempt) attempt.hashed = true;
     if (ok) await this.shared.remember(stored, password);
