@@ -7,7 +7,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 /**
  * Reconnect storm under guessing (security profile 1): one guess per station, spread over ~300
- * identities (station ids are printed on chargers). The one-check-per-key limit stops guesses at one
+ * identities (station ids are printed on chargers). The per-key limits (one per address, four in all) stop guesses at one
  * station only; the identities' failures make their next guesses suspect (a quarter of the queue,
  * one run at once), so honest first checks keep their place.
  */
