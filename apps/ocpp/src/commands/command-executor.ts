@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OcppCommandErrorCode, type OcppCommandReply, type OcppCommandRequest } from '@cpo/contracts';
+import type { OcppCommandReply, OcppCommandRequest } from '@cpo/contracts';
 import { ReplyNotSentError } from '@cpo/messaging';
 import { DomainError, KeyedTurns, ROOT_LOGGER } from '@cpo/platform';
-import { isCsAction16, validateRequest16, type CsAction16, type JsonObject, type ValidationError16 } from '@cpo/ocpp-protocol';
+import { isCsAction16, validateRequest16, type CsAction16, type JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { CallOutcome } from '../connection/outbound-calls.js';
 import type { StationContext } from '../connection/station-context.js';
+import { error, invalid, LocalCommandErrorCode, mayHaveReachedCharger, refusalOf, replyOf, type CallFailure } from './command-replies.js';
 import { commandRuleViolations } from './command-rules.js';
 import { limitsMayApply, stationLimitViolations, type StationLimits } from './station-limits.js';
 
@@ -20,25 +21,24 @@ export type CompleteCommand = (ctx: StationContext, payload: JsonObject) => Prom
  * (its result is ignored: the payload is not changed after validation).
  */
 export type BeforeCommand = (ctx: StationContext, payload: JsonObject) => Promise<unknown>;
+/**
+ * How an outcome reached a hook: `late`, the charger's answer after the timeout its caller was told,
+ * whose failure hooks ran for that timeout already (as "may have acted").
+ */
+export interface HookTiming {
+  late?: true;
+}
 /** Runs after the charger answered with a CallResult; records what the answer means for our state. */
-export type AfterCommand = (ctx: StationContext, payload: JsonObject, answer: JsonObject) => Promise<void>;
+export type AfterCommand = (ctx: StationContext, payload: JsonObject, answer: JsonObject, timing?: HookTiming) => Promise<void>;
 /** The limits a station reported (its stored configuration, on any replica), or undefined when none are known. */
 export type StationLimitsOf = (stationId: string) => Promise<StationLimits | undefined>;
-/** The outcomes of a CALL that got no CallResult. */
-export type CallFailure = Exclude<CallOutcome, { kind: 'result' }>;
 /**
- * Whether the charger may have received (and acted on) a CALL that got no CallResult we accept: no
- * answer in time to the call in flight, the socket closed with the call possibly delivered, or a
- * CALLRESULT malformed or breaking its schema (it answered, perhaps having acted). A CallError or a
- * call never sent (offline, queue full, replaced, refused by our own checks, queued when the socket
- * closed or still queued at its deadline) left nothing with the charger.
+ * Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent);
+ * registered `late`, also for a CallError answering it after its timeout (`timing.late`).
  */
-export function mayHaveReachedCharger(failure: CallFailure): boolean {
-  if (failure.kind === 'timeout' || failure.kind === 'disconnected') return failure.unsent !== true;
-  return failure.kind === 'error' && failure.mayHaveActed === true;
-}
-/** Runs when a CALL whose before-hook ran got no CallResult (CallError, timeout, offline, never sent). */
-export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure) => Promise<void>;
+export type FailedCommand = (ctx: StationContext, payload: JsonObject, failure: CallFailure, timing?: HookTiming) => Promise<void>;
+
+export { LocalCommandErrorCode, mayHaveReachedCharger, replyOf, type CallFailure } from './command-replies.js';
 
 /**
  * Fields a completing hook may fill in, with a valid stand-in for checking a payload before it
@@ -55,16 +55,6 @@ const NOT_APPLIED_LATE = new Set<string>(['SendLocalList', 'GetLocalListVersion'
 
 /** Commands a Pending station must not get (spec §4.2.1: only configuration and triggers until Accepted). */
 const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'RemoteStopTransaction']);
-
-/** The codes this service answers beside the charger's CallError codes (the contract's list, by the names the executor used first). */
-export const LocalCommandErrorCode = {
-  QueueFull: OcppCommandErrorCode.QueueFull,
-  QueueTimeout: OcppCommandErrorCode.QueueTimeout,
-  Superseded: OcppCommandErrorCode.Superseded,
-  NotAccepted: OcppCommandErrorCode.NotAccepted,
-  Conflict: OcppCommandErrorCode.Conflict,
-  CentralSystemError: OcppCommandErrorCode.CentralSystemError,
-} as const;
 
 /**
  * Executes an operator or bus command on the socket this replica holds: validation, the station's
@@ -87,6 +77,8 @@ export class CommandExecutor {
   private readonly settling = new KeyedTurns();
   private readonly after = new Map<string, AfterCommand[]>();
   private readonly failed = new Map<string, FailedCommand[]>();
+  /** The failure hooks that also take a CallError arriving after the call timed out (see afterFailure). */
+  private readonly failedLate = new Map<string, FailedCommand[]>();
   private limitsOf: StationLimitsOf | undefined;
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
@@ -105,8 +97,14 @@ export class CommandExecutor {
     this.after.set(action, [...(this.after.get(action) ?? []), hook]);
   }
 
-  afterFailure(action: CsAction16, hook: FailedCommand): void {
+  /**
+   * `late`: the hook runs again for a CallError answering the call after its timeout (the charger
+   * did not act after all), with `timing.late`. Only for a hook whose CallError effects may follow
+   * its timeout's without acting twice (a row left `TimedOut` settled `Failed`).
+   */
+  afterFailure(action: CsAction16, hook: FailedCommand, options: { late?: boolean } = {}): void {
     this.failed.set(action, [...(this.failed.get(action) ?? []), hook]);
+    if (options.late) this.failedLate.set(action, [...(this.failedLate.get(action) ?? []), hook]);
   }
 
   /** Where the station limits come from (StationLimitChecks: the stored configuration, not reachable from this module). */
@@ -188,18 +186,26 @@ export class CommandExecutor {
   }
 
   /**
-   * The charger answered after the timeout its caller was told: a CallResult still says what it
-   * did, so its answer hooks run as for a timely one, in the station's answer order (the session
-   * hands on only answers to calls not overtaken by a later answer). The failure hooks already ran
-   * for the timeout (as "may have acted"); a late CallError only confirms nothing changed, and those
-   * hooks are written to run once per request: not run again. Returns whether effects are applied.
+   * The charger answered after the timeout its caller was told, in the station's answer order (the
+   * session hands on only answers to calls not overtaken by a later answer). A CallResult still says
+   * what it did: its answer hooks run as for a timely one, told it is late (the timeout's failure
+   * hooks ran already, as "may have acted"). A CallError says it did not act: the failure hooks
+   * registered `late` run with it. A broken CALLRESULT (it may have acted) tells no more than the
+   * timeout did. Returns whether effects are applied.
    */
   private lateAnswer(ctx: StationContext, action: CsAction16, payload: JsonObject, outcome: CallOutcome): boolean {
-    const hooks = this.after.get(action) ?? [];
-    if (outcome.kind !== 'result' || hooks.length === 0 || NOT_APPLIED_LATE.has(action)) return false;
+    if (NOT_APPLIED_LATE.has(action)) return false;
+    const timing: HookTiming = { late: true };
+    const effects: (() => Promise<void>)[] =
+      outcome.kind === 'result'
+        ? (this.after.get(action) ?? []).map((hook) => () => hook(ctx, payload, outcome.payload, timing))
+        : outcome.kind === 'error' && !mayHaveReachedCharger(outcome)
+          ? (this.failedLate.get(action) ?? []).map((hook) => () => hook(ctx, payload, outcome, timing))
+          : [];
+    if (effects.length === 0) return false;
     void this.settling.run(ctx.stationId, async () => {
-      for (const hook of hooks) {
-        await hook(ctx, payload, outcome.payload).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, late: true }, 'could not record the effect of a late answer'));
+      for (const effect of effects) {
+        await effect().catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId, action, late: true, outcome: outcome.kind }, 'could not record the effect of a late answer'));
       }
     });
     return true;
@@ -254,53 +260,4 @@ function payloadRefusal(action: CsAction16, payload: JsonObject): OcppCommandRep
   const checked = validateRequest16(action, payload);
   if (!checked.ok) return invalid(checked.description, checked.details);
   return refusalOf(commandRuleViolations(action, payload));
-}
-
-/** One InvalidRequest naming the first field, every violation in its details. */
-function refusalOf(violations: ValidationError16[]): OcppCommandReply | undefined {
-  if (violations.length === 0) return undefined;
-  const first = violations[0]!;
-  const more = violations.length > 1 ? ` (+${violations.length - 1} more)` : '';
-  return invalid(`${first.path} ${first.message}${more}`, { errors: violations });
-}
-
-/**
- * The reply for a call's outcome. Where the charger may have acted (mayHaveReachedCharger, the rule
- * the command's effects follow) although the code reads as a failure, the reply says so: a caller
- * such as an OCPI command must not report a refusal for what the charger may have carried out.
- * A timeout says it by its code (and older replicas would not read the flag).
- */
-export function replyOf(outcome: CallOutcome, action: string): OcppCommandReply {
-  switch (outcome.kind) {
-    case 'result':
-      return { status: 'ok', payload: outcome.payload };
-    case 'error':
-      return { status: 'error', code: outcome.code, description: outcome.description.slice(0, 1024), details: outcome.details, ...mayHaveActed(outcome) };
-    case 'timeout':
-      if (outcome.unsent) {
-        const held = outcome.behind ? ` (a ${outcome.behind} still unanswered)` : '';
-        return error(LocalCommandErrorCode.QueueTimeout, `the station was busy with earlier calls until the timeout${held}: ${action} was never sent, so the charger did not get it`);
-      }
-      return error(OcppCommandErrorCode.Timeout, `the charger did not answer ${action} in time`);
-    case 'disconnected':
-      if (outcome.unsent) return error(OcppCommandErrorCode.Offline, 'the station disconnected before the call was sent');
-      return { ...error(OcppCommandErrorCode.Offline, 'the station disconnected before answering'), ...mayHaveActed(outcome) };
-    case 'queue-full':
-      return error(LocalCommandErrorCode.QueueFull, 'too many commands are queued for this station');
-    case 'superseded':
-      return error(LocalCommandErrorCode.Superseded, 'a newer command replaced this one before it was sent');
-  }
-}
-
-function mayHaveActed(failure: CallFailure): { mayHaveActed?: true } {
-  return mayHaveReachedCharger(failure) ? { mayHaveActed: true } : {};
-}
-
-function invalid(description: string, details?: unknown): OcppCommandReply {
-  return { status: 'error', code: OcppCommandErrorCode.InvalidRequest, description: description.slice(0, 1024), details };
-}
-
-/** The contract caps a description at 1,024 characters: a longer one (a database error's message) would make a forwarded reply unreadable. */
-function error(code: string, description: string): OcppCommandReply {
-  return { status: 'error', code, description: description.slice(0, 1024) };
 }

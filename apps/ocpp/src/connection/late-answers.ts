@@ -3,11 +3,13 @@ import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import type { LateAnswer } from './outbound-calls.js';
 
 /**
- * How a late answer is logged: info when its effects were applied (our records caught up), warn
- * when they were not (the operator was told Timeout and our records may not show what the charger did).
+ * How a late answer is logged: info when its effects were applied (our records caught up, a
+ * CallError's too: the charger did not act after all), warn when they were not (the operator was
+ * told Timeout and our records may not show what the charger did). A CallError names its code.
  */
 export function lateAnswerLog(stationId: string, late: LateAnswer): { level: 'info' | 'warn'; fields: Record<string, unknown>; message: string } {
-  const fields = { stationId, uniqueId: late.uniqueId, action: late.action, lateByMs: late.lateByMs, answer: late.outcome.kind, applied: late.applied };
+  const code = late.outcome.kind === 'error' ? { code: late.outcome.code } : {};
+  const fields = { stationId, uniqueId: late.uniqueId, action: late.action, lateByMs: late.lateByMs, answer: late.outcome.kind, ...code, applied: late.applied };
   return late.applied
     ? { level: 'info', fields, message: 'answer arrived after the call timed out; its effects applied' }
     : { level: 'warn', fields, message: 'answer arrived after the call timed out; its effects not applied' };

@@ -29,9 +29,10 @@ export interface StationContext {
   call(action: string, payload: JsonObject, options?: CallOptions): Promise<CallOutcome>;
   /**
    * Remembers that we asked for `action` with TriggerMessage, so it passes the registration gate
-   * while Pending; `false` forgets it again (the charger refused the trigger).
+   * while Pending; `false` forgets it again (the charger refused the trigger). `by`: the trigger's
+   * request, so a refusal forgets only what that trigger opened (TriggeredActions).
    */
-  expectTriggered(action: string, expected?: boolean): void;
+  expectTriggered(action: string, expected?: boolean, by?: object): void;
 }
 
 /** One inbound CALL being handled. */

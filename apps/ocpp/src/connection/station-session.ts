@@ -141,8 +141,8 @@ export class StationSession implements StationContext {
     return outcome;
   }
 
-  expectTriggered(action: string, expected = true): void {
-    this.triggered.expect(action, expected);
+  expectTriggered(action: string, expected = true, by?: object): void {
+    this.triggered.expect(action, expected, by);
   }
 
   /**

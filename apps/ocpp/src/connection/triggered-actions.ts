@@ -6,22 +6,33 @@
  */
 export const TRIGGER_WINDOW_MS = 60_000;
 
-/** The actions a station's connection was asked to send with TriggerMessage, each until its window ends. */
+/**
+ * The actions a station's connection was asked to send with TriggerMessage, each until its window
+ * ends, with the ask (the trigger's request) that opened it last.
+ */
 export class TriggeredActions {
-  private readonly until = new Map<string, number>();
+  private readonly windows = new Map<string, { until: number; by?: object }>();
 
-  /** We asked for `action` (`expected`), or the charger refused the trigger (forgotten again). */
-  expect(action: string, expected = true): void {
-    if (expected) this.until.set(action, Date.now() + TRIGGER_WINDOW_MS);
-    else this.until.delete(action);
+  /**
+   * We asked for `action` (`expected`, `by` the trigger asking), or the charger refused the trigger
+   * `by` (forgotten again). A refusal closes only the window its own trigger opened: a newer trigger
+   * for the same message opened its own since (an older call's answer arriving after our timeout).
+   */
+  expect(action: string, expected = true, by?: object): void {
+    if (expected) {
+      this.windows.set(action, { until: Date.now() + TRIGGER_WINDOW_MS, ...(by ? { by } : {}) });
+      return;
+    }
+    const window = this.windows.get(action);
+    if (window && (by === undefined || window.by === undefined || window.by === by)) this.windows.delete(action);
   }
 
   /** Whether a message of `action` arriving now was asked for (a window that ended is dropped). */
   admits(action: string): boolean {
-    const expires = this.until.get(action);
-    if (expires === undefined) return false;
-    if (expires > Date.now()) return true;
-    this.until.delete(action);
+    const window = this.windows.get(action);
+    if (window === undefined) return false;
+    if (window.until > Date.now()) return true;
+    this.windows.delete(action);
     return false;
   }
 }

@@ -56,10 +56,16 @@ export class ReservationEffects implements OnModuleInit {
       const req = payload as unknown as Ocpp16.ReserveNowRequest;
       await this.reservations.settleRequested(ctx.stationId, req.reservationId, (answer as unknown as Ocpp16.ReserveNowResponse).status, termsOf(req));
     });
-    this.executor.afterFailure('ReserveNow', async (ctx, payload, failure) => {
-      const req = payload as unknown as Ocpp16.ReserveNowRequest;
-      await this.reservations.settleRequested(ctx.stationId, req.reservationId, reservationStatusAfter(failure), termsOf(req));
-    });
+    // Also for a CallError after the timeout: the row left TimedOut (with these terms) is Failed, as a
+    // timely CallError leaves it (settleRequested takes a TimedOut row's late answer).
+    this.executor.afterFailure(
+      'ReserveNow',
+      async (ctx, payload, failure) => {
+        const req = payload as unknown as Ocpp16.ReserveNowRequest;
+        await this.reservations.settleRequested(ctx.stationId, req.reservationId, reservationStatusAfter(failure), termsOf(req));
+      },
+      { late: true },
+    );
     // Rejected means the charger has no such reservation (OCPP 1.6 §5.3): it expired by its clock,
     // ended with a start that did not name it, or never arrived; a live one must stop reading as held.
     this.executor.afterAnswer('CancelReservation', async (ctx, payload, answer) => {

@@ -233,18 +233,20 @@ export class ChargingProfileRepository {
    * also have gone out as (id 300+n, same stack level: see RunningTransactionCap), which the retry
    * sends again with it. A station cap held by the connectors' shares goes pending on any clear that
    * may have hit a connector's TxDefaultProfile (a share other than the one it records too): the
-   * connector would otherwise run unlimited while the cap reads applied. Returns their connectors.
+   * connector would otherwise run unlimited while the cap reads applied. `notHeld`: the charger
+   * answered `Unknown`, it holds none of what the request names and removed nothing: only the rows
+   * whose accepted form it names are not there (not those whose TxProfile copy it may name). Returns their connectors.
    */
-  async markCleared(stationId: string, filter: { id?: number; connectorId?: number; chargingProfilePurpose?: string; stackLevel?: number }, result: string): Promise<number[]> {
+  async markCleared(stationId: string, filter: { id?: number; connectorId?: number; chargingProfilePurpose?: string; stackLevel?: number }, result: string, notHeld = false): Promise<number[]> {
     const rows: { connector_id: number }[] = returnedRows(await this.db.query(
       `UPDATE charging_profiles SET state = 'pending', attempts = 0, applied = NULL, applied_at = NULL, last_result = $6,
          verification = NULL, verified_limit = NULL, verified_at = NULL
-       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2 OR (connector_id > 0 AND $2 = $7 + connector_id)
+       WHERE station_id = $1 AND state = 'applied' AND CASE WHEN $2::int IS NOT NULL THEN (applied->>'chargingProfileId')::int = $2 OR (NOT $8 AND connector_id > 0 AND $2 = $7 + connector_id)
            OR (${HELD_BY_SHARES} AND $2 BETWEEN ${connectorProfileId(1)} AND ${connectorProfileId(99)})
-         ELSE ($3::int IS NULL OR connector_id = $3 OR (${HELD_BY_SHARES} AND $3 > 0)) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4 OR ($4 = 'TxProfile' AND connector_id > 0))
+         ELSE ($3::int IS NULL OR connector_id = $3 OR (${HELD_BY_SHARES} AND $3 > 0)) AND ($4::text IS NULL OR applied->>'chargingProfilePurpose' = $4 OR (NOT $8 AND $4 = 'TxProfile' AND connector_id > 0))
            AND ($5::int IS NULL OR (applied->>'stackLevel')::int = $5 OR ${HELD_BY_SHARES}) END
        RETURNING connector_id`,
-      [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500), runningTransactionProfileId(0)],
+      [stationId, filter.id ?? null, filter.connectorId ?? null, filter.chargingProfilePurpose ?? null, filter.stackLevel ?? null, result.slice(0, 500), runningTransactionProfileId(0), notHeld],
     ));
     return rows.map((r) => Number(r.connector_id));
   }

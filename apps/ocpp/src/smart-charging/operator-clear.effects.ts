@@ -16,7 +16,8 @@ import { leaseFallbackProfileId } from './profile-builder.js';
  * once (the charger runs without that limit, the fail-safe cap too, until then: waiting for the retry
  * pass left it unlimited for up to OCPP_PROFILE_RETRY_MS), and a lease fallback it may have removed is
  * installed again with the next lease. A clear left unanswered may have reached the charger: treated
- * alike (re-sending is harmless).
+ * alike (re-sending is harmless). A clear answered `Unknown` found none of them on the charger: the
+ * same, they are sent again.
  */
 @Injectable()
 export class OperatorClearEffects implements OnModuleInit {
@@ -29,12 +30,16 @@ export class OperatorClearEffects implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.executor.afterAnswer('ClearChargingProfile', async (ctx, payload, answer) => {
+    this.executor.afterAnswer('ClearChargingProfile', async (ctx, payload, answer, timing) => {
+      // After our timeout: its failure hook below took the clear as possibly done and ran every
+      // effect already (pending, sent again): marked again, the profiles just sent again went once more.
+      if (timing?.late) return;
       const req = payload as unknown as Ocpp16.ClearChargingProfileRequest;
-      if ((answer as unknown as Ocpp16.ClearChargingProfileResponse).status === 'Accepted') await this.cleared(ctx, req, 'Accepted');
-      // Unknown: nothing matched, so a fallback the request names is not on the charger (lost without a
-      // reboot we saw, e.g. a firmware update): known installed, it would never be sent again.
-      else await this.forgetFallback(ctx, req);
+      const { status } = answer as unknown as Ocpp16.ClearChargingProfileResponse;
+      // Unknown: nothing matched, so the grid profiles and the fallback the request names are not on
+      // the charger (lost without a reboot we saw, e.g. a firmware update): known applied, they would
+      // never be sent again. Pending again and sent, as after a clear.
+      if (status === 'Accepted' || status === 'Unknown') await this.cleared(ctx, req, status, status === 'Unknown');
     });
     this.executor.afterFailure('ClearChargingProfile', async (ctx, payload, failure) => {
       if (mayHaveReachedCharger(failure)) await this.cleared(ctx, payload as unknown as Ocpp16.ClearChargingProfileRequest, `no answer (${failure.kind})`);
@@ -46,9 +51,12 @@ export class OperatorClearEffects implements OnModuleInit {
     if (hit) await this.leaseFallback.forget(ctx.stationId, hit.connectorId);
   }
 
-  private async cleared(ctx: StationContext, req: Ocpp16.ClearChargingProfileRequest, outcome: string): Promise<void> {
-    const connectors = await this.profiles.markCleared(ctx.stationId, req, `removed by ClearChargingProfile ${JSON.stringify(req)}: ${outcome}`);
-    if (connectors.length > 0) this.logger.warn({ stationId: ctx.stationId, request: req, connectors }, 'ClearChargingProfile removed grid-limit profiles; they are sent again');
+  /** `notHeld`: answered `Unknown`, the charger did not hold them (markCleared). */
+  private async cleared(ctx: StationContext, req: Ocpp16.ClearChargingProfileRequest, outcome: string, notHeld = false): Promise<void> {
+    const result = `${notHeld ? 'not held, said' : 'removed by'} ClearChargingProfile ${JSON.stringify(req)}: ${outcome}`;
+    const connectors = await this.profiles.markCleared(ctx.stationId, req, result, notHeld);
+    const message = notHeld ? 'ClearChargingProfile found grid-limit profiles we recorded applied missing; they are sent again' : 'ClearChargingProfile removed grid-limit profiles; they are sent again';
+    if (connectors.length > 0) this.logger.warn({ stationId: ctx.stationId, request: req, connectors }, message);
     await this.forgetFallback(ctx, req);
     if (connectors.length === 0) return;
     // Not awaited: the operator's answer does not wait for the re-send (one pass per station, chained).

@@ -31,10 +31,15 @@ export class AvailabilityEffects implements OnModuleInit {
       // A lenient charger's answer outside the enumeration tells nothing sure: read like no answer.
       if (id !== undefined) await this.requests.settled(id, ANSWERS.has(status) ? (status as AvailabilityStatus) : 'TimedOut');
     });
-    this.executor.afterFailure('ChangeAvailability', async (_ctx, payload, failure) => {
-      const id = recorded.get(payload);
-      // One that may have reached the charger may be in force: not a failure the operator can rely on.
-      if (id !== undefined) await this.requests.settled(id, mayHaveReachedCharger(failure) ? 'TimedOut' : 'Failed');
-    });
+    // Also for a CallError after the timeout: the row left TimedOut is Failed (settled takes a TimedOut row's late answer).
+    this.executor.afterFailure(
+      'ChangeAvailability',
+      async (_ctx, payload, failure) => {
+        const id = recorded.get(payload);
+        // One that may have reached the charger may be in force: not a failure the operator can rely on.
+        if (id !== undefined) await this.requests.settled(id, mayHaveReachedCharger(failure) ? 'TimedOut' : 'Failed');
+      },
+      { late: true },
+    );
   }
 }

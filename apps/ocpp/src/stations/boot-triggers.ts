@@ -17,6 +17,8 @@ interface Asked {
   /** When the outcome was recorded (epoch ms), or undefined while in flight. */
   settledAt?: number;
   askedAt: number;
+  /** The trigger's request: only its own answer settles it. */
+  by?: object;
 }
 
 /**
@@ -30,12 +32,12 @@ interface Asked {
 export class BootTriggers {
   private readonly asked = new Map<string, Asked>();
 
-  /** We are sending the trigger on `connectionId` (before the CALL goes: the answer may come at once). */
-  sending(connectionId: string): void {
+  /** We are sending the trigger `by` on `connectionId` (before the CALL goes: the answer may come at once). */
+  sending(connectionId: string, by?: object): void {
     this.prune();
     let settle!: (accepted: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (settle = resolve));
-    const entry: Asked = { outcome, settle: () => undefined, askedAt: Date.now() };
+    const entry: Asked = { outcome, settle: () => undefined, askedAt: Date.now(), ...(by ? { by } : {}) };
     entry.settle = (accepted) => {
       if (entry.settledAt !== undefined) return;
       entry.settledAt = Date.now();
@@ -45,9 +47,14 @@ export class BootTriggers {
     this.asked.set(connectionId, entry);
   }
 
-  /** The charger's answer (`Accepted` or not) or the call's failure (false). */
-  answered(connectionId: string, accepted: boolean): void {
-    this.asked.get(connectionId)?.settle(accepted);
+  /**
+   * The charger's answer (`Accepted` or not) or the call's failure (false) to the trigger `by`. An
+   * older trigger's answer arriving after our timeout, once a newer one was sent on the connection,
+   * settles nothing: the newer one's answer is still to come (that older one was settled refused then).
+   */
+  answered(connectionId: string, accepted: boolean, by?: object): void {
+    const entry = this.asked.get(connectionId);
+    if (entry && (by === undefined || entry.by === undefined || entry.by === by)) entry.settle(accepted);
   }
 
   /**

@@ -83,26 +83,31 @@ export class ConfigurationEffects implements OnModuleInit {
     for (const action of ['TriggerMessage', 'ExtendedTriggerMessage'] as const) {
       // Opened before sending: chargers often send the triggered message before their answer.
       this.executor.beforeSending(action, async (ctx, payload) => {
-        for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered);
+        for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, true, payload);
         // The boot it brings is no reboot (BootTriggers): known only once the charger accepts.
-        if (asksForBoot(payload)) this.bootTriggers.sending(ctx.connectionId);
+        if (asksForBoot(payload)) this.bootTriggers.sending(ctx.connectionId, payload);
         return payload;
       });
       // A trigger the charger refused (or answered with a CallError) brings nothing: closed again,
       // so an unrequested message of that kind does not pass a Pending station's gate meanwhile.
       this.executor.afterAnswer(action, async (ctx, payload, answer) => {
         const accepted = (answer as { status?: unknown }).status === 'Accepted';
-        if (asksForBoot(payload)) this.bootTriggers.answered(ctx.connectionId, accepted);
-        if (!accepted) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
+        if (asksForBoot(payload)) this.bootTriggers.answered(ctx.connectionId, accepted, payload);
+        if (!accepted) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false, payload);
       });
-      this.executor.afterFailure(action, async (ctx, payload, failure) => {
-        // Timed out in flight, the charger may still answer (OutboundCalls' late answers run the
-        // answer hook above): left open for it, or a late acceptance was ignored and the boot it
-        // brings recorded as a reboot. A boot meanwhile waits the bounded wait (BootTriggers.takeFor);
-        // never answered, it is taken as a reboot (the safe side). Any other failure brought nothing.
-        if (asksForBoot(payload) && !(failure.kind === 'timeout' && failure.unsent !== true)) this.bootTriggers.answered(ctx.connectionId, false);
-        if (!mayHaveReachedCharger(failure)) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false);
-      });
+      // Also for a CallError after the timeout (`late`): the trigger brought nothing after all.
+      this.executor.afterFailure(
+        action,
+        async (ctx, payload, failure) => {
+          // Timed out in flight, the charger may still answer (OutboundCalls' late answers run the
+          // answer hook above): left open for it, or a late acceptance was ignored and the boot it
+          // brings recorded as a reboot. A boot meanwhile waits the bounded wait (BootTriggers.takeFor);
+          // never answered, it is taken as a reboot (the safe side). Any other failure brought nothing.
+          if (asksForBoot(payload) && !(failure.kind === 'timeout' && failure.unsent !== true)) this.bootTriggers.answered(ctx.connectionId, false, payload);
+          if (!mayHaveReachedCharger(failure)) for (const triggered of triggeredBy(payload)) ctx.expectTriggered(triggered, false, payload);
+        },
+        { late: true },
+      );
     }
   }
 

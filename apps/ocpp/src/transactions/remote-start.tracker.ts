@@ -43,15 +43,22 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
       const req = payload as unknown as Partial<Ocpp16.RemoteStartTransactionRequest>;
       if (typeof req.idTag === 'string') recorded.set(payload, await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag));
     });
-    this.executor.afterFailure('RemoteStartTransaction', async (_ctx, payload, failure) => {
-      const id = recorded.get(payload);
-      // One that may have reached the charger waits for its StartTransaction (or times out).
-      if (id === undefined || mayHaveReachedCharger(failure)) return;
-      await this.db.transaction(async (tx) => {
-        const settled = await this.remoteStarts.failed(tx, id);
-        await publishSettled(this.outbox, tx, settled ? [settled] : []);
-      });
-    });
+    this.executor.afterFailure(
+      'RemoteStartTransaction',
+      async (ctx, payload, failure, timing) => {
+        const id = recorded.get(payload);
+        // One that may have reached the charger waits for its StartTransaction (or times out).
+        if (id === undefined || mayHaveReachedCharger(failure)) return;
+        await this.db.transaction(async (tx) => {
+          const settled = await this.remoteStarts.failed(tx, id);
+          await publishSettled(this.outbox, tx, settled ? [settled] : []);
+        });
+        // A CallError after our timeout: its command was told TIMEOUT, so its caller (the OCPI
+        // command) kept the token's marker; the charger did not act, so it goes as for a refusal.
+        if (timing?.late) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
+      },
+      { late: true },
+    );
     this.executor.afterAnswer('RemoteStartTransaction', async (ctx, payload, answer) => {
       const id = recorded.get(payload);
       const accepted = (answer as unknown as Ocpp16.RemoteStartTransactionResponse).status === 'Accepted';
