@@ -38,6 +38,20 @@ describe('commandCredit: which transaction a START_SESSION started', () => {
     expect(commandCredit(claimed, started(60, { transactionId: 8 }))).toBeUndefined();
   });
 
+  it('a start stamped by a charger clock minutes ahead counts at its receipt (ocpp takes a stamp up to 15 min ahead as sent)', () => {
+    // Received 30 s after the command, stamped 10 min later than that by a fast clock.
+    const ahead = { ...started(30 + 600), receivedAt: new Date(at.getTime() + 30_000).toISOString() };
+    expect(commandCredit(route(), ahead)).toBe('window');
+    // Stamped within the window and received after it (held by the charger): the command's, as before.
+    expect(commandCredit(route(), { ...started(60), receivedAt: new Date(at.getTime() + (COMMAND_START_WINDOW_S + 60) * 1000).toISOString() })).toBe('window');
+    // A stamp an hour ahead of its receipt is none ocpp took as sent (it records those at receipt): kept as it is.
+    expect(commandCredit(route(), { ...started(30 + 3600), receivedAt: new Date(at.getTime() + 30_000).toISOString() })).toBeUndefined();
+  });
+
+  it('a start stamped before the command stays the card’s own when received after it (queued offline)', () => {
+    expect(commandCredit(route(), { ...started(-COMMAND_CLOCK_SKEW_S - 1), receivedAt: new Date(at.getTime() + 30_000).toISOString() })).toBeUndefined();
+  });
+
   it('a command with a reference: the transaction holding it, whenever it started; no other', () => {
     const referenced = route({ authorizationReference: 'ref-1' });
     expect(commandCredit(referenced, started(24 * 3600, { reference: 'ref-1' }))).toBe('reference');

@@ -15,11 +15,19 @@ export const COMMAND_START_WINDOW_S = 5 * 60;
  */
 export const COMMAND_CLOCK_SKEW_S = 2 * 60;
 
+/**
+ * How far ahead of its receipt ocpp takes a charger's start stamp as sent (ocpp's AHEAD_TOLERANCE_MS,
+ * apps/ocpp/src/time.ts); a stamp further ahead it records at the receipt.
+ */
+const OCPP_AHEAD_TOLERANCE_MS = 15 * 60_000;
+
 /** The transaction a route is looked up for. */
 export interface StartedTransaction {
   transactionId: number;
   startedAt: string;
   reference: string | undefined;
+  /** When ocpp recorded the start (its event's `occurredAt`), if known. */
+  receivedAt?: string;
 }
 
 /**
@@ -33,7 +41,19 @@ export function commandCredit(route: SessionTokenRoute, t: StartedTransaction): 
   if (route.authorizationReference !== null) return route.authorizationReference === t.reference ? 'reference' : undefined;
   // The same transaction again (a redelivered start) is still the command's.
   if (route.commandTransactionId !== null && route.commandTransactionId !== t.transactionId) return undefined;
-  const started = Date.parse(t.startedAt);
+  const started = startedAtMost(t);
   const commanded = route.at.getTime();
   return started >= commanded - COMMAND_CLOCK_SKEW_S * 1000 && started <= commanded + COMMAND_START_WINDOW_S * 1000 ? 'window' : undefined;
+}
+
+/**
+ * The start's time for the window: its stamp, but not later than its receipt when ahead of it within
+ * ocpp's tolerance, so a charger clock a few minutes fast (taken as sent by ocpp) does not put a start
+ * right after the command beyond the window. Not the receipt alone: a start queued offline before the
+ * command may arrive after it. A stamp further ahead is not one ocpp took as sent: kept as it is.
+ */
+function startedAtMost(t: StartedTransaction): number {
+  const stamped = Date.parse(t.startedAt);
+  const received = t.receivedAt === undefined ? NaN : Date.parse(t.receivedAt);
+  return received < stamped && stamped - received <= OCPP_AHEAD_TOLERANCE_MS ? received : stamped;
 }

@@ -43,7 +43,8 @@ export class OwnSessionsService {
     @Inject(HUB_CONFIG) private readonly config: OcpiHubConfig,
   ) {}
 
-  async started(tx: EntityManager, e: OcppTransactionStarted & { idTag: string }, correlationId: string): Promise<OwnDelivery[]> {
+  /** `receivedAt`: when ocpp recorded the start (the event's `occurredAt`), which bounds the charger's stamp (commandCredit). */
+  async started(tx: EntityManager, e: OcppTransactionStarted & { idTag: string }, correlationId: string, receivedAt?: string): Promise<OwnDelivery[]> {
     const party = this.own.get();
     // The eMSP that authorised the token (real-time) or sent the START_SESSION (which ocpp accepts
     // without asking the hub), found by the session's reference first, then by the token.
@@ -62,7 +63,7 @@ export class OwnSessionsService {
     // A START_SESSION's route (one per uid and type) replaces the card's real-time authorisation's,
     // but the command started one transaction only: a later session of the token (a local-list or
     // cached card) is still the route's eMSP's, not a COMMAND session.
-    const credit = commandCredit(route, { transactionId: e.transactionId, startedAt: e.startedAt, reference: e.authorizationReference });
+    const credit = commandCredit(route, { transactionId: e.transactionId, startedAt: e.startedAt, reference: e.authorizationReference, receivedAt });
     if (credit === 'window') await this.routes.claimCommand(party, e.idTag, route.tokenType, e.transactionId, tx);
     const { location_id: locationId, evse_uid: evseUid } = mapped[0];
     const location = await this.objects.get('locations', party, locationId, '', tx);

@@ -34,14 +34,19 @@ export class TransactionsConsumer implements OnModuleInit {
     // judged it already in a session (often one whose stop was lost), and the energy a charger
     // delivers all the same is the eMSP's to be billed. An ocpp release that does not say (absent)
     // accepted it, as before.
-    this.consume(Subjects.OcppTransactionStarted, 'ocpi-hub-transactions-started', async (p, tx, c) =>
-      p.idTag === undefined || !ROAMING_START.has(p.idTagStatus ?? 'Accepted') ? [] : this.sessions.started(tx, { ...p, idTag: p.idTag }, c),
+    this.consume(Subjects.OcppTransactionStarted, 'ocpi-hub-transactions-started', async (p, tx, c, occurredAt) =>
+      p.idTag === undefined || !ROAMING_START.has(p.idTagStatus ?? 'Accepted') ? [] : this.sessions.started(tx, { ...p, idTag: p.idTag }, c, occurredAt),
     );
     this.consume(Subjects.OcppMeterSampled, 'ocpi-hub-meter-sampled', (p, tx, c) => this.sessions.metered(tx, p, c));
     this.consume(Subjects.OcppTransactionStopped, 'ocpi-hub-transactions-stopped', (p, tx, c) => this.sessions.stopped(tx, p, c));
   }
 
-  private consume<S extends EventSubject>(subject: S, durable: string, handle: (payload: EventMap[S], tx: EntityManager, correlationId: string) => Promise<OwnDelivery[]>): void {
+  /** `handle`'s `occurredAt`: when the producer wrote the event (for ocpp, the message's receipt). */
+  private consume<S extends EventSubject>(
+    subject: S,
+    durable: string,
+    handle: (payload: EventMap[S], tx: EntityManager, correlationId: string, occurredAt: string | undefined) => Promise<OwnDelivery[]>,
+  ): void {
     this.consumers.register<S>({
       durable,
       stream: Streams.OCPP,
@@ -49,7 +54,7 @@ export class TransactionsConsumer implements OnModuleInit {
       handler: async (event, tx) => {
         // A deadlock with the other consumers' batches (they lock transactions in their events' order)
         // is retried without blaming the event: isInfrastructureError in @cpo/messaging.
-        const out = await handle(event.payload as EventMap[S], tx, event.correlationId ?? randomUUID());
+        const out = await handle(event.payload as EventMap[S], tx, event.correlationId ?? randomUUID(), event.occurredAt);
         if (out.length > 0) this.pending.set(event.id, out);
         else this.pending.delete(event.id);
       },

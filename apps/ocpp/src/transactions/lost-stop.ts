@@ -27,6 +27,20 @@ export function noTransactionStatusSql(c: string, startedAt: string): string {
 }
 
 /**
+ * SQL: the start of the transaction aliased `t` as a connector status's time is compared with: its
+ * time of record, but not later than its receipt (`created_at`, set in the start's database
+ * transaction, after the receipt and before the answer). A start stamped minutes ahead is taken as
+ * sent (AHEAD_TOLERANCE_MS, time.ts) while that charger's statuses, stamped ahead of their receipt,
+ * are recorded at receipt (statusTime): compared with the stamp, no status in the minutes after
+ * such a start ended a session whose stop was lost (its card refused ConcurrentTx meanwhile). A
+ * status received before the start is before its receipt still; the charger sends none while
+ * its StartTransaction awaits the answer (one CALL at a time).
+ */
+export function statusComparedStartSql(t: string): string {
+  return `LEAST(${t}.started_at, ${t}.created_at)`;
+}
+
+/**
  * SQL condition: the transaction aliased `t`, if its StopTransaction never came (a charger discards
  * it after its retries, OCPP 1.6 §3.7.1), was over by `until` (a timestamptz expression;
  * `'infinity'` for now): a connector holds one transaction at a time, so one counts as ended once a
@@ -38,5 +52,5 @@ export function endedWithoutStopSql(t: string, until: string): string {
   return `(EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = ${t}.station_id AND n.connector_id = ${t}.connector_id AND n.orphan = false
                      AND n.started_at > ${t}.started_at AND n.started_at <= ${until})
       OR EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = ${t}.station_id AND c.connector_id = ${t}.connector_id
-                   AND ${noTransactionStatusSql('c', `${t}.started_at`)} AND c.status_at > ${t}.started_at AND c.status_at <= ${until}))`;
+                   AND ${noTransactionStatusSql('c', statusComparedStartSql(t))} AND c.status_at > ${statusComparedStartSql(t)} AND c.status_at <= ${until}))`;
 }

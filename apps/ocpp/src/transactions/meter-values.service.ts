@@ -44,7 +44,8 @@ interface Submission {
  *
  * A charger resends a MeterValues whose answer it never got on its next connection, perhaps to
  * another replica, whose message-id memory never saw it. A message with a reading sampled before
- * its connection opened (mayBeResent) therefore takes the lookup path, where a reading equal to a
+ * its connection opened, received in the connection's first minutes (mayBeResent: the resend comes
+ * first), therefore takes the lookup path, where a reading equal to a
  * stored one (station, connector, time, samples) is skipped and publishes nothing. The rest, nearly
  * all, keep the direct path unchecked: a resend on the same connection carries a remembered id.
  */
@@ -112,7 +113,7 @@ export class MeterValuesService {
         'MeterValues timestamp from an unset charger clock or one far ahead; stored at receipt time (logged once per station and interval)',
       );
     }
-    const item: Submission = { stationId, req, at, receivedAt, checked: mayBeResent(earliest, connectedAt) };
+    const item: Submission = { stationId, req, at, receivedAt, checked: mayBeResent(earliest, connectedAt, receivedAt) };
     const named = givenTransactionId(item);
     const direct = !item.checked && (named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId);
     return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);

@@ -13,15 +13,26 @@ import type { MeterReading } from './transaction.repository.js';
 export const RESEND_CLOCK_SKEW_MS = 5_000;
 
 /**
+ * How long after its connection opened a MeterValues may still be a resend from an earlier one. A
+ * charger has one CALL in flight (OCPP-J §4.1.1), so only one message lost its answer, and it is the
+ * first it sends again on its next connection (transaction messages in order, OCPP 1.6 §3.7.1), after
+ * at most a BootNotification and its statuses: seconds, minutes with a Pending boot. Without the
+ * bound, a charger clock behind ours (a local time west of Greenwich sent as UTC, hours behind) stamps
+ * every reading before the opening, and each of its MeterValues took the checked path (a read of
+ * meter_readings and a transaction of its own, off the group commit) for as long as it stayed behind.
+ */
+export const RESEND_WINDOW_MS = 10 * 60_000;
+
+/**
  * Whether a MeterValues may be a resend from an earlier connection (its answer lost: the socket cut,
  * the replica killed after the commit), which the message-id memory of this connection cannot know:
- * that needs a reading sampled before the connection opened. `earliestSampledMs`: the earliest
- * charger stamp of its MeterValues taken as their time of record, Infinity for none (all stored at
- * receipt: an unset or far-ahead clock; a resend of those is stored at another receipt time, and
- * nothing tells it from a new reading).
+ * that needs a reading sampled before the connection opened, received within RESEND_WINDOW_MS of
+ * the opening. `earliestSampledMs`: the earliest charger stamp of its MeterValues taken as their
+ * time of record, Infinity for none (all stored at receipt: an unset or far-ahead clock; a resend of
+ * those is stored at another receipt time, and nothing tells it from a new reading).
  */
-export function mayBeResent(earliestSampledMs: number, connectedAt: Date): boolean {
-  return earliestSampledMs < connectedAt.getTime() + RESEND_CLOCK_SKEW_MS;
+export function mayBeResent(earliestSampledMs: number, connectedAt: Date, receivedAt: Date): boolean {
+  return earliestSampledMs < connectedAt.getTime() + RESEND_CLOCK_SKEW_MS && receivedAt.getTime() < connectedAt.getTime() + RESEND_WINDOW_MS;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toJsonParameter } from '@cpo/messaging';
 import { returnedRows } from '@cpo/platform';
-import { noTransactionStatusSql } from './lost-stop.js';
+import { noTransactionStatusSql, statusComparedStartSql } from './lost-stop.js';
 import type { RegisterReading } from './register-series.js';
 
 export interface TransactionRow {
@@ -271,7 +271,7 @@ export class TransactionRepository {
        JOIN LATERAL (SELECT transaction_id FROM transactions t WHERE t.station_id = k.station_id AND t.connector_id = k.connector_id
                        AND t.orphan = false AND t.started_at <= k.at AND (t.stopped_at IS NULL OR t.stopped_at >= k.at)
                        AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
-                                         AND ${noTransactionStatusSql('c', 't.started_at')} AND c.status_at > t.started_at AND c.status_at < k.at)
+                                         AND ${noTransactionStatusSql('c', statusComparedStartSql('t'))} AND c.status_at > ${statusComparedStartSql('t')} AND c.status_at < k.at)
                      ORDER BY t.started_at DESC LIMIT 1) t ON true`,
       [keys.map((k) => k.stationId), keys.map((k) => k.connectorId), keys.map((k) => k.at)],
     );
