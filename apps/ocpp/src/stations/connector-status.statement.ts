@@ -27,6 +27,13 @@ export interface ConnectorStatusRow {
  * consumers order by, never go back for a connector; its stamp is kept to order the next stamps.
  * Within a batch a stamp is held against the earlier rows' receipts (a time of record is never after
  * its receipt), not their stamps: an earlier row may have been recorded at its receipt.
+ * Stamps are ordered within a boot of the station (`stations.booted_at`, a reboot's receipt): a
+ * charger's clock may come back from a reboot days behind (its last saved time, an image's build
+ * date: after 2010, so no unset clock), and every status it stamped was dropped as overtaken. A
+ * status received since the boot goes by its receipt against one received before it (arrival order,
+ * as against an unstamped one), and one received before the boot (a replica committing it late) is
+ * older than one received since. Within a batch, rows are not told apart by boot: the charger's
+ * statuses before a boot are answered before it sends the boot.
  * The stored rows are read `FOR UPDATE` in key order: a concurrent batch (another
  * replica, a replaced connection) touching the same connector waits, and the lock returns the row as
  * that batch committed it, so its status is compared against the newest one, as with a transaction.
@@ -52,15 +59,20 @@ export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstPara
        ${prefix}_locked AS (
          SELECT c.*
            FROM (SELECT DISTINCT station_id, connector_id FROM ${prefix}_in ORDER BY station_id, connector_id) k
-           CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code
+           CROSS JOIN LATERAL (SELECT c.station_id, c.connector_id, c.status_at, c.status_stamp_at, c.status_received_at, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code,
+                                      (SELECT s.booted_at FROM stations s WHERE s.id = c.station_id) AS booted_at
                                  FROM connectors c
                                 WHERE c.station_id = k.station_id AND c.connector_id = k.connector_id FOR UPDATE) c),
        ${prefix}_fresh AS (
          SELECT i.*, i.stamp_at IS NOT NULL AND i.stamp_at < COALESCE(GREATEST(c.status_at, i.earlier_received_at), '-infinity') AS as_receipt
            FROM ${prefix}_in i LEFT JOIN ${prefix}_locked c ON c.station_id = i.station_id AND c.connector_id = i.connector_id
-          WHERE COALESCE(i.stamp_at, 'infinity') >= COALESCE(GREATEST(c.status_stamp_at, i.earlier_stamp_at), '-infinity')
+           -- Which side of the station's boot each was received on; a stored stamp of another boot orders nothing.
+           CROSS JOIN LATERAL (SELECT COALESCE(c.status_received_at, c.status_at) < c.booted_at AS stored_before, i.received_at < c.booted_at AS this_before) b
+           CROSS JOIN LATERAL (SELECT CASE WHEN b.stored_before AND NOT b.this_before THEN NULL ELSE c.status_stamp_at END AS stamp_at) s
+          WHERE NOT COALESCE(b.this_before AND NOT b.stored_before, false)
+            AND COALESCE(i.stamp_at, 'infinity') >= COALESCE(GREATEST(s.stamp_at, i.earlier_stamp_at), '-infinity')
             AND i.received_at >= COALESCE(CASE WHEN i.stamp_at IS NULL THEN GREATEST(c.status_at, i.earlier_at)
-                                               ELSE GREATEST(CASE WHEN c.status_stamp_at IS NULL THEN c.status_at END, i.earlier_unstamped_at) END, '-infinity')
+                                               ELSE GREATEST(CASE WHEN s.stamp_at IS NULL THEN c.status_at END, i.earlier_unstamped_at) END, '-infinity')
             AND NOT COALESCE(i.stamp_at = c.status_stamp_at AND i.status = c.status AND i.error_code = c.error_code AND i.info IS NOT DISTINCT FROM c.info
                              AND i.vendor_id IS NOT DISTINCT FROM c.vendor_id AND i.vendor_error_code IS NOT DISTINCT FROM c.vendor_error_code, false)),
        ${prefix}_up AS (
@@ -72,7 +84,8 @@ export function connectorStatusesStatement(rows: ConnectorStatusRow[], firstPara
            vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, status_at = EXCLUDED.status_at,
            status_stamp_at = EXCLUDED.status_stamp_at, status_received_at = EXCLUDED.status_received_at, updated_at = now()
          -- The same rule against a row a concurrent batch inserted meanwhile (a new connector has no row to lock).
-         WHERE (c.status_stamp_at IS NULL OR EXCLUDED.status_stamp_at IS NULL OR c.status_stamp_at <= EXCLUDED.status_stamp_at)
+         WHERE (c.status_stamp_at IS NULL OR EXCLUDED.status_stamp_at IS NULL OR c.status_stamp_at <= EXCLUDED.status_stamp_at
+                OR COALESCE(c.status_received_at, c.status_at) < (SELECT s.booted_at FROM stations s WHERE s.id = c.station_id AND s.booted_at <= EXCLUDED.status_received_at))
            AND ((c.status_stamp_at IS NOT NULL AND EXCLUDED.status_stamp_at IS NOT NULL) OR c.status_at <= EXCLUDED.status_received_at))`,
     // One JSON parameter (as for meter values): ten array literals cost pg more JS to build and escape.
     params: [

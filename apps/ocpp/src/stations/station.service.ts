@@ -159,7 +159,8 @@ export class StationService {
    * looked older and the connector froze until real time caught up); then the receipt time. A stamp
    * is compared only with stamps, and with a status timed at its receipt by its own receipt (arrival
    * order, guide §1.7): a charger clock behind UTC, by hours (a local time west of Greenwich sent
-   * without its zone) or a drift's minutes, froze the connector behind an unstamped status.
+   * without its zone) or a drift's minutes, froze the connector behind an unstamped status. Stamps
+   * are compared within a boot only: a clock restored days behind at a reboot lost every status.
    * The rule is stated in docs/ocpp.md; the statement is connector-status.statement.ts.
    */
   async status(stationId: string, req: Ocpp16.StatusNotificationRequest, receivedAt: Date): Promise<void> {

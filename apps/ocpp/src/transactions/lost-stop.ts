@@ -35,9 +35,14 @@ export function noTransactionStatusSql(c: string, startedAt: string): string {
  * such a start ended a session whose stop was lost (its card refused ConcurrentTx meanwhile). A
  * status received before the start is before its receipt still; the charger sends none while
  * its StartTransaction awaits the answer (one CALL at a time).
+ * Given the connector row `c`, a status recorded at its receipt (no usable stamp, or one older than
+ * the stored time of record) is held against the start's receipt alone: receipt against receipt is
+ * arrival order. Against the stamp of a clock behind UTC, a `Preparing` received before the start
+ * came after it, and the session showed `stopLost` until the charger's next status.
  */
-export function statusComparedStartSql(t: string): string {
-  return `LEAST(${t}.started_at, ${t}.created_at)`;
+export function statusComparedStartSql(t: string, c?: string): string {
+  const start = `LEAST(${t}.started_at, ${t}.created_at)`;
+  return c === undefined ? start : `CASE WHEN ${c}.status_at = ${c}.status_received_at THEN ${t}.created_at ELSE ${start} END`;
 }
 
 /**
@@ -52,5 +57,5 @@ export function endedWithoutStopSql(t: string, until: string): string {
   return `(EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = ${t}.station_id AND n.connector_id = ${t}.connector_id AND n.orphan = false
                      AND n.started_at > ${t}.started_at AND n.started_at <= ${until})
       OR EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = ${t}.station_id AND c.connector_id = ${t}.connector_id
-                   AND ${noTransactionStatusSql('c', statusComparedStartSql(t))} AND c.status_at > ${statusComparedStartSql(t)} AND c.status_at <= ${until}))`;
+                   AND ${noTransactionStatusSql('c', statusComparedStartSql(t))} AND c.status_at > ${statusComparedStartSql(t, 'c')} AND c.status_at <= ${until}))`;
 }

@@ -271,7 +271,7 @@ export class TransactionRepository {
        JOIN LATERAL (SELECT transaction_id FROM transactions t WHERE t.station_id = k.station_id AND t.connector_id = k.connector_id
                        AND t.orphan = false AND t.started_at <= k.at AND (t.stopped_at IS NULL OR t.stopped_at >= k.at)
                        AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
-                                         AND ${noTransactionStatusSql('c', statusComparedStartSql('t'))} AND c.status_at > ${statusComparedStartSql('t')} AND c.status_at < k.at)
+                                         AND ${noTransactionStatusSql('c', statusComparedStartSql('t'))} AND c.status_at > ${statusComparedStartSql('t', 'c')} AND c.status_at < k.at)
                      ORDER BY t.started_at DESC LIMIT 1) t ON true`,
       [keys.map((k) => k.stationId), keys.map((k) => k.connectorId), keys.map((k) => k.at)],
     );
