@@ -62,7 +62,7 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
     expect(allowed(limitNow, 3)).toEqual([20, 20, 20]);
     expect((await command(cp.identity, 'GetConfiguration', {})).status).toBe(200);
     expect((await capabilities(cp.identity))?.numberOfConnectors).toBe(3);
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 15_000)).toBe(true);
     expect(sum(allowed(limitNow, 3))).toBeLessThanOrEqual(40);
   });
 
@@ -72,7 +72,7 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
     expect(allowed(limitNow, 3)).toEqual([20, 20, 32]);
     expect((await command(cp.identity, 'GetConfiguration', { key: ['NumberOfConnectors'] })).body.payload).toMatchObject({ configurationKey: [{ key: 'NumberOfConnectors', value: '3' }] });
     expect(await eventually(async () => (await capabilities(cp.identity))?.numberOfConnectors === 3)).toBe(true);
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 15_000)).toBe(true);
   });
 
   it('a GetConfiguration over the bus (ocpp.command.{stationId}) reporting 3 connectors', async () => {
@@ -84,14 +84,14 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
     } finally {
       await nc.close();
     }
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 15_000)).toBe(true);
   });
 
   it('a replica holding no count for the station (e.g. after a failed read) reads the one kept with the cap row', async () => {
     const { cp, limitNow } = await splitOverTwo({});
     h.app.app.get(ConnectorSplits).forget(cp.identity);
     expect((await command(cp.identity, 'GetConfiguration', { key: ['NumberOfConnectors'] })).status).toBe(200);
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 15_000)).toBe(true);
   });
 
   it('a count answered while a new connector reports splits the cap again over the higher of both, in one pass or two', async () => {
@@ -109,7 +109,7 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
     await status(cp, 3);
     release();
     expect((await read).status).toBe(200);
-    expect(await eventually(() => allowed(limitNow, 5).every((l) => l === 8), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 5).every((l) => l === 8), 15_000)).toBe(true);
     expect(dispatch.mock.calls.filter(([, o]) => o.resplit === true).length).toBeLessThanOrEqual(2);
   });
 
@@ -117,7 +117,7 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
     const { cp, limitNow } = await splitOverTwo({});
     cp.handle('ChangeConfiguration', () => ({ status: 'Accepted' }));
     expect((await command(cp.identity, 'ChangeConfiguration', { key: 'NumberOfConnectors', value: '3' })).body.payload).toEqual({ status: 'Accepted' });
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 15_000)).toBe(true);
   });
 
   it('a lower NumberOfConnectors never splits the cap over fewer connectors than reported a status', async () => {
@@ -126,13 +126,13 @@ describe('smart charging: an emulated station cap split again when GetConfigurat
     await publishPlanAt(h, constantPlan(cp.identity, [[0, 40], [1, 32]]), new Date());
     expect(await eventually(() => settled(cp.identity, [1, 101]))).toBe(true);
     await status(cp, 3);
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === third), 15_000)).toBe(true);
     config.set('NumberOfConnectors', '1');
     expect((await command(cp.identity, 'GetConfiguration', {})).status).toBe(200);
     expect((await capabilities(cp.identity))?.numberOfConnectors).toBe(1);
     // A new cap goes out over the connectors known (3), not over the 1 now reported.
     await publishPlanAt(h, constantPlan(cp.identity, [[0, 30]]), new Date());
-    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === 10), 5_000)).toBe(true);
+    expect(await eventually(() => allowed(limitNow, 3).every((l) => l === 10), 15_000)).toBe(true);
   });
 });
 
@@ -159,7 +159,7 @@ describe('smart charging: a count from GetConfiguration splits the cap again on 
     const resplitOnB = jest.spyOn(b().app.app.get(LimitDispatcher), 'dispatch');
     expect((await api(b(), 'POST', `/api/v1/stations/${cp.identity}/commands/GetConfiguration`, { key: ['NumberOfConnectors'] })).status).toBe(200);
     const third = Math.floor(400 / 3) / 10;
-    expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 5_000)).toBe(true);
+    expect(await eventually(() => [1, 2, 3].every((c) => limitNow(c) === third), 15_000)).toBe(true);
     expect(resplitOnB.mock.calls.filter(([, o]) => o.resplit === true)).toEqual([]);
     resplitOnB.mockRestore();
   });
