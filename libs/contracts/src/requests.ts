@@ -140,11 +140,15 @@ export const OcpiTokenAuthorizeReplyV1 = z.strictObject({
   /** The eMSP's message for the driver. */
   info: OcpiDisplayText.optional(),
   /**
-   * Set when no eMSP answered in time and the agreement's on-timeout policy decided (`allowed` is
-   * the hub's, not the eMSP's). Asked again moments later (the StartTransaction after the
-   * Authorize), the same slow eMSP would most likely make the charger wait the whole deadline again
-   * for the same policy answer, so the ocpp service may reuse an allow so decided for a few minutes.
-   * Absent from replies of hubs before it was added; optional for that reason.
+   * Set on an `ALLOWED` when no eMSP answered in time and the agreement's on-timeout policy decided
+   * (`allowed` is the hub's, not the eMSP's). Asked again moments later (the StartTransaction after
+   * the Authorize), the same slow eMSP would most likely make the charger wait the whole deadline
+   * again for the same policy answer, so the ocpp service may reuse an allow so decided for a few
+   * minutes. Absent from replies of hubs before it was added; optional for that reason. The other
+   * way round, an ocpp replica released before it refuses a reply carrying it (strict schema) and
+   * applies its unknown-token default: during a rolling update, ocpp goes first, or such allows
+   * read as no decision on the replicas not yet updated. Never set on a refusal, which must read as
+   * one everywhere.
    */
   decidedOnTimeout: z.literal(true).optional(),
 });

@@ -59,7 +59,11 @@ export class AuthorizeResponder implements OnApplicationBootstrap {
       allowed: result.info.allowed,
       ...(reference ? { authorizationReference: reference } : {}),
       ...(info.success ? { info: info.data } : {}),
-      ...(result.onTimeout ? { decidedOnTimeout: true as const } : {}),
+      // Only on an allow, the one answer ocpp reuses for it: an ocpp replica of the previous release
+      // (a rolling update) refuses the whole reply for the field (strict schema) and applies its
+      // default, so a refusal so marked could let the tag in there (default Accepted, or an allow of
+      // the tag at the station in the last minutes).
+      ...(result.onTimeout && result.info.allowed === 'ALLOWED' ? { decidedOnTimeout: true as const } : {}),
     };
   }
 }

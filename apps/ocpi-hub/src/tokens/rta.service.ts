@@ -115,10 +115,13 @@ export class RtaService {
     if (outcome.kind === 'timeout' && isKnown) {
       // Only the owner of a known token was asked, so its agreement decides.
       const owner = outcome.emsp[0];
-      if (owner.agreement.rtaOnTimeout === 'ALLOW') {
+      const cached = known.find((k) => partyKey(k) === partyKey(owner.party))?.data;
+      // The policy stands in for the owner's answer, not against what it told us: a token it has
+      // pushed as no longer valid (a blocked card) is not let in because it is slow to answer.
+      if (owner.agreement.rtaOnTimeout === 'ALLOW' && cached?.['valid'] !== false) {
         const reference = randomUUID();
         const emsp = { countryCode: owner.party.countryCode, partyId: owner.party.partyId };
-        await this.remember(r, emsp, reference, contractIdOf(known.find((k) => partyKey(k) === partyKey(emsp))?.data));
+        await this.remember(r, emsp, reference, contractIdOf(cached));
         return { kind: 'answer', info: this.hubAnswer(r, 'ALLOWED', emsp, known[0], reference), emsp, onTimeout: true };
       }
       return { kind: 'answer', info: this.hubAnswer(r, 'NOT_ALLOWED', { countryCode: owner.party.countryCode, partyId: owner.party.partyId }, known[0]), onTimeout: true };

@@ -228,15 +228,23 @@ export class AuthorizationService {
    */
   private async forgetAllowed(stationId: string, idTag: string): Promise<void> {
     try {
+      if (await this.isCommanded(stationId, idTag)) return; // see rememberAllowed
       await this.marks.forget(stationId, idTag);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'earlier roaming allow not forgotten');
     }
   }
 
-  /** The decision stands without being remembered: a session then just lacks its reference (logged). */
+  /**
+   * The decision stands without being remembered: a session then just lacks its reference (logged).
+   * A START_SESSION of the tag here remembered while the hub was asked (a card presented, then the
+   * app used) keeps its marker and reference: its session carries the command's reference and is
+   * exempt from ConcurrentTx, and (OCPI) its token is not authorised again, so neither this nor a
+   * refusal (forgetAllowed) replaces them. Read, then written: one in between is still replaced.
+   */
   private async rememberAllowed(stationId: string, idTag: string, reference: string | undefined, onTimeout: boolean): Promise<void> {
     try {
+      if (await this.isCommanded(stationId, idTag)) return;
       await this.marks.allow(stationId, idTag, onTimeout ? HUB_ALLOWED_ON_TIMEOUT : HUB_ALLOWED, reference);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, 'roaming authorisation not remembered');

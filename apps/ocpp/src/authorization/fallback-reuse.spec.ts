@@ -135,3 +135,30 @@ describe("AuthorizationService: the hub's allow by an agreement's on-timeout pol
     expect(old.request).toHaveBeenCalledTimes(2);
   });
 });
+
+describe("AuthorizationService: a START_SESSION's marker stays when a hub answer asked before it comes back after it", () => {
+  /** A hub whose answer is held until `answer` is called. */
+  function heldHub() {
+    let answer!: (reply: unknown) => void;
+    const hub = () => new Promise<unknown>((r) => (answer = r));
+    return { hub, answer: (reply: unknown) => answer(reply) };
+  }
+
+  it.each([
+    ['an allow by the on-timeout policy', { allowed: 'ALLOWED', authorizationReference: 'ref-rta', decidedOnTimeout: true }],
+    ["the eMSP's allow", { allowed: 'ALLOWED', authorizationReference: 'ref-rta' }],
+    ['a refusal', { allowed: 'NOT_ALLOWED' }],
+  ])('%s: the tag stays commanded there, with the command\'s reference', async (_, reply) => {
+    const { redis } = sharedRedis();
+    const { hub, answer } = heldHub();
+    const { auth } = replica(redis, hub, refusing);
+    // The driver's card is presented (the slow eMSP is asked), then the eMSP's START_SESSION for it arrives.
+    const presented = auth.authorize('CP-1', 'EMSP-CMD');
+    await new Promise((r) => setImmediate(r));
+    await auth.rememberCommanded('CP-1', 'EMSP-CMD', 'ref-cmd');
+    answer(reply);
+    await presented;
+    await expect(auth.commandedHere('CP-1', 'EMSP-CMD')).resolves.toBe(true);
+    await expect(auth.authorizationReference('CP-1', 'EMSP-CMD')).resolves.toBe('ref-cmd');
+  });
+});

@@ -1,5 +1,5 @@
 import { UnavailableError } from '@cpo/platform';
-import { GOOD_SOURCE_MEMORY_MS, GoodSources, MAX_GOOD_SOURCES } from './password-sources.js';
+import { GOOD_SOURCE_MEMORY_MS, GoodSources, MAX_GOOD_SOURCES, MAX_GOOD_SOURCES_PER_IDENTITY } from './password-sources.js';
 import { PasswordVerifier } from './password.js';
 
 const right = Buffer.alloc(32, 1);
@@ -117,6 +117,17 @@ describe('GoodSources', () => {
     expect(good.has('CP-0', '203.0.113.10')).toBe(false);
     expect(good.has('CP-1', '203.0.113.10')).toBe(true);
     expect(good.has(`CP-${MAX_GOOD_SOURCES}`, '203.0.113.10')).toBe(true);
+  });
+
+  it("keeps a few sources per identity: one station's key presented from ever new addresses (an IPv6 prefix) does not push out other chargers' pairs", () => {
+    const good = new GoodSources(() => 0);
+    good.add('CP-1', '203.0.113.10');
+    for (let i = 0; i < MAX_GOOD_SOURCES; i++) good.add('CP-LEAKED', `2001:db8::${i.toString(16)}`);
+    expect(good.has('CP-1', '203.0.113.10')).toBe(true);
+    // The identity's newest sources are the ones kept.
+    expect(good.has('CP-LEAKED', `2001:db8::${(MAX_GOOD_SOURCES - 1).toString(16)}`)).toBe(true);
+    expect(good.has('CP-LEAKED', `2001:db8::${(MAX_GOOD_SOURCES - MAX_GOOD_SOURCES_PER_IDENTITY).toString(16)}`)).toBe(true);
+    expect(good.has('CP-LEAKED', `2001:db8::${(MAX_GOOD_SOURCES - MAX_GOOD_SOURCES_PER_IDENTITY - 1).toString(16)}`)).toBe(false);
   });
 });
 

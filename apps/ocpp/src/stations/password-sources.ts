@@ -36,8 +36,14 @@ export class KeyChecks {
 
 /** How long a source that presented an identity's right key is known good for it (renewed by each success). */
 export const GOOD_SOURCE_MEMORY_MS = 24 * 60 * 60_000;
-/** (identity, source) pairs remembered; beyond, the oldest goes first (≈ 100 B each). */
+/** (identity, source) pairs remembered; beyond, the oldest goes first (≈ 150 B each). */
 export const MAX_GOOD_SOURCES = 100_000;
+/**
+ * Sources remembered per identity, its newest: a charger uses one address, a few over a day (a
+ * mobile network's). The bound keeps one identity's key, presented from ever new addresses (any
+ * IPv6 prefix has plenty), from pushing every other charger's pair out of MAX_GOOD_SOURCES.
+ */
+export const MAX_GOOD_SOURCES_PER_IDENTITY = 8;
 
 /**
  * Sources that presented an identity's right key lately: their checks of it skip the suspect class
@@ -49,8 +55,10 @@ export const MAX_GOOD_SOURCES = 100_000;
  * as a digest, not addresses. The unknown source ('': no address) is never known good.
  */
 export class GoodSources {
-  /** Last success by pair digest, in that order (the oldest goes first). */
-  private readonly at = new Map<string, number>();
+  /** Last success and identity by pair digest, in that order (the oldest goes first). */
+  private readonly at = new Map<string, { time: number; identity: string }>();
+  /** Pair digests by identity, oldest success first (at most MAX_GOOD_SOURCES_PER_IDENTITY). */
+  private readonly byIdentity = new Map<string, string[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -59,21 +67,35 @@ export class GoodSources {
     const key = pairDigest(identity, source);
     const last = this.at.get(key);
     if (last === undefined) return false;
-    if (this.now() - last <= GOOD_SOURCE_MEMORY_MS) return true;
-    this.at.delete(key);
+    if (this.now() - last.time <= GOOD_SOURCE_MEMORY_MS) return true;
+    this.drop(key);
     return false;
   }
 
   add(identity: string, source: string): void {
     if (source === '') return;
     const key = pairDigest(identity, source);
-    this.at.delete(key);
-    if (this.at.size >= MAX_GOOD_SOURCES) this.at.delete(this.at.keys().next().value!);
-    this.at.set(key, this.now());
+    this.drop(key);
+    const mine = this.byIdentity.get(identity);
+    if (mine !== undefined && mine.length >= MAX_GOOD_SOURCES_PER_IDENTITY) this.drop(mine[0]!);
+    if (this.at.size >= MAX_GOOD_SOURCES) this.drop(this.at.keys().next().value!);
+    this.at.set(key, { time: this.now(), identity });
+    const list = this.byIdentity.get(identity);
+    if (list) list.push(key);
+    else this.byIdentity.set(identity, [key]);
   }
 
   forget(identity: string, source: string): void {
-    this.at.delete(pairDigest(identity, source));
+    this.drop(pairDigest(identity, source));
+  }
+
+  private drop(key: string): void {
+    const entry = this.at.get(key);
+    if (entry === undefined) return;
+    this.at.delete(key);
+    const list = this.byIdentity.get(entry.identity)!;
+    list.splice(list.indexOf(key), 1);
+    if (list.length === 0) this.byIdentity.delete(entry.identity);
   }
 }
 
