@@ -1,4 +1,4 @@
-import { AHEAD_TOLERANCE_MS, chargerTime, isUnsetClock, parseOcppTime, UNSET_CLOCK_BEFORE } from './time.js';
+import { AHEAD_TOLERANCE_MS, chargerTime, correctedTime, CORRECTED_WITHIN_MS, isUnsetClock, parseOcppTime, UNSET_CLOCK_BEFORE } from './time.js';
 
 describe('parseOcppTime', () => {
   it('reads every timestamp the schema admits: a leap second and an hour-only offset, which Date cannot parse (the start or stop was refused and finally discarded)', () => {
@@ -51,5 +51,29 @@ describe('isUnsetClock', () => {
     expect(isUnsetClock(new Date(0))).toBe(true);
     expect(isUnsetClock(new Date(UNSET_CLOCK_BEFORE.getTime() - 1))).toBe(true);
     expect(isUnsetClock(UNSET_CLOCK_BEFORE)).toBe(false);
+  });
+});
+
+describe('chargerTime with the connection clock offset', () => {
+  const receivedAt = new Date('2026-12-07T12:22:48.600Z');
+  const behind = 3 * 3_600_000 + 300;
+
+  it('corrects a stamp sent as it happened by the offset, never after its receipt (a start stamped by a clock three hours behind)', () => {
+    expect(chargerTime('2026-12-07T09:22:48Z', receivedAt, behind)).toEqual({ at: new Date('2026-12-07T12:22:48.300Z'), unset: false, ahead: false, corrected: true });
+    // Sent a second earlier than the estimate says: at receipt, not after it.
+    expect(chargerTime('2026-12-07T09:22:49.500Z', receivedAt, behind)).toEqual({ at: receivedAt, unset: false, ahead: false, corrected: true });
+    // Held four minutes by the charger: still its corrected time.
+    expect(chargerTime('2026-12-07T09:18:48Z', receivedAt, behind).at).toEqual(new Date('2026-12-07T12:18:48.300Z'));
+  });
+
+  it('keeps a stamp held longer than CORRECTED_WITHIN_MS (queued, maybe before the clock was changed), one far ahead of the estimate (a clock corrected since), and an unset clock as without an offset', () => {
+    expect(CORRECTED_WITHIN_MS).toBe(5 * 60_000);
+    expect(chargerTime('2026-12-07T08:00:00Z', receivedAt, behind)).toEqual({ at: new Date('2026-12-07T08:00:00Z'), unset: false, ahead: false });
+    expect(chargerTime('2026-12-07T12:22:48Z', receivedAt, behind)).toEqual({ at: new Date('2026-12-07T12:22:48Z'), unset: false, ahead: false });
+    expect(chargerTime('1970-01-01T00:00:05Z', receivedAt, behind)).toEqual({ at: receivedAt, unset: true, ahead: false });
+  });
+
+  it('corrects a clock ahead beyond the tolerance the same way (its live stamps are then about the receipt)', () => {
+    expect(correctedTime(Date.parse('2026-12-07T14:22:48Z'), receivedAt.getTime(), -2 * 3_600_000 + 300)).toBe(Date.parse('2026-12-07T12:22:48.300Z'));
   });
 });

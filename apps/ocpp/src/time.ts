@@ -44,7 +44,18 @@ export interface ChargerTime {
   at: Date;
   unset: boolean;
   ahead: boolean;
+  /** Set (true) when the time is the stamp corrected by the connection's clock offset (`clockOffsetMs`). */
+  corrected?: true;
 }
+
+/**
+ * How long after the time its stamp and the clock offset give a message may arrive and still have
+ * that time corrected: a message sent as it happened, or held briefly by the charger (behind its
+ * own send queue). One held longer may date from before its clock was last changed: kept as it is.
+ */
+export const CORRECTED_WITHIN_MS = 5 * 60_000;
+/** How far before that time it may arrive (the estimate is the smallest offset seen, within a few seconds). */
+const CORRECTED_EARLY_MS = 5_000;
 
 /**
  * The time of record of a charger's `timestamp`: the time it says, unless its clock was unset
@@ -55,13 +66,34 @@ export interface ChargerTime {
  * ahead started a session in the future, hid it from every time range until then and, stopped by a
  * clock corrected meanwhile, gave it a negative duration. Receipt time is late by however long the
  * charger held the message, but it is in arrival order, which for one charger is the order of
- * events (guide §1.7).
+ * events (guide §1.7). With the connection's clock offset (`clockOffsetMs`), a stamp that arrived
+ * as sent is the stamp corrected by it (`correctedTime`), however far off the clock is.
  */
-export function chargerTime(raw: string, receivedAt: Date): ChargerTime {
+export function chargerTime(raw: string, receivedAt: Date, clockOffsetMs?: number): ChargerTime {
   const sent = parseOcppTime(raw);
   if (isUnsetClock(sent)) return { at: receivedAt, unset: true, ahead: false };
+  if (clockOffsetMs !== undefined) {
+    const at = correctedTime(sent.getTime(), receivedAt.getTime(), clockOffsetMs);
+    if (at !== undefined) return { at: new Date(at), unset: false, ahead: false, corrected: true };
+  }
   if (sent.getTime() > receivedAt.getTime() + AHEAD_TOLERANCE_MS) return { at: receivedAt, unset: false, ahead: true };
   return { at: sent, unset: false, ahead: false };
+}
+
+/**
+ * The time (ms) of a stamp from a clock off ours by `clockOffsetMs` (receipt − stamp, established by
+ * the connection: connection/clock-offset.ts), when its message arrived within CORRECTED_WITHIN_MS
+ * of that time: the stamp moved by the offset, never after the receipt. Otherwise undefined.
+ * Taken as it was sent, a clock hours behind (a local time sent with `Z` west of Greenwich) put a
+ * start hours early: corrected by NTP during the session, its stop stamped right made the session
+ * hours long (billed so in the roaming CDR); and a remote start's StartTransaction seemed sent
+ * before our request and was not linked to it. A stamp held longer keeps its own time: the clock
+ * may have been changed since it was made.
+ */
+export function correctedTime(stampMs: number, receivedMs: number, clockOffsetMs: number): number | undefined {
+  const at = stampMs + clockOffsetMs;
+  const late = receivedMs - at;
+  return late >= -CORRECTED_EARLY_MS && late <= CORRECTED_WITHIN_MS ? Math.min(at, receivedMs) : undefined;
 }
 
 /**

@@ -40,4 +40,9 @@ export interface InboundCall {
   readonly uniqueId: string;
   readonly action: string;
   readonly receivedAt: Date;
+  /**
+   * How far the charger's clock is off ours (receipt − stamp, ms) as this connection's messages up to
+   * this one established it (clock-offset.ts); undefined when not established or within drift.
+   */
+  readonly clockOffsetMs?: number;
 }

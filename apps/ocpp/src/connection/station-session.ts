@@ -25,6 +25,7 @@ import type { ProtocolBundle, Subprotocol } from './protocol-bundle.js';
 import { CLOSE_HANDSHAKE_MS, sessionClosing } from './socket-closing.js';
 import type { CallOptions, RegistrationState, StationContext, ValidationPolicy } from './station-context.js';
 import { BadFrameWindow, badFrameLabel, MAX_RAW_FRAME_KEPT } from './bad-frames.js';
+import { ClockOffset, clockStampMs } from './clock-offset.js';
 import { TriggeredActions } from './triggered-actions.js';
 
 export interface SessionSettings {
@@ -58,6 +59,7 @@ export class StationSession implements StationContext {
   private readonly triggered = new TriggeredActions();
   private readonly badFrames: BadFrameWindow;
   private readonly keepAlive: KeepAlive;
+  private readonly clock = new ClockOffset();
   private closeReason?: string;
   /** Resolves when the socket stops being open (either side's close frame, a terminate), before `closed`; pending calls have failed then. */
   readonly closing: Promise<void>;
@@ -259,8 +261,12 @@ export class StationSession implements StationContext {
   private async handleCall(frame: CallFrame, receivedAt: Date, text: string): Promise<void> {
     const started = process.hrtime.bigint();
     const triggered = this.triggered.admits(frame.action);
+    // In arrival order, before the message's own handling: a stamp showing a corrected clock counts already.
+    if (frame.action === 'BootNotification') this.clock.reset();
+    const stampMs = clockStampMs(frame.action, frame.payload);
+    if (stampMs !== undefined) this.clock.observe(stampMs, receivedAt.getTime());
     const result = await this.bundle
-      .dispatch(this, { uniqueId: frame.uniqueId, action: frame.action, receivedAt }, frame.payload, triggered)
+      .dispatch(this, { uniqueId: frame.uniqueId, action: frame.action, receivedAt, clockOffsetMs: this.clock.offsetMs }, frame.payload, triggered)
       .catch((err: unknown) => {
         this.logger.error({ err, stationId: this.stationId, action: frame.action }, 'dispatch failed');
         return { ok: false as const, code: this.bundle.internalErrorCode, description: 'internal error', details: {} };

@@ -42,7 +42,11 @@ export function noTransactionStatusSql(c: string, startedAt: string): string {
  */
 export function statusComparedStartSql(t: string, c?: string): string {
   const start = `LEAST(${t}.started_at, ${t}.created_at)`;
-  return c === undefined ? start : `CASE WHEN ${c}.status_at = ${c}.status_received_at THEN ${t}.created_at ELSE ${start} END`;
+  // A stamped status against a start corrected by its connection's clock offset (clock-offset.ts):
+  // the start as sent (`start_sent_at`, hours behind like the status's stamp), or the Available
+  // after it compared as before it and the lost stop was never seen. LEAST skips a NULL; an ahead
+  // start's `start_sent_at` lies after its time of record and changes nothing.
+  return c === undefined ? start : `CASE WHEN ${c}.status_at = ${c}.status_received_at THEN ${t}.created_at ELSE LEAST(${t}.started_at, ${t}.created_at, ${t}.start_sent_at) END`;
 }
 
 /**

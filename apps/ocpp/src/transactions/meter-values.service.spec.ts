@@ -89,3 +89,17 @@ describe('MeterValuesService.record of a reading sampled before its connection o
     expect(s.query).not.toHaveBeenCalled();
   });
 });
+
+describe('MeterValuesService.record with the connection clock offset', () => {
+  it('puts a value sampled as sent at its stamp corrected by the offset, a value held longer at its stamp, an unset clock at receipt', async () => {
+    const submit = jest.fn(async (_part: unknown, _item: { at: Date[] }) => undefined);
+    const owners = new TransactionOwners();
+    owners.remember(7, 'CP-1');
+    const service = new MeterValuesService({} as DataSource, {} as TransactionRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, owners, { warn: jest.fn() } as unknown as Logger);
+    const receivedAt = new Date('2026-12-07T12:00:00Z');
+    const behind = 3 * 3_600_000;
+    const values = ['2026-12-07T08:59:50Z', '2026-12-07T08:00:00Z', '1970-01-01T00:10:00Z'].map((timestamp) => ({ timestamp, sampledValue: [{ value: '100' }] }));
+    await service.record('CP-1', { connectorId: 1, transactionId: 7, meterValue: values }, receivedAt, new Date('2026-12-07T11:00:00Z'), behind);
+    expect(submit.mock.calls[0]![1].at).toEqual([new Date('2026-12-07T11:59:50Z'), new Date('2026-12-07T08:00:00Z'), receivedAt]);
+  });
+});

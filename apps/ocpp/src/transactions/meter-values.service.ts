@@ -8,7 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import { CommitBatcher } from '../persistence/commit-batcher.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
-import { AHEAD_TOLERANCE_MS, isUnsetClock, parseOcppTime } from '../time.js';
+import { AHEAD_TOLERANCE_MS, correctedTime, isUnsetClock, parseOcppTime } from '../time.js';
 import { meterReadingOf } from './meter-samples.js';
 import { insertNewMeterReadings, mayBeResent } from './resent-readings.js';
 import { TransactionOwners } from './transaction-owners.js';
@@ -91,8 +91,12 @@ export class MeterValuesService {
     this.lookups = new CommitBatcher(db, (items, tx) => this.write(items, tx), { maxBatch: 500, concurrency: 2 });
   }
 
-  /** `connectedAt`: when the connection the message came on opened (mayBeResent). */
-  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date, connectedAt: Date): Promise<void> {
+  /**
+   * `connectedAt`: when the connection the message came on opened (mayBeResent). `clockOffsetMs`:
+   * how far the connection found the charger's clock off ours: a value sampled as sent is at its
+   * stamp corrected by it (time.ts `correctedTime`), as its session's start and stop are.
+   */
+  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date, connectedAt: Date, clockOffsetMs?: number): Promise<void> {
     // One array per message on this path (~9,000 CALLs/s): no per-value objects.
     const at = new Array<Date>(req.meterValue.length);
     let unset = 0;
@@ -101,10 +105,11 @@ export class MeterValuesService {
     for (let j = 0; j < at.length; j++) {
       const sent = parseOcppTime(req.meterValue[j]!.timestamp);
       const ms = sent.getTime();
-      const notATime = isUnsetClock(sent) || ms > latest;
+      const fixed = clockOffsetMs === undefined || isUnsetClock(sent) ? undefined : correctedTime(ms, receivedAt.getTime(), clockOffsetMs);
+      const notATime = fixed === undefined && (isUnsetClock(sent) || ms > latest);
       if (notATime) unset++;
-      else if (ms < earliest) earliest = ms;
-      at[j] = notATime ? receivedAt : sent;
+      else if ((fixed ?? ms) < earliest) earliest = fixed ?? ms;
+      at[j] = notATime ? receivedAt : fixed === undefined ? sent : new Date(fixed);
     }
     const unlogged = unset > 0 ? this.unsetClockLog.take(stationId, receivedAt) : undefined;
     if (unlogged !== undefined) {

@@ -22,4 +22,11 @@ describe('stopTime', () => {
     expect(stopTime('1970-01-01T00:02:00Z', startedAt, receivedAt)).toEqual({ at: receivedAt, kept: 'StopTransactionUnsetClock' });
     expect(stopTime('2026-12-06T21:00:00Z', startedAt, receivedAt)).toEqual({ at: receivedAt, kept: 'StopTransactionClockAhead' });
   });
+
+  it('stops a stop sent as it happened from a clock the connection found off (clockOffsetMs) at its corrected stamp, kept as sent for a retry received without the offset', () => {
+    const behind = 2 * 3_600_000;
+    expect(stopTime('2026-12-06T15:59:59Z', startedAt, receivedAt, behind)).toEqual({ at: new Date('2026-12-06T17:59:59Z'), kept: 'StopTransactionClockCorrected' });
+    // Held longer than the correction's window: as without the offset.
+    expect(stopTime('2026-12-06T15:00:00Z', startedAt, receivedAt, behind)).toEqual({ at: receivedAt, kept: 'StopTransactionBeforeStart' });
+  });
 });

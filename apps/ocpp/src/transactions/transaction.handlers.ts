@@ -28,16 +28,16 @@ export class TransactionHandlers implements OnModuleInit {
     this.dispatcher.handle(
       'StartTransaction',
       async (req, ctx, call) => {
-        const conf = await this.transactions.start(ctx.stationId, req, call.receivedAt, await this.transactions.stationRefused(ctx.stationId, ctx.registration));
+        const conf = await this.transactions.start(ctx.stationId, req, call.receivedAt, await this.transactions.stationRefused(ctx.stationId, ctx.registration), call.clockOffsetMs);
         this.connectors.reported(ctx, req.connectorId);
         return conf;
       },
       // After the answer: the charger's next queued message must not wait for what listeners do.
       async (req, conf, ctx) => this.notices.started(ctx, { transactionId: conf.transactionId, connectorId: req.connectorId }),
     );
-    this.dispatcher.handle('StopTransaction', (req, ctx, call) => this.transactions.stop(ctx.stationId, req, call.receivedAt));
+    this.dispatcher.handle('StopTransaction', (req, ctx, call) => this.transactions.stop(ctx.stationId, req, call.receivedAt, call.clockOffsetMs));
     this.dispatcher.handle('MeterValues', async (req, ctx, call) => {
-      await this.meterValues.record(ctx.stationId, req, call.receivedAt, ctx.connectedAt);
+      await this.meterValues.record(ctx.stationId, req, call.receivedAt, ctx.connectedAt, call.clockOffsetMs);
       return {};
     });
   }

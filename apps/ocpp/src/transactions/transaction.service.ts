@@ -21,7 +21,8 @@ import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } fro
 import { endsInRestart, keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
 import { stopTime } from './stop-time.js';
-import { insertOrGetAheadStart, insertOrGetStampedStart, insertOrGetUnsetClockStart, repeatsUnsetClockStop } from './unset-clock.js';
+import { insertOrGetCorrectedStart } from './corrected-start.js';
+import { CLOCK_CORRECTED_STOP, insertOrGetAheadStart, insertOrGetStampedStart, insertOrGetUnsetClockStart, repeatsUnsetClockStop } from './unset-clock.js';
 
 /**
  * How far a charger's clock may run behind ours for its StartTransaction to still be the one a
@@ -72,13 +73,17 @@ export class TransactionService {
    * station (`stationRefused`: decommissioned, stolen, unpaid); its start is still
    * stored (the guide: transaction messages are processed rather than lost) but answered Invalid
    * without asking anyone, so no token of ours or a roaming partner's opens a session there.
+   * `clockOffsetMs`: how far the connection found the charger's clock off ours (time.ts
+   * `correctedTime`): a start sent as it happened is at its stamp corrected by it, for everything
+   * above (a clock hours behind no longer starts it hours early, nor before our remote start).
    */
-  async start(stationId: string, req: Ocpp16.StartTransactionRequest, receivedAt: Date = new Date(), stationRejected = false): Promise<Ocpp16.StartTransactionResponse> {
-    const { at: startedAt, unset, ahead } = chargerTime(req.timestamp, receivedAt);
+  async start(stationId: string, req: Ocpp16.StartTransactionRequest, receivedAt: Date = new Date(), stationRejected = false, clockOffsetMs?: number): Promise<Ocpp16.StartTransactionResponse> {
+    const { at: startedAt, unset, ahead, corrected } = chargerTime(req.timestamp, receivedAt, clockOffsetMs);
     if (unset) {
       this.logger.warn({ stationId, connectorId: req.connectorId, timestamp: req.timestamp, receivedAt: receivedAt.toISOString() }, 'StartTransaction timestamp from an unset charger clock; started at receipt time');
     }
     if (ahead) this.logImplausible(stationId, 'StartTransaction timestamp ahead of receipt beyond the tolerance; started at receipt time', req.timestamp, receivedAt);
+    if (corrected) this.logImplausible(stationId, `StartTransaction timestamp corrected by the charger clock's offset (${clockOffsetMs} ms)`, req.timestamp, receivedAt);
     // The charger may have authorised offline from stale data: decide again (outside the DB transaction,
     // since a roaming decision may take a few seconds), as of the start's own time (it may have been queued),
     // on its connector (which this start shows free: an earlier transaction there lost its stop).
@@ -111,7 +116,9 @@ export class TransactionService {
         ? await insertOrGetUnsetClockStart(this.transactions, tx, started, req)
         : ahead
           ? await insertOrGetAheadStart(this.transactions, tx, started, req)
-          : await insertOrGetStampedStart(this.transactions, tx, started, req, receivedAt);
+          : corrected
+            ? await insertOrGetCorrectedStart(this.transactions, tx, started, req)
+            : await insertOrGetStampedStart(this.transactions, tx, started, req, receivedAt);
       if (!created) {
         return { transactionId: row.transactionId, idTagInfo: { ...idTagInfo, status: row.idTagStatus as IdTagInfo['status'] } };
       }
@@ -154,10 +161,11 @@ export class TransactionService {
    * `receivedAt`: the time of record of the stop, and of its transactionData readings, stamped by an
    * unset clock or one far ahead (`chargerTime`, unset-clock.ts); the stop's also when stamped
    * before its start, though never before the start (`stopTime`). Such a stop is kept as sent.
+   * `clockOffsetMs`: as for `start`; the stop and its readings sent as they happened are corrected by it.
    */
-  async stop(stationId: string, req: Ocpp16.StopTransactionRequest, receivedAt: Date = new Date()): Promise<Ocpp16.StopTransactionResponse> {
+  async stop(stationId: string, req: Ocpp16.StopTransactionRequest, receivedAt: Date = new Date(), clockOffsetMs?: number): Promise<Ocpp16.StopTransactionResponse> {
     const unset = chargerTime(req.timestamp, receivedAt).unset;
-    const dataAt = (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt));
+    const dataAt = (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt, clockOffsetMs));
     const unsetData = dataAt.filter((t) => t.unset).length;
     if (unset || unsetData > 0) {
       this.logger.warn(
@@ -174,7 +182,7 @@ export class TransactionService {
         }
         return undefined;
       }
-      const { at: stoppedAt, kept } = stopTime(req.timestamp, existing.startedAt, receivedAt);
+      const { at: stoppedAt, kept } = stopTime(req.timestamp, existing.startedAt, receivedAt, clockOffsetMs);
       if (existing.stoppedAt !== null) {
         // A retry repeats the stop (register and time). Another stop under the id is a different
         // session (firmware that got no id for a session queued offline stops it under the last one
@@ -206,7 +214,7 @@ export class TransactionService {
       await this.transactions.stop(tx, existing.transactionId, { meterStopWh: req.meterStop, stoppedAt, reason, idTag: req.idTag, energyWh, transactionData: req.transactionData });
       // Kept as sent: a retry, received later, is recognised by this stamp (unset-clock.ts).
       if (kept) await this.transactions.keepMessage(tx, stationId, kept, req, stoppedAt);
-      if (kept && !unset) this.logImplausible(stationId, `StopTransaction timestamp implausible (${kept}); stopped at receipt time`, req.timestamp, receivedAt);
+      if (kept && kept !== CLOCK_CORRECTED_STOP && !unset) this.logImplausible(stationId, `StopTransaction timestamp implausible (${kept}); stopped at receipt time`, req.timestamp, receivedAt);
       // The energy just stored: the hub settles the roaming CDR with it, as ocpp's views show it.
       const event = transactionStoppedEvent({ stationId, transactionId: existing.transactionId, idTag: req.idTag, meterStop: req.meterStop, stoppedAt, reason: req.reason ?? 'Local', energyWh });
       await this.publish(tx, Subjects.OcppTransactionStopped, event, { stationId, transactionId: existing.transactionId });

@@ -24,8 +24,10 @@ export const UNSET_CLOCK_STOP = 'StopTransactionUnsetClock';
 export const CLOCK_AHEAD_START = 'StartTransactionClockAhead';
 export const CLOCK_AHEAD_STOP = 'StopTransactionClockAhead';
 export const STOP_BEFORE_START = 'StopTransactionBeforeStart';
+/** A stop whose stamp was corrected by its connection's clock offset (time.ts `correctedTime`). */
+export const CLOCK_CORRECTED_STOP = 'StopTransactionClockCorrected';
 /** Every kind a StopTransaction is kept as when its stamp is not its time of record. */
-export const KEPT_STOP_KINDS = [UNSET_CLOCK_STOP, CLOCK_AHEAD_STOP, STOP_BEFORE_START];
+export const KEPT_STOP_KINDS = [UNSET_CLOCK_STOP, CLOCK_AHEAD_STOP, STOP_BEFORE_START, CLOCK_CORRECTED_STOP];
 
 /** The same instant (as the start's key compares `started_at`), however the charger wrote it. */
 function sameStamp(kept: unknown, raw: string): boolean {

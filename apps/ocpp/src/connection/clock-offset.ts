@@ -1,0 +1,88 @@
+import { parseDateTimeMs, type JsonObject } from '@cpo/ocpp-protocol';
+import { UNSET_CLOCK_BEFORE } from '../time.js';
+
+/**
+ * How closely live messages' offsets (receipt − stamp) must agree to be one clock's. They differ by
+ * the network and the charger's own send delay: a second or two; a charger queue drained message by
+ * message shows offsets differing by the messages' spacing instead.
+ */
+export const CLOCK_AGREEMENT_MS = 5_000;
+/** Agreeing messages needed, and the receipt time they must span: a burst of queued messages (all connectors' statuses of one instant) spans none. */
+export const CLOCK_EVIDENCE_COUNT = 3;
+export const CLOCK_EVIDENCE_SPAN_MS = 60_000;
+/**
+ * An offset smaller than this is drift, and the stamp is as good a time as our receipt: the
+ * estimate is only used beyond it (a local time sent as UTC, a clock never synchronised).
+ */
+export const CLOCK_OFFSET_MIN_MS = 60_000;
+
+/**
+ * One connection's estimate of how far its charger's clock is off ours, from the stamps of its
+ * messages and their receipt times. A message sent as it happened shows the true offset plus the
+ * network delay; one the charger queued shows a larger one (it was held), never a smaller one, so
+ * the estimate is the smallest offset that several messages over a minute agree on. It is not
+ * trusted before that evidence exists, forgotten at each BootNotification (the charger may set its
+ * clock from our answer's currentTime), and restarted by a message showing a much smaller offset:
+ * the clock was corrected (NTP, our Heartbeat answer), or the earlier messages were all queued.
+ * Unset clocks (before 2010) are left out: their messages are recorded at receipt (time.ts).
+ * O(1) and allocation-free per message: it runs on the MeterValues and StatusNotification paths.
+ */
+export class ClockOffset {
+  /** The smallest agreeing offset, the number of messages that agreed, and the receipt times of the first and last. */
+  private low = 0;
+  private count = 0;
+  private firstMs = 0;
+  private lastMs = 0;
+
+  observe(stampMs: number, receivedMs: number): void {
+    if (!(stampMs >= UNSET_CLOCK_BEFORE.getTime())) return;
+    const offset = receivedMs - stampMs;
+    if (this.count === 0 || offset < this.low - CLOCK_AGREEMENT_MS) {
+      this.low = offset;
+      this.count = 1;
+      this.firstMs = this.lastMs = receivedMs;
+      return;
+    }
+    // Larger: held by the charger (queued offline, or behind its own send queue): no evidence of the clock.
+    if (offset > this.low + CLOCK_AGREEMENT_MS) return;
+    if (offset < this.low) this.low = offset;
+    this.count++;
+    this.lastMs = receivedMs;
+  }
+
+  /** Forgets the estimate (a BootNotification). */
+  reset(): void {
+    this.count = 0;
+  }
+
+  /**
+   * The established offset (receipt − stamp, in ms) when it is beyond CLOCK_OFFSET_MIN_MS either
+   * way; otherwise undefined: the stamps are taken as they are (time.ts).
+   */
+  get offsetMs(): number | undefined {
+    if (this.count < CLOCK_EVIDENCE_COUNT || this.lastMs - this.firstMs < CLOCK_EVIDENCE_SPAN_MS) return undefined;
+    return Math.abs(this.low) >= CLOCK_OFFSET_MIN_MS ? this.low : undefined;
+  }
+}
+
+/**
+ * The stamp of a charger's message that tells of its clock now (ms), if any: a StatusNotification's,
+ * a StartTransaction's or StopTransaction's, the latest of a MeterValues' (earlier samples of the
+ * same message were held). Read before validation, so whatever is no date-time is none.
+ */
+export function clockStampMs(action: string, payload: JsonObject): number | undefined {
+  if (action === 'StatusNotification' || action === 'StartTransaction' || action === 'StopTransaction') return stampOf(payload['timestamp']);
+  if (action !== 'MeterValues') return undefined;
+  const values = payload['meterValue'];
+  if (!Array.isArray(values)) return undefined;
+  let latest: number | undefined;
+  for (const v of values) {
+    const ms = v !== null && typeof v === 'object' && !Array.isArray(v) ? stampOf(v['timestamp']) : undefined;
+    if (ms !== undefined && (latest === undefined || ms > latest)) latest = ms;
+  }
+  return latest;
+}
+
+function stampOf(raw: unknown): number | undefined {
+  return typeof raw === 'string' ? parseDateTimeMs(raw, { missingZone: 'utc' }) : undefined;
+}
