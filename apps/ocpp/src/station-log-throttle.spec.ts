@@ -21,4 +21,20 @@ describe('StationLogThrottle', () => {
     expect(t.take('A', at(121))).toBe(0); // forgotten: logged as new
     expect(t.take('A', at(100))).toBe(0); // a clock going back: logged rather than silenced
   });
+
+  it('never holds more than maxStations, even when all of them logged within the interval', () => {
+    const t = new StationLogThrottle(60_000, 3);
+    for (let i = 0; i < 1000; i++) t.take(`S${i}`, at(i / 100));
+    expect(t.size).toBeLessThanOrEqual(3);
+  });
+
+  it('at the bound, evicts the station whose last line is the oldest, not the one remembered first', () => {
+    const t = new StationLogThrottle(60_000, 2);
+    t.take('A', at(0));
+    t.take('B', at(30));
+    expect(t.take('A', at(61))).toBe(0); // A logs again: now the more recent of the two
+    t.take('C', at(62)); // full, both within their interval: B (last line at 30 s) goes, A stays
+    expect(t.take('A', at(63))).toBeUndefined();
+    expect(t.take('B', at(64))).toBe(0);
+  });
 });

@@ -6,9 +6,15 @@
  * count goes with the next line. Times are the messages' receipt times.
  */
 export class StationLogThrottle {
+  /** In the order of the stations' last lines (an entry is moved to the end when its station logs again). */
   private readonly last = new Map<string, { atMs: number; unlogged: number }>();
 
-  /** `maxStations`: past it, stations not seen for an interval are forgotten (each holds one entry). */
+  /**
+   * `maxStations`: the most stations remembered. Past it, the stations quiet for an interval go, and
+   * while still full the one whose line is the oldest (its next occurrence is then logged early).
+   * A hard bound: a scan of every entry per new station, keeping them all when none was quiet, let a
+   * fleet larger than the bound grow the map and cost a full pass per new station.
+   */
   constructor(
     private readonly intervalMs: number,
     private readonly maxStations = 50_000,
@@ -22,11 +28,23 @@ export class StationLogThrottle {
       entry.unlogged++;
       return undefined;
     }
-    if (entry === undefined && this.last.size >= this.maxStations) {
-      for (const [id, e] of this.last) if (atMs - e.atMs >= this.intervalMs) this.last.delete(id);
-    }
+    if (entry !== undefined) this.last.delete(stationId);
+    else if (this.last.size >= this.maxStations) this.forgetOldest(atMs);
     this.last.set(stationId, { atMs, unlogged: 0 });
     return entry?.unlogged ?? 0;
+  }
+
+  /** Stations remembered. */
+  get size(): number {
+    return this.last.size;
+  }
+
+  /** From the oldest line on: the quiet stations, and more while no room is left for one more. */
+  private forgetOldest(atMs: number): void {
+    for (const [id, e] of this.last) {
+      if (this.last.size < this.maxStations && atMs - e.atMs < this.intervalMs) return;
+      this.last.delete(id);
+    }
   }
 }
 
