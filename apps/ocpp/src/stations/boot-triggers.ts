@@ -16,6 +16,8 @@ interface Asked {
   settle: (accepted: boolean) => void;
   /** When the outcome was recorded (epoch ms), or undefined while in flight. */
   settledAt?: number;
+  /** The outcome once recorded. */
+  accepted?: boolean;
   askedAt: number;
   /** The trigger's request: only its own answer settles it. */
   by?: object;
@@ -41,6 +43,7 @@ export class BootTriggers {
     entry.settle = (accepted) => {
       if (entry.settledAt !== undefined) return;
       entry.settledAt = Date.now();
+      entry.accepted = accepted;
       settle(accepted);
     };
     this.asked.get(connectionId)?.settle(false);
@@ -49,12 +52,17 @@ export class BootTriggers {
 
   /**
    * The charger's answer (`Accepted` or not) or the call's failure (false) to the trigger `by`. An
-   * older trigger's answer arriving after our timeout, once a newer one was sent on the connection,
-   * settles nothing: the newer one's answer is still to come (that older one was settled refused then).
+   * older trigger's refusal or failure, once a newer one was sent on the connection, settles nothing:
+   * the newer one's answer is still to come (that older one was settled refused then). Its acceptance
+   * does: the boot it brings is no reboot, whatever the newer one's answer (queued behind it, the
+   * newer one may be answered after that boot, or refused: the boot waited, then counted as a reboot).
    */
   answered(connectionId: string, accepted: boolean, by?: object): void {
     const entry = this.asked.get(connectionId);
-    if (entry && (by === undefined || entry.by === undefined || entry.by === by)) entry.settle(accepted);
+    if (!entry) return;
+    if (by === undefined || entry.by === undefined || entry.by === by) entry.settle(accepted);
+    else if (accepted && entry.settledAt === undefined) entry.settle(true);
+    else if (accepted && !entry.accepted) this.asked.set(connectionId, { outcome: Promise.resolve(true), settle: () => undefined, settledAt: Date.now(), askedAt: entry.askedAt, accepted: true, by });
   }
 
   /**

@@ -114,3 +114,70 @@ describe('TriggeredActions', () => {
     expect(triggered.admits('Heartbeat')).toBe(false);
   });
 });
+
+/**
+ * Two BootNotification triggers on one connection, the newer queued behind the older one (its
+ * before-hook ran, so it is the connection's trigger now). The older one's acceptance still brings
+ * a boot that is no reboot: it must not wait for the newer one's answer and be taken as a reboot.
+ */
+describe("an older BootNotification trigger's acceptance, a newer one queued behind it", () => {
+  function setUp() {
+    const executor = new CommandExecutor(logger);
+    const bootTriggers = new BootTriggers();
+    const stations = { learnTriggerSupport: jest.fn(async () => undefined) } as unknown as StationRepository;
+    new ConfigurationEffects(executor, stations, {} as StationConfigurationRepository, {} as ConnectorNotices, logger, bootTriggers).onModuleInit();
+    const answers: ((outcome: CallOutcome) => void)[] = [];
+    const ctx: StationContext = {
+      stationId: 'CP-1',
+      protocol: 'ocpp1.6',
+      connectionId: 'conn-1',
+      connectedAt: new Date(0),
+      known: true,
+      registration: 'Pending',
+      validationPolicy: 'strict',
+      call: () => new Promise<CallOutcome>((resolve) => answers.push(resolve)),
+      expectTriggered: () => undefined,
+    };
+    return { executor, ctx, bootTriggers, answers };
+  }
+
+  it.each(['Rejected', 'unanswered'])('the boot it brings is the triggered one (the newer one %s)', async (newerAnswer) => {
+    const { executor, ctx, bootTriggers, answers } = setUp();
+    const older = executor.execute(ctx, { action: 'TriggerMessage', payload: { requestedMessage: 'BootNotification' } });
+    const newer = executor.execute(ctx, { action: 'TriggerMessage', payload: { requestedMessage: 'BootNotification' } });
+    await settle();
+    answers[0]!({ kind: 'result', payload: { status: 'Accepted' } });
+    await older;
+    // The boot the older trigger brings arrives (the newer one's answer to come, or not).
+    const taken = bootTriggers.takeFor('conn-1', 50);
+    if (newerAnswer === 'Rejected') answers[1]!({ kind: 'result', payload: { status: 'Rejected' } });
+    expect(await taken).toBe(true);
+    answers[1]!({ kind: 'timeout' });
+    await newer;
+  });
+});
+
+describe('BootTriggers: an older trigger answered once a newer one was sent', () => {
+  it('its acceptance after the newer one was refused still makes the next boot a triggered one', async () => {
+    const triggers = new BootTriggers();
+    const older = {};
+    const newer = {};
+    triggers.sending('c', older);
+    triggers.sending('c', newer);
+    triggers.answered('c', false, newer);
+    triggers.answered('c', true, older);
+    expect(await triggers.takeFor('c', 50)).toBe(true);
+  });
+
+  it('its refusal leaves the newer one in flight; the newer refusal is a reboot', async () => {
+    const triggers = new BootTriggers();
+    const older = {};
+    const newer = {};
+    triggers.sending('c', older);
+    triggers.sending('c', newer);
+    triggers.answered('c', false, older);
+    expect(await triggers.takeFor('c', 20)).toBe(false);
+    triggers.answered('c', false, newer);
+    expect(await triggers.takeFor('c', 20)).toBe(false);
+  });
+});
