@@ -48,6 +48,24 @@ describe('a CallError arriving after the call timed out', () => {
     expect(await eventually(async () => (await statusOf())[0] === 'Failed', 3000)).toBe(true);
   });
 
+  it('a ReserveNow replacing a held reservation: the held one reads held again, as after a timely CallError', async () => {
+    const cp = await online();
+    let first = true;
+    cp.handle('ReserveNow', async () => {
+      if (first) return (first = false), { status: 'Accepted' as const };
+      await sleep(CALL_TIMEOUT_MS + 300);
+      throw new OcppCallError('InternalError', 'could not do it');
+    });
+    const reservationId = 1_766_100_230;
+    const reserve = (idTag: string) =>
+      api(h, 'POST', `/api/v1/stations/${cp.identity}/commands/ReserveNow`, { connectorId: 1, idTag, reservationId, expiryDate: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await reserve('TAG-HELD')).status).toBe(200);
+    expect(await reserve('TAG-NEW')).toMatchObject({ status: 504, body: { code: 'Timeout' } });
+    const live = async () =>
+      ((await api(h, 'GET', `/api/v1/reservations?stationId=${cp.identity}`)).body as { items: { idTag: string; status: string }[] }).items.filter((r) => r.status !== 'Failed').map((r) => `${r.idTag}:${r.status}`);
+    expect(await eventually(async () => (await live()).join() === 'TAG-HELD:Accepted', 3000)).toBe(true);
+  });
+
   it('a ChangeAvailability: the request reads Failed, not TimedOut', async () => {
     const cp = await online();
     const availability = async () => ((await api(h, 'GET', `/api/v1/stations/${cp.identity}`)).body as { availability: { status: string }[] }).availability.map((a) => a.status);

@@ -235,7 +235,9 @@ export class ReservationRepository {
         return;
       }
       if (!row.replacing || status === 'Accepted' || status === 'TimedOut') {
-        await tx.query(`UPDATE reservations SET status = $2, replaced = NULL, updated_at = now() WHERE id = $1`, [row.id, status]);
+        // TimedOut keeps what it replaced: a CallError after our timeout (late) brings it back below,
+        // as a timely one does; forgotten, the charger's reservation read as ended while it held it.
+        await tx.query(`UPDATE reservations SET status = $2, replaced = CASE WHEN $2 = 'TimedOut' THEN replaced END, updated_at = now() WHERE id = $1`, [row.id, status]);
         return;
       }
       await tx.query(
