@@ -1,12 +1,10 @@
 import { jest } from '@jest/globals';
 import type { OutboxWriter } from '@cpo/messaging';
-import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AuthorizationService } from '../authorization/authorization.service.js';
 import type { OcppConfig } from '../config.js';
 import type { CallOutcome } from '../connection/outbound-calls.js';
-import type { CallOptions, StationContext } from '../connection/station-context.js';
 import type { OcppMetrics } from '../metrics/ocpp-metrics.js';
 import { OperatorProfilesEffects } from '../operator-profiles/operator-profiles.effects.js';
 import type { OperatorProfilesRepository } from '../operator-profiles/operator-profiles.repository.js';
@@ -17,30 +15,14 @@ import type { AvailabilityRepository } from '../stations/availability.repository
 import type { RemoteStartRepository } from '../transactions/remote-start.repository.js';
 import { RemoteStartTracker } from '../transactions/remote-start.tracker.js';
 import { CommandExecutor } from './command-executor.js';
+import { timedOutStation } from '../../test/station-fakes.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 const CALL_ERROR: CallOutcome = { kind: 'error', code: 'InternalError', description: 'boom', details: {} };
 const future = new Date(Date.now() + 3_600_000).toISOString();
 
 /** A station whose calls time out in flight; `late` is the charger's answer arriving afterwards. */
-function station() {
-  let late: ((outcome: CallOutcome) => boolean) | undefined;
-  const ctx: StationContext = {
-    stationId: 'CP-1',
-    protocol: 'ocpp1.6',
-    connectionId: 'c1',
-    connectedAt: new Date(0),
-    known: true,
-    registration: 'Accepted',
-    validationPolicy: 'strict',
-    call: async (_action: string, _payload: JsonObject, options?: CallOptions) => {
-      late = options?.onLateAnswer;
-      return { kind: 'timeout' };
-    },
-    expectTriggered: () => undefined,
-  };
-  return { ctx, late: (outcome: CallOutcome) => late!(outcome) };
-}
+const station = () => timedOutStation();
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 /**

@@ -1,9 +1,7 @@
 import { jest } from '@jest/globals';
-import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
 import type { CallOutcome } from '../connection/outbound-calls.js';
-import type { CallOptions, StationContext } from '../connection/station-context.js';
 import { OperatorProfilesEffects } from '../operator-profiles/operator-profiles.effects.js';
 import type { OperatorProfilesRepository } from '../operator-profiles/operator-profiles.repository.js';
 import type { ChargingProfileRepository } from './charging-profile.repository.js';
@@ -11,6 +9,7 @@ import type { LeaseFallback } from './lease-fallback.js';
 import type { LimitDispatcher } from './limit-dispatcher.js';
 import { OperatorClearEffects } from './operator-clear.effects.js';
 import { connectorProfileId } from './profile-builder.js';
+import { timedOutStation } from '../../test/station-fakes.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
@@ -24,22 +23,8 @@ function setUp(outcome: CallOutcome) {
   const operatorProfiles = { cleared: jest.fn(async () => undefined) };
   new OperatorClearEffects(executor, profiles as unknown as ChargingProfileRepository, leaseFallback as unknown as LeaseFallback, dispatcher as unknown as LimitDispatcher, logger).onModuleInit();
   new OperatorProfilesEffects(executor, operatorProfiles as unknown as OperatorProfilesRepository).onModuleInit();
-  let late: ((outcome: CallOutcome) => boolean) | undefined;
-  const ctx: StationContext = {
-    stationId: 'CP-1',
-    protocol: 'ocpp1.6',
-    connectionId: 'c1',
-    connectedAt: new Date(0),
-    known: true,
-    registration: 'Accepted',
-    validationPolicy: 'strict',
-    call: async (_action: string, _payload: JsonObject, options?: CallOptions) => {
-      late = options?.onLateAnswer;
-      return outcome;
-    },
-    expectTriggered: () => undefined,
-  };
-  return { executor, ctx, profiles, leaseFallback, dispatcher, operatorProfiles, late: (o: CallOutcome) => late!(o) };
+  const { ctx, late } = timedOutStation(outcome);
+  return { executor, ctx, profiles, leaseFallback, dispatcher, operatorProfiles, late };
 }
 
 describe('an operator ClearChargingProfile answered after our timeout', () => {

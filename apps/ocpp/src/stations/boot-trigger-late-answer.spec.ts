@@ -1,14 +1,12 @@
 import { jest } from '@jest/globals';
-import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { CommandExecutor } from '../commands/command-executor.js';
-import type { CallOutcome } from '../connection/outbound-calls.js';
-import type { CallOptions, StationContext } from '../connection/station-context.js';
 import { BootTriggers } from './boot-triggers.js';
 import { ConfigurationEffects } from './configuration.effects.js';
 import type { ConnectorNotices } from './connector-notices.js';
 import type { StationConfigurationRepository } from './station-configuration.repository.js';
 import type { StationRepository } from './station.repository.js';
+import { timedOutStation } from '../../test/station-fakes.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 
@@ -24,22 +22,8 @@ describe('a boot trigger answered after our timeout', () => {
     const triggers = new BootTriggers();
     const stations = { learnTriggerSupport: jest.fn(async () => undefined) } as unknown as StationRepository;
     new ConfigurationEffects(executor, stations, {} as StationConfigurationRepository, {} as ConnectorNotices, logger, triggers).onModuleInit();
-    let late: ((outcome: CallOutcome) => boolean) | undefined;
-    const ctx: StationContext = {
-      stationId: 'CP-1',
-      protocol: 'ocpp1.6',
-      connectionId: 'conn-1',
-      connectedAt: new Date(0),
-      known: true,
-      registration: 'Accepted',
-      validationPolicy: 'strict',
-      call: async (_action: string, _payload: JsonObject, options?: CallOptions) => {
-        late = options?.onLateAnswer;
-        return { kind: 'timeout' };
-      },
-      expectTriggered: () => undefined,
-    };
-    return { executor, triggers, ctx, late: (outcome: CallOutcome) => late!(outcome) };
+    const { ctx, late } = timedOutStation(undefined, { connectionId: 'conn-1' });
+    return { executor, triggers, ctx, late };
   }
   const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
