@@ -72,6 +72,20 @@ describe('ClockOffset', () => {
     expect(clock.offsetMs).toBeUndefined();
   });
 
+  it('follows a clock that gains seconds on ours (a fast RTC, ~2 s a day) once established: no minute of stamps taken hours early after each 5 s', () => {
+    const clock = new ClockOffset();
+    live(clock, 3 * HOUR, [0, 30_000, 61_000]);
+    expect(clock.offsetMs).toBe(3 * HOUR + 300);
+    // Three days later the clock has gained 6 s: the first message after it.
+    live(clock, 3 * HOUR - 6_000, [3 * 86_400_000]);
+    expect(clock.offsetMs).toBe(3 * HOUR - 6_000 + 300);
+    // Not established yet: a smaller offset still starts over (the first messages seen may all have been queued).
+    const fresh = new ClockOffset();
+    live(fresh, 3 * HOUR, [0, 30_000]);
+    live(fresh, 3 * HOUR - 6_000, [40_000, 70_000, 101_000]);
+    expect(fresh.offsetMs).toBe(3 * HOUR - 6_000 + 300);
+  });
+
   it('leaves out unset-clock stamps (before 2010), which are recorded at receipt anyway', () => {
     const clock = new ClockOffset();
     for (const r of [0, 30_000, 61_000]) clock.observe(r, T0 + r);

@@ -22,7 +22,7 @@ export const CLOCK_OFFSET_MIN_MS = 60_000;
  * network delay; one the charger queued shows a larger one (it was held), never a smaller one, so
  * the estimate is the smallest offset that several messages over a minute agree on. It is not
  * trusted before that evidence exists, forgotten at each BootNotification (the charger may set its
- * clock from our answer's currentTime), and restarted by a message showing a much smaller offset:
+ * clock from our answer's currentTime), and restarted by a message showing one a minute or more smaller:
  * the clock was corrected (NTP, our Heartbeat answer), or the earlier messages were all queued.
  * Unset clocks (before 2010) are left out: their messages are recorded at receipt (time.ts).
  * O(1) and allocation-free per message: it runs on the MeterValues and StatusNotification paths.
@@ -37,6 +37,15 @@ export class ClockOffset {
   observe(stampMs: number, receivedMs: number): void {
     if (!(stampMs >= UNSET_CLOCK_BEFORE.getTime())) return;
     const offset = receivedMs - stampMs;
+    // Established, an offset smaller by less than CLOCK_OFFSET_MIN_MS is the clock gaining on ours (a
+    // fast RTC, seconds a day): followed. Started over, a clock hours behind had its messages taken at
+    // their stamps, hours early, for the minute it takes to establish it again.
+    if (this.count > 0 && offset < this.low - CLOCK_AGREEMENT_MS && offset >= this.low - CLOCK_OFFSET_MIN_MS && this.evidenced()) {
+      this.low = offset;
+      this.count++;
+      this.lastMs = receivedMs;
+      return;
+    }
     if (this.count === 0 || offset < this.low - CLOCK_AGREEMENT_MS) {
       this.low = offset;
       this.count = 1;
@@ -50,6 +59,10 @@ export class ClockOffset {
     this.lastMs = receivedMs;
   }
 
+  private evidenced(): boolean {
+    return this.count >= CLOCK_EVIDENCE_COUNT && this.lastMs - this.firstMs >= CLOCK_EVIDENCE_SPAN_MS;
+  }
+
   /** Forgets the estimate (a BootNotification). */
   reset(): void {
     this.count = 0;
@@ -60,7 +73,7 @@ export class ClockOffset {
    * way; otherwise undefined: the stamps are taken as they are (time.ts).
    */
   get offsetMs(): number | undefined {
-    if (this.count < CLOCK_EVIDENCE_COUNT || this.lastMs - this.firstMs < CLOCK_EVIDENCE_SPAN_MS) return undefined;
+    if (!this.evidenced()) return undefined;
     return Math.abs(this.low) >= CLOCK_OFFSET_MIN_MS ? this.low : undefined;
   }
 }

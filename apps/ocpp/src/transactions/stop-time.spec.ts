@@ -30,3 +30,20 @@ describe('stopTime', () => {
     expect(stopTime('2026-12-06T15:00:00Z', startedAt, receivedAt, behind)).toEqual({ at: receivedAt, kept: 'StopTransactionBeforeStart' });
   });
 });
+
+describe('stopTime of a start taken at its stamp as sent (received before its connection established the clock offset)', () => {
+  const behind = 3 * 3_600_000;
+  // A clock three hours behind: the start arrived in the connection's first minute (no offset yet) and was taken at its stamp.
+  const rawStart = new Date('2026-12-06T14:00:00Z');
+  const receivedAt = new Date('2026-12-06T18:00:00Z');
+
+  it('stops a stop the clock stamped after that start at its stamp as well: corrected, the session lasted 4 h (3 h more) and was billed so', () => {
+    expect(stopTime('2026-12-06T14:59:59Z', rawStart, receivedAt, behind, true)).toEqual({ at: new Date('2026-12-06T14:59:59Z'), kept: undefined });
+  });
+
+  it('still corrects a stop stamped before that start (the clock was set back during the session) and one after a start not taken as sent', () => {
+    const start = new Date('2026-12-06T17:00:00Z');
+    expect(stopTime('2026-12-06T14:59:59Z', start, receivedAt, behind, true)).toEqual({ at: new Date('2026-12-06T17:59:59Z'), kept: 'StopTransactionClockCorrected' });
+    expect(stopTime('2026-12-06T14:59:59Z', rawStart, receivedAt, behind, false)).toEqual({ at: new Date('2026-12-06T17:59:59Z'), kept: 'StopTransactionClockCorrected' });
+  });
+});

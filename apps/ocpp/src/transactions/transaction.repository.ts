@@ -20,6 +20,11 @@ export interface TransactionRow {
   stopReason: string | null;
   stopIdTag: string | null;
   energyWh: number | null;
+  /**
+   * The start's stamp as sent when its time of record is another (`start_sent_at`: kept as ahead, or
+   * corrected by the clock offset); read by `lockForStop` only (stop-time.ts `stopClockOffset`).
+   */
+  startSentAt?: Date | null;
 }
 
 export interface NewTransaction {
@@ -216,7 +221,7 @@ export class TransactionRepository {
 
   async lockForStop(tx: EntityManager, stationId: string, transactionId: number): Promise<TransactionRow | undefined> {
     const rows: Record<string, unknown>[] = await tx.query(`SELECT * FROM transactions WHERE transaction_id = $1 AND station_id = $2 FOR UPDATE`, [transactionId, stationId]);
-    return rows[0] ? toTransaction(rows[0]) : undefined;
+    return rows[0] ? { ...toTransaction(rows[0]), startSentAt: (rows[0]['start_sent_at'] as Date | null | undefined) ?? null } : undefined;
   }
 
   /** The transaction's main-register readings in arrival order (`sessionRegistersSql`). */

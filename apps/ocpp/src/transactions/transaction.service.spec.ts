@@ -200,3 +200,46 @@ describe('TransactionService.start ends the reservation its tag held (OCPP 1.6 Â
     expect(heldOn).not.toHaveBeenCalled();
   });
 });
+
+describe('TransactionService.stop of a start taken at its stamp as sent, the clock offset established since', () => {
+  const HOUR = 3_600_000;
+  /** A clock 3 h behind: the start (stamp 14:00, received 17:00 in the connection's first minute) was taken as sent. */
+  const running = (startSentAt: Date | null): TransactionRow => ({
+    ...stopped('TAG', 'Accepted'),
+    startedAt: startSentAt === null ? new Date('2026-12-06T14:00:00Z') : new Date('2026-12-06T17:00:00Z'),
+    startSentAt,
+    meterStopWh: null,
+    stoppedAt: null,
+    stopReason: null,
+    stopIdTag: null,
+    energyWh: null,
+  });
+
+  async function stoppedAt(row: TransactionRow): Promise<{ at: Date; dataAt: string }> {
+    const stop = jest.fn<(tx: unknown, id: number, s: { stoppedAt: Date }) => Promise<void>>(async () => undefined);
+    const insertMeterReadings = jest.fn<(tx: unknown, r: { sampledAt: string }[]) => Promise<void>>(async () => undefined);
+    const transactions = { lockForStop: async () => row, stop, insertMeterReadings, keepMessage: async () => undefined, sessionRegisters: async () => [] } as unknown as TransactionRepository;
+    const service = new TransactionService(
+      { transaction: (work: (tx: unknown) => Promise<unknown>) => work({}) } as unknown as DataSource,
+      transactions,
+      {} as AuthorizationService,
+      {} as RemoteStartRepository,
+      {} as ReservationRepository,
+      { enqueue: async () => undefined } as unknown as OutboxWriter,
+      { warn: jest.fn(), error: jest.fn() } as unknown as Logger,
+      new TransactionOwners(),
+      {} as StationRepository,
+    );
+    const data = [{ timestamp: '2026-12-06T14:59:00Z', sampledValue: [{ value: '1400' }] }];
+    await service.stop('CP-1', { transactionId: 41, meterStop: 1500, timestamp: '2026-12-06T14:59:59Z', idTag: '', transactionData: data }, new Date('2026-12-06T18:00:00Z'), 3 * HOUR);
+    return { at: stop.mock.calls[0]![2].stoppedAt, dataAt: insertMeterReadings.mock.calls[0]![1][0]!.sampledAt };
+  }
+
+  it('stops it at the stop as sent, its transactionData as sent: one hour, not four', async () => {
+    expect(await stoppedAt(running(null))).toEqual({ at: new Date('2026-12-06T14:59:59Z'), dataAt: '2026-12-06T14:59:00.000Z' });
+  });
+
+  it('corrects the stop of a start corrected (its stamp as sent in start_sent_at)', async () => {
+    expect(await stoppedAt(running(new Date('2026-12-06T14:00:00Z')))).toEqual({ at: new Date('2026-12-06T17:59:59Z'), dataAt: '2026-12-06T17:59:00.000Z' });
+  });
+});

@@ -20,7 +20,7 @@ import { RemoteStartRepository } from './remote-start.repository.js';
 import { transactionStartedEvent, transactionStoppedEvent, type BuiltEvent } from './transaction-events.js';
 import { endsInRestart, keptRegisters, mainRegisters, seriesDeliveredWh } from './register-series.js';
 import { TransactionRepository, type TransactionRow } from './transaction.repository.js';
-import { stopTime } from './stop-time.js';
+import { stopClockOffset, stopTime } from './stop-time.js';
 import { insertOrGetCorrectedStart } from './corrected-start.js';
 import { CLOCK_CORRECTED_STOP, insertOrGetAheadStart, insertOrGetStampedStart, insertOrGetUnsetClockStart, repeatsUnsetClockStop } from './unset-clock.js';
 
@@ -165,8 +165,8 @@ export class TransactionService {
    */
   async stop(stationId: string, req: Ocpp16.StopTransactionRequest, receivedAt: Date = new Date(), clockOffsetMs?: number): Promise<Ocpp16.StopTransactionResponse> {
     const unset = chargerTime(req.timestamp, receivedAt).unset;
-    const dataAt = (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt, clockOffsetMs));
-    const unsetData = dataAt.filter((t) => t.unset).length;
+    const receivedDataAt = (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt, clockOffsetMs));
+    const unsetData = receivedDataAt.filter((t) => t.unset).length;
     if (unset || unsetData > 0) {
       this.logger.warn(
         { stationId, transactionId: req.transactionId, timestamp: req.timestamp, unsetTransactionData: unsetData, receivedAt: receivedAt.toISOString() },
@@ -182,7 +182,11 @@ export class TransactionService {
         }
         return undefined;
       }
-      const { at: stoppedAt, kept } = stopTime(req.timestamp, existing.startedAt, receivedAt, clockOffsetMs);
+      // A start taken at its stamp as sent (no start_sent_at) and a stop after it from the same clock: neither corrected.
+      const startAsSent = existing.startSentAt === null;
+      const { at: stoppedAt, kept } = stopTime(req.timestamp, existing.startedAt, receivedAt, clockOffsetMs, startAsSent);
+      const dataOffset = stopClockOffset(req.timestamp, existing.startedAt, receivedAt, clockOffsetMs, startAsSent);
+      const dataAt = dataOffset === clockOffsetMs ? receivedDataAt : (req.transactionData ?? []).map((mv) => chargerTime(mv.timestamp, receivedAt, dataOffset));
       if (existing.stoppedAt !== null) {
         // A retry repeats the stop (register and time). Another stop under the id is a different
         // session (firmware that got no id for a session queued offline stops it under the last one
