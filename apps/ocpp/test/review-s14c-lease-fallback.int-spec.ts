@@ -23,7 +23,7 @@ describe('review s14c: the lease fallback row follows what the charger holds', (
     const cleared = await api(h(), 'POST', `/api/v1/stations/${c.cp.identity}/commands/ClearChargingProfile`, { id: 201 });
     expect(cleared.body.payload).toEqual({ status: 'Unknown' });
     await (await planOn(h(), c.cp.identity, [[1, 12]])).pass;
-    expect(await eventually(() => fallbacks(c.sets) === 2, 3_000)).toBe(true);
+    expect(await eventually(() => fallbacks(c.sets) === 2, 10_000)).toBe(true);
   });
 
   it('a ClearChargingProfile for connector 0 (read as "all" by many chargers) has it sent again with the next plan', async () => {
@@ -34,7 +34,7 @@ describe('review s14c: the lease fallback row follows what the charger holds', (
     const cleared = await api(h(), 'POST', `/api/v1/stations/${c.cp.identity}/commands/ClearChargingProfile`, { connectorId: 0 });
     expect(cleared.body.payload).toEqual({ status: 'Accepted' });
     await (await planOn(h(), c.cp.identity, [[1, 12]])).pass;
-    expect(await eventually(() => fallbacks(c.sets) === 2, 3_000)).toBe(true);
+    expect(await eventually(() => fallbacks(c.sets) === 2, 10_000)).toBe(true);
   });
 
   it("an acceptance recorded late, for a send from before a connector's forget (an operator's clear of 201), does not count as installed", async () => {
