@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ChargerCommits } from './charger-commits.js';
-import { DeferredWorkLimit } from './deferred-work.js';
 
-/** The group commit shared by the charger-message features (one instance for the replica), and deferred work's share of the pool. */
+/** The group commit shared by the charger-message features (one instance for the replica). */
 @Module({
-  providers: [ChargerCommits, DeferredWorkLimit],
+  providers: [ChargerCommits],
   exports: [ChargerCommits],
 })
 export class PersistenceModule {}
