@@ -1,12 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Logger } from 'pino';
-import { CommandExecutor } from '../commands/command-executor.js';
-import { BootTriggers } from './boot-triggers.js';
-import { ConfigurationEffects } from './configuration.effects.js';
-import type { ConnectorNotices } from './connector-notices.js';
-import type { StationConfigurationRepository } from './station-configuration.repository.js';
-import type { StationRepository } from './station.repository.js';
-import { timedOutStation } from '../../test/station-fakes.js';
+import { timedOutStation, triggerEffects } from '../../test/station-fakes.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 
@@ -18,10 +12,7 @@ const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown
  */
 describe('a boot trigger answered after our timeout', () => {
   function setUp() {
-    const executor = new CommandExecutor(logger);
-    const triggers = new BootTriggers();
-    const stations = { learnTriggerSupport: jest.fn(async () => undefined) } as unknown as StationRepository;
-    new ConfigurationEffects(executor, stations, {} as StationConfigurationRepository, {} as ConnectorNotices, logger, triggers).onModuleInit();
+    const { executor, bootTriggers: triggers } = triggerEffects(logger);
     const { ctx, late } = timedOutStation(undefined, { connectionId: 'conn-1' });
     return { executor, triggers, ctx, late };
   }

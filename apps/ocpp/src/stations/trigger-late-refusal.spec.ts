@@ -1,15 +1,11 @@
 import { jest } from '@jest/globals';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { fakeStation, triggerEffects } from '../../test/station-fakes.js';
 import type { CallOutcome } from '../connection/outbound-calls.js';
-import type { CallOptions, StationContext } from '../connection/station-context.js';
+import type { CallOptions } from '../connection/station-context.js';
 import { TriggeredActions } from '../connection/triggered-actions.js';
 import { BootTriggers } from './boot-triggers.js';
-import { ConfigurationEffects } from './configuration.effects.js';
-import type { ConnectorNotices } from './connector-notices.js';
-import type { StationConfigurationRepository } from './station-configuration.repository.js';
-import type { StationRepository } from './station.repository.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
@@ -20,29 +16,21 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
  */
 describe("an older trigger's late refusal", () => {
   function setUp() {
-    const executor = new CommandExecutor(logger);
-    const bootTriggers = new BootTriggers();
-    const stations = { learnTriggerSupport: jest.fn(async () => undefined) } as unknown as StationRepository;
-    new ConfigurationEffects(executor, stations, {} as StationConfigurationRepository, {} as ConnectorNotices, logger, bootTriggers).onModuleInit();
+    const { executor, bootTriggers } = triggerEffects(logger);
     const triggered = new TriggeredActions();
     const lates: ((outcome: CallOutcome) => boolean)[] = [];
     const answers: ((outcome: CallOutcome) => void)[] = [];
     // The first call times out; the later ones wait for `answer`.
-    const ctx: StationContext = {
-      stationId: 'CP-1',
-      protocol: 'ocpp1.6',
+    const ctx = fakeStation({
       connectionId: 'conn-1',
-      connectedAt: new Date(0),
-      known: true,
       registration: 'Pending',
-      validationPolicy: 'strict',
       call: (_action: string, _payload: JsonObject, options?: CallOptions) => {
         lates.push(options!.onLateAnswer!);
         if (lates.length === 1) return Promise.resolve({ kind: 'timeout' });
         return new Promise<CallOutcome>((resolve) => answers.push(resolve));
       },
       expectTriggered: (action, expected, by) => triggered.expect(action, expected, by),
-    };
+    });
     return { executor, ctx, triggered, bootTriggers, late: (o: CallOutcome) => lates[0]!(o), answer: (o: CallOutcome) => answers[0]!(o) };
   }
 
@@ -122,22 +110,9 @@ describe('TriggeredActions', () => {
  */
 describe("an older BootNotification trigger's acceptance, a newer one queued behind it", () => {
   function setUp() {
-    const executor = new CommandExecutor(logger);
-    const bootTriggers = new BootTriggers();
-    const stations = { learnTriggerSupport: jest.fn(async () => undefined) } as unknown as StationRepository;
-    new ConfigurationEffects(executor, stations, {} as StationConfigurationRepository, {} as ConnectorNotices, logger, bootTriggers).onModuleInit();
+    const { executor, bootTriggers } = triggerEffects(logger);
     const answers: ((outcome: CallOutcome) => void)[] = [];
-    const ctx: StationContext = {
-      stationId: 'CP-1',
-      protocol: 'ocpp1.6',
-      connectionId: 'conn-1',
-      connectedAt: new Date(0),
-      known: true,
-      registration: 'Pending',
-      validationPolicy: 'strict',
-      call: () => new Promise<CallOutcome>((resolve) => answers.push(resolve)),
-      expectTriggered: () => undefined,
-    };
+    const ctx = fakeStation({ connectionId: 'conn-1', registration: 'Pending', call: () => new Promise<CallOutcome>((resolve) => answers.push(resolve)) });
     return { executor, ctx, bootTriggers, answers };
   }
 

@@ -1,14 +1,8 @@
 import { jest } from '@jest/globals';
 import type { Logger } from 'pino';
-import { fakeStation } from '../../test/station-fakes.js';
-import { CommandExecutor } from '../commands/command-executor.js';
+import { fakeStation, triggerEffects } from '../../test/station-fakes.js';
 import type { CallOutcome } from '../connection/outbound-calls.js';
 import { TriggeredActions } from '../connection/triggered-actions.js';
-import { BootTriggers } from './boot-triggers.js';
-import { ConfigurationEffects } from './configuration.effects.js';
-import type { ConnectorNotices } from './connector-notices.js';
-import type { StationConfigurationRepository } from './station-configuration.repository.js';
-import type { StationRepository } from './station.repository.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 
@@ -19,10 +13,7 @@ const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown
  */
 describe("an older accepted trigger, a newer one for the same message refused", () => {
   function setUp() {
-    const executor = new CommandExecutor(logger);
-    const bootTriggers = new BootTriggers();
-    const stations = { learnTriggerSupport: jest.fn(async () => undefined) } as unknown as StationRepository;
-    new ConfigurationEffects(executor, stations, {} as StationConfigurationRepository, {} as ConnectorNotices, logger, bootTriggers).onModuleInit();
+    const { executor, bootTriggers } = triggerEffects(logger);
     const triggered = new TriggeredActions();
     const answers: CallOutcome[] = [];
     const ctx = fakeStation({
