@@ -142,9 +142,18 @@ export class StationRepository {
 
   /** Last sign of life for many stations at once (Heartbeats are coalesced). */
   async touch(tx: EntityManager, ids: string[], at: Date[]): Promise<void> {
+    // One row per station, the latest time, in id order: UPDATE … FROM takes one of several rows
+    // joining a station at random (a connect and a disconnect of one station in one batch could
+    // keep the earlier time), and rows locked in one order do not deadlock with other writers.
+    const latest = new Map<string, Date>();
+    ids.forEach((id, i) => {
+      const known = latest.get(id);
+      if (!known || known < at[i]!) latest.set(id, at[i]!);
+    });
+    const sorted = [...latest.keys()].sort();
     await tx.query(
       `UPDATE stations s SET last_seen_at = GREATEST(s.last_seen_at, v.at) FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at) WHERE s.id = v.id`,
-      [ids, at],
+      [sorted, sorted.map((id) => latest.get(id)!)],
     );
   }
 
