@@ -1,4 +1,4 @@
-import { clientAddress, proxyRange, trustedProxies } from './client-address.js';
+import { checkSource, clientAddress, proxyRange, trustedProxies } from './client-address.js';
 
 const trusted = trustedProxies(['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
 const none = trustedProxies([]);
@@ -60,5 +60,16 @@ describe('clientAddress', () => {
   it('keeps a zoned link-local peer as it is, and has none for a closed socket', () => {
     expect(clientAddress('fe80::1%eth0', '198.51.100.1', trusted)).toBe('fe80::1%eth0');
     expect(clientAddress(undefined, '198.51.100.1', trusted)).toBeUndefined();
+  });
+});
+
+describe('checkSource', () => {
+  it('counts an IPv6 address by its /64, an IPv4 address and the unknown source as they are', () => {
+    expect(checkSource('2001:db8:1:2::a')).toBe('2001:db8:1:2::/64');
+    expect(checkSource('2001:0DB8:0001:0002:ffff:0:0:b')).toBe('2001:db8:1:2::/64');
+    expect(checkSource('::1')).toBe('0:0:0:0::/64');
+    expect(checkSource('fe80::1%eth0')).toBe('fe80::1%eth0');
+    expect(checkSource('203.0.113.7')).toBe('203.0.113.7');
+    expect(checkSource('')).toBe('');
   });
 });

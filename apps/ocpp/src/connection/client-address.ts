@@ -80,3 +80,24 @@ function canonicalV6(address: string): string {
   const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
   return `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
+
+/**
+ * The source password checks are counted by (stations/password-sources.ts): an IPv4 address as it
+ * is, an IPv6 address by its /64, the smallest prefix a subscriber or a host's SLAAC gets: any one
+ * of them holds 2^64 addresses, and counted one by one they let a single guesser fill a key's places
+ * (MAX_SOURCES_PER_KEY) from one machine. '' (unknown) and anything else stay as they are.
+ */
+export function checkSource(address: string): string {
+  if (isIP(address) !== 6 || address.includes('%')) return address;
+  const groups = expandV6(canonicalV6(address));
+  return groups ? `${groups.slice(0, 4).join(':')}::/64` : address;
+}
+
+/** The eight groups of a canonical IPv6 address (one with a dotted IPv4 tail: undefined). */
+function expandV6(canonical: string): string[] | undefined {
+  if (canonical.includes('.')) return undefined;
+  const [head, tail] = canonical.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  return [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+}

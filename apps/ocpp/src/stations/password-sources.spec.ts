@@ -82,6 +82,20 @@ describe('PasswordVerifier: checks of one key told apart by source', () => {
     expect(await Promise.all(pending)).toEqual([false, false, false, false]);
   });
 
+  it('an IPv6 guesser counts as one source per /64: rotating addresses of its prefix gets one check at a time', async () => {
+    const { check, release, drain } = setup();
+    const first = check('guess-a', '2001:db8:1:2::a');
+    await tick();
+    expect(await check('guess-b', '2001:db8:1:2:ffff::b')).toBeInstanceOf(UnavailableError);
+    expect(await check('guess-c', '2001:0db8:0001:0002:0:0:0:c')).toBeInstanceOf(UnavailableError);
+    // Another /64 is another source.
+    const other = check('guess-d', '2001:db8:1:3::d');
+    await tick();
+    expect(release.length).toBe(2);
+    await drain();
+    expect(await Promise.all([first, other])).toEqual([false, false]);
+  });
+
   it('a check with no known source (admin API, closed socket) still runs one at a time per key', async () => {
     const { verifier, drain } = setup();
     const first = verifier.verify(stored, Buffer.from('guess-1'));

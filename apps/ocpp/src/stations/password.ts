@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CheckSlots, RecentFailures, retryAfterSeconds, Throughput } from './password-gate.js';
+import { checkSource } from '../connection/client-address.js';
 import { GoodSources, KeyChecks } from './password-sources.js';
 import { NO_SHARED_MEMORY, type VerifiedKeyMemory } from './shared-password-memory.js';
 
@@ -138,8 +139,9 @@ export class PasswordVerifier {
     return retryAfterSeconds(this.slots.backlog, this.throughput.perSecond(), this.random());
   }
 
-  /** `source`: the client address ('' when unknown, as for the admin API). */
-  attempt(identity: string, password: Buffer, source = ''): CheckAttempt {
+  /** `address`: the client's ('' when unknown, as for the admin API); checks are counted by its source (checkSource: an IPv6 address by its /64). */
+  attempt(identity: string, password: Buffer, address = ''): CheckAttempt {
+    const source = checkSource(address);
     const known = this.goodSources.has(identity, source);
     return { identity, password, source, known, suspect: !known && this.recentFailures.suspect(identity), hashed: false };
   }
