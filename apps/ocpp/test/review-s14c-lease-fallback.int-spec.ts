@@ -22,8 +22,11 @@ describe('review s14c: the lease fallback row follows what the charger holds', (
     c.cp.handle('ClearChargingProfile', () => ({ status: 'Unknown' }));
     const cleared = await api(h(), 'POST', `/api/v1/stations/${c.cp.identity}/commands/ClearChargingProfile`, { id: 201 });
     expect(cleared.body.payload).toEqual({ status: 'Unknown' });
+    // Counted from here: the boot's own pass (after-boot steps, late on a loaded machine) may have
+    // sent the fallback once more since, before the clear.
+    const before = fallbacks(c.sets);
     await (await planOn(h(), c.cp.identity, [[1, 12]])).pass;
-    expect(await eventually(() => fallbacks(c.sets) === 2, 10_000)).toBe(true);
+    expect(await eventually(() => fallbacks(c.sets) > before, 10_000)).toBe(true);
   });
 
   it('a ClearChargingProfile for connector 0 (read as "all" by many chargers) has it sent again with the next plan', async () => {
@@ -33,8 +36,9 @@ describe('review s14c: the lease fallback row follows what the charger holds', (
     c.cp.handle('ClearChargingProfile', () => ({ status: 'Accepted' }));
     const cleared = await api(h(), 'POST', `/api/v1/stations/${c.cp.identity}/commands/ClearChargingProfile`, { connectorId: 0 });
     expect(cleared.body.payload).toEqual({ status: 'Accepted' });
+    const before = fallbacks(c.sets);
     await (await planOn(h(), c.cp.identity, [[1, 12]])).pass;
-    expect(await eventually(() => fallbacks(c.sets) === 2, 10_000)).toBe(true);
+    expect(await eventually(() => fallbacks(c.sets) > before, 10_000)).toBe(true);
   });
 
   it("an acceptance recorded late, for a send from before a connector's forget (an operator's clear of 201), does not count as installed", async () => {
