@@ -7,6 +7,7 @@ import type { StationContext } from '../connection/station-context.js';
 import type { AskClaim, LocalListSyncRepository } from './local-list-sync.repository.js';
 import type { LocalListRepository } from './local-list.repository.js';
 import { LocalListEffects, listSizeAfter, versionUnavailable } from './local-list.effects.js';
+import { fakeStation } from '../../test/station-fakes.js';
 
 const accepted = { status: 'Accepted' as const };
 const config = { OCPP_CALL_TIMEOUT_MS: 1_000 };
@@ -56,17 +57,7 @@ describe('LocalListEffects', () => {
       { kind: 'result', payload: { status: 'Accepted' } },
       { kind: 'result', payload: { status: 'VersionMismatch' } },
     ];
-    const ctx = {
-      stationId: 'CP-1',
-      protocol: 'ocpp1.6',
-      connectionId: 'c1',
-      connectedAt: new Date(0),
-      known: true,
-      registration: 'Accepted',
-      validationPolicy: 'strict',
-      call: async () => answers.shift()!,
-      expectTriggered: () => undefined,
-    } as StationContext;
+    const ctx = fakeStation({ call: async () => answers.shift()! });
     const diff = (listVersion: number): JsonObject => ({ listVersion, updateType: 'Differential', localAuthorizationList: [{ idTag: `T${listVersion}`, idTagInfo: { status: 'Accepted' } }] });
     const first = executor.execute(ctx, { action: 'SendLocalList', payload: diff(10) });
     const second = executor.execute(ctx, { action: 'SendLocalList', payload: diff(4) });

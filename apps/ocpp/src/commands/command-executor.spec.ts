@@ -4,26 +4,16 @@ import { ConflictError } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { OutboundCalls, type CallOutcome } from '../connection/outbound-calls.js';
-import type { StationContext } from '../connection/station-context.js';
 import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from './command-executor.js';
 import { httpStatusOfReply } from './command-reply.http.js';
+import { fakeStation } from '../../test/station-fakes.js';
 
 const logger = { error: jest.fn(), warn: jest.fn(), info: jest.fn() } as unknown as Logger;
 
 /** An accepted station whose calls all end with `outcome`; `sent` records what went out. */
 function station(outcome: CallOutcome = { kind: 'result', payload: { status: 'Accepted' } }) {
   const sent: { action: string; payload: JsonObject }[] = [];
-  const ctx: StationContext = {
-    stationId: 'CP-1',
-    protocol: 'ocpp1.6',
-    connectionId: 'c1',
-    connectedAt: new Date(0),
-    known: true,
-    registration: 'Accepted',
-    validationPolicy: 'strict',
-    call: async (action, payload) => (sent.push({ action, payload }), outcome),
-    expectTriggered: () => undefined,
-  };
+  const ctx = fakeStation({ call: async (action, payload) => (sent.push({ action, payload }), outcome) });
   return { ctx, sent };
 }
 
