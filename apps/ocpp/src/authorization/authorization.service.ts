@@ -269,11 +269,13 @@ export class AuthorizationService {
    * A START_SESSION the charger did not carry out (refused, or never reached it): its token is no
    * longer commanded at the station, so it is neither Accepted there without the hub nor exempt
    * from ConcurrentTx for the rest of the 15 minutes. Only our own marker goes (a hub allow stays);
-   * the caller keeps it while another command of the token there is still open.
+   * the caller keeps it while another command of the token there is still open. `markedBy` is a
+   * `performance.now()` taken after that command's marker was written: a marker written later is a
+   * retried START_SESSION's, whose remote start may not be recorded yet, and stays.
    */
-  async forgetCommanded(stationId: string, idTag: string): Promise<void> {
+  async forgetCommanded(stationId: string, idTag: string, markedBy: number): Promise<void> {
     try {
-      if ((await this.marks.marker(stationId, idTag)) === COMMANDED) await this.marks.forget(stationId, idTag);
+      await this.marks.forgetCommandedFrom(stationId, idTag, performance.now() - markedBy);
     } catch (err) {
       this.logger.warn({ stationId, idTagRef: idTagRef(idTag), err: (err as Error).message }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }

@@ -28,6 +28,26 @@ export const DEFAULTED = 'default';
  */
 export const DEFAULTED_TTL_S = 180;
 
+/**
+ * How much later than a command's own bound (see forgetCommandedFrom) its START_SESSION marker may
+ * look written: Redis counts the TTL and we count the elapsed time, each rounding to a millisecond.
+ * A retried START_SESSION comes seconds later (after the eMSP heard of the first).
+ */
+const MARKED_TOLERANCE_MS = 50;
+
+/**
+ * Deletes the marker (KEYS[1]) and the reference (KEYS[2]) when the marker is a command's (ARGV[1])
+ * written at least ARGV[3] ms ago (its age: the TTL ARGV[2] minus what is left), less ARGV[4]. In one
+ * script: a retried START_SESSION's marker written between a read and a delete would be lost.
+ */
+const FORGET_COMMANDED_FROM = `
+local stored = redis.call('GET', KEYS[1])
+if stored ~= ARGV[1] then return 0 end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 or tonumber(ARGV[2]) - left + tonumber(ARGV[4]) < tonumber(ARGV[3]) then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1`;
+
 /** The markers of an allow (kept AUTH_REFERENCE_TTL_S with the allow's reference). */
 export type AllowMarker = typeof HUB_ALLOWED | typeof HUB_ALLOWED_ON_TIMEOUT | typeof COMMANDED;
 
@@ -89,6 +109,18 @@ export class RoamingMarks {
   /** The marker and the reference, whoever wrote them. */
   async forget(stationId: string, idTag: string): Promise<void> {
     await this.redis.del(this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag));
+  }
+
+  /**
+   * A START_SESSION's marker and reference, only when the marker was written no later than
+   * `boundAgoMs` ago: the refused command's own, or an older one. A retry of the START_SESSION
+   * remembered after it (its remote start not recorded yet, so nothing looks open) keeps its marker.
+   * Whether it was forgotten.
+   */
+  async forgetCommandedFrom(stationId: string, idTag: string, boundAgoMs: number): Promise<boolean> {
+    const keys = [this.keys.roamingAllowed(stationId, idTag), this.referenceKey(stationId, idTag)];
+    const forgotten = await this.redis.eval(FORGET_COMMANDED_FROM, 2, ...keys, COMMANDED, AUTH_REFERENCE_TTL_S * 1000, Math.max(0, Math.round(boundAgoMs)), MARKED_TOLERANCE_MS);
+    return forgotten === 1;
   }
 
   private referenceKey(stationId: string, idTag: string): string {

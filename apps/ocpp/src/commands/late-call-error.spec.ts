@@ -51,7 +51,7 @@ describe('a CallError arriving after the call timed out', () => {
     expect(late(CALL_ERROR)).toBe(true);
     await settle();
     expect(remoteStarts.failed).toHaveBeenCalledWith({}, 7);
-    expect(authorization.forgetCommanded).toHaveBeenCalledWith('CP-1', 'TAG-1');
+    expect(authorization.forgetCommanded).toHaveBeenCalledWith('CP-1', 'TAG-1', expect.any(Number));
   });
 
   it('ReserveNow: the reservation left TimedOut is settled Failed, with its terms', async () => {

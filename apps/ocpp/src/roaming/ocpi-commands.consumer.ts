@@ -122,12 +122,13 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     if ('result' in call) return { result: call.result, message: call.message };
     // Before the call: a charger may send its Authorize (AuthorizeRemoteTxRequests) before its answer.
     if (call.action === 'RemoteStartTransaction') await this.authorization.rememberCommanded(command.stationId, String(call.payload['idTag']), command.authorizationReference);
+    const markedBy = performance.now();
     // The charger gets what is left of the deadline (the reservation lookups above took some): a
     // command that arrived just in time must not reach the charger, queued, long after it, and one
     // with time left must not be given up on earlier (ocpiCommandCallTimeoutMs).
     const leftMs = this.msLeft(command);
     if (leftMs <= 0) {
-      if (call.action === 'RemoteStartTransaction') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']));
+      if (call.action === 'RemoteStartTransaction') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']), markedBy);
       return this.tooLate(command)!;
     }
     const timeoutMs = ocpiCommandCallTimeoutMs(leftMs);
@@ -136,7 +137,7 @@ export class OcpiCommandsConsumer implements OnModuleInit {
     // Only a start the charger surely did not carry out (FAILED, NOT_SUPPORTED; not a TIMEOUT, which
     // it may have acted on) gives its token back to the hub. A refusal the charger answered, in time
     // or late, does so where every answer is recorded (RemoteStartTracker).
-    if (call.action === 'RemoteStartTransaction' && reply.status === 'error' && result !== 'TIMEOUT') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']));
+    if (call.action === 'RemoteStartTransaction' && reply.status === 'error' && result !== 'TIMEOUT') await this.remoteStarts.notCommanded(command.stationId, String(call.payload['idTag']), markedBy);
     return { result, message: reply.status === 'error' ? `${reply.code}: ${reply.description}` : undefined };
   }
 

@@ -39,7 +39,10 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
     // to the hooks before and after the call): the answer settles that row, never another request of
     // the same tag that happens to be the latest open one.
     const recorded = new WeakMap<object, number>();
+    // When each request went out: its command's START_SESSION marker, if any, was written before.
+    const sentAt = new WeakMap<object, number>();
     this.executor.beforeSending('RemoteStartTransaction', async (ctx, payload) => {
+      sentAt.set(payload, performance.now());
       const req = payload as unknown as Partial<Ocpp16.RemoteStartTransactionRequest>;
       if (typeof req.idTag === 'string') recorded.set(payload, await this.remoteStarts.requested(ctx.stationId, typeof req.connectorId === 'number' ? req.connectorId : undefined, req.idTag));
     });
@@ -55,7 +58,7 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
         });
         // A CallError after our timeout: its command was told TIMEOUT, so its caller (the OCPI
         // command) kept the token's marker; the charger did not act, so it goes as for a refusal.
-        if (timing?.late) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
+        if (timing?.late) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag, sentAt.get(payload) ?? performance.now());
       },
       { late: true },
     );
@@ -68,7 +71,7 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
           await publishSettled(this.outbox, tx, settled ? [settled] : []);
         });
       }
-      if (!accepted) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag);
+      if (!accepted) await this.notCommanded(ctx.stationId, (payload as unknown as Ocpp16.RemoteStartTransactionRequest).idTag, sentAt.get(payload) ?? performance.now());
     });
   }
 
@@ -78,11 +81,13 @@ export class RemoteStartTracker implements OnModuleInit, OnApplicationBootstrap,
    * the tag at the station (AuthorizationService.rememberCommanded) must not keep its sessions there
    * Accepted without the hub, nor exempt from ConcurrentTx, for the rest of its 15 minutes, unless
    * another remote start of it there is still open (a second car's refused command must not take the
-   * first one's exemption away). Best effort: logged, never thrown.
+   * first one's exemption away), nor one remembered after `markedBy` (a `performance.now()` taken
+   * once this command's marker was written: a retried START_SESSION whose request is not recorded
+   * yet). Best effort: logged, never thrown.
    */
-  async notCommanded(stationId: string, idTag: string): Promise<void> {
+  async notCommanded(stationId: string, idTag: string, markedBy: number): Promise<void> {
     try {
-      if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag);
+      if (!(await this.remoteStarts.openFor(stationId, idTag))) await this.authorization.forgetCommanded(stationId, idTag, markedBy);
     } catch (err) {
       this.logger.warn({ err, stationId, idTagRef: idTagRef(idTag) }, "refused remote start's token not forgotten; it stays commanded until its marker expires");
     }
