@@ -16,6 +16,27 @@ describe('identityFromPath', () => {
     expect(identityFromPath(url, '/ocpp', false)).toEqual(expected);
   });
 
+  // Chargers configured with a central-system URL ending in `/` append `/{id}`, or end theirs in `/`.
+  it.each([
+    ['/ocpp/CP01/', 'CP01'],
+    ['/ocpp//CP01', 'CP01'],
+    ['/ocpp///CP01', 'CP01'],
+    ['/ocpp//CP01/', 'CP01'],
+    ['/ocpp/CP01/?x=1', 'CP01'],
+    ['/ocpp/RDAM%20123/', 'RDAM%20123'],
+  ])('takes %s for the same identity as without the extra slashes', (url, encoded) => {
+    expect(identityFromPath(url, '/ocpp', true)).toEqual(identityFromPath(`/ocpp/${encoded}`, '/ocpp', true));
+    expect(identityFromPath(url, '/ocpp', true)).toMatchObject({ ok: true });
+  });
+
+  it.each(['/ocpp//', '/ocpp///', '/ocpp/CP01//', '/ocpp/a/b/', '/ocpp//a/b', '/ocpp/a//b', '/ocpp/a%2Fb', '/ocpp/CP01%2F', '/ocpp/%2FCP01', '/ocpp/%2F'])(
+    'still refuses %s (no identity, another segment, or a / inside the identity)',
+    (url) => {
+      expect(identityFromPath(url, '/ocpp', false)).toMatchObject({ ok: false, status: 400 });
+      expect(identityFromPath(url, '/ocpp', true)).toMatchObject({ ok: false, status: 400 });
+    },
+  );
+
   it('admits legacy identities (space) only when enabled, never a colon', () => {
     expect(identityFromPath('/ocpp/RDAM%20123', '/ocpp', true)).toEqual({ ok: true, stationId: 'RDAM 123' });
     expect(identityFromPath('/ocpp/a%3Ab', '/ocpp', true)).toMatchObject({ ok: false, status: 400 });

@@ -9,14 +9,23 @@ export const isLegacyIdentity = isLegacyStationIdentity;
 export type IdentityResult = { ok: true; stationId: string } | { ok: false; status: 400 | 404; reason: string };
 
 /**
+ * Slashes a charger's URL may carry around its identity: empty segments before it (a central-system
+ * URL configured with a trailing `/`, to which the charger appends `/{identity}`) and one after it.
+ * Only on the raw path: a `%2F` is part of the identity, which then fails the character check.
+ */
+const SLASHES_AROUND_IDENTITY = /^\/*([^/]*)\/?$/;
+
+/**
  * The charge point identity from the upgrade URL `{prefix}/{identity}`: percent-decoded once and
- * checked before the upgrade, so nothing half-initialised ever reaches business code.
+ * checked before the upgrade, so nothing half-initialised ever reaches business code. The returned
+ * identity is the normalised one, and the only one the rest of the connection sees (credentials'
+ * user, logs, presence, the station row).
  */
 export function identityFromPath(url: string | undefined, prefix: string, legacy: boolean): IdentityResult {
   const path = (url ?? '').split('?')[0]!;
   if (!path.startsWith(`${prefix}/`)) return { ok: false, status: 404, reason: 'not an OCPP endpoint' };
-  const encoded = path.slice(prefix.length + 1);
-  if (encoded.length === 0 || encoded.includes('/')) return { ok: false, status: 400, reason: 'expected exactly one path segment after the endpoint' };
+  const encoded = SLASHES_AROUND_IDENTITY.exec(path.slice(prefix.length + 1))?.[1];
+  if (!encoded) return { ok: false, status: 400, reason: 'expected exactly one path segment after the endpoint' };
   let stationId: string;
   try {
     stationId = decodeURIComponent(encoded);

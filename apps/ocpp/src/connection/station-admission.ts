@@ -3,11 +3,12 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { UnavailableError } from '@cpo/platform';
 import type { OcppConfig } from '../config.js';
+import { StationLogThrottle } from '../station-log-throttle.js';
 import type { CheckAttempt, PasswordVerifier } from '../stations/password.js';
 import type { StationKeysRepository } from '../stations/station-keys.repository.js';
 import type { StationAdmission, StationRepository } from '../stations/station.repository.js';
 import { basicCredentials } from './identity.js';
-import { CapRefusals, unknownStationSpeaks, unregisteredStation } from './station-registration.js';
+import { CapRefusals, CASE_VARIANT_LOG_INTERVAL_MS, unknownStationSpeaks, unregisteredStation } from './station-registration.js';
 
 /** A refusal's `event` (metric label) when not the status's own; `reported` when already logged (throttled). */
 export type Admission = { ok: true; station: StationAdmission } | { ok: false; status: 401 | 404 | 500; reason: string; event?: string; reported?: true };
@@ -22,6 +23,8 @@ const BUSY = 'too many password checks in progress; try again shortly';
  */
 export class StationAdmitter {
   private readonly capRefusals = new CapRefusals();
+  /** By the existing station's id: a script spelling one id in ever new cases still gets one line per interval. */
+  private readonly caseVariantLog = new StationLogThrottle(CASE_VARIANT_LOG_INTERVAL_MS);
 
   constructor(
     private readonly stations: StationRepository,
@@ -92,11 +95,16 @@ export class StationAdmitter {
    * that will be admitted: one offering no version we speak completes the handshake on a station
    * never stored and is closed (1002) before anything is published. A new row (profile 0, no key)
    * passes the credential checks, so registering here, before them, admits exactly what it stores.
-   * The count behind OCPP_PENDING_STATIONS_MAX runs only here, never for a known station.
+   * The count behind OCPP_PENDING_STATIONS_MAX and the look-up of a case variant run only here,
+   * never for a known station.
    */
   private async registerUnknown(stationId: string, req: IncomingMessage): Promise<Admission> {
     const policy = this.config.OCPP_UNKNOWN_STATION_POLICY;
     if (policy === 'reject') return { ok: false, status: 404, reason: UNKNOWN_IDENTITY };
+    if (policy === 'auto-register') {
+      const existing = await this.stations.caseVariantOf(stationId);
+      if (existing !== undefined) return this.caseVariantRefused(stationId, existing);
+    }
     const status = policy === 'pending' ? 'Pending' : 'Accepted';
     if (!unknownStationSpeaks(req.headers['sec-websocket-protocol'], this.config.OCPP_SUBPROTOCOLS)) return { ok: true, station: unregisteredStation(stationId, status) };
     // Only quarantine is bounded: under auto-register the operator chose to run every identity that
@@ -112,6 +120,21 @@ export class StationAdmitter {
     const refused = this.capRefusals.add(Date.now());
     if (refused !== undefined) this.logger.warn({ stationId, refused, max }, 'unknown stations refused: OCPP_PENDING_STATIONS_MAX stations registered by their own connection await an operator');
     return { ok: false, status: 404, reason: UNKNOWN_IDENTITY, event: 'registration_full', reported: true };
+  }
+
+  /**
+   * An identity that is an existing station's id in another letter case: almost always that
+   * station's charger configured with a mistyped identity, which auto-register would run as a second
+   * station (its own history, presence and sessions, visible to roaming partners). Identities stay
+   * case-sensitive (the OCPP-J URL is), so it is refused as under `reject`, with a warning naming
+   * both for the operator, who fixes the charger or creates the identity as a station of its own.
+   */
+  private caseVariantRefused(stationId: string, existing: string): Admission {
+    const unlogged = this.caseVariantLog.take(existing, new Date());
+    if (unlogged !== undefined) {
+      this.logger.warn({ stationId, existingStationId: existing, refusedSinceLastWarning: unlogged }, 'unknown identity refused: it differs from an existing station only in letter case (not auto-registered as another station)');
+    }
+    return { ok: false, status: 404, reason: UNKNOWN_IDENTITY, reported: true };
   }
 
   /**

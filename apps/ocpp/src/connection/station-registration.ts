@@ -39,6 +39,9 @@ export function unregisteredStation(id: string, registrationStatus: StationAdmis
   };
 }
 
+/** How often the refusal of an existing station's case variant (auto-register) is logged, per station. */
+export const CASE_VARIANT_LOG_INTERVAL_MS = 15 * 60_000;
+
 /**
  * Refusals for a full registration cap, reported at most once per interval (each one would be a
  * log line per attempt of a script), with how many there were since the last report.

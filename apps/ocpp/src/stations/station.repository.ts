@@ -96,6 +96,15 @@ export class StationRepository {
   }
 
   /**
+   * A station whose id is `id` in another letter case (the first by id), or undefined. Asked only
+   * for an identity without a row (auto-register), over `stations_id_lower`.
+   */
+  async caseVariantOf(id: string): Promise<string | undefined> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM stations WHERE lower(id) = lower($1) AND id <> $1 ORDER BY id LIMIT 1`, [id]);
+    return rows[0]?.id;
+  }
+
+  /**
    * Records a boot; `changed` when vendor, model, firmware or a serial number differ or the last
    * boot was not accepted. A changed boot also forgets the configuration read (onboarding runs
    * again). Serial numbers count because a faulty charger is replaced by a new unit configured with
