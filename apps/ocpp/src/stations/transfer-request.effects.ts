@@ -73,12 +73,24 @@ export class TransferRequestEffects implements OnModuleInit {
     // is built (its name is the answer), time out: a request
     // that may have reached the charger is most likely under way, and the statuses that follow are
     // its own. Not recorded, they were shown with the request before it, finished long ago.
-    this.executor.afterFailure('UpdateFirmware', async (ctx, payload, failure) => {
-      if (mayHaveReachedCharger(failure)) await firmware(ctx, payload, failure.kind);
-    });
-    this.executor.afterFailure('GetDiagnostics', async (ctx, payload, failure) => {
-      if (mayHaveReachedCharger(failure)) await diagnostics(ctx, payload, null, failure.kind);
-    });
+    // Also for a CallError after the timeout: the charger did not take on the request recorded
+    // `unanswered`, which is settled refused with its code (it read as waiting for ever).
+    this.executor.afterFailure(
+      'UpdateFirmware',
+      async (ctx, payload, failure, timing) => {
+        if (timing?.late) await this.refusedLate(ctx, 'firmware', payload, failure);
+        else if (mayHaveReachedCharger(failure)) await firmware(ctx, payload, failure.kind);
+      },
+      { late: true },
+    );
+    this.executor.afterFailure(
+      'GetDiagnostics',
+      async (ctx, payload, failure, timing) => {
+        if (timing?.late) await this.refusedLate(ctx, 'diagnostics', payload, failure);
+        else if (mayHaveReachedCharger(failure)) await diagnostics(ctx, payload, null, failure.kind);
+      },
+      { late: true },
+    );
     this.executor.afterAnswer('SignedUpdateFirmware', async (ctx, payload, answer) => {
       if (!TAKEN_ON.has((answer as unknown as Ocpp16.SignedUpdateFirmwareResponse).status)) return;
       const req = payload as unknown as Ocpp16.SignedUpdateFirmwareRequest;
@@ -110,6 +122,13 @@ export class TransferRequestEffects implements OnModuleInit {
         requestedAt: this.requestedAt(payload),
       });
     });
+  }
+
+  /** A late CallError (the executor runs late hooks only for one the charger answered: it did not act). */
+  private async refusedLate(ctx: StationContext, kind: 'firmware' | 'diagnostics', payload: JsonObject, failure: CallFailure): Promise<void> {
+    const sentAt = this.sentAt.get(payload);
+    if (failure.kind !== 'error' || sentAt === undefined) return;
+    await this.transfers.recordLateCallError(ctx.stationId, kind, sentAt.toISOString(), failure.code);
   }
 
   private requestedAt(payload: JsonObject): string {

@@ -47,6 +47,24 @@ export class TransferRepository {
   }
 
   /**
+   * A plain (1.6) firmware update or diagnostics upload recorded `unanswered` (it timed out, the
+   * charger may have taken it on) that the charger then refused with a CallError (OutboundCalls' late
+   * answers): settled with the error's code as `callError`, as a refusal. Only while it is still the
+   * station's request (same `requestedAt`, no requestId): a later one recorded since stays. A refused
+   * request has no progress: no status is its (requestOf, the station view) and no boot infers it
+   * installed (recordInstalledAtBoot). Returns whether it was settled.
+   */
+  async recordLateCallError(id: string, kind: 'firmware' | 'diagnostics', requestedAt: string, code: string): Promise<boolean> {
+    const rows = returnedRows(await this.db.query(
+      `UPDATE stations SET ${kind}_request = (${kind}_request - 'unanswered') || jsonb_build_object('callError', $3::text), updated_at = now()
+        WHERE id = $1 AND ${kind}_request->>'requestedAt' = $2 AND ${kind}_request->'unanswered' IS NOT NULL AND ${kind}_request->'requestId' IS NULL
+        RETURNING id`,
+      [id, requestedAt, code],
+    ));
+    return rows.length > 0;
+  }
+
+  /**
    * A GetDiagnostics the station answered without a fileName: OCPP 1.6 leaves it out when there is
    * nothing to upload, so no DiagnosticsStatusNotification follows. The request is recorded ended
    * (`nothingToUpload`), with the station's diagnostics status `Idle` (no diagnostics task going on,
@@ -121,12 +139,13 @@ export class TransferRepository {
   /**
    * The request a status received at `at` belongs to, for its event: the station's current request
    * of `kind` when it was sent at or before `at` and, for a status naming a requestId (security
-   * extension), it is the request with that id; for one naming none, a plain (1.6) request.
+   * extension), it is the request with that id; for one naming none, a plain (1.6) request. None
+   * refused by a late CallError (`callError`): the charger never took it on.
    */
   async requestOf(tx: EntityManager, id: string, kind: 'firmware' | 'diagnostics', at: Date, requestId?: number): Promise<{ requestedAt: Date } | undefined> {
     const rows = returnedRows<{ requested_at: Date }>(await tx.query(
       `SELECT (${kind}_request->>'requestedAt')::timestamptz AS requested_at FROM stations
-        WHERE id = $1 AND (${kind}_request->>'requestedAt')::timestamptz <= $2
+        WHERE id = $1 AND (${kind}_request->>'requestedAt')::timestamptz <= $2 AND ${kind}_request->'callError' IS NULL
           AND ${kind}_request->'requestId' IS NOT DISTINCT FROM to_jsonb($3::bigint)`,
       [id, at, requestId ?? null],
     ));
@@ -144,7 +163,7 @@ export class TransferRepository {
    * on another firmware (`firmwareVersion` is only given here when reported), but only with a status
    * since the request saying the update was under way: null is also a station never seen booting
    * (one that reconnected without a boot when it moved here), whose first boot tells nothing of the
-   * update. Returns the request it
+   * update. Nor for a request refused by a late CallError (`callError`). Returns the request it
    * recorded installed, if it did.
    */
   async recordInstalledAtBoot(tx: EntityManager, id: string, firmwareVersion: string, at: Date): Promise<{ requestedAt: Date; requestId?: number } | undefined> {
@@ -156,6 +175,7 @@ export class TransferRepository {
            ELSE jsonb_build_object('status', 'Installed', 'statusAt', to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END,
          updated_at = now()
        WHERE id = $1 AND jsonb_typeof(firmware_request->'firmwareVersionBefore') IN ('string', 'null') AND firmware_request->>'firmwareVersionBefore' IS DISTINCT FROM $2
+         AND firmware_request->'callError' IS NULL
          AND $3::timestamptz >= ${requested}
          AND COALESCE(CASE WHEN firmware_request->'requestId' IS NULL THEN ${plainStatus} ELSE firmware_request->>'status' END, '')
            = ANY(CASE WHEN jsonb_typeof(firmware_request->'firmwareVersionBefore') = 'string' THEN $4::text[] ELSE $5::text[] END)
