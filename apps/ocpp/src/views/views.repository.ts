@@ -22,7 +22,8 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  */
 function requestWithStatus(kind: 'firmware' | 'diagnostics'): string {
   const unnamed = kind === 'firmware' ? ` AND s.firmware_status_request_id IS NULL` : '';
-  const after = `s.${kind}_status_at >= (s.${kind}_request->>'requestedAt')::timestamptz${unnamed}`;
+  // A request the charger refused late (`callError`, TransferRepository.recordLateCallError) has no status of its own.
+  const after = `s.${kind}_status_at >= (s.${kind}_request->>'requestedAt')::timestamptz${unnamed} AND s.${kind}_request->'callError' IS NULL`;
   const timed = `s.${kind}_request || jsonb_build_object('status', CASE WHEN ${after} THEN s.${kind}_status END, 'statusAt', CASE WHEN ${after} THEN ${iso(`s.${kind}_status_at`)} END)`;
   if (kind === 'diagnostics') return `${timed} AS diagnostics_request`;
   return `CASE WHEN s.firmware_request->'requestId' IS NOT NULL THEN s.firmware_request ELSE ${timed} END AS firmware_request`;
