@@ -56,6 +56,11 @@ describe('a charger clock hours behind (connection clock offset)', () => {
     await send(cp, 'StatusNotification', { connectorId: 2, errorCode: 'NoError', status: 'Available', timestamp: behind() });
     const page = (await api(ocpp(), 'GET', `/api/v1/transactions?stationId=${cp.identity}`)).body;
     expect(page.items.find((t: Record<string, unknown>) => t['transactionId'] === lost.transactionId)).toMatchObject({ stopLost: true });
+    // A reading corrected too, its answer lost (resent below).
+    const reading = { connectorId: 2, transactionId: lost.transactionId, meterValue: [{ timestamp: behind(), sampledValue: [{ value: '700' }] }] };
+    await send(cp, 'MeterValues', reading);
+    const readings = async () => (await ocpp().db.query(`SELECT sampled_at FROM meter_readings WHERE station_id = $1`, [cp.identity])) as { sampled_at: Date }[];
+    expect(recent((await readings())[0]!.sampled_at)).toBe(true);
 
     // NTP corrects the clock: the stop is stamped right.
     const stop = { transactionId, idTag, meterStop: 1500, timestamp: new Date().toISOString(), reason: 'Local' as const };
@@ -74,5 +79,7 @@ describe('a charger clock hours behind (connection clock offset)', () => {
     const again = await booted(cp.identity);
     expect((await send(again, 'StartTransaction', { ...start })).transactionId).toBe(transactionId);
     expect(await ocpp().db.query(`SELECT 1 FROM transactions WHERE station_id = $1 AND connector_id = 1`, [cp.identity])).toHaveLength(1);
+    await send(again, 'MeterValues', reading);
+    expect(await readings()).toHaveLength(1);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { createDatabase, dropDatabase, uniqueSuffix } from '@cpo/testing';
 import { DataSource } from 'typeorm';
 import { MeterReadings1765100000000 } from '../src/migrations/1765100000000-meter-readings.js';
 import { MeterReadingSampleCount1765700000700 } from '../src/migrations/1765700000700-meter-reading-sample-count.js';
+import { MeterReadingSentStamp1766000007620 } from '../src/migrations/1766000007620-meter-reading-sent-stamp.js';
 import { migrations } from '../src/migrations/index.js';
 import { meterReadingsInsert } from '../src/transactions/transaction.repository.js';
 import { meterReadingOf } from '../src/transactions/meter-samples.js';
@@ -10,8 +11,8 @@ import { meterReadingOf } from '../src/transactions/meter-samples.js';
 describe('meter readings migration', () => {
   const database = `ocpp_mig_${uniqueSuffix()}`;
   let db: DataSource;
-  // Without the migrations of meter_readings (a later one adds a column to it).
-  const before = migrations.filter((m) => m !== MeterReadings1765100000000 && m !== MeterReadingSampleCount1765700000700);
+  // Without the migrations of meter_readings (later ones add columns to it).
+  const before = migrations.filter((m) => m !== MeterReadings1765100000000 && m !== MeterReadingSampleCount1765700000700 && m !== MeterReadingSentStamp1766000007620);
   const columns = `station_id, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format`;
   const oldRows = (at: string) => `
     INSERT INTO meter_values (${columns}) VALUES
@@ -34,6 +35,7 @@ describe('meter readings migration', () => {
     try {
       await new MeterReadings1765100000000().up(runner);
       await new MeterReadingSampleCount1765700000700().up(runner);
+      await new MeterReadingSentStamp1766000007620().up(runner);
       // This release writes readings; a pod of the previous one still writes rows.
       const { reading } = meterReadingOf('CP-1', 1, 7, {
         timestamp: '2026-11-23T10:01:00Z',

@@ -86,6 +86,74 @@ describe('ClockOffset', () => {
     expect(fresh.offsetMs).toBe(3 * HOUR - 6_000 + 300);
   });
 
+  it('takes a clock set back without a boot (a local time at the end of summer time, hours by hand) once its new offset holds like the first', () => {
+    const clock = new ClockOffset();
+    live(clock, 3 * HOUR, [0, 30_000, 61_000]);
+    // Summer time ends: an hour further behind. The old estimate stays while the new one gathers evidence...
+    live(clock, 4 * HOUR, [HOUR, HOUR + 30_000]);
+    expect(clock.offsetMs).toBe(3 * HOUR + 300);
+    // ...and is replaced once three messages agree over a minute.
+    live(clock, 4 * HOUR, [HOUR + 61_000]);
+    expect(clock.offsetMs).toBe(4 * HOUR + 300);
+    live(clock, 4 * HOUR, [HOUR + 90_000], 1_000);
+    expect(clock.offsetMs).toBe(4 * HOUR + 300);
+    // Set back by six hours, with a slow link (offsets within seconds of each other); a clock ahead set back by an hour.
+    live(clock, 10 * HOUR, [2 * HOUR], 2_500);
+    live(clock, 10 * HOUR, [2 * HOUR + 40_000, 2 * HOUR + 65_000], 300);
+    expect(clock.offsetMs).toBe(10 * HOUR + 300);
+    const ahead = new ClockOffset();
+    live(ahead, -2 * HOUR, [0, 30_000, 61_000]);
+    live(ahead, -HOUR, [HOUR, HOUR + 30_000, HOUR + 61_000]);
+    expect(ahead.offsetMs).toBe(-HOUR + 300);
+  });
+
+  it('takes the clock set back though a message held from before that came first (its offset between the two)', () => {
+    const clock = new ClockOffset();
+    live(clock, 3 * HOUR, [0, 30_000, 61_000]);
+    // Held 20 minutes by the charger, stamped by the old clock; then the clock, an hour further behind, live every 30 s.
+    clock.observe(T0 + HOUR - 3 * HOUR - 20 * 60_000, T0 + HOUR);
+    live(clock, 4 * HOUR, [HOUR + 10_000, HOUR + 40_000, HOUR + 70_000, HOUR + 100_000]);
+    expect(clock.offsetMs).toBe(3 * HOUR + 300);
+    // The held one's evidence had no agreeing message for a minute: the live ones start over from HOUR + 70 s.
+    live(clock, 4 * HOUR, [HOUR + 130_000]);
+    expect(clock.offsetMs).toBe(4 * HOUR + 300);
+  });
+
+  it('comes back at once after a minute of slow network (a larger offset that held), with the first message on time', () => {
+    const clock = new ClockOffset();
+    live(clock, 3 * HOUR, [0, 30_000, 61_000]);
+    live(clock, 3 * HOUR, [HOUR, HOUR + 30_000, HOUR + 61_000], 8_000);
+    expect(clock.offsetMs).toBe(3 * HOUR + 8_000);
+    live(clock, 3 * HOUR, [HOUR + 70_000]);
+    expect(clock.offsetMs).toBe(3 * HOUR + 300);
+  });
+
+  it('is not moved by an offline backlog drained faster or slower than it was recorded (its offsets shrink or grow, never agree)', () => {
+    for (const spacing of [5_000, 20_000, 90_000, 200_000]) {
+      const clock = new ClockOffset();
+      live(clock, 3 * HOUR, [0, 30_000, 61_000]);
+      // 40 readings sampled a minute apart while the charger could not send (by its clock 3 hours behind), sent `spacing` apart after them.
+      const from = 61_000 + 40 * 60_000;
+      for (let i = 0; i < 40; i++) clock.observe(T0 + 61_000 + i * 60_000 - 3 * HOUR, T0 + from + i * spacing);
+      expect([spacing, clock.offsetMs]).toEqual([spacing, 3 * HOUR + 300]);
+    }
+  });
+
+  it('is not moved by a backlog drained at the pace it was recorded while live messages still show the old clock', () => {
+    const clock = new ClockOffset();
+    live(clock, 3 * HOUR, [0, 30_000, 61_000]);
+    // 20 readings held 40 minutes, one a minute, each followed by a live status.
+    const seen = new Set<number | undefined>();
+    for (let i = 0; i < 20; i++) {
+      const r = 10 * 60_000 + i * 60_000;
+      clock.observe(T0 + r - 40 * 60_000 - 3 * HOUR, T0 + r);
+      seen.add(clock.offsetMs);
+      live(clock, 3 * HOUR, [r + 20_000]);
+      seen.add(clock.offsetMs);
+    }
+    expect([...seen]).toEqual([3 * HOUR + 300]);
+  });
+
   it('leaves out unset-clock stamps (before 2010), which are recorded at receipt anyway', () => {
     const clock = new ClockOffset();
     for (const r of [0, 30_000, 61_000]) clock.observe(r, T0 + r);

@@ -23,7 +23,11 @@ export const CLOCK_OFFSET_MIN_MS = 60_000;
  * the estimate is the smallest offset that several messages over a minute agree on. It is not
  * trusted before that evidence exists, forgotten at each BootNotification (the charger may set its
  * clock from our answer's currentTime), and restarted by a message showing one a minute or more smaller:
- * the clock was corrected (NTP, our Heartbeat answer), or the earlier messages were all queued.
+ * the clock was corrected (NTP, our Heartbeat answer), or the earlier messages were all queued. A
+ * larger offset is a held message, unless it is the clock set back (a local time at the end of
+ * summer time, a clock reset by hours): such messages gather evidence of their own (`back*`), the
+ * same as the first estimate's, and replace the estimate once it holds, unless a message agreeing
+ * with the estimate comes meanwhile (the old clock is still live: the larger ones were a backlog).
  * Unset clocks (before 2010) are left out: their messages are recorded at receipt (time.ts).
  * O(1) and allocation-free per message: it runs on the MeterValues and StatusNotification paths.
  */
@@ -33,6 +37,14 @@ export class ClockOffset {
   private count = 0;
   private firstMs = 0;
   private lastMs = 0;
+  /**
+   * The same for offsets larger than the established one: the evidence of a clock set back. Kept
+   * apart, not merged into the estimate: a larger offset is usually a message the charger held.
+   */
+  private backLow = 0;
+  private backCount = 0;
+  private backFirstMs = 0;
+  private backLastMs = 0;
 
   observe(stampMs: number, receivedMs: number): void {
     if (!(stampMs >= UNSET_CLOCK_BEFORE.getTime())) return;
@@ -44,19 +56,60 @@ export class ClockOffset {
       this.low = offset;
       this.count++;
       this.lastMs = receivedMs;
+      this.backCount = 0;
       return;
     }
     if (this.count === 0 || offset < this.low - CLOCK_AGREEMENT_MS) {
       this.low = offset;
       this.count = 1;
       this.firstMs = this.lastMs = receivedMs;
+      this.backCount = 0;
       return;
     }
-    // Larger: held by the charger (queued offline, or behind its own send queue): no evidence of the clock.
-    if (offset > this.low + CLOCK_AGREEMENT_MS) return;
+    // Larger: held by the charger (queued offline, or behind its own send queue), no evidence of the
+    // clock; unless, once established, enough of them agree: then the clock was set back.
+    if (offset > this.low + CLOCK_AGREEMENT_MS) {
+      if (this.evidenced()) this.observeSetBack(offset, receivedMs);
+      return;
+    }
     if (offset < this.low) this.low = offset;
     this.count++;
     this.lastMs = receivedMs;
+    // The established clock is still live: what gathered above it was held (a backlog drained at the
+    // pace it was recorded agrees like a clock set back, but live messages come between).
+    this.backCount = 0;
+  }
+
+  /**
+   * An offset larger than the established one by more than CLOCK_AGREEMENT_MS: gathered like the
+   * first estimate (the smallest agreeing; a larger one is held), and taken as the estimate once
+   * CLOCK_EVIDENCE_COUNT agree over CLOCK_EVIDENCE_SPAN_MS. A backlog's offsets shrink (drained
+   * faster than recorded) or grow (slower) message by message and, unless it is drained within
+   * seconds a minute of the pace it was recorded, do not agree. One that does not
+   * agree starts over from itself if it is smaller, or if the evidence gathered has had no agreeing
+   * message for CLOCK_EVIDENCE_SPAN_MS: a message held from before the clock was set back (an offset
+   * between the two) would otherwise stand for good, every later live one looking held beside it.
+   */
+  private observeSetBack(offset: number, receivedMs: number): void {
+    const stale = receivedMs - this.backLastMs > CLOCK_EVIDENCE_SPAN_MS;
+    const agrees = offset <= this.backLow + CLOCK_AGREEMENT_MS && offset >= this.backLow - CLOCK_AGREEMENT_MS;
+    if (this.backCount === 0 || offset < this.backLow - CLOCK_AGREEMENT_MS || (!agrees && stale)) {
+      this.backLow = offset;
+      this.backCount = 1;
+      this.backFirstMs = this.backLastMs = receivedMs;
+      return;
+    }
+    if (!agrees) return;
+    if (offset < this.backLow) this.backLow = offset;
+    this.backCount++;
+    this.backLastMs = receivedMs;
+    if (this.backCount >= CLOCK_EVIDENCE_COUNT && this.backLastMs - this.backFirstMs >= CLOCK_EVIDENCE_SPAN_MS) {
+      this.low = this.backLow;
+      this.count = this.backCount;
+      this.firstMs = this.backFirstMs;
+      this.lastMs = this.backLastMs;
+      this.backCount = 0;
+    }
   }
 
   private evidenced(): boolean {
@@ -66,6 +119,7 @@ export class ClockOffset {
   /** Forgets the estimate (a BootNotification). */
   reset(): void {
     this.count = 0;
+    this.backCount = 0;
   }
 
   /**

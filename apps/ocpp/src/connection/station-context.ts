@@ -21,6 +21,11 @@ export interface StationContext {
   readonly connectionId: string;
   /** When this connection opened: a MeterValues sampled before it may be a resend from an earlier one (mayBeResent). */
   readonly connectedAt: Date;
+  /**
+   * When a BootNotification of this connection was first answered Accepted (its receipt); unset
+   * before. A Pending station sends no transaction messages, so a resend comes after it (mayBeResent).
+   */
+  acceptedAt?: Date;
   /** False for a station the `pending` unknown-station policy registered that no operator has accepted or set yet (see knownStation). */
   known: boolean;
   registration: RegistrationState;

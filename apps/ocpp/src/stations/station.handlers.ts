@@ -29,6 +29,7 @@ export class StationHandlers implements OnModuleInit {
         const triggered = await this.bootTriggers.takeFor(ctx.connectionId);
         const { response, changed } = await this.stations.boot(ctx, req, call.receivedAt, !triggered);
         ctx.registration = response.status;
+        if (response.status === 'Accepted') ctx.acceptedAt ??= call.receivedAt;
         changedAtBoot.set(ctx, changed);
         return response;
       },

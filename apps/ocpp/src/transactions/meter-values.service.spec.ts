@@ -102,4 +102,17 @@ describe('MeterValuesService.record with the connection clock offset', () => {
     await service.record('CP-1', { connectorId: 1, transactionId: 7, meterValue: values }, receivedAt, new Date('2026-12-07T11:00:00Z'), behind);
     expect(submit.mock.calls[0]![1].at).toEqual([new Date('2026-12-07T11:59:50Z'), new Date('2026-12-07T08:00:00Z'), receivedAt]);
   });
+
+  it('keeps the stamp as sent of a reading stored elsewhere (a resend is matched on it), and no array for a message stored at its stamps', async () => {
+    const submit = jest.fn(async (_part: unknown, _item: { sentAt?: (string | undefined)[] }) => undefined);
+    const owners = new TransactionOwners();
+    owners.remember(7, 'CP-1');
+    const service = new MeterValuesService({} as DataSource, {} as TransactionRepository, {} as OutboxWriter, { submit } as unknown as ChargerCommits, owners, { warn: jest.fn() } as unknown as Logger);
+    const receivedAt = new Date('2026-12-07T12:00:00Z');
+    const values = ['2026-12-07T08:59:50Z', '2026-12-07T08:00:00Z', '1970-01-01T00:10:00Z'].map((timestamp) => ({ timestamp, sampledValue: [{ value: '100' }] }));
+    await service.record('CP-1', { connectorId: 1, transactionId: 7, meterValue: values }, receivedAt, new Date('2026-12-07T11:00:00Z'), 3 * 3_600_000);
+    expect(submit.mock.calls[0]![1].sentAt).toEqual(['2026-12-07T08:59:50.000Z', undefined, undefined]);
+    await service.record('CP-1', { connectorId: 1, transactionId: 7, meterValue: [{ timestamp: '2026-12-07T11:59:59Z', sampledValue: [{ value: '100' }] }] }, receivedAt, new Date('2026-12-07T11:00:00Z'));
+    expect(submit.mock.calls[1]![1].sentAt).toBeUndefined();
+  });
 });

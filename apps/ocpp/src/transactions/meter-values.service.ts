@@ -19,6 +19,8 @@ interface Submission {
   req: Ocpp16.MeterValuesRequest;
   /** The time of record of each of its MeterValues (`chargerTime`), in their order. */
   at: Date[];
+  /** Each MeterValue's stamp as sent (ISO) where `at` is another time (corrected, far ahead); absent when none is. */
+  sentAt?: (string | undefined)[];
   /** When the message arrived: the time its log lines are throttled by (a charger's stamps may be anything). */
   receivedAt: Date;
   /** Its readings are stored only where no equal one is (mayBeResent): checked on the lookup path. */
@@ -44,10 +46,13 @@ interface Submission {
  *
  * A charger resends a MeterValues whose answer it never got on its next connection, perhaps to
  * another replica, whose message-id memory never saw it. A message with a reading sampled before
- * its connection opened, received in the connection's first minutes (mayBeResent: the resend comes
- * first), therefore takes the lookup path, where a reading equal to a
- * stored one (station, connector, time, samples) is skipped and publishes nothing. The rest, nearly
- * all, keep the direct path unchecked: a resend on the same connection carries a remembered id.
+ * its connection opened, received in the connection's first minutes (from its accepted boot for a
+ * station Pending at first; mayBeResent: the resend comes first), therefore takes the lookup path,
+ * where a reading equal to a stored one (station, connector, time of record or stamp as sent, samples:
+ * the new connection may correct the stamp otherwise, resent-readings.ts) is skipped and publishes
+ * nothing; so does one stamped far ahead (stored at receipt: when it was sampled is not known). The
+ * rest, nearly all, keep the direct path unchecked: a resend on the same connection carries a
+ * remembered id.
  */
 @Injectable()
 export class MeterValuesService {
@@ -92,24 +97,34 @@ export class MeterValuesService {
   }
 
   /**
-   * `connectedAt`: when the connection the message came on opened (mayBeResent). `clockOffsetMs`:
+   * `connectedAt`: when the connection the message came on opened, `acceptedAt` when its boot was
+   * accepted (mayBeResent). `clockOffsetMs`:
    * how far the connection found the charger's clock off ours: a value sampled as sent is at its
    * stamp corrected by it (time.ts `correctedTime`), as its session's start and stop are.
    */
-  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date, connectedAt: Date, clockOffsetMs?: number): Promise<void> {
+  record(stationId: string, req: Ocpp16.MeterValuesRequest, receivedAt: Date, connectedAt: Date, clockOffsetMs?: number, acceptedAt?: Date): Promise<void> {
     // One array per message on this path (~9,000 CALLs/s): no per-value objects.
     const at = new Array<Date>(req.meterValue.length);
+    // Only for a message with a reading stored elsewhere than its stamp (a charger clock far off ours).
+    let sentAt: (string | undefined)[] | undefined;
     let unset = 0;
     let earliest = Number.POSITIVE_INFINITY;
     const latest = receivedAt.getTime() + AHEAD_TOLERANCE_MS;
     for (let j = 0; j < at.length; j++) {
       const sent = parseOcppTime(req.meterValue[j]!.timestamp);
       const ms = sent.getTime();
-      const fixed = clockOffsetMs === undefined || isUnsetClock(sent) ? undefined : correctedTime(ms, receivedAt.getTime(), clockOffsetMs);
-      const notATime = fixed === undefined && (isUnsetClock(sent) || ms > latest);
+      const unsetClock = isUnsetClock(sent);
+      const fixed = clockOffsetMs === undefined || unsetClock ? undefined : correctedTime(ms, receivedAt.getTime(), clockOffsetMs);
+      const notATime = fixed === undefined && (unsetClock || ms > latest);
       if (notATime) unset++;
       else if ((fixed ?? ms) < earliest) earliest = fixed ?? ms;
       at[j] = notATime ? receivedAt : fixed === undefined ? sent : new Date(fixed);
+      // Kept as sent (a resend is matched on it: the next connection may correct it otherwise or not at
+      // all), but not an unset clock's: its stamps repeat after each power loss.
+      const farAhead = notATime && !unsetClock;
+      if (fixed !== undefined || farAhead) (sentAt ??= new Array<string | undefined>(at.length))[j] = sent.toISOString();
+      // Stored at receipt, a stamp far ahead tells nothing of when it was sampled: maybe before this connection.
+      if (farAhead) earliest = Number.NEGATIVE_INFINITY;
     }
     const unlogged = unset > 0 ? this.unsetClockLog.take(stationId, receivedAt) : undefined;
     if (unlogged !== undefined) {
@@ -118,7 +133,7 @@ export class MeterValuesService {
         'MeterValues timestamp from an unset charger clock or one far ahead; stored at receipt time (logged once per station and interval)',
       );
     }
-    const item: Submission = { stationId, req, at, receivedAt, checked: mayBeResent(earliest, connectedAt, receivedAt) };
+    const item: Submission = { stationId, req, at, sentAt, receivedAt, checked: mayBeResent(earliest, connectedAt, receivedAt, acceptedAt) };
     const named = givenTransactionId(item);
     const direct = !item.checked && (named === null ? !needsLookup(item) : this.owners.stationOf(named) === stationId);
     return direct ? this.commits.submit(this.part, item) : this.lookups.submit(item);
@@ -201,6 +216,8 @@ export class MeterValuesService {
       if (only && !only(item)) continue;
       item.req.meterValue.forEach((mv, j) => {
         const { reading, event } = meterReadingOf(item.stationId, item.req.connectorId, transactionOf(i, j), mv, item.at[j]!);
+        const sentAt = item.sentAt?.[j];
+        if (sentAt !== undefined) reading.sentAt = sentAt;
         const outboxEvent: OutboxEvent | undefined = event && { subject: Subjects.OcppMeterSampled, payload: event };
         // An empty sampledValue (schema-valid) is answered like any MeterValues but leaves no reading: it holds nothing (nor an event).
         if (reading.sampleCount > 0) {

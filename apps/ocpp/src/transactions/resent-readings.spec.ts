@@ -31,3 +31,26 @@ describe('mayBeResent (MeterValues checked against stored readings)', () => {
     expect(mayBeResent(at(-2 * 3_600_000), connectedAt, new Date(received.getTime() - 1))).toBe(true);
   });
 });
+
+describe('mayBeResent after a Pending start (the window counts from the accepted boot)', () => {
+  const connectedAt = new Date('2026-12-07T10:00:00Z');
+  const at = (offsetMs: number) => connectedAt.getTime() + offsetMs;
+  /** Pending for 15 minutes: no transaction messages until then (OCPP 1.6 §4.2.1). */
+  const acceptedAt = new Date(at(15 * 60_000));
+
+  it('checks the resend that comes once the station is accepted, past the window from the opening', () => {
+    expect(mayBeResent(at(-60_000), connectedAt, new Date(acceptedAt.getTime() + 2_000), acceptedAt)).toBe(true);
+    expect(mayBeResent(at(-60_000), connectedAt, new Date(acceptedAt.getTime() + RESEND_WINDOW_MS - 1), acceptedAt)).toBe(true);
+    expect(mayBeResent(at(-60_000), connectedAt, new Date(acceptedAt.getTime() + RESEND_WINDOW_MS), acceptedAt)).toBe(false);
+  });
+
+  it('leaves a reading sampled after the opening unchecked: queued while Pending, it was never sent before', () => {
+    expect(mayBeResent(at(5 * 60_000), connectedAt, new Date(acceptedAt.getTime() + 2_000), acceptedAt)).toBe(false);
+  });
+
+  it('an acceptance at or before the opening leaves the window at the opening', () => {
+    const earlier = new Date(at(-3_600_000));
+    expect(mayBeResent(at(-60_000), connectedAt, new Date(at(RESEND_WINDOW_MS)), earlier)).toBe(false);
+    expect(mayBeResent(at(-60_000), connectedAt, new Date(at(RESEND_WINDOW_MS - 1)), earlier)).toBe(true);
+  });
+});

@@ -37,7 +37,7 @@ export class TransactionHandlers implements OnModuleInit {
     );
     this.dispatcher.handle('StopTransaction', (req, ctx, call) => this.transactions.stop(ctx.stationId, req, call.receivedAt, call.clockOffsetMs));
     this.dispatcher.handle('MeterValues', async (req, ctx, call) => {
-      await this.meterValues.record(ctx.stationId, req, call.receivedAt, ctx.connectedAt, call.clockOffsetMs);
+      await this.meterValues.record(ctx.stationId, req, call.receivedAt, ctx.connectedAt, call.clockOffsetMs, ctx.acceptedAt);
       return {};
     });
   }

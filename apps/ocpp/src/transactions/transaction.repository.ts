@@ -65,6 +65,11 @@ export interface MeterReading {
   samples: StoredSample[];
   /** `samples.length`, stored beside them so views count samples without parsing every reading. */
   sampleCount: number;
+  /**
+   * The `timestamp` as sent (ISO, UTC), only when the reading is stored at another time: corrected by
+   * the clock offset, or at receipt for a stamp far ahead. A resend is matched on it (resent-readings.ts).
+   */
+  sentAt?: string;
 }
 
 /**
@@ -302,13 +307,14 @@ export class TransactionRepository {
 
 /**
  * The meter_readings insert with parameters numbered from `firstParam`, usable alone or as a CTE
- * body. The readings travel as one JSON parameter (keys = MeterReading's fields); each reading's
- * samples are stored as the `json` text PostgreSQL receives, never converted.
+ * body. The readings travel as one JSON parameter (keys = MeterReading's fields; `sentAt` absent,
+ * i.e. null, for a reading stored at its stamp); each reading's samples are stored as the `json`
+ * text PostgreSQL receives, never converted.
  */
 export function meterReadingsInsert(readings: MeterReading[], firstParam: number): { sql: string; params: unknown[] } {
   return {
-    sql: `INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples, sample_count)
-       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz, samples json, "sampleCount" int)`,
+    sql: `INSERT INTO meter_readings (station_id, connector_id, transaction_id, sampled_at, samples, sample_count, sent_at)
+       SELECT * FROM json_to_recordset($${firstParam}::json) AS r("stationId" text, "connectorId" int, "transactionId" int, "sampledAt" timestamptz, samples json, "sampleCount" int, "sentAt" timestamptz)`,
     params: [toJsonParameter(readings)],
   };
 }
