@@ -77,14 +77,16 @@ describe('OCPP security extension: requests tied to their statuses by requestId'
     expect((await station(cp.identity)).firmware_request).toMatchObject({ requestId: 9, status: 'Downloading', statusAt: expect.stringMatching(/Z$/) });
   });
 
-  it('a requestId beyond 32 bits (schema-valid: any integer) is stored and matched; one beyond what we can hold names no request and still gets its answer', async () => {
+  it('a requestId beyond 32 bits is refused before sending (an OCPP 1.6 integer is 32-bit); a status naming one names no request and still gets its answer', async () => {
     const cp = await booted(undefined, (c) => c.handle('SignedUpdateFirmware', () => ({ status: 'Accepted' })));
-    expect((await command(cp.identity, 'SignedUpdateFirmware', signed(2 ** 40))).status).toBe(200);
+    expect((await command(cp.identity, 'SignedUpdateFirmware', signed(2 ** 40))).status).toBe(400);
+    expect((await command(cp.identity, 'SignedUpdateFirmware', signed(2 ** 31 - 1))).status).toBe(200);
     expect((await send(cp, 'LogStatusNotification', { status: 'Idle', requestId: 2147483648 }))).toEqual({});
-    expect((await send(cp, 'SignedFirmwareStatusNotification', { status: 'Downloading', requestId: 2 ** 40 }))).toEqual({});
-    expect(await station(cp.identity)).toMatchObject({ log_status: 'Idle', firmware_request: { requestId: 2 ** 40, status: 'Downloading' } });
+    expect((await send(cp, 'SignedFirmwareStatusNotification', { status: 'Downloading', requestId: 2 ** 31 - 1 }))).toEqual({});
+    expect(await station(cp.identity)).toMatchObject({ log_status: 'Idle', firmware_request: { requestId: 2 ** 31 - 1, status: 'Downloading' } });
+    expect((await send(cp, 'SignedFirmwareStatusNotification', { status: 'Downloaded', requestId: 2 ** 40 }))).toEqual({});
     expect((await send(cp, 'SignedFirmwareStatusNotification', { status: 'Downloaded', requestId: 1e20 }))).toEqual({});
-    expect(await station(cp.identity)).toMatchObject({ firmware_status: 'Downloaded', firmware_request: { requestId: 2 ** 40, status: 'Downloading' } });
+    expect(await station(cp.identity)).toMatchObject({ firmware_status: 'Downloaded', firmware_request: { requestId: 2 ** 31 - 1, status: 'Downloading' } });
   });
 
   it('an accepted GetLog is the log request, with the file name and the status of its requestId only; a refused one is not recorded', async () => {

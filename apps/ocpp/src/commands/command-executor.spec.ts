@@ -4,7 +4,7 @@ import { ConflictError } from '@cpo/platform';
 import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import { OutboundCalls, type CallOutcome } from '../connection/outbound-calls.js';
-import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from './command-executor.js';
+import { COMMAND_FAILED, CommandExecutor, mayHaveReachedCharger, type CallFailure } from './command-executor.js';
 import { httpStatusOfReply } from './command-reply.http.js';
 import { fakeStation } from '../../test/station-fakes.js';
 
@@ -26,8 +26,31 @@ describe('CommandExecutor', () => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
     });
     const { ctx, sent } = station();
-    expect(await executor.execute(ctx, { action: 'ClearCache', payload: {} })).toMatchObject({ status: 'error', code: 'CentralSystemError', description: expect.stringContaining('ECONNREFUSED') });
+    expect(await executor.execute(ctx, { action: 'ClearCache', payload: {} })).toEqual({ status: 'error', code: 'CentralSystemError', description: COMMAND_FAILED });
     expect(sent).toEqual([]);
+  });
+
+  it("never hands a database error's text to the caller (H5 #2: a 500 carried PostgreSQL's message), from a completing or a before-hook; the log keeps it", async () => {
+    const error = jest.fn();
+    const executor = new CommandExecutor({ ...logger, error } as unknown as Logger);
+    const pg = () => Object.assign(new Error('value "99999999999" is out of range for type integer'), { code: '22003' });
+    executor.beforeSending('ChangeAvailability', async () => {
+      throw pg();
+    });
+    executor.completing('ReserveNow', async () => {
+      throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+    });
+    const { ctx, sent } = station();
+    const replies = [
+      await executor.execute(ctx, { action: 'ChangeAvailability', payload: { connectorId: 1, type: 'Operative' } }),
+      await executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, expiryDate: future, idTag: 'A' } }),
+    ];
+    for (const reply of replies) {
+      expect(reply).toEqual({ status: 'error', code: 'CentralSystemError', description: COMMAND_FAILED });
+      expect(JSON.stringify(reply)).not.toMatch(/range|UTF8|integer/);
+    }
+    expect(sent).toEqual([]);
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.objectContaining({ message: expect.stringContaining('out of range') }), action: 'ChangeAvailability' }), 'command failed');
   });
 
   it("logs its own failure with the station and the action, so one charger's failing command can be found among 10,000", async () => {
@@ -198,7 +221,7 @@ describe('CommandExecutor', () => {
     });
     const { ctx } = station();
     const failed = await executor.execute(ctx, { action: 'ClearCache', payload: {} });
-    expect(failed).toMatchObject({ code: 'CentralSystemError', description: expect.stringContaining('does not exist') });
+    expect(failed).toMatchObject({ code: 'CentralSystemError', description: COMMAND_FAILED });
     expect(OcppCommandReplyV1.safeParse(failed).success).toBe(true);
     // A schema error naming a long unknown property.
     const invalid = await executor.execute(ctx, { action: 'Reset', payload: { type: 'Soft', ['k'.repeat(3000)]: 1 } });

@@ -53,6 +53,9 @@ const FILLED_IN_WHERE_RUN: Readonly<Partial<Record<string, JsonObject>>> = { Res
  */
 const NOT_APPLIED_LATE = new Set<string>(['SendLocalList', 'GetLocalListVersion']);
 
+/** What the caller of a command that failed on our side is told: the failure's own text stays in the log. */
+export const COMMAND_FAILED = 'the central system failed to handle the command (the details are in its log)';
+
 /** Commands a Pending station must not get (spec §4.2.1: only configuration and triggers until Accepted). */
 const FORBIDDEN_WHILE_PENDING = new Set<string>(['RemoteStartTransaction', 'RemoteStopTransaction']);
 
@@ -237,8 +240,10 @@ export class CommandExecutor {
     if (e instanceof DomainError && e.kind === 'validation') return invalid(e.message, e.details);
     if (e instanceof DomainError && e.kind === 'not_found') return invalid(e.message);
     if (e instanceof DomainError && e.kind === 'conflict') return { status: 'error', code: LocalCommandErrorCode.Conflict, description: e.message.slice(0, 1024), details: e.details };
+    // Anything else is our own failure (the database, a bug): its text (a PostgreSQL message, a
+    // query's values) is for the log, never for the caller, who is told only that we failed.
     this.logger.error({ err: e, ...context }, 'command failed');
-    return error(LocalCommandErrorCode.CentralSystemError, e instanceof Error ? e.message : String(e));
+    return error(LocalCommandErrorCode.CentralSystemError, COMMAND_FAILED);
   }
 }
 

@@ -1,22 +1,9 @@
 import { parseDateTimeMs, type ValidationError16 } from '@cpo/ocpp-protocol';
+import { payloadValueViolations } from './payload-values.js';
 import { chargingProfileViolations } from './profile-rules.js';
 import { transferViolations } from './transfer-rules.js';
 
-const INT32_MAX = 2_147_483_647;
-const INT32_MIN = -2_147_483_648;
-
 type Payload = Record<string, unknown>;
-
-/**
- * Integer fields the OCA schemas leave unbounded but we store in `integer` columns (reservations,
- * remote starts, local lists): a larger value must be a 400 here, not a database error later.
- */
-const STORED_INT32_FIELDS: Readonly<Partial<Record<string, readonly string[]>>> = {
-  ReserveNow: ['connectorId', 'reservationId'],
-  CancelReservation: ['reservationId'],
-  RemoteStartTransaction: ['connectorId'],
-  SendLocalList: ['listVersion'],
-};
 
 /**
  * The least `connectorId` each action's field definition allows (OCPP 1.6 §6): 0 is the whole
@@ -54,18 +41,13 @@ function violation(path: string, message: string, params: Record<string, unknown
 
 /**
  * What a schema-valid CS→CP payload still must not carry: the guide's rules beyond the OCA schema
- * (§2.2 RemoteStartTransaction), the ranges our storage holds, and a ReserveNow already over.
+ * (§2.2 RemoteStartTransaction), the values our storage and the charger's types hold, and a ReserveNow already over.
  * Same shape as the schema errors, so the caller gets one list of per-field messages. Reads only
  * the fields it checks, so it also applies to a payload not yet completed (no reservationId).
  */
 export function commandRuleViolations(action: string, payload: Payload, nowMs = Date.now()): ValidationError16[] {
-  const found: ValidationError16[] = [];
-  for (const field of STORED_INT32_FIELDS[action] ?? []) {
-    const value = payload[field];
-    if (typeof value === 'number' && (value < INT32_MIN || value > INT32_MAX)) {
-      found.push(violation(`/${field}`, `must be a 32-bit integer (${INT32_MIN} to ${INT32_MAX})`, { min: INT32_MIN, max: INT32_MAX }));
-    }
-  }
+  // First: the values neither the charger's types nor our storage hold (every path checks them here).
+  const found: ValidationError16[] = payloadValueViolations(action, payload);
   if (action === 'RemoteStartTransaction') found.push(...remoteStartViolations(payload));
   if (action === 'ReserveNow') found.push(...reserveNowViolations(payload, nowMs));
   for (const field of ID_TAG_FIELDS[action] ?? []) found.push(...emptyIdTagViolations(payload, field));

@@ -5,7 +5,7 @@ import { errors, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import type { SessionRegistry } from '../connection/session-registry.js';
-import type { CommandExecutor } from './command-executor.js';
+import { COMMAND_FAILED, type CommandExecutor } from './command-executor.js';
 import { CommandService } from './command.service.js';
 import { stationIdProblem } from './station-id.js';
 
@@ -101,6 +101,21 @@ describe('CommandService.sendMany', () => {
     ]);
     // Invalid ids never reach the bus.
     expect(subjects).toHaveLength(4);
+  });
+
+  it("a station whose command failed on our side gets a generic error, never the database's text (logged with it)", async () => {
+    const registry = { get: (id: string) => (id === 'CP-LOCAL' ? {} : undefined) } as unknown as SessionRegistry;
+    const executor = {
+      check: () => undefined,
+      execute: async () => {
+        throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+      },
+    } as unknown as CommandExecutor;
+    const error = jest.fn();
+    const svc = new CommandService(registry, executor, {} as BusRequester, { OCPP_CALL_TIMEOUT_MS: 1000 } as OcppConfig, { ...logger, error } as unknown as Logger);
+    const [result] = await svc.sendMany(['CP-LOCAL'], { action: 'ClearCache', payload: {} });
+    expect(result!.reply).toEqual({ status: 'error', code: 'CentralSystemError', description: COMMAND_FAILED });
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.objectContaining({ message: expect.stringContaining('UTF8') }) }), 'bulk command failed for one station');
   });
 
   it('every station gets the whole timeout from its own send: chargers slow to answer never leave the later ones unsent', async () => {

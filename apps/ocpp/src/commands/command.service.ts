@@ -6,7 +6,7 @@ import type { JsonObject } from '@cpo/ocpp-protocol';
 import type { Logger } from 'pino';
 import type { OcppConfig } from '../config.js';
 import { SessionRegistry } from '../connection/session-registry.js';
-import { CommandExecutor, LocalCommandErrorCode } from './command-executor.js';
+import { COMMAND_FAILED, CommandExecutor, LocalCommandErrorCode } from './command-executor.js';
 import { stationIdProblem } from './station-id.js';
 
 /** Extra wait on top of the call timeout for a command travelling to another replica (its queueing there counts within the call timeout). */
@@ -103,8 +103,9 @@ export class CommandService {
     try {
       return await this.send(stationId, request);
     } catch (err) {
+      // Our own failure (a database error on the way): its text is for the log, not the operator.
       this.logger.error({ err, stationId, action: request.action }, 'bulk command failed for one station');
-      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: errorMessage(err).slice(0, 1024) };
+      return { status: 'error', code: LocalCommandErrorCode.CentralSystemError, description: COMMAND_FAILED };
     }
   }
 }

@@ -3,7 +3,6 @@ import { ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { MAX_OCPP_COMMAND_TIMEOUT_MS, type OcppCommandReply } from '@cpo/contracts';
 import { markUpstreamOutcome, OperatorController, ValidationError } from '@cpo/platform';
 import { CS_ACTIONS_16, isCsAction16, type CsAction16 } from '@cpo/ocpp-protocol';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { reportsCharger } from '../commands/command-reply.http.js';
@@ -12,7 +11,9 @@ import { ApiBulkReplies, ApiCommandBody, ApiCommandReplies, BulkCommandProperty 
 import { OperatorCommands } from './operator-commands.service.js';
 import { operatorHttpStatus } from './unknown-stations.js';
 
-class BulkCommandDto {
+const TIMEOUT_RULE = `must be an integer between 1 and ${MAX_OCPP_COMMAND_TIMEOUT_MS}`;
+
+export class BulkCommandDto {
   @BulkCommandProperty.stationIds()
   @IsArray()
   @ArrayMinSize(1)
@@ -28,16 +29,14 @@ class BulkCommandDto {
   @IsObject()
   payload!: Record<string, unknown>;
 
+  // A JSON number only: converted, `true` became 1 ms (the command sent, then reported Timeout) and "100" passed.
   @BulkCommandProperty.timeoutMs()
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_OCPP_COMMAND_TIMEOUT_MS)
+  @IsInt({ message: `timeoutMs ${TIMEOUT_RULE}` })
+  @Min(1, { message: `timeoutMs ${TIMEOUT_RULE}` })
+  @Max(MAX_OCPP_COMMAND_TIMEOUT_MS, { message: `timeoutMs ${TIMEOUT_RULE}` })
   timeoutMs?: number;
 }
-
-const TIMEOUT_RULE = `must be an integer between 1 and ${MAX_OCPP_COMMAND_TIMEOUT_MS}`;
 
 /** A bad `?timeoutMs=` named in the details, as a payload's fields are (Nest's own pipe names no field). */
 const timeoutMsPipe = new ParseIntPipe({ optional: true, exceptionFactory: () => new ValidationError(`timeoutMs ${TIMEOUT_RULE}`, { timeoutMs: TIMEOUT_RULE }) });
