@@ -174,7 +174,8 @@ describe('OCPP operator views (review)', () => {
       const known = uniqueStation('QUIET');
       expect((await api(ocpp(), 'PUT', `/api/v1/stations/${known}`, {})).status).toBe(201);
       for (const view of views) {
-        const none = view === 'charging-profiles' ? [] : { items: [], total: 0, offset: 0, limit: expect.any(Number) };
+        // The meter values also hand out a cursor to the next page (none after the last).
+        const none = view === 'charging-profiles' ? [] : { items: [], total: 0, offset: 0, limit: expect.any(Number), ...(view === 'meter-values' ? { next: null } : {}) };
         expect({ view, ...(await api(ocpp(), 'GET', `/api/v1/stations/${known}/${view}`)) }).toEqual({ view, status: 200, body: none });
       }
     });
@@ -213,7 +214,7 @@ describe('OCPP operator views (review)', () => {
         const all = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/${view}`)).body;
         expect({ view, total: all.total, rows: all.items.length, offset: all.offset }).toEqual({ view, total: totals[view], rows: totals[view], offset: 0 });
         const second = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/${view}?limit=2&offset=2`)).body;
-        expect({ view, ...second }).toEqual({ view, items: all.items.slice(2, 4), total: totals[view], offset: 2, limit: 2 });
+        expect({ view, ...second }).toEqual({ view, items: all.items.slice(2, 4), total: totals[view], offset: 2, limit: 2, ...(view === 'meter-values' ? { next: expect.any(String) } : {}) });
         const past = (await api(ocpp(), 'GET', `/api/v1/stations/${id}/${view}?offset=50`)).body;
         expect({ view, items: past.items, total: past.total }).toEqual({ view, items: [], total: totals[view] });
         expect(timesIn(all).filter((t) => !ISO_Z.test(t))).toEqual([]);

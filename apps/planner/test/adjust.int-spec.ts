@@ -65,10 +65,10 @@ describe('planner: extra-capacity requests forced by operators, and what was gra
   it('refuses bad hourly values with a message per field', async () => {
     const short = await call(a, 'POST', '/G-OP/adjust-requests/manual', { blocksKw: flat(60).slice(1) });
     expect(short.status).toBe(400);
-    expect(short.body.details).toContain('blocksKw must hold exactly 24 hourly values');
+    expect(short.body.details.blocksKw).toContain('blocksKw must hold exactly 24 hourly values');
     const fraction = await call(a, 'POST', '/G-OP/adjust-requests/manual', { blocksKw: [60.5, ...flat(60).slice(1)] });
     expect(fraction.status).toBe(400);
-    expect(fraction.body.details).toContain('each of blocksKw must be a whole number of kW');
+    expect(fraction.body.details.blocksKw).toContain('each of blocksKw must be a whole number of kW');
     const above = flat(60);
     above[4] = 101;
     const overContract = await call(a, 'POST', '/G-OP/adjust-requests/manual', { blocksKw: above });

@@ -4,10 +4,9 @@ import { loadPlannerConfig, type PlannerConfig } from '../src/config.js';
 import { call } from './operator-api.js';
 
 
-/** The 400 names the field, in whichever of the API's two detail shapes (DTO messages or field map) the route uses. */
+/** The 400 names the field in its details: field (or dotted path below it) → message, DTO and service errors alike. */
 function namesField(body: { details?: unknown }, field: string): boolean {
   const details = body.details;
-  if (Array.isArray(details)) return details.some((d) => typeof d === 'string' && d.startsWith(field));
   return typeof details === 'object' && details !== null && Object.keys(details).some((k) => k === field || k.startsWith(`${field}.`));
 }
 

@@ -116,11 +116,8 @@ export class RetentionSession {
   async tryLock(): Promise<boolean> {
     const [row] = (await this.runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`)) as { locked: boolean }[];
     this.locked = row?.locked === true;
-    // The deletes' correlated subplans are costed at whole index ranges (millions), far over
-    // jit_above_cost, so PostgreSQL compiled each 5,000-row DELETE, 0.6-1 s of LLVM work (seen in
-    // EXPLAIN ANALYZE) for statements of milliseconds: a pass over 10,000 stations took hours, not
-    // the minutes the run's cap allows. For this connection only; `close` restores it for the pool.
-    if (this.locked) await this.runner.query(`SET jit = off`);
+    // No JIT for the deletes (their subplans are costed far over jit_above_cost, 0.6-1 s of LLVM
+    // work each): every pooled connection starts with it off (PG_STARTUP_OPTIONS, @cpo/platform).
     return this.locked;
   }
 
@@ -152,7 +149,6 @@ export class RetentionSession {
     try {
       if (this.locked) {
         await this.runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
-        await this.runner.query(`RESET jit`);
       }
     } finally {
       this.locked = false;

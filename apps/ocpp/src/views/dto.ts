@@ -1,8 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { OptionalNonNull, QueryInt } from '@cpo/platform';
 import { IMPLEMENTED_SUBPROTOCOLS } from '../config.js';
+import { decodeMeterValueCursor, type MeterValueCursor } from './meter-value-cursor.js';
 
 /** Range of the PostgreSQL `integer` columns and parameters these filters are compared with. */
 const INT32_MAX = 2_147_483_647;
@@ -62,7 +64,7 @@ export class PageQuery {
   // `type` stated: a field with an initialiser has no design type for swagger to read.
   @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: INT32_MAX })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(0)
   @Max(INT32_MAX)
@@ -70,7 +72,7 @@ export class PageQuery {
 
   @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -148,12 +150,42 @@ export class StationMessageQuery extends PageQuery {
   kind?: string;
 }
 
+/**
+ * The deepest `offset` of the meter values: a page at offset n reads and expands the n samples
+ * before it (490,000: 16 s), so an export paged by offset cost O(n²). Deeper pages follow `next`.
+ */
+export const METER_VALUE_MAX_OFFSET = 100_000;
+
+const isDecodedCursor = (value: unknown): value is MeterValueCursor => typeof value === 'object' && value !== null && !Array.isArray(value) && 'at' in value;
+
 export class MeterValueQuery {
   @OptionalIsoDateTime('sampled at or after') from?: Date;
   @OptionalIsoDateTime('sampled before') @NotBeforeFrom() to?: Date;
-  @ApiPropertyOptional({ type: 'integer', minimum: INT32_MIN, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
-  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: INT32_MAX }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(INT32_MAX) offset = 0;
-  @ApiPropertyOptional({ type: 'integer', default: 1000, minimum: 1, maximum: 10000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit = 1000;
+  @ApiPropertyOptional({ type: 'integer', minimum: INT32_MIN, maximum: INT32_MAX }) @IsOptional() @QueryInt() @IsInt() @Min(INT32_MIN) @Max(INT32_MAX) transactionId?: number;
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: METER_VALUE_MAX_OFFSET, description: 'samples to skip; deeper pages: `after`' })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(0)
+  @Max(METER_VALUE_MAX_OFFSET)
+  offset = 0;
+  @ApiPropertyOptional({ type: 'integer', default: 1000, minimum: 1, maximum: 10000 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(10_000) limit = 1000;
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 200,
+    description: 'The `next` of the previous page (with the same from, to and transactionId): the page starts right after its last sample. Not with an offset',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.length <= 200 ? (decodeMeterValueCursor(value) ?? value) : value))
+  @ValidateBy({
+    name: 'meterValueCursor',
+    validator: {
+      // Decoded by the Transform above: anything else (a made-up or mangled cursor, a repeated parameter) is still as sent.
+      validate: (after: unknown, args) => isDecodedCursor(after) && !((args?.object as MeterValueQuery).offset > 0),
+      defaultMessage: (args) => (isDecodedCursor(args?.value) ? 'after must not be combined with an offset' : 'after must be the next of a previous page'),
+    },
+  })
+  after?: MeterValueCursor;
 }
 
 /**
@@ -166,16 +198,16 @@ const STATION_PASSWORD_LENGTH = { min: 16, max: 64 };
 const STATION_PASSWORD_RULE = `password must be ${STATION_PASSWORD_LENGTH.min}–${STATION_PASSWORD_LENGTH.max} characters (shorter ones can be guessed online)`;
 
 export class UpsertStationDto {
-  @ApiPropertyOptional({ enum: ['Accepted', 'Pending', 'Rejected'] }) @IsOptional() @IsIn(['Accepted', 'Pending', 'Rejected']) registrationStatus?: 'Accepted' | 'Pending' | 'Rejected';
-  @ApiPropertyOptional({ enum: ['strict', 'lenient', 'off'] }) @IsOptional() @IsIn(['strict', 'lenient', 'off']) validationPolicy?: 'strict' | 'lenient' | 'off';
-  @ApiPropertyOptional({ enum: [0, 1, 2], description: '0 none, 1 Basic auth, 2 Basic auth over TLS' }) @IsOptional() @IsIn([0, 1, 2]) securityProfile?: 0 | 1 | 2;
+  @ApiPropertyOptional({ enum: ['Accepted', 'Pending', 'Rejected'] }) @OptionalNonNull() @IsIn(['Accepted', 'Pending', 'Rejected']) registrationStatus?: 'Accepted' | 'Pending' | 'Rejected';
+  @ApiPropertyOptional({ enum: ['strict', 'lenient', 'off'] }) @OptionalNonNull() @IsIn(['strict', 'lenient', 'off']) validationPolicy?: 'strict' | 'lenient' | 'off';
+  @ApiPropertyOptional({ enum: [0, 1, 2], description: '0 none, 1 Basic auth, 2 Basic auth over TLS' }) @OptionalNonNull() @IsIn([0, 1, 2]) securityProfile?: 0 | 1 | 2;
   @ApiPropertyOptional({
     minLength: STATION_PASSWORD_LENGTH.min,
     maxLength: STATION_PASSWORD_LENGTH.max,
     description:
       'The AuthorizationKey (Basic-auth password): 16–64 characters, e.g. 32–40 hex digits (a 16–20-byte key, OCPP 1.6 security whitepaper ed. 3); stored hashed. Passwords stored before this rule keep working',
   })
-  @IsOptional()
+  @OptionalNonNull()
   @IsString()
   @Length(STATION_PASSWORD_LENGTH.min, STATION_PASSWORD_LENGTH.max, { message: STATION_PASSWORD_RULE })
   password?: string;
@@ -184,29 +216,30 @@ export class UpsertStationDto {
     additionalProperties: { type: 'string', enum: [...IMPLEMENTED_SUBPROTOCOLS] },
     description: 'Quirk, off by default: non-standard subprotocol names this station offers, each → the version it stands for, e.g. {"ocpp1.6.0":"ocpp1.6"}; the alias is echoed in the handshake. {} clears them',
   })
-  @IsOptional()
+  @OptionalNonNull()
   @IsObject()
   subprotocolAliases?: Record<string, string>;
   @ApiPropertyOptional({ enum: [...IMPLEMENTED_SUBPROTOCOLS, 'none'], description: 'Quirk, off by default: the version to speak when this station offers no subprotocol; none refuses (the default)' })
-  @IsOptional()
+  @OptionalNonNull()
   @IsIn([...IMPLEMENTED_SUBPROTOCOLS, 'none'])
   missingSubprotocol?: string;
 }
 
 export class UpsertIdTagDto {
-  @ApiPropertyOptional({ enum: ['Accepted', 'Blocked', 'Expired', 'Invalid'], default: 'Accepted' })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: ['Accepted', 'Blocked', 'Expired', 'Invalid'], default: 'Accepted', description: 'cannot be null' })
+  @OptionalNonNull()
   @IsIn(['Accepted', 'Blocked', 'Expired', 'Invalid'])
   status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' = 'Accepted';
 
-  @OptionalIsoDateTime('when the token expires') expiryDate?: Date;
+  // null is "none", as when left out: what GET answers for a token without one (IsOptional lets it through).
+  @OptionalIsoDateTime('when the token expires; none when absent or null') expiryDate?: Date | null;
 
-  @ApiPropertyOptional({ maxLength: 20 })
+  @ApiPropertyOptional({ maxLength: 20, nullable: true, description: 'none when absent or null' })
   @IsOptional()
   @IsString()
   @Length(1, 20)
   @NoNul()
-  parentIdTag?: string;
+  parentIdTag?: string | null;
 }
 
 /**

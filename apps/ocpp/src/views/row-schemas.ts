@@ -231,6 +231,27 @@ export const METER_VALUE_SCHEMA = row({
   format: text(),
 });
 
+/**
+ * GET /stations/{stationId}/meter-values: a page (as every list's) with `next`, the cursor of the
+ * following page. The only list paged by cursor: a year of a station's samples is millions of
+ * rows, paged through for exports, where the other lists are read a page or two deep.
+ */
+export const METER_VALUE_PAGE_SCHEMA: Schema = {
+  type: 'object',
+  required: ['items', 'total', 'offset', 'limit', 'next'],
+  properties: {
+    items: { type: 'array', items: METER_VALUE_SCHEMA },
+    total: { type: 'integer', minimum: 0, description: 'samples matching from, to and transactionId, on every page (with after too)' },
+    offset: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 1 },
+    next: {
+      type: 'string',
+      nullable: true,
+      description: 'Pass as `after` (with the same filters, no offset) for the samples after this page; null: this page holds the last ones. Opaque: compare or build none',
+    },
+  },
+};
+
 /** GET /stations/{stationId}/remote-starts: a page row. */
 export const REMOTE_START_SCHEMA = row({
   id: { type: 'string', description: 'A 64-bit id, as text' },

@@ -4,11 +4,11 @@ import { OperatorController } from '@cpo/platform';
 import type { Response } from 'express';
 import { SessionRegistry } from '../connection/session-registry.js';
 import { ApiDeleted, ApiInvalidRequest, ApiPageResponse, ApiUpsertResponses, CHARGING_PROFILE_SCHEMA, OPERATOR_PROFILE_SCHEMA } from './api-responses.js';
-import { METER_VALUE_SCHEMA, REJECTED_FRAME_SCHEMA, REMOTE_START_SCHEMA, STATION_MESSAGE_SCHEMA, STATION_ROW_SCHEMA, STATION_SCHEMA } from './row-schemas.js';
+import { METER_VALUE_PAGE_SCHEMA, REJECTED_FRAME_SCHEMA, REMOTE_START_SCHEMA, STATION_MESSAGE_SCHEMA, STATION_ROW_SCHEMA, STATION_SCHEMA } from './row-schemas.js';
 import { StationAdminService } from './station-admin.service.js';
 import { connectionsOf } from './station-connections.js';
 import { stationNotFound, StationViewsService } from './station-views.service.js';
-import { MeterValueQuery, PageQuery, StationIdParam, StationMessageQuery, UpsertStationDto } from './dto.js';
+import { METER_VALUE_MAX_OFFSET, MeterValueQuery, PageQuery, StationIdParam, StationMessageQuery, UpsertStationDto } from './dto.js';
 import { ViewsRepository } from './views.repository.js';
 
 const NO_STATION = 'No station with this id (a known station without data answers 200 with none)';
@@ -66,8 +66,14 @@ export class StationsController {
   }
 
   @Get(':stationId/meter-values')
-  @ApiPageResponse('Sampled values, oldest first', METER_VALUE_SCHEMA)
-  @ApiInvalidRequest('A from or to that is not an ISO 8601 date-time with a time zone, to before from, a transactionId, offset or limit out of range')
+  @ApiOperation({
+    summary: 'Sampled values, oldest first',
+    description: `Page through them with \`after\`: each page's \`next\` names where it ended (null on the last page). \`offset\` is kept up to ${METER_VALUE_MAX_OFFSET}: a page there reads every sample before it`,
+  })
+  @ApiOkResponse({ description: 'Sampled values, oldest first', schema: METER_VALUE_PAGE_SCHEMA })
+  @ApiInvalidRequest(
+    `A from or to that is not an ISO 8601 date-time with a time zone, to before from, a transactionId or limit out of range, an offset past ${METER_VALUE_MAX_OFFSET}, an after that is no page's next or comes with an offset`,
+  )
   @ApiNotFoundResponse({ description: NO_STATION })
   meterValues(@Param() { stationId }: StationIdParam, @Query() q: MeterValueQuery) {
     return this.stationViews.meterValues({ stationId, ...q });

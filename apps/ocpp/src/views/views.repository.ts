@@ -6,6 +6,7 @@ import { runningDeliveredWh } from '../transactions/register-series.js';
 import { REGISTER_SLACK_WH, sessionRegistersSql, toTransaction, type TransactionRow } from '../transactions/transaction.repository.js';
 import { AVAILABILITY_VIEW_SQL } from '../stations/availability.repository.js';
 import { endedWithoutStopSql } from '../transactions/lost-stop.js';
+import { cursorAtSql, encodeMeterValueCursor, type MeterValueCursor } from './meter-value-cursor.js';
 
 /**
  * A timestamptz as `Date.toISOString()` writes it (UTC, milliseconds, `Z`), for times built into
@@ -130,36 +131,57 @@ export class ViewsRepository {
    * A station's sampled values, oldest first. Readings (and rows stored before them, see the
    * `meter_samples` view) are limited in index order before they are expanded: through the view,
    * every reading in the range would be expanded and sorted to find the first `limit`. Every
-   * reading has a sample, so `offset + limit` readings hold the page. The order is total (the
-   * table breaks ties between a reading and an older row of the same id), so pages neither repeat
-   * nor skip samples: readings that share a timestamp (clock-aligned, one per connector) cannot
-   * be paged through by `from`. `total` counts every sample in the range (a scan of its readings'
-   * `sample_count`, as `count(*)` is for the other pages).
+   * reading has a sample, so `offset + limit` readings hold the page (one more for the reading
+   * `after` names, which may have none left, and one to tell whether a next page exists). The
+   * order is total (sampledAt, then the table, id and the sample's place), so pages neither repeat
+   * nor skip samples, also where readings share a timestamp (clock-aligned, one per connector):
+   * `next` names the page's last sample, and `after` starts by an index range right behind it,
+   * where `offset` reads and expands every sample before the page. `total` counts every sample in
+   * the range, whatever `after` (a scan of its readings' `sample_count`, as `count(*)` is for the
+   * other pages).
    */
-  async meterValues(f: { stationId: string; from?: Date; to?: Date; transactionId?: number; offset: number; limit: number }): Promise<Page<Record<string, unknown>> | undefined> {
+  async meterValues(f: {
+    stationId: string;
+    from?: Date;
+    to?: Date;
+    transactionId?: number;
+    after?: MeterValueCursor;
+    offset: number;
+    limit: number;
+  }): Promise<(Page<Record<string, unknown>> & { next: string | null }) | undefined> {
     const filter = `station_id = $1 AND ($2::timestamptz IS NULL OR sampled_at >= $2) AND ($3::timestamptz IS NULL OR sampled_at < $3) AND ($4::int IS NULL OR transaction_id = $4)`;
+    // At or after the cursor's row in a table of `source`: sampled_at first, so the index range starts there.
+    const fromCursor = (source: number) =>
+      `($7::timestamptz IS NULL OR (sampled_at >= $7 AND (sampled_at > $7 OR ${source} > $8 OR (${source} = $8 AND id >= $9))))`;
     const found = await this.ofStation(
       {
         // Samples, not readings: the values a reading holds, plus the rows stored before readings.
         // Readings stored before sample_count existed are counted from their JSON.
         total: `(SELECT COALESCE(sum(COALESCE(sample_count, json_array_length(samples))), 0) FROM meter_readings WHERE ${filter}) + (SELECT count(*) FROM meter_values WHERE ${filter})`,
-        rows: `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6),
-                    v AS (SELECT * FROM meter_values WHERE ${filter} ORDER BY sampled_at, id LIMIT $5::bigint + $6)
+        rows: `WITH r AS (SELECT * FROM meter_readings WHERE ${filter} AND ${fromCursor(1)} ORDER BY sampled_at, id LIMIT $5::bigint + $6 + 2),
+                    v AS (SELECT * FROM meter_values WHERE ${filter} AND ${fromCursor(0)} ORDER BY sampled_at, id LIMIT $5::bigint + $6 + 2)
                SELECT "connectorId", "transactionId", "sampledAt", measurand, value, "rawValue", unit, phase, context, location, format,
-                      source AS _source, id AS _id, sample AS _sample FROM (
+                      source AS _source, id AS _id, sample AS _sample, at AS _at FROM (
                  SELECT 1 AS source, r.id, s.n AS sample, r.connector_id AS "connectorId", r.transaction_id AS "transactionId", r.sampled_at AS "sampledAt",
                         s.v->>'measurand' AS measurand, (s.v->>'value')::float8 AS value, s.v->>'rawValue' AS "rawValue", s.v->>'unit' AS unit,
-                        s.v->>'phase' AS phase, s.v->>'context' AS context, s.v->>'location' AS location, s.v->>'format' AS format
+                        s.v->>'phase' AS phase, s.v->>'context' AS context, s.v->>'location' AS location, s.v->>'format' AS format, ${cursorAtSql('r.sampled_at')} AS at
                    FROM r CROSS JOIN LATERAL json_array_elements(r.samples) WITH ORDINALITY AS s(v, n)
                  UNION ALL
-                 SELECT 0, id, 1, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format FROM v
-               ) x ORDER BY "sampledAt", source, id, sample OFFSET $6 LIMIT $5`,
+                 SELECT 0, id, 1, connector_id, transaction_id, sampled_at, measurand, value, raw_value, unit, phase, context, location, format, ${cursorAtSql('sampled_at')} FROM v
+               ) x WHERE $7::timestamptz IS NULL OR ("sampledAt", source, id, sample) > ($7, $8, $9, $10)
+               ORDER BY "sampledAt", source, id, sample OFFSET $6 LIMIT $5::bigint + 1`,
         order: `p."sampledAt", p._source, p._id, p._sample`,
         key: '_id',
       },
-      [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit, f.offset],
+      [f.stationId, f.from ?? null, f.to ?? null, f.transactionId ?? null, f.limit, f.offset, f.after?.at ?? null, f.after?.source ?? null, f.after?.id ?? null, f.after?.sample ?? null],
     );
-    return found && { ...found, offset: f.offset, limit: f.limit };
+    if (!found) return undefined;
+    // The row past the page only tells that there is a next one.
+    const last = found.rows.length > f.limit ? found.rows[f.limit - 1] : undefined;
+    const next = last
+      ? encodeMeterValueCursor({ at: String(last['_at']), source: Number(last['_source']) as 0 | 1, id: String(last['_id']), sample: Number(last['_sample']) })
+      : null;
+    return { items: found.items.slice(0, f.limit), total: found.total, offset: f.offset, limit: f.limit, next };
   }
 
   /** Not paged: a station holds a few profiles per connector (the planner's and the operator's). */
@@ -190,7 +212,7 @@ export class ViewsRepository {
       },
       [stationId, kind ?? null, offset, limit],
     );
-    return found && { ...found, offset, limit };
+    return found && { items: found.items, total: found.total, offset, limit };
   }
 
   async rejectedFrames(stationId: string, offset: number, limit: number): Promise<Page<Record<string, unknown>> | undefined> {
@@ -203,7 +225,7 @@ export class ViewsRepository {
       },
       [stationId, offset, limit],
     );
-    return found && { ...found, offset, limit };
+    return found && { items: found.items, total: found.total, offset, limit };
   }
 
   /** A station's remote starts, newest first (what `RemoteStartRepository` records). */
@@ -218,7 +240,7 @@ export class ViewsRepository {
       },
       [stationId, offset, limit],
     );
-    return found && { ...found, offset, limit };
+    return found && { items: found.items, total: found.total, offset, limit };
   }
 
   /**
@@ -247,19 +269,20 @@ export class ViewsRepository {
    * all: the station's row joined to the rows, so a known station without any still yields one
    * row, of NULLs in `key` (a column never NULL in a real row); the count is evaluated once, and
    * also for a page past the end. The join keeps no order of its own, hence `order` (the rows'
-   * order, on their output columns); `_` columns serve it and are dropped.
+   * order, on their output columns); `_` columns serve it and are dropped from `items` (`rows` keeps them).
    */
   private async ofStation(
     sql: { rows: string; order: string; key: string; total?: string },
     params: [stationId: string, ...rest: unknown[]],
-  ): Promise<{ items: Record<string, unknown>[]; total: number } | undefined> {
+  ): Promise<{ items: Record<string, unknown>[]; rows: Record<string, unknown>[]; total: number } | undefined> {
     const found: Record<string, unknown>[] = await this.db.query(
       `SELECT ${sql.total ?? 'NULL'} AS _total, p.* FROM stations s LEFT JOIN LATERAL (${sql.rows}) p ON true WHERE s.id = $1 ORDER BY ${sql.order}`,
       params,
     );
     if (!found[0]) return undefined;
-    const items = found.filter((r) => r[sql.key] !== null).map((r) => Object.fromEntries(Object.entries(r).filter(([column]) => !column.startsWith('_'))));
-    return { items, total: Number(found[0]['_total'] ?? items.length) };
+    const rows = found.filter((r) => r[sql.key] !== null);
+    const items = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([column]) => !column.startsWith('_'))));
+    return { items, rows, total: Number(found[0]['_total'] ?? items.length) };
   }
 }
 

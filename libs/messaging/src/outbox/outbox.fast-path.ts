@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { pgConnectionOptions, type PgTimeouts } from '@cpo/platform';
+import { PG_STARTUP_OPTIONS, pgConnectionOptions, type PgTimeouts } from '@cpo/platform';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { BusNames } from '../bus-names.js';
@@ -294,8 +294,9 @@ export class OutboxFastPath implements FastPathHandoff {
         connectionString: this.o.databaseUrl,
         max: 1,
         application_name: 'outbox-fast-path',
-        options: '-c synchronous_commit=off',
         ...pgConnectionOptions(this.o.database ?? {}),
+        // Added to the platform's start-up settings (JIT off), which a plain `options` would replace.
+        options: `${PG_STARTUP_OPTIONS} -c synchronous_commit=off`,
       });
       // An idle connection dropped by the server (restart, failover) is reported here; unheard, it would crash the process.
       this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'outbox fast-path connection lost; the next mark reconnects'));

@@ -6,11 +6,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import type { PlatformConfig } from '../config/platform-config.js';
+import { validationException } from '../errors/validation-details.js';
 import { HealthController } from '../health/health.controller.js';
 import { PinoNestLogger } from '../logging/nest-logger.js';
 import { URL_REDACTOR, type UrlRedactor } from '../logging/personal-data.js';
 import { correlationContextMiddleware, requestLogMiddleware } from '../logging/request-log.js';
+import { jsonDepthMiddleware } from '../http/json-depth.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { JSON_MEDIA_TYPES, JsonOnlyInterceptor } from './json-only.interceptor.js';
 import { setupSwagger } from './swagger.js';
 
 /** Largest JSON request body an API reads (NATS's default max_payload: what a command can carry on). */
@@ -27,17 +30,19 @@ export interface CreateAppOptions {
  * validation, HTTP metrics, OpenAPI. Shared by `main.ts` and the test helpers
  * so tests boot exactly what production boots.
  *
- * Express middleware order: metrics, request log (correlation id assigned and
- * echoed; URLs with the app's personal data as refs, PlatformModule's personalDataInUrls), JSON and urlencoded body parsers (the ones Nest would add, added here
- * so the next step can follow them), then the correlation context for routing,
- * guards, handlers and filters. No `X-Powered-By`, and no ETag: Express would
- * hash every response body for a header no API client of ours revalidates with.
+ * Express middleware order: metrics, request log (correlation id assigned and echoed; URLs with
+ * the app's personal data as refs, PlatformModule's personalDataInUrls), the JSON body parser (the
+ * only one: Nest's default urlencoded parser is off), the nesting-depth check of the parsed body,
+ * then the correlation context for routing, guards, handlers and filters. A body that is not JSON
+ * is a 415 (JsonOnlyInterceptor); a DTO's 400 names each invalid field (validationException).
+ * No `X-Powered-By`, and no ETag: Express would hash every response body for a header no API
+ * client of ours revalidates with.
  */
 export async function createApp(rootModule: unknown, options: CreateAppOptions): Promise<INestApplication> {
   const { HTTP_TLS_CERT_FILE: certFile, HTTP_TLS_KEY_FILE: keyFile } = options.config;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('set both HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE, or neither');
   const httpsOptions = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' as const } : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(rootModule as never, { bufferLogs: true, abortOnError: false, httpsOptions });
+  const app = await NestFactory.create<NestExpressApplication>(rootModule as never, { bufferLogs: true, abortOnError: false, httpsOptions, bodyParser: false });
   app.useLogger(new PinoNestLogger(options.logger));
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -45,14 +50,15 @@ export async function createApp(rootModule: unknown, options: CreateAppOptions):
   app.use(requestLogMiddleware(options.logger, { redactUrl: app.get<UrlRedactor>(URL_REDACTOR) }));
   // Express's default (100 KB) refused requests the APIs document: a bulk command to its 10,000
   // stations, a Full local list of a few thousand tags. 1 MiB is what one NATS message carries.
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });
-  app.useBodyParser('urlencoded', { extended: true });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES, type: JSON_MEDIA_TYPES });
+  app.use(jsonDepthMiddleware());
   app.use(correlationContextMiddleware());
+  app.useGlobalInterceptors(new JsonOnlyInterceptor());
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false, exceptionFactory: validationException }),
   );
   app.get(MetricsService).setDefaultLabels({ service: options.config.SERVICE_NAME });
-  setupSwagger(app, options.config.SERVICE_NAME, options.config.SERVICE_VERSION, options.description);
+  setupSwagger(app, options.config.SERVICE_NAME, options.config.SERVICE_VERSION, options.description, JSON_BODY_LIMIT_BYTES);
   return app;
 }
 

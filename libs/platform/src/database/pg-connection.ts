@@ -36,16 +36,27 @@ function endAfterReadTimeout(client: pg.Client, err: unknown): void {
 }
 
 /**
+ * Sent at connection start-up, so every pooled connection has it before its first statement.
+ * JIT compilation off: the services run short OLTP statements whose correlated subplans the
+ * planner costs at whole index ranges (millions, past `jit_above_cost`), and PostgreSQL then
+ * spent seconds in LLVM for statements of milliseconds (the transactions list: 6.2 s of JIT for an
+ * 18 ms execution; the retention deletes: 0.6-1 s each). An `options` in DATABASE_URL replaces it.
+ */
+export const PG_STARTUP_OPTIONS = '-c jit=off';
+
+/**
  * Connection options for every pooled PostgreSQL connection (TypeORM's `extra`, the outbox pools):
- * dead peers noticed on idle connections, bounded connects, and with `DATABASE_STATEMENT_TIMEOUT_MS`
- * a server-side statement timeout plus a driver timeout shortly after it for a server that never
- * answers (silent PostgreSQL, partition without RST); a client whose query timed out is not reused.
+ * dead peers noticed on idle connections, bounded connects, JIT off (`PG_STARTUP_OPTIONS`), and
+ * with `DATABASE_STATEMENT_TIMEOUT_MS` a server-side statement timeout plus a driver timeout
+ * shortly after it for a server that never answers (silent PostgreSQL, partition without RST); a
+ * client whose query timed out is not reused.
  */
 export function pgConnectionOptions(config: PgTimeouts) {
   const statementTimeout = config.DATABASE_STATEMENT_TIMEOUT_MS;
   return {
     ...pgListenOptions(config),
     Client: TimeoutClosingClient,
+    options: PG_STARTUP_OPTIONS,
     ...(statementTimeout === undefined
       ? {}
       : { statement_timeout: statementTimeout, query_timeout: statementTimeout + QUERY_TIMEOUT_MARGIN_MS }),

@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
-import { BadRequestException, Logger, NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
+import { BadRequestException, HttpException, Logger, NotFoundException, PayloadTooLargeException, ServiceUnavailableException, UnsupportedMediaTypeException, type ArgumentsHost } from '@nestjs/common';
+import { ValidationError as ClassValidatorError } from 'class-validator';
 import { ConflictError, TimeoutError, ValidationError } from './errors.js';
 import { HttpErrorFilter, notReadyChecks, toApiError } from './http-exception.filter.js';
+import { validationException } from './validation-details.js';
 
 describe('toApiError', () => {
   it('maps domain errors to status codes and keeps details', () => {
@@ -10,9 +12,31 @@ describe('toApiError', () => {
     expect(toApiError(new TimeoutError('slow')).statusCode).toBe(504);
   });
 
-  it('flattens class-validator messages into details', () => {
-    const body = toApiError(new BadRequestException(['name must be a string', 'port must be a number']));
-    expect(body).toMatchObject({ statusCode: 400, message: 'validation failed', details: ['name must be a string', 'port must be a number'] });
+  it("gives a DTO's failures as field → messages in details, as a ValidationError's (the documented shape)", () => {
+    const failures = [
+      Object.assign(new ClassValidatorError(), { property: 'port', constraints: { isInt: 'port must be an integer number', min: 'port must not be less than 1' } }),
+      Object.assign(new ClassValidatorError(), {
+        property: 'stations',
+        children: [Object.assign(new ClassValidatorError(), { property: '0', children: [Object.assign(new ClassValidatorError(), { property: 'name', constraints: { isString: 'name must be a string' } })] })],
+      }),
+    ];
+    expect(toApiError(validationException(failures))).toEqual({
+      statusCode: 400,
+      error: 'validation',
+      message: 'validation failed: port, stations.0.name',
+      details: { port: 'port must be an integer number; port must not be less than 1', 'stations.0.name': 'name must be a string' },
+    });
+    // A pipe built without our factory still answers a string message, never an array in details.
+    expect(toApiError(new BadRequestException(['name must be a string', 'port must be a number']))).toEqual({ statusCode: 400, error: 'validation', message: 'name must be a string; port must be a number' });
+  });
+
+  it('names errors from one vocabulary, whichever layer refused', () => {
+    expect(toApiError(new BadRequestException('Unexpected end of JSON input')).error).toBe('validation');
+    expect(toApiError(new NotFoundException('Cannot GET /x')).error).toBe('not_found');
+    expect(toApiError(new PayloadTooLargeException('request entity too large')).error).toBe('payload_too_large');
+    expect(toApiError(new UnsupportedMediaTypeException()).error).toBe('unsupported_media_type');
+    expect(toApiError(new ServiceUnavailableException()).error).toBe('unavailable');
+    expect(toApiError(new HttpException('odd', 500)).error).toBe('internal_error');
   });
 
   it('keeps Nest HTTP exceptions and hides unknown errors', () => {

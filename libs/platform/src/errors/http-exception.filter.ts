@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Injec
 import type { Request, Response } from 'express';
 import { keepUrl, URL_REDACTOR, type UrlRedactor } from '../logging/personal-data.js';
 import { DomainError, httpStatusOf } from './errors.js';
+import { DtoValidationException } from './validation-details.js';
 
 /** JSON error body of every operator API response that is not a success. */
 export interface ApiErrorBody {
@@ -65,6 +66,19 @@ export function notReadyChecks(exception: unknown): Record<string, unknown> | un
   return typeof response.error === 'object' && response.error !== null ? (response.error as Record<string, unknown>) : {};
 }
 
+const kindOfStatus = new Map<number, string>(Object.entries(httpStatusOf).map(([kind, status]) => [status, kind]));
+
+/**
+ * The `error` code of a status no domain error names: the ErrorKind of the same status where there
+ * is one (a DTO's 400 is `validation` like a service's, an unknown route's 404 `not_found`), else
+ * the status's name in the same snake case (`payload_too_large`, `unsupported_media_type`). One
+ * vocabulary, whichever layer refused: body parser, pipe, guard or service.
+ */
+export function errorCodeOf(statusCode: number): string {
+  if (statusCode === HttpStatus.INTERNAL_SERVER_ERROR) return 'internal_error';
+  return kindOfStatus.get(statusCode) ?? HttpStatus[statusCode]?.toLowerCase() ?? 'error';
+}
+
 export function toApiError(exception: unknown): ApiErrorBody {
   if (exception instanceof DomainError) {
     const statusCode = httpStatusOf[exception.kind];
@@ -73,17 +87,15 @@ export function toApiError(exception: unknown): ApiErrorBody {
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const response = exception.getResponse();
+    const error = errorCodeOf(statusCode);
+    if (exception instanceof DtoValidationException) return { statusCode, error, message: exception.message, details: exception.details };
     if (typeof response === 'object' && response !== null) {
-      const r = response as { message?: unknown; error?: unknown };
-      const messages = Array.isArray(r.message) ? r.message : undefined;
-      return {
-        statusCode,
-        error: typeof r.error === 'string' ? r.error : HttpStatus[statusCode] ?? 'Error',
-        message: messages ? 'validation failed' : String(r.message ?? exception.message),
-        details: messages,
-      };
+      // An array of messages: a ValidationPipe built without our exceptionFactory.
+      const r = response as { message?: unknown };
+      const message = Array.isArray(r.message) ? r.message.map(String).join('; ') : String(r.message ?? exception.message);
+      return { statusCode, error, message };
     }
-    return { statusCode, error: HttpStatus[statusCode] ?? 'Error', message: String(response) };
+    return { statusCode, error, message: String(response) };
   }
   return { statusCode: 500, error: 'internal_error', message: 'internal error' };
 }

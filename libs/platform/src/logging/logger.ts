@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentCorrelationId } from './correlation.js';
+import { errWithoutQueryValues } from './error-serializer.js';
 
 export type { Logger } from 'pino';
 
@@ -14,6 +15,8 @@ export function createRootLogger(options: { service: string; level: string }, de
     base: { service: options.service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // A failed query's bound values (idTags among them) are never written: error-serializer.ts.
+    serializers: { err: errWithoutQueryValues },
     mixin: () => {
       const correlationId = currentCorrelationId();
       return correlationId ? { correlationId } : {};
