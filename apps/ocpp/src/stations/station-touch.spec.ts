@@ -1,3 +1,4 @@
+import type { OutboxWriter } from '@cpo/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { StationRepository } from './station.repository.js';
 
@@ -11,7 +12,7 @@ describe('StationRepository.touch', () => {
     const calls: unknown[][] = [];
     const tx = { query: async (_sql: string, params: unknown[]) => void calls.push(params) } as unknown as EntityManager;
     const t = (s: number) => new Date(Date.UTC(2026, 11, 7, 12, 0, s));
-    await new StationRepository({} as DataSource).touch(tx, ['CP-B', 'CP-A', 'CP-B'], [t(3), t(1), t(2)]);
+    await new StationRepository({} as DataSource, {} as OutboxWriter).touch(tx, ['CP-B', 'CP-A', 'CP-B'], [t(3), t(1), t(2)]);
     expect(calls).toEqual([[['CP-A', 'CP-B'], [t(1), t(3)]]]);
   });
 });

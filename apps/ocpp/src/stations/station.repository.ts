@@ -1,8 +1,10 @@
+import { OutboxWriter } from '@cpo/messaging';
 import { returnedRows } from '@cpo/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ValidationPolicy } from '../connection/station-context.js';
 import { LEARNED_CAPABILITIES } from './capabilities.js';
+import { removeStation } from './station-removal.js';
 
 /** What the upgrade needs to admit a charger. */
 export interface StationAdmission {
@@ -51,7 +53,10 @@ export interface RejectedFrame {
 /** Stations and their connectors (SQL only; the rules live in the services). */
 @Injectable()
 export class StationRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly outbox: OutboxWriter,
+  ) {}
 
   /** For single statements outside a caller's transaction. */
   get manager(): EntityManager {
@@ -243,9 +248,9 @@ export class StationRepository {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Deletes the station with what it leaves behind (station-removal.ts); false when there is none. */
   async remove(id: string): Promise<boolean> {
-    const rows = returnedRows(await this.db.query(`DELETE FROM stations WHERE id = $1 RETURNING id`, [id]));
-    return rows.length > 0;
+    return removeStation(this.db, this.outbox, id);
   }
 
   /** Security profile raised by the charger accepting `SecurityProfile` (never lowered here). */

@@ -56,9 +56,14 @@ export function statusComparedStartSql(t: string, c?: string): string {
  * later transaction started on its connector, or the connector reported a status with no
  * transaction on it since its start. One rule for ConcurrentTx, the operator's view and their
  * readers, so a card is never refused for a session the view shows as over, or the other way round.
+ * A session its station's deletion found running ended where `stop_lost_at` says (station-removal.ts):
+ * the connectors this rule reads went with the station.
  */
 export function endedWithoutStopSql(t: string, until: string): string {
-  return `(EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = ${t}.station_id AND n.connector_id = ${t}.connector_id AND n.orphan = false
+  // IS NOT NULL: a bare comparison with a null column is NULL, not false, and a caller's `NOT` of
+  // the condition would then drop every session the other two do not end.
+  return `((${t}.stop_lost_at IS NOT NULL AND ${t}.stop_lost_at <= ${until})
+      OR EXISTS (SELECT 1 FROM transactions n WHERE n.station_id = ${t}.station_id AND n.connector_id = ${t}.connector_id AND n.orphan = false
                      AND n.started_at > ${t}.started_at AND n.started_at <= ${until})
       OR EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = ${t}.station_id AND c.connector_id = ${t}.connector_id
                    AND ${noTransactionStatusSql('c', statusComparedStartSql(t))} AND c.status_at > ${statusComparedStartSql(t, 'c')} AND c.status_at <= ${until}))`;
