@@ -64,8 +64,8 @@ export class LocalListRepair {
 
   /** Asks the charger its version; true when the ask's outcome is in doubt (see repair). */
   private async ask(stationId: string, ctx: StationContext | undefined, due: RepairClaim, owner: string, timeoutMs: number): Promise<boolean> {
-    const log = { stationId, pendingVersion: due.pendingVersion, previousVersion: due.previousVersion, updateType: due.updateType };
-    this.logger.info(log, 'asking the charger its local list version to settle an unanswered update');
+    const log = { stationId, pendingVersion: due.pendingVersion, previousVersion: due.previousVersion, updateType: due.updateType, fullListDue: due.fullListDue };
+    this.logger.info(log, due.pendingVersion === null ? 'asking a replaced unit its local list version: its list is sent to it whole above it' : 'asking the charger its local list version to settle an unanswered update');
     const request: OcppCommandRequest = { action: 'GetLocalListVersion', payload: {}, timeoutMs };
     // Run here when this replica holds the socket: its answer is then recorded when it returns.
     const local = ctx ?? this.registry.get(stationId);

@@ -15,9 +15,12 @@ export interface PendingEntry {
 
 /** A repair that claimed the list (LocalListSyncRepository.claimRepair): the pending update it settles. */
 export interface RepairClaim {
-  pendingVersion: number;
+  /** The unanswered update to settle; null when the ask is for a replaced unit's version only (`fullListDue`). */
+  pendingVersion: number | null;
   previousVersion: number | null;
-  updateType: string;
+  updateType: string | null;
+  /** A Full list is due to a replaced unit: its version decides the one the list is sent at (LocalListRepository.reported). */
+  fullListDue: boolean;
   tookOver: boolean;
 }
 
@@ -49,7 +52,12 @@ export interface ClaimedRound {
   listVersion: number;
   entries: PendingEntry[];
   kept?: KeptEntry[];
+  /** The whole list is due to a replaced unit (forgetListOfReplacedUnit): sent even when no entry is marked. */
+  resend?: true;
 }
+
+/** SQL: a list the repair asks the charger's version for: an update left unanswered, or a replaced unit's list whose version is not known yet. */
+const REPAIR_DUE = `(pending_update IS NOT NULL OR (full_list_due AND list_version IS NULL))`;
 
 /** The highest listVersion we store and send (a 32-bit integer, like the OCA schema's). */
 export const MAX_LIST_VERSION = 2_147_483_647;
@@ -88,11 +96,11 @@ export class LocalListSyncRepository {
     return rows.map((r) => r.station_id);
   }
 
-  /** Those of these stations with an unanswered update to settle, or whose list is certain and holds entries marked for a sync. */
+  /** Those of these stations with an unanswered update to settle, a Full list due (a replaced unit), or whose list is certain and holds entries marked for a sync. */
   async withPending(stationIds: string[]): Promise<string[]> {
     if (stationIds.length === 0) return [];
     const rows: { station_id: string }[] = await this.db.query(
-      `SELECT l.station_id FROM local_lists l WHERE l.station_id = ANY($1::text[]) AND (l.pending_update IS NOT NULL OR (l.entries_certain AND l.list_version IS NOT NULL
+      `SELECT l.station_id FROM local_lists l WHERE l.station_id = ANY($1::text[]) AND (l.pending_update IS NOT NULL OR l.full_list_due OR (l.entries_certain AND l.list_version IS NOT NULL
           AND EXISTS (SELECT 1 FROM local_list_entries e WHERE e.station_id = l.station_id AND e.sync_needed_at IS NOT NULL)))
         ORDER BY l.station_id`,
       [stationIds],
@@ -108,22 +116,23 @@ export class LocalListSyncRepository {
    * claim makes it `busy`. `tookOver`: it took over another's lapsed claim, whose version may still
    * reach the charger (see releaseRepair). Nothing pending claims nothing, and opens no transaction:
    * every connection and boot asks, and almost always nothing is pending (one query, not three).
+   * A replaced unit's list due a Full update (full_list_due) whose version is unknown is asked likewise.
    */
   async claimRepair(stationId: string, owner: string, leaseMs: number): Promise<RepairClaim | { busy: string } | undefined> {
-    const due: unknown[] = await this.db.query(`SELECT 1 FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL`, [stationId]);
+    const due: unknown[] = await this.db.query(`SELECT 1 FROM local_lists WHERE station_id = $1 AND ${REPAIR_DUE}`, [stationId]);
     if (due.length === 0) return undefined;
     return this.db.transaction(async (tx) => {
       const [row] = (await tx.query(
-        `SELECT (pending_update->>'listVersion')::int AS pending_version, (pending_update->'before'->>'listVersion')::int AS previous_version, pending_update->>'updateType' AS update_type,
+        `SELECT (pending_update->>'listVersion')::int AS pending_version, (pending_update->'before'->>'listVersion')::int AS previous_version, pending_update->>'updateType' AS update_type, full_list_due,
                 sync_owner, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live
-           FROM local_lists WHERE station_id = $1 AND pending_update IS NOT NULL FOR UPDATE`,
+           FROM local_lists WHERE station_id = $1 AND ${REPAIR_DUE} FOR UPDATE`,
         [stationId],
-      )) as { pending_version: number; previous_version: number | null; update_type: string; sync_owner: string | null; claim: string | null; live: boolean | null }[];
+      )) as { pending_version: number | null; previous_version: number | null; update_type: string | null; full_list_due: boolean; sync_owner: string | null; claim: string | null; live: boolean | null }[];
       if (!row) return undefined;
       const other = row.sync_owner !== null && row.sync_owner !== owner;
       if (other && row.live) return { busy: row.claim! };
       await tx.query(`UPDATE local_lists SET sync_owner = $2, sync_until = now() + make_interval(secs => $3::double precision / 1000) WHERE station_id = $1`, [stationId, owner, leaseMs]);
-      return { pendingVersion: row.pending_version, previousVersion: row.previous_version, updateType: row.update_type, tookOver: other };
+      return { pendingVersion: row.pending_version, previousVersion: row.previous_version, updateType: row.update_type, fullListDue: row.full_list_due, tookOver: other };
     });
   }
 
@@ -166,24 +175,28 @@ export class LocalListSyncRepository {
    * version sent one version with two contents). Nothing marked, or a list that is not certain (a Differential built on unknown
    * entries would be a guess), releases its own claim in the same transaction: a token change committed
    * after it finds the list free. A claim that lapsed (its replica stopped mid-update, its update
-   * maybe delivered) is taken over above the version it handed out.
+   * maybe delivered) is taken over above the version it handed out. A list due a Full update (a
+   * replaced unit, once its version is known) is handed out whole above that version, marked entries
+   * or not: the unit holds none of them.
    */
   async claim(stationId: string, owner: string, limit: number, leaseMs: number): Promise<ClaimedRound | { busy: string } | undefined> {
     return this.db.transaction(async (tx) => {
       const [list] = (await tx.query(
-        `SELECT list_version, entries_certain, sync_owner, sync_version, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live
+        `SELECT list_version, entries_certain, full_list_due, sync_owner, sync_version, sync_owner || '@' || sync_until::text AS claim, sync_until > now() AS live
            FROM local_lists WHERE station_id = $1 FOR UPDATE`,
         [stationId],
-      )) as { list_version: number | null; entries_certain: boolean; sync_owner: string | null; sync_version: number | null; claim: string | null; live: boolean | null }[];
+      )) as { list_version: number | null; entries_certain: boolean; full_list_due: boolean; sync_owner: string | null; sync_version: number | null; claim: string | null; live: boolean | null }[];
       if (!list) return undefined;
       const other = list.sync_owner !== null && list.sync_owner !== owner;
       if (other && list.live) return { busy: list.claim! };
       // At the top of the range there is no version + 1: the whole list goes as a Full update at
       // version 1 (OCPP 1.6 orders only Differential updates by version; the charger replaces its
       // list whatever the version of a Full one), and Differentials go on from there.
-      const full = Math.max(list.list_version ?? 0, other ? (list.sync_version ?? 0) : 0) >= MAX_LIST_VERSION;
+      const top = Math.max(list.list_version ?? 0, other ? (list.sync_version ?? 0) : 0) >= MAX_LIST_VERSION;
+      const resend = list.full_list_due && list.list_version !== null;
+      const full = top || resend;
       const rows: Record<string, unknown>[] =
-        list.entries_certain && list.list_version !== null
+        (list.entries_certain || resend) && list.list_version !== null
           ? await tx.query(
               `SELECT e.id_tag, e.id_tag_key, e.id_tag_info, e.sync_needed_at::text AS mark,
                       t.id_tag AS token_id_tag, t.status, t.expiry_date, t.parent_id_tag, t.updated_at
@@ -194,12 +207,12 @@ export class LocalListSyncRepository {
               [stationId, full ? null : limit],
             )
           : [];
-      if (rows.length === 0) {
+      if (rows.length === 0 && !resend) {
         // A lapsed claim of another sync stays: the next claimant still hands out versions above it.
         await tx.query(`UPDATE local_lists SET sync_owner = NULL, sync_until = NULL WHERE station_id = $1 AND sync_owner = $2`, [stationId, owner]);
         return undefined;
       }
-      const listVersion = full ? 1 : Math.max(list.list_version!, other ? (list.sync_version ?? 0) : 0) + 1;
+      const listVersion = top ? 1 : Math.max(list.list_version!, other ? (list.sync_version ?? 0) : 0) + 1;
       const kept: { id_tag: string; id_tag_info: Record<string, unknown> }[] | undefined = full
         ? await tx.query(`SELECT id_tag, id_tag_info FROM local_list_entries WHERE station_id = $1 AND sync_needed_at IS NULL ORDER BY id_tag_key`, [stationId])
         : undefined;
@@ -209,7 +222,12 @@ export class LocalListSyncRepository {
         leaseMs,
         listVersion,
       ]);
-      return { listVersion, entries: rows.map(pendingEntry), ...(kept ? { kept: kept.map((k) => ({ idTag: k.id_tag, held: k.id_tag_info })) } : {}) };
+      return {
+        listVersion,
+        entries: rows.map(pendingEntry),
+        ...(kept ? { kept: kept.map((k) => ({ idTag: k.id_tag, held: k.id_tag_info })) } : {}),
+        ...(resend ? { resend: true as const } : {}),
+      };
     });
   }
 

@@ -86,7 +86,9 @@ export function perMessageLimit(reply: OcppCommandReply): number | undefined {
  * effects record the version and entries). A station offline, or whose update failed, keeps the
  * marks and is updated when it next connects or boots. A list that is not certain gets nothing (a
  * Differential on unknown entries is a guess): the operator sends a Full list, unless an update left
- * unanswered made it so: before any update, the charger is then asked its version (LocalListRepair,
+ * unanswered made it so, or another unit booted under the station's identity (forgetListOfReplacedUnit:
+ * once the unit has reported its version, the entries go to it whole, as a Full update above it):
+ * before any update, the charger is then asked its version (LocalListRepair,
  * whose recorded answer settles that update: LocalListRepository.reported), at its next connection
  * or boot and at the sweep, and a list certain again gets its marked entries.
  * Updates of one station are chained on this replica, and serialised across replicas by a claim
@@ -211,9 +213,10 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
       const now = new Date();
       const { send, unchanged } = syncUpdate(pending.entries, (tag) => this.auth.fromLocal(tag, now));
       await this.repo.settled(stationId, unchanged);
-      if (!send?.length) continue;
+      // A replaced unit's list goes whole even when every entry is as held: the unit holds none of them.
+      if (!send?.length && !pending.resend) continue;
       const { kept } = pending;
-      const payload = kept ? fullUpdate({ ...pending, kept }, unchanged, send) : { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send };
+      const payload = kept ? fullUpdate({ ...pending, kept }, unchanged, send ?? []) : { listVersion: pending.listVersion, updateType: 'Differential', localAuthorizationList: send };
       const request: OcppCommandRequest = { action: 'SendLocalList', payload: payload as unknown as OcppCommandRequest['payload'], timeoutMs };
       // Run here when this replica holds the socket: its outcome is then final (recorded) when it returns.
       const local = ctx ?? this.registry.get(stationId);
@@ -225,6 +228,11 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
       if (reply.status === 'ok' && reply.payload['status'] === 'Accepted') {
         await this.repo.settled(stationId, pending.entries.filter((e) => !unchanged.includes(e)));
         continue;
+      }
+      if (reply.status === 'ok' && reply.payload['status'] === 'VersionMismatch' && pending.resend) {
+        // Refused, it is no longer due (LocalListRepository.refused): sent again it would meet the same answer.
+        this.logger.warn({ stationId, listVersion: pending.listVersion }, 'local list of a replaced unit: the charger refused the Full list (VersionMismatch); send it a Full list at a version it takes');
+        return 'done';
       }
       if (reply.status === 'ok' && reply.payload['status'] === 'VersionMismatch' && kept) {
         // The Full list at version 1 after the top of the range: OCPP 1.6 orders Differential updates

@@ -97,7 +97,7 @@ export class LocalListEffects implements OnModuleInit {
       this.inOrder(ctx.stationId, async () => {
         const code = versionUnavailable(failure) ? failure.code : undefined;
         const dropped = await this.asks.failed(ctx.stationId, payload, code);
-        if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code }, 'local list unanswered update dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
+        if (dropped) this.logger.warn({ stationId: ctx.stationId, ...dropped, code }, 'local list unanswered update, or the Full list due to a replaced unit, dropped: the charger does not answer GetLocalListVersion; uncertain until a Full list is accepted');
       }),
     );
   }

@@ -8,8 +8,11 @@ export type Recorded = { recorded: false } | { recorded: true; settled: Settleme
 /** Whether a charger's "cannot answer" was recorded under a claim (LocalListRepository.versionUnavailable) and the pending update it dropped, if one was. */
 export type Dropped = { recorded: false } | { recorded: true; dropped: DroppedUpdate | undefined };
 export interface DroppedUpdate {
-  pendingVersion: number;
-  updateType: string;
+  /** The unanswered update dropped (null: none was pending). */
+  pendingVersion: number | null;
+  updateType: string | null;
+  /** A Full list was due to a replaced unit (forgetListOfReplacedUnit): dropped too. */
+  fullListDue?: true;
 }
 
 /** The list's claim and last outcome, read under the row's lock (undefined: no row). */
@@ -45,6 +48,7 @@ export class LocalListRepository {
    * entries it changed were (an update on a list we do not know leaves the rest of it unknown).
    * Either way an entry written again keeps its sync mark (cleared only by LocalListSync).
    * It supersedes an update left unanswered before it: the charger's version no longer tells about that one.
+   * A Full one is also the Full list a replaced unit was due (forgetListOfReplacedUnit), whoever sent it.
    */
   async applied(stationId: string, req: Ocpp16.SendLocalListRequest, entries: number | null | undefined): Promise<void> {
     const full = req.updateType === 'Full';
@@ -53,7 +57,8 @@ export class LocalListRepository {
         `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, entries_certain) VALUES ($1, $2, $3, 'Accepted', $4, $6)
          ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = 'Accepted',
            entries = CASE WHEN $5 THEN local_lists.entries ELSE EXCLUDED.entries END,
-           entries_certain = EXCLUDED.entries_certain OR local_lists.entries_certain, pending_update = NULL, updated_at = now()`,
+           entries_certain = EXCLUDED.entries_certain OR local_lists.entries_certain, pending_update = NULL,
+           full_list_due = local_lists.full_list_due AND NOT EXCLUDED.entries_certain, updated_at = now()`,
         [stationId, req.listVersion, req.updateType, entries ?? null, entries === undefined, full],
       );
       // A Full list replaces the entries, but those it keeps keep their sync marks: the operator may
@@ -77,6 +82,8 @@ export class LocalListRepository {
    * built on them (LocalListSync) would be refused again at every connection. OCPP 1.6 has the
    * central system send a Full list then. A VersionMismatch for a version at or below the stored one
    * (two updates computed from one version, one applied first) says nothing new about the list.
+   * A refused Full list is no longer due to a replaced unit: sent again, it would be refused again
+   * at every connection; the operator sends one the charger takes.
    */
   async refused(stationId: string, req: Pick<Ocpp16.SendLocalListRequest, 'updateType' | 'listVersion'>, status: string): Promise<void> {
     await this.db.query(
@@ -84,7 +91,7 @@ export class LocalListRepository {
        ON CONFLICT (station_id) DO UPDATE SET update_type = EXCLUDED.update_type, status = EXCLUDED.status,
          entries_certain = local_lists.entries_certain AND NOT ($3 IN ('Failed', 'NotSupported')
            OR ($3 = 'VersionMismatch' AND (local_lists.list_version IS NULL OR $4 > local_lists.list_version))),
-         updated_at = now()`,
+         full_list_due = local_lists.full_list_due AND EXCLUDED.update_type <> 'Full', updated_at = now()`,
       [stationId, req.updateType, status, req.listVersion],
     );
   }
@@ -138,6 +145,9 @@ export class LocalListRepository {
    * undo (LocalListAsks). With `seen` too (the list's `updated_at` as text when the claim was looked
    * at, null: no row), only if no outcome was recorded since (an unclaimed operator's SendLocalList).
    * It then says whether it was recorded too.
+   * A list due a Full update (a replaced unit, forgetListOfReplacedUnit) only takes the version: its
+   * entries, what the unit is to hold, stay uncertain and are sent above it (LocalListSync), unless
+   * the report settles that Full update as applied, or is `-1` (the unit holds no list).
    */
   async reported(stationId: string, version: number): Promise<Settlement | undefined>;
   async reported(stationId: string, version: number, holder: string | null, seen?: string | null): Promise<Recorded>;
@@ -149,8 +159,12 @@ export class LocalListRepository {
 
   private async record(stationId: string, version: number, holder: string | null | undefined, seen: string | null | undefined): Promise<Recorded> {
     return this.db.transaction(async (tx) => {
-      const [row] = (await tx.query(`SELECT pending_update, sync_owner, sync_until > now() AS live, updated_at::text AS seen FROM local_lists WHERE station_id = $1 FOR UPDATE`, [stationId])) as {
+      const [row] = (await tx.query(
+        `SELECT pending_update, full_list_due, sync_owner, sync_until > now() AS live, updated_at::text AS seen FROM local_lists WHERE station_id = $1 FOR UPDATE`,
+        [stationId],
+      )) as {
         pending_update: PendingUpdate | null;
+        full_list_due: boolean;
         sync_owner: string | null;
         live: boolean | null;
         seen: string | null;
@@ -158,17 +172,18 @@ export class LocalListRepository {
       if (!heldBy(row, holder, seen)) return { recorded: false };
       const settlement = row?.pending_update ? settle(row.pending_update, version) : undefined;
       if (row?.pending_update && settlement && settlement.outcome !== 'unknown') await settleEntries(tx, stationId, row.pending_update, settlement);
+      const due = row?.full_list_due === true && version >= 0 && !(settlement?.outcome === 'applied' && settlement.updateType === 'Full');
       const [after] = (await tx.query(
         `INSERT INTO local_lists (station_id, list_version, update_type, status, entries, entries_certain)
          VALUES ($1, $2, 'Reported', CASE WHEN $2 < 0 THEN 'NotSupported' ELSE 'Reported' END, CASE WHEN $2 = 0 THEN 0 END, $2 <= 0)
          ON CONFLICT (station_id) DO UPDATE SET list_version = EXCLUDED.list_version, update_type = EXCLUDED.update_type, status = EXCLUDED.status,
-           entries = CASE WHEN EXCLUDED.list_version = 0 THEN 0 WHEN EXCLUDED.list_version > 0 AND local_lists.list_version = EXCLUDED.list_version THEN local_lists.entries END,
-           entries_certain = EXCLUDED.list_version <= 0 OR (local_lists.list_version = EXCLUDED.list_version AND local_lists.entries_certain),
-           pending_update = NULL, updated_at = now()
+           entries = CASE WHEN $3 THEN NULL WHEN EXCLUDED.list_version = 0 THEN 0 WHEN EXCLUDED.list_version > 0 AND local_lists.list_version = EXCLUDED.list_version THEN local_lists.entries END,
+           entries_certain = NOT $3 AND (EXCLUDED.list_version <= 0 OR (local_lists.list_version = EXCLUDED.list_version AND local_lists.entries_certain)),
+           pending_update = NULL, full_list_due = $3, updated_at = now()
          RETURNING entries_certain`,
-        [stationId, version],
+        [stationId, version, due],
       )) as { entries_certain: boolean }[];
-      if (version <= 0) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
+      if (version <= 0 && !due) await tx.query(`DELETE FROM local_list_entries WHERE station_id = $1`, [stationId]);
       return { recorded: true, settled: settlement && { ...settlement, certain: after?.entries_certain ?? false } };
     });
   }
@@ -180,20 +195,21 @@ export class LocalListRepository {
    * list is accepted. It changes the list as a reported version does, so it is written under the
    * same rule (`holder` and `seen` as in reported, checked under the row's lock): under another
    * holder's claim, or after another outcome, the pending update may be one the answer said nothing
-   * about. Says whether it was recorded, and the update dropped, if one was pending.
+   * about. Says whether it was recorded, and the update dropped, if one was pending. A Full list due
+   * to a replaced unit goes too: it waits for the version, which will never come.
    */
   async versionUnavailable(stationId: string, holder: string | null, seen: string | null): Promise<Dropped> {
     return this.db.transaction(async (tx) => {
       const [row] = (await tx.query(
-        `SELECT (pending_update->>'listVersion')::int AS pending_version, pending_update->>'updateType' AS update_type,
+        `SELECT (pending_update->>'listVersion')::int AS pending_version, pending_update->>'updateType' AS update_type, full_list_due,
                 sync_owner, sync_until > now() AS live, updated_at::text AS seen
            FROM local_lists WHERE station_id = $1 FOR UPDATE`,
         [stationId],
-      )) as ({ pending_version: number | null; update_type: string | null } & NonNullable<ClaimRow>)[];
+      )) as ({ pending_version: number | null; update_type: string | null; full_list_due: boolean } & NonNullable<ClaimRow>)[];
       if (!heldBy(row, holder, seen)) return { recorded: false };
-      if (row?.pending_version == null) return { recorded: true, dropped: undefined };
-      await tx.query(`UPDATE local_lists SET pending_update = NULL, updated_at = now() WHERE station_id = $1`, [stationId]);
-      return { recorded: true, dropped: { pendingVersion: row.pending_version, updateType: row.update_type! } };
+      if (row?.pending_version == null && !row?.full_list_due) return { recorded: true, dropped: undefined };
+      await tx.query(`UPDATE local_lists SET pending_update = NULL, full_list_due = false, updated_at = now() WHERE station_id = $1`, [stationId]);
+      return { recorded: true, dropped: { pendingVersion: row.pending_version, updateType: row.update_type, ...(row.full_list_due ? { fullListDue: true as const } : {}) } };
     });
   }
 }
@@ -249,7 +265,7 @@ async function putEntries(tx: EntityManager, stationId: string, req: Ocpp16.Send
 }
 
 /** A Differential update's entries without `idTagInfo` delete their tag (OCPP 1.6 §5.15). */
-async function removeEntries(tx: EntityManager, stationId: string, req: Ocpp16.SendLocalListRequest): Promise<void> {
+export async function removeEntries(tx: EntityManager, stationId: string, req: Ocpp16.SendLocalListRequest): Promise<void> {
   await tx.query(
     `DELETE FROM local_list_entries WHERE station_id = $1
        AND id_tag_key IN (SELECT lower(v->>'idTag') FROM jsonb_array_elements($2::jsonb) AS v WHERE jsonb_typeof(v->'idTagInfo') IS DISTINCT FROM 'object')`,

@@ -29,18 +29,11 @@ function awaitingStartSql(o: string): string {
 }
 
 /**
- * A boot reporting a serial number (chargePointSerialNumber, chargeBoxSerialNumber) other than the
- * one stored is another unit under the station's identity (a faulty charger swapped): it holds none
- * of the old unit's profiles. Run in the boot's transaction before the boot is recorded (it compares
- * with the stored serials). A serial stored as none proves nothing: the earlier unit reported none;
- * nor does one reported as none now (a firmware leaving the optional field out).
+ * Another unit booted under the station's identity (stations/replaced-unit.ts): it holds none of
+ * the old unit's profiles. Run in the boot's transaction.
  */
-export async function forgetReplacedUnit(tx: EntityManager, stationId: string, serials: { serialNumber?: string; chargeBoxSerialNumber?: string }): Promise<void> {
-  await tx.query(
-    `DELETE FROM operator_profiles o WHERE o.station_id = $1 AND EXISTS (SELECT 1 FROM stations s WHERE s.id = $1
-       AND ((s.serial_number IS NOT NULL AND $2::text IS NOT NULL AND s.serial_number <> $2) OR (s.charge_box_serial_number IS NOT NULL AND $3::text IS NOT NULL AND s.charge_box_serial_number <> $3)))`,
-    [stationId, serials.serialNumber ?? null, serials.chargeBoxSerialNumber ?? null],
-  );
+export async function forgetOperatorProfiles(tx: EntityManager, stationId: string): Promise<void> {
+  await tx.query(`DELETE FROM operator_profiles WHERE station_id = $1`, [stationId]);
 }
 
 /** The charging profiles commands from outside installed on each station, as the charger accepted them (SQL only). */

@@ -10,6 +10,7 @@ const ANSWERS = new Set<string>(['Accepted', 'Scheduled', 'Rejected']);
  * go out of (or back into) service: `Scheduled` (OCPP 1.6 §5.2) means "after the running
  * transaction", and only the later StatusNotification shows it happened. Recorded before the call:
  * a charger may report the new status before its answer is read.
+ * A replaced unit is sent the operator's Inoperative again (AvailabilityReapply).
  */
 @Injectable()
 export class AvailabilityEffects implements OnModuleInit {

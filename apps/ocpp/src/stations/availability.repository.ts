@@ -26,6 +26,20 @@ export class AvailabilityRepository {
   async settled(id: number, status: AvailabilityStatus): Promise<void> {
     await this.db.query(`UPDATE availability_requests SET status = $2, answered_at = now() WHERE id = $1 AND (status = 'Requested' OR (status = 'TimedOut' AND $2 <> 'TimedOut'))`, [id, status]);
   }
+
+  /**
+   * The connectors whose latest ChangeAvailability asked Inoperative before `before` (a replaced
+   * unit's boot) and was not refused: what the operator wants of the old unit, and the new one,
+   * which boots Operative, must be told again. A later request (to the new unit) decides instead.
+   */
+  async inoperativeBefore(stationId: string, before: Date): Promise<number[]> {
+    const rows: { connector_id: number }[] = await this.db.query(
+      `SELECT a.connector_id FROM (SELECT DISTINCT ON (connector_id) connector_id, type, status, requested_at FROM availability_requests WHERE station_id = $1 ORDER BY connector_id, id DESC) a
+        WHERE a.type = 'Inoperative' AND a.status NOT IN ('Rejected', 'Failed') AND a.requested_at < $2 ORDER BY a.connector_id`,
+      [stationId, before],
+    );
+    return rows.map((r) => r.connector_id);
+  }
 }
 
 /**

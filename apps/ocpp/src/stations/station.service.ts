@@ -8,13 +8,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { OcppConfig } from '../config.js';
 import { ChargerCommits, type CommitPart } from '../persistence/charger-commits.js';
 import type { StationContext } from '../connection/station-context.js';
-import { forgetReplacedUnit } from '../operator-profiles/operator-profiles.repository.js';
 import { StationLogThrottle, UNSET_CLOCK_LOG_INTERVAL_MS } from '../station-log-throttle.js';
 import { parseOcppTime, statusTime } from '../time.js';
 import { stationBootedEvent } from './booted-event.js';
 import { connectorStatusesStatement, type ConnectorStatusRow } from './connector-status.statement.js';
 import { LastSeenWriter } from './last-seen.js';
 import { rereadAtBoot } from './reboot-reread.js';
+import { forgetReplacedUnit } from './replaced-unit.js';
 import { StationConfigurationRepository } from './station-configuration.repository.js';
 import { StationRepository } from './station.repository.js';
 import { transferStatusEvent, type TransferStatus } from './transfer-events.js';
@@ -43,6 +43,8 @@ export class StationService {
    * StatusNotification of that charger for ever, on the hot path.
    */
   private readonly aheadClockLog = new StationLogThrottle(UNSET_CLOCK_LOG_INTERVAL_MS);
+  /** Connections whose boot reported another unit (forgetReplacedUnit), with that boot's time, until the after-boot work takes it. */
+  private readonly replacedAtBoot = new WeakMap<StationContext, Date>();
   /**
    * Connector statuses as CTEs of the shared charger-message statement (one round trip, its own
    * transaction): stale notifications (older than stored, or than an earlier one in the batch) are
@@ -106,7 +108,7 @@ export class StationService {
       const rows: { registration_status: 'Accepted' | 'Pending' | 'Rejected' }[] = await tx.query(`SELECT registration_status FROM stations WHERE id = $1`, [ctx.stationId]);
       const status = rows[0]?.registration_status;
       if (!status) throw new NotFoundError(`station ${ctx.stationId} is not registered`);
-      await forgetReplacedUnit(tx, ctx.stationId, { serialNumber: req.chargePointSerialNumber, chargeBoxSerialNumber: req.chargeBoxSerialNumber });
+      const replaced = await forgetReplacedUnit(tx, ctx.stationId, { serialNumber: req.chargePointSerialNumber, chargeBoxSerialNumber: req.chargeBoxSerialNumber });
       const { changed, bootedAt } = await this.stations.recordBoot(
         tx,
         ctx.stationId,
@@ -135,8 +137,9 @@ export class StationService {
       const built = stationBootedEvent(ctx.stationId, req, { registrationStatus: status, intervalS: interval, bootedAt });
       if (built.event) await this.outbox.enqueue(tx, Subjects.OcppStationBooted, built.event, { validate: false });
       else this.logger.error({ stationId: ctx.stationId, reason: built.invalid }, 'boot stored without ocpp.station.booted: the bus contract cannot carry it');
-      return { status, interval, changed, installed };
+      return { status, interval, changed, installed, replaced };
     });
+    if (booted.replaced) this.replacedAtBoot.set(ctx, now);
     if (booted.installed) {
       this.logger.info({ stationId: ctx.stationId, firmwareVersion: req.firmwareVersion }, 'firmware update recorded Installed: the station booted with a new firmwareVersion without reporting it');
     }
@@ -144,6 +147,16 @@ export class StationService {
     // wait seconds for the database in a reconnect storm), as Heartbeat answers.
     const { status, interval, changed } = booted;
     return { response: { status, currentTime: new Date().toISOString(), interval }, changed };
+  }
+
+  /**
+   * The time of the boot on this connection that reported another unit, once: taken by the work
+   * after an accepted boot that sends the new unit what the operator asked of the old one.
+   */
+  takeReplacedUnit(ctx: StationContext): Date | undefined {
+    const at = this.replacedAtBoot.get(ctx);
+    this.replacedAtBoot.delete(ctx);
+    return at;
   }
 
   /** Records the station as seen; its write never delays the answer (LastSeenWriter). */

@@ -5,6 +5,7 @@ import { ConnectionModule } from '../connection/connection.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { ReservationsModule } from '../reservations/reservations.module.js';
 import { AuthorizationKeyRotation } from './authorization-key-rotation.js';
+import { AvailabilityReapply } from './availability-reapply.js';
 import { AvailabilityEffects } from './availability.effects.js';
 import { AvailabilityRepository } from './availability.repository.js';
 import { BootTriggers } from './boot-triggers.js';
@@ -44,6 +45,7 @@ import { TransferRepository } from './transfer.repository.js';
     TransferRequestEffects,
     AvailabilityRepository,
     AvailabilityEffects,
+    AvailabilityReapply,
     Onboarding,
     FirmwareReread,
     ConnectorNotices,
