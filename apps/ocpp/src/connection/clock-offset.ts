@@ -42,6 +42,8 @@ export class ClockOffset {
    * apart, not merged into the estimate: a larger offset is usually a message the charger held.
    */
   private backLow = 0;
+  /** The largest offset of that evidence: all of it within CLOCK_AGREEMENT_MS, not each of the smallest before it. */
+  private backHigh = 0;
   private backCount = 0;
   private backFirstMs = 0;
   private backLastMs = 0;
@@ -92,15 +94,18 @@ export class ClockOffset {
    */
   private observeSetBack(offset: number, receivedMs: number): void {
     const stale = receivedMs - this.backLastMs > CLOCK_EVIDENCE_SPAN_MS;
-    const agrees = offset <= this.backLow + CLOCK_AGREEMENT_MS && offset >= this.backLow - CLOCK_AGREEMENT_MS;
-    if (this.backCount === 0 || offset < this.backLow - CLOCK_AGREEMENT_MS || (!agrees && stale)) {
-      this.backLow = offset;
+    // Against the whole evidence's spread: agreeing with its smallest only, a backlog shrinking a few
+    // seconds a message (sampled every 10 s, drained every 6 s) chained into a clock set back by hours.
+    const agrees = offset <= this.backLow + CLOCK_AGREEMENT_MS && offset >= this.backHigh - CLOCK_AGREEMENT_MS;
+    if (this.backCount === 0 || offset < this.backHigh - CLOCK_AGREEMENT_MS || (!agrees && stale)) {
+      this.backLow = this.backHigh = offset;
       this.backCount = 1;
       this.backFirstMs = this.backLastMs = receivedMs;
       return;
     }
     if (!agrees) return;
     if (offset < this.backLow) this.backLow = offset;
+    if (offset > this.backHigh) this.backHigh = offset;
     this.backCount++;
     this.backLastMs = receivedMs;
     if (this.backCount >= CLOCK_EVIDENCE_COUNT && this.backLastMs - this.backFirstMs >= CLOCK_EVIDENCE_SPAN_MS) {
