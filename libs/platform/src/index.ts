@@ -18,6 +18,7 @@ export * from './database/database.module.js';
 export * from './database/ensure-database.js';
 export * from './database/migrations.js';
 export * from './database/concurrent-index.js';
+export * from './database/brief-lock.js';
 export * from './database/sql-result.js';
 export * from './database/pg-connection.js';
 export * from './database/pg-listener.js';

@@ -1,4 +1,4 @@
-import { createIndexConcurrently } from '@cpo/platform';
+import { createIndexConcurrently, withBriefLock } from '@cpo/platform';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const INDEX = 'meter_readings_sent';
@@ -21,7 +21,8 @@ export class MeterReadingSentStamp1766000007620 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE meter_readings ADD COLUMN IF NOT EXISTS sent_at timestamptz`);
+    // A catalogue change, but behind a long reader it would hold every reading's insert: brief tries.
+    await withBriefLock(q, `ALTER TABLE meter_readings ADD COLUMN IF NOT EXISTS sent_at timestamptz`);
     await createIndexConcurrently(q, INDEX, `meter_readings (station_id, sent_at) WHERE sent_at IS NOT NULL`);
   }
 

@@ -1,3 +1,4 @@
+import { withBriefLock } from '@cpo/platform';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -14,9 +15,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  */
 export class TransactionsStopLostAt1766000007750 implements MigrationInterface {
   name = 'TransactionsStopLostAt1766000007750';
+  // Outside a transaction: the column's brief lock is tried again rather than waited for (withBriefLock);
+  // the backfill is idempotent (only rows still null).
+  transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE transactions ADD COLUMN IF NOT EXISTS stop_lost_at timestamptz`);
+    await withBriefLock(q, `ALTER TABLE transactions ADD COLUMN IF NOT EXISTS stop_lost_at timestamptz`);
     await q.query(
       `UPDATE transactions t SET stop_lost_at = COALESCE((SELECT s.created_at FROM stations s WHERE s.id = t.station_id), now())
         WHERE t.stopped_at IS NULL AND t.orphan = false AND t.stop_lost_at IS NULL
