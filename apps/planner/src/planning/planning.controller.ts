@@ -1,14 +1,13 @@
 import { Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
-import { NotFoundError, OperatorController } from '@cpo/platform';
-import { Type } from 'class-transformer';
+import { NotFoundError, OperatorController, QueryInt } from '@cpo/platform';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { TopologyRepository } from '../topology/topology.repository.js';
 import { PlanScheduler } from './plan-scheduler.js';
 import { PlanningViewsRepository } from './planning-views.repository.js';
 
 export class PlanHistoryQuery {
-  @ApiPropertyOptional({ default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ default: 100 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(1000) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() stationId?: string;
 }
 
