@@ -39,6 +39,22 @@ describe('station removal: sessions and reservations', () => {
     expect(h.events.of('ocpp.transaction.stopped', gone)).toEqual([]);
   }, 30_000);
 
+  it("a station created again does not credit its readings without a transaction to the deleted station's session", async () => {
+    const h = ocpp();
+    const id = uniqueStation('DEL');
+    let cp = await booted(id);
+    const { transactionId } = await send(cp, 'StartTransaction', { connectorId: 1, idTag: `RA${Date.now() % 1e8}`, meterStart: 0, timestamp: new Date().toISOString() });
+    expect((await api(h, 'DELETE', `/api/v1/stations/${id}`)).status).toBe(204);
+    await sleep(50);
+    expect((await api(h, 'PUT', `/api/v1/stations/${id}`, {})).status).toBe(201);
+    // The new unit's clock-aligned reading names no transaction, and its connector reported nothing yet.
+    cp = await booted(id);
+    const at = new Date().toISOString();
+    await send(cp, 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: at, sampledValue: [{ value: '230', measurand: 'Voltage' as const, unit: 'V' as const }] }] });
+    const rows = (await h.db.query(`SELECT transaction_id FROM meter_readings WHERE station_id = $1 AND sampled_at = $2`, [id, at])) as { transaction_id: number | null }[];
+    expect({ old: transactionId, credited: rows.map((r) => r.transaction_id) }).toEqual({ old: transactionId, credited: [null] });
+  }, 30_000);
+
   it('a session whose stop was lost before the deletion keeps the end its connector gave it', async () => {
     const h = ocpp();
     const gone = uniqueStation('DEL');

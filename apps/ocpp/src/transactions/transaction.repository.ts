@@ -280,6 +280,7 @@ export class TransactionRepository {
       `SELECT k.idx, t.transaction_id FROM unnest($1::text[], $2::int[], $3::timestamptz[]) WITH ORDINALITY AS k(station_id, connector_id, at, idx)
        JOIN LATERAL (SELECT transaction_id FROM transactions t WHERE t.station_id = k.station_id AND t.connector_id = k.connector_id
                        AND t.orphan = false AND t.started_at <= k.at AND (t.stopped_at IS NULL OR t.stopped_at >= k.at)
+                       AND (t.stop_lost_at IS NULL OR t.stop_lost_at >= k.at)
                        AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = t.station_id AND c.connector_id = t.connector_id
                                          AND ${noTransactionStatusSql('c', statusComparedStartSql('t'))} AND c.status_at > ${statusComparedStartSql('t', 'c')} AND c.status_at < k.at)
                      ORDER BY t.started_at DESC LIMIT 1) t ON true`,
