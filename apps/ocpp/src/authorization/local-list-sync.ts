@@ -12,6 +12,7 @@ import { CommandService } from '../commands/command.service.js';
 import { SessionRegistry } from '../connection/session-registry.js';
 import type { StationContext } from '../connection/station-context.js';
 import { StationLifecycle } from '../connection/station-lifecycle.js';
+import { deferred } from '../persistence/deferred-work.js';
 import { AuthorizationService, type IdTagInfo } from './authorization.service.js';
 import type { IdTagRecord } from './id-tag.repository.js';
 import { CLAIM_MARGIN_MS, CLAIM_POLL_MS, inDoubt, operatorAsk, whileRenewing } from './local-list-claim.js';
@@ -128,7 +129,7 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   /** A token's change committed: update the lists holding it. Never rejects (the REST answer does not wait for it); failures are logged. */
   async tokenChanged(idTag: string): Promise<void> {
     try {
-      await this.stations(await this.repo.stationsToSync(idTag));
+      await this.stations(await deferred(() => this.repo.stationsToSync(idTag)));
     } catch (err) {
       this.logger.error({ err, idTagRef: idTagRef(idTag) }, 'local lists holding a changed token could not be updated; they are updated when their stations next connect');
     }
@@ -137,16 +138,20 @@ export class LocalListSync implements OnModuleInit, OnModuleDestroy {
   /** Retries the stations this replica holds whose lists have an unanswered update to settle or, certain, marked entries (see SYNC_SWEEP_MS). Never rejects. */
   async sweep(): Promise<void> {
     try {
-      await this.stations(await this.repo.withPending(this.registry.localStationIds()));
+      await this.stations(await deferred(() => this.repo.withPending(this.registry.localStationIds())));
     } catch (err) {
       this.logger.error({ err }, 'local list sweep failed; retried at the next one');
     }
   }
 
+  /** As deferred work (`deferred-work.ts`): no charger waits on it. A run per station, so each counts against the pool's share. */
   private async stations(ids: string[]): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < ids.length) await this.station(ids[next++]!);
+      while (next < ids.length) {
+        const stationId = ids[next++]!;
+        await deferred(() => this.station(stationId));
+      }
     };
     await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, ids.length) }, worker));
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER } from '@cpo/platform';
 import type { Logger } from 'pino';
+import { deferredRun } from '../persistence/deferred-work.js';
 import type { StationContext } from './station-context.js';
 
 type AcceptedListener = (ctx: StationContext, info: { bootChanged: boolean }) => Promise<void>;
@@ -9,7 +10,9 @@ type ConnectedListener = (ctx: StationContext) => Promise<void>;
 /**
  * Moments other features react to without the connection layer knowing them: a station was
  * accepted at boot (onboarding reads, profiles re-sent) or reconnected already accepted (profiles
- * re-sent). Listeners run after the charger has its answer; their errors are logged.
+ * re-sent). Listeners run after the charger has its answer, as deferred work: in a boot storm they
+ * hold only their share of the database pool and wait for it in memory, behind no charger's CALL,
+ * and only so many start at once (`deferred-work.ts`). Their errors are logged.
  */
 @Injectable()
 export class StationLifecycle {
@@ -30,15 +33,19 @@ export class StationLifecycle {
     this.connectedListeners.sort((a, b) => a.order - b.order);
   }
 
-  async accepted(ctx: StationContext, info: { bootChanged: boolean }): Promise<void> {
-    for (const { listener } of this.acceptedListeners) {
-      await listener(ctx, info).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'after-boot step failed'));
-    }
+  accepted(ctx: StationContext, info: { bootChanged: boolean }): Promise<void> {
+    return deferredRun(async () => {
+      for (const { listener } of this.acceptedListeners) {
+        await listener(ctx, info).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'after-boot step failed'));
+      }
+    });
   }
 
-  async connected(ctx: StationContext): Promise<void> {
-    for (const { listener } of this.connectedListeners) {
-      await listener(ctx).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'on-connect step failed'));
-    }
+  connected(ctx: StationContext): Promise<void> {
+    return deferredRun(async () => {
+      for (const { listener } of this.connectedListeners) {
+        await listener(ctx).catch((err: unknown) => this.logger.error({ err, stationId: ctx.stationId }, 'on-connect step failed'));
+      }
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { undeferred } from './deferred-work.js';
 
 export interface CommitBatcherOptions {
   /** Most items committed in one transaction. */
@@ -91,7 +92,8 @@ export class CommitBatcher<T, R> {
       }
       const batch = this.waiting.splice(0, this.options.maxBatch);
       this.running += 1;
-      void this.commit(batch).finally(() => {
+      // Never as deferred work, whichever submitter's turn started it: the batch carries chargers' data.
+      void undeferred(() => this.commit(batch)).finally(() => {
         this.running -= 1;
         this.pump();
       });

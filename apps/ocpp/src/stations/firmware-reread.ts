@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { StationContext } from '../connection/station-context.js';
+import { deferred } from '../persistence/deferred-work.js';
 import { Onboarding } from './onboarding.js';
 
 /**
@@ -19,8 +20,8 @@ export class FirmwareReread {
     if (readConfiguration) this.due.add(ctx);
   }
 
-  /** The notification's after-answer step. */
+  /** The notification's after-answer step: deferred work, like the reads after a boot. */
   async after(ctx: StationContext): Promise<void> {
-    if (this.due.delete(ctx)) await this.onboarding.readDue(ctx);
+    if (this.due.delete(ctx)) await deferred(() => this.onboarding.readDue(ctx));
   }
 }
