@@ -2,6 +2,7 @@ import { ChargePoint16, OcppCallError } from '@cpo/ocpp-chargepoint';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { LocalListSync } from '../src/authorization/local-list-sync.js';
 import { api, ocppSuite, send, uniqueStation, type OcppHarness } from './harness.js';
+import { configurationAnswer, ONBOARDING_KEYS } from './configuration-fixtures.js';
 import { applyToList, fullList, uniqueTag, until, type ChargerList } from './local-list-helpers.js';
 
 /**
@@ -158,6 +159,109 @@ describe('a replaced unit (same identity, another serial number)', () => {
         [2, 'Operative', 'Accepted'],
       ]);
       expect(calls.filter((c) => c.startsWith('ChangeAvailability'))).toEqual(['ChangeAvailability 1 Inoperative']);
+    } finally {
+      await unit.stop();
+    }
+  }, 30_000);
+  it("drops what the old unit staged for its reboot (RebootRequired): the new unit never got it, and its failed read cannot correct it", async () => {
+    const h = ocpp();
+    const id = uniqueStation('SWC');
+    const old = await booted(id, (c) => {
+      c.handle('GetConfiguration', (req) => configurationAnswer(new Map(Object.entries(ONBOARDING_KEYS)), req.key ?? []));
+      c.handle('ChangeConfiguration', () => ({ status: 'RebootRequired' }));
+    });
+    await boot(old, 'UNIT-1');
+    const station = async () => (await api(h, 'GET', `/api/v1/stations/${id}`)).body as { configuration: Record<string, { value?: string }>; capabilities: Record<string, unknown> };
+    await until(station, (s) => s.capabilities['chargeProfileMaxStackLevel'] === 8 && s.configuration['ChargeProfileMaxStackLevel']?.value === '8', 'the old unit onboarded');
+    expect((await command(id, 'ChangeConfiguration', { key: 'ChargeProfileMaxStackLevel', value: '3' })).body.payload).toEqual({ status: 'RebootRequired' });
+    await old.stop();
+    const reads: string[] = [];
+    const unit = new ChargePoint16({ identity: id, url: h.wsUrl, reconnect: false });
+    unit.handle('GetConfiguration', () => (reads.push('GetConfiguration'), Promise.reject(new OcppCallError('InternalError', 'busy'))));
+    void unit.start();
+    try {
+      await unit.waitOpen();
+      await boot(unit, 'UNIT-2');
+      await until(async () => reads, (r) => r.length > 0, 'the read after the boot');
+      await new Promise((r) => setTimeout(r, 300));
+      const after = await station();
+      expect(after.configuration['ChargeProfileMaxStackLevel']?.value).not.toBe('3');
+      expect(after.capabilities['chargeProfileMaxStackLevel']).not.toBe(3);
+      const [row] = await h.db.query<{ pending_configuration: object }[]>('SELECT pending_configuration FROM stations WHERE id = $1', [id]);
+      expect(row!.pending_configuration).toEqual({});
+    } finally {
+      await unit.stop();
+    }
+  }, 30_000);
+
+  /** A unit booted as `serial` answering ReserveNow with `answer` (a throw: a CallError), every request recorded. */
+  async function reservingUnit(h: OcppHarness, id: string, serial: string, answer: (req: Ocpp16.ReserveNowRequest) => string) {
+    const asked: Ocpp16.ReserveNowRequest[] = [];
+    const unit = new ChargePoint16({ identity: id, url: h.wsUrl, reconnect: false });
+    unit.handle('GetConfiguration', () => ({ configurationKey: [] }));
+    unit.handle('GetLocalListVersion', () => ({ listVersion: 0 }));
+    unit.handle('ReserveNow', (req) => (asked.push(req), { status: answer(req) as Ocpp16.ReserveNowResponse['status'] }));
+    void unit.start();
+    await unit.waitOpen();
+    await boot(unit, serial);
+    return { unit, asked };
+  }
+
+  interface Reservation { reservationId: number; connectorId: number; idTag: string; expiryDate: string; status: string }
+  const reservations = async (h: OcppHarness, id: string): Promise<Reservation[]> => (await api(h, 'GET', `/api/v1/reservations?stationId=${id}`)).body.items;
+
+  /** Two reservations the old unit (UNIT-1) accepted, on connectors 1 and 2. */
+  async function reservedOnOldUnit(h: OcppHarness, id: string): Promise<{ tags: string[]; expiry: string }> {
+    const old = await reservingUnit(h, id, 'UNIT-1', () => 'Accepted');
+    const tags = [uniqueTag('RA'), uniqueTag('RB')];
+    const expiry = new Date(Date.now() + 3_600_000).toISOString();
+    for (const [i, idTag] of tags.entries()) {
+      const reply = await command(id, 'ReserveNow', { connectorId: i + 1, idTag, expiryDate: expiry });
+      expect(reply.body.payload).toEqual({ status: 'Accepted' });
+    }
+    await old.unit.stop();
+    return { tags, expiry };
+  }
+
+  it('sends the reservations the old unit accepted to the new unit, as they were (a reboot of the same unit keeps them itself)', async () => {
+    const h = ocpp();
+    const id = uniqueStation('SWV');
+    const { tags, expiry } = await reservedOnOldUnit(h, id);
+    const before = (await reservations(h, id)).sort((a, b) => a.connectorId - b.connectorId);
+    expect(before.map((r) => r.status)).toEqual(['Accepted', 'Accepted']);
+    const same = await reservingUnit(h, id, 'UNIT-1', () => 'Accepted');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(same.asked).toEqual([]);
+    await same.unit.stop();
+    const { unit, asked } = await reservingUnit(h, id, 'UNIT-2', () => 'Accepted');
+    try {
+      await until(async () => asked, (a) => a.length === 2, 'the reservations sent again');
+      expect(asked.map((r) => [r.reservationId, r.connectorId, r.idTag, new Date(r.expiryDate).toISOString()])).toEqual(
+        before.map((r, i) => [r.reservationId, i + 1, tags[i], expiry]),
+      );
+      const after = await until(() => reservations(h, id), (rs) => rs.every((r) => r.status === 'Accepted'), 'the answers recorded');
+      expect(after.map((r) => r.reservationId).sort()).toEqual(before.map((r) => r.reservationId).sort());
+    } finally {
+      await unit.stop();
+    }
+  }, 30_000);
+
+  it('a reservation the new unit refuses, or answers with a CallError, reads ended (published)', async () => {
+    const h = ocpp();
+    const id = uniqueStation('SWX');
+    await reservedOnOldUnit(h, id);
+    const { unit, asked } = await reservingUnit(h, id, 'UNIT-2', (req) => {
+      if (req.connectorId === 2) throw new OcppCallError('InternalError', 'busy');
+      return 'Occupied';
+    });
+    try {
+      await until(async () => asked, (a) => a.length === 2, 'the reservations sent again');
+      const byConnector = async () => Object.fromEntries((await reservations(h, id)).map((r) => [r.connectorId, r.status]));
+      expect(await until(byConnector, (s) => s[1] === 'Occupied' && s[2] === 'Failed', 'the outcomes')).toEqual({ 1: 'Occupied', 2: 'Failed' });
+      // One row each: nothing of the old unit's comes back as held.
+      expect(await reservations(h, id)).toHaveLength(2);
+      const published = () => Promise.resolve(h.events.of('ocpp.reservation.updated', id).map((e) => `${e['connectorId']} ${e['status']}`));
+      await until(published, (p) => p.includes('1 Occupied') && p.includes('2 Failed'), 'the outcomes published');
     } finally {
       await unit.stop();
     }

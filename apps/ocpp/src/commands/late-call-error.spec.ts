@@ -10,6 +10,7 @@ import { OperatorProfilesEffects } from '../operator-profiles/operator-profiles.
 import type { OperatorProfilesRepository } from '../operator-profiles/operator-profiles.repository.js';
 import { ReservationEffects } from '../reservations/reservation.effects.js';
 import type { ReservationRepository } from '../reservations/reservation.repository.js';
+import type { ReservationResend } from '../reservations/reservation-resend.js';
 import { AvailabilityEffects } from '../stations/availability.effects.js';
 import type { AvailabilityRepository } from '../stations/availability.repository.js';
 import type { RemoteStartRepository } from '../transactions/remote-start.repository.js';
@@ -57,7 +58,7 @@ describe('a CallError arriving after the call timed out', () => {
   it('ReserveNow: the reservation left TimedOut is settled Failed, with its terms', async () => {
     const executor = new CommandExecutor(logger);
     const reservations = { upsertRequested: jest.fn(async () => true), settleRequested: jest.fn(async (..._args: unknown[]) => undefined), nextId: jest.fn(async () => 5) };
-    new ReservationEffects(executor, reservations as unknown as ReservationRepository).onModuleInit();
+    new ReservationEffects(executor, reservations as unknown as ReservationRepository, { recordIfResent: async () => false } as unknown as ReservationResend).onModuleInit();
     const { ctx, late } = station();
     await executor.execute(ctx, { action: 'ReserveNow', payload: { connectorId: 1, idTag: 'TAG-1', expiryDate: future, reservationId: 5 } });
     expect(reservations.settleRequested.mock.calls.map((c) => c[2])).toEqual(['TimedOut']);

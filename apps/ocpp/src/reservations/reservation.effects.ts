@@ -3,6 +3,7 @@ import { ConflictError } from '@cpo/platform';
 import type { Ocpp16 } from '@cpo/ocpp-protocol';
 import { CommandExecutor, mayHaveReachedCharger, type CallFailure } from '../commands/command-executor.js';
 import { parseOcppTime } from '../time.js';
+import { ReservationResend } from './reservation-resend.js';
 import { LIVE_RESERVATION_STATUSES, ReservationRepository, type ReservationTerms } from './reservation.repository.js';
 
 /**
@@ -30,6 +31,7 @@ export class ReservationEffects implements OnModuleInit {
   constructor(
     private readonly executor: CommandExecutor,
     private readonly reservations: ReservationRepository,
+    private readonly resend: ReservationResend,
   ) {}
 
   onModuleInit(): void {
@@ -37,6 +39,8 @@ export class ReservationEffects implements OnModuleInit {
       payload['reservationId'] === undefined ? { ...payload, reservationId: await this.reservations.nextId() } : payload,
     );
     this.executor.beforeSending('ReserveNow', async (ctx, payload) => {
+      // A reservation sent again to a replaced unit is recorded by ReservationResend.
+      if (await this.resend.recordIfResent(ctx.stationId, payload)) return;
       const req = payload as unknown as Ocpp16.ReserveNowRequest;
       const recorded = await this.reservations.upsertRequested({
         reservationId: req.reservationId,

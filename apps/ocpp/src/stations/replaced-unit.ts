@@ -31,9 +31,10 @@ async function isReplacedUnit(tx: EntityManager, stationId: string, serials: Boo
  * What the old unit held and the new one does not, forgotten in the boot's transaction: the
  * operator's charging profiles, and its local list (unknown until the new unit reports its version,
  * then sent to it whole). Its configuration and learned capabilities are forgotten by the boot's
- * record (StationRepository.recordBoot: a changed unit is read again). Returns whether the unit was
+ * record (StationRepository.recordBoot: a changed unit is read again; changes the old unit staged
+ * for its reboot, `RebootRequired`, are dropped, not applied). Returns whether the unit was
  * replaced: what the operator asked of the old one and the new one should still do (an Inoperative
- * connector) is sent again once the boot is accepted (AvailabilityEffects).
+ * connector, a live reservation) is sent again once the boot is accepted (ReplacedUnitReapply).
  */
 export async function forgetReplacedUnit(tx: EntityManager, stationId: string, serials: BootSerials): Promise<boolean> {
   if (!(await isReplacedUnit(tx, stationId, serials))) return false;

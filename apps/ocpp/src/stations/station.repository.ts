@@ -126,15 +126,21 @@ export class StationRepository {
    * records the details and the answer, but `booted_at` stays (the rules that read it, e.g. the
    * lost stop, must not see a reboot) and what waits for the reboot keeps waiting. `bootedAt`: the
    * station's boot time after this one.
+   * A boot of a replaced unit (a serial number other than the stored one, isReplacedUnit's rule in
+   * replaced-unit.ts) drops the staged changes instead: the old unit answered `RebootRequired`, the
+   * new one never got them, and applied they would be shown as its configuration until a re-read
+   * succeeds (or for good, if it fails).
    */
   async recordBoot(tx: EntityManager, id: string, boot: BootDetails, status: string, at: Date, reboot = true): Promise<{ changed: boolean; bootedAt: Date }> {
     const rows = returnedRows<{ changed: boolean; booted_at: Date }>(await tx.query(
       `WITH unit AS (SELECT (vendor IS DISTINCT FROM $2 OR model IS DISTINCT FROM $3 OR firmware_version IS DISTINCT FROM $6
                             OR ($4::text IS NOT NULL AND serial_number IS DISTINCT FROM $4)
                             OR ($5::text IS NOT NULL AND charge_box_serial_number IS DISTINCT FROM $5)) AS other,
+                            ((serial_number IS NOT NULL AND $4::text IS NOT NULL AND serial_number <> $4)
+                             OR (charge_box_serial_number IS NOT NULL AND $5::text IS NOT NULL AND charge_box_serial_number <> $5)) AS replaced,
                             last_boot_status IS DISTINCT FROM 'Accepted' AS refused, pending_configuration AS pending, boot_reread
                        FROM stations WHERE id = $1 FOR UPDATE),
-            old AS (SELECT other OR refused AS changed, other, CASE WHEN $14::boolean THEN pending ELSE '{}'::jsonb END AS pending,
+            old AS (SELECT other OR refused AS changed, other, replaced, CASE WHEN $14::boolean AND NOT replaced THEN pending ELSE '{}'::jsonb END AS pending,
                            CASE WHEN $14::boolean THEN boot_reread END AS boot_reread FROM unit)
        UPDATE stations s SET vendor = $2, model = $3, serial_number = COALESCE($4, s.serial_number), charge_box_serial_number = COALESCE($5, s.charge_box_serial_number), firmware_version = $6,
          iccid = $7, imsi = $8, meter_type = $9, meter_serial_number = $10, last_boot_status = $11,
@@ -145,7 +151,7 @@ export class StationRepository {
          configuration_reread_at = CASE WHEN old.boot_reread = 'keys' OR old.pending ? 'keys' THEN clock_timestamp() ELSE s.configuration_reread_at END,
          capabilities = (CASE WHEN old.other THEN s.capabilities - $13::text[] ELSE s.capabilities END)
            || CASE WHEN jsonb_typeof(old.pending->'capabilities') = 'object' THEN old.pending->'capabilities' ELSE '{}'::jsonb END,
-         pending_configuration = CASE WHEN $14::boolean THEN '{}'::jsonb ELSE s.pending_configuration END,
+         pending_configuration = CASE WHEN $14::boolean OR old.replaced THEN '{}'::jsonb ELSE s.pending_configuration END,
          boot_reread = CASE WHEN $14::boolean THEN NULL ELSE s.boot_reread END, updated_at = now()
        FROM old WHERE s.id = $1
        RETURNING old.changed AS changed, s.booted_at`,

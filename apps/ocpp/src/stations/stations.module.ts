@@ -14,6 +14,7 @@ import { ConfigurationEffects } from './configuration.effects.js';
 import { ConnectorNotices } from './connector-notices.js';
 import { FirmwareReread } from './firmware-reread.js';
 import { Onboarding } from './onboarding.js';
+import { ReplacedUnitReapply } from './replaced-unit-reapply.js';
 import { SecurityHandlers } from './security.handlers.js';
 import { StationHandlers } from './station.handlers.js';
 import { StationConfigurationRepository } from './station-configuration.repository.js';
@@ -46,6 +47,7 @@ import { TransferRepository } from './transfer.repository.js';
     AvailabilityRepository,
     AvailabilityEffects,
     AvailabilityReapply,
+    ReplacedUnitReapply,
     Onboarding,
     FirmwareReread,
     ConnectorNotices,
